@@ -1,0 +1,102 @@
+// Package cli holds the renkei command line: one cobra command per file.
+//
+// Commands parse flags, open what they need and call the capability packages;
+// they hold no logic of their own beyond presenting results. Every flag can also
+// be given as an environment variable RENKEI_<FLAG> (upper case, '-' as '_').
+// Errors are printed as one line "renkei: <command>: <what went wrong>" and the
+// process exits non-zero.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// globals are the options every command shares.
+type globals struct {
+	data     string // data directory for everything on one machine
+	database string // SQLite path or postgres:// URL; empty means DATA/renkei.db
+
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// Main runs the command line with args and returns the exit code.
+func Main(args []string) int {
+	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			if ee.msg != "" {
+				fmt.Fprintf(g.stderr, "renkei: %s: %s\n", cmd.Name(), ee.msg)
+			}
+			return ee.code
+		}
+		fmt.Fprintf(g.stderr, "renkei: %s: %v\n", cmd.Name(), err)
+		return 1
+	}
+	return 0
+}
+
+// exitError ends a command with a particular exit code (for example a scan
+// that found what --fail-on asked about).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "renkei",
+		Short:         "Renkei: the public-private threat-sharing hub (官民連携基盤)",
+		Long:          "Renkei shares threat information both ways between the national center and its members,\nfinds attacks in their data, tells exactly the right organization, and proves lawful handling.\n\nEvery flag can also be set as an environment variable RENKEI_<FLAG>, e.g. RENKEI_DATABASE.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return bindEnv(cmd)
+		},
+	}
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.data, "data", "./renkei-data", "data directory holding everything on one machine")
+	pf.StringVar(&g.database, "database", "", "SQLite file or postgres:// URL (default DATA/renkei.db)")
+
+	root.AddCommand(
+	// Each capability's commands are registered here, one line each.
+	)
+	return root
+}
+
+// bindEnv fills every flag the user did not set from RENKEI_<FLAG>.
+func bindEnv(cmd *cobra.Command) error {
+	var err error
+	set := func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		name := "RENKEI_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("environment %s=%q: %w", name, v, e)
+			}
+			f.Changed = true
+		}
+	}
+	cmd.Flags().VisitAll(set)
+	cmd.InheritedFlags().VisitAll(set)
+	return err
+}
