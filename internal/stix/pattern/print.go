@@ -1,0 +1,314 @@
+package pattern
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The canonical text printed here is what Renkei stores and shows: single spaces
+// around operators, keywords in upper case, '=' and '!=' for equality, parentheses
+// only where the tree needs them, timestamps in UTC. Parse(String()) always gives
+// a tree equal to the one printed, which the round-trip test and FuzzParse check.
+
+// String returns the canonical text of the pattern.
+func (p *Pattern) String() string {
+	if p == nil || p.Expr == nil {
+		return ""
+	}
+	var b strings.Builder
+	writeObs(&b, p.Expr)
+	return b.String()
+}
+
+func (o *Observation) String() string { var b strings.Builder; writeObs(&b, o); return b.String() }
+func (o *ObsBinary) String() string   { var b strings.Builder; writeObs(&b, o); return b.String() }
+func (o *Qualified) String() string   { var b strings.Builder; writeObs(&b, o); return b.String() }
+func (c *CmpBinary) String() string   { var b strings.Builder; writeCmp(&b, c); return b.String() }
+func (c *Comparison) String() string  { var b strings.Builder; writeCmp(&b, c); return b.String() }
+
+// String returns the keyword of the operator.
+func (op ObsOp) String() string {
+	switch op {
+	case ObsAnd:
+		return "AND"
+	case ObsOr:
+		return "OR"
+	case ObsFollowedBy:
+		return "FOLLOWEDBY"
+	}
+	return "ObsOp(" + strconv.Itoa(int(op)) + ")"
+}
+
+// String returns the keyword of the operator.
+func (op BoolOp) String() string {
+	switch op {
+	case And:
+		return "AND"
+	case Or:
+		return "OR"
+	}
+	return "BoolOp(" + strconv.Itoa(int(op)) + ")"
+}
+
+// String returns the operator as written in a pattern.
+func (op CmpOp) String() string {
+	switch op {
+	case Eq:
+		return "="
+	case Neq:
+		return "!="
+	case Gt:
+		return ">"
+	case Lt:
+		return "<"
+	case Ge:
+		return ">="
+	case Le:
+		return "<="
+	case In:
+		return "IN"
+	case Like:
+		return "LIKE"
+	case Matches:
+		return "MATCHES"
+	case IsSubset:
+		return "ISSUBSET"
+	case IsSuperset:
+		return "ISSUPERSET"
+	case Exists:
+		return "EXISTS"
+	}
+	return "CmpOp(" + strconv.Itoa(int(op)) + ")"
+}
+
+// obsPrec gives the binding strength of an observation node: a higher number
+// binds tighter. Observations and qualified expressions are primaries.
+func obsPrec(e ObservationExpr) int {
+	if b, ok := e.(*ObsBinary); ok {
+		switch b.Op {
+		case ObsAnd:
+			return 3
+		case ObsOr:
+			return 2
+		default:
+			return 1
+		}
+	}
+	return 4
+}
+
+func writeObs(b *strings.Builder, e ObservationExpr) {
+	switch e := e.(type) {
+	case *Observation:
+		b.WriteByte('[')
+		writeCmp(b, e.Expr)
+		b.WriteByte(']')
+	case *ObsBinary:
+		p := obsPrec(e)
+		// Operators are left-associative: a right operand of the same
+		// strength needs parentheses to keep the tree's shape.
+		writeObsParen(b, e.Left, obsPrec(e.Left) < p)
+		b.WriteByte(' ')
+		b.WriteString(e.Op.String())
+		b.WriteByte(' ')
+		writeObsParen(b, e.Right, obsPrec(e.Right) <= p)
+	case *Qualified:
+		writeObsParen(b, e.Expr, obsPrec(e.Expr) < 4)
+		switch {
+		case e.Within != nil:
+			b.WriteString(" WITHIN ")
+			b.WriteString(strconv.FormatFloat(*e.Within, 'f', -1, 64))
+			b.WriteString(" SECONDS")
+		case e.Repeats != nil:
+			b.WriteString(" REPEATS ")
+			b.WriteString(strconv.Itoa(*e.Repeats))
+			b.WriteString(" TIMES")
+		case e.Start != nil && e.Stop != nil:
+			b.WriteString(" START ")
+			writeTime(b, *e.Start)
+			b.WriteString(" STOP ")
+			writeTime(b, *e.Stop)
+		}
+	case nil:
+		b.WriteString("<nil>")
+	}
+}
+
+func writeObsParen(b *strings.Builder, e ObservationExpr, paren bool) {
+	if paren {
+		b.WriteByte('(')
+	}
+	writeObs(b, e)
+	if paren {
+		b.WriteByte(')')
+	}
+}
+
+func cmpPrec(e ComparisonExpr) int {
+	if b, ok := e.(*CmpBinary); ok {
+		if b.Op == And {
+			return 2
+		}
+		return 1
+	}
+	return 3
+}
+
+func writeCmp(b *strings.Builder, e ComparisonExpr) {
+	switch e := e.(type) {
+	case *Comparison:
+		if e.Op == Exists {
+			b.WriteString("EXISTS ")
+			b.WriteString(e.Path.String())
+			return
+		}
+		b.WriteString(e.Path.String())
+		b.WriteByte(' ')
+		if e.Negated {
+			b.WriteString("NOT ")
+		}
+		b.WriteString(e.Op.String())
+		b.WriteByte(' ')
+		writeValue(b, e.Value)
+	case *CmpBinary:
+		p := cmpPrec(e)
+		writeCmpParen(b, e.Left, cmpPrec(e.Left) < p)
+		b.WriteByte(' ')
+		b.WriteString(e.Op.String())
+		b.WriteByte(' ')
+		writeCmpParen(b, e.Right, cmpPrec(e.Right) <= p)
+	case nil:
+		b.WriteString("<nil>")
+	}
+}
+
+func writeCmpParen(b *strings.Builder, e ComparisonExpr, paren bool) {
+	if paren {
+		b.WriteByte('(')
+	}
+	writeCmp(b, e)
+	if paren {
+		b.WriteByte(')')
+	}
+}
+
+// String returns the literal as written in a pattern.
+func (v Value) String() string {
+	var b strings.Builder
+	writeValue(&b, v)
+	return b.String()
+}
+
+func writeValue(b *strings.Builder, v Value) {
+	switch v.Kind {
+	case KindString:
+		writeQuoted(b, v.Str)
+	case KindInt:
+		b.WriteString(strconv.FormatInt(v.Int, 10))
+	case KindFloat:
+		s := strconv.FormatFloat(v.Float, 'f', -1, 64)
+		b.WriteString(s)
+		if !strings.Contains(s, ".") {
+			b.WriteString(".0")
+		}
+	case KindBool:
+		b.WriteString(strconv.FormatBool(v.Bool))
+	case KindBinary:
+		b.WriteString("b'")
+		b.WriteString(base64.StdEncoding.EncodeToString(v.Bytes))
+		b.WriteByte('\'')
+	case KindHex:
+		b.WriteString("h'")
+		b.WriteString(hex.EncodeToString(v.Bytes))
+		b.WriteByte('\'')
+	case KindTimestamp:
+		writeTime(b, v.Time)
+	case KindSet:
+		b.WriteByte('(')
+		for i, e := range v.Set {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeValue(b, e)
+		}
+		b.WriteByte(')')
+	}
+}
+
+// timeLayout is RFC 3339 with as many fractional digits as needed, always in UTC
+// ("Z"), the only form the grammar's TimestampLiteral accepts.
+const timeLayout = "2006-01-02T15:04:05.999999999Z"
+
+func writeTime(b *strings.Builder, t time.Time) {
+	b.WriteString("t'")
+	b.WriteString(t.UTC().Format(timeLayout))
+	b.WriteByte('\'')
+}
+
+// writeQuoted writes s as a pattern string literal: only the quote and the
+// backslash are escaped, as the grammar allows no other escapes.
+func writeQuoted(b *strings.Builder, s string) {
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('\'')
+}
+
+// String returns the path as written in a pattern, quoting property names that
+// are not plain identifiers (or are keywords): file:hashes.'SHA-256'.
+func (o ObjectPath) String() string {
+	var b strings.Builder
+	b.WriteString(o.ObjectType)
+	b.WriteByte(':')
+	for i, s := range o.Steps {
+		switch {
+		case s.Any:
+			b.WriteString("[*]")
+		case s.Index != nil:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(*s.Index))
+			b.WriteByte(']')
+		default:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			if isPlainName(s.Name) {
+				b.WriteString(s.Name)
+			} else {
+				writeQuoted(&b, s.Name)
+			}
+		}
+	}
+	return b.String()
+}
+
+// isPlainName reports whether a property name can be written without quotes:
+// an identifier without hyphens that is not a keyword of the language.
+func isPlainName(s string) bool {
+	if s == "" || keywords[s] {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// keywords are the reserved words of the grammar (case-sensitive).
+var keywords = map[string]bool{
+	"AND": true, "OR": true, "NOT": true, "FOLLOWEDBY": true, "LIKE": true, "MATCHES": true,
+	"ISSUPERSET": true, "ISSUBSET": true, "EXISTS": true, "LAST": true, "IN": true,
+	"START": true, "STOP": true, "SECONDS": true, "true": true, "false": true,
+	"WITHIN": true, "REPEATS": true, "TIMES": true,
+}
