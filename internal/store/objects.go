@@ -1,0 +1,391 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"renkei/internal/policy"
+)
+
+// Object is one stored version of a STIX object in one collection, with what
+// the access policy and the listings need alongside the object as received.
+type Object struct {
+	PK           int64
+	CollectionID string
+	ID           string // STIX id
+	Type         string
+	SpecVersion  string
+	Created      time.Time
+	Modified     time.Time // the version; zero for objects without one
+	DateAdded    time.Time
+	ACL          policy.ACL
+	Revoked      bool
+	Name         string
+	Pattern      string
+	ValidFrom    time.Time
+	ValidUntil   time.Time
+	Ref          string // sighting_of_ref, or a relationship's source_ref
+	TargetRef    string
+	FirstSeen    time.Time
+	LastSeen     time.Time
+	Count        int64
+	Raw          []byte
+}
+
+// Inserted tells what happened to one object given to InsertObjects.
+type Inserted struct {
+	PK        int64
+	Duplicate bool // the same id and version was already there: nothing changed
+	DateAdded time.Time
+}
+
+// InsertObjects stores objects in one transaction. An object whose
+// (collection, id, modified) is already stored is left as it is and reported
+// as a duplicate, so that posting the same version twice is idempotent.
+//
+// date_added is assigned under a lock so that it strictly increases with
+// commit order: a reader paging by (date_added, pk) can never see a later
+// page gain an object that sorts before its cursor.
+func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time) ([]Inserted, error) {
+	out := make([]Inserted, len(objs))
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if db.pg {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7419002)"); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		var last int64
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(date_added), 0) FROM objects").Scan(&last); err != nil {
+			return fmt.Errorf("last date added: %w", err)
+		}
+		ins, err := tx.Prepare(ctx, `INSERT INTO objects(collection_id, stix_id, type, spec_version, created, modified, date_added,
+			tlp, author_org, submitter_user, has_recipients, consent, revoked, name, pattern, valid_from, valid_until,
+			ref, target_ref, first_seen, last_seen, count, raw)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (collection_id, stix_id, modified) DO NOTHING RETURNING pk`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		rcp, err := tx.Prepare(ctx, "INSERT INTO object_recipients(object_pk, org_id, group_id, user_id) VALUES(?, ?, ?, ?)")
+		if err != nil {
+			return err
+		}
+		defer rcp.Close()
+		added := Micros(now)
+		for i := range objs {
+			o := &objs[i]
+			if added <= last {
+				added = last + 1
+			}
+			a := o.ACL
+			hasR := len(a.RecipientOrgs)+len(a.RecipientGroups) > 0 // users only matter for RED
+			var pk int64
+			err := ins.QueryRowContext(ctx, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
+				int(a.TLP), a.AuthorOrg, a.SubmitterUser, boolInt(hasR), int(a.Consent), boolInt(o.Revoked), o.Name, o.Pattern,
+				Micros(o.ValidFrom), Micros(o.ValidUntil), o.Ref, o.TargetRef, Micros(o.FirstSeen), Micros(o.LastSeen), o.Count, string(o.Raw)).Scan(&pk)
+			if errors.Is(err, sql.ErrNoRows) {
+				out[i] = Inserted{Duplicate: true}
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("insert %s: %w", o.ID, err)
+			}
+			out[i] = Inserted{PK: pk, DateAdded: FromMicros(added)}
+			o.PK, o.DateAdded = pk, FromMicros(added)
+			last = added
+			for _, r := range a.RecipientOrgs {
+				if _, err := rcp.ExecContext(ctx, pk, r, nil, nil); err != nil {
+					return err
+				}
+			}
+			for _, r := range a.RecipientGroups {
+				if _, err := rcp.ExecContext(ctx, pk, nil, r, nil); err != nil {
+					return err
+				}
+			}
+			for _, r := range a.RecipientUsers {
+				if _, err := rcp.ExecContext(ctx, pk, nil, nil, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cursor is a position in date-added order. The zero Cursor is the start.
+type Cursor struct {
+	DateAdded int64 // microseconds
+	PK        int64
+}
+
+// ObjectQuery selects objects for a listing. Every listing goes through the
+// access policy for Viewer inside the query.
+type ObjectQuery struct {
+	Viewer       policy.Viewer
+	CollectionID string // empty: every collection
+	AddedAfter   time.Time
+	After        Cursor
+	IDs          []string
+	Types        []string
+	SpecVersions []string
+	// Versions is "last" (the default), "first", "all", or specific versions.
+	Versions     string
+	VersionTimes []time.Time
+	TLPs         []policy.TLP
+	Search       string // substring of name or pattern, or an exact id
+	Ref          string // objects whose ref (sighting_of_ref, source_ref) is this id
+	Limit        int
+	Descending   bool // newest first (for people); TAXII pages ascend
+}
+
+const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.created, o.modified, o.date_added,
+	o.tlp, o.author_org, o.submitter_user, o.consent, o.revoked, o.name, o.pattern, o.valid_from, o.valid_until,
+	o.ref, o.target_ref, o.first_seen, o.last_seen, o.count, o.raw`
+
+func scanObject(row interface{ Scan(...any) error }) (Object, error) {
+	var o Object
+	var created, modified, added, vf, vu, fs, ls int64
+	var tlp, consent, revoked int
+	var raw string
+	err := row.Scan(&o.PK, &o.CollectionID, &o.ID, &o.Type, &o.SpecVersion, &created, &modified, &added,
+		&tlp, &o.ACL.AuthorOrg, &o.ACL.SubmitterUser, &consent, &revoked, &o.Name, &o.Pattern, &vf, &vu,
+		&o.Ref, &o.TargetRef, &fs, &ls, &o.Count, &raw)
+	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
+	o.ValidFrom, o.ValidUntil, o.FirstSeen, o.LastSeen = FromMicros(vf), FromMicros(vu), FromMicros(fs), FromMicros(ls)
+	o.ACL.TLP, o.ACL.Consent, o.Revoked = policy.TLP(tlp), policy.Consent(consent), revoked != 0
+	o.Raw = []byte(raw)
+	return o, err
+}
+
+func (q ObjectQuery) where() (string, []any) {
+	var conds []string
+	var args []any
+	if q.CollectionID != "" {
+		conds = append(conds, "o.collection_id = ?")
+		args = append(args, q.CollectionID)
+	}
+	if !q.AddedAfter.IsZero() {
+		conds = append(conds, "o.date_added > ?")
+		args = append(args, Micros(q.AddedAfter))
+	}
+	if q.After != (Cursor{}) {
+		if q.Descending {
+			conds = append(conds, "(o.date_added < ? OR (o.date_added = ? AND o.pk < ?))")
+		} else {
+			conds = append(conds, "(o.date_added > ? OR (o.date_added = ? AND o.pk > ?))")
+		}
+		args = append(args, q.After.DateAdded, q.After.DateAdded, q.After.PK)
+	}
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	in("o.stix_id", q.IDs)
+	in("o.type", q.Types)
+	in("o.spec_version", q.SpecVersions)
+	if len(q.TLPs) > 0 {
+		var ph []string
+		for _, t := range q.TLPs {
+			ph = append(ph, "?")
+			args = append(args, int(t))
+		}
+		conds = append(conds, "o.tlp IN ("+strings.Join(ph, ", ")+")")
+	}
+	if q.Ref != "" {
+		conds = append(conds, "o.ref = ?")
+		args = append(args, q.Ref)
+	}
+	if s := strings.TrimSpace(q.Search); s != "" {
+		conds = append(conds, "(o.stix_id = ? OR LOWER(o.name) LIKE ? OR LOWER(o.pattern) LIKE ?)")
+		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(s)) + "%"
+		args = append(args, s, like, like)
+	}
+	switch q.Versions {
+	case "", "last":
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id AND n.modified > o.modified)")
+	case "first":
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id AND n.modified < o.modified)")
+	case "all":
+	default: // specific versions
+		var ph []string
+		for _, t := range q.VersionTimes {
+			ph = append(ph, "?")
+			args = append(args, Micros(t))
+		}
+		if len(ph) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			conds = append(conds, "o.modified IN ("+strings.Join(ph, ", ")+")")
+		}
+	}
+	f, fargs := policy.Filter(q.Viewer, "o")
+	conds = append(conds, f)
+	args = append(args, fargs...)
+	return strings.Join(conds, " AND "), args
+}
+
+// Objects returns one page of objects matching q in date-added order, and
+// whether more follow. It is one indexed query.
+func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	where, args := q.where()
+	order := "o.date_added, o.pk"
+	if q.Descending {
+		order = "o.date_added DESC, o.pk DESC"
+	}
+	rows, err := db.Query(ctx, "SELECT "+objectCols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list objects: %w", err)
+	}
+	defer rows.Close()
+	var out []Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, nil
+}
+
+// CountObjects counts what q would list, under the same access policy.
+func (db *DB) CountObjects(ctx context.Context, q ObjectQuery) (int64, error) {
+	where, args := q.where()
+	var n int64
+	err := db.QueryRow(ctx, "SELECT COUNT(*) FROM objects o WHERE "+where, args...).Scan(&n)
+	return n, err
+}
+
+// TypeTLPCount is one cell of the dashboard's table.
+type TypeTLPCount struct {
+	Type  string
+	TLP   policy.TLP
+	Count int64
+}
+
+// CountByTypeAndTLP counts the latest versions the viewer may see, by type and TLP.
+func (db *DB) CountByTypeAndTLP(ctx context.Context, v policy.Viewer) ([]TypeTLPCount, error) {
+	where, args := ObjectQuery{Viewer: v}.where()
+	rows, err := db.Query(ctx, "SELECT o.type, o.tlp, COUNT(*) FROM objects o WHERE "+where+" GROUP BY o.type, o.tlp ORDER BY o.type, o.tlp", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TypeTLPCount
+	for rows.Next() {
+		var c TypeTLPCount
+		var t int
+		if err := rows.Scan(&c.Type, &t, &c.Count); err != nil {
+			return nil, err
+		}
+		c.TLP = policy.TLP(t)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Recipients fills in the recipients of an object's ACL.
+func (db *DB) Recipients(ctx context.Context, o *Object) error {
+	rows, err := db.Query(ctx, "SELECT COALESCE(org_id, ''), COALESCE(group_id, ''), COALESCE(user_id, 0) FROM object_recipients WHERE object_pk = ?", o.PK)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	o.ACL.RecipientOrgs, o.ACL.RecipientGroups, o.ACL.RecipientUsers = nil, nil, nil
+	for rows.Next() {
+		var org, grp string
+		var user int64
+		if err := rows.Scan(&org, &grp, &user); err != nil {
+			return err
+		}
+		switch {
+		case org != "":
+			o.ACL.RecipientOrgs = append(o.ACL.RecipientOrgs, org)
+		case grp != "":
+			o.ACL.RecipientGroups = append(o.ACL.RecipientGroups, grp)
+		case user != 0:
+			o.ACL.RecipientUsers = append(o.ACL.RecipientUsers, user)
+		}
+	}
+	return rows.Err()
+}
+
+// DeleteObject deletes the given versions of an object from a collection
+// (every version when versions is "all") and returns how many were deleted.
+// The caller has already checked the viewer may delete it.
+func (db *DB) DeleteObject(ctx context.Context, q ObjectQuery) (int64, error) {
+	where, args := q.where()
+	var n int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "DELETE FROM object_recipients WHERE object_pk IN (SELECT o.pk FROM objects o WHERE "+where+")", args...)
+		if err != nil {
+			return err
+		}
+		_ = res
+		res, err = tx.Exec(ctx, "DELETE FROM objects WHERE pk IN (SELECT o.pk FROM objects o WHERE "+where+")", args...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// SightingSummary is what the author of an indicator sees of its sightings.
+type SightingSummary struct {
+	Sightings int64
+	Count     int64
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// Sightings summarizes the sightings of an object that the viewer may see.
+func (db *DB) Sightings(ctx context.Context, v policy.Viewer, ofID string) (SightingSummary, error) {
+	where, args := ObjectQuery{Viewer: v, Ref: ofID, Types: []string{"sighting"}}.where()
+	var s SightingSummary
+	var fs, ls sql.NullInt64
+	err := db.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.count > 0 THEN o.count ELSE 1 END), 0), MIN(NULLIF(o.first_seen, 0)), MAX(NULLIF(o.last_seen, 0)) FROM objects o WHERE "+where, args...).
+		Scan(&s.Sightings, &s.Count, &fs, &ls)
+	s.FirstSeen, s.LastSeen = FromMicros(fs.Int64), FromMicros(ls.Int64)
+	return s, err
+}
+
+// ObjectByID returns the latest version of an object the viewer may see, in
+// any collection.
+func (db *DB) ObjectByID(ctx context.Context, v policy.Viewer, id string) (Object, error) {
+	objs, _, err := db.Objects(ctx, ObjectQuery{Viewer: v, IDs: []string{id}, Limit: 1, Descending: true})
+	if err != nil {
+		return Object{}, err
+	}
+	if len(objs) == 0 {
+		return Object{}, fmt.Errorf("object %s: %w", id, ErrNotFound)
+	}
+	return objs[0], nil
+}

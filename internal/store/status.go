@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Status is a TAXII status resource: the outcome of one POST of objects.
+type Status struct {
+	ID           string
+	CollectionID string
+	UserID       int64
+	Status       string // pending | complete
+	Total        int
+	Success      int
+	Failure      int
+	Pending      int
+	Created      time.Time
+	Updated      time.Time
+	Details      []StatusDetail
+}
+
+// StatusDetail is the outcome for one object.
+type StatusDetail struct {
+	Kind    string // success | failure | pending
+	ID      string
+	Version string
+	Message string
+}
+
+// AddStatus stores a status with its details.
+func (db *DB) AddStatus(ctx context.Context, s Status) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO statuses(id, collection_id, user_id, status, total, success, failure, pending, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			s.ID, s.CollectionID, s.UserID, s.Status, s.Total, s.Success, s.Failure, s.Pending, Micros(s.Created), Micros(s.Updated))
+		if err != nil {
+			return fmt.Errorf("add status: %w", err)
+		}
+		return addStatusDetails(ctx, tx, s.ID, s.Details)
+	})
+}
+
+func addStatusDetails(ctx context.Context, tx *Tx, id string, ds []StatusDetail) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	st, err := tx.Prepare(ctx, "INSERT INTO status_details(status_id, kind, stix_id, version, message) VALUES(?, ?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, d := range ds {
+		if _, err := st.ExecContext(ctx, id, d.Kind, d.ID, d.Version, d.Message); err != nil {
+			return fmt.Errorf("status detail: %w", err)
+		}
+	}
+	return nil
+}
+
+// StatusProgress is a batch of outcomes added to a pending status.
+type StatusProgress struct {
+	Success, Failure int
+	Details          []StatusDetail
+}
+
+// AdvanceStatus records outcomes for part of a POST, moving them out of pending,
+// and marks the status complete when nothing is pending any more.
+func (db *DB) AdvanceStatus(ctx context.Context, id string, p StatusProgress, now time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE statuses SET success = success + ?, failure = failure + ?, pending = pending - ?,
+			status = CASE WHEN pending - ? <= 0 THEN 'complete' ELSE status END, updated_at = ? WHERE id = ?`,
+			p.Success, p.Failure, p.Success+p.Failure, p.Success+p.Failure, Micros(now), id)
+		if err != nil {
+			return fmt.Errorf("advance status %s: %w", id, err)
+		}
+		return addStatusDetails(ctx, tx, id, p.Details)
+	})
+}
+
+// StatusByID returns a status with its details.
+func (db *DB) StatusByID(ctx context.Context, id string) (Status, error) {
+	var s Status
+	var c, u int64
+	err := db.QueryRow(ctx, "SELECT id, collection_id, user_id, status, total, success, failure, pending, created_at, updated_at FROM statuses WHERE id = ?", id).
+		Scan(&s.ID, &s.CollectionID, &s.UserID, &s.Status, &s.Total, &s.Success, &s.Failure, &s.Pending, &c, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("status %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s, err
+	}
+	s.Created, s.Updated = FromMicros(c), FromMicros(u)
+	rows, err := db.Query(ctx, "SELECT kind, stix_id, version, message FROM status_details WHERE status_id = ?", id)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d StatusDetail
+		if err := rows.Scan(&d.Kind, &d.ID, &d.Version, &d.Message); err != nil {
+			return s, err
+		}
+		s.Details = append(s.Details, d)
+	}
+	return s, rows.Err()
+}

@@ -1,0 +1,282 @@
+// Package store keeps Renkei's state in SQL: SQLite in the data directory by
+// default, PostgreSQL for several nodes, with one schema and the same queries.
+//
+// Migrations are embedded and run on Open. Listings that show objects to people
+// take their access condition from package policy and put it inside the query,
+// so that pages and counts never leak; nothing here decides who may see what.
+// Times are stored as Unix microseconds in BIGINT columns on both databases.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is an open store.
+type DB struct {
+	sql  *sql.DB
+	pg   bool
+	path string // the SQLite file, for backups
+}
+
+// IsPostgres reports whether s is a PostgreSQL URL rather than a SQLite path.
+func IsPostgres(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open opens (creating if needed) the store at dsn — a SQLite file path or a
+// postgres:// URL — and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{pg: IsPostgres(dsn)}
+	var err error
+	if db.pg {
+		db.sql, err = sql.Open("pgx", dsn)
+		if err == nil {
+			db.sql.SetMaxOpenConns(32)
+			db.sql.SetMaxIdleConns(32)
+		}
+	} else {
+		db.path = strings.TrimPrefix(dsn, "file:")
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(30000)", "foreign_keys(1)", "synchronous(FULL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		db.sql, err = sql.Open("sqlite", "file:"+db.path+"?"+q.Encode())
+		if err == nil {
+			db.sql.SetMaxOpenConns(8)
+			db.sql.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open store %s: %w", db.describe(), err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) describe() string {
+	if db.pg {
+		return "postgresql"
+	}
+	return db.path
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	if db.pg {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.sql, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if db.pg {
+		// Several nodes may start at once: one migrates, the others wait.
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7419001)"); err != nil {
+			return fmt.Errorf("migrations lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7419001)")
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+// Close closes the store.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Postgres reports whether the store is PostgreSQL.
+func (db *DB) Postgres() bool { return db.pg }
+
+// SQL returns the underlying handle, for capabilities that own tables of their own.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Rebind turns '?' placeholders into PostgreSQL's $n when needed.
+func (db *DB) Rebind(q string) string {
+	if !db.pg {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// Exec runs a statement written with '?' placeholders.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.sql.ExecContext(ctx, db.Rebind(q), args...)
+}
+
+// Query runs a query written with '?' placeholders.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.sql.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+// QueryRow runs a one-row query written with '?' placeholders.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.sql.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// Exec runs a statement in the transaction.
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+}
+
+// Query runs a query in the transaction.
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+}
+
+// QueryRow runs a one-row query in the transaction.
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+}
+
+// Prepare prepares a statement for repeated use in the transaction.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.db.Rebind(q))
+}
+
+// InTx runs fn in a write transaction, committing if fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{db: db, tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Micros converts a time to the stored form; the zero time is 0.
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// FromMicros converts the stored form back; 0 is the zero time.
+func FromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Setting reads a hub setting; "" if unset.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting writes a hub setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	_, err := db.Exec(ctx, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// Backup writes a consistent copy of a SQLite store to path while it is in use.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg {
+		return errors.New("backup: the store is PostgreSQL; use pg_dump (see docs/operations.md)")
+	}
+	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// OpenRaw opens a plain PostgreSQL connection without migrations, for tools
+// and tests that manage schemas.
+func OpenRaw(ctx context.Context, pgURL string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", pgURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// User is a person (or a machine account) of a member organization.
+type User struct {
+	ID           int64
+	Login        string
+	OrgID        string
+	Role         string
+	PasswordHash string
+	Disabled     bool
+	Lang         string
+	Created      time.Time
+}
+
+// AddUser stores a new user and returns its id.
+func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("add user %q: %w", u.Login, err)
+	}
+	return id, nil
+}
+
+const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at"
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var dis int
+	var c int64
+	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c)
+	u.Disabled, u.Created = dis != 0, FromMicros(c)
+	return u, err
+}
+
+// UserByLogin finds a user by login.
+func (db *DB) UserByLogin(ctx context.Context, login string) (User, error) {
+	u, err := scanUser(db.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE login = ?", login))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", login, ErrNotFound)
+	}
+	return u, err
+}
+
+// UserByID finds a user by id.
+func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(db.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
+// Users lists users, of one organization when orgID is not empty.
+func (db *DB) Users(ctx context.Context, orgID string) ([]User, error) {
+	q, args := "SELECT "+userCols+" FROM users ORDER BY login", []any{}
+	if orgID != "" {
+		q, args = "SELECT "+userCols+" FROM users WHERE org_id = ? ORDER BY login", []any{orgID}
+	}
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UpdateUser changes a user's role, password hash, disabled flag and language.
+func (db *DB) UpdateUser(ctx context.Context, u User) error {
+	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ? WHERE id = ?",
+		u.Role, u.PasswordHash, boolInt(u.Disabled), u.Lang, u.ID)
+	return err
+}
+
+// Token is an API token. Only its SHA-256 hash is stored.
+type Token struct {
+	ID       int64
+	UserID   int64
+	Hash     string
+	Name     string
+	ReadOnly bool
+	Expires  time.Time // zero: never
+	Revoked  time.Time // zero: not revoked
+	Created  time.Time
+	LastUsed time.Time
+}
+
+// AddToken stores a token's hash and returns its id.
+func (db *DB) AddToken(ctx context.Context, t Token) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, "INSERT INTO tokens(user_id, hash, name, read_only, expires_at, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+		t.UserID, t.Hash, t.Name, boolInt(t.ReadOnly), Micros(t.Expires), Micros(t.Created)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("add token: %w", err)
+	}
+	return id, nil
+}
+
+const tokenCols = "id, user_id, hash, name, read_only, expires_at, revoked_at, created_at, last_used_at"
+
+func scanToken(row interface{ Scan(...any) error }) (Token, error) {
+	var t Token
+	var ro int
+	var e, r, c, l int64
+	err := row.Scan(&t.ID, &t.UserID, &t.Hash, &t.Name, &ro, &e, &r, &c, &l)
+	t.ReadOnly = ro != 0
+	t.Expires, t.Revoked, t.Created, t.LastUsed = FromMicros(e), FromMicros(r), FromMicros(c), FromMicros(l)
+	return t, err
+}
+
+// TokenByHash finds a token by the hash of its secret.
+func (db *DB) TokenByHash(ctx context.Context, hash string) (Token, error) {
+	t, err := scanToken(db.QueryRow(ctx, "SELECT "+tokenCols+" FROM tokens WHERE hash = ?", hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("token: %w", ErrNotFound)
+	}
+	return t, err
+}
+
+// Tokens lists a user's tokens, or every token when userID is 0.
+func (db *DB) Tokens(ctx context.Context, userID int64) ([]Token, error) {
+	q, args := "SELECT "+tokenCols+" FROM tokens ORDER BY id", []any{}
+	if userID != 0 {
+		q, args = "SELECT "+tokenCols+" FROM tokens WHERE user_id = ? ORDER BY id", []any{userID}
+	}
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes a token from now on.
+func (db *DB) RevokeToken(ctx context.Context, id int64, at time.Time) error {
+	res, err := db.Exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0", Micros(at), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("token %d: %w (or already revoked)", id, ErrNotFound)
+	}
+	return nil
+}
+
+// TouchToken records that a token was used, at most once a minute per token.
+func (db *DB) TouchToken(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.Exec(ctx, "UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at < ?", Micros(at), id, Micros(at.Add(-time.Minute)))
+	return err
+}
+
+// Session is a web login. Only the hash of the cookie is stored.
+type Session struct {
+	Hash    string
+	UserID  int64
+	CSRF    string
+	Expires time.Time
+	Created time.Time
+}
+
+// AddSession stores a session.
+func (db *DB) AddSession(ctx context.Context, s Session) error {
+	_, err := db.Exec(ctx, "INSERT INTO sessions(hash, user_id, csrf, expires_at, created_at) VALUES(?, ?, ?, ?, ?)",
+		s.Hash, s.UserID, s.CSRF, Micros(s.Expires), Micros(s.Created))
+	return err
+}
+
+// SessionByHash finds a session that has not expired at now.
+func (db *DB) SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error) {
+	var s Session
+	var e, c int64
+	err := db.QueryRow(ctx, "SELECT hash, user_id, csrf, expires_at, created_at FROM sessions WHERE hash = ? AND expires_at > ?", hash, Micros(now)).
+		Scan(&s.Hash, &s.UserID, &s.CSRF, &e, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	s.Expires, s.Created = FromMicros(e), FromMicros(c)
+	return s, err
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, hash string) error {
+	_, err := db.Exec(ctx, "DELETE FROM sessions WHERE hash = ?", hash)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions that expired before now.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
+	_, err := db.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", Micros(now))
+	return err
+}
