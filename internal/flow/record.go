@@ -122,7 +122,9 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 }
 
 func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
+	// RFC 3339 has four-digit years; a garbled exporter clock must not
+	// produce an unparsable document.
+	if t.IsZero() || t.Year() < 1 || t.Year() > 9999 {
 		return append(b, `null`...)
 	}
 	b = append(b, '"')
