@@ -1,0 +1,118 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// flowRecord stands for a decoded flow (internal/flow.Record has the same two
+// address fields); the benchmark measures the matching stage only.
+type flowRecord struct{ src, dst netip.Addr }
+
+func randAddr4(r *rand.Rand) netip.Addr {
+	v := r.Uint32()
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// buildIPSet compiles n random IPv4 indicators plus a few thousand CIDRs and
+// returns the set, the indicators and the heap bytes the set holds.
+func buildIPSet(tb testing.TB, n int) (*Set, []netip.Addr, float64) {
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	addrs := make([]netip.Addr, n) // allocated before the measurement starts
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b := NewBuilder()
+	ind := Indicator{ID: "list:bench"}
+	for i := range addrs {
+		addrs[i] = randAddr4(r)
+		b.AddPrefix(netip.PrefixFrom(addrs[i], 32), ind)
+	}
+	s := b.Build()
+	b = nil
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	perInd := float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+	return s, addrs, perInd
+}
+
+// flows makes records whose addresses are random (almost all misses, the
+// expensive case: every lookup probes the table) with hitRate of them carrying
+// an indicator as destination.
+func flows(addrs []netip.Addr, n int, hitRate float64) []flowRecord {
+	r := rand.New(rand.NewPCG(2, 3))
+	out := make([]flowRecord, n)
+	for i := range out {
+		out[i] = flowRecord{randAddr4(r), randAddr4(r)}
+		if r.Float64() < hitRate {
+			out[i].dst = addrs[r.IntN(len(addrs))]
+		}
+	}
+	return out
+}
+
+func benchmarkMatchFlows(b *testing.B, n int) {
+	s, addrs, perInd := buildIPSet(b, n)
+	recs := flows(addrs, 1<<20, 0.01)
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	hits := 0
+	fn := func(Hit) { hits++ }
+	b.ResetTimer()
+	start := time.Now()
+	done := 0
+	for b.Loop() {
+		for i := range recs {
+			s.MatchAddr(recs[i].src, at, fn)
+			s.MatchAddr(recs[i].dst, at, fn)
+		}
+		done += len(recs)
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(done)/el.Seconds(), "records/s")
+	b.ReportMetric(perInd, "bytes/indicator")
+	b.ReportMetric(float64(el.Nanoseconds())/float64(done), "ns/record")
+	if hits == 0 {
+		b.Fatal("no hits")
+	}
+}
+
+// BenchmarkMatchFlows1M: source and destination lookups per flow record against
+// 1M IPv4 indicators, on one goroutine (records/s is per core).
+func BenchmarkMatchFlows1M(b *testing.B) { benchmarkMatchFlows(b, 1_000_000) }
+
+// BenchmarkMatchFlows10M is the same against 10M indicators.
+func BenchmarkMatchFlows10M(b *testing.B) { benchmarkMatchFlows(b, 10_000_000) }
+
+func BenchmarkClassify(b *testing.B) {
+	inputs := []string{"192.0.2.1", "evil.example.com", "http://x.example/a", "GET", "2024-01-01T00:00:00Z",
+		"d41d8cd98f00b204e9800998ecf8427e", "user@example.org", "Mozilla/5.0 (X11; Linux x86_64)", "443", "2001:db8::1"}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, v := range inputs {
+			n += int(Classify(v))
+		}
+	}
+	b.ReportMetric(float64(b.N*len(inputs))/b.Elapsed().Seconds(), "values/s")
+}
+
+func TestMemoryPerIndicator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 1M indicators")
+	}
+	s, addrs, per := buildIPSet(t, 1_000_000)
+	if per > 40 {
+		t.Errorf("%.1f bytes per IP indicator, want <= 40", per)
+	}
+	for _, a := range addrs[:1000] {
+		if s.MatchAddr(a, time.Time{}, func(Hit) {}) == 0 {
+			t.Fatalf("%v not found", a)
+		}
+	}
+	t.Log(fmt.Sprintf("%.1f bytes per IP indicator at 1M", per))
+}
