@@ -1,0 +1,303 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/transparency-dev/tessera/api/layout"
+	"golang.org/x/mod/sumdb/note"
+)
+
+const tamperLogSize = 600 // two full bundles and a partial one; tiles on levels 0 and 1
+
+var (
+	tamperOnce sync.Once
+	tamperDir  string
+	tamperKeys []string
+)
+
+// tamperFixture builds one good log, shared by the tamper cases, which each
+// work on their own copy.
+func tamperFixture(t *testing.T) (string, []note.Verifier) {
+	tamperOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "audit-tamper")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := openTestLog(t, dir, nil)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 32)
+		for i := range tamperLogSize {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if _, err := l.Append(ctx, sampleEntry(i)); err != nil {
+					t.Errorf("Append: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		tamperDir = dir
+		tamperKeys = []string{l.VerifierKey(), l.PQVerifierKey()}
+	})
+	if tamperDir == "" {
+		t.Fatal("fixture failed")
+	}
+	var vs []note.Verifier
+	for _, k := range tamperKeys {
+		v, err := NewVerifier(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	return tamperDir, vs
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tamperDir != "" {
+		os.RemoveAll(tamperDir)
+	}
+	os.Exit(code)
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bundleFile returns the path of the bundle holding entry idx in a log of
+// tamperLogSize entries, and that entry's position in it.
+func bundleFile(dir string, idx uint64) (string, int, int) {
+	b := idx / 256
+	w := min(256, tamperLogSize-b*256)
+	p := uint8(0)
+	if w < 256 {
+		p = uint8(w)
+	}
+	return filepath.Join(dir, layout.EntriesPath(b, p)), int(idx % 256), int(w)
+}
+
+func editBundle(t *testing.T, dir string, idx uint64, edit func(entries [][]byte, pos int) [][]byte) {
+	t.Helper()
+	path, pos, w := bundleFile(dir, idx)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ParseEntryBundle(raw, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries = edit(entries, pos)
+	var out []byte
+	for _, e := range entries {
+		out = binary.BigEndian.AppendUint16(out, uint16(len(e)))
+		out = append(out, e...)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func editTile(t *testing.T, dir string, level, index uint64, width int, hash int) {
+	t.Helper()
+	p := uint8(0)
+	if width < 256 {
+		p = uint8(width)
+	}
+	path := filepath.Join(dir, layout.TilePath(level, index, p))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[hash*32+5] ^= 0x40
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerifyGoodLog(t *testing.T) {
+	dir, vs := tamperFixture(t)
+	for _, src := range []string{"dir", "http"} {
+		t.Run(src, func(t *testing.T) {
+			log := filepath.Join(dir, "audit")
+			if src == "http" {
+				srv := httptest.NewServer(NewHandler(log))
+				defer srv.Close()
+				log = srv.URL
+			}
+			f, err := NewFetcher(log, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Verify(context.Background(), f, VerifyOptions{Verifiers: vs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() || rep.Entries != tamperLogSize {
+				t.Fatalf("good log: ok=%v entries=%d problems=%v", rep.OK(), rep.Entries, rep.Problems)
+			}
+			if rep.LastSeq["node-a"] != tamperLogSize {
+				t.Errorf("last seq = %d, want %d", rep.LastSeq["node-a"], tamperLogSize)
+			}
+		})
+	}
+}
+
+func TestVerifyNamesFirstTamperedEntry(t *testing.T) {
+	base, vs := tamperFixture(t)
+	type tc struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+		want   int64
+	}
+	var cases []tc
+	for _, k := range []uint64{0, 1, 130, 255, 256, 400, 511, 512, 598, 599} {
+		cases = append(cases,
+			tc{name: "change entry " + itoa(k), want: int64(k), tamper: func(t *testing.T, d string) {
+				editBundle(t, d, k, func(es [][]byte, pos int) [][]byte {
+					es[pos] = bytes.Replace(es[pos], []byte(`"org-water"`), []byte(`"org-wateR"`), 1)
+					return es
+				})
+			}},
+			tc{name: "remove entry " + itoa(k), want: int64(k), tamper: func(t *testing.T, d string) {
+				editBundle(t, d, k, func(es [][]byte, pos int) [][]byte { return append(es[:pos:pos], es[pos+1:]...) })
+			}},
+		)
+		if k%256 != 255 && k != tamperLogSize-1 {
+			cases = append(cases, tc{name: "swap entries " + itoa(k) + " and next", want: int64(k), tamper: func(t *testing.T, d string) {
+				editBundle(t, d, k, func(es [][]byte, pos int) [][]byte { es[pos], es[pos+1] = es[pos+1], es[pos]; return es })
+			}})
+		}
+		if k > 0 && k%256 != 0 {
+			cases = append(cases, tc{name: "replace entry " + itoa(k) + " by its predecessor", want: int64(k), tamper: func(t *testing.T, d string) {
+				editBundle(t, d, k, func(es [][]byte, pos int) [][]byte { es[pos] = es[pos-1]; return es })
+			}})
+		}
+	}
+	for _, c := range []struct {
+		level, index uint64
+		width, hash  int
+		want         int64
+	}{
+		{0, 0, 256, 0, 0}, {0, 0, 256, 77, 77}, {0, 1, 256, 255, 511}, {0, 2, 88, 0, 512}, {0, 2, 88, 87, 599},
+		{1, 0, 2, 0, 0}, {1, 0, 2, 1, 256},
+	} {
+		cases = append(cases, tc{name: "change tile " + layout.TilePath(c.level, c.index, 0) + " hash " + itoa(uint64(c.hash)), want: c.want,
+			tamper: func(t *testing.T, d string) { editTile(t, d, c.level, c.index, c.width, c.hash) }})
+	}
+	cases = append(cases,
+		tc{name: "delete middle bundle", want: 256, tamper: func(t *testing.T, d string) {
+			p, _, _ := bundleFile(d, 300)
+			os.Remove(p)
+		}},
+		tc{name: "delete level-0 tile", want: 256, tamper: func(t *testing.T, d string) {
+			os.Remove(filepath.Join(d, layout.TilePath(0, 1, 0)))
+		}},
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, filepath.Join(base, "audit"), dir)
+			c.tamper(t, dir)
+			f, _ := NewFetcher(dir, nil)
+			rep, err := Verify(context.Background(), f, VerifyOptions{Verifiers: vs})
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			fb := rep.FirstBad()
+			if rep.OK() || fb == nil {
+				t.Fatal("tampered log verified")
+			}
+			if fb.Index != c.want {
+				t.Errorf("first bad = %v, want entry %d (all: %v)", fb, c.want, rep.Problems)
+			}
+		})
+	}
+}
+
+func TestVerifyRefusesForgedCheckpoint(t *testing.T) {
+	base, vs := tamperFixture(t)
+	for _, c := range []struct {
+		name string
+		edit func(cp []byte) []byte
+	}{
+		{"size changed", func(cp []byte) []byte { return bytes.Replace(cp, []byte("\n600\n"), []byte("\n599\n"), 1) }},
+		{"signatures stripped", func(cp []byte) []byte { i := bytes.Index(cp, []byte("\n\n")); return cp[:i+2] }},
+		{"origin changed", func(cp []byte) []byte { return bytes.Replace(cp, []byte("renkei.example/audit\n"), []byte("evil.example/audit\n"), 1) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, filepath.Join(base, "audit"), dir)
+			p := filepath.Join(dir, "checkpoint")
+			cp, _ := os.ReadFile(p)
+			os.WriteFile(p, c.edit(cp), 0o644)
+			f, _ := NewFetcher(dir, nil)
+			if _, err := Verify(context.Background(), f, VerifyOptions{Verifiers: vs}); err == nil {
+				t.Fatal("forged checkpoint accepted")
+			}
+		})
+	}
+	// Only the Ed25519 key: still verifies (ML-DSA line ignored as unknown).
+	dir := filepath.Join(base, "audit")
+	f, _ := NewFetcher(dir, nil)
+	if rep, err := Verify(context.Background(), f, VerifyOptions{Verifiers: vs[:1]}); err != nil || !rep.OK() {
+		t.Fatalf("Ed25519-only verification: %v %v", err, rep)
+	}
+	if rep, err := Verify(context.Background(), f, VerifyOptions{Verifiers: vs[1:]}); err != nil || !rep.OK() {
+		t.Fatalf("ML-DSA-only verification: %v %v", err, rep)
+	}
+	// Standard note library (which knows only Ed25519) accepts the checkpoint.
+	cp, _ := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	std, _ := note.NewVerifier(tamperKeys[0])
+	if _, err := note.Open(cp, note.VerifierList(std)); err != nil {
+		t.Fatalf("x/mod note.Open: %v", err)
+	}
+	if !strings.Contains(string(cp), "— renkei.example/audit ") {
+		t.Fatal("no signature line")
+	}
+}
+
+func itoa(u uint64) string { return strings.TrimSpace(strings.Repeat(" ", 0) + uitoa(u)) }
+
+func uitoa(u uint64) string {
+	if u == 0 {
+		return "0"
+	}
+	var b []byte
+	for u > 0 {
+		b = append([]byte{byte('0' + u%10)}, b...)
+		u /= 10
+	}
+	return string(b)
+}
