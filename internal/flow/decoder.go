@@ -36,6 +36,7 @@ type DecoderStats struct {
 	MissingTemplate    uint64 // data sets that arrived before their template
 	HeldDecoded        uint64 // of those, sets decoded later when the template came
 	HeldExpired        uint64 // of those, sets dropped because no template came in time
+	NoAddress          uint64 // data records without any address (statistics, not flows)
 	CounterSamples     uint64 // sFlow counter samples (skipped: no flows in them)
 	SampledHeaders     uint64 // sFlow packet headers without an IP packet (skipped)
 }
@@ -52,6 +53,7 @@ func (s *DecoderStats) Add(o DecoderStats) {
 	s.MissingTemplate += o.MissingTemplate
 	s.HeldDecoded += o.HeldDecoded
 	s.HeldExpired += o.HeldExpired
+	s.NoAddress += o.NoAddress
 	s.CounterSamples += o.CounterSamples
 	s.SampledHeaders += o.SampledHeaders
 }

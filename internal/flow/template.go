@@ -223,6 +223,12 @@ func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeade
 		d.applyOptions(k.domainKey, &v)
 		return off, nil, nil
 	}
+	if !v.r.SrcAddr.IsValid() && !v.r.DstAddr.IsValid() {
+		// Application or interface statistics (e.g. Cisco WLC) share data
+		// sets with flows but carry no addresses: not a flow record.
+		d.stats.NoAddress++
+		return off, nil, nil
+	}
 	r := d.finish(k.domainKey, &v, hdr)
 	return off, r, nil
 }
