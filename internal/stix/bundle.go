@@ -1,0 +1,421 @@
+package stix
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// BundleReader reads a STIX bundle ({"type":"bundle","id":…,"objects":[…]}) or a TAXII
+// 2.1 envelope ({"objects":[…],"more":…,"next":…}) from a stream, one element of
+// "objects" at a time, in memory bounded by the largest element it hands out, whatever
+// the size of the whole body.
+//
+// It only frames the elements (matching brackets and strings); each element is then
+// checked by Parse. An element over the size limit, or one that is not a JSON object,
+// is reported as an *ElementError and reading goes on with the next one; any other
+// error is fatal and is returned again by every later call.
+type BundleReader struct {
+	r          *bufio.Reader
+	max        int
+	offset     int64
+	state      int
+	index      int
+	err        error
+	bundleID   string
+	sawObjects bool
+	more       bool
+	next       string
+	stack      []byte
+}
+
+const (
+	stateStart = iota
+	stateEnvelope
+	stateObjects
+	stateDone
+)
+
+// maxEnvelopeValue bounds the envelope's own properties (type, id, more, next, …).
+const maxEnvelopeValue = 64 << 10
+
+// maxDepth bounds nesting inside one element, so that a hostile body cannot grow the
+// bracket stack without limit.
+const maxDepth = 1000
+
+// ElementError is a problem with one element of "objects"; the reader can go on.
+type ElementError struct {
+	Index  int   // position in "objects", from 0
+	Offset int64 // byte offset of the element in the body
+	Msg    string
+}
+
+func (e *ElementError) Error() string {
+	return fmt.Sprintf("bundle element %d (offset %d): %s", e.Index, e.Offset, e.Msg)
+}
+
+// NewBundleReader returns a reader of the bundle or envelope in r that hands out
+// elements of at most maxObjectBytes bytes (0 means 16 MiB).
+func NewBundleReader(r io.Reader, maxObjectBytes int) *BundleReader {
+	if maxObjectBytes <= 0 {
+		maxObjectBytes = 16 << 20
+	}
+	return &BundleReader{r: bufio.NewReaderSize(r, 64<<10), max: maxObjectBytes}
+}
+
+// BundleID returns the bundle's id once it has been read (bundles usually give it
+// before "objects"; if it comes after, it is known once Next has returned io.EOF).
+// It is "" for a TAXII envelope.
+func (b *BundleReader) BundleID() string { return b.bundleID }
+
+// More and NextCursor return the TAXII envelope's "more" and "next" properties, known
+// once they have been read (at the latest when Next has returned io.EOF).
+func (b *BundleReader) More() bool         { return b.more }
+func (b *BundleReader) NextCursor() string { return b.next }
+
+// Next returns the next element of "objects" as raw bytes (a fresh slice the caller may
+// keep) and its index. It returns io.EOF after the last element, once the whole body has
+// been read and found well-formed.
+func (b *BundleReader) Next() (json.RawMessage, int, error) {
+	if b.err != nil {
+		return nil, b.index, b.err
+	}
+	raw, idx, err := b.next1()
+	if err != nil {
+		var ee *ElementError
+		if !errors.As(err, &ee) {
+			b.err = err
+		}
+	}
+	return raw, idx, err
+}
+
+func (b *BundleReader) fatalf(format string, args ...any) error {
+	return fmt.Errorf("bundle: offset %d: %s", b.offset, fmt.Sprintf(format, args...))
+}
+
+func (b *BundleReader) next1() (json.RawMessage, int, error) {
+	for {
+		switch b.state {
+		case stateStart:
+			c, err := b.skipSpace()
+			if err != nil {
+				return nil, 0, b.eofErr(err, "empty body: expected a JSON object")
+			}
+			if c != '{' {
+				return nil, 0, b.fatalf("a bundle must be a JSON object, found %q", c)
+			}
+			if c, err = b.skipSpace(); err != nil {
+				return nil, 0, b.eofErr(err, "unterminated bundle object")
+			}
+			if c == '}' {
+				if err := b.finish(); err != nil {
+					return nil, 0, err
+				}
+				continue
+			}
+			if err := b.unread(); err != nil {
+				return nil, 0, err
+			}
+			b.state = stateEnvelope
+		case stateEnvelope:
+			if err := b.envelopeMember(); err != nil {
+				return nil, b.index, err
+			}
+		case stateObjects:
+			c, err := b.skipSpace()
+			if err != nil {
+				return nil, b.index, b.eofErr(err, "unterminated objects list")
+			}
+			if c == ']' {
+				if err := b.separator(); err != nil {
+					return nil, b.index, err
+				}
+				continue
+			}
+			if b.index > 0 {
+				if c != ',' {
+					return nil, b.index, b.fatalf("expected ',' or ']' after element %d, found %q", b.index-1, c)
+				}
+				if _, err = b.skipSpace(); err != nil {
+					return nil, b.index, b.eofErr(err, "unterminated objects list")
+				}
+			}
+			if err := b.unread(); err != nil {
+				return nil, b.index, err
+			}
+			start := b.offset
+			idx := b.index
+			b.index++
+			raw, overflow, err := b.scanValue(b.max)
+			if err != nil {
+				return nil, idx, err
+			}
+			switch {
+			case overflow:
+				return nil, idx, &ElementError{Index: idx, Offset: start, Msg: "object is " + strconv.FormatInt(b.offset-start, 10) + " bytes, over the limit of " + strconv.Itoa(b.max)}
+			case raw[0] != '{':
+				return nil, idx, &ElementError{Index: idx, Offset: start, Msg: "an element of objects must be a JSON object, not " + kindName(raw)}
+			}
+			return raw, idx, nil
+		case stateDone:
+			return nil, b.index, io.EOF
+		}
+	}
+}
+
+func (b *BundleReader) unread() error {
+	if err := b.r.UnreadByte(); err != nil {
+		return err
+	}
+	b.offset--
+	return nil
+}
+
+func (b *BundleReader) eofErr(err error, msg string) error {
+	if err == io.EOF {
+		return b.fatalf("%s", msg)
+	}
+	return fmt.Errorf("bundle: read at offset %d: %w", b.offset, err)
+}
+
+// envelopeMember reads one member of the bundle object. For "objects" it stops after
+// the opening bracket (state becomes stateObjects); for the others it reads the value,
+// keeps what the reader reports, and consumes the following ',' or '}'.
+func (b *BundleReader) envelopeMember() error {
+	c, err := b.skipSpace()
+	if err != nil {
+		return b.eofErr(err, "unterminated bundle object")
+	}
+	if c != '"' {
+		return b.fatalf("expected a property name in the bundle object, found %q", c)
+	}
+	if err := b.unread(); err != nil {
+		return err
+	}
+	keyRaw, overflow, err := b.scanValue(1024)
+	if err != nil {
+		return err
+	}
+	key, ok := jsonString(keyRaw)
+	if overflow || !ok {
+		return b.fatalf("invalid property name in the bundle object")
+	}
+	if c, err = b.skipSpace(); err != nil || c != ':' {
+		return b.fatalf("expected ':' after %q", key)
+	}
+	if key == "objects" {
+		if b.sawObjects {
+			return b.fatalf("objects appears twice")
+		}
+		b.sawObjects = true
+		if c, err = b.skipSpace(); err != nil || c != '[' {
+			return b.fatalf("objects must be a list")
+		}
+		b.state = stateObjects
+		return nil
+	}
+	if _, err = b.skipSpace(); err != nil {
+		return b.eofErr(err, "unterminated bundle object")
+	}
+	if err := b.unread(); err != nil {
+		return err
+	}
+	val, overflow, err := b.scanValue(maxEnvelopeValue)
+	if err != nil {
+		return err
+	}
+	if overflow {
+		return b.fatalf("bundle property %q is over %d bytes", key, maxEnvelopeValue)
+	}
+	switch key {
+	case "type":
+		if t, ok := jsonString(val); !ok || t != "bundle" {
+			return b.fatalf(`type must be "bundle", not %s`, truncate(val, 60))
+		}
+	case "id":
+		id, ok := jsonString(val)
+		if typ, valid := validIdentifier(id); !ok || !valid || typ != "bundle" {
+			return b.fatalf(`id must be "bundle--<UUID>", not %s`, truncate(val, 80))
+		}
+		b.bundleID = id
+	case "more":
+		b.more = string(val) == "true"
+	case "next":
+		b.next, _ = jsonString(val)
+	}
+	return b.separator()
+}
+
+// separator consumes the ',' or '}' after a member of the bundle object.
+func (b *BundleReader) separator() error {
+	c, err := b.skipSpace()
+	if err != nil {
+		return b.eofErr(err, "unterminated bundle object")
+	}
+	switch c {
+	case ',':
+		b.state = stateEnvelope
+		return nil
+	case '}':
+		return b.finish()
+	}
+	return b.fatalf("expected ',' or '}' in the bundle object, found %q", c)
+}
+
+// finish checks that nothing but white space follows the bundle object.
+func (b *BundleReader) finish() error {
+	if _, err := b.skipSpace(); err != io.EOF {
+		if err != nil {
+			return b.eofErr(err, "")
+		}
+		return b.fatalf("unexpected data after the bundle object")
+	}
+	b.state = stateDone
+	return nil
+}
+
+func (b *BundleReader) readByte() (byte, error) {
+	c, err := b.r.ReadByte()
+	if err == nil {
+		b.offset++
+	}
+	return c, err
+}
+
+func (b *BundleReader) skipSpace() (byte, error) {
+	for {
+		c, err := b.readByte()
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c, nil
+	}
+}
+
+// scanValue reads one JSON value, matching brackets and skipping over strings, and
+// returns its bytes if they fit in limit, or overflow=true (having consumed the value
+// all the same, keeping nothing). Literals and numbers are not checked here: Parse
+// checks the element as a whole.
+func (b *BundleReader) scanValue(limit int) (raw []byte, overflow bool, err error) {
+	buf := make([]byte, 0, 512)
+	put := func(p []byte) {
+		if overflow {
+			return
+		}
+		if len(buf)+len(p) > limit {
+			overflow, buf = true, nil
+			return
+		}
+		buf = append(buf, p...)
+	}
+	b.stack = b.stack[:0]
+	for {
+		c, err := b.readByte()
+		if err != nil {
+			return nil, false, b.eofErr(err, "unterminated value")
+		}
+		switch c {
+		case '"':
+			put([]byte{c})
+			if err := b.scanString(put); err != nil {
+				return nil, false, err
+			}
+		case '{', '[':
+			if len(b.stack) >= maxDepth {
+				return nil, false, b.fatalf("nesting deeper than %d", maxDepth)
+			}
+			b.stack = append(b.stack, c)
+			put([]byte{c})
+		case '}', ']':
+			want := byte('{')
+			if c == ']' {
+				want = '['
+			}
+			if len(b.stack) == 0 || b.stack[len(b.stack)-1] != want {
+				return nil, false, b.fatalf("unexpected %q", c)
+			}
+			b.stack = b.stack[:len(b.stack)-1]
+			put([]byte{c})
+		case ',', ':', ' ', '\t', '\r', '\n':
+			if len(b.stack) == 0 {
+				if err := b.r.UnreadByte(); err != nil {
+					return nil, false, err
+				}
+				b.offset--
+				if len(buf) == 0 && !overflow {
+					return nil, false, b.fatalf("expected a value, found %q", c)
+				}
+				return buf, overflow, nil
+			}
+			put([]byte{c})
+		default:
+			put([]byte{c})
+			if len(b.stack) == 0 {
+				// A scalar at top level (number or literal): read until a delimiter.
+				for {
+					d, err := b.r.ReadByte()
+					if err == io.EOF {
+						return buf, overflow, nil
+					}
+					if err != nil {
+						return nil, false, err
+					}
+					if d == ',' || d == '}' || d == ']' || d == ' ' || d == '\t' || d == '\r' || d == '\n' {
+						_ = b.r.UnreadByte()
+						return buf, overflow, nil
+					}
+					b.offset++
+					put([]byte{d})
+				}
+			}
+		}
+		if len(b.stack) == 0 && (c == '"' || c == '}' || c == ']') {
+			return buf, overflow, nil
+		}
+	}
+}
+
+// scanString consumes a string body up to and including its closing quote. It reads
+// whole buffered runs with ReadSlice, which is what makes framing fast: most bytes of
+// a bundle are inside strings.
+func (b *BundleReader) scanString(put func([]byte)) error {
+	escaped := false
+	for {
+		chunk, err := b.r.ReadSlice('"')
+		b.offset += int64(len(chunk))
+		if err != nil && err != bufio.ErrBufferFull {
+			return b.eofErr(err, "unterminated string")
+		}
+		put(chunk)
+		if err == bufio.ErrBufferFull {
+			escaped = trailingBackslashes(chunk, escaped)
+			continue
+		}
+		// chunk ends with '"': it closes the string unless an odd run of backslashes precedes it.
+		if !trailingBackslashes(chunk[:len(chunk)-1], escaped) {
+			return nil
+		}
+		escaped = false
+	}
+}
+
+// trailingBackslashes reports whether p ends in an odd number of backslashes, counting
+// a pending escape from the previous chunk when p is made of backslashes only.
+func trailingBackslashes(p []byte, carried bool) bool {
+	n := 0
+	for i := len(p) - 1; i >= 0 && p[i] == '\\'; i-- {
+		n++
+	}
+	if n == len(p) && carried {
+		n++
+	}
+	return n%2 == 1
+}

@@ -1,0 +1,137 @@
+package stix
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+)
+
+// NewID returns a fresh identifier "<typ>--<UUIDv4>" from crypto/rand, as the
+// specification recommends for SDOs, SROs and meta objects.
+func NewID(typ string) string {
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		// crypto/rand.Read never fails on supported platforms (Go 1.24+ panics itself).
+		panic("stix: crypto/rand: " + err.Error())
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return typ + "--" + formatUUID(u)
+}
+
+func formatUUID(u [16]byte) string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+// stixSCONamespace is the UUIDv5 namespace the specification fixes for deterministic
+// SCO identifiers (section 2.9).
+var stixSCONamespace = [16]byte{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
+
+// uuidV5 computes an RFC 4122 name-based (SHA-1) UUID.
+func uuidV5(ns [16]byte, name []byte) [16]byte {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write(name)
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// validIdentifier reports whether s is "<type>--<UUID>" with an RFC 4122 UUID
+// (versions 1 to 5, variant 10xx), as the STIX identifier type requires, and
+// returns the type part.
+func validIdentifier(s string) (typ string, ok bool) {
+	i := strings.Index(s, "--")
+	if i < 0 || len(s)-i-2 != 36 {
+		return "", false
+	}
+	typ = s[:i]
+	if !validTypeName(typ) {
+		return "", false
+	}
+	return typ, validUUID(s[i+2:])
+}
+
+func validUUID(u string) bool {
+	if len(u) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := u[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !isHex(c) {
+			return false
+		}
+	}
+	if v := u[14]; v < '1' || v > '5' {
+		return false
+	}
+	switch u[19] {
+	case '8', '9', 'a', 'b', 'A', 'B':
+	default:
+		return false
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// validTypeName applies the spec's rule for object type names: 3 to 250 characters of
+// a-z, 0-9 and hyphen, starting with a letter, no doubled hyphens.
+func validTypeName(t string) bool {
+	if len(t) < 3 || len(t) > 250 || t[0] < 'a' || t[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-':
+			if t[i-1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validPropertyName applies the rule for property names: ASCII letters, digits and
+// underscore, 3 to 250 characters ("id" is the one shorter name the spec itself uses).
+func validPropertyName(p string) bool {
+	if p == "id" {
+		return true
+	}
+	if len(p) < 3 || len(p) > 250 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

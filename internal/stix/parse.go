@@ -1,0 +1,561 @@
+package stix
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Object is one parsed and validated STIX object: the fields Renkei indexes, and the
+// object itself exactly as received (compacted) in Raw. Everything not listed here,
+// custom properties included, stays in Raw untouched.
+type Object struct {
+	ID, Type, SpecVersion string
+	Kind                  Kind // sdo, sro, sco or meta; for custom types as declared or inferred
+	Custom                bool // the type is not defined by the specification (x- prefix or extension-definition)
+	Created, Modified     time.Time // Modified==Created if absent (marking-definition); both zero for SCOs
+	CreatedByRef          string
+	ObjectMarkingRefs     []string
+	Revoked               bool
+	Confidence            *int
+	Labels                []string
+	Extensions            map[string]json.RawMessage // the raw "extensions" map
+	Raw                   json.RawMessage            // the object exactly as received (compact)
+
+	// Type-specific fields Renkei indexes.
+	Name                   string // name, value, path, … (see docs/stix.md), where the type has one
+	Pattern, PatternType   string // indicator
+	ValidFrom, ValidUntil  time.Time
+	SightingOfRef          string // sighting
+	WhereSightedRefs       []string
+	FirstSeen, LastSeen    time.Time // sighting, campaign, intrusion-set, malware, …
+	Count                  int       // sighting; 0 when absent
+	SourceRef, TargetRef   string    // relationship
+	RelationshipType       string
+	ObjectRefs             []string // report, grouping, note, opinion, observed-data
+}
+
+// Options tune Parse.
+type Options struct {
+	// ValidatePattern, when set, checks the pattern of indicators whose pattern_type is
+	// "stix" (normally pattern.Parse wrapped by the caller). Its error text becomes the
+	// message of the ValidationError for field "pattern".
+	ValidatePattern func(pattern string) error
+	// MaxObjectBytes rejects larger objects before decoding them; 0 means no limit.
+	MaxObjectBytes int
+}
+
+// ValidationError says which object, which property and what is wrong. ID and Type are
+// filled in as far as they could be read.
+type ValidationError struct {
+	ID, Type, Field, Msg string
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("object ")
+	switch {
+	case e.ID != "":
+		b.WriteString(e.ID)
+	case e.Type != "":
+		b.WriteString("of type " + e.Type)
+	default:
+		b.WriteString("(no id)")
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// reservedProperties MUST NOT be used on any object (STIX 2.1 section 3.1 and the
+// common schema): they are kept for future versions of the specification.
+var reservedProperties = map[string]bool{"severity": true, "action": true, "username": true, "phone_numbers": true}
+
+type member struct {
+	name string
+	val  []byte // slice of the input, the exact bytes of the value
+}
+
+type namedTime struct {
+	name string
+	t    time.Time
+}
+
+// checker carries one Parse call's state.
+type checker struct {
+	obj      *Object
+	opt      Options
+	members  []member
+	defanged bool
+	current  string
+	times    []namedTime
+}
+
+func (c *checker) has(name string) bool { return c.value(name) != nil }
+
+func (c *checker) value(name string) []byte {
+	for _, m := range c.members {
+		if m.name == name {
+			return m.val
+		}
+	}
+	return nil
+}
+
+func (c *checker) string(name string) (string, bool) {
+	v := c.value(name)
+	if v == nil {
+		return "", false
+	}
+	return jsonString(v)
+}
+
+func (c *checker) setTime(name string, t time.Time) { c.times = append(c.times, namedTime{name, t}) }
+
+func (c *checker) time(name string) (time.Time, bool) {
+	for _, nt := range c.times {
+		if nt.name == name {
+			return nt.t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// splitMembers checks that data is exactly one JSON object (valid UTF-8, no duplicate
+// names) and returns its top-level members, whose values alias data.
+func splitMembers(data []byte) ([]member, error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	if tok.Kind() != '{' {
+		return nil, fmt.Errorf("a STIX object must be a JSON object, not %s", kindName(data[dec.InputOffset()-1:]))
+	}
+	members := make([]member, 0, 16)
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.String()
+		val, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		end := dec.InputOffset()
+		members = append(members, member{name: name, val: data[end-int64(len(val)) : end : end]})
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the object at offset %d", dec.InputOffset())
+	}
+	return members, nil
+}
+
+// Parse decodes and validates one STIX 2.1 object. It returns a *ValidationError
+// naming the object and the property for anything the specification forbids; the
+// first problem found is reported.
+func Parse(data []byte, opt Options) (*Object, error) {
+	if opt.MaxObjectBytes > 0 && len(data) > opt.MaxObjectBytes {
+		return nil, &ValidationError{Msg: fmt.Sprintf("object is %d bytes, over the limit of %d", len(data), opt.MaxObjectBytes)}
+	}
+	members, err := splitMembers(data)
+	if err != nil {
+		return nil, &ValidationError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
+	}
+	c := &checker{obj: &Object{}, opt: opt, members: members}
+	if err := c.parse(); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, len(data))
+	copy(raw, data)
+	v := jsontext.Value(raw)
+	if err := v.Compact(); err != nil {
+		return nil, &ValidationError{ID: c.obj.ID, Type: c.obj.Type, Msg: "invalid JSON: " + err.Error()}
+	}
+	c.obj.Raw = json.RawMessage(v)
+	return c.obj, nil
+}
+
+func (c *checker) fail(field, msg string) error {
+	return &ValidationError{ID: c.obj.ID, Type: c.obj.Type, Field: field, Msg: msg}
+}
+
+func (c *checker) parse() error {
+	o := c.obj
+	typ, ok := c.string("type")
+	if !ok {
+		if c.has("type") {
+			return c.fail("type", "must be a string")
+		}
+		return c.fail("type", "is required")
+	}
+	o.Type = typ
+	if id, ok := c.string("id"); ok {
+		o.ID = id
+	}
+	if !validTypeName(typ) {
+		return c.fail("type", strconv.Quote(typ)+" is not a valid type name (3-250 characters of a-z, 0-9 and hyphen, starting with a letter)")
+	}
+	if !c.has("id") {
+		return c.fail("id", "is required")
+	}
+	if o.ID == "" {
+		return c.fail("id", "must be a string")
+	}
+	idType, ok := validIdentifier(o.ID)
+	if !ok {
+		return c.fail("id", `must be "<type>--<RFC 4122 UUID>"`)
+	}
+	if idType != typ {
+		return c.fail("id", "prefix "+strconv.Quote(idType)+" does not match type "+strconv.Quote(typ))
+	}
+
+	spec := specs[typ]
+	if spec != nil {
+		o.Kind = spec.kind
+	} else {
+		kind, err := c.customKind()
+		if err != nil {
+			return err
+		}
+		o.Kind, o.Custom = kind, true
+	}
+	if o.Kind == KindSCO {
+		c.defanged = string(c.value("defanged")) == "true"
+	}
+
+	for _, m := range c.members {
+		c.current = m.name
+		if reservedProperties[m.name] {
+			return c.fail(m.name, "is reserved by the STIX specification and must not be used")
+		}
+		if !validPropertyName(m.name) {
+			return c.fail(m.name, "is not a valid property name (3-250 characters of a-z, A-Z, 0-9 and _)")
+		}
+		check := c.commonCheck(m.name)
+		if check == nil && spec != nil {
+			check = spec.props[m.name]
+		}
+		if check == nil {
+			if strings.HasSuffix(m.name, "_ref") || strings.HasSuffix(m.name, "_refs") {
+				check = genericRef(m.name)
+			} else {
+				check = anything
+			}
+		}
+		if sub, msg := check(c, m.val); msg != "" {
+			return c.fail(m.name+sub, msg)
+		}
+		if err := c.index(m, spec); err != nil {
+			return err
+		}
+	}
+
+	for _, r := range c.commonRequired() {
+		if !c.has(r) {
+			return c.fail(r, "is required")
+		}
+	}
+	if spec != nil {
+		for _, r := range spec.required {
+			if !c.has(r) {
+				return c.fail(r, "is required")
+			}
+		}
+	}
+	switch {
+	case o.SpecVersion == "" && o.Kind == KindSCO:
+		o.SpecVersion = "2.1" // SCOs may omit spec_version; it then defaults to 2.1
+	case o.SpecVersion != "2.1":
+		return c.fail("spec_version", `must be "2.1", not `+strconv.Quote(o.SpecVersion))
+	}
+	if o.Kind != KindSCO {
+		if !c.has("modified") {
+			o.Modified = o.Created
+		}
+		if o.Modified.Before(o.Created) {
+			return c.fail("modified", "must not be earlier than created")
+		}
+	}
+	if spec != nil && spec.check != nil {
+		if field, msg := spec.check(c); msg != "" {
+			return c.fail(field, msg)
+		}
+	}
+	return nil
+}
+
+// customKind decides what a type unknown to the specification is. STIX 2.1 allows a
+// new type when an extension-definition declares it (extension_type new-sdo, new-sco or
+// new-sro), and still accepts the deprecated custom objects of section 11, whose type
+// starts with "x-": those with created are SDO-like, the others SCO-like.
+func (c *checker) customKind() (Kind, error) {
+	if ext := c.value("extensions"); ext != nil {
+		var m map[string]struct {
+			ExtensionType string `json:"extension_type"`
+		}
+		if jsonv2.Unmarshal(ext, &m) == nil {
+			for _, e := range m {
+				switch e.ExtensionType {
+				case "new-sdo":
+					return KindSDO, nil
+				case "new-sco":
+					return KindSCO, nil
+				case "new-sro":
+					return KindSRO, nil
+				}
+			}
+		}
+	}
+	if strings.HasPrefix(c.obj.Type, "x-") {
+		if c.has("created") {
+			return KindSDO, nil
+		}
+		return KindSCO, nil
+	}
+	return "", c.fail("type", strconv.Quote(c.obj.Type)+" is not a STIX 2.1 type; a custom type must start with x- or be declared by an extension-definition (extension_type new-sdo, new-sco or new-sro)")
+}
+
+func (c *checker) commonRequired() []string {
+	switch {
+	case c.obj.Kind == KindSCO:
+		return nil
+	case c.obj.Type == "marking-definition":
+		return []string{"spec_version", "created"}
+	}
+	return []string{"spec_version", "created", "modified"}
+}
+
+// commonCheck returns the check of a common property of the object's kind, or nil.
+func (c *checker) commonCheck(name string) propCheck {
+	switch name {
+	case "type", "id":
+		return anything // checked above
+	case "spec_version":
+		return isString
+	case "object_marking_refs":
+		return refs("marking-definition")
+	case "granular_markings":
+		return isGranularMarkings
+	case "extensions":
+		return isExtensions
+	}
+	if c.obj.Kind == KindSCO {
+		if name == "defanged" {
+			return isBool
+		}
+		return nil
+	}
+	switch name {
+	case "created", "modified":
+		return isMillis
+	case "created_by_ref":
+		return ref("identity")
+	case "revoked":
+		return isBool
+	case "labels":
+		return isStringList
+	case "confidence":
+		return integer(0, 100)
+	case "lang":
+		return isString
+	case "external_references":
+		return isExternalReferences
+	}
+	return nil
+}
+
+// index copies a validated member into the Object fields Renkei indexes.
+func (c *checker) index(m member, spec *typeSpec) error {
+	o := c.obj
+	s := func() string { v, _ := jsonString(m.val); return v }
+	t := func() time.Time { v, _ := c.time(m.name); return v }
+	list := func() []string { l, _ := stringList(m.val); return l }
+	common := o.Kind != KindSCO
+	switch {
+	case m.name == "spec_version":
+		o.SpecVersion = s()
+	case m.name == "object_marking_refs":
+		o.ObjectMarkingRefs = list()
+	case m.name == "extensions":
+		if err := json.Unmarshal(m.val, &o.Extensions); err != nil {
+			return c.fail("extensions", "must be an object: "+err.Error())
+		}
+	case common && m.name == "created":
+		o.Created = t()
+	case common && m.name == "modified":
+		o.Modified = t()
+	case common && m.name == "created_by_ref":
+		o.CreatedByRef = s()
+	case common && m.name == "revoked":
+		o.Revoked = string(m.val) == "true"
+	case common && m.name == "labels":
+		o.Labels = list()
+	case common && m.name == "confidence":
+		n, _ := strconv.Atoi(string(m.val))
+		o.Confidence = &n
+	}
+	if spec == nil {
+		if m.name == "name" {
+			o.Name = s()
+		}
+		return nil
+	}
+	if m.name == spec.nameProp {
+		if v, ok := jsonString(m.val); ok {
+			o.Name = v
+		}
+	}
+	if _, known := spec.props[m.name]; !known {
+		return nil
+	}
+	switch m.name {
+	case "pattern":
+		o.Pattern = s()
+	case "pattern_type":
+		o.PatternType = s()
+	case "valid_from":
+		o.ValidFrom = t()
+	case "valid_until":
+		o.ValidUntil = t()
+	case "sighting_of_ref":
+		o.SightingOfRef = s()
+	case "where_sighted_refs":
+		o.WhereSightedRefs = list()
+	case "first_seen":
+		o.FirstSeen = t()
+	case "last_seen":
+		o.LastSeen = t()
+	case "count":
+		o.Count, _ = strconv.Atoi(string(m.val))
+	case "source_ref":
+		o.SourceRef = s()
+	case "target_ref":
+		o.TargetRef = s()
+	case "relationship_type":
+		o.RelationshipType = s()
+	case "object_refs":
+		o.ObjectRefs = list()
+	}
+	return nil
+}
+
+// isExtensions checks the extensions dictionary: keys are extension-definition ids or
+// predefined/custom "<name>-ext" names, values non-empty objects; an extension-definition
+// extension carries a valid extension_type; any nested *_ref(s) hold identifiers.
+func isExtensions(c *checker, v []byte) (string, string) {
+	if len(v) == 0 || v[0] != '{' {
+		return "", "must be an object, not " + kindName(v)
+	}
+	var m map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(v, &m); err != nil {
+		return "", "must be an object: " + jsonErr(err)
+	}
+	if len(m) == 0 {
+		return "", "must not be empty"
+	}
+	for k, ev := range m {
+		at := "." + k
+		if len(ev) == 0 || ev[0] != '{' {
+			return at, "must be an object, not " + kindName(ev)
+		}
+		if strings.HasPrefix(k, "extension-definition--") {
+			if _, ok := validIdentifier(k); !ok {
+				return at, "is not a valid extension-definition identifier"
+			}
+			var e struct {
+				ExtensionType *string `json:"extension_type"`
+			}
+			if err := jsonv2.Unmarshal(ev, &e); err != nil || e.ExtensionType == nil {
+				return at + ".extension_type", "is required for an extension-definition extension"
+			}
+			if _, msg := enum("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension")(c, []byte(strconv.Quote(*e.ExtensionType))); msg != "" {
+				return at + ".extension_type", msg
+			}
+		} else if !strings.HasSuffix(k, "-ext") || !validTypeName(k) {
+			return at, "is neither an extension-definition id nor a \"<name>-ext\" extension name"
+		}
+		if string(trimSpace(ev[1:])) == "}" {
+			return at, "must not be empty"
+		}
+		var tree any
+		if err := jsonv2.Unmarshal(ev, &tree); err != nil {
+			return at, "invalid: " + jsonErr(err)
+		}
+		if sub, msg := nestedRefs(tree, 0); msg != "" {
+			return at + sub, msg
+		}
+	}
+	return "", ""
+}
+
+// nestedRefs walks a decoded value and checks that every *_ref holds an identifier and
+// every *_refs a list of them.
+func nestedRefs(v any, depth int) (string, string) {
+	if depth > 32 {
+		return "", "nested too deeply"
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			switch {
+			case strings.HasSuffix(k, "_ref"):
+				s, ok := e.(string)
+				if !ok {
+					return "." + k, "must be an identifier string"
+				}
+				if m := refMsg(s, []string{"*"}); m != "" {
+					return "." + k, m
+				}
+			case strings.HasSuffix(k, "_refs"):
+				l, ok := e.([]any)
+				if !ok {
+					return "." + k, "must be a list of identifiers"
+				}
+				for i, r := range l {
+					s, ok := r.(string)
+					if !ok {
+						return "." + k + "[" + strconv.Itoa(i) + "]", "must be an identifier string"
+					}
+					if m := refMsg(s, []string{"*"}); m != "" {
+						return "." + k + "[" + strconv.Itoa(i) + "]", m
+					}
+				}
+			default:
+				if sub, msg := nestedRefs(e, depth+1); msg != "" {
+					return "." + k + sub, msg
+				}
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if sub, msg := nestedRefs(e, depth+1); msg != "" {
+				return "[" + strconv.Itoa(i) + "]" + sub, msg
+			}
+		}
+	}
+	return "", ""
+}
+
+// AsValidationError returns err as a *ValidationError if it is one.
+func AsValidationError(err error) (*ValidationError, bool) {
+	var ve *ValidationError
+	ok := errors.As(err, &ve)
+	return ve, ok
+}
