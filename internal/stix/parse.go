@@ -19,8 +19,8 @@ import (
 // custom properties included, stays in Raw untouched.
 type Object struct {
 	ID, Type, SpecVersion string
-	Kind                  Kind // sdo, sro, sco or meta; for custom types as declared or inferred
-	Custom                bool // the type is not defined by the specification (x- prefix or extension-definition)
+	Kind                  Kind      // sdo, sro, sco or meta; for custom types as declared or inferred
+	Custom                bool      // the type is not defined by the specification (x- prefix or extension-definition)
 	Created, Modified     time.Time // Modified==Created if absent (marking-definition); both zero for SCOs
 	CreatedByRef          string
 	ObjectMarkingRefs     []string
@@ -31,16 +31,16 @@ type Object struct {
 	Raw                   json.RawMessage            // the object exactly as received (compact)
 
 	// Type-specific fields Renkei indexes.
-	Name                   string // name, value, path, … (see docs/stix.md), where the type has one
-	Pattern, PatternType   string // indicator
-	ValidFrom, ValidUntil  time.Time
-	SightingOfRef          string // sighting
-	WhereSightedRefs       []string
-	FirstSeen, LastSeen    time.Time // sighting, campaign, intrusion-set, malware, …
-	Count                  int       // sighting; 0 when absent
-	SourceRef, TargetRef   string    // relationship
-	RelationshipType       string
-	ObjectRefs             []string // report, grouping, note, opinion, observed-data
+	Name                  string // name, value, path, … (see docs/stix.md), where the type has one
+	Pattern, PatternType  string // indicator
+	ValidFrom, ValidUntil time.Time
+	SightingOfRef         string // sighting
+	WhereSightedRefs      []string
+	FirstSeen, LastSeen   time.Time // sighting, campaign, intrusion-set, malware, …
+	Count                 int       // sighting; 0 when absent
+	SourceRef, TargetRef  string    // relationship
+	RelationshipType      string
+	ObjectRefs            []string // report, grouping, note, opinion, observed-data
 }
 
 // Options tune Parse.
