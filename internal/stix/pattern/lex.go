@@ -384,7 +384,10 @@ func (l *lexer) lexBinary() (token, error) {
 			return token{}, errAt(off+i, "binary literal: %q is not a base64 character", c)
 		}
 	}
-	if len(body)%4 != 0 || pad > 2 {
+	if pad > 2 {
+		return token{}, errAt(off+len(body)-pad, "binary literal: at most two '=' of padding")
+	}
+	if len(body)%4 != 0 {
 		return token{}, errAt(off+len(body), "binary literal: base64 text must come in padded groups of 4 characters")
 	}
 	b, err := base64.StdEncoding.DecodeString(body)
@@ -467,9 +470,16 @@ func parseTimestamp(s string) (time.Time, int, string) {
 	case sec > 60:
 		return time.Time{}, 17, "second must be 00 to 60"
 	}
+	leap := sec == 60
+	if leap {
+		sec = 59
+	}
 	t := time.Date(year, time.Month(month), day, hour, min, sec, nanos, time.UTC)
 	if t.Day() != day {
 		return time.Time{}, 8, fmt.Sprintf("day %02d does not exist in %04d-%02d", day, year, month)
+	}
+	if leap {
+		t = t.Add(time.Second)
 	}
 	return t, 0, ""
 }

@@ -3,6 +3,7 @@ package pattern
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,25 +117,86 @@ func writeObs(b *strings.Builder, e ObservationExpr) {
 		b.WriteByte(' ')
 		writeObsParen(b, e.Right, obsPrec(e.Right) <= p)
 	case *Qualified:
-		writeObsParen(b, e.Expr, obsPrec(e.Expr) < 4)
-		switch {
-		case e.Within != nil:
-			b.WriteString(" WITHIN ")
-			b.WriteString(strconv.FormatFloat(*e.Within, 'f', -1, 64))
-			b.WriteString(" SECONDS")
-		case e.Repeats != nil:
-			b.WriteString(" REPEATS ")
-			b.WriteString(strconv.Itoa(*e.Repeats))
-			b.WriteString(" TIMES")
-		case e.Start != nil && e.Stop != nil:
-			b.WriteString(" START ")
-			writeTime(b, *e.Start)
-			b.WriteString(" STOP ")
-			writeTime(b, *e.Stop)
+		// Collect the chain of qualifiers down to what they qualify, innermost
+		// first, as the parser builds it.
+		var chain []*Qualified
+		var base ObservationExpr = e
+		for q, ok := base.(*Qualified); ok; q, ok = base.(*Qualified) {
+			chain = append(chain, q)
+			base = q.Expr
+		}
+		slices.Reverse(chain)
+		// The same qualifier twice directly on a bracketed observation is
+		// refused by Parse, but allowed on a parenthesized group: put the
+		// qualifiers before the first repetition inside parentheses.
+		split := 0
+		if _, ok := base.(*Observation); ok {
+			var seen [3]bool
+			for i, q := range chain {
+				k := q.kind()
+				if seen[k] {
+					split = i
+					break
+				}
+				seen[k] = true
+			}
+		}
+		if split > 0 {
+			b.WriteByte('(')
+			writeObs(b, base)
+			for _, q := range chain[:split] {
+				writeQualifier(b, q)
+			}
+			b.WriteByte(')')
+		} else {
+			writeObsParen(b, base, obsPrec(base) < 4)
+		}
+		for _, q := range chain[split:] {
+			writeQualifier(b, q)
 		}
 	case nil:
 		b.WriteString("<nil>")
 	}
+}
+
+// kind tells which qualifier q carries.
+func (q *Qualified) kind() qualKind {
+	switch {
+	case q.Within != nil:
+		return qWithin
+	case q.Repeats != nil:
+		return qRepeats
+	}
+	return qStartStop
+}
+
+func writeQualifier(b *strings.Builder, q *Qualified) {
+	switch {
+	case q.Within != nil:
+		b.WriteString(" WITHIN ")
+		b.WriteString(formatSeconds(*q.Within))
+		b.WriteString(" SECONDS")
+	case q.Repeats != nil:
+		b.WriteString(" REPEATS ")
+		b.WriteString(strconv.Itoa(*q.Repeats))
+		b.WriteString(" TIMES")
+	case q.Start != nil && q.Stop != nil:
+		b.WriteString(" START ")
+		writeTime(b, *q.Start)
+		b.WriteString(" STOP ")
+		writeTime(b, *q.Stop)
+	}
+}
+
+// formatSeconds prints a WITHIN window: whole numbers as integers ("300"),
+// others as decimals, and whole numbers too large for a 64-bit integer with a
+// ".0" so that they read back as a decimal.
+func formatSeconds(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") && f >= 1e18 {
+		s += ".0"
+	}
+	return s
 }
 
 func writeObsParen(b *strings.Builder, e ObservationExpr, paren bool) {
