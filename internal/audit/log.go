@@ -36,6 +36,10 @@ type Options struct {
 	Witnesses      []WitnessConfig
 	WitnessTimeout time.Duration // default 5s
 
+	// CloseTimeout bounds how long Close waits for a checkpoint covering
+	// every appended entry (default 30s).
+	CloseTimeout time.Duration
+
 	Logger *slog.Logger
 }
 
@@ -228,7 +232,11 @@ func (l *Log) Close() error {
 	}
 	l.closed = true
 	l.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	timeout := l.opts.CloseTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err := l.shutdown(ctx)
 	if serr := l.seqs.save(); err == nil {

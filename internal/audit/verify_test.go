@@ -254,7 +254,9 @@ func TestVerifyRefusesForgedCheckpoint(t *testing.T) {
 	}{
 		{"size changed", func(cp []byte) []byte { return bytes.Replace(cp, []byte("\n600\n"), []byte("\n599\n"), 1) }},
 		{"signatures stripped", func(cp []byte) []byte { i := bytes.Index(cp, []byte("\n\n")); return cp[:i+2] }},
-		{"origin changed", func(cp []byte) []byte { return bytes.Replace(cp, []byte("renkei.example/audit\n"), []byte("evil.example/audit\n"), 1) }},
+		{"origin changed", func(cp []byte) []byte {
+			return bytes.Replace(cp, []byte("renkei.example/audit\n"), []byte("evil.example/audit\n"), 1)
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
