@@ -60,19 +60,22 @@ func addStatusDetails(ctx context.Context, tx *Tx, id string, ds []StatusDetail)
 	return nil
 }
 
-// StatusProgress is a batch of outcomes added to a pending status.
+// StatusProgress is a batch of outcomes added to a status.
 type StatusProgress struct {
-	Success, Failure int
-	Details          []StatusDetail
+	Success, Failure, Pending int
+	Complete                  bool // nothing more will be added
+	Details                   []StatusDetail
 }
 
-// AdvanceStatus records outcomes for part of a POST, moving them out of pending,
-// and marks the status complete when nothing is pending any more.
+// AdvanceStatus records the outcomes of part of a POST (objects are read and
+// stored batch by batch, so the total grows as the body is read) and marks the
+// status complete with the last batch.
 func (db *DB) AdvanceStatus(ctx context.Context, id string, p StatusProgress, now time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE statuses SET success = success + ?, failure = failure + ?, pending = pending - ?,
-			status = CASE WHEN pending - ? <= 0 THEN 'complete' ELSE status END, updated_at = ? WHERE id = ?`,
-			p.Success, p.Failure, p.Success+p.Failure, p.Success+p.Failure, Micros(now), id)
+		done := p.Success + p.Failure
+		_, err := tx.Exec(ctx, `UPDATE statuses SET total = total + ?, success = success + ?, failure = failure + ?,
+			status = CASE WHEN ? THEN 'complete' ELSE status END, updated_at = ? WHERE id = ?`,
+			done+p.Pending, p.Success, p.Failure, p.Complete, Micros(now), id)
 		if err != nil {
 			return fmt.Errorf("advance status %s: %w", id, err)
 		}

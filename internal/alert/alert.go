@@ -1,0 +1,192 @@
+// Package alert is the one way any capability tells an organization
+// something: an inbox per organization, and delivery of each alert to the
+// organization's webhooks with an HMAC-signed body, retries with backoff and a
+// dead-letter list.
+//
+// Deciding whom to alert belongs to the capability raising the alert; this
+// package only stores and delivers. Webhook secrets never appear in logs.
+package alert
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"renkei/internal/store"
+)
+
+// Service raises and delivers alerts.
+type Service struct {
+	DB     *store.DB
+	Log    *slog.Logger
+	Now    func() time.Time
+	Client *http.Client // nil: a client with a 10 s timeout
+
+	// MaxAttempts before a delivery goes to the dead-letter list (default 8).
+	MaxAttempts int
+	// Backoff is the first retry delay, doubled at each attempt (default 10 s).
+	Backoff time.Duration
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Raise stores an alert for a.OrgID and queues it for the organization's webhooks.
+func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
+	if a.OrgID == "" || a.Title == "" || a.Kind == "" {
+		return 0, fmt.Errorf("raise alert: organization, kind and title are required")
+	}
+	if a.Severity == "" {
+		a.Severity = "info"
+	}
+	if a.Created.IsZero() {
+		a.Created = s.now()
+	}
+	id, err := s.DB.AddAlert(ctx, a)
+	if err != nil {
+		return 0, fmt.Errorf("raise alert for %s: %w", a.OrgID, err)
+	}
+	if s.Log != nil {
+		s.Log.Info("alert raised", "org", a.OrgID, "kind", a.Kind, "alert", id)
+	}
+	return id, nil
+}
+
+// Payload is the JSON body posted to a webhook.
+type Payload struct {
+	ID        int64           `json:"id"`
+	Org       string          `json:"org"`
+	Kind      string          `json:"kind"`
+	Severity  string          `json:"severity"`
+	Title     string          `json:"title"`
+	Body      string          `json:"body,omitempty"`
+	ObjectRef string          `json:"object_ref,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Created   time.Time       `json:"created"`
+}
+
+// Sign returns the signature header value of body sent at ts with secret:
+// "sha256=" and the hex HMAC-SHA256 of "<ts>.<body>". Receivers recompute it
+// and reject stale timestamps, which stops replays.
+func Sign(secret string, ts int64, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(ts, 10)))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a signature made by Sign, in constant time.
+func Verify(secret string, ts int64, body []byte, sig string) bool {
+	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(sig))
+}
+
+// DeliverDue attempts every delivery whose time has come and returns how many
+// were attempted.
+func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+	due, err := s.DB.DueDeliveries(ctx, s.now(), 100)
+	if err != nil {
+		return 0, fmt.Errorf("due deliveries: %w", err)
+	}
+	for _, d := range due {
+		s.attempt(ctx, d)
+	}
+	return len(due), nil
+}
+
+func (s *Service) attempt(ctx context.Context, d store.Delivery) {
+	a := d.Alert
+	body, _ := json.Marshal(Payload{ID: a.ID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title,
+		Body: a.Body, ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
+	ts := s.now().Unix()
+	err := s.post(ctx, d.Webhook.URL, body, ts, Sign(d.Webhook.Secret, ts, body), a.ID)
+	d.Attempts++
+	switch {
+	case err == nil:
+		d.State, d.LastError = "delivered", ""
+	case d.Attempts >= s.maxAttempts():
+		d.State, d.LastError = "dead", err.Error()
+	default:
+		d.LastError = err.Error()
+		d.Next = s.now().Add(s.backoff() << (d.Attempts - 1))
+	}
+	if s.Log != nil {
+		if err != nil {
+			s.Log.Warn("webhook delivery failed", "org", d.Webhook.OrgID, "webhook", d.Webhook.ID, "alert", a.ID, "attempt", d.Attempts, "state", d.State, "err", err)
+		}
+	}
+	if uerr := s.DB.UpdateDelivery(ctx, d, s.now()); uerr != nil && s.Log != nil {
+		s.Log.Error("record delivery", "delivery", d.ID, "err", uerr)
+	}
+}
+
+func (s *Service) maxAttempts() int {
+	if s.MaxAttempts > 0 {
+		return s.MaxAttempts
+	}
+	return 8
+}
+
+func (s *Service) backoff() time.Duration {
+	if s.Backoff > 0 {
+		return s.Backoff
+	}
+	return 10 * time.Second
+}
+
+func (s *Service) post(ctx context.Context, url string, body []byte, ts int64, sig string, id int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Renkei-Webhook/1")
+	req.Header.Set("X-Renkei-Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("X-Renkei-Signature", sig)
+	req.Header.Set("X-Renkei-Alert", strconv.FormatInt(id, 10))
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return nil
+}
+
+// Run delivers due alerts every interval until ctx ends.
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil && s.Log != nil {
+			s.Log.Error("deliver alerts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

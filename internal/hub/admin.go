@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// Default collection ids. They are fixed so that members can configure their
+// TAXII clients once.
+const (
+	MembersCollection = "9f1e5d2a-6b1c-4c1e-8d7a-000000000001"
+	PublicCollection  = "9f1e5d2a-6b1c-4c1e-8d7a-000000000002"
+)
+
+// Bootstrapped says what Bootstrap created on a new store.
+type Bootstrapped struct {
+	New           bool
+	AdminLogin    string
+	AdminPassword string // shown once; only its hash is stored
+	Center        store.Org
+}
+
+// Bootstrap prepares a new store: the national center's organization, an
+// administrator account with a random password, and the default collections.
+// On a store that already has them it does nothing.
+func Bootstrap(ctx context.Context, db *store.DB, now time.Time) (Bootstrapped, error) {
+	if c, err := db.CenterOrg(ctx); err == nil {
+		return Bootstrapped{Center: c}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Bootstrapped{}, err
+	}
+	center := store.Org{ID: stix.NewID("identity"), Name: "国家サイバー統括室 (National Cybersecurity Office)", Kind: "center", Created: now}
+	if err := db.AddOrg(ctx, center); err != nil {
+		// Another process bootstrapped at the same moment.
+		if c, err2 := db.CenterOrg(ctx); err2 == nil {
+			return Bootstrapped{Center: c}, nil
+		}
+		return Bootstrapped{}, err
+	}
+	secret, _ := auth.NewSecret()
+	password := strings.TrimPrefix(secret, "rk_")[:20]
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return Bootstrapped{}, err
+	}
+	if _, err := db.AddUser(ctx, store.User{Login: "admin", OrgID: center.ID, Role: string(policy.RoleAdmin), PasswordHash: hash, Created: now}); err != nil {
+		return Bootstrapped{}, err
+	}
+	for _, c := range []store.Collection{
+		{ID: MembersCollection, Title: "共有インテリジェンス / Shared intelligence", Description: "Every member organization reads and writes here; what each reader sees follows TLP and recipients.", Audience: "members", Writable: true, Created: now},
+		{ID: PublicCollection, Title: "公開 / Public (TLP:CLEAR)", Description: "TLP:CLEAR information anyone may read, without an account.", Audience: "public", Writable: true, Created: now},
+	} {
+		if err := db.AddCollection(ctx, c); err != nil {
+			return Bootstrapped{}, err
+		}
+	}
+	return Bootstrapped{New: true, AdminLogin: "admin", AdminPassword: password, Center: center}, nil
+}
+
+// AddOrg creates a member organization and returns it.
+func AddOrg(ctx context.Context, db *store.DB, name, kind, sector string, now time.Time) (store.Org, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return store.Org{}, errors.New("an organization needs a name")
+	}
+	if !slices.Contains(store.OrgKinds, kind) {
+		return store.Org{}, fmt.Errorf("unknown kind %q (want one of %s)", kind, strings.Join(store.OrgKinds, ", "))
+	}
+	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: strings.TrimSpace(sector), Created: now}
+	if _, err := db.Org(ctx, name); err == nil {
+		return store.Org{}, fmt.Errorf("an organization named %q already exists", name)
+	}
+	return o, db.AddOrg(ctx, o)
+}
+
+// AddGroup creates a sharing group whose members are organizations or other
+// groups, each given by name or id.
+func AddGroup(ctx context.Context, db *store.DB, name string, members []string, now time.Time) (store.Group, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return store.Group{}, errors.New("a group needs a name")
+	}
+	g := store.Group{ID: "group--" + newUUID(), Name: name, Created: now}
+	for _, m := range members {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if o, err := db.Org(ctx, m); err == nil {
+			g.MemberOrgs = append(g.MemberOrgs, o.ID)
+			continue
+		}
+		sub, err := db.Group(ctx, m)
+		if err != nil {
+			return g, fmt.Errorf("member %q is neither an organization nor a group", m)
+		}
+		g.MemberGroups = append(g.MemberGroups, sub.ID)
+	}
+	return g, db.AddGroup(ctx, g)
+}
+
+// AddUser creates a user of an organization (by name or id). An empty
+// password leaves the account without web login (tokens only).
+func AddUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || len(login) > 64 || strings.ContainsAny(login, " :/\t\n") {
+		return store.User{}, fmt.Errorf("login %q: use 1–64 characters without spaces, ':' or '/'", login)
+	}
+	r, err := policy.ParseRole(role)
+	if err != nil {
+		return store.User{}, err
+	}
+	o, err := db.Org(ctx, org)
+	if err != nil {
+		return store.User{}, err
+	}
+	u := store.User{Login: login, OrgID: o.ID, Role: string(r), Created: now}
+	if password != "" {
+		if u.PasswordHash, err = auth.HashPassword(password); err != nil {
+			return u, err
+		}
+	}
+	u.ID, err = db.AddUser(ctx, u)
+	return u, err
+}
+
+// CreateToken makes a new API token for a user and returns the secret, which
+// is shown once and never stored.
+func CreateToken(ctx context.Context, db *store.DB, login, name string, expires time.Duration, readOnly bool, now time.Time) (string, store.Token, error) {
+	u, err := db.UserByLogin(ctx, login)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	secret, hash := auth.NewSecret()
+	t := store.Token{UserID: u.ID, Hash: hash, Name: name, ReadOnly: readOnly, Created: now}
+	if expires > 0 {
+		t.Expires = now.Add(expires)
+	}
+	t.ID, err = db.AddToken(ctx, t)
+	return secret, t, err
+}

@@ -1,0 +1,114 @@
+// Package hub is the sharing hub's core: it takes STIX objects in from members,
+// stores them under the access policy, shows each reader what it may see (with
+// submitter identities protected), and raises alerts when a member's indicator
+// is sighted.
+//
+// It is the one path by which objects enter the store, for TAXII, the REST API,
+// the web console and the demo alike, so that validation and access metadata
+// are decided once. It must not decide visibility itself: package policy does.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"renkei/internal/alert"
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Hub is the sharing hub over one store.
+type Hub struct {
+	DB     *store.DB
+	Auth   *auth.Authenticator
+	Alerts *alert.Service
+	Log    *slog.Logger
+
+	// DefaultTLP applies to objects that carry no TLP marking.
+	DefaultTLP policy.TLP
+	// MaxObjectBytes bounds one STIX object.
+	MaxObjectBytes int
+
+	Now func() time.Time
+
+	center store.Org
+}
+
+// New returns a hub over db, after Bootstrap has run on it.
+func New(ctx context.Context, db *store.DB, log *slog.Logger) (*Hub, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{DB: db, Log: log, DefaultTLP: policy.Amber, MaxObjectBytes: 1 << 20, Now: time.Now}
+	h.Auth = &auth.Authenticator{DB: db, Now: func() time.Time { return h.Now() }}
+	h.Alerts = &alert.Service{DB: db, Log: log, Now: func() time.Time { return h.Now() }}
+	c, err := db.CenterOrg(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w (run bootstrap first)", err)
+	}
+	h.center = c
+	if s, _ := db.Setting(ctx, "default_tlp"); s != "" {
+		if t, err := policy.ParseTLP(s); err == nil {
+			h.DefaultTLP = t
+		}
+	}
+	return h, nil
+}
+
+// Center is the national center's organization.
+func (h *Hub) Center() store.Org { return h.center }
+
+func (h *Hub) now() time.Time { return h.Now().UTC() }
+
+// Viewer is how the access policy sees a caller.
+func (h *Hub) Viewer(ctx context.Context, c auth.Caller) (policy.Viewer, error) {
+	if c.User.ID == 0 {
+		return policy.Viewer{}, nil
+	}
+	groups, err := h.DB.OrgGroups(ctx, c.Org.ID)
+	if err != nil {
+		return policy.Viewer{}, fmt.Errorf("groups of %s: %w", c.Org.Name, err)
+	}
+	return policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role), IsCenter: c.Org.IsCenter(), Groups: groups}, nil
+}
+
+// Present returns the object as the viewer may see it: when the submitter did
+// not consent to showing its identity to this viewer, created_by_ref (and, for
+// sightings, where_sighted_refs naming the submitter) shows the center instead.
+func (h *Hub) Present(v policy.Viewer, o store.Object) json.RawMessage {
+	if policy.ShowsAuthor(v, o.ACL) {
+		return o.Raw
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(o.Raw, &m); err != nil {
+		return o.Raw
+	}
+	center, _ := json.Marshal(h.center.ID)
+	if _, ok := m["created_by_ref"]; ok {
+		m["created_by_ref"] = center
+	}
+	if ws, ok := m["where_sighted_refs"]; ok {
+		var refs []string
+		if json.Unmarshal(ws, &refs) == nil {
+			for i, r := range refs {
+				if r == o.ACL.AuthorOrg {
+					refs[i] = h.center.ID
+				}
+			}
+			m["where_sighted_refs"], _ = json.Marshal(refs)
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return o.Raw
+	}
+	return out
+}
+
+// ErrForbidden is returned when a caller may not do what it asked.
+var ErrForbidden = errors.New("forbidden")
