@@ -134,7 +134,7 @@ func IsExportDatagram(b []byte) bool {
 	switch binary.BigEndian.Uint16(b) {
 	case 5:
 		n := int(binary.BigEndian.Uint16(b[2:]))
-		return n > 0 && n <= 30 && len(b) == 24+48*n
+		return n > 0 && n <= 30 && len(b) >= 24+48*n
 	case 9:
 		return len(b) >= 24 && binary.BigEndian.Uint16(b[2:]) > 0 && binary.BigEndian.Uint16(b[20:]) < 512+65000 && binary.BigEndian.Uint16(b[22:]) >= 4
 	case 10:

@@ -16,6 +16,9 @@ type packetInfo struct {
 	proto        uint8
 	ipLen        uint32 // IP total length as the header states it (not the captured length)
 	tcpFlags     uint8
+	// udpPayload is set only for UDP; it is read solely to decode flow export
+	// datagrams found in a capture and is never kept (rule C1).
+	udpPayload []byte
 }
 
 // packetParser reads link, IP and transport headers with gopacket's
@@ -115,6 +118,7 @@ func (p *packetParser) parse(data []byte, first gopacket.LayerType) (packetInfo,
 			pi.tcpFlags = tcpFlags(&p.tcp)
 		case layers.LayerTypeUDP:
 			pi.sport, pi.dport = uint16(p.udp.SrcPort), uint16(p.udp.DstPort)
+			pi.udpPayload = p.udp.Payload
 		case layers.LayerTypeICMPv4:
 			pi.sport, pi.dport = uint16(p.icmp4.TypeCode.Type()), uint16(p.icmp4.TypeCode.Code())
 		case layers.LayerTypeICMPv6:
