@@ -258,10 +258,16 @@ func (l *lexer) lexString() (token, error) {
 	for l.pos < len(l.src) {
 		switch l.src[l.pos] {
 		case '\'':
-			b.WriteString(l.src[plain:l.pos])
+			var str string
+			if plain == start+1 {
+				str = l.src[plain:l.pos] // no escapes: share the source text
+			} else {
+				b.WriteString(l.src[plain:l.pos])
+				str = b.String()
+			}
 			l.pos++
 			return token{kind: tString, off: start, end: l.pos, text: l.src[start:l.pos],
-				val: Value{Kind: KindString, Str: b.String()}}, nil
+				val: Value{Kind: KindString, Str: str}}, nil
 		case '\\':
 			b.WriteString(l.src[plain:l.pos])
 			if l.pos+1 >= len(l.src) {

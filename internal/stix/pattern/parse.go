@@ -715,3 +715,11 @@ func validHash(alg, v string) bool {
 	}
 	return true
 }
+
+// Validate reports whether s is a valid STIX 2.1 pattern; it is Parse without
+// the tree, with the same *SyntaxError, for callers that only check (such as
+// the STIX object validator's ValidatePattern option).
+func Validate(s string) error {
+	_, err := Parse(s)
+	return err
+}
