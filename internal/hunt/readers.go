@@ -1,0 +1,310 @@
+package hunt
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"www.velocidex.com/golang/evtx"
+)
+
+// Format is the kind of a log input.
+type Format string
+
+const (
+	FormatEVTX   Format = "evtx"
+	FormatJSON   Format = "json" // JSON lines, concatenated or pretty-printed objects, arrays
+	FormatZeek   Format = "zeek" // Zeek TSV logs
+	FormatSyslog Format = "syslog"
+	FormatAuditd Format = "auditd"
+)
+
+// ReadError is one problem reading input: a corrupt EVTX chunk or record, a
+// bad JSON line. The run goes on with the rest.
+type ReadError struct {
+	File   string
+	Chunk  int   // EVTX chunk number, -1 if not EVTX
+	Record int64 // record id, line or object number; 0 if unknown
+	Offset int64 // byte offset when known, -1 otherwise
+	Reason string
+}
+
+func (e *ReadError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Chunk >= 0 {
+		fmt.Fprintf(&b, " chunk %d", e.Chunk)
+	}
+	if e.Record > 0 {
+		fmt.Fprintf(&b, " record %d", e.Record)
+	}
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " offset %d", e.Offset)
+	}
+	return b.String() + ": " + e.Reason
+}
+
+// Sniff guesses the format of an input from its first bytes.
+func Sniff(head []byte) Format {
+	if bytes.HasPrefix(head, []byte("ElfFile\x00")) {
+		return FormatEVTX
+	}
+	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("{")), bytes.HasPrefix(trimmed, []byte("[")):
+		return FormatJSON
+	case bytes.HasPrefix(trimmed, []byte("#separator")):
+		return FormatZeek
+	case bytes.HasPrefix(trimmed, []byte("type=")), bytes.HasPrefix(trimmed, []byte("node=")):
+		return FormatAuditd
+	}
+	return FormatSyslog
+}
+
+const (
+	evtxChunkSize      = 0x10000
+	evtxFileHeaderSize = 0x1000
+)
+
+// evtxChunkOffsets returns the offsets of the chunks of an EVTX file of the
+// given size, after checking the file header.
+func evtxChunkOffsets(r io.ReaderAt, size int64) ([]int64, error) {
+	hdr := make([]byte, 128)
+	if _, err := r.ReadAt(hdr, 0); err != nil {
+		return nil, fmt.Errorf("read EVTX header: %w", err)
+	}
+	if !bytes.HasPrefix(hdr, []byte("ElfFile\x00")) {
+		return nil, errors.New("not an EVTX file (wrong magic)")
+	}
+	headerBlock := int64(binary.LittleEndian.Uint16(hdr[40:42]))
+	if headerBlock == 0 {
+		headerBlock = evtxFileHeaderSize
+	}
+	var offs []int64
+	for off := headerBlock; off+evtxChunkSize <= size; off += evtxChunkSize {
+		offs = append(offs, off)
+	}
+	return offs, nil
+}
+
+// parseEVTXChunk parses one 64 KiB chunk and calls fn for each record. A
+// chunk the parser cannot read, or records missing from its declared range,
+// are reported through bad; the chunk's good records are still delivered.
+func parseEVTXChunk(file string, chunkNo int, buf []byte, fn func(*evtx.EventRecord), bad func(*ReadError)) {
+	if !bytes.HasPrefix(buf, []byte("ElfChnk\x00")) {
+		if !bytes.Equal(buf[:8], make([]byte, 8)) { // all-zero chunks are unused space
+			bad(&ReadError{File: file, Chunk: chunkNo, Offset: -1, Reason: "chunk header has the wrong magic; chunk skipped"})
+		}
+		return
+	}
+	var records []*evtx.EventRecord
+	var first, last uint64
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("parser failed: %v", r)
+			}
+		}()
+		c, err := evtx.NewChunk(bytes.NewReader(buf), 0)
+		if err != nil {
+			return err
+		}
+		first, last = c.Header.FirstEventRecID, c.Header.LastEventRecID
+		records, err = c.Parse(0)
+		return err
+	}()
+	if err != nil {
+		bad(&ReadError{File: file, Chunk: chunkNo, Offset: -1, Reason: err.Error() + "; chunk skipped"})
+		return
+	}
+	for _, r := range records {
+		fn(r)
+	}
+	if want := int64(last) - int64(first) + 1; want > 0 && want < 1<<20 && int64(len(records)) < want {
+		bad(&ReadError{File: file, Chunk: chunkNo, Record: int64(first) + int64(len(records)), Offset: -1,
+			Reason: fmt.Sprintf("%d of %d records unreadable (corrupt record); rest of chunk skipped", want-int64(len(records)), want)})
+	}
+}
+
+// readJSON reads JSON lines, or concatenated/pretty-printed JSON values, or
+// arrays of objects. A bad line of a JSON-lines file is reported and skipped.
+func readJSON(file string, r io.Reader, fn func(n int64, v any), bad func(*ReadError)) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	first, err := br.ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	oneLine := json.Valid(bytes.TrimSpace(first)) && bytes.HasPrefix(bytes.TrimSpace(first), []byte("{"))
+	if oneLine {
+		// JSON lines: each line on its own, so one bad line costs one record
+		n := int64(0)
+		line := first
+		var off int64
+		for {
+			n++
+			if t := bytes.TrimSpace(line); len(t) > 0 {
+				d := json.NewDecoder(bytes.NewReader(t))
+				d.UseNumber()
+				var v any
+				if err := d.Decode(&v); err != nil {
+					bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: off, Reason: "line " + strconv.FormatInt(n, 10) + ": " + err.Error()})
+				} else {
+					fn(n, v)
+				}
+			}
+			off += int64(len(line))
+			if err != nil {
+				return nil
+			}
+			line, err = br.ReadBytes('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			if len(line) == 0 && err != nil {
+				return nil
+			}
+		}
+	}
+	d := json.NewDecoder(io.MultiReader(bytes.NewReader(first), br))
+	d.UseNumber()
+	n := int64(0)
+	for {
+		var v any
+		err := d.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			bad(&ReadError{File: file, Chunk: -1, Record: n + 1, Offset: d.InputOffset(), Reason: "JSON: " + err.Error() + "; rest of file skipped"})
+			return nil
+		}
+		if arr, ok := v.([]any); ok {
+			for _, e := range arr {
+				n++
+				fn(n, e)
+			}
+			continue
+		}
+		n++
+		fn(n, v)
+	}
+}
+
+// readZeek reads a Zeek TSV log; the channel is "zeek:<path>".
+func readZeek(file string, r io.Reader, fn func(n int64, channel string, names, values []string), bad func(*ReadError)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	sep := "\t"
+	var names []string
+	path := ""
+	unset, empty := "-", "(empty)"
+	n := int64(0)
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			key, val, _ := strings.Cut(line[1:], sep)
+			switch {
+			case strings.HasPrefix(line, "#separator "):
+				s := strings.TrimPrefix(line, "#separator ")
+				if strings.HasPrefix(s, `\x`) {
+					if b, err := strconv.ParseUint(s[2:], 16, 8); err == nil {
+						sep = string(rune(b))
+					}
+				} else {
+					sep = s
+				}
+			case key == "path":
+				path = val
+			case key == "fields":
+				names = strings.Split(val, sep)
+			case key == "unset_field":
+				unset = val
+			case key == "empty_field":
+				empty = val
+			}
+			continue
+		}
+		if names == nil {
+			bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: -1, Reason: "data line before the #fields header"})
+			continue
+		}
+		vals := strings.Split(line, sep)
+		if len(vals) != len(names) {
+			bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: -1, Reason: fmt.Sprintf("line %d has %d columns, #fields has %d", n, len(vals), len(names))})
+			continue
+		}
+		for i, v := range vals {
+			if v == unset {
+				vals[i] = ""
+			} else if v == empty {
+				vals[i] = ""
+			}
+		}
+		fn(n, "zeek:"+path, names, vals)
+	}
+	return sc.Err()
+}
+
+var (
+	rfc3164 = regexp.MustCompile(`^(?:<(\d+)>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^:\[\s]+)(?:\[(\d+)\])?: ?(.*)$`)
+	rfc5424 = regexp.MustCompile(`^<(\d+)>1 (\S+) (\S+) (\S+) (\S+) (\S+) (?:-|\[.*?\]) ?(.*)$`)
+	kvPair  = regexp.MustCompile(`([A-Za-z0-9_]+)=("[^"]*"|'[^']*'|\S+)`)
+)
+
+// parseSyslogLine splits a syslog line (RFC 3164 or 5424) into fields.
+func parseSyslogLine(line string, set func(name, value string)) {
+	if m := rfc5424.FindStringSubmatch(line); m != nil {
+		set("timestamp", m[2])
+		set("host", m[3])
+		set("program", m[4])
+		set("pid", m[5])
+		set("message", m[7])
+		return
+	}
+	if m := rfc3164.FindStringSubmatch(line); m != nil {
+		set("timestamp", m[2])
+		set("host", m[3])
+		set("program", m[4])
+		if m[5] != "" {
+			set("pid", m[5])
+		}
+		set("message", m[6])
+		return
+	}
+	set("message", line)
+}
+
+// parseAuditdLine splits "type=X msg=audit(ts:serial): k=v ..." into fields.
+func parseAuditdLine(line string, set func(name, value string)) {
+	if i := strings.Index(line, "msg=audit("); i >= 0 {
+		rest := line[i+len("msg=audit("):]
+		if j := strings.Index(rest, ")"); j > 0 {
+			ts, serial, _ := strings.Cut(rest[:j], ":")
+			if f, err := strconv.ParseFloat(ts, 64); err == nil {
+				sec := int64(f)
+				set("timestamp", time.Unix(sec, int64((f-float64(sec))*1e9)).UTC().Format(time.RFC3339Nano))
+			}
+			set("serial", serial)
+		}
+	}
+	for _, m := range kvPair.FindAllStringSubmatch(line, -1) {
+		if m[1] == "msg" && strings.HasPrefix(m[2], "audit(") {
+			continue
+		}
+		v := m[2]
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		set(m[1], v)
+	}
+	set("message", line)
+}
