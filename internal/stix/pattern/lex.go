@@ -237,7 +237,7 @@ func (l *lexer) next() (token, error) {
 		case text == "true" || text == "false":
 			t.kind = tBool
 			t.val = Value{Kind: KindBool, Bool: text == "true"}
-		case keywords[text]:
+		case isKeyword(text):
 			t.kind = tKeyword
 		}
 		return t, nil

@@ -91,7 +91,7 @@ func (p *parser) expect(k tokKind, want string) (token, error) {
 	return t, p.advance()
 }
 
-func (p *parser) isKeyword(kw string) bool { return p.tok.kind == tKeyword && p.tok.text == kw }
+func (p *parser) atKeyword(kw string) bool { return p.tok.kind == tKeyword && p.tok.text == kw }
 
 func (p *parser) enter() error {
 	p.depth++
@@ -114,7 +114,7 @@ func (p *parser) obsBinary(kw string, op ObsOp, operand func() (ObservationExpr,
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword(kw) {
+	for p.atKeyword(kw) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -135,7 +135,15 @@ const (
 	qStartStop
 )
 
-var qualNames = [...]string{"WITHIN", "REPEATS", "START/STOP"}
+func (k qualKind) String() string {
+	switch k {
+	case qWithin:
+		return "WITHIN"
+	case qRepeats:
+		return "REPEATS"
+	}
+	return "START/STOP"
+}
 
 func (p *parser) obsQual() (ObservationExpr, error) {
 	if err := p.enter(); err != nil {
@@ -184,13 +192,13 @@ func (p *parser) obsQual() (ObservationExpr, error) {
 		qoff := p.tok.off
 		var err error
 		switch {
-		case p.isKeyword("WITHIN"):
+		case p.atKeyword("WITHIN"):
 			q, err = p.within(e)
 			kind = qWithin
-		case p.isKeyword("REPEATS"):
+		case p.atKeyword("REPEATS"):
 			q, err = p.repeats(e)
 			kind = qRepeats
-		case p.isKeyword("START"):
+		case p.atKeyword("START"):
 			q, err = p.startStop(e)
 			kind = qStartStop
 		default:
@@ -201,7 +209,7 @@ func (p *parser) obsQual() (ObservationExpr, error) {
 		}
 		if simple {
 			if seen[kind] {
-				return nil, errAt(qoff, "the %s qualifier is applied twice to the same observation", qualNames[kind])
+				return nil, errAt(qoff, "the %s qualifier is applied twice to the same observation", kind)
 			}
 			seen[kind] = true
 		}
@@ -229,7 +237,7 @@ func (p *parser) within(e ObservationExpr) (*Qualified, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	if !p.isKeyword("SECONDS") {
+	if !p.atKeyword("SECONDS") {
 		return nil, p.unexpected("SECONDS (the only unit of WITHIN)")
 	}
 	if err := p.advance(); err != nil {
@@ -256,7 +264,7 @@ func (p *parser) repeats(e ObservationExpr) (*Qualified, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	if !p.isKeyword("TIMES") {
+	if !p.atKeyword("TIMES") {
 		return nil, p.unexpected("TIMES after the REPEATS count")
 	}
 	if err := p.advance(); err != nil {
@@ -280,7 +288,7 @@ func (p *parser) startStop(e ObservationExpr) (*Qualified, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	if !p.isKeyword("STOP") {
+	if !p.atKeyword("STOP") {
 		return nil, p.unexpected("STOP after the START timestamp")
 	}
 	if err := p.advance(); err != nil {
@@ -309,7 +317,7 @@ func (p *parser) cmpOr() (ComparisonExpr, typeSet, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for p.isKeyword("OR") {
+	for p.atKeyword("OR") {
 		if err := p.advance(); err != nil {
 			return nil, nil, err
 		}
@@ -332,7 +340,7 @@ func (p *parser) cmpAnd() (ComparisonExpr, typeSet, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for p.isKeyword("AND") {
+	for p.atKeyword("AND") {
 		if err := p.advance(); err != nil {
 			return nil, nil, err
 		}
@@ -375,7 +383,7 @@ func (p *parser) cmpPrim() (ComparisonExpr, typeSet, error) {
 			return nil, nil, err
 		}
 		return e, ts, nil
-	case p.isKeyword("EXISTS"):
+	case p.atKeyword("EXISTS"):
 		if err := p.advance(); err != nil {
 			return nil, nil, err
 		}
@@ -400,7 +408,7 @@ func (p *parser) comparison() (*Comparison, error) {
 		return nil, err
 	}
 	c := &Comparison{Path: path}
-	if p.isKeyword("NOT") {
+	if p.atKeyword("NOT") {
 		c.Negated = true
 		if err := p.advance(); err != nil {
 			return nil, err

@@ -354,7 +354,7 @@ func (o ObjectPath) String() string {
 // isPlainName reports whether a property name can be written without quotes:
 // an identifier without hyphens that is not a keyword of the language.
 func isPlainName(s string) bool {
-	if s == "" || keywords[s] {
+	if s == "" || isKeyword(s) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -367,10 +367,13 @@ func isPlainName(s string) bool {
 	return true
 }
 
-// keywords are the reserved words of the grammar (case-sensitive).
-var keywords = map[string]bool{
-	"AND": true, "OR": true, "NOT": true, "FOLLOWEDBY": true, "LIKE": true, "MATCHES": true,
-	"ISSUPERSET": true, "ISSUBSET": true, "EXISTS": true, "LAST": true, "IN": true,
-	"START": true, "STOP": true, "SECONDS": true, "true": true, "false": true,
-	"WITHIN": true, "REPEATS": true, "TIMES": true,
+// isKeyword reports the reserved words of the grammar (case-sensitive): a
+// property with such a name must be quoted.
+func isKeyword(s string) bool {
+	switch s {
+	case "AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES", "ISSUPERSET", "ISSUBSET", "EXISTS",
+		"LAST", "IN", "START", "STOP", "SECONDS", "true", "false", "WITHIN", "REPEATS", "TIMES":
+		return true
+	}
+	return false
 }
