@@ -76,7 +76,8 @@ func newRoot(g *globals) *cobra.Command {
 	pf.StringVar(&g.database, "database", "", "SQLite file or postgres:// URL (default DATA/renkei.db)")
 
 	root.AddCommand(
-	// Each capability's commands are registered here, one line each.
+		// Each capability's commands are registered here, one line each.
+		newHuntCmd(g),
 	)
 	return root
 }
