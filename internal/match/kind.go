@@ -65,7 +65,7 @@ func Classify(v string) Kind {
 		}
 	}
 	if i := strings.Index(v, "://"); i > 0 && i <= 10 {
-		if isScheme(v[:i]) && i+3 < n {
+		if _, host, _, _, ok := splitURL(v); ok && host != "" {
 			return URL
 		}
 		return Unknown
@@ -249,7 +249,7 @@ func validLocal(s string) bool {
 // Non-ASCII labels are accepted here and converted to punycode by
 // NormalizeDomain.
 func looksDomain(s string) bool {
-	if s[len(s)-1] == '.' {
+	if len(s) > 0 && s[len(s)-1] == '.' {
 		s = s[:len(s)-1]
 	}
 	if len(s) < 3 || len(s) > 253 {

@@ -170,10 +170,7 @@ func parsePrefixLoose(s string) (netip.Prefix, bool) {
 		}
 		a := p.Addr()
 		bits := p.Bits()
-		if a.Is4In6() {
-			if bits < 96 {
-				return netip.Prefix{}, false
-			}
+		if a.Is4In6() && bits >= 96 {
 			a, bits = a.Unmap(), bits-96
 		}
 		return netip.PrefixFrom(a, bits).Masked(), true
