@@ -13,7 +13,7 @@ import (
 // a log record or flow record is easiest to present to a pattern.
 //
 // Fields is keyed by the object path after the colon in canonical form
-// (ObjectPath.String without the "type:" prefix): "value",
+// (ObjectPath.Property): "value",
 // "hashes.'SHA-256'", "dst_ref.value", "extensions.'http-request-ext'.request_method".
 // Elements of a list are stored together under the key with "[*]"
 // ("resolves_to_refs[*].value"); a comparison with a fixed index ("[0]") looks
@@ -104,8 +104,7 @@ func (ev *evaluator) comparison(c *Comparison) bool {
 	if c.Path.ObjectType != ev.obj.Type || len(c.Path.Steps) == 0 {
 		return false
 	}
-	key := c.Path.String()[len(c.Path.ObjectType)+1:]
-	vals := ev.obj.Fields[key]
+	vals := ev.obj.Fields[c.Path.Property()]
 	if c.Op == Exists {
 		return len(vals) > 0
 	}

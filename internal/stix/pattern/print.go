@@ -326,9 +326,13 @@ func writeQuoted(b *strings.Builder, s string) {
 // String returns the path as written in a pattern, quoting property names that
 // are not plain identifiers (or are keywords): file:hashes.'SHA-256'.
 func (o ObjectPath) String() string {
+	return o.ObjectType + ":" + o.Property()
+}
+
+// Property returns the path after the colon in canonical form
+// ("hashes.'SHA-256'", "resolves_to_refs[*].value"): the key of Observed.Fields.
+func (o ObjectPath) Property() string {
 	var b strings.Builder
-	b.WriteString(o.ObjectType)
-	b.WriteByte(':')
 	for i, s := range o.Steps {
 		switch {
 		case s.Any:
