@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -76,19 +75,78 @@ func isObject(c *checker, v []byte) (string, string) {
 
 func isAny(c *checker, v []byte) (string, string) { return "", "" }
 
-// stringList decodes a non-empty list of strings (the spec forbids empty lists).
+// stringList decodes a non-empty list of strings (the spec forbids empty lists). The
+// value has already been checked to be well-formed JSON, so a direct scan suffices.
 func stringList(v []byte) ([]string, string) {
 	if len(v) == 0 || v[0] != '[' {
 		return nil, "must be a list of strings, not " + kindName(v)
 	}
-	var l []string
-	if err := json.Unmarshal(v, &l); err != nil {
+	l := make([]string, 0, 2)
+	i := skipWS(v, 1)
+	for i < len(v) && v[i] != ']' {
+		if len(l) > 0 {
+			if v[i] != ',' {
+				return nil, "must be a list of strings"
+			}
+			i = skipWS(v, i+1)
+		}
+		if i >= len(v) || v[i] != '"' {
+			return nil, "must be a list of strings, not a list of " + kindName(v[min(i, len(v)):])
+		}
+		j := endOfString(v, i)
+		s, ok := jsonString(v[i:j])
+		if !ok {
+			return nil, "must be a list of strings"
+		}
+		l = append(l, s)
+		i = skipWS(v, j)
+	}
+	if i >= len(v) {
 		return nil, "must be a list of strings"
 	}
 	if len(l) == 0 {
 		return nil, "must not be an empty list"
 	}
 	return l, ""
+}
+
+func skipWS(v []byte, i int) int {
+	for i < len(v) && (v[i] == ' ' || v[i] == '\n' || v[i] == '\t' || v[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// endOfString returns the index just past the JSON string starting at v[i] == '"'.
+func endOfString(v []byte, i int) int {
+	for j := i + 1; j < len(v); j++ {
+		switch v[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(v)
+}
+
+// compactJSON appends src to dst without the white space outside strings. src must
+// be valid JSON (Parse has checked it), which makes this a plain copy loop.
+func compactJSON(dst, src []byte) []byte {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			j := endOfString(src, i)
+			dst = append(dst, src[i:j]...)
+			i = j - 1
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func isStringList(c *checker, v []byte) (string, string) {
@@ -296,124 +354,123 @@ func isHashes(c *checker, v []byte) (string, string) {
 	if len(v) == 0 || v[0] != '{' {
 		return "", "must be an object of algorithm to hash, not " + kindName(v)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(v, &m); err != nil {
-		return "", "must map hash algorithm names to strings"
-	}
-	if len(m) == 0 {
-		return "", "must not be empty"
-	}
-	for k, h := range m {
+	n := 0
+	sub, msg := eachMember(v, func(k string, hv []byte) (string, string) {
+		n++
+		h, ok := jsonString(hv)
+		if !ok {
+			return "." + k, "must be a string"
+		}
 		if len(k) > 250 || k == "" {
 			return "", "hash algorithm names must be 1 to 250 characters"
 		}
-		if n, ok := hashLengths[k]; ok {
-			if len(h) != n || strings.IndexFunc(h, func(r rune) bool { return !(r < 128 && isHex(byte(r))) }) >= 0 {
-				return "." + k, "must be " + strconv.Itoa(n) + " hex digits"
+		if want, ok := hashLengths[k]; ok {
+			if len(h) != want || strings.IndexFunc(h, func(r rune) bool { return !(r < 128 && isHex(byte(r))) }) >= 0 {
+				return "." + k, "must be " + strconv.Itoa(want) + " hex digits"
 			}
+		}
+		return "", ""
+	})
+	if msg == "" && n == 0 {
+		return "", "must not be empty"
+	}
+	return sub, msg
+}
+
+// nonEmptyList runs fn on each element of a list of objects that the spec says must
+// not be empty.
+func nonEmptyList(v []byte, fn func(at string, el []byte) (string, string)) (string, string) {
+	if len(v) == 0 || v[0] != '[' {
+		return "", "must be a list, not " + kindName(v)
+	}
+	n := 0
+	sub, msg := eachElement(v, func(i int, el []byte) (string, string) {
+		n++
+		at := "[" + strconv.Itoa(i) + "]"
+		if len(el) == 0 || el[0] != '{' {
+			return at, "must be an object, not " + kindName(el)
+		}
+		return fn(at, el)
+	})
+	if msg == "" && n == 0 {
+		return "", "must not be an empty list"
+	}
+	return sub, msg
+}
+
+// optString checks that a member, if present, is a string.
+func optString(at, name string, v []byte) (string, string) {
+	if v != nil {
+		if _, ok := jsonString(v); !ok {
+			return at + "." + name, "must be a string, not " + kindName(v)
 		}
 	}
 	return "", ""
-}
-
-type externalReference struct {
-	SourceName  *string        `json:"source_name"`
-	Description *string        `json:"description"`
-	URL         *string        `json:"url"`
-	ExternalID  *string        `json:"external_id"`
-	Hashes      jsontext.Value `json:"hashes"`
 }
 
 func isExternalReferences(c *checker, v []byte) (string, string) {
-	if len(v) == 0 || v[0] != '[' {
-		return "", "must be a list, not " + kindName(v)
-	}
-	var l []externalReference
-	if err := json.Unmarshal(v, &l); err != nil {
-		return "", "must be a list of external references: " + jsonErr(err)
-	}
-	if len(l) == 0 {
-		return "", "must not be an empty list"
-	}
-	for i, r := range l {
-		at := "[" + strconv.Itoa(i) + "]"
-		if r.SourceName == nil {
+	return nonEmptyList(v, func(at string, el []byte) (string, string) {
+		f := objectFields(el, "source_name", "description", "url", "external_id", "hashes")
+		if f[0] == nil {
 			return at + ".source_name", "is required"
 		}
-		if r.Description == nil && r.URL == nil && r.ExternalID == nil {
+		for i, n := range []string{"source_name", "description", "url", "external_id"} {
+			if sub, msg := optString(at, n, f[i]); msg != "" {
+				return sub, msg
+			}
+		}
+		if f[1] == nil && f[2] == nil && f[3] == nil {
 			return at, "needs description, url or external_id besides source_name"
 		}
-		if len(r.Hashes) > 0 {
-			if sub, msg := isHashes(c, r.Hashes); msg != "" {
+		if f[4] != nil {
+			if sub, msg := isHashes(c, f[4]); msg != "" {
 				return at + ".hashes" + sub, msg
 			}
 		}
-	}
-	return "", ""
-}
-
-type killChainPhase struct {
-	KillChainName *string `json:"kill_chain_name"`
-	PhaseName     *string `json:"phase_name"`
+		return "", ""
+	})
 }
 
 func isKillChainPhases(c *checker, v []byte) (string, string) {
-	if len(v) == 0 || v[0] != '[' {
-		return "", "must be a list, not " + kindName(v)
-	}
-	var l []killChainPhase
-	if err := json.Unmarshal(v, &l); err != nil {
-		return "", "must be a list of kill chain phases: " + jsonErr(err)
-	}
-	if len(l) == 0 {
-		return "", "must not be an empty list"
-	}
-	for i, p := range l {
-		at := "[" + strconv.Itoa(i) + "]"
-		if p.KillChainName == nil {
-			return at + ".kill_chain_name", "is required"
+	return nonEmptyList(v, func(at string, el []byte) (string, string) {
+		f := objectFields(el, "kill_chain_name", "phase_name")
+		for i, n := range []string{"kill_chain_name", "phase_name"} {
+			if f[i] == nil {
+				return at + "." + n, "is required"
+			}
+			if sub, msg := optString(at, n, f[i]); msg != "" {
+				return sub, msg
+			}
 		}
-		if p.PhaseName == nil {
-			return at + ".phase_name", "is required"
-		}
-	}
-	return "", ""
-}
-
-type granularMarking struct {
-	Selectors  []string `json:"selectors"`
-	MarkingRef *string  `json:"marking_ref"`
-	Lang       *string  `json:"lang"`
+		return "", ""
+	})
 }
 
 func isGranularMarkings(c *checker, v []byte) (string, string) {
-	if len(v) == 0 || v[0] != '[' {
-		return "", "must be a list, not " + kindName(v)
-	}
-	var l []granularMarking
-	if err := json.Unmarshal(v, &l); err != nil {
-		return "", "must be a list of granular markings: " + jsonErr(err)
-	}
-	if len(l) == 0 {
-		return "", "must not be an empty list"
-	}
-	for i, g := range l {
-		at := "[" + strconv.Itoa(i) + "]"
-		if len(g.Selectors) == 0 {
+	return nonEmptyList(v, func(at string, el []byte) (string, string) {
+		f := objectFields(el, "selectors", "marking_ref", "lang")
+		if f[0] == nil {
 			return at + ".selectors", "must be a non-empty list of selectors"
 		}
+		if _, msg := stringList(f[0]); msg != "" {
+			return at + ".selectors", msg
+		}
 		switch {
-		case g.MarkingRef != nil && g.Lang != nil:
+		case f[1] != nil && f[2] != nil:
 			return at, "must have marking_ref or lang, not both"
-		case g.MarkingRef == nil && g.Lang == nil:
+		case f[1] == nil && f[2] == nil:
 			return at + ".marking_ref", "is required (or lang)"
-		case g.MarkingRef != nil:
-			if m := refMsg(*g.MarkingRef, []string{"marking-definition"}); m != "" {
+		case f[1] != nil:
+			s, ok := jsonString(f[1])
+			if !ok {
+				return at + ".marking_ref", "must be an identifier string"
+			}
+			if m := refMsg(s, []string{"marking-definition"}); m != "" {
 				return at + ".marking_ref", m
 			}
 		}
-	}
-	return "", ""
+		return optString(at, "lang", f[2])
+	})
 }
 
 func isIPv4(c *checker, v []byte) (string, string) { return ipValue(c, v, true) }
@@ -488,33 +545,27 @@ func isRelationshipType(c *checker, v []byte) (string, string) {
 	return "", ""
 }
 
-// mimeParts checks email-message body_multipart entries: each has body or
+// isMimeParts checks email-message body_multipart entries: each has body or
 // body_raw_ref (an artifact or file), not both.
 func isMimeParts(c *checker, v []byte) (string, string) {
-	if len(v) == 0 || v[0] != '[' {
-		return "", "must be a list, not " + kindName(v)
-	}
-	var l []struct {
-		Body       *string `json:"body"`
-		BodyRawRef *string `json:"body_raw_ref"`
-	}
-	if err := json.Unmarshal(v, &l); err != nil {
-		return "", "must be a list of MIME parts: " + jsonErr(err)
-	}
-	for i, p := range l {
-		at := "[" + strconv.Itoa(i) + "]"
+	return nonEmptyList(v, func(at string, el []byte) (string, string) {
+		f := objectFields(el, "body", "body_raw_ref")
 		switch {
-		case p.Body != nil && p.BodyRawRef != nil:
+		case f[0] != nil && f[1] != nil:
 			return at, "must have body or body_raw_ref, not both"
-		case p.Body == nil && p.BodyRawRef == nil:
+		case f[0] == nil && f[1] == nil:
 			return at, "needs body or body_raw_ref"
-		case p.BodyRawRef != nil:
-			if m := refMsg(*p.BodyRawRef, []string{"artifact", "file"}); m != "" {
+		case f[1] != nil:
+			s, ok := jsonString(f[1])
+			if !ok {
+				return at + ".body_raw_ref", "must be an identifier string"
+			}
+			if m := refMsg(s, []string{"artifact", "file"}); m != "" {
 				return at + ".body_raw_ref", m
 			}
 		}
-	}
-	return "", ""
+		return optString(at, "body", f[0])
+	})
 }
 
 func jsonErr(err error) string {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -133,10 +134,38 @@ func (c *checker) time(name string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// knownNames interns the property names of the specification, so that splitting an
+// object does not allocate a string per property. Built once, never changed.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range append(append([]string{}, sdoCommon...), scoCommon...) {
+		m[n] = n
+	}
+	for _, s := range specs {
+		for n := range s.props {
+			m[n] = n
+		}
+	}
+	return m
+}()
+
+// pooledDecoder lets Parse reuse a decoder's state between calls; a sync.Pool is
+// safe for concurrent use and holds no data between Parse calls that matters.
+type pooledDecoder struct {
+	buf bytes.Buffer
+	dec jsontext.Decoder
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(pooledDecoder) }}
+
 // splitMembers checks that data is exactly one JSON object (valid UTF-8, no duplicate
 // names) and returns its top-level members, whose values alias data.
 func splitMembers(data []byte) ([]member, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
+	pd := decoderPool.Get().(*pooledDecoder)
+	defer decoderPool.Put(pd)
+	pd.buf = *bytes.NewBuffer(data)
+	dec := &pd.dec
+	dec.Reset(&pd.buf)
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -146,11 +175,18 @@ func splitMembers(data []byte) ([]member, error) {
 	}
 	members := make([]member, 0, 16)
 	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
+		quoted, err := dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		name := tok.String()
+		name, ok := knownNames[string(quoted[1:len(quoted)-1])]
+		if !ok {
+			unq, err := jsontext.AppendUnquote(nil, quoted)
+			if err != nil {
+				return nil, err
+			}
+			name = string(unq)
+		}
 		val, err := dec.ReadValue()
 		if err != nil {
 			return nil, err
@@ -182,13 +218,7 @@ func Parse(data []byte, opt Options) (*Object, error) {
 	if err := c.parse(); err != nil {
 		return nil, err
 	}
-	raw := make([]byte, len(data))
-	copy(raw, data)
-	v := jsontext.Value(raw)
-	if err := v.Compact(); err != nil {
-		return nil, &ValidationError{ID: c.obj.ID, Type: c.obj.Type, Msg: "invalid JSON: " + err.Error()}
-	}
-	c.obj.Raw = json.RawMessage(v)
+	c.obj.Raw = compactJSON(make([]byte, 0, len(data)), data)
 	return c.obj, nil
 }
 
@@ -307,20 +337,23 @@ func (c *checker) parse() error {
 // starts with "x-": those with created are SDO-like, the others SCO-like.
 func (c *checker) customKind() (Kind, error) {
 	if ext := c.value("extensions"); ext != nil {
-		var m map[string]struct {
-			ExtensionType string `json:"extension_type"`
-		}
-		if jsonv2.Unmarshal(ext, &m) == nil {
-			for _, e := range m {
-				switch e.ExtensionType {
+		var kind Kind
+		eachMember(ext, func(_ string, ev []byte) (string, string) {
+			if len(ev) > 0 && ev[0] == '{' {
+				et, _ := jsonString(objectFields(ev, "extension_type")[0])
+				switch et {
 				case "new-sdo":
-					return KindSDO, nil
+					kind = KindSDO
 				case "new-sco":
-					return KindSCO, nil
+					kind = KindSCO
 				case "new-sro":
-					return KindSRO, nil
+					kind = KindSRO
 				}
 			}
+			return "", ""
+		})
+		if kind != "" {
+			return kind, nil
 		}
 	}
 	if strings.HasPrefix(c.obj.Type, "x-") {
@@ -393,10 +426,6 @@ func (c *checker) index(m member, spec *typeSpec) error {
 		o.SpecVersion = s()
 	case m.name == "object_marking_refs":
 		o.ObjectMarkingRefs = list()
-	case m.name == "extensions":
-		if err := json.Unmarshal(m.val, &o.Extensions); err != nil {
-			return c.fail("extensions", "must be an object: "+err.Error())
-		}
 	case common && m.name == "created":
 		o.Created = t()
 	case common && m.name == "modified":
@@ -463,14 +492,8 @@ func isExtensions(c *checker, v []byte) (string, string) {
 	if len(v) == 0 || v[0] != '{' {
 		return "", "must be an object, not " + kindName(v)
 	}
-	var m map[string]jsontext.Value
-	if err := jsonv2.Unmarshal(v, &m); err != nil {
-		return "", "must be an object: " + jsonErr(err)
-	}
-	if len(m) == 0 {
-		return "", "must not be empty"
-	}
-	for k, ev := range m {
+	exts := make(map[string]json.RawMessage, 2)
+	sub, msg := eachMember(v, func(k string, ev []byte) (string, string) {
 		at := "." + k
 		if len(ev) == 0 || ev[0] != '{' {
 			return at, "must be an object, not " + kindName(ev)
@@ -479,13 +502,11 @@ func isExtensions(c *checker, v []byte) (string, string) {
 			if _, ok := validIdentifier(k); !ok {
 				return at, "is not a valid extension-definition identifier"
 			}
-			var e struct {
-				ExtensionType *string `json:"extension_type"`
-			}
-			if err := jsonv2.Unmarshal(ev, &e); err != nil || e.ExtensionType == nil {
+			et := objectFields(ev, "extension_type")[0]
+			if et == nil {
 				return at + ".extension_type", "is required for an extension-definition extension"
 			}
-			if _, msg := enum("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension")(c, []byte(strconv.Quote(*e.ExtensionType))); msg != "" {
+			if _, msg := isExtensionType(c, et); msg != "" {
 				return at + ".extension_type", msg
 			}
 		} else if !strings.HasSuffix(k, "-ext") || !validTypeName(k) {
@@ -494,6 +515,10 @@ func isExtensions(c *checker, v []byte) (string, string) {
 		if string(trimSpace(ev[1:])) == "}" {
 			return at, "must not be empty"
 		}
+		exts[k] = json.RawMessage(compactJSON(make([]byte, 0, len(ev)), ev))
+		if !bytes.Contains(ev, []byte("_ref")) {
+			return "", ""
+		}
 		var tree any
 		if err := jsonv2.Unmarshal(ev, &tree); err != nil {
 			return at, "invalid: " + jsonErr(err)
@@ -501,9 +526,19 @@ func isExtensions(c *checker, v []byte) (string, string) {
 		if sub, msg := nestedRefs(tree, 0); msg != "" {
 			return at + sub, msg
 		}
+		return "", ""
+	})
+	if msg != "" {
+		return sub, msg
 	}
+	if len(exts) == 0 {
+		return "", "must not be empty"
+	}
+	c.obj.Extensions = exts
 	return "", ""
 }
+
+var isExtensionType = enum("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension")
 
 // nestedRefs walks a decoded value and checks that every *_ref holds an identifier and
 // every *_refs a list of them.
