@@ -23,9 +23,8 @@ type Options struct {
 	Origin string // checkpoint origin and key name; default DefaultOrigin
 	Node   string // this node's name in entries; default the host name
 
-	// BatchMaxAge bounds how long an append waits for others to share its
-	// fsyncs (default 2ms); BatchMaxSize bounds a batch (default 256).
-	BatchMaxAge  time.Duration
+	// BatchMaxSize bounds how many entries share one round of writes and
+	// fsyncs (default 1024). Larger groups are split.
 	BatchMaxSize uint
 	// CheckpointInterval is how often a new checkpoint is signed and
 	// published while the log grows (default 1s, minimum 100ms).
@@ -62,10 +61,13 @@ type Log struct {
 	cancel   context.CancelFunc
 	seqs     *seqState
 
-	mu     sync.Mutex // orders seq assignment with queueing, see Append
-	seq    uint64     // last sequence number handed out
-	failed error      // sticky: set when an append could not be made durable
-	closed bool
+	mu            sync.Mutex // guards the fields below
+	cond          *sync.Cond // signals the committer
+	seq           uint64     // last sequence number handed out
+	pend          []*pending // entries waiting for the committer, in seq order
+	failed        error      // sticky: set when an append could not be made durable
+	closed        bool
+	committerDone chan struct{}
 }
 
 // Open opens (creating if needed) the log in opts.Dir, loading or creating
@@ -85,11 +87,8 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		}
 		opts.Node = h
 	}
-	if opts.BatchMaxAge == 0 {
-		opts.BatchMaxAge = 2 * time.Millisecond
-	}
 	if opts.BatchMaxSize == 0 {
-		opts.BatchMaxSize = 256
+		opts.BatchMaxSize = 1024
 	}
 	if opts.CheckpointInterval == 0 {
 		opts.CheckpointInterval = time.Second
@@ -110,7 +109,9 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	}
 	ao := tessera.NewAppendOptions().
 		WithCheckpointSigner(keys.Signer, keys.PQSigner).
-		WithBatching(opts.BatchMaxSize, opts.BatchMaxAge).
+		// The committer hands over whole groups; the short age only lets
+		// Tessera's queue collect a group into one batch.
+		WithBatching(opts.BatchMaxSize, 100*time.Microsecond).
 		WithCheckpointInterval(opts.CheckpointInterval).
 		WithCheckpointRepublishInterval(max(10*time.Minute, opts.CheckpointInterval)).
 		WithPushback(1 << 30) // callers wait for their entry; never drop one for back-pressure
@@ -153,6 +154,9 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open audit log %s: recover sequence of node %s: %w", opts.Dir, opts.Node, err)
 	}
 	l.seq = seq
+	l.cond = sync.NewCond(&l.mu)
+	l.committerDone = make(chan struct{})
+	go l.committer()
 	go l.seqs.saveLoop(bg, time.Second)
 	return l, nil
 }
@@ -163,15 +167,15 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 // now. If Append returns an error the entry must be treated as not logged and
 // the data it concerns must not be released (C7).
 //
-// Many concurrent Appends share one batch of fsyncs. The sequence number is
-// assigned and the entry queued under one lock, and Tessera keeps queue
-// order, so sequence numbers of one node rise with the index: a verifier can
-// demand seq == previous+1 and name the index of any gap.
+// Appends are group-committed: while one group is being written, new entries
+// gather, and the committer hands the whole next group to Tessera at once so
+// that it shares one round of fsyncs (see committer).
 func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
 	e.Node = l.opts.Node
+	p := &pending{done: make(chan result, 1)}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -191,35 +195,82 @@ func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 		return 0, fmt.Errorf("audit append %s: %w", e.Action, err)
 	}
 	l.seq = e.Seq
-	future := l.appender.Add(ctx, tessera.NewEntry(data))
+	p.data, p.seq = data, e.Seq
+	l.pend = append(l.pend, p)
+	l.cond.Signal()
 	l.mu.Unlock()
 
-	type result struct {
-		idx tessera.Index
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		idx, err := future()
-		done <- result{idx, err}
-	}()
-	var r result
 	select {
-	case r = <-done:
+	case r := <-p.done:
+		if r.err != nil {
+			return 0, fmt.Errorf("audit append %s: %w", e.Action, r.err)
+		}
+		return r.idx, nil
 	case <-ctx.Done():
+		// The entry may still become durable; the caller must not release.
 		return 0, fmt.Errorf("audit append %s: gave up waiting for durability: %w", e.Action, ctx.Err())
 	}
-	if r.err != nil {
+}
+
+type result struct {
+	idx uint64
+	err error
+}
+
+// pending is an entry waiting for the committer.
+type pending struct {
+	data []byte
+	seq  uint64
+	done chan result
+}
+
+// committer takes every pending entry as one group, queues the group in
+// Tessera in sequence order, and waits until all of it is durable before
+// taking the next group. Only one group is in flight, so a group is as large
+// as the load that arrived during the previous write: throughput grows with
+// concurrency while one append still costs about two write rounds.
+func (l *Log) committer() {
+	defer close(l.committerDone)
+	ctx := context.Background()
+	for {
 		l.mu.Lock()
-		if l.failed == nil {
-			l.failed = r.err
+		for len(l.pend) == 0 && !l.closed {
+			l.cond.Wait()
 		}
+		group := l.pend
+		l.pend = nil
 		l.mu.Unlock()
-		l.opts.Logger.Error("audit log write failed; refusing further appends", "err", r.err, "node", l.opts.Node, "seq", e.Seq)
-		return 0, fmt.Errorf("audit append %s: %w", e.Action, r.err)
+		if len(group) == 0 {
+			return // closed and drained
+		}
+		futures := make([]tessera.IndexFuture, len(group))
+		for i, p := range group {
+			futures[i] = l.appender.Add(ctx, tessera.NewEntry(p.data))
+		}
+		var maxSeq, maxIdx uint64
+		var failed error
+		for i, f := range futures {
+			idx, err := f()
+			if err != nil {
+				failed = err
+				group[i].done <- result{err: err}
+				continue
+			}
+			maxSeq, maxIdx = max(maxSeq, group[i].seq), max(maxIdx, idx.Index)
+			group[i].done <- result{idx: idx.Index}
+		}
+		if failed != nil {
+			l.mu.Lock()
+			if l.failed == nil {
+				l.failed = failed
+			}
+			l.mu.Unlock()
+			l.opts.Logger.Error("audit log write failed; refusing further appends", "err", failed, "node", l.opts.Node)
+			continue
+		}
+		// Every entry of this node up to maxSeq is now below maxIdx+1.
+		l.seqs.durable(maxSeq, maxIdx)
 	}
-	l.seqs.durable(e.Seq, r.idx.Index)
-	return r.idx.Index, nil
 }
 
 // Close waits until every entry appended so far is committed to by a
@@ -231,7 +282,9 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
+	l.cond.Broadcast()
 	l.mu.Unlock()
+	<-l.committerDone
 	timeout := l.opts.CloseTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second

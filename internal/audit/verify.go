@@ -2,12 +2,14 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -140,23 +142,7 @@ func Verify(ctx context.Context, f Fetcher, opts VerifyOptions) (*Report, error)
 		return nil, err
 	}
 
-	// Per-node sequences, in index order.
-	last := rep.LastSeq
-	for i := range n {
-		node := nodes[i]
-		if node == "" {
-			continue // the entry itself is already reported
-		}
-		want := last[node] + 1
-		switch s := seqs[i]; {
-		case s == want:
-		case s > want:
-			probs.add(int64(i), "node %s: seq %d follows seq %d: %d entries missing", node, s, want-1, s-want)
-		default:
-			probs.add(int64(i), "node %s: seq %d repeats or goes back (after seq %d)", node, s, want-1)
-		}
-		last[node] = max(last[node], seqs[i])
-	}
+	checkSequences(nodes, seqs, rep.LastSeq, &probs)
 
 	t.build(opts.Workers)
 	verifyTiles(ctx, f, t, opts.Workers, &probs)
@@ -319,4 +305,40 @@ func parallel(ctx context.Context, workers int, n uint64, fn func(i uint64)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// checkSequences demands that each node's sequence numbers are exactly
+// 1..last, each once. Order in the log is not required (two groups of one
+// node may in rare cases be integrated out of order; reordering of entries is
+// caught by the tree anyway), so a missing entry shows as a gap wherever the
+// others landed: the problem names the entry that follows the gap, and for a
+// repeated number, the later copy.
+func checkSequences(nodes []string, seqs []uint64, last map[string]uint64, probs *problems) {
+	type at struct{ seq, idx uint64 }
+	per := map[string][]at{}
+	for i, node := range nodes {
+		if node != "" { // an unparsable entry is already reported
+			per[node] = append(per[node], at{seqs[i], uint64(i)})
+		}
+	}
+	for node, list := range per {
+		slices.SortFunc(list, func(a, b at) int {
+			if c := cmp.Compare(a.seq, b.seq); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.idx, b.idx)
+		})
+		want := uint64(1)
+		for k, e := range list {
+			switch {
+			case e.seq == want:
+			case e.seq > want:
+				probs.add(int64(e.idx), "node %s: seq %d follows seq %d: %d entries missing", node, e.seq, want-1, e.seq-want)
+			default:
+				probs.add(int64(e.idx), "node %s: seq %d appears again (also at entry %d)", node, e.seq, list[k-1].idx)
+			}
+			want = max(want, e.seq+1)
+		}
+		last[node] = want - 1
+	}
 }
