@@ -83,7 +83,7 @@ func Compile(r *Rule, opt CompileOptions) (*Compiled, error) {
 		root = append(and, root)
 	}
 	out := &Compiled{Rule: r, root: root}
-	out.atoms = dedupe(atomsOf(root))
+	out.atoms = dedupe(trimAtoms(atomsOf(root)))
 	return out, nil
 }
 
@@ -976,6 +976,25 @@ func atomScore(a []string) int {
 		minLen = min(minLen, len(s))
 	}
 	return min(minLen, 10)*1000 - len(a)
+}
+
+// maxAtom bounds prefilter literals: any piece of a required literal is
+// still required, and short pieces keep the automaton small. The tail is
+// kept because the end of a path or flag is usually its rarest part.
+const maxAtom = 10
+
+func trimAtoms(a []string) []string {
+	for i, s := range a {
+		if len(s) > maxAtom {
+			s = s[len(s)-maxAtom:]
+			// do not start inside a UTF-8 sequence
+			for len(s) > 0 && s[0]&0xC0 == 0x80 {
+				s = s[1:]
+			}
+			a[i] = s
+		}
+	}
+	return a
 }
 
 func dedupe(a []string) []string {
