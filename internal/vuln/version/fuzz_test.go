@@ -50,11 +50,15 @@ func FuzzMaven(f *testing.F) {
 func FuzzDebian(f *testing.F) {
 	fuzzComparator(f, Debian, "1:2.30-1", "1.0~rc1", "1.1.1n-0+deb11u5", "2.34-0ubuntu3.2")
 }
-func FuzzRPM(f *testing.F) { fuzzComparator(f, RPM, "1:1.0-1", "1.0~rc1-1", "1.0^git1-1.el9", "3.0.7-16.el9_2") }
+func FuzzRPM(f *testing.F) {
+	fuzzComparator(f, RPM, "1:1.0-1", "1.0~rc1-1", "1.0^git1-1.el9", "3.0.7-16.el9_2")
+}
 func FuzzAlpine(f *testing.F) {
 	fuzzComparator(f, Alpine, "1.0_alpha1", "1.0_p1-r3", "3.1.4-r5", "1.01a_rc2_p3")
 }
-func FuzzNuGet(f *testing.F) { fuzzComparator(f, NuGet, "1.0.0.1", "1.0.0-Beta.2", "01.02+meta", "4.0") }
+func FuzzNuGet(f *testing.F) {
+	fuzzComparator(f, NuGet, "1.0.0.1", "1.0.0-Beta.2", "01.02+meta", "4.0")
+}
 func FuzzRubyGems(f *testing.F) {
 	fuzzComparator(f, RubyGems, "6.1.0.rc1", "1.0.a", "1.10", "2.0.0.pre.3")
 }
