@@ -254,4 +254,3 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 	}
 	return st, readErr
 }
-

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,12 +154,16 @@ func TestCollectBurst(t *testing.T) {
 			}
 		}()
 	}
+	backlog := softnetDrops()
 	wg.Wait()
 	start := time.Now()
 	cancel() // stop right after the burst: what the kernel holds must still be written
 	st := <-done
 	t.Logf("burst of %d datagrams (%d records): %d records written, kernel drops %d, stop took %v",
 		n, n*30, st.Records, st.Dropped, time.Since(start))
+	if lost := softnetDrops() - backlog; lost > 0 && st.Datagrams < uint64(n) {
+		t.Skipf("the kernel's loopback backlog dropped %d packets before any socket saw them (machine overloaded)", lost)
+	}
 	if st.Datagrams != uint64(n) || len(sink.recs) != n*30 || st.Dropped != 0 {
 		t.Fatalf("datagrams %d/%d, records %d/%d, dropped %d", st.Datagrams, n, len(sink.recs), n*30, st.Dropped)
 	}
@@ -198,4 +204,21 @@ func TestCollectReportsKernelDrops(t *testing.T) {
 	if st.Dropped == 0 || st.Datagrams+st.Dropped > n {
 		t.Errorf("read %d + dropped %d, sent %d", st.Datagrams, st.Dropped, n)
 	}
+}
+
+// softnetDrops sums the per-CPU backlog drops of /proc/net/softnet_stat
+// (second column, hex): packets lost before reaching any socket.
+func softnetDrops() uint64 {
+	b, err := os.ReadFile("/proc/net/softnet_stat")
+	if err != nil {
+		return 0
+	}
+	var sum uint64
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 {
+			v, _ := strconv.ParseUint(f[1], 16, 64)
+			sum += v
+		}
+	}
+	return sum
 }
