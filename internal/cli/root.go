@@ -78,6 +78,14 @@ func newRoot(g *globals) *cobra.Command {
 	root.AddCommand(
 		// Each capability's commands are registered here, one line each.
 		newFlowsCmd(g), newCollectCmd(g),
+		newServeCmd(g),
+		newAuditCmd(g),
+		newOrgCmd(g),
+		newGroupCmd(g),
+		newUserCmd(g),
+		newTokenCmd(g),
+		newBackupCmd(g),
+		newDemoCmd(g),
 		newHuntCmd(g),
 	)
 	return root

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -147,4 +148,16 @@ func CreateToken(ctx context.Context, db *store.DB, login, name string, expires 
 	}
 	t.ID, err = db.AddToken(ctx, t)
 	return secret, t, err
+}
+
+// CheckWebhookURL accepts http and https URLs with a host.
+func CheckWebhookURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q: put no credentials in the URL; the body is signed with the webhook's secret", s)
+	}
+	return nil
 }

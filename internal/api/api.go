@@ -1,0 +1,632 @@
+// Package api is Renkei's REST API under /api/v1/: JSON over HTTPS for what
+// TAXII does not cover — the caller, organizations, groups, users, tokens,
+// alerts, webhooks, and object search with sightings.
+//
+// Callers authenticate with a Bearer token (or HTTP Basic with login and
+// token); cookies are not accepted here, so no request can be forged from a
+// browser. Objects are read only through store listings filtered by the access
+// policy, and shown through hub.Present.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// Server serves the REST API.
+type Server struct {
+	Hub     *hub.Hub
+	Log     *slog.Logger
+	MaxBody int64
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	HTTPStatus  string `json:"http_status"`
+}
+
+func writeError(w http.ResponseWriter, code int, title, desc string) {
+	writeJSON(w, code, Error{Title: title, Description: desc, HTTPStatus: strconv.Itoa(code)})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// request is an authenticated call.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	caller auth.Caller
+	viewer policy.Viewer
+}
+
+func (q *request) role() policy.Role { return policy.Role(q.caller.User.Role) }
+
+type handler func(q *request) error
+
+// httpError is an error with a status for the client.
+type httpError struct {
+	code        int
+	title, desc string
+}
+
+func (e *httpError) Error() string { return e.desc }
+
+func fail(code int, title, format string, args ...any) error {
+	return &httpError{code: code, title: title, desc: fmt.Sprintf(format, args...)}
+}
+
+func (s *Server) wrap(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.Hub.Auth.Request(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei"`)
+			if errors.Is(err, auth.ErrNoCredentials) {
+				writeError(w, http.StatusUnauthorized, "authentication required", "send Authorization: Bearer <token>")
+			} else {
+				writeError(w, http.StatusUnauthorized, "authentication failed", "the token is not valid (expired, revoked or wrong)")
+			}
+			return
+		}
+		if c.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, http.StatusForbidden, "read-only token", "this token may only read; create a token without --read-only to change things")
+			return
+		}
+		v, err := s.Hub.Viewer(r.Context(), c)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		if s.MaxBody > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+		}
+		if err := h(&request{w: w, r: r, caller: c, viewer: v}); err != nil {
+			var he *httpError
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &he):
+				writeError(w, he.code, he.title, he.desc)
+			case errors.As(err, &mbe):
+				writeError(w, http.StatusRequestEntityTooLarge, "request too large", fmt.Sprintf("at most %d bytes are accepted", s.MaxBody))
+			case errors.Is(err, store.ErrNotFound):
+				writeError(w, http.StatusNotFound, "not found", err.Error())
+			case errors.Is(err, hub.ErrForbidden):
+				writeError(w, http.StatusForbidden, "forbidden", err.Error())
+			default:
+				s.internal(w, r, err)
+			}
+		}
+	}
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Log != nil {
+		s.Log.Error("api", "path", r.URL.Path, "err", err)
+	}
+	writeError(w, http.StatusInternalServerError, "internal error", "the server could not complete the request; it has been logged")
+}
+
+// decode reads a JSON body into v, rejecting unknown fields so typos are seen.
+func decode(q *request, v any) error {
+	dec := json.NewDecoder(q.r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return fail(http.StatusBadRequest, "invalid JSON body", "%v", err)
+	}
+	return nil
+}
+
+func (s *Server) now() time.Time { return s.Hub.Now().UTC() }
+
+// Handler returns the routes under /api/.
+func (s *Server) Handler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /api/v1/me", s.wrap(s.me))
+	m.HandleFunc("GET /api/v1/orgs", s.wrap(s.listOrgs))
+	m.HandleFunc("POST /api/v1/orgs", s.wrap(s.addOrg))
+	m.HandleFunc("GET /api/v1/groups", s.wrap(s.listGroups))
+	m.HandleFunc("POST /api/v1/groups", s.wrap(s.addGroup))
+	m.HandleFunc("GET /api/v1/users", s.wrap(s.listUsers))
+	m.HandleFunc("POST /api/v1/users", s.wrap(s.addUser))
+	m.HandleFunc("GET /api/v1/tokens", s.wrap(s.listTokens))
+	m.HandleFunc("POST /api/v1/tokens", s.wrap(s.createToken))
+	m.HandleFunc("DELETE /api/v1/tokens/{id}", s.wrap(s.revokeToken))
+	m.HandleFunc("GET /api/v1/alerts", s.wrap(s.listAlerts))
+	m.HandleFunc("POST /api/v1/alerts/{id}/read", s.wrap(s.readAlert))
+	m.HandleFunc("GET /api/v1/webhooks", s.wrap(s.listWebhooks))
+	m.HandleFunc("POST /api/v1/webhooks", s.wrap(s.addWebhook))
+	m.HandleFunc("DELETE /api/v1/webhooks/{id}", s.wrap(s.deleteWebhook))
+	m.HandleFunc("GET /api/v1/webhooks/dead", s.wrap(s.deadLetters))
+	m.HandleFunc("POST /api/v1/webhooks/dead/{id}/retry", s.wrap(s.retryDead))
+	m.HandleFunc("GET /api/v1/objects", s.wrap(s.searchObjects))
+	m.HandleFunc("POST /api/v1/objects", s.wrap(s.submit))
+	m.HandleFunc("GET /api/v1/objects/{id}", s.wrap(s.getObject))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := m.Handler(r); pattern == "" {
+			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
+			return
+		}
+		m.ServeHTTP(w, r)
+	})
+}
+
+type orgJSON struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Kind    string    `json:"kind"`
+	Sector  string    `json:"sector,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+func orgOut(o store.Org) orgJSON {
+	return orgJSON{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Created: o.Created}
+}
+
+func (s *Server) me(q *request) error {
+	writeJSON(q.w, 200, map[string]any{"login": q.caller.User.Login, "role": q.caller.User.Role, "org": orgOut(q.caller.Org),
+		"read_only": q.caller.ReadOnly, "groups": q.viewer.Groups})
+	return nil
+}
+
+func (s *Server) requireAdmin(q *request) error {
+	if q.role() != policy.RoleAdmin {
+		return fail(http.StatusForbidden, "forbidden", "only a hub administrator may do this")
+	}
+	return nil
+}
+
+func (s *Server) listOrgs(q *request) error {
+	orgs, err := s.Hub.DB.Orgs(q.r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]orgJSON, len(orgs))
+	for i, o := range orgs {
+		out[i] = orgOut(o)
+	}
+	writeJSON(q.w, 200, map[string]any{"orgs": out})
+	return nil
+}
+
+func (s *Server) addOrg(q *request) error {
+	if err := s.requireAdmin(q); err != nil {
+		return err
+	}
+	var in struct{ Name, Kind, Sector string }
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	o, err := hub.AddOrg(q.r.Context(), s.Hub.DB, in.Name, in.Kind, in.Sector, s.now())
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid organization", "%v", err)
+	}
+	writeJSON(q.w, http.StatusCreated, orgOut(o))
+	return nil
+}
+
+func (s *Server) listGroups(q *request) error {
+	gs, err := s.Hub.DB.Groups(q.r.Context())
+	if err != nil {
+		return err
+	}
+	type g struct {
+		ID           string   `json:"id"`
+		Name         string   `json:"name"`
+		MemberOrgs   []string `json:"member_orgs"`
+		MemberGroups []string `json:"member_groups"`
+	}
+	out := make([]g, len(gs))
+	for i, x := range gs {
+		out[i] = g{x.ID, x.Name, x.MemberOrgs, x.MemberGroups}
+	}
+	writeJSON(q.w, 200, map[string]any{"groups": out})
+	return nil
+}
+
+func (s *Server) addGroup(q *request) error {
+	if err := s.requireAdmin(q); err != nil {
+		return err
+	}
+	var in struct {
+		Name    string
+		Members []string
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	g, err := hub.AddGroup(q.r.Context(), s.Hub.DB, in.Name, in.Members, s.now())
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid group", "%v", err)
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"id": g.ID, "name": g.Name})
+	return nil
+}
+
+type userJSON struct {
+	ID       int64     `json:"id"`
+	Login    string    `json:"login"`
+	Org      string    `json:"org"`
+	Role     string    `json:"role"`
+	Disabled bool      `json:"disabled"`
+	Created  time.Time `json:"created"`
+}
+
+func (s *Server) listUsers(q *request) error {
+	org := q.caller.Org.ID
+	switch q.role() {
+	case policy.RoleAdmin:
+		org = q.r.URL.Query().Get("org")
+	case policy.RoleOrgAdmin:
+	default:
+		return fail(http.StatusForbidden, "forbidden", "only administrators list users")
+	}
+	us, err := s.Hub.DB.Users(q.r.Context(), org)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, len(us))
+	for i, u := range us {
+		out[i] = userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Created}
+	}
+	writeJSON(q.w, 200, map[string]any{"users": out})
+	return nil
+}
+
+func (s *Server) addUser(q *request) error {
+	var in struct{ Login, Org, Role, Password string }
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	switch q.role() {
+	case policy.RoleAdmin:
+	case policy.RoleOrgAdmin:
+		if in.Org == "" {
+			in.Org = q.caller.Org.ID
+		}
+		o, err := s.Hub.DB.Org(q.r.Context(), in.Org)
+		if err != nil || o.ID != q.caller.Org.ID {
+			return fail(http.StatusForbidden, "forbidden", "an organization administrator adds users to its own organization only")
+		}
+		if in.Role == string(policy.RoleAdmin) || in.Role == string(policy.RoleOverseer) || in.Role == string(policy.RoleHandler) {
+			return fail(http.StatusForbidden, "forbidden", "only a hub administrator gives the %s role", in.Role)
+		}
+	default:
+		return fail(http.StatusForbidden, "forbidden", "only administrators add users")
+	}
+	u, err := hub.AddUser(q.r.Context(), s.Hub.DB, in.Login, in.Org, in.Role, in.Password, s.now())
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid user", "%v", err)
+	}
+	writeJSON(q.w, http.StatusCreated, userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Created})
+	return nil
+}
+
+type tokenJSON struct {
+	ID       int64      `json:"id"`
+	UserID   int64      `json:"user_id"`
+	Name     string     `json:"name"`
+	ReadOnly bool       `json:"read_only"`
+	Expires  *time.Time `json:"expires,omitempty"`
+	Revoked  *time.Time `json:"revoked,omitempty"`
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) listTokens(q *request) error {
+	ts, err := s.Hub.DB.Tokens(q.r.Context(), q.caller.User.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]tokenJSON, len(ts))
+	for i, t := range ts {
+		out[i] = tokenJSON{t.ID, t.UserID, t.Name, t.ReadOnly, optTime(t.Expires), optTime(t.Revoked), t.Created, optTime(t.LastUsed)}
+	}
+	writeJSON(q.w, 200, map[string]any{"tokens": out})
+	return nil
+}
+
+func (s *Server) createToken(q *request) error {
+	var in struct {
+		Name     string `json:"name"`
+		Expires  string `json:"expires"`
+		ReadOnly bool   `json:"read_only"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	d, err := auth.ParseExpiry(in.Expires)
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid expiry", "%v", err)
+	}
+	secret, t, err := hub.CreateToken(q.r.Context(), s.Hub.DB, q.caller.User.Login, in.Name, d, in.ReadOnly, s.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "expires": optTime(t.Expires), "read_only": t.ReadOnly})
+	return nil
+}
+
+func pathID(q *request) (int64, error) {
+	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fail(http.StatusBadRequest, "invalid id", "%q is not an id", q.r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) revokeToken(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	ts, err := s.Hub.DB.Tokens(q.r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.ID != id {
+			continue
+		}
+		if t.UserID != q.caller.User.ID && q.role() != policy.RoleAdmin {
+			break
+		}
+		if err := s.Hub.DB.RevokeToken(q.r.Context(), id, s.now()); err != nil {
+			return err
+		}
+		writeJSON(q.w, 200, map[string]any{"revoked": id})
+		return nil
+	}
+	return fail(http.StatusNotFound, "not found", "no token %d of yours", id)
+}
+
+type alertJSON struct {
+	ID        int64           `json:"id"`
+	Kind      string          `json:"kind"`
+	Severity  string          `json:"severity"`
+	Title     string          `json:"title"`
+	Body      string          `json:"body,omitempty"`
+	ObjectRef string          `json:"object_ref,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Created   time.Time       `json:"created"`
+	Read      *time.Time      `json:"read,omitempty"`
+}
+
+func (s *Server) listAlerts(q *request) error {
+	before, _ := strconv.ParseInt(q.r.URL.Query().Get("before"), 10, 64)
+	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	as, err := s.Hub.DB.Alerts(q.r.Context(), q.caller.Org.ID, before, limit, q.r.URL.Query().Get("unread") != "")
+	if err != nil {
+		return err
+	}
+	out := make([]alertJSON, len(as))
+	for i, a := range as {
+		out[i] = alertJSON{a.ID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+	}
+	writeJSON(q.w, 200, map[string]any{"alerts": out})
+	return nil
+}
+
+func (s *Server) readAlert(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := s.Hub.DB.MarkAlertRead(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"read": id})
+	return nil
+}
+
+func (s *Server) requireOrgAdmin(q *request) error {
+	if q.role() != policy.RoleAdmin && q.role() != policy.RoleOrgAdmin {
+		return fail(http.StatusForbidden, "forbidden", "only an organization administrator manages webhooks")
+	}
+	return nil
+}
+
+func (s *Server) listWebhooks(q *request) error {
+	if err := s.requireOrgAdmin(q); err != nil {
+		return err
+	}
+	ws, err := s.Hub.DB.Webhooks(q.r.Context(), q.caller.Org.ID)
+	if err != nil {
+		return err
+	}
+	type wj struct {
+		ID      int64     `json:"id"`
+		URL     string    `json:"url"`
+		Active  bool      `json:"active"`
+		Created time.Time `json:"created"`
+	}
+	out := make([]wj, len(ws))
+	for i, w := range ws {
+		out[i] = wj{w.ID, w.URL, w.Active, w.Created}
+	}
+	writeJSON(q.w, 200, map[string]any{"webhooks": out})
+	return nil
+}
+
+func (s *Server) addWebhook(q *request) error {
+	if err := s.requireOrgAdmin(q); err != nil {
+		return err
+	}
+	var in struct {
+		URL string `json:"url"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	if err := hub.CheckWebhookURL(in.URL); err != nil {
+		return fail(http.StatusBadRequest, "invalid webhook URL", "%v", err)
+	}
+	secret, _ := auth.NewSecret()
+	id, err := s.Hub.DB.AddWebhook(q.r.Context(), store.Webhook{OrgID: q.caller.Org.ID, URL: in.URL, Secret: secret, Active: true, Created: s.now()})
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"id": id, "url": in.URL, "secret": secret})
+	return nil
+}
+
+func (s *Server) deleteWebhook(q *request) error {
+	if err := s.requireOrgAdmin(q); err != nil {
+		return err
+	}
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := s.Hub.DB.DeleteWebhook(q.r.Context(), q.caller.Org.ID, id); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"deleted": id})
+	return nil
+}
+
+func (s *Server) deadLetters(q *request) error {
+	if err := s.requireOrgAdmin(q); err != nil {
+		return err
+	}
+	ds, err := s.Hub.DB.DeadDeliveries(q.r.Context(), q.caller.Org.ID, 200)
+	if err != nil {
+		return err
+	}
+	type dj struct {
+		ID        int64     `json:"id"`
+		Webhook   string    `json:"webhook"`
+		Alert     int64     `json:"alert"`
+		Attempts  int       `json:"attempts"`
+		LastError string    `json:"last_error"`
+		Updated   time.Time `json:"updated"`
+	}
+	out := make([]dj, len(ds))
+	for i, d := range ds {
+		out[i] = dj{d.ID, d.Webhook.URL, d.Alert.ID, d.Attempts, d.LastError, d.Updated}
+	}
+	writeJSON(q.w, 200, map[string]any{"dead": out})
+	return nil
+}
+
+func (s *Server) retryDead(q *request) error {
+	if err := s.requireOrgAdmin(q); err != nil {
+		return err
+	}
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := s.Hub.DB.RetryDelivery(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"retrying": id})
+	return nil
+}
+
+func (s *Server) searchObjects(q *request) error {
+	v := q.r.URL.Query()
+	oq := store.ObjectQuery{Viewer: q.viewer, Search: v.Get("q"), Descending: true, Limit: 50}
+	if t := v.Get("type"); t != "" {
+		oq.Types = []string{t}
+	}
+	if t := v.Get("tlp"); t != "" {
+		tlp, err := policy.ParseTLP(t)
+		if err != nil {
+			return fail(http.StatusBadRequest, "invalid tlp", "%v", err)
+		}
+		oq.TLPs = []policy.TLP{tlp}
+	}
+	if n, err := strconv.Atoi(v.Get("limit")); err == nil && n > 0 && n <= 500 {
+		oq.Limit = n
+	}
+	if c := v.Get("cursor"); c != "" {
+		var cur store.Cursor
+		if _, err := fmt.Sscanf(c, "%d.%d", &cur.DateAdded, &cur.PK); err != nil {
+			return fail(http.StatusBadRequest, "invalid cursor", "%q is not a cursor this API gave", c)
+		}
+		oq.After = cur
+	}
+	objs, more, err := s.Hub.DB.Objects(q.r.Context(), oq)
+	if err != nil {
+		return err
+	}
+	out := make([]json.RawMessage, len(objs))
+	for i, o := range objs {
+		out[i] = s.Hub.Present(q.viewer, o)
+	}
+	res := map[string]any{"objects": out, "more": more}
+	if more {
+		l := objs[len(objs)-1]
+		res["cursor"] = fmt.Sprintf("%d.%d", store.Micros(l.DateAdded), l.PK)
+	}
+	writeJSON(q.w, 200, res)
+	return nil
+}
+
+func (s *Server) getObject(q *request) error {
+	o, err := s.Hub.DB.ObjectByID(q.r.Context(), q.viewer, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	sum, err := s.Hub.DB.Sightings(q.r.Context(), q.viewer, o.ID)
+	if err != nil {
+		return err
+	}
+	sight := map[string]any{"sightings": sum.Sightings, "count": sum.Count}
+	if !sum.FirstSeen.IsZero() {
+		sight["first_seen"] = stix.FormatTime(sum.FirstSeen)
+		sight["last_seen"] = stix.FormatTime(sum.LastSeen)
+	}
+	writeJSON(q.w, 200, map[string]any{"object": s.Hub.Present(q.viewer, o), "tlp": o.ACL.TLP.Label(), "sightings": sight})
+	return nil
+}
+
+func (s *Server) submit(q *request) error {
+	col, err := s.Hub.DB.Collection(q.r.Context(), hub.MembersCollection)
+	if err != nil {
+		return err
+	}
+	st, err := s.Hub.Submit(q.r.Context(), q.caller, col, io.Reader(q.r.Body))
+	if errors.Is(err, hub.ErrBadBundle) {
+		return fail(http.StatusBadRequest, "invalid bundle", "%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusAccepted, st)
+	return nil
+}

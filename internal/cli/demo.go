@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/demo"
+	"renkei/internal/store"
+)
+
+func runDemo(ctx context.Context, db *store.DB, w io.Writer) error {
+	res, err := demo.Fill(ctx, db, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Demo data: %d organizations, %d objects. Accounts (password %q):\n", res.Orgs, res.Objects, res.Password)
+	for _, a := range res.Accounts {
+		fmt.Fprintf(w, "  %-16s %-10s %s\n", a.Login, a.Role, a.Org)
+	}
+	return nil
+}
+
+func newDemoCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Fill a new store with demonstration data",
+		Long: `Fill a new store with realistic synthetic data: organizations across sectors and
+kinds, sharing groups, users, indicators at every TLP, sightings and alerts. It
+refuses a store that already has member organizations.`,
+		Example: "  renkei demo --data ./demo-data && renkei serve --data ./demo-data",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return runDemo(cmd.Context(), db, g.stderr)
+		},
+	}
+}

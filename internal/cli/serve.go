@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/server"
+	"renkei/internal/store"
+)
+
+// version is set at build time with -ldflags "-X renkei/internal/cli.version=…".
+var version = "dev"
+
+// openStore opens (and migrates) the store named by --data/--database and
+// bootstraps it if new, printing how to log in the first time.
+func (g *globals) openStore(ctx context.Context) (*store.DB, error) {
+	if g.database == "" {
+		if err := os.MkdirAll(g.data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory %s: %w", g.data, err)
+		}
+	}
+	db, err := store.Open(ctx, server.DSN(g.data, g.database))
+	if err != nil {
+		return nil, err
+	}
+	b, err := hub.Bootstrap(ctx, db, time.Now().UTC())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if b.New {
+		fmt.Fprintf(g.stderr, "\nA new hub was created. Log in once as %q with password %s\nand change it, or create a token: renkei token create %s\n(This password is shown only now.)\n\n",
+			b.AdminLogin, b.AdminPassword, b.AdminLogin)
+	}
+	return db, nil
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	var cfg server.Config
+	var logLevel string
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub: TAXII 2.1, REST API, web console",
+		Long: `Run the hub on one machine: the store (SQLite under --data, or PostgreSQL with
+--database postgres://…), TAXII 2.1 at /taxii2/, the REST API at /api/v1/, the web
+console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
+		Example: `  renkei serve
+  renkei serve --listen 0.0.0.0:8443 --tls
+  renkei serve --database postgres://renkei@db/renkei --listen :8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+			}
+			log := slog.New(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+			db, err := g.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if demo {
+				if err := runDemo(ctx, db, g.stderr); err != nil {
+					return err
+				}
+			}
+			cfg.DataDir, cfg.Database, cfg.Version = g.data, g.database, version
+			s, err := server.New(ctx, cfg, log, db)
+			if err != nil {
+				return err
+			}
+			return s.Run(ctx, func(addr string) {
+				scheme := "http"
+				if cfg.TLSCert != "" || cfg.SelfSignedTLS {
+					scheme = "https"
+				}
+				fmt.Fprintf(g.stderr, "Renkei is running: %s://%s/  (TAXII: /taxii2/)\n", scheme, addr)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address and port to listen on")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM)")
+	f.BoolVar(&cfg.SelfSignedTLS, "tls", false, "serve HTTPS with a self-signed certificate kept under DATA/tls")
+	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest POST body accepted, in bytes")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.BoolVar(&demo, "demo", false, "fill a new store with demonstration data first")
+	return cmd
+}

@@ -1,0 +1,201 @@
+// Package server runs the hub over HTTP(S): it opens the store, bootstraps a
+// new one, mounts TAXII, the REST API, the web console, /healthz and /metrics,
+// runs background work (webhook delivery), and shuts down gracefully.
+//
+// It wires capabilities together and holds no logic of its own; it must not
+// grow handlers for capabilities (each capability brings its own).
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"renkei/internal/api"
+	"renkei/internal/hub"
+	"renkei/internal/store"
+	"renkei/internal/taxii"
+	"renkei/internal/web"
+)
+
+// Config is how the server is run.
+type Config struct {
+	Listen           string // host:port
+	DataDir          string
+	Database         string // SQLite path or postgres:// URL; "" means DATA/renkei.db
+	TLSCert, TLSKey  string // PEM files
+	SelfSignedTLS    bool   // generate a certificate under DATA/tls
+	MaxContentLength int64
+	Version          string
+}
+
+// DSN returns the store to open for a data directory and database flag.
+func DSN(dataDir, database string) string {
+	if database != "" {
+		return database
+	}
+	return filepath.Join(dataDir, "renkei.db")
+}
+
+// Server is a running hub.
+type Server struct {
+	Hub      *hub.Hub
+	Handler  http.Handler
+	Registry *prometheus.Registry
+	cfg      Config
+	log      *slog.Logger
+}
+
+// New opens the store and builds the handler.
+func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Server, error) {
+	h, err := hub.New(ctx, db, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxContentLength <= 0 {
+		cfg.MaxContentLength = 100 << 20
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "renkei_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
+	reg.MustRegister(requests, latency)
+
+	ws, err := web.New(h, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	ts := &taxii.Server{Hub: h, Log: log, MaxContentLength: cfg.MaxContentLength}
+	as := &api.Server{Hub: h, Log: log, MaxBody: cfg.MaxContentLength}
+
+	mux := http.NewServeMux()
+	route := func(name string, hd http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rw := &statusWriter{ResponseWriter: w, code: 200}
+			hd.ServeHTTP(rw, r)
+			requests.WithLabelValues(name, strconv.Itoa(rw.code)).Inc()
+			latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+		})
+	}
+	mux.Handle("/taxii2/", route("taxii", ts.Handler()))
+	mux.Handle("/api/", route("api", as.Handler()))
+	mux.Handle("/", route("web", ws))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.SQL().PingContext(ctx); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return &Server{Hub: h, Handler: recoverer(log, mux), Registry: reg, cfg: cfg, log: log}, nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TLSConfig returns the server's TLS settings: TLS 1.3 with the hybrid
+// post-quantum key exchange X25519MLKEM768 preferred (Go's default curve list
+// puts it first), and classic X25519 for clients without it.
+func TLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		MinVersion:       tls.VersionTLS12,
+		Certificates:     []tls.Certificate{cert},
+		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256},
+	}
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully. ready, when
+// not nil, receives the listening address.
+func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if s.cfg.TLSCert != "" || s.cfg.SelfSignedTLS {
+		cert, err := loadOrCreateCert(s.cfg)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		srv.TLSConfig = TLSConfig(cert)
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go s.Hub.Alerts.Run(bg, 2*time.Second)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("renkei serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/")
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

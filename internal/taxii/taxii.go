@@ -1,0 +1,567 @@
+// Package taxii serves TAXII 2.1: discovery, one API root, collections,
+// objects, manifests, versions and status resources.
+//
+// Every read asks the store for one page with the access policy inside the
+// query, so that a page of 100 objects is one indexed query and never holds an
+// object the caller may not see. Objects enter only through hub.Submit. The
+// `next` cursor is opaque and ordered by (date added, row id), so that paging
+// never skips or repeats an object.
+package taxii
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// Media types of TAXII 2.1 and STIX 2.1.
+const (
+	MediaTAXII = "application/taxii+json;version=2.1"
+	MediaSTIX  = "application/stix+json;version=2.1"
+)
+
+// Server is the TAXII 2.1 HTTP handler.
+type Server struct {
+	Hub *hub.Hub
+	Log *slog.Logger
+	// MaxContentLength bounds a POST body; larger bodies get 413.
+	MaxContentLength int64
+	// Title appears in discovery.
+	Title string
+}
+
+// Handler returns the routes under /taxii2/.
+func (s *Server) Handler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /taxii2/{$}", s.discovery)
+	m.HandleFunc("GET /taxii2/api/{$}", s.apiRoot)
+	m.HandleFunc("GET /taxii2/api/status/{id}/{$}", s.status)
+	m.HandleFunc("GET /taxii2/api/collections/{$}", s.collections)
+	m.HandleFunc("GET /taxii2/api/collections/{cid}/{$}", s.collection)
+	m.HandleFunc("GET /taxii2/api/collections/{cid}/objects/{$}", s.getObjects)
+	m.HandleFunc("POST /taxii2/api/collections/{cid}/objects/{$}", s.postObjects)
+	m.HandleFunc("GET /taxii2/api/collections/{cid}/objects/{oid}/{$}", s.getObject)
+	m.HandleFunc("DELETE /taxii2/api/collections/{cid}/objects/{oid}/{$}", s.deleteObject)
+	m.HandleFunc("GET /taxii2/api/collections/{cid}/objects/{oid}/versions/{$}", s.versions)
+	m.HandleFunc("GET /taxii2/api/collections/{cid}/manifest/{$}", s.manifest)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !acceptsTAXII(r.Header.Get("Accept")) {
+			writeError(w, http.StatusNotAcceptable, "not acceptable", "this server answers with "+MediaTAXII+"; set Accept to it")
+			return
+		}
+		if _, pattern := m.Handler(r); pattern == "" {
+			if !strings.HasSuffix(r.URL.Path, "/") {
+				writeError(w, http.StatusNotFound, "not found", "TAXII URLs end with '/': "+r.URL.Path+"/")
+				return
+			}
+			writeError(w, http.StatusNotFound, "not found", "no TAXII resource at "+r.URL.Path)
+			return
+		}
+		m.ServeHTTP(w, r)
+	})
+}
+
+// acceptsTAXII is content negotiation: the TAXII 2.1 media type (with or
+// without the version), or anything.
+func acceptsTAXII(accept string) bool {
+	if accept == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "*/*", "application/*":
+			return true
+		case "application/taxii+json":
+			if v, ok := params["version"]; !ok || v == "2.1" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Error is the TAXII error message resource.
+type Error struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	HTTPStatus  string `json:"http_status"`
+}
+
+func writeError(w http.ResponseWriter, code int, title, desc string) {
+	writeJSON(w, code, Error{Title: title, Description: desc, HTTPStatus: strconv.Itoa(code)})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", MediaTAXII)
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// caller authenticates the request; anonymous callers get the zero Caller.
+// It writes a 401 and returns ok=false when credentials are present but wrong.
+func (s *Server) caller(w http.ResponseWriter, r *http.Request) (auth.Caller, policy.Viewer, bool) {
+	c, err := s.Hub.Auth.Request(r)
+	switch {
+	case errors.Is(err, auth.ErrNoCredentials):
+		return auth.Caller{}, policy.Viewer{}, true
+	case err != nil:
+		unauthorized(w, "the credentials given are not valid (expired, revoked or wrong)")
+		return c, policy.Viewer{}, false
+	}
+	v, err := s.Hub.Viewer(r.Context(), c)
+	if err != nil {
+		s.internal(w, r, err)
+		return c, v, false
+	}
+	return c, v, true
+}
+
+func unauthorized(w http.ResponseWriter, desc string) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="renkei", Bearer realm="renkei"`)
+	writeError(w, http.StatusUnauthorized, "authentication required", desc)
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Log != nil {
+		s.Log.Error("taxii", "path", r.URL.Path, "err", err)
+	}
+	writeError(w, http.StatusInternalServerError, "internal error", "the server could not complete the request; it has been logged")
+}
+
+func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
+	title := s.Title
+	if title == "" {
+		title = "Renkei TAXII 2.1"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"title":       title,
+		"description": "官民連携基盤: public-private threat sharing hub",
+		"default":     "/taxii2/api/",
+		"api_roots":   []string{"/taxii2/api/"},
+	})
+}
+
+func (s *Server) apiRoot(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"title":              "Renkei",
+		"description":        "Shared intelligence under TLP 2.0 and need-to-know",
+		"versions":           []string{MediaTAXII},
+		"max_content_length": s.MaxContentLength,
+	})
+}
+
+type collectionResource struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	CanRead     bool     `json:"can_read"`
+	CanWrite    bool     `json:"can_write"`
+	MediaTypes  []string `json:"media_types"`
+}
+
+func (s *Server) collectionResource(c store.Collection, v policy.Viewer, readOnly bool) (collectionResource, bool) {
+	read, write := policy.CollectionAccess(v, c.Audience, c.Writable, readOnly)
+	return collectionResource{ID: c.ID, Title: c.Title, Description: c.Description, CanRead: read, CanWrite: write, MediaTypes: []string{MediaSTIX}}, read || write
+}
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
+	c, v, ok := s.caller(w, r)
+	if !ok {
+		return
+	}
+	all, err := s.Hub.DB.Collections(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	out := []collectionResource{}
+	for _, col := range all {
+		if res, ok := s.collectionResource(col, v, c.ReadOnly); ok {
+			out = append(out, res)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"collections": out})
+}
+
+// openCollection finds the collection and checks the caller may read (or
+// write) it, writing the error response when not.
+func (s *Server) openCollection(w http.ResponseWriter, r *http.Request, forWrite bool) (store.Collection, auth.Caller, policy.Viewer, bool) {
+	c, v, ok := s.caller(w, r)
+	if !ok {
+		return store.Collection{}, c, v, false
+	}
+	col, err := s.Hub.DB.Collection(r.Context(), r.PathValue("cid"))
+	if errors.Is(err, store.ErrNotFound) {
+		if v.Anonymous() {
+			unauthorized(w, "log in to see this collection")
+			return col, c, v, false
+		}
+		writeError(w, http.StatusNotFound, "collection not found", "no collection "+r.PathValue("cid"))
+		return col, c, v, false
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return col, c, v, false
+	}
+	read, write := policy.CollectionAccess(v, col.Audience, col.Writable, c.ReadOnly)
+	allowed := read
+	if forWrite {
+		allowed = write
+	}
+	if !allowed {
+		if v.Anonymous() {
+			unauthorized(w, "log in to use this collection")
+		} else if !read {
+			writeError(w, http.StatusNotFound, "collection not found", "no collection "+r.PathValue("cid"))
+		} else {
+			writeError(w, http.StatusForbidden, "forbidden", "you may read but not write this collection (read-only token or role)")
+		}
+		return col, c, v, false
+	}
+	return col, c, v, true
+}
+
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
+	col, c, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	res, _ := s.collectionResource(col, v, c.ReadOnly)
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) query(w http.ResponseWriter, r *http.Request) (Query, bool) {
+	q, err := ParseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid query parameter", err.Error())
+		return q, false
+	}
+	return q, true
+}
+
+func storeQuery(q Query, v policy.Viewer, collection string) store.ObjectQuery {
+	return store.ObjectQuery{Viewer: v, CollectionID: collection, AddedAfter: q.AddedAfter, After: q.Next,
+		IDs: q.IDs, Types: q.Types, SpecVersions: q.SpecVersions, Versions: q.Versions, VersionTimes: q.VersionTimes, Limit: q.Limit}
+}
+
+// page runs one page of a listing and sets the date-added headers.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, sq store.ObjectQuery) ([]store.Object, bool, string, bool) {
+	objs, more, err := s.Hub.DB.Objects(r.Context(), sq)
+	if err != nil {
+		s.internal(w, r, err)
+		return nil, false, "", false
+	}
+	next := ""
+	if len(objs) > 0 {
+		first, last := store.AddedRange(objs)
+		w.Header().Set("X-TAXII-Date-Added-First", formatAdded(first))
+		w.Header().Set("X-TAXII-Date-Added-Last", formatAdded(last))
+		if more {
+			l := objs[len(objs)-1]
+			next = EncodeCursor(store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK})
+		}
+	}
+	return objs, more, next, true
+}
+
+// envelope is written by hand so that each object's JSON goes out as stored,
+// without decoding and re-encoding it.
+func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []store.Object, more bool, next string) {
+	w.Header().Set("Content-Type", MediaTAXII)
+	w.WriteHeader(http.StatusOK)
+	b := make([]byte, 0, 512*len(objs)+64)
+	b = append(b, `{"more":`...)
+	b = strconv.AppendBool(b, more)
+	if next != "" {
+		b = append(b, `,"next":`...)
+		b = strconv.AppendQuote(b, next)
+	}
+	if len(objs) > 0 {
+		b = append(b, `,"objects":[`...)
+		for i, o := range objs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, s.Hub.Present(v, o)...)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "}\n"...)
+	w.Write(b)
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
+	col, _, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	objs, more, next, ok := s.page(w, r, storeQuery(q, v, col.ID))
+	if !ok {
+		return
+	}
+	s.writeEnvelope(w, v, objs, more, next)
+}
+
+func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
+	col, _, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	sq := storeQuery(q, v, col.ID)
+	sq.IDs = []string{r.PathValue("oid")}
+	objs, more, next, ok := s.page(w, r, sq)
+	if !ok {
+		return
+	}
+	if len(objs) == 0 && q.Next == (store.Cursor{}) {
+		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
+		return
+	}
+	s.writeEnvelope(w, v, objs, more, next)
+}
+
+func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
+	col, _, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	sq := storeQuery(q, v, col.ID)
+	sq.IDs, sq.Versions, sq.VersionTimes = []string{r.PathValue("oid")}, "all", nil
+	objs, more, next, ok := s.page(w, r, sq)
+	if !ok {
+		return
+	}
+	if len(objs) == 0 && q.Next == (store.Cursor{}) {
+		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
+		return
+	}
+	vs := make([]string, len(objs))
+	for i, o := range objs {
+		vs[i] = version(o)
+	}
+	res := map[string]any{"more": more, "versions": vs}
+	if next != "" {
+		res["next"] = next
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// version is an object's version as TAXII shows it: modified, else created,
+// else (objects without either) the date it was added.
+func version(o store.Object) string {
+	switch {
+	case !o.Modified.IsZero():
+		return stix.FormatTime(o.Modified)
+	case !o.Created.IsZero():
+		return stix.FormatTime(o.Created)
+	}
+	return formatAdded(o.DateAdded)
+}
+
+// formatAdded shows a date added with the microseconds it is stored with, so
+// that a client passing it back as added_after gets exactly what followed it.
+func formatAdded(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
+	col, _, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	objs, more, next, ok := s.page(w, r, storeQuery(q, v, col.ID))
+	if !ok {
+		return
+	}
+	type record struct {
+		ID        string `json:"id"`
+		DateAdded string `json:"date_added"`
+		Version   string `json:"version"`
+		MediaType string `json:"media_type"`
+	}
+	recs := make([]record, len(objs))
+	for i, o := range objs {
+		recs[i] = record{ID: o.ID, DateAdded: formatAdded(o.DateAdded), Version: version(o), MediaType: MediaSTIX}
+	}
+	res := map[string]any{"more": more}
+	if len(recs) > 0 {
+		res["objects"] = recs
+	}
+	if next != "" {
+		res["next"] = next
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) {
+	col, c, v, ok := s.openCollection(w, r, true)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	sq := storeQuery(q, v, col.ID)
+	sq.IDs, sq.Limit = []string{r.PathValue("oid")}, MaxLimit
+	if r.URL.Query().Get("match[version]") == "" {
+		sq.Versions = "all"
+	}
+	objs, _, err := s.Hub.DB.Objects(r.Context(), sq)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if len(objs) == 0 {
+		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
+		return
+	}
+	for _, o := range objs {
+		if o.ACL.AuthorOrg != c.Org.ID && policy.Role(c.User.Role) != policy.RoleAdmin {
+			writeError(w, http.StatusForbidden, "forbidden", "only the organization that submitted an object, or a hub administrator, may delete it")
+			return
+		}
+	}
+	if _, err := s.Hub.DB.DeleteObject(r.Context(), sq); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if s.Log != nil {
+		s.Log.Info("object deleted", "object", r.PathValue("oid"), "org", c.Org.ID, "user", c.User.Login, "versions", len(objs))
+	}
+	w.Header().Set("Content-Type", MediaTAXII)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) postObjects(w http.ResponseWriter, r *http.Request) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || !((mt == "application/taxii+json" || mt == "application/stix+json") && (params["version"] == "" || params["version"] == "2.1")) {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported media type", fmt.Sprintf("Content-Type %q: send %s", ct, MediaTAXII))
+		return
+	}
+	if s.MaxContentLength > 0 && r.ContentLength > s.MaxContentLength {
+		writeError(w, http.StatusRequestEntityTooLarge, "request too large", fmt.Sprintf("the body is %d bytes; this API root accepts at most %d (max_content_length)", r.ContentLength, s.MaxContentLength))
+		return
+	}
+	col, c, _, ok := s.openCollection(w, r, true)
+	if !ok {
+		return
+	}
+	if c.User.ID == 0 {
+		unauthorized(w, "log in to add objects")
+		return
+	}
+	body := r.Body
+	if s.MaxContentLength > 0 {
+		body = http.MaxBytesReader(w, r.Body, s.MaxContentLength)
+	}
+	st, err := s.Hub.Submit(r.Context(), c, col, body)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		writeError(w, http.StatusRequestEntityTooLarge, "request too large", fmt.Sprintf("this API root accepts at most %d bytes (max_content_length)", s.MaxContentLength))
+		return
+	case errors.Is(err, hub.ErrBadBundle):
+		writeError(w, http.StatusBadRequest, "invalid bundle", err.Error())
+		return
+	case errors.Is(err, hub.ErrForbidden):
+		writeError(w, http.StatusForbidden, "forbidden", err.Error())
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	if s.Log != nil {
+		s.Log.Info("objects posted", "org", c.Org.ID, "user", c.User.Login, "collection", col.ID, "status", st.ID, "success", st.Success, "failure", st.Failure)
+	}
+	writeJSON(w, http.StatusAccepted, statusResource(st))
+}
+
+type statusDetail struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Message string `json:"message,omitempty"`
+}
+
+func statusResource(st store.Status) map[string]any {
+	res := map[string]any{
+		"id": st.ID, "status": st.Status, "request_timestamp": stix.FormatTime(st.Created),
+		"total_count": st.Total, "success_count": st.Success, "failure_count": st.Failure, "pending_count": st.Pending,
+	}
+	var succ, fail, pend []statusDetail
+	for _, d := range st.Details {
+		sd := statusDetail{ID: d.ID, Version: d.Version, Message: d.Message}
+		switch d.Kind {
+		case "success":
+			succ = append(succ, sd)
+		case "failure":
+			fail = append(fail, sd)
+		default:
+			pend = append(pend, sd)
+		}
+	}
+	if succ != nil {
+		res["successes"] = succ
+	}
+	if fail != nil {
+		res["failures"] = fail
+	}
+	if pend != nil {
+		res["pendings"] = pend
+	}
+	return res
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := s.caller(w, r)
+	if !ok {
+		return
+	}
+	if c.User.ID == 0 {
+		unauthorized(w, "log in to see a status")
+		return
+	}
+	st, err := s.Hub.DB.StatusByID(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && st.UserID != c.User.ID && policy.Role(c.User.Role) != policy.RoleAdmin) {
+		writeError(w, http.StatusNotFound, "status not found", "no status "+r.PathValue("id")+" of yours")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, statusResource(st))
+}
