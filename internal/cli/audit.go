@@ -1,0 +1,420 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+
+	"renkei/internal/audit"
+	"renkei/internal/audit/witness"
+)
+
+func newAuditCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "The tamper-evident audit log: keys, independent verification, witness, figures",
+		Long: `audit works with Renkei's tamper-evident audit log (監理 Oversight).
+
+Every sensitive act is appended to a Merkle-tree log (C2SP tlog-tiles, stored by Tessera in
+DATA/audit) before data is released, and the log publishes checkpoints signed with Ed25519 and
+ML-DSA-65 (C2SP signed notes). The oversight committee verifies the whole log with "audit verify"
+from the files or the read-only tile endpoint, and can run "audit witness" so that the hub cannot
+roll back or fork the log without being refused.`,
+	}
+	cmd.AddCommand(newAuditPubkeyCmd(g), newAuditVerifyCmd(g), newAuditWitnessCmd(g), newAuditBenchCmd(g))
+	return cmd
+}
+
+func newAuditPubkeyCmd(g *globals) *cobra.Command {
+	var keyDir, origin string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "pubkey",
+		Short: "Print the audit log's verifier key (signed-note format)",
+		Long: `pubkey prints the audit log's Ed25519 verifier key in signed-note format
+(<origin>+<key id>+<base64 key>). Give it to the oversight committee: it is the --key of
+"renkei audit verify" and the --log-key of "renkei audit witness".
+
+The keys live in DATA/audit-keys (mode 0600) and are created on first use; they are never
+rotated silently, since earlier checkpoints must stay verifiable. --all also prints the key of
+the additional ML-DSA-65 (post-quantum) checkpoint signature.`,
+		Example: `  renkei audit pubkey > renkei-audit.pub
+  renkei audit pubkey --all --data /var/lib/renkei`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if keyDir == "" {
+				keyDir = filepath.Join(g.data, "audit-keys")
+			}
+			keys, err := audit.LoadOrCreateKeys(keyDir, origin)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, keys.VerifierKey)
+			if all {
+				fmt.Fprintln(g.stdout, keys.PQVerifier)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keyDir, "key-dir", "", "directory of the log's signing keys (default DATA/audit-keys)")
+	cmd.Flags().StringVar(&origin, "origin", audit.DefaultOrigin, "checkpoint origin (the log's name)")
+	cmd.Flags().BoolVar(&all, "all", false, "also print the ML-DSA-65 verifier key")
+	return cmd
+}
+
+// readKeys turns --key values into verifiers: each value is a key, or a file
+// holding keys one per line.
+func readKeys(values []string) ([]note.Verifier, error) {
+	var vs []note.Verifier
+	for _, v := range values {
+		lines := []string{v}
+		if !strings.Contains(v, "+") {
+			b, err := os.ReadFile(v)
+			if err != nil {
+				return nil, fmt.Errorf("key %q is neither a verifier key nor a readable file: %w", v, err)
+			}
+			lines = strings.Split(string(b), "\n")
+		}
+		for i, l := range lines {
+			l = strings.TrimSpace(l)
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			k, err := audit.NewVerifier(l)
+			if err != nil {
+				if len(lines) > 1 {
+					return nil, fmt.Errorf("%s line %d: %w", v, i+1, err)
+				}
+				return nil, err
+			}
+			vs = append(vs, k)
+		}
+	}
+	if len(vs) == 0 {
+		return nil, errors.New("no verifier key given (--key)")
+	}
+	return vs, nil
+}
+
+func newAuditVerifyCmd(g *globals) *cobra.Command {
+	var logLoc, checkpoint, state string
+	var keys []string
+	var noState bool
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "verify --log DIR|URL --key KEY|KEYFILE",
+		Short: "Verify the whole audit log independently and name the first bad entry",
+		Long: `verify checks an audit log from what it publishes, trusting only the log's public key(s):
+
+  - the checkpoint carries a valid signature from every --key given (Ed25519 and/or ML-DSA-65);
+  - every entry bundle is present and every entry is canonical Renkei audit JSON;
+  - every node's sequence numbers run 1, 2, 3, ... without gaps or repeats (a dropped entry
+    shows as a gap);
+  - every tile matches the hashes recomputed from the entries, and the recomputed tree root is
+    the checkpoint's;
+  - the log is consistent (RFC 6962 consistency proof) with the last checkpoint this verifier
+    saw: the one in --checkpoint, or else the one remembered in the state file from the last
+    successful run. A log that shrank or rewrote its past is refused.
+
+On success the checkpoint is remembered in the state file and verify exits 0. Otherwise it prints
+the problems (lowest entry index first) and exits 1 naming the first bad entry.`,
+		Example: `  renkei audit verify --log ./renkei-data/audit --key renkei-audit.pub
+  renkei audit verify --log https://hub.example/audit/ --key 'renkei.example/audit+1a2b3c4d+AV…'
+  renkei audit verify --log ./audit --key keys.txt --checkpoint checkpoint-2026-10.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if logLoc == "" {
+				logLoc = filepath.Join(g.data, "audit")
+			}
+			vs, err := readKeys(keys)
+			if err != nil {
+				return err
+			}
+			if state == "" && !noState {
+				state = defaultVerifyState(vs[0].Name())
+			}
+			var prev []byte
+			switch {
+			case checkpoint != "":
+				if prev, err = os.ReadFile(checkpoint); err != nil {
+					return fmt.Errorf("previous checkpoint: %w", err)
+				}
+			case state != "":
+				prev, err = os.ReadFile(state)
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("state file: %w", err)
+				}
+			}
+			f, err := audit.NewFetcher(logLoc, &http.Client{Timeout: time.Minute})
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(logLoc, "http") && workers == 0 {
+				workers = 16
+			}
+			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			bar := newProgress(g.stderr, -1, "verifying")
+			rep, err := audit.Verify(ctx, f, audit.VerifyOptions{Verifiers: vs, Previous: prev, Workers: workers,
+				Progress: func(done, total uint64) {
+					bar.ChangeMax64(int64(total))
+					_ = bar.Set64(int64(done))
+				}})
+			_ = bar.Finish()
+			if err != nil {
+				return err
+			}
+			cp := rep.Checkpoint
+			if !rep.OK() {
+				for i, p := range rep.Problems {
+					if i == 20 {
+						fmt.Fprintf(g.stderr, "... %d more problems\n", rep.Count-20)
+						break
+					}
+					fmt.Fprintln(g.stderr, p.String())
+				}
+				return exitError{code: 1, msg: fmt.Sprintf("log %s of size %d FAILED verification (%d problems); first bad: %s", cp.Origin, cp.Size, rep.Count, rep.FirstBad())}
+			}
+			fmt.Fprintf(g.stdout, "OK: %s size %d root %x verified in %v (%d nodes", cp.Origin, cp.Size, cp.Root, rep.Duration.Round(time.Millisecond), len(rep.LastSeq))
+			for n, s := range rep.LastSeq {
+				fmt.Fprintf(g.stdout, "; %s seq 1..%d", n, s)
+			}
+			fmt.Fprintln(g.stdout, ")")
+			if len(prev) > 0 {
+				fmt.Fprintln(g.stdout, "consistent with the checkpoint seen before")
+			}
+			if state != "" {
+				if err := writeFileAtomic(state, cp.Note); err != nil {
+					return fmt.Errorf("remember checkpoint: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
+	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable; every key must have signed)")
+	fl.StringVar(&checkpoint, "checkpoint", "", "a checkpoint of this log seen earlier; the log must be consistent with it")
+	fl.StringVar(&state, "state", "", "file remembering the last verified checkpoint (default in the user config directory)")
+	fl.BoolVar(&noState, "no-state", false, "neither read nor write the state file")
+	fl.IntVar(&workers, "workers", 0, "parallel fetches (default 2×CPUs, 16 for URLs)")
+	return cmd
+}
+
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// defaultVerifyState is where verify remembers the last checkpoint of a log.
+func defaultVerifyState(origin string) string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256([]byte(origin))
+	return filepath.Join(dir, "renkei", "audit-verify", hex.EncodeToString(h[:8])+".checkpoint")
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func newAuditWitnessCmd(g *globals) *cobra.Command {
+	var listen, keyDir, stateDir, name string
+	var logKeys []string
+	var printKey bool
+	cmd := &cobra.Command{
+		Use:   "witness --listen ADDR --key-dir DIR --log-key KEY",
+		Short: "Run a C2SP tlog-witness that cosigns only consistent checkpoints",
+		Long: `witness runs a witness for the audit log, per C2SP tlog-witness: POST /add-checkpoint with an
+old size, a consistency proof and a checkpoint. It cosigns (cosignature/v1, Ed25519) only a
+checkpoint signed by a --log-key that is consistent with the last checkpoint it cosigned for
+that log, and persists that checkpoint before answering. A log that rolls back gets 409 (wrong
+old size) or 400, a fork gets 422, an unknown log 404, a bad signature 403.
+
+The committee runs it; the hub is configured with the witness's key (printed by --print-key) and
+URL, and then publishes no checkpoint without its cosignature.`,
+		Example: `  renkei audit witness --listen :7380 --key-dir ./witness --log-key renkei-audit.pub
+  renkei audit witness --key-dir ./witness --log-key renkei-audit.pub --print-key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if keyDir == "" {
+				return errors.New("--key-dir is required")
+			}
+			var keys []string
+			for _, v := range logKeys {
+				vs, err := readKeyLines(v)
+				if err != nil {
+					return err
+				}
+				keys = append(keys, vs...)
+			}
+			w, err := witness.New(witness.Options{KeyDir: keyDir, StateDir: stateDir, Name: name, LogKeys: keys,
+				Logger: slog.New(slog.NewTextHandler(g.stderr, nil))})
+			if err != nil {
+				return err
+			}
+			if printKey {
+				fmt.Fprintln(g.stdout, w.VerifierKey())
+				return nil
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "witness %s listening on %s\n", w.VerifierKey(), ln.Addr())
+			srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&listen, "listen", "127.0.0.1:7380", "address to listen on")
+	fl.StringVar(&keyDir, "key-dir", "", "directory of the witness key (created on first use)")
+	fl.StringVar(&stateDir, "state-dir", "", "directory of the per-log state (default KEY-DIR/state)")
+	fl.StringVar(&name, "name", "renkei.example/witness", "the witness's key name")
+	fl.StringSliceVar(&logKeys, "log-key", nil, "verifier key of a log to witness, or a file of keys (repeatable)")
+	fl.BoolVar(&printKey, "print-key", false, "print the witness's cosignature verifier key and exit")
+	return cmd
+}
+
+// readKeyLines returns the key itself, or the keys in the file it names.
+func readKeyLines(v string) ([]string, error) {
+	if strings.Contains(v, "+") {
+		return []string{v}, nil
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return nil, fmt.Errorf("log key %q is neither a key nor a readable file: %w", v, err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func newAuditBenchCmd(g *globals) *cobra.Command {
+	var dir string
+	var appenders, entries, verifyEntries int
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure durable appends/s, append latency and verification time",
+		Long: `bench measures the audit log on this machine, in a scratch directory (never the real log):
+durable appends per second and the latency of one append with --appenders concurrent appenders
+(each waits for its entry to be fsynced, as a request handler does before releasing data), then
+the time to verify a log of --verify-entries entries from scratch.`,
+		Example: `  renkei audit bench
+  renkei audit bench --appenders 64 --entries 50000 --verify-entries 1000000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmdContext(cmd)
+			if dir == "" {
+				d, err := os.MkdirTemp("", "renkei-audit-bench")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(d)
+				dir = d
+			}
+			quiet := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+			open := func(name string, batch uint) (*audit.Log, error) {
+				return audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, name), KeyDir: filepath.Join(dir, "keys"),
+					Node: "bench", BatchMaxSize: batch, Logger: quiet})
+			}
+			l, err := open("appends", 0)
+			if err != nil {
+				return err
+			}
+			st, err := audit.MeasureAppends(ctx, l, appenders, entries)
+			if cerr := l.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, st)
+			if verifyEntries <= 0 {
+				return nil
+			}
+			l, err = open("verify", 4096)
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			if _, err := audit.MeasureAppends(ctx, l, 4096, verifyEntries); err != nil {
+				l.Close()
+				return err
+			}
+			if err := l.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "built a log of %d entries in %v\n", verifyEntries, time.Since(t0).Round(time.Millisecond))
+			v, err := audit.NewVerifier(l.VerifierKey())
+			if err != nil {
+				return err
+			}
+			pq, err := audit.NewVerifier(l.PQVerifierKey())
+			if err != nil {
+				return err
+			}
+			f, err := audit.NewFetcher(filepath.Join(dir, "verify"), nil)
+			if err != nil {
+				return err
+			}
+			rep, err := audit.Verify(ctx, f, audit.VerifyOptions{Verifiers: []note.Verifier{v, pq}})
+			if err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return fmt.Errorf("bench log failed verification: %v", rep.FirstBad())
+			}
+			fmt.Fprintf(g.stdout, "verified %d entries from scratch in %v (%.0f entries/s)\n", rep.Entries,
+				rep.Duration.Round(time.Millisecond), float64(rep.Entries)/rep.Duration.Seconds())
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dir, "dir", "", "scratch directory (default a temporary one, removed afterwards)")
+	fl.IntVar(&appenders, "appenders", 64, "concurrent appenders")
+	fl.IntVar(&entries, "entries", 20000, "entries to append for the throughput and latency figures")
+	fl.IntVar(&verifyEntries, "verify-entries", 0, "size of the log to build and verify (0: skip)")
+	return cmd
+}
