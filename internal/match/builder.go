@@ -12,11 +12,12 @@ import (
 // safe for concurrent use. Adding costs 8 bytes a value for IPv4 addresses
 // until Build, so that 10M addresses can be compiled in a few hundred MB.
 type Builder struct {
-	prov []Indicator
-	v4   []kv4
-	v6   []kv6
-	pfx  []kvPfx
-	strs []kvStr
+	prov  []Indicator
+	v4    []kv4
+	v6    []kv6
+	pfx   []kvPfx
+	strs  []kvStr
+	rules []*Rule
 }
 
 type kv4 struct{ key, prov uint32 }
@@ -48,7 +49,7 @@ func (b *Builder) provIndex(ind *Indicator) uint32 {
 }
 
 // Len returns how many values were added.
-func (b *Builder) Len() int { return len(b.v4) + len(b.v6) + len(b.pfx) + len(b.strs) }
+func (b *Builder) Len() int { return len(b.v4) + len(b.v6) + len(b.pfx) + len(b.strs) + len(b.rules) }
 
 // AddValue adds one plain indicator value (an IP, CIDR, domain, URL, e-mail
 // address or MD5/SHA-1/SHA-256/SHA-512 hash, possibly defanged as
@@ -182,6 +183,7 @@ func (b *Builder) Build() *Set {
 	s.buildDomainFilter()
 	s.counts[IP] = distinct + len(s.v6)
 	s.counts[CIDR] = len(s.cidrKeys)
+	s.rules = slices.Clone(b.rules)
 	return s
 }
 

@@ -33,6 +33,8 @@ type Set struct {
 
 	exact [numKinds]map[string]uint32 // Domain, URL, Email and hash kinds
 
+	rules []*Rule
+
 	// domainFilter has one bit set per domain indicator (by domainHash);
 	// a candidate suffix whose bit is clear is skipped without a map lookup.
 	domainFilter []uint64
@@ -55,7 +57,7 @@ func (s *Set) Count(k Kind) int { return s.counts[k] }
 
 // Len returns the number of distinct values in the set, plus stateful rules.
 func (s *Set) Len() int {
-	n := 0
+	n := len(s.rules)
 	for _, c := range s.counts {
 		n += c
 	}
