@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math"
 	"net/netip"
@@ -53,7 +54,7 @@ func kindName(v []byte) string {
 }
 
 func isString(c *checker, v []byte) (string, string) {
-	if _, ok := jsonString(v); !ok {
+	if len(v) < 2 || v[0] != '"' {
 		return "", "must be a string, not " + kindName(v)
 	}
 	return "", ""
@@ -118,14 +119,24 @@ func skipWS(v []byte, i int) int {
 }
 
 // endOfString returns the index just past the JSON string starting at v[i] == '"'.
+// It jumps from quote to quote with bytes.IndexByte (vectorized) and counts the
+// backslashes before each, since most of a STIX object's bytes are inside strings.
 func endOfString(v []byte, i int) int {
-	for j := i + 1; j < len(v); j++ {
-		switch v[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+	j := i + 1
+	for j < len(v) {
+		k := bytes.IndexByte(v[j:], '"')
+		if k < 0 {
+			return len(v)
 		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && v[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
 	}
 	return len(v)
 }
@@ -210,15 +221,15 @@ var (
 // open vocabulary, which only SHOULD be used).
 func enum(values ...string) propCheck {
 	return func(c *checker, v []byte) (string, string) {
-		s, ok := jsonString(v)
-		if !ok {
+		if len(v) < 2 || v[0] != '"' {
 			return "", "must be a string, not " + kindName(v)
 		}
 		for _, x := range values {
-			if s == x {
+			if string(v[1:len(v)-1]) == x {
 				return "", ""
 			}
 		}
+		s, _ := jsonString(v)
 		return "", strconv.Quote(s) + " is not one of " + strings.Join(values, ", ")
 	}
 }
@@ -244,27 +255,50 @@ func enumList(values ...string) propCheck {
 // types included, since their kind cannot be known from the id); "*" allows any type.
 func ref(allowed ...string) propCheck {
 	return func(c *checker, v []byte) (string, string) {
-		s, ok := jsonString(v)
-		if !ok {
+		if len(v) < 2 || v[0] != '"' {
 			return "", "must be an identifier string, not " + kindName(v)
 		}
-		return "", refMsg(s, allowed)
+		return "", rawRefMsg(v, allowed)
 	}
 }
 
 func refs(allowed ...string) propCheck {
 	return func(c *checker, v []byte) (string, string) {
-		l, msg := stringList(v)
-		if msg != "" {
-			return "", msg
+		if len(v) == 0 || v[0] != '[' {
+			return "", "must be a list of identifiers, not " + kindName(v)
 		}
-		for i, s := range l {
-			if m := refMsg(s, allowed); m != "" {
+		n := 0
+		sub, msg := eachElement(v, func(i int, el []byte) (string, string) {
+			n++
+			if len(el) < 2 || el[0] != '"' {
+				return "[" + strconv.Itoa(i) + "]", "must be an identifier string, not " + kindName(el)
+			}
+			if m := rawRefMsg(el, allowed); m != "" {
 				return "[" + strconv.Itoa(i) + "]", m
 			}
+			return "", ""
+		})
+		if msg == "" && n == 0 {
+			return "", "must not be an empty list"
 		}
-		return "", ""
+		return sub, msg
 	}
+}
+
+// rawRefMsg is refMsg for a raw JSON string, allocating only to report a problem.
+func rawRefMsg(v []byte, allowed []string) string {
+	inner := v[1 : len(v)-1]
+	for _, b := range inner {
+		if b == '\\' {
+			s, _ := jsonString(v)
+			return refMsg(s, allowed)
+		}
+	}
+	typ, ok := identifierType(inner)
+	if ok && targetAllowed(string(typ), allowed) {
+		return ""
+	}
+	return refMsg(string(inner), allowed)
 }
 
 func refMsg(s string, allowed []string) string {

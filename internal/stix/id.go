@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
-	"strings"
 )
 
 // NewID returns a fresh identifier "<typ>--<UUIDv4>" from crypto/rand, as the
@@ -54,18 +53,28 @@ func uuidV5(ns [16]byte, name []byte) [16]byte {
 // (versions 1 to 5, variant 10xx), as the STIX identifier type requires, and
 // returns the type part.
 func validIdentifier(s string) (typ string, ok bool) {
-	i := strings.Index(s, "--")
-	if i < 0 || len(s)-i-2 != 36 {
-		return "", false
+	t, ok := identifierType(s)
+	return string(t), ok
+}
+
+// identifierType is validIdentifier for strings and raw bytes alike, without
+// allocating: the type is returned as a slice of s.
+func identifierType[T ~string | ~[]byte](s T) (typ T, ok bool) {
+	if len(s) < 36+2+3 {
+		return typ, false
+	}
+	i := len(s) - 36 - 2
+	if s[i] != '-' || s[i+1] != '-' {
+		return typ, false
 	}
 	typ = s[:i]
 	if !validTypeName(typ) {
-		return "", false
+		return typ, false
 	}
 	return typ, validUUID(s[i+2:])
 }
 
-func validUUID(u string) bool {
+func validUUID[T ~string | ~[]byte](u T) bool {
 	if len(u) != 36 {
 		return false
 	}
@@ -99,7 +108,7 @@ func isHex(c byte) bool {
 
 // validTypeName applies the spec's rule for object type names: 3 to 250 characters of
 // a-z, 0-9 and hyphen, starting with a letter, no doubled hyphens.
-func validTypeName(t string) bool {
+func validTypeName[T ~string | ~[]byte](t T) bool {
 	if len(t) < 3 || len(t) > 250 || t[0] < 'a' || t[0] > 'z' {
 		return false
 	}

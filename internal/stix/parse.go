@@ -102,6 +102,7 @@ type checker struct {
 	defanged bool
 	current  string
 	times    []namedTime
+	timeBuf  [8]namedTime
 }
 
 func (c *checker) has(name string) bool { return c.value(name) != nil }
@@ -215,6 +216,7 @@ func Parse(data []byte, opt Options) (*Object, error) {
 		return nil, &ValidationError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
 	}
 	c := &checker{obj: &Object{}, opt: opt, members: members}
+	c.times = c.timeBuf[:0]
 	if err := c.parse(); err != nil {
 		return nil, err
 	}
@@ -375,6 +377,12 @@ func (c *checker) commonRequired() []string {
 	return []string{"spec_version", "created", "modified"}
 }
 
+var (
+	markingRefs = refs("marking-definition")
+	identityRef = ref("identity")
+	confidence  = integer(0, 100)
+)
+
 // commonCheck returns the check of a common property of the object's kind, or nil.
 func (c *checker) commonCheck(name string) propCheck {
 	switch name {
@@ -383,7 +391,7 @@ func (c *checker) commonCheck(name string) propCheck {
 	case "spec_version":
 		return isString
 	case "object_marking_refs":
-		return refs("marking-definition")
+		return markingRefs
 	case "granular_markings":
 		return isGranularMarkings
 	case "extensions":
@@ -399,13 +407,13 @@ func (c *checker) commonCheck(name string) propCheck {
 	case "created", "modified":
 		return isMillis
 	case "created_by_ref":
-		return ref("identity")
+		return identityRef
 	case "revoked":
 		return isBool
 	case "labels":
 		return isStringList
 	case "confidence":
-		return integer(0, 100)
+		return confidence
 	case "lang":
 		return isString
 	case "external_references":

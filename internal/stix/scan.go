@@ -86,10 +86,9 @@ func eachElement(v []byte, fn func(i int, val []byte) (sub, msg string)) (string
 	return "", ""
 }
 
-// objectFields returns the raw values of the wanted member names of object v (nil
-// for absent ones).
-func objectFields(v []byte, names ...string) [][]byte {
-	out := make([][]byte, len(names))
+// objectFields returns the raw values of the wanted member names (at most 6) of
+// object v, nil for absent ones.
+func objectFields(v []byte, names ...string) (out [6][]byte) {
 	eachMember(v, func(name string, val []byte) (string, string) {
 		for i, n := range names {
 			if n == name {
