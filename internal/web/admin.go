@@ -1,0 +1,313 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+type userRow struct {
+	store.User
+	OrgName string
+}
+
+type tokenRow struct {
+	store.Token
+	Login string
+}
+
+type groupRow struct {
+	store.Group
+	Members []string // names of direct member organizations and groups
+}
+
+type adminData struct {
+	HubAdmin bool
+	Orgs     []store.Org
+	Groups   []groupRow
+	Users    []userRow
+	Tokens   []tokenRow
+	Kinds    []string
+	Roles    []string
+	// Forms as typed, errors by "form.field" (catalog keys) and details
+	// (untranslated messages from the hub) by form.
+	In       map[string]string
+	Errors   map[string]string
+	Detail   map[string]string
+	NewToken string
+	NewFor   string
+}
+
+// adminScope says what the caller administers: everything (hub admin), one
+// organization (org admin), or nothing.
+func adminScope(req *request) (hubAdmin, ok bool) {
+	switch policy.Role(req.caller.User.Role) {
+	case policy.RoleAdmin:
+		return true, true
+	case policy.RoleOrgAdmin:
+		return false, true
+	}
+	return false, false
+}
+
+func (s *server) admin(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showAdmin(w, r, req, http.StatusOK, &adminData{})
+}
+
+func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request, status int, d *adminData) {
+	hubAdmin, ok := adminScope(req)
+	if !ok {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	ctx := r.Context()
+	d.HubAdmin = hubAdmin
+	if d.In == nil {
+		d.In = map[string]string{}
+	}
+	if d.Errors == nil {
+		d.Errors, d.Detail = map[string]string{}, map[string]string{}
+	}
+	d.Kinds = store.OrgKinds
+	for _, role := range policy.Roles {
+		if role == policy.RoleAdmin && !hubAdmin {
+			continue
+		}
+		d.Roles = append(d.Roles, string(role))
+	}
+	orgs, err := s.h.DB.Orgs(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	names := orgNames{}
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+		if hubAdmin || o.ID == req.caller.Org.ID {
+			d.Orgs = append(d.Orgs, o)
+		}
+	}
+	scope := req.caller.Org.ID
+	if hubAdmin {
+		scope = ""
+		groups, err := s.h.DB.Groups(ctx)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		gnames := map[string]string{}
+		for _, g := range groups {
+			gnames[g.ID] = g.Name
+		}
+		for _, g := range groups {
+			gr := groupRow{Group: g}
+			for _, o := range g.MemberOrgs {
+				gr.Members = append(gr.Members, names.name(o))
+			}
+			for _, sg := range g.MemberGroups {
+				gr.Members = append(gr.Members, gnames[sg])
+			}
+			d.Groups = append(d.Groups, gr)
+		}
+	}
+	users, err := s.h.DB.Users(ctx, scope)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	logins := map[int64]string{}
+	for _, u := range users {
+		logins[u.ID] = u.Login
+		d.Users = append(d.Users, userRow{User: u, OrgName: names.name(u.OrgID)})
+	}
+	tokens, err := s.h.DB.Tokens(ctx, 0)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, t := range tokens {
+		if l, ok := logins[t.UserID]; ok {
+			d.Tokens = append(d.Tokens, tokenRow{Token: t, Login: l})
+		}
+	}
+	s.render(w, r, req, status, "admin", "nav.admin", "admin", d)
+}
+
+// formIn collects the named form fields for redisplay.
+func formIn(r *http.Request, form string, fields ...string) map[string]string {
+	in := map[string]string{}
+	for _, f := range fields {
+		in[form+"."+f] = strings.TrimSpace(r.PostFormValue(f))
+	}
+	return in
+}
+
+func (s *server) adminRefused(w http.ResponseWriter, r *http.Request, req *request, in map[string]string, field, key string, err error) {
+	d := &adminData{In: in, Errors: map[string]string{field: key}, Detail: map[string]string{}}
+	if err != nil {
+		d.Detail[strings.SplitN(field, ".", 2)[0]] = err.Error()
+	}
+	s.showAdmin(w, r, req, http.StatusBadRequest, d)
+}
+
+func (s *server) addOrg(w http.ResponseWriter, r *http.Request, req *request) {
+	if hubAdmin, _ := adminScope(req); !hubAdmin {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	in := formIn(r, "org", "name", "kind", "sector")
+	if in["org.name"] == "" {
+		s.adminRefused(w, r, req, in, "org.name", "admin.error.org_name", nil)
+		return
+	}
+	if !contains(store.OrgKinds, in["org.kind"]) || in["org.kind"] == "center" {
+		s.adminRefused(w, r, req, in, "org.kind", "admin.error.org_kind", nil)
+		return
+	}
+	if _, err := hub.AddOrg(r.Context(), s.h.DB, in["org.name"], in["org.kind"], in["org.sector"], s.h.Now()); err != nil {
+		s.adminRefused(w, r, req, in, "org.name", "admin.error.org", err)
+		return
+	}
+	http.Redirect(w, r, "/admin?done=org#orgs", http.StatusSeeOther)
+}
+
+func (s *server) addGroup(w http.ResponseWriter, r *http.Request, req *request) {
+	if hubAdmin, _ := adminScope(req); !hubAdmin {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	in := formIn(r, "group", "name")
+	members := append(nonEmpty(r.PostForm["member_orgs"]), nonEmpty(r.PostForm["member_groups"])...)
+	in["group.members"] = strings.Join(members, ",")
+	if in["group.name"] == "" {
+		s.adminRefused(w, r, req, in, "group.name", "admin.error.group_name", nil)
+		return
+	}
+	if _, err := hub.AddGroup(r.Context(), s.h.DB, in["group.name"], members, s.h.Now()); err != nil {
+		s.adminRefused(w, r, req, in, "group.name", "admin.error.group", err)
+		return
+	}
+	http.Redirect(w, r, "/admin?done=group#groups", http.StatusSeeOther)
+}
+
+// addUser creates a user. An org admin creates users of its own organization
+// only, and never hub administrators.
+func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
+	hubAdmin, ok := adminScope(req)
+	if !ok {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	in := formIn(r, "user", "login", "org", "role")
+	password := r.PostFormValue("password")
+	if !hubAdmin {
+		if in["user.org"] != "" && in["user.org"] != req.caller.Org.ID {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		in["user.org"] = req.caller.Org.ID
+		if in["user.role"] == string(policy.RoleAdmin) {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+	}
+	if _, err := policy.ParseRole(in["user.role"]); err != nil {
+		s.adminRefused(w, r, req, in, "user.role", "admin.error.role", nil)
+		return
+	}
+	if password != "" && len(password) < 10 {
+		s.adminRefused(w, r, req, in, "user.password", "admin.error.password", nil)
+		return
+	}
+	if _, err := s.h.DB.UserByLogin(r.Context(), in["user.login"]); err == nil {
+		s.adminRefused(w, r, req, in, "user.login", "admin.error.login_taken", nil)
+		return
+	}
+	if _, err := hub.AddUser(r.Context(), s.h.DB, in["user.login"], in["user.org"], in["user.role"], password, s.h.Now()); err != nil {
+		s.adminRefused(w, r, req, in, "user.login", "admin.error.user", err)
+		return
+	}
+	http.Redirect(w, r, "/admin?done=user#users", http.StatusSeeOther)
+}
+
+// mayManageUser reports whether the caller administers the user's tokens.
+func (s *server) mayManageUser(r *http.Request, req *request, u store.User) bool {
+	hubAdmin, ok := adminScope(req)
+	return ok && (hubAdmin || u.OrgID == req.caller.Org.ID)
+}
+
+// createToken makes an API token and shows it once.
+func (s *server) createToken(w http.ResponseWriter, r *http.Request, req *request) {
+	if _, ok := adminScope(req); !ok {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	in := formIn(r, "token", "login", "name", "expires")
+	readOnly := r.PostFormValue("read_only") != ""
+	u, err := s.h.DB.UserByLogin(r.Context(), in["token.login"])
+	if errors.Is(err, store.ErrNotFound) {
+		s.adminRefused(w, r, req, in, "token.login", "admin.error.token_login", nil)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !s.mayManageUser(r, req, u) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	exp, err := auth.ParseExpiry(in["token.expires"])
+	if err != nil {
+		s.adminRefused(w, r, req, in, "token.expires", "admin.error.expires", nil)
+		return
+	}
+	secret, _, err := hub.CreateToken(r.Context(), s.h.DB, u.Login, in["token.name"], exp, readOnly, s.h.Now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.Info("web: token created", "by", req.caller.User.Login, "for", u.Login)
+	s.showAdmin(w, r, req, http.StatusOK, &adminData{NewToken: secret, NewFor: u.Login})
+}
+
+func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *request) {
+	if _, ok := adminScope(req); !ok {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	ctx := r.Context()
+	t, err := s.h.DB.TokenByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	u, err := s.h.DB.UserByID(ctx, t.UserID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !s.mayManageUser(r, req, u) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err := s.h.DB.RevokeToken(ctx, id, s.h.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin?done=revoked#tokens", http.StatusSeeOther)
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+type alertsData struct {
+	Alerts    []store.Alert
+	Older     int64 // id to page from, 0 when none
+	Webhooks  []store.Webhook
+	Dead      []store.Delivery
+	NewSecret string // a new webhook's secret, shown once
+	NewURL    string
+	URL       string
+	Error     string // catalog key, at the webhook form
+}
+
+// orgAdmin reports whether the caller administers its organization.
+func orgAdmin(req *request) bool {
+	r := policy.Role(req.caller.User.Role)
+	return r == policy.RoleAdmin || r == policy.RoleOrgAdmin
+}
+
+func (s *server) alerts(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showAlerts(w, r, req, http.StatusOK, &alertsData{})
+}
+
+func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
+	ctx := r.Context()
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	const n = 50
+	all, err := s.h.DB.Alerts(ctx, req.caller.Org.ID, before, n+1, false)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(all) > n {
+		all = all[:n]
+		d.Older = all[n-1].ID
+	}
+	d.Alerts = all
+	if orgAdmin(req) {
+		if d.Webhooks, err = s.h.DB.Webhooks(ctx, req.caller.Org.ID); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if d.Dead, err = s.h.DB.DeadDeliveries(ctx, req.caller.Org.ID, 50); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, req, status, "alerts", "nav.alerts", "alerts", d)
+}
+
+func pathID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// markRead marks one of the caller's organization's alerts read; another
+// organization's alert is "not found".
+func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if policy.Role(req.caller.User.Role) == policy.RoleOverseer {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	err := s.h.DB.MarkAlertRead(r.Context(), req.caller.Org.ID, id, s.h.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	back := "/alerts?done=read"
+	if r.PostFormValue("back") == "dashboard" {
+		back = "/?done=read"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// addWebhook registers a webhook with a new random secret, which the page
+// shows once so the receiver can verify signatures.
+func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request) {
+	if !orgAdmin(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	raw := strings.TrimSpace(r.PostFormValue("url"))
+	d := &alertsData{URL: raw}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
+		d.Error = "alerts.error.url"
+		s.showAlerts(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	secret, _ := auth.NewSecret()
+	if _, err := s.h.DB.AddWebhook(r.Context(), store.Webhook{OrgID: req.caller.Org.ID, URL: raw, Secret: secret, Active: true, Created: s.h.Now()}); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.showAlerts(w, r, req, http.StatusOK, &alertsData{NewSecret: secret, NewURL: raw})
+}
+
+func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request, req *request) {
+	if !orgAdmin(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	err := s.h.DB.DeleteWebhook(r.Context(), req.caller.Org.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts?done=webhook-deleted", http.StatusSeeOther)
+}
+
+func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, req *request) {
+	if !orgAdmin(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	err := s.h.DB.RetryDelivery(r.Context(), req.caller.Org.ID, id, s.h.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts?done=retried", http.StatusSeeOther)
+}

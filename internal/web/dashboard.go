@@ -1,0 +1,96 @@
+package web
+
+import (
+	"net/http"
+
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+type countRow struct {
+	Type  string
+	ByTLP []int64 // indexed by TLP
+	Total int64
+}
+
+type sightingRow struct {
+	Sighting objectRow
+	Of       objectRow
+	Where    string
+}
+
+type dashboardData struct {
+	TLPs      []policy.TLP
+	Counts    []countRow
+	Totals    []int64
+	Total     int64
+	Recent    []objectRow
+	Sightings []sightingRow
+	Alerts    []store.Alert
+}
+
+// dashboard is "what needs me today": the organization's unread alerts, who
+// sighted its indicators, and what the hub holds that the viewer may see.
+func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request) {
+	ctx := r.Context()
+	d := dashboardData{TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	d.Totals = make([]int64, len(d.TLPs))
+	counts, err := s.h.DB.CountByTypeAndTLP(ctx, req.viewer)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	idx := map[string]int{}
+	for _, c := range counts {
+		i, ok := idx[c.Type]
+		if !ok {
+			i = len(d.Counts)
+			idx[c.Type] = i
+			d.Counts = append(d.Counts, countRow{Type: c.Type, ByTLP: make([]int64, len(d.TLPs))})
+		}
+		if int(c.TLP) >= 0 && int(c.TLP) < len(d.TLPs) {
+			d.Counts[i].ByTLP[c.TLP] += c.Count
+			d.Totals[c.TLP] += c.Count
+		}
+		d.Counts[i].Total += c.Count
+		d.Total += c.Count
+	}
+	names, err := s.orgNames(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	recent, _, err := s.h.DB.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, Descending: true, Limit: 10})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, o := range recent {
+		row, _, _ := s.row(req.viewer, o, names)
+		d.Recent = append(d.Recent, row)
+	}
+	sightings, err := s.h.DB.SightingsOfOrg(ctx, req.viewer, req.caller.Org.ID, 10)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, o := range sightings {
+		sr, _, p := s.row(req.viewer, o, names)
+		row := sightingRow{Sighting: sr, Of: objectRow{ID: o.Ref, Label: o.Ref}}
+		if of, err := s.h.DB.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
+			row.Of, _, _ = s.row(req.viewer, of, names)
+		}
+		for i, w := range p.WhereSightedRefs {
+			if i > 0 {
+				row.Where += ", "
+			}
+			row.Where += names.name(w)
+		}
+		d.Sightings = append(d.Sightings, row)
+	}
+	if d.Alerts, err = s.h.DB.Alerts(ctx, req.caller.Org.ID, 0, 10, true); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, req, http.StatusOK, "dashboard", "nav.dashboard", "dashboard", d)
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"renkei/internal/auth"
+)
+
+// loginCSRFCookie carries the token that the login form must echo. Before a
+// session exists there is nothing server-side to compare with, so the login
+// form uses a double-submit cookie instead.
+const loginCSRFCookie = "renkei_login_csrf"
+
+type loginData struct {
+	CSRF  string
+	Next  string
+	Login string
+	Error string // catalog key
+}
+
+func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.sessionCaller(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.showLogin(w, r, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *server) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
+	tok, _ := auth.NewSecret()
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true,
+		Secure: s.opt.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	d.CSRF = tok
+	s.render(w, r, nil, status, "login", "login.title", "", d)
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	d := loginData{Next: safeNext(r.PostFormValue("next")), Login: r.PostFormValue("login")}
+	ck, err := r.Cookie(loginCSRFCookie)
+	got := r.PostFormValue("csrf")
+	if err != nil || got == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(got)) != 1 {
+		d.Error = "login.expired"
+		s.showLogin(w, r, http.StatusForbidden, d)
+		return
+	}
+	ip := clientIP(r)
+	if !s.limiter.allow(ip, time.Now()) {
+		d.Error = "login.limited"
+		s.showLogin(w, r, http.StatusTooManyRequests, d)
+		return
+	}
+	c, err := s.h.Auth.Password(r.Context(), d.Login, r.PostFormValue("password"))
+	if err == nil && c.User.PasswordHash == "" {
+		err = auth.ErrBadCredentials
+	}
+	if err != nil {
+		if !errors.Is(err, auth.ErrBadCredentials) {
+			s.serverError(w, r, err)
+			return
+		}
+		s.limiter.fail(ip, time.Now())
+		// The login is logged so operators can see attacks; never the password.
+		s.log.Warn("web: failed login", "login", d.Login, "addr", ip)
+		d.Error = "login.failed"
+		s.showLogin(w, r, http.StatusUnauthorized, d)
+		return
+	}
+	cookie, _, err := s.h.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.limiter.reset(ip)
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: cookie, Path: "/", HttpOnly: true,
+		Secure: s.opt.Secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opt.SessionTTL.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.opt.Secure})
+	s.log.Info("web: login", "login", c.User.Login, "org", c.Org.ID)
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request, req *request) {
+	if req.caller.Session != nil {
+		if err := s.h.DB.DeleteSession(r.Context(), req.caller.Session.Hash); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.opt.Secure, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login?done=logout", http.StatusSeeOther)
+}
+
+// clientIP is the address the connection comes from. Forwarded headers are
+// not trusted: anyone can set them.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter counts failed logins per address in a fixed window. It lives in
+// memory: a restart forgets, which is acceptable for slowing guessing, and
+// Argon2id makes each guess slow anyway.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	seen   map[string]*attempts
+}
+
+type attempts struct {
+	n     int
+	start time.Time
+}
+
+func newLimiter(max int, window time.Duration) *limiter {
+	return &limiter{max: max, window: window, seen: map[string]*attempts{}}
+}
+
+func (l *limiter) allow(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.seen[ip]
+	if a == nil || now.Sub(a.start) >= l.window {
+		return true
+	}
+	return a.n < l.max
+}
+
+func (l *limiter) fail(ip string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.seen) > 100_000 { // bound memory under a spray of addresses
+		for k, a := range l.seen {
+			if now.Sub(a.start) >= l.window {
+				delete(l.seen, k)
+			}
+		}
+	}
+	a := l.seen[ip]
+	if a == nil || now.Sub(a.start) >= l.window {
+		a = &attempts{start: now}
+		l.seen[ip] = a
+	}
+	a.n++
+}
+
+func (l *limiter) reset(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.seen, ip)
+}

@@ -1,0 +1,360 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// pageSize is how many objects one page of the browser shows.
+const pageSize = 50
+
+// objectRow is one object as a list shows it, built from what the viewer may
+// see (the presented object), never from the stored author.
+type objectRow struct {
+	ID       string
+	Type     string
+	Label    string // name, else pattern, else what a sighting is of
+	Pattern  string
+	TLP      policy.TLP
+	Author   string // the presented created_by_ref's organization name, "" if none
+	Added    time.Time
+	Modified time.Time
+	Revoked  bool
+	Count    int64
+}
+
+// orgNames maps organization ids to names for one request.
+type orgNames map[string]string
+
+func (s *server) orgNames(ctx context.Context) (orgNames, error) {
+	orgs, err := s.h.DB.Orgs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list organizations: %w", err)
+	}
+	m := orgNames{}
+	for _, o := range orgs {
+		m[o.ID] = o.Name
+	}
+	return m, nil
+}
+
+func (n orgNames) name(id string) string {
+	if id == "" {
+		return ""
+	}
+	if s, ok := n[id]; ok {
+		return s
+	}
+	return id
+}
+
+// presented is the few properties the console reads from a presented object.
+type presented struct {
+	CreatedByRef     string   `json:"created_by_ref"`
+	Description      string   `json:"description"`
+	WhereSightedRefs []string `json:"where_sighted_refs"`
+	Labels           []string `json:"labels"`
+	IndicatorTypes   []string `json:"indicator_types"`
+}
+
+func (s *server) row(v policy.Viewer, o store.Object, names orgNames) (objectRow, json.RawMessage, presented) {
+	raw := s.h.Present(v, o)
+	var p presented
+	_ = json.Unmarshal(raw, &p)
+	r := objectRow{ID: o.ID, Type: o.Type, Label: o.Name, Pattern: o.Pattern, TLP: o.ACL.TLP,
+		Author: names.name(p.CreatedByRef), Added: o.DateAdded, Modified: o.Modified, Revoked: o.Revoked, Count: o.Count}
+	if r.Label == "" {
+		r.Label = o.Pattern
+	}
+	if r.Label == "" && o.Ref != "" {
+		r.Label = "→ " + o.Ref
+	}
+	if r.Label == "" {
+		r.Label = o.ID
+	}
+	return r, raw, p
+}
+
+// encodeCursor makes the opaque page token of the browser.
+func encodeCursor(c store.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.DateAdded, 10) + "." + strconv.FormatInt(c.PK, 10)))
+}
+
+func decodeCursor(s string) (store.Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.Cursor{}, errors.New("not base64")
+	}
+	a, p, ok := strings.Cut(string(b), ".")
+	if !ok {
+		return store.Cursor{}, errors.New("no separator")
+	}
+	da, err1 := strconv.ParseInt(a, 10, 64)
+	pk, err2 := strconv.ParseInt(p, 10, 64)
+	if err1 != nil || err2 != nil || da <= 0 || pk <= 0 {
+		return store.Cursor{}, errors.New("not two positive numbers")
+	}
+	return store.Cursor{DateAdded: da, PK: pk}, nil
+}
+
+type objectsData struct {
+	Q, Type, TLP string
+	Types        []string
+	TLPs         []policy.TLP
+	Rows         []objectRow
+	Next         string // query string of the next page, "" on the last
+	First        bool
+	Error        string // catalog key
+}
+
+func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
+	ctx := r.Context()
+	qs := r.URL.Query()
+	d := objectsData{Q: strings.TrimSpace(qs.Get("q")), Type: qs.Get("type"), TLP: qs.Get("tlp"),
+		TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	q := store.ObjectQuery{Viewer: req.viewer, Search: d.Q, Limit: pageSize, Descending: true}
+	if len(d.Q) > 200 {
+		d.Error, q.Search = "objects.error.search", ""
+	}
+	if d.Type != "" {
+		q.Types = []string{d.Type}
+	}
+	if d.TLP != "" {
+		t, err := policy.ParseTLP(d.TLP)
+		if err != nil {
+			d.Error = "objects.error.tlp"
+		} else {
+			q.TLPs = []policy.TLP{t}
+		}
+	}
+	d.First = true
+	if a := qs.Get("after"); a != "" {
+		c, err := decodeCursor(a)
+		if err != nil {
+			d.Error = "objects.error.cursor"
+		} else {
+			q.After, d.First = c, false
+		}
+	}
+	counts, err := s.h.DB.CountByTypeAndTLP(ctx, req.viewer)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, c := range counts {
+		if !slices.Contains(d.Types, c.Type) {
+			d.Types = append(d.Types, c.Type)
+		}
+	}
+	objs, more, err := s.h.DB.Objects(ctx, q)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	names, err := s.orgNames(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, o := range objs {
+		row, _, _ := s.row(req.viewer, o, names)
+		d.Rows = append(d.Rows, row)
+	}
+	if more && len(objs) > 0 {
+		last := objs[len(objs)-1]
+		nq := qs
+		nq.Set("after", encodeCursor(store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK}))
+		nq.Del("done")
+		d.Next = nq.Encode()
+	}
+	s.render(w, r, req, http.StatusOK, "objects", "nav.objects", "objects", d)
+}
+
+type field struct {
+	Key   string // catalog key of the label
+	Value string
+	Mono  bool
+}
+
+type objectData struct {
+	Row         objectRow
+	Fields      []field
+	JSON        string
+	Versions    []objectRow
+	Sightings   store.SightingSummary
+	CanSight    bool
+	Consents    []string
+	TLPs        []policy.TLP
+	SightErrors map[string]string
+	Count       string
+}
+
+func (s *server) object(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showObject(w, r, req, http.StatusOK, nil, "")
+}
+
+// showObject renders the detail page; an object the viewer may not see is
+// "not found", exactly as one that does not exist.
+func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request, status int, sightErrs map[string]string, count string) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	o, err := s.h.DB.ObjectByID(ctx, req.viewer, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	names, err := s.orgNames(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	row, raw, p := s.row(req.viewer, o, names)
+	d := objectData{Row: row, SightErrors: sightErrs, Count: count,
+		Consents: []string{"everyone", "center", "none"},
+		TLPs:     []policy.TLP{policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	if d.Count == "" {
+		d.Count = "1"
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, raw, "", "  ") == nil {
+		d.JSON = pretty.String()
+	} else {
+		d.JSON = string(raw)
+	}
+	add := func(key, val string, mono bool) {
+		if val != "" {
+			d.Fields = append(d.Fields, field{key, val, mono})
+		}
+	}
+	add("field.type", o.Type, true)
+	add("field.id", o.ID, true)
+	add("field.name", o.Name, false)
+	add("field.description", p.Description, false)
+	add("field.pattern", o.Pattern, true)
+	add("field.indicator_types", strings.Join(p.IndicatorTypes, ", "), false)
+	add("field.labels", strings.Join(p.Labels, ", "), false)
+	add("field.author", row.Author, false)
+	if o.Type == "sighting" {
+		add("field.sighting_of", o.Ref, true)
+		var where []string
+		for _, w := range p.WhereSightedRefs {
+			where = append(where, names.name(w))
+		}
+		add("field.where_sighted", strings.Join(where, ", "), false)
+		add("field.count", strconv.FormatInt(o.Count, 10), false)
+	}
+	tf := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	add("field.valid_from", tf(o.ValidFrom), false)
+	add("field.valid_until", tf(o.ValidUntil), false)
+	add("field.first_seen", tf(o.FirstSeen), false)
+	add("field.last_seen", tf(o.LastSeen), false)
+	add("field.created", tf(o.Created), false)
+	add("field.modified", tf(o.Modified), false)
+	add("field.added", tf(o.DateAdded), false)
+
+	versions, _, err := s.h.DB.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, IDs: []string{o.ID}, Versions: "all", Descending: true, Limit: 100})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, v := range versions {
+		vr, _, _ := s.row(req.viewer, v, names)
+		d.Versions = append(d.Versions, vr)
+	}
+	if d.Sightings, err = s.h.DB.Sightings(ctx, req.viewer, o.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.CanSight = policy.Role(req.caller.User.Role).CanSubmit() && o.Type != "sighting" && (stix.IsSDO(o.Type) || strings.HasPrefix(o.Type, "x-"))
+	s.render(w, r, req, status, "object", "object.title", "objects", d)
+}
+
+// reportSighting posts a STIX sighting of the object, on behalf of the
+// caller's organization, through the same intake as TAXII.
+func (s *server) reportSighting(w http.ResponseWriter, r *http.Request, req *request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if !policy.Role(req.caller.User.Role).CanSubmit() {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	target, err := s.h.DB.ObjectByID(ctx, req.viewer, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	errs := map[string]string{}
+	countS := strings.TrimSpace(r.PostFormValue("count"))
+	count, err := strconv.Atoi(countS)
+	if err != nil || count < 1 || count > 999_999_999 {
+		errs["count"] = "sighting.error.count"
+	}
+	tlp, err := policy.ParseTLP(r.PostFormValue("tlp"))
+	if err != nil {
+		errs["tlp"] = "form.error.tlp"
+	}
+	consent, err := policy.ParseConsent(r.PostFormValue("consent"))
+	if err != nil {
+		errs["consent"] = "form.error.consent"
+	}
+	if len(errs) > 0 {
+		s.showObject(w, r, req, http.StatusBadRequest, errs, countS)
+		return
+	}
+	now := s.h.Now().UTC()
+	ts := stix.FormatTime(now)
+	sighting := map[string]any{
+		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),
+		"created": ts, "modified": ts, "first_seen": ts, "last_seen": ts,
+		"count": count, "sighting_of_ref": target.ID,
+		"where_sighted_refs":  []string{req.caller.Org.ID},
+		"created_by_ref":      req.caller.Org.ID,
+		"object_marking_refs": []string{tlp.MarkingID()},
+		"extensions": map[string]any{hub.Extension: hub.Distribution{
+			ExtensionType: "property-extension", Consent: consent.String()}},
+	}
+	st, err := s.submitObjects(ctx, req, sighting)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if st.Failure > 0 {
+		msg := ""
+		for _, dt := range st.Details {
+			if dt.Kind == "failure" {
+				msg = dt.Message
+			}
+		}
+		s.log.Warn("web: sighting refused", "object", target.ID, "reason", msg)
+		s.showObject(w, r, req, http.StatusBadRequest, map[string]string{"submit": msg}, countS)
+		return
+	}
+	http.Redirect(w, r, "/objects/"+target.ID+"?done=sighting", http.StatusSeeOther)
+}

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"renkei/internal/policy"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageSet is the parsed pages of one language: one template per page, each
+// made of the layout and the page's own blocks.
+type pageSet struct {
+	lang  string
+	cat   catalog
+	pages map[string]*template.Template
+}
+
+// loadPages parses every page once per language, with t bound to that
+// language's catalog, so that rendering needs no per-request cloning.
+func loadPages(log *slog.Logger) (map[string]*pageSet, error) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*pageSet{}
+	for _, l := range Languages {
+		cat := cats[l]
+		ps := &pageSet{lang: l, cat: cat, pages: map[string]*template.Template{}}
+		funcs := templateFuncs(l, cat, log)
+		for _, n := range names {
+			base := path.Base(n)
+			if base == "layout.html" {
+				continue
+			}
+			t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", n, err)
+			}
+			ps.pages[strings.TrimSuffix(base, ".html")] = t
+		}
+		out[l] = ps
+	}
+	return out, nil
+}
+
+func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) string {
+			s := cat.text(key, args...)
+			if strings.HasPrefix(s, missingMark) {
+				log.Warn("web: missing translation", "lang", lang, "key", key)
+			}
+			return s
+		},
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		},
+		"tlpClass": func(t policy.TLP) string {
+			return "tlp-" + strings.ReplaceAll(t.String(), "+", "-")
+		},
+		"tlpLabel": func(t policy.TLP) string { return t.Label() },
+		"add":      func(a, b int) int { return a + b },
+		"contains": contains,
+	}
+}
+
+// page is what every template gets. D holds the page's own data.
+type page struct {
+	Lang       string
+	OtherLang  string
+	SwitchURL  string
+	Title      string // catalog key
+	Nav        string // active section
+	Version    string
+	User       string
+	OrgName    string
+	Role       string
+	CSRF       string
+	Unread     int64
+	Flash      string // catalog key of a message shown once after a redirect
+	LoggedIn   bool
+	IsAdmin    bool // hub administrator
+	OrgAdmin   bool // hub or organization administrator
+	CanSubmit  bool
+	ReadsIntel bool
+	D          any
+}
+
+// render writes page name in the request's language.
+func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, status int, name, title, nav string, data any) {
+	lang := langOf(r)
+	p := page{Lang: lang, Title: title, Nav: nav, Version: s.opt.Version, D: data}
+	p.OtherLang = "en"
+	if lang == "en" {
+		p.OtherLang = "ja"
+	}
+	p.SwitchURL = switchURL(r, p.OtherLang)
+	if f := r.URL.Query().Get("done"); f != "" && isFlash(f) {
+		p.Flash = "flash." + f
+	}
+	if req != nil {
+		c := req.caller
+		p.LoggedIn = true
+		p.User, p.OrgName, p.Role = c.User.Login, c.Org.Name, c.User.Role
+		if c.Session != nil {
+			p.CSRF = c.Session.CSRF
+		}
+		role := policy.Role(c.User.Role)
+		p.IsAdmin = role == policy.RoleAdmin
+		p.OrgAdmin = p.IsAdmin || role == policy.RoleOrgAdmin
+		p.CanSubmit = role.CanSubmit()
+		p.ReadsIntel = role != policy.RoleOverseer
+		p.Unread, _ = s.h.DB.UnreadAlerts(r.Context(), c.Org.ID)
+	}
+	t := s.pages[lang].pages[name]
+	if t == nil {
+		s.log.Error("web: no such page template", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("web: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flashes are the messages a redirect may ask for with ?done=.
+var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout"}
+
+func isFlash(f string) bool {
+	for _, x := range flashes {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// fail shows an error page with a translated message.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, key string) {
+	var req *request
+	if c, err := s.sessionCaller(r); err == nil {
+		req = &request{caller: c, lang: langOf(r)}
+	}
+	s.render(w, r, req, status, "error", "error.title", "", map[string]any{"Status": status, "Message": key})
+}
+
+// staticHandler serves the embedded styles and script; they change only with
+// the binary, so browsers may keep them for a day.
+func staticHandler() http.Handler {
+	files := http.FileServerFS(staticFS)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})
+}

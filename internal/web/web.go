@@ -1,0 +1,201 @@
+// Package web is Renkei's console: server-rendered HTML pages, in Japanese and
+// English, through which people log in, read the intelligence the access
+// policy lets them see, submit indicators and bundles, work their alert inbox
+// and administer organizations, groups, users and tokens.
+//
+// Every object is read through store listings that carry the policy in SQL and
+// is shown through hub.Present, so that the console can never show more than
+// TAXII or the API would. It must not decide visibility itself, keep state
+// beyond the login rate limiter, or load anything from outside the binary: the
+// templates, styles and catalogs are embedded.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+)
+
+// Options configure the console.
+type Options struct {
+	// Secure marks cookies Secure and names the session cookie with the
+	// __Host- prefix; set it when the server speaks TLS.
+	Secure bool
+	// Version is shown in the footer.
+	Version string
+	// Log receives one line per failed login, server error and missing
+	// translation. Nil discards.
+	Log *slog.Logger
+	// SessionTTL is how long a login lasts (default 12 hours).
+	SessionTTL time.Duration
+	// LoginLimit is how many failed logins one address may make per
+	// LoginWindow before it must wait (defaults 10 per 5 minutes).
+	LoginLimit  int
+	LoginWindow time.Duration
+}
+
+// server holds what every handler needs. It has no mutable state except the
+// login limiter, which guards itself.
+type server struct {
+	h       *hub.Hub
+	opt     Options
+	log     *slog.Logger
+	pages   map[string]*pageSet // by language
+	limiter *limiter
+}
+
+// New returns the console's handler, to be served at "/".
+func New(h *hub.Hub, opt Options) (http.Handler, error) {
+	if h == nil {
+		return nil, errors.New("web: a hub is required")
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.SessionTTL <= 0 {
+		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.LoginLimit <= 0 {
+		opt.LoginLimit = 10
+	}
+	if opt.LoginWindow <= 0 {
+		opt.LoginWindow = 5 * time.Minute
+	}
+	s := &server{h: h, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
+	var err error
+	if s.pages, err = loadPages(s.log); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return s.routes(), nil
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.member(s.logout))
+
+	mux.HandleFunc("GET /{$}", s.member(s.dashboard))
+	mux.HandleFunc("GET /objects", s.member(s.objects))
+	mux.HandleFunc("GET /objects/{id}", s.member(s.object))
+	mux.HandleFunc("POST /objects/{id}/sighting", s.member(s.reportSighting))
+	mux.HandleFunc("GET /submit", s.member(s.submitPage))
+	mux.HandleFunc("POST /submit/indicator", s.member(s.submitIndicator))
+	mux.HandleFunc("POST /submit/bundle", s.member(s.submitBundle))
+
+	mux.HandleFunc("GET /alerts", s.member(s.alerts))
+	mux.HandleFunc("POST /alerts/{id}/read", s.member(s.markRead))
+	mux.HandleFunc("POST /alerts/webhooks", s.member(s.addWebhook))
+	mux.HandleFunc("POST /alerts/webhooks/{id}/delete", s.member(s.deleteWebhook))
+	mux.HandleFunc("POST /alerts/dead/{id}/retry", s.member(s.retryDelivery))
+
+	mux.HandleFunc("GET /admin", s.member(s.admin))
+	mux.HandleFunc("POST /admin/orgs", s.member(s.addOrg))
+	mux.HandleFunc("POST /admin/groups", s.member(s.addGroup))
+	mux.HandleFunc("POST /admin/users", s.member(s.addUser))
+	mux.HandleFunc("POST /admin/tokens", s.member(s.createToken))
+	mux.HandleFunc("POST /admin/tokens/{id}/revoke", s.member(s.revokeToken))
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	})
+	return securityHeaders(s.langSwitch(mux))
+}
+
+// securityHeaders sets what every response carries: a strict content
+// security policy (no inline script or style, no framing, forms only to us),
+// no MIME sniffing and no referrer beyond our origin.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// request is what a handler of a logged-in page gets.
+type request struct {
+	caller auth.Caller
+	viewer policy.Viewer
+	lang   string
+}
+
+type ctxKey struct{}
+
+// member wraps a handler that needs a logged-in user: without a valid
+// session GET goes to /login and anything else is refused; every POST must
+// carry the session's CSRF token.
+func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.sessionCaller(r)
+		if err != nil {
+			if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, http.ErrNoCookie) {
+				s.log.Error("web: session", "err", err)
+			}
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, http.StatusUnauthorized, "error.session")
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if !auth.CheckCSRF(c.Session, r.PostFormValue("csrf")) {
+				s.fail(w, r, http.StatusForbidden, "error.csrf")
+				return
+			}
+		}
+		v, err := s.h.Viewer(r.Context(), c)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		fn(w, r, &request{caller: c, viewer: v, lang: langOf(r)})
+	}
+}
+
+// maxForm bounds a form body; a pasted bundle may be large, objects beyond
+// are for TAXII.
+const maxForm = 32 << 20
+
+func (s *server) sessionCaller(r *http.Request) (auth.Caller, error) {
+	ck, err := r.Cookie(s.sessionCookie())
+	if err != nil {
+		return auth.Caller{}, err
+	}
+	return s.h.Auth.Session(r.Context(), ck.Value)
+}
+
+func (s *server) sessionCookie() string {
+	if s.opt.Secure {
+		return "__Host-renkei_session"
+	}
+	return "renkei_session"
+}
+
+// serverError logs err and shows a generic error page: details of internal
+// failures are for operators, not for the browser.
+func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusInternalServerError, "error.internal")
+}

@@ -1,0 +1,621 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+func TestLoginRequiredEverywhere(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.client()
+	for _, path := range []string{"/", "/objects", "/objects/indicator--00000000-0000-4000-8000-000000000000", "/submit", "/alerts", "/admin"} {
+		st, loc, _ := c.do("GET", path, nil)
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
+			t.Errorf("GET %s without session: %d %q, want redirect to /login", path, st, loc)
+		}
+	}
+	for _, path := range []string{"/submit/indicator", "/admin/users", "/logout"} {
+		if st, _, _ := c.do("POST", path, url.Values{"csrf": {"x"}}); st != http.StatusUnauthorized {
+			t.Errorf("POST %s without session: %d, want 401", path, st)
+		}
+	}
+	if st, body := c.get("/static/style.css"); st != 200 || !strings.Contains(body, ".tlp-amber") {
+		t.Errorf("static CSS: %d", st)
+	}
+}
+
+func TestLoginSetsSecureSessionCookie(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		secure bool
+		cookie string
+	}{
+		{"plain http", false, "renkei_session"},
+		{"tls", true, "__Host-renkei_session"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Options{Secure: tc.secure})
+			c := e.client()
+			c.get("/login")
+			req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader(url.Values{"login": {"power-analyst"}, "password": {testPassword}, "csrf": {c.csrf}, "next": {"/objects"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			// The jar would not send a Secure cookie over http; set it by hand.
+			req.AddCookie(&http.Cookie{Name: loginCSRFCookie, Value: c.csrf})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/objects" {
+				t.Fatalf("login: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			var got *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == tc.cookie {
+					got = ck
+				}
+			}
+			if got == nil {
+				t.Fatalf("no %s cookie in %v", tc.cookie, resp.Header.Values("Set-Cookie"))
+			}
+			if !got.HttpOnly || got.SameSite != http.SameSiteLaxMode || got.Secure != tc.secure || got.Path != "/" {
+				t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, Secure=%v, Path=/", got, tc.secure)
+			}
+			if _, err := e.h.Auth.Session(context.Background(), got.Value); err != nil {
+				t.Errorf("the cookie is not a valid session: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoginFailuresAreGeneric(t *testing.T) {
+	e := newEnv(t, Options{})
+	var bodies []string
+	for _, tc := range []struct{ name, login, password string }{
+		{"wrong password", "power-analyst", "not the password"},
+		{"unknown login", "nobody-here", "not the password"},
+	} {
+		c := e.client()
+		c.get("/login")
+		st, _, body := c.post("/login", url.Values{"login": {tc.login}, "password": {tc.password}})
+		if st != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", tc.name, st)
+		}
+		if !strings.Contains(body, "ログイン名またはパスワードが正しくありません") {
+			t.Errorf("%s: no generic message", tc.name)
+		}
+		bodies = append(bodies, strings.Split(body, `name="csrf"`)[0])
+	}
+	// Nothing before the form's token differs between an unknown login and a
+	// wrong password, except the login echoed back.
+	if strings.ReplaceAll(bodies[0], "power-analyst", "X") != strings.ReplaceAll(bodies[1], "nobody-here", "X") {
+		t.Error("the page tells an unknown login from a wrong password")
+	}
+}
+
+func TestLoginNeedsFormToken(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.client()
+	c.get("/login")
+	st, _, _ := c.do("POST", "/login", url.Values{"login": {"power-analyst"}, "password": {testPassword}, "csrf": {"forged"}})
+	if st != http.StatusForbidden {
+		t.Errorf("login with a forged token: %d, want 403", st)
+	}
+	fresh := e.client() // no cookie at all, as from another site
+	st, _, _ = fresh.do("POST", "/login", url.Values{"login": {"power-analyst"}, "password": {testPassword}, "csrf": {c.csrf}})
+	if st != http.StatusForbidden {
+		t.Errorf("login without the token cookie: %d, want 403", st)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t, Options{LoginLimit: 3, LoginWindow: time.Hour})
+	c := e.client()
+	c.get("/login")
+	for i := 0; i < 3; i++ {
+		if st, _, _ := c.post("/login", url.Values{"login": {"power-analyst"}, "password": {"wrong password"}}); st != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, st)
+		}
+	}
+	// Even the right password is refused until the window passes.
+	st, _, body := c.post("/login", url.Values{"login": {"power-analyst"}, "password": {testPassword}})
+	if st != http.StatusTooManyRequests || !strings.Contains(body, "ログインの失敗が多すぎます") {
+		t.Errorf("after the limit: %d, want 429 with the message", st)
+	}
+}
+
+func TestLogoutEndsSession(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.as("power-analyst")
+	if st, loc, _ := c.post("/logout", nil); st != http.StatusSeeOther || loc != "/login?done=logout" {
+		t.Fatalf("logout: %d %q", st, loc)
+	}
+	if st, _, _ := c.do("GET", "/", nil); st != http.StatusSeeOther {
+		t.Errorf("after logout / answers %d, want a redirect to login", st)
+	}
+}
+
+func TestEveryPostChecksCSRF(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.as("admin")
+	for _, path := range []string{"/logout", "/submit/indicator", "/submit/bundle", "/alerts/1/read", "/alerts/webhooks",
+		"/alerts/webhooks/1/delete", "/alerts/dead/1/retry", "/admin/orgs", "/admin/groups", "/admin/users", "/admin/tokens",
+		"/admin/tokens/1/revoke", "/objects/indicator--00000000-0000-4000-8000-000000000000/sighting"} {
+		for _, tok := range []string{"", "rk_forged"} {
+			st, _, body := c.do("POST", path, url.Values{"csrf": {tok}, "name": {"x"}})
+			if st != http.StatusForbidden || !strings.Contains(body, "フォームの確認に失敗しました") {
+				t.Errorf("POST %s with csrf %q: %d, want 403", path, tok, st)
+			}
+		}
+	}
+	if n, _ := e.h.DB.Orgs(context.Background()); len(n) != 3 {
+		t.Errorf("a forged form changed the organizations: %d", len(n))
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	e := newEnv(t, Options{})
+	resp, err := http.Get(e.srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for h, want := range map[string]string{
+		"X-Frame-Options":        "DENY",
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "same-origin",
+	} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, tc := range []struct {
+		name, accept, want string
+	}{
+		{"default is Japanese", "", "ログイン名"},
+		{"English browser", "en-US,en;q=0.9", "Login"},
+		{"Japanese preferred", "ja,en;q=0.5", "ログイン名"},
+		{"unsupported falls back to Japanese", "fr-FR", "ログイン名"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := e.client()
+			c.lang = tc.accept
+			_, body := c.get("/login")
+			if !strings.Contains(body, `<label for="login">`+tc.want+`</label>`) {
+				t.Errorf("want label %q", tc.want)
+			}
+		})
+	}
+	c := e.as("power-analyst")
+	st, loc, _ := c.do("GET", "/objects?lang=en&q=x", nil)
+	if st != http.StatusSeeOther || loc != "/objects?q=x" {
+		t.Fatalf("switch: %d %q", st, loc)
+	}
+	if _, body := c.get("/objects"); !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "日本語</a>") {
+		t.Error("after ?lang=en the page is not English with a link back to Japanese")
+	}
+	c.do("GET", "/?lang=ja", nil)
+	if _, body := c.get("/"); !strings.Contains(body, `<html lang="ja">`) || !strings.Contains(body, "ダッシュボード") {
+		t.Error("after ?lang=ja the page is not Japanese")
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/objects?q=1", "/objects?q=1"},
+		{"", "/"},
+		{"https://evil.example/", "/"},
+		{"//evil.example/", "/"},
+		{"/\\evil.example", "/"},
+		{"/ok\r\nSet-Cookie: x", "/"},
+	} {
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// submitIndicator posts the indicator form as a person would.
+func submitIndicator(t *testing.T, c *client, name, values, tlp string, extra url.Values) string {
+	t.Helper()
+	c.get("/submit")
+	f := url.Values{"name": {name}, "values": {values}, "kind": {"auto"}, "tlp": {tlp}, "consent": {"everyone"}, "indicator_type": {"malicious-activity"}}
+	for k, v := range extra {
+		f[k] = v
+	}
+	st, _, body := c.post("/submit/indicator", f)
+	if st != http.StatusOK || !strings.Contains(body, `id="status"`) {
+		t.Fatalf("submit %s: %d\n%s", name, st, body)
+	}
+	m := regexpIndicatorID.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("submit %s: no stored id in the status\n%s", name, body)
+	}
+	return m[1]
+}
+
+func TestSubmitIndicatorForm(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.as("power-analyst")
+	id := submitIndicator(t, c, "C2 server of the intrusion", "198.51.100.7\nevil-c2.example\n", "green", nil)
+	o, err := e.h.DB.ObjectByID(context.Background(), policy.Viewer{UserID: 999, OrgID: e.water.ID, Role: policy.RoleAnalyst}, id)
+	if err != nil {
+		t.Fatalf("stored indicator is not visible to another member at GREEN: %v", err)
+	}
+	if want := "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'evil-c2.example']"; o.Pattern != want {
+		t.Errorf("pattern %q, want %q", o.Pattern, want)
+	}
+	if o.ACL.TLP != policy.Green || o.ACL.AuthorOrg != e.power.ID {
+		t.Errorf("ACL %+v", o.ACL)
+	}
+	_, body := c.get("/objects?q=evil-c2")
+	if !strings.Contains(body, "C2 server of the intrusion") {
+		t.Error("the indicator is not found by search")
+	}
+	_, body = c.get("/objects/" + id)
+	for _, want := range []string{"tlp-banner tlp-green", "TLP:GREEN", "198.51.100.7", "北電力株式会社", "版の履歴"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("detail page lacks %q", want)
+		}
+	}
+}
+
+func TestSubmitIndicatorFieldErrors(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.as("power-analyst")
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		field string
+		msg   string
+	}{
+		{"no name", url.Values{"values": {"198.51.100.7"}, "tlp": {"amber"}}, "name-err", "名称を入力してください"},
+		{"nothing to share", url.Values{"name": {"x"}, "tlp": {"amber"}}, "values-err", "値か STIX パターンのどちらか"},
+		{"bad value", url.Values{"name": {"x"}, "values": {"198.51.100.7\nnot a thing!"}, "tlp": {"amber"}}, "values-err", "2: not a thing!"},
+		{"bad pattern", url.Values{"name": {"x"}, "pattern": {"[ipv4-addr:value = '1.2.3.4'"}, "tlp": {"amber"}}, "pattern-err", "STIX パターンが正しくありません"},
+		{"both", url.Values{"name": {"x"}, "pattern": {"[ipv4-addr:value = '1.2.3.4']"}, "values": {"1.2.3.4"}, "tlp": {"amber"}}, "values-err", "両方は入力できません"},
+		{"bad time", url.Values{"name": {"x"}, "values": {"1.2.3.4"}, "tlp": {"amber"}, "valid_from": {"yesterday"}}, "vf-err", "有効開始の日時"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, body := c.post("/submit/indicator", tc.form)
+			if st != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", st)
+			}
+			i := strings.Index(body, `id="`+tc.field+`"`)
+			if i < 0 || !strings.Contains(body[i:min(len(body), i+400)], tc.msg) {
+				t.Errorf("no %q at field %s", tc.msg, tc.field)
+			}
+		})
+	}
+	if n, _ := e.h.DB.CountObjects(context.Background(), store.ObjectQuery{Viewer: policy.Viewer{UserID: 1, Role: policy.RoleAdmin, IsCenter: true}}); n != 0 {
+		t.Errorf("refused forms stored %d objects", n)
+	}
+}
+
+func TestSubmitBundleShowsFailures(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.as("power-analyst")
+	c.get("/submit")
+	bundle := `{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-02T03:04:05.000Z","modified":"2026-01-02T03:04:05.000Z","name":"good","pattern":"[domain-name:value = 'bad.example']","pattern_type":"stix","valid_from":"2026-01-02T03:04:05Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--0b5b1e6c-2c3b-4f0e-9d0e-1f4a5b6c7d8e","created":"2026-01-02T03:04:05.000Z","modified":"2026-01-02T03:04:05.000Z","name":"broken","pattern":"[domain-name:value = ","pattern_type":"stix","valid_from":"2026-01-02T03:04:05Z"}]}`
+	st, _, body := c.post("/submit/bundle", url.Values{"bundle": {bundle}})
+	if st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	for _, want := range []string{"成功 1 件、失敗 1 件", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "indicator--0b5b1e6c-2c3b-4f0e-9d0e-1f4a5b6c7d8e", "pattern"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status lacks %q", want)
+		}
+	}
+	st, _, body = c.post("/submit/bundle", url.Values{"bundle": {"this is not json"}})
+	if st != http.StatusBadRequest || !strings.Contains(body, `id="bundle-err"`) {
+		t.Errorf("unreadable bundle: %d", st)
+	}
+}
+
+func TestPolicyHidesOtherOrgsAmberStrict(t *testing.T) {
+	e := newEnv(t, Options{})
+	power := e.as("power-analyst")
+	secret := submitIndicator(t, power, "Strictly internal beacon", "203.0.113.66", "amber+strict", nil)
+	shared := submitIndicator(t, power, "Shared with water", "203.0.113.77", "amber+strict", url.Values{"orgs": {e.water.ID}})
+
+	for _, who := range []string{"water-analyst", "center-analyst", "admin"} {
+		t.Run(who, func(t *testing.T) {
+			c := e.as(who)
+			_, body := c.get("/objects")
+			if strings.Contains(body, "Strictly internal beacon") || strings.Contains(body, secret) {
+				t.Error("the AMBER+STRICT indicator appears in the list")
+			}
+			_, body = c.get("/objects?q=203.0.113.66")
+			if strings.Contains(body, secret) {
+				t.Error("search finds it")
+			}
+			_, body = c.get("/objects?q=" + secret)
+			if strings.Contains(body, "Strictly internal") {
+				t.Error("search by id finds it")
+			}
+			if st, _ := c.get("/objects/" + secret); st != http.StatusNotFound {
+				t.Errorf("detail page: %d, want 404", st)
+			}
+			if st, _, _ := c.post("/objects/"+secret+"/sighting", url.Values{"count": {"1"}, "tlp": {"amber"}, "consent": {"none"}}); st != http.StatusNotFound {
+				t.Errorf("sighting of it: %d, want 404", st)
+			}
+			_, body = c.get("/")
+			if strings.Contains(body, "Strictly internal beacon") {
+				t.Error("the dashboard shows it")
+			}
+			_, body = c.get("/objects/" + shared)
+			seen := strings.Contains(body, "Shared with water")
+			if want := who == "water-analyst"; seen != want {
+				t.Errorf("the indicator addressed to water: seen=%v, want %v", seen, want)
+			}
+		})
+	}
+	if st, _ := power.get("/objects/" + secret); st != http.StatusOK {
+		t.Errorf("the author's own organization cannot see it: %d", st)
+	}
+}
+
+func TestSightingReachesAuthor(t *testing.T) {
+	e := newEnv(t, Options{})
+	power := e.as("power-analyst")
+	id := submitIndicator(t, power, "Phishing domain", "login-portal.example", "green", nil)
+	water := e.as("water-analyst")
+	st, loc, body := water.post("/objects/"+id+"/sighting", url.Values{"count": {"3"}, "tlp": {"amber"}, "consent": {"none"}})
+	if st != http.StatusSeeOther || loc != "/objects/"+id+"?done=sighting" {
+		t.Fatalf("sighting: %d %q\n%s", st, loc, body)
+	}
+	_, body = power.get("/objects/" + id)
+	if !strings.Contains(body, `<dd id="sighting-reports">1</dd>`) || !strings.Contains(body, "<dd>3</dd>") {
+		t.Error("the author does not see the sighting summary")
+	}
+	_, body = power.get("/")
+	if !strings.Contains(body, "Phishing domain") || !strings.Contains(body, "was sighted by a member") {
+		t.Error("the author's dashboard lacks the sighting or its alert")
+	}
+	if strings.Contains(body, "Minato Water Works") {
+		t.Error("the sighting organization is named although it did not consent")
+	}
+	// The viewer role may read but not report.
+	viewer := e.as("water-viewer")
+	if st, _, _ := viewer.post("/objects/"+id+"/sighting", url.Values{"count": {"1"}, "tlp": {"amber"}, "consent": {"none"}}); st != http.StatusForbidden {
+		t.Errorf("viewer reporting a sighting: %d, want 403", st)
+	}
+	// Bad count: the message is at the field.
+	st, _, body = water.post("/objects/"+id+"/sighting", url.Values{"count": {"0"}, "tlp": {"amber"}, "consent": {"none"}})
+	if st != http.StatusBadRequest || !strings.Contains(body, `id="count-err">観測回数は 1 以上`) {
+		t.Errorf("bad count: %d", st)
+	}
+}
+
+func TestAlertsInbox(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	id, err := e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "kev", Severity: "high", Title: "VPN appliance on the KEV list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.water.ID, Kind: "kev", Severity: "low", Title: "Water only"})
+	power := e.as("power-analyst")
+	_, body := power.get("/alerts")
+	if !strings.Contains(body, "VPN appliance on the KEV list") || strings.Contains(body, "Water only") {
+		t.Error("the inbox shows the wrong organization's alerts")
+	}
+	if strings.Contains(body, `id="h-webhooks"`) {
+		t.Error("an analyst sees the webhook settings")
+	}
+	if st, _, _ := power.post("/alerts/"+itoa(other)+"/read", nil); st != http.StatusNotFound {
+		t.Errorf("marking another organization's alert: %d, want 404", st)
+	}
+	if st, loc, _ := power.post("/alerts/"+itoa(id)+"/read", nil); st != http.StatusSeeOther || loc != "/alerts?done=read" {
+		t.Errorf("mark read: %d %q", st, loc)
+	}
+	if n, _ := e.h.DB.UnreadAlerts(ctx, e.power.ID); n != 0 {
+		t.Errorf("unread after marking: %d", n)
+	}
+	if st, _, _ := power.post("/alerts/webhooks", url.Values{"url": {"https://soc.example/hook"}}); st != http.StatusForbidden {
+		t.Errorf("analyst adding a webhook: %d, want 403", st)
+	}
+}
+
+func TestWebhooksForOrgAdmin(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	admin := e.as("power-admin")
+	st, _, body := admin.post("/alerts/webhooks", url.Values{"url": {"ftp://nope"}})
+	if st != http.StatusBadRequest || !strings.Contains(body, `id="wh-err"`) {
+		t.Errorf("bad URL: %d", st)
+	}
+	st, _, body = admin.post("/alerts/webhooks", url.Values{"url": {"https://soc.example/hook"}})
+	if st != http.StatusOK || !strings.Contains(body, `id="secret-value"`) {
+		t.Fatalf("add webhook: %d", st)
+	}
+	hooks, _ := e.h.DB.Webhooks(ctx, e.power.ID)
+	if len(hooks) != 1 || !strings.Contains(body, hooks[0].Secret) {
+		t.Fatalf("webhooks %+v: the stored secret must be the one shown", hooks)
+	}
+	_, body = admin.get("/alerts")
+	if strings.Contains(body, hooks[0].Secret) {
+		t.Error("the secret is shown again")
+	}
+	// A dead delivery can be retried.
+	e.h.Alerts.MaxAttempts = 1
+	e.h.Alerts.Client = &http.Client{Transport: failing{}}
+	e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "test", Title: "will die"})
+	e.h.Alerts.DeliverDue(ctx)
+	dead, _ := e.h.DB.DeadDeliveries(ctx, e.power.ID, 10)
+	if len(dead) != 1 {
+		t.Fatalf("dead deliveries: %d", len(dead))
+	}
+	_, body = admin.get("/alerts")
+	if !strings.Contains(body, "will die") {
+		t.Error("the dead letter is not listed")
+	}
+	water := e.as("water-analyst")
+	_ = water
+	if st, loc, _ := admin.post("/alerts/dead/"+itoa(dead[0].ID)+"/retry", nil); st != http.StatusSeeOther || loc != "/alerts?done=retried" {
+		t.Errorf("retry: %d %q", st, loc)
+	}
+	if dead, _ := e.h.DB.DeadDeliveries(ctx, e.power.ID, 10); len(dead) != 0 {
+		t.Error("the retried delivery is still dead")
+	}
+	if st, loc, _ := admin.post("/alerts/webhooks/"+itoa(hooks[0].ID)+"/delete", nil); st != http.StatusSeeOther || loc != "/alerts?done=webhook-deleted" {
+		t.Errorf("delete: %d %q", st, loc)
+	}
+}
+
+type failing struct{}
+
+func (failing) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, context.DeadlineExceeded
+}
+
+func TestAdminRoles(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	for _, who := range []string{"power-analyst", "water-viewer"} {
+		c := e.as(who)
+		if st, _ := c.get("/admin"); st != http.StatusForbidden {
+			t.Errorf("%s GET /admin: %d, want 403", who, st)
+		}
+		if st, _, _ := c.post("/admin/users", url.Values{"login": {"x-" + who}, "org": {e.power.ID}, "role": {"admin"}, "password": {testPassword}}); st != http.StatusForbidden {
+			t.Errorf("%s POST /admin/users: %d, want 403", who, st)
+		}
+	}
+	orgAdmin := e.as("power-admin")
+	_, body := orgAdmin.get("/admin")
+	if strings.Contains(body, "Minato Water Works") || strings.Contains(body, "water-analyst") {
+		t.Error("an org admin sees another organization's users")
+	}
+	if strings.Contains(body, `action="/admin/orgs"`) {
+		t.Error("an org admin is offered to add organizations")
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"own org analyst", url.Values{"login": {"power-new"}, "org": {e.power.ID}, "role": {"analyst"}, "password": {testPassword}}, http.StatusSeeOther},
+		{"other org", url.Values{"login": {"water-new"}, "org": {e.water.ID}, "role": {"analyst"}, "password": {testPassword}}, http.StatusForbidden},
+		{"hub admin role", url.Values{"login": {"power-root"}, "org": {e.power.ID}, "role": {"admin"}, "password": {testPassword}}, http.StatusForbidden},
+		{"short password", url.Values{"login": {"power-short"}, "org": {e.power.ID}, "role": {"viewer"}, "password": {"short"}}, http.StatusBadRequest},
+		{"taken login", url.Values{"login": {"water-analyst"}, "org": {e.power.ID}, "role": {"viewer"}}, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if st, _, _ := orgAdmin.post("/admin/users", tc.form); st != tc.want {
+				t.Errorf("status %d, want %d", st, tc.want)
+			}
+		})
+	}
+	if u, err := e.h.DB.UserByLogin(ctx, "power-new"); err != nil || u.OrgID != e.power.ID || u.Role != "analyst" {
+		t.Errorf("power-new: %+v %v", u, err)
+	}
+	for _, l := range []string{"water-new", "power-root", "power-short"} {
+		if _, err := e.h.DB.UserByLogin(ctx, l); err == nil {
+			t.Errorf("%s was created", l)
+		}
+	}
+	if st, _, _ := orgAdmin.post("/admin/orgs", url.Values{"name": {"Rogue"}, "kind": {"sme"}}); st != http.StatusForbidden {
+		t.Errorf("org admin adding an organization: %d, want 403", st)
+	}
+	// Tokens: an org admin issues for its own users only, sees it once, and revokes.
+	st, _, body := orgAdmin.post("/admin/tokens", url.Values{"login": {"power-analyst"}, "name": {"SIEM"}, "expires": {"30d"}, "read_only": {"1"}})
+	m := regexpToken.FindStringSubmatch(body)
+	if st != http.StatusOK || m == nil {
+		t.Fatalf("create token: %d", st)
+	}
+	caller, err := e.h.Auth.Token(ctx, m[1])
+	if err != nil || caller.User.Login != "power-analyst" || !caller.ReadOnly {
+		t.Fatalf("the shown token does not authenticate as read-only power-analyst: %+v %v", caller, err)
+	}
+	if st, _, _ := orgAdmin.post("/admin/tokens", url.Values{"login": {"water-analyst"}, "expires": {"30d"}}); st != http.StatusForbidden {
+		t.Errorf("token for another organization's user: %d, want 403", st)
+	}
+	_, body = orgAdmin.get("/admin")
+	if strings.Contains(body, m[1]) {
+		t.Error("the token is shown again")
+	}
+	if st, _, _ := orgAdmin.post("/admin/tokens/"+itoa(caller.TokenID)+"/revoke", nil); st != http.StatusSeeOther {
+		t.Errorf("revoke: %d", st)
+	}
+	if _, err := e.h.Auth.Token(ctx, m[1]); err != auth.ErrBadCredentials {
+		t.Errorf("revoked token still works: %v", err)
+	}
+	// A water token cannot be revoked by power's admin.
+	_, wt, _ := mustToken(t, e, "water-analyst")
+	if st, _, _ := orgAdmin.post("/admin/tokens/"+itoa(wt)+"/revoke", nil); st != http.StatusNotFound {
+		t.Errorf("revoking another organization's token: %d, want 404", st)
+	}
+}
+
+func TestHubAdminManagesEverything(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	admin := e.as("admin")
+	if st, loc, _ := admin.post("/admin/orgs", url.Values{"name": {"港区役所"}, "kind": {"local-government"}, "sector": {"local government"}}); st != http.StatusSeeOther || loc != "/admin?done=org#orgs" {
+		t.Fatalf("add org: %d %q", st, loc)
+	}
+	st, _, body := admin.post("/admin/orgs", url.Values{"name": {"港区役所"}, "kind": {"local-government"}})
+	if st != http.StatusBadRequest || !strings.Contains(body, "already exists") {
+		t.Errorf("duplicate org: %d", st)
+	}
+	if st, _, _ := admin.post("/admin/orgs", url.Values{"name": {"Fake center"}, "kind": {"center"}}); st != http.StatusBadRequest {
+		t.Errorf("a second center: %d, want 400", st)
+	}
+	if st, _, _ := admin.post("/admin/groups", url.Values{"name": {"Energy ISAC"}, "member_orgs": {e.power.ID, e.water.ID}}); st != http.StatusSeeOther {
+		t.Fatalf("add group: %d", st)
+	}
+	g, err := e.h.DB.Group(ctx, "Energy ISAC")
+	if err != nil || len(g.MemberOrgs) != 2 {
+		t.Fatalf("group %+v %v", g, err)
+	}
+	town, _ := e.h.DB.Org(ctx, "港区役所")
+	if st, _, _ := admin.post("/admin/users", url.Values{"login": {"town-it"}, "org": {town.ID}, "role": {"org-admin"}, "password": {testPassword}}); st != http.StatusSeeOther {
+		t.Errorf("add user: %d", st)
+	}
+	_, body = admin.get("/admin")
+	for _, want := range []string{"港区役所", "Energy ISAC", "town-it", "組織管理者"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("admin page lacks %q", want)
+		}
+	}
+	e.as("town-it") // the new user can log in
+}
+
+func TestOverseerSeesNoIntelligence(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	if _, err := hubAddUser(e, "committee-1", e.center.ID, "overseer"); err != nil {
+		t.Fatal(err)
+	}
+	power := e.as("power-analyst")
+	submitIndicator(t, power, "Green thing", "192.0.2.55", "green", nil)
+	c := e.as("committee-1")
+	_, body := c.get("/objects")
+	if strings.Contains(body, "Green thing") {
+		t.Error("an overseer reads intelligence content")
+	}
+	if strings.Contains(body, `href="/objects"`) {
+		t.Error("an overseer is offered the intelligence section")
+	}
+	if st, _ := c.get("/submit"); st != http.StatusForbidden {
+		t.Errorf("overseer /submit: %d", st)
+	}
+	_ = ctx
+}
