@@ -1,0 +1,218 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"renkei/internal/match"
+)
+
+const amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+
+func buildSet(t *testing.T, files map[string]string) *match.Set {
+	t.Helper()
+	b := match.NewBuilder()
+	for name, text := range files {
+		res, err := LoadIndicators(b, name, strings.NewReader(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Bad != 0 {
+			t.Fatalf("%s: %v", name, res.Errors)
+		}
+	}
+	return b.Build()
+}
+
+func sweep(t *testing.T, set *match.Set, name, data string, opt Options) ([]Match, Stats) {
+	t.Helper()
+	sw := &Sweeper{Set: set, Opt: opt}
+	var out []Match
+	st, err := sw.File(context.Background(), name, strings.NewReader(data), func(m *Match) { out = append(out, *m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, st
+}
+
+func TestSweepJSONL(t *testing.T) {
+	set := buildSet(t, map[string]string{"ioc.txt": "10.0.0.0/8\nevil.example\n192.0.2.1\n"})
+	var b strings.Builder
+	for i := 1; i <= 2000; i++ {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, `{"src":"10.%d.0.1","dst":"192.0.2.1"}`+"\n", i%200)
+		case 1:
+			fmt.Fprintf(&b, `{"q":"host%d.www.evil.example"}`+"\n", i)
+		case 2:
+			b.WriteString(`{"ok":"nothing.example","n":1}` + "\n")
+		case 3:
+			if i == 3 {
+				b.WriteString(`{"broken":` + "\n")
+			} else {
+				b.WriteString("\n")
+			}
+		}
+	}
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			got, st := sweep(t, set, "app.jsonl", b.String(), Options{Workers: workers, ChunkSize: 512})
+			if st.Records != 1501 || st.Lines != 2000 || st.BadLines != 1 || st.Matches != 1500 {
+				t.Fatalf("stats %+v", st)
+			}
+			if st.Bad[0].Line != 3 || !strings.Contains(st.Bad[0].Error(), "app.jsonl line 3: offset 10: unexpected end of line") {
+				t.Errorf("bad line %v", st.Bad[0])
+			}
+			if len(got) != 1500 || !slices.IsSortedFunc(got, func(a, b Match) int { return a.Line - b.Line }) {
+				t.Fatalf("%d matches, sorted %v", len(got), slices.IsSortedFunc(got, func(a, b Match) int { return a.Line - b.Line }))
+			}
+			want := []Match{
+				{File: "app.jsonl", Line: 1, Field: "q", Value: "host1.www.evil.example", Kind: "domain", Indicator: "evil.example", Matched: "evil.example", IndicatorKind: "domain", Source: "ioc.txt"},
+				{File: "app.jsonl", Line: 4, Field: "src", Value: "10.4.0.1", Kind: "ip", Indicator: "10.0.0.0/8", Matched: "10.0.0.0/8", IndicatorKind: "cidr", Source: "ioc.txt"},
+				{File: "app.jsonl", Line: 4, Field: "dst", Value: "192.0.2.1", Kind: "ip", Indicator: "192.0.2.1", Matched: "192.0.2.1", IndicatorKind: "ip", Source: "ioc.txt"},
+			}
+			for i, w := range want {
+				g := got[i]
+				g.ind = nil
+				if g != w {
+					t.Errorf("match %d = %+v\nwant %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSweepSTIXBundleAndRules(t *testing.T) {
+	bundle := `{"type":"bundle","id":"bundle--1","objects":[
+	 {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","pattern_type":"stix",
+	  "pattern":"[ipv4-addr:value = '198.51.100.7']","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["` + amber + `"]},
+	 {"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","pattern_type":"stix",
+	  "pattern":"[ipv4-addr:value = '198.51.100.8']","valid_from":"2026-01-01T00:00:00Z","valid_until":"2026-02-01T00:00:00Z"},
+	 {"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","pattern_type":"stix",
+	  "pattern":"([domain-name:value = 'stage1.example'] FOLLOWEDBY [domain-name:value = 'stage2.example']) WITHIN 300 SECONDS","valid_from":"2026-01-01T00:00:00Z"},
+	 {"type":"indicator","id":"indicator--44444444-4444-4444-8444-444444444444","pattern_type":"sigma","pattern":"title: x","valid_from":"2026-01-01T00:00:00Z"},
+	 {"type":"malware","id":"malware--1","name":"x"}]}`
+	set := buildSet(t, map[string]string{"bundle.json": bundle})
+	logData := `{"ts":"2026-03-01T00:00:00Z","dst":"198.51.100.7"}
+{"ts":"2026-03-01T00:00:01Z","dst":"198.51.100.8"}
+{"ts":"2026-03-01T00:01:00Z","query":"stage2.example"}
+{"ts":"2026-03-01T00:02:00Z","query":"stage1.example"}
+{"ts":"2026-03-01T00:03:00Z","query":"stage2.example"}
+`
+	got, _ := sweep(t, set, "dns.jsonl", logData, Options{Workers: 2, ChunkSize: 64})
+	var lines []string
+	for _, m := range got {
+		lines = append(lines, fmt.Sprintf("%d %s %s %s", m.Line, m.Indicator, m.IndicatorKind, m.TLP))
+	}
+	want := []string{
+		"1 indicator--11111111-1111-4111-8111-111111111111 ip amber", // line 2: expired by then
+		"5 indicator--33333333-3333-4333-8333-333333333333 pattern ",  // stage1 at :02 then stage2 at :03
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("matches\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// fakeHub is a TAXII 2.1 server for the client side: discovery, two pages of
+// indicators, and a sink for posted sightings.
+type fakeHub struct {
+	mu     sync.Mutex
+	posted []map[string]any
+}
+
+func (f *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer s3cret" {
+		http.Error(w, `{"title":"unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Accept"), "application/taxii+json") {
+		http.Error(w, `{"title":"not acceptable"}`, http.StatusNotAcceptable)
+		return
+	}
+	w.Header().Set("Content-Type", mediaTAXII)
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/taxii2/":
+		io.WriteString(w, `{"title":"test","default":"/taxii2/api/","api_roots":["/taxii2/api/"]}`)
+	case r.Method == http.MethodGet && r.URL.Path == "/taxii2/api/collections/coll-1/objects/":
+		if r.URL.Query().Get("match[type]") != "indicator" {
+			http.Error(w, `{"title":"want match[type]=indicator"}`, http.StatusBadRequest)
+			return
+		}
+		if r.URL.Query().Get("next") == "" {
+			io.WriteString(w, `{"more":true,"next":"p2","objects":[{"type":"indicator","id":"indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","pattern_type":"stix","pattern":"[domain-name:value = 'evil.example']","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+amber+`"]}]}`)
+		} else {
+			io.WriteString(w, `{"more":false,"objects":[{"type":"indicator","id":"indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb","pattern_type":"stix","pattern":"[ipv4-addr:value = '203.0.113.0/24']","valid_from":"2026-01-01T00:00:00Z"}]}`)
+		}
+	case r.Method == http.MethodPost && r.URL.Path == "/taxii2/api/collections/coll-1/objects/":
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/taxii+json") {
+			http.Error(w, `{"title":"bad content type"}`, http.StatusUnsupportedMediaType)
+			return
+		}
+		var env struct{ Objects []map[string]any }
+		if err := json.NewDecoder(r.Body).Decode(&env); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		f.mu.Lock()
+		f.posted = append(f.posted, env.Objects...)
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, `{"id":"status-1","status":"complete","total_count":%d,"success_count":%d,"failure_count":0,"pending_count":0}`, len(env.Objects), len(env.Objects))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestHubFetchAndReport(t *testing.T) {
+	fh := &fakeHub{}
+	srv := httptest.NewServer(fh)
+	defer srv.Close()
+	hub := &Hub{URL: srv.URL, Token: "s3cret", Collection: "coll-1"}
+	b := match.NewBuilder()
+	res, err := hub.FetchIndicators(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Values != 2 {
+		t.Fatalf("fetched %d indicators, want 2 (two pages)", res.Values)
+	}
+	set := b.Build()
+	got, _ := sweep(t, set, "x.jsonl", `{"h":"a.evil.example","ip":"203.0.113.9"}`+"\n"+`{"h":"b.evil.example"}`+"\n", Options{})
+	if len(got) != 3 {
+		t.Fatalf("%d matches, want 3: %+v", len(got), got)
+	}
+	var s Sightings
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := range got {
+		s.Add(&got[i], now)
+	}
+	n, err := hub.Report(context.Background(), &s, now)
+	if err != nil || n != 2 {
+		t.Fatalf("report: %d accepted, %v", n, err)
+	}
+	byRef := map[string]map[string]any{}
+	for _, o := range fh.posted {
+		byRef[o["sighting_of_ref"].(string)] = o
+	}
+	a := byRef["indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"]
+	if a == nil || a["count"].(float64) != 2 || a["type"] != "sighting" || fmt.Sprint(a["object_marking_refs"]) != "["+amber+"]" {
+		t.Errorf("sighting of the AMBER indicator: %v", a)
+	}
+	if c := byRef["indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"]; c == nil || c["object_marking_refs"] != nil {
+		t.Errorf("sighting of the unmarked indicator: %v", c)
+	}
+
+	bad := &Hub{URL: srv.URL, Token: "wrong", Collection: "coll-1", APIRoot: srv.URL + "/taxii2/api/"}
+	if _, err := bad.FetchIndicators(context.Background(), match.NewBuilder()); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("wrong token: %v", err)
+	}
+}
