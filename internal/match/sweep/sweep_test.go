@@ -115,7 +115,7 @@ func TestSweepSTIXBundleAndRules(t *testing.T) {
 	}
 	want := []string{
 		"1 indicator--11111111-1111-4111-8111-111111111111 ip amber", // line 2: expired by then
-		"5 indicator--33333333-3333-4333-8333-333333333333 pattern ",  // stage1 at :02 then stage2 at :03
+		"5 indicator--33333333-3333-4333-8333-333333333333 pattern ", // stage1 at :02 then stage2 at :03
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("matches\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
