@@ -9,7 +9,8 @@ import (
 
 // The expected ids were computed independently with Python:
 // uuid.uuid5(UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"),
-//            json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).
+//
+//	json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).
 func TestDeterministicSCOID(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -523,6 +523,9 @@ func isExtensions(c *checker, v []byte) (string, string) {
 		if string(trimSpace(ev[1:])) == "}" {
 			return at, "must not be empty"
 		}
+		if sub, msg := checkPredefinedExtension(c, k, ev); msg != "" {
+			return at + sub, msg
+		}
 		exts[k] = json.RawMessage(compactJSON(make([]byte, 0, len(ev)), ev))
 		if !bytes.Contains(ev, []byte("_ref")) {
 			return "", ""

@@ -75,6 +75,10 @@ func TestParseValidObjects(t *testing.T) {
 		"grouping": groupingJSON, "note": noteJSON, "ipv4-addr": ipv4JSON, "file": fileJSON, "network-traffic": netJSON,
 		"email-message": emailJSON, "artifact": artifactJSON, "process": processJSON, "mac-addr": macJSON,
 		"marking TLP1": markingJSON, "marking TLP2": tlp2JSON, "language-content": langJSON, "extension-definition": extDefJSON,
+		"file with archive-ext and ntfs-ext": `{"type":"file","spec_version":"2.1","id":"file--9a1f834d-2506-5367-baec-7aa63996ac43","name":"foo.zip","extensions":{"archive-ext":{"contains_refs":["file--019fde1c-94ab-5d5d-a50a-0ff3e49c6e2b"]},"ntfs-ext":{"alternate_data_streams":[{"name":"second.stream","size":25536}]}}}`,
+		"network-traffic with http-request-ext and socket-ext": `{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--f8ae967a-3dc3-5cdf-8f94-8505abff00c2","dst_ref":"ipv4-addr--6da8dad3-4de3-5f8e-ab23-45d0b8f12f16","protocols":["tcp","http"],"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Host":"www.example.com"}},"socket-ext":{"address_family":"AF_INET","socket_type":"SOCK_STREAM"},"tcp-ext":{"src_flags_hex":"00000002"}}}`,
+		"process with windows-process-ext": `{"type":"process","spec_version":"2.1","id":"process--07bc30ca-ebc2-4579-881d-b9cdc7f2b33c","pid":314,"extensions":{"windows-process-ext":{"aslr_enabled":true,"integrity_level":"high"}}}`,
+		"windows-registry-key": `{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
 		"custom x- SDO": customSDO, "new-sdo by extension": newSDO, "custom x- SCO": customSCO,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -221,6 +225,12 @@ func TestParseInvalid(t *testing.T) {
 		{"extension name invalid", set(t, ind, "extensions", map[string]any{"acme": map[string]any{"a": 1}}), Options{}, "extensions.acme"},
 		{"extension-definition extension without extension_type", set(t, ind, "extensions", map[string]any{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e": map[string]any{"rank": 5}}), Options{}, "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.extension_type"},
 		{"extension with bad nested ref", set(t, fileJSON, "extensions", map[string]any{"archive-ext": map[string]any{"contains_refs": []string{"file"}}}), Options{}, "extensions.archive-ext.contains_refs[0]"},
+		{"archive-ext without contains_refs", set(t, fileJSON, "extensions", map[string]any{"archive-ext": map[string]any{"comment": "x"}}), Options{}, "extensions.archive-ext.contains_refs"},
+		{"socket-ext address family outside the enum", set(t, netJSON, "extensions", map[string]any{"socket-ext": map[string]any{"address_family": "AF_MAGIC"}}), Options{}, "extensions.socket-ext.address_family"},
+		{"http-request-ext on a file", set(t, fileJSON, "extensions", map[string]any{"http-request-ext": map[string]any{"request_method": "get", "request_value": "/"}}), Options{}, "extensions.http-request-ext"},
+		{"tcp-ext with none of its properties", set(t, netJSON, "extensions", map[string]any{"tcp-ext": map[string]any{"x_other": 1}}), Options{}, "extensions.tcp-ext"},
+		{"icmp-ext type not hex", set(t, netJSON, "extensions", map[string]any{"icmp-ext": map[string]any{"icmp_type_hex": "zz", "icmp_code_hex": "00"}}), Options{}, "extensions.icmp-ext.icmp_type_hex"},
+		{"registry value data_type outside the enum", `{"type":"windows-registry-key","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"HKEY_LOCAL_MACHINE\\System","values":[{"name":"Foo","data":"qwerty","data_type":"REG_STRING"}]}`, Options{}, "values[0].data_type"},
 		{"relationship without source_ref", set(t, rel, "source_ref", nil), Options{}, "source_ref"},
 		{"relationship source is a sighting", set(t, rel, "source_ref", "sighting--ee20065d-2555-424f-ad9e-0f8428623c75"), Options{}, "source_ref"},
 		{"relationship target is a marking", set(t, rel, "target_ref", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"), Options{}, "target_ref"},

@@ -225,7 +225,7 @@ var specs = map[string]*typeSpec{
 			"account_created": ts, "account_expires": ts, "credential_last_changed": ts, "account_first_login": ts, "account_last_login": ts},
 		check: atLeastOneProperty},
 	"windows-registry-key": {kind: KindSCO, nameProp: "key",
-		props: p{"key": str, "values": anyList, "modified_time": ts, "creator_user_ref": ref("user-account"), "number_of_subkeys": nonNeg},
+		props: p{"key": str, "values": registryValues, "modified_time": ts, "creator_user_ref": ref("user-account"), "number_of_subkeys": nonNeg},
 		check: atLeastOneProperty},
 	"x509-certificate": {kind: KindSCO, nameProp: "subject",
 		props: p{"is_self_signed": boolean, "hashes": hashes, "version": str, "serial_number": str, "signature_algorithm": str,
