@@ -257,16 +257,28 @@ func parseTimeText(s string) time.Time {
 	return parseEpoch(s)
 }
 
-// parseEpoch reads epoch seconds (Zeek's ts), or milliseconds when the number
-// is too large to be seconds.
+// parseEpoch reads epoch seconds (Zeek's ts, "1761955200.123456"), or
+// milliseconds when the number is too large to be seconds. The fraction is
+// read as digits, not through a float, so microseconds survive exactly.
 func parseEpoch(s string) time.Time {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f <= 0 {
+	intPart, frac, _ := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(intPart, 10, 64)
+	if err != nil || sec <= 0 || len(frac) > 9 {
 		return time.Time{}
 	}
-	if f > 1e11 {
-		f /= 1000
+	ns := int64(0)
+	for i := 0; i < 9; i++ {
+		ns *= 10
+		if i < len(frac) {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return time.Time{}
+			}
+			ns += int64(c - '0')
+		}
 	}
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
+	if sec > 1e11 { // milliseconds
+		return time.UnixMilli(sec).Add(time.Duration(ns / 1000)).UTC()
+	}
+	return time.Unix(sec, ns).UTC()
 }

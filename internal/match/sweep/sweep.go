@@ -241,7 +241,7 @@ func (w *worker) chunk(c logs.Chunk) chunkResult {
 func (w *worker) lineFunc(n int, text string) {
 	st := &w.res.stats
 	st.Lines++
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" || w.file.Format == logs.ZeekTSV && strings.HasPrefix(text, "#") {
 		return
 	}
 	st.Records++

@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/logs"
+	"renkei/internal/match"
+	"renkei/internal/match/sweep"
+)
+
+func newSweepCmd(g *globals) *cobra.Command {
+	var (
+		indicatorFiles []string
+		hub            sweep.Hub
+		report         bool
+		format         string
+		workers        int
+		atText         string
+		failOnMatch    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sweep --indicators FILE… [--hub URL --token T --collection C [--report]] LOG…",
+		Short: "Sweep log files for indicators (works offline)",
+		Long: `Sweep matches every record of the given logs against indicators and prints one JSON
+object per match on stdout: file, line, field, value, kind, indicator (the value as given,
+or the STIX id), matched (the indicator value that matched, e.g. the CIDR or parent
+domain), pattern and tlp. A record matching several indicators gives one object each.
+A summary goes to stderr; a progress bar too, on a terminal.
+
+Indicators come from files (plain lists: one IP, CIDR, domain, URL, e-mail address or
+MD5/SHA-1/SHA-256/SHA-512 hash per line, '#' comments, defanged forms accepted; CSV
+with a value column; STIX 2.1 bundles, whose indicator patterns are compiled, including
+AND/FOLLOWEDBY/WITHIN/REPEATS/START-STOP across records) and/or from a TAXII 2.1
+collection of the hub (--hub, --token, --collection). IPs match CIDRs containing them;
+domains match themselves and every subdomain.
+
+Logs are JSON lines (every string value checked as what it looks like), Zeek logs (TSV
+or JSON; the known fields of conn, dns, http, ssl, x509, files, smtp are used and http
+host+uri form a URL) and CSV with a header. The format is detected; --format forces it.
+"-" reads standard input. Indicator validity is checked at the record's own time (ts,
+timestamp, @timestamp, time) or, for records without one, at --at.
+
+With --report, one STIX sighting per matched STIX indicator is posted to the collection,
+marked with the indicator's own object_marking_refs (so it is shared under its TLP).
+Nothing is sent anywhere without --hub.`,
+		Example: `  renkei sweep --indicators iocs.txt --indicators feed.json /var/log/zeek/*.log
+  renkei sweep --indicators blocklist.csv proxy.jsonl > matches.jsonl
+  RENKEI_TOKEN=… renkei sweep --hub https://hub.example --collection 6f1c… --report dns.log`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(indicatorFiles) == 0 && hub.URL == "" {
+				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
+			}
+			if report && hub.URL == "" {
+				return errors.New("--report needs --hub, --token and --collection")
+			}
+			f, err := logs.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			at, err := parseAt(atText)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			set, err := loadIndicatorSet(ctx, g, indicatorFiles, &hub)
+			if err != nil {
+				return err
+			}
+			return runSweep(ctx, g, set, args, sweep.Options{Workers: workers, Format: f, At: at}, &hub, report, failOnMatch)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&indicatorFiles, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
+	fl.StringVar(&hub.URL, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
+	fl.StringVar(&hub.Token, "token", "", "API token for the hub (Authorization: Bearer)")
+	fl.StringVar(&hub.Collection, "collection", "", "TAXII collection id on the hub")
+	fl.StringVar(&hub.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	fl.BoolVar(&report, "report", false, "post STIX sightings of the matched indicators to the collection")
+	fl.StringVar(&format, "format", "auto", "log format: auto, jsonl, zeek, zeek-json, csv")
+	fl.IntVar(&workers, "workers", 0, "parallel parsers (default: number of CPUs)")
+	fl.StringVar(&atText, "at", "now", `time at which records without a time are checked against indicator validity: "now", RFC 3339, or "none" (revocation only)`)
+	fl.BoolVar(&failOnMatch, "fail-on-match", false, "exit with status 3 when anything matched")
+	return cmd
+}
+
+func parseAt(s string) (time.Time, error) {
+	switch s {
+	case "", "none":
+		return time.Time{}, nil
+	case "now":
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, fmt.Errorf("--at %q: want now, none or an RFC 3339 time", s)
+	}
+	return t, nil
+}
+
+// loadIndicatorSet compiles the indicator files and the hub collection,
+// reporting rejected lines on stderr.
+func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *sweep.Hub) (*match.Set, error) {
+	b := match.NewBuilder()
+	report := func(what string, res sweep.LoadResult) {
+		fmt.Fprintf(g.stderr, "renkei: indicators: %s: %d %s indicators, %d rejected\n", what, res.Values, res.Format, res.Bad)
+		for _, e := range res.Errors {
+			fmt.Fprintf(g.stderr, "renkei: indicators: %v\n", e)
+		}
+		if res.Bad > len(res.Errors) {
+			fmt.Fprintf(g.stderr, "renkei: indicators: … and %d more rejected\n", res.Bad-len(res.Errors))
+		}
+	}
+	for _, name := range files {
+		fh, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		res, err := sweep.LoadIndicators(b, name, fh)
+		fh.Close()
+		if err != nil {
+			return nil, err
+		}
+		report(name, res)
+	}
+	if hub.URL != "" {
+		res, err := hub.FetchIndicators(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		report("collection "+hub.Collection, res)
+	}
+	set := b.Build()
+	if set.Len() == 0 {
+		return nil, errors.New("no usable indicators")
+	}
+	return set, nil
+}
+
+func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, opt sweep.Options, hub *sweep.Hub, report, failOnMatch bool) error {
+	var total int64
+	for _, name := range files {
+		if st, err := os.Stat(name); err == nil {
+			total += st.Size()
+		}
+	}
+	bar := newProgress(g.stderr, total, "sweep")
+	opt.Progress = func(n int) { _ = bar.Add(n) }
+	out := bufio.NewWriterSize(g.stdout, 1<<16)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var sightings sweep.Sightings
+	now := time.Now()
+	var encErr error
+	sw := &sweep.Sweeper{Set: set, Opt: opt}
+	var stats sweep.Stats
+	emit := func(m *sweep.Match) {
+		if encErr == nil {
+			encErr = enc.Encode(m)
+		}
+		if report {
+			sightings.Add(m, now)
+		}
+	}
+	failed := 0
+	for _, name := range files {
+		st, err := sweepOne(ctx, g, sw, name, emit)
+		stats.Add(st)
+		if err != nil {
+			failed++
+			fmt.Fprintf(g.stderr, "renkei: sweep: %v\n", err)
+		}
+	}
+	_ = bar.Finish()
+	if err := out.Flush(); err != nil && encErr == nil {
+		encErr = err
+	}
+	if encErr != nil {
+		return fmt.Errorf("write matches: %w", encErr)
+	}
+	secs := stats.Duration.Seconds()
+	fmt.Fprintf(g.stderr, "renkei: sweep: %d files, %d lines, %d records, %d values, %d matches, %d bad lines in %.2fs (%.0f records/s, %.1f MB/s)\n",
+		stats.Files, stats.Lines, stats.Records, stats.Values, stats.Matches, stats.BadLines, secs,
+		float64(stats.Records)/max(secs, 1e-9), float64(stats.Bytes)/1e6/max(secs, 1e-9))
+	for _, b := range stats.Bad {
+		fmt.Fprintf(g.stderr, "renkei: sweep: bad line: %v\n", b)
+	}
+	if stats.BadLines > int64(len(stats.Bad)) {
+		fmt.Fprintf(g.stderr, "renkei: sweep: … and %d more bad lines\n", stats.BadLines-int64(len(stats.Bad)))
+	}
+	if report {
+		n, err := hub.Report(ctx, &sightings, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stderr, "renkei: sweep: reported %d sightings to collection %s", n, hub.Collection)
+		if sightings.Unsightable > 0 {
+			fmt.Fprintf(g.stderr, " (%d matches of plain-list indicators have no STIX id and were not reported)", sightings.Unsightable)
+		}
+		fmt.Fprintln(g.stderr)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files could not be read", failed, len(files))
+	}
+	if failOnMatch && stats.Matches > 0 {
+		return exitError{code: 3}
+	}
+	return nil
+}
+
+func sweepOne(ctx context.Context, g *globals, sw *sweep.Sweeper, name string, emit func(*sweep.Match)) (sweep.Stats, error) {
+	var r io.Reader = g.stdin
+	if name != "-" {
+		fh, err := os.Open(name)
+		if err != nil {
+			return sweep.Stats{}, err
+		}
+		defer fh.Close()
+		r = fh
+	}
+	return sw.File(ctx, name, r, emit)
+}
