@@ -2,6 +2,7 @@ package stix
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -353,14 +354,29 @@ func (b *BundleReader) scanChunk(chunk []byte, st *scanState) (n int, done bool,
 				st.esc = false
 				continue
 			}
-			switch c {
-			case '\\':
-				st.esc = true
-			case '"':
-				st.inStr = false
-				if len(b.stack) == 0 {
-					return i + 1, true, ""
+			// Jump to the next quote (vectorized) and decide from the run of
+			// backslashes before it whether it closes the string.
+			k := bytes.IndexByte(chunk[i:], '"')
+			if k < 0 {
+				n := 0
+				for p := len(chunk) - 1; p >= i && chunk[p] == '\\'; p-- {
+					n++
 				}
+				st.esc = n%2 == 1
+				return len(chunk), false, ""
+			}
+			q := i + k
+			n := 0
+			for p := q - 1; p >= i && chunk[p] == '\\'; p-- {
+				n++
+			}
+			i = q
+			if n%2 == 1 {
+				continue // an escaped quote
+			}
+			st.inStr = false
+			if len(b.stack) == 0 {
+				return q + 1, true, ""
 			}
 			continue
 		}

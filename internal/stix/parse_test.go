@@ -75,11 +75,11 @@ func TestParseValidObjects(t *testing.T) {
 		"grouping": groupingJSON, "note": noteJSON, "ipv4-addr": ipv4JSON, "file": fileJSON, "network-traffic": netJSON,
 		"email-message": emailJSON, "artifact": artifactJSON, "process": processJSON, "mac-addr": macJSON,
 		"marking TLP1": markingJSON, "marking TLP2": tlp2JSON, "language-content": langJSON, "extension-definition": extDefJSON,
-		"file with archive-ext and ntfs-ext": `{"type":"file","spec_version":"2.1","id":"file--9a1f834d-2506-5367-baec-7aa63996ac43","name":"foo.zip","extensions":{"archive-ext":{"contains_refs":["file--019fde1c-94ab-5d5d-a50a-0ff3e49c6e2b"]},"ntfs-ext":{"alternate_data_streams":[{"name":"second.stream","size":25536}]}}}`,
+		"file with archive-ext and ntfs-ext":                   `{"type":"file","spec_version":"2.1","id":"file--9a1f834d-2506-5367-baec-7aa63996ac43","name":"foo.zip","extensions":{"archive-ext":{"contains_refs":["file--019fde1c-94ab-5d5d-a50a-0ff3e49c6e2b"]},"ntfs-ext":{"alternate_data_streams":[{"name":"second.stream","size":25536}]}}}`,
 		"network-traffic with http-request-ext and socket-ext": `{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--f8ae967a-3dc3-5cdf-8f94-8505abff00c2","dst_ref":"ipv4-addr--6da8dad3-4de3-5f8e-ab23-45d0b8f12f16","protocols":["tcp","http"],"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Host":"www.example.com"}},"socket-ext":{"address_family":"AF_INET","socket_type":"SOCK_STREAM"},"tcp-ext":{"src_flags_hex":"00000002"}}}`,
-		"process with windows-process-ext": `{"type":"process","spec_version":"2.1","id":"process--07bc30ca-ebc2-4579-881d-b9cdc7f2b33c","pid":314,"extensions":{"windows-process-ext":{"aslr_enabled":true,"integrity_level":"high"}}}`,
-		"windows-registry-key": `{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
-		"custom x- SDO": customSDO, "new-sdo by extension": newSDO, "custom x- SCO": customSCO,
+		"process with windows-process-ext":                     `{"type":"process","spec_version":"2.1","id":"process--07bc30ca-ebc2-4579-881d-b9cdc7f2b33c","pid":314,"extensions":{"windows-process-ext":{"aslr_enabled":true,"integrity_level":"high"}}}`,
+		"windows-registry-key":                                 `{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
+		"custom x- SDO":                                        customSDO, "new-sdo by extension": newSDO, "custom x- SCO": customSCO,
 	} {
 		t.Run(name, func(t *testing.T) {
 			o, err := Parse([]byte(s), Options{})
