@@ -209,11 +209,13 @@ func splitMembers(data []byte) ([]member, error) {
 // first problem found is reported.
 func Parse(data []byte, opt Options) (*Object, error) {
 	if opt.MaxObjectBytes > 0 && len(data) > opt.MaxObjectBytes {
-		return nil, &ValidationError{Msg: fmt.Sprintf("object is %d bytes, over the limit of %d", len(data), opt.MaxObjectBytes)}
+		id, typ := guessID(data)
+		return nil, &ValidationError{ID: id, Type: typ, Msg: fmt.Sprintf("object is %d bytes, over the limit of %d", len(data), opt.MaxObjectBytes)}
 	}
 	members, err := splitMembers(data)
 	if err != nil {
-		return nil, &ValidationError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
+		id, typ := guessID(data)
+		return nil, &ValidationError{ID: id, Type: typ, Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "jsontext: ")}
 	}
 	c := &checker{obj: &Object{}, opt: opt, members: members}
 	c.times = c.timeBuf[:0]
@@ -222,6 +224,34 @@ func Parse(data []byte, opt Options) (*Object, error) {
 	}
 	c.obj.Raw = compactJSON(make([]byte, 0, len(data)), data)
 	return c.obj, nil
+}
+
+// guessID looks for an "id": "<type>--<uuid>" member in data that could not be
+// parsed, so that the error can still name the object.
+func guessID(data []byte) (id, typ string) {
+	for off := 0; ; {
+		k := bytes.Index(data[off:], []byte(`"id"`))
+		if k < 0 {
+			return "", ""
+		}
+		i := skipWS(data, off+k+4)
+		off += k + 4
+		if i >= len(data) || data[i] != ':' {
+			continue
+		}
+		i = skipWS(data, i+1)
+		if i >= len(data) || data[i] != '"' {
+			continue
+		}
+		j := bytes.IndexByte(data[i+1:], '"')
+		if j < 0 || j > 300 {
+			continue
+		}
+		s := string(data[i+1 : i+1+j])
+		if t, ok := validIdentifier(s); ok {
+			return s, t
+		}
+	}
 }
 
 func (c *checker) fail(field, msg string) error {

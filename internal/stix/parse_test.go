@@ -311,6 +311,18 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+func TestInvalidJSONStillNamesTheObject(t *testing.T) {
+	_, err := Parse([]byte(`{"type":"indicator", "id" : "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "name": }`), Options{})
+	ve, ok := AsValidationError(err)
+	if !ok || ve.ID != "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f" || ve.Type != "indicator" || !strings.Contains(ve.Msg, "invalid JSON") {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = Parse([]byte(indicatorJSON), Options{MaxObjectBytes: 10})
+	if ve, ok := AsValidationError(err); !ok || ve.ID != "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f" {
+		t.Fatalf("oversize: %v", err)
+	}
+}
+
 func TestValidationErrorText(t *testing.T) {
 	_, err := Parse([]byte(set(t, indicatorJSON, "valid_until", "2015-01-01T00:00:00Z")), Options{})
 	want := "object indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: valid_until: must be later than valid_from"

@@ -163,7 +163,7 @@ var specs = map[string]*typeSpec{
 		props: p{"name": str, "definition_type": str, "definition": object},
 		check: checkMarkingDefinition},
 	"language-content": {kind: KindMeta, required: []string{"object_ref", "contents"},
-		props: p{"object_ref": checkLanguageContentRef, "object_modified": isMillis, "contents": object}},
+		props: p{"object_ref": checkLanguageContentRef, "object_modified": ts, "contents": object}},
 	"extension-definition": {kind: KindMeta, nameProp: "name", required: []string{"created_by_ref", "name", "schema", "version", "extension_types"},
 		props: p{"name": str, "description": str, "schema": str, "version": str,
 			"extension_types":      enumList("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension"),
