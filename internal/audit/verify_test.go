@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -372,5 +373,64 @@ func TestDroppedEntryShowsAsGap(t *testing.T) {
 	fb := rep.FirstBad()
 	if fb == nil || fb.Index != int64(idx) || !strings.Contains(fb.What, "2 entries missing") {
 		t.Fatalf("first bad = %v, want entry %d with 2 missing", fb, idx)
+	}
+}
+
+func TestInspectProvesInclusion(t *testing.T) {
+	base, vs := tamperFixture(t)
+	f, _ := NewFetcher(filepath.Join(base, "audit"), nil)
+	for _, idx := range []uint64{0, 255, 256, 511, 599} {
+		in, err := Inspect(context.Background(), f, vs, idx)
+		if err != nil {
+			t.Fatalf("Inspect(%d): %v", idx, err)
+		}
+		if in.Entry.Node != "node-a" || in.Index != idx || len(in.Proof) == 0 {
+			t.Errorf("Inspect(%d) = %+v", idx, in.Entry)
+		}
+	}
+	if _, err := Inspect(context.Background(), f, vs, tamperLogSize); err == nil {
+		t.Error("Inspect beyond the checkpoint succeeded")
+	}
+	// A changed entry is refused by its own inclusion proof.
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(base, "audit"), dir)
+	editBundle(t, dir, 300, func(es [][]byte, pos int) [][]byte {
+		es[pos] = bytes.Replace(es[pos], []byte(`"org-water"`), []byte(`"org-wateR"`), 1)
+		return es
+	})
+	f2, _ := NewFetcher(dir, nil)
+	if _, err := Inspect(context.Background(), f2, vs, 300); err == nil || !strings.Contains(err.Error(), "NOT included") {
+		t.Errorf("tampered entry: %v", err)
+	}
+}
+
+func TestHandlerServesOnlyTheLog(t *testing.T) {
+	base, _ := tamperFixture(t)
+	srv := httptest.NewServer(NewHandler(filepath.Join(base, "audit")))
+	defer srv.Close()
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/checkpoint", 200},
+		{"GET", "/tile/0/000", 200},
+		{"GET", "/tile/entries/000", 200},
+		{"GET", "/tile/1/000.p/2", 200},
+		{"GET", "/.state/treeState", 404},
+		{"GET", "/tile/../.state/treeState", 404},
+		{"GET", "/.renkei/x", 404},
+		{"GET", "/tile/0/999", 404},
+		{"POST", "/checkpoint", 405},
+		{"GET", "/", 404},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s = %d, want %d", c.method, c.path, resp.StatusCode, c.status)
+		}
 	}
 }

@@ -1,0 +1,32 @@
+package audit
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Actions recorded by Renkei (rule C7). Using these names everywhere lets the
+// committee's annual figures be counted from the log alone.
+const (
+	ActionObjectRead       = "object.read"       // a read of a TLP:AMBER+STRICT or TLP:RED object
+	ActionObjectExport     = "object.export"     // an export of such objects
+	ActionCommAccess       = "comm.access"       // any access to communications information
+	ActionApprovalRequest  = "approval.request"  // a request for collection or a measure
+	ActionApprovalDecide   = "approval.decide"   // the committee's approval or denial
+	ActionEmergencyMeasure = "measure.emergency" // a measure executed before approval
+	ActionDelete           = "object.delete"     // a deletion by a person
+	ActionRetentionDelete  = "retention.delete"  // a scheduled deletion (counts and hashes in Detail)
+	ActionPolicyChange     = "policy.change"     // a change of sharing or retention policy
+	ActionRoleChange       = "role.change"       // a change of a user's roles
+	ActionTokenCreate      = "token.create"      // an API token was created
+	ActionLogin            = "login"             // a user logged in
+)
+
+// HeaderIndex is the response header that carries the index of the entry
+// logged before the response's data was released: the receipt of C7.
+const HeaderIndex = "X-Renkei-Audit-Index"
+
+// SetIndexHeader records the receipt of a logged release on a response.
+func SetIndexHeader(h http.Header, index uint64) {
+	h.Set(HeaderIndex, strconv.FormatUint(index, 10))
+}
