@@ -81,6 +81,8 @@ func (o dictObj) get(k string) any {
 
 func asObject(v any) (object, bool) {
 	switch x := v.(type) {
+	case object:
+		return x, true
 	case map[string]any:
 		return jsonObj(x), true
 	case *ordereddict.Dict:
@@ -325,5 +327,5 @@ func flattenJSON(t *target, v any) {
 	if p, ok := scalar(o.get("_path")); ok { // Zeek JSON logs written with the path
 		t.meta.Channel = "zeek:" + p
 	}
-	flattenDotted(t, "", o, []string{"winlog.event_data.", "winlog.user_data."})
+	flattenDotted(t, "", v, []string{"winlog.event_data.", "winlog.user_data."})
 }

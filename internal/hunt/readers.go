@@ -95,43 +95,136 @@ func evtxChunkOffsets(r io.ReaderAt, size int64) ([]int64, error) {
 	return offs, nil
 }
 
-// parseEVTXChunk parses one 64 KiB chunk and calls fn for each record. A
-// chunk the parser cannot read, or records missing from its declared range,
-// are reported through bad; the chunk's good records are still delivered.
-func parseEVTXChunk(file string, chunkNo int, buf []byte, fn func(*evtx.EventRecord), bad func(*ReadError)) {
-	if !bytes.HasPrefix(buf, []byte("ElfChnk\x00")) {
-		if !bytes.Equal(buf[:8], make([]byte, 8)) { // all-zero chunks are unused space
-			bad(&ReadError{File: file, Chunk: chunkNo, Offset: -1, Reason: "chunk header has the wrong magic; chunk skipped"})
+// parseEVTXChunk parses one 64 KiB chunk and calls fn for each record.
+//
+// The EVTX parser stops at the first record whose header is damaged and
+// panics on damaged BinXML, which would lose the rest of the chunk. So the
+// records are first walked by their headers; a damaged record is replaced in
+// the buffer by an empty record (record id 0, an end-of-XML token) spanning
+// up to the next record header, and a record whose XML makes the parser
+// fail is found and emptied the same way. Each emptied record is reported
+// with file, chunk, record id and offset; the chunk's other records are
+// still delivered.
+func parseEVTXChunk(file string, chunkNo int, chunkOff int64, buf []byte, fn func(*evtx.EventRecord), bad func(*ReadError)) {
+	if len(buf) < evtxChunkSize || !bytes.HasPrefix(buf, []byte("ElfChnk\x00")) {
+		if len(buf) >= 8 && !bytes.Equal(buf[:8], make([]byte, 8)) { // all-zero chunks are unused space
+			bad(&ReadError{File: file, Chunk: chunkNo, Offset: chunkOff, Reason: "chunk header has the wrong magic; chunk skipped"})
 		}
 		return
 	}
-	var records []*evtx.EventRecord
-	var first, last uint64
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("parser failed: %v", r)
+	report := func(off int, id uint64, why string) {
+		bad(&ReadError{File: file, Chunk: chunkNo, Record: int64(id), Offset: chunkOff + int64(off), Reason: why + "; record skipped"})
+	}
+	offs := walkEVTXRecords(buf, report)
+	for tries := 0; tries < 16; tries++ {
+		records, err := parseChunkSafely(buf, len(offs))
+		if err == nil {
+			for _, r := range records {
+				if r.Header.RecordID != 0 { // 0: a record emptied above
+					fn(r)
+				}
 			}
-		}()
-		c, err := evtx.NewChunk(bytes.NewReader(buf), 0)
-		if err != nil {
-			return err
+			return
 		}
-		first, last = c.Header.FirstEventRecID, c.Header.LastEventRecID
-		records, err = c.Parse(0)
-		return err
+		// find the first record that makes the parser fail and empty it
+		// (a prefix that fails stays failing when longer: binary search)
+		lo, hi := 1, len(offs)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if _, err := parseChunkSafely(buf, mid); err != nil {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		k := lo
+		if k < 1 || k > len(offs) {
+			break
+		}
+		off := offs[k-1]
+		next := evtxFreeSpace(buf)
+		if k < len(offs) {
+			next = offs[k]
+		}
+		report(off, binary.LittleEndian.Uint64(buf[off+8:]), "record XML cannot be parsed ("+err.Error()+")")
+		emptyRecord(buf, off, next)
+	}
+	bad(&ReadError{File: file, Chunk: chunkNo, Offset: chunkOff, Reason: "chunk cannot be parsed; chunk skipped"})
+}
+
+var recordMagic = []byte("**\x00\x00")
+
+func evtxFreeSpace(buf []byte) int {
+	free := int(binary.LittleEndian.Uint32(buf[48:]))
+	if free <= 0x200 || free > len(buf) {
+		free = len(buf)
+	}
+	return free
+}
+
+// walkEVTXRecords returns the offsets of the records of a chunk, emptying
+// records whose header is damaged, and fixes the chunk's record count to
+// match.
+func walkEVTXRecords(buf []byte, report func(off int, id uint64, why string)) []int {
+	free := evtxFreeSpace(buf)
+	var offs []int
+	off := 0x200
+	for off+28 <= free {
+		size := int(binary.LittleEndian.Uint32(buf[off+4:]))
+		if bytes.Equal(buf[off:off+4], recordMagic) && size >= 28 && off+size <= free {
+			offs = append(offs, off)
+			off += size
+			continue
+		}
+		next := bytes.Index(buf[off+4:free], recordMagic)
+		if next < 0 {
+			report(off, 0, "damaged record header at the end of the chunk")
+			break
+		}
+		next += off + 4
+		if next-off < 25 {
+			off = next
+			continue
+		}
+		report(off, 0, "damaged record header")
+		emptyRecord(buf, off, next)
+		offs = append(offs, off)
+		off = next
+	}
+	first := binary.LittleEndian.Uint64(buf[8:])
+	binary.LittleEndian.PutUint64(buf[16:], first+uint64(len(offs))-1)
+	return offs
+}
+
+// emptyRecord overwrites the record at off with an empty one ending at next.
+func emptyRecord(buf []byte, off, next int) {
+	copy(buf[off:], recordMagic)
+	binary.LittleEndian.PutUint32(buf[off+4:], uint32(next-off))
+	binary.LittleEndian.PutUint64(buf[off+8:], 0)  // record id 0 marks it
+	binary.LittleEndian.PutUint64(buf[off+16:], 0) // time
+	buf[off+24] = 0x00                             // end of BinXML
+}
+
+// parseChunkSafely parses the first n records of a chunk, turning parser
+// panics into errors.
+func parseChunkSafely(buf []byte, n int) (records []*evtx.EventRecord, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parser failed: %v", r)
+		}
 	}()
+	// the parser copies the chunk; only the record count is changed here
+	first := binary.LittleEndian.Uint64(buf[8:])
+	binary.LittleEndian.PutUint64(buf[16:], first+uint64(n)-1)
+	c, err := evtx.NewChunk(bytes.NewReader(buf), 0)
 	if err != nil {
-		bad(&ReadError{File: file, Chunk: chunkNo, Offset: -1, Reason: err.Error() + "; chunk skipped"})
-		return
+		return nil, err
 	}
-	for _, r := range records {
-		fn(r)
+	records, err = c.Parse(0)
+	if err == nil && len(records) < n {
+		err = fmt.Errorf("parser stopped after %d of %d records", len(records), n)
 	}
-	if want := int64(last) - int64(first) + 1; want > 0 && want < 1<<20 && int64(len(records)) < want {
-		bad(&ReadError{File: file, Chunk: chunkNo, Record: int64(first) + int64(len(records)), Offset: -1,
-			Reason: fmt.Sprintf("%d of %d records unreadable (corrupt record); rest of chunk skipped", want-int64(len(records)), want)})
-	}
+	return records, err
 }
 
 // readJSON reads JSON lines, or concatenated/pretty-printed JSON values, or

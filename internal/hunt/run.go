@@ -124,6 +124,7 @@ type task struct {
 	data   []byte    // EVTX chunk
 	reader io.Reader // standard input
 	size   int64     // bytes of a file the worker opens itself
+	offset int64     // file offset of an EVTX chunk
 }
 
 // Run reads every input once, spreads the work over the workers and calls
@@ -295,7 +296,7 @@ func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task
 			bad(&ReadError{File: in.Path, Chunk: i, Offset: off, Reason: "read: " + err.Error()})
 			continue
 		}
-		if !send(task{input: in, format: FormatEVTX, chunk: i, data: buf}) {
+		if !send(task{input: in, format: FormatEVTX, chunk: i, offset: off, data: buf}) {
 			return false
 		}
 	}
@@ -326,7 +327,7 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 	}
 	switch t.format {
 	case FormatEVTX:
-		parseEVTXChunk(file, t.chunk, t.data, func(r *evtx.EventRecord) {
+		parseEVTXChunk(file, t.chunk, t.offset, t.data, func(r *evtx.EventRecord) {
 			begin(int64(r.Header.RecordID))
 			if o, ok := asObject(r.Event); ok {
 				if inner, ok := asObject(o.get("Event")); ok {

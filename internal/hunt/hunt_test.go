@@ -1,0 +1,182 @@
+package hunt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"renkei/internal/corpora"
+	"renkei/internal/sigma"
+)
+
+func runAll(t *testing.T, e *Engine, paths []string, stdin []byte) ([]*Match, *Summary) {
+	t.Helper()
+	inputs, _, errs := ListInputs(paths)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var out []*Match
+	sum, err := e.Run(context.Background(), inputs, RunOptions{Workers: 2, Stdin: bytes.NewReader(stdin)}, func(m *Match) { out = append(out, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].File != out[j].File {
+			return out[i].File < out[j].File
+		}
+		return out[i].Record < out[j].Record
+	})
+	return out, sum
+}
+
+func describe(ms []*Match) []string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, fmt.Sprintf("%s %s:%d %s/%s %s", m.RuleID[len(m.RuleID)-2:], filepath.Base(m.File), m.Record, m.Channel, m.EventID, m.Computer))
+	}
+	return s
+}
+
+// TestReadersAndMapping runs the test rules over one log of each format and
+// checks exactly which events match, with their record numbers.
+func TestReadersAndMapping(t *testing.T) {
+	e, err := LoadEngine([]string{"testdata/rules"}, EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.NotLoaded) > 0 {
+		t.Fatal(e.NotLoaded)
+	}
+	ms, sum := runAll(t, e, []string{"testdata/logs"}, nil)
+	got := describe(ms)
+	want := []string{
+		"04 audit.log:2 auditd/ ",
+		"02 auth.log:2 syslog/ bastion",
+		"02 auth.log:3 syslog/ bastion",
+		"03 dns.log:9 zeek:dns/ ",
+		"01 winlogbeat.jsonl:7 Security/4688 ws02.corp", // Image mapped to NewProcessName
+		"01 winlogbeat.jsonl:101 Microsoft-Windows-Sysmon/Operational/1 ws01.corp",
+		"06 winlogbeat.jsonl:203 Security/4625 dc01", // correlation: third failure of bob
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("matches:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if sum.Events != 8+3+3+3-1 { // the broken JSON line is not an event
+		t.Errorf("events read %d, want 16", sum.Events)
+	}
+	if len(sum.ReadErrors) != 1 || !strings.Contains(sum.ReadErrors[0].Error(), "winlogbeat.jsonl record 3") {
+		t.Errorf("read errors %v, want the broken line 3 of winlogbeat.jsonl", sum.ReadErrors)
+	}
+	for _, m := range ms {
+		if m.RuleID == "8b0f1a2c-0000-4000-8000-000000000006" {
+			if m.Correlation == nil || m.Correlation.Group["TargetUserName"] != "bob" || m.Correlation.Value != 3 {
+				t.Errorf("correlation firing %+v, want bob with 3 events", m.Correlation)
+			}
+		}
+		if m.RuleID == "8b0f1a2c-0000-4000-8000-000000000005" {
+			t.Errorf("base rule of a correlation without generate: true must not be reported: %+v", m)
+		}
+	}
+}
+
+func TestStdinInput(t *testing.T) {
+	e, err := LoadEngine([]string{"testdata/rules/whoami.yml"}, EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/logs/winlogbeat.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := runAll(t, e, []string{"-"}, data)
+	if len(ms) != 2 || ms[0].File != "-" {
+		t.Errorf("got %v, want 2 matches from -", describe(ms))
+	}
+}
+
+func TestMinLevel(t *testing.T) {
+	e, err := LoadEngine([]string{"testdata/rules"}, EngineOptions{MinLevel: "high"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := runAll(t, e, []string{"testdata/logs"}, nil)
+	for _, m := range ms {
+		if LevelRank(m.Level) < LevelRank("high") {
+			t.Errorf("match below minimum level: %+v", m)
+		}
+	}
+	if len(ms) != 2 {
+		t.Errorf("got %v, want the DNS rule and the correlation", describe(ms))
+	}
+}
+
+// TestCorruptEVTXChunkIsSkipped damages one record of a real EVTX file: the
+// damage is reported with file and chunk, and the other records still match.
+func TestCorruptEVTXChunkIsSkipped(t *testing.T) {
+	src := corpora.Path(t, "evtx-attack-samples/Credential Access/sysmon_10_11_lsass_memdump.evtx")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := loadWindowsRules(t)
+	clean, _ := runAll(t, e, []string{src}, nil)
+
+	bad := append([]byte(nil), data...)
+	// overwrite the magic of the second record of the first chunk
+	first := 0x1000 + 0x200
+	size := int(bad[first+4]) | int(bad[first+5])<<8 | int(bad[first+6])<<16
+	copy(bad[first+size:], "XXXX")
+	// and destroy the header of the second chunk, if there is one
+	if len(bad) >= 0x1000+2*0x10000 {
+		copy(bad[0x1000+0x10000:], "garbage!")
+	}
+	p := filepath.Join(t.TempDir(), "damaged.evtx")
+	if err := os.WriteFile(p, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ms, sum := runAll(t, e, []string{p}, nil)
+	if len(sum.ReadErrors) == 0 {
+		t.Fatal("damage was not reported")
+	}
+	for _, re := range sum.ReadErrors {
+		if re.File != p || re.Chunk < 0 {
+			t.Errorf("read error %v should name the file and chunk", re)
+		}
+	}
+	if len(ms) < len(clean)-1 || len(ms) > len(clean) {
+		t.Errorf("%d matches after damage, %d before: the rest of the file must still be hunted", len(ms), len(clean))
+	}
+	t.Logf("clean %d matches, damaged %d matches, errors: %v", len(clean), len(ms), sum.ReadErrors)
+}
+
+func TestMappingResolve(t *testing.T) {
+	m := DefaultMapping()
+	tests := []struct {
+		product, category, service string
+		want                       int
+	}{
+		{"windows", "process_creation", "", 2}, // Sysmon 1 and Security 4688
+		{"windows", "", "security", 1},
+		{"windows", "registry_event", "", 1},
+		{"windows", "file_access", "", 0},
+		{"linux", "", "auditd", 1},
+	}
+	for _, tc := range tests {
+		got := m.Resolve(sigmaLogsource(tc.product, tc.category, tc.service))
+		if len(got) != tc.want {
+			t.Errorf("%s/%s/%s: %d entries, want %d", tc.product, tc.category, tc.service, len(got), tc.want)
+		}
+	}
+	if _, err := ParseMapping([]byte("logsources:\n  - match: {vendor: x}\n")); err == nil {
+		t.Error("a match key other than product/category/service must be rejected")
+	}
+}
+
+func sigmaLogsource(p, c, s string) sigma.Logsource {
+	return sigma.Logsource{Product: p, Category: c, Service: s}
+}
