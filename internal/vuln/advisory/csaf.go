@@ -112,6 +112,7 @@ type csafProductInfo struct {
 	version   string    // exact version, from the purl, CPE or a product_version branch
 	vers      string    // a product_version_range branch ("vers:…" or free text)
 	parent    pkgid.Key // for relationship products: the product the component belongs to
+	parentVer string    // and that product's version
 	err       string
 }
 
@@ -165,7 +166,7 @@ func parseCSAF(data []byte, source string) (*Set, error) {
 		info := *comp
 		info.name = r.FullProductName.Name
 		if parent, ok := products[r.RelatesToProductReference]; ok {
-			info.parent = parent.key
+			info.parent, info.parentVer = parent.key, parent.version
 		}
 		products[r.FullProductName.ProductID] = &info
 	}
@@ -272,7 +273,7 @@ func parseCSAF(data []byte, source string) (*Set, error) {
 				if p.parent != "" {
 					// A component of a larger product: the statement is about
 					// the component inside that product.
-					st.Product, st.Subcomponents = p.parent, []pkgid.Key{p.key}
+					st.Product, st.Subcomponents, st.Versions = p.parent, []pkgid.Key{p.key}, nonEmpty(p.parentVer)
 				}
 				set.Statements = append(set.Statements, st)
 				if vexStatus == StatusAffected {

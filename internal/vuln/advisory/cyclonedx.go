@@ -147,7 +147,10 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 					st.Action = v.Recommendation
 				}
 				set.Statements = append(set.Statements, st)
-				continue
+				if st.Status != StatusAffected {
+					continue
+				}
+				// "exploitable" is a finding as well as a statement.
 			}
 			af := Affected{Key: key, Versions: versions}
 			if p, err := pkgid.ParsePURL(keyPURL(a.Ref, refs)); err == nil {

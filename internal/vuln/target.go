@@ -1,0 +1,114 @@
+package vuln
+
+import (
+	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/sbom"
+)
+
+// Target is one thing that can be affected: a component of an SBOM or a
+// registered device (connection point).
+type Target struct {
+	Org   string // owning organization; "" in an offline scan
+	Asset string // the SBOM (serial or file) or device id it belongs to
+	Kind  string // "component" or "device"
+
+	Name      string
+	Version   string
+	PURL      string
+	CPE       string
+	Ecosystem string
+	Supplier  string
+	Keys      []pkgid.Key // every key it can be named by (Component.Keys)
+
+	// The product the target is part of (the SBOM's subject), so that a
+	// VEX statement about the product and its subcomponents applies.
+	ProductKeys     []pkgid.Key
+	ProductVersion  string
+	ProductSupplier string
+}
+
+// TargetsFromSBOM makes one target per component of doc, owned by org.
+func TargetsFromSBOM(org, asset string, doc *sbom.Document) []Target {
+	var pkeys []pkgid.Key
+	var pver, psup string
+	if doc.Product != nil {
+		pkeys, pver, psup = doc.Product.Keys(), doc.Product.Version, doc.Product.Supplier
+	}
+	out := make([]Target, 0, len(doc.Components)+1)
+	if p := doc.Product; p != nil && len(pkeys) > 0 {
+		// The product itself: vendor advisories (CSAF, JVN, KEV) name it.
+		out = append(out, Target{
+			Org: org, Asset: asset, Kind: "product", Name: componentName(p), Version: p.Version,
+			PURL: p.PURL, CPE: p.CPE, Ecosystem: p.Ecosystem, Supplier: p.Supplier, Keys: pkeys,
+			ProductKeys: pkeys, ProductVersion: pver, ProductSupplier: psup,
+		})
+	}
+	for i := range doc.Components {
+		c := &doc.Components[i]
+		if c.Crypto != nil && c.PURL == "" && c.CPE == "" {
+			continue // a cryptographic asset, not software with versions
+		}
+		out = append(out, Target{
+			Org: org, Asset: asset, Kind: "component",
+			Name: componentName(c), Version: c.Version, PURL: c.PURL, CPE: c.CPE,
+			Ecosystem: c.Ecosystem, Supplier: c.Supplier, Keys: c.Keys(),
+			ProductKeys: pkeys, ProductVersion: pver, ProductSupplier: psup,
+		})
+	}
+	return out
+}
+
+func componentName(c *sbom.Component) string {
+	if c.Group != "" && c.Package.Type == "" {
+		return c.Group + "/" + c.Name
+	}
+	if c.Package.Namespace != "" {
+		return c.Package.Namespace + "/" + c.Package.Name
+	}
+	return c.Name
+}
+
+// Device is an internet-facing device or service a member registered.
+type Device struct {
+	Org     string
+	ID      string
+	Vendor  string
+	Product string
+	Version string
+	PURL    string
+	CPE     string
+}
+
+// TargetFromDevice makes the target of a registered device. Its keys are
+// its purl, its CPE vendor:product, and the CPE-style key of its vendor
+// and product names, so that a KEV entry naming "Fortinet FortiOS" finds a
+// device registered as vendor "Fortinet", product "FortiOS".
+func TargetFromDevice(d Device) Target {
+	t := Target{Org: d.Org, Asset: d.ID, Kind: "device", Name: d.Vendor + " " + d.Product, Version: d.Version, PURL: d.PURL, CPE: d.CPE, Supplier: d.Vendor}
+	add := func(k pkgid.Key) {
+		for _, x := range t.Keys {
+			if x == k {
+				return
+			}
+		}
+		if k != "" {
+			t.Keys = append(t.Keys, k)
+		}
+	}
+	if d.PURL != "" {
+		if p, err := pkgid.ParsePURL(d.PURL); err == nil {
+			add(p.Key)
+			t.Ecosystem = p.Ecosystem
+		}
+	}
+	if d.CPE != "" {
+		if c, err := pkgid.ParseCPE(d.CPE); err == nil {
+			add(c.Key)
+		}
+	}
+	add(pkgid.VendorProduct(d.Vendor, d.Product))
+	t.ProductKeys = t.Keys
+	t.ProductVersion = d.Version
+	t.ProductSupplier = d.Vendor
+	return t
+}

@@ -1,0 +1,106 @@
+package version
+
+import (
+	"fmt"
+	"strings"
+)
+
+// versSchemes maps "vers" version schemes
+// (https://github.com/package-url/purl-spec/blob/main/VERSION-RANGE-SPEC.rst)
+// to ecosystems.
+var versSchemes = map[string]string{
+	"semver": SemVer, "npm": NPM, "pypi": PyPI, "maven": Maven, "deb": Debian, "rpm": RPM,
+	"apk": Alpine, "alpine": Alpine, "gem": RubyGems, "nuget": NuGet, "golang": Go, "go": Go,
+	"cargo": Cargo, "composer": Packagist, "hex": Hex, "pub": Pub,
+}
+
+// VersContains reports whether v is inside a "vers" range such as
+// "vers:npm/>=1.0.0|<1.2.3|!=1.1.0", evaluated as the vers specification
+// says: an equal constraint (=, >=, <=) that v meets puts it in, a != it
+// meets keeps it out, and otherwise v is in when it falls in an interval
+// opened by > or >= and closed by the next < or <= (or is below a leading
+// < / <=, or above a trailing > / >=).
+func VersContains(vers, v string) (bool, error) {
+	rest, ok := strings.CutPrefix(vers, "vers:")
+	if !ok {
+		return false, fmt.Errorf("range %q does not start with vers:", vers)
+	}
+	scheme, constraints, ok := strings.Cut(rest, "/")
+	if !ok {
+		return false, fmt.Errorf("range %q has no scheme/constraints", vers)
+	}
+	eco, ok := versSchemes[strings.ToLower(scheme)]
+	if !ok {
+		return false, fmt.Errorf("range %q: version scheme %q is not supported", vers, scheme)
+	}
+	cmp, _ := For(eco)
+	if !cmp.Valid(v) {
+		return false, fmt.Errorf("%s version %q does not parse", eco, v)
+	}
+	constraints = strings.TrimSpace(constraints)
+	if constraints == "*" {
+		return true, nil
+	}
+	type con struct{ op, ver string }
+	var cons []con
+	for _, c := range strings.Split(constraints, "|") {
+		c = strings.TrimSpace(c)
+		op := ""
+		for _, o := range []string{">=", "<=", "!=", "<", ">", "="} {
+			if strings.HasPrefix(c, o) {
+				op = o
+				break
+			}
+		}
+		ver := strings.TrimSpace(strings.TrimPrefix(c, op))
+		if op == "" {
+			op = "="
+		}
+		if !cmp.Valid(ver) {
+			return false, fmt.Errorf("range %q: %s version %q does not parse", vers, eco, ver)
+		}
+		cons = append(cons, con{op, ver})
+	}
+	var ranged []con
+	for _, c := range cons {
+		d := mustCmp(cmp, v, c.ver)
+		switch c.op {
+		case "=":
+			if d == 0 {
+				return true, nil
+			}
+		case "!=":
+			if d == 0 {
+				return false, nil
+			}
+		default:
+			if d == 0 && (c.op == ">=" || c.op == "<=") {
+				return true, nil
+			}
+			ranged = append(ranged, c)
+		}
+	}
+	// Constraints are sorted by version in a valid vers; sort defensively.
+	for i := 1; i < len(ranged); i++ {
+		for j := i; j > 0 && mustCmp(cmp, ranged[j].ver, ranged[j-1].ver) < 0; j-- {
+			ranged[j], ranged[j-1] = ranged[j-1], ranged[j]
+		}
+	}
+	for i, c := range ranged {
+		d := mustCmp(cmp, v, c.ver)
+		lower := c.op == ">" || c.op == ">="
+		if i == 0 && !lower && d < 0 {
+			return true, nil
+		}
+		if i == len(ranged)-1 && lower && d > 0 {
+			return true, nil
+		}
+		if lower && i+1 < len(ranged) {
+			next := ranged[i+1]
+			if (next.op == "<" || next.op == "<=") && d > 0 && mustCmp(cmp, v, next.ver) < 0 {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
