@@ -1,0 +1,104 @@
+package alert_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"renkei/internal/alert"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// TestWebhookSignedRetriedDeadLettered posts an alert to a webhook that fails
+// twice then succeeds, and to one that always fails: the first is delivered
+// with a valid signature after backoff, the second ends on the dead-letter list
+// and can be retried.
+func TestWebhookSignedRetriedDeadLettered(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			org := store.Org{ID: "identity--00000000-0000-4000-8000-0000000000aa", Name: "Water", Kind: "operator", Created: now}
+			if err := db.AddOrg(ctx, org); err != nil {
+				t.Fatal(err)
+			}
+			var calls, good atomic.Int32
+			const secret = "s3cret"
+			flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				ts, _ := strconv.ParseInt(r.Header.Get("X-Renkei-Timestamp"), 10, 64)
+				if !alert.Verify(secret, ts, body, r.Header.Get("X-Renkei-Signature")) {
+					t.Errorf("bad signature on %s", body)
+				}
+				if calls.Add(1) <= 2 {
+					w.WriteHeader(503)
+					return
+				}
+				good.Add(1)
+			}))
+			defer flaky.Close()
+			broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+			defer broken.Close()
+			for _, u := range []string{flaky.URL, broken.URL} {
+				if _, err := db.AddWebhook(ctx, store.Webhook{OrgID: org.ID, URL: u, Secret: secret, Active: true, Created: now}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := &alert.Service{DB: db, Now: clock, MaxAttempts: 4, Backoff: time.Second}
+			id, err := s.Raise(ctx, store.Alert{OrgID: org.ID, Kind: "sighting", Title: "Your indicator was sighted"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 6 {
+				if _, err := s.DeliverDue(ctx); err != nil {
+					t.Fatal(err)
+				}
+				now = now.Add(10 * time.Second) // past every backoff
+			}
+			if good.Load() != 1 {
+				t.Fatalf("flaky webhook: %d good deliveries after %d calls", good.Load(), calls.Load())
+			}
+			dead, err := db.DeadDeliveries(ctx, org.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(dead) != 1 || dead[0].Webhook.URL != broken.URL || dead[0].Attempts != 4 || dead[0].Alert.ID != id {
+				t.Fatalf("dead letters: %+v", dead)
+			}
+			if err := db.RetryDelivery(ctx, org.ID, dead[0].ID, now); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := s.DeliverDue(ctx); n != 1 {
+				t.Fatalf("a retried dead letter is attempted again, got %d attempts", n)
+			}
+			inbox, err := db.Alerts(ctx, org.ID, 0, 10, true)
+			if err != nil || len(inbox) != 1 {
+				t.Fatalf("inbox: %v %v", inbox, err)
+			}
+		})
+	}
+}
+
+func TestSignatureRejectsTampering(t *testing.T) {
+	sig := alert.Sign("k", 100, []byte(`{"a":1}`))
+	if !alert.Verify("k", 100, []byte(`{"a":1}`), sig) {
+		t.Fatal("valid signature rejected")
+	}
+	for _, tt := range []struct {
+		key  string
+		ts   int64
+		body string
+	}{{"k2", 100, `{"a":1}`}, {"k", 101, `{"a":1}`}, {"k", 100, `{"a":2}`}} {
+		if alert.Verify(tt.key, tt.ts, []byte(tt.body), sig) {
+			t.Errorf("tampered %+v accepted", tt)
+		}
+	}
+}
