@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -123,5 +124,38 @@ func TestATTACKICSParses(t *testing.T) {
 	}
 	if kinds[KindSRO] != 1373 || custom != 245 {
 		t.Errorf("kinds %v, custom %d; want 1373 relationships and 245 valid x-mitre objects", kinds, custom)
+	}
+}
+
+// TestATTACKSampleDeviations documents why the ATT&CK 3.3.0 detection-strategy sample
+// (a plain JSON list of objects) is rejected: its objects violate two MUSTs of STIX
+// 2.1 — created/modified with second precision instead of milliseconds, and SDOs
+// without spec_version. No other rule may trip.
+func TestATTACKSampleDeviations(t *testing.T) {
+	data, err := os.ReadFile(corpora.Path(t, "mitre-attack-stix/util/sample_3.3.0_stix-detection-strategy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]int{}
+	for _, raw := range list {
+		_, err := Parse(raw, Options{})
+		ve, ok := AsValidationError(err)
+		switch {
+		case err == nil:
+			reasons["accepted"]++
+		case ok && (ve.Field == "created" || ve.Field == "modified") && strings.Contains(ve.Msg, "millisecond"):
+			reasons["second precision"]++
+		case ok && ve.Field == "spec_version" && ve.Msg == "is required":
+			reasons["no spec_version"]++
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	if reasons["second precision"] != 10 || reasons["no spec_version"] != 3 || reasons["accepted"] != 0 {
+		t.Errorf("reasons %v, want 10 second-precision and 3 without spec_version", reasons)
 	}
 }

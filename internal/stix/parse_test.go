@@ -3,6 +3,7 @@ package stix
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -347,5 +348,31 @@ func TestKindTablesAgree(t *testing.T) {
 	}
 	if !IsSDO("indicator") || IsSDO("ipv4-addr") || !IsSCO("ipv4-addr") || !IsSRO("sighting") || IsSRO("x-foo") {
 		t.Error("Is* disagree with the spec")
+	}
+}
+
+// TestParseConcurrent runs Parse from many goroutines, as the TAXII server does; run it
+// with -race (Parse shares only a sync.Pool of decoders).
+func TestParseConcurrent(t *testing.T) {
+	inputs := []string{indicatorJSON, sightingJSON, relationshipJSON, fileJSON, netJSON, tlp2JSON, set(t, indicatorJSON, "confidence", 101)}
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 300; i++ {
+				s := inputs[(g+i)%len(inputs)]
+				o, err := Parse([]byte(s), Options{})
+				bad := s == inputs[len(inputs)-1]
+				if (err != nil) != bad || (err == nil && !strings.HasPrefix(o.ID, o.Type+"--")) {
+					done <- fmt.Errorf("goroutine %d: %v", g, err)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
