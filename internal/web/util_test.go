@@ -30,3 +30,5 @@ func mustToken(t *testing.T, e *env, login string) (string, int64, store.Token) 
 func hubAddUser(e *env, login, org, role string) (store.User, error) {
 	return hub.AddUser(context.Background(), e.h.DB, login, org, role, testPassword, time.Now())
 }
+
+func storeCursor(da, pk int64) store.Cursor { return store.Cursor{DateAdded: da, PK: pk} }
