@@ -10,7 +10,7 @@ import (
 func TestValuesToPattern(t *testing.T) {
 	for _, tc := range []struct {
 		name, values, kind, want string
-		errLine              int
+		errLine                  int
 	}{
 		{name: "ipv4", values: "198.51.100.7", want: "[ipv4-addr:value = '198.51.100.7']"},
 		{name: "ipv4 cidr masked", values: "198.51.100.7/24", want: "[ipv4-addr:value = '198.51.100.0/24']"},
