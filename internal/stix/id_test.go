@@ -127,3 +127,34 @@ func TestSetProperty(t *testing.T) {
 		t.Error("SetProperty on a non-object succeeded")
 	}
 }
+
+func TestNewVersion(t *testing.T) {
+	later := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	out, err := NewVersion(raw(indicatorJSON), later, map[string]any{"created_by_ref": "identity--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64", "labels": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Parse(out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Modified.Equal(later) || o.CreatedByRef != "identity--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64" || o.Labels != nil || strings.Contains(string(out), "x_acme_score") == false {
+		t.Errorf("new version: %s", out)
+	}
+	// A clock behind the current modified still yields a strictly later version.
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	out, err = NewVersion(raw(indicatorJSON), old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ = Parse(out, Options{})
+	if want := time.Date(2016, 4, 6, 20, 3, 48, 1e6, time.UTC); !o.Modified.Equal(want) {
+		t.Errorf("modified %v, want %v", o.Modified, want)
+	}
+	if _, err := NewVersion(raw(indicatorJSON), later, map[string]any{"id": "x"}); err == nil {
+		t.Error("changing id accepted")
+	}
+	if _, err := NewVersion(raw(ipv4JSON), later, nil); err == nil {
+		t.Error("versioning an SCO accepted")
+	}
+}

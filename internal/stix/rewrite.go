@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -161,4 +162,45 @@ func chooseOneHash(v any) any {
 		return v
 	}
 	return map[string]any{keys[0]: m[keys[0]]}
+}
+
+// NewVersion returns raw as a new version of the same object: the properties in set
+// are written (a nil value deletes one), and modified becomes now, or one millisecond
+// after the current modified if now is not later, because STIX orders versions by
+// modified and two versions must never share it. created and id are kept, as the
+// specification requires for a new version; SCOs, which have no versions, are refused.
+func NewVersion(raw json.RawMessage, now time.Time, set map[string]any) (json.RawMessage, error) {
+	o, err := Parse(raw, Options{})
+	if err != nil {
+		return nil, fmt.Errorf("new version: %w", err)
+	}
+	if o.Kind == KindSCO {
+		return nil, fmt.Errorf("new version of %s: SCOs are not versioned", o.ID)
+	}
+	for _, k := range []string{"id", "type", "created", "modified", "spec_version"} {
+		if _, ok := set[k]; ok {
+			return nil, fmt.Errorf("new version of %s: %s cannot be changed", o.ID, k)
+		}
+	}
+	out := raw
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if set[k] == nil {
+			out, err = DeleteProperty(out, k)
+		} else {
+			out, err = SetProperty(out, k, set[k])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("new version of %s: %w", o.ID, err)
+		}
+	}
+	mod := now.UTC().Truncate(time.Millisecond)
+	if !mod.After(o.Modified) {
+		mod = o.Modified.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	return SetProperty(out, "modified", FormatTime(mod))
 }
