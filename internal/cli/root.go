@@ -77,6 +77,7 @@ func newRoot(g *globals) *cobra.Command {
 
 	root.AddCommand(
 		// Each capability's commands are registered here, one line each.
+		newSBOMCmd(g), newFeedsCmd(g),
 		newSweepCmd(g),
 		newFlowsCmd(g), newCollectCmd(g),
 		newServeCmd(g),

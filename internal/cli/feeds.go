@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/vuln/advisory"
+)
+
+func newFeedsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "feeds",
+		Short: "Vulnerability feeds: advisories, KEV, EPSS, VEX (offline checks)",
+		Long: `Feeds are the advisory sources Renkei matches against: OSV JSON, the CISA KEV catalog,
+CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV and JVN (MyJVN VULDEF, JVNRSS).`,
+	}
+	cmd.AddCommand(newFeedsCheckCmd(g))
+	return cmd
+}
+
+func newFeedsCheckCmd(g *globals) *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "check PATH...",
+		Short: "Say what each feed file is and how many records it holds",
+		Long: `Check reads each file (folders are read recursively), recognizes its format by content
+and prints the format and the number of advisories, VEX statements, KEV entries and EPSS
+scores it holds, with the number of records that could not be used (-v lists them).
+Exit code 1 when any file is in no supported format or could not be read.`,
+		Example: `  renkei feeds check known_exploited_vulnerabilities.json epss_scores-current.csv
+  renkei feeds check -v vendor-csaf/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sets, problems := advisory.LoadPaths(args)
+			for _, s := range sets {
+				fmt.Fprintf(g.stdout, "%s: %s: %d advisories, %d VEX statements, %d KEV entries, %d EPSS scores, %d problems\n",
+					s.Source, s.Format, len(s.Advisories), len(s.Statements), len(s.KEV), len(s.EPSS), len(s.Problems))
+				if verbose {
+					for _, p := range s.Problems {
+						fmt.Fprintf(g.stdout, "  problem: %s\n", strings.TrimPrefix(p.String(), s.Source+": "))
+					}
+				}
+			}
+			for _, p := range problems {
+				fmt.Fprintf(g.stdout, "%s: refused: %s\n", p.Where, strings.TrimPrefix(p.Err, p.Where+": "))
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%d files could not be read", len(problems))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every record that could not be used")
+	return cmd
+}

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/vuln"
+	"renkei/internal/vuln/sbom"
+)
+
+func newSBOMCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sbom",
+		Short: "Read SBOMs and find the vulnerabilities that affect them (offline)",
+		Long: `Work with software bills of materials: CycloneDX 1.1–1.6 (JSON or XML, including
+embedded VEX and CBOM cryptographic assets) and SPDX 2.1–2.3 (JSON, YAML, tag-value, RDF).
+The format is recognized from the content, not the file name.`,
+	}
+	cmd.AddCommand(newSBOMScanCmd(g), newSBOMInspectCmd(g))
+	return cmd
+}
+
+func newSBOMScanCmd(g *globals) *cobra.Command {
+	var (
+		advisories []string
+		format     string
+		failOn     string
+		showAll    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scan FILE --advisories PATH...",
+		Short: "Match an SBOM against advisories, KEV, EPSS and VEX documents",
+		Long: `Scan matches the components of an SBOM against advisory documents and prints one
+finding per component and vulnerability.
+
+Each --advisories PATH is a file or a folder (read recursively) of OSV JSON, the CISA KEV
+catalog, CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV or JVN
+(MyJVN VULDEF, JVNRSS) documents, each recognized by content. Files in no known format are
+reported and skipped.
+
+Matching uses package URLs and each ecosystem's own version rules; CPEs only on an exact
+vendor and product. Sources that name a product without versions (KEV, JVN) give
+"possibly affected, confirm the version". VEX statements suppress findings; the supplier's
+latest statement wins (see docs/vulnerabilities.md).
+
+Formats: table (for people), json (one JSON object per line and finding, with purl, version,
+vulnerability, aliases, known_exploited, fixed_version, suppressed_by …), vdr (a CycloneDX 1.6
+vulnerability disclosure report).
+
+Exit codes: 0 no finding met --fail-on; 3 a finding met --fail-on (suppressed findings never
+count); 1 the SBOM could not be read or the command was wrong.`,
+		Example: `  renkei sbom scan bom.json --advisories osv/ --advisories known_exploited_vulnerabilities.json
+  renkei sbom scan bom.xml --advisories feeds/ --format json | jq 'select(.known_exploited)'
+  renkei sbom scan bom.json --advisories feeds/ --fail-on kev        # for CI: exit 3 on a KEV finding
+  renkei sbom scan bom.json --advisories vendor-vex.json --format vdr > vdr.cdx.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := vuln.FailOn(nil, failOn); err != nil {
+				return err
+			}
+			switch format {
+			case "table", "json", "vdr":
+			default:
+				return fmt.Errorf("--format %q: want table, json or vdr", format)
+			}
+			res, err := vuln.Scan(cmd.Context(), args[0], advisories)
+			if err != nil {
+				return err
+			}
+			for i, p := range res.Problems {
+				if i == 20 && !showAll {
+					fmt.Fprintf(g.stderr, "renkei: sbom scan: … and %d more problems (--all-problems lists them)\n", res.NProblems-20)
+					break
+				}
+				fmt.Fprintf(g.stderr, "renkei: sbom scan: %s\n", p)
+			}
+			switch format {
+			case "json":
+				err = vuln.WriteJSON(g.stdout, res.Findings)
+			case "vdr":
+				err = vuln.WriteVDR(g.stdout, res, time.Now())
+			default:
+				err = vuln.WriteTable(g.stdout, res.Findings)
+				if err == nil {
+					fmt.Fprintln(g.stdout, vuln.Summary(res))
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if format != "table" {
+				fmt.Fprintln(g.stderr, vuln.Summary(res))
+			}
+			if fail, _ := vuln.FailOn(res.Findings, failOn); fail {
+				return exitError{code: 3, msg: "findings meet --fail-on " + failOn}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&advisories, "advisories", nil, "advisory, KEV, EPSS or VEX file or folder (repeatable)")
+	f.StringVar(&format, "format", "table", "output: table, json or vdr")
+	f.StringVar(&failOn, "fail-on", "", "exit 3 when a finding is: kev (known exploited), critical, high or medium")
+	f.BoolVar(&showAll, "all-problems", false, "list every problem met, not only the first 20")
+	return cmd
+}
+
+func newSBOMInspectCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "inspect FILE...",
+		Short: "Say what an SBOM is and what it holds",
+		Long: `Inspect reads each SBOM and prints its format, product, component counts by ecosystem,
+cryptographic assets (CBOM), embedded VEX statements and any problems, or why it is refused.
+Exit code 1 when any file could not be read.`,
+		Example: `  renkei sbom inspect bom.json bom.xml sbom.spdx`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, path := range args {
+				doc, err := sbom.LoadFile(path)
+				if err != nil {
+					fmt.Fprintf(g.stdout, "%s: refused: %v\n", path, strings.TrimPrefix(err.Error(), path+": "))
+					bad++
+					continue
+				}
+				fmt.Fprintf(g.stdout, "%s: %s, %d components", path, doc.Describe(), len(doc.Components))
+				if doc.Product != nil {
+					fmt.Fprintf(g.stdout, ", product %s %s", doc.Product.Name, doc.Product.Version)
+				}
+				fmt.Fprintln(g.stdout)
+				byEco := map[string]int{}
+				crypto := 0
+				for _, c := range doc.Components {
+					switch {
+					case c.Crypto != nil:
+						crypto++
+					case c.Ecosystem != "":
+						byEco[c.Ecosystem]++
+					case c.CPEKey != "":
+						byEco["CPE only"]++
+					default:
+						byEco["no purl or CPE"]++
+					}
+				}
+				var ecos []string
+				for e, n := range byEco {
+					ecos = append(ecos, fmt.Sprintf("%s %d", e, n))
+				}
+				sort.Strings(ecos)
+				if len(ecos) > 0 {
+					fmt.Fprintf(g.stdout, "  by ecosystem: %s\n", strings.Join(ecos, ", "))
+				}
+				if crypto > 0 {
+					fmt.Fprintf(g.stdout, "  cryptographic assets: %d\n", crypto)
+				}
+				if v := doc.Vulnerabilities; v != nil {
+					fmt.Fprintf(g.stdout, "  vulnerabilities: %d advisories, %d VEX statements\n", len(v.Advisories), len(v.Statements))
+				}
+				for _, p := range doc.Problems {
+					fmt.Fprintf(g.stdout, "  problem: %s\n", p)
+				}
+			}
+			if bad > 0 {
+				return fmt.Errorf("%d of %d files could not be read", bad, len(args))
+			}
+			return nil
+		},
+	}
+}
