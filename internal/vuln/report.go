@@ -110,7 +110,7 @@ func WriteVDR(w io.Writer, res *ScanResult, now time.Time) error {
 			ID:             f.Vulnerability,
 			Description:    f.Summary,
 			Recommendation: f.Action,
-			Affects: &[]cdx.Affects{{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: f.Version, Status: cdx.VulnerabilityStatusAffected}}}},
+			Affects:        &[]cdx.Affects{{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: f.Version, Status: cdx.VulnerabilityStatusAffected}}}},
 		}
 		if f.Status == StatusPossibly {
 			(*v.Affects)[0].Range = &[]cdx.AffectedVersions{{Version: f.Version, Status: cdx.VulnerabilityStatusUnknown}}
