@@ -1,0 +1,173 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds the browser for TestBrowserSubmitIndicator: RENKEI_CHROMIUM,
+// else Debian's /usr/bin/chromium. Without one the test skips, except under
+// CI=true where a missing browser is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("RENKEI_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if p, err := exec.LookPath(path); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("chromium not found at %s: CI must install it (apt-get install chromium) or set RENKEI_CHROMIUM", path)
+	}
+	t.Skipf("chromium not found at %s: install Debian's chromium or set RENKEI_CHROMIUM to run the browser test", path)
+	return ""
+}
+
+// browser starts a headless chromium with the flags a closed network needs
+// (without them it stalls on update, sync and QUIC probes), and returns a
+// context bounded in time for the test's steps.
+func browser(t *testing.T) context.Context {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(cancelCtx)
+	// The first Run starts the browser and binds it to ctx, which must
+	// therefore have no deadline; later steps run under one.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancel)
+	return tctx
+}
+
+// TestBrowserSubmitIndicator drives a real browser through the console: log
+// in, submit an indicator with the form, find it in the object list, open it,
+// and switch the language. It saves screenshots of the dashboard, the object
+// list and the detail page in the temp directory (RENKEI_SCREENSHOTS chooses
+// another folder).
+func TestBrowserSubmitIndicator(t *testing.T) {
+	chromium(t)
+	e := newEnv(t, Options{Version: "test"})
+	ctx := browser(t)
+	shots := os.Getenv("RENKEI_SCREENSHOTS")
+	if shots == "" {
+		shots = os.TempDir()
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	lang := func() string {
+		t.Helper()
+		a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+		if err != nil {
+			t.Fatalf("html lang: %v", err)
+		}
+		return a.Value
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(shots+"/renkei-"+name+".png", png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const name = "Browser-submitted C2 address"
+
+	do("log in",
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), "power-analyst"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.ID("who")),
+	)
+	start := lang()
+
+	do("submit an indicator",
+		chromedp.Navigate(e.srv.URL+"/submit"),
+		chromedp.WaitVisible(chromedp.ID("indicator-form")),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("values"), "203.0.113.200\nbrowser-c2.example"),
+		chromedp.SetValue(chromedp.ID("tlp"), "green"),
+		chromedp.Click(chromedp.ID("submit-indicator")),
+		chromedp.WaitVisible(chromedp.ID("status")),
+	)
+	if status := text("#status"); !strings.Contains(status, "1") || !strings.Contains(status, "indicator--") {
+		t.Errorf("status after submitting: %q", status)
+	}
+
+	do("find it in the list",
+		chromedp.Navigate(e.srv.URL+"/objects?q=browser-c2"),
+		chromedp.WaitVisible(chromedp.ID("results")),
+	)
+	if list := text("#results"); !strings.Contains(list, name) || !strings.Contains(list, "TLP:GREEN") {
+		t.Errorf("the object list does not show the submitted indicator:\n%s", list)
+	}
+	shot("objects")
+	do("open it",
+		chromedp.Click(chromedp.CSS("#results td.label a")),
+		chromedp.WaitVisible(chromedp.CSS(".tlp-banner")),
+	)
+	if title := text("h1.objtitle"); !strings.Contains(title, name) {
+		t.Errorf("detail page title %q", title)
+	}
+	if banner := text(".tlp-banner"); !strings.Contains(banner, "TLP:GREEN") {
+		t.Errorf("TLP banner %q", banner)
+	}
+	shot("object")
+	do("dashboard", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("h-counts")))
+	shot("dashboard")
+
+	// Switch the language with the link every page has, and back.
+	want := map[string]string{"ja": "ダッシュボード", "en": "Dashboard"}
+	other := map[string]string{"ja": "en", "en": "ja"}
+	cur := start
+	for i := 0; i < 2; i++ {
+		do("switch language", chromedp.Click(chromedp.ID("lang-switch")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+other[cur]+`"] nav.side`)))
+		now, nav := lang(), text("nav.side")
+		if now != other[cur] || !strings.Contains(nav, want[now]) {
+			t.Errorf("after switching from %s: page lang %q, navigation %q", cur, now, nav)
+		}
+		cur = now
+	}
+	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,objects,object}.png", start, shots)
+}
