@@ -142,22 +142,25 @@ func endOfString(v []byte, i int) int {
 }
 
 // compactJSON appends src to dst without the white space outside strings. src must
-// be valid JSON (Parse has checked it), which makes this a plain copy loop.
+// be valid JSON (Parse has checked it), which makes this a plain copy of the runs
+// between white space; already compact input is a single copy.
 func compactJSON(dst, src []byte) []byte {
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
+	start, i := 0, 0
+	for i < len(src) {
+		switch src[i] {
 		case '"':
-			j := endOfString(src, i)
-			dst = append(dst, src[i:j]...)
-			i = j - 1
-			continue
+			i = endOfString(src, i)
+		case ' ', '\t', '\n', '\r':
+			dst = append(dst, src[start:i]...)
+			for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r') {
+				i++
+			}
+			start = i
+		default:
+			i++
 		}
-		dst = append(dst, c)
 	}
-	return dst
+	return append(dst, src[start:]...)
 }
 
 func isStringList(c *checker, v []byte) (string, string) {
