@@ -1,0 +1,265 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/server"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// TestMain lets the crash test run this binary as a hub it can kill.
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv("RENKEI_TEST_SERVE"); dsn != "" {
+		serveForever(dsn)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func serveForever(dsn string) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(2)
+	}
+	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: os.TempDir()}, slog.New(slog.DiscardHandler), db)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(2)
+	}
+	s.Run(ctx, func(addr string) { fmt.Println("addr:", addr) })
+}
+
+func prepare(t *testing.T, kind string) (dsn, token string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn = storetest.DSN(t, kind)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.AddOrg(ctx, db, "Power Co", "operator", "energy", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.AddUser(ctx, db, "power", "Power Co", "analyst", "", now); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err = hub.CreateToken(ctx, db, "power", "", 0, false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn, token
+}
+
+// TestCrashDuringPostLosesNoReportedSuccess kills the hub with SIGKILL in the
+// middle of a large POST and shows, after reopening the store, that every
+// object the status reported as a success is there.
+func TestCrashDuringPostLosesNoReportedSuccess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			dsn, token := prepare(t, kind)
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "RENKEI_TEST_SERVE="+dsn)
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			line, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil || !strings.HasPrefix(line, "addr: ") {
+				t.Fatalf("child server: %q %v", line, err)
+			}
+			addr := strings.TrimSpace(strings.TrimPrefix(line, "addr: "))
+
+			pr, pw := io.Pipe()
+			go func() {
+				fmt.Fprint(pw, `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[`)
+				for i := 0; ; i++ {
+					if i > 0 {
+						fmt.Fprint(pw, ",")
+					}
+					_, err := fmt.Fprintf(pw, `{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-%012d","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '10.0.%d.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["%s"]}`,
+						i, (i/250)%250, i%250, policy.MarkingGreen)
+					if err != nil {
+						return // the server died
+					}
+				}
+			}()
+			req, _ := http.NewRequest("POST", "http://"+addr+"/taxii2/api/collections/"+hub.MembersCollection+"/objects/", pr)
+			req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+			req.Header.Set("Authorization", "Bearer "+token)
+			go http.DefaultClient.Do(req)
+
+			// Watch the store until some batches are committed, then kill.
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var n int
+				db.QueryRow(context.Background(), "SELECT COALESCE(MAX(success), 0) FROM statuses").Scan(&n)
+				if n >= 2000 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the server stored nothing in 60 s")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			pw.CloseWithError(io.ErrClosedPipe)
+
+			var id string
+			if err := db.QueryRow(context.Background(), "SELECT id FROM statuses").Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			st, err := db.StatusByID(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var successes []string
+			for _, d := range st.Details {
+				if d.Kind == "success" {
+					successes = append(successes, d.ID)
+				}
+			}
+			if len(successes) != st.Success || st.Success < 2000 {
+				t.Fatalf("status reports %d successes with %d details", st.Success, len(successes))
+			}
+			stored := map[string]bool{}
+			rows, err := db.Query(context.Background(), "SELECT stix_id FROM objects")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var s string
+				rows.Scan(&s)
+				stored[s] = true
+			}
+			rows.Close()
+			for _, s := range successes {
+				if !stored[s] {
+					t.Fatalf("%s was reported a success but is not stored after the crash", s)
+				}
+			}
+			t.Logf("%s: %d successes reported before SIGKILL, all stored (%d objects in the store)", kind, len(successes), len(stored))
+		})
+	}
+}
+
+// TestHybridPostQuantumTLS shows the hub negotiates X25519MLKEM768 with a
+// client that offers it.
+func TestHybridPostQuantumTLS(t *testing.T) {
+	dsn, _ := prepare(t, "sqlite")
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := server.New(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), SelfSignedTLS: true}, slog.New(slog.DiscardHandler), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, func(a string) { addrc <- a }) }()
+	addr := <-addrc
+	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := conn.ConnectionState()
+	conn.Close()
+	if st.CurveID != tls.X25519MLKEM768 || st.Version != tls.VersionTLS13 {
+		t.Fatalf("negotiated %v over %x, want X25519MLKEM768 over TLS 1.3", st.CurveID, st.Version)
+	}
+	// A classic client still connects.
+	conn, err = tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, CurvePreferences: []tls.CurveID{tls.X25519}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	dsn, token := prepare(t, "sqlite")
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := server.New(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, slog.New(slog.DiscardHandler), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	go s.Run(ctx, func(a string) { addrc <- a })
+	base := "http://" + <-addrc
+	get := func(path string, hdr ...string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("healthz: %d %q", code, body)
+	}
+	if code, body := get("/api/v1/me", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, `"login":"power"`) {
+		t.Fatalf("me: %d %s", code, body)
+	}
+	code, body := get("/api/v1/me")
+	var e map[string]string
+	if code != 401 || json.Unmarshal([]byte(body), &e) != nil || e["http_status"] != "401" {
+		t.Fatalf("anonymous API call: %d %s", code, body)
+	}
+	code, body = get("/metrics")
+	if code != 200 || !strings.Contains(body, `renkei_http_requests_total{code="200",route="api"} 1`) || !strings.Contains(body, `route="api"} 1`) {
+		t.Fatalf("metrics: %d\n%s", code, body)
+	}
+	if strings.Contains(body, token) {
+		t.Fatal("a token appears in /metrics")
+	}
+}
