@@ -360,6 +360,9 @@ func (c *checker) parse() error {
 			return c.fail(field, msg)
 		}
 	}
+	if sub, msg := checkSelectors(c); msg != "" {
+		return c.fail("granular_markings"+sub, msg)
+	}
 	return nil
 }
 

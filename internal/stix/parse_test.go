@@ -80,7 +80,10 @@ func TestParseValidObjects(t *testing.T) {
 		"network-traffic with http-request-ext and socket-ext": `{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--f8ae967a-3dc3-5cdf-8f94-8505abff00c2","dst_ref":"ipv4-addr--6da8dad3-4de3-5f8e-ab23-45d0b8f12f16","protocols":["tcp","http"],"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Host":"www.example.com"}},"socket-ext":{"address_family":"AF_INET","socket_type":"SOCK_STREAM"},"tcp-ext":{"src_flags_hex":"00000002"}}}`,
 		"process with windows-process-ext":                     `{"type":"process","spec_version":"2.1","id":"process--07bc30ca-ebc2-4579-881d-b9cdc7f2b33c","pid":314,"extensions":{"windows-process-ext":{"aslr_enabled":true,"integrity_level":"high"}}}`,
 		"windows-registry-key":                                 `{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
-		"custom x- SDO":                                        customSDO, "new-sdo by extension": newSDO, "custom x- SCO": customSCO,
+		"granular markings with nested selectors": set(t, indicatorJSON, "granular_markings", []any{
+			map[string]any{"selectors": []string{"pattern", "kill_chain_phases.[0].phase_name", "external_references.[0]", "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rank"}, "marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"},
+			map[string]any{"selectors": []string{"name"}, "lang": "ja"}}),
+		"custom x- SDO": customSDO, "new-sdo by extension": newSDO, "custom x- SCO": customSCO,
 	} {
 		t.Run(name, func(t *testing.T) {
 			o, err := Parse([]byte(s), Options{})
@@ -207,6 +210,8 @@ func TestParseInvalid(t *testing.T) {
 		{"created_by_ref not an identity", set(t, ind, "created_by_ref", "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"), Options{}, "created_by_ref"},
 		{"object_marking_refs not a marking", set(t, ind, "object_marking_refs", []string{"identity--f431f809-377b-45e0-aa1c-6a4751cae5ff"}), Options{}, "object_marking_refs[0]"},
 		{"granular marking_ref not a marking", set(t, ind, "granular_markings", []any{map[string]any{"selectors": []string{"name"}, "marking_ref": "identity--f431f809-377b-45e0-aa1c-6a4751cae5ff"}}), Options{}, "granular_markings[0].marking_ref"},
+		{"granular marking selector selects nothing", set(t, ind, "granular_markings", []any{map[string]any{"selectors": []string{"name", "kill_chain_phases.[1].phase_name"}, "marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}}), Options{}, "granular_markings[0].selectors[1]"},
+		{"granular marking selector into a string", set(t, ind, "granular_markings", []any{map[string]any{"selectors": []string{"name.x"}, "lang": "ja"}}), Options{}, "granular_markings[0].selectors[0]"},
 		{"granular marking without selectors", set(t, ind, "granular_markings", []any{map[string]any{"marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}}), Options{}, "granular_markings[0].selectors"},
 		{"external reference without source_name", set(t, ind, "external_references", []any{map[string]any{"url": "https://example.com"}}), Options{}, "external_references[0].source_name"},
 		{"external reference with source_name only", set(t, ind, "external_references", []any{map[string]any{"source_name": "x"}}), Options{}, "external_references[0]"},
