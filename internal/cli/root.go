@@ -30,7 +30,12 @@ type globals struct {
 
 // Main runs the command line with args and returns the exit code.
 func Main(args []string) int {
-	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	return Run(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs the command line with the given standard streams.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(g)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
