@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -236,6 +237,15 @@ func (l *Log) committer() {
 		l.mu.Lock()
 		for len(l.pend) == 0 && !l.closed {
 			l.cond.Wait()
+		}
+		// Appenders released by the previous group come back almost
+		// together; let them join this group instead of starting the next
+		// one with only the first few (which would halve throughput).
+		for prev := -1; len(l.pend) != prev && !l.closed; {
+			prev = len(l.pend)
+			l.mu.Unlock()
+			runtime.Gosched()
+			l.mu.Lock()
 		}
 		group := l.pend
 		l.pend = nil
