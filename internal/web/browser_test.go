@@ -167,7 +167,10 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 		if now != other[cur] || !strings.Contains(nav, want[now]) {
 			t.Errorf("after switching from %s: page lang %q, navigation %q", cur, now, nav)
 		}
+		if now == "ja" {
+			shot("dashboard-ja")
+		}
 		cur = now
 	}
-	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,objects,object}.png", start, shots)
+	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,dashboard-ja,objects,object}.png", start, shots)
 }

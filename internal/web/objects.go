@@ -249,7 +249,15 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 	add("field.name", o.Name, false)
 	add("field.description", p.Description, false)
 	add("field.pattern", o.Pattern, true)
-	add("field.indicator_types", strings.Join(p.IndicatorTypes, ", "), false)
+	cat := s.pages[req.lang].cat
+	var itypes []string
+	for _, it := range p.IndicatorTypes {
+		if _, ok := cat["itype."+it]; ok {
+			it = cat.text("itype." + it)
+		}
+		itypes = append(itypes, it)
+	}
+	add("field.indicator_types", strings.Join(itypes, ", "), false)
 	add("field.labels", strings.Join(p.Labels, ", "), false)
 	add("field.author", row.Author, false)
 	if o.Type == "sighting" {
