@@ -506,7 +506,12 @@ func isGranularMarkings(c *checker, v []byte) (string, string) {
 				return at + ".marking_ref", m
 			}
 		}
-		return optString(at, "lang", f[2])
+		if f[2] != nil {
+			if _, msg := isLanguageTag(c, f[2]); msg != "" {
+				return at + ".lang", msg
+			}
+		}
+		return "", ""
 	})
 }
 

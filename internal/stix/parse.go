@@ -448,7 +448,7 @@ func (c *checker) commonCheck(name string) propCheck {
 	case "confidence":
 		return confidence
 	case "lang":
-		return isString
+		return isLanguageTag
 	case "external_references":
 		return isExternalReferences
 	}
