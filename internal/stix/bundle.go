@@ -31,6 +31,7 @@ type BundleReader struct {
 	more       bool
 	next       string
 	stack      []byte
+	head       []byte // first bytes of the last element over the limit
 }
 
 const (
@@ -43,18 +44,25 @@ const (
 // maxEnvelopeValue bounds the envelope's own properties (type, id, more, next, …).
 const maxEnvelopeValue = 64 << 10
 
+// maxHead is how much of an element over the limit is kept to find its id.
+const maxHead = 4096
+
 // maxDepth bounds nesting inside one element, so that a hostile body cannot grow the
 // bracket stack without limit.
 const maxDepth = 1000
 
 // ElementError is a problem with one element of "objects"; the reader can go on.
 type ElementError struct {
-	Index  int   // position in "objects", from 0
-	Offset int64 // byte offset of the element in the body
+	Index  int    // position in "objects", from 0
+	Offset int64  // byte offset of the element in the body
+	ID     string // the element's id when it could be read from its first bytes
 	Msg    string
 }
 
 func (e *ElementError) Error() string {
+	if e.ID != "" {
+		return fmt.Sprintf("bundle element %d (%s, offset %d): %s", e.Index, e.ID, e.Offset, e.Msg)
+	}
 	return fmt.Sprintf("bundle element %d (offset %d): %s", e.Index, e.Offset, e.Msg)
 }
 
@@ -157,7 +165,8 @@ func (b *BundleReader) next1() (json.RawMessage, int, error) {
 			}
 			switch {
 			case overflow:
-				return nil, idx, &ElementError{Index: idx, Offset: start, Msg: "object is " + strconv.FormatInt(b.offset-start, 10) + " bytes, over the limit of " + strconv.Itoa(b.max)}
+				id, _ := guessID(b.head)
+				return nil, idx, &ElementError{Index: idx, Offset: start, ID: id, Msg: "object is " + strconv.FormatInt(b.offset-start, 10) + " bytes, over the limit of " + strconv.Itoa(b.max)}
 			case raw[0] != '{':
 				return nil, idx, &ElementError{Index: idx, Offset: start, Msg: "an element of objects must be a JSON object, not " + kindName(raw)}
 			}
@@ -329,6 +338,8 @@ func (b *BundleReader) scanValue(limit int) (raw []byte, overflow bool, err erro
 		}
 		if !overflow {
 			if len(raw)+n > limit {
+				// Keep the first bytes, where the id usually is, to name the element.
+				b.head = append(append(b.head[:0], raw[:min(len(raw), maxHead)]...), chunk[:min(n, maxHead-min(len(raw), maxHead))]...)
 				overflow, raw = true, nil
 			} else {
 				raw = append(raw, chunk[:n]...)

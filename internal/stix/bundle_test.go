@@ -35,6 +35,19 @@ func readElements(t testing.TB, body string, max int) ([]element, *BundleReader,
 	return nil, nil, nil
 }
 
+func TestBundleReaderNamesOversizeElement(t *testing.T) {
+	body := `{"objects":[{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","description":"` + strings.Repeat("x", 200000) + `"}]}`
+	br := NewBundleReader(strings.NewReader(body), 1000)
+	_, _, err := br.Next()
+	var ee *ElementError
+	if !errors.As(err, &ee) || ee.ID != "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f" || !strings.Contains(err.Error(), "over the limit of 1000") {
+		t.Fatalf("got %v", err)
+	}
+	if _, _, err := br.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the oversize element: %v", err)
+	}
+}
+
 func TestBundleReader(t *testing.T) {
 	bigString := strings.Repeat(`ab\"c\\`, 20000) // crosses the 64 KiB read buffer with escapes
 	tests := []struct {
