@@ -24,6 +24,21 @@ type Engine struct {
 	byVuln   map[string][]uint64 // canonical id and aliases → match keys
 	problems []advisory.Problem
 	nProblem int
+
+	// cache holds version decisions during one addition: thousands of
+	// targets share a handful of versions of a popular package, and
+	// parsing versions dominates the cost of evaluating a range.
+	cache map[cacheKey]cacheVal
+}
+
+type cacheKey struct {
+	adv, affected int32
+	version, eco  string
+}
+
+type cacheVal struct {
+	status, fixed string
+	err           error
 }
 
 // match is the result of one advisory against one target.
@@ -76,6 +91,7 @@ func (e *Engine) problem(where, format string, args ...any) {
 // already known that name one of their keys.
 func (e *Engine) AddTargets(ts []Target) []Hit {
 	var hits []Hit
+	e.cache = map[cacheKey]cacheVal{}
 	for _, t := range ts {
 		ti := int32(len(e.targets))
 		e.targets = append(e.targets, t)
@@ -133,6 +149,7 @@ func (e *Engine) AddSet(set *advisory.Set) []Hit {
 func (e *Engine) AddAdvisory(a advisory.Advisory) []Hit {
 	ai := int32(len(e.advs))
 	e.advs = append(e.advs, a)
+	e.cache = map[cacheKey]cacheVal{}
 	var hits []Hit
 	seen := map[int32]bool{}
 	for _, af := range a.Affected {
@@ -162,11 +179,19 @@ func (e *Engine) evaluate(ti, ai int32) (Hit, bool) {
 	t := &e.targets[ti]
 	a := &e.advs[ai]
 	best := match{target: ti, adv: ai}
-	for _, af := range a.Affected {
+	for j, af := range a.Affected {
 		if !hasKey(t.Keys, af.Key) {
 			continue
 		}
-		status, fixed, err := affects(af, t)
+		ck := cacheKey{ai, int32(j), t.Version, t.Ecosystem}
+		cv, ok := e.cache[ck]
+		if !ok {
+			cv.status, cv.fixed, cv.err = affects(af, t)
+			if e.cache != nil {
+				e.cache[ck] = cv
+			}
+		}
+		status, fixed, err := cv.status, cv.fixed, cv.err
 		if err != nil {
 			e.problem(fmt.Sprintf("%s %s %s@%s", t.Asset, a.ID, t.Name, t.Version), "%v", err)
 			continue

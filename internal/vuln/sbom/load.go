@@ -82,6 +82,15 @@ type jsonProbe struct {
 }
 
 func parseJSON(data []byte, source string) (*Document, error) {
+	// Fast path: the format members come first in every producer's output;
+	// decoding the whole document twice would double the cost of ingestion.
+	head := data[:min(len(data), 4096)]
+	switch {
+	case bytes.Contains(head, []byte(`"bomFormat"`)) && bytes.Contains(head, []byte(`"CycloneDX"`)):
+		return parseCycloneDX(data, source, "JSON")
+	case bytes.Contains(head, []byte(`"spdxVersion"`)) && bytes.Contains(head, []byte(`"SPDX-2.`)):
+		return parseSPDX(data, source, "JSON")
+	}
 	var p jsonProbe
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("JSON: %w", describeJSONError(data, err))
