@@ -101,7 +101,7 @@ func (s *server) langSwitch(next http.Handler) http.Handler {
 		q := r.URL.Query()
 		q.Del("lang")
 		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-		http.Redirect(w, r, u.String(), http.StatusSeeOther)
+		http.Redirect(w, r, safeNext(u.String()), http.StatusSeeOther)
 	})
 }
 

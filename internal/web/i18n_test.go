@@ -15,6 +15,7 @@ import (
 )
 
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
+	t.Parallel()
 	cats, err := loadCatalogs()
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +46,7 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 // TestTemplateKeysExist checks every literal key the templates and handlers
 // name, and every key built from a vocabulary, against both catalogs.
 func TestTemplateKeysExist(t *testing.T) {
+	t.Parallel()
 	cats, err := loadCatalogs()
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +102,7 @@ func TestTemplateKeysExist(t *testing.T) {
 // TestNoPageRendersAMissingKey renders every page, in every state worth
 // showing, in both languages, and looks for the missing-key mark.
 func TestNoPageRendersAMissingKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	power := e.as("power-analyst")

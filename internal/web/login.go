@@ -77,6 +77,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.limiter.reset(ip)
+	// Expired sessions are useless; a login is a good moment to sweep them.
+	if err := s.h.DB.DeleteExpiredSessions(r.Context(), s.h.Now()); err != nil {
+		s.log.Warn("web: delete expired sessions", "err", err)
+	}
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: cookie, Path: "/", HttpOnly: true,
 		Secure: s.opt.Secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opt.SessionTTL.Seconds())})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.opt.Secure})

@@ -113,6 +113,7 @@ func decodeCursor(s string) (store.Cursor, error) {
 
 type objectsData struct {
 	Q, Type, TLP string
+	Ref          string // only objects that refer to this id (sightings of it)
 	Types        []string
 	TLPs         []policy.TLP
 	Rows         []objectRow
@@ -124,9 +125,9 @@ type objectsData struct {
 func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
 	qs := r.URL.Query()
-	d := objectsData{Q: strings.TrimSpace(qs.Get("q")), Type: qs.Get("type"), TLP: qs.Get("tlp"),
+	d := objectsData{Q: strings.TrimSpace(qs.Get("q")), Type: qs.Get("type"), TLP: qs.Get("tlp"), Ref: qs.Get("ref"),
 		TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
-	q := store.ObjectQuery{Viewer: req.viewer, Search: d.Q, Limit: pageSize, Descending: true}
+	q := store.ObjectQuery{Viewer: req.viewer, Search: d.Q, Ref: d.Ref, Limit: pageSize, Descending: true}
 	if len(d.Q) > 200 {
 		d.Error, q.Search = "objects.error.search", ""
 	}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestLoginRequiredEverywhere(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.client()
 	for _, path := range []string{"/", "/objects", "/objects/indicator--00000000-0000-4000-8000-000000000000", "/submit", "/alerts", "/admin"} {
@@ -33,6 +34,7 @@ func TestLoginRequiredEverywhere(t *testing.T) {
 }
 
 func TestLoginSetsSecureSessionCookie(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		secure bool
@@ -77,6 +79,7 @@ func TestLoginSetsSecureSessionCookie(t *testing.T) {
 }
 
 func TestLoginFailuresAreGeneric(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	var bodies []string
 	for _, tc := range []struct{ name, login, password string }{
@@ -102,6 +105,7 @@ func TestLoginFailuresAreGeneric(t *testing.T) {
 }
 
 func TestLoginNeedsFormToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.client()
 	c.get("/login")
@@ -117,6 +121,7 @@ func TestLoginNeedsFormToken(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{LoginLimit: 3, LoginWindow: time.Hour})
 	c := e.client()
 	c.get("/login")
@@ -133,6 +138,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestLogoutEndsSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.as("power-analyst")
 	if st, loc, _ := c.post("/logout", nil); st != http.StatusSeeOther || loc != "/login?done=logout" {
@@ -144,6 +150,7 @@ func TestLogoutEndsSession(t *testing.T) {
 }
 
 func TestEveryPostChecksCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.as("admin")
 	for _, path := range []string{"/logout", "/submit/indicator", "/submit/bundle", "/alerts/1/read", "/alerts/webhooks",
@@ -162,6 +169,7 @@ func TestEveryPostChecksCSRF(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	resp, err := http.Get(e.srv.URL + "/login")
 	if err != nil {
@@ -183,6 +191,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	for _, tc := range []struct {
 		name, accept, want string
@@ -209,6 +218,9 @@ func TestLanguage(t *testing.T) {
 	if _, body := c.get("/objects"); !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "日本語</a>") {
 		t.Error("after ?lang=en the page is not English with a link back to Japanese")
 	}
+	if st, loc, _ := c.do("GET", "//evil.example/x?lang=ja", nil); st != http.StatusSeeOther || loc != "/" {
+		t.Errorf("switching on a scheme-relative path redirects to %q", loc)
+	}
 	c.do("GET", "/?lang=ja", nil)
 	if _, body := c.get("/"); !strings.Contains(body, `<html lang="ja">`) || !strings.Contains(body, "ダッシュボード") {
 		t.Error("after ?lang=ja the page is not Japanese")
@@ -216,6 +228,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"/objects?q=1", "/objects?q=1"},
 		{"", "/"},
@@ -250,6 +263,7 @@ func submitIndicator(t *testing.T, c *client, name, values, tlp string, extra ur
 }
 
 func TestSubmitIndicatorForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.as("power-analyst")
 	id := submitIndicator(t, c, "C2 server of the intrusion", "198.51.100.7\nevil-c2.example\n", "green", nil)
@@ -276,6 +290,7 @@ func TestSubmitIndicatorForm(t *testing.T) {
 }
 
 func TestSubmitIndicatorFieldErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.as("power-analyst")
 	for _, tc := range []struct {
@@ -308,6 +323,7 @@ func TestSubmitIndicatorFieldErrors(t *testing.T) {
 }
 
 func TestSubmitBundleShowsFailures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.as("power-analyst")
 	c.get("/submit")
@@ -330,6 +346,7 @@ func TestSubmitBundleShowsFailures(t *testing.T) {
 }
 
 func TestPolicyHidesOtherOrgsAmberStrict(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	power := e.as("power-analyst")
 	secret := submitIndicator(t, power, "Strictly internal beacon", "203.0.113.66", "amber+strict", nil)
@@ -373,6 +390,7 @@ func TestPolicyHidesOtherOrgsAmberStrict(t *testing.T) {
 }
 
 func TestSightingReachesAuthor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	power := e.as("power-analyst")
 	id := submitIndicator(t, power, "Phishing domain", "login-portal.example", "green", nil)
@@ -384,6 +402,10 @@ func TestSightingReachesAuthor(t *testing.T) {
 	_, body = power.get("/objects/" + id)
 	if !strings.Contains(body, `<dd id="sighting-reports">1</dd>`) || !strings.Contains(body, "<dd>3</dd>") {
 		t.Error("the author does not see the sighting summary")
+	}
+	_, body = power.get("/objects?type=sighting&ref=" + id)
+	if strings.Count(body, `<td class="label">`) != 1 {
+		t.Error("the list of the indicator's sightings does not hold exactly the one sighting")
 	}
 	_, body = power.get("/")
 	if !strings.Contains(body, "Phishing domain") || !strings.Contains(body, "was sighted by a member") {
@@ -405,6 +427,7 @@ func TestSightingReachesAuthor(t *testing.T) {
 }
 
 func TestAlertsInbox(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	id, err := e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "kev", Severity: "high", Title: "VPN appliance on the KEV list"})
@@ -435,6 +458,7 @@ func TestAlertsInbox(t *testing.T) {
 }
 
 func TestWebhooksForOrgAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	admin := e.as("power-admin")
@@ -487,6 +511,7 @@ func (failing) RoundTrip(*http.Request) (*http.Response, error) {
 }
 
 func TestAdminRoles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	for _, who := range []string{"power-analyst", "water-viewer"} {
@@ -565,6 +590,7 @@ func TestAdminRoles(t *testing.T) {
 }
 
 func TestHubAdminManagesEverything(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	admin := e.as("admin")
@@ -599,6 +625,7 @@ func TestHubAdminManagesEverything(t *testing.T) {
 }
 
 func TestOverseerSeesNoIntelligence(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	if _, err := hubAddUser(e, "committee-1", e.center.ID, "overseer"); err != nil {
