@@ -90,7 +90,7 @@ func copyDir(t *testing.T, src, dst string) {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -433,4 +433,74 @@ func TestHandlerServesOnlyTheLog(t *testing.T) {
 			t.Errorf("%s %s = %d, want %d", c.method, c.path, resp.StatusCode, c.status)
 		}
 	}
+}
+
+// TestVerifyAgainstPreviousCheckpoint checks the verifier's memory: a log
+// that grew verifies, one that shrank (rollback) or whose past differs (fork,
+// same keys) is reported.
+func TestVerifyAgainstPreviousCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	grow := func(d string, from, n int) []byte {
+		l := openTestLog(t, d, nil)
+		for i := from; i < from+n; i++ {
+			if _, err := l.Append(ctx, sampleEntry(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cp, err := os.ReadFile(filepath.Join(d, "audit", "checkpoint"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cp
+	}
+	cp100 := grow(dir, 0, 100)
+	small := t.TempDir()
+	copyDir(t, dir, small)
+	cp300 := grow(dir, 100, 200)
+	// A fork: same keys, different history.
+	fork := t.TempDir()
+	copyDir(t, filepath.Join(dir, "keys"), filepath.Join(fork, "keys"))
+	forkCP := grow(fork, 1000, 150)
+
+	v, _ := NewVerifier(tamperKeysOf(t, dir))
+	for _, c := range []struct {
+		name string
+		log  string
+		prev []byte
+		want string
+	}{
+		{"grown", dir, cp100, ""},
+		{"same", dir, cp300, ""},
+		{"rollback", small, cp300, "rollback"},
+		{"fork", dir, forkCP, "not consistent"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, _ := NewFetcher(filepath.Join(c.log, "audit"), nil)
+			rep, err := Verify(ctx, f, VerifyOptions{Verifiers: []note.Verifier{v}, Previous: c.prev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.want == "" {
+				if !rep.OK() {
+					t.Fatalf("problems: %v", rep.Problems)
+				}
+				return
+			}
+			if fb := rep.FirstBad(); fb == nil || !strings.Contains(fb.What, c.want) {
+				t.Fatalf("first bad = %v, want %q", fb, c.want)
+			}
+		})
+	}
+}
+
+func tamperKeysOf(t *testing.T, dir string) string {
+	k, err := LoadOrCreateKeys(filepath.Join(dir, "keys"), DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.VerifierKey
 }
