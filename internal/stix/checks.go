@@ -1,38 +1,17 @@
 package stix
 
 import (
-	"bytes"
 	"encoding/base64"
 	"math"
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // propCheck validates the raw JSON value v of one property. It returns "" when the
 // value is acceptable, otherwise a sub-path below the property (like "[2].phase_name",
 // possibly empty) and a message saying what is wrong.
 type propCheck func(c *checker, v []byte) (sub, msg string)
-
-// jsonString returns the Go string of a JSON string value and whether v is one.
-func jsonString(v []byte) (string, bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return "", false
-	}
-	inner := v[1 : len(v)-1]
-	for _, c := range inner {
-		if c == '\\' {
-			b, err := jsontext.AppendUnquote(nil, v)
-			if err != nil {
-				return "", false
-			}
-			return string(b), true
-		}
-	}
-	return string(inner), true
-}
 
 func kindName(v []byte) string {
 	if len(v) == 0 {
@@ -75,93 +54,6 @@ func isObject(c *checker, v []byte) (string, string) {
 }
 
 func isAny(c *checker, v []byte) (string, string) { return "", "" }
-
-// stringList decodes a non-empty list of strings (the spec forbids empty lists). The
-// value has already been checked to be well-formed JSON, so a direct scan suffices.
-func stringList(v []byte) ([]string, string) {
-	if len(v) == 0 || v[0] != '[' {
-		return nil, "must be a list of strings, not " + kindName(v)
-	}
-	l := make([]string, 0, 2)
-	i := skipWS(v, 1)
-	for i < len(v) && v[i] != ']' {
-		if len(l) > 0 {
-			if v[i] != ',' {
-				return nil, "must be a list of strings"
-			}
-			i = skipWS(v, i+1)
-		}
-		if i >= len(v) || v[i] != '"' {
-			return nil, "must be a list of strings, not a list of " + kindName(v[min(i, len(v)):])
-		}
-		j := endOfString(v, i)
-		s, ok := jsonString(v[i:j])
-		if !ok {
-			return nil, "must be a list of strings"
-		}
-		l = append(l, s)
-		i = skipWS(v, j)
-	}
-	if i >= len(v) {
-		return nil, "must be a list of strings"
-	}
-	if len(l) == 0 {
-		return nil, "must not be an empty list"
-	}
-	return l, ""
-}
-
-func skipWS(v []byte, i int) int {
-	for i < len(v) && (v[i] == ' ' || v[i] == '\n' || v[i] == '\t' || v[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// endOfString returns the index just past the JSON string starting at v[i] == '"'.
-// It jumps from quote to quote with bytes.IndexByte (vectorized) and counts the
-// backslashes before each, since most of a STIX object's bytes are inside strings.
-func endOfString(v []byte, i int) int {
-	j := i + 1
-	for j < len(v) {
-		k := bytes.IndexByte(v[j:], '"')
-		if k < 0 {
-			return len(v)
-		}
-		q := j + k
-		n := 0
-		for p := q - 1; p > i && v[p] == '\\'; p-- {
-			n++
-		}
-		if n%2 == 0 {
-			return q + 1
-		}
-		j = q + 1
-	}
-	return len(v)
-}
-
-// compactJSON appends src to dst without the white space outside strings. src must
-// be valid JSON (Parse has checked it), which makes this a plain copy of the runs
-// between white space; already compact input is a single copy.
-func compactJSON(dst, src []byte) []byte {
-	start, i := 0, 0
-	for i < len(src) {
-		switch src[i] {
-		case '"':
-			i = endOfString(src, i)
-		case ' ', '\t', '\n', '\r':
-			dst = append(dst, src[start:i]...)
-			for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r') {
-				i++
-			}
-			start = i
-		default:
-			i++
-		}
-	}
-	return append(dst, src[start:]...)
-}
 
 func isStringList(c *checker, v []byte) (string, string) {
 	_, msg := stringList(v)

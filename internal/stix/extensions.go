@@ -1,6 +1,14 @@
 package stix
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+)
 
 // extSpec is what the specification says about one predefined SCO extension
 // (STIX 2.1 section 6, "… Extension" subsections).
@@ -89,7 +97,7 @@ func checkPredefinedExtension(c *checker, name string, v []byte) (string, string
 		for k := range spec.props {
 			names = append(names, k)
 		}
-		return "", "must have at least one of its properties (" + strings.Join(sortedStrings(names), ", ") + ")"
+		return "", "must have at least one of its properties (" + strings.Join(sorted(names), ", ") + ")"
 	}
 	return "", ""
 }
@@ -142,11 +150,113 @@ var registryValues propCheck = func(c *checker, v []byte) (string, string) {
 	})
 }
 
-func sortedStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
+}
+
+// isExtensions checks the extensions dictionary: keys are extension-definition ids or
+// predefined/custom "<name>-ext" names, values non-empty objects; an extension-definition
+// extension carries a valid extension_type; any nested *_ref(s) hold identifiers.
+func isExtensions(c *checker, v []byte) (string, string) {
+	if len(v) == 0 || v[0] != '{' {
+		return "", "must be an object, not " + kindName(v)
+	}
+	exts := make(map[string]json.RawMessage, 2)
+	sub, msg := eachMember(v, func(k string, ev []byte) (string, string) {
+		at := "." + k
+		if len(ev) == 0 || ev[0] != '{' {
+			return at, "must be an object, not " + kindName(ev)
+		}
+		if strings.HasPrefix(k, "extension-definition--") {
+			if _, ok := validIdentifier(k); !ok {
+				return at, "is not a valid extension-definition identifier"
+			}
+			et := objectFields(ev, "extension_type")[0]
+			if et == nil {
+				return at + ".extension_type", "is required for an extension-definition extension"
+			}
+			if _, msg := isExtensionType(c, et); msg != "" {
+				return at + ".extension_type", msg
+			}
+		} else if !strings.HasSuffix(k, "-ext") || !validTypeName(k) {
+			return at, "is neither an extension-definition id nor a \"<name>-ext\" extension name"
+		}
+		if string(trimSpace(ev[1:])) == "}" {
+			return at, "must not be empty"
+		}
+		if sub, msg := checkPredefinedExtension(c, k, ev); msg != "" {
+			return at + sub, msg
+		}
+		exts[k] = json.RawMessage(compactJSON(make([]byte, 0, len(ev)), ev))
+		if !bytes.Contains(ev, []byte("_ref")) {
+			return "", ""
+		}
+		var tree any
+		if err := jsonv2.Unmarshal(ev, &tree); err != nil {
+			return at, "invalid: " + jsonErr(err)
+		}
+		if sub, msg := nestedRefs(tree, 0); msg != "" {
+			return at + sub, msg
+		}
+		return "", ""
+	})
+	if msg != "" {
+		return sub, msg
+	}
+	if len(exts) == 0 {
+		return "", "must not be empty"
+	}
+	c.obj.Extensions = exts
+	return "", ""
+}
+
+var isExtensionType = enum("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension")
+
+// nestedRefs walks a decoded value and checks that every *_ref holds an identifier and
+// every *_refs a list of them.
+func nestedRefs(v any, depth int) (string, string) {
+	if depth > 32 {
+		return "", "nested too deeply"
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			switch {
+			case strings.HasSuffix(k, "_ref"):
+				s, ok := e.(string)
+				if !ok {
+					return "." + k, "must be an identifier string"
+				}
+				if m := refMsg(s, []string{"*"}); m != "" {
+					return "." + k, m
+				}
+			case strings.HasSuffix(k, "_refs"):
+				l, ok := e.([]any)
+				if !ok {
+					return "." + k, "must be a list of identifiers"
+				}
+				for i, r := range l {
+					s, ok := r.(string)
+					if !ok {
+						return "." + k + "[" + strconv.Itoa(i) + "]", "must be an identifier string"
+					}
+					if m := refMsg(s, []string{"*"}); m != "" {
+						return "." + k + "[" + strconv.Itoa(i) + "]", m
+					}
+				}
+			default:
+				if sub, msg := nestedRefs(e, depth+1); msg != "" {
+					return "." + k + sub, msg
+				}
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if sub, msg := nestedRefs(e, depth+1); msg != "" {
+				return "[" + strconv.Itoa(i) + "]" + sub, msg
+			}
 		}
 	}
-	return s
+	return "", ""
 }

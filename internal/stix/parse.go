@@ -2,8 +2,6 @@ package stix
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,74 +9,8 @@ import (
 	"sync"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
-
-// Object is one parsed and validated STIX object: the fields Renkei indexes, and the
-// object itself exactly as received (compacted) in Raw. Everything not listed here,
-// custom properties included, stays in Raw untouched.
-type Object struct {
-	ID, Type, SpecVersion string
-	Kind                  Kind      // sdo, sro, sco or meta; for custom types as declared or inferred
-	Custom                bool      // the type is not defined by the specification (x- prefix or extension-definition)
-	Created, Modified     time.Time // Modified==Created if absent (marking-definition); both zero for SCOs
-	CreatedByRef          string
-	ObjectMarkingRefs     []string
-	Revoked               bool
-	Confidence            *int
-	Labels                []string
-	Extensions            map[string]json.RawMessage // the raw "extensions" map
-	Raw                   json.RawMessage            // the object exactly as received (compact)
-
-	// Type-specific fields Renkei indexes.
-	Name                  string // name, value, path, … (see docs/stix.md), where the type has one
-	Pattern, PatternType  string // indicator
-	ValidFrom, ValidUntil time.Time
-	SightingOfRef         string // sighting
-	WhereSightedRefs      []string
-	FirstSeen, LastSeen   time.Time // sighting, campaign, intrusion-set, malware, …
-	Count                 int       // sighting; 0 when absent
-	SourceRef, TargetRef  string    // relationship
-	RelationshipType      string
-	ObjectRefs            []string // report, grouping, note, opinion, observed-data
-}
-
-// Options tune Parse.
-type Options struct {
-	// ValidatePattern, when set, checks the pattern of indicators whose pattern_type is
-	// "stix" (normally pattern.Parse wrapped by the caller). Its error text becomes the
-	// message of the ValidationError for field "pattern".
-	ValidatePattern func(pattern string) error
-	// MaxObjectBytes rejects larger objects before decoding them; 0 means no limit.
-	MaxObjectBytes int
-}
-
-// ValidationError says which object, which property and what is wrong. ID and Type are
-// filled in as far as they could be read.
-type ValidationError struct {
-	ID, Type, Field, Msg string
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("object ")
-	switch {
-	case e.ID != "":
-		b.WriteString(e.ID)
-	case e.Type != "":
-		b.WriteString("of type " + e.Type)
-	default:
-		b.WriteString("(no id)")
-	}
-	b.WriteString(": ")
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
 
 // reservedProperties MUST NOT be used on any object (STIX 2.1 section 3.1 and the
 // common schema): they are kept for future versions of the specification.
@@ -524,117 +456,4 @@ func (c *checker) index(m member, spec *typeSpec) error {
 		o.ObjectRefs = list()
 	}
 	return nil
-}
-
-// isExtensions checks the extensions dictionary: keys are extension-definition ids or
-// predefined/custom "<name>-ext" names, values non-empty objects; an extension-definition
-// extension carries a valid extension_type; any nested *_ref(s) hold identifiers.
-func isExtensions(c *checker, v []byte) (string, string) {
-	if len(v) == 0 || v[0] != '{' {
-		return "", "must be an object, not " + kindName(v)
-	}
-	exts := make(map[string]json.RawMessage, 2)
-	sub, msg := eachMember(v, func(k string, ev []byte) (string, string) {
-		at := "." + k
-		if len(ev) == 0 || ev[0] != '{' {
-			return at, "must be an object, not " + kindName(ev)
-		}
-		if strings.HasPrefix(k, "extension-definition--") {
-			if _, ok := validIdentifier(k); !ok {
-				return at, "is not a valid extension-definition identifier"
-			}
-			et := objectFields(ev, "extension_type")[0]
-			if et == nil {
-				return at + ".extension_type", "is required for an extension-definition extension"
-			}
-			if _, msg := isExtensionType(c, et); msg != "" {
-				return at + ".extension_type", msg
-			}
-		} else if !strings.HasSuffix(k, "-ext") || !validTypeName(k) {
-			return at, "is neither an extension-definition id nor a \"<name>-ext\" extension name"
-		}
-		if string(trimSpace(ev[1:])) == "}" {
-			return at, "must not be empty"
-		}
-		if sub, msg := checkPredefinedExtension(c, k, ev); msg != "" {
-			return at + sub, msg
-		}
-		exts[k] = json.RawMessage(compactJSON(make([]byte, 0, len(ev)), ev))
-		if !bytes.Contains(ev, []byte("_ref")) {
-			return "", ""
-		}
-		var tree any
-		if err := jsonv2.Unmarshal(ev, &tree); err != nil {
-			return at, "invalid: " + jsonErr(err)
-		}
-		if sub, msg := nestedRefs(tree, 0); msg != "" {
-			return at + sub, msg
-		}
-		return "", ""
-	})
-	if msg != "" {
-		return sub, msg
-	}
-	if len(exts) == 0 {
-		return "", "must not be empty"
-	}
-	c.obj.Extensions = exts
-	return "", ""
-}
-
-var isExtensionType = enum("new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension")
-
-// nestedRefs walks a decoded value and checks that every *_ref holds an identifier and
-// every *_refs a list of them.
-func nestedRefs(v any, depth int) (string, string) {
-	if depth > 32 {
-		return "", "nested too deeply"
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			switch {
-			case strings.HasSuffix(k, "_ref"):
-				s, ok := e.(string)
-				if !ok {
-					return "." + k, "must be an identifier string"
-				}
-				if m := refMsg(s, []string{"*"}); m != "" {
-					return "." + k, m
-				}
-			case strings.HasSuffix(k, "_refs"):
-				l, ok := e.([]any)
-				if !ok {
-					return "." + k, "must be a list of identifiers"
-				}
-				for i, r := range l {
-					s, ok := r.(string)
-					if !ok {
-						return "." + k + "[" + strconv.Itoa(i) + "]", "must be an identifier string"
-					}
-					if m := refMsg(s, []string{"*"}); m != "" {
-						return "." + k + "[" + strconv.Itoa(i) + "]", m
-					}
-				}
-			default:
-				if sub, msg := nestedRefs(e, depth+1); msg != "" {
-					return "." + k + sub, msg
-				}
-			}
-		}
-	case []any:
-		for i, e := range x {
-			if sub, msg := nestedRefs(e, depth+1); msg != "" {
-				return "[" + strconv.Itoa(i) + "]" + sub, msg
-			}
-		}
-	}
-	return "", ""
-}
-
-// AsValidationError returns err as a *ValidationError if it is one.
-func AsValidationError(err error) (*ValidationError, bool) {
-	var ve *ValidationError
-	ok := errors.As(err, &ve)
-	return ve, ok
 }

@@ -243,10 +243,3 @@ var anyList propCheck = func(c *checker, v []byte) (string, string) {
 	}
 	return "", ""
 }
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
-		b = b[1:]
-	}
-	return b
-}
