@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/export"
+	"renkei/internal/match/sweep"
+)
+
+func newExportCmd(g *globals) *cobra.Command {
+	var (
+		files  []string
+		hub    sweep.Hub
+		format string
+		out    string
+		atText string
+		opt    export.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "export --format FORMAT --indicators FILE… [-o OUT]",
+		Short: "Write indicators as a firewall blocklist, Suricata rules, Zeek intel, RPZ zone or CSV",
+		Long: `Export writes the indicators an organization may use in the formats devices load directly:
+
+  edl           firewall external dynamic list: IPv4/IPv6 addresses and CIDRs, one per line
+  edl-domains   domain list: each domain and *.domain (the domain and its subdomains)
+  edl-urls      URL list, without the scheme (host/path), as firewalls expect
+  suricata      Suricata rules: address rules (lists of up to 500 per rule, both directions),
+                dns.query / tls.sni / http.host rules for domains and subdomains, http
+                host+uri rules for URLs; msg and metadata carry the STIX id; sids from --sid-base
+  zeek          Zeek intel file (#fields indicator indicator_type meta.source meta.desc)
+  rpz           DNS response policy zone: domain and *.domain CNAME . (NXDOMAIN), rpz-ip
+                triggers for IPv4 addresses and CIDRs; the SOA serial is the Unix time
+  csv           every value with kind, indicator id, pattern, TLP and validity
+
+Indicators come from files (plain lists, CSV, STIX bundles) and/or a TAXII collection of the
+hub (--hub/--token/--collection). Revoked indicators and those not valid at --at are left
+out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on stderr.`,
+		Example: `  renkei export --format edl -i feed.json -o /var/www/edl.txt
+  renkei export --format suricata --sid-base 9200000 -i iocs.txt > renkei.rules
+  renkei export --format rpz --zone rpz.example.jp --hub https://hub.example --collection C`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(files) == 0 && hub.URL == "" {
+				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
+			}
+			at, err := parseAt(atText)
+			if err != nil {
+				return err
+			}
+			opt.At = at
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			set, err := loadIndicatorSet(ctx, g, files, &hub)
+			if err != nil {
+				return err
+			}
+			var w io.Writer = g.stdout
+			var tmp *os.File
+			if out != "" && out != "-" {
+				// Write beside the target and rename, so a device polling the
+				// file never reads half a list.
+				tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+				if err != nil {
+					return err
+				}
+				defer os.Remove(tmp.Name())
+				w = tmp
+			}
+			res, err := export.WriteSet(w, format, set, opt)
+			if err != nil {
+				return err
+			}
+			if tmp != nil {
+				if err := tmp.Close(); err != nil {
+					return err
+				}
+				if err := os.Rename(tmp.Name(), out); err != nil {
+					return err
+				}
+			}
+			msg := fmt.Sprintf("renkei: export: %d %s entries", res.Written, format)
+			if s := res.SkippedText(); s != "" {
+				msg += "; left out (the format cannot express them): " + s
+			}
+			fmt.Fprintln(g.stderr, msg)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&format, "format", "f", "", "output format: "+strings.Join(export.Formats, ", "))
+	fl.StringArrayVarP(&files, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
+	fl.StringVarP(&out, "output", "o", "", "output file (replaced atomically; default standard output)")
+	fl.StringVar(&hub.URL, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
+	fl.StringVar(&hub.Token, "token", "", "API token for the hub (Authorization: Bearer)")
+	fl.StringVar(&hub.Collection, "collection", "", "TAXII collection id on the hub")
+	fl.StringVar(&hub.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	fl.StringVar(&atText, "at", "now", `validity time: "now", RFC 3339, or "none" (revocation only)`)
+	fl.IntVar(&opt.SIDBase, "sid-base", 9_100_000, "first Suricata rule sid")
+	fl.StringVar(&opt.Zone, "zone", "rpz.renkei", "RPZ zone name")
+	fl.StringVar(&opt.Source, "source", "renkei", "source name written in files (Zeek meta.source, comments)")
+	_ = cmd.MarkFlagRequired("format")
+	return cmd
+}

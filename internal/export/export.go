@@ -1,0 +1,146 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"renkei/internal/match"
+)
+
+// Formats lists the format names Write accepts.
+var Formats = []string{"edl", "edl-domains", "edl-urls", "suricata", "zeek", "rpz", "csv"}
+
+// Options tune an export.
+type Options struct {
+	At      time.Time // validity is checked at this time; zero: now
+	SIDBase int       // first Suricata sid; default 9100000
+	Zone    string    // RPZ zone name; default "rpz.renkei"
+	Source  string    // Zeek meta.source and file comments; default "renkei"
+}
+
+// Result says what an export wrote and what it left out.
+type Result struct {
+	Written int            // lines (or rules) written for values
+	Skipped map[string]int // values the format cannot express, by kind
+}
+
+func (r *Result) skip(k match.Kind) {
+	if r.Skipped == nil {
+		r.Skipped = map[string]int{}
+	}
+	r.Skipped[k.String()]++
+}
+
+// Write compiles inds (STIX indicators by Pattern, plain values by Given)
+// and writes them to w in format. Indicators that do not compile are an
+// error naming the indicator.
+func Write(w io.Writer, format string, inds []match.Indicator) error {
+	b := match.NewBuilder()
+	for _, ind := range inds {
+		var err error
+		if ind.Pattern != "" {
+			err = b.AddSTIX(ind)
+		} else {
+			err = b.AddValue(ind.Given, ind)
+		}
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	_, err := WriteSet(w, format, b.Build(), Options{})
+	return err
+}
+
+// WriteSet writes the values of set active at opt.At in format.
+func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, error) {
+	if opt.At.IsZero() {
+		opt.At = time.Now()
+	}
+	if opt.SIDBase == 0 {
+		opt.SIDBase = 9_100_000
+	}
+	if opt.Zone == "" {
+		opt.Zone = "rpz.renkei"
+	}
+	if opt.Source == "" {
+		opt.Source = "renkei"
+	}
+	entries := set.Entries(opt.At)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var res Result
+	var err error
+	switch format {
+	case "edl":
+		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+			return e.Value, e.Kind == match.IP || e.Kind == match.CIDR
+		})
+	case "edl-domains":
+		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+			return e.Value + "\n*." + e.Value, e.Kind == match.Domain
+		})
+	case "edl-urls":
+		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+			if e.Kind != match.URL {
+				return "", false
+			}
+			_, rest, _ := strings.Cut(e.Value, "://")
+			return rest, true
+		})
+	case "suricata":
+		res = writeSuricata(bw, entries, opt)
+	case "zeek":
+		res = writeZeek(bw, entries, opt)
+	case "rpz":
+		res = writeRPZ(bw, entries, opt)
+	case "csv":
+		res, err = writeCSV(bw, entries)
+	default:
+		return res, fmt.Errorf("unknown export format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return res, err
+	}
+	return res, bw.Flush()
+}
+
+// indicatorName is how an indicator is named in comments and messages: its
+// STIX id, or the list it came from.
+func indicatorName(ind *match.Indicator) string {
+	return ind.ID
+}
+
+// writeEDL writes one value per line, deduplicated (several indicators may
+// give the same value), as firewalls' external dynamic lists expect.
+func writeEDL(w *bufio.Writer, entries []match.Entry, opt Options, line func(match.Entry) (string, bool)) Result {
+	var res Result
+	fmt.Fprintf(w, "# %s blocklist, generated %s\n", opt.Source, opt.At.UTC().Format(time.RFC3339))
+	last := ""
+	for _, e := range entries {
+		l, ok := line(e)
+		if !ok {
+			continue
+		}
+		if l == last {
+			continue
+		}
+		last = l
+		w.WriteString(l)
+		w.WriteByte('\n')
+		res.Written++
+	}
+	return res
+}
+
+// reverseIPv4 gives the RPZ rpz-ip owner name of a v4 prefix:
+// 24.0.2.0.192.rpz-ip for 192.0.2.0/24.
+func rpzIP(p netip.Prefix) (string, bool) {
+	if !p.Addr().Is4() {
+		return "", false
+	}
+	b := p.Addr().As4()
+	return fmt.Sprintf("%d.%d.%d.%d.%d.rpz-ip", p.Bits(), b[3], b[2], b[1], b[0]), true
+}

@@ -1,0 +1,160 @@
+package export
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/match"
+)
+
+var at = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+const amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+
+func testSet(t *testing.T) *match.Set {
+	t.Helper()
+	b := match.NewBuilder()
+	list := match.Indicator{ID: "list:feed.txt"}
+	for _, v := range []string{"192.0.2.1", "198.51.100.0/24", "2001:db8::/32", "evil.example", "http://phish.example/login?a=1", "d41d8cd98f00b204e9800998ecf8427e", "a@b.example"} {
+		if err := b.AddValue(v, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stix := []match.Indicator{
+		{ID: "indicator--11111111-1111-4111-8111-111111111111", Pattern: "[ipv4-addr:value = '192.0.2.1' OR domain-name:value = 'c2.example']", TLP: "amber", Markings: []string{amber}},
+		{ID: "indicator--22222222-2222-4222-8222-222222222222", Pattern: "[ipv4-addr:value = '203.0.113.5']", Revoked: true},
+		{ID: "indicator--33333333-3333-4333-8333-333333333333", Pattern: "[domain-name:value = 'old.example']", ValidUntil: at.Add(-time.Hour)},
+	}
+	for _, ind := range stix {
+		if err := b.AddSTIX(ind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Build()
+}
+
+func export(t *testing.T, format string) (string, Result) {
+	t.Helper()
+	var buf bytes.Buffer
+	res, err := WriteSet(&buf, format, testSet(t), Options{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), res
+}
+
+func TestFormats(t *testing.T) {
+	tests := []struct {
+		format  string
+		want    []string // lines that must be present
+		notWant []string // substrings that must be absent
+		written int
+	}{
+		{"edl", []string{"192.0.2.1", "198.51.100.0/24", "2001:db8::/32"}, []string{"203.0.113.5", "evil.example"}, 3},
+		{"edl-domains", []string{"c2.example", "*.c2.example", "evil.example", "*.evil.example"}, []string{"old.example", "192.0.2.1"}, 2},
+		{"edl-urls", []string{"phish.example/login?a=1"}, []string{"http://"}, 1},
+		{"zeek", []string{
+			"#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc",
+			"192.0.2.1\tIntel::ADDR\trenkei\tindicator--11111111-1111-4111-8111-111111111111 TLP:AMBER",
+			"192.0.2.1\tIntel::ADDR\trenkei\tlist:feed.txt",
+			"198.51.100.0/24\tIntel::SUBNET\trenkei\tlist:feed.txt",
+			"evil.example\tIntel::DOMAIN\trenkei\tlist:feed.txt",
+			"phish.example/login?a=1\tIntel::URL\trenkei\tlist:feed.txt",
+			"a@b.example\tIntel::EMAIL\trenkei\tlist:feed.txt",
+			"d41d8cd98f00b204e9800998ecf8427e\tIntel::FILE_HASH\trenkei\tlist:feed.txt",
+		}, []string{"203.0.113.5", "old.example"}, 9},
+		{"rpz", []string{"$TTL 300", "@ IN NS localhost.", "evil.example CNAME .", "*.evil.example CNAME .", "32.1.2.0.192.rpz-ip CNAME .", "24.0.100.51.198.rpz-ip CNAME ."},
+			[]string{"old.example", "5.113.0.203"}, 4},
+		{"csv", []string{"value,kind,indicator,pattern,tlp,valid_from,valid_until",
+			"192.0.2.1,ip,indicator--11111111-1111-4111-8111-111111111111,[ipv4-addr:value = '192.0.2.1' OR domain-name:value = 'c2.example'],amber,,"},
+			[]string{"203.0.113.5"}, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			out, res := export(t, tt.format)
+			lines := map[string]bool{}
+			for _, l := range strings.Split(out, "\n") {
+				lines[l] = true
+			}
+			for _, w := range tt.want {
+				if !lines[w] {
+					t.Errorf("missing line %q in\n%s", w, out)
+				}
+			}
+			for _, n := range tt.notWant {
+				if strings.Contains(out, n) {
+					t.Errorf("%q present (revoked, expired or wrong kind) in\n%s", n, out)
+				}
+			}
+			if res.Written != tt.written {
+				t.Errorf("written %d, want %d", res.Written, tt.written)
+			}
+		})
+	}
+}
+
+func TestSuricataRules(t *testing.T) {
+	out, res := export(t, "suricata")
+	for _, w := range []string{
+		`alert ip [192.0.2.1] any -> any any (msg:"Renkei indicator--11111111-1111-4111-8111-111111111111 (source address)"; classtype:trojan-activity; metadata:renkei_indicator indicator--11111111-1111-4111-8111-111111111111, tlp amber; sid:9100000; rev:1;)`,
+		`alert dns any any -> any any (msg:"Renkei list:feed.txt evil.example (DNS query)"; dns.query; dotprefix; content:".evil.example"; nocase; endswith; sid:`,
+		`alert http any any -> any any (msg:"Renkei list:feed.txt http://phish.example/login?a=1 (URL)"; http.host; content:"phish.example"; bsize:13; http.uri; content:"/login?a=1"; bsize:10; sid:`,
+		`alert ip any any -> [192.0.2.1,198.51.100.0/24,2001:db8::/32] any (`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing %q", w)
+		}
+	}
+	if res.Skipped["md5"] != 1 || res.Skipped["email"] != 1 {
+		t.Errorf("skipped %v, want the hash and the e-mail address", res.Skipped)
+	}
+	if strings.Count(out, "sid:") != res.Written {
+		t.Errorf("%d sids for %d rules", strings.Count(out, "sid:"), res.Written)
+	}
+	// Let Suricata itself check the rules when it is installed.
+	if _, err := exec.LookPath("suricata"); err != nil {
+		t.Log("suricata not installed; rule syntax not checked by Suricata")
+		return
+	}
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "renkei.rules")
+	os.WriteFile(rules, []byte(out), 0o644)
+	cmd := exec.Command("suricata", "-T", "-S", rules, "-l", dir)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("suricata -T rejected the rules: %v\n%s", err, o)
+	}
+}
+
+func TestRPZZoneChecks(t *testing.T) {
+	out, _ := export(t, "rpz")
+	if _, err := exec.LookPath("named-checkzone"); err != nil {
+		t.Skip("named-checkzone (bind9-utils) not installed")
+	}
+	f := filepath.Join(t.TempDir(), "rpz.zone")
+	os.WriteFile(f, []byte(out), 0o644)
+	if o, err := exec.Command("named-checkzone", "rpz.renkei", f).CombinedOutput(); err != nil {
+		t.Errorf("named-checkzone: %v\n%s", err, o)
+	}
+}
+
+func TestWriteIndicators(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, "edl", []match.Indicator{{ID: "indicator--1", Pattern: "[ipv4-addr:value = '192.0.2.9']"}, {ID: "x", Given: "10.0.0.0/8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(buf.String(), "\n192.0.2.9\n10.0.0.0/8\n") {
+		t.Errorf("edl:\n%s", buf.String())
+	}
+	if err := Write(&buf, "edl", []match.Indicator{{ID: "bad", Given: "not an indicator"}}); err == nil {
+		t.Error("bad value accepted")
+	}
+	if err := Write(&buf, "pdf", nil); err == nil || !strings.Contains(err.Error(), "unknown export format") {
+		t.Errorf("unknown format: %v", err)
+	}
+}
