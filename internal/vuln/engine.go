@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"renkei/internal/vuln/advisory"
@@ -345,4 +346,62 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Alert is what one organization receives for an addition: every
+// (target, vulnerability) pair of that organization, in one message.
+type Alert struct {
+	Org  string
+	Hits []Hit
+}
+
+// Alerts groups hits into one alert per organization, organizations in
+// name order and hits in target order, so that each affected organization
+// receives exactly one alert for one new advisory or KEV entry.
+func Alerts(hits []Hit) []Alert {
+	idx := map[string]int{}
+	var out []Alert
+	for _, h := range hits {
+		i, ok := idx[h.Target.Org]
+		if !ok {
+			i = len(out)
+			idx[h.Target.Org] = i
+			out = append(out, Alert{Org: h.Target.Org})
+		}
+		out[i].Hits = append(out[i].Hits, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Org < out[j].Org })
+	for _, a := range out {
+		sort.SliceStable(a.Hits, func(i, j int) bool {
+			x, y := a.Hits[i].Target, a.Hits[j].Target
+			if x.Asset != y.Asset {
+				return x.Asset < y.Asset
+			}
+			return x.Name < y.Name
+		})
+	}
+	return out
+}
+
+// AffectedOrgs returns, for a vulnerability id (or any alias), how many
+// targets of each organization it affects, suppressed findings excluded.
+// The center's exposure view maps organizations to sectors and shows the
+// counts without naming members to each other.
+func (e *Engine) AffectedOrgs(vuln string) map[string]int {
+	out := map[string]int{}
+	seen := map[int32]bool{}
+	for _, mk := range e.byVuln[vuln] {
+		m := e.matches[mk]
+		if seen[m.target] {
+			continue
+		}
+		seen[m.target] = true
+		t := &e.targets[m.target]
+		canon, aliases := canonical(&e.advs[m.adv])
+		if st := e.decideVEX(t, append([]string{canon}, aliases...)); st != nil && suppresses(st.Status) {
+			continue
+		}
+		out[t.Org]++
+	}
+	return out
 }

@@ -78,10 +78,51 @@ func (e *Engine) Findings() []Finding {
 	out := make([]Finding, 0, len(groups))
 	for _, k := range order {
 		g := groups[k]
+		if e.purlOverrules(g.target, g.canon, g.matches) {
+			continue
+		}
 		out = append(out, e.finding(g.target, g.canon, g.matches))
 	}
 	SortFindings(out)
 	return out
+}
+
+// purlOverrules applies "CPE only as a fallback": when a vulnerability
+// matched a target only through CPE or vendor/product keys, but an
+// advisory for the same vulnerability names the target's package URL and,
+// under the ecosystem's version rules, does not affect its version, the
+// package URL's answer stands and the CPE match is dropped. (KEV names
+// "Apache Log4j2"; OSV says log4j-core 2.17.1 is fixed: no finding.)
+func (e *Engine) purlOverrules(ti int32, canon string, ms []match) bool {
+	for _, m := range ms {
+		if !m.matchedOn.IsCPE() {
+			return false
+		}
+	}
+	t := &e.targets[ti]
+	for _, k := range t.Keys {
+		if !strings.HasPrefix(string(k), "purl:") {
+			continue
+		}
+		for _, ai := range e.advByKey[k] {
+			if c, _ := canonical(&e.advs[ai]); c != canon {
+				continue
+			}
+			if _, matched := e.matches[matchKey(ti, ai)]; matched {
+				continue
+			}
+			// Evaluated under the purl and not affected — unless the version
+			// could not be evaluated, in which case the CPE match stays.
+			for _, af := range e.advs[ai].Affected {
+				if af.Key == k {
+					if status, _, err := affects(af, t); err == nil && status == "" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (e *Engine) finding(ti int32, canon string, ms []match) Finding {

@@ -1,0 +1,73 @@
+package vuln
+
+import (
+	"testing"
+
+	"renkei/internal/vuln/pkgid"
+)
+
+func TestCPEOnlyAsFallback(t *testing.T) {
+	log4j := func(v string) Target {
+		return Target{Org: "o", Asset: "a", Kind: "component", Name: "log4j-core", Version: v, Ecosystem: "Maven",
+			PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@" + v, CPE: "cpe:2.3:a:apache:log4j2:" + v + ":*:*:*:*:*:*:*",
+			Keys: []pkgid.Key{"purl:maven/org.apache.logging.log4j/log4j-core", "cpe:apache:log4j2"}}
+	}
+	cases := []struct {
+		name      string
+		version   string
+		files     []string
+		want      int
+		status    string
+		matchedOn string
+	}{
+		{"fixed by purl: KEV's product match is dropped", "2.17.1", []string{"advisory/testdata/osv-log4j.json", "testdata/kev-mini.json"}, 0, "", ""},
+		{"affected by purl: one finding, on the purl", "2.14.1", []string{"advisory/testdata/osv-log4j.json", "testdata/kev-mini.json"}, 1, StatusAffected, "purl:maven/org.apache.logging.log4j/log4j-core"},
+		{"no purl advisory: KEV alone says possibly", "2.17.1", []string{"testdata/kev-mini.json"}, 1, StatusPossibly, "cpe:apache:log4j2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := New()
+			e.AddTargets([]Target{log4j(tc.version)})
+			for _, s := range loadSets(t, tc.files...) {
+				e.AddSet(s)
+			}
+			fs := e.Findings()
+			if len(fs) != tc.want {
+				t.Fatalf("%d findings, want %d: %+v", len(fs), tc.want, fs)
+			}
+			if tc.want == 1 && (fs[0].Status != tc.status || fs[0].MatchedOn != tc.matchedOn || !fs[0].KnownExploited) {
+				t.Errorf("%+v", fs[0])
+			}
+		})
+	}
+}
+
+// TestStoryKEVForVPNAppliance plays step 5 of the design's story: a KEV
+// entry lands for the VPN appliance that a town hall and a hospital
+// registered; each gets exactly one alert, and the center sees two
+// organizations exposed.
+func TestStoryKEVForVPNAppliance(t *testing.T) {
+	e := New()
+	e.AddTargets([]Target{
+		TargetFromDevice(Device{Org: "town-hall", ID: "vpn-a", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}),
+		TargetFromDevice(Device{Org: "town-hall", ID: "vpn-b", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}),
+		TargetFromDevice(Device{Org: "hospital", ID: "gw", Vendor: "Example Networks", Product: "SecureGate", Version: "6.4.9"}),
+		TargetFromDevice(Device{Org: "water-utility", ID: "fw", Vendor: "Other Vendor", Product: "Firewall", Version: "1.0"}),
+	})
+	alerts := Alerts(e.AddSet(loadSets(t, "testdata/kev-mini.json")[0]))
+	if len(alerts) != 2 || alerts[0].Org != "hospital" || alerts[1].Org != "town-hall" {
+		t.Fatalf("alerts %+v", alerts)
+	}
+	if len(alerts[1].Hits) != 2 || alerts[1].Hits[0].Target.Asset != "vpn-a" || alerts[1].Hits[0].Vulnerability != "CVE-2099-1111" {
+		t.Errorf("town hall alert %+v", alerts[1])
+	}
+	exp := e.AffectedOrgs("CVE-2099-1111")
+	if len(exp) != 2 || exp["town-hall"] != 2 || exp["hospital"] != 1 {
+		t.Errorf("exposure %v", exp)
+	}
+	for _, f := range e.Findings() {
+		if f.Status != StatusPossibly || f.KEVDueDate != "2099-02-05" {
+			t.Errorf("%+v", f)
+		}
+	}
+}
