@@ -17,7 +17,9 @@ func BenchmarkSweepJSONL(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	bl := match.NewBuilder()
 	ind := match.Indicator{ID: "list:bench"}
-	ip := func() string { return fmt.Sprintf("%d.%d.%d.%d", 11+r.IntN(200), r.IntN(256), r.IntN(256), r.IntN(256)) }
+	ip := func() string {
+		return fmt.Sprintf("%d.%d.%d.%d", 11+r.IntN(200), r.IntN(256), r.IntN(256), r.IntN(256))
+	}
 	dom := func() string { return fmt.Sprintf("d%x.example", r.Uint32()) }
 	var doms []string
 	for i := range 200_000 {
