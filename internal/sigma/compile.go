@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,7 +290,7 @@ func (c *compiler) valuePreds(it *Item, v Value) ([]pred, error) {
 		if err != nil {
 			return nil, fmt.Errorf("regular expression %q does not compile (Go RE2 has no lookaround or backreferences): %v", v.S, err)
 		}
-		return []pred{&reP{re: re}}, nil
+		return []pred{&reP{re: re, atom: regexAtom(src)}}, nil
 	}
 	if has("cidr") {
 		p, err := netip.ParsePrefix(strings.TrimSpace(v.S))
@@ -796,7 +797,47 @@ func globMatch(segs []string, v string) bool {
 	return true
 }
 
-type reP struct{ re *regexp.Regexp }
+type reP struct {
+	re   *regexp.Regexp
+	atom string // a literal every match contains, lower-cased; "" if none
+}
+
+// regexAtom finds a literal that every match of the expression must
+// contain: the longest literal of a top-level concatenation, looking through
+// groups. Alternations and repetitions give none.
+func regexAtom(src string) string {
+	re, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	var walk func(r *syntax.Regexp) string
+	walk = func(r *syntax.Regexp) string {
+		switch r.Op {
+		case syntax.OpLiteral:
+			return strings.ToLower(string(r.Rune))
+		case syntax.OpCapture, syntax.OpPlus:
+			return walk(r.Sub[0])
+		case syntax.OpRepeat:
+			if r.Min >= 1 {
+				return walk(r.Sub[0])
+			}
+		case syntax.OpConcat:
+			best := ""
+			for _, s := range r.Sub {
+				if a := walk(s); len(a) > len(best) {
+					best = a
+				}
+			}
+			return best
+		}
+		return ""
+	}
+	a := walk(re.Simplify())
+	if len(a) < 3 {
+		return ""
+	}
+	return a
+}
 
 func (p *reP) match(raw, _ string) bool { return p.re.MatchString(raw) }
 
@@ -918,7 +959,7 @@ func atomsOf(n node) []string {
 	case *fieldN:
 		return fieldAtoms(n)
 	case *kwN:
-		return fieldAtoms(n.f)
+		return nil // keywords search fields the prefilter text leaves out
 	}
 	return nil
 }
@@ -938,11 +979,17 @@ func fieldAtoms(f *fieldN) []string {
 	groupAtoms := func(g []pred) []string {
 		var out []string
 		for _, p := range g {
-			s, ok := p.(*strP)
-			if !ok || s.atom == "" {
+			var a string
+			switch s := p.(type) {
+			case *strP:
+				a = s.atom
+			case *reP:
+				a = s.atom
+			}
+			if a == "" {
 				return nil
 			}
-			out = append(out, s.atom)
+			out = append(out, a)
 		}
 		return out
 	}

@@ -72,7 +72,7 @@ type Event struct {
 	extraName, extraRaw []string // fields no rule refers to
 	extraLow            []string // filled lazily for keyword search
 
-	text []byte // every value lower-cased, NUL separated, for the prefilter
+	text []byte // values of rule fields lower-cased, NUL separated, for the prefilter
 }
 
 // NewEvent returns an empty event using the field table f.
@@ -115,8 +115,7 @@ func (e *Event) Set(name, value string) {
 	if id < 0 || id >= len(e.raw) {
 		e.extraName = append(e.extraName, name)
 		e.extraRaw = append(e.extraRaw, value)
-		e.text = appendLower(e.text, value)
-		return
+		return // no rule names this field: only keyword searches read it
 	}
 	if e.stamp[id] == e.gen {
 		value = e.raw[id] + "\n" + value
@@ -128,22 +127,6 @@ func (e *Event) Set(name, value string) {
 	e.low[id] = strings.ToLower(value)
 	e.text = append(e.text, e.low[id]...)
 	e.text = append(e.text, 0)
-}
-
-func appendLower(b []byte, s string) []byte {
-	start := len(b)
-	b = append(b, s...)
-	for i := start; i < len(b); i++ {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		} else if c >= 0x80 {
-			// non-ASCII: fall back to full Unicode lowering for this value
-			b = append(b[:start], strings.ToLower(s)...)
-			break
-		}
-	}
-	return append(b, 0)
 }
 
 // Get returns the value of a field by name.
