@@ -280,3 +280,25 @@ func TestCVSS3BaseScore(t *testing.T) {
 		t.Error("bad vector accepted")
 	}
 }
+
+func TestKEVCSVAgreesWithJSON(t *testing.T) {
+	js, err := LoadFile(corpora.Path(t, "cisa-kev/known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := LoadFile(corpora.Path(t, "cisa-kev/known_exploited_vulnerabilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.Format != FormatKEV || len(cs.Problems) != 0 {
+		t.Fatalf("format %s problems %v", cs.Format, cs.Problems)
+	}
+	if len(cs.KEV) != len(js.KEV) {
+		t.Fatalf("CSV %d entries, JSON %d", len(cs.KEV), len(js.KEV))
+	}
+	for cve, k := range js.KEV {
+		if c := cs.KEV[cve]; c != k {
+			t.Fatalf("%s differs:\n csv %+v\njson %+v", cve, c, k)
+		}
+	}
+}

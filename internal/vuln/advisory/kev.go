@@ -1,8 +1,11 @@
 package advisory
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -46,33 +49,81 @@ func parseKEV(data []byte, source string) (*Set, error) {
 	}
 	set := &Set{Source: source, Format: FormatKEV, KEV: make(map[string]KEV, len(cat.Vulnerabilities))}
 	for i, v := range cat.Vulnerabilities {
-		at := fmt.Sprintf("%s: vulnerabilities[%d] (%s)", source, i, v.CVEID)
-		if !cveID.MatchString(v.CVEID) {
-			set.Problems = append(set.Problems, Problem{at, fmt.Sprintf("cveID %q is not a CVE id", v.CVEID)})
+		addKEV(set, fmt.Sprintf("%s: vulnerabilities[%d] (%s)", source, i, v.CVEID), kevRow{
+			cve: v.CVEID, vendor: v.VendorProject, product: v.Product, name: v.VulnerabilityName,
+			added: v.DateAdded, desc: v.ShortDescription, action: v.RequiredAction, due: v.DueDate,
+			ransomware: v.KnownRansomwareCampaignUse, notes: v.Notes,
+		})
+	}
+	return set, nil
+}
+
+// kevRow is one catalog entry, from JSON or CSV.
+type kevRow struct {
+	cve, vendor, product, name, added, desc, action, due, ransomware, notes string
+}
+
+func addKEV(set *Set, at string, v kevRow) {
+	if !cveID.MatchString(v.cve) {
+		set.Problems = append(set.Problems, Problem{at, fmt.Sprintf("cveID %q is not a CVE id", v.cve)})
+		return
+	}
+	for _, d := range []struct{ field, val string }{{"dateAdded", v.added}, {"dueDate", v.due}} {
+		if _, err := time.Parse("2006-01-02", d.val); err != nil {
+			set.Problems = append(set.Problems, Problem{at + "." + d.field, fmt.Sprintf("%q is not YYYY-MM-DD", d.val)})
+		}
+	}
+	set.KEV[v.cve] = KEV{
+		CVE: v.cve, VendorProject: v.vendor, Product: v.product, Name: v.name,
+		DateAdded: v.added, DueDate: v.due, RequiredAction: v.action,
+		RansomwareCampaignUse: strings.EqualFold(v.ransomware, "Known"), Notes: v.notes,
+	}
+	adv := Advisory{ID: v.cve, Source: "CISA KEV", Document: set.Source, Summary: firstNonEmpty(v.name, v.desc)}
+	adv.Published, _ = time.Parse("2006-01-02", v.added)
+	if key := pkgid.VendorProduct(v.vendor, v.product); key != "" {
+		adv.Affected = []Affected{{Key: key, AllVersions: true}}
+	} else {
+		set.Problems = append(set.Problems, Problem{at, "vendorProject or product empty: no product to match"})
+	}
+	set.Advisories = append(set.Advisories, adv)
+}
+
+// isKEVCSV recognizes the CSV edition of the KEV catalog by its header.
+func isKEVCSV(b []byte) bool { return bytes.HasPrefix(b, []byte("cveID,vendorProject,product,")) }
+
+func parseKEVCSV(data []byte, source string) (*Set, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("CISA KEV CSV: header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	set := &Set{Source: source, Format: FormatKEV, KEV: map[string]KEV{}}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		at := fmt.Sprintf("%s: record %d", source, line-1)
+		if err != nil {
+			set.Problems = append(set.Problems, Problem{at, err.Error()})
 			continue
 		}
-		for _, d := range []struct{ field, val string }{{"dateAdded", v.DateAdded}, {"dueDate", v.DueDate}} {
-			if _, err := time.Parse("2006-01-02", d.val); err != nil {
-				set.Problems = append(set.Problems, Problem{at + "." + d.field, fmt.Sprintf("%q is not YYYY-MM-DD", d.val)})
-			}
-		}
-		k := KEV{
-			CVE: v.CVEID, VendorProject: v.VendorProject, Product: v.Product, Name: v.VulnerabilityName,
-			DateAdded: v.DateAdded, DueDate: v.DueDate, RequiredAction: v.RequiredAction,
-			RansomwareCampaignUse: strings.EqualFold(v.KnownRansomwareCampaignUse, "Known"), Notes: v.Notes,
-		}
-		set.KEV[v.CVEID] = k
-		adv := Advisory{
-			ID: v.CVEID, Source: "CISA KEV", Document: source,
-			Summary: firstNonEmpty(v.VulnerabilityName, v.ShortDescription),
-		}
-		adv.Published, _ = time.Parse("2006-01-02", v.DateAdded)
-		if key := pkgid.VendorProduct(v.VendorProject, v.Product); key != "" {
-			adv.Affected = []Affected{{Key: key, AllVersions: true}}
-		} else {
-			set.Problems = append(set.Problems, Problem{at, "vendorProject or product empty: no product to match"})
-		}
-		set.Advisories = append(set.Advisories, adv)
+		addKEV(set, at, kevRow{
+			cve: get(rec, "cveID"), vendor: get(rec, "vendorProject"), product: get(rec, "product"), name: get(rec, "vulnerabilityName"),
+			added: get(rec, "dateAdded"), desc: get(rec, "shortDescription"), action: get(rec, "requiredAction"), due: get(rec, "dueDate"),
+			ransomware: get(rec, "knownRansomwareCampaignUse"), notes: get(rec, "notes"),
+		})
 	}
 	return set, nil
 }

@@ -62,6 +62,9 @@ func Parse(data []byte, source string) (*Set, error) {
 	if isEPSS(t) {
 		return parseEPSS(data, source)
 	}
+	if isKEVCSV(t) {
+		return parseKEVCSV(data, source)
+	}
 	return nil, ErrUnknownFormat
 }
 
