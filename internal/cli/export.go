@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,9 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(files) == 0 && hub.URL == "" {
 				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
+			}
+			if !slices.Contains(export.Formats, format) {
+				return fmt.Errorf("unknown export format %q (want %s)", format, strings.Join(export.Formats, ", "))
 			}
 			at, err := parseAt(atText)
 			if err != nil {
