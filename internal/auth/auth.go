@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -147,7 +148,7 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 func (a *Authenticator) Password(ctx context.Context, login, password string) (Caller, error) {
 	u, err := a.DB.UserByLogin(ctx, login)
 	if errors.Is(err, store.ErrNotFound) {
-		CheckPassword(dummyHash, password) // spend the same time whether or not the login exists
+		CheckPassword(dummyHash(), password) // spend the same time whether or not the login exists
 		return Caller{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -159,7 +160,12 @@ func (a *Authenticator) Password(ctx context.Context, login, password string) (C
 	return a.caller(ctx, u.ID)
 }
 
-var dummyHash, _ = HashPassword("renkei-dummy-password")
+// dummyHash is made on first use, not at start, so that commands that never
+// check a password do not pay for it.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("renkei-dummy-password")
+	return h
+})
 
 // Session checks a session cookie.
 func (a *Authenticator) Session(ctx context.Context, cookie string) (Caller, error) {

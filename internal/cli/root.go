@@ -93,6 +93,7 @@ func newRoot(g *globals) *cobra.Command {
 		newTokenCmd(g),
 		newBackupCmd(g),
 		newDemoCmd(g),
+		newBenchCmd(g),
 		newHuntCmd(g),
 	)
 	return root

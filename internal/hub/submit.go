@@ -34,7 +34,7 @@ type Distribution struct {
 
 // batchSize objects are stored per transaction: large enough to amortize the
 // commit, small enough that a crash loses little work and memory stays bounded.
-const batchSize = 500
+const batchSize = 2000
 
 // ErrBadBundle is wrapped around errors that make the whole body unreadable.
 var ErrBadBundle = errors.New("invalid bundle")
@@ -57,30 +57,43 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 	if err := h.DB.AddStatus(ctx, st); err != nil {
 		return st, err
 	}
-	in := &intake{h: h, c: c, v: v, coll: coll, names: map[string]string{}}
+	in := &intake{h: h, c: c, v: v, coll: coll, names: map[string]string{}, markings: map[string]bool{}}
+	var pending []received
 	br := stix.NewBundleReader(body, h.MaxObjectBytes)
 	var batch []store.Object
 	var prog store.StatusProgress
 	read := 0
 	flush := func(last bool) error {
-		if len(batch) > 0 {
-			res, err := h.DB.InsertObjects(ctx, batch, h.now())
-			if err != nil {
-				return fmt.Errorf("store objects: %w", err)
-			}
-			for i, o := range batch {
-				prog.Success++
-				prog.Details = append(prog.Details, store.StatusDetail{Kind: "success", ID: o.ID, Version: versionOf(o)})
-				if !res[i].Duplicate && o.Type == "sighting" {
-					in.sighted(ctx, o)
-				}
-			}
+		for _, o := range batch {
+			prog.Success++
+			prog.Details = append(prog.Details, store.StatusDetail{Kind: "success", ID: o.ID, Version: versionOf(o)})
 		}
 		prog.Complete = last
-		if err := h.DB.AdvanceStatus(ctx, st.ID, prog, h.now()); err != nil {
-			return err
+		res, err := h.DB.InsertObjects(ctx, batch, h.now(), st.ID, prog)
+		if err != nil {
+			return fmt.Errorf("store objects: %w", err)
+		}
+		for i, o := range batch {
+			if !res[i].Duplicate && o.Type == "sighting" {
+				in.sighted(ctx, o)
+			}
 		}
 		batch, prog = batch[:0], store.StatusProgress{}
+		return nil
+	}
+	add := func(o received) error {
+		for _, m := range o.pendingMarkings {
+			if !in.markings[m] {
+				prog.Failure++
+				prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: o.ID, Version: versionOf(o.Object),
+					Message: fmt.Sprintf("object_marking_refs: unknown marking %s (use TLP markings, or marking definitions stored in the hub or sent in the same bundle)", m)})
+				return nil
+			}
+		}
+		batch = append(batch, o.Object)
+		if len(batch) >= batchSize {
+			return flush(false)
+		}
 		return nil
 	}
 	for {
@@ -111,14 +124,20 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 				id = fmt.Sprintf("objects[%d]", idx)
 			}
 			prog.Failure++
-			prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: id, Version: versionOf(o), Message: ferr.Error()})
+			prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: id, Version: versionOf(o.Object), Message: ferr.Error()})
 			continue
 		}
-		batch = append(batch, o)
-		if len(batch) >= batchSize {
-			if err := flush(false); err != nil {
-				return st, err
-			}
+		if len(o.pendingMarkings) > 0 && len(pending) < maxPending {
+			pending = append(pending, o) // its marking definition may come later in the bundle
+			continue
+		}
+		if err := add(o); err != nil {
+			return st, err
+		}
+	}
+	for _, o := range pending {
+		if err := add(o); err != nil {
+			return st, err
 		}
 	}
 	if err := flush(true); err != nil {
@@ -134,8 +153,20 @@ func versionOf(o store.Object) string {
 	return stix.FormatTime(o.Modified)
 }
 
+// received is an object on its way in: what will be stored, and the marking
+// definitions it uses that were not known when it was read.
+type received struct {
+	store.Object
+	pendingMarkings []string
+}
+
+// maxPending bounds how many objects may wait for a marking definition that
+// comes later in the same bundle.
+const maxPending = 20000
+
 // intake turns received objects into stored ones for one submission.
 type intake struct {
+	markings map[string]bool // marking definitions known so far
 	h     *Hub
 	c     auth.Caller
 	v     policy.Viewer
@@ -151,21 +182,21 @@ func validatePattern(s string) error {
 
 // object validates one object and works out its access metadata. On failure
 // the returned object still carries what could be read of its id and version.
-func (in *intake) object(ctx context.Context, raw json.RawMessage) (store.Object, error) {
+func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, error) {
 	so, err := stix.Parse(raw, stix.Options{ValidatePattern: validatePattern, MaxObjectBytes: in.h.MaxObjectBytes})
 	if err != nil {
 		var ve *stix.ValidationError
 		if errors.As(err, &ve) {
-			return store.Object{ID: ve.ID, Type: ve.Type}, err
+			return received{Object: store.Object{ID: ve.ID, Type: ve.Type}}, err
 		}
-		return store.Object{}, err
+		return received{}, err
 	}
-	o := store.Object{
+	o := received{Object: store.Object{
 		CollectionID: in.coll.ID, ID: so.ID, Type: so.Type, SpecVersion: so.SpecVersion,
 		Created: so.Created, Modified: so.Modified, Revoked: so.Revoked, Name: so.Name,
 		Pattern: so.Pattern, ValidFrom: so.ValidFrom, ValidUntil: so.ValidUntil,
 		FirstSeen: so.FirstSeen, LastSeen: so.LastSeen, Count: int64(so.Count), Raw: so.Raw,
-	}
+	}}
 	switch so.Type {
 	case "sighting":
 		o.Ref = so.SightingOfRef
@@ -176,15 +207,25 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (store.Object
 	tlp, found := policy.TLPFromMarkings(so.ObjectMarkingRefs)
 	if !found {
 		tlp = in.h.DefaultTLP
+		if so.Type == "marking-definition" || so.Type == "extension-definition" {
+			tlp = policy.Clear // definitions carry no intelligence; everyone needs them to read what uses them
+		}
 	}
 	acl.TLP = tlp
+	if so.Type == "marking-definition" {
+		in.markings[so.ID] = true
+	}
 	for _, m := range so.ObjectMarkingRefs {
-		if policy.IsTLPMarking(m) {
+		if policy.IsTLPMarking(m) || in.markings[m] {
 			continue
 		}
-		if _, err := in.h.DB.ObjectByID(ctx, in.v, m); err != nil {
-			return o, fmt.Errorf("object_marking_refs: unknown marking %s (only TLP markings and marking definitions stored in the hub may be used)", m)
+		if ok, err := in.h.DB.MarkingDefined(ctx, m); err != nil {
+			return o, err
+		} else if ok {
+			in.markings[m] = true
+			continue
 		}
+		o.pendingMarkings = append(o.pendingMarkings, m)
 	}
 	if raw, ok := so.Extensions[Extension]; ok {
 		var d Distribution

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -50,9 +49,18 @@ type Inserted struct {
 // date_added is assigned under a lock so that it strictly increases with
 // commit order: a reader paging by (date_added, pk) can never see a later
 // page gain an object that sorts before its cursor.
-func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time) ([]Inserted, error) {
+//
+// When status is not empty, prog is recorded on that status in the same
+// transaction, so that a status never reports a success that is not stored
+// and one commit serves both.
+func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, status string, prog StatusProgress) ([]Inserted, error) {
 	out := make([]Inserted, len(objs))
 	err := db.InTx(ctx, func(tx *Tx) error {
+		if status != "" {
+			if err := advanceStatus(ctx, tx, status, prog, now); err != nil {
+				return err
+			}
+		}
 		if db.pg {
 			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7419002)"); err != nil {
 				return fmt.Errorf("lock: %w", err)
@@ -62,42 +70,57 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time) (
 		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(date_added), 0) FROM objects").Scan(&last); err != nil {
 			return fmt.Errorf("last date added: %w", err)
 		}
-		ins, err := tx.Prepare(ctx, `INSERT INTO objects(collection_id, stix_id, type, spec_version, created, modified, date_added,
-			tlp, author_org, submitter_user, has_recipients, consent, revoked, name, pattern, valid_from, valid_until,
-			ref, target_ref, first_seen, last_seen, count, raw)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection_id, stix_id, modified) DO NOTHING RETURNING pk`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
 		rcp, err := tx.Prepare(ctx, "INSERT INTO object_recipients(object_pk, org_id, group_id, user_id) VALUES(?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
 		defer rcp.Close()
-		added := Micros(now)
-		for i := range objs {
-			o := &objs[i]
-			if added <= last {
-				added = last + 1
+		// Rows go in as multi-row INSERTs: one statement per chunk costs far
+		// less than one per object. Each row gets its own date_added, which
+		// also tells which rows RETURNING gave back (duplicates give none).
+		added := max(Micros(now), last+1)
+		for start := 0; start < len(objs); start += insertChunk {
+			chunk := objs[start:min(start+insertChunk, len(objs))]
+			q := insertObjectsSQL(len(chunk))
+			args := make([]any, 0, len(chunk)*objectInsertCols)
+			byAdded := make(map[int64]int, len(chunk))
+			for k := range chunk {
+				o := &chunk[k]
+				a := o.ACL
+				hasR := len(a.RecipientOrgs)+len(a.RecipientGroups) > 0 // users only matter for RED
+				byAdded[added] = start + k
+				args = append(args, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
+					int(a.TLP), a.AuthorOrg, a.SubmitterUser, boolInt(hasR), int(a.Consent), boolInt(o.Revoked), o.Name, o.Pattern,
+					Micros(o.ValidFrom), Micros(o.ValidUntil), o.Ref, o.TargetRef, Micros(o.FirstSeen), Micros(o.LastSeen), o.Count, string(o.Raw))
+				added++
 			}
-			a := o.ACL
-			hasR := len(a.RecipientOrgs)+len(a.RecipientGroups) > 0 // users only matter for RED
-			var pk int64
-			err := ins.QueryRowContext(ctx, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
-				int(a.TLP), a.AuthorOrg, a.SubmitterUser, boolInt(hasR), int(a.Consent), boolInt(o.Revoked), o.Name, o.Pattern,
-				Micros(o.ValidFrom), Micros(o.ValidUntil), o.Ref, o.TargetRef, Micros(o.FirstSeen), Micros(o.LastSeen), o.Count, string(o.Raw)).Scan(&pk)
-			if errors.Is(err, sql.ErrNoRows) {
-				out[i] = Inserted{Duplicate: true}
+			for k := range chunk {
+				out[start+k] = Inserted{Duplicate: true}
+			}
+			rows, err := tx.Query(ctx, q, args...)
+			if err != nil {
+				return fmt.Errorf("insert objects %s…: %w", chunk[0].ID, err)
+			}
+			for rows.Next() {
+				var pk, da int64
+				if err := rows.Scan(&pk, &da); err != nil {
+					rows.Close()
+					return err
+				}
+				i := byAdded[da]
+				out[i] = Inserted{PK: pk, DateAdded: FromMicros(da)}
+				objs[i].PK, objs[i].DateAdded = pk, FromMicros(da)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for i := range objs {
+			if out[i].Duplicate {
 				continue
 			}
-			if err != nil {
-				return fmt.Errorf("insert %s: %w", o.ID, err)
-			}
-			out[i] = Inserted{PK: pk, DateAdded: FromMicros(added)}
-			o.PK, o.DateAdded = pk, FromMicros(added)
-			last = added
+			pk, a := out[i].PK, objs[i].ACL
 			for _, r := range a.RecipientOrgs {
 				if _, err := rcp.ExecContext(ctx, pk, r, nil, nil); err != nil {
 					return err
@@ -120,6 +143,28 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time) (
 		return nil, err
 	}
 	return out, nil
+}
+
+const (
+	insertChunk      = 100 // rows per INSERT statement (23 parameters each)
+	objectInsertCols = 23
+)
+
+// insertObjectsSQL is the INSERT of n rows.
+func insertObjectsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO objects(collection_id, stix_id, type, spec_version, created, modified, date_added,
+		tlp, author_org, submitter_user, has_recipients, consent, revoked, name, pattern, valid_from, valid_until,
+		ref, target_ref, first_seen, last_seen, count, raw) VALUES `)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", objectInsertCols), ", ") + ")"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(" ON CONFLICT (stix_id, collection_id, modified) DO NOTHING RETURNING pk, date_added")
+	return b.String()
 }
 
 // Cursor is a position in date-added order. The zero Cursor is the start.
@@ -388,4 +433,12 @@ func (db *DB) ObjectByID(ctx context.Context, v policy.Viewer, id string) (Objec
 		return Object{}, fmt.Errorf("object %s: %w", id, ErrNotFound)
 	}
 	return objs[0], nil
+}
+
+// MarkingDefined reports whether a marking definition with this id is stored.
+// Knowing that a marking exists reveals nothing, so this asks no policy.
+func (db *DB) MarkingDefined(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := db.QueryRow(ctx, "SELECT COUNT(*) FROM objects WHERE stix_id = ? AND type = 'marking-definition'", id).Scan(&n)
+	return n > 0, err
 }

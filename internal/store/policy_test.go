@@ -90,7 +90,7 @@ func checkFilter(t *testing.T, db *store.DB, seed uint64) {
 		objs = append(objs, store.Object{CollectionID: coll, ID: fmt.Sprintf("indicator--%08d-0000-4000-8000-%012d", seed, i), Type: "indicator",
 			SpecVersion: "2.1", Created: now, Modified: now, ACL: acl, Raw: []byte("{}")})
 	}
-	if _, err := db.InsertObjects(ctx, objs, now); err != nil {
+	if _, err := db.InsertObjects(ctx, objs, now, "", store.StatusProgress{}); err != nil {
 		t.Fatal(err)
 	}
 	viewers := []policy.Viewer{{}} // anonymous

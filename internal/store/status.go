@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -44,17 +45,17 @@ func (db *DB) AddStatus(ctx context.Context, s Status) error {
 }
 
 func addStatusDetails(ctx context.Context, tx *Tx, id string, ds []StatusDetail) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	st, err := tx.Prepare(ctx, "INSERT INTO status_details(status_id, kind, stix_id, version, message) VALUES(?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, d := range ds {
-		if _, err := st.ExecContext(ctx, id, d.Kind, d.ID, d.Version, d.Message); err != nil {
-			return fmt.Errorf("status detail: %w", err)
+	const chunk = 200
+	for start := 0; start < len(ds); start += chunk {
+		part := ds[start:min(start+chunk, len(ds))]
+		q := "INSERT INTO status_details(status_id, kind, stix_id, version, message) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(part)), ", ")
+		args := make([]any, 0, 5*len(part))
+		for _, d := range part {
+			args = append(args, id, d.Kind, d.ID, d.Version, d.Message)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("status details: %w", err)
 		}
 	}
 	return nil
@@ -71,7 +72,11 @@ type StatusProgress struct {
 // stored batch by batch, so the total grows as the body is read) and marks the
 // status complete with the last batch.
 func (db *DB) AdvanceStatus(ctx context.Context, id string, p StatusProgress, now time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.InTx(ctx, func(tx *Tx) error { return advanceStatus(ctx, tx, id, p, now) })
+}
+
+func advanceStatus(ctx context.Context, tx *Tx, id string, p StatusProgress, now time.Time) error {
+	{
 		done := p.Success + p.Failure
 		_, err := tx.Exec(ctx, `UPDATE statuses SET total = total + ?, success = success + ?, failure = failure + ?,
 			status = CASE WHEN ? THEN 'complete' ELSE status END, updated_at = ? WHERE id = ?`,
@@ -80,7 +85,7 @@ func (db *DB) AdvanceStatus(ctx context.Context, id string, p StatusProgress, no
 			return fmt.Errorf("advance status %s: %w", id, err)
 		}
 		return addStatusDetails(ctx, tx, id, p.Details)
-	})
+	}
 }
 
 // StatusByID returns a status with its details.

@@ -56,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		db.path = strings.TrimPrefix(dsn, "file:")
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(30000)", "foreign_keys(1)", "synchronous(FULL)"} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(30000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-65536)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")

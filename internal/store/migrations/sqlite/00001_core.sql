@@ -98,13 +98,12 @@ CREATE TABLE objects (
   last_seen      BIGINT NOT NULL DEFAULT 0,
   count          BIGINT NOT NULL DEFAULT 0,
   raw            TEXT NOT NULL,
-  UNIQUE (collection_id, stix_id, modified)
+  UNIQUE (stix_id, collection_id, modified)
 );
 CREATE INDEX objects_added ON objects(collection_id, date_added, pk);
 CREATE INDEX objects_type_added ON objects(collection_id, type, date_added, pk);
 CREATE INDEX objects_global_added ON objects(date_added, pk);
-CREATE INDEX objects_stix ON objects(stix_id, modified);
-CREATE INDEX objects_ref ON objects(ref);
+CREATE INDEX objects_ref ON objects(ref) WHERE ref <> '';
 
 CREATE TABLE object_recipients (
   object_pk BIGINT NOT NULL REFERENCES objects(pk) ON DELETE CASCADE,
