@@ -13,6 +13,7 @@ import (
 // Engine matches targets against advisories through reverse indexes.
 type Engine struct {
 	targets  []Target
+	removed  []bool                // targets of removed assets, skipped everywhere
 	byKey    map[pkgid.Key][]int32 // target index by every key it has
 	advs     []advisory.Advisory
 	advByKey map[pkgid.Key][]int32 // advisory index by affected key
@@ -96,6 +97,7 @@ func (e *Engine) AddTargets(ts []Target) []Hit {
 	for _, t := range ts {
 		ti := int32(len(e.targets))
 		e.targets = append(e.targets, t)
+		e.removed = append(e.removed, false)
 		seen := map[int32]bool{}
 		for _, k := range t.Keys {
 			e.byKey[k] = append(e.byKey[k], ti)
@@ -124,7 +126,10 @@ func (e *Engine) AddSet(set *advisory.Set) []Hit {
 		e.kev[cve] = k
 		if !had {
 			for _, mk := range e.byVuln[cve] {
-				m := e.matches[mk]
+				m, ok := e.matches[mk]
+				if !ok {
+					continue
+				}
 				hits = append(hits, Hit{Target: &e.targets[m.target], Vulnerability: cve, Status: m.status, Reason: "now known exploited"})
 			}
 		}
@@ -161,7 +166,7 @@ func (e *Engine) AddAdvisory(a advisory.Advisory) []Hit {
 			e.advByKey[af.Key] = append(e.advByKey[af.Key], ai)
 		}
 		for _, ti := range e.byKey[af.Key] {
-			if seen[ti] {
+			if seen[ti] || e.removed[ti] {
 				continue
 			}
 			seen[ti] = true
@@ -254,7 +259,11 @@ func affects(af advisory.Affected, t *Target) (status, fixed string, err error) 
 		}
 	}
 	if cmp == nil {
-		// A CPE product without an ecosystem: only exact versions count.
+		// A CPE product or a purl type without version rules (pkg:generic):
+		// only exact versions count, and ranges cannot be evaluated.
+		if len(af.Ranges) > 0 || len(af.Vers) > 0 {
+			return "", "", fmt.Errorf("no version rules for %s: ranges cannot be evaluated, only exact versions", af.Key)
+		}
 		return "", "", nil
 	}
 	for _, r := range af.Ranges {
@@ -391,8 +400,8 @@ func (e *Engine) AffectedOrgs(vuln string) map[string]int {
 	out := map[string]int{}
 	seen := map[int32]bool{}
 	for _, mk := range e.byVuln[vuln] {
-		m := e.matches[mk]
-		if seen[m.target] {
+		m, ok := e.matches[mk]
+		if !ok || seen[m.target] {
 			continue
 		}
 		seen[m.target] = true
@@ -404,4 +413,29 @@ func (e *Engine) AffectedOrgs(vuln string) map[string]int {
 		out[t.Org]++
 	}
 	return out
+}
+
+// RemoveAsset forgets every target of an organization's asset (an SBOM
+// replaced by a new one, a device taken off the register): its matches
+// disappear from findings, alerts and exposure. Index entries are left in
+// place and skipped, so removal costs one pass over the targets.
+func (e *Engine) RemoveAsset(org, asset string) int {
+	n := 0
+	for ti := range e.targets {
+		t := &e.targets[ti]
+		if e.removed[ti] || t.Org != org || t.Asset != asset {
+			continue
+		}
+		e.removed[ti] = true
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	for mk, m := range e.matches {
+		if e.removed[m.target] {
+			delete(e.matches, mk)
+		}
+	}
+	return n
 }

@@ -1,8 +1,10 @@
 package vuln
 
 import (
+	"strings"
 	"testing"
 
+	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/pkgid"
 )
 
@@ -69,5 +71,42 @@ func TestStoryKEVForVPNAppliance(t *testing.T) {
 		if f.Status != StatusPossibly || f.KEVDueDate != "2099-02-05" {
 			t.Errorf("%+v", f)
 		}
+	}
+}
+
+func TestRemoveAsset(t *testing.T) {
+	e := New()
+	e.AddTargets(TargetsFromSBOM("vendor", "old", loadSBOM(t, "sbom/testdata/appliance.cdx.json")))
+	e.AddSet(loadSets(t, "advisory/testdata/osv-log4j.json")[0])
+	if len(e.Findings()) != 1 {
+		t.Fatalf("findings %+v", e.Findings())
+	}
+	if n := e.RemoveAsset("vendor", "old"); n != 5 {
+		t.Errorf("removed %d targets, want 5 (product + 4 software components; the RSA key is a crypto asset)", n)
+	}
+	if fs := e.Findings(); len(fs) != 0 {
+		t.Errorf("findings after removal %+v", fs)
+	}
+	hits := e.AddSet(loadSets(t, "testdata/kev-mini.json")[0])
+	if len(hits) != 0 {
+		t.Errorf("removed targets still hit: %+v", hits)
+	}
+	e.AddTargets(TargetsFromSBOM("vendor", "new", loadSBOM(t, "testdata/appliance-6.4.9.cdx.json")))
+	if fs := e.Findings(); len(fs) != 2 {
+		t.Errorf("new SBOM findings %+v", fs)
+	}
+}
+
+func TestRangesWithoutVersionRulesAreAProblem(t *testing.T) {
+	e := New()
+	e.AddTargets([]Target{{Asset: "a", Name: "thing", Version: "1.0", PURL: "pkg:generic/thing@1.0", Keys: []pkgid.Key{"purl:generic/thing"}}})
+	e.AddAdvisory(advisory.Advisory{ID: "X-2", Affected: []advisory.Affected{{Key: "purl:generic/thing", Vers: []string{"vers:generic/<2.0"}}}})
+	e.AddAdvisory(advisory.Advisory{ID: "X-3", Affected: []advisory.Affected{{Key: "purl:generic/thing", Versions: []string{"1.0"}}}})
+	fs := e.Findings()
+	if len(fs) != 1 || fs[0].Vulnerability != "X-3" {
+		t.Errorf("findings %+v: only the exact version may match", fs)
+	}
+	if ps, n := e.Problems(); n != 1 || !strings.Contains(ps[0].Err, "no version rules for purl:generic/thing") {
+		t.Errorf("problems %v", ps)
 	}
 }

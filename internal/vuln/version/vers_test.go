@@ -35,3 +35,15 @@ func TestVersContains(t *testing.T) {
 		}
 	}
 }
+
+func FuzzVersContains(f *testing.F) {
+	f.Add("vers:npm/>=1.0.0|<1.2.3", "1.1.0")
+	f.Add("vers:maven/>=2.0-beta9|<2.3.1|>=2.4|<2.12.2", "2.12.4")
+	f.Add("vers:deb/1.2-3", "1:1.2-3")
+	f.Fuzz(func(t *testing.T, vers, v string) {
+		in, err := VersContains(vers, v)
+		if err != nil && in {
+			t.Fatalf("error %v with in=true", err)
+		}
+	})
+}
