@@ -131,33 +131,10 @@ func (e *Entry) Marshal() ([]byte, error) {
 
 // ParseEntry decodes one leaf of the log. It accepts only the canonical
 // encoding that Marshal produces, so that no entry can be rewritten into a
-// different byte string meaning the same thing, and it says which field is
-// wrong when it refuses.
+// different byte string meaning the same thing, and it says where the input
+// is wrong when it refuses.
 func ParseEntry(data []byte) (Entry, error) {
-	var w wireEntry
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return Entry{}, fmt.Errorf("entry: %w", err)
-	}
-	if dec.More() {
-		return Entry{}, errors.New("entry: trailing data after the JSON object")
-	}
-	t, err := time.Parse(timeLayout, w.Time)
-	if err != nil {
-		return Entry{}, fmt.Errorf("entry: field time %q: want %s", w.Time, timeLayout)
-	}
-	e := Entry{Time: t, Node: w.Node, Seq: w.Seq, User: w.User, Org: w.Org, Role: w.Role,
-		Action: w.Action, Purpose: w.Purpose, LegalBasis: w.LegalBasis, ObjectID: w.ObjectID,
-		ObjectHash: w.ObjectHash, RequestID: w.RequestID, Detail: w.Detail}
-	canon, err := e.Marshal()
-	if err != nil {
-		return Entry{}, err
-	}
-	if !bytes.Equal(canon, data) {
-		return Entry{}, fmt.Errorf("entry: not in canonical form (byte %d differs)", firstDiff(canon, data))
-	}
-	return e, nil
+	return parseCanonical(data)
 }
 
 func firstDiff(a, b []byte) int {

@@ -3,6 +3,9 @@ package audit
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,10 +54,21 @@ func FuzzEntry(f *testing.F) {
 	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n","seq":1,"action":"a"}`))
 	f.Add([]byte(`{"seq":1,"time":"2026-11-26T10:00:00Z","node":"n","action":"a"}`))
 	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n","seq":1,"action":"a","x":1}`))
+	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n\u0001\u2028\n\"","seq":18446744073709551615,"action":"a<>&/","detail":{"":"","a":"\\"}}`))
+	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n","seq":1,"action":"a","detail":{"b":"1","a":"2"}}`))
+	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n","seq":1,"user":"","action":"a"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := ParseEntry(data)
+		ref, refErr := parseEntryReference(data)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("ParseEntry err %v, reference err %v, for %q", err, refErr, data)
+		}
 		if err != nil {
 			return
+		}
+		if !e.Time.Equal(ref.Time) || fmt.Sprint(e.Detail) != fmt.Sprint(ref.Detail) || e.String() != ref.String() ||
+			e.Purpose != ref.Purpose || e.LegalBasis != ref.LegalBasis || e.ObjectHash != ref.ObjectHash || e.RequestID != ref.RequestID || e.Role != ref.Role {
+			t.Fatalf("ParseEntry %+v, reference %+v", e, ref)
 		}
 		again, err := e.Marshal()
 		if err != nil || !bytes.Equal(again, data) {
@@ -93,4 +107,37 @@ func FuzzEntryBundle(f *testing.F) {
 			t.Fatal("entries do not re-encode to a prefix of the bundle")
 		}
 	})
+}
+
+// parseEntryReference is the straightforward encoding/json parser that
+// parseCanonical must agree with (see FuzzEntry).
+// It accepts only the canonical
+// encoding that Marshal produces, so that no entry can be rewritten into a
+// different byte string meaning the same thing, and it says which field is
+// wrong when it refuses.
+func parseEntryReference(data []byte) (Entry, error) {
+	var w wireEntry
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Entry{}, fmt.Errorf("entry: %w", err)
+	}
+	if dec.More() {
+		return Entry{}, errors.New("entry: trailing data after the JSON object")
+	}
+	t, err := time.Parse(timeLayout, w.Time)
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry: field time %q: want %s", w.Time, timeLayout)
+	}
+	e := Entry{Time: t, Node: w.Node, Seq: w.Seq, User: w.User, Org: w.Org, Role: w.Role,
+		Action: w.Action, Purpose: w.Purpose, LegalBasis: w.LegalBasis, ObjectID: w.ObjectID,
+		ObjectHash: w.ObjectHash, RequestID: w.RequestID, Detail: w.Detail}
+	canon, err := e.Marshal()
+	if err != nil {
+		return Entry{}, err
+	}
+	if !bytes.Equal(canon, data) {
+		return Entry{}, fmt.Errorf("entry: not in canonical form (byte %d differs)", firstDiff(canon, data))
+	}
+	return e, nil
 }
