@@ -167,12 +167,12 @@ const maxPending = 20000
 // intake turns received objects into stored ones for one submission.
 type intake struct {
 	markings map[string]bool // marking definitions known so far
-	h     *Hub
-	c     auth.Caller
-	v     policy.Viewer
-	coll  store.Collection
-	names map[string]string // org/group names and ids resolved so far
-	users map[string]int64
+	h        *Hub
+	c        auth.Caller
+	v        policy.Viewer
+	coll     store.Collection
+	names    map[string]string // org/group names and ids resolved so far
+	users    map[string]int64
 }
 
 func validatePattern(s string) error {
