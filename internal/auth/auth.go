@@ -110,6 +110,8 @@ var (
 type Authenticator struct {
 	DB  *store.DB
 	Now func() time.Time
+
+	touched sync.Map // token id → time.Time of the last recorded use
 }
 
 func (a *Authenticator) now() time.Time {
@@ -140,7 +142,12 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 		return Caller{}, err
 	}
 	c.TokenID, c.ReadOnly = t.ID, t.ReadOnly
-	_ = a.DB.TouchToken(ctx, t.ID, now)
+	// Record use at most once a minute per token, so that reads do not turn
+	// into writes on every request.
+	if last, ok := a.touched.Load(t.ID); !ok || now.Sub(last.(time.Time)) > time.Minute {
+		a.touched.Store(t.ID, now)
+		_ = a.DB.TouchToken(ctx, t.ID, now)
+	}
 	return c, nil
 }
 
