@@ -337,6 +337,23 @@ func equalValue(v pattern.Value, f *ObservedField) bool {
 	return false
 }
 
+// Uses reports whether any comparison of the rule reads path.
+func (r *Rule) Uses(path string) bool {
+	var walk func(n *cmpNode) bool
+	walk = func(n *cmpNode) bool {
+		if n.c != nil {
+			return n.c.path == path
+		}
+		return walk(n.left) || walk(n.right)
+	}
+	for i := range r.leaves {
+		if walk(&r.leaves[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // Rules returns the set's stateful rules, in the order they were added.
 func (s *Set) Rules() []*Rule { return s.rules }
 

@@ -178,7 +178,7 @@ func (sw *Sweeper) File(ctx context.Context, name string, r io.Reader, emit func
 			for _, h := range cr.ruleHits {
 				if rs.Advance(h.rule, int64(h.line), h.t, h.leaves) {
 					ind := rules[h.rule].Indicator
-					m := Match{File: name, Line: h.line, Field: h.field, Value: h.value, Indicator: ind.ID,
+					m := Match{File: name, Line: h.line, Field: h.field, Value: h.value, Kind: match.Classify(h.value).String(), Indicator: ind.ID,
 						IndicatorKind: "pattern", Pattern: ind.Pattern, TLP: ind.TLP, ind: ind}
 					if !h.t.IsZero() {
 						t := h.t
@@ -200,13 +200,13 @@ func (sw *Sweeper) File(ctx context.Context, name string, r io.Reader, emit func
 
 // worker parses and matches chunks; its buffers are reused across lines.
 type worker struct {
-	set    *match.Set
-	file   *logs.File
-	at     time.Time
-	vals   []kv
-	seen   []seenKey
-	obs    match.Observed
-	leaves []int
+	set      *match.Set
+	file     *logs.File
+	at       time.Time
+	vals     []kv
+	seen     []seenKey
+	obs      match.Observed
+	fieldVal []int // obs.Fields[i] came from vals[fieldVal[i]]
 
 	res     *chunkResult
 	line    int
@@ -307,13 +307,16 @@ var zeekPaths = map[string]string{"id.orig_h": "network-traffic:src_ref.value", 
 func (w *worker) rules(rules []*match.Rule, line int, at time.Time) {
 	o := &w.obs
 	o.Seq, o.Time, o.Fields = int64(line), at, o.Fields[:0]
-	for _, v := range w.vals {
+	w.fieldVal = w.fieldVal[:0]
+	for vi, v := range w.vals {
 		k := match.Classify(v.value)
 		for _, p := range match.ObservedPaths(k, addrOf(k, v.value)) {
 			o.Fields = append(o.Fields, match.ObservedField{Path: p, Str: v.value})
+			w.fieldVal = append(w.fieldVal, vi)
 		}
 		if p, ok := zeekPaths[v.field]; ok {
 			o.Fields = append(o.Fields, match.ObservedField{Path: p, Str: v.value})
+			w.fieldVal = append(w.fieldVal, vi)
 		}
 	}
 	if len(o.Fields) == 0 {
@@ -325,7 +328,16 @@ func (w *worker) rules(rules []*match.Rule, line int, at time.Time) {
 			continue
 		}
 		h := ruleHit{line: line, t: at, rule: i, leaves: leaves}
+		// Report the first value the rule reads (the record's other values
+		// are in the log line).
 		h.field, h.value = w.vals[0].field, w.vals[0].value
+		for fi, f := range o.Fields {
+			if r.Uses(f.Path) {
+				v := w.vals[w.fieldVal[fi]]
+				h.field, h.value = v.field, v.value
+				break
+			}
+		}
 		w.res.ruleHits = append(w.res.ruleHits, h)
 	}
 }

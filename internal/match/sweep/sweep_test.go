@@ -111,7 +111,7 @@ func TestSweepSTIXBundleAndRules(t *testing.T) {
 	got, _ := sweep(t, set, "dns.jsonl", logData, Options{Workers: 2, ChunkSize: 64})
 	var lines []string
 	for _, m := range got {
-		lines = append(lines, fmt.Sprintf("%d %s %s %s", m.Line, m.Indicator, m.IndicatorKind, m.TLP))
+		lines = append(lines, fmt.Sprintf("%d %s %s %s %s", m.Line, m.Value, m.Indicator, m.IndicatorKind, m.TLP))
 	}
 	want := []string{
 		"1 indicator--11111111-1111-4111-8111-111111111111 ip amber", // line 2: expired by then
