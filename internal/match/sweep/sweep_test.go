@@ -114,8 +114,8 @@ func TestSweepSTIXBundleAndRules(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%d %s %s %s %s", m.Line, m.Value, m.Indicator, m.IndicatorKind, m.TLP))
 	}
 	want := []string{
-		"1 indicator--11111111-1111-4111-8111-111111111111 ip amber", // line 2: expired by then
-		"5 indicator--33333333-3333-4333-8333-333333333333 pattern ", // stage1 at :02 then stage2 at :03
+		"1 198.51.100.7 indicator--11111111-1111-4111-8111-111111111111 ip amber",   // line 2: expired by then
+		"5 stage2.example indicator--33333333-3333-4333-8333-333333333333 pattern ", // stage1 at :02 then stage2 at :03
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("matches\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
