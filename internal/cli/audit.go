@@ -340,8 +340,9 @@ func newAuditBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure durable appends/s, append latency and verification time",
 		Long: `bench measures the audit log on this machine, in a scratch directory (never the real log):
 durable appends per second and the latency of one append with --appenders concurrent appenders
-(each waits for its entry to be fsynced, as a request handler does before releasing data), then
-the time to verify a log of --verify-entries entries from scratch.`,
+(each waits for its entry to be fsynced, as a request handler does before releasing data), the
+latency with a single appender (what one logged read adds on a quiet hub), then the time to
+verify a log of --verify-entries entries from scratch.`,
 		Example: `  renkei audit bench
   renkei audit bench --appenders 64 --entries 50000 --verify-entries 1000000`,
 		Args: cobra.NoArgs,
@@ -365,6 +366,18 @@ the time to verify a log of --verify-entries entries from scratch.`,
 				return err
 			}
 			st, err := audit.MeasureAppends(ctx, l, appenders, entries)
+			if cerr := l.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, st)
+			// The latency one logged read adds when nothing else is logging.
+			if l, err = open("single", 0); err != nil {
+				return err
+			}
+			st, err = audit.MeasureAppends(ctx, l, 1, 300)
 			if cerr := l.Close(); err == nil {
 				err = cerr
 			}
