@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"renkei/internal/match"
 )
@@ -50,6 +53,7 @@ func BenchmarkSweepJSONL(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	matches := 0
+	cpu0 := processCPU()
 	for b.Loop() {
 		st, err := sw.File(context.Background(), "bench.jsonl", strings.NewReader(data), func(*Match) { matches++ })
 		if err != nil || st.Records != lines {
@@ -57,7 +61,18 @@ func BenchmarkSweepJSONL(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(float64(lines)*float64(b.N)/(processCPU()-cpu0).Seconds(), "lines/cpu-s")
 	if matches == 0 {
 		b.Fatal("no matches")
 	}
+}
+
+// processCPU returns the CPU time of the whole process (all threads), so
+// lines/cpu-s is the rate per core however busy the machine is.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
