@@ -258,13 +258,22 @@ func affects(af advisory.Affected, t *Target) (status, fixed string, err error) 
 			return StatusAffected, firstFixed(af, t), nil
 		}
 	}
-	if cmp == nil {
-		// A CPE product or a purl type without version rules (pkg:generic):
-		// only exact versions count, and ranges cannot be evaluated.
-		if len(af.Ranges) > 0 || len(af.Vers) > 0 {
-			return "", "", fmt.Errorf("no version rules for %s: ranges cannot be evaluated, only exact versions", af.Key)
+	// vers ranges carry their own version scheme.
+	for _, vr := range af.Vers {
+		in, err := version.VersContains(vr, t.Version)
+		if err != nil {
+			return "", "", err
 		}
+		if in {
+			return StatusAffected, firstFixed(af, t), nil
+		}
+	}
+	if len(af.Ranges) == 0 {
 		return "", "", nil
+	}
+	if cmp == nil {
+		// A CPE product or a purl type without version rules (pkg:generic).
+		return "", "", fmt.Errorf("no version rules for %s: OSV ranges cannot be evaluated, only exact versions", af.Key)
 	}
 	for _, r := range af.Ranges {
 		in, err := r.Contains(cmp, t.Version)
@@ -277,15 +286,6 @@ func affects(af advisory.Affected, t *Target) (status, fixed string, err error) 
 				fixed = firstFixed(af, t)
 			}
 			return StatusAffected, fixed, nil
-		}
-	}
-	for _, vr := range af.Vers {
-		in, err := version.VersContains(vr, t.Version)
-		if err != nil {
-			return "", "", err
-		}
-		if in {
-			return StatusAffected, firstFixed(af, t), nil
 		}
 	}
 	return "", "", nil

@@ -4,8 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/corpora"
 	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/version"
 )
 
 func TestCPEOnlyAsFallback(t *testing.T) {
@@ -100,7 +102,8 @@ func TestRemoveAsset(t *testing.T) {
 func TestRangesWithoutVersionRulesAreAProblem(t *testing.T) {
 	e := New()
 	e.AddTargets([]Target{{Asset: "a", Name: "thing", Version: "1.0", PURL: "pkg:generic/thing@1.0", Keys: []pkgid.Key{"purl:generic/thing"}}})
-	e.AddAdvisory(advisory.Advisory{ID: "X-2", Affected: []advisory.Affected{{Key: "purl:generic/thing", Vers: []string{"vers:generic/<2.0"}}}})
+	e.AddAdvisory(advisory.Advisory{ID: "X-2", Affected: []advisory.Affected{{Key: "purl:generic/thing",
+		Ranges: []version.Range{{Type: "ECOSYSTEM", Events: []version.Event{{Introduced: "0"}, {Fixed: "2.0"}}}}}}})
 	e.AddAdvisory(advisory.Advisory{ID: "X-3", Affected: []advisory.Affected{{Key: "purl:generic/thing", Versions: []string{"1.0"}}}})
 	fs := e.Findings()
 	if len(fs) != 1 || fs[0].Vulnerability != "X-3" {
@@ -108,5 +111,38 @@ func TestRangesWithoutVersionRulesAreAProblem(t *testing.T) {
 	}
 	if ps, n := e.Problems(); n != 1 || !strings.Contains(ps[0].Err, "no version rules for purl:generic/thing") {
 		t.Errorf("problems %v", ps)
+	}
+}
+
+// TestCycloneDXVEXCase7 plays CISA's VEX use case 7 (several products and
+// versions, several statuses, versions given as vers:generic ranges)
+// against product ABC of its bom-1.json at different versions.
+func TestCycloneDXVEXCase7(t *testing.T) {
+	vex := loadSets(t, corpora.Path(t, "cyclonedx-bom-examples/VEX/CISA-Use-Cases/Case-7/vex.json"))[0]
+	abc := pkgid.BOMLink("urn:uuid:cbb2cd68-2857-43b8-a10b-e8c03d277d18", "product-ABC")
+	cases := []struct {
+		version    string
+		findings   int
+		suppressed bool
+		status     string
+	}{
+		{"2.6", 1, false, StatusAffected}, // listed as exploitable
+		{"3.0", 1, false, StatusAffected}, // inside the exploitable range 2.9–4.1
+		{"4.2", 0, false, ""},             // not in the exploitable list: no finding (and not_affected applies)
+		{"", 1, false, StatusPossibly},    // version unknown: possibly affected, no statement applies
+	}
+	for _, tc := range cases {
+		t.Run("ABC "+tc.version, func(t *testing.T) {
+			e := New()
+			e.AddTargets([]Target{{Asset: "bom-1", Kind: "product", Name: "ABC", Version: tc.version, Keys: []pkgid.Key{abc}, ProductKeys: []pkgid.Key{abc}, ProductVersion: tc.version}})
+			e.AddSet(vex)
+			fs := e.Findings()
+			if len(fs) != tc.findings {
+				t.Fatalf("%d findings: %+v", len(fs), fs)
+			}
+			if tc.findings == 1 && (fs[0].Suppressed() != tc.suppressed || fs[0].Status != tc.status) {
+				t.Errorf("%+v", fs[0])
+			}
+		})
 	}
 }

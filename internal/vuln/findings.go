@@ -211,9 +211,9 @@ func action(f *Finding, kev map[string]advisory.KEV, vexAction string) string {
 	var parts []string
 	switch {
 	case f.SuppressedBy != nil && f.SuppressedBy.Status == string(advisory.StatusFixed):
-		return "None: " + f.SuppressedBy.Author + " states this version is fixed."
+		return "None: " + firstNonEmpty(f.SuppressedBy.Author, "a VEX statement") + " states this version is fixed."
 	case f.SuppressedBy != nil:
-		return "None: " + f.SuppressedBy.Author + " states it is not affected (" + firstNonEmpty(f.SuppressedBy.Justification, f.SuppressedBy.Impact) + ")."
+		return "None: " + firstNonEmpty(f.SuppressedBy.Author, "a VEX statement") + " states it is not affected (" + firstNonEmpty(f.SuppressedBy.Justification, f.SuppressedBy.Impact) + ")."
 	case f.Status == StatusPossibly:
 		parts = append(parts, fmt.Sprintf("Possibly affected, confirm the version: the advisory names %s without version data.", f.Component))
 		if f.FixedVersion != "" {

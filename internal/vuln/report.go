@@ -42,7 +42,7 @@ func WriteTable(w io.Writer, fs []Finding) error {
 		}
 		status := f.Status
 		if f.SuppressedBy != nil {
-			status = "suppressed: " + f.SuppressedBy.Status + " (" + f.SuppressedBy.Author + ")"
+			status = "suppressed: " + f.SuppressedBy.Status + " (" + firstNonEmpty(f.SuppressedBy.Author, "author not named") + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", orDash(f.Severity), orDash(kev), orDash(epss),
 			f.Component, orDash(f.Version), f.Vulnerability, orDash(f.FixedVersion), status)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"renkei/internal/vuln/advisory"
+	"renkei/internal/vuln/version"
 )
 
 // VEX conflict rules. Several statements can speak about the same
@@ -69,10 +70,10 @@ func suppresses(s advisory.Status) bool {
 
 func applies(st *advisory.Statement, t *Target) bool {
 	if hasKey(t.Keys, st.Product) && len(st.Subcomponents) == 0 {
-		return versionListed(st.Versions, t.Version)
+		return versionListed(st, t.Version)
 	}
 	if hasKey(t.ProductKeys, st.Product) {
-		if !versionListed(st.Versions, t.ProductVersion) {
+		if !versionListed(st, t.ProductVersion) {
 			return false
 		}
 		if len(st.Subcomponents) == 0 {
@@ -87,12 +88,23 @@ func applies(st *advisory.Statement, t *Target) bool {
 	return false
 }
 
-func versionListed(list []string, v string) bool {
-	if len(list) == 0 {
+// versionListed reports whether a statement's versions and ranges cover
+// v. A statement that lists versions does not apply to a target whose
+// version is unknown.
+func versionListed(st *advisory.Statement, v string) bool {
+	if len(st.Versions) == 0 && len(st.Vers) == 0 {
 		return true
 	}
-	for _, x := range list {
+	if v == "" {
+		return false
+	}
+	for _, x := range st.Versions {
 		if x == v || strings.TrimPrefix(x, "v") == strings.TrimPrefix(v, "v") {
+			return true
+		}
+	}
+	for _, r := range st.Vers {
+		if in, err := version.VersContains(r, v); err == nil && in {
 			return true
 		}
 	}

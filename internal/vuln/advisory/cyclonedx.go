@@ -109,10 +109,18 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 				set.Problems = append(set.Problems, Problem{where, fmt.Sprintf("ref %q names no component of this BOM and is neither a package URL nor a BOM-Link", a.Ref)})
 				continue
 			}
-			var versions []string
-			var ranges []string
+			// A VEX analysis is about every version the affects entry lists,
+			// whatever its per-version status; a VDR entry only about the
+			// versions it lists as affected.
+			var versions, ranges, allVersions, allRanges []string
 			if a.Range != nil {
 				for _, av := range *a.Range {
+					if av.Version != "" {
+						allVersions = append(allVersions, av.Version)
+					}
+					if av.Range != "" {
+						allRanges = append(allRanges, av.Range)
+					}
 					if av.Status == cdx.VulnerabilityStatusNotAffected {
 						continue
 					}
@@ -124,12 +132,12 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 					}
 				}
 			}
-			if len(versions) == 0 && len(ranges) == 0 && ver != "" {
-				versions = []string{ver}
+			if a.Range == nil && ver != "" {
+				versions, allVersions = []string{ver}, []string{ver}
 			}
 			if v.Analysis != nil && v.Analysis.State != "" {
 				st := Statement{
-					Vulnerability: v.ID, Aliases: adv.Aliases, Product: key, Versions: versions,
+					Vulnerability: v.ID, Aliases: adv.Aliases, Product: key, Versions: allVersions, Vers: allRanges,
 					Status: cdxState(v.Analysis.State), Justification: string(v.Analysis.Justification),
 					Impact: v.Analysis.Detail, Author: author, Timestamp: issued, Document: source, ProductName: name,
 				}

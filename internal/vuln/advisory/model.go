@@ -182,9 +182,10 @@ type Statement struct {
 	Aliases       []string
 	// Product is the package or product the statement is about.
 	Product pkgid.Key
-	// Versions restricts the statement to these versions; empty means every
-	// version of Product.
+	// Versions and Vers ("vers:" ranges) restrict the statement to those
+	// versions; both empty means every version of Product.
 	Versions []string
+	Vers     []string
 	// Subcomponents, when set, restrict the statement to these packages
 	// inside Product (OpenVEX subcomponents, CSAF relationships).
 	Subcomponents []pkgid.Key

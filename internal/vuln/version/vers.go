@@ -29,11 +29,17 @@ func VersContains(vers, v string) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("range %q has no scheme/constraints", vers)
 	}
-	eco, ok := versSchemes[strings.ToLower(scheme)]
-	if !ok {
-		return false, fmt.Errorf("range %q: version scheme %q is not supported", vers, scheme)
+	var cmp Comparator
+	if strings.EqualFold(scheme, "generic") {
+		cmp = genericComparator{}
+	} else {
+		eco, ok := versSchemes[strings.ToLower(scheme)]
+		if !ok {
+			return false, fmt.Errorf("range %q: version scheme %q is not supported", vers, scheme)
+		}
+		cmp, _ = For(eco)
 	}
-	cmp, _ := For(eco)
+	eco := cmp.Ecosystem()
 	if !cmp.Valid(v) {
 		return false, fmt.Errorf("%s version %q does not parse", eco, v)
 	}

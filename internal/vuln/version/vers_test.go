@@ -17,6 +17,9 @@ func TestVersContains(t *testing.T) {
 		{"leading less than", "vers:pypi/<2.0", "1.9.post1", true},
 		{"trailing greater than", "vers:gem/>6.1.0.rc1", "6.1.0", true},
 		{"star", "vers:golang/*", "v1.2.3", true},
+		{"generic inside", "vers:generic/>=2.9|<=4.1", "4.0", true},
+		{"generic numeric not lexical", "vers:generic/>=2.9|<=4.1", "2.10", true},
+		{"generic outside", "vers:generic/>=1.0|<=2.3", "2.4", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
