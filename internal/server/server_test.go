@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -215,14 +216,17 @@ func TestHybridPostQuantumTLS(t *testing.T) {
 	}
 }
 
-func TestHealthAndMetrics(t *testing.T) {
+// TestHealthMetricsAndLogs checks /healthz and /metrics, and that the logs
+// of authenticated, failed and erroneous requests never hold a credential.
+func TestHealthMetricsAndLogs(t *testing.T) {
 	dsn, token := prepare(t, "sqlite")
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := server.New(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, slog.New(slog.DiscardHandler), db)
+	var logs syncBuffer
+	s, err := server.New(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,4 +266,42 @@ func TestHealthAndMetrics(t *testing.T) {
 	if strings.Contains(body, token) {
 		t.Fatal("a token appears in /metrics")
 	}
+	// A POST that logs, a wrong password over Basic, and a bad token.
+	req, _ := http.NewRequest("POST", base+"/taxii2/api/collections/"+hub.MembersCollection+"/objects/",
+		strings.NewReader(`{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[]}`))
+	req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	req.Header.Set("Authorization", "Bearer "+token)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 202 {
+		t.Fatalf("POST: %v %v", res, err)
+	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/me", nil)
+	req.SetBasicAuth("power", "the-wrong-password-123")
+	http.DefaultClient.Do(req)
+	get("/api/v1/me", "Authorization", "Bearer rk_not-a-real-token")
+	out := logs.String()
+	if !strings.Contains(out, "objects posted") {
+		t.Fatalf("the POST was not logged: %s", out)
+	}
+	for _, secret := range []string{token, "the-wrong-password-123", "rk_not-a-real-token"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("a credential appears in the logs: %s", out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
