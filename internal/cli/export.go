@@ -38,7 +38,7 @@ func newExportCmd(g *globals) *cobra.Command {
                 host+uri rules for URLs; msg and metadata carry the STIX id; sids from --sid-base
   zeek          Zeek intel file (#fields indicator indicator_type meta.source meta.desc)
   rpz           DNS response policy zone: domain and *.domain CNAME . (NXDOMAIN), rpz-ip
-                triggers for IPv4 addresses and CIDRs; the SOA serial is the Unix time
+                triggers for addresses and CIDRs; the SOA serial is the Unix time
   csv           every value with kind, indicator id, pattern, TLP and validity
 
 Indicators come from files (plain lists, CSV, STIX bundles) and/or a TAXII collection of the

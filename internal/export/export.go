@@ -135,12 +135,46 @@ func writeEDL(w *bufio.Writer, entries []match.Entry, opt Options, line func(mat
 	return res
 }
 
-// reverseIPv4 gives the RPZ rpz-ip owner name of a v4 prefix:
-// 24.0.2.0.192.rpz-ip for 192.0.2.0/24.
+// rpzIP gives the RPZ rpz-ip owner name of a prefix: 24.0.2.0.192.rpz-ip for
+// 192.0.2.0/24, and for IPv6 the prefix length and the 16-bit groups in
+// reverse order with the longest run of zero groups written "zz":
+// 32.zz.db8.2001.rpz-ip for 2001:db8::/32.
 func rpzIP(p netip.Prefix) (string, bool) {
-	if !p.Addr().Is4() {
-		return "", false
+	a := p.Addr()
+	if a.Is4() {
+		b := a.As4()
+		return fmt.Sprintf("%d.%d.%d.%d.%d.rpz-ip", p.Bits(), b[3], b[2], b[1], b[0]), true
 	}
-	b := p.Addr().As4()
-	return fmt.Sprintf("%d.%d.%d.%d.%d.rpz-ip", p.Bits(), b[3], b[2], b[1], b[0]), true
+	b := a.As16()
+	var g [8]uint16
+	for i := range g {
+		g[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	// The longest run of at least two zero groups becomes "zz".
+	bestStart, bestLen := -1, 1
+	for i := 0; i < 8; {
+		if g[i] != 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < 8 && g[j] == 0 {
+			j++
+		}
+		if j-i > bestLen {
+			bestStart, bestLen = i, j-i
+		}
+		i = j
+	}
+	parts := []string{fmt.Sprint(p.Bits())}
+	for i := 7; i >= 0; i-- {
+		if bestStart >= 0 && i >= bestStart && i < bestStart+bestLen {
+			if i == bestStart {
+				parts = append(parts, "zz")
+			}
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%x", g[i]))
+	}
+	return strings.Join(parts, ".") + ".rpz-ip", true
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,8 +69,8 @@ func TestFormats(t *testing.T) {
 			"a@b.example\tIntel::EMAIL\trenkei\tlist:feed.txt",
 			"d41d8cd98f00b204e9800998ecf8427e\tIntel::FILE_HASH\trenkei\tlist:feed.txt",
 		}, []string{"203.0.113.5", "old.example"}, 9},
-		{"rpz", []string{"$TTL 300", "@ IN NS localhost.", "evil.example CNAME .", "*.evil.example CNAME .", "32.1.2.0.192.rpz-ip CNAME .", "24.0.100.51.198.rpz-ip CNAME ."},
-			[]string{"old.example", "5.113.0.203"}, 4},
+		{"rpz", []string{"$TTL 300", "@ IN NS localhost.", "evil.example CNAME .", "*.evil.example CNAME .", "32.1.2.0.192.rpz-ip CNAME .", "24.0.100.51.198.rpz-ip CNAME .", "32.zz.db8.2001.rpz-ip CNAME ."},
+			[]string{"old.example", "5.113.0.203"}, 5},
 		{"csv", []string{"value,kind,indicator,pattern,tlp,valid_from,valid_until",
 			"192.0.2.1,ip,indicator--11111111-1111-4111-8111-111111111111,[ipv4-addr:value = '192.0.2.1' OR domain-name:value = 'c2.example'],amber,,"},
 			[]string{"203.0.113.5"}, 9},
@@ -139,6 +140,23 @@ func TestRPZZoneChecks(t *testing.T) {
 	os.WriteFile(f, []byte(out), 0o644)
 	if o, err := exec.Command("named-checkzone", "rpz.renkei", f).CombinedOutput(); err != nil {
 		t.Errorf("named-checkzone: %v\n%s", err, o)
+	}
+}
+
+func TestRPZIPv6Names(t *testing.T) {
+	tests := []struct{ prefix, want string }{
+		{"2001:db8::/32", "32.zz.db8.2001.rpz-ip"},
+		{"2001:db8::1/128", "128.1.zz.db8.2001.rpz-ip"},
+		{"2001:db8:0:1::/64", "64.zz.1.0.db8.2001.rpz-ip"},
+		{"::/0", "0.zz.rpz-ip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.prefix, func(t *testing.T) {
+			got, _ := rpzIP(netip.MustParsePrefix(tt.prefix))
+			if got != tt.want {
+				t.Errorf("rpzIP(%s) = %s, want %s", tt.prefix, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -160,7 +160,7 @@ func zeekField(s string) string {
 
 // writeRPZ writes a DNS response policy zone: each domain and its subdomains
 // get NXDOMAIN (CNAME .), and answers holding an IPv4 address inside an
-// address indicator are blocked through rpz-ip triggers.
+// address indicator (IPv4 or IPv6) are blocked through rpz-ip triggers.
 func writeRPZ(w *bufio.Writer, entries []match.Entry, opt Options) Result {
 	var res Result
 	serial := opt.At.Unix()
