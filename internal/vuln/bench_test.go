@@ -3,6 +3,7 @@ package vuln
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 
 	"renkei/internal/corpora"
@@ -101,7 +102,13 @@ func alertsByOrg(hits []Hit) map[string][]Hit {
 // of affected (organization, device) pairs is ready, grouped per
 // organization.
 func BenchmarkKEVAgainst1MComponents(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	e := hub(b)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perTarget := float64(after.HeapAlloc-before.HeapAlloc) / float64(len(e.targets))
 	b.ResetTimer()
 	var orgs, pairs int
 	for i := 0; i < b.N; i++ {
@@ -118,6 +125,7 @@ func BenchmarkKEVAgainst1MComponents(b *testing.B) {
 	}
 	b.ReportMetric(float64(orgs), "orgs")
 	b.ReportMetric(float64(pairs), "pairs")
+	b.ReportMetric(perTarget, "heapB/target")
 }
 
 // BenchmarkOSVAgainst1MComponents measures a new OSV advisory with
