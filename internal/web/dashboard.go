@@ -65,10 +65,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		s.serverError(w, r, err)
 		return
 	}
-	for _, o := range recent {
-		row, _, _ := s.row(req.viewer, o, names)
-		d.Recent = append(d.Recent, row)
-	}
+	d.Recent = s.rows(ctx, req, recent, names)
 	sightings, err := s.h.DB.SightingsOfOrg(ctx, req.viewer, req.caller.Org.ID, 10)
 	if err != nil {
 		s.serverError(w, r, err)

@@ -89,6 +89,31 @@ func (s *server) row(v policy.Viewer, o store.Object, names orgNames) (objectRow
 	return r, raw, p
 }
 
+// rows makes the list rows of objs. A sighting is labelled with what it is a
+// sighting of, when the viewer may see that.
+func (s *server) rows(ctx context.Context, req *request, objs []store.Object, names orgNames) []objectRow {
+	cat := s.pages[req.lang].cat
+	targets := map[string]string{}
+	var out []objectRow
+	for _, o := range objs {
+		row, _, _ := s.row(req.viewer, o, names)
+		if o.Type == "sighting" && o.Ref != "" && o.Name == "" {
+			label, ok := targets[o.Ref]
+			if !ok {
+				label = o.Ref
+				if t, err := s.h.DB.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
+					tr, _, _ := s.row(req.viewer, t, names)
+					label = tr.Label
+				}
+				targets[o.Ref] = label
+			}
+			row.Label = cat.text("object.sighting_of", label)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
 // encodeCursor makes the opaque page token of the browser.
 func encodeCursor(c store.Cursor) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.DateAdded, 10) + "." + strconv.FormatInt(c.PK, 10)))
@@ -171,10 +196,7 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 		s.serverError(w, r, err)
 		return
 	}
-	for _, o := range objs {
-		row, _, _ := s.row(req.viewer, o, names)
-		d.Rows = append(d.Rows, row)
-	}
+	d.Rows = s.rows(ctx, req, objs, names)
 	if more && len(objs) > 0 {
 		last := objs[len(objs)-1]
 		nq := qs
