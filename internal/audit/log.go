@@ -148,7 +148,7 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
 	}
 	l := &Log{opts: opts, keys: keys, appender: app, reader: reader, shutdown: shutdown, cancel: cancel}
-	l.seqs = newSeqState(opts.Dir, opts.Node)
+	l.seqs = newSeqState(opts.Dir, opts.Node, opts.Logger)
 	seq, err := l.seqs.recover(ctx, reader)
 	if err != nil {
 		cancel()

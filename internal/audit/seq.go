@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -25,6 +26,7 @@ import (
 type seqState struct {
 	path string
 	node string
+	log  *slog.Logger
 
 	mu    sync.Mutex
 	seq   uint64
@@ -38,9 +40,9 @@ type seqFile struct {
 	Size uint64 `json:"size"`
 }
 
-func newSeqState(dir, node string) *seqState {
+func newSeqState(dir, node string, log *slog.Logger) *seqState {
 	h := sha256.Sum256([]byte(node))
-	return &seqState{path: filepath.Join(dir, ".renkei", "seq-"+hex.EncodeToString(h[:8])+".json"), node: node}
+	return &seqState{path: filepath.Join(dir, ".renkei", "seq-"+hex.EncodeToString(h[:8])+".json"), node: node, log: log}
 }
 
 // durable records that entry seq of this node is durable at index idx.
@@ -89,7 +91,11 @@ func (s *seqState) recover(ctx context.Context, r tessera.LogReader) (uint64, er
 			}
 			e, err := ParseEntry(data)
 			if err != nil {
-				return 0, fmt.Errorf("entry %d: %w", idx, err)
+				// A damaged entry must not keep the hub from starting;
+				// the verifier reports it. Its number cannot be reused
+				// unnoticed: a repeat shows up as a duplicate.
+				s.log.Warn("audit: unreadable entry while recovering the sequence", "index", idx, "err", err)
+				continue
 			}
 			if e.Node == s.node && e.Seq > seq {
 				seq = e.Seq

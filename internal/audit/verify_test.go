@@ -351,7 +351,7 @@ func TestDroppedEntryShowsAsGap(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	hint := newSeqState(filepath.Join(dir, "audit"), "node-a")
+	hint := newSeqState(filepath.Join(dir, "audit"), "node-a", nil)
 	hint.durable(5, 2)
 	if err := hint.save(); err != nil {
 		t.Fatal(err)

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -192,8 +194,8 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 				return exitError{code: 1, msg: fmt.Sprintf("log %s of size %d FAILED verification (%d problems); first bad: %s", cp.Origin, cp.Size, rep.Count, rep.FirstBad())}
 			}
 			fmt.Fprintf(g.stdout, "OK: %s size %d root %x verified in %v (%d nodes", cp.Origin, cp.Size, cp.Root, rep.Duration.Round(time.Millisecond), len(rep.LastSeq))
-			for n, s := range rep.LastSeq {
-				fmt.Fprintf(g.stdout, "; %s seq 1..%d", n, s)
+			for _, n := range slices.Sorted(maps.Keys(rep.LastSeq)) {
+				fmt.Fprintf(g.stdout, "; %s seq 1..%d", n, rep.LastSeq[n])
 			}
 			fmt.Fprintln(g.stdout, ")")
 			if len(prev) > 0 {
