@@ -189,6 +189,9 @@ func (e *Engine) evaluate(ti, ai int32) (Hit, bool) {
 		if !hasKey(t.Keys, af.Key) {
 			continue
 		}
+		if af.Release != "" && t.Release != "" && af.Distro == t.Distro && af.Release != t.Release {
+			continue // an advisory for another release of the distribution
+		}
 		ck := cacheKey{ai, int32(j), t.Version, t.Ecosystem}
 		cv, ok := e.cache[ck]
 		if !ok {
@@ -276,12 +279,22 @@ func affects(af advisory.Affected, t *Target) (status, fixed string, err error) 
 		return "", "", fmt.Errorf("no version rules for %s: OSV ranges cannot be evaluated, only exact versions", af.Key)
 	}
 	for _, r := range af.Ranges {
-		in, err := r.Contains(cmp, t.Version)
+		rc := cmp
+		if r.Type == "SEMVER" && eco != version.Go {
+			// OSV: SEMVER ranges follow Semantic Versioning 2.0.0 whatever the
+			// ecosystem (Go keeps its own implementation of the same order,
+			// which also reads "v"-less pseudo-versions and go1.x names).
+			rc, _ = version.For(version.SemVer)
+			if !rc.Valid(t.Version) {
+				return "", "", fmt.Errorf("SEMVER range: version %q is not Semantic Versioning 2.0.0", t.Version)
+			}
+		}
+		in, err := r.Contains(rc, t.Version)
 		if err != nil {
 			return "", "", err
 		}
 		if in {
-			fixed := r.FixedAfter(cmp, t.Version)
+			fixed := r.FixedAfter(rc, t.Version)
 			if fixed == "" {
 				fixed = firstFixed(af, t)
 			}

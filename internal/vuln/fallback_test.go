@@ -7,6 +7,7 @@ import (
 	"renkei/internal/corpora"
 	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/sbom"
 	"renkei/internal/vuln/version"
 )
 
@@ -142,6 +143,35 @@ func TestCycloneDXVEXCase7(t *testing.T) {
 			}
 			if tc.findings == 1 && (fs[0].Suppressed() != tc.suppressed || fs[0].Status != tc.status) {
 				t.Errorf("%+v", fs[0])
+			}
+		})
+	}
+}
+
+func TestDistributionReleaseMustMatch(t *testing.T) {
+	cases := []struct {
+		name   string
+		purl   string
+		expect int
+	}{
+		{"same release by codename", "pkg:deb/debian/openssl@3.0.11-1~deb12u1?distro=bookworm", 1},
+		{"same release by number", "pkg:deb/debian/openssl@3.0.11-1~deb12u1?distro=debian-12.4", 1},
+		{"other release", "pkg:deb/debian/openssl@3.0.11-1~deb12u1?distro=bullseye", 0},
+		{"release unknown: matched", "pkg:deb/debian/openssl@3.0.11-1~deb12u1", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := &sbom.Document{Source: "x", Components: []sbom.Component{{Name: "openssl", PURL: tc.purl}}}
+			p, err := pkgid.ParsePURL(tc.purl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc.Components[0].Package, doc.Components[0].Version, doc.Components[0].Ecosystem = p, p.Version, p.Ecosystem
+			e := New()
+			e.AddTargets(TargetsFromSBOM("o", "a", doc))
+			e.AddSet(loadSets(t, "advisory/testdata/osv-mixed.json")[0])
+			if fs := e.Findings(); len(fs) != tc.expect {
+				t.Errorf("%d findings, want %d: %+v", len(fs), tc.expect, fs)
 			}
 		})
 	}

@@ -20,6 +20,11 @@ type Target struct {
 	Supplier  string
 	Keys      []pkgid.Key // every key it can be named by (Component.Keys)
 
+	// Distro and Release come from a deb/apk purl's distro qualifier
+	// ("debian", "12" from distro=bookworm), so that release-specific
+	// advisories apply only to their release.
+	Distro, Release string
+
 	// The product the target is part of (the SBOM's subject), so that a
 	// VEX statement about the product and its subcomponents applies.
 	ProductKeys     []pkgid.Key
@@ -48,12 +53,16 @@ func TargetsFromSBOM(org, asset string, doc *sbom.Document) []Target {
 		if c.Crypto != nil && c.PURL == "" && c.CPE == "" {
 			continue // a cryptographic asset, not software with versions
 		}
-		out = append(out, Target{
+		t := Target{
 			Org: org, Asset: asset, Kind: "component",
 			Name: componentName(c), Version: c.Version, PURL: c.PURL, CPE: c.CPE,
 			Ecosystem: c.Ecosystem, Supplier: c.Supplier, Keys: c.Keys(),
 			ProductKeys: pkeys, ProductVersion: pver, ProductSupplier: psup,
-		})
+		}
+		if c.Package.Distro != "" {
+			t.Distro, t.Release = pkgid.ReleaseOfQualifier(c.Package.Namespace, c.Package.Distro)
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -86,6 +86,10 @@ type Affected struct {
 	// Vers are version ranges in the package-URL "vers" syntax
 	// (vers:npm/>=1.0.0|<1.2.3), as CycloneDX and CSAF give them.
 	Vers []string
+	// Distro and Release name the distribution release the entry is for
+	// ("debian", "12" from OSV's "Debian:12"); empty when it is not
+	// release-specific.
+	Distro, Release string
 	// Fixed lists fixed versions the source names outside of ranges.
 	Fixed []string
 	// AllVersions is true when the source names the product without any

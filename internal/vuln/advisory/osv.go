@@ -128,6 +128,7 @@ func addOSV(set *Set, rec *osvRecord, source string) {
 			continue
 		}
 		af := Affected{Key: pkg.Key, Ecosystem: pkg.Ecosystem, Versions: a.Versions}
+		af.Distro, af.Release = pkgid.ReleaseOfEcosystem(a.Package.Ecosystem)
 		for j, r := range a.Ranges {
 			switch r.Type {
 			case "SEMVER", "ECOSYSTEM":

@@ -49,3 +49,37 @@ func TestKeys(t *testing.T) {
 		t.Error("bad cpe accepted")
 	}
 }
+
+func TestReleases(t *testing.T) {
+	eco := []struct{ in, distro, release string }{
+		{"Debian:12", "debian", "12"},
+		{"Debian:11", "debian", "11"},
+		{"Ubuntu:22.04:LTS", "ubuntu", "22.04"},
+		{"Ubuntu:Pro:18.04:LTS", "ubuntu", "18.04"},
+		{"Alpine:v3.18", "alpine", "3.18"},
+		{"Debian", "", ""},
+		{"npm", "", ""},
+	}
+	for _, c := range eco {
+		d, r := ReleaseOfEcosystem(c.in)
+		if d != c.distro || r != c.release {
+			t.Errorf("ReleaseOfEcosystem(%q) = %q %q", c.in, d, r)
+		}
+	}
+	q := []struct{ ns, q, distro, release string }{
+		{"debian", "bookworm", "debian", "12"},
+		{"debian", "debian-12", "debian", "12"},
+		{"debian", "debian-12.5", "debian", "12"},
+		{"ubuntu", "jammy", "ubuntu", "22.04"},
+		{"ubuntu", "ubuntu-22.04", "ubuntu", "22.04"},
+		{"alpine", "alpine-3.18.4", "alpine", "3.18"},
+		{"alpine", "3.18", "alpine", "3.18"},
+		{"debian", "sid", "", ""},
+	}
+	for _, c := range q {
+		d, r := ReleaseOfQualifier(c.ns, c.q)
+		if d != c.distro || r != c.release {
+			t.Errorf("ReleaseOfQualifier(%q, %q) = %q %q", c.ns, c.q, d, r)
+		}
+	}
+}
