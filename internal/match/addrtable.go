@@ -66,16 +66,7 @@ func (t *addr4Table) get(k uint32) (uint32, bool) {
 	if t.filter[f>>6]&(1<<(f&63)) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k); ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
-			return 0, false
-		}
-		if uint32(s>>32) == k {
-			return uint32(s) - 1, true
-		}
-	}
+	return t.probe(k)
 }
 
 func (t *addr4Table) bytes() int { return len(t.slots)*8 + len(t.filter)*8 }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -287,5 +288,38 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	}
 	if hits == 0 {
 		t.Error("no hits")
+	}
+}
+
+// TestMatchAddrsEqualsMatchAddr: the batch path gives exactly the hits of the
+// one-by-one path, with the right indexes, for IPv4, IPv6, CIDRs and misses.
+func TestMatchAddrsEqualsMatchAddr(t *testing.T) {
+	b := NewBuilder()
+	var addrs []netip.Addr
+	for i := range 300 {
+		a := netip.AddrFrom4([4]byte{192, 0, byte(i >> 8), byte(i)})
+		if i%3 == 0 {
+			if err := b.AddValue(a.String(), Indicator{ID: "ip"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		addrs = append(addrs, a, netip.AddrFrom4([4]byte{10, byte(i), 0, 1}))
+	}
+	for _, v := range []string{"10.0.0.0/12", "10.5.0.0/16", "2001:db8::1", "2001:db8::/48"} {
+		if err := b.AddValue(v, Indicator{ID: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addrs = append(addrs, netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8:0:1::5"), netip.MustParseAddr("::ffff:192.0.0.3"))
+	s := b.Build()
+	var want, got []string
+	for i, a := range addrs {
+		s.MatchAddr(a, time.Time{}, func(h Hit) { want = append(want, fmt.Sprint(i, h.IndicatorValue(), h.Indicator.ID)) })
+	}
+	n := s.MatchAddrs(addrs, time.Time{}, func(i int, h Hit) { got = append(got, fmt.Sprint(i, h.IndicatorValue(), h.Indicator.ID)) })
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) || n != len(want) || len(want) < 100 {
+		t.Errorf("batch gave %d hits (%d returned), one by one %d", len(got), n, len(want))
 	}
 }
