@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -369,6 +370,9 @@ func (s *Server) createToken(q *request) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, "invalid expiry", "%v", err)
 	}
+	if _, err := s.Hub.Record(q.r.Context(), q.caller, audit.ActionTokenCreate, "user:"+q.caller.User.Login, map[string]string{"read_only": strconv.FormatBool(in.ReadOnly), "expires": in.Expires}); err != nil {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
 	secret, t, err := hub.CreateToken(q.r.Context(), s.Hub.DB, q.caller.User.Login, in.Name, d, in.ReadOnly, s.now())
 	if err != nil {
 		return err
@@ -584,6 +588,9 @@ func (s *Server) searchObjects(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.release(q, objs...); err != nil {
+		return err
+	}
 	out := make([]json.RawMessage, len(objs))
 	for i, o := range objs {
 		out[i] = s.Hub.Present(q.viewer, o)
@@ -606,12 +613,28 @@ func (s *Server) getObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.release(q, o); err != nil {
+		return err
+	}
 	sight := map[string]any{"sightings": sum.Sightings, "count": sum.Count}
 	if !sum.FirstSeen.IsZero() {
 		sight["first_seen"] = stix.FormatTime(sum.FirstSeen)
 		sight["last_seen"] = stix.FormatTime(sum.LastSeen)
 	}
 	writeJSON(q.w, 200, map[string]any{"object": s.Hub.Present(q.viewer, o), "tlp": o.ACL.TLP.Label(), "sightings": sight})
+	return nil
+}
+
+// release logs what rule C7 says must be logged before objs are sent, and
+// sets the receipt header.
+func (s *Server) release(q *request, objs ...store.Object) error {
+	idx, err := s.Hub.Release(q.r.Context(), q.caller, audit.ActionObjectRead, q.r.Header.Get("X-Request-ID"), objs)
+	if err != nil {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	if len(idx) > 0 {
+		q.w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
+	}
 	return nil
 }
 

@@ -44,6 +44,7 @@ func TestAdminCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	go s.Run(ctx, nil)
 
 	code, out, _ := run(t, "", append([]string{"org", "add", "Kanto Electric", "--kind", "operator", "--sector", "energy"}, data...)...)

@@ -80,6 +80,7 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 			if err != nil {
 				return err
 			}
+			defer s.Close()
 			return s.Run(ctx, func(addr string) {
 				scheme := "http"
 				if cfg.TLSCert != "" || cfg.SelfSignedTLS {

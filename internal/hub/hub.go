@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"renkei/internal/alert"
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -28,6 +29,9 @@ type Hub struct {
 	Auth   *auth.Authenticator
 	Alerts *alert.Service
 	Log    *slog.Logger
+	// Audit is the tamper-evident log. Reads that rule C7 says must be
+	// logged are refused while it is nil.
+	Audit *audit.Log
 
 	// DefaultTLP applies to objects that carry no TLP marking.
 	DefaultTLP policy.TLP
@@ -36,7 +40,8 @@ type Hub struct {
 
 	Now func() time.Time
 
-	center store.Org
+	center    store.Org
+	auditSalt []byte
 }
 
 // New returns a hub over db, after Bootstrap has run on it.
@@ -52,6 +57,9 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger) (*Hub, error) {
 		return nil, fmt.Errorf("hub: %w (run bootstrap first)", err)
 	}
 	h.center = c
+	if h.auditSalt, err = loadAuditSalt(ctx, db); err != nil {
+		return nil, fmt.Errorf("hub: audit salt: %w", err)
+	}
 	if s, _ := db.Setting(ctx, "default_tlp"); s != "" {
 		if t, err := policy.ParseTLP(s); err == nil {
 			h.DefaultTLP = t

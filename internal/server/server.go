@@ -23,7 +23,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"renkei/internal/api"
+	"renkei/internal/audit"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
 	"renkei/internal/web"
@@ -63,6 +65,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	// The tamper-evident log (rule C7): reads of AMBER+STRICT and RED objects,
+	// logins and token creations are recorded before anything is released.
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(cfg.DataDir, "audit"), KeyDir: filepath.Join(cfg.DataDir, "audit-keys"), Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open the audit log: %w", err)
+	}
+	h.Audit = al
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 100 << 20
 	}
@@ -93,6 +102,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	mux.Handle("/taxii2/", route("taxii", ts.Handler()))
 	mux.Handle("/api/", route("api", as.Handler()))
 	mux.Handle("/", route("web", ws))
+	mux.Handle("/audit/", route("audit", overseersOnly(h, http.StripPrefix("/audit", al.Handler()))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -105,6 +115,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return &Server{Hub: h, Handler: recoverer(log, mux), Registry: reg, cfg: cfg, log: log}, nil
+}
+
+// overseersOnly serves the audit log's tiles to the oversight committee and
+// hub administrators, who verify it with `renkei audit verify --log URL`.
+func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.Auth.Request(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei audit"`)
+			http.Error(w, "the audit log is served to the oversight committee: log in with an overseer token", http.StatusUnauthorized)
+			return
+		}
+		if r := policy.Role(c.User.Role); r != policy.RoleOverseer && r != policy.RoleAdmin {
+			http.Error(w, "only overseers and hub administrators read the audit log", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Close releases what New opened besides the store: the audit log.
+func (s *Server) Close() error {
+	if s.Hub.Audit != nil {
+		return s.Hub.Audit.Close()
+	}
+	return nil
 }
 
 type statusWriter struct {

@@ -40,7 +40,7 @@ func serveForever(dsn string) {
 		fmt.Println("error:", err)
 		os.Exit(2)
 	}
-	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: os.TempDir()}, slog.New(slog.DiscardHandler), db)
+	s, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: os.Getenv("RENKEI_TEST_DATA")}, slog.New(slog.DiscardHandler), db)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(2)
@@ -85,7 +85,7 @@ func TestCrashDuringPostLosesNoReportedSuccess(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			dsn, token := prepare(t, kind)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "RENKEI_TEST_SERVE="+dsn)
+			cmd.Env = append(os.Environ(), "RENKEI_TEST_SERVE="+dsn, "RENKEI_TEST_DATA="+t.TempDir())
 			out, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -189,6 +189,7 @@ func TestHybridPostQuantumTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrc := make(chan string, 1)
@@ -230,6 +231,7 @@ func TestHealthMetricsAndLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrc := make(chan string, 1)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -309,7 +310,7 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []st
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
-	col, _, v, ok := s.openCollection(w, r, false)
+	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
 		return
 	}
@@ -318,14 +319,31 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	objs, more, next, ok := s.page(w, r, storeQuery(q, v, col.ID))
-	if !ok {
+	if !ok || !s.release(w, r, c, objs) {
 		return
 	}
 	s.writeEnvelope(w, v, objs, more, next)
 }
 
+// release logs the reading of objects that rule C7 says must be logged, and
+// sets the receipt header; when the log cannot be written it answers 503 and
+// returns false, and nothing is sent.
+func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, objs []store.Object) bool {
+	idx, err := s.Hub.Release(r.Context(), c, audit.ActionObjectRead, r.Header.Get("X-Request-ID"), objs)
+	if err != nil {
+		w.Header().Del("X-TAXII-Date-Added-First")
+		w.Header().Del("X-TAXII-Date-Added-Last")
+		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", err.Error())
+		return false
+	}
+	if len(idx) > 0 {
+		w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
+	}
+	return true
+}
+
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
-	col, _, v, ok := s.openCollection(w, r, false)
+	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
 		return
 	}
@@ -341,6 +359,9 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(objs) == 0 && q.Next == (store.Cursor{}) {
 		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
+		return
+	}
+	if !s.release(w, r, c, objs) {
 		return
 	}
 	s.writeEnvelope(w, v, objs, more, next)

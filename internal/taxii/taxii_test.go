@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -39,6 +41,12 @@ func setup(t *testing.T, kind string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "test", CheckpointInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Audit.Close() })
 	e := &env{t: t, h: h, tokens: map[string]string{}}
 	for _, o := range []struct{ name, kind string }{{"Power Co", "operator"}, {"Water Co", "operator"}} {
 		if _, err := hub.AddOrg(ctx, db, o.name, o.kind, "energy", now); err != nil {
@@ -306,8 +314,27 @@ func testTAXII(t *testing.T, e *env) {
 				}
 			}
 		}
-		if r := e.do("GET", objectsPath+"indicator--00000000-0000-4000-8000-000000000601/", "power", nil); r.code != 200 {
+		r := e.do("GET", objectsPath+"indicator--00000000-0000-4000-8000-000000000601/", "power", nil)
+		if r.code != 200 {
 			t.Errorf("the submitter always sees its RED object: %d", r.code)
+		}
+		// Rule C7: the read was logged before release; the receipt names the entry.
+		if r.hdr.Get(audit.HeaderIndex) == "" {
+			t.Errorf("reading a RED object must carry %s", audit.HeaderIndex)
+		}
+		if r := e.do("GET", objectsPath+"indicator--00000000-0000-4000-8000-000000000001/", "power", nil); r.hdr.Get(audit.HeaderIndex) != "" {
+			t.Errorf("a GREEN read is not logged, yet has a receipt")
+		}
+	})
+
+	t.Run("C7: when the audit log cannot be written, nothing logged is released", func(t *testing.T) {
+		e.h.Audit.Close()
+		r := e.do("GET", objectsPath+"indicator--00000000-0000-4000-8000-000000000601/", "power", nil)
+		if r.code != 503 || strings.Contains(string(r.body), "198.51.100") {
+			t.Fatalf("with the log closed: %d %s", r.code, r.body)
+		}
+		if r := e.do("GET", objectsPath+"indicator--00000000-0000-4000-8000-000000000001/", "power", nil); r.code != 200 {
+			t.Fatalf("objects that need no logging are still served: %d", r.code)
 		}
 	})
 }
