@@ -23,7 +23,9 @@ func TestDecideTable(t *testing.T) {
 		{"submitter", func(r Role) Viewer { return Viewer{UserID: 1, OrgID: author, Role: r} }},
 		{"author's colleague", func(r Role) Viewer { return Viewer{UserID: 2, OrgID: author, Role: r} }},
 		{"named recipient org", func(r Role) Viewer { return Viewer{UserID: 3, OrgID: recipient, Role: r} }},
-		{"member of named group", func(r Role) Viewer { return Viewer{UserID: 4, OrgID: groupMember, Role: r, Groups: []string{"group--g"}} }},
+		{"member of named group", func(r Role) Viewer {
+			return Viewer{UserID: 4, OrgID: groupMember, Role: r, Groups: []string{"group--g"}}
+		}},
 		{"center", func(r Role) Viewer { return Viewer{UserID: 5, OrgID: center, Role: r, IsCenter: true} }},
 		{"other member", func(r Role) Viewer { return Viewer{UserID: 6, OrgID: other, Role: r} }},
 		{"named RED user", func(r Role) Viewer { return Viewer{UserID: 7, OrgID: other, Role: r} }},
