@@ -104,6 +104,9 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		for _, le := range e.NotLoaded {
 			fmt.Fprintln(g.stdout, le.Error())
 		}
+		for _, r := range e.Unmapped {
+			fmt.Fprintf(g.stdout, "%s (rule %s): loaded, but log source %s has no mapping entry: runs only on events without a channel\n", r.Path, r.ID, r.Logsource)
+		}
 		fmt.Fprintf(g.stderr, "%s\n", e.Describe())
 		return nil
 	}

@@ -28,9 +28,9 @@ type Engine struct {
 	Rules   []*sigma.Rule // loaded detection and correlation rules
 	// NotLoaded lists every rule or file that could not be loaded, with the reason.
 	NotLoaded []*sigma.LoadError
-	// Unmapped counts loaded rules whose log source has no mapping entry;
-	// they run only on events without a channel.
-	Unmapped int
+	// Unmapped lists loaded rules whose log source has no mapping entry;
+	// they run only on events without a channel (plain JSON lines).
+	Unmapped []*sigma.Rule
 	// BelowLevel counts rules left out by the minimum level.
 	BelowLevel int
 
@@ -106,7 +106,7 @@ func NewEngine(rules []*sigma.Rule, parseErrs []*sigma.LoadError, opt EngineOpti
 			continue
 		}
 		if len(sources) == 0 {
-			e.Unmapped++
+			e.Unmapped = append(e.Unmapped, r)
 		}
 		for i, c := range variants {
 			rs.Add(c, routes[i])
@@ -132,5 +132,5 @@ func (e *Engine) Ruleset() *sigma.Ruleset { return e.rs }
 // Describe is a one-line account of what was loaded.
 func (e *Engine) Describe() string {
 	return fmt.Sprintf("%d rules loaded (%d compiled variants, %d with unmapped log source), %d not loaded, %d below minimum level",
-		len(e.Rules), e.rs.Len(), e.Unmapped, len(e.NotLoaded), e.BelowLevel)
+		len(e.Rules), e.rs.Len(), len(e.Unmapped), len(e.NotLoaded), e.BelowLevel)
 }
