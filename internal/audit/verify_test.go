@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/note"
@@ -503,4 +504,46 @@ func tamperKeysOf(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return k.VerifierKey
+}
+
+func TestScanAndCountActions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	l := openTestLog(t, dir, nil)
+	t0 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	actions := []string{ActionLogin, ActionCommAccess, ActionCommAccess, ActionApprovalDecide, ActionLogin, ActionCommAccess}
+	for i, a := range actions {
+		if _, err := l.Append(ctx, Entry{Time: t0.AddDate(0, i, 0), Action: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := NewVerifier(l.VerifierKey())
+	f, _ := NewFetcher(filepath.Join(dir, "audit"), nil)
+	var seen []uint64
+	if _, err := Scan(ctx, f, []note.Verifier{v}, func(i uint64, e Entry) error { seen = append(seen, i); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[0 1 2 3 4 5]" {
+		t.Fatalf("scan order %v", seen)
+	}
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     string
+	}{
+		{"all", time.Time{}, time.Time{}, "[{approval.decide 1} {comm.access 3} {login 2}]"},
+		{"first quarter of the year", t0, t0.AddDate(0, 3, 0), "[{comm.access 2} {login 1}]"},
+		{"from July", t0.AddDate(0, 3, 0), time.Time{}, "[{approval.decide 1} {comm.access 1} {login 1}]"},
+	} {
+		got, _, err := CountActions(ctx, f, []note.Verifier{v}, c.from, c.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != c.want {
+			t.Errorf("%s: %v, want %s", c.name, got, c.want)
+		}
+	}
 }

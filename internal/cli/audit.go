@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,7 +41,7 @@ ML-DSA-65 (C2SP signed notes). The oversight committee verifies the whole log wi
 from the files or the read-only tile endpoint, and can run "audit witness" so that the hub cannot
 roll back or fork the log without being refused.`,
 	}
-	cmd.AddCommand(newAuditPubkeyCmd(g), newAuditVerifyCmd(g), newAuditWitnessCmd(g), newAuditShowCmd(g), newAuditBenchCmd(g))
+	cmd.AddCommand(newAuditPubkeyCmd(g), newAuditVerifyCmd(g), newAuditWitnessCmd(g), newAuditShowCmd(g), newAuditFiguresCmd(g), newAuditBenchCmd(g))
 	return cmd
 }
 
@@ -485,5 +487,71 @@ checkpoint size and root it was proved against.`,
 	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
 	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
 	fl.UintSliceVar(&indexes, "index", nil, "entry index to show (repeatable)")
+	return cmd
+}
+
+func newAuditFiguresCmd(g *globals) *cobra.Command {
+	var logLoc, from, to string
+	var keys []string
+	cmd := &cobra.Command{
+		Use:   "figures --log DIR|URL --key KEY [--from DATE] [--to DATE]",
+		Short: "Count logged acts per action in a period, as CSV (annual report figures)",
+		Long: `figures reads every entry of the audit log covered by its signed checkpoint and prints, as CSV,
+how many entries each action has whose time lies in [--from, --to): approvals requested and
+decided, emergency measures, accesses to communications information, deletions, and so on. The
+figures come from the log itself, not from the hub's database; run "audit verify" first to know
+the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
+		Example: `  renkei audit figures --key renkei-audit.pub --from 2026-04-01 --to 2027-04-01 > fy2026.csv`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if logLoc == "" {
+				logLoc = filepath.Join(g.data, "audit")
+			}
+			vs, err := readKeys(keys)
+			if err != nil {
+				return err
+			}
+			parse := func(name, v string) (time.Time, error) {
+				if v == "" {
+					return time.Time{}, nil
+				}
+				for _, layout := range []string{"2006-01-02", time.RFC3339Nano} {
+					if t, err := time.Parse(layout, v); err == nil {
+						return t, nil
+					}
+				}
+				return time.Time{}, fmt.Errorf("--%s %q: want YYYY-MM-DD or RFC 3339", name, v)
+			}
+			fromT, err := parse("from", from)
+			if err != nil {
+				return err
+			}
+			toT, err := parse("to", to)
+			if err != nil {
+				return err
+			}
+			f, err := audit.NewFetcher(logLoc, &http.Client{Timeout: time.Minute})
+			if err != nil {
+				return err
+			}
+			figs, cp, err := audit.CountActions(cmdContext(cmd), f, vs, fromT, toT)
+			if err != nil {
+				return err
+			}
+			w := csv.NewWriter(g.stdout)
+			_ = w.Write([]string{"action", "count"})
+			for _, fig := range figs {
+				_ = w.Write([]string{fig.Action, strconv.Itoa(fig.Count)})
+			}
+			w.Flush()
+			fmt.Fprintf(g.stderr, "counted from checkpoint %s size %d\n", cp.Origin, cp.Size)
+			return w.Error()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
+	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
+	fl.StringVar(&from, "from", "", "first day counted (inclusive)")
+	fl.StringVar(&to, "to", "", "end of the period (exclusive)")
 	return cmd
 }

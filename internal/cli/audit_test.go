@@ -76,6 +76,8 @@ func TestAuditCommandsVerifyShowAndName(t *testing.T) {
 		{"verify with one key given inline", []string{"audit", "verify", "--data", data, "--key", l.VerifierKey(), "--no-state"}, 0, "hub-1 seq 1..300"},
 		{"show", []string{"audit", "show", "--data", data, "--key", keyFile, "--index", "7"}, 0, `"index":7`},
 		{"wrong key", []string{"audit", "verify", "--data", data, "--key", "renkei.example/audit+00000000+AQ==", "--no-state"}, 1, "verifier key"},
+		{"figures", []string{"audit", "figures", "--data", data, "--key", keyFile, "--from", "2000-01-01"}, 0, "action,count\ncomm.access,300\n"},
+		{"figures bad date", []string{"audit", "figures", "--data", data, "--key", keyFile, "--from", "April"}, 1, "want YYYY-MM-DD"},
 		{"witness key", []string{"audit", "witness", "--key-dir", filepath.Join(dir, "w"), "--log-key", keyFile, "--print-key"}, 0, "renkei.example/witness+"},
 	}
 	for _, s := range steps {
