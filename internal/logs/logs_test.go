@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
@@ -343,6 +344,37 @@ func FuzzZeekReader(f *testing.F) {
 					}
 				})
 			})
+		}
+	})
+}
+
+// FuzzCSVValues: any CSV line either fails with a SyntaxError or yields
+// cells that encoding/csv reads the same way.
+func FuzzCSVValues(f *testing.F) {
+	for _, s := range []string{`a,b,c`, `"a,b",c`, `"say ""hi""",x`, `"open`, `a,"b"c`, `,,`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\r\n") {
+			return
+		}
+		var got []string
+		err := splitCSV(line, func(_ int, v string) { got = append(got, v) })
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v is not a SyntaxError", err)
+			}
+			return
+		}
+		r := csv.NewReader(strings.NewReader(line))
+		r.FieldsPerRecord = -1
+		want, werr := r.Read()
+		if werr != nil || line == "" {
+			return // encoding/csv is stricter about bare quotes
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("splitCSV(%q) = %q, encoding/csv %q", line, got, want)
 		}
 	})
 }
