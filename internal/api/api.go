@@ -166,6 +166,9 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/v1/objects", s.wrap(s.searchObjects))
 	m.HandleFunc("POST /api/v1/objects", s.wrap(s.submit))
 	m.HandleFunc("GET /api/v1/objects/{id}", s.wrap(s.getObject))
+	m.HandleFunc("GET /api/v1/approvals", s.wrap(s.listApprovals))
+	m.HandleFunc("POST /api/v1/approvals", s.wrap(s.fileApproval))
+	m.HandleFunc("POST /api/v1/approvals/{id}/decision", s.wrap(s.decideApproval))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := m.Handler(r); pattern == "" {
 			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")

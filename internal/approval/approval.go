@@ -1,0 +1,319 @@
+// Package approval keeps the oversight committee's approvals (rule C6): for
+// collecting communications information from a source, and for access and
+// neutralization measures. A request names its legal basis, target, period
+// and justification; an overseer approves or denies it with reasons; an
+// emergency measure is recorded as executed first and opens a post-notification
+// task at once. Every request and decision is appended to the audit log before
+// it takes effect, and the log index is kept with the record.
+//
+// Collection sources ask InForce before they run. This package does not
+// decide who may read intelligence (package policy) and holds no content.
+package approval
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Kinds of approval under the Active Cyber Defense law.
+const (
+	// Collection under an agreement with an operator (consent-based acquisition).
+	KindCollectionAgreement = "collection-agreement"
+	// Collection without consent (e.g. foreign→foreign transit), needing the committee's approval.
+	KindCollectionCommittee = "collection-committee"
+	// Access and neutralization measure (アクセス・無害化措置).
+	KindMeasure = "access-neutralization"
+)
+
+// Kinds lists every kind.
+var Kinds = []string{KindCollectionAgreement, KindCollectionCommittee, KindMeasure}
+
+// Statuses of an approval.
+const (
+	StatusPending   = "pending"
+	StatusApproved  = "approved"
+	StatusDenied    = "denied"
+	StatusEmergency = "emergency" // executed before approval; post-notification due
+	StatusRevoked   = "revoked"
+)
+
+// PostNotificationPeriod is how long after an emergency measure the committee
+// must be notified. The statute sets it; this is configuration, not law.
+var PostNotificationPeriod = 7 * 24 * time.Hour
+
+// Approval is one request and its outcome.
+type Approval struct {
+	ID             int64
+	Kind           string
+	RequesterUser  string
+	RequesterOrg   string
+	LegalBasis     string
+	Target         string
+	Justification  string
+	ValidFrom      time.Time
+	ValidUntil     time.Time
+	Status         string
+	Emergency      bool
+	DecidedBy      string
+	DecisionReason string
+	DecidedAt      time.Time
+	NotifyDue      time.Time
+	NotifiedAt     time.Time
+	AuditIndex     uint64
+	Created        time.Time
+}
+
+// InForceAt reports whether the approval allows acting at t.
+func (a Approval) InForceAt(t time.Time) bool {
+	return (a.Status == StatusApproved || a.Status == StatusEmergency) && !t.Before(a.ValidFrom) && t.Before(a.ValidUntil)
+}
+
+// Service keeps approvals in the store and records them in the audit log.
+type Service struct {
+	Hub *hub.Hub
+}
+
+// Request is what a requester files.
+type Request struct {
+	Kind          string
+	LegalBasis    string
+	Target        string
+	Justification string
+	ValidFrom     time.Time
+	ValidUntil    time.Time
+}
+
+// FieldError says which field of a request is wrong.
+type FieldError struct{ Field, Msg string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+func (r Request) check(now time.Time) error {
+	switch {
+	case !slices.Contains(Kinds, r.Kind):
+		return &FieldError{"kind", fmt.Sprintf("%q is not one of %s", r.Kind, strings.Join(Kinds, ", "))}
+	case strings.TrimSpace(r.LegalBasis) == "":
+		return &FieldError{"legal_basis", "name the provision or agreement the request rests on"}
+	case strings.TrimSpace(r.Target) == "":
+		return &FieldError{"target", "describe the source or target"}
+	case strings.TrimSpace(r.Justification) == "":
+		return &FieldError{"justification", "say why it is necessary"}
+	case r.ValidFrom.IsZero() || r.ValidUntil.IsZero():
+		return &FieldError{"period", "give a start and an end"}
+	case !r.ValidUntil.After(r.ValidFrom):
+		return &FieldError{"period", "the end must be after the start"}
+	case !r.ValidUntil.After(now):
+		return &FieldError{"period", "the end is already past"}
+	}
+	return nil
+}
+
+// ErrNotAllowed is returned when the caller's role may not do what it asked.
+var ErrNotAllowed = errors.New("not allowed")
+
+func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+
+// File records a request by a handler or analyst of the center. When emergency
+// is true (measures only), the measure is recorded as executed now and a
+// post-notification task opens.
+func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency bool) (Approval, error) {
+	role := policy.Role(c.User.Role)
+	if !c.Org.IsCenter() || (role != policy.RoleHandler && role != policy.RoleAnalyst && role != policy.RoleAdmin) {
+		return Approval{}, fmt.Errorf("%w: requests are filed by the center's handlers and analysts", ErrNotAllowed)
+	}
+	now := s.now()
+	if err := r.check(now); err != nil {
+		return Approval{}, err
+	}
+	if emergency && r.Kind != KindMeasure {
+		return Approval{}, &FieldError{"emergency", "only access and neutralization measures may be executed before approval"}
+	}
+	a := Approval{Kind: r.Kind, RequesterUser: c.User.Login, RequesterOrg: c.Org.ID, LegalBasis: r.LegalBasis, Target: r.Target,
+		Justification: r.Justification, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), Status: StatusPending, Created: now}
+	action := audit.ActionApprovalRequest
+	if emergency {
+		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(PostNotificationPeriod)
+		action = audit.ActionEmergencyMeasure
+	}
+	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
+			valid_from, valid_until, status, emergency, notify_due, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
+			a.Status, boolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now)).Scan(&a.ID); err != nil {
+			return fmt.Errorf("file approval request: %w", err)
+		}
+		// Logged before the transaction commits: if the log refuses, nothing is recorded.
+		idx, err := s.Hub.Record(ctx, c, action, approvalRef(a.ID), map[string]string{
+			"kind": a.Kind, "legal_basis": a.LegalBasis, "valid_from": a.ValidFrom.Format(time.RFC3339), "valid_until": a.ValidUntil.Format(time.RFC3339)})
+		if err != nil {
+			return err
+		}
+		a.AuditIndex = idx
+		_, err = tx.Exec(ctx, "UPDATE approvals SET audit_index = ? WHERE id = ?", int64(idx), a.ID)
+		return err
+	})
+	if err != nil {
+		return Approval{}, err
+	}
+	if emergency {
+		s.notifyCommittee(ctx, a)
+	}
+	return a, nil
+}
+
+// Decide records an overseer's approval or denial, with reasons.
+func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve bool, reason string) (Approval, error) {
+	if policy.Role(c.User.Role) != policy.RoleOverseer {
+		return Approval{}, fmt.Errorf("%w: only members of the oversight committee decide", ErrNotAllowed)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Approval{}, &FieldError{"reason", "give the reasons for the decision"}
+	}
+	var a Approval
+	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		if a.Status != StatusPending && a.Status != StatusEmergency {
+			return fmt.Errorf("approval %d is %s and cannot be decided again", id, a.Status)
+		}
+		now := s.now()
+		a.Status = StatusDenied
+		if approve {
+			a.Status = StatusApproved
+		}
+		a.DecidedBy, a.DecisionReason, a.DecidedAt = c.User.Login, reason, now
+		if a.Emergency && a.NotifiedAt.IsZero() {
+			a.NotifiedAt = now // deciding on an emergency measure closes its post-notification
+		}
+		idx, err := s.Hub.Record(ctx, c, audit.ActionApprovalDecide, approvalRef(id), map[string]string{"decision": a.Status, "kind": a.Kind})
+		if err != nil {
+			return err
+		}
+		a.AuditIndex = idx
+		_, err = tx.Exec(ctx, "UPDATE approvals SET status = ?, decided_by = ?, decision_reason = ?, decided_at = ?, notified_at = ?, audit_index = ? WHERE id = ?",
+			a.Status, a.DecidedBy, a.DecisionReason, store.Micros(a.DecidedAt), store.Micros(a.NotifiedAt), int64(idx), id)
+		return err
+	})
+	return a, err
+}
+
+// InForce returns the approval with this reference ("approval-42" or "42")
+// when it allows acting at t, and an error saying why not otherwise. Sources
+// of communications information call it before they run (rule C6).
+func (s *Service) InForce(ctx context.Context, ref string, t time.Time) (Approval, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(ref, "approval-"), 10, 64)
+	if err != nil {
+		return Approval{}, fmt.Errorf("approval reference %q is not valid", ref)
+	}
+	a, err := get(ctx, s.Hub.DB, id)
+	if err != nil {
+		return Approval{}, err
+	}
+	if !a.InForceAt(t) {
+		return a, fmt.Errorf("approval %d is not in force at %s (status %s, valid %s to %s)", id, t.Format(time.RFC3339), a.Status,
+			a.ValidFrom.Format(time.RFC3339), a.ValidUntil.Format(time.RFC3339))
+	}
+	return a, nil
+}
+
+// List returns approvals, newest first; status "" lists all.
+func (s *Service) List(ctx context.Context, status string, limit int) ([]Approval, error) {
+	q := "SELECT " + cols + " FROM approvals"
+	var args []any
+	if status != "" {
+		q += " WHERE status = ?"
+		args = append(args, status)
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	rows, err := s.Hub.DB.Query(ctx, q, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Approval
+	for rows.Next() {
+		a, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// OverdueNotifications lists emergency measures whose post-notification is past due.
+func (s *Service) OverdueNotifications(ctx context.Context, now time.Time) ([]Approval, error) {
+	rows, err := s.Hub.DB.Query(ctx, "SELECT "+cols+" FROM approvals WHERE emergency = 1 AND notified_at = 0 AND notify_due < ? ORDER BY notify_due", store.Micros(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Approval
+	for rows.Next() {
+		a, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// notifyCommittee opens the post-notification task of an emergency measure:
+// an alert to the center (where the committee's accounts live) through the
+// hub's alert path.
+func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
+	s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: s.Hub.Center().ID, Kind: "emergency-measure", Severity: "high",
+		Title:     fmt.Sprintf("Emergency measure %d executed before approval: post-notification due %s", a.ID, a.NotifyDue.Format("2006-01-02 15:04 MST")),
+		Body:      a.Target,
+		ObjectRef: approvalRef(a.ID)})
+}
+
+func approvalRef(id int64) string { return "approval-" + strconv.FormatInt(id, 10) }
+
+const cols = `id, kind, requester_user, requester_org, legal_basis, target, justification, valid_from, valid_until, status, emergency,
+	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at`
+
+type rowQuerier interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func get(ctx context.Context, q rowQuerier, id int64) (Approval, error) {
+	a, err := scan(q.QueryRow(ctx, "SELECT "+cols+" FROM approvals WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("approval %d: %w", id, store.ErrNotFound)
+	}
+	return a, err
+}
+
+func scan(row interface{ Scan(...any) error }) (Approval, error) {
+	var a Approval
+	var vf, vu, da, nd, na, c, idx int64
+	var em int
+	err := row.Scan(&a.ID, &a.Kind, &a.RequesterUser, &a.RequesterOrg, &a.LegalBasis, &a.Target, &a.Justification, &vf, &vu, &a.Status, &em,
+		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c)
+	a.ValidFrom, a.ValidUntil, a.DecidedAt = store.FromMicros(vf), store.FromMicros(vu), store.FromMicros(da)
+	a.NotifyDue, a.NotifiedAt, a.Created, a.Emergency, a.AuditIndex = store.FromMicros(nd), store.FromMicros(na), store.FromMicros(c), em != 0, uint64(idx)
+	return a, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
