@@ -33,8 +33,14 @@ const testPassword = "correct horse battery"
 
 func newEnv(t *testing.T, opt Options) *env {
 	t.Helper()
+	return newEnvOn(t, "sqlite", opt)
+}
+
+// newEnvOn is newEnv on a given kind of store (see storetest.Kinds).
+func newEnvOn(t *testing.T, kind string, opt Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
+	db := storetest.Open(t, kind)
 	b, err := hub.Bootstrap(ctx, db, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +67,7 @@ func newEnv(t *testing.T, opt Options) *env {
 		{"water-analyst", e.water.ID, "analyst"},
 		{"water-viewer", e.water.ID, "viewer"},
 		{"center-analyst", e.center.ID, "analyst"},
+		{"power-reporter", e.power.ID, "reporter"},
 	} {
 		if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, testPassword, time.Now()); err != nil {
 			t.Fatal(err)

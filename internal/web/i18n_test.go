@@ -12,6 +12,7 @@ import (
 
 	"renkei/internal/policy"
 	"renkei/internal/store"
+	"renkei/internal/store/storetest"
 )
 
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
@@ -103,7 +104,12 @@ func TestTemplateKeysExist(t *testing.T) {
 // showing, in both languages, and looks for the missing-key mark.
 func TestNoPageRendersAMissingKey(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{})
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) { testNoPageRendersAMissingKey(t, newEnvOn(t, kind, Options{})) })
+	}
+}
+
+func testNoPageRendersAMissingKey(t *testing.T, e *env) {
 	ctx := context.Background()
 	power := e.as("power-analyst")
 	id := submitIndicator(t, power, "Beacon", "198.51.100.9", "green", nil)

@@ -11,6 +11,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/store"
+	"renkei/internal/store/storetest"
 )
 
 func TestLoginRequiredEverywhere(t *testing.T) {
@@ -347,17 +348,33 @@ func TestSubmitBundleShowsFailures(t *testing.T) {
 
 func TestPolicyHidesOtherOrgsAmberStrict(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{})
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) { testPolicyHides(t, newEnvOn(t, kind, Options{})) })
+	}
+}
+
+func testPolicyHides(t *testing.T, e *env) {
 	power := e.as("power-analyst")
 	secret := submitIndicator(t, power, "Strictly internal beacon", "203.0.113.66", "amber+strict", nil)
 	shared := submitIndicator(t, power, "Shared with water", "203.0.113.77", "amber+strict", url.Values{"orgs": {e.water.ID}})
+	red := submitIndicator(t, power, "Red for my eyes", "203.0.113.88", "red", nil)
 
-	for _, who := range []string{"water-analyst", "center-analyst", "admin"} {
+	for _, who := range []string{"water-analyst", "center-analyst", "admin", "power-admin", "power-reporter"} {
 		t.Run(who, func(t *testing.T) {
 			c := e.as(who)
+			sameOrg := strings.HasPrefix(who, "power-")
+			if _, body := c.get("/objects/" + red); strings.Contains(body, "Red for my eyes") {
+				t.Error("a TLP:RED indicator is shown to someone not named")
+			}
 			_, body := c.get("/objects")
-			if strings.Contains(body, "Strictly internal beacon") || strings.Contains(body, secret) {
-				t.Error("the AMBER+STRICT indicator appears in the list")
+			if seen := strings.Contains(body, "Strictly internal beacon"); seen != (who == "power-admin") {
+				t.Errorf("the AMBER+STRICT indicator in the list: seen=%v", seen)
+			}
+			if sameOrg {
+				return
+			}
+			if strings.Contains(body, secret) {
+				t.Error("its id appears in the list")
 			}
 			_, body = c.get("/objects?q=203.0.113.66")
 			if strings.Contains(body, secret) {
@@ -384,14 +401,36 @@ func TestPolicyHidesOtherOrgsAmberStrict(t *testing.T) {
 			}
 		})
 	}
-	if st, _ := power.get("/objects/" + secret); st != http.StatusOK {
-		t.Errorf("the author's own organization cannot see it: %d", st)
+	for _, id := range []string{secret, red} {
+		if st, _ := power.get("/objects/" + id); st != http.StatusOK {
+			t.Errorf("the submitter cannot see %s: %d", id, st)
+		}
+	}
+}
+
+func TestReporterSeesOnlyOwnSubmissions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	submitIndicator(t, e.as("water-analyst"), "Water green", "192.0.2.10", "green", nil)
+	rep := e.as("power-reporter")
+	own := submitIndicator(t, rep, "Reported by me", "192.0.2.11", "amber", nil)
+	_, body := rep.get("/objects")
+	if !strings.Contains(body, "Reported by me") || strings.Contains(body, "Water green") {
+		t.Error("a reporter must see its own submissions and nothing else beyond TLP:CLEAR")
+	}
+	if st, _ := rep.get("/objects/" + own); st != http.StatusOK {
+		t.Errorf("own submission: %d", st)
 	}
 }
 
 func TestSightingReachesAuthor(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, Options{})
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) { testSightingReachesAuthor(t, newEnvOn(t, kind, Options{})) })
+	}
+}
+
+func testSightingReachesAuthor(t *testing.T, e *env) {
 	power := e.as("power-analyst")
 	id := submitIndicator(t, power, "Phishing domain", "login-portal.example", "green", nil)
 	water := e.as("water-analyst")
