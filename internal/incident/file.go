@@ -1,0 +1,238 @@
+package incident
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// File files a report on behalf of c: a new incident with its initial report
+// and its deadlines, or a follow-up of one of the caller's organization's
+// incidents. The incident, the report, the deadline it meets and its
+// attachments are saved in one transaction, so a rejected filing leaves
+// nothing behind. STIX objects it carries are then submitted to the hub under
+// the incident's TLP (visible to the center at AMBER and AMBER+STRICT), and
+// the center is alerted.
+func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, error) {
+	if !policy.Role(c.User.Role).CanSubmit() {
+		return Report{}, fmt.Errorf("%w: the %s role may not file reports", hub.ErrForbidden, c.User.Role)
+	}
+	now := s.now()
+	ck, errs := s.check(f, now)
+	var inc Incident
+	if f.Incident != 0 {
+		var err error
+		inc, err = s.incident(ctx, f.Incident)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && inc.OrgID != c.Org.ID) {
+			errs.add("incident", "no incident %d of %s", f.Incident, c.Org.Name)
+		} else if err != nil {
+			return Report{}, err
+		} else {
+			dl, err := s.deadlines(ctx, inc.ID)
+			if err != nil {
+				return Report{}, err
+			}
+			owed := false
+			for _, d := range dl {
+				owed = owed || d.Type == f.Type
+				if d.Type == f.Type && d.Stage == f.Stage && !d.Met.IsZero() && f.Stage != "update" {
+					errs.add("stage", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
+				}
+			}
+			if !owed {
+				errs.add("type", "incident %d does not owe a %s report", inc.ID, f.Type)
+			}
+		}
+	}
+	if f.CriticalComputer > 0 {
+		cc, err := s.Computer(ctx, policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role)}, f.CriticalComputer)
+		if err != nil || !cc.Retired.IsZero() {
+			errs.add("critical_computer", "no registered critical computer %d of %s", f.CriticalComputer, c.Org.Name)
+		}
+	}
+	if len(errs) > 0 {
+		return Report{}, errs
+	}
+	ind, _ := json.Marshal(nonNil(f.Indicators))
+	det, _ := json.Marshal(f.Details)
+	r := Report{IncidentID: f.Incident, OrgID: c.Org.ID, UserID: c.User.ID, Type: f.Type, Stage: f.Stage,
+		WhatHappened: f.WhatHappened, SystemsAffected: f.SystemsAffected, ComputerID: f.CriticalComputer,
+		ServiceImpact: f.ServiceImpact, CurrentStatus: f.CurrentStatus, Indicators: f.Indicators, Details: f.Details,
+		Consent: ck.consent, Filed: now, Attachments: ck.attachments}
+	err := s.db().InTx(ctx, func(tx *store.Tx) error {
+		if f.Incident == 0 {
+			inc = Incident{OrgID: c.Org.ID, Title: f.Title, Category: f.Category, DetectedAt: ck.detected, AwareAt: ck.aware,
+				TLP: ck.tlp, CreatedBy: c.User.ID, Created: now}
+			err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+				inc.OrgID, inc.Title, inc.Category, store.Micros(inc.DetectedAt), store.Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, store.Micros(now)).Scan(&inc.ID)
+			if err != nil {
+				return fmt.Errorf("add incident: %w", err)
+			}
+			for _, d := range dedupe(f.Duties) {
+				for _, st := range s.Deadlines.Type(d).Stages {
+					if !st.HasDeadline() {
+						continue
+					}
+					if _, err := tx.Exec(ctx, "INSERT INTO incident_deadlines(incident_id, report_type, stage, due_at) VALUES(?, ?, ?, ?)",
+						inc.ID, d, st.Stage, store.Micros(st.Due(inc.AwareAt))); err != nil {
+						return fmt.Errorf("add deadline %s/%s: %w", d, st.Stage, err)
+					}
+				}
+			}
+			r.IncidentID = inc.ID
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO incident_reports(incident_id, org_id, user_id, report_type, stage, what_happened, systems_affected,
+			computer_id, service_impact, current_status, indicators, details, consent, filed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.IncidentID, r.OrgID, r.UserID, r.Type, r.Stage, r.WhatHappened, r.SystemsAffected, r.ComputerID, r.ServiceImpact,
+			r.CurrentStatus, string(ind), string(det), int(r.Consent), store.Micros(now)).Scan(&r.ID)
+		if err != nil {
+			return fmt.Errorf("add report: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE incident_deadlines SET met_by = ?, met_at = ? WHERE incident_id = ? AND report_type = ? AND stage = ? AND met_at = 0",
+			r.ID, store.Micros(now), r.IncidentID, r.Type, r.Stage); err != nil {
+			return fmt.Errorf("meet deadline: %w", err)
+		}
+		for i := range r.Attachments {
+			a := &r.Attachments[i]
+			if err := tx.QueryRow(ctx, "INSERT INTO report_attachments(report_id, name, content_type, size, sha256, data) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+				r.ID, a.Name, a.ContentType, a.Size, a.SHA256, a.Data).Scan(&a.ID); err != nil {
+				return fmt.Errorf("add attachment %s: %w", a.Name, err)
+			}
+			a.Data = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("file report: %w", err)
+	}
+	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
+		if err := s.submitSTIX(ctx, c, inc, &r, f.STIX); err != nil {
+			s.Log.Warn("report STIX objects not submitted", "org", c.Org.ID, "report", r.ID, "err", err)
+		}
+	}
+	s.alertCenter(ctx, c, inc, r)
+	return r, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// submitSTIX submits the report's bundle to the members collection with
+// every object marked at the incident's TLP and the report's consent, and
+// addressed to the center, so the center can read it at AMBER+STRICT too.
+func (s *Service) submitSTIX(ctx context.Context, c auth.Caller, inc Incident, r *Report, bundle json.RawMessage) error {
+	body, err := markBundle(bundle, inc.TLP, r.Consent, s.Hub.Center().ID)
+	if err != nil {
+		return err
+	}
+	coll, err := s.db().Collection(ctx, hub.MembersCollection)
+	if err != nil {
+		return err
+	}
+	st, err := s.Hub.Submit(ctx, c, coll, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	r.STIXStatus, r.STIXStored, r.STIXFailed = st.ID, st.Success, st.Failure
+	for _, d := range st.Details {
+		if d.Kind == "failure" {
+			r.STIXErrors = append(r.STIXErrors, d.ID+": "+d.Message)
+		}
+	}
+	_, err = s.db().Exec(ctx, "UPDATE incident_reports SET stix_status = ?, stix_stored = ?, stix_failed = ? WHERE id = ?", r.STIXStatus, r.STIXStored, r.STIXFailed, r.ID)
+	return err
+}
+
+// markBundle rewrites a bundle so that each object carries exactly the TLP
+// marking given (replacing any TLP marking it had) and Renkei's distribution
+// extension naming the center as a recipient with the given consent.
+func markBundle(bundle json.RawMessage, tlp policy.TLP, consent policy.Consent, center string) ([]byte, error) {
+	var b map[string]json.RawMessage
+	if err := json.Unmarshal(bundle, &b); err != nil {
+		return nil, fmt.Errorf("stix: %w", err)
+	}
+	var objs []map[string]json.RawMessage
+	if err := json.Unmarshal(b["objects"], &objs); err != nil {
+		return nil, fmt.Errorf("stix: objects: %w", err)
+	}
+	for _, o := range objs {
+		var typ string
+		json.Unmarshal(o["type"], &typ)
+		if typ == "marking-definition" || typ == "extension-definition" {
+			continue
+		}
+		var refs []string
+		json.Unmarshal(o["object_marking_refs"], &refs)
+		refs = slices.DeleteFunc(refs, policy.IsTLPMarking)
+		refs = append(refs, tlp.MarkingID())
+		o["object_marking_refs"], _ = json.Marshal(refs)
+		var exts map[string]json.RawMessage
+		json.Unmarshal(o["extensions"], &exts)
+		if exts == nil {
+			exts = map[string]json.RawMessage{}
+		}
+		var d hub.Distribution
+		json.Unmarshal(exts[hub.Extension], &d)
+		d.ExtensionType = "property-extension"
+		if !slices.Contains(d.RecipientOrgs, center) {
+			d.RecipientOrgs = append(d.RecipientOrgs, center)
+		}
+		d.Consent = consent.String()
+		exts[hub.Extension], _ = json.Marshal(d)
+		o["extensions"], _ = json.Marshal(exts)
+	}
+	b["objects"], _ = json.Marshal(objs)
+	return json.Marshal(b)
+}
+
+// alertCenter tells the center a report was filed, through the hub's alert path.
+func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, r Report) {
+	sev := "medium"
+	if r.Type == "art5" {
+		sev = "high"
+	}
+	data, _ := json.Marshal(map[string]any{"incident": inc.ID, "report": r.ID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
+	_, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: s.Hub.Center().ID, Kind: "incident-report", Severity: sev,
+		Title: fmt.Sprintf("%s: %s report (%s) for incident %d — %s", c.Org.Name, r.Type, r.Stage, inc.ID, inc.Title),
+		Body:  truncate(r.WhatHappened, 300), Data: string(data)})
+	if err != nil {
+		s.Log.Error("alert center of report", "report", r.ID, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,131 @@
+// Package incident keeps incident reports — the law's Art. 5 report of a
+// reportable incident (特定侵害事象), sector-law reports, personal-data breach
+// reports and timely disclosure — with an initial report and follow-ups per
+// incident, one deadline clock per report owed, overdue flags, and the
+// critical-computer register (特定重要電子計算機, Art. 4).
+//
+// Reports are visible to the reporting organization and the national center
+// only; that rule is written here once (Visible and visibleSQL) and enforced
+// in every query. STIX objects a report carries enter the hub through
+// hub.Submit under the report's TLP, and every notification goes through
+// alert.Service.Raise. This package must not decide the visibility of STIX
+// objects (package policy does) nor send anything itself.
+package incident
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Service files and lists incident reports over one hub.
+type Service struct {
+	Hub       *hub.Hub
+	Deadlines *Deadlines
+	Log       *slog.Logger
+}
+
+// New returns the service with the embedded deadline configuration.
+func New(h *hub.Hub) *Service {
+	return &Service{Hub: h, Deadlines: DefaultDeadlines(), Log: h.Log}
+}
+
+func (s *Service) db() *store.DB   { return s.Hub.DB }
+func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+
+// Incident is one incident of one organization.
+type Incident struct {
+	ID         int64
+	OrgID      string
+	Title      string
+	Category   string
+	DetectedAt time.Time
+	AwareAt    time.Time
+	TLP        policy.TLP
+	CreatedBy  int64
+	Created    time.Time
+	Closed     time.Time
+
+	Reports   []Report   // filled by Get
+	Deadlines []Deadline // filled by Get and List
+}
+
+// Report is one filed report.
+type Report struct {
+	ID              int64
+	IncidentID      int64
+	OrgID           string
+	UserID          int64
+	Type            string
+	Stage           string
+	WhatHappened    string
+	SystemsAffected string
+	ComputerID      int64
+	ServiceImpact   string
+	CurrentStatus   string
+	Indicators      []string
+	Details         Details
+	Consent         policy.Consent
+	STIXStatus      string
+	STIXStored      int
+	STIXFailed      int
+	STIXErrors      []string // why objects were refused, when filed (see the TAXII status for later reads)
+	Filed           time.Time
+	Attachments     []Attachment
+}
+
+// Deadline is one report an incident owes, with its own clock.
+type Deadline struct {
+	IncidentID int64
+	Type       string
+	Stage      string
+	Due        time.Time
+	MetBy      int64
+	Met        time.Time
+}
+
+// Overdue reports whether the report is still owed after its deadline.
+func (d Deadline) Overdue(now time.Time) bool { return d.Met.IsZero() && now.After(d.Due) }
+
+// Late reports whether the report was filed after its deadline.
+func (d Deadline) Late() bool { return !d.Met.IsZero() && d.Met.After(d.Due) }
+
+// Visible is the visibility rule of incidents, reports and the register:
+// the reporting organization and the national center, nobody else. Overseers
+// see figures, not report content. visibleSQL is the same rule for queries.
+func Visible(v policy.Viewer, orgID string) bool {
+	if v.Anonymous() || v.Role == policy.RoleOverseer {
+		return false
+	}
+	return v.IsCenter || v.OrgID == orgID
+}
+
+// visibleSQL returns the condition of Visible on column col.
+func visibleSQL(v policy.Viewer, col string) (string, []any) {
+	if v.Anonymous() || v.Role == policy.RoleOverseer {
+		return "1 = 0", nil
+	}
+	if v.IsCenter {
+		return "1 = 1", nil
+	}
+	return col + " = ?", []any{v.OrgID}
+}
+
+// Caller builds the caller for login, for the command line and the demo,
+// which act as a named user without a token.
+func Caller(ctx context.Context, db *store.DB, login string) (auth.Caller, error) {
+	u, err := db.UserByLogin(ctx, login)
+	if err != nil {
+		return auth.Caller{}, err
+	}
+	o, err := db.Org(ctx, u.OrgID)
+	if err != nil {
+		return auth.Caller{}, err
+	}
+	return auth.Caller{User: u, Org: o}, nil
+}

@@ -1,0 +1,295 @@
+package incident
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"renkei/internal/policy"
+)
+
+// Filing is a report as a member files it (the JSON of the API, of
+// `renkei report file` and of the form). A filing with Incident 0 opens a new
+// incident owing the reports named in Duties; otherwise it is a follow-up of
+// that incident.
+type Filing struct {
+	Incident        int64           `json:"incident,omitempty"`
+	Duties          []string        `json:"duties,omitempty"`
+	Type            string          `json:"type"`
+	Stage           string          `json:"stage"`
+	Category        string          `json:"category,omitempty"`
+	Title           string          `json:"title,omitempty"`
+	WhatHappened    string          `json:"what_happened"`
+	SystemsAffected string          `json:"systems_affected,omitempty"`
+	CriticalComputer int64          `json:"critical_computer,omitempty"`
+	ServiceImpact   string          `json:"service_impact,omitempty"`
+	DetectedAt      string          `json:"detected_at,omitempty"`
+	AwareAt         string          `json:"aware_at,omitempty"`
+	CurrentStatus   string          `json:"current_status"`
+	Indicators      []string        `json:"indicators,omitempty"`
+	TLP             string          `json:"tlp,omitempty"`
+	Consent         string          `json:"consent,omitempty"`
+	Details         Details         `json:"details,omitempty"`
+	STIX            json.RawMessage `json:"stix,omitempty"`
+	Attachments     []AttachmentIn  `json:"attachments,omitempty"`
+}
+
+// Details are the fields of the unified reporting formats for DDoS and
+// ransomware incidents; the ones that do not apply stay empty.
+type Details struct {
+	// DDoS
+	PeakBPS         int64    `json:"peak_bps,omitempty"`
+	PeakPPS         int64    `json:"peak_pps,omitempty"`
+	AttackVectors   []string `json:"attack_vectors,omitempty"`
+	DurationMinutes int      `json:"duration_minutes,omitempty"`
+	TargetServices  []string `json:"target_services,omitempty"`
+	// Ransomware
+	Family           string `json:"family,omitempty"`
+	InitialAccess    string `json:"initial_access,omitempty"`
+	EncryptedHosts   int    `json:"encrypted_hosts,omitempty"`
+	DataExfiltrated  *bool  `json:"data_exfiltrated,omitempty"`
+	RansomDemanded   *bool  `json:"ransom_demanded,omitempty"`
+	BackupsAvailable *bool  `json:"backups_available,omitempty"`
+	LeakSite         string `json:"leak_site,omitempty"`
+}
+
+// AttachmentIn is an attachment as filed: a name and base64 content.
+type AttachmentIn struct {
+	Name    string `json:"name"`
+	Content string `json:"content_base64"`
+}
+
+// Attachment is a stored attachment; Data is only filled when one is read.
+type Attachment struct {
+	ID          int64
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	Data        []byte
+}
+
+// Limits of a filing.
+const (
+	MaxAttachmentBytes = 10 << 20
+	MaxAttachments     = 20
+	maxText            = 64 << 10
+)
+
+// Categories are the kinds of incident, after the unified reporting formats.
+var Categories = []string{"ddos", "ransomware", "intrusion", "data-breach", "malware", "other"}
+
+// Statuses are what a reporter says of the incident now.
+var Statuses = []string{"ongoing", "contained", "recovered", "under-investigation"}
+
+// AllowedTypes are the attachment types accepted, by content sniffing
+// (http.DetectContentType), never by the name the sender gave.
+var AllowedTypes = []string{"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain; charset=utf-8", "application/zip"}
+
+// FieldError is one problem with one field of a filing.
+type FieldError struct {
+	Field string `json:"field"`
+	Msg   string `json:"message"`
+}
+
+// FieldErrors are every problem found in a filing; nothing is saved when
+// there is one.
+type FieldErrors []FieldError
+
+func (e FieldErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.Msg
+	}
+	return "invalid report: " + strings.Join(parts, "; ")
+}
+
+func (e *FieldErrors) add(field, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// parseTime reads RFC 3339, or "2006-01-02T15:04" / "2006-01-02 15:04"
+// without a zone, which is taken as JST (what a Japanese form gives).
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, f := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(f, s, JST); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time (use RFC 3339 like 2026-11-20T09:30:00+09:00, or 2026-11-20 09:30 in JST)", s)
+}
+
+// checked is a filing after validation.
+type checked struct {
+	f           Filing
+	detected    time.Time
+	aware       time.Time
+	tlp         policy.TLP
+	consent     policy.Consent
+	attachments []Attachment
+}
+
+// check validates a filing against the configuration at time now and
+// returns every problem at once.
+func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
+	var errs FieldErrors
+	c := checked{f: f}
+	text := func(field, v string, required bool) {
+		switch {
+		case required && strings.TrimSpace(v) == "":
+			errs.add(field, "is required")
+		case len(v) > maxText:
+			errs.add(field, "is %d bytes; at most %d are accepted", len(v), maxText)
+		case !utf8.ValidString(v):
+			errs.add(field, "is not valid UTF-8")
+		}
+	}
+	rt := s.Deadlines.Type(f.Type)
+	if rt == nil {
+		errs.add("type", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
+	} else if rt.Stage(f.Stage) == nil {
+		names := make([]string, len(rt.Stages))
+		for i, st := range rt.Stages {
+			names[i] = st.Stage
+		}
+		errs.add("stage", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
+	}
+	text("what_happened", f.WhatHappened, true)
+	text("systems_affected", f.SystemsAffected, false)
+	text("service_impact", f.ServiceImpact, false)
+	if !slices.Contains(Statuses, f.CurrentStatus) {
+		errs.add("current_status", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
+	}
+	if f.CriticalComputer < 0 {
+		errs.add("critical_computer", "must be the number of a registered critical computer")
+	}
+	if f.Incident == 0 {
+		// A new incident: what it is, when it began, which reports it owes.
+		text("title", f.Title, true)
+		if !slices.Contains(Categories, f.Category) {
+			errs.add("category", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
+		}
+		if f.Stage != "" && f.Stage != "initial" {
+			errs.add("stage", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
+		}
+		if len(f.Duties) == 0 {
+			errs.add("duties", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
+		}
+		for i, d := range f.Duties {
+			if s.Deadlines.Type(d) == nil {
+				errs.add(fmt.Sprintf("duties[%d]", i), "%q is not a report type", d)
+			}
+		}
+		if f.Type != "" && len(f.Duties) > 0 && !slices.Contains(f.Duties, f.Type) {
+			errs.add("type", "%s is not among the duties of the incident", f.Type)
+		}
+		var err error
+		if f.DetectedAt == "" {
+			errs.add("detected_at", "is required")
+		} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
+			errs.add("detected_at", "%v", err)
+		} else if c.detected.After(now.Add(5 * time.Minute)) {
+			errs.add("detected_at", "%s is in the future", c.detected.In(JST).Format("2006-01-02 15:04 MST"))
+		}
+		c.aware = c.detected
+		if f.AwareAt != "" {
+			if c.aware, err = parseTime(f.AwareAt); err != nil {
+				errs.add("aware_at", "%v", err)
+			} else if c.aware.After(now.Add(5 * time.Minute)) {
+				errs.add("aware_at", "%s is in the future", c.aware.In(JST).Format("2006-01-02 15:04 MST"))
+			} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
+				errs.add("aware_at", "is before detected_at")
+			}
+		}
+		c.tlp = policy.Amber
+		if f.TLP != "" {
+			if c.tlp, err = policy.ParseTLP(f.TLP); err != nil {
+				errs.add("tlp", "%v", err)
+			}
+		}
+	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
+		errs.add("incident", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")
+	}
+	c.consent = policy.ConsentCenter
+	if f.Consent != "" {
+		var err error
+		if c.consent, err = policy.ParseConsent(f.Consent); err != nil {
+			errs.add("consent", "%v", err)
+		}
+	}
+	for i, ind := range f.Indicators {
+		if strings.TrimSpace(ind) == "" || len(ind) > 2048 || !utf8.ValidString(ind) {
+			errs.add(fmt.Sprintf("indicators[%d]", i), "must be a non-empty value of at most 2048 bytes")
+		}
+	}
+	if f.Details.EncryptedHosts < 0 || f.Details.PeakBPS < 0 || f.Details.PeakPPS < 0 || f.Details.DurationMinutes < 0 {
+		errs.add("details", "counts and rates cannot be negative")
+	}
+	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
+		var b struct {
+			Type    string            `json:"type"`
+			Objects []json.RawMessage `json:"objects"`
+		}
+		if err := json.Unmarshal(f.STIX, &b); err != nil || b.Type != "bundle" {
+			errs.add("stix", "must be a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]})")
+		} else if len(b.Objects) == 0 {
+			errs.add("stix", "the bundle has no objects")
+		}
+	}
+	if len(f.Attachments) > MaxAttachments {
+		errs.add("attachments", "%d attachments; at most %d are accepted", len(f.Attachments), MaxAttachments)
+	}
+	for i, a := range f.Attachments {
+		field := fmt.Sprintf("attachments[%d]", i)
+		at, msg := checkAttachment(a)
+		if msg != "" {
+			errs.add(field, "%s", msg)
+			continue
+		}
+		c.attachments = append(c.attachments, at)
+	}
+	return c, errs
+}
+
+// checkAttachment decodes one attachment and checks its size and its type,
+// sniffed from its content.
+func checkAttachment(a AttachmentIn) (Attachment, string) {
+	name := strings.TrimSpace(a.Name)
+	if name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\\x00") || !utf8.ValidString(name) {
+		return Attachment{}, "needs a file name of at most 255 bytes without '/' or '\\'"
+	}
+	if base64.StdEncoding.DecodedLen(len(a.Content)) > MaxAttachmentBytes+3 {
+		return Attachment{}, fmt.Sprintf("%s is larger than the limit of %d MiB", name, MaxAttachmentBytes>>20)
+	}
+	data, err := base64.StdEncoding.DecodeString(a.Content)
+	if err != nil {
+		return Attachment{}, fmt.Sprintf("%s: content_base64 is not base64: %v", name, err)
+	}
+	return NewAttachment(name, data)
+}
+
+// NewAttachment checks raw attachment bytes (size limit, sniffed type) and
+// returns the attachment, or a message saying what is wrong.
+func NewAttachment(name string, data []byte) (Attachment, string) {
+	if len(data) == 0 {
+		return Attachment{}, name + " is empty"
+	}
+	if len(data) > MaxAttachmentBytes {
+		return Attachment{}, fmt.Sprintf("%s is %d bytes, larger than the limit of %d MiB", name, len(data), MaxAttachmentBytes>>20)
+	}
+	ct := http.DetectContentType(data)
+	if !slices.Contains(AllowedTypes, ct) {
+		return Attachment{}, fmt.Sprintf("%s is %s, which is not accepted (PDF, PNG, JPEG, GIF, UTF-8 text or ZIP)", name, ct)
+	}
+	return Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: sha256Hex(data), Data: data}, ""
+}
