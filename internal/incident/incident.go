@@ -35,7 +35,7 @@ func New(h *hub.Hub) *Service {
 	return &Service{Hub: h, Deadlines: DefaultDeadlines(), Log: h.Log}
 }
 
-func (s *Service) db() *store.DB   { return s.Hub.DB }
+func (s *Service) db() *store.DB  { return s.Hub.DB }
 func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
 
 // Incident is one incident of one organization.

@@ -102,9 +102,9 @@ func TestDeadlineAcrossZones(t *testing.T) {
 		{"72 hours from JST morning", incident.Stage{Within: 72 * time.Hour}, time.Date(2026, 11, 20, 8, 30, 0, 0, incident.JST), "2026-11-23 08:30"},
 		{"72 hours is elapsed time, zone does not matter", incident.Stage{Within: 72 * time.Hour}, time.Date(2026, 11, 19, 18, 30, 0, 0, ny), "2026-11-23 08:30"},
 		{"30 days: first day not counted, ends 24:00 JST", incident.Stage{Days: 30}, time.Date(2026, 11, 20, 8, 30, 0, 0, incident.JST), "2026-12-21 00:00"},
-		{"days count the JST date, not the UTC date", incident.Stage{Days: 5}, time.Date(2026, 11, 19, 16, 0, 0, 0, time.UTC), "2026-11-26 00:00"}, // 01:00 JST on the 20th
+		{"days count the JST date, not the UTC date", incident.Stage{Days: 5}, time.Date(2026, 11, 19, 16, 0, 0, 0, time.UTC), "2026-11-26 00:00"},          // 01:00 JST on the 20th
 		{"same instant given in UTC on the previous UTC day", incident.Stage{Days: 5}, time.Date(2026, 11, 19, 14, 59, 0, 0, time.UTC), "2026-11-25 00:00"}, // 23:59 JST on the 19th
-		{"a US DST change does not move a JST deadline", incident.Stage{Days: 1}, time.Date(2026, 3, 8, 1, 30, 0, 0, ny), "2026-03-10 00:00"}, // 15:30 JST on the 8th
+		{"a US DST change does not move a JST deadline", incident.Stage{Days: 1}, time.Date(2026, 3, 8, 1, 30, 0, 0, ny), "2026-03-10 00:00"},               // 15:30 JST on the 8th
 		{"across a US fall-back night", incident.Stage{Within: 48 * time.Hour}, time.Date(2026, 10, 31, 23, 0, 0, 0, la), "2026-11-03 15:00"},
 		{"over a year end", incident.Stage{Days: 5}, time.Date(2026, 12, 29, 23, 59, 0, 0, incident.JST), "2027-01-04 00:00"},
 		{"no deadline for updates", incident.Stage{}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), ""},

@@ -19,25 +19,25 @@ import (
 // incident owing the reports named in Duties; otherwise it is a follow-up of
 // that incident.
 type Filing struct {
-	Incident        int64           `json:"incident,omitempty"`
-	Duties          []string        `json:"duties,omitempty"`
-	Type            string          `json:"type"`
-	Stage           string          `json:"stage"`
-	Category        string          `json:"category,omitempty"`
-	Title           string          `json:"title,omitempty"`
-	WhatHappened    string          `json:"what_happened"`
-	SystemsAffected string          `json:"systems_affected,omitempty"`
-	CriticalComputer int64          `json:"critical_computer,omitempty"`
-	ServiceImpact   string          `json:"service_impact,omitempty"`
-	DetectedAt      string          `json:"detected_at,omitempty"`
-	AwareAt         string          `json:"aware_at,omitempty"`
-	CurrentStatus   string          `json:"current_status"`
-	Indicators      []string        `json:"indicators,omitempty"`
-	TLP             string          `json:"tlp,omitempty"`
-	Consent         string          `json:"consent,omitempty"`
-	Details         Details         `json:"details,omitempty"`
-	STIX            json.RawMessage `json:"stix,omitempty"`
-	Attachments     []AttachmentIn  `json:"attachments,omitempty"`
+	Incident         int64           `json:"incident,omitempty"`
+	Duties           []string        `json:"duties,omitempty"`
+	Type             string          `json:"type"`
+	Stage            string          `json:"stage"`
+	Category         string          `json:"category,omitempty"`
+	Title            string          `json:"title,omitempty"`
+	WhatHappened     string          `json:"what_happened"`
+	SystemsAffected  string          `json:"systems_affected,omitempty"`
+	CriticalComputer int64           `json:"critical_computer,omitempty"`
+	ServiceImpact    string          `json:"service_impact,omitempty"`
+	DetectedAt       string          `json:"detected_at,omitempty"`
+	AwareAt          string          `json:"aware_at,omitempty"`
+	CurrentStatus    string          `json:"current_status"`
+	Indicators       []string        `json:"indicators,omitempty"`
+	TLP              string          `json:"tlp,omitempty"`
+	Consent          string          `json:"consent,omitempty"`
+	Details          Details         `json:"details,omitempty"`
+	STIX             json.RawMessage `json:"stix,omitempty"`
+	Attachments      []AttachmentIn  `json:"attachments,omitempty"`
 }
 
 // Details are the fields of the unified reporting formats for DDoS and
