@@ -41,7 +41,7 @@ func TestSBOMScanFormatsAndExitCodes(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"table", []string{"sbom", "scan", scanSBOM, "--advisories", scanAdv, "--advisories", scanKEV}, 0, "6 findings in 5 components"},
+		{"table", []string{"sbom", "scan", scanSBOM, "--advisories", scanAdv, "--advisories", scanKEV}, 0, "7 findings in 5 components"},
 		{"fail on kev", []string{"sbom", "scan", scanSBOM, "--advisories", scanAdv, "--advisories", scanKEV, "--fail-on", "kev"}, 3, "CVE-2021-44228"},
 		{"fail on kev without KEV data", []string{"sbom", "scan", scanSBOM, "--advisories", "../vuln/advisory/testdata/osv-mixed.json", "--fail-on", "kev"}, 0, "CVE-2022-27664"},
 		{"fail on high without severities", []string{"sbom", "scan", scanSBOM, "--advisories", "../vuln/advisory/testdata/osv-mixed.json", "--fail-on", "high"}, 0, "Example_Pkg"},
@@ -69,8 +69,8 @@ func TestSBOMScanJSON(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("%d lines, want one per finding (6)", len(lines))
+	if len(lines) != 7 {
+		t.Fatalf("%d lines, want one per finding (7)", len(lines))
 	}
 	for _, l := range lines {
 		var m map[string]any

@@ -302,3 +302,24 @@ func TestKEVCSVAgreesWithJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestCycloneDXVEXAndVDR(t *testing.T) {
+	s := load(t, "cyclonedx-vex.json")
+	if s.Format != FormatCycloneDXVEX || len(s.Statements) != 1 || len(s.Advisories) != 1 {
+		t.Fatalf("format %s statements %d advisories %d", s.Format, len(s.Statements), len(s.Advisories))
+	}
+	st := s.Statements[0]
+	if st.Product != "purl:golang/golang.org/x/net" || st.Author != "Example Networks K.K." || st.Justification != "requires_configuration" || st.Timestamp.IsZero() || st.Aliases[0] != "GHSA-qppj-fm5r-hxr3" {
+		t.Errorf("statement %+v", st)
+	}
+	a := s.Advisories[0]
+	if a.ID != "CVE-2099-3333" || a.Severity != SeverityCritical || a.Affected[0].Key != "cpe:example_networks:securegate" {
+		t.Errorf("VDR advisory %+v", a)
+	}
+	if af := a.Affected[0]; len(af.Versions) != 1 || af.Versions[0] != "7.0.2" || len(af.Vers) != 1 {
+		t.Errorf("VDR versions %+v: the unaffected 7.0.3 must be left out", af)
+	}
+	if !problemsContain(s, "vulnerabilities[2] (CVE-2099-4444).affects[0]", `ref "nowhere"`) {
+		t.Errorf("problems %v", s.Problems)
+	}
+}

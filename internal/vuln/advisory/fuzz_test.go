@@ -44,3 +44,7 @@ func FuzzCSAF(f *testing.F)    { fuzzParser(f, "csaf-vex.json") }
 func FuzzOpenVEX(f *testing.F) { fuzzParser(f, "openvex.json") }
 func FuzzJVN(f *testing.F)     { fuzzParser(f, "jvn-vuldef.xml", "jvnrss.rdf") }
 func FuzzEPSS(f *testing.F)    { fuzzParser(f, "epss.csv") }
+func FuzzKEV(f *testing.F)     { fuzzParser(f, "kev-mini.json") }
+func FuzzCycloneDXVEX(f *testing.F) {
+	fuzzParser(f, "cyclonedx-vex.json")
+}
