@@ -51,6 +51,9 @@ func (s *Set) MatchDomain(d string, at time.Time, fn func(Hit)) int {
 	if s.domainFilter == nil {
 		return 0
 	}
+	if h, ok := stripPort(d); ok {
+		d = h
+	}
 	d = strings.TrimSuffix(d, ".")
 	if len(d) == 0 || len(d) > 253 {
 		return 0

@@ -79,7 +79,19 @@ func Classify(v string) Kind {
 	if looksDomain(v) {
 		return Domain
 	}
+	if h, ok := stripPort(v); ok && looksDomain(h) { // "evil.example:443" in proxy logs
+		return Domain
+	}
 	return Unknown
+}
+
+// stripPort removes a ":port" suffix.
+func stripPort(v string) (string, bool) {
+	i := strings.LastIndexByte(v, ':')
+	if i <= 0 || !isPort(v[i+1:]) {
+		return v, false
+	}
+	return v[:i], true
 }
 
 // classifyAddr recognizes IPs, IP:port and CIDRs.

@@ -15,6 +15,9 @@ var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.S
 // NormalizeDomain returns d in the form the domain set stores: lower case,
 // without a trailing dot, internationalized labels in punycode.
 func NormalizeDomain(d string) (string, error) {
+	if h, ok := stripPort(d); ok {
+		d = h
+	}
 	d = strings.TrimSuffix(d, ".")
 	ascii := true
 	for i := 0; i < len(d); i++ {
