@@ -244,10 +244,15 @@ func describeTargets(allowed []string) string {
 // _ref or _refs: the spec requires such properties to hold identifiers.
 func genericRef(name string) propCheck {
 	if strings.HasSuffix(name, "_refs") {
-		return refs("*")
+		return anyRefs
 	}
-	return ref("*")
+	return anyRef
 }
+
+var (
+	anyRef  = ref("*")
+	anyRefs = refs("*")
+)
 
 func isHexString(c *checker, v []byte) (string, string) {
 	s, ok := jsonString(v)
