@@ -252,6 +252,11 @@ func (b *BundleReader) envelopeMember() error {
 			return b.fatalf(`id must be "bundle--<UUID>", not %s`, truncate(val, 80))
 		}
 		b.bundleID = id
+	case "spec_version":
+		// STIX 2.0 bundles carried the version here; their objects lack spec_version.
+		if v, _ := jsonString(val); v != "2.1" {
+			return b.fatalf("this is a STIX %s bundle; only STIX 2.1 is accepted", truncate(val, 20))
+		}
 	case "more":
 		b.more = string(val) == "true"
 	case "next":

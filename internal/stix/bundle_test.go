@@ -74,6 +74,7 @@ func TestBundleReader(t *testing.T) {
 		{name: "long string with escapes", body: `{"objects":[{"s":"` + bigString + `"},{"t":1}]}`, max: 1 << 20,
 			wantRaw: []string{`{"s":"` + bigString + `"}`, `{"t":1}`}},
 		{name: "not an object", body: `[1,2]`, fatal: "must be a JSON object"},
+		{name: "STIX 2.0 bundle", body: `{"type":"bundle","id":"bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33","spec_version":"2.0","objects":[]}`, fatal: "only STIX 2.1"},
 		{name: "empty body", body: "  ", fatal: "empty body"},
 		{name: "type is not bundle", body: `{"type":"indicator","objects":[]}`, fatal: `type must be "bundle"`},
 		{name: "bad bundle id", body: `{"type":"bundle","id":"bundle--x","objects":[]}`, fatal: "id must be"},
