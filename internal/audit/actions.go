@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 )
@@ -29,4 +30,17 @@ const HeaderIndex = "X-Renkei-Audit-Index"
 // SetIndexHeader records the receipt of a logged release on a response.
 func SetIndexHeader(h http.Header, index uint64) {
 	h.Set(HeaderIndex, strconv.FormatUint(index, 10))
+}
+
+// AppendForRelease is the C7 step of a handler about to release logged data:
+// it appends e durably and, only then, puts the receipt header on the
+// response. On error nothing is set and the handler must not release the
+// data (answer 503 instead).
+func (l *Log) AppendForRelease(ctx context.Context, h http.Header, e Entry) (uint64, error) {
+	idx, err := l.Append(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	SetIndexHeader(h, idx)
+	return idx, nil
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -65,5 +66,29 @@ func TestAppendThenReopenContinuesSequence(t *testing.T) {
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestAppendForReleaseSetsReceiptOnlyWhenDurable(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), nil)
+	h := http.Header{}
+	idx, err := l.AppendForRelease(context.Background(), h, Entry{Action: ActionObjectRead, ObjectID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Get(HeaderIndex); got != fmt.Sprint(idx) {
+		t.Errorf("header %q, want %d", got, idx)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h = http.Header{}
+	if _, err := l.AppendForRelease(context.Background(), h, Entry{Action: ActionObjectRead}); err == nil || h.Get(HeaderIndex) != "" {
+		t.Errorf("closed log: err %v, header %q", err, h.Get(HeaderIndex))
+	}
+	l2 := openTestLog(t, t.TempDir(), nil)
+	defer l2.Close()
+	if _, err := l2.Append(context.Background(), Entry{}); err == nil {
+		t.Error("entry without action accepted")
 	}
 }
