@@ -176,3 +176,10 @@ func TestDistributionReleaseMustMatch(t *testing.T) {
 		})
 	}
 }
+
+func TestSPDXProductIsOneTarget(t *testing.T) {
+	ts := TargetsFromSBOM("o", "a", loadSBOM(t, "sbom/testdata/tool.spdx"))
+	if len(ts) != 2 || ts[0].Kind != "product" || ts[0].Name != "gate-tool" || ts[1].Name != "left-pad" {
+		t.Errorf("targets %+v", ts)
+	}
+}

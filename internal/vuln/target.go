@@ -53,6 +53,9 @@ func TargetsFromSBOM(org, asset string, doc *sbom.Document) []Target {
 		if c.Crypto != nil && c.PURL == "" && c.CPE == "" {
 			continue // a cryptographic asset, not software with versions
 		}
+		if doc.Product != nil && len(pkeys) > 0 && c.Ref != "" && c.Ref == doc.Product.Ref {
+			continue // SPDX lists the described package among the packages: it is the product target
+		}
 		t := Target{
 			Org: org, Asset: asset, Kind: "component",
 			Name: componentName(c), Version: c.Version, PURL: c.PURL, CPE: c.CPE,
