@@ -95,7 +95,12 @@ var decoderPool = sync.Pool{New: func() any { return new(pooledDecoder) }}
 // names) and returns its top-level members, whose values alias data.
 func splitMembers(data []byte) ([]member, error) {
 	pd := decoderPool.Get().(*pooledDecoder)
-	defer decoderPool.Put(pd)
+	defer func() {
+		// Drop the references to data so the pool does not keep it alive.
+		pd.buf = bytes.Buffer{}
+		pd.dec.Reset(&pd.buf)
+		decoderPool.Put(pd)
+	}()
 	pd.buf = *bytes.NewBuffer(data)
 	dec := &pd.dec
 	dec.Reset(&pd.buf)
@@ -104,7 +109,7 @@ func splitMembers(data []byte) ([]member, error) {
 		return nil, err
 	}
 	if tok.Kind() != '{' {
-		return nil, fmt.Errorf("a STIX object must be a JSON object, not %s", kindName(data[dec.InputOffset()-1:]))
+		return nil, fmt.Errorf("a STIX object must be a JSON object, not %s", kindName(bytes.TrimLeft(data, " \t\r\n")))
 	}
 	members := make([]member, 0, 16)
 	for dec.PeekKind() != '}' {
