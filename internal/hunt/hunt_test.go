@@ -180,3 +180,50 @@ func TestMappingResolve(t *testing.T) {
 func sigmaLogsource(p, c, s string) sigma.Logsource {
 	return sigma.Logsource{Product: p, Category: c, Service: s}
 }
+
+// TestLargeJSONLinesSplitAcrossWorkers checks that a large JSON-lines file
+// cut into blocks for several workers gives exactly the matches of reading
+// it as one stream, with the same line numbers.
+func TestLargeJSONLinesSplitAcrossWorkers(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.jsonl")
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSyntheticEvents(fh, 16_000, 7); err != nil {
+		t.Fatal(err)
+	}
+	// a broken line in the middle must be reported with its line number
+	fmt.Fprintln(fh, `{"broken": `)
+	if err := WriteSyntheticEvents(fh, 1_500, 8); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	st, _ := os.Stat(p)
+	if st.Size() < 2*lineBlockSize {
+		t.Fatalf("test file of %d bytes is too small to be split", st.Size())
+	}
+	e := loadWindowsRules(t)
+	split, sumSplit := runAll(t, e, []string{p}, nil)
+	data, _ := os.ReadFile(p)
+	whole, sumWhole := runAll(t, e, []string{"-"}, data)
+	if sumSplit.Events != 17_500 || sumWhole.Events != 17_500 {
+		t.Errorf("events %d split, %d whole; want 17500", sumSplit.Events, sumWhole.Events)
+	}
+	key := func(ms []*Match) []string {
+		var k []string
+		for _, m := range ms {
+			k = append(k, fmt.Sprintf("%s %d %s", m.RuleID, m.Record, m.Timestamp))
+		}
+		sort.Strings(k)
+		return k
+	}
+	if a, b := key(split), key(whole); strings.Join(a, "\n") != strings.Join(b, "\n") || len(a) == 0 {
+		t.Errorf("split run found %d matches, whole run %d (must be equal and non-zero)", len(a), len(b))
+	}
+	for _, s := range []*Summary{sumSplit, sumWhole} {
+		if len(s.ReadErrors) != 1 || s.ReadErrors[0].Record != 16_001 {
+			t.Errorf("read errors %v, want line 16001", s.ReadErrors)
+		}
+	}
+}

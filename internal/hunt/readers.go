@@ -227,6 +227,13 @@ func parseChunkSafely(buf []byte, n int) (records []*evtx.EventRecord, err error
 	return records, err
 }
 
+// isJSONLine reports whether a line is one complete JSON object, which
+// makes its file a JSON-lines file.
+func isJSONLine(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return bytes.HasPrefix(t, []byte("{")) && json.Valid(t)
+}
+
 // readJSON reads JSON lines, or concatenated/pretty-printed JSON values, or
 // arrays of objects. A bad line of a JSON-lines file is reported and skipped.
 func readJSON(file string, r io.Reader, fn func(n int64, v any), bad func(*ReadError)) error {
@@ -235,38 +242,11 @@ func readJSON(file string, r io.Reader, fn func(n int64, v any), bad func(*ReadE
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	oneLine := json.Valid(bytes.TrimSpace(first)) && bytes.HasPrefix(bytes.TrimSpace(first), []byte("{"))
-	if oneLine {
-		// JSON lines: each line on its own, so one bad line costs one record
-		n := int64(0)
-		line := first
-		var off int64
-		for {
-			n++
-			if t := bytes.TrimSpace(line); len(t) > 0 {
-				d := json.NewDecoder(bytes.NewReader(t))
-				d.UseNumber()
-				var v any
-				if err := d.Decode(&v); err != nil {
-					bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: off, Reason: "line " + strconv.FormatInt(n, 10) + ": " + err.Error()})
-				} else {
-					fn(n, v)
-				}
-			}
-			off += int64(len(line))
-			if err != nil {
-				return nil
-			}
-			line, err = br.ReadBytes('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				return err
-			}
-			if len(line) == 0 && err != nil {
-				return nil
-			}
-		}
+	rest := io.MultiReader(bytes.NewReader(first), br)
+	if isJSONLine(first) {
+		return readJSONLines(file, rest, 0, 0, fn, bad)
 	}
-	d := json.NewDecoder(io.MultiReader(bytes.NewReader(first), br))
+	d := json.NewDecoder(rest)
 	d.UseNumber()
 	n := int64(0)
 	for {
@@ -288,6 +268,65 @@ func readJSON(file string, r io.Reader, fn func(n int64, v any), bad func(*ReadE
 		}
 		n++
 		fn(n, v)
+	}
+}
+
+// readJSONLines reads one JSON object per line; lines are numbered from
+// lineBase+1 and offsets counted from byteBase (for blocks of a larger file).
+func readJSONLines(file string, r io.Reader, lineBase, byteBase int64, fn func(n int64, v any), bad func(*ReadError)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	n, off := lineBase, byteBase
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		lineOff := off
+		off += int64(len(line)) + 1
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 {
+			continue
+		}
+		d := json.NewDecoder(bytes.NewReader(t))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: lineOff, Reason: "line " + strconv.FormatInt(n, 10) + ": " + err.Error()})
+			continue
+		}
+		fn(n, v)
+	}
+	return sc.Err()
+}
+
+// lineBlocks cuts a line-oriented file into blocks of about size bytes that
+// end at a newline, so that several workers can read one large file.
+func lineBlocks(r io.Reader, size int, fn func(block []byte, lineBase, byteBase int64) bool) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var lineBase, byteBase int64
+	for {
+		block := make([]byte, size)
+		n, err := io.ReadFull(br, block)
+		block = block[:n]
+		if n == size { // extend to the end of the current line
+			tail, terr := br.ReadBytes('\n')
+			block = append(block, tail...)
+			if terr != nil && !errors.Is(terr, io.EOF) {
+				return terr
+			}
+		}
+		if len(block) > 0 {
+			if !fn(block, lineBase, byteBase) {
+				return nil
+			}
+			lineBase += int64(bytes.Count(block, []byte{'\n'}))
+			byteBase += int64(len(block))
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
 

@@ -118,13 +118,15 @@ type Summary struct {
 }
 
 type task struct {
-	input  Input
-	format Format
-	chunk  int
-	data   []byte    // EVTX chunk
-	reader io.Reader // standard input
-	size   int64     // bytes of a file the worker opens itself
-	offset int64     // file offset of an EVTX chunk
+	input    Input
+	format   Format
+	chunk    int
+	data     []byte    // EVTX chunk
+	reader   io.Reader // standard input
+	size     int64     // bytes of a file the worker opens itself
+	offset   int64     // file offset of an EVTX chunk or a block of lines
+	lines    bool      // data is a block of whole lines of a line-oriented file
+	lineBase int64     // lines before the block
 }
 
 // Run reads every input once, spreads the work over the workers and calls
@@ -281,7 +283,25 @@ func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad f
 	if f == FormatEVTX {
 		return e.produceEVTX(in, fh, in.Size, send, bad)
 	}
-	return send(task{input: in, format: f, size: in.Size}) // the worker streams the file
+	firstLine, _, _ := bytes.Cut(head, []byte("\n"))
+	lineFormat := f == FormatSyslog || f == FormatAuditd || (f == FormatJSON && bytes.Contains(head, []byte("\n")) && isJSONLine(firstLine))
+	if !lineFormat || in.Size < 2*lineBlockSize {
+		return send(task{input: in, format: f, size: in.Size}) // the worker streams the file
+	}
+	// a large line-oriented file: blocks of lines go to different workers
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		bad(&ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
+		return true
+	}
+	ok := true
+	err = lineBlocks(fh, lineBlockSize, func(block []byte, lineBase, byteBase int64) bool {
+		ok = send(task{input: in, format: f, data: block, lines: true, lineBase: lineBase, offset: byteBase})
+		return ok
+	})
+	if err != nil {
+		bad(&ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
+	}
+	return ok
 }
 
 func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task) bool, bad func(*ReadError)) bool {
@@ -302,6 +322,10 @@ func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task
 	}
 	return true
 }
+
+// lineBlockSize is the size of the blocks a large line-oriented file is cut
+// into, one task each.
+const lineBlockSize = 4 << 20
 
 // worker owns one reusable Event and Matcher.
 type worker struct {
@@ -340,6 +364,9 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 		return
 	}
 	var src io.Reader = t.reader
+	if t.lines {
+		src = bytes.NewReader(t.data)
+	}
 	if src == nil {
 		fh, err := os.Open(file)
 		if err != nil {
@@ -352,11 +379,16 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 	var err error
 	switch t.format {
 	case FormatJSON:
-		err = readJSON(file, src, func(n int64, v any) {
+		each := func(n int64, v any) {
 			begin(n)
 			flattenJSON(tg, v)
 			w.match()
-		}, bad)
+		}
+		if t.lines {
+			err = readJSONLines(file, src, t.lineBase, t.offset, each, bad)
+		} else {
+			err = readJSON(file, src, each, bad)
+		}
 	case FormatZeek:
 		err = readZeek(file, src, func(n int64, channel string, names, values []string) {
 			begin(n)
@@ -374,7 +406,7 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 		}
 		sc := bufio.NewScanner(src)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		n := int64(0)
+		n := t.lineBase
 		for sc.Scan() {
 			n++
 			line := sc.Text()
