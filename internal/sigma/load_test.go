@@ -34,3 +34,30 @@ func TestLoadSigmaHQWindowsRules(t *testing.T) {
 		t.Errorf("%d rules not loaded", len(errs))
 	}
 }
+
+// TestSpecificationExamples parses every example rule, correlation and filter
+// of the Sigma specification's schema tests.
+func TestSpecificationExamples(t *testing.T) {
+	dir := corpora.Path(t, "sigma-specification/tests/schema")
+	rules, errs := LoadPaths([]string{dir})
+	for _, e := range errs {
+		t.Errorf("not loaded: %v", e)
+	}
+	var corr, filt, det int
+	for _, r := range rules {
+		switch {
+		case r.Correlation != nil:
+			corr++
+		case r.Filter != nil:
+			filt++
+		default:
+			det++
+			if _, err := Compile(r, CompileOptions{}); err != nil {
+				t.Errorf("%s: %v", r.Path, err)
+			}
+		}
+	}
+	if corr != 8 || filt != 2 || det != 2 {
+		t.Errorf("got %d correlations, %d filters, %d rules; want 8, 2, 2", corr, filt, det)
+	}
+}
