@@ -1,0 +1,425 @@
+// Package advisory carries the center's advisories (注意喚起) to an audience —
+// all members, sectors, kinds of organization, named organizations — with
+// required actions and a due date, correction requests (是正要求) to government
+// agencies with the findings of an audit campaign, and requests to suppliers
+// of computers and services (Art. 42), each tracked to closure: who
+// acknowledged, who completed, with what evidence.
+//
+// The audience is resolved to organizations once, when the advisory is
+// published, so counts are exact and never change with later membership. An
+// advisory is visible to the center and to the organizations it addresses;
+// that rule is written here (visibleSQL) and enforced in every query. Every
+// notification goes through alert.Service.Raise. It must not publish STIX
+// objects: intelligence goes through the hub.
+package advisory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Kinds of advisory.
+const (
+	KindAdvisory   = "advisory"   // 注意喚起
+	KindCorrection = "correction" // 是正要求, to government agencies
+	KindSupplier   = "supplier"   // request to a supplier of computers and services (Art. 42)
+)
+
+// Kinds lists the kinds.
+var Kinds = []string{KindAdvisory, KindCorrection, KindSupplier}
+
+// Severities of an advisory.
+var Severities = []string{"low", "medium", "high", "critical"}
+
+// Audience is whom an advisory addresses; the union of its parts.
+type Audience struct {
+	All     bool     `json:"all,omitempty"`
+	Sectors []string `json:"sectors,omitempty"`
+	Kinds   []string `json:"kinds,omitempty"` // kinds of organization
+	Orgs    []string `json:"orgs,omitempty"`  // names or ids
+}
+
+// Advisory is an advisory, correction request or supplier request.
+type Advisory struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	Body        string    `json:"body,omitempty"`
+	Findings    string    `json:"findings,omitempty"` // of the audit, for correction requests
+	Campaign    string    `json:"campaign,omitempty"` // the audit campaign
+	Actions     []string  `json:"actions"`
+	Audience    Audience  `json:"audience"`
+	Severity    string    `json:"severity"`
+	Due         time.Time `json:"due"`
+	PublishedBy int64     `json:"published_by,omitempty"`
+	Published   time.Time `json:"published"`
+	Closed      time.Time `json:"closed,omitzero"`
+	Counts      Counts    `json:"counts"`
+}
+
+// Counts are the exact tallies of an advisory's targets.
+type Counts struct {
+	Targets      int `json:"targets"`
+	Acknowledged int `json:"acknowledged"`
+	Completed    int `json:"completed"`
+	Overdue      int `json:"overdue"` // not completed by the due date
+}
+
+// Target is one addressed organization's progress.
+type Target struct {
+	OrgID     string    `json:"org_id"`
+	OrgName   string    `json:"org_name"`
+	Acked     time.Time `json:"acknowledged,omitzero"`
+	Completed time.Time `json:"completed,omitzero"`
+	Evidence  string    `json:"evidence,omitempty"`
+}
+
+// Service publishes and tracks advisories over one hub.
+type Service struct{ Hub *hub.Hub }
+
+func (s *Service) db() *store.DB   { return s.Hub.DB }
+func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+
+// FieldError is one problem with one field.
+type FieldError struct {
+	Field string `json:"field"`
+	Msg   string `json:"message"`
+}
+
+// FieldErrors are all problems of an input; nothing is saved when there is one.
+type FieldErrors []FieldError
+
+func (e FieldErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.Msg
+	}
+	return "invalid advisory: " + strings.Join(parts, "; ")
+}
+
+func (e *FieldErrors) add(field, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// mayPublish: the center's administrators and analysts.
+func mayPublish(c auth.Caller) error {
+	r := policy.Role(c.User.Role)
+	if !c.Org.IsCenter() || (r != policy.RoleAdmin && r != policy.RoleAnalyst) {
+		return fmt.Errorf("%w: only the center's analysts publish advisories and requests", hub.ErrForbidden)
+	}
+	return nil
+}
+
+// Publish checks an advisory, resolves its audience to organizations, stores
+// both in one transaction and alerts every addressed organization.
+func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advisory, error) {
+	if err := mayPublish(c); err != nil {
+		return a, err
+	}
+	now := s.now()
+	var errs FieldErrors
+	if a.Kind == "" {
+		a.Kind = KindAdvisory
+	}
+	if !slices.Contains(Kinds, a.Kind) {
+		errs.add("kind", "%q is not a kind (want %s)", a.Kind, strings.Join(Kinds, ", "))
+	}
+	if strings.TrimSpace(a.Title) == "" {
+		errs.add("title", "is required")
+	}
+	if a.Severity == "" {
+		a.Severity = "medium"
+	}
+	if !slices.Contains(Severities, a.Severity) {
+		errs.add("severity", "%q is not a severity (want %s)", a.Severity, strings.Join(Severities, ", "))
+	}
+	a.Actions = slices.DeleteFunc(a.Actions, func(x string) bool { return strings.TrimSpace(x) == "" })
+	if len(a.Actions) == 0 {
+		errs.add("actions", "name at least one required action")
+	}
+	switch {
+	case a.Due.IsZero():
+		errs.add("due", "is required")
+	case !a.Due.After(now):
+		errs.add("due", "%s is in the past", a.Due.In(jst).Format("2006-01-02 15:04 MST"))
+	}
+	if a.Kind == KindCorrection && strings.TrimSpace(a.Findings) == "" {
+		errs.add("findings", "a correction request states the audit's findings")
+	}
+	au := a.Audience
+	if !au.All && len(au.Sectors)+len(au.Kinds)+len(au.Orgs) == 0 {
+		errs.add("audience", "name the audience: all members, sectors, kinds of organization or organizations")
+	}
+	for i, k := range au.Kinds {
+		if !slices.Contains(store.OrgKinds, k) || k == "center" {
+			errs.add(fmt.Sprintf("audience.kinds[%d]", i), "%q is not a kind of member organization", k)
+		}
+	}
+	var named []string
+	for i, o := range au.Orgs {
+		org, err := s.db().Org(ctx, strings.TrimSpace(o))
+		if err != nil {
+			errs.add(fmt.Sprintf("audience.orgs[%d]", i), "no organization %q", o)
+			continue
+		}
+		named = append(named, org.ID)
+	}
+	var targets []store.Org
+	if len(errs) == 0 {
+		orgs, err := s.db().Orgs(ctx)
+		if err != nil {
+			return a, err
+		}
+		for _, o := range orgs {
+			if o.IsCenter() {
+				continue
+			}
+			if au.All || slices.Contains(au.Sectors, o.Sector) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {
+				targets = append(targets, o)
+			}
+		}
+		if len(targets) == 0 {
+			errs.add("audience", "addresses no member organization")
+		}
+		for _, o := range targets {
+			if a.Kind == KindCorrection && o.Kind != "government" {
+				errs.add("audience", "correction requests go to government agencies; %s is %s", o.Name, o.Kind)
+			}
+			if a.Kind == KindSupplier && o.Kind != "vendor" {
+				errs.add("audience", "supplier requests go to suppliers (vendor organizations); %s is %s", o.Name, o.Kind)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return a, errs
+	}
+	a.PublishedBy, a.Published = c.User.ID, now
+	actions, _ := json.Marshal(a.Actions)
+	aud, _ := json.Marshal(a.Audience)
+	err := s.db().InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO advisories(kind, title, body, findings, campaign, actions, audience, severity, due_at, published_by, published_at)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.Kind, a.Title, a.Body, a.Findings, a.Campaign, string(actions), string(aud),
+			a.Severity, store.Micros(a.Due), a.PublishedBy, store.Micros(now)).Scan(&a.ID); err != nil {
+			return fmt.Errorf("publish advisory: %w", err)
+		}
+		for _, o := range targets {
+			if _, err := tx.Exec(ctx, "INSERT INTO advisory_targets(advisory_id, org_id) VALUES(?, ?)", a.ID, o.ID); err != nil {
+				return fmt.Errorf("address %s: %w", o.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return a, err
+	}
+	a.Counts.Targets = len(targets)
+	label := map[string]string{KindAdvisory: "Advisory", KindCorrection: "Correction request", KindSupplier: "Supplier request"}[a.Kind]
+	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
+	for _, o := range targets {
+		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
+			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst).Format("2006-01-02 15:04 MST")),
+			Body:  strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
+			return a, fmt.Errorf("alert %s: %w", o.Name, err)
+		}
+	}
+	return a, nil
+}
+
+var jst = time.FixedZone("JST", 9*60*60)
+
+// Acknowledge records that the caller's organization has read the advisory.
+// Acknowledging twice is harmless: the first time counts.
+func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) error {
+	if policy.Role(c.User.Role) == policy.RoleOverseer || c.ReadOnly {
+		return fmt.Errorf("%w: the %s role may not acknowledge", hub.ErrForbidden, c.User.Role)
+	}
+	now := s.now()
+	res, err := s.db().Exec(ctx, "UPDATE advisory_targets SET acked_at = ?, acked_by = ? WHERE advisory_id = ? AND org_id = ? AND acked_at = 0",
+		store.Micros(now), c.User.ID, id, c.Org.ID)
+	if err != nil {
+		return fmt.Errorf("acknowledge advisory %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	return s.mustTarget(ctx, id, c.Org.ID)
+}
+
+func (s *Service) mustTarget(ctx context.Context, id int64, org string) error {
+	var n int
+	if err := s.db().QueryRow(ctx, "SELECT COUNT(*) FROM advisory_targets WHERE advisory_id = ? AND org_id = ?", id, org).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("advisory %d addressed to your organization: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Complete records that the caller's organization has done the required
+// actions, with evidence (required for correction and supplier requests). It
+// acknowledges too if that was not done. Completing twice keeps the first.
+func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidence string) error {
+	if policy.Role(c.User.Role) == policy.RoleOverseer || policy.Role(c.User.Role) == policy.RoleViewer || c.ReadOnly {
+		return fmt.Errorf("%w: the %s role may not report completion", hub.ErrForbidden, c.User.Role)
+	}
+	var kind string
+	err := s.db().QueryRow(ctx, "SELECT a.kind FROM advisories a JOIN advisory_targets t ON t.advisory_id = a.id WHERE a.id = ? AND t.org_id = ?", id, c.Org.ID).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("advisory %d addressed to your organization: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	evidence = strings.TrimSpace(evidence)
+	if kind != KindAdvisory && evidence == "" {
+		return FieldErrors{{Field: "evidence", Msg: "a " + kind + " request is completed with evidence of what was done"}}
+	}
+	if len(evidence) > 64<<10 {
+		return FieldErrors{{Field: "evidence", Msg: "is longer than 64 KiB; attach details elsewhere and summarize"}}
+	}
+	now := s.now()
+	_, err = s.db().Exec(ctx, `UPDATE advisory_targets SET completed_at = ?, completed_by = ?, evidence = ?,
+		acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END, acked_by = CASE WHEN acked_by = 0 THEN ? ELSE acked_by END
+		WHERE advisory_id = ? AND org_id = ? AND completed_at = 0`, store.Micros(now), c.User.ID, evidence, store.Micros(now), c.User.ID, id, c.Org.ID)
+	if err != nil {
+		return fmt.Errorf("complete advisory %d: %w", id, err)
+	}
+	return nil
+}
+
+// visibleSQL is the visibility rule of advisories on the alias a: the
+// center (not its overseers' content-free role) sees all; other members the
+// ones addressed to them.
+func visibleSQL(v policy.Viewer) (string, []any) {
+	switch {
+	case v.Anonymous():
+		return "1 = 0", nil
+	case v.IsCenter && v.Role != policy.RoleOverseer:
+		return "1 = 1", nil
+	}
+	return "EXISTS (SELECT 1 FROM advisory_targets vt WHERE vt.advisory_id = a.id AND vt.org_id = ?)", []any{v.OrgID}
+}
+
+const advCols = "a.id, a.kind, a.title, a.body, a.findings, a.campaign, a.actions, a.audience, a.severity, a.due_at, a.published_by, a.published_at, a.closed_at"
+
+// countsSQL counts targets with correlated subqueries, so that one query
+// gives every advisory's exact tallies at the same instant.
+const countsSQL = `(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at = 0 AND a.due_at < ?)`
+
+func scanAdvisory(row interface{ Scan(...any) error }) (Advisory, error) {
+	var a Advisory
+	var actions, aud string
+	var due, pub, closed int64
+	err := row.Scan(&a.ID, &a.Kind, &a.Title, &a.Body, &a.Findings, &a.Campaign, &actions, &aud, &a.Severity, &due, &a.PublishedBy, &pub, &closed,
+		&a.Counts.Targets, &a.Counts.Acknowledged, &a.Counts.Completed, &a.Counts.Overdue)
+	json.Unmarshal([]byte(actions), &a.Actions)
+	json.Unmarshal([]byte(aud), &a.Audience)
+	a.Due, a.Published, a.Closed = store.FromMicros(due), store.FromMicros(pub), store.FromMicros(closed)
+	return a, err
+}
+
+// ListQuery selects advisories.
+type ListQuery struct {
+	Kind     string
+	OpenOnly bool
+	Limit    int
+}
+
+// List returns the advisories v may see, newest first, with their counts.
+func (s *Service) List(ctx context.Context, v policy.Viewer, q ListQuery) ([]Advisory, error) {
+	cond, args := visibleSQL(v)
+	query := "SELECT " + advCols + ", " + countsSQL + " FROM advisories a WHERE " + cond
+	args = append([]any{store.Micros(s.now())}, args...)
+	if q.Kind != "" {
+		query += " AND a.kind = ?"
+		args = append(args, q.Kind)
+	}
+	if q.OpenOnly {
+		query += " AND a.closed_at = 0"
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	query += " ORDER BY a.id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	rows, err := s.db().Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list advisories: %w", err)
+	}
+	defer rows.Close()
+	var out []Advisory
+	for rows.Next() {
+		a, err := scanAdvisory(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Get returns one advisory with its counts and the targets v may see: every
+// target for the center, its own row for an addressed organization.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Advisory, []Target, error) {
+	cond, args := visibleSQL(v)
+	a, err := scanAdvisory(s.db().QueryRow(ctx, "SELECT "+advCols+", "+countsSQL+" FROM advisories a WHERE a.id = ? AND "+cond,
+		append([]any{store.Micros(s.now()), id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, nil, fmt.Errorf("advisory %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return a, nil, err
+	}
+	q := "SELECT t.org_id, o.name, t.acked_at, t.completed_at, t.evidence FROM advisory_targets t JOIN orgs o ON o.id = t.org_id WHERE t.advisory_id = ?"
+	targs := []any{id}
+	if !v.IsCenter {
+		q += " AND t.org_id = ?"
+		targs = append(targs, v.OrgID)
+	}
+	rows, err := s.db().Query(ctx, q+" ORDER BY o.name", targs...)
+	if err != nil {
+		return a, nil, err
+	}
+	defer rows.Close()
+	var ts []Target
+	for rows.Next() {
+		var t Target
+		var ack, done int64
+		if err := rows.Scan(&t.OrgID, &t.OrgName, &ack, &done, &t.Evidence); err != nil {
+			return a, nil, err
+		}
+		t.Acked, t.Completed = store.FromMicros(ack), store.FromMicros(done)
+		ts = append(ts, t)
+	}
+	return a, ts, rows.Err()
+}
+
+// Close closes an advisory (center only); acknowledgements stay as they are.
+func (s *Service) Close(ctx context.Context, c auth.Caller, id int64) error {
+	if err := mayPublish(c); err != nil {
+		return err
+	}
+	res, err := s.db().Exec(ctx, "UPDATE advisories SET closed_at = ? WHERE id = ? AND closed_at = 0", store.Micros(s.now()), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("open advisory %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
