@@ -88,7 +88,7 @@ type Target struct {
 // Service publishes and tracks advisories over one hub.
 type Service struct{ Hub *hub.Hub }
 
-func (s *Service) db() *store.DB   { return s.Hub.DB }
+func (s *Service) db() *store.DB  { return s.Hub.DB }
 func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
 
 // FieldError is one problem with one field.
