@@ -1,0 +1,203 @@
+// Package bus carries streams of work between Renkei's stages over NATS
+// JetStream: embedded in the process by default (no set-up, files under
+// DATA/nats), or an external NATS cluster (--nats nats://…) so that
+// `renkei worker` processes on other machines share the work in a queue.
+//
+// It moves bytes; it does not interpret them, and it must never carry
+// anything that selection (rule C1) has not already cut down to mechanical
+// information.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options say where the bus is.
+type Options struct {
+	URL string // external NATS; empty runs an embedded server
+	Dir string // JetStream storage of the embedded server
+	// Listen, for the embedded server, also accepts other processes on this
+	// host:port (e.g. "127.0.0.1:4222"); empty keeps it in-process only.
+	Listen string
+	Log    *slog.Logger
+}
+
+// Bus is a connection to JetStream.
+type Bus struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	srv *server.Server
+}
+
+// Open connects to the bus, starting the embedded server when no URL is given.
+func Open(ctx context.Context, o Options) (*Bus, error) {
+	b := &Bus{}
+	var err error
+	if o.URL != "" {
+		b.nc, err = nats.Connect(o.URL, nats.Name("renkei"), nats.MaxReconnects(-1))
+		if err != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", o.URL, err)
+		}
+	} else {
+		if o.Dir == "" {
+			return nil, errors.New("bus: an embedded server needs a storage directory")
+		}
+		opts := &server.Options{JetStream: true, StoreDir: o.Dir, DontListen: o.Listen == "", NoSigs: true, NoLog: true, ServerName: "renkei-embedded"}
+		if o.Listen != "" {
+			host, port, err := splitHostPort(o.Listen)
+			if err != nil {
+				return nil, err
+			}
+			if port == 0 {
+				port = server.RANDOM_PORT
+			}
+			opts.Host, opts.Port = host, port
+		}
+		b.srv, err = server.NewServer(opts)
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		b.srv.Start()
+		if !b.srv.ReadyForConnections(10 * time.Second) {
+			b.srv.Shutdown()
+			return nil, errors.New("embedded NATS did not start within 10 s")
+		}
+		b.nc, err = nats.Connect("", nats.InProcessServer(b.srv), nats.Name("renkei"))
+		if err != nil {
+			b.srv.Shutdown()
+			return nil, fmt.Errorf("connect to embedded NATS: %w", err)
+		}
+	}
+	b.js, err = jetstream.New(b.nc)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// ClientURL is where other processes reach the embedded server ("" when it
+// listens in-process only).
+func (b *Bus) ClientURL() string {
+	if b.srv == nil || b.srv.Addr() == nil {
+		return ""
+	}
+	return b.srv.ClientURL()
+}
+
+// Stream makes sure a stream exists with these subjects; messages older than
+// maxAge are dropped by the server (a bound, not the retention of records).
+func (b *Bus) Stream(ctx context.Context, name string, subjects []string, maxAge time.Duration) error {
+	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: name, Subjects: subjects, Storage: jetstream.FileStorage, MaxAge: maxAge,
+		Retention: jetstream.WorkQueuePolicy, Discard: jetstream.DiscardOld,
+	})
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", name, err)
+	}
+	return nil
+}
+
+// Publish stores data on subject and returns once JetStream acknowledged it.
+func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
+	if _, err := b.js.Publish(ctx, subject, data); err != nil {
+		return fmt.Errorf("publish to %s: %w", subject, err)
+	}
+	return nil
+}
+
+// PublishAsync stores data without waiting; Flush waits for every pending ack.
+func (b *Bus) PublishAsync(subject string, data []byte) error {
+	_, err := b.js.PublishAsync(subject, data)
+	return err
+}
+
+// Flush waits until every asynchronous publication was acknowledged.
+func (b *Bus) Flush(ctx context.Context) error {
+	select {
+	case <-b.js.PublishAsyncComplete():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Work is handed one message at a time; returning nil acknowledges it, an
+// error has it redelivered later.
+type Work func(ctx context.Context, data []byte) error
+
+// Consume takes work from a durable consumer shared by every worker that uses
+// the same name, so that several processes split the stream between them. It
+// returns when ctx ends.
+func (b *Bus) Consume(ctx context.Context, stream, durable string, fn Work) error {
+	c, err := b.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxAckPending: 10000,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s on %s: %w", durable, stream, err)
+	}
+	cc, err := c.Consume(func(m jetstream.Msg) {
+		if err := fn(ctx, m.Data()); err != nil {
+			m.NakWithDelay(time.Second)
+			return
+		}
+		m.Ack()
+	})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	cc.Drain()
+	<-cc.Closed()
+	return nil
+}
+
+// Pending returns how many messages of a consumer wait to be handled.
+func (b *Bus) Pending(ctx context.Context, stream, durable string) (uint64, error) {
+	c, err := b.js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return 0, err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// Close disconnects and stops the embedded server.
+func (b *Bus) Close() {
+	if b.nc != nil {
+		b.nc.Drain()
+		b.nc.Close()
+	}
+	if b.srv != nil {
+		b.srv.Shutdown()
+		b.srv.WaitForShutdown()
+	}
+}
+
+func splitHostPort(s string) (string, int, error) {
+	var host string
+	var port int
+	i := len(s) - 1
+	for i >= 0 && s[i] != ':' {
+		i--
+	}
+	if i < 0 {
+		return "", 0, fmt.Errorf("bus listen address %q: want host:port", s)
+	}
+	host = s[:i]
+	if _, err := fmt.Sscanf(s[i+1:], "%d", &port); err != nil {
+		return "", 0, fmt.Errorf("bus listen address %q: bad port", s)
+	}
+	return host, port, nil
+}
