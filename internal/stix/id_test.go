@@ -22,6 +22,8 @@ func TestDeterministicSCOID(t *testing.T) {
 		{"domain-name", "domain-name", map[string]any{"value": "example.com"}, "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7"},
 		{"file keeps one hash and the name", "file", map[string]any{"name": "foo.exe", "size": 25536,
 			"hashes": map[string]any{"SHA-256": "fe90a7e910cb3a4739bed9180e807e93fa70c90f25a8915476f5e4bfbac681db"}}, "file--741019a6-c339-5e5d-ad1e-6fa3dec47bb4"},
+		{"file prefers MD5 among several hashes", "file", map[string]any{"name": "foo.exe",
+			"hashes": map[string]string{"SHA-256": "fe90a7e910cb3a4739bed9180e807e93fa70c90f25a8915476f5e4bfbac681db", "MD5": "cead3f77f6cda6ec00f57d76c9a6879f"}}, "file--1910ca30-1dd9-57f3-9d48-0c64b19f0d5c"},
 		{"network-traffic", "network-traffic", map[string]any{"dst_port": 443, "protocols": []string{"ipv4", "tcp"},
 			"src_ref": "ipv4-addr--4d22aae0-2bf9-5427-8819-e4f6abf20a53", "src_byte_count": 10}, "network-traffic--30b63df7-ca91-5dac-996c-b857bae20ccd"},
 		{"url with non-ASCII", "url", map[string]any{"value": "https://例え.jp/パス"}, "url--b4204cf6-054a-54e1-b468-beaa7d74becb"},

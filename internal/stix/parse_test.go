@@ -83,6 +83,8 @@ func TestParseValidObjects(t *testing.T) {
 		"internationalized domain":                             `{"type":"domain-name","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"例え.jp"}`,
 		"defanged url":                                         `{"type":"url","id":"url--c1477287-23ac-5971-a010-5c287877fa60","value":"hxxp[:]//evil[.]com","defanged":true}`,
 		"email-addr":                                           `{"type":"email-addr","id":"email-addr--2d77a846-6264-5d51-b586-e43822ea1ea3","value":"john@example.com","display_name":"John Doe"}`,
+		"ipv6-addr CIDR":                                       `{"type":"ipv6-addr","id":"ipv6-addr--1e61d36c-a16c-53b7-a80f-2a00161c96b1","value":"2001:db8::/32"}`,
+		"multipart e-mail":                                     `{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"body_multipart":[{"content_type":"text/plain","body":"hi"},{"body_raw_ref":"artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641"}]}`,
 		"windows-registry-key":                                 `{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
 		"granular markings with nested selectors": set(t, indicatorJSON, "granular_markings", []any{
 			map[string]any{"selectors": []string{"pattern", "kill_chain_phases.[0].phase_name", "external_references.[0]", "extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rank"}, "marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"},
@@ -248,6 +250,16 @@ func TestParseInvalid(t *testing.T) {
 		{"domain-name with a space", `{"type":"domain-name","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"exa mple.com"}`, Options{}, "value"},
 		{"domain-name with an empty label", `{"type":"domain-name","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"a..com"}`, Options{}, "value"},
 		{"email-addr with display name", `{"type":"email-addr","id":"email-addr--2d77a846-6264-5d51-b586-e43822ea1ea3","value":"John <john@example.com>"}`, Options{}, "value"},
+		{"ipv6-addr value is IPv4", `{"type":"ipv6-addr","id":"ipv6-addr--1e61d36c-a16c-53b7-a80f-2a00161c96b1","value":"198.51.100.3"}`, Options{}, "value"},
+		{"email-message mime part with neither body nor body_raw_ref", `{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"body_multipart":[{"content_type":"text/plain"}]}`, Options{}, "body_multipart[0]"},
+		{"email-message mime part body_raw_ref a url", `{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"body_multipart":[{"body_raw_ref":"url--c1477287-23ac-5971-a010-5c287877fa60"}]}`, Options{}, "body_multipart[0].body_raw_ref"},
+		{"email-message not multipart with body_multipart", `{"type":"email-message","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":false,"body_multipart":[{"body":"x"}]}`, Options{}, "body_multipart"},
+		{"artifact payload_bin and url", set(t, set(t, artifactJSON, "url", "https://e.com/a"), "hashes", map[string]string{"MD5": "cead3f77f6cda6ec00f57d76c9a6879f"}), Options{}, "url"},
+		{"artifact decryption_key without algorithm", set(t, artifactJSON, "decryption_key", "secret"), Options{}, "encryption_algorithm"},
+		{"location precision without coordinates", set(t, set(t, set(t, locationJSON, "longitude", nil), "latitude", nil), "precision", 10.0), Options{}, "precision"},
+		{"network-traffic active with end", set(t, set(t, netJSON, "is_active", true), "end", "2016-01-01T00:00:00Z"), Options{}, "end"},
+		{"network-traffic end before start", set(t, set(t, netJSON, "start", "2016-01-02T00:00:00Z"), "end", "2016-01-01T00:00:00Z"), Options{}, "end"},
+		{"nested ref in extension list not an identifier", set(t, ind, "extensions", map[string]any{"x-acme-ext": map[string]any{"items": []any{map[string]any{"owner_ref": "nobody"}}}}), Options{}, "extensions.x-acme-ext.items[0].owner_ref"},
 		{"relationship without source_ref", set(t, rel, "source_ref", nil), Options{}, "source_ref"},
 		{"relationship source is a sighting", set(t, rel, "source_ref", "sighting--ee20065d-2555-424f-ad9e-0f8428623c75"), Options{}, "source_ref"},
 		{"relationship target is a marking", set(t, rel, "target_ref", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"), Options{}, "target_ref"},
@@ -361,6 +373,9 @@ func TestKindTablesAgree(t *testing.T) {
 	}
 	if n[KindSDO] != 19 || n[KindSRO] != 2 || n[KindSCO] != 18 || n[KindMeta] != 3 {
 		t.Errorf("kind counts %v, want 19 SDO, 2 SRO, 18 SCO, 3 meta", n)
+	}
+	if !IsMeta("language-content") || !KnownType("bundle") || KnownType("x-foo") || len(Types()) != 42 {
+		t.Error("IsMeta, KnownType or Types disagree with the spec")
 	}
 	if !IsSDO("indicator") || IsSDO("ipv4-addr") || !IsSCO("ipv4-addr") || !IsSRO("sighting") || IsSRO("x-foo") {
 		t.Error("Is* disagree with the spec")
