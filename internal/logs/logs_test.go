@@ -118,12 +118,12 @@ func TestZeekTSV(t *testing.T) {
 		want map[int][]kv
 	}{
 		{"http combines host and uri", "testdata/http.log", map[int][]kv{
-			9:  {{"id.orig_h", "10.0.0.5"}, {"id.resp_h", "198.51.100.7"}, {"host", "www.evil.example"}, {"url", "http://www.evil.example/payload.bin"}},
-			10: {{"id.orig_h", "10.0.0.6"}, {"id.resp_h", "203.0.113.9"}, {"host", "good.example"}, {"referrer", "http://ref.example/"}, {"url", "http://good.example/index.html"}},
+			9:  {{"id.orig_h", "10.0.0.5"}, {"id.orig_p", "51000"}, {"id.resp_h", "198.51.100.7"}, {"id.resp_p", "80"}, {"host", "www.evil.example"}, {"url", "http://www.evil.example/payload.bin"}},
+			10: {{"id.orig_h", "10.0.0.6"}, {"id.orig_p", "51001"}, {"id.resp_h", "203.0.113.9"}, {"id.resp_p", "80"}, {"host", "good.example"}, {"referrer", "http://ref.example/"}, {"url", "http://good.example/index.html"}},
 		}},
 		{"dns splits answers", "testdata/dns.log", map[int][]kv{
-			8: {{"id.orig_h", "10.0.0.5"}, {"id.resp_h", "10.0.0.1"}, {"query", "c2.bad.example"}, {"answers", "192.0.2.44"}, {"answers", "cname.example"}},
-			9: {{"id.orig_h", "10.0.0.5"}, {"id.resp_h", "10.0.0.1"}, {"query", "ok.example"}},
+			8: {{"id.orig_h", "10.0.0.5"}, {"id.orig_p", "5353"}, {"id.resp_h", "10.0.0.1"}, {"id.resp_p", "53"}, {"proto", "udp"}, {"query", "c2.bad.example"}, {"answers", "192.0.2.44"}, {"answers", "cname.example"}},
+			9: {{"id.orig_h", "10.0.0.5"}, {"id.orig_p", "5354"}, {"id.resp_h", "10.0.0.1"}, {"id.resp_p", "53"}, {"proto", "udp"}, {"query", "ok.example"}},
 		}},
 	}
 	for _, tt := range tests {

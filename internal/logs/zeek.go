@@ -12,6 +12,7 @@ import (
 // into a URL); other logs have every field checked.
 var zeekKnown = map[string]bool{
 	"id.orig_h": true, "id.resp_h": true, // every log with a connection id
+	"id.orig_p": true, "id.resp_p": true, "proto": true, // for patterns on network-traffic ports and protocols
 	"query": true, "answers": true, // dns
 	"host": true, "referrer": true, // http (uri is combined with host)
 	"server_name": true, "cert_chain_fps": true, "client_cert_chain_fps": true, // ssl

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -299,8 +300,13 @@ func (w *worker) hit(h match.Hit) {
 	w.res.stats.Matches++
 }
 
-// zeekPaths offers Zeek's connection fields to rules as network-traffic refs.
-var zeekPaths = map[string]string{"id.orig_h": "network-traffic:src_ref.value", "id.resp_h": "network-traffic:dst_ref.value"}
+// zeekPaths offers Zeek's connection fields to rules as network-traffic
+// properties; ports are integers.
+var zeekPaths = map[string]string{
+	"id.orig_h": "network-traffic:src_ref.value", "id.resp_h": "network-traffic:dst_ref.value",
+	"id.orig_p": "network-traffic:src_port", "id.resp_p": "network-traffic:dst_port",
+	"proto": "network-traffic:protocols[*]",
+}
 
 // rules evaluates the observations of every stateful rule on the record and
 // queues the hits for the ordered stage.
@@ -315,7 +321,11 @@ func (w *worker) rules(rules []*match.Rule, line int, at time.Time) {
 			w.fieldVal = append(w.fieldVal, vi)
 		}
 		if p, ok := zeekPaths[v.field]; ok {
-			o.Fields = append(o.Fields, match.ObservedField{Path: p, Str: v.value})
+			f := match.ObservedField{Path: p, Str: v.value}
+			if n, err := strconv.ParseInt(v.value, 10, 32); err == nil && strings.HasSuffix(p, "_port") {
+				f = match.ObservedField{Path: p, Int: n, IsInt: true}
+			}
+			o.Fields = append(o.Fields, f)
 			w.fieldVal = append(w.fieldVal, vi)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -119,6 +120,22 @@ func TestSweepSTIXBundleAndRules(t *testing.T) {
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("matches\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestSweepZeekRuleWithPort(t *testing.T) {
+	bundle := `[{"type":"indicator","id":"indicator--55555555-5555-4555-8555-555555555555","pattern":"[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 80]"},
+	{"type":"indicator","id":"indicator--66666666-6666-4666-8666-666666666666","pattern":"[network-traffic:dst_port = 53 AND network-traffic:protocols[*] = 'udp' AND network-traffic:src_port = 5353]"}]`
+	set := buildSet(t, map[string]string{"b.json": bundle})
+	for _, f := range []string{"../../logs/testdata/http.log", "../../logs/testdata/dns.log"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := sweep(t, set, f, string(data), Options{})
+		if len(got) != 1 || got[0].IndicatorKind != "pattern" {
+			t.Errorf("%s: %+v", f, got)
+		}
 	}
 }
 
