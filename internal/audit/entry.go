@@ -86,10 +86,10 @@ func (e *Entry) Validate() error {
 		}
 		return nil
 	}
-	for name, v := range map[string]string{"node": e.Node, "user": e.User, "org": e.Org, "role": e.Role,
-		"action": e.Action, "purpose": e.Purpose, "legal_basis": e.LegalBasis, "object_id": e.ObjectID,
-		"object_hash": e.ObjectHash, "request_id": e.RequestID} {
-		if err := check(name, v); err != nil {
+	for _, f := range [...]struct{ name, v string }{{"node", e.Node}, {"user", e.User}, {"org", e.Org},
+		{"role", e.Role}, {"action", e.Action}, {"purpose", e.Purpose}, {"legal_basis", e.LegalBasis},
+		{"object_id", e.ObjectID}, {"object_hash", e.ObjectHash}, {"request_id", e.RequestID}} {
+		if err := check(f.name, f.v); err != nil {
 			return err
 		}
 	}

@@ -59,6 +59,10 @@ func FuzzEntry(f *testing.F) {
 	f.Add([]byte(`{"time":"2026-11-26T10:00:00.000000000Z","node":"n","seq":1,"user":"","action":"a"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := ParseEntry(data)
+		lite, liteErr := checkEntry(data)
+		if (err == nil) != (liteErr == nil) || (err == nil && (lite.Node != e.Node || lite.Seq != e.Seq || !lite.Time.Equal(e.Time))) {
+			t.Fatalf("checkEntry disagrees with ParseEntry: %v / %v for %q", liteErr, err, data)
+		}
 		ref, refErr := parseEntryReference(data)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("ParseEntry err %v, reference err %v, for %q", err, refErr, data)

@@ -188,7 +188,7 @@ func verifyBundle(ctx context.Context, f Fetcher, i, size uint64, leaves []byte,
 		h.Write([]byte{0})
 		h.Write(data)
 		h.Sum(leaves[idx*32 : idx*32 : idx*32+32])
-		e, err := ParseEntry(data)
+		e, err := checkEntry(data)
 		if err != nil {
 			probs.add(int64(idx), "%v", err)
 			continue
