@@ -1,0 +1,288 @@
+// Package consult keeps consultation and support requests: a member asks the
+// center (or a support organization the center designated) for help, the
+// handler answers, hands the request on to another support organization, or
+// closes it; every step is a message in the request's thread.
+//
+// A request is visible to the organization that asked, to the organization
+// handling it now, and to the center; that rule is written here (visibleSQL)
+// and enforced in every query. Notifications go through alert.Service.Raise.
+// It must not open cases itself: the center does that in package cases.
+package consult
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Kinds of request.
+var Kinds = []string{"consultation", "support"}
+
+// Request is one consultation or support request with its thread.
+type Request struct {
+	ID         int64     `json:"id"`
+	OrgID      string    `json:"org_id"`
+	UserID     int64     `json:"-"`
+	HandlerOrg string    `json:"handler_org"`
+	Kind       string    `json:"kind"`
+	Subject    string    `json:"subject"`
+	Body       string    `json:"body"`
+	Status     string    `json:"status"` // open | answered | closed
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+	Messages   []Message `json:"messages,omitempty"`
+}
+
+// Message is one step of a request's thread.
+type Message struct {
+	Kind  string    `json:"kind"` // question | answer | handoff | close
+	OrgID string    `json:"org_id"`
+	User  string    `json:"user"`
+	Body  string    `json:"body"`
+	At    time.Time `json:"at"`
+}
+
+// Service keeps requests over one hub.
+type Service struct{ Hub *hub.Hub }
+
+func (s *Service) db() *store.DB  { return s.Hub.DB }
+func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+
+func visibleSQL(v policy.Viewer) (string, []any) {
+	switch {
+	case v.Anonymous() || v.Role == policy.RoleOverseer:
+		return "1 = 0", nil
+	case v.IsCenter:
+		return "1 = 1", nil
+	}
+	return "(c.org_id = ? OR c.handler_org = ?)", []any{v.OrgID, v.OrgID}
+}
+
+func mayWrite(c auth.Caller) error {
+	switch policy.Role(c.User.Role) {
+	case policy.RoleOverseer, policy.RoleViewer:
+		return fmt.Errorf("%w: the %s role may not write consultations", hub.ErrForbidden, c.User.Role)
+	}
+	if c.ReadOnly {
+		return fmt.Errorf("%w: read-only token", hub.ErrForbidden)
+	}
+	return nil
+}
+
+// Ask opens a request from the caller's organization to the center, or to
+// handler (a support organization, by name or id) when given.
+func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, handler string) (Request, error) {
+	if err := mayWrite(c); err != nil {
+		return Request{}, err
+	}
+	if kind == "" {
+		kind = "consultation"
+	}
+	var problems []string
+	if !slices.Contains(Kinds, kind) {
+		problems = append(problems, fmt.Sprintf("kind: %q is not one of %s", kind, strings.Join(Kinds, ", ")))
+	}
+	if strings.TrimSpace(subject) == "" {
+		problems = append(problems, "subject: is required")
+	}
+	if strings.TrimSpace(body) == "" {
+		problems = append(problems, "body: is required")
+	}
+	if len(subject) > 500 || len(body) > 64<<10 {
+		problems = append(problems, "subject or body: too long (500 bytes, 64 KiB)")
+	}
+	h := s.Hub.Center().ID
+	if handler != "" {
+		o, err := s.db().Org(ctx, handler)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("handler: no organization %q", handler))
+		} else {
+			h = o.ID
+		}
+	}
+	if len(problems) > 0 {
+		return Request{}, fmt.Errorf("invalid request: %s", strings.Join(problems, "; "))
+	}
+	now := s.now()
+	r := Request{OrgID: c.Org.ID, UserID: c.User.ID, HandlerOrg: h, Kind: kind, Subject: subject, Body: body, Status: "open", Created: now, Updated: now}
+	err := s.db().InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, "INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			r.OrgID, r.UserID, r.HandlerOrg, r.Subject, r.Body, r.Kind, r.Status, store.Micros(now), store.Micros(now)).Scan(&r.ID); err != nil {
+			return fmt.Errorf("add request: %w", err)
+		}
+		return addMessage(ctx, tx, r.ID, Message{Kind: "question", OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
+	})
+	if err != nil {
+		return r, err
+	}
+	s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("New %s request %d from %s: %s", r.Kind, r.ID, c.Org.Name, r.Subject))
+	return r, nil
+}
+
+func addMessage(ctx context.Context, tx *store.Tx, id int64, m Message) error {
+	_, err := tx.Exec(ctx, "INSERT INTO consult_messages(consult_id, kind, org_id, user_login, body, at) VALUES(?, ?, ?, ?, ?, ?)",
+		id, m.Kind, m.OrgID, m.User, m.Body, store.Micros(m.At))
+	return err
+}
+
+func (s *Service) alert(ctx context.Context, org string, r Request, title string) {
+	data, _ := json.Marshal(map[string]any{"consultation": r.ID})
+	if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Hub.Log != nil {
+		s.Hub.Log.Error("alert consultation", "consultation", r.ID, "err", err)
+	}
+}
+
+// Reply adds a step to a request: "answer" (by the handler or the center),
+// "question" (a follow-up by the asker), "handoff" (the handler or the center
+// passes it to the organization named in to), or "close".
+func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body, to string) (Request, error) {
+	if err := mayWrite(c); err != nil {
+		return Request{}, err
+	}
+	v := policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, IsCenter: c.Org.IsCenter(), Role: policy.Role(c.User.Role)}
+	r, err := s.Get(ctx, v, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Status == "closed" {
+		return r, fmt.Errorf("request %d is closed", id)
+	}
+	handles := c.Org.ID == r.HandlerOrg || c.Org.IsCenter()
+	asker := c.Org.ID == r.OrgID
+	status, handler := r.Status, r.HandlerOrg
+	switch kind {
+	case "answer":
+		if !handles {
+			return r, fmt.Errorf("%w: only the handling organization or the center answers", hub.ErrForbidden)
+		}
+		status = "answered"
+	case "question":
+		if !asker {
+			return r, fmt.Errorf("%w: only the asking organization adds questions", hub.ErrForbidden)
+		}
+		status = "open"
+	case "handoff":
+		if !handles {
+			return r, fmt.Errorf("%w: only the handling organization or the center hands a request on", hub.ErrForbidden)
+		}
+		o, err := s.db().Org(ctx, to)
+		if err != nil {
+			return r, fmt.Errorf("handoff: no organization %q", to)
+		}
+		if o.ID == r.HandlerOrg {
+			return r, fmt.Errorf("handoff: %s handles it already", o.Name)
+		}
+		handler, status = o.ID, "open"
+		if strings.TrimSpace(body) == "" {
+			body = "handed to " + o.Name
+		}
+	case "close":
+		if !handles && !asker {
+			return r, fmt.Errorf("%w", hub.ErrForbidden)
+		}
+		status = "closed"
+		if strings.TrimSpace(body) == "" {
+			body = "closed"
+		}
+	default:
+		return r, fmt.Errorf("kind: %q is not answer, question, handoff or close", kind)
+	}
+	if strings.TrimSpace(body) == "" {
+		return r, fmt.Errorf("body: is required")
+	}
+	now := s.now()
+	err = s.db().InTx(ctx, func(tx *store.Tx) error {
+		if err := addMessage(ctx, tx, id, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now}); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "UPDATE consultations SET status = ?, handler_org = ?, updated_at = ? WHERE id = ?", status, handler, store.Micros(now), id)
+		return err
+	})
+	if err != nil {
+		return r, fmt.Errorf("request %d: %w", id, err)
+	}
+	switch kind {
+	case "answer":
+		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was answered: %s", r.ID, r.Subject))
+	case "question":
+		s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("Follow-up question on request %d: %s", r.ID, r.Subject))
+	case "handoff":
+		s.alert(ctx, handler, r, fmt.Sprintf("Request %d was handed to you: %s", r.ID, r.Subject))
+		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was handed to another support organization", r.ID))
+	}
+	return s.Get(ctx, v, id)
+}
+
+const cols = "c.id, c.org_id, c.user_id, c.handler_org, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
+
+func scan(row interface{ Scan(...any) error }) (Request, error) {
+	var r Request
+	var cr, up int64
+	err := row.Scan(&r.ID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
+	r.Created, r.Updated = store.FromMicros(cr), store.FromMicros(up)
+	return r, err
+}
+
+// Get returns a request with its thread, if v may see it.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Request, error) {
+	cond, args := visibleSQL(v)
+	r, err := scan(s.db().QueryRow(ctx, "SELECT "+cols+" FROM consultations c WHERE c.id = ? AND "+cond, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return r, err
+	}
+	rows, err := s.db().Query(ctx, "SELECT kind, org_id, user_login, body, at FROM consult_messages WHERE consult_id = ? ORDER BY id", id)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Message
+		var at int64
+		if err := rows.Scan(&m.Kind, &m.OrgID, &m.User, &m.Body, &at); err != nil {
+			return r, err
+		}
+		m.At = store.FromMicros(at)
+		r.Messages = append(r.Messages, m)
+	}
+	return r, rows.Err()
+}
+
+// List returns the requests v may see, most recently updated first.
+func (s *Service) List(ctx context.Context, v policy.Viewer, status string, limit int) ([]Request, error) {
+	cond, args := visibleSQL(v)
+	q := "SELECT " + cols + " FROM consultations c WHERE " + cond
+	if status != "" {
+		q += " AND c.status = ?"
+		args = append(args, status)
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	rows, err := s.db().Query(ctx, q+" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,89 @@
+package consult_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/consult"
+	"renkei/internal/hub"
+	"renkei/internal/incident"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// TestConsultationHandoff: a town hall asks the center, the center hands the
+// request to a support organization, which answers; the asker, the handler
+// and the center see it, others do not.
+func TestConsultationHandoff(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
+			hub.Bootstrap(ctx, db, now)
+			h, err := hub.New(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Now = func() time.Time { return now }
+			hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
+			hub.AddOrg(ctx, db, "Kanto Support Desk", "research", "", now)
+			hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
+			cs := map[string]auth.Caller{}
+			for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"denki", "Kanto Electric"}} {
+				if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
+					t.Fatal(err)
+				}
+				cs[u[0]], _ = incident.Caller(ctx, db, u[0])
+			}
+			v := func(l string) policy.Viewer { x, _ := h.Viewer(ctx, cs[l]); return x }
+			s := &consult.Service{Hub: h}
+			r, err := s.Ask(ctx, cs["town"], "support", "VPN appliance alert", "We got a KEV alert for our VPN. How do we check for compromise?", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.HandlerOrg != h.Center().ID {
+				t.Fatalf("handler %s, want the center", r.HandlerOrg)
+			}
+			if _, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the desk answers before the handoff: %v", err)
+			}
+			if _, err := s.Reply(ctx, cs["kanshi"], r.ID, "handoff", "", "Kanto Support Desk"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "Run the vendor's integrity checker; we can visit tomorrow.", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != "answered" || len(got.Messages) != 3 || got.Messages[1].Kind != "handoff" {
+				t.Fatalf("thread: %+v", got)
+			}
+			if _, err := s.Reply(ctx, cs["town"], r.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) {
+				t.Fatalf("the asker answered itself: %v", err)
+			}
+			for _, l := range []string{"town", "desk", "kanshi"} {
+				if _, err := s.Get(ctx, v(l), r.ID); err != nil {
+					t.Errorf("%s cannot read the request: %v", l, err)
+				}
+			}
+			if _, err := s.Get(ctx, v("denki"), r.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("an unrelated member reads the request: %v", err)
+			}
+			if l, _ := s.List(ctx, v("denki"), "", 0); len(l) != 0 {
+				t.Fatalf("an unrelated member lists %d", len(l))
+			}
+			alerts, _ := db.Alerts(ctx, cs["town"].Org.ID, 0, 10, false)
+			if len(alerts) != 2 || !strings.Contains(alerts[0].Title, "answered") {
+				t.Fatalf("asker alerts %+v", alerts)
+			}
+			if _, err := s.Ask(ctx, cs["town"], "gossip", "", "", "Nobody"); err == nil || !strings.Contains(err.Error(), "subject: is required") || !strings.Contains(err.Error(), `no organization "Nobody"`) {
+				t.Fatalf("bad request: %v", err)
+			}
+		})
+	}
+}
