@@ -110,6 +110,12 @@ func (b *BundleReader) next1() (json.RawMessage, int, error) {
 	for {
 		switch b.state {
 		case stateStart:
+			// RFC 8259 lets a parser ignore a byte order mark; files saved by
+			// Windows tools often start with one.
+			if bom, _ := b.r.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+				b.r.Discard(3)
+				b.offset += 3
+			}
 			c, err := b.skipSpace()
 			if err != nil {
 				return nil, 0, b.eofErr(err, "empty body: expected a JSON object")

@@ -64,6 +64,7 @@ func TestBundleReader(t *testing.T) {
 			wantRaw: []string{`{"a":1}`, `{"b":[1,{"c":"]}"}]}`}, wantID: "bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33"},
 		{name: "bundle, id after objects, white space", body: "\n{ \"objects\" : [ {\"a\" : \"x\\\"}\"} ,\n {} ] , \"type\":\"bundle\", \"id\": \"bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33\" }\n",
 			wantRaw: []string{`{"a" : "x\"}"}`, `{}`}, wantID: "bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33"},
+		{name: "byte order mark", body: "\xef\xbb\xbf{\"objects\":[{}]}", wantRaw: []string{"{}"}},
 		{name: "TAXII envelope", body: `{"more":true,"next":"abc","objects":[{"x":1}]}`, wantRaw: []string{`{"x":1}`}, wantMore: true, wantNext: "abc"},
 		{name: "empty objects", body: `{"type":"bundle","id":"bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33","objects":[]}`, wantID: "bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33"},
 		{name: "no objects at all", body: `{"type":"bundle","id":"bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33"}`, wantID: "bundle--5330e3e3-8f58-4d21-9f4b-793a054c0d33"},
