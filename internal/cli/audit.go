@@ -165,7 +165,7 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 					return fmt.Errorf("state file: %w", err)
 				}
 			}
-			f, err := audit.NewFetcher(logLoc, &http.Client{Timeout: time.Minute})
+			f, err := audit.NewFetcher(logLoc, logClient())
 			if err != nil {
 				return err
 			}
@@ -463,7 +463,7 @@ checkpoint size and root it was proved against.`,
 			if len(indexes) == 0 {
 				return errors.New("give at least one --index")
 			}
-			f, err := audit.NewFetcher(logLoc, &http.Client{Timeout: time.Minute})
+			f, err := audit.NewFetcher(logLoc, logClient())
 			if err != nil {
 				return err
 			}
@@ -530,7 +530,7 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 			if err != nil {
 				return err
 			}
-			f, err := audit.NewFetcher(logLoc, &http.Client{Timeout: time.Minute})
+			f, err := audit.NewFetcher(logLoc, logClient())
 			if err != nil {
 				return err
 			}
@@ -554,4 +554,12 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 	fl.StringVar(&from, "from", "", "first day counted (inclusive)")
 	fl.StringVar(&to, "to", "", "end of the period (exclusive)")
 	return cmd
+}
+
+// logClient fetches tiles over keep-alive connections, enough for the
+// parallel fetches verify makes.
+func logClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: time.Minute, Transport: t}
 }
