@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"renkei/internal/policy"
 )
@@ -17,7 +18,11 @@ func (db *DB) SightingsOfOrg(ctx context.Context, v policy.Viewer, orgID string,
 		limit = 10
 	}
 	where, args := ObjectQuery{Viewer: v, Types: []string{"sighting"}}.where()
-	where += " AND o.ref IN (SELECT a.stix_id FROM objects a WHERE a.author_org = ?)"
+	// Naming the collections lets the planner walk the (collection, type)
+	// index over sightings only, and the EXISTS looks each target up by id,
+	// instead of scanning every object.
+	where = "o.collection_id IN (SELECT id FROM collections) AND " + where +
+		" AND EXISTS (SELECT 1 FROM objects a WHERE a.stix_id = o.ref AND a.author_org = ?)"
 	args = append(args, orgID, limit)
 	rows, err := db.Query(ctx, "SELECT "+objectCols+" FROM objects o WHERE "+where+" ORDER BY o.date_added DESC, o.pk DESC LIMIT ?", args...)
 	if err != nil {
@@ -31,6 +36,30 @@ func (db *DB) SightingsOfOrg(ctx context.Context, v policy.Viewer, orgID string,
 			return nil, err
 		}
 		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// CountRecentByTypeAndTLP counts the latest versions the viewer may see that
+// were added after since, by type and TLP: the dashboard's "what came in
+// lately". Bounding by date lets the query walk the date-added index instead
+// of the whole table.
+func (db *DB) CountRecentByTypeAndTLP(ctx context.Context, v policy.Viewer, since time.Time) ([]TypeTLPCount, error) {
+	where, args := ObjectQuery{Viewer: v, AddedAfter: since}.where()
+	rows, err := db.Query(ctx, "SELECT o.type, o.tlp, COUNT(*) FROM objects o WHERE "+where+" GROUP BY o.type, o.tlp ORDER BY o.type, o.tlp", args...)
+	if err != nil {
+		return nil, fmt.Errorf("count recent objects: %w", err)
+	}
+	defer rows.Close()
+	var out []TypeTLPCount
+	for rows.Next() {
+		var c TypeTLPCount
+		var t int
+		if err := rows.Scan(&c.Type, &t, &c.Count); err != nil {
+			return nil, err
+		}
+		c.TLP = policy.TLP(t)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }

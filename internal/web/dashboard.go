@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -19,6 +20,10 @@ type sightingRow struct {
 	Where    string
 }
 
+// recentWindow bounds the dashboard's counts: what came in lately, not the
+// whole history, which the object browser holds.
+const recentWindow = 30 * 24 * time.Hour
+
 type dashboardData struct {
 	TLPs      []policy.TLP
 	Counts    []countRow
@@ -35,7 +40,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 	ctx := r.Context()
 	d := dashboardData{TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
 	d.Totals = make([]int64, len(d.TLPs))
-	counts, err := s.h.DB.CountByTypeAndTLP(ctx, req.viewer)
+	counts, err := s.h.DB.CountRecentByTypeAndTLP(ctx, req.viewer, s.h.Now().Add(-recentWindow))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

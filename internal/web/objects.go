@@ -176,15 +176,13 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 			q.After, d.First = c, false
 		}
 	}
-	counts, err := s.h.DB.CountByTypeAndTLP(ctx, req.viewer)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	for _, c := range counts {
-		if !slices.Contains(d.Types, c.Type) {
-			d.Types = append(d.Types, c.Type)
-		}
+	// The type filter offers every STIX type rather than the types present:
+	// counting what the viewer may see costs a scan, and offering only
+	// present types would tell which exist.
+	d.Types = stix.Types()
+	slices.Sort(d.Types)
+	if d.Type != "" && !slices.Contains(d.Types, d.Type) {
+		d.Types = append(d.Types, d.Type)
 	}
 	objs, more, err := s.h.DB.Objects(ctx, q)
 	if err != nil {
