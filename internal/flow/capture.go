@@ -57,14 +57,15 @@ func openCapture(r io.Reader) (*captureReader, error) {
 }
 
 // next returns the next packet, the layer it starts with, and io.EOF at the end.
+// The packet bytes are only valid until the next call.
 // A packet from a pcapng interface of an unsupported link type returns
 // errUnsupportedLink with the packet, so the caller can count and skip it.
 func (c *captureReader) next() ([]byte, gopacket.CaptureInfo, gopacket.LayerType, error) {
 	if c.pcap != nil {
-		data, ci, err := c.pcap.ReadPacketData()
+		data, ci, err := c.pcap.ZeroCopyReadPacketData()
 		return data, ci, c.first[0], err
 	}
-	data, ci, err := c.ng.ReadPacketData()
+	data, ci, err := c.ng.ZeroCopyReadPacketData()
 	if err != nil {
 		return nil, ci, gopacket.LayerTypeZero, err
 	}

@@ -137,7 +137,7 @@ func (d *Decoder) expireHeld() {
 func (d *Decoder) decodeDataSet(dst []Record, k tmplKey, t *template, b []byte, base int, hdr exportHeader) ([]Record, error) {
 	off := 0
 	for len(b)-off >= t.minLen && t.minLen > 0 {
-		n, r, err := d.decodeRecord(k, t, b[off:], hdr)
+		n, r, ok, err := d.decodeRecord(k, t, b[off:], hdr)
 		if err != nil {
 			if allZero(b[off:]) {
 				return dst, nil // padding
@@ -145,8 +145,8 @@ func (d *Decoder) decodeDataSet(dst []Record, k tmplKey, t *template, b []byte, 
 			return dst, malformed(hdr.format, base+off, "template %d record: %v", k.id, err)
 		}
 		off += n
-		if r != nil {
-			dst = append(dst, *r)
+		if ok {
+			dst = append(dst, r)
 		}
 	}
 	return dst, nil
@@ -185,7 +185,9 @@ type recordValues struct {
 	obsTime                        time.Time
 }
 
-func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeader) (int, *Record, error) {
+// decodeRecord reads one data record; ok is false for options records and
+// records that are not flows.
+func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeader) (n int, r Record, ok bool, err error) {
 	var v recordValues
 	v.r.Direction = DirectionUnknown
 	off := 0
@@ -193,20 +195,20 @@ func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeade
 		l := int(f.length)
 		if f.length == varLength {
 			if off >= len(b) {
-				return 0, nil, errShort
+				return 0, r, false, errShort
 			}
 			l = int(b[off])
 			off++
 			if l == 255 {
 				if off+2 > len(b) {
-					return 0, nil, errShort
+					return 0, r, false, errShort
 				}
 				l = int(binary.BigEndian.Uint16(b[off:]))
 				off += 2
 			}
 		}
 		if off+l > len(b) {
-			return 0, nil, errShort
+			return 0, r, false, errShort
 		}
 		val := b[off : off+l]
 		off += l
@@ -221,16 +223,16 @@ func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeade
 	if t.options {
 		d.stats.OptionRecords++
 		d.applyOptions(k.domainKey, &v)
-		return off, nil, nil
+		return off, r, false, nil
 	}
 	if !v.r.SrcAddr.IsValid() && !v.r.DstAddr.IsValid() {
 		// Application or interface statistics (e.g. Cisco WLC) share data
 		// sets with flows but carry no addresses: not a flow record.
 		d.stats.NoAddress++
-		return off, nil, nil
+		return off, r, false, nil
 	}
-	r := d.finish(k.domainKey, &v, hdr)
-	return off, r, nil
+	d.finish(k.domainKey, &v, hdr)
+	return off, v.r, true, nil
 }
 
 func be(b []byte) uint64 {
@@ -383,7 +385,7 @@ func (d *Decoder) applyOptions(k domainKey, v *recordValues) {
 
 // finish turns collected values into a Record: picks the counters, computes
 // times and applies the sampling rate the record or its domain announced.
-func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) *Record {
+func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) {
 	r := &v.r
 	r.Exporter = hdr.exporter
 	r.ObservationDomain = k.domain
@@ -448,7 +450,6 @@ func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) *Record
 		rate = ds.rate
 	}
 	applySampling(r, rate)
-	return r
 }
 
 // sysUpTime converts flowStart/EndSysUpTime: milliseconds since the exporter
