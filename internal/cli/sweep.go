@@ -157,7 +157,7 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 		}
 	}
 	bar := newProgress(g.stderr, total, "sweep")
-	opt.Progress = func(n int) { _ = bar.Add(n) }
+	progress := func(n int) { _ = bar.Add(n) }
 	out := bufio.NewWriterSize(g.stdout, 1<<16)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
@@ -176,7 +176,7 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 	}
 	failed := 0
 	for _, name := range files {
-		st, err := sweepOne(ctx, g, sw, name, emit)
+		st, err := sweepOne(ctx, g, sw, name, progress, emit)
 		stats.Add(st)
 		if err != nil {
 			failed++
@@ -220,7 +220,7 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 	return nil
 }
 
-func sweepOne(ctx context.Context, g *globals, sw *sweep.Sweeper, name string, emit func(*sweep.Match)) (sweep.Stats, error) {
+func sweepOne(ctx context.Context, g *globals, sw *sweep.Sweeper, name string, progress func(int), emit func(*sweep.Match)) (sweep.Stats, error) {
 	var r io.Reader = g.stdin
 	if name != "-" {
 		fh, err := os.Open(name)
@@ -230,5 +230,19 @@ func sweepOne(ctx context.Context, g *globals, sw *sweep.Sweeper, name string, e
 		defer fh.Close()
 		r = fh
 	}
-	return sw.File(ctx, name, r, emit)
+	// Progress counts the file's own bytes, so it ends at the file size
+	// even when the log is gzip-compressed.
+	return sw.File(ctx, name, &countingReader{r, progress}, emit)
+}
+
+// countingReader reports the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n func(int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n(n)
+	return n, err
 }

@@ -3,6 +3,7 @@ package logs
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -54,8 +55,18 @@ type File struct {
 
 // Open detects the format of r (unless format is not Auto), reads its header
 // and returns a File ready for Chunks.
+//
+// Gzip-compressed input (rotated Zeek and proxy logs) is recognized by its
+// magic bytes and decompressed on the fly.
 func Open(name string, r io.Reader, format Format) (*File, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		br = bufio.NewReaderSize(zr, 1<<20)
+	}
 	head, err := br.Peek(256 << 10)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("%s: read: %w", name, err)

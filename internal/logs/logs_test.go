@@ -1,6 +1,8 @@
 package logs
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -190,6 +192,31 @@ func TestZeekJSONAndCSV(t *testing.T) {
 				t.Errorf("lines with values: %v", got)
 			}
 		})
+	}
+}
+
+func TestGzipLog(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	data, err := os.ReadFile("testdata/dns.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(data)
+	zw.Close()
+	f, err := Open("dns.log.gz", &buf, Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Format != ZeekTSV {
+		t.Fatalf("format %v", f.Format)
+	}
+	got := readAll(t, f, 1<<20)
+	if len(got) != 2 || got[8][4].V != "udp" {
+		t.Errorf("values %v", got)
+	}
+	if _, err := Open("bad.gz", bytes.NewReader([]byte{0x1f, 0x8b, 1, 2}), Auto); err == nil {
+		t.Error("truncated gzip accepted")
 	}
 }
 
