@@ -227,3 +227,51 @@ func TestLargeJSONLinesSplitAcrossWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefilterLosesNothing runs all SigmaHQ Windows rules over synthetic
+// events and the EVTX attack samples with and without the prefilter: the
+// matches must be the same.
+func TestPrefilterLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: evaluates every rule on every event once")
+	}
+	p := filepath.Join(t.TempDir(), "s.jsonl")
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSyntheticEvents(fh, 5_000, 3); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	rules := corpora.Path(t, "sigma/rules/windows")
+	logs := []string{p, corpora.Path(t, "evtx-attack-samples")}
+	count := func(noPrefilter bool) map[string]int {
+		e, err := LoadEngine([]string{rules}, EngineOptions{NoPrefilt: noPrefilter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, _ := runAll(t, e, logs, nil)
+		c := map[string]int{}
+		for _, m := range ms {
+			c[m.RuleTitle]++
+		}
+		return c
+	}
+	with, without := count(false), count(true)
+	total := 0
+	for k, n := range without {
+		total += n
+		if with[k] != n {
+			t.Errorf("%s: %d matches with the prefilter, %d without", k, with[k], n)
+		}
+	}
+	for k, n := range with {
+		if without[k] == 0 {
+			t.Errorf("%s: %d matches only with the prefilter", k, n)
+		}
+	}
+	if total == 0 {
+		t.Fatal("no matches at all")
+	}
+}

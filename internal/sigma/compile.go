@@ -29,9 +29,10 @@ type CompileOptions struct {
 
 // Compiled is a detection rule turned into a tree of matchers.
 type Compiled struct {
-	Rule  *Rule
-	root  node
-	atoms []string // the rule can match only if one of these occurs in the event text; nil: no such set
+	Rule   *Rule
+	root   node
+	atoms  []string // the rule can match only if one of these occurs in the event text; nil: no such set
+	fields []int    // ids of the fields the rule's matchers read
 }
 
 // Match reports whether the event matches the rule's condition.
@@ -85,6 +86,7 @@ func Compile(r *Rule, opt CompileOptions) (*Compiled, error) {
 	}
 	out := &Compiled{Rule: r, root: root}
 	out.atoms = dedupe(trimAtoms(atomsOf(root)))
+	out.fields = fieldsOf(root, nil)
 	return out, nil
 }
 
@@ -1012,6 +1014,29 @@ func fieldAtoms(f *fieldN) []string {
 			return nil
 		}
 		out = append(out, a...)
+	}
+	return out
+}
+
+// fieldsOf collects the field ids a matcher tree reads.
+func fieldsOf(n node, out []int) []int {
+	switch n := n.(type) {
+	case andN:
+		for _, k := range n {
+			out = fieldsOf(k, out)
+		}
+	case orN:
+		for _, k := range n {
+			out = fieldsOf(k, out)
+		}
+	case *countN:
+		for _, k := range n.kids {
+			out = fieldsOf(k, out)
+		}
+	case *notN:
+		out = fieldsOf(n.x, out)
+	case *fieldN:
+		out = append(out, n.id)
 	}
 	return out
 }

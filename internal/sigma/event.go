@@ -72,7 +72,6 @@ type Event struct {
 	extraName, extraRaw []string // fields no rule refers to
 	extraLow            []string // filled lazily for keyword search
 
-	text []byte // values of rule fields lower-cased, NUL separated, for the prefilter
 }
 
 // NewEvent returns an empty event using the field table f.
@@ -99,7 +98,6 @@ func (e *Event) Reset() {
 	e.extraName = e.extraName[:0]
 	e.extraRaw = e.extraRaw[:0]
 	e.extraLow = e.extraLow[:0]
-	e.text = e.text[:0]
 }
 
 // Set stores value under name. A name set twice keeps both values, joined by
@@ -125,8 +123,6 @@ func (e *Event) Set(name, value string) {
 	}
 	e.raw[id] = value
 	e.low[id] = strings.ToLower(value)
-	e.text = append(e.text, e.low[id]...)
-	e.text = append(e.text, 0)
 }
 
 // Get returns the value of a field by name.
@@ -160,6 +156,18 @@ func (e *Event) get(id int) (raw, low string, ok bool) {
 		return "", "", false
 	}
 	return e.raw[id], e.low[id], true
+}
+
+// appendText appends the lower-cased values of the fields in mask, each
+// followed by a NUL, for the prefilter scan.
+func (e *Event) appendText(b []byte, mask []bool) []byte {
+	for _, id := range e.present {
+		if mask[id] {
+			b = append(b, e.low[id]...)
+			b = append(b, 0)
+		}
+	}
+	return b
 }
 
 // eachValue calls fn with every value (raw and lower-cased) until it returns true.

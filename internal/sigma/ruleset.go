@@ -44,6 +44,7 @@ type Ruleset struct {
 type group struct {
 	always []int32           // entries with no atoms: always evaluated
 	post   map[int32][]int32 // atom id -> entries
+	mask   []bool            // fields whose values the prefilter scans
 }
 
 // NewRuleset returns an empty ruleset whose rules use the field table f.
@@ -105,7 +106,7 @@ func (rs *Ruleset) group(channel, eventID string) *group {
 	if ok {
 		return g
 	}
-	g = &group{post: map[int32][]int32{}}
+	g = &group{post: map[int32][]int32{}, mask: make([]bool, rs.Fields.Len())}
 	for i, e := range rs.entries {
 		if e.chans != nil && !e.chans[channel] {
 			continue
@@ -119,6 +120,13 @@ func (rs *Ruleset) group(channel, eventID string) *group {
 		}
 		for _, a := range e.atoms {
 			g.post[a] = append(g.post[a], int32(i))
+		}
+		// an atom comes from one of the rule's own fields, so scanning
+		// only the fields of the group's rules keeps the test exact
+		for _, f := range e.c.fields {
+			if f >= 0 && f < len(g.mask) {
+				g.mask[f] = true
+			}
 		}
 	}
 	rs.mu.Lock()
@@ -134,6 +142,7 @@ type Matcher struct {
 	gen       uint32
 	lastCh    string
 	lastChLow string
+	text      []byte
 
 	// Evaluated counts rule evaluations after routing and prefiltering.
 	Evaluated int64
@@ -173,7 +182,8 @@ func (m *Matcher) Match(e *Event, channel, eventID string, fn func(*Compiled)) {
 	if len(g.post) == 0 {
 		return
 	}
-	for _, hit := range m.rs.ac.FindAllOverlapping(e.text) {
+	m.text = e.appendText(m.text[:0], g.mask)
+	for _, hit := range m.rs.ac.FindAllOverlapping(m.text) {
 		for _, i := range g.post[int32(hit.PatternID)] {
 			eval(i)
 		}

@@ -335,7 +335,11 @@ func TestPrefilterAtomsAreNecessary(t *testing.T) {
 			}
 			hit := false
 			for _, a := range c.Atoms() {
-				if strings.Contains(string(ev.text), a) {
+				all := make([]bool, f.Len())
+				for i := range all {
+					all[i] = true
+				}
+				if strings.Contains(string(ev.appendText(nil, all)), a) {
 					hit = true
 				}
 			}
