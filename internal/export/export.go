@@ -69,7 +69,10 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 	if opt.Source == "" {
 		opt.Source = "renkei"
 	}
-	entries := set.Entries(opt.At)
+	// Entries are streamed from the set (sorted per kind), so exporting 10M
+	// addresses does not copy the set; only Suricata rules, grouped by
+	// indicator, collect the addresses first.
+	entries := func(fn func(match.Entry)) { set.Each(opt.At, fn) }
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var res Result
 	var err error
@@ -91,7 +94,7 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 			return rest, true
 		})
 	case "suricata":
-		res = writeSuricata(bw, entries, opt)
+		res = writeSuricata(bw, set.Entries(opt.At), opt)
 	case "zeek":
 		res = writeZeek(bw, entries, opt)
 	case "rpz":
@@ -115,23 +118,20 @@ func indicatorName(ind *match.Indicator) string {
 
 // writeEDL writes one value per line, deduplicated (several indicators may
 // give the same value), as firewalls' external dynamic lists expect.
-func writeEDL(w *bufio.Writer, entries []match.Entry, opt Options, line func(match.Entry) (string, bool)) Result {
+func writeEDL(w *bufio.Writer, entries func(func(match.Entry)), opt Options, line func(match.Entry) (string, bool)) Result {
 	var res Result
 	fmt.Fprintf(w, "# %s blocklist, generated %s\n", opt.Source, opt.At.UTC().Format(time.RFC3339))
 	last := ""
-	for _, e := range entries {
+	entries(func(e match.Entry) {
 		l, ok := line(e)
-		if !ok {
-			continue
-		}
-		if l == last {
-			continue
+		if !ok || l == last {
+			return
 		}
 		last = l
 		w.WriteString(l)
 		w.WriteByte('\n')
 		res.Written++
-	}
+	})
 	return res
 }
 

@@ -113,10 +113,10 @@ func contentText(s string) string {
 // writeZeek writes a Zeek intel framework file. Zeek's DOMAIN indicators
 // match exact names only; URLs are written without the scheme, as Zeek's
 // HTTP::build_url gives them.
-func writeZeek(w *bufio.Writer, entries []match.Entry, opt Options) Result {
+func writeZeek(w *bufio.Writer, entries func(func(match.Entry)), opt Options) Result {
 	var res Result
 	fmt.Fprintf(w, "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n")
-	for _, e := range entries {
+	entries(func(e match.Entry) {
 		var typ, v string
 		switch e.Kind {
 		case match.IP:
@@ -134,11 +134,11 @@ func writeZeek(w *bufio.Writer, entries []match.Entry, opt Options) Result {
 			typ, v = "Intel::FILE_HASH", e.Value
 		default:
 			res.skip(e.Kind)
-			continue
+			return
 		}
 		if strings.ContainsAny(v, "\t\n") {
 			res.skip(e.Kind)
-			continue
+			return
 		}
 		desc := indicatorName(e.Indicator)
 		if e.Indicator.TLP != "" {
@@ -146,7 +146,7 @@ func writeZeek(w *bufio.Writer, entries []match.Entry, opt Options) Result {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v, typ, zeekField(opt.Source), zeekField(desc))
 		res.Written++
-	}
+	})
 	return res
 }
 
@@ -161,42 +161,39 @@ func zeekField(s string) string {
 // writeRPZ writes a DNS response policy zone: each domain and its subdomains
 // get NXDOMAIN (CNAME .), and answers holding an IPv4 address inside an
 // address indicator (IPv4 or IPv6) are blocked through rpz-ip triggers.
-func writeRPZ(w *bufio.Writer, entries []match.Entry, opt Options) Result {
+func writeRPZ(w *bufio.Writer, entries func(func(match.Entry)), opt Options) Result {
 	var res Result
 	serial := opt.At.Unix()
 	fmt.Fprintf(w, "; %s response policy zone, generated %s\n", opt.Source, opt.At.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "$TTL 300\n@ IN SOA localhost. hostmaster.%s. ( %d 3600 600 86400 300 )\n@ IN NS localhost.\n", strings.TrimSuffix(opt.Zone, "."), serial)
-	seen := map[string]bool{}
-	for _, e := range entries {
+	// Entries come sorted, so a value given by several indicators comes in
+	// a run: writing it once needs only the previous name.
+	last := ""
+	entries(func(e match.Entry) {
+		var name, line string
 		switch e.Kind {
 		case match.Domain:
-			if seen[e.Value] {
-				continue
-			}
-			seen[e.Value] = true
-			fmt.Fprintf(w, "%s CNAME .\n*.%s CNAME .\n", e.Value, e.Value)
-			res.Written++
+			name = e.Value
+			line = name + " CNAME .\n*." + name + " CNAME .\n"
 		case match.IP, match.CIDR:
-			name, ok := rpzIP(e.Prefix)
-			if !ok {
-				res.skip(e.Kind)
-				continue
-			}
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			fmt.Fprintf(w, "%s CNAME .\n", name)
-			res.Written++
+			name, _ = rpzIP(e.Prefix)
+			line = name + " CNAME .\n"
 		default:
 			res.skip(e.Kind)
+			return
 		}
-	}
+		if name == last {
+			return
+		}
+		last = name
+		w.WriteString(line)
+		res.Written++
+	})
 	return res
 }
 
 // writeCSV writes every value with its provenance.
-func writeCSV(w *bufio.Writer, entries []match.Entry) (Result, error) {
+func writeCSV(w *bufio.Writer, entries func(func(match.Entry))) (Result, error) {
 	var res Result
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"value", "kind", "indicator", "pattern", "tlp", "valid_from", "valid_until"})
@@ -206,12 +203,16 @@ func writeCSV(w *bufio.Writer, entries []match.Entry) (Result, error) {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, e := range entries {
+	var err error
+	entries(func(e match.Entry) {
 		ind := e.Indicator
-		if err := cw.Write([]string{e.Value, e.Kind.String(), ind.ID, ind.Pattern, ind.TLP, ts(ind.ValidFrom), ts(ind.ValidUntil)}); err != nil {
-			return res, err
+		if err == nil {
+			err = cw.Write([]string{e.Value, e.Kind.String(), ind.ID, ind.Pattern, ind.TLP, ts(ind.ValidFrom), ts(ind.ValidUntil)})
+			res.Written++
 		}
-		res.Written++
+	})
+	if err != nil {
+		return res, err
 	}
 	cw.Flush()
 	return res, cw.Error()

@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
-// Entry is one compiled value with its provenance, as Entries lists them.
+// Entry is one compiled value with its provenance, as Each lists them.
 type Entry struct {
 	Kind      Kind
 	Value     string       // canonical text: "192.0.2.1", "10.0.0.0/8", "evil.example", a URL, …
@@ -15,71 +16,98 @@ type Entry struct {
 	Indicator *Indicator
 }
 
-// Entries lists every value of the set whose indicator is active at time at
-// (zero: not revoked), sorted by kind and value, one entry per (value,
-// indicator). It walks the whole set and allocates: it is for exports, not
-// for matching. Stateful rules are not included: they are not single values.
-func (s *Set) Entries(at time.Time) []Entry {
-	var out []Entry
-	add := func(k Kind, v string, p netip.Prefix, ref uint32) {
-		each := func(pi uint32) {
-			ind := &s.prov[pi]
-			if ind.ActiveAt(at) {
-				out = append(out, Entry{k, v, p, ind})
+// Each calls fn for every value of the set whose indicator is active at time
+// at (zero: not revoked), one call per (value, indicator), ordered by kind
+// (IP, CIDR, domain, URL, e-mail, hashes), then address or text, then
+// indicator id. It is for exports, not for matching: it walks the whole set,
+// but holds only 8 bytes per value besides what fn keeps, so a 10M-address
+// set can be written out without copying it. Stateful rules are not values
+// and are not listed.
+func (s *Set) Each(at time.Time, fn func(Entry)) {
+	emit := func(k Kind, v string, p netip.Prefix, ref uint32) {
+		one := func(pi uint32) {
+			if ind := &s.prov[pi]; ind.ActiveAt(at) {
+				fn(Entry{k, v, p, ind})
 			}
 		}
 		if ref&multiBit == 0 {
-			each(ref)
+			one(ref)
 			return
 		}
-		for _, pi := range s.multi[ref&^multiBit] {
-			each(pi)
+		provs := slices.Clone(s.multi[ref&^multiBit])
+		slices.SortFunc(provs, func(a, b uint32) int { return strings.Compare(s.prov[a].ID, s.prov[b].ID) })
+		for _, pi := range provs {
+			one(pi)
 		}
 	}
 	if s.v4 != nil {
+		pairs := make([]uint64, 0, s.v4.n)
 		for _, slot := range s.v4.slots {
-			if slot == 0 {
-				continue
+			if slot != 0 {
+				pairs = append(pairs, slot) // address in the high half: sorts by address
 			}
+		}
+		slices.Sort(pairs)
+		for _, slot := range pairs {
 			k := uint32(slot >> 32)
 			a := netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})
-			add(IP, a.String(), netip.PrefixFrom(a, 32), uint32(slot)-1)
+			emit(IP, a.String(), netip.PrefixFrom(a, 32), uint32(slot)-1)
 		}
 	}
-	for k, ref := range s.v6 {
-		a := netip.AddrFrom16(k)
-		add(IP, a.String(), netip.PrefixFrom(a, 128), ref)
+	if len(s.v6) > 0 {
+		keys := make([][16]byte, 0, len(s.v6))
+		for k := range s.v6 {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b [16]byte) int { return netip.AddrFrom16(a).Compare(netip.AddrFrom16(b)) })
+		for _, k := range keys {
+			a := netip.AddrFrom16(k)
+			emit(IP, a.String(), netip.PrefixFrom(a, 128), s.v6[k])
+		}
 	}
-	for i, p := range s.cidrKeys {
-		for _, r := range s.cidrLists[i] {
-			if r.pfx == p { // a prefix's own indicators; the rest belong to its parents
-				ind := &s.prov[r.prov]
-				if ind.ActiveAt(at) {
-					out = append(out, Entry{CIDR, p.String(), p, ind})
+	if len(s.cidrKeys) > 0 {
+		idx := make([]int, len(s.cidrKeys))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			pa, pb := s.cidrKeys[a], s.cidrKeys[b]
+			if c := pa.Addr().Compare(pb.Addr()); c != 0 {
+				return c
+			}
+			return cmp.Compare(pa.Bits(), pb.Bits())
+		})
+		for _, i := range idx {
+			p := s.cidrKeys[i]
+			for _, r := range s.cidrLists[i] {
+				if r.pfx != p { // the rest of the list belongs to containing prefixes
+					break
+				}
+				if ind := &s.prov[r.prov]; ind.ActiveAt(at) {
+					fn(Entry{CIDR, p.String(), p, ind})
 				}
 			}
 		}
 	}
-	for k, m := range s.exact {
-		for v, ref := range m {
-			add(Kind(k), v, netip.Prefix{}, ref)
+	for k := Domain; int(k) < numKinds; k++ {
+		m := s.exact[k]
+		if len(m) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for v := range m {
+			keys = append(keys, v)
+		}
+		slices.Sort(keys)
+		for _, v := range keys {
+			emit(k, v, netip.Prefix{}, m[v])
 		}
 	}
-	slices.SortFunc(out, func(a, b Entry) int {
-		if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
-			return c
-		}
-		if a.Kind == IP || a.Kind == CIDR {
-			if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {
-				return c
-			}
-			if c := cmp.Compare(a.Prefix.Bits(), b.Prefix.Bits()); c != 0 {
-				return c
-			}
-		} else if c := cmp.Compare(a.Value, b.Value); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Indicator.ID, b.Indicator.ID)
-	})
+}
+
+// Entries returns what Each lists, as a slice.
+func (s *Set) Entries(at time.Time) []Entry {
+	var out []Entry
+	s.Each(at, func(e Entry) { out = append(out, e) })
 	return out
 }
