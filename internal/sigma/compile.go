@@ -961,7 +961,7 @@ func atomsOf(n node) []string {
 	case *fieldN:
 		return fieldAtoms(n)
 	case *kwN:
-		return nil // keywords search fields the prefilter text leaves out
+		return fieldAtoms(n.f) // fieldsOf marks the rule as scanning every field
 	}
 	return nil
 }
@@ -1037,6 +1037,8 @@ func fieldsOf(n node, out []int) []int {
 		out = fieldsOf(n.x, out)
 	case *fieldN:
 		out = append(out, n.id)
+	case *kwN:
+		out = append(out, -1) // keywords: every field, also those no rule names
 	}
 	return out
 }

@@ -160,14 +160,30 @@ func (e *Event) get(id int) (raw, low string, ok bool) {
 
 // appendText appends the lower-cased values of the fields in mask, each
 // followed by a NUL, for the prefilter scan.
-func (e *Event) appendText(b []byte, mask []bool) []byte {
+func (e *Event) appendText(b []byte, mask []bool, all bool) []byte {
 	for _, id := range e.present {
-		if mask[id] {
+		if all || mask[id] {
 			b = append(b, e.low[id]...)
 			b = append(b, 0)
 		}
 	}
+	if all {
+		e.lowerExtras()
+		for _, v := range e.extraLow {
+			b = append(b, v...)
+			b = append(b, 0)
+		}
+	}
 	return b
+}
+
+func (e *Event) lowerExtras() {
+	if len(e.extraLow) != len(e.extraRaw) {
+		e.extraLow = e.extraLow[:0]
+		for _, v := range e.extraRaw {
+			e.extraLow = append(e.extraLow, strings.ToLower(v))
+		}
+	}
 }
 
 // eachValue calls fn with every value (raw and lower-cased) until it returns true.
@@ -177,12 +193,7 @@ func (e *Event) eachValue(fn func(raw, low string) bool) bool {
 			return true
 		}
 	}
-	if len(e.extraLow) != len(e.extraRaw) {
-		e.extraLow = e.extraLow[:0]
-		for _, v := range e.extraRaw {
-			e.extraLow = append(e.extraLow, strings.ToLower(v))
-		}
-	}
+	e.lowerExtras()
 	for i, v := range e.extraRaw {
 		if fn(v, e.extraLow[i]) {
 			return true

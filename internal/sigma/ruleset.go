@@ -45,6 +45,7 @@ type group struct {
 	always []int32           // entries with no atoms: always evaluated
 	post   map[int32][]int32 // atom id -> entries
 	mask   []bool            // fields whose values the prefilter scans
+	all    bool              // scan every field (a keyword rule is in the group)
 }
 
 // NewRuleset returns an empty ruleset whose rules use the field table f.
@@ -126,6 +127,8 @@ func (rs *Ruleset) group(channel, eventID string) *group {
 		for _, f := range e.c.fields {
 			if f >= 0 && f < len(g.mask) {
 				g.mask[f] = true
+			} else if f < 0 {
+				g.all = true
 			}
 		}
 	}
@@ -182,7 +185,7 @@ func (m *Matcher) Match(e *Event, channel, eventID string, fn func(*Compiled)) {
 	if len(g.post) == 0 {
 		return
 	}
-	m.text = e.appendText(m.text[:0], g.mask)
+	m.text = e.appendText(m.text[:0], g.mask, g.all)
 	for _, hit := range m.rs.ac.FindAllOverlapping(m.text) {
 		for _, i := range g.post[int32(hit.PatternID)] {
 			eval(i)

@@ -339,7 +339,7 @@ func TestPrefilterAtomsAreNecessary(t *testing.T) {
 				for i := range all {
 					all[i] = true
 				}
-				if strings.Contains(string(ev.appendText(nil, all)), a) {
+				if strings.Contains(string(ev.appendText(nil, all, true)), a) {
 					hit = true
 				}
 			}
