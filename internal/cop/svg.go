@@ -1,0 +1,173 @@
+package cop
+
+import (
+	"fmt"
+	"html"
+	"strings"
+)
+
+// The charts are plain SVG 1.1 written by hand: no script, no external
+// fonts or styles, so they render under the console's strict content
+// security policy and print as they look. Every text is escaped.
+
+const (
+	colorBar    = "#2f5d8a"
+	colorAlt    = "#c8553d"
+	colorAck    = "#e0b341"
+	colorDone   = "#3a8f5c"
+	colorTrack  = "#e4e7eb"
+	colorText   = "#1f2933"
+	colorMuted  = "#616e7c"
+	fontFamily  = "system-ui, -apple-system, 'Hiragino Sans', 'Noto Sans JP', sans-serif"
+	chartWidth  = 720
+	chartHeight = 240
+)
+
+func esc(s string) string { return html.EscapeString(s) }
+
+func open(b *strings.Builder, w, h int, title string) {
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="%s" font-size="12">`, w, h, w, h, esc(title), esc(fontFamily))
+	fmt.Fprintf(b, `<title>%s</title>`, esc(title))
+}
+
+// niceMax rounds a maximum up to 1, 2 or 5 times a power of ten, so that
+// the axis reads easily.
+func niceMax(m int) int {
+	if m <= 0 {
+		return 1
+	}
+	p := 1
+	for p*10 <= m {
+		p *= 10
+	}
+	for _, f := range []int{1, 2, 5, 10} {
+		if f*p >= m {
+			return f * p
+		}
+	}
+	return 10 * p
+}
+
+// Series is one named series of a time chart.
+type Series struct {
+	Name   string
+	Counts []Count
+}
+
+// TimeChart draws one or two daily series as grouped columns, with the
+// first and last dates and the maximum on the axis.
+func TimeChart(title string, series ...Series) string {
+	var b strings.Builder
+	open(&b, chartWidth, chartHeight, title)
+	left, right, top, bottom := 40, 10, 30, 30
+	pw, ph := chartWidth-left-right, chartHeight-top-bottom
+	maxV := 0
+	n := 0
+	for _, s := range series {
+		n = max(n, len(s.Counts))
+		for _, c := range s.Counts {
+			maxV = max(maxV, c.Value)
+		}
+	}
+	top1 := niceMax(maxV)
+	fmt.Fprintf(&b, `<text x="%d" y="18" fill="%s" font-weight="bold">%s</text>`, left, colorText, esc(title))
+	// Legend.
+	x := chartWidth - right
+	for i := len(series) - 1; i >= 0; i-- {
+		name := esc(series[i].Name)
+		x -= 12 + 7*len([]rune(series[i].Name)) + 16
+		fmt.Fprintf(&b, `<rect x="%d" y="8" width="10" height="10" fill="%s"/><text x="%d" y="17" fill="%s">%s</text>`, x, seriesColor(i), x+14, colorMuted, name)
+	}
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s"/>`, left, top+ph, left+pw, top+ph, colorMuted)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s">%d</text><text x="%d" y="%d" text-anchor="end" fill="%s">0</text>`, left-4, top+8, colorMuted, top1, left-4, top+ph, colorMuted)
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="3 3"/>`, left, top, left+pw, top, colorTrack)
+	if n > 0 {
+		slot := float64(pw) / float64(n)
+		bw := slot * 0.8 / float64(max(1, len(series)))
+		for si, s := range series {
+			for i, c := range s.Counts {
+				h := float64(c.Value) / float64(top1) * float64(ph)
+				x := float64(left) + float64(i)*slot + slot*0.1 + float64(si)*bw
+				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
+					x, float64(top+ph)-h, bw, h, seriesColor(si), esc(s.Name), esc(c.Key), c.Value)
+			}
+		}
+		first, last := series[0].Counts[0].Key, series[0].Counts[len(series[0].Counts)-1].Key
+		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%s</text><text x="%d" y="%d" text-anchor="end" fill="%s">%s</text>`,
+			left, chartHeight-10, colorMuted, esc(first), left+pw, chartHeight-10, colorMuted, esc(last))
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+func seriesColor(i int) string {
+	if i%2 == 1 {
+		return colorAlt
+	}
+	return colorBar
+}
+
+// BarChart draws labelled counts as horizontal bars, largest first as given.
+func BarChart(title string, counts []Count, empty string) string {
+	var b strings.Builder
+	rowH, top := 24, 32
+	h := top + max(1, len(counts))*rowH + 10
+	open(&b, chartWidth, h, title)
+	fmt.Fprintf(&b, `<text x="10" y="18" fill="%s" font-weight="bold">%s</text>`, colorText, esc(title))
+	if len(counts) == 0 {
+		fmt.Fprintf(&b, `<text x="10" y="%d" fill="%s">%s</text></svg>`, top+14, colorMuted, esc(empty))
+		return b.String()
+	}
+	maxV := 0
+	for _, c := range counts {
+		maxV = max(maxV, c.Value)
+	}
+	labelW, barMax := 180, chartWidth-180-70
+	for i, c := range counts {
+		y := top + i*rowH
+		w := int(float64(c.Value) / float64(max(1, maxV)) * float64(barMax))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s">%s</text>`, labelW-8, y+15, colorText, esc(c.Key))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="18" fill="%s"/>`, labelW, y+2, max(w, 1), colorBar)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%d</text>`, labelW+w+6, y+15, colorText, c.Value)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// ProgressChart draws each open advisory as a track with its acknowledged
+// and completed shares; legend names the three parts (completed, acknowledged, addressed).
+func ProgressChart(title string, adv []AdvisoryProgress, legend [3]string, empty string) string {
+	var b strings.Builder
+	rowH, top := 40, 40
+	h := top + max(1, len(adv))*rowH + 10
+	open(&b, chartWidth, h, title)
+	fmt.Fprintf(&b, `<text x="10" y="18" fill="%s" font-weight="bold">%s</text>`, colorText, esc(title))
+	x := 10
+	for i, c := range []string{colorDone, colorAck, colorTrack} {
+		fmt.Fprintf(&b, `<rect x="%d" y="24" width="10" height="10" fill="%s"/><text x="%d" y="33" fill="%s">%s</text>`, x, c, x+14, colorMuted, esc(legend[i]))
+		x += 14 + 8*len([]rune(legend[i])) + 20
+	}
+	if len(adv) == 0 {
+		fmt.Fprintf(&b, `<text x="10" y="%d" fill="%s">%s</text></svg>`, top+20, colorMuted, esc(empty))
+		return b.String()
+	}
+	trackW := chartWidth - 20 - 90
+	for i, a := range adv {
+		y := top + i*rowH
+		label := fmt.Sprintf("#%d %s", a.ID, a.Title)
+		if r := []rune(label); len(r) > 70 {
+			label = string(r[:70]) + "…"
+		}
+		fmt.Fprintf(&b, `<text x="10" y="%d" fill="%s">%s</text>`, y+12, colorText, esc(label))
+		fmt.Fprintf(&b, `<rect x="10" y="%d" width="%d" height="14" fill="%s"/>`, y+18, trackW, colorTrack)
+		if a.Targets > 0 {
+			ack := int(float64(a.Acknowledged) / float64(a.Targets) * float64(trackW))
+			done := int(float64(a.Completed) / float64(a.Targets) * float64(trackW))
+			fmt.Fprintf(&b, `<rect x="10" y="%d" width="%d" height="14" fill="%s"/>`, y+18, ack, colorAck)
+			fmt.Fprintf(&b, `<rect x="10" y="%d" width="%d" height="14" fill="%s"/>`, y+18, done, colorDone)
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%d/%d/%d</text>`, 10+trackW+8, y+30, colorText, a.Completed, a.Acknowledged, a.Targets)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
