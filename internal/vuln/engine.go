@@ -76,6 +76,8 @@ type Hit struct {
 	Vulnerability string
 	Status        string
 	Reason        string // "new match" or "now known exploited"
+
+	ti int32 // the target's index, for HitFinding (Target may move as the engine grows)
 }
 
 // Problems returns the problems met while matching (unparseable versions,
@@ -130,7 +132,7 @@ func (e *Engine) AddSet(set *advisory.Set) []Hit {
 				if !ok {
 					continue
 				}
-				hits = append(hits, Hit{Target: &e.targets[m.target], Vulnerability: cve, Status: m.status, Reason: "now known exploited"})
+				hits = append(hits, Hit{Target: &e.targets[m.target], Vulnerability: cve, Status: m.status, Reason: "now known exploited", ti: m.target})
 			}
 		}
 	}
@@ -223,7 +225,7 @@ func (e *Engine) evaluate(ti, ai int32) (Hit, bool) {
 	for _, id := range append([]string{canon}, aliases...) {
 		e.byVuln[id] = append(e.byVuln[id], mk)
 	}
-	return Hit{Target: t, Vulnerability: canon, Status: best.status, Reason: "new match"}, true
+	return Hit{Target: t, Vulnerability: canon, Status: best.status, Reason: "new match", ti: ti}, true
 }
 
 func hasKey(keys []pkgid.Key, k pkgid.Key) bool {
