@@ -1,0 +1,408 @@
+package api
+
+// The command tower's daily work (issue 7): incident reports and their
+// deadlines, the critical-computer register, cases, advisories and requests,
+// consultations and the common operating picture. The rules live in the
+// capability packages; these handlers decode, call and encode.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"renkei/internal/advisory"
+	"renkei/internal/cases"
+	"renkei/internal/consult"
+	"renkei/internal/cop"
+	"renkei/internal/hub"
+	"renkei/internal/incident"
+	"renkei/internal/store"
+)
+
+// fieldErrors answers 400 with one entry per bad field, so that a form can
+// show each message at its field.
+func fieldErrors(q *request, title string, err error) bool {
+	var fe incident.FieldErrors
+	if errors.As(err, &fe) {
+		writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": title, "description": fe.Error(), "http_status": "400", "fields": fe})
+		return true
+	}
+	var ae advisory.FieldErrors
+	if errors.As(err, &ae) {
+		writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": title, "description": ae.Error(), "http_status": "400", "fields": ae})
+		return true
+	}
+	return false
+}
+
+type deadlineJSON struct {
+	incident.Deadline
+	Overdue bool `json:"overdue"`
+	Late    bool `json:"late"`
+}
+
+type incidentJSON struct {
+	incident.Incident
+	TLP       string         `json:"tlp"`
+	Deadlines []deadlineJSON `json:"deadlines"`
+}
+
+func (s *Server) incidentOut(i incident.Incident) incidentJSON {
+	out := incidentJSON{Incident: i, TLP: i.TLP.Label(), Deadlines: []deadlineJSON{}}
+	now := s.now()
+	for _, d := range i.Deadlines {
+		out.Deadlines = append(out.Deadlines, deadlineJSON{d, d.Overdue(now), d.Late()})
+	}
+	out.Incident.Deadlines = nil
+	return out
+}
+
+func (s *Server) listReports(q *request) error {
+	svc := incident.New(s.Hub)
+	l, err := svc.List(q.r.Context(), q.viewer, incident.Query{OverdueOnly: q.r.URL.Query().Get("overdue") != "", OrgID: q.r.URL.Query().Get("org")})
+	if err != nil {
+		return err
+	}
+	out := make([]incidentJSON, len(l))
+	for i, x := range l {
+		out[i] = s.incidentOut(x)
+	}
+	writeJSON(q.w, 200, map[string]any{"incidents": out})
+	return nil
+}
+
+func (s *Server) fileReport(q *request) error {
+	var f incident.Filing
+	if err := decode(q, &f); err != nil {
+		return err
+	}
+	svc := incident.New(s.Hub)
+	r, err := svc.File(q.r.Context(), q.caller, f)
+	if fieldErrors(q, "invalid report", err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	inc, err := svc.Get(q.r.Context(), q.viewer, r.IncidentID)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"report": r, "incident": s.incidentOut(inc)})
+	return nil
+}
+
+func (s *Server) getReport(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	inc, err := incident.New(s.Hub).Get(q.r.Context(), q.viewer, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, s.incidentOut(inc))
+	return nil
+}
+
+func (s *Server) getAttachment(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	a, err := incident.New(s.Hub).Attachment(q.r.Context(), q.viewer, id)
+	if err != nil {
+		return err
+	}
+	h := q.w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(a.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	q.w.Write(a.Data)
+	return nil
+}
+
+func (s *Server) listComputers(q *request) error {
+	l, err := incident.New(s.Hub).Computers(q.r.Context(), q.viewer, q.r.URL.Query().Get("sector"), q.r.URL.Query().Get("retired") != "")
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		l = []incident.Computer{}
+	}
+	writeJSON(q.w, 200, map[string]any{"computers": l})
+	return nil
+}
+
+func (s *Server) registerComputer(q *request) error {
+	var in incident.Computer
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	cc, err := incident.New(s.Hub).Register(q.r.Context(), q.caller, in)
+	if fieldErrors(q, "invalid critical computer", err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, cc)
+	return nil
+}
+
+func (s *Server) changeComputer(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		incident.Computer
+		Change string `json:"change"`
+		Retire bool   `json:"retire"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	cc, err := incident.New(s.Hub).Change(q.r.Context(), q.caller, id, in.Computer, in.Change, in.Retire)
+	if fieldErrors(q, "invalid change", err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, cc)
+	return nil
+}
+
+// badRequest turns a capability's validation error into 400, leaving
+// not-found and forbidden to wrap.
+func badRequest(title string, err error) error {
+	var he *httpError
+	if err == nil || errors.As(err, &he) || isKnown(err) {
+		return err
+	}
+	return fail(http.StatusBadRequest, title, "%v", err)
+}
+
+func isKnown(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, hub.ErrForbidden) || errors.Is(err, context.Canceled)
+}
+
+func (s *Server) listCases(q *request) error {
+	v := q.r.URL.Query()
+	l, err := (&cases.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, cases.Query{Status: v.Get("status"), Assignee: v.Get("assignee"), Source: v.Get("source"), OpenOnly: v.Get("open") != ""})
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		l = []cases.Case{}
+	}
+	writeJSON(q.w, 200, map[string]any{"cases": l})
+	return nil
+}
+
+func (s *Server) openCase(q *request) error {
+	var in cases.Case
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	k, err := (&cases.Service{Hub: s.Hub}).Open(q.r.Context(), q.caller, in)
+	if err != nil {
+		return badRequest("invalid case", err)
+	}
+	writeJSON(q.w, http.StatusCreated, k)
+	return nil
+}
+
+func (s *Server) getCase(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	k, err := (&cases.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, k)
+	return nil
+}
+
+func (s *Server) actOnCase(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in cases.Act
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	k, err := (&cases.Service{Hub: s.Hub}).Do(q.r.Context(), q.caller, id, in)
+	if err != nil {
+		return badRequest("invalid action", err)
+	}
+	writeJSON(q.w, 200, k)
+	return nil
+}
+
+func (s *Server) listAdvisories(q *request) error {
+	v := q.r.URL.Query()
+	l, err := (&advisory.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, advisory.ListQuery{Kind: v.Get("kind"), OpenOnly: v.Get("open") != ""})
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		l = []advisory.Advisory{}
+	}
+	writeJSON(q.w, 200, map[string]any{"advisories": l})
+	return nil
+}
+
+func (s *Server) publishAdvisory(q *request) error {
+	var in advisory.Advisory
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	a, err := (&advisory.Service{Hub: s.Hub}).Publish(q.r.Context(), q.caller, in)
+	if fieldErrors(q, "invalid advisory", err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) getAdvisory(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	a, targets, err := (&advisory.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	if err != nil {
+		return err
+	}
+	if targets == nil {
+		targets = []advisory.Target{}
+	}
+	writeJSON(q.w, 200, map[string]any{"advisory": a, "targets": targets})
+	return nil
+}
+
+func (s *Server) ackAdvisory(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := (&advisory.Service{Hub: s.Hub}).Acknowledge(q.r.Context(), q.caller, id); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"acknowledged": id})
+	return nil
+}
+
+func (s *Server) completeAdvisory(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Evidence string `json:"evidence"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	err = (&advisory.Service{Hub: s.Hub}).Complete(q.r.Context(), q.caller, id, in.Evidence)
+	if fieldErrors(q, "invalid completion", err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"completed": id})
+	return nil
+}
+
+func (s *Server) listConsultations(q *request) error {
+	l, err := (&consult.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, q.r.URL.Query().Get("status"), 0)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		l = []consult.Request{}
+	}
+	writeJSON(q.w, 200, map[string]any{"consultations": l})
+	return nil
+}
+
+func (s *Server) askConsultation(q *request) error {
+	var in struct {
+		Kind    string `json:"kind"`
+		Subject string `json:"subject"`
+		Body    string `json:"body"`
+		Handler string `json:"handler"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	r, err := (&consult.Service{Hub: s.Hub}).Ask(q.r.Context(), q.caller, in.Kind, in.Subject, in.Body, in.Handler)
+	if err != nil {
+		return badRequest("invalid request", err)
+	}
+	writeJSON(q.w, http.StatusCreated, r)
+	return nil
+}
+
+func (s *Server) getConsultation(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	r, err := (&consult.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, r)
+	return nil
+}
+
+func (s *Server) replyConsultation(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Kind string `json:"kind"`
+		Body string `json:"body"`
+		To   string `json:"to"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	r, err := (&consult.Service{Hub: s.Hub}).Reply(q.r.Context(), q.caller, id, in.Kind, in.Body, in.To)
+	if err != nil {
+		return badRequest("invalid reply", err)
+	}
+	writeJSON(q.w, 200, r)
+	return nil
+}
+
+// copFigures serves the common operating picture: JSON, or CSV with ?format=csv.
+func (s *Server) copFigures(q *request) error {
+	days, _ := strconv.Atoi(q.r.URL.Query().Get("days"))
+	f, err := cop.Compute(q.r.Context(), s.Hub, q.viewer, cop.Window(s.now(), days))
+	if err != nil {
+		return err
+	}
+	if q.r.URL.Query().Get("format") == "csv" {
+		q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		q.w.Header().Set("Content-Disposition", `attachment; filename="renkei-cop-`+s.now().Format(time.DateOnly)+`.csv"`)
+		return f.WriteCSV(q.w)
+	}
+	writeJSON(q.w, 200, f)
+	return nil
+}
