@@ -70,3 +70,78 @@ func (t *addr4Table) get(k uint32) (uint32, bool) {
 }
 
 func (t *addr4Table) bytes() int { return len(t.slots)*8 + len(t.filter)*8 }
+
+// addr6Table is the IPv6 counterpart of addr4Table: keys as two uint64 halves
+// and refs in a separate array (20 bytes a slot), sized for a load factor of
+// 0.75 with any number of slots (fast range reduction instead of a power of
+// two), so an IPv6 indicator costs about 27 bytes; a Go map costs about 45.
+type addr6Table struct {
+	keys []uint64 // 2 per slot: high, low
+	refs []uint32 // ref+1; 0 is an empty slot
+	n    int
+}
+
+func newAddr6Table(n int) *addr6Table {
+	size := max(n*4/3+1, 8)
+	return &addr6Table{keys: make([]uint64, 2*size), refs: make([]uint32, size)}
+}
+
+func split6(a [16]byte) (hi, lo uint64) {
+	for i := range 8 {
+		hi = hi<<8 | uint64(a[i])
+		lo = lo<<8 | uint64(a[8+i])
+	}
+	return hi, lo
+}
+
+func (t *addr6Table) home(hi, lo uint64) int {
+	h := (hi ^ bits.RotateLeft64(lo, 29)) * 0x9E3779B97F4A7C15
+	idx, _ := bits.Mul64(h, uint64(len(t.refs)))
+	return int(idx)
+}
+
+func (t *addr6Table) put(a [16]byte, ref uint32) {
+	hi, lo := split6(a)
+	for i := t.home(hi, lo); ; i = (i + 1) % len(t.refs) {
+		if t.refs[i] == 0 {
+			t.keys[2*i], t.keys[2*i+1], t.refs[i] = hi, lo, ref+1
+			t.n++
+			return
+		}
+	}
+}
+
+func (t *addr6Table) get(a [16]byte) (uint32, bool) {
+	if t == nil || t.n == 0 {
+		return 0, false
+	}
+	hi, lo := split6(a)
+	for i := t.home(hi, lo); ; i = (i + 1) % len(t.refs) {
+		r := t.refs[i]
+		if r == 0 {
+			return 0, false
+		}
+		if t.keys[2*i] == hi && t.keys[2*i+1] == lo {
+			return r - 1, true
+		}
+	}
+}
+
+// each calls fn for every stored address.
+func (t *addr6Table) each(fn func(a [16]byte, ref uint32)) {
+	if t == nil {
+		return
+	}
+	for i, r := range t.refs {
+		if r == 0 {
+			continue
+		}
+		var a [16]byte
+		hi, lo := t.keys[2*i], t.keys[2*i+1]
+		for j := range 8 {
+			a[7-j] = byte(hi >> (8 * j))
+			a[15-j] = byte(lo >> (8 * j))
+		}
+		fn(a, r-1)
+	}
+}

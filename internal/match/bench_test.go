@@ -155,3 +155,37 @@ func TestMemoryPerIndicator(t *testing.T) {
 	}
 	t.Log(fmt.Sprintf("%.1f bytes per IP indicator at 1M", per))
 }
+
+func TestMemoryPerIPv6Indicator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 500k indicators")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	keys := make([][16]byte, 500_000)
+	for i := range keys {
+		for j := range keys[i] {
+			keys[i][j] = byte(r.Uint32())
+		}
+	}
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	b := NewBuilder()
+	for _, k := range keys {
+		b.AddPrefix(netip.PrefixFrom(netip.AddrFrom16(k), 128), Indicator{ID: "list:v6"})
+	}
+	s := b.Build()
+	b = nil
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	per := float64(m1.HeapAlloc-m0.HeapAlloc) / float64(len(keys))
+	if per > 40 {
+		t.Errorf("%.1f bytes per IPv6 indicator, want <= 40", per)
+	}
+	for _, k := range keys[:1000] {
+		if s.MatchAddr(netip.AddrFrom16(k), time.Time{}, func(Hit) {}) != 1 {
+			t.Fatalf("%x not found", k)
+		}
+	}
+	t.Logf("%.1f bytes per IPv6 indicator at 500k", per)
+}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"net/netip"
@@ -150,15 +151,25 @@ func (b *Builder) Build() *Set {
 		i = j
 	}
 
-	if len(b.v6) > 0 {
-		s.v6 = make(map[[16]byte]uint32, len(b.v6))
-		group := map[[16]byte][]uint32{}
-		for _, e := range b.v6 {
-			group[e.key] = appendUnique(group[e.key], e.prov)
+	slices.SortFunc(b.v6, func(x, y kv6) int { return bytes.Compare(x.key[:], y.key[:]) })
+	distinct6 := 0
+	for i := range b.v6 {
+		if i == 0 || b.v6[i].key != b.v6[i-1].key {
+			distinct6++
 		}
-		for k, provs := range group {
-			s.v6[k] = s.refOf(provs)
+	}
+	s.v6 = newAddr6Table(distinct6)
+	for i := 0; i < len(b.v6); {
+		j := i + 1
+		for j < len(b.v6) && b.v6[j].key == b.v6[i].key {
+			j++
 		}
+		var provs []uint32
+		for _, e := range b.v6[i:j] {
+			provs = appendUnique(provs, e.prov)
+		}
+		s.v6.put(b.v6[i].key, s.refOf(provs))
+		i = j
 	}
 
 	s.buildPrefixes(b.pfx)
@@ -181,7 +192,7 @@ func (b *Builder) Build() *Set {
 		s.counts[k] = len(g)
 	}
 	s.buildDomainFilter()
-	s.counts[IP] = distinct + len(s.v6)
+	s.counts[IP] = distinct + distinct6
 	s.counts[CIDR] = len(s.cidrKeys)
 	s.rules = slices.Clone(b.rules)
 	return s

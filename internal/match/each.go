@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"cmp"
 	"net/netip"
 	"slices"
@@ -54,15 +55,17 @@ func (s *Set) Each(at time.Time, fn func(Entry)) {
 			emit(IP, a.String(), netip.PrefixFrom(a, 32), uint32(slot)-1)
 		}
 	}
-	if len(s.v6) > 0 {
-		keys := make([][16]byte, 0, len(s.v6))
-		for k := range s.v6 {
-			keys = append(keys, k)
+	if s.v6 != nil && s.v6.n > 0 {
+		type kr struct {
+			k   [16]byte
+			ref uint32
 		}
-		slices.SortFunc(keys, func(a, b [16]byte) int { return netip.AddrFrom16(a).Compare(netip.AddrFrom16(b)) })
-		for _, k := range keys {
-			a := netip.AddrFrom16(k)
-			emit(IP, a.String(), netip.PrefixFrom(a, 128), s.v6[k])
+		keys := make([]kr, 0, s.v6.n)
+		s.v6.each(func(a [16]byte, ref uint32) { keys = append(keys, kr{a, ref}) })
+		slices.SortFunc(keys, func(a, b kr) int { return bytes.Compare(a.k[:], b.k[:]) })
+		for _, e := range keys {
+			a := netip.AddrFrom16(e.k)
+			emit(IP, a.String(), netip.PrefixFrom(a, 128), e.ref)
 		}
 	}
 	if len(s.cidrKeys) > 0 {

@@ -22,7 +22,7 @@ type Set struct {
 	multi [][]uint32 // provenance lists for values given by several indicators
 
 	v4 *addr4Table
-	v6 map[[16]byte]uint32
+	v6 *addr6Table
 
 	// cidr maps each prefix to an index into cidrLists, which holds the
 	// prefix's own indicators and those of every shorter prefix containing
@@ -133,8 +133,8 @@ func (s *Set) MatchAddr(a netip.Addr, at time.Time, fn func(Hit)) int {
 		}
 	} else if a.Is4In6() {
 		return s.MatchAddr(a.Unmap(), at, fn)
-	} else if s.v6 != nil {
-		if ref, ok := s.v6[a.As16()]; ok {
+	} else {
+		if ref, ok := s.v6.get(a.As16()); ok {
 			n += s.emit(ref, at, Hit{Kind: IP, Prefix: netip.PrefixFrom(a, 128)}, fn)
 		}
 	}
