@@ -158,6 +158,8 @@ func testNoPageRendersAMissingKey(t *testing.T, e *env) {
 			{"admin token", admin, post("/admin/tokens", url.Values{"login": {"power-analyst"}, "expires": {"never"}})},
 			{"admin errors", admin, post("/admin/tokens", url.Values{"login": {"power-analyst"}, "expires": {"soon"}})},
 			{"admin org error", admin, post("/admin/orgs", url.Values{"name": {""}, "kind": {"sme"}})},
+			{"account", power, get("/account")},
+			{"account errors", power, post("/account/password", url.Values{"current": {"x"}})},
 			{"not found", power, get("/nowhere")},
 			{"forbidden", power, get("/admin")},
 		} {

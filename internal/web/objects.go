@@ -142,7 +142,7 @@ type objectsData struct {
 	Types        []string
 	TLPs         []policy.TLP
 	Rows         []objectRow
-	Next         string // query string of the next page, "" on the last
+	Next         string // address of the next page, "" on the last
 	First        bool
 	Error        string // catalog key
 }
@@ -200,7 +200,7 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 		nq := qs
 		nq.Set("after", encodeCursor(store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK}))
 		nq.Del("done")
-		d.Next = nq.Encode()
+		d.Next = "/objects?" + nq.Encode()
 	}
 	s.render(w, r, req, http.StatusOK, "objects", "nav.objects", "objects", d)
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"regexp"
 	"strconv"
 	"testing"
@@ -14,6 +16,7 @@ import (
 var (
 	regexpIndicatorID = regexp.MustCompile(`<a href="/objects/(indicator--[0-9a-f-]{36})">`)
 	regexpToken       = regexp.MustCompile(`id="token-value">(rk_[A-Za-z0-9_-]+)<`)
+	regexpNext        = regexp.MustCompile(`<a href="(/objects\?[^"]+)" rel="next">`)
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -32,3 +35,12 @@ func hubAddUser(e *env, login, org, role string) (store.User, error) {
 }
 
 func storeCursor(da, pk int64) store.Cursor { return store.Cursor{DateAdded: da, PK: pk} }
+
+// uuidFor makes a stable version-4 UUID from s, so that test objects have
+// valid, distinct ids.
+func uuidFor(s string) string {
+	h := sha256.Sum256([]byte(s))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}

@@ -85,6 +85,8 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.member(s.logout))
 
 	mux.HandleFunc("GET /{$}", s.member(s.dashboard))
+	mux.HandleFunc("GET /account", s.member(s.account))
+	mux.HandleFunc("POST /account/password", s.member(s.changePassword))
 	mux.HandleFunc("GET /objects", s.member(s.objects))
 	mux.HandleFunc("GET /objects/{id}", s.member(s.object))
 	mux.HandleFunc("POST /objects/{id}/sighting", s.member(s.reportSighting))

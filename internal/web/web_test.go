@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -684,4 +685,84 @@ func TestOverseerSeesNoIntelligence(t *testing.T) {
 		t.Errorf("overseer /submit: %d", st)
 	}
 	_ = ctx
+}
+
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	c := e.as("water-analyst")
+	const next = "a much better passphrase"
+	for _, tc := range []struct {
+		name, current, new, again, field string
+	}{
+		{"wrong current", "not it at all", next, next, "current-err"},
+		{"too short", testPassword, "short", "short", "new-err"},
+		{"mismatch", testPassword, next, next + "x", "again-err"},
+		{"same", testPassword, testPassword, testPassword, "new-err"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, body := c.post("/account/password", url.Values{"current": {tc.current}, "new": {tc.new}, "again": {tc.again}})
+			if st != http.StatusBadRequest || !strings.Contains(body, `id="`+tc.field+`"`) {
+				t.Errorf("status %d, want 400 with a message at %s", st, tc.field)
+			}
+		})
+	}
+	st, _, body := c.post("/account/password", url.Values{"current": {testPassword}, "new": {next}, "again": {next}})
+	if st != http.StatusOK || !strings.Contains(body, `id="password-changed"`) {
+		t.Fatalf("change: %d", st)
+	}
+	if _, err := e.h.Auth.Password(context.Background(), "water-analyst", testPassword); err == nil {
+		t.Error("the old password still works")
+	}
+	e.client().login("water-analyst", next)
+}
+
+// TestObjectPagingNeverSkipsOrRepeats follows the "older" links through more
+// objects than fit on a page, with objects added between page loads.
+func TestObjectPagingNeverSkipsOrRepeats(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	c := e.as("power-analyst")
+	var lines []string
+	for i := 0; i < 2*pageSize+7; i++ {
+		lines = append(lines, fmt.Sprintf("[ipv4-addr:value = '10.9.%d.%d']", i/256, i%256))
+	}
+	submitBundle := func(patterns []string) {
+		var objs []string
+		for _, p := range patterns {
+			objs = append(objs, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-02T03:04:05.000Z","modified":"2026-01-02T03:04:05.000Z","name":"paging","pattern":"%s","pattern_type":"stix","valid_from":"2026-01-02T03:04:05Z","object_marking_refs":["%s"]}`,
+				uuidFor(p), p, policy.MarkingGreen))
+		}
+		c.get("/submit")
+		st, _, body := c.post("/submit/bundle", url.Values{"bundle": {`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[` + strings.Join(objs, ",") + `]}`}})
+		if st != http.StatusOK || !strings.Contains(body, "失敗 0 件") {
+			t.Fatalf("bundle: %d", st)
+		}
+	}
+	submitBundle(lines)
+	seen := map[string]bool{}
+	next := "/objects?q=paging"
+	pages := 0
+	for next != "" {
+		_, body := c.get(next)
+		pages++
+		for _, m := range regexpIndicatorID.FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("page %d repeats %s", pages, m[1])
+			}
+			seen[m[1]] = true
+		}
+		if pages == 1 {
+			// Newer objects must not shift the pages that follow.
+			submitBundle([]string{"[ipv4-addr:value = '10.99.0.1']"})
+		}
+		m := regexpNext.FindStringSubmatch(body)
+		next = ""
+		if m != nil {
+			next = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != len(lines) || pages != 3 {
+		t.Errorf("saw %d objects on %d pages, want %d on 3", len(seen), pages, len(lines))
+	}
 }
