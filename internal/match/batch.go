@@ -76,8 +76,8 @@ func (t *addr4Table) probe(k uint32) (uint32, bool) {
 func (s *Set) matchCIDR(a netip.Addr, at time.Time, fn func(Hit)) int {
 	n := 0
 	if li, ok := s.cidr.Lookup(a); ok {
-		for _, r := range s.cidrLists[li] {
-			n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: r.pfx}, fn)
+		for _, r := range s.cidrList(li) {
+			n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: s.cidrPfx[r.pfx]}, fn)
 		}
 	}
 	return n

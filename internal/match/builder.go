@@ -193,7 +193,7 @@ func (b *Builder) Build() *Set {
 	}
 	s.buildDomainFilter()
 	s.counts[IP] = distinct + distinct6
-	s.counts[CIDR] = len(s.cidrKeys)
+	s.counts[CIDR] = len(s.cidrPfx)
 	s.rules = slices.Clone(b.rules)
 	return s
 }

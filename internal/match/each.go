@@ -68,22 +68,22 @@ func (s *Set) Each(at time.Time, fn func(Entry)) {
 			emit(IP, a.String(), netip.PrefixFrom(a, 128), e.ref)
 		}
 	}
-	if len(s.cidrKeys) > 0 {
-		idx := make([]int, len(s.cidrKeys))
+	if len(s.cidrPfx) > 0 {
+		idx := make([]int, len(s.cidrPfx))
 		for i := range idx {
 			idx[i] = i
 		}
 		slices.SortFunc(idx, func(a, b int) int {
-			pa, pb := s.cidrKeys[a], s.cidrKeys[b]
+			pa, pb := s.cidrPfx[a], s.cidrPfx[b]
 			if c := pa.Addr().Compare(pb.Addr()); c != 0 {
 				return c
 			}
 			return cmp.Compare(pa.Bits(), pb.Bits())
 		})
 		for _, i := range idx {
-			p := s.cidrKeys[i]
-			for _, r := range s.cidrLists[i] {
-				if r.pfx != p { // the rest of the list belongs to containing prefixes
+			p := s.cidrPfx[i]
+			for _, r := range s.cidrList(uint32(i)) {
+				if r.pfx != uint32(i) { // the rest of the list belongs to containing prefixes
 					break
 				}
 				if ind := &s.prov[r.prov]; ind.ActiveAt(at) {

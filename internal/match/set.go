@@ -24,12 +24,15 @@ type Set struct {
 	v4 *addr4Table
 	v6 *addr6Table
 
-	// cidr maps each prefix to an index into cidrLists, which holds the
-	// prefix's own indicators and those of every shorter prefix containing
-	// it, so that one longest-prefix lookup finds all containing prefixes.
-	cidr      *bart.Table[uint32]
-	cidrLists [][]pfxRef
-	cidrKeys  []netip.Prefix
+	// cidr maps each prefix to its index in cidrPfx; cidrSpan[i] (offset<<32
+	// | length) selects the run of cidrRefs holding the prefix's own
+	// indicators first, then those of every shorter prefix containing it, so
+	// that one longest-prefix lookup finds all containing prefixes. Flat
+	// arrays of small integers keep a CIDR at about 60 bytes.
+	cidr     *bart.Table[uint32]
+	cidrPfx  []netip.Prefix
+	cidrSpan []uint64
+	cidrRefs []cidrRef
 
 	exact [numKinds]map[string]uint32 // Domain, URL, Email and hash kinds
 
@@ -43,9 +46,14 @@ type Set struct {
 	counts [numKinds]int
 }
 
-type pfxRef struct {
-	pfx  netip.Prefix
-	prov uint32
+// cidrRef is one indicator of one prefix: indexes into cidrPfx and prov.
+type cidrRef struct{ pfx, prov uint32 }
+
+// cidrList returns the refs of prefix i: its own, then its ancestors'.
+func (s *Set) cidrList(i uint32) []cidrRef {
+	sp := s.cidrSpan[i]
+	off := sp >> 32
+	return s.cidrRefs[off : off+sp&0xffffffff]
 }
 
 // Indicators returns the provenance table; Hit.Indicator points into it.
@@ -83,20 +91,22 @@ func (s *Set) buildPrefixes(entries []kvPfx) {
 			j++
 		}
 		p := entries[i].pfx
-		var list []pfxRef
+		pi := uint32(len(s.cidrPfx))
+		off := len(s.cidrRefs)
 		for _, e := range entries[i:j] {
-			if !slices.ContainsFunc(list, func(r pfxRef) bool { return r.prov == e.prov }) {
-				list = append(list, pfxRef{p, e.prov})
+			if !slices.Contains(s.cidrRefs[off:], cidrRef{pi, e.prov}) {
+				s.cidrRefs = append(s.cidrRefs, cidrRef{pi, e.prov})
 			}
 		}
 		if parent, ok := s.cidr.LookupPrefix(p); ok {
-			list = append(list, s.cidrLists[parent]...)
+			s.cidrRefs = append(s.cidrRefs, s.cidrList(parent)...)
 		}
-		s.cidrLists = append(s.cidrLists, slices.Clip(list))
-		s.cidr.Insert(p, uint32(len(s.cidrLists)-1))
-		s.cidrKeys = append(s.cidrKeys, p)
+		s.cidrPfx = append(s.cidrPfx, p)
+		s.cidrSpan = append(s.cidrSpan, uint64(off)<<32|uint64(len(s.cidrRefs)-off))
+		s.cidr.Insert(p, pi)
 		i = j
 	}
+	s.cidrRefs = slices.Clip(s.cidrRefs)
 }
 
 // emit calls fn for every active indicator behind ref and returns how many.
@@ -140,8 +150,8 @@ func (s *Set) MatchAddr(a netip.Addr, at time.Time, fn func(Hit)) int {
 	}
 	if s.cidr != nil {
 		if li, ok := s.cidr.Lookup(a); ok {
-			for _, r := range s.cidrLists[li] {
-				n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: r.pfx}, fn)
+			for _, r := range s.cidrList(li) {
+				n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: s.cidrPfx[r.pfx]}, fn)
 			}
 		}
 	}
@@ -158,8 +168,8 @@ func (s *Set) MatchPrefix(p netip.Prefix, at time.Time, fn func(Hit)) int {
 	}
 	n := 0
 	if li, ok := s.cidr.LookupPrefix(p.Masked()); ok {
-		for _, r := range s.cidrLists[li] {
-			n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: r.pfx}, fn)
+		for _, r := range s.cidrList(li) {
+			n += s.emit(r.prov, at, Hit{Kind: CIDR, Prefix: s.cidrPfx[r.pfx]}, fn)
 		}
 	}
 	return n
