@@ -311,3 +311,47 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	http.Redirect(w, r, "/admin?done=revoked#tokens", http.StatusSeeOther)
 }
+
+// setUserDisabled disables or re-enables a user. A disabled user's sessions
+// and tokens stop working at once (auth refuses disabled users). Nobody
+// disables themselves, and an org admin touches only its own organization's
+// users, never a hub administrator.
+func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.Request, *request) {
+	return func(w http.ResponseWriter, r *http.Request, req *request) {
+		hubAdmin, ok := adminScope(req)
+		if !ok {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		id, ok := pathID(r)
+		if !ok {
+			s.fail(w, r, http.StatusNotFound, "error.notfound")
+			return
+		}
+		ctx := r.Context()
+		u, err := s.h.DB.UserByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) || err == nil && !s.mayManageUser(r, req, u) {
+			s.fail(w, r, http.StatusNotFound, "error.notfound")
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if u.ID == req.caller.User.ID || (!hubAdmin && policy.Role(u.Role) == policy.RoleAdmin) {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		u.Disabled = disabled
+		if err := s.h.DB.UpdateUser(ctx, u); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.log.Info("web: user access changed", "by", req.caller.User.Login, "login", u.Login, "disabled", disabled)
+		done := "enabled"
+		if disabled {
+			done = "disabled"
+		}
+		http.Redirect(w, r, "/admin?done="+done+"#users", http.StatusSeeOther)
+	}
+}

@@ -151,7 +151,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 }
 
 // flashes are the messages a redirect may ask for with ?done=.
-var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout"}
+var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout", "disabled", "enabled"}
 
 func isFlash(f string) bool {
 	for _, x := range flashes {

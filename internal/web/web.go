@@ -104,6 +104,8 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/orgs", s.member(s.addOrg))
 	mux.HandleFunc("POST /admin/groups", s.member(s.addGroup))
 	mux.HandleFunc("POST /admin/users", s.member(s.addUser))
+	mux.HandleFunc("POST /admin/users/{id}/disable", s.member(s.setUserDisabled(true)))
+	mux.HandleFunc("POST /admin/users/{id}/enable", s.member(s.setUserDisabled(false)))
 	mux.HandleFunc("POST /admin/tokens", s.member(s.createToken))
 	mux.HandleFunc("POST /admin/tokens/{id}/revoke", s.member(s.revokeToken))
 

@@ -766,3 +766,42 @@ func TestObjectPagingNeverSkipsOrRepeats(t *testing.T) {
 		t.Errorf("saw %d objects on %d pages, want %d on 3", len(seen), pages, len(lines))
 	}
 }
+
+func TestDisableUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	victim := e.as("power-analyst")
+	secret, _, _ := mustToken(t, e, "power-analyst")
+	u, _ := e.h.DB.UserByLogin(ctx, "power-analyst")
+	water, _ := e.h.DB.UserByLogin(ctx, "water-analyst")
+	self, _ := e.h.DB.UserByLogin(ctx, "power-admin")
+	admin, _ := e.h.DB.UserByLogin(ctx, "admin")
+	orgAdmin := e.as("power-admin")
+	for _, tc := range []struct {
+		name string
+		id   int64
+		want int
+	}{
+		{"another organization's user", water.ID, http.StatusNotFound},
+		{"oneself", self.ID, http.StatusForbidden},
+		{"the hub admin", admin.ID, http.StatusNotFound},
+		{"own organization's analyst", u.ID, http.StatusSeeOther},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if st, _, _ := orgAdmin.post("/admin/users/"+itoa(tc.id)+"/disable", nil); st != tc.want {
+				t.Errorf("status %d, want %d", st, tc.want)
+			}
+		})
+	}
+	if st, _, _ := victim.do("GET", "/", nil); st != http.StatusSeeOther {
+		t.Errorf("a disabled user's session still works: %d", st)
+	}
+	if _, err := e.h.Auth.Token(ctx, secret); err == nil {
+		t.Error("a disabled user's token still works")
+	}
+	if st, _, _ := orgAdmin.post("/admin/users/"+itoa(u.ID)+"/enable", nil); st != http.StatusSeeOther {
+		t.Errorf("enable: %d", st)
+	}
+	e.as("power-analyst")
+}
