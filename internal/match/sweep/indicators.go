@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"renkei/internal/match"
+	"renkei/internal/stix"
 )
 
 // TLP 2.0 and TLP 1.0 (STIX 2.1 spec) marking-definition ids and their names.
@@ -58,14 +60,17 @@ type stixObject struct {
 }
 
 // LoadIndicators reads indicators from r into b. A file starting with '{' or
-// '[' is STIX: a bundle, a TAXII envelope, a single object or an array of
-// objects, of which the indicators with STIX patterns are taken. Anything
+// '[' is STIX: a bundle or TAXII envelope (streamed), a single object or an
+// array of objects, of which the indicators with STIX patterns are taken. Anything
 // else is a plain list or CSV (match.ParseList). Bad lines and objects are
 // counted and described in the result; only an unreadable file is an error.
 func LoadIndicators(b *match.Builder, name string, r io.Reader) (LoadResult, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	head, _ := br.Peek(512)
 	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	if len(trimmed) > 0 && trimmed[0] == '{' && bytes.Contains(head, []byte(`"objects"`)) {
+		return loadBundle(b, name, br)
+	}
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		data, err := io.ReadAll(br)
 		if err != nil {
@@ -82,6 +87,46 @@ func LoadIndicators(b *match.Builder, name string, r io.Reader) (LoadResult, err
 		out.Errors = append(out.Errors, e)
 	}
 	return out, err
+}
+
+// loadBundle streams a bundle or TAXII envelope one object at a time
+// (stix.BundleReader), so a feed of any size loads in memory bounded by its
+// largest object.
+func loadBundle(b *match.Builder, name string, r io.Reader) (LoadResult, error) {
+	res := LoadResult{Format: "stix"}
+	br := stix.NewBundleReader(r, 0)
+	bad := func(err error) {
+		res.Bad++
+		if len(res.Errors) < match.MaxListErrors {
+			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	for {
+		raw, i, err := br.Next()
+		if err == io.EOF {
+			return res, nil
+		}
+		var ee *stix.ElementError
+		if errors.As(err, &ee) {
+			bad(err)
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", name, err)
+		}
+		ind, ok, err := indicatorOf(raw)
+		if !ok {
+			continue
+		}
+		if err == nil {
+			err = b.AddSTIX(ind)
+		}
+		if err != nil {
+			bad(fmt.Errorf("object %d: %w", i, err))
+			continue
+		}
+		res.Values++
+	}
 }
 
 func loadSTIX(b *match.Builder, name string, data []byte) (LoadResult, error) {

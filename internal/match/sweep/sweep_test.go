@@ -93,7 +93,7 @@ func TestSweepJSONL(t *testing.T) {
 }
 
 func TestSweepSTIXBundleAndRules(t *testing.T) {
-	bundle := `{"type":"bundle","id":"bundle--1","objects":[
+	bundle := `{"type":"bundle","id":"bundle--0b5e7a3c-1d2f-4c3b-9a8e-7f6d5c4b3a21","objects":[
 	 {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","pattern_type":"stix",
 	  "pattern":"[ipv4-addr:value = '198.51.100.7']","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["` + amber + `"]},
 	 {"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","pattern_type":"stix",
