@@ -113,6 +113,11 @@ func testNoPageRendersAMissingKey(t *testing.T, e *env) {
 	ctx := context.Background()
 	power := e.as("power-analyst")
 	id := submitIndicator(t, power, "Beacon", "198.51.100.9", "green", nil)
+	rel := "relationship--" + uuidFor("rel")
+	power.get("/submit")
+	power.post("/submit/bundle", url.Values{"bundle": {`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"relationship","spec_version":"2.1","id":"` + rel +
+		`","created":"2026-01-02T03:04:05.000Z","modified":"2026-01-02T03:04:05.000Z","relationship_type":"indicates","source_ref":"` + id +
+		`","target_ref":"malware--` + uuidFor("mw") + `","object_marking_refs":["` + policy.MarkingGreen + `"]}]}`}})
 	water := e.as("water-analyst")
 	water.post("/objects/"+id+"/sighting", url.Values{"count": {"2"}, "tlp": {"green"}, "consent": {"everyone"}})
 	for _, sev := range []string{"critical", "high", "medium", "low", "info"} {
@@ -147,6 +152,7 @@ func testNoPageRendersAMissingKey(t *testing.T, e *env) {
 			{"objects", admin, get("/objects?type=indicator&tlp=green&q=Beacon")},
 			{"objects bad filters", admin, get("/objects?tlp=purple&after=xx")},
 			{"object", power, get("/objects/" + id + "?done=sighting")},
+			{"relationship", admin, get("/objects/" + rel)},
 			{"object bad sighting", water, post("/objects/"+id+"/sighting", url.Values{"count": {"x"}, "tlp": {"nope"}, "consent": {"nope"}})},
 			{"submit", power, get("/submit")},
 			{"submit errors", power, post("/submit/indicator", url.Values{"values": {"%%%"}, "valid_from": {"x"}, "tlp": {"x"}, "consent": {"x"}, "indicator_type": {"x"}})},
@@ -179,5 +185,7 @@ func testNoPageRendersAMissingKey(t *testing.T, e *env) {
 			}
 		}
 	}
-	_ = http.StatusOK
+	if st, body := admin.get("/objects/" + rel); st != http.StatusOK || !strings.Contains(body, `<a href="/objects/`+id+`">`) {
+		t.Errorf("relationship page: %d, or no link to its source", st)
+	}
 }

@@ -209,6 +209,7 @@ type field struct {
 	Key   string // catalog key of the label
 	Value string
 	Mono  bool
+	Link  bool // Value is an object id to link to
 }
 
 type objectData struct {
@@ -262,7 +263,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 	}
 	add := func(key, val string, mono bool) {
 		if val != "" {
-			d.Fields = append(d.Fields, field{key, val, mono})
+			d.Fields = append(d.Fields, field{Key: key, Value: val, Mono: mono})
 		}
 	}
 	add("field.type", o.Type, true)
@@ -281,8 +282,17 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 	add("field.indicator_types", strings.Join(itypes, ", "), false)
 	add("field.labels", strings.Join(p.Labels, ", "), false)
 	add("field.author", row.Author, false)
+	link := func(key, id string) {
+		if id != "" {
+			d.Fields = append(d.Fields, field{Key: key, Value: id, Mono: true, Link: true})
+		}
+	}
+	if o.Type == "relationship" {
+		link("field.source_ref", o.Ref)
+		link("field.target_ref", o.TargetRef)
+	}
 	if o.Type == "sighting" {
-		add("field.sighting_of", o.Ref, true)
+		link("field.sighting_of", o.Ref)
 		var where []string
 		for _, w := range p.WhereSightedRefs {
 			where = append(where, names.name(w))
