@@ -16,7 +16,7 @@ func NewCSVHeader(line string) *CSVHeader {
 	h := &CSVHeader{tsIndex: -1}
 	_ = splitCSV(strings.TrimRight(line, "\r"), func(i int, v string) {
 		h.Fields = append(h.Fields, v)
-		if timeKeys[strings.ToLower(v)] && h.tsIndex < 0 {
+		if isTimeKey(strings.ToLower(v)) && h.tsIndex < 0 {
 			h.tsIndex = i
 		}
 	})

@@ -16,8 +16,15 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
 
-// timeKeys are keys whose value is taken as the record's time.
-var timeKeys = map[string]bool{"ts": true, "timestamp": true, "@timestamp": true, "time": true, "eventtime": true, "event_time": true}
+// isTimeKey reports whether a key's value is taken as the record's time. A
+// switch, not a map: it runs for every value of every line.
+func isTimeKey(k string) bool {
+	switch k {
+	case "ts", "timestamp", "@timestamp", "time", "eventtime", "event_time":
+		return true
+	}
+	return false
+}
 
 // JSONValues calls fn(key, value) for every string value of the JSON text in
 // line, at any depth; key is the innermost object key (for an array element,
@@ -104,7 +111,7 @@ func JSONValues(line string, fn func(key, value string)) (time.Time, error) {
 				if depth == 0 {
 					return ts, &SyntaxError{i, "a JSON line must be an object or array"}
 				}
-				if timeKeys[key] && ts.IsZero() {
+				if isTimeKey(key) && ts.IsZero() {
 					ts = parseTimeText(s)
 				}
 				fn(key, s)
@@ -125,7 +132,7 @@ func JSONValues(line string, fn func(key, value string)) (time.Time, error) {
 			if !validLiteral(lit) {
 				return ts, &SyntaxError{i, fmt.Sprintf("invalid literal %q", trunc(lit))}
 			}
-			if timeKeys[key] && ts.IsZero() && lit[0] != 't' && lit[0] != 'f' && lit[0] != 'n' {
+			if isTimeKey(key) && ts.IsZero() && lit[0] != 't' && lit[0] != 'f' && lit[0] != 'n' {
 				ts = parseEpoch(lit)
 			}
 			expectV = false
