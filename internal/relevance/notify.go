@@ -1,0 +1,329 @@
+package relevance
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"renkei/internal/store"
+	"renkei/internal/vuln"
+	"renkei/internal/vuln/advisory"
+)
+
+// KindAlert is the alert kind this package raises.
+const KindAlert = "vulnerability"
+
+// notify claims each pending (organization, asset, vulnerability) in
+// vuln_alerts_sent — the primary key makes the claim atomic even with
+// several hub nodes — and raises one alert per organization for what it
+// claimed. What was claimed before is never alerted again.
+func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Outcome, error) {
+	out := Outcome{Hits: hits}
+	if len(pend) == 0 {
+		return out, nil
+	}
+	now := s.now()
+	var claimed []pendingAlert
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		claimed = claimed[:0]
+		for _, p := range pend {
+			res, err := tx.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, created_at) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				p.org, p.asset, p.f.Vulnerability, store.Micros(now))
+			if err != nil {
+				return fmt.Errorf("claim alert %s %s %s: %w", p.org, p.asset, p.f.Vulnerability, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				claimed = append(claimed, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	byOrg := map[string][]pendingAlert{}
+	var orgs []string
+	for _, p := range claimed {
+		if _, ok := byOrg[p.org]; !ok {
+			orgs = append(orgs, p.org)
+		}
+		byOrg[p.org] = append(byOrg[p.org], p)
+	}
+	sort.Strings(orgs)
+	var firstErr error
+	for _, org := range orgs {
+		ps := byOrg[org]
+		fs := make([]vuln.Finding, len(ps))
+		for i, p := range ps {
+			fs[i] = p.f
+		}
+		vuln.SortFindings(fs) // the most urgent first: it names the alert
+		for i, f := range fs {
+			ps[i] = pendingAlert{org: org, asset: f.Asset, f: f}
+		}
+		a, err := s.message(ctx, org, ps)
+		if err == nil {
+			var id int64
+			id, err = s.Alerts.Raise(ctx, a)
+			if err == nil {
+				out.Alerts++
+				out.Orgs = append(out.Orgs, org)
+				for _, p := range ps {
+					if _, e := s.DB.Exec(ctx, "UPDATE vuln_alerts_sent SET alert_id = ? WHERE org_id = ? AND asset = ? AND vulnerability = ?", id, org, p.asset, p.f.Vulnerability); e != nil && err == nil {
+						err = e
+					}
+				}
+				if err != nil {
+					s.Log.Warn("record alert id", "org", org, "alert", id, "err", err)
+					err = nil
+				}
+				continue
+			}
+		}
+		// Release the claims, so that the next addition tries again.
+		for _, p := range ps {
+			s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_alerts_sent WHERE org_id = ? AND asset = ? AND vulnerability = ? AND alert_id = 0", org, p.asset, p.f.Vulnerability)
+		}
+		if firstErr == nil {
+			firstErr = fmt.Errorf("alert %s: %w", org, err)
+		}
+	}
+	return out, firstErr
+}
+
+// assetLabel says what an asset is, in both languages.
+type assetLabel struct {
+	ja, en   string // "VPN装置 Example SecureGate (203.0.113.7)"
+	short    string // "SecureGate (203.0.113.7)" for titles
+	shortEN  string // "SecureGate at 203.0.113.7"
+	isDevice bool
+	kindJA   string
+}
+
+var kindJA = map[string]string{
+	"vpn": "VPN装置", "firewall": "ファイアウォール", "remote-desktop": "リモートデスクトップゲートウェイ",
+	"mail-gateway": "メールゲートウェイ", "web-gateway": "Webゲートウェイ", "other": "接続機器",
+}
+
+var kindEN = map[string]string{
+	"vpn": "VPN appliance", "firewall": "firewall", "remote-desktop": "remote desktop gateway",
+	"mail-gateway": "mail gateway", "web-gateway": "web gateway", "other": "device",
+}
+
+// KindLabel names a connection-point kind in a language ("ja" or "en").
+func KindLabel(kind, lang string) string {
+	if lang == "ja" {
+		return kindJA[kind]
+	}
+	return kindEN[kind]
+}
+
+func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
+	if id, ok := strings.CutPrefix(asset, "cp-"); ok {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		c, err := s.ConnectionPoint(ctx, org, n)
+		if err == nil {
+			name := c.Vendor + " " + c.Product
+			l := assetLabel{isDevice: true, kindJA: kindJA[c.Kind], ja: kindJA[c.Kind] + " " + name, en: kindEN[c.Kind] + " " + name, short: c.Product, shortEN: c.Product}
+			if c.Address != "" {
+				l.ja += " (" + c.Address + ")"
+				l.en += " at " + c.Address
+				l.short += " (" + c.Address + ")"
+				l.shortEN += " at " + c.Address
+			}
+			return l
+		}
+	}
+	if id, ok := strings.CutPrefix(asset, "sbom-"); ok {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		var name string
+		err := s.DB.QueryRow(ctx, "SELECT name FROM vuln_sboms WHERE id = ? AND org_id = ?", n, org).Scan(&name)
+		if err == nil {
+			return assetLabel{ja: "登録製品 " + name, en: "registered product " + name, short: name, shortEN: name}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			s.Log.Warn("asset label", "org", org, "asset", asset, "err", err)
+		}
+	}
+	return assetLabel{ja: asset, en: asset, short: asset, shortEN: asset}
+}
+
+// message writes one organization's alert: a title in Japanese and
+// English naming the most urgent finding, and a body listing every finding
+// with the device or product, component, version, vulnerability, known
+// exploitation and due date, EPSS, the fixed version and what to do.
+func (s *Service) message(ctx context.Context, org string, ps []pendingAlert) (store.Alert, error) {
+	labels := map[string]assetLabel{}
+	for _, p := range ps {
+		if _, ok := labels[p.asset]; !ok {
+			labels[p.asset] = s.label(ctx, org, p.asset)
+		}
+	}
+	top := ps[0].f
+	l := labels[ps[0].asset]
+	var tja, ten string
+	switch {
+	case top.KnownExploited && l.isDevice:
+		tja = fmt.Sprintf("%s %s に悪用が確認された脆弱性 %s", l.kindJA, l.short, top.Vulnerability)
+		ten = fmt.Sprintf("Your %s has a known exploited vulnerability, %s", l.shortEN, top.Vulnerability)
+	case top.KnownExploited:
+		tja = fmt.Sprintf("%s に悪用が確認された脆弱性 %s", l.short, top.Vulnerability)
+		ten = fmt.Sprintf("Your %s has a known exploited vulnerability, %s", l.shortEN, top.Vulnerability)
+	case l.isDevice:
+		tja = fmt.Sprintf("%s %s に脆弱性 %s", l.kindJA, l.short, top.Vulnerability)
+		ten = fmt.Sprintf("Your %s is affected by %s", l.shortEN, top.Vulnerability)
+	default:
+		tja = fmt.Sprintf("%s に脆弱性 %s", l.short, top.Vulnerability)
+		ten = fmt.Sprintf("Your %s is affected by %s", l.shortEN, top.Vulnerability)
+	}
+	if top.Status == vuln.StatusPossibly {
+		tja += "（影響の可能性、バージョンを確認してください）"
+		ten += " (possibly affected, confirm the version)"
+	}
+	if n := len(ps) - 1; n > 0 {
+		tja += fmt.Sprintf(" ほか%d件", n)
+		ten += fmt.Sprintf(", and %d more", n)
+	}
+	var ja, en strings.Builder
+	for i, p := range ps {
+		writeJA(&ja, i+1, labels[p.asset], p.f)
+		writeEN(&en, i+1, labels[p.asset], p.f)
+	}
+	findings := make([]vuln.Finding, len(ps))
+	for i, p := range ps {
+		findings[i] = p.f
+	}
+	data, err := json.Marshal(map[string]any{"findings": findings})
+	if err != nil {
+		return store.Alert{}, err
+	}
+	return store.Alert{
+		OrgID: org, Kind: KindAlert, Severity: severity(ps), Title: tja + " / " + ten,
+		Body:      ja.String() + "\n---\n\n" + en.String(),
+		ObjectRef: top.Vulnerability, Data: string(data),
+	}, nil
+}
+
+func severity(ps []pendingAlert) string {
+	best := 0
+	for _, p := range ps {
+		if p.f.KnownExploited {
+			return "critical"
+		}
+		r := advisory.Severity(p.f.Severity).Rank()
+		if r == 0 {
+			r = 3 // unknown severity: medium, so that it is not buried
+		}
+		best = max(best, r)
+	}
+	return map[int]string{1: "info", 2: "low", 3: "medium", 4: "high", 5: "critical"}[best]
+}
+
+func writeJA(b *strings.Builder, n int, l assetLabel, f vuln.Finding) {
+	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
+	fmt.Fprintf(b, "   対象: %s\n", l.ja)
+	if f.Kind == "component" {
+		fmt.Fprintf(b, "   コンポーネント: %s %s\n", f.Component, f.Version)
+	} else if f.Version != "" {
+		fmt.Fprintf(b, "   バージョン: %s\n", f.Version)
+	}
+	if len(f.Aliases) > 0 {
+		fmt.Fprintf(b, "   別名: %s\n", strings.Join(f.Aliases, ", "))
+	}
+	if f.Severity != "" {
+		sev := f.Severity
+		if f.CVSSScore > 0 {
+			sev += fmt.Sprintf(" (CVSS %.1f)", f.CVSSScore)
+		}
+		fmt.Fprintf(b, "   深刻度: %s\n", sev)
+	}
+	if f.KnownExploited {
+		line := "   悪用: 確認済み（CISA KEV"
+		if f.KEVDateAdded != "" {
+			line += " " + f.KEVDateAdded + " 追加"
+		}
+		line += "）"
+		if f.Ransomware {
+			line += "、ランサムウェアでの悪用あり"
+		}
+		fmt.Fprintln(b, line)
+		if f.KEVDueDate != "" {
+			fmt.Fprintf(b, "   対応期限: %s\n", f.KEVDueDate)
+		}
+	}
+	if f.EPSS != nil {
+		fmt.Fprintf(b, "   EPSS: %.3f（30日以内に悪用される確率の推定", *f.EPSS)
+		if f.EPSSPercentile != nil {
+			fmt.Fprintf(b, "、上位 %.0f%%", 100-100**f.EPSSPercentile)
+		}
+		fmt.Fprintln(b, "）")
+	}
+	if f.FixedVersion != "" {
+		fmt.Fprintf(b, "   修正版: %s\n", f.FixedVersion)
+	}
+	var todo string
+	switch {
+	case f.Status == vuln.StatusPossibly:
+		todo = "影響を受ける可能性があります。情報源はバージョンを示していないため、稼働中のバージョンを確認してください。"
+		if f.FixedVersion != "" {
+			todo += f.FixedVersion + " 以降で修正されています。"
+		}
+	case f.FixedVersion != "":
+		todo = fmt.Sprintf("%s を %s から %s 以降に更新してください。", f.Component, f.Version, f.FixedVersion)
+	default:
+		todo = "修正版は公開されていません。ベンダーの緩和策を適用するか、使用を停止してください。"
+	}
+	if f.KnownExploited && f.KEVDueDate != "" {
+		todo += f.KEVDueDate + " までに対応してください。"
+	}
+	fmt.Fprintf(b, "   対応: %s\n\n", todo)
+}
+
+func writeEN(b *strings.Builder, n int, l assetLabel, f vuln.Finding) {
+	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
+	fmt.Fprintf(b, "   Affected: %s\n", l.en)
+	if f.Kind == "component" {
+		fmt.Fprintf(b, "   Component: %s %s\n", f.Component, f.Version)
+	} else if f.Version != "" {
+		fmt.Fprintf(b, "   Version: %s\n", f.Version)
+	}
+	if len(f.Aliases) > 0 {
+		fmt.Fprintf(b, "   Also known as: %s\n", strings.Join(f.Aliases, ", "))
+	}
+	if f.Severity != "" {
+		sev := f.Severity
+		if f.CVSSScore > 0 {
+			sev += fmt.Sprintf(" (CVSS %.1f)", f.CVSSScore)
+		}
+		fmt.Fprintf(b, "   Severity: %s\n", sev)
+	}
+	if f.KnownExploited {
+		line := "   Known exploited: yes (CISA KEV"
+		if f.KEVDateAdded != "" {
+			line += ", added " + f.KEVDateAdded
+		}
+		line += ")"
+		if f.Ransomware {
+			line += ", used in ransomware campaigns"
+		}
+		fmt.Fprintln(b, line)
+		if f.KEVDueDate != "" {
+			fmt.Fprintf(b, "   Due date: %s\n", f.KEVDueDate)
+		}
+	}
+	if f.EPSS != nil {
+		fmt.Fprintf(b, "   EPSS: %.3f", *f.EPSS)
+		if f.EPSSPercentile != nil {
+			fmt.Fprintf(b, " (percentile %.2f)", *f.EPSSPercentile)
+		}
+		fmt.Fprintln(b)
+	}
+	if f.FixedVersion != "" {
+		fmt.Fprintf(b, "   Fixed in: %s\n", f.FixedVersion)
+	}
+	fmt.Fprintf(b, "   What to do: %s\n\n", f.Action)
+}

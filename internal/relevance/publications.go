@@ -1,0 +1,121 @@
+package relevance
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/store"
+	"renkei/internal/vuln/sbom"
+)
+
+// Publication kinds a vendor publishes.
+const (
+	PubSBOM  = "sbom"
+	PubVEX   = "vex"  // OpenVEX, CSAF VEX or CycloneDX VEX
+	PubCSAF  = "csaf" // a security advisory
+	PubLabel = "label"
+)
+
+// Publication is something a vendor organization published for a product.
+type Publication struct {
+	ID         int64     `json:"id"`
+	OrgID      string    `json:"org"`
+	Kind       string    `json:"kind"`
+	Product    string    `json:"product"`
+	Version    string    `json:"version,omitempty"`
+	LabelLevel int       `json:"label_level,omitempty"` // JC-STAR ★1-★4
+	Format     string    `json:"format,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	Created    time.Time `json:"created"`
+}
+
+// PublishInput is one publication to store.
+type PublishInput struct {
+	Kind, Product, Version, Note string
+	LabelLevel                   int
+	Source                       string
+	Data                         []byte // the document; none for a label
+}
+
+// Publish stores a vendor's publication. SBOMs are checked to read; VEX and
+// CSAF documents also enter the engine as advisory documents (source
+// "publication:<id>"), so that their statements suppress or raise findings
+// at once. A JC-STAR label is a self-declared level 1 to 4 for a product.
+func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
+	if vendor.Kind != "vendor" {
+		return Publication{}, Outcome{}, &FieldError{"org", fmt.Sprintf("%s is a %s organization; only vendors publish for their products", vendor.Name, vendor.Kind)}
+	}
+	in.Product, in.Version = strings.TrimSpace(in.Product), strings.TrimSpace(in.Version)
+	if in.Product == "" {
+		return Publication{}, Outcome{}, &FieldError{"product", "is required"}
+	}
+	p := Publication{OrgID: vendor.ID, Kind: in.Kind, Product: in.Product, Version: in.Version, Note: in.Note, Created: s.now()}
+	var doc []byte
+	switch in.Kind {
+	case PubLabel:
+		if in.LabelLevel < 1 || in.LabelLevel > 4 {
+			return p, Outcome{}, &FieldError{"label_level", fmt.Sprintf("%d is not a JC-STAR level (1 to 4)", in.LabelLevel)}
+		}
+		p.LabelLevel, p.Format = in.LabelLevel, "JC-STAR"
+	case PubSBOM:
+		d, err := sbom.Parse(in.Data, in.Source)
+		if err != nil {
+			return p, Outcome{}, &FieldError{"document", err.Error()}
+		}
+		p.Format, doc = d.Describe(), gz(in.Data)
+	case PubVEX, PubCSAF:
+		if len(in.Data) == 0 {
+			return p, Outcome{}, &FieldError{"document", "is required"}
+		}
+		doc = gz(in.Data)
+	default:
+		return p, Outcome{}, &FieldError{"kind", fmt.Sprintf("%q is not one of sbom, vex, csaf, label", in.Kind)}
+	}
+	err := s.DB.QueryRow(ctx, "INSERT INTO vuln_publications(org_id, kind, product, version, label_level, format, document, note, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		p.OrgID, p.Kind, p.Product, p.Version, p.LabelLevel, p.Format, doc, p.Note, store.Micros(p.Created)).Scan(&p.ID)
+	if err != nil {
+		return p, Outcome{}, fmt.Errorf("store publication: %w", err)
+	}
+	if in.Kind != PubVEX && in.Kind != PubCSAF {
+		return p, Outcome{}, nil
+	}
+	res, err := s.ImportDocuments(ctx, []Input{{Source: "publication:" + strconv.FormatInt(p.ID, 10), Data: in.Data}})
+	if err == nil && len(res.Documents) == 1 && res.Documents[0].Error != "" {
+		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_publications WHERE id = ?", p.ID)
+		return p, res.Outcome, &FieldError{"document", res.Documents[0].Error}
+	}
+	if len(res.Documents) == 1 {
+		p.Format = res.Documents[0].Format
+		s.DB.Exec(ctx, "UPDATE vuln_publications SET format = ? WHERE id = ?", p.Format, p.ID)
+	}
+	return p, res.Outcome, err
+}
+
+// Publications lists publications: of one vendor, or of all when org is ""
+// (what members browse: vendors publish to everyone).
+func (s *Service) Publications(ctx context.Context, org string) ([]Publication, error) {
+	q, args := "SELECT id, org_id, kind, product, version, label_level, format, note, created_at FROM vuln_publications", []any{}
+	if org != "" {
+		q += " WHERE org_id = ?"
+		args = append(args, org)
+	}
+	rows, err := s.DB.Query(ctx, q+" ORDER BY id DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list publications: %w", err)
+	}
+	defer rows.Close()
+	var out []Publication
+	for rows.Next() {
+		var p Publication
+		var c int64
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Kind, &p.Product, &p.Version, &p.LabelLevel, &p.Format, &p.Note, &c); err != nil {
+			return nil, err
+		}
+		p.Created = store.FromMicros(c)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

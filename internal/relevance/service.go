@@ -1,0 +1,297 @@
+package relevance
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/gob"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"renkei/internal/alert"
+	"renkei/internal/hub"
+	"renkei/internal/store"
+	"renkei/internal/vuln"
+	"renkei/internal/vuln/advisory"
+)
+
+// Service is vulnerability relevance over one store.
+type Service struct {
+	DB     *store.DB
+	Alerts *alert.Service
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Client fetches feeds; nil means one with a 60 s timeout.
+	Client *http.Client
+	// MaxFeedBytes bounds one fetched or uploaded document (default 256 MiB,
+	// enough for the full EPSS CSV uncompressed).
+	MaxFeedBytes int64
+
+	// mu serializes the engine, which is not safe for concurrent use, and
+	// makes "evaluate, then claim the alert" one step per addition.
+	mu      sync.Mutex
+	eng     *vuln.Engine
+	seenAdv map[string]bool // advisories and statements already in eng
+}
+
+// New returns a service over db raising alerts through alerts. The engine
+// is loaded from the store on first use (or by Load).
+func New(db *store.DB, alerts *alert.Service, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{DB: db, Alerts: alerts, Log: log}
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[*hub.Hub]*Service{}
+)
+
+// For returns the one service of a hub. The API, the web console and the
+// feed runner of one process must share one engine — it holds every
+// registered component in memory and is the source of truth for "what was
+// already matched" — so the service is kept per hub rather than built by
+// each of them.
+func For(h *hub.Hub) *Service {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	s, ok := registry[h]
+	if !ok {
+		s = New(h.DB, h.Alerts, h.Log)
+		s.Now = h.Now
+		registry[h] = s
+	}
+	return s
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) maxBytes() int64 {
+	if s.MaxFeedBytes > 0 {
+		return s.MaxFeedBytes
+	}
+	return 256 << 20
+}
+
+// ensure loads the engine if it is not loaded yet.
+func (s *Service) ensure(ctx context.Context) error {
+	s.mu.Lock()
+	loaded := s.eng != nil
+	s.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	return s.Load(ctx)
+}
+
+// Load builds the engine from the store: every connection point, every
+// registered SBOM's components and every stored advisory document. Matches
+// found while loading raise no alerts: they were alerted when they were
+// first found (or are claimed in vuln_alerts_sent already).
+func (s *Service) Load(ctx context.Context) error {
+	start := time.Now()
+	eng := vuln.New()
+	seen := map[string]bool{}
+	cps, err := s.ConnectionPoints(ctx, "")
+	if err != nil {
+		return fmt.Errorf("load vulnerability relevance: %w", err)
+	}
+	ts := make([]vuln.Target, 0, len(cps))
+	for _, c := range cps {
+		ts = append(ts, vuln.TargetFromDevice(c.device()))
+	}
+	eng.AddTargets(ts)
+	n := len(ts)
+	rows, err := s.DB.Query(ctx, "SELECT id, org_id, targets FROM vuln_sboms ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("load registered SBOMs: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var org string
+		var blob []byte
+		if err := rows.Scan(&id, &org, &blob); err != nil {
+			rows.Close()
+			return fmt.Errorf("load registered SBOMs: %w", err)
+		}
+		ts, err := decodeTargets(blob)
+		if err != nil {
+			s.Log.Warn("registered SBOM unreadable, skipped", "sbom", id, "org", org, "err", err)
+			continue
+		}
+		eng.AddTargets(ts)
+		n += len(ts)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load registered SBOMs: %w", err)
+	}
+	docs, err := s.loadDocuments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, set := range docs {
+		eng.AddSet(fresh(set, seen))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eng == nil {
+		s.eng, s.seenAdv = eng, seen
+	}
+	s.Log.Info("vulnerability relevance loaded", "targets", n, "documents", len(docs), "duration", time.Since(start))
+	return nil
+}
+
+// fresh returns the part of set not yet added (by advisory source, id and
+// modification time; statements by content), marking it seen, so that a
+// re-fetched catalog adds only what changed.
+func fresh(set *advisory.Set, seen map[string]bool) *advisory.Set {
+	out := *set
+	out.Advisories, out.Statements = nil, nil
+	for _, a := range set.Advisories {
+		k := fmt.Sprintf("a|%s|%s|%s|%d", a.Source, a.ID, a.Modified.Format(time.RFC3339Nano), len(a.Affected))
+		if !seen[k] {
+			seen[k] = true
+			out.Advisories = append(out.Advisories, a)
+		}
+	}
+	for _, st := range set.Statements {
+		k := fmt.Sprintf("s|%s|%s|%s|%s|%s|%v|%v", st.Vulnerability, st.Product, st.Status, st.Author, st.Timestamp.Format(time.RFC3339Nano), st.Versions, st.Subcomponents)
+		if !seen[k] {
+			seen[k] = true
+			out.Statements = append(out.Statements, st)
+		}
+	}
+	return &out
+}
+
+// Outcome says what one addition did.
+type Outcome struct {
+	Hits     int      `json:"hits"`   // (target, vulnerability) pairs newly matched or newly known exploited
+	Alerts   int      `json:"alerts"` // alerts raised, one per organization
+	Orgs     []string `json:"orgs,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// addTargets indexes targets and alerts what they are affected by.
+func (s *Service) addTargets(ctx context.Context, ts []vuln.Target) (Outcome, error) {
+	if err := s.ensure(ctx); err != nil {
+		return Outcome{}, err
+	}
+	s.mu.Lock()
+	hits := s.eng.AddTargets(ts)
+	pend := s.pending(hits)
+	s.mu.Unlock()
+	return s.notify(ctx, len(hits), pend)
+}
+
+// addSets adds advisory sets and alerts every organization they affect,
+// one alert per organization for all the sets together.
+func (s *Service) addSets(ctx context.Context, sets []*advisory.Set) (Outcome, error) {
+	if err := s.ensure(ctx); err != nil {
+		return Outcome{}, err
+	}
+	s.mu.Lock()
+	var hits []vuln.Hit
+	for _, set := range sets {
+		hits = append(hits, s.eng.AddSet(fresh(set, s.seenAdv))...)
+	}
+	// Findings are taken once every set is in, so that the KEV entry and
+	// the vendor's advisory of one import make one finding (due date and
+	// fixed version together), not two.
+	pend := s.pending(hits)
+	s.mu.Unlock()
+	return s.notify(ctx, len(hits), pend)
+}
+
+type pendingAlert struct {
+	org, asset string
+	f          vuln.Finding
+}
+
+// pending turns hits into the findings to alert, suppressed and overruled
+// matches left out, one per (organization, asset, vulnerability). The
+// caller holds s.mu.
+func (s *Service) pending(hits []vuln.Hit) []pendingAlert {
+	var out []pendingAlert
+	seen := map[[3]string]int{}
+	for _, h := range hits {
+		f, ok := s.eng.HitFinding(h)
+		if !ok || f.Suppressed() || h.Target.Org == "" {
+			continue
+		}
+		k := [3]string{h.Target.Org, h.Target.Asset, f.Vulnerability}
+		if i, dup := seen[k]; dup {
+			// Several components of one SBOM: keep the most urgent.
+			fs := []vuln.Finding{out[i].f, f}
+			vuln.SortFindings(fs)
+			out[i].f = fs[0]
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, pendingAlert{org: h.Target.Org, asset: h.Target.Asset, f: f})
+	}
+	return out
+}
+
+func encodeTargets(ts []vuln.Target) ([]byte, error) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if err := gob.NewEncoder(zw).Encode(ts); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func decodeTargets(blob []byte) ([]vuln.Target, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	if err != nil {
+		return nil, err
+	}
+	var ts []vuln.Target
+	if err := gob.NewDecoder(zr).Decode(&ts); err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+func gz(data []byte) []byte {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	zw.Write(data)
+	zw.Close()
+	return b.Bytes()
+}
+
+// gunzipIfNeeded returns data decompressed when it is gzip (EPSS is
+// published as .csv.gz), bounded by max bytes.
+func gunzipIfNeeded(data []byte, max int64) ([]byte, error) {
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if int64(len(out)) > max {
+		return nil, fmt.Errorf("more than %d bytes once decompressed", max)
+	}
+	return out, nil
+}
