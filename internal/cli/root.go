@@ -95,7 +95,7 @@ func newRoot(g *globals) *cobra.Command {
 		newDemoCmd(g),
 		newBenchCmd(g),
 		newHuntCmd(g),
-		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g),
+		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
 	return root
 }
