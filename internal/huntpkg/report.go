@@ -1,0 +1,361 @@
+package huntpkg
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/sigma"
+	"renkei/internal/store"
+)
+
+// ReportRequest is what a member sends back after a run.
+type ReportRequest struct {
+	RanAt      time.Time         `json:"ran_at"`
+	Events     int64             `json:"events"`
+	Files      int               `json:"files"`
+	Bytes      int64             `json:"bytes"`
+	ReadErrors int               `json:"read_errors"`
+	DurationMS int64             `json:"duration_ms"`
+	Rules      []RuleHits        `json:"rules"`
+	Matches    []json.RawMessage `json:"matches,omitempty"` // hunt.Match objects, only when the member chose to send them
+}
+
+// Run is one stored report.
+type Run struct {
+	ID         int64      `json:"id"`
+	PackageID  string     `json:"package"`
+	OrgID      string     `json:"org"`
+	OrgName    string     `json:"org_name"`
+	User       string     `json:"user"`
+	RanAt      time.Time  `json:"ran_at"`
+	Reported   time.Time  `json:"reported_at"`
+	Events     int64      `json:"events"`
+	Files      int        `json:"files"`
+	Bytes      int64      `json:"bytes"`
+	ReadErrors int        `json:"read_errors"`
+	Hits       int64      `json:"hits"`
+	DurationMS int64      `json:"duration_ms"`
+	MatchCount int        `json:"match_count"`
+	Rules      []RuleHits `json:"rules,omitempty"`
+	// Matches are present only for readers the package's TLP allows.
+	Matches []json.RawMessage `json:"matches,omitempty"`
+}
+
+// ruleIDs returns the ids a report may name: the package's rules and the
+// indicator sweep.
+func (p *Package) ruleIDs() map[string]bool {
+	ids := map[string]bool{IndicatorRuleID: true}
+	for _, f := range p.Rules {
+		rules, _ := sigma.Parse([]byte(f.YAML), f.Name)
+		for _, r := range rules {
+			ids[r.ID] = true
+		}
+	}
+	return ids
+}
+
+// Report stores a member's run of a package the member may see, and alerts
+// the publisher when it found something.
+func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r ReportRequest) (Run, error) {
+	st, _, err := s.visibleOne(ctx, c, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if policy.Role(c.User.Role) == policy.RoleOverseer {
+		return Run{}, fmt.Errorf("%w: the oversight committee does not run hunting packages", ErrNotAllowed)
+	}
+	now := s.now()
+	switch {
+	case r.Events < 0 || r.Files < 0 || r.Bytes < 0 || r.ReadErrors < 0 || r.DurationMS < 0:
+		return Run{}, &FieldError{"events", "counts cannot be negative"}
+	case r.RanAt.IsZero():
+		r.RanAt = now
+	case r.RanAt.After(now.Add(10 * time.Minute)):
+		return Run{}, &FieldError{"ran_at", fmt.Sprintf("%s is in the future", r.RanAt.Format(time.RFC3339))}
+	case len(r.Matches) > MaxMatches:
+		return Run{}, &FieldError{"matches", fmt.Sprintf("%d matches; at most %d are accepted in one report (send counts only)", len(r.Matches), MaxMatches)}
+	}
+	known := st.pkg.ruleIDs()
+	var hits int64
+	seen := map[string]bool{}
+	for i, rh := range r.Rules {
+		if !known[rh.RuleID] {
+			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: rule %q is not in package %s", i+1, rh.RuleID, id)}
+		}
+		if seen[rh.RuleID] {
+			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: rule %q is counted twice", i+1, rh.RuleID)}
+		}
+		if rh.Hits < 0 {
+			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: negative hits", i+1)}
+		}
+		seen[rh.RuleID] = true
+		hits += rh.Hits
+	}
+	var lines bytes.Buffer
+	for i, m := range r.Matches {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, m); err != nil || !bytes.HasPrefix(compact.Bytes(), []byte("{")) {
+			return Run{}, &FieldError{"matches", fmt.Sprintf("match %d is not a JSON object", i+1)}
+		}
+		lines.Write(compact.Bytes())
+		lines.WriteByte('\n')
+	}
+	run := Run{PackageID: id, OrgID: c.Org.ID, OrgName: c.Org.Name, User: c.User.Login, RanAt: r.RanAt.UTC(), Reported: now,
+		Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
+		MatchCount: len(r.Matches), Rules: r.Rules}
+	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO hunt_runs(package_id, org_id, user_id, user_login, ran_at, reported_at, events, files, bytes, read_errors, hits, duration_ms, matches, match_count)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, c.Org.ID, c.User.ID, c.User.Login, store.Micros(run.RanAt), store.Micros(now),
+			r.Events, r.Files, r.Bytes, r.ReadErrors, hits, r.DurationMS, lines.String(), len(r.Matches)).Scan(&run.ID); err != nil {
+			return fmt.Errorf("store hunting report: %w", err)
+		}
+		for _, rh := range r.Rules {
+			if _, err := tx.Exec(ctx, "INSERT INTO hunt_run_rules(run_id, rule_id, title, hits) VALUES(?, ?, ?, ?)", run.ID, rh.RuleID, rh.Title, rh.Hits); err != nil {
+				return fmt.Errorf("store hunting report rules: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Run{}, err
+	}
+	if hits > 0 && c.Org.ID != st.pkg.PublisherOrg {
+		var top []string
+		for _, rh := range r.Rules {
+			if rh.Hits > 0 && len(top) < 5 {
+				top = append(top, fmt.Sprintf("%s: %d", rh.Title, rh.Hits))
+			}
+		}
+		data, _ := json.Marshal(map[string]any{"package": id, "run": run.ID, "org": c.Org.ID, "hits": hits, "events": r.Events})
+		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
+			Title:     fmt.Sprintf("%s: %d hits at %s", st.pkg.Title, hits, c.Org.Name),
+			Body:      fmt.Sprintf("%s ran hunting package %q on %d events and found %d hits.\n%s", c.Org.Name, st.pkg.Title, r.Events, hits, strings.Join(top, "\n")),
+			ObjectRef: id, Data: string(data)}); err != nil {
+			return run, err
+		}
+	}
+	s.Hub.Log.Info("hunting report", "package", id, "org", c.Org.ID, "events", r.Events, "hits", hits, "run", run.ID)
+	return run, nil
+}
+
+// mayReadCoverage: the publisher's organization and the center's staff who
+// read content see who ran a package.
+func mayReadCoverage(c auth.Caller, v policy.Viewer, p *Package) bool {
+	r := policy.Role(c.User.Role)
+	if r == policy.RoleReporter || r == policy.RoleOverseer {
+		return false
+	}
+	return c.Org.ID == p.PublisherOrg || v.IsCenter
+}
+
+// OrgCoverage is one organization's part in a package.
+type OrgCoverage struct {
+	OrgID    string    `json:"org"`
+	Name     string    `json:"name"`
+	Kind     string    `json:"kind"`
+	Sector   string    `json:"sector,omitempty"`
+	InScope  bool      `json:"in_scope"`
+	Ran      bool      `json:"ran"`
+	Runs     int       `json:"runs"`
+	LastRun  time.Time `json:"last_run,omitzero"`
+	Events   int64     `json:"events"` // of the latest run
+	Hits     int64     `json:"hits"`   // of the latest run
+	Reporter string    `json:"reporter,omitempty"`
+}
+
+// Coverage is what the publisher sees of a package.
+type Coverage struct {
+	Package *Package      `json:"package"`
+	Orgs    []OrgCoverage `json:"orgs"` // in scope first (ran, then not ran), then others who ran it
+	InScope int           `json:"in_scope"`
+	Ran     int           `json:"ran"`
+	NotRan  int           `json:"not_ran"`
+	Events  int64         `json:"events"` // latest run of every organization, summed
+	Hits    int64         `json:"hits"`
+	Rules   []RuleHits    `json:"rules"` // hits per rule over the latest runs
+}
+
+// Coverage tells the publisher (or the center) which organizations in scope
+// ran the package, when, on how many events, with how many hits, and which
+// have not. Each organization counts with its latest run.
+func (s *Service) Coverage(ctx context.Context, c auth.Caller, id string) (*Coverage, error) {
+	st, v, err := s.visibleOne(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if !mayReadCoverage(c, v, st.pkg) {
+		return nil, fmt.Errorf("%w: coverage is for the publisher of the package and the center", ErrNotAllowed)
+	}
+	scope, err := s.scopeOrgs(ctx, st.pkg)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := s.runs(ctx, id, "")
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]Run{}
+	count := map[string]int{}
+	for _, r := range runs { // newest first
+		if _, ok := latest[r.OrgID]; !ok {
+			latest[r.OrgID] = r
+		}
+		count[r.OrgID]++
+	}
+	cov := &Coverage{Package: st.pkg, Orgs: []OrgCoverage{}}
+	inScope := map[string]bool{}
+	add := func(o store.Org, in bool) {
+		oc := OrgCoverage{OrgID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, InScope: in}
+		if r, ok := latest[o.ID]; ok {
+			oc.Ran, oc.Runs, oc.LastRun, oc.Events, oc.Hits, oc.Reporter = true, count[o.ID], r.RanAt, r.Events, r.Hits, r.User
+			cov.Events += r.Events
+			cov.Hits += r.Hits
+		}
+		cov.Orgs = append(cov.Orgs, oc)
+	}
+	for _, o := range scope {
+		if o.ID == st.pkg.PublisherOrg {
+			continue
+		}
+		inScope[o.ID] = true
+		add(o, true)
+		cov.InScope++
+		if _, ok := latest[o.ID]; ok {
+			cov.Ran++
+		} else {
+			cov.NotRan++
+		}
+	}
+	for orgID := range latest {
+		if !inScope[orgID] {
+			o, err := s.Hub.DB.Org(ctx, orgID)
+			if err != nil {
+				return nil, err
+			}
+			add(o, false)
+		}
+	}
+	slices.SortStableFunc(cov.Orgs, func(a, b OrgCoverage) int {
+		rank := func(o OrgCoverage) int {
+			switch {
+			case o.InScope && o.Ran:
+				return 0
+			case o.InScope:
+				return 1
+			}
+			return 2
+		}
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	var runIDs []int64
+	for _, r := range latest {
+		runIDs = append(runIDs, r.ID)
+	}
+	if cov.Rules, err = s.ruleTotals(ctx, runIDs); err != nil {
+		return nil, err
+	}
+	return cov, nil
+}
+
+func (s *Service) ruleTotals(ctx context.Context, runIDs []int64) ([]RuleHits, error) {
+	out := []RuleHits{}
+	if len(runIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(runIDs))
+	for i, id := range runIDs {
+		args[i] = id
+	}
+	rows, err := s.Hub.DB.Query(ctx, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
+		") GROUP BY rule_id ORDER BY SUM(hits) DESC, rule_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("hunting rule totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rh RuleHits
+		if err := rows.Scan(&rh.RuleID, &rh.Title, &rh.Hits); err != nil {
+			return nil, err
+		}
+		out = append(out, rh)
+	}
+	return out, rows.Err()
+}
+
+// runs lists a package's reports, newest first; org "" means every organization.
+func (s *Service) runs(ctx context.Context, pkgID, org string) ([]Run, error) {
+	q := `SELECT r.id, r.org_id, o.name, r.user_login, r.ran_at, r.reported_at, r.events, r.files, r.bytes, r.read_errors, r.hits, r.duration_ms, r.match_count
+		FROM hunt_runs r JOIN orgs o ON o.id = r.org_id WHERE r.package_id = ?`
+	args := []any{pkgID}
+	if org != "" {
+		q += " AND r.org_id = ?"
+		args = append(args, org)
+	}
+	rows, err := s.Hub.DB.Query(ctx, q+" ORDER BY r.ran_at DESC, r.id DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("hunting runs of %s: %w", pkgID, err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r := Run{PackageID: pkgID}
+		var ran, rep int64
+		if err := rows.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits, &r.DurationMS, &r.MatchCount); err != nil {
+			return nil, err
+		}
+		r.RanAt, r.Reported = store.FromMicros(ran), store.FromMicros(rep)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Findings returns the runs of a package the caller may read, with rule
+// counts, and the matches where the package's TLP allows the caller to read
+// them: a report is authored by the reporting organization and addressed to
+// the publisher, and policy.Decide rules on it as on any object.
+func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run, error) {
+	st, v, err := s.visibleOne(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	org := ""
+	if !mayReadCoverage(c, v, st.pkg) {
+		org = c.Org.ID // a member sees its own reports
+	}
+	runs, err := s.runs(ctx, id, org)
+	if err != nil {
+		return nil, err
+	}
+	out := []Run{}
+	for _, r := range runs {
+		var uid int64
+		var matches string
+		if err := s.Hub.DB.QueryRow(ctx, "SELECT user_id, matches FROM hunt_runs WHERE id = ?", r.ID).Scan(&uid, &matches); err != nil {
+			return nil, err
+		}
+		acl := policy.ACL{TLP: st.tlp, AuthorOrg: r.OrgID, SubmitterUser: uid, RecipientOrgs: []string{st.pkg.PublisherOrg}}
+		if !policy.Decide(v, acl) {
+			continue
+		}
+		if r.Rules, err = s.ruleTotals(ctx, []int64{r.ID}); err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(strings.TrimSpace(matches), "\n") {
+			if line != "" {
+				r.Matches = append(r.Matches, json.RawMessage(line))
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

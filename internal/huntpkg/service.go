@@ -1,0 +1,520 @@
+package huntpkg
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/hunt"
+	"renkei/internal/policy"
+	"renkei/internal/sigma"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// Limits on what one package or one report may carry.
+const (
+	MaxRuleBytes = 8 << 20 // all rule files of a package together
+	MaxMatches   = 10000   // matches sent with one report
+)
+
+// Service publishes packages and takes reports, over the hub's store.
+type Service struct {
+	Hub *hub.Hub
+	// KeyDir holds the signing key. Empty: "hunt-keys" beside the audit
+	// log's folder, that is DATA/hunt-keys of a running hub.
+	KeyDir string
+}
+
+// FieldError says which field of a request is wrong.
+type FieldError struct{ Field, Msg string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// ErrNotAllowed is returned when the caller may not do what it asked.
+var ErrNotAllowed = errors.New("not allowed")
+
+func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+
+// Keys loads (or makes, the first time) the hub's package-signing key.
+func (s *Service) Keys() (*Keys, error) {
+	dir := s.KeyDir
+	if dir == "" && s.Hub.Audit != nil {
+		dir = filepath.Join(filepath.Dir(s.Hub.Audit.Dir()), "hunt-keys")
+	}
+	if dir == "" {
+		return nil, errors.New("hunting packages: the hub has no key directory (DATA/hunt-keys) configured")
+	}
+	return LoadOrCreateKeys(dir)
+}
+
+// PublishRequest is what a publisher sends.
+type PublishRequest struct {
+	Title       string
+	Description string
+	TLP         string       // clear, green, amber, amber+strict
+	Scope       []ScopeEntry // organization and group names or ids
+	Rules       []RuleFile
+	// Indicators are plain values (addresses, domains, hashes, URLs, any
+	// string) or ids of STIX indicators on the hub the publisher may read,
+	// whose patterns' literal values are swept for.
+	Indicators []string
+	// AllowUnloaded publishes even when some rules do not load.
+	AllowUnloaded bool
+}
+
+// Published is the outcome of Publish.
+type Published struct {
+	Package     *Package
+	Signed      []byte
+	RulesLoaded int
+	NotLoaded   []*sigma.LoadError
+	Alerted     int // organizations told of the package
+}
+
+func mayPublish(r policy.Role) bool {
+	return r == policy.RoleAdmin || r == policy.RoleOrgAdmin || r == policy.RoleAnalyst
+}
+
+// Publish checks, signs and stores a package and alerts every organization
+// in its scope. The national center may address any scope; another
+// organization its own audience: its own sector, sharing groups it belongs
+// to, and named organizations.
+func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest) (*Published, error) {
+	if !mayPublish(policy.Role(c.User.Role)) {
+		return nil, fmt.Errorf("%w: packages are published by analysts and administrators", ErrNotAllowed)
+	}
+	v, err := s.Hub.Viewer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	title := strings.TrimSpace(req.Title)
+	if title == "" || len(title) > 300 {
+		return nil, &FieldError{"title", "give a title of 1 to 300 characters"}
+	}
+	tlp, err := policy.ParseTLP(req.TLP)
+	if err != nil {
+		return nil, &FieldError{"tlp", err.Error()}
+	}
+	if tlp == policy.Red {
+		return nil, &FieldError{"tlp", "TLP:RED is for named people; a hunting package goes to organizations (use amber+strict)"}
+	}
+	scope, err := s.resolveScope(ctx, c, v, req.Scope)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Rules) == 0 && len(req.Indicators) == 0 {
+		return nil, &FieldError{"rules", "a package needs Sigma rules, indicators, or both"}
+	}
+	size := 0
+	for i, f := range req.Rules {
+		size += len(f.YAML)
+		if strings.TrimSpace(f.Name) == "" {
+			req.Rules[i].Name = fmt.Sprintf("rule-%d.yml", i+1)
+		}
+	}
+	if size > MaxRuleBytes {
+		return nil, &FieldError{"rules", fmt.Sprintf("%d bytes of rules; at most %d are accepted", size, MaxRuleBytes)}
+	}
+	inds, err := s.resolveIndicators(ctx, v, req.Indicators)
+	if err != nil {
+		return nil, err
+	}
+	p := &Package{Format: FormatVersion, ID: stix.NewID("hunt-package"), Title: title, Description: strings.TrimSpace(req.Description),
+		PublisherOrg: c.Org.ID, PublisherName: c.Org.Name, TLP: tlp.Label(), Scope: scope, Rules: req.Rules, Indicators: inds,
+		Created: s.now().Truncate(time.Microsecond)}
+	e, err := p.Engine(hunt.EngineOptions{})
+	if err != nil {
+		return nil, &FieldError{"rules", err.Error()}
+	}
+	out := &Published{Package: p, RulesLoaded: len(e.Rules), NotLoaded: e.NotLoaded}
+	if len(e.NotLoaded) > 0 && !req.AllowUnloaded {
+		msgs := make([]string, 0, len(e.NotLoaded))
+		for _, le := range e.NotLoaded {
+			msgs = append(msgs, le.Error())
+		}
+		return out, &FieldError{"rules", fmt.Sprintf("%d rules do not load (fix them, or publish anyway with allow_unloaded): %s",
+			len(e.NotLoaded), strings.Join(msgs, "; "))}
+	}
+	if len(e.Rules) == 0 {
+		return out, &FieldError{"rules", "no rule loads"}
+	}
+	keys, err := s.Keys()
+	if err != nil {
+		return nil, err
+	}
+	signed, err := keys.Sign(p)
+	if err != nil {
+		return nil, err
+	}
+	out.Signed = signed
+	rulesJSON, _ := json.Marshal(p.Rules)
+	indJSON, _ := json.Marshal(p.Indicators)
+	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO hunt_packages(id, title, description, publisher_org, publisher_user, tlp, rules, indicators, created_at, signed, key_name)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Title, p.Description, p.PublisherOrg, c.User.ID, int(tlp),
+			string(rulesJSON), string(indJSON), store.Micros(p.Created), string(signed), keys.Signer.Name()); err != nil {
+			return fmt.Errorf("store package: %w", err)
+		}
+		for _, se := range scope {
+			if _, err := tx.Exec(ctx, "INSERT INTO hunt_package_scope(package_id, kind, value) VALUES(?, ?, ?)", p.ID, se.Kind, se.Value); err != nil {
+				return fmt.Errorf("store package scope: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.scopeOrgs(ctx, p)
+	if err != nil {
+		return out, err
+	}
+	for _, o := range orgs {
+		if o.ID == p.PublisherOrg {
+			continue
+		}
+		data, _ := json.Marshal(map[string]any{"package": p.ID, "tlp": p.TLP, "rules": out.RulesLoaded, "indicators": len(p.Indicators)})
+		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "hunt-package", Severity: "medium",
+			Title: "Hunting package to run: " + p.Title, ObjectRef: p.ID, Data: string(data),
+			Body: fmt.Sprintf("%s asks you to run hunting package %q (%s, %d rules, %d indicators) on your logs and report back:\n  renkei hunt --package %s --hub URL --token TOKEN LOGS...",
+				p.PublisherName, p.Title, p.TLP, out.RulesLoaded, len(p.Indicators), p.ID)}); err != nil {
+			return out, err
+		}
+		out.Alerted++
+	}
+	s.Hub.Log.Info("hunting package published", "package", p.ID, "org", c.Org.ID, "rules", out.RulesLoaded, "indicators", len(p.Indicators), "alerted", out.Alerted)
+	return out, nil
+}
+
+// resolveScope turns names into ids and applies what a non-center
+// publisher may address.
+func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.Viewer, in []ScopeEntry) ([]ScopeEntry, error) {
+	if len(in) == 0 {
+		return nil, &FieldError{"scope", "name at least one sector, org-kind, org or group (or all)"}
+	}
+	center := c.Org.IsCenter()
+	var out []ScopeEntry
+	for _, e := range in {
+		val := strings.TrimSpace(e.Value)
+		switch e.Kind {
+		case ScopeAll:
+			if !center {
+				return nil, &FieldError{"scope", "only the national center addresses every member; name your sector, groups or organizations"}
+			}
+			val = ""
+		case ScopeSector:
+			val = strings.ToLower(val)
+			if !center && !strings.EqualFold(val, c.Org.Sector) {
+				return nil, &FieldError{"scope", fmt.Sprintf("sector %q: an organization addresses only its own sector (%q)", val, c.Org.Sector)}
+			}
+		case ScopeOrgKind:
+			if !slices.Contains(store.OrgKinds, val) {
+				return nil, &FieldError{"scope", fmt.Sprintf("org-kind %q is not one of %s", val, strings.Join(store.OrgKinds, ", "))}
+			}
+			if !center {
+				return nil, &FieldError{"scope", "only the national center addresses organizations by kind"}
+			}
+		case ScopeOrg:
+			o, err := s.Hub.DB.Org(ctx, val)
+			if err != nil {
+				return nil, &FieldError{"scope", fmt.Sprintf("org %q: no such organization", val)}
+			}
+			val = o.ID
+		case ScopeGroup:
+			g, err := s.Hub.DB.Group(ctx, val)
+			if err != nil {
+				return nil, &FieldError{"scope", fmt.Sprintf("group %q: no such sharing group", val)}
+			}
+			if !center && !slices.Contains(v.Groups, g.ID) {
+				return nil, &FieldError{"scope", fmt.Sprintf("group %q: an organization addresses only groups it belongs to", g.Name)}
+			}
+			val = g.ID
+		default:
+			return nil, &FieldError{"scope", fmt.Sprintf("unknown scope kind %q", e.Kind)}
+		}
+		se := ScopeEntry{Kind: e.Kind, Value: val}
+		if !slices.Contains(out, se) {
+			out = append(out, se)
+		}
+	}
+	return out, nil
+}
+
+// resolveIndicators keeps plain values and replaces ids of STIX indicators
+// by the literal values of their patterns.
+func (s *Service) resolveIndicators(ctx context.Context, v policy.Viewer, in []string) ([]Indicator, error) {
+	var out []Indicator
+	seen := map[string]bool{}
+	add := func(i Indicator) {
+		if i.Value != "" && !seen[i.Value+"\x00"+i.STIXID] {
+			seen[i.Value+"\x00"+i.STIXID] = true
+			out = append(out, i)
+		}
+	}
+	for n, x := range in {
+		x = strings.TrimSpace(x)
+		if x == "" || strings.HasPrefix(x, "#") {
+			continue
+		}
+		if !strings.HasPrefix(x, "indicator--") {
+			add(Indicator{Value: x})
+			continue
+		}
+		o, err := s.Hub.DB.ObjectByID(ctx, v, x)
+		if err != nil {
+			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s is not an indicator you can read on the hub", n+1, x)}
+		}
+		vals, err := PatternValues(o.Pattern)
+		if err != nil {
+			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s: %v", n+1, x, err)}
+		}
+		if len(vals) == 0 {
+			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s: its pattern has no value to search logs for", n+1, x)}
+		}
+		for _, val := range vals {
+			add(Indicator{Value: val, STIXID: x})
+		}
+	}
+	return out, nil
+}
+
+// stored is a package row.
+type stored struct {
+	pkg           *Package
+	signed        []byte
+	publisherUser int64
+	tlp           policy.TLP
+}
+
+func (s *Service) load(ctx context.Context, id string) (*stored, error) {
+	var signed string
+	var pubUser int64
+	var tlp int
+	err := s.Hub.DB.QueryRow(ctx, "SELECT signed, publisher_user, tlp FROM hunt_packages WHERE id = ?", id).Scan(&signed, &pubUser, &tlp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("hunting package %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load hunting package %s: %w", id, err)
+	}
+	// The stored note's text is the package; it is read back from the signed
+	// form so that what the hub shows is what it signed.
+	text, _, ok := strings.Cut(signed, "\n\n")
+	if !ok {
+		return nil, fmt.Errorf("hunting package %s: stored signed note is malformed", id)
+	}
+	p, err := ParseCanonical([]byte(text + "\n"))
+	if err != nil {
+		return nil, err
+	}
+	return &stored{pkg: p, signed: []byte(signed), publisherUser: pubUser, tlp: policy.TLP(tlp)}, nil
+}
+
+// InScope reports whether an organization (with its sharing groups) is
+// addressed by the scope.
+func InScope(org store.Org, groups []string, scope []ScopeEntry) bool {
+	for _, e := range scope {
+		switch e.Kind {
+		case ScopeAll:
+			if !org.IsCenter() {
+				return true
+			}
+		case ScopeSector:
+			if org.Sector != "" && strings.EqualFold(org.Sector, e.Value) {
+				return true
+			}
+		case ScopeOrgKind:
+			if org.Kind == e.Value {
+				return true
+			}
+		case ScopeOrg:
+			if org.ID == e.Value {
+				return true
+			}
+		case ScopeGroup:
+			if slices.Contains(groups, e.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acl is how the policy sees a package for a viewer: the publisher is the
+// author, and the package is addressed to its named organizations and groups
+// and, when the viewer is in scope by sector, kind or "all", to the viewer's
+// organization.
+func (st *stored) acl(v policy.Viewer, inScope bool) policy.ACL {
+	a := policy.ACL{TLP: st.tlp, AuthorOrg: st.pkg.PublisherOrg, SubmitterUser: st.publisherUser}
+	for _, e := range st.pkg.Scope {
+		switch e.Kind {
+		case ScopeOrg:
+			a.RecipientOrgs = append(a.RecipientOrgs, e.Value)
+		case ScopeGroup:
+			a.RecipientGroups = append(a.RecipientGroups, e.Value)
+		}
+	}
+	if inScope && !slices.Contains(a.RecipientOrgs, v.OrgID) {
+		a.RecipientOrgs = append(a.RecipientOrgs, v.OrgID)
+	}
+	return a
+}
+
+// visible decides whether the caller may see the package: the publisher's
+// organization and the center as the TLP allows them, any other
+// organization only when it is in scope and the TLP allows.
+func (st *stored) visible(c auth.Caller, v policy.Viewer) bool {
+	in := InScope(c.Org, v.Groups, st.pkg.Scope)
+	if !in && v.OrgID != st.pkg.PublisherOrg && !v.IsCenter {
+		return false
+	}
+	return policy.Decide(v, st.acl(v, in))
+}
+
+// Get returns a package the caller may see, with its signed form. A package
+// the caller may not see is reported as not found, so its existence does not leak.
+func (s *Service) Get(ctx context.Context, c auth.Caller, id string) (*Package, []byte, error) {
+	st, v, err := s.visibleOne(ctx, c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = v
+	return st.pkg, st.signed, nil
+}
+
+func (s *Service) visibleOne(ctx context.Context, c auth.Caller, id string) (*stored, policy.Viewer, error) {
+	v, err := s.Hub.Viewer(ctx, c)
+	if err != nil {
+		return nil, v, err
+	}
+	st, err := s.load(ctx, id)
+	if err != nil {
+		return nil, v, err
+	}
+	if !st.visible(c, v) {
+		return nil, v, fmt.Errorf("hunting package %s: %w", id, store.ErrNotFound)
+	}
+	return st, v, nil
+}
+
+// Summary is a package as listed.
+type Summary struct {
+	ID            string       `json:"id"`
+	Title         string       `json:"title"`
+	PublisherOrg  string       `json:"publisher_org"`
+	PublisherName string       `json:"publisher_name"`
+	TLP           string       `json:"tlp"`
+	Scope         []ScopeEntry `json:"scope"`
+	Rules         int          `json:"rule_files"`
+	Indicators    int          `json:"indicators"`
+	Created       time.Time    `json:"created"`
+	InScope       bool         `json:"in_scope"` // the caller's organization is asked to run it
+	RanByMe       bool         `json:"ran"`      // the caller's organization has reported a run
+}
+
+// List returns the packages the caller may see, newest first. The SQL
+// narrows the rows to the caller's scope; the policy then decides each one.
+// Listings are not paginated (at most limit rows), so no count can leak.
+func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary, error) {
+	v, err := s.Hub.Viewer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	q := `SELECT p.id FROM hunt_packages p WHERE p.publisher_org = ? OR ? = 1 OR EXISTS (SELECT 1 FROM hunt_package_scope sc WHERE sc.package_id = p.id AND (
+		(sc.kind = 'all' AND ? = 0) OR (sc.kind = 'sector' AND sc.value = ? AND ? <> '') OR (sc.kind = 'org-kind' AND sc.value = ?) OR (sc.kind = 'org' AND sc.value = ?)
+		OR (sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = ?))))
+		ORDER BY p.created_at DESC LIMIT ?`
+	center := boolInt(v.IsCenter)
+	sector := strings.ToLower(c.Org.Sector)
+	rows, err := s.Hub.DB.Query(ctx, q, c.Org.ID, center, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list hunting packages: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ran, err := s.ranBy(ctx, c.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Summary{}
+	for _, id := range ids {
+		st, err := s.load(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !st.visible(c, v) {
+			continue
+		}
+		p := st.pkg
+		out = append(out, Summary{ID: p.ID, Title: p.Title, PublisherOrg: p.PublisherOrg, PublisherName: p.PublisherName, TLP: p.TLP,
+			Scope: p.Scope, Rules: len(p.Rules), Indicators: len(p.Indicators), Created: p.Created,
+			InScope: InScope(c.Org, v.Groups, p.Scope), RanByMe: ran[p.ID]})
+	}
+	return out, nil
+}
+
+func (s *Service) ranBy(ctx context.Context, org string) (map[string]bool, error) {
+	rows, err := s.Hub.DB.Query(ctx, "SELECT DISTINCT package_id FROM hunt_runs WHERE org_id = ?", org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		m[id] = true
+	}
+	return m, rows.Err()
+}
+
+// scopeOrgs lists every organization the package's scope addresses.
+func (s *Service) scopeOrgs(ctx context.Context, p *Package) ([]store.Org, error) {
+	orgs, err := s.Hub.DB.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Org
+	for _, o := range orgs {
+		groups, err := s.Hub.DB.OrgGroups(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if InScope(o, groups, p.Scope) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
