@@ -109,6 +109,22 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Collect what the pages write to the console: a script error or a
+	// content-security-policy violation (an inline style or script that slipped
+	// into a template) fails the test.
+	cctx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(cctx)
+	var console []chromedp.ConsoleMessage
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			console = append(console, m)
+		}
+	}()
 	const name = "Browser-submitted C2 address"
 
 	do("log in",
@@ -171,6 +187,13 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 			shot("dashboard-ja")
 		}
 		cur = now
+	}
+	stopConsole()
+	<-consoleDone
+	for _, m := range console {
+		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
+			t.Errorf("browser console: %s (%s)", m, m.URL)
+		}
 	}
 	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,dashboard-ja,objects,object}.png", start, shots)
 }
