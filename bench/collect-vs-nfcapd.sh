@@ -97,7 +97,7 @@ pids=()
 
 r_records=$(wc -l <"$tmp/renkei.jsonl")
 r_sum=$(awk -F'"packets":' '{split($2,a,","); p+=a[1]} END {print p+0}' "$tmp/renkei.jsonl")
-n_records=$(nfdump -R "$tmp/nfcapd" -q -N -o 'fmt:%pkt' | grep -c . || true)
+n_records=$(nfdump -R "$tmp/nfcapd" -q -N -o 'fmt:%pkt' | grep -c '^ *[0-9]' || true)
 n_sum=$(nfdump -R "$tmp/nfcapd" -q -N -o 'fmt:%pkt' | awk '{p+=$1} END {print p+0}')
 
 # flow-level comparison: the same 5-tuples with the same packets and bytes
@@ -109,7 +109,8 @@ for line in sys.stdin:
     print(r["src_addr"], r["src_port"], r["dst_addr"], r["dst_port"], r["packets"], r["bytes"])' | sort
 }
 tuples_json <"$tmp/renkei.jsonl" >"$tmp/renkei.tuples"
-nfdump -R "$tmp/nfcapd" -q -N -6 -o 'fmt:%sa %sp %da %dp %pkt %byt' | awk 'NF {print $1, $2, $3, $4, $5, $6}' | sort >"$tmp/nfdump.tuples"
+nfdump -R "$tmp/nfcapd" -q -N -6 -o 'fmt:%sa %sp %da %dp %pkt %byt' |
+	awk 'NF == 6 { if ($4 ~ /\./) { split($4, ic, "."); $2 = ic[1]; $4 = ic[2] } print $1, $2, $3, $4, $5, $6 }' | sort >"$tmp/nfdump.tuples"   # ICMP: nfdump prints type.code
 "$RENKEI" flows from-pcap "$pcap" 2>/dev/null | tuples_json >"$tmp/frompcap.tuples"
 same_collect=$(comm -12 "$tmp/renkei.tuples" "$tmp/nfdump.tuples" | wc -l)
 # softflowd counts captured bytes after the link header, so Ethernet padding of

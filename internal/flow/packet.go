@@ -84,6 +84,9 @@ func firstLayer(lt layers.LinkType) (gopacket.LayerType, error) {
 // the data starts with; LayerTypeZero means raw IP.
 func (p *packetParser) parse(data []byte, first gopacket.LayerType) (packetInfo, error) {
 	var pi packetInfo
+	if first == layers.LayerTypeEthernet {
+		data, first = peelEthernet(data)
+	}
 	if first == gopacket.LayerTypeZero {
 		if len(data) == 0 {
 			return pi, errors.New("empty packet")
@@ -166,4 +169,41 @@ func tcpFlags(t *layers.TCP) uint8 {
 		f |= 0x80
 	}
 	return f
+}
+
+// peelEthernet looks under VLAN tags for MPLS label stacks and PPPoE
+// sessions, which gopacket's DecodingLayerParser cannot cross, and returns
+// the IP packet inside them as raw IP. Other frames are returned unchanged.
+func peelEthernet(data []byte) ([]byte, gopacket.LayerType) {
+	off := 12
+	for off+2 <= len(data) {
+		et := uint16(data[off])<<8 | uint16(data[off+1])
+		switch et {
+		case 0x8100, 0x88a8, 0x9100: // 802.1Q, 802.1ad, old QinQ
+			off += 4
+			continue
+		case 0x8847, 0x8848: // MPLS unicast/multicast: skip to the bottom of stack
+			p := off + 2
+			for p+4 <= len(data) {
+				bottom := data[p+2]&0x01 != 0
+				p += 4
+				if bottom {
+					return data[p:], gopacket.LayerTypeZero
+				}
+			}
+			return data, layers.LayerTypeEthernet
+		case 0x8864: // PPPoE session: 6-byte header, then the PPP protocol
+			p := off + 2 + 6
+			if p+2 > len(data) {
+				return data, layers.LayerTypeEthernet
+			}
+			switch uint16(data[p])<<8 | uint16(data[p+1]) {
+			case 0x0021, 0x0057: // IPv4, IPv6
+				return data[p+2:], gopacket.LayerTypeZero
+			}
+			return data, layers.LayerTypeEthernet
+		}
+		return data, layers.LayerTypeEthernet
+	}
+	return data, layers.LayerTypeEthernet
 }

@@ -243,3 +243,28 @@ func TestDecodeExportPcap(t *testing.T) {
 		t.Error("IsCapture")
 	}
 }
+
+// TestEncapsulations checks that IP inside 802.1Q/QinQ, MPLS and PPPoE is
+// found (softflowd 1.1 misses the last two; Zeek finds them all).
+func TestEncapsulations(t *testing.T) {
+	tests := []struct {
+		trace string
+		flows int
+	}{
+		{"mpls-in-vlan.pcap", 3},
+		{"pppoe-over-qinq.pcap", 3},
+		{"q-in-q.pcap", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.trace, func(t *testing.T) {
+			b, err := os.ReadFile(corpora.Path(t, "zeek-traces/testing/btest/Traces/"+tt.trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, st := collectFlows(t, b, PcapOptions{})
+			if len(recs) != tt.flows || st.Malformed != 0 {
+				t.Errorf("%d flows (want %d), stats %+v", len(recs), tt.flows, st)
+			}
+		})
+	}
+}
