@@ -129,18 +129,37 @@ func (sw *Sweeper) File(ctx context.Context, name string, r io.Reader, emit func
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	raw := make(chan logs.Chunk)
 	chunks := make(chan logs.Chunk, workers)
 	results := make(chan chunkResult, workers*2)
 	var readErr error
 	var bytesRead int64
 	go func() {
-		defer close(chunks)
-		readErr = f.Chunks(ctx, size, chunks, func(n int) {
+		defer close(raw)
+		readErr = f.Chunks(ctx, size, raw, func(n int) {
 			bytesRead += int64(n)
 			if sw.Opt.Progress != nil {
 				sw.Opt.Progress(n)
 			}
 		})
+	}()
+	// At most 4 chunks per worker are between reading and emitting, so a
+	// slow chunk cannot make the reorder buffer hold the whole file. Tokens
+	// are taken in file order and given back as chunks are emitted, so the
+	// oldest chunk always holds one and the pipeline cannot stall.
+	tokens := make(chan struct{}, 4*workers)
+	go func() {
+		defer close(chunks)
+		for c := range raw {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				for range raw { // let the reader finish
+				}
+				return
+			}
+			chunks <- c
+		}
 	}()
 	var wg sync.WaitGroup
 	for range workers {
@@ -172,6 +191,7 @@ func (sw *Sweeper) File(ctx context.Context, name string, r io.Reader, emit func
 			}
 			delete(pending, next)
 			next++
+			<-tokens
 			total.Add(cr.stats)
 			for i := range cr.matches {
 				emit(&cr.matches[i])

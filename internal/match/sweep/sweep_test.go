@@ -233,3 +233,14 @@ func TestHubFetchAndReport(t *testing.T) {
 		t.Errorf("wrong token: %v", err)
 	}
 }
+
+func TestSweepCanceled(t *testing.T) {
+	set := buildSet(t, map[string]string{"ioc.txt": "192.0.2.1\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sw := &Sweeper{Set: set, Opt: Options{ChunkSize: 16}}
+	_, err := sw.File(ctx, "x.jsonl", strings.NewReader(strings.Repeat(`{"a":"192.0.2.1"}`+"\n", 10000)), func(*Match) {})
+	if err == nil {
+		t.Fatal("canceled sweep returned no error")
+	}
+}
