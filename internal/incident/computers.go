@@ -18,29 +18,29 @@ import (
 // register each one and every change, with the sector ministry that receives
 // the notice (Art. 4); the center sees the register by sector.
 type Computer struct {
-	ID         int64
-	OrgID      string
-	OrgName    string
-	Sector     string
-	Name       string
-	Function   string
-	Location   string
-	Vendor     string
-	Product    string
-	Ministry   string
-	Registered time.Time
-	Updated    time.Time
-	Retired    time.Time
-	Notices    []Notice // filled by Computer
+	ID         int64     `json:"id"`
+	OrgID      string    `json:"org_id"`
+	OrgName    string    `json:"org_name,omitempty"`
+	Sector     string    `json:"sector,omitempty"`
+	Name       string    `json:"name"`
+	Function   string    `json:"function"`
+	Location   string    `json:"location,omitempty"`
+	Vendor     string    `json:"vendor,omitempty"`
+	Product    string    `json:"product,omitempty"`
+	Ministry   string    `json:"ministry"`
+	Registered time.Time `json:"registered"`
+	Updated    time.Time `json:"updated"`
+	Retired    time.Time `json:"retired,omitzero"`
+	Notices    []Notice  `json:"notices,omitempty"` // filled by Computer
 }
 
 // Notice is one notice to the ministry: the registration, a change or a retirement.
 type Notice struct {
-	Kind     string // register | change | retire
-	Change   string
-	Ministry string
-	UserID   int64
-	At       time.Time
+	Kind     string    `json:"kind"` // register | change | retire
+	Change   string    `json:"change"`
+	Ministry string    `json:"ministry"`
+	UserID   int64     `json:"-"`
+	At       time.Time `json:"at"`
 }
 
 func mayRegister(c auth.Caller) error {

@@ -40,53 +40,56 @@ func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
 
 // Incident is one incident of one organization.
 type Incident struct {
-	ID         int64
-	OrgID      string
-	Title      string
-	Category   string
-	DetectedAt time.Time
-	AwareAt    time.Time
-	TLP        policy.TLP
-	CreatedBy  int64
-	Created    time.Time
-	Closed     time.Time
+	ID         int64      `json:"id"`
+	OrgID      string     `json:"org_id"`
+	Title      string     `json:"title"`
+	Category   string     `json:"category"`
+	DetectedAt time.Time  `json:"detected_at"`
+	AwareAt    time.Time  `json:"aware_at"`
+	TLP        policy.TLP `json:"-"`
+	CreatedBy  int64      `json:"-"`
+	Created    time.Time  `json:"created"`
+	Closed     time.Time  `json:"closed,omitzero"`
 
-	Reports   []Report   // filled by Get
-	Deadlines []Deadline // filled by Get and List
+	Reports   []Report   `json:"reports,omitempty"`   // filled by Get
+	Deadlines []Deadline `json:"deadlines,omitempty"` // filled by Get and List
 }
+
+// TLPLabel is the incident's TLP as people write it.
+func (i Incident) TLPLabel() string { return i.TLP.Label() }
 
 // Report is one filed report.
 type Report struct {
-	ID              int64
-	IncidentID      int64
-	OrgID           string
-	UserID          int64
-	Type            string
-	Stage           string
-	WhatHappened    string
-	SystemsAffected string
-	ComputerID      int64
-	ServiceImpact   string
-	CurrentStatus   string
-	Indicators      []string
-	Details         Details
-	Consent         policy.Consent
-	STIXStatus      string
-	STIXStored      int
-	STIXFailed      int
-	STIXErrors      []string // why objects were refused, when filed (see the TAXII status for later reads)
-	Filed           time.Time
-	Attachments     []Attachment
+	ID              int64          `json:"id"`
+	IncidentID      int64          `json:"incident"`
+	OrgID           string         `json:"org_id"`
+	UserID          int64          `json:"-"`
+	Type            string         `json:"type"`
+	Stage           string         `json:"stage"`
+	WhatHappened    string         `json:"what_happened"`
+	SystemsAffected string         `json:"systems_affected,omitempty"`
+	ComputerID      int64          `json:"critical_computer,omitempty"`
+	ServiceImpact   string         `json:"service_impact,omitempty"`
+	CurrentStatus   string         `json:"current_status"`
+	Indicators      []string       `json:"indicators,omitempty"`
+	Details         Details        `json:"details"`
+	Consent         policy.Consent `json:"-"`
+	STIXStatus      string         `json:"stix_status,omitempty"`
+	STIXStored      int            `json:"stix_stored"`
+	STIXFailed      int            `json:"stix_failed"`
+	STIXErrors      []string       `json:"stix_errors,omitempty"` // why objects were refused, when filed
+	Filed           time.Time      `json:"filed"`
+	Attachments     []Attachment   `json:"attachments,omitempty"`
 }
 
 // Deadline is one report an incident owes, with its own clock.
 type Deadline struct {
-	IncidentID int64
-	Type       string
-	Stage      string
-	Due        time.Time
-	MetBy      int64
-	Met        time.Time
+	IncidentID int64     `json:"incident"`
+	Type       string    `json:"type"`
+	Stage      string    `json:"stage"`
+	Due        time.Time `json:"due"`
+	MetBy      int64     `json:"met_by,omitempty"`
+	Met        time.Time `json:"met,omitzero"`
 }
 
 // Overdue reports whether the report is still owed after its deadline.

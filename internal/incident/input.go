@@ -67,12 +67,12 @@ type AttachmentIn struct {
 
 // Attachment is a stored attachment; Data is only filled when one is read.
 type Attachment struct {
-	ID          int64
-	Name        string
-	ContentType string
-	Size        int64
-	SHA256      string
-	Data        []byte
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Data        []byte `json:"-"`
 }
 
 // Limits of a filing.
@@ -237,11 +237,11 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 	}
 	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
 		var b struct {
-			Type    string            `json:"type"`
-			Objects []json.RawMessage `json:"objects"`
+			Type    string                       `json:"type"`
+			Objects []map[string]json.RawMessage `json:"objects"`
 		}
 		if err := json.Unmarshal(f.STIX, &b); err != nil || b.Type != "bundle" {
-			errs.add("stix", "must be a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]})")
+			errs.add("stix", "must be a STIX 2.1 bundle of objects ({\"type\": \"bundle\", \"objects\": [{…}]})")
 		} else if len(b.Objects) == 0 {
 			errs.add("stix", "the bundle has no objects")
 		}
