@@ -67,6 +67,9 @@ func Open(name string, r io.Reader, format Format) (*File, error) {
 		}
 		br = bufio.NewReaderSize(zr, 1<<20)
 	}
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" { // a UTF-8 byte order mark (Windows tools)
+		_, _ = br.Discard(3)
+	}
 	head, err := br.Peek(256 << 10)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("%s: read: %w", name, err)

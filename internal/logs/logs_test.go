@@ -170,6 +170,7 @@ func TestZeekJSONAndCSV(t *testing.T) {
 			ZeekJSON, map[int][]kv{1: {{"id.orig_h", "10.0.0.5"}, {"id.resp_h", "192.0.2.1"}, {"host", "a.example"}, {"url", "http://a.example/x"}}}},
 		{"plain jsonl keeps everything", `{"client":"10.0.0.5","ua":"Mozilla"}` + "\n\n" + `{"q":"x.example"}`,
 			JSONL, map[int][]kv{1: {{"client", "10.0.0.5"}, {"ua", "Mozilla"}}, 3: {{"q", "x.example"}}}},
+		{"byte order mark", "\ufeff" + `{"q":"x.example"}` + "\n", JSONL, map[int][]kv{1: {{"q", "x.example"}}}},
 		{"csv header names fields", "time,src,dst,note\n2026-11-01T00:00:00Z,10.0.0.1,192.0.2.1,\"a, \"\"quoted\"\" note\"\n",
 			CSV, map[int][]kv{2: {{"time", "2026-11-01T00:00:00Z"}, {"src", "10.0.0.1"}, {"dst", "192.0.2.1"}, {"note", `a, "quoted" note`}}}},
 	}
