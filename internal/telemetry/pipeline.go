@@ -1,0 +1,216 @@
+package telemetry
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"renkei/internal/approval"
+	"renkei/internal/bus"
+	"renkei/internal/flow"
+	"renkei/internal/hub"
+	"renkei/internal/pseudonym"
+	"renkei/internal/store"
+)
+
+// The stream selected records travel on, and the queue the matchers share.
+const (
+	Stream   = "TELEMETRY"
+	Subject  = "telemetry.flows."
+	Matchers = "matchers"
+)
+
+// Errors that stop a source.
+var (
+	ErrNotApproved = errors.New("no approval in force")
+	ErrNoRanges    = errors.New("no list of domestic ranges is loaded (renkei telemetry ranges import FILE)")
+)
+
+// Pipeline takes records from sources through selection onto the bus.
+type Pipeline struct {
+	Hub       *hub.Hub
+	Bus       *bus.Bus
+	Approvals *approval.Service
+	Metrics   *Metrics
+
+	mu      sync.Mutex
+	ranges  *Ranges
+	pan     *pseudonym.CryptoPAn
+	sources map[string]*Source
+}
+
+// Metrics count records by source and outcome for /metrics.
+type Metrics struct {
+	Records *prometheus.CounterVec
+	Matches *prometheus.CounterVec
+}
+
+// NewMetrics registers the pipeline's counters on reg (nil: not exported).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Records: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_telemetry_records_total",
+			Help: "Communications-information records by source and outcome (kept, dropped:<direction>, refused:<why>)."}, []string{"source", "outcome"}),
+		Matches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_telemetry_matches_total",
+			Help: "Selected records that matched an indicator, by source."}, []string{"source"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Records, m.Matches)
+	}
+	return m
+}
+
+// NewPipeline prepares the pipeline: the stream, the domestic ranges and the
+// pseudonymization key.
+func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipeline, error) {
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}}
+	if err := b.Stream(ctx, Stream, []string{Subject + ">"}, 7*24*time.Hour); err != nil {
+		return nil, err
+	}
+	key, err := secretSetting(ctx, h.DB, "pseudonym_key")
+	if err != nil {
+		return nil, err
+	}
+	if p.pan, err = pseudonym.NewCryptoPAn(key); err != nil {
+		return nil, err
+	}
+	if err := p.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Reload reads the domestic ranges and sources again.
+func (p *Pipeline) Reload(ctx context.Context) error {
+	r, err := LoadRanges(ctx, p.Hub.DB)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.ranges, p.sources = r, map[string]*Source{}
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *Pipeline) source(ctx context.Context, id string) (*Source, *Ranges, error) {
+	p.mu.Lock()
+	s, r := p.sources[id], p.ranges
+	p.mu.Unlock()
+	if s == nil {
+		x, err := GetSource(ctx, p.Hub.DB, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		s = &x
+		p.mu.Lock()
+		p.sources[id] = s
+		p.mu.Unlock()
+	}
+	return s, r, nil
+}
+
+// Result tells what Ingest did with a batch.
+type Result struct {
+	Kept   int
+	Counts Counts
+}
+
+// batchMax records go in one message on the bus.
+const batchMax = 2000
+
+// Ingest passes records of one source through the law's automatic steps and
+// onto the bus: approval in force (C6), selection to the allow-list (C1, C2),
+// direction against the legal basis (C3), pseudonymization (C4). Nothing of a
+// record survives that these steps did not keep.
+func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Record) (Result, error) {
+	res := Result{Counts: Counts{}}
+	src, ranges, err := p.source(ctx, sourceID)
+	if err != nil {
+		return res, err
+	}
+	now := p.Hub.Now().UTC()
+	count := func(reason string, n int) {
+		res.Counts[reason] += int64(n)
+		p.Metrics.Records.WithLabelValues(sourceID, reason).Add(float64(n))
+	}
+	defer func() {
+		if err := AddCounts(context.WithoutCancel(ctx), p.Hub.DB, sourceID, res.Counts); err != nil {
+			p.Hub.Log.Error("telemetry counts", "source", sourceID, "err", err)
+		}
+	}()
+	if _, err := p.Approvals.InForce(ctx, src.ApprovalRef, now); err != nil {
+		count("refused:no-approval", len(recs))
+		return res, fmt.Errorf("source %s: %w: %v", sourceID, ErrNotApproved, err)
+	}
+	if ranges == nil {
+		count("refused:no-ranges", len(recs))
+		return res, fmt.Errorf("source %s: %w", sourceID, ErrNoRanges)
+	}
+	batch := make([]Selected, 0, min(len(recs), batchMax))
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		data, err := json.Marshal(batch)
+		if err != nil {
+			return err
+		}
+		if err := p.Bus.Publish(ctx, Subject+sourceID, data); err != nil {
+			return err
+		}
+		count("kept", len(batch))
+		res.Kept += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for i := range recs {
+		r := &recs[i]
+		dir := ranges.Classify(r.SrcAddr, r.DstAddr)
+		if !src.Allows(dir) {
+			count("dropped:"+string(dir), 1)
+			continue
+		}
+		s := Select(sourceID, r, dir)
+		s.Src, s.Dst = p.pseudonymize(src, s.Src), p.pseudonymize(src, s.Dst)
+		batch = append(batch, s)
+		if len(batch) == batchMax {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, flush()
+}
+
+func (p *Pipeline) pseudonymize(s *Source, a netip.Addr) netip.Addr {
+	for _, pf := range s.Pseudonymize {
+		if pf.Contains(a) {
+			return p.pan.Addr(a)
+		}
+	}
+	return a
+}
+
+// secretSetting returns a hub secret of 32 random bytes, made once per store.
+func secretSetting(ctx context.Context, db *store.DB, key string) ([]byte, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	if _, err := db.Exec(ctx, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING", key, hex.EncodeToString(b)); err != nil {
+		return nil, err
+	}
+	v, err := db.Setting(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(v)
+}

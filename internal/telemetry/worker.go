@@ -1,0 +1,283 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gaissmai/bart"
+
+	"renkei/internal/auth"
+	"renkei/internal/bus"
+	"renkei/internal/hub"
+	"renkei/internal/match"
+	"renkei/internal/policy"
+	"renkei/internal/stix"
+	"renkei/internal/store"
+)
+
+// Worker matches selected records against the hub's indicators. Several
+// workers, in this process or in `renkei worker` processes elsewhere, share
+// the stream through one durable consumer.
+type Worker struct {
+	Hub     *hub.Hub
+	Bus     *bus.Bus
+	Metrics *Metrics
+	// Refresh is how often the indicator set and address spaces are rebuilt.
+	Refresh time.Duration
+
+	set    match.Matcher
+	spaces atomic.Pointer[bart.Table[[]string]]
+	caller auth.Caller
+	viewer policy.Viewer
+}
+
+// MatcherLogin is the system account matches are attributed to.
+const MatcherLogin = "renkei-matcher"
+
+// Prepare loads the indicators and address spaces once.
+func (w *Worker) Prepare(ctx context.Context) error {
+	if w.Metrics == nil {
+		w.Metrics = NewMetrics(nil)
+	}
+	if w.Refresh <= 0 {
+		w.Refresh = 30 * time.Second
+	}
+	u, err := w.Hub.DB.UserByLogin(ctx, MatcherLogin)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, err = hub.AddUser(ctx, w.Hub.DB, MatcherLogin, w.Hub.Center().ID, string(policy.RoleAnalyst), "", w.Hub.Now()); err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
+			return fmt.Errorf("matcher account: %w", err)
+		}
+		u, err = w.Hub.DB.UserByLogin(ctx, MatcherLogin)
+	}
+	if err != nil {
+		return err
+	}
+	w.caller = auth.Caller{User: u, Org: w.Hub.Center()}
+	if w.viewer, err = w.Hub.Viewer(ctx, w.caller); err != nil {
+		return err
+	}
+	return w.Load(ctx)
+}
+
+// Load rebuilds the indicator set from every indicator the center may see, and
+// the table of members' address spaces.
+func (w *Worker) Load(ctx context.Context) error {
+	b := match.NewBuilder()
+	q := store.ObjectQuery{Viewer: w.viewer, Types: []string{"indicator"}, Limit: 1000}
+	for {
+		objs, more, err := w.Hub.DB.Objects(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			if o.Pattern == "" {
+				continue
+			}
+			ind := match.Indicator{ID: o.ID, Pattern: o.Pattern, TLP: o.ACL.TLP.String(), Markings: []string{o.ACL.TLP.MarkingID()},
+				ValidFrom: o.ValidFrom, ValidUntil: o.ValidUntil, Revoked: o.Revoked}
+			b.AddSTIX(ind) // patterns were validated on the way in; ones the matcher cannot use are skipped
+		}
+		if !more {
+			break
+		}
+		l := objs[len(objs)-1]
+		q.After = store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}
+	}
+	w.set.Swap(b.Build())
+	spaces := &bart.Table[[]string]{}
+	rows, err := w.Hub.DB.Query(ctx, "SELECT org_id, prefix FROM org_address_space")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org, pfx string
+		if err := rows.Scan(&org, &pfx); err != nil {
+			return err
+		}
+		p, err := netip.ParsePrefix(pfx)
+		if err != nil {
+			continue
+		}
+		orgs, _ := spaces.Get(p)
+		spaces.Insert(p, append(orgs, org))
+	}
+	w.spaces.Store(spaces)
+	return rows.Err()
+}
+
+// Run consumes the stream until ctx ends, reloading indicators periodically.
+func (w *Worker) Run(ctx context.Context) error {
+	go func() {
+		t := time.NewTicker(w.Refresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := w.Load(ctx); err != nil && ctx.Err() == nil {
+					w.Hub.Log.Error("reload indicators", "err", err)
+				}
+			}
+		}
+	}()
+	return w.Bus.Consume(ctx, Stream, Matchers, w.Handle)
+}
+
+// sightingKey groups the matches of one batch.
+type sightingKey struct{ indicator, source string }
+
+type sightingAgg struct {
+	ind         *match.Indicator
+	count       int
+	first, last time.Time
+	orgs        map[string]bool // members whose address space was involved
+}
+
+// Handle matches one batch of selected records: matched records are kept for
+// the source's retention, and each indicator matched in the batch gives one
+// sighting (through the hub, so its author is alerted) and one alert to every
+// member whose registered address space was involved.
+func (w *Worker) Handle(ctx context.Context, data []byte) error {
+	var recs []Selected
+	if err := json.Unmarshal(data, &recs); err != nil {
+		w.Hub.Log.Error("telemetry batch is not valid; dropped", "err", err)
+		return nil // a malformed message would be redelivered forever
+	}
+	set := w.set.Set()
+	if set == nil {
+		return errors.New("indicators not loaded")
+	}
+	spaces := w.spaces.Load()
+	aggs := map[sightingKey]*sightingAgg{}
+	var keep []kept
+	for _, r := range recs {
+		at := r.Start
+		for _, a := range []netip.Addr{r.Src, r.Dst} {
+			set.MatchAddr(a, at, func(h match.Hit) {
+				k := sightingKey{h.Indicator.ID, r.Source}
+				g := aggs[k]
+				if g == nil {
+					g = &sightingAgg{ind: h.Indicator, first: r.Start, last: r.End, orgs: map[string]bool{}}
+					aggs[k] = g
+				}
+				g.count++
+				if r.Start.Before(g.first) {
+					g.first = r.Start
+				}
+				if r.End.After(g.last) {
+					g.last = r.End
+				}
+				for _, other := range []netip.Addr{r.Src, r.Dst} {
+					if orgs, ok := spaces.Lookup(other); ok {
+						for _, o := range orgs {
+							g.orgs[o] = true
+						}
+					}
+				}
+				keep = append(keep, kept{r, h.Indicator.ID})
+			})
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	if err := w.store(ctx, keep); err != nil {
+		return err
+	}
+	for k, g := range aggs {
+		w.Metrics.Matches.WithLabelValues(k.source).Add(float64(g.count))
+		if err := w.sight(ctx, k, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kept is a matched record and the indicator it matched.
+type kept struct {
+	s   Selected
+	ind string
+}
+
+func (w *Worker) store(ctx context.Context, keep []kept) error {
+	now := w.Hub.Now().UTC()
+	retention := map[string]time.Duration{}
+	counts := map[string]int64{}
+	return w.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, k := range keep {
+			r := k.s
+			ret, ok := retention[r.Source]
+			if !ok {
+				src, err := GetSource(ctx, w.Hub.DB, r.Source)
+				if err != nil {
+					return err
+				}
+				ret = src.Retention
+				retention[r.Source] = ret
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
+				tcp_flags, direction, exporter, indicator, received_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.Source, r.Src.String(), r.Dst.String(), int(r.SrcPort), int(r.DstPort), int(r.Proto), store.Micros(r.Start), store.Micros(r.End),
+				int64(r.Bytes), int64(r.Packets), int(r.TCPFlags), string(r.Direction), r.Exporter, k.ind, store.Micros(now), store.Micros(now.Add(ret))); err != nil {
+				return fmt.Errorf("keep matched record: %w", err)
+			}
+			counts[r.Source]++
+		}
+		for src, n := range counts {
+			if _, err := tx.Exec(ctx, `INSERT INTO telemetry_counts(source_id, reason, count) VALUES(?, 'matched', ?)
+				ON CONFLICT(source_id, reason) DO UPDATE SET count = telemetry_counts.count + excluded.count`, src, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// sight records a sighting of the indicator by the center's collection, under
+// the indicator's TLP, and alerts the members whose address space was involved.
+func (w *Worker) sight(ctx context.Context, k sightingKey, g *sightingAgg) error {
+	col, err := w.Hub.DB.Collection(ctx, hub.MembersCollection)
+	if err != nil {
+		return err
+	}
+	now := w.Hub.Now().UTC()
+	first, last := g.first, g.last
+	if first.IsZero() {
+		first = now
+	}
+	if last.Before(first) {
+		last = first
+	}
+	s := map[string]any{
+		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),
+		"created": stix.FormatTime(now), "modified": stix.FormatTime(now), "sighting_of_ref": k.indicator,
+		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
+		"where_sighted_refs": []string{w.Hub.Center().ID}, "created_by_ref": w.Hub.Center().ID,
+		"object_marking_refs": g.ind.Markings, "description": "Matched in communications information (source " + k.source + ")",
+	}
+	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": []any{s}})
+	st, err := w.Hub.Submit(ctx, w.caller, col, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("sighting of %s: %w", k.indicator, err)
+	}
+	if st.Failure > 0 {
+		w.Hub.Log.Warn("sighting refused", "indicator", k.indicator, "status", st.ID)
+	}
+	for org := range g.orgs {
+		w.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
+			Title: fmt.Sprintf("通信情報で貴組織のアドレス空間と指標 %s の一致を検知 / Communications to or from your address space matched indicator %s (%d records)",
+				k.indicator, k.indicator, g.count),
+			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
+				k.indicator, g.count, stix.FormatTime(first), stix.FormatTime(last))})
+	}
+	return nil
+}
