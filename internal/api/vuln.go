@@ -1,0 +1,366 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"renkei/internal/policy"
+	"renkei/internal/relevance"
+	"renkei/internal/store"
+	"renkei/internal/vuln"
+)
+
+// Vulnerability relevance: connection points, registered SBOMs, what
+// affects us, vendor publishing, feeds and the center's exposure view.
+// Members see and change only their own organization's entries.
+
+func (s *Server) relevance() *relevance.Service { return relevance.For(s.Hub) }
+
+// vulnWriter allows changing the register to those who act for their
+// organization; viewers read, overseers and handlers have no part here.
+func vulnWriter(q *request) error {
+	switch q.role() {
+	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst, policy.RoleReporter:
+		return nil
+	}
+	return fail(http.StatusForbidden, "forbidden", "the %s role may not change the register; an analyst, reporter or administrator of the organization may", q.role())
+}
+
+func vulnReader(q *request) error {
+	switch q.role() {
+	case policy.RoleOverseer, policy.RoleHandler:
+		return fail(http.StatusForbidden, "forbidden", "vulnerability relevance is for members, vendors and the center")
+	}
+	return nil
+}
+
+// relevanceErr maps the relevance package's errors to responses.
+func relevanceErr(err error) error {
+	var fe *relevance.FieldError
+	var ie *relevance.ImportError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		return fail(http.StatusBadRequest, "invalid "+fe.Field, "%v", err)
+	case errors.As(err, &ie):
+		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
+	}
+	return err
+}
+
+type connectionPointJSON struct {
+	ID            int64     `json:"id"`
+	Kind          string    `json:"kind"`
+	Vendor        string    `json:"vendor"`
+	Product       string    `json:"product"`
+	Version       string    `json:"version,omitempty"`
+	PURL          string    `json:"purl,omitempty"`
+	CPE           string    `json:"cpe,omitempty"`
+	Address       string    `json:"address,omitempty"`
+	Owner         string    `json:"owner,omitempty"`
+	LastConfirmed time.Time `json:"last_confirmed"`
+	Stale         bool      `json:"stale"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
+}
+
+func cpOut(c relevance.ConnectionPoint, now time.Time, days int) connectionPointJSON {
+	return connectionPointJSON{c.ID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, c.LastConfirmed, c.Stale(now, days), c.Created, c.Updated}
+}
+
+type connectionPointIn struct {
+	Kind          string    `json:"kind"`
+	Vendor        string    `json:"vendor"`
+	Product       string    `json:"product"`
+	Version       string    `json:"version"`
+	PURL          string    `json:"purl"`
+	CPE           string    `json:"cpe"`
+	Address       string    `json:"address"`
+	Owner         string    `json:"owner"`
+	LastConfirmed time.Time `json:"last_confirmed"`
+}
+
+func (in connectionPointIn) point(org string, id int64) relevance.ConnectionPoint {
+	return relevance.ConnectionPoint{ID: id, OrgID: org, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
+		PURL: in.PURL, CPE: in.CPE, Address: in.Address, Owner: in.Owner, LastConfirmed: in.LastConfirmed}
+}
+
+func (s *Server) listConnectionPoints(q *request) error {
+	if err := vulnReader(q); err != nil {
+		return err
+	}
+	ctx := q.r.Context()
+	cps, err := s.relevance().ConnectionPoints(ctx, q.caller.Org.ID)
+	if err != nil {
+		return err
+	}
+	days := s.relevance().StaleDays(ctx)
+	staleOnly := q.r.URL.Query().Get("stale") != ""
+	out := []connectionPointJSON{}
+	for _, c := range cps {
+		j := cpOut(c, s.now(), days)
+		if staleOnly && !j.Stale {
+			continue
+		}
+		out = append(out, j)
+	}
+	writeJSON(q.w, 200, map[string]any{"connection_points": out, "stale_days": days})
+	return nil
+}
+
+func (s *Server) addConnectionPoint(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	var in connectionPointIn
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, 0))
+	if err := relevanceErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
+	return nil
+}
+
+func (s *Server) updateConnectionPoint(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in connectionPointIn
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, id))
+	if err := relevanceErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
+	return nil
+}
+
+func (s *Server) deleteConnectionPoint(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := relevanceErr(s.relevance().DeleteConnectionPoint(q.r.Context(), q.caller.Org.ID, id)); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"deleted": id})
+	return nil
+}
+
+// importConnectionPoints takes a CSV body (header row); nothing is imported
+// when any line is bad, and the error lists the lines.
+func (s *Server) importConnectionPoints(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	cps, err := relevance.ParseConnectionPointsCSV(q.r.Body, "request body", q.caller.Org.ID)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
+	}
+	cps, out, err := s.relevance().ImportConnectionPoints(q.r.Context(), cps)
+	if err := relevanceErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"imported": len(cps), "outcome": out})
+	return nil
+}
+
+func (s *Server) listSBOMs(q *request) error {
+	if err := vulnReader(q); err != nil {
+		return err
+	}
+	bs, err := s.relevance().SBOMs(q.r.Context(), q.caller.Org.ID)
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []relevance.SBOM{}
+	}
+	writeJSON(q.w, 200, map[string]any{"sboms": bs})
+	return nil
+}
+
+// registerSBOM takes the SBOM document as the body; ?name= names the product.
+func (s *Server) registerSBOM(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(q.r.Body)
+	if err != nil {
+		return err
+	}
+	name := q.r.URL.Query().Get("name")
+	b, out, err := s.relevance().RegisterSBOM(q.r.Context(), q.caller.Org.ID, name, "upload", data)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return fail(http.StatusBadRequest, "invalid SBOM", "%v", err)
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"sbom": b, "outcome": out})
+	return nil
+}
+
+func (s *Server) deleteSBOM(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := s.relevance().DeleteSBOM(q.r.Context(), q.caller.Org.ID, id); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"deleted": id})
+	return nil
+}
+
+// affectingUs is "what affects us": the caller's organization's findings,
+// known exploited first, then EPSS, then severity. ?all=1 includes findings
+// suppressed by VEX.
+func (s *Server) affectingUs(q *request) error {
+	if err := vulnReader(q); err != nil {
+		return err
+	}
+	fs, err := s.relevance().Findings(q.r.Context(), q.caller.Org.ID)
+	if err != nil {
+		return err
+	}
+	all := q.r.URL.Query().Get("all") != ""
+	out := []vuln.Finding{}
+	for _, f := range fs {
+		if all || !f.Suppressed() {
+			out = append(out, f)
+		}
+	}
+	writeJSON(q.w, 200, map[string]any{"findings": out})
+	return nil
+}
+
+func (s *Server) listPublications(q *request) error {
+	if err := vulnReader(q); err != nil {
+		return err
+	}
+	ps, err := s.relevance().Publications(q.r.Context(), q.r.URL.Query().Get("org"))
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []relevance.Publication{}
+	}
+	writeJSON(q.w, 200, map[string]any{"publications": ps})
+	return nil
+}
+
+// publish takes the document as the body and the rest as query parameters:
+// kind (sbom, vex, csaf, label), product, version, label_level, note.
+func (s *Server) publish(q *request) error {
+	if err := vulnWriter(q); err != nil {
+		return err
+	}
+	v := q.r.URL.Query()
+	data, err := io.ReadAll(q.r.Body)
+	if err != nil {
+		return err
+	}
+	level, _ := strconv.Atoi(v.Get("label_level"))
+	p, out, err := s.relevance().Publish(q.r.Context(), q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
+		Note: v.Get("note"), LabelLevel: level, Source: "upload", Data: data})
+	var fe *relevance.FieldError
+	if errors.As(err, &fe) && fe.Field == "org" {
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	}
+	if err := relevanceErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"publication": p, "outcome": out})
+	return nil
+}
+
+func centerOnly(q *request) error {
+	if !q.caller.Org.IsCenter() || q.role() == policy.RoleOverseer || q.role() == policy.RoleHandler {
+		return fail(http.StatusForbidden, "forbidden", "the exposure view and feeds are the national center's")
+	}
+	return nil
+}
+
+// exposure is the center's view of one vulnerability: members per sector,
+// never their names.
+func (s *Server) exposure(q *request) error {
+	if err := centerOnly(q); err != nil {
+		return err
+	}
+	ex, err := s.relevance().Exposure(q.r.Context(), q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, ex)
+	return nil
+}
+
+func (s *Server) listFeeds(q *request) error {
+	if err := centerOnly(q); err != nil {
+		return err
+	}
+	fs, err := s.relevance().Feeds(q.r.Context())
+	if err != nil {
+		return err
+	}
+	if fs == nil {
+		fs = []relevance.Feed{}
+	}
+	writeJSON(q.w, 200, map[string]any{"feeds": fs})
+	return nil
+}
+
+func (s *Server) addFeed(q *request) error {
+	if err := centerOnly(q); err != nil {
+		return err
+	}
+	if q.role() != policy.RoleAdmin && q.role() != policy.RoleAnalyst {
+		return fail(http.StatusForbidden, "forbidden", "the center's analysts and administrators configure feeds")
+	}
+	var in struct {
+		URL      string `json:"url"`
+		Format   string `json:"format"`
+		Interval string `json:"interval"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	var every time.Duration
+	if in.Interval != "" {
+		d, err := time.ParseDuration(in.Interval)
+		if err != nil {
+			return fail(http.StatusBadRequest, "invalid interval", "%q is not a duration like 6h", in.Interval)
+		}
+		every = d
+	}
+	f, err := s.relevance().AddFeed(q.r.Context(), in.URL, in.Format, every)
+	if err := relevanceErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, f)
+	return nil
+}
