@@ -124,7 +124,7 @@ func TestVulnerabilityAPI(t *testing.T) {
 				t.Fatalf("label: %d %v", code, m)
 			}
 			sb, _ := json.Marshal(map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-				"metadata": map[string]any{"component": map[string]any{"type": "application", "name": "PACS", "version": "4.2"}},
+				"metadata":   map[string]any{"component": map[string]any{"type": "application", "name": "PACS", "version": "4.2"}},
 				"components": []any{map[string]any{"type": "library", "name": "log4j-core", "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}}})
 			if code, m := call("POST", "/api/v1/sboms", "hosp", sb); code != 201 {
 				t.Fatalf("SBOM: %d %v", code, m)
@@ -149,4 +149,3 @@ func TestVulnerabilityAPI(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
