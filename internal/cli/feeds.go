@@ -16,7 +16,7 @@ func newFeedsCmd(g *globals) *cobra.Command {
 		Long: `Feeds are the advisory sources Renkei matches against: OSV JSON, the CISA KEV catalog,
 CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV and JVN (MyJVN VULDEF, JVNRSS).`,
 	}
-	cmd.AddCommand(newFeedsCheckCmd(g))
+	cmd.AddCommand(newFeedsCheckCmd(g), newFeedsImportCmd(g), newFeedsAddCmd(g), newFeedsListCmd(g))
 	return cmd
 }
 

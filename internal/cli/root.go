@@ -95,6 +95,7 @@ func newRoot(g *globals) *cobra.Command {
 		newDemoCmd(g),
 		newBenchCmd(g),
 		newHuntCmd(g),
+		newAssetCmd(g), newExposureCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
 	return root

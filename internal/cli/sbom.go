@@ -20,7 +20,7 @@ func newSBOMCmd(g *globals) *cobra.Command {
 embedded VEX and CBOM cryptographic assets) and SPDX 2.1–2.3 (JSON, YAML, tag-value, RDF).
 The format is recognized from the content, not the file name.`,
 	}
-	cmd.AddCommand(newSBOMScanCmd(g), newSBOMInspectCmd(g))
+	cmd.AddCommand(newSBOMScanCmd(g), newSBOMInspectCmd(g), newSBOMRegisterCmd(g))
 	return cmd
 }
 

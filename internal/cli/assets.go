@@ -1,0 +1,319 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/relevance"
+	"renkei/internal/store"
+)
+
+// relevanceSession is the store, a hub and its relevance service, for the
+// vulnerability commands that change the hub's state.
+func (g *globals) relevance(ctx context.Context) (*relevance.Service, *store.DB, error) {
+	db, err := g.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return relevance.For(h), db, nil
+}
+
+func (g *globals) printOutcome(out relevance.Outcome) {
+	fmt.Fprintf(g.stdout, "%d matches, %d alerts raised", out.Hits, out.Alerts)
+	if len(out.Orgs) > 0 {
+		fmt.Fprintf(g.stdout, " (to %d organizations)", len(out.Orgs))
+	}
+	fmt.Fprintln(g.stdout)
+	for _, p := range out.Problems {
+		fmt.Fprintf(g.stdout, "  problem: %s\n", p)
+	}
+}
+
+func newAssetCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "asset",
+		Short: "The register of members' external network connection points (外部ネットワーク接続点)",
+		Long: `Each member records its internet-facing devices and services — VPN appliances, firewalls,
+remote desktop gateways, mail and web gateways — with vendor, product, version, purl or CPE,
+address, owner and the date it was last confirmed. Renkei matches them continuously against
+advisories and known exploited vulnerabilities and alerts the member, once per device and
+vulnerability. Entries not confirmed for 90 days (hub setting vuln_stale_days) are stale.`,
+	}
+	cmd.AddCommand(newAssetAddCmd(g), newAssetImportCmd(g), newAssetListCmd(g))
+	return cmd
+}
+
+func newAssetAddCmd(g *globals) *cobra.Command {
+	var c relevance.ConnectionPoint
+	var org, confirmed string
+	cmd := &cobra.Command{
+		Use:   "add --org ORG --kind KIND --vendor V --product P [--version X]",
+		Short: "Register one connection point and alert its organization of what affects it",
+		Long: "Register one connection point. Kinds: " + strings.Join(relevance.Kinds, ", ") + `.
+The device is matched at once against every advisory the hub holds; an alert is raised when
+it is affected. --address takes an IP address, prefix or host name (with an optional port).`,
+		Example: `  renkei asset add --org "Minato City Hall" --kind vpn --vendor Fortinet --product FortiOS --version 7.0.1 --address 203.0.113.7 --owner "IT policy"
+  renkei asset add --org Hokushin --kind firewall --vendor "Palo Alto Networks" --product PAN-OS --version 10.2.3 --cpe "cpe:2.3:o:paloaltonetworks:pan-os:10.2.3:*:*:*:*:*:*:*"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(ctx, org)
+			if err != nil {
+				return err
+			}
+			c.OrgID = o.ID
+			if confirmed != "" {
+				t, err := time.Parse("2006-01-02", confirmed)
+				if err != nil {
+					return fmt.Errorf("--confirmed %q is not a date (YYYY-MM-DD)", confirmed)
+				}
+				c.LastConfirmed = t
+			}
+			c, out, err := s.AddConnectionPoint(ctx, c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "connection point %d registered for %s; ", c.ID, o.Name)
+			g.printOutcome(out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&org, "org", "", "organization (name or id, required)")
+	f.StringVar(&c.Kind, "kind", "", "kind: "+strings.Join(relevance.Kinds, ", ")+" (required)")
+	f.StringVar(&c.Vendor, "vendor", "", "vendor (required)")
+	f.StringVar(&c.Product, "product", "", "product (required)")
+	f.StringVar(&c.Version, "version", "", "version running")
+	f.StringVar(&c.PURL, "purl", "", "package URL of the product")
+	f.StringVar(&c.CPE, "cpe", "", "CPE 2.3 name of the product")
+	f.StringVar(&c.Address, "address", "", "where it listens: IP, prefix or host name")
+	f.StringVar(&c.Owner, "owner", "", "who is responsible for it")
+	f.StringVar(&confirmed, "confirmed", "", "date last confirmed, YYYY-MM-DD (default today)")
+	for _, n := range []string{"org", "kind", "vendor", "product"} {
+		cmd.MarkFlagRequired(n)
+	}
+	return cmd
+}
+
+func newAssetImportCmd(g *globals) *cobra.Command {
+	var org string
+	cmd := &cobra.Command{
+		Use:   "import --org ORG FILE.csv",
+		Short: "Register connection points from a CSV file, all or none",
+		Long: `Import reads a CSV file with a header row naming its columns, in any order:
+  ` + strings.Join(relevance.CSVColumns, ",") + `
+kind, vendor and product are required; last_confirmed is YYYY-MM-DD (default today).
+Every bad line is reported with its line number and then nothing is imported.`,
+		Example: `  renkei asset import --org "Minato City Hall" connection-points.csv`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(ctx, org)
+			if err != nil {
+				return err
+			}
+			cps, err := relevance.ParseConnectionPointsCSV(f, args[0], o.ID)
+			if err != nil {
+				return err
+			}
+			cps, out, err := s.ImportConnectionPoints(ctx, cps)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%d connection points imported for %s; ", len(cps), o.Name)
+			g.printOutcome(out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
+	cmd.MarkFlagRequired("org")
+	return cmd
+}
+
+func newAssetListCmd(g *globals) *cobra.Command {
+	var org string
+	var staleOnly, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--org ORG] [--stale]",
+		Short: "List connection points, with a stale flag",
+		Example: `  renkei asset list --org "Minato City Hall"
+  renkei asset list --stale            # every member's entries not confirmed for 90 days`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			id := ""
+			names := map[string]string{}
+			if org != "" {
+				o, err := db.Org(ctx, org)
+				if err != nil {
+					return err
+				}
+				id = o.ID
+			}
+			orgs, err := db.Orgs(ctx)
+			if err != nil {
+				return err
+			}
+			for _, o := range orgs {
+				names[o.ID] = o.Name
+			}
+			cps, err := s.ConnectionPoints(ctx, id)
+			if err != nil {
+				return err
+			}
+			now, days := time.Now().UTC(), s.StaleDays(ctx)
+			type row struct {
+				relevance.ConnectionPoint
+				OrgName string `json:"org_name"`
+				Stale   bool   `json:"stale"`
+			}
+			var rows []row
+			for _, c := range cps {
+				st := c.Stale(now, days)
+				if staleOnly && !st {
+					continue
+				}
+				rows = append(rows, row{c, names[c.OrgID], st})
+			}
+			if asJSON {
+				enc := json.NewEncoder(g.stdout)
+				for _, r := range rows {
+					if err := enc.Encode(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tORG\tKIND\tVENDOR\tPRODUCT\tVERSION\tADDRESS\tOWNER\tCONFIRMED\tSTALE")
+			for _, r := range rows {
+				stale := ""
+				if r.Stale {
+					stale = "stale"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.OrgName, r.Kind, r.Vendor, r.Product, r.Version, r.Address, r.Owner, r.LastConfirmed.Format("2006-01-02"), stale)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
+	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	return cmd
+}
+
+func newSBOMRegisterCmd(g *globals) *cobra.Command {
+	var org, name string
+	cmd := &cobra.Command{
+		Use:   "register --org ORG FILE",
+		Short: "Register an SBOM of a product the organization runs, and alert what affects it",
+		Long: `Register stores the SBOM (any format 'renkei sbom inspect' reads) for the organization and
+matches its components against every advisory the hub holds; later advisories and KEV entries
+are matched against it as they arrive. The organization gets one alert per component's
+vulnerability, never repeated.`,
+		Example: `  renkei sbom register --org "Hokushin General Hospital" --name "PACS viewer 4.2" pacs.cdx.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(ctx, org)
+			if err != nil {
+				return err
+			}
+			b, out, err := s.RegisterSBOM(ctx, o.ID, name, filepath.Base(args[0]), data)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "SBOM %d %q (%s, %d components) registered for %s; ", b.ID, b.Name, b.Format, b.Components, o.Name)
+			g.printOutcome(out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
+	cmd.Flags().StringVar(&name, "name", "", "product name (default: from the SBOM)")
+	cmd.MarkFlagRequired("org")
+	return cmd
+}
+
+func newExposureCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "exposure CVE",
+		Short: "The center's view: how many members in which sectors a vulnerability affects",
+		Long: `Exposure counts, for a vulnerability id (CVE, GHSA, JVN … or any alias), the members whose
+registered connection points or SBOMs it affects, per sector, without naming them. Findings
+suppressed by VEX are not counted.`,
+		Example: `  renkei exposure CVE-2024-21762`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ex, err := s.Exposure(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(g.stdout).Encode(ex)
+			}
+			fmt.Fprintf(g.stdout, "%s: %d members, %d affected devices or components", ex.Vulnerability, ex.Members, ex.Assets)
+			if ex.KEV != nil {
+				fmt.Fprintf(g.stdout, "; known exploited (KEV, due %s)", ex.KEV.DueDate)
+			}
+			fmt.Fprintln(g.stdout)
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SECTOR\tMEMBERS\tAFFECTED")
+			for _, sec := range ex.Sectors {
+				fmt.Fprintf(tw, "%s\t%d\t%d\n", sec.Sector, sec.Members, sec.Assets)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

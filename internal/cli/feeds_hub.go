@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/relevance"
+)
+
+func newFeedsImportCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Add advisory documents to the hub from files (offline), and alert who they affect",
+		Long: `Import stores each file (any format 'renkei feeds check' recognizes; gzip is read) in the
+hub and matches it against every registered connection point and SBOM. All files of one
+import are matched together, so each affected organization receives one alert for them.
+A file stored again under the same name replaces the older one; an identical one is skipped.
+Alerts are raised once per (asset, vulnerability), never repeated.`,
+		Example: `  renkei feeds import known_exploited_vulnerabilities.json epss_scores-current.csv.gz
+  renkei feeds import vendor-csaf/*.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var in []relevance.Input
+			for _, p := range args {
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				in = append(in, relevance.Input{Source: "file:" + filepath.Base(p), Data: data})
+			}
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			res, err := s.ImportDocuments(ctx, in)
+			bad := 0
+			for _, d := range res.Documents {
+				switch {
+				case d.Error != "":
+					bad++
+					fmt.Fprintf(g.stdout, "%s: refused: %s\n", d.Source, d.Error)
+				case d.Unchanged:
+					fmt.Fprintf(g.stdout, "%s: unchanged\n", d.Source)
+				default:
+					fmt.Fprintf(g.stdout, "%s: %s, %d records, %d problems\n", d.Source, d.Format, d.Records, d.Problems)
+				}
+			}
+			g.printOutcome(res.Outcome)
+			if err != nil {
+				return err
+			}
+			if bad > 0 {
+				return fmt.Errorf("%d files could not be read", bad)
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
+func newFeedsAddCmd(g *globals) *cobra.Command {
+	var format string
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "add URL [--format F] [--every 6h]",
+		Short: "Configure a feed the server fetches on a schedule",
+		Long: `Add configures an advisory feed. 'renkei serve' fetches it every --every (at least 5m) with a
+conditional GET (ETag, Last-Modified), bounded in size, imports what changed and records the
+last error. --format (osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss) is
+what the feed is expected to be; the content decides.`,
+		Example: `  renkei feeds add https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json --format kev --every 6h
+  renkei feeds add https://epss.empiricalsecurity.com/epss_scores-current.csv.gz --format epss --every 24h`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			f, err := s.AddFeed(ctx, args[0], format, every)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "feed %d: %s every %s\n", f.ID, f.URL, f.Interval)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "expected format")
+	cmd.Flags().DurationVar(&every, "every", 6*time.Hour, "how often to fetch")
+	return cmd
+}
+
+func newFeedsListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List configured feeds and stored advisory documents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			fs, err := s.Feeds(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "FEED\tURL\tFORMAT\tEVERY\tLAST FETCH\tRECORDS\tLAST ERROR")
+			for _, f := range fs {
+				last := "never"
+				if !f.LastFetch.IsZero() {
+					last = f.LastFetch.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", f.ID, f.URL, f.Format, f.Interval, last, f.Records, f.LastError)
+			}
+			tw.Flush()
+			docs, err := s.Documents(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout)
+			tw = tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DOCUMENT\tSOURCE\tFORMAT\tRECORDS\tSTORED")
+			for _, d := range docs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", d.ID, d.Source, d.Format, d.Records, d.Created.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+}
