@@ -26,6 +26,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/relevance"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
 	"renkei/internal/web"
@@ -215,6 +216,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go s.Hub.Alerts.Run(bg, 2*time.Second)
+	go relevance.For(s.Hub).Run(bg) // vulnerability relevance: load the engine, fetch advisory feeds
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
