@@ -1,0 +1,57 @@
+package cop_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"renkei/internal/advisory"
+	"renkei/internal/cases"
+	"renkei/internal/consult"
+	"renkei/internal/cop"
+	"renkei/internal/demo"
+	"renkei/internal/hub"
+	"renkei/internal/incident"
+	"renkei/internal/store/storetest"
+)
+
+// TestTowerDemo runs the tower's demo functions on the demo data, as the
+// lead's demo will, and reads the result through the operating picture.
+func TestTowerDemo(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Fill(ctx, db, now); err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Now = func() time.Time { return now }
+	incs, err := incident.Demo(ctx, h, "water-analyst", "kanto-analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cases.Demo(ctx, h, "center-analyst", incs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := advisory.Demo(ctx, h, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := consult.Demo(ctx, h, "kanto-analyst", "center-analyst"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := incident.Caller(ctx, db, "center-analyst")
+	v, _ := h.Viewer(ctx, c)
+	f, err := cop.Compute(ctx, h, v, cop.Window(now, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.OverdueReports != 1 || len(f.OpenAdvisories) != 2 || len(f.OpenCases) != 1 || f.OpenAdvisories[0].Completed+f.OpenAdvisories[1].Completed != 1 {
+		t.Fatalf("picture after the demo: %+v", f)
+	}
+}
