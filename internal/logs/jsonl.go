@@ -16,6 +16,16 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
 
+// isPortKey reports whether a numeric value under this key is a port, which
+// JSONValues reports although it is not a string.
+func isPortKey(k string) bool {
+	switch k {
+	case "dst_port", "src_port", "dest_port", "source_port", "destination_port", "dport", "sport", "id.orig_p", "id.resp_p":
+		return true
+	}
+	return false
+}
+
 // isTimeKey reports whether a key's value is taken as the record's time. A
 // switch, not a map: it runs for every value of every line.
 func isTimeKey(k string) bool {
@@ -27,7 +37,8 @@ func isTimeKey(k string) bool {
 }
 
 // JSONValues calls fn(key, value) for every string value of the JSON text in
-// line, at any depth; key is the innermost object key (for an array element,
+// line, at any depth, and for the numeric values of port keys (dst_port,
+// src_port, id.resp_p, …); key is the innermost object key (for an array element,
 // the array's key; "" at the top level). It does not build a document: it is
 // a single forward scan that checks the structure (strings terminated,
 // brackets balanced, values separated) and returns a *SyntaxError at the first
@@ -134,6 +145,9 @@ func JSONValues(line string, fn func(key, value string)) (time.Time, error) {
 			}
 			if isTimeKey(key) && ts.IsZero() && lit[0] != 't' && lit[0] != 'f' && lit[0] != 'n' {
 				ts = parseEpoch(lit)
+			}
+			if isPortKey(key) && lit[0] >= '0' && lit[0] <= '9' {
+				fn(key, lit) // ports are numbers, and patterns test them
 			}
 			expectV = false
 			i = j

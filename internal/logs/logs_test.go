@@ -40,6 +40,7 @@ func TestJSONValues(t *testing.T) {
 		{"rfc3339 time", `{"@timestamp":"2026-11-01T00:00:00Z","h":"a.example"}`, []kv{{"@timestamp", "2026-11-01T00:00:00Z"}, {"h", "a.example"}},
 			time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), ""},
 		{"epoch time", `{"ts":1761955200.5}`, nil, time.Unix(1761955200, 5e8).UTC(), ""},
+		{"port numbers", `{"dst_port":443,"bytes":443,"src_port":"x"}`, []kv{{"dst_port", "443"}, {"src_port", "x"}}, time.Time{}, ""},
 		{"top-level array", `["a","b"]`, []kv{{"", "a"}, {"", "b"}}, time.Time{}, ""},
 		{"spaces", ` { "k" : "v" } `, []kv{{"k", "v"}}, time.Time{}, ""},
 		{"unterminated string", `{"k":"v}`, nil, time.Time{}, "offset 5: unterminated string"},
@@ -167,7 +168,7 @@ func TestZeekJSONAndCSV(t *testing.T) {
 		want   map[int][]kv
 	}{
 		{"zeek json http", `{"ts":1761955200.1,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":5,"id.resp_h":"192.0.2.1","host":"a.example","uri":"/x","user_agent":"Mozilla 1.2.3.4"}` + "\n",
-			ZeekJSON, map[int][]kv{1: {{"id.orig_h", "10.0.0.5"}, {"id.resp_h", "192.0.2.1"}, {"host", "a.example"}, {"url", "http://a.example/x"}}}},
+			ZeekJSON, map[int][]kv{1: {{"id.orig_h", "10.0.0.5"}, {"id.orig_p", "5"}, {"id.resp_h", "192.0.2.1"}, {"host", "a.example"}, {"url", "http://a.example/x"}}}},
 		{"plain jsonl keeps everything", `{"client":"10.0.0.5","ua":"Mozilla"}` + "\n\n" + `{"q":"x.example"}`,
 			JSONL, map[int][]kv{1: {{"client", "10.0.0.5"}, {"ua", "Mozilla"}}, 3: {{"q", "x.example"}}}},
 		{"byte order mark", "\ufeff" + `{"q":"x.example"}` + "\n", JSONL, map[int][]kv{1: {{"q", "x.example"}}}},

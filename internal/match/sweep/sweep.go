@@ -320,12 +320,16 @@ func (w *worker) hit(h match.Hit) {
 	w.res.stats.Matches++
 }
 
-// zeekPaths offers Zeek's connection fields to rules as network-traffic
-// properties; ports are integers.
-var zeekPaths = map[string]string{
+// fieldPaths offers connection fields (Zeek's and the usual JSON names) to
+// rules as network-traffic properties; ports are integers.
+var fieldPaths = map[string]string{
 	"id.orig_h": "network-traffic:src_ref.value", "id.resp_h": "network-traffic:dst_ref.value",
 	"id.orig_p": "network-traffic:src_port", "id.resp_p": "network-traffic:dst_port",
-	"proto": "network-traffic:protocols[*]",
+	"proto":  "network-traffic:protocols[*]",
+	"src_ip": "network-traffic:src_ref.value", "dst_ip": "network-traffic:dst_ref.value",
+	"src_port": "network-traffic:src_port", "dst_port": "network-traffic:dst_port",
+	"sport": "network-traffic:src_port", "dport": "network-traffic:dst_port",
+	"source_port": "network-traffic:src_port", "dest_port": "network-traffic:dst_port", "destination_port": "network-traffic:dst_port",
 }
 
 // rules evaluates the observations of every stateful rule on the record and
@@ -340,7 +344,7 @@ func (w *worker) rules(rules []*match.Rule, line int, at time.Time) {
 			o.Fields = append(o.Fields, match.ObservedField{Path: p, Str: v.value})
 			w.fieldVal = append(w.fieldVal, vi)
 		}
-		if p, ok := zeekPaths[v.field]; ok {
+		if p, ok := fieldPaths[v.field]; ok {
 			f := match.ObservedField{Path: p, Str: v.value}
 			if n, err := strconv.ParseInt(v.value, 10, 32); err == nil && strings.HasSuffix(p, "_port") {
 				f = match.ObservedField{Path: p, Int: n, IsInt: true}

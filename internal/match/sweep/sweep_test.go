@@ -139,6 +139,14 @@ func TestSweepZeekRuleWithPort(t *testing.T) {
 	}
 }
 
+func TestSweepJSONRuleWithPort(t *testing.T) {
+	set := buildSet(t, map[string]string{"b.json": `[{"type":"indicator","id":"indicator--77777777-7777-4777-8777-777777777777","pattern":"[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 8443]"}]`})
+	got, _ := sweep(t, set, "p.jsonl", `{"dst_ip":"203.0.113.9","dst_port":443}`+"\n"+`{"dst_ip":"203.0.113.9","dst_port":8443}`+"\n", Options{})
+	if len(got) != 1 || got[0].Line != 2 || got[0].Value != "203.0.113.9" {
+		t.Errorf("%+v", got)
+	}
+}
+
 // fakeHub is a TAXII 2.1 server for the client side: discovery, two pages of
 // indicators, and a sink for posted sightings.
 type fakeHub struct {
