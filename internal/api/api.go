@@ -204,6 +204,13 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/v1/exposure/{id}", s.wrap(s.exposure))
 	m.HandleFunc("GET /api/v1/feeds", s.wrap(s.listFeeds))
 	m.HandleFunc("POST /api/v1/feeds", s.wrap(s.addFeed))
+	m.HandleFunc("GET /api/v1/hunting/key", s.wrap(s.huntingKey))
+	m.HandleFunc("GET /api/v1/hunting/packages", s.wrap(s.listHuntPackages))
+	m.HandleFunc("POST /api/v1/hunting/packages", s.wrap(s.publishHuntPackage))
+	m.HandleFunc("GET /api/v1/hunting/packages/{id}", s.wrap(s.getHuntPackage))
+	m.HandleFunc("POST /api/v1/hunting/packages/{id}/reports", s.wrap(s.reportHuntRun))
+	m.HandleFunc("GET /api/v1/hunting/packages/{id}/coverage", s.wrap(s.huntCoverage))
+	m.HandleFunc("GET /api/v1/hunting/packages/{id}/findings", s.wrap(s.huntFindings))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := m.Handler(r); pattern == "" {
 			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")

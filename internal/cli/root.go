@@ -94,7 +94,9 @@ func newRoot(g *globals) *cobra.Command {
 		newBackupCmd(g),
 		newDemoCmd(g),
 		newBenchCmd(g),
+		newTelemetryCmd(g), newWorkerCmd(g),
 		newHuntCmd(g),
+		newHuntPackageCmd(g),
 		newAssetCmd(g), newExposureCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)

@@ -1,10 +1,13 @@
 package huntpkg
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -192,4 +195,46 @@ func (t *Tally) Result() []RuleHits {
 		return strings.Compare(a.RuleID, b.RuleID)
 	})
 	return out
+}
+
+// LocalRun is the outcome of running a package on a member's logs.
+type LocalRun struct {
+	Engine  *hunt.Engine
+	Summary *hunt.Summary
+	// Report is what goes back to the hub: counts per rule, and the
+	// matches when they were asked for (at most MaxMatches).
+	Report ReportRequest
+	// MatchesDropped counts matches beyond MaxMatches not put in the report.
+	MatchesDropped int64
+}
+
+// RunLocal runs a verified package over the member's inputs with the hunt
+// engine, calling emit (serialised) for every match, and prepares the report.
+// keepMatches puts the matches themselves into the report.
+func (p *Package) RunLocal(ctx context.Context, e *hunt.Engine, inputs []hunt.Input, opt hunt.RunOptions, keepMatches bool, emit func(*hunt.Match)) (*LocalRun, error) {
+	t := NewTally(p, e)
+	lr := &LocalRun{Engine: e}
+	start := time.Now().UTC()
+	sum, err := e.Run(ctx, inputs, opt, func(m *hunt.Match) {
+		t.Add(m)
+		if keepMatches {
+			if len(lr.Report.Matches) < MaxMatches {
+				if b, err := json.Marshal(m); err == nil {
+					lr.Report.Matches = append(lr.Report.Matches, b)
+				}
+			} else {
+				lr.MatchesDropped++
+			}
+		}
+		if emit != nil {
+			emit(m)
+		}
+	})
+	lr.Summary = sum
+	if sum != nil {
+		lr.Report.RanAt, lr.Report.Events, lr.Report.Files, lr.Report.Bytes = start, sum.Events, sum.Files, sum.Bytes
+		lr.Report.ReadErrors, lr.Report.DurationMS = len(sum.ReadErrors), sum.Duration.Milliseconds()
+	}
+	lr.Report.Rules = t.Result()
+	return lr, err
 }

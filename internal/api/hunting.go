@@ -1,0 +1,145 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"renkei/internal/hub"
+	"renkei/internal/huntpkg"
+	"renkei/internal/sigma"
+)
+
+// Hunting packages (issue 4 item 6): publish, list, fetch the signed form,
+// report runs, and see coverage and findings. The package's visibility and
+// the TLP of findings are decided in package huntpkg with policy.Decide.
+
+func (s *Server) hunting() *huntpkg.Service { return &huntpkg.Service{Hub: s.Hub} }
+
+func huntErr(err error) error {
+	var fe *huntpkg.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return fail(http.StatusBadRequest, "invalid hunting package request", "%v", err)
+	case errors.Is(err, huntpkg.ErrNotAllowed):
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	return err // store.ErrNotFound becomes 404 in wrap
+}
+
+func (s *Server) huntingKey(q *request) error {
+	k, err := s.hunting().Keys()
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"key_name": k.Signer.Name(), "verifier_key": k.VerifierKey,
+		"format": huntpkg.FormatVersion, "signature": "signed note (C2SP signed-note, Ed25519) over the canonical JSON of the package"})
+	return nil
+}
+
+func (s *Server) listHuntPackages(q *request) error {
+	list, err := s.hunting().List(q.r.Context(), q.caller, 1000)
+	if err != nil {
+		return huntErr(err)
+	}
+	writeJSON(q.w, 200, map[string]any{"packages": list})
+	return nil
+}
+
+type loadErrorJSON struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	RuleID string `json:"rule_id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func loadErrorsOut(errs []*sigma.LoadError) []loadErrorJSON {
+	out := make([]loadErrorJSON, len(errs))
+	for i, e := range errs {
+		out[i] = loadErrorJSON{e.Path, e.Line, e.ID, e.Reason}
+	}
+	return out
+}
+
+func (s *Server) publishHuntPackage(q *request) error {
+	var in struct {
+		Title         string             `json:"title"`
+		Description   string             `json:"description"`
+		TLP           string             `json:"tlp"`
+		Scope         []string           `json:"scope"`
+		Rules         []huntpkg.RuleFile `json:"rules"`
+		Indicators    []string           `json:"indicators"`
+		AllowUnloaded bool               `json:"allow_unloaded"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	scope, err := huntpkg.ParseScope(strings.Join(in.Scope, ","))
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid hunting package request", "scope: %v", err)
+	}
+	p, err := s.hunting().Publish(q.r.Context(), q.caller, huntpkg.PublishRequest{Title: in.Title, Description: in.Description, TLP: in.TLP,
+		Scope: scope, Rules: in.Rules, Indicators: in.Indicators, AllowUnloaded: in.AllowUnloaded})
+	if err != nil {
+		var fe *huntpkg.FieldError
+		if errors.As(err, &fe) && p != nil && len(p.NotLoaded) > 0 {
+			writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": "rules do not load", "description": err.Error(), "http_status": "400",
+				"not_loaded": loadErrorsOut(p.NotLoaded)})
+			return nil
+		}
+		return huntErr(err)
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"id": p.Package.ID, "package": p.Package, "signed_note": string(p.Signed),
+		"rules_loaded": p.RulesLoaded, "not_loaded": loadErrorsOut(p.NotLoaded), "alerted_orgs": p.Alerted})
+	return nil
+}
+
+func (s *Server) getHuntPackage(q *request) error {
+	p, signed, err := s.hunting().Get(q.r.Context(), q.caller, q.r.PathValue("id"))
+	if err != nil {
+		return huntErr(err)
+	}
+	if q.r.URL.Query().Get("format") == "note" {
+		q.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		q.w.Header().Set("Cache-Control", "no-store")
+		q.w.Write(signed)
+		return nil
+	}
+	writeJSON(q.w, 200, map[string]any{"package": p, "signed_note": string(signed)})
+	return nil
+}
+
+func (s *Server) reportHuntRun(q *request) error {
+	var in huntpkg.ReportRequest
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	run, err := s.hunting().Report(q.r.Context(), q.caller, q.r.PathValue("id"), in)
+	if err != nil {
+		return huntErr(err)
+	}
+	run.Rules = nil
+	writeJSON(q.w, http.StatusCreated, run)
+	return nil
+}
+
+func (s *Server) huntCoverage(q *request) error {
+	c, err := s.hunting().Coverage(q.r.Context(), q.caller, q.r.PathValue("id"))
+	if err != nil {
+		return huntErr(err)
+	}
+	c.Package.Rules = nil // the rules are in the package itself; coverage is about organizations
+	writeJSON(q.w, 200, c)
+	return nil
+}
+
+func (s *Server) huntFindings(q *request) error {
+	runs, err := s.hunting().Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
+	if err != nil {
+		return huntErr(err)
+	}
+	writeJSON(q.w, 200, map[string]any{"runs": runs})
+	return nil
+}

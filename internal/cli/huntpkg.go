@@ -1,0 +1,363 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hunt"
+	"renkei/internal/huntpkg"
+)
+
+// hubFlags are how a member reaches the hub.
+type hubFlags struct {
+	hub, token string
+}
+
+func (h *hubFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&h.hub, "hub", "", "the hub's base URL, e.g. https://hub.example.jp (or RENKEI_HUB)")
+	cmd.Flags().StringVar(&h.token, "token", "", "an API token of your account on the hub (or RENKEI_TOKEN)")
+}
+
+func (h *hubFlags) client() (*huntpkg.Client, error) {
+	if h.hub == "" || h.token == "" {
+		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
+	}
+	return &huntpkg.Client{Hub: h.hub, Token: h.token}, nil
+}
+
+func newHuntPackageCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "hunt-package",
+		Short: "Publish hunting packages to members and see who ran them",
+		Long: `A hunting package is a set of Sigma rules and indicators that the center (or any
+organization, to its own sector, groups or named organizations) sends to members under a TLP.
+The hub signs it; members run it on their own logs with
+  renkei hunt --package ID --hub URL --token TOKEN LOGS...
+and report back counts per rule (and, with --report-matches, the matches themselves, kept
+under the package's TLP). The publisher sees coverage: who ran it, when, on how many events,
+with how many hits, and who has not.`,
+	}
+	cmd.AddCommand(newHuntPackagePublishCmd(g), newHuntPackageListCmd(g), newHuntPackageCoverageCmd(g))
+	return cmd
+}
+
+func newHuntPackagePublishCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var in huntpkg.PublishInput
+	var rules []string
+	var indicators, scope string
+	cmd := &cobra.Command{
+		Use:   "publish --title T --rules DIR [--indicators FILE] --scope S --tlp L",
+		Short: "Publish a hunting package (Sigma rules and indicators) to a scope of members",
+		Long: `publish sends Sigma rules (files or folders, read recursively for .yml/.yaml) and
+indicators (a file with one value or STIX indicator id per line; # starts a comment) to the
+organizations named by --scope, a comma-separated list of:
+  sector=S       organizations of a sector (an organization may name only its own)
+  org-kind=K     organizations of a kind: operator, medical, local-government, … (center only)
+  org=NAME       one organization, by name or id
+  group=NAME     a sharing group (an organization may name only groups it belongs to)
+  all            every member (center only)
+The hub checks that every rule loads with its Sigma engine and refuses the package otherwise,
+listing each rule with the reason (--allow-unloaded publishes the rest anyway). Every
+organization in scope gets an alert with the command to run.`,
+		Example: `  renkei hunt-package publish --title "VPN appliance intrusion" --rules ./rules \
+    --indicators iocs.txt --scope sector=energy,sector=water --tlp amber \
+    --hub https://hub.example.jp --token $TOKEN`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.client()
+			if err != nil {
+				return err
+			}
+			if len(rules) == 0 && indicators == "" {
+				return errors.New("give --rules DIR (Sigma rules) and/or --indicators FILE")
+			}
+			for _, r := range rules {
+				files, err := readRuleFiles(r)
+				if err != nil {
+					return err
+				}
+				in.Rules = append(in.Rules, files...)
+			}
+			if indicators != "" {
+				f, err := os.Open(indicators)
+				if err != nil {
+					return fmt.Errorf("indicators: %w", err)
+				}
+				in.Indicators, err = huntpkg.ReadIndicatorList(f, indicators)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			in.Scope = strings.Split(scope, ",")
+			res, err := c.Publish(cmd.Context(), in)
+			if err != nil {
+				var ae *huntpkg.APIError
+				if errors.As(err, &ae) {
+					for _, le := range ae.NotLoaded {
+						fmt.Fprintf(g.stderr, "  %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
+					}
+				}
+				return err
+			}
+			for _, le := range res.NotLoaded {
+				fmt.Fprintf(g.stderr, "not loaded: %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
+			}
+			fmt.Fprintf(g.stderr, "published: %d rules loaded, %d indicators, %d organizations alerted\n", res.RulesLoaded, len(in.Indicators), res.AlertedOrgs)
+			fmt.Fprintf(g.stderr, "members run it with:\n  renkei hunt --package %s --hub %s --token TOKEN LOGS...\n", res.ID, h.hub)
+			fmt.Fprintln(g.stdout, res.ID)
+			return nil
+		},
+	}
+	h.add(cmd)
+	f := cmd.Flags()
+	f.StringVar(&in.Title, "title", "", "title of the package")
+	f.StringVar(&in.Description, "description", "", "what to look for and why")
+	f.StringArrayVar(&rules, "rules", nil, "Sigma rule file or folder (repeatable)")
+	f.StringVar(&indicators, "indicators", "", "file of indicators: one value or STIX indicator id per line")
+	f.StringVar(&scope, "scope", "", "who must run it: sector=S,org-kind=K,org=NAME,group=NAME,all")
+	f.StringVar(&in.TLP, "tlp", "amber", "TLP of the package and of the findings: clear, green, amber, amber+strict")
+	f.BoolVar(&in.AllowUnloaded, "allow-unloaded", false, "publish even if some rules do not load")
+	return cmd
+}
+
+// readRuleFiles reads a Sigma rule file, or every .yml/.yaml file under a folder.
+func readRuleFiles(path string) ([]huntpkg.RuleFile, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	var out []huntpkg.RuleFile
+	read := func(p, name string) error {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("rules: %w", err)
+		}
+		out = append(out, huntpkg.RuleFile{Name: filepath.ToSlash(name), YAML: string(b)})
+		return nil
+	}
+	if !st.IsDir() {
+		return out, read(path, filepath.Base(path))
+	}
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			return nil
+		}
+		rel, _ := filepath.Rel(path, p)
+		return read(p, rel)
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("rules: no .yml or .yaml files under %s", path)
+	}
+	return out, err
+}
+
+func newHuntPackageListCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the hunting packages your organization may see",
+		Example: `  renkei hunt-package list --hub https://hub.example.jp --token $TOKEN`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.client()
+			if err != nil {
+				return err
+			}
+			list, err := c.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTLP\tCREATED\tPUBLISHER\tFOR YOU\tRAN\tTITLE")
+			for _, p := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.TLP, p.Created.Format("2006-01-02"), p.PublisherName, yesNo(p.InScope), yesNo(p.RanByMe), p.Title)
+			}
+			return tw.Flush()
+		},
+	}
+	h.add(cmd)
+	return cmd
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "-"
+}
+
+func newHuntPackageCoverageCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	cmd := &cobra.Command{
+		Use:   "coverage ID",
+		Short: "Show which organizations in scope ran a package, and with what result",
+		Long: `coverage is for the publisher of a package (and the center): every organization in
+scope with its latest run (when, events scanned, hits), those that have not run it yet, and the
+hits per rule over all latest runs.`,
+		Example: `  renkei hunt-package coverage hunt-package--6f1c… --hub https://hub.example.jp --token $TOKEN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.client()
+			if err != nil {
+				return err
+			}
+			cov, err := c.Coverage(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s (%s): %d of %d organizations in scope ran it, %d have not; %d events, %d hits\n\n",
+				cov.Package.Title, cov.Package.TLP, cov.Ran, cov.InScope, cov.NotRan, cov.Events, cov.Hits)
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ORGANIZATION\tSECTOR\tIN SCOPE\tRAN\tLAST RUN\tEVENTS\tHITS")
+			for _, o := range cov.Orgs {
+				last := "-"
+				if o.Ran {
+					last = o.LastRun.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", o.Name, o.Sector, yesNo(o.InScope), yesNo(o.Ran), last, o.Events, o.Hits)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(cov.Rules) > 0 {
+				fmt.Fprintln(g.stdout, "\nHITS PER RULE")
+				for _, r := range cov.Rules {
+					fmt.Fprintf(g.stdout, "  %8d  %s  %s\n", r.Hits, r.RuleID, r.Title)
+				}
+			}
+			return nil
+		},
+	}
+	h.add(cmd)
+	return cmd
+}
+
+// packageFlags are the flags `renkei hunt` gets for running a package.
+type packageFlags struct {
+	hubFlags
+	id            string
+	key           string
+	reportMatches bool
+	noReport      bool
+}
+
+// withPackageFlags adds --package and its companions to `renkei hunt`: with
+// --package the rules come from a signed package on the hub instead of --rules.
+func withPackageFlags(g *globals, f *huntFlags, cmd *cobra.Command) *cobra.Command {
+	pf := &packageFlags{}
+	fl := cmd.Flags()
+	fl.StringVar(&pf.id, "package", "", "run hunting package ID from the hub (with --hub and --token) instead of --rules")
+	pf.hubFlags.add(cmd)
+	fl.StringVar(&pf.key, "hub-key", "", "the hub's package verifier key to pin (default: the key the hub publishes)")
+	fl.BoolVar(&pf.reportMatches, "report-matches", false, "send the matches themselves with the report (kept under the package's TLP)")
+	fl.BoolVar(&pf.noReport, "no-report", false, "run the package without reporting back")
+	cmd.Example += `
+  renkei hunt --package hunt-package--6f1c… --hub https://hub.example.jp --token $TOKEN C:\Windows\System32\winevt\Logs`
+	plain := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if pf.id == "" {
+			return plain(cmd, args)
+		}
+		if len(f.rules) > 0 {
+			return errors.New("--package and --rules exclude each other: a package brings its own rules")
+		}
+		return runHuntPackage(cmd.Context(), g, f, pf, args)
+	}
+	return cmd
+}
+
+func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFlags, logs []string) error {
+	switch f.output {
+	case "jsonl", "csv", "timeline":
+	default:
+		return fmt.Errorf("--output %q: want jsonl, csv or timeline", f.output)
+	}
+	c, err := pf.client()
+	if err != nil {
+		return err
+	}
+	if len(logs) == 0 {
+		return errors.New("no logs: give EVTX/JSON/Zeek/syslog files or folders, or - for standard input")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	p, err := c.Fetch(ctx, pf.id, pf.key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "hunt: package %q from %s (%s): signature verified\n", p.Title, p.PublisherName, p.TLP)
+	opt := hunt.EngineOptions{MinLevel: f.minLevel}
+	if f.mapping != "" {
+		if opt.Mapping, err = hunt.LoadMapping(f.mapping); err != nil {
+			return err
+		}
+	}
+	e, err := p.Engine(opt)
+	if err != nil {
+		return err
+	}
+	inputs, total, errs := hunt.ListInputs(logs)
+	for _, err := range errs {
+		fmt.Fprintf(g.stderr, "renkei: hunt: %v\n", err)
+	}
+	if len(inputs) == 0 {
+		return errors.New("none of the given logs could be read")
+	}
+	bar := newProgress(g.stderr, total, "hunting")
+	out := bufio.NewWriterSize(g.stdout, 1<<16)
+	w := newMatchWriter(out, f.output)
+	lr, runErr := p.RunLocal(ctx, e, inputs, hunt.RunOptions{Workers: f.workers, MinLevel: f.minLevel, Stdin: g.stdin, Fields: f.fields,
+		Progress: func(n int64) { _ = bar.Add64(n) }}, pf.reportMatches, w.write)
+	_ = bar.Finish()
+	if err := w.close(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if lr.Summary != nil {
+		printSummary(g.stderr, e, lr.Summary)
+	}
+	if runErr != nil {
+		return runErr // an interrupted run is not reported: its counts would mislead
+	}
+	if pf.noReport {
+		fmt.Fprintln(g.stderr, "hunt: not reported (--no-report)")
+		return nil
+	}
+	if lr.MatchesDropped > 0 {
+		fmt.Fprintf(g.stderr, "hunt: only the first %d matches are sent; %d more are counted but not sent\n", huntpkg.MaxMatches, lr.MatchesDropped)
+	}
+	run, err := c.Report(ctx, p.ID, lr.Report)
+	if err != nil {
+		return fmt.Errorf("report to the hub: %w", err)
+	}
+	rules := lr.Report.Rules
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Hits > rules[j].Hits })
+	what := "counts per rule"
+	if pf.reportMatches {
+		what = fmt.Sprintf("counts per rule and %d matches", len(lr.Report.Matches))
+	}
+	fmt.Fprintf(g.stderr, "hunt: reported to the hub (run %d): %d events, %d hits, %s\n", run.ID, run.Events, run.Hits, what)
+	return nil
+}
