@@ -69,7 +69,7 @@ computer, channel, event_id and tags.`,
 	fl.BoolVar(&f.fields, "fields", false, "include every field of the matching event in jsonl output")
 	fl.BoolVar(&f.listUnloaded, "list-unloaded", false, "print every rule that could not be loaded, with the reason, and exit")
 	fl.BoolVar(&f.printMapping, "print-mapping", false, "print the default mapping YAML and exit")
-	return cmd
+	return withPackageFlags(g, f, cmd) // --package: run a signed hunting package from the hub (huntpkg.go)
 }
 
 func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error {
