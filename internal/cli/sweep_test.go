@@ -122,7 +122,7 @@ func TestSweepReportAndExport(t *testing.T) {
 	edl := filepath.Join(dir, "edl.txt")
 	code, _, errOut = runMatchCLI(t, "export", "--format", "edl", "--hub", srv.URL, "--token", "tok", "--collection", "c1", "-o", edl)
 	data, _ := os.ReadFile(edl)
-	if code != 0 || !strings.HasSuffix(string(data), "\n192.0.2.1\n") {
+	if code != 0 || string(data) != "192.0.2.1\n" {
 		t.Fatalf("export exit %d: %s\n%s", code, errOut, data)
 	}
 	code, _, errOut = runMatchCLI(t, "export", "--format", "pdf", "-i", logf)

@@ -78,15 +78,15 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 	var err error
 	switch format {
 	case "edl":
-		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
 			return e.Value, e.Kind == match.IP || e.Kind == match.CIDR
 		})
 	case "edl-domains":
-		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
 			return e.Value + "\n*." + e.Value, e.Kind == match.Domain
 		})
 	case "edl-urls":
-		res = writeEDL(bw, entries, opt, func(e match.Entry) (string, bool) {
+		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
 			if e.Kind != match.URL {
 				return "", false
 			}
@@ -117,10 +117,11 @@ func indicatorName(ind *match.Indicator) string {
 }
 
 // writeEDL writes one value per line, deduplicated (several indicators may
-// give the same value), as firewalls' external dynamic lists expect.
-func writeEDL(w *bufio.Writer, entries func(func(match.Entry)), opt Options, line func(match.Entry) (string, bool)) Result {
+// give the same value), as firewalls' external dynamic lists expect. There is
+// no comment header: PAN-OS allows comments only after an entry, and
+// FortiGate and others count any line that is not an entry as invalid.
+func writeEDL(w *bufio.Writer, entries func(func(match.Entry)), line func(match.Entry) (string, bool)) Result {
 	var res Result
-	fmt.Fprintf(w, "# %s blocklist, generated %s\n", opt.Source, opt.At.UTC().Format(time.RFC3339))
 	last := ""
 	entries(func(e match.Entry) {
 		l, ok := line(e)

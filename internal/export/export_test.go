@@ -87,6 +87,9 @@ func TestFormats(t *testing.T) {
 					t.Errorf("missing line %q in\n%s", w, out)
 				}
 			}
+			if strings.HasPrefix(tt.format, "edl") && strings.Contains(out, "#") {
+				t.Errorf("an EDL must hold entries only:\n%s", out)
+			}
 			for _, n := range tt.notWant {
 				if strings.Contains(out, n) {
 					t.Errorf("%q present (revoked, expired or wrong kind) in\n%s", n, out)
@@ -166,7 +169,7 @@ func TestWriteIndicators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(buf.String(), "\n192.0.2.9\n10.0.0.0/8\n") {
+	if buf.String() != "192.0.2.9\n10.0.0.0/8\n" {
 		t.Errorf("edl:\n%s", buf.String())
 	}
 	if err := Write(&buf, "edl", []match.Indicator{{ID: "bad", Given: "not an indicator"}}); err == nil {
