@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/corpora"
+)
+
+func runFlowsCLI(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	root := newRoot(g)
+	root.SetArgs(args)
+	err = root.ExecuteContext(ctx)
+	return out.String(), errb.String(), err
+}
+
+// flowFields are the JSON keys issue 3 requires on every flow record.
+var flowFields = []string{"src_addr", "dst_addr", "src_port", "dst_port", "proto", "bytes", "packets", "start", "end", "tcp_flags", "exporter", "community_id"}
+
+func checkFlowLines(t *testing.T, out string) int {
+	t.Helper()
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %d: %v: %s", n+1, err, sc.Text())
+		}
+		for _, f := range flowFields {
+			if _, ok := m[f]; !ok {
+				t.Fatalf("line %d lacks %q: %s", n+1, f, sc.Text())
+			}
+		}
+		if s, ok := m["start"].(string); ok {
+			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+				t.Errorf("start %q is not RFC 3339", s)
+			}
+		}
+		n++
+	}
+	return n
+}
+
+func TestFlowsDecodeCommand(t *testing.T) {
+	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
+	out, errOut, err := runFlowsCLI(t, context.Background(), "flows", "decode",
+		filepath.Join(dir, "netflow9_test_cisco_asa_1_tpl.dat"),
+		filepath.Join(dir, "netflow9_test_cisco_asa_1_data.dat"),
+		filepath.Join(dir, "netflow5_test_invalid01.dat"),
+		filepath.Join(dir, "netflow5.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := checkFlowLines(t, out); n != 14+2 {
+		t.Errorf("%d records, want 16", n)
+	}
+	if !strings.Contains(errOut, "netflow5_test_invalid01.dat: netflow v5 at offset 2") ||
+		!strings.Contains(errOut, "4 files, 4 datagrams, 16 records, 1 malformed") {
+		t.Errorf("stderr: %s", errOut)
+	}
+}
+
+func TestFlowsFromPcapCommand(t *testing.T) {
+	p := corpora.Path(t, "zeek-traces/testing/btest/Traces/communityid/tcp.pcap")
+	out, errOut, err := runFlowsCLI(t, context.Background(), "flows", "from-pcap", "--bidirectional", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := checkFlowLines(t, out); n != 1 || !strings.Contains(out, `"community_id":"1:LQU9qZlK+B5F3KDmev6m5PMibrg="`) {
+		t.Errorf("output %s", out)
+	}
+	if !strings.Contains(errOut, "1 flows") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	if _, _, err := runFlowsCLI(t, context.Background(), "flows", "from-pcap", filepath.Join(t.TempDir(), "missing.pcap")); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
+// TestCollectCommand runs `renkei collect` on a real UDP port, sends
+// datagrams, stops it as SIGINT would (context cancel) and checks the file
+// and the counts line.
+func TestCollectCommand(t *testing.T) {
+	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close()
+	outFile := filepath.Join(t.TempDir(), "flows.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		stderr string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, e, err := runFlowsCLI(t, ctx, "collect", "--listen", "udp://"+addr, "--out", outFile)
+		done <- result{e, err}
+	}()
+	time.Sleep(300 * time.Millisecond) // let it bind
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"netflow9_test_cisco_asa_1_tpl.dat", "netflow9_test_cisco_asa_1_data.dat", "netflow5.dat", "netflow5_test_invalid02.dat"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(b)
+	}
+	c.Close()
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	b, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := checkFlowLines(t, string(b)); n != 16 {
+		t.Errorf("%d records in the file, want 16", n)
+	}
+	if !strings.Contains(r.stderr, "datagrams=4 records=16 malformed=1 dropped=0") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, `"exporter":"127.0.0.1:`) }) {
+		t.Error("exporter missing")
+	}
+}
