@@ -231,6 +231,14 @@ func (s *Set) MatchHash(h string, at time.Time, fn func(Hit)) int {
 // exactly and by domain; hashes exactly. It returns v's kind and the number
 // of hits.
 func (s *Set) MatchValue(v string, at time.Time, fn func(Hit)) (Kind, int) {
+	// Addresses are the most common values in logs: parse them once here
+	// rather than in Classify and again for the lookup. (No hash digest
+	// starts with a digit and parses as an address: digests have no '.' or ':'.)
+	if len(v) > 1 && v[0] >= '0' && v[0] <= '9' && len(v) <= 21 {
+		if a, ok := parseAddrPort(v); ok {
+			return IP, s.MatchAddr(a, at, fn)
+		}
+	}
 	k := Classify(v)
 	switch k {
 	case IP:
