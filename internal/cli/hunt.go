@@ -172,6 +172,9 @@ func printSummary(w io.Writer, e *hunt.Engine, s *hunt.Summary) {
 			fmt.Fprintf(w, "  %v\n", re)
 		}
 	}
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(w, "hunt: %d files skipped, not a log format (binary): %s\n", len(s.Skipped), strings.Join(firstN(s.Skipped, 5), ", "))
+	}
 	if len(e.NotLoaded) > 0 {
 		fmt.Fprintf(w, "hunt: %d rules not loaded (see --list-unloaded)\n", len(e.NotLoaded))
 	}
@@ -243,4 +246,11 @@ func (mw *matchWriter) close() error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+func firstN(a []string, n int) []string {
+	if len(a) <= n {
+		return a
+	}
+	return append(append([]string(nil), a[:n]...), fmt.Sprintf("and %d more", len(a)-n))
 }

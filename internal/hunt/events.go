@@ -29,7 +29,7 @@ func (e *Engine) ReadEvents(ctx context.Context, inputs []Input, fn func(m *Meta
 		var n atomic.Int64
 		done := make(chan struct{})
 		go func() {
-			e.produce(ctx, in, tasks, bad, nil, &n)
+			e.produce(ctx, in, tasks, bad, nil, &n, func(string) {})
 			close(tasks)
 			close(done)
 		}()

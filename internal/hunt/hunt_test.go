@@ -69,6 +69,9 @@ func TestReadersAndMapping(t *testing.T) {
 	if sum.Events != 8+3+3+3-1 { // the broken JSON line is not an event
 		t.Errorf("events read %d, want 16", sum.Events)
 	}
+	if len(sum.Skipped) != 1 || filepath.Base(sum.Skipped[0]) != "capture.pcap" {
+		t.Errorf("skipped %v, want the binary capture.pcap", sum.Skipped)
+	}
 	if len(sum.ReadErrors) != 1 || !strings.Contains(sum.ReadErrors[0].Error(), "winlogbeat.jsonl record 3") {
 		t.Errorf("read errors %v, want the broken line 3 of winlogbeat.jsonl", sum.ReadErrors)
 	}

@@ -25,6 +25,9 @@ const (
 	FormatZeek   Format = "zeek" // Zeek TSV logs
 	FormatSyslog Format = "syslog"
 	FormatAuditd Format = "auditd"
+	// FormatBinary is content that is none of the above (pcap, ETL,
+	// archives...): such files are skipped and listed in the summary.
+	FormatBinary Format = "binary"
 )
 
 // ReadError is one problem reading input: a corrupt EVTX chunk or record, a
@@ -57,6 +60,9 @@ func Sniff(head []byte) Format {
 	if bytes.HasPrefix(head, []byte("ElfFile\x00")) {
 		return FormatEVTX
 	}
+	if isBinary(head) {
+		return FormatBinary
+	}
 	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("{")), bytes.HasPrefix(trimmed, []byte("[")):
@@ -67,6 +73,24 @@ func Sniff(head []byte) Format {
 		return FormatAuditd
 	}
 	return FormatSyslog
+}
+
+// isBinary reports whether the start of a file looks like binary data: a NUL
+// byte, or many bytes that are neither printable ASCII, whitespace nor UTF-8.
+func isBinary(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	odd := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b {
+			odd++
+		}
+	}
+	return odd*10 > len(head)
 }
 
 const (

@@ -114,6 +114,7 @@ type Summary struct {
 	ByLevel      map[string]int64
 	Correlations int64
 	ReadErrors   []*ReadError
+	Skipped      []string // inputs that are not a log format Renkei reads (binary)
 	Duration     time.Duration
 }
 
@@ -162,7 +163,11 @@ func (e *Engine) Run(ctx context.Context, inputs []Input, opt RunOptions, emit f
 			if ctx.Err() != nil {
 				return
 			}
-			if !e.produce(ctx, in, tasks, bad, opt.Stdin, &nbytes) {
+			if !e.produce(ctx, in, tasks, bad, opt.Stdin, &nbytes, func(p string) {
+				mu.Lock()
+				sum.Skipped = append(sum.Skipped, p)
+				mu.Unlock()
+			}) {
 				return
 			}
 			mu.Lock()
@@ -242,7 +247,7 @@ func levelOr(l string) string {
 
 // produce turns one input into tasks: one per 64 KiB chunk for EVTX, one per
 // file otherwise. It returns false when the run was cancelled.
-func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad func(*ReadError), stdin io.Reader, nbytes *atomic.Int64) bool {
+func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad func(*ReadError), stdin io.Reader, nbytes *atomic.Int64, skip func(string)) bool {
 	send := func(t task) bool {
 		select {
 		case tasks <- t:
@@ -258,6 +263,10 @@ func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad f
 		br := bufio.NewReaderSize(stdin, 1<<16)
 		head, _ := br.Peek(512)
 		f := Sniff(head)
+		if f == FormatBinary {
+			skip("-")
+			return true
+		}
 		if f == FormatEVTX { // EVTX needs random access: read it whole
 			data, err := io.ReadAll(br)
 			if err != nil {
@@ -279,6 +288,10 @@ func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad f
 	n, _ := io.ReadFull(fh, head)
 	head = head[:n]
 	f := Sniff(head)
+	if f == FormatBinary {
+		skip(in.Path)
+		return true
+	}
 	nbytes.Add(in.Size)
 	if f == FormatEVTX {
 		return e.produceEVTX(in, fh, in.Size, send, bad)
