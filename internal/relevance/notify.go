@@ -56,6 +56,11 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 	}
 	sort.Strings(orgs)
 	var firstErr error
+	type raisedAlert struct {
+		id int64
+		ps []pendingAlert
+	}
+	var raised []raisedAlert
 	for _, org := range orgs {
 		ps := byOrg[org]
 		fs := make([]vuln.Finding, len(ps))
@@ -73,15 +78,7 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 			if err == nil {
 				out.Alerts++
 				out.Orgs = append(out.Orgs, org)
-				for _, p := range ps {
-					if _, e := s.DB.Exec(ctx, "UPDATE vuln_alerts_sent SET alert_id = ? WHERE org_id = ? AND asset = ? AND vulnerability = ?", id, org, p.asset, p.f.Vulnerability); e != nil && err == nil {
-						err = e
-					}
-				}
-				if err != nil {
-					s.Log.Warn("record alert id", "org", org, "alert", id, "err", err)
-					err = nil
-				}
+				raised = append(raised, raisedAlert{id, ps})
 				continue
 			}
 		}
@@ -92,6 +89,20 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 		if firstErr == nil {
 			firstErr = fmt.Errorf("alert %s: %w", org, err)
 		}
+	}
+	// The alert ids, for the record, in one transaction (one sync, not one per row).
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, r := range raised {
+			for _, p := range r.ps {
+				if _, err := tx.Exec(ctx, "UPDATE vuln_alerts_sent SET alert_id = ? WHERE org_id = ? AND asset = ? AND vulnerability = ?", r.id, p.org, p.asset, p.f.Vulnerability); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.Log.Warn("record the ids of vulnerability alerts", "err", err)
 	}
 	return out, firstErr
 }

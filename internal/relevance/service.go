@@ -34,6 +34,7 @@ type Service struct {
 	// mu serializes the engine, which is not safe for concurrent use, and
 	// makes "evaluate, then claim the alert" one step per addition.
 	mu      sync.Mutex
+	loadMu  sync.Mutex
 	eng     *vuln.Engine
 	seenAdv map[string]bool // advisories and statements already in eng
 }
@@ -85,6 +86,10 @@ func (s *Service) maxBytes() int64 {
 
 // ensure loads the engine if it is not loaded yet.
 func (s *Service) ensure(ctx context.Context) error {
+	// loadMu makes concurrent first users (the server's runner and an early
+	// request) wait for one load instead of each building an engine.
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
 	s.mu.Lock()
 	loaded := s.eng != nil
 	s.mu.Unlock()
