@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +49,8 @@ domains match themselves and every subdomain.
 Logs are JSON lines (every string value checked as what it looks like), Zeek logs (TSV
 or JSON; the known fields of conn, dns, http, ssl, x509, files, smtp are used and http
 host+uri form a URL) and CSV with a header. The format is detected; --format forces it.
-"-" reads standard input. Indicator validity is checked at the record's own time (ts,
+"-" reads standard input; a directory is swept file by file (recursively);
+gzip-compressed logs are decompressed on the fly. Indicator validity is checked at the record's own time (ts,
 timestamp, @timestamp, time) or, for records without one, at --at.
 
 With --report, one STIX sighting per matched STIX indicator is posted to the collection,
@@ -75,11 +79,15 @@ Nothing is sent anywhere without --hub.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			files, err := expandLogArgs(args)
+			if err != nil {
+				return err
+			}
 			set, err := loadIndicatorSet(ctx, g, indicatorFiles, &hub)
 			if err != nil {
 				return err
 			}
-			return runSweep(ctx, g, set, args, sweep.Options{Workers: workers, Format: f, At: at}, &hub, report, failOnMatch)
+			return runSweep(ctx, g, set, files, sweep.Options{Workers: workers, Format: f, At: at}, &hub, report, failOnMatch)
 		},
 	}
 	fl := cmd.Flags()
@@ -94,6 +102,33 @@ Nothing is sent anywhere without --hub.`,
 	fl.StringVar(&atText, "at", "now", `time at which records without a time are checked against indicator validity: "now", RFC 3339, or "none" (revocation only)`)
 	fl.BoolVar(&failOnMatch, "fail-on-match", false, "exit with status 3 when anything matched")
 	return cmd
+}
+
+// expandLogArgs replaces each directory argument by the regular files under
+// it (recursively, in name order), so that "renkei sweep -i x /var/log/zeek"
+// sweeps a whole log archive.
+func expandLogArgs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if a == "-" || err != nil || !st.IsDir() {
+			out = append(out, a) // a missing file is reported when it is read
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", a, err)
+		}
+	}
+	return out, nil
 }
 
 func parseAt(s string) (time.Time, error) {

@@ -32,7 +32,10 @@ func writeFile(t *testing.T, dir, name, text string) string {
 func TestSweepCommand(t *testing.T) {
 	dir := t.TempDir()
 	ioc := writeFile(t, dir, "ioc.txt", "# test\n10.0.0.0/8\nevil.example\n10.0.0.0/33\n")
-	logf := writeFile(t, dir, "app.jsonl", `{"src":"10.1.2.3","q":"a.evil.example"}`+"\n"+`{"x":1`+"\n"+`{"ok":"192.0.2.1"}`+"\n")
+	logDir := filepath.Join(dir, "logs")
+	os.Mkdir(logDir, 0o755)
+	logf := writeFile(t, logDir, "app.jsonl", `{"src":"10.1.2.3","q":"a.evil.example"}`+"\n"+`{"x":1`+"\n"+`{"ok":"192.0.2.1"}`+"\n")
+	writeFile(t, logDir, "dns.jsonl", `{"q":"b.evil.example"}`+"\n")
 	tests := []struct {
 		name     string
 		args     []string
@@ -45,6 +48,7 @@ func TestSweepCommand(t *testing.T) {
 			"1 files, 3 lines, 3 records", "2 matches, 1 bad lines",
 			"app.jsonl line 2: offset 6: unexpected end of line"}},
 		{"fail on match", []string{"sweep", "--fail-on-match", "-i", ioc, logf}, 3, 2, nil},
+		{"directory", []string{"sweep", "-i", ioc, logDir}, 0, 3, []string{"2 files, 4 lines"}},
 		{"no indicators", []string{"sweep", logf}, 1, 0, []string{"renkei: sweep: no indicators"}},
 		{"missing log", []string{"sweep", "-i", ioc, filepath.Join(dir, "nope.jsonl")}, 1, 0, []string{"no such file", "1 of 1 files could not be read"}},
 	}
