@@ -669,11 +669,7 @@ func newStrPred(toks []patTok, cased bool) *strP {
 			p.atom = toks[i].lit
 		}
 	}
-	if !cased {
-		// the prefilter scans lower-cased text
-	} else {
-		p.atom = strings.ToLower(p.atom)
-	}
+	p.atom = strings.ToLower(p.atom) // the prefilter scans lower-cased text
 	if hasQ {
 		var b strings.Builder
 		b.WriteString("(?s)^")
@@ -700,7 +696,6 @@ func newStrPred(toks []patTok, cased bool) *strP {
 			segs = append(segs, t.lit)
 		}
 	}
-	// merge adjacent literals (cannot happen from parseWildcards, but be safe)
 	switch {
 	case len(segs) == 0 && len(toks) == 0:
 		p.kind, p.s = pEq, ""
@@ -716,8 +711,7 @@ func newStrPred(toks []patTok, cased bool) *strP {
 		p.kind, p.s = pPrefix, segs[0]
 	default:
 		p.kind = pGlob
-		// encode anchors as empty first/last segments
-		p.segs = nil
+		// an "\x00anchor" first or last segment marks an anchored end
 		if !lead {
 			p.segs = append(p.segs, "\x00anchor")
 		}
@@ -780,7 +774,7 @@ func globMatch(segs []string, v string) bool {
 	var last string
 	if endAnch {
 		if len(mid) == 0 {
-			return v == "" || false
+			return v == ""
 		}
 		last = mid[len(mid)-1]
 		mid = mid[:len(mid)-1]
