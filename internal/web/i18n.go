@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,6 +38,25 @@ func loadCatalogs() (map[string]catalog, error) {
 		var c catalog
 		if err := json.Unmarshal(b, &c); err != nil {
 			return nil, fmt.Errorf("catalog i18n/%s.json: %w", l, err)
+		}
+		// Capabilities keep their texts in i18n/<lang>.<capability>.json,
+		// merged here; a key defined twice is an error.
+		extra, _ := fs.Glob(catalogFS, "i18n/"+l+".*.json")
+		for _, name := range extra {
+			b, err := catalogFS.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			var more catalog
+			if err := json.Unmarshal(b, &more); err != nil {
+				return nil, fmt.Errorf("catalog %s: %w", name, err)
+			}
+			for k, v := range more {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("catalog %s: key %q is defined twice", name, k)
+				}
+				c[k] = v
+			}
 		}
 		out[l] = c
 	}

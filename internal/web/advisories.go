@@ -1,0 +1,178 @@
+package web
+
+// Advisories, correction requests and supplier requests (issue 7): the center
+// publishes, members acknowledge and report completion. Package advisory decides.
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/advisory"
+	"renkei/internal/hub"
+	"renkei/internal/incident"
+	"renkei/internal/store"
+)
+
+type advisoriesData struct {
+	Z          *time.Location
+	Notice     string
+	Advisories []advisory.Advisory
+	Mine       map[int64]advisory.Target // the caller's organization's progress
+	IsCenter   bool
+	Kinds      []string
+	Severities []string
+	OrgKinds   []string
+	Form       advisoryForm
+	Errors     map[string]string
+}
+
+type advisoryForm struct {
+	Kind, Title, Body, Findings, Campaign, Actions, Severity, Due, Sectors, Orgs string
+	All                                                                          bool
+	OrgKinds                                                                     []string
+}
+
+func (s *server) advisories(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showAdvisories(w, r, req, http.StatusOK, &advisoriesData{Form: advisoryForm{Kind: advisory.KindAdvisory, Severity: "medium"}})
+}
+
+func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *request, status int, d *advisoriesData) {
+	ctx := r.Context()
+	svc := &advisory.Service{Hub: s.h}
+	l, err := svc.List(ctx, req.viewer, advisory.ListQuery{})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Z, d.Advisories, d.IsCenter = jst, l, req.caller.Org.IsCenter()
+	d.Kinds, d.Severities = advisory.Kinds, advisory.Severities
+	for _, k := range store.OrgKinds {
+		if k != "center" {
+			d.OrgKinds = append(d.OrgKinds, k)
+		}
+	}
+	if d.Notice == "" {
+		d.Notice = towerNotice(r)
+	}
+	if !d.IsCenter {
+		d.Mine = map[int64]advisory.Target{}
+		for _, a := range l {
+			if _, ts, err := svc.Get(ctx, req.viewer, a.ID); err == nil && len(ts) == 1 {
+				d.Mine[a.ID] = ts[0]
+			}
+		}
+	}
+	s.render(w, r, req, status, "advisories", "nav.advisories", "advisories", d)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '、' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *request) {
+	f := advisoryForm{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Findings: r.PostFormValue("findings"),
+		Campaign: r.PostFormValue("campaign"), Actions: r.PostFormValue("actions"), Severity: r.PostFormValue("severity"), Due: r.PostFormValue("due"),
+		Sectors: r.PostFormValue("sectors"), Orgs: r.PostFormValue("orgs"), All: r.PostFormValue("all") != "", OrgKinds: r.PostForm["org_kinds"]}
+	a := advisory.Advisory{Kind: f.Kind, Title: f.Title, Body: f.Body, Findings: f.Findings, Campaign: f.Campaign, Severity: f.Severity,
+		Actions: strings.Split(f.Actions, "\n"), Audience: advisory.Audience{All: f.All, Sectors: splitList(f.Sectors), Kinds: f.OrgKinds, Orgs: splitList(f.Orgs)}}
+	errs := map[string]string{}
+	if f.Due != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.Due, incident.JST)
+		if err != nil {
+			errs["due"] = "use a date and time"
+		}
+		a.Due = t
+	}
+	if len(errs) == 0 {
+		_, err := (&advisory.Service{Hub: s.h}).Publish(r.Context(), req.caller, a)
+		if errors.Is(err, hub.ErrForbidden) {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		var fe advisory.FieldErrors
+		if errors.As(err, &fe) {
+			for _, e := range fe {
+				k := indexed.ReplaceAllString(e.Field, "")
+				errs[k] = strings.TrimPrefix(errs[k]+"; "+e.Msg, "; ")
+			}
+		} else if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	if len(errs) > 0 {
+		s.showAdvisories(w, r, req, http.StatusBadRequest, &advisoriesData{Form: f, Errors: errs})
+		return
+	}
+	http.Redirect(w, r, "/advisories?ok=published", http.StatusSeeOther)
+}
+
+type advisoryData struct {
+	Z        *time.Location
+	Notice   string
+	Error    string
+	A        advisory.Advisory
+	Targets  []advisory.Target
+	IsCenter bool
+}
+
+func (s *server) advisoryPage(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	s.showAdvisory(w, r, req, id, http.StatusOK, "")
+}
+
+func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+	a, ts, err := (&advisory.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: req.caller.Org.IsCenter()})
+}
+
+// advisoryStep acknowledges or completes an advisory for the caller's organization.
+func (s *server) advisoryStep(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	svc := &advisory.Service{Hub: s.h}
+	var err error
+	done := "acknowledged"
+	if r.PathValue("step") == "complete" {
+		err, done = svc.Complete(r.Context(), req.caller, id, r.PostFormValue("evidence")), "completed"
+	} else {
+		err = svc.Acknowledge(r.Context(), req.caller, id)
+	}
+	var fe advisory.FieldErrors
+	switch {
+	case errors.Is(err, hub.ErrForbidden):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case errors.As(err, &fe):
+		s.showAdvisory(w, r, req, id, http.StatusBadRequest, fe.Error())
+	case err != nil:
+		s.serverError(w, r, err)
+	default:
+		http.Redirect(w, r, "/advisories/"+strconv.FormatInt(id, 10)+"?ok="+done, http.StatusSeeOther)
+	}
+}

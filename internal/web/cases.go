@@ -1,0 +1,109 @@
+package web
+
+// Cases (issue 7): the center works them; the organization a case came from
+// sees its status and the steps the center shared. Package cases decides.
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/cases"
+	"renkei/internal/hub"
+	"renkei/internal/store"
+)
+
+type casesData struct {
+	Z        *time.Location
+	Notice   string
+	Cases    []cases.Case
+	IsCenter bool
+	OpenOnly bool
+}
+
+func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request) {
+	d := &casesData{Z: jst, Notice: towerNotice(r), IsCenter: req.caller.Org.IsCenter(), OpenOnly: r.URL.Query().Get("all") == ""}
+	l, err := (&cases.Service{Hub: s.h}).List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Cases = l
+	s.render(w, r, req, http.StatusOK, "cases", "nav.cases", "cases", d)
+}
+
+type caseData struct {
+	Z          *time.Location
+	Notice     string
+	Error      string
+	Case       cases.Case
+	IsCenter   bool
+	Statuses   []string
+	Severities []string
+	SourceURL  string
+}
+
+func (s *server) casePage(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	s.showCase(w, r, req, id, http.StatusOK, "")
+}
+
+func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+	k, err := (&cases.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d := &caseData{Z: jst, Notice: towerNotice(r), Error: msg, Case: k, IsCenter: req.caller.Org.IsCenter(), Statuses: cases.Statuses, Severities: cases.Severities}
+	if kind, ref, _ := strings.Cut(k.Source, ":"); kind == "report" {
+		d.SourceURL = "/reports/" + ref
+	} else if kind == "consult" {
+		d.SourceURL = "/consult/" + ref
+	}
+	s.render(w, r, req, status, "case", "nav.cases", "cases", d)
+}
+
+func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) {
+	k, err := (&cases.Service{Hub: s.h}).Open(r.Context(), req.caller, cases.Case{Title: r.PostFormValue("title"), Severity: r.PostFormValue("severity"),
+		Source: r.PostFormValue("source"), Assignee: r.PostFormValue("assignee")})
+	if errors.Is(err, hub.ErrForbidden) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "cases.error.open")
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(k.ID, 10)+"?ok=opened", http.StatusSeeOther)
+}
+
+func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	a := cases.Act{Status: r.PostFormValue("status"), Severity: r.PostFormValue("severity"), Assignee: strings.TrimSpace(r.PostFormValue("assignee")),
+		Note: r.PostFormValue("note"), Shared: r.PostFormValue("shared") != ""}
+	_, err := (&cases.Service{Hub: s.h}).Do(r.Context(), req.caller, id, a)
+	switch {
+	case errors.Is(err, hub.ErrForbidden):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case err != nil:
+		s.showCase(w, r, req, id, http.StatusBadRequest, err.Error())
+	default:
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?ok=updated", http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,124 @@
+package web
+
+// Consultation and support requests (issue 7). Package consult decides who
+// sees and answers what.
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"renkei/internal/consult"
+	"renkei/internal/hub"
+	"renkei/internal/store"
+)
+
+type consultData struct {
+	Z        *time.Location
+	Notice   string
+	Error    string
+	Requests []consult.Request
+	Kinds    []string
+	Form     struct{ Kind, Subject, Body string }
+}
+
+func (s *server) consultPage(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showConsult(w, r, req, http.StatusOK, &consultData{})
+}
+
+func (s *server) showConsult(w http.ResponseWriter, r *http.Request, req *request, status int, d *consultData) {
+	l, err := (&consult.Service{Hub: s.h}).List(r.Context(), req.viewer, "", 0)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Z, d.Requests, d.Kinds = jst, l, consult.Kinds
+	if d.Notice == "" {
+		d.Notice = towerNotice(r)
+	}
+	s.render(w, r, req, status, "consult", "nav.consult", "consult", d)
+}
+
+func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request) {
+	d := &consultData{}
+	d.Form.Kind, d.Form.Subject, d.Form.Body = r.PostFormValue("kind"), r.PostFormValue("subject"), r.PostFormValue("body")
+	x, err := (&consult.Service{Hub: s.h}).Ask(r.Context(), req.caller, d.Form.Kind, d.Form.Subject, d.Form.Body, "")
+	if errors.Is(err, hub.ErrForbidden) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	if err != nil {
+		d.Error = err.Error()
+		s.showConsult(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	http.Redirect(w, r, "/consult/"+strconv.FormatInt(x.ID, 10)+"?ok=asked", http.StatusSeeOther)
+}
+
+type consultationData struct {
+	Z        *time.Location
+	Notice   string
+	Error    string
+	R        consult.Request
+	OrgNames map[string]string
+	Handles  bool
+	Asker    bool
+	IsCenter bool
+}
+
+func (s *server) consultation(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	s.showConsultation(w, r, req, id, http.StatusOK, "")
+}
+
+func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+	x, err := (&consult.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d := &consultationData{Z: jst, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: req.caller.Org.IsCenter()}
+	d.Handles = x.HandlerOrg == req.caller.Org.ID || d.IsCenter
+	d.Asker = x.OrgID == req.caller.Org.ID
+	for _, id := range []string{x.OrgID, x.HandlerOrg} {
+		if o, err := s.h.DB.Org(r.Context(), id); err == nil {
+			d.OrgNames[id] = o.Name
+		}
+	}
+	for _, m := range x.Messages {
+		if _, ok := d.OrgNames[m.OrgID]; !ok {
+			if o, err := s.h.DB.Org(r.Context(), m.OrgID); err == nil {
+				d.OrgNames[m.OrgID] = o.Name
+			}
+		}
+	}
+	s.render(w, r, req, status, "consultation", "nav.consult", "consult", d)
+}
+
+func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	_, err := (&consult.Service{Hub: s.h}).Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
+	switch {
+	case errors.Is(err, hub.ErrForbidden):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case err != nil:
+		s.showConsultation(w, r, req, id, http.StatusBadRequest, err.Error())
+	default:
+		http.Redirect(w, r, "/consult/"+strconv.FormatInt(id, 10)+"?ok=replied", http.StatusSeeOther)
+	}
+}
