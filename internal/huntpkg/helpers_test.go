@@ -2,6 +2,7 @@ package huntpkg_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,3 +87,5 @@ func (w *world) alerts(t *testing.T, login, kind string) []store.Alert {
 	}
 	return out
 }
+
+func createFile(path string) (*os.File, error) { return os.Create(path) }
