@@ -278,3 +278,36 @@ func TestPrefilterLosesNothing(t *testing.T) {
 		t.Fatal("no matches at all")
 	}
 }
+
+// TestPrettyJSONResynchronises reads concatenated pretty-printed objects
+// (the SigmaHQ sidecar layout) with one broken object in the middle: the
+// objects after it are still read.
+func TestPrettyJSONResynchronises(t *testing.T) {
+	doc := `{
+  "Event": {"System": {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "EventRecordID": 1},
+            "EventData": {"Image": "C:\\Windows\\System32\\whoami.exe"}}
+}
+{
+  "Event": {"System": {"Channel": broken
+}
+{
+  "Event": {"System": {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "EventRecordID": 3},
+            "EventData": {"Image": "C:\\Windows\\System32\\whoami.exe"}}
+}
+`
+	p := filepath.Join(t.TempDir(), "pretty.json")
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := LoadEngine([]string{"testdata/rules/whoami.yml"}, EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, sum := runAll(t, e, []string{p}, nil)
+	if got := describe(ms); len(got) != 2 || !strings.Contains(got[1], "pretty.json:3 ") {
+		t.Errorf("matches %v, want records 1 and 3", got)
+	}
+	if len(sum.ReadErrors) != 1 || sum.ReadErrors[0].Record != 2 || !strings.Contains(sum.ReadErrors[0].Reason, "next object") {
+		t.Errorf("read errors %v, want object 2 reported", sum.ReadErrors)
+	}
+}

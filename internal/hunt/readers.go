@@ -270,29 +270,49 @@ func readJSON(file string, r io.Reader, fn func(n int64, v any), bad func(*ReadE
 	if isJSONLine(first) {
 		return readJSONLines(file, rest, 0, 0, fn, bad)
 	}
-	d := json.NewDecoder(rest)
-	d.UseNumber()
-	n := int64(0)
-	for {
-		var v any
-		err := d.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			bad(&ReadError{File: file, Chunk: -1, Record: n + 1, Offset: d.InputOffset(), Reason: "JSON: " + err.Error() + "; rest of file skipped"})
-			return nil
-		}
-		if arr, ok := v.([]any); ok {
-			for _, e := range arr {
-				n++
-				fn(n, e)
-			}
-			continue
-		}
-		n++
-		fn(n, v)
+	// concatenated or pretty-printed values: after a syntax error, go on at
+	// the next line that starts a new object
+	data, err := io.ReadAll(rest)
+	if err != nil {
+		return err
 	}
+	n, pos := int64(0), 0
+	for pos < len(data) {
+		d := json.NewDecoder(bytes.NewReader(data[pos:]))
+		d.UseNumber()
+		for {
+			var v any
+			err := d.Decode(&v)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				at := pos + int(d.InputOffset())
+				next := bytes.Index(data[min(at+1, len(data)):], []byte("\n{"))
+				what := "rest of file skipped"
+				if next >= 0 {
+					what = "skipped to the next object"
+				}
+				bad(&ReadError{File: file, Chunk: -1, Record: n + 1, Offset: int64(at), Reason: "JSON: " + err.Error() + "; " + what})
+				if next < 0 {
+					return nil
+				}
+				n++ // the broken value counts as one record
+				pos = min(at+1, len(data)) + next + 1
+				break
+			}
+			if arr, ok := v.([]any); ok {
+				for _, e := range arr {
+					n++
+					fn(n, e)
+				}
+				continue
+			}
+			n++
+			fn(n, v)
+		}
+	}
+	return nil
 }
 
 // readJSONLines reads one JSON object per line; lines are numbered from
