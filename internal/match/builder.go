@@ -195,6 +195,9 @@ func (b *Builder) Build() *Set {
 	s.counts[IP] = distinct + distinct6
 	s.counts[CIDR] = len(s.cidrPfx)
 	s.rules = slices.Clone(b.rules)
+	if len(s.rules) > 0 {
+		s.buildRuleIndex()
+	}
 	return s
 }
 

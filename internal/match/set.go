@@ -36,7 +36,8 @@ type Set struct {
 
 	exact [numKinds]map[string]uint32 // Domain, URL, Email and hash kinds
 
-	rules []*Rule
+	rules   []*Rule
+	ruleIdx *ruleIndex
 
 	// domainFilter has one bit set per domain indicator (by domainHash);
 	// a candidate suffix whose bit is clear is skipped without a map lookup.

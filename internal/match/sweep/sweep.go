@@ -221,13 +221,14 @@ func (sw *Sweeper) File(ctx context.Context, name string, r io.Reader, emit func
 
 // worker parses and matches chunks; its buffers are reused across lines.
 type worker struct {
-	set      *match.Set
-	file     *logs.File
-	at       time.Time
-	vals     []kv
-	seen     []seenKey
-	obs      match.Observed
-	fieldVal []int // obs.Fields[i] came from vals[fieldVal[i]]
+	set        *match.Set
+	file       *logs.File
+	at         time.Time
+	vals       []kv
+	seen       []seenKey
+	obs        match.Observed
+	fieldVal   []int // obs.Fields[i] came from vals[fieldVal[i]]
+	ruleLeaves []match.RuleLeaf
 
 	res     *chunkResult
 	line    int
@@ -356,11 +357,16 @@ func (w *worker) rules(rules []*match.Rule, line int, at time.Time) {
 	if len(o.Fields) == 0 {
 		return
 	}
-	for i, r := range rules {
-		leaves := r.LeafHits(o, nil)
-		if len(leaves) == 0 {
-			continue
+	// The set's rule index gives the (rule, observation) pairs this record
+	// satisfies, sorted by rule; group them per rule.
+	w.ruleLeaves = w.set.RuleLeafHits(o, w.ruleLeaves[:0])
+	for j := 0; j < len(w.ruleLeaves); {
+		i := w.ruleLeaves[j].Rule
+		var leaves []int
+		for ; j < len(w.ruleLeaves) && w.ruleLeaves[j].Rule == i; j++ {
+			leaves = append(leaves, w.ruleLeaves[j].Leaf)
 		}
+		r := rules[i]
 		h := ruleHit{line: line, t: at, rule: i, leaves: leaves}
 		// Report the first value the rule reads (the record's other values
 		// are in the log line).
