@@ -98,5 +98,9 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest POST body accepted, in bytes")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&demo, "demo", false, "fill a new store with demonstration data first")
+	f.StringVar(&cfg.NATS, "nats", "", "external NATS URL (default: NATS JetStream embedded under DATA/nats)")
+	f.StringVar(&cfg.NATSListen, "nats-listen", "", "let renkei worker processes reach the embedded NATS at this host:port")
+	f.IntVar(&cfg.Matchers, "matchers", 1, "matcher workers in this process")
+	f.StringArrayVar(&cfg.Collect, "collect", nil, "receive NetFlow/IPFIX/sFlow for a source: udp://HOST:PORT=SOURCE (repeatable)")
 	return cmd
 }

@@ -172,7 +172,8 @@ type intake struct {
 	v        policy.Viewer
 	coll     store.Collection
 	names    map[string]string // org/group names and ids resolved so far
-	users    map[string]int64
+	// targets are the objects sighted in this submission, looked up once.
+	targets map[string]store.Object
 }
 
 func validatePattern(s string) error {
@@ -240,7 +241,7 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, er
 		acl.RecipientUsers = append(acl.RecipientUsers, in.c.User.ID)
 	}
 	if so.Type == "sighting" {
-		target, err := in.h.DB.ObjectByID(ctx, in.v, so.SightingOfRef)
+		target, err := in.target(ctx, so.SightingOfRef)
 		if errors.Is(err, store.ErrNotFound) {
 			return o, fmt.Errorf("sighting_of_ref: %s is not an object you can see", so.SightingOfRef)
 		}
@@ -298,8 +299,26 @@ func (in *intake) distribution(ctx context.Context, d Distribution, acl *policy.
 
 // sighted alerts the author of what was sighted. The sighting organization is
 // named only when its consent lets the author see it.
+// target looks up an object the submitter sights, once per submission.
+func (in *intake) target(ctx context.Context, id string) (store.Object, error) {
+	if t, ok := in.targets[id]; ok {
+		return t, nil
+	}
+	t, err := in.h.DB.ObjectByID(ctx, in.v, id)
+	if err != nil {
+		return t, err
+	}
+	if in.targets == nil {
+		in.targets = map[string]store.Object{}
+	}
+	if len(in.targets) < 10000 {
+		in.targets[id] = t
+	}
+	return t, nil
+}
+
 func (in *intake) sighted(ctx context.Context, s store.Object) {
-	target, err := in.h.DB.ObjectByID(ctx, in.v, s.Ref)
+	target, err := in.target(ctx, s.Ref)
 	if err != nil || target.ACL.AuthorOrg == s.ACL.AuthorOrg {
 		return
 	}

@@ -24,11 +24,13 @@ import (
 
 	"renkei/internal/api"
 	"renkei/internal/audit"
+	"renkei/internal/bus"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
+	"renkei/internal/telemetry"
 	"renkei/internal/web"
 )
 
@@ -41,6 +43,15 @@ type Config struct {
 	SelfSignedTLS    bool   // generate a certificate under DATA/tls
 	MaxContentLength int64
 	Version          string
+
+	// NATS is an external NATS URL; empty runs NATS JetStream embedded under DATA/nats.
+	NATS string
+	// NATSListen lets `renkei worker` processes reach the embedded NATS (host:port).
+	NATSListen string
+	// Matchers is how many matcher workers this process runs (default 1; 0 none).
+	Matchers int
+	// Collect lists UDP listeners feeding sources: "udp://0.0.0.0:2055=source-id".
+	Collect []string
 }
 
 // DSN returns the store to open for a data directory and database flag.
@@ -54,6 +65,8 @@ func DSN(dataDir, database string) string {
 // Server is a running hub.
 type Server struct {
 	Hub      *hub.Hub
+	Bus      *bus.Bus
+	Pipeline *telemetry.Pipeline
 	Handler  http.Handler
 	Registry *prometheus.Registry
 	cfg      Config
@@ -73,6 +86,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
 	h.Audit = al
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log})
+	if err != nil {
+		al.Close()
+		return nil, err
+	}
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 100 << 20
 	}
@@ -82,6 +100,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "renkei_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
 	reg.MustRegister(requests, latency)
+	pl, err := telemetry.NewPipeline(ctx, h, b, telemetry.NewMetrics(reg))
+	if err != nil {
+		b.Close()
+		al.Close()
+		return nil, fmt.Errorf("telemetry pipeline: %w", err)
+	}
 
 	ws, err := web.New(h, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
 	if err != nil {
@@ -115,7 +139,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return &Server{Hub: h, Handler: recoverer(log, mux), Registry: reg, cfg: cfg, log: log}, nil
+	if cfg.Matchers == 0 {
+		cfg.Matchers = 1
+	}
+	return &Server{Hub: h, Bus: b, Pipeline: pl, Handler: recoverer(log, mux), Registry: reg, cfg: cfg, log: log}, nil
 }
 
 // overseersOnly serves the audit log's tiles to the oversight committee and
@@ -136,8 +163,9 @@ func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
 	})
 }
 
-// Close releases what New opened besides the store: the audit log.
+// Close releases what New opened besides the store: the bus and the audit log.
 func (s *Server) Close() error {
+	s.Bus.Close()
 	if s.Hub.Audit != nil {
 		return s.Hub.Audit.Close()
 	}
@@ -216,6 +244,10 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go s.Hub.Alerts.Run(bg, 2*time.Second)
+	if err := RunPipeline(bg, s.Pipeline, s.cfg.Matchers, s.cfg.Collect, s.log); err != nil {
+		ln.Close()
+		return err
+	}
 	go relevance.For(s.Hub).Run(bg) // vulnerability relevance: load the engine, fetch advisory feeds
 
 	errc := make(chan error, 1)

@@ -252,7 +252,7 @@ func (q ObjectQuery) where() (string, []any) {
 		conds = append(conds, "o.tlp IN ("+strings.Join(ph, ", ")+")")
 	}
 	if q.Ref != "" {
-		conds = append(conds, "o.ref = ?")
+		conds = append(conds, "o.ref = ? AND o.ref <> ''") // the second term lets the partial index objects_ref serve
 		args = append(args, q.Ref)
 	}
 	if s := strings.TrimSpace(q.Search); s != "" {

@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,9 +45,10 @@ type env struct {
 	callers  map[string]auth.Caller
 	now      *time.Time
 	approval approval.Approval
+	next     int
 }
 
-func setup(t *testing.T, kind string) *env {
+func setup(t testing.TB, kind string) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{dir: t.TempDir(), logs: &bytes.Buffer{}, callers: map[string]auth.Caller{}}
@@ -129,7 +131,7 @@ func rec(src, dst string, sport, dport uint16, at time.Time) flow.Record {
 }
 
 // drain has the worker handle everything on the stream, then stops it.
-func (e *env) drain(t *testing.T) {
+func (e *env) drain(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -153,9 +155,10 @@ func (e *env) drain(t *testing.T) {
 	<-done
 }
 
-func (e *env) indicator(t *testing.T, who, pattern string) string {
+func (e *env) indicator(t testing.TB, who, pattern string) string {
 	t.Helper()
-	id := "indicator--00000000-0000-4000-8000-" + strings.Repeat("0", 11) + string(rune('1'+len(pattern)%9))
+	id := fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", e.next)
+	e.next++
 	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": []any{map[string]any{
 		"type": "indicator", "spec_version": "2.1", "id": id, "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
 		"pattern": pattern, "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": []string{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"},

@@ -193,11 +193,26 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	if err := w.store(ctx, keep); err != nil {
 		return err
 	}
+	sightings := make([]any, 0, len(aggs))
 	for k, g := range aggs {
 		w.Metrics.Matches.WithLabelValues(k.source).Add(float64(g.count))
-		if err := w.sight(ctx, k, g); err != nil {
-			return err
-		}
+		sightings = append(sightings, w.sighting(k, g))
+	}
+	// One bundle for the whole batch: one transaction, however many indicators matched.
+	col, err := w.Hub.DB.Collection(ctx, hub.MembersCollection)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": sightings})
+	st, err := w.Hub.Submit(ctx, w.caller, col, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("sightings: %w", err)
+	}
+	if st.Failure > 0 {
+		w.Hub.Log.Warn("sightings refused", "failures", st.Failure, "status", st.ID)
+	}
+	for k, g := range aggs {
+		w.alertSpaces(ctx, k, g)
 	}
 	return nil
 }
@@ -242,13 +257,9 @@ func (w *Worker) store(ctx context.Context, keep []kept) error {
 	})
 }
 
-// sight records a sighting of the indicator by the center's collection, under
-// the indicator's TLP, and alerts the members whose address space was involved.
-func (w *Worker) sight(ctx context.Context, k sightingKey, g *sightingAgg) error {
-	col, err := w.Hub.DB.Collection(ctx, hub.MembersCollection)
-	if err != nil {
-		return err
-	}
+// sighting is a sighting of the indicator by the center's collection, under
+// the indicator's TLP; through the hub its author is alerted.
+func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 	now := w.Hub.Now().UTC()
 	first, last := g.first, g.last
 	if first.IsZero() {
@@ -257,27 +268,22 @@ func (w *Worker) sight(ctx context.Context, k sightingKey, g *sightingAgg) error
 	if last.Before(first) {
 		last = first
 	}
-	s := map[string]any{
+	return map[string]any{
 		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),
 		"created": stix.FormatTime(now), "modified": stix.FormatTime(now), "sighting_of_ref": k.indicator,
 		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
 		"where_sighted_refs": []string{w.Hub.Center().ID}, "created_by_ref": w.Hub.Center().ID,
 		"object_marking_refs": g.ind.Markings, "description": "Matched in communications information (source " + k.source + ")",
 	}
-	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": []any{s}})
-	st, err := w.Hub.Submit(ctx, w.caller, col, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("sighting of %s: %w", k.indicator, err)
-	}
-	if st.Failure > 0 {
-		w.Hub.Log.Warn("sighting refused", "indicator", k.indicator, "status", st.ID)
-	}
+}
+
+// alertSpaces alerts the members whose registered address space was involved.
+func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) {
 	for org := range g.orgs {
 		w.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
 			Title: fmt.Sprintf("通信情報で貴組織のアドレス空間と指標 %s の一致を検知 / Communications to or from your address space matched indicator %s (%d records)",
 				k.indicator, k.indicator, g.count),
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
-				k.indicator, g.count, stix.FormatTime(first), stix.FormatTime(last))})
+				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))})
 	}
-	return nil
 }

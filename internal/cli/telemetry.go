@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/bus"
+	"renkei/internal/hub"
+	"renkei/internal/server"
+	"renkei/internal/telemetry"
+)
+
+func newTelemetryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "telemetry",
+		Short: "Sources of communications information, domestic ranges, members' address space",
+		Long: `Manage the communications-information pipeline (通信情報). A source runs only while
+its approval is in force (C6); its records are selected to mechanical information (C1, C2),
+classified against the domestic ranges (C3), pseudonymized where set (C4), and kept for
+its retention (C5). See docs/telemetry.md.`,
+	}
+	var basis, approval, operator, dirs, retention, pseud, name string
+	add := &cobra.Command{
+		Use:     "source-add ID",
+		Short:   "Register a source with its legal basis and approval",
+		Example: "  renkei telemetry source-add power-border --basis agreement --approval approval-3 --retention 30d --operator \"Kanto Electric\"",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := auth.ParseExpiry(retention)
+			if err != nil || d == 0 {
+				return fmt.Errorf("--retention %q: want e.g. 30d or 72h", retention)
+			}
+			directions, err := telemetry.ParseDirections(dirs)
+			if err != nil {
+				return err
+			}
+			var ps []netip.Prefix
+			for _, p := range strings.Split(pseud, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				pp, err := netip.ParsePrefix(p)
+				if err != nil {
+					return fmt.Errorf("--pseudonymize %q: %v", p, err)
+				}
+				ps = append(ps, pp)
+			}
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			op := ""
+			if operator != "" {
+				o, err := db.Org(cmd.Context(), operator)
+				if err != nil {
+					return err
+				}
+				op = o.ID
+			}
+			return telemetry.AddSource(cmd.Context(), db, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
+				OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, Created: time.Now().UTC()})
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&basis, "basis", "", "legal basis: agreement (operator agreement) or committee (committee approval)")
+	f.StringVar(&approval, "approval", "", "the approval that must be in force, e.g. approval-3")
+	f.StringVar(&operator, "operator", "", "the operator whose agreement it rests on")
+	f.StringVar(&dirs, "directions", "", "directions kept (default: what the legal basis covers)")
+	f.StringVar(&retention, "retention", "30d", "how long matched records are kept")
+	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes to pseudonymize (Crypto-PAn), comma-separated")
+	f.StringVar(&name, "name", "", "a name for people")
+	add.MarkFlagRequired("basis")
+	add.MarkFlagRequired("approval")
+
+	list := &cobra.Command{
+		Use:   "sources",
+		Short: "List sources with kept and dropped counts by reason",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ss, err := telemetry.Sources(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SOURCE\tBASIS\tAPPROVAL\tRETENTION\tCOUNTS")
+			for _, s := range ss {
+				c, err := telemetry.GetCounts(cmd.Context(), db, s.ID)
+				if err != nil {
+					return err
+				}
+				b, _ := json.Marshal(c)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.LegalBasis, s.ApprovalRef, s.Retention, b)
+			}
+			return tw.Flush()
+		},
+	}
+
+	var cc string
+	ranges := &cobra.Command{
+		Use:   "ranges-import FILE",
+		Short: "Load a new version of the domestic ranges (CIDR lines or an RIR delegated file)",
+		Long: `Load the list of domestic address ranges used to classify direction (C3). FILE holds
+CIDR prefixes, one per line, or an RIR "delegated" statistics file such as APNIC's
+delegated-apnic-extended-latest, from which the lines of --country are taken. Bad lines
+are reported with their numbers and nothing is loaded.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			ps, version, bad, err := telemetry.ParseRanges(f, cc)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if len(bad) > 0 {
+				for _, b := range bad[:min(len(bad), 10)] {
+					fmt.Fprintf(g.stderr, "%s: %v\n", args[0], b)
+				}
+				return fmt.Errorf("%s: %d bad lines; nothing was loaded", args[0], len(bad))
+			}
+			if len(ps) == 0 {
+				return fmt.Errorf("%s: no ranges for country %s", args[0], cc)
+			}
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := telemetry.SaveRanges(cmd.Context(), db, version, ps); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "loaded %d ranges, version %s\n", len(ps), version)
+			return nil
+		},
+	}
+	ranges.Flags().StringVar(&cc, "country", "JP", "country code to take from a delegated file")
+
+	space := &cobra.Command{
+		Use:     "address-space ORG PREFIX…",
+		Short:   "Register a member's address space, so that matches involving it reach the member",
+		Example: `  renkei telemetry address-space "Bayside Water Utility" 192.0.2.0/25 2001:db8:40::/48`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			for _, a := range args[1:] {
+				p, err := netip.ParsePrefix(a)
+				if err != nil {
+					return fmt.Errorf("%q is not a CIDR prefix", a)
+				}
+				if err := telemetry.AddAddressSpace(cmd.Context(), db, o.ID, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, ranges, space)
+	return cmd
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	var natsURL string
+	var matchers int
+	var collect []string
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run matcher workers (and collectors) against a shared store and NATS",
+		Long: `Run matcher workers on another machine: they join the queue of the hub's stream of
+selected records, match them against the indicators, and raise sightings and alerts.
+Point --database at the hub's PostgreSQL and --nats at its NATS (a cluster, or the hub's
+embedded server started with serve --nats-listen).`,
+		Example: "  renkei worker --database postgres://renkei@db/renkei --nats nats://hub:4222 --matchers 2",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if natsURL == "" {
+				return fmt.Errorf("--nats is required: workers join a NATS shared with the hub")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+			db, err := g.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			h, err := hub.New(ctx, db, log)
+			if err != nil {
+				return err
+			}
+			host, _ := os.Hostname()
+			h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "worker-" + host, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer h.Audit.Close()
+			b, err := bus.Open(ctx, bus.Options{URL: natsURL})
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			p, err := telemetry.NewPipeline(ctx, h, b, nil)
+			if err != nil {
+				return err
+			}
+			if err := server.RunPipeline(ctx, p, matchers, collect, log); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "renkei worker: %d matchers on %s\n", matchers, natsURL)
+			<-ctx.Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&natsURL, "nats", "", "the hub's NATS URL")
+	cmd.Flags().IntVar(&matchers, "matchers", 2, "matcher workers")
+	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
+	return cmd
+}
+

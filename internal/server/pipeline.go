@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"renkei/internal/flow"
+	"renkei/internal/telemetry"
+)
+
+// RunPipeline starts, until ctx ends, the communications-information side of
+// a node: matcher workers sharing the stream, the retention job, and UDP
+// collectors feeding their sources. `renkei serve` and `renkei worker` both
+// use it.
+func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, collect []string, log *slog.Logger) error {
+	for i := 0; i < matchers; i++ {
+		w := &telemetry.Worker{Hub: p.Hub, Bus: p.Bus, Metrics: p.Metrics}
+		if err := w.Prepare(ctx); err != nil {
+			return fmt.Errorf("matcher: %w", err)
+		}
+		go func() {
+			if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("matcher stopped", "err", err)
+			}
+		}()
+	}
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := telemetry.Expire(ctx, p.Hub, p.Hub.Now()); err != nil && ctx.Err() == nil {
+				log.Error("retention", "err", err)
+			} else if n > 0 {
+				log.Info("retention deleted records", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	for _, c := range collect {
+		listen, source, ok := strings.Cut(c, "=")
+		if !ok || source == "" {
+			return fmt.Errorf("--collect %q: want udp://HOST:PORT=SOURCE", c)
+		}
+		if _, err := telemetry.GetSource(ctx, p.Hub.DB, source); err != nil {
+			return fmt.Errorf("--collect %q: %w (register it: renkei telemetry source add)", c, err)
+		}
+		conn, err := flow.ListenUDP(listen, 0)
+		if err != nil {
+			return err
+		}
+		col := flow.NewCollector(flow.CollectOptions{})
+		go func() {
+			defer conn.Close()
+			stats, err := col.Run(ctx, conn, func(recs []flow.Record) error {
+				if _, err := p.Ingest(ctx, source, recs); err != nil {
+					log.Warn("records refused", "source", source, "count", len(recs), "err", err)
+				}
+				return nil // refusals are counted; the collector keeps draining the socket
+			})
+			if err != nil && ctx.Err() == nil {
+				log.Error("collector stopped", "source", source, "err", err)
+			}
+			log.Info("collector stopped", "source", source, "datagrams", stats.Datagrams, "records", stats.Records, "malformed", stats.Malformed)
+		}()
+		log.Info("collecting", "listen", listen, "source", source)
+	}
+	return nil
+}
