@@ -243,4 +243,3 @@ embedded server started with serve --nats-listen).`,
 	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
 	return cmd
 }
-
