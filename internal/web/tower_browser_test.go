@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserReportJourney is a report's journey in a real browser: an
+// operator files an incident report with the form, the center opens a case
+// from it and moves it to "investigating", and the operator sees that status
+// on its report. Screenshots of the report page are saved as
+// renkei-report-{filed,center,status}.png (RENKEI_SCREENSHOTS chooses the folder).
+func TestBrowserReportJourney(t *testing.T) {
+	chromium(t)
+	e := newEnv(t, Options{Version: "test"})
+	ctx := browser(t)
+	shots := os.Getenv("RENKEI_SCREENSHOTS")
+	if shots == "" {
+		shots = os.TempDir()
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(shots+"/renkei-report-"+name+".png", png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cctx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(cctx)
+	var console []chromedp.ConsoleMessage
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			console = append(console, m)
+		}
+	}()
+	login := func(who string) {
+		t.Helper()
+		do("log in as "+who,
+			chromedp.Navigate(e.srv.URL+"/login"),
+			chromedp.WaitVisible(chromedp.ID("login")),
+			chromedp.SendKeys(chromedp.ID("login"), who),
+			chromedp.SendKeys(chromedp.ID("password"), testPassword),
+			chromedp.Submit(chromedp.ID("password")),
+			chromedp.WaitVisible(chromedp.ID("who")),
+		)
+	}
+	logout := func() {
+		t.Helper()
+		do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("login")))
+	}
+	const title = "Browser-filed ransomware on the historian"
+
+	login("water-analyst")
+	detected := time.Now().In(jst).Add(-3 * time.Hour).Format("2006-01-02T15:04")
+	do("file the report",
+		chromedp.Navigate(e.srv.URL+"/reports"),
+		chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(chromedp.ID("r-title"), title),
+		chromedp.SetValue(chromedp.ID("r-category"), "ransomware"),
+		chromedp.SetValue(chromedp.ID("r-detected"), detected),
+		chromedp.SendKeys(chromedp.ID("r-what"), "Files on the historian were encrypted; a ransom note was left."),
+		chromedp.SetValue(chromedp.ID("r-status"), "contained"),
+		chromedp.Click(chromedp.ID("file-report")),
+		chromedp.WaitVisible(chromedp.ID("deadlines")),
+	)
+	if h := text("h1.objtitle"); !strings.Contains(h, title) {
+		t.Fatalf("report page title %q", h)
+	}
+	if dl := text("#deadlines"); !strings.Contains(dl, "JST") {
+		t.Errorf("deadlines: %q", dl)
+	}
+	if nc := text("#no-case"); nc == "" {
+		t.Error("a new report shows no 'no case yet' line")
+	}
+	var reportURL string
+	if u, err := chromedp.Run(ctx, chromedp.Location()); err != nil {
+		t.Fatal(err)
+	} else {
+		reportURL = strings.SplitN(u, "?", 2)[0]
+	}
+	shot("filed")
+	logout()
+
+	login("center-analyst")
+	do("open a case from the report",
+		chromedp.Navigate(reportURL),
+		chromedp.WaitVisible(chromedp.ID("open-case")),
+		chromedp.Click(chromedp.ID("open-case-btn")),
+		chromedp.WaitVisible(chromedp.ID("act-form")),
+		chromedp.SetValue(chromedp.ID("a-status"), "investigating"),
+		chromedp.SendKeys(chromedp.ID("a-note"), "Isolation of the historian advised."),
+		chromedp.Click(chromedp.CSS(`#act-form input[name="shared"]`)),
+		chromedp.Click(chromedp.ID("act-btn")),
+		chromedp.WaitVisible(chromedp.ID("timeline")),
+	)
+	if s := text("#case-status"); !strings.Contains(s, "Investigating") && !strings.Contains(s, "調査中") {
+		t.Errorf("case status after acting: %q", s)
+	}
+	shot("center")
+	logout()
+
+	login("water-analyst")
+	do("see the status", chromedp.Navigate(reportURL), chromedp.WaitVisible(chromedp.ID("case-status")))
+	if s := text("#case-status"); !strings.Contains(s, "Investigating") && !strings.Contains(s, "調査中") {
+		t.Errorf("the operator sees case status %q", s)
+	}
+	do("read the case", chromedp.Click(chromedp.CSS(".case a")), chromedp.WaitVisible(chromedp.ID("timeline")))
+	if tl := text("#timeline"); !strings.Contains(tl, "Isolation of the historian advised.") {
+		t.Errorf("the operator does not see the shared note: %q", tl)
+	}
+	shot("status")
+	stopConsole()
+	<-consoleDone
+	for _, m := range console {
+		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
+			t.Errorf("browser console: %s (%s)", m, m.URL)
+		}
+	}
+}
