@@ -121,6 +121,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /cop", s.member(s.copPage))
 	mux.HandleFunc("GET /cop.csv", s.member(s.copCSV))
 	mux.HandleFunc("GET /cop/chart/{name}", s.member(s.copChart))
+	mux.HandleFunc("GET /hunting", s.member(s.huntingPage))
+	mux.HandleFunc("POST /hunting", s.member(s.publishHunting))
+	mux.HandleFunc("GET /hunting/{id}", s.member(s.huntPackagePage))
 
 	mux.HandleFunc("GET /admin", s.member(s.admin))
 	mux.HandleFunc("POST /admin/orgs", s.member(s.addOrg))
