@@ -2,6 +2,7 @@ package match
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,45 @@ func FuzzParseIndicatorList(f *testing.F) {
 			if _, n := s.MatchValue(v, time.Time{}, func(Hit) {}); n == 0 {
 				t.Fatalf("value %q was added but %q does not match it", line, v)
 			}
+		}
+	})
+}
+
+// FuzzCompilePattern: any pattern the STIX parser accepts compiles (or is
+// rejected with an error) and evaluates on records without panicking, and the
+// rule index agrees with testing every rule.
+func FuzzCompilePattern(f *testing.F) {
+	for _, p := range []string{
+		"[ipv4-addr:value = '198.51.100.1']",
+		"[network-traffic:dst_port > 1024 AND network-traffic:dst_ref.value ISSUBSET '10.0.0.0/8'] REPEATS 2 TIMES WITHIN 10 SECONDS",
+		"([domain-name:value LIKE 'a%'] FOLLOWEDBY [url:value MATCHES '^http']) START t'2026-01-01T00:00:00Z' STOP t'2027-01-01T00:00:00Z'",
+		"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' OR file:size NOT = 3] AND [email-addr:value IN ('a@b.example')]",
+	} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		b := NewBuilder()
+		if err := b.AddSTIX(Indicator{ID: "indicator--f", Pattern: p}); err != nil {
+			return
+		}
+		s := b.Build()
+		st := NewRuleState(s)
+		var o Observed
+		for i, d := range []string{"10.1.2.3", "198.51.100.1"} {
+			ObservedFlow(&o, int64(i), time.Unix(int64(1767225600+i), 0), netip.MustParseAddr("192.0.2.9"), netip.MustParseAddr(d), 5555, 2048, 6)
+			o.Fields = append(o.Fields, ObservedField{Path: "domain-name:value", Str: "a.example"}, ObservedField{Path: "url:value", Str: "http://a.example/"})
+			var brute []RuleLeaf
+			for ri, r := range s.Rules() {
+				leaves := r.LeafHits(&o, nil)
+				for _, l := range leaves {
+					brute = append(brute, RuleLeaf{ri, l})
+				}
+				st.Advance(ri, o.Seq, o.Time, leaves)
+			}
+			if got := s.RuleLeafHits(&o, nil); !slices.Equal(got, brute) {
+				t.Fatalf("pattern %q: index %v, brute force %v", p, got, brute)
+			}
+			s.MatchValue(d, o.Time, func(Hit) {})
 		}
 	})
 }
