@@ -311,3 +311,33 @@ func TestPrettyJSONResynchronises(t *testing.T) {
 		t.Errorf("read errors %v, want object 2 reported", sum.ReadErrors)
 	}
 }
+
+// TestTruncatedEVTX cuts a real EVTX file in the middle of a chunk (as a copy
+// taken while the log was written): the cut is reported and the records
+// before it are still hunted.
+func TestTruncatedEVTX(t *testing.T) {
+	src := corpora.Path(t, "evtx-attack-samples/Credential Access/sysmon_10_11_lsass_memdump.evtx")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "cut.evtx")
+	if err := os.WriteFile(p, data[:0x1000+0x1000], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := loadWindowsRules(t)
+	_, full := runAll(t, e, []string{src}, nil)
+	_, cut := runAll(t, e, []string{p}, nil)
+	if cut.Events == 0 || cut.Events >= full.Events {
+		t.Errorf("%d events from the cut file, %d from the whole: want some but fewer", cut.Events, full.Events)
+	}
+	found := false
+	for _, re := range cut.ReadErrors {
+		if strings.Contains(re.Reason, "truncated") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("truncation not reported: %v", cut.ReadErrors)
+	}
+}

@@ -113,7 +113,11 @@ func evtxChunkOffsets(r io.ReaderAt, size int64) ([]int64, error) {
 		headerBlock = evtxFileHeaderSize
 	}
 	var offs []int64
-	for off := headerBlock; off+evtxChunkSize <= size; off += evtxChunkSize {
+	off := headerBlock
+	for ; off+evtxChunkSize <= size; off += evtxChunkSize {
+		offs = append(offs, off)
+	}
+	if size-off >= 0x200 { // a truncated last chunk (a copy taken while the log was written)
 		offs = append(offs, off)
 	}
 	return offs, nil

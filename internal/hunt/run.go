@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -325,9 +326,15 @@ func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task
 	}
 	for i, off := range offs {
 		buf := make([]byte, evtxChunkSize)
-		if _, err := r.ReadAt(buf, off); err != nil {
+		n, err := r.ReadAt(buf, off)
+		if err != nil && !(errors.Is(err, io.EOF) && n >= 0x200) {
 			bad(&ReadError{File: in.Path, Chunk: i, Offset: off, Reason: "read: " + err.Error()})
 			continue
+		}
+		if n < evtxChunkSize {
+			// the rest stays zero: the records that are there are read, the
+			// cut one is reported by the chunk reader
+			bad(&ReadError{File: in.Path, Chunk: i, Offset: off + int64(n), Reason: fmt.Sprintf("file ends %d bytes into its last chunk (truncated copy)", n)})
 		}
 		if !send(task{input: in, format: FormatEVTX, chunk: i, offset: off, data: buf}) {
 			return false
