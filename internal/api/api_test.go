@@ -108,10 +108,10 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("file approval: %d %v", code, m)
 	}
 	id := int(m["id"].(float64))
-	if code, _, _ := call("POST", "/api/v1/approvals/"+itoa(id)+"/decision", "handler", map[string]any{"approve": true, "reason": "x"}); code != 403 {
+	if code, _, _ := call("POST", "/api/v1/approvals/"+strconv.Itoa(id)+"/decision", "handler", map[string]any{"approve": true, "reason": "x"}); code != 403 {
 		t.Fatalf("handler decides: %d", code)
 	}
-	if code, m, _ := call("POST", "/api/v1/approvals/"+itoa(id)+"/decision", "overseer", map[string]any{"approve": true, "reason": "proportionate"}); code != 200 || m["status"] != "approved" {
+	if code, m, _ := call("POST", "/api/v1/approvals/"+strconv.Itoa(id)+"/decision", "overseer", map[string]any{"approve": true, "reason": "proportionate"}); code != 200 || m["status"] != "approved" {
 		t.Fatalf("overseer decides: %d %v", code, m)
 	}
 	if code, _, _ := call("GET", "/api/v1/approvals", "power", nil); code != 403 {
@@ -136,4 +136,3 @@ func waitSize(t *testing.T, l *audit.Log, want uint64) uint64 {
 	}
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
