@@ -1,0 +1,314 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/policy"
+	"renkei/internal/relevance"
+	"renkei/internal/vuln"
+)
+
+// Vulnerabilities & assets (脆弱性・資産): what affects us, the register of
+// connection points, the vendor's publishing page and the center's
+// exposure view. Each member sees and changes only its own entries; the
+// exposure view shows sectors and counts, never members.
+
+func (s *server) relevance() *relevance.Service { return relevance.For(s.h) }
+
+// vulnWriter reports whether the caller may change its organization's
+// register (viewers read; overseers and handlers have no part here).
+func vulnWriter(req *request) bool {
+	switch policy.Role(req.caller.User.Role) {
+	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst, policy.RoleReporter:
+		return true
+	}
+	return false
+}
+
+func vulnReader(req *request) bool {
+	r := policy.Role(req.caller.User.Role)
+	return r != policy.RoleOverseer && r != policy.RoleHandler
+}
+
+type vulnData struct {
+	Findings   []vuln.Finding
+	Suppressed int
+	SBOMs      []relevance.SBOM
+	CanWrite   bool
+	IsCenter   bool
+	Message    string // catalog key of the outcome of a POST
+	Outcome    *relevance.Outcome
+	Error      string // the reason a POST was refused, as the package said it
+}
+
+// vulnPage is "what affects us".
+func (s *server) vulnPage(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showVuln(w, r, req, http.StatusOK, &vulnData{})
+}
+
+func (s *server) showVuln(w http.ResponseWriter, r *http.Request, req *request, status int, d *vulnData) {
+	if !vulnReader(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	ctx := r.Context()
+	fs, err := s.relevance().Findings(ctx, req.caller.Org.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, f := range fs {
+		if f.Suppressed() {
+			d.Suppressed++
+			continue
+		}
+		d.Findings = append(d.Findings, f)
+	}
+	if d.SBOMs, err = s.relevance().SBOMs(ctx, req.caller.Org.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.CanWrite, d.IsCenter = vulnWriter(req), req.caller.Org.IsCenter()
+	s.render(w, r, req, status, "vuln", "nav.vuln", "vuln", d)
+}
+
+// formDocument returns an uploaded file ("file") or pasted text ("document").
+func formDocument(r *http.Request) ([]byte, string, error) {
+	if f, h, err := r.FormFile("file"); err == nil {
+		defer f.Close()
+		b, err := io.ReadAll(f)
+		return b, h.Filename, err
+	}
+	return []byte(r.PostFormValue("document")), "pasted", nil
+}
+
+func (s *server) registerSBOM(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	data, name, err := formDocument(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	_, out, err := s.relevance().RegisterSBOM(r.Context(), req.caller.Org.ID, strings.TrimSpace(r.PostFormValue("name")), name, data)
+	if err != nil {
+		s.showVuln(w, r, req, http.StatusBadRequest, &vulnData{Error: err.Error()})
+		return
+	}
+	s.showVuln(w, r, req, http.StatusOK, &vulnData{Message: "vuln.sbom_registered", Outcome: &out})
+}
+
+type assetsData struct {
+	Points    []assetRow
+	StaleDays int
+	Stale     int
+	Kinds     []string
+	CanWrite  bool
+	Form      relevance.ConnectionPoint
+	Message   string
+	Outcome   *relevance.Outcome
+	Error     string
+	CSV       string
+}
+
+type assetRow struct {
+	relevance.ConnectionPoint
+	IsStale bool
+}
+
+func (s *server) assetsPage(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showAssets(w, r, req, http.StatusOK, &assetsData{})
+}
+
+func (s *server) showAssets(w http.ResponseWriter, r *http.Request, req *request, status int, d *assetsData) {
+	if !vulnReader(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	ctx := r.Context()
+	cps, err := s.relevance().ConnectionPoints(ctx, req.caller.Org.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.StaleDays = s.relevance().StaleDays(ctx)
+	now := s.h.Now()
+	for _, c := range cps {
+		st := c.Stale(now, d.StaleDays)
+		if st {
+			d.Stale++
+		}
+		d.Points = append(d.Points, assetRow{c, st})
+	}
+	d.Kinds, d.CanWrite = relevance.Kinds, vulnWriter(req)
+	s.render(w, r, req, status, "vuln_assets", "nav.vuln_assets", "vuln_assets", d)
+}
+
+func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	c := relevance.ConnectionPoint{OrgID: req.caller.Org.ID, Kind: r.PostFormValue("kind"), Vendor: r.PostFormValue("vendor"), Product: r.PostFormValue("product"),
+		Version: r.PostFormValue("version"), PURL: r.PostFormValue("purl"), CPE: r.PostFormValue("cpe"), Address: r.PostFormValue("address"), Owner: r.PostFormValue("owner")}
+	if v := r.PostFormValue("last_confirmed"); v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Form: c, Error: "last_confirmed: " + strconv.Quote(v)})
+			return
+		}
+		c.LastConfirmed = t
+	}
+	_, out, err := s.relevance().AddConnectionPoint(r.Context(), c)
+	if err != nil {
+		s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Form: c, Error: err.Error()})
+		return
+	}
+	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_added", Outcome: &out})
+}
+
+// confirmAsset records that a connection point was checked today.
+func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	c, err := s.relevance().ConnectionPoint(r.Context(), req.caller.Org.ID, id)
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	c.LastConfirmed = s.h.Now()
+	if v := strings.TrimSpace(r.PostFormValue("version")); v != "" {
+		c.Version = v
+	}
+	_, out, err := s.relevance().UpdateConnectionPoint(r.Context(), c)
+	if err != nil {
+		s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Error: err.Error()})
+		return
+	}
+	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_confirmed", Outcome: &out})
+}
+
+func (s *server) deleteAsset(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	id, ok := pathID(r)
+	if !ok || s.relevance().DeleteConnectionPoint(r.Context(), req.caller.Org.ID, id) != nil {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_deleted"})
+}
+
+func (s *server) importAssets(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	data, name, err := formDocument(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if name == "pasted" {
+		data = []byte(r.PostFormValue("csv"))
+	}
+	cps, err := relevance.ParseConnectionPointsCSV(strings.NewReader(string(data)), "CSV", req.caller.Org.ID)
+	if err == nil {
+		_, out, ierr := s.relevance().ImportConnectionPoints(r.Context(), cps)
+		if ierr == nil {
+			s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.assets_imported", Outcome: &out})
+			return
+		}
+		err = ierr
+	}
+	s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Error: err.Error(), CSV: string(data)})
+}
+
+type vendorData struct {
+	Publications []relevance.Publication
+	IsVendor     bool
+	CanWrite     bool
+	Message      string
+	Outcome      *relevance.Outcome
+	Error        string
+}
+
+// vendorPage lists what vendors published (all of it: vendors publish to
+// every member) and, for a vendor, the form to publish.
+func (s *server) vendorPage(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showVendor(w, r, req, http.StatusOK, &vendorData{})
+}
+
+func (s *server) showVendor(w http.ResponseWriter, r *http.Request, req *request, status int, d *vendorData) {
+	if !vulnReader(req) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	var err error
+	if d.Publications, err = s.relevance().Publications(r.Context(), ""); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.IsVendor, d.CanWrite = req.caller.Org.Kind == "vendor", vulnWriter(req)
+	s.render(w, r, req, status, "vuln_vendor", "nav.vuln_vendor", "vuln_vendor", d)
+}
+
+func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
+	if !vulnWriter(req) || req.caller.Org.Kind != "vendor" {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	data, name, err := formDocument(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	level, _ := strconv.Atoi(r.PostFormValue("label_level"))
+	_, out, err := s.relevance().Publish(r.Context(), req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
+		Version: r.PostFormValue("version"), Note: r.PostFormValue("note"), LabelLevel: level, Source: name, Data: data})
+	if err != nil {
+		s.showVendor(w, r, req, http.StatusBadRequest, &vendorData{Error: err.Error()})
+		return
+	}
+	s.showVendor(w, r, req, http.StatusOK, &vendorData{Message: "vuln.published", Outcome: &out})
+}
+
+type exposureData struct {
+	Query    string
+	Exposure *relevance.Exposure
+}
+
+// exposurePage is the center's view of one vulnerability across the
+// membership: sectors and counts only.
+func (s *server) exposurePage(w http.ResponseWriter, r *http.Request, req *request) {
+	role := policy.Role(req.caller.User.Role)
+	if !req.caller.Org.IsCenter() || role == policy.RoleOverseer || role == policy.RoleHandler {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	d := &exposureData{Query: strings.TrimSpace(r.URL.Query().Get("id"))}
+	if d.Query != "" {
+		ex, err := s.relevance().Exposure(r.Context(), d.Query)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.Exposure = &ex
+	}
+	s.render(w, r, req, http.StatusOK, "vuln_exposure", "nav.vuln_exposure", "vuln_exposure", d)
+}
