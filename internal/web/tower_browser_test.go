@@ -118,7 +118,8 @@ func TestBrowserReportJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("a-note"), "Isolation of the historian advised."),
 		chromedp.Click(chromedp.CSS(`#act-form input[name="shared"]`)),
 		chromedp.Click(chromedp.ID("act-btn")),
-		chromedp.WaitVisible(chromedp.ID("timeline")),
+		// The page reloads with the status change and the note in the timeline.
+		chromedp.WaitVisible(chromedp.CSS("#timeline li:nth-child(3)")),
 	)
 	if s := text("#case-status"); !strings.Contains(s, "Investigating") && !strings.Contains(s, "調査中") {
 		t.Errorf("case status after acting: %q", s)
