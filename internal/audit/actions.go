@@ -21,6 +21,12 @@ const (
 	ActionRoleChange       = "role.change"       // a change of a user's roles
 	ActionTokenCreate      = "token.create"      // an API token was created
 	ActionLogin            = "login"             // a user logged in
+
+	// Acts of the government towards operators and suppliers that the
+	// committee reports to the Diet (Detail "kind" says which instrument).
+	ActionNoticeIssue         = "notice.issue"         // a notice (通知, 注意喚起) issued
+	ActionDemandIssue         = "demand.issue"         // a demand (求め, 是正要求) issued
+	ActionRecommendationIssue = "recommendation.issue" // a recommendation (勧告) issued
 )
 
 // HeaderIndex is the response header that carries the index of the entry
