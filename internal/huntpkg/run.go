@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,7 +216,18 @@ func (p *Package) RunLocal(ctx context.Context, e *hunt.Engine, inputs []hunt.In
 	t := NewTally(p, e)
 	lr := &LocalRun{Engine: e}
 	start := time.Now().UTC()
+	// The indicator sweep is compiled once per log source, and an event can
+	// meet more than one of them (a mapping entry without channels routes
+	// every event): each event counts and prints once.
+	swept := map[string]bool{}
 	sum, err := e.Run(ctx, inputs, opt, func(m *hunt.Match) {
+		if t.IsIndicator(m.RuleID) {
+			k := m.File + "\x00" + strconv.FormatInt(m.Record, 10)
+			if swept[k] {
+				return
+			}
+			swept[k] = true
+		}
 		t.Add(m)
 		if keepMatches {
 			if len(lr.Report.Matches) < MaxMatches {
