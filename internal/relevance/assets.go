@@ -213,6 +213,10 @@ func (s *Service) AddConnectionPoint(ctx context.Context, c ConnectionPoint) (Co
 	if err := c.Validate(); err != nil {
 		return c, Outcome{}, err
 	}
+	// Load first: a load after the insert would index the new point twice.
+	if err := s.ensure(ctx); err != nil {
+		return c, Outcome{}, err
+	}
 	now := s.now()
 	c.Created, c.Updated = now, now
 	if c.LastConfirmed.IsZero() {

@@ -81,7 +81,6 @@ func ParseConnectionPointsCSV(r io.Reader, source, org string) ([]ConnectionPoin
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -90,6 +89,7 @@ func ParseConnectionPointsCSV(r io.Reader, source, org string) ([]ConnectionPoin
 			}
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -136,6 +136,9 @@ func parseDate(v string) (time.Time, error) {
 // ImportConnectionPoints stores connection points in one transaction —
 // all or none — then evaluates them and alerts their organization.
 func (s *Service) ImportConnectionPoints(ctx context.Context, cps []ConnectionPoint) ([]ConnectionPoint, Outcome, error) {
+	if err := s.ensure(ctx); err != nil { // before the insert: see AddConnectionPoint
+		return nil, Outcome{}, err
+	}
 	now := s.now()
 	for i := range cps {
 		if err := cps[i].Validate(); err != nil {

@@ -100,6 +100,9 @@ func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
 			if err != nil || res.Alerts != 0 {
 				t.Fatalf("re-import raised %d alerts (err %v), want 0: never repeated", res.Alerts, err)
 			}
+			if fs, _ := e.s.Findings(ctx, e.town.ID); len(fs) != 1 {
+				t.Fatalf("town hall findings = %d, want 1 (a device indexed twice?)", len(fs))
+			}
 			// A fresh engine loaded from the store knows the same findings.
 			s2 := relevance.New(e.h.DB, e.h.Alerts, nil)
 			fs, err := s2.Findings(ctx, e.hosp.ID)

@@ -46,6 +46,9 @@ func (s *Service) RegisterSBOM(ctx context.Context, org, name, source string, da
 			}
 		}
 	}
+	if err := s.ensure(ctx); err != nil { // before the insert: see AddConnectionPoint
+		return SBOM{}, Outcome{}, err
+	}
 	b := SBOM{OrgID: org, Name: name, Format: doc.Describe(), Serial: doc.Serial, Created: s.now()}
 	var ts []vuln.Target
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
