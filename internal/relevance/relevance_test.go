@@ -417,3 +417,45 @@ func TestVendorPublishing(t *testing.T) {
 		t.Fatalf("publications = %+v", ps)
 	}
 }
+
+// TestConcurrentUse registers devices, imports advisories and reads
+// findings at once (run with -race): each device still gets exactly one
+// alert per vulnerability.
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "sqlite")
+	kev, csaf := relevance.StoryDocuments(now)
+	done := make(chan error, 12)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			_, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Owner: strings.Repeat("x", i)})
+			done <- err
+		}(i)
+	}
+	go func() {
+		_, err := e.s.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}})
+		done <- err
+	}()
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, err := e.s.Findings(ctx, e.town.ID)
+			if err == nil {
+				_, err = e.s.Exposure(ctx, "CVE-2026-99001")
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 12; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, _ := e.s.Findings(ctx, e.town.ID)
+	if len(fs) != 8 {
+		t.Fatalf("findings = %d, want 8 (one per device)", len(fs))
+	}
+	var n int
+	if err := e.h.DB.QueryRow(ctx, "SELECT COUNT(*) FROM vuln_alerts_sent WHERE org_id = ?", e.town.ID).Scan(&n); err != nil || n != 8 {
+		t.Fatalf("alerted (device, CVE) pairs = %d (%v), want 8", n, err)
+	}
+}
