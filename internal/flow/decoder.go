@@ -31,6 +31,7 @@ type DecoderStats struct {
 	Unsupported uint64 // datagrams of an unknown version
 
 	Templates          uint64 // template and options template records learned
+	TemplatesRefused   uint64 // new templates refused because MaxTemplates were held
 	TemplatesWithdrawn uint64 // IPFIX template withdrawals
 	OptionRecords      uint64 // options data records read (sampling, system init time)
 	MissingTemplate    uint64 // data sets that arrived before their template
@@ -48,6 +49,7 @@ func (s *DecoderStats) Add(o DecoderStats) {
 	s.Malformed += o.Malformed
 	s.Unsupported += o.Unsupported
 	s.Templates += o.Templates
+	s.TemplatesRefused += o.TemplatesRefused
 	s.TemplatesWithdrawn += o.TemplatesWithdrawn
 	s.OptionRecords += o.OptionRecords
 	s.MissingTemplate += o.MissingTemplate
@@ -75,6 +77,9 @@ type Decoder struct {
 	HoldDatagrams uint64
 	// MaxHeld caps the data sets held at once (default 1024).
 	MaxHeld int
+	// MaxTemplates caps the templates kept over all exporters (default
+	// 65536), so that datagrams from spoofed sources cannot exhaust memory.
+	MaxTemplates int
 }
 
 // NewDecoder returns a Decoder with no templates.
@@ -85,6 +90,7 @@ func NewDecoder() *Decoder {
 		pp:            newPacketParser(),
 		HoldDatagrams: 256,
 		MaxHeld:       1024,
+		MaxTemplates:  1 << 16,
 	}
 }
 
@@ -135,8 +141,12 @@ func IsExportDatagram(b []byte) bool {
 	case 5:
 		n := int(binary.BigEndian.Uint16(b[2:]))
 		return n > 0 && n <= 30 && len(b) >= 24+48*n
-	case 9:
-		return len(b) >= 24 && binary.BigEndian.Uint16(b[2:]) > 0 && binary.BigEndian.Uint16(b[20:]) < 512+65000 && binary.BigEndian.Uint16(b[22:]) >= 4
+	case 9: // the first flowset must be a template (0), options template (1) or data (≥256) set that fits
+		if len(b) < 24 || binary.BigEndian.Uint16(b[2:]) == 0 {
+			return false
+		}
+		id, l := binary.BigEndian.Uint16(b[20:]), int(binary.BigEndian.Uint16(b[22:]))
+		return (id <= 1 || id >= 256) && l >= 4 && l <= len(b)-20
 	case 10:
 		return int(binary.BigEndian.Uint16(b[2:])) == len(b)
 	}

@@ -228,3 +228,37 @@ func TestHeldSetsExpire(t *testing.T) {
 		t.Errorf("HeldExpired = 0: %+v", st)
 	}
 }
+
+// TestTemplateCap checks that templates from many (spoofed) exporters stop
+// being stored at MaxTemplates, and are counted.
+func TestTemplateCap(t *testing.T) {
+	d := NewDecoder()
+	d.MaxTemplates = 10
+	for i := range 25 {
+		exp := netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), 4739)
+		d.Decode(nil, ipfixMsg(1, 1, tpl300), exp, time.Time{})
+	}
+	if st := d.Stats(); st.Templates != 10 || st.TemplatesRefused != 15 || len(d.templates) != 10 {
+		t.Errorf("stats %+v, %d templates kept", st, len(d.templates))
+	}
+}
+
+func TestIsExportDatagram(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"v5", v5Datagram(1), true},
+		{"ipfix", ipfixMsg(1, 1, tpl300), true},
+		{"v9 template flowset", cat(u16(9, 1), u32(0, 0, 0, 0), u16(0, 8), u16(256, 0)), true},
+		{"v9 with a flowset longer than the datagram", cat(u16(9, 1), u32(0, 0, 0, 0), u16(0, 800), u16(256, 0)), false},
+		{"sflow", sfDatagram(), true},
+		{"dns", []byte("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www"), false},
+	}
+	for _, tt := range tests {
+		if got := IsExportDatagram(tt.b); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -78,6 +78,9 @@ type exportHeader struct {
 func (d *Decoder) domain(k domainKey) *domainState {
 	s := d.domains[k]
 	if s == nil {
+		if len(d.domains) >= d.MaxTemplates {
+			return &domainState{} // over the cap: used once, not kept
+		}
 		s = &domainState{}
 		d.domains[k] = s
 	}
@@ -86,6 +89,10 @@ func (d *Decoder) domain(k domainKey) *domainState {
 
 // learn stores a template and decodes any data sets held for it.
 func (d *Decoder) learn(dst []Record, k tmplKey, t *template) []Record {
+	if _, known := d.templates[k]; !known && len(d.templates) >= d.MaxTemplates {
+		d.stats.TemplatesRefused++
+		return dst
+	}
 	d.stats.Templates++
 	d.templates[k] = t
 	kept := d.held[:0]
