@@ -52,6 +52,11 @@ type ImportedDocument struct {
 // are imported.
 func (s *Service) ImportDocuments(ctx context.Context, in []Input) (ImportResult, error) {
 	var res ImportResult
+	// Load first: a load after storing would replay the new documents as
+	// old ones, and nobody would be alerted.
+	if err := s.ensure(ctx); err != nil {
+		return res, err
+	}
 	var sets []*advisory.Set
 	for _, d := range in {
 		r := ImportedDocument{Source: d.Source}

@@ -459,3 +459,20 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("alerted (device, CVE) pairs = %d (%v), want 8", n, err)
 	}
 }
+
+// TestFreshServiceAlertsOnImport: a process that starts (a CLI run, a
+// restarted server) and imports a document first still alerts the members
+// registered before it started.
+func TestFreshServiceAlertsOnImport(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "sqlite")
+	if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := relevance.New(e.h.DB, e.h.Alerts, nil)
+	kev, _ := relevance.StoryDocuments(now)
+	res, err := fresh.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}})
+	if err != nil || res.Alerts != 1 {
+		t.Fatalf("import on a fresh service: %+v %v", res, err)
+	}
+}
