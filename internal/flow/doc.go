@@ -10,7 +10,7 @@
 // pipeline's job, which consumes these records.
 //
 // Decoder keeps the template state of NetFlow v9 and IPFIX exporters and is meant
-// for one goroutine; Collect runs a UDP collector with one Decoder per worker and
+// for one goroutine; Collector.Run is a UDP collector with one Decoder per worker and
 // routes every exporter to the same worker, so templates never need a lock.
 // A malformed datagram yields an error naming the offset and is counted; it never
 // stops a run.
