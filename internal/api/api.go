@@ -211,6 +211,11 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/v1/hunting/packages/{id}/reports", s.wrap(s.reportHuntRun))
 	m.HandleFunc("GET /api/v1/hunting/packages/{id}/coverage", s.wrap(s.huntCoverage))
 	m.HandleFunc("GET /api/v1/hunting/packages/{id}/findings", s.wrap(s.huntFindings))
+	m.HandleFunc("GET /api/v1/telemetry/sources", s.wrap(s.listSources))
+	m.HandleFunc("POST /api/v1/telemetry/sources", s.wrap(s.addSource))
+	m.HandleFunc("GET /api/v1/telemetry/sources/{id}/records", s.wrap(s.sourceRecords))
+	m.HandleFunc("GET /api/v1/telemetry/matches", s.wrap(s.telemetryMatches))
+	m.HandleFunc("GET /api/v1/exports/{format}", exportChallenge(s.wrap(s.exportIndicators)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := m.Handler(r); pattern == "" {
 			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")

@@ -1,0 +1,347 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/export"
+	"renkei/internal/hub"
+	"renkei/internal/match"
+	"renkei/internal/store"
+	"renkei/internal/telemetry"
+)
+
+type sourceJSON struct {
+	ID             string           `json:"id"`
+	Name           string           `json:"name"`
+	LegalBasis     string           `json:"legal_basis"`
+	ApprovalRef    string           `json:"approval_ref"`
+	Approval       *approvalJSON    `json:"approval,omitempty"`
+	InForce        bool             `json:"in_force"`
+	NotInForceWhy  string           `json:"not_in_force_why,omitempty"`
+	OperatorOrg    string           `json:"operator_org,omitempty"`
+	Directions     []string         `json:"directions"`
+	RetentionSecs  int64            `json:"retention_seconds"`
+	Pseudonymize   []string         `json:"pseudonymize,omitempty"`
+	Counts         map[string]int64 `json:"counts"`
+	Received       int64            `json:"received"`
+	ReceivedPerSec float64          `json:"received_per_second_avg"`
+	KeptPerSec     float64          `json:"kept_per_second_avg"`
+	Created        time.Time        `json:"created"`
+}
+
+func sourceOut(st telemetry.SourceStatus) sourceJSON {
+	s := st.Source
+	out := sourceJSON{ID: s.ID, Name: s.Name, LegalBasis: s.LegalBasis, ApprovalRef: s.ApprovalRef, InForce: st.InForce, NotInForceWhy: st.Why,
+		OperatorOrg: s.OperatorOrg, RetentionSecs: int64(s.Retention / time.Second), Counts: st.Counts, Received: st.Received,
+		ReceivedPerSec: st.ReceivedPerSec, KeptPerSec: st.KeptPerSec, Created: s.Created}
+	if st.Approval.ID != 0 {
+		a := approvalOut(st.Approval)
+		out.Approval = &a
+	}
+	for _, d := range s.Directions {
+		out.Directions = append(out.Directions, string(d))
+	}
+	for _, p := range s.Pseudonymize {
+		out.Pseudonymize = append(out.Pseudonymize, p.String())
+	}
+	return out
+}
+
+// listSources shows every source with its approval, retention and counts to
+// the center's handlers, analysts and administrators and to overseers.
+func (s *Server) listSources(q *request) error {
+	if !telemetry.MaySeeSources(q.role(), q.caller.Org.IsCenter()) {
+		return fail(http.StatusForbidden, "forbidden", "telemetry sources are seen by the center's handlers, analysts and administrators and by the oversight committee")
+	}
+	sts, err := telemetry.Statuses(q.r.Context(), s.Hub, s.now())
+	if err != nil {
+		return err
+	}
+	out := make([]sourceJSON, len(sts))
+	for i, st := range sts {
+		out[i] = sourceOut(st)
+	}
+	writeJSON(q.w, 200, map[string]any{"sources": out})
+	return nil
+}
+
+// addSource registers a source (hub administrators only); the registration
+// is recorded in the audit log first, as a change of collection policy.
+func (s *Server) addSource(q *request) error {
+	if err := s.requireAdmin(q); err != nil {
+		return err
+	}
+	var in struct {
+		ID           string   `json:"id"`
+		Name         string   `json:"name"`
+		LegalBasis   string   `json:"legal_basis"`
+		ApprovalRef  string   `json:"approval_ref"`
+		OperatorOrg  string   `json:"operator_org"`
+		Directions   []string `json:"directions"`
+		Retention    string   `json:"retention"`
+		Pseudonymize []string `json:"pseudonymize"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	ctx := q.r.Context()
+	src := telemetry.Source{ID: in.ID, Name: in.Name, LegalBasis: in.LegalBasis, ApprovalRef: in.ApprovalRef, Created: s.now()}
+	d, err := auth.ParseExpiry(in.Retention)
+	if err != nil || d <= 0 {
+		return fail(http.StatusBadRequest, "invalid source", "retention %q: want a duration such as 30d or 72h", in.Retention)
+	}
+	src.Retention = d
+	if src.Directions, err = telemetry.ParseDirections(strings.Join(in.Directions, ",")); err != nil {
+		return fail(http.StatusBadRequest, "invalid source", "directions: %v", err)
+	}
+	for i, p := range in.Pseudonymize {
+		pp, err := netip.ParsePrefix(strings.TrimSpace(p))
+		if err != nil {
+			return fail(http.StatusBadRequest, "invalid source", "pseudonymize[%d]: %v", i, err)
+		}
+		src.Pseudonymize = append(src.Pseudonymize, pp)
+	}
+	if in.OperatorOrg != "" {
+		o, err := s.Hub.DB.Org(ctx, in.OperatorOrg)
+		if err != nil {
+			return fail(http.StatusBadRequest, "invalid source", "operator_org: %v", err)
+		}
+		src.OperatorOrg = o.ID
+	}
+	if _, err := s.Hub.Record(ctx, q.caller, audit.ActionPolicyChange, "source:"+src.ID, map[string]string{
+		"change": "telemetry source registered", "legal_basis": src.LegalBasis, "approval": src.ApprovalRef, "retention": in.Retention}); err != nil {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	if err := telemetry.AddSource(ctx, s.Hub.DB, src); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "duplicate") {
+			return fail(http.StatusConflict, "source exists", "a source with id %q is already registered", src.ID)
+		}
+		return fail(http.StatusBadRequest, "invalid source", "%v", err)
+	}
+	st, err := telemetry.Status(ctx, s.Hub, src, s.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, sourceOut(st))
+	return nil
+}
+
+// sourceRecords releases kept records of a source to a designated handler
+// for the stated purpose; the access is logged first (C7) and the response
+// carries the log index.
+func (s *Server) sourceRecords(q *request) error {
+	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
+	recs, idx, err := telemetry.Access(q.r.Context(), s.Hub, q.caller, q.r.PathValue("id"), q.r.URL.Query().Get("purpose"), limit)
+	switch {
+	case errors.Is(err, telemetry.ErrNotHandler):
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	case errors.Is(err, store.ErrNotFound):
+		return err
+	case err != nil:
+		return fail(http.StatusBadRequest, "invalid request", "%v (give ?purpose=…)", err)
+	}
+	audit.SetIndexHeader(q.w.Header(), idx)
+	if recs == nil {
+		recs = []telemetry.Record{}
+	}
+	writeJSON(q.w, 200, map[string]any{"records": recs, "audit_index": idx})
+	return nil
+}
+
+// telemetryMatches lists the sightings the matcher produced that the caller
+// may see, and its organization's alerts from matching.
+func (s *Server) telemetryMatches(q *request) error {
+	ctx := q.r.Context()
+	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	sights, err := telemetry.MatchSightings(ctx, s.Hub, q.viewer, limit, 20*limit)
+	if err != nil {
+		return err
+	}
+	if err := s.release(q, sights...); err != nil {
+		return err
+	}
+	alerts, err := telemetry.MatchAlerts(ctx, s.Hub, q.caller.Org.ID, sights, limit)
+	if err != nil {
+		return err
+	}
+	so := make([]json.RawMessage, len(sights))
+	for i, o := range sights {
+		so[i] = s.Hub.Present(q.viewer, o)
+	}
+	ao := make([]alertJSON, len(alerts))
+	for i, a := range alerts {
+		ao[i] = alertJSON{a.ID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+	}
+	writeJSON(q.w, 200, map[string]any{"sightings": so, "alerts": ao})
+	return nil
+}
+
+// exportChallenge answers a request without credentials with a Basic
+// challenge as well as the Bearer one: firewalls that can only do HTTP
+// Basic send their credentials only after being asked for them.
+func exportChallenge(next http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Add("WWW-Authenticate", `Basic realm="renkei exports", charset="UTF-8"`)
+			w.Header().Add("WWW-Authenticate", `Bearer realm="renkei"`)
+			writeError(w, http.StatusUnauthorized, "authentication required",
+				"use HTTP Basic with your login and a read-only token as password, or Authorization: Bearer <read-only token>")
+			return
+		}
+		next.ServeHTTP(w, r)
+	}
+}
+
+// exportContentType is the media type of each export format.
+var exportContentType = map[string]string{
+	"edl": "text/plain; charset=utf-8", "edl-domains": "text/plain; charset=utf-8", "edl-urls": "text/plain; charset=utf-8",
+	"suricata": "text/plain; charset=utf-8", "zeek": "text/plain; charset=utf-8", "rpz": "text/dns; charset=utf-8", "csv": "text/csv; charset=utf-8",
+}
+
+// exportIndicators serves the indicators the caller may see in a format a
+// device polls: the listing goes through the policy-filtered store query
+// with the caller's viewer, so an AMBER+STRICT or RED indicator is present
+// only for its named recipients, and releasing one is logged first (C7).
+// Only read-only tokens are accepted: the credential sits in a device's
+// configuration, where a token that can write would be a standing risk.
+func (s *Server) exportIndicators(q *request) error {
+	format := q.r.PathValue("format")
+	if !slices.Contains(export.Formats, format) {
+		return fail(http.StatusNotFound, "unknown export format", "%q: formats are %s", format, strings.Join(export.Formats, ", "))
+	}
+	if !q.caller.ReadOnly {
+		return fail(http.StatusForbidden, "read-only token required",
+			"exports are polled by devices; create a read-only token for them (renkei token create --read-only, or POST /api/v1/tokens with read_only)")
+	}
+	opt := export.Options{At: s.now(), Zone: q.r.URL.Query().Get("zone")}
+	if z := opt.Zone; z != "" && !validZone(z) {
+		return fail(http.StatusBadRequest, "invalid zone", "zone %q: want a DNS name such as rpz.example.jp", z)
+	}
+	ctx := q.r.Context()
+	b := match.NewBuilder()
+	var logged []store.Object
+	oq := store.ObjectQuery{Viewer: q.viewer, Types: []string{"indicator"}, Limit: 1000}
+	for {
+		objs, more, err := s.Hub.DB.Objects(ctx, oq)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			ind, ok := exportIndicator(o, opt.At)
+			if !ok || b.AddSTIX(ind) != nil {
+				continue // not active now, or a pattern no device format can use
+			}
+			if hub.Logged(o) && inFormat(format, ind, opt) {
+				logged = append(logged, o)
+			}
+		}
+		if !more || len(objs) == 0 {
+			break
+		}
+		l := objs[len(objs)-1]
+		oq.After = store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}
+	}
+	var body bytes.Buffer
+	res, err := export.WriteSet(&body, format, b.Build(), opt)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body.Bytes())
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := q.w.Header()
+	h.Set("ETag", etag)
+	if len(logged) > 0 {
+		// Each release of AMBER+STRICT or RED content is logged; keep it out of caches.
+		h.Set("Cache-Control", "no-store")
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	h.Set("Vary", "Authorization")
+	if etagMatches(q.r.Header.Get("If-None-Match"), etag) {
+		q.w.WriteHeader(http.StatusNotModified) // nothing is released: the device already holds it
+		return nil
+	}
+	idx, err := s.Hub.Release(ctx, q.caller, audit.ActionObjectExport, q.r.Header.Get("X-Request-ID"), logged)
+	if err != nil {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	if len(idx) > 0 {
+		h.Set(audit.HeaderIndex, hub.Receipt(idx))
+	}
+	h.Set("Content-Type", exportContentType[format])
+	h.Set("X-Renkei-Entries", strconv.Itoa(res.Written))
+	if sk := res.SkippedText(); sk != "" {
+		h.Set("X-Renkei-Left-Out", sk)
+	}
+	h.Set("Content-Length", strconv.Itoa(body.Len()))
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method != http.MethodHead {
+		io.Copy(q.w, &body)
+	}
+	return nil
+}
+
+// exportIndicator is a stored indicator as the matcher compiles it, when it
+// is active at t.
+func exportIndicator(o store.Object, t time.Time) (match.Indicator, bool) {
+	ind := match.Indicator{ID: o.ID, Pattern: o.Pattern, TLP: o.ACL.TLP.String(), Markings: []string{o.ACL.TLP.MarkingID()},
+		ValidFrom: o.ValidFrom, ValidUntil: o.ValidUntil, Revoked: o.Revoked}
+	return ind, o.Pattern != "" && ind.ActiveAt(t)
+}
+
+// inFormat reports whether ind gives at least one entry in format: only
+// then does the export release it, and only then is its release logged.
+func inFormat(format string, ind match.Indicator, opt export.Options) bool {
+	b := match.NewBuilder()
+	if b.AddSTIX(ind) != nil {
+		return false
+	}
+	res, err := export.WriteSet(io.Discard, format, b.Build(), opt)
+	return err == nil && res.Written > 0
+}
+
+// etagMatches implements If-None-Match's weak comparison for one ETag.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func validZone(z string) bool {
+	if len(z) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(z, "."), ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
