@@ -3,11 +3,13 @@ package relevance
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 	"time"
 
 	"renkei/internal/alert"
+	"renkei/internal/corpora"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/vuln"
@@ -110,4 +112,35 @@ func BenchmarkKEVAgainstStore(b *testing.B) {
 	}
 	b.ReportMetric(float64(alerts), "orgs-alerted")
 	b.ReportMetric(float64(hits), "pairs")
+}
+
+// BenchmarkRegisterSBOM measures registering the largest example SBOM
+// (keycloak, 903 components) on the hub: parse, store compressed with its
+// normalized components, index and match against a KEV catalog.
+func BenchmarkRegisterSBOM(b *testing.B) {
+	path := corpora.Path(b, "cyclonedx-bom-examples/SBOM/keycloak-10.0.2/bom.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	db := storetest.Open(b, "sqlite")
+	s := New(db, &alert.Service{DB: db}, nil)
+	kev, err := os.ReadFile(corpora.Path(b, "cisa-kev/known_exploited_vulnerabilities.json"))
+	if err == nil {
+		if _, err := s.ImportDocuments(ctx, []Input{{Source: "kev", Data: kev}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	components := int64(0)
+	for i := 0; i < b.N; i++ {
+		sb, _, err := s.RegisterSBOM(ctx, fmt.Sprintf("org-%d", i), "", "keycloak.json", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		components += sb.Components
+	}
+	b.ReportMetric(float64(components)/b.Elapsed().Seconds(), "components/s")
 }
