@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -62,14 +63,17 @@ func (s Stage) Due(start time.Time) time.Time {
 	return time.Time{}
 }
 
-// DefaultDeadlines returns the embedded configuration (deadlines.yaml).
-func DefaultDeadlines() *Deadlines {
+// DefaultDeadlines returns the embedded configuration (deadlines.yaml),
+// parsed once; callers must not modify it.
+func DefaultDeadlines() *Deadlines { return embeddedDeadlines() }
+
+var embeddedDeadlines = sync.OnceValue(func() *Deadlines {
 	d, err := ParseDeadlines(defaultDeadlines)
 	if err != nil {
 		panic("incident: embedded deadlines.yaml: " + err.Error())
 	}
 	return d
-}
+})
 
 // ParseDeadlines reads and checks a deadline configuration.
 func ParseDeadlines(b []byte) (*Deadlines, error) {

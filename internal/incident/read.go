@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"renkei/internal/policy"
@@ -171,10 +172,27 @@ func (s *Service) List(ctx context.Context, v policy.Viewer, q Query) ([]Inciden
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for k := range out {
-		if out[k].Deadlines, err = s.deadlines(ctx, out[k].ID); err != nil {
-			return nil, err
-		}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// The deadlines of the whole page in one query.
+	ids := make([]any, len(out))
+	at := map[int64]int{}
+	for k, i := range out {
+		ids[k], at[i.ID] = i.ID, k
+	}
+	rows, err = s.db().Query(ctx, "SELECT incident_id, report_type, stage, due_at, met_by, met_at FROM incident_deadlines WHERE incident_id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+") ORDER BY due_at, report_type", ids...)
+	if err != nil {
+		return nil, err
+	}
+	dls, err := scanDeadlines(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dls {
+		k := at[d.IncidentID]
+		out[k].Deadlines = append(out[k].Deadlines, d)
 	}
 	return out, nil
 }

@@ -17,6 +17,9 @@ CREATE TABLE incidents (
   closed_at   BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX incidents_org ON incidents(org_id, id);
+CREATE INDEX incidents_created ON incidents(created_at);
+-- The operating picture counts alerts per day.
+CREATE INDEX alerts_created ON alerts(created_at);
 
 -- One filed report (initial, update or final) of one report type.
 CREATE TABLE incident_reports (
@@ -190,6 +193,7 @@ CREATE TABLE notify_prefs (
 );
 
 -- +goose Down
+DROP INDEX alerts_created;
 DROP TABLE notify_prefs; DROP TABLE consult_messages; DROP TABLE consultations;
 DROP TABLE advisory_targets; DROP TABLE advisories; DROP TABLE case_links; DROP TABLE case_actions;
 DROP TABLE cases; DROP TABLE computer_notices; DROP TABLE critical_computers; DROP TABLE report_attachments;
