@@ -48,6 +48,10 @@ The hub signs it; members run it on their own logs with
 and report back counts per rule (and, with --report-matches, the matches themselves, kept
 under the package's TLP). The publisher sees coverage: who ran it, when, on how many events,
 with how many hits, and who has not.`,
+		Example: `  renkei hunt-package publish --title "VPN intrusion" --rules ./rules --scope sector=energy,sector=water --tlp amber --hub URL --token T
+  renkei hunt-package list --hub URL --token T
+  renkei hunt-package coverage hunt-package--6f1c… --hub URL --token T
+  renkei hunt --package hunt-package--6f1c… --hub URL --token T ./logs`,
 	}
 	cmd.AddCommand(newHuntPackagePublishCmd(g), newHuntPackageListCmd(g), newHuntPackageCoverageCmd(g))
 	return cmd
@@ -305,7 +309,8 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "hunt: package %q from %s (%s): signature verified\n", p.Title, p.PublisherName, p.TLP)
+	fmt.Fprintf(g.stderr, "hunt: package %q from %s (%s): signature verified; %d rule files, %d indicators (the indicator sweep is compiled once per log source)\n",
+		p.Title, p.PublisherName, p.TLP, len(p.Rules), len(p.Indicators))
 	opt := hunt.EngineOptions{MinLevel: f.minLevel}
 	if f.mapping != "" {
 		if opt.Mapping, err = hunt.LoadMapping(f.mapping); err != nil {
