@@ -3,8 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -228,6 +230,9 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "user.login", "admin.error.login_taken", nil)
 		return
 	}
+	if !s.recordOrFail(w, r, req, audit.ActionRoleChange, "user:"+in["user.login"], map[string]string{"change": "create", "role": in["user.role"], "org": in["user.org"]}) {
+		return
+	}
 	if _, err := hub.AddUser(r.Context(), s.h.DB, in["user.login"], in["user.org"], in["user.role"], password, s.h.Now()); err != nil {
 		s.adminRefused(w, r, req, in, "user.login", "admin.error.user", err)
 		return
@@ -265,6 +270,9 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, req *reques
 	exp, err := auth.ParseExpiry(in["token.expires"])
 	if err != nil {
 		s.adminRefused(w, r, req, in, "token.expires", "admin.error.expires", nil)
+		return
+	}
+	if !s.recordOrFail(w, r, req, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": "web", "read_only": strconv.FormatBool(readOnly), "expires": in["token.expires"]}) {
 		return
 	}
 	secret, _, err := hub.CreateToken(r.Context(), s.h.DB, u.Login, in["token.name"], exp, readOnly, s.h.Now())
@@ -340,6 +348,13 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 		}
 		if u.ID == req.caller.User.ID || (!hubAdmin && policy.Role(u.Role) == policy.RoleAdmin) {
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		change := "enable"
+		if disabled {
+			change = "disable"
+		}
+		if !s.recordOrFail(w, r, req, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"change": change, "role": u.Role}) {
 			return
 		}
 		u.Disabled = disabled

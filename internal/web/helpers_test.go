@@ -7,11 +7,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -49,6 +51,15 @@ func newEnvOn(t *testing.T, kind string, opt Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Logins are logged before a session exists (rule C7), so the console
+	// needs its audit log.
+	dir := t.TempDir()
+	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"),
+		Node: "test", CheckpointInterval: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	al := h.Audit
+	t.Cleanup(func() { al.Close() })
 	handler, err := New(h, opt)
 	if err != nil {
 		t.Fatal(err)

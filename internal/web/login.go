@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 )
 
@@ -69,6 +70,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("web: failed login", "login", d.Login, "addr", ip)
 		d.Error = "login.failed"
 		s.showLogin(w, r, http.StatusUnauthorized, d)
+		return
+	}
+	// Rule C7: the login is in the audit log before a session exists; when
+	// the log cannot record it, there is no login.
+	if _, err := s.h.Record(r.Context(), c, audit.ActionLogin, "user:"+c.User.Login, map[string]string{"via": "web", "addr": ip}); err != nil {
+		s.log.Error("web: login refused: the audit log could not record it", "login", c.User.Login, "err", err)
+		d.Error = "login.unlogged"
+		s.showLogin(w, r, http.StatusServiceUnavailable, d)
 		return
 	}
 	cookie, _, err := s.h.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)

@@ -135,6 +135,12 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /vuln/vendors", s.member(s.publish))
 	mux.HandleFunc("GET /vuln/exposure", s.member(s.exposurePage))
 
+	mux.HandleFunc("GET /oversight", s.overseer(s.oversightPage))
+	mux.HandleFunc("POST /oversight/approvals/{id}/decide", s.overseer(s.decideApproval))
+	mux.HandleFunc("GET /oversight/inspect", s.overseer(s.inspectPage))
+	mux.HandleFunc("GET /oversight/figures", s.overseer(s.figuresPage))
+	mux.HandleFunc("GET /oversight/figures.csv", s.overseer(s.figuresCSV))
+
 	mux.HandleFunc("GET /admin", s.member(s.admin))
 	mux.HandleFunc("POST /admin/orgs", s.member(s.addOrg))
 	mux.HandleFunc("POST /admin/groups", s.member(s.addGroup))

@@ -1,0 +1,304 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"renkei/internal/approval"
+	"renkei/internal/audit"
+	"renkei/internal/hub"
+	"renkei/internal/oversight"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// The oversight committee's console (監理): approvals to decide, emergency
+// measures and their post-notification, inspections of the audit log with
+// verified proofs, and the annual-report figures counted from the log. Only
+// the overseer role sees it; the pages show approvals and log entries, never
+// intelligence content.
+
+// overseer wraps a page for the committee only: everyone else gets 403.
+func (s *server) overseer(fn func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
+	return s.member(func(w http.ResponseWriter, r *http.Request, req *request) {
+		if policy.Role(req.caller.User.Role) != policy.RoleOverseer {
+			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		fn(w, r, req)
+	})
+}
+
+// recordOrFail appends an act to the audit log before it happens (rule C7);
+// when the log cannot take it, the page says so and the act is not done.
+func (s *server) recordOrFail(w http.ResponseWriter, r *http.Request, req *request, action, object string, detail map[string]string) bool {
+	if _, err := s.h.Record(r.Context(), req.caller, action, object, detail); err != nil {
+		s.log.Error("web: refused, the audit log could not record it", "action", action, "object", object, "err", err)
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+		return false
+	}
+	return true
+}
+
+type approvalRow struct {
+	approval.Approval
+	Overdue bool // an emergency measure whose post-notification is past due
+}
+
+type oversightData struct {
+	Pending   []approvalRow
+	Emergency []approvalRow
+	Past      []approvalRow
+	Error     string // catalog key, shown at the form of ErrorID
+	ErrorID   int64
+	Reason    string
+	Decided   int64 // the approval just decided, acknowledged once
+}
+
+func (s *server) oversightPage(w http.ResponseWriter, r *http.Request, req *request) {
+	d := &oversightData{}
+	d.Decided, _ = strconv.ParseInt(r.URL.Query().Get("decided"), 10, 64)
+	s.showOversight(w, r, req, http.StatusOK, d)
+}
+
+func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *request, status int, d *oversightData) {
+	all, err := (&approval.Service{Hub: s.h}).List(r.Context(), "", 500)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	now := s.h.Now()
+	for _, a := range all {
+		row := approvalRow{Approval: a, Overdue: a.Emergency && a.NotifiedAt.IsZero() && now.After(a.NotifyDue)}
+		if a.Emergency {
+			d.Emergency = append(d.Emergency, row)
+		}
+		switch a.Status {
+		case approval.StatusPending, approval.StatusEmergency:
+			d.Pending = append(d.Pending, row)
+		default:
+			d.Past = append(d.Past, row)
+		}
+	}
+	s.render(w, r, req, status, "oversight", "oversight.title", "oversight", d)
+}
+
+// decideApproval records the committee's decision with its reasons; the
+// approval service logs it before it takes effect.
+func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	decision := r.PostFormValue("decision")
+	if decision != "approve" && decision != "deny" {
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.decision", ErrorID: id, Reason: reason})
+		return
+	}
+	if reason == "" || len(reason) > 10000 {
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.reason", ErrorID: id, Reason: reason})
+		return
+	}
+	_, err := (&approval.Service{Hub: s.h}).Decide(r.Context(), req.caller, id, decision == "approve", reason)
+	var fe *approval.FieldError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/oversight?decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	case errors.As(err, &fe):
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.reason", ErrorID: id, Reason: reason})
+	case errors.Is(err, approval.ErrNotAllowed):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	default:
+		// Decided already, or another state that forbids a decision.
+		s.log.Warn("web: decision refused", "approval", id, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: "oversight.error.decided", ErrorID: id, Reason: reason})
+	}
+}
+
+// logAccess returns a fetcher and verifiers on this hub's own log, as an
+// overseer would use them from outside: through the published files and the
+// public keys only.
+func (s *server) logAccess() (audit.Fetcher, []note.Verifier, error) {
+	if s.h.Audit == nil {
+		return nil, nil, hub.ErrAuditUnavailable
+	}
+	f, err := audit.NewFetcher(s.h.Audit.Dir(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs, err := oversight.Verifiers(s.h.Audit.VerifierKey(), s.h.Audit.PQVerifierKey())
+	return f, vs, err
+}
+
+type inspectRow struct {
+	*audit.Inspection
+	Detail   string
+	LeafHex  string
+	ProofHex []string
+}
+
+type inspectData struct {
+	N          int
+	Index      string
+	Rows       []inspectRow
+	Size       uint64
+	Root       string
+	Origin     string
+	Note       string
+	VerifierKs []string
+	Error      string
+}
+
+// inspectPage samples n entries at random (or shows the entries named by
+// index=) with their inclusion proofs, each verified against the current
+// signed checkpoint before it is shown.
+func (s *server) inspectPage(w http.ResponseWriter, r *http.Request, req *request) {
+	q := r.URL.Query()
+	d := &inspectData{N: 5, Index: strings.TrimSpace(q.Get("index"))}
+	if n, err := strconv.Atoi(q.Get("n")); err == nil && n > 0 {
+		d.N = min(n, oversight.MaxSample)
+	}
+	f, vs, err := s.logAccess()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.VerifierKs = []string{s.h.Audit.VerifierKey()}
+	var ins []*audit.Inspection
+	var cp audit.SignedCheckpoint
+	if d.Index != "" {
+		var idx []uint64
+		for _, p := range strings.FieldsFunc(d.Index, func(r rune) bool { return r == ',' || r == ' ' }) {
+			i, err := strconv.ParseUint(p, 10, 64)
+			if err != nil {
+				d.Error = fmt.Sprintf("%q is not an entry index", p)
+				break
+			}
+			idx = append(idx, i)
+		}
+		if d.Error == "" {
+			ins, err = oversight.InspectIndices(r.Context(), f, vs, idx)
+			if len(ins) > 0 {
+				cp = ins[0].Checkpoint
+			}
+		}
+	} else {
+		ins, cp, err = oversight.Sample(r.Context(), f, vs, d.N, nil)
+	}
+	if err != nil {
+		d.Error = err.Error()
+	}
+	for _, in := range ins {
+		row := inspectRow{Inspection: in, LeafHex: fmt.Sprintf("%x", in.LeafHash)}
+		for _, p := range in.Proof {
+			row.ProofHex = append(row.ProofHex, fmt.Sprintf("%x", p))
+		}
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(in.Entry.Detail)) {
+			kv = append(kv, k+"="+in.Entry.Detail[k])
+		}
+		row.Detail = strings.Join(kv, " ")
+		d.Rows = append(d.Rows, row)
+		cp = in.Checkpoint
+	}
+	if cp.Size > 0 || len(cp.Note) > 0 {
+		d.Size, d.Root, d.Origin, d.Note = cp.Size, fmt.Sprintf("%x", cp.Root), cp.Origin, string(cp.Note)
+	}
+	status := http.StatusOK
+	if d.Error != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, req, status, "oversight_inspect", "oversight.inspect", "oversight_inspect", d)
+}
+
+type figuresData struct {
+	Year, From, To string
+	Report         *oversight.Report
+	Root           string
+	Query          string
+	Error          string
+}
+
+// figures counts the annual-report figures from the log for a year (default
+// the current one) or a period.
+func (s *server) figuresPage(w http.ResponseWriter, r *http.Request, req *request) {
+	d, rep, ok := s.oversightFigures(w, r)
+	if !ok {
+		return
+	}
+	status := http.StatusOK
+	if d.Error != "" {
+		status = http.StatusBadRequest
+	}
+	d.Report = rep
+	if rep != nil {
+		d.Root = fmt.Sprintf("%x", rep.Checkpoint.Root)
+	}
+	s.render(w, r, req, status, "oversight_figures", "oversight.figures", "oversight_figures", d)
+}
+
+func (s *server) figuresCSV(w http.ResponseWriter, r *http.Request, req *request) {
+	d, rep, ok := s.oversightFigures(w, r)
+	if !ok {
+		return
+	}
+	if d.Error != "" {
+		http.Error(w, d.Error, http.StatusBadRequest)
+		return
+	}
+	name := "renkei-oversight-figures"
+	if d.Year != "" {
+		name += "-" + d.Year
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	if err := rep.WriteCSV(w); err != nil {
+		s.log.Warn("web: figures CSV", "err", err)
+	}
+}
+
+func (s *server) oversightFigures(w http.ResponseWriter, r *http.Request) (*figuresData, *oversight.Report, bool) {
+	q := r.URL.Query()
+	d := &figuresData{Year: strings.TrimSpace(q.Get("year")), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
+	if d.Year == "" && d.From == "" && d.To == "" {
+		d.Year = strconv.Itoa(s.h.Now().In(time.FixedZone("JST", 9*3600)).Year())
+	}
+	v := url.Values{}
+	for k, x := range map[string]string{"year": d.Year, "from": d.From, "to": d.To} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	d.Query = v.Encode()
+	from, to, err := oversight.Period(d.Year, d.From, d.To)
+	if err != nil {
+		d.Error = err.Error()
+		return d, nil, true
+	}
+	f, vs, err := s.logAccess()
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil, nil, false
+	}
+	rep, err := oversight.Figures(r.Context(), f, vs, from, to)
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil, nil, false
+	}
+	return d, rep, true
+}

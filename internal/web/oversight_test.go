@@ -1,0 +1,353 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"net/url"
+
+	"renkei/internal/approval"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/oversight"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// fileApproval files a request as the center's handler, through the same
+// service the API uses.
+func (e *env) fileApproval(kind string, emergency bool) approval.Approval {
+	e.t.Helper()
+	ctx := context.Background()
+	u, err := e.h.DB.UserByLogin(ctx, "center-handler")
+	if err != nil {
+		if u, err = hub.AddUser(ctx, e.h.DB, "center-handler", e.center.ID, "handler", testPassword, time.Now()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	a, err := (&approval.Service{Hub: e.h}).File(ctx, auth.Caller{User: u, Org: e.center},
+		approval.Request{Kind: kind, LegalBasis: "Art. 61 (committee approval)", Target: "transit flows at IX-Tokyo", Justification: "C2 of campaign X",
+			ValidFrom: now, ValidUntil: now.Add(30 * 24 * time.Hour)}, emergency)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+// withOverseer adds a committee member's account.
+func (e *env) withOverseer() {
+	e.t.Helper()
+	if _, err := hub.AddUser(context.Background(), e.h.DB, "iinkai", e.center.ID, "overseer", testPassword, time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// logEntries waits until the signed checkpoint covers everything appended,
+// then reads the log as an overseer would: from its files, with its key.
+func (e *env) logEntries() []audit.Entry {
+	e.t.Helper()
+	ctx := context.Background()
+	f, err := audit.NewFetcher(e.h.Audit.Dir(), nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	vs, err := oversight.Verifiers(e.h.Audit.VerifierKey())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	want, err := e.h.Audit.Size(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var got []audit.Entry
+		cp, err := audit.Scan(ctx, f, vs, func(_ uint64, en audit.Entry) error { got = append(got, en); return nil })
+		if err == nil && cp.Size >= want {
+			return got
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no checkpoint covering %d entries: %v", want, err)
+		}
+	}
+}
+
+func hasEntry(es []audit.Entry, action, user, object string) bool {
+	for _, en := range es {
+		if en.Action == action && en.User == user && en.ObjectID == object {
+			return true
+		}
+	}
+	return false
+}
+
+func TestOversightConsoleDecideAndFigures(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			e.withOverseer()
+			measure := e.fileApproval(approval.KindMeasure, false)
+			agreement := e.fileApproval(approval.KindCollectionAgreement, false)
+			urgent := e.fileApproval(approval.KindMeasure, true)
+			// The urgent measure's post-notification is already past due.
+			if _, err := e.h.DB.Exec(context.Background(), "UPDATE approvals SET notify_due = ? WHERE id = ?",
+				store.Micros(time.Now().Add(-time.Hour)), urgent.ID); err != nil {
+				t.Fatal(err)
+			}
+
+			c := e.as("iinkai")
+			st, body := c.get("/oversight")
+			if st != 200 {
+				t.Fatalf("console: %d\n%s", st, body)
+			}
+			for _, a := range []approval.Approval{measure, agreement, urgent} {
+				if !strings.Contains(body, `action="/oversight/approvals/`+strconv.FormatInt(a.ID, 10)+`/decide"`) {
+					t.Errorf("no decision form for pending request %d", a.ID)
+				}
+			}
+			if !regexp.MustCompile(`<tr class="overdue"><td class="num">` + strconv.FormatInt(urgent.ID, 10) + `</td>`).MatchString(body) {
+				t.Errorf("the overdue emergency measure is not marked overdue")
+			}
+
+			path := "/oversight/approvals/" + strconv.FormatInt(measure.ID, 10) + "/decide"
+			// Reasons are required.
+			st, _, body = c.post(path, url.Values{"decision": {"approve"}, "reason": {"  "}})
+			if st != 400 || !strings.Contains(body, `class="field-error"`) {
+				t.Errorf("decision without reasons: %d", st)
+			}
+			// Without the session's CSRF token nothing is decided.
+			st, _, _ = c.do("POST", path, url.Values{"decision": {"approve"}, "reason": {"ok"}, "csrf": {"forged"}})
+			if st != 403 {
+				t.Errorf("forged CSRF: %d, want 403", st)
+			}
+			st, loc, _ := c.post(path, url.Values{"decision": {"approve"}, "reason": {"Necessary and proportionate; limited to the named C2."}})
+			if st != 303 || !strings.HasSuffix(loc, "decided="+strconv.FormatInt(measure.ID, 10)) {
+				t.Fatalf("approve: %d %s", st, loc)
+			}
+			st, _, _ = c.post("/oversight/approvals/"+strconv.FormatInt(agreement.ID, 10)+"/decide", url.Values{"decision": {"deny"}, "reason": {"The agreement is not attached."}})
+			if st != 303 {
+				t.Fatalf("deny: %d", st)
+			}
+			// Deciding twice is refused.
+			st, _, _ = c.post(path, url.Values{"decision": {"deny"}, "reason": {"again"}})
+			if st != 409 {
+				t.Errorf("second decision: %d, want 409", st)
+			}
+			got, err := (&approval.Service{Hub: e.h}).InForce(context.Background(), "approval-"+strconv.FormatInt(measure.ID, 10), time.Now().Add(time.Minute))
+			if err != nil || got.DecidedBy != "iinkai" {
+				t.Errorf("approved measure not in force: %v %+v", err, got)
+			}
+			st, body = c.get("/oversight?decided=" + strconv.FormatInt(measure.ID, 10))
+			if st != 200 || !strings.Contains(body, "Necessary and proportionate") || !strings.Contains(body, `id="decided"`) {
+				t.Errorf("past decisions do not show the reasons")
+			}
+
+			// The figures are counted from the log.
+			es := e.logEntries()
+			if !hasEntry(es, audit.ActionApprovalDecide, "iinkai", "approval-"+strconv.FormatInt(measure.ID, 10)) {
+				t.Errorf("the decision is not in the log")
+			}
+			st, body = c.get("/oversight/figures")
+			if st != 200 {
+				t.Fatalf("figures: %d\n%s", st, body)
+			}
+			for _, f := range []struct{ figure, kind, count string }{
+				{"approvals_requested", "total", "2"},
+				{"approvals_requested", "access-neutralization", "1"},
+				{"approvals_granted", "access-neutralization", "1"},
+				{"approvals_denied", "collection-agreement", "1"},
+				{"emergency_measures", "", "1"},
+			} {
+				re := regexp.MustCompile(`data-figure="` + f.figure + `" data-kind="` + f.kind + `">.*?<td class="num">(\d+)</td>`)
+				m := re.FindStringSubmatch(body)
+				if m == nil || m[1] != f.count {
+					t.Errorf("figure %s/%s = %v, want %s", f.figure, f.kind, m, f.count)
+				}
+			}
+			year := strconv.Itoa(time.Now().In(time.FixedZone("JST", 9*3600)).Year())
+			st, csvBody := c.get("/oversight/figures.csv?year=" + year)
+			rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+			if st != 200 || err != nil {
+				t.Fatalf("CSV: %d %v", st, err)
+			}
+			found := false
+			for _, r := range rows {
+				if r[0] == "report" && r[1] == "approvals_granted" && r[2] == "total" && r[3] == "1" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("CSV lacks approvals granted = 1:\n%s", csvBody)
+			}
+			if st, _ := c.get("/oversight/figures?year=26"); st != 400 {
+				t.Errorf("bad year: %d, want 400", st)
+			}
+			if st, _ := c.get("/oversight/figures?year=" + strconv.Itoa(time.Now().Year()-3)); st != 200 {
+				t.Errorf("an empty year: %d", st)
+			}
+		})
+	}
+}
+
+func TestOversightConsoleIsForOverseersOnly(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.withOverseer()
+	a := e.fileApproval(approval.KindMeasure, false)
+	for _, login := range []string{"admin", "center-analyst", "power-admin", "water-viewer"} {
+		t.Run(login, func(t *testing.T) {
+			c := e.as(login)
+			for _, p := range []string{"/oversight", "/oversight/inspect", "/oversight/figures", "/oversight/figures.csv"} {
+				if st, body := c.get(p); st != 403 || strings.Contains(body, "/oversight/approvals/") {
+					t.Errorf("GET %s: %d, want 403", p, st)
+				}
+			}
+			st, _, _ := c.post("/oversight/approvals/"+strconv.FormatInt(a.ID, 10)+"/decide", url.Values{"decision": {"approve"}, "reason": {"me"}})
+			if st != 403 {
+				t.Errorf("decide: %d, want 403", st)
+			}
+			if _, body := c.get("/"); strings.Contains(body, `href="/oversight"`) {
+				t.Errorf("the oversight section is in the navigation of %s", login)
+			}
+		})
+	}
+	got, _ := (&approval.Service{Hub: e.h}).List(context.Background(), approval.StatusPending, 10)
+	if len(got) != 1 {
+		t.Errorf("a non-overseer decided: %d pending", len(got))
+	}
+	if st, _ := e.client().get("/oversight"); st != 303 {
+		t.Errorf("anonymous: %d, want a redirect to login", st)
+	}
+	if _, body := e.as("iinkai").get("/"); !strings.Contains(body, `href="/oversight"`) {
+		t.Errorf("no oversight section in an overseer's navigation")
+	}
+}
+
+var (
+	leafRE  = regexp.MustCompile(`class="mono small leaf">([0-9a-f]{64})<`)
+	proofRE = regexp.MustCompile(`<li>([0-9a-f]{64})</li>`)
+	rootRE  = regexp.MustCompile(`oversight.root|<dd class="mono">([0-9a-f]{64})</dd>`)
+	sizeRE  = regexp.MustCompile(`id="entry-(\d+)"`)
+)
+
+func TestOversightInspectionShowsAProofThatVerifies(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.withOverseer()
+	for range 5 {
+		e.fileApproval(approval.KindMeasure, false)
+	}
+	c := e.as("iinkai")
+	es := e.logEntries() // waits for the checkpoint
+	size := uint64(len(es))
+
+	for _, q := range []string{"?index=2", "?n=3"} {
+		t.Run(q, func(t *testing.T) {
+			st, body := c.get("/oversight/inspect" + q)
+			if st != 200 {
+				t.Fatalf("inspect: %d\n%s", st, body)
+			}
+			var root []byte
+			for _, m := range rootRE.FindAllStringSubmatch(body, -1) {
+				if m[1] != "" {
+					root, _ = hex.DecodeString(m[1])
+				}
+			}
+			sections := strings.Split(body, `class="panel inspection"`)[1:]
+			if len(sections) == 0 || root == nil {
+				t.Fatalf("no inspected entry or no root shown")
+			}
+			for _, sec := range sections {
+				idx, _ := strconv.ParseUint(sizeRE.FindStringSubmatch(sec)[1], 10, 64)
+				leaf, _ := hex.DecodeString(leafRE.FindStringSubmatch(sec)[1])
+				var proof [][]byte
+				for _, m := range proofRE.FindAllStringSubmatch(sec, -1) {
+					p, _ := hex.DecodeString(m[1])
+					proof = append(proof, p)
+				}
+				// The page's proof is checked here independently of the page's claim.
+				cpSize := size
+				if err := audit.VerifyInclusion(idx, cpSize, leaf, proof, root); err != nil {
+					t.Errorf("entry %d: the proof shown does not verify: %v", idx, err)
+				}
+				// A proof for another leaf must not verify: the check is real.
+				bad := append([]byte(nil), leaf...)
+				bad[0] ^= 1
+				if audit.VerifyInclusion(idx, cpSize, bad, proof, root) == nil {
+					t.Errorf("entry %d: a changed leaf verifies", idx)
+				}
+			}
+			if q == "?n=3" && len(sections) != 3 {
+				t.Errorf("sampled %d entries, want 3", len(sections))
+			}
+		})
+	}
+	if st, _ := c.get("/oversight/inspect?index=99999"); st != 422 {
+		t.Errorf("an index beyond the log: %d, want 422", st)
+	}
+}
+
+func TestLoginRoleChangeAndTokenAreLogged(t *testing.T) {
+	e := newEnv(t, Options{})
+	admin := e.as("admin")
+	if st, _, body := admin.post("/admin/users", url.Values{"login": {"new-analyst"}, "org": {e.power.ID}, "role": {"analyst"}, "password": {testPassword}}); st != 303 {
+		t.Fatalf("add user: %d\n%s", st, body)
+	}
+	if st, _, _ := admin.post("/admin/tokens", url.Values{"login": {"new-analyst"}, "name": {"siem"}, "expires": {"90d"}}); st != 200 {
+		t.Fatalf("create token: %d", st)
+	}
+	u, _ := e.h.DB.UserByLogin(context.Background(), "new-analyst")
+	if st, _, _ := admin.post("/admin/users/"+strconv.FormatInt(u.ID, 10)+"/disable", nil); st != 303 {
+		t.Fatalf("disable: %d", st)
+	}
+	es := e.logEntries()
+	for _, c := range []struct{ name, action, user, object string }{
+		{"login", audit.ActionLogin, "admin", "user:admin"},
+		{"user created with a role", audit.ActionRoleChange, "admin", "user:new-analyst"},
+		{"token", audit.ActionTokenCreate, "admin", "user:new-analyst"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !hasEntry(es, c.action, c.user, c.object) {
+				t.Errorf("no %s entry by %s on %s", c.action, c.user, c.object)
+			}
+		})
+	}
+	n := 0
+	for _, en := range es {
+		if en.Action == audit.ActionRoleChange && en.ObjectID == "user:new-analyst" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d role changes of new-analyst logged, want 2 (create, disable)", n)
+	}
+
+	// When the log cannot record, there is no login and no change.
+	if err := e.h.Audit.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := admin.post("/admin/users", url.Values{"login": {"unlogged"}, "org": {e.power.ID}, "role": {"viewer"}}); st != 503 || !strings.Contains(body, "監査ログ") {
+		t.Errorf("add user without a log: %d", st)
+	}
+	if _, err := e.h.DB.UserByLogin(context.Background(), "unlogged"); err == nil {
+		t.Errorf("a user was created though the log could not record it")
+	}
+	if st, _, _ := admin.post("/admin/tokens", url.Values{"login": {"new-analyst"}, "name": {"x"}, "expires": {"90d"}}); st != 503 {
+		t.Errorf("token without a log: %d, want 503", st)
+	}
+	c := e.client()
+	c.lang = "en"
+	c.get("/login")
+	st, _, body := c.post("/login", url.Values{"login": {"power-analyst"}, "password": {testPassword}})
+	if st != 503 || !strings.Contains(body, "could not be recorded in the audit log") {
+		t.Errorf("login without a log: %d\n%s", st, body)
+	}
+	if st, _ := c.get("/alerts"); st != 303 {
+		t.Errorf("a session exists after a refused login: %d", st)
+	}
+}
