@@ -27,7 +27,11 @@ type env struct {
 	now    time.Time
 }
 
-func newEnv(t *testing.T, kind string) *env {
+func newEnv(t *testing.T, kind string) *env { return newEnvTB(t, kind) }
+
+func newEnvB(b *testing.B) *env { return newEnvTB(b, "sqlite") }
+
+func newEnvTB(t testing.TB, kind string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, kind)
@@ -60,7 +64,7 @@ func newEnv(t *testing.T, kind string) *env {
 	return e
 }
 
-func (e *env) caller(t *testing.T, login string) auth.Caller {
+func (e *env) caller(t testing.TB, login string) auth.Caller {
 	c, err := incident.Caller(context.Background(), e.h.DB, login)
 	if err != nil {
 		t.Fatal(err)
