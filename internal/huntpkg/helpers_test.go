@@ -23,7 +23,7 @@ type world struct {
 	callers map[string]auth.Caller // by login
 }
 
-func newWorld(t *testing.T, kind string) *world {
+func newWorld(t testing.TB, kind string) *world {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, kind)
@@ -73,7 +73,7 @@ func newWorld(t *testing.T, kind string) *world {
 
 func (w *world) org(login string) store.Org { return w.callers[login].Org }
 
-func (w *world) alerts(t *testing.T, login, kind string) []store.Alert {
+func (w *world) alerts(t testing.TB, login, kind string) []store.Alert {
 	t.Helper()
 	as, err := w.h.DB.Alerts(context.Background(), w.org(login).ID, 0, 100, false)
 	if err != nil {
