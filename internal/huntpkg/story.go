@@ -11,6 +11,7 @@ import (
 
 	"renkei/internal/auth"
 	"renkei/internal/hunt"
+	"renkei/internal/store"
 )
 
 //go:embed story/*.yml
@@ -93,4 +94,18 @@ func (s *Service) Story(ctx context.Context, publisher auth.Caller, runners []au
 		res.Runs = append(res.Runs, run)
 	}
 	return res, nil
+}
+
+// CallerOf builds the caller of a user by login, for programs (the demo)
+// that act as users without a request.
+func CallerOf(ctx context.Context, db *store.DB, login string) (auth.Caller, error) {
+	u, err := db.UserByLogin(ctx, login)
+	if err != nil {
+		return auth.Caller{}, fmt.Errorf("user %s: %w", login, err)
+	}
+	o, err := db.Org(ctx, u.OrgID)
+	if err != nil {
+		return auth.Caller{}, err
+	}
+	return auth.Caller{User: u, Org: o}, nil
 }

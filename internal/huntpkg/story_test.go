@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"renkei/internal/auth"
+	"renkei/internal/huntpkg"
 	"renkei/internal/store/storetest"
 )
 
@@ -15,7 +16,15 @@ func TestStoryStep4(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			w := newWorld(t, kind)
-			res, err := w.svc.Story(ctx, w.callers["center"], []auth.Caller{w.callers["water"], w.callers["power"], w.callers["grid"]}, 20000)
+			var runners []auth.Caller
+			for _, login := range []string{"water", "power", "grid"} {
+				c, err := huntpkg.CallerOf(ctx, w.h.DB, login)
+				if err != nil {
+					t.Fatal(err)
+				}
+				runners = append(runners, c)
+			}
+			res, err := w.svc.Story(ctx, w.callers["center"], runners, 20000)
 			if err != nil {
 				t.Fatal(err)
 			}
