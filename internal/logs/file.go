@@ -26,7 +26,13 @@ const (
 
 var formatNames = [...]string{"auto", "jsonl", "zeek-json", "zeek", "csv"}
 
-func (f Format) String() string { return formatNames[f] }
+// String returns the name the --format flag uses.
+func (f Format) String() string {
+	if f < 0 || int(f) >= len(formatNames) {
+		return fmt.Sprintf("Format(%d)", int(f))
+	}
+	return formatNames[f]
+}
 
 // ParseFormat reads a format name as the --format flag takes it.
 func ParseFormat(s string) (Format, error) {
