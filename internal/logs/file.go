@@ -106,6 +106,8 @@ func Open(name string, r io.Reader, format Format) (*File, error) {
 			return nil, err
 		}
 		f.Values, f.HeaderLines = h.Values, 1
+	default:
+		return nil, fmt.Errorf("%s: unknown log format %v", name, f.Format)
 	}
 	return f, nil
 }
