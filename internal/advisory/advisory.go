@@ -95,6 +95,7 @@ func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
 type FieldError struct {
 	Field string `json:"field"`
 	Msg   string `json:"message"`
+	Code  string `json:"code,omitempty"` // required, past, choice, audience; for translation
 }
 
 // FieldErrors are all problems of an input; nothing is saved when there is one.
@@ -110,6 +111,10 @@ func (e FieldErrors) Error() string {
 
 func (e *FieldErrors) add(field, format string, args ...any) {
 	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (e *FieldErrors) coded(field, code, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code})
 }
 
 // mayPublish: the center's administrators and analysts.
@@ -136,7 +141,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		errs.add("kind", "%q is not a kind (want %s)", a.Kind, strings.Join(Kinds, ", "))
 	}
 	if strings.TrimSpace(a.Title) == "" {
-		errs.add("title", "is required")
+		errs.coded("title", "required", "is required")
 	}
 	if a.Severity == "" {
 		a.Severity = "medium"
@@ -146,20 +151,20 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 	}
 	a.Actions = slices.DeleteFunc(a.Actions, func(x string) bool { return strings.TrimSpace(x) == "" })
 	if len(a.Actions) == 0 {
-		errs.add("actions", "name at least one required action")
+		errs.coded("actions", "required", "name at least one required action")
 	}
 	switch {
 	case a.Due.IsZero():
-		errs.add("due", "is required")
+		errs.coded("due", "required", "is required")
 	case !a.Due.After(now):
-		errs.add("due", "%s is in the past", a.Due.In(jst).Format("2006-01-02 15:04 MST"))
+		errs.coded("due", "past", "%s is in the past", a.Due.In(jst).Format("2006-01-02 15:04 MST"))
 	}
 	if a.Kind == KindCorrection && strings.TrimSpace(a.Findings) == "" {
-		errs.add("findings", "a correction request states the audit's findings")
+		errs.coded("findings", "required", "a correction request states the audit's findings")
 	}
 	au := a.Audience
 	if !au.All && len(au.Sectors)+len(au.Kinds)+len(au.Orgs) == 0 {
-		errs.add("audience", "name the audience: all members, sectors, kinds of organization or organizations")
+		errs.coded("audience", "audience", "name the audience: all members, sectors, kinds of organization or organizations")
 	}
 	for i, k := range au.Kinds {
 		if !slices.Contains(store.OrgKinds, k) || k == "center" {
@@ -190,7 +195,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 			}
 		}
 		if len(targets) == 0 {
-			errs.add("audience", "addresses no member organization")
+			errs.coded("audience", "audience", "addresses no member organization")
 		}
 		for _, o := range targets {
 			if a.Kind == KindCorrection && o.Kind != "government" {

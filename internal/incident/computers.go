@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, c auth.Caller, cc Computer) (Com
 	var errs FieldErrors
 	for _, f := range []struct{ name, v string }{{"name", cc.Name}, {"function", cc.Function}, {"ministry", cc.Ministry}} {
 		if strings.TrimSpace(f.v) == "" {
-			errs.add(f.name, "is required")
+			errs.coded(f.name, "required", "is required")
 		} else if len(f.v) > 1000 {
 			errs.add(f.name, "is longer than 1000 bytes")
 		}

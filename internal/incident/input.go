@@ -96,6 +96,9 @@ var AllowedTypes = []string{"application/pdf", "image/png", "image/jpeg", "image
 type FieldError struct {
 	Field string `json:"field"`
 	Msg   string `json:"message"`
+	// Code classifies the problem for translation: required, future,
+	// time, choice, too_large, type; empty for the rest.
+	Code string `json:"code,omitempty"`
 }
 
 // FieldErrors are every problem found in a filing; nothing is saved when
@@ -112,6 +115,11 @@ func (e FieldErrors) Error() string {
 
 func (e *FieldErrors) add(field, format string, args ...any) {
 	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// coded adds a problem with a code for translation.
+func (e *FieldErrors) coded(field, code, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code})
 }
 
 // parseTime reads RFC 3339, or "2006-01-02T15:04" / "2006-01-02 15:04"
@@ -147,7 +155,7 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 	text := func(field, v string, required bool) {
 		switch {
 		case required && strings.TrimSpace(v) == "":
-			errs.add(field, "is required")
+			errs.coded(field, "required", "is required")
 		case len(v) > maxText:
 			errs.add(field, "is %d bytes; at most %d are accepted", len(v), maxText)
 		case !utf8.ValidString(v):
@@ -156,19 +164,19 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 	}
 	rt := s.Deadlines.Type(f.Type)
 	if rt == nil {
-		errs.add("type", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
+		errs.coded("type", "choice", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
 	} else if rt.Stage(f.Stage) == nil {
 		names := make([]string, len(rt.Stages))
 		for i, st := range rt.Stages {
 			names[i] = st.Stage
 		}
-		errs.add("stage", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
+		errs.coded("stage", "choice", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
 	}
 	text("what_happened", f.WhatHappened, true)
 	text("systems_affected", f.SystemsAffected, false)
 	text("service_impact", f.ServiceImpact, false)
 	if !slices.Contains(Statuses, f.CurrentStatus) {
-		errs.add("current_status", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
+		errs.coded("current_status", "choice", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
 	}
 	if f.CriticalComputer < 0 {
 		errs.add("critical_computer", "must be the number of a registered critical computer")
@@ -177,13 +185,13 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 		// A new incident: what it is, when it began, which reports it owes.
 		text("title", f.Title, true)
 		if !slices.Contains(Categories, f.Category) {
-			errs.add("category", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
+			errs.coded("category", "choice", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
 		}
 		if f.Stage != "" && f.Stage != "initial" {
 			errs.add("stage", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
 		}
 		if len(f.Duties) == 0 {
-			errs.add("duties", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
+			errs.coded("duties", "choice", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
 		}
 		for i, d := range f.Duties {
 			if s.Deadlines.Type(d) == nil {
@@ -195,18 +203,18 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 		}
 		var err error
 		if f.DetectedAt == "" {
-			errs.add("detected_at", "is required")
+			errs.coded("detected_at", "required", "is required")
 		} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
-			errs.add("detected_at", "%v", err)
+			errs.coded("detected_at", "time", "%v", err)
 		} else if c.detected.After(now.Add(5 * time.Minute)) {
-			errs.add("detected_at", "%s is in the future", c.detected.In(JST).Format("2006-01-02 15:04 MST"))
+			errs.coded("detected_at", "future", "%s is in the future", c.detected.In(JST).Format("2006-01-02 15:04 MST"))
 		}
 		c.aware = c.detected
 		if f.AwareAt != "" {
 			if c.aware, err = parseTime(f.AwareAt); err != nil {
-				errs.add("aware_at", "%v", err)
+				errs.coded("aware_at", "time", "%v", err)
 			} else if c.aware.After(now.Add(5 * time.Minute)) {
-				errs.add("aware_at", "%s is in the future", c.aware.In(JST).Format("2006-01-02 15:04 MST"))
+				errs.coded("aware_at", "future", "%s is in the future", c.aware.In(JST).Format("2006-01-02 15:04 MST"))
 			} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
 				errs.add("aware_at", "is before detected_at")
 			}
@@ -214,7 +222,7 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 		c.tlp = policy.Amber
 		if f.TLP != "" {
 			if c.tlp, err = policy.ParseTLP(f.TLP); err != nil {
-				errs.add("tlp", "%v", err)
+				errs.coded("tlp", "choice", "%v", err)
 			}
 		}
 	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
@@ -253,7 +261,7 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 		field := fmt.Sprintf("attachments[%d]", i)
 		at, msg := checkAttachment(a)
 		if msg != "" {
-			errs.add(field, "%s", msg)
+			errs.coded(field, attachmentCode(msg), "%s", msg)
 			continue
 		}
 		c.attachments = append(c.attachments, at)
@@ -292,4 +300,15 @@ func NewAttachment(name string, data []byte) (Attachment, string) {
 		return Attachment{}, fmt.Sprintf("%s is %s, which is not accepted (PDF, PNG, JPEG, GIF, UTF-8 text or ZIP)", name, ct)
 	}
 	return Attachment{Name: name, ContentType: ct, Size: int64(len(data)), SHA256: sha256Hex(data), Data: data}, ""
+}
+
+// attachmentCode classifies an attachment problem for translation.
+func attachmentCode(msg string) string {
+	switch {
+	case strings.Contains(msg, "larger than the limit"):
+		return "too_large"
+	case strings.Contains(msg, "is not accepted"):
+		return "type"
+	}
+	return ""
 }

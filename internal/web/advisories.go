@@ -102,7 +102,7 @@ func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *re
 		if errors.As(err, &fe) {
 			for _, e := range fe {
 				k := indexed.ReplaceAllString(e.Field, "")
-				errs[k] = strings.TrimPrefix(errs[k]+"; "+e.Msg, "; ")
+				errs[k] = s.fieldMessage(req, errs[k], e.Code, e.Msg)
 			}
 		} else if err != nil {
 			s.serverError(w, r, err)

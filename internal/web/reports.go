@@ -152,20 +152,35 @@ func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *reques
 // its form field.
 var indexed = regexp.MustCompile(`\[\d+\]$`)
 
-func fieldMap(err error) map[string]string {
+// fieldMap places each problem of err at its form field, in the page's
+// language when the problem has a translated code (the message otherwise).
+func (s *server) fieldMap(req *request, err error) map[string]string {
 	var fe incident.FieldErrors
 	if !errors.As(err, &fe) {
 		return nil
 	}
 	m := map[string]string{}
 	for _, e := range fe {
-		f := indexed.ReplaceAllString(e.Field, "")
-		if m[f] != "" {
-			m[f] += "; "
-		}
-		m[f] += e.Msg
+		m[indexed.ReplaceAllString(e.Field, "")] = s.fieldMessage(req, m[indexed.ReplaceAllString(e.Field, "")], e.Code, e.Msg)
 	}
 	return m
+}
+
+// fieldMessage appends one problem to what a field already says.
+func (s *server) fieldMessage(req *request, prev, code, msg string) string {
+	if code != "" {
+		if t, ok := s.pages[req.lang].cat["tower.err."+code]; ok {
+			if code == "too_large" || code == "type" || code == "time" {
+				msg = t + " (" + msg + ")"
+			} else {
+				msg = t
+			}
+		}
+	}
+	if prev == "" || strings.Contains(prev, msg) {
+		return strings.TrimPrefix(prev+"; "+msg, "; ")
+	}
+	return prev + "; " + msg
 }
 
 // filingFromForm reads the report form (multipart, for attachments).
@@ -220,7 +235,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	if m := fieldMap(err); m != nil {
+	if m := s.fieldMap(req, err); m != nil {
 		f.Attachments = nil
 		if f.Incident != 0 {
 			s.showIncident(w, r, req, f.Incident, http.StatusBadRequest, &incidentData{Form: f, Errors: m})
@@ -373,7 +388,7 @@ func (s *server) registerComputer(w http.ResponseWriter, r *http.Request, req *r
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	if m := fieldMap(err); m != nil {
+	if m := s.fieldMap(req, err); m != nil {
 		s.showComputers(w, r, req, http.StatusBadRequest, &computersData{Form: c, Errors: m})
 		return
 	}

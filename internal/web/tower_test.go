@@ -28,7 +28,7 @@ func TestTowerPages(t *testing.T) {
 	}
 	noMissing(water, "/reports", 200)
 	st, _, body := water.post("/reports", url.Values{"duties": {"art5"}, "type": {"art5"}, "stage": {"initial"}, "current_status": {"ongoing"}, "tlp": {"amber"}})
-	if st != http.StatusBadRequest || !strings.Contains(body, "is required") || !strings.Contains(body, `aria-invalid="true"`) {
+	if st != http.StatusBadRequest || !strings.Contains(body, "入力してください") || !strings.Contains(body, `aria-invalid="true"`) {
 		t.Fatalf("bad report: %d\n%s", st, body)
 	}
 	detected := time.Now().In(jst).Add(-2 * time.Hour).Format("2006-01-02T15:04")
@@ -67,7 +67,7 @@ func TestTowerPages(t *testing.T) {
 	if st, _, _ := water.post("/computers", url.Values{"name": {"SCADA"}, "function": {"control"}, "ministry": {"国土交通省"}}); st != http.StatusSeeOther {
 		t.Fatalf("register computer: %d", st)
 	}
-	if st, _, b := water.post("/computers", url.Values{"name": {"x"}}); st != http.StatusBadRequest || !strings.Contains(b, "is required") {
+	if st, _, b := water.post("/computers", url.Values{"name": {"x"}}); st != http.StatusBadRequest || !strings.Contains(b, "入力してください") {
 		t.Fatalf("register without function: %d", st)
 	}
 	noMissing(center, "/computers", 200)
@@ -75,7 +75,7 @@ func TestTowerPages(t *testing.T) {
 	noMissing(center, "/advisories", 200)
 	past := time.Now().In(jst).Add(-time.Hour).Format("2006-01-02T15:04")
 	st, _, body = center.post("/advisories", url.Values{"kind": {"advisory"}, "title": {"Patch VPN"}, "actions": {"apply 7.2.11"}, "sectors": {"water"}, "due": {past}, "severity": {"high"}})
-	if st != http.StatusBadRequest || !strings.Contains(body, "in the past") {
+	if st != http.StatusBadRequest || !strings.Contains(body, "過去の日付は指定できません") {
 		t.Fatalf("advisory due in the past: %d", st)
 	}
 	due := time.Now().In(jst).Add(72 * time.Hour).Format("2006-01-02T15:04")
