@@ -257,3 +257,22 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 	}
 	return n, nil
 }
+
+// WatchDeadlines runs AlertOverdue every interval until ctx ends, so that a
+// server alerts overdue reports without a timer of its own.
+func (s *Service) WatchDeadlines(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.AlertOverdue(ctx, s.now()); err != nil && ctx.Err() == nil {
+			s.Log.Error("alert overdue reports", "err", err)
+		} else if n > 0 {
+			s.Log.Info("overdue reports alerted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

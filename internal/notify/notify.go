@@ -383,3 +383,21 @@ func digestMessage(from string, to []string, alerts []store.Alert, now time.Time
 	}
 	return message(from, to, fmt.Sprintf("[Renkei] 日次ダイジェスト / daily digest: %d", len(alerts)), b.String(), now)
 }
+
+// Loop mails what is due every interval until ctx ends.
+func (n *Notifier) Loop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if res, err := n.Run(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			n.log().Error("e-mail alerts", "err", err)
+		} else if res.Failed > 0 {
+			n.log().Warn("e-mail alerts failed; retried next run", "orgs", res.Failed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
