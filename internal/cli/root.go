@@ -87,6 +87,7 @@ func newRoot(g *globals) *cobra.Command {
 		newFlowsCmd(g), newCollectCmd(g),
 		newServeCmd(g),
 		newAuditCmd(g),
+		newApprovalCmd(g),
 		newOrgCmd(g),
 		newGroupCmd(g),
 		newUserCmd(g),

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/oversight"
+)
+
+func newApprovalCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "approval",
+		Short: "Request, list and decide the oversight committee's approvals (rule C6)",
+		Long: `Approvals of the Cyber Communications Information Oversight Committee (サイバー通信情報監理委員会):
+for collecting communications information from a source, and for access and neutralization
+measures (アクセス・無害化措置). The center's handlers and analysts file requests; committee
+members (the overseer role) approve or deny them with reasons. An emergency measure is recorded
+as executed first and opens a post-notification task. The hub appends every request and
+decision to the audit log before answering; the log index is printed with each approval.
+
+Kinds: collection-agreement, collection-committee, access-neutralization.`,
+		Example: `  renkei approval request --kind access-neutralization --legal-basis "Art. 36" \
+    --target "C2 server 203.0.113.7" --justification "active botnet C2" --until 2026-12-31 \
+    --hub https://hub.example.jp --token $TOKEN
+  renkei approval list --status pending --hub https://hub.example.jp --token $OVERSEER_TOKEN
+  renkei approval decide 12 --approve --reason "necessary and proportionate" --hub … --token …`,
+	}
+	cmd.AddCommand(newApprovalRequestCmd(g), newApprovalListCmd(g), newApprovalDecideCmd(g))
+	return cmd
+}
+
+func (h *hubFlags) approvals() (*oversight.Client, error) {
+	if h.hub == "" || h.token == "" {
+		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
+	}
+	return &oversight.Client{Hub: h.hub, Token: h.token}, nil
+}
+
+// parseDay reads a date (YYYY-MM-DD, Japan time) or an RFC 3339 time.
+func parseDay(flag, s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("JST", 9*3600))
+	if err != nil {
+		return t, fmt.Errorf("--%s %q: want a date YYYY-MM-DD or an RFC 3339 time", flag, s)
+	}
+	return t, nil
+}
+
+func newApprovalRequestCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var in oversight.ApprovalRequest
+	var from, until string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "request --kind K --legal-basis L --target T --justification J --until DATE",
+		Short: "File a request for approval (or record an emergency measure with --emergency)",
+		Long: `request files an approval request with the hub. The period runs from --from (default now)
+to --until. With --emergency (access-neutralization only) the measure is recorded as
+executed now, the committee is alerted, and post-notification is due within the
+configured period.`,
+		Example: `  renkei approval request --kind collection-committee --legal-basis "Art. 61" \
+    --target "transit flows at IX-Tokyo, foreign to foreign" --justification "campaign X C2" \
+    --from 2026-12-01 --until 2027-02-28 --hub https://hub.example.jp --token $TOKEN`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			in.ValidFrom = time.Now()
+			if from != "" {
+				if in.ValidFrom, err = parseDay("from", from); err != nil {
+					return err
+				}
+			}
+			if until == "" {
+				return errors.New("give the end of the period with --until DATE")
+			}
+			if in.ValidUntil, err = parseDay("until", until); err != nil {
+				return err
+			}
+			a, err := c.Request(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			return printApprovals(g, []oversight.Approval{a}, asJSON)
+		},
+	}
+	fl := cmd.Flags()
+	h.add(cmd)
+	fl.StringVar(&in.Kind, "kind", "", "collection-agreement, collection-committee or access-neutralization")
+	fl.StringVar(&in.LegalBasis, "legal-basis", "", "the provision or agreement the request rests on")
+	fl.StringVar(&in.Target, "target", "", "the source or target, described")
+	fl.StringVar(&in.Justification, "justification", "", "why it is necessary")
+	fl.StringVar(&from, "from", "", "start of the period (YYYY-MM-DD or RFC 3339; default now)")
+	fl.StringVar(&until, "until", "", "end of the period (YYYY-MM-DD or RFC 3339)")
+	fl.BoolVar(&in.Emergency, "emergency", false, "the measure was executed before approval (post-notification follows)")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newApprovalListCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var status string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list [--status pending|approved|denied|emergency|revoked]",
+		Short:   "List approvals, newest first (overseers and the center's handlers)",
+		Example: `  renkei approval list --status pending --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			as, err := c.List(cmd.Context(), status)
+			if err != nil {
+				return err
+			}
+			return printApprovals(g, as, asJSON)
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().StringVar(&status, "status", "", "only approvals in this status")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newApprovalDecideCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var approve, deny, asJSON bool
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "decide ID --approve|--deny --reason TEXT",
+		Short: "Approve or deny a request, with reasons (overseer role)",
+		Long: `decide records a committee member's decision on a pending request or an emergency measure.
+Reasons are required; the decision is in the audit log before the hub answers. Deciding on
+an emergency measure closes its post-notification.`,
+		Example: `  renkei approval decide 12 --deny --reason "the agreement with the operator is not attached" \
+    --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "approval-"), 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not an approval id", args[0])
+			}
+			if approve == deny {
+				return errors.New("give exactly one of --approve and --deny")
+			}
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("give the reasons with --reason")
+			}
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			a, err := c.Decide(cmd.Context(), id, approve, reason)
+			if err != nil {
+				return err
+			}
+			return printApprovals(g, []oversight.Approval{a}, asJSON)
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().BoolVar(&approve, "approve", false, "approve the request")
+	cmd.Flags().BoolVar(&deny, "deny", false, "deny the request")
+	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the decision (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printApprovals(g *globals, as []oversight.Approval, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		if len(as) == 1 {
+			return enc.Encode(as[0])
+		}
+		return enc.Encode(as)
+	}
+	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tVALID\tREQUESTER\tDECIDED BY\tLOG\tTARGET")
+	for _, a := range as {
+		status := a.Status
+		if a.Emergency && a.NotifyDue != nil && status == "emergency" {
+			status += " (notify by " + a.NotifyDue.UTC().Format("2006-01-02") + ")"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, status, a.ValidFrom.UTC().Format("2006-01-02"),
+			a.ValidUntil.UTC().Format("2006-01-02"), a.Requester, a.DecidedBy, a.AuditIndex, a.Target)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,99 @@
+package oversight_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/audit"
+	"renkei/internal/hub"
+	"renkei/internal/oversight"
+	"renkei/internal/store/storetest"
+)
+
+// TestClientRequestListDecide runs the approvals workflow through the real
+// API on each store: a handler files, an overseer lists and decides, others
+// are refused, and every step lands in the audit log.
+func TestClientRequestListDecide(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			b, err := hub.Bootstrap(ctx, db, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := hub.New(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "t",
+				CheckpointInterval: 100 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Audit.Close()
+			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			defer srv.Close()
+			op, err := hub.AddOrg(ctx, db, "Minato Water Works", "operator", "water", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			token := map[string]string{}
+			for _, u := range []struct{ login, org, role string }{
+				{"handler", b.Center.ID, "handler"}, {"iinkai", b.Center.ID, "overseer"}, {"water", op.ID, "analyst"},
+			} {
+				if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				if token[u.login], _, err = hub.CreateToken(ctx, db, u.login, "t", 0, false, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			as := func(login string) *oversight.Client { return &oversight.Client{Hub: srv.URL, Token: token[login]} }
+
+			req := oversight.ApprovalRequest{Kind: "access-neutralization", LegalBasis: "Art. 36", Target: "C2 203.0.113.7",
+				Justification: "botnet", ValidFrom: time.Now(), ValidUntil: time.Now().Add(72 * time.Hour)}
+			a, err := as("handler").Request(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != "pending" || a.ID == 0 {
+				t.Fatalf("filed: %+v", a)
+			}
+			bad := req
+			bad.Justification = ""
+			var ae *oversight.APIError
+			if _, err := as("handler").Request(ctx, bad); !errors.As(err, &ae) || ae.Status != 400 {
+				t.Errorf("a request without justification: %v, want 400", err)
+			}
+			if _, err := as("water").Request(ctx, req); !errors.As(err, &ae) || ae.Status != 403 {
+				t.Errorf("a member files: %v, want 403", err)
+			}
+			if _, err := as("water").List(ctx, ""); !errors.As(err, &ae) || ae.Status != 403 {
+				t.Errorf("a member lists: %v, want 403", err)
+			}
+			pending, err := as("iinkai").List(ctx, "pending")
+			if err != nil || len(pending) != 1 || pending[0].ID != a.ID {
+				t.Fatalf("pending: %v %+v", err, pending)
+			}
+			if _, err := as("handler").Decide(ctx, a.ID, true, "self-approval"); !errors.As(err, &ae) || ae.Status != 403 {
+				t.Errorf("a handler decides: %v, want 403", err)
+			}
+			d, err := as("iinkai").Decide(ctx, a.ID, true, "necessary and proportionate")
+			if err != nil || d.Status != "approved" || d.DecidedBy != "iinkai" || d.AuditIndex <= a.AuditIndex {
+				t.Fatalf("decide: %v %+v", err, d)
+			}
+			if _, err := as("iinkai").Decide(ctx, a.ID, false, "again"); !errors.As(err, &ae) || ae.Status != 409 {
+				t.Errorf("deciding twice: %v, want 409", err)
+			}
+			if _, err := (&oversight.Client{Hub: srv.URL, Token: "rk_wrong"}).List(ctx, ""); !errors.As(err, &ae) || ae.Status != 401 {
+				t.Errorf("a wrong token: %v, want 401", err)
+			}
+		})
+	}
+}
