@@ -190,7 +190,7 @@ func TAXIIPages(ctx context.Context, h *hub.Hub, token string, clients int, d ti
 					url += "&next=" + s
 				}
 				t0 := time.Now()
-				if _, err := getEnvelope(ctx, client, url, token); err != nil {
+				if err := getPage(ctx, client, url, token); err != nil {
 					bad++
 					continue
 				}

@@ -191,11 +191,28 @@ type ObjectQuery struct {
 	Ref          string // objects whose ref (sighting_of_ref, source_ref) is this id
 	Limit        int
 	Descending   bool // newest first (for people); TAXII pages ascend
+	// Brief reads only what is needed to send objects as they are (ids,
+	// versions, access fields and the raw JSON): TAXII pages use it, since
+	// every column read costs on each of the page's rows.
+	Brief bool
 }
 
 const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.created, o.modified, o.date_added,
 	o.tlp, o.author_org, o.submitter_user, o.consent, o.revoked, o.name, o.pattern, o.valid_from, o.valid_until,
 	o.ref, o.target_ref, o.first_seen, o.last_seen, o.count, o.raw`
+
+const briefCols = `o.pk, o.collection_id, o.stix_id, o.type, o.created, o.modified, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
+
+func scanBrief(row interface{ Scan(...any) error }) (Object, error) {
+	var o Object
+	var created, modified, added int64
+	var tlp, consent int
+	var raw string
+	err := row.Scan(&o.PK, &o.CollectionID, &o.ID, &o.Type, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, &raw)
+	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
+	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(tlp), policy.Consent(consent), []byte(raw)
+	return o, err
+}
 
 func scanObject(row interface{ Scan(...any) error }) (Object, error) {
 	var o Object
@@ -224,10 +241,13 @@ func (q ObjectQuery) where() (string, []any) {
 		args = append(args, Micros(q.AddedAfter))
 	}
 	if q.After != (Cursor{}) {
+		// Written so that the first term bounds the index range: the plain
+		// "a > x OR (a = x AND pk > y)" makes SQLite scan from the start of
+		// the collection, 50 times slower at page 250.
 		if q.Descending {
-			conds = append(conds, "(o.date_added < ? OR (o.date_added = ? AND o.pk < ?))")
+			conds = append(conds, "o.date_added <= ? AND (o.date_added < ? OR o.pk < ?)")
 		} else {
-			conds = append(conds, "(o.date_added > ? OR (o.date_added = ? AND o.pk > ?))")
+			conds = append(conds, "o.date_added >= ? AND (o.date_added > ? OR o.pk > ?)")
 		}
 		args = append(args, q.After.DateAdded, q.After.DateAdded, q.After.PK)
 	}
@@ -296,14 +316,18 @@ func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error
 	if q.Descending {
 		order = "o.date_added DESC, o.pk DESC"
 	}
-	rows, err := db.Query(ctx, "SELECT "+objectCols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
+	cols, scan := objectCols, scanObject
+	if q.Brief {
+		cols, scan = briefCols, scanBrief
+	}
+	rows, err := db.QueryCached(ctx, "SELECT "+cols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list objects: %w", err)
 	}
 	defer rows.Close()
-	var out []Object
+	out := make([]Object, 0, min(limit, 128))
 	for rows.Next() {
-		o, err := scanObject(rows)
+		o, err := scan(rows)
 		if err != nil {
 			return nil, false, err
 		}

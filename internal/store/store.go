@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -35,6 +36,8 @@ type DB struct {
 	sql  *sql.DB
 	pg   bool
 	path string // the SQLite file, for backups
+
+	stmts sync.Map // query text → *sql.Stmt, for queries run on every request
 }
 
 // IsPostgres reports whether s is a PostgreSQL URL rather than a SQLite path.
@@ -119,7 +122,10 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Close closes the store.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(k, v any) bool { v.(*sql.Stmt).Close(); return true })
+	return db.sql.Close()
+}
 
 // Postgres reports whether the store is PostgreSQL.
 func (db *DB) Postgres() bool { return db.pg }
@@ -174,6 +180,33 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // Query runs a query written with '?' placeholders.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return db.sql.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+// maxStmts bounds the prepared-statement cache; listings have few shapes.
+const maxStmts = 256
+
+// QueryCached runs a query whose text repeats (listings on every request)
+// through a prepared statement kept for the life of the DB, so that the
+// database parses and plans it once rather than on every call.
+func (db *DB) QueryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt).QueryContext(ctx, args...)
+	}
+	st, err := db.sql.PrepareContext(ctx, db.Rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	db.stmts.Range(func(any, any) bool { n++; return n < maxStmts })
+	if n < maxStmts {
+		if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+			st.Close()
+			st = prev.(*sql.Stmt)
+		}
+	} else {
+		defer st.Close()
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // QueryRow runs a one-row query written with '?' placeholders.

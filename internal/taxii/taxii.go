@@ -260,7 +260,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) (Query, bool) {
 
 func storeQuery(q Query, v policy.Viewer, collection string) store.ObjectQuery {
 	return store.ObjectQuery{Viewer: v, CollectionID: collection, AddedAfter: q.AddedAfter, After: q.Next,
-		IDs: q.IDs, Types: q.Types, SpecVersions: q.SpecVersions, Versions: q.Versions, VersionTimes: q.VersionTimes, Limit: q.Limit}
+		IDs: q.IDs, Types: q.Types, SpecVersions: q.SpecVersions, Versions: q.Versions, VersionTimes: q.VersionTimes, Limit: q.Limit, Brief: true}
 }
 
 // page runs one page of a listing and sets the date-added headers.
