@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -145,6 +147,46 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	if findings != 1 {
 		t.Fatalf("center got %d findings alerts, want 1 (Water Works found nothing)", findings)
 	}
+	// The signed note as text verifies with the published key, and the
+	// findings endpoint gives the center Power Co's matches (AMBER).
+	get := func(path, token string, out any) []byte {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+		}
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b
+	}
+	var key struct {
+		VerifierKey string `json:"verifier_key"`
+	}
+	get("/api/v1/hunting/key", tokens["gas"], &key)
+	if p, err := huntpkg.Verify(get("/api/v1/hunting/packages/"+id+"?format=note", tokens["gas"], nil), key.VerifierKey); err != nil || p.ID != id {
+		t.Fatalf("note: %v", err)
+	}
+	var fs struct {
+		Runs []huntpkg.Run `json:"runs"`
+	}
+	get("/api/v1/hunting/packages/"+id+"/findings", tokens["center"], &fs)
+	if len(fs.Runs) != 2 {
+		t.Fatalf("findings over HTTP: %+v", fs.Runs)
+	}
+	get("/api/v1/hunting/packages/"+id+"/findings", tokens["water"], &fs)
+	if len(fs.Runs) != 1 || fs.Runs[0].OrgName != "Water Works" {
+		t.Fatalf("a member sees only its own reports: %+v", fs.Runs)
+	}
+
 	centerUser, _ := db.UserByLogin(ctx, "center")
 	runs, err := (&huntpkg.Service{Hub: h}).Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
 	if err != nil || len(runs) != 2 {
