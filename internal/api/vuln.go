@@ -285,7 +285,9 @@ func (s *Server) publish(q *request) error {
 		return err
 	}
 	level, _ := strconv.Atoi(v.Get("label_level"))
-	p, out, err := s.relevance().Publish(q.r.Context(), q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
+	// The outcome (whom the publication alerted) is not returned: a vendor
+	// must not learn which members run its products.
+	p, _, err := s.relevance().Publish(q.r.Context(), q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
 		Note: v.Get("note"), LabelLevel: level, Source: "upload", Data: data})
 	var fe *relevance.FieldError
 	if errors.As(err, &fe) && fe.Field == "org" {
@@ -294,7 +296,7 @@ func (s *Server) publish(q *request) error {
 	if err := relevanceErr(err); err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"publication": p, "outcome": out})
+	writeJSON(q.w, http.StatusCreated, map[string]any{"publication": p})
 	return nil
 }
 

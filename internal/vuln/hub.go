@@ -73,8 +73,13 @@ func (e *Engine) KEVEntry(id string) (kevEntry KEVInfo, ok bool) {
 
 // KEVInfo is what the hub shows of a KEV entry.
 type KEVInfo struct {
-	Vendor, Product, Name, DateAdded, DueDate, RequiredAction string
-	Ransomware                                                bool
+	Vendor         string `json:"vendor_project"`
+	Product        string `json:"product"`
+	Name           string `json:"name"`
+	DateAdded      string `json:"date_added"`
+	DueDate        string `json:"due_date"`
+	RequiredAction string `json:"required_action"`
+	Ransomware     bool   `json:"known_ransomware_use"`
 }
 
 // Targets returns how many targets are indexed (removed ones included).

@@ -244,7 +244,6 @@ type vendorData struct {
 	IsVendor     bool
 	CanWrite     bool
 	Message      string
-	Outcome      *relevance.Outcome
 	Error        string
 }
 
@@ -279,13 +278,15 @@ func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
 		return
 	}
 	level, _ := strconv.Atoi(r.PostFormValue("label_level"))
-	_, out, err := s.relevance().Publish(r.Context(), req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
+	// Whom the publication alerted is not shown: a vendor must not learn
+	// which members run its products.
+	_, _, err = s.relevance().Publish(r.Context(), req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
 		Version: r.PostFormValue("version"), Note: r.PostFormValue("note"), LabelLevel: level, Source: name, Data: data})
 	if err != nil {
 		s.showVendor(w, r, req, http.StatusBadRequest, &vendorData{Error: err.Error()})
 		return
 	}
-	s.showVendor(w, r, req, http.StatusOK, &vendorData{Message: "vuln.published", Outcome: &out})
+	s.showVendor(w, r, req, http.StatusOK, &vendorData{Message: "vuln.published"})
 }
 
 type exposureData struct {
