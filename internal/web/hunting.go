@@ -50,9 +50,7 @@ func tlpOf(label string) policy.TLP {
 func (s *server) huntingPage(w http.ResponseWriter, r *http.Request, req *request) {
 	d := &huntingData{}
 	d.Form.TLP, d.Form.Scope = "amber", ""
-	if req.caller.Org.IsCenter() {
-		d.Form.Scope = "sector=energy,sector=water"
-	} else if req.caller.Org.Sector != "" {
+	if !req.caller.Org.IsCenter() && req.caller.Org.Sector != "" {
 		d.Form.Scope = "sector=" + req.caller.Org.Sector
 	}
 	s.showHunting(w, r, req, http.StatusOK, d)
