@@ -117,6 +117,7 @@ func readKeys(values []string) ([]note.Verifier, error) {
 }
 
 func newAuditVerifyCmd(g *globals) *cobra.Command {
+	var token string
 	var logLoc, checkpoint, state string
 	var keys []string
 	var noState bool
@@ -139,7 +140,7 @@ func newAuditVerifyCmd(g *globals) *cobra.Command {
 On success the checkpoint is remembered in the state file and verify exits 0. Otherwise it prints
 the problems (lowest entry index first) and exits 1 naming the first bad entry.`,
 		Example: `  renkei audit verify --log ./renkei-data/audit --key renkei-audit.pub
-  renkei audit verify --log https://hub.example/audit/ --key 'renkei.example/audit+1a2b3c4d+AV…'
+  renkei audit verify --log https://hub.example/audit/ --key 'renkei.example/audit+1a2b3c4d+AV…' --token $OVERSEER_TOKEN
   renkei audit verify --log ./audit --key keys.txt --checkpoint checkpoint-2026-10.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -165,7 +166,7 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 					return fmt.Errorf("state file: %w", err)
 				}
 			}
-			f, err := audit.NewFetcher(logLoc, logClient())
+			f, err := audit.NewFetcher(logLoc, logClient(token))
 			if err != nil {
 				return err
 			}
@@ -213,6 +214,7 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
+	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
 	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable; every key must have signed)")
 	fl.StringVar(&checkpoint, "checkpoint", "", "a checkpoint of this log seen earlier; the log must be consistent with it")
 	fl.StringVar(&state, "state", "", "file remembering the last verified checkpoint (default in the user config directory)")
@@ -438,6 +440,7 @@ verify a log of --verify-entries entries from scratch.`,
 }
 
 func newAuditShowCmd(g *globals) *cobra.Command {
+	var token string
 	var logLoc string
 	var keys []string
 	var indexes []uint
@@ -463,7 +466,7 @@ checkpoint size and root it was proved against.`,
 			if len(indexes) == 0 {
 				return errors.New("give at least one --index")
 			}
-			f, err := audit.NewFetcher(logLoc, logClient())
+			f, err := audit.NewFetcher(logLoc, logClient(token))
 			if err != nil {
 				return err
 			}
@@ -485,12 +488,14 @@ checkpoint size and root it was proved against.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
+	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
 	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
 	fl.UintSliceVar(&indexes, "index", nil, "entry index to show (repeatable)")
 	return cmd
 }
 
 func newAuditFiguresCmd(g *globals) *cobra.Command {
+	var token string
 	var logLoc, from, to string
 	var keys []string
 	cmd := &cobra.Command{
@@ -530,7 +535,7 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 			if err != nil {
 				return err
 			}
-			f, err := audit.NewFetcher(logLoc, logClient())
+			f, err := audit.NewFetcher(logLoc, logClient(token))
 			if err != nil {
 				return err
 			}
@@ -550,6 +555,7 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
+	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
 	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
 	fl.StringVar(&from, "from", "", "first day counted (inclusive)")
 	fl.StringVar(&to, "to", "", "end of the period (exclusive)")
@@ -557,9 +563,25 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 }
 
 // logClient fetches tiles over keep-alive connections, enough for the
-// parallel fetches verify makes.
-func logClient() *http.Client {
+// parallel fetches verify makes. With a token, every request carries it: the
+// hub serves its log to overseers only.
+func logClient(token string) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Timeout: time.Minute, Transport: t}
+	if token == "" {
+		return &http.Client{Timeout: time.Minute, Transport: t}
+	}
+	return &http.Client{Timeout: time.Minute, Transport: bearer{token, t}}
+}
+
+// bearer adds an Authorization header to each request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
 }
