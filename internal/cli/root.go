@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
 )
 
 // globals are the options every command shares.
@@ -35,6 +36,10 @@ func Main(args []string) int {
 
 // Run runs the command line with the given standard streams.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Tessera (the audit log) reports through klog; its notes are for its own
+	// developers, and Renkei logs what operators need through slog.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(g)
 	root.SetArgs(args)
