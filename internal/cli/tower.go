@@ -711,7 +711,7 @@ func newCOPCmd(g *globals) *cobra.Command {
 	var csvOut bool
 	cmd := &cobra.Command{
 		Use:   "cop",
-		Short: "The common operating picture's figures (center only), as JSON or CSV",
+		Short: "The common operating picture's figures, as JSON or CSV (the center: every member; others: their own)",
 		Long: `Print the common operating picture: incidents and alerts per JST day, incidents by
 sector, kind of organization and category, open advisories and their completion,
 overdue reports, open cases and consultations.`,
@@ -733,7 +733,7 @@ overdue reports, open cases and consultations.`,
 			return printJSON(g.stdout, f)
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "act as this user (login; a center user)")
+	cmd.Flags().StringVar(&as, "as", "", "act as this user (login)")
 	cmd.Flags().IntVar(&days, "days", 30, "days to cover")
 	cmd.Flags().BoolVar(&csvOut, "csv", false, "print CSV (figure,date,group,value)")
 	return cmd

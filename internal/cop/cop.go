@@ -3,9 +3,11 @@
 // organization, open advisories and their completion, overdue reports and
 // open cases — as figures, as CSV, and as SVG charts drawn by the server.
 //
-// The picture is made of counts across every member, so only the center's
-// users (and overseers, who see figures, not content) may compute it; that
-// rule is in Allowed. Days are JST calendar days. It reads the tower's tables
+// The center's users (and overseers, who see figures, not content) see the
+// picture across every member; any other member sees the same picture of its
+// own organization only — its incidents, alerts, cases, consultations and its
+// own progress on the advisories addressed to it. That rule is in scope, and
+// it is applied in every query. Days are JST calendar days. It reads the tower's tables
 // and the alerts table; it must not change anything nor show report content.
 package cop
 
@@ -73,6 +75,7 @@ type AdvisoryProgress struct {
 
 // Figures are the picture.
 type Figures struct {
+	Whole             bool               `json:"whole"` // across every member (the center), or one organization's
 	From              time.Time          `json:"from"`
 	To                time.Time          `json:"to"`
 	IncidentsPerDay   []Count            `json:"incidents_per_day"`
@@ -86,8 +89,20 @@ type Figures struct {
 	OpenConsultations int                `json:"open_consultations"`
 }
 
-// Allowed reports whether v may see the picture: the center's users.
-func Allowed(v policy.Viewer) bool { return v.IsCenter && !v.Anonymous() }
+// Allowed reports whether v may see a picture: any logged-in member.
+func Allowed(v policy.Viewer) bool { return !v.Anonymous() }
+
+// Whole reports whether v sees the picture across every member.
+func Whole(v policy.Viewer) bool { return v.IsCenter && !v.Anonymous() }
+
+// scope returns the SQL condition restricting column col to what v's
+// picture covers, and its arguments.
+func scope(v policy.Viewer, col string) (string, []any) {
+	if Whole(v) {
+		return "", nil
+	}
+	return " AND " + col + " = ?", []any{v.OrgID}
+}
 
 const dayMicros = int64(24 * time.Hour / time.Microsecond)
 const jstOffsetMicros = int64(9 * time.Hour / time.Microsecond)
@@ -95,16 +110,17 @@ const jstOffsetMicros = int64(9 * time.Hour / time.Microsecond)
 // Compute computes the picture over r for v.
 func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures, error) {
 	if !Allowed(v) {
-		return Figures{}, fmt.Errorf("%w: the common operating picture is for the center", hub.ErrForbidden)
+		return Figures{}, fmt.Errorf("%w: log in to see the operating picture", hub.ErrForbidden)
 	}
 	db := h.DB
-	f := Figures{From: r.From.UTC(), To: r.To.UTC()}
+	f := Figures{From: r.From.UTC(), To: r.To.UTC(), Whole: Whole(v)}
 	from, to := store.Micros(r.From), store.Micros(r.To)
 	var err error
 	perDay := func(table, col string) ([]Count, error) {
-		q := fmt.Sprintf("SELECT (%s + %d) / %d AS d, COUNT(*) FROM %s WHERE %s >= ? AND %s < ? GROUP BY d", col, jstOffsetMicros, dayMicros, table, col, col)
+		cond, cargs := scope(v, "org_id")
+		q := fmt.Sprintf("SELECT (%s + %d) / %d AS d, COUNT(*) FROM %s WHERE %s >= ? AND %s < ?%s GROUP BY d", col, jstOffsetMicros, dayMicros, table, col, col, cond)
 		got := map[string]int{}
-		rows, err := db.Query(ctx, q, from, to)
+		rows, err := db.Query(ctx, q, append([]any{from, to}, cargs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("%s per day: %w", table, err)
 		}
@@ -152,29 +168,46 @@ func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures
 		}
 		return out, rows.Err()
 	}
-	if f.IncidentsBySector, err = counts("SELECT o.sector, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ? GROUP BY o.sector ORDER BY n DESC, o.sector", from, to); err != nil {
+	ic, iargs := scope(v, "i.org_id")
+	win := append([]any{from, to}, iargs...)
+	if f.IncidentsBySector, err = counts("SELECT o.sector, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY o.sector ORDER BY n DESC, o.sector", win...); err != nil {
 		return f, fmt.Errorf("incidents by sector: %w", err)
 	}
-	if f.IncidentsByKind, err = counts("SELECT o.kind, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ? GROUP BY o.kind ORDER BY n DESC, o.kind", from, to); err != nil {
+	if f.IncidentsByKind, err = counts("SELECT o.kind, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY o.kind ORDER BY n DESC, o.kind", win...); err != nil {
 		return f, fmt.Errorf("incidents by kind: %w", err)
 	}
-	if f.IncidentsByCat, err = counts("SELECT category, COUNT(*) AS n FROM incidents WHERE created_at >= ? AND created_at < ? GROUP BY category ORDER BY n DESC, category", from, to); err != nil {
+	if f.IncidentsByCat, err = counts("SELECT i.category, COUNT(*) AS n FROM incidents i WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY i.category ORDER BY n DESC, i.category", win...); err != nil {
 		return f, fmt.Errorf("incidents by category: %w", err)
 	}
-	if f.OpenCases, err = counts("SELECT status, COUNT(*) FROM cases WHERE status NOT IN ('resolved', 'closed') GROUP BY status ORDER BY status"); err != nil {
+	kc, kargs := scope(v, "org_id")
+	if f.OpenCases, err = counts("SELECT status, COUNT(*) FROM cases WHERE status NOT IN ('resolved', 'closed')"+kc+" GROUP BY status ORDER BY status", kargs...); err != nil {
 		return f, fmt.Errorf("open cases: %w", err)
 	}
-	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_deadlines WHERE met_at = 0 AND due_at < ?", store.Micros(h.Now())).Scan(&f.OverdueReports); err != nil {
+	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_deadlines d JOIN incidents i ON i.id = d.incident_id WHERE d.met_at = 0 AND d.due_at < ?"+ic,
+		append([]any{store.Micros(h.Now())}, iargs...)...).Scan(&f.OverdueReports); err != nil {
 		return f, fmt.Errorf("overdue reports: %w", err)
 	}
-	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM consultations WHERE status <> 'closed'").Scan(&f.OpenConsultations); err != nil {
+	cq, cargs := "SELECT COUNT(*) FROM consultations WHERE status <> 'closed'", []any(nil)
+	if !Whole(v) {
+		cq, cargs = cq+" AND (org_id = ? OR handler_org = ?)", []any{v.OrgID, v.OrgID}
+	}
+	if err := db.QueryRow(ctx, cq, cargs...).Scan(&f.OpenConsultations); err != nil {
 		return f, fmt.Errorf("open consultations: %w", err)
 	}
-	rows, err := db.Query(ctx, `SELECT a.id, a.kind, a.title, a.due_at,
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id),
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0),
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0)
-		FROM advisories a WHERE a.closed_at = 0 ORDER BY a.due_at, a.id LIMIT 20`)
+	// A member sees its own progress on the advisories addressed to it,
+	// never how other members are doing.
+	tc, targs := scope(v, "t.org_id")
+	aq := `SELECT a.id, a.kind, a.title, a.due_at,
+		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id` + tc + `),
+		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0` + tc + `),
+		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0` + tc + `)
+		FROM advisories a WHERE a.closed_at = 0`
+	aargs := append(append(append([]any{}, targs...), targs...), targs...)
+	if !Whole(v) {
+		aq += " AND EXISTS (SELECT 1 FROM advisory_targets x WHERE x.advisory_id = a.id AND x.org_id = ?)"
+		aargs = append(aargs, v.OrgID)
+	}
+	rows, err := db.Query(ctx, aq+" ORDER BY a.due_at, a.id LIMIT 20", aargs...)
 	if err != nil {
 		return f, fmt.Errorf("open advisories: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"renkei/internal/cop"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 )
 
@@ -110,9 +111,28 @@ func TestPicture(t *testing.T) {
 					t.Errorf("%s chart does not escape text", name)
 				}
 			}
-			mv, _ := h.Viewer(ctx, call("mizu"))
-			if _, err := cop.Compute(ctx, h, mv, cop.Window(now, 7)); !errors.Is(err, hub.ErrForbidden) {
-				t.Fatalf("a member computed the picture: %v", err)
+			// A member's picture is its own organization's only.
+			for _, tt := range []struct {
+				login           string
+				sectors, acked  int
+				targets, totalI int
+			}{{"mizu", 1, 1, 1, 2}, {"denki", 1, 0, 1, 1}} {
+				mv, _ := h.Viewer(ctx, call(tt.login))
+				mf, err := cop.Compute(ctx, h, mv, cop.Window(now, 7))
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, c := range mf.IncidentsPerDay {
+					n += c.Value
+				}
+				if mf.Whole || n != tt.totalI || len(mf.IncidentsBySector) != tt.sectors || len(mf.OpenAdvisories) != 1 ||
+					mf.OpenAdvisories[0].Targets != tt.targets || mf.OpenAdvisories[0].Acknowledged != tt.acked {
+					t.Fatalf("%s's picture: %d incidents, %+v, %+v", tt.login, n, mf.IncidentsBySector, mf.OpenAdvisories)
+				}
+			}
+			if _, err := cop.Compute(ctx, h, policy.Viewer{}, cop.Window(now, 7)); !errors.Is(err, hub.ErrForbidden) {
+				t.Fatalf("an anonymous reader computed the picture: %v", err)
 			}
 		})
 	}
