@@ -135,6 +135,10 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /vuln/vendors", s.member(s.publish))
 	mux.HandleFunc("GET /vuln/exposure", s.member(s.exposurePage))
 
+	mux.HandleFunc("GET /telemetry", s.member(s.telemetryPage))
+	mux.HandleFunc("GET /telemetry/sources/{id}", s.member(s.telemetrySourcePage))
+	mux.HandleFunc("GET /telemetry/exports", s.member(s.telemetryExports))
+
 	mux.HandleFunc("GET /oversight", s.overseer(s.oversightPage))
 	mux.HandleFunc("POST /oversight/approvals/{id}/decide", s.overseer(s.decideApproval))
 	mux.HandleFunc("GET /oversight/inspect", s.overseer(s.inspectPage))
