@@ -14,12 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/stix"
 	"renkei/internal/store"
 )
 
@@ -92,28 +94,29 @@ func (h *Hub) Present(v policy.Viewer, o store.Object) json.RawMessage {
 	if policy.ShowsAuthor(v, o.ACL) {
 		return o.Raw
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(o.Raw, &m); err != nil {
+	var refs struct {
+		CreatedBy *string  `json:"created_by_ref"`
+		Where     []string `json:"where_sighted_refs"`
+	}
+	if err := json.Unmarshal(o.Raw, &refs); err != nil {
 		return o.Raw
 	}
-	center, _ := json.Marshal(h.center.ID)
-	if _, ok := m["created_by_ref"]; ok {
-		m["created_by_ref"] = center
-	}
-	if ws, ok := m["where_sighted_refs"]; ok {
-		var refs []string
-		if json.Unmarshal(ws, &refs) == nil {
-			for i, r := range refs {
-				if r == o.ACL.AuthorOrg {
-					refs[i] = h.center.ID
-				}
-			}
-			m["where_sighted_refs"], _ = json.Marshal(refs)
+	out := o.Raw
+	var err error
+	if refs.CreatedBy != nil {
+		if out, err = stix.SetProperty(out, "created_by_ref", h.center.ID); err != nil {
+			return o.Raw
 		}
 	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return o.Raw
+	if slices.Contains(refs.Where, o.ACL.AuthorOrg) {
+		for i, r := range refs.Where {
+			if r == o.ACL.AuthorOrg {
+				refs.Where[i] = h.center.ID
+			}
+		}
+		if out, err = stix.SetProperty(out, "where_sighted_refs", refs.Where); err != nil {
+			return o.Raw
+		}
 	}
 	return out
 }
