@@ -253,6 +253,7 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) 
 	}
 	s.mu.Lock()
 	s.eng.RemoveAsset(c.OrgID, c.Asset())
+	s.changed(ctx)
 	s.mu.Unlock()
 	out, err := s.addTargets(ctx, []vuln.Target{vuln.TargetFromDevice(c.device())})
 	return c, out, err
@@ -273,5 +274,6 @@ func (s *Service) DeleteConnectionPoint(ctx context.Context, org string, id int6
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.eng.RemoveAsset(org, ConnectionPoint{ID: id}.Asset())
+	s.changed(ctx)
 	return nil
 }

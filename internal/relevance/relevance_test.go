@@ -476,3 +476,38 @@ func TestFreshServiceAlertsOnImport(t *testing.T) {
 		t.Fatalf("import on a fresh service: %+v %v", res, err)
 	}
 }
+
+// TestRefreshSeesOtherNodes: two hub nodes share one store; what one
+// registers, the other's "what affects us" shows after Refresh, and a
+// node does not rebuild for its own changes.
+func TestRefreshSeesOtherNodes(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, kind)
+			a, b := relevance.New(e.h.DB, e.h.Alerts, nil), relevance.New(e.h.DB, e.h.Alerts, nil)
+			kev, csaf := relevance.StoryDocuments(now)
+			if _, err := a.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}}); err != nil {
+				t.Fatal(err)
+			}
+			if fs, _ := b.Findings(ctx, e.town.ID); len(fs) != 0 {
+				t.Fatalf("findings before registration: %d", len(fs))
+			}
+			if _, out, err := a.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil || out.Alerts != 1 {
+				t.Fatalf("add on node a: %+v %v", out, err)
+			}
+			if did, err := a.Refresh(ctx); err != nil || did {
+				t.Fatalf("node a rebuilt for its own change: %v %v", did, err)
+			}
+			if did, err := b.Refresh(ctx); err != nil || !did {
+				t.Fatalf("node b did not rebuild: %v %v", did, err)
+			}
+			if fs, _ := b.Findings(ctx, e.town.ID); len(fs) != 1 || !fs[0].KnownExploited {
+				t.Fatalf("node b findings after refresh = %+v", fs)
+			}
+			if did, _ := b.Refresh(ctx); did {
+				t.Fatal("node b rebuilt with nothing changed")
+			}
+		})
+	}
+}

@@ -117,5 +117,6 @@ func (s *Service) DeleteSBOM(ctx context.Context, org string, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.eng.RemoveAsset(org, SBOM{ID: id}.Asset())
+	s.changed(ctx)
 	return nil
 }

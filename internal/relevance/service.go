@@ -37,6 +37,13 @@ type Service struct {
 	loadMu  sync.Mutex
 	eng     *vuln.Engine
 	seenAdv map[string]bool // advisories and statements already in eng
+	gen     int64           // local changes, counted (see Refresh)
+	fp      string          // the store's fingerprint the engine reflects
+
+	// RefreshEvery is how often Run looks for changes made by other hub
+	// nodes (Refresh); 0 means every 5 minutes on PostgreSQL, where several
+	// nodes share the store, and never on SQLite.
+	RefreshEvery time.Duration
 }
 
 // New returns a service over db raising alerts through alerts. The engine
@@ -104,12 +111,83 @@ func (s *Service) ensure(ctx context.Context) error {
 // found while loading raise no alerts: they were alerted when they were
 // first found (or are claimed in vuln_alerts_sent already).
 func (s *Service) Load(ctx context.Context) error {
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return err
+	}
+	eng, seen, err := s.build(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eng == nil {
+		s.eng, s.seenAdv, s.fp = eng, seen, fp
+	}
+	return nil
+}
+
+// Refresh rebuilds the engine when the store changed in a way this
+// service did not make — another hub node registered a device or imported
+// a feed — and reports whether it did. A local change while rebuilding
+// cancels the swap; the next Refresh tries again.
+func (s *Service) Refresh(ctx context.Context) (bool, error) {
+	if err := s.ensure(ctx); err != nil {
+		return false, err
+	}
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	same, gen := fp == s.fp, s.gen
+	s.mu.Unlock()
+	if same {
+		return false, nil
+	}
+	eng, seen, err := s.build(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		return false, nil
+	}
+	s.eng, s.seenAdv, s.fp = eng, seen, fp
+	return true, nil
+}
+
+// changed records a change this service made to the store and its engine
+// (the caller holds s.mu), so that Refresh does not rebuild for it.
+func (s *Service) changed(ctx context.Context) {
+	s.gen++
+	if fp, err := s.fingerprint(ctx); err == nil {
+		s.fp = fp
+	}
+}
+
+// fingerprint summarizes what the engine is built from: counts and latest
+// changes of connection points, registered SBOMs and advisory documents.
+func (s *Service) fingerprint(ctx context.Context) (string, error) {
+	var a, b, c, d, e, f int64
+	err := s.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM vuln_connection_points), (SELECT COALESCE(MAX(updated_at), 0) FROM vuln_connection_points),
+		(SELECT COUNT(*) FROM vuln_sboms), (SELECT COALESCE(MAX(id), 0) FROM vuln_sboms),
+		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents)`).Scan(&a, &b, &c, &d, &e, &f)
+	if err != nil {
+		return "", fmt.Errorf("vulnerability relevance fingerprint: %w", err)
+	}
+	return fmt.Sprint(a, b, c, d, e, f), nil
+}
+
+// build makes an engine from the store.
+func (s *Service) build(ctx context.Context) (*vuln.Engine, map[string]bool, error) {
 	start := time.Now()
 	eng := vuln.New()
 	seen := map[string]bool{}
 	cps, err := s.ConnectionPoints(ctx, "")
 	if err != nil {
-		return fmt.Errorf("load vulnerability relevance: %w", err)
+		return nil, nil, fmt.Errorf("load vulnerability relevance: %w", err)
 	}
 	ts := make([]vuln.Target, 0, len(cps))
 	for _, c := range cps {
@@ -119,7 +197,7 @@ func (s *Service) Load(ctx context.Context) error {
 	n := len(ts)
 	rows, err := s.DB.Query(ctx, "SELECT id, org_id, targets FROM vuln_sboms ORDER BY id")
 	if err != nil {
-		return fmt.Errorf("load registered SBOMs: %w", err)
+		return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
 	}
 	for rows.Next() {
 		var id int64
@@ -127,7 +205,7 @@ func (s *Service) Load(ctx context.Context) error {
 		var blob []byte
 		if err := rows.Scan(&id, &org, &blob); err != nil {
 			rows.Close()
-			return fmt.Errorf("load registered SBOMs: %w", err)
+			return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
 		}
 		ts, err := decodeTargets(blob)
 		if err != nil {
@@ -139,22 +217,17 @@ func (s *Service) Load(ctx context.Context) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load registered SBOMs: %w", err)
+		return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
 	}
 	docs, err := s.loadDocuments(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	for _, set := range docs {
 		eng.AddSet(fresh(set, seen))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.eng == nil {
-		s.eng, s.seenAdv = eng, seen
-	}
 	s.Log.Info("vulnerability relevance loaded", "targets", n, "documents", len(docs), "duration", time.Since(start))
-	return nil
+	return eng, seen, nil
 }
 
 // fresh returns the part of set not yet added (by advisory source, id and
@@ -196,6 +269,7 @@ func (s *Service) addTargets(ctx context.Context, ts []vuln.Target) (Outcome, er
 	s.mu.Lock()
 	hits := s.eng.AddTargets(ts)
 	pend := s.pending(hits)
+	s.changed(ctx)
 	s.mu.Unlock()
 	return s.notify(ctx, len(hits), pend)
 }
@@ -215,6 +289,7 @@ func (s *Service) addSets(ctx context.Context, sets []*advisory.Set) (Outcome, e
 	// the vendor's advisory of one import make one finding (due date and
 	// fixed version together), not two.
 	pend := s.pending(hits)
+	s.changed(ctx)
 	s.mu.Unlock()
 	return s.notify(ctx, len(hits), pend)
 }
