@@ -28,6 +28,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
+	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
 	"renkei/internal/telemetry"
@@ -249,6 +250,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	go relevance.For(s.Hub).Run(bg) // vulnerability relevance: load the engine, fetch advisory feeds
+	go retention.Schedule(bg, s.Hub, time.Hour, s.log) // C5: retention of hub objects per type and TLP, logged before deleting
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

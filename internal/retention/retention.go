@@ -1,0 +1,242 @@
+// Package retention deletes the hub's objects whose retention period has run
+// out (rule C5 beyond telemetry): per object type, per TLP, and for the
+// sightings produced from communications information. The rules are hub
+// policy, kept in the store's settings; changing them is itself logged.
+//
+// Every scheduled deletion is appended to the audit log — the rule, how many
+// objects, and a hash of their ids and versions, never their content —
+// before the objects are deleted: a deletion the log does not know of must
+// not happen. This package does not decide who may read objects (package
+// policy) and does not touch telemetry records (package telemetry expires
+// those per source).
+package retention
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// SettingKey is where the rules live in the store's settings, as JSON.
+const SettingKey = "retention_rules"
+
+// ClassCommSighting is the class of sightings the matcher produced from
+// communications information (rule C5 applies to them as to the records).
+const ClassCommSighting = "comm-sighting"
+
+// commMarker is how such sightings are recognised: the matcher writes it at
+// the start of their description (see telemetry.Worker).
+const commMarker = "Matched in communications information"
+
+// Rule keeps objects of a class for Days days after they were added.
+type Rule struct {
+	Name string `json:"name"`
+	// Type is a STIX type ("sighting", "indicator", …), ClassCommSighting,
+	// or "" for every type.
+	Type string `json:"type,omitempty"`
+	// TLP is a TLP label ("red", "amber+strict", …) or "" for every TLP.
+	TLP  string `json:"tlp,omitempty"`
+	Days int    `json:"days"`
+}
+
+// MaxBatch bounds how many objects one rule deletes per run, so that a first
+// run after a long pause does not hold the store for long; the next run
+// continues.
+const MaxBatch = 10000
+
+// Check says what is wrong with a rule.
+func (r Rule) Check() error {
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		return errors.New("name: give the rule a name")
+	case r.Days <= 0:
+		return fmt.Errorf("rule %s: days: %d is not a positive number of days", r.Name, r.Days)
+	case r.Type == "" && r.TLP == "":
+		return fmt.Errorf("rule %s: name a type or a TLP; a rule for every object would empty the hub", r.Name)
+	}
+	if r.TLP != "" {
+		if _, err := policy.ParseTLP(r.TLP); err != nil {
+			return fmt.Errorf("rule %s: tlp: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+// Rules returns the hub's retention rules (none when never set).
+func Rules(ctx context.Context, db *store.DB) ([]Rule, error) {
+	s, err := db.Setting(ctx, SettingKey)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	var rs []Rule
+	if err := json.Unmarshal([]byte(s), &rs); err != nil {
+		return nil, fmt.Errorf("setting %s: %w", SettingKey, err)
+	}
+	return rs, nil
+}
+
+// SetRules replaces the rules after logging the change as a policy change
+// by the caller (rule C7); nothing changes when the log refuses.
+func SetRules(ctx context.Context, h *hub.Hub, c auth.Caller, rs []Rule) error {
+	names := map[string]bool{}
+	for _, r := range rs {
+		if err := r.Check(); err != nil {
+			return err
+		}
+		if names[r.Name] {
+			return fmt.Errorf("rule %s: the name is used twice", r.Name)
+		}
+		names[r.Name] = true
+	}
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	if _, err := h.Record(ctx, c, audit.ActionPolicyChange, "setting:"+SettingKey, map[string]string{
+		"rules": strconv.Itoa(len(rs)), "rules_sha256": hex.EncodeToString(sum[:])}); err != nil {
+		return err
+	}
+	return h.DB.SetSetting(ctx, SettingKey, string(b))
+}
+
+// Deleted is what one rule deleted in one run.
+type Deleted struct {
+	Rule       string
+	Count      int
+	Hash       string // SHA-256 over the deleted "id@modified" lines, sorted by pk
+	AuditIndex uint64
+}
+
+// Expire applies every rule once at now and returns what each deleted. A
+// rule whose deletion cannot be logged deletes nothing, and the run stops
+// with the error.
+func Expire(ctx context.Context, h *hub.Hub, now time.Time) ([]Deleted, error) {
+	rs, err := Rules(ctx, h.DB)
+	if err != nil {
+		return nil, err
+	}
+	var out []Deleted
+	for _, r := range rs {
+		if err := r.Check(); err != nil {
+			return out, err
+		}
+		d, err := expireRule(ctx, h, r, now)
+		if err != nil {
+			return out, fmt.Errorf("retention rule %s: %w", r.Name, err)
+		}
+		if d.Count > 0 {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func expireRule(ctx context.Context, h *hub.Hub, r Rule, now time.Time) (Deleted, error) {
+	cutoff := now.Add(-time.Duration(r.Days) * 24 * time.Hour)
+	q := "SELECT pk, stix_id, modified FROM objects WHERE date_added < ?"
+	args := []any{store.Micros(cutoff)}
+	switch r.Type {
+	case "":
+	case ClassCommSighting:
+		q += " AND type = 'sighting' AND author_org = ? AND raw LIKE ?"
+		args = append(args, h.Center().ID, "%"+commMarker+"%")
+	default:
+		q += " AND type = ?"
+		args = append(args, r.Type)
+	}
+	if r.TLP != "" {
+		t, _ := policy.ParseTLP(r.TLP)
+		q += " AND tlp = ?"
+		args = append(args, int(t))
+	}
+	q += " ORDER BY pk LIMIT " + strconv.Itoa(MaxBatch)
+	rows, err := h.DB.Query(ctx, q, args...)
+	if err != nil {
+		return Deleted{}, fmt.Errorf("select expired objects: %w", err)
+	}
+	var pks []any
+	d := sha256.New()
+	for rows.Next() {
+		var pk, modified int64
+		var id string
+		if err := rows.Scan(&pk, &id, &modified); err != nil {
+			rows.Close()
+			return Deleted{}, err
+		}
+		pks = append(pks, pk)
+		fmt.Fprintf(d, "%s@%d\n", id, modified)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Deleted{}, err
+	}
+	if len(pks) == 0 {
+		return Deleted{Rule: r.Name}, nil
+	}
+	res := Deleted{Rule: r.Name, Count: len(pks), Hash: hex.EncodeToString(d.Sum(nil))}
+	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: h.Center()}
+	// Logged first: a deletion the log does not know of must not happen.
+	res.AuditIndex, err = h.Record(ctx, system, audit.ActionRetentionDelete, "retention:"+r.Name, map[string]string{
+		"count": strconv.Itoa(len(pks)), "objects_sha256": res.Hash, "type": r.Type, "tlp": r.TLP,
+		"days": strconv.Itoa(r.Days), "before": cutoff.UTC().Format(time.RFC3339)})
+	if err != nil {
+		return Deleted{}, err
+	}
+	err = h.DB.InTx(ctx, func(tx *store.Tx) error {
+		for i := 0; i < len(pks); i += 500 {
+			part := pks[i:min(i+500, len(pks))]
+			in := strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")
+			if _, err := tx.Exec(ctx, "DELETE FROM object_recipients WHERE object_pk IN ("+in+")", part...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "DELETE FROM objects WHERE pk IN ("+in+")", part...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Deleted{}, fmt.Errorf("delete %d objects (logged at %d): %w", len(pks), res.AuditIndex, err)
+	}
+	return res, nil
+}
+
+// Schedule runs Expire at once and then every interval until ctx ends,
+// logging what it deleted. With several nodes, two runs at the same moment
+// may both log the same objects before one of them deletes them: the log
+// then over-counts (never under-counts) deletions.
+func Schedule(ctx context.Context, h *hub.Hub, every time.Duration, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ds, err := Expire(ctx, h, h.Now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("retention of hub objects", "err", err)
+		}
+		for _, d := range ds {
+			log.Info("retention deleted objects", "rule", d.Rule, "count", d.Count, "audit_index", d.AuditIndex)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
