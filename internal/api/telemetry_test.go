@@ -415,6 +415,9 @@ func TestExportAuthAndCaching(t *testing.T) {
 			if etag == "" || r.hdr.Get("Cache-Control") == "" {
 				t.Fatalf("no ETag or Cache-Control: %v", r.hdr)
 			}
+			if c.format == "rpz" {
+				time.Sleep(1100 * time.Millisecond) // the SOA serial is the time of the export: it must not change the ETag
+			}
 			again := e.do(t, "GET", "/api/v1/exports/"+c.format, e.ro["other"], nil, "If-None-Match", etag)
 			if again.code != 304 || len(again.body) != 0 || again.hdr.Get("ETag") != etag {
 				t.Fatalf("If-None-Match: %d %q", again.code, again.body)
