@@ -93,6 +93,7 @@ func newRoot(g *globals) *cobra.Command {
 		newServeCmd(g),
 		newAuditCmd(g),
 		newApprovalCmd(g),
+		newRetentionCmd(g),
 		newOrgCmd(g),
 		newGroupCmd(g),
 		newUserCmd(g),

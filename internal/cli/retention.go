@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/retention"
+	"renkei/internal/store"
+)
+
+func newRetentionCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "retention",
+		Short: "Retention of hub objects per type and TLP (rule C5): show, set, run",
+		Long: `Retention rules keep objects of a class for a number of days after they were added to the hub;
+"renkei serve" deletes expired objects every hour. A class is a STIX type (sighting, indicator, …),
+comm-sighting (sightings the matcher produced from communications information), a TLP, or a type
+and a TLP together. Every change of the rules and every deletion is appended to the audit log
+first (counts and a hash of the deleted ids, never content). Telemetry records have their own
+retention per source (renkei telemetry).`,
+		Example: `  renkei retention set comm-sightings:comm-sighting::90 red:*:red:365
+  renkei retention show
+  renkei retention run`,
+	}
+	cmd.AddCommand(newRetentionShowCmd(g), newRetentionSetCmd(g), newRetentionRunCmd(g))
+	return cmd
+}
+
+func newRetentionShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Print the retention rules",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			rs, err := retention.Rules(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTYPE\tTLP\tDAYS")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", r.Name, orAny(r.Type), orAny(r.TLP), r.Days)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return s
+}
+
+// parseRule reads NAME:TYPE:TLP:DAYS, with * or nothing for "any".
+func parseRule(s string) (retention.Rule, error) {
+	p := strings.Split(s, ":")
+	if len(p) != 4 {
+		return retention.Rule{}, fmt.Errorf("rule %q: want NAME:TYPE:TLP:DAYS (use * or nothing for any type or TLP)", s)
+	}
+	days, err := strconv.Atoi(p[3])
+	if err != nil {
+		return retention.Rule{}, fmt.Errorf("rule %q: days %q is not a number", s, p[3])
+	}
+	anyOf := func(x string) string {
+		if x == "*" {
+			return ""
+		}
+		return x
+	}
+	return retention.Rule{Name: p[0], Type: anyOf(p[1]), TLP: anyOf(p[2]), Days: days}, nil
+}
+
+// localHub opens the store, the hub and its audit log on this machine.
+func (g *globals) localHub(ctx context.Context) (*hub.Hub, func(), error) {
+	db, err := g.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	host, _ := os.Hostname()
+	h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "cli-" + host})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return h, func() { h.Audit.Close(); db.Close() }, nil
+}
+
+func newRetentionSetCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set NAME:TYPE:TLP:DAYS...",
+		Short: "Replace the retention rules (logged as a policy change)",
+		Long: `set replaces every rule with the ones given, each NAME:TYPE:TLP:DAYS. TYPE is a STIX type,
+comm-sighting, or * for any; TLP is clear, green, amber, amber+strict, red, or * for any; a rule
+must name a type or a TLP. "set" with no rule removes them all.`,
+		Example: `  renkei retention set comm-sightings:comm-sighting:*:90 red:*:red:365 old-sightings:sighting:*:730`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var rs []retention.Rule
+			for _, a := range args {
+				r, err := parseRule(a)
+				if err != nil {
+					return err
+				}
+				rs = append(rs, r)
+			}
+			h, done, err := g.localHub(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			host, _ := os.Hostname()
+			c := auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: h.Center()}
+			if err := retention.SetRules(cmd.Context(), h, c, rs); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%d retention rules set\n", len(rs))
+			return nil
+		},
+	}
+}
+
+func newRetentionRunCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Delete expired objects now (what serve does every hour)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, done, err := g.localHub(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			ds, err := retention.Expire(cmd.Context(), h, time.Now())
+			for _, d := range ds {
+				fmt.Fprintf(g.stdout, "%s: deleted %d objects (sha256 %s, audit entry %d)\n", d.Rule, d.Count, d.Hash, d.AuditIndex)
+			}
+			if err == nil && len(ds) == 0 {
+				fmt.Fprintln(g.stdout, "nothing expired")
+			}
+			return err
+		},
+	}
+}
