@@ -122,11 +122,15 @@ func BarChart(title string, counts []Count, empty string) string {
 	for _, c := range counts {
 		maxV = max(maxV, c.Value)
 	}
-	labelW, barMax := 180, chartWidth-180-70
+	labelW, barMax := 250, chartWidth-250-70
 	for i, c := range counts {
 		y := top + i*rowH
 		w := int(float64(c.Value) / float64(max(1, maxV)) * float64(barMax))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s">%s</text>`, labelW-8, y+15, colorText, esc(c.Key))
+		label := c.Key
+		if r := []rune(label); len(r) > 30 {
+			label = string(r[:29]) + "…"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s"><title>%s</title>%s</text>`, labelW-8, y+15, colorText, esc(c.Key), esc(label))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="18" fill="%s"/>`, labelW, y+2, max(w, 1), colorBar)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%d</text>`, labelW+w+6, y+15, colorText, c.Value)
 	}

@@ -14,7 +14,7 @@ import (
 // operator files an incident report with the form, the center opens a case
 // from it and moves it to "investigating", and the operator sees that status
 // on its report. Screenshots of the report page are saved as
-// renkei-report-{filed,center,status}.png (RENKEI_SCREENSHOTS chooses the folder).
+// renkei-report-{filed,center,status,cop}.png (RENKEI_SCREENSHOTS chooses the folder).
 func TestBrowserReportJourney(t *testing.T) {
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
@@ -137,6 +137,16 @@ func TestBrowserReportJourney(t *testing.T) {
 		t.Errorf("the operator does not see the shared note: %q", tl)
 	}
 	shot("status")
+	logout()
+
+	login("center-analyst")
+	do("the operating picture", chromedp.Navigate(e.srv.URL+"/cop"), chromedp.WaitVisible(chromedp.CSS("img.chart")))
+	// Each chart is an SVG image the browser loaded and drew.
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("img.chart")].filter(i => i.complete && i.naturalWidth > 0).length`))
+	if err != nil || loaded != 4 {
+		t.Errorf("charts drawn: %d of 4 (%v)", loaded, err)
+	}
+	shot("cop")
 	stopConsole()
 	<-consoleDone
 	for _, m := range console {
