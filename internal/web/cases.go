@@ -36,6 +36,8 @@ func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request)
 
 type caseData struct {
 	Z          *time.Location
+	Actions    []actionRow
+	OrgNames   map[string]string
 	Notice     string
 	Error      string
 	Case       cases.Case
@@ -65,12 +67,41 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		return
 	}
 	d := &caseData{Z: jst, Notice: towerNotice(r), Error: msg, Case: k, IsCenter: req.caller.Org.IsCenter(), Statuses: cases.Statuses, Severities: cases.Severities}
+	// The timeline in the page's language: status changes name both
+	// statuses; the opening needs no text beyond its kind.
+	cat := s.pages[req.lang].cat
+	for _, a := range k.Actions {
+		row := actionRow{Action: a, Text: a.Text}
+		switch a.Kind {
+		case "opened":
+			row.Text = ""
+		case "status":
+			if from, to, ok := strings.Cut(a.Text, " → "); ok {
+				row.Text = cat.text("cases.st."+from) + " → " + cat.text("cases.st."+to)
+			}
+		}
+		d.Actions = append(d.Actions, row)
+	}
+	d.OrgNames = map[string]string{}
+	for _, l := range k.Links {
+		if l.Kind == "org" {
+			if o, err := s.h.DB.Org(r.Context(), l.Ref); err == nil {
+				d.OrgNames[l.Ref] = o.Name
+			}
+		}
+	}
 	if kind, ref, _ := strings.Cut(k.Source, ":"); kind == "report" {
 		d.SourceURL = "/reports/" + ref
 	} else if kind == "consult" {
 		d.SourceURL = "/consult/" + ref
 	}
 	s.render(w, r, req, status, "case", "nav.cases", "cases", d)
+}
+
+// actionRow is a timeline entry as shown.
+type actionRow struct {
+	cases.Action
+	Text string
 }
 
 func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) {
