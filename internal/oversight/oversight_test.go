@@ -190,3 +190,20 @@ func TestPeriod(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPeriod: any year/from/to from a browser or command line either gives
+// a period whose end is after its start, or an error; it never panics.
+func FuzzPeriod(f *testing.F) {
+	for _, s := range [][3]string{{"2026", "", ""}, {"FY2026", "", ""}, {"", "2026-01-01", "2026-02-01"}, {"fy", "", ""}, {"", "2026-13-01", ""}} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, year, from, to string) {
+		a, b, err := Period(year, from, to)
+		if err != nil {
+			return
+		}
+		if !a.IsZero() && !b.IsZero() && !b.After(a) {
+			t.Fatalf("Period(%q, %q, %q) = %v..%v: end not after start", year, from, to, a, b)
+		}
+	})
+}

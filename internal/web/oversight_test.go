@@ -351,3 +351,29 @@ func TestLoginRoleChangeAndTokenAreLogged(t *testing.T) {
 		t.Errorf("a session exists after a refused login: %d", st)
 	}
 }
+
+func TestOversightPagesHaveEveryText(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.withOverseer()
+	a := e.fileApproval(approval.KindMeasure, true)
+	e.fileApproval(approval.KindCollectionCommittee, false)
+	c := e.as("iinkai")
+	c.post("/oversight/approvals/"+strconv.FormatInt(a.ID, 10)+"/decide", url.Values{"decision": {"approve"}, "reason": {"ok"}})
+	e.logEntries()
+	for _, lang := range Languages {
+		c.lang = lang
+		for _, p := range []string{"/oversight", "/oversight?decided=1", "/oversight/inspect?n=2", "/oversight/inspect?index=x", "/oversight/figures", "/oversight/figures?from=2020-01-01"} {
+			st, body := c.get(p)
+			if st >= 500 {
+				t.Errorf("%s %s: %d", lang, p, st)
+			}
+			if i := strings.Index(body, missingMark); i >= 0 {
+				t.Errorf("%s %s: %s", lang, p, body[i:min(len(body), i+60)])
+			}
+		}
+		st, _, body := c.post("/oversight/approvals/999/decide", url.Values{"decision": {"maybe"}, "reason": {""}})
+		if st != 400 || strings.Contains(body, missingMark) {
+			t.Errorf("%s: an invalid decision: %d", lang, st)
+		}
+	}
+}
