@@ -19,6 +19,7 @@ import (
 	"renkei/internal/export"
 	"renkei/internal/hub"
 	"renkei/internal/match"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
@@ -166,6 +167,9 @@ func (s *Server) sourceRecords(q *request) error {
 // telemetryMatches lists the sightings the matcher produced that the caller
 // may see, and its organization's alerts from matching.
 func (s *Server) telemetryMatches(q *request) error {
+	if q.role() == policy.RoleOverseer {
+		return fail(http.StatusForbidden, "forbidden", "the oversight committee sees sources, approvals and counts, not the intelligence that matching produced")
+	}
 	ctx := q.r.Context()
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
 	if limit <= 0 || limit > 500 {

@@ -302,7 +302,6 @@ func TestTelemetryMatches(t *testing.T) {
 				{"author sees the sighting of its indicator and its alert", "power", 1, 1},
 				{"member whose space was involved gets the flow-match alert", "water", 0, 1},
 				{"unrelated member sees nothing", "other", 0, 0},
-				{"overseer sees no intelligence content", "overseer", 0, 0},
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					r := e.do(t, "GET", "/api/v1/telemetry/matches", e.tokens[c.who], nil)
@@ -327,6 +326,13 @@ func TestTelemetryMatches(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+func TestTelemetryMatchesNotForOverseers(t *testing.T) {
+	e := newTelemetryHub(t, "sqlite")
+	if r := e.do(t, "GET", "/api/v1/telemetry/matches", e.tokens["overseer"], nil); r.code != 403 {
+		t.Fatalf("overseer: %d %s", r.code, r.body)
 	}
 }
 
