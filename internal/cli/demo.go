@@ -9,17 +9,30 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/demo"
+	"renkei/internal/hub"
 	"renkei/internal/store"
 )
 
-func runDemo(ctx context.Context, db *store.DB, w io.Writer) error {
-	res, err := demo.Fill(ctx, db, time.Now().UTC())
+func runDemo(ctx context.Context, db *store.DB, dataDir string, w io.Writer) error {
+	now := time.Now().UTC()
+	res, err := demo.Fill(ctx, db, now)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "Demo data: %d organizations, %d objects. Accounts (password %q):\n", res.Orgs, res.Objects, res.Password)
 	for _, a := range res.Accounts {
 		fmt.Fprintf(w, "  %-16s %-10s %s\n", a.Login, a.Role, a.Org)
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		return err
+	}
+	st, err := demo.FillStory(ctx, h, dataDir, now)
+	if err != nil {
+		return fmt.Errorf("demo story: %w", err)
+	}
+	for _, s := range st.Steps {
+		fmt.Fprintf(w, "Story step %s\n", s)
 	}
 	return nil
 }
@@ -29,8 +42,10 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Use:   "demo",
 		Short: "Fill a new store with demonstration data",
 		Long: `Fill a new store with realistic synthetic data: organizations across sectors and
-kinds, sharing groups, users, indicators at every TLP, sightings and alerts. It
-refuses a store that already has member organizations.`,
+kinds, sharing groups, users, indicators at every TLP, sightings and alerts, and the
+story of DESIGN.md played step by step (approved collection matching a C2 address,
+a hunting package run by three members, …). It refuses a store that already has
+member organizations.`,
 		Example: "  renkei demo --data ./demo-data && renkei serve --data ./demo-data",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,7 +54,7 @@ refuses a store that already has member organizations.`,
 				return err
 			}
 			defer db.Close()
-			return runDemo(cmd.Context(), db, g.stderr)
+			return runDemo(cmd.Context(), db, g.data, g.stderr)
 		},
 	}
 }

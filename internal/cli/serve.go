@@ -71,7 +71,7 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 			}
 			defer db.Close()
 			if demo {
-				if err := runDemo(ctx, db, g.stderr); err != nil {
+				if err := runDemo(ctx, db, g.data, g.stderr); err != nil {
 					return err
 				}
 			}

@@ -102,6 +102,7 @@ func Fill(ctx context.Context, db *store.DB, now time.Time) (Result, error) {
 		{"minato-it", orgs[4].name, "viewer"},
 		{"hospital-it", orgs[5].name, "viewer"},
 		{"vendor-psirt", orgs[8].name, "reporter"},
+		{"handler", h.Center().Name, "handler"},
 		{"overseer", h.Center().Name, "overseer"},
 	}
 	callers := map[string]auth.Caller{}

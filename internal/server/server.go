@@ -26,6 +26,8 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
+	"renkei/internal/incident"
+	"renkei/internal/notify"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/retention"
@@ -249,8 +251,10 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		ln.Close()
 		return err
 	}
-	go relevance.For(s.Hub).Run(bg) // vulnerability relevance: load the engine, fetch advisory feeds
-	go retention.Schedule(bg, s.Hub, time.Hour, s.log) // C5: retention of hub objects per type and TLP, logged before deleting
+	go relevance.For(s.Hub).Run(bg)                                       // vulnerability relevance: load the engine, fetch advisory feeds
+	go incident.New(s.Hub).WatchDeadlines(bg, time.Minute)                // overdue reports alert once
+	go (&notify.Notifier{DB: s.Hub.DB, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
+	go retention.Schedule(bg, s.Hub, time.Hour, s.log)                    // C5: retention of hub objects per type and TLP, logged before deleting
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,184 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"time"
+
+	"renkei/internal/advisory"
+	"renkei/internal/approval"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/bus"
+	"renkei/internal/cases"
+	"renkei/internal/consult"
+	"renkei/internal/flow"
+	"renkei/internal/hub"
+	"renkei/internal/huntpkg"
+	"renkei/internal/incident"
+	"renkei/internal/relevance"
+	"renkei/internal/telemetry"
+)
+
+// Story says what the later steps of the story produced.
+type Story struct {
+	Approval  int64
+	FlowsKept int
+	HuntRuns  int
+	KEVAlerts int
+	Incidents int
+	Steps     []string
+}
+
+// demoRanges stand for Japan's address space in the demo: documentation
+// ranges, so that nothing real is named. A real hub loads the RIR list
+// (renkei telemetry ranges-import).
+var demoRanges = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8::/32")}
+
+// FillStory plays the steps of the story that need the hub's own services
+// (the audit log, the stream, the signing keys under dataDir) after Fill:
+// step 3, flow data collected under an approved agreement matching the power
+// company's C2 address, alerting the power company and the water utility
+// whose address space was involved; step 4, a hunting package to the energy
+// and water sectors, run by three members who report back.
+func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (Story, error) {
+	var st Story
+	if h.Audit == nil {
+		al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dataDir, "audit"), KeyDir: filepath.Join(dataDir, "audit-keys")})
+		if err != nil {
+			return st, err
+		}
+		defer al.Close()
+		h.Audit = al
+		defer func() { h.Audit = nil }()
+	}
+	caller := func(login string) (c auth.Caller, err error) { return huntpkg.CallerOf(ctx, h.DB, login) }
+
+	// Step 3: the committee approves collection under the operator agreement.
+	handler, err := caller("handler")
+	if err != nil {
+		return st, err
+	}
+	overseer, err := caller("overseer")
+	if err != nil {
+		return st, err
+	}
+	as := &approval.Service{Hub: h}
+	a, err := as.File(ctx, handler, approval.Request{Kind: approval.KindCollectionAgreement,
+		LegalBasis: "関東電力との協定 2026-14 (operator agreement)", Target: "関東電力 国際回線の境界ルータ / Kanto Electric international border routers",
+		Justification: "C2 infrastructure seen in the intrusion reported on TLP:AMBER", ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(0, 3, 0)}, false)
+	if err != nil {
+		return st, fmt.Errorf("story step 3: %w", err)
+	}
+	if _, err := as.Decide(ctx, overseer, a.ID, true, "必要かつ相当 / necessary and proportionate"); err != nil {
+		return st, fmt.Errorf("story step 3: %w", err)
+	}
+	st.Approval = a.ID
+	kanto, _ := h.DB.Org(ctx, orgs[0].name)
+	water, _ := h.DB.Org(ctx, orgs[2].name)
+	if err := telemetry.AddSource(ctx, h.DB, telemetry.Source{ID: "kanto-border", Name: "関東電力 境界 / Kanto border", LegalBasis: telemetry.BasisAgreement,
+		ApprovalRef: fmt.Sprintf("approval-%d", a.ID), OperatorOrg: kanto.ID, Retention: 30 * 24 * time.Hour, Created: now}); err != nil {
+		return st, err
+	}
+	if err := telemetry.SaveRanges(ctx, h.DB, "demo-documentation-ranges", demoRanges); err != nil {
+		return st, err
+	}
+	if err := telemetry.AddAddressSpace(ctx, h.DB, water.ID, netip.MustParsePrefix("192.0.2.0/25")); err != nil {
+		return st, err
+	}
+	b, err := bus.Open(ctx, bus.Options{Dir: filepath.Join(dataDir, "nats")})
+	if err != nil {
+		return st, err
+	}
+	defer b.Close()
+	p, err := telemetry.NewPipeline(ctx, h, b, nil)
+	if err != nil {
+		return st, err
+	}
+	var recs []flow.Record
+	for i := range 12 {
+		t := now.Add(-time.Duration(90-i) * time.Minute)
+		recs = append(recs,
+			flow.Record{SrcAddr: netip.MustParseAddr("203.0.113.45"), DstAddr: netip.MustParseAddr("192.0.2.10"), SrcPort: 443, DstPort: uint16(49152 + i),
+				Proto: 6, Bytes: uint64(1800 + 40*i), Packets: 9, Start: t, End: t.Add(4 * time.Second), TCPFlags: 0x1b},
+			// Purely domestic traffic: no legal basis covers it, so it is dropped and counted (C3).
+			flow.Record{SrcAddr: netip.MustParseAddr("198.51.100.99"), DstAddr: netip.MustParseAddr("192.0.2.77"), SrcPort: 53, DstPort: 5353,
+				Proto: 17, Bytes: 120, Packets: 1, Start: t, End: t},
+		)
+	}
+	res, err := p.Ingest(ctx, "kanto-border", recs)
+	if err != nil {
+		return st, fmt.Errorf("story step 3: %w", err)
+	}
+	st.FlowsKept = res.Kept
+	w := &telemetry.Worker{Hub: h, Bus: b}
+	if err := w.Prepare(ctx); err != nil {
+		return st, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if n, err := b.Pending(ctx, telemetry.Stream, telemetry.Matchers); err == nil && n == 0 {
+			break
+		}
+	}
+	cancel()
+	<-done
+	st.Steps = append(st.Steps, fmt.Sprintf("3: approval %d in force; %d flow records kept, matches alerted Kanto Electric and the water utility", a.ID, res.Kept))
+
+	// Step 4: a hunting package to the energy and water sectors, run by three members.
+	center, err := caller("center-analyst")
+	if err != nil {
+		return st, err
+	}
+	var runners []auth.Caller
+	for _, l := range []string{"kanto-analyst", "chubu-analyst", "water-analyst"} {
+		c, err := caller(l)
+		if err != nil {
+			return st, err
+		}
+		runners = append(runners, c)
+	}
+	hs := &huntpkg.Service{Hub: h, KeyDir: filepath.Join(dataDir, "hunt-keys")}
+	hr, err := hs.Story(ctx, center, runners, 5000)
+	if err != nil {
+		return st, fmt.Errorf("story step 4: %w", err)
+	}
+	st.HuntRuns = len(hr.Runs)
+	st.Steps = append(st.Steps, fmt.Sprintf("4: hunting package sent to energy and water; %d members ran it and reported back", len(hr.Runs)))
+
+	// Step 4 (the operator's side): the water utility files its incident reports
+	// with the deadline clocks running; the center opens a case, warns the
+	// sector, and answers a consultation.
+	ids, err := incident.Demo(ctx, h, "water-analyst", "kanto-analyst")
+	if err != nil {
+		return st, fmt.Errorf("story step 4: reports: %w", err)
+	}
+	if len(ids) > 0 {
+		if _, err := cases.Demo(ctx, h, "center-analyst", ids[0]); err != nil {
+			return st, fmt.Errorf("story step 4: case: %w", err)
+		}
+	}
+	if _, err := advisory.Demo(ctx, h, "center-analyst", []string{"water-analyst", "kanto-analyst"}, orgs[6].name); err != nil {
+		return st, fmt.Errorf("story: advisories: %w", err)
+	}
+	if _, err := consult.Demo(ctx, h, "kanto-analyst", "center-analyst"); err != nil {
+		return st, fmt.Errorf("story: consultation: %w", err)
+	}
+	st.Incidents = len(ids)
+	st.Steps = append(st.Steps, fmt.Sprintf("4: the water utility filed %d incident reports with deadlines; the center opened a case, published advisories and answered a consultation", len(ids)))
+
+	// Step 5: a KEV entry for the VPN appliance the town hall and the hospital registered.
+	town, _ := h.DB.Org(ctx, orgs[4].name)
+	hospital, _ := h.DB.Org(ctx, orgs[5].name)
+	out, err := relevance.Story5(ctx, h, town.ID, hospital.ID, now)
+	if err != nil {
+		return st, fmt.Errorf("story step 5: %w", err)
+	}
+	st.KEVAlerts = out.Alerts
+	st.Steps = append(st.Steps, fmt.Sprintf("5: a KEV entry for their VPN appliance alerted the town hall and the hospital (%d alerts, in Japanese)", out.Alerts))
+	return st, nil
+}
