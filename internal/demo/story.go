@@ -127,7 +127,13 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	}
 	cancel()
 	<-done
-	st.Steps = append(st.Steps, fmt.Sprintf("3: approval %d in force; %d flow records kept, matches alerted Kanto Electric and the water utility", a.ID, res.Kept))
+	// A designated handler looks at the matched records, for a stated purpose:
+	// the access is in the audit log before the records are shown (C7), for
+	// the committee to see in step 6.
+	if _, _, err := telemetry.Access(ctx, h, handler, "kanto-border", "関東電力事案の影響範囲確認 / scope of the Kanto Electric intrusion", 50); err != nil {
+		return st, fmt.Errorf("story step 3: handler access: %w", err)
+	}
+	st.Steps = append(st.Steps, fmt.Sprintf("3: approval %d in force; %d flow records kept, matches alerted Kanto Electric and the water utility; a handler's access was logged", a.ID, res.Kept))
 
 	// Step 4: a hunting package to the energy and water sectors, run by three members.
 	center, err := caller("center-analyst")
