@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/audit"
+	"renkei/internal/hub"
+	"renkei/internal/store/storetest"
+)
+
+// TestApprovalCommands: a handler files a request and an emergency measure
+// with `renkei approval request` against a real hub over HTTP; the committee
+// lists the pending ones and decides with reasons; mistakes are refused with
+// a one-line error.
+func TestApprovalCommands(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	b, err := hub.Bootstrap(ctx, db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
+		CheckpointInterval: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Audit.Close()
+	tok := map[string]string{}
+	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"iinkai", "overseer"}} {
+		if _, err := hub.AddUser(ctx, db, u.login, b.Center.ID, u.role, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tok[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, time.Now())
+	}
+	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	defer srv.Close()
+	as := func(login string, args ...string) (int, string, string) {
+		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)
+	}
+	until := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+
+	code, out, errOut := as("handler", "approval", "request", "--kind", "collection-committee", "--legal-basis", "Art. 61",
+		"--target", "foreign-to-foreign transit at IX-Tokyo", "--justification", "campaign X", "--until", until, "--json")
+	if code != 0 {
+		t.Fatalf("request: %d %s", code, errOut)
+	}
+	var a struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil || a.Status != "pending" {
+		t.Fatalf("request output: %v %s", err, out)
+	}
+	if code, _, errOut := as("handler", "approval", "request", "--kind", "access-neutralization", "--legal-basis", "Art. 36",
+		"--target", "C2 203.0.113.7", "--justification", "ransomware staging", "--until", until, "--emergency"); code != 0 {
+		t.Fatalf("emergency: %d %s", code, errOut)
+	}
+
+	for _, c := range []struct {
+		name, login string
+		args        []string
+		wantErr     string
+	}{
+		{"no period end", "handler", []string{"approval", "request", "--kind", "collection-agreement", "--legal-basis", "x", "--target", "y", "--justification", "z"}, "--until"},
+		{"bad date", "handler", []string{"approval", "request", "--kind", "collection-agreement", "--until", "next week"}, `--until "next week"`},
+		{"missing justification", "handler", []string{"approval", "request", "--kind", "collection-agreement", "--legal-basis", "x", "--target", "y", "--until", until}, "justification"},
+		{"handler decides", "handler", []string{"approval", "decide", strconv.FormatInt(a.ID, 10), "--approve", "--reason", "mine"}, "403"},
+		{"no reasons", "iinkai", []string{"approval", "decide", strconv.FormatInt(a.ID, 10), "--approve"}, "--reason"},
+		{"both", "iinkai", []string{"approval", "decide", strconv.FormatInt(a.ID, 10), "--approve", "--deny", "--reason", "r"}, "exactly one"},
+		{"bad id", "iinkai", []string{"approval", "decide", "x", "--deny", "--reason", "r"}, "not an approval id"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := as(c.login, c.args...)
+			if code == 0 || !strings.Contains(errOut, c.wantErr) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want a one-line error mentioning %q", code, errOut, c.wantErr)
+			}
+		})
+	}
+
+	code, out, _ = as("iinkai", "approval", "list", "--status", "pending")
+	if code != 0 || !strings.Contains(out, "foreign-to-foreign transit") || strings.Contains(out, "C2 203.0.113.7") {
+		t.Errorf("pending list:\n%s", out)
+	}
+	code, out, _ = as("iinkai", "approval", "list", "--status", "emergency")
+	if code != 0 || !strings.Contains(out, "notify by") {
+		t.Errorf("emergency list shows no post-notification due date:\n%s", out)
+	}
+	code, out, errOut = as("iinkai", "approval", "decide", "approval-"+strconv.FormatInt(a.ID, 10), "--deny", "--reason", "the approval basis is not shown")
+	if code != 0 || !strings.Contains(out, "denied") || !strings.Contains(out, "iinkai") {
+		t.Errorf("decide: %d %s %s", code, out, errOut)
+	}
+}
+
+// TestRetentionCommands sets rules (a logged policy change), shows them, and
+// runs the job on a local data directory.
+func TestRetentionCommands(t *testing.T) {
+	data := []string{"--data", t.TempDir()}
+	if code, _, errOut := run(t, "", append([]string{"retention", "set", "comm:comm-sighting:*:90", "red:*:red:365"}, data...)...); code != 0 {
+		t.Fatalf("set: %s", errOut)
+	}
+	code, out, _ := run(t, "", append([]string{"retention", "show"}, data...)...)
+	if code != 0 || !strings.Contains(out, "comm-sighting") || !strings.Contains(out, "365") {
+		t.Errorf("show:\n%s", out)
+	}
+	if code, _, errOut := run(t, "", append([]string{"retention", "set", "all:*:*:30"}, data...)...); code == 0 || !strings.Contains(errOut, "name a type or a TLP") {
+		t.Errorf("a rule for everything: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "", append([]string{"retention", "set", "x:indicator:purple:30"}, data...)...); code == 0 || !strings.Contains(errOut, "purple") {
+		t.Errorf("a bad TLP: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, "", append([]string{"retention", "run"}, data...)...); code != 0 || !strings.Contains(out, "nothing expired") {
+		t.Errorf("run: %d %s %s", code, out, errOut)
+	}
+}
