@@ -18,6 +18,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/oversight"
 	"renkei/internal/policy"
+	"renkei/internal/retention"
 	"renkei/internal/store"
 )
 
@@ -232,6 +233,7 @@ type figuresData struct {
 	Root           string
 	Query          string
 	Error          string
+	Retention      []retention.Rule // the rules the deletions were made under
 }
 
 // figures counts the annual-report figures from the log for a year (default
@@ -246,6 +248,11 @@ func (s *server) figuresPage(w http.ResponseWriter, r *http.Request, req *reques
 		status = http.StatusBadRequest
 	}
 	d.Report = rep
+	var err error
+	if d.Retention, err = retention.Rules(r.Context(), s.h.DB); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if rep != nil {
 		d.Root = fmt.Sprintf("%x", rep.Checkpoint.Root)
 	}

@@ -17,6 +17,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/oversight"
+	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -359,6 +360,17 @@ func TestOversightPagesHaveEveryText(t *testing.T) {
 	e.fileApproval(approval.KindCollectionCommittee, false)
 	c := e.as("iinkai")
 	c.post("/oversight/approvals/"+strconv.FormatInt(a.ID, 10)+"/decide", url.Values{"decision": {"approve"}, "reason": {"ok"}})
+	if st, body := c.get("/oversight/figures"); st != 200 || !strings.Contains(body, `id="retention"`) || strings.Contains(body, "comm-sighting") {
+		t.Errorf("figures page before any retention rule: %d", st)
+	}
+	admin, _ := e.h.DB.UserByLogin(context.Background(), "admin")
+	if err := retention.SetRules(context.Background(), e.h, auth.Caller{User: admin, Org: e.center},
+		[]retention.Rule{{Name: "comm-90", Type: retention.ClassCommSighting, Days: 90}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := c.get("/oversight/figures"); !strings.Contains(body, "comm-sighting") {
+		t.Errorf("the figures page does not show the retention rules")
+	}
 	e.logEntries()
 	for _, lang := range Languages {
 		c.lang = lang
