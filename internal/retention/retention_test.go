@@ -207,3 +207,30 @@ func readLog(t *testing.T, h *hub.Hub) []audit.Entry {
 		}
 	}
 }
+
+// TestScheduleRunsAtOnceAndStops: the server's job deletes at start, then
+// returns when the server stops.
+func TestScheduleRunsAtOnceAndStops(t *testing.T) {
+	h := newHub(t, "sqlite")
+	put(t, h, time.Now().Add(-10*24*time.Hour), obj("indicator", 1, policy.Red))
+	admin, _ := h.DB.UserByLogin(context.Background(), "admin")
+	if err := SetRules(context.Background(), h, auth.Caller{User: admin, Org: h.Center()}, []Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { Schedule(ctx, h, time.Hour, nil); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for count(t, h, "SELECT COUNT(*) FROM objects") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled job did not delete the expired object")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Schedule did not return after its context ended")
+	}
+}
