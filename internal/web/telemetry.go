@@ -99,11 +99,18 @@ func matchSightingRow(raw json.RawMessage, o store.Object) matchSighting {
 }
 
 type sourceData struct {
-	Z      *time.Location
-	St     telemetry.SourceStatus
-	Chart  countChart
-	Hours  float64
-	Labels map[string]string
+	Z     *time.Location
+	St    telemetry.SourceStatus
+	Chart countChart
+	Hours float64
+	// Handler is true for a designated handler, who may read the records
+	// for a stated purpose; Records and Receipt are the result of such a read.
+	Handler bool
+	Purpose string
+	Error   string
+	Read    bool
+	Records []telemetry.Record
+	Receipt uint64
 }
 
 // countChart is the kept/dropped bar chart, its geometry computed here so the
@@ -158,6 +165,41 @@ func newCountChart(st telemetry.SourceStatus, label func(string) string) countCh
 }
 
 func (s *server) telemetrySourcePage(w http.ResponseWriter, r *http.Request, req *request) {
+	s.showSource(w, r, req, http.StatusOK, &sourceData{})
+}
+
+// telemetryRecords reads a source's kept records for a designated handler:
+// telemetry.Access logs the purpose in the audit log before anything is
+// shown (C7), and the page shows the log index as the receipt.
+func (s *server) telemetryRecords(w http.ResponseWriter, r *http.Request, req *request) {
+	d := &sourceData{Purpose: strings.TrimSpace(r.PostFormValue("purpose"))}
+	if policy.Role(req.caller.User.Role) != policy.RoleHandler {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	if d.Purpose == "" {
+		d.Error = "telemetry.error.purpose"
+		s.showSource(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	recs, idx, err := telemetry.Access(r.Context(), s.h, req.caller, r.PathValue("id"), d.Purpose, 200)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+		return
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	}
+	audit.SetIndexHeader(w.Header(), idx)
+	d.Read, d.Records, d.Receipt = true, recs, idx
+	s.showSource(w, r, req, http.StatusOK, d)
+}
+
+func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request, status int, d *sourceData) {
 	if !telemetry.MaySeeSources(policy.Role(req.caller.User.Role), req.caller.Org.IsCenter()) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
@@ -183,8 +225,9 @@ func (s *server) telemetrySourcePage(w http.ResponseWriter, r *http.Request, req
 		}
 		return reason // a reason added later still shows, untranslated
 	}
-	d := &sourceData{Z: jst, St: st, Chart: newCountChart(st, label), Hours: src.Retention.Hours()}
-	s.render(w, r, req, http.StatusOK, "telemetry_source", "telemetry.source_title", "telemetry", d)
+	d.Z, d.St, d.Chart, d.Hours = jst, st, newCountChart(st, label), src.Retention.Hours()
+	d.Handler = policy.Role(req.caller.User.Role) == policy.RoleHandler
+	s.render(w, r, req, status, "telemetry_source", "telemetry.source_title", "telemetry", d)
 }
 
 type exportsData struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -151,3 +152,51 @@ func TestTelemetrySourceNotInForce(t *testing.T) {
 		t.Fatalf("a source whose approval was never decided must show it is not in force:\n%s", body)
 	}
 }
+
+// TestTelemetryHandlerReadsRecordsWithPurpose: only a designated handler may
+// read kept records in the console, only with a purpose, and the page shows
+// the audit log index recorded before the records.
+func TestTelemetryHandlerReadsRecordsWithPurpose(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			ind := e.withTelemetry(true)
+			ctx := context.Background()
+			analyst := e.as("center-analyst")
+			if _, body := analyst.get("/telemetry/sources/power-border"); strings.Contains(body, `id="records-form"`) {
+				t.Fatal("an analyst is offered the records")
+			}
+			if st, _, _ := analyst.post("/telemetry/sources/power-border/records", url.Values{"purpose": {"curious"}}); st != 403 {
+				t.Fatalf("an analyst reads records: %d", st)
+			}
+			handler := e.as("center-handler")
+			if _, body := handler.get("/telemetry/sources/power-border"); !strings.Contains(body, `id="records-form"`) {
+				t.Fatal("the handler is not offered the records form")
+			}
+			st, _, body := handler.post("/telemetry/sources/power-border/records", url.Values{"purpose": {"  "}})
+			if st != 400 || !strings.Contains(body, `aria-invalid="true"`) || strings.Contains(body, `id="records"`) {
+				t.Fatalf("without a purpose: %d", st)
+			}
+			before, _ := e.h.Audit.Size(ctx)
+			st, _, body = handler.post("/telemetry/sources/power-border/records", url.Values{"purpose": {"incident 2026-113"}})
+			if st != 200 || !strings.Contains(body, `id="receipt"`) || !strings.Contains(body, "203.0.113.5:443") || !strings.Contains(body, ind) {
+				t.Fatalf("with a purpose: %d\n%s", st, body)
+			}
+			m := receiptRE.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatal("no receipt number")
+			}
+			if idx, _ := strconv.ParseUint(m[1], 10, 64); idx < before {
+				t.Fatalf("receipt %d predates the access (log size was %d)", idx, before)
+			}
+			if i := strings.Index(body, missingMark); i >= 0 {
+				t.Fatalf("missing key: %s", body[i:min(len(body), i+80)])
+			}
+			if st, _, _ := handler.post("/telemetry/sources/nowhere/records", url.Values{"purpose": {"x"}}); st != 404 {
+				t.Fatalf("unknown source: %d", st)
+			}
+		})
+	}
+}
+
+var receiptRE = regexp.MustCompile(`id="receipt">[^<]*?(\d+)[^<\d]*</p>`)

@@ -138,6 +138,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /telemetry", s.member(s.telemetryPage))
 	mux.HandleFunc("GET /telemetry/sources/{id}", s.member(s.telemetrySourcePage))
 	mux.HandleFunc("GET /telemetry/exports", s.member(s.telemetryExports))
+	mux.HandleFunc("POST /telemetry/sources/{id}/records", s.member(s.telemetryRecords))
 
 	mux.HandleFunc("GET /oversight", s.overseer(s.oversightPage))
 	mux.HandleFunc("POST /oversight/approvals/{id}/decide", s.overseer(s.decideApproval))
