@@ -7,8 +7,9 @@ package web
 // throughput); for members, the sightings and alerts that matching produced
 // for them, and the export URLs their firewalls can poll. Package telemetry
 // says who may see sources; the store's policy-filtered listing decides which
-// sightings a member sees. Records themselves are never shown here: a
-// handler reads them through the API, with a stated purpose (rule C7).
+// sightings a member sees. Kept records are shown only to a designated
+// handler who states a purpose, through telemetry.Access, which logs the
+// access before anything is shown (rule C7).
 
 import (
 	"encoding/json"
