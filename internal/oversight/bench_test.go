@@ -3,19 +3,38 @@ package oversight
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"renkei/internal/audit"
 )
 
-// BenchmarkFigures100k counts the annual figures over a log of 100,000
-// entries read from disk: what the figures page and its CSV cost.
-func BenchmarkFigures100k(b *testing.B) {
-	const n = 100_000
-	dir := b.TempDir()
+const benchEntries = 100_000
+
+var benchLog struct {
+	once sync.Once
+	dir  string
+	key  string
+}
+
+// bigLog writes a log of benchEntries entries once per benchmark run.
+func bigLog(b *testing.B) (audit.Fetcher, []note.Verifier) {
+	benchLog.once.Do(func() { benchLog.dir, benchLog.key = writeBigLog(b, benchEntries) })
+	f, _ := audit.NewFetcher(benchLog.dir, nil)
+	vs, _ := Verifiers(benchLog.key)
+	return f, vs
+}
+
+func writeBigLog(b *testing.B, n int) (string, string) {
+	dir, err := os.MkdirTemp("", "renkei-oversight-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
 	l, err := audit.Open(context.Background(), audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "b"})
 	if err != nil {
 		b.Fatal(err)
@@ -43,13 +62,38 @@ func BenchmarkFigures100k(b *testing.B) {
 	if err := l.Close(); err != nil {
 		b.Fatal(err)
 	}
-	f, _ := audit.NewFetcher(l.Dir(), nil)
-	vs, _ := Verifiers(l.VerifierKey())
-	b.ResetTimer()
+	return l.Dir(), l.VerifierKey()
+}
+
+// BenchmarkFigures100k counts the annual figures over a log of 100,000
+// entries read from disk: what the figures page and its CSV cost.
+func BenchmarkFigures100k(b *testing.B) {
+	f, vs := bigLog(b)
 	for b.Loop() {
 		rep, err := Figures(context.Background(), f, vs, time.Time{}, time.Time{})
-		if err != nil || rep.Entries != n {
+		if err != nil || rep.Entries != benchEntries {
 			b.Fatalf("%v, %d entries", err, rep.Entries)
 		}
 	}
+}
+
+// BenchmarkSample5Of100k draws and proves 5 random entries of a 100,000-entry
+// log: what one inspection page costs.
+func BenchmarkSample5Of100k(b *testing.B) {
+	f, vs := bigLog(b)
+	for b.Loop() {
+		got, _, err := Sample(context.Background(), f, vs, 5, nil)
+		if err != nil || len(got) != 5 {
+			b.Fatalf("%v, %d entries", err, len(got))
+		}
+	}
+}
+
+// TestMain removes the benchmarks' shared log when every benchmark is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchLog.dir != "" {
+		os.RemoveAll(filepath.Dir(benchLog.dir))
+	}
+	os.Exit(code)
 }
