@@ -160,7 +160,7 @@ type inspectData struct {
 	Size       uint64
 	Root       string
 	Origin     string
-	Note       string
+	Note       [][]string // the signed note's lines, in chunks a browser may wrap between
 	VerifierKs []string
 	Error      string
 }
@@ -218,7 +218,7 @@ func (s *server) inspectPage(w http.ResponseWriter, r *http.Request, req *reques
 		cp = in.Checkpoint
 	}
 	if cp.Size > 0 || len(cp.Note) > 0 {
-		d.Size, d.Root, d.Origin, d.Note = cp.Size, fmt.Sprintf("%x", cp.Root), cp.Origin, string(cp.Note)
+		d.Size, d.Root, d.Origin, d.Note = cp.Size, fmt.Sprintf("%x", cp.Root), cp.Origin, wrapLines(string(cp.Note), 64)
 	}
 	status := http.StatusOK
 	if d.Error != "" {
@@ -308,4 +308,20 @@ func (s *server) oversightFigures(w http.ResponseWriter, r *http.Request) (*figu
 		return nil, nil, false
 	}
 	return d, rep, true
+}
+
+// wrapLines splits text into lines, and each line into chunks of at most n
+// bytes, so that a page can offer a break between chunks: an ML-DSA-65
+// signature line is over 4,000 characters with no space in it.
+func wrapLines(text string, n int) [][]string {
+	var out [][]string
+	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		var chunks []string
+		for len(l) > n {
+			chunks = append(chunks, l[:n])
+			l = l[n:]
+		}
+		out = append(out, append(chunks, l))
+	}
+	return out
 }
