@@ -458,6 +458,7 @@ func (s *Server) revokeToken(q *request) error {
 		if err := s.Hub.DB.RevokeToken(q.r.Context(), id, s.now()); err != nil {
 			return err
 		}
+		s.Hub.Auth.Forget()
 		writeJSON(q.w, 200, map[string]any{"revoked": id})
 		return nil
 	}

@@ -112,6 +112,29 @@ type Authenticator struct {
 	Now func() time.Time
 
 	touched sync.Map // token id → time.Time of the last recorded use
+	// tokens remembers, for CacheTTL, what a token resolved to: a TAXII
+	// client paging through a collection would otherwise cost three lookups
+	// per page. A revoked token therefore works for at most CacheTTL more,
+	// except through this Authenticator's Forget.
+	tokens sync.Map // token hash → cachedToken
+	// CacheTTL is how long a resolved token is remembered (default 2 s; negative: never).
+	CacheTTL time.Duration
+}
+
+type cachedToken struct {
+	caller  Caller
+	expires time.Time // the token's own expiry
+	until   time.Time
+}
+
+// Forget drops every remembered token, for example after a revocation.
+func (a *Authenticator) Forget() { a.tokens.Clear() }
+
+func (a *Authenticator) cacheTTL() time.Duration {
+	if a.CacheTTL == 0 {
+		return 2 * time.Second
+	}
+	return a.CacheTTL
 }
 
 func (a *Authenticator) now() time.Time {
@@ -126,14 +149,22 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return Caller{}, ErrBadCredentials
 	}
-	t, err := a.DB.TokenByHash(ctx, HashSecret(secret))
+	hash := HashSecret(secret)
+	now := a.now()
+	if v, ok := a.tokens.Load(hash); ok {
+		ct := v.(cachedToken)
+		if now.Before(ct.until) && (ct.expires.IsZero() || now.Before(ct.expires)) {
+			return ct.caller, nil
+		}
+		a.tokens.Delete(hash)
+	}
+	t, err := a.DB.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Caller{}, ErrBadCredentials
 	}
 	if err != nil {
 		return Caller{}, fmt.Errorf("look up token: %w", err)
 	}
-	now := a.now()
 	if !t.Revoked.IsZero() || (!t.Expires.IsZero() && !now.Before(t.Expires)) {
 		return Caller{}, ErrBadCredentials
 	}
@@ -142,6 +173,9 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 		return Caller{}, err
 	}
 	c.TokenID, c.ReadOnly = t.ID, t.ReadOnly
+	if ttl := a.cacheTTL(); ttl > 0 {
+		a.tokens.Store(hash, cachedToken{caller: c, expires: t.Expires, until: now.Add(ttl)})
+	}
 	// Record use at most once a minute per token, so that reads do not turn
 	// into writes on every request.
 	if last, ok := a.touched.Load(t.ID); !ok || now.Sub(last.(time.Time)) > time.Minute {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"renkei/internal/alert"
@@ -44,6 +45,7 @@ type Hub struct {
 
 	center    store.Org
 	auditSalt []byte
+	groups    sync.Map // org id → cachedGroups
 }
 
 // New returns a hub over db, after Bootstrap has run on it.
@@ -80,11 +82,33 @@ func (h *Hub) Viewer(ctx context.Context, c auth.Caller) (policy.Viewer, error) 
 	if c.User.ID == 0 {
 		return policy.Viewer{}, nil
 	}
-	groups, err := h.DB.OrgGroups(ctx, c.Org.ID)
+	groups, err := h.orgGroups(ctx, c.Org.ID)
 	if err != nil {
 		return policy.Viewer{}, fmt.Errorf("groups of %s: %w", c.Org.Name, err)
 	}
 	return policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role), IsCenter: c.Org.IsCenter(), Groups: groups}, nil
+}
+
+// groupsTTL bounds how long a change of group membership takes to reach
+// readers, in exchange for one query less on every request.
+const groupsTTL = 2 * time.Second
+
+type cachedGroups struct {
+	groups []string
+	until  time.Time
+}
+
+func (h *Hub) orgGroups(ctx context.Context, org string) ([]string, error) {
+	now := time.Now()
+	if v, ok := h.groups.Load(org); ok && now.Before(v.(cachedGroups).until) {
+		return v.(cachedGroups).groups, nil
+	}
+	g, err := h.DB.OrgGroups(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	h.groups.Store(org, cachedGroups{g, now.Add(groupsTTL)})
+	return g, nil
 }
 
 // Present returns the object as the viewer may see it: when the submitter did

@@ -317,6 +317,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
+	s.h.Auth.Forget()
 	http.Redirect(w, r, "/admin?done=revoked#tokens", http.StatusSeeOther)
 }
 
