@@ -135,4 +135,3 @@ func waitSize(t *testing.T, l *audit.Log, want uint64) uint64 {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-

@@ -136,4 +136,3 @@ func TestEmergencyMeasureOpensPostNotification(t *testing.T) {
 		t.Fatal("a decided emergency measure is no longer awaiting notification")
 	}
 }
-
