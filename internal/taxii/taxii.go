@@ -309,20 +309,64 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []st
 	w.Write(b)
 }
 
-func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
+// listed is one page of a listing request.
+type listed struct {
+	c    auth.Caller
+	v    policy.Viewer
+	q    Query
+	objs []store.Object
+	more bool
+	next string
+}
+
+// list does what every listing route shares: the collection and the caller's
+// right to read it, the filter parameters, and one page; narrow, when set,
+// restricts the query (one object, its versions). It writes the error
+// response and returns false when the request cannot be answered.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery)) (listed, bool) {
+	var l listed
 	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
-		return
+		return l, false
 	}
 	q, ok := s.query(w, r)
 	if !ok {
+		return l, false
+	}
+	sq := storeQuery(q, v, col.ID)
+	if narrow != nil {
+		narrow(&sq)
+	}
+	l = listed{c: c, v: v, q: q}
+	l.objs, l.more, l.next, ok = s.page(w, r, sq)
+	return l, ok
+}
+
+// oneObject narrows a listing to the object named in the path.
+func oneObject(r *http.Request, allVersions bool) func(*store.ObjectQuery) {
+	return func(sq *store.ObjectQuery) {
+		sq.IDs = []string{r.PathValue("oid")}
+		if allVersions {
+			sq.Versions, sq.VersionTimes = "all", nil
+		}
+	}
+}
+
+// missing answers 404 when a first page about one object is empty.
+func missing(w http.ResponseWriter, r *http.Request, l listed) bool {
+	if len(l.objs) == 0 && l.q.Next == (store.Cursor{}) {
+		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
+		return true
+	}
+	return false
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.list(w, r, nil)
+	if !ok || !s.release(w, r, l.c, l.objs) {
 		return
 	}
-	objs, more, next, ok := s.page(w, r, storeQuery(q, v, col.ID))
-	if !ok || !s.release(w, r, c, objs) {
-		return
-	}
-	s.writeEnvelope(w, v, objs, more, next)
+	s.writeEnvelope(w, l.v, l.objs, l.more, l.next)
 }
 
 // release logs the reading of objects that rule C7 says must be logged, and
@@ -343,56 +387,25 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, 
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
-	col, c, v, ok := s.openCollection(w, r, false)
-	if !ok {
+	l, ok := s.list(w, r, oneObject(r, false))
+	if !ok || missing(w, r, l) || !s.release(w, r, l.c, l.objs) {
 		return
 	}
-	q, ok := s.query(w, r)
-	if !ok {
-		return
-	}
-	sq := storeQuery(q, v, col.ID)
-	sq.IDs = []string{r.PathValue("oid")}
-	objs, more, next, ok := s.page(w, r, sq)
-	if !ok {
-		return
-	}
-	if len(objs) == 0 && q.Next == (store.Cursor{}) {
-		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
-		return
-	}
-	if !s.release(w, r, c, objs) {
-		return
-	}
-	s.writeEnvelope(w, v, objs, more, next)
+	s.writeEnvelope(w, l.v, l.objs, l.more, l.next)
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
-	col, _, v, ok := s.openCollection(w, r, false)
-	if !ok {
+	l, ok := s.list(w, r, oneObject(r, true))
+	if !ok || missing(w, r, l) {
 		return
 	}
-	q, ok := s.query(w, r)
-	if !ok {
-		return
-	}
-	sq := storeQuery(q, v, col.ID)
-	sq.IDs, sq.Versions, sq.VersionTimes = []string{r.PathValue("oid")}, "all", nil
-	objs, more, next, ok := s.page(w, r, sq)
-	if !ok {
-		return
-	}
-	if len(objs) == 0 && q.Next == (store.Cursor{}) {
-		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
-		return
-	}
-	vs := make([]string, len(objs))
-	for i, o := range objs {
+	vs := make([]string, len(l.objs))
+	for i, o := range l.objs {
 		vs[i] = version(o)
 	}
-	res := map[string]any{"more": more, "versions": vs}
-	if next != "" {
-		res["next"] = next
+	res := map[string]any{"more": l.more, "versions": vs}
+	if l.next != "" {
+		res["next"] = l.next
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -414,18 +427,11 @@ func version(o store.Object) string {
 func formatAdded(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
-	col, _, v, ok := s.openCollection(w, r, false)
+	l, ok := s.list(w, r, nil)
 	if !ok {
 		return
 	}
-	q, ok := s.query(w, r)
-	if !ok {
-		return
-	}
-	objs, more, next, ok := s.page(w, r, storeQuery(q, v, col.ID))
-	if !ok {
-		return
-	}
+	objs, more, next := l.objs, l.more, l.next
 	type record struct {
 		ID        string `json:"id"`
 		DateAdded string `json:"date_added"`
