@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -221,6 +222,14 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		for _, o := range targets {
 			if _, err := tx.Exec(ctx, "INSERT INTO advisory_targets(advisory_id, org_id) VALUES(?, ?)", a.ID, o.ID); err != nil {
 				return fmt.Errorf("address %s: %w", o.Name, err)
+			}
+		}
+		// The committee's annual figures count notices, demands and
+		// recommendations from the audit log, so each is logged as it is issued.
+		if s.Hub.Audit != nil {
+			action := map[string]string{KindAdvisory: audit.ActionNoticeIssue, KindCorrection: audit.ActionDemandIssue, KindSupplier: audit.ActionDemandIssue}[a.Kind] // Art. 42 requests are demands (求め) too
+			if _, err := s.Hub.Record(ctx, c, action, fmt.Sprintf("advisory-%d", a.ID), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))}); err != nil {
+				return err
 			}
 		}
 		return nil
