@@ -89,7 +89,7 @@ func BenchmarkTAXIIPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	l, err := TAXIIPages(ctx, h, tok, 4, time.Duration(b.N)*10*time.Millisecond)
+	l, err := TAXIIPages(ctx, h, tok, 64, time.Duration(b.N)*10*time.Millisecond)
 	if err != nil {
 		b.Fatal(err)
 	}
