@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,14 +12,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/bus"
 	"renkei/internal/flow"
+	"renkei/internal/hub"
+	"renkei/internal/telemetry"
 )
 
 func newCollectCmd(g *globals) *cobra.Command {
 	var (
-		listen, out string
-		opts        flow.CollectOptions
-		seed        uint16
+		listen, out     string
+		source, natsURL string
+		opts            flow.CollectOptions
+		seed            uint16
 	)
 	cmd := &cobra.Command{
 		Use:   "collect --listen udp://ADDR:PORT --out FILE.jsonl",
@@ -31,22 +36,36 @@ as JSON lines to --out. Only the mechanical fields of rule C2 are written.
 On SIGINT or SIGTERM the collector stops reading new traffic, reads what the kernel
 already holds, writes every record, and prints the counts: datagrams, records,
 malformed, and dropped (datagrams the kernel discarded because the socket buffer
-was full; read from /proc on Linux).`,
+was full; read from /proc on Linux).
+
+Attached to a hub (--source with --nats and the hub's --database), the records are
+not written out: they enter the communications-information pipeline of that source
+(approval in force, selection, direction, pseudonymization) and go on the hub's
+stream to its matcher workers.`,
 		Example: `  renkei collect --listen udp://0.0.0.0:2055 --out flows.jsonl
-  renkei collect --listen udp://[::]:4739 --out - --workers 4 | jq .`,
+  renkei collect --listen udp://[::]:4739 --out - --workers 4 | jq .
+  renkei collect --listen udp://0.0.0.0:2055 --source kanto-border --nats nats://hub:4222 --database postgres://renkei@db/renkei`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return fmt.Errorf("--out is required (a file, or - for stdout)")
-			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if source != "" {
+				if out != "" {
+					return fmt.Errorf("--out and --source exclude each other: write to a file, or feed a hub source")
+				}
+				return collectToHub(ctx, g, listen, source, natsURL, opts)
+			}
+			if out == "" {
+				return fmt.Errorf("--out is required (a file, or - for stdout), or --source to feed a hub")
+			}
 			return runCollect(ctx, g, listen, out, opts, seed)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "udp://0.0.0.0:2055", "UDP address to receive export datagrams on")
 	f.StringVar(&out, "out", "", "file to append JSON-lines flow records to (- for stdout)")
+	f.StringVar(&source, "source", "", "feed this hub source's pipeline instead of writing a file")
+	f.StringVar(&natsURL, "nats", "", "the hub's NATS URL (with --source)")
 	f.IntVar(&opts.Workers, "workers", 2, "decoder goroutines")
 	f.IntVar(&opts.ReadBuffer, "read-buffer", 64<<20, "socket receive buffer in bytes")
 	f.IntVar(&opts.RingSlots, "ring", 8192, "datagram buffers between the reader and the decoders")
@@ -118,4 +137,53 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 	fmt.Fprintf(g.stderr, "collect: datagrams=%d records=%d malformed=%d dropped=%d templates=%d missing_template=%d seconds=%.1f\n",
 		st.Datagrams, st.Records, st.Malformed, st.Dropped, st.Decoder.Templates, st.Decoder.MissingTemplate, secs)
 	return runErr
+}
+
+// collectToHub feeds a hub source: the pipeline's automatic steps run here,
+// and what they keep goes on the hub's stream.
+func collectToHub(ctx context.Context, g *globals, listen, source, natsURL string, opts flow.CollectOptions) error {
+	if natsURL == "" {
+		return fmt.Errorf("--nats is required with --source: the collector joins the hub's NATS")
+	}
+	db, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
+	h, err := hub.New(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	b, err := bus.Open(ctx, bus.Options{URL: natsURL})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	p, err := telemetry.NewPipeline(ctx, h, b, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := telemetry.GetSource(ctx, db, source); err != nil {
+		return fmt.Errorf("%w (register it: renkei telemetry source-add)", err)
+	}
+	conn, err := flow.ListenUDP(listen, opts.ReadBuffer)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fmt.Fprintf(g.stderr, "collect: listening on udp://%s, feeding source %s (Ctrl-C to stop)\n", conn.LocalAddr(), source)
+	var kept, refused int
+	st, err := flow.NewCollector(opts).Run(ctx, conn, func(recs []flow.Record) error {
+		res, err := p.Ingest(ctx, source, recs)
+		kept += res.Kept
+		if err != nil {
+			refused += len(recs)
+			log.Warn("records refused", "source", source, "count", len(recs), "err", err)
+		}
+		return nil
+	})
+	fmt.Fprintf(g.stderr, "collect: %d datagrams, %d records, %d malformed, %d dropped by the kernel; %d kept by selection, %d refused\n",
+		st.Datagrams, st.Records, st.Malformed, st.Dropped, kept, refused)
+	return err
 }
