@@ -173,6 +173,29 @@ func (b *Bus) Pending(ctx context.Context, stream, durable string) (uint64, erro
 	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
+// CaughtUp reports whether a consumer has acknowledged every message the
+// stream has received so far: its acknowledgement floor has reached the
+// stream's last sequence.
+func (b *Bus) CaughtUp(ctx context.Context, stream, durable string) (bool, error) {
+	st, err := b.js.Stream(ctx, stream)
+	if err != nil {
+		return false, err
+	}
+	si, err := st.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	c, err := b.js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return false, err
+	}
+	ci, err := c.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	return ci.AckFloor.Stream >= si.State.LastSeq && ci.NumAckPending == 0, nil
+}
+
 // Close disconnects and stops the embedded server.
 func (b *Bus) Close() {
 	if b.nc != nil {

@@ -121,7 +121,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if n, err := b.Pending(ctx, telemetry.Stream, telemetry.Matchers); err == nil && n == 0 {
+		if done, err := b.CaughtUp(ctx, telemetry.Stream, telemetry.Matchers); err == nil && done {
 			break
 		}
 	}

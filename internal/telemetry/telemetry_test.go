@@ -142,12 +142,12 @@ func (e *env) drain(t testing.TB) {
 	go func() { done <- e.w.Run(ctx) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		n, err := e.p.Bus.Pending(ctx, telemetry.Stream, telemetry.Matchers)
-		if err == nil && n == 0 {
+		done, err := e.p.Bus.CaughtUp(ctx, telemetry.Stream, telemetry.Matchers)
+		if err == nil && done {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the worker did not drain the stream: %d pending, %v", n, err)
+			t.Fatalf("the worker did not drain the stream: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
