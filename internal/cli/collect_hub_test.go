@@ -114,4 +114,3 @@ func TestCollectFeedsHubSource(t *testing.T) {
 		t.Fatalf("without an approval in force the records must be refused: %v", refused)
 	}
 }
-
