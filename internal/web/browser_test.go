@@ -64,6 +64,80 @@ func browser(t *testing.T) context.Context {
 	return tctx
 }
 
+// tab drives the browser of one test: actions that fail the test with what
+// they were doing, texts, screenshots (in RENKEI_SCREENSHOTS or the temp
+// folder, named renkei-<prefix><name>.png), and the console, where a script
+// error or a content-security-policy violation fails the test.
+type tab struct {
+	t           *testing.T
+	ctx         context.Context
+	shots       string
+	prefix      string
+	stopConsole context.CancelFunc
+	consoleDone chan struct{}
+	console     []chromedp.ConsoleMessage
+}
+
+func newTab(t *testing.T, ctx context.Context, prefix string) *tab {
+	b := &tab{t: t, ctx: ctx, shots: os.Getenv("RENKEI_SCREENSHOTS"), prefix: prefix, consoleDone: make(chan struct{})}
+	if b.shots == "" {
+		b.shots = os.TempDir()
+	}
+	cctx, stop := context.WithCancel(ctx)
+	b.stopConsole = stop
+	messages := chromedp.Console(cctx)
+	go func() {
+		defer close(b.consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.console = append(b.console, m)
+		}
+	}()
+	return b
+}
+
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *tab) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(b.shots+"/renkei-"+b.prefix+name+".png", png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// checkConsole stops collecting and fails the test on script errors and
+// content-security-policy violations the pages reported.
+func (b *tab) checkConsole() {
+	b.t.Helper()
+	b.stopConsole()
+	<-b.consoleDone
+	for _, m := range b.console {
+		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
+			b.t.Errorf("browser console: %s (%s)", m, m.URL)
+		}
+	}
+}
+
 // TestBrowserSubmitIndicator drives a real browser through the console: log
 // in, submit an indicator with the form, find it in the object list, open it,
 // and switch the language. It saves screenshots of the dashboard, the object
@@ -73,24 +147,8 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	ctx := browser(t)
-	shots := os.Getenv("RENKEI_SCREENSHOTS")
-	if shots == "" {
-		shots = os.TempDir()
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	b := newTab(t, ctx, "")
+	do, text, shot := b.do, b.text, b.shot
 	lang := func() string {
 		t.Helper()
 		a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
@@ -99,32 +157,6 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 		}
 		return a.Value
 	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(shots+"/renkei-"+name+".png", png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Collect what the pages write to the console: a script error or a
-	// content-security-policy violation (an inline style or script that slipped
-	// into a template) fails the test.
-	cctx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(cctx)
-	var console []chromedp.ConsoleMessage
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			console = append(console, m)
-		}
-	}()
 	const name = "Browser-submitted C2 address"
 
 	do("log in",
@@ -188,12 +220,6 @@ func TestBrowserSubmitIndicator(t *testing.T) {
 		}
 		cur = now
 	}
-	stopConsole()
-	<-consoleDone
-	for _, m := range console {
-		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
-			t.Errorf("browser console: %s (%s)", m, m.URL)
-		}
-	}
-	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,dashboard-ja,objects,object}.png", start, shots)
+	b.checkConsole()
+	t.Logf("started in %s; screenshots in %s/renkei-{dashboard,dashboard-ja,objects,object}.png", start, b.shots)
 }

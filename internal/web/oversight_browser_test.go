@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,34 +27,8 @@ func TestBrowserOverseerDecides(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browser(t)
-	shots := os.Getenv("RENKEI_SCREENSHOTS")
-	if shots == "" {
-		shots = os.TempDir()
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(shots+"/renkei-"+name+".png", png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b := newTab(t, ctx, "")
+	do, text, shot := b.do, b.text, b.shot
 	id := strconv.FormatInt(a.ID, 10)
 	do("log in",
 		chromedp.Navigate(e.srv.URL+"/oversight"),
@@ -85,5 +58,5 @@ func TestBrowserOverseerDecides(t *testing.T) {
 		t.Errorf("figures: %q", figs)
 	}
 	shot("oversight-figures")
-	t.Logf("screenshots in %s/renkei-oversight{,-inspect,-figures}.png", shots)
+	t.Logf("screenshots in %s/renkei-oversight{,-inspect,-figures}.png", b.shots)
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,47 +17,8 @@ func TestBrowserReportJourney(t *testing.T) {
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	ctx := browser(t)
-	shots := os.Getenv("RENKEI_SCREENSHOTS")
-	if shots == "" {
-		shots = os.TempDir()
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(shots+"/renkei-report-"+name+".png", png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cctx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(cctx)
-	var console []chromedp.ConsoleMessage
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			console = append(console, m)
-		}
-	}()
+	b := newTab(t, ctx, "report-")
+	do, text, shot := b.do, b.text, b.shot
 	login := func(who string) {
 		t.Helper()
 		do("log in as "+who,
@@ -147,11 +106,5 @@ func TestBrowserReportJourney(t *testing.T) {
 		t.Errorf("charts drawn: %d of 4 (%v)", loaded, err)
 	}
 	shot("cop")
-	stopConsole()
-	<-consoleDone
-	for _, m := range console {
-		if m.IsException() || m.Type == chromedp.ConsoleError || strings.Contains(m.Text, "Content Security Policy") {
-			t.Errorf("browser console: %s (%s)", m, m.URL)
-		}
-	}
+	b.checkConsole()
 }
