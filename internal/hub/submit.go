@@ -326,9 +326,9 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 	if err != nil {
 		return
 	}
-	who := "a member"
+	who, whoJa := "a member", "会員"
 	if policy.ShowsAuthor(policy.Viewer{UserID: -1, OrgID: author.ID, IsCenter: author.IsCenter()}, s.ACL) {
-		who = in.c.Org.Name
+		who, whoJa = in.c.Org.Name, in.c.Org.Name
 	}
 	name := target.Name
 	if name == "" {
@@ -337,7 +337,7 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 	data, _ := json.Marshal(map[string]any{"sighting": s.ID, "sighting_of": target.ID, "count": s.Count, "tlp": s.ACL.TLP.Label()})
 	in.h.Alerts.Raise(ctx, store.Alert{
 		OrgID: author.ID, Kind: "sighting", Severity: "medium",
-		Title:     fmt.Sprintf("Your %s %q was sighted by %s", target.Type, name, who),
+		Title:     fmt.Sprintf("貴組織の%s「%s」が%sにより観測されました / Your %s %q was sighted by %s", target.Type, name, whoJa, target.Type, name, who),
 		ObjectRef: s.ID, Data: string(data),
 	})
 }
