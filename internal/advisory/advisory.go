@@ -238,7 +238,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		return a, err
 	}
 	a.Counts.Targets = len(targets)
-	label := map[string]string{KindAdvisory: "Advisory", KindCorrection: "Correction request", KindSupplier: "Supplier request"}[a.Kind]
+	label := map[string]string{KindAdvisory: "注意喚起 / Advisory", KindCorrection: "是正要求 / Correction request", KindSupplier: "供給者への要請 / Supplier request"}[a.Kind]
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
 		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
