@@ -196,19 +196,11 @@ func expireRule(ctx context.Context, h *hub.Hub, r Rule, now time.Time) (Deleted
 	if err != nil {
 		return Deleted{}, err
 	}
-	err = h.DB.InTx(ctx, func(tx *store.Tx) error {
-		for i := 0; i < len(pks); i += 500 {
-			part := pks[i:min(i+500, len(pks))]
-			in := strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")
-			if _, err := tx.Exec(ctx, "DELETE FROM object_recipients WHERE object_pk IN ("+in+")", part...); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, "DELETE FROM objects WHERE pk IN ("+in+")", part...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ids := make([]int64, len(pks))
+	for i, pk := range pks {
+		ids[i] = pk.(int64)
+	}
+	err = h.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteObjects(ctx, ids) })
 	if err != nil {
 		return Deleted{}, fmt.Errorf("delete %d objects (logged at %d): %w", len(pks), res.AuditIndex, err)
 	}

@@ -79,8 +79,15 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 		// less than one per object. Each row gets its own date_added, which
 		// also tells which rows RETURNING gave back (duplicates give none).
 		added := max(Micros(now), last+1)
+		// Objects whose id is already stored, or comes twice in this batch,
+		// have several versions: their latest flags are settled below.
+		versioned := map[objectKey]bool{}
+		seen := map[objectKey]bool{}
 		for start := 0; start < len(objs); start += insertChunk {
 			chunk := objs[start:min(start+insertChunk, len(objs))]
+			if err := markVersioned(ctx, tx, chunk, seen, versioned); err != nil {
+				return err
+			}
 			q := insertObjectsSQL(len(chunk))
 			args := make([]any, 0, len(chunk)*objectInsertCols)
 			byAdded := make(map[int64]int, len(chunk))
@@ -113,6 +120,11 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for k := range versioned {
+			if err := settleLatest(ctx, tx, k); err != nil {
 				return err
 			}
 		}
@@ -282,7 +294,7 @@ func (q ObjectQuery) where() (string, []any) {
 	}
 	switch q.Versions {
 	case "", "last":
-		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id AND n.modified > o.modified)")
+		conds = append(conds, "o.latest = 1")
 	case "first":
 		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id AND n.modified < o.modified)")
 	case "all":
@@ -412,19 +424,111 @@ func (db *DB) DeleteObject(ctx context.Context, q ObjectQuery) (int64, error) {
 	where, args := q.where()
 	var n int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, "DELETE FROM object_recipients WHERE object_pk IN (SELECT o.pk FROM objects o WHERE "+where+")", args...)
+		rows, err := tx.Query(ctx, "SELECT o.pk FROM objects o WHERE "+where, args...)
 		if err != nil {
 			return err
 		}
-		_ = res
-		res, err = tx.Exec(ctx, "DELETE FROM objects WHERE pk IN (SELECT o.pk FROM objects o WHERE "+where+")", args...)
-		if err != nil {
+		var pks []int64
+		for rows.Next() {
+			var pk int64
+			if err := rows.Scan(&pk); err != nil {
+				rows.Close()
+				return err
+			}
+			pks = append(pks, pk)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		n = int64(len(pks))
+		return tx.DeleteObjects(ctx, pks)
 	})
 	return n, err
+}
+
+// objectKey names an object in a collection, across its versions.
+type objectKey struct{ id, collection string }
+
+// markVersioned adds to versioned the objects of chunk that already have a
+// stored version or appear more than once in the batch.
+func markVersioned(ctx context.Context, tx *Tx, chunk []Object, seen, versioned map[objectKey]bool) error {
+	args := make([]any, 0, len(chunk))
+	for _, o := range chunk {
+		k := objectKey{o.ID, o.CollectionID}
+		if seen[k] {
+			versioned[k] = true
+		}
+		seen[k] = true
+		args = append(args, o.ID)
+	}
+	rows, err := tx.Query(ctx, "SELECT DISTINCT stix_id, collection_id FROM objects WHERE stix_id IN ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
+	if err != nil {
+		return fmt.Errorf("find earlier versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k objectKey
+		if err := rows.Scan(&k.id, &k.collection); err != nil {
+			return err
+		}
+		if seen[k] {
+			versioned[k] = true
+		}
+	}
+	return rows.Err()
+}
+
+// settleLatest marks the newest stored version of an object in its collection
+// as the latest, and no other.
+func settleLatest(ctx context.Context, tx *Tx, k objectKey) error {
+	_, err := tx.Exec(ctx, `UPDATE objects SET latest = CASE WHEN modified = (SELECT MAX(m.modified) FROM objects m
+		WHERE m.stix_id = ? AND m.collection_id = ?) THEN 1 ELSE 0 END WHERE stix_id = ? AND collection_id = ?`, k.id, k.collection, k.id, k.collection)
+	if err != nil {
+		return fmt.Errorf("latest version of %s: %w", k.id, err)
+	}
+	return nil
+}
+
+// DeleteObjects deletes stored object versions by row id, with their
+// recipients, and settles which remaining version of each object is latest.
+// Every deletion of objects goes through here.
+func (tx *Tx) DeleteObjects(ctx context.Context, pks []int64) error {
+	for i := 0; i < len(pks); i += 500 {
+		part := pks[i:min(i+500, len(pks))]
+		args := make([]any, len(part))
+		for j, pk := range part {
+			args[j] = pk
+		}
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")
+		rows, err := tx.Query(ctx, "SELECT DISTINCT stix_id, collection_id FROM objects WHERE pk IN ("+in+")", args...)
+		if err != nil {
+			return err
+		}
+		var keys []objectKey
+		for rows.Next() {
+			var k objectKey
+			if err := rows.Scan(&k.id, &k.collection); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, k)
+		}
+		rows.Close()
+		if _, err := tx.Exec(ctx, "DELETE FROM object_recipients WHERE object_pk IN ("+in+")", args...); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM objects WHERE pk IN ("+in+")", args...); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := settleLatest(ctx, tx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SightingSummary is what the author of an indicator sees of its sightings.
