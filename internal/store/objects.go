@@ -203,9 +203,10 @@ type ObjectQuery struct {
 	Ref          string // objects whose ref (sighting_of_ref, source_ref) is this id
 	Limit        int
 	Descending   bool // newest first (for people); TAXII pages ascend
-	// Brief reads only what is needed to send objects as they are (ids,
-	// versions, access fields and the raw JSON): TAXII pages use it, since
-	// every column read costs on each of the page's rows.
+	// Brief reads only what is needed to send objects of one collection as
+	// they are (ids, versions, access fields and the raw JSON; Type and the
+	// other indexed fields stay empty): TAXII pages use it, since every
+	// column read costs on each of the page's rows.
 	Brief bool
 }
 
@@ -213,14 +214,14 @@ const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.
 	o.tlp, o.author_org, o.submitter_user, o.consent, o.revoked, o.name, o.pattern, o.valid_from, o.valid_until,
 	o.ref, o.target_ref, o.first_seen, o.last_seen, o.count, o.raw`
 
-const briefCols = `o.pk, o.collection_id, o.stix_id, o.type, o.created, o.modified, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
+const briefCols = `o.pk, o.stix_id, o.created, o.modified, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
 
 func scanBrief(row interface{ Scan(...any) error }) (Object, error) {
 	var o Object
 	var created, modified, added int64
 	var tlp, consent int
 	var raw string
-	err := row.Scan(&o.PK, &o.CollectionID, &o.ID, &o.Type, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, &raw)
+	err := row.Scan(&o.PK, &o.ID, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, &raw)
 	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
 	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(tlp), policy.Consent(consent), []byte(raw)
 	return o, err
@@ -342,6 +343,9 @@ func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error
 		o, err := scan(rows)
 		if err != nil {
 			return nil, false, err
+		}
+		if q.Brief {
+			o.CollectionID = q.CollectionID
 		}
 		out = append(out, o)
 	}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"renkei/internal/audit"
@@ -41,6 +42,8 @@ type Server struct {
 	MaxContentLength int64
 	// Title appears in discovery.
 	Title string
+
+	pages sync.Pool // *[]byte: envelope buffers reused across requests
 }
 
 // Handler returns the routes under /taxii2/.
@@ -288,7 +291,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, sq store.ObjectQue
 func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []store.Object, more bool, next string) {
 	w.Header().Set("Content-Type", MediaTAXII)
 	w.WriteHeader(http.StatusOK)
-	b := make([]byte, 0, 512*len(objs)+64)
+	bp, _ := s.pages.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b := (*bp)[:0]
 	b = append(b, `{"more":`...)
 	b = strconv.AppendBool(b, more)
 	if next != "" {
@@ -307,6 +314,10 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []st
 	}
 	b = append(b, "}\n"...)
 	w.Write(b)
+	if cap(b) <= 4<<20 { // keep ordinary pages' buffers, let rare huge ones go
+		*bp = b
+		s.pages.Put(bp)
+	}
 }
 
 // listed is one page of a listing request.
