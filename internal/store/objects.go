@@ -338,7 +338,7 @@ func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error
 		return nil, false, fmt.Errorf("list objects: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Object, 0, min(limit, 128))
+	out := make([]Object, 0, min(limit+1, 1001)) // the extra row says whether more follow
 	for rows.Next() {
 		o, err := scan(rows)
 		if err != nil {
