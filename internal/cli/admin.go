@@ -26,17 +26,14 @@ func newOrgCmd(g *globals) *cobra.Command {
   renkei org add "Minato City" --kind local-government`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			o, err := hub.AddOrg(cmd.Context(), db, args[0], kind, sector, time.Now().UTC())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, o.ID)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				o, err := hub.AddOrg(cmd.Context(), db, args[0], kind, sector, time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, o.ID)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&kind, "kind", "", "kind of organization (required)")
@@ -47,21 +44,18 @@ func newOrgCmd(g *globals) *cobra.Command {
 		Short: "List organizations",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			orgs, err := db.Orgs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tKIND\tSECTOR")
-			for _, o := range orgs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Kind, o.Sector)
-			}
-			return tw.Flush()
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				orgs, err := db.Orgs(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tKIND\tSECTOR")
+				for _, o := range orgs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Kind, o.Sector)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, list)
@@ -77,17 +71,14 @@ func newGroupCmd(g *globals) *cobra.Command {
 		Example: `  renkei group add "Energy ISAC" --members "Kanto Electric,Chubu Power"` + "\n" + `  renkei group add "Lifelines" --members "Energy ISAC,Water ISAC"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			grp, err := hub.AddGroup(cmd.Context(), db, args[0], strings.Split(members, ","), time.Now().UTC())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, grp.ID)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				grp, err := hub.AddGroup(cmd.Context(), db, args[0], strings.Split(members, ","), time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, grp.ID)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&members, "members", "", "comma-separated organizations or groups")
@@ -96,21 +87,18 @@ func newGroupCmd(g *globals) *cobra.Command {
 		Short: "List sharing groups",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			gs, err := db.Groups(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tORGS\tGROUPS")
-			for _, x := range gs {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", x.ID, x.Name, len(x.MemberOrgs), len(x.MemberGroups))
-			}
-			return tw.Flush()
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				gs, err := db.Groups(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tORGS\tGROUPS")
+				for _, x := range gs {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", x.ID, x.Name, len(x.MemberOrgs), len(x.MemberGroups))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, list)
@@ -145,17 +133,14 @@ Without --password-stdin the account has no web login; give it a token with
 					return fmt.Errorf("--password-stdin: the password is empty")
 				}
 			}
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := hub.AddUser(cmd.Context(), db, args[0], org, role, pw, time.Now().UTC())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "user %s added (%s)\n", u.Login, u.Role)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				u, err := hub.AddUser(cmd.Context(), db, args[0], org, role, pw, time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "user %s added (%s)\n", u.Login, u.Role)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&org, "org", "", "organization, by name or id (required)")
@@ -168,21 +153,18 @@ Without --password-stdin the account has no web login; give it a token with
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			us, err := db.Users(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED")
-			for _, u := range us {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", u.Login, u.Role, u.OrgID, u.Disabled)
-			}
-			return tw.Flush()
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				us, err := db.Users(cmd.Context(), "")
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED")
+				for _, u := range us {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", u.Login, u.Role, u.OrgID, u.Disabled)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, list)
@@ -206,17 +188,14 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			if err != nil {
 				return err
 			}
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			secret, _, err := hub.CreateToken(cmd.Context(), db, args[0], name, d, readOnly, time.Now().UTC())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, secret)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				secret, _, err := hub.CreateToken(cmd.Context(), db, args[0], name, d, readOnly, time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&expires, "expires", "90d", "lifetime: 90d, 12h, or never")
@@ -227,29 +206,26 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 		Short: "List tokens (never their secrets)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var uid int64
-			if len(args) == 1 {
-				u, err := db.UserByLogin(cmd.Context(), args[0])
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				var uid int64
+				if len(args) == 1 {
+					u, err := db.UserByLogin(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					uid = u.ID
+				}
+				ts, err := db.Tokens(cmd.Context(), uid)
 				if err != nil {
 					return err
 				}
-				uid = u.ID
-			}
-			ts, err := db.Tokens(cmd.Context(), uid)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tUSER\tNAME\tREAD-ONLY\tEXPIRES\tREVOKED")
-			for _, t := range ts {
-				fmt.Fprintf(tw, "%d\t%d\t%s\t%v\t%s\t%s\n", t.ID, t.UserID, t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tUSER\tNAME\tREAD-ONLY\tEXPIRES\tREVOKED")
+				for _, t := range ts {
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%v\t%s\t%s\n", t.ID, t.UserID, t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -261,12 +237,9 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			if _, err := fmt.Sscan(args[0], &id); err != nil {
 				return fmt.Errorf("%q is not a token id (see renkei token list)", args[0])
 			}
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return db.RevokeToken(cmd.Context(), id, time.Now().UTC())
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				return db.RevokeToken(cmd.Context(), id, time.Now().UTC())
+			})
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
@@ -289,16 +262,13 @@ func newBackupCmd(g *globals) *cobra.Command {
 For PostgreSQL use pg_dump (see docs/operations.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := db.Backup(cmd.Context(), out); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "backup written to %s\n", out)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				if err := db.Backup(cmd.Context(), out); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "backup written to %s\n", out)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "file to write (must not exist)")

@@ -104,3 +104,13 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 	f.StringArrayVar(&cfg.Collect, "collect", nil, "receive NetFlow/IPFIX/sFlow for a source: udp://HOST:PORT=SOURCE (repeatable)")
 	return cmd
 }
+
+// withStore runs fn with the store named by --data/--database, closing it after.
+func (g *globals) withStore(ctx context.Context, fn func(*store.DB) error) error {
+	db, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}

@@ -19,6 +19,7 @@ import (
 	"renkei/internal/bus"
 	"renkei/internal/hub"
 	"renkei/internal/server"
+	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
 
@@ -57,21 +58,18 @@ its retention (C5). See docs/telemetry.md.`,
 				}
 				ps = append(ps, pp)
 			}
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			op := ""
-			if operator != "" {
-				o, err := db.Org(cmd.Context(), operator)
-				if err != nil {
-					return err
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				op := ""
+				if operator != "" {
+					o, err := db.Org(cmd.Context(), operator)
+					if err != nil {
+						return err
+					}
+					op = o.ID
 				}
-				op = o.ID
-			}
-			return telemetry.AddSource(cmd.Context(), db, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
-				OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, Created: time.Now().UTC()})
+				return telemetry.AddSource(cmd.Context(), db, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
+					OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, Created: time.Now().UTC()})
+			})
 		},
 	}
 	f := add.Flags()
@@ -90,26 +88,23 @@ its retention (C5). See docs/telemetry.md.`,
 		Short: "List sources with kept and dropped counts by reason",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ss, err := telemetry.Sources(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SOURCE\tBASIS\tAPPROVAL\tRETENTION\tCOUNTS")
-			for _, s := range ss {
-				c, err := telemetry.GetCounts(cmd.Context(), db, s.ID)
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				ss, err := telemetry.Sources(cmd.Context(), db)
 				if err != nil {
 					return err
 				}
-				b, _ := json.Marshal(c)
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.LegalBasis, s.ApprovalRef, s.Retention, b)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SOURCE\tBASIS\tAPPROVAL\tRETENTION\tCOUNTS")
+				for _, s := range ss {
+					c, err := telemetry.GetCounts(cmd.Context(), db, s.ID)
+					if err != nil {
+						return err
+					}
+					b, _ := json.Marshal(c)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.LegalBasis, s.ApprovalRef, s.Retention, b)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 
@@ -141,16 +136,13 @@ are reported with their numbers and nothing is loaded.`,
 			if len(ps) == 0 {
 				return fmt.Errorf("%s: no ranges for country %s", args[0], cc)
 			}
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := telemetry.SaveRanges(cmd.Context(), db, version, ps); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "loaded %d ranges, version %s\n", len(ps), version)
-			return nil
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				if err := telemetry.SaveRanges(cmd.Context(), db, version, ps); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "loaded %d ranges, version %s\n", len(ps), version)
+				return nil
+			})
 		},
 	}
 	ranges.Flags().StringVar(&cc, "country", "JP", "country code to take from a delegated file")
@@ -161,25 +153,22 @@ are reported with their numbers and nothing is loaded.`,
 		Example: `  renkei telemetry address-space "Bayside Water Utility" 192.0.2.0/25 2001:db8:40::/48`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			o, err := db.Org(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			for _, a := range args[1:] {
-				p, err := netip.ParsePrefix(a)
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				o, err := db.Org(cmd.Context(), args[0])
 				if err != nil {
-					return fmt.Errorf("%q is not a CIDR prefix", a)
-				}
-				if err := telemetry.AddAddressSpace(cmd.Context(), db, o.ID, p); err != nil {
 					return err
 				}
-			}
-			return nil
+				for _, a := range args[1:] {
+					p, err := netip.ParsePrefix(a)
+					if err != nil {
+						return fmt.Errorf("%q is not a CIDR prefix", a)
+					}
+					if err := telemetry.AddAddressSpace(cmd.Context(), db, o.ID, p); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(add, list, ranges, space)
