@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ import (
 func newBenchCmd(g *globals) *cobra.Command {
 	var n, clients int
 	var dur time.Duration
-	var bundle string
+	var bundle, cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure whole-program figures: STIX ingestion and TAXII page latency",
@@ -35,6 +36,7 @@ postgres://…, that PostgreSQL database (which should be empty).`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"ingest", "taxii"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			serverGC() // measure the hub as serve runs it
 			ctx := cmd.Context()
 			dsn := g.database
 			if dsn == "" {
@@ -78,6 +80,17 @@ postgres://…, that PostgreSQL database (which should be empty).`,
 					return err
 				}
 				fmt.Fprintf(g.stderr, "filled: %v\n", r)
+				if cpuprofile != "" {
+					f, err := os.Create(cpuprofile)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					if err := pprof.StartCPUProfile(f); err != nil {
+						return err
+					}
+					defer pprof.StopCPUProfile()
+				}
 				l, err := bench.TAXIIPages(ctx, h, tok, clients, dur)
 				if err != nil {
 					return err
@@ -93,6 +106,7 @@ postgres://…, that PostgreSQL database (which should be empty).`,
 	f.IntVar(&n, "n", 100_000, "synthetic indicators")
 	f.StringVar(&bundle, "bundle", "", "a STIX bundle file to ingest as well")
 	f.IntVar(&clients, "clients", 64, "concurrent TAXII clients")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the TAXII run to this file (go tool pprof reads it)")
 	f.DurationVar(&dur, "duration", 15*time.Second, "how long the TAXII clients run")
 	return cmd
 }

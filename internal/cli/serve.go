@@ -58,6 +58,7 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
   renkei serve --database postgres://renkei@db/renkei --listen :8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			serverGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			var lvl slog.Level

@@ -59,7 +59,7 @@ func (db *DB) Collections(ctx context.Context) ([]Collection, error) {
 
 // Collection finds a collection by id.
 func (db *DB) Collection(ctx context.Context, id string) (Collection, error) {
-	c, err := scanCollection(db.QueryRow(ctx, "SELECT id, title, description, audience, writable, created_at FROM collections WHERE id = ?", id))
+	c, err := scanCollection(db.QueryRowCached(ctx, "SELECT id, title, description, audience, writable, created_at FROM collections WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("collection %s: %w", id, ErrNotFound)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -216,30 +217,41 @@ const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.
 
 const briefCols = `o.pk, o.stix_id, o.created, o.modified, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
 
-func scanBrief(row interface{ Scan(...any) error }) (Object, error) {
-	var o Object
+func scanBrief(row interface{ Scan(...any) error }, o *Object, raw *sql.RawBytes) error {
 	var created, modified, added int64
 	var tlp, consent int
-	var raw string
-	err := row.Scan(&o.PK, &o.ID, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, &raw)
+	err := row.Scan(&o.PK, &o.ID, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, raw)
 	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
-	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(tlp), policy.Consent(consent), []byte(raw)
-	return o, err
+	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(tlp), policy.Consent(consent), *raw
+	return err
 }
 
-func scanObject(row interface{ Scan(...any) error }) (Object, error) {
-	var o Object
+func scanObject(row interface{ Scan(...any) error }, o *Object, raw *sql.RawBytes) error {
 	var created, modified, added, vf, vu, fs, ls int64
 	var tlp, consent, revoked int
-	var raw string
 	err := row.Scan(&o.PK, &o.CollectionID, &o.ID, &o.Type, &o.SpecVersion, &created, &modified, &added,
 		&tlp, &o.ACL.AuthorOrg, &o.ACL.SubmitterUser, &consent, &revoked, &o.Name, &o.Pattern, &vf, &vu,
-		&o.Ref, &o.TargetRef, &fs, &ls, &o.Count, &raw)
+		&o.Ref, &o.TargetRef, &fs, &ls, &o.Count, raw)
 	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
 	o.ValidFrom, o.ValidUntil, o.FirstSeen, o.LastSeen = FromMicros(vf), FromMicros(vu), FromMicros(fs), FromMicros(ls)
 	o.ACL.TLP, o.ACL.Consent, o.Revoked = policy.TLP(tlp), policy.Consent(consent), revoked != 0
-	o.Raw = []byte(raw)
-	return o, err
+	o.Raw = *raw
+	return err
+}
+
+// scanObjects reads whole objects from rows, each with its own copy of Raw.
+func scanObjects(rows *sql.Rows) ([]Object, error) {
+	var out []Object
+	var raw sql.RawBytes
+	for rows.Next() {
+		var o Object
+		if err := scanObject(rows, &o, &raw); err != nil {
+			return nil, err
+		}
+		o.Raw = bytes.Clone(o.Raw)
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 func (q ObjectQuery) where() (string, []any) {
@@ -320,6 +332,22 @@ func (q ObjectQuery) where() (string, []any) {
 // Objects returns one page of objects matching q in date-added order, and
 // whether more follow. It is one indexed query.
 func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error) {
+	out := []Object{}
+	more, err := db.EachObject(ctx, q, func(o *Object) error {
+		c := *o
+		c.Raw = bytes.Clone(o.Raw)
+		out = append(out, c)
+		return nil
+	})
+	return out, more, err
+}
+
+// EachObject calls fn with each object of one page matching q, in date-added
+// order, and reports whether more follow; it is Objects without keeping the
+// page. The Object and its Raw are reused from one call to the next, so fn
+// copies what it keeps: a TAXII page is written straight from the rows, and
+// at 64 clients the copies of every row were most of what the hub allocated.
+func (db *DB) EachObject(ctx context.Context, q ObjectQuery, fn func(*Object) error) (bool, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
@@ -333,30 +361,33 @@ func (db *DB) Objects(ctx context.Context, q ObjectQuery) ([]Object, bool, error
 	if q.Brief {
 		cols, scan = briefCols, scanBrief
 	}
+	// The extra row says whether more follow.
 	rows, err := db.QueryCached(ctx, "SELECT "+cols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
-		return nil, false, fmt.Errorf("list objects: %w", err)
+		return false, fmt.Errorf("list objects: %w", err)
 	}
 	defer rows.Close()
-	out := make([]Object, 0, min(limit+1, 1001)) // the extra row says whether more follow
-	for rows.Next() {
-		o, err := scan(rows)
-		if err != nil {
-			return nil, false, err
+	var o Object
+	var raw sql.RawBytes
+	for n := 0; rows.Next(); n++ {
+		if n == limit {
+			return true, nil
+		}
+		o = Object{}
+		if err := scan(rows, &o, &raw); err != nil {
+			return false, fmt.Errorf("list objects: %w", err)
 		}
 		if q.Brief {
 			o.CollectionID = q.CollectionID
 		}
-		out = append(out, o)
+		if err := fn(&o); err != nil {
+			return false, err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, err
+		return false, fmt.Errorf("list objects: %w", err)
 	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
-	}
-	return out, more, nil
+	return false, nil
 }
 
 // CountObjects counts what q would list, under the same access policy.

@@ -218,24 +218,48 @@ const maxStmts = 256
 // through a prepared statement kept for the life of the DB, so that the
 // database parses and plans it once rather than on every call.
 func (db *DB) QueryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st, ok := db.stmts.Load(q); ok {
-		return st.(*sql.Stmt).QueryContext(ctx, args...)
-	}
-	st, err := db.sql.PrepareContext(ctx, db.Rebind(q))
+	st, kept, err := db.prepared(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	n := 0
-	db.stmts.Range(func(any, any) bool { n++; return n < maxStmts })
-	if n < maxStmts {
-		if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
-			st.Close()
-			st = prev.(*sql.Stmt)
-		}
-	} else {
-		defer st.Close()
+	if !kept {
+		defer st.Close() // database/sql finalizes it once the rows are closed
 	}
 	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowCached is QueryCached for a query that returns one row.
+func (db *DB) QueryRowCached(ctx context.Context, q string, args ...any) *sql.Row {
+	st, kept, err := db.prepared(ctx, q)
+	if err != nil || !kept {
+		if st != nil {
+			st.Close()
+		}
+		return db.QueryRow(ctx, q, args...) // reports the error as a Row does
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// prepared returns the statement for q, preparing it on first use, and
+// whether it is kept; past maxStmts shapes the caller closes it after use.
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, bool, error) {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt), true, nil
+	}
+	st, err := db.sql.PrepareContext(ctx, db.Rebind(q))
+	if err != nil {
+		return nil, false, err
+	}
+	n := 0
+	db.stmts.Range(func(any, any) bool { n++; return n < maxStmts })
+	if n >= maxStmts {
+		return st, false, nil
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st, true, nil
 }
 
 // QueryRow runs a one-row query written with '?' placeholders.

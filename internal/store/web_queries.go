@@ -29,15 +29,7 @@ func (db *DB) SightingsOfOrg(ctx context.Context, v policy.Viewer, orgID string,
 		return nil, fmt.Errorf("sightings of %s: %w", orgID, err)
 	}
 	defer rows.Close()
-	var out []Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return scanObjects(rows)
 }
 
 // CountRecentByTypeAndTLP counts the latest versions the viewer may see that

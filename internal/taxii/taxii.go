@@ -9,6 +9,7 @@
 package taxii
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +45,9 @@ type Server struct {
 	// Title appears in discovery.
 	Title string
 
+	// Readers bounds how many reads are served at once (0: four per CPU).
+	Readers int
+
 	pages sync.Pool // *[]byte: envelope buffers reused across requests
 }
 
@@ -60,7 +65,20 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("DELETE /taxii2/api/collections/{cid}/objects/{oid}/{$}", s.deleteObject)
 	m.HandleFunc("GET /taxii2/api/collections/{cid}/objects/{oid}/versions/{$}", s.versions)
 	m.HandleFunc("GET /taxii2/api/collections/{cid}/manifest/{$}", s.manifest)
+	readers := s.Readers
+	if readers <= 0 {
+		readers = 1 * runtime.GOMAXPROCS(0)
+	}
+	admit := make(gate, readers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if !admit.enter(r.Context(), maxReadWait) {
+				w.Header().Set("Retry-After", "1")
+				writeError(w, http.StatusServiceUnavailable, "busy", "the server has more reads waiting than it can answer in time; retry in a second")
+				return
+			}
+			defer admit.leave()
+		}
 		if !acceptsTAXII(r.Header.Get("Accept")) {
 			writeError(w, http.StatusNotAcceptable, "not acceptable", "this server answers with "+MediaTAXII+"; set Accept to it")
 			return
@@ -286,38 +304,89 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, sq store.ObjectQue
 	return objs, more, next, true
 }
 
-// envelope is written by hand so that each object's JSON goes out as stored,
-// without decoding and re-encoding it.
-func (s *Server) writeEnvelope(w http.ResponseWriter, v policy.Viewer, objs []store.Object, more bool, next string) {
-	w.Header().Set("Content-Type", MediaTAXII)
-	w.WriteHeader(http.StatusOK)
+// envelope answers the routes that return whole objects (objects, one
+// object) with one page, written by hand so that each row's JSON goes into
+// the envelope as it is read, without decoding, re-encoding or keeping the
+// page. Nothing is sent until the reads that rule C7 names are logged.
+// narrow, when set, restricts the query (one object); one asks for a 404 when
+// a first page is empty.
+func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery), one bool) {
+	col, c, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return
+	}
+	q, ok := s.query(w, r)
+	if !ok {
+		return
+	}
+	sq := storeQuery(q, v, col.ID)
+	if narrow != nil {
+		narrow(&sq)
+	}
 	bp, _ := s.pages.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
-	b := (*bp)[:0]
-	b = append(b, `{"more":`...)
-	b = strconv.AppendBool(b, more)
-	if next != "" {
-		b = append(b, `,"next":`...)
-		b = strconv.AppendQuote(b, next)
-	}
-	if len(objs) > 0 {
-		b = append(b, `,"objects":[`...)
-		for i, o := range objs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, s.Hub.Present(v, o)...)
+	defer func() {
+		if cap(*bp) <= 4<<20 { // keep ordinary pages' buffers, let rare huge ones go
+			s.pages.Put(bp)
 		}
-		b = append(b, ']')
+	}()
+	b := append((*bp)[:0], `{"objects":[`...)
+	var first, last time.Time
+	var cursor store.Cursor
+	var logged []store.Object // copies of the objects whose reading is logged
+	n := 0
+	more, err := s.Hub.DB.EachObject(r.Context(), sq, func(o *store.Object) error {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s.Hub.Present(v, *o)...)
+		if n == 0 || o.DateAdded.Before(first) {
+			first = o.DateAdded
+		}
+		if o.DateAdded.After(last) {
+			last = o.DateAdded
+		}
+		cursor = store.Cursor{DateAdded: store.Micros(o.DateAdded), PK: o.PK}
+		if hub.Logged(*o) {
+			k := *o
+			k.Raw = bytes.Clone(o.Raw)
+			logged = append(logged, k)
+		}
+		n++
+		return nil
+	})
+	*bp = b
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if one && missing(w, r, n, q) {
+		return
+	}
+	if !s.release(w, r, c, logged) {
+		return
+	}
+	if n == 0 {
+		b = append(b[:0], `{"more":false`...)
+	} else {
+		b = append(b, `],"more":`...)
+		b = strconv.AppendBool(b, more)
+		if more {
+			b = append(b, `,"next":`...)
+			b = strconv.AppendQuote(b, EncodeCursor(cursor))
+		}
+		w.Header().Set("X-TAXII-Date-Added-First", formatAdded(first))
+		w.Header().Set("X-TAXII-Date-Added-Last", formatAdded(last))
 	}
 	b = append(b, "}\n"...)
+	*bp = b
+	// A known length lets the page go out in one write, without chunking.
+	w.Header().Set("Content-Type", MediaTAXII)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
 	w.Write(b)
-	if cap(b) <= 4<<20 { // keep ordinary pages' buffers, let rare huge ones go
-		*bp = b
-		s.pages.Put(bp)
-	}
 }
 
 // listed is one page of a listing request.
@@ -364,8 +433,8 @@ func oneObject(r *http.Request, allVersions bool) func(*store.ObjectQuery) {
 }
 
 // missing answers 404 when a first page about one object is empty.
-func missing(w http.ResponseWriter, r *http.Request, l listed) bool {
-	if len(l.objs) == 0 && l.q.Next == (store.Cursor{}) {
+func missing(w http.ResponseWriter, r *http.Request, n int, q Query) bool {
+	if n == 0 && q.Next == (store.Cursor{}) {
 		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
 		return true
 	}
@@ -373,11 +442,7 @@ func missing(w http.ResponseWriter, r *http.Request, l listed) bool {
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.list(w, r, nil)
-	if !ok || !s.release(w, r, l.c, l.objs) {
-		return
-	}
-	s.writeEnvelope(w, l.v, l.objs, l.more, l.next)
+	s.envelope(w, r, nil, false)
 }
 
 // release logs the reading of objects that rule C7 says must be logged, and
@@ -386,8 +451,6 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, objs []store.Object) bool {
 	idx, err := s.Hub.Release(r.Context(), c, audit.ActionObjectRead, r.Header.Get("X-Request-ID"), objs)
 	if err != nil {
-		w.Header().Del("X-TAXII-Date-Added-First")
-		w.Header().Del("X-TAXII-Date-Added-Last")
 		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", err.Error())
 		return false
 	}
@@ -398,16 +461,12 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, 
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.list(w, r, oneObject(r, false))
-	if !ok || missing(w, r, l) || !s.release(w, r, l.c, l.objs) {
-		return
-	}
-	s.writeEnvelope(w, l.v, l.objs, l.more, l.next)
+	s.envelope(w, r, oneObject(r, false), true)
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.list(w, r, oneObject(r, true))
-	if !ok || missing(w, r, l) {
+	if !ok || missing(w, r, len(l.objs), l.q) {
 		return
 	}
 	vs := make([]string, len(l.objs))
