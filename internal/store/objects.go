@@ -217,39 +217,60 @@ const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.
 
 const briefCols = `o.pk, o.stix_id, o.created, o.modified, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
 
-func scanBrief(row interface{ Scan(...any) error }, o *Object, raw *sql.RawBytes) error {
-	var created, modified, added int64
-	var tlp, consent int
-	err := row.Scan(&o.PK, &o.ID, &created, &modified, &added, &tlp, &o.ACL.AuthorOrg, &consent, raw)
-	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
-	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(tlp), policy.Consent(consent), *raw
-	return err
+// objectRow holds the destinations of a listing's columns. It is made once
+// per listing, not once per row: every variable whose address Scan takes
+// would otherwise move to the heap on each row.
+type objectRow struct {
+	o                                        Object
+	created, modified, added, vf, vu, fs, ls int64
+	tlp, consent, revoked                    int
+	raw                                      sql.RawBytes
+	dest                                     []any
+	brief                                    bool
 }
 
-func scanObject(row interface{ Scan(...any) error }, o *Object, raw *sql.RawBytes) error {
-	var created, modified, added, vf, vu, fs, ls int64
-	var tlp, consent, revoked int
-	err := row.Scan(&o.PK, &o.CollectionID, &o.ID, &o.Type, &o.SpecVersion, &created, &modified, &added,
-		&tlp, &o.ACL.AuthorOrg, &o.ACL.SubmitterUser, &consent, &revoked, &o.Name, &o.Pattern, &vf, &vu,
-		&o.Ref, &o.TargetRef, &fs, &ls, &o.Count, raw)
-	o.Created, o.Modified, o.DateAdded = FromMicros(created), FromMicros(modified), FromMicros(added)
-	o.ValidFrom, o.ValidUntil, o.FirstSeen, o.LastSeen = FromMicros(vf), FromMicros(vu), FromMicros(fs), FromMicros(ls)
-	o.ACL.TLP, o.ACL.Consent, o.Revoked = policy.TLP(tlp), policy.Consent(consent), revoked != 0
-	o.Raw = *raw
-	return err
+// newObjectRow prepares the destinations of briefCols or objectCols.
+func newObjectRow(brief bool) *objectRow {
+	r := &objectRow{brief: brief}
+	o := &r.o
+	if brief {
+		r.dest = []any{&o.PK, &o.ID, &r.created, &r.modified, &r.added, &r.tlp, &o.ACL.AuthorOrg, &r.consent, &r.raw}
+	} else {
+		r.dest = []any{&o.PK, &o.CollectionID, &o.ID, &o.Type, &o.SpecVersion, &r.created, &r.modified, &r.added,
+			&r.tlp, &o.ACL.AuthorOrg, &o.ACL.SubmitterUser, &r.consent, &r.revoked, &o.Name, &o.Pattern, &r.vf, &r.vu,
+			&o.Ref, &o.TargetRef, &r.fs, &r.ls, &o.Count, &r.raw}
+	}
+	return r
+}
+
+// scan reads the current row; the Object and its Raw are overwritten by the next.
+func (r *objectRow) scan(rows *sql.Rows) (*Object, error) {
+	r.o = Object{}
+	if err := rows.Scan(r.dest...); err != nil {
+		return nil, err
+	}
+	o := &r.o
+	o.Created, o.Modified, o.DateAdded = FromMicros(r.created), FromMicros(r.modified), FromMicros(r.added)
+	o.ACL.TLP, o.ACL.Consent, o.Raw = policy.TLP(r.tlp), policy.Consent(r.consent), r.raw
+	if !r.brief {
+		o.ValidFrom, o.ValidUntil, o.FirstSeen, o.LastSeen = FromMicros(r.vf), FromMicros(r.vu), FromMicros(r.fs), FromMicros(r.ls)
+		o.Revoked = r.revoked != 0
+	}
+	return o, nil
 }
 
 // scanObjects reads whole objects from rows, each with its own copy of Raw.
 func scanObjects(rows *sql.Rows) ([]Object, error) {
 	var out []Object
-	var raw sql.RawBytes
+	row := newObjectRow(false)
 	for rows.Next() {
-		var o Object
-		if err := scanObject(rows, &o, &raw); err != nil {
+		o, err := row.scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		o.Raw = bytes.Clone(o.Raw)
-		out = append(out, o)
+		c := *o
+		c.Raw = bytes.Clone(o.Raw)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
@@ -357,9 +378,9 @@ func (db *DB) EachObject(ctx context.Context, q ObjectQuery, fn func(*Object) er
 	if q.Descending {
 		order = "o.date_added DESC, o.pk DESC"
 	}
-	cols, scan := objectCols, scanObject
+	cols := objectCols
 	if q.Brief {
-		cols, scan = briefCols, scanBrief
+		cols = briefCols
 	}
 	// The extra row says whether more follow.
 	rows, err := db.QueryCached(ctx, "SELECT "+cols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
@@ -367,20 +388,19 @@ func (db *DB) EachObject(ctx context.Context, q ObjectQuery, fn func(*Object) er
 		return false, fmt.Errorf("list objects: %w", err)
 	}
 	defer rows.Close()
-	var o Object
-	var raw sql.RawBytes
+	row := newObjectRow(q.Brief)
 	for n := 0; rows.Next(); n++ {
 		if n == limit {
 			return true, nil
 		}
-		o = Object{}
-		if err := scan(rows, &o, &raw); err != nil {
+		o, err := row.scan(rows)
+		if err != nil {
 			return false, fmt.Errorf("list objects: %w", err)
 		}
 		if q.Brief {
 			o.CollectionID = q.CollectionID
 		}
-		if err := fn(&o); err != nil {
+		if err := fn(o); err != nil {
 			return false, err
 		}
 	}

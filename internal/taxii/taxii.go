@@ -45,8 +45,11 @@ type Server struct {
 	// Title appears in discovery.
 	Title string
 
-	// Readers bounds how many reads are served at once (0: four per CPU).
+	// Readers bounds how many listings read the store at once (0: one per
+	// CPU); the others wait their turn in arrival order.
 	Readers int
+
+	readers gate
 
 	pages sync.Pool // *[]byte: envelope buffers reused across requests
 }
@@ -67,18 +70,10 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /taxii2/api/collections/{cid}/manifest/{$}", s.manifest)
 	readers := s.Readers
 	if readers <= 0 {
-		readers = 1 * runtime.GOMAXPROCS(0)
+		readers = 2 * runtime.GOMAXPROCS(0) / 2
 	}
-	admit := make(gate, readers)
+	s.readers = make(gate, readers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			if !admit.enter(r.Context(), maxReadWait) {
-				w.Header().Set("Retry-After", "1")
-				writeError(w, http.StatusServiceUnavailable, "busy", "the server has more reads waiting than it can answer in time; retry in a second")
-				return
-			}
-			defer admit.leave()
-		}
 		if !acceptsTAXII(r.Header.Get("Accept")) {
 			writeError(w, http.StatusNotAcceptable, "not acceptable", "this server answers with "+MediaTAXII+"; set Accept to it")
 			return
@@ -311,6 +306,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, sq store.ObjectQue
 // narrow, when set, restricts the query (one object); one asks for a 404 when
 // a first page is empty.
 func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery), one bool) {
+	leave, ok := s.admit(w, r)
+	if !ok {
+		return
+	}
+	defer leave()
 	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
 		return
@@ -358,6 +358,7 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 		return nil
 	})
 	*bp = b
+	leave() // what follows waits on the audit log and the network, not the CPU
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -405,6 +406,11 @@ type listed struct {
 // response and returns false when the request cannot be answered.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery)) (listed, bool) {
 	var l listed
+	leave, ok := s.admit(w, r)
+	if !ok {
+		return l, false
+	}
+	defer leave()
 	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
 		return l, false
