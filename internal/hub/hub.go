@@ -43,9 +43,10 @@ type Hub struct {
 
 	Now func() time.Time
 
-	center    store.Org
-	auditSalt []byte
-	groups    sync.Map // org id → cachedGroups
+	center      store.Org
+	auditSalt   []byte
+	groups      sync.Map // org id → cachedGroups
+	collections sync.Map // id → cachedCollection
 }
 
 // New returns a hub over db, after Bootstrap has run on it.
@@ -109,6 +110,27 @@ func (h *Hub) orgGroups(ctx context.Context, org string) ([]string, error) {
 	}
 	h.groups.Store(org, cachedGroups{g, now.Add(groupsTTL)})
 	return g, nil
+}
+
+type cachedCollection struct {
+	c     store.Collection
+	until time.Time
+}
+
+// Collection returns the collection with the given id. It is read on every
+// TAXII request, so it is remembered for as long as group memberships are;
+// collections are not changed once added.
+func (h *Hub) Collection(ctx context.Context, id string) (store.Collection, error) {
+	now := time.Now()
+	if v, ok := h.collections.Load(id); ok && now.Before(v.(cachedCollection).until) {
+		return v.(cachedCollection).c, nil
+	}
+	c, err := h.DB.Collection(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	h.collections.Store(id, cachedCollection{c, now.Add(groupsTTL)})
+	return c, nil
 }
 
 // Present returns the object as the viewer may see it: when the submitter did

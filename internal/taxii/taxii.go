@@ -225,7 +225,7 @@ func (s *Server) openCollection(w http.ResponseWriter, r *http.Request, forWrite
 	if !ok {
 		return store.Collection{}, c, v, false
 	}
-	col, err := s.Hub.DB.Collection(r.Context(), r.PathValue("cid"))
+	col, err := s.Hub.Collection(r.Context(), r.PathValue("cid"))
 	if errors.Is(err, store.ErrNotFound) {
 		if v.Anonymous() {
 			unauthorized(w, "log in to see this collection")
@@ -276,7 +276,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) (Query, bool) {
 
 func storeQuery(q Query, v policy.Viewer, collection string) store.ObjectQuery {
 	return store.ObjectQuery{Viewer: v, CollectionID: collection, AddedAfter: q.AddedAfter, After: q.Next,
-		IDs: q.IDs, Types: q.Types, SpecVersions: q.SpecVersions, Versions: q.Versions, VersionTimes: q.VersionTimes, Limit: q.Limit, Brief: true}
+		IDs: q.IDs, Types: q.Types, SpecVersions: q.SpecVersions, Versions: q.Versions, VersionTimes: q.VersionTimes, Limit: q.Limit}
 }
 
 // page runs one page of a listing and sets the date-added headers.
@@ -320,6 +320,7 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 		return
 	}
 	sq := storeQuery(q, v, col.ID)
+	sq.Brief = true // objects as they are; versions and manifests read whole rows
 	if narrow != nil {
 		narrow(&sq)
 	}
