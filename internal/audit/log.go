@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/transparency-dev/tessera"
@@ -62,10 +63,20 @@ type Log struct {
 	cancel   context.CancelFunc
 	seqs     *seqState
 
+	// Owned by the committer goroutine (see journal.go).
+	journal *journal
+	holding bool   // this process holds the writer lock
+	next    uint64 // the index the next journaled entry gets, while holding
+
+	sequencerDone chan struct{}
+
 	mu            sync.Mutex // guards the fields below
 	cond          *sync.Cond // signals the committer
 	seq           uint64     // last sequence number handed out
 	pend          []*pending // entries waiting for the committer, in seq order
+	inflight      int        // entries taken by the committer and not yet integrated
+	journaled     []*flight  // groups journaled and not yet given to Tessera
+	stopSequencer bool
 	failed        error      // sticky: set when an append could not be made durable
 	closed        bool
 	committerDone chan struct{}
@@ -148,29 +159,49 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
 	}
 	l := &Log{opts: opts, keys: keys, appender: app, reader: reader, shutdown: shutdown, cancel: cancel}
+	if l.journal, err = openJournal(opts.Dir); err != nil {
+		cancel()
+		return nil, fmt.Errorf("open audit log %s: journal: %w", opts.Dir, err)
+	}
+	// Integrate what a crashed writer journaled before reading this node's
+	// sequence from the log.
+	if err := l.acquire(ctx); err != nil {
+		l.journal.close()
+		cancel()
+		return nil, fmt.Errorf("open audit log %s: replay journal: %w", opts.Dir, err)
+	}
+	if err := l.release(); err != nil {
+		l.journal.close()
+		cancel()
+		return nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
+	}
 	l.seqs = newSeqState(opts.Dir, opts.Node, opts.Logger)
 	seq, err := l.seqs.recover(ctx, reader)
 	if err != nil {
+		l.journal.close()
 		cancel()
 		return nil, fmt.Errorf("open audit log %s: recover sequence of node %s: %w", opts.Dir, opts.Node, err)
 	}
 	l.seq = seq
 	l.cond = sync.NewCond(&l.mu)
 	l.committerDone = make(chan struct{})
+	l.sequencerDone = make(chan struct{})
 	go l.committer()
+	go l.sequencer()
 	go l.seqs.saveLoop(bg, time.Second)
 	return l, nil
 }
 
 // Append writes e to the log and returns its index once the entry is durable:
-// written to its entry bundle, integrated into the tree and fsynced, so that
-// no crash can lose it. Node and Seq are filled in here; a zero Time is set to
-// now. If Append returns an error the entry must be treated as not logged and
-// the data it concerns must not be released (C7).
+// fsynced in the journal with the index it gets in the tree, so that no crash
+// can lose it (Tessera integrates it a few milliseconds later; see journal.go).
+// Node and Seq are filled in here; a zero Time is set to now. If Append
+// returns an error the entry must be treated as not logged and the data it
+// concerns must not be released (C7).
 //
 // Appends are group-committed: while one group is being written, new entries
-// gather, and the committer hands the whole next group to Tessera at once so
-// that it shares one round of fsyncs (see committer).
+// gather, and the committer journals the whole next group at once so that it
+// shares one fsync.
 func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
@@ -198,7 +229,7 @@ func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 	l.seq = e.Seq
 	p.data, p.seq = data, e.Seq
 	l.pend = append(l.pend, p)
-	l.cond.Signal()
+	l.cond.Broadcast() // the committer and the sequencer share the condition
 	l.mu.Unlock()
 
 	select {
@@ -225,22 +256,37 @@ type pending struct {
 	done chan result
 }
 
-// committer takes every pending entry as one group, queues the group in
-// Tessera in sequence order, and waits until all of it is durable before
-// taking the next group. Only one group is in flight, so a group is as large
-// as the load that arrived during the previous write: throughput grows with
-// concurrency while one append still costs about two write rounds.
+// committer takes every pending entry as one group, journals it with the
+// indices its entries get, answers the appenders, and passes the group on
+// for the sequencer to integrate. While a group is journaled the
+// next one gathers, so a group is as large as the load that arrived in the
+// meantime. When nothing is pending or in flight it gives up the writer lock.
 func (l *Log) committer() {
 	defer close(l.committerDone)
 	ctx := context.Background()
 	for {
 		l.mu.Lock()
-		for len(l.pend) == 0 && !l.closed {
+		for len(l.pend) == 0 && !(l.holding && l.inflight == 0 && (l.failed == nil || l.closed)) && !(l.closed && !l.holding) {
 			l.cond.Wait()
 		}
-		// Appenders released by the previous group come back almost
+		if len(l.pend) == 0 {
+			l.mu.Unlock()
+			if l.holding {
+				if err := l.release(); err != nil {
+					l.fail(err)
+				}
+				continue
+			}
+			l.mu.Lock()
+			l.stopSequencer = true
+			l.cond.Broadcast()
+			l.mu.Unlock()
+			<-l.sequencerDone
+			return
+		}
+		// Appenders answered by the previous group come back almost
 		// together; let them join this group instead of starting the next
-		// one with only the first few (which would halve throughput).
+		// one with only the first few.
 		for prev := -1; len(l.pend) != prev && !l.closed; {
 			prev = len(l.pend)
 			l.mu.Unlock()
@@ -249,38 +295,204 @@ func (l *Log) committer() {
 		}
 		group := l.pend
 		l.pend = nil
+		failed := l.failed
+		l.inflight += len(group) // before unlocking, so that the lock is not given up under it
 		l.mu.Unlock()
-		if len(group) == 0 {
-			return // closed and drained
-		}
-		futures := make([]tessera.IndexFuture, len(group))
-		for i, p := range group {
-			futures[i] = l.appender.Add(ctx, tessera.NewEntry(p.data))
-		}
-		var maxSeq, maxIdx uint64
-		var failed error
-		for i, f := range futures {
-			idx, err := f()
-			if err != nil {
-				failed = err
-				group[i].done <- result{err: err}
-				continue
-			}
-			maxSeq, maxIdx = max(maxSeq, group[i].seq), max(maxIdx, idx.Index)
-			group[i].done <- result{idx: idx.Index}
+		if failed == nil {
+			failed = l.commit(ctx, group)
 		}
 		if failed != nil {
-			l.mu.Lock()
-			if l.failed == nil {
-				l.failed = failed
+			for _, p := range group {
+				p.done <- result{err: failed}
 			}
+			l.mu.Lock()
+			l.inflight -= len(group)
 			l.mu.Unlock()
-			l.opts.Logger.Error("audit log write failed; refusing further appends", "err", failed, "node", l.opts.Node)
-			continue
+			l.fail(failed)
 		}
-		// Every entry of this node up to maxSeq is now below maxIdx+1.
-		l.seqs.durable(maxSeq, maxIdx)
 	}
+}
+
+// commit journals group (taking the writer lock if needed), answers its
+// appenders and hands it to Tessera. On error nothing of it was acknowledged.
+func (l *Log) commit(ctx context.Context, group []*pending) error {
+	if !l.holding {
+		if err := l.acquire(ctx); err != nil {
+			return err
+		}
+	}
+	l.mu.Lock()
+	// Do not run further ahead of Tessera than maxAhead entries, nor past
+	// maxJournal bytes (then let Tessera catch up and start the journal afresh).
+	for l.failed == nil && (l.inflight-len(group) > maxAhead || l.journal.size > maxJournal && l.inflight > len(group)) {
+		l.cond.Wait()
+	}
+	failed := l.failed
+	l.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
+	if l.journal.size > maxJournal {
+		if err := l.journal.truncate(); err != nil {
+			return fmt.Errorf("empty journal: %w", err)
+		}
+	}
+	recs := make([]record, len(group))
+	for i, p := range group {
+		recs[i] = record{idx: l.next + uint64(i), data: p.data}
+	}
+	if err := l.journal.write(recs); err != nil {
+		return err
+	}
+	fl := &flight{first: l.next, group: group}
+	l.next += uint64(len(group))
+	for i, p := range group {
+		p.done <- result{idx: recs[i].idx}
+	}
+	l.mu.Lock()
+	l.journaled = append(l.journaled, fl)
+	l.cond.Broadcast()
+	l.mu.Unlock()
+	return nil
+}
+
+// maxAhead bounds how many journaled entries may wait for Tessera.
+const maxAhead = 1 << 16
+
+// flight is a journaled group on its way into the tree.
+type flight struct {
+	first uint64 // the index of its first entry
+	group []*pending
+}
+
+// sequencer hands Tessera everything journaled since its last round at
+// once, so that it becomes one batch with one round of file writes, waits
+// until it is integrated, and checks that Tessera gave every entry the index
+// it was journaled with.
+func (l *Log) sequencer() {
+	defer close(l.sequencerDone)
+	ctx := context.Background()
+	for {
+		l.mu.Lock()
+		for len(l.journaled) == 0 && !l.stopSequencer {
+			l.cond.Wait()
+		}
+		round := l.journaled
+		l.journaled = nil
+		l.mu.Unlock()
+		if len(round) == 0 {
+			return
+		}
+		var futures []tessera.IndexFuture
+		for _, fl := range round {
+			for _, p := range fl.group {
+				futures = append(futures, l.appender.Add(ctx, tessera.NewEntry(p.data)))
+			}
+		}
+		var failed error
+		var maxSeq, maxIdx uint64
+		k := 0
+		for _, fl := range round {
+			for i, p := range fl.group {
+				idx, err := futures[k]()
+				k++
+				switch want := fl.first + uint64(i); {
+				case err != nil:
+					failed = err
+				case idx.Index != want:
+					failed = fmt.Errorf("entry journaled as index %d was integrated at %d: another process wrote to the log without its writer lock", want, idx.Index)
+				default:
+					maxSeq, maxIdx = max(maxSeq, p.seq), max(maxIdx, idx.Index)
+				}
+			}
+		}
+		if maxSeq > 0 {
+			l.seqs.durable(maxSeq, maxIdx)
+		}
+		if failed != nil {
+			l.fail(failed)
+		}
+		l.mu.Lock()
+		l.inflight -= len(futures)
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	}
+}
+
+// fail stops the log after a write failure. Entries already journaled stay
+// in the journal for the next writer to integrate.
+func (l *Log) fail(err error) {
+	l.mu.Lock()
+	first := l.failed == nil
+	if first {
+		l.failed = err
+	}
+	l.cond.Broadcast()
+	l.mu.Unlock()
+	if first {
+		l.opts.Logger.Error("audit log write failed; refusing further appends", "err", err, "node", l.opts.Node)
+	}
+}
+
+// acquire makes this process the log's writer: it takes the writer lock,
+// integrates whatever a crashed writer left in the journal at the indices
+// that writer returned, and notes the index the next entry gets.
+func (l *Log) acquire(ctx context.Context) error {
+	if err := l.journal.acquire(); err != nil {
+		return fmt.Errorf("take the writer lock: %w", err)
+	}
+	l.holding = true
+	recs, err := l.journal.read()
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return fmt.Errorf("read tree size: %w", err)
+	}
+	var futures []tessera.IndexFuture
+	for _, r := range recs {
+		if r.idx < size {
+			continue // integrated before the crash
+		}
+		if want := size + uint64(len(futures)); r.idx != want {
+			return fmt.Errorf("journal holds index %d where %d was expected: the journal does not belong to this log", r.idx, want)
+		}
+		futures = append(futures, l.appender.Add(ctx, tessera.NewEntry(r.data)))
+	}
+	for i, f := range futures {
+		idx, err := f()
+		if err != nil {
+			return fmt.Errorf("integrate journaled entry %d: %w", size+uint64(i), err)
+		}
+		if idx.Index != size+uint64(i) {
+			return fmt.Errorf("journaled entry %d was integrated at %d", size+uint64(i), idx.Index)
+		}
+	}
+	if len(futures) > 0 {
+		l.opts.Logger.Info("audit log: integrated entries a stopped writer had journaled", "entries", len(futures), "from", size)
+	}
+	l.next = size + uint64(len(futures))
+	if err := l.journal.truncate(); err != nil {
+		return fmt.Errorf("empty journal: %w", err)
+	}
+	return nil
+}
+
+// release gives up the writer lock once everything journaled is integrated.
+// After a failure the journal is kept for the next writer.
+func (l *Log) release() error {
+	l.holding = false
+	l.mu.Lock()
+	failed := l.failed
+	l.mu.Unlock()
+	if failed != nil {
+		return syscall.Flock(int(l.journal.lock.Fd()), syscall.LOCK_UN)
+	}
+	if err := l.journal.release(); err != nil {
+		return fmt.Errorf("release audit writer lock: %w", err)
+	}
+	return nil
 }
 
 // Close waits until every entry appended so far is committed to by a
@@ -295,6 +507,7 @@ func (l *Log) Close() error {
 	l.cond.Broadcast()
 	l.mu.Unlock()
 	<-l.committerDone
+	defer l.journal.close()
 	timeout := l.opts.CloseTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +24,13 @@ import (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	h      *hub.Hub
 	tokens map[string]string
 }
 
-func setup(t *testing.T, kind string) *env {
+func setup(t testing.TB, kind string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t, kind)
@@ -337,4 +338,43 @@ func testTAXII(t *testing.T, e *env) {
 			t.Fatalf("objects that need no logging are still served: %d", r.code)
 		}
 	})
+}
+
+// BenchmarkLoggedRead measures what the audit log adds to a read: one client
+// reads a RED object (logged durably before it is released, rule C7) and a
+// GREEN one (not logged) in turn over loopback HTTP; the difference of their
+// latencies is the cost of logging.
+func BenchmarkLoggedRead(b *testing.B) {
+	e := setup(b, "sqlite")
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if r := e.do("POST", objectsPath, "power", bundle(ind(1, policy.Green, base), ind(2, policy.Red, base))); r.code != 202 {
+		b.Fatal(string(r.body))
+	}
+	paths := map[string]string{
+		"green": objectsPath + "indicator--00000000-0000-4000-8000-000000000001/",
+		"red":   objectsPath + "indicator--00000000-0000-4000-8000-000000000002/",
+	}
+	lat := map[string][]time.Duration{}
+	b.ResetTimer()
+	for range b.N {
+		for _, k := range []string{"green", "red"} {
+			t0 := time.Now()
+			r := e.do("GET", paths[k], "power", nil)
+			lat[k] = append(lat[k], time.Since(t0))
+			if r.code != 200 || (k == "red") != (r.hdr.Get(audit.HeaderIndex) != "") {
+				b.Fatalf("%s read: %d, receipt %q", k, r.code, r.hdr.Get(audit.HeaderIndex))
+			}
+		}
+	}
+	b.StopTimer()
+	pct := func(k string, p float64) time.Duration {
+		l := lat[k]
+		slices.Sort(l)
+		return l[min(len(l)-1, int(p*float64(len(l))))]
+	}
+	for _, p := range []float64{0.50, 0.99} {
+		name := fmt.Sprintf("p%02.0f", p*100)
+		b.ReportMetric(float64(pct("red", p).Microseconds()), "logged-"+name+"-µs")
+		b.ReportMetric(float64((pct("red", p) - pct("green", p)).Microseconds()), "added-"+name+"-µs")
+	}
 }
