@@ -3,12 +3,15 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -133,8 +136,13 @@ Without --password-stdin the account has no web login; give it a token with
 					return fmt.Errorf("--password-stdin: the password is empty")
 				}
 			}
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				u, err := hub.AddUser(cmd.Context(), db, args[0], org, role, pw, time.Now().UTC())
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				// Logged before it takes effect (C7), as the console and the API do.
+				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionRoleChange, "user:"+args[0],
+					map[string]string{"change": "create", "role": role, "org": org, "via": "cli"}); err != nil {
+					return err
+				}
+				u, err := hub.AddUser(cmd.Context(), h.DB, args[0], org, role, pw, time.Now().UTC())
 				if err != nil {
 					return err
 				}
@@ -188,8 +196,12 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			if err != nil {
 				return err
 			}
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				secret, _, err := hub.CreateToken(cmd.Context(), db, args[0], name, d, readOnly, time.Now().UTC())
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionTokenCreate, "user:"+args[0],
+					map[string]string{"read_only": strconv.FormatBool(readOnly), "expires": expires, "via": "cli"}); err != nil {
+					return err
+				}
+				secret, _, err := hub.CreateToken(cmd.Context(), h.DB, args[0], name, d, readOnly, time.Now().UTC())
 				if err != nil {
 					return err
 				}
@@ -244,6 +256,16 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// operator is who an act on the command line is recorded as in the audit
+// log: the local account that ran it, for the center.
+func operator(h *hub.Hub) auth.Caller {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return auth.Caller{User: store.User{Login: "cli:" + name, Role: "system"}, Org: h.Center()}
 }
 
 func fmtTime(t time.Time) string {

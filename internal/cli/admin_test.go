@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/server"
 	"renkei/internal/store"
@@ -71,6 +74,31 @@ func TestAdminCommands(t *testing.T) {
 	tok := strings.TrimSpace(out)
 	if code != 0 || !strings.HasPrefix(tok, "rk_") || strings.Count(out, "\n") != 1 || stderr != "" {
 		t.Fatalf("token create must print the token and only the token: %d %q %q", code, out, stderr)
+	}
+	// Both acts were logged, by the command line, before they took effect (C7).
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "audit-keys"), audit.DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := audit.NewVerifier(keys.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.NewFetcher(filepath.Join(dir, "audit"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string]bool{}
+	if _, err := audit.Scan(ctx, f, []note.Verifier{v}, func(_ uint64, e audit.Entry) error {
+		if strings.HasPrefix(e.User, "cli:") && e.Detail["via"] == "cli" {
+			logged[e.Action+" "+e.ObjectID] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !logged["role.change user:tanaka"] || !logged["token.create user:tanaka"] {
+		t.Fatalf("the command line's user add and token create are not in the audit log: %v", logged)
 	}
 	a := &auth.Authenticator{DB: db}
 	c, err := a.Token(ctx, tok)

@@ -107,6 +107,17 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 }
 
 // withStore runs fn with the store named by --data/--database, closing it after.
+// withHub runs fn with the hub on this machine's store and audit log, for
+// commands whose acts are logged.
+func (g *globals) withHub(ctx context.Context, fn func(*hub.Hub) error) error {
+	h, done, err := g.localHub(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(h)
+}
+
 func (g *globals) withStore(ctx context.Context, fn func(*store.DB) error) error {
 	db, err := g.openStore(ctx)
 	if err != nil {
