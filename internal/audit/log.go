@@ -77,7 +77,7 @@ type Log struct {
 	inflight      int        // entries taken by the committer and not yet integrated
 	journaled     []*flight  // groups journaled and not yet given to Tessera
 	stopSequencer bool
-	failed        error      // sticky: set when an append could not be made durable
+	failed        error // sticky: set when an append could not be made durable
 	closed        bool
 	committerDone chan struct{}
 }
