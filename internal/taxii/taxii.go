@@ -70,7 +70,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /taxii2/api/collections/{cid}/manifest/{$}", s.manifest)
 	readers := s.Readers
 	if readers <= 0 {
-		readers = 2 * runtime.GOMAXPROCS(0) / 2
+		readers = runtime.GOMAXPROCS(0)
 	}
 	s.readers = make(gate, readers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -311,19 +311,12 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 		return
 	}
 	defer leave()
-	col, c, v, ok := s.openCollection(w, r, false)
+	sq, q, c, ok := s.listing(w, r, narrow)
 	if !ok {
 		return
 	}
-	q, ok := s.query(w, r)
-	if !ok {
-		return
-	}
-	sq := storeQuery(q, v, col.ID)
+	v := sq.Viewer
 	sq.Brief = true // objects as they are; versions and manifests read whole rows
-	if narrow != nil {
-		narrow(&sq)
-	}
 	bp, _ := s.pages.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
@@ -393,38 +386,45 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 
 // listed is one page of a listing request.
 type listed struct {
-	c    auth.Caller
-	v    policy.Viewer
 	q    Query
 	objs []store.Object
 	more bool
 	next string
 }
 
-// list does what every listing route shares: the collection and the caller's
-// right to read it, the filter parameters, and one page; narrow, when set,
+// listing does what every listing route shares: the collection and the
+// caller's right to read it, and the filter parameters; narrow, when set,
 // restricts the query (one object, its versions). It writes the error
 // response and returns false when the request cannot be answered.
-func (s *Server) list(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery)) (listed, bool) {
-	var l listed
-	leave, ok := s.admit(w, r)
-	if !ok {
-		return l, false
-	}
-	defer leave()
+func (s *Server) listing(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery)) (store.ObjectQuery, Query, auth.Caller, bool) {
 	col, c, v, ok := s.openCollection(w, r, false)
 	if !ok {
-		return l, false
+		return store.ObjectQuery{}, Query{}, c, false
 	}
 	q, ok := s.query(w, r)
 	if !ok {
-		return l, false
+		return store.ObjectQuery{}, q, c, false
 	}
 	sq := storeQuery(q, v, col.ID)
 	if narrow != nil {
 		narrow(&sq)
 	}
-	l = listed{c: c, v: v, q: q}
+	return sq, q, c, true
+}
+
+// list answers with one page kept whole, for the listings that show about
+// each object only what the store indexes (versions, manifest).
+func (s *Server) list(w http.ResponseWriter, r *http.Request, narrow func(*store.ObjectQuery)) (listed, bool) {
+	leave, ok := s.admit(w, r)
+	if !ok {
+		return listed{}, false
+	}
+	defer leave()
+	sq, q, _, ok := s.listing(w, r, narrow)
+	if !ok {
+		return listed{}, false
+	}
+	l := listed{q: q}
 	l.objs, l.more, l.next, ok = s.page(w, r, sq)
 	return l, ok
 }
