@@ -258,9 +258,9 @@ type pending struct {
 
 // committer takes every pending entry as one group, journals it with the
 // indices its entries get, answers the appenders, and passes the group on
-// for the sequencer to integrate. While a group is journaled the
-// next one gathers, so a group is as large as the load that arrived in the
-// meantime. When nothing is pending or in flight it gives up the writer lock.
+// for the sequencer to integrate. While a group is journaled the next one
+// gathers, so a group is as large as the load that arrived in the meantime.
+// When nothing is pending or in flight it gives up the writer lock.
 func (l *Log) committer() {
 	defer close(l.committerDone)
 	ctx := context.Background()
@@ -314,7 +314,8 @@ func (l *Log) committer() {
 }
 
 // commit journals group (taking the writer lock if needed), answers its
-// appenders and hands it to Tessera. On error nothing of it was acknowledged.
+// appenders and queues it for the sequencer. On error nothing of it was
+// acknowledged.
 func (l *Log) commit(ctx context.Context, group []*pending) error {
 	if !l.holding {
 		if err := l.acquire(ctx); err != nil {
