@@ -21,7 +21,10 @@ const KindAlert = "vulnerability"
 // notify claims each pending (organization, asset, vulnerability) in
 // vuln_alerts_sent — the primary key makes the claim atomic even with
 // several hub nodes — and raises one alert per organization for what it
-// claimed. What was claimed before is never alerted again.
+// claimed. What was claimed before is not alerted again, with one
+// exception: a finding alerted before it was known exploited is claimed a
+// second time (exploited 0 → 1, as atomic as the first claim) when a
+// known-exploited catalog lists it, and alerted as an escalation.
 func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Outcome, error) {
 	out := Outcome{Hits: hits}
 	if len(pend) == 0 {
@@ -29,16 +32,35 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 	}
 	now := s.now()
 	var claimed []pendingAlert
+	var escalated map[claimKey]bool
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		claimed = claimed[:0]
+		claimed, escalated = claimed[:0], map[claimKey]bool{}
 		for _, p := range pend {
-			res, err := tx.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, created_at) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING",
-				p.org, p.asset, p.f.Vulnerability, store.Micros(now))
+			exploited := 0
+			if p.f.KnownExploited {
+				exploited = 1
+			}
+			res, err := tx.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, exploited, created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				p.org, p.asset, p.f.Vulnerability, exploited, store.Micros(now))
 			if err != nil {
 				return fmt.Errorf("claim alert %s %s %s: %w", p.org, p.asset, p.f.Vulnerability, err)
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				claimed = append(claimed, p)
+				continue
+			}
+			if !p.f.KnownExploited {
+				continue
+			}
+			// Alerted before; if not yet as known exploited, escalate once.
+			res, err = tx.Exec(ctx, "UPDATE vuln_alerts_sent SET exploited = 1 WHERE org_id = ? AND asset = ? AND vulnerability = ? AND exploited = 0",
+				p.org, p.asset, p.f.Vulnerability)
+			if err != nil {
+				return fmt.Errorf("claim escalation %s %s %s: %w", p.org, p.asset, p.f.Vulnerability, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				claimed = append(claimed, p)
+				escalated[claimKey{p.org, p.asset, p.f.Vulnerability}] = true
 			}
 		}
 		return nil
@@ -71,7 +93,7 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 		for i, f := range fs {
 			ps[i] = pendingAlert{org: org, asset: f.Asset, f: f}
 		}
-		a, err := s.message(ctx, org, ps)
+		a, err := s.message(ctx, org, ps, escalated)
 		if err == nil {
 			var id int64
 			id, err = s.Alerts.Raise(ctx, a)
@@ -82,15 +104,21 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 				continue
 			}
 		}
-		// Release the claims, so that the next addition tries again.
+		// Release the claims, so that the next addition tries again: a new
+		// claim is deleted, an escalation is set back to not exploited.
 		for _, p := range ps {
+			if escalated[claimKey{org, p.asset, p.f.Vulnerability}] {
+				s.DB.Exec(context.WithoutCancel(ctx), "UPDATE vuln_alerts_sent SET exploited = 0 WHERE org_id = ? AND asset = ? AND vulnerability = ?", org, p.asset, p.f.Vulnerability)
+				continue
+			}
 			s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_alerts_sent WHERE org_id = ? AND asset = ? AND vulnerability = ? AND alert_id = 0", org, p.asset, p.f.Vulnerability)
 		}
 		if firstErr == nil {
 			firstErr = fmt.Errorf("alert %s: %w", org, err)
 		}
 	}
-	// The alert ids, for the record, in one transaction (one sync, not one per row).
+	// The alert ids, for the record, in one transaction (one sync, not one
+	// per row); an escalation's alert replaces the first alert's id.
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		for _, r := range raised {
 			for _, p := range r.ps {
@@ -106,6 +134,9 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 	}
 	return out, firstErr
 }
+
+// claimKey is a row of vuln_alerts_sent: organization, asset, vulnerability.
+type claimKey struct{ org, asset, vulnerability string }
 
 // assetLabel says what an asset is, in both languages.
 type assetLabel struct {
@@ -167,7 +198,9 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 // English naming the most urgent finding, and a body listing every finding
 // with the device or product, component, version, vulnerability, known
 // exploitation and due date, EPSS, the fixed version and what to do.
-func (s *Service) message(ctx context.Context, org string, ps []pendingAlert) (store.Alert, error) {
+// Findings in escalated were alerted before and are now known exploited:
+// the title says so when it names one, and the body for each of them.
+func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, escalated map[claimKey]bool) (store.Alert, error) {
 	labels := map[string]assetLabel{}
 	for _, p := range ps {
 		if _, ok := labels[p.asset]; !ok {
@@ -199,10 +232,15 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert) (s
 		tja += fmt.Sprintf(" ほか%d件", n)
 		ten += fmt.Sprintf(", and %d more", n)
 	}
+	if escalated[claimKey{org, ps[0].asset, top.Vulnerability}] {
+		tja = "既知の悪用に追加: " + tja
+		ten = "Now known exploited: " + ten
+	}
 	var ja, en strings.Builder
 	for i, p := range ps {
-		writeJA(&ja, i+1, labels[p.asset], p.f)
-		writeEN(&en, i+1, labels[p.asset], p.f)
+		esc := escalated[claimKey{org, p.asset, p.f.Vulnerability}]
+		writeJA(&ja, i+1, labels[p.asset], p.f, esc)
+		writeEN(&en, i+1, labels[p.asset], p.f, esc)
 	}
 	findings := make([]vuln.Finding, len(ps))
 	for i, p := range ps {
@@ -234,8 +272,11 @@ func severity(ps []pendingAlert) string {
 	return map[int]string{1: "info", 2: "low", 3: "medium", 4: "high", 5: "critical"}[best]
 }
 
-func writeJA(b *strings.Builder, n int, l assetLabel, f vuln.Finding) {
+func writeJA(b *strings.Builder, n int, l assetLabel, f vuln.Finding, escalated bool) {
 	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
+	if escalated {
+		fmt.Fprintln(b, "   既知の悪用に追加: 以前にお知らせした脆弱性で、悪用が確認されました。直ちに対応してください。")
+	}
 	fmt.Fprintf(b, "   対象: %s\n", l.ja)
 	if f.Kind == "component" {
 		fmt.Fprintf(b, "   コンポーネント: %s %s\n", f.Component, f.Version)
@@ -294,8 +335,11 @@ func writeJA(b *strings.Builder, n int, l assetLabel, f vuln.Finding) {
 	fmt.Fprintf(b, "   対応: %s\n\n", todo)
 }
 
-func writeEN(b *strings.Builder, n int, l assetLabel, f vuln.Finding) {
+func writeEN(b *strings.Builder, n int, l assetLabel, f vuln.Finding, escalated bool) {
 	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
+	if escalated {
+		fmt.Fprintln(b, "   Now known exploited: you were alerted to this vulnerability before; it is now exploited in the wild. Act at once.")
+	}
 	fmt.Fprintf(b, "   Affected: %s\n", l.en)
 	if f.Kind == "component" {
 		fmt.Fprintf(b, "   Component: %s %s\n", f.Component, f.Version)
