@@ -539,9 +539,18 @@ func (l *Log) Origin() string { return l.opts.Origin }
 // Node is the node name written into this log's entries.
 func (l *Log) Node() string { return l.opts.Node }
 
-// Size is the number of entries integrated so far (not necessarily yet
-// covered by a published checkpoint).
-func (l *Log) Size(ctx context.Context) (uint64, error) { return l.reader.IntegratedSize(ctx) }
+// Size is the number of entries in the tree once every entry this Log has
+// returned an index for is integrated (a few milliseconds after its append,
+// see journal.go); they are not necessarily covered yet by a published
+// checkpoint.
+func (l *Log) Size(ctx context.Context) (uint64, error) {
+	l.mu.Lock()
+	for l.inflight > 0 {
+		l.cond.Wait() // the sequencer counts every group down, integrated or failed
+	}
+	l.mu.Unlock()
+	return l.reader.IntegratedSize(ctx)
+}
 
 // Checkpoint returns the latest published signed checkpoint.
 func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) { return l.reader.ReadCheckpoint(ctx) }
