@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/sigma"
@@ -97,9 +98,12 @@ func (s *Server) publishHuntPackage(q *request) error {
 }
 
 func (s *Server) getHuntPackage(q *request) error {
-	p, signed, err := s.hunting().Get(q.r.Context(), q.caller, q.r.PathValue("id"))
+	p, signed, idx, err := s.hunting().Get(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
 		return huntErr(err)
+	}
+	if idx > 0 {
+		audit.SetIndexHeader(q.w.Header(), idx)
 	}
 	if q.r.URL.Query().Get("format") == "note" {
 		q.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -136,9 +140,12 @@ func (s *Server) huntCoverage(q *request) error {
 }
 
 func (s *Server) huntFindings(q *request) error {
-	runs, err := s.hunting().Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
+	runs, idx, err := s.hunting().Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
 		return huntErr(err)
+	}
+	if idx > 0 {
+		audit.SetIndexHeader(q.w.Header(), idx)
 	}
 	writeJSON(q.w, 200, map[string]any{"runs": runs})
 	return nil

@@ -322,11 +322,13 @@ func (s *Service) runs(ctx context.Context, pkgID, org string) ([]Run, error) {
 // Findings returns the runs of a package the caller may read, with rule
 // counts, and the matches where the package's TLP allows the caller to read
 // them: a report is authored by the reporting organization and addressed to
-// the publisher, and policy.Decide rules on it as on any object.
-func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run, error) {
+// the publisher, and policy.Decide rules on it as on any object. Reading the
+// findings of an AMBER+STRICT or RED package is logged first, as Get is, and
+// the entry's index returned.
+func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run, uint64, error) {
 	st, v, err := s.visibleOne(ctx, c, id)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	org := ""
 	if !mayReadCoverage(c, v, st.pkg) {
@@ -334,21 +336,21 @@ func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run
 	}
 	runs, err := s.runs(ctx, id, org)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := []Run{}
 	for _, r := range runs {
 		var uid int64
 		var matches string
 		if err := s.Hub.DB.QueryRow(ctx, "SELECT user_id, matches FROM hunt_runs WHERE id = ?", r.ID).Scan(&uid, &matches); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		acl := policy.ACL{TLP: st.tlp, AuthorOrg: r.OrgID, SubmitterUser: uid, RecipientOrgs: []string{st.pkg.PublisherOrg}}
 		if !policy.Decide(v, acl) {
 			continue
 		}
 		if r.Rules, err = s.ruleTotals(ctx, []int64{r.ID}); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, line := range strings.Split(strings.TrimSpace(matches), "\n") {
 			if line != "" {
@@ -357,5 +359,12 @@ func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	if len(out) == 0 {
+		return out, 0, nil
+	}
+	idx, err := s.logRead(ctx, c, st, "/findings")
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, idx, nil
 }

@@ -30,7 +30,7 @@ func TestReportCoverageAndFindings(t *testing.T) {
 			}
 			id := pub.Package.ID
 			// Fetch as a member would, verify, and run on 20,000 synthetic events.
-			_, signed, err := w.svc.Get(ctx, w.callers["power"], id)
+			_, signed, _, err := w.svc.Get(ctx, w.callers["power"], id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestReportCoverageAndFindings(t *testing.T) {
 				runs        int
 				withMatches int
 			}{{"center", 2, 1}, {"power", 1, 1}, {"grid", 0, 0}} {
-				runs, err := w.svc.Findings(ctx, w.callers[tc.login], id)
+				runs, _, err := w.svc.Findings(ctx, w.callers[tc.login], id)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hunt"
@@ -380,15 +381,31 @@ func (st *stored) visible(c auth.Caller, v policy.Viewer) bool {
 	return policy.Decide(v, st.acl(v, in))
 }
 
-// Get returns a package the caller may see, with its signed form. A package
-// the caller may not see is reported as not found, so its existence does not leak.
-func (s *Service) Get(ctx context.Context, c auth.Caller, id string) (*Package, []byte, error) {
-	st, v, err := s.visibleOne(ctx, c, id)
+// Get returns a package the caller may see, with its signed form, and the
+// index of the audit entry that logged the reading when its TLP asks for one
+// (AMBER+STRICT and RED, rule C7; 0 otherwise). A package the caller may not
+// see is reported as not found, so its existence does not leak. With an error
+// nothing may be shown.
+func (s *Service) Get(ctx context.Context, c auth.Caller, id string) (*Package, []byte, uint64, error) {
+	st, _, err := s.visibleOne(ctx, c, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	_ = v
-	return st.pkg, st.signed, nil
+	idx, err := s.logRead(ctx, c, st, "")
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return st.pkg, st.signed, idx, nil
+}
+
+// logRead appends the reading of a package kept under TLP:AMBER+STRICT or
+// RED (or of its findings, what = "/findings") to the audit log, durably,
+// and returns the entry's index; 0 when the TLP needs no record.
+func (s *Service) logRead(ctx context.Context, c auth.Caller, st *stored, what string) (uint64, error) {
+	if !hub.Logged(store.Object{ACL: policy.ACL{TLP: st.tlp}}) {
+		return 0, nil
+	}
+	return s.Hub.Record(ctx, c, audit.ActionObjectRead, "hunting-package:"+st.pkg.ID+what, map[string]string{"tlp": st.tlp.Label()})
 }
 
 func (s *Service) visibleOne(ctx context.Context, c auth.Caller, id string) (*stored, policy.Viewer, error) {

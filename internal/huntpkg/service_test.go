@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"renkei/internal/audit"
+	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -56,7 +60,7 @@ func TestPublishScopeAndVisibility(t *testing.T) {
 				{"overseer reads no content", "overseer", false, false},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					_, _, err := w.svc.Get(ctx, w.callers[tc.login], id)
+					_, _, _, err := w.svc.Get(ctx, w.callers[tc.login], id)
 					if tc.sees != (err == nil) {
 						t.Fatalf("Get: sees=%v, err=%v", tc.sees, err)
 					}
@@ -133,11 +137,70 @@ func TestPublishRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Rail Co is in the group; the center is not addressed and AMBER+STRICT keeps it out.
-		if _, _, err := w.svc.Get(ctx, w.callers["rail"], p.Package.ID); err != nil {
+		if _, _, _, err := w.svc.Get(ctx, w.callers["rail"], p.Package.ID); err != nil {
 			t.Errorf("group member: %v", err)
 		}
-		if _, _, err := w.svc.Get(ctx, w.callers["center"], p.Package.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, _, _, err := w.svc.Get(ctx, w.callers["center"], p.Package.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("center sees an AMBER+STRICT package not addressed to it: %v", err)
 		}
 	})
+}
+
+// TestStrictPackageReadsAreLoggedFirst: reading an AMBER+STRICT package (or
+// its findings) is in the audit log before it is returned, with the entry's
+// index as the receipt (rule C7); an AMBER one needs no record; and with the
+// log unavailable nothing is returned.
+func TestStrictPackageReadsAreLoggedFirst(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, "sqlite")
+	publish := func(tlp string) string {
+		pub, err := w.svc.Publish(ctx, w.callers["center"], huntpkg.PublishRequest{Title: "sweep " + tlp, TLP: tlp, Rules: storyRules(t),
+			Scope: []huntpkg.ScopeEntry{{Kind: "org", Value: "Power Co"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub.Package.ID
+	}
+	strict, amber := publish("amber+strict"), publish("amber")
+	before, err := w.h.Audit.Size(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, idx, err := w.svc.Get(ctx, w.callers["power"], amber); err != nil || idx != 0 {
+		t.Fatalf("AMBER package: receipt %d, %v; want no record", idx, err)
+	}
+	p, _, idx, err := w.svc.Get(ctx, w.callers["power"], strict)
+	if err != nil || p == nil || idx < before {
+		t.Fatalf("AMBER+STRICT package: receipt %d (log had %d entries), %v", idx, before, err)
+	}
+	// Closing waits for a checkpoint that covers every entry.
+	if err := w.h.Audit.Close(); err != nil {
+		t.Fatal(err)
+	}
+	v, err := audit.NewVerifier(w.h.Audit.VerifierKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.NewFetcher(w.h.Audit.Dir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := false
+	if _, err := audit.Scan(ctx, f, []note.Verifier{v}, func(i uint64, e audit.Entry) error {
+		if i == idx && e.Action == audit.ActionObjectRead && e.ObjectID == "hunting-package:"+strict && e.User == "power" {
+			logged = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !logged {
+		t.Fatalf("entry %d does not record power reading %s", idx, strict)
+	}
+	if p, _, _, err := w.svc.Get(ctx, w.callers["power"], strict); !errors.Is(err, hub.ErrAuditUnavailable) || p != nil {
+		t.Fatalf("with the log closed: %v, package returned: %v", err, p != nil)
+	}
+	if _, _, _, err := w.svc.Get(ctx, w.callers["power"], amber); err != nil {
+		t.Fatalf("an AMBER package needs no record and is still served: %v", err)
+	}
 }

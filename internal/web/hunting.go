@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/policy"
 	"renkei/internal/sigma"
@@ -184,9 +185,13 @@ func hubURL(r *http.Request) string {
 
 func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *request) {
 	id := r.PathValue("id")
-	p, _, err := s.hunting().Get(r.Context(), req.caller, id)
+	p, _, _, err := s.hunting().Get(r.Context(), req.caller, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if errors.Is(err, hub.ErrAuditUnavailable) { // an AMBER+STRICT or RED package is shown only once logged
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 		return
 	}
 	if err != nil {
@@ -224,7 +229,10 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		s.serverError(w, r, err)
 		return
 	}
-	if d.Runs, err = s.hunting().Findings(r.Context(), req.caller, id); err != nil {
+	if d.Runs, _, err = s.hunting().Findings(r.Context(), req.caller, id); errors.Is(err, hub.ErrAuditUnavailable) {
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
