@@ -223,7 +223,7 @@ const briefCols = `o.pk, o.stix_id, o.date_added, o.tlp, o.author_org, o.consent
 type objectRow struct {
 	o                                        Object
 	created, modified, added, vf, vu, fs, ls int64
-	tlp, consent, revoked                    int
+	tlp, consent, revoked                    int64 // database/sql scans other integer kinds through strings
 	raw                                      sql.RawBytes
 	dest                                     []any
 	brief                                    bool
