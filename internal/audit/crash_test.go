@@ -13,9 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/transparency-dev/tessera/api/layout"
-	"golang.org/x/mod/sumdb/note"
 )
 
 // TestCrashChild is the child half of TestCrashLosesNoReturnedEntry: it
@@ -112,20 +109,7 @@ func TestCrashLosesNoReturnedEntry(t *testing.T) {
 		if idx >= size {
 			t.Fatalf("returned index %d is beyond the recovered log size %d", idx, size)
 		}
-		b := idx / layout.EntryBundleWidth
-		raw, err := l.reader.ReadEntryBundle(ctx, b, layout.PartialTileSize(0, b, size))
-		if err != nil {
-			t.Fatal(err)
-		}
-		es, err := ParseEntryBundle(raw, int(min(layout.EntryBundleWidth, size-b*layout.EntryBundleWidth)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := ParseEntry(es[idx%layout.EntryBundleWidth])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.ObjectID != id {
+		if e := readEntry(t, l, idx, size); e.ObjectID != id {
 			t.Fatalf("index %d holds %q, but Append returned it for %q", idx, e.ObjectID, id)
 		}
 	}
@@ -135,14 +119,6 @@ func TestCrashLosesNoReturnedEntry(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := NewVerifier(l.VerifierKey())
-	f, _ := NewFetcher(filepath.Join(dir, "audit"), nil)
-	rep, err := Verify(ctx, f, VerifyOptions{Verifiers: []note.Verifier{v}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatalf("log after crashes: %v", rep.Problems)
-	}
+	rep := verifyDir(t, dir, l)
 	t.Logf("%d returned indexes all present; log of %d entries verifies", len(returned), rep.Entries)
 }

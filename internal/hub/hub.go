@@ -45,8 +45,8 @@ type Hub struct {
 
 	center      store.Org
 	auditSalt   []byte
-	groups      sync.Map // org id → cachedGroups
-	collections sync.Map // id → cachedCollection
+	groups      remembered[[]string]         // org id → its groups
+	collections remembered[store.Collection] // by id
 }
 
 // New returns a hub over db, after Bootstrap has run on it.
@@ -94,43 +94,37 @@ func (h *Hub) Viewer(ctx context.Context, c auth.Caller) (policy.Viewer, error) 
 // readers, in exchange for one query less on every request.
 const groupsTTL = 2 * time.Second
 
-type cachedGroups struct {
-	groups []string
-	until  time.Time
+// remembered keeps values read from the store for groupsTTL.
+type remembered[V any] struct{ m sync.Map } // key → rememberedValue[V]
+
+type rememberedValue[V any] struct {
+	v     V
+	until time.Time
+}
+
+// get returns the value for key, reading it with load when it is not
+// remembered or is older than groupsTTL. Errors are not remembered.
+func (r *remembered[V]) get(key string, load func() (V, error)) (V, error) {
+	now := time.Now()
+	if e, ok := r.m.Load(key); ok && now.Before(e.(rememberedValue[V]).until) {
+		return e.(rememberedValue[V]).v, nil
+	}
+	v, err := load()
+	if err == nil {
+		r.m.Store(key, rememberedValue[V]{v, now.Add(groupsTTL)})
+	}
+	return v, err
 }
 
 func (h *Hub) orgGroups(ctx context.Context, org string) ([]string, error) {
-	now := time.Now()
-	if v, ok := h.groups.Load(org); ok && now.Before(v.(cachedGroups).until) {
-		return v.(cachedGroups).groups, nil
-	}
-	g, err := h.DB.OrgGroups(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	h.groups.Store(org, cachedGroups{g, now.Add(groupsTTL)})
-	return g, nil
-}
-
-type cachedCollection struct {
-	c     store.Collection
-	until time.Time
+	return h.groups.get(org, func() ([]string, error) { return h.DB.OrgGroups(ctx, org) })
 }
 
 // Collection returns the collection with the given id. It is read on every
 // TAXII request, so it is remembered for as long as group memberships are;
 // collections are not changed once added.
 func (h *Hub) Collection(ctx context.Context, id string) (store.Collection, error) {
-	now := time.Now()
-	if v, ok := h.collections.Load(id); ok && now.Before(v.(cachedCollection).until) {
-		return v.(cachedCollection).c, nil
-	}
-	c, err := h.DB.Collection(ctx, id)
-	if err != nil {
-		return c, err
-	}
-	h.collections.Store(id, cachedCollection{c, now.Add(groupsTTL)})
-	return c, nil
+	return h.collections.get(id, func() (store.Collection, error) { return h.DB.Collection(ctx, id) })
 }
 
 // Present returns the object as the viewer may see it: when the submitter did
