@@ -207,23 +207,34 @@ func expireRule(ctx context.Context, h *hub.Hub, r Rule, now time.Time) (Deleted
 	return res, nil
 }
 
+// LeaseJob names the lease of the scheduled retention of hub objects.
+const LeaseJob = "retention.objects"
+
 // Schedule runs Expire at once and then every interval until ctx ends,
-// logging what it deleted. With several nodes, two runs at the same moment
-// may both log the same objects before one of them deletes them: the log
-// then over-counts (never under-counts) deletions.
+// logging what it deleted. Hub nodes sharing a store take turns through a
+// lease (LeaseJob), so that two of them never log the same deletions.
 func Schedule(ctx context.Context, h *hub.Hub, every time.Duration, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	holder := store.NewLeaseHolder()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		ds, err := Expire(ctx, h, h.Now())
+		// The lease outlives the interval, so that a run that is late by
+		// less than one interval does not hand the job to another node.
+		lead, err := h.DB.TakeLease(ctx, LeaseJob, holder, h.Now(), 2*every)
 		if err != nil && ctx.Err() == nil {
 			log.Error("retention of hub objects", "err", err)
 		}
-		for _, d := range ds {
-			log.Info("retention deleted objects", "rule", d.Rule, "count", d.Count, "audit_index", d.AuditIndex)
+		if lead {
+			ds, err := Expire(ctx, h, h.Now())
+			if err != nil && ctx.Err() == nil {
+				log.Error("retention of hub objects", "err", err)
+			}
+			for _, d := range ds {
+				log.Info("retention deleted objects", "rule", d.Rule, "count", d.Count, "audit_index", d.AuditIndex)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"renkei/internal/flow"
+	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
 
@@ -28,13 +29,22 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		}()
 	}
 	go func() {
+		// Nodes sharing the store take turns (see store.TakeLease), so
+		// that a deletion is logged once.
+		holder := store.NewLeaseHolder()
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			if n, err := telemetry.Expire(ctx, p.Hub, p.Hub.Now()); err != nil && ctx.Err() == nil {
+			lead, err := p.Hub.DB.TakeLease(ctx, "retention.telemetry", holder, p.Hub.Now(), 2*time.Minute)
+			if err != nil && ctx.Err() == nil {
 				log.Error("retention", "err", err)
-			} else if n > 0 {
-				log.Info("retention deleted records", "count", n)
+			}
+			if lead {
+				if n, err := telemetry.Expire(ctx, p.Hub, p.Hub.Now()); err != nil && ctx.Err() == nil {
+					log.Error("retention", "err", err)
+				} else if n > 0 {
+					log.Info("retention deleted records", "count", n)
+				}
 			}
 			select {
 			case <-ctx.Done():
