@@ -67,6 +67,36 @@ type Link struct {
 	Ref  string `json:"ref"`
 }
 
+// Problem is one reason a case or an act was refused. Code is stable and
+// names the problem for translation (one of ProblemCodes); Field is the
+// field at fault, Value what was given there; Msg is the English sentence
+// the API and the CLI show, field included.
+type Problem struct {
+	Field string `json:"field,omitempty"`
+	Code  string `json:"code"`
+	Value string `json:"value,omitempty"`
+	Msg   string `json:"message"`
+}
+
+// ProblemCodes are the codes a Problem may carry.
+var ProblemCodes = []string{
+	"title.required", "status.unknown", "severity.unknown", "assignee.unknown", "assignee.not-center",
+	"source.invalid", "source.unknown", "link.invalid", "note.too-long", "nothing-to-do",
+}
+
+// Problems are every problem found in a case or an act; nothing is saved
+// when there is one. Open and Do return them wrapped with what was being
+// done ("invalid case: …", "case 3: …"): find them with errors.As.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Msg
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Service keeps cases over one hub.
 type Service struct{ Hub *hub.Hub }
 
@@ -104,24 +134,27 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	if k.Severity == "" {
 		k.Severity = "medium"
 	}
-	var problems []string
+	var problems Problems
 	if strings.TrimSpace(k.Title) == "" {
-		problems = append(problems, "title: is required")
+		problems = append(problems, Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
 	}
 	if !slices.Contains(Severities, k.Severity) {
-		problems = append(problems, fmt.Sprintf("severity: %q is not one of %s", k.Severity, strings.Join(Severities, ", ")))
+		problems = append(problems, badSeverity(k.Severity))
 	}
 	if k.Assignee != "" {
-		if err := s.checkAssignee(ctx, k.Assignee); err != nil {
-			problems = append(problems, "assignee: "+err.Error())
+		if p := s.checkAssignee(ctx, k.Assignee); p != nil {
+			problems = append(problems, *p)
 		}
 	}
 	var link *Link
 	if k.Source != "" {
 		kind, ref, _ := strings.Cut(k.Source, ":")
-		org, err := s.sourceOrg(ctx, kind, ref)
+		org, p, err := s.sourceOrg(ctx, kind, ref)
 		if err != nil {
-			problems = append(problems, "source: "+err.Error())
+			return k, fmt.Errorf("open case: source %s: %w", k.Source, err)
+		}
+		if p != nil {
+			problems = append(problems, *p)
 		} else {
 			if k.OrgID == "" {
 				k.OrgID = org
@@ -130,7 +163,7 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 		}
 	}
 	if len(problems) > 0 {
-		return k, fmt.Errorf("invalid case: %s", strings.Join(problems, "; "))
+		return k, fmt.Errorf("invalid case: %w", problems)
 	}
 	now := s.now()
 	k.Status, k.CreatedBy, k.Created, k.Updated = "new", c.User.ID, now, now
@@ -174,37 +207,48 @@ func sourceLabel(src string) string {
 	return "matter"
 }
 
-// sourceOrg finds the organization a source came from.
-func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (string, error) {
+func badSeverity(v string) Problem {
+	return Problem{Field: "severity", Code: "severity.unknown", Value: v,
+		Msg: fmt.Sprintf("severity: %q is not one of %s", v, strings.Join(Severities, ", "))}
+}
+
+// sourceOrg finds the organization a source came from. A source that names
+// nothing is a problem; err is for the database failing.
+func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *Problem, err error) {
 	q := map[string]string{
 		"report":  "SELECT org_id FROM incidents WHERE id = ?",
 		"alert":   "SELECT org_id FROM alerts WHERE id = ?",
 		"consult": "SELECT org_id FROM consultations WHERE id = ?",
 	}[kind]
+	src := kind + ":" + ref
 	if q == "" {
-		return "", fmt.Errorf("%q is not report:<incident>, alert:<id> or consult:<id>", kind+":"+ref)
+		return "", &Problem{Field: "source", Code: "source.invalid", Value: src,
+			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<id> or consult:<id>", src)}, nil
 	}
-	var org string
-	err := s.db().QueryRow(ctx, q, ref).Scan(&org)
+	err = s.db().QueryRow(ctx, q, ref).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("no %s %s", kind, ref)
+		return "", &Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
 	}
-	if kind == "alert" && err == nil {
+	if err != nil {
+		return "", nil, err
+	}
+	if kind == "alert" {
 		// An alert to the center itself names no member organization.
 		if c := s.Hub.Center(); org == c.ID {
-			return "", nil
+			return "", nil, nil
 		}
 	}
-	return org, err
+	return org, nil, nil
 }
 
-func (s *Service) checkAssignee(ctx context.Context, login string) error {
+// checkAssignee says what is wrong with login as an assignee, if anything.
+func (s *Service) checkAssignee(ctx context.Context, login string) *Problem {
 	u, err := s.db().UserByLogin(ctx, login)
 	if err != nil {
-		return fmt.Errorf("no user %q", login)
+		return &Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
 	}
 	if u.OrgID != s.Hub.Center().ID {
-		return fmt.Errorf("%s is not a center user", login)
+		return &Problem{Field: "assignee", Code: "assignee.not-center", Value: login, Msg: fmt.Sprintf("assignee: %s is not a center user", login)}
 	}
 	return nil
 }
@@ -254,29 +298,31 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	if err != nil {
 		return k, err
 	}
-	var problems []string
+	var problems Problems
 	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
-		problems = append(problems, fmt.Sprintf("status: %q is not one of %s", a.Status, strings.Join(Statuses, ", ")))
+		problems = append(problems, Problem{Field: "status", Code: "status.unknown", Value: a.Status,
+			Msg: fmt.Sprintf("status: %q is not one of %s", a.Status, strings.Join(Statuses, ", "))})
 	}
 	if a.Severity != "" && !slices.Contains(Severities, a.Severity) {
-		problems = append(problems, fmt.Sprintf("severity: %q is not one of %s", a.Severity, strings.Join(Severities, ", ")))
+		problems = append(problems, badSeverity(a.Severity))
 	}
 	if a.Assignee != "" {
-		if err := s.checkAssignee(ctx, a.Assignee); err != nil {
-			problems = append(problems, "assignee: "+err.Error())
+		if p := s.checkAssignee(ctx, a.Assignee); p != nil {
+			problems = append(problems, *p)
 		}
 	}
 	if a.Link != nil && (!slices.Contains(LinkKinds, a.Link.Kind) || strings.TrimSpace(a.Link.Ref) == "") {
-		problems = append(problems, fmt.Sprintf("link: want a kind (%s) and a reference", strings.Join(LinkKinds, ", ")))
+		problems = append(problems, Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
+			Msg: fmt.Sprintf("link: want a kind (%s) and a reference", strings.Join(LinkKinds, ", "))})
 	}
 	if len(a.Note) > 64<<10 {
-		problems = append(problems, "note: longer than 64 KiB")
+		problems = append(problems, Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
 	}
 	if a.Status == "" && a.Severity == "" && a.Assignee == "" && strings.TrimSpace(a.Note) == "" && a.Link == nil {
-		problems = append(problems, "nothing to do: give a status, severity, assignee, note or link")
+		problems = append(problems, Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
 	}
 	if len(problems) > 0 {
-		return k, fmt.Errorf("case %d: %s", id, strings.Join(problems, "; "))
+		return k, fmt.Errorf("case %d: %w", id, problems)
 	}
 	now := s.now()
 	statusChanged := a.Status != "" && a.Status != k.Status

@@ -52,6 +52,41 @@ type Message struct {
 	At    time.Time `json:"at"`
 }
 
+// Problem is one reason a request or a reply was refused. Code is stable and
+// names the problem for translation (one of ProblemCodes); Field is the
+// field at fault, Value what was given there; Msg is the English sentence
+// the API and the CLI show, field included.
+type Problem struct {
+	Field string `json:"field,omitempty"`
+	Code  string `json:"code"`
+	Value string `json:"value,omitempty"`
+	Msg   string `json:"message"`
+}
+
+// ProblemCodes are the codes a Problem may carry.
+var ProblemCodes = []string{
+	"kind.unknown", "subject.required", "body.required", "subject.too-long", "body.too-long", "handler.unknown",
+	"request.closed", "reply.unknown", "handoff.unknown", "handoff.same",
+}
+
+// Problems are every problem found in a request or a reply; nothing is
+// saved when there is one. Ask returns them wrapped ("invalid request: …"):
+// find them with errors.As.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Msg
+	}
+	return strings.Join(parts, "; ")
+}
+
+// problem is a single Problem as an error.
+func problem(field, code, value, format string, args ...any) error {
+	return Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
+}
+
 // Service keeps requests over one hub.
 type Service struct{ Hub *hub.Hub }
 
@@ -88,30 +123,36 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	if kind == "" {
 		kind = "consultation"
 	}
-	var problems []string
+	var problems Problems
 	if !slices.Contains(Kinds, kind) {
-		problems = append(problems, fmt.Sprintf("kind: %q is not one of %s", kind, strings.Join(Kinds, ", ")))
+		problems = append(problems, Problem{Field: "kind", Code: "kind.unknown", Value: kind,
+			Msg: fmt.Sprintf("kind: %q is not one of %s", kind, strings.Join(Kinds, ", "))})
 	}
 	if strings.TrimSpace(subject) == "" {
-		problems = append(problems, "subject: is required")
+		problems = append(problems, Problem{Field: "subject", Code: "subject.required", Msg: "subject: is required"})
 	}
 	if strings.TrimSpace(body) == "" {
-		problems = append(problems, "body: is required")
+		problems = append(problems, Problem{Field: "body", Code: "body.required", Msg: "body: is required"})
 	}
-	if len(subject) > 500 || len(body) > 64<<10 {
-		problems = append(problems, "subject or body: too long (500 bytes, 64 KiB)")
+	// One sentence for both limits, as the API has always said it; the code
+	// names the field at fault (the subject when both are).
+	if tooLong := "subject or body: too long (500 bytes, 64 KiB)"; len(subject) > 500 {
+		problems = append(problems, Problem{Field: "subject", Code: "subject.too-long", Msg: tooLong})
+	} else if len(body) > 64<<10 {
+		problems = append(problems, Problem{Field: "body", Code: "body.too-long", Msg: tooLong})
 	}
 	h := s.Hub.Center().ID
 	if handler != "" {
 		o, err := s.db().Org(ctx, handler)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("handler: no organization %q", handler))
+			problems = append(problems, Problem{Field: "handler", Code: "handler.unknown", Value: handler,
+				Msg: fmt.Sprintf("handler: no organization %q", handler)})
 		} else {
 			h = o.ID
 		}
 	}
 	if len(problems) > 0 {
-		return Request{}, fmt.Errorf("invalid request: %s", strings.Join(problems, "; "))
+		return Request{}, fmt.Errorf("invalid request: %w", problems)
 	}
 	now := s.now()
 	r := Request{OrgID: c.Org.ID, UserID: c.User.ID, HandlerOrg: h, Kind: kind, Subject: subject, Body: body, Status: "open", Created: now, Updated: now}
@@ -155,7 +196,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		return r, err
 	}
 	if r.Status == "closed" {
-		return r, fmt.Errorf("request %d is closed", id)
+		return r, problem("", "request.closed", "", "request %d is closed", id)
 	}
 	handles := c.Org.ID == r.HandlerOrg || c.Org.IsCenter()
 	asker := c.Org.ID == r.OrgID
@@ -177,10 +218,10 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		}
 		o, err := s.db().Org(ctx, to)
 		if err != nil {
-			return r, fmt.Errorf("handoff: no organization %q", to)
+			return r, problem("to", "handoff.unknown", to, "handoff: no organization %q", to)
 		}
 		if o.ID == r.HandlerOrg {
-			return r, fmt.Errorf("handoff: %s handles it already", o.Name)
+			return r, problem("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
 		}
 		handler, status = o.ID, "open"
 		if strings.TrimSpace(body) == "" {
@@ -195,10 +236,10 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 			body = "closed"
 		}
 	default:
-		return r, fmt.Errorf("kind: %q is not answer, question, handoff or close", kind)
+		return r, problem("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff or close", kind)
 	}
 	if strings.TrimSpace(body) == "" {
-		return r, fmt.Errorf("body: is required")
+		return r, problem("body", "body.required", "", "body: is required")
 	}
 	now := s.now()
 	err = s.db().InTx(ctx, func(tx *store.Tx) error {

@@ -133,8 +133,70 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	case err != nil:
-		s.showCase(w, r, req, id, http.StatusBadRequest, err.Error())
+		s.showCase(w, r, req, id, http.StatusBadRequest, s.caseProblems(req, err))
 	default:
 		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?ok=updated", http.StatusSeeOther)
 	}
+}
+
+// caseProblems says why a case or an act was refused, in the page's
+// language: each problem by its code; an error of another kind as it is.
+func (s *server) caseProblems(req *request, err error) string {
+	var ps cases.Problems
+	if !errors.As(err, &ps) {
+		return err.Error()
+	}
+	cat := s.pages[req.lang].cat
+	texts := make([]string, len(ps))
+	for i, p := range ps {
+		texts[i] = caseProblem(req.lang, cat, p)
+	}
+	return joinSentences(req.lang, texts)
+}
+
+// caseProblem is one problem of a case in the language of cat: the values
+// one may choose are named as the form names them.
+func caseProblem(lang string, cat catalog, p cases.Problem) string {
+	key := "cases.err." + p.Code
+	if _, ok := cat[key]; !ok {
+		return p.Msg
+	}
+	switch p.Code {
+	case "severity.unknown":
+		return cat.text(key, p.Value, choiceList(lang, cat, "severity.", cases.Severities))
+	case "status.unknown":
+		return cat.text(key, p.Value, choiceList(lang, cat, "cases.st.", cases.Statuses))
+	case "link.invalid":
+		return cat.text(key, joinList(lang, cases.LinkKinds))
+	case "assignee.unknown", "assignee.not-center", "source.invalid", "source.unknown":
+		return cat.text(key, p.Value)
+	}
+	return cat.text(key)
+}
+
+// choiceList names each value as the catalog does under prefix, listed as
+// lang lists.
+func choiceList(lang string, cat catalog, prefix string, values []string) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = cat.text(prefix + v)
+	}
+	return joinList(lang, names)
+}
+
+// joinList lists names: 「低、中、高」 in Japanese, "low, medium, high" in English.
+func joinList(lang string, names []string) string {
+	if lang == "ja" {
+		return strings.Join(names, "、")
+	}
+	return strings.Join(names, ", ")
+}
+
+// joinSentences puts sentences one after another: Japanese leaves no space
+// after 。.
+func joinSentences(lang string, sentences []string) string {
+	if lang == "ja" {
+		return strings.Join(sentences, "")
+	}
+	return strings.Join(sentences, " ")
 }

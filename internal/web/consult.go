@@ -49,7 +49,7 @@ func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request
 		return
 	}
 	if err != nil {
-		d.Error = err.Error()
+		d.Error = s.consultProblems(req, err)
 		s.showConsult(w, r, req, http.StatusBadRequest, d)
 		return
 	}
@@ -117,8 +117,44 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	case err != nil:
-		s.showConsultation(w, r, req, id, http.StatusBadRequest, err.Error())
+		s.showConsultation(w, r, req, id, http.StatusBadRequest, s.consultProblems(req, err))
 	default:
 		http.Redirect(w, r, "/consult/"+strconv.FormatInt(id, 10)+"?ok=replied", http.StatusSeeOther)
 	}
+}
+
+// replyKinds are the steps of a thread, in the order the reply form offers
+// them.
+var replyKinds = []string{"answer", "question", "handoff", "close"}
+
+// consultProblems says why a request or a reply was refused, in the page's
+// language: each problem by its code; an error of another kind as it is.
+func (s *server) consultProblems(req *request, err error) string {
+	var ps consult.Problems
+	if !errors.As(err, &ps) {
+		return err.Error()
+	}
+	cat := s.pages[req.lang].cat
+	texts := make([]string, len(ps))
+	for i, p := range ps {
+		texts[i] = consultProblem(req.lang, cat, p)
+	}
+	return joinSentences(req.lang, texts)
+}
+
+// consultProblem is one problem of a request in the language of cat.
+func consultProblem(lang string, cat catalog, p consult.Problem) string {
+	key := "consult.err." + p.Code
+	if _, ok := cat[key]; !ok {
+		return p.Msg
+	}
+	switch p.Code {
+	case "kind.unknown":
+		return cat.text(key, p.Value, choiceList(lang, cat, "consult.kind.", consult.Kinds))
+	case "reply.unknown":
+		return cat.text(key, p.Value, choiceList(lang, cat, "consult.msg.", replyKinds))
+	case "handler.unknown", "handoff.unknown", "handoff.same":
+		return cat.text(key, p.Value)
+	}
+	return cat.text(key)
 }
