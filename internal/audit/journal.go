@@ -157,7 +157,7 @@ func (j *journal) write(recs []record) error {
 	if _, err := j.f.WriteAt(buf, j.size); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
-	if err := syscall.Fdatasync(int(j.f.Fd())); err != nil {
+	if err := datasync(j.f); err != nil {
 		return fmt.Errorf("sync journal: %w", err)
 	}
 	j.size += int64(len(buf))
