@@ -192,7 +192,7 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 
 // Append writes e to the log and returns its index once the entry is durable:
 // fsynced in the journal with the index it gets in the tree, so that no crash
-// can lose it (Tessera integrates it a few milliseconds later; see journal.go).
+// can lose it (Tessera integrates it about 50 ms later; see journal.go and batchAge).
 // Node and Seq are filled in here; a zero Time is set to now. If Append
 // returns an error the entry must be treated as not logged and the data it
 // concerns must not be released (C7).
@@ -550,7 +550,7 @@ func (l *Log) Origin() string { return l.opts.Origin }
 func (l *Log) Node() string { return l.opts.Node }
 
 // Size is the number of entries in the tree once every entry this Log has
-// returned an index for is integrated (a few milliseconds after its append,
+// returned an index for is integrated (about 50 ms after its append,
 // see journal.go); they are not necessarily covered yet by a published
 // checkpoint.
 func (l *Log) Size(ctx context.Context) (uint64, error) {
