@@ -18,20 +18,26 @@ import (
 type casesData struct {
 	Z        *time.Location
 	Notice   string
+	Error    string
 	Cases    []cases.Case
 	IsCenter bool
 	OpenOnly bool
 }
 
 func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request) {
-	d := &casesData{Z: jst, Notice: towerNotice(r), IsCenter: req.caller.Org.IsCenter(), OpenOnly: r.URL.Query().Get("all") == ""}
+	s.showCases(w, r, req, http.StatusOK, "")
+}
+
+// showCases renders the list of cases, with msg when an opening was refused.
+func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request, status int, msg string) {
+	d := &casesData{Z: jst, Notice: towerNotice(r), Error: msg, IsCenter: req.caller.Org.IsCenter(), OpenOnly: r.URL.Query().Get("all") == ""}
 	l, err := (&cases.Service{Hub: s.h}).List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	d.Cases = l
-	s.render(w, r, req, http.StatusOK, "cases", "nav.cases", "cases", d)
+	s.render(w, r, req, status, "cases", "nav.cases", "cases", d)
 }
 
 type caseData struct {
@@ -111,8 +117,13 @@ func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
+	var ps cases.Problems
+	if errors.As(err, &ps) {
+		s.showCases(w, r, req, http.StatusBadRequest, s.caseProblems(req, err))
+		return
+	}
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, "cases.error.open")
+		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/cases/"+strconv.FormatInt(k.ID, 10)+"?ok=opened", http.StatusSeeOther)

@@ -56,6 +56,10 @@ func TestCaseAndConsultProblemsInTheUsersLanguage(t *testing.T) {
 		want     []string
 		alertBox bool // the page's alert box, not the ask form's field error
 	}{
+		{"open case: no title, bad severity, ja", jaCenter, "/cases", "/cases", url.Values{"severity": {"apocalyptic"}},
+			[]string{"重大度「apocalyptic」は選べる値（低、中、高、緊急）のいずれでもありません。"}, true},
+		{"open case: bad severity, en", enCenter, "/cases", "/cases", url.Values{"title": {"x"}, "severity": {"apocalyptic"}},
+			[]string{`Severity "apocalyptic" is not one of Low, Medium, High, Critical.`}, true},
 		{"case: bad severity and unknown assignee, ja", jaCenter, casePage, casePage + "/act", url.Values{"severity": {"apocalyptic"}, "assignee": {"nobody"}},
 			[]string{"重大度「apocalyptic」は選べる値（低、中、高、緊急）のいずれでもありません。利用者「nobody」は存在しません。"}, true},
 		{"case: bad severity and unknown assignee, en", enCenter, casePage, casePage + "/act", url.Values{"severity": {"apocalyptic"}, "assignee": {"nobody"}},
