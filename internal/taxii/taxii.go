@@ -46,7 +46,8 @@ type Server struct {
 	Title string
 
 	// Readers bounds how many listings read the store at once (0: one per
-	// CPU); the others wait their turn in arrival order.
+	// CPU on SQLite, four on PostgreSQL); the others wait their turn in
+	// arrival order.
 	Readers int
 
 	readers gate
@@ -70,7 +71,12 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /taxii2/api/collections/{cid}/manifest/{$}", s.manifest)
 	readers := s.Readers
 	if readers <= 0 {
+		// SQLite runs a page in this process, on these CPUs; with
+		// PostgreSQL a listing mostly waits for the database server.
 		readers = runtime.GOMAXPROCS(0)
+		if s.Hub.DB.Postgres() {
+			readers *= 4
+		}
 	}
 	s.readers = make(gate, readers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
