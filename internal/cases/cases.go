@@ -67,34 +67,10 @@ type Link struct {
 	Ref  string `json:"ref"`
 }
 
-// Problem is one reason a case or an act was refused. Code is stable and
-// names the problem for translation (one of ProblemCodes); Field is the
-// field at fault, Value what was given there; Msg is the English sentence
-// the API and the CLI show, field included.
-type Problem struct {
-	Field string `json:"field,omitempty"`
-	Code  string `json:"code"`
-	Value string `json:"value,omitempty"`
-	Msg   string `json:"message"`
-}
-
-// ProblemCodes are the codes a Problem may carry.
+// ProblemCodes are the codes of the hub.Problems a case or an act may be refused with.
 var ProblemCodes = []string{
 	"title.required", "status.unknown", "severity.unknown", "assignee.unknown", "assignee.not-center",
 	"source.invalid", "source.unknown", "link.invalid", "note.too-long", "nothing-to-do",
-}
-
-// Problems are every problem found in a case or an act; nothing is saved
-// when there is one. Open and Do return them wrapped with what was being
-// done ("invalid case: …", "case 3: …"): find them with errors.As.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = p.Msg
-	}
-	return strings.Join(parts, "; ")
 }
 
 // Service keeps cases over one hub.
@@ -134,9 +110,9 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	if k.Severity == "" {
 		k.Severity = "medium"
 	}
-	var problems Problems
+	var problems hub.Problems
 	if strings.TrimSpace(k.Title) == "" {
-		problems = append(problems, Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
+		problems = append(problems, hub.Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
 	}
 	if !slices.Contains(Severities, k.Severity) {
 		problems = append(problems, badSeverity(k.Severity))
@@ -207,14 +183,14 @@ func sourceLabel(src string) string {
 	return "matter"
 }
 
-func badSeverity(v string) Problem {
-	return Problem{Field: "severity", Code: "severity.unknown", Value: v,
+func badSeverity(v string) hub.Problem {
+	return hub.Problem{Field: "severity", Code: "severity.unknown", Value: v,
 		Msg: fmt.Sprintf("severity: %q is not one of %s", v, strings.Join(Severities, ", "))}
 }
 
 // sourceOrg finds the organization a source came from. A source that names
 // nothing is a problem; err is for the database failing.
-func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *Problem, err error) {
+func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *hub.Problem, err error) {
 	q := map[string]string{
 		"report":  "SELECT org_id FROM incidents WHERE id = ?",
 		"alert":   "SELECT org_id FROM alerts WHERE id = ?",
@@ -222,12 +198,12 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 	}[kind]
 	src := kind + ":" + ref
 	if q == "" {
-		return "", &Problem{Field: "source", Code: "source.invalid", Value: src,
+		return "", &hub.Problem{Field: "source", Code: "source.invalid", Value: src,
 			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<id> or consult:<id>", src)}, nil
 	}
 	err = s.db().QueryRow(ctx, q, ref).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", &Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
+		return "", &hub.Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
 	}
 	if err != nil {
 		return "", nil, err
@@ -242,13 +218,13 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 }
 
 // checkAssignee says what is wrong with login as an assignee, if anything.
-func (s *Service) checkAssignee(ctx context.Context, login string) *Problem {
+func (s *Service) checkAssignee(ctx context.Context, login string) *hub.Problem {
 	u, err := s.db().UserByLogin(ctx, login)
 	if err != nil {
-		return &Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
+		return &hub.Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
 	}
 	if u.OrgID != s.Hub.Center().ID {
-		return &Problem{Field: "assignee", Code: "assignee.not-center", Value: login, Msg: fmt.Sprintf("assignee: %s is not a center user", login)}
+		return &hub.Problem{Field: "assignee", Code: "assignee.not-center", Value: login, Msg: fmt.Sprintf("assignee: %s is not a center user", login)}
 	}
 	return nil
 }
@@ -298,9 +274,9 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	if err != nil {
 		return k, err
 	}
-	var problems Problems
+	var problems hub.Problems
 	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
-		problems = append(problems, Problem{Field: "status", Code: "status.unknown", Value: a.Status,
+		problems = append(problems, hub.Problem{Field: "status", Code: "status.unknown", Value: a.Status,
 			Msg: fmt.Sprintf("status: %q is not one of %s", a.Status, strings.Join(Statuses, ", "))})
 	}
 	if a.Severity != "" && !slices.Contains(Severities, a.Severity) {
@@ -312,14 +288,14 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 		}
 	}
 	if a.Link != nil && (!slices.Contains(LinkKinds, a.Link.Kind) || strings.TrimSpace(a.Link.Ref) == "") {
-		problems = append(problems, Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
+		problems = append(problems, hub.Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
 			Msg: fmt.Sprintf("link: want a kind (%s) and a reference", strings.Join(LinkKinds, ", "))})
 	}
 	if len(a.Note) > 64<<10 {
-		problems = append(problems, Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
+		problems = append(problems, hub.Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
 	}
 	if a.Status == "" && a.Severity == "" && a.Assignee == "" && strings.TrimSpace(a.Note) == "" && a.Link == nil {
-		problems = append(problems, Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
+		problems = append(problems, hub.Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
 	}
 	if len(problems) > 0 {
 		return k, fmt.Errorf("case %d: %w", id, problems)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"renkei/internal/cases"
+	"renkei/internal/hub"
 )
 
 // TestCaseProblemsCarryCodes: a refused case or act says why with a stable
@@ -67,9 +68,9 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 			if err == nil || err.Error() != tt.wantError {
 				t.Fatalf("err = %v\nwant  %s", err, tt.wantError)
 			}
-			var ps cases.Problems
+			var ps hub.Problems
 			if !errors.As(err, &ps) {
-				t.Fatalf("%v is not cases.Problems", err)
+				t.Fatalf("%v is not hub.Problems", err)
 			}
 			var codes, values []string
 			for _, p := range ps {
@@ -84,7 +85,7 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Do(ctx, cs["mizu"], k.ID, cases.Act{Status: "done"}); errors.As(err, new(cases.Problems)) {
+	if _, err := s.Do(ctx, cs["mizu"], k.ID, cases.Act{Status: "done"}); errors.As(err, new(hub.Problems)) {
 		t.Fatalf("a forbidden act reads as problems: %v", err)
 	}
 }

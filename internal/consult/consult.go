@@ -52,39 +52,15 @@ type Message struct {
 	At    time.Time `json:"at"`
 }
 
-// Problem is one reason a request or a reply was refused. Code is stable and
-// names the problem for translation (one of ProblemCodes); Field is the
-// field at fault, Value what was given there; Msg is the English sentence
-// the API and the CLI show, field included.
-type Problem struct {
-	Field string `json:"field,omitempty"`
-	Code  string `json:"code"`
-	Value string `json:"value,omitempty"`
-	Msg   string `json:"message"`
-}
-
-// ProblemCodes are the codes a Problem may carry.
+// ProblemCodes are the codes of the hub.Problems a request or a reply may be refused with.
 var ProblemCodes = []string{
 	"kind.unknown", "subject.required", "body.required", "subject.too-long", "body.too-long", "handler.unknown",
 	"request.closed", "reply.unknown", "handoff.unknown", "handoff.same",
 }
 
-// Problems are every problem found in a request or a reply; nothing is
-// saved when there is one. Ask returns them wrapped ("invalid request: …"):
-// find them with errors.As.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = p.Msg
-	}
-	return strings.Join(parts, "; ")
-}
-
-// problem is a single Problem as an error.
+// problem is a single hub.Problem as an error.
 func problem(field, code, value, format string, args ...any) error {
-	return Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
+	return hub.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
 }
 
 // Service keeps requests over one hub.
@@ -123,29 +99,29 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	if kind == "" {
 		kind = "consultation"
 	}
-	var problems Problems
+	var problems hub.Problems
 	if !slices.Contains(Kinds, kind) {
-		problems = append(problems, Problem{Field: "kind", Code: "kind.unknown", Value: kind,
+		problems = append(problems, hub.Problem{Field: "kind", Code: "kind.unknown", Value: kind,
 			Msg: fmt.Sprintf("kind: %q is not one of %s", kind, strings.Join(Kinds, ", "))})
 	}
 	if strings.TrimSpace(subject) == "" {
-		problems = append(problems, Problem{Field: "subject", Code: "subject.required", Msg: "subject: is required"})
+		problems = append(problems, hub.Problem{Field: "subject", Code: "subject.required", Msg: "subject: is required"})
 	}
 	if strings.TrimSpace(body) == "" {
-		problems = append(problems, Problem{Field: "body", Code: "body.required", Msg: "body: is required"})
+		problems = append(problems, hub.Problem{Field: "body", Code: "body.required", Msg: "body: is required"})
 	}
 	// One sentence for both limits, as the API has always said it; the code
 	// names the field at fault (the subject when both are).
 	if tooLong := "subject or body: too long (500 bytes, 64 KiB)"; len(subject) > 500 {
-		problems = append(problems, Problem{Field: "subject", Code: "subject.too-long", Msg: tooLong})
+		problems = append(problems, hub.Problem{Field: "subject", Code: "subject.too-long", Msg: tooLong})
 	} else if len(body) > 64<<10 {
-		problems = append(problems, Problem{Field: "body", Code: "body.too-long", Msg: tooLong})
+		problems = append(problems, hub.Problem{Field: "body", Code: "body.too-long", Msg: tooLong})
 	}
 	h := s.Hub.Center().ID
 	if handler != "" {
 		o, err := s.db().Org(ctx, handler)
 		if err != nil {
-			problems = append(problems, Problem{Field: "handler", Code: "handler.unknown", Value: handler,
+			problems = append(problems, hub.Problem{Field: "handler", Code: "handler.unknown", Value: handler,
 				Msg: fmt.Sprintf("handler: no organization %q", handler)})
 		} else {
 			h = o.ID

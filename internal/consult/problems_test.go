@@ -96,9 +96,9 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 			if err == nil || err.Error() != tt.wantError {
 				t.Fatalf("err = %v\nwant  %s", err, tt.wantError)
 			}
-			var ps consult.Problems
+			var ps hub.Problems
 			if !errors.As(err, &ps) {
-				t.Fatalf("%v is not consult.Problems", err)
+				t.Fatalf("%v is not hub.Problems", err)
 			}
 			var codes, values []string
 			for _, p := range ps {
@@ -113,7 +113,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Reply(ctx, cs["town"], open.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(consult.Problems)) {
+	if _, err := s.Reply(ctx, cs["town"], open.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(hub.Problems)) {
 		t.Fatalf("the asker answered itself: %v", err)
 	}
 }

@@ -117,9 +117,9 @@ func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	var ps cases.Problems
+	var ps hub.Problems
 	if errors.As(err, &ps) {
-		s.showCases(w, r, req, http.StatusBadRequest, s.caseProblems(req, err))
+		s.showCases(w, r, req, http.StatusBadRequest, s.problems(req, err, caseProblem))
 		return
 	}
 	if err != nil {
@@ -144,30 +144,15 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	case err != nil:
-		s.showCase(w, r, req, id, http.StatusBadRequest, s.caseProblems(req, err))
+		s.showCase(w, r, req, id, http.StatusBadRequest, s.problems(req, err, caseProblem))
 	default:
 		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?ok=updated", http.StatusSeeOther)
 	}
 }
 
-// caseProblems says why a case or an act was refused, in the page's
-// language: each problem by its code; an error of another kind as it is.
-func (s *server) caseProblems(req *request, err error) string {
-	var ps cases.Problems
-	if !errors.As(err, &ps) {
-		return err.Error()
-	}
-	cat := s.pages[req.lang].cat
-	texts := make([]string, len(ps))
-	for i, p := range ps {
-		texts[i] = caseProblem(req.lang, cat, p)
-	}
-	return joinSentences(req.lang, texts)
-}
-
 // caseProblem is one problem of a case in the language of cat: the values
 // one may choose are named as the form names them.
-func caseProblem(lang string, cat catalog, p cases.Problem) string {
+func caseProblem(lang string, cat catalog, p hub.Problem) string {
 	key := "cases.err." + p.Code
 	if _, ok := cat[key]; !ok {
 		return p.Msg
@@ -201,6 +186,21 @@ func joinList(lang string, names []string) string {
 		return strings.Join(names, "、")
 	}
 	return strings.Join(names, ", ")
+}
+
+// problems says why a request was refused, in the page's language: each
+// hub.Problem through one, by its code; an error of another kind as it is.
+func (s *server) problems(req *request, err error, one func(lang string, cat catalog, p hub.Problem) string) string {
+	var ps hub.Problems
+	if !errors.As(err, &ps) {
+		return err.Error()
+	}
+	cat := s.pages[req.lang].cat
+	texts := make([]string, len(ps))
+	for i, p := range ps {
+		texts[i] = one(req.lang, cat, p)
+	}
+	return joinSentences(req.lang, texts)
 }
 
 // joinSentences puts sentences one after another: Japanese leaves no space

@@ -49,7 +49,7 @@ func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request
 		return
 	}
 	if err != nil {
-		d.Error = s.consultProblems(req, err)
+		d.Error = s.problems(req, err, consultProblem)
 		s.showConsult(w, r, req, http.StatusBadRequest, d)
 		return
 	}
@@ -117,7 +117,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	case err != nil:
-		s.showConsultation(w, r, req, id, http.StatusBadRequest, s.consultProblems(req, err))
+		s.showConsultation(w, r, req, id, http.StatusBadRequest, s.problems(req, err, consultProblem))
 	default:
 		http.Redirect(w, r, "/consult/"+strconv.FormatInt(id, 10)+"?ok=replied", http.StatusSeeOther)
 	}
@@ -127,23 +127,8 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 // them.
 var replyKinds = []string{"answer", "question", "handoff", "close"}
 
-// consultProblems says why a request or a reply was refused, in the page's
-// language: each problem by its code; an error of another kind as it is.
-func (s *server) consultProblems(req *request, err error) string {
-	var ps consult.Problems
-	if !errors.As(err, &ps) {
-		return err.Error()
-	}
-	cat := s.pages[req.lang].cat
-	texts := make([]string, len(ps))
-	for i, p := range ps {
-		texts[i] = consultProblem(req.lang, cat, p)
-	}
-	return joinSentences(req.lang, texts)
-}
-
 // consultProblem is one problem of a request in the language of cat.
-func consultProblem(lang string, cat catalog, p consult.Problem) string {
+func consultProblem(lang string, cat catalog, p hub.Problem) string {
 	key := "consult.err." + p.Code
 	if _, ok := cat[key]; !ok {
 		return p.Msg
