@@ -329,11 +329,26 @@ func visibleSQL(v policy.Viewer) (string, []any) {
 const advCols = "a.id, a.kind, a.title, a.body, a.findings, a.campaign, a.actions, a.audience, a.severity, a.due_at, a.published_by, a.published_at, a.closed_at"
 
 // countsSQL counts targets with correlated subqueries, so that one query
-// gives every advisory's exact tallies at the same instant.
-const countsSQL = `(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at = 0 AND a.due_at < ?)`
+// gives every advisory's exact tallies at the same instant. Counted are the
+// targets v may see the progress of: every target for the center, its own
+// for a member (policy.SeesEveryRecipientsProgress). Its arguments come
+// first in a query's arguments; the due time is the last of them.
+func countsSQL(v policy.Viewer, now time.Time) (string, []any) {
+	tc, targs := "", []any(nil)
+	if !policy.SeesEveryRecipientsProgress(v) {
+		tc, targs = " AND t.org_id = ?", []any{v.OrgID}
+	}
+	q := `(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id` + tc + `),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0` + tc + `),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0` + tc + `),
+	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at = 0 AND a.due_at < ?` + tc + `)`
+	var args []any
+	for range 3 {
+		args = append(args, targs...)
+	}
+	args = append(args, store.Micros(now))
+	return q, append(args, targs...)
+}
 
 func scanAdvisory(row interface{ Scan(...any) error }) (Advisory, error) {
 	var a Advisory
@@ -357,8 +372,9 @@ type ListQuery struct {
 // List returns the advisories v may see, newest first, with their counts.
 func (s *Service) List(ctx context.Context, v policy.Viewer, q ListQuery) ([]Advisory, error) {
 	cond, args := visibleSQL(v)
-	query := "SELECT " + advCols + ", " + countsSQL + " FROM advisories a WHERE " + cond
-	args = append([]any{store.Micros(s.now())}, args...)
+	counts, cargs := countsSQL(v, s.now())
+	query := "SELECT " + advCols + ", " + counts + " FROM advisories a WHERE " + cond
+	args = append(cargs, args...)
 	if q.Kind != "" {
 		query += " AND a.kind = ?"
 		args = append(args, q.Kind)
@@ -387,12 +403,14 @@ func (s *Service) List(ctx context.Context, v policy.Viewer, q ListQuery) ([]Adv
 	return out, rows.Err()
 }
 
-// Get returns one advisory with its counts and the targets v may see: every
-// target for the center, its own row for an addressed organization.
+// Get returns one advisory with its counts and the targets v may see the
+// progress of: every target for the center, its own row for an addressed
+// organization (policy.SeesEveryRecipientsProgress).
 func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Advisory, []Target, error) {
 	cond, args := visibleSQL(v)
-	a, err := scanAdvisory(s.db().QueryRow(ctx, "SELECT "+advCols+", "+countsSQL+" FROM advisories a WHERE a.id = ? AND "+cond,
-		append([]any{store.Micros(s.now()), id}, args...)...))
+	counts, cargs := countsSQL(v, s.now())
+	a, err := scanAdvisory(s.db().QueryRow(ctx, "SELECT "+advCols+", "+counts+" FROM advisories a WHERE a.id = ? AND "+cond,
+		append(append(cargs, id), args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, nil, fmt.Errorf("advisory %d: %w", id, store.ErrNotFound)
 	}
@@ -401,7 +419,7 @@ func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Advisory,
 	}
 	q := "SELECT t.org_id, o.name, t.acked_at, t.completed_at, t.evidence FROM advisory_targets t JOIN orgs o ON o.id = t.org_id WHERE t.advisory_id = ?"
 	targs := []any{id}
-	if !v.IsCenter {
+	if !policy.SeesEveryRecipientsProgress(v) {
 		q += " AND t.org_id = ?"
 		targs = append(targs, v.OrgID)
 	}

@@ -13,6 +13,7 @@ import (
 	"renkei/internal/advisory"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -47,7 +48,7 @@ func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *req
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.Advisories, d.IsCenter = jst, l, req.caller.Org.IsCenter()
+	d.Z, d.Advisories, d.IsCenter = jst, l, policy.SeesEveryRecipientsProgress(req.viewer)
 	d.Kinds, d.Severities = advisory.Kinds, advisory.Severities
 	for _, k := range store.OrgKinds {
 		if k != "center" {
@@ -144,7 +145,7 @@ func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *reque
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: req.caller.Org.IsCenter()})
+	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
 }
 
 // advisoryStep acknowledges or completes an advisory for the caller's organization.
