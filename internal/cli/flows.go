@@ -39,7 +39,11 @@ Files are processed in the order given with one decoder, so NetFlow v9 and IPFIX
 templates learned from one file are used for the next: give template files first.
 Data that arrives before its template is held for a while and decoded when the
 template comes. Malformed datagrams are reported on stderr with their file and
-byte offset; the run goes on.`,
+byte offset; the run goes on.
+
+Exit codes: 0 at least one datagram was decoded; 2 no datagram of any FILE could be
+decoded (every one was malformed, or no capture held an export packet), with the reason
+on stderr; 1 the command was wrong or a FILE could not be read.`,
 		Example: `  renkei flows decode tpl.dat data.dat
   renkei flows decode export-capture.pcap | jq 'select(.dst_port == 443)'`,
 		Args: cobra.MinimumNArgs(1),
@@ -110,6 +114,9 @@ func runFlowsDecode(ctx context.Context, g *globals, files []string, seed uint16
 	}
 	fmt.Fprintf(g.stderr, "flows decode: %d files, %d datagrams, %d records, %d malformed, %d data sets without template (%d decoded later), %d templates\n",
 		len(files), datagrams, records, malformed, st.MissingTemplate, st.HeldDecoded, st.Templates)
+	if datagrams == malformed {
+		return exitError{code: 2, msg: fmt.Sprintf("no datagram could be decoded: %d found, %d malformed", datagrams, malformed)}
+	}
 	return nil
 }
 

@@ -144,3 +144,22 @@ func TestCollectCommand(t *testing.T) {
 		t.Error("exporter missing")
 	}
 }
+
+// TestFlowsDecodeFailsOnNothingDecoded shows that `flows decode` exits 2
+// with the reason when no datagram of its input decodes, so that a script
+// never takes an empty output for a quiet network; one good datagram among
+// bad ones is a normal run.
+func TestFlowsDecodeFailsOnNothingDecoded(t *testing.T) {
+	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
+	junk := filepath.Join(t.TempDir(), "junk.dat")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("not a flow export "), 10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "flows", "decode", filepath.Join(dir, "netflow5_test_invalid01.dat"), junk)
+	if code != 2 || !strings.Contains(errs, "no datagram could be decoded: 2 found, 2 malformed") {
+		t.Fatalf("exit %d, want 2 with the reason:\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "flows", "decode", junk, filepath.Join(dir, "netflow5.dat")); code != 0 {
+		t.Fatalf("with one good datagram: exit %d\n%s", code, errs)
+	}
+}

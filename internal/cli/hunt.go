@@ -50,7 +50,12 @@ them and --list-unloaded prints each with its file and reason.
 
 Output (--output): jsonl (default; one JSON object per match), csv, or timeline (a time-ordered
 table for people). Every record has rule_id, rule_title, level, file, record, timestamp,
-computer, channel, event_id and tags.`,
+computer, channel, event_id and tags.
+
+Exit codes: 0 the hunt ran (whatever it found); 2 there was nothing to hunt with or in: no
+rule could be loaded from --rules (or none is at --min-level or above), or no event could be
+read from any input (every one was corrupt or not a log format), with the reason on stderr;
+1 the command was wrong or an input could not be opened.`,
 		Example: `  renkei hunt --rules sigma/rules/windows Security.evtx Sysmon.evtx
   renkei hunt --rules rules/ --min-level high --output timeline ./collected-logs/
   renkei hunt --rules rules/ --mapping my-mapping.yml - < winlogbeat.jsonl
@@ -110,6 +115,12 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		fmt.Fprintf(g.stderr, "%s\n", e.Describe())
 		return nil
 	}
+	if len(e.Rules) == 0 {
+		if e.BelowLevel > 0 {
+			return exitError{code: 2, msg: fmt.Sprintf("no rule to run: the %d rules loaded from --rules %s are all below --min-level %s", e.BelowLevel, strings.Join(f.rules, ", "), f.minLevel)}
+		}
+		return exitError{code: 2, msg: fmt.Sprintf("no Sigma rule could be loaded from --rules %s (%d not loaded: see --list-unloaded)", strings.Join(f.rules, ", "), len(e.NotLoaded))}
+	}
 	if len(logs) == 0 {
 		return errors.New("no logs: give EVTX/JSON/Zeek/syslog files or folders, or - for standard input")
 	}
@@ -141,7 +152,13 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		return fmt.Errorf("write output: %w", err)
 	}
 	printSummary(g.stderr, e, sum)
-	return runErr
+	if runErr != nil {
+		return runErr
+	}
+	if sum.Events == 0 && (len(sum.ReadErrors) > 0 || len(sum.Skipped) > 0) {
+		return exitError{code: 2, msg: fmt.Sprintf("no event could be read from any of the %d inputs (%d read errors, %d not a log format): nothing was hunted", sum.Files, len(sum.ReadErrors), len(sum.Skipped))}
+	}
+	return nil
 }
 
 func printSummary(w io.Writer, e *hunt.Engine, s *hunt.Summary) {

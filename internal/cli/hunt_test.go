@@ -116,3 +116,57 @@ func TestHuntReportsUnloadedRules(t *testing.T) {
 		t.Error("an unknown output format must fail")
 	}
 }
+
+// TestHuntFailsWithoutRules shows that a hunt with nothing to hunt with
+// exits 2 with the reason instead of reporting "0 matches": --rules on a
+// missing path, an empty folder, or files that are no Sigma rule.
+func TestHuntFailsWithoutRules(t *testing.T) {
+	logs := filepath.Join(huntData, "logs")
+	empty := t.TempDir()
+	notRules := t.TempDir()
+	if err := os.WriteFile(filepath.Join(notRules, "readme.yml"), []byte("just: a note\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "hunt", "--rules", filepath.Join(huntData, "rules"), logs); code != 0 {
+		t.Fatalf("rules and logs: exit %d\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		reason string
+	}{
+		{"missing path", []string{"--rules", filepath.Join(empty, "nope")}, "no Sigma rule could be loaded"},
+		{"empty folder", []string{"--rules", empty}, "no Sigma rule could be loaded"},
+		{"no rule in the files", []string{"--rules", notRules}, "1 not loaded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, append(append([]string{"hunt"}, tc.args...), logs)...)
+			if code != 2 || !strings.Contains(errs, tc.reason) {
+				t.Fatalf("exit %d, want 2 with %q:\n%s", code, tc.reason, errs)
+			}
+		})
+	}
+}
+
+// TestHuntFailsWhenNoInputParses shows that a hunt over inputs none of
+// which yields an event (corrupt JSON lines, binary files) exits 2 with the
+// reason, while one readable input among bad ones is enough to run.
+func TestHuntFailsWhenNoInputParses(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	bin := filepath.Join(dir, "blob.bin")
+	if err := os.WriteFile(bad, []byte("{bad json\n{also bad\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, bytes.Repeat([]byte{0, 0xff, 0x13, 0x37}, 1024), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(huntData, "rules")
+	code, _, errs := runCLI(t, "hunt", "--rules", rules, bad, bin)
+	if code != 2 || !strings.Contains(errs, "no event could be read from any of the 2 inputs") {
+		t.Fatalf("exit %d, want 2 with the reason:\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "hunt", "--rules", rules, bad, bin, filepath.Join(huntData, "logs")); code != 0 {
+		t.Fatalf("with one readable input: exit %d\n%s", code, errs)
+	}
+}

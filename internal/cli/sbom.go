@@ -52,7 +52,9 @@ vulnerability, aliases, known_exploited, fixed_version, suppressed_by …), vdr 
 vulnerability disclosure report).
 
 Exit codes: 0 no finding met --fail-on; 3 a finding met --fail-on (suppressed findings never
-count); 1 the SBOM could not be read or the command was wrong.`,
+count); 1 the SBOM could not be read or the command was wrong, or, with --fail-on, an
+--advisories input was not read whole (a path that is missing, a file that cannot be read, is
+empty or truncated, or is in no known format): a gate never passes on feeds it did not read.`,
 		Example: `  renkei sbom scan bom.json --advisories osv/ --advisories known_exploited_vulnerabilities.json
   renkei sbom scan bom.xml --advisories feeds/ --format json | jq 'select(.known_exploited)'
   renkei sbom scan bom.json --advisories feeds/ --fail-on kev        # for CI: exit 3 on a KEV finding
@@ -94,6 +96,9 @@ count); 1 the SBOM could not be read or the command was wrong.`,
 			}
 			if format != "table" {
 				fmt.Fprintln(g.stderr, vuln.Summary(res))
+			}
+			if failOn != "" && len(res.Unread) > 0 {
+				return fmt.Errorf("--fail-on %s: %d advisory inputs were not read (%s): the scan is incomplete", failOn, len(res.Unread), res.Unread[0])
 			}
 			if fail, _ := vuln.FailOn(res.Findings, failOn); fail {
 				return exitError{code: 3, msg: "findings meet --fail-on " + failOn}

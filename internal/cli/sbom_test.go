@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -130,5 +132,53 @@ func TestSBOMInspect(t *testing.T) {
 	code, out, _ := runCLI(t, "sbom", "inspect", scanSBOM, "../vuln/sbom/testdata/tool.spdx")
 	if code != 0 || !strings.Contains(out, "CycloneDX 1.6 JSON, 5 components, product SecureGate 7.0.1") || !strings.Contains(out, "cryptographic assets: 1") || !strings.Contains(out, "SPDX 2.3 tag-value") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestSbomScanFailsWithoutAdvisories shows that a CI gate never passes on
+// feeds it did not read: with --fail-on, an --advisories input that is
+// missing, empty, truncated or in no known format ends the scan with exit 1
+// and the reason, where the complete feed would have failed the gate with 3.
+func TestSbomScanFailsWithoutAdvisories(t *testing.T) {
+	kev, err := os.ReadFile(scanKEV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	folder := filepath.Join(dir, "feeds")
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "kev.json"), kev[:len(kev)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", scanKEV, "--fail-on", "kev"); code != 3 {
+		t.Fatalf("the complete KEV feed: exit %d, want 3:\n%s", code, errs)
+	}
+	for _, tc := range []struct {
+		name, path, reason string
+	}{
+		{"missing", filepath.Join(dir, "known_exploited_vulnerabilities.json"), "no such file"},
+		{"empty", write("empty.json", nil), "empty"},
+		{"truncated", write("truncated.json", kev[:len(kev)/2]), "unexpected end of JSON"},
+		{"not a feed", write("error.html", []byte("<html><body>502 Bad Gateway</body></html>")), "XML"},
+		{"truncated in a folder", folder, "unexpected end of JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", tc.path, "--fail-on", "kev")
+			if code != 1 || !strings.Contains(errs, "were not read") || !strings.Contains(errs, tc.reason) {
+				t.Fatalf("exit %d, want 1 with the reason %q:\n%s", code, tc.reason, errs)
+			}
+			if code, _, errs := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", tc.path); code != 0 {
+				t.Fatalf("without --fail-on the scan reports and goes on: exit %d\n%s", code, errs)
+			}
+		})
 	}
 }

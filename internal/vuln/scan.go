@@ -11,12 +11,16 @@ import (
 
 // ScanResult is the outcome of scanning one SBOM offline.
 type ScanResult struct {
-	SBOM       *sbom.Document
-	Sets       []*advisory.Set // every advisory document read
-	Findings   []Finding
-	Problems   []advisory.Problem // unreadable files, bad records, unparseable versions
-	NProblems  int                // all problems, including those not kept
-	Components int                // targets evaluated
+	SBOM     *sbom.Document
+	Sets     []*advisory.Set // every advisory document read
+	Findings []Finding
+	Problems []advisory.Problem // unreadable files, bad records, unparseable versions
+	// Unread lists the advisory inputs that were not read whole: a path
+	// that is missing, a file that cannot be opened, is empty or truncated,
+	// or is in no known format. They are in Problems too.
+	Unread     []advisory.Problem
+	NProblems  int // all problems, including those not kept
+	Components int // targets evaluated
 }
 
 // Scan reads an SBOM and advisory files or folders (recognized by
@@ -44,6 +48,7 @@ func Scan(ctx context.Context, sbomPath string, advisoryPaths []string) (*ScanRe
 		}
 		sets, problems := advisory.LoadPaths([]string{p})
 		res.Problems = append(res.Problems, problems...)
+		res.Unread = append(res.Unread, problems...)
 		for _, s := range sets {
 			if s.Source == sbomPath {
 				continue // the SBOM's own vulnerabilities are already in
