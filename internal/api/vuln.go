@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -41,6 +42,7 @@ func vulnReader(q *request) error {
 func relevanceErr(err error) error {
 	var fe *relevance.FieldError
 	var ie *relevance.ImportError
+	var ns *relevance.NotSupplierError
 	switch {
 	case err == nil:
 		return nil
@@ -48,6 +50,8 @@ func relevanceErr(err error) error {
 		return fail(http.StatusBadRequest, "invalid "+fe.Field, "%v", err)
 	case errors.As(err, &ie):
 		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
+	case errors.As(err, &ns):
+		return fail(http.StatusForbidden, "not the supplier", "%v", err)
 	}
 	return err
 }
@@ -298,6 +302,75 @@ func (s *Server) publish(q *request) error {
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"publication": p})
 	return nil
+}
+
+// The product–supplier register: every member reads it, the center
+// maintains it (policy decides; the service logs each change before it
+// takes effect).
+
+func (s *Server) listSuppliers(q *request) error {
+	if !policy.ReadsSupplierRegister(q.viewer) {
+		return fail(http.StatusForbidden, "forbidden", "the product–supplier register is for members, vendors and the center")
+	}
+	org := q.r.URL.Query().Get("org")
+	if org != "" {
+		o, err := s.Hub.DB.Org(q.r.Context(), org)
+		if err != nil {
+			return fail(http.StatusBadRequest, "invalid org", "no organization %q", org)
+		}
+		org = o.ID
+	}
+	sps, err := s.relevance().Suppliers(q.r.Context(), org)
+	if err != nil {
+		return err
+	}
+	if sps == nil {
+		sps = []relevance.Supplier{}
+	}
+	writeJSON(q.w, 200, map[string]any{"suppliers": sps})
+	return nil
+}
+
+// addSupplier takes {"org", "name", "cpe", "purl"}: cpe is a CPE name or
+// vendor:product, purl a package URL; one of them is required.
+func (s *Server) addSupplier(q *request) error {
+	var in struct {
+		Org  string `json:"org"`
+		Name string `json:"name"`
+		CPE  string `json:"cpe"`
+		PURL string `json:"purl"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	sp, err := s.relevance().AddSupplier(q.r.Context(), q.caller, q.viewer, relevance.SupplierInput{Org: in.Org, Name: in.Name, CPE: in.CPE, PURL: in.PURL})
+	if err := supplierErr(err); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, map[string]any{"supplier": sp})
+	return nil
+}
+
+func (s *Server) removeSupplier(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	if err := supplierErr(s.relevance().RemoveSupplier(q.r.Context(), q.caller, q.viewer, id)); err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"removed": id})
+	return nil
+}
+
+func supplierErr(err error) error {
+	switch {
+	case errors.Is(err, hub.ErrForbidden):
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	return relevanceErr(err)
 }
 
 func centerOnly(q *request) error {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"renkei/internal/store"
@@ -109,6 +110,12 @@ func (s *Service) storeDocument(ctx context.Context, d Input) (*advisory.Set, bo
 	set, err := advisory.Parse(data, d.Source)
 	if err != nil {
 		return nil, false, err
+	}
+	if strings.HasPrefix(d.Source, publicationPrefix) {
+		// A vendor's publication: it speaks only for the vendor's products.
+		if err := s.bindPublished(ctx, set); err != nil {
+			return nil, false, err
+		}
 	}
 	_, err = s.DB.Exec(ctx, `INSERT INTO vuln_documents(source, format, sha256, records, document, created_at) VALUES(?, ?, ?, ?, ?, ?)
 		ON CONFLICT(source) DO UPDATE SET format = excluded.format, sha256 = excluded.sha256, records = excluded.records, document = excluded.document, created_at = excluded.created_at`,

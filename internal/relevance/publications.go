@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"renkei/internal/store"
+	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/sbom"
 )
 
@@ -44,6 +45,13 @@ type PublishInput struct {
 // CSAF documents also enter the engine as advisory documents (source
 // "publication:<id>"), so that their statements suppress or raise findings
 // at once. A JC-STAR label is a self-declared level 1 to 4 for a product.
+//
+// A vendor speaks only for its own products: a VEX or CSAF document with a
+// statement about a product the vendor is not registered as the supplier
+// of (the product–supplier register) is refused with a *NotSupplierError,
+// and the statements and advisories that enter the engine carry the
+// vendor's organization as author, whatever the document says. A VEX
+// publication is OpenVEX, CSAF or CycloneDX VEX; a CSAF publication CSAF.
 func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
 	if vendor.Kind != "vendor" {
 		return Publication{}, Outcome{}, &FieldError{"org", fmt.Sprintf("%s is a %s organization; only vendors publish for their products", vendor.Name, vendor.Kind)}
@@ -70,6 +78,20 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 		if len(in.Data) == 0 {
 			return p, Outcome{}, &FieldError{"document", "is required"}
 		}
+		set, err := advisory.Parse(in.Data, in.Source)
+		if err != nil {
+			return p, Outcome{}, &FieldError{"document", err.Error()}
+		}
+		if !publishable(in.Kind, set.Format) {
+			return p, Outcome{}, &FieldError{"document", fmt.Sprintf("a %s publication cannot be %s (VEX: OpenVEX, CSAF or CycloneDX VEX; CSAF: CSAF 2.0)", in.Kind, set.Format)}
+		}
+		reg, err := s.loadRegister(ctx)
+		if err != nil {
+			return p, Outcome{}, err
+		}
+		if err := checkOwnProducts(set, publisher{vendor.ID, vendor.Name}, reg); err != nil {
+			return p, Outcome{}, err
+		}
 		doc = gz(in.Data)
 	default:
 		return p, Outcome{}, &FieldError{"kind", fmt.Sprintf("%q is not one of sbom, vex, csaf, label", in.Kind)}
@@ -82,7 +104,7 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 	if in.Kind != PubVEX && in.Kind != PubCSAF {
 		return p, Outcome{}, nil
 	}
-	res, err := s.ImportDocuments(ctx, []Input{{Source: "publication:" + strconv.FormatInt(p.ID, 10), Data: in.Data}})
+	res, err := s.ImportDocuments(ctx, []Input{{Source: publicationPrefix + strconv.FormatInt(p.ID, 10), Data: in.Data}})
 	if err == nil && len(res.Documents) == 1 && res.Documents[0].Error != "" {
 		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_publications WHERE id = ?", p.ID)
 		return p, res.Outcome, &FieldError{"document", res.Documents[0].Error}
@@ -92,6 +114,17 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 		s.DB.Exec(ctx, "UPDATE vuln_publications SET format = ? WHERE id = ?", p.Format, p.ID)
 	}
 	return p, res.Outcome, err
+}
+
+// publishable reports whether a document of format may be published as kind.
+func publishable(kind string, f advisory.Format) bool {
+	switch f {
+	case advisory.FormatCSAF:
+		return true
+	case advisory.FormatOpenVEX, advisory.FormatCycloneDXVEX:
+		return kind == PubVEX
+	}
+	return false
 }
 
 // Publications lists publications: of one vendor, or of all when org is ""

@@ -407,6 +407,14 @@ func TestVendorPublishing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, csaf := relevance.StoryDocuments(now)
+	if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf}); err == nil {
+		t.Fatal("a vendor not registered as the supplier of SecureGate published a CSAF advisory for it")
+	}
+	c, v := centerAnalyst(t, e)
+	e.s.Record = (&recorder{t: t, s: e.s}).record
+	if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
+		t.Fatal(err)
+	}
 	p, out, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf})
 	if err != nil || out.Alerts != 1 || p.Format != "CSAF 2.0" {
 		t.Fatalf("publish CSAF: %+v %+v %v", p, out, err)

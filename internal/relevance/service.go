@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"renkei/internal/alert"
+	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
@@ -25,6 +26,12 @@ type Service struct {
 	Alerts *alert.Service
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Record appends to the audit log before a change of the product–supplier
+	// register takes effect (hub.Hub.Record); nil refuses such changes.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+	// Center is the national center's organization id, alerted when a
+	// known-exploited finding is suppressed; "" looks it up in the store.
+	Center string
 	// Client fetches feeds; nil means one with a 60 s timeout.
 	Client *http.Client
 	// MaxFeedBytes bounds one fetched or uploaded document (default 256 MiB,
@@ -71,7 +78,7 @@ func For(h *hub.Hub) *Service {
 	s, ok := registry[h]
 	if !ok {
 		s = New(h.DB, h.Alerts, h.Log)
-		s.Now = h.Now
+		s.Now, s.Record, s.Center = h.Now, h.Record, h.Center().ID
 		registry[h] = s
 	}
 	return s
@@ -170,14 +177,15 @@ func (s *Service) changed(ctx context.Context) {
 // fingerprint summarizes what the engine is built from: counts and latest
 // changes of connection points, registered SBOMs and advisory documents.
 func (s *Service) fingerprint(ctx context.Context) (string, error) {
-	var a, b, c, d, e, f int64
+	var a, b, c, d, e, f, g, h int64
 	err := s.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM vuln_connection_points), (SELECT COALESCE(MAX(updated_at), 0) FROM vuln_connection_points),
 		(SELECT COUNT(*) FROM vuln_sboms), (SELECT COALESCE(MAX(id), 0) FROM vuln_sboms),
-		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents)`).Scan(&a, &b, &c, &d, &e, &f)
+		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents),
+		(SELECT COUNT(*) FROM vuln_suppliers), (SELECT COALESCE(MAX(id), 0) FROM vuln_suppliers)`).Scan(&a, &b, &c, &d, &e, &f, &g, &h)
 	if err != nil {
 		return "", fmt.Errorf("vulnerability relevance fingerprint: %w", err)
 	}
-	return fmt.Sprint(a, b, c, d, e, f), nil
+	return fmt.Sprint(a, b, c, d, e, f, g, h), nil
 }
 
 // build makes an engine from the store.
@@ -223,6 +231,17 @@ func (s *Service) build(ctx context.Context) (*vuln.Engine, map[string]bool, err
 	if err != nil {
 		return nil, nil, err
 	}
+	// A vendor speaks only for its own products, under the register as it
+	// is now.
+	reg, err := s.loadRegister(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load vulnerability relevance: %w", err)
+	}
+	pubs, err := s.publishers(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load vulnerability relevance: %w", err)
+	}
+	bindLoaded(docs, pubs, reg)
 	for _, set := range docs {
 		eng.AddSet(fresh(set, seen))
 	}
@@ -281,6 +300,10 @@ func (s *Service) addSets(ctx context.Context, sets []*advisory.Set) (Outcome, e
 		return Outcome{}, err
 	}
 	s.mu.Lock()
+	// Known-exploited findings the statements of these sets may suppress,
+	// as they are before: a suppression is alerted (suppressions.go).
+	ids := suppressingIDs(sets)
+	before := s.openExploited(ids)
 	var hits []vuln.Hit
 	for _, set := range sets {
 		hits = append(hits, s.eng.AddSet(fresh(set, s.seenAdv))...)
@@ -289,9 +312,18 @@ func (s *Service) addSets(ctx context.Context, sets []*advisory.Set) (Outcome, e
 	// the vendor's advisory of one import make one finding (due date and
 	// fixed version together), not two.
 	pend := s.pending(hits)
+	lost := s.suppressed(ids, before)
 	s.changed(ctx)
 	s.mu.Unlock()
-	return s.notify(ctx, len(hits), pend)
+	out, err := s.notify(ctx, len(hits), pend)
+	if len(lost) > 0 {
+		n, serr := s.alertSuppressions(ctx, lost)
+		out.Alerts += n
+		if err == nil {
+			err = serr
+		}
+	}
+	return out, err
 }
 
 type pendingAlert struct {

@@ -62,6 +62,43 @@ func (e *Engine) OrgFindings(org string) []Finding {
 	return out
 }
 
+// VulnerabilityFindings returns the current findings of the given
+// vulnerability ids (canonical ids or aliases) in every organization's
+// targets: what the hub compares before and after an addition of VEX
+// statements, to tell who lost a known-exploited finding to a suppression.
+func (e *Engine) VulnerabilityFindings(ids []string) []Finding {
+	type gk struct {
+		target int32
+		canon  string
+	}
+	groups := map[gk][]match{}
+	var order []gk
+	seen := map[uint64]bool{}
+	for _, id := range ids {
+		for _, mk := range e.byVuln[id] {
+			m, ok := e.matches[mk]
+			if !ok || seen[mk] || e.removed[m.target] {
+				continue
+			}
+			seen[mk] = true
+			canon, _ := canonical(&e.advs[m.adv])
+			k := gk{m.target, canon}
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], m)
+		}
+	}
+	out := make([]Finding, 0, len(order))
+	for _, k := range order {
+		if e.purlOverrules(k.target, k.canon, groups[k]) {
+			continue
+		}
+		out = append(out, e.finding(k.target, k.canon, groups[k]))
+	}
+	return out
+}
+
 // KEVEntry returns the KEV catalog entry of a vulnerability id, if any.
 func (e *Engine) KEVEntry(id string) (kevEntry KEVInfo, ok bool) {
 	k, ok := e.kev[id]

@@ -18,7 +18,8 @@ import (
 //     with no subcomponents or with the component among them; and when it
 //     lists versions, the component's (or product's) version is one of them.
 //  3. Statements from the supplier of the product or component (the author
-//     matches the supplier named in the SBOM or registration) outrank
+//     matches the supplier named in the SBOM or registration, or the hub
+//     verified the publisher against its product–supplier register) outrank
 //     statements from anyone else, whatever their dates.
 //  4. Within that rank the latest timestamp wins.
 //  5. On an exact tie, the statement that does not suppress wins: doubt
@@ -45,7 +46,7 @@ func (e *Engine) decideVEX(t *Target, ids []string) *advisory.Statement {
 				continue
 			}
 			rank := 0
-			if isSupplier(st.Author, t) {
+			if st.Supplier || isSupplier(st.Author, t) {
 				rank = 1
 			}
 			if best == nil || rank > bestRank || rank == bestRank && newer(st, best) {

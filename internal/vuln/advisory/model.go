@@ -198,7 +198,11 @@ type Statement struct {
 	Impact        string // impact statement, free text
 	Action        string // action statement or remediation
 	Author        string // who said it
-	Timestamp     time.Time
-	Document      string // where it was said
-	ProductName   string // as the document names it, for messages
+	// Supplier is set by the hub when it verified that the author is the
+	// registered supplier of Product; such a statement has a supplier's rank
+	// whatever its author string says.
+	Supplier    bool
+	Timestamp   time.Time
+	Document    string // where it was said
+	ProductName string // as the document names it, for messages
 }

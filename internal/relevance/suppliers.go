@@ -1,0 +1,373 @@
+package relevance
+
+// The product–supplier register: which organization is the supplier of which
+// product. A vendor speaks only for its own products: the VEX and CSAF
+// statements it publishes apply only to products it is registered as the
+// supplier of, and the author they carry is always the publishing
+// organization. The center maintains the register; each change is logged
+// before it takes effect.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+	"renkei/internal/vuln/advisory"
+	"renkei/internal/vuln/pkgid"
+)
+
+// Supplier is one entry of the register: an organization is the supplier of
+// a product named by a CPE vendor:product key, a package-URL key, or both.
+type Supplier struct {
+	ID        int64     `json:"id"`
+	OrgID     string    `json:"org"`
+	OrgName   string    `json:"org_name,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	CPEKey    string    `json:"cpe_key,omitempty"`  // cpe:<vendor>:<product>
+	PURLKey   string    `json:"purl_key,omitempty"` // purl:<type>/<namespace>/<name>
+	CreatedBy string    `json:"created_by,omitempty"`
+	Created   time.Time `json:"created"`
+}
+
+// SupplierInput is an entry to register. CPE is a CPE 2.3 or 2.2 name, or
+// "vendor:product"; PURL a package URL (its version is ignored). One of
+// them is required.
+type SupplierInput struct {
+	Org, Name, CPE, PURL string
+}
+
+// NotSupplierError refuses a publication that speaks about products its
+// publisher is not registered as the supplier of.
+type NotSupplierError struct {
+	Publisher string
+	Products  []string // the keys, at most ten
+	More      int
+}
+
+func (e *NotSupplierError) Error() string {
+	s := fmt.Sprintf("%s is not registered as the supplier of %s", e.Publisher, strings.Join(e.Products, ", "))
+	if e.More > 0 {
+		s += fmt.Sprintf(" and %d more", e.More)
+	}
+	return s + "; a vendor publishes VEX and CSAF only for its own products (the center keeps the product–supplier register)"
+}
+
+// supplierKeys parses an input's identifiers into register keys.
+func supplierKeys(in SupplierInput) (cpe, purl pkgid.Key, err error) {
+	if c := strings.TrimSpace(in.CPE); c != "" {
+		if strings.HasPrefix(c, "cpe:") {
+			p, perr := pkgid.ParseCPE(c)
+			if perr != nil {
+				return "", "", &FieldError{"cpe", perr.Error()}
+			}
+			cpe = p.Key
+		} else if v, p, ok := strings.Cut(c, ":"); ok {
+			cpe = pkgid.VendorProduct(v, p)
+		}
+		if cpe == "" {
+			return "", "", &FieldError{"cpe", fmt.Sprintf("%q names no vendor and product (cpe:2.3:a:vendor:product:… or vendor:product)", c)}
+		}
+	}
+	if p := strings.TrimSpace(in.PURL); p != "" {
+		pkg, perr := pkgid.ParsePURL(p)
+		if perr != nil {
+			return "", "", &FieldError{"purl", perr.Error()}
+		}
+		purl = pkg.Key
+	}
+	if cpe == "" && purl == "" {
+		return "", "", &FieldError{"product", "a CPE (vendor:product) or a package URL is required"}
+	}
+	return cpe, purl, nil
+}
+
+// AddSupplier registers an organization as the supplier of a product, for
+// v (who must maintain the register, policy.MaintainsSupplierRegister),
+// logged as c before it takes effect. A key already registered to any
+// organization is refused: a product has one supplier.
+func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, in SupplierInput) (Supplier, error) {
+	if !policy.MaintainsSupplierRegister(v) {
+		return Supplier{}, fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", hub.ErrForbidden)
+	}
+	org, err := s.DB.Org(ctx, strings.TrimSpace(in.Org))
+	if err != nil {
+		return Supplier{}, &FieldError{"org", fmt.Sprintf("no organization %q", in.Org)}
+	}
+	cpe, purl, err := supplierKeys(in)
+	if err != nil {
+		return Supplier{}, err
+	}
+	sp := Supplier{OrgID: org.ID, OrgName: org.Name, Name: strings.TrimSpace(in.Name), CPEKey: string(cpe), PURLKey: string(purl), CreatedBy: c.User.Login, Created: s.now()}
+	if sp.Name == "" {
+		sp.Name = strings.TrimPrefix(strings.TrimPrefix(string(cpe+purl), "cpe:"), "purl:")
+	}
+	for _, k := range []pkgid.Key{cpe, purl} {
+		if k == "" {
+			continue
+		}
+		if other, err := s.SupplierOf(ctx, k); err == nil {
+			return sp, &FieldError{"product", fmt.Sprintf("%s is registered already, to %s (entry %d); remove that entry first", k, other.OrgName, other.ID)}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return sp, err
+		}
+	}
+	if s.Record == nil {
+		return sp, hub.ErrAuditUnavailable
+	}
+	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
+		return sp, err
+	}
+	err = s.DB.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+		sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, store.Micros(sp.Created)).Scan(&sp.ID)
+	if err != nil {
+		return sp, fmt.Errorf("register supplier %s of %s: %w", org.Name, sp.Name, err)
+	}
+	s.registerChanged()
+	return sp, nil
+}
+
+// RemoveSupplier removes an entry of the register, for v, logged as c
+// before it takes effect. The publications of the former supplier no
+// longer apply to the product from then on.
+func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, id int64) error {
+	if !policy.MaintainsSupplierRegister(v) {
+		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", hub.ErrForbidden)
+	}
+	sp, err := s.supplier(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s.Record == nil {
+		return hub.ErrAuditUnavailable
+	}
+	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": strconv.FormatInt(id, 10), "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
+		return err
+	}
+	if _, err := s.DB.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
+		return fmt.Errorf("remove supplier entry %d: %w", id, err)
+	}
+	s.registerChanged()
+	return nil
+}
+
+// registerChanged makes the engine be rebuilt on next use: statements
+// already loaded were kept or dropped under the register as it was.
+func (s *Service) registerChanged() {
+	s.mu.Lock()
+	s.eng = nil
+	s.mu.Unlock()
+}
+
+const supplierCols = "s.id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
+
+func scanSupplier(row interface{ Scan(...any) error }) (Supplier, error) {
+	var sp Supplier
+	var c int64
+	err := row.Scan(&sp.ID, &sp.OrgID, &sp.OrgName, &sp.Name, &sp.CPEKey, &sp.PURLKey, &sp.CreatedBy, &c)
+	sp.Created = store.FromMicros(c)
+	return sp, err
+}
+
+func (s *Service) supplier(ctx context.Context, id int64) (Supplier, error) {
+	sp, err := scanSupplier(s.DB.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.id = ?", id))
+	if err != nil {
+		return sp, fmt.Errorf("supplier entry %d: %w", id, notFound(err))
+	}
+	return sp, nil
+}
+
+// SupplierOf returns the entry that names key, or store.ErrNotFound.
+func (s *Service) SupplierOf(ctx context.Context, key pkgid.Key) (Supplier, error) {
+	sp, err := scanSupplier(s.DB.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.cpe_key = ? OR s.purl_key = ?", string(key), string(key)))
+	if err != nil {
+		return sp, fmt.Errorf("supplier of %s: %w", key, notFound(err))
+	}
+	return sp, nil
+}
+
+// Suppliers lists the register: of one organization, or all when org is "".
+func (s *Service) Suppliers(ctx context.Context, org string) ([]Supplier, error) {
+	q, args := "SELECT "+supplierCols, []any{}
+	if org != "" {
+		q += " WHERE s.org_id = ?"
+		args = append(args, org)
+	}
+	rows, err := s.DB.Query(ctx, q+" ORDER BY o.name, s.name, s.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list suppliers: %w", err)
+	}
+	defer rows.Close()
+	var out []Supplier
+	for rows.Next() {
+		sp, err := scanSupplier(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// register is the product–supplier register as the engine needs it: the
+// supplier organization of each key.
+type register map[pkgid.Key]string
+
+func (s *Service) loadRegister(ctx context.Context) (register, error) {
+	sps, err := s.Suppliers(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	reg := register{}
+	for _, sp := range sps {
+		for _, k := range []string{sp.CPEKey, sp.PURLKey} {
+			if k != "" {
+				reg[pkgid.Key(k)] = sp.OrgID
+			}
+		}
+	}
+	return reg, nil
+}
+
+// publisher is the organization that published a document, for the
+// documents whose source is "publication:<id>".
+type publisher struct{ org, name string }
+
+// publicationPrefix starts the source of a vendor's published document.
+const publicationPrefix = "publication:"
+
+func (s *Service) publishers(ctx context.Context) (map[string]publisher, error) {
+	rows, err := s.DB.Query(ctx, "SELECT p.id, p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id")
+	if err != nil {
+		return nil, fmt.Errorf("publishers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]publisher{}
+	for rows.Next() {
+		var id int64
+		var p publisher
+		if err := rows.Scan(&id, &p.org, &p.name); err != nil {
+			return nil, err
+		}
+		out[publicationPrefix+strconv.FormatInt(id, 10)] = p
+	}
+	return out, rows.Err()
+}
+
+// bind makes a vendor's published set say only what its publisher may:
+// statements about products the publisher is not the registered supplier
+// of are dropped (they never suppress anything), as are affected entries of
+// advisories about such products; every statement and advisory carries the
+// publisher as author, and statements are marked as the supplier's. A
+// publication holds no KEV entries or EPSS scores. It returns the keys that
+// were dropped, sorted.
+func bind(set *advisory.Set, p publisher, reg register) []string {
+	foreign := map[string]bool{}
+	owns := func(k pkgid.Key) bool {
+		if reg[k] == p.org {
+			return true
+		}
+		foreign[string(k)] = true
+		return false
+	}
+	sts := set.Statements[:0]
+	for _, st := range set.Statements {
+		if !owns(st.Product) {
+			continue
+		}
+		st.Author, st.Supplier = p.name, true
+		sts = append(sts, st)
+	}
+	set.Statements = sts
+	advs := set.Advisories[:0]
+	for _, a := range set.Advisories {
+		af := make([]advisory.Affected, 0, len(a.Affected))
+		for _, x := range a.Affected {
+			if owns(x.Key) {
+				af = append(af, x)
+			}
+		}
+		if len(af) == 0 {
+			continue
+		}
+		a.Affected, a.Source = af, p.name
+		advs = append(advs, a)
+	}
+	set.Advisories, set.KEV, set.EPSS = advs, nil, nil
+	out := make([]string, 0, len(foreign))
+	for k := range foreign {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// bindLoaded applies bind to the published documents among sets.
+func bindLoaded(sets []*advisory.Set, pubs map[string]publisher, reg register) {
+	for _, set := range sets {
+		if !strings.HasPrefix(set.Source, publicationPrefix) {
+			continue
+		}
+		p, ok := pubs[set.Source]
+		if !ok {
+			p = publisher{org: "\x00none"} // a publication gone: it speaks for nothing
+		}
+		bind(set, p, reg)
+	}
+}
+
+// checkOwnProducts refuses a document a vendor is about to publish when
+// any of its statements is about a product the vendor is not the
+// registered supplier of (components inside its own product, CSAF
+// relationships and OpenVEX subcomponents, are its own to speak about).
+func checkOwnProducts(set *advisory.Set, p publisher, reg register) error {
+	var foreign []string
+	for _, st := range set.Statements {
+		if reg[st.Product] != p.org && !slices.Contains(foreign, string(st.Product)) {
+			foreign = append(foreign, string(st.Product))
+		}
+	}
+	if len(foreign) == 0 {
+		return nil
+	}
+	sort.Strings(foreign)
+	e := &NotSupplierError{Publisher: p.name, Products: foreign}
+	if len(foreign) > 10 {
+		e.Products, e.More = foreign[:10], len(foreign)-10
+	}
+	return e
+}
+
+// bindPublished applies bind to one document a vendor published (source
+// "publication:<id>"), under the register as it is now.
+func (s *Service) bindPublished(ctx context.Context, set *advisory.Set) error {
+	id, _ := strconv.ParseInt(strings.TrimPrefix(set.Source, publicationPrefix), 10, 64)
+	var p publisher
+	err := s.DB.QueryRow(ctx, "SELECT p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?", id).Scan(&p.org, &p.name)
+	if err != nil {
+		return fmt.Errorf("%s: publisher: %w", set.Source, notFound(err))
+	}
+	reg, err := s.loadRegister(ctx)
+	if err != nil {
+		return err
+	}
+	bind(set, p, reg)
+	return nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
