@@ -81,6 +81,7 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.Hub.Auth.Request(r)
 		if err != nil {
+			auth.LogFailure(s.Log, "api", r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei"`)
 			if errors.Is(err, auth.ErrNoCredentials) {
 				writeError(w, http.StatusUnauthorized, "authentication required", "send Authorization: Bearer <token>")

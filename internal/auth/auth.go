@@ -15,10 +15,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
@@ -34,6 +38,44 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashSlots bounds how many Argon2id computations run at once in this
+// process. Each takes argonMemory KiB, so however many requests arrive —
+// a spray of guesses at the login form — password checking holds at most
+// cap(hashSlots) × 32 MiB; further checks wait their turn. Stored hashes
+// whose parameters ask for more than maxArgonMemory are refused, not computed.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// Limits on the parameters of a stored hash that CheckPassword will compute:
+// twice what HashPassword writes, so that parameters can be raised one day
+// while an edited or hostile hash cannot make one check cost a gigabyte.
+const (
+	maxArgonMemory = 2 * argonMemory
+	maxArgonTime   = 2 * argonTime
+	maxArgonKeyLen = 64
+)
+
+// hashing counts Argon2id computations: running now, the most at once, and
+// done in all (for tests and figures).
+var hashing struct {
+	running, peak, done atomic.Int64
+}
+
+// idKey computes an Argon2id key inside one of the hashSlots.
+func idKey(password, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	n := hashing.running.Add(1)
+	defer hashing.running.Add(-1)
+	for {
+		peak := hashing.peak.Load()
+		if n <= peak || hashing.peak.CompareAndSwap(peak, n) {
+			break
+		}
+	}
+	hashing.done.Add(1)
+	return argon2.IDKey(password, salt, t, m, p, keyLen)
+}
+
 // HashPassword returns an encoded Argon2id hash of password.
 func HashPassword(password string) (string, error) {
 	if len(password) < 10 {
@@ -46,7 +88,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -64,10 +106,11 @@ func CheckPassword(encoded, password string) bool {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || m > 1<<20 || t > 16 {
+	if err1 != nil || err2 != nil || m > maxArgonMemory || t > maxArgonTime || t == 0 || p == 0 || p > 4 ||
+		len(want) == 0 || len(want) > maxArgonKeyLen || len(salt) > 64 || len(password) > 1024 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := idKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -185,8 +228,13 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 	return c, nil
 }
 
-// Password checks a login and password.
+// Password checks a login and password. Only the console's login form calls
+// it, under its limiter; the API, TAXII and the audit log take tokens.
 func (a *Authenticator) Password(ctx context.Context, login, password string) (Caller, error) {
+	if len(login) == 0 || len(login) > 64 || !utf8.ValidString(login) || strings.ContainsRune(login, 0) {
+		CheckPassword(dummyHash(), password) // not a login anyone could have; refuse as slowly
+		return Caller{}, ErrBadCredentials
+	}
 	u, err := a.DB.UserByLogin(ctx, login)
 	if errors.Is(err, store.ErrNotFound) {
 		CheckPassword(dummyHash(), password) // spend the same time whether or not the login exists
@@ -240,8 +288,11 @@ func (a *Authenticator) caller(ctx context.Context, userID int64) (Caller, error
 	return Caller{User: u, Org: o}, nil
 }
 
-// Request authenticates an API request by Bearer token or HTTP Basic
-// (login + token, or login + password). It returns ErrNoCredentials when the
+// Request authenticates a request to the API, TAXII or the audit log by
+// token: "Bearer <token>", or HTTP Basic with the login and a token as TAXII
+// clients send. Web passwords are refused here without being checked: they
+// are accepted only on the console's login form, which limits guessing per
+// login and per address (docs/access.md). It returns ErrNoCredentials when the
 // request carries none.
 func (a *Authenticator) Request(r *http.Request) (Caller, error) {
 	h := r.Header.Get("Authorization")
@@ -262,7 +313,22 @@ func (a *Authenticator) Request(r *http.Request) (Caller, error) {
 		}
 		return c, nil
 	}
-	return a.Password(r.Context(), login, secret)
+	return Caller{}, ErrPasswordNotAccepted
+}
+
+// ErrPasswordNotAccepted is returned for HTTP Basic with something other than
+// a token: a web password is never checked outside the login form.
+var ErrPasswordNotAccepted = fmt.Errorf("%w: send a token (renkei token create), not a password", ErrBadCredentials)
+
+// LogFailure tells operators about refused credentials at a door ("api",
+// "taxii", "audit"): the address and the login claimed, never the secret.
+// Requests without credentials are not failures.
+func LogFailure(log *slog.Logger, door string, r *http.Request, err error) {
+	if log == nil || err == nil || errors.Is(err, ErrNoCredentials) {
+		return
+	}
+	login, _, _ := r.BasicAuth()
+	log.Warn("authentication failed", "door", door, "addr", r.RemoteAddr, "login", login, "err", err)
 }
 
 // NewSession starts a web session for the user and returns the cookie value.

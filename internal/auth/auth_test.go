@@ -81,3 +81,40 @@ func TestTokens(t *testing.T) {
 		t.Fatal("an expired token is accepted from the cache")
 	}
 }
+
+// TestArgon2WorkBounded: however many password checks arrive at once, at
+// most HashSlots Argon2id computations (32 MiB each) run together, and a
+// stored hash asking for more memory or time than Renkei writes is refused
+// without being computed.
+func TestArgon2WorkBounded(t *testing.T) {
+	h, err := auth.HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 24
+	done := make(chan bool, guesses)
+	for i := 0; i < guesses; i++ {
+		go func() { done <- auth.CheckPassword(h, "a wrong guess") }()
+	}
+	for i := 0; i < guesses; i++ {
+		if <-done {
+			t.Fatal("a wrong guess matched")
+		}
+	}
+	if peak := auth.HashesPeak(); peak > int64(auth.HashSlots()) || peak < 1 {
+		t.Errorf("%d Argon2id computations ran at once; the bound is %d", peak, auth.HashSlots())
+	}
+	before := auth.HashesDone()
+	for _, hostile := range []string{
+		"$argon2id$v=19$m=262144,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",  // 256 MiB
+		"$argon2id$v=19$m=32768,t=64,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",  // 64 passes
+		"$argon2id$v=19$m=32768,t=2,p=255$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", // 255 lanes
+	} {
+		if auth.CheckPassword(hostile, "x") {
+			t.Errorf("%s matched", hostile)
+		}
+	}
+	if n := auth.HashesDone() - before; n != 0 {
+		t.Errorf("%d hostile hashes were computed; they must be refused first", n)
+	}
+}

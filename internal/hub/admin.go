@@ -112,9 +112,8 @@ func AddGroup(ctx context.Context, db *store.DB, name string, members []string, 
 // AddUser creates a user of an organization (by name or id). An empty
 // password leaves the account without web login (tokens only).
 func AddUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
-	login = strings.TrimSpace(login)
-	if login == "" || len(login) > 64 || strings.ContainsAny(login, " :/\t\n") {
-		return store.User{}, fmt.Errorf("login %q: use 1–64 characters without spaces, ':' or '/'", login)
+	if err := CheckLogin(login); err != nil {
+		return store.User{}, err
 	}
 	r, err := policy.ParseRole(role)
 	if err != nil {
@@ -132,6 +131,27 @@ func AddUser(ctx context.Context, db *store.DB, login, org, role, password strin
 	}
 	u.ID, err = db.AddUser(ctx, u)
 	return u, err
+}
+
+// CheckLogin accepts a conservative set of login names: 1–64 characters of
+// lowercase ASCII letters, digits, '.', '_', '-' and '@', beginning and ending
+// with a letter or digit. A login appears in the audit log, in HTML, in
+// HTTP Basic and in file names of exports; this set keeps out NUL and control
+// characters, invalid UTF-8, markup, separators (':' ends a Basic login) and
+// look-alike letters from other scripts or of another case ("Admin" beside
+// "admin", Cyrillic "а" beside Latin "a").
+func CheckLogin(login string) error {
+	ok := len(login) >= 1 && len(login) <= 64
+	for i := 0; ok && i < len(login); i++ {
+		c := login[i]
+		alnum := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		edge := i == 0 || i == len(login)-1
+		ok = alnum || !edge && (c == '.' || c == '_' || c == '-' || c == '@')
+	}
+	if !ok {
+		return fmt.Errorf("login %q: use 1–64 lowercase letters a–z, digits and . _ - @, beginning and ending with a letter or digit", login)
+	}
+	return nil
 }
 
 // CreateToken makes a new API token for a user and returns the secret, which

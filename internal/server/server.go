@@ -24,6 +24,7 @@ import (
 
 	"renkei/internal/api"
 	"renkei/internal/audit"
+	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
@@ -154,6 +155,7 @@ func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.Auth.Request(r)
 		if err != nil {
+			auth.LogFailure(h.Log, "audit", r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei audit"`)
 			http.Error(w, "the audit log is served to the oversight committee: log in with an overseer token", http.StatusUnauthorized)
 			return

@@ -146,6 +146,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request) (auth.Caller, po
 	case errors.Is(err, auth.ErrNoCredentials):
 		return auth.Caller{}, policy.Viewer{}, true
 	case err != nil:
+		auth.LogFailure(s.Log, "taxii", r, err)
 		unauthorized(w, "the credentials given are not valid (expired, revoked or wrong)")
 		return c, policy.Viewer{}, false
 	}

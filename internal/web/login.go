@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +52,12 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r)
-	if !s.limiter.allow(ip, time.Now()) {
+	// Failures count against the address and against the login: guesses at
+	// one account from many addresses are slowed as much as guesses at many
+	// accounts from one address.
+	keys := limiterKeys(ip, d.Login)
+	if !s.limiter.allow(time.Now(), keys...) {
+		s.log.Warn("web: login refused by the limiter", "login", d.Login, "addr", ip)
 		d.Error = "login.limited"
 		s.showLogin(w, r, http.StatusTooManyRequests, d)
 		return
@@ -65,7 +71,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		s.limiter.fail(ip, time.Now())
+		s.limiter.fail(time.Now(), keys...)
 		// The login is logged so operators can see attacks; never the password.
 		s.log.Warn("web: failed login", "login", d.Login, "addr", ip)
 		d.Error = "login.failed"
@@ -85,7 +91,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.limiter.reset(ip)
+	s.limiter.reset(keys...)
 	// Expired sessions are useless; a login is a good moment to sweep them.
 	if err := s.h.DB.DeleteExpiredSessions(r.Context(), s.h.Now()); err != nil {
 		s.log.Warn("web: delete expired sessions", "err", err)
@@ -119,9 +125,20 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// limiter counts failed logins per address in a fixed window. It lives in
-// memory: a restart forgets, which is acceptable for slowing guessing, and
-// Argon2id makes each guess slow anyway.
+// limiterKeys are the counters a login attempt is charged to: its address
+// and its login (case-folded and bounded, so that a long or re-cased login
+// is the same counter).
+func limiterKeys(ip, login string) []string {
+	login = strings.ToLower(strings.TrimSpace(login))
+	if len(login) > 64 {
+		login = login[:64]
+	}
+	return []string{"addr:" + ip, "login:" + login}
+}
+
+// limiter counts failed logins per address and per login in a fixed window.
+// It lives in memory: a restart forgets, which is acceptable for slowing
+// guessing, and Argon2id makes each guess slow anyway.
 type limiter struct {
 	mu     sync.Mutex
 	max    int
@@ -138,17 +155,19 @@ func newLimiter(max int, window time.Duration) *limiter {
 	return &limiter{max: max, window: window, seen: map[string]*attempts{}}
 }
 
-func (l *limiter) allow(ip string, now time.Time) bool {
+// allow reports whether none of the keys has used up its failures.
+func (l *limiter) allow(now time.Time, keys ...string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	a := l.seen[ip]
-	if a == nil || now.Sub(a.start) >= l.window {
-		return true
+	for _, k := range keys {
+		if a := l.seen[k]; a != nil && now.Sub(a.start) < l.window && a.n >= l.max {
+			return false
+		}
 	}
-	return a.n < l.max
+	return true
 }
 
-func (l *limiter) fail(ip string, now time.Time) {
+func (l *limiter) fail(now time.Time, keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.seen) > 100_000 { // bound memory under a spray of addresses
@@ -158,16 +177,20 @@ func (l *limiter) fail(ip string, now time.Time) {
 			}
 		}
 	}
-	a := l.seen[ip]
-	if a == nil || now.Sub(a.start) >= l.window {
-		a = &attempts{start: now}
-		l.seen[ip] = a
+	for _, k := range keys {
+		a := l.seen[k]
+		if a == nil || now.Sub(a.start) >= l.window {
+			a = &attempts{start: now}
+			l.seen[k] = a
+		}
+		a.n++
 	}
-	a.n++
 }
 
-func (l *limiter) reset(ip string) {
+func (l *limiter) reset(keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.seen, ip)
+	for _, k := range keys {
+		delete(l.seen, k)
+	}
 }

@@ -36,8 +36,8 @@ type Options struct {
 	Log *slog.Logger
 	// SessionTTL is how long a login lasts (default 12 hours).
 	SessionTTL time.Duration
-	// LoginLimit is how many failed logins one address may make per
-	// LoginWindow before it must wait (defaults 10 per 5 minutes).
+	// LoginLimit is how many failed logins one address, and one login, may
+	// make per LoginWindow before it must wait (defaults 10 per 5 minutes).
 	LoginLimit  int
 	LoginWindow time.Duration
 }
