@@ -16,6 +16,7 @@ const (
 	ActionApprovalDecide   = "approval.decide"   // the committee's approval or denial
 	ActionEmergencyMeasure = "measure.emergency" // a measure executed before approval
 	ActionDelete           = "object.delete"     // a deletion by a person
+	ActionObjectModerate   = "object.moderate"   // the hub administrator stored a version of another organization's object
 	ActionRetentionDelete  = "retention.delete"  // a scheduled deletion (counts and hashes in Detail)
 	ActionPolicyChange     = "policy.change"     // a change of sharing or retention policy
 	ActionRoleChange       = "role.change"       // a change of a user's roles

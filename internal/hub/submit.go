@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -60,20 +61,20 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 	in := &intake{h: h, c: c, v: v, coll: coll, names: map[string]string{}, markings: map[string]bool{}}
 	var pending []received
 	br := stix.NewBundleReader(body, h.MaxObjectBytes)
-	var batch []store.Object
+	var batch []received
 	var prog store.StatusProgress
 	read := 0
 	flush := func(last bool) error {
-		for _, o := range batch {
-			prog.Success++
-			prog.Details = append(prog.Details, store.StatusDetail{Kind: "success", ID: o.ID, Version: versionOf(o)})
+		objs, err := in.versions(ctx, batch, &prog)
+		if err != nil {
+			return err
 		}
 		prog.Complete = last
-		res, err := h.DB.InsertObjects(ctx, batch, h.now(), st.ID, prog)
+		res, err := h.DB.InsertObjects(ctx, objs, h.now(), st.ID, prog)
 		if err != nil {
 			return fmt.Errorf("store objects: %w", err)
 		}
-		for i, o := range batch {
+		for i, o := range objs {
 			if !res[i].Duplicate && o.Type == "sighting" {
 				in.sighted(ctx, o)
 			}
@@ -82,6 +83,11 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 		return nil
 	}
 	add := func(o received) error {
+		if o.official {
+			prog.Success++
+			prog.Details = append(prog.Details, store.StatusDetail{Kind: "success", ID: o.ID, Version: versionOf(o.Object), Message: o.note})
+			return nil
+		}
 		for _, m := range o.pendingMarkings {
 			if !in.markings[m] {
 				prog.Failure++
@@ -90,7 +96,7 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 				return nil
 			}
 		}
-		batch = append(batch, o.Object)
+		batch = append(batch, o)
 		if len(batch) >= batchSize {
 			return flush(false)
 		}
@@ -158,6 +164,9 @@ func versionOf(o store.Object) string {
 type received struct {
 	store.Object
 	pendingMarkings []string
+	note            string // said with its success in the status: what the hub changed or did instead
+	official        bool   // an official TLP marking definition: the hub serves its own, nothing is stored
+	createdBy       bool   // it names its creator (created_by_ref)
 }
 
 // maxPending bounds how many objects may wait for a marking definition that
@@ -198,6 +207,35 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, er
 		Pattern: so.Pattern, ValidFrom: so.ValidFrom, ValidUntil: so.ValidUntil,
 		FirstSeen: so.FirstSeen, LastSeen: so.LastSeen, Count: int64(so.Count), Raw: so.Raw,
 	}}
+	if d, ok := tlpDefinitions[so.ID]; ok {
+		if !d.sameAs(so.Raw) {
+			return o, fmt.Errorf("id: %s is the official %s marking definition, which the hub serves itself; it cannot be redefined", so.ID, d.name)
+		}
+		o.official = true
+		o.note = "the official " + d.name + " marking definition; the hub serves its own copy, nothing was stored"
+		return o, nil
+	}
+	if so.ID == Extension {
+		return o, fmt.Errorf("id: %s is Renkei's extension definition, which the hub serves itself; it cannot be submitted", so.ID)
+	}
+	if so.Type == "identity" {
+		if org, err := in.h.DB.Org(ctx, so.ID); err == nil && org.ID == so.ID {
+			return o, fmt.Errorf("id: %s is the identity of an organization of this hub, which the hub serves itself; describe an organization under another id", so.ID)
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return o, err
+		}
+	}
+	// The creator of an object is the organization that submits it; an
+	// object may not claim another (moderation keeps the author's, below).
+	if so.CreatedByRef != "" {
+		o.createdBy = true
+		if so.CreatedByRef != in.c.Org.ID {
+			if o.Raw, err = stix.SetProperty(o.Raw, "created_by_ref", in.c.Org.ID); err != nil {
+				return o, err
+			}
+			o.note = fmt.Sprintf("created_by_ref %s was replaced by your organization's identity %s: an object's creator is the organization that submits it", so.CreatedByRef, in.c.Org.ID)
+		}
+	}
 	switch so.Type {
 	case "sighting":
 		o.Ref = so.SightingOfRef
@@ -340,4 +378,75 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 		Title:     fmt.Sprintf("貴組織の%s「%s」が%sにより観測されました / Your %s %q was sighted by %s", target.Type, name, whoJa, target.Type, name, who),
 		ObjectRef: s.ID, Data: string(data),
 	})
+}
+
+// errNotAuthor refuses a version of another organization's object. It is the
+// same sentence whatever is stored under the id (which versions, their
+// modified, whether the submitter may read any of them), so that it tells
+// nothing about them.
+var errNotAuthor = errors.New("id: this object was created by another organization; only its author adds versions of it (give your own object a new id)")
+
+// versions keeps the objects of a batch that their submitter may write and
+// records the others as failures in prog, with the successes to come. An
+// object that already has a stored version, in any collection, is accepted
+// only from the organization that authored it, or from the hub administrator
+// as moderation: that is logged before it is stored, and the version keeps
+// the object's author (and names it as creator). SCOs are exempt: their ids
+// are derived from their values and they have no versions.
+func (in *intake) versions(ctx context.Context, batch []received, prog *store.StatusProgress) ([]store.Object, error) {
+	ids := make([]string, 0, len(batch))
+	for _, o := range batch {
+		if !stix.IsSCO(o.Type) {
+			ids = append(ids, o.ID)
+		}
+	}
+	authors, err := in.h.DB.Authors(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]store.Object, 0, len(batch))
+	for _, o := range batch {
+		author, stored := authors[o.ID]
+		if stored && author != o.ACL.AuthorOrg && !stix.IsSCO(o.Type) {
+			ok, moderation := policy.MayWriteVersion(in.v, author)
+			if !ok {
+				prog.Failure++
+				prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: o.ID, Version: versionOf(o.Object), Message: errNotAuthor.Error()})
+				continue
+			}
+			if moderation {
+				if err := in.moderate(ctx, &o, author); err != nil {
+					prog.Failure++
+					prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: o.ID, Version: versionOf(o.Object), Message: err.Error()})
+					continue
+				}
+			}
+		}
+		prog.Success++
+		prog.Details = append(prog.Details, store.StatusDetail{Kind: "success", ID: o.ID, Version: versionOf(o.Object), Message: o.note})
+		objs = append(objs, o.Object)
+	}
+	return objs, nil
+}
+
+// moderate makes o a moderating version of author's object: logged first,
+// then stored under the author, whose identity it names as creator.
+func (in *intake) moderate(ctx context.Context, o *received, author string) error {
+	if _, err := in.h.Record(ctx, in.c, audit.ActionObjectModerate, o.ID, map[string]string{
+		"author": author, "collection": o.CollectionID, "version": versionOf(o.Object),
+		"tlp": o.ACL.TLP.Label(), "revoked": fmt.Sprint(o.Revoked),
+	}); err != nil {
+		in.h.Log.Error("moderating version refused: audit log unavailable", "object", o.ID, "user", in.c.User.Login, "err", err)
+		return errors.New("a moderating version is logged before it is stored, and the audit log could not record it; nothing was stored")
+	}
+	o.ACL.AuthorOrg = author
+	if o.createdBy {
+		raw, err := stix.SetProperty(o.Raw, "created_by_ref", author)
+		if err != nil {
+			return err
+		}
+		o.Raw = raw
+	}
+	o.note = "stored as a moderating version of another organization's object; the act is in the audit log"
+	return nil
 }

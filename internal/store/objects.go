@@ -326,11 +326,19 @@ func (q ObjectQuery) where() (string, []any) {
 		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(s)) + "%"
 		args = append(args, s, like, like)
 	}
+	// "last" and "first" are decided over the versions the viewer may see
+	// (package policy, versions.go): a version it may not see neither hides
+	// nor reveals anything. The latest flag settles the common case, an
+	// object whose latest version is the one read, without a subquery.
 	switch q.Versions {
 	case "", "last":
-		conds = append(conds, "o.latest = 1")
+		f, fargs := policy.Filter(q.Viewer, "n")
+		conds = append(conds, "(o.latest = 1 OR NOT EXISTS (SELECT 1 FROM objects n WHERE n.stix_id = o.stix_id AND n.collection_id = o.collection_id AND n.modified > o.modified AND "+f+"))")
+		args = append(args, fargs...)
 	case "first":
-		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id AND n.modified < o.modified)")
+		f, fargs := policy.Filter(q.Viewer, "n")
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM objects n WHERE n.stix_id = o.stix_id AND n.collection_id = o.collection_id AND n.modified < o.modified AND "+f+")")
+		args = append(args, fargs...)
 	case "all":
 	default: // specific versions
 		var ph []string

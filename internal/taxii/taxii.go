@@ -475,10 +475,46 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, 
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
+	if s.served(w, r, false) {
+		return
+	}
 	s.envelope(w, r, oneObject(r, false), true)
 }
 
+// served answers for the definitions the hub serves itself (official TLP
+// markings, organizations' identities, Renkei's extension definition), in
+// every collection the caller may read, whatever is stored under their ids,
+// so that every reference in the objects served resolves. It reports whether
+// it answered.
+func (s *Server) served(w http.ResponseWriter, r *http.Request, versions bool) bool {
+	id := r.PathValue("oid")
+	if !hub.MayServe(id) {
+		return false
+	}
+	_, _, v, ok := s.openCollection(w, r, false)
+	if !ok {
+		return true
+	}
+	def, ok, err := s.Hub.Served(r.Context(), v, id)
+	if err != nil {
+		s.internal(w, r, err)
+		return true
+	}
+	if !ok {
+		return false
+	}
+	if versions {
+		writeJSON(w, http.StatusOK, map[string]any{"more": false, "versions": []string{def.Version}})
+		return true
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"more": false, "objects": []json.RawMessage{def.Raw}})
+	return true
+}
+
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
+	if s.served(w, r, true) {
+		return
+	}
 	l, ok := s.list(w, r, oneObject(r, true))
 	if !ok || missing(w, r, len(l.objs), l.q) {
 		return
