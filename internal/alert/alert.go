@@ -1,7 +1,8 @@
 // Package alert is the one way any capability tells an organization
 // something: an inbox per organization, and delivery of each alert to the
 // organization's webhooks with an HMAC-signed body, retries with backoff and a
-// dead-letter list.
+// dead-letter list. Webhooks never reach inside the hub's network (see
+// Reach).
 //
 // Deciding whom to alert belongs to the capability raising the alert; this
 // package only stores and delivers. Webhook secrets never appear in logs.
@@ -19,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"renkei/internal/store"
@@ -26,15 +28,20 @@ import (
 
 // Service raises and delivers alerts.
 type Service struct {
-	DB     *store.DB
-	Log    *slog.Logger
-	Now    func() time.Time
-	Client *http.Client // nil: a client with a 10 s timeout
+	DB  *store.DB
+	Log *slog.Logger
+	Now func() time.Time
+	// Reach says where webhooks may be posted; every delivery goes through
+	// its client.
+	Reach Reach
 
 	// MaxAttempts before a delivery goes to the dead-letter list (default 8).
 	MaxAttempts int
 	// Backoff is the first retry delay, doubled at each attempt (default 10 s).
 	Backoff time.Duration
+
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 func (s *Service) now() time.Time {
@@ -159,11 +166,8 @@ func (s *Service) post(ctx context.Context, url string, body []byte, ts int64, s
 	req.Header.Set("X-Renkei-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("X-Renkei-Signature", sig)
 	req.Header.Set("X-Renkei-Alert", strconv.FormatInt(id, 10))
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
+	s.clientOnce.Do(func() { s.client = s.Reach.Client(10 * time.Second) })
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}

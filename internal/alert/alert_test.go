@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -52,7 +53,10 @@ func TestWebhookSignedRetriedDeadLettered(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s := &alert.Service{DB: db, Now: clock, MaxAttempts: 4, Backoff: time.Second}
+			// The receivers listen on loopback, which webhooks reach only
+			// when the hub administrator allows it.
+			s := &alert.Service{DB: db, Now: clock, MaxAttempts: 4, Backoff: time.Second,
+				Reach: alert.Reach{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}
 			id, err := s.Raise(ctx, store.Alert{OrgID: org.ID, Kind: "sighting", Title: "Your indicator was sighted"})
 			if err != nil {
 				t.Fatal(err)

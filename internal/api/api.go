@@ -550,7 +550,7 @@ func (s *Server) addWebhook(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	if err := hub.CheckWebhookURL(in.URL); err != nil {
+	if err := s.Hub.CheckWebhookURL(q.r.Context(), in.URL); err != nil {
 		return fail(http.StatusBadRequest, "invalid webhook URL", "%v", err)
 	}
 	secret, _ := auth.NewSecret()

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,15 +49,23 @@ func newServeCmd(g *globals) *cobra.Command {
 	var cfg server.Config
 	var logLevel string
 	var demo bool
+	var webhookAllow []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub: TAXII 2.1, REST API, web console",
 		Long: `Run the hub on one machine: the store (SQLite under --data, or PostgreSQL with
 --database postgres://…), TAXII 2.1 at /taxii2/, the REST API at /api/v1/, the web
-console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
+console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.
+
+Webhooks never reach inside the hub's network: loopback, link-local (169.254.0.0/16,
+fe80::/10), private, unique-local (fc00::/7), shared (100.64.0.0/10) and cloud metadata
+addresses are refused when a webhook is registered and again on the address each delivery
+dials (after DNS resolution, so a name rebound to such an address is not posted to).
+--webhook-allow lets them reach a range you name, e.g. a receiver on your own network.`,
 		Example: `  renkei serve
   renkei serve --listen 0.0.0.0:8443 --tls
-  renkei serve --database postgres://renkei@db/renkei --listen :8080`,
+  renkei serve --database postgres://renkei@db/renkei --listen :8080
+  renkei serve --webhook-allow 10.20.0.0/16            # a SOC receiver on the internal network`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			serverGC()
@@ -66,6 +76,11 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
 			}
 			log := slog.New(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+			allow, err := parseRanges(webhookAllow)
+			if err != nil {
+				return fmt.Errorf("--webhook-allow: %w", err)
+			}
+			cfg.WebhookAllow = allow
 			db, err := g.openStore(ctx)
 			if err != nil {
 				return err
@@ -102,8 +117,33 @@ console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.`,
 	f.StringVar(&cfg.NATS, "nats", "", "external NATS URL (default: NATS JetStream embedded under DATA/nats)")
 	f.StringVar(&cfg.NATSListen, "nats-listen", "", "let renkei worker processes reach the embedded NATS at this host:port")
 	f.IntVar(&cfg.Matchers, "matchers", 1, "matcher workers in this process")
+	f.StringArrayVar(&webhookAllow, "webhook-allow", nil, "let webhooks reach this range inside the hub's network (CIDR or address; repeatable or comma-separated); by default loopback, private, link-local, unique-local and metadata addresses are refused")
 	f.StringArrayVar(&cfg.Collect, "collect", nil, "receive NetFlow/IPFIX/sFlow for a source: udp://HOST:PORT=SOURCE (repeatable)")
 	return cmd
+}
+
+// parseRanges reads CIDR ranges or single addresses, each value possibly a
+// comma-separated list.
+func parseRanges(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if a, err := netip.ParseAddr(s); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a CIDR range or an IP address", s)
+			}
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
 }
 
 // withStore runs fn with the store named by --data/--database, closing it after.

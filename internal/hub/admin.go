@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -170,14 +169,13 @@ func CreateToken(ctx context.Context, db *store.DB, login, name string, expires 
 	return secret, t, err
 }
 
-// CheckWebhookURL accepts http and https URLs with a host.
-func CheckWebhookURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL", s)
+// CheckWebhookURL accepts an http(s) URL with a host and no credentials
+// that does not reach inside the hub's network (alert.Reach: loopback,
+// link-local, private, unique-local and metadata addresses, directly or by
+// a name resolving to one, unless the hub administrator allows the range).
+func (h *Hub) CheckWebhookURL(ctx context.Context, s string) error {
+	if len(s) > 2000 {
+		return fmt.Errorf("the URL is %d characters long; at most 2000 are accepted", len(s))
 	}
-	if u.User != nil {
-		return fmt.Errorf("%q: put no credentials in the URL; the body is signed with the webhook's secret", s)
-	}
-	return nil
+	return h.Alerts.Reach.CheckURL(ctx, s)
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -56,6 +57,9 @@ type Config struct {
 	Matchers int
 	// Collect lists UDP listeners feeding sources: "udp://0.0.0.0:2055=source-id".
 	Collect []string
+	// WebhookAllow lists the ranges inside the hub's network (loopback,
+	// private, link-local …) that webhooks may nevertheless reach.
+	WebhookAllow []netip.Prefix
 }
 
 // DSN returns the store to open for a data directory and database flag.
@@ -90,6 +94,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
 	h.Audit = al
+	h.Alerts.Reach.Allow = cfg.WebhookAllow
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log})
 	if err != nil {
 		al.Close()

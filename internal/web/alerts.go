@@ -3,10 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -102,9 +102,11 @@ func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request
 	}
 	raw := strings.TrimSpace(r.PostFormValue("url"))
 	d := &alertsData{URL: raw}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
+	if err := s.h.CheckWebhookURL(r.Context(), raw); err != nil {
 		d.Error = "alerts.error.url"
+		if errors.Is(err, alert.ErrInside) {
+			d.Error = "alerts.error.inside"
+		}
 		s.showAlerts(w, r, req, http.StatusBadRequest, d)
 		return
 	}

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -500,6 +502,7 @@ func TestAlertsInbox(t *testing.T) {
 func TestWebhooksForOrgAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
+	e.h.Alerts.Reach.Resolver = noDNS{} // soc.example resolves to nothing: every delivery fails
 	ctx := context.Background()
 	admin := e.as("power-admin")
 	st, _, body := admin.post("/alerts/webhooks", url.Values{"url": {"ftp://nope"}})
@@ -520,7 +523,6 @@ func TestWebhooksForOrgAdmin(t *testing.T) {
 	}
 	// A dead delivery can be retried.
 	e.h.Alerts.MaxAttempts = 1
-	e.h.Alerts.Client = &http.Client{Transport: failing{}}
 	e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "test", Title: "will die"})
 	e.h.Alerts.DeliverDue(ctx)
 	dead, _ := e.h.DB.DeadDeliveries(ctx, e.power.ID, 10)
@@ -544,10 +546,10 @@ func TestWebhooksForOrgAdmin(t *testing.T) {
 	}
 }
 
-type failing struct{}
+type noDNS struct{}
 
-func (failing) RoundTrip(*http.Request) (*http.Response, error) {
-	return nil, context.DeadlineExceeded
+func (noDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 func TestAdminRoles(t *testing.T) {
