@@ -383,7 +383,12 @@ func (s *Server) replyConsultation(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
+	// A hand-off answers what happened (step), also to a handler that no
+	// longer sees the request.
 	r, err := (&consult.Service{Hub: s.Hub}).Reply(q.r.Context(), q.caller, id, in.Kind, in.Body, in.To)
+	if errors.Is(err, hub.ErrAuditUnavailable) {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
 	if err != nil {
 		return badRequest("invalid reply", err)
 	}

@@ -116,7 +116,7 @@ func newRoot(g *globals) *cobra.Command {
 		newTelemetryCmd(g), newWorkerCmd(g),
 		newHuntCmd(g),
 		newHuntPackageCmd(g),
-		newAssetCmd(g), newExposureCmd(g),
+		newAssetCmd(g), newExposureCmd(g), newSupplierCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
 	return root

@@ -655,7 +655,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 	var rkind, rbody, to string
 	reply := &cobra.Command{
 		Use:     "reply ID",
-		Short:   "Answer, ask a follow-up, hand off (--kind handoff --to ORG) or close a request",
+		Short:   "Answer, ask a follow-up, hand off (--kind handoff --to ORG), consent to or decline a hand-off, or close a request",
 		Example: `  renkei consult reply --as kanshi 3 --kind handoff --to "Kanto Support Desk"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -672,11 +672,15 @@ func newConsultCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "request %d: %s\n", r.ID, r.Status)
+			fmt.Fprintf(g.stdout, "request %d: %s", r.ID, r.Status)
+			if r.Step != "" && r.Step != rkind {
+				fmt.Fprintf(g.stdout, " (%s)", r.Step)
+			}
+			fmt.Fprintln(g.stdout)
 			return nil
 		},
 	}
-	reply.Flags().StringVar(&rkind, "kind", "answer", "answer, question, handoff or close")
+	reply.Flags().StringVar(&rkind, "kind", "answer", "answer, question, handoff, consent, decline or close")
 	reply.Flags().StringVar(&rbody, "body", "", "the text")
 	reply.Flags().StringVar(&to, "to", "", "organization to hand the request to")
 	list := &cobra.Command{
@@ -702,6 +706,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(ask, reply, list)
+	cmd.AddCommand(newConsultDesignateCmds(g, &as)...)
 	return cmd
 }
 

@@ -3,6 +3,12 @@
 // handler answers, hands the request on to another support organization, or
 // closes it; every step is a message in the request's thread.
 //
+// Requests go only where they are routed: only the center and the
+// organizations the center designated as handlers of a topic (a kind of
+// request) can be named as a request's handler, and a hand-off to an
+// organization other than the center waits for the asker's consent, which
+// is recorded in the thread (and in the audit log before it takes effect).
+//
 // A request is visible to the organization that asked, to the organization
 // handling it now, and to the center; that rule is written here (visibleSQL)
 // and enforced in every query. Notifications go through alert.Service.Raise.
@@ -19,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -30,22 +37,30 @@ var Kinds = []string{"consultation", "support"}
 
 // Request is one consultation or support request with its thread.
 type Request struct {
-	ID         int64     `json:"id"`
-	OrgID      string    `json:"org_id"`
-	UserID     int64     `json:"-"`
-	HandlerOrg string    `json:"handler_org"`
-	Kind       string    `json:"kind"`
-	Subject    string    `json:"subject"`
-	Body       string    `json:"body"`
-	Status     string    `json:"status"` // open | answered | closed
-	Created    time.Time `json:"created"`
-	Updated    time.Time `json:"updated"`
-	Messages   []Message `json:"messages,omitempty"`
+	ID         int64  `json:"id"`
+	OrgID      string `json:"org_id"`
+	UserID     int64  `json:"-"`
+	HandlerOrg string `json:"handler_org"`
+	Kind       string `json:"kind"`
+	Subject    string `json:"subject"`
+	Body       string `json:"body"`
+	Status     string `json:"status"` // open | answered | closed
+	// HandoffTo is the organization a hand-off was proposed to, until the
+	// asker consents or declines; "" when none is pending.
+	HandoffTo string `json:"handoff_to,omitempty"`
+	// Step says what a reply did: "handoff.awaiting-consent", "handoff.done",
+	// "handoff.consented", "handoff.declined", or the kind of reply. A
+	// caller who no longer sees the request after it (a handler that handed
+	// it on) gets the request without its thread.
+	Step     string    `json:"step,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+	Messages []Message `json:"messages,omitempty"`
 }
 
 // Message is one step of a request's thread.
 type Message struct {
-	Kind  string    `json:"kind"` // question | answer | handoff | close
+	Kind  string    `json:"kind"` // question | answer | handoff | consent | decline | close
 	OrgID string    `json:"org_id"`
 	User  string    `json:"user"`
 	Body  string    `json:"body"`
@@ -56,6 +71,7 @@ type Message struct {
 var ProblemCodes = []string{
 	"kind.unknown", "subject.required", "body.required", "subject.too-long", "body.too-long", "handler.unknown",
 	"request.closed", "reply.unknown", "handoff.unknown", "handoff.same",
+	"handler.not-designated", "handoff.not-designated", "handoff.pending", "consent.none",
 }
 
 // problem is a single hub.Problem as an error.
@@ -120,10 +136,19 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	h := s.Hub.Center().ID
 	if handler != "" {
 		o, err := s.db().Org(ctx, handler)
-		if err != nil {
+		switch {
+		case err != nil:
 			problems = append(problems, hub.Problem{Field: "handler", Code: "handler.unknown", Value: handler,
 				Msg: fmt.Sprintf("handler: no organization %q", handler)})
-		} else {
+		case slices.Contains(Kinds, kind):
+			ok, err := s.routable(ctx, kind, o)
+			if err != nil {
+				return Request{}, err
+			}
+			if !ok {
+				problems = append(problems, hub.Problem{Field: "handler", Code: "handler.not-designated", Value: o.Name,
+					Msg: fmt.Sprintf("handler: %s is not designated to handle %s requests", o.Name, kind)})
+			}
 			h = o.ID
 		}
 	}
@@ -176,7 +201,8 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	}
 	handles := c.Org.ID == r.HandlerOrg || c.Org.IsCenter()
 	asker := c.Org.ID == r.OrgID
-	status, handler := r.Status, r.HandlerOrg
+	status, handler, handoffTo, step := r.Status, r.HandlerOrg, r.HandoffTo, kind
+	var logged map[string]string // the audit entry of a hand-off that takes effect
 	switch kind {
 	case "answer":
 		if !handles {
@@ -199,53 +225,124 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		if o.ID == r.HandlerOrg {
 			return r, problem("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
 		}
-		handler, status = o.ID, "open"
+		if ok, err := s.routable(ctx, r.Kind, o); err != nil {
+			return r, err
+		} else if !ok {
+			return r, problem("to", "handoff.not-designated", o.Name, "handoff: %s is not designated to handle %s requests", o.Name, r.Kind)
+		}
+		if o.IsCenter() {
+			// The center sees every request already: no third party learns
+			// of it, so no consent is asked.
+			handler, status, handoffTo, step = o.ID, "open", "", "handoff.done"
+			logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": "not needed: the center"}
+		} else {
+			handoffTo, step = o.ID, "handoff.awaiting-consent"
+		}
 		if strings.TrimSpace(body) == "" {
 			body = "handed to " + o.Name
+			if !o.IsCenter() {
+				body = "proposes to hand the request to " + o.Name + "; waiting for the asker's consent"
+			}
 		}
+	case "consent", "decline":
+		if !asker {
+			return r, fmt.Errorf("%w: only the asking organization consents to a hand-off", hub.ErrForbidden)
+		}
+		if r.HandoffTo == "" {
+			return r, problem("", "consent.none", "", "request %d has no hand-off waiting for consent", id)
+		}
+		o, err := s.db().Org(ctx, r.HandoffTo)
+		if err != nil {
+			return r, fmt.Errorf("request %d: proposed handler: %w", id, err)
+		}
+		if kind == "consent" {
+			handler, status, step = o.ID, "open", "handoff.consented"
+			logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": c.User.Login}
+			if strings.TrimSpace(body) == "" {
+				body = "consents to the hand-off to " + o.Name
+			}
+		} else {
+			step = "handoff.declined"
+			if strings.TrimSpace(body) == "" {
+				body = "declines the hand-off to " + o.Name
+			}
+		}
+		handoffTo = ""
 	case "close":
 		if !handles && !asker {
 			return r, fmt.Errorf("%w", hub.ErrForbidden)
 		}
-		status = "closed"
+		status, handoffTo = "closed", ""
 		if strings.TrimSpace(body) == "" {
 			body = "closed"
 		}
 	default:
-		return r, problem("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff or close", kind)
+		return r, problem("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff, consent, decline or close", kind)
 	}
 	if strings.TrimSpace(body) == "" {
 		return r, problem("body", "body.required", "", "body: is required")
+	}
+	// A hand-off that takes effect is logged before it does (when the hub
+	// keeps an audit log), with whose consent.
+	if logged != nil && s.Hub.Audit != nil {
+		if _, err := s.Hub.Record(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), logged); err != nil {
+			return r, err
+		}
 	}
 	now := s.now()
 	err = s.db().InTx(ctx, func(tx *store.Tx) error {
 		if err := addMessage(ctx, tx, id, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now}); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "UPDATE consultations SET status = ?, handler_org = ?, updated_at = ? WHERE id = ?", status, handler, store.Micros(now), id)
-		return err
+		// The row changes only if no other step changed the pending hand-off
+		// meanwhile: a consent applies to the hand-off the asker saw.
+		res, err := tx.Exec(ctx, "UPDATE consultations SET status = ?, handler_org = ?, handoff_to = ?, updated_at = ? WHERE id = ? AND handoff_to = ? AND handler_org = ?",
+			status, handler, handoffTo, store.Micros(now), id, r.HandoffTo, r.HandlerOrg)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
+		}
+		return nil
 	})
 	if err != nil {
 		return r, fmt.Errorf("request %d: %w", id, err)
 	}
-	switch kind {
+	switch step {
 	case "answer":
 		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was answered: %s", r.ID, r.Subject))
 	case "question":
 		s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("Follow-up question on request %d: %s", r.ID, r.Subject))
-	case "handoff":
+	case "handoff.awaiting-consent":
+		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d is proposed to be handed to another support organization; it stays where it is until you consent", r.ID))
+	case "handoff.done", "handoff.consented":
 		s.alert(ctx, handler, r, fmt.Sprintf("Request %d was handed to you: %s", r.ID, r.Subject))
-		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was handed to another support organization", r.ID))
+		if step == "handoff.done" {
+			s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was handed to the center", r.ID))
+		} else {
+			s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("The asker consented: request %d was handed on", r.ID))
+		}
+	case "handoff.declined":
+		s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("The asker declined the hand-off of request %d", r.ID))
 	}
-	return s.Get(ctx, v, id)
+	got, err := s.Get(ctx, v, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// The caller handed the request on and no longer sees it: say what
+		// happened, without the thread.
+		r.Status, r.HandlerOrg, r.HandoffTo, r.Updated, r.Messages = status, handler, handoffTo, now, nil
+		got, err = r, nil
+	}
+	got.Step = step
+	return got, err
 }
 
-const cols = "c.id, c.org_id, c.user_id, c.handler_org, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
+const cols = "c.id, c.org_id, c.user_id, c.handler_org, c.handoff_to, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
 
 func scan(row interface{ Scan(...any) error }) (Request, error) {
 	var r Request
 	var cr, up int64
-	err := row.Scan(&r.ID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
+	err := row.Scan(&r.ID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.HandoffTo, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
 	r.Created, r.Updated = store.FromMicros(cr), store.FromMicros(up)
 	return r, err
 }

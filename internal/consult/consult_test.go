@@ -31,6 +31,7 @@ func TestConsultationHandoff(t *testing.T) {
 				t.Fatal(err)
 			}
 			h.Now = func() time.Time { return now }
+			openAudit(t, h)
 			hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
 			hub.AddOrg(ctx, db, "Kanto Support Desk", "research", "", now)
 			hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
@@ -53,14 +54,20 @@ func TestConsultationHandoff(t *testing.T) {
 			if _, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the desk answers before the handoff: %v", err)
 			}
+			if _, err := s.Designate(ctx, cs["kanshi"], v("kanshi"), "support", "Kanto Support Desk"); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := s.Reply(ctx, cs["kanshi"], r.ID, "handoff", "", "Kanto Support Desk"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Reply(ctx, cs["town"], r.ID, "consent", "", ""); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "Run the vendor's integrity checker; we can visit tomorrow.", "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Status != "answered" || len(got.Messages) != 3 || got.Messages[1].Kind != "handoff" {
+			if got.Status != "answered" || len(got.Messages) != 4 || got.Messages[1].Kind != "handoff" || got.Messages[2].Kind != "consent" {
 				t.Fatalf("thread: %+v", got)
 			}
 			if _, err := s.Reply(ctx, cs["town"], r.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) {

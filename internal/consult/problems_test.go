@@ -76,7 +76,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 		{"reply: unknown kind", func() error {
 			_, err := s.Reply(ctx, cs["town"], open.ID, "shout", "x", "")
 			return err
-		}, []string{"reply.unknown"}, []string{"shout"}, `kind: "shout" is not answer, question, handoff or close`},
+		}, []string{"reply.unknown"}, []string{"shout"}, `kind: "shout" is not answer, question, handoff, consent, decline or close`},
 		{"reply: no body", func() error {
 			_, err := s.Reply(ctx, cs["town"], open.ID, "question", " ", "")
 			return err

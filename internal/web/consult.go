@@ -89,7 +89,10 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 	d := &consultationData{Z: jst, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: req.caller.Org.IsCenter()}
 	d.Handles = x.HandlerOrg == req.caller.Org.ID || d.IsCenter
 	d.Asker = x.OrgID == req.caller.Org.ID
-	for _, id := range []string{x.OrgID, x.HandlerOrg} {
+	for _, id := range []string{x.OrgID, x.HandlerOrg, x.HandoffTo} {
+		if id == "" {
+			continue
+		}
 		if o, err := s.h.DB.Org(r.Context(), id); err == nil {
 			d.OrgNames[id] = o.Name
 		}
@@ -110,8 +113,11 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	_, err := (&consult.Service{Hub: s.h}).Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
+	x, err := (&consult.Service{Hub: s.h}).Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
 	switch {
+	case err == nil && x.Step == "handoff.done" && x.Messages == nil:
+		// Handed to the center: the former handler no longer sees it.
+		http.Redirect(w, r, "/consult?ok=replied", http.StatusSeeOther)
 	case errors.Is(err, hub.ErrForbidden):
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 	case errors.Is(err, store.ErrNotFound):
@@ -125,7 +131,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 
 // replyKinds are the steps of a thread, in the order the reply form offers
 // them.
-var replyKinds = []string{"answer", "question", "handoff", "close"}
+var replyKinds = []string{"answer", "question", "handoff", "consent", "decline", "close"}
 
 // consultProblem is one problem of a request in the language of cat.
 func consultProblem(lang string, cat catalog, p hub.Problem) string {
@@ -138,7 +144,7 @@ func consultProblem(lang string, cat catalog, p hub.Problem) string {
 		return cat.text(key, p.Value, choiceList(lang, cat, "consult.kind.", consult.Kinds))
 	case "reply.unknown":
 		return cat.text(key, p.Value, choiceList(lang, cat, "consult.msg.", replyKinds))
-	case "handler.unknown", "handoff.unknown", "handoff.same":
+	case "handler.unknown", "handoff.unknown", "handoff.same", "handler.not-designated", "handoff.not-designated":
 		return cat.text(key, p.Value)
 	}
 	return cat.text(key)

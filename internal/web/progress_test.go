@@ -1,11 +1,15 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"renkei/internal/consult"
+	"renkei/internal/incident"
 )
 
 // TestAdvisoryProgressOwnOnly: in the console a recipient of an advisory
@@ -32,5 +36,48 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 		if strings.Contains(body, `id="counts"`) || strings.Contains(body, "対象 2") || strings.Contains(body, `id="targets"`) {
 			t.Errorf("a recipient sees the totals of every recipient:\n%s", body)
 		}
+	}
+}
+
+// TestHandOffNeedsAskerConsent in the console: the center proposes to hand
+// a water utility's request to a designated organization; the utility sees
+// the proposal with consent and decline buttons, and only its consent
+// hands the request on.
+func TestHandOffNeedsAskerConsent(t *testing.T) {
+	e := newEnv(t, Options{})
+	water, center, power := e.as("water-analyst"), e.as("center-analyst"), e.as("power-analyst")
+	ctx := context.Background()
+	kanshi, err := incident.Caller(ctx, e.h.DB, "center-analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := e.h.Viewer(ctx, kanshi)
+	if _, err := (&consult.Service{Hub: e.h}).Designate(ctx, kanshi, v, "support", e.power.Name); err != nil {
+		t.Fatal(err)
+	}
+	st, loc, _ := water.post("/consult", url.Values{"kind": {"support"}, "subject": {"Help"}, "body": {"How do we check the VPN?"}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("ask: %d", st)
+	}
+	page := strings.TrimSuffix(loc, "?ok=asked")
+	if st, _, b := center.post(page+"/reply", url.Values{"kind": {"handoff"}, "to": {e.power.Name}}); st != http.StatusSeeOther {
+		t.Fatalf("hand-off: %d\n%s", st, b)
+	}
+	if st, _ := power.get(page); st != http.StatusNotFound {
+		t.Fatalf("the proposed handler sees the request before consent: %d", st)
+	}
+	if _, body := water.get(page); !strings.Contains(body, `id="consent-btn"`) || !strings.Contains(body, e.power.Name) {
+		t.Fatalf("the asker is not asked for consent:\n%s", body)
+	}
+	if st, _, b := water.post(page+"/reply", url.Values{"kind": {"consent"}}); st != http.StatusSeeOther {
+		t.Fatalf("consent: %d\n%s", st, b)
+	}
+	if st, body := power.get(page); st != 200 || !strings.Contains(body, "引き継ぎへの同意") {
+		t.Fatalf("the handler after consent: %d\n%s", st, body)
+	}
+	// Handed back to the center: the former handler is not sent to a 404.
+	st, loc, _ = power.post(page+"/reply", url.Values{"kind": {"handoff"}, "to": {e.center.Name}})
+	if st != http.StatusSeeOther || loc != "/consult?ok=replied" {
+		t.Fatalf("hand-off to the center: %d %q", st, loc)
 	}
 }

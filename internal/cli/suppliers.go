@@ -1,0 +1,203 @@
+package cli
+
+// Who speaks for what: the product–supplier register (renkei supplier) and
+// the designated handlers of consultation topics (renkei consult designate).
+// Both are maintained by the center; each command acts as the user named by
+// --as, access is decided by package policy, and each change is logged in
+// this machine's audit log before it takes effect.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/consult"
+	"renkei/internal/incident"
+	"renkei/internal/relevance"
+)
+
+// loggedTower is a tower session whose hub keeps this machine's audit log.
+func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession, func(), error) {
+	if login == "" {
+		return nil, nil, fmt.Errorf("--as LOGIN is required: the user on whose behalf to act")
+	}
+	h, done, err := g.localHub(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := incident.Caller(ctx, h.DB, login)
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("--as %s: %w", login, err)
+	}
+	v, err := h.Viewer(ctx, c)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return &towerSession{h: h, caller: c, viewer: v}, done, nil
+}
+
+func newSupplierCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "supplier",
+		Short: "The product–supplier register: whose VEX and CSAF statements apply to which products",
+		Long: `A vendor speaks only for its own products: the VEX and CSAF documents it publishes are
+accepted only for products it is registered as the supplier of, here, by CPE vendor:product
+and/or package URL (type/namespace/name). The center's administrators and analysts maintain the
+register; every change is logged before it takes effect.`,
+	}
+	var as string
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	var org, name, cpe, purl string
+	add := &cobra.Command{
+		Use:     "add --org VENDOR (--cpe VENDOR:PRODUCT | --purl PURL)",
+		Short:   "Register an organization as the supplier of a product",
+		Example: `  renkei supplier add --as kanshi --org "Example Networks KK" --name SecureGate --cpe example_networks:securegate`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.loggedTower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			sp, err := relevance.For(ts.h).AddSupplier(cmd.Context(), ts.caller, ts.viewer, relevance.SupplierInput{Org: org, Name: name, CPE: cpe, PURL: purl})
+			if err != nil {
+				return fmt.Errorf("supplier add: %w", err)
+			}
+			fmt.Fprintf(g.stdout, "%d\t%s is the supplier of %s\n", sp.ID, sp.OrgName, strings.TrimSpace(sp.CPEKey+" "+sp.PURLKey))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&org, "org", "", "the supplier organization (name or id, required)")
+	add.Flags().StringVar(&name, "name", "", "the product as people name it")
+	add.Flags().StringVar(&cpe, "cpe", "", "CPE name or vendor:product")
+	add.Flags().StringVar(&purl, "purl", "", "package URL (its version is ignored)")
+	add.MarkFlagRequired("org")
+	list := &cobra.Command{
+		Use:   "list [--org ORG]",
+		Short: "List the register",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			id := ""
+			if org != "" {
+				o, err := ts.h.DB.Org(cmd.Context(), org)
+				if err != nil {
+					return fmt.Errorf("--org %s: %w", org, err)
+				}
+				id = o.ID
+			}
+			sps, err := relevance.For(ts.h).Suppliers(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
+			for _, sp := range sps {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&org, "org", "", "only this organization")
+	remove := &cobra.Command{
+		Use:   "remove ID",
+		Short: "Remove an entry: its former supplier's statements no longer apply to the product",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			ts, done, err := g.loggedTower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := relevance.For(ts.h).RemoveSupplier(cmd.Context(), ts.caller, ts.viewer, id); err != nil {
+				return fmt.Errorf("supplier remove: %w", err)
+			}
+			fmt.Fprintf(g.stderr, "entry %d removed\n", id)
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, remove)
+	return cmd
+}
+
+// newConsultDesignateCmds are the consult subcommands that maintain the
+// designated handlers of topics.
+func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
+	var topic string
+	designate := &cobra.Command{
+		Use:     "designate --topic TOPIC ORG",
+		Short:   "Designate an organization to handle a topic (consultation or support)",
+		Example: `  renkei consult designate --as kanshi --topic support "Kanto Support Desk"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.loggedTower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			h, err := (&consult.Service{Hub: ts.h}).Designate(cmd.Context(), ts.caller, ts.viewer, topic, args[0])
+			if err != nil {
+				return fmt.Errorf("consult designate: %w", err)
+			}
+			fmt.Fprintf(g.stdout, "%s handles %s requests\n", h.OrgName, h.Topic)
+			return nil
+		},
+	}
+	designate.Flags().StringVar(&topic, "topic", "", "consultation or support (required)")
+	designate.MarkFlagRequired("topic")
+	var rtopic string
+	revoke := &cobra.Command{
+		Use:   "undesignate --topic TOPIC ORG",
+		Short: "Withdraw a designation (requests it handles now stay with it)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.loggedTower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := (&consult.Service{Hub: ts.h}).Revoke(cmd.Context(), ts.caller, ts.viewer, rtopic, args[0]); err != nil {
+				return fmt.Errorf("consult undesignate: %w", err)
+			}
+			return nil
+		},
+	}
+	revoke.Flags().StringVar(&rtopic, "topic", "", "consultation or support (required)")
+	revoke.MarkFlagRequired("topic")
+	handlers := &cobra.Command{
+		Use:   "handlers",
+		Short: "List the designated handlers of each topic (the center handles every topic)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			hs, err := (&consult.Service{Hub: ts.h}).Handlers(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
+			for _, h := range hs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	return []*cobra.Command{designate, revoke, handlers}
+}
