@@ -155,7 +155,7 @@ func TestAdvisoryCountsUnderConcurrentAcks(t *testing.T) {
 			if len(l) != 1 || l[0].Counts.Overdue != n/2 {
 				t.Fatalf("overdue count: %+v", l)
 			}
-			alerts, _ := e.h.DB.Alerts(ctx, members[0].Org.ID, 0, 10, false)
+			alerts, _, _ := e.h.DB.Alerts(ctx, policy.OrgAudience(members[0].Org.ID, false, nil), "", 10, false)
 			if len(alerts) != 1 || alerts[0].Kind != "advisory" {
 				t.Fatalf("member alerts: %+v", alerts)
 			}

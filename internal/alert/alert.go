@@ -5,7 +5,11 @@
 // Reach).
 //
 // Deciding whom to alert belongs to the capability raising the alert; this
-// package only stores and delivers. Webhook secrets never appear in logs.
+// package only stores and delivers. An alert that names objects says which
+// (store.Alert.Objects), so that each reader of the inbox sees it only if it
+// may read them, and webhooks carry it only if the organization as a whole
+// may (policy.OrgAudience); it must never post an alert otherwise. Webhook
+// secrets never appear in logs.
 package alert
 
 import (
@@ -23,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -62,7 +67,15 @@ func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
 	if a.Created.IsZero() {
 		a.Created = s.now()
 	}
-	id, err := s.DB.AddAlert(ctx, a)
+	org, err := s.DB.Org(ctx, a.OrgID)
+	if err != nil {
+		return 0, fmt.Errorf("raise alert for %s: %w", a.OrgID, err)
+	}
+	groups, err := s.DB.OrgGroups(ctx, org.ID)
+	if err != nil {
+		return 0, fmt.Errorf("raise alert for %s: groups: %w", a.OrgID, err)
+	}
+	id, err := s.DB.AddAlert(ctx, a, policy.OrgAudience(org.ID, org.IsCenter(), groups))
 	if err != nil {
 		return 0, fmt.Errorf("raise alert for %s: %w", a.OrgID, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"renkei/internal/alert"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -83,7 +84,7 @@ func TestWebhookSignedRetriedDeadLettered(t *testing.T) {
 			if n, _ := s.DeliverDue(ctx); n != 1 {
 				t.Fatalf("a retried dead letter is attempted again, got %d attempts", n)
 			}
-			inbox, err := db.Alerts(ctx, org.ID, 0, 10, true)
+			inbox, _, err := db.Alerts(ctx, policy.Viewer{UserID: 1, OrgID: org.ID, Role: policy.RoleViewer}, "", 10, true)
 			if err != nil || len(inbox) != 1 {
 				t.Fatalf("inbox: %v %v", inbox, err)
 			}

@@ -485,12 +485,15 @@ type alertJSON struct {
 }
 
 func (s *Server) listAlerts(q *request) error {
-	before, _ := strconv.ParseInt(q.r.URL.Query().Get("before"), 10, 64)
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	as, err := s.Hub.DB.Alerts(q.r.Context(), q.caller.Org.ID, before, limit, q.r.URL.Query().Get("unread") != "")
+	c := q.r.URL.Query().Get("cursor")
+	as, next, err := s.Hub.DB.Alerts(q.r.Context(), q.viewer, c, limit, q.r.URL.Query().Get("unread") != "")
+	if errors.Is(err, store.ErrBadCursor) {
+		return fail(http.StatusBadRequest, "invalid cursor", "%q is not a cursor this API gave", c)
+	}
 	if err != nil {
 		return err
 	}
@@ -498,7 +501,11 @@ func (s *Server) listAlerts(q *request) error {
 	for i, a := range as {
 		out[i] = alertJSON{a.ID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
 	}
-	writeJSON(q.w, 200, map[string]any{"alerts": out})
+	res := map[string]any{"alerts": out}
+	if next != "" {
+		res["cursor"] = next
+	}
+	writeJSON(q.w, 200, res)
 	return nil
 }
 
@@ -507,7 +514,7 @@ func (s *Server) readAlert(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Hub.DB.MarkAlertRead(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
+	if err := s.Hub.DB.MarkAlertRead(q.r.Context(), q.viewer, id, s.now()); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"read": id})
@@ -636,9 +643,12 @@ func (s *Server) searchObjects(q *request) error {
 		oq.Limit = n
 	}
 	if c := v.Get("cursor"); c != "" {
-		var cur store.Cursor
-		if _, err := fmt.Sscanf(c, "%d.%d", &cur.DateAdded, &cur.PK); err != nil {
+		cur, err := s.Hub.DB.OpenCursor(q.r.Context(), c)
+		if errors.Is(err, store.ErrBadCursor) {
 			return fail(http.StatusBadRequest, "invalid cursor", "%q is not a cursor this API gave", c)
+		}
+		if err != nil {
+			return err
 		}
 		oq.After = cur
 	}
@@ -656,7 +666,9 @@ func (s *Server) searchObjects(q *request) error {
 	res := map[string]any{"objects": out, "more": more}
 	if more {
 		l := objs[len(objs)-1]
-		res["cursor"] = fmt.Sprintf("%d.%d", store.Micros(l.DateAdded), l.PK)
+		if res["cursor"], err = s.Hub.DB.SealCursor(q.r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
+			return err
+		}
 	}
 	writeJSON(q.w, 200, res)
 	return nil

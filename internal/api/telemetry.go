@@ -182,7 +182,7 @@ func (s *Server) telemetryMatches(q *request) error {
 	if err := s.release(q, sights...); err != nil {
 		return err
 	}
-	alerts, err := telemetry.MatchAlerts(ctx, s.Hub, q.caller.Org.ID, sights, limit)
+	alerts, err := telemetry.MatchAlerts(ctx, s.Hub, q.viewer, sights, limit)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 )
 
@@ -122,7 +123,7 @@ func TestEmergencyMeasureOpensPostNotification(t *testing.T) {
 	if err != nil || a.Status != approval.StatusEmergency || a.NotifyDue.IsZero() {
 		t.Fatalf("emergency: %+v %v", a, err)
 	}
-	alerts, _ := s.Hub.DB.Alerts(ctx, s.Hub.Center().ID, 0, 10, true)
+	alerts, _, _ := s.Hub.DB.Alerts(ctx, policy.OrgAudience(s.Hub.Center().ID, false, nil), "", 10, true)
 	if len(alerts) != 1 || alerts[0].Kind != "emergency-measure" {
 		t.Fatalf("the post-notification task must reach the center: %+v", alerts)
 	}

@@ -113,7 +113,7 @@ func TestCaseFromReport(t *testing.T) {
 			if l, _ := s.List(ctx, viewer(h, cs["mizu"]), cases.Query{Source: src}); len(l) != 1 {
 				t.Fatalf("reporter lists %d cases of its report", len(l))
 			}
-			alerts, _ := h.DB.Alerts(ctx, cs["mizu"].Org.ID, 0, 10, false)
+			alerts, _, _ := h.DB.Alerts(ctx, policy.OrgAudience(cs["mizu"].Org.ID, false, nil), "", 10, false)
 			if len(alerts) != 2 || alerts[0].Kind != "case" || !strings.Contains(alerts[0].Title, "investigating") {
 				t.Fatalf("reporter alerts: %+v", alerts)
 			}

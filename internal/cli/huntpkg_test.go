@@ -18,6 +18,7 @@ import (
 	"renkei/internal/corpora"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 )
 
@@ -131,7 +132,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 		t.Fatalf("list: %s", out)
 	}
 
-	alerts, err := db.Alerts(ctx, h.Center().ID, 0, 10, false)
+	alerts, _, err := db.Alerts(ctx, policy.OrgAudience(h.Center().ID, false, nil), "", 10, false)
 	if err != nil {
 		t.Fatal(err)
 	}

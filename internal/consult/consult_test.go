@@ -84,7 +84,7 @@ func TestConsultationHandoff(t *testing.T) {
 			if l, _ := s.List(ctx, v("denki"), "", 0); len(l) != 0 {
 				t.Fatalf("an unrelated member lists %d", len(l))
 			}
-			alerts, _ := db.Alerts(ctx, cs["town"].Org.ID, 0, 10, false)
+			alerts, _, _ := db.Alerts(ctx, policy.OrgAudience(cs["town"].Org.ID, false, nil), "", 10, false)
 			if len(alerts) != 2 || !strings.Contains(alerts[0].Title, "answered") {
 				t.Fatalf("asker alerts %+v", alerts)
 			}

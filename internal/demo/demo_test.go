@@ -7,6 +7,7 @@ import (
 
 	"renkei/internal/demo"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 )
 
@@ -36,7 +37,7 @@ func TestStory(t *testing.T) {
 				t.Fatalf("story: %+v", st)
 			}
 			water, _ := db.Org(ctx, "湾岸水道 / Bayside Water Utility")
-			alerts, _ := db.Alerts(ctx, water.ID, 0, 50, false)
+			alerts, _, _ := db.Alerts(ctx, policy.OrgAudience(water.ID, false, nil), "", 50, false)
 			found := false
 			for _, a := range alerts {
 				if a.Kind == "flow-match" {

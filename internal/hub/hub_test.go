@@ -109,7 +109,7 @@ func TestDemoStory(t *testing.T) {
 			if strings.Contains(shown, kanto.ID) || !strings.Contains(shown, h.Center().ID) {
 				t.Errorf("consent 'center' must show other members the center as author: %s", shown)
 			}
-			alerts, err := h.DB.Alerts(ctx, kanto.ID, 0, 10, false)
+			alerts, _, err := h.DB.Alerts(ctx, view("kanto-analyst"), "", 10, false)
 			if err != nil {
 				t.Fatal(err)
 			}

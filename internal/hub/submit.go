@@ -286,10 +286,7 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, er
 		if err != nil {
 			return o, err
 		}
-		// The author of what was sighted always sees the sighting.
-		if target.ACL.AuthorOrg != acl.AuthorOrg && !slices.Contains(acl.RecipientOrgs, target.ACL.AuthorOrg) {
-			acl.RecipientOrgs = append(acl.RecipientOrgs, target.ACL.AuthorOrg)
-		}
+		sightedBy(&acl, target.ACL)
 	}
 	o.ACL = acl
 	return o, nil
@@ -335,8 +332,27 @@ func (in *intake) distribution(ctx context.Context, d Distribution, acl *policy.
 	return nil
 }
 
-// sighted alerts the author of what was sighted. The sighting organization is
-// named only when its consent lets the author see it.
+// sightedBy lets the author of what was sighted (target) read a sighting
+// with acl, without narrowing who else may. TLP:CLEAR and a GREEN sighting
+// for all members already reach the author's organization; an addressed
+// GREEN, AMBER or AMBER+STRICT sighting is addressed to it too; a RED
+// sighting, for named people only, is addressed to the person who submitted
+// what was sighted.
+func sightedBy(acl *policy.ACL, target policy.ACL) {
+	if target.AuthorOrg == acl.AuthorOrg {
+		return
+	}
+	switch {
+	case acl.TLP == policy.Clear, acl.TLP == policy.Green && len(acl.RecipientOrgs)+len(acl.RecipientGroups) == 0:
+	case acl.TLP == policy.Red:
+		if target.SubmitterUser != 0 && !slices.Contains(acl.RecipientUsers, target.SubmitterUser) {
+			acl.RecipientUsers = append(acl.RecipientUsers, target.SubmitterUser)
+		}
+	case !slices.Contains(acl.RecipientOrgs, target.AuthorOrg):
+		acl.RecipientOrgs = append(acl.RecipientOrgs, target.AuthorOrg)
+	}
+}
+
 // target looks up an object the submitter sights, once per submission.
 func (in *intake) target(ctx context.Context, id string) (store.Object, error) {
 	if t, ok := in.targets[id]; ok {
@@ -355,6 +371,10 @@ func (in *intake) target(ctx context.Context, id string) (store.Object, error) {
 	return t, nil
 }
 
+// sighted alerts the author of what was sighted. The sighting organization is
+// named only when its consent lets the author see it. The alert names both
+// the sighting and what was sighted, so that only those who may read both
+// see it (policy.AlertFilter).
 func (in *intake) sighted(ctx context.Context, s store.Object) {
 	target, err := in.target(ctx, s.Ref)
 	if err != nil || target.ACL.AuthorOrg == s.ACL.AuthorOrg {
@@ -376,7 +396,7 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 	in.h.Alerts.Raise(ctx, store.Alert{
 		OrgID: author.ID, Kind: "sighting", Severity: "medium",
 		Title:     fmt.Sprintf("貴組織の%s「%s」が%sにより観測されました / Your %s %q was sighted by %s", target.Type, name, whoJa, target.Type, name, who),
-		ObjectRef: s.ID, Data: string(data),
+		ObjectRef: s.ID, Data: string(data), Objects: []int64{s.PK, target.PK},
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -75,7 +76,7 @@ func (w *world) org(login string) store.Org { return w.callers[login].Org }
 
 func (w *world) alerts(t testing.TB, login, kind string) []store.Alert {
 	t.Helper()
-	as, err := w.h.DB.Alerts(context.Background(), w.org(login).ID, 0, 100, false)
+	as, _, err := w.h.DB.Alerts(context.Background(), policy.OrgAudience(w.org(login).ID, false, nil), "", 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}

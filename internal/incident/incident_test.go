@@ -224,7 +224,7 @@ func TestReportJourney(t *testing.T) {
 			if l, _ := e.s.List(ctx, e.viewer(t, e.center), incident.Query{}); len(l) != 1 {
 				t.Fatalf("the center lists %d incidents, want 1", len(l))
 			}
-			alerts, _ := e.h.DB.Alerts(ctx, e.h.Center().ID, 0, 10, false)
+			alerts, _, _ := e.h.DB.Alerts(ctx, policy.OrgAudience(e.h.Center().ID, false, nil), "", 10, false)
 			if len(alerts) != 1 || alerts[0].Kind != "incident-report" {
 				t.Fatalf("center alerts %+v", alerts)
 			}

@@ -4,8 +4,12 @@
 // run through the operator's SMTP server.
 //
 // It reads alerts only after alert.Service.Raise stored them — the hub's one
-// alert path — so e-mail never says more than the inbox. It must not decide
-// whom to alert, and it never logs message bodies or SMTP credentials.
+// alert path — so e-mail never says more than the inbox. The addresses are the
+// organization's, not one reader's: only alerts the organization as a whole
+// may read (alerts.org_wide, decided by policy when the alert was raised) are
+// mailed, never one that names a RED object or one the organization is not
+// the audience of. It must not decide whom to alert, and it never logs
+// message bodies or SMTP credentials.
 package notify
 
 import (
@@ -266,7 +270,7 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 }
 
 func (n *Notifier) newAlerts(ctx context.Context, p Pref) ([]store.Alert, error) {
-	rows, err := n.DB.Query(ctx, "SELECT id, kind, severity, title, body, object_ref, created_at FROM alerts WHERE org_id = ? AND id > ? ORDER BY id LIMIT 500", p.OrgID, p.LastAlertID)
+	rows, err := n.DB.Query(ctx, "SELECT id, kind, severity, title, body, object_ref, created_at FROM alerts WHERE org_id = ? AND id > ? AND org_wide = 1 ORDER BY id LIMIT 500", p.OrgID, p.LastAlertID)
 	if err != nil {
 		return nil, fmt.Errorf("new alerts of %s: %w", p.OrgID, err)
 	}

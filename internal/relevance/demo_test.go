@@ -7,6 +7,7 @@ import (
 
 	"renkei/internal/demo"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store/storetest"
 )
@@ -43,7 +44,7 @@ func TestStory5OnDemoData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, org := range []string{town, hosp} {
-		as, _ := db.Alerts(ctx, org, 0, 100, false)
+		as, _, _ := db.Alerts(ctx, policy.OrgAudience(org, false, nil), "", 100, false)
 		n := 0
 		for _, a := range as {
 			if a.Kind == relevance.KindAlert {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, kind string) *env {
 
 func alertsOf(t *testing.T, e *env, org string) []store.Alert {
 	t.Helper()
-	as, err := e.h.DB.Alerts(context.Background(), org, 0, 100, false)
+	as, _, err := e.h.DB.Alerts(context.Background(), policy.OrgAudience(org, false, nil), "", 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"renkei/internal/policy"
 )
 
 // Alert is something Renkei tells one organization. Every capability raises
@@ -19,20 +23,51 @@ type Alert struct {
 	Data      string // JSON
 	Created   time.Time
 	Read      time.Time
+
+	// Objects are the row keys (Object.PK) of the objects the alert names —
+	// their names, ids, counts or TLP. A reader sees the alert only if it may
+	// read every one of them (policy.AlertFilter). Set when raising; listings
+	// leave it empty.
+	Objects []int64
 }
 
-// AddAlert stores an alert and queues one delivery per active webhook of its
-// organization, in one transaction, so no alert is stored without its deliveries.
-func (db *DB) AddAlert(ctx context.Context, a Alert) (int64, error) {
+// AddAlert stores an alert and, when the organization as a whole may read
+// every object it names (org, built with policy.OrgAudience), queues one
+// delivery per active webhook of its organization, in one transaction, so no
+// alert is stored without its deliveries. An alert the organization as a
+// whole may not read stays in the inbox of those who may, and is neither
+// posted nor mailed.
+func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, error) {
 	var id int64
 	if a.Data == "" {
 		a.Data = "{}"
 	}
+	if org.OrgID != a.OrgID {
+		return 0, fmt.Errorf("add alert: the audience is %s, not the alert's organization %s", org.OrgID, a.OrgID)
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, body, object_ref, data, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.OrgID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, a.Data, Micros(a.Created)).Scan(&id)
+		wide := true
+		if len(a.Objects) > 0 {
+			cond, args := policy.Filter(org, "o")
+			q := "SELECT COUNT(*) FROM objects o WHERE o.pk IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(a.Objects)), ", ") + ") AND " + cond
+			var n int
+			if err := tx.QueryRow(ctx, q, append(pkArgs(a.Objects), args...)...).Scan(&n); err != nil {
+				return fmt.Errorf("add alert: audience: %w", err)
+			}
+			wide = n == len(slices.Compact(slices.Sorted(slices.Values(a.Objects))))
+		}
+		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			a.OrgID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, a.Data, Micros(a.Created), boolInt(wide)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
+		}
+		for _, pk := range slices.Compact(slices.Sorted(slices.Values(a.Objects))) {
+			if _, err := tx.Exec(ctx, "INSERT INTO alert_objects(alert_id, object_pk) VALUES(?, ?)", id, pk); err != nil {
+				return fmt.Errorf("add alert: named object: %w", err)
+			}
+		}
+		if !wide {
+			return nil
 		}
 		_, err = tx.Exec(ctx, "INSERT INTO deliveries(webhook_id, alert_id, next_at, updated_at) SELECT id, ?, ?, ? FROM webhooks WHERE org_id = ? AND active = 1",
 			id, Micros(a.Created), Micros(a.Created), a.OrgID)
@@ -41,7 +76,15 @@ func (db *DB) AddAlert(ctx context.Context, a Alert) (int64, error) {
 	return id, err
 }
 
-const alertCols = "id, org_id, kind, severity, title, body, object_ref, data, created_at, read_at"
+func pkArgs(pks []int64) []any {
+	out := make([]any, len(pks))
+	for i, pk := range pks {
+		out[i] = pk
+	}
+	return out
+}
+
+const alertCols = "a.id, a.org_id, a.kind, a.severity, a.title, a.body, a.object_ref, a.data, a.created_at, a.read_at"
 
 func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
@@ -51,46 +94,64 @@ func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	return a, err
 }
 
-// Alerts lists an organization's alerts, newest first, before the given id
-// (0: from the newest).
-func (db *DB) Alerts(ctx context.Context, orgID string, before int64, limit int, unreadOnly bool) ([]Alert, error) {
-	q := "SELECT " + alertCols + " FROM alerts WHERE org_id = ?"
-	args := []any{orgID}
-	if before > 0 {
-		q += " AND id < ?"
-		args = append(args, before)
+// Alerts lists the alerts v may read, newest first, from after (the zero
+// cursor: from the newest). The access condition is part of the query, so
+// pages and counts hold only what v may read. next is the sealed cursor of
+// the next page, empty on the last.
+func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit int, unreadOnly bool) (as []Alert, next string, err error) {
+	cond, args := policy.AlertFilter(v, "a")
+	q := "SELECT " + alertCols + " FROM alerts a WHERE " + cond
+	if after != "" {
+		c, err := db.OpenCursor(ctx, after)
+		if err != nil {
+			return nil, "", err
+		}
+		q += " AND a.id < ?"
+		args = append(args, c.PK)
 	}
 	if unreadOnly {
-		q += " AND read_at = 0"
+		q += " AND a.read_at = 0"
 	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, limit)
+	q += " ORDER BY a.id DESC LIMIT ?"
+	args = append(args, limit+1)
 	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer rows.Close()
-	var out []Alert
 	for rows.Next() {
 		a, err := scanAlert(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		out = append(out, a)
+		as = append(as, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(as) > limit {
+		as = as[:limit]
+		if next, err = db.SealCursor(ctx, Cursor{PK: as[limit-1].ID}); err != nil {
+			return nil, "", err
+		}
+	}
+	return as, next, nil
 }
 
-// UnreadAlerts counts an organization's unread alerts.
-func (db *DB) UnreadAlerts(ctx context.Context, orgID string) (int64, error) {
+// UnreadAlerts counts the unread alerts v may read.
+func (db *DB) UnreadAlerts(ctx context.Context, v policy.Viewer) (int64, error) {
+	cond, args := policy.AlertFilter(v, "a")
 	var n int64
-	err := db.QueryRow(ctx, "SELECT COUNT(*) FROM alerts WHERE org_id = ? AND read_at = 0", orgID).Scan(&n)
+	err := db.QueryRow(ctx, "SELECT COUNT(*) FROM alerts a WHERE a.read_at = 0 AND "+cond, args...).Scan(&n)
 	return n, err
 }
 
-// MarkAlertRead marks one of an organization's alerts read.
-func (db *DB) MarkAlertRead(ctx context.Context, orgID string, id int64, at time.Time) error {
-	res, err := db.Exec(ctx, "UPDATE alerts SET read_at = ? WHERE id = ? AND org_id = ? AND read_at = 0", Micros(at), id, orgID)
+// MarkAlertRead marks an alert v may read as read; any other alert is not
+// found, whether or not it exists.
+func (db *DB) MarkAlertRead(ctx context.Context, v policy.Viewer, id int64, at time.Time) error {
+	cond, args := policy.AlertFilter(v, "a")
+	res, err := db.Exec(ctx, "UPDATE alerts SET read_at = ? WHERE id = ? AND read_at = 0 AND id IN (SELECT a.id FROM alerts a WHERE a.id = ? AND "+cond+")",
+		append([]any{Micros(at), id, id}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -163,9 +224,11 @@ type Delivery struct {
 	Updated   time.Time
 }
 
-// DueDeliveries returns pending deliveries whose time has come.
+// DueDeliveries returns pending deliveries whose time has come, of alerts
+// the organization as a whole may read (deliveries queued before that was
+// recorded may name others; they stay pending and are never posted).
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
-	return db.deliveries(ctx, "d.state = 'pending' AND d.next_at <= ? ORDER BY d.next_at LIMIT ?", Micros(now), limit)
+	return db.deliveries(ctx, "d.state = 'pending' AND d.next_at <= ? AND a.org_wide = 1 ORDER BY d.next_at LIMIT ?", Micros(now), limit)
 }
 
 // DeadDeliveries returns the dead-letter list of an organization.
@@ -176,7 +239,7 @@ func (db *DB) DeadDeliveries(ctx context.Context, orgID string, limit int) ([]De
 func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Delivery, error) {
 	rows, err := db.Query(ctx, `SELECT d.id, d.state, d.attempts, d.next_at, d.last_error, d.updated_at,
 		w.id, w.org_id, w.url, w.secret, w.active, w.created_at,
-		a.id, a.org_id, a.kind, a.severity, a.title, a.body, a.object_ref, a.data, a.created_at, a.read_at
+		`+alertCols+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN alerts a ON a.id = d.alert_id WHERE `+where, args...)
 	if err != nil {
 		return nil, err

@@ -47,9 +47,12 @@ type Inserted struct {
 // (collection, id, modified) is already stored is left as it is and reported
 // as a duplicate, so that posting the same version twice is idempotent.
 //
-// date_added is assigned under a lock so that it strictly increases with
-// commit order: a reader paging by (date_added, pk) can never see a later
-// page gain an object that sorts before its cursor.
+// date_added is assigned under a lock so that (date_added, pk) strictly
+// increases with commit order: a reader paging by it can never see a later
+// page gain an object that sorts before its cursor. Every row of one call
+// gets the same date_added, never before the last one stored (pk, given out
+// under the same lock, breaks ties), so that the gap between two objects a
+// reader sees tells nothing of how many it may not see between them.
 //
 // When status is not empty, prog is recorded on that status in the same
 // transaction, so that a status never reports a success that is not stored
@@ -77,9 +80,9 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 		}
 		defer rcp.Close()
 		// Rows go in as multi-row INSERTs: one statement per chunk costs far
-		// less than one per object. Each row gets its own date_added, which
-		// also tells which rows RETURNING gave back (duplicates give none).
-		added := max(Micros(now), last+1)
+		// less than one per object. RETURNING gives back the key of each
+		// row stored (duplicates give none), which tells which rows they are.
+		added := max(Micros(now), last)
 		// Objects whose id is already stored, or comes twice in this batch,
 		// have several versions: their latest flags are settled below.
 		versioned := map[objectKey]bool{}
@@ -91,16 +94,17 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 			}
 			q := insertObjectsSQL(len(chunk))
 			args := make([]any, 0, len(chunk)*objectInsertCols)
-			byAdded := make(map[int64]int, len(chunk))
+			byKey := make(map[versionKey]int, len(chunk))
 			for k := range chunk {
 				o := &chunk[k]
 				a := o.ACL
 				hasR := len(a.RecipientOrgs)+len(a.RecipientGroups) > 0 // users only matter for RED
-				byAdded[added] = start + k
+				if _, twice := byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified)}]; !twice {
+					byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified)}] = start + k // the first of the same version is stored
+				}
 				args = append(args, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
 					int(a.TLP), a.AuthorOrg, a.SubmitterUser, boolInt(hasR), int(a.Consent), boolInt(o.Revoked), o.Name, o.Pattern,
 					Micros(o.ValidFrom), Micros(o.ValidUntil), o.Ref, o.TargetRef, Micros(o.FirstSeen), Micros(o.LastSeen), o.Count, string(o.Raw))
-				added++
 			}
 			for k := range chunk {
 				out[start+k] = Inserted{Duplicate: true}
@@ -111,11 +115,12 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 			}
 			for rows.Next() {
 				var pk, da int64
-				if err := rows.Scan(&pk, &da); err != nil {
+				var k versionKey
+				if err := rows.Scan(&pk, &da, &k.collection, &k.id, &k.modified); err != nil {
 					rows.Close()
 					return err
 				}
-				i := byAdded[da]
+				i := byKey[k]
 				out[i] = Inserted{PK: pk, DateAdded: FromMicros(da)}
 				objs[i].PK, objs[i].DateAdded = pk, FromMicros(da)
 			}
@@ -176,7 +181,7 @@ func insertObjectsSQL(n int) string {
 		}
 		b.WriteString(row)
 	}
-	b.WriteString(" ON CONFLICT (stix_id, collection_id, modified) DO NOTHING RETURNING pk, date_added")
+	b.WriteString(" ON CONFLICT (stix_id, collection_id, modified) DO NOTHING RETURNING pk, date_added, collection_id, stix_id, modified")
 	return b.String()
 }
 
@@ -512,6 +517,12 @@ func (db *DB) DeleteObject(ctx context.Context, q ObjectQuery) (int64, error) {
 
 // objectKey names an object in a collection, across its versions.
 type objectKey struct{ id, collection string }
+
+// versionKey is one stored version: what ON CONFLICT compares.
+type versionKey struct {
+	collection, id string
+	modified       int64
+}
 
 // markVersioned adds to versioned the objects of chunk that already have a
 // stored version or appear more than once in the batch.

@@ -39,6 +39,8 @@ type DB struct {
 	path string // the SQLite file, for backups
 
 	stmts sync.Map // query text → *sql.Stmt, for queries run on every request
+
+	cursors cursorKey // seals paging cursors (cursor.go)
 }
 
 // IsPostgres reports whether s is a PostgreSQL URL rather than a SQLite path.

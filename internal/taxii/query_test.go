@@ -34,8 +34,8 @@ func TestParseQuery(t *testing.T) {
 		{"spec version", "match[spec_version]=2.1", "", func(q Query) bool { return q.SpecVersions[0] == "2.1" }},
 		{"bad spec version", "match[spec_version]=3.0", "match[spec_version]", nil},
 		{"unsupported match", "match[foo]=x", "match[foo]", nil},
-		{"next", "next=" + EncodeCursor(store.Cursor{DateAdded: 1700000000000000, PK: 42}), "", func(q Query) bool {
-			return q.Next == store.Cursor{DateAdded: 1700000000000000, PK: 42}
+		{"next", "next=c2VhbGVkLWJ5LWh1Yg", "", func(q Query) bool {
+			return q.NextToken == "c2VhbGVkLWJ5LWh1Yg" && q.Next == store.Cursor{} // the server opens it
 		}},
 		{"bad next", "next=!!", "next", nil},
 	}
@@ -76,9 +76,7 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("limit %d out of range", q.Limit)
 		}
 		if q.Next != (store.Cursor{}) {
-			if c, err := DecodeCursor(EncodeCursor(q.Next)); err != nil || c != q.Next {
-				t.Fatalf("cursor does not round-trip: %+v", q.Next)
-			}
+			t.Fatalf("ParseQuery opened a cursor itself: %+v", q.Next)
 		}
 	})
 }

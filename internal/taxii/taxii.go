@@ -278,6 +278,17 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) (Query, bool) {
 		writeError(w, http.StatusBadRequest, "invalid query parameter", err.Error())
 		return q, false
 	}
+	if q.NextToken != "" {
+		q.Next, err = s.Hub.DB.OpenCursor(r.Context(), q.NextToken)
+		if errors.Is(err, store.ErrBadCursor) {
+			writeError(w, http.StatusBadRequest, "invalid query parameter", fmt.Sprintf("next: %q is not a value this server gave", q.NextToken))
+			return q, false
+		}
+		if err != nil {
+			s.internal(w, r, err)
+			return q, false
+		}
+	}
 	return q, true
 }
 
@@ -300,7 +311,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, sq store.ObjectQue
 		w.Header().Set("X-TAXII-Date-Added-Last", formatAdded(last))
 		if more {
 			l := objs[len(objs)-1]
-			next = EncodeCursor(store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK})
+			if next, err = s.Hub.DB.SealCursor(r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
+				s.internal(w, r, err)
+				return nil, false, "", false
+			}
 		}
 	}
 	return objs, more, next, true
@@ -370,6 +384,13 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 	if !s.release(w, r, c, logged) {
 		return
 	}
+	next := ""
+	if n > 0 && more {
+		if next, err = s.Hub.DB.SealCursor(r.Context(), cursor); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
 	if n == 0 {
 		b = append(b[:0], `{"more":false`...)
 	} else {
@@ -377,7 +398,7 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 		b = strconv.AppendBool(b, more)
 		if more {
 			b = append(b, `,"next":`...)
-			b = strconv.AppendQuote(b, EncodeCursor(cursor))
+			b = strconv.AppendQuote(b, next)
 		}
 		w.Header().Set("X-TAXII-Date-Added-First", formatAdded(first))
 		w.Header().Set("X-TAXII-Date-Added-Last", formatAdded(last))
@@ -448,7 +469,7 @@ func oneObject(r *http.Request, allVersions bool) func(*store.ObjectQuery) {
 
 // missing answers 404 when a first page about one object is empty.
 func missing(w http.ResponseWriter, r *http.Request, n int, q Query) bool {
-	if n == 0 && q.Next == (store.Cursor{}) {
+	if n == 0 && q.NextToken == "" {
 		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
 		return true
 	}

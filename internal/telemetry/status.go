@@ -159,15 +159,16 @@ func MatchSightings(ctx context.Context, h *hub.Hub, v policy.Viewer, limit, sca
 // address space was involved.
 const MatchAlertKind = "flow-match"
 
-// MatchAlerts returns an organization's most recent alerts from matching:
-// flow matches in its address space, and sightings of its indicators by the
-// matcher (sightings lists their ids, as MatchSightings returned them).
-func MatchAlerts(ctx context.Context, h *hub.Hub, org string, sightings []store.Object, limit int) ([]store.Alert, error) {
+// MatchAlerts returns the most recent alerts from matching that v may read:
+// flow matches in its organization's address space, and sightings of its
+// indicators by the matcher (sightings lists their ids, as MatchSightings
+// returned them).
+func MatchAlerts(ctx context.Context, h *hub.Hub, v policy.Viewer, sightings []store.Object, limit int) ([]store.Alert, error) {
 	ids := map[string]bool{}
 	for _, s := range sightings {
 		ids[s.ID] = true
 	}
-	as, err := h.DB.Alerts(ctx, org, 0, 500, false)
+	as, _, err := h.DB.Alerts(ctx, v, "", 500, false)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"renkei/internal/bus"
 	"renkei/internal/flow"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
@@ -271,17 +272,18 @@ func TestMatchesBecomeSightingsAndAlerts(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.drain(t)
-			power, _ := e.h.DB.Org(ctx, "Power Co")
 			water, _ := e.h.DB.Org(ctx, "Water Co")
-			pa, _ := e.h.DB.Alerts(ctx, power.ID, 0, 10, false)
+			v, _ := e.h.Viewer(ctx, e.callers["power"])
+			pa, _, _ := e.h.DB.Alerts(ctx, v, "", 10, false)
 			if len(pa) != 1 || pa[0].Kind != "sighting" {
 				t.Fatalf("the indicator's author must be alerted by the sighting: %+v", pa)
 			}
-			wa, _ := e.h.DB.Alerts(ctx, water.ID, 0, 10, false)
-			if len(wa) != 1 || wa[0].Kind != "flow-match" || !strings.Contains(wa[0].Title, id) {
-				t.Fatalf("the member whose address space was involved must be alerted: %+v", wa)
+			// The indicator is Power Co's AMBER, not addressed to Water Co:
+			// Water Co is told its address space matched, not which indicator.
+			wa, _, _ := e.h.DB.Alerts(ctx, policy.Viewer{UserID: 999, OrgID: water.ID, Role: policy.RoleAnalyst}, "", 10, false)
+			if len(wa) != 1 || wa[0].Kind != "flow-match" || strings.Contains(wa[0].Title+wa[0].Data+wa[0].ObjectRef, id) {
+				t.Fatalf("the member whose address space was involved must be alerted, without the indicator it may not read: %+v", wa)
 			}
-			v, _ := e.h.Viewer(ctx, e.callers["power"])
 			sum, _ := e.h.DB.Sightings(ctx, v, id)
 			if sum.Sightings != 1 || sum.Count != 2 {
 				t.Fatalf("sighting summary %+v", sum)

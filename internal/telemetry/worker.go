@@ -258,7 +258,10 @@ func (w *Worker) store(ctx context.Context, keep []kept) error {
 }
 
 // sighting is a sighting of the indicator by the center's collection, under
-// the indicator's TLP; through the hub its author is alerted.
+// the indicator's TLP; through the hub its author is alerted. It comes from
+// communications information, so it is addressed to the center, which the
+// hub widens to the indicator's author only: even at TLP:GREEN it does not
+// go to every member.
 func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 	now := w.Hub.Now().UTC()
 	first, last := g.first, g.last
@@ -274,16 +277,49 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
 		"where_sighted_refs": []string{w.Hub.Center().ID}, "created_by_ref": w.Hub.Center().ID,
 		"object_marking_refs": g.ind.Markings, "description": "Matched in communications information (source " + k.source + ")",
+		"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "recipient_orgs": []string{w.Hub.Center().ID}}},
 	}
 }
 
 // alertSpaces alerts the members whose registered address space was involved.
+// An organization that as a whole may read the indicator is told which one,
+// and the alert names it, so that only its readers see it; any other is told
+// only that its address space matched an indicator it may not read, with the
+// count and times of its own records.
 func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) {
+	if len(g.orgs) == 0 {
+		return
+	}
+	ind, err := w.Hub.DB.ObjectByID(ctx, w.viewer, k.indicator)
+	if err != nil {
+		w.Hub.Log.Warn("flow match: indicator gone before its alert", "object", k.indicator, "err", err)
+		return
+	}
 	for org := range g.orgs {
-		w.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
+		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
 			Title: fmt.Sprintf("通信情報で貴組織のアドレス空間と指標 %s の一致を検知 / Communications to or from your address space matched indicator %s (%d records)",
 				k.indicator, k.indicator, g.count),
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
-				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))})
+				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}}
+		if !w.orgReads(ctx, org, ind.ACL) {
+			a.Title = fmt.Sprintf("通信情報で貴組織のアドレス空間と、貴組織が閲覧できない指標の一致を検知 (%d 件) / Communications to or from your address space matched an indicator your organization may not read (%d records); ask the center",
+				g.count, g.count)
+			a.ObjectRef, a.Objects = "", nil
+			a.Data = fmt.Sprintf(`{"count":%d,"first_seen":%q,"last_seen":%q}`, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))
+		}
+		w.Hub.Alerts.Raise(ctx, a)
 	}
+}
+
+// orgReads reports whether org as a whole may read an object with acl.
+func (w *Worker) orgReads(ctx context.Context, org string, acl policy.ACL) bool {
+	o, err := w.Hub.DB.Org(ctx, org)
+	if err != nil {
+		return false
+	}
+	groups, err := w.Hub.DB.OrgGroups(ctx, org)
+	if err != nil {
+		return false
+	}
+	return policy.Decide(policy.OrgAudience(o.ID, o.IsCenter(), groups), acl)
 }

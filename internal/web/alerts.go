@@ -14,7 +14,7 @@ import (
 
 type alertsData struct {
 	Alerts    []store.Alert
-	Older     int64 // id to page from, 0 when none
+	Older     string // sealed cursor of the next page, empty when none
 	Webhooks  []store.Webhook
 	Dead      []store.Delivery
 	NewSecret string // a new webhook's secret, shown once
@@ -35,18 +35,15 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request, req *request) {
 
 func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
 	ctx := r.Context()
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	const n = 50
-	all, err := s.h.DB.Alerts(ctx, req.caller.Org.ID, before, n+1, false)
+	var err error
+	d.Alerts, d.Older, err = s.h.DB.Alerts(ctx, req.viewer, r.URL.Query().Get("after"), 50, false)
+	if errors.Is(err, store.ErrBadCursor) {
+		d.Alerts, d.Older, err = s.h.DB.Alerts(ctx, req.viewer, "", 50, false) // from the newest
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if len(all) > n {
-		all = all[:n]
-		d.Older = all[n-1].ID
-	}
-	d.Alerts = all
 	if orgAdmin(req) {
 		if d.Webhooks, err = s.h.DB.Webhooks(ctx, req.caller.Org.ID); err != nil {
 			s.serverError(w, r, err)
@@ -77,7 +74,7 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	err := s.h.DB.MarkAlertRead(r.Context(), req.caller.Org.ID, id, s.h.Now())
+	err := s.h.DB.MarkAlertRead(r.Context(), req.viewer, id, s.h.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return

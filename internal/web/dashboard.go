@@ -90,7 +90,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		}
 		d.Sightings = append(d.Sightings, row)
 	}
-	if d.Alerts, err = s.h.DB.Alerts(ctx, req.caller.Org.ID, 0, 10, true); err != nil {
+	if d.Alerts, _, err = s.h.DB.Alerts(ctx, req.viewer, "", 10, true); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

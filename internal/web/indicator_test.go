@@ -72,36 +72,3 @@ func FuzzValuesToPattern(f *testing.F) {
 		}
 	})
 }
-
-func TestCursorRoundTrip(t *testing.T) {
-	for _, s := range []string{"", "xx", "MTIz", encodeCursor(storeCursor(0, 5))} {
-		if _, err := decodeCursor(s); err == nil {
-			t.Errorf("decodeCursor(%q) accepted", s)
-		}
-	}
-	c := storeCursor(1767225600000000, 42)
-	got, err := decodeCursor(encodeCursor(c))
-	if err != nil || got != c {
-		t.Errorf("round trip: %+v %v", got, err)
-	}
-}
-
-// FuzzDecodeCursor: a page token from the address bar either is refused or
-// names a position that encodes back to the same token.
-func FuzzDecodeCursor(f *testing.F) {
-	f.Add(encodeCursor(storeCursor(1767225600000000, 42)))
-	f.Add("MS4x")
-	f.Add("")
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := decodeCursor(s)
-		if err != nil {
-			return
-		}
-		if c.DateAdded <= 0 || c.PK <= 0 {
-			t.Fatalf("decodeCursor(%q) = %+v", s, c)
-		}
-		if again, err := decodeCursor(encodeCursor(c)); err != nil || again != c {
-			t.Fatalf("round trip of %+v: %+v %v", c, again, err)
-		}
-	})
-}

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,28 +113,6 @@ func (s *server) rows(ctx context.Context, req *request, objs []store.Object, na
 	return out
 }
 
-// encodeCursor makes the opaque page token of the browser.
-func encodeCursor(c store.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.DateAdded, 10) + "." + strconv.FormatInt(c.PK, 10)))
-}
-
-func decodeCursor(s string) (store.Cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return store.Cursor{}, errors.New("not base64")
-	}
-	a, p, ok := strings.Cut(string(b), ".")
-	if !ok {
-		return store.Cursor{}, errors.New("no separator")
-	}
-	da, err1 := strconv.ParseInt(a, 10, 64)
-	pk, err2 := strconv.ParseInt(p, 10, 64)
-	if err1 != nil || err2 != nil || da <= 0 || pk <= 0 {
-		return store.Cursor{}, errors.New("not two positive numbers")
-	}
-	return store.Cursor{DateAdded: da, PK: pk}, nil
-}
-
 type objectsData struct {
 	Q, Type, TLP string
 	Ref          string // only objects that refer to this id (sightings of it)
@@ -169,9 +146,12 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	}
 	d.First = true
 	if a := qs.Get("after"); a != "" {
-		c, err := decodeCursor(a)
-		if err != nil {
+		c, err := s.h.DB.OpenCursor(ctx, a)
+		if errors.Is(err, store.ErrBadCursor) {
 			d.Error = "objects.error.cursor"
+		} else if err != nil {
+			s.serverError(w, r, err)
+			return
 		} else {
 			q.After, d.First = c, false
 		}
@@ -198,7 +178,12 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	if more && len(objs) > 0 {
 		last := objs[len(objs)-1]
 		nq := qs
-		nq.Set("after", encodeCursor(store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK}))
+		next, err := s.h.DB.SealCursor(ctx, store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		nq.Set("after", next)
 		nq.Del("done")
 		d.Next = "/objects?" + nq.Encode()
 	}

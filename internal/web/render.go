@@ -131,7 +131,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		p.OrgAdmin = p.IsAdmin || role == policy.RoleOrgAdmin
 		p.CanSubmit = role.CanSubmit()
 		p.ReadsIntel = role != policy.RoleOverseer
-		p.Unread, _ = s.h.DB.UnreadAlerts(r.Context(), c.Org.ID)
+		p.Unread, _ = s.h.DB.UnreadAlerts(r.Context(), req.viewer)
 	}
 	t := s.pages[lang].pages[name]
 	if t == nil {

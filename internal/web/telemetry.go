@@ -83,7 +83,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 		for _, o := range sights {
 			d.Sightings = append(d.Sightings, matchSightingRow(s.h.Present(req.viewer, o), o))
 		}
-		if d.Alerts, err = telemetry.MatchAlerts(ctx, s.h, req.caller.Org.ID, sights, 100); err != nil {
+		if d.Alerts, err = telemetry.MatchAlerts(ctx, s.h, req.viewer, sights, 100); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

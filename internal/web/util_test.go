@@ -34,8 +34,6 @@ func hubAddUser(e *env, login, org, role string) (store.User, error) {
 	return hub.AddUser(context.Background(), e.h.DB, login, org, role, testPassword, time.Now())
 }
 
-func storeCursor(da, pk int64) store.Cursor { return store.Cursor{DateAdded: da, PK: pk} }
-
 // uuidFor makes a stable version-4 UUID from s, so that test objects have
 // valid, distinct ids.
 func uuidFor(s string) string {

@@ -491,7 +491,7 @@ func TestAlertsInbox(t *testing.T) {
 	if st, loc, _ := power.post("/alerts/"+itoa(id)+"/read", nil); st != http.StatusSeeOther || loc != "/alerts?done=read" {
 		t.Errorf("mark read: %d %q", st, loc)
 	}
-	if n, _ := e.h.DB.UnreadAlerts(ctx, e.power.ID); n != 0 {
+	if n, _ := e.h.DB.UnreadAlerts(ctx, policy.Viewer{UserID: 1, OrgID: e.power.ID, Role: policy.RoleViewer}); n != 0 {
 		t.Errorf("unread after marking: %d", n)
 	}
 	if st, _, _ := power.post("/alerts/webhooks", url.Values{"url": {"https://soc.example/hook"}}); st != http.StatusForbidden {
