@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"mime"
 	"net"
 	"net/mail"
@@ -15,6 +16,7 @@ import (
 	"renkei/internal/alert"
 	"renkei/internal/hub"
 	"renkei/internal/notify"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -235,6 +237,71 @@ func TestParseEmails(t *testing.T) {
 			_, err := notify.ParseEmails(tt.in)
 			if (err == nil) != tt.ok {
 				t.Fatalf("ParseEmails(%q) err = %v", tt.in, err)
+			}
+		})
+	}
+}
+
+// TestMailCarriesOnlyWhatTheOrgMayRead: the organization's addresses are
+// mailed an alert only when the organization as a whole may read every
+// object it names — never one naming a RED object, or another
+// organization's AMBER+STRICT one.
+func TestMailCarriesOnlyWhatTheOrgMayRead(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 19, 22, 0, 0, 0, time.UTC)
+			hub.Bootstrap(ctx, db, now)
+			water, _ := hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
+			other, _ := hub.AddOrg(ctx, db, "Other Co", "operator", "energy", now)
+			u, err := hub.AddUser(ctx, db, "suido-analyst", water.ID, "analyst", "", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			named := map[string]policy.ACL{
+				"Quiet Lantern":  {TLP: policy.Red, AuthorOrg: water.ID, SubmitterUser: u.ID, RecipientUsers: []int64{u.ID}},
+				"Strict Harbour": {TLP: policy.AmberStrict, AuthorOrg: other.ID},
+				"Green Meadow":   {TLP: policy.Green, AuthorOrg: other.ID},
+			}
+			var objs []store.Object
+			i := 0
+			for name, acl := range named {
+				i++
+				objs = append(objs, store.Object{CollectionID: hub.MembersCollection, ID: fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", i),
+					Type: "indicator", SpecVersion: "2.1", Created: now, Modified: now, Name: name, ACL: acl, Raw: []byte("{}")})
+			}
+			if _, err := db.InsertObjects(ctx, objs, now, "", store.StatusProgress{}); err != nil {
+				t.Fatal(err)
+			}
+			srv := startSMTP(t)
+			n := &notify.Notifier{DB: db}
+			if err := n.SetSMTP(ctx, notify.SMTP{Addr: srv.ln.Addr().String(), From: "renkei@hub.example.jp"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.SetPref(ctx, water.ID, []string{"soc@suido.example.jp"}, notify.Immediate); err != nil {
+				t.Fatal(err)
+			}
+			al := &alert.Service{DB: db, Now: func() time.Time { return now }}
+			for _, o := range objs {
+				if _, err := al.Raise(ctx, store.Alert{OrgID: water.ID, Kind: "sighting", Title: "Your indicator " + o.Name + " was sighted", Objects: []int64{o.PK}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := n.Run(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			msgs := srv.take()
+			var subjects []string
+			for _, m := range msgs {
+				subj, body := decode(t, m.data)
+				subjects = append(subjects, subj)
+				if strings.Contains(subj+body, "Quiet Lantern") || strings.Contains(subj+body, "Strict Harbour") {
+					t.Errorf("mailed to the organization: %q %q", subj, body)
+				}
+			}
+			if len(msgs) != 1 || !strings.Contains(subjects[0], "Green Meadow") {
+				t.Fatalf("mailed %q, want only the GREEN indicator's alert", subjects)
 			}
 		})
 	}
