@@ -369,11 +369,14 @@ func (s *Server) addUser(q *request) error {
 		if err != nil || o.ID != q.caller.Org.ID {
 			return fail(http.StatusForbidden, "forbidden", "an organization administrator adds users to its own organization only")
 		}
-		if in.Role == string(policy.RoleAdmin) || in.Role == string(policy.RoleOverseer) || in.Role == string(policy.RoleHandler) {
-			return fail(http.StatusForbidden, "forbidden", "only a hub administrator gives the %s role", in.Role)
-		}
 	default:
 		return fail(http.StatusForbidden, "forbidden", "only administrators add users")
+	}
+	if !policy.MayGrant(q.role(), policy.Role(in.Role)) {
+		return fail(http.StatusForbidden, "forbidden", "only a hub administrator gives the %s role", in.Role)
+	}
+	if err := hub.CheckRoleGrant(q.r.Context(), s.Hub.DB, in.Org, in.Role); errors.Is(err, policy.ErrRoleNotInOrgKind) {
+		return fail(http.StatusForbidden, "role not held in this organization", "%v", err)
 	}
 	u, err := hub.AddUser(q.r.Context(), s.Hub.DB, in.Login, in.Org, in.Role, in.Password, s.now())
 	if err != nil {

@@ -140,21 +140,24 @@ func (s *Server) addSource(q *request) error {
 	return nil
 }
 
-// sourceRecords releases kept records of a source to a designated handler
-// for the stated purpose; the access is logged first (C7) and the response
-// carries the log index.
+// sourceRecords releases kept records of a source to one of the center's
+// designated handlers, while the source's approval is in force, for a stated
+// purpose (policy.MayReadRecords, through telemetry.Access); the access is
+// logged first (C7) and the response carries the log index.
 func (s *Server) sourceRecords(q *request) error {
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
 	recs, idx, err := telemetry.Access(q.r.Context(), s.Hub, q.caller, q.r.PathValue("id"), q.r.URL.Query().Get("purpose"), limit)
 	switch {
-	case errors.Is(err, telemetry.ErrNotHandler):
+	case errors.Is(err, policy.ErrNotDesignatedHandler):
 		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, policy.ErrApprovalNotInForce):
+		return fail(http.StatusForbidden, "approval not in force", "%v", err)
+	case errors.Is(err, policy.ErrPurposeMissing), errors.Is(err, policy.ErrPurposeTooShort), errors.Is(err, policy.ErrPurposeNotApproved):
+		return fail(http.StatusBadRequest, "invalid purpose", "%v (give ?purpose=…)", err)
 	case errors.Is(err, hub.ErrAuditUnavailable):
 		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	case errors.Is(err, store.ErrNotFound):
-		return err
 	case err != nil:
-		return fail(http.StatusBadRequest, "invalid request", "%v (give ?purpose=…)", err)
+		return err
 	}
 	audit.SetIndexHeader(q.w.Header(), idx)
 	if recs == nil {

@@ -137,6 +137,11 @@ Without --password-stdin the account has no web login; give it a token with
 				}
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				// A role that does not fit the organization's kind is refused
+				// before anything is logged as granted.
+				if err := hub.CheckRoleGrant(cmd.Context(), h.DB, org, role); err != nil {
+					return err
+				}
 				// Logged before it takes effect (C7), as the console and the API do.
 				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionRoleChange, "user:"+args[0],
 					map[string]string{"change": "create", "role": role, "org": org, "via": "cli"}); err != nil {

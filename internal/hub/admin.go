@@ -66,7 +66,8 @@ func Bootstrap(ctx context.Context, db *store.DB, now time.Time) (Bootstrapped, 
 	return Bootstrapped{New: true, AdminLogin: "admin", AdminPassword: password, Center: center}, nil
 }
 
-// AddOrg creates a member organization and returns it.
+// AddOrg creates a member organization and returns it. The national center
+// is made by Bootstrap only.
 func AddOrg(ctx context.Context, db *store.DB, name, kind, sector string, now time.Time) (store.Org, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -74,6 +75,11 @@ func AddOrg(ctx context.Context, db *store.DB, name, kind, sector string, now ti
 	}
 	if !slices.Contains(store.OrgKinds, kind) {
 		return store.Org{}, fmt.Errorf("unknown kind %q (want one of %s)", kind, strings.Join(store.OrgKinds, ", "))
+	}
+	if kind == policy.OrgKindCenter {
+		// The roles of the center (hub administrator, designated handler)
+		// follow the kind: a second center would let them be given anywhere.
+		return store.Org{}, errors.New("there is one national center, made when the hub is set up; choose another kind")
 	}
 	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: strings.TrimSpace(sector), Created: now}
 	if _, err := db.Org(ctx, name); err == nil {
@@ -114,11 +120,7 @@ func AddUser(ctx context.Context, db *store.DB, login, org, role, password strin
 	if err := CheckLogin(login); err != nil {
 		return store.User{}, err
 	}
-	r, err := policy.ParseRole(role)
-	if err != nil {
-		return store.User{}, err
-	}
-	o, err := db.Org(ctx, org)
+	r, o, err := checkRoleGrant(ctx, db, org, role)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -151,6 +153,31 @@ func CheckLogin(login string) error {
 		return fmt.Errorf("login %q: use 1–64 lowercase letters a–z, digits and . _ - @, beginning and ending with a letter or digit", login)
 	}
 	return nil
+}
+
+// CheckRoleGrant reports whether a user of org (by name or id) may hold
+// role: the role exists and fits the organization's kind (policy.RoleFitsOrg:
+// handlers and hub administrators only in the center, overseers only in the
+// committee's organization). AddUser checks it too; callers that log a grant
+// before it takes effect ask first, so that a refused grant is not logged as made.
+func CheckRoleGrant(ctx context.Context, db *store.DB, org, role string) error {
+	_, _, err := checkRoleGrant(ctx, db, org, role)
+	return err
+}
+
+func checkRoleGrant(ctx context.Context, db *store.DB, org, role string) (policy.Role, store.Org, error) {
+	r, err := policy.ParseRole(role)
+	if err != nil {
+		return r, store.Org{}, err
+	}
+	o, err := db.Org(ctx, org)
+	if err != nil {
+		return r, o, fmt.Errorf("organization %q: %w", org, err)
+	}
+	if err := policy.RoleFitsOrg(r, o.Kind); err != nil {
+		return r, o, fmt.Errorf("%s (%s): %w", o.Name, o.Kind, err)
+	}
+	return r, o, nil
 }
 
 // CreateToken makes a new API token for a user and returns the secret, which

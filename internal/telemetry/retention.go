@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
-	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -106,58 +104,4 @@ type Record struct {
 	Exporter  string    `json:"exporter"`
 	Indicator string    `json:"indicator"`
 	Expires   time.Time `json:"expires"`
-}
-
-// ErrNotHandler is returned when someone other than a designated handler asks
-// for communications information.
-var ErrNotHandler = errors.New("only designated handlers may access communications information, for a stated purpose")
-
-// Access returns kept records of a source to a designated handler for a
-// stated purpose, after recording the access in the audit log (rule C7) with
-// the purpose and the approval in force; it returns the log index as the receipt.
-func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose string, limit int) ([]Record, uint64, error) {
-	if policy.Role(c.User.Role) != policy.RoleHandler {
-		return nil, 0, ErrNotHandler
-	}
-	if strings.TrimSpace(purpose) == "" {
-		return nil, 0, errors.New("state the purpose of this access")
-	}
-	src, err := GetSource(ctx, h.DB, sourceID)
-	if err != nil {
-		return nil, 0, err
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	rows, err := h.DB.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
-		exporter, indicator, expires_at FROM telemetry_records WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		var r Record
-		var s, e, x int64
-		if err := rows.Scan(&r.ID, &r.Source, &r.Src, &r.Dst, &r.SrcPort, &r.DstPort, &r.Proto, &s, &e, &r.Bytes, &r.Packets, &r.TCPFlags,
-			&r.Direction, &r.Exporter, &r.Indicator, &x); err != nil {
-			return nil, 0, err
-		}
-		r.Start, r.End, r.Expires = store.FromMicros(s), store.FromMicros(e), store.FromMicros(x)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	d := sha256.New()
-	for _, r := range out {
-		fmt.Fprintf(d, "%d,", r.ID)
-	}
-	idx, err := h.Audit.Append(ctx, audit.Entry{User: c.User.Login, Org: c.Org.ID, Role: c.User.Role, Action: audit.ActionCommAccess,
-		Purpose: purpose, LegalBasis: src.LegalBasis + " " + src.ApprovalRef, ObjectID: "source:" + sourceID,
-		ObjectHash: hex.EncodeToString(d.Sum(nil)), Detail: map[string]string{"records": strconv.Itoa(len(out))}})
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", hub.ErrAuditUnavailable, err)
-	}
-	return out, idx, nil
 }

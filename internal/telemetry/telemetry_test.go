@@ -307,7 +307,7 @@ func TestC4InternalAddressesPseudonymized(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain(t)
-	recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check C4", 10)
+	recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check C4 pseudonyms", 10)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("records: %v %v", recs, err)
 	}
@@ -339,7 +339,7 @@ func TestC5RetentionDeletesAndLogs(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("after the retention ran out: %d %v", n, err)
 	}
-	if recs, _, _ := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check", 10); len(recs) != 0 {
+	if recs, _, _ := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check C5 retention", 10); len(recs) != 0 {
 		t.Fatal("an expired record is still there")
 	}
 	c, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
@@ -407,7 +407,7 @@ func TestC1PayloadNeverPersisted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain(t)
-	out, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "C1 check", 100)
+	out, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "C1 payload check", 100)
 	if err != nil || len(out) == 0 {
 		t.Fatalf("the flows must have matched: %v %v", out, err)
 	}

@@ -213,13 +213,18 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 			return
 		}
 		in["user.org"] = req.caller.Org.ID
-		if in["user.role"] == string(policy.RoleAdmin) {
-			s.fail(w, r, http.StatusForbidden, "error.forbidden")
-			return
-		}
 	}
-	if _, err := policy.ParseRole(in["user.role"]); err != nil {
+	role, err := policy.ParseRole(in["user.role"])
+	if err != nil {
 		s.adminRefused(w, r, req, in, "user.role", "admin.error.role", nil)
+		return
+	}
+	if !policy.MayGrant(policy.Role(req.caller.User.Role), role) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	if err := hub.CheckRoleGrant(r.Context(), s.h.DB, in["user.org"], in["user.role"]); errors.Is(err, policy.ErrRoleNotInOrgKind) {
+		s.adminRefused(w, r, req, in, "user.role", "admin.error.role_org", err)
 		return
 	}
 	if password != "" && len(password) < 10 {

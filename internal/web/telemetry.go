@@ -7,9 +7,10 @@ package web
 // throughput); for members, the sightings and alerts that matching produced
 // for them, and the export URLs their firewalls can poll. Package telemetry
 // says who may see sources; the store's policy-filtered listing decides which
-// sightings a member sees. Kept records are shown only to a designated
-// handler who states a purpose, through telemetry.Access, which logs the
-// access before anything is shown (rule C7).
+// sightings a member sees. Kept records are shown only to the center's
+// designated handlers, while the source's approval is in force, for a stated
+// purpose: policy.MayReadRecords decides, through telemetry.Access, which
+// logs the access before anything is shown (rule C7).
 
 import (
 	"encoding/json"
@@ -174,19 +175,33 @@ func (s *server) telemetrySourcePage(w http.ResponseWriter, r *http.Request, req
 // shown (C7), and the page shows the log index as the receipt.
 func (s *server) telemetryRecords(w http.ResponseWriter, r *http.Request, req *request) {
 	d := &sourceData{Purpose: strings.TrimSpace(r.PostFormValue("purpose"))}
-	if policy.Role(req.caller.User.Role) != policy.RoleHandler {
+	if !policy.ReadsRecords(req.viewer) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
-	if d.Purpose == "" {
-		d.Error = "telemetry.error.purpose"
-		s.showSource(w, r, req, http.StatusBadRequest, d)
 		return
 	}
 	recs, idx, err := telemetry.Access(r.Context(), s.h, req.caller, r.PathValue("id"), d.Purpose, 200)
 	switch {
+	case errors.Is(err, policy.ErrNotDesignatedHandler):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	case errors.Is(err, policy.ErrApprovalNotInForce):
+		d.Error = "telemetry.error.lapsed"
+		s.showSource(w, r, req, http.StatusForbidden, d)
+		return
+	case errors.Is(err, policy.ErrPurposeMissing):
+		d.Error = "telemetry.error.purpose"
+		s.showSource(w, r, req, http.StatusBadRequest, d)
+		return
+	case errors.Is(err, policy.ErrPurposeTooShort):
+		d.Error = "telemetry.error.purpose_short"
+		s.showSource(w, r, req, http.StatusBadRequest, d)
+		return
+	case errors.Is(err, policy.ErrPurposeNotApproved):
+		d.Error = "telemetry.error.purpose_unlisted"
+		s.showSource(w, r, req, http.StatusBadRequest, d)
 		return
 	case errors.Is(err, hub.ErrAuditUnavailable):
 		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
@@ -227,7 +242,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		return reason // a reason added later still shows, untranslated
 	}
 	d.Z, d.St, d.Chart, d.Hours = jst, st, newCountChart(st, label), src.Retention.Hours()
-	d.Handler = policy.Role(req.caller.User.Role) == policy.RoleHandler
+	d.Handler = policy.ReadsRecords(req.viewer)
 	s.render(w, r, req, status, "telemetry_source", "telemetry.source_title", "telemetry", d)
 }
 

@@ -1,0 +1,90 @@
+package telemetry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"renkei/internal/approval"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// ErrNotHandler is returned when someone other than one of the center's
+// designated handlers asks for communications information.
+var ErrNotHandler = policy.ErrNotDesignatedHandler
+
+// Access returns kept records of a source to one of the center's designated
+// handlers for a stated purpose, while the approval the source rests on is
+// in force, after recording the access in the audit log (rule C7) with the
+// purpose and that approval; it returns the log index as the receipt.
+//
+// policy.MayReadRecords decides: a refusal is policy.ErrNotDesignatedHandler
+// (also ErrNotHandler), policy.ErrApprovalNotInForce, or a purpose error
+// (policy.ErrPurposeMissing, ErrPurposeTooShort, ErrPurposeNotApproved). An
+// unknown source is store.ErrNotFound, said only to handlers.
+func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose string, limit int) ([]Record, uint64, error) {
+	v, err := h.Viewer(ctx, c)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !policy.ReadsRecords(v) {
+		return nil, 0, ErrNotHandler
+	}
+	src, err := GetSource(ctx, h.DB, sourceID)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := h.Now().UTC()
+	// Any reason the approval is not in force (missing, pending, denied,
+	// revoked, expired, or unreadable) refuses the read: it fails closed.
+	a, lapse := (&approval.Service{Hub: h}).InForce(ctx, src.ApprovalRef, now)
+	if err := policy.MayReadRecords(v, policy.RecordsRead{ApprovalInForce: lapse == nil, Purpose: purpose}); err != nil {
+		if errors.Is(err, policy.ErrApprovalNotInForce) && lapse != nil {
+			return nil, 0, fmt.Errorf("%w (%v)", err, lapse)
+		}
+		return nil, 0, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := h.DB.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
+		exporter, indicator, expires_at FROM telemetry_records WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var s, e, x int64
+		if err := rows.Scan(&r.ID, &r.Source, &r.Src, &r.Dst, &r.SrcPort, &r.DstPort, &r.Proto, &s, &e, &r.Bytes, &r.Packets, &r.TCPFlags,
+			&r.Direction, &r.Exporter, &r.Indicator, &x); err != nil {
+			return nil, 0, err
+		}
+		r.Start, r.End, r.Expires = store.FromMicros(s), store.FromMicros(e), store.FromMicros(x)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	d := sha256.New()
+	for _, r := range out {
+		fmt.Fprintf(d, "%d,", r.ID)
+	}
+	idx, err := h.Audit.Append(ctx, audit.Entry{User: c.User.Login, Org: c.Org.ID, Role: c.User.Role, Action: audit.ActionCommAccess,
+		Purpose: policy.NormPurpose(purpose), LegalBasis: src.LegalBasis + " " + src.ApprovalRef, ObjectID: "source:" + sourceID,
+		ObjectHash: hex.EncodeToString(d.Sum(nil)), Detail: map[string]string{"records": strconv.Itoa(len(out)),
+			"approval_valid_until": a.ValidUntil.Format(time.RFC3339)}})
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", hub.ErrAuditUnavailable, err)
+	}
+	return out, idx, nil
+}
