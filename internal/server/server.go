@@ -151,7 +151,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	if cfg.Matchers == 0 {
 		cfg.Matchers = 1
 	}
-	return &Server{Hub: h, Bus: b, Pipeline: pl, Handler: recoverer(log, mux), Registry: reg, cfg: cfg, log: log}, nil
+	handler := recoverer(log, mux)
+	if cfg.TLSCert != "" || cfg.SelfSignedTLS {
+		handler = strictTransport(handler)
+	}
+	return &Server{Hub: h, Bus: b, Pipeline: pl, Handler: handler, Registry: reg, cfg: cfg, log: log}, nil
 }
 
 // overseersOnly serves the audit log's tiles to the oversight committee and
@@ -217,13 +221,39 @@ func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 
 // TLSConfig returns the server's TLS settings: TLS 1.3 with the hybrid
 // post-quantum key exchange X25519MLKEM768 preferred (Go's default curve list
-// puts it first), and classic X25519 for clients without it.
+// puts it first), and classic X25519 for clients without it. TLS 1.2 clients
+// are offered only ECDHE with AEAD ciphers (AES-GCM, ChaCha20-Poly1305):
+// Go's defaults still include the CBC suites with HMAC-SHA1, which
+// government guidelines (CRYPTREC, NIST SP 800-52r2) no longer recommend.
+// TLS 1.3's suites are all AEAD and are not configurable.
 func TLSConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
 		MinVersion:       tls.VersionTLS12,
 		Certificates:     []tls.Certificate{cert},
 		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256},
+		CipherSuites:     TLS12CipherSuites,
 	}
+}
+
+// TLS12CipherSuites are the only cipher suites offered on TLS 1.2.
+var TLS12CipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// HSTS is the Strict-Transport-Security value sent on every response when
+// the hub serves TLS: browsers then refuse plain HTTP to it for a year.
+// (Browsers ignore it over a connection whose certificate they do not
+// trust, so a self-signed certificate does not lock anyone out.)
+const HSTS = "max-age=31536000"
+
+// strictTransport adds the Strict-Transport-Security header to every response.
+func strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", HSTS)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully. ready, when
