@@ -46,6 +46,7 @@ func writeError(w http.ResponseWriter, code int, title, desc string) {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
@@ -79,6 +80,9 @@ func fail(code int, title, format string, args ...any) error {
 
 func (s *Server) wrap(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// No browser may take an answer for another type than it says
+		// (JSON, CSV, signed packages, attachments).
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		c, err := s.Hub.Auth.Request(r)
 		if err != nil {
 			auth.LogFailure(s.Log, "api", r, err)
@@ -717,10 +721,15 @@ func (s *Server) submit(q *request) error {
 		return err
 	}
 	st, err := s.Hub.Submit(q.r.Context(), q.caller, col, io.Reader(q.r.Body))
-	if errors.Is(err, hub.ErrBadBundle) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return err // 413, whether the body declared its length or was chunked
+	case errors.Is(err, hub.ErrBodyCut):
+		// The client stopped sending: the status says what was stored.
+	case errors.Is(err, hub.ErrBadBundle):
 		return fail(http.StatusBadRequest, "invalid bundle", "%v", err)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	writeJSON(q.w, http.StatusAccepted, st)

@@ -40,6 +40,12 @@ const batchSize = 2000
 // ErrBadBundle is wrapped around errors that make the whole body unreadable.
 var ErrBadBundle = errors.New("invalid bundle")
 
+// ErrBodyCut is wrapped around the error that stopped a body being read part
+// way (too large, or the client stopped sending); Submit returns it with the
+// completed status, which lists what was stored before and the cut as a
+// failure. The read error stays in the chain (http.MaxBytesError: answer 413).
+var ErrBodyCut = errors.New("the body could not be read to its end")
+
 // Submit reads a bundle or TAXII envelope from body and stores its objects in
 // coll on behalf of c, streaming in bounded memory. Valid objects are stored
 // even when others are invalid; the returned status lists each failure with its
@@ -102,6 +108,7 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 		}
 		return nil
 	}
+	var cut error // what stopped the body being read to its end
 	for {
 		raw, idx, err := br.Next()
 		if err == io.EOF {
@@ -116,10 +123,11 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 		if err != nil {
 			if read == 0 && len(batch) == 0 && prog.Failure == 0 {
 				h.DB.AdvanceStatus(ctx, st.ID, store.StatusProgress{Complete: true}, h.now())
-				return st, fmt.Errorf("%w: %v", ErrBadBundle, err)
+				return st, fmt.Errorf("%w: %w", ErrBadBundle, err)
 			}
 			prog.Failure++
 			prog.Details = append(prog.Details, store.StatusDetail{Kind: "failure", ID: fmt.Sprintf("objects[%d]", idx), Message: "the rest of the body could not be read: " + err.Error()})
+			cut = err
 			break
 		}
 		read++
@@ -149,7 +157,11 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 	if err := flush(true); err != nil {
 		return st, err
 	}
-	return h.DB.StatusByID(ctx, st.ID)
+	st, err = h.DB.StatusByID(ctx, st.ID)
+	if err == nil && cut != nil {
+		err = fmt.Errorf("%w: %w", ErrBodyCut, cut)
+	}
+	return st, err
 }
 
 func versionOf(o store.Object) string {
@@ -322,12 +334,23 @@ func (in *intake) distribution(ctx context.Context, d Distribution, acl *policy.
 		}
 		acl.RecipientGroups = append(acl.RecipientGroups, id)
 	}
+	// A login that names no user is passed over in silence: an answer that
+	// differed would tell any member which logins exist. The object is then
+	// shared with the named users that exist (and, for RED, its submitter).
+	unknown := 0
 	for _, r := range d.RecipientUsers {
 		u, err := in.h.DB.UserByLogin(ctx, r)
+		if errors.Is(err, store.ErrNotFound) {
+			unknown++
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("recipient_users: %w", err)
 		}
 		acl.RecipientUsers = append(acl.RecipientUsers, u.ID)
+	}
+	if unknown > 0 {
+		in.h.Log.Info("recipient users unknown", "org", in.c.Org.ID, "user", in.c.User.Login, "unknown", unknown)
 	}
 	return nil
 }

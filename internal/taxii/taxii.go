@@ -80,6 +80,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.readers = make(gate, readers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every answer is TAXII JSON: no browser may take it for anything else.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if !acceptsTAXII(r.Header.Get("Accept")) {
 			writeError(w, http.StatusNotAcceptable, "not acceptable", "this server answers with "+MediaTAXII+"; set Accept to it")
 			return
@@ -132,6 +134,7 @@ func writeError(w http.ResponseWriter, code int, title, desc string) {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", MediaTAXII)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -351,6 +354,7 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 	var first, last time.Time
 	var cursor store.Cursor
 	var logged []store.Object // copies of the objects whose reading is logged
+	uncached := false         // an object no cache may keep is in the page
 	n := 0
 	more, err := s.Hub.DB.EachObject(r.Context(), sq, func(o *store.Object) error {
 		if n > 0 {
@@ -364,6 +368,9 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 			last = o.DateAdded
 		}
 		cursor = store.Cursor{DateAdded: store.Micros(o.DateAdded), PK: o.PK}
+		if !policy.Cached(o.ACL.TLP) {
+			uncached = true
+		}
 		if hub.Logged(*o) {
 			k := *o
 			k.Raw = bytes.Clone(o.Raw)
@@ -405,6 +412,9 @@ func (s *Server) envelope(w http.ResponseWriter, r *http.Request, narrow func(*s
 	}
 	b = append(b, "}\n"...)
 	*bp = b
+	if uncached {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	// A known length lets the page go out in one write, without chunking.
 	w.Header().Set("Content-Type", MediaTAXII)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
@@ -454,7 +464,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, narrow func(*store
 	}
 	l := listed{q: q}
 	l.objs, l.more, l.next, ok = s.page(w, r, sq)
+	noStore(w, l.objs)
 	return l, ok
+}
+
+// noStore forbids caches to keep a response that tells of an object no
+// cache may keep (AMBER+STRICT, RED), even by its id and versions only.
+func noStore(w http.ResponseWriter, objs []store.Object) {
+	for _, o := range objs {
+		if !policy.Cached(o.ACL.TLP) {
+			w.Header().Set("Cache-Control", "no-store")
+			return
+		}
+	}
 }
 
 // oneObject narrows a listing to the object named in the path.
@@ -660,8 +682,16 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, "request too large", fmt.Sprintf("this API root accepts at most %d bytes (max_content_length)", s.MaxContentLength))
+		// A chunked body has no length to refuse up front: it is cut at the
+		// limit, and what was read before is stored and in the status.
+		desc := fmt.Sprintf("this API root accepts at most %d bytes (max_content_length)", s.MaxContentLength)
+		if st.Success > 0 {
+			desc += fmt.Sprintf("; the %d objects read before the limit were stored (status %s)", st.Success, st.ID)
+		}
+		writeError(w, http.StatusRequestEntityTooLarge, "request too large", desc)
 		return
+	case errors.Is(err, hub.ErrBodyCut):
+		// The client stopped sending: the status says what was stored.
 	case errors.Is(err, hub.ErrBadBundle):
 		writeError(w, http.StatusBadRequest, "invalid bundle", err.Error())
 		return
@@ -714,7 +744,7 @@ func statusResource(st store.Status) map[string]any {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	c, _, ok := s.caller(w, r)
+	c, v, ok := s.caller(w, r)
 	if !ok {
 		return
 	}
@@ -723,7 +753,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.Hub.DB.StatusByID(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && st.UserID != c.User.ID && policy.Role(c.User.Role) != policy.RoleAdmin) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !policy.SeesStatus(v, st.UserID)) {
 		writeError(w, http.StatusNotFound, "status not found", "no status "+r.PathValue("id")+" of yours")
 		return
 	}
