@@ -119,6 +119,10 @@ func (p *Pipeline) source(ctx context.Context, id string) (*Source, *Ranges, err
 	return s, r, nil
 }
 
+// ReasonUnclassifiable counts records refused because an address embeds an
+// IPv4 address in a form that cannot be read unambiguously (C3).
+const ReasonUnclassifiable = "refused:ambiguous-embedded-ipv4"
+
 // Result tells what Ingest did with a batch.
 type Result struct {
 	Kept   int
@@ -176,6 +180,10 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 	for i := range recs {
 		r := &recs[i]
 		dir := ranges.Classify(r.SrcAddr, r.DstAddr)
+		if dir == Unclassifiable {
+			count(ReasonUnclassifiable, 1)
+			continue
+		}
 		if !src.Allows(dir) {
 			count("dropped:"+string(dir), 1)
 			continue

@@ -37,6 +37,10 @@ const (
 	DomesticToForeign  Direction = "domestic-foreign"
 	ForeignToForeign   Direction = "foreign-foreign" // transit
 	DomesticToDomestic Direction = "domestic-domestic"
+	// Unclassifiable is the class of a record with an address in an IPv4/IPv6
+	// translation prefix whose IPv4 address cannot be read unambiguously (see
+	// embedded.go). No source allows it: such records are refused and counted.
+	Unclassifiable Direction = "unclassifiable"
 )
 
 // Directions lists every direction.
@@ -77,13 +81,23 @@ func NewRanges(version string, prefixes []netip.Prefix) *Ranges {
 // Len is the number of prefixes in the list.
 func (r *Ranges) Len() int { return r.n }
 
-// Domestic reports whether a is in a domestic range.
-func (r *Ranges) Domestic(a netip.Addr) bool { return r.table.Contains(a.Unmap()) }
+// Domestic reports whether a is in a domestic range or embeds an IPv4
+// address that is (NAT64, 6to4, IPv4-compatible, IPv4-mapped, Teredo, ISATAP:
+// see embedded.go). An address whose embedded IPv4 cannot be told is not.
+func (r *Ranges) Domestic(a netip.Addr) bool {
+	d, _ := r.domestic(a)
+	return d
+}
 
-// Classify returns the direction of traffic from src to dst.
+// Classify returns the direction of traffic from src to dst, each address
+// judged by the IPv4 address it embeds, if any; Unclassifiable when an
+// address lies in a translation prefix in a form that cannot be read.
 func (r *Ranges) Classify(src, dst netip.Addr) Direction {
-	s, d := r.Domestic(src), r.Domestic(dst)
+	s, sok := r.domestic(src)
+	d, dok := r.domestic(dst)
 	switch {
+	case !sok || !dok:
+		return Unclassifiable
 	case s && d:
 		return DomesticToDomestic
 	case s:
