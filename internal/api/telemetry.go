@@ -25,28 +25,30 @@ import (
 )
 
 type sourceJSON struct {
-	ID             string           `json:"id"`
-	Name           string           `json:"name"`
-	LegalBasis     string           `json:"legal_basis"`
-	ApprovalRef    string           `json:"approval_ref"`
-	Approval       *approvalJSON    `json:"approval,omitempty"`
-	InForce        bool             `json:"in_force"`
-	NotInForceWhy  string           `json:"not_in_force_why,omitempty"`
-	OperatorOrg    string           `json:"operator_org,omitempty"`
-	Directions     []string         `json:"directions"`
-	RetentionSecs  int64            `json:"retention_seconds"`
-	Pseudonymize   []string         `json:"pseudonymize,omitempty"`
-	Counts         map[string]int64 `json:"counts"`
-	Received       int64            `json:"received"`
-	ReceivedPerSec float64          `json:"received_per_second_avg"`
-	KeptPerSec     float64          `json:"kept_per_second_avg"`
-	Created        time.Time        `json:"created"`
+	ID            string        `json:"id"`
+	Name          string        `json:"name"`
+	LegalBasis    string        `json:"legal_basis"`
+	ApprovalRef   string        `json:"approval_ref"`
+	Approval      *approvalJSON `json:"approval,omitempty"`
+	InForce       bool          `json:"in_force"`
+	NotInForceWhy string        `json:"not_in_force_why,omitempty"`
+	OperatorOrg   string        `json:"operator_org,omitempty"`
+	Directions    []string      `json:"directions"`
+	RetentionSecs int64         `json:"retention_seconds"`
+	Pseudonymize  []string      `json:"pseudonymize,omitempty"`
+	// PrefixPreserving: Crypto-PAn instead of keyed pseudonyms (C4).
+	PrefixPreserving bool             `json:"prefix_preserving"`
+	Counts           map[string]int64 `json:"counts"`
+	Received         int64            `json:"received"`
+	ReceivedPerSec   float64          `json:"received_per_second_avg"`
+	KeptPerSec       float64          `json:"kept_per_second_avg"`
+	Created          time.Time        `json:"created"`
 }
 
 func sourceOut(st telemetry.SourceStatus) sourceJSON {
 	s := st.Source
 	out := sourceJSON{ID: s.ID, Name: s.Name, LegalBasis: s.LegalBasis, ApprovalRef: s.ApprovalRef, InForce: st.InForce, NotInForceWhy: st.Why,
-		OperatorOrg: s.OperatorOrg, RetentionSecs: int64(s.Retention / time.Second), Counts: st.Counts, Received: st.Received,
+		OperatorOrg: s.OperatorOrg, RetentionSecs: int64(s.Retention / time.Second), PrefixPreserving: s.PrefixPreserving, Counts: st.Counts, Received: st.Received,
 		ReceivedPerSec: st.ReceivedPerSec, KeptPerSec: st.KeptPerSec, Created: s.Created}
 	if st.Approval.ID != 0 {
 		a := approvalOut(st.Approval)
@@ -94,12 +96,14 @@ func (s *Server) addSource(q *request) error {
 		Directions   []string `json:"directions"`
 		Retention    string   `json:"retention"`
 		Pseudonymize []string `json:"pseudonymize"`
+		// PrefixPreserving asks for Crypto-PAn pseudonyms; the approval must require them.
+		PrefixPreserving bool `json:"prefix_preserving"`
 	}
 	if err := decode(q, &in); err != nil {
 		return err
 	}
 	ctx := q.r.Context()
-	src := telemetry.Source{ID: in.ID, Name: in.Name, LegalBasis: in.LegalBasis, ApprovalRef: in.ApprovalRef, Created: s.now()}
+	src := telemetry.Source{ID: in.ID, Name: in.Name, LegalBasis: in.LegalBasis, ApprovalRef: in.ApprovalRef, PrefixPreserving: in.PrefixPreserving, Created: s.now()}
 	d, err := auth.ParseExpiry(in.Retention)
 	if err != nil || d <= 0 {
 		return fail(http.StatusBadRequest, "invalid source", "retention %q: want a duration such as 30d or 72h", in.Retention)
@@ -123,7 +127,8 @@ func (s *Server) addSource(q *request) error {
 		src.OperatorOrg = o.ID
 	}
 	if _, err := s.Hub.Record(ctx, q.caller, audit.ActionPolicyChange, "source:"+src.ID, map[string]string{
-		"change": "telemetry source registered", "legal_basis": src.LegalBasis, "approval": src.ApprovalRef, "retention": in.Retention}); err != nil {
+		"change": "telemetry source registered", "legal_basis": src.LegalBasis, "approval": src.ApprovalRef, "retention": in.Retention,
+		"prefix_preserving": strconv.FormatBool(src.PrefixPreserving)}); err != nil {
 		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
 	}
 	if err := telemetry.AddSource(ctx, s.Hub.DB, src); err != nil {

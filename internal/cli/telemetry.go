@@ -33,6 +33,7 @@ classified against the domestic ranges (C3), pseudonymized where set (C4), and k
 its retention (C5). See docs/telemetry.md.`,
 	}
 	var basis, approval, operator, dirs, retention, pseud, name string
+	var prefixPreserving bool
 	add := &cobra.Command{
 		Use:     "source-add ID",
 		Short:   "Register a source with its legal basis and approval",
@@ -68,7 +69,7 @@ its retention (C5). See docs/telemetry.md.`,
 					op = o.ID
 				}
 				return telemetry.AddSource(cmd.Context(), db, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
-					OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, Created: time.Now().UTC()})
+					OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, PrefixPreserving: prefixPreserving, Created: time.Now().UTC()})
 			})
 		},
 	}
@@ -78,7 +79,8 @@ its retention (C5). See docs/telemetry.md.`,
 	f.StringVar(&operator, "operator", "", "the operator whose agreement it rests on")
 	f.StringVar(&dirs, "directions", "", "directions kept (default: what the legal basis covers)")
 	f.StringVar(&retention, "retention", "30d", "how long matched records are kept")
-	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes to pseudonymize (Crypto-PAn), comma-separated")
+	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes whose addresses are replaced by keyed pseudonyms (C4), comma-separated")
+	f.BoolVar(&prefixPreserving, "prefix-preserving", false, "prefix-preserving (Crypto-PAn) pseudonyms instead: only while the approval requires them (its text says \""+telemetry.PrefixPreservingClause+"\")")
 	f.StringVar(&name, "name", "", "a name for people")
 	add.MarkFlagRequired("basis")
 	add.MarkFlagRequired("approval")

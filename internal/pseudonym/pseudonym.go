@@ -1,11 +1,16 @@
 // Package pseudonym makes identifiers non-identifiable before analysis (rule
-// C4): keyed pseudonyms for e-mail addresses and similar identifiers, and
-// prefix-preserving pseudonymization of IP addresses (Crypto-PAn), so that
-// member-internal addresses can be shared while subnets still compare.
+// C4): keyed pseudonyms for e-mail addresses, IP addresses and similar
+// identifiers, and prefix-preserving pseudonymization of IP addresses
+// (Crypto-PAn) for the cases where subnets must still compare.
 //
-// Both are keyed: without the key a pseudonym cannot be reversed or checked
-// against a guess. Keys never leave the hub and are never logged. Nothing here
-// decides which fields to pseudonymize; the pipeline's selection rules do.
+// All are keyed: without the key a pseudonym cannot be reversed or checked
+// against a guess. But a keyed pseudonym is deterministic, so whoever can put
+// chosen identifiers through it and see the results learns their pseudonyms
+// under that key; and a prefix-preserving one reveals which addresses share
+// how long a prefix. Callers therefore use one key per source and period and
+// delete it with the data. Keys never leave the hub and are never logged.
+// Nothing here decides which fields to pseudonymize or which key to use; the
+// pipeline's selection rules do.
 package pseudonym
 
 import (
@@ -122,6 +127,26 @@ func NewKeyed(key []byte) (*Keyed, error) {
 }
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// AddrPrefix is where address pseudonyms live: the IPv6 discard-only prefix
+// 100::/64 (RFC 6666), which no host has and no indicator or member's
+// address space contains, so a pseudonym is never mistaken for an address.
+var AddrPrefix = netip.MustParsePrefix("100::/64")
+
+// Addr returns the keyed pseudonym of an IPv4 or IPv6 address: 100:: followed
+// by 64 bits of HMAC-SHA-256 of the address. Nothing of the address survives,
+// not even its family or prefix; equal addresses give equal pseudonyms under
+// one key.
+func (k *Keyed) Addr(a netip.Addr) netip.Addr {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte("addr\x00"))
+	b := a.Unmap().As16()
+	m.Write(b[:])
+	var out [16]byte
+	copy(out[:8], AddrPrefix.Addr().AsSlice())
+	copy(out[8:], m.Sum(nil)[:8])
+	return netip.AddrFrom16(out)
+}
 
 // Email returns the pseudonym of an e-mail address. The domain is kept when
 // keepDomain is true (it usually names an organization, not a person); the

@@ -1,6 +1,7 @@
 package pseudonym
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"testing"
@@ -163,5 +164,22 @@ func BenchmarkCryptoPAnIPv4(b *testing.B) {
 	a := netip.MustParseAddr("192.0.2.77")
 	for b.Loop() {
 		c.Addr(a)
+	}
+}
+
+func TestKeyedAddrRevealsNothing(t *testing.T) {
+	k1, _ := NewKeyed(bytes.Repeat([]byte{1}, 32))
+	k2, _ := NewKeyed(bytes.Repeat([]byte{2}, 32))
+	a, b := netip.MustParseAddr("198.51.100.7"), netip.MustParseAddr("198.51.100.8")
+	for _, p := range []netip.Addr{k1.Addr(a), k1.Addr(b), k2.Addr(a), k1.Addr(netip.MustParseAddr("2001:db8::1"))} {
+		if !AddrPrefix.Contains(p) {
+			t.Fatalf("pseudonym %s outside %s", p, AddrPrefix)
+		}
+	}
+	if k1.Addr(a) != k1.Addr(a) || k1.Addr(a) != k1.Addr(netip.AddrFrom16(a.As16())) {
+		t.Fatal("one address must give one pseudonym under one key, mapped or not")
+	}
+	if k1.Addr(a) == k1.Addr(b) || k1.Addr(a) == k2.Addr(a) {
+		t.Fatal("distinct addresses or keys must give distinct pseudonyms")
 	}
 }

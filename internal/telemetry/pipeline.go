@@ -2,8 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +15,6 @@ import (
 	"renkei/internal/bus"
 	"renkei/internal/flow"
 	"renkei/internal/hub"
-	"renkei/internal/pseudonym"
-	"renkei/internal/store"
 )
 
 // The stream selected records travel on, and the queue the matchers share.
@@ -32,6 +28,9 @@ const (
 var (
 	ErrNotApproved = errors.New("no approval in force")
 	ErrNoRanges    = errors.New("no list of domestic ranges is loaded (renkei telemetry ranges import FILE)")
+	// ErrPrefixNotApproved stops a source set to prefix-preserving pseudonyms
+	// whose approval in force does not require them.
+	ErrPrefixNotApproved = errors.New("prefix-preserving pseudonyms are set but the approval in force does not require them (it must say \"" + PrefixPreservingClause + "\")")
 )
 
 // Pipeline takes records from sources through selection onto the bus.
@@ -43,8 +42,8 @@ type Pipeline struct {
 
 	mu      sync.Mutex
 	ranges  *Ranges
-	pan     *pseudonym.CryptoPAn
 	sources map[string]*Source
+	keys    map[string]*periodKey // per source, for the current period only
 }
 
 // Metrics count records by source and outcome for /metrics.
@@ -67,21 +66,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// NewPipeline prepares the pipeline: the stream, the domestic ranges and the
-// pseudonymization key.
+// NewPipeline prepares the pipeline: the stream and the domestic ranges.
 func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipeline, error) {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}}
+	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{}}
 	if err := b.Stream(ctx, Stream, []string{Subject + ">"}, 7*24*time.Hour); err != nil {
-		return nil, err
-	}
-	key, err := secretSetting(ctx, h.DB, "pseudonym_key")
-	if err != nil {
-		return nil, err
-	}
-	if p.pan, err = pseudonym.NewCryptoPAn(key); err != nil {
 		return nil, err
 	}
 	if err := p.Reload(ctx); err != nil {
@@ -97,7 +88,7 @@ func (p *Pipeline) Reload(ctx context.Context) error {
 		return err
 	}
 	p.mu.Lock()
-	p.ranges, p.sources = r, map[string]*Source{}
+	p.ranges, p.sources, p.keys = r, map[string]*Source{}, map[string]*periodKey{}
 	p.mu.Unlock()
 	return nil
 }
@@ -152,13 +143,24 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 			p.Hub.Log.Error("telemetry counts", "source", sourceID, "err", err)
 		}
 	}()
-	if _, err := p.Approvals.InForce(ctx, src.ApprovalRef, now); err != nil {
+	a, err := p.Approvals.InForce(ctx, src.ApprovalRef, now)
+	if err != nil {
 		count("refused:no-approval", len(recs))
 		return res, fmt.Errorf("source %s: %w: %v", sourceID, ErrNotApproved, err)
+	}
+	if src.PrefixPreserving && !ApprovalRequiresPrefixPreserving(a) {
+		count(ReasonPrefixNotApproved, len(recs))
+		return res, fmt.Errorf("source %s: %w", sourceID, ErrPrefixNotApproved)
 	}
 	if ranges == nil {
 		count("refused:no-ranges", len(recs))
 		return res, fmt.Errorf("source %s: %w", sourceID, ErrNoRanges)
+	}
+	var key *periodKey
+	if len(src.Pseudonymize) > 0 {
+		if key, err = p.key(ctx, src, now); err != nil {
+			return res, err
+		}
 	}
 	batch := make([]Selected, 0, min(len(recs), batchMax))
 	flush := func() error {
@@ -189,7 +191,7 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 			continue
 		}
 		s := Select(sourceID, r, dir)
-		s.Src, s.Dst = p.pseudonymize(src, s.Src), p.pseudonymize(src, s.Dst)
+		s.Src, s.Dst = pseudonymize(src, key, s.Src), pseudonymize(src, key, s.Dst)
 		batch = append(batch, s)
 		if len(batch) == batchMax {
 			if err := flush(); err != nil {
@@ -200,25 +202,32 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 	return res, flush()
 }
 
-func (p *Pipeline) pseudonymize(s *Source, a netip.Addr) netip.Addr {
+// pseudonymize replaces a with its pseudonym under the period's key when it
+// is in one of the source's member-internal prefixes (C4).
+func pseudonymize(s *Source, k *periodKey, a netip.Addr) netip.Addr {
 	for _, pf := range s.Pseudonymize {
-		if pf.Contains(a) {
-			return p.pan.Addr(a)
+		if pf.Contains(a.Unmap()) {
+			return k.addr(a, s.PrefixPreserving)
 		}
 	}
 	return a
 }
 
-// secretSetting returns a hub secret of 32 random bytes, made once per store.
-func secretSetting(ctx context.Context, db *store.DB, key string) ([]byte, error) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	if _, err := db.Exec(ctx, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING", key, hex.EncodeToString(b)); err != nil {
-		return nil, err
+// key returns the source's key for the period now falls in; the key of the
+// previous period is forgotten here as soon as a new one is used.
+func (p *Pipeline) key(ctx context.Context, src *Source, now time.Time) (*periodKey, error) {
+	p.mu.Lock()
+	k := p.keys[src.ID]
+	p.mu.Unlock()
+	if k != nil && k.period == Period(src, now) {
+		return k, nil
 	}
-	v, err := db.Setting(ctx, key)
+	k, err := sourceKey(ctx, p.Hub.DB, src, now)
 	if err != nil {
 		return nil, err
 	}
-	return hex.DecodeString(v)
+	p.mu.Lock()
+	p.keys[src.ID] = k
+	p.mu.Unlock()
+	return k, nil
 }

@@ -17,7 +17,9 @@ import (
 
 // Expire deletes every kept record whose retention has run out (rule C5),
 // counts the deletions per source, and records them in the audit log with a
-// hash of what was deleted (never the content). It returns how many it deleted.
+// hash of what was deleted (never the content); then it deletes the
+// pseudonymization keys of periods whose records have all expired (C4). It
+// returns how many records it deleted.
 func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
 	type gone struct {
 		source string
@@ -82,6 +84,10 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
 			return total, fmt.Errorf("expire records of %s: %w", g.source, err)
 		}
 		total += int64(len(g.ids))
+	}
+	// C4: a pseudonymization key goes once the data made under it has.
+	if err := expireKeys(ctx, h, system, now); err != nil {
+		return total, fmt.Errorf("expire pseudonymization keys: %w", err)
 	}
 	return total, nil
 }

@@ -8,7 +8,8 @@
 //   - C3: each record is classified against a versioned list of domestic
 //     ranges, and records whose direction the source's legal basis does not
 //     cover are dropped and counted;
-//   - C4: member-internal addresses are pseudonymized (Crypto-PAn) where set;
+//   - C4: member-internal addresses are pseudonymized where set, under a key
+//     of the source and retention period that is deleted with the data;
 //   - C5: what is kept expires by the source's retention, and every deletion
 //     is counted and logged;
 //   - C7: every human access is logged before release.

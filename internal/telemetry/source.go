@@ -26,7 +26,11 @@ type Source struct {
 	// Pseudonymize lists member-internal prefixes whose addresses are replaced
 	// by prefix-preserving pseudonyms before matching and storage (C4).
 	Pseudonymize []netip.Prefix
-	Created      time.Time
+	// PrefixPreserving makes those pseudonyms prefix-preserving (Crypto-PAn)
+	// rather than keyed; only honoured while the approval in force requires
+	// it (ApprovalRequiresPrefixPreserving), else the source's records are refused.
+	PrefixPreserving bool
+	Created          time.Time
 }
 
 // Allows reports whether the source's legal basis covers direction d.
@@ -65,24 +69,29 @@ func AddSource(ctx context.Context, db *store.DB, s Source) error {
 	if s.Name == "" {
 		s.Name = s.ID
 	}
-	_, err := db.Exec(ctx, `INSERT INTO telemetry_sources(id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize, created_at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.Name, s.LegalBasis, s.ApprovalRef, s.OperatorOrg, strings.Join(dirs, ","),
-		int64(s.Retention/time.Second), strings.Join(ps, ","), store.Micros(s.Created))
+	pp := 0
+	if s.PrefixPreserving {
+		pp = 1
+	}
+	_, err := db.Exec(ctx, `INSERT INTO telemetry_sources(id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize,
+		prefix_preserving, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.Name, s.LegalBasis, s.ApprovalRef, s.OperatorOrg, strings.Join(dirs, ","),
+		int64(s.Retention/time.Second), strings.Join(ps, ","), pp, store.Micros(s.Created))
 	if err != nil {
 		return fmt.Errorf("add source %s: %w", s.ID, err)
 	}
 	return nil
 }
 
-const sourceCols = "id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize, created_at"
+const sourceCols = "id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize, prefix_preserving, created_at"
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var s Source
 	var dirs, ps string
-	var ret, c int64
-	if err := row.Scan(&s.ID, &s.Name, &s.LegalBasis, &s.ApprovalRef, &s.OperatorOrg, &dirs, &ret, &ps, &c); err != nil {
+	var ret, c, pp int64
+	if err := row.Scan(&s.ID, &s.Name, &s.LegalBasis, &s.ApprovalRef, &s.OperatorOrg, &dirs, &ret, &ps, &pp, &c); err != nil {
 		return s, err
 	}
+	s.PrefixPreserving = pp != 0
 	s.Retention, s.Created = time.Duration(ret)*time.Second, store.FromMicros(c)
 	d, err := ParseDirections(dirs)
 	if err != nil {

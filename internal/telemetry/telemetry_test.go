@@ -29,6 +29,7 @@ import (
 	"renkei/internal/flow"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/pseudonym"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
@@ -316,9 +317,12 @@ func TestC4InternalAddressesPseudonymized(t *testing.T) {
 			t.Fatalf("member-internal address kept in clear: %s", r.Dst)
 		}
 	}
-	a, b := netip.MustParseAddr(recs[0].Dst).As4(), netip.MustParseAddr(recs[1].Dst).As4()
-	if a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {
-		t.Fatalf("the pseudonyms of 198.51.100.200 and .201 must share their /24: %s %s", recs[0].Dst, recs[1].Dst)
+	a, b := netip.MustParseAddr(recs[0].Dst), netip.MustParseAddr(recs[1].Dst)
+	if !pseudonym.AddrPrefix.Contains(a) || !pseudonym.AddrPrefix.Contains(b) || a == b {
+		t.Fatalf("the pseudonyms of 198.51.100.200 and .201 must be distinct keyed pseudonyms in %s: %s %s", pseudonym.AddrPrefix, a, b)
+	}
+	if x, y := a.As16(), b.As16(); x[8] == y[8] && x[9] == y[9] && x[10] == y[10] {
+		t.Fatalf("keyed pseudonyms must not keep the /24 the addresses share: %s %s", a, b)
 	}
 }
 
