@@ -364,7 +364,10 @@ func (s *Server) removeSupplier(q *request) error {
 }
 
 func supplierErr(err error) error {
+	var ps hub.Problems
 	switch {
+	case errors.As(err, &ps):
+		return fail(http.StatusBadRequest, "invalid supplier entry", "%v", err)
 	case errors.Is(err, hub.ErrForbidden):
 		return fail(http.StatusForbidden, "forbidden", "%v", err)
 	case errors.Is(err, hub.ErrAuditUnavailable):

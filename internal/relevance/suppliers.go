@@ -47,6 +47,14 @@ type SupplierInput struct {
 	Org, Name, CPE, PURL string
 }
 
+// SupplierProblemCodes are the codes of the hub.Problems a register entry
+// may be refused with.
+var SupplierProblemCodes = []string{"org.unknown", "product.required", "product.taken", "cpe.invalid", "purl.invalid"}
+
+func supplierProblem(field, code, value, format string, args ...any) error {
+	return hub.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
+}
+
 // NotSupplierError refuses a publication that speaks about products its
 // publisher is not registered as the supplier of.
 type NotSupplierError struct {
@@ -69,25 +77,25 @@ func supplierKeys(in SupplierInput) (cpe, purl pkgid.Key, err error) {
 		if strings.HasPrefix(c, "cpe:") {
 			p, perr := pkgid.ParseCPE(c)
 			if perr != nil {
-				return "", "", &FieldError{"cpe", perr.Error()}
+				return "", "", supplierProblem("cpe", "cpe.invalid", c, "cpe: %v", perr)
 			}
 			cpe = p.Key
 		} else if v, p, ok := strings.Cut(c, ":"); ok {
 			cpe = pkgid.VendorProduct(v, p)
 		}
 		if cpe == "" {
-			return "", "", &FieldError{"cpe", fmt.Sprintf("%q names no vendor and product (cpe:2.3:a:vendor:product:… or vendor:product)", c)}
+			return "", "", supplierProblem("cpe", "cpe.invalid", c, "cpe: %q names no vendor and product (cpe:2.3:a:vendor:product:… or vendor:product)", c)
 		}
 	}
 	if p := strings.TrimSpace(in.PURL); p != "" {
 		pkg, perr := pkgid.ParsePURL(p)
 		if perr != nil {
-			return "", "", &FieldError{"purl", perr.Error()}
+			return "", "", supplierProblem("purl", "purl.invalid", p, "purl: %v", perr)
 		}
 		purl = pkg.Key
 	}
 	if cpe == "" && purl == "" {
-		return "", "", &FieldError{"product", "a CPE (vendor:product) or a package URL is required"}
+		return "", "", supplierProblem("product", "product.required", "", "product: a CPE (vendor:product) or a package URL is required")
 	}
 	return cpe, purl, nil
 }
@@ -102,7 +110,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	}
 	org, err := s.DB.Org(ctx, strings.TrimSpace(in.Org))
 	if err != nil {
-		return Supplier{}, &FieldError{"org", fmt.Sprintf("no organization %q", in.Org)}
+		return Supplier{}, supplierProblem("org", "org.unknown", in.Org, "org: no organization %q", in.Org)
 	}
 	cpe, purl, err := supplierKeys(in)
 	if err != nil {
@@ -117,7 +125,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 			continue
 		}
 		if other, err := s.SupplierOf(ctx, k); err == nil {
-			return sp, &FieldError{"product", fmt.Sprintf("%s is registered already, to %s (entry %d); remove that entry first", k, other.OrgName, other.ID)}
+			return sp, supplierProblem("product", "product.taken", string(k), "product: %s is registered already, to %s (entry %d); remove that entry first", k, other.OrgName, other.ID)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return sp, err
 		}

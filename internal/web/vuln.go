@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -282,6 +283,11 @@ func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
 	// which members run its products.
 	_, _, err = s.relevance().Publish(r.Context(), req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
 		Version: r.PostFormValue("version"), Note: r.PostFormValue("note"), LabelLevel: level, Source: name, Data: data})
+	var ns *relevance.NotSupplierError
+	if errors.As(err, &ns) {
+		s.showVendor(w, r, req, http.StatusForbidden, &vendorData{Error: s.notSupplierText(req, ns)})
+		return
+	}
 	if err != nil {
 		s.showVendor(w, r, req, http.StatusBadRequest, &vendorData{Error: err.Error()})
 		return

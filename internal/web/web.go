@@ -134,6 +134,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /vuln/vendors", s.member(s.vendorPage))
 	mux.HandleFunc("POST /vuln/vendors", s.member(s.publish))
 	mux.HandleFunc("GET /vuln/exposure", s.member(s.exposurePage))
+	mux.HandleFunc("GET /vuln/suppliers", s.member(s.suppliersPage))
+	mux.HandleFunc("POST /vuln/suppliers", s.member(s.addSupplier))
+	mux.HandleFunc("POST /vuln/suppliers/{id}/delete", s.member(s.removeSupplier))
 
 	mux.HandleFunc("GET /telemetry", s.member(s.telemetryPage))
 	mux.HandleFunc("GET /telemetry/sources/{id}", s.member(s.telemetrySourcePage))
