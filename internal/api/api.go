@@ -84,6 +84,10 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 		// (JSON, CSV, signed packages, attachments).
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		c, err := s.Hub.Auth.Request(r)
+		if auth.Unchecked(err) {
+			s.internal(w, r, err)
+			return
+		}
 		if err != nil {
 			auth.LogFailure(s.Log, "api", r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei"`)
@@ -125,9 +129,17 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 	}
 }
 
+// internal answers an error the client cannot fix: 503 when the store does
+// not answer (credentials that could not be checked, or a request in flight
+// when the store went away), 500 otherwise.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if s.Log != nil {
 		s.Log.Error("api", "path", r.URL.Path, "err", err)
+	}
+	if s.Hub.DB.Unavailable(r.Context(), err) {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "store unavailable", "the store is unavailable; try again shortly")
+		return
 	}
 	writeError(w, http.StatusInternalServerError, "internal error", "the server could not complete the request; it has been logged")
 }

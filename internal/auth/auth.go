@@ -308,7 +308,10 @@ func (a *Authenticator) Request(r *http.Request) (Caller, error) {
 	}
 	if strings.HasPrefix(secret, tokenPrefix) {
 		c, err := a.Token(r.Context(), secret)
-		if err != nil || c.User.Login != login {
+		if err != nil {
+			return Caller{}, err // a lookup failure stays one (Unchecked)
+		}
+		if c.User.Login != login {
 			return Caller{}, ErrBadCredentials
 		}
 		return c, nil

@@ -163,6 +163,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.Auth.Request(r)
+		if auth.Unchecked(err) {
+			h.Log.Error("audit: credentials could not be checked", "err", err)
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, "the store is unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		if err != nil {
 			auth.LogFailure(h.Log, "audit", r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei audit"`)

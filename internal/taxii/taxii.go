@@ -148,6 +148,9 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request) (auth.Caller, po
 	switch {
 	case errors.Is(err, auth.ErrNoCredentials):
 		return auth.Caller{}, policy.Viewer{}, true
+	case auth.Unchecked(err):
+		s.internal(w, r, err)
+		return c, policy.Viewer{}, false
 	case err != nil:
 		auth.LogFailure(s.Log, "taxii", r, err)
 		unauthorized(w, "the credentials given are not valid (expired, revoked or wrong)")
@@ -169,6 +172,11 @@ func unauthorized(w http.ResponseWriter, desc string) {
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if s.Log != nil {
 		s.Log.Error("taxii", "path", r.URL.Path, "err", err)
+	}
+	if s.Hub.DB.Unavailable(r.Context(), err) {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "store unavailable", "the store is unavailable; try again shortly")
+		return
 	}
 	writeError(w, http.StatusInternalServerError, "internal error", "the server could not complete the request; it has been logged")
 }

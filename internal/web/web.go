@@ -197,10 +197,12 @@ type ctxKey struct{}
 func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.sessionCaller(r)
+		if err != nil && !errors.Is(err, http.ErrNoCookie) && auth.Unchecked(err) {
+			// The session could not be looked up: not a reason to log anyone out.
+			s.serverError(w, r, err)
+			return
+		}
 		if err != nil {
-			if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, http.ErrNoCookie) {
-				s.log.Error("web: session", "err", err)
-			}
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
@@ -250,5 +252,10 @@ func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
+	if s.h.DB.Unavailable(r.Context(), err) {
+		w.Header().Set("Retry-After", "10")
+		s.fail(w, r, http.StatusServiceUnavailable, "error.store")
+		return
+	}
 	s.fail(w, r, http.StatusInternalServerError, "error.internal")
 }
