@@ -112,6 +112,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM)")
 	f.BoolVar(&cfg.SelfSignedTLS, "tls", false, "serve HTTPS with a self-signed certificate kept under DATA/tls")
 	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest POST body accepted, in bytes")
+	f.DurationVar(&cfg.BodyTimeout, "body-timeout", 10*time.Minute, "cut a request whose body has not arrived this long after the request began")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.BoolVar(&demo, "demo", false, "fill a new store with demonstration data first")
 	f.StringVar(&cfg.NATS, "nats", "", "external NATS URL (default: NATS JetStream embedded under DATA/nats)")

@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,6 +58,9 @@ type Config struct {
 	Matchers int
 	// Collect lists UDP listeners feeding sources: "udp://0.0.0.0:2055=source-id".
 	Collect []string
+	// BodyTimeout bounds how long a request body may take to arrive after
+	// the request began (default 10 minutes); a slower body is cut.
+	BodyTimeout time.Duration
 	// WebhookAllow lists the ranges inside the hub's network (loopback,
 	// private, link-local …) that webhooks may nevertheless reach.
 	WebhookAllow []netip.Prefix
@@ -102,6 +106,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	}
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 100 << 20
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 10 * time.Minute
+	}
+	// A POST cut off by a crash left its status pending: any status older
+	// than the longest a POST may take is complete, with a failure saying so.
+	if err := failInterrupted(ctx, db, cfg.BodyTimeout, log); err != nil {
+		b.Close()
+		al.Close()
+		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -151,7 +165,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	if cfg.Matchers == 0 {
 		cfg.Matchers = 1
 	}
-	handler := recoverer(log, mux)
+	handler := recoverer(log, bodyDeadline(mux, cfg.BodyTimeout))
 	if cfg.TLSCert != "" || cfg.SelfSignedTLS {
 		handler = strictTransport(handler)
 	}
@@ -290,6 +304,18 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go s.Hub.Alerts.Run(bg, 2*time.Second)
+	go func() { // statuses of POSTs interrupted on other nodes, or here before a quick restart
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				failInterrupted(bg, s.Hub.DB, s.cfg.BodyTimeout, s.log)
+			}
+		}
+	}()
 	if err := RunPipeline(bg, s.Pipeline, s.cfg.Matchers, s.cfg.Collect, s.log); err != nil {
 		ln.Close()
 		return err
@@ -317,4 +343,55 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	return nil
+}
+
+// failInterrupted completes the statuses of POSTs that began longer ago
+// than a body may take to arrive (and a minute to store the last batch):
+// no node is still reading them.
+func failInterrupted(ctx context.Context, db *store.DB, bodyTimeout time.Duration, log *slog.Logger) error {
+	now := time.Now().UTC()
+	n, err := db.FailInterruptedStatuses(ctx, now.Add(-bodyTimeout-time.Minute), now)
+	if err != nil {
+		if log != nil {
+			log.Error("interrupted POSTs", "err", err)
+		}
+		return err
+	}
+	if n > 0 && log != nil {
+		log.Warn("statuses of interrupted POSTs marked failed", "count", n)
+	}
+	return nil
+}
+
+// bodyDeadline cuts a request whose body has not arrived within d of the
+// request's start, so that a body sent slowly never holds a connection and
+// a handler for ever. The deadline is lifted once the body is read to its
+// end, so that a long answer is not cut.
+func bodyDeadline(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(d)); err == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }

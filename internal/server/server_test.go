@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -306,4 +307,96 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// startServer runs a hub over dsn with cfg until the test ends and returns
+// its address.
+func startServer(t *testing.T, dsn string, cfg server.Config) (*store.DB, string) {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	s, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, func(a string) { addrc <- a }) }()
+	t.Cleanup(func() { cancel(); <-done; s.Close() })
+	return db, <-addrc
+}
+
+// TestSlowBodyIsCut sends the headers of a POST and a few bytes of its
+// body, then nothing: the hub cuts the request when the body deadline
+// passes instead of waiting for ever.
+func TestSlowBodyIsCut(t *testing.T) {
+	dsn, token := prepare(t, "sqlite")
+	_, addr := startServer(t, dsn, server.Config{BodyTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /taxii2/api/collections/%s/objects/ HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/taxii+json;version=2.1\r\nContent-Length: 100000\r\n\r\n{\"type\":\"bundle\",",
+		hub.MembersCollection, addr, token)
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(10 * time.Second))
+	_, err = io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the slow body was not cut in %v", time.Since(start).Round(time.Millisecond))
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the slow body was cut after %v, want about the 300 ms deadline", took)
+	}
+}
+
+// TestInterruptedPostMarkedFailedOnRestart leaves statuses pending as a
+// crash during a POST does, and restarts the hub: a status older than the
+// longest a POST may take is complete, with one failure saying the rest of
+// the body was never read; a fresh one (a POST another node may be
+// reading) stays pending.
+func TestInterruptedPostMarkedFailedOnRestart(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			dsn, _ := prepare(t, kind)
+			ctx := context.Background()
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			old := store.Status{ID: "00000000-0000-4000-8000-0000000000a1", CollectionID: hub.MembersCollection, UserID: 2, Status: "pending",
+				Created: now.Add(-time.Hour), Updated: now.Add(-time.Hour)}
+			fresh := old
+			fresh.ID, fresh.Created, fresh.Updated = "00000000-0000-4000-8000-0000000000a2", now, now
+			for _, st := range []store.Status{old, fresh} {
+				if err := db.AddStatus(ctx, st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.AdvanceStatus(ctx, old.ID, store.StatusProgress{Success: 2, Details: []store.StatusDetail{
+				{Kind: "success", ID: "indicator--00000000-0000-4000-8000-000000000001"}, {Kind: "success", ID: "indicator--00000000-0000-4000-8000-000000000002"}}}, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+
+			db, _ = startServer(t, dsn, server.Config{BodyTimeout: 10 * time.Minute})
+			st, err := db.StatusByID(ctx, old.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := st.Details[len(st.Details)-1]
+			if st.Status != "complete" || st.Success != 2 || st.Failure != 1 || st.Total != 3 || last.Kind != "failure" || last.ID != "objects[2]" || !strings.Contains(last.Message, "never read") {
+				t.Fatalf("interrupted POST after a restart: %+v", st)
+			}
+			if st, _ := db.StatusByID(ctx, fresh.ID); st.Status != "pending" || st.Failure != 0 {
+				t.Fatalf("a POST that may still be read elsewhere was failed: %+v", st)
+			}
+		})
+	}
 }

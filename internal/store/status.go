@@ -115,3 +115,48 @@ func (db *DB) StatusByID(ctx context.Context, id string) (Status, error) {
 	}
 	return s, rows.Err()
 }
+
+// FailInterruptedStatuses completes every status still pending that was
+// created before startedBefore: its POST was cut off (the hub stopped, or
+// the node serving it died) and nothing more will be added. One failure is
+// added, saying that the rest of the body was never read and how many
+// objects it held is not known. It returns how many statuses it completed.
+func (db *DB) FailInterruptedStatuses(ctx context.Context, startedBefore, now time.Time) (int, error) {
+	rows, err := db.Query(ctx, "SELECT id, total FROM statuses WHERE status = 'pending' AND created_at < ?", Micros(startedBefore))
+	if err != nil {
+		return 0, fmt.Errorf("interrupted statuses: %w", err)
+	}
+	type pending struct {
+		id    string
+		total int
+	}
+	var ps []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, &p.total); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, p := range ps {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			var st string
+			if err := tx.QueryRow(ctx, "SELECT status FROM statuses WHERE id = ?", p.id).Scan(&st); err != nil || st != "pending" {
+				return err // completed meanwhile
+			}
+			return advanceStatus(ctx, tx, p.id, StatusProgress{Failure: 1, Complete: true, Details: []StatusDetail{{
+				Kind: "failure", ID: fmt.Sprintf("objects[%d]", p.total),
+				Message: fmt.Sprintf("the POST was cut off (the hub stopped) after %d objects; the rest of the body was never read and how many objects it held is not known: post them again", p.total),
+			}}}, now)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("fail interrupted status %s: %w", p.id, err)
+		}
+	}
+	return len(ps), nil
+}
