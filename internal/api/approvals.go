@@ -79,12 +79,14 @@ func (s *Server) fileApproval(q *request) error {
 		ValidFrom     time.Time `json:"valid_from"`
 		ValidUntil    time.Time `json:"valid_until"`
 		Emergency     bool      `json:"emergency"`
+		Purposes      []string  `json:"purposes"`
 	}
 	if err := decode(q, &in); err != nil {
 		return err
 	}
 	a, err := (&approval.Service{Hub: s.Hub}).File(q.r.Context(), q.caller,
-		approval.Request{Kind: in.Kind, LegalBasis: in.LegalBasis, Target: in.Target, Justification: in.Justification, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil}, in.Emergency)
+		approval.Request{Kind: in.Kind, LegalBasis: in.LegalBasis, Target: in.Target, Justification: in.Justification, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
+			Purposes: in.Purposes}, in.Emergency)
 	if err != nil {
 		return approvalErr(err)
 	}

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +157,34 @@ func TestPurposeIsARealStatement(t *testing.T) {
 			}
 			if after, _ := e.h.Audit.Size(ctx); after != before {
 				t.Fatalf("a refused read was logged (%d → %d)", before, after)
+			}
+
+			// An approval that names purposes: only those are accepted.
+			file := map[string]any{"kind": "collection-agreement", "legal_basis": "operator agreement 2026-8", "target": "Power Co border routers",
+				"justification": "C2 detection", "valid_from": time.Now().Add(-time.Hour), "valid_until": time.Now().Add(24 * time.Hour),
+				"purposes": []string{"x"}}
+			if r := e.do(t, "POST", "/api/v1/approvals", e.tokens["handler"], file); r.code != 400 || !strings.Contains(string(r.body), "purposes") {
+				t.Fatalf("an approval naming a purpose that says nothing: %d %s", r.code, r.body)
+			}
+			file["purposes"] = []string{"Scope of the Kanto Electric intrusion", "関東電力事案の影響範囲確認"}
+			r := e.do(t, "POST", "/api/v1/approvals", e.tokens["handler"], file)
+			if r.code != 201 {
+				t.Fatalf("file: %d %s", r.code, r.body)
+			}
+			id := int64(r.json(t)["id"].(float64))
+			if r := e.do(t, "POST", fmt.Sprintf("/api/v1/approvals/%d/decision", id), e.tokens["overseer"], map[string]any{"approve": true, "reason": "proportionate"}); r.code != 200 {
+				t.Fatalf("decide: %d %s", r.code, r.body)
+			}
+			if r := e.do(t, "POST", "/api/v1/telemetry/sources", e.tokens["admin2"], map[string]any{"id": "power-listed", "legal_basis": "agreement",
+				"approval_ref": fmt.Sprintf("approval-%d", id), "retention": "7d"}); r.code != 201 {
+				t.Fatalf("source: %d %s", r.code, r.body)
+			}
+			path := "/api/v1/telemetry/sources/power-listed/records?purpose="
+			if r := e.do(t, "GET", path+url.QueryEscape("C2 investigation case 12"), e.tokens["handler"], nil); r.code != 400 || !strings.Contains(string(r.body), "not one the source's approval allows") {
+				t.Fatalf("a purpose the approval does not name: %d %s", r.code, r.body)
+			}
+			if r := e.do(t, "GET", path+url.QueryEscape("scope of the Kanto Electric  intrusion"), e.tokens["handler"], nil); r.code != 200 {
+				t.Fatalf("a purpose the approval names: %d %s", r.code, r.body)
 			}
 		})
 	}

@@ -93,6 +93,9 @@ type Request struct {
 	Justification string
 	ValidFrom     time.Time
 	ValidUntil    time.Time
+	// Purposes, when given, are the only purposes the source's records may
+	// be read for under this approval (see Purposes).
+	Purposes []string
 }
 
 // FieldError says which field of a request is wrong.
@@ -117,7 +120,7 @@ func (r Request) check(now time.Time) error {
 	case !r.ValidUntil.After(now):
 		return &FieldError{"period", "the end is already past"}
 	}
-	return nil
+	return checkPurposes(r.Purposes)
 }
 
 // ErrNotAllowed is returned when the caller's role may not do what it asked.
@@ -153,6 +156,9 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
 			a.Status, boolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now)).Scan(&a.ID); err != nil {
 			return fmt.Errorf("file approval request: %w", err)
+		}
+		if err := addPurposes(ctx, tx, a.ID, r.Purposes); err != nil {
+			return err
 		}
 		// Logged before the transaction commits: if the log refuses, nothing is recorded.
 		idx, err := s.Hub.Record(ctx, c, action, approvalRef(a.ID), map[string]string{

@@ -46,7 +46,13 @@ func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose st
 	// Any reason the approval is not in force (missing, pending, denied,
 	// revoked, expired, or unreadable) refuses the read: it fails closed.
 	a, lapse := (&approval.Service{Hub: h}).InForce(ctx, src.ApprovalRef, now)
-	if err := policy.MayReadRecords(v, policy.RecordsRead{ApprovalInForce: lapse == nil, Purpose: purpose}); err != nil {
+	var purposes []string
+	if lapse == nil {
+		if purposes, err = approval.Purposes(ctx, h.DB, a.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := policy.MayReadRecords(v, policy.RecordsRead{ApprovalInForce: lapse == nil, ApprovalPurposes: purposes, Purpose: purpose}); err != nil {
 		if errors.Is(err, policy.ErrApprovalNotInForce) && lapse != nil {
 			return nil, 0, fmt.Errorf("%w (%v)", err, lapse)
 		}
