@@ -23,6 +23,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
+	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/pkgid"
 )
@@ -141,7 +142,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	if err != nil {
 		return sp, fmt.Errorf("register supplier %s of %s: %w", org.Name, sp.Name, err)
 	}
-	s.registerChanged()
+	s.registerChanged(ctx)
 	return sp, nil
 }
 
@@ -165,16 +166,33 @@ func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Vi
 	if _, err := s.DB.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
 		return fmt.Errorf("remove supplier entry %d: %w", id, err)
 	}
-	s.registerChanged()
+	s.registerChanged(ctx)
 	return nil
 }
 
-// registerChanged makes the engine be rebuilt on next use: statements
-// already loaded were kept or dropped under the register as it was.
-func (s *Service) registerChanged() {
+// registerChanged rebuilds a loaded engine from the store: statements
+// already loaded were kept or dropped under the register as it was. The
+// engine is swapped whole, so that a concurrent user never finds none.
+func (s *Service) registerChanged(ctx context.Context) {
 	s.mu.Lock()
-	s.eng = nil
+	loaded := s.eng != nil
 	s.mu.Unlock()
+	if !loaded {
+		return
+	}
+	fp, err := s.fingerprint(ctx)
+	if err == nil {
+		var eng *vuln.Engine
+		var seen map[string]bool
+		if eng, seen, err = s.build(ctx); err == nil {
+			s.mu.Lock()
+			s.eng, s.seenAdv, s.fp = eng, seen, fp
+			s.gen++
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.Log.Warn("rebuild vulnerability relevance after a register change; other nodes' Refresh will", "err", err)
 }
 
 const supplierCols = "s.id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
