@@ -29,7 +29,7 @@ type objectRow struct {
 	Label    string // name, else pattern, else what a sighting is of
 	Pattern  string
 	TLP      policy.TLP
-	Author   string // the presented created_by_ref's organization name, "" if none
+	Author   string // the submitting organization's name as the viewer may see it (else the center's), "" without created_by_ref
 	Added    time.Time
 	Modified time.Time
 	Revoked  bool
@@ -74,8 +74,15 @@ func (s *server) row(v policy.Viewer, o store.Object, names orgNames) (objectRow
 	raw := s.h.Present(v, o)
 	var p presented
 	_ = json.Unmarshal(raw, &p)
+	// The source is the submitting organization when the viewer may know it,
+	// else the center (as presented): never another organization, even for
+	// an object stored before the intake made created_by_ref the submitter.
+	author := p.CreatedByRef
+	if author != "" && policy.ShowsAuthor(v, o.ACL) {
+		author = o.ACL.AuthorOrg
+	}
 	r := objectRow{ID: o.ID, Type: o.Type, Label: o.Name, Pattern: o.Pattern, TLP: o.ACL.TLP,
-		Author: names.name(p.CreatedByRef), Added: o.DateAdded, Modified: o.Modified, Revoked: o.Revoked, Count: o.Count}
+		Author: names.name(author), Added: o.DateAdded, Modified: o.Modified, Revoked: o.Revoked, Count: o.Count}
 	if r.Label == "" {
 		r.Label = o.Pattern
 	}
