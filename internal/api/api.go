@@ -110,6 +110,9 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 		if s.MaxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 		}
+		if !s.recordAtDoor(w, r, c) {
+			return
+		}
 		if err := h(&request{w: w, r: r, caller: c, viewer: v}); err != nil {
 			var he *httpError
 			var mbe *http.MaxBytesError
@@ -127,6 +130,32 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 			}
 		}
 	}
+}
+
+// recordAtDoor appends, before a state-changing request is handled, the
+// action its line in routes names, unless the capability logs the act itself.
+// It answers the request and returns false when the act must not happen: the
+// route is missing from the table, or the log refused the entry.
+func (s *Server) recordAtDoor(w http.ResponseWriter, r *http.Request, c auth.Caller) bool {
+	if !audit.ChangesState(r.Method) {
+		return true
+	}
+	rt, ok := routeTable[r.Pattern]
+	if !ok || rt.Action == "" {
+		s.internal(w, r, fmt.Errorf("route %q changes state but has no audit action in api/routes.go", r.Pattern))
+		return false
+	}
+	if rt.Inside {
+		return true
+	}
+	if _, err := s.Hub.Record(r.Context(), c, rt.Action, r.URL.Path, map[string]string{"route": r.Pattern, "via": "api"}); err != nil {
+		if s.Log != nil {
+			s.Log.Error("api: refused, the audit log could not record it", "route", r.Pattern, "err", err)
+		}
+		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", "the act was not done because the audit log could not record it first; try again later")
+		return false
+	}
+	return true
 }
 
 // internal answers an error the client cannot fix: 503 when the store does
@@ -160,9 +189,27 @@ func decode(q *request, v any) error {
 
 func (s *Server) now() time.Time { return s.Hub.Now().UTC() }
 
+// Routes returns the patterns Handler registers and the route table that
+// must hold each of them (routes.go), for the tests that walk every route.
+func (s *Server) Routes() (registered []string, table map[string]audit.Route) {
+	return s.mux().Patterns, routeTable
+}
+
 // Handler returns the routes under /api/.
 func (s *Server) Handler() http.Handler {
-	m := http.NewServeMux()
+	m := s.mux()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := m.Handler(r); pattern == "" {
+			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
+			return
+		}
+		m.ServeHTTP(w, r)
+	})
+}
+
+// mux registers every route; each must also have its line in routes.go.
+func (s *Server) mux() *audit.Mux {
+	m := audit.NewMux()
 	m.HandleFunc("GET /api/v1/me", s.wrap(s.me))
 	m.HandleFunc("GET /api/v1/orgs", s.wrap(s.listOrgs))
 	m.HandleFunc("POST /api/v1/orgs", s.wrap(s.addOrg))
@@ -239,13 +286,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/v1/telemetry/sources/{id}/records", s.wrap(s.sourceRecords))
 	m.HandleFunc("GET /api/v1/telemetry/matches", s.wrap(s.telemetryMatches))
 	m.HandleFunc("GET /api/v1/exports/{format}", exportChallenge(s.wrap(s.exportIndicators)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := m.Handler(r); pattern == "" {
-			writeError(w, http.StatusNotFound, "not found", "no API resource "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
-			return
-		}
-		m.ServeHTTP(w, r)
-	})
+	return m
 }
 
 type orgJSON struct {
@@ -290,13 +331,13 @@ func (s *Server) addOrg(q *request) error {
 	if err := s.requireAdmin(q); err != nil {
 		return err
 	}
-	var in struct{ Name, Kind, Sector string }
+	var in struct{ Name, Kind, Sector, Reason string }
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	o, err := hub.AddOrg(q.r.Context(), s.Hub.DB, in.Name, in.Kind, in.Sector, s.now())
+	o, err := s.Hub.CreateOrg(q.r.Context(), q.caller, in.Name, in.Kind, in.Sector, in.Reason)
 	if err != nil {
-		return fail(http.StatusBadRequest, "invalid organization", "%v", err)
+		return actRefused(err, "invalid organization")
 	}
 	writeJSON(q.w, http.StatusCreated, orgOut(o))
 	return nil
@@ -332,9 +373,9 @@ func (s *Server) addGroup(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	g, err := hub.AddGroup(q.r.Context(), s.Hub.DB, in.Name, in.Members, s.now())
+	g, err := s.Hub.CreateGroup(q.r.Context(), q.caller, in.Name, in.Members)
 	if err != nil {
-		return fail(http.StatusBadRequest, "invalid group", "%v", err)
+		return actRefused(err, "invalid group")
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"id": g.ID, "name": g.Name})
 	return nil
@@ -394,9 +435,9 @@ func (s *Server) addUser(q *request) error {
 	if err := hub.CheckRoleGrant(q.r.Context(), s.Hub.DB, in.Org, in.Role); errors.Is(err, policy.ErrRoleNotInOrgKind) {
 		return fail(http.StatusForbidden, "role not held in this organization", "%v", err)
 	}
-	u, err := hub.AddUser(q.r.Context(), s.Hub.DB, in.Login, in.Org, in.Role, in.Password, s.now())
+	u, err := s.Hub.CreateUser(q.r.Context(), q.caller, in.Login, in.Org, in.Role, in.Password)
 	if err != nil {
-		return fail(http.StatusBadRequest, "invalid user", "%v", err)
+		return actRefused(err, "invalid user")
 	}
 	writeJSON(q.w, http.StatusCreated, userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Created})
 	return nil
@@ -446,15 +487,25 @@ func (s *Server) createToken(q *request) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, "invalid expiry", "%v", err)
 	}
-	if _, err := s.Hub.Record(q.r.Context(), q.caller, audit.ActionTokenCreate, "user:"+q.caller.User.Login, map[string]string{"read_only": strconv.FormatBool(in.ReadOnly), "expires": in.Expires}); err != nil {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	}
-	secret, t, err := hub.CreateToken(q.r.Context(), s.Hub.DB, q.caller.User.Login, in.Name, d, in.ReadOnly, s.now())
+	secret, t, err := s.Hub.IssueToken(q.r.Context(), q.caller, q.caller.User.Login, in.Name, d, in.ReadOnly)
 	if err != nil {
-		return err
+		return actRefused(err, "")
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "expires": optTime(t.Expires), "read_only": t.ReadOnly})
 	return nil
+}
+
+// actRefused maps the error of an administrative act: the log's refusal is
+// 503 (the act was not done), and with a title any other
+// error is the caller's (400); without a title it is returned as it is.
+func actRefused(err error, title string) error {
+	switch {
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "the act was not done because the audit log could not record it first: %v", err)
+	case title == "":
+		return err
+	}
+	return fail(http.StatusBadRequest, title, "%v", err)
 }
 
 func pathID(q *request) (int64, error) {
@@ -481,10 +532,9 @@ func (s *Server) revokeToken(q *request) error {
 		if t.UserID != q.caller.User.ID && q.role() != policy.RoleAdmin {
 			break
 		}
-		if err := s.Hub.DB.RevokeToken(q.r.Context(), id, s.now()); err != nil {
-			return err
+		if err := s.Hub.RevokeToken(q.r.Context(), q.caller, t); err != nil {
+			return actRefused(err, "")
 		}
-		s.Hub.Auth.Forget()
 		writeJSON(q.w, 200, map[string]any{"revoked": id})
 		return nil
 	}
@@ -582,10 +632,9 @@ func (s *Server) addWebhook(q *request) error {
 	if err := s.Hub.CheckWebhookURL(q.r.Context(), in.URL); err != nil {
 		return fail(http.StatusBadRequest, "invalid webhook URL", "%v", err)
 	}
-	secret, _ := auth.NewSecret()
-	id, err := s.Hub.DB.AddWebhook(q.r.Context(), store.Webhook{OrgID: q.caller.Org.ID, URL: in.URL, Secret: secret, Active: true, Created: s.now()})
+	id, secret, err := s.Hub.AddWebhook(q.r.Context(), q.caller, q.caller.Org.ID, in.URL)
 	if err != nil {
-		return err
+		return actRefused(err, "invalid webhook URL")
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"id": id, "url": in.URL, "secret": secret})
 	return nil
@@ -599,8 +648,8 @@ func (s *Server) deleteWebhook(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Hub.DB.DeleteWebhook(q.r.Context(), q.caller.Org.ID, id); err != nil {
-		return err
+	if err := s.Hub.DeleteWebhook(q.r.Context(), q.caller, q.caller.Org.ID, id); err != nil {
+		return actRefused(err, "")
 	}
 	writeJSON(q.w, 200, map[string]any{"deleted": id})
 	return nil

@@ -28,6 +28,7 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			withAuditLog(t, h)
 			hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
 			hub.AddOrg(ctx, db, "Kita Water", "operator", "water", now)
 			tokens := map[string]string{}

@@ -27,6 +27,7 @@ func TestTowerAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withAuditLog(t, h)
 	hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
 	hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
 	tokens := map[string]string{}

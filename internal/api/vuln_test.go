@@ -35,6 +35,7 @@ func TestVulnerabilityAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			withAuditLog(t, h)
 			hub.AddOrg(ctx, db, "Town", "local-government", "local-government", now)
 			hub.AddOrg(ctx, db, "Hospital", "medical", "medical", now)
 			hub.AddOrg(ctx, db, "Vendor KK", "vendor", "it", now)

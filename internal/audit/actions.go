@@ -23,6 +23,14 @@ const (
 	ActionTokenCreate      = "token.create"      // an API token was created
 	ActionLogin            = "login"             // a user logged in
 
+	// Administrative acts, logged before they take effect whichever door
+	// they come through (CLI, console, API): package hub's acts.go.
+	ActionOrgCreate     = "org.create"     // an organization was added (a center: policy.change, see hub.AddCenterOrg)
+	ActionGroupCreate   = "group.create"   // a sharing group and its members (sharing policy)
+	ActionTokenRevoke   = "token.revoke"   // an API token was revoked
+	ActionWebhookCreate = "webhook.create" // an organization's webhook was added
+	ActionWebhookDelete = "webhook.delete" // an organization's webhook was removed
+
 	// Acts of the government towards operators and suppliers that the
 	// committee reports to the Diet (Detail "kind" says which instrument).
 	ActionNoticeIssue         = "notice.issue"         // a notice (通知, 注意喚起) issued

@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"os/user"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -20,17 +18,20 @@ import (
 
 func newOrgCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage member organizations"}
-	var kind, sector string
+	var kind, sector, reason string
 	add := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Add a member organization and print its STIX identity id",
-		Long:  "Add a member organization. Kinds: " + strings.Join(store.OrgKinds, ", ") + ".",
+		Long: "Add a member organization. Kinds: " + strings.Join(store.OrgKinds, ", ") + `.
+The act is in the audit log before it takes effect. There is one center
+organization; another (--kind center) is a change of sharing policy that needs
+--reason and is logged as policy.change for the oversight committee.`,
 		Example: `  renkei org add "Kanto Electric" --kind operator --sector energy
   renkei org add "Minato City" --kind local-government`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				o, err := hub.AddOrg(cmd.Context(), db, args[0], kind, sector, time.Now().UTC())
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				o, err := h.CreateOrg(cmd.Context(), operator(h), args[0], kind, sector, reason)
 				if err != nil {
 					return err
 				}
@@ -41,6 +42,7 @@ func newOrgCmd(g *globals) *cobra.Command {
 	}
 	add.Flags().StringVar(&kind, "kind", "", "kind of organization (required)")
 	add.Flags().StringVar(&sector, "sector", "", "critical-infrastructure sector, e.g. energy, water, medical")
+	add.Flags().StringVar(&reason, "reason", "", "why another center organization is needed (only with --kind center; logged)")
 	add.MarkFlagRequired("kind")
 	list := &cobra.Command{
 		Use:   "list",
@@ -74,8 +76,8 @@ func newGroupCmd(g *globals) *cobra.Command {
 		Example: `  renkei group add "Energy ISAC" --members "Kanto Electric,Chubu Power"` + "\n" + `  renkei group add "Lifelines" --members "Energy ISAC,Water ISAC"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				grp, err := hub.AddGroup(cmd.Context(), db, args[0], strings.Split(members, ","), time.Now().UTC())
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				grp, err := h.CreateGroup(cmd.Context(), operator(h), args[0], strings.Split(members, ","))
 				if err != nil {
 					return err
 				}
@@ -137,17 +139,8 @@ Without --password-stdin the account has no web login; give it a token with
 				}
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
-				// A role that does not fit the organization's kind is refused
-				// before anything is logged as granted.
-				if err := hub.CheckRoleGrant(cmd.Context(), h.DB, org, role); err != nil {
-					return err
-				}
-				// Logged before it takes effect (C7), as the console and the API do.
-				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionRoleChange, "user:"+args[0],
-					map[string]string{"change": "create", "role": role, "org": org, "via": "cli"}); err != nil {
-					return err
-				}
-				u, err := hub.AddUser(cmd.Context(), h.DB, args[0], org, role, pw, time.Now().UTC())
+				// Logged before it takes effect, as the console and the API do.
+				u, err := h.CreateUser(cmd.Context(), operator(h), args[0], org, role, pw)
 				if err != nil {
 					return err
 				}
@@ -202,11 +195,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 				return err
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
-				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionTokenCreate, "user:"+args[0],
-					map[string]string{"read_only": strconv.FormatBool(readOnly), "expires": expires, "via": "cli"}); err != nil {
-					return err
-				}
-				secret, _, err := hub.CreateToken(cmd.Context(), h.DB, args[0], name, d, readOnly, time.Now().UTC())
+				secret, _, err := h.IssueToken(cmd.Context(), operator(h), args[0], name, d, readOnly)
 				if err != nil {
 					return err
 				}
@@ -254,8 +243,12 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			if _, err := fmt.Sscan(args[0], &id); err != nil {
 				return fmt.Errorf("%q is not a token id (see renkei token list)", args[0])
 			}
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				return db.RevokeToken(cmd.Context(), id, time.Now().UTC())
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				t, err := h.DB.TokenByID(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("token %d: %w", id, err)
+				}
+				return h.RevokeToken(cmd.Context(), operator(h), t)
 			})
 		},
 	}

@@ -66,9 +66,29 @@ func Bootstrap(ctx context.Context, db *store.DB, now time.Time) (Bootstrapped, 
 	return Bootstrapped{New: true, AdminLogin: "admin", AdminPassword: password, Center: center}, nil
 }
 
-// AddOrg creates a member organization and returns it. The national center
-// is made by Bootstrap only.
+// AddOrg creates a member organization and returns it, without logging: it
+// is for bootstrap, demo data and tests. Doors (CLI, console, API) use
+// (*Hub).CreateOrg, which logs the act first. A second center organization is
+// refused here: it is a policy change (CreateOrg with a reason).
 func AddOrg(ctx context.Context, db *store.DB, name, kind, sector string, now time.Time) (store.Org, error) {
+	o, err := newOrg(ctx, db, name, kind, sector, now)
+	if err != nil {
+		return o, err
+	}
+	if kind == policy.OrgKindCenter {
+		return store.Org{}, ErrOneCenter
+	}
+	return o, db.AddOrg(ctx, o)
+}
+
+// ErrOneCenter refuses a center organization added as an ordinary one: the
+// center's analysts see every member's AMBER and the center's roles (hub
+// administrator, designated handler) follow the kind, so another center is a
+// change of sharing policy that only a hub administrator makes, with a
+// reason, in the audit log where overseers see it.
+var ErrOneCenter = errors.New("there is one national center, made when the hub is set up; choose another kind (another center is a policy change: renkei org add --kind center --reason …, or \"reason\" in the API, logged for the oversight committee)")
+
+func newOrg(ctx context.Context, db *store.DB, name, kind, sector string, now time.Time) (store.Org, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return store.Org{}, errors.New("an organization needs a name")
@@ -76,21 +96,25 @@ func AddOrg(ctx context.Context, db *store.DB, name, kind, sector string, now ti
 	if !slices.Contains(store.OrgKinds, kind) {
 		return store.Org{}, fmt.Errorf("unknown kind %q (want one of %s)", kind, strings.Join(store.OrgKinds, ", "))
 	}
-	if kind == policy.OrgKindCenter {
-		// The roles of the center (hub administrator, designated handler)
-		// follow the kind: a second center would let them be given anywhere.
-		return store.Org{}, errors.New("there is one national center, made when the hub is set up; choose another kind")
-	}
 	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: strings.TrimSpace(sector), Created: now}
 	if _, err := db.Org(ctx, name); err == nil {
 		return store.Org{}, fmt.Errorf("an organization named %q already exists", name)
 	}
-	return o, db.AddOrg(ctx, o)
+	return o, nil
 }
 
 // AddGroup creates a sharing group whose members are organizations or other
 // groups, each given by name or id.
+// Like AddOrg it does not log; doors use (*Hub).CreateGroup.
 func AddGroup(ctx context.Context, db *store.DB, name string, members []string, now time.Time) (store.Group, error) {
+	g, err := newGroup(ctx, db, name, members, now)
+	if err != nil {
+		return g, err
+	}
+	return g, db.AddGroup(ctx, g)
+}
+
+func newGroup(ctx context.Context, db *store.DB, name string, members []string, now time.Time) (store.Group, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return store.Group{}, errors.New("a group needs a name")
@@ -111,12 +135,22 @@ func AddGroup(ctx context.Context, db *store.DB, name string, members []string, 
 		}
 		g.MemberGroups = append(g.MemberGroups, sub.ID)
 	}
-	return g, db.AddGroup(ctx, g)
+	return g, nil
 }
 
 // AddUser creates a user of an organization (by name or id). An empty
-// password leaves the account without web login (tokens only).
+// password leaves the account without web login (tokens only). Like AddOrg it
+// does not log; doors use (*Hub).CreateUser.
 func AddUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
+	u, err := newUser(ctx, db, login, org, role, password, now)
+	if err != nil {
+		return u, err
+	}
+	u.ID, err = db.AddUser(ctx, u)
+	return u, err
+}
+
+func newUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
 	if err := CheckLogin(login); err != nil {
 		return store.User{}, err
 	}
@@ -130,8 +164,7 @@ func AddUser(ctx context.Context, db *store.DB, login, org, role, password strin
 			return u, err
 		}
 	}
-	u.ID, err = db.AddUser(ctx, u)
-	return u, err
+	return u, nil
 }
 
 // CheckLogin accepts a conservative set of login names: 1–64 characters of
@@ -181,12 +214,18 @@ func checkRoleGrant(ctx context.Context, db *store.DB, org, role string) (policy
 }
 
 // CreateToken makes a new API token for a user and returns the secret, which
-// is shown once and never stored.
+// is shown once and never stored. Like AddOrg it does not log; doors use
+// (*Hub).IssueToken.
 func CreateToken(ctx context.Context, db *store.DB, login, name string, expires time.Duration, readOnly bool, now time.Time) (string, store.Token, error) {
 	u, err := db.UserByLogin(ctx, login)
 	if err != nil {
 		return "", store.Token{}, err
 	}
+	return createToken(ctx, db, u, name, expires, readOnly, now)
+}
+
+func createToken(ctx context.Context, db *store.DB, u store.User, name string, expires time.Duration, readOnly bool, now time.Time) (string, store.Token, error) {
+	var err error
 	secret, hash := auth.NewSecret()
 	t := store.Token{UserID: u.ID, Hash: hash, Name: name, ReadOnly: readOnly, Created: now}
 	if expires > 0 {

@@ -652,6 +652,16 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The deletion is in the audit log before it happens (object.delete);
+	// when the log refuses, nothing is deleted.
+	if _, err := s.Hub.Record(r.Context(), c, audit.ActionDelete, r.PathValue("oid"), map[string]string{
+		"collection": col.ID, "versions": strconv.Itoa(len(objs)), "tlp": objs[0].ACL.TLP.Label(), "via": "taxii"}); err != nil {
+		if s.Log != nil {
+			s.Log.Error("taxii: deletion refused, the audit log could not record it", "object", r.PathValue("oid"), "err", err)
+		}
+		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", "the object was not deleted because the audit log could not record the deletion first; try again later")
+		return
+	}
 	if _, err := s.Hub.DB.DeleteObject(r.Context(), sq); err != nil {
 		s.internal(w, r, err)
 		return

@@ -3,10 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -171,7 +169,11 @@ func (s *server) addOrg(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "org.kind", "admin.error.org_kind", nil)
 		return
 	}
-	if _, err := hub.AddOrg(r.Context(), s.h.DB, in["org.name"], in["org.kind"], in["org.sector"], s.h.Now()); err != nil {
+	if _, err := s.h.CreateOrg(r.Context(), req.caller, in["org.name"], in["org.kind"], in["org.sector"], ""); err != nil {
+		if errors.Is(err, hub.ErrAuditUnavailable) {
+			s.auditRefused(w, r, err)
+			return
+		}
 		s.adminRefused(w, r, req, in, "org.name", "admin.error.org", err)
 		return
 	}
@@ -190,7 +192,11 @@ func (s *server) addGroup(w http.ResponseWriter, r *http.Request, req *request) 
 		s.adminRefused(w, r, req, in, "group.name", "admin.error.group_name", nil)
 		return
 	}
-	if _, err := hub.AddGroup(r.Context(), s.h.DB, in["group.name"], members, s.h.Now()); err != nil {
+	if _, err := s.h.CreateGroup(r.Context(), req.caller, in["group.name"], members); err != nil {
+		if errors.Is(err, hub.ErrAuditUnavailable) {
+			s.auditRefused(w, r, err)
+			return
+		}
 		s.adminRefused(w, r, req, in, "group.name", "admin.error.group", err)
 		return
 	}
@@ -235,10 +241,11 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "user.login", "admin.error.login_taken", nil)
 		return
 	}
-	if !s.recordOrFail(w, r, req, audit.ActionRoleChange, "user:"+in["user.login"], map[string]string{"change": "create", "role": in["user.role"], "org": in["user.org"]}) {
-		return
-	}
-	if _, err := hub.AddUser(r.Context(), s.h.DB, in["user.login"], in["user.org"], in["user.role"], password, s.h.Now()); err != nil {
+	if _, err := s.h.CreateUser(r.Context(), req.caller, in["user.login"], in["user.org"], in["user.role"], password); err != nil {
+		if errors.Is(err, hub.ErrAuditUnavailable) {
+			s.auditRefused(w, r, err)
+			return
+		}
 		s.adminRefused(w, r, req, in, "user.login", "admin.error.user", err)
 		return
 	}
@@ -277,10 +284,11 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.adminRefused(w, r, req, in, "token.expires", "admin.error.expires", nil)
 		return
 	}
-	if !s.recordOrFail(w, r, req, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": "web", "read_only": strconv.FormatBool(readOnly), "expires": in["token.expires"]}) {
+	secret, _, err := s.h.IssueToken(r.Context(), req.caller, u.Login, in["token.name"], exp, readOnly)
+	if errors.Is(err, hub.ErrAuditUnavailable) {
+		s.auditRefused(w, r, err)
 		return
 	}
-	secret, _, err := hub.CreateToken(r.Context(), s.h.DB, u.Login, in["token.name"], exp, readOnly, s.h.Now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -318,11 +326,13 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	if err := s.h.DB.RevokeToken(ctx, id, s.h.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.h.RevokeToken(ctx, req.caller, t); errors.Is(err, hub.ErrAuditUnavailable) {
+		s.auditRefused(w, r, err)
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.h.Auth.Forget()
 	http.Redirect(w, r, "/admin?done=revoked#tokens", http.StatusSeeOther)
 }
 
@@ -356,15 +366,10 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
 		}
-		change := "enable"
-		if disabled {
-			change = "disable"
-		}
-		if !s.recordOrFail(w, r, req, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"change": change, "role": u.Role}) {
+		if err := s.h.SetUserDisabled(ctx, req.caller, u, disabled); errors.Is(err, hub.ErrAuditUnavailable) {
+			s.auditRefused(w, r, err)
 			return
-		}
-		u.Disabled = disabled
-		if err := s.h.DB.UpdateUser(ctx, u); err != nil {
+		} else if err != nil {
 			s.serverError(w, r, err)
 			return
 		}

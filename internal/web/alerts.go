@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"renkei/internal/alert"
-	"renkei/internal/auth"
+	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -107,9 +107,14 @@ func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request
 		s.showAlerts(w, r, req, http.StatusBadRequest, d)
 		return
 	}
-	secret, _ := auth.NewSecret()
-	if _, err := s.h.DB.AddWebhook(r.Context(), store.Webhook{OrgID: req.caller.Org.ID, URL: raw, Secret: secret, Active: true, Created: s.h.Now()}); err != nil {
-		s.serverError(w, r, err)
+	_, secret, err := s.h.AddWebhook(r.Context(), req.caller, req.caller.Org.ID, raw)
+	if errors.Is(err, hub.ErrAuditUnavailable) {
+		s.auditRefused(w, r, err)
+		return
+	}
+	if err != nil {
+		d.Error = "alerts.error.url"
+		s.showAlerts(w, r, req, http.StatusBadRequest, d)
 		return
 	}
 	s.showAlerts(w, r, req, http.StatusOK, &alertsData{NewSecret: secret, NewURL: raw})
@@ -125,7 +130,11 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request, req *requ
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	err := s.h.DB.DeleteWebhook(r.Context(), req.caller.Org.ID, id)
+	err := s.h.DeleteWebhook(r.Context(), req.caller, req.caller.Org.ID, id)
+	if errors.Is(err, hub.ErrAuditUnavailable) {
+		s.auditRefused(w, r, err)
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return

@@ -39,6 +39,13 @@ func (s *server) overseer(fn func(http.ResponseWriter, *http.Request, *request))
 	})
 }
 
+// auditRefused answers a request whose act was not done because the audit
+// log refused to record it first.
+func (s *server) auditRefused(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("web: refused, the audit log could not record it", "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+}
+
 // recordOrFail appends an act to the audit log before it happens (rule C7);
 // when the log cannot take it, the page says so and the act is not done.
 func (s *server) recordOrFail(w http.ResponseWriter, r *http.Request, req *request, action, object string, detail map[string]string) bool {

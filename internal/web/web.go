@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -77,8 +78,19 @@ func New(h *hub.Hub, opt Options) (http.Handler, error) {
 	return s.routes(), nil
 }
 
+// Routes returns the patterns the console registers and the route table
+// that must hold each of them (routes.go), for the tests that walk every route.
+func Routes() (registered []string, table map[string]audit.Route) {
+	return (&server{}).mux().Patterns, routeTable
+}
+
 func (s *server) routes() http.Handler {
-	mux := http.NewServeMux()
+	return securityHeaders(s.langSwitch(s.mux()))
+}
+
+// mux registers every route; each must also have its line in routes.go.
+func (s *server) mux() *audit.Mux {
+	mux := audit.NewMux()
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
@@ -161,7 +173,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	})
-	return securityHeaders(s.langSwitch(mux))
+	return mux
 }
 
 // securityHeaders sets what every response carries: a strict content
@@ -222,8 +234,34 @@ func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) h
 			s.serverError(w, r, err)
 			return
 		}
+		if !s.recordAtDoor(w, r, c) {
+			return
+		}
 		fn(w, r, &request{caller: c, viewer: v, lang: langOf(r)})
 	}
+}
+
+// recordAtDoor appends, before a state-changing request is handled, the
+// action its line in routes.go names, unless the capability logs the act
+// itself. It answers the request and returns false when the act must not
+// happen: the route is missing from the table, or the log refused the entry.
+func (s *server) recordAtDoor(w http.ResponseWriter, r *http.Request, c auth.Caller) bool {
+	if !audit.ChangesState(r.Method) {
+		return true
+	}
+	rt, ok := routeTable[r.Pattern]
+	if !ok || rt.Action == "" {
+		s.serverError(w, r, fmt.Errorf("route %q changes state but has no audit action in web/routes.go", r.Pattern))
+		return false
+	}
+	if rt.Inside {
+		return true
+	}
+	if _, err := s.h.Record(r.Context(), c, rt.Action, r.URL.Path, map[string]string{"route": r.Pattern, "via": "web"}); err != nil {
+		s.auditRefused(w, r, err)
+		return false
+	}
+	return true
 }
 
 // maxForm bounds a form body; a pasted bundle may be large, objects beyond

@@ -1,0 +1,96 @@
+package api
+
+import "renkei/internal/audit"
+
+// routeTable is every route of the REST API and what the audit log receives
+// before the route's act takes effect (see audit.Route). Handler registers
+// the routes; this table is the one place that says how each is audited, and
+// TestEveryRouteAuthenticatedOrPublic and TestEveryStateChangingRouteAudited
+// (internal/server) fail for a route registered without a line here.
+//
+// To add a route: register it in Handler as usual, then add its pattern here,
+// spelled exactly as registered, with
+//   - audit.Read for a GET (reads of logged data record themselves, C7);
+//   - audit.AtDoor("thing.verb") when the handler does not log: wrap appends
+//     the action, the route and the path before calling the handler, and
+//     answers 503 without calling it when the log refuses;
+//   - audit.InCapability(audit.ActionX) when the capability appends its own,
+//     more detailed entry first and acts only if the log took it.
+//
+// A state-changing request on a route missing here is refused (500) rather
+// than served unlogged.
+var routeTable = map[string]audit.Route{
+	"GET /api/v1/me":                             audit.Read,
+	"GET /api/v1/orgs":                           audit.Read,
+	"POST /api/v1/orgs":                          audit.InCapability(audit.ActionOrgCreate),
+	"GET /api/v1/groups":                         audit.Read,
+	"POST /api/v1/groups":                        audit.InCapability(audit.ActionGroupCreate),
+	"GET /api/v1/users":                          audit.Read,
+	"POST /api/v1/users":                         audit.InCapability(audit.ActionRoleChange),
+	"GET /api/v1/tokens":                         audit.Read,
+	"POST /api/v1/tokens":                        audit.InCapability(audit.ActionTokenCreate),
+	"DELETE /api/v1/tokens/{id}":                 audit.InCapability(audit.ActionTokenRevoke),
+	"GET /api/v1/alerts":                         audit.Read,
+	"POST /api/v1/alerts/{id}/read":              audit.AtDoor("alert.read"),
+	"GET /api/v1/webhooks":                       audit.Read,
+	"POST /api/v1/webhooks":                      audit.InCapability(audit.ActionWebhookCreate),
+	"DELETE /api/v1/webhooks/{id}":               audit.InCapability(audit.ActionWebhookDelete),
+	"GET /api/v1/webhooks/dead":                  audit.Read,
+	"POST /api/v1/webhooks/dead/{id}/retry":      audit.AtDoor("webhook.retry"),
+	"GET /api/v1/objects":                        audit.Read,
+	"POST /api/v1/objects":                       audit.AtDoor("object.submit"),
+	"GET /api/v1/objects/{id}":                   audit.Read,
+	"GET /api/v1/reports":                        audit.Read,
+	"POST /api/v1/reports":                       audit.AtDoor("report.file"),
+	"GET /api/v1/reports/{id}":                   audit.Read,
+	"GET /api/v1/attachments/{id}":               audit.Read,
+	"GET /api/v1/computers":                      audit.Read,
+	"POST /api/v1/computers":                     audit.AtDoor("computer.register"),
+	"POST /api/v1/computers/{id}/changes":        audit.AtDoor("computer.change"),
+	"GET /api/v1/cases":                          audit.Read,
+	"POST /api/v1/cases":                         audit.AtDoor("case.open"),
+	"GET /api/v1/cases/{id}":                     audit.Read,
+	"POST /api/v1/cases/{id}/actions":            audit.AtDoor("case.act"),
+	"GET /api/v1/advisories":                     audit.Read,
+	"POST /api/v1/advisories":                    audit.InCapability(audit.ActionNoticeIssue),
+	"GET /api/v1/advisories/{id}":                audit.Read,
+	"POST /api/v1/advisories/{id}/ack":           audit.AtDoor("advisory.ack"),
+	"POST /api/v1/advisories/{id}/complete":      audit.AtDoor("advisory.complete"),
+	"GET /api/v1/consultations":                  audit.Read,
+	"POST /api/v1/consultations":                 audit.AtDoor("consultation.ask"),
+	"GET /api/v1/consultations/{id}":             audit.Read,
+	"POST /api/v1/consultations/{id}/replies":    audit.AtDoor("consultation.reply"),
+	"GET /api/v1/cop":                            audit.Read,
+	"GET /api/v1/approvals":                      audit.Read,
+	"POST /api/v1/approvals":                     audit.InCapability(audit.ActionApprovalRequest),
+	"POST /api/v1/approvals/{id}/decision":       audit.InCapability(audit.ActionApprovalDecide),
+	"GET /api/v1/connection-points":              audit.Read,
+	"POST /api/v1/connection-points":             audit.AtDoor("asset.add"),
+	"POST /api/v1/connection-points/import":      audit.AtDoor("asset.import"),
+	"PUT /api/v1/connection-points/{id}":         audit.AtDoor("asset.update"),
+	"DELETE /api/v1/connection-points/{id}":      audit.AtDoor("asset.delete"),
+	"GET /api/v1/sboms":                          audit.Read,
+	"POST /api/v1/sboms":                         audit.AtDoor("sbom.register"),
+	"DELETE /api/v1/sboms/{id}":                  audit.AtDoor("sbom.delete"),
+	"GET /api/v1/vulnerabilities/affecting-us":   audit.Read,
+	"GET /api/v1/publications":                   audit.Read,
+	"POST /api/v1/publications":                  audit.AtDoor("vendor.publish"),
+	"GET /api/v1/exposure/{id}":                  audit.Read,
+	"GET /api/v1/suppliers":                      audit.Read,
+	"POST /api/v1/suppliers":                     audit.InCapability(audit.ActionSupplierRegister),
+	"DELETE /api/v1/suppliers/{id}":              audit.InCapability(audit.ActionSupplierRemove),
+	"GET /api/v1/feeds":                          audit.Read,
+	"POST /api/v1/feeds":                         audit.AtDoor("feed.add"),
+	"GET /api/v1/hunting/key":                    audit.Read,
+	"GET /api/v1/hunting/packages":               audit.Read,
+	"POST /api/v1/hunting/packages":              audit.AtDoor("hunting.publish"),
+	"GET /api/v1/hunting/packages/{id}":          audit.Read,
+	"POST /api/v1/hunting/packages/{id}/reports": audit.AtDoor("hunting.report"),
+	"GET /api/v1/hunting/packages/{id}/coverage": audit.Read,
+	"GET /api/v1/hunting/packages/{id}/findings": audit.Read,
+	"GET /api/v1/telemetry/sources":              audit.Read,
+	"POST /api/v1/telemetry/sources":             audit.InCapability(audit.ActionPolicyChange),
+	"GET /api/v1/telemetry/sources/{id}/records": audit.Read,
+	"GET /api/v1/telemetry/matches":              audit.Read,
+	"GET /api/v1/exports/{format}":               audit.Read,
+}

@@ -1,0 +1,174 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// Administrative acts. Every door — the CLI, the console, the API — does
+// these through the functions below, which check the request, append the act
+// to the audit log and only then make the change: when the log refuses the
+// append, nothing changes (TestAdminActsAuditedFirst). Who may do an act is
+// for the door to check before calling; what is logged is decided here, once.
+// AddOrg, AddGroup, AddUser and CreateToken in admin.go are the same acts
+// without the log, for bootstrap, demo data and tests.
+
+// via names the door an act came through, for the entry's detail.
+func via(c auth.Caller) string {
+	switch {
+	case c.Session != nil:
+		return "web"
+	case c.TokenID != 0:
+		return "api"
+	case strings.HasPrefix(c.User.Login, "cli:"):
+		return "cli"
+	}
+	return "hub"
+}
+
+// CreateOrg adds an organization. A center organization (kind "center")
+// beside the bootstrapped one is a change of sharing policy — its analysts
+// read every member's AMBER — so it needs a reason and is logged as
+// policy.change, where overseers see it; any other kind is logged as
+// org.create.
+func (h *Hub) CreateOrg(ctx context.Context, c auth.Caller, name, kind, sector, reason string) (store.Org, error) {
+	o, err := newOrg(ctx, h.DB, name, kind, sector, h.Now())
+	if err != nil {
+		return o, err
+	}
+	action, detail := audit.ActionOrgCreate, map[string]string{"via": via(c), "name": o.Name, "kind": o.Kind, "sector": o.Sector}
+	if kind == policy.OrgKindCenter {
+		if reason = strings.TrimSpace(reason); reason == "" {
+			return store.Org{}, ErrOneCenter
+		}
+		action, detail["change"], detail["reason"] = audit.ActionPolicyChange, "center-org", reason
+	}
+	if _, err := h.Record(ctx, c, action, "org:"+o.ID, detail); err != nil {
+		return store.Org{}, err
+	}
+	return o, h.DB.AddOrg(ctx, o)
+}
+
+// CreateGroup adds a sharing group with its member organizations and groups:
+// who a TLP:AMBER object addressed to the group reaches.
+func (h *Hub) CreateGroup(ctx context.Context, c auth.Caller, name string, members []string) (store.Group, error) {
+	g, err := newGroup(ctx, h.DB, name, members, h.Now())
+	if err != nil {
+		return g, err
+	}
+	if _, err := h.Record(ctx, c, audit.ActionGroupCreate, "group:"+g.ID, map[string]string{"via": via(c), "name": g.Name,
+		"member_orgs": strings.Join(g.MemberOrgs, ","), "member_groups": strings.Join(g.MemberGroups, ",")}); err != nil {
+		return store.Group{}, err
+	}
+	return g, h.DB.AddGroup(ctx, g)
+}
+
+// CreateUser adds a user with a role (logged as role.change, change
+// "create"). An empty password leaves the account without web login.
+func (h *Hub) CreateUser(ctx context.Context, c auth.Caller, login, org, role, password string) (store.User, error) {
+	u, err := newUser(ctx, h.DB, login, org, role, password, h.Now())
+	if err != nil {
+		return u, err
+	}
+	if _, err := h.DB.UserByLogin(ctx, u.Login); err == nil {
+		return store.User{}, fmt.Errorf("login %q is taken", u.Login)
+	}
+	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": via(c), "change": "create", "role": u.Role, "org": u.OrgID}); err != nil {
+		return store.User{}, err
+	}
+	u.ID, err = h.DB.AddUser(ctx, u)
+	return u, err
+}
+
+// SetUserDisabled disables or re-enables a user (logged as role.change).
+// A disabled user's sessions and tokens stop working at once.
+func (h *Hub) SetUserDisabled(ctx context.Context, c auth.Caller, u store.User, disabled bool) error {
+	change := "enable"
+	if disabled {
+		change = "disable"
+	}
+	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": via(c), "change": change, "role": u.Role, "org": u.OrgID}); err != nil {
+		return err
+	}
+	u.Disabled = disabled
+	if err := h.DB.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	h.Auth.Forget()
+	return nil
+}
+
+// IssueToken makes an API token for a user and returns its secret, shown
+// once and never stored.
+func (h *Hub) IssueToken(ctx context.Context, c auth.Caller, login, name string, expires time.Duration, readOnly bool) (string, store.Token, error) {
+	u, err := h.DB.UserByLogin(ctx, login)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	exp := "never"
+	if expires > 0 {
+		exp = expires.String()
+	}
+	if _, err := h.Record(ctx, c, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": via(c), "name": name, "read_only": strconv.FormatBool(readOnly), "expires": exp}); err != nil {
+		return "", store.Token{}, err
+	}
+	return createToken(ctx, h.DB, u, name, expires, readOnly, h.Now())
+}
+
+// RevokeToken revokes a token at once, in this process's cache too.
+func (h *Hub) RevokeToken(ctx context.Context, c auth.Caller, t store.Token) error {
+	owner := strconv.FormatInt(t.UserID, 10)
+	if u, err := h.DB.UserByID(ctx, t.UserID); err == nil {
+		owner = u.Login
+	}
+	if _, err := h.Record(ctx, c, audit.ActionTokenRevoke, "token:"+strconv.FormatInt(t.ID, 10), map[string]string{"via": via(c), "user": owner, "name": t.Name}); err != nil {
+		return err
+	}
+	if err := h.DB.RevokeToken(ctx, t.ID, h.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	h.Auth.Forget()
+	return nil
+}
+
+// AddWebhook adds a webhook to an organization and returns its id and the
+// secret that signs its bodies (shown once). Only the URL's host is logged:
+// webhook URLs often carry a secret in their path.
+func (h *Hub) AddWebhook(ctx context.Context, c auth.Caller, orgID, rawURL string) (int64, string, error) {
+	if err := h.CheckWebhookURL(ctx, rawURL); err != nil {
+		return 0, "", err
+	}
+	u, _ := url.Parse(rawURL)
+	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": via(c), "host": u.Host}); err != nil {
+		return 0, "", err
+	}
+	secret, _ := auth.NewSecret()
+	id, err := h.DB.AddWebhook(ctx, store.Webhook{OrgID: orgID, URL: rawURL, Secret: secret, Active: true, Created: h.Now()})
+	return id, secret, err
+}
+
+// DeleteWebhook removes one of an organization's webhooks.
+func (h *Hub) DeleteWebhook(ctx context.Context, c auth.Caller, orgID string, id int64) error {
+	ws, err := h.DB.Webhooks(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ws, func(w store.Webhook) bool { return w.ID == id }) {
+		return fmt.Errorf("webhook %d of %s: %w", id, orgID, store.ErrNotFound)
+	}
+	if _, err := h.Record(ctx, c, audit.ActionWebhookDelete, "org:"+orgID, map[string]string{"via": via(c), "webhook": strconv.FormatInt(id, 10)}); err != nil {
+		return err
+	}
+	return h.DB.DeleteWebhook(ctx, orgID, id)
+}

@@ -1,0 +1,95 @@
+package web
+
+import "renkei/internal/audit"
+
+// routeTable is every route of the console and what the audit log receives
+// before the route's act takes effect (see audit.Route). routes() in web.go
+// registers them; this table is the one place that says how each is audited,
+// and TestEveryRouteAuthenticatedOrPublic and TestEveryStateChangingRouteAudited
+// (internal/server) fail for a route registered without a line here.
+//
+// To add a route: register it in routes() as usual, then add its pattern
+// here, spelled exactly as registered, with
+//   - audit.Read for a GET page;
+//   - audit.AtDoor("thing.verb") when the handler does not log: member
+//     appends the action, the route and the path after the CSRF check and
+//     before calling the handler, and shows the audit error page (503)
+//     without calling it when the log refuses;
+//   - audit.InCapability(audit.ActionX) when the capability appends its own,
+//     more detailed entry first and acts only if the log took it;
+//   - audit.Public(…) for the few routes served without a session.
+//
+// A POST on a route missing here is refused (500) rather than served unlogged.
+var routeTable = map[string]audit.Route{
+	"GET /static/": audit.Public(""),
+	"GET /login":   audit.Public(""),
+	"POST /login":  audit.Public(audit.ActionLogin),
+	"/":            audit.Public(""), // the not-found page
+
+	"POST /logout":                          audit.AtDoor("logout"),
+	"GET /{$}":                              audit.Read,
+	"GET /account":                          audit.Read,
+	"POST /account/password":                audit.AtDoor("password.change"),
+	"GET /objects":                          audit.Read,
+	"GET /objects/{id}":                     audit.Read,
+	"POST /objects/{id}/sighting":           audit.AtDoor("sighting.report"),
+	"GET /submit":                           audit.Read,
+	"POST /submit/indicator":                audit.AtDoor("object.submit"),
+	"POST /submit/bundle":                   audit.AtDoor("object.submit"),
+	"GET /alerts":                           audit.Read,
+	"POST /alerts/{id}/read":                audit.AtDoor("alert.read"),
+	"POST /alerts/webhooks":                 audit.InCapability(audit.ActionWebhookCreate),
+	"POST /alerts/webhooks/{id}/delete":     audit.InCapability(audit.ActionWebhookDelete),
+	"POST /alerts/dead/{id}/retry":          audit.AtDoor("webhook.retry"),
+	"GET /reports":                          audit.Read,
+	"POST /reports":                         audit.AtDoor("report.file"),
+	"GET /reports/{id}":                     audit.Read,
+	"GET /attachments/{id}":                 audit.Read,
+	"GET /computers":                        audit.Read,
+	"POST /computers":                       audit.AtDoor("computer.register"),
+	"GET /cases":                            audit.Read,
+	"POST /cases":                           audit.AtDoor("case.open"),
+	"GET /cases/{id}":                       audit.Read,
+	"POST /cases/{id}/act":                  audit.AtDoor("case.act"),
+	"GET /advisories":                       audit.Read,
+	"POST /advisories":                      audit.InCapability(audit.ActionNoticeIssue),
+	"GET /advisories/{id}":                  audit.Read,
+	"POST /advisories/{id}/{step}":          audit.AtDoor("advisory.step"),
+	"GET /consult":                          audit.Read,
+	"POST /consult":                         audit.AtDoor("consultation.ask"),
+	"GET /consult/{id}":                     audit.Read,
+	"POST /consult/{id}/reply":              audit.AtDoor("consultation.reply"),
+	"GET /cop":                              audit.Read,
+	"GET /cop.csv":                          audit.Read,
+	"GET /cop/chart/{name}":                 audit.Read,
+	"GET /hunting":                          audit.Read,
+	"POST /hunting":                         audit.AtDoor("hunting.publish"),
+	"GET /hunting/{id}":                     audit.Read,
+	"GET /vuln":                             audit.Read,
+	"POST /vuln/sboms":                      audit.AtDoor("sbom.register"),
+	"GET /vuln/assets":                      audit.Read,
+	"POST /vuln/assets":                     audit.AtDoor("asset.add"),
+	"POST /vuln/assets/import":              audit.AtDoor("asset.import"),
+	"POST /vuln/assets/{id}/confirm":        audit.AtDoor("asset.confirm"),
+	"POST /vuln/assets/{id}/delete":         audit.AtDoor("asset.delete"),
+	"GET /vuln/vendors":                     audit.Read,
+	"POST /vuln/vendors":                    audit.AtDoor("vendor.publish"),
+	"GET /vuln/exposure":                    audit.Read,
+	"GET /telemetry":                        audit.Read,
+	"GET /telemetry/sources/{id}":           audit.Read,
+	"GET /telemetry/exports":                audit.Read,
+	"POST /telemetry/sources/{id}/records":  audit.InCapability(audit.ActionCommAccess), // a read with a stated purpose, logged before release
+	"GET /oversight":                        audit.Read,
+	"POST /oversight/approvals/{id}/decide": audit.InCapability(audit.ActionApprovalDecide),
+	"GET /oversight/inspect":                audit.Read,
+	"GET /oversight/figures":                audit.Read,
+	"GET /oversight/figures.csv":            audit.Read,
+	"GET /admin":                            audit.Read,
+	"POST /admin/orgs":                      audit.InCapability(audit.ActionOrgCreate),
+	"POST /admin/groups":                    audit.InCapability(audit.ActionGroupCreate),
+	"POST /admin/users":                     audit.InCapability(audit.ActionRoleChange),
+	"POST /admin/users/{id}/disable":        audit.InCapability(audit.ActionRoleChange),
+	"POST /admin/users/{id}/enable":         audit.InCapability(audit.ActionRoleChange),
+	"POST /admin/tokens":                    audit.InCapability(audit.ActionTokenCreate),
+	"POST /admin/tokens/{id}/revoke":        audit.InCapability(audit.ActionTokenRevoke),
+}
