@@ -65,6 +65,7 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			withAuditLog(t, h) // adding a webhook is logged first
 			dns := &names{m: map[string][]netip.Addr{}}
 			h.Alerts.Reach.Resolver = dns
 			h.Alerts.MaxAttempts = 1
