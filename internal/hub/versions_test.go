@@ -92,7 +92,11 @@ func newVersionWorld(t testing.TB, kind string, r *rand.Rand) *versionWorld {
 	add("hub-admin", h.Center().ID, policy.RoleAdmin)
 	for i, o := range w.orgs {
 		for j := range 3 {
-			add(fmt.Sprintf("u%d-%d", i, j), o.ID, policy.Roles[r.IntN(len(policy.Roles))])
+			role := policy.Roles[r.IntN(len(policy.Roles))]
+			for policy.RoleFitsOrg(role, o.Kind) != nil { // roles held only in the center
+				role = policy.Roles[r.IntN(len(policy.Roles))]
+			}
+			add(fmt.Sprintf("u%d-%d", i, j), o.ID, role)
 		}
 	}
 	w.viewers = append(w.viewers, policy.Viewer{}) // anonymous
