@@ -284,6 +284,8 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/telemetry/sources", s.wrap(s.listSources))
 	m.HandleFunc("POST /api/v1/telemetry/sources", s.wrap(s.addSource))
 	m.HandleFunc("GET /api/v1/telemetry/sources/{id}/records", s.wrap(s.sourceRecords))
+	m.HandleFunc("POST /api/v1/telemetry/sources/{id}/exporters", s.wrap(s.changeExporter))
+	m.HandleFunc("DELETE /api/v1/telemetry/sources/{id}/exporters", s.wrap(s.changeExporter))
 	m.HandleFunc("GET /api/v1/telemetry/matches", s.wrap(s.telemetryMatches))
 	m.HandleFunc("GET /api/v1/exports/{format}", exportChallenge(s.wrap(s.exportIndicators)))
 	return m

@@ -39,10 +39,13 @@ type sourceJSON struct {
 	// PrefixPreserving: Crypto-PAn instead of keyed pseudonyms (C4).
 	PrefixPreserving bool             `json:"prefix_preserving"`
 	Counts           map[string]int64 `json:"counts"`
-	Received         int64            `json:"received"`
-	ReceivedPerSec   float64          `json:"received_per_second_avg"`
-	KeptPerSec       float64          `json:"kept_per_second_avg"`
-	Created          time.Time        `json:"created"`
+	// Exporters are ADDR or ADDR/DOMAIN; Unregistered the datagrams dropped per other sender.
+	Exporters      []string           `json:"exporters"`
+	Unregistered   []unregisteredJSON `json:"unregistered"`
+	Received       int64              `json:"received"`
+	ReceivedPerSec float64            `json:"received_per_second_avg"`
+	KeptPerSec     float64            `json:"kept_per_second_avg"`
+	Created        time.Time          `json:"created"`
 }
 
 func sourceOut(st telemetry.SourceStatus) sourceJSON {
@@ -60,7 +63,78 @@ func sourceOut(st telemetry.SourceStatus) sourceJSON {
 	for _, p := range s.Pseudonymize {
 		out.Pseudonymize = append(out.Pseudonymize, p.String())
 	}
+	out.Exporters, out.Unregistered = []string{}, []unregisteredJSON{}
+	for _, e := range st.Exporters {
+		out.Exporters = append(out.Exporters, e.String())
+	}
+	for _, u := range st.Unregistered {
+		out.Unregistered = append(out.Unregistered, unregisteredJSON{u.Sender, u.Datagrams, u.Last})
+	}
 	return out
+}
+
+type unregisteredJSON struct {
+	Sender    string    `json:"sender"`
+	Datagrams int64     `json:"datagrams"`
+	Last      time.Time `json:"last"`
+}
+
+// changeExporter registers (POST) or removes (DELETE) an exporter of a
+// source, for hub administrators; the change is recorded in the audit log
+// before it takes effect. The body (POST) or the query (DELETE) names it:
+// {"exporter":"192.0.2.1/256"}, ?exporter=192.0.2.1/256.
+func (s *Server) changeExporter(q *request) error {
+	if err := s.requireAdmin(q); err != nil {
+		return err
+	}
+	ctx := q.r.Context()
+	src, err := telemetry.GetSource(ctx, s.Hub.DB, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	raw := q.r.URL.Query().Get("exporter")
+	add := q.r.Method == http.MethodPost
+	if add {
+		var in struct {
+			Exporter string `json:"exporter"`
+		}
+		if err := decode(q, &in); err != nil {
+			return err
+		}
+		raw = in.Exporter
+	}
+	e, err := telemetry.ParseExporter(raw)
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid exporter", "%v", err)
+	}
+	e.Created = s.now()
+	verb := "registered"
+	if !add {
+		verb = "removed"
+	}
+	if _, err := s.Hub.Record(ctx, q.caller, audit.ActionPolicyChange, "source:"+src.ID, map[string]string{
+		"change": "telemetry exporter " + verb, "exporter": e.String()}); err != nil {
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	}
+	if add {
+		if err := telemetry.AddExporter(ctx, s.Hub.DB, src.ID, e); err != nil {
+			return err
+		}
+	} else if ok, err := telemetry.RemoveExporter(ctx, s.Hub.DB, src.ID, e); err != nil {
+		return err
+	} else if !ok {
+		return fail(http.StatusNotFound, "not found", "exporter %s is not registered for %s", e, src.ID)
+	}
+	st, err := telemetry.Status(ctx, s.Hub, src, s.now())
+	if err != nil {
+		return err
+	}
+	code := http.StatusOK
+	if add {
+		code = http.StatusCreated
+	}
+	writeJSON(q.w, code, sourceOut(st))
+	return nil
 }
 
 // listSources shows every source with its approval, retention and counts to

@@ -167,6 +167,18 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 	if _, err := telemetry.GetSource(ctx, db, source); err != nil {
 		return fmt.Errorf("%w (register it: renkei telemetry source-add)", err)
 	}
+	gate, err := p.NewGate(ctx, source)
+	if err != nil {
+		return err
+	}
+	if gate.Registered() == 0 {
+		fmt.Fprintf(g.stderr, "renkei: collect: source %s has no registered exporter: every datagram will be dropped (renkei telemetry exporter-add %s ADDR)\n", source, source)
+	}
+	opts.Admit = gate.Admit
+	gateCtx, stopGate := context.WithCancel(ctx)
+	gateDone := make(chan struct{})
+	go func() { gate.Run(gateCtx, 5*time.Second); close(gateDone) }()
+	defer func() { stopGate(); <-gateDone }() // the last counts are written before returning
 	conn, err := flow.ListenUDP(listen, opts.ReadBuffer)
 	if err != nil {
 		return err
@@ -183,7 +195,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		}
 		return nil
 	})
-	fmt.Fprintf(g.stderr, "collect: %d datagrams, %d records, %d malformed, %d dropped by the kernel; %d kept by selection, %d refused\n",
-		st.Datagrams, st.Records, st.Malformed, st.Dropped, kept, refused)
+	fmt.Fprintf(g.stderr, "collect: %d datagrams, %d from unregistered exporters dropped, %d records, %d malformed, %d dropped by the kernel; %d kept by selection, %d refused\n",
+		st.Datagrams, st.Refused, st.Records, st.Malformed, st.Dropped, kept, refused)
 	return err
 }

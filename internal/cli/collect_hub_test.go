@@ -67,6 +67,11 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	if err := telemetry.AddSource(ctx, db, telemetry.Source{ID: "unapproved", LegalBasis: telemetry.BasisCommittee, ApprovalRef: "approval-999", Retention: time.Hour, Created: now}); err != nil {
 		t.Fatal(err)
 	}
+	for _, src := range []string{"transit", "unapproved"} { // the datagrams come from 127.0.0.1
+		if err := telemetry.AddExporter(ctx, db, src, telemetry.Exporter{Addr: netip.MustParseAddr("127.0.0.1"), Domain: telemetry.AnyDomain, Created: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := telemetry.SaveRanges(ctx, db, "t", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}); err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ are reported with their numbers and nothing is loaded.`,
 			})
 		},
 	}
-	cmd.AddCommand(add, list, ranges, space)
+	cmd.AddCommand(add, list, ranges, space, newExporterCmd(g, true), newExporterCmd(g, false), newExportersCmd(g))
 	return cmd
 }
 
@@ -233,4 +233,90 @@ embedded server started with serve --nats-listen).`,
 	cmd.Flags().IntVar(&matchers, "matchers", 2, "matcher workers")
 	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
 	return cmd
+}
+
+// newExporterCmd registers (add) or removes an exporter of a source; the
+// change is recorded in the audit log before it takes effect.
+func newExporterCmd(g *globals, add bool) *cobra.Command {
+	use, short, verb := "exporter-add SOURCE ADDR[/DOMAIN]…", "Register exporters whose datagrams a source's collectors accept", "registered"
+	if !add {
+		use, short, verb = "exporter-remove SOURCE ADDR[/DOMAIN]…", "Remove registered exporters of a source", "removed"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: `Collectors of a source accept datagrams only from its registered exporters: an address, and
+where the protocol carries one an observation domain (NetFlow v9 source id, IPFIX
+observation domain, NetFlow v5 engine type<<8|engine id, sFlow sub-agent id). ADDR alone
+accepts every domain of that address. Datagrams from anyone else are dropped before they are
+decoded and counted per sender (renkei telemetry exporters SOURCE). Each change is recorded
+in the audit log first; running collectors pick it up within 5 seconds.`,
+		Example: "  renkei telemetry exporter-add power-border 192.0.2.1 192.0.2.2/256",
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var es []telemetry.Exporter
+			for _, a := range args[1:] {
+				e, err := telemetry.ParseExporter(a)
+				if err != nil {
+					return err
+				}
+				e.Created = time.Now().UTC()
+				es = append(es, e)
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				ctx := cmd.Context()
+				if _, err := telemetry.GetSource(ctx, h.DB, args[0]); err != nil {
+					return err
+				}
+				for _, e := range es {
+					if _, err := h.Record(ctx, operator(h), audit.ActionPolicyChange, "source:"+args[0],
+						map[string]string{"change": "telemetry exporter " + verb, "exporter": e.String()}); err != nil {
+						return err
+					}
+					if add {
+						if err := telemetry.AddExporter(ctx, h.DB, args[0], e); err != nil {
+							return err
+						}
+					} else if ok, err := telemetry.RemoveExporter(ctx, h.DB, args[0], e); err != nil {
+						return err
+					} else if !ok {
+						return fmt.Errorf("exporter %s is not registered for %s", e, args[0])
+					}
+					fmt.Fprintf(g.stderr, "%s: exporter %s %s\n", args[0], e, verb)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// newExportersCmd lists a source's registered exporters and the datagrams
+// dropped per unregistered sender.
+func newExportersCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exporters SOURCE",
+		Short: "List a source's registered exporters and the datagrams dropped per unregistered sender",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				es, err := telemetry.Exporters(cmd.Context(), db, args[0])
+				if err != nil {
+					return err
+				}
+				us, err := telemetry.UnregisteredSenders(cmd.Context(), db, args[0])
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "EXPORTER\tSTATUS\tDATAGRAMS DROPPED\tLAST")
+				for _, e := range es {
+					fmt.Fprintf(tw, "%s\tregistered\t-\t-\n", e)
+				}
+				for _, u := range us {
+					fmt.Fprintf(tw, "%s\tunregistered\t%d\t%s\n", u.Sender, u.Datagrams, u.Last.Format(time.RFC3339))
+				}
+				return tw.Flush()
+			})
+		},
+	}
 }

@@ -28,6 +28,10 @@ type CollectOptions struct {
 	// DrainTimeout is how long, once stopped, the collector keeps reading
 	// what the kernel already holds for it (default 200 ms).
 	DrainTimeout time.Duration
+	// Admit, when set, is asked for every datagram before it is decoded;
+	// a datagram it refuses is counted as Refused and never decoded, so
+	// nothing of it (not even a template) reaches a Decoder or the sink.
+	Admit func(from netip.AddrPort, datagram []byte) bool
 }
 
 func (o CollectOptions) withDefaults() CollectOptions {
@@ -51,6 +55,7 @@ type CollectStats struct {
 	Datagrams uint64 // datagrams read from the socket
 	Records   uint64 // flow records passed to the sink
 	Malformed uint64 // datagrams a decoder rejected (in whole or in part)
+	Refused   uint64 // datagrams Admit refused (not decoded)
 	// Dropped is the number of datagrams the kernel discarded because the
 	// socket buffer was full during the run (Linux; 0 where unknown).
 	Dropped uint64
@@ -66,6 +71,7 @@ type Collector struct {
 	datagrams atomic.Uint64
 	records   atomic.Uint64
 	malformed atomic.Uint64
+	refused   atomic.Uint64
 }
 
 // NewCollector returns a collector with opts (zero values take defaults).
@@ -207,6 +213,11 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 			defer wg.Done()
 			dec := NewDecoder()
 			for d := range q {
+				if o.Admit != nil && !o.Admit(d.from, d.buf) {
+					c.refused.Add(1)
+					free <- d
+					continue
+				}
 				recs, err := dec.Decode(nil, d.buf, d.from, d.at)
 				if err != nil {
 					c.malformed.Add(1)
@@ -246,6 +257,7 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 	}
 	<-readerDone
 	st.Datagrams, st.Records, st.Malformed = c.Counts()
+	st.Refused = c.refused.Load()
 	if after := socketDrops(conn); after >= dropsBefore {
 		st.Dropped = after - dropsBefore
 	}

@@ -131,6 +131,30 @@ func (d *Decoder) Decode(dst []Record, pkt []byte, exporter netip.AddrPort, rece
 	return dst, err
 }
 
+// DatagramDomain returns the observation domain an export datagram's header
+// names, as Record.ObservationDomain carries it: the NetFlow v9 source id, the
+// IPFIX observation domain, the NetFlow v5 engine type<<8 | engine id, the
+// sFlow v5 sub-agent id. ok is false when the header is too short or of no
+// known version.
+func DatagramDomain(b []byte) (domain uint32, ok bool) {
+	switch {
+	case len(b) >= 4 && binary.BigEndian.Uint32(b) == 5: // sFlow v5
+		switch {
+		case len(b) >= 16 && binary.BigEndian.Uint32(b[4:]) == 1:
+			return binary.BigEndian.Uint32(b[12:]), true
+		case len(b) >= 28 && binary.BigEndian.Uint32(b[4:]) == 2:
+			return binary.BigEndian.Uint32(b[24:]), true
+		}
+	case len(b) >= v5HeaderLen && binary.BigEndian.Uint16(b) == 5:
+		return uint32(b[20])<<8 | uint32(b[21]), true
+	case len(b) >= 20 && binary.BigEndian.Uint16(b) == 9:
+		return binary.BigEndian.Uint32(b[16:]), true
+	case len(b) >= 16 && binary.BigEndian.Uint16(b) == 10:
+		return binary.BigEndian.Uint32(b[12:]), true
+	}
+	return 0, false
+}
+
 // IsExportDatagram reports whether b looks like a NetFlow v5/v9, IPFIX or
 // sFlow v5 datagram, for finding export packets in a capture by content.
 func IsExportDatagram(b []byte) bool {

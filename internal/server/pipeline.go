@@ -61,11 +61,19 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		if _, err := telemetry.GetSource(ctx, p.Hub.DB, source); err != nil {
 			return fmt.Errorf("--collect %q: %w (register it: renkei telemetry source add)", c, err)
 		}
+		gate, err := p.NewGate(ctx, source)
+		if err != nil {
+			return fmt.Errorf("--collect %q: %w", c, err)
+		}
+		if gate.Registered() == 0 {
+			log.Warn("source has no registered exporter: every datagram will be dropped (renkei telemetry exporter-add)", "source", source)
+		}
 		conn, err := flow.ListenUDP(listen, 0)
 		if err != nil {
 			return err
 		}
-		col := flow.NewCollector(flow.CollectOptions{})
+		col := flow.NewCollector(flow.CollectOptions{Admit: gate.Admit})
+		go gate.Run(ctx, 5*time.Second)
 		go func() {
 			defer conn.Close()
 			stats, err := col.Run(ctx, conn, func(recs []flow.Record) error {
@@ -77,7 +85,7 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 			if err != nil && ctx.Err() == nil {
 				log.Error("collector stopped", "source", source, "err", err)
 			}
-			log.Info("collector stopped", "source", source, "datagrams", stats.Datagrams, "records", stats.Records, "malformed", stats.Malformed)
+			log.Info("collector stopped", "source", source, "datagrams", stats.Datagrams, "records", stats.Records, "malformed", stats.Malformed, "unregistered", stats.Refused)
 		}()
 		log.Info("collecting", "listen", listen, "source", source)
 	}

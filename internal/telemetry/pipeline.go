@@ -50,6 +50,9 @@ type Pipeline struct {
 type Metrics struct {
 	Records *prometheus.CounterVec
 	Matches *prometheus.CounterVec
+	// Unregistered counts datagrams dropped because their sender is not a
+	// registered exporter of the source.
+	Unregistered *prometheus.CounterVec
 }
 
 // NewMetrics registers the pipeline's counters on reg (nil: not exported).
@@ -59,9 +62,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Communications-information records by source and outcome (kept, dropped:<direction>, refused:<why>)."}, []string{"source", "outcome"}),
 		Matches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_telemetry_matches_total",
 			Help: "Selected records that matched an indicator, by source."}, []string{"source"}),
+		Unregistered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_telemetry_unregistered_datagrams_total",
+			Help: "Export datagrams dropped because their sender (address, or address/observation domain) is not a registered exporter of the source."}, []string{"source", "sender"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Records, m.Matches)
+		reg.MustRegister(m.Records, m.Matches, m.Unregistered)
 	}
 	return m
 }

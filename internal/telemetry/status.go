@@ -32,6 +32,10 @@ type SourceStatus struct {
 	Since          time.Duration
 	ReceivedPerSec float64
 	KeptPerSec     float64
+	// Exporters are the registered exporters; Unregistered counts the
+	// datagrams dropped per sender that is not one of them.
+	Exporters    []Exporter
+	Unregistered []Unregistered
 }
 
 // Reasons lists a source's count reasons in the order people read them:
@@ -77,6 +81,12 @@ func Status(ctx context.Context, h *hub.Hub, src Source, now time.Time) (SourceS
 		st.Why = err.Error()
 	}
 	if st.Counts, err = GetCounts(ctx, h.DB, src.ID); err != nil {
+		return st, err
+	}
+	if st.Exporters, err = Exporters(ctx, h.DB, src.ID); err != nil {
+		return st, err
+	}
+	if st.Unregistered, err = UnregisteredSenders(ctx, h.DB, src.ID); err != nil {
 		return st, err
 	}
 	// "matched" and "deleted" are later fates of kept records, not arrivals.

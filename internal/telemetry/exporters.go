@@ -1,0 +1,265 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"renkei/internal/flow"
+	"renkei/internal/store"
+)
+
+// Collectors accept only the registered exporters of their source. Without
+// this, anyone who can send a UDP datagram to a collector could forge flows
+// that match indicators, producing sightings credited to the center and
+// alerts to members. Each source lists its exporters: an address and, where
+// the protocol carries one, an observation domain (AnyDomain accepts all).
+// A datagram from anyone else is dropped before it is decoded — no template,
+// no record, no match, no sighting, no alert — and counted per sender.
+
+// AnyDomain registers an exporter for every observation domain it sends.
+const AnyDomain int64 = -1
+
+// Exporter is one registered exporter of a source.
+type Exporter struct {
+	Addr    netip.Addr
+	Domain  int64 // observation domain / source id / engine id / sub-agent; AnyDomain for all
+	Created time.Time
+}
+
+// String writes the exporter as the CLI reads it: ADDR or ADDR/DOMAIN.
+func (e Exporter) String() string {
+	if e.Domain == AnyDomain {
+		return e.Addr.String()
+	}
+	return e.Addr.String() + "/" + strconv.FormatInt(e.Domain, 10)
+}
+
+// ParseExporter reads ADDR or ADDR/DOMAIN (IPv6 may be bracketed: [ADDR]/DOMAIN).
+func ParseExporter(s string) (Exporter, error) {
+	s = strings.TrimSpace(s)
+	addr, dom, hasDom := s, "", false
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		addr, dom, hasDom = s[:i], s[i+1:], true
+	}
+	a, err := netip.ParseAddr(strings.Trim(addr, "[]"))
+	if err != nil {
+		return Exporter{}, fmt.Errorf("exporter %q: want ADDR or ADDR/DOMAIN, e.g. 192.0.2.1 or 192.0.2.1/256", s)
+	}
+	e := Exporter{Addr: a.Unmap(), Domain: AnyDomain}
+	if hasDom {
+		d, err := strconv.ParseUint(dom, 10, 32)
+		if err != nil {
+			return Exporter{}, fmt.Errorf("exporter %q: observation domain %q is not a number from 0 to 4294967295", s, dom)
+		}
+		e.Domain = int64(d)
+	}
+	return e, nil
+}
+
+// AddExporter registers an exporter of a source. Callers record the change in
+// the audit log first.
+func AddExporter(ctx context.Context, db *store.DB, source string, e Exporter) error {
+	if _, err := GetSource(ctx, db, source); err != nil {
+		return err
+	}
+	_, err := db.Exec(ctx, `INSERT INTO telemetry_exporters(source_id, addr, domain, created_at) VALUES(?, ?, ?, ?)
+		ON CONFLICT(source_id, addr, domain) DO NOTHING`, source, e.Addr.Unmap().String(), e.Domain, store.Micros(e.Created))
+	if err != nil {
+		return fmt.Errorf("register exporter %s of %s: %w", e, source, err)
+	}
+	return nil
+}
+
+// RemoveExporter removes a registered exporter; false if it was not registered.
+func RemoveExporter(ctx context.Context, db *store.DB, source string, e Exporter) (bool, error) {
+	res, err := db.Exec(ctx, "DELETE FROM telemetry_exporters WHERE source_id = ? AND addr = ? AND domain = ?", source, e.Addr.Unmap().String(), e.Domain)
+	if err != nil {
+		return false, fmt.Errorf("remove exporter %s of %s: %w", e, source, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Exporters lists the registered exporters of a source.
+func Exporters(ctx context.Context, db *store.DB, source string) ([]Exporter, error) {
+	rows, err := db.Query(ctx, "SELECT addr, domain, created_at FROM telemetry_exporters WHERE source_id = ? ORDER BY addr, domain", source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Exporter
+	for rows.Next() {
+		var a string
+		var e Exporter
+		var c int64
+		if err := rows.Scan(&a, &e.Domain, &c); err != nil {
+			return nil, err
+		}
+		if e.Addr, err = netip.ParseAddr(a); err != nil {
+			return nil, fmt.Errorf("stored exporter %q: %w", a, err)
+		}
+		e.Created = store.FromMicros(c)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Unregistered is how many datagrams one unregistered sender sent a source.
+type Unregistered struct {
+	Sender    string // ADDR, or ADDR/DOMAIN when the address is registered for other domains; OtherSenders past the cap
+	Datagrams int64
+	Last      time.Time
+}
+
+// OtherSenders is the sender under which datagrams are counted once a source
+// has MaxSenders distinct unregistered senders, so that spoofed addresses
+// cannot grow the store or the metrics without bound.
+const (
+	OtherSenders = "other"
+	MaxSenders   = 1000
+)
+
+// UnregisteredSenders lists the unregistered senders of a source, most datagrams first.
+func UnregisteredSenders(ctx context.Context, db *store.DB, source string) ([]Unregistered, error) {
+	rows, err := db.Query(ctx, "SELECT sender, datagrams, last_at FROM telemetry_unregistered WHERE source_id = ? ORDER BY datagrams DESC, sender", source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Unregistered
+	for rows.Next() {
+		var u Unregistered
+		var l int64
+		if err := rows.Scan(&u.Sender, &u.Datagrams, &l); err != nil {
+			return nil, err
+		}
+		u.Last = store.FromMicros(l)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Gate admits the datagrams of a source's registered exporters, for
+// flow.CollectOptions.Admit. It rereads the register every Refresh and
+// writes the per-sender counts of what it dropped to the store.
+type Gate struct {
+	Source  string
+	p       *Pipeline
+	allowed atomic.Pointer[map[netip.Addr][]int64]
+
+	mu      sync.Mutex
+	pending map[string]int64 // dropped since the last flush, per sender
+	senders map[string]bool  // every sender ever counted (capped)
+}
+
+// NewGate loads the register of a source.
+func (p *Pipeline) NewGate(ctx context.Context, source string) (*Gate, error) {
+	g := &Gate{Source: source, p: p, pending: map[string]int64{}, senders: map[string]bool{}}
+	if err := g.load(ctx); err != nil {
+		return nil, err
+	}
+	us, err := UnregisteredSenders(ctx, p.Hub.DB, source)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		g.senders[u.Sender] = true
+	}
+	return g, nil
+}
+
+// Registered is how many exporters the gate admits.
+func (g *Gate) Registered() int {
+	n := 0
+	for _, ds := range *g.allowed.Load() {
+		n += len(ds)
+	}
+	return n
+}
+
+func (g *Gate) load(ctx context.Context) error {
+	es, err := Exporters(ctx, g.p.Hub.DB, g.Source)
+	if err != nil {
+		return err
+	}
+	m := map[netip.Addr][]int64{}
+	for _, e := range es {
+		m[e.Addr] = append(m[e.Addr], e.Domain)
+	}
+	g.allowed.Store(&m)
+	return nil
+}
+
+// Admit reports whether a datagram comes from a registered exporter (and
+// observation domain); if not, it is counted against its sender.
+func (g *Gate) Admit(from netip.AddrPort, b []byte) bool {
+	a := from.Addr().Unmap()
+	domains, known := (*g.allowed.Load())[a]
+	dom, hasDom := flow.DatagramDomain(b)
+	for _, d := range domains {
+		if d == AnyDomain || (hasDom && d == int64(dom)) {
+			return true
+		}
+	}
+	sender := a.String()
+	if known && hasDom {
+		sender += "/" + strconv.FormatUint(uint64(dom), 10)
+	}
+	g.mu.Lock()
+	if !g.senders[sender] {
+		if len(g.senders) >= MaxSenders {
+			sender = OtherSenders
+		}
+		g.senders[sender] = true
+	}
+	g.pending[sender]++
+	g.mu.Unlock()
+	g.p.Metrics.Unregistered.WithLabelValues(g.Source, sender).Inc()
+	return false
+}
+
+// Flush writes the counts of dropped datagrams to the store.
+func (g *Gate) Flush(ctx context.Context) error {
+	g.mu.Lock()
+	pending := g.pending
+	g.pending = map[string]int64{}
+	g.mu.Unlock()
+	now := store.Micros(g.p.Hub.Now())
+	for sender, n := range pending {
+		if _, err := g.p.Hub.DB.Exec(ctx, `INSERT INTO telemetry_unregistered(source_id, sender, datagrams, last_at) VALUES(?, ?, ?, ?)
+			ON CONFLICT(source_id, sender) DO UPDATE SET datagrams = telemetry_unregistered.datagrams + excluded.datagrams, last_at = excluded.last_at`,
+			g.Source, sender, n, now); err != nil {
+			return fmt.Errorf("count unregistered sender %s of %s: %w", sender, g.Source, err)
+		}
+	}
+	return nil
+}
+
+// Run rereads the register and flushes the counts every refresh until ctx
+// ends, then flushes once more.
+func (g *Gate) Run(ctx context.Context, refresh time.Duration) {
+	t := time.NewTicker(refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
+				g.p.Hub.Log.Error("exporter gate", "source", g.Source, "err", err)
+			}
+			return
+		case <-t.C:
+		}
+		if err := g.load(ctx); err != nil && ctx.Err() == nil {
+			g.p.Hub.Log.Error("exporter register", "source", g.Source, "err", err)
+		}
+		if err := g.Flush(ctx); err != nil && ctx.Err() == nil {
+			g.p.Hub.Log.Error("exporter gate", "source", g.Source, "err", err)
+		}
+	}
+}

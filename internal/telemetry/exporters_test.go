@@ -1,0 +1,159 @@
+package telemetry_test
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"renkei/internal/flow"
+	"renkei/internal/policy"
+	"renkei/internal/store/storetest"
+	"renkei/internal/telemetry"
+)
+
+// v5 is a NetFlow v5 datagram with one flow from src to dst.
+func v5(src, dst netip.Addr, at time.Time) []byte {
+	b := make([]byte, 24+48)
+	binary.BigEndian.PutUint16(b[0:], 5)
+	binary.BigEndian.PutUint16(b[2:], 1)
+	binary.BigEndian.PutUint32(b[4:], 100000)
+	binary.BigEndian.PutUint32(b[8:], uint32(at.Unix()))
+	r := b[24:]
+	copy(r[0:4], src.AsSlice())
+	copy(r[4:8], dst.AsSlice())
+	binary.BigEndian.PutUint32(r[16:], 4)
+	binary.BigEndian.PutUint32(r[20:], 1200)
+	binary.BigEndian.PutUint32(r[24:], 99000)
+	binary.BigEndian.PutUint32(r[28:], 99500)
+	binary.BigEndian.PutUint16(r[32:], 443)
+	binary.BigEndian.PutUint16(r[34:], 50000)
+	r[38] = 6
+	return b
+}
+
+// v9Template is a NetFlow v9 datagram of source id domain holding one template.
+func v9Template(domain uint32) []byte {
+	b := make([]byte, 20+4+4+8)
+	binary.BigEndian.PutUint16(b[0:], 9)
+	binary.BigEndian.PutUint16(b[2:], 1)
+	binary.BigEndian.PutUint32(b[16:], domain)
+	fs := b[20:]
+	binary.BigEndian.PutUint16(fs[0:], 0)  // template flowset
+	binary.BigEndian.PutUint16(fs[2:], 16) // length
+	binary.BigEndian.PutUint16(fs[4:], 256)
+	binary.BigEndian.PutUint16(fs[6:], 2)
+	binary.BigEndian.PutUint16(fs[8:], 8) // IPV4_SRC_ADDR
+	binary.BigEndian.PutUint16(fs[10:], 4)
+	binary.BigEndian.PutUint16(fs[12:], 12) // IPV4_DST_ADDR
+	binary.BigEndian.PutUint16(fs[14:], 4)
+	return b
+}
+
+// TestCollectorsOnlyRegisteredExporters sends real UDP datagrams from
+// 127.0.0.x addresses to a collector of a source: flows forged by an
+// unregistered address, or by a registered address for an unregistered
+// observation domain, are dropped before decoding and counted per sender,
+// and give no record, sighting or alert; the registered exporter's flows do.
+func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			e.indicator(t, "power", "[ipv4-addr:value = '203.0.113.66']")
+			for _, x := range []string{"127.0.0.2", "127.0.0.4/1"} {
+				ex, err := telemetry.ParseExporter(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", ex); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gate, err := e.p.NewGate(ctx, "power-border")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := flow.ListenUDP("udp://127.0.0.1:0", 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			col := flow.NewCollector(flow.CollectOptions{Admit: gate.Admit})
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan flow.CollectStats, 1)
+			go func() {
+				st, _ := col.Run(runCtx, conn, func(recs []flow.Record) error {
+					_, err := e.p.Ingest(ctx, "power-border", recs)
+					return err
+				})
+				done <- st
+			}()
+			at := *e.now
+			indicator, water := netip.MustParseAddr("203.0.113.66"), netip.MustParseAddr("192.0.2.20")
+			send := func(from string, b []byte) {
+				t.Helper()
+				c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.ParseIP(from)}, conn.LocalAddr().(*net.UDPAddr))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if _, err := c.Write(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			send("127.0.0.3", v5(indicator, water, at)) // forged: unregistered address
+			send("127.0.0.3", v5(indicator, water, at))
+			send("127.0.0.4", v9Template(7))            // registered address, unregistered domain
+			send("127.0.0.4", v9Template(1))            // registered address and domain
+			send("127.0.0.2", v5(water, indicator, at)) // registered, any domain
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if d, _, _ := col.Counts(); d == 5 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the collector did not receive the five datagrams")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			stop()
+			st := <-done
+			if err := gate.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if st.Refused != 3 || st.Records != 1 {
+				t.Fatalf("collector stats %+v: want 3 refused datagrams and the registered exporter's one record", st)
+			}
+			us, err := telemetry.UnregisteredSenders(ctx, e.h.DB, "power-border")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			for _, u := range us {
+				got[u.Sender] = u.Datagrams
+			}
+			if len(got) != 2 || got["127.0.0.3"] != 2 || got["127.0.0.4/7"] != 1 {
+				t.Fatalf("dropped datagrams per sender %v, want 127.0.0.3: 2, 127.0.0.4/7: 1", got)
+			}
+			e.drain(t)
+			c, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
+			if c["kept"] != 1 || c["matched"] != 1 {
+				t.Fatalf("counts %v: only the registered exporter's record may be kept and matched", c)
+			}
+			recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check exporters of power-border", 10)
+			if err != nil || len(recs) != 1 || recs[0].Exporter != "127.0.0.2" {
+				t.Fatalf("records %+v %v: want only the one from 127.0.0.2", recs, err)
+			}
+			water2, _ := e.h.DB.Org(ctx, "Water Co")
+			v, _ := e.h.Viewer(ctx, e.callers["power"])
+			pa, _, _ := e.h.DB.Alerts(ctx, v, "", 10, false)
+			wa, _, _ := e.h.DB.Alerts(ctx, policy.Viewer{UserID: 999, OrgID: water2.ID, Role: policy.RoleAnalyst}, "", 10, false)
+			if len(pa) != 1 || len(wa) != 1 {
+				t.Fatalf("alerts power %d, water %d: the forged flows must alert no one (one alert each comes from the registered exporter)", len(pa), len(wa))
+			}
+		})
+	}
+}
