@@ -168,7 +168,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		errs.coded("audience", "audience", "name the audience: all members, sectors, kinds of organization or organizations")
 	}
 	for i, k := range au.Kinds {
-		if !slices.Contains(store.OrgKinds, k) || k == "center" {
+		if !slices.Contains(store.MemberOrgKinds, k) {
 			errs.add(fmt.Sprintf("audience.kinds[%d]", i), "%q is not a kind of member organization", k)
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 			return a, err
 		}
 		for _, o := range orgs {
-			if o.IsCenter() {
+			if o.IsCenter() || o.IsCommittee() { // neither is a member organization
 				continue
 			}
 			if au.All || slices.Contains(au.Sectors, o.Sector) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {

@@ -257,6 +257,9 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/approvals", s.wrap(s.listApprovals))
 	m.HandleFunc("POST /api/v1/approvals", s.wrap(s.fileApproval))
 	m.HandleFunc("POST /api/v1/approvals/{id}/decision", s.wrap(s.decideApproval))
+	m.HandleFunc("POST /api/v1/approvals/{id}/revocation", s.wrap(s.revokeApproval))
+	m.HandleFunc("GET /api/v1/committee/members", s.wrap(s.listCommitteeMembers))
+	m.HandleFunc("POST /api/v1/committee/members/{login}/confirmation", s.wrap(s.confirmCommitteeMember))
 	m.HandleFunc("GET /api/v1/connection-points", s.wrap(s.listConnectionPoints))
 	m.HandleFunc("POST /api/v1/connection-points", s.wrap(s.addConnectionPoint))
 	m.HandleFunc("POST /api/v1/connection-points/import", s.wrap(s.importConnectionPoints))
@@ -389,6 +392,7 @@ type userJSON struct {
 	Org      string    `json:"org"`
 	Role     string    `json:"role"`
 	Disabled bool      `json:"disabled"`
+	Pending  bool      `json:"pending,omitempty"` // an overseer account awaiting the committee's confirmation
 	Created  time.Time `json:"created"`
 }
 
@@ -407,7 +411,7 @@ func (s *Server) listUsers(q *request) error {
 	}
 	out := make([]userJSON, len(us))
 	for i, u := range us {
-		out[i] = userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Created}
+		out[i] = userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Pending, u.Created}
 	}
 	writeJSON(q.w, 200, map[string]any{"users": out})
 	return nil
@@ -441,7 +445,7 @@ func (s *Server) addUser(q *request) error {
 	if err != nil {
 		return actRefused(err, "invalid user")
 	}
-	writeJSON(q.w, http.StatusCreated, userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Created})
+	writeJSON(q.w, http.StatusCreated, userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Pending, u.Created})
 	return nil
 }
 

@@ -39,10 +39,10 @@ func TestAPI(t *testing.T) {
 	hub.AddOrg(ctx, db, "Power Co", "operator", "energy", now)
 	tokens := map[string]string{}
 	for _, u := range []struct{ login, org, role string }{
-		{"admin2", h.Center().Name, "admin"}, {"handler", h.Center().Name, "handler"}, {"overseer", h.Center().Name, "overseer"},
+		{"admin2", h.Center().Name, "admin"}, {"handler", h.Center().Name, "handler"}, {"overseer", "", "overseer"},
 		{"power", "Power Co", "analyst"}, {"power-admin", "Power Co", "org-admin"},
 	} {
-		if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now); err != nil {
+		if err := addTestUser(ctx, db, u.login, u.org, u.role, now); err != nil {
 			t.Fatal(err)
 		}
 		tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)

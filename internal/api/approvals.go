@@ -28,11 +28,17 @@ type approvalJSON struct {
 	NotifyDue      *time.Time `json:"post_notification_due,omitempty"`
 	AuditIndex     uint64     `json:"audit_index"`
 	Created        time.Time  `json:"created"`
+	Lapsed         bool       `json:"lapsed,omitempty"` // an emergency measure undecided past its post-notification deadline
+	InForce        bool       `json:"in_force"`
+	RevokedBy      string     `json:"revoked_by,omitempty"`
+	RevokeReason   string     `json:"revoke_reason,omitempty"`
+	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
 }
 
-func approvalOut(a approval.Approval) approvalJSON {
+func approvalOut(a approval.Approval, now time.Time) approvalJSON {
 	return approvalJSON{a.ID, a.Kind, a.RequesterUser, a.LegalBasis, a.Target, a.Justification, a.ValidFrom, a.ValidUntil, a.Status,
-		a.Emergency, a.DecidedBy, a.DecisionReason, optTime(a.DecidedAt), optTime(a.NotifyDue), a.AuditIndex, a.Created}
+		a.Emergency, a.DecidedBy, a.DecisionReason, optTime(a.DecidedAt), optTime(a.NotifyDue), a.AuditIndex, a.Created,
+		a.Lapsed(now), a.InForceAt(now), a.RevokedBy, a.RevokeReason, optTime(a.RevokedAt)}
 }
 
 // approvalErr maps the approval package's errors to responses.
@@ -64,7 +70,7 @@ func (s *Server) listApprovals(q *request) error {
 	}
 	out := make([]approvalJSON, len(as))
 	for i, a := range as {
-		out[i] = approvalOut(a)
+		out[i] = approvalOut(a, s.now())
 	}
 	writeJSON(q.w, 200, map[string]any{"approvals": out})
 	return nil
@@ -90,7 +96,7 @@ func (s *Server) fileApproval(q *request) error {
 	if err != nil {
 		return approvalErr(err)
 	}
-	writeJSON(q.w, http.StatusCreated, approvalOut(a))
+	writeJSON(q.w, http.StatusCreated, approvalOut(a, s.now()))
 	return nil
 }
 
@@ -110,6 +116,27 @@ func (s *Server) decideApproval(q *request) error {
 	if err != nil {
 		return approvalErr(err)
 	}
-	writeJSON(q.w, 200, approvalOut(a))
+	writeJSON(q.w, 200, approvalOut(a, s.now()))
+	return nil
+}
+
+// revokeApproval records the committee's revocation of an approval, with
+// reasons; the approval service logs it before it takes effect.
+func (s *Server) revokeApproval(q *request) error {
+	id, err := pathID(q)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	a, err := (&approval.Service{Hub: s.Hub}).Revoke(q.r.Context(), q.caller, id, in.Reason)
+	if err != nil {
+		return approvalErr(err)
+	}
+	writeJSON(q.w, 200, approvalOut(a, s.now()))
 	return nil
 }

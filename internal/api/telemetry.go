@@ -54,7 +54,8 @@ func sourceOut(st telemetry.SourceStatus) sourceJSON {
 		OperatorOrg: s.OperatorOrg, RetentionSecs: int64(s.Retention / time.Second), PrefixPreserving: s.PrefixPreserving, Counts: st.Counts, Received: st.Received,
 		ReceivedPerSec: st.ReceivedPerSec, KeptPerSec: st.KeptPerSec, Created: s.Created}
 	if st.Approval.ID != 0 {
-		a := approvalOut(st.Approval)
+		a := approvalOut(st.Approval, time.Now())
+		a.InForce = st.InForce // as the status was taken, for this source's kind
 		out.Approval = &a
 	}
 	for _, d := range s.Directions {

@@ -66,14 +66,14 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	e := &telemetryHub{h: h, tokens: map[string]string{}, ro: map[string]string{}}
 	callers := map[string]auth.Caller{}
 	for _, u := range []struct{ login, org, role string }{
-		{"admin2", h.Center().Name, "admin"}, {"handler", h.Center().Name, "handler"}, {"overseer", h.Center().Name, "overseer"},
+		{"admin2", h.Center().Name, "admin"}, {"handler", h.Center().Name, "handler"}, {"overseer", "", "overseer"},
 		{"center", h.Center().Name, "analyst"}, {"power", "Power Co", "analyst"}, {"water", "Water Co", "analyst"},
 		{"water2", "Water Co", "analyst"}, {"other", "Other Co", "analyst"},
 	} {
-		x, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
-		if err != nil {
+		if err := addTestUser(ctx, db, u.login, u.org, u.role, now); err != nil {
 			t.Fatal(err)
 		}
+		x, _ := db.UserByLogin(ctx, u.login)
 		o, _ := db.Org(ctx, x.OrgID)
 		callers[u.login] = auth.Caller{User: x, Org: o}
 		e.tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)

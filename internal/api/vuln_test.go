@@ -41,10 +41,10 @@ func TestVulnerabilityAPI(t *testing.T) {
 			hub.AddOrg(ctx, db, "Vendor KK", "vendor", "it", now)
 			tokens := map[string]string{}
 			for _, u := range []struct{ login, org, role string }{
-				{"analyst", h.Center().Name, "analyst"}, {"overseer", h.Center().Name, "overseer"},
+				{"analyst", h.Center().Name, "analyst"}, {"overseer", "", "overseer"},
 				{"town", "Town", "analyst"}, {"town-viewer", "Town", "viewer"}, {"hosp", "Hospital", "analyst"}, {"psirt", "Vendor KK", "reporter"},
 			} {
-				if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now); err != nil {
+				if err := addTestUser(ctx, db, u.login, u.org, u.role, now); err != nil {
 					t.Fatal(err)
 				}
 				tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)

@@ -6,6 +6,15 @@
 // task at once. Every request and decision is appended to the audit log before
 // it takes effect, and the log index is kept with the record.
 //
+// Approvals fit what they approve: a source collects only under an approval
+// of the kind its legal basis needs, and a measure never gates collection.
+// An emergency measure's period is bounded by the hub's configuration, and
+// it lapses (is in force no more) when its post-notification deadline passes
+// without the committee's decision. The committee may revoke an approval it
+// granted; collection and access stop at once. Nobody related to a request
+// (its requester, the requester's organization, an account the requester
+// created) decides or revokes it.
+//
 // Collection sources ask InForce before they run. This package does not
 // decide who may read intelligence (package policy) and holds no content.
 package approval
@@ -49,9 +58,66 @@ const (
 	StatusRevoked   = "revoked"
 )
 
-// PostNotificationPeriod is how long after an emergency measure the committee
-// must be notified. The statute sets it; this is configuration, not law.
-var PostNotificationPeriod = 7 * 24 * time.Hour
+// Limits are the hub's configuration for emergency measures, kept in the
+// store's settings so that every node applies the same (renkei approval limits).
+type Limits struct {
+	// MaxEmergencyPeriod bounds an emergency measure's period, from its
+	// execution to its end, whatever the requester asks (setting
+	// approval_emergency_max_hours).
+	MaxEmergencyPeriod time.Duration
+	// PostNotification is how long after an emergency measure the committee
+	// must have decided on it; past it, undecided, the measure lapses
+	// (setting approval_post_notification_hours). The statute sets it; this
+	// is configuration, not law.
+	PostNotification time.Duration
+}
+
+// DefaultLimits apply where the settings say nothing.
+var DefaultLimits = Limits{MaxEmergencyPeriod: 7 * 24 * time.Hour, PostNotification: 7 * 24 * time.Hour}
+
+// Setting keys of the limits, in whole hours.
+const (
+	SettingEmergencyMax     = "approval_emergency_max_hours"
+	SettingPostNotification = "approval_post_notification_hours"
+)
+
+// ReadLimits returns the hub's limits for emergency measures.
+func ReadLimits(ctx context.Context, db *store.DB) (Limits, error) {
+	l := DefaultLimits
+	for key, d := range map[string]*time.Duration{SettingEmergencyMax: &l.MaxEmergencyPeriod, SettingPostNotification: &l.PostNotification} {
+		v, err := db.Setting(ctx, key)
+		if err != nil {
+			return l, fmt.Errorf("approval limits: %s: %w", key, err)
+		}
+		if v == "" {
+			continue
+		}
+		h, err := strconv.Atoi(v)
+		if err != nil || h <= 0 {
+			return l, fmt.Errorf("approval limits: setting %s is %q, not a positive number of hours", key, v)
+		}
+		*d = time.Duration(h) * time.Hour
+	}
+	return l, nil
+}
+
+// SetLimits changes the limits for emergency measures, after recording the
+// change in the audit log (policy.change). It applies to measures filed from
+// then on.
+func (s *Service) SetLimits(ctx context.Context, c auth.Caller, l Limits) error {
+	if l.MaxEmergencyPeriod < time.Hour || l.PostNotification < time.Hour {
+		return &FieldError{"limits", "give each limit as a whole number of hours, at least 1h"}
+	}
+	maxH, postH := strconv.Itoa(int(l.MaxEmergencyPeriod/time.Hour)), strconv.Itoa(int(l.PostNotification/time.Hour))
+	if _, err := s.Hub.Record(ctx, c, audit.ActionPolicyChange, "setting:approval-limits",
+		map[string]string{SettingEmergencyMax: maxH, SettingPostNotification: postH}); err != nil {
+		return err
+	}
+	if err := s.Hub.DB.SetSetting(ctx, SettingEmergencyMax, maxH); err != nil {
+		return err
+	}
+	return s.Hub.DB.SetSetting(ctx, SettingPostNotification, postH)
+}
 
 // Approval is one request and its outcome.
 type Approval struct {
@@ -73,11 +139,28 @@ type Approval struct {
 	NotifiedAt     time.Time
 	AuditIndex     uint64
 	Created        time.Time
+	RevokedBy      string
+	RevokeReason   string
+	RevokedAt      time.Time
 }
 
-// InForceAt reports whether the approval allows acting at t.
+// Lapsed reports whether a of an emergency measure has lapsed at t: its
+// post-notification deadline passed without the committee's decision.
+func (a Approval) Lapsed(t time.Time) bool {
+	return a.Status == StatusEmergency && !a.NotifyDue.IsZero() && !t.Before(a.NotifyDue)
+}
+
+// Granted reports whether the approval stands at t: approved by the
+// committee, or an emergency measure that has not lapsed. A pending, denied,
+// revoked or lapsed one does not.
+func (a Approval) Granted(t time.Time) bool {
+	return a.Status == StatusApproved || (a.Status == StatusEmergency && !a.Lapsed(t))
+}
+
+// InForceAt reports whether the approval allows acting at t: granted, and t
+// within its period.
 func (a Approval) InForceAt(t time.Time) bool {
-	return (a.Status == StatusApproved || a.Status == StatusEmergency) && !t.Before(a.ValidFrom) && t.Before(a.ValidUntil)
+	return a.Granted(t) && !t.Before(a.ValidFrom) && t.Before(a.ValidUntil)
 }
 
 // Service keeps approvals in the store and records them in the audit log.
@@ -143,14 +226,29 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 	if emergency && r.Kind != KindMeasure {
 		return Approval{}, &FieldError{"emergency", "only access and neutralization measures may be executed before approval"}
 	}
+	lim, err := ReadLimits(ctx, s.Hub.DB)
+	if err != nil {
+		return Approval{}, err
+	}
+	if emergency {
+		// Executed now: the period runs from now, and its length is the
+		// hub's to bound, not the requester's.
+		if r.ValidFrom.After(now) {
+			r.ValidFrom = now
+		}
+		if r.ValidUntil.Sub(r.ValidFrom) > lim.MaxEmergencyPeriod {
+			return Approval{}, &FieldError{"period", fmt.Sprintf("an emergency measure lasts at most %s (the hub's limit); ask the committee for longer",
+				lim.MaxEmergencyPeriod)}
+		}
+	}
 	a := Approval{Kind: r.Kind, RequesterUser: c.User.Login, RequesterOrg: c.Org.ID, LegalBasis: r.LegalBasis, Target: r.Target,
 		Justification: r.Justification, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), Status: StatusPending, Created: now}
 	action := audit.ActionApprovalRequest
 	if emergency {
-		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(PostNotificationPeriod)
+		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(lim.PostNotification)
 		action = audit.ActionEmergencyMeasure
 	}
-	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
 			valid_from, valid_until, status, emergency, notify_due, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
@@ -179,9 +277,24 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 	return a, nil
 }
 
+// mayDecide refuses a decision on a by c unless c is a member of the
+// oversight committee, in the committee's organization, unrelated to the
+// request (policy.Unrelated).
+func mayDecide(c auth.Caller, a Approval) error {
+	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() {
+		return fmt.Errorf("%w: only members of the oversight committee decide", ErrNotAllowed)
+	}
+	err := policy.Unrelated(policy.Party{Login: c.User.Login, OrgID: c.Org.ID, CreatedBy: c.User.CreatedBy},
+		policy.Party{Login: a.RequesterUser, OrgID: a.RequesterOrg})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotAllowed, err)
+	}
+	return nil
+}
+
 // Decide records an overseer's approval or denial, with reasons.
 func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve bool, reason string) (Approval, error) {
-	if policy.Role(c.User.Role) != policy.RoleOverseer {
+	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() {
 		return Approval{}, fmt.Errorf("%w: only members of the oversight committee decide", ErrNotAllowed)
 	}
 	if strings.TrimSpace(reason) == "" {
@@ -191,6 +304,9 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if a, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := mayDecide(c, a); err != nil {
 			return err
 		}
 		if a.Status != StatusPending && a.Status != StatusEmergency {
@@ -217,23 +333,77 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 	return a, err
 }
 
+// Revoke records the committee's revocation of an approval it granted (or of
+// an emergency measure), with reasons: logged (approval.revoke) first, then
+// the approval is in force no more, for collection and for access at once.
+func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason string) (Approval, error) {
+	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() {
+		return Approval{}, fmt.Errorf("%w: only members of the oversight committee revoke", ErrNotAllowed)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Approval{}, &FieldError{"reason", "give the reasons for the revocation"}
+	}
+	var a Approval
+	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = get(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := mayDecide(c, a); err != nil {
+			return err
+		}
+		if a.Status != StatusApproved && a.Status != StatusEmergency {
+			return fmt.Errorf("approval %d is %s; only an approved one or an emergency measure can be revoked", id, a.Status)
+		}
+		now := s.now()
+		idx, err := s.Hub.Record(ctx, c, audit.ActionApprovalRevoke, approvalRef(id), map[string]string{"kind": a.Kind, "was": a.Status})
+		if err != nil {
+			return err
+		}
+		if a.Emergency && a.NotifiedAt.IsZero() {
+			a.NotifiedAt = now // the committee has acted on the measure
+		}
+		a.Status, a.RevokedBy, a.RevokeReason, a.RevokedAt, a.AuditIndex = StatusRevoked, c.User.Login, reason, now, idx
+		_, err = tx.Exec(ctx, "UPDATE approvals SET status = ?, revoked_by = ?, revoke_reason = ?, revoked_at = ?, notified_at = ?, audit_index = ? WHERE id = ?",
+			a.Status, a.RevokedBy, a.RevokeReason, store.Micros(now), store.Micros(a.NotifiedAt), int64(idx), id)
+		return err
+	})
+	return a, err
+}
+
+// ErrKindMismatch is returned when an approval is not of the kind the act needs.
+var ErrKindMismatch = errors.New("approval of another kind")
+
 // InForce returns the approval with this reference ("approval-42" or "42")
-// when it allows acting at t, and an error saying why not otherwise. Sources
-// of communications information call it before they run (rule C6).
-func (s *Service) InForce(ctx context.Context, ref string, t time.Time) (Approval, error) {
+// when it is of the given kind and allows acting at t, and an error saying
+// why not otherwise. Sources of communications information call it before
+// they run (rule C6), with the kind their legal basis needs.
+func (s *Service) InForce(ctx context.Context, ref, kind string, t time.Time) (Approval, error) {
+	a, err := s.Get(ctx, ref)
+	if err != nil {
+		return a, err
+	}
+	if a.Kind != kind {
+		return a, fmt.Errorf("%w: approval %d is for %s, not %s", ErrKindMismatch, a.ID, a.Kind, kind)
+	}
+	if a.Lapsed(t) {
+		return a, fmt.Errorf("emergency measure %d lapsed at %s: the committee did not decide on it by its post-notification deadline",
+			a.ID, a.NotifyDue.Format(time.RFC3339))
+	}
+	if !a.InForceAt(t) {
+		return a, fmt.Errorf("approval %d is not in force at %s (status %s, valid %s to %s)", a.ID, t.Format(time.RFC3339), a.Status,
+			a.ValidFrom.Format(time.RFC3339), a.ValidUntil.Format(time.RFC3339))
+	}
+	return a, nil
+}
+
+// Get returns the approval with this reference ("approval-42" or "42").
+func (s *Service) Get(ctx context.Context, ref string) (Approval, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(ref, "approval-"), 10, 64)
 	if err != nil {
 		return Approval{}, fmt.Errorf("approval reference %q is not valid", ref)
 	}
-	a, err := get(ctx, s.Hub.DB, id)
-	if err != nil {
-		return Approval{}, err
-	}
-	if !a.InForceAt(t) {
-		return a, fmt.Errorf("approval %d is not in force at %s (status %s, valid %s to %s)", id, t.Format(time.RFC3339), a.Status,
-			a.ValidFrom.Format(time.RFC3339), a.ValidUntil.Format(time.RFC3339))
-	}
-	return a, nil
+	return get(ctx, s.Hub.DB, id)
 }
 
 // List returns approvals, newest first; status "" lists all.
@@ -280,19 +450,25 @@ func (s *Service) OverdueNotifications(ctx context.Context, now time.Time) ([]Ap
 }
 
 // notifyCommittee opens the post-notification task of an emergency measure:
-// an alert to the center (where the committee's accounts live) through the
+// an alert to the center and to the committee's organization through the
 // hub's alert path.
 func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
-	s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: s.Hub.Center().ID, Kind: "emergency-measure", Severity: "high",
-		Title:     fmt.Sprintf("Emergency measure %d executed before approval: post-notification due %s", a.ID, a.NotifyDue.Format("2006-01-02 15:04 MST")),
-		Body:      a.Target,
-		ObjectRef: approvalRef(a.ID)})
+	orgs := []string{s.Hub.Center().ID}
+	if c, err := s.Hub.DB.CommitteeOrg(ctx); err == nil {
+		orgs = append(orgs, c.ID)
+	}
+	for _, org := range orgs {
+		s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "emergency-measure", Severity: "high",
+			Title:     fmt.Sprintf("Emergency measure %d executed before approval: post-notification due %s", a.ID, a.NotifyDue.Format("2006-01-02 15:04 MST")),
+			Body:      a.Target,
+			ObjectRef: approvalRef(a.ID)})
+	}
 }
 
 func approvalRef(id int64) string { return "approval-" + strconv.FormatInt(id, 10) }
 
 const cols = `id, kind, requester_user, requester_org, legal_basis, target, justification, valid_from, valid_until, status, emergency,
-	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at`
+	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at, revoked_by, revoke_reason, revoked_at`
 
 type rowQuerier interface {
 	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
@@ -308,10 +484,11 @@ func get(ctx context.Context, q rowQuerier, id int64) (Approval, error) {
 
 func scan(row interface{ Scan(...any) error }) (Approval, error) {
 	var a Approval
-	var vf, vu, da, nd, na, c, idx int64
+	var vf, vu, da, nd, na, c, idx, ra int64
 	var em int
 	err := row.Scan(&a.ID, &a.Kind, &a.RequesterUser, &a.RequesterOrg, &a.LegalBasis, &a.Target, &a.Justification, &vf, &vu, &a.Status, &em,
-		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c)
+		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c, &a.RevokedBy, &a.RevokeReason, &ra)
+	a.RevokedAt = store.FromMicros(ra)
 	a.ValidFrom, a.ValidUntil, a.DecidedAt = store.FromMicros(vf), store.FromMicros(vu), store.FromMicros(da)
 	a.NotifyDue, a.NotifiedAt, a.Created, a.Emergency, a.AuditIndex = store.FromMicros(nd), store.FromMicros(na), store.FromMicros(c), em != 0, uint64(idx)
 	return a, err

@@ -40,7 +40,7 @@ func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller
 	}
 	callers := map[string]auth.Caller{}
 	for _, u := range []struct{ login, org, role string }{
-		{"handler", h.Center().Name, "handler"}, {"overseer", h.Center().Name, "overseer"}, {"operator", "Power Co", "analyst"},
+		{"handler", h.Center().Name, "handler"}, {"operator", "Power Co", "analyst"},
 	} {
 		x, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
 		if err != nil {
@@ -49,6 +49,12 @@ func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller
 		o, _ := db.Org(ctx, x.OrgID)
 		callers[u.login] = auth.Caller{User: x, Org: o}
 	}
+	ov, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "overseer", "test", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committee, _ := db.Org(ctx, ov.OrgID)
+	callers["overseer"] = auth.Caller{User: ov, Org: committee}
 	return &approval.Service{Hub: h}, callers, &now
 }
 
@@ -76,7 +82,7 @@ func TestC6ApprovalsGateCollection(t *testing.T) {
 				t.Fatal("the request must be recorded")
 			}
 			ref := "approval-" + strconv.FormatInt(a.ID, 10)
-			if _, err := s.InForce(ctx, ref, now.Add(2*time.Hour)); err == nil {
+			if _, err := s.InForce(ctx, ref, approval.KindCollectionCommittee, now.Add(2*time.Hour)); err == nil {
 				t.Fatal("a pending request is not in force")
 			}
 			if _, err := s.Decide(ctx, c["handler"], a.ID, true, "ok"); !errors.Is(err, approval.ErrNotAllowed) {
@@ -93,7 +99,7 @@ func TestC6ApprovalsGateCollection(t *testing.T) {
 				at   time.Time
 				want bool
 			}{{now.Add(30 * time.Minute), false}, {now.Add(2 * time.Hour), true}, {now.Add(31 * 24 * time.Hour), false}} {
-				_, err := s.InForce(ctx, ref, tt.at)
+				_, err := s.InForce(ctx, ref, approval.KindCollectionCommittee, tt.at)
 				if (err == nil) != tt.want {
 					t.Errorf("in force at %s: %v", tt.at, err)
 				}
@@ -127,13 +133,13 @@ func TestEmergencyMeasureOpensPostNotification(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].Kind != "emergency-measure" {
 		t.Fatalf("the post-notification task must reach the center: %+v", alerts)
 	}
-	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.PostNotificationPeriod+time.Hour)); len(late) != 1 {
+	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 1 {
 		t.Fatalf("overdue post-notifications: %d", len(late))
 	}
 	if _, err := s.Decide(ctx, c["overseer"], a.ID, false, "not justified; stop the measure"); err != nil {
 		t.Fatal(err)
 	}
-	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.PostNotificationPeriod+time.Hour)); len(late) != 0 {
+	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 0 {
 		t.Fatal("a decided emergency measure is no longer awaiting notification")
 	}
 }

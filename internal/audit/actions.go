@@ -15,6 +15,7 @@ const (
 	ActionApprovalRequest  = "approval.request"  // a request for collection or a measure
 	ActionApprovalDecide   = "approval.decide"   // the committee's approval or denial
 	ActionEmergencyMeasure = "measure.emergency" // a measure executed before approval
+	ActionApprovalRevoke   = "approval.revoke"   // the committee's revocation of an approval it granted
 	ActionDelete           = "object.delete"     // a deletion by a person
 	ActionObjectModerate   = "object.moderate"   // the hub administrator stored a version of another organization's object
 	ActionRetentionDelete  = "retention.delete"  // a scheduled deletion (counts and hashes in Detail)
@@ -30,6 +31,9 @@ const (
 	ActionTokenRevoke   = "token.revoke"   // an API token was revoked
 	ActionWebhookCreate = "webhook.create" // an organization's webhook was added
 	ActionWebhookDelete = "webhook.delete" // an organization's webhook was removed
+	// The committee's own accounts, independent of the operator.
+	ActionCommitteeBootstrap = "committee.bootstrap" // the committee's first member, made on the server
+	ActionCommitteeConfirm   = "committee.confirm"   // a member's confirmation of a new member's account
 
 	// Acts of the government towards operators and suppliers that the
 	// committee reports to the Diet (Detail "kind" says which instrument).

@@ -243,7 +243,7 @@ func (a *Authenticator) Password(ctx context.Context, login, password string) (C
 	if err != nil {
 		return Caller{}, err
 	}
-	if u.Disabled || !CheckPassword(u.PasswordHash, password) {
+	if u.Disabled || u.Pending || !CheckPassword(u.PasswordHash, password) {
 		return Caller{}, ErrBadCredentials
 	}
 	return a.caller(ctx, u.ID)
@@ -278,7 +278,7 @@ func (a *Authenticator) caller(ctx context.Context, userID int64) (Caller, error
 	if err != nil {
 		return Caller{}, fmt.Errorf("look up user: %w", err)
 	}
-	if u.Disabled {
+	if u.Disabled || u.Pending { // a pending account waits for the committee's confirmation
 		return Caller{}, ErrBadCredentials
 	}
 	o, err := a.DB.Org(ctx, u.OrgID)

@@ -144,6 +144,10 @@ Without --password-stdin the account has no web login; give it a token with
 				if err != nil {
 					return err
 				}
+				if u.Pending {
+					fmt.Fprintf(g.stderr, "user %s added (%s), pending: a member of the committee confirms it (renkei committee confirm %s)\n", u.Login, u.Role, u.Login)
+					return nil
+				}
 				fmt.Fprintf(g.stderr, "user %s added (%s)\n", u.Login, u.Role)
 				return nil
 			})
@@ -165,9 +169,9 @@ Without --password-stdin the account has no web login; give it a token with
 					return err
 				}
 				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED")
+				fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED\tPENDING\tCREATED BY")
 				for _, u := range us {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", u.Login, u.Role, u.OrgID, u.Disabled)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%s\n", u.Login, u.Role, u.OrgID, u.Disabled, u.Pending, u.CreatedBy)
 				}
 				return tw.Flush()
 			})
@@ -195,6 +199,13 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 				return err
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				u, err := h.DB.UserByLogin(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if !policy.OperatorManages(policy.Role(u.Role)) {
+					return fmt.Errorf("%s is an account of the oversight committee: its member creates their own tokens (POST /api/v1/tokens)", u.Login)
+				}
 				secret, _, err := h.IssueToken(cmd.Context(), operator(h), args[0], name, d, readOnly)
 				if err != nil {
 					return err

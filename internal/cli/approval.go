@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/approval"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
 	"renkei/internal/oversight"
 )
 
@@ -32,7 +35,7 @@ Kinds: collection-agreement, collection-committee, access-neutralization.`,
   renkei approval list --status pending --hub https://hub.example.jp --token $OVERSEER_TOKEN
   renkei approval decide 12 --approve --reason "necessary and proportionate" --hub … --token …`,
 	}
-	cmd.AddCommand(newApprovalRequestCmd(g), newApprovalListCmd(g), newApprovalDecideCmd(g))
+	cmd.AddCommand(newApprovalRequestCmd(g), newApprovalListCmd(g), newApprovalDecideCmd(g), newApprovalRevokeCmd(g), newApprovalLimitsCmd(g))
 	return cmd
 }
 
@@ -178,6 +181,92 @@ an emergency measure closes its post-notification.`,
 	return cmd
 }
 
+func newApprovalRevokeCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var asJSON bool
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "revoke ID --reason TEXT",
+		Short: "Revoke an approval the committee granted, or an emergency measure (overseer role)",
+		Long: `revoke records a committee member's revocation of an approved request or of an emergency
+measure, with reasons. It is in the audit log (approval.revoke) before the hub answers, and
+from then on the approval is in force no more: collection under it is refused and its records
+can no longer be read.`,
+		Example: `  renkei approval revoke 12 --reason "the operator's agreement ended" --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "approval-"), 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not an approval id", args[0])
+			}
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("give the reasons with --reason")
+			}
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			a, err := c.Revoke(cmd.Context(), id, reason)
+			if err != nil {
+				return err
+			}
+			return printApprovals(g, []oversight.Approval{a}, asJSON)
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the revocation (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newApprovalLimitsCmd(g *globals) *cobra.Command {
+	var maxEmergency, postNotification string
+	cmd := &cobra.Command{
+		Use:   "limits [--emergency-max 7d] [--post-notification 7d]",
+		Short: "Show or set the hub's limits for emergency measures",
+		Long: `limits shows the hub's limits for emergency measures, or sets them on this machine's store:
+--emergency-max bounds an emergency measure's period (from its execution to its end), whatever
+the requester asks; --post-notification is how long the committee has to decide on it, after
+which an undecided measure lapses. A change is logged (policy.change) before it is stored and
+applies to measures filed from then on. Give days (7d) or hours (72h).`,
+		Example: `  renkei approval limits
+  renkei approval limits --emergency-max 72h --post-notification 7d`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				l, err := approval.ReadLimits(cmd.Context(), h.DB)
+				if err != nil {
+					return err
+				}
+				if maxEmergency != "" || postNotification != "" {
+					for _, f := range []struct {
+						flag, v string
+						d       *time.Duration
+					}{{"emergency-max", maxEmergency, &l.MaxEmergencyPeriod}, {"post-notification", postNotification, &l.PostNotification}} {
+						if f.v == "" {
+							continue
+						}
+						d, err := auth.ParseExpiry(f.v)
+						if err != nil || d < time.Hour || d%time.Hour != 0 {
+							return fmt.Errorf("--%s %q: want whole days (7d) or hours (72h)", f.flag, f.v)
+						}
+						*f.d = d
+					}
+					if err := (&approval.Service{Hub: h}).SetLimits(cmd.Context(), operator(h), l); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintf(g.stdout, "emergency measures last at most %s; the committee decides within %s or the measure lapses\n",
+					l.MaxEmergencyPeriod, l.PostNotification)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&maxEmergency, "emergency-max", "", "longest period of an emergency measure (e.g. 7d, 72h)")
+	cmd.Flags().StringVar(&postNotification, "post-notification", "", "time the committee has to decide on an emergency measure (e.g. 7d)")
+	return cmd
+}
+
 func printApprovals(g *globals, as []oversight.Approval, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(g.stdout)
@@ -191,7 +280,10 @@ func printApprovals(g *globals, as []oversight.Approval, asJSON bool) error {
 	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tVALID\tREQUESTER\tDECIDED BY\tLOG\tTARGET")
 	for _, a := range as {
 		status := a.Status
-		if a.Emergency && a.NotifyDue != nil && status == "emergency" {
+		switch {
+		case a.Lapsed:
+			status += " (lapsed: undecided past " + a.NotifyDue.UTC().Format("2006-01-02") + ")"
+		case a.Emergency && a.NotifyDue != nil && status == "emergency":
 			status += " (notify by " + a.NotifyDue.UTC().Format("2006-01-02") + ")"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, status, a.ValidFrom.UTC().Format("2006-01-02"),

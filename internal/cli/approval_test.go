@@ -39,7 +39,11 @@ func TestApprovalCommands(t *testing.T) {
 	defer h.Audit.Close()
 	tok := map[string]string{}
 	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"iinkai", "overseer"}} {
-		if _, err := hub.AddUser(ctx, db, u.login, b.Center.ID, u.role, "", time.Now()); err != nil {
+		_, err := hub.AddUser(ctx, db, u.login, b.Center.ID, u.role, "", time.Now())
+		if u.role == "overseer" { // the committee's first member, in its own organization
+			_, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", time.Now())
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		tok[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, time.Now())
@@ -64,7 +68,7 @@ func TestApprovalCommands(t *testing.T) {
 		t.Fatalf("request output: %v %s", err, out)
 	}
 	if code, _, errOut := as("handler", "approval", "request", "--kind", "access-neutralization", "--legal-basis", "Art. 36",
-		"--target", "C2 203.0.113.7", "--justification", "ransomware staging", "--until", until, "--emergency"); code != 0 {
+		"--target", "C2 203.0.113.7", "--justification", "ransomware staging", "--until", time.Now().Add(72*time.Hour).Format(time.RFC3339), "--emergency"); code != 0 {
 		t.Fatalf("emergency: %d %s", code, errOut)
 	}
 
@@ -100,6 +104,28 @@ func TestApprovalCommands(t *testing.T) {
 	code, out, errOut = as("iinkai", "approval", "decide", "approval-"+strconv.FormatInt(a.ID, 10), "--deny", "--reason", "the approval basis is not shown")
 	if code != 0 || !strings.Contains(out, "denied") || !strings.Contains(out, "iinkai") {
 		t.Errorf("decide: %d %s %s", code, out, errOut)
+	}
+	// The committee revokes the emergency measure; a handler may not.
+	code, out, _ = as("iinkai", "approval", "list", "--status", "emergency", "--json")
+	var ms []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &ms); code != 0 || err != nil || len(ms) != 1 {
+		var one struct {
+			ID int64 `json:"id"`
+		}
+		if json.Unmarshal([]byte(out), &one) != nil || one.ID == 0 {
+			t.Fatalf("emergency list: %d %s", code, out)
+		}
+		ms = append(ms[:0], one)
+	}
+	measure := strconv.FormatInt(ms[0].ID, 10)
+	if code, _, errOut := as("handler", "approval", "revoke", measure, "--reason", "done"); code == 0 || !strings.Contains(errOut, "403") {
+		t.Errorf("a handler revokes: %d %s", code, errOut)
+	}
+	code, out, errOut = as("iinkai", "approval", "revoke", measure, "--reason", "the threat is gone")
+	if code != 0 || !strings.Contains(out, "revoked") {
+		t.Errorf("revoke: %d %s %s", code, out, errOut)
 	}
 }
 

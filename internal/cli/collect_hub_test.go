@@ -46,7 +46,11 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	}
 	defer h.Audit.Close()
 	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"overseer", "overseer"}} {
-		if _, err := hub.AddUser(ctx, db, u.login, h.Center().ID, u.role, "", now); err != nil {
+		_, err := hub.AddUser(ctx, db, u.login, h.Center().ID, u.role, "", now)
+		if u.role == "overseer" { // the committee's first member, in its own organization
+			_, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

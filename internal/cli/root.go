@@ -104,7 +104,7 @@ func newRoot(g *globals) *cobra.Command {
 		newFlowsCmd(g), newCollectCmd(g),
 		newServeCmd(g),
 		newAuditCmd(g),
-		newApprovalCmd(g),
+		newApprovalCmd(g), newCommitteeCmd(g),
 		newRetentionCmd(g),
 		newOrgCmd(g),
 		newGroupCmd(g),

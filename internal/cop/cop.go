@@ -3,9 +3,10 @@
 // organization, open advisories and their completion, overdue reports and
 // open cases — as figures, as CSV, and as SVG charts drawn by the server.
 //
-// The center's users (and overseers, who see figures, not content) see the
-// picture across every member; any other member sees the same picture of its
-// own organization only — its incidents, alerts, cases, consultations and its
+// The center's users and the oversight committee's overseers see the picture
+// across every member, overseers as figures only: no advisory or
+// correction-request title reaches them (policy.SeesPictureContent). Any
+// other member sees the same picture of its own organization only — its incidents, alerts, cases, consultations and its
 // own progress on the advisories addressed to it. That rule is in scope, and
 // it is applied in every query. Days are JST calendar days. It reads the tower's tables
 // and the alerts table; it must not change anything nor show report content.
@@ -66,7 +67,7 @@ type Count struct {
 type AdvisoryProgress struct {
 	ID           int64     `json:"id"`
 	Kind         string    `json:"kind"`
-	Title        string    `json:"title"`
+	Title        string    `json:"title,omitempty"` // empty for overseers, who see figures only
 	Due          time.Time `json:"due"`
 	Targets      int       `json:"targets"`
 	Acknowledged int       `json:"acknowledged"`
@@ -93,7 +94,7 @@ type Figures struct {
 func Allowed(v policy.Viewer) bool { return !v.Anonymous() }
 
 // Whole reports whether v sees the picture across every member.
-func Whole(v policy.Viewer) bool { return v.IsCenter && !v.Anonymous() }
+func Whole(v policy.Viewer) bool { return policy.SeesWholePicture(v) }
 
 // scope returns the SQL condition restricting column col to what v's
 // picture covers, and its arguments.
@@ -213,11 +214,15 @@ func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures
 	}
 	defer rows.Close()
 	f.OpenAdvisories = []AdvisoryProgress{}
+	content := policy.SeesPictureContent(v)
 	for rows.Next() {
 		var a AdvisoryProgress
 		var due int64
 		if err := rows.Scan(&a.ID, &a.Kind, &a.Title, &due, &a.Targets, &a.Acknowledged, &a.Completed); err != nil {
 			return f, err
+		}
+		if !content {
+			a.Title = "" // figures only: the title is content
 		}
 		a.Due = store.FromMicros(due)
 		f.OpenAdvisories = append(f.OpenAdvisories, a)

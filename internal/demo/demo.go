@@ -54,6 +54,9 @@ var orgs = []org{
 // never for production.
 const Password = "renkei-demo-2026"
 
+// CommitteeName is the oversight committee's organization in the demo.
+const CommitteeName = "サイバー通信情報監理委員会 (Cyber Communications Information Oversight Committee)"
+
 // Fill adds the demo data to a bootstrapped store. It refuses a store that
 // already has member organizations, so it never mixes with real data.
 func Fill(ctx context.Context, db *store.DB, now time.Time) (Result, error) {
@@ -103,7 +106,6 @@ func Fill(ctx context.Context, db *store.DB, now time.Time) (Result, error) {
 		{"hospital-it", orgs[5].name, "viewer"},
 		{"vendor-psirt", orgs[8].name, "reporter"},
 		{"handler", h.Center().Name, "handler"},
-		{"overseer", h.Center().Name, "overseer"},
 	}
 	callers := map[string]auth.Caller{}
 	for _, u := range users {
@@ -114,6 +116,21 @@ func Fill(ctx context.Context, db *store.DB, now time.Time) (Result, error) {
 		o, _ := db.Org(ctx, x.OrgID)
 		callers[u.Login] = auth.Caller{User: x, Org: o}
 	}
+	// The oversight committee has its own organization; its first member is
+	// made as "renkei committee bootstrap" makes it, then given the demo's
+	// password so that it can log in like the others.
+	ov, _, err := hub.BootstrapCommittee(ctx, db, CommitteeName, "overseer", "demo", now)
+	if err != nil {
+		return res, fmt.Errorf("demo: the committee: %w", err)
+	}
+	if ov.PasswordHash, err = auth.HashPassword(Password); err != nil {
+		return res, err
+	}
+	if err := db.UpdateUser(ctx, ov); err != nil {
+		return res, err
+	}
+	users = append(users, Account{"overseer", CommitteeName, "overseer"})
+	res.Orgs++
 	res.Accounts, res.Password = users, Password
 	col, err := db.Collection(ctx, hub.MembersCollection)
 	if err != nil {

@@ -75,9 +75,12 @@ func (h *Hub) CreateGroup(ctx context.Context, c auth.Caller, name string, membe
 }
 
 // CreateUser adds a user with a role (logged as role.change, change
-// "create"). An empty password leaves the account without web login.
+// "create"), recording the caller as its creator (a creator never decides
+// the committee's approvals of its requests). An empty password leaves the
+// account without web login; an overseer account is created pending, for
+// the committee to confirm.
 func (h *Hub) CreateUser(ctx context.Context, c auth.Caller, login, org, role, password string) (store.User, error) {
-	u, err := newUser(ctx, h.DB, login, org, role, password, h.Now())
+	u, err := newUser(ctx, h.DB, NewUser{Login: login, Org: org, Role: role, Password: password, CreatedBy: c.User.Login}, h.Now())
 	if err != nil {
 		return u, err
 	}

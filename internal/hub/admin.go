@@ -96,6 +96,11 @@ func newOrg(ctx context.Context, db *store.DB, name, kind, sector string, now ti
 	if !slices.Contains(store.OrgKinds, kind) {
 		return store.Org{}, fmt.Errorf("unknown kind %q (want one of %s)", kind, strings.Join(store.OrgKinds, ", "))
 	}
+	if kind == policy.OrgKindCommittee {
+		if c, err := db.CommitteeOrg(ctx); err == nil {
+			return store.Org{}, fmt.Errorf("the hub has its oversight committee already (%s); there is one", c.Name)
+		}
+	}
 	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: strings.TrimSpace(sector), Created: now}
 	if _, err := db.Org(ctx, name); err == nil {
 		return store.Org{}, fmt.Errorf("an organization named %q already exists", name)
@@ -142,7 +147,20 @@ func newGroup(ctx context.Context, db *store.DB, name string, members []string, 
 // password leaves the account without web login (tokens only). Like AddOrg it
 // does not log; doors use (*Hub).CreateUser.
 func AddUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
-	u, err := newUser(ctx, db, login, org, role, password, now)
+	return CreateUser(ctx, db, NewUser{Login: login, Org: org, Role: role, Password: password}, now)
+}
+
+// NewUser is an account to create. CreatedBy is the login of whoever creates
+// it (a console or API user, or the CLI's local operator account).
+type NewUser struct {
+	Login, Org, Role, Password, CreatedBy string
+}
+
+// CreateUser creates the account n describes, recording who created it,
+// without logging: the committee's own acts (committee.go) log first, and
+// doors use (*Hub).CreateUser, which logs the act.
+func CreateUser(ctx context.Context, db *store.DB, n NewUser, now time.Time) (store.User, error) {
+	u, err := newUser(ctx, db, n, now)
 	if err != nil {
 		return u, err
 	}
@@ -150,17 +168,31 @@ func AddUser(ctx context.Context, db *store.DB, login, org, role, password strin
 	return u, err
 }
 
-func newUser(ctx context.Context, db *store.DB, login, org, role, password string, now time.Time) (store.User, error) {
+// newUser checks and builds the account n describes. An empty password
+// leaves the account without web login (tokens only). The role must fit the
+// organization's kind: the overseer role only in the oversight committee's
+// organization. An overseer account is created pending and without a
+// password: it becomes active only when a member of the committee confirms
+// it (ConfirmOverseer), who receives its first password; the operator never
+// knows it.
+func newUser(ctx context.Context, db *store.DB, n NewUser, now time.Time) (store.User, error) {
+	login := n.Login
 	if err := CheckLogin(login); err != nil {
 		return store.User{}, err
 	}
-	r, o, err := checkRoleGrant(ctx, db, org, role)
+	r, o, err := checkRoleGrant(ctx, db, n.Org, n.Role)
 	if err != nil {
 		return store.User{}, err
 	}
-	u := store.User{Login: login, OrgID: o.ID, Role: string(r), Created: now}
-	if password != "" {
-		if u.PasswordHash, err = auth.HashPassword(password); err != nil {
+	u := store.User{Login: login, OrgID: o.ID, Role: string(r), Created: now, CreatedBy: n.CreatedBy}
+	if r == policy.RoleOverseer {
+		if n.Password != "" {
+			return store.User{}, errors.New("an overseer account gets its first password from the committee member who confirms it; give none")
+		}
+		u.Pending = true
+	}
+	if n.Password != "" {
+		if u.PasswordHash, err = auth.HashPassword(n.Password); err != nil {
 			return u, err
 		}
 	}

@@ -54,9 +54,13 @@ func newReadersHub(t *testing.T, kind string) *readersHub {
 		{"a-analyst", "Author Co", "analyst"}, {"a-analyst2", "Author Co", "analyst"}, {"a-viewer", "Author Co", "viewer"},
 		{"a-reporter", "Author Co", "reporter"}, {"a-admin", "Author Co", "org-admin"},
 		{"b-analyst", "Sighter Co", "analyst"}, {"c-analyst", "Third Co", "analyst"},
-		{"center-analyst", h.Center().Name, "analyst"}, {"center-overseer", h.Center().Name, "overseer"},
+		{"center-analyst", h.Center().Name, "analyst"}, {"center-overseer", "", "overseer"},
 	} {
-		if _, err := hub.AddUser(ctx, h.DB, u.login, u.org, u.role, "", now); err != nil {
+		_, err := hub.AddUser(ctx, h.DB, u.login, u.org, u.role, "", now)
+		if u.role == "overseer" { // the committee's first member, in its own organization
+			_, _, err = hub.BootstrapCommittee(ctx, h.DB, "Oversight Committee", u.login, "test", now)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

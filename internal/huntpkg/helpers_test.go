@@ -60,6 +60,9 @@ func newWorld(t testing.TB, kind string) *world {
 		{"hospital", "City Hospital", "analyst"}, {"rail", "Rail Co", "analyst"}, {"power-reporter", "Power Co", "reporter"},
 	} {
 		usr, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
+		if u.role == "overseer" { // the committee's first member, in its own organization
+			usr, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

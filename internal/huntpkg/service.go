@@ -218,8 +218,8 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 				return nil, &FieldError{"scope", fmt.Sprintf("sector %q: an organization addresses only its own sector (%q)", val, c.Org.Sector)}
 			}
 		case ScopeOrgKind:
-			if !slices.Contains(store.OrgKinds, val) {
-				return nil, &FieldError{"scope", fmt.Sprintf("org-kind %q is not one of %s", val, strings.Join(store.OrgKinds, ", "))}
+			if !slices.Contains(store.MemberOrgKinds, val) {
+				return nil, &FieldError{"scope", fmt.Sprintf("org-kind %q is not one of %s", val, strings.Join(store.MemberOrgKinds, ", "))}
 			}
 			if !center {
 				return nil, &FieldError{"scope", "only the national center addresses organizations by kind"}
@@ -323,6 +323,9 @@ func (s *Service) load(ctx context.Context, id string) (*stored, error) {
 // InScope reports whether an organization (with its sharing groups) is
 // addressed by the scope.
 func InScope(org store.Org, groups []string, scope []ScopeEntry) bool {
+	if org.IsCommittee() {
+		return false // the oversight committee is not a member: it hunts nothing
+	}
 	for _, e := range scope {
 		switch e.Kind {
 		case ScopeAll:

@@ -41,6 +41,11 @@ type Approval struct {
 	NotifyDue      *time.Time `json:"post_notification_due,omitempty"`
 	AuditIndex     uint64     `json:"audit_index"`
 	Created        time.Time  `json:"created"`
+	Lapsed         bool       `json:"lapsed,omitempty"`
+	InForce        bool       `json:"in_force"`
+	RevokedBy      string     `json:"revoked_by,omitempty"`
+	RevokeReason   string     `json:"revoke_reason,omitempty"`
+	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
 }
 
 // ApprovalRequest is what a requester files.
@@ -94,6 +99,43 @@ func (c *Client) Decide(ctx context.Context, id int64, approve bool, reason stri
 	err := c.do(ctx, http.MethodPost, "/api/v1/approvals/"+strconv.FormatInt(id, 10)+"/decision",
 		map[string]any{"approve": approve, "reason": reason}, &a)
 	return a, err
+}
+
+// Revoke records the committee's revocation of an approval it granted, with
+// its reasons; collection and access under it stop at once.
+func (c *Client) Revoke(ctx context.Context, id int64, reason string) (Approval, error) {
+	var a Approval
+	err := c.do(ctx, http.MethodPost, "/api/v1/approvals/"+strconv.FormatInt(id, 10)+"/revocation",
+		map[string]any{"reason": reason}, &a)
+	return a, err
+}
+
+// Member is an account of the committee as the API returns it.
+type Member struct {
+	Login       string    `json:"login"`
+	Pending     bool      `json:"pending"`
+	CreatedBy   string    `json:"created_by"`
+	ConfirmedBy string    `json:"confirmed_by,omitempty"`
+	Created     time.Time `json:"created"`
+	// Password is the first password of a member just confirmed, shown once.
+	Password string `json:"password,omitempty"`
+}
+
+// Members lists the committee's accounts, pending ones included.
+func (c *Client) Members(ctx context.Context) ([]Member, error) {
+	var out struct {
+		Members []Member `json:"members"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/committee/members", nil, &out)
+	return out.Members, err
+}
+
+// Confirm confirms a pending member account; the answer carries its first
+// password, shown once, to hand to the new member.
+func (c *Client) Confirm(ctx context.Context, login string) (Member, error) {
+	var m Member
+	err := c.do(ctx, http.MethodPost, "/api/v1/committee/members/"+url.PathEscape(login)+"/confirmation", map[string]any{}, &m)
+	return m, err
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

@@ -47,7 +47,11 @@ func TestClientRequestListDecide(t *testing.T) {
 			for _, u := range []struct{ login, org, role string }{
 				{"handler", b.Center.ID, "handler"}, {"iinkai", b.Center.ID, "overseer"}, {"water", op.ID, "analyst"},
 			} {
-				if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", time.Now()); err != nil {
+				_, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", time.Now())
+				if u.role == "overseer" { // the committee's first member, in its own organization
+					_, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", time.Now())
+				}
+				if err != nil {
 					t.Fatal(err)
 				}
 				if token[u.login], _, err = hub.CreateToken(ctx, db, u.login, "t", 0, false, time.Now()); err != nil {

@@ -18,13 +18,8 @@ import (
 
 // Kinds of organization the rules below name. The other kinds (operators,
 // local governments, vendors…) hold no role restricted here.
-const (
-	OrgKindCenter = "center"
-	// OrgKindCommittee is the oversight committee's organization. The kind
-	// itself is introduced by the work on the committee's accounts; until a
-	// store has such an organization, overseers stay in the center.
-	OrgKindCommittee = "committee"
-)
+// OrgKindCommittee, the oversight committee's own organization, is in committee.go.
+const OrgKindCenter = "center"
 
 // roleOrgKinds lists, for each restricted role, the kinds of organization
 // whose users may hold it. A role not listed may be held in any organization.
@@ -32,10 +27,8 @@ var roleOrgKinds = map[Role][]string{
 	RoleAdmin:   {OrgKindCenter}, // the hub administrator works for the center
 	RoleHandler: {OrgKindCenter}, // the law's designated handlers are the center's staff
 	// The committee is independent of the center; its overseers belong to its
-	// own organization. TODO(committee): drop OrgKindCenter here once the
-	// committee's organization kind exists in store.OrgKinds and overseers
-	// are created there.
-	RoleOverseer: {OrgKindCommittee, OrgKindCenter},
+	// own organization, which holds nothing else (see RoleFitsOrg).
+	RoleOverseer: {OrgKindCommittee},
 }
 
 // ErrRoleNotInOrgKind is returned when a role is granted to a user of an
@@ -43,8 +36,12 @@ var roleOrgKinds = map[Role][]string{
 var ErrRoleNotInOrgKind = errors.New("role not held in this kind of organization")
 
 // RoleFitsOrg reports, as an error wrapping ErrRoleNotInOrgKind, whether a
-// user of an organization of kind orgKind may hold role r.
+// user of an organization of kind orgKind may hold role r. The committee's
+// organization holds overseer accounts only.
 func RoleFitsOrg(r Role, orgKind string) error {
+	if orgKind == OrgKindCommittee && r != RoleOverseer {
+		return fmt.Errorf("%w: the oversight committee's organization holds overseer accounts only, not %s", ErrRoleNotInOrgKind, r)
+	}
 	kinds, restricted := roleOrgKinds[r]
 	if !restricted || slices.Contains(kinds, orgKind) {
 		return nil

@@ -29,6 +29,7 @@ func TestRoleGrantsFitOrgKind(t *testing.T) {
 		{"org admin in an operator", RoleOrgAdmin, "operator", true},
 		{"analyst in a local government", RoleAnalyst, "local-government", true},
 		{"analyst in the center", RoleAnalyst, OrgKindCenter, true},
+		{"analyst in the committee", RoleAnalyst, OrgKindCommittee, false},
 		{"viewer in a hospital", RoleViewer, "medical", true},
 		{"reporter in a vendor", RoleReporter, "vendor", true},
 	} {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/server"
 	"renkei/internal/store"
@@ -50,10 +51,18 @@ func newDoorsEnv(t *testing.T, kind string) *doorsEnv {
 	e := &doorsEnv{t: t, tokens: map[string]string{}, logs: &syncBuffer{}}
 	for _, u := range []struct{ login, org, role string }{
 		{"power", "Power Co", "analyst"},
-		{"iinkai", b.Center.ID, "overseer"},
+		{"iinkai", "", "overseer"},
 		{"root", b.Center.ID, "admin"},
 	} {
-		if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, doorsPassword, now); err != nil {
+		_, err := hub.AddUser(ctx, db, u.login, u.org, u.role, doorsPassword, now)
+		if u.role == "overseer" { // the committee's first member, with the test's password
+			var ov store.User
+			if ov, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now); err == nil {
+				ov.PasswordHash, _ = auth.HashPassword(doorsPassword)
+				err = db.UpdateUser(ctx, ov)
+			}
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		if e.tokens[u.login], _, err = hub.CreateToken(ctx, db, u.login, "", 0, false, now); err != nil {

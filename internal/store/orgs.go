@@ -6,10 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"renkei/internal/policy"
 )
 
-// OrgKinds are the kinds of member organization.
-var OrgKinds = []string{"center", "government", "operator", "local-government", "medical", "sme", "vendor", "research", "partner"}
+// OrgKinds are the kinds of organization: the national center, the oversight
+// committee (policy.OrgKindCommittee, which is not a member: it shares and
+// receives no intelligence) and the kinds of member organization.
+var OrgKinds = []string{"center", policy.OrgKindCommittee, "government", "operator", "local-government", "medical", "sme", "vendor", "research", "partner"}
+
+// MemberOrgKinds are the kinds of member organization an advisory or a
+// hunting package may address: every kind but the center and the committee.
+var MemberOrgKinds = []string{"government", "operator", "local-government", "medical", "sme", "vendor", "research", "partner"}
 
 // Org is a member organization. Its ID is its STIX identity id.
 type Org struct {
@@ -19,6 +27,9 @@ type Org struct {
 
 // IsCenter reports whether the organization is the national center.
 func (o Org) IsCenter() bool { return o.Kind == "center" }
+
+// IsCommittee reports whether the organization is the oversight committee.
+func (o Org) IsCommittee() bool { return o.Kind == policy.OrgKindCommittee }
 
 // AddOrg stores a new organization.
 func (db *DB) AddOrg(ctx context.Context, o Org) error {
@@ -72,6 +83,15 @@ func (db *DB) CenterOrg(ctx context.Context) (Org, error) {
 	o, err := scanOrg(db.QueryRow(ctx, "SELECT "+orgCols+" FROM orgs WHERE kind = 'center' ORDER BY created_at LIMIT 1"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("the national center organization: %w", ErrNotFound)
+	}
+	return o, err
+}
+
+// CommitteeOrg returns the oversight committee's organization.
+func (db *DB) CommitteeOrg(ctx context.Context) (Org, error) {
+	o, err := scanOrg(db.QueryRow(ctx, "SELECT "+orgCols+" FROM orgs WHERE kind = ? ORDER BY created_at LIMIT 1", policy.OrgKindCommittee))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("the oversight committee's organization: %w", ErrNotFound)
 	}
 	return o, err
 }

@@ -18,27 +18,34 @@ type User struct {
 	Disabled     bool
 	Lang         string
 	Created      time.Time
+	// CreatedBy is the login that created the account ("" for the hub's
+	// bootstrap); nobody decides a request of the account that created them.
+	CreatedBy string
+	// Pending marks an overseer account the committee has not confirmed
+	// yet: it cannot log in nor use tokens. ConfirmedBy is who confirmed it.
+	Pending     bool
+	ConfirmedBy string
 }
 
 // AddUser stores a new user and returns its id.
 func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	var id int64
-	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created)).Scan(&id)
+	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at, created_by, pending) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created), u.CreatedBy, boolInt(u.Pending)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add user %q: %w", u.Login, err)
 	}
 	return id, nil
 }
 
-const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at"
+const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	var dis int
+	var dis, pend int
 	var c int64
-	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c)
-	u.Disabled, u.Created = dis != 0, FromMicros(c)
+	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy)
+	u.Disabled, u.Created, u.Pending = dis != 0, FromMicros(c), pend != 0
 	return u, err
 }
 
@@ -87,6 +94,19 @@ func (db *DB) UpdateUser(ctx context.Context, u User) error {
 	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ? WHERE id = ?",
 		u.Role, u.PasswordHash, boolInt(u.Disabled), u.Lang, u.ID)
 	return err
+}
+
+// ConfirmUser activates a pending account, recording who confirmed it, and
+// sets its first password hash. It fails when the account is not pending.
+func (db *DB) ConfirmUser(ctx context.Context, id int64, by, passwordHash string) error {
+	res, err := db.Exec(ctx, "UPDATE users SET pending = 0, confirmed_by = ?, password_hash = ? WHERE id = ? AND pending = 1", by, passwordHash, id)
+	if err != nil {
+		return fmt.Errorf("confirm user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w (or already confirmed)", id, ErrNotFound)
+	}
+	return nil
 }
 
 // Token is an API token. Only its SHA-256 hash is stored.

@@ -85,7 +85,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 		i := slices.IndexFunc(callers, func(c auth.Caller) bool { return c.Org.Kind == kind && c.User.Role == string(role) })
 		return callers[i]
 	}
-	handler, overseer := find("center", policy.RoleHandler), find("center", policy.RoleOverseer)
+	handler, overseer := find("center", policy.RoleHandler), find(policy.OrgKindCommittee, policy.RoleOverseer)
 
 	// Sources under approvals in each state; "expired" ends before the clock moves.
 	as := &approval.Service{Hub: h}

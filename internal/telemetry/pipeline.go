@@ -148,7 +148,7 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 			p.Hub.Log.Error("telemetry counts", "source", sourceID, "err", err)
 		}
 	}()
-	a, err := p.Approvals.InForce(ctx, src.ApprovalRef, now)
+	a, err := p.Approvals.InForce(ctx, src.ApprovalRef, src.ApprovalKind(), now)
 	if err != nil {
 		count("refused:no-approval", len(recs))
 		return res, fmt.Errorf("source %s: %w: %v", sourceID, ErrNotApproved, err)

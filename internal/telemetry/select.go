@@ -27,6 +27,7 @@ import (
 
 	"github.com/gaissmai/bart"
 
+	"renkei/internal/approval"
 	"renkei/internal/flow"
 )
 
@@ -52,6 +53,15 @@ const (
 	BasisAgreement = "agreement" // acquisition under an agreement with an operator
 	BasisCommittee = "committee" // acquisition approved by the oversight committee
 )
+
+// ApprovalKinds are the kind of approval each legal basis needs (rule C6):
+// collection under an operator agreement rests on an approval of the
+// agreement, collection without consent on the committee's approval. An
+// access and neutralization measure never gates collection.
+var ApprovalKinds = map[string]string{
+	BasisAgreement: approval.KindCollectionAgreement,
+	BasisCommittee: approval.KindCollectionCommittee,
+}
 
 // DefaultDirections are what each legal basis covers unless the source says
 // less: an operator agreement covers communications between abroad and Japan;

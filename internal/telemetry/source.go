@@ -33,6 +33,9 @@ type Source struct {
 	Created          time.Time
 }
 
+// ApprovalKind is the kind of approval the source's legal basis needs.
+func (s *Source) ApprovalKind() string { return ApprovalKinds[s.LegalBasis] }
+
 // Allows reports whether the source's legal basis covers direction d.
 func (s *Source) Allows(d Direction) bool { return slices.Contains(s.Directions, d) }
 

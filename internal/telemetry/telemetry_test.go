@@ -84,9 +84,12 @@ func setup(t testing.TB, kind string) *env {
 		}
 	}
 	for _, u := range []struct{ login, org, role string }{
-		{"handler", e.h.Center().Name, "handler"}, {"overseer", e.h.Center().Name, "overseer"}, {"power", "Power Co", "analyst"}, {"center", e.h.Center().Name, "analyst"},
+		{"handler", e.h.Center().Name, "handler"}, {"overseer", "", "overseer"}, {"power", "Power Co", "analyst"}, {"center", e.h.Center().Name, "analyst"},
 	} {
 		x, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
+		if u.role == "overseer" { // the committee's first member, in its own organization
+			x, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

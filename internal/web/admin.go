@@ -252,10 +252,12 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 	http.Redirect(w, r, "/admin?done=user#users", http.StatusSeeOther)
 }
 
-// mayManageUser reports whether the caller administers the user's tokens.
+// mayManageUser reports whether the caller administers the user's tokens and
+// whether it is enabled. The committee's accounts are its own: no
+// administrator of the hub manages them.
 func (s *server) mayManageUser(r *http.Request, req *request, u store.User) bool {
 	hubAdmin, ok := adminScope(req)
-	return ok && (hubAdmin || u.OrgID == req.caller.Org.ID)
+	return ok && (hubAdmin || u.OrgID == req.caller.Org.ID) && policy.OperatorManages(policy.Role(u.Role))
 }
 
 // createToken makes an API token and shows it once.

@@ -50,11 +50,7 @@ func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *req
 	}
 	d.Z, d.Advisories, d.IsCenter = jst, l, policy.SeesEveryRecipientsProgress(req.viewer)
 	d.Kinds, d.Severities = advisory.Kinds, advisory.Severities
-	for _, k := range store.OrgKinds {
-		if k != "center" {
-			d.OrgKinds = append(d.OrgKinds, k)
-		}
-	}
+	d.OrgKinds = store.MemberOrgKinds
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}

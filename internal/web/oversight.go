@@ -59,7 +59,9 @@ func (s *server) recordOrFail(w http.ResponseWriter, r *http.Request, req *reque
 
 type approvalRow struct {
 	approval.Approval
-	Overdue bool // an emergency measure whose post-notification is past due
+	Overdue   bool // an emergency measure whose post-notification is past due
+	Lapsed    bool // … and so in force no more
+	Revocable bool // approved, or an emergency measure: the committee may revoke it
 }
 
 type oversightData struct {
@@ -70,11 +72,20 @@ type oversightData struct {
 	ErrorID   int64
 	Reason    string
 	Decided   int64 // the approval just decided, acknowledged once
+	Revoked   int64 // the approval just revoked, acknowledged once
+	// The committee's accounts, and the one just confirmed with its first
+	// password (shown once, to hand to the new member).
+	Members          []store.User
+	NewMember        string
+	NewPassword      string
+	MemberError      string // catalog key
+	MemberErrorLogin string
 }
 
 func (s *server) oversightPage(w http.ResponseWriter, r *http.Request, req *request) {
 	d := &oversightData{}
 	d.Decided, _ = strconv.ParseInt(r.URL.Query().Get("decided"), 10, 64)
+	d.Revoked, _ = strconv.ParseInt(r.URL.Query().Get("revoked"), 10, 64)
 	s.showOversight(w, r, req, http.StatusOK, d)
 }
 
@@ -86,7 +97,8 @@ func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *requ
 	}
 	now := s.h.Now()
 	for _, a := range all {
-		row := approvalRow{Approval: a, Overdue: a.Emergency && a.NotifiedAt.IsZero() && now.After(a.NotifyDue)}
+		row := approvalRow{Approval: a, Overdue: a.Emergency && a.NotifiedAt.IsZero() && now.After(a.NotifyDue), Lapsed: a.Lapsed(now),
+			Revocable: a.Status == approval.StatusApproved || a.Status == approval.StatusEmergency}
 		if a.Emergency {
 			d.Emergency = append(d.Emergency, row)
 		}
@@ -97,7 +109,36 @@ func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *requ
 			d.Past = append(d.Past, row)
 		}
 	}
+	if _, d.Members, err = hub.CommitteeMembers(r.Context(), s.h.DB); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, req, status, "oversight", "oversight.title", "oversight", d)
+}
+
+// confirmMember is a committee member's confirmation of an account the hub's
+// administrators created for a new member: logged first, then the account is
+// active and the page shows its first password once.
+func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *request) {
+	login := r.PathValue("login")
+	u, password, err := s.h.ConfirmOverseer(r.Context(), req.caller, login)
+	switch {
+	case err == nil:
+		s.h.Auth.Forget()
+		w.Header().Set("Cache-Control", "no-store")
+		s.showOversight(w, r, req, http.StatusOK, &oversightData{NewMember: u.Login, NewPassword: password})
+	case errors.Is(err, policy.ErrConflict):
+		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.confirm_own", MemberErrorLogin: login})
+	case errors.Is(err, hub.ErrForbidden):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	default:
+		s.log.Warn("web: confirmation refused", "login", login, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.confirmed", MemberErrorLogin: login})
+	}
 }
 
 // decideApproval records the committee's decision with its reasons; the
@@ -125,6 +166,8 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 		http.Redirect(w, r, "/oversight?decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	case errors.As(err, &fe):
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.reason", ErrorID: id, Reason: reason})
+	case errors.Is(err, policy.ErrConflict):
+		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{Error: "oversight.error.conflict", ErrorID: id, Reason: reason})
 	case errors.Is(err, approval.ErrNotAllowed):
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 	case errors.Is(err, hub.ErrAuditUnavailable):
@@ -135,6 +178,41 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 		// Decided already, or another state that forbids a decision.
 		s.log.Warn("web: decision refused", "approval", id, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: "oversight.error.decided", ErrorID: id, Reason: reason})
+	}
+}
+
+// revokeApproval records the committee's revocation of an approval with its
+// reasons; the approval service logs it before it takes effect, and from
+// then on collection and access under it are refused.
+func (s *server) revokeApproval(w http.ResponseWriter, r *http.Request, req *request) {
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" || len(reason) > 10000 {
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.revoke_reason", ErrorID: id, Reason: reason})
+		return
+	}
+	_, err := (&approval.Service{Hub: s.h}).Revoke(r.Context(), req.caller, id, reason)
+	var fe *approval.FieldError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/oversight?revoked="+strconv.FormatInt(id, 10)+"#past", http.StatusSeeOther)
+	case errors.As(err, &fe):
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.revoke_reason", ErrorID: id, Reason: reason})
+	case errors.Is(err, policy.ErrConflict):
+		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{Error: "oversight.error.conflict", ErrorID: id, Reason: reason})
+	case errors.Is(err, approval.ErrNotAllowed):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	default:
+		s.log.Warn("web: revocation refused", "approval", id, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: "oversight.error.not_revocable", ErrorID: id, Reason: reason})
 	}
 }
 

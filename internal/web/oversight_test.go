@@ -34,21 +34,40 @@ func (e *env) fileApproval(kind string, emergency bool) approval.Approval {
 		}
 	}
 	now := time.Now()
+	period := 30 * 24 * time.Hour
+	if emergency {
+		period = 5 * 24 * time.Hour // within the hub's limit for emergency measures
+	}
 	a, err := (&approval.Service{Hub: e.h}).File(ctx, auth.Caller{User: u, Org: e.center},
 		approval.Request{Kind: kind, LegalBasis: "Art. 61 (committee approval)", Target: "transit flows at IX-Tokyo", Justification: "C2 of campaign X",
-			ValidFrom: now, ValidUntil: now.Add(30 * 24 * time.Hour)}, emergency)
+			ValidFrom: now, ValidUntil: now.Add(period)}, emergency)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return a
 }
 
-// withOverseer adds a committee member's account.
+// withOverseer adds a committee member's account: the committee's first
+// member, as "renkei committee bootstrap" makes it, with the test password.
 func (e *env) withOverseer() {
 	e.t.Helper()
-	if _, err := hub.AddUser(context.Background(), e.h.DB, "iinkai", e.center.ID, "overseer", testPassword, time.Now()); err != nil {
+	e.addOverseer("iinkai")
+}
+
+func (e *env) addOverseer(login string) store.User {
+	e.t.Helper()
+	ctx := context.Background()
+	u, _, err := hub.BootstrapCommittee(ctx, e.h.DB, "Oversight Committee", login, "test", time.Now())
+	if err != nil {
 		e.t.Fatal(err)
 	}
+	if u.PasswordHash, err = auth.HashPassword(testPassword); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.h.DB.UpdateUser(ctx, u); err != nil {
+		e.t.Fatal(err)
+	}
+	return u
 }
 
 // logEntries waits until the signed checkpoint covers everything appended,
@@ -141,7 +160,7 @@ func TestOversightConsoleDecideAndFigures(t *testing.T) {
 			if st != 409 {
 				t.Errorf("second decision: %d, want 409", st)
 			}
-			got, err := (&approval.Service{Hub: e.h}).InForce(context.Background(), "approval-"+strconv.FormatInt(measure.ID, 10), time.Now().Add(time.Minute))
+			got, err := (&approval.Service{Hub: e.h}).InForce(context.Background(), "approval-"+strconv.FormatInt(measure.ID, 10), approval.KindMeasure, time.Now().Add(time.Minute))
 			if err != nil || got.DecidedBy != "iinkai" {
 				t.Errorf("approved measure not in force: %v %+v", err, got)
 			}

@@ -670,9 +670,7 @@ func TestOverseerSeesNoIntelligence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
-	if _, err := hubAddUser(e, "committee-1", e.center.ID, "overseer"); err != nil {
-		t.Fatal(err)
-	}
+	e.addOverseer("committee-1")
 	power := e.as("power-analyst")
 	submitIndicator(t, power, "Green thing", "192.0.2.55", "green", nil)
 	c := e.as("committee-1")

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+// The oversight committee's own accounts: its members list them and confirm
+// the accounts the hub's administrators created for new members. An account
+// becomes active only by that confirmation, which is logged first; the
+// answer carries the new member's first password, shown once.
+
+type memberJSON struct {
+	Login       string    `json:"login"`
+	Pending     bool      `json:"pending"`
+	Disabled    bool      `json:"disabled,omitempty"`
+	CreatedBy   string    `json:"created_by"`
+	ConfirmedBy string    `json:"confirmed_by,omitempty"`
+	Created     time.Time `json:"created"`
+	Password    string    `json:"password,omitempty"` // the first password, only in a confirmation's answer
+}
+
+func memberOut(u store.User) memberJSON {
+	return memberJSON{Login: u.Login, Pending: u.Pending, Disabled: u.Disabled, CreatedBy: u.CreatedBy, ConfirmedBy: u.ConfirmedBy, Created: u.Created}
+}
+
+func (s *Server) listCommitteeMembers(q *request) error {
+	if !policy.DecidesApprovals(q.role()) || !q.caller.Org.IsCommittee() {
+		return fail(http.StatusForbidden, "forbidden", "the committee's accounts are listed by its members")
+	}
+	_, us, err := hub.CommitteeMembers(q.r.Context(), s.Hub.DB)
+	if err != nil {
+		return err
+	}
+	out := make([]memberJSON, len(us))
+	for i, u := range us {
+		out[i] = memberOut(u)
+	}
+	writeJSON(q.w, 200, map[string]any{"members": out})
+	return nil
+}
+
+func (s *Server) confirmCommitteeMember(q *request) error {
+	u, password, err := s.Hub.ConfirmOverseer(q.r.Context(), q.caller, q.r.PathValue("login"))
+	switch {
+	case errors.Is(err, hub.ErrForbidden), errors.Is(err, policy.ErrConflict):
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	case errors.Is(err, store.ErrNotFound):
+		return err
+	case err != nil:
+		return fail(http.StatusConflict, "cannot do that", "%v", err)
+	}
+	s.Hub.Auth.Forget()
+	m := memberOut(u)
+	m.Password = password
+	writeJSON(q.w, 200, m)
+	return nil
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/audit"
+	"renkei/internal/hub"
+	"renkei/internal/oversight"
+)
+
+// The oversight committee's accounts: the first member made on the server,
+// and new members confirmed by the committee itself through the hub.
+
+func newCommitteeCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "committee",
+		Short: "The oversight committee's own organization and its members' accounts",
+		Long: `The Cyber Communications Information Oversight Committee (サイバー通信情報監理委員会) has its own
+organization (kind oversight-committee); overseer accounts exist there only. An overseer
+account that an administrator creates ("renkei user add --role overseer") is pending: it cannot
+log in until a member of the committee confirms it ("renkei committee confirm"), and the
+confirming member receives its first password. The first member of a hub is made on the server
+with "renkei committee bootstrap", which works only while the committee has no active member.
+Every one of these acts is in the audit log before it takes effect.`,
+	}
+	cmd.AddCommand(newCommitteeBootstrapCmd(g), newCommitteeMembersCmd(g), newCommitteeConfirmCmd(g))
+	return cmd
+}
+
+func newCommitteeBootstrapCmd(g *globals) *cobra.Command {
+	var org string
+	cmd := &cobra.Command{
+		Use:   "bootstrap LOGIN [--org NAME]",
+		Short: "Make the committee's organization and its first member, on the server (once)",
+		Long: `bootstrap creates the committee's organization (when the hub has none) and its first member's
+account, active, and prints the account's first password once on standard output. It is
+refused as soon as the committee has an active member: from then on, members confirm new
+members. The act is logged (committee.bootstrap, with the local account that ran it) before it
+takes effect; the committee checks that the log holds exactly one such entry, naming its member.
+Run it with the committee's chosen member present, and let them change the password at once.`,
+		Example: `  renkei committee bootstrap iinkai-chair --org "サイバー通信情報監理委員会"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				op := operator(h)
+				if _, members, err := hub.CommitteeMembers(cmd.Context(), h.DB); err == nil {
+					for _, m := range members {
+						if !m.Pending && !m.Disabled {
+							return hub.ErrCommitteeHasMembers
+						}
+					}
+				}
+				if _, err := h.Record(cmd.Context(), op, audit.ActionCommitteeBootstrap, "user:"+args[0],
+					map[string]string{"org": org, "via": "cli"}); err != nil {
+					return err
+				}
+				u, password, err := hub.BootstrapCommittee(cmd.Context(), h.DB, org, args[0], op.User.Login, time.Now().UTC())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "the committee's first member %s is active; first password (shown only now):\n", u.Login)
+				fmt.Fprintln(g.stdout, password)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&org, "org", "サイバー通信情報監理委員会 (Cyber Communications Information Oversight Committee)", "the committee's organization, created when the hub has none")
+	return cmd
+}
+
+func newCommitteeMembersCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "members",
+		Short:   "List the committee's accounts, pending ones included (overseer role)",
+		Example: `  renkei committee members --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			ms, err := c.Members(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printMembers(g, ms, asJSON)
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newCommitteeConfirmCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "confirm LOGIN",
+		Short: "Confirm a pending member's account and print its first password (overseer role)",
+		Long: `confirm activates an account an administrator created for a new member of the committee. Only
+an active member may confirm, and not the account's creator. The confirmation is in the audit
+log (committee.confirm) before the hub answers; the account's first password is printed once
+on standard output, for you to hand to the new member.`,
+		Example: `  renkei committee confirm sato --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			m, err := c.Confirm(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printMembers(g, []oversight.Member{m}, true)
+			}
+			fmt.Fprintf(g.stderr, "%s is confirmed; first password (shown only now):\n", m.Login)
+			fmt.Fprintln(g.stdout, m.Password)
+			return nil
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printMembers(g *globals, ms []oversight.Member, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		if len(ms) == 1 {
+			return enc.Encode(ms[0])
+		}
+		return enc.Encode(ms)
+	}
+	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOGIN\tSTATE\tCREATED BY\tCONFIRMED BY")
+	for _, m := range ms {
+		state := "active"
+		if m.Pending {
+			state = "pending"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Login, state, m.CreatedBy, m.ConfirmedBy)
+	}
+	return tw.Flush()
+}
