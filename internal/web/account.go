@@ -3,24 +3,71 @@ package web
 import (
 	"net/http"
 
+	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
 )
 
 type accountData struct {
 	Errors map[string]string // field → catalog key
 	Done   bool
+	// OwnTokens: the account makes its own API tokens, as no administrator
+	// manages it (the committee's members); NewToken is one just made, shown once.
+	OwnTokens bool
+	NewToken  string
+}
+
+func newAccountData(req *request) *accountData {
+	return &accountData{Errors: map[string]string{}, OwnTokens: !policy.OperatorManages(policy.Role(req.caller.User.Role))}
 }
 
 // account shows the person's own account: who they are and a form to change
 // the password (the bootstrap tells the first administrator to do so).
 func (s *server) account(w http.ResponseWriter, r *http.Request, req *request) {
-	s.render(w, r, req, http.StatusOK, "account", "account.title", "account", &accountData{Errors: map[string]string{}})
+	s.render(w, r, req, http.StatusOK, "account", "account.title", "account", newAccountData(req))
+}
+
+// createOwnToken makes an API token for the caller's own account, when no
+// administrator manages it (a member of the committee), for the command
+// line (renkei approval, renkei audit verify). Like a password change it
+// needs the current password; it is logged (token.create) before it exists.
+func (s *server) createOwnToken(w http.ResponseWriter, r *http.Request, req *request) {
+	d := newAccountData(req)
+	if !d.OwnTokens {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	u := req.caller.User
+	exp, err := auth.ParseExpiry(r.PostFormValue("expires"))
+	switch {
+	case u.PasswordHash == "" || !auth.CheckPassword(u.PasswordHash, r.PostFormValue("current")):
+		d.Errors["token_current"] = "account.error.current"
+	case err != nil || exp == 0:
+		d.Errors["expires"] = "admin.error.expires"
+	}
+	if len(d.Errors) > 0 {
+		s.render(w, r, req, http.StatusBadRequest, "account", "account.title", "account", d)
+		return
+	}
+	if !s.recordOrFail(w, r, req, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": "web", "own": "true", "expires": r.PostFormValue("expires")}) {
+		return
+	}
+	secret, _, err := hub.CreateToken(r.Context(), s.h.DB, u.Login, "own", exp, false, s.h.Now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.Info("web: own token created", "login", u.Login)
+	w.Header().Set("Cache-Control", "no-store")
+	d.NewToken = secret
+	s.render(w, r, req, http.StatusOK, "account", "account.title", "account", d)
 }
 
 // changePassword needs the current password, so that a session left open
 // cannot be turned into a lasting takeover.
 func (s *server) changePassword(w http.ResponseWriter, r *http.Request, req *request) {
-	d := &accountData{Errors: map[string]string{}}
+	d := newAccountData(req)
 	cur, next, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("again")
 	u := req.caller.User
 	switch {

@@ -98,6 +98,17 @@ func TestCommitteeConsole(t *testing.T) {
 	if _, err := e.h.Auth.Password(ctx, "sato", password); err != nil {
 		t.Fatalf("the new member cannot log in with the password shown: %v", err)
 	}
+	// A member makes their own API token, with their password; the admin cannot.
+	if st, _, _ := ov.post("/account/tokens", url.Values{"current": {"wrong-password"}, "expires": {"30d"}}); st != 400 {
+		t.Errorf("a token without the password: %d, want 400", st)
+	}
+	st, _, body = ov.post("/account/tokens", url.Values{"current": {testPassword}, "expires": {"30d"}})
+	if st != 200 || !strings.Contains(body, `id="new-token">rk_`) {
+		t.Errorf("a member's own token: %d", st)
+	}
+	if st, _, _ := admin.post("/account/tokens", url.Values{"current": {e.adminPass}, "expires": {"30d"}}); st != 403 {
+		t.Errorf("the admin uses the committee's own-token form: %d, want 403", st)
+	}
 	// Revocation from the console.
 	a := e.fileApproval("collection-committee", false)
 	iinkai, _ := e.h.DB.UserByLogin(ctx, "iinkai")

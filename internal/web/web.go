@@ -99,6 +99,7 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("GET /{$}", s.member(s.dashboard))
 	mux.HandleFunc("GET /account", s.member(s.account))
 	mux.HandleFunc("POST /account/password", s.member(s.changePassword))
+	mux.HandleFunc("POST /account/tokens", s.member(s.createOwnToken))
 	mux.HandleFunc("GET /objects", s.member(s.objects))
 	mux.HandleFunc("GET /objects/{id}", s.member(s.object))
 	mux.HandleFunc("POST /objects/{id}/sighting", s.member(s.reportSighting))
