@@ -93,7 +93,7 @@ func newVersionWorld(t testing.TB, kind string, r *rand.Rand) *versionWorld {
 	for i, o := range w.orgs {
 		for j := range 3 {
 			role := policy.Roles[r.IntN(len(policy.Roles))]
-			for policy.RoleFitsOrg(role, o.Kind) != nil { // roles held only in the center
+			for policy.RoleFitsOrg(role, o.Kind) != nil { // a role the organization's kind may hold
 				role = policy.Roles[r.IntN(len(policy.Roles))]
 			}
 			add(fmt.Sprintf("u%d-%d", i, j), o.ID, role)
