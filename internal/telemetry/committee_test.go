@@ -9,6 +9,7 @@ import (
 
 	"renkei/internal/approval"
 	"renkei/internal/flow"
+	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
 )
@@ -104,7 +105,7 @@ func TestCommitteeRevokesApproval(t *testing.T) {
 			if !errors.Is(err, telemetry.ErrNotApproved) {
 				t.Fatalf("collection after the revocation: %v", err)
 			}
-			if _, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "investigate C2", 10); !errors.Is(err, telemetry.ErrNotApproved) {
+			if _, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "investigate C2", 10); !errors.Is(err, policy.ErrApprovalNotInForce) {
 				t.Fatalf("access after the revocation: %v", err)
 			}
 			src, _ := telemetry.GetSource(ctx, e.h.DB, "power-border")
