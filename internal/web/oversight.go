@@ -160,12 +160,22 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 		return
 	}
 	_, err := (&approval.Service{Hub: s.h}).Decide(r.Context(), req.caller, id, decision == "approve", reason)
+	if err == nil {
+		http.Redirect(w, r, "/oversight?decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return
+	}
+	// Decided already, or another state that forbids a decision: the default.
+	s.approvalRefused(w, r, req, id, reason, err, "oversight.error.reason", "oversight.error.decided")
+}
+
+// approvalRefused shows why the approval service refused a decision or a
+// revocation of approval id: badReason when the reasons were not accepted,
+// otherwise when the approval's state forbids the act.
+func (s *server) approvalRefused(w http.ResponseWriter, r *http.Request, req *request, id int64, reason string, err error, badReason, otherwise string) {
 	var fe *approval.FieldError
 	switch {
-	case err == nil:
-		http.Redirect(w, r, "/oversight?decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	case errors.As(err, &fe):
-		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.reason", ErrorID: id, Reason: reason})
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: badReason, ErrorID: id, Reason: reason})
 	case errors.Is(err, policy.ErrConflict):
 		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{Error: "oversight.error.conflict", ErrorID: id, Reason: reason})
 	case errors.Is(err, approval.ErrNotAllowed):
@@ -175,9 +185,8 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 	default:
-		// Decided already, or another state that forbids a decision.
-		s.log.Warn("web: decision refused", "approval", id, "err", err)
-		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: "oversight.error.decided", ErrorID: id, Reason: reason})
+		s.log.Warn("web: approval act refused", "approval", id, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: otherwise, ErrorID: id, Reason: reason})
 	}
 }
 
@@ -196,24 +205,11 @@ func (s *server) revokeApproval(w http.ResponseWriter, r *http.Request, req *req
 		return
 	}
 	_, err := (&approval.Service{Hub: s.h}).Revoke(r.Context(), req.caller, id, reason)
-	var fe *approval.FieldError
-	switch {
-	case err == nil:
+	if err == nil {
 		http.Redirect(w, r, "/oversight?revoked="+strconv.FormatInt(id, 10)+"#past", http.StatusSeeOther)
-	case errors.As(err, &fe):
-		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.revoke_reason", ErrorID: id, Reason: reason})
-	case errors.Is(err, policy.ErrConflict):
-		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{Error: "oversight.error.conflict", ErrorID: id, Reason: reason})
-	case errors.Is(err, approval.ErrNotAllowed):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-	default:
-		s.log.Warn("web: revocation refused", "approval", id, "err", err)
-		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: "oversight.error.not_revocable", ErrorID: id, Reason: reason})
+		return
 	}
+	s.approvalRefused(w, r, req, id, reason, err, "oversight.error.revoke_reason", "oversight.error.not_revocable")
 }
 
 // logAccess returns a fetcher and verifiers on this hub's own log, as an
