@@ -11,7 +11,6 @@ package hub
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
 )
@@ -161,5 +161,6 @@ func (h *Hub) Present(v policy.Viewer, o store.Object) json.RawMessage {
 	return out
 }
 
-// ErrForbidden is returned when a caller may not do what it asked.
-var ErrForbidden = errors.New("forbidden")
+// ErrForbidden is problem.ErrForbidden, named here for the code that still
+// finds it in the hub.
+var ErrForbidden = problem.ErrForbidden

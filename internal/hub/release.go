@@ -12,12 +12,13 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
-// ErrAuditUnavailable is returned when an act that must be logged first
-// (rule C7) could not be logged; the data must then not be released.
-var ErrAuditUnavailable = errors.New("the audit log could not record this access; nothing was released")
+// ErrAuditUnavailable is problem.ErrAuditUnavailable: an act that must be
+// logged first (rule C7) could not be logged.
+var ErrAuditUnavailable = problem.ErrAuditUnavailable
 
 // Logged reports whether releasing an object must be logged first (rule C7):
 // TLP:AMBER+STRICT and TLP:RED objects.
