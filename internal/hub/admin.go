@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -124,7 +126,7 @@ func newGroup(ctx context.Context, db *store.DB, name string, members []string, 
 	if name == "" {
 		return store.Group{}, errors.New("a group needs a name")
 	}
-	g := store.Group{ID: "group--" + newUUID(), Name: name, Created: now}
+	g := store.Group{ID: "group--" + uuid.NewString(), Name: name, Created: now}
 	for _, m := range members {
 		m = strings.TrimSpace(m)
 		if m == "" {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 
+	"github.com/google/uuid"
+
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
@@ -60,7 +62,7 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 		return store.Status{}, fmt.Errorf("%w: you may not write to collection %q", ErrForbidden, coll.Title)
 	}
 	now := h.now()
-	st := store.Status{ID: newUUID(), CollectionID: coll.ID, UserID: c.User.ID, Status: "pending", Created: now, Updated: now}
+	st := store.Status{ID: uuid.NewString(), CollectionID: coll.ID, UserID: c.User.ID, Status: "pending", Created: now, Updated: now}
 	if err := h.DB.AddStatus(ctx, st); err != nil {
 		return st, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"gopkg.in/yaml.v3"
 
 	"renkei/internal/hunt"
@@ -47,10 +48,13 @@ func escapeSigma(s string) string {
 func indicatorRuleIDs(pkgID string) []string {
 	ids := make([]string, len(indicatorSources))
 	for i := range indicatorSources {
+		// The version 5 layout over SHA-256 without a namespace, not
+		// uuid.NewSHA1: the ids predate google/uuid here and reports store them.
 		h := sha256.Sum256([]byte(fmt.Sprintf("%s/indicators/%d", pkgID, i)))
-		h[6] = h[6]&0x0f | 0x50 // a name-based UUID (version 5 layout)
-		h[8] = h[8]&0x3f | 0x80
-		ids[i] = fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+		u := uuid.UUID(h[:16])
+		u[6] = u[6]&0x0f | 0x50
+		u[8] = u[8]&0x3f | 0x80
+		ids[i] = u.String()
 	}
 	return ids
 }

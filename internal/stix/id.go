@@ -1,53 +1,16 @@
 package stix
 
-import (
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/hex"
-)
+import "github.com/google/uuid"
 
 // NewID returns a fresh identifier "<typ>--<UUIDv4>" from crypto/rand, as the
 // specification recommends for SDOs, SROs and meta objects.
 func NewID(typ string) string {
-	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
-		// crypto/rand.Read never fails on supported platforms (Go 1.24+ panics itself).
-		panic("stix: crypto/rand: " + err.Error())
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return typ + "--" + formatUUID(u)
-}
-
-func formatUUID(u [16]byte) string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
+	return typ + "--" + uuid.NewString()
 }
 
 // stixSCONamespace is the UUIDv5 namespace the specification fixes for deterministic
 // SCO identifiers (section 2.9).
-var stixSCONamespace = [16]byte{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
-
-// uuidV5 computes an RFC 4122 name-based (SHA-1) UUID.
-func uuidV5(ns [16]byte, name []byte) [16]byte {
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write(name)
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return u
-}
+var stixSCONamespace = uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7")
 
 // validIdentifier reports whether s is "<type>--<UUID>" with an RFC 4122 UUID
 // (versions 1 to 5, variant 10xx), as the STIX identifier type requires, and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/uuid"
 )
 
 // SetProperty returns a copy of the object raw with the top-level property key set to
@@ -132,7 +133,7 @@ func DeterministicSCOID(typ string, props map[string]any) string {
 	if err := v.Canonicalize(); err != nil {
 		return NewID(typ)
 	}
-	return typ + "--" + formatUUID(uuidV5(stixSCONamespace, v))
+	return typ + "--" + uuid.NewSHA1(stixSCONamespace, v).String()
 }
 
 func chooseOneHash(v any) any {
