@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -141,6 +142,14 @@ type Caller struct {
 	TokenID  int64 // 0 for a web session
 	ReadOnly bool
 	Session  *store.Session
+}
+
+// Viewer is how the access policy sees the caller: every decision on
+// records (policy.MayRead, policy.MayWrite and the filters) is made from it.
+// It leaves out the sharing groups of the caller's organization, which only
+// objects are addressed through; hub.Viewer adds them.
+func (c Caller) Viewer() policy.Viewer {
+	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly)
 }
 
 // Errors that authentication returns; the API maps them to 401.

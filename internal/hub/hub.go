@@ -87,7 +87,9 @@ func (h *Hub) Viewer(ctx context.Context, c auth.Caller) (policy.Viewer, error) 
 	if err != nil {
 		return policy.Viewer{}, fmt.Errorf("groups of %s: %w", c.Org.Name, err)
 	}
-	return policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role), IsCenter: c.Org.IsCenter(), Groups: groups}, nil
+	v := c.Viewer()
+	v.Groups = groups
+	return v, nil
 }
 
 // groupsTTL bounds how long a change of group membership takes to reach

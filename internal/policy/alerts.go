@@ -33,7 +33,7 @@ func AlertVisible(v Viewer, org string, named []ACL) bool {
 // AMBER+STRICT when the organization is its audience, and never RED, which
 // is for named people only.
 func OrgAudience(org string, isCenter bool, groups []string) Viewer {
-	return Viewer{UserID: -1, OrgID: org, Role: RoleViewer, IsCenter: isCenter, Groups: groups}
+	return Viewer{UserID: SystemUser, OrgID: org, Role: RoleViewer, IsCenter: isCenter, Groups: groups}
 }
 
 // AlertFilter returns an SQL boolean expression, with '?' placeholders and

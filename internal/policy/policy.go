@@ -180,6 +180,7 @@ type Viewer struct {
 	Role     Role     // empty for anonymous readers
 	IsCenter bool     // the organization is the national center
 	Groups   []string // every sharing group the organization belongs to, directly or through nesting
+	ReadOnly bool     // a read-only API token: it writes nothing (MayWrite)
 }
 
 // Anonymous reports whether v is not logged in.
