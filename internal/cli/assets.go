@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -233,87 +232,5 @@ func newAssetListCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
 	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
-	return cmd
-}
-
-func newSBOMRegisterCmd(g *globals) *cobra.Command {
-	var org, name string
-	cmd := &cobra.Command{
-		Use:   "register --org ORG FILE",
-		Short: "Register an SBOM of a product the organization runs, and alert what affects it",
-		Long: `Register stores the SBOM (any format 'renkei sbom inspect' reads) for the organization and
-matches its components against every advisory the hub holds; later advisories and KEV entries
-are matched against it as they arrive. The organization gets one alert per component's
-vulnerability, never repeated.`,
-		Example: `  renkei sbom register --org "Hokushin General Hospital" --name "PACS viewer 4.2" pacs.cdx.json`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			data, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
-			}
-			s, db, err := g.relevance(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			o, err := db.Org(ctx, org)
-			if err != nil {
-				return err
-			}
-			b, out, err := s.RegisterSBOM(ctx, o.ID, name, filepath.Base(args[0]), data)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "SBOM %d %q (%s, %d components) registered for %s; ", b.ID, b.Name, b.Format, b.Components, o.Name)
-			g.printOutcome(out)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
-	cmd.Flags().StringVar(&name, "name", "", "product name (default: from the SBOM)")
-	cmd.MarkFlagRequired("org")
-	return cmd
-}
-
-func newExposureCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "exposure CVE",
-		Short: "The center's view: how many members in which sectors a vulnerability affects",
-		Long: `Exposure counts, for a vulnerability id (CVE, GHSA, JVN … or any alias), the members whose
-registered connection points or SBOMs it affects, per sector, without naming them. Findings
-suppressed by VEX are not counted.`,
-		Example: `  renkei exposure CVE-2024-21762`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, db, err := g.relevance(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ex, err := s.Exposure(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return json.NewEncoder(g.stdout).Encode(ex)
-			}
-			fmt.Fprintf(g.stdout, "%s: %d members, %d affected devices or components", ex.Vulnerability, ex.Members, ex.Assets)
-			if ex.KEV != nil {
-				fmt.Fprintf(g.stdout, "; known exploited (KEV, due %s)", ex.KEV.DueDate)
-			}
-			fmt.Fprintln(g.stdout)
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SECTOR\tMEMBERS\tAFFECTED")
-			for _, sec := range ex.Sectors {
-				fmt.Fprintf(tw, "%s\t%d\t%d\n", sec.Sector, sec.Members, sec.Assets)
-			}
-			return tw.Flush()
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

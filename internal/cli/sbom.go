@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -175,4 +177,45 @@ Exit code 1 when any file could not be read.`,
 			return nil
 		},
 	}
+}
+
+func newSBOMRegisterCmd(g *globals) *cobra.Command {
+	var org, name string
+	cmd := &cobra.Command{
+		Use:   "register --org ORG FILE",
+		Short: "Register an SBOM of a product the organization runs, and alert what affects it",
+		Long: `Register stores the SBOM (any format 'renkei sbom inspect' reads) for the organization and
+matches its components against every advisory the hub holds; later advisories and KEV entries
+are matched against it as they arrive. The organization gets one alert per component's
+vulnerability, never repeated.`,
+		Example: `  renkei sbom register --org "Hokushin General Hospital" --name "PACS viewer 4.2" pacs.cdx.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(ctx, org)
+			if err != nil {
+				return err
+			}
+			b, out, err := s.RegisterSBOM(ctx, o.ID, name, filepath.Base(args[0]), data)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "SBOM %d %q (%s, %d components) registered for %s; ", b.ID, b.Name, b.Format, b.Components, o.Name)
+			g.printOutcome(out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
+	cmd.Flags().StringVar(&name, "name", "", "product name (default: from the SBOM)")
+	cmd.MarkFlagRequired("org")
+	return cmd
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"renkei/internal/consult"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
 )
@@ -131,73 +130,4 @@ register; every change is logged before it takes effect.`,
 	}
 	cmd.AddCommand(add, list, remove)
 	return cmd
-}
-
-// newConsultDesignateCmds are the consult subcommands that maintain the
-// designated handlers of topics.
-func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
-	var topic string
-	designate := &cobra.Command{
-		Use:     "designate --topic TOPIC ORG",
-		Short:   "Designate an organization to handle a topic (consultation or support)",
-		Example: `  renkei consult designate --as kanshi --topic support "Kanto Support Desk"`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.loggedTower(cmd.Context(), *as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			h, err := (&consult.Service{Hub: ts.h}).Designate(cmd.Context(), ts.caller, ts.viewer, topic, args[0])
-			if err != nil {
-				return fmt.Errorf("consult designate: %w", err)
-			}
-			fmt.Fprintf(g.stdout, "%s handles %s requests\n", h.OrgName, h.Topic)
-			return nil
-		},
-	}
-	designate.Flags().StringVar(&topic, "topic", "", "consultation or support (required)")
-	designate.MarkFlagRequired("topic")
-	var rtopic string
-	revoke := &cobra.Command{
-		Use:   "undesignate --topic TOPIC ORG",
-		Short: "Withdraw a designation (requests it handles now stay with it)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.loggedTower(cmd.Context(), *as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := (&consult.Service{Hub: ts.h}).Revoke(cmd.Context(), ts.caller, ts.viewer, rtopic, args[0]); err != nil {
-				return fmt.Errorf("consult undesignate: %w", err)
-			}
-			return nil
-		},
-	}
-	revoke.Flags().StringVar(&rtopic, "topic", "", "consultation or support (required)")
-	revoke.MarkFlagRequired("topic")
-	handlers := &cobra.Command{
-		Use:   "handlers",
-		Short: "List the designated handlers of each topic (the center handles every topic)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), *as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			hs, err := (&consult.Service{Hub: ts.h}).Handlers(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
-			for _, h := range hs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)
-			}
-			return tw.Flush()
-		},
-	}
-	return []*cobra.Command{designate, revoke, handlers}
 }

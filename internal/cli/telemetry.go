@@ -3,12 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -16,9 +13,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/bus"
 	"renkei/internal/hub"
-	"renkei/internal/server"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
@@ -174,64 +169,6 @@ are reported with their numbers and nothing is loaded.`,
 		},
 	}
 	cmd.AddCommand(add, list, ranges, space, newExporterCmd(g, true), newExporterCmd(g, false), newExportersCmd(g))
-	return cmd
-}
-
-func newWorkerCmd(g *globals) *cobra.Command {
-	var natsURL string
-	var matchers int
-	var collect []string
-	cmd := &cobra.Command{
-		Use:   "worker",
-		Short: "Run matcher workers (and collectors) against a shared store and NATS",
-		Long: `Run matcher workers on another machine: they join the queue of the hub's stream of
-selected records, match them against the indicators, and raise sightings and alerts.
-Point --database at the hub's PostgreSQL and --nats at its NATS (a cluster, or the hub's
-embedded server started with serve --nats-listen).`,
-		Example: "  renkei worker --database postgres://renkei@db/renkei --nats nats://hub:4222 --matchers 2",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if natsURL == "" {
-				return fmt.Errorf("--nats is required: workers join a NATS shared with the hub")
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			log := slog.New(slog.NewJSONHandler(g.stderr, nil))
-			db, err := g.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			h, err := hub.New(ctx, db, log)
-			if err != nil {
-				return err
-			}
-			host, _ := os.Hostname()
-			h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "worker-" + host, Logger: log})
-			if err != nil {
-				return err
-			}
-			defer h.Audit.Close()
-			b, err := bus.Open(ctx, bus.Options{URL: natsURL})
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			p, err := telemetry.NewPipeline(ctx, h, b, nil)
-			if err != nil {
-				return err
-			}
-			if err := server.RunPipeline(ctx, p, matchers, collect, log); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stderr, "renkei worker: %d matchers on %s\n", matchers, natsURL)
-			<-ctx.Done()
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&natsURL, "nats", "", "the hub's NATS URL")
-	cmd.Flags().IntVar(&matchers, "matchers", 2, "matcher workers")
-	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
 	return cmd
 }
 

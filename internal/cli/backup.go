@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/store"
+)
+
+func newBackupCmd(g *globals) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "backup --out FILE",
+		Short: "Take a consistent online copy of a SQLite store",
+		Long: `Copy the SQLite store to FILE while the hub keeps running (SQLite's VACUUM INTO).
+For PostgreSQL use pg_dump (see docs/operations.md).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				if err := db.Backup(cmd.Context(), out); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "backup written to %s\n", out)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/cases"
+)
+
+func newCaseCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "case", Short: "The center's cases: assignee, status, severity, timeline, links"}
+	var as string
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	var k cases.Case
+	open := &cobra.Command{
+		Use:     "open",
+		Short:   "Open a case, from a report, alert or consultation (--source report:ID)",
+		Example: `  renkei case open --as kanshi --title "Ransomware at Suido Water" --severity high --source report:3 --assignee sato`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			got, err := (&cases.Service{Hub: ts.h}).Open(cmd.Context(), ts.caller, k)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, got.ID)
+			return nil
+		},
+	}
+	open.Flags().StringVar(&k.Title, "title", "", "title (required)")
+	open.Flags().StringVar(&k.Severity, "severity", "medium", "low, medium, high or critical")
+	open.Flags().StringVar(&k.Source, "source", "", "report:<incident>, alert:<id> or consult:<id>")
+	open.Flags().StringVar(&k.Assignee, "assignee", "", "login of a center analyst")
+	var act cases.Act
+	var link string
+	actCmd := &cobra.Command{
+		Use:     "act ID",
+		Short:   "Change a case's status, severity or assignee, add a note or a link",
+		Example: `  renkei case act --as sato 7 --status responding --note "Isolation advised" --shared`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			if link != "" {
+				kind, ref, ok := strings.Cut(link, ":")
+				if !ok {
+					return fmt.Errorf("--link %q: want KIND:REF, e.g. object:indicator--…", link)
+				}
+				act.Link = &cases.Link{Kind: kind, Ref: ref}
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			got, err := (&cases.Service{Hub: ts.h}).Do(cmd.Context(), ts.caller, id, act)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "case %d: %s, %s, %s\n", got.ID, got.Status, got.Severity, got.Assignee)
+			return nil
+		},
+	}
+	actCmd.Flags().StringVar(&act.Status, "status", "", strings.Join(cases.Statuses, ", "))
+	actCmd.Flags().StringVar(&act.Severity, "severity", "", "new severity")
+	actCmd.Flags().StringVar(&act.Assignee, "assignee", "", "new assignee")
+	actCmd.Flags().StringVar(&act.Note, "note", "", "a note for the timeline")
+	actCmd.Flags().BoolVar(&act.Shared, "shared", false, "show the note to the reporting organization")
+	actCmd.Flags().StringVar(&link, "link", "", "link KIND:REF (object, org, report, alert, consult)")
+	var openOnly bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List cases you may see",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			l, err := (&cases.Service{Hub: ts.h}).List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
+			for _, k := range l {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().BoolVar(&openOnly, "open", false, "only cases not resolved or closed")
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a case as JSON, as you may see it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			k, err := (&cases.Service{Hub: ts.h}).Get(cmd.Context(), ts.viewer, id)
+			if err != nil {
+				return err
+			}
+			return printJSON(g.stdout, k)
+		},
+	}
+	cmd.AddCommand(open, actCmd, list, show)
+	return cmd
+}

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/incident"
+)
+
+func newComputerCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "computer", Short: "The critical-computer register (特定重要電子計算機, Art. 4)"}
+	var as string
+	var cc incident.Computer
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	add := &cobra.Command{
+		Use:     "add",
+		Short:   "Register a critical computer of your organization, with the ministry notified",
+		Example: `  renkei computer add --as mizu --name "SCADA master" --function "purification control" --ministry 国土交通省 --vendor Yokogawa --product "CENTUM VP"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			got, err := incident.New(ts.h).Register(cmd.Context(), ts.caller, cc)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, got.ID)
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{add} {
+		c.Flags().StringVar(&cc.Name, "name", "", "name (required)")
+		c.Flags().StringVar(&cc.Function, "function", "", "what it does for the service (required)")
+		c.Flags().StringVar(&cc.Ministry, "ministry", "", "sector ministry receiving the notice (required)")
+		c.Flags().StringVar(&cc.Location, "location", "", "site")
+		c.Flags().StringVar(&cc.Vendor, "vendor", "", "vendor")
+		c.Flags().StringVar(&cc.Product, "product", "", "product and version")
+	}
+	var upd incident.Computer
+	var change string
+	var retire bool
+	chg := &cobra.Command{
+		Use:     "change ID",
+		Short:   "Record a change to a critical computer (or --retire it) and its notice",
+		Example: `  renkei computer change --as mizu 4 --product "CENTUM VP R6" --change "upgraded to R6"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			_, err = incident.New(ts.h).Change(cmd.Context(), ts.caller, id, upd, change, retire)
+			return err
+		},
+	}
+	chg.Flags().StringVar(&upd.Name, "name", "", "new name")
+	chg.Flags().StringVar(&upd.Function, "function", "", "new function")
+	chg.Flags().StringVar(&upd.Ministry, "ministry", "", "new ministry")
+	chg.Flags().StringVar(&upd.Location, "location", "", "new site")
+	chg.Flags().StringVar(&upd.Vendor, "vendor", "", "new vendor")
+	chg.Flags().StringVar(&upd.Product, "product", "", "new product and version")
+	chg.Flags().StringVar(&change, "change", "", "the change as notified (required)")
+	chg.Flags().BoolVar(&retire, "retire", false, "end the registration")
+	var sector string
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List the register: your organization's, or by sector for the center",
+		Example: "  renkei computer list --as kanshi --sector water",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			l, err := incident.New(ts.h).Computers(cmd.Context(), ts.viewer, sector, false)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSECTOR\tORGANIZATION\tNAME\tFUNCTION\tPRODUCT\tMINISTRY\tUPDATED")
+			for _, c := range l {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.ID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&sector, "sector", "", "only this sector")
+	cmd.AddCommand(add, chg, list)
+	return cmd
+}

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/consult"
+)
+
+func newConsultCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "consult", Short: "Consultation and support requests to the center or a support organization"}
+	var as string
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	var kind, subject, body, handler string
+	ask := &cobra.Command{
+		Use:     "ask",
+		Short:   "Ask the center (or --handler, a support organization) for help",
+		Example: `  renkei consult ask --as town --kind support --subject "VPN alert" --body "How do we check for compromise?"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			r, err := (&consult.Service{Hub: ts.h}).Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout, r.ID)
+			return nil
+		},
+	}
+	ask.Flags().StringVar(&kind, "kind", "consultation", "consultation or support")
+	ask.Flags().StringVar(&subject, "subject", "", "subject (required)")
+	ask.Flags().StringVar(&body, "body", "", "the question (required)")
+	ask.Flags().StringVar(&handler, "handler", "", "a support organization instead of the center")
+	var rkind, rbody, to string
+	reply := &cobra.Command{
+		Use:     "reply ID",
+		Short:   "Answer, ask a follow-up, hand off (--kind handoff --to ORG), consent to or decline a hand-off, or close a request",
+		Example: `  renkei consult reply --as kanshi 3 --kind handoff --to "Kanto Support Desk"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			r, err := (&consult.Service{Hub: ts.h}).Reply(cmd.Context(), ts.caller, id, rkind, rbody, to)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "request %d: %s", r.ID, r.Status)
+			if r.Step != "" && r.Step != rkind {
+				fmt.Fprintf(g.stdout, " (%s)", r.Step)
+			}
+			fmt.Fprintln(g.stdout)
+			return nil
+		},
+	}
+	reply.Flags().StringVar(&rkind, "kind", "answer", "answer, question, handoff, consent, decline or close")
+	reply.Flags().StringVar(&rbody, "body", "", "the text")
+	reply.Flags().StringVar(&to, "to", "", "organization to hand the request to")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the requests you may see",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			l, err := (&consult.Service{Hub: ts.h}).List(cmd.Context(), ts.viewer, "", 0)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tSUBJECT\tUPDATED")
+			for _, r := range l {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(ask, reply, list)
+	cmd.AddCommand(newConsultDesignateCmds(g, &as)...)
+	return cmd
+}
+
+// newConsultDesignateCmds are the consult subcommands that maintain the
+// designated handlers of topics.
+func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
+	var topic string
+	designate := &cobra.Command{
+		Use:     "designate --topic TOPIC ORG",
+		Short:   "Designate an organization to handle a topic (consultation or support)",
+		Example: `  renkei consult designate --as kanshi --topic support "Kanto Support Desk"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.loggedTower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			h, err := (&consult.Service{Hub: ts.h}).Designate(cmd.Context(), ts.caller, ts.viewer, topic, args[0])
+			if err != nil {
+				return fmt.Errorf("consult designate: %w", err)
+			}
+			fmt.Fprintf(g.stdout, "%s handles %s requests\n", h.OrgName, h.Topic)
+			return nil
+		},
+	}
+	designate.Flags().StringVar(&topic, "topic", "", "consultation or support (required)")
+	designate.MarkFlagRequired("topic")
+	var rtopic string
+	revoke := &cobra.Command{
+		Use:   "undesignate --topic TOPIC ORG",
+		Short: "Withdraw a designation (requests it handles now stay with it)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.loggedTower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := (&consult.Service{Hub: ts.h}).Revoke(cmd.Context(), ts.caller, ts.viewer, rtopic, args[0]); err != nil {
+				return fmt.Errorf("consult undesignate: %w", err)
+			}
+			return nil
+		},
+	}
+	revoke.Flags().StringVar(&rtopic, "topic", "", "consultation or support (required)")
+	revoke.MarkFlagRequired("topic")
+	handlers := &cobra.Command{
+		Use:   "handlers",
+		Short: "List the designated handlers of each topic (the center handles every topic)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), *as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			hs, err := (&consult.Service{Hub: ts.h}).Handlers(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
+			for _, h := range hs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)
+			}
+			return tw.Flush()
+		},
+	}
+	return []*cobra.Command{designate, revoke, handlers}
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func newExposureCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "exposure CVE",
+		Short: "The center's view: how many members in which sectors a vulnerability affects",
+		Long: `Exposure counts, for a vulnerability id (CVE, GHSA, JVN … or any alias), the members whose
+registered connection points or SBOMs it affects, per sector, without naming them. Findings
+suppressed by VEX are not counted.`,
+		Example: `  renkei exposure CVE-2024-21762`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, db, err := g.relevance(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ex, err := s.Exposure(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(g.stdout).Encode(ex)
+			}
+			fmt.Fprintf(g.stdout, "%s: %d members, %d affected devices or components", ex.Vulnerability, ex.Members, ex.Assets)
+			if ex.KEV != nil {
+				fmt.Fprintf(g.stdout, "; known exploited (KEV, due %s)", ex.KEV.DueDate)
+			}
+			fmt.Fprintln(g.stdout)
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SECTOR\tMEMBERS\tAFFECTED")
+			for _, sec := range ex.Sectors {
+				fmt.Fprintf(tw, "%s\t%d\t%d\n", sec.Sector, sec.Members, sec.Assets)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/store"
+)
+
+func newGroupCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "group", Short: "Manage sharing groups of organizations"}
+	var members string
+	add := &cobra.Command{
+		Use:     "add NAME",
+		Short:   "Add a sharing group; members are organizations or other groups, by name or id",
+		Example: `  renkei group add "Energy ISAC" --members "Kanto Electric,Chubu Power"` + "\n" + `  renkei group add "Lifelines" --members "Energy ISAC,Water ISAC"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				grp, err := h.CreateGroup(cmd.Context(), operator(h), args[0], strings.Split(members, ","))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, grp.ID)
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&members, "members", "", "comma-separated organizations or groups")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List sharing groups",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				gs, err := db.Groups(cmd.Context())
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tORGS\tGROUPS")
+				for _, x := range gs {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", x.ID, x.Name, len(x.MemberOrgs), len(x.MemberGroups))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.AddCommand(add, list)
+	return cmd
+}

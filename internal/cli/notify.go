@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/notify"
+)
+
+func newNotifyCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "notify", Short: "E-mail of alerts: SMTP server, addresses and digest preference per organization"}
+	var cfg notify.SMTP
+	var pwStdin bool
+	smtpCmd := &cobra.Command{
+		Use:   "smtp",
+		Short: "Configure the SMTP server alerts are mailed through (hub operator)",
+		Long: `Configure the SMTP server. STARTTLS is used whenever the server offers it; with
+--user, AUTH PLAIN is used (only over TLS or to localhost).`,
+		Example: `  renkei notify smtp --addr mail.example.jp:587 --from renkei@example.jp --user renkei --password-stdin < pw.txt`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if pwStdin {
+				b, err := io.ReadAll(io.LimitReader(g.stdin, 4096))
+				if err != nil {
+					return err
+				}
+				cfg.Password = strings.TrimRight(string(b), "\r\n")
+			}
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return (&notify.Notifier{DB: db}).SetSMTP(cmd.Context(), cfg)
+		},
+	}
+	smtpCmd.Flags().StringVar(&cfg.Addr, "addr", "", "host:port (required)")
+	smtpCmd.Flags().StringVar(&cfg.From, "from", "", "sender address (required)")
+	smtpCmd.Flags().StringVar(&cfg.User, "user", "", "AUTH user")
+	smtpCmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the AUTH password from standard input")
+	var emails, digest string
+	set := &cobra.Command{
+		Use:     "set ORG",
+		Short:   "Set an organization's addresses and digest preference (immediate or daily)",
+		Example: `  renkei notify set "Minato City" --emails joho@city.example.jp --digest daily`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := notify.ParseEmails(emails)
+			if err != nil {
+				return fmt.Errorf("--emails: %w", err)
+			}
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := db.Org(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return (&notify.Notifier{DB: db}).SetPref(cmd.Context(), o.ID, list, digest)
+		},
+	}
+	set.Flags().StringVar(&emails, "emails", "", "comma-separated addresses (empty: no e-mail)")
+	set.Flags().StringVar(&digest, "digest", notify.Immediate, "immediate or daily")
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Mail what is due now (run every minute or so from cron or a timer)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			res, err := (&notify.Notifier{DB: db}).Run(cmd.Context(), time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%d mail(s) with %d alert(s) sent, %d organization(s) failed\n", res.Mails, res.Alerts, res.Failed)
+			if res.Failed > 0 {
+				return exitError{code: 2, msg: "some mail could not be sent; it will be retried on the next run"}
+			}
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List e-mail preferences",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ps, err := (&notify.Notifier{DB: db}).Prefs(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ORG\tDIGEST\tEMAILS\tLAST SENT")
+			for _, p := range ps {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.OrgID, p.Digest, strings.Join(p.Emails, ","), jstTime(p.LastSent))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(smtpCmd, set, run, list)
+	return cmd
+}

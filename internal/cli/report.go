@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/incident"
+)
+
+func newReportCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "report", Short: "Incident reports (Art. 5, sector-law, personal-data, disclosure) and their deadlines"}
+	var as string
+	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	file := &cobra.Command{
+		Use:   "file FILE.json|-",
+		Short: "File a report from JSON: a new incident's initial report, or a follow-up",
+		Long: `File a report. The JSON is the API's (docs/reports.md): a new incident names the
+reports it owes in "duties" and starts with its initial report; a follow-up gives
+"incident". Every problem is reported at its field and nothing is saved. STIX
+objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST.`,
+		Example: `  renkei report file --as mizu ransomware.json
+  echo '{"incident":3,"type":"art5","stage":"final","what_happened":"…","current_status":"recovered"}' | renkei report file --as mizu -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r io.Reader = g.stdin
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			var f incident.Filing
+			dec := json.NewDecoder(io.LimitReader(r, 64<<20))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&f); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			svc := incident.New(ts.h)
+			rep, err := svc.File(cmd.Context(), ts.caller, f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			inc, err := svc.Get(cmd.Context(), ts.viewer, rep.IncidentID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "incident %d report %d (%s %s) filed\n", inc.ID, rep.ID, rep.Type, rep.Stage)
+			if rep.STIXStatus != "" {
+				fmt.Fprintf(g.stdout, "STIX objects: %d stored, %d refused\n", rep.STIXStored, rep.STIXFailed)
+				for _, e := range rep.STIXErrors {
+					fmt.Fprintf(g.stderr, "  %s\n", e)
+				}
+			}
+			return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+		},
+	}
+	var overdue bool
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List the incidents you may see (yours; every member's for the center)",
+		Example: "  renkei report list --as kanshi --overdue",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			l, err := incident.New(ts.h).List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
+			if err != nil {
+				return err
+			}
+			now := ts.h.Now()
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCATEGORY\tTITLE\tAWARE\tNEXT DUE\tOVERDUE")
+			for _, i := range l {
+				next, od := "—", 0
+				for _, d := range i.Deadlines {
+					if d.Met.IsZero() && next == "—" {
+						next = d.Type + "/" + d.Stage + " " + jstTime(d.Due)
+					}
+					if d.Overdue(now) {
+						od++
+					}
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", i.ID, i.Category, i.Title, jstTime(i.AwareAt), next, od)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().BoolVar(&overdue, "overdue", false, "only incidents with an overdue report")
+	var asJSON bool
+	show := &cobra.Command{
+		Use:     "show INCIDENT",
+		Short:   "Show an incident: its reports and each deadline",
+		Example: "  renkei report show --as mizu 3 --json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := argID(args[0])
+			if err != nil {
+				return err
+			}
+			ts, done, err := g.tower(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			defer done()
+			inc, err := incident.New(ts.h).Get(cmd.Context(), ts.viewer, id)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(g.stdout, inc)
+			}
+			fmt.Fprintf(g.stdout, "incident %d: %s (%s, %s)\ndetected %s, aware %s\n", inc.ID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt))
+			for _, r := range inc.Reports {
+				fmt.Fprintf(g.stdout, "report %d %s/%s filed %s: %s [%s]\n", r.ID, r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus)
+			}
+			return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+		},
+	}
+	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	check := &cobra.Command{
+		Use:   "check-overdue",
+		Short: "Alert reporters and the center of reports that became overdue (run every few minutes)",
+		Long: `Raise one alert to the reporting organization and one to the center for each
+report deadline that has passed unmet since the last run. Safe to run from cron or
+from several nodes at once: each deadline is alerted once.`,
+		Example: "  renkei report check-overdue",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			h, err := hub.New(cmd.Context(), db, nil)
+			if err != nil {
+				return err
+			}
+			n, err := incident.New(h).AlertOverdue(cmd.Context(), time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%d overdue report(s) alerted\n", n)
+			return nil
+		},
+	}
+	types := &cobra.Command{
+		Use:   "types",
+		Short: "Show the report types and their deadlines (the embedded deadlines.yaml)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TYPE\tSTAGE\tDEADLINE\tNAME")
+			for _, t := range incident.DefaultDeadlines().Types {
+				for _, s := range t.Stages {
+					d := "—"
+					if s.Within > 0 {
+						d = "within " + strings.TrimSuffix(strings.TrimSuffix(s.Within.String(), "0s"), "0m")
+					} else if s.Days > 0 {
+						d = fmt.Sprintf("%d days (to 24:00 JST)", s.Days)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s / %s\n", t.ID, s.Stage, d, t.JA, s.JA, s.EN)
+				}
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(file, list, show, check, types)
+	return cmd
+}
+
+func printDeadlines(w io.Writer, dl []incident.Deadline, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REPORT\tSTAGE\tDUE\tSTATE")
+	for _, d := range dl {
+		state := "owed"
+		switch {
+		case d.Late():
+			state = fmt.Sprintf("filed late (report %d)", d.MetBy)
+		case !d.Met.IsZero():
+			state = fmt.Sprintf("filed (report %d)", d.MetBy)
+		case d.Overdue(now):
+			state = "OVERDUE"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Stage, jstTime(d.Due), state)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+func newTokenCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	var expires, name string
+	var readOnly bool
+	create := &cobra.Command{
+		Use:   "create LOGIN",
+		Short: "Create an API token and print it (only the token) on stdout",
+		Long: `Create an API token for a user. The token is printed once and only its hash is
+stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.`,
+		Example: `  renkei token create tanaka --expires 90d
+  TOKEN=$(renkei token create feedbot --read-only --expires 30d)`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := auth.ParseExpiry(expires)
+			if err != nil {
+				return err
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				u, err := h.DB.UserByLogin(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if !policy.OperatorManages(policy.Role(u.Role)) {
+					return fmt.Errorf("%s is an account of the oversight committee: its member creates their own tokens (POST /api/v1/tokens)", u.Login)
+				}
+				secret, _, err := h.IssueToken(cmd.Context(), operator(h), args[0], name, d, readOnly)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, secret)
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&expires, "expires", "90d", "lifetime: 90d, 12h, or never")
+	create.Flags().BoolVar(&readOnly, "read-only", false, "the token may only read")
+	create.Flags().StringVar(&name, "name", "", "a note saying what the token is for")
+	list := &cobra.Command{
+		Use:   "list [LOGIN]",
+		Short: "List tokens (never their secrets)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				var uid int64
+				if len(args) == 1 {
+					u, err := db.UserByLogin(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					uid = u.ID
+				}
+				ts, err := db.Tokens(cmd.Context(), uid)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tUSER\tNAME\tREAD-ONLY\tEXPIRES\tREVOKED")
+				for _, t := range ts {
+					fmt.Fprintf(tw, "%d\t%d\t%s\t%v\t%s\t%s\n", t.ID, t.UserID, t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a token at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var id int64
+			if _, err := fmt.Sscan(args[0], &id); err != nil {
+				return fmt.Errorf("%q is not a token id (see renkei token list)", args[0])
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				t, err := h.DB.TokenByID(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("token %d: %w", id, err)
+				}
+				return h.RevokeToken(cmd.Context(), operator(h), t)
+			})
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}

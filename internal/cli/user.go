@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+)
+
+func newUserCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage user accounts"}
+	var org, role string
+	var pwStdin bool
+	roles := make([]string, len(policy.Roles))
+	for i, r := range policy.Roles {
+		roles[i] = string(r)
+	}
+	add := &cobra.Command{
+		Use:   "add LOGIN",
+		Short: "Add a user to an organization",
+		Long: "Add a user. Roles: " + strings.Join(roles, ", ") + `.
+Without --password-stdin the account has no web login; give it a token with
+"renkei token create".`,
+		Example: `  echo 'a long passphrase' | renkei user add tanaka --org "Kanto Electric" --role analyst --password-stdin`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var pw string
+			if pwStdin {
+				line, err := bufio.NewReader(g.stdin).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("--password-stdin: no password on standard input")
+				}
+				pw = strings.TrimRight(line, "\r\n")
+				if pw == "" {
+					return fmt.Errorf("--password-stdin: the password is empty")
+				}
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				// Logged before it takes effect, as the console and the API do.
+				u, err := h.CreateUser(cmd.Context(), operator(h), args[0], org, role, pw)
+				if err != nil {
+					return err
+				}
+				if u.Pending {
+					fmt.Fprintf(g.stderr, "user %s added (%s), pending: a member of the committee confirms it (renkei committee confirm %s)\n", u.Login, u.Role, u.Login)
+					return nil
+				}
+				fmt.Fprintf(g.stderr, "user %s added (%s)\n", u.Login, u.Role)
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&org, "org", "", "organization, by name or id (required)")
+	add.Flags().StringVar(&role, "role", "", "role (required)")
+	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the web password from the first line of standard input")
+	add.MarkFlagRequired("org")
+	add.MarkFlagRequired("role")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd.Context(), func(db *store.DB) error {
+				us, err := db.Users(cmd.Context(), "")
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED\tPENDING\tCREATED BY")
+				for _, u := range us {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%s\n", u.Login, u.Role, u.OrgID, u.Disabled, u.Pending, u.CreatedBy)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.AddCommand(add, list)
+	return cmd
+}
