@@ -18,9 +18,13 @@ import "net/netip"
 //     64:ff9b:1::a.b.c.d (a /96 taken at the start of the block) is read too.
 //     Any other address of 64:ff9b::/32 cannot be read unambiguously;
 //   - 6to4 2002::/16 (RFC 3056 §2): bits 16–47;
-//   - Teredo 2001::/32 (RFC 4380 §4): the server's IPv4 address in bits 32–63
-//     and the client's in bits 96–127, inverted (XOR 0xffffffff); the
-//     address counts as domestic when either is;
+//   - Teredo 2001::/32 (RFC 4380 §4): the client's IPv4 address (the public
+//     address of its NAT, where traffic to it is delivered) in bits 96–127,
+//     inverted (XOR 0xffffffff). Bits 32–63 name the Teredo server the
+//     client qualified with, which is not on the path of its traffic and
+//     says nothing of where the host is: judging by it too would let a
+//     foreign host pass as domestic (and a foreign→foreign flow be kept
+//     under an operator agreement) by naming a domestic server;
 //   - ISATAP (RFC 5214 §6.1): an interface identifier of 0000:5efe or
 //     0200:5efe followed by the IPv4 address, under any /64.
 //
@@ -29,16 +33,15 @@ import "net/netip"
 
 // embedding is what an address says about the IPv4 addresses inside it.
 type embedding struct {
-	v4 [2]netip.Addr // zero, one or two embedded IPv4 addresses
-	n  int
+	v4 netip.Addr // the embedded IPv4 address the host is reached at, if any
+	ok bool
 	// ambiguous is true when the address lies in a translation prefix but its
 	// bits follow none of the layouts that prefix allows.
 	ambiguous bool
 }
 
 func (e *embedding) add(b0, b1, b2, b3 byte) {
-	e.v4[e.n] = netip.AddrFrom4([4]byte{b0, b1, b2, b3})
-	e.n++
+	e.v4, e.ok = netip.AddrFrom4([4]byte{b0, b1, b2, b3}), true
 }
 
 func allZero(b []byte) bool {
@@ -50,7 +53,7 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// embeddedIPv4 returns the IPv4 addresses embedded in an IPv6 address a
+// embeddedIPv4 returns the IPv4 address embedded in an IPv6 address a
 // (already unmapped: IPv4-mapped addresses arrive here as IPv4).
 func embeddedIPv4(a netip.Addr) (e embedding) {
 	b := a.As16()
@@ -72,8 +75,7 @@ func embeddedIPv4(a netip.Addr) (e embedding) {
 		}
 	case b[0] == 0x20 && b[1] == 0x02: // 6to4
 		e.add(b[2], b[3], b[4], b[5])
-	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0: // Teredo
-		e.add(b[4], b[5], b[6], b[7])
+	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0: // Teredo: the client, not the server
 		e.add(^b[12], ^b[13], ^b[14], ^b[15])
 	case (b[8] == 0x00 || b[8] == 0x02) && b[9] == 0 && b[10] == 0x5e && b[11] == 0xfe: // ISATAP
 		e.add(b[12], b[13], b[14], b[15])
@@ -96,10 +98,5 @@ func (r *Ranges) domestic(a netip.Addr) (dom, known bool) {
 	if e.ambiguous {
 		return false, false
 	}
-	for _, v := range e.v4[:e.n] {
-		if r.table.Contains(v) {
-			return true, true
-		}
-	}
-	return false, true
+	return e.ok && r.table.Contains(e.v4), true
 }

@@ -14,11 +14,13 @@ import (
 // embeddings writes an IPv4 address v4 into an IPv6 address in every form
 // C3 must see through; noise fills the bits each form leaves free. For
 // Teredo, v4 is the client and server the server. want is what the address
-// must be judged by.
+// must be judged by: for Teredo the client only, never the server.
 var embeddings = []struct {
 	name  string
 	embed func(v4, server [4]byte, noise [16]byte) netip.Addr
-	// teredo is set for the form that carries two IPv4 addresses.
+	// teredo is set for the form that carries two IPv4 addresses (the
+	// client's, which the address is judged by, and the server's, which it
+	// is not).
 	teredo bool
 }{
 	{"nat64 64:ff9b::/96", func(v4, _ [4]byte, _ [16]byte) netip.Addr {
@@ -80,9 +82,6 @@ func TestC3EmbeddedIPv4(t *testing.T) {
 				}
 				a := em.embed(v4, server, noise)
 				want := r.Domestic(netip.AddrFrom4(v4))
-				if em.teredo {
-					want = want || r.Domestic(netip.AddrFrom4(server))
-				}
 				if got := r.Domestic(a); got != want {
 					t.Fatalf("%s (embedding %v, server %v): domestic %v, want %v", a, netip.AddrFrom4(v4), netip.AddrFrom4(server), got, want)
 				}
@@ -123,6 +122,38 @@ func TestC3EmbeddedIPv4(t *testing.T) {
 	}
 }
 
+// TestC3TeredoJudgedByClient: a Teredo address is where its client is, at
+// the public IPv4 address in its last 32 bits; the server it names is not on
+// the path of its traffic. A foreign client named with a domestic server is
+// foreign (a flow from a foreign host to it is foreign→foreign and is not
+// kept under an operator agreement), and a domestic client named with a
+// foreign server is domestic.
+func TestC3TeredoJudgedByClient(t *testing.T) {
+	r := telemetry.NewRanges("v", domestic)
+	teredo := func(server, client string) netip.Addr {
+		s, c := netip.MustParseAddr(server).As4(), netip.MustParseAddr(client).As4()
+		return netip.AddrFrom16([16]byte{0x20, 0x01, 0, 0, s[0], s[1], s[2], s[3], 0x80, 0, 0xf2, 0x27, ^c[0], ^c[1], ^c[2], ^c[3]})
+	}
+	for _, c := range []struct {
+		server, client string
+		want           bool
+	}{
+		{"192.0.2.1", "203.0.113.9", false},   // domestic server, foreign client
+		{"203.0.113.1", "192.0.2.10", true},   // foreign server, domestic client
+		{"192.0.2.1", "198.51.100.7", true},   // both domestic
+		{"203.0.113.1", "203.0.113.9", false}, // both foreign
+	} {
+		a := teredo(c.server, c.client)
+		if got := r.Domestic(a); got != c.want {
+			t.Errorf("Teredo %s (server %s, client %s): domestic %v, want %v", a, c.server, c.client, got, c.want)
+		}
+	}
+	foreign := netip.MustParseAddr("203.0.113.50")
+	if d := r.Classify(foreign, teredo("192.0.2.1", "203.0.113.9")); d != telemetry.ForeignToForeign {
+		t.Errorf("foreign host → Teredo client 203.0.113.9 behind domestic server: %s, want foreign-foreign", d)
+	}
+}
+
 // FuzzC3Classify builds IPv6 addresses from random bits in every embedding
 // (and as raw bits): classifying never panics, an embedded domestic IPv4
 // address always makes the address domestic, and an IPv4-mapped address is
@@ -146,7 +177,7 @@ func FuzzC3Classify(f *testing.F) {
 		s := [4]byte{byte(server >> 24), byte(server >> 16), byte(server >> 8), byte(server)}
 		em := embeddings[int(kind)%len(embeddings)]
 		a := em.embed(b, s, noise)
-		want := r.Domestic(netip.AddrFrom4(b)) || (em.teredo && r.Domestic(netip.AddrFrom4(s)))
+		want := r.Domestic(netip.AddrFrom4(b)) // for Teredo the client's, whatever the server's
 		if got := r.Domestic(a); got != want {
 			t.Fatalf("%s (%s of %v): domestic %v, want %v", a, em.name, netip.AddrFrom4(b), got, want)
 		}
