@@ -95,7 +95,7 @@ func TestC4NoChosenPlaintextLinkage(t *testing.T) {
 					ref = e.approve(t, "Kanto Electric border routers; prefix-preserving pseudonyms required to compare subnets")
 				}
 				for _, id := range []string{"kanto-a", "kanto-b"} {
-					if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: id, LegalBasis: telemetry.BasisAgreement, ApprovalRef: ref,
+					if err := e.addSource(ctx, telemetry.Source{ID: id, LegalBasis: telemetry.BasisAgreement, ApprovalRef: ref,
 						Retention: 24 * time.Hour, Pseudonymize: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}, PrefixPreserving: prefixPreserving, Created: *e.now}); err != nil {
 						t.Fatal(err)
 					}
@@ -216,7 +216,7 @@ func TestC4KeysDeletedWithData(t *testing.T) {
 func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
 	e := setup(t, "sqlite")
 	ctx := context.Background()
-	if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "kanto-pp", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-" + itoa(e.approval.ID),
+	if err := e.addSource(ctx, telemetry.Source{ID: "kanto-pp", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-" + itoa(e.approval.ID),
 		Retention: time.Hour, Pseudonymize: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}, PrefixPreserving: true, Created: *e.now}); err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestC6ApprovalKindMatchesBasis(t *testing.T) {
 				{"a committee source on the committee's approval", "transit", "approval-" + itoa(committee.ID), telemetry.BasisCommittee, true},
 			} {
 				t.Run(tt.name, func(t *testing.T) {
-					if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: tt.source, LegalBasis: tt.basis, ApprovalRef: tt.ref, Retention: time.Hour, Created: now}); err != nil {
+					if err := e.addSource(ctx, telemetry.Source{ID: tt.source, LegalBasis: tt.basis, ApprovalRef: tt.ref, Retention: time.Hour, Created: now}); err != nil {
 						t.Fatal(err)
 					}
 					recs := transit

@@ -145,6 +145,51 @@ func UnregisteredSenders(ctx context.Context, db *store.DB, source string) ([]Un
 	return out, rows.Err()
 }
 
+// ReasonUnregisteredExporter counts records Ingest refused because the
+// exporter they name is not registered for their source.
+const ReasonUnregisteredExporter = "refused:unregistered-exporter"
+
+// registerRefresh is how often a pipeline rereads a source's register.
+const registerRefresh = 5 * time.Second
+
+// register is a source's registered exporters as a pipeline last read them.
+type register struct {
+	allowed map[netip.Addr][]int64
+	read    time.Time
+}
+
+// admits reports whether exporter a is registered for observation domain dom.
+func (r *register) admits(a netip.Addr, dom uint32) bool {
+	for _, d := range r.allowed[a.Unmap()] {
+		if d == AnyDomain || d == int64(dom) {
+			return true
+		}
+	}
+	return false
+}
+
+// register returns the source's registered exporters, reread when older than registerRefresh.
+func (p *Pipeline) register(ctx context.Context, source string) (*register, error) {
+	p.mu.Lock()
+	r := p.registers[source]
+	p.mu.Unlock()
+	if r != nil && time.Since(r.read) < registerRefresh {
+		return r, nil
+	}
+	es, err := Exporters(ctx, p.Hub.DB, source)
+	if err != nil {
+		return nil, fmt.Errorf("exporters of %s: %w", source, err)
+	}
+	r = &register{allowed: map[netip.Addr][]int64{}, read: time.Now()}
+	for _, e := range es {
+		r.allowed[e.Addr] = append(r.allowed[e.Addr], e.Domain)
+	}
+	p.mu.Lock()
+	p.registers[source] = r
+	p.mu.Unlock()
+	return r, nil
+}
+
 // Gate admits the datagrams of a source's registered exporters, for
 // flow.CollectOptions.Admit. It rereads the register every Refresh and
 // writes the per-sender counts of what it dropped to the store.

@@ -157,3 +157,52 @@ func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestOnlyRegisteredExporters: Ingest itself refuses and counts records
+// that name an exporter not registered for their source (address, or address
+// and observation domain), whatever path brought them — not only the
+// collectors' gates — so records handed over from an import or another
+// process cannot be forged in an unregistered exporter's name.
+func TestIngestOnlyRegisteredExporters(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", telemetry.Exporter{Addr: netip.MustParseAddr("192.0.2.253"), Domain: 7}); err != nil {
+				t.Fatal(err)
+			}
+			at := *e.now
+			from := func(exporter string, domain uint32) flow.Record {
+				r := rec("203.0.113.9", "192.0.2.10", 443, 5, at)
+				r.Exporter, r.ObservationDomain = netip.MustParseAddrPort(exporter), domain
+				return r
+			}
+			res, err := e.p.Ingest(ctx, "power-border", []flow.Record{
+				from("192.0.2.254:2055", 3),  // registered for every domain
+				from("192.0.2.253:2055", 7),  // registered for domain 7
+				from("192.0.2.253:2055", 8),  // registered address, other domain
+				from("203.0.113.66:2055", 0), // not registered
+				from("[::ffff:203.0.113.66]:2055", 0),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Kept != 2 || res.Counts[telemetry.ReasonUnregisteredExporter] != 3 {
+				t.Fatalf("counts %v: want the two registered exporters' records kept and three refused", res.Counts)
+			}
+			stored, err := telemetry.GetCounts(ctx, e.h.DB, "power-border")
+			if err != nil || stored[telemetry.ReasonUnregisteredExporter] != 3 || stored["kept"] != 2 {
+				t.Fatalf("stored counts %v %v", stored, err)
+			}
+			// A source with no exporter registered takes no record that names one.
+			if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "no-exporters", LegalBasis: telemetry.BasisAgreement,
+				ApprovalRef: "approval-" + itoa(e.approval.ID), Retention: time.Hour, Created: at}); err != nil {
+				t.Fatal(err)
+			}
+			res, err = e.p.Ingest(ctx, "no-exporters", []flow.Record{from("192.0.2.254:2055", 0)})
+			if err != nil || res.Kept != 0 || res.Counts[telemetry.ReasonUnregisteredExporter] != 1 {
+				t.Fatalf("a source without registered exporters: %v %v", res.Counts, err)
+			}
+		})
+	}
+}

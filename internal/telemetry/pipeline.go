@@ -44,6 +44,9 @@ type Pipeline struct {
 	ranges  *Ranges
 	sources map[string]*Source
 	keys    map[string]*periodKey // per source, for the current period only
+	// registers are the registered exporters of each source, reread
+	// every registerRefresh as the collectors' gates do.
+	registers map[string]*register
 }
 
 // Metrics count records by source and outcome for /metrics.
@@ -76,7 +79,8 @@ func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipe
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{}}
+	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{},
+		registers: map[string]*register{}}
 	if err := b.Stream(ctx, Stream, []string{Subject + ">"}, 7*24*time.Hour); err != nil {
 		return nil, err
 	}
@@ -93,7 +97,7 @@ func (p *Pipeline) Reload(ctx context.Context) error {
 		return err
 	}
 	p.mu.Lock()
-	p.ranges, p.sources, p.keys = r, map[string]*Source{}, map[string]*periodKey{}
+	p.ranges, p.sources, p.keys, p.registers = r, map[string]*Source{}, map[string]*periodKey{}, map[string]*register{}
 	p.mu.Unlock()
 	return nil
 }
@@ -130,8 +134,11 @@ const batchMax = 2000
 
 // Ingest passes records of one source through the law's automatic steps and
 // onto the bus: approval in force (C6), selection to the allow-list (C1, C2),
-// direction against the legal basis (C3), pseudonymization (C4). Nothing of a
-// record survives that these steps did not keep.
+// direction against the legal basis (C3), pseudonymization (C4). A record
+// that names an exporter (every record a collector decodes does) is refused
+// and counted unless that exporter is registered for the source, whatever
+// path it came in by. Nothing of a record survives that these steps did not
+// keep.
 func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Record) (Result, error) {
 	res := Result{Counts: Counts{}}
 	src, ranges, err := p.source(ctx, sourceID)
@@ -161,6 +168,10 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 		count("refused:no-ranges", len(recs))
 		return res, fmt.Errorf("source %s: %w", sourceID, ErrNoRanges)
 	}
+	reg, err := p.register(ctx, sourceID)
+	if err != nil {
+		return res, err
+	}
 	var key *periodKey
 	if len(src.Pseudonymize) > 0 {
 		if key, err = p.key(ctx, src, now); err != nil {
@@ -186,6 +197,10 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 	}
 	for i := range recs {
 		r := &recs[i]
+		if r.Exporter.IsValid() && !reg.admits(r.Exporter.Addr(), r.ObservationDomain) {
+			count(ReasonUnregisteredExporter, 1)
+			continue
+		}
 		dir := ranges.Classify(r.SrcAddr, r.DstAddr)
 		if dir == Unclassifiable {
 			count(ReasonUnclassifiable, 1)

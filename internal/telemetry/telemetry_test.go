@@ -109,6 +109,9 @@ func setup(t testing.TB, kind string) *env {
 		Retention: 24 * time.Hour, Pseudonymize: []netip.Prefix{netip.MustParsePrefix("198.51.100.128/25")}, Created: now}); err != nil {
 		t.Fatal(err)
 	}
+	if err := telemetry.AddExporter(ctx, db, "power-border", testExporter); err != nil {
+		t.Fatal(err)
+	}
 	if err := telemetry.SaveRanges(ctx, db, "test-1", domestic); err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +129,18 @@ func setup(t testing.TB, kind string) *env {
 	}
 	e.w = &telemetry.Worker{Hub: e.h, Bus: b}
 	return e
+}
+
+// testExporter is the exporter every record of rec names, registered for
+// each source the tests add.
+var testExporter = telemetry.Exporter{Addr: netip.MustParseAddr("192.0.2.254"), Domain: telemetry.AnyDomain}
+
+// addSource registers a source and testExporter as its exporter.
+func (e *env) addSource(ctx context.Context, s telemetry.Source) error {
+	if err := telemetry.AddSource(ctx, e.h.DB, s); err != nil {
+		return err
+	}
+	return telemetry.AddExporter(ctx, e.h.DB, s.ID, testExporter)
 }
 
 func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
