@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/match"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -67,7 +68,7 @@ func TestTemplateKeysExist(t *testing.T) {
 	for _, k := range store.OrgKinds {
 		keys = append(keys, "kind.org."+k)
 	}
-	for _, k := range ValueKinds {
+	for _, k := range match.ValueKinds {
 		keys = append(keys, "kind."+k)
 	}
 	for _, k := range indicatorTypes {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"renkei/internal/hub"
+	"renkei/internal/match"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/stix/pattern"
@@ -45,7 +46,7 @@ type submitData struct {
 var indicatorTypes = []string{"malicious-activity", "anomalous-activity", "attribution", "compromised", "benign", "unknown"}
 
 func (s *server) newSubmitData(ctx context.Context) (*submitData, error) {
-	d := &submitData{Errors: map[string]string{}, Detail: map[string]string{}, Kinds: ValueKinds,
+	d := &submitData{Errors: map[string]string{}, Detail: map[string]string{}, Kinds: match.ValueKinds,
 		TLPs:     []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red},
 		Consents: []string{"everyone", "center", "none"}, IndicatorTypes: indicatorTypes}
 	var err error
@@ -129,8 +130,8 @@ func (s *server) buildIndicator(req *request, f indicatorForm, d *submitData) (m
 	case strings.TrimSpace(f.Values) == "":
 		d.Errors["values"] = "submit.error.none"
 	default:
-		p, err := ValuesToPattern(f.Values, f.Kind)
-		var ve *ValueError
+		p, err := match.ValuesToPattern(f.Values, f.Kind)
+		var ve *match.ValueError
 		switch {
 		case errors.As(err, &ve):
 			d.Errors["values"] = "submit.error.value"

@@ -1,7 +1,8 @@
-package web
+package match
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"renkei/internal/stix/pattern"
@@ -32,6 +33,25 @@ func TestValuesToPattern(t *testing.T) {
 		{name: "url without host", values: "https://", errLine: 1},
 		{name: "hash of odd length", values: "abc", kind: "md5", errLine: 1},
 		{name: "nothing", values: " \n \n", errLine: -1},
+		// The edges Classify draws, which the form now shares with sweeps.
+		{name: "version number is not a domain", values: "1.2.3", errLine: 1},
+		{name: "idn in punycode", values: "例え.jp", want: "[domain-name:value = 'xn--r8jz45g.jp']"},
+		{name: "domain starting with hex letters", values: "deadbeef.example", want: "[domain-name:value = 'deadbeef.example']"},
+		{name: "ipv6 starting with a letter", values: "fe80::1", want: "[ipv6-addr:value = 'fe80::1']"},
+		{name: "ipv6 cidr", values: "2001:db8::1/32", want: "[ipv6-addr:value = '2001:db8::/32']"},
+		{name: "address with port", values: "192.0.2.1:443", errLine: 1},
+		{name: "domain with port", values: "evil.example.com:8443", errLine: 1},
+		{name: "bad cidr", values: "10.0.0.0/33", errLine: 1},
+		{name: "address with zone", values: "fe80::1%eth0", errLine: 1},
+		{name: "url scheme upper", values: "HTTPS://evil.example", want: "[url:value = 'HTTPS://evil.example']"},
+		{name: "url with space", values: "http://x.example/a b", errLine: 1},
+		{name: "email lowercased", values: "Bad.Actor@Evil.Example", want: "[email-addr:value = 'bad.actor@evil.example']"},
+		{name: "at but no domain", values: "user@localhost", errLine: 1},
+		{name: "hex of a hash length but not hex", values: strings.Repeat("g", 32), errLine: 1},
+		{name: "hex of no hash length", values: strings.Repeat("a", 33), errLine: 1},
+		{name: "explicit kind of another hash", values: "da39a3ee5e6b4b0d3255bfef95601890afd80709", kind: "md5", errLine: 1},
+		{name: "explicit ipv4 for a mapped address", values: "::ffff:192.0.2.1", kind: "ipv4", want: "[ipv4-addr:value = '192.0.2.1']"},
+		{name: "unknown kind", values: "evil.example", kind: "hostname", errLine: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ValuesToPattern(tc.values, tc.kind)
