@@ -40,6 +40,38 @@ const (
 	ActionNoticeIssue         = "notice.issue"         // a notice (通知, 注意喚起) issued
 	ActionDemandIssue         = "demand.issue"         // a demand (求め, 是正要求) issued
 	ActionRecommendationIssue = "recommendation.issue" // a recommendation (勧告) issued
+
+	// Acts that the HTTP doors log before calling the handler (audit.AtDoor
+	// in internal/api/routes.go and internal/web/routes.go): the route and
+	// the path are in Detail. TestDoorActionsDefined (internal/server) fails
+	// for a route table naming an action not defined in this package.
+	ActionLogout            = "logout"             // a user ended their console session (logged when the log can take it, see docs/audit.md)
+	ActionPasswordChange    = "password.change"    // a user changed their own password
+	ActionObjectSubmit      = "object.submit"      // objects submitted through the REST API or the console
+	ActionSightingReport    = "sighting.report"    // a sighting reported on the console
+	ActionAlertRead         = "alert.read"         // an alert marked read
+	ActionWebhookRetry      = "webhook.retry"      // a dead webhook delivery retried
+	ActionReportFile        = "report.file"        // an incident report filed (Art. 5)
+	ActionComputerRegister  = "computer.register"  // a critical computer notified (Art. 4)
+	ActionComputerChange    = "computer.change"    // a change to a notified critical computer
+	ActionCaseOpen          = "case.open"          // a response case opened
+	ActionCaseAct           = "case.act"           // an action recorded on a case
+	ActionAdvisoryAck       = "advisory.ack"       // an advisory acknowledged (REST)
+	ActionAdvisoryComplete  = "advisory.complete"  // an advisory's actions reported complete (REST)
+	ActionAdvisoryStep      = "advisory.step"      // an acknowledgement or completion on the console (the step is in the path)
+	ActionConsultationAsk   = "consultation.ask"   // a consultation asked
+	ActionConsultationReply = "consultation.reply" // a reply to a consultation
+	ActionAssetAdd          = "asset.add"          // a connection point registered
+	ActionAssetImport       = "asset.import"       // connection points imported
+	ActionAssetUpdate       = "asset.update"       // a connection point changed
+	ActionAssetConfirm      = "asset.confirm"      // a connection point confirmed still current
+	ActionAssetDelete       = "asset.delete"       // a connection point removed
+	ActionSBOMRegister      = "sbom.register"      // an SBOM registered
+	ActionSBOMDelete        = "sbom.delete"        // an SBOM removed
+	ActionVendorPublish     = "vendor.publish"     // a vendor's advisory, VEX or label published
+	ActionFeedAdd           = "feed.add"           // a feed subscribed to
+	ActionHuntingPublish    = "hunting.publish"    // a hunting package published
+	ActionHuntingReport     = "hunting.report"     // a hunting package's findings reported back
 )
 
 // HeaderIndex is the response header that carries the index of the entry

@@ -24,6 +24,23 @@ type Route struct {
 	// appends Action — with the route and the path — before the handler
 	// runs, and answers 503 without running it when the log refuses.
 	Inside bool
+	// Or lists the other actions the capability may append instead of
+	// Action, depending on what the request asks: publishing an advisory
+	// appends notice.issue, a correction request demand.issue.
+	Or []string
+	// Unrefused says that the act takes effect even when the log refuses
+	// Action: ending a session takes access away and is never refused. The
+	// handler appends Action when it can and otherwise reports the failure to
+	// the operator (slog); docs/audit.md states the exception.
+	Unrefused bool
+}
+
+// Actions is every action the route may append: Action, then Or.
+func (r Route) Actions() []string {
+	if r.Action == "" {
+		return r.Or
+	}
+	return append([]string{r.Action}, r.Or...)
 }
 
 // The lines of a route table.
@@ -35,8 +52,15 @@ var (
 // AtDoor is a route whose act the door logs before calling its handler.
 func AtDoor(action string) Route { return Route{Action: action} }
 
-// InCapability is a route whose act the capability logs itself, first.
-func InCapability(action string) Route { return Route{Action: action, Inside: true} }
+// InCapability is a route whose act the capability logs itself, first: as
+// action, or as one of or when the request decides which.
+func InCapability(action string, or ...string) Route {
+	return Route{Action: action, Or: or, Inside: true}
+}
+
+// Unrefused is a route whose handler logs action when the log takes it and
+// acts all the same when it does not (a logout): see Route.Unrefused.
+func Unrefused(action string) Route { return Route{Action: action, Inside: true, Unrefused: true} }
 
 // Public is a route served without authentication; action, when not "", is
 // logged by the handler itself (a login).

@@ -103,7 +103,17 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 
+// logout ends the session. It is the one act that the audit log cannot
+// refuse: ending a session takes access away, and a user who cannot log out
+// while the log is down would leave an open session behind. It is logged
+// first when the log takes the entry; otherwise the failure goes to the
+// operator's log and the session ends all the same (docs/audit.md).
 func (s *server) logout(w http.ResponseWriter, r *http.Request, req *request) {
+	if _, err := s.h.Record(r.Context(), req.caller, audit.ActionLogout, "user:"+req.caller.User.Login,
+		map[string]string{"route": r.Pattern, "via": "web"}); err != nil {
+		s.log.Error("web: logout not recorded in the audit log; the session ends all the same",
+			"login", req.caller.User.Login, "org", req.caller.Org.ID, "err", err)
+	}
 	if req.caller.Session != nil {
 		if err := s.h.DB.DeleteSession(r.Context(), req.caller.Session.Hash); err != nil {
 			s.serverError(w, r, err)

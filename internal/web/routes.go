@@ -11,12 +11,15 @@ import "renkei/internal/audit"
 // To add a route: register it in routes() as usual, then add its pattern
 // here, spelled exactly as registered, with
 //   - audit.Read for a GET page;
-//   - audit.AtDoor("thing.verb") when the handler does not log: member
+//   - audit.AtDoor(audit.ActionX), with ActionX defined in
+//     internal/audit/actions.go, when the handler does not log: member
 //     appends the action, the route and the path after the CSRF check and
 //     before calling the handler, and shows the audit error page (503)
 //     without calling it when the log refuses;
 //   - audit.InCapability(audit.ActionX) when the capability appends its own,
 //     more detailed entry first and acts only if the log took it;
+//   - audit.Unrefused(audit.ActionX) for an act that must happen even when
+//     the log refuses (ending a session): the handler logs it when it can;
 //   - audit.Public(…) for the few routes served without a session.
 //
 // A POST on a route missing here is refused (500) rather than served unlogged.
@@ -26,55 +29,55 @@ var routeTable = map[string]audit.Route{
 	"POST /login":  audit.Public(audit.ActionLogin),
 	"/":            audit.Public(""), // the not-found page
 
-	"POST /logout":                            audit.AtDoor("logout"),
+	"POST /logout":                            audit.Unrefused(audit.ActionLogout), // ending a session is never refused (docs/audit.md)
 	"GET /{$}":                                audit.Read,
 	"GET /account":                            audit.Read,
-	"POST /account/password":                  audit.AtDoor("password.change"),
+	"POST /account/password":                  audit.AtDoor(audit.ActionPasswordChange),
 	"POST /account/tokens":                    audit.InCapability(audit.ActionTokenCreate),
 	"GET /objects":                            audit.Read,
 	"GET /objects/{id}":                       audit.Read,
-	"POST /objects/{id}/sighting":             audit.AtDoor("sighting.report"),
+	"POST /objects/{id}/sighting":             audit.AtDoor(audit.ActionSightingReport),
 	"GET /submit":                             audit.Read,
-	"POST /submit/indicator":                  audit.AtDoor("object.submit"),
-	"POST /submit/bundle":                     audit.AtDoor("object.submit"),
+	"POST /submit/indicator":                  audit.AtDoor(audit.ActionObjectSubmit),
+	"POST /submit/bundle":                     audit.AtDoor(audit.ActionObjectSubmit),
 	"GET /alerts":                             audit.Read,
-	"POST /alerts/{id}/read":                  audit.AtDoor("alert.read"),
+	"POST /alerts/{id}/read":                  audit.AtDoor(audit.ActionAlertRead),
 	"POST /alerts/webhooks":                   audit.InCapability(audit.ActionWebhookCreate),
 	"POST /alerts/webhooks/{id}/delete":       audit.InCapability(audit.ActionWebhookDelete),
-	"POST /alerts/dead/{id}/retry":            audit.AtDoor("webhook.retry"),
+	"POST /alerts/dead/{id}/retry":            audit.AtDoor(audit.ActionWebhookRetry),
 	"GET /reports":                            audit.Read,
-	"POST /reports":                           audit.AtDoor("report.file"),
+	"POST /reports":                           audit.AtDoor(audit.ActionReportFile),
 	"GET /reports/{id}":                       audit.Read,
 	"GET /attachments/{id}":                   audit.Read,
 	"GET /computers":                          audit.Read,
-	"POST /computers":                         audit.AtDoor("computer.register"),
+	"POST /computers":                         audit.AtDoor(audit.ActionComputerRegister),
 	"GET /cases":                              audit.Read,
-	"POST /cases":                             audit.AtDoor("case.open"),
+	"POST /cases":                             audit.AtDoor(audit.ActionCaseOpen),
 	"GET /cases/{id}":                         audit.Read,
-	"POST /cases/{id}/act":                    audit.AtDoor("case.act"),
+	"POST /cases/{id}/act":                    audit.AtDoor(audit.ActionCaseAct),
 	"GET /advisories":                         audit.Read,
-	"POST /advisories":                        audit.InCapability(audit.ActionNoticeIssue),
+	"POST /advisories":                        audit.InCapability(audit.ActionNoticeIssue, audit.ActionDemandIssue), // an advisory is a notice; a correction or supplier request a demand
 	"GET /advisories/{id}":                    audit.Read,
-	"POST /advisories/{id}/{step}":            audit.AtDoor("advisory.step"),
+	"POST /advisories/{id}/{step}":            audit.AtDoor(audit.ActionAdvisoryStep),
 	"GET /consult":                            audit.Read,
-	"POST /consult":                           audit.AtDoor("consultation.ask"),
+	"POST /consult":                           audit.AtDoor(audit.ActionConsultationAsk),
 	"GET /consult/{id}":                       audit.Read,
-	"POST /consult/{id}/reply":                audit.AtDoor("consultation.reply"),
+	"POST /consult/{id}/reply":                audit.AtDoor(audit.ActionConsultationReply),
 	"GET /cop":                                audit.Read,
 	"GET /cop.csv":                            audit.Read,
 	"GET /cop/chart/{name}":                   audit.Read,
 	"GET /hunting":                            audit.Read,
-	"POST /hunting":                           audit.AtDoor("hunting.publish"),
+	"POST /hunting":                           audit.AtDoor(audit.ActionHuntingPublish),
 	"GET /hunting/{id}":                       audit.Read,
 	"GET /vuln":                               audit.Read,
-	"POST /vuln/sboms":                        audit.AtDoor("sbom.register"),
+	"POST /vuln/sboms":                        audit.AtDoor(audit.ActionSBOMRegister),
 	"GET /vuln/assets":                        audit.Read,
-	"POST /vuln/assets":                       audit.AtDoor("asset.add"),
-	"POST /vuln/assets/import":                audit.AtDoor("asset.import"),
-	"POST /vuln/assets/{id}/confirm":          audit.AtDoor("asset.confirm"),
-	"POST /vuln/assets/{id}/delete":           audit.AtDoor("asset.delete"),
+	"POST /vuln/assets":                       audit.AtDoor(audit.ActionAssetAdd),
+	"POST /vuln/assets/import":                audit.AtDoor(audit.ActionAssetImport),
+	"POST /vuln/assets/{id}/confirm":          audit.AtDoor(audit.ActionAssetConfirm),
+	"POST /vuln/assets/{id}/delete":           audit.AtDoor(audit.ActionAssetDelete),
 	"GET /vuln/vendors":                       audit.Read,
-	"POST /vuln/vendors":                      audit.AtDoor("vendor.publish"),
+	"POST /vuln/vendors":                      audit.AtDoor(audit.ActionVendorPublish),
 	"GET /vuln/suppliers":                     audit.Read,
 	"POST /vuln/suppliers":                    audit.InCapability(audit.ActionSupplierRegister),
 	"POST /vuln/suppliers/{id}/delete":        audit.InCapability(audit.ActionSupplierRemove),

@@ -1,0 +1,181 @@
+package server_test
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/hub"
+	"renkei/internal/store/storetest"
+)
+
+// definedActions is every audit action named by a constant Action… in
+// package audit (internal/audit/actions.go and its companions): the one
+// vocabulary of the log.
+func definedActions(t *testing.T) map[string]bool {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), "../audit", func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	for _, f := range pkgs["audit"].Files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					if !strings.HasPrefix(n.Name, "Action") || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						v, _ := strconv.Unquote(lit.Value)
+						defined[v] = true
+					}
+				}
+			}
+		}
+	}
+	if len(defined) == 0 {
+		t.Fatal("no Action constants found in internal/audit")
+	}
+	return defined
+}
+
+// TestDoorActionsDefined: every action a route table names — logged at the
+// door or in the capability — is a constant of internal/audit, so that the
+// committee's figures count one vocabulary and a misspelt action cannot enter
+// the log.
+func TestDoorActionsDefined(t *testing.T) {
+	defined := definedActions(t)
+	for _, d := range doors() {
+		for p, rt := range d.table {
+			for _, a := range rt.Actions() {
+				if !defined[a] {
+					t.Errorf("%s: %q logs %q, which is not an action defined in internal/audit/actions.go", d.name, p, a)
+				}
+			}
+		}
+	}
+}
+
+// TestRouteTableNamesWhatAdvisoriesLog: the advisory route's line names the
+// action the capability appends for each kind it issues — a correction
+// request is a demand (demand.issue), not a notice.
+func TestRouteTableNamesWhatAdvisoriesLog(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newDoorsEnv(t, kind)
+			ctx := context.Background()
+			db := e.s.Hub.DB
+			now := time.Now().UTC()
+			if _, err := hub.AddOrg(ctx, db, "Ministry", "government", "", now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := hub.CreateToken(ctx, db, "center-analyst", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			due := now.Add(72 * time.Hour).Format(time.RFC3339)
+			body := `{"kind":"correction","title":"Patch the mail gateway","findings":"unpatched","actions":["patch"],"audience":{"orgs":["Ministry"]},"due":"` + due + `"}`
+			if code, out := e.do("POST", "/api/v1/advisories", strings.NewReader(body), "Authorization", "Bearer "+tok, "Content-Type", "application/json"); code != http.StatusCreated {
+				t.Fatalf("correction request: %d %s", code, out)
+			}
+			var logged []string
+			for _, en := range e.entries() {
+				if en.User == "center-analyst" {
+					logged = append(logged, en.Action)
+				}
+			}
+			if len(logged) != 1 {
+				t.Fatalf("entries of the correction request: %v, want one", logged)
+			}
+			for _, d := range doors() {
+				for p, rt := range d.table {
+					if strings.HasSuffix(p, "/advisories") && strings.HasPrefix(p, "POST ") && !slices.Contains(rt.Actions(), logged[0]) {
+						t.Errorf("%s %s names %v, but a correction request logs %q", d.name, p, rt.Actions(), logged[0])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLogoutNeverRefused: ending a session takes access away, so a logout is
+// never refused — not even when the audit log cannot take its entry. It is
+// logged when the log can; otherwise the failure is in the operator's log and
+// the session ends all the same.
+func TestLogoutNeverRefused(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newDoorsEnv(t, kind)
+			loggedOut := func(b *browser) {
+				t.Helper()
+				if code, body := b.post("/logout", url.Values{}); code != http.StatusSeeOther {
+					t.Fatalf("logout: %d, want 303\n%.300s", code, body)
+				}
+				// The old cookie no longer opens a session, whatever the browser kept.
+				res, err := b.c.Get(e.base + "/account")
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+					t.Errorf("after logout /account: %d → %q, want 303 to /login", res.StatusCode, loc)
+				}
+			}
+			stale := e.session("power")
+			kept := stale.c.Jar.Cookies(mustURL(t, e.base))
+			loggedOut(e.session("power"))
+			var found bool
+			for _, en := range e.entries() {
+				found = found || (en.Action == "logout" && en.User == "power")
+			}
+			if !found {
+				t.Error("a logout with the log up is not in the log")
+			}
+
+			e.s.Hub.Audit.Close()
+			loggedOut(stale)
+			// Replaying the cookie of the ended session opens nothing.
+			stale.c.Jar.SetCookies(mustURL(t, e.base), kept)
+			res, err := stale.c.Get(e.base + "/account")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusSeeOther {
+				t.Errorf("the cookie of a session ended without a log still opens /account: %d", res.StatusCode)
+			}
+			if !strings.Contains(e.logs.String(), "logout not recorded in the audit log") {
+				t.Errorf("the unlogged logout is not reported to the operator:\n%s", e.logs.String())
+			}
+		})
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
