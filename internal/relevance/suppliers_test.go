@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"renkei/internal/auth"
@@ -307,3 +308,85 @@ func TestKEVSuppressionAlerts(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TestKEVSuppressionAlertedOncePerRecipient: a suppression is alerted once
+// to each recipient — each affected member and the center — however many
+// hub nodes see it and however often: the alert's cause (the member's
+// finding and the suppressing document) is claimed in the store first.
+func TestKEVSuppressionAlertedOncePerRecipient(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			e, _, c, v, _ := story5(t, kind)
+			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")}); err != nil {
+				t.Fatal(err)
+			}
+			var lost []vuln.Finding
+			for _, org := range []string{e.town.ID, e.hosp.ID} {
+				f, open := openKEV(t, e.s, org)
+				if open {
+					t.Fatalf("%s: the finding is not suppressed", org)
+				}
+				lost = append(lost, f)
+			}
+			count := func() map[string]int {
+				out := map[string]int{}
+				for _, org := range []string{e.town.ID, e.hosp.ID, e.h.Center().ID} {
+					for _, a := range alertsOf(t, e, org) {
+						if a.Kind == relevance.KindSuppressionAlert {
+							out[org]++
+						}
+					}
+				}
+				return out
+			}
+			// A second node (its own service on the same store) sees the same
+			// suppression, twice, concurrently with the first node.
+			other := relevance.New(e.h.DB, e.h.Alerts, nil)
+			var wg sync.WaitGroup
+			raised := make([]int, 4)
+			for i, s := range []*relevance.Service{e.s, other, e.s, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := s.AlertSuppressions(ctx, lost)
+					if err != nil {
+						t.Error(err)
+					}
+					raised[i] = n
+				}()
+			}
+			wg.Wait()
+			if got := count(); got[e.town.ID] != 1 || got[e.hosp.ID] != 1 || got[e.h.Center().ID] != 1 || raised[0]+raised[1]+raised[2]+raised[3] != 0 {
+				t.Fatalf("suppression alerts per recipient %v, raised again %v: want one each, raised once", got, raised)
+			}
+			// Another statement document suppressing the same findings is a
+			// new cause: nodes racing on it raise one alert per recipient.
+			again := make([]vuln.Finding, len(lost))
+			for i, f := range lost {
+				ref := *f.SuppressedBy
+				ref.Document = "publication:other"
+				f.SuppressedBy = &ref
+				again[i] = f
+			}
+			for i, s := range []*relevance.Service{e.s, other, e.s, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := s.AlertSuppressions(ctx, again)
+					if err != nil {
+						t.Error(err)
+					}
+					raised[i] = n
+				}()
+			}
+			wg.Wait()
+			if got := count(); got[e.town.ID] != 2 || got[e.hosp.ID] != 2 || got[e.h.Center().ID] != 2 || raised[0]+raised[1]+raised[2]+raised[3] != 3 {
+				t.Fatalf("after a new cause: suppression alerts per recipient %v, raised %v: want one more each, three in all", got, raised)
+			}
+		})
+	}
+}

@@ -4,12 +4,15 @@ package relevance
 // "what affects us" and from the center's exposure; nobody would notice.
 // So a suppression of a KEV finding is alerted: to each affected member,
 // naming who suppressed it and why, and to the center, by sector and count
-// (never naming members, as the exposure view).
+// (never naming members, as the exposure view). Each alert is raised once
+// per recipient and cause, however many hub nodes see the suppression: the
+// causes are claimed in vuln_suppression_alerts_sent first.
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,13 +76,79 @@ func (s *Service) suppressed(ids []string, before map[claimKey]bool) []vuln.Find
 	return out
 }
 
+// suppressionCause is a row of vuln_suppression_alerts_sent: who is told
+// that a member's finding was suppressed, and by which statement document.
+type suppressionCause struct{ recipient, org, asset, vulnerability, document string }
+
+func causeOf(recipient string, f vuln.Finding) suppressionCause {
+	return suppressionCause{recipient, f.Org, f.Asset, f.Vulnerability, f.SuppressedBy.Document}
+}
+
+// claimSuppressions claims, in one transaction, the causes of lost for each
+// member concerned and for the center, and returns the findings claimed per
+// recipient. Another node that saw the same suppression claimed them first
+// when they are missing here: the primary key makes each claim atomic.
+func (s *Service) claimSuppressions(ctx context.Context, center string, lost []vuln.Finding) (map[string][]vuln.Finding, error) {
+	var claimed map[string][]vuln.Finding
+	now := store.Micros(s.now())
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		claimed = map[string][]vuln.Finding{}
+		for _, f := range lost {
+			for _, r := range []string{f.Org, center} {
+				if r == "" {
+					continue
+				}
+				c := causeOf(r, f)
+				res, err := tx.Exec(ctx, `INSERT INTO vuln_suppression_alerts_sent(recipient, org_id, asset, vulnerability, document, created_at)
+					VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, c.recipient, c.org, c.asset, c.vulnerability, c.document, now)
+				if err != nil {
+					return fmt.Errorf("claim the suppression alert of %s %s %s for %s: %w", f.Org, f.Asset, f.Vulnerability, r, err)
+				}
+				if n, _ := res.RowsAffected(); n == 1 {
+					claimed[r] = append(claimed[r], f)
+				}
+			}
+		}
+		return nil
+	})
+	return claimed, err
+}
+
+// claimedFor reports whether f is among the claimed findings fs.
+func claimedFor(fs []vuln.Finding, f vuln.Finding) bool {
+	return slices.ContainsFunc(fs, func(x vuln.Finding) bool { return causeOf("", x) == causeOf("", f) })
+}
+
+// releaseSuppressions gives back the claims of an alert that could not be
+// raised, so that the next addition tries again.
+func (s *Service) releaseSuppressions(ctx context.Context, recipient string, fs []vuln.Finding) {
+	for _, f := range fs {
+		c := causeOf(recipient, f)
+		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_suppression_alerts_sent WHERE recipient = ? AND org_id = ? AND asset = ? AND vulnerability = ? AND document = ?",
+			c.recipient, c.org, c.asset, c.vulnerability, c.document)
+	}
+}
+
 // alertSuppressions raises one alert per member that lost known-exploited
-// findings to a suppression, and one to the center; it returns how many
-// alerts were raised.
+// findings to a suppression, and one to the center, for the causes it
+// claims; it returns how many alerts were raised.
 func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (int, error) {
+	center := s.Center
+	if center == "" {
+		if c, err := s.DB.CenterOrg(ctx); err == nil {
+			center = c.ID
+		}
+	}
+	claimed, err := s.claimSuppressions(ctx, center, lost)
+	if err != nil {
+		return 0, err
+	}
 	byOrg := map[string][]vuln.Finding{}
 	var orgs []string
 	for _, f := range lost {
+		if !claimedFor(claimed[f.Org], f) {
+			continue
+		}
 		if _, ok := byOrg[f.Org]; !ok {
 			orgs = append(orgs, f.Org)
 		}
@@ -88,8 +157,9 @@ func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (i
 	sort.Strings(orgs)
 	n := 0
 	var firstErr error
-	raise := func(a store.Alert) {
+	raise := func(recipient string, fs []vuln.Finding, a store.Alert) {
 		if _, err := s.Alerts.Raise(ctx, a); err != nil {
+			s.releaseSuppressions(ctx, recipient, fs)
 			s.Log.Error("alert a suppressed known-exploited finding", "org", a.OrgID, "vulnerability", a.ObjectRef, "err", err)
 			if firstErr == nil {
 				firstErr = fmt.Errorf("alert %s of a suppression: %w", a.OrgID, err)
@@ -124,17 +194,15 @@ func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (i
 			title += fmt.Sprintf(" ほか%d件", len(fs)-1)
 			titleEN += fmt.Sprintf(", and %d more", len(fs)-1)
 		}
-		raise(store.Alert{OrgID: org, Kind: KindSuppressionAlert, Severity: "high", Title: title + " / " + titleEN,
+		raise(org, fs, store.Alert{OrgID: org, Kind: KindSuppressionAlert, Severity: "high", Title: title + " / " + titleEN,
 			Body: ja.String() + "\n---\n\n" + en.String(), ObjectRef: top.Vulnerability, Data: string(data)})
 	}
-	center := s.Center
-	if center == "" {
-		if c, err := s.DB.CenterOrg(ctx); err == nil {
-			center = c.ID
+	if cl := claimed[center]; center != "" && len(cl) > 0 {
+		members := map[string]bool{}
+		for _, f := range cl {
+			members[f.Org] = true
 		}
-	}
-	if center != "" {
-		raise(s.centerSuppressionAlert(ctx, center, lost, len(orgs)))
+		raise(center, cl, s.centerSuppressionAlert(ctx, center, cl, len(members)))
 	}
 	return n, firstErr
 }
