@@ -144,6 +144,16 @@ type versionModel struct {
 	// refusal is the first refusal's sentence; every other must be the same.
 	refusal                     string
 	refused, moderated, dropped int
+	// statuses are the status resources the posts made.
+	statuses []postStatus
+}
+
+// postStatus is one post's status resource: who posted what.
+type postStatus struct {
+	id      string
+	user    int    // index in users
+	sent    string // "id version" of the one object posted
+	details int
 }
 
 func newVersionModel() *versionModel {
@@ -191,6 +201,7 @@ func (w *versionWorld) post(t testing.TB, m *versionModel, p versionPost) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.statuses = append(m.statuses, postStatus{id: st.ID, user: p.user, sent: p.id + " " + stix.FormatTime(w.base.Add(time.Duration(p.hour)*time.Hour)), details: len(st.Details)})
 	owner, owned := m.owner[p.id]
 	v, _ := w.h.Viewer(ctx, c)
 	ok, moderation := true, false
@@ -392,6 +403,7 @@ func TestVersionPostsMatchPolicy(t *testing.T) {
 					w.post(t, m, w.randomPost(r, ids))
 				}
 				w.check(t, m, ids)
+				w.checkStatuses(t, m)
 				if m.refused == 0 || m.moderated == 0 || m.dropped == 0 || len(m.versions) < 20 {
 					t.Fatalf("seed %d exercised too little: %d stored, %d refused, %d moderated, %d duplicates", seed, len(m.versions), m.refused, m.moderated, m.dropped)
 				}

@@ -130,17 +130,19 @@ func TestChunkedBodyOverLimitIs413(t *testing.T) {
 }
 
 // TestStrictResponsesNotCached shows that a TAXII answer carrying an
-// AMBER+STRICT or RED object, or telling of one by id (manifest,
-// versions), says Cache-Control: no-store, and one carrying only GREEN
-// objects does not need to.
+// AMBER+STRICT or RED object, or telling of one by id (manifest, versions,
+// the status of their post), says Cache-Control: no-store, and one carrying
+// only GREEN objects does not need to.
 func TestStrictResponsesNotCached(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			e := setup(t, kind)
 			now := time.Now().UTC()
-			if r := e.do("POST", objectsPath, "power", bundle(ind(1, policy.Green, now), ind(2, policy.AmberStrict, now), ind(3, policy.Red, now))); r.code != 202 {
+			r := e.do("POST", objectsPath, "power", bundle(ind(1, policy.Green, now), ind(2, policy.AmberStrict, now), ind(3, policy.Red, now)))
+			if r.code != 202 {
 				t.Fatalf("POST: %d %s", r.code, r.body)
 			}
+			status := "/taxii2/api/status/" + r.json(t)["id"].(string) + "/"
 			one := func(i int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", i) }
 			for _, tc := range []struct {
 				path    string
@@ -152,6 +154,7 @@ func TestStrictResponsesNotCached(t *testing.T) {
 				{objectsPath + one(3) + "/versions/", true},
 				{objectsPath + "?match[id]=" + one(2), true},
 				{"/taxii2/api/collections/" + hub.MembersCollection + "/manifest/", true},
+				{status, true}, // lists the ids of the AMBER+STRICT and RED objects posted
 				{objectsPath + one(1) + "/", false},
 				{objectsPath + "?match[id]=" + one(1), false},
 			} {

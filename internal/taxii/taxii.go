@@ -779,5 +779,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	// A status lists the ids and versions of what its poster sent, RED and
+	// AMBER+STRICT ones among them, and changes while the post is pending:
+	// no cache keeps it.
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, statusResource(st))
 }

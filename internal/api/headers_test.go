@@ -1,0 +1,71 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/hub"
+	"renkei/internal/store/storetest"
+)
+
+// TestAPIJSONNosniff walks every route of the REST API, with and without a
+// token, and an unknown path: every answer — JSON, CSV, errors, refusals —
+// says X-Content-Type-Options: nosniff, so that no browser takes a member's
+// JSON for a script or a page.
+func TestAPIJSONNosniff(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Now().UTC()
+			if _, err := hub.Bootstrap(ctx, db, now); err != nil {
+				t.Fatal(err)
+			}
+			h, err := hub.New(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := addTestUser(ctx, db, "power", h.Center().Name, "analyst", now); err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := hub.CreateToken(ctx, db, "power", "", 0, true, now) // read-only: the walk changes nothing
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &api.Server{Hub: h, MaxBody: 1 << 20}
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			registered, _ := s.Routes()
+			paths := []string{"GET /api/v1/nothing", "GET /api/v1/exports/csv", "GET /api/v1/exports/suricata"}
+			for _, p := range append(paths, registered...) {
+				method, path, _ := strings.Cut(p, " ")
+				for strings.Contains(path, "{") {
+					i := strings.Index(path, "{")
+					j := strings.Index(path[i:], "}")
+					path = path[:i] + "1" + path[i+j+1:]
+				}
+				for _, bearer := range []string{"", tok} {
+					req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader("{}"))
+					req.Header.Set("Content-Type", "application/json")
+					if bearer != "" {
+						req.Header.Set("Authorization", "Bearer "+bearer)
+					}
+					res, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body.Close()
+					if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+						t.Errorf("%s %s (token: %v): %d %s with X-Content-Type-Options %q, want nosniff",
+							method, path, bearer != "", res.StatusCode, res.Header.Get("Content-Type"), got)
+					}
+				}
+			}
+		})
+	}
+}
