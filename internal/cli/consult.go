@@ -48,7 +48,9 @@ func newConsultCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
+			// With the audit log open, as the API and the console: a hand-off
+			// that takes effect is logged, with whose consent, before it does.
+			ts, done, err := g.loggedTower(cmd.Context(), as)
 			if err != nil {
 				return err
 			}

@@ -282,9 +282,9 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	if strings.TrimSpace(body) == "" {
 		return r, problem("body", "body.required", "", "body: is required")
 	}
-	// A hand-off that takes effect is logged before it does (when the hub
-	// keeps an audit log), with whose consent.
-	if logged != nil && s.Hub.Audit != nil {
+	// A hand-off that takes effect is logged before it does, with whose
+	// consent; without the log it does not take effect.
+	if logged != nil {
 		if _, err := s.Hub.Record(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), logged); err != nil {
 			return r, err
 		}
