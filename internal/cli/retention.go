@@ -102,7 +102,9 @@ func (g *globals) localHub(ctx context.Context) (*hub.Hub, func(), error) {
 	h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "cli-" + host})
 	if err != nil {
 		db.Close()
-		return nil, nil, err
+		// Every act of the command line is logged before it takes effect: with
+		// no log, nothing is done.
+		return nil, nil, fmt.Errorf("the audit log in %s cannot record the act, so nothing was done: %w", g.data+"/audit", err)
 	}
 	return h, func() { h.Audit.Close(); db.Close() }, nil
 }
