@@ -69,8 +69,6 @@ func (t *addr4Table) get(k uint32) (uint32, bool) {
 	return t.probe(k)
 }
 
-func (t *addr4Table) bytes() int { return len(t.slots)*8 + len(t.filter)*8 }
-
 // addr6Table is the IPv6 counterpart of addr4Table: keys as two uint64 halves
 // and refs in a separate array (20 bytes a slot), sized for a load factor of
 // 0.75 with any number of slots (fast range reduction instead of a power of

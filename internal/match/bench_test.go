@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -153,7 +152,7 @@ func TestMemoryPerIndicator(t *testing.T) {
 			t.Fatalf("%v not found", a)
 		}
 	}
-	t.Log(fmt.Sprintf("%.1f bytes per IP indicator at 1M", per))
+	t.Logf("%.1f bytes per IP indicator at 1M", per)
 }
 
 func TestMemoryPerIPv6Indicator(t *testing.T) {

@@ -147,7 +147,7 @@ func NormalizeURL(u string) (norm, host string, err error) {
 // refang undoes the usual ways of making indicators safe to paste:
 // hxxp://, [.], (.), {.}, [dot], [@], [at], [:]//.
 func refang(s string) string {
-	if strings.IndexAny(s, "[({") < 0 && !strings.HasPrefix(strings.ToLower(s), "hxxp") && !strings.HasPrefix(strings.ToLower(s), "fxp") {
+	if !strings.ContainsAny(s, "[({") && !strings.HasPrefix(strings.ToLower(s), "hxxp") && !strings.HasPrefix(strings.ToLower(s), "fxp") {
 		return s
 	}
 	r := strings.NewReplacer("[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "[@]", "@", "[at]", "@", "[:]", ":", "[://]", "://")

@@ -164,9 +164,7 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 			if p, err := pkgid.ParsePURL(keyPURL(a.Ref, refs)); err == nil {
 				af.Ecosystem = p.Ecosystem
 			}
-			for _, r := range ranges {
-				af.Vers = append(af.Vers, r)
-			}
+			af.Vers = append(af.Vers, ranges...)
 			if len(af.Versions) == 0 && len(af.Vers) == 0 {
 				af.AllVersions = true
 			}

@@ -23,7 +23,7 @@ var versSchemes = map[string]string{
 func VersContains(vers, v string) (bool, error) {
 	rest, ok := strings.CutPrefix(vers, "vers:")
 	if !ok {
-		return false, fmt.Errorf("range %q does not start with vers:", vers)
+		return false, fmt.Errorf("range %q does not start with %q", vers, "vers:")
 	}
 	scheme, constraints, ok := strings.Cut(rest, "/")
 	if !ok {
