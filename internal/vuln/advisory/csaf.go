@@ -42,50 +42,53 @@ type csafDoc struct {
 			ProductIDs []string `json:"product_ids"`
 		} `json:"product_groups"`
 	} `json:"product_tree"`
-	Vulnerabilities []struct {
-		CVE   string `json:"cve"`
-		Title string `json:"title"`
-		IDs   []struct {
-			SystemName string `json:"system_name"`
-			Text       string `json:"text"`
-		} `json:"ids"`
-		ProductStatus map[string][]string `json:"product_status"`
-		Flags         []struct {
-			Label      string   `json:"label"`
-			Date       string   `json:"date"`
-			ProductIDs []string `json:"product_ids"`
-			GroupIDs   []string `json:"group_ids"`
-		} `json:"flags"`
-		Threats []struct {
-			Category   string   `json:"category"`
-			Details    string   `json:"details"`
-			ProductIDs []string `json:"product_ids"`
-			GroupIDs   []string `json:"group_ids"`
-		} `json:"threats"`
-		Remediations []struct {
-			Category   string   `json:"category"`
-			Details    string   `json:"details"`
-			URL        string   `json:"url"`
-			ProductIDs []string `json:"product_ids"`
-			GroupIDs   []string `json:"group_ids"`
-		} `json:"remediations"`
-		Scores []struct {
-			Products []string `json:"products"`
-			CVSSv3   *struct {
-				Version      string  `json:"version"`
-				VectorString string  `json:"vectorString"`
-				BaseScore    float64 `json:"baseScore"`
-				BaseSeverity string  `json:"baseSeverity"`
-			} `json:"cvss_v3"`
-			CVSSv2 *struct {
-				VectorString string  `json:"vectorString"`
-				BaseScore    float64 `json:"baseScore"`
-			} `json:"cvss_v2"`
-		} `json:"scores"`
-		References []struct {
-			URL string `json:"url"`
-		} `json:"references"`
-	} `json:"vulnerabilities"`
+	Vulnerabilities []csafVulnerability `json:"vulnerabilities"`
+}
+
+// csafVulnerability is one entry of a CSAF document's vulnerabilities.
+type csafVulnerability struct {
+	CVE   string `json:"cve"`
+	Title string `json:"title"`
+	IDs   []struct {
+		SystemName string `json:"system_name"`
+		Text       string `json:"text"`
+	} `json:"ids"`
+	ProductStatus map[string][]string `json:"product_status"`
+	Flags         []struct {
+		Label      string   `json:"label"`
+		Date       string   `json:"date"`
+		ProductIDs []string `json:"product_ids"`
+		GroupIDs   []string `json:"group_ids"`
+	} `json:"flags"`
+	Threats []struct {
+		Category   string   `json:"category"`
+		Details    string   `json:"details"`
+		ProductIDs []string `json:"product_ids"`
+		GroupIDs   []string `json:"group_ids"`
+	} `json:"threats"`
+	Remediations []struct {
+		Category   string   `json:"category"`
+		Details    string   `json:"details"`
+		URL        string   `json:"url"`
+		ProductIDs []string `json:"product_ids"`
+		GroupIDs   []string `json:"group_ids"`
+	} `json:"remediations"`
+	Scores []struct {
+		Products []string `json:"products"`
+		CVSSv3   *struct {
+			Version      string  `json:"version"`
+			VectorString string  `json:"vectorString"`
+			BaseScore    float64 `json:"baseScore"`
+			BaseSeverity string  `json:"baseSeverity"`
+		} `json:"cvss_v3"`
+		CVSSv2 *struct {
+			VectorString string  `json:"vectorString"`
+			BaseScore    float64 `json:"baseScore"`
+		} `json:"cvss_v2"`
+	} `json:"scores"`
+	References []struct {
+		URL string `json:"url"`
+	} `json:"references"`
 }
 
 type csafBranch struct {
@@ -127,174 +130,241 @@ func parseCSAF(data []byte, source string) (*Set, error) {
 		return nil, fmt.Errorf("CSAF: %w", jsonErrorAt(data, err))
 	}
 	set := &Set{Source: source, Format: FormatCSAF}
-	products := map[string]*csafProductInfo{}
-	var walk func([]csafBranch, string, string, string)
-	walk = func(bs []csafBranch, vendor, name, ver string) {
-		for _, b := range bs {
-			v, n, vv, rng := vendor, name, ver, ""
-			switch b.Category {
-			case "vendor":
-				v = b.Name
-			case "product_name", "product_family":
-				n = b.Name
-			case "product_version":
-				vv = b.Name
-			case "product_version_range":
-				rng = b.Name
-			}
-			if b.Product != nil {
-				info := csafIdentify(*b.Product, v, n)
-				if info.version == "" {
-					info.version = vv
-				}
-				info.vers = rng
-				products[b.Product.ProductID] = info
-			}
-			walk(b.Branches, v, n, vv)
-		}
+	c := &csafReader{
+		set: set, source: source, doc: &doc, products: map[string]*csafProductInfo{}, groups: map[string][]string{},
+		author: doc.Document.Publisher.Name,
+		issued: parseCSAFTime(firstNonEmpty(doc.Document.Tracking.CurrentReleaseDate, doc.Document.Tracking.InitialReleaseDate)),
 	}
-	walk(doc.ProductTree.Branches, "", "", "")
-	for _, p := range doc.ProductTree.FullProductNames {
-		products[p.ProductID] = csafIdentify(p, "", "")
+	c.readProductTree()
+	for i, v := range doc.Vulnerabilities {
+		c.readVulnerability(i, v)
 	}
-	for _, r := range doc.ProductTree.Relationships {
-		comp, ok := products[r.ProductReference]
+	return set, nil
+}
+
+// csafReader holds what reading one CSAF document needs across its parts:
+// the product tree resolved to package keys, and the document's author and time.
+type csafReader struct {
+	set      *Set
+	source   string
+	doc      *csafDoc
+	products map[string]*csafProductInfo // by product id
+	groups   map[string][]string         // product group id → product ids
+	author   string
+	issued   time.Time
+}
+
+// readProductTree resolves every product id of the tree: branches (vendor,
+// product name, version or version range above a product), full product
+// names, and relationships (a component inside another product).
+func (c *csafReader) readProductTree() {
+	tree := &c.doc.ProductTree
+	c.walk(tree.Branches, "", "", "")
+	for _, p := range tree.FullProductNames {
+		c.products[p.ProductID] = csafIdentify(p, "", "")
+	}
+	for _, r := range tree.Relationships {
+		comp, ok := c.products[r.ProductReference]
 		if !ok {
-			set.Problems = append(set.Problems, Problem{source + ": product_tree.relationships", fmt.Sprintf("product_reference %q is not in the product tree", r.ProductReference)})
+			c.set.Problems = append(c.set.Problems, Problem{c.source + ": product_tree.relationships", fmt.Sprintf("product_reference %q is not in the product tree", r.ProductReference)})
 			continue
 		}
 		info := *comp
 		info.name = r.FullProductName.Name
-		if parent, ok := products[r.RelatesToProductReference]; ok {
+		if parent, ok := c.products[r.RelatesToProductReference]; ok {
 			info.parent, info.parentVer = parent.key, parent.version
 		}
-		products[r.FullProductName.ProductID] = &info
+		c.products[r.FullProductName.ProductID] = &info
 	}
-	groups := map[string][]string{}
-	for _, g := range doc.ProductTree.ProductGroups {
-		groups[g.GroupID] = g.ProductIDs
+	for _, g := range tree.ProductGroups {
+		c.groups[g.GroupID] = g.ProductIDs
 	}
-	expand := func(ids, gids []string) []string {
-		out := append([]string{}, ids...)
-		for _, g := range gids {
-			out = append(out, groups[g]...)
-		}
-		return out
-	}
-	author := doc.Document.Publisher.Name
-	issued := parseCSAFTime(firstNonEmpty(doc.Document.Tracking.CurrentReleaseDate, doc.Document.Tracking.InitialReleaseDate))
+}
 
-	for i, v := range doc.Vulnerabilities {
-		id := v.CVE
-		var aliases []string
-		for _, x := range v.IDs {
-			if id == "" {
-				id = x.Text
-			} else if x.Text != id {
-				aliases = append(aliases, x.Text)
-			}
+// walk reads branches with the vendor, product name and version of the
+// branches above them.
+func (c *csafReader) walk(bs []csafBranch, vendor, name, ver string) {
+	for _, b := range bs {
+		v, n, vv, rng := vendor, name, ver, ""
+		switch b.Category {
+		case "vendor":
+			v = b.Name
+		case "product_name", "product_family":
+			n = b.Name
+		case "product_version":
+			vv = b.Name
+		case "product_version_range":
+			rng = b.Name
 		}
-		at := fmt.Sprintf("%s: vulnerabilities[%d] (%s)", source, i, id)
-		if id == "" {
-			set.Problems = append(set.Problems, Problem{at, "neither cve nor ids"})
-			continue
+		if b.Product != nil {
+			info := csafIdentify(*b.Product, v, n)
+			if info.version == "" {
+				info.version = vv
+			}
+			info.vers = rng
+			c.products[b.Product.ProductID] = info
 		}
-		justification := map[string]string{}
-		for _, f := range v.Flags {
-			for _, pid := range expand(f.ProductIDs, f.GroupIDs) {
-				justification[pid] = f.Label
-			}
-		}
-		impact := map[string]string{}
-		for _, t := range v.Threats {
-			if t.Category == "impact" {
-				for _, pid := range expand(t.ProductIDs, t.GroupIDs) {
-					impact[pid] = t.Details
-				}
-			}
-		}
-		action := map[string]string{}
-		for _, r := range v.Remediations {
-			text := r.Category + ": " + r.Details
-			if r.URL != "" {
-				text += " (" + r.URL + ")"
-			}
-			for _, pid := range expand(r.ProductIDs, r.GroupIDs) {
-				if action[pid] != "" {
-					action[pid] += "; "
-				}
-				action[pid] += text
-			}
-		}
-		adv := Advisory{ID: id, Aliases: aliases, Source: author, Document: source, Summary: firstNonEmpty(v.Title, doc.Document.Title), Published: issued}
-		for _, r := range v.References {
-			adv.References = append(adv.References, r.URL)
-		}
-		for _, s := range v.Scores {
-			if c := s.CVSSv3; c != nil {
-				adv.CVSS = append(adv.CVSS, CVSS{Version: c.Version, Vector: c.VectorString, Score: c.BaseScore})
-				if sev := SeverityOfScore(c.BaseScore); sev.Rank() > adv.Severity.Rank() {
-					adv.Severity = sev
-				}
-			}
-			if c := s.CVSSv2; c != nil {
-				adv.CVSS = append(adv.CVSS, CVSS{Version: "2.0", Vector: c.VectorString, Score: c.BaseScore})
-			}
-		}
-		fixedVersions := map[pkgid.Key][]string{}
-		for _, st := range []string{"fixed", "first_fixed"} {
-			for _, pid := range v.ProductStatus[st] {
-				if p := products[pid]; p != nil && p.key != "" && p.version != "" {
-					fixedVersions[p.key] = append(fixedVersions[p.key], p.version)
-				}
-			}
-		}
-		for status, ids := range v.ProductStatus {
-			vexStatus, ok := csafStatus(status)
-			if !ok {
-				continue // "recommended" is advice, not a status
-			}
-			for _, pid := range ids {
-				p := products[pid]
-				where := fmt.Sprintf("%s.product_status.%s[%s]", at, status, pid)
-				switch {
-				case p == nil:
-					set.Problems = append(set.Problems, Problem{where, "product id is not in the product tree"})
-					continue
-				case p.key == "":
-					set.Problems = append(set.Problems, Problem{where, "product " + p.name + " has no purl or CPE with a vendor: " + p.err})
-					continue
-				}
-				st := Statement{
-					Vulnerability: id, Aliases: aliases, Product: p.key, Versions: nonEmpty(p.version),
-					Status: vexStatus, Justification: justification[pid], Impact: impact[pid], Action: action[pid],
-					Author: author, Timestamp: issued, Document: source, ProductName: p.name,
-				}
-				if p.parent != "" {
-					// A component of a larger product: the statement is about
-					// the component inside that product.
-					st.Product, st.Subcomponents, st.Versions = p.parent, []pkgid.Key{p.key}, nonEmpty(p.parentVer)
-				}
-				set.Statements = append(set.Statements, st)
-				if vexStatus == StatusAffected {
-					af := Affected{Key: p.key, Ecosystem: p.ecosystem, Fixed: fixedVersions[p.key]}
-					switch {
-					case p.version != "":
-						af.Versions = []string{p.version}
-					case strings.HasPrefix(p.vers, "vers:"):
-						af.Vers = []string{p.vers}
-					default:
-						af.AllVersions = true
-					}
-					adv.Affected = append(adv.Affected, af)
-				}
-			}
-		}
-		if len(adv.Affected) > 0 {
-			set.Advisories = append(set.Advisories, adv)
+		c.walk(b.Branches, v, n, vv)
+	}
+}
+
+// expand returns product ids with the members of the groups added.
+func (c *csafReader) expand(ids, gids []string) []string {
+	out := append([]string{}, ids...)
+	for _, g := range gids {
+		out = append(out, c.groups[g]...)
+	}
+	return out
+}
+
+// csafNotes is what a vulnerability says about each product id besides its
+// status: the flag's justification, the impact threat, the remediations.
+type csafNotes struct {
+	justification, impact, action map[string]string
+}
+
+func (c *csafReader) notes(v csafVulnerability) csafNotes {
+	n := csafNotes{justification: map[string]string{}, impact: map[string]string{}, action: map[string]string{}}
+	for _, f := range v.Flags {
+		for _, pid := range c.expand(f.ProductIDs, f.GroupIDs) {
+			n.justification[pid] = f.Label
 		}
 	}
-	return set, nil
+	for _, t := range v.Threats {
+		if t.Category == "impact" {
+			for _, pid := range c.expand(t.ProductIDs, t.GroupIDs) {
+				n.impact[pid] = t.Details
+			}
+		}
+	}
+	for _, r := range v.Remediations {
+		text := r.Category + ": " + r.Details
+		if r.URL != "" {
+			text += " (" + r.URL + ")"
+		}
+		for _, pid := range c.expand(r.ProductIDs, r.GroupIDs) {
+			if n.action[pid] != "" {
+				n.action[pid] += "; "
+			}
+			n.action[pid] += text
+		}
+	}
+	return n
+}
+
+// readVulnerability turns one vulnerability into VEX statements and, when a
+// product is affected, an advisory.
+func (c *csafReader) readVulnerability(i int, v csafVulnerability) {
+	id := v.CVE
+	var aliases []string
+	for _, x := range v.IDs {
+		if id == "" {
+			id = x.Text
+		} else if x.Text != id {
+			aliases = append(aliases, x.Text)
+		}
+	}
+	at := fmt.Sprintf("%s: vulnerabilities[%d] (%s)", c.source, i, id)
+	if id == "" {
+		c.set.Problems = append(c.set.Problems, Problem{at, "neither cve nor ids"})
+		return
+	}
+	adv := Advisory{ID: id, Aliases: aliases, Source: c.author, Document: c.source, Summary: firstNonEmpty(v.Title, c.doc.Document.Title), Published: c.issued}
+	for _, r := range v.References {
+		adv.References = append(adv.References, r.URL)
+	}
+	csafScores(&adv, v)
+	notes := c.notes(v)
+	fixed := c.fixedVersions(v)
+	for status, ids := range v.ProductStatus {
+		vexStatus, ok := csafStatus(status)
+		if !ok {
+			continue // "recommended" is advice, not a status
+		}
+		for _, pid := range ids {
+			p := c.product(fmt.Sprintf("%s.product_status.%s[%s]", at, status, pid), pid)
+			if p == nil {
+				continue
+			}
+			st := Statement{
+				Vulnerability: id, Aliases: aliases, Product: p.key, Versions: nonEmpty(p.version),
+				Status: vexStatus, Justification: notes.justification[pid], Impact: notes.impact[pid], Action: notes.action[pid],
+				Author: c.author, Timestamp: c.issued, Document: c.source, ProductName: p.name,
+			}
+			if p.parent != "" {
+				// A component of a larger product: the statement is about
+				// the component inside that product.
+				st.Product, st.Subcomponents, st.Versions = p.parent, []pkgid.Key{p.key}, nonEmpty(p.parentVer)
+			}
+			c.set.Statements = append(c.set.Statements, st)
+			if vexStatus == StatusAffected {
+				adv.Affected = append(adv.Affected, p.affected(fixed[p.key]))
+			}
+		}
+	}
+	if len(adv.Affected) > 0 {
+		c.set.Advisories = append(c.set.Advisories, adv)
+	}
+}
+
+// product returns the product a status names, or nil after recording the
+// problem when it is not in the tree or has no package key.
+func (c *csafReader) product(where, pid string) *csafProductInfo {
+	p := c.products[pid]
+	switch {
+	case p == nil:
+		c.set.Problems = append(c.set.Problems, Problem{where, "product id is not in the product tree"})
+		return nil
+	case p.key == "":
+		c.set.Problems = append(c.set.Problems, Problem{where, "product " + p.name + " has no purl or CPE with a vendor: " + p.err})
+		return nil
+	}
+	return p
+}
+
+// fixedVersions returns the versions the vulnerability's fixed products
+// name, by package.
+func (c *csafReader) fixedVersions(v csafVulnerability) map[pkgid.Key][]string {
+	fixed := map[pkgid.Key][]string{}
+	for _, st := range []string{"fixed", "first_fixed"} {
+		for _, pid := range v.ProductStatus[st] {
+			if p := c.products[pid]; p != nil && p.key != "" && p.version != "" {
+				fixed[p.key] = append(fixed[p.key], p.version)
+			}
+		}
+	}
+	return fixed
+}
+
+// affected is the advisory's entry for an affected product: its exact
+// version, its version range, or all versions.
+func (p *csafProductInfo) affected(fixed []string) Affected {
+	af := Affected{Key: p.key, Ecosystem: p.ecosystem, Fixed: fixed}
+	switch {
+	case p.version != "":
+		af.Versions = []string{p.version}
+	case strings.HasPrefix(p.vers, "vers:"):
+		af.Vers = []string{p.vers}
+	default:
+		af.AllVersions = true
+	}
+	return af
+}
+
+// csafScores adds the vulnerability's CVSS scores to the advisory, its
+// severity from the highest CVSS v3 score.
+func csafScores(adv *Advisory, v csafVulnerability) {
+	for _, s := range v.Scores {
+		if c := s.CVSSv3; c != nil {
+			adv.CVSS = append(adv.CVSS, CVSS{Version: c.Version, Vector: c.VectorString, Score: c.BaseScore})
+			if sev := SeverityOfScore(c.BaseScore); sev.Rank() > adv.Severity.Rank() {
+				adv.Severity = sev
+			}
+		}
+		if c := s.CVSSv2; c != nil {
+			adv.CVSS = append(adv.CVSS, CVSS{Version: "2.0", Vector: c.VectorString, Score: c.BaseScore})
+		}
+	}
 }
 
 func csafIdentify(p csafProduct, vendor, name string) *csafProductInfo {
