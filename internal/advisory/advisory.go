@@ -26,6 +26,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -158,7 +159,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 	case a.Due.IsZero():
 		errs.coded("due", "required", "is required")
 	case !a.Due.After(now):
-		errs.coded("due", "past", "%s is in the past", a.Due.In(jst).Format("2006-01-02 15:04 MST"))
+		errs.coded("due", "past", "%s is in the past", a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 	}
 	if a.Kind == KindCorrection && strings.TrimSpace(a.Findings) == "" {
 		errs.coded("findings", "required", "a correction request states the audit's findings")
@@ -242,15 +243,13 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
 		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
-			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst).Format("2006-01-02 15:04 MST")),
+			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")),
 			Body:  strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
 			return a, fmt.Errorf("alert %s: %w", o.Name, err)
 		}
 	}
 	return a, nil
 }
-
-var jst = time.FixedZone("JST", 9*60*60)
 
 // Acknowledge records that the caller's organization has read the advisory.
 // Acknowledging twice is harmless: the first time counts.

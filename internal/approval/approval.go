@@ -252,7 +252,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
 			valid_from, valid_until, status, emergency, notify_due, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
-			a.Status, boolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now)).Scan(&a.ID); err != nil {
+			a.Status, store.BoolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now)).Scan(&a.ID); err != nil {
 			return fmt.Errorf("file approval request: %w", err)
 		}
 		if err := addPurposes(ctx, tx, a.ID, r.Purposes); err != nil {
@@ -492,11 +492,4 @@ func scan(row interface{ Scan(...any) error }) (Approval, error) {
 	a.ValidFrom, a.ValidUntil, a.DecidedAt = store.FromMicros(vf), store.FromMicros(vu), store.FromMicros(da)
 	a.NotifyDue, a.NotifiedAt, a.Created, a.Emergency, a.AuditIndex = store.FromMicros(nd), store.FromMicros(na), store.FromMicros(c), em != 0, uint64(idx)
 	return a, err
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/oversight"
 )
 
@@ -51,7 +52,7 @@ func parseDay(flag, s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("JST", 9*3600))
+	t, err := time.ParseInLocation("2006-01-02", s, jst.Zone)
 	if err != nil {
 		return t, fmt.Errorf("--%s %q: want a date YYYY-MM-DD or an RFC 3339 time", flag, s)
 	}

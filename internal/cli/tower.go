@@ -19,6 +19,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 )
 
@@ -60,7 +61,7 @@ func jstTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(incident.JST).Format("2006-01-02 15:04 JST")
+	return t.In(jst.Zone).Format("2006-01-02 15:04 JST")
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -84,7 +85,7 @@ func parseJST(s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	for _, f := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(f, s, incident.JST); err == nil {
+		if t, err := time.ParseInLocation(f, s, jst.Zone); err == nil {
 			return t.UTC(), nil
 		}
 	}

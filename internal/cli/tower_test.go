@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"renkei/internal/jst"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestTowerCommands(t *testing.T) {
 	if out := must("", "case", "list", "--as", "mizu"); !strings.Contains(out, "investigating") {
 		t.Fatalf("the reporter's case list:\n%s", out)
 	}
-	due := time.Now().Add(48 * time.Hour).In(time.FixedZone("JST", 9*3600)).Format("2006-01-02 15:04")
+	due := time.Now().Add(48 * time.Hour).In(jst.Zone).Format("2006-01-02 15:04")
 	must("", "advisory", "publish", "--as", "kanshi", "--title", "Patch", "--action", "apply 7.2.11", "--sectors", "water", "--due", due)
 	must("", "advisory", "ack", "--as", "mizu", "1")
 	if out := must("", "advisory", "status", "--as", "kanshi", "1"); !strings.Contains(out, "1 addressed, 1 acknowledged, 0 completed") {

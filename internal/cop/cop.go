@@ -22,12 +22,10 @@ import (
 	"time"
 
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
-
-// jst is Japan Standard Time (no daylight saving time).
-var jst = time.FixedZone("JST", 9*60*60)
 
 // Range is the window of the picture: whole JST days, From inclusive, To exclusive.
 type Range struct {
@@ -43,8 +41,8 @@ func Window(now time.Time, days int) Range {
 	if days > 366 {
 		days = 366
 	}
-	j := now.In(jst)
-	end := time.Date(j.Year(), j.Month(), j.Day()+1, 0, 0, 0, 0, jst)
+	j := now.In(jst.Zone)
+	end := time.Date(j.Year(), j.Month(), j.Day()+1, 0, 0, 0, 0, jst.Zone)
 	return Range{From: end.AddDate(0, 0, -days), To: end}
 }
 
@@ -52,7 +50,7 @@ func Window(now time.Time, days int) Range {
 func (r Range) Days() []string {
 	var out []string
 	for d := r.From; d.Before(r.To); d = d.AddDate(0, 0, 1) {
-		out = append(out, d.In(jst).Format(time.DateOnly))
+		out = append(out, d.In(jst.Zone).Format(time.DateOnly))
 	}
 	return out
 }
@@ -132,7 +130,7 @@ func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures
 			if err := rows.Scan(&d, &n); err != nil {
 				return nil, err
 			}
-			day := time.UnixMicro(d*dayMicros - jstOffsetMicros).In(jst).Format(time.DateOnly)
+			day := time.UnixMicro(d*dayMicros - jstOffsetMicros).In(jst.Zone).Format(time.DateOnly)
 			got[day] = n
 		}
 		if err := rows.Err(); err != nil {
@@ -253,9 +251,9 @@ func (f Figures) WriteCSV(w io.Writer) error {
 	}
 	for _, a := range f.OpenAdvisories {
 		g := fmt.Sprintf("%d %s", a.ID, a.Title)
-		row("advisory_targets", a.Due.In(jst).Format(time.DateOnly), g, a.Targets)
-		row("advisory_acknowledged", a.Due.In(jst).Format(time.DateOnly), g, a.Acknowledged)
-		row("advisory_completed", a.Due.In(jst).Format(time.DateOnly), g, a.Completed)
+		row("advisory_targets", a.Due.In(jst.Zone).Format(time.DateOnly), g, a.Targets)
+		row("advisory_acknowledged", a.Due.In(jst.Zone).Format(time.DateOnly), g, a.Acknowledged)
+		row("advisory_completed", a.Due.In(jst.Zone).Format(time.DateOnly), g, a.Completed)
 	}
 	row("overdue_reports", "", "", f.OverdueReports)
 	for _, c := range f.OpenCases {

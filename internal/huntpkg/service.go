@@ -456,7 +456,7 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 		(sc.kind = 'all' AND ? = 0) OR (sc.kind = 'sector' AND sc.value = ? AND ? <> '') OR (sc.kind = 'org-kind' AND sc.value = ?) OR (sc.kind = 'org' AND sc.value = ?)
 		OR (sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = ?))))
 		ORDER BY p.created_at DESC LIMIT ?`
-	center := boolInt(v.IsCenter)
+	center := store.BoolInt(v.IsCenter)
 	sector := strings.ToLower(c.Org.Sector)
 	rows, err := s.Hub.DB.Query(ctx, q, c.Org.ID, center, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
 	if err != nil {
@@ -530,11 +530,4 @@ func (s *Service) scopeOrgs(ctx context.Context, p *Package) ([]store.Org, error
 		}
 	}
 	return out, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -3,6 +3,7 @@ package incident
 import (
 	_ "embed"
 	"fmt"
+	"renkei/internal/jst"
 	"slices"
 	"strings"
 	"sync"
@@ -10,10 +11,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 )
-
-// JST is Japan Standard Time. Japan has observed no daylight saving time since
-// 1951, so a fixed +09:00 zone is exact and needs no zone database.
-var JST = time.FixedZone("JST", 9*60*60)
 
 //go:embed deadlines.yaml
 var defaultDeadlines []byte
@@ -57,8 +54,8 @@ func (s Stage) Due(start time.Time) time.Time {
 	case s.Within > 0:
 		return start.Add(s.Within).UTC()
 	case s.Days > 0:
-		j := start.In(JST)
-		return time.Date(j.Year(), j.Month(), j.Day()+s.Days+1, 0, 0, 0, 0, JST).UTC()
+		j := start.In(jst.Zone)
+		return time.Date(j.Year(), j.Month(), j.Day()+s.Days+1, 0, 0, 0, 0, jst.Zone).UTC()
 	}
 	return time.Time{}
 }

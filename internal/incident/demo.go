@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 )
 
 // Demo plays step 4 of the story for the demo data: the water utility's
@@ -30,7 +31,7 @@ func Demo(ctx context.Context, h *hub.Hub, operator, other string) ([]int64, err
 		return nil, fmt.Errorf("incident demo: %w", err)
 	}
 	yes, no := true, false
-	detected := now.Add(-20 * time.Hour).In(JST).Format(time.RFC3339)
+	detected := now.Add(-20 * time.Hour).In(jst.Zone).Format(time.RFC3339)
 	r, err := s.File(ctx, op, Filing{Duties: []string{"art5", "personal-data"}, Type: "art5", Stage: "initial", Category: "ransomware",
 		Title:           "浄水場監視端末でのランサムウェア / Ransomware on plant monitoring terminals",
 		WhatHappened:    "監視端末2台のファイルが暗号化され、脅迫文が残された。制御系への影響は確認されていない。/ Files on two monitoring terminals were encrypted and a ransom note left; no effect on control seen.",

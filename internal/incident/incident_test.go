@@ -12,6 +12,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -103,14 +104,14 @@ func TestDeadlineAcrossZones(t *testing.T) {
 		start time.Time
 		want  string // in JST
 	}{
-		{"72 hours from JST morning", incident.Stage{Within: 72 * time.Hour}, time.Date(2026, 11, 20, 8, 30, 0, 0, incident.JST), "2026-11-23 08:30"},
+		{"72 hours from JST morning", incident.Stage{Within: 72 * time.Hour}, time.Date(2026, 11, 20, 8, 30, 0, 0, jst.Zone), "2026-11-23 08:30"},
 		{"72 hours is elapsed time, zone does not matter", incident.Stage{Within: 72 * time.Hour}, time.Date(2026, 11, 19, 18, 30, 0, 0, ny), "2026-11-23 08:30"},
-		{"30 days: first day not counted, ends 24:00 JST", incident.Stage{Days: 30}, time.Date(2026, 11, 20, 8, 30, 0, 0, incident.JST), "2026-12-21 00:00"},
+		{"30 days: first day not counted, ends 24:00 JST", incident.Stage{Days: 30}, time.Date(2026, 11, 20, 8, 30, 0, 0, jst.Zone), "2026-12-21 00:00"},
 		{"days count the JST date, not the UTC date", incident.Stage{Days: 5}, time.Date(2026, 11, 19, 16, 0, 0, 0, time.UTC), "2026-11-26 00:00"},          // 01:00 JST on the 20th
 		{"same instant given in UTC on the previous UTC day", incident.Stage{Days: 5}, time.Date(2026, 11, 19, 14, 59, 0, 0, time.UTC), "2026-11-25 00:00"}, // 23:59 JST on the 19th
 		{"a US DST change does not move a JST deadline", incident.Stage{Days: 1}, time.Date(2026, 3, 8, 1, 30, 0, 0, ny), "2026-03-10 00:00"},               // 15:30 JST on the 8th
 		{"across a US fall-back night", incident.Stage{Within: 48 * time.Hour}, time.Date(2026, 10, 31, 23, 0, 0, 0, la), "2026-11-03 15:00"},
-		{"over a year end", incident.Stage{Days: 5}, time.Date(2026, 12, 29, 23, 59, 0, 0, incident.JST), "2027-01-04 00:00"},
+		{"over a year end", incident.Stage{Days: 5}, time.Date(2026, 12, 29, 23, 59, 0, 0, jst.Zone), "2027-01-04 00:00"},
 		{"no deadline for updates", incident.Stage{}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), ""},
 	}
 	for _, tt := range tests {
@@ -118,7 +119,7 @@ func TestDeadlineAcrossZones(t *testing.T) {
 			got := tt.stage.Due(tt.start)
 			s := ""
 			if !got.IsZero() {
-				s = got.In(incident.JST).Format("2006-01-02 15:04")
+				s = got.In(jst.Zone).Format("2006-01-02 15:04")
 			}
 			if s != tt.want {
 				t.Errorf("Due(%s) = %q, want %q", tt.start, s, tt.want)
@@ -189,7 +190,7 @@ func TestReportJourney(t *testing.T) {
 			}
 			due := map[string]string{}
 			for _, d := range inc.Deadlines {
-				due[d.Type+"/"+d.Stage] = d.Due.In(incident.JST).Format("01-02 15:04")
+				due[d.Type+"/"+d.Stage] = d.Due.In(jst.Zone).Format("01-02 15:04")
 			}
 			want := map[string]string{"art5/initial": "11-23 08:30", "art5/final": "12-21 00:00", "personal-data/initial": "11-26 00:00", "personal-data/final": "12-21 00:00"}
 			for k, v := range want {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 )
 
@@ -130,7 +131,7 @@ func parseTime(s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	for _, f := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(f, s, JST); err == nil {
+		if t, err := time.ParseInLocation(f, s, jst.Zone); err == nil {
 			return t.UTC(), nil
 		}
 	}
@@ -207,14 +208,14 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 		} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
 			errs.coded("detected_at", "time", "%v", err)
 		} else if c.detected.After(now.Add(5 * time.Minute)) {
-			errs.coded("detected_at", "future", "%s is in the future", c.detected.In(JST).Format("2006-01-02 15:04 MST"))
+			errs.coded("detected_at", "future", "%s is in the future", c.detected.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 		}
 		c.aware = c.detected
 		if f.AwareAt != "" {
 			if c.aware, err = parseTime(f.AwareAt); err != nil {
 				errs.coded("aware_at", "time", "%v", err)
 			} else if c.aware.After(now.Add(5 * time.Minute)) {
-				errs.coded("aware_at", "future", "%s is in the future", c.aware.In(JST).Format("2006-01-02 15:04 MST"))
+				errs.coded("aware_at", "future", "%s is in the future", c.aware.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 			} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
 				errs.add("aware_at", "is before detected_at")
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -248,7 +249,7 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 		}
 		n++
 		data, _ := json.Marshal(map[string]any{"incident": o.IncidentID, "type": o.Type, "stage": o.Stage, "due": o.Due})
-		title := fmt.Sprintf("Overdue: %s %s report of incident %d (%s) was due %s", o.Type, o.Stage, o.IncidentID, o.Title, o.Due.In(JST).Format("2006-01-02 15:04 MST"))
+		title := fmt.Sprintf("Overdue: %s %s report of incident %d (%s) was due %s", o.Type, o.Stage, o.IncidentID, o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 		for _, org := range []string{o.OrgID, s.Hub.Center().ID} {
 			if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "report-overdue", Severity: "high", Title: title, Data: string(data)}); err != nil {
 				return n, err

@@ -29,11 +29,9 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/jst"
 	"renkei/internal/store"
 )
-
-// jst is Japan Standard Time; daily digests follow JST days.
-var jst = time.FixedZone("JST", 9*60*60)
 
 // Digest preferences.
 const (
@@ -210,8 +208,8 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 			continue
 		}
 		if p.Digest == Daily {
-			j := now.In(jst)
-			last := p.LastSent.In(jst)
+			j := now.In(jst.Zone)
+			last := p.LastSent.In(jst.Zone)
 			sameDay := !p.LastSent.IsZero() && last.Year() == j.Year() && last.YearDay() == j.YearDay()
 			if sameDay || j.Hour() < hour {
 				continue
@@ -351,7 +349,7 @@ func message(from string, to []string, subject, body string, now time.Time) []by
 		domain = from[at+1:]
 	}
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\nAuto-Submitted: auto-generated\r\n\r\n",
-		from, strings.Join(to, ", "), mime.BEncoding.Encode("UTF-8", subject), now.In(jst).Format(time.RFC1123Z), hex.EncodeToString(id), domain)
+		from, strings.Join(to, ", "), mime.BEncoding.Encode("UTF-8", subject), now.In(jst.Zone).Format(time.RFC1123Z), hex.EncodeToString(id), domain)
 	enc := base64.StdEncoding.EncodeToString([]byte(body))
 	for len(enc) > 76 {
 		b.WriteString(enc[:76] + "\r\n")
@@ -362,7 +360,7 @@ func message(from string, to []string, subject, body string, now time.Time) []by
 }
 
 func alertText(b *strings.Builder, a store.Alert) {
-	fmt.Fprintf(b, "[%s] %s\n%s\n", a.Severity, a.Title, a.Created.In(jst).Format("2006-01-02 15:04 JST"))
+	fmt.Fprintf(b, "[%s] %s\n%s\n", a.Severity, a.Title, a.Created.In(jst.Zone).Format("2006-01-02 15:04 JST"))
 	if a.Body != "" {
 		fmt.Fprintf(b, "%s\n", a.Body)
 	}
@@ -380,7 +378,7 @@ func alertMessage(from string, to []string, a store.Alert, now time.Time) []byte
 
 func digestMessage(from string, to []string, alerts []store.Alert, now time.Time) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Renkei 日次ダイジェスト / daily digest — %s\n%d 件のアラート / alerts\n\n", now.In(jst).Format("2006-01-02"), len(alerts))
+	fmt.Fprintf(&b, "Renkei 日次ダイジェスト / daily digest — %s\n%d 件のアラート / alerts\n\n", now.In(jst.Zone).Format("2006-01-02"), len(alerts))
 	for _, a := range alerts {
 		alertText(&b, a)
 		b.WriteString("\n")

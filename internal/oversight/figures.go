@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"renkei/internal/audit"
+	"renkei/internal/jst"
 )
 
 // Kinds of approval as logged in an entry's Detail["kind"]. They repeat the
@@ -160,7 +161,6 @@ func (r *Report) WriteCSV(w io.Writer) error {
 // fiscal audience; a fiscal year ("FY2026") runs April to March; otherwise
 // from and to are dates (YYYY-MM-DD, to exclusive), either may be empty.
 func Period(year, from, to string) (time.Time, time.Time, error) {
-	jst := time.FixedZone("JST", 9*3600)
 	if year != "" {
 		fiscal := false
 		if len(year) > 2 && (year[:2] == "FY" || year[:2] == "fy") {
@@ -171,19 +171,19 @@ func Period(year, from, to string) (time.Time, time.Time, error) {
 			return time.Time{}, time.Time{}, fmt.Errorf("year %q: want a year such as 2026 or FY2026", year)
 		}
 		if fiscal {
-			return time.Date(y, 4, 1, 0, 0, 0, 0, jst), time.Date(y+1, 4, 1, 0, 0, 0, 0, jst), nil
+			return time.Date(y, 4, 1, 0, 0, 0, 0, jst.Zone), time.Date(y+1, 4, 1, 0, 0, 0, 0, jst.Zone), nil
 		}
-		return time.Date(y, 1, 1, 0, 0, 0, 0, jst), time.Date(y+1, 1, 1, 0, 0, 0, 0, jst), nil
+		return time.Date(y, 1, 1, 0, 0, 0, 0, jst.Zone), time.Date(y+1, 1, 1, 0, 0, 0, 0, jst.Zone), nil
 	}
 	var a, b time.Time
 	var err error
 	if from != "" {
-		if a, err = time.ParseInLocation("2006-01-02", from, jst); err != nil {
+		if a, err = time.ParseInLocation("2006-01-02", from, jst.Zone); err != nil {
 			return a, b, fmt.Errorf("from %q: want a date YYYY-MM-DD", from)
 		}
 	}
 	if to != "" {
-		if b, err = time.ParseInLocation("2006-01-02", to, jst); err != nil {
+		if b, err = time.ParseInLocation("2006-01-02", to, jst.Zone); err != nil {
 			return a, b, fmt.Errorf("to %q: want a date YYYY-MM-DD", to)
 		}
 	}

@@ -9,6 +9,7 @@ package relevance
 // causes are claimed in vuln_suppression_alerts_sent first.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,7 +178,7 @@ func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (i
 			by := f.SuppressedBy
 			fmt.Fprintf(&ja, "%d. %s（悪用が確認済み）\n   対象: %s\n   表明: %s（%s）", i+1, f.Vulnerability, l.ja, by.Author, vexWordJA[by.Status])
 			fmt.Fprintf(&en, "%d. %s (known exploited)\n   Affected: %s\n   Statement: %s (%s)", i+1, f.Vulnerability, l.en, by.Author, strings.ReplaceAll(by.Status, "_", " "))
-			if r := firstNonEmpty(by.Justification, by.Impact); r != "" {
+			if r := cmp.Or(by.Justification, by.Impact); r != "" {
 				fmt.Fprintf(&ja, ": %s", r)
 				fmt.Fprintf(&en, ": %s", r)
 			}
@@ -247,7 +248,7 @@ func (s *Service) centerSuppressionAlert(ctx context.Context, center string, los
 		}
 		var secs []string
 		for sec, n := range sectors {
-			secs = append(secs, fmt.Sprintf("%s %d", firstNonEmpty(sec, "-"), n))
+			secs = append(secs, fmt.Sprintf("%s %d", cmp.Or(sec, "-"), n))
 		}
 		sort.Strings(secs)
 		authors := keys(a.authors)
@@ -267,13 +268,4 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }

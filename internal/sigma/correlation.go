@@ -3,6 +3,7 @@ package sigma
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,7 +219,7 @@ func NewCorrelator(rules []*Rule) *Correlator {
 		for _, ref := range r.Correlation.Rules {
 			b := c.byRef[ref]
 			for _, f := range c.fieldsFor(r, b) {
-				if !contains(c.needs[b], f) {
+				if !slices.Contains(c.needs[b], f) {
 					c.needs[b] = append(c.needs[b], f)
 				}
 			}
@@ -228,15 +229,6 @@ func NewCorrelator(rules []*Rule) *Correlator {
 		}
 	}
 	return c
-}
-
-func contains(a []string, s string) bool {
-	for _, x := range a {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fieldsFor returns the event field names correlation r reads from hits of b,

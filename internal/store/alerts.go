@@ -57,7 +57,7 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 			wide = n == len(slices.Compact(slices.Sorted(slices.Values(a.Objects))))
 		}
 		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.OrgID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, a.Data, Micros(a.Created), boolInt(wide)).Scan(&id)
+			a.OrgID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
 		}
@@ -175,7 +175,7 @@ type Webhook struct {
 func (db *DB) AddWebhook(ctx context.Context, w Webhook) (int64, error) {
 	var id int64
 	err := db.QueryRow(ctx, "INSERT INTO webhooks(org_id, url, secret, active, created_at) VALUES(?, ?, ?, ?, ?) RETURNING id",
-		w.OrgID, w.URL, w.Secret, boolInt(w.Active), Micros(w.Created)).Scan(&id)
+		w.OrgID, w.URL, w.Secret, BoolInt(w.Active), Micros(w.Created)).Scan(&id)
 	return id, err
 }
 

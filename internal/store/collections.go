@@ -23,7 +23,7 @@ type Collection struct {
 // AddCollection stores a collection.
 func (db *DB) AddCollection(ctx context.Context, c Collection) error {
 	_, err := db.Exec(ctx, "INSERT INTO collections(id, title, description, audience, writable, created_at) VALUES(?, ?, ?, ?, ?, ?)",
-		c.ID, c.Title, c.Description, c.Audience, boolInt(c.Writable), Micros(c.Created))
+		c.ID, c.Title, c.Description, c.Audience, BoolInt(c.Writable), Micros(c.Created))
 	if err != nil {
 		return fmt.Errorf("add collection %q: %w", c.Title, err)
 	}

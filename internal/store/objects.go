@@ -103,7 +103,7 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 					byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified)}] = start + k // the first of the same version is stored
 				}
 				args = append(args, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
-					int(a.TLP), a.AuthorOrg, a.SubmitterUser, boolInt(hasR), int(a.Consent), boolInt(o.Revoked), o.Name, o.Pattern,
+					int(a.TLP), a.AuthorOrg, a.SubmitterUser, BoolInt(hasR), int(a.Consent), BoolInt(o.Revoked), o.Name, o.Pattern,
 					Micros(o.ValidFrom), Micros(o.ValidUntil), o.Ref, o.TargetRef, Micros(o.FirstSeen), Micros(o.LastSeen), o.Count, string(o.Raw))
 			}
 			for k := range chunk {

@@ -314,7 +314,8 @@ func FromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-func boolInt(b bool) int {
+// BoolInt is a boolean as the stores keep it in an INTEGER column: 1 or 0.
+func BoolInt(b bool) int {
 	if b {
 		return 1
 	}

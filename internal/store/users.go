@@ -31,7 +31,7 @@ type User struct {
 func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	var id int64
 	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at, created_by, pending) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created), u.CreatedBy, boolInt(u.Pending)).Scan(&id)
+		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created), u.CreatedBy, BoolInt(u.Pending)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add user %q: %w", u.Login, err)
 	}
@@ -92,7 +92,7 @@ func (db *DB) Users(ctx context.Context, orgID string) ([]User, error) {
 // UpdateUser changes a user's role, password hash, disabled flag and language.
 func (db *DB) UpdateUser(ctx context.Context, u User) error {
 	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ? WHERE id = ?",
-		u.Role, u.PasswordHash, boolInt(u.Disabled), u.Lang, u.ID)
+		u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, u.ID)
 	return err
 }
 
@@ -126,7 +126,7 @@ type Token struct {
 func (db *DB) AddToken(ctx context.Context, t Token) (int64, error) {
 	var id int64
 	err := db.QueryRow(ctx, "INSERT INTO tokens(user_id, hash, name, read_only, expires_at, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		t.UserID, t.Hash, t.Name, boolInt(t.ReadOnly), Micros(t.Expires), Micros(t.Created)).Scan(&id)
+		t.UserID, t.Hash, t.Name, BoolInt(t.ReadOnly), Micros(t.Expires), Micros(t.Created)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add token: %w", err)
 	}

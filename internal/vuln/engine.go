@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -356,20 +357,11 @@ func canonical(a *advisory.Advisory) (string, []string) {
 	}
 	var aliases []string
 	for _, id := range ids {
-		if id != canon && !contains(aliases, id) {
+		if id != canon && !slices.Contains(aliases, id) {
 			aliases = append(aliases, id)
 		}
 	}
 	return canon, aliases
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Alert is what one organization receives for an addition: every

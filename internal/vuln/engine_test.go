@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestScanAppliance(t *testing.T) {
 			if !f.KnownExploited || f.KEVDueDate != "2021-12-24" || !f.Ransomware {
 				t.Errorf("KEV not applied: %+v", f)
 			}
-			if f.EPSS == nil || *f.EPSS != 0.94358 || !contains(f.Aliases, "GHSA-jfh8-c2jp-5v3q") || f.Severity != "critical" {
+			if f.EPSS == nil || *f.EPSS != 0.94358 || !slices.Contains(f.Aliases, "GHSA-jfh8-c2jp-5v3q") || f.Severity != "critical" {
 				t.Errorf("epss/aliases/severity: %v %v %s", f.EPSS, f.Aliases, f.Severity)
 			}
 			if f.Suppressed() {
@@ -113,7 +114,7 @@ func TestScanAppliance(t *testing.T) {
 			if f.Status != StatusPossibly || !strings.Contains(f.Action, "Possibly affected, confirm the version") || !f.KnownExploited {
 				t.Errorf("%+v", f)
 			}
-			if !contains(f.Aliases, "JVNDB-2099-000123") {
+			if !slices.Contains(f.Aliases, "JVNDB-2099-000123") {
 				t.Errorf("JVN id not an alias: %v", f.Aliases)
 			}
 		}},

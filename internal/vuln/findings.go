@@ -1,7 +1,9 @@
 package vuln
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -148,7 +150,7 @@ func (e *Engine) finding(ti int32, canon string, ms []match) Finding {
 		a := &e.advs[m.adv]
 		_, aliases := canonical(a)
 		for _, id := range aliases {
-			if id != canon && !contains(f.Aliases, id) {
+			if id != canon && !slices.Contains(f.Aliases, id) {
 				f.Aliases = append(f.Aliases, id)
 			}
 		}
@@ -156,7 +158,7 @@ func (e *Engine) finding(ti int32, canon string, ms []match) Finding {
 		if a.Source != "" {
 			src = a.Source + ": " + a.ID
 		}
-		if !contains(f.Sources, src) {
+		if !slices.Contains(f.Sources, src) {
 			f.Sources = append(f.Sources, src)
 		}
 		if m.status == StatusAffected && f.Status != StatusAffected {
@@ -211,9 +213,9 @@ func action(f *Finding, kev map[string]advisory.KEV, vexAction string) string {
 	var parts []string
 	switch {
 	case f.SuppressedBy != nil && f.SuppressedBy.Status == string(advisory.StatusFixed):
-		return "None: " + firstNonEmpty(f.SuppressedBy.Author, "a VEX statement") + " states this version is fixed."
+		return "None: " + cmp.Or(f.SuppressedBy.Author, "a VEX statement") + " states this version is fixed."
 	case f.SuppressedBy != nil:
-		return "None: " + firstNonEmpty(f.SuppressedBy.Author, "a VEX statement") + " states it is not affected (" + firstNonEmpty(f.SuppressedBy.Justification, f.SuppressedBy.Impact) + ")."
+		return "None: " + cmp.Or(f.SuppressedBy.Author, "a VEX statement") + " states it is not affected (" + cmp.Or(f.SuppressedBy.Justification, f.SuppressedBy.Impact) + ")."
 	case f.Status == StatusPossibly:
 		parts = append(parts, fmt.Sprintf("Possibly affected, confirm the version: the advisory names %s without version data.", f.Component))
 		if f.FixedVersion != "" {
@@ -245,15 +247,6 @@ func action(f *Finding, kev map[string]advisory.KEV, vexAction string) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, " ")
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // SortFindings orders findings most urgent first: not suppressed, known

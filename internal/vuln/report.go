@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,7 +43,7 @@ func WriteTable(w io.Writer, fs []Finding) error {
 		}
 		status := f.Status
 		if f.SuppressedBy != nil {
-			status = "suppressed: " + f.SuppressedBy.Status + " (" + firstNonEmpty(f.SuppressedBy.Author, "author not named") + ")"
+			status = "suppressed: " + f.SuppressedBy.Status + " (" + cmp.Or(f.SuppressedBy.Author, "author not named") + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", orDash(f.Severity), orDash(kev), orDash(epss),
 			f.Component, orDash(f.Version), f.Vulnerability, orDash(f.FixedVersion), status)

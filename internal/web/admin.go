@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"renkei/internal/auth"
@@ -165,7 +166,7 @@ func (s *server) addOrg(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "org.name", "admin.error.org_name", nil)
 		return
 	}
-	if !contains(store.OrgKinds, in["org.kind"]) || in["org.kind"] == "center" {
+	if !slices.Contains(store.OrgKinds, in["org.kind"]) || in["org.kind"] == "center" {
 		s.adminRefused(w, r, req, in, "org.kind", "admin.error.org_kind", nil)
 		return
 	}

@@ -12,7 +12,7 @@ import (
 
 	"renkei/internal/advisory"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -48,7 +48,7 @@ func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *req
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.Advisories, d.IsCenter = jst, l, policy.SeesEveryRecipientsProgress(req.viewer)
+	d.Z, d.Advisories, d.IsCenter = jst.Zone, l, policy.SeesEveryRecipientsProgress(req.viewer)
 	d.Kinds, d.Severities = advisory.Kinds, advisory.Severities
 	d.OrgKinds = store.MemberOrgKinds
 	if d.Notice == "" {
@@ -83,7 +83,7 @@ func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *re
 		Actions: strings.Split(f.Actions, "\n"), Audience: advisory.Audience{All: f.All, Sectors: splitList(f.Sectors), Kinds: f.OrgKinds, Orgs: splitList(f.Orgs)}}
 	errs := map[string]string{}
 	if f.Due != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", f.Due, incident.JST)
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.Due, jst.Zone)
 		if err != nil {
 			errs["due"] = "use a date and time"
 		}
@@ -141,7 +141,7 @@ func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *reque
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
+	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
 }
 
 // advisoryStep acknowledges or completes an advisory for the caller's organization.

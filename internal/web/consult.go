@@ -11,6 +11,7 @@ import (
 
 	"renkei/internal/consult"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/store"
 )
 
@@ -33,7 +34,7 @@ func (s *server) showConsult(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.Requests, d.Kinds = jst, l, consult.Kinds
+	d.Z, d.Requests, d.Kinds = jst.Zone, l, consult.Kinds
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}
@@ -86,7 +87,7 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 		s.serverError(w, r, err)
 		return
 	}
-	d := &consultationData{Z: jst, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: req.caller.Org.IsCenter()}
+	d := &consultationData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: req.caller.Org.IsCenter()}
 	d.Handles = x.HandlerOrg == req.caller.Org.ID || d.IsCenter
 	d.Asker = x.OrgID == req.caller.Org.ID
 	for _, id := range []string{x.OrgID, x.HandlerOrg, x.HandoffTo} {

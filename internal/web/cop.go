@@ -11,6 +11,7 @@ import (
 
 	"renkei/internal/cop"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 )
 
 type copData struct {
@@ -41,7 +42,7 @@ func (s *server) copPage(w http.ResponseWriter, r *http.Request, req *request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, req, http.StatusOK, "cop", "nav.cop", "cop", &copData{Figures: f, Days: days, Z: jst})
+	s.render(w, r, req, http.StatusOK, "cop", "nav.cop", "cop", &copData{Figures: f, Days: days, Z: jst.Zone})
 }
 
 func (s *server) copCSV(w http.ResponseWriter, r *http.Request, req *request) {
@@ -50,7 +51,7 @@ func (s *server) copCSV(w http.ResponseWriter, r *http.Request, req *request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="renkei-cop-`+s.h.Now().In(jst).Format(time.DateOnly)+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="renkei-cop-`+s.h.Now().In(jst.Zone).Format(time.DateOnly)+`.csv"`)
 	f.WriteCSV(w)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/sigma"
 	"renkei/internal/store"
@@ -63,7 +64,7 @@ func (s *server) showHunting(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.IsCenter, d.Sector = jst, req.caller.Org.IsCenter(), req.caller.Org.Sector
+	d.Z, d.IsCenter, d.Sector = jst.Zone, req.caller.Org.IsCenter(), req.caller.Org.Sector
 	d.TLPs = []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict}
 	for _, p := range list {
 		d.Packages = append(d.Packages, huntRow{p, tlpOf(p.TLP)})
@@ -198,7 +199,7 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		s.serverError(w, r, err)
 		return
 	}
-	d := &huntPackageData{Z: jst, Notice: towerNotice(r), P: p, Level: tlpOf(p.TLP),
+	d := &huntPackageData{Z: jst.Zone, Notice: towerNotice(r), P: p, Level: tlpOf(p.TLP),
 		Command: fmt.Sprintf("renkei hunt --package %s --hub %s --token YOUR_TOKEN LOGS...", p.ID, hubURL(r))}
 	rules, _ := p.ParseRules()
 	for _, rl := range rules {

@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/oversight"
 	"renkei/internal/policy"
 	"renkei/internal/retention"
@@ -364,7 +364,7 @@ func (s *server) oversightFigures(w http.ResponseWriter, r *http.Request) (*figu
 	q := r.URL.Query()
 	d := &figuresData{Year: strings.TrimSpace(q.Get("year")), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
 	if d.Year == "" && d.From == "" && d.To == "" {
-		d.Year = strconv.Itoa(s.h.Now().In(time.FixedZone("JST", 9*3600)).Year())
+		d.Year = strconv.Itoa(s.h.Now().In(jst.Zone).Year())
 	}
 	v := url.Values{}
 	for k, x := range map[string]string{"year": d.Year, "from": d.From, "to": d.To} {

@@ -16,6 +16,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/oversight"
 	"renkei/internal/retention"
 	"renkei/internal/store"
@@ -191,7 +192,7 @@ func TestOversightConsoleDecideAndFigures(t *testing.T) {
 					t.Errorf("figure %s/%s = %v, want %s", f.figure, f.kind, m, f.count)
 				}
 			}
-			year := strconv.Itoa(time.Now().In(time.FixedZone("JST", 9*3600)).Year())
+			year := strconv.Itoa(time.Now().In(jst.Zone).Year())
 			st, csvBody := c.get("/oversight/figures.csv?year=" + year)
 			rows, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
 			if st != 200 || err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"renkei/internal/consult"
 	"renkei/internal/incident"
+	"renkei/internal/jst"
 )
 
 // TestAdvisoryProgressOwnOnly: in the console a recipient of an advisory
@@ -18,7 +19,7 @@ import (
 func TestAdvisoryProgressOwnOnly(t *testing.T) {
 	e := newEnv(t, Options{})
 	water, center, power := e.as("water-analyst"), e.as("center-analyst"), e.as("power-analyst")
-	due := time.Now().In(jst).Add(72 * time.Hour).Format("2006-01-02T15:04")
+	due := time.Now().In(jst.Zone).Add(72 * time.Hour).Format("2006-01-02T15:04")
 	if st, _, b := center.post("/advisories", url.Values{"kind": {"advisory"}, "title": {"Patch VPN"}, "actions": {"apply 7.2.11"}, "sectors": {"water, electricity"}, "due": {due}, "severity": {"high"}}); st != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", st, b)
 	}

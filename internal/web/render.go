@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap 
 		},
 		"tlpLabel": func(t policy.TLP) string { return t.Label() },
 		"add":      func(a, b int) int { return a + b },
-		"contains": contains,
+		"contains": slices.Contains[[]string],
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"renkei/internal/cases"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -57,9 +58,6 @@ func reportNames(d *incident.Deadlines, lang string) names {
 	}
 	return n
 }
-
-// jst is the zone the tower's pages show times in.
-var jst = incident.JST
 
 // tlpNames and consentNames are the choices of the report form.
 var (
@@ -125,7 +123,7 @@ func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *reques
 	ctx := r.Context()
 	svc := incident.New(s.h)
 	d.Overdue = r.URL.Query().Get("overdue") != ""
-	d.Z, d.TLPs, d.Consents = jst, tlpNames, consentNames
+	d.Z, d.TLPs, d.Consents = jst.Zone, tlpNames, consentNames
 	l, err := svc.List(ctx, req.viewer, incident.Query{OverdueOnly: d.Overdue})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -297,7 +295,7 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 		return
 	}
 	d.Incident, d.TLP, d.Names, d.Statuses = inc, inc.TLP, reportNames(svc.Deadlines, req.lang), incident.Statuses
-	d.Stages, d.Z, d.Severities = incident.Stages, jst, cases.Severities
+	d.Stages, d.Z, d.Severities = incident.Stages, jst.Zone, cases.Severities
 	if o, err := s.h.DB.Org(ctx, inc.OrgID); err == nil {
 		d.Org = o.Name
 	}
@@ -371,7 +369,7 @@ func (s *server) showComputers(w http.ResponseWriter, r *http.Request, req *requ
 		s.serverError(w, r, err)
 		return
 	}
-	d.Computers, d.IsCenter, d.Z = l, req.caller.Org.IsCenter(), jst
+	d.Computers, d.IsCenter, d.Z = l, req.caller.Org.IsCenter(), jst.Zone
 	role := policy.Role(req.caller.User.Role)
 	d.CanRegister = !d.IsCenter && (role == policy.RoleAdmin || role == policy.RoleOrgAdmin || role == policy.RoleAnalyst)
 	if d.Notice == "" {

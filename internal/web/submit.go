@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -160,7 +161,7 @@ func (s *server) buildIndicator(req *request, f indicatorForm, d *submitData) (m
 		}
 	}
 	itype := f.IndicatorType
-	if itype != "" && !contains(indicatorTypes, itype) {
+	if itype != "" && !slices.Contains(indicatorTypes, itype) {
 		d.Errors["indicator_type"] = "submit.error.indicator_type"
 	}
 	if len(d.Errors) > 0 {
@@ -204,20 +205,11 @@ func parseFormTime(s string) (time.Time, error) {
 func nonEmpty(xs []string) []string {
 	var out []string
 	for _, x := range xs {
-		if x = strings.TrimSpace(x); x != "" && !contains(out, x) {
+		if x = strings.TrimSpace(x); x != "" && !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // submitBundle submits a pasted (or uploaded) STIX bundle as it is.

@@ -22,6 +22,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/export"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
@@ -55,7 +56,7 @@ type matchSighting struct {
 func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
 	role := policy.Role(req.caller.User.Role)
-	d := &telemetryData{Z: jst, MaySources: telemetry.MaySeeSources(role, req.caller.Org.IsCenter()), ShowMatch: role != policy.RoleOverseer}
+	d := &telemetryData{Z: jst.Zone, MaySources: telemetry.MaySeeSources(role, req.caller.Org.IsCenter()), ShowMatch: role != policy.RoleOverseer}
 	if d.MaySources {
 		sts, err := telemetry.Statuses(ctx, s.h, s.h.Now().UTC())
 		if err != nil {
@@ -241,7 +242,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		}
 		return reason // a reason added later still shows, untranslated
 	}
-	d.Z, d.St, d.Chart, d.Hours = jst, st, newCountChart(st, label), src.Retention.Hours()
+	d.Z, d.St, d.Chart, d.Hours = jst.Zone, st, newCountChart(st, label), src.Retention.Hours()
 	d.Handler = policy.ReadsRecords(req.viewer)
 	s.render(w, r, req, status, "telemetry_source", "telemetry.source_title", "telemetry", d)
 }

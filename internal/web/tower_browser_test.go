@@ -1,6 +1,7 @@
 package web
 
 import (
+	"renkei/internal/jst"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestBrowserReportJourney(t *testing.T) {
 	const title = "Browser-filed ransomware on the historian"
 
 	login("water-analyst")
-	detected := time.Now().In(jst).Add(-3 * time.Hour).Format("2006-01-02T15:04")
+	detected := time.Now().In(jst.Zone).Add(-3 * time.Hour).Format("2006-01-02T15:04")
 	do("file the report",
 		chromedp.Navigate(e.srv.URL+"/reports"),
 		chromedp.WaitVisible(chromedp.ID("report-form")),

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"renkei/internal/jst"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestTowerPages(t *testing.T) {
 	if st != http.StatusBadRequest || !strings.Contains(body, "入力してください") || !strings.Contains(body, `aria-invalid="true"`) {
 		t.Fatalf("bad report: %d\n%s", st, body)
 	}
-	detected := time.Now().In(jst).Add(-2 * time.Hour).Format("2006-01-02T15:04")
+	detected := time.Now().In(jst.Zone).Add(-2 * time.Hour).Format("2006-01-02T15:04")
 	st, loc, body := water.post("/reports", url.Values{"duties": {"art5", "personal-data"}, "type": {"art5"}, "stage": {"initial"}, "category": {"ransomware"},
 		"title": {"Encrypted historian"}, "what_happened": {"Ransom note found"}, "detected_at": {detected}, "current_status": {"contained"},
 		"tlp": {"amber"}, "consent": {"center"}, "indicators": {"198.51.100.9\nbad.example"}})
@@ -73,12 +74,12 @@ func TestTowerPages(t *testing.T) {
 	noMissing(center, "/computers", 200)
 
 	noMissing(center, "/advisories", 200)
-	past := time.Now().In(jst).Add(-time.Hour).Format("2006-01-02T15:04")
+	past := time.Now().In(jst.Zone).Add(-time.Hour).Format("2006-01-02T15:04")
 	st, _, body = center.post("/advisories", url.Values{"kind": {"advisory"}, "title": {"Patch VPN"}, "actions": {"apply 7.2.11"}, "sectors": {"water"}, "due": {past}, "severity": {"high"}})
 	if st != http.StatusBadRequest || !strings.Contains(body, "過去の日付は指定できません") {
 		t.Fatalf("advisory due in the past: %d", st)
 	}
-	due := time.Now().In(jst).Add(72 * time.Hour).Format("2006-01-02T15:04")
+	due := time.Now().In(jst.Zone).Add(72 * time.Hour).Format("2006-01-02T15:04")
 	if st, _, b := center.post("/advisories", url.Values{"kind": {"advisory"}, "title": {"Patch VPN"}, "actions": {"apply 7.2.11"}, "sectors": {"water"}, "due": {due}, "severity": {"high"}}); st != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", st, b)
 	}

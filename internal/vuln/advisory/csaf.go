@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -133,7 +134,7 @@ func parseCSAF(data []byte, source string) (*Set, error) {
 	c := &csafReader{
 		set: set, source: source, doc: &doc, products: map[string]*csafProductInfo{}, groups: map[string][]string{},
 		author: doc.Document.Publisher.Name,
-		issued: parseCSAFTime(firstNonEmpty(doc.Document.Tracking.CurrentReleaseDate, doc.Document.Tracking.InitialReleaseDate)),
+		issued: parseCSAFTime(cmp.Or(doc.Document.Tracking.CurrentReleaseDate, doc.Document.Tracking.InitialReleaseDate)),
 	}
 	c.readProductTree()
 	for i, v := range doc.Vulnerabilities {
@@ -269,7 +270,7 @@ func (c *csafReader) readVulnerability(i int, v csafVulnerability) {
 		c.set.Problems = append(c.set.Problems, Problem{at, "neither cve nor ids"})
 		return
 	}
-	adv := Advisory{ID: id, Aliases: aliases, Source: c.author, Document: c.source, Summary: firstNonEmpty(v.Title, c.doc.Document.Title), Published: c.issued}
+	adv := Advisory{ID: id, Aliases: aliases, Source: c.author, Document: c.source, Summary: cmp.Or(v.Title, c.doc.Document.Title), Published: c.issued}
 	for _, r := range v.References {
 		adv.References = append(adv.References, r.URL)
 	}
@@ -368,7 +369,7 @@ func csafScores(adv *Advisory, v csafVulnerability) {
 }
 
 func csafIdentify(p csafProduct, vendor, name string) *csafProductInfo {
-	info := &csafProductInfo{name: firstNonEmpty(p.Name, name)}
+	info := &csafProductInfo{name: cmp.Or(p.Name, name)}
 	if h := p.Helper; h != nil {
 		if h.PURL != "" {
 			if pkg, err := pkgid.ParsePURL(h.PURL); err == nil {

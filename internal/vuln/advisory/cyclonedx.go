@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 			set.Problems = append(set.Problems, Problem{at, "vulnerability has no id"})
 			continue
 		}
-		adv := Advisory{ID: v.ID, Document: source, Summary: firstNonEmpty(v.Description, v.Detail)}
+		adv := Advisory{ID: v.ID, Document: source, Summary: cmp.Or(v.Description, v.Detail)}
 		if v.Source != nil {
 			adv.Source = v.Source.Name
 		}
@@ -141,7 +142,7 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 					Status: cdxState(v.Analysis.State), Justification: string(v.Analysis.Justification),
 					Impact: v.Analysis.Detail, Author: author, Timestamp: issued, Document: source, ProductName: name,
 				}
-				if t, err := time.Parse(time.RFC3339, firstNonEmpty(v.Analysis.LastUpdated, v.Analysis.FirstIssued)); err == nil {
+				if t, err := time.Parse(time.RFC3339, cmp.Or(v.Analysis.LastUpdated, v.Analysis.FirstIssued)); err == nil {
 					st.Timestamp = t
 				}
 				if v.Analysis.Response != nil {
@@ -193,12 +194,12 @@ func resolveCDXRef(ref string, refs map[string]cdx.Component, serial string) (pk
 	if c, ok := refs[ref]; ok {
 		if c.PackageURL != "" {
 			if p, err := pkgid.ParsePURL(c.PackageURL); err == nil {
-				return p.Key, c.Name, firstNonEmpty(c.Version, p.Version), true
+				return p.Key, c.Name, cmp.Or(c.Version, p.Version), true
 			}
 		}
 		if c.CPE != "" {
 			if cpe, err := pkgid.ParseCPE(c.CPE); err == nil && cpe.Key != "" {
-				return cpe.Key, c.Name, firstNonEmpty(c.Version, cpe.Version), true
+				return cpe.Key, c.Name, cmp.Or(c.Version, cpe.Version), true
 			}
 		}
 		if k := pkgid.BOMLink(serial, ref); k != "" {
@@ -261,15 +262,6 @@ func cdxMethodVersion(m cdx.ScoringMethod) string {
 		return "3.1"
 	case cdx.ScoringMethodCVSSv4:
 		return "4.0"
-	}
-	return ""
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
 	}
 	return ""
 }

@@ -2,8 +2,10 @@ package advisory
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,11 +64,11 @@ func parseVULDEF(data []byte, source string) (*Set, error) {
 			continue
 		}
 		d := v.Data
-		adv := Advisory{ID: v.ID, Source: "JVN iPedia", Document: source, Summary: firstNonEmpty(d.Title, d.Overview)}
+		adv := Advisory{ID: v.ID, Source: "JVN iPedia", Document: source, Summary: cmp.Or(d.Title, d.Overview)}
 		adv.Published = parseJVNTime(d.FirstPublished)
 		adv.Modified = parseJVNTime(d.LastUpdated)
 		for _, r := range d.Related {
-			if cveID.MatchString(r.ID) && !contains(adv.Aliases, r.ID) {
+			if cveID.MatchString(r.ID) && !slices.Contains(adv.Aliases, r.ID) {
 				adv.Aliases = append(adv.Aliases, r.ID)
 			}
 			if r.URL != "" {
@@ -139,20 +141,20 @@ func parseJVNRSS(data []byte, source string) (*Set, error) {
 	}
 	set := &Set{Source: source, Format: FormatJVNRSS}
 	for i, it := range feed.Items {
-		id := firstNonEmpty(it.Identifier, it.About)
+		id := cmp.Or(it.Identifier, it.About)
 		at := fmt.Sprintf("%s: item[%d] (%s)", source, i, id)
 		if id == "" {
 			set.Problems = append(set.Problems, Problem{at, "no sec:identifier"})
 			continue
 		}
-		adv := Advisory{ID: id, Source: "JVN", Document: source, Summary: firstNonEmpty(it.Title, it.Description)}
+		adv := Advisory{ID: id, Source: "JVN", Document: source, Summary: cmp.Or(it.Title, it.Description)}
 		adv.Published = parseJVNTime(it.Issued)
 		adv.Modified = parseJVNTime(it.Modified)
 		if it.Link != "" {
 			adv.References = append(adv.References, it.Link)
 		}
 		for _, r := range it.References {
-			if cveID.MatchString(r.ID) && !contains(adv.Aliases, r.ID) {
+			if cveID.MatchString(r.ID) && !slices.Contains(adv.Aliases, r.ID) {
 				adv.Aliases = append(adv.Aliases, r.ID)
 			}
 		}
@@ -216,13 +218,4 @@ func jvnSeverity(word string, score float64) Severity {
 		return SeverityOfScore(score)
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -78,7 +79,7 @@ func addKEV(set *Set, at string, v kevRow) {
 		DateAdded: v.added, DueDate: v.due, RequiredAction: v.action,
 		RansomwareCampaignUse: strings.EqualFold(v.ransomware, "Known"), Notes: v.notes,
 	}
-	adv := Advisory{ID: v.cve, Source: "CISA KEV", Document: set.Source, Summary: firstNonEmpty(v.name, v.desc)}
+	adv := Advisory{ID: v.cve, Source: "CISA KEV", Document: set.Source, Summary: cmp.Or(v.name, v.desc)}
 	adv.Published, _ = time.Parse("2006-01-02", v.added)
 	if key := pkgid.VendorProduct(v.vendor, v.product); key != "" {
 		adv.Affected = []Affected{{Key: key, AllVersions: true}}

@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -48,7 +49,7 @@ func parseOpenVEX(data []byte, source string) (*Set, error) {
 		return nil, fmt.Errorf("OpenVEX: %w", jsonErrorAt(data, err))
 	}
 	set := &Set{Source: source, Format: FormatOpenVEX}
-	docTime := parseCSAFTime(firstNonEmpty(doc.LastUpdated, doc.Timestamp))
+	docTime := parseCSAFTime(cmp.Or(doc.LastUpdated, doc.Timestamp))
 	for i, s := range doc.Statements {
 		at := fmt.Sprintf("%s: statements[%d]", source, i)
 		vuln, aliases, err := openVEXVuln(s.Vulnerability)
@@ -68,7 +69,7 @@ func parseOpenVEX(data []byte, source string) (*Set, error) {
 			continue
 		}
 		ts := docTime
-		if t, err := time.Parse(time.RFC3339, firstNonEmpty(s.LastUpdated, s.Timestamp)); err == nil {
+		if t, err := time.Parse(time.RFC3339, cmp.Or(s.LastUpdated, s.Timestamp)); err == nil {
 			ts = t
 		}
 		var legacySubs []pkgid.Key

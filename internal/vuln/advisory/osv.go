@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -98,7 +99,7 @@ func addOSV(set *Set, rec *osvRecord, source string) {
 	adv := Advisory{
 		ID: rec.ID, Aliases: append(append([]string{}, rec.Aliases...), rec.Upstream...),
 		Source: osvSource(rec.ID), Document: source,
-		Summary: firstNonEmpty(rec.Summary, firstLine(rec.Details)),
+		Summary: cmp.Or(rec.Summary, firstLine(rec.Details)),
 	}
 	adv.Published, _ = time.Parse(time.RFC3339, rec.Published)
 	adv.Modified, _ = time.Parse(time.RFC3339, rec.Modified)

@@ -3,6 +3,7 @@ package sbom
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,18 +132,9 @@ func (d *Document) spdxPackage(p *spdx.Package, at string) Component {
 		c.Hashes = append(c.Hashes, Hash{Algorithm: string(h.Algorithm), Value: h.Value})
 	}
 	for _, l := range []string{p.PackageLicenseConcluded, p.PackageLicenseDeclared} {
-		if l != "" && l != "NOASSERTION" && l != "NONE" && !contains(c.Licenses, l) {
+		if l != "" && l != "NOASSERTION" && l != "NONE" && !slices.Contains(c.Licenses, l) {
 			c.Licenses = append(c.Licenses, l)
 		}
 	}
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
