@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 	"unicode/utf8"
 
@@ -77,6 +78,24 @@ func idKey(password, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
 	return argon2.IDKey(password, salt, t, m, p, keyLen)
 }
 
+// cheapHashes is set by CheapHashesForTests.
+var cheapHashes atomic.Bool
+
+// cheapMemory is the Argon2id memory (KiB) of a test binary's hashes.
+const cheapMemory = 64
+
+// CheapHashesForTests makes HashPassword write Argon2id hashes of almost no
+// cost (one pass over 64 KiB) for the rest of the process, so that test
+// fixtures with many accounts spend their time on what they test, not on
+// hashing. CheckPassword reads the cost from each hash, so nothing else
+// changes. It panics outside a test binary: no server can be weakened by it.
+func CheapHashesForTests() {
+	if !testing.Testing() {
+		panic("auth.CheapHashesForTests called outside a test binary")
+	}
+	cheapHashes.Store(true)
+}
+
 // HashPassword returns an encoded Argon2id hash of password.
 func HashPassword(password string) (string, error) {
 	if len(password) < 10 {
@@ -89,8 +108,12 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
+	t, m := uint32(argonTime), uint32(argonMemory)
+	if cheapHashes.Load() {
+		t, m = 1, cheapMemory
+	}
+	key := idKey([]byte(password), salt, t, m, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", m, t, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 

@@ -11,11 +11,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// chromium finds the browser for TestBrowserSubmitIndicator: RENKEI_CHROMIUM,
-// else Debian's /usr/bin/chromium. Without one the test skips, except under
-// CI=true where a missing browser is a failure.
+// chromium finds the browser for the browser tests: RENKEI_CHROMIUM, else
+// Debian's /usr/bin/chromium. Without one the test skips, except under
+// CI=true where a missing browser is a failure. Browser tests are slow and
+// skip under -short; .ci/run runs them.
 func chromium(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: skipped under -short (.ci/run runs it)")
+	}
 	path := os.Getenv("RENKEI_CHROMIUM")
 	if path == "" {
 		path = "/usr/bin/chromium"

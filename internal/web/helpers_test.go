@@ -1,22 +1,18 @@
 package web
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"renkei/internal/audit"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/store"
-	"renkei/internal/store/storetest"
 )
 
 // env is a real hub on a real SQLite store behind the console, with two
@@ -31,7 +27,7 @@ type env struct {
 	water     store.Org // another operator
 }
 
-const testPassword = "correct horse battery"
+const testPassword = hubtest.Password
 
 func newEnv(t *testing.T, opt Options) *env {
 	t.Helper()
@@ -39,39 +35,19 @@ func newEnv(t *testing.T, opt Options) *env {
 }
 
 // newEnvOn is newEnv on a given kind of store (see storetest.Kinds).
+// Logins are logged before a session exists (rule C7), so the console needs
+// its audit log.
 func newEnvOn(t *testing.T, kind string, opt Options) *env {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	b, err := hub.Bootstrap(ctx, db, time.Now())
+	f := hubtest.New(t, kind, hubtest.WithAudit())
+	handler, err := New(f.Hub, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Logins are logged before a session exists (rule C7), so the console
-	// needs its audit log.
-	dir := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"),
-		Node: "test", CheckpointInterval: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	al := h.Audit
-	t.Cleanup(func() { al.Close() })
-	handler, err := New(h, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, srv: httptest.NewServer(handler), adminPass: b.AdminPassword, center: b.Center}
+	e := &env{t: t, h: f.Hub, srv: httptest.NewServer(handler), adminPass: f.AdminPassword, center: f.Center()}
 	t.Cleanup(e.srv.Close)
-	if e.power, err = hub.AddOrg(ctx, db, "北電力株式会社", "operator", "electricity", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if e.water, err = hub.AddOrg(ctx, db, "Minato Water Works", "operator", "water", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	e.power = f.Org("北電力株式会社", "operator", "electricity")
+	e.water = f.Org("Minato Water Works", "operator", "water")
 	for _, u := range []struct{ login, org, role string }{
 		{"power-analyst", e.power.ID, "analyst"},
 		{"power-admin", e.power.ID, "org-admin"},
@@ -80,9 +56,7 @@ func newEnvOn(t *testing.T, kind string, opt Options) *env {
 		{"center-analyst", e.center.ID, "analyst"},
 		{"power-reporter", e.power.ID, "reporter"},
 	} {
-		if _, err := hub.AddUser(ctx, db, u.login, u.org, u.role, testPassword, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		f.LoginUser(u.login, u.org, u.role)
 	}
 	return e
 }
