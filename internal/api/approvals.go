@@ -33,12 +33,24 @@ type approvalJSON struct {
 	RevokedBy      string     `json:"revoked_by,omitempty"`
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
 	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
+	// PrefixPreserving grants prefix-preserving pseudonyms; PrefixReveals
+	// then says what a kept prefix reveals.
+	PrefixPreserving bool     `json:"prefix_preserving"`
+	PrefixReveals    string   `json:"prefix_preserving_reveals,omitempty"`
+	Purposes         []string `json:"purposes"`
 }
 
 func approvalOut(a approval.Approval, now time.Time) approvalJSON {
-	return approvalJSON{a.ID, a.Kind, a.RequesterUser, a.LegalBasis, a.Target, a.Justification, a.ValidFrom, a.ValidUntil, a.Status,
+	out := approvalJSON{a.ID, a.Kind, a.RequesterUser, a.LegalBasis, a.Target, a.Justification, a.ValidFrom, a.ValidUntil, a.Status,
 		a.Emergency, a.DecidedBy, a.DecisionReason, optTime(a.DecidedAt), optTime(a.NotifyDue), a.AuditIndex, a.Created,
-		a.Lapsed(now), a.InForceAt(now), a.RevokedBy, a.RevokeReason, optTime(a.RevokedAt)}
+		a.Lapsed(now), a.InForceAt(now), a.RevokedBy, a.RevokeReason, optTime(a.RevokedAt), a.PrefixPreserving, "", a.Purposes}
+	if a.PrefixPreserving {
+		out.PrefixReveals = approval.PrefixPreservingReveals
+	}
+	if out.Purposes == nil {
+		out.Purposes = []string{}
+	}
+	return out
 }
 
 // approvalErr maps the approval package's errors to responses.
@@ -86,13 +98,15 @@ func (s *Server) fileApproval(q *request) error {
 		ValidUntil    time.Time `json:"valid_until"`
 		Emergency     bool      `json:"emergency"`
 		Purposes      []string  `json:"purposes"`
+		// PrefixPreserving asks for prefix-preserving pseudonyms.
+		PrefixPreserving bool `json:"prefix_preserving"`
 	}
 	if err := decode(q, &in); err != nil {
 		return err
 	}
 	a, err := (&approval.Service{Hub: s.Hub}).File(q.r.Context(), q.caller,
 		approval.Request{Kind: in.Kind, LegalBasis: in.LegalBasis, Target: in.Target, Justification: in.Justification, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
-			Purposes: in.Purposes}, in.Emergency)
+			Purposes: in.Purposes, PrefixPreserving: in.PrefixPreserving}, in.Emergency)
 	if err != nil {
 		return approvalErr(err)
 	}

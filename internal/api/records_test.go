@@ -172,8 +172,15 @@ func TestPurposeIsARealStatement(t *testing.T) {
 				t.Fatalf("file: %d %s", r.code, r.body)
 			}
 			id := int64(r.json(t)["id"].(float64))
+			if ps, _ := r.json(t)["purposes"].([]any); len(ps) != 2 || ps[1] != "関東電力事案の影響範囲確認" {
+				t.Fatalf("the approval's answer does not show its purposes: %s", r.body)
+			}
 			if r := e.do(t, "POST", fmt.Sprintf("/api/v1/approvals/%d/decision", id), e.tokens["overseer"], map[string]any{"approve": true, "reason": "proportionate"}); r.code != 200 {
 				t.Fatalf("decide: %d %s", r.code, r.body)
+			}
+			// The committee deciding sees them too.
+			if r := e.do(t, "GET", "/api/v1/approvals?status=approved", e.tokens["overseer"], nil); r.code != 200 || !strings.Contains(string(r.body), "Scope of the Kanto Electric intrusion") {
+				t.Fatalf("approvals list without purposes: %d %s", r.code, r.body)
 			}
 			if r := e.do(t, "POST", "/api/v1/telemetry/sources", e.tokens["admin2"], map[string]any{"id": "power-listed", "legal_basis": "agreement",
 				"approval_ref": fmt.Sprintf("approval-%d", id), "retention": "7d"}); r.code != 201 {
@@ -185,6 +192,32 @@ func TestPurposeIsARealStatement(t *testing.T) {
 			}
 			if r := e.do(t, "GET", path+url.QueryEscape("scope of the Kanto Electric  intrusion"), e.tokens["handler"], nil); r.code != 200 {
 				t.Fatalf("a purpose the approval names: %d %s", r.code, r.body)
+			}
+		})
+	}
+}
+
+// TestC4PrefixPreservingOnlyWhereApproved through the API: prefix
+// preservation is a field of the request ("prefix_preserving"), only for
+// collection; the approval's answer shows it, with what a kept prefix
+// reveals, to the requester and to the committee deciding it.
+func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			file := map[string]any{"kind": "access-neutralization", "legal_basis": "Art. 36", "target": "C2 203.0.113.7",
+				"justification": "botnet C2", "valid_from": time.Now().Add(-time.Hour), "valid_until": time.Now().Add(24 * time.Hour), "prefix_preserving": true}
+			if r := e.do(t, "POST", "/api/v1/approvals", e.tokens["handler"], file); r.code != 400 || !strings.Contains(string(r.body), "prefix_preserving") {
+				t.Fatalf("a measure granting prefix preservation: %d %s", r.code, r.body)
+			}
+			file["kind"], file["target"] = "collection-agreement", "Power Co border routers"
+			r := e.do(t, "POST", "/api/v1/approvals", e.tokens["handler"], file)
+			if r.code != 201 || r.json(t)["prefix_preserving"] != true || !strings.Contains(string(r.body), "subnet layout") {
+				t.Fatalf("file: %d %s", r.code, r.body)
+			}
+			if r := e.do(t, "GET", "/api/v1/approvals?status=pending", e.tokens["overseer"], nil); r.code != 200 ||
+				!strings.Contains(string(r.body), `"prefix_preserving":true`) || !strings.Contains(string(r.body), "subnet layout") {
+				t.Fatalf("the committee's list: %d %s", r.code, r.body)
 			}
 		})
 	}

@@ -142,7 +142,20 @@ type Approval struct {
 	RevokedBy      string
 	RevokeReason   string
 	RevokedAt      time.Time
+	// PrefixPreserving grants the sources collecting under this approval
+	// prefix-preserving pseudonyms (Crypto-PAn) for member-internal
+	// addresses instead of keyed ones; see PrefixPreservingReveals.
+	PrefixPreserving bool
+	// Purposes are the only purposes its source's records may be read for
+	// (none: any purpose stated in full).
+	Purposes []string
 }
+
+// PrefixPreservingReveals says what a kept prefix reveals, for the
+// committee deciding a request that asks for it (docs/telemetry.md).
+const PrefixPreservingReveals = "within one source and retention period, two pseudonyms share exactly as many leading bits " +
+	"as the two addresses do: the subnet layout of the pseudonymized network is visible, and whoever can send traffic " +
+	"to chosen addresses learns the pseudonymized prefixes they share with every other pseudonym"
 
 // Lapsed reports whether a of an emergency measure has lapsed at t: its
 // post-notification deadline passed without the committee's decision.
@@ -179,6 +192,9 @@ type Request struct {
 	// Purposes, when given, are the only purposes the source's records may
 	// be read for under this approval (see Purposes).
 	Purposes []string
+	// PrefixPreserving asks for prefix-preserving pseudonyms (collection
+	// kinds only).
+	PrefixPreserving bool
 }
 
 // FieldError says which field of a request is wrong.
@@ -202,6 +218,8 @@ func (r Request) check(now time.Time) error {
 		return &FieldError{"period", "the end must be after the start"}
 	case !r.ValidUntil.After(now):
 		return &FieldError{"period", "the end is already past"}
+	case r.PrefixPreserving && r.Kind == KindMeasure:
+		return &FieldError{"prefix_preserving", "only a collection approval can grant prefix-preserving pseudonyms"}
 	}
 	return checkPurposes(r.Purposes)
 }
@@ -242,7 +260,8 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		}
 	}
 	a := Approval{Kind: r.Kind, RequesterUser: c.User.Login, RequesterOrg: c.Org.ID, LegalBasis: r.LegalBasis, Target: r.Target,
-		Justification: r.Justification, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), Status: StatusPending, Created: now}
+		Justification: r.Justification, ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), Status: StatusPending, Created: now,
+		PrefixPreserving: r.PrefixPreserving, Purposes: normPurposes(r.Purposes)}
 	action := audit.ActionApprovalRequest
 	if emergency {
 		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(lim.PostNotification)
@@ -250,17 +269,24 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 	}
 	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
-			valid_from, valid_until, status, emergency, notify_due, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			valid_from, valid_until, status, emergency, notify_due, created_at, prefix_preserving) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
-			a.Status, store.BoolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now)).Scan(&a.ID); err != nil {
+			a.Status, store.BoolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now), store.BoolInt(a.PrefixPreserving)).Scan(&a.ID); err != nil {
 			return fmt.Errorf("file approval request: %w", err)
 		}
 		if err := addPurposes(ctx, tx, a.ID, r.Purposes); err != nil {
 			return err
 		}
 		// Logged before the transaction commits: if the log refuses, nothing is recorded.
-		idx, err := s.Hub.Record(ctx, c, action, approvalRef(a.ID), map[string]string{
-			"kind": a.Kind, "legal_basis": a.LegalBasis, "valid_from": a.ValidFrom.Format(time.RFC3339), "valid_until": a.ValidUntil.Format(time.RFC3339)})
+		detail := map[string]string{
+			"kind": a.Kind, "legal_basis": a.LegalBasis, "valid_from": a.ValidFrom.Format(time.RFC3339), "valid_until": a.ValidUntil.Format(time.RFC3339)}
+		if a.PrefixPreserving {
+			detail["prefix_preserving"] = "true"
+		}
+		if len(a.Purposes) > 0 {
+			detail["purposes"] = strconv.Itoa(len(a.Purposes))
+		}
+		idx, err := s.Hub.Record(ctx, c, action, approvalRef(a.ID), detail)
 		if err != nil {
 			return err
 		}
@@ -330,6 +356,10 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 			a.Status, a.DecidedBy, a.DecisionReason, store.Micros(a.DecidedAt), store.Micros(a.NotifiedAt), int64(idx), id)
 		return err
 	})
+	if err != nil {
+		return a, err
+	}
+	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
 	return a, err
 }
 
@@ -368,6 +398,10 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 			a.Status, a.RevokedBy, a.RevokeReason, store.Micros(now), store.Micros(a.NotifiedAt), int64(idx), id)
 		return err
 	})
+	if err != nil {
+		return a, err
+	}
+	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
 	return a, err
 }
 
@@ -403,7 +437,12 @@ func (s *Service) Get(ctx context.Context, ref string) (Approval, error) {
 	if err != nil {
 		return Approval{}, fmt.Errorf("approval reference %q is not valid", ref)
 	}
-	return get(ctx, s.Hub.DB, id)
+	a, err := get(ctx, s.Hub.DB, id)
+	if err != nil {
+		return a, err
+	}
+	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
+	return a, err
 }
 
 // List returns approvals, newest first; status "" lists all.
@@ -428,7 +467,16 @@ func (s *Service) List(ctx context.Context, status string, limit int) ([]Approva
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Purposes, err = Purposes(ctx, s.Hub.DB, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // OverdueNotifications lists emergency measures whose post-notification is past due.
@@ -468,7 +516,7 @@ func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
 func approvalRef(id int64) string { return "approval-" + strconv.FormatInt(id, 10) }
 
 const cols = `id, kind, requester_user, requester_org, legal_basis, target, justification, valid_from, valid_until, status, emergency,
-	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at, revoked_by, revoke_reason, revoked_at`
+	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at, revoked_by, revoke_reason, revoked_at, prefix_preserving`
 
 type rowQuerier interface {
 	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
@@ -485,9 +533,10 @@ func get(ctx context.Context, q rowQuerier, id int64) (Approval, error) {
 func scan(row interface{ Scan(...any) error }) (Approval, error) {
 	var a Approval
 	var vf, vu, da, nd, na, c, idx, ra int64
-	var em int
+	var em, pp int
 	err := row.Scan(&a.ID, &a.Kind, &a.RequesterUser, &a.RequesterOrg, &a.LegalBasis, &a.Target, &a.Justification, &vf, &vu, &a.Status, &em,
-		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c, &a.RevokedBy, &a.RevokeReason, &ra)
+		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c, &a.RevokedBy, &a.RevokeReason, &ra, &pp)
+	a.PrefixPreserving = pp != 0
 	a.RevokedAt = store.FromMicros(ra)
 	a.ValidFrom, a.ValidUntil, a.DecidedAt = store.FromMicros(vf), store.FromMicros(vu), store.FromMicros(da)
 	a.NotifyDue, a.NotifiedAt, a.Created, a.Emergency, a.AuditIndex = store.FromMicros(nd), store.FromMicros(na), store.FromMicros(c), em != 0, uint64(idx)

@@ -39,6 +39,15 @@ func checkPurposes(ps []string) error {
 	return nil
 }
 
+// normPurposes is how purposes are stored and shown.
+func normPurposes(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, policy.NormPurpose(p))
+	}
+	return out
+}
+
 // addPurposes records the purposes of a new approval, in its filing transaction.
 func addPurposes(ctx context.Context, tx *store.Tx, id int64, ps []string) error {
 	for i, p := range ps {

@@ -70,7 +70,10 @@ func newApprovalRequestCmd(g *globals) *cobra.Command {
 		Long: `request files an approval request with the hub. The period runs from --from (default now)
 to --until. With --emergency (access-neutralization only) the measure is recorded as
 executed now, the committee is alerted, and post-notification is due within the
-configured period.`,
+configured period. --purpose (repeatable) names the only purposes the source's records may
+be read for under the approval; --prefix-preserving asks that the source's pseudonyms keep
+address prefixes, which reveals the subnet layout of the pseudonymized network (the
+committee sees this when it decides).`,
 		Example: `  renkei approval request --kind collection-committee --legal-basis "Art. 61" \
     --target "transit flows at IX-Tokyo, foreign to foreign" --justification "campaign X C2" \
     --from 2026-12-01 --until 2027-02-28 --hub https://hub.example.jp --token $TOKEN`,
@@ -108,6 +111,8 @@ configured period.`,
 	fl.StringVar(&from, "from", "", "start of the period (YYYY-MM-DD or RFC 3339; default now)")
 	fl.StringVar(&until, "until", "", "end of the period (YYYY-MM-DD or RFC 3339)")
 	fl.BoolVar(&in.Emergency, "emergency", false, "the measure was executed before approval (post-notification follows)")
+	fl.StringArrayVar(&in.Purposes, "purpose", nil, "a purpose the source's records may be read for (repeat for several; none: any purpose stated in full)")
+	fl.BoolVar(&in.PrefixPreserving, "prefix-preserving", false, "grant the source prefix-preserving pseudonyms (collection only); the committee is shown what a kept prefix reveals")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -290,5 +295,16 @@ func printApprovals(g *globals, as []oversight.Approval, asJSON bool) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, status, a.ValidFrom.UTC().Format("2006-01-02"),
 			a.ValidUntil.UTC().Format("2006-01-02"), a.Requester, a.DecidedBy, a.AuditIndex, a.Target)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, a := range as {
+		for _, p := range a.Purposes {
+			fmt.Fprintf(g.stdout, "approval %d: purpose: %s\n", a.ID, p)
+		}
+		if a.PrefixPreserving {
+			fmt.Fprintf(g.stdout, "approval %d: prefix-preserving pseudonyms granted: %s\n", a.ID, a.PrefixReveals)
+		}
+	}
+	return nil
 }

@@ -129,6 +129,73 @@ func TestApprovalCommands(t *testing.T) {
 	}
 }
 
+// TestApprovalStatesPurposesAndPrefixPreservation from the command line: a
+// request names its purposes (--purpose, repeated) and asks for prefix-
+// preserving pseudonyms (--prefix-preserving); the approval's answer and
+// the committee's list show both, and what a kept prefix reveals.
+func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	b, err := hub.Bootstrap(ctx, db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
+		CheckpointInterval: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Audit.Close()
+	tok := map[string]string{}
+	if _, err := hub.AddUser(ctx, db, "handler", b.Center.ID, "handler", "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "iinkai", "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"handler", "iinkai"} {
+		tok[l], _, _ = hub.CreateToken(ctx, db, l, "", 0, false, time.Now())
+	}
+	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	defer srv.Close()
+	as := func(login string, args ...string) (int, string, string) {
+		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)
+	}
+	until := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+	code, out, errOut := as("handler", "approval", "request", "--kind", "collection-agreement", "--legal-basis", "agreement 2026-7",
+		"--target", "Kanto border routers", "--justification", "C2 detection", "--until", until,
+		"--purpose", "C2 beacon detection for campaign X", "--purpose", "incident 2026-11 response", "--prefix-preserving", "--json")
+	if code != 0 {
+		t.Fatalf("request: %d %s", code, errOut)
+	}
+	var a struct {
+		Purposes         []string `json:"purposes"`
+		PrefixPreserving bool     `json:"prefix_preserving"`
+		PrefixReveals    string   `json:"prefix_preserving_reveals"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil || len(a.Purposes) != 2 || a.Purposes[1] != "incident 2026-11 response" || !a.PrefixPreserving ||
+		!strings.Contains(a.PrefixReveals, "subnet layout") {
+		t.Fatalf("the approval's answer: %v %s", err, out)
+	}
+	code, out, _ = as("iinkai", "approval", "list", "--status", "pending")
+	if code != 0 || !strings.Contains(out, "purpose: C2 beacon detection for campaign X") || !strings.Contains(out, "prefix-preserving pseudonyms granted") ||
+		!strings.Contains(out, "subnet layout") {
+		t.Fatalf("the committee's list does not show the purposes and the prefix preservation asked:\n%s", out)
+	}
+	if code, _, errOut := as("handler", "approval", "request", "--kind", "collection-agreement", "--legal-basis", "x", "--target", "y",
+		"--justification", "z", "--until", until, "--purpose", "x"); code == 0 || !strings.Contains(errOut, "purpose") {
+		t.Errorf("a purpose that is no statement: %d %s", code, errOut)
+	}
+	if code, _, errOut := as("handler", "approval", "request", "--kind", "access-neutralization", "--legal-basis", "Art. 36", "--target", "C2",
+		"--justification", "z", "--until", until, "--prefix-preserving"); code == 0 || !strings.Contains(errOut, "prefix_preserving") {
+		t.Errorf("a measure granting prefix preservation: %d %s", code, errOut)
+	}
+}
+
 // TestRetentionCommands sets rules (a logged policy change), shows them, and
 // runs the job on a local data directory.
 func TestRetentionCommands(t *testing.T) {

@@ -75,7 +75,7 @@ its retention (C5). See docs/telemetry.md.`,
 	f.StringVar(&dirs, "directions", "", "directions kept (default: what the legal basis covers)")
 	f.StringVar(&retention, "retention", "30d", "how long matched records are kept")
 	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes whose addresses are replaced by keyed pseudonyms (C4), comma-separated")
-	f.BoolVar(&prefixPreserving, "prefix-preserving", false, "prefix-preserving (Crypto-PAn) pseudonyms instead: only while the approval requires them (its text says \""+telemetry.PrefixPreservingClause+"\")")
+	f.BoolVar(&prefixPreserving, "prefix-preserving", false, "prefix-preserving (Crypto-PAn) pseudonyms instead: only while the source's approval in force grants them (approval request --prefix-preserving)")
 	f.StringVar(&name, "name", "", "a name for people")
 	add.MarkFlagRequired("basis")
 	add.MarkFlagRequired("approval")

@@ -46,6 +46,11 @@ type Approval struct {
 	RevokedBy      string     `json:"revoked_by,omitempty"`
 	RevokeReason   string     `json:"revoke_reason,omitempty"`
 	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
+	// PrefixPreserving grants prefix-preserving pseudonyms; PrefixReveals
+	// says what a kept prefix reveals.
+	PrefixPreserving bool     `json:"prefix_preserving"`
+	PrefixReveals    string   `json:"prefix_preserving_reveals,omitempty"`
+	Purposes         []string `json:"purposes"`
 }
 
 // ApprovalRequest is what a requester files.
@@ -57,6 +62,11 @@ type ApprovalRequest struct {
 	ValidFrom     time.Time `json:"valid_from"`
 	ValidUntil    time.Time `json:"valid_until"`
 	Emergency     bool      `json:"emergency"`
+	// Purposes are the only purposes the source's records may be read for
+	// under the approval (none: any purpose stated in full).
+	Purposes []string `json:"purposes,omitempty"`
+	// PrefixPreserving asks for prefix-preserving pseudonyms (collection only).
+	PrefixPreserving bool `json:"prefix_preserving,omitempty"`
 }
 
 // APIError is the hub's error answer.

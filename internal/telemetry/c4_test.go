@@ -92,7 +92,7 @@ func TestC4NoChosenPlaintextLinkage(t *testing.T) {
 				e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.77']")
 				ref := "approval-" + itoa(e.approval.ID)
 				if prefixPreserving {
-					ref = e.approve(t, "Kanto Electric border routers; prefix-preserving pseudonyms required to compare subnets")
+					ref = e.approve(t, "Kanto Electric border routers", true)
 				}
 				for _, id := range []string{"kanto-a", "kanto-b"} {
 					if err := e.addSource(ctx, telemetry.Source{ID: id, LegalBasis: telemetry.BasisAgreement, ApprovalRef: ref,
@@ -149,12 +149,13 @@ func TestC4NoChosenPlaintextLinkage(t *testing.T) {
 
 // approve files and grants a collection approval whose target says what it
 // is for, and returns its reference.
-func (e *env) approve(t *testing.T, target string) string {
+func (e *env) approve(t *testing.T, target string, prefixPreserving bool) string {
 	t.Helper()
 	ctx := context.Background()
 	as := &approval.Service{Hub: e.h}
 	a, err := as.File(ctx, e.callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-9",
-		Target: target, Justification: "C2 detection", ValidFrom: e.now.Add(-time.Hour), ValidUntil: e.now.Add(30 * 24 * time.Hour)}, false)
+		Target: target, Justification: "C2 detection", ValidFrom: e.now.Add(-time.Hour), ValidUntil: e.now.Add(30 * 24 * time.Hour),
+		PrefixPreserving: prefixPreserving}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,19 +213,39 @@ func TestC4KeysDeletedWithData(t *testing.T) {
 }
 
 // TestC4PrefixPreservingOnlyWhereApproved: a source set to prefix-preserving
-// pseudonyms is refused while its approval does not require them.
+// pseudonyms is refused unless the approval in force for it grants them in
+// its prefix_preserving field — the word "prefix-preserving" in the
+// approval's text grants nothing — and keeps prefixes once one does.
 func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
-	e := setup(t, "sqlite")
-	ctx := context.Background()
-	if err := e.addSource(ctx, telemetry.Source{ID: "kanto-pp", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-" + itoa(e.approval.ID),
-		Retention: time.Hour, Pseudonymize: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}, PrefixPreserving: true, Created: *e.now}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := e.p.Ingest(ctx, "kanto-pp", []flow.Record{rec("203.0.113.9", "198.51.100.1", 443, 1, *e.now)})
-	if !errors.Is(err, telemetry.ErrPrefixNotApproved) || res.Counts[telemetry.ReasonPrefixNotApproved] != 1 {
-		t.Fatalf("prefix-preserving pseudonyms without an approval requiring them: %v %v", res.Counts, err)
-	}
-	if !strings.Contains(err.Error(), telemetry.PrefixPreservingClause) {
-		t.Fatalf("the error must say what the approval must state: %v", err)
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			worded := e.approve(t, "Kanto border routers; prefix-preserving pseudonyms required to compare subnets", false)
+			granted := e.approve(t, "Kanto border routers", true)
+			for _, src := range []struct{ id, ref string }{{"kanto-base", "approval-" + itoa(e.approval.ID)}, {"kanto-worded", worded}, {"kanto-granted", granted}} {
+				if err := e.addSource(ctx, telemetry.Source{ID: src.id, LegalBasis: telemetry.BasisAgreement, ApprovalRef: src.ref,
+					Retention: time.Hour, Pseudonymize: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}, PrefixPreserving: true, Created: *e.now}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, id := range []string{"kanto-base", "kanto-worded"} {
+				res, err := e.p.Ingest(ctx, id, []flow.Record{rec("203.0.113.9", "198.51.100.1", 443, 1, *e.now)})
+				if !errors.Is(err, telemetry.ErrPrefixNotApproved) || res.Counts[telemetry.ReasonPrefixNotApproved] != 1 {
+					t.Fatalf("%s: prefix-preserving pseudonyms without an approval granting them: %v %v", id, res.Counts, err)
+				}
+				if !strings.Contains(err.Error(), "--prefix-preserving") {
+					t.Fatalf("the error must say how to ask for them: %v", err)
+				}
+			}
+			res, err := e.p.Ingest(ctx, "kanto-granted", []flow.Record{rec("203.0.113.9", "198.51.100.1", 443, 1, *e.now)})
+			if err != nil || res.Kept != 1 {
+				t.Fatalf("under an approval granting prefix preservation: %v %v", res.Counts, err)
+			}
+			a, err := (&approval.Service{Hub: e.h}).Get(ctx, granted)
+			if err != nil || !a.PrefixPreserving {
+				t.Fatalf("the approval does not show the grant: %+v %v", a, err)
+			}
+		})
 	}
 }

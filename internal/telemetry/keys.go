@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"renkei/internal/approval"
@@ -26,21 +25,18 @@ import (
 // source or period says nothing about another. A key is deleted once every
 // record pseudonymized under it has expired, so that no key outlives its data.
 
-// PrefixPreservingClause is what an approval must say, in its target,
-// justification or legal basis, for a source under it to use prefix-preserving
-// pseudonyms (Crypto-PAn) instead of keyed ones. Prefix preservation reveals
-// which pseudonymized addresses share how long a prefix (the layout of a
-// member's network); docs/telemetry.md says what that exposes.
-const PrefixPreservingClause = "prefix-preserving"
-
 // ReasonPrefixNotApproved counts records refused because the source asks for
 // prefix-preserving pseudonyms and its approval in force does not require them.
 const ReasonPrefixNotApproved = "refused:prefix-preserving-not-approved"
 
-// ApprovalRequiresPrefixPreserving reports whether an approval states that
-// its source's pseudonyms must preserve prefixes.
+// ApprovalRequiresPrefixPreserving reports whether an approval grants its
+// sources prefix-preserving pseudonyms: its prefix_preserving field, set
+// when it was requested and shown to the committee that decided it. What
+// its text says does not count. Prefix preservation reveals which
+// pseudonymized addresses share how long a prefix (the layout of a
+// member's network); docs/telemetry.md says what that exposes.
 func ApprovalRequiresPrefixPreserving(a approval.Approval) bool {
-	return strings.Contains(strings.ToLower(a.Target+" "+a.Justification+" "+a.LegalBasis), PrefixPreservingClause)
+	return a.PrefixPreserving
 }
 
 // Period is the number of the retention period of src that t falls in.

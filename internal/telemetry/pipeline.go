@@ -30,7 +30,7 @@ var (
 	ErrNoRanges    = errors.New("no list of domestic ranges is loaded (renkei telemetry ranges import FILE)")
 	// ErrPrefixNotApproved stops a source set to prefix-preserving pseudonyms
 	// whose approval in force does not require them.
-	ErrPrefixNotApproved = errors.New("prefix-preserving pseudonyms are set but the approval in force does not require them (it must say \"" + PrefixPreservingClause + "\")")
+	ErrPrefixNotApproved = errors.New("prefix-preserving pseudonyms are set but the approval in force does not grant them (request one with prefix_preserving set: renkei approval request --prefix-preserving)")
 )
 
 // Pipeline takes records from sources through selection onto the bus.
