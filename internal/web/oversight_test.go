@@ -409,3 +409,53 @@ func TestOversightPagesHaveEveryText(t *testing.T) {
 		}
 	}
 }
+
+// TestOversightShowsPurposesAndPrefixPreservation: the committee deciding a
+// collection request sees the purposes it names and whether it asks for
+// prefix-preserving pseudonyms, with what a kept prefix reveals, in both
+// languages; a request without purposes says any purpose stated in full.
+func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			e.withOverseer()
+			ctx := context.Background()
+			plain := e.fileApproval(approval.KindCollectionAgreement, false)
+			u, _ := e.h.DB.UserByLogin(ctx, "center-handler")
+			asked, err := (&approval.Service{Hub: e.h}).File(ctx, auth.Caller{User: u, Org: e.center},
+				approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "agreement 2026-7", Target: "Kanto border routers",
+					Justification: "C2 detection", ValidFrom: time.Now(), ValidUntil: time.Now().Add(24 * time.Hour),
+					Purposes: []string{"C2 beacon detection for campaign X"}, PrefixPreserving: true}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := e.as("iinkai")
+			for lang, want := range map[string][]string{
+				"en": {"C2 beacon detection for campaign X", "Prefix-preserving (asked for)", "subnet layout", "any purpose stated in full"},
+				"ja": {"C2 beacon detection for campaign X", "プレフィックス保存型", "サブネット構成", "限定なし"},
+			} {
+				c.lang = lang
+				st, body := c.get("/oversight")
+				if st != 200 {
+					t.Fatalf("%s: %d", lang, st)
+				}
+				i, j := strings.Index(body, `id="approval-`+strconv.FormatInt(asked.ID, 10)+`"`), strings.Index(body, `id="approval-`+strconv.FormatInt(plain.ID, 10)+`"`)
+				if i < 0 || j < 0 {
+					t.Fatalf("%s: pending requests not shown", lang)
+				}
+				articleOf := func(k int) string {
+					end := strings.Index(body[k:], "</article>")
+					return body[k : k+end]
+				}
+				for _, w := range want[:3] {
+					if !strings.Contains(articleOf(i), w) {
+						t.Errorf("%s: the request asking for prefix preservation lacks %q", lang, w)
+					}
+				}
+				if !strings.Contains(articleOf(j), want[3]) || strings.Contains(articleOf(j), want[2]) {
+					t.Errorf("%s: the plain request must say its purposes are not limited and keep no prefix", lang)
+				}
+			}
+		})
+	}
+}
