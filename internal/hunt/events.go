@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"renkei/internal/logs"
 	"renkei/internal/sigma"
 )
 
@@ -11,9 +12,9 @@ import (
 // fn, flattened (names and values in the names rules use) with its Meta,
 // without matching. Benchmarks and tools that feed events to another engine
 // use it; the slices are reused after fn returns.
-func (e *Engine) ReadEvents(ctx context.Context, inputs []Input, fn func(m *Meta, names, values []string)) []*ReadError {
-	var errs []*ReadError
-	bad := func(re *ReadError) { errs = append(errs, re) }
+func (e *Engine) ReadEvents(ctx context.Context, inputs []Input, fn func(m *Meta, names, values []string)) []*logs.ReadError {
+	var errs []*logs.ReadError
+	bad := func(re *logs.ReadError) { errs = append(errs, re) }
 	wk := &worker{e: e, ev: sigma.NewEvent(e.rs.Fields), aliases: e.Mapping.InputFields}
 	var names, values []string
 	wk.onEvent = func() {

@@ -18,6 +18,7 @@ import (
 
 	"www.velocidex.com/golang/evtx"
 
+	"renkei/internal/logs"
 	"renkei/internal/sigma"
 )
 
@@ -114,14 +115,14 @@ type Summary struct {
 	Matches      int64
 	ByLevel      map[string]int64
 	Correlations int64
-	ReadErrors   []*ReadError
+	ReadErrors   []*logs.ReadError
 	Skipped      []string // inputs that are not a log format Renkei reads (binary)
 	Duration     time.Duration
 }
 
 type task struct {
 	input    Input
-	format   Format
+	format   logs.Format
 	chunk    int
 	data     []byte    // EVTX chunk
 	reader   io.Reader // standard input
@@ -145,7 +146,7 @@ func (e *Engine) Run(ctx context.Context, inputs []Input, opt RunOptions, emit f
 		mu   sync.Mutex // guards emit, sum.ReadErrors, hits
 		hits []*sigma.Hit
 	)
-	bad := func(re *ReadError) {
+	bad := func(re *logs.ReadError) {
 		mu.Lock()
 		sum.ReadErrors = append(sum.ReadErrors, re)
 		mu.Unlock()
@@ -248,7 +249,7 @@ func levelOr(l string) string {
 
 // produce turns one input into tasks: one per 64 KiB chunk for EVTX, one per
 // file otherwise. It returns false when the run was cancelled.
-func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad func(*ReadError), stdin io.Reader, nbytes *atomic.Int64, skip func(string)) bool {
+func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad func(*logs.ReadError), stdin io.Reader, nbytes *atomic.Int64, skip func(string)) bool {
 	send := func(t task) bool {
 		select {
 		case tasks <- t:
@@ -263,15 +264,15 @@ func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad f
 		}
 		br := bufio.NewReaderSize(stdin, 1<<16)
 		head, _ := br.Peek(512)
-		f := Sniff(head)
-		if f == FormatBinary {
+		f := logs.Sniff(head)
+		if f == logs.Binary {
 			skip("-")
 			return true
 		}
-		if f == FormatEVTX { // EVTX needs random access: read it whole
+		if f == logs.EVTX { // EVTX needs random access: read it whole
 			data, err := io.ReadAll(br)
 			if err != nil {
-				bad(&ReadError{File: "-", Chunk: -1, Offset: -1, Reason: err.Error()})
+				bad(&logs.ReadError{File: "-", Chunk: -1, Offset: -1, Reason: err.Error()})
 				return true
 			}
 			nbytes.Add(int64(len(data)))
@@ -281,62 +282,62 @@ func (e *Engine) produce(ctx context.Context, in Input, tasks chan<- task, bad f
 	}
 	fh, err := os.Open(in.Path)
 	if err != nil {
-		bad(&ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
+		bad(&logs.ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
 		return true
 	}
 	defer fh.Close()
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(fh, head)
 	head = head[:n]
-	f := Sniff(head)
-	if f == FormatBinary {
+	f := logs.Sniff(head)
+	if f == logs.Binary {
 		skip(in.Path)
 		return true
 	}
 	nbytes.Add(in.Size)
-	if f == FormatEVTX {
+	if f == logs.EVTX {
 		return e.produceEVTX(in, fh, in.Size, send, bad)
 	}
 	firstLine, _, _ := bytes.Cut(head, []byte("\n"))
-	lineFormat := f == FormatSyslog || f == FormatAuditd || (f == FormatJSON && bytes.Contains(head, []byte("\n")) && isJSONLine(firstLine))
+	lineFormat := f == logs.Syslog || f == logs.Auditd || (f == logs.JSONL && bytes.Contains(head, []byte("\n")) && logs.IsJSONLine(firstLine))
 	if !lineFormat || in.Size < 2*lineBlockSize {
 		return send(task{input: in, format: f, size: in.Size}) // the worker streams the file
 	}
 	// a large line-oriented file: blocks of lines go to different workers
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
-		bad(&ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
+		bad(&logs.ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
 		return true
 	}
 	ok := true
-	err = lineBlocks(fh, lineBlockSize, func(block []byte, lineBase, byteBase int64) bool {
+	err = logs.LineBlocks(fh, lineBlockSize, func(block []byte, lineBase, byteBase int64) bool {
 		ok = send(task{input: in, format: f, data: block, lines: true, lineBase: lineBase, offset: byteBase})
 		return ok
 	})
 	if err != nil {
-		bad(&ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
+		bad(&logs.ReadError{File: in.Path, Chunk: -1, Offset: -1, Reason: err.Error()})
 	}
 	return ok
 }
 
-func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task) bool, bad func(*ReadError)) bool {
-	offs, err := evtxChunkOffsets(r, size)
+func (e *Engine) produceEVTX(in Input, r io.ReaderAt, size int64, send func(task) bool, bad func(*logs.ReadError)) bool {
+	offs, err := logs.EVTXChunkOffsets(r, size)
 	if err != nil {
-		bad(&ReadError{File: in.Path, Chunk: -1, Offset: 0, Reason: err.Error()})
+		bad(&logs.ReadError{File: in.Path, Chunk: -1, Offset: 0, Reason: err.Error()})
 		return true
 	}
 	for i, off := range offs {
-		buf := make([]byte, evtxChunkSize)
+		buf := make([]byte, logs.EVTXChunkSize)
 		n, err := r.ReadAt(buf, off)
 		if err != nil && !(errors.Is(err, io.EOF) && n >= 0x200) {
-			bad(&ReadError{File: in.Path, Chunk: i, Offset: off, Reason: "read: " + err.Error()})
+			bad(&logs.ReadError{File: in.Path, Chunk: i, Offset: off, Reason: "read: " + err.Error()})
 			continue
 		}
-		if n < evtxChunkSize {
+		if n < logs.EVTXChunkSize {
 			// the rest stays zero: the records that are there are read, the
 			// cut one is reported by the chunk reader
-			bad(&ReadError{File: in.Path, Chunk: i, Offset: off + int64(n), Reason: fmt.Sprintf("file ends %d bytes into its last chunk (truncated copy)", n)})
+			bad(&logs.ReadError{File: in.Path, Chunk: i, Offset: off + int64(n), Reason: fmt.Sprintf("file ends %d bytes into its last chunk (truncated copy)", n)})
 		}
-		if !send(task{input: in, format: FormatEVTX, chunk: i, offset: off, data: buf}) {
+		if !send(task{input: in, format: logs.EVTX, chunk: i, offset: off, data: buf}) {
 			return false
 		}
 	}
@@ -362,7 +363,7 @@ type worker struct {
 	onEvent    func() // replaces matching (benchmarks use it to capture events)
 }
 
-func (w *worker) run(t task, bad func(*ReadError)) {
+func (w *worker) run(t task, bad func(*logs.ReadError)) {
 	file := t.input.Path
 	tg := &target{ev: w.ev, meta: &w.meta, aliases: w.aliases}
 	begin := func(n int64) {
@@ -370,8 +371,8 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 		w.meta = Meta{File: file, Record: n}
 	}
 	switch t.format {
-	case FormatEVTX:
-		parseEVTXChunk(file, t.chunk, t.offset, t.data, func(r *evtx.EventRecord) {
+	case logs.EVTX:
+		logs.ParseEVTXChunk(file, t.chunk, t.offset, t.data, func(r *evtx.EventRecord) {
 			begin(int64(r.Header.RecordID))
 			if o, ok := asObject(r.Event); ok {
 				if inner, ok := asObject(o.get("Event")); ok {
@@ -390,7 +391,7 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 	if src == nil {
 		fh, err := os.Open(file)
 		if err != nil {
-			bad(&ReadError{File: file, Chunk: -1, Offset: -1, Reason: err.Error()})
+			bad(&logs.ReadError{File: file, Chunk: -1, Offset: -1, Reason: err.Error()})
 			return
 		}
 		defer fh.Close()
@@ -398,31 +399,29 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 	}
 	var err error
 	switch t.format {
-	case FormatJSON:
+	case logs.JSONL:
 		each := func(n int64, v any) {
 			begin(n)
 			flattenJSON(tg, v)
 			w.match()
 		}
 		if t.lines {
-			err = readJSONLines(file, src, t.lineBase, t.offset, each, bad)
+			err = logs.ReadJSONLines(file, src, t.lineBase, t.offset, each, bad)
 		} else {
-			err = readJSON(file, src, each, bad)
+			err = logs.ReadJSON(file, src, each, bad)
 		}
-	case FormatZeek:
-		err = readZeek(file, src, func(n int64, channel string, names, values []string) {
+	case logs.ZeekTSV:
+		err = logs.ReadZeek(file, src, func(n int64, h *logs.ZeekHeader, values []string) {
 			begin(n)
-			w.meta.Channel = channel
-			for i, name := range names {
-				tg.set(name, values[i])
-			}
+			w.meta.Channel = "zeek:" + h.Path
+			h.Each(values, tg.set)
 			w.match()
 		}, bad)
-	case FormatSyslog, FormatAuditd:
+	case logs.Syslog, logs.Auditd:
 		channel := "syslog"
-		parse := parseSyslogLine
-		if t.format == FormatAuditd {
-			channel, parse = "auditd", parseAuditdLine
+		parse := logs.ParseSyslogLine
+		if t.format == logs.Auditd {
+			channel, parse = "auditd", logs.ParseAuditdLine
 		}
 		sc := bufio.NewScanner(src)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -446,7 +445,7 @@ func (w *worker) run(t task, bad func(*ReadError)) {
 		err = sc.Err()
 	}
 	if err != nil {
-		bad(&ReadError{File: file, Chunk: -1, Offset: -1, Reason: err.Error()})
+		bad(&logs.ReadError{File: file, Chunk: -1, Offset: -1, Reason: err.Error()})
 	}
 }
 

@@ -15,16 +15,25 @@ import (
 // Format is a log file format.
 type Format int
 
-// The formats Open recognizes.
+// The formats: Open (sweeps) reads JSONL, ZeekJSON, ZeekTSV and CSV; a
+// hunt reads JSONL (any JSON layout), ZeekTSV, EVTX, Syslog and Auditd, and
+// skips Binary.
 const (
 	Auto Format = iota
 	JSONL
 	ZeekJSON
 	ZeekTSV
 	CSV
+	EVTX
+	Syslog
+	Auditd
+	Binary
 )
 
-var formatNames = [...]string{"auto", "jsonl", "zeek-json", "zeek", "csv"}
+var formatNames = [...]string{"auto", "jsonl", "zeek-json", "zeek", "csv", "evtx", "syslog", "auditd", "binary"}
+
+// sweepFormats are the formats Open reads, as ParseFormat names them.
+const sweepFormats = "auto, jsonl, zeek-json, zeek, csv"
 
 // String returns the name the --format flag uses.
 func (f Format) String() string {
@@ -34,14 +43,14 @@ func (f Format) String() string {
 	return formatNames[f]
 }
 
-// ParseFormat reads a format name as the --format flag takes it.
+// ParseFormat reads a format name as the sweep's --format flag takes it.
 func ParseFormat(s string) (Format, error) {
-	for i, n := range formatNames {
+	for i, n := range formatNames[:CSV+1] {
 		if s == n {
 			return Format(i), nil
 		}
 	}
-	return Auto, fmt.Errorf("unknown log format %q (want %s)", s, strings.Join(formatNames[:], ", "))
+	return Auto, fmt.Errorf("unknown log format %q (want %s)", s, sweepFormats)
 }
 
 // ValuesFunc parses one data line, calls fn for each value worth checking and
@@ -107,7 +116,7 @@ func Open(name string, r io.Reader, format Format) (*File, error) {
 		}
 		f.Values, f.HeaderLines = h.Values, 1
 	default:
-		return nil, fmt.Errorf("%s: unknown log format %v", name, f.Format)
+		return nil, fmt.Errorf("%s: a sweep does not read %v logs (it reads %s)", name, f.Format, sweepFormats)
 	}
 	return f, nil
 }

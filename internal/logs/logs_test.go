@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -406,4 +407,38 @@ func FuzzCSVValues(f *testing.F) {
 			t.Fatalf("splitCSV(%q) = %q, encoding/csv %q", line, got, want)
 		}
 	})
+}
+
+// BenchmarkZeekTSVValues times the sweep's reading of a Zeek TSV conn log
+// (100,000 records): header, lines and the values worth matching.
+func BenchmarkZeekTSVValues(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n" +
+		"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\thistory\ttunnel_parents\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tstring\tset[string]\n")
+	for i := range 100_000 {
+		fmt.Fprintf(&sb, "1761955%03d.%06d\tC%08x\t10.0.%d.%d\t%d\t192.0.2.%d\t443\ttcp\tssl\t0.%06d\t%d\t%d\tSF\t-\tShADadFf\t(empty)\n",
+			i%1000, i, i, i%256, i%200, 40000+i%20000, i%250, i, i%5000, i%90000)
+	}
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f, err := Open("conn.log", strings.NewReader(data), Auto)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch := make(chan Chunk, 4)
+		go func() { _ = f.Chunks(context.Background(), 4<<20, ch, nil); close(ch) }()
+		n := 0
+		for c := range ch {
+			c.Lines(func(_ int, l string) {
+				if _, err := f.Values(l, func(string, string) {}); err == nil && !strings.HasPrefix(l, "#") {
+					n++
+				}
+			})
+		}
+		if n != 100_000 {
+			b.Fatal(n)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package logs
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -206,4 +208,94 @@ func ZeekJSONValues(line string, fn func(field, value string)) (time.Time, error
 		fn("url", "http://"+host+uri)
 	}
 	return ts, nil
+}
+
+// Split returns every field of a data line in header order, unset and empty
+// fields as "", appended to dst. It is the whole record, for readers that
+// want every field (a hunt); Values is the sweep's selection.
+func (h *ZeekHeader) Split(line string, dst []string) ([]string, error) {
+	dst = dst[:0]
+	rest := line
+	for {
+		v, tail, more := strings.Cut(rest, h.Separator)
+		if v == h.Unset || v == h.Empty {
+			v = ""
+		}
+		dst = append(dst, v)
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	if len(dst) != len(h.Fields) {
+		return dst, fmt.Errorf("%d fields, the header has %d", len(dst), len(h.Fields))
+	}
+	return dst, nil
+}
+
+// Each calls fn for every field of a record that Split returned, as
+// Zeek's JSON writer would give it: unset and empty fields left out, the
+// elements of a set or vector one by one. A hunt sees the same event
+// whether Zeek wrote the log as TSV or as JSON.
+func (h *ZeekHeader) Each(values []string, fn func(field, value string)) {
+	for i, v := range values {
+		switch {
+		case v == "" || i >= len(h.Fields):
+		case strings.Contains(v, h.SetSeparator) && isContainer(h, i):
+			for e := range strings.SplitSeq(v, h.SetSeparator) {
+				fn(h.Fields[i], e)
+			}
+		default:
+			fn(h.Fields[i], v)
+		}
+	}
+}
+
+// ReadZeek reads a Zeek TSV log record by record: fn gets the line number,
+// the header in force and every field (Split). A header repeated in the
+// file (logs concatenated across a rotation) replaces the one before; a bad
+// header or a line that does not fit its header is reported to bad and
+// skipped.
+func ReadZeek(file string, r io.Reader, fn func(n int64, h *ZeekHeader, values []string), bad func(*ReadError)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var (
+		h      *ZeekHeader
+		header []string // '#' lines of a header being read
+		vals   []string
+		n      int64
+	)
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			if !strings.HasPrefix(line, "#close") && !strings.HasPrefix(line, "#open") || header != nil {
+				header = append(header, line)
+			}
+			continue
+		}
+		if header != nil {
+			nh, _, err := ParseZeekHeader(header)
+			if err != nil {
+				bad(&ReadError{File: file, Chunk: -1, Record: n - 1, Offset: -1, Reason: err.Error()})
+			} else {
+				h = nh
+			}
+			header = nil
+		}
+		if h == nil {
+			bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: -1, Reason: "data line before the #fields header"})
+			continue
+		}
+		var err error
+		if vals, err = h.Split(line, vals); err != nil {
+			bad(&ReadError{File: file, Chunk: -1, Record: n, Offset: -1, Reason: fmt.Sprintf("line %d: %v", n, err)})
+			continue
+		}
+		fn(n, h, vals)
+	}
+	return sc.Err()
 }
