@@ -129,6 +129,25 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 
 func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 	a := d.Alert
+	// What the organization may read was decided when the alert was raised;
+	// its groups may have changed since, or a named object gone. Decide again
+	// now: an alert it may no longer read is withheld, never posted.
+	if ok, err := s.orgReads(ctx, d.Webhook.OrgID, a.ID); err != nil || !ok {
+		if err != nil {
+			if s.Log != nil {
+				s.Log.Error("webhook delivery: who may read the alert", "alert", a.ID, "err", err)
+			}
+			return // tried again at the next round
+		}
+		d.State, d.LastError = "withheld", "the organization may no longer read what the alert names"
+		if s.Log != nil {
+			s.Log.Info("webhook delivery withheld", "org", d.Webhook.OrgID, "webhook", d.Webhook.ID, "alert", a.ID)
+		}
+		if uerr := s.DB.UpdateDelivery(ctx, d, s.now()); uerr != nil && s.Log != nil {
+			s.Log.Error("record delivery", "delivery", d.ID, "err", uerr)
+		}
+		return
+	}
 	body, _ := json.Marshal(Payload{ID: a.ID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title,
 		Body: a.Body, ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
 	ts := s.now().Unix()
@@ -151,6 +170,20 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 	if uerr := s.DB.UpdateDelivery(ctx, d, s.now()); uerr != nil && s.Log != nil {
 		s.Log.Error("record delivery", "delivery", d.ID, "err", uerr)
 	}
+}
+
+// orgReads reports whether org as a whole (policy.OrgAudience, with its
+// groups as they are now) may read alert id.
+func (s *Service) orgReads(ctx context.Context, org string, id int64) (bool, error) {
+	o, err := s.DB.Org(ctx, org)
+	if err != nil {
+		return false, err
+	}
+	groups, err := s.DB.OrgGroups(ctx, o.ID)
+	if err != nil {
+		return false, err
+	}
+	return s.DB.AlertReadable(ctx, id, policy.OrgAudience(o.ID, o.IsCenter(), groups))
 }
 
 func (s *Service) maxAttempts() int {

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"renkei/internal/jst"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -268,7 +269,20 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 }
 
 func (n *Notifier) newAlerts(ctx context.Context, p Pref) ([]store.Alert, error) {
-	rows, err := n.DB.Query(ctx, "SELECT id, kind, severity, title, body, object_ref, created_at FROM alerts WHERE org_id = ? AND id > ? AND org_wide = 1 ORDER BY id LIMIT 500", p.OrgID, p.LastAlertID)
+	// Whether the organization as a whole may read an alert was decided when
+	// it was raised (org_wide); its groups may have changed since, or a named
+	// object gone, so the inbox's decision is made again for it now.
+	o, err := n.DB.Org(ctx, p.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("new alerts of %s: %w", p.OrgID, err)
+	}
+	groups, err := n.DB.OrgGroups(ctx, o.ID)
+	if err != nil {
+		return nil, fmt.Errorf("new alerts of %s: groups: %w", p.OrgID, err)
+	}
+	cond, args := policy.AlertFilter(policy.OrgAudience(o.ID, o.IsCenter(), groups), "a")
+	rows, err := n.DB.Query(ctx, "SELECT a.id, a.kind, a.severity, a.title, a.body, a.object_ref, a.created_at FROM alerts a WHERE a.id > ? AND a.org_wide = 1 AND "+cond+" ORDER BY a.id LIMIT 500",
+		append([]any{p.LastAlertID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("new alerts of %s: %w", p.OrgID, err)
 	}

@@ -282,3 +282,18 @@ func (db *DB) RetryDelivery(ctx context.Context, orgID string, id int64, now tim
 	}
 	return nil
 }
+
+// AlertReadable reports whether v may read alert id now: the same decision
+// as the inbox's (policy.AlertFilter), made at the moment of reading. Webhook
+// deliveries and e-mail ask it for the organization as a whole
+// (policy.OrgAudience) just before they send, since the organization's
+// groups, and so what it may read, may have changed since the alert was
+// raised.
+func (db *DB) AlertReadable(ctx context.Context, id int64, v policy.Viewer) (bool, error) {
+	cond, args := policy.AlertFilter(v, "a")
+	var n int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM alerts a WHERE a.id = ? AND "+cond, append([]any{id}, args...)...).Scan(&n); err != nil {
+		return false, fmt.Errorf("alert %d readable: %w", id, err)
+	}
+	return n == 1, nil
+}

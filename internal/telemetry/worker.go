@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -140,6 +141,11 @@ type sightingAgg struct {
 	count       int
 	first, last time.Time
 	orgs        map[string]bool // members whose address space was involved
+	// readers are the members of orgs that as a whole may read the
+	// indicator: the sighting is addressed to them too, and their alert
+	// names the indicator.
+	readers []string
+	stored  store.Object // the stored indicator, PK 0 when it is gone
 }
 
 // Handle matches one batch of selected records: matched records are kept for
@@ -196,6 +202,7 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	sightings := make([]any, 0, len(aggs))
 	for k, g := range aggs {
 		w.Metrics.Matches.WithLabelValues(k.source).Add(float64(g.count))
+		w.involved(ctx, k, g)
 		sightings = append(sightings, w.sighting(k, g))
 	}
 	// One bundle for the whole batch: one transaction, however many indicators matched.
@@ -257,11 +264,33 @@ func (w *Worker) store(ctx context.Context, keep []kept) error {
 	})
 }
 
+// involved finds the stored indicator and, among the members whose address
+// space was involved, those that as a whole may read it (g.readers).
+func (w *Worker) involved(ctx context.Context, k sightingKey, g *sightingAgg) {
+	if len(g.orgs) == 0 {
+		return
+	}
+	ind, err := w.Hub.DB.ObjectByID(ctx, w.viewer, k.indicator)
+	if err != nil {
+		w.Hub.Log.Warn("flow match: indicator gone before its sighting", "object", k.indicator, "err", err)
+		return
+	}
+	g.stored = ind
+	for org := range g.orgs {
+		if w.orgReads(ctx, org, ind.ACL) {
+			g.readers = append(g.readers, org)
+		}
+	}
+	slices.Sort(g.readers)
+}
+
 // sighting is a sighting of the indicator by the center's collection, under
 // the indicator's TLP; through the hub its author is alerted. It comes from
-// communications information, so it is addressed to the center, which the
-// hub widens to the indicator's author only: even at TLP:GREEN it does not
-// go to every member.
+// communications information, so it is addressed to the center and to the
+// members whose address space was involved and who may read the indicator
+// (the design's story: the sighting and the alert go to the indicator's
+// author and to the operator whose addresses matched); the hub widens it to
+// the indicator's author. Even at TLP:GREEN it does not go to every member.
 func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 	now := w.Hub.Now().UTC()
 	first, last := g.first, g.last
@@ -277,7 +306,7 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
 		"where_sighted_refs": []string{w.Hub.Center().ID}, "created_by_ref": w.Hub.Center().ID,
 		"object_marking_refs": g.ind.Markings, "description": "Matched in communications information (source " + k.source + ")",
-		"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "recipient_orgs": []string{w.Hub.Center().ID}}},
+		"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "recipient_orgs": append([]string{w.Hub.Center().ID}, g.readers...)}},
 	}
 }
 
@@ -287,21 +316,17 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 // only that its address space matched an indicator it may not read, with the
 // count and times of its own records.
 func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) {
-	if len(g.orgs) == 0 {
+	if len(g.orgs) == 0 || g.stored.PK == 0 {
 		return
 	}
-	ind, err := w.Hub.DB.ObjectByID(ctx, w.viewer, k.indicator)
-	if err != nil {
-		w.Hub.Log.Warn("flow match: indicator gone before its alert", "object", k.indicator, "err", err)
-		return
-	}
+	ind := g.stored
 	for org := range g.orgs {
 		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
 			Title: fmt.Sprintf("通信情報で貴組織のアドレス空間と指標 %s の一致を検知 / Communications to or from your address space matched indicator %s (%d records)",
 				k.indicator, k.indicator, g.count),
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
 				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}}
-		if !w.orgReads(ctx, org, ind.ACL) {
+		if !slices.Contains(g.readers, org) {
 			a.Title = fmt.Sprintf("通信情報で貴組織のアドレス空間と、貴組織が閲覧できない指標の一致を検知 (%d 件) / Communications to or from your address space matched an indicator your organization may not read (%d records); ask the center",
 				g.count, g.count)
 			a.ObjectRef, a.Objects = "", nil
