@@ -23,11 +23,12 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -87,11 +88,20 @@ type Target struct {
 	Evidence  string    `json:"evidence,omitempty"`
 }
 
-// Service publishes and tracks advisories over one hub.
-type Service struct{ Hub *hub.Hub }
+// Service publishes and tracks advisories in the store. Package app builds
+// the one service of a process with what it needs.
+type Service struct {
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // tells each addressed organization
+	// Record appends an act to the audit log before it takes effect
+	// (hub.Hub.Record); nil when the process keeps no audit log, and then
+	// advisories are published unlogged.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+}
 
-func (s *Service) db() *store.DB  { return s.Hub.DB }
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) db() *store.DB  { return s.DB }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // FieldError is one problem with one field.
 type FieldError struct {
@@ -123,7 +133,7 @@ func (e *FieldErrors) coded(field, code, format string, args ...any) {
 func mayPublish(c auth.Caller) error {
 	r := policy.Role(c.User.Role)
 	if !c.Org.IsCenter() || (r != policy.RoleAdmin && r != policy.RoleAnalyst) {
-		return fmt.Errorf("%w: only the center's analysts publish advisories and requests", hub.ErrForbidden)
+		return fmt.Errorf("%w: only the center's analysts publish advisories and requests", problem.ErrForbidden)
 	}
 	return nil
 }
@@ -227,9 +237,9 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		}
 		// The committee's annual figures count notices, demands and
 		// recommendations from the audit log, so each is logged as it is issued.
-		if s.Hub.Audit != nil {
+		if s.Record != nil {
 			action := map[string]string{KindAdvisory: audit.ActionNoticeIssue, KindCorrection: audit.ActionDemandIssue, KindSupplier: audit.ActionDemandIssue}[a.Kind] // Art. 42 requests are demands (求め) too
-			if _, err := s.Hub.Record(ctx, c, action, fmt.Sprintf("advisory-%d", a.ID), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))}); err != nil {
+			if _, err := s.Record(ctx, c, action, fmt.Sprintf("advisory-%d", a.ID), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))}); err != nil {
 				return err
 			}
 		}
@@ -242,7 +252,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 	label := map[string]string{KindAdvisory: "注意喚起 / Advisory", KindCorrection: "是正要求 / Correction request", KindSupplier: "供給者への要請 / Supplier request"}[a.Kind]
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
-		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
+		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
 			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")),
 			Body:  strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
 			return a, fmt.Errorf("alert %s: %w", o.Name, err)
@@ -255,7 +265,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 // Acknowledging twice is harmless: the first time counts.
 func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) error {
 	if policy.Role(c.User.Role) == policy.RoleOverseer || c.ReadOnly {
-		return fmt.Errorf("%w: the %s role may not acknowledge", hub.ErrForbidden, c.User.Role)
+		return fmt.Errorf("%w: the %s role may not acknowledge", problem.ErrForbidden, c.User.Role)
 	}
 	now := s.now()
 	res, err := s.db().Exec(ctx, "UPDATE advisory_targets SET acked_at = ?, acked_by = ? WHERE advisory_id = ? AND org_id = ? AND acked_at = 0",
@@ -285,7 +295,7 @@ func (s *Service) mustTarget(ctx context.Context, id int64, org string) error {
 // acknowledges too if that was not done. Completing twice keeps the first.
 func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidence string) error {
 	if policy.Role(c.User.Role) == policy.RoleOverseer || policy.Role(c.User.Role) == policy.RoleViewer || c.ReadOnly {
-		return fmt.Errorf("%w: the %s role may not report completion", hub.ErrForbidden, c.User.Role)
+		return fmt.Errorf("%w: the %s role may not report completion", problem.ErrForbidden, c.User.Role)
 	}
 	var kind string
 	err := s.db().QueryRow(ctx, "SELECT a.kind FROM advisories a JOIN advisory_targets t ON t.advisory_id = a.id WHERE a.id = ? AND t.org_id = ?", id, c.Org.ID).Scan(&kind)

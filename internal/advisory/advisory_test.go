@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
@@ -37,7 +38,7 @@ func newEnv(t *testing.T, kind string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{h: h, s: &advisory.Service{Hub: h}, now: now}
+	e := &env{h: h, s: app.New(h).Advisories, now: now}
 	h.Now = func() time.Time { return e.now }
 	if _, err := hub.AddUser(ctx, db, "kanshi", h.Center().ID, "analyst", "", now); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 )
 
 // Demo publishes, for the demo data, an advisory to the energy and water
@@ -14,15 +13,14 @@ import (
 // that the members named in ackers acknowledge (the first also completes),
 // and, when government names an agency, a correction request to it. It
 // returns the advisory ids.
-func Demo(ctx context.Context, h *hub.Hub, center string, ackers []string, government string) ([]int64, error) {
-	s := &Service{Hub: h}
-	now := h.Now().UTC()
+func (s *Service) Demo(ctx context.Context, center string, ackers []string, government string) ([]int64, error) {
+	now := s.Now().UTC()
 	caller := func(login string) (auth.Caller, error) {
-		u, err := h.DB.UserByLogin(ctx, login)
+		u, err := s.DB.UserByLogin(ctx, login)
 		if err != nil {
 			return auth.Caller{}, err
 		}
-		o, err := h.DB.Org(ctx, u.OrgID)
+		o, err := s.DB.Org(ctx, u.OrgID)
 		return auth.Caller{User: u, Org: o}, err
 	}
 	c, err := caller(center)

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -26,9 +27,10 @@ import (
 	"renkei/internal/store"
 )
 
-// Server serves the REST API.
+// Server serves the REST API over the process's capabilities, which it is
+// given (package app) and never builds.
 type Server struct {
-	Hub     *hub.Hub
+	*app.App
 	Log     *slog.Logger
 	MaxBody int64
 }

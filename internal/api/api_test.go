@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
@@ -47,7 +48,7 @@ func TestAPI(t *testing.T) {
 		}
 		tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	call := func(method, path, who string, body any) (int, map[string]any, http.Header) {
 		var rd io.Reader

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
@@ -54,7 +55,7 @@ func TestCommitteeIndependentOfOperator(t *testing.T) {
 			for _, l := range []string{"admin2", "chair"} {
 				tokens[l], _, _ = hub.CreateToken(ctx, db, l, "", 0, false, now)
 			}
-			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who string, body any) (int, map[string]any) {
 				var rd io.Reader

@@ -17,7 +17,7 @@ func (s *Server) listHandlers(q *request) error {
 	if !policy.ReadsSupplierRegister(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "the designated handlers are for members and the center")
 	}
-	hs, err := (&consult.Service{Hub: s.Hub}).Handlers(q.r.Context(), q.r.URL.Query().Get("topic"))
+	hs, err := s.Consult.Handlers(q.r.Context(), q.r.URL.Query().Get("topic"))
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) designateHandler(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	h, err := (&consult.Service{Hub: s.Hub}).Designate(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org)
+	h, err := s.Consult.Designate(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org)
 	if err != nil {
 		return designationErr(err)
 	}
@@ -53,7 +53,7 @@ func (s *Server) revokeHandler(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	if err := (&consult.Service{Hub: s.Hub}).Revoke(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org); err != nil {
+	if err := s.Consult.Revoke(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org); err != nil {
 		return designationErr(err)
 	}
 	writeJSON(q.w, 200, map[string]any{"revoked": in})

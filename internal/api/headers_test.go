@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
 )
@@ -37,7 +38,7 @@ func TestAPIJSONNosniff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := &api.Server{Hub: h, MaxBody: 1 << 20}
+			s := &api.Server{App: app.New(h), MaxBody: 1 << 20}
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			registered, _ := s.Routes()

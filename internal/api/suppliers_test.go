@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/relevance"
@@ -65,7 +66,7 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 			if _, err := relevance.Story5(ctx, h, town.ID, hosp.ID, now); err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who, body string) (int, map[string]any) {
 				req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader([]byte(body)))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -59,7 +60,7 @@ func BenchmarkExportEDL50k(b *testing.B) {
 			b.Fatal(err, st.Failure)
 		}
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h)}).Handler())
 	defer srv.Close()
 	get := func(etag string) (int, int64, string) {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/exports/edl", nil)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -140,7 +141,7 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	if err := w.Handle(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	e.srv = httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 	t.Cleanup(e.srv.Close)
 	return e
 }

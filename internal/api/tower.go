@@ -61,7 +61,7 @@ func (s *Server) incidentOut(i incident.Incident) incidentJSON {
 }
 
 func (s *Server) listReports(q *request) error {
-	svc := incident.New(s.Hub)
+	svc := s.Incidents
 	l, err := svc.List(q.r.Context(), q.viewer, incident.Query{OverdueOnly: q.r.URL.Query().Get("overdue") != "", OrgID: q.r.URL.Query().Get("org")})
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Server) fileReport(q *request) error {
 	if err := decode(q, &f); err != nil {
 		return err
 	}
-	svc := incident.New(s.Hub)
+	svc := s.Incidents
 	r, err := svc.File(q.r.Context(), q.caller, f)
 	if fieldErrors(q, "invalid report", err) {
 		return nil
@@ -100,7 +100,7 @@ func (s *Server) getReport(q *request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := incident.New(s.Hub).Get(q.r.Context(), q.viewer, id)
+	inc, err := s.Incidents.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) getAttachment(q *request) error {
 	if err != nil {
 		return err
 	}
-	a, err := incident.New(s.Hub).Attachment(q.r.Context(), q.viewer, id)
+	a, err := s.Incidents.Attachment(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Server) getAttachment(q *request) error {
 }
 
 func (s *Server) listComputers(q *request) error {
-	l, err := incident.New(s.Hub).Computers(q.r.Context(), q.viewer, q.r.URL.Query().Get("sector"), q.r.URL.Query().Get("retired") != "")
+	l, err := s.Incidents.Computers(q.r.Context(), q.viewer, q.r.URL.Query().Get("sector"), q.r.URL.Query().Get("retired") != "")
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) registerComputer(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	cc, err := incident.New(s.Hub).Register(q.r.Context(), q.caller, in)
+	cc, err := s.Incidents.Register(q.r.Context(), q.caller, in)
 	if fieldErrors(q, "invalid critical computer", err) {
 		return nil
 	}
@@ -167,7 +167,7 @@ func (s *Server) changeComputer(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	cc, err := incident.New(s.Hub).Change(q.r.Context(), q.caller, id, in.Computer, in.Change, in.Retire)
+	cc, err := s.Incidents.Change(q.r.Context(), q.caller, id, in.Computer, in.Change, in.Retire)
 	if fieldErrors(q, "invalid change", err) {
 		return nil
 	}
@@ -194,7 +194,7 @@ func isKnown(err error) bool {
 
 func (s *Server) listCases(q *request) error {
 	v := q.r.URL.Query()
-	l, err := (&cases.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, cases.Query{Status: v.Get("status"), Assignee: v.Get("assignee"), Source: v.Get("source"), OpenOnly: v.Get("open") != ""})
+	l, err := s.Cases.List(q.r.Context(), q.viewer, cases.Query{Status: v.Get("status"), Assignee: v.Get("assignee"), Source: v.Get("source"), OpenOnly: v.Get("open") != ""})
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Server) openCase(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	k, err := (&cases.Service{Hub: s.Hub}).Open(q.r.Context(), q.caller, in)
+	k, err := s.Cases.Open(q.r.Context(), q.caller, in)
 	if err != nil {
 		return badRequest("invalid case", err)
 	}
@@ -223,7 +223,7 @@ func (s *Server) getCase(q *request) error {
 	if err != nil {
 		return err
 	}
-	k, err := (&cases.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	k, err := s.Cases.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (s *Server) actOnCase(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	k, err := (&cases.Service{Hub: s.Hub}).Do(q.r.Context(), q.caller, id, in)
+	k, err := s.Cases.Do(q.r.Context(), q.caller, id, in)
 	if err != nil {
 		return badRequest("invalid action", err)
 	}
@@ -250,7 +250,7 @@ func (s *Server) actOnCase(q *request) error {
 
 func (s *Server) listAdvisories(q *request) error {
 	v := q.r.URL.Query()
-	l, err := (&advisory.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, advisory.ListQuery{Kind: v.Get("kind"), OpenOnly: v.Get("open") != ""})
+	l, err := s.Advisories.List(q.r.Context(), q.viewer, advisory.ListQuery{Kind: v.Get("kind"), OpenOnly: v.Get("open") != ""})
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (s *Server) publishAdvisory(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	a, err := (&advisory.Service{Hub: s.Hub}).Publish(q.r.Context(), q.caller, in)
+	a, err := s.Advisories.Publish(q.r.Context(), q.caller, in)
 	if fieldErrors(q, "invalid advisory", err) {
 		return nil
 	}
@@ -282,7 +282,7 @@ func (s *Server) getAdvisory(q *request) error {
 	if err != nil {
 		return err
 	}
-	a, targets, err := (&advisory.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	a, targets, err := s.Advisories.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (s *Server) ackAdvisory(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := (&advisory.Service{Hub: s.Hub}).Acknowledge(q.r.Context(), q.caller, id); err != nil {
+	if err := s.Advisories.Acknowledge(q.r.Context(), q.caller, id); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"acknowledged": id})
@@ -316,7 +316,7 @@ func (s *Server) completeAdvisory(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	err = (&advisory.Service{Hub: s.Hub}).Complete(q.r.Context(), q.caller, id, in.Evidence)
+	err = s.Advisories.Complete(q.r.Context(), q.caller, id, in.Evidence)
 	if fieldErrors(q, "invalid completion", err) {
 		return nil
 	}
@@ -328,7 +328,7 @@ func (s *Server) completeAdvisory(q *request) error {
 }
 
 func (s *Server) listConsultations(q *request) error {
-	l, err := (&consult.Service{Hub: s.Hub}).List(q.r.Context(), q.viewer, q.r.URL.Query().Get("status"), 0)
+	l, err := s.Consult.List(q.r.Context(), q.viewer, q.r.URL.Query().Get("status"), 0)
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) askConsultation(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	r, err := (&consult.Service{Hub: s.Hub}).Ask(q.r.Context(), q.caller, in.Kind, in.Subject, in.Body, in.Handler)
+	r, err := s.Consult.Ask(q.r.Context(), q.caller, in.Kind, in.Subject, in.Body, in.Handler)
 	if err != nil {
 		return badRequest("invalid request", err)
 	}
@@ -362,7 +362,7 @@ func (s *Server) getConsultation(q *request) error {
 	if err != nil {
 		return err
 	}
-	r, err := (&consult.Service{Hub: s.Hub}).Get(q.r.Context(), q.viewer, id)
+	r, err := s.Consult.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
 	}
@@ -385,7 +385,7 @@ func (s *Server) replyConsultation(q *request) error {
 	}
 	// A hand-off answers what happened (step), also to a handler that no
 	// longer sees the request.
-	r, err := (&consult.Service{Hub: s.Hub}).Reply(q.r.Context(), q.caller, id, in.Kind, in.Body, in.To)
+	r, err := s.Consult.Reply(q.r.Context(), q.caller, id, in.Kind, in.Body, in.To)
 	if errors.Is(err, hub.ErrAuditUnavailable) {
 		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
 )
@@ -37,7 +38,7 @@ func TestTowerAPI(t *testing.T) {
 		}
 		tokens[u[0]], _, _ = hub.CreateToken(ctx, db, u[0], "test", 0, false, now)
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 16 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 16 << 20}).Handler())
 	defer srv.Close()
 	call := func(who, method, path, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/relevance"
 	"renkei/internal/store/storetest"
@@ -49,7 +50,7 @@ func TestVulnerabilityAPI(t *testing.T) {
 				}
 				tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 			}
-			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who string, body any) (int, map[string]any) {
 				var rd io.Reader

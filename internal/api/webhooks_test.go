@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -80,7 +81,7 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			register := func(u string) (int, string) {
 				b, _ := json.Marshal(map[string]string{"url": u})

@@ -17,13 +17,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -67,23 +69,30 @@ type Link struct {
 	Ref  string `json:"ref"`
 }
 
-// ProblemCodes are the codes of the hub.Problems a case or an act may be refused with.
+// ProblemCodes are the codes of the problem.Problems a case or an act may be refused with.
 var ProblemCodes = []string{
 	"title.required", "status.unknown", "severity.unknown", "assignee.unknown", "assignee.not-center",
 	"source.invalid", "source.unknown", "link.invalid", "note.too-long", "nothing-to-do",
 }
 
-// Service keeps cases over one hub.
-type Service struct{ Hub *hub.Hub }
+// Service keeps cases in the store. Package app builds the one service of a
+// process with what it needs.
+type Service struct {
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // tells the reporting organization of a shared step
+	Log    *slog.Logger
+	Center string // the national center's organization id
+}
 
-func (s *Service) db() *store.DB  { return s.Hub.DB }
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) db() *store.DB  { return s.DB }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // mayWork: the center's administrators and analysts work cases.
 func mayWork(c auth.Caller) error {
 	r := policy.Role(c.User.Role)
 	if !c.Org.IsCenter() || (r != policy.RoleAdmin && r != policy.RoleAnalyst) {
-		return fmt.Errorf("%w: only the center's analysts work cases", hub.ErrForbidden)
+		return fmt.Errorf("%w: only the center's analysts work cases", problem.ErrForbidden)
 	}
 	return nil
 }
@@ -110,9 +119,9 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	if k.Severity == "" {
 		k.Severity = "medium"
 	}
-	var problems hub.Problems
+	var problems problem.Problems
 	if strings.TrimSpace(k.Title) == "" {
-		problems = append(problems, hub.Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
+		problems = append(problems, problem.Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
 	}
 	if !slices.Contains(Severities, k.Severity) {
 		problems = append(problems, badSeverity(k.Severity))
@@ -183,14 +192,14 @@ func sourceLabel(src string) string {
 	return "matter"
 }
 
-func badSeverity(v string) hub.Problem {
-	return hub.Problem{Field: "severity", Code: "severity.unknown", Value: v,
+func badSeverity(v string) problem.Problem {
+	return problem.Problem{Field: "severity", Code: "severity.unknown", Value: v,
 		Msg: fmt.Sprintf("severity: %q is not one of %s", v, strings.Join(Severities, ", "))}
 }
 
 // sourceOrg finds the organization a source came from. A source that names
 // nothing is a problem; err is for the database failing.
-func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *hub.Problem, err error) {
+func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *problem.Problem, err error) {
 	q := map[string]string{
 		"report":  "SELECT org_id FROM incidents WHERE id = ?",
 		"alert":   "SELECT org_id FROM alerts WHERE id = ?",
@@ -198,19 +207,19 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 	}[kind]
 	src := kind + ":" + ref
 	if q == "" {
-		return "", &hub.Problem{Field: "source", Code: "source.invalid", Value: src,
+		return "", &problem.Problem{Field: "source", Code: "source.invalid", Value: src,
 			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<id> or consult:<id>", src)}, nil
 	}
 	err = s.db().QueryRow(ctx, q, ref).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", &hub.Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
+		return "", &problem.Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	if kind == "alert" {
 		// An alert to the center itself names no member organization.
-		if c := s.Hub.Center(); org == c.ID {
+		if c := s.Center; org == c {
 			return "", nil, nil
 		}
 	}
@@ -218,13 +227,13 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 }
 
 // checkAssignee says what is wrong with login as an assignee, if anything.
-func (s *Service) checkAssignee(ctx context.Context, login string) *hub.Problem {
+func (s *Service) checkAssignee(ctx context.Context, login string) *problem.Problem {
 	u, err := s.db().UserByLogin(ctx, login)
 	if err != nil {
-		return &hub.Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
+		return &problem.Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
 	}
-	if u.OrgID != s.Hub.Center().ID {
-		return &hub.Problem{Field: "assignee", Code: "assignee.not-center", Value: login, Msg: fmt.Sprintf("assignee: %s is not a center user", login)}
+	if u.OrgID != s.Center {
+		return &problem.Problem{Field: "assignee", Code: "assignee.not-center", Value: login, Msg: fmt.Sprintf("assignee: %s is not a center user", login)}
 	}
 	return nil
 }
@@ -242,12 +251,12 @@ func addAction(ctx context.Context, tx *store.Tx, id int64, a Action) error {
 }
 
 func (s *Service) tellOrg(ctx context.Context, k Case, title string) {
-	if k.OrgID == "" || k.OrgID == s.Hub.Center().ID {
+	if k.OrgID == "" || k.OrgID == s.Center {
 		return
 	}
 	data, _ := json.Marshal(map[string]any{"case": k.ID, "status": k.Status})
-	if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Hub.Log != nil {
-		s.Hub.Log.Error("alert case update", "case", k.ID, "err", err)
+	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Log != nil {
+		s.Log.Error("alert case update", "case", k.ID, "err", err)
 	}
 }
 
@@ -274,9 +283,9 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	if err != nil {
 		return k, err
 	}
-	var problems hub.Problems
+	var problems problem.Problems
 	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
-		problems = append(problems, hub.Problem{Field: "status", Code: "status.unknown", Value: a.Status,
+		problems = append(problems, problem.Problem{Field: "status", Code: "status.unknown", Value: a.Status,
 			Msg: fmt.Sprintf("status: %q is not one of %s", a.Status, strings.Join(Statuses, ", "))})
 	}
 	if a.Severity != "" && !slices.Contains(Severities, a.Severity) {
@@ -288,14 +297,14 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 		}
 	}
 	if a.Link != nil && (!slices.Contains(LinkKinds, a.Link.Kind) || strings.TrimSpace(a.Link.Ref) == "") {
-		problems = append(problems, hub.Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
+		problems = append(problems, problem.Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
 			Msg: fmt.Sprintf("link: want a kind (%s) and a reference", strings.Join(LinkKinds, ", "))})
 	}
 	if len(a.Note) > 64<<10 {
-		problems = append(problems, hub.Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
+		problems = append(problems, problem.Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
 	}
 	if a.Status == "" && a.Severity == "" && a.Assignee == "" && strings.TrimSpace(a.Note) == "" && a.Link == nil {
-		problems = append(problems, hub.Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
+		problems = append(problems, problem.Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
 	}
 	if len(problems) > 0 {
 		return k, fmt.Errorf("case %d: %w", id, problems)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/cases"
 	"renkei/internal/hub"
@@ -61,13 +62,13 @@ func TestCaseFromReport(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			h, cs := setup(t, kind)
 			ctx := context.Background()
-			inc := incident.New(h)
+			inc := app.New(h).Incidents
 			r, err := inc.File(ctx, cs["mizu"], incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: "ddos",
 				Title: "DDoS on the billing portal", WhatHappened: "40 Gbps UDP flood", DetectedAt: "2026-11-20T09:00:00+09:00", CurrentStatus: "ongoing"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := &cases.Service{Hub: h}
+			s := app.New(h).Cases
 			src := "report:" + itoa(r.IncidentID)
 			k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "DDoS on Suido Water", Severity: "high", Source: src})
 			if err != nil {
@@ -124,7 +125,7 @@ func TestCaseFromReport(t *testing.T) {
 func TestCaseRejects(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := &cases.Service{Hub: h}
+	s := app.New(h).Cases
 	tests := []struct {
 		name string
 		c    cases.Case

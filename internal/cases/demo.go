@@ -6,23 +6,21 @@ import (
 	"strconv"
 
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 )
 
 // Demo opens the center's case on an incident for the demo data, assigns it
 // to analyst and records a shared step, so the reporting organization sees
 // what the center did with its report. It returns the case id.
-func Demo(ctx context.Context, h *hub.Hub, analyst string, incidentID int64) (int64, error) {
-	u, err := h.DB.UserByLogin(ctx, analyst)
+func (s *Service) Demo(ctx context.Context, analyst string, incidentID int64) (int64, error) {
+	u, err := s.DB.UserByLogin(ctx, analyst)
 	if err != nil {
 		return 0, fmt.Errorf("cases demo: %w", err)
 	}
-	o, err := h.DB.Org(ctx, u.OrgID)
+	o, err := s.DB.Org(ctx, u.OrgID)
 	if err != nil {
 		return 0, fmt.Errorf("cases demo: %w", err)
 	}
 	c := auth.Caller{User: u, Org: o}
-	s := &Service{Hub: h}
 	k, err := s.Open(ctx, c, Case{Title: "ランサムウェア対応支援 / Ransomware response support", Severity: "high", Source: "report:" + strconv.FormatInt(incidentID, 10), Assignee: analyst})
 	if err != nil {
 		return 0, fmt.Errorf("cases demo: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/app"
 	"renkei/internal/cases"
 	"renkei/internal/hub"
 )
@@ -17,7 +18,7 @@ import (
 func TestCaseProblemsCarryCodes(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := &cases.Service{Hub: h}
+	s := app.New(h).Cases
 	k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x"})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				return err
 			}
 			defer done()
-			got, err := (&advisory.Service{Hub: ts.h}).Publish(cmd.Context(), ts.caller, a)
+			got, err := ts.app.Advisories.Publish(cmd.Context(), ts.caller, a)
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				return err
 			}
 			defer done()
-			return (&advisory.Service{Hub: ts.h}).Acknowledge(cmd.Context(), ts.caller, id)
+			return ts.app.Advisories.Acknowledge(cmd.Context(), ts.caller, id)
 		},
 	}
 	var evidence string
@@ -92,7 +92,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				return err
 			}
 			defer done()
-			return (&advisory.Service{Hub: ts.h}).Complete(cmd.Context(), ts.caller, id, evidence)
+			return ts.app.Advisories.Complete(cmd.Context(), ts.caller, id, evidence)
 		},
 	}
 	complete.Flags().StringVar(&evidence, "evidence", "", "what was done (required for correction and supplier requests)")
@@ -106,7 +106,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				return err
 			}
 			defer done()
-			svc := &advisory.Service{Hub: ts.h}
+			svc := ts.app.Advisories
 			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
 			if len(args) == 1 {
 				id, err := argID(args[0])

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
@@ -48,7 +49,7 @@ func TestApprovalCommands(t *testing.T) {
 		}
 		tok[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, time.Now())
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)

@@ -26,7 +26,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			got, err := (&cases.Service{Hub: ts.h}).Open(cmd.Context(), ts.caller, k)
+			got, err := ts.app.Cases.Open(cmd.Context(), ts.caller, k)
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			got, err := (&cases.Service{Hub: ts.h}).Do(cmd.Context(), ts.caller, id, act)
+			got, err := ts.app.Cases.Do(cmd.Context(), ts.caller, id, act)
 			if err != nil {
 				return err
 			}
@@ -87,7 +87,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			l, err := (&cases.Service{Hub: ts.h}).List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
+			l, err := ts.app.Cases.List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
 			if err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			k, err := (&cases.Service{Hub: ts.h}).Get(cmd.Context(), ts.viewer, id)
+			k, err := ts.app.Cases.Get(cmd.Context(), ts.viewer, id)
 			if err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			got, err := incident.New(ts.h).Register(cmd.Context(), ts.caller, cc)
+			got, err := ts.app.Incidents.Register(cmd.Context(), ts.caller, cc)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			_, err = incident.New(ts.h).Change(cmd.Context(), ts.caller, id, upd, change, retire)
+			_, err = ts.app.Incidents.Change(cmd.Context(), ts.caller, id, upd, change, retire)
 			return err
 		},
 	}
@@ -83,7 +83,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			l, err := incident.New(ts.h).Computers(cmd.Context(), ts.viewer, sector, false)
+			l, err := ts.app.Incidents.Computers(cmd.Context(), ts.viewer, sector, false)
 			if err != nil {
 				return err
 			}

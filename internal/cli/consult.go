@@ -5,8 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"renkei/internal/consult"
 )
 
 func newConsultCmd(g *globals) *cobra.Command {
@@ -25,7 +23,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			r, err := (&consult.Service{Hub: ts.h}).Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
+			r, err := ts.app.Consult.Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
 			if err != nil {
 				return err
 			}
@@ -55,7 +53,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			r, err := (&consult.Service{Hub: ts.h}).Reply(cmd.Context(), ts.caller, id, rkind, rbody, to)
+			r, err := ts.app.Consult.Reply(cmd.Context(), ts.caller, id, rkind, rbody, to)
 			if err != nil {
 				return err
 			}
@@ -80,7 +78,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			l, err := (&consult.Service{Hub: ts.h}).List(cmd.Context(), ts.viewer, "", 0)
+			l, err := ts.app.Consult.List(cmd.Context(), ts.viewer, "", 0)
 			if err != nil {
 				return err
 			}
@@ -112,7 +110,7 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 				return err
 			}
 			defer done()
-			h, err := (&consult.Service{Hub: ts.h}).Designate(cmd.Context(), ts.caller, ts.viewer, topic, args[0])
+			h, err := ts.app.Consult.Designate(cmd.Context(), ts.caller, ts.viewer, topic, args[0])
 			if err != nil {
 				return fmt.Errorf("consult designate: %w", err)
 			}
@@ -133,7 +131,7 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 				return err
 			}
 			defer done()
-			if err := (&consult.Service{Hub: ts.h}).Revoke(cmd.Context(), ts.caller, ts.viewer, rtopic, args[0]); err != nil {
+			if err := ts.app.Consult.Revoke(cmd.Context(), ts.caller, ts.viewer, rtopic, args[0]); err != nil {
 				return fmt.Errorf("consult undesignate: %w", err)
 			}
 			return nil
@@ -151,7 +149,7 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 				return err
 			}
 			defer done()
-			hs, err := (&consult.Service{Hub: ts.h}).Handlers(cmd.Context(), "")
+			hs, err := ts.app.Consult.Handlers(cmd.Context(), "")
 			if err != nil {
 				return err
 			}

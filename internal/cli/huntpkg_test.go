@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/corpora"
@@ -61,7 +62,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 		}
 		tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 32 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 32 << 20}).Handler())
 	defer srv.Close()
 
 	iocs := filepath.Join(t.TempDir(), "iocs.txt")

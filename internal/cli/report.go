@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
 )
@@ -50,7 +51,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				return err
 			}
 			defer done()
-			svc := incident.New(ts.h)
+			svc := ts.app.Incidents
 			rep, err := svc.File(cmd.Context(), ts.caller, f)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
@@ -81,7 +82,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				return err
 			}
 			defer done()
-			l, err := incident.New(ts.h).List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
+			l, err := ts.app.Incidents.List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
 			if err != nil {
 				return err
 			}
@@ -120,7 +121,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				return err
 			}
 			defer done()
-			inc, err := incident.New(ts.h).Get(cmd.Context(), ts.viewer, id)
+			inc, err := ts.app.Incidents.Get(cmd.Context(), ts.viewer, id)
 			if err != nil {
 				return err
 			}
@@ -153,7 +154,7 @@ from several nodes at once: each deadline is alerted once.`,
 			if err != nil {
 				return err
 			}
-			n, err := incident.New(h).AlertOverdue(cmd.Context(), time.Now().UTC())
+			n, err := app.New(h).Incidents.AlertOverdue(cmd.Context(), time.Now().UTC())
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
 )
@@ -37,7 +38,7 @@ func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession,
 		done()
 		return nil, nil, err
 	}
-	return &towerSession{h: h, caller: c, viewer: v}, done, nil
+	return &towerSession{h: h, app: app.New(h), caller: c, viewer: v}, done, nil
 }
 
 func newSupplierCmd(g *globals) *cobra.Command {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
@@ -26,6 +27,7 @@ import (
 // towerSession is what a tower command works with.
 type towerSession struct {
 	h      *hub.Hub
+	app    *app.App // the command's capabilities, built once
 	caller auth.Caller
 	viewer policy.Viewer
 }
@@ -54,7 +56,7 @@ func (g *globals) tower(ctx context.Context, login string) (*towerSession, func(
 		db.Close()
 		return nil, nil, err
 	}
-	return &towerSession{h: h, caller: c, viewer: v}, func() { db.Close() }, nil
+	return &towerSession{h: h, app: app.New(h), caller: c, viewer: v}, func() { db.Close() }, nil
 }
 
 func jstTime(t time.Time) string {

@@ -21,14 +21,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -67,23 +69,34 @@ type Message struct {
 	At    time.Time `json:"at"`
 }
 
-// ProblemCodes are the codes of the hub.Problems a request or a reply may be refused with.
+// ProblemCodes are the codes of the problem.Problems a request or a reply may be refused with.
 var ProblemCodes = []string{
 	"kind.unknown", "subject.required", "body.required", "subject.too-long", "body.too-long", "handler.unknown",
 	"request.closed", "reply.unknown", "handoff.unknown", "handoff.same",
 	"handler.not-designated", "handoff.not-designated", "handoff.pending", "consent.none",
 }
 
-// problem is a single hub.Problem as an error.
-func problem(field, code, value, format string, args ...any) error {
-	return hub.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
+// problemOf is a single problem.Problem as an error.
+func problemOf(field, code, value, format string, args ...any) error {
+	return problem.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
 }
 
-// Service keeps requests over one hub.
-type Service struct{ Hub *hub.Hub }
+// Service keeps requests in the store. Package app builds the one service
+// of a process with what it needs.
+type Service struct {
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // tells each side of a new message
+	Log    *slog.Logger
+	Center string // the national center's organization id
+	// Record appends an act to the audit log before it takes effect
+	// (hub.Hub.Record); nil when the process keeps no audit log, and then
+	// hand-offs and designations are refused.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+}
 
-func (s *Service) db() *store.DB  { return s.Hub.DB }
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) db() *store.DB  { return s.DB }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 func visibleSQL(v policy.Viewer) (string, []any) {
 	switch {
@@ -98,10 +111,10 @@ func visibleSQL(v policy.Viewer) (string, []any) {
 func mayWrite(c auth.Caller) error {
 	switch policy.Role(c.User.Role) {
 	case policy.RoleOverseer, policy.RoleViewer:
-		return fmt.Errorf("%w: the %s role may not write consultations", hub.ErrForbidden, c.User.Role)
+		return fmt.Errorf("%w: the %s role may not write consultations", problem.ErrForbidden, c.User.Role)
 	}
 	if c.ReadOnly {
-		return fmt.Errorf("%w: read-only token", hub.ErrForbidden)
+		return fmt.Errorf("%w: read-only token", problem.ErrForbidden)
 	}
 	return nil
 }
@@ -115,30 +128,30 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	if kind == "" {
 		kind = "consultation"
 	}
-	var problems hub.Problems
+	var problems problem.Problems
 	if !slices.Contains(Kinds, kind) {
-		problems = append(problems, hub.Problem{Field: "kind", Code: "kind.unknown", Value: kind,
+		problems = append(problems, problem.Problem{Field: "kind", Code: "kind.unknown", Value: kind,
 			Msg: fmt.Sprintf("kind: %q is not one of %s", kind, strings.Join(Kinds, ", "))})
 	}
 	if strings.TrimSpace(subject) == "" {
-		problems = append(problems, hub.Problem{Field: "subject", Code: "subject.required", Msg: "subject: is required"})
+		problems = append(problems, problem.Problem{Field: "subject", Code: "subject.required", Msg: "subject: is required"})
 	}
 	if strings.TrimSpace(body) == "" {
-		problems = append(problems, hub.Problem{Field: "body", Code: "body.required", Msg: "body: is required"})
+		problems = append(problems, problem.Problem{Field: "body", Code: "body.required", Msg: "body: is required"})
 	}
 	// One sentence for both limits, as the API has always said it; the code
 	// names the field at fault (the subject when both are).
 	if tooLong := "subject or body: too long (500 bytes, 64 KiB)"; len(subject) > 500 {
-		problems = append(problems, hub.Problem{Field: "subject", Code: "subject.too-long", Msg: tooLong})
+		problems = append(problems, problem.Problem{Field: "subject", Code: "subject.too-long", Msg: tooLong})
 	} else if len(body) > 64<<10 {
-		problems = append(problems, hub.Problem{Field: "body", Code: "body.too-long", Msg: tooLong})
+		problems = append(problems, problem.Problem{Field: "body", Code: "body.too-long", Msg: tooLong})
 	}
-	h := s.Hub.Center().ID
+	h := s.Center
 	if handler != "" {
 		o, err := s.db().Org(ctx, handler)
 		switch {
 		case err != nil:
-			problems = append(problems, hub.Problem{Field: "handler", Code: "handler.unknown", Value: handler,
+			problems = append(problems, problem.Problem{Field: "handler", Code: "handler.unknown", Value: handler,
 				Msg: fmt.Sprintf("handler: no organization %q", handler)})
 		case slices.Contains(Kinds, kind):
 			ok, err := s.routable(ctx, kind, o)
@@ -146,7 +159,7 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 				return Request{}, err
 			}
 			if !ok {
-				problems = append(problems, hub.Problem{Field: "handler", Code: "handler.not-designated", Value: o.Name,
+				problems = append(problems, problem.Problem{Field: "handler", Code: "handler.not-designated", Value: o.Name,
 					Msg: fmt.Sprintf("handler: %s is not designated to handle %s requests", o.Name, kind)})
 			}
 			h = o.ID
@@ -179,8 +192,8 @@ func addMessage(ctx context.Context, tx *store.Tx, id int64, m Message) error {
 
 func (s *Service) alert(ctx context.Context, org string, r Request, title string) {
 	data, _ := json.Marshal(map[string]any{"consultation": r.ID})
-	if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Hub.Log != nil {
-		s.Hub.Log.Error("alert consultation", "consultation", r.ID, "err", err)
+	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Log != nil {
+		s.Log.Error("alert consultation", "consultation", r.ID, "err", err)
 	}
 }
 
@@ -197,7 +210,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		return r, err
 	}
 	if r.Status == "closed" {
-		return r, problem("", "request.closed", "", "request %d is closed", id)
+		return r, problemOf("", "request.closed", "", "request %d is closed", id)
 	}
 	handles := c.Org.ID == r.HandlerOrg || c.Org.IsCenter()
 	asker := c.Org.ID == r.OrgID
@@ -206,29 +219,29 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	switch kind {
 	case "answer":
 		if !handles {
-			return r, fmt.Errorf("%w: only the handling organization or the center answers", hub.ErrForbidden)
+			return r, fmt.Errorf("%w: only the handling organization or the center answers", problem.ErrForbidden)
 		}
 		status = "answered"
 	case "question":
 		if !asker {
-			return r, fmt.Errorf("%w: only the asking organization adds questions", hub.ErrForbidden)
+			return r, fmt.Errorf("%w: only the asking organization adds questions", problem.ErrForbidden)
 		}
 		status = "open"
 	case "handoff":
 		if !handles {
-			return r, fmt.Errorf("%w: only the handling organization or the center hands a request on", hub.ErrForbidden)
+			return r, fmt.Errorf("%w: only the handling organization or the center hands a request on", problem.ErrForbidden)
 		}
 		o, err := s.db().Org(ctx, to)
 		if err != nil {
-			return r, problem("to", "handoff.unknown", to, "handoff: no organization %q", to)
+			return r, problemOf("to", "handoff.unknown", to, "handoff: no organization %q", to)
 		}
 		if o.ID == r.HandlerOrg {
-			return r, problem("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
+			return r, problemOf("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
 		}
 		if ok, err := s.routable(ctx, r.Kind, o); err != nil {
 			return r, err
 		} else if !ok {
-			return r, problem("to", "handoff.not-designated", o.Name, "handoff: %s is not designated to handle %s requests", o.Name, r.Kind)
+			return r, problemOf("to", "handoff.not-designated", o.Name, "handoff: %s is not designated to handle %s requests", o.Name, r.Kind)
 		}
 		if o.IsCenter() {
 			// The center sees every request already: no third party learns
@@ -246,10 +259,10 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		}
 	case "consent", "decline":
 		if !asker {
-			return r, fmt.Errorf("%w: only the asking organization consents to a hand-off", hub.ErrForbidden)
+			return r, fmt.Errorf("%w: only the asking organization consents to a hand-off", problem.ErrForbidden)
 		}
 		if r.HandoffTo == "" {
-			return r, problem("", "consent.none", "", "request %d has no hand-off waiting for consent", id)
+			return r, problemOf("", "consent.none", "", "request %d has no hand-off waiting for consent", id)
 		}
 		o, err := s.db().Org(ctx, r.HandoffTo)
 		if err != nil {
@@ -270,22 +283,22 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		handoffTo = ""
 	case "close":
 		if !handles && !asker {
-			return r, fmt.Errorf("%w", hub.ErrForbidden)
+			return r, fmt.Errorf("%w", problem.ErrForbidden)
 		}
 		status, handoffTo = "closed", ""
 		if strings.TrimSpace(body) == "" {
 			body = "closed"
 		}
 	default:
-		return r, problem("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff, consent, decline or close", kind)
+		return r, problemOf("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff, consent, decline or close", kind)
 	}
 	if strings.TrimSpace(body) == "" {
-		return r, problem("body", "body.required", "", "body: is required")
+		return r, problemOf("body", "body.required", "", "body: is required")
 	}
 	// A hand-off that takes effect is logged before it does, with whose
 	// consent; without the log it does not take effect.
 	if logged != nil {
-		if _, err := s.Hub.Record(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), logged); err != nil {
+		if _, err := s.audited(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), logged); err != nil {
 			return r, err
 		}
 	}
@@ -302,7 +315,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return problem("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
+			return problemOf("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
 		}
 		return nil
 	})

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
-	"renkei/internal/consult"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
 	"renkei/internal/policy"
@@ -43,7 +43,7 @@ func TestConsultationHandoff(t *testing.T) {
 				cs[u[0]], _ = incident.Caller(ctx, db, u[0])
 			}
 			v := func(l string) policy.Viewer { x, _ := h.Viewer(ctx, cs[l]); return x }
-			s := &consult.Service{Hub: h}
+			s := app.New(h).Consult
 			r, err := s.Ask(ctx, cs["town"], "support", "VPN appliance alert", "We got a KEV alert for our VPN. How do we check for compromise?", "")
 			if err != nil {
 				t.Fatal(err)

@@ -5,18 +5,17 @@ import (
 	"fmt"
 
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 )
 
 // Demo has asker (a town hall's IT person, say) ask the center for support
 // and the center's analyst answer, for the demo data. It returns the request id.
-func Demo(ctx context.Context, h *hub.Hub, asker, center string) (int64, error) {
+func (s *Service) Demo(ctx context.Context, asker, center string) (int64, error) {
 	caller := func(login string) (auth.Caller, error) {
-		u, err := h.DB.UserByLogin(ctx, login)
+		u, err := s.DB.UserByLogin(ctx, login)
 		if err != nil {
 			return auth.Caller{}, err
 		}
-		o, err := h.DB.Org(ctx, u.OrgID)
+		o, err := s.DB.Org(ctx, u.OrgID)
 		return auth.Caller{User: u, Org: o}, err
 	}
 	a, err := caller(asker)
@@ -27,7 +26,6 @@ func Demo(ctx context.Context, h *hub.Hub, asker, center string) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("consult demo: %w", err)
 	}
-	s := &Service{Hub: h}
 	r, err := s.Ask(ctx, a, "support", "VPN装置のアラートについて / About the VPN appliance alert",
 		"注意喚起を受け取りましたが、当市の装置が該当するか分かりません。/ We received the advisory but do not know whether our appliance is affected.", "")
 	if err != nil {

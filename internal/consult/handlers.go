@@ -15,8 +15,8 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -86,14 +86,14 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, v policy.Viewer, to
 
 func (s *Service) designation(ctx context.Context, v policy.Viewer, topic, org string) (store.Org, error) {
 	if !policy.DesignatesHandlers(v) {
-		return store.Org{}, fmt.Errorf("%w: only the center's administrators and analysts designate handlers", hub.ErrForbidden)
+		return store.Org{}, fmt.Errorf("%w: only the center's administrators and analysts designate handlers", problem.ErrForbidden)
 	}
 	if !slices.Contains(Kinds, topic) {
-		return store.Org{}, problem("topic", "kind.unknown", topic, "topic: %q is not one of %s", topic, strings.Join(Kinds, ", "))
+		return store.Org{}, problemOf("topic", "kind.unknown", topic, "topic: %q is not one of %s", topic, strings.Join(Kinds, ", "))
 	}
 	o, err := s.db().Org(ctx, org)
 	if err != nil {
-		return store.Org{}, problem("org", "handler.unknown", org, "org: no organization %q", org)
+		return store.Org{}, problemOf("org", "handler.unknown", org, "org: no organization %q", org)
 	}
 	return o, nil
 }
@@ -101,8 +101,17 @@ func (s *Service) designation(ctx context.Context, v policy.Viewer, topic, org s
 // record logs a change of designation before it takes effect; a hub
 // without an audit log refuses it.
 func (s *Service) record(ctx context.Context, c auth.Caller, action, topic string, o store.Org) error {
-	_, err := s.Hub.Record(ctx, c, action, "org:"+o.ID, map[string]string{"topic": topic, "org": o.Name})
+	_, err := s.audited(ctx, c, action, "org:"+o.ID, map[string]string{"topic": topic, "org": o.Name})
 	return err
+}
+
+// audited appends an act to the audit log before it takes effect; without
+// the log the act is refused (problem.ErrAuditUnavailable).
+func (s *Service) audited(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error) {
+	if s.Record == nil {
+		return 0, problem.ErrAuditUnavailable
+	}
+	return s.Record(ctx, c, action, objectID, detail)
 }
 
 // Handlers lists the designations, of one topic or of all when topic is "".

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
@@ -37,7 +38,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 		}
 		cs[u[0]], _ = incident.Caller(ctx, db, u[0])
 	}
-	s := &consult.Service{Hub: h}
+	s := app.New(h).Consult
 	open, err := s.Ask(ctx, cs["town"], "", "VPN logs", "Who reads them?", "")
 	if err != nil {
 		t.Fatal(err)

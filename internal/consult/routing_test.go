@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/consult"
@@ -58,7 +59,7 @@ func newRouting(t *testing.T, kind string) *routing {
 	}
 	h.Now = func() time.Time { return now }
 	openAudit(t, h)
-	r := &routing{h: h, s: &consult.Service{Hub: h}, cs: map[string]auth.Caller{}}
+	r := &routing{h: h, s: app.New(h).Consult, cs: map[string]auth.Caller{}}
 	for _, o := range [][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Shiba Security", "research", ""}, {"Kanto Electric", "operator", "energy"}} {
 		if _, err := hub.AddOrg(ctx, db, o[0], o[1], o[2], now); err != nil {
 			t.Fatal(err)

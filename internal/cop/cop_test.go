@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/cop"
 	"renkei/internal/hub"
@@ -38,7 +39,7 @@ func TestPicture(t *testing.T) {
 				hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now)
 			}
 			call := func(l string) auth.Caller { c, _ := incident.Caller(ctx, db, l); return c }
-			inc := incident.New(h)
+			inc := app.New(h).Incidents
 			file := func(login, cat string) {
 				_, err := inc.File(ctx, call(login), incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: cat,
 					Title: "t", WhatHappened: "w", DetectedAt: "2026-11-18T09:00:00+09:00", CurrentStatus: "ongoing"})
@@ -50,7 +51,7 @@ func TestPicture(t *testing.T) {
 			now = now.Add(time.Hour) // 00:30 JST on the 21st
 			file("mizu", "ransomware")
 			file("denki", "ransomware")
-			adv := &advisory.Service{Hub: h}
+			adv := app.New(h).Advisories
 			a, err := adv.Publish(ctx, call("kanshi"), advisory.Advisory{Title: `=HYPERLINK("x") <b>`, Actions: []string{"patch"}, Audience: advisory.Audience{All: true}, Due: now.Add(48 * time.Hour)})
 			if err != nil {
 				t.Fatal(err)

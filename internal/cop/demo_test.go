@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/advisory"
-	"renkei/internal/cases"
-	"renkei/internal/consult"
+	"renkei/internal/app"
 	"renkei/internal/cop"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
@@ -32,17 +30,17 @@ func TestTowerDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Now = func() time.Time { return now }
-	incs, err := incident.Demo(ctx, h, "water-analyst", "kanto-analyst")
+	incs, err := app.New(h).Incidents.Demo(ctx, "water-analyst", "kanto-analyst")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cases.Demo(ctx, h, "center-analyst", incs[0]); err != nil {
+	if _, err := app.New(h).Cases.Demo(ctx, "center-analyst", incs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := advisory.Demo(ctx, h, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
+	if _, err := app.New(h).Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := consult.Demo(ctx, h, "kanto-analyst", "center-analyst"); err != nil {
+	if _, err := app.New(h).Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := incident.Caller(ctx, db, "center-analyst")

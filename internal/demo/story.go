@@ -7,17 +7,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"renkei/internal/advisory"
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
-	"renkei/internal/cases"
-	"renkei/internal/consult"
 	"renkei/internal/flow"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
-	"renkei/internal/incident"
 	"renkei/internal/relevance"
 	"renkei/internal/telemetry"
 )
@@ -54,6 +51,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 		h.Audit = al
 		defer func() { h.Audit = nil }()
 	}
+	caps := app.New(h) // after the audit log is set: the story's acts are logged
 	caller := func(login string) (c auth.Caller, err error) { return huntpkg.CallerOf(ctx, h.DB, login) }
 
 	// Step 3: the committee approves collection under the operator agreement.
@@ -159,19 +157,19 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	// Step 4 (the operator's side): the water utility files its incident reports
 	// with the deadline clocks running; the center opens a case, warns the
 	// sector, and answers a consultation.
-	ids, err := incident.Demo(ctx, h, "water-analyst", "kanto-analyst")
+	ids, err := caps.Incidents.Demo(ctx, "water-analyst", "kanto-analyst")
 	if err != nil {
 		return st, fmt.Errorf("story step 4: reports: %w", err)
 	}
 	if len(ids) > 0 {
-		if _, err := cases.Demo(ctx, h, "center-analyst", ids[0]); err != nil {
+		if _, err := caps.Cases.Demo(ctx, "center-analyst", ids[0]); err != nil {
 			return st, fmt.Errorf("story step 4: case: %w", err)
 		}
 	}
-	if _, err := advisory.Demo(ctx, h, "center-analyst", []string{"water-analyst", "kanto-analyst"}, orgs[6].name); err != nil {
+	if _, err := caps.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, orgs[6].name); err != nil {
 		return st, fmt.Errorf("story: advisories: %w", err)
 	}
-	if _, err := consult.Demo(ctx, h, "kanto-analyst", "center-analyst"); err != nil {
+	if _, err := caps.Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {
 		return st, fmt.Errorf("story: consultation: %w", err)
 	}
 	st.Incidents = len(ids)

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -48,7 +48,7 @@ func mayRegister(c auth.Caller) error {
 	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst:
 		return nil
 	}
-	return fmt.Errorf("%w: the %s role may not change the critical-computer register", hub.ErrForbidden, c.User.Role)
+	return fmt.Errorf("%w: the %s role may not change the critical-computer register", problem.ErrForbidden, c.User.Role)
 }
 
 // Register adds a critical computer of the caller's organization and records

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 )
 
@@ -13,12 +12,11 @@ import (
 // analyst (operator) registers two critical computers and files a ransomware
 // incident owing the Art. 5 and personal-data reports, with a follow-up; a
 // second operator (other) files a DDoS incident whose initial report is now
-// overdue. It returns the incident ids (water's first). h.Now must be the
+// overdue. It returns the incident ids (water's first). s.Now must be the
 // demo's clock; the users must exist.
-func Demo(ctx context.Context, h *hub.Hub, operator, other string) ([]int64, error) {
-	s := New(h)
-	now := h.Now().UTC()
-	op, err := Caller(ctx, h.DB, operator)
+func (s *Service) Demo(ctx context.Context, operator, other string) ([]int64, error) {
+	now := s.Now().UTC()
+	op, err := Caller(ctx, s.DB, operator)
 	if err != nil {
 		return nil, fmt.Errorf("incident demo: %w", err)
 	}
@@ -48,7 +46,7 @@ func Demo(ctx context.Context, h *hub.Hub, operator, other string) ([]int64, err
 		return nil, fmt.Errorf("incident demo: %w", err)
 	}
 	ids := []int64{r.IncidentID}
-	oc, err := Caller(ctx, h.DB, other)
+	oc, err := Caller(ctx, s.DB, other)
 	if err != nil {
 		return ids, fmt.Errorf("incident demo: %w", err)
 	}

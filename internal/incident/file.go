@@ -13,6 +13,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -30,7 +31,7 @@ func sha256Hex(b []byte) string {
 // the center is alerted.
 func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, error) {
 	if !policy.Role(c.User.Role).CanSubmit() {
-		return Report{}, fmt.Errorf("%w: the %s role may not file reports", hub.ErrForbidden, c.User.Role)
+		return Report{}, fmt.Errorf("%w: the %s role may not file reports", problem.ErrForbidden, c.User.Role)
 	}
 	now := s.now()
 	ck, errs := s.check(f, now)
@@ -150,7 +151,7 @@ func dedupe(s []string) []string {
 // every object marked at the incident's TLP and the report's consent, and
 // addressed to the center, so the center can read it at AMBER+STRICT too.
 func (s *Service) submitSTIX(ctx context.Context, c auth.Caller, inc Incident, r *Report, bundle json.RawMessage) error {
-	body, err := markBundle(bundle, inc.TLP, r.Consent, s.Hub.Center().ID)
+	body, err := markBundle(bundle, inc.TLP, r.Consent, s.Center)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (s *Service) submitSTIX(ctx context.Context, c auth.Caller, inc Incident, r
 	if err != nil {
 		return err
 	}
-	st, err := s.Hub.Submit(ctx, c, coll, bytes.NewReader(body))
+	st, err := s.Submit(ctx, c, coll, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, 
 		sev = "high"
 	}
 	data, _ := json.Marshal(map[string]any{"incident": inc.ID, "report": r.ID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
-	_, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: s.Hub.Center().ID, Kind: "incident-report", Severity: sev,
+	_, err := s.Alerts.Raise(ctx, store.Alert{OrgID: s.Center, Kind: "incident-report", Severity: sev,
 		Title: fmt.Sprintf("%s: %s report (%s) for incident %d — %s", c.Org.Name, r.Type, r.Stage, inc.ID, inc.Title),
 		Body:  truncate(r.WhatHappened, 300), Data: string(data)})
 	if err != nil {

@@ -14,29 +14,34 @@ package incident
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
-// Service files and lists incident reports over one hub.
+// Service files and lists incident reports in the store. Package app builds
+// the one service of a process with what it needs.
 type Service struct {
-	Hub       *hub.Hub
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // tells the center of a report, and of an overdue one
+	Log    *slog.Logger
+	Center string // the national center's organization id
+	// Submit takes a report's STIX objects into the store (hub.Hub.Submit),
+	// the one path by which objects enter it.
+	Submit func(ctx context.Context, c auth.Caller, coll store.Collection, body io.Reader) (store.Status, error)
+	// Deadlines are the reporting deadlines (DefaultDeadlines: the embedded
+	// configuration).
 	Deadlines *Deadlines
-	Log       *slog.Logger
 }
 
-// New returns the service with the embedded deadline configuration.
-func New(h *hub.Hub) *Service {
-	return &Service{Hub: h, Deadlines: DefaultDeadlines(), Log: h.Log}
-}
-
-func (s *Service) db() *store.DB  { return s.Hub.DB }
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) db() *store.DB  { return s.DB }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // Incident is one incident of one organization.
 type Incident struct {

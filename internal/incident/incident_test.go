@@ -9,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // the test reads times in zones other than JST
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
@@ -46,7 +47,7 @@ func newEnvTB(t testing.TB, kind string) *env {
 	}
 	e := &env{h: h, now: now}
 	h.Now = func() time.Time { return e.now }
-	e.s = incident.New(h)
+	e.s = app.New(h).Incidents
 	for _, o := range []struct{ name, kind, sector, login string }{
 		{"Suido Water", "operator", "water", "mizu"},
 		{"Kanto Electric", "operator", "energy", "denki"},

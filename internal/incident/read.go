@@ -250,8 +250,8 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 		n++
 		data, _ := json.Marshal(map[string]any{"incident": o.IncidentID, "type": o.Type, "stage": o.Stage, "due": o.Due})
 		title := fmt.Sprintf("Overdue: %s %s report of incident %d (%s) was due %s", o.Type, o.Stage, o.IncidentID, o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
-		for _, org := range []string{o.OrgID, s.Hub.Center().ID} {
-			if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "report-overdue", Severity: "high", Title: title, Data: string(data)}); err != nil {
+		for _, org := range []string{o.OrgID, s.Center} {
+			if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "report-overdue", Severity: "high", Title: title, Data: string(data)}); err != nil {
 				return n, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/oversight"
@@ -37,7 +38,7 @@ func TestClientRequestListDecide(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer h.Audit.Close()
-			srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			op, err := hub.AddOrg(ctx, db, "Minato Water Works", "operator", "water", time.Now())
 			if err != nil {

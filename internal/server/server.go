@@ -25,11 +25,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"renkei/internal/api"
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
@@ -77,6 +77,7 @@ func DSN(dataDir, database string) string {
 // Server is a running hub.
 type Server struct {
 	Hub      *hub.Hub
+	App      *app.App
 	Bus      *bus.Bus
 	Pipeline *telemetry.Pipeline
 	Handler  http.Handler
@@ -130,12 +131,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		return nil, fmt.Errorf("telemetry pipeline: %w", err)
 	}
 
-	ws, err := web.New(h, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
+	// Every capability is built once, here, and shared by the API, the
+	// console and the background work.
+	a := app.New(h)
+	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	ts := &taxii.Server{Hub: h, Log: log, MaxContentLength: cfg.MaxContentLength}
-	as := &api.Server{Hub: h, Log: log, MaxBody: cfg.MaxContentLength}
+	as := &api.Server{App: a, Log: log, MaxBody: cfg.MaxContentLength}
 
 	mux := http.NewServeMux()
 	route := func(name string, hd http.Handler) http.Handler {
@@ -169,7 +173,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	if cfg.TLSCert != "" || cfg.SelfSignedTLS {
 		handler = strictTransport(handler)
 	}
-	return &Server{Hub: h, Bus: b, Pipeline: pl, Handler: handler, Registry: reg, cfg: cfg, log: log}, nil
+	return &Server{Hub: h, App: a, Bus: b, Pipeline: pl, Handler: handler, Registry: reg, cfg: cfg, log: log}, nil
 }
 
 // overseersOnly serves the audit log's tiles to the oversight committee and
@@ -321,7 +325,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	go relevance.For(s.Hub).Run(bg)                                       // vulnerability relevance: load the engine, fetch advisory feeds
-	go incident.New(s.Hub).WatchDeadlines(bg, time.Minute)                // overdue reports alert once
+	go s.App.Incidents.WatchDeadlines(bg, time.Minute)                    // overdue reports alert once
 	go (&notify.Notifier{DB: s.Hub.DB, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
 	go retention.Schedule(bg, s.Hub, time.Hour, s.log)                    // C5: retention of hub objects per type and TLP, logged before deleting
 

@@ -42,7 +42,7 @@ func (s *server) advisories(w http.ResponseWriter, r *http.Request, req *request
 
 func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *request, status int, d *advisoriesData) {
 	ctx := r.Context()
-	svc := &advisory.Service{Hub: s.h}
+	svc := s.Advisories
 	l, err := svc.List(ctx, req.viewer, advisory.ListQuery{})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -90,7 +90,7 @@ func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *re
 		a.Due = t
 	}
 	if len(errs) == 0 {
-		_, err := (&advisory.Service{Hub: s.h}).Publish(r.Context(), req.caller, a)
+		_, err := s.Advisories.Publish(r.Context(), req.caller, a)
 		if errors.Is(err, hub.ErrForbidden) {
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
@@ -132,7 +132,7 @@ func (s *server) advisoryPage(w http.ResponseWriter, r *http.Request, req *reque
 }
 
 func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
-	a, ts, err := (&advisory.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	a, ts, err := s.Advisories.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -151,7 +151,7 @@ func (s *server) advisoryStep(w http.ResponseWriter, r *http.Request, req *reque
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	svc := &advisory.Service{Hub: s.h}
+	svc := s.Advisories
 	var err error
 	done := "acknowledged"
 	if r.PathValue("step") == "complete" {

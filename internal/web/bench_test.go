@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -25,7 +26,7 @@ const benchObjects = 20_000
 func benchConsole(b *testing.B) (http.Handler, *http.Cookie, string) {
 	db := storetest.Open(b, "sqlite")
 	h, cookie, id := fillBench(b, db)
-	handler, err := New(h, Options{})
+	handler, err := New(app.New(h), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

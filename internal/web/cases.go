@@ -32,7 +32,7 @@ func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request)
 // showCases renders the list of cases, with msg when an opening was refused.
 func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request, status int, msg string) {
 	d := &casesData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, IsCenter: req.caller.Org.IsCenter(), OpenOnly: r.URL.Query().Get("all") == ""}
-	l, err := (&cases.Service{Hub: s.h}).List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
+	l, err := s.Cases.List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -64,7 +64,7 @@ func (s *server) casePage(w http.ResponseWriter, r *http.Request, req *request) 
 }
 
 func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
-	k, err := (&cases.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	k, err := s.Cases.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -112,7 +112,7 @@ type actionRow struct {
 }
 
 func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) {
-	k, err := (&cases.Service{Hub: s.h}).Open(r.Context(), req.caller, cases.Case{Title: r.PostFormValue("title"), Severity: r.PostFormValue("severity"),
+	k, err := s.Cases.Open(r.Context(), req.caller, cases.Case{Title: r.PostFormValue("title"), Severity: r.PostFormValue("severity"),
 		Source: r.PostFormValue("source"), Assignee: r.PostFormValue("assignee")})
 	if errors.Is(err, hub.ErrForbidden) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
@@ -138,7 +138,7 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	a := cases.Act{Status: r.PostFormValue("status"), Severity: r.PostFormValue("severity"), Assignee: strings.TrimSpace(r.PostFormValue("assignee")),
 		Note: r.PostFormValue("note"), Shared: r.PostFormValue("shared") != ""}
-	_, err := (&cases.Service{Hub: s.h}).Do(r.Context(), req.caller, id, a)
+	_, err := s.Cases.Do(r.Context(), req.caller, id, a)
 	switch {
 	case errors.Is(err, hub.ErrForbidden):
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -27,7 +28,7 @@ func TestOverseerSeesNoOperatingContent(t *testing.T) {
 			u, _ := e.h.DB.UserByLogin(ctx, "center-analyst")
 			center := auth.Caller{User: u, Org: e.center}
 			const title, demand = "Patch the Fortigate SSL-VPN now (secret-advisory-title)", "Close RDP at the edge (secret-demand-title)"
-			adv := &advisory.Service{Hub: e.h}
+			adv := app.New(e.h).Advisories
 			if _, err := adv.Publish(ctx, center, advisory.Advisory{Title: title, Actions: []string{"patch"}, Audience: advisory.Audience{All: true},
 				Due: time.Now().Add(48 * time.Hour)}); err != nil {
 				t.Fatal(err)

@@ -29,7 +29,7 @@ func (s *server) consultPage(w http.ResponseWriter, r *http.Request, req *reques
 }
 
 func (s *server) showConsult(w http.ResponseWriter, r *http.Request, req *request, status int, d *consultData) {
-	l, err := (&consult.Service{Hub: s.h}).List(r.Context(), req.viewer, "", 0)
+	l, err := s.Consult.List(r.Context(), req.viewer, "", 0)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -44,7 +44,7 @@ func (s *server) showConsult(w http.ResponseWriter, r *http.Request, req *reques
 func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request) {
 	d := &consultData{}
 	d.Form.Kind, d.Form.Subject, d.Form.Body = r.PostFormValue("kind"), r.PostFormValue("subject"), r.PostFormValue("body")
-	x, err := (&consult.Service{Hub: s.h}).Ask(r.Context(), req.caller, d.Form.Kind, d.Form.Subject, d.Form.Body, "")
+	x, err := s.Consult.Ask(r.Context(), req.caller, d.Form.Kind, d.Form.Subject, d.Form.Body, "")
 	if errors.Is(err, hub.ErrForbidden) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
@@ -78,7 +78,7 @@ func (s *server) consultation(w http.ResponseWriter, r *http.Request, req *reque
 }
 
 func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
-	x, err := (&consult.Service{Hub: s.h}).Get(r.Context(), req.viewer, id)
+	x, err := s.Consult.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -114,7 +114,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	x, err := (&consult.Service{Hub: s.h}).Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
+	x, err := s.Consult.Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
 	switch {
 	case err == nil && x.Step == "handoff.done" && x.Messages == nil:
 		// Handed to the center: the former handler no longer sees it.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/store"
@@ -40,7 +41,7 @@ func newEnv(t *testing.T, opt Options) *env {
 func newEnvOn(t *testing.T, kind string, opt Options) *env {
 	t.Helper()
 	f := hubtest.New(t, kind, hubtest.WithAudit())
-	handler, err := New(f.Hub, opt)
+	handler, err := New(app.New(f.Hub), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

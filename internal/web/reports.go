@@ -121,7 +121,7 @@ func (s *server) reports(w http.ResponseWriter, r *http.Request, req *request) {
 
 func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *request, status int, d *reportsData) {
 	ctx := r.Context()
-	svc := incident.New(s.h)
+	svc := s.Incidents
 	d.Overdue = r.URL.Query().Get("overdue") != ""
 	d.Z, d.TLPs, d.Consents = jst.Zone, tlpNames, consentNames
 	l, err := svc.List(ctx, req.viewer, incident.Query{OverdueOnly: d.Overdue})
@@ -228,7 +228,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
-	rep, err := incident.New(s.h).File(r.Context(), req.caller, f)
+	rep, err := s.Incidents.File(r.Context(), req.caller, f)
 	if errors.Is(err, hub.ErrForbidden) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
@@ -284,7 +284,7 @@ func (s *server) incidentPage(w http.ResponseWriter, r *http.Request, req *reque
 
 func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, d *incidentData) {
 	ctx := r.Context()
-	svc := incident.New(s.h)
+	svc := s.Incidents
 	inc, err := svc.Get(ctx, req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -316,7 +316,7 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	d.CanFile = inc.OrgID == req.caller.Org.ID && policy.Role(req.caller.User.Role).CanSubmit()
 	d.IsCenter = req.caller.Org.IsCenter()
-	if d.Cases, err = (&cases.Service{Hub: s.h}).List(ctx, req.viewer, cases.Query{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil {
+	if d.Cases, err = s.Cases.List(ctx, req.viewer, cases.Query{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -332,7 +332,7 @@ func (s *server) attachment(w http.ResponseWriter, r *http.Request, req *request
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	a, err := incident.New(s.h).Attachment(r.Context(), req.viewer, id)
+	a, err := s.Incidents.Attachment(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -364,7 +364,7 @@ func (s *server) computers(w http.ResponseWriter, r *http.Request, req *request)
 
 func (s *server) showComputers(w http.ResponseWriter, r *http.Request, req *request, status int, d *computersData) {
 	d.Sector = r.URL.Query().Get("sector")
-	l, err := incident.New(s.h).Computers(r.Context(), req.viewer, d.Sector, false)
+	l, err := s.Incidents.Computers(r.Context(), req.viewer, d.Sector, false)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -381,7 +381,7 @@ func (s *server) showComputers(w http.ResponseWriter, r *http.Request, req *requ
 func (s *server) registerComputer(w http.ResponseWriter, r *http.Request, req *request) {
 	c := incident.Computer{Name: r.PostFormValue("name"), Function: r.PostFormValue("function"), Location: r.PostFormValue("location"),
 		Vendor: r.PostFormValue("vendor"), Product: r.PostFormValue("product"), Ministry: r.PostFormValue("ministry")}
-	_, err := incident.New(s.h).Register(r.Context(), req.caller, c)
+	_, err := s.Incidents.Register(r.Context(), req.caller, c)
 	if errors.Is(err, hub.ErrForbidden) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return

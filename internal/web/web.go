@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -46,18 +47,20 @@ type Options struct {
 // server holds what every handler needs. It has no mutable state except the
 // login limiter, which guards itself.
 type server struct {
-	h       *hub.Hub
-	opt     Options
-	log     *slog.Logger
-	pages   map[string]*pageSet // by language
-	limiter *limiter
+	*app.App // the capabilities, built once by the caller of New
+	h        *hub.Hub
+	opt      Options
+	log      *slog.Logger
+	pages    map[string]*pageSet // by language
+	limiter  *limiter
 }
 
 // New returns the console's handler, to be served at "/".
-func New(h *hub.Hub, opt Options) (http.Handler, error) {
-	if h == nil {
-		return nil, errors.New("web: a hub is required")
+func New(a *app.App, opt Options) (http.Handler, error) {
+	if a == nil || a.Hub == nil {
+		return nil, errors.New("web: the application is required")
 	}
+	h := a.Hub
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -70,7 +73,7 @@ func New(h *hub.Hub, opt Options) (http.Handler, error) {
 	if opt.LoginWindow <= 0 {
 		opt.LoginWindow = 5 * time.Minute
 	}
-	s := &server{h: h, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
+	s := &server{App: a, h: h, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
 	var err error
 	if s.pages, err = loadPages(s.log); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
