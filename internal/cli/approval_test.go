@@ -161,7 +161,7 @@ func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
 	for _, l := range []string{"handler", "iinkai"} {
 		tok[l], _, _ = hub.CreateToken(ctx, db, l, "", 0, false, time.Now())
 	}
-	srv := httptest.NewServer((&api.Server{Hub: h, MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)
