@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -222,6 +223,9 @@ const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.
 
 const briefCols = `o.pk, o.stix_id, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
 
+// The positions of date_added in objectCols and briefCols (pk is first in both).
+const objectAddedCol, briefAddedCol = 8, 3
+
 // objectRow holds the destinations of a listing's columns. It is made once
 // per listing, not once per row: every variable whose address Scan takes
 // would otherwise move to the heap on each row.
@@ -280,7 +284,26 @@ func scanObjects(rows *sql.Rows) ([]Object, error) {
 	return out, rows.Err()
 }
 
+// where is the condition that selects what q lists, after its cursor.
 func (q ObjectQuery) where() (string, []any) {
+	where, args := q.unpaged()
+	if q.After != (Cursor{}) {
+		// Written so that the first term bounds the index range: the plain
+		// "a > x OR (a = x AND pk > y)" makes SQLite scan from the start of
+		// the collection, 50 times slower at page 250. EachObject, which
+		// pages, does better still (pagedSQL).
+		if q.Descending {
+			where += " AND o.date_added <= ? AND (o.date_added < ? OR o.pk < ?)"
+		} else {
+			where += " AND o.date_added >= ? AND (o.date_added > ? OR o.pk > ?)"
+		}
+		args = append(args, q.After.DateAdded, q.After.DateAdded, q.After.PK)
+	}
+	return where, args
+}
+
+// unpaged is where without the cursor.
+func (q ObjectQuery) unpaged() (string, []any) {
 	var conds []string
 	var args []any
 	if q.CollectionID != "" {
@@ -290,17 +313,6 @@ func (q ObjectQuery) where() (string, []any) {
 	if !q.AddedAfter.IsZero() {
 		conds = append(conds, "o.date_added > ?")
 		args = append(args, Micros(q.AddedAfter))
-	}
-	if q.After != (Cursor{}) {
-		// Written so that the first term bounds the index range: the plain
-		// "a > x OR (a = x AND pk > y)" makes SQLite scan from the start of
-		// the collection, 50 times slower at page 250.
-		if q.Descending {
-			conds = append(conds, "o.date_added <= ? AND (o.date_added < ? OR o.pk < ?)")
-		} else {
-			conds = append(conds, "o.date_added >= ? AND (o.date_added > ? OR o.pk > ?)")
-		}
-		args = append(args, q.After.DateAdded, q.After.DateAdded, q.After.PK)
 	}
 	in := func(col string, vals []string) {
 		if len(vals) == 0 {
@@ -386,17 +398,9 @@ func (db *DB) EachObject(ctx context.Context, q ObjectQuery, fn func(*Object) er
 	if limit <= 0 {
 		limit = 100
 	}
-	where, args := q.where()
-	order := "o.date_added, o.pk"
-	if q.Descending {
-		order = "o.date_added DESC, o.pk DESC"
-	}
-	cols := objectCols
-	if q.Brief {
-		cols = briefCols
-	}
 	// The extra row says whether more follow.
-	rows, err := db.QueryCached(ctx, "SELECT "+cols+" FROM objects o WHERE "+where+" ORDER BY "+order+" LIMIT ?", append(args, limit+1)...)
+	query, args := q.pagedSQL(limit+1, db.pg)
+	rows, err := db.QueryCached(ctx, query, args...)
 	if err != nil {
 		return false, fmt.Errorf("list objects: %w", err)
 	}
@@ -421,6 +425,61 @@ func (db *DB) EachObject(ctx context.Context, q ObjectQuery, fn func(*Object) er
 		return false, fmt.Errorf("list objects: %w", err)
 	}
 	return false, nil
+}
+
+// pagedSQL is the query of at most limit rows of q, in date-added order, on
+// PostgreSQL when pg is set and on SQLite otherwise.
+//
+// The hub stores every object of one batch with the same date_added (so that
+// gaps tell nothing of what a reader may not see), and a batch holds up to
+// 2,000 objects. A cursor in the middle of a batch bounds the index range of
+// (collection_id, date_added, pk) only by date_added (where), so a page read
+// after it first steps over every row of the batch before the cursor: on
+// average ten times the rows of a page of 100, each tested against the access
+// policy. Each store is told to start exactly at the cursor in the words it
+// understands:
+//
+//   - PostgreSQL seeks to a row comparison, (date_added, pk) > (d, pk), in the
+//     index (an Index Cond, not a Filter).
+//   - SQLite seeks on its first column only, so the page is read as two exact
+//     index ranges, the rest of the cursor's batch and the batches after it,
+//     merged in order (MERGE (UNION ALL)). Its LIMIT is written as a number:
+//     SQLite prepares a compound SELECT whose LIMIT is a parameter again on
+//     every execution, which costs more than the page. PostgreSQL, given the
+//     same UNION, appends and sorts every row after the cursor instead.
+//
+// BenchmarkObjectsPage measures it.
+func (q ObjectQuery) pagedSQL(limit int, pg bool) (string, []any) {
+	cols, added := objectCols, objectAddedCol
+	if q.Brief {
+		cols, added = briefCols, briefAddedCol
+	}
+	order := "o.date_added, o.pk"
+	cmp := ">"
+	if q.Descending {
+		order, cmp = "o.date_added DESC, o.pk DESC", "<"
+	}
+	where, args := q.unpaged()
+	if q.After == (Cursor{}) {
+		return "SELECT " + cols + " FROM objects o WHERE " + where + " ORDER BY " + order + " LIMIT ?", append(args, limit)
+	}
+	if pg {
+		return "SELECT " + cols + " FROM objects o WHERE " + where + " AND (o.date_added, o.pk) " + cmp + " (?, ?) ORDER BY " + order + " LIMIT ?",
+			append(args, q.After.DateAdded, q.After.PK, limit)
+	}
+	// A compound SELECT is ordered by the positions of its columns.
+	order = fmt.Sprintf("%d, 1", added)
+	if q.Descending {
+		order = fmt.Sprintf("%d DESC, 1 DESC", added)
+	}
+	all := make([]any, 0, 2*len(args)+3)
+	all = append(all, args...)
+	all = append(all, q.After.DateAdded, q.After.PK)
+	all = append(all, args...)
+	all = append(all, q.After.DateAdded)
+	return "SELECT " + cols + " FROM objects o WHERE " + where + " AND o.date_added = ? AND o.pk " + cmp + " ?" +
+		" UNION ALL SELECT " + cols + " FROM objects o WHERE " + where + " AND o.date_added " + cmp + " ?" +
+		" ORDER BY " + order + " LIMIT " + strconv.Itoa(limit), all
 }
 
 // CountObjects counts what q would list, under the same access policy.
