@@ -34,6 +34,7 @@ const (
 	// The committee's own accounts, independent of the operator.
 	ActionCommitteeBootstrap = "committee.bootstrap" // the committee's first member, made on the server
 	ActionCommitteeConfirm   = "committee.confirm"   // a member's confirmation of a new member's account
+	ActionCommitteeRetire    = "committee.retire"    // a member's retirement of a member's account
 
 	// Acts of the government towards operators and suppliers that the
 	// committee reports to the Diet (Detail "kind" says which instrument).

@@ -10,6 +10,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -114,4 +115,56 @@ func firstPassword() (password, hash string, err error) {
 	password = strings.TrimPrefix(secret, "rk_")[:24]
 	hash, err = auth.HashPassword(password)
 	return password, hash, err
+}
+
+// ErrLastMember is returned when retiring an account would leave the
+// committee without an active member: the operator could then bootstrap a
+// committee of its choosing.
+var ErrLastMember = errors.New("the committee would have no active member left; confirm a new member first")
+
+// RetireOverseer is a committee member's retirement of a member's account
+// (their own included): recorded in the audit log (committee.retire, with
+// the reasons) first, then the account is disabled — it can no longer log
+// in, and its tokens no longer work. Only an active member of the committee
+// retires, only accounts of the committee, and never the last active member.
+// The operator has no part in it.
+func (h *Hub) RetireOverseer(ctx context.Context, c auth.Caller, login, reason string) (store.User, error) {
+	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() || c.User.Pending || c.User.Disabled {
+		return store.User{}, fmt.Errorf("%w: only members of the oversight committee retire its members", ErrForbidden)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return store.User{}, problem.Problems{{Field: "reason", Code: "reason.required", Msg: "reason: give the reasons for the retirement"}}
+	}
+	_, members, err := CommitteeMembers(ctx, h.DB)
+	if err != nil {
+		return store.User{}, err
+	}
+	var u store.User
+	active := 0
+	for _, m := range members {
+		if m.Login == strings.TrimSpace(login) {
+			u = m
+		}
+		if !m.Pending && !m.Disabled {
+			active++
+		}
+	}
+	switch {
+	case u.ID == 0 || policy.Role(u.Role) != policy.RoleOverseer:
+		return u, fmt.Errorf("%w: %s is not an account of the committee", ErrForbidden, login)
+	case u.Disabled:
+		return u, fmt.Errorf("%s is retired already", u.Login)
+	case !u.Pending && active <= 1:
+		return u, ErrLastMember
+	}
+	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetire, "user:"+u.Login,
+		map[string]string{"reason": reason, "org": u.OrgID, "was": map[bool]string{true: "pending", false: "active"}[u.Pending]}); err != nil {
+		return u, err
+	}
+	u.Disabled = true
+	if err := h.DB.UpdateUser(ctx, u); err != nil {
+		return u, fmt.Errorf("retire %s: %w", u.Login, err)
+	}
+	h.Log.Info("committee: member retired", "login", u.Login, "by", c.User.Login)
+	return u, nil
 }

@@ -99,6 +99,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
 	h.Audit = al
+	// Accounts whose role their organization may not hold (left by a store
+	// older than that rule) are demoted, each logged first (hub/misplaced.go).
+	if _, err := h.DemoteMisplacedRoles(ctx); err != nil {
+		al.Close()
+		return nil, err
+	}
 	h.Alerts.Reach.Allow = cfg.WebhookAllow
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log})
 	if err != nil {

@@ -1,0 +1,152 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// TestCommitteeRetiresItsMembers: retiring a member of the committee is the
+// committee's own act — by an active member, logged (committee.retire) before
+// the account is disabled — never the operator's, and never of the last
+// active member (the operator could then bootstrap a committee of its own).
+// A retired member's token stops working at once.
+func TestCommitteeRetiresItsMembers(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			logged := withLog(t, h)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			if _, _, err := hub.BootstrapCommittee(ctx, h.DB, "Oversight Committee", "chair", "cli:root", now); err != nil {
+				t.Fatal(err)
+			}
+			committee, _ := h.DB.CommitteeOrg(ctx)
+			if _, err := hub.CreateUser(ctx, h.DB, hub.NewUser{Login: "member2", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, now); err != nil {
+				t.Fatal(err)
+			}
+			chair := caller(t, h, "chair")
+			if _, _, err := h.ConfirmOverseer(ctx, chair, "member2"); err != nil {
+				t.Fatal(err)
+			}
+			secret, _, err := hub.CreateToken(ctx, h.DB, "member2", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := caller(t, h, "admin")
+			if _, err := h.RetireOverseer(ctx, admin, "member2", "the operator wants them gone"); !errors.Is(err, hub.ErrForbidden) {
+				t.Fatalf("the operator retired a member: %v", err)
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "member2", "  "); err == nil {
+				t.Fatal("a retirement without reasons")
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "admin", "not ours"); !errors.Is(err, hub.ErrForbidden) {
+				t.Fatalf("a member retired an account outside the committee: %v", err)
+			}
+			before := len(logged())
+			u, err := h.RetireOverseer(ctx, chair, "member2", "term ended")
+			if err != nil || !u.Disabled {
+				t.Fatalf("retire: %+v %v", u, err)
+			}
+			es := logged()
+			if len(es) != before+1 || es[len(es)-1].Action != audit.ActionCommitteeRetire || es[len(es)-1].ObjectID != "user:member2" ||
+				es[len(es)-1].User != "chair" || es[len(es)-1].Detail["reason"] != "term ended" {
+				t.Fatalf("the retirement is not logged as the committee's act: %+v", es[len(es)-1])
+			}
+			if _, err := (&auth.Authenticator{DB: h.DB}).Token(ctx, secret); err == nil {
+				t.Fatal("a retired member's token still works")
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "chair", "leaving"); !errors.Is(err, hub.ErrLastMember) {
+				t.Fatalf("the last active member retired: %v", err)
+			}
+		})
+	}
+}
+
+// TestMisplacedRolesDemotedAtStartup: accounts a store holds with a role
+// their organization's kind may not hold — an overseer outside the
+// committee's organization, a handler or an administrator outside the
+// center, an analyst in the committee's organization — are demoted when the
+// hub starts, each change logged first (role.change, from and why); fitting
+// accounts are left alone, and a second start changes nothing.
+func TestMisplacedRolesDemotedAtStartup(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			logged := withLog(t, h)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			power, err := hub.AddOrg(ctx, h.DB, "Power Co", "operator", "energy", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := hub.BootstrapCommittee(ctx, h.DB, "Oversight Committee", "chair", "cli:root", now); err != nil {
+				t.Fatal(err)
+			}
+			committee, _ := h.DB.CommitteeOrg(ctx)
+			// What an older store may hold: written as it was, past today's checks.
+			for _, u := range []struct{ login, org, role string }{
+				{"ov-power", power.ID, "overseer"}, {"h-power", power.ID, "handler"}, {"adm-power", power.ID, "admin"},
+				{"an-committee", committee.ID, "analyst"}, {"ok-power", power.ID, "analyst"}, {"ok-handler", h.Center().ID, "handler"},
+			} {
+				if _, err := h.DB.Exec(ctx, "INSERT INTO users(login, org_id, role, password_hash, created_at) VALUES(?, ?, ?, '', ?)",
+					u.login, u.org, u.role, store.Micros(now)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ds, err := h.DemoteMisplacedRoles(ctx)
+			if err != nil || len(ds) != 4 {
+				t.Fatalf("demotions %+v %v: want four", ds, err)
+			}
+			for login, want := range map[string]struct {
+				role     string
+				disabled bool
+			}{
+				"ov-power": {"viewer", false}, "h-power": {"viewer", false}, "adm-power": {"viewer", false}, "an-committee": {"analyst", true},
+				"ok-power": {"analyst", false}, "ok-handler": {"handler", false}, "chair": {"overseer", false},
+			} {
+				u, err := h.DB.UserByLogin(ctx, login)
+				if err != nil || u.Role != want.role || u.Disabled != want.disabled {
+					t.Errorf("%s: role %s disabled %v (%v), want %s %v", login, u.Role, u.Disabled, err, want.role, want.disabled)
+				}
+				if err == nil && !u.Disabled {
+					o, _ := h.DB.Org(ctx, u.OrgID)
+					if err := policy.RoleFitsOrg(policy.Role(u.Role), o.Kind); err != nil {
+						t.Errorf("%s still holds a role its organization may not: %v", login, err)
+					}
+				}
+			}
+			changes := map[string]audit.Entry{}
+			for _, e := range logged() {
+				if e.Action == audit.ActionRoleChange && e.User == "renkei-startup" {
+					changes[e.ObjectID] = e
+				}
+			}
+			if len(changes) != 4 || changes["user:ov-power"].Detail["from"] != "overseer" || changes["user:an-committee"].Detail["disabled"] != "true" {
+				t.Fatalf("demotions logged: %+v", changes)
+			}
+			if ds, err := h.DemoteMisplacedRoles(ctx); err != nil || len(ds) != 0 {
+				t.Fatalf("a second start demoted %+v %v", ds, err)
+			}
+			// With the log refusing, nothing is demoted.
+			if _, err := h.DB.Exec(ctx, "UPDATE users SET role = 'overseer' WHERE login = 'ov-power'"); err != nil {
+				t.Fatal(err)
+			}
+			h.Audit.Close()
+			if _, err := h.DemoteMisplacedRoles(ctx); err == nil {
+				t.Fatal("a demotion without the log")
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "ov-power"); u.Role != "overseer" {
+				t.Fatalf("demoted unlogged: %+v", u)
+			}
+		})
+	}
+}
