@@ -6,44 +6,19 @@ import (
 	"time"
 
 	"renkei/internal/approval"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
-type approvalJSON struct {
-	ID             int64      `json:"id"`
-	Kind           string     `json:"kind"`
-	Requester      string     `json:"requester"`
-	LegalBasis     string     `json:"legal_basis"`
-	Target         string     `json:"target"`
-	Justification  string     `json:"justification"`
-	ValidFrom      time.Time  `json:"valid_from"`
-	ValidUntil     time.Time  `json:"valid_until"`
-	Status         string     `json:"status"`
-	Emergency      bool       `json:"emergency"`
-	DecidedBy      string     `json:"decided_by,omitempty"`
-	DecisionReason string     `json:"decision_reason,omitempty"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
-	NotifyDue      *time.Time `json:"post_notification_due,omitempty"`
-	AuditIndex     uint64     `json:"audit_index"`
-	Created        time.Time  `json:"created"`
-	Lapsed         bool       `json:"lapsed,omitempty"` // an emergency measure undecided past its post-notification deadline
-	InForce        bool       `json:"in_force"`
-	RevokedBy      string     `json:"revoked_by,omitempty"`
-	RevokeReason   string     `json:"revoke_reason,omitempty"`
-	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
-	// PrefixPreserving grants prefix-preserving pseudonyms; PrefixReveals
-	// then says what a kept prefix reveals.
-	PrefixPreserving bool     `json:"prefix_preserving"`
-	PrefixReveals    string   `json:"prefix_preserving_reveals,omitempty"`
-	Purposes         []string `json:"purposes"`
-}
-
-func approvalOut(a approval.Approval, now time.Time) approvalJSON {
-	out := approvalJSON{a.ID, a.Kind, a.RequesterUser, a.LegalBasis, a.Target, a.Justification, a.ValidFrom, a.ValidUntil, a.Status,
-		a.Emergency, a.DecidedBy, a.DecisionReason, optTime(a.DecidedAt), optTime(a.NotifyDue), a.AuditIndex, a.Created,
-		a.Lapsed(now), a.InForceAt(now), a.RevokedBy, a.RevokeReason, optTime(a.RevokedAt), a.PrefixPreserving, "", a.Purposes}
+// approvalOut is an approval as the API answers it.
+func approvalOut(a approval.Approval, now time.Time) client.Approval {
+	out := client.Approval{ID: a.ID, Kind: a.Kind, Requester: a.RequesterUser, LegalBasis: a.LegalBasis, Target: a.Target,
+		Justification: a.Justification, ValidFrom: a.ValidFrom, ValidUntil: a.ValidUntil, Status: a.Status, Emergency: a.Emergency,
+		DecidedBy: a.DecidedBy, DecisionReason: a.DecisionReason, DecidedAt: optTime(a.DecidedAt), NotifyDue: optTime(a.NotifyDue),
+		AuditIndex: a.AuditIndex, Created: a.Created, Lapsed: a.Lapsed(now), InForce: a.InForceAt(now), RevokedBy: a.RevokedBy,
+		RevokeReason: a.RevokeReason, RevokedAt: optTime(a.RevokedAt), PrefixPreserving: a.PrefixPreserving, Purposes: a.Purposes}
 	if a.PrefixPreserving {
 		out.PrefixReveals = approval.PrefixPreservingReveals
 	}
@@ -80,7 +55,7 @@ func (s *Server) listApprovals(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]approvalJSON, len(as))
+	out := make([]client.Approval, len(as))
 	for i, a := range as {
 		out[i] = approvalOut(a, s.now())
 	}
@@ -89,18 +64,7 @@ func (s *Server) listApprovals(q *request) error {
 }
 
 func (s *Server) fileApproval(q *request) error {
-	var in struct {
-		Kind          string    `json:"kind"`
-		LegalBasis    string    `json:"legal_basis"`
-		Target        string    `json:"target"`
-		Justification string    `json:"justification"`
-		ValidFrom     time.Time `json:"valid_from"`
-		ValidUntil    time.Time `json:"valid_until"`
-		Emergency     bool      `json:"emergency"`
-		Purposes      []string  `json:"purposes"`
-		// PrefixPreserving asks for prefix-preserving pseudonyms.
-		PrefixPreserving bool `json:"prefix_preserving"`
-	}
+	var in client.ApprovalRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -119,10 +83,7 @@ func (s *Server) decideApproval(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Approve bool   `json:"approve"`
-		Reason  string `json:"reason"`
-	}
+	var in client.Decision
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -141,9 +102,7 @@ func (s *Server) revokeApproval(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in client.Revocation
 	if err := decode(q, &in); err != nil {
 		return err
 	}

@@ -3,8 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
-	"time"
 
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -15,18 +15,8 @@ import (
 // becomes active only by that confirmation, which is logged first; the
 // answer carries the new member's first password, shown once.
 
-type memberJSON struct {
-	Login       string    `json:"login"`
-	Pending     bool      `json:"pending"`
-	Disabled    bool      `json:"disabled,omitempty"`
-	CreatedBy   string    `json:"created_by"`
-	ConfirmedBy string    `json:"confirmed_by,omitempty"`
-	Created     time.Time `json:"created"`
-	Password    string    `json:"password,omitempty"` // the first password, only in a confirmation's answer
-}
-
-func memberOut(u store.User) memberJSON {
-	return memberJSON{Login: u.Login, Pending: u.Pending, Disabled: u.Disabled, CreatedBy: u.CreatedBy, ConfirmedBy: u.ConfirmedBy, Created: u.Created}
+func memberOut(u store.User) client.Member {
+	return client.Member{Login: u.Login, Pending: u.Pending, Disabled: u.Disabled, CreatedBy: u.CreatedBy, ConfirmedBy: u.ConfirmedBy, Created: u.Created}
 }
 
 func (s *Server) listCommitteeMembers(q *request) error {
@@ -37,7 +27,7 @@ func (s *Server) listCommitteeMembers(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]memberJSON, len(us))
+	out := make([]client.Member, len(us))
 	for i, u := range us {
 		out[i] = memberOut(u)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"renkei/internal/audit"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/sigma"
@@ -35,8 +36,8 @@ func (s *Server) huntingKey(q *request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, 200, map[string]any{"key_name": k.Signer.Name(), "verifier_key": k.VerifierKey,
-		"format": huntpkg.FormatVersion, "signature": "signed note (C2SP signed-note, Ed25519) over the canonical JSON of the package"})
+	writeJSON(q.w, 200, client.HuntingKeyInfo{KeyName: k.Signer.Name(), VerifierKey: k.VerifierKey,
+		Format: huntpkg.FormatVersion, Signature: "signed note (C2SP signed-note, Ed25519) over the canonical JSON of the package"})
 	return nil
 }
 
@@ -49,31 +50,16 @@ func (s *Server) listHuntPackages(q *request) error {
 	return nil
 }
 
-type loadErrorJSON struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	RuleID string `json:"rule_id,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func loadErrorsOut(errs []*sigma.LoadError) []loadErrorJSON {
-	out := make([]loadErrorJSON, len(errs))
+func loadErrorsOut(errs []*sigma.LoadError) []client.LoadError {
+	out := make([]client.LoadError, len(errs))
 	for i, e := range errs {
-		out[i] = loadErrorJSON{e.Path, e.Line, e.ID, e.Reason}
+		out[i] = client.LoadError{File: e.Path, Line: e.Line, RuleID: e.ID, Reason: e.Reason}
 	}
 	return out
 }
 
 func (s *Server) publishHuntPackage(q *request) error {
-	var in struct {
-		Title         string             `json:"title"`
-		Description   string             `json:"description"`
-		TLP           string             `json:"tlp"`
-		Scope         []string           `json:"scope"`
-		Rules         []huntpkg.RuleFile `json:"rules"`
-		Indicators    []string           `json:"indicators"`
-		AllowUnloaded bool               `json:"allow_unloaded"`
-	}
+	var in client.PublishRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -92,8 +78,8 @@ func (s *Server) publishHuntPackage(q *request) error {
 		}
 		return huntErr(err)
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"id": p.Package.ID, "package": p.Package, "signed_note": string(p.Signed),
-		"rules_loaded": p.RulesLoaded, "not_loaded": loadErrorsOut(p.NotLoaded), "alerted_orgs": p.Alerted})
+	writeJSON(q.w, http.StatusCreated, client.PublishResult{ID: p.Package.ID, Package: p.Package, Signed: string(p.Signed),
+		RulesLoaded: p.RulesLoaded, NotLoaded: loadErrorsOut(p.NotLoaded), AlertedOrgs: p.Alerted})
 	return nil
 }
 
@@ -111,7 +97,7 @@ func (s *Server) getHuntPackage(q *request) error {
 		q.w.Write(signed)
 		return nil
 	}
-	writeJSON(q.w, 200, map[string]any{"package": p, "signed_note": string(signed)})
+	writeJSON(q.w, 200, client.HuntingPackage{Package: p, Signed: string(signed)})
 	return nil
 }
 

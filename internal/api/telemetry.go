@@ -16,6 +16,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/export"
 	"renkei/internal/hub"
 	"renkei/internal/match"
@@ -25,17 +26,17 @@ import (
 )
 
 type sourceJSON struct {
-	ID            string        `json:"id"`
-	Name          string        `json:"name"`
-	LegalBasis    string        `json:"legal_basis"`
-	ApprovalRef   string        `json:"approval_ref"`
-	Approval      *approvalJSON `json:"approval,omitempty"`
-	InForce       bool          `json:"in_force"`
-	NotInForceWhy string        `json:"not_in_force_why,omitempty"`
-	OperatorOrg   string        `json:"operator_org,omitempty"`
-	Directions    []string      `json:"directions"`
-	RetentionSecs int64         `json:"retention_seconds"`
-	Pseudonymize  []string      `json:"pseudonymize,omitempty"`
+	ID            string           `json:"id"`
+	Name          string           `json:"name"`
+	LegalBasis    string           `json:"legal_basis"`
+	ApprovalRef   string           `json:"approval_ref"`
+	Approval      *client.Approval `json:"approval,omitempty"`
+	InForce       bool             `json:"in_force"`
+	NotInForceWhy string           `json:"not_in_force_why,omitempty"`
+	OperatorOrg   string           `json:"operator_org,omitempty"`
+	Directions    []string         `json:"directions"`
+	RetentionSecs int64            `json:"retention_seconds"`
+	Pseudonymize  []string         `json:"pseudonymize,omitempty"`
 	// PrefixPreserving: Crypto-PAn instead of keyed pseudonyms (C4).
 	PrefixPreserving bool             `json:"prefix_preserving"`
 	Counts           map[string]int64 `json:"counts"`

@@ -13,9 +13,9 @@ import (
 
 	"renkei/internal/approval"
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/jst"
-	"renkei/internal/oversight"
 )
 
 func newApprovalCmd(g *globals) *cobra.Command {
@@ -40,11 +40,11 @@ Kinds: collection-agreement, collection-committee, access-neutralization.`,
 	return cmd
 }
 
-func (h *hubFlags) approvals() (*oversight.Client, error) {
+func (h *hubFlags) approvals() (*client.Client, error) {
 	if h.hub == "" || h.token == "" {
 		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
 	}
-	return &oversight.Client{Hub: h.hub, Token: h.token}, nil
+	return &client.Client{Hub: h.hub, Token: h.token}, nil
 }
 
 // parseDay reads a date (YYYY-MM-DD, Japan time) or an RFC 3339 time.
@@ -61,7 +61,7 @@ func parseDay(flag, s string) (time.Time, error) {
 
 func newApprovalRequestCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var in oversight.ApprovalRequest
+	var in client.ApprovalRequest
 	var from, until string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -95,11 +95,11 @@ committee sees this when it decides).`,
 			if in.ValidUntil, err = parseDay("until", until); err != nil {
 				return err
 			}
-			a, err := c.Request(cmd.Context(), in)
+			a, err := c.RequestApproval(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []oversight.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, asJSON)
 		},
 	}
 	fl := cmd.Flags()
@@ -131,7 +131,7 @@ func newApprovalListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			as, err := c.List(cmd.Context(), status)
+			as, err := c.Approvals(cmd.Context(), status)
 			if err != nil {
 				return err
 			}
@@ -172,11 +172,11 @@ an emergency measure closes its post-notification.`,
 			if err != nil {
 				return err
 			}
-			a, err := c.Decide(cmd.Context(), id, approve, reason)
+			a, err := c.DecideApproval(cmd.Context(), id, approve, reason)
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []oversight.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, asJSON)
 		},
 	}
 	h.add(cmd)
@@ -212,11 +212,11 @@ can no longer be read.`,
 			if err != nil {
 				return err
 			}
-			a, err := c.Revoke(cmd.Context(), id, reason)
+			a, err := c.RevokeApproval(cmd.Context(), id, reason)
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []oversight.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, asJSON)
 		},
 	}
 	h.add(cmd)
@@ -273,7 +273,7 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 	return cmd
 }
 
-func printApprovals(g *globals, as []oversight.Approval, asJSON bool) error {
+func printApprovals(g *globals, as []client.Approval, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/audit"
+	"renkei/internal/client"
 	"renkei/internal/hub"
-	"renkei/internal/oversight"
 )
 
 // The oversight committee's accounts: the first member made on the server,
@@ -86,7 +86,7 @@ func newCommitteeMembersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ms, err := c.Members(cmd.Context())
+			ms, err := c.CommitteeMembers(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -115,12 +115,12 @@ on standard output, for you to hand to the new member.`,
 			if err != nil {
 				return err
 			}
-			m, err := c.Confirm(cmd.Context(), args[0])
+			m, err := c.ConfirmMember(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printMembers(g, []oversight.Member{m}, true)
+				return printMembers(g, []client.Member{m}, true)
 			}
 			fmt.Fprintf(g.stderr, "%s is confirmed; first password (shown only now):\n", m.Login)
 			fmt.Fprintln(g.stdout, m.Password)
@@ -132,7 +132,7 @@ on standard output, for you to hand to the new member.`,
 	return cmd
 }
 
-func printMembers(g *globals, ms []oversight.Member, asJSON bool) error {
+func printMembers(g *globals, ms []client.Member, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/client"
 	"renkei/internal/hunt"
 	"renkei/internal/huntpkg"
 )
@@ -30,11 +31,11 @@ func (h *hubFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&h.token, "token", "", "an API token of your account on the hub (or RENKEI_TOKEN)")
 }
 
-func (h *hubFlags) client() (*huntpkg.Client, error) {
+func (h *hubFlags) client() (*client.Client, error) {
 	if h.hub == "" || h.token == "" {
 		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
 	}
-	return &huntpkg.Client{Hub: h.hub, Token: h.token}, nil
+	return &client.Client{Hub: h.hub, Token: h.token}, nil
 }
 
 func newHuntPackageCmd(g *globals) *cobra.Command {
@@ -59,7 +60,7 @@ with how many hits, and who has not.`,
 
 func newHuntPackagePublishCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var in huntpkg.PublishInput
+	var in client.PublishRequest
 	var rules []string
 	var indicators, scope string
 	cmd := &cobra.Command{
@@ -107,9 +108,9 @@ organization in scope gets an alert with the command to run.`,
 				}
 			}
 			in.Scope = strings.Split(scope, ",")
-			res, err := c.Publish(cmd.Context(), in)
+			res, err := c.PublishPackage(cmd.Context(), in)
 			if err != nil {
-				var ae *huntpkg.APIError
+				var ae *client.APIError
 				if errors.As(err, &ae) {
 					for _, le := range ae.NotLoaded {
 						fmt.Fprintf(g.stderr, "  %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
@@ -184,7 +185,7 @@ func newHuntPackageListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := c.List(cmd.Context())
+			list, err := c.HuntingPackages(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -305,7 +306,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	p, err := c.Fetch(ctx, pf.id, pf.key)
+	p, err := c.FetchPackage(ctx, pf.id, pf.key)
 	if err != nil {
 		return err
 	}
@@ -353,7 +354,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	if lr.MatchesDropped > 0 {
 		fmt.Fprintf(g.stderr, "hunt: only the first %d matches are sent; %d more are counted but not sent\n", huntpkg.MaxMatches, lr.MatchesDropped)
 	}
-	run, err := c.Report(ctx, p.ID, lr.Report)
+	run, err := c.ReportRun(ctx, p.ID, lr.Report)
 	if err != nil {
 		return fmt.Errorf("report to the hub: %w", err)
 	}

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/corpora"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
@@ -151,46 +150,29 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	}
 	// The signed note as text verifies with the published key, and the
 	// findings endpoint gives the center Power Co's matches (AMBER).
-	get := func(path, token string, out any) []byte {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-		}
-		if out != nil {
-			if err := json.Unmarshal(b, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return b
+	as := func(login string) *client.Client { return &client.Client{Hub: srv.URL, Token: tokens[login]} }
+	key, err := as("gas").HuntingKey(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var key struct {
-		VerifierKey string `json:"verifier_key"`
+	note, err := as("gas").PackageNote(ctx, id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	get("/api/v1/hunting/key", tokens["gas"], &key)
-	if p, err := huntpkg.Verify(get("/api/v1/hunting/packages/"+id+"?format=note", tokens["gas"], nil), key.VerifierKey); err != nil || p.ID != id {
+	if p, err := huntpkg.Verify(note, key); err != nil || p.ID != id {
 		t.Fatalf("note: %v", err)
 	}
-	var fs struct {
-		Runs []huntpkg.Run `json:"runs"`
+	runs, err := as("center").Findings(ctx, id)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("findings over HTTP: %v %+v", err, runs)
 	}
-	get("/api/v1/hunting/packages/"+id+"/findings", tokens["center"], &fs)
-	if len(fs.Runs) != 2 {
-		t.Fatalf("findings over HTTP: %+v", fs.Runs)
-	}
-	get("/api/v1/hunting/packages/"+id+"/findings", tokens["water"], &fs)
-	if len(fs.Runs) != 1 || fs.Runs[0].OrgName != "Water Works" {
-		t.Fatalf("a member sees only its own reports: %+v", fs.Runs)
+	runs, err = as("water").Findings(ctx, id)
+	if err != nil || len(runs) != 1 || runs[0].OrgName != "Water Works" {
+		t.Fatalf("a member sees only its own reports: %v %+v", err, runs)
 	}
 
 	centerUser, _ := db.UserByLogin(ctx, "center")
-	runs, _, err := (&huntpkg.Service{Hub: h}).Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
+	runs, _, err = (&huntpkg.Service{Hub: h}).Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("findings: %v %d", err, len(runs))
 	}

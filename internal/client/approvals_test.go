@@ -1,4 +1,4 @@
-package oversight_test
+package client_test
 
 import (
 	"context"
@@ -11,14 +11,15 @@ import (
 	"renkei/internal/api"
 	"renkei/internal/app"
 	"renkei/internal/audit"
+	"renkei/internal/client"
 	"renkei/internal/hub"
-	"renkei/internal/oversight"
 	"renkei/internal/store/storetest"
 )
 
-// TestClientRequestListDecide runs the approvals workflow through the real
-// API on each store: a handler files, an overseer lists and decides, others
-// are refused, and every step lands in the audit log.
+// TestClientRequestListDecide runs the approvals workflow through the typed
+// client against the real API on each store: a handler files, an overseer
+// lists and decides, others are refused, and every step lands in the audit
+// log.
 func TestClientRequestListDecide(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
@@ -59,11 +60,11 @@ func TestClientRequestListDecide(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			as := func(login string) *oversight.Client { return &oversight.Client{Hub: srv.URL, Token: token[login]} }
+			as := func(login string) *client.Client { return &client.Client{Hub: srv.URL, Token: token[login]} }
 
-			req := oversight.ApprovalRequest{Kind: "access-neutralization", LegalBasis: "Art. 36", Target: "C2 203.0.113.7",
+			req := client.ApprovalRequest{Kind: "access-neutralization", LegalBasis: "Art. 36", Target: "C2 203.0.113.7",
 				Justification: "botnet", ValidFrom: time.Now(), ValidUntil: time.Now().Add(72 * time.Hour)}
-			a, err := as("handler").Request(ctx, req)
+			a, err := as("handler").RequestApproval(ctx, req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,31 +73,31 @@ func TestClientRequestListDecide(t *testing.T) {
 			}
 			bad := req
 			bad.Justification = ""
-			var ae *oversight.APIError
-			if _, err := as("handler").Request(ctx, bad); !errors.As(err, &ae) || ae.Status != 400 {
+			var ae *client.APIError
+			if _, err := as("handler").RequestApproval(ctx, bad); !errors.As(err, &ae) || ae.Status != 400 {
 				t.Errorf("a request without justification: %v, want 400", err)
 			}
-			if _, err := as("water").Request(ctx, req); !errors.As(err, &ae) || ae.Status != 403 {
+			if _, err := as("water").RequestApproval(ctx, req); !errors.As(err, &ae) || ae.Status != 403 {
 				t.Errorf("a member files: %v, want 403", err)
 			}
-			if _, err := as("water").List(ctx, ""); !errors.As(err, &ae) || ae.Status != 403 {
+			if _, err := as("water").Approvals(ctx, ""); !errors.As(err, &ae) || ae.Status != 403 {
 				t.Errorf("a member lists: %v, want 403", err)
 			}
-			pending, err := as("iinkai").List(ctx, "pending")
+			pending, err := as("iinkai").Approvals(ctx, "pending")
 			if err != nil || len(pending) != 1 || pending[0].ID != a.ID {
 				t.Fatalf("pending: %v %+v", err, pending)
 			}
-			if _, err := as("handler").Decide(ctx, a.ID, true, "self-approval"); !errors.As(err, &ae) || ae.Status != 403 {
+			if _, err := as("handler").DecideApproval(ctx, a.ID, true, "self-approval"); !errors.As(err, &ae) || ae.Status != 403 {
 				t.Errorf("a handler decides: %v, want 403", err)
 			}
-			d, err := as("iinkai").Decide(ctx, a.ID, true, "necessary and proportionate")
+			d, err := as("iinkai").DecideApproval(ctx, a.ID, true, "necessary and proportionate")
 			if err != nil || d.Status != "approved" || d.DecidedBy != "iinkai" || d.AuditIndex <= a.AuditIndex {
 				t.Fatalf("decide: %v %+v", err, d)
 			}
-			if _, err := as("iinkai").Decide(ctx, a.ID, false, "again"); !errors.As(err, &ae) || ae.Status != 409 {
+			if _, err := as("iinkai").DecideApproval(ctx, a.ID, false, "again"); !errors.As(err, &ae) || ae.Status != 409 {
 				t.Errorf("deciding twice: %v, want 409", err)
 			}
-			if _, err := (&oversight.Client{Hub: srv.URL, Token: "rk_wrong"}).List(ctx, ""); !errors.As(err, &ae) || ae.Status != 401 {
+			if _, err := (&client.Client{Hub: srv.URL, Token: "rk_wrong"}).Approvals(ctx, ""); !errors.As(err, &ae) || ae.Status != 401 {
 				t.Errorf("a wrong token: %v, want 401", err)
 			}
 		})
