@@ -73,6 +73,32 @@ func (d tlpDefinition) sameAs(raw json.RawMessage) bool {
 	return m.DefinitionType == "" && m.Extensions[policy.TLP2Extension].TLP == d.level && len(m.Extensions) == 1
 }
 
+// tlp2Extension is the extension definition that every TLP 2.0 marking
+// definition refers to, as OASIS publishes it (cti-stix-common-objects,
+// objects/extension-definition/extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d.json,
+// the one object of that bundle, properties in the published order). Its
+// created_by_ref is OASIS's identity, which the hub does not serve.
+const tlp2Extension = `{"id":"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d","type":"extension-definition","spec_version":"2.1",` +
+	`"name":"TLP 2.0","description":"This defines TLP 2.0 as a STIX extension","created":"2022-10-01T00:00:00.000Z","modified":"2022-10-01T00:00:00.000Z",` +
+	`"created_by_ref":"identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01",` +
+	`"schema":"https://github.com/oasis-open/cti-stix-common-objects/tree/master/extension-definition-specifications/tlp-2.0",` +
+	`"version":"1.0.0","extension_types":["property-extension"]}`
+
+// tlp2ExtensionCreated is the published definition's created and modified.
+const tlp2ExtensionCreated = "2022-10-01T00:00:00.000Z"
+
+// sameAsTLP2Extension reports whether a posted object under the TLP 2.0
+// extension definition's id is the published one (same name, version and
+// modified): clients send it with TLP 2.0 markings; it is accepted without
+// being stored, anything else under the id is refused.
+func sameAsTLP2Extension(raw json.RawMessage) bool {
+	var m, want struct {
+		Type, Name, Version, Modified string
+	}
+	json.Unmarshal([]byte(tlp2Extension), &want)
+	return json.Unmarshal(raw, &m) == nil && m == want
+}
+
 // extensionCreated is the date of version 1.0.0 of Renkei's extension.
 const extensionCreated = "2026-01-01T00:00:00.000Z"
 
@@ -121,12 +147,13 @@ type Served struct {
 // that callers ask Served only then.
 func MayServe(id string) bool {
 	_, tlp := tlpDefinitions[id]
-	return tlp || id == Extension || strings.HasPrefix(id, "identity--")
+	return tlp || id == Extension || id == policy.TLP2Extension || strings.HasPrefix(id, "identity--")
 }
 
 // Served returns the hub's own definition with this id, when there is one
-// that v may read: an official TLP marking definition, Renkei's extension
-// definition, or the identity of one of the hub's organizations. These
+// that v may read: an official TLP marking definition, the OASIS TLP 2.0
+// extension definition they refer to, Renkei's extension definition, or the
+// identity of one of the hub's organizations. These
 // answer for the id in every collection, whatever may be stored under it.
 func (h *Hub) Served(ctx context.Context, v policy.Viewer, id string) (Served, bool, error) {
 	if d, ok := tlpDefinitions[id]; ok {
@@ -138,6 +165,9 @@ func (h *Hub) Served(ctx context.Context, v policy.Viewer, id string) (Served, b
 	}
 	if id == Extension {
 		return Served{h.extensionDefinition(), extensionCreated}, true, nil
+	}
+	if id == policy.TLP2Extension {
+		return Served{json.RawMessage(tlp2Extension), tlp2ExtensionCreated}, true, nil
 	}
 	if !strings.HasPrefix(id, "identity--") {
 		return Served{}, false, nil

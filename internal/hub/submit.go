@@ -232,6 +232,14 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, er
 	if so.ID == Extension {
 		return o, fmt.Errorf("id: %s is Renkei's extension definition, which the hub serves itself; it cannot be submitted", so.ID)
 	}
+	if so.ID == policy.TLP2Extension {
+		if !sameAsTLP2Extension(so.Raw) {
+			return o, fmt.Errorf("id: %s is the OASIS TLP 2.0 extension definition, which the hub serves itself; it cannot be redefined", so.ID)
+		}
+		o.official = true
+		o.note = "the OASIS TLP 2.0 extension definition; the hub serves its own copy, nothing was stored"
+		return o, nil
+	}
 	if so.Type == "identity" {
 		if org, err := in.h.DB.Org(ctx, so.ID); err == nil && org.ID == so.ID {
 			return o, fmt.Errorf("id: %s is the identity of an organization of this hub, which the hub serves itself; describe an organization under another id", so.ID)
