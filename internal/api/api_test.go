@@ -18,6 +18,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 )
 
 func TestAPI(t *testing.T) {
@@ -127,12 +128,7 @@ func TestAPI(t *testing.T) {
 }
 
 func waitSize(t *testing.T, l *audit.Log, want uint64) uint64 {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n, _ := l.Size(context.Background())
-		if n >= want || time.Now().After(deadline) {
-			return n
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var n uint64
+	testwait.Until(5*time.Second, func() bool { n, _ = l.Size(context.Background()); return n >= want })
+	return n
 }

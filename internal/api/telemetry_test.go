@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ type telemetryHub struct {
 	tokens  map[string]string // full tokens by login
 	ro      map[string]string // read-only tokens by login
 	sighted string            // the indicator the batch matched
+	skew    atomic.Int64      // how far the hub's clock is ahead of time.Now (see h.Now)
 }
 
 const (
@@ -59,12 +61,13 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Audit.Close() })
+	e := &telemetryHub{h: h, tokens: map[string]string{}, ro: map[string]string{}}
+	h.Now = func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	for _, o := range []string{"Power Co", "Water Co", "Other Co"} {
 		if _, err := hub.AddOrg(ctx, db, o, "operator", "energy", now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e := &telemetryHub{h: h, tokens: map[string]string{}, ro: map[string]string{}}
 	callers := map[string]auth.Caller{}
 	for _, u := range []struct{ login, org, role string }{
 		{"admin2", h.Center().Name, "admin"}, {"handler", h.Center().Name, "handler"}, {"overseer", "", "overseer"},
@@ -423,7 +426,7 @@ func TestExportAuthAndCaching(t *testing.T) {
 				t.Fatalf("no ETag or Cache-Control: %v", r.hdr)
 			}
 			if c.format == "rpz" {
-				time.Sleep(1100 * time.Millisecond) // the SOA serial is the time of the export: it must not change the ETag
+				e.skew.Add(int64(2 * time.Second)) // the SOA serial is the time of the export: it must not change the ETag
 			}
 			again := e.do(t, "GET", "/api/v1/exports/"+c.format, e.ro["other"], nil, "If-None-Match", etag)
 			if again.code != 304 || len(again.body) != 0 || again.hdr.Get("ETag") != etag {
@@ -432,14 +435,15 @@ func TestExportAuthAndCaching(t *testing.T) {
 		})
 	}
 	// Water's export holds a RED indicator: a 304 releases nothing and logs nothing.
+	// The release is logged before the response (C7), and Size waits until
+	// every entry appended so far is integrated: it is the barrier, here and
+	// after the 304.
 	r = e.do(t, "GET", "/api/v1/exports/edl", e.ro["water"], nil)
-	time.Sleep(300 * time.Millisecond) // let the release's entries be integrated
 	before, _ := e.h.Audit.Size(context.Background())
 	again := e.do(t, "GET", "/api/v1/exports/edl", e.ro["water"], nil, "If-None-Match", r.hdr.Get("ETag"))
 	if again.code != 304 || again.hdr.Get(audit.HeaderIndex) != "" {
 		t.Fatalf("304 with receipt: %d %v", again.code, again.hdr)
 	}
-	time.Sleep(300 * time.Millisecond)
 	if after, _ := e.h.Audit.Size(context.Background()); after != before {
 		t.Fatalf("a 304 was logged: %d -> %d", before, after)
 	}

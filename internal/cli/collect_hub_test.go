@@ -19,6 +19,7 @@ import (
 	"renkei/internal/huntpkg"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
+	"renkei/internal/testwait"
 )
 
 // TestCollectFeedsHubSource runs `renkei collect --source` against a hub's
@@ -91,15 +92,7 @@ func TestCollectFeedsHubSource(t *testing.T) {
 		addr := l.LocalAddr().String()
 		l.Close()
 		cctx, cancel := context.WithCancel(ctx)
-		done := make(chan string, 1)
-		go func() {
-			_, stderr, err := runFlowsCLI(t, cctx, "collect", "--data", dir, "--listen", "udp://"+addr, "--source", source, "--nats", b.ClientURL())
-			if err != nil {
-				stderr += err.Error()
-			}
-			done <- stderr
-		}()
-		time.Sleep(500 * time.Millisecond)
+		done := startCollect(t, cctx, "--data", dir, "--listen", "udp://"+addr, "--source", source, "--nats", b.ClientURL())
 		c, _ := net.Dial("udp", addr)
 		data, err := os.ReadFile(filepath.Join(codecs, "netflow5.dat"))
 		if err != nil {
@@ -107,9 +100,18 @@ func TestCollectFeedsHubSource(t *testing.T) {
 		}
 		c.Write(data)
 		c.Close()
-		time.Sleep(300 * time.Millisecond)
+		// Stopping cancels the ingest of records still in flight: stop once
+		// the source's records are counted.
+		testwait.For(t, 30*time.Second, source+"'s records to be counted", func() bool {
+			got, _ := telemetry.GetCounts(ctx, db, source)
+			return len(got) > 0
+		})
 		cancel()
-		stderr := <-done
+		r := <-done
+		stderr := r.stderr
+		if r.err != nil {
+			stderr += r.err.Error()
+		}
 		if !strings.Contains(stderr, "1 datagrams") {
 			t.Fatalf("%s: %s", source, stderr)
 		}

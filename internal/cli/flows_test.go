@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"renkei/internal/corpora"
+	"renkei/internal/testwait"
 )
 
 func runFlowsCLI(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, err error) {
@@ -24,6 +26,57 @@ func runFlowsCLI(t *testing.T, ctx context.Context, args ...string) (stdout, std
 	root.SetArgs(args)
 	err = root.ExecuteContext(ctx)
 	return out.String(), errb.String(), err
+}
+
+// lockedBuffer is a buffer a test may read while a command writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// collectRun is what a "renkei collect" run printed on stderr, and its error.
+type collectRun struct {
+	stderr string
+	err    error
+}
+
+// startCollect runs "renkei collect ARGS" until ctx ends and returns once
+// it listens (it says so on stderr), or has already stopped; the channel
+// gives the run's stderr and error when it stops.
+func startCollect(t *testing.T, ctx context.Context, args ...string) <-chan collectRun {
+	t.Helper()
+	var out, errb lockedBuffer
+	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	root := newRoot(g)
+	root.SetArgs(append([]string{"collect"}, args...))
+	stopped := make(chan struct{})
+	done := make(chan collectRun, 1)
+	go func() {
+		err := root.ExecuteContext(ctx)
+		close(stopped)
+		done <- collectRun{errb.String(), err}
+	}()
+	testwait.For(t, 30*time.Second, "collect to listen", func() bool {
+		select {
+		case <-stopped:
+			return true
+		default:
+			return strings.Contains(errb.String(), "collect: listening on ")
+		}
+	})
+	return done
 }
 
 // flowFields are the JSON keys issue 3 requires on every flow record.
@@ -102,16 +155,7 @@ func TestCollectCommand(t *testing.T) {
 	l.Close()
 	outFile := filepath.Join(t.TempDir(), "flows.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
-	type result struct {
-		stderr string
-		err    error
-	}
-	done := make(chan result, 1)
-	go func() {
-		_, e, err := runFlowsCLI(t, ctx, "collect", "--listen", "udp://"+addr, "--out", outFile)
-		done <- result{e, err}
-	}()
-	time.Sleep(300 * time.Millisecond) // let it bind
+	done := startCollect(t, ctx, "--listen", "udp://"+addr, "--out", outFile)
 	c, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"renkei/internal/testwait"
 )
 
 // BenchmarkDecodeV5 decodes full NetFlow v5 datagrams (30 records each).
@@ -133,9 +135,7 @@ func BenchmarkCollectV5(b *testing.B) {
 	}
 	wg.Wait()
 	want := uint64(b.N) * 30
-	for deadline := time.Now().Add(5 * time.Second); got.Load() < want && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(5*time.Second, func() bool { return got.Load() >= want })
 	elapsed := b.Elapsed()
 	b.StopTimer()
 	cancel()

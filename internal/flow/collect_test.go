@@ -15,17 +15,18 @@ import (
 	"time"
 
 	"renkei/internal/corpora"
+	"renkei/internal/testwait"
 )
 
 type recordSink struct {
 	mu   sync.Mutex
 	recs []Record
-	slow bool // make the consumer slower than the sender
+	hold chan struct{} // when not nil, the consumer takes nothing until it is closed
 }
 
 func (s *recordSink) add(b []Record) error {
-	if s.slow {
-		time.Sleep(time.Millisecond)
+	if s.hold != nil {
+		<-s.hold
 	}
 	s.mu.Lock()
 	s.recs = append(s.recs, b...)
@@ -41,7 +42,10 @@ func startCollector(t *testing.T, opts CollectOptions) (*Collector, *net.UDPConn
 	}
 	t.Cleanup(func() { conn.Close() })
 	c := NewCollector(opts)
-	sink := &recordSink{slow: opts.ReadBuffer > 0 && opts.ReadBuffer < 1<<20}
+	sink := &recordSink{}
+	if opts.ReadBuffer > 0 && opts.ReadBuffer < 1<<20 {
+		sink.hold = make(chan struct{}) // a consumer slower than the sender, whatever the machine's speed
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan CollectStats, 1)
 	go func() {
@@ -84,7 +88,13 @@ func TestCollectCorpusOverUDP(t *testing.T) {
 			}
 			want += g.records[i]
 		}
-		time.Sleep(2 * time.Millisecond) // keep each group's order across workers obvious
+		// Keep each group's order across workers obvious: the next group is
+		// sent once this one has arrived.
+		testwait.For(t, 10*time.Second, fmt.Sprintf("group %d's %d records", gi, want), func() bool {
+			sink.mu.Lock()
+			defer sink.mu.Unlock()
+			return len(sink.recs) >= want
+		})
 	}
 	cancel()
 	st := <-done
@@ -187,7 +197,7 @@ func TestListenUDPRejectsOtherSchemes(t *testing.T) {
 // so that "dropped=0" in a report means something.
 func TestCollectReportsKernelDrops(t *testing.T) {
 	const n = 600 // below net.core.netdev_max_backlog, where loopback would drop unseen
-	_, conn, _, cancel, done := startCollector(t, CollectOptions{ReadBuffer: 4096, RingSlots: 2, Workers: 1})
+	_, conn, sink, cancel, done := startCollector(t, CollectOptions{ReadBuffer: 4096, RingSlots: 2, Workers: 1})
 	s := sender(t, 200, conn.LocalAddr())
 	failed := 0
 	for i := range n {
@@ -198,6 +208,7 @@ func TestCollectReportsKernelDrops(t *testing.T) {
 	if failed > 0 {
 		t.Logf("write errors: %d", failed)
 	}
+	close(sink.hold)
 	cancel()
 	st := <-done
 	t.Logf("read %d, kernel dropped %d, sent %d", st.Datagrams, st.Dropped, n)

@@ -14,6 +14,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 )
 
 // TestLoginNamesValidated: a login is 1–64 characters of a conservative set
@@ -77,16 +78,17 @@ func withLog(t *testing.T, h *hub.Hub) func() []audit.Entry {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			var got []audit.Entry
+		var got []audit.Entry
+		var scanErr error
+		if !testwait.Until(10*time.Second, func() bool {
+			got = nil
 			cp, err := audit.Scan(ctx, f, []note.Verifier{v}, func(_ uint64, e audit.Entry) error { got = append(got, e); return nil })
-			if err == nil && cp.Size >= want {
-				return got
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no checkpoint covering %d entries: %v", want, err)
-			}
+			scanErr = err
+			return err == nil && cp.Size >= want
+		}) {
+			t.Fatalf("no checkpoint covering %d entries: %v", want, scanErr)
 		}
+		return got
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 )
 
 func newHub(t *testing.T, kind string) *hub.Hub {
@@ -196,16 +197,17 @@ func readLog(t *testing.T, h *hub.Hub) []audit.Entry {
 		t.Fatal(err)
 	}
 	want, _ := h.Audit.Size(ctx)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var es []audit.Entry
+	var es []audit.Entry
+	var scanErr error
+	if !testwait.Until(10*time.Second, func() bool {
+		es = nil
 		cp, err := audit.Scan(ctx, f, []note.Verifier{v}, func(_ uint64, e audit.Entry) error { es = append(es, e); return nil })
-		if err == nil && cp.Size >= want {
-			return es
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint covering %d entries: %v", want, err)
-		}
+		scanErr = err
+		return err == nil && cp.Size >= want
+	}) {
+		t.Fatalf("no checkpoint covering %d entries: %v", want, scanErr)
 	}
+	return es
 }
 
 // TestScheduleRunsAtOnceAndStops: the server's job deletes at start, then
@@ -220,13 +222,9 @@ func TestScheduleRunsAtOnceAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { Schedule(ctx, h, time.Hour, nil); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for count(t, h, "SELECT COUNT(*) FROM objects") != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the scheduled job did not delete the expired object")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.For(t, 5*time.Second, "the scheduled job to delete the expired object", func() bool {
+		return count(t, h, "SELECT COUNT(*) FROM objects") == 0
+	})
 	cancel()
 	select {
 	case <-done:

@@ -15,6 +15,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/oversight"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 	"renkei/internal/web"
 )
 
@@ -323,14 +324,15 @@ func (e *doorsEnv) entries() []audit.Entry {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		var got []audit.Entry
+	var got []audit.Entry
+	var scanErr error
+	if !testwait.Until(15*time.Second, func() bool {
+		got = nil
 		cp, err := audit.Scan(ctx, f, vs, func(_ uint64, en audit.Entry) error { got = append(got, en); return nil })
-		if err == nil && cp.Size >= want {
-			return got
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no checkpoint covering %d entries: %v", want, err)
-		}
+		scanErr = err
+		return err == nil && cp.Size >= want
+	}) {
+		e.t.Fatalf("no checkpoint covering %d entries: %v", want, scanErr)
 	}
+	return got
 }

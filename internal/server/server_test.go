@@ -23,6 +23,7 @@ import (
 	"renkei/internal/server"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 )
 
 // TestMain lets the crash test run this binary as a hub it can kill.
@@ -123,18 +124,11 @@ func TestCrashDuringPostLosesNoReportedSuccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			deadline := time.Now().Add(60 * time.Second)
-			for {
+			testwait.For(t, 60*time.Second, "the server to store 2000 objects", func() bool {
 				var n int
 				db.QueryRow(context.Background(), "SELECT COALESCE(MAX(success), 0) FROM statuses").Scan(&n)
-				if n >= 2000 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the server stored nothing in 60 s")
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				return n >= 2000
+			})
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()
 			pw.CloseWithError(io.ErrClosedPipe)

@@ -1,9 +1,14 @@
 package taxii
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
+
+	"renkei/internal/testwait"
 )
 
 // TestGateFirstComeFirstServed: waiting readers are admitted in the order
@@ -31,7 +36,8 @@ func TestGateFirstComeFirstServed(t *testing.T) {
 				order <- i
 			}
 		}()
-		time.Sleep(20 * time.Millisecond) // reader i is waiting before i+1 arrives
+		// Reader i is queued at the gate before i+1 arrives.
+		testwait.For(t, 10*time.Second, fmt.Sprintf("reader %d to wait at the gate", i), func() bool { return waitingAtGate() == i+1 })
 	}
 	for want := range n {
 		g.leave()
@@ -39,4 +45,19 @@ func TestGateFirstComeFirstServed(t *testing.T) {
 			t.Fatalf("admitted reader %d, want %d (arrival order)", got, want)
 		}
 	}
+}
+
+// waitingAtGate counts the goroutines parked in gate.enter's select: one
+// counted here is queued on the gate's channel, so a reader arriving later
+// is queued after it.
+func waitingAtGate() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte(" [select")) && bytes.Contains(g, []byte("taxii.gate.enter(")) {
+			n++
+		}
+	}
+	return n
 }

@@ -12,6 +12,7 @@ import (
 	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
+	"renkei/internal/testwait"
 )
 
 // v5 is a NetFlow v5 datagram with one flow from src to dst.
@@ -109,16 +110,10 @@ func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
 			send("127.0.0.4", v9Template(7))            // registered address, unregistered domain
 			send("127.0.0.4", v9Template(1))            // registered address and domain
 			send("127.0.0.2", v5(water, indicator, at)) // registered, any domain
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				if d, _, _ := col.Counts(); d == 5 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the collector did not receive the five datagrams")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			testwait.For(t, 10*time.Second, "the collector to receive the five datagrams", func() bool {
+				d, _, _ := col.Counts()
+				return d == 5
+			})
 			stop()
 			st := <-done
 			if err := gate.Flush(ctx); err != nil {

@@ -33,6 +33,7 @@ import (
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
+	"renkei/internal/testwait"
 )
 
 // Domestic ranges of the tests: documentation ranges stand for Japan.
@@ -160,16 +161,13 @@ func (e *env) drain(t testing.TB) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- e.w.Run(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var lastErr error
+	if !testwait.Until(20*time.Second, func() bool {
 		done, err := e.p.Bus.CaughtUp(ctx, telemetry.Stream, telemetry.Matchers)
-		if err == nil && done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the worker did not drain the stream: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		lastErr = err
+		return err == nil && done
+	}) {
+		t.Fatalf("the worker did not drain the stream: %v", lastErr)
 	}
 	cancel()
 	<-done
@@ -466,15 +464,8 @@ func TestC1PayloadNeverPersisted(t *testing.T) {
 
 func waitSize(t *testing.T, l *audit.Log, want uint64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n, _ := l.Size(context.Background())
-		if n >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("audit log holds %d entries, want at least %d", n, want)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var n uint64
+	if !testwait.Until(5*time.Second, func() bool { n, _ = l.Size(context.Background()); return n >= want }) {
+		t.Fatalf("audit log holds %d entries, want at least %d", n, want)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
+	"renkei/internal/testwait"
 )
 
 // fileApproval files a request as the center's handler, through the same
@@ -88,16 +89,17 @@ func (e *env) logEntries() []audit.Entry {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var got []audit.Entry
+	var got []audit.Entry
+	var scanErr error
+	if !testwait.Until(10*time.Second, func() bool {
+		got = nil
 		cp, err := audit.Scan(ctx, f, vs, func(_ uint64, en audit.Entry) error { got = append(got, en); return nil })
-		if err == nil && cp.Size >= want {
-			return got
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no checkpoint covering %d entries: %v", want, err)
-		}
+		scanErr = err
+		return err == nil && cp.Size >= want
+	}) {
+		e.t.Fatalf("no checkpoint covering %d entries: %v", want, scanErr)
 	}
+	return got
 }
 
 func hasEntry(es []audit.Entry, action, user, object string) bool {
