@@ -262,6 +262,7 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("POST /api/v1/approvals/{id}/revocation", s.wrap(s.revokeApproval))
 	m.HandleFunc("GET /api/v1/committee/members", s.wrap(s.listCommitteeMembers))
 	m.HandleFunc("POST /api/v1/committee/members/{login}/confirmation", s.wrap(s.confirmCommitteeMember))
+	m.HandleFunc("POST /api/v1/committee/members/{login}/retirement", s.wrap(s.retireCommitteeMember))
 	m.HandleFunc("GET /api/v1/connection-points", s.wrap(s.listConnectionPoints))
 	m.HandleFunc("POST /api/v1/connection-points", s.wrap(s.addConnectionPoint))
 	m.HandleFunc("POST /api/v1/connection-points/import", s.wrap(s.importConnectionPoints))

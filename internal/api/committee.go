@@ -7,6 +7,7 @@ import (
 	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -51,5 +52,34 @@ func (s *Server) confirmCommitteeMember(q *request) error {
 	m := memberOut(u)
 	m.Password = password
 	writeJSON(q.w, 200, m)
+	return nil
+}
+
+// retireCommitteeMember is a committee member's retirement of a member's
+// account, with reasons: logged (committee.retire) before the account is
+// disabled. The operator has no part in it.
+func (s *Server) retireCommitteeMember(q *request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	u, err := s.Hub.RetireOverseer(q.r.Context(), q.caller, q.r.PathValue("login"), in.Reason)
+	var ps problem.Problems
+	switch {
+	case errors.Is(err, hub.ErrForbidden):
+		return fail(http.StatusForbidden, "forbidden", "%v", err)
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+	case errors.As(err, &ps):
+		return fail(http.StatusBadRequest, "invalid request", "%v", err)
+	case errors.Is(err, store.ErrNotFound):
+		return err
+	case err != nil:
+		return fail(http.StatusConflict, "cannot do that", "%v", err)
+	}
+	s.Hub.Auth.Forget()
+	writeJSON(q.w, 200, memberOut(u))
 	return nil
 }

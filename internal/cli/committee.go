@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +30,7 @@ confirming member receives its first password. The first member of a hub is made
 with "renkei committee bootstrap", which works only while the committee has no active member.
 Every one of these acts is in the audit log before it takes effect.`,
 	}
-	cmd.AddCommand(newCommitteeBootstrapCmd(g), newCommitteeMembersCmd(g), newCommitteeConfirmCmd(g))
+	cmd.AddCommand(newCommitteeBootstrapCmd(g), newCommitteeMembersCmd(g), newCommitteeConfirmCmd(g), newCommitteeRetireCmd(g))
 	return cmd
 }
 
@@ -132,6 +134,39 @@ on standard output, for you to hand to the new member.`,
 	return cmd
 }
 
+func newCommitteeRetireCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "retire LOGIN --reason TEXT",
+		Short: "Retire a member's account (overseer role)",
+		Long: `retire disables a member's account of the committee (your own included): it can no longer log
+in and its tokens stop working. Only an active member retires, with reasons; the act is in the
+audit log (committee.retire) before the hub answers. The last active member cannot be retired.
+The operator has no part in it.`,
+		Example: `  renkei committee retire sato --reason "term ended" --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("give the reasons with --reason")
+			}
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			m, err := c.RetireMember(cmd.Context(), args[0], reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s is retired\n", m.Login)
+			return nil
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the retirement (required)")
+	return cmd
+}
+
 func printMembers(g *globals, ms []client.Member, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(g.stdout)
@@ -145,7 +180,10 @@ func printMembers(g *globals, ms []client.Member, asJSON bool) error {
 	fmt.Fprintln(tw, "LOGIN\tSTATE\tCREATED BY\tCONFIRMED BY")
 	for _, m := range ms {
 		state := "active"
-		if m.Pending {
+		switch {
+		case m.Disabled:
+			state = "retired"
+		case m.Pending:
 			state = "pending"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Login, state, m.CreatedBy, m.ConfirmedBy)

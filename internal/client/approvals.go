@@ -129,3 +129,11 @@ func (c *Client) ConfirmMember(ctx context.Context, login string) (Member, error
 	err := c.do(ctx, http.MethodPost, "/api/v1/committee/members/"+url.PathEscape(login)+"/confirmation", map[string]any{}, &m)
 	return m, err
 }
+
+// RetireMember retires a member's account, with reasons: logged first, then
+// the account is disabled.
+func (c *Client) RetireMember(ctx context.Context, login, reason string) (Member, error) {
+	var m Member
+	err := c.do(ctx, http.MethodPost, "/api/v1/committee/members/"+url.PathEscape(login)+"/retirement", map[string]any{"reason": reason}, &m)
+	return m, err
+}

@@ -18,6 +18,7 @@ import (
 	"renkei/internal/jst"
 	"renkei/internal/oversight"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/retention"
 	"renkei/internal/store"
 )
@@ -78,6 +79,7 @@ type oversightData struct {
 	Members          []store.User
 	NewMember        string
 	NewPassword      string
+	Retired          string // the member just retired, acknowledged once
 	MemberError      string // catalog key
 	MemberErrorLogin string
 }
@@ -138,6 +140,31 @@ func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *requ
 	default:
 		s.log.Warn("web: confirmation refused", "login", login, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.confirmed", MemberErrorLogin: login})
+	}
+}
+
+// retireMember is a committee member's retirement of a member's account,
+// with reasons: logged first (committee.retire), then the account is
+// disabled. The last active member is not retired.
+func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *request) {
+	login := r.PathValue("login")
+	u, err := s.h.RetireOverseer(r.Context(), req.caller, login, r.PostFormValue("reason"))
+	var ps problem.Problems
+	switch {
+	case err == nil:
+		s.h.Auth.Forget()
+		s.showOversight(w, r, req, http.StatusOK, &oversightData{Retired: u.Login})
+	case errors.Is(err, hub.ErrForbidden):
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case errors.Is(err, hub.ErrAuditUnavailable):
+		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
+	case errors.As(err, &ps):
+		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{MemberError: "oversight.error.retire_reason", MemberErrorLogin: login})
+	case errors.Is(err, hub.ErrLastMember):
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.last_member", MemberErrorLogin: login})
+	default:
+		s.log.Warn("web: retirement refused", "login", login, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retired", MemberErrorLogin: login})
 	}
 }
 

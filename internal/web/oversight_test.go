@@ -461,3 +461,49 @@ func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitteeRetiresItsMembers in the console: a member retires another
+// member's account from the committee's page, with reasons — logged first
+// (committee.retire) — and the retired member can no longer log in; the last
+// active member is not retired; the operator has no such form.
+func TestCommitteeRetiresItsMembers(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			e.withOverseer()
+			ctx := context.Background()
+			committee, _ := e.h.DB.CommitteeOrg(ctx)
+			if _, err := hub.CreateUser(ctx, e.h.DB, hub.NewUser{Login: "sato", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			chair, _ := e.h.DB.UserByLogin(ctx, "iinkai")
+			if _, _, err := e.h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, "sato"); err != nil {
+				t.Fatal(err)
+			}
+			c := e.as("iinkai")
+			c.lang = "en"
+			if st, body := c.get("/oversight"); st != 200 || !strings.Contains(body, `action="/oversight/members/sato/retire"`) {
+				t.Fatalf("no retirement form for a member: %d", st)
+			}
+			if st, _, body := c.post("/oversight/members/sato/retire", url.Values{"reason": {" "}}); st != 400 || !strings.Contains(body, "Give the reasons") {
+				t.Fatalf("retirement without reasons: %d", st)
+			}
+			st, _, body := c.post("/oversight/members/sato/retire", url.Values{"reason": {"term ended"}})
+			if st != 200 || !strings.Contains(body, `id="retired"`) {
+				t.Fatalf("retire: %d", st)
+			}
+			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetire, "iinkai", "user:sato") {
+				t.Error("the retirement is not in the audit log")
+			}
+			if u, _ := e.h.DB.UserByLogin(ctx, "sato"); !u.Disabled {
+				t.Errorf("sato is not disabled: %+v", u)
+			}
+			if st, _, body := c.post("/oversight/members/iinkai/retire", url.Values{"reason": {"leaving"}}); st != 409 || !strings.Contains(body, "last active member") {
+				t.Errorf("the last active member retired: %d", st)
+			}
+			if st, _, _ := e.as("admin").post("/oversight/members/iinkai/retire", url.Values{"reason": {"operator"}}); st != 403 {
+				t.Errorf("the operator retired a member: %d", st)
+			}
+		})
+	}
+}

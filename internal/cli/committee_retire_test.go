@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/app"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/hub"
+	"renkei/internal/store/storetest"
+)
+
+// TestCommitteeRetiresItsMembers from the command line, through the API
+// (POST /api/v1/committee/members/{login}/retirement): a member retires
+// another with reasons; the list shows the account retired; the last active
+// member is not retired.
+func TestCommitteeRetiresItsMembers(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	if _, err := hub.Bootstrap(ctx, db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Audit.Close()
+	chair, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "iinkai", "test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	committee, _ := db.CommitteeOrg(ctx)
+	if _, err := hub.CreateUser(ctx, db, hub.NewUser{Login: "sato", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, "sato"); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _ := hub.CreateToken(ctx, db, "iinkai", "", 0, false, time.Now())
+	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+	defer srv.Close()
+	as := func(args ...string) (int, string, string) {
+		return run(t, "", append(args, "--hub", srv.URL, "--token", tok)...)
+	}
+	if code, _, errOut := as("committee", "retire", "sato"); code == 0 || !strings.Contains(errOut, "--reason") {
+		t.Errorf("retire without reasons: %d %s", code, errOut)
+	}
+	if code, out, errOut := as("committee", "retire", "sato", "--reason", "term ended"); code != 0 || !strings.Contains(out, "sato is retired") {
+		t.Fatalf("retire: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := as("committee", "members"); code != 0 || !strings.Contains(out, "sato   retired") && !strings.Contains(out, "retired") {
+		t.Errorf("members:\n%s", out)
+	}
+	if code, _, errOut := as("committee", "retire", "iinkai", "--reason", "leaving"); code == 0 || !strings.Contains(errOut, "409") {
+		t.Errorf("the last active member retired: %d %s", code, errOut)
+	}
+}
