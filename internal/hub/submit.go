@@ -440,27 +440,32 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 var errNotAuthor = errors.New("id: this object was created by another organization; only its author adds versions of it (give your own object a new id)")
 
 // versions keeps the objects of a batch that their submitter may write and
-// records the others as failures in prog, with the successes to come. An
-// object that already has a stored version, in any collection, is accepted
-// only from the organization that authored it, or from the hub administrator
-// as moderation: that is logged before it is stored, and the version keeps
-// the object's author (and names it as creator). SCOs are exempt: their ids
-// are derived from their values and they have no versions.
+// records the others as failures in prog, with the successes to come. The
+// submitter's organization first claims the ids no one has claimed (an id
+// belongs to the first organization that presented it, in any collection;
+// the store's claim is unique, so of two organizations posting the same new
+// id at once exactly one becomes its author). An object whose id another
+// organization holds is accepted only from the hub administrator as
+// moderation: that is logged before it is stored, and the version keeps the
+// object's author (and names it as creator). SCOs are exempt: their ids are
+// derived from their values and they have no versions.
 func (in *intake) versions(ctx context.Context, batch []received, prog *store.StatusProgress) ([]store.Object, error) {
 	ids := make([]string, 0, len(batch))
+	seen := map[string]bool{}
 	for _, o := range batch {
-		if !stix.IsSCO(o.Type) {
+		if !stix.IsSCO(o.Type) && !seen[o.ID] {
+			seen[o.ID] = true
 			ids = append(ids, o.ID)
 		}
 	}
-	authors, err := in.h.DB.Authors(ctx, ids)
+	authors, err := in.h.DB.ClaimIDs(ctx, ids, in.c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
 	objs := make([]store.Object, 0, len(batch))
 	for _, o := range batch {
-		author, stored := authors[o.ID]
-		if stored && author != o.ACL.AuthorOrg && !stix.IsSCO(o.Type) {
+		author, claimed := authors[o.ID]
+		if claimed && author != o.ACL.AuthorOrg && !stix.IsSCO(o.Type) {
 			ok, moderation := policy.MayWriteVersion(in.v, author)
 			if !ok {
 				prog.Failure++

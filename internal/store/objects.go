@@ -93,6 +93,16 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 			if err := markVersioned(ctx, tx, chunk, seen, versioned); err != nil {
 				return err
 			}
+			// Every stored object's id is claimed by its author, whatever
+			// path stored it; the intake claims first (ClaimIDs) and stores
+			// only what the claims allow.
+			pairs := make([]any, 0, 2*len(chunk))
+			for _, o := range chunk {
+				pairs = append(pairs, o.ID, o.ACL.AuthorOrg)
+			}
+			if err := claim(ctx, tx, pairs); err != nil {
+				return err
+			}
 			q := insertObjectsSQL(len(chunk))
 			args := make([]any, 0, len(chunk)*objectInsertCols)
 			byKey := make(map[versionKey]int, len(chunk))
