@@ -51,7 +51,7 @@ func (s *Server) listApprovals(q *request) error {
 	if r != policy.RoleOverseer && !(q.caller.Org.IsCenter() && (r == policy.RoleHandler || r == policy.RoleAnalyst || r == policy.RoleAdmin)) {
 		return fail(http.StatusForbidden, "forbidden", "approvals are seen by the oversight committee and the center's handlers")
 	}
-	as, err := (&approval.Service{Hub: s.Hub}).List(q.r.Context(), q.r.URL.Query().Get("status"), 500)
+	as, err := s.Approvals.List(q.r.Context(), q.r.URL.Query().Get("status"), 500)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) fileApproval(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	a, err := (&approval.Service{Hub: s.Hub}).File(q.r.Context(), q.caller,
+	a, err := s.Approvals.File(q.r.Context(), q.caller,
 		approval.Request{Kind: in.Kind, LegalBasis: in.LegalBasis, Target: in.Target, Justification: in.Justification, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
 			Purposes: in.Purposes, PrefixPreserving: in.PrefixPreserving}, in.Emergency)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Server) decideApproval(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	a, err := (&approval.Service{Hub: s.Hub}).Decide(q.r.Context(), q.caller, id, in.Approve, in.Reason)
+	a, err := s.Approvals.Decide(q.r.Context(), q.caller, id, in.Approve, in.Reason)
 	if err != nil {
 		return approvalErr(err)
 	}
@@ -106,7 +106,7 @@ func (s *Server) revokeApproval(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	a, err := (&approval.Service{Hub: s.Hub}).Revoke(q.r.Context(), q.caller, id, in.Reason)
+	a, err := s.Approvals.Revoke(q.r.Context(), q.caller, id, in.Reason)
 	if err != nil {
 		return approvalErr(err)
 	}

@@ -83,7 +83,7 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 		e.tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 		e.ro[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "firewall", 0, true, now)
 	}
-	as := &approval.Service{Hub: h}
+	as := app.New(h).Approvals
 	a, err := as.File(ctx, callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",
 		Target: "Power Co border routers", Justification: "C2 detection", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(30 * 24 * time.Hour)}, false)
 	if err != nil {

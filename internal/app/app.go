@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
+	"renkei/internal/approval"
 	"renkei/internal/cases"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
@@ -33,23 +34,26 @@ type App struct {
 	Consult    *consult.Service
 	Incidents  *incident.Service
 	Advisories *advisory.Service
+	Approvals  *approval.Service
 }
 
-// New builds every capability over h. h.Audit must be set before, when the
-// process keeps an audit log: a capability that logs its acts is given the
-// recorder only then.
+// New builds every capability over h. Acts are recorded through h.Record,
+// which refuses them while h.Audit is nil; advisories alone are published
+// unlogged by a process without an audit log (the CLI), so h.Audit must be
+// set before New when the process keeps one.
 func New(h *hub.Hub) *App {
 	now := func() time.Time { return h.Now() } // the hub's clock, as tests set it
-	record := h.Record
+	unlessUnlogged := h.Record
 	if h.Audit == nil {
-		record = nil
+		unlessUnlogged = nil
 	}
 	center := h.Center().ID
 	return &App{
 		Hub:        h,
 		Cases:      &cases.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center},
-		Consult:    &consult.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Record: record},
+		Consult:    &consult.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Record: h.Record},
 		Incidents:  &incident.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()},
-		Advisories: &advisory.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Record: record},
+		Advisories: &advisory.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Record: unlessUnlogged},
+		Approvals:  &approval.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Center: center, Record: h.Record},
 	}
 }

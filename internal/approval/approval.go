@@ -29,10 +29,11 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -109,14 +110,14 @@ func (s *Service) SetLimits(ctx context.Context, c auth.Caller, l Limits) error 
 		return &FieldError{"limits", "give each limit as a whole number of hours, at least 1h"}
 	}
 	maxH, postH := strconv.Itoa(int(l.MaxEmergencyPeriod/time.Hour)), strconv.Itoa(int(l.PostNotification/time.Hour))
-	if _, err := s.Hub.Record(ctx, c, audit.ActionPolicyChange, "setting:approval-limits",
+	if _, err := s.record(ctx, c, audit.ActionPolicyChange, "setting:approval-limits",
 		map[string]string{SettingEmergencyMax: maxH, SettingPostNotification: postH}); err != nil {
 		return err
 	}
-	if err := s.Hub.DB.SetSetting(ctx, SettingEmergencyMax, maxH); err != nil {
+	if err := s.DB.SetSetting(ctx, SettingEmergencyMax, maxH); err != nil {
 		return err
 	}
-	return s.Hub.DB.SetSetting(ctx, SettingPostNotification, postH)
+	return s.DB.SetSetting(ctx, SettingPostNotification, postH)
 }
 
 // Approval is one request and its outcome.
@@ -177,8 +178,23 @@ func (a Approval) InForceAt(t time.Time) bool {
 }
 
 // Service keeps approvals in the store and records them in the audit log.
+// Package app builds the one service of a process with what it needs.
 type Service struct {
-	Hub *hub.Hub
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // opens the committee's post-notification task
+	Center string         // the national center's organization id
+	// Record appends an act to the audit log before it takes effect
+	// (hub.Hub.Record); every act on an approval is refused without it.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+}
+
+// record is Record, refusing the act when the process keeps no audit log.
+func (s *Service) record(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error) {
+	if s.Record == nil {
+		return 0, problem.ErrAuditUnavailable
+	}
+	return s.Record(ctx, c, action, objectID, detail)
 }
 
 // Request is what a requester files.
@@ -227,7 +243,7 @@ func (r Request) check(now time.Time) error {
 // ErrNotAllowed is returned when the caller's role may not do what it asked.
 var ErrNotAllowed = errors.New("not allowed")
 
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // File records a request by a handler or analyst of the center. When emergency
 // is true (measures only), the measure is recorded as executed now and a
@@ -244,7 +260,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 	if emergency && r.Kind != KindMeasure {
 		return Approval{}, &FieldError{"emergency", "only access and neutralization measures may be executed before approval"}
 	}
-	lim, err := ReadLimits(ctx, s.Hub.DB)
+	lim, err := ReadLimits(ctx, s.DB)
 	if err != nil {
 		return Approval{}, err
 	}
@@ -267,7 +283,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(lim.PostNotification)
 		action = audit.ActionEmergencyMeasure
 	}
-	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
 			valid_from, valid_until, status, emergency, notify_due, created_at, prefix_preserving) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
@@ -286,7 +302,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		if len(a.Purposes) > 0 {
 			detail["purposes"] = strconv.Itoa(len(a.Purposes))
 		}
-		idx, err := s.Hub.Record(ctx, c, action, approvalRef(a.ID), detail)
+		idx, err := s.record(ctx, c, action, approvalRef(a.ID), detail)
 		if err != nil {
 			return err
 		}
@@ -327,7 +343,7 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 		return Approval{}, &FieldError{"reason", "give the reasons for the decision"}
 	}
 	var a Approval
-	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if a, err = get(ctx, tx, id); err != nil {
 			return err
@@ -347,7 +363,7 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 		if a.Emergency && a.NotifiedAt.IsZero() {
 			a.NotifiedAt = now // deciding on an emergency measure closes its post-notification
 		}
-		idx, err := s.Hub.Record(ctx, c, audit.ActionApprovalDecide, approvalRef(id), map[string]string{"decision": a.Status, "kind": a.Kind})
+		idx, err := s.record(ctx, c, audit.ActionApprovalDecide, approvalRef(id), map[string]string{"decision": a.Status, "kind": a.Kind})
 		if err != nil {
 			return err
 		}
@@ -359,7 +375,7 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 	if err != nil {
 		return a, err
 	}
-	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
+	a.Purposes, err = Purposes(ctx, s.DB, id)
 	return a, err
 }
 
@@ -374,7 +390,7 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 		return Approval{}, &FieldError{"reason", "give the reasons for the revocation"}
 	}
 	var a Approval
-	err := s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if a, err = get(ctx, tx, id); err != nil {
 			return err
@@ -386,7 +402,7 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 			return fmt.Errorf("approval %d is %s; only an approved one or an emergency measure can be revoked", id, a.Status)
 		}
 		now := s.now()
-		idx, err := s.Hub.Record(ctx, c, audit.ActionApprovalRevoke, approvalRef(id), map[string]string{"kind": a.Kind, "was": a.Status})
+		idx, err := s.record(ctx, c, audit.ActionApprovalRevoke, approvalRef(id), map[string]string{"kind": a.Kind, "was": a.Status})
 		if err != nil {
 			return err
 		}
@@ -401,7 +417,7 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 	if err != nil {
 		return a, err
 	}
-	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
+	a.Purposes, err = Purposes(ctx, s.DB, id)
 	return a, err
 }
 
@@ -413,7 +429,12 @@ var ErrKindMismatch = errors.New("approval of another kind")
 // why not otherwise. Sources of communications information call it before
 // they run (rule C6), with the kind their legal basis needs.
 func (s *Service) InForce(ctx context.Context, ref, kind string, t time.Time) (Approval, error) {
-	a, err := s.Get(ctx, ref)
+	return InForce(ctx, s.DB, ref, kind, t)
+}
+
+// InForce is Service.InForce for readers that only check an approval.
+func InForce(ctx context.Context, db *store.DB, ref, kind string, t time.Time) (Approval, error) {
+	a, err := Get(ctx, db, ref)
 	if err != nil {
 		return a, err
 	}
@@ -432,16 +453,19 @@ func (s *Service) InForce(ctx context.Context, ref, kind string, t time.Time) (A
 }
 
 // Get returns the approval with this reference ("approval-42" or "42").
-func (s *Service) Get(ctx context.Context, ref string) (Approval, error) {
+func (s *Service) Get(ctx context.Context, ref string) (Approval, error) { return Get(ctx, s.DB, ref) }
+
+// Get is Service.Get for readers.
+func Get(ctx context.Context, db *store.DB, ref string) (Approval, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(ref, "approval-"), 10, 64)
 	if err != nil {
 		return Approval{}, fmt.Errorf("approval reference %q is not valid", ref)
 	}
-	a, err := get(ctx, s.Hub.DB, id)
+	a, err := get(ctx, db, id)
 	if err != nil {
 		return a, err
 	}
-	a.Purposes, err = Purposes(ctx, s.Hub.DB, id)
+	a.Purposes, err = Purposes(ctx, db, id)
 	return a, err
 }
 
@@ -454,7 +478,7 @@ func (s *Service) List(ctx context.Context, status string, limit int) ([]Approva
 		args = append(args, status)
 	}
 	q += " ORDER BY id DESC LIMIT ?"
-	rows, err := s.Hub.DB.Query(ctx, q, append(args, limit)...)
+	rows, err := s.DB.Query(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +496,7 @@ func (s *Service) List(ctx context.Context, status string, limit int) ([]Approva
 	}
 	rows.Close()
 	for i := range out {
-		if out[i].Purposes, err = Purposes(ctx, s.Hub.DB, out[i].ID); err != nil {
+		if out[i].Purposes, err = Purposes(ctx, s.DB, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -481,7 +505,7 @@ func (s *Service) List(ctx context.Context, status string, limit int) ([]Approva
 
 // OverdueNotifications lists emergency measures whose post-notification is past due.
 func (s *Service) OverdueNotifications(ctx context.Context, now time.Time) ([]Approval, error) {
-	rows, err := s.Hub.DB.Query(ctx, "SELECT "+cols+" FROM approvals WHERE emergency = 1 AND notified_at = 0 AND notify_due < ? ORDER BY notify_due", store.Micros(now))
+	rows, err := s.DB.Query(ctx, "SELECT "+cols+" FROM approvals WHERE emergency = 1 AND notified_at = 0 AND notify_due < ? ORDER BY notify_due", store.Micros(now))
 	if err != nil {
 		return nil, err
 	}
@@ -501,12 +525,12 @@ func (s *Service) OverdueNotifications(ctx context.Context, now time.Time) ([]Ap
 // an alert to the center and to the committee's organization through the
 // hub's alert path.
 func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
-	orgs := []string{s.Hub.Center().ID}
-	if c, err := s.Hub.DB.CommitteeOrg(ctx); err == nil {
+	orgs := []string{s.Center}
+	if c, err := s.DB.CommitteeOrg(ctx); err == nil {
 		orgs = append(orgs, c.ID)
 	}
 	for _, org := range orgs {
-		s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "emergency-measure", Severity: "high",
+		s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "emergency-measure", Severity: "high",
 			Title:     fmt.Sprintf("Emergency measure %d executed before approval: post-notification due %s", a.ID, a.NotifyDue.Format("2006-01-02 15:04 MST")),
 			Body:      a.Target,
 			ObjectRef: approvalRef(a.ID)})

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -55,8 +57,16 @@ func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller
 	}
 	committee, _ := db.Org(ctx, ov.OrgID)
 	callers["overseer"] = auth.Caller{User: ov, Org: committee}
-	return &approval.Service{Hub: h}, callers, &now
+	s := app.New(h).Approvals
+	hubs.Store(s, h)
+	return s, callers, &now
 }
+
+// hubs keeps the hub under each service setup made, for the tests that read
+// its audit log.
+var hubs sync.Map // *approval.Service → *hub.Hub
+
+func hubOf(s *approval.Service) *hub.Hub { h, _ := hubs.Load(s); return h.(*hub.Hub) }
 
 func TestC6ApprovalsGateCollection(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
@@ -107,7 +117,7 @@ func TestC6ApprovalsGateCollection(t *testing.T) {
 			if _, err := s.Decide(ctx, c["overseer"], a.ID, false, "again"); err == nil {
 				t.Fatal("a decided approval is decided again")
 			}
-			size, _ := s.Hub.Audit.Size(ctx)
+			size, _ := hubOf(s).Audit.Size(ctx)
 			if size < 2 {
 				t.Fatalf("request and decision must both be in the audit log; it holds %d entries", size)
 			}
@@ -129,7 +139,7 @@ func TestEmergencyMeasureOpensPostNotification(t *testing.T) {
 	if err != nil || a.Status != approval.StatusEmergency || a.NotifyDue.IsZero() {
 		t.Fatalf("emergency: %+v %v", a, err)
 	}
-	alerts, _, _ := s.Hub.DB.Alerts(ctx, policy.OrgAudience(s.Hub.Center().ID, false, nil), "", 10, true)
+	alerts, _, _ := s.DB.Alerts(ctx, policy.OrgAudience(s.Center, false, nil), "", 10, true)
 	if len(alerts) != 1 || alerts[0].Kind != "emergency-measure" {
 		t.Fatalf("the post-notification task must reach the center: %+v", alerts)
 	}

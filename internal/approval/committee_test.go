@@ -35,7 +35,7 @@ func TestEmergencyPeriodBounded(t *testing.T) {
 			if err := s.SetLimits(ctx, c["handler"], approval.Limits{MaxEmergencyPeriod: 72 * time.Hour, PostNotification: 48 * time.Hour}); err != nil {
 				t.Fatal(err)
 			}
-			if l, err := approval.ReadLimits(ctx, s.Hub.DB); err != nil || l.MaxEmergencyPeriod != 72*time.Hour || l.PostNotification != 48*time.Hour {
+			if l, err := approval.ReadLimits(ctx, s.DB); err != nil || l.MaxEmergencyPeriod != 72*time.Hour || l.PostNotification != 48*time.Hour {
 				t.Fatalf("limits read back: %+v %v", l, err)
 			}
 			if _, err := s.File(ctx, c["handler"], measure(96*time.Hour), true); !errors.As(err, &fe) || fe.Field != "period" {
@@ -131,7 +131,7 @@ func TestCommitteeRevokesApprovalService(t *testing.T) {
 			if _, err := s.Revoke(ctx, c["overseer"], a.ID, " "); !errors.As(err, &fe) {
 				t.Fatalf("a revocation without reasons: %v", err)
 			}
-			before, _ := s.Hub.Audit.Size(ctx)
+			before, _ := hubOf(s).Audit.Size(ctx)
 			r, err := s.Revoke(ctx, c["overseer"], a.ID, "the campaign ended")
 			if err != nil || r.Status != approval.StatusRevoked || r.RevokedBy != "overseer" || r.AuditIndex < before {
 				t.Fatalf("revoke: %+v %v", r, err)

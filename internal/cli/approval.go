@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/client"
@@ -258,7 +259,7 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 						}
 						*f.d = d
 					}
-					if err := (&approval.Service{Hub: h}).SetLimits(cmd.Context(), operator(h), l); err != nil {
+					if err := app.New(h).Approvals.SetLimits(cmd.Context(), operator(h), l); err != nil {
 						return err
 					}
 				}

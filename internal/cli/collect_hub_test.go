@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/bus"
@@ -57,7 +58,7 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	}
 	handler, _ := huntpkg.CallerOf(ctx, db, "handler")
 	overseer, _ := huntpkg.CallerOf(ctx, db, "overseer")
-	as := &approval.Service{Hub: h}
+	as := app.New(h).Approvals
 	a, err := as.File(ctx, handler, approval.Request{Kind: approval.KindCollectionCommittee, LegalBasis: "committee approval 2026-3",
 		Target: "transit", Justification: "botnet C2", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(time.Hour)}, false)
 	if err != nil {

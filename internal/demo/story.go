@@ -63,7 +63,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	if err != nil {
 		return st, err
 	}
-	as := &approval.Service{Hub: h}
+	as := caps.Approvals
 	a, err := as.File(ctx, handler, approval.Request{Kind: approval.KindCollectionAgreement,
 		LegalBasis: "関東電力との協定 2026-14 (operator agreement)", Target: "関東電力 国際回線の境界ルータ / Kanto Electric international border routers",
 		Justification: "C2 infrastructure seen in the intrusion reported on TLP:AMBER", ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(0, 3, 0)}, false)

@@ -45,7 +45,7 @@ func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose st
 	now := h.Now().UTC()
 	// Any reason the approval is not in force (missing, pending, denied,
 	// revoked, expired, or unreadable) refuses the read: it fails closed.
-	a, lapse := (&approval.Service{Hub: h}).InForce(ctx, src.ApprovalRef, src.ApprovalKind(), now)
+	a, lapse := approval.InForce(ctx, h.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	var purposes []string
 	if lapse == nil {
 		if purposes, err = approval.Purposes(ctx, h.DB, a.ID); err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -88,7 +89,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 	handler, overseer := find("center", policy.RoleHandler), find(policy.OrgKindCommittee, policy.RoleOverseer)
 
 	// Sources under approvals in each state; "expired" ends before the clock moves.
-	as := &approval.Service{Hub: h}
+	as := app.New(h).Approvals
 	inForce := map[string]bool{}
 	records := map[string][]int64{}
 	for i, state := range []string{"in-force", "pending", "revoked", "expired", "denied"} {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/flow"
 	"renkei/internal/policy"
@@ -24,7 +25,7 @@ func TestC6ApprovalKindMatchesBasis(t *testing.T) {
 			e := setup(t, kind)
 			ctx := context.Background()
 			now := *e.now
-			as := &approval.Service{Hub: e.h}
+			as := app.New(e.h).Approvals
 			// Issue 21: a center analyst files an emergency measure, and a
 			// committee-basis source names it to collect transit traffic.
 			measure, err := as.File(ctx, e.callers["center"], approval.Request{Kind: approval.KindMeasure, LegalBasis: "Art. 35",
@@ -97,7 +98,7 @@ func TestCommitteeRevokesApproval(t *testing.T) {
 			if err != nil || len(recs) != 1 {
 				t.Fatalf("access before: %d records, %v", len(recs), err)
 			}
-			as := &approval.Service{Hub: e.h}
+			as := app.New(e.h).Approvals
 			if _, err := as.Revoke(ctx, e.callers["overseer"], e.approval.ID, "the operator withdrew its agreement"); err != nil {
 				t.Fatal(err)
 			}

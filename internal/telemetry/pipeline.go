@@ -35,10 +35,9 @@ var (
 
 // Pipeline takes records from sources through selection onto the bus.
 type Pipeline struct {
-	Hub       *hub.Hub
-	Bus       *bus.Bus
-	Approvals *approval.Service
-	Metrics   *Metrics
+	Hub     *hub.Hub
+	Bus     *bus.Bus
+	Metrics *Metrics
 
 	mu      sync.Mutex
 	ranges  *Ranges
@@ -79,7 +78,7 @@ func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipe
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	p := &Pipeline{Hub: h, Bus: b, Approvals: &approval.Service{Hub: h}, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{},
+	p := &Pipeline{Hub: h, Bus: b, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{},
 		registers: map[string]*register{}}
 	if err := b.Stream(ctx, Stream, []string{Subject + ">"}, 7*24*time.Hour); err != nil {
 		return nil, err
@@ -155,7 +154,7 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 			p.Hub.Log.Error("telemetry counts", "source", sourceID, "err", err)
 		}
 	}()
-	a, err := p.Approvals.InForce(ctx, src.ApprovalRef, src.ApprovalKind(), now)
+	a, err := approval.InForce(ctx, p.Hub.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	if err != nil {
 		count("refused:no-approval", len(recs))
 		return res, fmt.Errorf("source %s: %w: %v", sourceID, ErrNotApproved, err)

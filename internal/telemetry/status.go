@@ -70,7 +70,7 @@ func (s SourceStatus) Reasons() []string {
 // Status returns the status of one source at now.
 func Status(ctx context.Context, h *hub.Hub, src Source, now time.Time) (SourceStatus, error) {
 	st := SourceStatus{Source: src}
-	a, err := (&approval.Service{Hub: h}).InForce(ctx, src.ApprovalRef, src.ApprovalKind(), now)
+	a, err := approval.InForce(ctx, h.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	st.Approval = a
 	switch {
 	case err == nil:

@@ -22,6 +22,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -97,7 +98,7 @@ func setup(t testing.TB, kind string) *env {
 		o, _ := db.Org(ctx, x.OrgID)
 		e.callers[u.login] = auth.Caller{User: x, Org: o}
 	}
-	as := &approval.Service{Hub: e.h}
+	as := app.New(e.h).Approvals
 	a, err := as.File(ctx, e.callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",
 		Target: "Power Co border routers", Justification: "C2 detection", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(30 * 24 * time.Hour)}, false)
 	if err != nil {

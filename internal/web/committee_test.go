@@ -9,7 +9,6 @@ import (
 
 	"renkei/internal/advisory"
 	"renkei/internal/app"
-	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
@@ -113,7 +112,7 @@ func TestCommitteeConsole(t *testing.T) {
 	// Revocation from the console.
 	a := e.fileApproval("collection-committee", false)
 	iinkai, _ := e.h.DB.UserByLogin(ctx, "iinkai")
-	if _, err := (&approval.Service{Hub: e.h}).Decide(ctx, auth.Caller{User: iinkai, Org: committee}, a.ID, true, "proportionate"); err != nil {
+	if _, err := app.New(e.h).Approvals.Decide(ctx, auth.Caller{User: iinkai, Org: committee}, a.ID, true, "proportionate"); err != nil {
 		t.Fatal(err)
 	}
 	path := "/oversight/approvals/" + itoa(a.ID) + "/revoke"

@@ -92,7 +92,7 @@ func (s *server) oversightPage(w http.ResponseWriter, r *http.Request, req *requ
 }
 
 func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *request, status int, d *oversightData) {
-	all, err := (&approval.Service{Hub: s.h}).List(r.Context(), "", 500)
+	all, err := s.Approvals.List(r.Context(), "", 500)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -186,7 +186,7 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.reason", ErrorID: id, Reason: reason})
 		return
 	}
-	_, err := (&approval.Service{Hub: s.h}).Decide(r.Context(), req.caller, id, decision == "approve", reason)
+	_, err := s.Approvals.Decide(r.Context(), req.caller, id, decision == "approve", reason)
 	if err == nil {
 		http.Redirect(w, r, "/oversight?decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return
@@ -231,7 +231,7 @@ func (s *server) revokeApproval(w http.ResponseWriter, r *http.Request, req *req
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: "oversight.error.revoke_reason", ErrorID: id, Reason: reason})
 		return
 	}
-	_, err := (&approval.Service{Hub: s.h}).Revoke(r.Context(), req.caller, id, reason)
+	_, err := s.Approvals.Revoke(r.Context(), req.caller, id, reason)
 	if err == nil {
 		http.Redirect(w, r, "/oversight?revoked="+strconv.FormatInt(id, 10)+"#past", http.StatusSeeOther)
 		return

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/store/storetest"
@@ -28,7 +29,7 @@ func (e *env) withTelemetry(approve bool) (indicator string) {
 	if approve {
 		o, _ := e.h.DB.UserByLogin(ctx, "iinkai")
 		committee, _ := e.h.DB.CommitteeOrg(ctx)
-		if _, err := (&approval.Service{Hub: e.h}).Decide(ctx, auth.Caller{User: o, Org: committee}, a.ID, true, "proportionate"); err != nil {
+		if _, err := app.New(e.h).Approvals.Decide(ctx, auth.Caller{User: o, Org: committee}, a.ID, true, "proportionate"); err != nil {
 			e.t.Fatal(err)
 		}
 	}
