@@ -16,7 +16,6 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/hub"
-	"renkei/internal/relevance"
 	"renkei/internal/store/storetest"
 )
 
@@ -63,10 +62,11 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 				}
 				tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 			}
-			if _, err := relevance.Story5(ctx, h, town.ID, hosp.ID, now); err != nil {
+			a := app.New(h)
+			if _, err := a.Relevance.Story5(ctx, town.ID, hosp.ID, now); err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: a, MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who, body string) (int, map[string]any) {
 				req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader([]byte(body)))

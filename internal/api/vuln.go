@@ -18,7 +18,7 @@ import (
 // affects us, vendor publishing, feeds and the center's exposure view.
 // Members see and change only their own organization's entries.
 
-func (s *Server) relevance() *relevance.Service { return relevance.For(s.Hub) }
+func (s *Server) relevance() *relevance.Service { return s.Relevance }
 
 // vulnWriter allows changing the register to those who act for their
 // organization; viewers read, overseers and handlers have no part here.

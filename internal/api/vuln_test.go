@@ -50,7 +50,8 @@ func TestVulnerabilityAPI(t *testing.T) {
 				}
 				tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 			}
-			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+			a := app.New(h)
+			srv := httptest.NewServer((&api.Server{App: a, MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who string, body any) (int, map[string]any) {
 				var rd io.Reader
@@ -94,7 +95,7 @@ func TestVulnerabilityAPI(t *testing.T) {
 				t.Fatalf("CSV: %d %v", code, m)
 			}
 			kev, csaf := relevance.StoryDocuments(now)
-			res, err := relevance.For(h).ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}})
+			res, err := a.Relevance.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}})
 			if err != nil || res.Alerts != 2 {
 				t.Fatalf("import: %+v %v", res, err)
 			}

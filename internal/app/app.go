@@ -21,6 +21,7 @@ import (
 	"renkei/internal/consult"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/relevance"
 )
 
 // App is one process's capabilities, each built once.
@@ -35,6 +36,8 @@ type App struct {
 	Incidents  *incident.Service
 	Advisories *advisory.Service
 	Approvals  *approval.Service
+	// Relevance keeps the vulnerability engine in memory: one per process.
+	Relevance *relevance.Service
 }
 
 // New builds every capability over h. Acts are recorded through h.Record,
@@ -48,6 +51,8 @@ func New(h *hub.Hub) *App {
 		unlessUnlogged = nil
 	}
 	center := h.Center().ID
+	rel := relevance.New(h.DB, h.Alerts, h.Log)
+	rel.Now, rel.Record, rel.Center = now, h.Record, center
 	return &App{
 		Hub:        h,
 		Cases:      &cases.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center},
@@ -55,5 +60,6 @@ func New(h *hub.Hub) *App {
 		Incidents:  &incident.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()},
 		Advisories: &advisory.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Record: unlessUnlogged},
 		Approvals:  &approval.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Center: center, Record: h.Record},
+		Relevance:  rel,
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -28,7 +29,7 @@ func (g *globals) relevance(ctx context.Context) (*relevance.Service, *store.DB,
 		db.Close()
 		return nil, nil, err
 	}
-	return relevance.For(h), db, nil
+	return app.New(h).Relevance, db, nil
 }
 
 func (g *globals) printOutcome(out relevance.Outcome) {

@@ -64,7 +64,7 @@ register; every change is logged before it takes effect.`,
 				return err
 			}
 			defer done()
-			sp, err := relevance.For(ts.h).AddSupplier(cmd.Context(), ts.caller, ts.viewer, relevance.SupplierInput{Org: org, Name: name, CPE: cpe, PURL: purl})
+			sp, err := ts.app.Relevance.AddSupplier(cmd.Context(), ts.caller, ts.viewer, relevance.SupplierInput{Org: org, Name: name, CPE: cpe, PURL: purl})
 			if err != nil {
 				return fmt.Errorf("supplier add: %w", err)
 			}
@@ -95,7 +95,7 @@ register; every change is logged before it takes effect.`,
 				}
 				id = o.ID
 			}
-			sps, err := relevance.For(ts.h).Suppliers(cmd.Context(), id)
+			sps, err := ts.app.Relevance.Suppliers(cmd.Context(), id)
 			if err != nil {
 				return err
 			}
@@ -122,7 +122,7 @@ register; every change is logged before it takes effect.`,
 				return err
 			}
 			defer done()
-			if err := relevance.For(ts.h).RemoveSupplier(cmd.Context(), ts.caller, ts.viewer, id); err != nil {
+			if err := ts.app.Relevance.RemoveSupplier(cmd.Context(), ts.caller, ts.viewer, id); err != nil {
 				return fmt.Errorf("supplier remove: %w", err)
 			}
 			fmt.Fprintf(g.stderr, "entry %d removed\n", id)

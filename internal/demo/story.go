@@ -15,7 +15,6 @@ import (
 	"renkei/internal/flow"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
-	"renkei/internal/relevance"
 	"renkei/internal/telemetry"
 )
 
@@ -178,7 +177,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	// Step 5: a KEV entry for the VPN appliance the town hall and the hospital registered.
 	town, _ := h.DB.Org(ctx, orgs[4].name)
 	hospital, _ := h.DB.Org(ctx, orgs[5].name)
-	out, err := relevance.Story5(ctx, h, town.ID, hospital.ID, now)
+	out, err := caps.Relevance.Story5(ctx, town.ID, hospital.ID, now)
 	if err != nil {
 		return st, fmt.Errorf("story step 5: %w", err)
 	}

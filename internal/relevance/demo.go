@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"renkei/internal/hub"
 )
 
 // Story5 plays step 5 of DESIGN.md's story on a hub: a town hall and a
@@ -16,8 +14,7 @@ import (
 // alert, in Japanese and English, naming the patch and the due date. The
 // product, vendor and CVE are made up (CVE-2026-99001, "Example Networks
 // SecureGate"); addresses are documentation ranges.
-func Story5(ctx context.Context, h *hub.Hub, townHall, hospital string, now time.Time) (Outcome, error) {
-	s := For(h)
+func (s *Service) Story5(ctx context.Context, townHall, hospital string, now time.Time) (Outcome, error) {
 	for _, c := range []ConnectionPoint{
 		{OrgID: townHall, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "203.0.113.7", Owner: "情報政策課 / IT policy division", LastConfirmed: now},
 		{OrgID: hospital, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "198.51.100.20", Owner: "医療情報部 / medical informatics", LastConfirmed: now},

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/app"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -40,7 +41,7 @@ func TestStory5OnDemoData(t *testing.T) {
 	if town == "" || hosp == "" {
 		t.Skip("the demo has no town hall or hospital")
 	}
-	if _, err := relevance.Story5(ctx, h, town, hosp, now); err != nil {
+	if _, err := app.New(h).Relevance.Story5(ctx, town, hosp, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, org := range []string{town, hosp} {

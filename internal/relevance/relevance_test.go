@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
@@ -38,7 +39,7 @@ func newEnv(t *testing.T, kind string) *env {
 		t.Fatal(err)
 	}
 	h.Now = func() time.Time { return now }
-	e := &env{h: h, s: relevance.For(h)}
+	e := &env{h: h, s: app.New(h).Relevance}
 	for _, o := range []struct {
 		p                  *store.Org
 		name, kind, sector string
@@ -67,7 +68,7 @@ func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t, kind)
-			out, err := relevance.Story5(ctx, e.h, e.town.ID, e.hosp.ID, now)
+			out, err := e.s.Story5(ctx, e.town.ID, e.hosp.ID, now)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,7 +14,6 @@ import (
 
 	"renkei/internal/alert"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
@@ -54,34 +53,15 @@ type Service struct {
 }
 
 // New returns a service over db raising alerts through alerts. The engine
-// is loaded from the store on first use (or by Load).
+// is loaded from the store on first use (or by Load). The API, the web
+// console and the feed runner of one process must share one service — its
+// engine holds every registered component in memory and is the source of
+// truth for "what was already matched" — so package app builds it once.
 func New(db *store.DB, alerts *alert.Service, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{DB: db, Alerts: alerts, Log: log}
-}
-
-var (
-	registryMu sync.Mutex
-	registry   = map[*hub.Hub]*Service{}
-)
-
-// For returns the one service of a hub. The API, the web console and the
-// feed runner of one process must share one engine — it holds every
-// registered component in memory and is the source of truth for "what was
-// already matched" — so the service is kept per hub rather than built by
-// each of them.
-func For(h *hub.Hub) *Service {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	s, ok := registry[h]
-	if !ok {
-		s = New(h.DB, h.Alerts, h.Log)
-		s.Now, s.Record, s.Center = h.Now, h.Record, h.Center().ID
-		registry[h] = s
-	}
-	return s
 }
 
 func (s *Service) now() time.Time {

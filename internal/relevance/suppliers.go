@@ -20,8 +20,8 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
@@ -48,12 +48,12 @@ type SupplierInput struct {
 	Org, Name, CPE, PURL string
 }
 
-// SupplierProblemCodes are the codes of the hub.Problems a register entry
+// SupplierProblemCodes are the codes of the problem.Problems a register entry
 // may be refused with.
 var SupplierProblemCodes = []string{"org.unknown", "product.required", "product.taken", "cpe.invalid", "purl.invalid"}
 
 func supplierProblem(field, code, value, format string, args ...any) error {
-	return hub.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
+	return problem.Problems{{Field: field, Code: code, Value: value, Msg: fmt.Sprintf(format, args...)}}
 }
 
 // NotSupplierError refuses a publication that speaks about products its
@@ -107,7 +107,7 @@ func supplierKeys(in SupplierInput) (cpe, purl pkgid.Key, err error) {
 // organization is refused: a product has one supplier.
 func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, in SupplierInput) (Supplier, error) {
 	if !policy.MaintainsSupplierRegister(v) {
-		return Supplier{}, fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", hub.ErrForbidden)
+		return Supplier{}, fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
 	}
 	org, err := s.DB.Org(ctx, strings.TrimSpace(in.Org))
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 		}
 	}
 	if s.Record == nil {
-		return sp, hub.ErrAuditUnavailable
+		return sp, problem.ErrAuditUnavailable
 	}
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
 		return sp, err
@@ -151,14 +151,14 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 // longer apply to the product from then on.
 func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, id int64) error {
 	if !policy.MaintainsSupplierRegister(v) {
-		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", hub.ErrForbidden)
+		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
 	}
 	sp, err := s.supplier(ctx, id)
 	if err != nil {
 		return err
 	}
 	if s.Record == nil {
-		return hub.ErrAuditUnavailable
+		return problem.ErrAuditUnavailable
 	}
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": strconv.FormatInt(id, 10), "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
 		return err

@@ -100,7 +100,7 @@ func story5(t *testing.T, kind string) (*env, store.Org, auth.Caller, policy.Vie
 	t.Helper()
 	ctx := context.Background()
 	e := newEnv(t, kind)
-	if _, err := relevance.Story5(ctx, e.h, e.town.ID, e.hosp.ID, now); err != nil {
+	if _, err := e.s.Story5(ctx, e.town.ID, e.hosp.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	other, err := hub.AddOrg(ctx, e.h.DB, "Rival Appliances KK", "vendor", "it", now)

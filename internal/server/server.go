@@ -32,7 +32,6 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
-	"renkei/internal/relevance"
 	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
@@ -330,7 +329,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		ln.Close()
 		return err
 	}
-	go relevance.For(s.Hub).Run(bg)                                       // vulnerability relevance: load the engine, fetch advisory feeds
+	go s.App.Relevance.Run(bg)                                            // vulnerability relevance: load the engine, fetch advisory feeds
 	go s.App.Incidents.WatchDeadlines(bg, time.Minute)                    // overdue reports alert once
 	go (&notify.Notifier{DB: s.Hub.DB, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
 	go retention.Schedule(bg, s.Hub, time.Hour, s.log)                    // C5: retention of hub objects per type and TLP, logged before deleting

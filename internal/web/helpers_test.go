@@ -21,6 +21,7 @@ import (
 type env struct {
 	t         *testing.T
 	h         *hub.Hub
+	app       *app.App // the console's capabilities
 	srv       *httptest.Server
 	adminPass string
 	center    store.Org
@@ -41,11 +42,12 @@ func newEnv(t *testing.T, opt Options) *env {
 func newEnvOn(t *testing.T, kind string, opt Options) *env {
 	t.Helper()
 	f := hubtest.New(t, kind, hubtest.WithAudit())
-	handler, err := New(app.New(f.Hub), opt)
+	a := app.New(f.Hub)
+	handler, err := New(a, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, h: f.Hub, srv: httptest.NewServer(handler), adminPass: f.AdminPassword, center: f.Center()}
+	e := &env{t: t, h: f.Hub, app: a, srv: httptest.NewServer(handler), adminPass: f.AdminPassword, center: f.Center()}
 	t.Cleanup(e.srv.Close)
 	e.power = f.Org("北電力株式会社", "operator", "electricity")
 	e.water = f.Org("Minato Water Works", "operator", "water")

@@ -18,7 +18,7 @@ import (
 // exposure view. Each member sees and changes only its own entries; the
 // exposure view shows sectors and counts, never members.
 
-func (s *server) relevance() *relevance.Service { return relevance.For(s.h) }
+func (s *server) relevance() *relevance.Service { return s.Relevance }
 
 // vulnWriter reports whether the caller may change its organization's
 // register (viewers read; overseers and handlers have no part here).

@@ -40,7 +40,7 @@ func TestVulnPages(t *testing.T) {
 		t.Fatalf("a viewer registered a device: %d", st)
 	}
 	kev, csaf := relevance.StoryDocuments(time.Now())
-	if _, err := relevance.For(e.h).ImportDocuments(context.Background(), []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}}); err != nil {
+	if _, err := e.app.Relevance.ImportDocuments(context.Background(), []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"ja", "en"} {
