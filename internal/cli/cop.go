@@ -24,7 +24,7 @@ overdue reports, open cases and consultations.`,
 				return err
 			}
 			defer done()
-			f, err := cop.Compute(cmd.Context(), ts.h, ts.viewer, cop.Window(ts.h.Now(), days))
+			f, err := cop.Compute(cmd.Context(), ts.h.DB, ts.h.Now(), ts.viewer, cop.Window(ts.h.Now(), days))
 			if err != nil {
 				return err
 			}

@@ -55,7 +55,7 @@ func BenchmarkComputePicture10kIncidents100kAlerts(b *testing.B) {
 	v, _ := h.Viewer(ctx, c)
 	b.ResetTimer()
 	for b.Loop() {
-		f, err := cop.Compute(ctx, h, v, cop.Window(now, 30))
+		f, err := cop.Compute(ctx, h.DB, h.Now(), v, cop.Window(now, 30))
 		if err != nil || len(f.IncidentsBySector) != 4 {
 			b.Fatalf("%v %+v", err, f.IncidentsBySector)
 		}

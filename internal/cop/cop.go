@@ -21,9 +21,9 @@ import (
 	"strings"
 	"time"
 
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -106,12 +106,12 @@ func scope(v policy.Viewer, col string) (string, []any) {
 const dayMicros = int64(24 * time.Hour / time.Microsecond)
 const jstOffsetMicros = int64(9 * time.Hour / time.Microsecond)
 
-// Compute computes the picture over r for v.
-func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures, error) {
+// Compute computes the picture over r for v from the store; reports are
+// overdue when their deadline is before now.
+func Compute(ctx context.Context, db *store.DB, now time.Time, v policy.Viewer, r Range) (Figures, error) {
 	if !Allowed(v) {
-		return Figures{}, fmt.Errorf("%w: log in to see the operating picture", hub.ErrForbidden)
+		return Figures{}, fmt.Errorf("%w: log in to see the operating picture", problem.ErrForbidden)
 	}
-	db := h.DB
 	f := Figures{From: r.From.UTC(), To: r.To.UTC(), Whole: Whole(v)}
 	from, to := store.Micros(r.From), store.Micros(r.To)
 	var err error
@@ -183,7 +183,7 @@ func Compute(ctx context.Context, h *hub.Hub, v policy.Viewer, r Range) (Figures
 		return f, fmt.Errorf("open cases: %w", err)
 	}
 	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_deadlines d JOIN incidents i ON i.id = d.incident_id WHERE d.met_at = 0 AND d.due_at < ?"+ic,
-		append([]any{store.Micros(h.Now())}, iargs...)...).Scan(&f.OverdueReports); err != nil {
+		append([]any{store.Micros(now)}, iargs...)...).Scan(&f.OverdueReports); err != nil {
 		return f, fmt.Errorf("overdue reports: %w", err)
 	}
 	cq, cargs := "SELECT COUNT(*) FROM consultations WHERE status <> 'closed'", []any(nil)

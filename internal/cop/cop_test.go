@@ -59,7 +59,7 @@ func TestPicture(t *testing.T) {
 			adv.Acknowledge(ctx, call("mizu"), a.ID)
 			now = now.Add(73 * time.Hour)
 			v, _ := h.Viewer(ctx, call("kanshi"))
-			f, err := cop.Compute(ctx, h, v, cop.Window(now, 7))
+			f, err := cop.Compute(ctx, h.DB, h.Now(), v, cop.Window(now, 7))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +119,7 @@ func TestPicture(t *testing.T) {
 				targets, totalI int
 			}{{"mizu", 1, 1, 1, 2}, {"denki", 1, 0, 1, 1}} {
 				mv, _ := h.Viewer(ctx, call(tt.login))
-				mf, err := cop.Compute(ctx, h, mv, cop.Window(now, 7))
+				mf, err := cop.Compute(ctx, h.DB, h.Now(), mv, cop.Window(now, 7))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -132,7 +132,7 @@ func TestPicture(t *testing.T) {
 					t.Fatalf("%s's picture: %d incidents, %+v, %+v", tt.login, n, mf.IncidentsBySector, mf.OpenAdvisories)
 				}
 			}
-			if _, err := cop.Compute(ctx, h, policy.Viewer{}, cop.Window(now, 7)); !errors.Is(err, hub.ErrForbidden) {
+			if _, err := cop.Compute(ctx, h.DB, h.Now(), policy.Viewer{}, cop.Window(now, 7)); !errors.Is(err, hub.ErrForbidden) {
 				t.Fatalf("an anonymous reader computed the picture: %v", err)
 			}
 		})

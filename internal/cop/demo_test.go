@@ -45,7 +45,7 @@ func TestTowerDemo(t *testing.T) {
 	}
 	c, _ := incident.Caller(ctx, db, "center-analyst")
 	v, _ := h.Viewer(ctx, c)
-	f, err := cop.Compute(ctx, h, v, cop.Window(now, 7))
+	f, err := cop.Compute(ctx, h.DB, h.Now(), v, cop.Window(now, 7))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func (s *server) figures(w http.ResponseWriter, r *http.Request, req *request) (
 	if days <= 0 || days > 366 {
 		days = 30
 	}
-	f, err := cop.Compute(r.Context(), s.h, req.viewer, cop.Window(s.h.Now(), days))
+	f, err := cop.Compute(r.Context(), s.h.DB, s.h.Now(), req.viewer, cop.Window(s.h.Now(), days))
 	if errors.Is(err, hub.ErrForbidden) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return f, days, false
