@@ -8,7 +8,7 @@
 // The audience is resolved to organizations once, when the advisory is
 // published, so counts are exact and never change with later membership. An
 // advisory is visible to the center and to the organizations it addresses;
-// that rule is written here (visibleSQL) and enforced in every query. Every
+// that rule is policy.AdvisoryFilter and is enforced in every query. Every
 // notification goes through alert.Service.Raise. It must not publish STIX
 // objects: intelligence goes through the hub.
 package advisory
@@ -129,10 +129,9 @@ func (e *FieldErrors) coded(field, code, format string, args ...any) {
 	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code})
 }
 
-// mayPublish: the center's administrators and analysts.
+// mayPublish: the center's administrators and analysts (policy.MayPublishAdvisory).
 func mayPublish(c auth.Caller) error {
-	r := policy.Role(c.User.Role)
-	if !c.Org.IsCenter() || (r != policy.RoleAdmin && r != policy.RoleAnalyst) {
+	if !policy.MayPublishAdvisory(c.Viewer()) {
 		return fmt.Errorf("%w: only the center's analysts publish advisories and requests", problem.ErrForbidden)
 	}
 	return nil
@@ -264,7 +263,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 // Acknowledge records that the caller's organization has read the advisory.
 // Acknowledging twice is harmless: the first time counts.
 func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) error {
-	if policy.Role(c.User.Role) == policy.RoleOverseer || c.ReadOnly {
+	if !policy.MayAcknowledge(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not acknowledge", problem.ErrForbidden, c.User.Role)
 	}
 	now := s.now()
@@ -294,7 +293,7 @@ func (s *Service) mustTarget(ctx context.Context, id int64, org string) error {
 // actions, with evidence (required for correction and supplier requests). It
 // acknowledges too if that was not done. Completing twice keeps the first.
 func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidence string) error {
-	if policy.Role(c.User.Role) == policy.RoleOverseer || policy.Role(c.User.Role) == policy.RoleViewer || c.ReadOnly {
+	if !policy.MayComplete(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not report completion", problem.ErrForbidden, c.User.Role)
 	}
 	var kind string
@@ -322,18 +321,10 @@ func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidenc
 	return nil
 }
 
-// visibleSQL is the visibility rule of advisories on the alias a: the
-// center (not its overseers' content-free role) sees all; other members the
-// ones addressed to them.
-func visibleSQL(v policy.Viewer) (string, []any) {
-	switch {
-	case v.Anonymous():
-		return "1 = 0", nil
-	case v.IsCenter && v.Role != policy.RoleOverseer:
-		return "1 = 1", nil
-	}
-	return "EXISTS (SELECT 1 FROM advisory_targets vt WHERE vt.advisory_id = a.id AND vt.org_id = ?)", []any{v.OrgID}
-}
+// visibleSQL is the visibility rule of advisories on the alias a
+// (policy.AdvisoryFilter): the center sees all; other members the ones
+// addressed to them; the committee none.
+func visibleSQL(v policy.Viewer) (string, []any) { return policy.AdvisoryFilter(v, "a") }
 
 const advCols = "a.id, a.kind, a.title, a.body, a.findings, a.campaign, a.actions, a.audience, a.severity, a.due_at, a.published_by, a.published_at, a.closed_at"
 

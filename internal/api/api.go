@@ -316,7 +316,7 @@ func (s *Server) me(q *request) error {
 }
 
 func (s *Server) requireAdmin(q *request) error {
-	if q.role() != policy.RoleAdmin {
+	if !policy.AdministersHub(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "only a hub administrator may do this")
 	}
 	return nil
@@ -401,10 +401,10 @@ type userJSON struct {
 
 func (s *Server) listUsers(q *request) error {
 	org := q.caller.Org.ID
-	switch q.role() {
-	case policy.RoleAdmin:
+	switch {
+	case policy.AdministersHub(q.viewer):
 		org = q.r.URL.Query().Get("org")
-	case policy.RoleOrgAdmin:
+	case policy.AdministersOrg(q.viewer):
 	default:
 		return fail(http.StatusForbidden, "forbidden", "only administrators list users")
 	}
@@ -425,9 +425,9 @@ func (s *Server) addUser(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	switch q.role() {
-	case policy.RoleAdmin:
-	case policy.RoleOrgAdmin:
+	switch {
+	case policy.AdministersHub(q.viewer):
+	case policy.AdministersOrg(q.viewer):
 		if in.Org == "" {
 			in.Org = q.caller.Org.ID
 		}
@@ -538,7 +538,7 @@ func (s *Server) revokeToken(q *request) error {
 		if t.ID != id {
 			continue
 		}
-		if t.UserID != q.caller.User.ID && q.role() != policy.RoleAdmin {
+		if !policy.ManagesToken(q.viewer, t.UserID) {
 			break
 		}
 		if err := s.Hub.RevokeToken(q.r.Context(), q.caller, t); err != nil {
@@ -600,7 +600,7 @@ func (s *Server) readAlert(q *request) error {
 }
 
 func (s *Server) requireOrgAdmin(q *request) error {
-	if q.role() != policy.RoleAdmin && q.role() != policy.RoleOrgAdmin {
+	if !policy.AdministersOrg(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "only an organization administrator manages webhooks")
 	}
 	return nil

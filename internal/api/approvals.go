@@ -47,8 +47,7 @@ func approvalErr(err error) error {
 }
 
 func (s *Server) listApprovals(q *request) error {
-	r := q.role()
-	if r != policy.RoleOverseer && !(q.caller.Org.IsCenter() && (r == policy.RoleHandler || r == policy.RoleAnalyst || r == policy.RoleAdmin)) {
+	if !policy.MayReadApprovals(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "approvals are seen by the oversight committee and the center's handlers")
 	}
 	as, err := s.Approvals.List(q.r.Context(), q.r.URL.Query().Get("status"), 500)

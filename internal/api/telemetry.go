@@ -142,7 +142,7 @@ func (s *Server) changeExporter(q *request) error {
 // listSources shows every source with its approval, retention and counts to
 // the center's handlers, analysts and administrators and to overseers.
 func (s *Server) listSources(q *request) error {
-	if !telemetry.MaySeeSources(q.role(), q.caller.Org.IsCenter()) {
+	if !policy.MaySeeSources(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "telemetry sources are seen by the center's handlers, analysts and administrators and by the oversight committee")
 	}
 	sts, err := telemetry.Statuses(q.r.Context(), s.Hub, s.now())
@@ -251,7 +251,7 @@ func (s *Server) sourceRecords(q *request) error {
 // telemetryMatches lists the sightings the matcher produced that the caller
 // may see, and its organization's alerts from matching.
 func (s *Server) telemetryMatches(q *request) error {
-	if q.role() == policy.RoleOverseer {
+	if !policy.MaySeeMatches(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "the oversight committee sees sources, approvals and counts, not the intelligence that matching produced")
 	}
 	ctx := q.r.Context()

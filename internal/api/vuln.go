@@ -22,17 +22,17 @@ func (s *Server) relevance() *relevance.Service { return s.Relevance }
 
 // vulnWriter allows changing the register to those who act for their
 // organization; viewers read, overseers and handlers have no part here.
+// The gate is the console's too: policy.MayWriteAssets, MayReadAssets,
+// MayReadExposure and MayConfigureFeeds.
 func vulnWriter(q *request) error {
-	switch q.role() {
-	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst, policy.RoleReporter:
+	if policy.MayWriteAssets(q.viewer) {
 		return nil
 	}
 	return fail(http.StatusForbidden, "forbidden", "the %s role may not change the register; an analyst, reporter or administrator of the organization may", q.role())
 }
 
 func vulnReader(q *request) error {
-	switch q.role() {
-	case policy.RoleOverseer, policy.RoleHandler:
+	if !policy.MayReadAssets(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "vulnerability relevance is for members, vendors and the center")
 	}
 	return nil
@@ -377,7 +377,7 @@ func supplierErr(err error) error {
 }
 
 func centerOnly(q *request) error {
-	if !q.caller.Org.IsCenter() || q.role() == policy.RoleOverseer || q.role() == policy.RoleHandler {
+	if !policy.MayReadExposure(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "the exposure view and feeds are the national center's")
 	}
 	return nil
@@ -416,7 +416,7 @@ func (s *Server) addFeed(q *request) error {
 	if err := centerOnly(q); err != nil {
 		return err
 	}
-	if q.role() != policy.RoleAdmin && q.role() != policy.RoleAnalyst {
+	if !policy.MayConfigureFeeds(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "the center's analysts and administrators configure feeds")
 	}
 	var in struct {

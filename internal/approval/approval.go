@@ -249,8 +249,7 @@ func (s *Service) now() time.Time { return s.Now().UTC() }
 // is true (measures only), the measure is recorded as executed now and a
 // post-notification task opens.
 func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency bool) (Approval, error) {
-	role := policy.Role(c.User.Role)
-	if !c.Org.IsCenter() || (role != policy.RoleHandler && role != policy.RoleAnalyst && role != policy.RoleAdmin) {
+	if !policy.MayFileApproval(c.Viewer()) {
 		return Approval{}, fmt.Errorf("%w: requests are filed by the center's handlers and analysts", ErrNotAllowed)
 	}
 	now := s.now()

@@ -5,7 +5,7 @@
 //
 // Cases are the center's own records. The center sees them whole; the
 // organization a case came from sees its status and the actions marked shared,
-// nothing else; that rule is written here (View, visibleSQL) and enforced in
+// nothing else; that rule is policy.CaseFilter (with View here) and enforced in
 // every query. Linked STIX objects are stored as references only: reading them
 // goes through the hub and the access policy. Notifications go through
 // alert.Service.Raise. It must not change reports or objects.
@@ -88,26 +88,19 @@ type Service struct {
 func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-// mayWork: the center's administrators and analysts work cases.
+// mayWork: the center's administrators and analysts work cases
+// (policy.MayWorkCases).
 func mayWork(c auth.Caller) error {
-	r := policy.Role(c.User.Role)
-	if !c.Org.IsCenter() || (r != policy.RoleAdmin && r != policy.RoleAnalyst) {
+	if !policy.MayWorkCases(c.Viewer()) {
 		return fmt.Errorf("%w: only the center's analysts work cases", problem.ErrForbidden)
 	}
 	return nil
 }
 
-// visibleSQL is the visibility rule on alias k: the center sees every case
-// (its overseers none), another organization the cases that came from it.
-func visibleSQL(v policy.Viewer) (string, []any) {
-	switch {
-	case v.Anonymous() || v.Role == policy.RoleOverseer:
-		return "1 = 0", nil
-	case v.IsCenter:
-		return "1 = 1", nil
-	}
-	return "k.org_id = ?", []any{v.OrgID}
-}
+// visibleSQL is the visibility rule on alias k (policy.CaseFilter): the
+// center sees every case (the committee none), another organization the
+// cases that came from it.
+func visibleSQL(v policy.Viewer) (string, []any) { return policy.CaseFilter(v, "k") }
 
 // Open opens a case. A source ("report:12", "alert:5", "consult:3") links it
 // and names the organization it came from; that organization is alerted that
@@ -279,7 +272,7 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	if err := mayWork(c); err != nil {
 		return Case{}, err
 	}
-	k, err := s.Get(ctx, policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, IsCenter: true, Role: policy.Role(c.User.Role)}, id)
+	k, err := s.Get(ctx, c.Viewer(), id)
 	if err != nil {
 		return k, err
 	}
@@ -355,7 +348,7 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	if statusChanged {
 		s.tellOrg(ctx, k, fmt.Sprintf("Case %d about your %s is now %s", k.ID, sourceLabel(k.Source), k.Status))
 	}
-	return s.Get(ctx, policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, IsCenter: true, Role: policy.Role(c.User.Role)}, id)
+	return s.Get(ctx, c.Viewer(), id)
 }
 
 const caseCols = "k.id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.created_by, k.created_at, k.updated_at"

@@ -10,7 +10,7 @@
 // is recorded in the thread (and in the audit log before it takes effect).
 //
 // A request is visible to the organization that asked, to the organization
-// handling it now, and to the center; that rule is written here (visibleSQL)
+// handling it now, and to the center; that rule is policy.ConsultationFilter
 // and enforced in every query. Notifications go through alert.Service.Raise.
 // It must not open cases itself: the center does that in package cases.
 package consult
@@ -98,23 +98,17 @@ type Service struct {
 func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-func visibleSQL(v policy.Viewer) (string, []any) {
-	switch {
-	case v.Anonymous() || v.Role == policy.RoleOverseer:
-		return "1 = 0", nil
-	case v.IsCenter:
-		return "1 = 1", nil
-	}
-	return "(c.org_id = ? OR c.handler_org = ?)", []any{v.OrgID, v.OrgID}
-}
+// visibleSQL is the visibility rule on alias c (policy.ConsultationFilter).
+func visibleSQL(v policy.Viewer) (string, []any) { return policy.ConsultationFilter(v, "c") }
 
+// mayWrite: every role that acts for its organization asks and replies
+// (policy.MayAskConsultation); viewers and the committee do not.
 func mayWrite(c auth.Caller) error {
-	switch policy.Role(c.User.Role) {
-	case policy.RoleOverseer, policy.RoleViewer:
-		return fmt.Errorf("%w: the %s role may not write consultations", problem.ErrForbidden, c.User.Role)
-	}
 	if c.ReadOnly {
 		return fmt.Errorf("%w: read-only token", problem.ErrForbidden)
+	}
+	if !policy.MayAskConsultation(c.Viewer()) {
+		return fmt.Errorf("%w: the %s role may not write consultations", problem.ErrForbidden, c.User.Role)
 	}
 	return nil
 }
@@ -204,7 +198,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	if err := mayWrite(c); err != nil {
 		return Request{}, err
 	}
-	v := policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, IsCenter: c.Org.IsCenter(), Role: policy.Role(c.User.Role)}
+	v := c.Viewer()
 	r, err := s.Get(ctx, v, id)
 	if err != nil {
 		return r, err
@@ -212,8 +206,9 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	if r.Status == "closed" {
 		return r, problemOf("", "request.closed", "", "request %d is closed", id)
 	}
-	handles := c.Org.ID == r.HandlerOrg || c.Org.IsCenter()
-	asker := c.Org.ID == r.OrgID
+	rel := policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)
+	handles := policy.MayHandleConsultation(v, rel)
+	asker := rel&policy.RelOwn != 0
 	status, handler, handoffTo, step := r.Status, r.HandlerOrg, r.HandoffTo, kind
 	var logged map[string]string // the audit entry of a hand-off that takes effect
 	switch kind {

@@ -418,7 +418,7 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 		return
 	}
 	who, whoJa := "a member", "会員"
-	if policy.ShowsAuthor(policy.Viewer{UserID: -1, OrgID: author.ID, IsCenter: author.IsCenter()}, s.ACL) {
+	if policy.ShowsAuthor(policy.OrgAudience(author.ID, author.IsCenter(), nil), s.ACL) {
 		who, whoJa = in.c.Org.Name, in.c.Org.Name
 	}
 	name := target.Name

@@ -64,11 +64,11 @@ func (p *Package) ruleIDs() map[string]bool {
 // Report stores a member's run of a package the member may see, and alerts
 // the publisher when it found something.
 func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r ReportRequest) (Run, error) {
-	st, _, err := s.visibleOne(ctx, c, id)
+	st, v, err := s.visibleOne(ctx, c, id)
 	if err != nil {
 		return Run{}, err
 	}
-	if policy.Role(c.User.Role) == policy.RoleOverseer {
+	if !policy.MayReportHuntRun(v) {
 		return Run{}, fmt.Errorf("%w: the oversight committee does not run hunting packages", ErrNotAllowed)
 	}
 	now := s.now()
@@ -148,11 +148,7 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 // mayReadCoverage: the publisher's organization and the center's staff who
 // read content see who ran a package.
 func mayReadCoverage(c auth.Caller, v policy.Viewer, p *Package) bool {
-	r := policy.Role(c.User.Role)
-	if r == policy.RoleReporter || r == policy.RoleOverseer {
-		return false
-	}
-	return c.Org.ID == p.PublisherOrg || v.IsCenter
+	return policy.MayReadHuntCoverage(v, p.PublisherOrg)
 }
 
 // OrgCoverage is one organization's part in a package.

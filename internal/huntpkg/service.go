@@ -81,16 +81,12 @@ type Published struct {
 	Alerted     int // organizations told of the package
 }
 
-func mayPublish(r policy.Role) bool {
-	return r == policy.RoleAdmin || r == policy.RoleOrgAdmin || r == policy.RoleAnalyst
-}
-
 // Publish checks, signs and stores a package and alerts every organization
 // in its scope. The national center may address any scope; another
 // organization its own audience: its own sector, sharing groups it belongs
 // to, and named organizations.
 func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest) (*Published, error) {
-	if !mayPublish(policy.Role(c.User.Role)) {
+	if !policy.MayPublishHuntPackage(c.Viewer()) {
 		return nil, fmt.Errorf("%w: packages are published by analysts and administrators", ErrNotAllowed)
 	}
 	v, err := s.Hub.Viewer(ctx, c)
@@ -202,7 +198,7 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 	if len(in) == 0 {
 		return nil, &FieldError{"scope", "name at least one sector, org-kind, org or group (or all)"}
 	}
-	center := c.Org.IsCenter()
+	center := policy.InCenter(v)
 	var out []ScopeEntry
 	for _, e := range in {
 		val := strings.TrimSpace(e.Value)
@@ -378,10 +374,7 @@ func (st *stored) acl(v policy.Viewer, inScope bool) policy.ACL {
 // organization only when it is in scope and the TLP allows.
 func (st *stored) visible(c auth.Caller, v policy.Viewer) bool {
 	in := InScope(c.Org, v.Groups, st.pkg.Scope)
-	if !in && v.OrgID != st.pkg.PublisherOrg && !v.IsCenter {
-		return false
-	}
-	return policy.Decide(v, st.acl(v, in))
+	return policy.MayReadHuntPackage(v, st.pkg.PublisherOrg, in, st.acl(v, in))
 }
 
 // Get returns a package the caller may see, with its signed form, and the

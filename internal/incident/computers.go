@@ -43,9 +43,10 @@ type Notice struct {
 	At       time.Time `json:"at"`
 }
 
+// mayRegister: an organization's administrators and analysts change its
+// register (policy.MayChangeRegister).
 func mayRegister(c auth.Caller) error {
-	switch policy.Role(c.User.Role) {
-	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst:
+	if policy.MayChangeRegister(c.Viewer()) {
 		return nil
 	}
 	return fmt.Errorf("%w: the %s role may not change the critical-computer register", problem.ErrForbidden, c.User.Role)
@@ -92,8 +93,11 @@ func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Compu
 	if strings.TrimSpace(change) == "" {
 		return Computer{}, FieldErrors{{Field: "change", Msg: "describe the change notified to the ministry"}}
 	}
-	v := policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role)}
+	v := c.Viewer()
 	cur, err := s.Computer(ctx, v, id)
+	if err == nil && !policy.MayWrite(v, policy.KindComputer, policy.Own(v, cur.OrgID)) {
+		err = fmt.Errorf("critical computer %d: %w", id, store.ErrNotFound) // another's, read by the center
+	}
 	if err != nil {
 		return cur, err
 	}
@@ -141,7 +145,7 @@ func scanComputer(row interface{ Scan(...any) error }) (Computer, error) {
 
 // Computer returns one critical computer with its notices, if v may see it.
 func (s *Service) Computer(ctx context.Context, v policy.Viewer, id int64) (Computer, error) {
-	cond, args := visibleSQL(v, "c.org_id")
+	cond, args := policy.ComputerFilter(v, "c.org_id")
 	cc, err := scanComputer(s.db().QueryRow(ctx, "SELECT "+computerCols+" FROM critical_computers c JOIN orgs o ON o.id = c.org_id WHERE c.id = ? AND "+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return cc, fmt.Errorf("critical computer %d: %w", id, store.ErrNotFound)
@@ -170,7 +174,7 @@ func (s *Service) Computer(ctx context.Context, v policy.Viewer, id int64) (Comp
 // the center every operator's — ordered by sector, organization and name.
 // sector, when given, keeps one sector.
 func (s *Service) Computers(ctx context.Context, v policy.Viewer, sector string, withRetired bool) ([]Computer, error) {
-	cond, args := visibleSQL(v, "c.org_id")
+	cond, args := policy.ComputerFilter(v, "c.org_id")
 	q := "SELECT " + computerCols + " FROM critical_computers c JOIN orgs o ON o.id = c.org_id WHERE " + cond
 	if sector != "" {
 		q += " AND o.sector = ?"

@@ -30,7 +30,7 @@ func sha256Hex(b []byte) string {
 // the incident's TLP (visible to the center at AMBER and AMBER+STRICT), and
 // the center is alerted.
 func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, error) {
-	if !policy.Role(c.User.Role).CanSubmit() {
+	if !policy.MayFileReport(c.Viewer()) {
 		return Report{}, fmt.Errorf("%w: the %s role may not file reports", problem.ErrForbidden, c.User.Role)
 	}
 	now := s.now()
@@ -61,8 +61,9 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 		}
 	}
 	if f.CriticalComputer > 0 {
-		cc, err := s.Computer(ctx, policy.Viewer{UserID: c.User.ID, OrgID: c.Org.ID, Role: policy.Role(c.User.Role)}, f.CriticalComputer)
-		if err != nil || !cc.Retired.IsZero() {
+		v := c.Viewer()
+		cc, err := s.Computer(ctx, v, f.CriticalComputer)
+		if err != nil || policy.Own(v, cc.OrgID) == 0 || !cc.Retired.IsZero() {
 			errs.add("critical_computer", "no registered critical computer %d of %s", f.CriticalComputer, c.Org.Name)
 		}
 	}

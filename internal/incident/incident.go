@@ -5,7 +5,7 @@
 // critical-computer register (特定重要電子計算機, Art. 4).
 //
 // Reports are visible to the reporting organization and the national center
-// only; that rule is written here once (Visible and visibleSQL) and enforced
+// only; that rule is policy.MayReadIncident and IncidentFilter, and is enforced
 // in every query. STIX objects a report carries enter the hub through
 // hub.Submit under the report's TLP, and every notification goes through
 // alert.Service.Raise. This package must not decide the visibility of STIX
@@ -103,26 +103,15 @@ func (d Deadline) Overdue(now time.Time) bool { return d.Met.IsZero() && now.Aft
 // Late reports whether the report was filed after its deadline.
 func (d Deadline) Late() bool { return !d.Met.IsZero() && d.Met.After(d.Due) }
 
-// Visible is the visibility rule of incidents, reports and the register:
-// the reporting organization and the national center, nobody else. Overseers
-// see figures, not report content. visibleSQL is the same rule for queries.
-func Visible(v policy.Viewer, orgID string) bool {
-	if v.Anonymous() || v.Role == policy.RoleOverseer {
-		return false
-	}
-	return v.IsCenter || v.OrgID == orgID
-}
+// Visible is the visibility rule of incidents, reports and the register
+// (policy.MayReadIncident): the reporting organization and the national
+// center, nobody else. Overseers see figures, not report content.
+// visibleSQL is the same rule for queries.
+func Visible(v policy.Viewer, orgID string) bool { return policy.MayReadIncident(v, orgID) }
 
-// visibleSQL returns the condition of Visible on column col.
-func visibleSQL(v policy.Viewer, col string) (string, []any) {
-	if v.Anonymous() || v.Role == policy.RoleOverseer {
-		return "1 = 0", nil
-	}
-	if v.IsCenter {
-		return "1 = 1", nil
-	}
-	return col + " = ?", []any{v.OrgID}
-}
+// visibleSQL returns the condition of Visible on column col
+// (policy.IncidentFilter; the register has the same rule, ComputerFilter).
+func visibleSQL(v policy.Viewer, col string) (string, []any) { return policy.IncidentFilter(v, col) }
 
 // Caller builds the caller for login, for the command line and the demo,
 // which act as a named user without a token.

@@ -233,7 +233,7 @@ func (s *Service) Overdue(ctx context.Context, v policy.Viewer, now time.Time) (
 // returns how many deadlines it alerted. Each deadline is claimed with a
 // conditional update first, so concurrent runs never alert twice.
 func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) {
-	all, err := s.Overdue(ctx, policy.Viewer{UserID: -1, IsCenter: true, Role: policy.RoleAdmin}, now)
+	all, err := s.Overdue(ctx, policy.System(), now)
 	if err != nil {
 		return 0, fmt.Errorf("overdue reports: %w", err)
 	}

@@ -105,6 +105,13 @@ func MayComplete(v Viewer) bool { return MayWrite(v, KindAdvisory, RelAddressed)
 
 // Hunting packages and their runs.
 
+// MayReadHuntPackage reports whether v may read a package published by
+// publisherOrg whose scope does or does not address v's organization, and
+// whose content has acl.
+func MayReadHuntPackage(v Viewer, publisherOrg string, inScope bool, acl ACL) bool {
+	return MayRead(v, KindHuntPackage, Own(v, publisherOrg)|relIf(inScope, RelAddressed)) && Decide(v, acl)
+}
+
 // MayPublishHuntPackage reports whether v may publish hunting packages.
 func MayPublishHuntPackage(v Viewer) bool { return MayWrite(v, KindHuntPackage, RelOwn) }
 

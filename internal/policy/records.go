@@ -199,8 +199,8 @@ var Matrix = []Grant{
 	{KindAdvisory, SeatCenter, actors, RelAddressed, Write, "report completion (the center is never addressed)"},
 	{KindAdvisory, SeatMember, actors, RelAddressed, Write, "report completion with evidence"},
 
-	{KindHuntPackage, SeatCenter, contentRoles, RelAny, Read, "any scope, as objects (Decide)"},
-	{KindHuntPackage, SeatMember, contentRoles, RelAddressed, Read, "in scope, as objects (Decide)"},
+	{KindHuntPackage, SeatCenter, nil, RelAny, Read, "any scope; then by TLP as objects (Decide)"},
+	{KindHuntPackage, SeatMember, nil, RelOwn | RelAddressed, Read, "published by it or in scope; then by TLP as objects (Decide)"},
 	{KindHuntPackage, SeatCenter, orgStaff, RelAny, Write, "publish to any scope"},
 	{KindHuntPackage, SeatMember, orgStaff, RelOwn, Write, "publish to its own sector, groups or organizations"},
 

@@ -198,7 +198,7 @@ func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
 			http.Error(w, "the audit log is served to the oversight committee: log in with an overseer token", http.StatusUnauthorized)
 			return
 		}
-		if r := policy.Role(c.User.Role); r != policy.RoleOverseer && r != policy.RoleAdmin {
+		if !policy.MayInspectAudit(c.Viewer()) {
 			http.Error(w, "only overseers and hub administrators read the audit log", http.StatusForbidden)
 			return
 		}

@@ -647,7 +647,7 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, o := range objs {
-		if o.ACL.AuthorOrg != c.Org.ID && policy.Role(c.User.Role) != policy.RoleAdmin {
+		if ok, _ := policy.MayWriteVersion(v, o.ACL.AuthorOrg); !ok {
 			writeError(w, http.StatusForbidden, "forbidden", "only the organization that submitted an object, or a hub administrator, may delete it")
 			return
 		}

@@ -3,7 +3,6 @@ package telemetry
 import (
 	"context"
 	"errors"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,16 +118,6 @@ func Statuses(ctx context.Context, h *hub.Hub, now time.Time) ([]SourceStatus, e
 		out = append(out, st)
 	}
 	return out, nil
-}
-
-// MaySeeSources reports whether a caller may see the sources and their
-// counts: the center's handlers, analysts and administrators, and the
-// oversight committee. Records themselves are for handlers only (Access).
-func MaySeeSources(role policy.Role, center bool) bool {
-	if role == policy.RoleOverseer {
-		return true
-	}
-	return center && slices.Contains([]policy.Role{policy.RoleHandler, policy.RoleAnalyst, policy.RoleAdmin}, role)
 }
 
 // MatchSightings returns, newest first, up to limit sightings that the

@@ -47,13 +47,7 @@ type adminData struct {
 // adminScope says what the caller administers: everything (hub admin), one
 // organization (org admin), or nothing.
 func adminScope(req *request) (hubAdmin, ok bool) {
-	switch policy.Role(req.caller.User.Role) {
-	case policy.RoleAdmin:
-		return true, true
-	case policy.RoleOrgAdmin:
-		return false, true
-	}
-	return false, false
+	return policy.AdministersHub(req.viewer), policy.AdministersOrg(req.viewer)
 }
 
 func (s *server) admin(w http.ResponseWriter, r *http.Request, req *request) {
@@ -345,7 +339,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 // users, never a hub administrator.
 func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.Request, *request) {
 	return func(w http.ResponseWriter, r *http.Request, req *request) {
-		hubAdmin, ok := adminScope(req)
+		_, ok := adminScope(req)
 		if !ok {
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
@@ -365,7 +359,7 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			s.serverError(w, r, err)
 			return
 		}
-		if u.ID == req.caller.User.ID || (!hubAdmin && policy.Role(u.Role) == policy.RoleAdmin) {
+		if u.ID == req.caller.User.ID || !policy.AdministersUser(req.viewer, policy.Role(u.Role)) {
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
 		}

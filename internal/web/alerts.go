@@ -24,10 +24,7 @@ type alertsData struct {
 }
 
 // orgAdmin reports whether the caller administers its organization.
-func orgAdmin(req *request) bool {
-	r := policy.Role(req.caller.User.Role)
-	return r == policy.RoleAdmin || r == policy.RoleOrgAdmin
-}
+func orgAdmin(req *request) bool { return policy.AdministersOrg(req.viewer) }
 
 func (s *server) alerts(w http.ResponseWriter, r *http.Request, req *request) {
 	s.showAlerts(w, r, req, http.StatusOK, &alertsData{})
@@ -70,7 +67,7 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	if policy.Role(req.caller.User.Role) == policy.RoleOverseer {
+	if !policy.MayWrite(req.viewer, policy.KindAlert, policy.RelAddressed) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}

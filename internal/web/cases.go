@@ -13,6 +13,7 @@ import (
 	"renkei/internal/cases"
 	"renkei/internal/hub"
 	"renkei/internal/jst"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -31,7 +32,7 @@ func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request)
 
 // showCases renders the list of cases, with msg when an opening was refused.
 func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request, status int, msg string) {
-	d := &casesData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, IsCenter: req.caller.Org.IsCenter(), OpenOnly: r.URL.Query().Get("all") == ""}
+	d := &casesData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, IsCenter: policy.InCenter(req.viewer), OpenOnly: r.URL.Query().Get("all") == ""}
 	l, err := s.Cases.List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -73,7 +74,7 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		s.serverError(w, r, err)
 		return
 	}
-	d := &caseData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, Case: k, IsCenter: req.caller.Org.IsCenter(), Statuses: cases.Statuses, Severities: cases.Severities}
+	d := &caseData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities}
 	// The timeline in the page's language: status changes name both
 	// statuses; the opening needs no text beyond its kind.
 	cat := s.pages[req.lang].cat

@@ -12,6 +12,7 @@ import (
 	"renkei/internal/consult"
 	"renkei/internal/hub"
 	"renkei/internal/jst"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -87,7 +88,7 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 		s.serverError(w, r, err)
 		return
 	}
-	d := &consultationData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: req.caller.Org.IsCenter()}
+	d := &consultationData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: policy.InCenter(req.viewer)}
 	d.Handles = x.HandlerOrg == req.caller.Org.ID || d.IsCenter
 	d.Asker = x.OrgID == req.caller.Org.ID
 	for _, id := range []string{x.OrgID, x.HandlerOrg, x.HandoffTo} {

@@ -52,7 +52,7 @@ func tlpOf(label string) policy.TLP {
 func (s *server) huntingPage(w http.ResponseWriter, r *http.Request, req *request) {
 	d := &huntingData{}
 	d.Form.TLP, d.Form.Scope = "amber", ""
-	if !req.caller.Org.IsCenter() && req.caller.Org.Sector != "" {
+	if !policy.InCenter(req.viewer) && req.caller.Org.Sector != "" {
 		d.Form.Scope = "sector=" + req.caller.Org.Sector
 	}
 	s.showHunting(w, r, req, http.StatusOK, d)
@@ -64,13 +64,12 @@ func (s *server) showHunting(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.IsCenter, d.Sector = jst.Zone, req.caller.Org.IsCenter(), req.caller.Org.Sector
+	d.Z, d.IsCenter, d.Sector = jst.Zone, policy.InCenter(req.viewer), req.caller.Org.Sector
 	d.TLPs = []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict}
 	for _, p := range list {
 		d.Packages = append(d.Packages, huntRow{p, tlpOf(p.TLP)})
 	}
-	role := policy.Role(req.caller.User.Role)
-	d.CanPublish = role == policy.RoleAdmin || role == policy.RoleOrgAdmin || role == policy.RoleAnalyst
+	d.CanPublish = policy.MayPublishHuntPackage(req.viewer)
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}

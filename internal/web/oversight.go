@@ -32,7 +32,7 @@ import (
 // overseer wraps a page for the committee only: everyone else gets 403.
 func (s *server) overseer(fn func(http.ResponseWriter, *http.Request, *request)) http.HandlerFunc {
 	return s.member(func(w http.ResponseWriter, r *http.Request, req *request) {
-		if policy.Role(req.caller.User.Role) != policy.RoleOverseer {
+		if !policy.OverseesConsole(req.viewer) {
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
 		}

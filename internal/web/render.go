@@ -127,11 +127,10 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		if c.Session != nil {
 			p.CSRF = c.Session.CSRF
 		}
-		role := policy.Role(c.User.Role)
-		p.IsAdmin = role == policy.RoleAdmin
-		p.OrgAdmin = p.IsAdmin || role == policy.RoleOrgAdmin
-		p.CanSubmit = role.CanSubmit()
-		p.ReadsIntel = role != policy.RoleOverseer
+		p.IsAdmin = policy.AdministersHub(req.viewer)
+		p.OrgAdmin = policy.AdministersOrg(req.viewer)
+		p.CanSubmit = policy.MayWrite(req.viewer, policy.KindObject, policy.RelOwn)
+		p.ReadsIntel = policy.SeesPictureContent(req.viewer)
 		p.Unread, _ = s.h.DB.UnreadAlerts(r.Context(), req.viewer)
 	}
 	t := s.pages[lang].pages[name]

@@ -132,8 +132,8 @@ func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *reques
 	d.Incidents = s.incidentRows(r, req, l)
 	d.Names = reportNames(svc.Deadlines, req.lang)
 	d.Types, d.Categories, d.Statuses = svc.Deadlines.TypeIDs(), incident.Categories, incident.Statuses
-	d.CanFile = policy.Role(req.caller.User.Role).CanSubmit() && !req.caller.Org.IsCenter()
-	d.IsCenter = req.caller.Org.IsCenter()
+	d.IsCenter = policy.InCenter(req.viewer)
+	d.CanFile = policy.MayFileReport(req.viewer) && !d.IsCenter
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}
@@ -369,9 +369,8 @@ func (s *server) showComputers(w http.ResponseWriter, r *http.Request, req *requ
 		s.serverError(w, r, err)
 		return
 	}
-	d.Computers, d.IsCenter, d.Z = l, req.caller.Org.IsCenter(), jst.Zone
-	role := policy.Role(req.caller.User.Role)
-	d.CanRegister = !d.IsCenter && (role == policy.RoleAdmin || role == policy.RoleOrgAdmin || role == policy.RoleAnalyst)
+	d.Computers, d.IsCenter, d.Z = l, policy.InCenter(req.viewer), jst.Zone
+	d.CanRegister = !d.IsCenter && policy.MayChangeRegister(req.viewer)
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}

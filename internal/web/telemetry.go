@@ -55,8 +55,7 @@ type matchSighting struct {
 
 func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
-	role := policy.Role(req.caller.User.Role)
-	d := &telemetryData{Z: jst.Zone, MaySources: telemetry.MaySeeSources(role, req.caller.Org.IsCenter()), ShowMatch: role != policy.RoleOverseer}
+	d := &telemetryData{Z: jst.Zone, MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
 	if d.MaySources {
 		sts, err := telemetry.Statuses(ctx, s.h, s.h.Now().UTC())
 		if err != nil {
@@ -217,7 +216,7 @@ func (s *server) telemetryRecords(w http.ResponseWriter, r *http.Request, req *r
 }
 
 func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request, status int, d *sourceData) {
-	if !telemetry.MaySeeSources(policy.Role(req.caller.User.Role), req.caller.Org.IsCenter()) {
+	if !policy.MaySeeSources(req.viewer) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}

@@ -21,19 +21,12 @@ import (
 func (s *server) relevance() *relevance.Service { return s.Relevance }
 
 // vulnWriter reports whether the caller may change its organization's
-// register (viewers read; overseers and handlers have no part here).
-func vulnWriter(req *request) bool {
-	switch policy.Role(req.caller.User.Role) {
-	case policy.RoleAdmin, policy.RoleOrgAdmin, policy.RoleAnalyst, policy.RoleReporter:
-		return true
-	}
-	return false
-}
+// register (viewers read; overseers and handlers have no part here): the
+// gate the API applies too, policy.MayWriteAssets.
+func vulnWriter(req *request) bool { return policy.MayWriteAssets(req.viewer) }
 
-func vulnReader(req *request) bool {
-	r := policy.Role(req.caller.User.Role)
-	return r != policy.RoleOverseer && r != policy.RoleHandler
-}
+// vulnReader is policy.MayReadAssets, as in the API.
+func vulnReader(req *request) bool { return policy.MayReadAssets(req.viewer) }
 
 type vulnData struct {
 	Findings   []vuln.Finding
@@ -73,7 +66,7 @@ func (s *server) showVuln(w http.ResponseWriter, r *http.Request, req *request, 
 		s.serverError(w, r, err)
 		return
 	}
-	d.CanWrite, d.IsCenter = vulnWriter(req), req.caller.Org.IsCenter()
+	d.CanWrite, d.IsCenter = vulnWriter(req), policy.InCenter(req.viewer)
 	s.render(w, r, req, status, "vuln", "nav.vuln", "vuln", d)
 }
 
@@ -303,8 +296,7 @@ type exposureData struct {
 // exposurePage is the center's view of one vulnerability across the
 // membership: sectors and counts only.
 func (s *server) exposurePage(w http.ResponseWriter, r *http.Request, req *request) {
-	role := policy.Role(req.caller.User.Role)
-	if !req.caller.Org.IsCenter() || role == policy.RoleOverseer || role == policy.RoleHandler {
+	if !policy.MayReadExposure(req.viewer) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
