@@ -373,7 +373,7 @@ func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, err
 		return k, err
 	}
 	q := "SELECT kind, text, shared, user_login, at FROM case_actions WHERE case_id = ?"
-	if !v.IsCenter {
+	if !policy.SeesWholeCase(v) {
 		q += " AND shared = 1"
 	}
 	rows, err := s.db().Query(ctx, q+" ORDER BY id", id)
@@ -389,13 +389,13 @@ func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, err
 			return k, err
 		}
 		a.Shared, a.At = sh != 0, store.FromMicros(at)
-		if !v.IsCenter {
+		if !policy.SeesWholeCase(v) {
 			a.User = "" // the reporting organization sees what was done, not by whom
 		}
 		k.Actions = append(k.Actions, a)
 	}
 	rows.Close()
-	if !v.IsCenter {
+	if !policy.SeesWholeCase(v) {
 		k.Assignee = ""
 		return k, rows.Err()
 	}
@@ -431,7 +431,7 @@ func (s *Service) List(ctx context.Context, v policy.Viewer, q Query) ([]Case, e
 		query += " AND k.status = ?"
 		args = append(args, q.Status)
 	}
-	if q.Assignee != "" && v.IsCenter {
+	if q.Assignee != "" && policy.SeesWholeCase(v) {
 		query += " AND k.assignee = ?"
 		args = append(args, q.Assignee)
 	}
@@ -458,7 +458,7 @@ func (s *Service) List(ctx context.Context, v policy.Viewer, q Query) ([]Case, e
 		if err != nil {
 			return nil, err
 		}
-		if !v.IsCenter {
+		if !policy.SeesWholeCase(v) {
 			k.Assignee = ""
 		}
 		out = append(out, k)

@@ -449,9 +449,11 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 		(sc.kind = 'all' AND ? = 0) OR (sc.kind = 'sector' AND sc.value = ? AND ? <> '') OR (sc.kind = 'org-kind' AND sc.value = ?) OR (sc.kind = 'org' AND sc.value = ?)
 		OR (sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = ?))))
 		ORDER BY p.created_at DESC LIMIT ?`
-	center := store.BoolInt(v.IsCenter)
+	// Every package for whoever reads them whatever their scope (the
+	// center); the scope "all" addresses every member but the center.
+	anyPkg, center := store.BoolInt(policy.MayRead(v, policy.KindHuntPackage, 0)), store.BoolInt(policy.InCenter(v))
 	sector := strings.ToLower(c.Org.Sector)
-	rows, err := s.Hub.DB.Query(ctx, q, c.Org.ID, center, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
+	rows, err := s.Hub.DB.Query(ctx, q, c.Org.ID, anyPkg, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list hunting packages: %w", err)
 	}

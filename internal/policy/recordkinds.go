@@ -24,6 +24,11 @@ func CaseFilter(v Viewer, k string) (string, []any) {
 // MayReadCase reports whether v may read a case that came from org.
 func MayReadCase(v Viewer, org string) bool { return MayRead(v, KindCase, Own(v, org)) }
 
+// SeesWholeCase reports whether v sees a case whole — assignee, links,
+// unshared actions and who acted — rather than what the organization it came
+// from sees: whoever reads every case (the center).
+func SeesWholeCase(v Viewer) bool { return MayRead(v, KindCase, 0) }
+
 // MayWorkCases reports whether v may open cases and work any of them.
 func MayWorkCases(v Viewer) bool { return MayWrite(v, KindCase, 0) }
 

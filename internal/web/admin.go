@@ -70,8 +70,8 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 	}
 	d.Kinds = store.OrgKinds
 	for _, role := range policy.Roles {
-		if role == policy.RoleAdmin && !hubAdmin {
-			continue
+		if !policy.MayGrant(req.viewer.Role, role) {
+			continue // offered only what the caller may give
 		}
 		d.Roles = append(d.Roles, string(role))
 	}

@@ -314,8 +314,8 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 			d.Duties = append(d.Duties, rep.Type)
 		}
 	}
-	d.CanFile = inc.OrgID == req.caller.Org.ID && policy.Role(req.caller.User.Role).CanSubmit()
-	d.IsCenter = req.caller.Org.IsCenter()
+	d.CanFile = policy.MayFileReport(req.viewer) && policy.Own(req.viewer, inc.OrgID) != 0
+	d.IsCenter = policy.InCenter(req.viewer)
 	if d.Cases, err = s.Cases.List(ctx, req.viewer, cases.Query{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil {
 		s.serverError(w, r, err)
 		return
