@@ -22,6 +22,7 @@ var decidedOutside = map[string]string{
 	// Accounts made with a role, not access decided by one.
 	"hub/admin.go:newUser":             "an overseer account starts pending until the committee confirms it",
 	"hub/committee.go:ConfirmOverseer": "the account to confirm must be an overseer's (what is confirmed; who confirms is policy.DecidesApprovals)",
+	"hub/committee.go:RetireOverseer":  "the account to retire must be an overseer's (what is retired, not who retires)",
 }
 
 // TestAccessDecidedOnlyInPolicy fails when code outside internal/policy
