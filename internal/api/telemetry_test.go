@@ -304,7 +304,7 @@ func TestTelemetryMatches(t *testing.T) {
 				sightings, alerts int
 			}{
 				{"author sees the sighting of its indicator and its alert", "power", 1, 1},
-				{"member whose space was involved gets the flow-match alert", "water", 0, 1},
+				{"member whose space was involved gets the sighting and the flow-match alert", "water", 1, 1},
 				{"unrelated member sees nothing", "other", 0, 0},
 			} {
 				t.Run(c.name, func(t *testing.T) {

@@ -93,7 +93,7 @@ func TestTelemetryConsole(t *testing.T) {
 						{"center analyst sees sources and the matcher's sighting", "center-analyst", true, true, false, 200},
 						{"overseer sees sources, no intelligence", "iinkai", true, false, false, 200},
 						{"author sees its sighting, not sources", "power-analyst", false, true, true, 403},
-						{"member whose space was involved sees its alert", "water-analyst", false, false, true, 403},
+						{"member whose space was involved sees the sighting and its alert", "water-analyst", false, true, true, 403},
 					} {
 						t.Run(c.name, func(t *testing.T) {
 							who := as(c.login)
