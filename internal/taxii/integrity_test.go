@@ -326,10 +326,8 @@ func TestHubServesReferencedDefinitions(t *testing.T) {
 			for _, m := range got["object_marking_refs"].([]any) {
 				refs = append(refs, m.(string))
 			}
-			for _, id := range []string{policy.MarkingClear, policy.MarkingGreen, policy.MarkingAmber, policy.MarkingAmberStrict, policy.MarkingRed,
-				policy.MarkingTLP1White, policy.MarkingTLP1Green, policy.MarkingTLP1Amber, policy.MarkingTLP1Red} {
-				refs = append(refs, id)
-			}
+			refs = append(refs, policy.MarkingClear, policy.MarkingGreen, policy.MarkingAmber, policy.MarkingAmberStrict, policy.MarkingRed,
+				policy.MarkingTLP1White, policy.MarkingTLP1Green, policy.MarkingTLP1Amber, policy.MarkingTLP1Red)
 			for _, id := range refs {
 				def := e.latest(t, "water", id)
 				if def == nil || def["id"] != id {

@@ -30,10 +30,6 @@ func mustToken(t *testing.T, e *env, login string) (string, int64, store.Token) 
 	return secret, tok.ID, tok
 }
 
-func hubAddUser(e *env, login, org, role string) (store.User, error) {
-	return hub.AddUser(context.Background(), e.h.DB, login, org, role, testPassword, time.Now())
-}
-
 // uuidFor makes a stable version-4 UUID from s, so that test objects have
 // valid, distinct ids.
 func uuidFor(s string) string {

@@ -208,8 +208,6 @@ type request struct {
 	lang   string
 }
 
-type ctxKey struct{}
-
 // member wraps a handler that needs a logged-in user: without a valid
 // session GET goes to /login and anything else is refused; every POST must
 // carry the session's CSRF token.
