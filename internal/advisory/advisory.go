@@ -103,32 +103,6 @@ type Service struct {
 func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-// FieldError is one problem with one field.
-type FieldError struct {
-	Field string `json:"field"`
-	Msg   string `json:"message"`
-	Code  string `json:"code,omitempty"` // required, past, choice, audience; for translation
-}
-
-// FieldErrors are all problems of an input; nothing is saved when there is one.
-type FieldErrors []FieldError
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, len(e))
-	for i, f := range e {
-		parts[i] = f.Field + ": " + f.Msg
-	}
-	return "invalid advisory: " + strings.Join(parts, "; ")
-}
-
-func (e *FieldErrors) add(field, format string, args ...any) {
-	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (e *FieldErrors) coded(field, code, format string, args ...any) {
-	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code})
-}
-
 // mayPublish: the center's administrators and analysts (policy.MayPublishAdvisory).
 func mayPublish(c auth.Caller) error {
 	if !policy.MayPublishAdvisory(c.Viewer()) {
@@ -144,49 +118,49 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		return a, err
 	}
 	now := s.now()
-	var errs FieldErrors
+	var errs problem.Problems
 	if a.Kind == "" {
 		a.Kind = KindAdvisory
 	}
 	if !slices.Contains(Kinds, a.Kind) {
-		errs.add("kind", "%q is not a kind (want %s)", a.Kind, strings.Join(Kinds, ", "))
+		errs.Add("kind", "", "%q is not a kind (want %s)", a.Kind, strings.Join(Kinds, ", "))
 	}
 	if strings.TrimSpace(a.Title) == "" {
-		errs.coded("title", "required", "is required")
+		errs.Add("title", "required", "is required")
 	}
 	if a.Severity == "" {
 		a.Severity = "medium"
 	}
 	if !slices.Contains(Severities, a.Severity) {
-		errs.add("severity", "%q is not a severity (want %s)", a.Severity, strings.Join(Severities, ", "))
+		errs.Add("severity", "", "%q is not a severity (want %s)", a.Severity, strings.Join(Severities, ", "))
 	}
 	a.Actions = slices.DeleteFunc(a.Actions, func(x string) bool { return strings.TrimSpace(x) == "" })
 	if len(a.Actions) == 0 {
-		errs.coded("actions", "required", "name at least one required action")
+		errs.Add("actions", "required", "name at least one required action")
 	}
 	switch {
 	case a.Due.IsZero():
-		errs.coded("due", "required", "is required")
+		errs.Add("due", "required", "is required")
 	case !a.Due.After(now):
-		errs.coded("due", "past", "%s is in the past", a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+		errs.Add("due", "past", "%s is in the past", a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 	}
 	if a.Kind == KindCorrection && strings.TrimSpace(a.Findings) == "" {
-		errs.coded("findings", "required", "a correction request states the audit's findings")
+		errs.Add("findings", "required", "a correction request states the audit's findings")
 	}
 	au := a.Audience
 	if !au.All && len(au.Sectors)+len(au.Kinds)+len(au.Orgs) == 0 {
-		errs.coded("audience", "audience", "name the audience: all members, sectors, kinds of organization or organizations")
+		errs.Add("audience", "audience", "name the audience: all members, sectors, kinds of organization or organizations")
 	}
 	for i, k := range au.Kinds {
 		if !slices.Contains(store.MemberOrgKinds, k) {
-			errs.add(fmt.Sprintf("audience.kinds[%d]", i), "%q is not a kind of member organization", k)
+			errs.Add(fmt.Sprintf("audience.kinds[%d]", i), "", "%q is not a kind of member organization", k)
 		}
 	}
 	var named []string
 	for i, o := range au.Orgs {
 		org, err := s.db().Org(ctx, strings.TrimSpace(o))
 		if err != nil {
-			errs.add(fmt.Sprintf("audience.orgs[%d]", i), "no organization %q", o)
+			errs.Add(fmt.Sprintf("audience.orgs[%d]", i), "", "no organization %q", o)
 			continue
 		}
 		named = append(named, org.ID)
@@ -206,19 +180,19 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 			}
 		}
 		if len(targets) == 0 {
-			errs.coded("audience", "audience", "addresses no member organization")
+			errs.Add("audience", "audience", "addresses no member organization")
 		}
 		for _, o := range targets {
 			if a.Kind == KindCorrection && o.Kind != "government" {
-				errs.add("audience", "correction requests go to government agencies; %s is %s", o.Name, o.Kind)
+				errs.Add("audience", "", "correction requests go to government agencies; %s is %s", o.Name, o.Kind)
 			}
 			if a.Kind == KindSupplier && o.Kind != "vendor" {
-				errs.add("audience", "supplier requests go to suppliers (vendor organizations); %s is %s", o.Name, o.Kind)
+				errs.Add("audience", "", "supplier requests go to suppliers (vendor organizations); %s is %s", o.Name, o.Kind)
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return a, errs
+		return a, fmt.Errorf("invalid advisory: %w", errs)
 	}
 	a.PublishedBy, a.Published = c.User.ID, now
 	actions, _ := json.Marshal(a.Actions)
@@ -306,10 +280,10 @@ func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidenc
 	}
 	evidence = strings.TrimSpace(evidence)
 	if kind != KindAdvisory && evidence == "" {
-		return FieldErrors{{Field: "evidence", Msg: "a " + kind + " request is completed with evidence of what was done"}}
+		return fmt.Errorf("invalid completion: %w", problem.Field("evidence", "a %s request is completed with evidence of what was done", kind))
 	}
 	if len(evidence) > 64<<10 {
-		return FieldErrors{{Field: "evidence", Msg: "is longer than 64 KiB; attach details elsewhere and summarize"}}
+		return fmt.Errorf("invalid completion: %w", problem.Field("evidence", "is longer than 64 KiB; attach details elsewhere and summarize"))
 	}
 	now := s.now()
 	_, err = s.db().Exec(ctx, `UPDATE advisory_targets SET completed_at = ?, completed_by = ?, evidence = ?,

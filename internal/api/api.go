@@ -23,6 +23,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
 )
@@ -40,6 +41,9 @@ type Error struct {
 	Title       string `json:"title"`
 	Description string `json:"description"`
 	HTTPStatus  string `json:"http_status"`
+	// Fields, for a request refused for what it asked, are the problems
+	// one by one, so that a form can show each at its field.
+	Fields problem.Problems `json:"fields,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, title, desc string) {
@@ -123,10 +127,7 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 				writeError(w, he.code, he.title, he.desc)
 			case errors.As(err, &mbe):
 				writeError(w, http.StatusRequestEntityTooLarge, "request too large", fmt.Sprintf("at most %d bytes are accepted", s.MaxBody))
-			case errors.Is(err, store.ErrNotFound):
-				writeError(w, http.StatusNotFound, "not found", err.Error())
-			case errors.Is(err, hub.ErrForbidden):
-				writeError(w, http.StatusForbidden, "forbidden", err.Error())
+			case writeProblem(w, err):
 			default:
 				s.internal(w, r, err)
 			}
@@ -442,7 +443,7 @@ func (s *Server) addUser(q *request) error {
 		return fail(http.StatusForbidden, "forbidden", "only a hub administrator gives the %s role", in.Role)
 	}
 	if err := hub.CheckRoleGrant(q.r.Context(), s.Hub.DB, in.Org, in.Role); errors.Is(err, policy.ErrRoleNotInOrgKind) {
-		return fail(http.StatusForbidden, "role not held in this organization", "%v", err)
+		return err
 	}
 	u, err := s.Hub.CreateUser(q.r.Context(), q.caller, in.Login, in.Org, in.Role, in.Password)
 	if err != nil {

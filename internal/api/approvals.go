@@ -1,15 +1,12 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"renkei/internal/approval"
 	"renkei/internal/client"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
-	"renkei/internal/store"
 )
 
 // approvalOut is an approval as the API answers it.
@@ -26,24 +23,6 @@ func approvalOut(a approval.Approval, now time.Time) client.Approval {
 		out.Purposes = []string{}
 	}
 	return out
-}
-
-// approvalErr maps the approval package's errors to responses.
-func approvalErr(err error) error {
-	var fe *approval.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return fail(http.StatusBadRequest, "invalid request", "%v", err)
-	case errors.Is(err, approval.ErrNotAllowed):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	case errors.Is(err, store.ErrNotFound):
-		return err
-	case err != nil:
-		return fail(http.StatusConflict, "cannot do that", "%v", err)
-	}
-	return nil
 }
 
 func (s *Server) listApprovals(q *request) error {
@@ -71,7 +50,7 @@ func (s *Server) fileApproval(q *request) error {
 		approval.Request{Kind: in.Kind, LegalBasis: in.LegalBasis, Target: in.Target, Justification: in.Justification, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
 			Purposes: in.Purposes, PrefixPreserving: in.PrefixPreserving}, in.Emergency)
 	if err != nil {
-		return approvalErr(err)
+		return err
 	}
 	writeJSON(q.w, http.StatusCreated, approvalOut(a, s.now()))
 	return nil
@@ -88,7 +67,7 @@ func (s *Server) decideApproval(q *request) error {
 	}
 	a, err := s.Approvals.Decide(q.r.Context(), q.caller, id, in.Approve, in.Reason)
 	if err != nil {
-		return approvalErr(err)
+		return err
 	}
 	writeJSON(q.w, 200, approvalOut(a, s.now()))
 	return nil
@@ -107,7 +86,7 @@ func (s *Server) revokeApproval(q *request) error {
 	}
 	a, err := s.Approvals.Revoke(q.r.Context(), q.caller, id, in.Reason)
 	if err != nil {
-		return approvalErr(err)
+		return err
 	}
 	writeJSON(q.w, 200, approvalOut(a, s.now()))
 	return nil

@@ -38,15 +38,8 @@ func (s *Server) listCommitteeMembers(q *request) error {
 
 func (s *Server) confirmCommitteeMember(q *request) error {
 	u, password, err := s.Hub.ConfirmOverseer(q.r.Context(), q.caller, q.r.PathValue("login"))
-	switch {
-	case errors.Is(err, hub.ErrForbidden), errors.Is(err, policy.ErrConflict):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	case errors.Is(err, store.ErrNotFound):
+	if err != nil {
 		return err
-	case err != nil:
-		return fail(http.StatusConflict, "cannot do that", "%v", err)
 	}
 	s.Hub.Auth.Forget()
 	m := memberOut(u)

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"renkei/internal/consult"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 )
 
@@ -41,7 +39,7 @@ func (s *Server) designateHandler(q *request) error {
 	}
 	h, err := s.Consult.Designate(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org)
 	if err != nil {
-		return designationErr(err)
+		return err
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"handler": h})
 	return nil
@@ -54,15 +52,8 @@ func (s *Server) revokeHandler(q *request) error {
 		return err
 	}
 	if err := s.Consult.Revoke(q.r.Context(), q.caller, q.viewer, in.Topic, in.Org); err != nil {
-		return designationErr(err)
+		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"revoked": in})
 	return nil
-}
-
-func designationErr(err error) error {
-	if errors.Is(err, hub.ErrAuditUnavailable) {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	}
-	return badRequest("invalid designation", err)
 }

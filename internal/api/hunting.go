@@ -7,8 +7,8 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/client"
-	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/problem"
 	"renkei/internal/sigma"
 )
 
@@ -17,19 +17,6 @@ import (
 // the TLP of findings are decided in package huntpkg with policy.Decide.
 
 func (s *Server) hunting() *huntpkg.Service { return &huntpkg.Service{Hub: s.Hub} }
-
-func huntErr(err error) error {
-	var fe *huntpkg.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return fail(http.StatusBadRequest, "invalid hunting package request", "%v", err)
-	case errors.Is(err, huntpkg.ErrNotAllowed):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	}
-	return err // store.ErrNotFound becomes 404 in wrap
-}
 
 func (s *Server) huntingKey(q *request) error {
 	k, err := s.hunting().Keys()
@@ -44,7 +31,7 @@ func (s *Server) huntingKey(q *request) error {
 func (s *Server) listHuntPackages(q *request) error {
 	list, err := s.hunting().List(q.r.Context(), q.caller, 1000)
 	if err != nil {
-		return huntErr(err)
+		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"packages": list})
 	return nil
@@ -70,13 +57,12 @@ func (s *Server) publishHuntPackage(q *request) error {
 	p, err := s.hunting().Publish(q.r.Context(), q.caller, huntpkg.PublishRequest{Title: in.Title, Description: in.Description, TLP: in.TLP,
 		Scope: scope, Rules: in.Rules, Indicators: in.Indicators, AllowUnloaded: in.AllowUnloaded})
 	if err != nil {
-		var fe *huntpkg.FieldError
-		if errors.As(err, &fe) && p != nil && len(p.NotLoaded) > 0 {
+		if errors.Is(err, problem.ErrInvalid) && p != nil && len(p.NotLoaded) > 0 {
 			writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": "rules do not load", "description": err.Error(), "http_status": "400",
 				"not_loaded": loadErrorsOut(p.NotLoaded)})
 			return nil
 		}
-		return huntErr(err)
+		return err
 	}
 	writeJSON(q.w, http.StatusCreated, client.PublishResult{ID: p.Package.ID, Package: p.Package, Signed: string(p.Signed),
 		RulesLoaded: p.RulesLoaded, NotLoaded: loadErrorsOut(p.NotLoaded), AlertedOrgs: p.Alerted})
@@ -86,7 +72,7 @@ func (s *Server) publishHuntPackage(q *request) error {
 func (s *Server) getHuntPackage(q *request) error {
 	p, signed, idx, err := s.hunting().Get(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
-		return huntErr(err)
+		return err
 	}
 	if idx > 0 {
 		audit.SetIndexHeader(q.w.Header(), idx)
@@ -108,7 +94,7 @@ func (s *Server) reportHuntRun(q *request) error {
 	}
 	run, err := s.hunting().Report(q.r.Context(), q.caller, q.r.PathValue("id"), in)
 	if err != nil {
-		return huntErr(err)
+		return err
 	}
 	run.Rules = nil
 	writeJSON(q.w, http.StatusCreated, run)
@@ -118,7 +104,7 @@ func (s *Server) reportHuntRun(q *request) error {
 func (s *Server) huntCoverage(q *request) error {
 	c, err := s.hunting().Coverage(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
-		return huntErr(err)
+		return err
 	}
 	c.Package.Rules = nil // the rules are in the package itself; coverage is about organizations
 	writeJSON(q.w, 200, c)
@@ -128,7 +114,7 @@ func (s *Server) huntCoverage(q *request) error {
 func (s *Server) huntFindings(q *request) error {
 	runs, idx, err := s.hunting().Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
-		return huntErr(err)
+		return err
 	}
 	if idx > 0 {
 		audit.SetIndexHeader(q.w.Header(), idx)

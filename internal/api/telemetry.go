@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -228,16 +227,7 @@ func (s *Server) addSource(q *request) error {
 func (s *Server) sourceRecords(q *request) error {
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
 	recs, idx, err := telemetry.Access(q.r.Context(), s.Hub, q.caller, q.r.PathValue("id"), q.r.URL.Query().Get("purpose"), limit)
-	switch {
-	case errors.Is(err, policy.ErrNotDesignatedHandler):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, policy.ErrApprovalNotInForce):
-		return fail(http.StatusForbidden, "approval not in force", "%v", err)
-	case errors.Is(err, policy.ErrPurposeMissing), errors.Is(err, policy.ErrPurposeTooShort), errors.Is(err, policy.ErrPurposeNotApproved):
-		return fail(http.StatusBadRequest, "invalid purpose", "%v (give ?purpose=…)", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	case err != nil:
+	if err != nil {
 		return err
 	}
 	audit.SetIndexHeader(q.w.Header(), idx)

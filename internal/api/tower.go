@@ -6,8 +6,6 @@ package api
 // capability packages; these handlers decode, call and encode.
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,26 +15,8 @@ import (
 	"renkei/internal/cases"
 	"renkei/internal/consult"
 	"renkei/internal/cop"
-	"renkei/internal/hub"
 	"renkei/internal/incident"
-	"renkei/internal/store"
 )
-
-// fieldErrors answers 400 with one entry per bad field, so that a form can
-// show each message at its field.
-func fieldErrors(q *request, title string, err error) bool {
-	var fe incident.FieldErrors
-	if errors.As(err, &fe) {
-		writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": title, "description": fe.Error(), "http_status": "400", "fields": fe})
-		return true
-	}
-	var ae advisory.FieldErrors
-	if errors.As(err, &ae) {
-		writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": title, "description": ae.Error(), "http_status": "400", "fields": ae})
-		return true
-	}
-	return false
-}
 
 type deadlineJSON struct {
 	incident.Deadline
@@ -81,9 +61,6 @@ func (s *Server) fileReport(q *request) error {
 	}
 	svc := s.Incidents
 	r, err := svc.File(q.r.Context(), q.caller, f)
-	if fieldErrors(q, "invalid report", err) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
@@ -144,9 +121,6 @@ func (s *Server) registerComputer(q *request) error {
 		return err
 	}
 	cc, err := s.Incidents.Register(q.r.Context(), q.caller, in)
-	if fieldErrors(q, "invalid critical computer", err) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
@@ -168,28 +142,11 @@ func (s *Server) changeComputer(q *request) error {
 		return err
 	}
 	cc, err := s.Incidents.Change(q.r.Context(), q.caller, id, in.Computer, in.Change, in.Retire)
-	if fieldErrors(q, "invalid change", err) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, cc)
 	return nil
-}
-
-// badRequest turns a capability's validation error into 400, leaving
-// not-found and forbidden to wrap.
-func badRequest(title string, err error) error {
-	var he *httpError
-	if err == nil || errors.As(err, &he) || isKnown(err) {
-		return err
-	}
-	return fail(http.StatusBadRequest, title, "%v", err)
-}
-
-func isKnown(err error) bool {
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, hub.ErrForbidden) || errors.Is(err, context.Canceled)
 }
 
 func (s *Server) listCases(q *request) error {
@@ -212,7 +169,7 @@ func (s *Server) openCase(q *request) error {
 	}
 	k, err := s.Cases.Open(q.r.Context(), q.caller, in)
 	if err != nil {
-		return badRequest("invalid case", err)
+		return err
 	}
 	writeJSON(q.w, http.StatusCreated, k)
 	return nil
@@ -242,7 +199,7 @@ func (s *Server) actOnCase(q *request) error {
 	}
 	k, err := s.Cases.Do(q.r.Context(), q.caller, id, in)
 	if err != nil {
-		return badRequest("invalid action", err)
+		return err
 	}
 	writeJSON(q.w, 200, k)
 	return nil
@@ -267,9 +224,6 @@ func (s *Server) publishAdvisory(q *request) error {
 		return err
 	}
 	a, err := s.Advisories.Publish(q.r.Context(), q.caller, in)
-	if fieldErrors(q, "invalid advisory", err) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
@@ -317,9 +271,6 @@ func (s *Server) completeAdvisory(q *request) error {
 		return err
 	}
 	err = s.Advisories.Complete(q.r.Context(), q.caller, id, in.Evidence)
-	if fieldErrors(q, "invalid completion", err) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
@@ -351,7 +302,7 @@ func (s *Server) askConsultation(q *request) error {
 	}
 	r, err := s.Consult.Ask(q.r.Context(), q.caller, in.Kind, in.Subject, in.Body, in.Handler)
 	if err != nil {
-		return badRequest("invalid request", err)
+		return err
 	}
 	writeJSON(q.w, http.StatusCreated, r)
 	return nil
@@ -386,11 +337,8 @@ func (s *Server) replyConsultation(q *request) error {
 	// A hand-off answers what happened (step), also to a handler that no
 	// longer sees the request.
 	r, err := s.Consult.Reply(q.r.Context(), q.caller, id, in.Kind, in.Body, in.To)
-	if errors.Is(err, hub.ErrAuditUnavailable) {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	}
 	if err != nil {
-		return badRequest("invalid reply", err)
+		return err
 	}
 	writeJSON(q.w, 200, r)
 	return nil

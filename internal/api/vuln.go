@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -36,24 +35,6 @@ func vulnReader(q *request) error {
 		return fail(http.StatusForbidden, "forbidden", "vulnerability relevance is for members, vendors and the center")
 	}
 	return nil
-}
-
-// relevanceErr maps the relevance package's errors to responses.
-func relevanceErr(err error) error {
-	var fe *relevance.FieldError
-	var ie *relevance.ImportError
-	var ns *relevance.NotSupplierError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &fe):
-		return fail(http.StatusBadRequest, "invalid "+fe.Field, "%v", err)
-	case errors.As(err, &ie):
-		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
-	case errors.As(err, &ns):
-		return fail(http.StatusForbidden, "not the supplier", "%v", err)
-	}
-	return err
 }
 
 type connectionPointJSON struct {
@@ -125,7 +106,7 @@ func (s *Server) addConnectionPoint(q *request) error {
 		return err
 	}
 	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, 0))
-	if err := relevanceErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
@@ -145,7 +126,7 @@ func (s *Server) updateConnectionPoint(q *request) error {
 		return err
 	}
 	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, id))
-	if err := relevanceErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
@@ -160,7 +141,7 @@ func (s *Server) deleteConnectionPoint(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := relevanceErr(s.relevance().DeleteConnectionPoint(q.r.Context(), q.caller.Org.ID, id)); err != nil {
+	if err := s.relevance().DeleteConnectionPoint(q.r.Context(), q.caller.Org.ID, id); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"deleted": id})
@@ -182,7 +163,7 @@ func (s *Server) importConnectionPoints(q *request) error {
 		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
 	}
 	cps, out, err := s.relevance().ImportConnectionPoints(q.r.Context(), cps)
-	if err := relevanceErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"imported": len(cps), "outcome": out})
@@ -293,11 +274,7 @@ func (s *Server) publish(q *request) error {
 	// must not learn which members run its products.
 	p, _, err := s.relevance().Publish(q.r.Context(), q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
 		Note: v.Get("note"), LabelLevel: level, Source: "upload", Data: data})
-	var fe *relevance.FieldError
-	if errors.As(err, &fe) && fe.Field == "org" {
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	}
-	if err := relevanceErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"publication": p})
@@ -344,7 +321,7 @@ func (s *Server) addSupplier(q *request) error {
 		return err
 	}
 	sp, err := s.relevance().AddSupplier(q.r.Context(), q.caller, q.viewer, relevance.SupplierInput{Org: in.Org, Name: in.Name, CPE: in.CPE, PURL: in.PURL})
-	if err := supplierErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, http.StatusCreated, map[string]any{"supplier": sp})
@@ -356,24 +333,11 @@ func (s *Server) removeSupplier(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := supplierErr(s.relevance().RemoveSupplier(q.r.Context(), q.caller, q.viewer, id)); err != nil {
+	if err := s.relevance().RemoveSupplier(q.r.Context(), q.caller, q.viewer, id); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"removed": id})
 	return nil
-}
-
-func supplierErr(err error) error {
-	var ps hub.Problems
-	switch {
-	case errors.As(err, &ps):
-		return fail(http.StatusBadRequest, "invalid supplier entry", "%v", err)
-	case errors.Is(err, hub.ErrForbidden):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	}
-	return relevanceErr(err)
 }
 
 func centerOnly(q *request) error {
@@ -436,7 +400,7 @@ func (s *Server) addFeed(q *request) error {
 		every = d
 	}
 	f, err := s.relevance().AddFeed(q.r.Context(), in.URL, in.Format, every)
-	if err := relevanceErr(err); err != nil {
+	if err != nil {
 		return err
 	}
 	writeJSON(q.w, http.StatusCreated, f)

@@ -107,7 +107,7 @@ func ReadLimits(ctx context.Context, db *store.DB) (Limits, error) {
 // then on.
 func (s *Service) SetLimits(ctx context.Context, c auth.Caller, l Limits) error {
 	if l.MaxEmergencyPeriod < time.Hour || l.PostNotification < time.Hour {
-		return &FieldError{"limits", "give each limit as a whole number of hours, at least 1h"}
+		return problem.Field("limits", "give each limit as a whole number of hours, at least 1h")
 	}
 	maxH, postH := strconv.Itoa(int(l.MaxEmergencyPeriod/time.Hour)), strconv.Itoa(int(l.PostNotification/time.Hour))
 	if _, err := s.record(ctx, c, audit.ActionPolicyChange, "setting:approval-limits",
@@ -213,35 +213,30 @@ type Request struct {
 	PrefixPreserving bool
 }
 
-// FieldError says which field of a request is wrong.
-type FieldError struct{ Field, Msg string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
 func (r Request) check(now time.Time) error {
 	switch {
 	case !slices.Contains(Kinds, r.Kind):
-		return &FieldError{"kind", fmt.Sprintf("%q is not one of %s", r.Kind, strings.Join(Kinds, ", "))}
+		return problem.Field("kind", "%q is not one of %s", r.Kind, strings.Join(Kinds, ", "))
 	case strings.TrimSpace(r.LegalBasis) == "":
-		return &FieldError{"legal_basis", "name the provision or agreement the request rests on"}
+		return problem.Field("legal_basis", "name the provision or agreement the request rests on")
 	case strings.TrimSpace(r.Target) == "":
-		return &FieldError{"target", "describe the source or target"}
+		return problem.Field("target", "describe the source or target")
 	case strings.TrimSpace(r.Justification) == "":
-		return &FieldError{"justification", "say why it is necessary"}
+		return problem.Field("justification", "say why it is necessary")
 	case r.ValidFrom.IsZero() || r.ValidUntil.IsZero():
-		return &FieldError{"period", "give a start and an end"}
+		return problem.Field("period", "give a start and an end")
 	case !r.ValidUntil.After(r.ValidFrom):
-		return &FieldError{"period", "the end must be after the start"}
+		return problem.Field("period", "the end must be after the start")
 	case !r.ValidUntil.After(now):
-		return &FieldError{"period", "the end is already past"}
+		return problem.Field("period", "the end is already past")
 	case r.PrefixPreserving && r.Kind == KindMeasure:
-		return &FieldError{"prefix_preserving", "only a collection approval can grant prefix-preserving pseudonyms"}
+		return problem.Field("prefix_preserving", "only a collection approval can grant prefix-preserving pseudonyms")
 	}
 	return checkPurposes(r.Purposes)
 }
 
 // ErrNotAllowed is returned when the caller's role may not do what it asked.
-var ErrNotAllowed = errors.New("not allowed")
+var ErrNotAllowed = problem.Kind(problem.ErrForbidden, "", "not allowed")
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
@@ -257,7 +252,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		return Approval{}, err
 	}
 	if emergency && r.Kind != KindMeasure {
-		return Approval{}, &FieldError{"emergency", "only access and neutralization measures may be executed before approval"}
+		return Approval{}, problem.Field("emergency", "only access and neutralization measures may be executed before approval")
 	}
 	lim, err := ReadLimits(ctx, s.DB)
 	if err != nil {
@@ -270,8 +265,8 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 			r.ValidFrom = now
 		}
 		if r.ValidUntil.Sub(r.ValidFrom) > lim.MaxEmergencyPeriod {
-			return Approval{}, &FieldError{"period", fmt.Sprintf("an emergency measure lasts at most %s (the hub's limit); ask the committee for longer",
-				lim.MaxEmergencyPeriod)}
+			return Approval{}, problem.Field("period", "an emergency measure lasts at most %s (the hub's limit); ask the committee for longer",
+				lim.MaxEmergencyPeriod)
 		}
 	}
 	a := Approval{Kind: r.Kind, RequesterUser: c.User.Login, RequesterOrg: c.Org.ID, LegalBasis: r.LegalBasis, Target: r.Target,
@@ -339,7 +334,7 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 		return Approval{}, fmt.Errorf("%w: only members of the oversight committee decide", ErrNotAllowed)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return Approval{}, &FieldError{"reason", "give the reasons for the decision"}
+		return Approval{}, problem.Field("reason", "give the reasons for the decision")
 	}
 	var a Approval
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -351,7 +346,7 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 			return err
 		}
 		if a.Status != StatusPending && a.Status != StatusEmergency {
-			return fmt.Errorf("approval %d is %s and cannot be decided again", id, a.Status)
+			return problem.Newf(problem.ErrConflict, "approval %d is %s and cannot be decided again", id, a.Status)
 		}
 		now := s.now()
 		a.Status = StatusDenied
@@ -386,7 +381,7 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 		return Approval{}, fmt.Errorf("%w: only members of the oversight committee revoke", ErrNotAllowed)
 	}
 	if strings.TrimSpace(reason) == "" {
-		return Approval{}, &FieldError{"reason", "give the reasons for the revocation"}
+		return Approval{}, problem.Field("reason", "give the reasons for the revocation")
 	}
 	var a Approval
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -398,7 +393,7 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 			return err
 		}
 		if a.Status != StatusApproved && a.Status != StatusEmergency {
-			return fmt.Errorf("approval %d is %s; only an approved one or an emergency measure can be revoked", id, a.Status)
+			return problem.Newf(problem.ErrConflict, "approval %d is %s; only an approved one or an emergency measure can be revoked", id, a.Status)
 		}
 		now := s.now()
 		idx, err := s.record(ctx, c, audit.ActionApprovalRevoke, approvalRef(id), map[string]string{"kind": a.Kind, "was": a.Status})

@@ -15,6 +15,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store/storetest"
 )
 
@@ -80,8 +81,8 @@ func TestC6ApprovalsGateCollection(t *testing.T) {
 			}
 			bad := req
 			bad.LegalBasis = ""
-			var fe *approval.FieldError
-			if _, err := s.File(ctx, c["handler"], bad, false); !errors.As(err, &fe) || fe.Field != "legal_basis" {
+			var fe problem.Problems
+			if _, err := s.File(ctx, c["handler"], bad, false); !errors.As(err, &fe) || fe[0].Field != "legal_basis" {
 				t.Fatalf("missing legal basis: %v", err)
 			}
 			a, err := s.File(ctx, c["handler"], req, false)

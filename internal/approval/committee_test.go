@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"renkei/internal/approval"
+	"renkei/internal/problem"
 	"renkei/internal/store/storetest"
 )
 
@@ -23,9 +24,9 @@ func TestEmergencyPeriodBounded(t *testing.T) {
 				return approval.Request{Kind: approval.KindMeasure, LegalBasis: "Art. 35 emergency", Target: "botnet C2 203.0.113.9",
 					Justification: "ongoing attack", ValidFrom: *now, ValidUntil: now.Add(d)}
 			}
-			var fe *approval.FieldError
+			var fe problem.Problems
 			// The measure of issue 21: ten years, filed as an emergency.
-			if _, err := s.File(ctx, c["handler"], measure(10*365*24*time.Hour), true); !errors.As(err, &fe) || fe.Field != "period" {
+			if _, err := s.File(ctx, c["handler"], measure(10*365*24*time.Hour), true); !errors.As(err, &fe) || fe[0].Field != "period" {
 				t.Fatalf("a ten-year emergency measure: %v", err)
 			}
 			if _, err := s.File(ctx, c["handler"], measure(approval.DefaultLimits.MaxEmergencyPeriod), true); err != nil {
@@ -38,13 +39,13 @@ func TestEmergencyPeriodBounded(t *testing.T) {
 			if l, err := approval.ReadLimits(ctx, s.DB); err != nil || l.MaxEmergencyPeriod != 72*time.Hour || l.PostNotification != 48*time.Hour {
 				t.Fatalf("limits read back: %+v %v", l, err)
 			}
-			if _, err := s.File(ctx, c["handler"], measure(96*time.Hour), true); !errors.As(err, &fe) || fe.Field != "period" {
+			if _, err := s.File(ctx, c["handler"], measure(96*time.Hour), true); !errors.As(err, &fe) || fe[0].Field != "period" {
 				t.Fatalf("a four-day emergency measure under a 72h limit: %v", err)
 			}
 			// A start in the future does not stretch it: the measure runs from now.
 			late := measure(0)
 			late.ValidFrom, late.ValidUntil = now.Add(48*time.Hour), now.Add(96*time.Hour)
-			if _, err := s.File(ctx, c["handler"], late, true); !errors.As(err, &fe) || fe.Field != "period" {
+			if _, err := s.File(ctx, c["handler"], late, true); !errors.As(err, &fe) || fe[0].Field != "period" {
 				t.Fatalf("an emergency measure starting later: %v", err)
 			}
 			a, err := s.File(ctx, c["handler"], measure(48*time.Hour), true)
@@ -127,7 +128,7 @@ func TestCommitteeRevokesApprovalService(t *testing.T) {
 			if _, err := s.Revoke(ctx, c["handler"], a.ID, "we are done"); !errors.Is(err, approval.ErrNotAllowed) {
 				t.Fatalf("a handler revokes: %v", err)
 			}
-			var fe *approval.FieldError
+			var fe problem.Problems
 			if _, err := s.Revoke(ctx, c["overseer"], a.ID, " "); !errors.As(err, &fe) {
 				t.Fatalf("a revocation without reasons: %v", err)
 			}

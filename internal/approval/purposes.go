@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -33,7 +34,7 @@ func Purposes(ctx context.Context, db *store.DB, id int64) ([]string, error) {
 func checkPurposes(ps []string) error {
 	for i, p := range ps {
 		if err := policy.CheckPurpose(p, nil); err != nil {
-			return &FieldError{"purposes", fmt.Sprintf("purpose %d: %v", i+1, err)}
+			return problem.Field("purposes", "purpose %d: %v", i+1, err)
 		}
 	}
 	return nil

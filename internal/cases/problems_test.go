@@ -9,7 +9,7 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/cases"
-	"renkei/internal/hub"
+	"renkei/internal/problem"
 )
 
 // TestCaseProblemsCarryCodes: a refused case or act says why with a stable
@@ -69,9 +69,9 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 			if err == nil || err.Error() != tt.wantError {
 				t.Fatalf("err = %v\nwant  %s", err, tt.wantError)
 			}
-			var ps hub.Problems
+			var ps problem.Problems
 			if !errors.As(err, &ps) {
-				t.Fatalf("%v is not hub.Problems", err)
+				t.Fatalf("%v is not problem.Problems", err)
 			}
 			var codes, values []string
 			for _, p := range ps {
@@ -86,7 +86,7 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Do(ctx, cs["mizu"], k.ID, cases.Act{Status: "done"}); errors.As(err, new(hub.Problems)) {
+	if _, err := s.Do(ctx, cs["mizu"], k.ID, cases.Act{Status: "done"}); errors.As(err, new(problem.Problems)) {
 		t.Fatalf("a forbidden act reads as problems: %v", err)
 	}
 }

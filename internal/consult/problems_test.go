@@ -14,6 +14,7 @@ import (
 	"renkei/internal/consult"
 	"renkei/internal/hub"
 	"renkei/internal/incident"
+	"renkei/internal/problem"
 	"renkei/internal/store/storetest"
 )
 
@@ -97,9 +98,9 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 			if err == nil || err.Error() != tt.wantError {
 				t.Fatalf("err = %v\nwant  %s", err, tt.wantError)
 			}
-			var ps hub.Problems
+			var ps problem.Problems
 			if !errors.As(err, &ps) {
-				t.Fatalf("%v is not hub.Problems", err)
+				t.Fatalf("%v is not problem.Problems", err)
 			}
 			var codes, values []string
 			for _, p := range ps {
@@ -114,7 +115,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Reply(ctx, cs["town"], open.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(hub.Problems)) {
+	if _, err := s.Reply(ctx, cs["town"], open.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(problem.Problems)) {
 		t.Fatalf("the asker answered itself: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/incident"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -75,7 +76,7 @@ func newRouting(t *testing.T, kind string) *routing {
 }
 
 func hasCode(err error, code string) bool {
-	var ps hub.Problems
+	var ps problem.Problems
 	if !errors.As(err, &ps) {
 		return false
 	}

@@ -89,7 +89,7 @@ func (h *Hub) ConfirmOverseer(ctx context.Context, c auth.Caller, login string) 
 	case u.OrgID != c.Org.ID || policy.Role(u.Role) != policy.RoleOverseer:
 		return u, "", fmt.Errorf("%w: %s is not an account of the committee", ErrForbidden, u.Login)
 	case !u.Pending:
-		return u, "", fmt.Errorf("%s is confirmed already", u.Login)
+		return u, "", problem.Newf(problem.ErrConflict, "%s is confirmed already", u.Login)
 	case u.CreatedBy == c.User.Login:
 		return u, "", fmt.Errorf("%w: %s created this account and cannot confirm it", policy.ErrConflict, c.User.Login)
 	}

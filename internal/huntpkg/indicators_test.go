@@ -10,6 +10,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 )
 
 // TestPublishWithSTIXIndicator: a STIX indicator id is replaced by the values
@@ -44,8 +45,8 @@ func TestPublishWithSTIXIndicator(t *testing.T) {
 	// The hospital may not read Power Co's AMBER indicator, so it cannot put it in a package.
 	_, err = w.svc.Publish(ctx, w.callers["hospital"], huntpkg.PublishRequest{Title: "x", TLP: "amber", Indicators: []string{id},
 		Scope: []huntpkg.ScopeEntry{{Kind: "org", Value: "Power Co"}}})
-	var fe *huntpkg.FieldError
-	if !errors.As(err, &fe) || fe.Field != "indicators" {
+	var fe problem.Problems
+	if !errors.As(err, &fe) || fe[0].Field != "indicators" {
 		t.Fatalf("want an indicators error, got %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/sigma"
 	"renkei/internal/store"
 )
@@ -74,26 +75,26 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 	now := s.now()
 	switch {
 	case r.Events < 0 || r.Files < 0 || r.Bytes < 0 || r.ReadErrors < 0 || r.DurationMS < 0:
-		return Run{}, &FieldError{"events", "counts cannot be negative"}
+		return Run{}, problem.Field("events", "counts cannot be negative")
 	case r.RanAt.IsZero():
 		r.RanAt = now
 	case r.RanAt.After(now.Add(10 * time.Minute)):
-		return Run{}, &FieldError{"ran_at", fmt.Sprintf("%s is in the future", r.RanAt.Format(time.RFC3339))}
+		return Run{}, problem.Field("ran_at", "%s is in the future", r.RanAt.Format(time.RFC3339))
 	case len(r.Matches) > MaxMatches:
-		return Run{}, &FieldError{"matches", fmt.Sprintf("%d matches; at most %d are accepted in one report (send counts only)", len(r.Matches), MaxMatches)}
+		return Run{}, problem.Field("matches", "%d matches; at most %d are accepted in one report (send counts only)", len(r.Matches), MaxMatches)
 	}
 	known := st.pkg.ruleIDs()
 	var hits int64
 	seen := map[string]bool{}
 	for i, rh := range r.Rules {
 		if !known[rh.RuleID] {
-			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: rule %q is not in package %s", i+1, rh.RuleID, id)}
+			return Run{}, problem.Field("rules", "entry %d: rule %q is not in package %s", i+1, rh.RuleID, id)
 		}
 		if seen[rh.RuleID] {
-			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: rule %q is counted twice", i+1, rh.RuleID)}
+			return Run{}, problem.Field("rules", "entry %d: rule %q is counted twice", i+1, rh.RuleID)
 		}
 		if rh.Hits < 0 {
-			return Run{}, &FieldError{"rules", fmt.Sprintf("entry %d: negative hits", i+1)}
+			return Run{}, problem.Field("rules", "entry %d: negative hits", i+1)
 		}
 		seen[rh.RuleID] = true
 		hits += rh.Hits
@@ -102,7 +103,7 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 	for i, m := range r.Matches {
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, m); err != nil || !bytes.HasPrefix(compact.Bytes(), []byte("{")) {
-			return Run{}, &FieldError{"matches", fmt.Sprintf("match %d is not a JSON object", i+1)}
+			return Run{}, problem.Field("matches", "match %d is not a JSON object", i+1)
 		}
 		lines.Write(compact.Bytes())
 		lines.WriteByte('\n')

@@ -10,6 +10,7 @@ import (
 
 	"renkei/internal/hunt"
 	"renkei/internal/huntpkg"
+	"renkei/internal/problem"
 	"renkei/internal/store/storetest"
 )
 
@@ -78,8 +79,8 @@ func TestReportCoverageAndFindings(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					_, err := w.svc.Report(ctx, w.callers[tc.login], id, tc.req)
-					var fe *huntpkg.FieldError
-					if !errors.As(err, &fe) || fe.Field != tc.field {
+					var fe problem.Problems
+					if !errors.As(err, &fe) || fe[0].Field != tc.field {
 						t.Fatalf("want a %s error, got %v", tc.field, err)
 					}
 				})

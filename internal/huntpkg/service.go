@@ -16,6 +16,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/hunt"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/sigma"
 	"renkei/internal/stix"
 	"renkei/internal/store"
@@ -35,13 +36,8 @@ type Service struct {
 	KeyDir string
 }
 
-// FieldError says which field of a request is wrong.
-type FieldError struct{ Field, Msg string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
 // ErrNotAllowed is returned when the caller may not do what it asked.
-var ErrNotAllowed = errors.New("not allowed")
+var ErrNotAllowed = problem.Kind(problem.ErrForbidden, "", "not allowed")
 
 func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
 
@@ -95,21 +91,21 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 	}
 	title := strings.TrimSpace(req.Title)
 	if title == "" || len(title) > 300 {
-		return nil, &FieldError{"title", "give a title of 1 to 300 characters"}
+		return nil, problem.Field("title", "give a title of 1 to 300 characters")
 	}
 	tlp, err := policy.ParseTLP(req.TLP)
 	if err != nil {
-		return nil, &FieldError{"tlp", err.Error()}
+		return nil, problem.Field("tlp", "%s", err.Error())
 	}
 	if tlp == policy.Red {
-		return nil, &FieldError{"tlp", "TLP:RED is for named people; a hunting package goes to organizations (use amber+strict)"}
+		return nil, problem.Field("tlp", "TLP:RED is for named people; a hunting package goes to organizations (use amber+strict)")
 	}
 	scope, err := s.resolveScope(ctx, c, v, req.Scope)
 	if err != nil {
 		return nil, err
 	}
 	if len(req.Rules) == 0 && len(req.Indicators) == 0 {
-		return nil, &FieldError{"rules", "a package needs Sigma rules, indicators, or both"}
+		return nil, problem.Field("rules", "a package needs Sigma rules, indicators, or both")
 	}
 	size := 0
 	for i, f := range req.Rules {
@@ -119,7 +115,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 		}
 	}
 	if size > MaxRuleBytes {
-		return nil, &FieldError{"rules", fmt.Sprintf("%d bytes of rules; at most %d are accepted", size, MaxRuleBytes)}
+		return nil, problem.Field("rules", "%d bytes of rules; at most %d are accepted", size, MaxRuleBytes)
 	}
 	inds, err := s.resolveIndicators(ctx, v, req.Indicators)
 	if err != nil {
@@ -130,7 +126,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 		Created: s.now().Truncate(time.Microsecond)}
 	e, err := p.Engine(hunt.EngineOptions{})
 	if err != nil {
-		return nil, &FieldError{"rules", err.Error()}
+		return nil, problem.Field("rules", "%s", err.Error())
 	}
 	out := &Published{Package: p, RulesLoaded: len(e.Rules), NotLoaded: e.NotLoaded}
 	if len(e.NotLoaded) > 0 && !req.AllowUnloaded {
@@ -138,11 +134,11 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 		for _, le := range e.NotLoaded {
 			msgs = append(msgs, le.Error())
 		}
-		return out, &FieldError{"rules", fmt.Sprintf("%d rules do not load (fix them, or publish anyway with allow_unloaded): %s",
-			len(e.NotLoaded), strings.Join(msgs, "; "))}
+		return out, problem.Field("rules", "%d rules do not load (fix them, or publish anyway with allow_unloaded): %s",
+			len(e.NotLoaded), strings.Join(msgs, "; "))
 	}
 	if len(e.Rules) == 0 {
-		return out, &FieldError{"rules", "no rule loads"}
+		return out, problem.Field("rules", "no rule loads")
 	}
 	keys, err := s.Keys()
 	if err != nil {
@@ -196,7 +192,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 // publisher may address.
 func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.Viewer, in []ScopeEntry) ([]ScopeEntry, error) {
 	if len(in) == 0 {
-		return nil, &FieldError{"scope", "name at least one sector, org-kind, org or group (or all)"}
+		return nil, problem.Field("scope", "name at least one sector, org-kind, org or group (or all)")
 	}
 	center := policy.InCenter(v)
 	var out []ScopeEntry
@@ -205,38 +201,38 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 		switch e.Kind {
 		case ScopeAll:
 			if !center {
-				return nil, &FieldError{"scope", "only the national center addresses every member; name your sector, groups or organizations"}
+				return nil, problem.Field("scope", "only the national center addresses every member; name your sector, groups or organizations")
 			}
 			val = ""
 		case ScopeSector:
 			val = strings.ToLower(val)
 			if !center && !strings.EqualFold(val, c.Org.Sector) {
-				return nil, &FieldError{"scope", fmt.Sprintf("sector %q: an organization addresses only its own sector (%q)", val, c.Org.Sector)}
+				return nil, problem.Field("scope", "sector %q: an organization addresses only its own sector (%q)", val, c.Org.Sector)
 			}
 		case ScopeOrgKind:
 			if !slices.Contains(store.MemberOrgKinds, val) {
-				return nil, &FieldError{"scope", fmt.Sprintf("org-kind %q is not one of %s", val, strings.Join(store.MemberOrgKinds, ", "))}
+				return nil, problem.Field("scope", "org-kind %q is not one of %s", val, strings.Join(store.MemberOrgKinds, ", "))
 			}
 			if !center {
-				return nil, &FieldError{"scope", "only the national center addresses organizations by kind"}
+				return nil, problem.Field("scope", "only the national center addresses organizations by kind")
 			}
 		case ScopeOrg:
 			o, err := s.Hub.DB.Org(ctx, val)
 			if err != nil {
-				return nil, &FieldError{"scope", fmt.Sprintf("org %q: no such organization", val)}
+				return nil, problem.Field("scope", "org %q: no such organization", val)
 			}
 			val = o.ID
 		case ScopeGroup:
 			g, err := s.Hub.DB.Group(ctx, val)
 			if err != nil {
-				return nil, &FieldError{"scope", fmt.Sprintf("group %q: no such sharing group", val)}
+				return nil, problem.Field("scope", "group %q: no such sharing group", val)
 			}
 			if !center && !slices.Contains(v.Groups, g.ID) {
-				return nil, &FieldError{"scope", fmt.Sprintf("group %q: an organization addresses only groups it belongs to", g.Name)}
+				return nil, problem.Field("scope", "group %q: an organization addresses only groups it belongs to", g.Name)
 			}
 			val = g.ID
 		default:
-			return nil, &FieldError{"scope", fmt.Sprintf("unknown scope kind %q", e.Kind)}
+			return nil, problem.Field("scope", "unknown scope kind %q", e.Kind)
 		}
 		se := ScopeEntry{Kind: e.Kind, Value: val}
 		if !slices.Contains(out, se) {
@@ -268,14 +264,14 @@ func (s *Service) resolveIndicators(ctx context.Context, v policy.Viewer, in []s
 		}
 		o, err := s.Hub.DB.ObjectByID(ctx, v, x)
 		if err != nil {
-			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s is not an indicator you can read on the hub", n+1, x)}
+			return nil, problem.Field("indicators", "entry %d: %s is not an indicator you can read on the hub", n+1, x)
 		}
 		vals, err := PatternValues(o.Pattern)
 		if err != nil {
-			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s: %v", n+1, x, err)}
+			return nil, problem.Field("indicators", "entry %d: %s: %v", n+1, x, err)
 		}
 		if len(vals) == 0 {
-			return nil, &FieldError{"indicators", fmt.Sprintf("entry %d: %s: its pattern has no value to search logs for", n+1, x)}
+			return nil, problem.Field("indicators", "entry %d: %s: its pattern has no value to search logs for", n+1, x)
 		}
 		for _, val := range vals {
 			add(Indicator{Value: val, STIXID: x})

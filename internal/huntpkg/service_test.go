@@ -12,6 +12,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -109,13 +110,13 @@ func TestPublishRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.svc.Publish(ctx, w.callers[tc.login], tc.req)
-			var fe *huntpkg.FieldError
+			var fe problem.Problems
 			switch {
 			case tc.notAllowed:
 				if !errors.Is(err, huntpkg.ErrNotAllowed) {
 					t.Fatalf("want not allowed, got %v", err)
 				}
-			case !errors.As(err, &fe) || fe.Field != tc.field:
+			case !errors.As(err, &fe) || fe[0].Field != tc.field:
 				t.Fatalf("want a %s error, got %v", tc.field, err)
 			}
 		})

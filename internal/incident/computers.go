@@ -58,16 +58,16 @@ func (s *Service) Register(ctx context.Context, c auth.Caller, cc Computer) (Com
 	if err := mayRegister(c); err != nil {
 		return cc, err
 	}
-	var errs FieldErrors
+	var errs problem.Problems
 	for _, f := range []struct{ name, v string }{{"name", cc.Name}, {"function", cc.Function}, {"ministry", cc.Ministry}} {
 		if strings.TrimSpace(f.v) == "" {
-			errs.coded(f.name, "required", "is required")
+			errs.Add(f.name, "required", "is required")
 		} else if len(f.v) > 1000 {
-			errs.add(f.name, "is longer than 1000 bytes")
+			errs.Add(f.name, "", "is longer than 1000 bytes")
 		}
 	}
 	if len(errs) > 0 {
-		return cc, errs
+		return cc, fmt.Errorf("invalid critical computer: %w", errs)
 	}
 	now := s.now()
 	cc.OrgID, cc.Registered, cc.Updated = c.Org.ID, now, now
@@ -91,7 +91,7 @@ func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Compu
 		return Computer{}, err
 	}
 	if strings.TrimSpace(change) == "" {
-		return Computer{}, FieldErrors{{Field: "change", Msg: "describe the change notified to the ministry"}}
+		return Computer{}, fmt.Errorf("invalid change: %w", problem.Field("change", "describe the change notified to the ministry"))
 	}
 	v := c.Viewer()
 	cur, err := s.Computer(ctx, v, id)
@@ -102,7 +102,7 @@ func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Compu
 		return cur, err
 	}
 	if !cur.Retired.IsZero() {
-		return cur, FieldErrors{{Field: "id", Msg: fmt.Sprintf("critical computer %d was retired", id)}}
+		return cur, fmt.Errorf("invalid change: %w", problem.Field("id", "critical computer %d was retired", id))
 	}
 	set := func(dst *string, v string) {
 		if strings.TrimSpace(v) != "" {

@@ -40,7 +40,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 		var err error
 		inc, err = s.incident(ctx, f.Incident)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && inc.OrgID != c.Org.ID) {
-			errs.add("incident", "no incident %d of %s", f.Incident, c.Org.Name)
+			errs.Add("incident", "", "no incident %d of %s", f.Incident, c.Org.Name)
 		} else if err != nil {
 			return Report{}, err
 		} else {
@@ -52,11 +52,11 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 			for _, d := range dl {
 				owed = owed || d.Type == f.Type
 				if d.Type == f.Type && d.Stage == f.Stage && !d.Met.IsZero() && f.Stage != "update" {
-					errs.add("stage", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
+					errs.Add("stage", "", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
 				}
 			}
 			if !owed {
-				errs.add("type", "incident %d does not owe a %s report", inc.ID, f.Type)
+				errs.Add("type", "", "incident %d does not owe a %s report", inc.ID, f.Type)
 			}
 		}
 	}
@@ -64,11 +64,11 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 		v := c.Viewer()
 		cc, err := s.Computer(ctx, v, f.CriticalComputer)
 		if err != nil || policy.Own(v, cc.OrgID) == 0 || !cc.Retired.IsZero() {
-			errs.add("critical_computer", "no registered critical computer %d of %s", f.CriticalComputer, c.Org.Name)
+			errs.Add("critical_computer", "", "no registered critical computer %d of %s", f.CriticalComputer, c.Org.Name)
 		}
 	}
 	if len(errs) > 0 {
-		return Report{}, errs
+		return Report{}, fmt.Errorf("invalid report: %w", errs)
 	}
 	ind, _ := json.Marshal(nonNil(f.Indicators))
 	det, _ := json.Marshal(f.Details)

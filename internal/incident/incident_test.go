@@ -15,6 +15,7 @@ import (
 	"renkei/internal/incident"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -306,7 +307,7 @@ func TestFilingRejected(t *testing.T) {
 			f := ransomware()
 			tt.mutate(&f)
 			_, err := e.s.File(ctx, e.water, f)
-			var fe incident.FieldErrors
+			var fe problem.Problems
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v, want field errors", err)
 			}

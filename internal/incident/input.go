@@ -13,6 +13,7 @@ import (
 
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 )
 
 // Filing is a report as a member files it (the JSON of the API, of
@@ -93,36 +94,6 @@ var Statuses = []string{"ongoing", "contained", "recovered", "under-investigatio
 // (http.DetectContentType), never by the name the sender gave.
 var AllowedTypes = []string{"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain; charset=utf-8", "application/zip"}
 
-// FieldError is one problem with one field of a filing.
-type FieldError struct {
-	Field string `json:"field"`
-	Msg   string `json:"message"`
-	// Code classifies the problem for translation: required, future,
-	// time, choice, too_large, type; empty for the rest.
-	Code string `json:"code,omitempty"`
-}
-
-// FieldErrors are every problem found in a filing; nothing is saved when
-// there is one.
-type FieldErrors []FieldError
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, len(e))
-	for i, f := range e {
-		parts[i] = f.Field + ": " + f.Msg
-	}
-	return "invalid report: " + strings.Join(parts, "; ")
-}
-
-func (e *FieldErrors) add(field, format string, args ...any) {
-	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
-}
-
-// coded adds a problem with a code for translation.
-func (e *FieldErrors) coded(field, code, format string, args ...any) {
-	*e = append(*e, FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Code: code})
-}
-
 // parseTime reads RFC 3339, or "2006-01-02T15:04" / "2006-01-02 15:04"
 // without a zone, which is taken as JST (what a Japanese form gives).
 func parseTime(s string) (time.Time, error) {
@@ -150,99 +121,99 @@ type checked struct {
 
 // check validates a filing against the configuration at time now and
 // returns every problem at once.
-func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
-	var errs FieldErrors
+func (s *Service) check(f Filing, now time.Time) (checked, problem.Problems) {
+	var errs problem.Problems
 	c := checked{f: f}
 	text := func(field, v string, required bool) {
 		switch {
 		case required && strings.TrimSpace(v) == "":
-			errs.coded(field, "required", "is required")
+			errs.Add(field, "required", "is required")
 		case len(v) > maxText:
-			errs.add(field, "is %d bytes; at most %d are accepted", len(v), maxText)
+			errs.Add(field, "", "is %d bytes; at most %d are accepted", len(v), maxText)
 		case !utf8.ValidString(v):
-			errs.add(field, "is not valid UTF-8")
+			errs.Add(field, "", "is not valid UTF-8")
 		}
 	}
 	rt := s.Deadlines.Type(f.Type)
 	if rt == nil {
-		errs.coded("type", "choice", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
+		errs.Add("type", "choice", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
 	} else if rt.Stage(f.Stage) == nil {
 		names := make([]string, len(rt.Stages))
 		for i, st := range rt.Stages {
 			names[i] = st.Stage
 		}
-		errs.coded("stage", "choice", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
+		errs.Add("stage", "choice", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
 	}
 	text("what_happened", f.WhatHappened, true)
 	text("systems_affected", f.SystemsAffected, false)
 	text("service_impact", f.ServiceImpact, false)
 	if !slices.Contains(Statuses, f.CurrentStatus) {
-		errs.coded("current_status", "choice", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
+		errs.Add("current_status", "choice", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
 	}
 	if f.CriticalComputer < 0 {
-		errs.add("critical_computer", "must be the number of a registered critical computer")
+		errs.Add("critical_computer", "", "must be the number of a registered critical computer")
 	}
 	if f.Incident == 0 {
 		// A new incident: what it is, when it began, which reports it owes.
 		text("title", f.Title, true)
 		if !slices.Contains(Categories, f.Category) {
-			errs.coded("category", "choice", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
+			errs.Add("category", "choice", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
 		}
 		if f.Stage != "" && f.Stage != "initial" {
-			errs.add("stage", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
+			errs.Add("stage", "", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
 		}
 		if len(f.Duties) == 0 {
-			errs.coded("duties", "choice", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
+			errs.Add("duties", "choice", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
 		}
 		for i, d := range f.Duties {
 			if s.Deadlines.Type(d) == nil {
-				errs.add(fmt.Sprintf("duties[%d]", i), "%q is not a report type", d)
+				errs.Add(fmt.Sprintf("duties[%d]", i), "", "%q is not a report type", d)
 			}
 		}
 		if f.Type != "" && len(f.Duties) > 0 && !slices.Contains(f.Duties, f.Type) {
-			errs.add("type", "%s is not among the duties of the incident", f.Type)
+			errs.Add("type", "", "%s is not among the duties of the incident", f.Type)
 		}
 		var err error
 		if f.DetectedAt == "" {
-			errs.coded("detected_at", "required", "is required")
+			errs.Add("detected_at", "required", "is required")
 		} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
-			errs.coded("detected_at", "time", "%v", err)
+			errs.Add("detected_at", "time", "%v", err)
 		} else if c.detected.After(now.Add(5 * time.Minute)) {
-			errs.coded("detected_at", "future", "%s is in the future", c.detected.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+			errs.Add("detected_at", "future", "%s is in the future", c.detected.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 		}
 		c.aware = c.detected
 		if f.AwareAt != "" {
 			if c.aware, err = parseTime(f.AwareAt); err != nil {
-				errs.coded("aware_at", "time", "%v", err)
+				errs.Add("aware_at", "time", "%v", err)
 			} else if c.aware.After(now.Add(5 * time.Minute)) {
-				errs.coded("aware_at", "future", "%s is in the future", c.aware.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+				errs.Add("aware_at", "future", "%s is in the future", c.aware.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 			} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
-				errs.add("aware_at", "is before detected_at")
+				errs.Add("aware_at", "", "is before detected_at")
 			}
 		}
 		c.tlp = policy.Amber
 		if f.TLP != "" {
 			if c.tlp, err = policy.ParseTLP(f.TLP); err != nil {
-				errs.coded("tlp", "choice", "%v", err)
+				errs.Add("tlp", "choice", "%v", err)
 			}
 		}
 	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
-		errs.add("incident", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")
+		errs.Add("incident", "", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")
 	}
 	c.consent = policy.ConsentCenter
 	if f.Consent != "" {
 		var err error
 		if c.consent, err = policy.ParseConsent(f.Consent); err != nil {
-			errs.add("consent", "%v", err)
+			errs.Add("consent", "", "%v", err)
 		}
 	}
 	for i, ind := range f.Indicators {
 		if strings.TrimSpace(ind) == "" || len(ind) > 2048 || !utf8.ValidString(ind) {
-			errs.add(fmt.Sprintf("indicators[%d]", i), "must be a non-empty value of at most 2048 bytes")
+			errs.Add(fmt.Sprintf("indicators[%d]", i), "", "must be a non-empty value of at most 2048 bytes")
 		}
 	}
 	if f.Details.EncryptedHosts < 0 || f.Details.PeakBPS < 0 || f.Details.PeakPPS < 0 || f.Details.DurationMinutes < 0 {
-		errs.add("details", "counts and rates cannot be negative")
+		errs.Add("details", "", "counts and rates cannot be negative")
 	}
 	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
 		var b struct {
@@ -250,19 +221,19 @@ func (s *Service) check(f Filing, now time.Time) (checked, FieldErrors) {
 			Objects []map[string]json.RawMessage `json:"objects"`
 		}
 		if err := json.Unmarshal(f.STIX, &b); err != nil || b.Type != "bundle" {
-			errs.add("stix", "must be a STIX 2.1 bundle of objects ({\"type\": \"bundle\", \"objects\": [{…}]})")
+			errs.Add("stix", "", "must be a STIX 2.1 bundle of objects ({\"type\": \"bundle\", \"objects\": [{…}]})")
 		} else if len(b.Objects) == 0 {
-			errs.add("stix", "the bundle has no objects")
+			errs.Add("stix", "", "the bundle has no objects")
 		}
 	}
 	if len(f.Attachments) > MaxAttachments {
-		errs.add("attachments", "%d attachments; at most %d are accepted", len(f.Attachments), MaxAttachments)
+		errs.Add("attachments", "", "%d attachments; at most %d are accepted", len(f.Attachments), MaxAttachments)
 	}
 	for i, a := range f.Attachments {
 		field := fmt.Sprintf("attachments[%d]", i)
 		at, msg := checkAttachment(a)
 		if msg != "" {
-			errs.coded(field, attachmentCode(msg), "%s", msg)
+			errs.Add(field, attachmentCode(msg), "%s", msg)
 			continue
 		}
 		c.attachments = append(c.attachments, at)

@@ -1,8 +1,8 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
+	"renkei/internal/problem"
 )
 
 // The oversight committee's independence from the hub's operator (issue 21).
@@ -31,7 +31,7 @@ type Party struct {
 }
 
 // ErrConflict is returned when the decider is related to what is decided.
-var ErrConflict = errors.New("conflict of interest")
+var ErrConflict = problem.Kind(problem.ErrForbidden, "", "conflict of interest")
 
 // Unrelated refuses a decision on a request when the decider is the
 // requester, belongs to the requester's organization, or is an account the

@@ -9,8 +9,8 @@ package policy
 // serves records asks them.
 
 import (
-	"errors"
 	"fmt"
+	"renkei/internal/problem"
 	"slices"
 	"strings"
 	"unicode"
@@ -33,7 +33,7 @@ var roleOrgKinds = map[Role][]string{
 
 // ErrRoleNotInOrgKind is returned when a role is granted to a user of an
 // organization whose kind may not hold it.
-var ErrRoleNotInOrgKind = errors.New("role not held in this kind of organization")
+var ErrRoleNotInOrgKind = problem.Kind(problem.ErrForbidden, "role not held in this organization", "role not held in this kind of organization")
 
 // RoleFitsOrg reports, as an error wrapping ErrRoleNotInOrgKind, whether a
 // user of an organization of kind orgKind may hold role r. The committee's
@@ -91,11 +91,11 @@ const MinPurposeLen = 10
 
 // Reasons a read of communications information is refused.
 var (
-	ErrNotDesignatedHandler = errors.New("only the center's designated handlers may read communications information, for a stated purpose")
-	ErrApprovalNotInForce   = errors.New("the approval this source rests on is not in force: its records may not be read")
-	ErrPurposeMissing       = errors.New("state the purpose of this access")
-	ErrPurposeTooShort      = fmt.Errorf("state the purpose in full: at least %d characters, with words", MinPurposeLen)
-	ErrPurposeNotApproved   = errors.New("the purpose is not one the source's approval allows")
+	ErrNotDesignatedHandler = problem.Kind(problem.ErrForbidden, "", "only the center's designated handlers may read communications information, for a stated purpose")
+	ErrApprovalNotInForce   = problem.Kind(problem.ErrForbidden, "approval not in force", "the approval this source rests on is not in force: its records may not be read")
+	ErrPurposeMissing       = problem.Kind(problem.ErrInvalid, "invalid purpose", "state the purpose of this access")
+	ErrPurposeTooShort      = problem.Kind(problem.ErrInvalid, "invalid purpose", fmt.Sprintf("state the purpose in full: at least %d characters, with words", MinPurposeLen))
+	ErrPurposeNotApproved   = problem.Kind(problem.ErrInvalid, "invalid purpose", "the purpose is not one the source's approval allows")
 )
 
 // MayReadRecords decides whether v may read a source's records now, for the

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/pkgid"
@@ -55,52 +56,45 @@ func (c ConnectionPoint) device() vuln.Device {
 	return vuln.Device{Org: c.OrgID, ID: c.Asset(), Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE}
 }
 
-// FieldError says which field of a connection point is wrong.
-type FieldError struct {
-	Field, Msg string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
 // Validate checks a connection point before it is stored.
 func (c *ConnectionPoint) Validate() error {
 	c.Kind = strings.ToLower(strings.TrimSpace(c.Kind))
 	c.Vendor, c.Product, c.Version = strings.TrimSpace(c.Vendor), strings.TrimSpace(c.Product), strings.TrimSpace(c.Version)
 	c.PURL, c.CPE, c.Address, c.Owner = strings.TrimSpace(c.PURL), strings.TrimSpace(c.CPE), strings.TrimSpace(c.Address), strings.TrimSpace(c.Owner)
 	if c.OrgID == "" {
-		return &FieldError{"org", "is required"}
+		return problem.Field("org", "is required")
 	}
 	ok := false
 	for _, k := range Kinds {
 		ok = ok || k == c.Kind
 	}
 	if !ok {
-		return &FieldError{"kind", fmt.Sprintf("%q is not one of %s", c.Kind, strings.Join(Kinds, ", "))}
+		return problem.Field("kind", "%q is not one of %s", c.Kind, strings.Join(Kinds, ", "))
 	}
 	if c.Vendor == "" {
-		return &FieldError{"vendor", "is required"}
+		return problem.Field("vendor", "is required")
 	}
 	if c.Product == "" {
-		return &FieldError{"product", "is required"}
+		return problem.Field("product", "is required")
 	}
 	if c.PURL != "" {
 		if _, err := pkgid.ParsePURL(c.PURL); err != nil {
-			return &FieldError{"purl", err.Error()}
+			return problem.Field("purl", "%s", err.Error())
 		}
 	}
 	if c.CPE != "" {
 		if _, err := pkgid.ParseCPE(c.CPE); err != nil {
-			return &FieldError{"cpe", err.Error()}
+			return problem.Field("cpe", "%s", err.Error())
 		}
 	}
 	if c.Address != "" {
 		if err := checkAddress(c.Address); err != nil {
-			return &FieldError{"address", err.Error()}
+			return problem.Field("address", "%s", err.Error())
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"vendor", c.Vendor}, {"product", c.Product}, {"version", c.Version}, {"owner", c.Owner}} {
 		if len(f.v) > 200 {
-			return &FieldError{f.name, "is longer than 200 bytes"}
+			return problem.Field(f.name, "is longer than 200 bytes")
 		}
 	}
 	return nil

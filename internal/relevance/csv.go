@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 )
@@ -38,6 +39,12 @@ func (e *ImportError) Error() string {
 	}
 	return msg
 }
+
+// Is makes an import error a problem.ErrInvalid.
+func (e *ImportError) Is(target error) bool { return target == problem.ErrInvalid }
+
+// Title names the refusal for API clients.
+func (e *ImportError) Title() string { return "invalid CSV" }
 
 // ParseConnectionPointsCSV reads a CSV of connection points for org. A
 // header row names the columns (CSVColumns). Every bad line is reported

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln/advisory"
 )
@@ -60,17 +61,17 @@ const MinFeedInterval = 5 * time.Minute
 func (s *Service) AddFeed(ctx context.Context, rawURL, format string, interval time.Duration) (Feed, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Feed{}, &FieldError{"url", fmt.Sprintf("%q is not an http(s) URL", rawURL)}
+		return Feed{}, problem.Field("url", "%q is not an http(s) URL", rawURL)
 	}
 	f, err := ParseFeedFormat(format)
 	if err != nil {
-		return Feed{}, &FieldError{"format", err.Error()}
+		return Feed{}, problem.Field("format", "%s", err.Error())
 	}
 	if interval == 0 {
 		interval = 6 * time.Hour
 	}
 	if interval < MinFeedInterval {
-		return Feed{}, &FieldError{"interval", fmt.Sprintf("%s is shorter than %s", interval, MinFeedInterval)}
+		return Feed{}, problem.Field("interval", "%s is shorter than %s", interval, MinFeedInterval)
 	}
 	fd := Feed{URL: u.String(), Format: f, Interval: interval, Created: s.now()}
 	err = s.DB.QueryRow(ctx, "INSERT INTO vuln_feeds(url, format, interval_s, created_at) VALUES(?, ?, ?, ?) RETURNING id",

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/sbom"
@@ -54,36 +55,36 @@ type PublishInput struct {
 // publication is OpenVEX, CSAF or CycloneDX VEX; a CSAF publication CSAF.
 func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
 	if vendor.Kind != "vendor" {
-		return Publication{}, Outcome{}, &FieldError{"org", fmt.Sprintf("%s is a %s organization; only vendors publish for their products", vendor.Name, vendor.Kind)}
+		return Publication{}, Outcome{}, problem.Newf(problem.ErrForbidden, "org: %s is a %s organization; only vendors publish for their products", vendor.Name, vendor.Kind)
 	}
 	in.Product, in.Version = strings.TrimSpace(in.Product), strings.TrimSpace(in.Version)
 	if in.Product == "" {
-		return Publication{}, Outcome{}, &FieldError{"product", "is required"}
+		return Publication{}, Outcome{}, problem.Field("product", "is required")
 	}
 	p := Publication{OrgID: vendor.ID, Kind: in.Kind, Product: in.Product, Version: in.Version, Note: in.Note, Created: s.now()}
 	var doc []byte
 	switch in.Kind {
 	case PubLabel:
 		if in.LabelLevel < 1 || in.LabelLevel > 4 {
-			return p, Outcome{}, &FieldError{"label_level", fmt.Sprintf("%d is not a JC-STAR level (1 to 4)", in.LabelLevel)}
+			return p, Outcome{}, problem.Field("label_level", "%d is not a JC-STAR level (1 to 4)", in.LabelLevel)
 		}
 		p.LabelLevel, p.Format = in.LabelLevel, "JC-STAR"
 	case PubSBOM:
 		d, err := sbom.Parse(in.Data, in.Source)
 		if err != nil {
-			return p, Outcome{}, &FieldError{"document", err.Error()}
+			return p, Outcome{}, problem.Field("document", "%s", err.Error())
 		}
 		p.Format, doc = d.Describe(), gz(in.Data)
 	case PubVEX, PubCSAF:
 		if len(in.Data) == 0 {
-			return p, Outcome{}, &FieldError{"document", "is required"}
+			return p, Outcome{}, problem.Field("document", "is required")
 		}
 		set, err := advisory.Parse(in.Data, in.Source)
 		if err != nil {
-			return p, Outcome{}, &FieldError{"document", err.Error()}
+			return p, Outcome{}, problem.Field("document", "%s", err.Error())
 		}
 		if !publishable(in.Kind, set.Format) {
-			return p, Outcome{}, &FieldError{"document", fmt.Sprintf("a %s publication cannot be %s (VEX: OpenVEX, CSAF or CycloneDX VEX; CSAF: CSAF 2.0)", in.Kind, set.Format)}
+			return p, Outcome{}, problem.Field("document", "a %s publication cannot be %s (VEX: OpenVEX, CSAF or CycloneDX VEX; CSAF: CSAF 2.0)", in.Kind, set.Format)
 		}
 		reg, err := s.loadRegister(ctx)
 		if err != nil {
@@ -94,7 +95,7 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 		}
 		doc = gz(in.Data)
 	default:
-		return p, Outcome{}, &FieldError{"kind", fmt.Sprintf("%q is not one of sbom, vex, csaf, label", in.Kind)}
+		return p, Outcome{}, problem.Field("kind", "%q is not one of sbom, vex, csaf, label", in.Kind)
 	}
 	err := s.DB.QueryRow(ctx, "INSERT INTO vuln_publications(org_id, kind, product, version, label_level, format, document, note, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 		p.OrgID, p.Kind, p.Product, p.Version, p.LabelLevel, p.Format, doc, p.Note, store.Micros(p.Created)).Scan(&p.ID)
@@ -107,7 +108,7 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 	res, err := s.ImportDocuments(ctx, []Input{{Source: publicationPrefix + strconv.FormatInt(p.ID, 10), Data: in.Data}})
 	if err == nil && len(res.Documents) == 1 && res.Documents[0].Error != "" {
 		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_publications WHERE id = ?", p.ID)
-		return p, res.Outcome, &FieldError{"document", res.Documents[0].Error}
+		return p, res.Outcome, problem.Field("document", "%s", res.Documents[0].Error)
 	}
 	if len(res.Documents) == 1 {
 		p.Format = res.Documents[0].Format

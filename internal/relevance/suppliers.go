@@ -72,6 +72,12 @@ func (e *NotSupplierError) Error() string {
 	return s + "; a vendor publishes VEX and CSAF only for its own products (the center keeps the product–supplier register)"
 }
 
+// Is makes the refusal a problem.ErrForbidden.
+func (e *NotSupplierError) Is(target error) bool { return target == problem.ErrForbidden }
+
+// Title names the refusal for API clients.
+func (e *NotSupplierError) Title() string { return "not the supplier" }
+
 // supplierKeys parses an input's identifiers into register keys.
 func supplierKeys(in SupplierInput) (cpe, purl pkgid.Key, err error) {
 	if c := strings.TrimSpace(in.CPE); c != "" {

@@ -8,8 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"renkei/internal/problem"
 	"sync"
 	"sync/atomic"
 )
@@ -25,7 +25,7 @@ import (
 const settingCursorKey = "cursor_key"
 
 // ErrBadCursor is returned for a cursor this hub did not make.
-var ErrBadCursor = errors.New("not a cursor this hub gave")
+var ErrBadCursor = problem.Kind(problem.ErrInvalid, "invalid cursor", "not a cursor this hub gave")
 
 type cursorKey struct {
 	mu   sync.Mutex   // held while the key is read or made

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"renkei/internal/problem"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,8 +30,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a looked-up row does not exist: the one
+// problem.ErrNotFound, so that every layer maps it the same way.
+var ErrNotFound = problem.ErrNotFound
 
 // DB is an open store.
 type DB struct {

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -91,16 +91,11 @@ func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *re
 	}
 	if len(errs) == 0 {
 		_, err := s.Advisories.Publish(r.Context(), req.caller, a)
-		if errors.Is(err, hub.ErrForbidden) {
-			s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		if s.refused(w, r, err) {
 			return
 		}
-		var fe advisory.FieldErrors
-		if errors.As(err, &fe) {
-			for _, e := range fe {
-				k := indexed.ReplaceAllString(e.Field, "")
-				errs[k] = s.fieldMessage(req, errs[k], e.Code, e.Msg)
-			}
+		if m := s.fieldMap(req, err); m != nil {
+			errs = m
 		} else if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -159,12 +154,9 @@ func (s *server) advisoryStep(w http.ResponseWriter, r *http.Request, req *reque
 	} else {
 		err = svc.Acknowledge(r.Context(), req.caller, id)
 	}
-	var fe advisory.FieldErrors
+	var fe problem.Problems
 	switch {
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case s.refused(w, r, err):
 	case errors.As(err, &fe):
 		s.showAdvisory(w, r, req, id, http.StatusBadRequest, fe.Error())
 	case err != nil:

@@ -14,6 +14,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -119,7 +120,7 @@ func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	var ps hub.Problems
+	var ps problem.Problems
 	if errors.As(err, &ps) {
 		s.showCases(w, r, req, http.StatusBadRequest, s.problems(req, err, caseProblem))
 		return
@@ -154,7 +155,7 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 
 // caseProblem is one problem of a case in the language of cat: the values
 // one may choose are named as the form names them.
-func caseProblem(lang string, cat catalog, p hub.Problem) string {
+func caseProblem(lang string, cat catalog, p problem.Problem) string {
 	key := "cases.err." + p.Code
 	if _, ok := cat[key]; !ok {
 		return p.Msg
@@ -188,28 +189,4 @@ func joinList(lang string, names []string) string {
 		return strings.Join(names, "、")
 	}
 	return strings.Join(names, ", ")
-}
-
-// problems says why a request was refused, in the page's language: each
-// hub.Problem through one, by its code; an error of another kind as it is.
-func (s *server) problems(req *request, err error, one func(lang string, cat catalog, p hub.Problem) string) string {
-	var ps hub.Problems
-	if !errors.As(err, &ps) {
-		return err.Error()
-	}
-	cat := s.pages[req.lang].cat
-	texts := make([]string, len(ps))
-	for i, p := range ps {
-		texts[i] = one(req.lang, cat, p)
-	}
-	return joinSentences(req.lang, texts)
-}
-
-// joinSentences puts sentences one after another: Japanese leaves no space
-// after 。.
-func joinSentences(lang string, sentences []string) string {
-	if lang == "ja" {
-		return strings.Join(sentences, "")
-	}
-	return strings.Join(sentences, " ")
 }

@@ -13,6 +13,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -136,7 +137,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 var replyKinds = []string{"answer", "question", "handoff", "consent", "decline", "close"}
 
 // consultProblem is one problem of a request in the language of cat.
-func consultProblem(lang string, cat catalog, p hub.Problem) string {
+func consultProblem(lang string, cat catalog, p problem.Problem) string {
 	key := "consult.err." + p.Code
 	if _, ok := cat[key]; !ok {
 		return p.Msg

@@ -17,6 +17,7 @@ import (
 	"renkei/internal/huntpkg"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/sigma"
 	"renkei/internal/store"
 )
@@ -124,11 +125,9 @@ func (s *server) publishHunting(w http.ResponseWriter, r *http.Request, req *req
 	}
 	p, err := s.hunting().Publish(r.Context(), req.caller, huntpkg.PublishRequest{Title: f.Title, Description: f.Description, TLP: f.TLP,
 		Scope: scope, Rules: splitRules(f.Rules), Indicators: inds, AllowUnloaded: r.PostFormValue("allow_unloaded") != ""})
-	var fe *huntpkg.FieldError
 	switch {
-	case errors.Is(err, huntpkg.ErrNotAllowed):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.As(err, &fe):
+	case s.refused(w, r, err):
+	case errors.Is(err, problem.ErrInvalid):
 		d.Error = err.Error()
 		if p != nil && len(p.NotLoaded) > 0 {
 			d.NotLoaded, d.Error = p.NotLoaded, ""

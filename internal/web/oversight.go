@@ -199,18 +199,12 @@ func (s *server) decideApproval(w http.ResponseWriter, r *http.Request, req *req
 // revocation of approval id: badReason when the reasons were not accepted,
 // otherwise when the approval's state forbids the act.
 func (s *server) approvalRefused(w http.ResponseWriter, r *http.Request, req *request, id int64, reason string, err error, badReason, otherwise string) {
-	var fe *approval.FieldError
 	switch {
-	case errors.As(err, &fe):
+	case errors.Is(err, problem.ErrInvalid):
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{Error: badReason, ErrorID: id, Reason: reason})
 	case errors.Is(err, policy.ErrConflict):
 		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{Error: "oversight.error.conflict", ErrorID: id, Reason: reason})
-	case errors.Is(err, approval.ErrNotAllowed):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case !errors.Is(err, problem.ErrConflict) && s.refused(w, r, err):
 	default:
 		s.log.Warn("web: approval act refused", "approval", id, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{Error: otherwise, ErrorID: id, Reason: reason})

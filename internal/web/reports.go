@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -144,41 +143,6 @@ func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *reques
 		}
 	}
 	s.render(w, r, req, status, "reports", "nav.reports", "reports", d)
-}
-
-// indexed matches "attachments[0]" and the like, so that an error lands at
-// its form field.
-var indexed = regexp.MustCompile(`\[\d+\]$`)
-
-// fieldMap places each problem of err at its form field, in the page's
-// language when the problem has a translated code (the message otherwise).
-func (s *server) fieldMap(req *request, err error) map[string]string {
-	var fe incident.FieldErrors
-	if !errors.As(err, &fe) {
-		return nil
-	}
-	m := map[string]string{}
-	for _, e := range fe {
-		m[indexed.ReplaceAllString(e.Field, "")] = s.fieldMessage(req, m[indexed.ReplaceAllString(e.Field, "")], e.Code, e.Msg)
-	}
-	return m
-}
-
-// fieldMessage appends one problem to what a field already says.
-func (s *server) fieldMessage(req *request, prev, code, msg string) string {
-	if code != "" {
-		if t, ok := s.pages[req.lang].cat["tower.err."+code]; ok {
-			if code == "too_large" || code == "type" || code == "time" {
-				msg = t + " (" + msg + ")"
-			} else {
-				msg = t
-			}
-		}
-	}
-	if prev == "" || strings.Contains(prev, msg) {
-		return strings.TrimPrefix(prev+"; "+msg, "; ")
-	}
-	return prev + "; " + msg
 }
 
 // filingFromForm reads the report form (multipart, for attachments).

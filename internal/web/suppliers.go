@@ -12,6 +12,7 @@ import (
 
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
 )
@@ -80,7 +81,7 @@ func (s *server) removeSupplier(w http.ResponseWriter, r *http.Request, req *req
 }
 
 // supplierProblem is one problem of a register entry in the language of cat.
-func supplierProblem(lang string, cat catalog, p hub.Problem) string {
+func supplierProblem(lang string, cat catalog, p problem.Problem) string {
 	key := "vuln.err." + p.Code
 	if _, ok := cat[key]; !ok {
 		return p.Msg

@@ -10,7 +10,7 @@ import (
 
 	"renkei/internal/cases"
 	"renkei/internal/consult"
-	"renkei/internal/hub"
+	"renkei/internal/problem"
 )
 
 // TestCaseAndConsultProblemsInTheUsersLanguage posts refused case actions,
@@ -151,22 +151,22 @@ func TestTowerProblemCodesAreTranslated(t *testing.T) {
 	}
 	for _, l := range Languages {
 		for _, code := range cases.ProblemCodes {
-			p := hub.Problem{Code: code, Value: "v", Msg: "english"}
+			p := problem.Problem{Code: code, Value: "v", Msg: "english"}
 			if got := caseProblem(l, cats[l], p); got == p.Msg || strings.Contains(got, missingMark) || strings.Contains(got, "%!") {
 				t.Errorf("%s: case problem %s says %q", l, code, got)
 			}
 		}
 		for _, code := range consult.ProblemCodes {
-			p := hub.Problem{Code: code, Value: "v", Msg: "english"}
+			p := problem.Problem{Code: code, Value: "v", Msg: "english"}
 			if got := consultProblem(l, cats[l], p); got == p.Msg || strings.Contains(got, missingMark) || strings.Contains(got, "%!") {
 				t.Errorf("%s: consultation problem %s says %q", l, code, got)
 			}
 		}
 	}
-	if got := caseProblem("ja", cats["ja"], hub.Problem{Code: "severity.unknown", Value: "x"}); got != "重大度「x」は選べる値（低、中、高、緊急）のいずれでもありません。" {
+	if got := caseProblem("ja", cats["ja"], problem.Problem{Code: "severity.unknown", Value: "x"}); got != "重大度「x」は選べる値（低、中、高、緊急）のいずれでもありません。" {
 		t.Errorf("severity.unknown in Japanese: %q", got)
 	}
-	if got := caseProblem("en", cats["en"], hub.Problem{Code: "some.new-code", Msg: "what the API says"}); got != "what the API says" {
+	if got := caseProblem("en", cats["en"], problem.Problem{Code: "some.new-code", Msg: "what the API says"}); got != "what the API says" {
 		t.Errorf("an untranslated code: %q, want the English message", got)
 	}
 }
