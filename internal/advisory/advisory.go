@@ -118,6 +118,21 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		return a, err
 	}
 	now := s.now()
+	errs := a.check(now)
+	targets, err := s.targets(ctx, a, &errs)
+	if err != nil {
+		return a, err
+	}
+	if len(errs) > 0 {
+		return a, fmt.Errorf("invalid advisory: %w", errs)
+	}
+	return a, s.publish(ctx, c, &a, targets, now)
+}
+
+// check fills in an advisory's defaults (kind advisory, severity medium, no
+// empty actions) and finds the problems of its fields, audience included,
+// that need no lookup.
+func (a *Advisory) check(now time.Time) problem.Problems {
 	var errs problem.Problems
 	if a.Kind == "" {
 		a.Kind = KindAdvisory
@@ -156,6 +171,16 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 			errs.Add(fmt.Sprintf("audience.kinds[%d]", i), "", "%q is not a kind of member organization", k)
 		}
 	}
+	return errs
+}
+
+// targets resolves an advisory's audience to the member organizations it
+// addresses, adding to errs the organizations it names that do not exist,
+// an audience that addresses nobody, and addressees of the wrong kind for a
+// correction or supplier request. It resolves nothing while errs has
+// problems of the fields.
+func (s *Service) targets(ctx context.Context, a Advisory, errs *problem.Problems) ([]store.Org, error) {
+	au := a.Audience
 	var named []string
 	for i, o := range au.Orgs {
 		org, err := s.db().Org(ctx, strings.TrimSpace(o))
@@ -165,35 +190,39 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		}
 		named = append(named, org.ID)
 	}
+	if len(*errs) > 0 {
+		return nil, nil
+	}
+	orgs, err := s.db().Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var targets []store.Org
-	if len(errs) == 0 {
-		orgs, err := s.db().Orgs(ctx)
-		if err != nil {
-			return a, err
+	for _, o := range orgs {
+		if o.IsCenter() || o.IsCommittee() { // neither is a member organization
+			continue
 		}
-		for _, o := range orgs {
-			if o.IsCenter() || o.IsCommittee() { // neither is a member organization
-				continue
-			}
-			if au.All || slices.Contains(au.Sectors, o.Sector) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {
-				targets = append(targets, o)
-			}
-		}
-		if len(targets) == 0 {
-			errs.Add("audience", "audience", "addresses no member organization")
-		}
-		for _, o := range targets {
-			if a.Kind == KindCorrection && o.Kind != "government" {
-				errs.Add("audience", "", "correction requests go to government agencies; %s is %s", o.Name, o.Kind)
-			}
-			if a.Kind == KindSupplier && o.Kind != "vendor" {
-				errs.Add("audience", "", "supplier requests go to suppliers (vendor organizations); %s is %s", o.Name, o.Kind)
-			}
+		if au.All || slices.Contains(au.Sectors, o.Sector) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {
+			targets = append(targets, o)
 		}
 	}
-	if len(errs) > 0 {
-		return a, fmt.Errorf("invalid advisory: %w", errs)
+	if len(targets) == 0 {
+		errs.Add("audience", "audience", "addresses no member organization")
 	}
+	for _, o := range targets {
+		if a.Kind == KindCorrection && o.Kind != "government" {
+			errs.Add("audience", "", "correction requests go to government agencies; %s is %s", o.Name, o.Kind)
+		}
+		if a.Kind == KindSupplier && o.Kind != "vendor" {
+			errs.Add("audience", "", "supplier requests go to suppliers (vendor organizations); %s is %s", o.Name, o.Kind)
+		}
+	}
+	return targets, nil
+}
+
+// publish stores a checked advisory and its targets in one transaction and
+// alerts every addressed organization.
+func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targets []store.Org, now time.Time) error {
 	a.PublishedBy, a.Published = c.User.ID, now
 	actions, _ := json.Marshal(a.Actions)
 	aud, _ := json.Marshal(a.Audience)
@@ -219,7 +248,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		return nil
 	})
 	if err != nil {
-		return a, err
+		return err
 	}
 	a.Counts.Targets = len(targets)
 	label := map[string]string{KindAdvisory: "注意喚起 / Advisory", KindCorrection: "是正要求 / Correction request", KindSupplier: "供給者への要請 / Supplier request"}[a.Kind]
@@ -228,10 +257,10 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
 			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")),
 			Body:  strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
-			return a, fmt.Errorf("alert %s: %w", o.Name, err)
+			return fmt.Errorf("alert %s: %w", o.Name, err)
 		}
 	}
-	return a, nil
+	return nil
 }
 
 // Acknowledge records that the caller's organization has read the advisory.

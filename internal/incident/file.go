@@ -38,26 +38,8 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	var inc Incident
 	if f.Incident != 0 {
 		var err error
-		inc, err = s.incident(ctx, f.Incident)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && inc.OrgID != c.Org.ID) {
-			errs.Add("incident", "", "no incident %d of %s", f.Incident, c.Org.Name)
-		} else if err != nil {
+		if inc, err = s.checkFollowUp(ctx, c, f, &errs); err != nil {
 			return Report{}, err
-		} else {
-			dl, err := s.deadlines(ctx, inc.ID)
-			if err != nil {
-				return Report{}, err
-			}
-			owed := false
-			for _, d := range dl {
-				owed = owed || d.Type == f.Type
-				if d.Type == f.Type && d.Stage == f.Stage && !d.Met.IsZero() && f.Stage != "update" {
-					errs.Add("stage", "", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
-				}
-			}
-			if !owed {
-				errs.Add("type", "", "incident %d does not owe a %s report", inc.ID, f.Type)
-			}
 		}
 	}
 	if f.CriticalComputer > 0 {
@@ -80,21 +62,8 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 		if f.Incident == 0 {
 			inc = Incident{OrgID: c.Org.ID, Title: f.Title, Category: f.Category, DetectedAt: ck.detected, AwareAt: ck.aware,
 				TLP: ck.tlp, CreatedBy: c.User.ID, Created: now}
-			err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-				inc.OrgID, inc.Title, inc.Category, store.Micros(inc.DetectedAt), store.Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, store.Micros(now)).Scan(&inc.ID)
-			if err != nil {
-				return fmt.Errorf("add incident: %w", err)
-			}
-			for _, d := range dedupe(f.Duties) {
-				for _, st := range s.Deadlines.Type(d).Stages {
-					if !st.HasDeadline() {
-						continue
-					}
-					if _, err := tx.Exec(ctx, "INSERT INTO incident_deadlines(incident_id, report_type, stage, due_at) VALUES(?, ?, ?, ?)",
-						inc.ID, d, st.Stage, store.Micros(st.Due(inc.AwareAt))); err != nil {
-						return fmt.Errorf("add deadline %s/%s: %w", d, st.Stage, err)
-					}
-				}
+			if err := s.addIncident(ctx, tx, &inc, f.Duties); err != nil {
+				return err
 			}
 			r.IncidentID = inc.ID
 		}
@@ -129,6 +98,57 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	}
 	s.alertCenter(ctx, c, inc, r)
 	return r, nil
+}
+
+// checkFollowUp finds the incident a follow-up report belongs to, adding to
+// errs when it is no incident of the caller's organization, when the report
+// was filed already (updates excepted) or when the incident does not owe it.
+func (s *Service) checkFollowUp(ctx context.Context, c auth.Caller, f Filing, errs *problem.Problems) (Incident, error) {
+	inc, err := s.incident(ctx, f.Incident)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && inc.OrgID != c.Org.ID) {
+		errs.Add("incident", "", "no incident %d of %s", f.Incident, c.Org.Name)
+		return inc, nil
+	}
+	if err != nil {
+		return inc, err
+	}
+	dl, err := s.deadlines(ctx, inc.ID)
+	if err != nil {
+		return inc, err
+	}
+	owed := false
+	for _, d := range dl {
+		owed = owed || d.Type == f.Type
+		if d.Type == f.Type && d.Stage == f.Stage && !d.Met.IsZero() && f.Stage != "update" {
+			errs.Add("stage", "", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
+		}
+	}
+	if !owed {
+		errs.Add("type", "", "incident %d does not owe a %s report", inc.ID, f.Type)
+	}
+	return inc, nil
+}
+
+// addIncident stores a new incident and the deadlines of every report it
+// owes, counted from when its reporter became aware of it.
+func (s *Service) addIncident(ctx context.Context, tx *store.Tx, inc *Incident, duties []string) error {
+	err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		inc.OrgID, inc.Title, inc.Category, store.Micros(inc.DetectedAt), store.Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, store.Micros(inc.Created)).Scan(&inc.ID)
+	if err != nil {
+		return fmt.Errorf("add incident: %w", err)
+	}
+	for _, d := range dedupe(duties) {
+		for _, st := range s.Deadlines.Type(d).Stages {
+			if !st.HasDeadline() {
+				continue
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO incident_deadlines(incident_id, report_type, stage, due_at) VALUES(?, ?, ?, ?)",
+				inc.ID, d, st.Stage, store.Micros(st.Due(inc.AwareAt))); err != nil {
+				return fmt.Errorf("add deadline %s/%s: %w", d, st.Stage, err)
+			}
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -124,16 +124,32 @@ type checked struct {
 func (s *Service) check(f Filing, now time.Time) (checked, problem.Problems) {
 	var errs problem.Problems
 	c := checked{f: f}
-	text := func(field, v string, required bool) {
-		switch {
-		case required && strings.TrimSpace(v) == "":
-			errs.Add(field, "required", "is required")
-		case len(v) > maxText:
-			errs.Add(field, "", "is %d bytes; at most %d are accepted", len(v), maxText)
-		case !utf8.ValidString(v):
-			errs.Add(field, "", "is not valid UTF-8")
-		}
+	s.checkReport(f, &errs)
+	if f.Incident == 0 {
+		s.checkNewIncident(&c, now, &errs)
+	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
+		errs.Add("incident", "", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")
 	}
+	checkContent(&c, &errs)
+	return c, errs
+}
+
+// checkText checks a free-text field: present when required, at most
+// maxText bytes, valid UTF-8.
+func checkText(errs *problem.Problems, field, v string, required bool) {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		errs.Add(field, "required", "is required")
+	case len(v) > maxText:
+		errs.Add(field, "", "is %d bytes; at most %d are accepted", len(v), maxText)
+	case !utf8.ValidString(v):
+		errs.Add(field, "", "is not valid UTF-8")
+	}
+}
+
+// checkReport checks what every report says: its type and stage, what
+// happened, the status and the critical computer.
+func (s *Service) checkReport(f Filing, errs *problem.Problems) {
 	rt := s.Deadlines.Type(f.Type)
 	if rt == nil {
 		errs.Add("type", "choice", "%q is not a report type (want %s)", f.Type, strings.Join(s.Deadlines.TypeIDs(), ", "))
@@ -144,62 +160,79 @@ func (s *Service) check(f Filing, now time.Time) (checked, problem.Problems) {
 		}
 		errs.Add("stage", "choice", "%q is not a stage of %s (want %s)", f.Stage, f.Type, strings.Join(names, ", "))
 	}
-	text("what_happened", f.WhatHappened, true)
-	text("systems_affected", f.SystemsAffected, false)
-	text("service_impact", f.ServiceImpact, false)
+	checkText(errs, "what_happened", f.WhatHappened, true)
+	checkText(errs, "systems_affected", f.SystemsAffected, false)
+	checkText(errs, "service_impact", f.ServiceImpact, false)
 	if !slices.Contains(Statuses, f.CurrentStatus) {
 		errs.Add("current_status", "choice", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
 	}
 	if f.CriticalComputer < 0 {
 		errs.Add("critical_computer", "", "must be the number of a registered critical computer")
 	}
-	if f.Incident == 0 {
-		// A new incident: what it is, when it began, which reports it owes.
-		text("title", f.Title, true)
-		if !slices.Contains(Categories, f.Category) {
-			errs.Add("category", "choice", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
-		}
-		if f.Stage != "" && f.Stage != "initial" {
-			errs.Add("stage", "", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
-		}
-		if len(f.Duties) == 0 {
-			errs.Add("duties", "choice", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
-		}
-		for i, d := range f.Duties {
-			if s.Deadlines.Type(d) == nil {
-				errs.Add(fmt.Sprintf("duties[%d]", i), "", "%q is not a report type", d)
-			}
-		}
-		if f.Type != "" && len(f.Duties) > 0 && !slices.Contains(f.Duties, f.Type) {
-			errs.Add("type", "", "%s is not among the duties of the incident", f.Type)
-		}
-		var err error
-		if f.DetectedAt == "" {
-			errs.Add("detected_at", "required", "is required")
-		} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
-			errs.Add("detected_at", "time", "%v", err)
-		} else if c.detected.After(now.Add(5 * time.Minute)) {
-			errs.Add("detected_at", "future", "%s is in the future", c.detected.In(jst.Zone).Format("2006-01-02 15:04 MST"))
-		}
-		c.aware = c.detected
-		if f.AwareAt != "" {
-			if c.aware, err = parseTime(f.AwareAt); err != nil {
-				errs.Add("aware_at", "time", "%v", err)
-			} else if c.aware.After(now.Add(5 * time.Minute)) {
-				errs.Add("aware_at", "future", "%s is in the future", c.aware.In(jst.Zone).Format("2006-01-02 15:04 MST"))
-			} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
-				errs.Add("aware_at", "", "is before detected_at")
-			}
-		}
-		c.tlp = policy.Amber
-		if f.TLP != "" {
-			if c.tlp, err = policy.ParseTLP(f.TLP); err != nil {
-				errs.Add("tlp", "choice", "%v", err)
-			}
-		}
-	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
-		errs.Add("incident", "", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")
+}
+
+// checkNewIncident checks what the first report of a new incident says of
+// it: what it is, which reports it owes, when it began and its TLP.
+func (s *Service) checkNewIncident(c *checked, now time.Time, errs *problem.Problems) {
+	f := c.f
+	checkText(errs, "title", f.Title, true)
+	if !slices.Contains(Categories, f.Category) {
+		errs.Add("category", "choice", "%q is not a category (want %s)", f.Category, strings.Join(Categories, ", "))
 	}
+	if f.Stage != "" && f.Stage != "initial" {
+		errs.Add("stage", "", "a new incident starts with its initial report; file %q as a follow-up of the incident", f.Stage)
+	}
+	if len(f.Duties) == 0 {
+		errs.Add("duties", "choice", "name the reports this incident owes (%s)", strings.Join(s.Deadlines.TypeIDs(), ", "))
+	}
+	for i, d := range f.Duties {
+		if s.Deadlines.Type(d) == nil {
+			errs.Add(fmt.Sprintf("duties[%d]", i), "", "%q is not a report type", d)
+		}
+	}
+	if f.Type != "" && len(f.Duties) > 0 && !slices.Contains(f.Duties, f.Type) {
+		errs.Add("type", "", "%s is not among the duties of the incident", f.Type)
+	}
+	checkTimes(c, now, errs)
+	c.tlp = policy.Amber
+	if f.TLP != "" {
+		var err error
+		if c.tlp, err = policy.ParseTLP(f.TLP); err != nil {
+			errs.Add("tlp", "choice", "%v", err)
+		}
+	}
+}
+
+// checkTimes reads when a new incident was detected and when the reporter
+// became aware of it (the detection, when not given): neither in the future
+// (five minutes of clock skew allowed), awareness not before detection.
+func checkTimes(c *checked, now time.Time, errs *problem.Problems) {
+	f := c.f
+	var err error
+	if f.DetectedAt == "" {
+		errs.Add("detected_at", "required", "is required")
+	} else if c.detected, err = parseTime(f.DetectedAt); err != nil {
+		errs.Add("detected_at", "time", "%v", err)
+	} else if c.detected.After(now.Add(5 * time.Minute)) {
+		errs.Add("detected_at", "future", "%s is in the future", c.detected.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+	}
+	c.aware = c.detected
+	if f.AwareAt == "" {
+		return
+	}
+	if c.aware, err = parseTime(f.AwareAt); err != nil {
+		errs.Add("aware_at", "time", "%v", err)
+	} else if c.aware.After(now.Add(5 * time.Minute)) {
+		errs.Add("aware_at", "future", "%s is in the future", c.aware.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+	} else if !c.detected.IsZero() && c.aware.Before(c.detected) {
+		errs.Add("aware_at", "", "is before detected_at")
+	}
+}
+
+// checkContent checks what a report carries beside its text: the consent to
+// share, indicators, figures, a STIX bundle and attachments.
+func checkContent(c *checked, errs *problem.Problems) {
+	f := c.f
 	c.consent = policy.ConsentCenter
 	if f.Consent != "" {
 		var err error
@@ -238,7 +271,6 @@ func (s *Service) check(f Filing, now time.Time) (checked, problem.Problems) {
 		}
 		c.attachments = append(c.attachments, at)
 	}
-	return c, errs
 }
 
 // checkAttachment decodes one attachment and checks its size and its type,
