@@ -26,6 +26,7 @@ import (
 	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -251,12 +252,12 @@ func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targe
 		return err
 	}
 	a.Counts.Targets = len(targets)
-	label := map[string]string{KindAdvisory: "注意喚起 / Advisory", KindCorrection: "是正要求 / Correction request", KindSupplier: "供給者への要請 / Supplier request"}[a.Kind]
+	title := i18n.M("alert.advisory."+a.Kind, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
-			Title: fmt.Sprintf("%s: %s (due %s)", label, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")),
-			Body:  strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
+			TitleKey: title.Key, TitleParams: title.Params,
+			Body: strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
 			return fmt.Errorf("alert %s: %w", o.Name, err)
 		}
 	}

@@ -24,9 +24,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -56,8 +58,37 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Raise stores an alert for a.OrgID and queues it for the organization's webhooks.
+// Title is an alert's title in lang: its catalog message when it has one,
+// else the title it was raised with (alerts from before migration 24).
+func Title(a store.Alert, lang string) string {
+	if a.TitleKey == "" {
+		return a.Title
+	}
+	return i18n.M(a.TitleKey, a.TitleParams...).In(lang)
+}
+
+// Titles is an alert's title in every language, for readers that take all.
+func Titles(a store.Alert) map[string]string {
+	out := map[string]string{}
+	for _, l := range i18n.Languages {
+		out[l] = Title(a, l)
+	}
+	return out
+}
+
+// Raise stores an alert for a.OrgID and queues it for the organization's
+// webhooks. An alert raised with a TitleKey keeps, as its Title, the title
+// in every language, Japanese first, for readers that take one string (a
+// webhook's "title", which also carries "titles" by language); readers with a
+// language render the key (Title).
 func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
+	if a.Title == "" && a.TitleKey != "" {
+		titles := make([]string, len(i18n.Languages))
+		for i, l := range i18n.Languages {
+			titles[i] = Title(a, l)
+		}
+		a.Title = strings.Join(titles, " / ")
+	}
 	if a.OrgID == "" || a.Title == "" || a.Kind == "" {
 		return 0, fmt.Errorf("raise alert: organization, kind and title are required")
 	}
@@ -87,15 +118,18 @@ func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
 
 // Payload is the JSON body posted to a webhook.
 type Payload struct {
-	ID        int64           `json:"id"`
-	Org       string          `json:"org"`
-	Kind      string          `json:"kind"`
-	Severity  string          `json:"severity"`
-	Title     string          `json:"title"`
-	Body      string          `json:"body,omitempty"`
-	ObjectRef string          `json:"object_ref,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"`
-	Created   time.Time       `json:"created"`
+	ID       int64  `json:"id"`
+	Org      string `json:"org"`
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	// Titles is the title in each language (ja, en) when the alert was
+	// raised as a catalog message.
+	Titles    map[string]string `json:"titles,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	ObjectRef string            `json:"object_ref,omitempty"`
+	Data      json.RawMessage   `json:"data,omitempty"`
+	Created   time.Time         `json:"created"`
 }
 
 // Sign returns the signature header value of body sent at ts with secret:
@@ -148,7 +182,11 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 		}
 		return
 	}
-	body, _ := json.Marshal(Payload{ID: a.ID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title,
+	var titles map[string]string
+	if a.TitleKey != "" {
+		titles = Titles(a)
+	}
+	body, _ := json.Marshal(Payload{ID: a.ID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Titles: titles,
 		Body: a.Body, ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
 	ts := s.now().Unix()
 	err := s.post(ctx, d.Webhook.URL, body, ts, Sign(d.Webhook.Secret, ts, body), a.ID)

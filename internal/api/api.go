@@ -18,10 +18,12 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/stix"
@@ -69,6 +71,15 @@ type request struct {
 }
 
 func (q *request) role() policy.Role { return policy.Role(q.caller.User.Role) }
+
+// lang is the language texts for people are given in: the Accept-Language
+// header when it names one of ours, else the caller's setting.
+func (q *request) lang() string {
+	if l, ok := i18n.Accept(q.r.Header.Get("Accept-Language")); ok {
+		return l
+	}
+	return i18n.Lang(q.caller.User.Lang)
+}
 
 type handler func(q *request) error
 
@@ -576,9 +587,10 @@ func (s *Server) listAlerts(q *request) error {
 	if err != nil {
 		return err
 	}
+	lang := q.lang()
 	out := make([]alertJSON, len(as))
 	for i, a := range as {
-		out[i] = alertJSON{a.ID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+		out[i] = alertJSON{a.ID, a.Kind, a.Severity, alert.Title(a, lang), a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
 	}
 	res := map[string]any{"alerts": out}
 	if next != "" {

@@ -43,11 +43,11 @@ func newNotifyCmd(g *globals) *cobra.Command {
 	smtpCmd.Flags().StringVar(&cfg.From, "from", "", "sender address (required)")
 	smtpCmd.Flags().StringVar(&cfg.User, "user", "", "AUTH user")
 	smtpCmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the AUTH password from standard input")
-	var emails, digest string
+	var emails, digest, lang string
 	set := &cobra.Command{
 		Use:     "set ORG",
-		Short:   "Set an organization's addresses and digest preference (immediate or daily)",
-		Example: `  renkei notify set "Minato City" --emails joho@city.example.jp --digest daily`,
+		Short:   "Set an organization's addresses, digest preference (immediate or daily) and mail language",
+		Example: `  renkei notify set "Minato City" --emails joho@city.example.jp --digest daily --lang ja`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := notify.ParseEmails(emails)
@@ -63,9 +63,14 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return (&notify.Notifier{DB: db}).SetPref(cmd.Context(), o.ID, list, digest)
+			n := &notify.Notifier{DB: db}
+			if err := n.SetPref(cmd.Context(), o.ID, list, digest); err != nil {
+				return err
+			}
+			return n.SetLang(cmd.Context(), o.ID, lang)
 		},
 	}
+	set.Flags().StringVar(&lang, "lang", "", "language of the mail: ja or en (empty: both, Japanese first)")
 	set.Flags().StringVar(&emails, "emails", "", "comma-separated addresses (empty: no e-mail)")
 	set.Flags().StringVar(&digest, "digest", notify.Immediate, "immediate or daily")
 	run := &cobra.Command{

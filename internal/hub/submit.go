@@ -12,6 +12,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/stix/pattern"
@@ -417,18 +418,18 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 	if err != nil {
 		return
 	}
-	who, whoJa := "a member", "会員"
-	if policy.ShowsAuthor(policy.OrgAudience(author.ID, author.IsCenter(), nil), s.ACL) {
-		who, whoJa = in.c.Org.Name, in.c.Org.Name
-	}
 	name := target.Name
 	if name == "" {
 		name = target.ID
 	}
+	title := i18n.M("alert.sighting.member", target.Type, name)
+	if policy.ShowsAuthor(policy.OrgAudience(author.ID, author.IsCenter(), nil), s.ACL) {
+		title = i18n.M("alert.sighting.by", target.Type, name, in.c.Org.Name)
+	}
 	data, _ := json.Marshal(map[string]any{"sighting": s.ID, "sighting_of": target.ID, "count": s.Count, "tlp": s.ACL.TLP.Label()})
 	in.h.Alerts.Raise(ctx, store.Alert{
 		OrgID: author.ID, Kind: "sighting", Severity: "medium",
-		Title:     fmt.Sprintf("貴組織の%s「%s」が%sにより観測されました / Your %s %q was sighted by %s", target.Type, name, whoJa, target.Type, name, who),
+		TitleKey: title.Key, TitleParams: title.Params,
 		ObjectRef: s.ID, Data: string(data), Objects: []int64{s.PK, target.PK},
 	})
 }

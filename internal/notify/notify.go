@@ -25,10 +25,13 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
+	"renkei/internal/i18n"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -64,6 +67,17 @@ type Pref struct {
 	Digest      string    `json:"digest"`
 	LastAlertID int64     `json:"last_alert_id"`
 	LastSent    time.Time `json:"last_sent,omitzero"`
+	// Lang is the language the mail is written in (ja, en); empty, both,
+	// Japanese first.
+	Lang string `json:"lang,omitempty"`
+}
+
+// langs are the languages mail under p is written in.
+func (p Pref) langs() []string {
+	if p.Lang == "" {
+		return i18n.Languages
+	}
+	return []string{i18n.Lang(p.Lang)}
 }
 
 // Notifier mails alerts.
@@ -121,9 +135,25 @@ func (n *Notifier) SetPref(ctx context.Context, orgID string, emails []string, d
 	return nil
 }
 
+// SetLang sets the language of an organization's alert mail: ja, en, or
+// empty for both.
+func (n *Notifier) SetLang(ctx context.Context, orgID, lang string) error {
+	if lang != "" && !slices.Contains(i18n.Languages, lang) {
+		return fmt.Errorf("language %q: want %s, or nothing for both", lang, strings.Join(i18n.Languages, " or "))
+	}
+	res, err := n.DB.Exec(ctx, "UPDATE notify_prefs SET lang = ? WHERE org_id = ?", lang, orgID)
+	if err != nil {
+		return fmt.Errorf("set e-mail language: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return fmt.Errorf("e-mail language of %s: no e-mail preference (set the addresses first): %w", orgID, store.ErrNotFound)
+	}
+	return nil
+}
+
 // Prefs lists every organization's preference.
 func (n *Notifier) Prefs(ctx context.Context) ([]Pref, error) {
-	rows, err := n.DB.Query(ctx, "SELECT org_id, emails, digest, last_alert_id, last_sent_at FROM notify_prefs ORDER BY org_id")
+	rows, err := n.DB.Query(ctx, "SELECT org_id, emails, digest, last_alert_id, last_sent_at, lang FROM notify_prefs ORDER BY org_id")
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +163,7 @@ func (n *Notifier) Prefs(ctx context.Context) ([]Pref, error) {
 		var p Pref
 		var emails string
 		var sent int64
-		if err := rows.Scan(&p.OrgID, &emails, &p.Digest, &p.LastAlertID, &sent); err != nil {
+		if err := rows.Scan(&p.OrgID, &emails, &p.Digest, &p.LastAlertID, &sent, &p.Lang); err != nil {
 			return nil, err
 		}
 		if emails != "" {
@@ -234,10 +264,10 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 		}
 		var msgs [][]byte
 		if p.Digest == Daily {
-			msgs = append(msgs, digestMessage(cfg.From, p.Emails, alerts, now))
+			msgs = append(msgs, digestMessage(cfg.From, p.Emails, p.langs(), alerts, now))
 		} else {
 			for _, a := range alerts {
-				msgs = append(msgs, alertMessage(cfg.From, p.Emails, a, now))
+				msgs = append(msgs, alertMessage(cfg.From, p.Emails, p.langs(), a, now))
 			}
 		}
 		sent := 0
@@ -281,7 +311,7 @@ func (n *Notifier) newAlerts(ctx context.Context, p Pref) ([]store.Alert, error)
 		return nil, fmt.Errorf("new alerts of %s: groups: %w", p.OrgID, err)
 	}
 	cond, args := policy.AlertFilter(policy.OrgAudience(o.ID, o.IsCenter(), groups), "a")
-	rows, err := n.DB.Query(ctx, "SELECT a.id, a.kind, a.severity, a.title, a.body, a.object_ref, a.created_at FROM alerts a WHERE a.id > ? AND a.org_wide = 1 AND "+cond+" ORDER BY a.id LIMIT 500",
+	rows, err := n.DB.Query(ctx, "SELECT "+store.AlertCols+" FROM alerts a WHERE a.id > ? AND a.org_wide = 1 AND "+cond+" ORDER BY a.id LIMIT 500",
 		append([]any{p.LastAlertID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("new alerts of %s: %w", p.OrgID, err)
@@ -289,12 +319,10 @@ func (n *Notifier) newAlerts(ctx context.Context, p Pref) ([]store.Alert, error)
 	defer rows.Close()
 	var out []store.Alert
 	for rows.Next() {
-		var a store.Alert
-		var c int64
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Severity, &a.Title, &a.Body, &a.ObjectRef, &c); err != nil {
+		a, err := store.ScanAlert(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.OrgID, a.Created = p.OrgID, store.FromMicros(c)
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -373,8 +401,17 @@ func message(from string, to []string, subject, body string, now time.Time) []by
 	return b.Bytes()
 }
 
-func alertText(b *strings.Builder, a store.Alert) {
-	fmt.Fprintf(b, "[%s] %s\n%s\n", a.Severity, a.Title, a.Created.In(jst.Zone).Format("2006-01-02 15:04 JST"))
+// alertText writes an alert: its title in each of langs (the title it was
+// raised with, for alerts from before titles were catalog messages), when,
+// its body and the object it names.
+func alertText(b *strings.Builder, langs []string, a store.Alert) {
+	titles := []string{alert.Title(a, langs[0])}
+	for _, l := range langs[1:] {
+		if t := alert.Title(a, l); t != titles[0] {
+			titles = append(titles, t)
+		}
+	}
+	fmt.Fprintf(b, "[%s] %s\n%s\n", a.Severity, strings.Join(titles, "\n"), a.Created.In(jst.Zone).Format("2006-01-02 15:04 JST"))
 	if a.Body != "" {
 		fmt.Fprintf(b, "%s\n", a.Body)
 	}
@@ -383,21 +420,44 @@ func alertText(b *strings.Builder, a store.Alert) {
 	}
 }
 
-func alertMessage(from string, to []string, a store.Alert, now time.Time) []byte {
-	var b strings.Builder
-	alertText(&b, a)
-	b.WriteString("\n— Renkei 官民連携基盤. アラートはコンソールの受信箱でも確認できます / See the console's alert inbox.\n")
-	return message(from, to, "[Renkei] "+a.Title, b.String(), now)
+// inEach is the catalog's text for key in each of langs, one a line.
+func inEach(langs []string, key string, args ...any) string {
+	lines := make([]string, len(langs))
+	for i, l := range langs {
+		lines[i] = i18n.Text(l, key, args...)
+	}
+	return strings.Join(lines, "\n")
 }
 
-func digestMessage(from string, to []string, alerts []store.Alert, now time.Time) []byte {
+func alertMessage(from string, to []string, langs []string, a store.Alert, now time.Time) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Renkei 日次ダイジェスト / daily digest — %s\n%d 件のアラート / alerts\n\n", now.In(jst.Zone).Format("2006-01-02"), len(alerts))
+	alertText(&b, langs, a)
+	b.WriteString("\n— " + inEach(langs, "mail.footer") + "\n")
+	titles := make([]string, len(langs))
+	for i, l := range langs {
+		titles[i] = alert.Title(a, l)
+	}
+	return message(from, to, "[Renkei] "+oneLine(titles), b.String(), now)
+}
+
+func digestMessage(from string, to []string, langs []string, alerts []store.Alert, now time.Time) []byte {
+	var b strings.Builder
+	b.WriteString(inEach(langs, "mail.digest.head", now.In(jst.Zone).Format("2006-01-02"), len(alerts)) + "\n\n")
 	for _, a := range alerts {
-		alertText(&b, a)
+		alertText(&b, langs, a)
 		b.WriteString("\n")
 	}
-	return message(from, to, fmt.Sprintf("[Renkei] 日次ダイジェスト / daily digest: %d", len(alerts)), b.String(), now)
+	subjects := make([]string, len(langs))
+	for i, l := range langs {
+		subjects[i] = i18n.Text(l, "mail.digest.subject", len(alerts))
+	}
+	return message(from, to, "[Renkei] "+oneLine(subjects), b.String(), now)
+}
+
+// oneLine puts a subject in several languages on the one line a subject
+// has; the same text twice (an alert from before catalog titles) once.
+func oneLine(texts []string) string {
+	return strings.Join(slices.Compact(texts), " / ")
 }
 
 // Loop mails what is due every interval until ctx ends.

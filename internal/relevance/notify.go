@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
@@ -145,6 +146,7 @@ type assetLabel struct {
 	shortEN  string // "SecureGate at 203.0.113.7"
 	isDevice bool
 	kindJA   string
+	kind     string // the connection point's kind, for the catalog
 }
 
 var kindJA = map[string]string{
@@ -171,7 +173,7 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 		c, err := s.ConnectionPoint(ctx, org, n)
 		if err == nil {
 			name := c.Vendor + " " + c.Product
-			l := assetLabel{isDevice: true, kindJA: kindJA[c.Kind], ja: kindJA[c.Kind] + " " + name, en: kindEN[c.Kind] + " " + name, short: c.Product, shortEN: c.Product}
+			l := assetLabel{isDevice: true, kind: c.Kind, kindJA: kindJA[c.Kind], ja: kindJA[c.Kind] + " " + name, en: kindEN[c.Kind] + " " + name, short: c.Product, shortEN: c.Product}
 			if c.Address != "" {
 				l.ja += " (" + c.Address + ")"
 				l.en += " at " + c.Address
@@ -207,35 +209,7 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, es
 			labels[p.asset] = s.label(ctx, org, p.asset)
 		}
 	}
-	top := ps[0].f
-	l := labels[ps[0].asset]
-	var tja, ten string
-	switch {
-	case top.KnownExploited && l.isDevice:
-		tja = fmt.Sprintf("%s %s に悪用が確認された脆弱性 %s", l.kindJA, l.short, top.Vulnerability)
-		ten = fmt.Sprintf("Your %s has a known exploited vulnerability, %s", l.shortEN, top.Vulnerability)
-	case top.KnownExploited:
-		tja = fmt.Sprintf("%s に悪用が確認された脆弱性 %s", l.short, top.Vulnerability)
-		ten = fmt.Sprintf("Your %s has a known exploited vulnerability, %s", l.shortEN, top.Vulnerability)
-	case l.isDevice:
-		tja = fmt.Sprintf("%s %s に脆弱性 %s", l.kindJA, l.short, top.Vulnerability)
-		ten = fmt.Sprintf("Your %s is affected by %s", l.shortEN, top.Vulnerability)
-	default:
-		tja = fmt.Sprintf("%s に脆弱性 %s", l.short, top.Vulnerability)
-		ten = fmt.Sprintf("Your %s is affected by %s", l.shortEN, top.Vulnerability)
-	}
-	if top.Status == vuln.StatusPossibly {
-		tja += "（影響の可能性、バージョンを確認してください）"
-		ten += " (possibly affected, confirm the version)"
-	}
-	if n := len(ps) - 1; n > 0 {
-		tja += fmt.Sprintf(" ほか%d件", n)
-		ten += fmt.Sprintf(", and %d more", n)
-	}
-	if escalated[claimKey{org, ps[0].asset, top.Vulnerability}] {
-		tja = "既知の悪用に追加: " + tja
-		ten = "Now known exploited: " + ten
-	}
+	title := s.title(org, ps, labels, escalated)
 	var ja, en strings.Builder
 	for i, p := range ps {
 		esc := escalated[claimKey{org, p.asset, p.f.Vulnerability}]
@@ -251,10 +225,40 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, es
 		return store.Alert{}, err
 	}
 	return store.Alert{
-		OrgID: org, Kind: KindAlert, Severity: severity(ps), Title: tja + " / " + ten,
+		OrgID: org, Kind: KindAlert, Severity: severity(ps), TitleKey: title.Key, TitleParams: title.Params,
 		Body:      ja.String() + "\n---\n\n" + en.String(),
-		ObjectRef: top.Vulnerability, Data: string(data),
+		ObjectRef: ps[0].f.Vulnerability, Data: string(data),
 	}, nil
+}
+
+// title names an alert's most urgent finding: the device (its kind, in the
+// reader's language) or product, the vulnerability, whether it is known
+// exploited or only possibly affects the version, how many more findings
+// the alert holds, and whether it escalates one alerted before.
+func (s *Service) title(org string, ps []pendingAlert, labels map[string]assetLabel, escalated map[claimKey]bool) i18n.Message {
+	top := ps[0].f
+	l := labels[ps[0].asset]
+	variant := "affected"
+	if top.KnownExploited {
+		variant = "exploited"
+	}
+	kind := ""
+	if l.isDevice {
+		variant += ".device"
+		kind = i18n.Ref(i18n.M("vuln.kind." + l.kind))
+	}
+	var pre, possibly, more string
+	if escalated[claimKey{org, ps[0].asset, top.Vulnerability}] {
+		pre = i18n.Ref(i18n.M("alert.vuln.escalated"))
+	}
+	if top.Status == vuln.StatusPossibly {
+		possibly = i18n.Ref(i18n.M("alert.vuln.possibly"))
+	}
+	if n := len(ps) - 1; n > 0 {
+		more = i18n.Ref(i18n.M("alert.vuln.more", strconv.Itoa(n)))
+	}
+	main := i18n.Ref(i18n.M("alert.vuln.main."+variant, kind, l.short, l.shortEN, top.Vulnerability))
+	return i18n.M("alert.vuln", pre, main, possibly, more)
 }
 
 func severity(ps []pendingAlert) string {

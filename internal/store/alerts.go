@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,16 +14,22 @@ import (
 // Alert is something Renkei tells one organization. Every capability raises
 // its alerts through the alert package, which stores them here.
 type Alert struct {
-	ID        int64
-	OrgID     string
-	Kind      string // e.g. "sighting", "kev", "flow-match"
-	Severity  string // info | low | medium | high | critical
-	Title     string
-	Body      string
-	ObjectRef string
-	Data      string // JSON
-	Created   time.Time
-	Read      time.Time
+	ID       int64
+	OrgID    string
+	Kind     string // e.g. "sighting", "kev", "flow-match"
+	Severity string // info | low | medium | high | critical
+	Title    string
+	// TitleKey, when set, names the catalog message (package i18n) that is
+	// the title, filled with TitleParams, rendered in each reader's
+	// language; Title then holds it in the default language for readers
+	// that take one string. Alerts raised before migration 24 have none.
+	TitleKey    string
+	TitleParams []string
+	Body        string
+	ObjectRef   string
+	Data        string // JSON
+	Created     time.Time
+	Read        time.Time
 
 	// Objects are the row keys (Object.PK) of the objects the alert names —
 	// their names, ids, counts or TLP. A reader sees the alert only if it may
@@ -56,8 +63,9 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 			}
 			wide = n == len(slices.Compact(slices.Sorted(slices.Values(a.Objects))))
 		}
-		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.OrgID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
+		params, _ := json.Marshal(nonNilStrings(a.TitleParams))
+		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, title_key, title_params, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
 		}
@@ -84,14 +92,34 @@ func pkArgs(pks []int64) []any {
 	return out
 }
 
-const alertCols = "a.id, a.org_id, a.kind, a.severity, a.title, a.body, a.object_ref, a.data, a.created_at, a.read_at"
+// AlertCols are the columns ScanAlert reads, of alerts as a.
+const AlertCols = "a.id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.object_ref, a.data, a.created_at, a.read_at"
 
-func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
+// ScanAlert reads an alert selected as AlertCols.
+func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var c, r int64
-	err := row.Scan(&a.ID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.Body, &a.ObjectRef, &a.Data, &c, &r)
+	var params string
+	err := row.Scan(&a.ID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &a.ObjectRef, &a.Data, &c, &r)
+	if err == nil && params != "" && params != "[]" {
+		if err := json.Unmarshal([]byte(params), &a.TitleParams); err != nil {
+			return a, fmt.Errorf("alert %d: title parameters: %w", a.ID, err)
+		}
+	}
 	a.Created, a.Read = FromMicros(c), FromMicros(r)
 	return a, err
+}
+
+// scanFunc scans a row whose leading columns are not the alert's.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // Alerts lists the alerts v may read, newest first, from after (the zero
@@ -100,7 +128,7 @@ func scanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 // the next page, empty on the last.
 func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit int, unreadOnly bool) (as []Alert, next string, err error) {
 	cond, args := policy.AlertFilter(v, "a")
-	q := "SELECT " + alertCols + " FROM alerts a WHERE " + cond
+	q := "SELECT " + AlertCols + " FROM alerts a WHERE " + cond
 	if after != "" {
 		c, err := db.OpenCursor(ctx, after)
 		if err != nil {
@@ -120,7 +148,7 @@ func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit i
 	}
 	defer rows.Close()
 	for rows.Next() {
-		a, err := scanAlert(rows)
+		a, err := ScanAlert(rows)
 		if err != nil {
 			return nil, "", err
 		}
@@ -239,7 +267,7 @@ func (db *DB) DeadDeliveries(ctx context.Context, orgID string, limit int) ([]De
 func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Delivery, error) {
 	rows, err := db.Query(ctx, `SELECT d.id, d.state, d.attempts, d.next_at, d.last_error, d.updated_at,
 		w.id, w.org_id, w.url, w.secret, w.active, w.created_at,
-		`+alertCols+`
+		`+AlertCols+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN alerts a ON a.id = d.alert_id WHERE `+where, args...)
 	if err != nil {
 		return nil, err
@@ -248,16 +276,18 @@ func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Deli
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		var next, upd, wc, ac, ar int64
+		var next, upd, wc int64
 		var act int
-		if err := rows.Scan(&d.ID, &d.State, &d.Attempts, &next, &d.LastError, &upd,
-			&d.Webhook.ID, &d.Webhook.OrgID, &d.Webhook.URL, &d.Webhook.Secret, &act, &wc,
-			&d.Alert.ID, &d.Alert.OrgID, &d.Alert.Kind, &d.Alert.Severity, &d.Alert.Title, &d.Alert.Body, &d.Alert.ObjectRef, &d.Alert.Data, &ac, &ar); err != nil {
+		var err error
+		d.Alert, err = ScanAlert(scanFunc(func(alert ...any) error {
+			return rows.Scan(append([]any{&d.ID, &d.State, &d.Attempts, &next, &d.LastError, &upd,
+				&d.Webhook.ID, &d.Webhook.OrgID, &d.Webhook.URL, &d.Webhook.Secret, &act, &wc}, alert...)...)
+		}))
+		if err != nil {
 			return nil, err
 		}
 		d.Next, d.Updated = FromMicros(next), FromMicros(upd)
 		d.Webhook.Active, d.Webhook.Created = act != 0, FromMicros(wc)
-		d.Alert.Created, d.Alert.Read = FromMicros(ac), FromMicros(ar)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/match"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -321,14 +323,13 @@ func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg)
 	}
 	ind := g.stored
 	for org := range g.orgs {
-		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high",
-			Title: fmt.Sprintf("通信情報で貴組織のアドレス空間と指標 %s の一致を検知 / Communications to or from your address space matched indicator %s (%d records)",
-				k.indicator, k.indicator, g.count),
+		title := i18n.M("alert.flow.match", k.indicator, strconv.Itoa(g.count))
+		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
 				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}}
 		if !slices.Contains(g.readers, org) {
-			a.Title = fmt.Sprintf("通信情報で貴組織のアドレス空間と、貴組織が閲覧できない指標の一致を検知 (%d 件) / Communications to or from your address space matched an indicator your organization may not read (%d records); ask the center",
-				g.count, g.count)
+			hidden := i18n.M("alert.flow.hidden", strconv.Itoa(g.count))
+			a.TitleKey, a.TitleParams = hidden.Key, hidden.Params
 			a.ObjectRef, a.Objects = "", nil
 			a.Data = fmt.Sprintf(`{"count":%d,"first_seen":%q,"last_seen":%q}`, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))
 		}

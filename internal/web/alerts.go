@@ -30,6 +30,13 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request, req *request) {
 	s.showAlerts(w, r, req, http.StatusOK, &alertsData{})
 }
 
+// inLanguage gives each alert its title in the page's language.
+func inLanguage(as []store.Alert, lang string) {
+	for i := range as {
+		as[i].Title = alert.Title(as[i], lang)
+	}
+}
+
 func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
 	ctx := r.Context()
 	var err error
@@ -41,6 +48,7 @@ func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
+	inLanguage(d.Alerts, req.lang)
 	if orgAdmin(req) {
 		if d.Webhooks, err = s.h.DB.Webhooks(ctx, req.caller.Org.ID); err != nil {
 			s.serverError(w, r, err)

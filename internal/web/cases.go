@@ -86,7 +86,7 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 			row.Text = ""
 		case "status":
 			if from, to, ok := strings.Cut(a.Text, " → "); ok {
-				row.Text = cat.text("cases.st."+from) + " → " + cat.text("cases.st."+to)
+				row.Text = cat.Text("cases.st."+from) + " → " + cat.Text("cases.st."+to)
 			}
 		}
 		d.Actions = append(d.Actions, row)
@@ -162,15 +162,15 @@ func caseProblem(lang string, cat catalog, p problem.Problem) string {
 	}
 	switch p.Code {
 	case "severity.unknown":
-		return cat.text(key, p.Value, choiceList(lang, cat, "severity.", cases.Severities))
+		return cat.Text(key, p.Value, choiceList(lang, cat, "severity.", cases.Severities))
 	case "status.unknown":
-		return cat.text(key, p.Value, choiceList(lang, cat, "cases.st.", cases.Statuses))
+		return cat.Text(key, p.Value, choiceList(lang, cat, "cases.st.", cases.Statuses))
 	case "link.invalid":
-		return cat.text(key, joinList(lang, cases.LinkKinds))
+		return cat.Text(key, joinList(lang, cases.LinkKinds))
 	case "assignee.unknown", "assignee.not-center", "source.invalid", "source.unknown":
-		return cat.text(key, p.Value)
+		return cat.Text(key, p.Value)
 	}
-	return cat.text(key)
+	return cat.Text(key)
 }
 
 // choiceList names each value as the catalog does under prefix, listed as
@@ -178,7 +178,7 @@ func caseProblem(lang string, cat catalog, p problem.Problem) string {
 func choiceList(lang string, cat catalog, prefix string, values []string) string {
 	names := make([]string, len(values))
 	for i, v := range values {
-		names[i] = cat.text(prefix + v)
+		names[i] = cat.Text(prefix + v)
 	}
 	return joinList(lang, names)
 }

@@ -144,11 +144,11 @@ func consultProblem(lang string, cat catalog, p problem.Problem) string {
 	}
 	switch p.Code {
 	case "kind.unknown":
-		return cat.text(key, p.Value, choiceList(lang, cat, "consult.kind.", consult.Kinds))
+		return cat.Text(key, p.Value, choiceList(lang, cat, "consult.kind.", consult.Kinds))
 	case "reply.unknown":
-		return cat.text(key, p.Value, choiceList(lang, cat, "consult.msg.", replyKinds))
+		return cat.Text(key, p.Value, choiceList(lang, cat, "consult.msg.", replyKinds))
 	case "handler.unknown", "handoff.unknown", "handoff.same", "handler.not-designated", "handoff.not-designated":
-		return cat.text(key, p.Value)
+		return cat.Text(key, p.Value)
 	}
-	return cat.text(key)
+	return cat.Text(key)
 }

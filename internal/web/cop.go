@@ -65,17 +65,17 @@ func (s *server) copChart(w http.ResponseWriter, r *http.Request, req *request) 
 	var svg string
 	switch r.PathValue("name") {
 	case "timeline.svg":
-		svg = cop.TimeChart(c.text("cop.timeline"), cop.Series{Name: c.text("cop.incidents"), Counts: f.IncidentsPerDay}, cop.Series{Name: c.text("cop.alerts"), Counts: f.AlertsPerDay})
+		svg = cop.TimeChart(c.Text("cop.timeline"), cop.Series{Name: c.Text("cop.incidents"), Counts: f.IncidentsPerDay}, cop.Series{Name: c.Text("cop.alerts"), Counts: f.AlertsPerDay})
 	case "sectors.svg":
-		svg = cop.BarChart(c.text("cop.by_sector"), f.IncidentsBySector, c.text("cop.no_data"))
+		svg = cop.BarChart(c.Text("cop.by_sector"), f.IncidentsBySector, c.Text("cop.no_data"))
 	case "kinds.svg":
 		counts := make([]cop.Count, len(f.IncidentsByKind))
 		for i, x := range f.IncidentsByKind {
-			counts[i] = cop.Count{Key: c.text("kind.org." + x.Key), Value: x.Value}
+			counts[i] = cop.Count{Key: c.Text("kind.org." + x.Key), Value: x.Value}
 		}
-		svg = cop.BarChart(c.text("cop.by_kind"), counts, c.text("cop.no_data"))
+		svg = cop.BarChart(c.Text("cop.by_kind"), counts, c.Text("cop.no_data"))
 	case "advisories.svg":
-		svg = cop.ProgressChart(c.text("cop.advisories"), f.OpenAdvisories, [3]string{c.text("adv.completed"), c.text("adv.acknowledged"), c.text("adv.addressed")}, c.text("cop.no_data"))
+		svg = cop.ProgressChart(c.Text("cop.advisories"), f.OpenAdvisories, [3]string{c.Text("adv.completed"), c.Text("adv.acknowledged"), c.Text("adv.addressed")}, c.Text("cop.no_data"))
 	default:
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return

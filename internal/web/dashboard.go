@@ -94,5 +94,6 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		s.serverError(w, r, err)
 		return
 	}
+	inLanguage(d.Alerts, req.lang)
 	s.render(w, r, req, http.StatusOK, "dashboard", "nav.dashboard", "dashboard", d)
 }

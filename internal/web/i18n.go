@@ -1,83 +1,23 @@
 package web
 
 import (
-	"embed"
-	"encoding/json"
-	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
+	"renkei/internal/i18n"
 	"strings"
 	"time"
-
-	"golang.org/x/text/language"
 )
 
-// The catalogs: one flat JSON object per language, key → text. Texts with
-// arguments use fmt verbs. A test holds both catalogs to the same keys and
-// renders every page in both languages looking for missing ones.
-//
-//go:embed i18n/*.json
-var catalogFS embed.FS
-
 // Languages are the console's languages; the first is the default.
-var Languages = []string{"ja", "en"}
+var Languages = i18n.Languages
 
-var langMatcher = language.NewMatcher([]language.Tag{language.Japanese, language.English})
+// catalog is one language's texts, from the one catalog in package i18n.
+type catalog = i18n.Catalog
 
-// catalog is one language's texts.
-type catalog map[string]string
+func loadCatalogs() (map[string]catalog, error) { return i18n.Load() }
 
-func loadCatalogs() (map[string]catalog, error) {
-	out := map[string]catalog{}
-	for _, l := range Languages {
-		b, err := catalogFS.ReadFile("i18n/" + l + ".json")
-		if err != nil {
-			return nil, err
-		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("catalog i18n/%s.json: %w", l, err)
-		}
-		// Capabilities keep their texts in i18n/<lang>.<capability>.json,
-		// merged here; a key defined twice is an error.
-		extra, _ := fs.Glob(catalogFS, "i18n/"+l+".*.json")
-		for _, name := range extra {
-			b, err := catalogFS.ReadFile(name)
-			if err != nil {
-				return nil, err
-			}
-			var more catalog
-			if err := json.Unmarshal(b, &more); err != nil {
-				return nil, fmt.Errorf("catalog %s: %w", name, err)
-			}
-			for k, v := range more {
-				if _, dup := c[k]; dup {
-					return nil, fmt.Errorf("catalog %s: key %q is defined twice", name, k)
-				}
-				c[k] = v
-			}
-		}
-		out[l] = c
-	}
-	return out, nil
-}
-
-// missingMark starts what a missing key renders as, so that tests (and
-// people) notice it.
-const missingMark = "‹missing:"
-
-// text returns the text for key in c, formatted with args.
-func (c catalog) text(key string, args ...any) string {
-	s, ok := c[key]
-	if !ok {
-		return missingMark + key + "›"
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
+// missingMark starts what a missing key renders as.
+const missingMark = i18n.MissingMark
 
 // langOf chooses the language of a request: the lang cookie, else the
 // browser's Accept-Language, else Japanese.
@@ -89,16 +29,8 @@ func langOf(r *http.Request) string {
 			}
 		}
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
-		tags, _, err := language.ParseAcceptLanguage(al)
-		if err == nil && len(tags) > 0 {
-			_, i, conf := langMatcher.Match(tags...)
-			if conf != language.No {
-				return Languages[i]
-			}
-		}
-	}
-	return Languages[0]
+	l, _ := i18n.Accept(r.Header.Get("Accept-Language"))
+	return l
 }
 
 // langSwitch handles ?lang=ja|en on any GET: it remembers the choice in a

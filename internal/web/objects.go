@@ -113,7 +113,7 @@ func (s *server) rows(ctx context.Context, req *request, objs []store.Object, na
 				}
 				targets[o.Ref] = label
 			}
-			row.Label = cat.text("object.sighting_of", label)
+			row.Label = cat.Text("object.sighting_of", label)
 		}
 		out = append(out, row)
 	}
@@ -267,7 +267,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 	var itypes []string
 	for _, it := range p.IndicatorTypes {
 		if _, ok := cat["itype."+it]; ok {
-			it = cat.text("itype." + it)
+			it = cat.Text("itype." + it)
 		}
 		itypes = append(itypes, it)
 	}

@@ -65,7 +65,7 @@ func loadPages(log *slog.Logger) (map[string]*pageSet, error) {
 func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string, args ...any) string {
-			s := cat.text(key, args...)
+			s := cat.Text(key, args...)
 			if strings.HasPrefix(s, missingMark) {
 				log.Warn("web: missing translation", "lang", lang, "key", key)
 			}

@@ -87,9 +87,9 @@ func supplierProblem(lang string, cat catalog, p problem.Problem) string {
 		return p.Msg
 	}
 	if p.Value != "" {
-		return cat.text(key, p.Value)
+		return cat.Text(key, p.Value)
 	}
-	return cat.text(key)
+	return cat.Text(key)
 }
 
 // notSupplierText says a refused publication in the reader's language.
@@ -98,5 +98,5 @@ func (s *server) notSupplierText(req *request, e *relevance.NotSupplierError) st
 	if e.More > 0 {
 		products += " …"
 	}
-	return s.pages[req.lang].cat.text("vuln.err.not_supplier", e.Publisher, products)
+	return s.pages[req.lang].cat.Text("vuln.err.not_supplier", e.Publisher, products)
 }

@@ -449,9 +449,16 @@ func testSightingReachesAuthor(t *testing.T, e *env) {
 	if strings.Count(body, `<td class="label">`) != 1 {
 		t.Error("the list of the indicator's sightings does not hold exactly the one sighting")
 	}
+	// The alert is in the reader's language: Japanese by default, English
+	// for a reader who asks for it.
 	_, body = power.get("/")
-	if !strings.Contains(body, "Phishing domain") || !strings.Contains(body, "was sighted by a member") {
-		t.Error("the author's dashboard lacks the sighting or its alert")
+	if !strings.Contains(body, "Phishing domain") || !strings.Contains(body, "会員により観測されました") || strings.Contains(body, "was sighted by") {
+		t.Error("the author's Japanese dashboard lacks the sighting or its alert in Japanese")
+	}
+	power.lang = "en"
+	_, body = power.get("/")
+	if !strings.Contains(body, "was sighted by a member") || strings.Contains(body, "観測されました") {
+		t.Error("the author's English dashboard lacks the alert in English")
 	}
 	if strings.Contains(body, "Minato Water Works") {
 		t.Error("the sighting organization is named although it did not consent")
