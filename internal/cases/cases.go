@@ -5,25 +5,28 @@
 //
 // Cases are the center's own records. The center sees them whole; the
 // organization a case came from sees its status and the actions marked shared,
-// nothing else; that rule is policy.CaseFilter (with View here) and enforced in
-// every query. Linked STIX objects are stored as references only: reading them
-// goes through the hub and the access policy. Notifications go through
-// alert.Service.Raise. It must not change reports or objects.
+// nothing else; that rule is policy.CaseFilter, put in every query by the
+// store (store/cases.go keeps the SQL), and policy.SeesWholeCase here.
+// Linked STIX objects are stored as references only: reading them goes
+// through the hub and the access policy. Notifications go through
+// alert.Service.Raise, titled from the message catalog. It must not change
+// reports or objects, nor hold SQL.
 package cases
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"renkei/internal/alert"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -38,36 +41,13 @@ var Severities = []string{"low", "medium", "high", "critical"}
 // LinkKinds are what a case may link to.
 var LinkKinds = []string{"object", "org", "report", "alert", "consult"}
 
-// Case is one case.
-type Case struct {
-	ID        int64     `json:"id"`
-	Title     string    `json:"title"`
-	Status    string    `json:"status"`
-	Severity  string    `json:"severity"`
-	Assignee  string    `json:"assignee,omitempty"`
-	OrgID     string    `json:"org_id,omitempty"` // the organization it came from
-	Source    string    `json:"source,omitempty"` // report:<incident id> | alert:<id> | consult:<id>
-	CreatedBy int64     `json:"-"`
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
-	Actions   []Action  `json:"actions,omitempty"`
-	Links     []Link    `json:"links,omitempty"`
-}
-
-// Action is one entry of a case's timeline.
-type Action struct {
-	Kind   string    `json:"kind"` // opened | note | status | assign | severity | link
-	Text   string    `json:"text"`
-	Shared bool      `json:"shared"` // shown to the reporting organization
-	User   string    `json:"user"`
-	At     time.Time `json:"at"`
-}
-
-// Link is something a case is about.
-type Link struct {
-	Kind string `json:"kind"`
-	Ref  string `json:"ref"`
-}
+// Case is one case; Action an entry of its timeline; Link something it is
+// about. They are kept in the store (store/cases.go).
+type (
+	Case   = store.Case
+	Action = store.CaseAction
+	Link   = store.CaseLink
+)
 
 // ProblemCodes are the codes of the problem.Problems a case or an act may be refused with.
 var ProblemCodes = []string{
@@ -85,7 +65,6 @@ type Service struct {
 	Center string // the national center's organization id
 }
 
-func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // mayWork: the center's administrators and analysts work cases
@@ -96,11 +75,6 @@ func mayWork(c auth.Caller) error {
 	}
 	return nil
 }
-
-// visibleSQL is the visibility rule on alias k (policy.CaseFilter): the
-// center sees every case (the committee none), another organization the
-// cases that came from it.
-func visibleSQL(v policy.Viewer) (string, []any) { return policy.CaseFilter(v, "k") }
 
 // Open opens a case. A source ("report:12", "alert:5", "consult:3") links it
 // and names the organization it came from; that organization is alerted that
@@ -124,7 +98,7 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 			problems = append(problems, *p)
 		}
 	}
-	var link *Link
+	var links []Link
 	if k.Source != "" {
 		kind, ref, _ := strings.Cut(k.Source, ":")
 		org, p, err := s.sourceOrg(ctx, kind, ref)
@@ -137,7 +111,7 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 			if k.OrgID == "" {
 				k.OrgID = org
 			}
-			link = &Link{Kind: kind, Ref: ref}
+			links = append(links, Link{Kind: kind, Ref: ref})
 		}
 	}
 	if len(problems) > 0 {
@@ -145,45 +119,30 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	}
 	now := s.now()
 	k.Status, k.CreatedBy, k.Created, k.Updated = "new", c.User.ID, now, now
-	err := s.db().InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO cases(title, status, severity, assignee, org_id, source, created_by, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			k.Title, k.Status, k.Severity, k.Assignee, k.OrgID, k.Source, k.CreatedBy, store.Micros(now), store.Micros(now)).Scan(&k.ID); err != nil {
-			return fmt.Errorf("open case: %w", err)
-		}
-		if err := addAction(ctx, tx, k.ID, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}); err != nil {
-			return err
-		}
-		if link != nil {
-			if _, err := tx.Exec(ctx, "INSERT INTO case_links(case_id, kind, ref) VALUES(?, ?, ?)", k.ID, link.Kind, link.Ref); err != nil {
-				return err
-			}
-		}
-		if k.OrgID != "" {
-			if _, err := tx.Exec(ctx, "INSERT INTO case_links(case_id, kind, ref) VALUES(?, 'org', ?) ON CONFLICT DO NOTHING", k.ID, k.OrgID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	if k.OrgID != "" {
+		links = append(links, Link{Kind: "org", Ref: k.OrgID})
+	}
+	id, err := s.DB.OpenCase(ctx, k, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}, links)
 	if err != nil {
 		return k, err
 	}
-	s.tellOrg(ctx, k, fmt.Sprintf("The center opened case %d about your %s", k.ID, sourceLabel(k.Source)))
+	k.ID = id
+	s.tellOrg(ctx, k, i18n.M("alert.case.opened", strconv.FormatInt(k.ID, 10), sourceLabel(k.Source)))
 	return k, nil
 }
 
+// sourceLabel names a case's source for an alert: a catalog message as a
+// parameter (i18n.Ref).
 func sourceLabel(src string) string {
 	kind, ref, _ := strings.Cut(src, ":")
-	switch kind {
-	case "report":
-		return "incident " + ref
-	case "consult":
-		return "consultation " + ref
-	case "alert":
-		return "alert " + ref
+	if !slices.Contains(sourceKinds, kind) {
+		return i18n.Ref(i18n.M("alert.case.matter"))
 	}
-	return "matter"
+	return i18n.Ref(i18n.M("alert.case.source."+kind, ref))
 }
+
+// sourceKinds are the kinds of record a case may be opened from.
+var sourceKinds = []string{"report", "alert", "consult"}
 
 func badSeverity(v string) problem.Problem {
 	return problem.Problem{Field: "severity", Code: "severity.unknown", Value: v,
@@ -193,18 +152,13 @@ func badSeverity(v string) problem.Problem {
 // sourceOrg finds the organization a source came from. A source that names
 // nothing is a problem; err is for the database failing.
 func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, p *problem.Problem, err error) {
-	q := map[string]string{
-		"report":  "SELECT org_id FROM incidents WHERE id = ?",
-		"alert":   "SELECT org_id FROM alerts WHERE id = ?",
-		"consult": "SELECT org_id FROM consultations WHERE id = ?",
-	}[kind]
 	src := kind + ":" + ref
-	if q == "" {
+	if !slices.Contains(sourceKinds, kind) {
 		return "", &problem.Problem{Field: "source", Code: "source.invalid", Value: src,
 			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<id> or consult:<id>", src)}, nil
 	}
-	err = s.db().QueryRow(ctx, q, ref).Scan(&org)
-	if errors.Is(err, sql.ErrNoRows) {
+	org, err = s.DB.CaseSourceOrg(ctx, kind, ref)
+	if errors.Is(err, store.ErrNotFound) {
 		return "", &problem.Problem{Field: "source", Code: "source.unknown", Value: src, Msg: fmt.Sprintf("source: no %s %s", kind, ref)}, nil
 	}
 	if err != nil {
@@ -221,7 +175,7 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 
 // checkAssignee says what is wrong with login as an assignee, if anything.
 func (s *Service) checkAssignee(ctx context.Context, login string) *problem.Problem {
-	u, err := s.db().UserByLogin(ctx, login)
+	u, err := s.DB.UserByLogin(ctx, login)
 	if err != nil {
 		return &problem.Problem{Field: "assignee", Code: "assignee.unknown", Value: login, Msg: fmt.Sprintf("assignee: no user %q", login)}
 	}
@@ -231,24 +185,15 @@ func (s *Service) checkAssignee(ctx context.Context, login string) *problem.Prob
 	return nil
 }
 
-func addAction(ctx context.Context, tx *store.Tx, id int64, a Action) error {
-	shared := 0
-	if a.Shared {
-		shared = 1
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO case_actions(case_id, kind, text, shared, user_login, at) VALUES(?, ?, ?, ?, ?, ?)",
-		id, a.Kind, a.Text, shared, a.User, store.Micros(a.At)); err != nil {
-		return fmt.Errorf("case %d: add action: %w", id, err)
-	}
-	return nil
-}
-
-func (s *Service) tellOrg(ctx context.Context, k Case, title string) {
+// tellOrg alerts the organization a case came from, titled with a catalog
+// message rendered in each reader's language.
+func (s *Service) tellOrg(ctx context.Context, k Case, title i18n.Message) {
 	if k.OrgID == "" || k.OrgID == s.Center {
 		return
 	}
 	data, _ := json.Marshal(map[string]any{"case": k.ID, "status": k.Status})
-	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Log != nil {
+	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info",
+		TitleKey: title.Key, TitleParams: title.Params, Data: string(data)}); err != nil && s.Log != nil {
 		s.Log.Error("alert case update", "case", k.ID, "err", err)
 	}
 }
@@ -304,164 +249,84 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	}
 	now := s.now()
 	statusChanged := a.Status != "" && a.Status != k.Status
-	err = s.db().InTx(ctx, func(tx *store.Tx) error {
-		act := func(kind, text string, shared bool) error {
-			return addAction(ctx, tx, id, Action{Kind: kind, Text: text, Shared: shared, User: c.User.Login, At: now})
-		}
-		if statusChanged {
-			if err := act("status", k.Status+" → "+a.Status, true); err != nil {
-				return err
-			}
-			k.Status = a.Status
-		}
-		if a.Severity != "" && a.Severity != k.Severity {
-			if err := act("severity", k.Severity+" → "+a.Severity, false); err != nil {
-				return err
-			}
-			k.Severity = a.Severity
-		}
-		if a.Assignee != "" && a.Assignee != k.Assignee {
-			if err := act("assign", a.Assignee, false); err != nil {
-				return err
-			}
-			k.Assignee = a.Assignee
-		}
-		if a.Link != nil {
-			if _, err := tx.Exec(ctx, "INSERT INTO case_links(case_id, kind, ref) VALUES(?, ?, ?) ON CONFLICT DO NOTHING", id, a.Link.Kind, a.Link.Ref); err != nil {
-				return err
-			}
-			if err := act("link", a.Link.Kind+" "+a.Link.Ref, false); err != nil {
-				return err
-			}
-		}
-		if strings.TrimSpace(a.Note) != "" {
-			if err := act("note", a.Note, a.Shared); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(ctx, "UPDATE cases SET status = ?, severity = ?, assignee = ?, updated_at = ? WHERE id = ?", k.Status, k.Severity, k.Assignee, store.Micros(now), id)
-		return err
-	})
-	if err != nil {
+	var acts []Action
+	act := func(kind, text string, shared bool) {
+		acts = append(acts, Action{Kind: kind, Text: text, Shared: shared, User: c.User.Login, At: now})
+	}
+	if statusChanged {
+		act("status", k.Status+" → "+a.Status, true)
+		k.Status = a.Status
+	}
+	if a.Severity != "" && a.Severity != k.Severity {
+		act("severity", k.Severity+" → "+a.Severity, false)
+		k.Severity = a.Severity
+	}
+	if a.Assignee != "" && a.Assignee != k.Assignee {
+		act("assign", a.Assignee, false)
+		k.Assignee = a.Assignee
+	}
+	var links []Link
+	if a.Link != nil {
+		links = append(links, *a.Link)
+		act("link", a.Link.Kind+" "+a.Link.Ref, false)
+	}
+	if strings.TrimSpace(a.Note) != "" {
+		act("note", a.Note, a.Shared)
+	}
+	k.Updated = now
+	if err := s.DB.UpdateCase(ctx, k, acts, links); err != nil {
 		return k, fmt.Errorf("case %d: %w", id, err)
 	}
 	if statusChanged {
-		s.tellOrg(ctx, k, fmt.Sprintf("Case %d about your %s is now %s", k.ID, sourceLabel(k.Source), k.Status))
+		s.tellOrg(ctx, k, i18n.M("alert.case.status", strconv.FormatInt(k.ID, 10), sourceLabel(k.Source), i18n.Ref(i18n.M("alert.case.st."+k.Status))))
 	}
 	return s.Get(ctx, c.Viewer(), id)
 }
 
-const caseCols = "k.id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.created_by, k.created_at, k.updated_at"
-
-func scanCase(row interface{ Scan(...any) error }) (Case, error) {
-	var k Case
-	var cr, up int64
-	err := row.Scan(&k.ID, &k.Title, &k.Status, &k.Severity, &k.Assignee, &k.OrgID, &k.Source, &k.CreatedBy, &cr, &up)
-	k.Created, k.Updated = store.FromMicros(cr), store.FromMicros(up)
+// Get returns a case as v may see it: whole for the center; for the
+// organization it came from, without assignee, links or unshared actions,
+// and without who acted (policy.SeesWholeCase).
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, error) {
+	k, err := s.DB.Case(ctx, v, id)
+	if err != nil {
+		return k, err
+	}
+	whole := policy.SeesWholeCase(v)
+	if k.Actions, err = s.DB.CaseActions(ctx, id, !whole); err != nil {
+		return k, err
+	}
+	if !whole {
+		for i := range k.Actions {
+			k.Actions[i].User = "" // the reporting organization sees what was done, not by whom
+		}
+		k.Assignee = ""
+		return k, nil
+	}
+	k.Links, err = s.DB.CaseLinks(ctx, id)
 	return k, err
 }
 
-// Get returns a case as v may see it: whole for the center; for the
-// organization it came from, without assignee, links or unshared actions.
-func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, error) {
-	cond, args := visibleSQL(v)
-	k, err := scanCase(s.db().QueryRow(ctx, "SELECT "+caseCols+" FROM cases k WHERE k.id = ? AND "+cond, append([]any{id}, args...)...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("case %d: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return k, err
-	}
-	q := "SELECT kind, text, shared, user_login, at FROM case_actions WHERE case_id = ?"
-	if !policy.SeesWholeCase(v) {
-		q += " AND shared = 1"
-	}
-	rows, err := s.db().Query(ctx, q+" ORDER BY id", id)
-	if err != nil {
-		return k, err
-	}
-	for rows.Next() {
-		var a Action
-		var sh int
-		var at int64
-		if err := rows.Scan(&a.Kind, &a.Text, &sh, &a.User, &at); err != nil {
-			rows.Close()
-			return k, err
-		}
-		a.Shared, a.At = sh != 0, store.FromMicros(at)
-		if !policy.SeesWholeCase(v) {
-			a.User = "" // the reporting organization sees what was done, not by whom
-		}
-		k.Actions = append(k.Actions, a)
-	}
-	rows.Close()
-	if !policy.SeesWholeCase(v) {
-		k.Assignee = ""
-		return k, rows.Err()
-	}
-	rows, err = s.db().Query(ctx, "SELECT kind, ref FROM case_links WHERE case_id = ? ORDER BY kind, ref", id)
-	if err != nil {
-		return k, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var l Link
-		if err := rows.Scan(&l.Kind, &l.Ref); err != nil {
-			return k, err
-		}
-		k.Links = append(k.Links, l)
-	}
-	return k, rows.Err()
-}
-
 // Query selects cases.
-type Query struct {
-	Status   string
-	Assignee string
-	OpenOnly bool // not resolved or closed
-	Source   string
-	Limit    int
-}
+type Query = store.CaseQuery
 
-// List returns the cases v may see, most recently updated first.
+// List returns the cases v may see, most recently updated first. Only who
+// sees cases whole selects them by assignee, or sees it.
 func (s *Service) List(ctx context.Context, v policy.Viewer, q Query) ([]Case, error) {
-	cond, args := visibleSQL(v)
-	query := "SELECT " + caseCols + " FROM cases k WHERE " + cond
-	if q.Status != "" {
-		query += " AND k.status = ?"
-		args = append(args, q.Status)
-	}
-	if q.Assignee != "" && policy.SeesWholeCase(v) {
-		query += " AND k.assignee = ?"
-		args = append(args, q.Assignee)
-	}
-	if q.Source != "" {
-		query += " AND k.source = ?"
-		args = append(args, q.Source)
-	}
-	if q.OpenOnly {
-		query += " AND k.status NOT IN ('resolved', 'closed')"
+	whole := policy.SeesWholeCase(v)
+	if !whole {
+		q.Assignee = ""
 	}
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 200
 	}
-	query += " ORDER BY k.updated_at DESC, k.id DESC LIMIT ?"
-	args = append(args, q.Limit)
-	rows, err := s.db().Query(ctx, query, args...)
+	out, err := s.DB.Cases(ctx, v, q)
 	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []Case
-	for rows.Next() {
-		k, err := scanCase(rows)
-		if err != nil {
-			return nil, err
+	if !whole {
+		for i := range out {
+			out[i].Assignee = ""
 		}
-		if !policy.SeesWholeCase(v) {
-			k.Assignee = ""
-		}
-		out = append(out, k)
 	}
-	return out, rows.Err()
+	return out, nil
 }

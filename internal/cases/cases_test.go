@@ -11,48 +11,29 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/cases"
-	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/incident"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
 
-func setup(t *testing.T, kind string) (*hub.Hub, map[string]auth.Caller) {
+func setup(t *testing.T, kind string) (*hubtest.Hub, map[string]auth.Caller) {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return now }
-	hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
-	hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
-	for _, u := range [][3]string{{"kanshi", h.Center().ID, "analyst"}, {"sato", h.Center().ID, "analyst"}, {"mizu", "Suido Water", "analyst"}, {"denki", "Kanto Electric", "analyst"}} {
-		if _, err := hub.AddUser(ctx, db, u[0], u[1], u[2], "", now); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h := hubtest.New(t, kind, hubtest.At(now))
+	h.Hub.Now = func() time.Time { return now }
+	h.Org("Suido Water", "operator", "water")
+	h.Org("Kanto Electric", "operator", "energy")
 	cs := map[string]auth.Caller{}
-	for _, l := range []string{"kanshi", "sato", "mizu", "denki"} {
-		c, err := incident.Caller(ctx, db, l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs[l] = c
+	for _, u := range [][3]string{{"kanshi", h.Center().ID, "analyst"}, {"sato", h.Center().ID, "analyst"}, {"mizu", "Suido Water", "analyst"}, {"denki", "Kanto Electric", "analyst"}} {
+		h.User(u[0], u[1], u[2])
+		cs[u[0]] = h.Caller(u[0])
 	}
 	return h, cs
 }
 
-func viewer(h *hub.Hub, c auth.Caller) policy.Viewer {
-	v, _ := h.Viewer(context.Background(), c)
-	return v
-}
+func viewer(h *hubtest.Hub, c auth.Caller) policy.Viewer { return h.ViewerOf(c.User.Login) }
 
 // TestCaseFromReport: the water utility files, the center opens a case from
 // the report and works it; the utility sees the status and the shared actions
@@ -62,13 +43,13 @@ func TestCaseFromReport(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			h, cs := setup(t, kind)
 			ctx := context.Background()
-			inc := app.New(h).Incidents
+			inc := app.New(h.Hub).Incidents
 			r, err := inc.File(ctx, cs["mizu"], incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: "ddos",
 				Title: "DDoS on the billing portal", WhatHappened: "40 Gbps UDP flood", DetectedAt: "2026-11-20T09:00:00+09:00", CurrentStatus: "ongoing"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := app.New(h).Cases
+			s := app.New(h.Hub).Cases
 			src := "report:" + itoa(r.IncidentID)
 			k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "DDoS on Suido Water", Severity: "high", Source: src})
 			if err != nil {
@@ -125,7 +106,7 @@ func TestCaseFromReport(t *testing.T) {
 func TestCaseRejects(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := app.New(h).Cases
+	s := app.New(h.Hub).Cases
 	tests := []struct {
 		name string
 		c    cases.Case

@@ -18,7 +18,7 @@ import (
 func TestCaseProblemsCarryCodes(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := app.New(h).Cases
+	s := app.New(h.Hub).Cases
 	k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x"})
 	if err != nil {
 		t.Fatal(err)
