@@ -116,9 +116,10 @@ func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
 	return id, nil
 }
 
-// Payload is the JSON body posted to a webhook.
+// Payload is the JSON body posted to a webhook. ID is the alert's public id
+// (store.Alert.PublicID): the row id never leaves the hub.
 type Payload struct {
-	ID       int64  `json:"id"`
+	ID       string `json:"id"`
 	Org      string `json:"org"`
 	Kind     string `json:"kind"`
 	Severity string `json:"severity"`
@@ -186,10 +187,10 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 	if a.TitleKey != "" {
 		titles = Titles(a)
 	}
-	body, _ := json.Marshal(Payload{ID: a.ID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Titles: titles,
+	body, _ := json.Marshal(Payload{ID: a.PublicID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Titles: titles,
 		Body: a.Body, ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
 	ts := s.now().Unix()
-	err := s.post(ctx, d.Webhook.URL, body, ts, Sign(d.Webhook.Secret, ts, body), a.ID)
+	err := s.post(ctx, d.Webhook.URL, body, ts, Sign(d.Webhook.Secret, ts, body), a.PublicID)
 	d.Attempts++
 	switch {
 	case err == nil:
@@ -238,7 +239,7 @@ func (s *Service) backoff() time.Duration {
 	return 10 * time.Second
 }
 
-func (s *Service) post(ctx context.Context, url string, body []byte, ts int64, sig string, id int64) error {
+func (s *Service) post(ctx context.Context, url string, body []byte, ts int64, sig string, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -249,7 +250,7 @@ func (s *Service) post(ctx context.Context, url string, body []byte, ts int64, s
 	req.Header.Set("User-Agent", "Renkei-Webhook/1")
 	req.Header.Set("X-Renkei-Timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("X-Renkei-Signature", sig)
-	req.Header.Set("X-Renkei-Alert", strconv.FormatInt(id, 10))
+	req.Header.Set("X-Renkei-Alert", id)
 	s.clientOnce.Do(func() { s.client = s.Reach.Client(10 * time.Second) })
 	resp, err := s.client.Do(req)
 	if err != nil {

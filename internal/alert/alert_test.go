@@ -2,11 +2,13 @@ package alert_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +107,72 @@ func TestSignatureRejectsTampering(t *testing.T) {
 		if alert.Verify(tt.key, tt.ts, []byte(tt.body), sig) {
 			t.Errorf("tampered %+v accepted", tt)
 		}
+	}
+}
+
+// TestWebhookNamesAlertByPublicID: a webhook body and its X-Renkei-Alert
+// header name the alert by its random public id, never by its row id (one
+// sequence over every organization's alerts, which would tell a member how
+// many the others received).
+func TestWebhookNamesAlertByPublicID(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			org := store.Org{ID: "identity--00000000-0000-4000-8000-0000000000aa", Name: "Water", Kind: "operator", Created: now}
+			if err := db.AddOrg(ctx, org); err != nil {
+				t.Fatal(err)
+			}
+			type post struct {
+				header string
+				body   alert.Payload
+				raw    string
+			}
+			posts := make(chan post, 4)
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				var p alert.Payload
+				if err := json.Unmarshal(b, &p); err != nil {
+					t.Errorf("webhook body %s: %v", b, err)
+				}
+				posts <- post{r.Header.Get("X-Renkei-Alert"), p, string(b)}
+			}))
+			defer hook.Close()
+			if _, err := db.AddWebhook(ctx, store.Webhook{OrgID: org.ID, URL: hook.URL, Secret: "s", Active: true, Created: now}); err != nil {
+				t.Fatal(err)
+			}
+			s := &alert.Service{DB: db, Now: func() time.Time { return now },
+				Reach: alert.Reach{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}
+			rows := map[string]int64{}
+			for _, title := range []string{"first", "second"} {
+				id, err := s.Raise(ctx, store.Alert{OrgID: org.ID, Kind: "kev", Title: title})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows[title] = id
+			}
+			if n, err := s.DeliverDue(ctx); err != nil || n != 2 {
+				t.Fatalf("deliveries: %d %v", n, err)
+			}
+			inbox, _, err := db.Alerts(ctx, policy.Viewer{UserID: 1, OrgID: org.ID, Role: policy.RoleViewer}, "", 10, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			public := map[string]string{}
+			for _, a := range inbox {
+				public[a.Title] = a.PublicID
+			}
+			for range 2 {
+				p := <-posts
+				want := public[p.body.Title]
+				if len(want) != 32 || p.body.ID != want || p.header != want {
+					t.Errorf("alert %q posted as id %q, header %q; its public id is %q", p.body.Title, p.body.ID, p.header, want)
+				}
+				if strings.Contains(p.raw, `"id":`+strconv.FormatInt(rows[p.body.Title], 10)) {
+					t.Errorf("the webhook body carries the row id: %s", p.raw)
+				}
+			}
+		})
 	}
 }

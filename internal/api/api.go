@@ -562,8 +562,10 @@ func (s *Server) revokeToken(q *request) error {
 	return fail(http.StatusNotFound, "not found", "no token %d of yours", id)
 }
 
+// alertJSON is an alert as the API shows it: by its public id only (the row
+// id never leaves the hub, see store.Alert).
 type alertJSON struct {
-	ID        int64           `json:"id"`
+	ID        string          `json:"id"`
 	Kind      string          `json:"kind"`
 	Severity  string          `json:"severity"`
 	Title     string          `json:"title"`
@@ -590,7 +592,7 @@ func (s *Server) listAlerts(q *request) error {
 	lang := q.lang()
 	out := make([]alertJSON, len(as))
 	for i, a := range as {
-		out[i] = alertJSON{a.ID, a.Kind, a.Severity, alert.Title(a, lang), a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+		out[i] = alertJSON{a.PublicID, a.Kind, a.Severity, alert.Title(a, lang), a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
 	}
 	res := map[string]any{"alerts": out}
 	if next != "" {
@@ -600,11 +602,10 @@ func (s *Server) listAlerts(q *request) error {
 	return nil
 }
 
+// readAlert marks an alert, named by its public id, read; a row id, like
+// any id that is not one of the caller's alerts, is not found.
 func (s *Server) readAlert(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	if err := s.Hub.DB.MarkAlertRead(q.r.Context(), q.viewer, id, s.now()); err != nil {
 		return err
 	}
@@ -688,14 +689,14 @@ func (s *Server) deadLetters(q *request) error {
 	type dj struct {
 		ID        int64     `json:"id"`
 		Webhook   string    `json:"webhook"`
-		Alert     int64     `json:"alert"`
+		Alert     string    `json:"alert"` // the alert's public id
 		Attempts  int       `json:"attempts"`
 		LastError string    `json:"last_error"`
 		Updated   time.Time `json:"updated"`
 	}
 	out := make([]dj, len(ds))
 	for i, d := range ds {
-		out[i] = dj{d.ID, d.Webhook.URL, d.Alert.ID, d.Attempts, d.LastError, d.Updated}
+		out[i] = dj{d.ID, d.Webhook.URL, d.Alert.PublicID, d.Attempts, d.LastError, d.Updated}
 	}
 	writeJSON(q.w, 200, map[string]any{"dead": out})
 	return nil

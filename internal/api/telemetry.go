@@ -266,7 +266,7 @@ func (s *Server) telemetryMatches(q *request) error {
 	}
 	ao := make([]alertJSON, len(alerts))
 	for i, a := range alerts {
-		ao[i] = alertJSON{a.ID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+		ao[i] = alertJSON{a.PublicID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
 	}
 	writeJSON(q.w, 200, map[string]any{"sightings": so, "alerts": ao})
 	return nil

@@ -42,7 +42,7 @@ func BenchmarkComputePicture10kIncidents100kAlerts(b *testing.B) {
 		}
 		for i := range 100000 {
 			at := store.Micros(now) - int64(i)*span/100000
-			if _, err := tx.Exec(ctx, "INSERT INTO alerts(org_id, kind, title, created_at) VALUES(?, 'x', 't', ?)", orgs[i%50], at); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO alerts(public_id, org_id, kind, title, created_at) VALUES(?, ?, 'x', 't', ?)", store.NewAlertPublicID(), orgs[i%50], at); err != nil {
 				return err
 			}
 		}

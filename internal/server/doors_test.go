@@ -114,6 +114,14 @@ var loginCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // webLogin logs in on the console's form and returns the status of the POST.
 func (e *doorsEnv) webLogin(login, password string) int {
 	e.t.Helper()
+	_, code := e.webSession(login, password)
+	return code
+}
+
+// webSession logs in on the console's form and returns the client holding
+// the session (it follows no redirect) and the status of the POST.
+func (e *doorsEnv) webSession(login, password string) (*http.Client, int) {
+	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Get(e.base + "/login")
@@ -131,7 +139,7 @@ func (e *doorsEnv) webLogin(login, password string) int {
 		e.t.Fatal(err)
 	}
 	res.Body.Close()
-	return res.StatusCode
+	return c, res.StatusCode
 }
 
 // TestPasswordsOnlyOnLoginForm: the API, TAXII and the audit log take tokens

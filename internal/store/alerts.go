@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -14,7 +16,13 @@ import (
 // Alert is something Renkei tells one organization. Every capability raises
 // its alerts through the alert package, which stores them here.
 type Alert struct {
+	// ID is the row id, one sequence over every organization's alerts: it
+	// never leaves the hub, since two alerts of one member would tell it
+	// how many the others received in between. PublicID (128 random bits
+	// in hex, set by AddAlert) is the only id shown to anyone: in the API,
+	// the console, webhooks and e-mail.
 	ID       int64
+	PublicID string
 	OrgID    string
 	Kind     string // e.g. "sighting", "kev", "flow-match"
 	Severity string // info | low | medium | high | critical
@@ -52,6 +60,7 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 	if org.OrgID != a.OrgID {
 		return 0, fmt.Errorf("add alert: the audience is %s, not the alert's organization %s", org.OrgID, a.OrgID)
 	}
+	a.PublicID = NewAlertPublicID()
 	err := db.InTx(ctx, func(tx *Tx) error {
 		wide := true
 		if len(a.Objects) > 0 {
@@ -64,8 +73,8 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 			wide = n == len(slices.Compact(slices.Sorted(slices.Values(a.Objects))))
 		}
 		params, _ := json.Marshal(nonNilStrings(a.TitleParams))
-		err := tx.QueryRow(ctx, "INSERT INTO alerts(org_id, kind, severity, title, title_key, title_params, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
+		err := tx.QueryRow(ctx, "INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
 		}
@@ -84,6 +93,23 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 	return id, err
 }
 
+// NewAlertPublicID returns a new alert public id: 128 random bits in hex.
+func NewAlertPublicID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// ValidAlertPublicID reports whether s has the form of an alert public id,
+// so that anything else (a row id above all) is not found without a query.
+func ValidAlertPublicID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
 func pkArgs(pks []int64) []any {
 	out := make([]any, len(pks))
 	for i, pk := range pks {
@@ -93,14 +119,14 @@ func pkArgs(pks []int64) []any {
 }
 
 // AlertCols are the columns ScanAlert reads, of alerts as a.
-const AlertCols = "a.id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.object_ref, a.data, a.created_at, a.read_at"
+const AlertCols = "a.id, a.public_id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.object_ref, a.data, a.created_at, a.read_at"
 
 // ScanAlert reads an alert selected as AlertCols.
 func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var c, r int64
 	var params string
-	err := row.Scan(&a.ID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &a.ObjectRef, &a.Data, &c, &r)
+	err := row.Scan(&a.ID, &a.PublicID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &a.ObjectRef, &a.Data, &c, &r)
 	if err == nil && params != "" && params != "[]" {
 		if err := json.Unmarshal([]byte(params), &a.TitleParams); err != nil {
 			return a, fmt.Errorf("alert %d: title parameters: %w", a.ID, err)
@@ -174,17 +200,21 @@ func (db *DB) UnreadAlerts(ctx context.Context, v policy.Viewer) (int64, error) 
 	return n, err
 }
 
-// MarkAlertRead marks an alert v may read as read; any other alert is not
-// found, whether or not it exists.
-func (db *DB) MarkAlertRead(ctx context.Context, v policy.Viewer, id int64, at time.Time) error {
+// MarkAlertRead marks an alert v may read, named by its public id, as read;
+// any other alert is not found, whether or not it exists, and so is one
+// named by its row id.
+func (db *DB) MarkAlertRead(ctx context.Context, v policy.Viewer, publicID string, at time.Time) error {
+	if !ValidAlertPublicID(publicID) {
+		return fmt.Errorf("alert %q: %w", publicID, ErrNotFound)
+	}
 	cond, args := policy.AlertFilter(v, "a")
-	res, err := db.Exec(ctx, "UPDATE alerts SET read_at = ? WHERE id = ? AND read_at = 0 AND id IN (SELECT a.id FROM alerts a WHERE a.id = ? AND "+cond+")",
-		append([]any{Micros(at), id, id}, args...)...)
+	res, err := db.Exec(ctx, "UPDATE alerts SET read_at = ? WHERE public_id = ? AND read_at = 0 AND id IN (SELECT a.id FROM alerts a WHERE a.public_id = ? AND "+cond+")",
+		append([]any{Micros(at), publicID, publicID}, args...)...)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		return fmt.Errorf("alert %s: %w", publicID, ErrNotFound)
 	}
 	return nil
 }

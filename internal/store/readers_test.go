@@ -155,6 +155,9 @@ func checkAlertReaders(t *testing.T, db *store.DB, seed uint64) {
 			t.Fatal(err)
 		}
 		a.ID = id
+		if err := db.QueryRow(ctx, "SELECT public_id FROM alerts WHERE id = ?", id).Scan(&a.PublicID); err != nil {
+			t.Fatal(err)
+		}
 		alerts = append(alerts, a)
 	}
 
@@ -213,7 +216,7 @@ func checkAlertReaders(t *testing.T, db *store.DB, seed uint64) {
 			if slices.Contains(want, a.ID) {
 				continue
 			}
-			if err := db.MarkAlertRead(ctx, v, a.ID, now); !errors.Is(err, store.ErrNotFound) {
+			if err := db.MarkAlertRead(ctx, v, a.PublicID, now); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("seed %d viewer %+v marked alert %d it may not read: %v", seed, v, a.ID, err)
 			}
 		}

@@ -67,14 +67,11 @@ func pathID(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// markRead marks one of the caller's organization's alerts read; another
-// organization's alert is "not found".
+// markRead marks one of the caller's organization's alerts, named by its
+// public id, read; another organization's alert is "not found", and so is
+// one named by its row id (which never leaves the hub, see store.Alert).
 func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id")
 	if !policy.MayWrite(req.viewer, policy.KindAlert, policy.RelAddressed) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return

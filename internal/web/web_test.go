@@ -492,10 +492,17 @@ func TestAlertsInbox(t *testing.T) {
 	if strings.Contains(body, `id="h-webhooks"`) {
 		t.Error("an analyst sees the webhook settings")
 	}
-	if st, _, _ := power.post("/alerts/"+itoa(other)+"/read", nil); st != http.StatusNotFound {
+	publicID := func(row int64) string {
+		var p string
+		if err := e.h.DB.QueryRow(ctx, "SELECT public_id FROM alerts WHERE id = ?", row).Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if st, _, _ := power.post("/alerts/"+publicID(other)+"/read", nil); st != http.StatusNotFound {
 		t.Errorf("marking another organization's alert: %d, want 404", st)
 	}
-	if st, loc, _ := power.post("/alerts/"+itoa(id)+"/read", nil); st != http.StatusSeeOther || loc != "/alerts?done=read" {
+	if st, loc, _ := power.post("/alerts/"+publicID(id)+"/read", nil); st != http.StatusSeeOther || loc != "/alerts?done=read" {
 		t.Errorf("mark read: %d %q", st, loc)
 	}
 	if n, _ := e.h.DB.UnreadAlerts(ctx, policy.Viewer{UserID: 1, OrgID: e.power.ID, Role: policy.RoleViewer}); n != 0 {
