@@ -10,25 +10,28 @@
 // is recorded in the thread (and in the audit log before it takes effect).
 //
 // A request is visible to the organization that asked, to the organization
-// handling it now, and to the center; that rule is policy.ConsultationFilter
-// and enforced in every query. Notifications go through alert.Service.Raise.
-// It must not open cases itself: the center does that in package cases.
+// handling it now, and to the center; that rule is policy.ConsultationFilter,
+// put in every query by the store (store/consult.go keeps the SQL).
+// Notifications go through alert.Service.Raise, titled from the message
+// catalog. It must not open cases itself (the center does that in package
+// cases), nor hold SQL.
 package consult
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -37,37 +40,12 @@ import (
 // Kinds of request.
 var Kinds = []string{"consultation", "support"}
 
-// Request is one consultation or support request with its thread.
-type Request struct {
-	ID         int64  `json:"id"`
-	OrgID      string `json:"org_id"`
-	UserID     int64  `json:"-"`
-	HandlerOrg string `json:"handler_org"`
-	Kind       string `json:"kind"`
-	Subject    string `json:"subject"`
-	Body       string `json:"body"`
-	Status     string `json:"status"` // open | answered | closed
-	// HandoffTo is the organization a hand-off was proposed to, until the
-	// asker consents or declines; "" when none is pending.
-	HandoffTo string `json:"handoff_to,omitempty"`
-	// Step says what a reply did: "handoff.awaiting-consent", "handoff.done",
-	// "handoff.consented", "handoff.declined", or the kind of reply. A
-	// caller who no longer sees the request after it (a handler that handed
-	// it on) gets the request without its thread.
-	Step     string    `json:"step,omitempty"`
-	Created  time.Time `json:"created"`
-	Updated  time.Time `json:"updated"`
-	Messages []Message `json:"messages,omitempty"`
-}
-
-// Message is one step of a request's thread.
-type Message struct {
-	Kind  string    `json:"kind"` // question | answer | handoff | consent | decline | close
-	OrgID string    `json:"org_id"`
-	User  string    `json:"user"`
-	Body  string    `json:"body"`
-	At    time.Time `json:"at"`
-}
+// Request is one consultation or support request with its thread; Message
+// one step of the thread. They are kept in the store (store/consult.go).
+type (
+	Request = store.Consultation
+	Message = store.ConsultMessage
+)
 
 // ProblemCodes are the codes of the problem.Problems a request or a reply may be refused with.
 var ProblemCodes = []string{
@@ -95,11 +73,7 @@ type Service struct {
 	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
 }
 
-func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
-
-// visibleSQL is the visibility rule on alias c (policy.ConsultationFilter).
-func visibleSQL(v policy.Viewer) (string, []any) { return policy.ConsultationFilter(v, "c") }
 
 // mayWrite: every role that acts for its organization asks and replies
 // (policy.MayAskConsultation); viewers and the committee do not.
@@ -142,7 +116,7 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	}
 	h := s.Center
 	if handler != "" {
-		o, err := s.db().Org(ctx, handler)
+		o, err := s.DB.Org(ctx, handler)
 		switch {
 		case err != nil:
 			problems = append(problems, problem.Problem{Field: "handler", Code: "handler.unknown", Value: handler,
@@ -164,29 +138,23 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	}
 	now := s.now()
 	r := Request{OrgID: c.Org.ID, UserID: c.User.ID, HandlerOrg: h, Kind: kind, Subject: subject, Body: body, Status: "open", Created: now, Updated: now}
-	err := s.db().InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			r.OrgID, r.UserID, r.HandlerOrg, r.Subject, r.Body, r.Kind, r.Status, store.Micros(now), store.Micros(now)).Scan(&r.ID); err != nil {
-			return fmt.Errorf("add request: %w", err)
-		}
-		return addMessage(ctx, tx, r.ID, Message{Kind: "question", OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
-	})
+	id, err := s.DB.AskConsultation(ctx, r, Message{Kind: "question", OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
 	if err != nil {
 		return r, err
 	}
-	s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("New %s request %d from %s: %s", r.Kind, r.ID, c.Org.Name, r.Subject))
+	r.ID = id
+	s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.new."+r.Kind, itoa(r.ID), c.Org.Name, r.Subject))
 	return r, nil
 }
 
-func addMessage(ctx context.Context, tx *store.Tx, id int64, m Message) error {
-	_, err := tx.Exec(ctx, "INSERT INTO consult_messages(consult_id, kind, org_id, user_login, body, at) VALUES(?, ?, ?, ?, ?, ?)",
-		id, m.Kind, m.OrgID, m.User, m.Body, store.Micros(m.At))
-	return err
-}
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
-func (s *Service) alert(ctx context.Context, org string, r Request, title string) {
+// alert tells org of a step of request r, titled with a catalog message
+// rendered in each reader's language.
+func (s *Service) alert(ctx context.Context, org string, r Request, title i18n.Message) {
 	data, _ := json.Marshal(map[string]any{"consultation": r.ID})
-	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info", Title: title, Data: string(data)}); err != nil && s.Log != nil {
+	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info",
+		TitleKey: title.Key, TitleParams: title.Params, Data: string(data)}); err != nil && s.Log != nil {
 		s.Log.Error("alert consultation", "consultation", r.ID, "err", err)
 	}
 }
@@ -226,7 +194,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		if !handles {
 			return r, fmt.Errorf("%w: only the handling organization or the center hands a request on", problem.ErrForbidden)
 		}
-		o, err := s.db().Org(ctx, to)
+		o, err := s.DB.Org(ctx, to)
 		if err != nil {
 			return r, problemOf("to", "handoff.unknown", to, "handoff: no organization %q", to)
 		}
@@ -259,7 +227,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		if r.HandoffTo == "" {
 			return r, problemOf("", "consent.none", "", "request %d has no hand-off waiting for consent", id)
 		}
-		o, err := s.db().Org(ctx, r.HandoffTo)
+		o, err := s.DB.Org(ctx, r.HandoffTo)
 		if err != nil {
 			return r, fmt.Errorf("request %d: proposed handler: %w", id, err)
 		}
@@ -298,41 +266,34 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		}
 	}
 	now := s.now()
-	err = s.db().InTx(ctx, func(tx *store.Tx) error {
-		if err := addMessage(ctx, tx, id, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now}); err != nil {
-			return err
-		}
-		// The row changes only if no other step changed the pending hand-off
-		// meanwhile: a consent applies to the hand-off the asker saw.
-		res, err := tx.Exec(ctx, "UPDATE consultations SET status = ?, handler_org = ?, handoff_to = ?, updated_at = ? WHERE id = ? AND handoff_to = ? AND handler_org = ?",
-			status, handler, handoffTo, store.Micros(now), id, r.HandoffTo, r.HandlerOrg)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return problemOf("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
-		}
-		return nil
-	})
+	// The row changes only if no other step changed the pending hand-off
+	// meanwhile: a consent applies to the hand-off the asker saw.
+	next := r
+	next.Status, next.HandlerOrg, next.HandoffTo, next.Updated = status, handler, handoffTo, now
+	err = s.DB.ReplyToConsultation(ctx, next, r, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
+	if errors.Is(err, store.ErrConsultationChanged) {
+		err = problemOf("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
+	}
 	if err != nil {
 		return r, fmt.Errorf("request %d: %w", id, err)
 	}
+	rid := itoa(r.ID)
 	switch step {
 	case "answer":
-		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was answered: %s", r.ID, r.Subject))
+		s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.answered", rid, r.Subject))
 	case "question":
-		s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("Follow-up question on request %d: %s", r.ID, r.Subject))
+		s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.question", rid, r.Subject))
 	case "handoff.awaiting-consent":
-		s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d is proposed to be handed to another support organization; it stays where it is until you consent", r.ID))
+		s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.handoff.proposed", rid))
 	case "handoff.done", "handoff.consented":
-		s.alert(ctx, handler, r, fmt.Sprintf("Request %d was handed to you: %s", r.ID, r.Subject))
+		s.alert(ctx, handler, r, i18n.M("alert.consult.handoff.to-you", rid, r.Subject))
 		if step == "handoff.done" {
-			s.alert(ctx, r.OrgID, r, fmt.Sprintf("Your request %d was handed to the center", r.ID))
+			s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.handoff.to-center", rid))
 		} else {
-			s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("The asker consented: request %d was handed on", r.ID))
+			s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.handoff.consented", rid))
 		}
 	case "handoff.declined":
-		s.alert(ctx, r.HandlerOrg, r, fmt.Sprintf("The asker declined the hand-off of request %d", r.ID))
+		s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.handoff.declined", rid))
 	}
 	got, err := s.Get(ctx, v, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -345,66 +306,16 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	return got, err
 }
 
-const cols = "c.id, c.org_id, c.user_id, c.handler_org, c.handoff_to, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
-
-func scan(row interface{ Scan(...any) error }) (Request, error) {
-	var r Request
-	var cr, up int64
-	err := row.Scan(&r.ID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.HandoffTo, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
-	r.Created, r.Updated = store.FromMicros(cr), store.FromMicros(up)
-	return r, err
-}
-
-// Get returns a request with its thread, if v may see it.
+// Get returns a request with its thread, if v may see it
+// (policy.ConsultationFilter, in the store's query).
 func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Request, error) {
-	cond, args := visibleSQL(v)
-	r, err := scan(s.db().QueryRow(ctx, "SELECT "+cols+" FROM consultations c WHERE c.id = ? AND "+cond, append([]any{id}, args...)...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("request %d: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return r, err
-	}
-	rows, err := s.db().Query(ctx, "SELECT kind, org_id, user_login, body, at FROM consult_messages WHERE consult_id = ? ORDER BY id", id)
-	if err != nil {
-		return r, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m Message
-		var at int64
-		if err := rows.Scan(&m.Kind, &m.OrgID, &m.User, &m.Body, &at); err != nil {
-			return r, err
-		}
-		m.At = store.FromMicros(at)
-		r.Messages = append(r.Messages, m)
-	}
-	return r, rows.Err()
+	return s.DB.Consultation(ctx, v, id)
 }
 
 // List returns the requests v may see, most recently updated first.
 func (s *Service) List(ctx context.Context, v policy.Viewer, status string, limit int) ([]Request, error) {
-	cond, args := visibleSQL(v)
-	q := "SELECT " + cols + " FROM consultations c WHERE " + cond
-	if status != "" {
-		q += " AND c.status = ?"
-		args = append(args, status)
-	}
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	rows, err := s.db().Query(ctx, q+" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.DB.Consultations(ctx, v, status, limit)
 }

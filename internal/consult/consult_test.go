@@ -5,12 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"renkei/internal/app"
-	"renkei/internal/auth"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -23,27 +20,11 @@ func TestConsultationHandoff(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-			hub.Bootstrap(ctx, db, now)
-			h, err := hub.New(ctx, db, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.Now = func() time.Time { return now }
-			openAudit(t, h)
-			hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
-			hub.AddOrg(ctx, db, "Kanto Support Desk", "research", "", now)
-			hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
-			cs := map[string]auth.Caller{}
-			for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"denki", "Kanto Electric"}} {
-				if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
-					t.Fatal(err)
-				}
-				cs[u[0]], _ = incident.Caller(ctx, db, u[0])
-			}
-			v := func(l string) policy.Viewer { x, _ := h.Viewer(ctx, cs[l]); return x }
-			s := app.New(h).Consult
+			h, cs := fixture(t, kind, true,
+				[][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Kanto Electric", "operator", "energy"}},
+				[][2]string{{"kanshi", ""}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"denki", "Kanto Electric"}})
+			v := func(l string) policy.Viewer { return h.ViewerOf(l) }
+			s := app.New(h.Hub).Consult
 			r, err := s.Ask(ctx, cs["town"], "support", "VPN appliance alert", "We got a KEV alert for our VPN. How do we check for compromise?", "")
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +65,7 @@ func TestConsultationHandoff(t *testing.T) {
 			if l, _ := s.List(ctx, v("denki"), "", 0); len(l) != 0 {
 				t.Fatalf("an unrelated member lists %d", len(l))
 			}
-			alerts, _, _ := db.Alerts(ctx, policy.OrgAudience(cs["town"].Org.ID, false, nil), "", 10, false)
+			alerts, _, _ := h.DB.Alerts(ctx, policy.OrgAudience(cs["town"].Org.ID, false, nil), "", 10, false)
 			if len(alerts) != 2 || !strings.Contains(alerts[0].Title, "answered") {
 				t.Fatalf("asker alerts %+v", alerts)
 			}

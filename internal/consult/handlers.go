@@ -7,8 +7,6 @@ package consult
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,13 +18,9 @@ import (
 	"renkei/internal/store"
 )
 
-// Handler is one designation: org handles requests of topic.
-type Handler struct {
-	Topic     string `json:"topic"`
-	OrgID     string `json:"org"`
-	OrgName   string `json:"org_name"`
-	CreatedBy string `json:"created_by,omitempty"`
-}
+// Handler is one designation: org handles requests of topic. It is kept in
+// the store (store/consult.go).
+type Handler = store.ConsultHandler
 
 // routable reports whether a request of topic may be handled by o: the
 // center always, any other organization when designated for the topic.
@@ -34,15 +28,7 @@ func (s *Service) routable(ctx context.Context, topic string, o store.Org) (bool
 	if o.IsCenter() {
 		return true, nil
 	}
-	var one int
-	err := s.db().QueryRow(ctx, "SELECT 1 FROM consult_handlers WHERE topic = ? AND org_id = ?", topic, o.ID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("designation of %s for %s: %w", o.Name, topic, err)
-	}
-	return true, nil
+	return s.DB.ConsultHandlerDesignated(ctx, topic, o.ID)
 }
 
 // Designate makes org a handler of topic, for v (policy.DesignatesHandlers),
@@ -55,12 +41,11 @@ func (s *Service) Designate(ctx context.Context, c auth.Caller, v policy.Viewer,
 	if err := s.record(ctx, c, audit.ActionHandlerDesignate, topic, o); err != nil {
 		return Handler{}, err
 	}
-	_, err = s.db().Exec(ctx, "INSERT INTO consult_handlers(topic, org_id, created_by, created_at) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		topic, o.ID, c.User.Login, store.Micros(s.now()))
-	if err != nil {
-		return Handler{}, fmt.Errorf("designate %s for %s: %w", o.Name, topic, err)
+	h := Handler{Topic: topic, OrgID: o.ID, OrgName: o.Name, CreatedBy: c.User.Login}
+	if err := s.DB.DesignateConsultHandler(ctx, h, s.now()); err != nil {
+		return Handler{}, err
 	}
-	return Handler{Topic: topic, OrgID: o.ID, OrgName: o.Name, CreatedBy: c.User.Login}, nil
+	return h, nil
 }
 
 // Revoke withdraws a designation, for v, logged as c before it takes
@@ -78,8 +63,8 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, v policy.Viewer, to
 	if err := s.record(ctx, c, audit.ActionHandlerRevoke, topic, o); err != nil {
 		return err
 	}
-	if _, err := s.db().Exec(ctx, "DELETE FROM consult_handlers WHERE topic = ? AND org_id = ?", topic, o.ID); err != nil {
-		return fmt.Errorf("withdraw %s for %s: %w", o.Name, topic, err)
+	if err := s.DB.RevokeConsultHandler(ctx, topic, o.ID); err != nil {
+		return fmt.Errorf("withdraw %s: %w", o.Name, err)
 	}
 	return nil
 }
@@ -91,7 +76,7 @@ func (s *Service) designation(ctx context.Context, v policy.Viewer, topic, org s
 	if !slices.Contains(Kinds, topic) {
 		return store.Org{}, problemOf("topic", "kind.unknown", topic, "topic: %q is not one of %s", topic, strings.Join(Kinds, ", "))
 	}
-	o, err := s.db().Org(ctx, org)
+	o, err := s.DB.Org(ctx, org)
 	if err != nil {
 		return store.Org{}, problemOf("org", "handler.unknown", org, "org: no organization %q", org)
 	}
@@ -117,23 +102,5 @@ func (s *Service) audited(ctx context.Context, c auth.Caller, action, objectID s
 // Handlers lists the designations, of one topic or of all when topic is "".
 // The center handles every topic and is not listed.
 func (s *Service) Handlers(ctx context.Context, topic string) ([]Handler, error) {
-	q, args := "SELECT h.topic, h.org_id, o.name, h.created_by FROM consult_handlers h JOIN orgs o ON o.id = h.org_id", []any{}
-	if topic != "" {
-		q += " WHERE h.topic = ?"
-		args = append(args, topic)
-	}
-	rows, err := s.db().Query(ctx, q+" ORDER BY h.topic, o.name", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list handlers: %w", err)
-	}
-	defer rows.Close()
-	var out []Handler
-	for rows.Next() {
-		var h Handler
-		if err := rows.Scan(&h.Topic, &h.OrgID, &h.OrgName, &h.CreatedBy); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return s.DB.ConsultHandlers(ctx, topic)
 }

@@ -7,15 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"renkei/internal/app"
-	"renkei/internal/auth"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
 	"renkei/internal/problem"
-	"renkei/internal/store/storetest"
 )
 
 // TestConsultProblemsCarryCodes: a refused request or reply says why with a
@@ -23,23 +19,8 @@ import (
 // stays the English the API and the CLI have always given.
 func TestConsultProblemsCarryCodes(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
-	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-	hub.Bootstrap(ctx, db, now)
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return now }
-	hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
-	cs := map[string]auth.Caller{}
-	for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"town", "Minato City"}} {
-		if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
-			t.Fatal(err)
-		}
-		cs[u[0]], _ = incident.Caller(ctx, db, u[0])
-	}
-	s := app.New(h).Consult
+	h, cs := fixture(t, "sqlite", false, [][3]string{{"Minato City", "local-government", ""}}, [][2]string{{"kanshi", ""}, {"town", "Minato City"}})
+	s := app.New(h.Hub).Consult
 	open, err := s.Ask(ctx, cs["town"], "", "VPN logs", "Who reads them?", "")
 	if err != nil {
 		t.Fatal(err)

@@ -3,76 +3,65 @@ package consult_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
 
-func openAudit(t *testing.T, h *hub.Hub) {
+// fixture is a hub at the tests' time, with an audit log when audited,
+// the member organizations orgs (name, kind, sector) and one analyst per
+// user (login, organization; "" is the center).
+func fixture(t *testing.T, kind string, audited bool, orgs [][3]string, users [][2]string) (*hubtest.Hub, map[string]auth.Caller) {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := audit.Open(context.Background(), audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
+	opts := []hubtest.Option{hubtest.At(now)}
+	if audited {
+		opts = append(opts, hubtest.WithAudit())
 	}
-	h.Audit = l
-	t.Cleanup(func() { l.Close() })
+	h := hubtest.New(t, kind, opts...)
+	h.Hub.Now = func() time.Time { return now }
+	for _, o := range orgs {
+		h.Org(o[0], o[1], o[2])
+	}
+	cs := map[string]auth.Caller{}
+	for _, u := range users {
+		org := u[1]
+		if org == "" {
+			org = h.Center().ID
+		}
+		h.User(u[0], org, "analyst")
+		cs[u[0]] = h.Caller(u[0])
+	}
+	return h, cs
 }
 
 type routing struct {
-	h  *hub.Hub
+	h  *hubtest.Hub
 	s  *consult.Service
 	cs map[string]auth.Caller
 }
 
-func (r *routing) v(t *testing.T, login string) policy.Viewer {
-	v, err := r.h.Viewer(context.Background(), r.cs[login])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+func (r *routing) v(t *testing.T, login string) policy.Viewer { return r.h.ViewerOf(login) }
 
 // newRouting is a hub with an audit log, the center (kanshi), a town hall
 // (town), a support desk (desk), a security firm (firm) and an operator
 // (denki), one analyst each.
 func newRouting(t *testing.T, kind string) *routing {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-	hub.Bootstrap(ctx, db, now)
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return now }
-	openAudit(t, h)
-	r := &routing{h: h, s: app.New(h).Consult, cs: map[string]auth.Caller{}}
-	for _, o := range [][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Shiba Security", "research", ""}, {"Kanto Electric", "operator", "energy"}} {
-		if _, err := hub.AddOrg(ctx, db, o[0], o[1], o[2], now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"firm", "Shiba Security"}, {"denki", "Kanto Electric"}} {
-		if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
-			t.Fatal(err)
-		}
-		r.cs[u[0]], _ = incident.Caller(ctx, db, u[0])
-	}
-	return r
+	h, cs := fixture(t, kind, true,
+		[][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Shiba Security", "research", ""}, {"Kanto Electric", "operator", "energy"}},
+		[][2]string{{"kanshi", ""}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"firm", "Shiba Security"}, {"denki", "Kanto Electric"}})
+	return &routing{h: h, s: app.New(h.Hub).Consult, cs: cs}
 }
 
 func hasCode(err error, code string) bool {
