@@ -16,10 +16,8 @@ import (
 // report runs, and see coverage and findings. The package's visibility and
 // the TLP of findings are decided in package huntpkg with policy.Decide.
 
-func (s *Server) hunting() *huntpkg.Service { return &huntpkg.Service{Hub: s.Hub} }
-
 func (s *Server) huntingKey(q *request) error {
-	k, err := s.hunting().Keys()
+	k, err := s.Hunting.Keys()
 	if err != nil {
 		return err
 	}
@@ -29,7 +27,7 @@ func (s *Server) huntingKey(q *request) error {
 }
 
 func (s *Server) listHuntPackages(q *request) error {
-	list, err := s.hunting().List(q.r.Context(), q.caller, 1000)
+	list, err := s.Hunting.List(q.r.Context(), q.caller, 1000)
 	if err != nil {
 		return err
 	}
@@ -54,7 +52,7 @@ func (s *Server) publishHuntPackage(q *request) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, "invalid hunting package request", "scope: %v", err)
 	}
-	p, err := s.hunting().Publish(q.r.Context(), q.caller, huntpkg.PublishRequest{Title: in.Title, Description: in.Description, TLP: in.TLP,
+	p, err := s.Hunting.Publish(q.r.Context(), q.caller, huntpkg.PublishRequest{Title: in.Title, Description: in.Description, TLP: in.TLP,
 		Scope: scope, Rules: in.Rules, Indicators: in.Indicators, AllowUnloaded: in.AllowUnloaded})
 	if err != nil {
 		if errors.Is(err, problem.ErrInvalid) && p != nil && len(p.NotLoaded) > 0 {
@@ -70,7 +68,7 @@ func (s *Server) publishHuntPackage(q *request) error {
 }
 
 func (s *Server) getHuntPackage(q *request) error {
-	p, signed, idx, err := s.hunting().Get(q.r.Context(), q.caller, q.r.PathValue("id"))
+	p, signed, idx, err := s.Hunting.Get(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -92,7 +90,7 @@ func (s *Server) reportHuntRun(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	run, err := s.hunting().Report(q.r.Context(), q.caller, q.r.PathValue("id"), in)
+	run, err := s.Hunting.Report(q.r.Context(), q.caller, q.r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -102,7 +100,7 @@ func (s *Server) reportHuntRun(q *request) error {
 }
 
 func (s *Server) huntCoverage(q *request) error {
-	c, err := s.hunting().Coverage(q.r.Context(), q.caller, q.r.PathValue("id"))
+	c, err := s.Hunting.Coverage(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +110,7 @@ func (s *Server) huntCoverage(q *request) error {
 }
 
 func (s *Server) huntFindings(q *request) error {
-	runs, idx, err := s.hunting().Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
+	runs, idx, err := s.Hunting.Findings(q.r.Context(), q.caller, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}

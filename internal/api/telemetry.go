@@ -126,7 +126,7 @@ func (s *Server) changeExporter(q *request) error {
 	} else if !ok {
 		return fail(http.StatusNotFound, "not found", "exporter %s is not registered for %s", e, src.ID)
 	}
-	st, err := telemetry.Status(ctx, s.Hub, src, s.now())
+	st, err := s.Telemetry.Status(ctx, src, s.now())
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) listSources(q *request) error {
 	if !policy.MaySeeSources(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "telemetry sources are seen by the center's handlers, analysts and administrators and by the oversight committee")
 	}
-	sts, err := telemetry.Statuses(q.r.Context(), s.Hub, s.now())
+	sts, err := s.Telemetry.Statuses(q.r.Context(), s.now())
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (s *Server) addSource(q *request) error {
 		}
 		return fail(http.StatusBadRequest, "invalid source", "%v", err)
 	}
-	st, err := telemetry.Status(ctx, s.Hub, src, s.now())
+	st, err := s.Telemetry.Status(ctx, src, s.now())
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (s *Server) addSource(q *request) error {
 // logged first (C7) and the response carries the log index.
 func (s *Server) sourceRecords(q *request) error {
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
-	recs, idx, err := telemetry.Access(q.r.Context(), s.Hub, q.caller, q.r.PathValue("id"), q.r.URL.Query().Get("purpose"), limit)
+	recs, idx, err := s.Telemetry.Access(q.r.Context(), q.caller, q.r.PathValue("id"), q.r.URL.Query().Get("purpose"), limit)
 	if err != nil {
 		return err
 	}
@@ -249,14 +249,14 @@ func (s *Server) telemetryMatches(q *request) error {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	sights, err := telemetry.MatchSightings(ctx, s.Hub, q.viewer, limit, 20*limit)
+	sights, err := s.Telemetry.MatchSightings(ctx, q.viewer, limit, 20*limit)
 	if err != nil {
 		return err
 	}
 	if err := s.release(q, sights...); err != nil {
 		return err
 	}
-	alerts, err := telemetry.MatchAlerts(ctx, s.Hub, q.viewer, sights, limit)
+	alerts, err := s.Telemetry.MatchAlerts(ctx, q.viewer, sights, limit)
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	submit("other", ind("indicator--00000000-0000-4000-8000-000000000077", "203.0.113.77", tlpRed, map[string]any{"recipient_users": []string{"water"}}))
 
 	// One batch through a real matcher: 203.0.113.5 talks to Water Co's space.
-	w := &telemetry.Worker{Hub: h}
+	w := &telemetry.Worker{Service: app.New(h).Telemetry}
 	if err := w.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -13,15 +13,21 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
 	"time"
 
 	"renkei/internal/advisory"
 	"renkei/internal/approval"
+	"renkei/internal/audit"
 	"renkei/internal/cases"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
+	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
+	"renkei/internal/telemetry"
 )
 
 // App is one process's capabilities, each built once.
@@ -38,6 +44,10 @@ type App struct {
 	Approvals  *approval.Service
 	// Relevance keeps the vulnerability engine in memory: one per process.
 	Relevance *relevance.Service
+	Hunting   *huntpkg.Service
+	// Telemetry is the communications-information pipeline's shared side;
+	// the pipeline and its matchers run over it (telemetry.NewPipeline).
+	Telemetry *telemetry.Service
 }
 
 // New builds every capability over h. Acts are recorded through h.Record,
@@ -53,6 +63,18 @@ func New(h *hub.Hub) *App {
 	center := h.Center().ID
 	rel := relevance.New(h.DB, h.Alerts, h.Log)
 	rel.Now, rel.Record, rel.Center = now, h.Record, center
+	// Hunting packages are signed with a key kept beside the audit log
+	// (DATA/hunt-keys); a process without a log publishes none.
+	huntKeys := ""
+	if h.Audit != nil {
+		huntKeys = filepath.Join(filepath.Dir(h.Audit.Dir()), "hunt-keys")
+	}
+	appendAudit := func(ctx context.Context, e audit.Entry) (uint64, error) {
+		if h.Audit == nil {
+			return 0, errors.New("the process keeps no audit log")
+		}
+		return h.Audit.Append(ctx, e)
+	}
 	return &App{
 		Hub:        h,
 		Cases:      &cases.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center},
@@ -61,5 +83,8 @@ func New(h *hub.Hub) *App {
 		Advisories: &advisory.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Record: unlessUnlogged},
 		Approvals:  &approval.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Center: center, Record: h.Record},
 		Relevance:  rel,
+		Hunting:    &huntpkg.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Viewer: h.Viewer, Record: h.Record, KeyDir: huntKeys},
+		Telemetry: &telemetry.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: h.Center(), Viewer: h.Viewer, Record: h.Record,
+			Append: appendAudit, Submit: h.Submit},
 	}
 }

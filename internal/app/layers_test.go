@@ -21,7 +21,7 @@ var stixIntake = map[string]bool{"incident": true, "telemetry": true}
 
 // notYet are capabilities still to be given narrow dependencies (issue 12):
 // remove a name when its service no longer holds a *hub.Hub.
-var notYet = map[string]bool{"huntpkg": true}
+var notYet = map[string]bool{}
 
 // doors may import app: they build the one App (cli, server) or the demo
 // data with it (demo). api and web receive it.

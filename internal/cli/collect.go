@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
 	"renkei/internal/hub"
@@ -160,7 +161,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		return err
 	}
 	defer b.Close()
-	p, err := telemetry.NewPipeline(ctx, h, b, nil)
+	p, err := telemetry.NewPipeline(ctx, app.New(h).Telemetry, b, nil)
 	if err != nil {
 		return err
 	}

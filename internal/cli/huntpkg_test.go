@@ -172,7 +172,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	}
 
 	centerUser, _ := db.UserByLogin(ctx, "center")
-	runs, _, err = (&huntpkg.Service{Hub: h}).Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
+	runs, _, err = app.New(h).Hunting.Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("findings: %v %d", err, len(runs))
 	}

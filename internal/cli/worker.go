@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
@@ -56,7 +57,7 @@ embedded server started with serve --nats-listen).`,
 				return err
 			}
 			defer b.Close()
-			p, err := telemetry.NewPipeline(ctx, h, b, nil)
+			p, err := telemetry.NewPipeline(ctx, app.New(h).Telemetry, b, nil)
 			if err != nil {
 				return err
 			}

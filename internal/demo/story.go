@@ -90,7 +90,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 		return st, err
 	}
 	defer b.Close()
-	p, err := telemetry.NewPipeline(ctx, h, b, nil)
+	p, err := telemetry.NewPipeline(ctx, caps.Telemetry, b, nil)
 	if err != nil {
 		return st, err
 	}
@@ -110,7 +110,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 		return st, fmt.Errorf("story step 3: %w", err)
 	}
 	st.FlowsKept = res.Kept
-	w := &telemetry.Worker{Hub: h, Bus: b}
+	w := &telemetry.Worker{Service: caps.Telemetry, Bus: b}
 	if err := w.Prepare(ctx); err != nil {
 		return st, err
 	}
@@ -127,7 +127,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 	// A designated handler looks at the matched records, for a stated purpose:
 	// the access is in the audit log before the records are shown (C7), for
 	// the committee to see in step 6.
-	if _, _, err := telemetry.Access(ctx, h, handler, "kanto-border", "関東電力事案の影響範囲確認 / scope of the Kanto Electric intrusion", 50); err != nil {
+	if _, _, err := caps.Telemetry.Access(ctx, handler, "kanto-border", "関東電力事案の影響範囲確認 / scope of the Kanto Electric intrusion", 50); err != nil {
 		return st, fmt.Errorf("story step 3: handler access: %w", err)
 	}
 	st.Steps = append(st.Steps, fmt.Sprintf("3: approval %d in force; %d flow records kept, matches alerted Kanto Electric and the water utility; a handler's access was logged", a.ID, res.Kept))
@@ -145,8 +145,7 @@ func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (
 		}
 		runners = append(runners, c)
 	}
-	hs := &huntpkg.Service{Hub: h, KeyDir: filepath.Join(dataDir, "hunt-keys")}
-	hr, err := hs.Story(ctx, center, runners, 5000)
+	hr, err := caps.Hunting.Story(ctx, center, runners, 5000)
 	if err != nil {
 		return st, fmt.Errorf("story step 4: %w", err)
 	}

@@ -22,7 +22,7 @@ var ErrAuditUnavailable = problem.ErrAuditUnavailable
 
 // Logged reports whether releasing an object must be logged first (rule C7):
 // TLP:AMBER+STRICT and TLP:RED objects.
-func Logged(o store.Object) bool { return o.ACL.TLP >= policy.AmberStrict }
+func Logged(o store.Object) bool { return policy.ReadLogged(o.ACL.TLP) }
 
 // Release records in the audit log, durably, every object of objs whose
 // reading must be logged, before the caller sends them, and returns the log

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -42,7 +43,7 @@ func newWorld(t testing.TB, kind string) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Audit.Close() })
-	w := &world{h: h, svc: &huntpkg.Service{Hub: h}, callers: map[string]auth.Caller{}}
+	w := &world{h: h, svc: app.New(h).Hunting, callers: map[string]auth.Caller{}}
 	for _, o := range []struct{ name, kind, sector string }{
 		{"Power Co", "operator", "energy"}, {"Grid Co", "operator", "Energy"}, {"Water Works", "operator", "water"},
 		{"City Hospital", "medical", ""}, {"Rail Co", "operator", "transport"},

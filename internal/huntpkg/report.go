@@ -111,7 +111,7 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 	run := Run{PackageID: id, OrgID: c.Org.ID, OrgName: c.Org.Name, User: c.User.Login, RanAt: r.RanAt.UTC(), Reported: now,
 		Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
 		MatchCount: len(r.Matches), Rules: r.Rules}
-	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO hunt_runs(package_id, org_id, user_id, user_login, ran_at, reported_at, events, files, bytes, read_errors, hits, duration_ms, matches, match_count)
 			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, c.Org.ID, c.User.ID, c.User.Login, store.Micros(run.RanAt), store.Micros(now),
 			r.Events, r.Files, r.Bytes, r.ReadErrors, hits, r.DurationMS, lines.String(), len(r.Matches)).Scan(&run.ID); err != nil {
@@ -135,14 +135,14 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"package": id, "run": run.ID, "org": c.Org.ID, "hits": hits, "events": r.Events})
-		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
+		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
 			Title:     fmt.Sprintf("%s: %d hits at %s", st.pkg.Title, hits, c.Org.Name),
 			Body:      fmt.Sprintf("%s ran hunting package %q on %d events and found %d hits.\n%s", c.Org.Name, st.pkg.Title, r.Events, hits, strings.Join(top, "\n")),
 			ObjectRef: id, Data: string(data)}); err != nil {
 			return run, err
 		}
 	}
-	s.Hub.Log.Info("hunting report", "package", id, "org", c.Org.ID, "events", r.Events, "hits", hits, "run", run.ID)
+	s.Log.Info("hunting report", "package", id, "org", c.Org.ID, "events", r.Events, "hits", hits, "run", run.ID)
 	return run, nil
 }
 
@@ -232,7 +232,7 @@ func (s *Service) Coverage(ctx context.Context, c auth.Caller, id string) (*Cove
 	}
 	for orgID := range latest {
 		if !inScope[orgID] {
-			o, err := s.Hub.DB.Org(ctx, orgID)
+			o, err := s.DB.Org(ctx, orgID)
 			if err != nil {
 				return nil, err
 			}
@@ -273,7 +273,7 @@ func (s *Service) ruleTotals(ctx context.Context, runIDs []int64) ([]RuleHits, e
 	for i, id := range runIDs {
 		args[i] = id
 	}
-	rows, err := s.Hub.DB.Query(ctx, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
+	rows, err := s.DB.Query(ctx, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
 		") GROUP BY rule_id ORDER BY SUM(hits) DESC, rule_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("hunting rule totals: %w", err)
@@ -298,7 +298,7 @@ func (s *Service) runs(ctx context.Context, pkgID, org string) ([]Run, error) {
 		q += " AND r.org_id = ?"
 		args = append(args, org)
 	}
-	rows, err := s.Hub.DB.Query(ctx, q+" ORDER BY r.ran_at DESC, r.id DESC", args...)
+	rows, err := s.DB.Query(ctx, q+" ORDER BY r.ran_at DESC, r.id DESC", args...)
 	if err != nil {
 		return nil, fmt.Errorf("hunting runs of %s: %w", pkgID, err)
 	}
@@ -339,7 +339,7 @@ func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run
 	for _, r := range runs {
 		var uid int64
 		var matches string
-		if err := s.Hub.DB.QueryRow(ctx, "SELECT user_id, matches FROM hunt_runs WHERE id = ?", r.ID).Scan(&uid, &matches); err != nil {
+		if err := s.DB.QueryRow(ctx, "SELECT user_id, matches FROM hunt_runs WHERE id = ?", r.ID).Scan(&uid, &matches); err != nil {
 			return nil, 0, err
 		}
 		acl := policy.ACL{TLP: st.tlp, AuthorOrg: r.OrgID, SubmitterUser: uid, RecipientOrgs: []string{st.pkg.PublisherOrg}}

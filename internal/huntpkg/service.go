@@ -6,14 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/hunt"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -28,25 +28,32 @@ const (
 	MaxMatches   = 10000   // matches sent with one report
 )
 
-// Service publishes packages and takes reports, over the hub's store.
+// Service publishes packages and takes reports. Package app builds the one
+// service of a process with what it needs.
 type Service struct {
-	Hub *hub.Hub
-	// KeyDir holds the signing key. Empty: "hunt-keys" beside the audit
-	// log's folder, that is DATA/hunt-keys of a running hub.
+	DB     *store.DB
+	Now    func() time.Time
+	Alerts *alert.Service // tells the organizations in scope, and the publisher of findings
+	Log    *slog.Logger
+	// Viewer is how the access policy sees a caller, its organization's
+	// sharing groups included (hub.Hub.Viewer): scopes name groups.
+	Viewer func(ctx context.Context, c auth.Caller) (policy.Viewer, error)
+	// Record appends an act to the audit log before it takes effect
+	// (hub.Hub.Record): the reading of AMBER+STRICT and RED packages.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+	// KeyDir holds the signing key: DATA/hunt-keys of a running hub, beside
+	// the audit log's folder. Empty: packages can be read but not published.
 	KeyDir string
 }
 
 // ErrNotAllowed is returned when the caller may not do what it asked.
 var ErrNotAllowed = problem.Kind(problem.ErrForbidden, "", "not allowed")
 
-func (s *Service) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // Keys loads (or makes, the first time) the hub's package-signing key.
 func (s *Service) Keys() (*Keys, error) {
 	dir := s.KeyDir
-	if dir == "" && s.Hub.Audit != nil {
-		dir = filepath.Join(filepath.Dir(s.Hub.Audit.Dir()), "hunt-keys")
-	}
 	if dir == "" {
 		return nil, errors.New("hunting packages: the hub has no key directory (DATA/hunt-keys) configured")
 	}
@@ -85,7 +92,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 	if !policy.MayPublishHuntPackage(c.Viewer()) {
 		return nil, fmt.Errorf("%w: packages are published by analysts and administrators", ErrNotAllowed)
 	}
-	v, err := s.Hub.Viewer(ctx, c)
+	v, err := s.Viewer(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +158,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 	out.Signed = signed
 	rulesJSON, _ := json.Marshal(p.Rules)
 	indJSON, _ := json.Marshal(p.Indicators)
-	err = s.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO hunt_packages(id, title, description, publisher_org, publisher_user, tlp, rules, indicators, created_at, signed, key_name)
 			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Title, p.Description, p.PublisherOrg, c.User.ID, int(tlp),
 			string(rulesJSON), string(indJSON), store.Micros(p.Created), string(signed), keys.Signer.Name()); err != nil {
@@ -176,7 +183,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 			continue
 		}
 		data, _ := json.Marshal(map[string]any{"package": p.ID, "tlp": p.TLP, "rules": out.RulesLoaded, "indicators": len(p.Indicators)})
-		if _, err := s.Hub.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "hunt-package", Severity: "medium",
+		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "hunt-package", Severity: "medium",
 			Title: "Hunting package to run: " + p.Title, ObjectRef: p.ID, Data: string(data),
 			Body: fmt.Sprintf("%s asks you to run hunting package %q (%s, %d rules, %d indicators) on your logs and report back:\n  renkei hunt --package %s --hub URL --token TOKEN LOGS...",
 				p.PublisherName, p.Title, p.TLP, out.RulesLoaded, len(p.Indicators), p.ID)}); err != nil {
@@ -184,7 +191,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 		}
 		out.Alerted++
 	}
-	s.Hub.Log.Info("hunting package published", "package", p.ID, "org", c.Org.ID, "rules", out.RulesLoaded, "indicators", len(p.Indicators), "alerted", out.Alerted)
+	s.Log.Info("hunting package published", "package", p.ID, "org", c.Org.ID, "rules", out.RulesLoaded, "indicators", len(p.Indicators), "alerted", out.Alerted)
 	return out, nil
 }
 
@@ -217,13 +224,13 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 				return nil, problem.Field("scope", "only the national center addresses organizations by kind")
 			}
 		case ScopeOrg:
-			o, err := s.Hub.DB.Org(ctx, val)
+			o, err := s.DB.Org(ctx, val)
 			if err != nil {
 				return nil, problem.Field("scope", "org %q: no such organization", val)
 			}
 			val = o.ID
 		case ScopeGroup:
-			g, err := s.Hub.DB.Group(ctx, val)
+			g, err := s.DB.Group(ctx, val)
 			if err != nil {
 				return nil, problem.Field("scope", "group %q: no such sharing group", val)
 			}
@@ -262,7 +269,7 @@ func (s *Service) resolveIndicators(ctx context.Context, v policy.Viewer, in []s
 			add(Indicator{Value: x})
 			continue
 		}
-		o, err := s.Hub.DB.ObjectByID(ctx, v, x)
+		o, err := s.DB.ObjectByID(ctx, v, x)
 		if err != nil {
 			return nil, problem.Field("indicators", "entry %d: %s is not an indicator you can read on the hub", n+1, x)
 		}
@@ -292,7 +299,7 @@ func (s *Service) load(ctx context.Context, id string) (*stored, error) {
 	var signed string
 	var pubUser int64
 	var tlp int
-	err := s.Hub.DB.QueryRow(ctx, "SELECT signed, publisher_user, tlp FROM hunt_packages WHERE id = ?", id).Scan(&signed, &pubUser, &tlp)
+	err := s.DB.QueryRow(ctx, "SELECT signed, publisher_user, tlp FROM hunt_packages WHERE id = ?", id).Scan(&signed, &pubUser, &tlp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("hunting package %s: %w", id, store.ErrNotFound)
 	}
@@ -394,14 +401,17 @@ func (s *Service) Get(ctx context.Context, c auth.Caller, id string) (*Package, 
 // RED (or of its findings, what = "/findings") to the audit log, durably,
 // and returns the entry's index; 0 when the TLP needs no record.
 func (s *Service) logRead(ctx context.Context, c auth.Caller, st *stored, what string) (uint64, error) {
-	if !hub.Logged(store.Object{ACL: policy.ACL{TLP: st.tlp}}) {
+	if !policy.ReadLogged(st.tlp) {
 		return 0, nil
 	}
-	return s.Hub.Record(ctx, c, audit.ActionObjectRead, "hunting-package:"+st.pkg.ID+what, map[string]string{"tlp": st.tlp.Label()})
+	if s.Record == nil {
+		return 0, problem.ErrAuditUnavailable
+	}
+	return s.Record(ctx, c, audit.ActionObjectRead, "hunting-package:"+st.pkg.ID+what, map[string]string{"tlp": st.tlp.Label()})
 }
 
 func (s *Service) visibleOne(ctx context.Context, c auth.Caller, id string) (*stored, policy.Viewer, error) {
-	v, err := s.Hub.Viewer(ctx, c)
+	v, err := s.Viewer(ctx, c)
 	if err != nil {
 		return nil, v, err
 	}
@@ -434,7 +444,7 @@ type Summary struct {
 // narrows the rows to the caller's scope; the policy then decides each one.
 // Listings are not paginated (at most limit rows), so no count can leak.
 func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary, error) {
-	v, err := s.Hub.Viewer(ctx, c)
+	v, err := s.Viewer(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +459,7 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 	// center); the scope "all" addresses every member but the center.
 	anyPkg, center := store.BoolInt(policy.MayRead(v, policy.KindHuntPackage, 0)), store.BoolInt(policy.InCenter(v))
 	sector := strings.ToLower(c.Org.Sector)
-	rows, err := s.Hub.DB.Query(ctx, q, c.Org.ID, anyPkg, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
+	rows, err := s.DB.Query(ctx, q, c.Org.ID, anyPkg, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list hunting packages: %w", err)
 	}
@@ -488,7 +498,7 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 }
 
 func (s *Service) ranBy(ctx context.Context, org string) (map[string]bool, error) {
-	rows, err := s.Hub.DB.Query(ctx, "SELECT DISTINCT package_id FROM hunt_runs WHERE org_id = ?", org)
+	rows, err := s.DB.Query(ctx, "SELECT DISTINCT package_id FROM hunt_runs WHERE org_id = ?", org)
 	if err != nil {
 		return nil, err
 	}
@@ -506,13 +516,13 @@ func (s *Service) ranBy(ctx context.Context, org string) (map[string]bool, error
 
 // scopeOrgs lists every organization the package's scope addresses.
 func (s *Service) scopeOrgs(ctx context.Context, p *Package) ([]store.Org, error) {
-	orgs, err := s.Hub.DB.Orgs(ctx)
+	orgs, err := s.DB.Orgs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Org
 	for _, o := range orgs {
-		groups, err := s.Hub.DB.OrgGroups(ctx, o.ID)
+		groups, err := s.DB.OrgGroups(ctx, o.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,7 @@ import (
 // use it.
 func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, collect []string, log *slog.Logger) error {
 	for i := 0; i < matchers; i++ {
-		w := &telemetry.Worker{Hub: p.Hub, Bus: p.Bus, Metrics: p.Metrics}
+		w := &telemetry.Worker{Service: p.Service, Bus: p.Bus, Metrics: p.Metrics}
 		if err := w.Prepare(ctx); err != nil {
 			return fmt.Errorf("matcher: %w", err)
 		}
@@ -35,12 +35,12 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			lead, err := p.Hub.DB.TakeLease(ctx, "retention.telemetry", holder, p.Hub.Now(), 2*time.Minute)
+			lead, err := p.Service.DB.TakeLease(ctx, "retention.telemetry", holder, p.Service.Now(), 2*time.Minute)
 			if err != nil && ctx.Err() == nil {
 				log.Error("retention", "err", err)
 			}
 			if lead {
-				if n, err := telemetry.Expire(ctx, p.Hub, p.Hub.Now()); err != nil && ctx.Err() == nil {
+				if n, err := p.Service.Expire(ctx, p.Service.Now()); err != nil && ctx.Err() == nil {
 					log.Error("retention", "err", err)
 				} else if n > 0 {
 					log.Info("retention deleted records", "count", n)
@@ -58,7 +58,7 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		if !ok || source == "" {
 			return fmt.Errorf("--collect %q: want udp://HOST:PORT=SOURCE", c)
 		}
-		if _, err := telemetry.GetSource(ctx, p.Hub.DB, source); err != nil {
+		if _, err := telemetry.GetSource(ctx, p.Service.DB, source); err != nil {
 			return fmt.Errorf("--collect %q: %w (register it: renkei telemetry source add)", c, err)
 		}
 		gate, err := p.NewGate(ctx, source)

@@ -129,16 +129,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "renkei_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
 	reg.MustRegister(requests, latency)
-	pl, err := telemetry.NewPipeline(ctx, h, b, telemetry.NewMetrics(reg))
+
+	// Every capability is built once, here, and shared by the API, the
+	// console and the background work.
+	a := app.New(h)
+	pl, err := telemetry.NewPipeline(ctx, a.Telemetry, b, telemetry.NewMetrics(reg))
 	if err != nil {
 		b.Close()
 		al.Close()
 		return nil, fmt.Errorf("telemetry pipeline: %w", err)
 	}
-
-	// Every capability is built once, here, and shared by the API, the
-	// console and the background work.
-	a := app.New(h)
 	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
 	if err != nil {
 		return nil, err

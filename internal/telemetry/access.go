@@ -12,8 +12,8 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -30,25 +30,25 @@ var ErrNotHandler = policy.ErrNotDesignatedHandler
 // (also ErrNotHandler), policy.ErrApprovalNotInForce, or a purpose error
 // (policy.ErrPurposeMissing, ErrPurposeTooShort, ErrPurposeNotApproved). An
 // unknown source is store.ErrNotFound, said only to handlers.
-func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose string, limit int) ([]Record, uint64, error) {
-	v, err := h.Viewer(ctx, c)
+func (s *Service) Access(ctx context.Context, c auth.Caller, sourceID, purpose string, limit int) ([]Record, uint64, error) {
+	v, err := s.Viewer(ctx, c)
 	if err != nil {
 		return nil, 0, err
 	}
 	if !policy.ReadsRecords(v) {
 		return nil, 0, ErrNotHandler
 	}
-	src, err := GetSource(ctx, h.DB, sourceID)
+	src, err := GetSource(ctx, s.DB, sourceID)
 	if err != nil {
 		return nil, 0, err
 	}
-	now := h.Now().UTC()
+	now := s.now()
 	// Any reason the approval is not in force (missing, pending, denied,
 	// revoked, expired, or unreadable) refuses the read: it fails closed.
-	a, lapse := approval.InForce(ctx, h.DB, src.ApprovalRef, src.ApprovalKind(), now)
+	a, lapse := approval.InForce(ctx, s.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	var purposes []string
 	if lapse == nil {
-		if purposes, err = approval.Purposes(ctx, h.DB, a.ID); err != nil {
+		if purposes, err = approval.Purposes(ctx, s.DB, a.ID); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -61,7 +61,7 @@ func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose st
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := h.DB.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
+	rows, err := s.DB.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
 		exporter, indicator, expires_at FROM telemetry_records WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
 	if err != nil {
 		return nil, 0, err
@@ -85,12 +85,15 @@ func Access(ctx context.Context, h *hub.Hub, c auth.Caller, sourceID, purpose st
 	for _, r := range out {
 		fmt.Fprintf(d, "%d,", r.ID)
 	}
-	idx, err := h.Audit.Append(ctx, audit.Entry{User: c.User.Login, Org: c.Org.ID, Role: c.User.Role, Action: audit.ActionCommAccess,
+	if s.Append == nil {
+		return nil, 0, problem.ErrAuditUnavailable
+	}
+	idx, err := s.Append(ctx, audit.Entry{User: c.User.Login, Org: c.Org.ID, Role: c.User.Role, Action: audit.ActionCommAccess,
 		Purpose: policy.NormPurpose(purpose), LegalBasis: src.LegalBasis + " " + src.ApprovalRef, ObjectID: "source:" + sourceID,
 		ObjectHash: hex.EncodeToString(d.Sum(nil)), Detail: map[string]string{"records": strconv.Itoa(len(out)),
 			"approval_valid_until": a.ValidUntil.Format(time.RFC3339)}})
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", hub.ErrAuditUnavailable, err)
+		return nil, 0, fmt.Errorf("%w: %v", problem.ErrAuditUnavailable, err)
 	}
 	return out, idx, nil
 }

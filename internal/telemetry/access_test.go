@@ -156,7 +156,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 		p := purposes[r.IntN(len(purposes))]
 		want := c.Org.Kind == "center" && c.User.Role == "handler" && inForce[src] && p.full
 
-		got, idx, err := telemetry.Access(ctx, h, c, src, p.text, 100)
+		got, idx, err := app.New(h).Telemetry.Access(ctx, c, src, p.text, 100)
 		if (err == nil) != want {
 			t.Fatalf("seed %d: %s (%s of a %s organization) reads %s (in force %v) for %q: err %v, want allowed %v",
 				seed, c.User.Login, c.User.Role, c.Org.Kind, src, inForce[src], p.text, err, want)

@@ -41,7 +41,7 @@ func pseudonymsOf(t *testing.T, e *env, source string) map[netip.Addr]netip.Addr
 		t.Fatal(err)
 	}
 	e.drain(t)
-	got, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], source, "C4 linkage check", 1000)
+	got, _, err := e.svc.Access(ctx, e.callers["handler"], source, "C4 linkage check", 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,14 +188,14 @@ func TestC4KeysDeletedWithData(t *testing.T) {
 			if keys[0].Period != telemetry.Period(&src, at) || keys[0].Expires.Before(at.Add(src.Retention)) {
 				t.Fatalf("key %+v must outlive the record (kept until %s)", keys[0], at.Add(src.Retention))
 			}
-			if n, err := telemetry.Expire(ctx, e.h, at.Add(src.Retention+time.Second)); err != nil || n != 1 {
+			if n, err := e.svc.Expire(ctx, at.Add(src.Retention+time.Second)); err != nil || n != 1 {
 				t.Fatalf("the record expires: %d %v", n, err)
 			}
 			if keys, _ := telemetry.KeyPeriods(ctx, e.h.DB, "power-border"); len(keys) != 1 {
 				t.Fatalf("records made later in the same period may still exist; the key must stay: %v", keys)
 			}
 			before, _ := e.h.Audit.Size(ctx)
-			if _, err := telemetry.Expire(ctx, e.h, keys[0].Expires); err != nil {
+			if _, err := e.svc.Expire(ctx, keys[0].Expires); err != nil {
 				t.Fatal(err)
 			}
 			if keys, _ := telemetry.KeyPeriods(ctx, e.h.DB, "power-border"); len(keys) != 0 {

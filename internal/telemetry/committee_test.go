@@ -67,7 +67,7 @@ func TestC6ApprovalKindMatchesBasis(t *testing.T) {
 						t.Fatalf("refusal: %v", err)
 					}
 					src, _ := telemetry.GetSource(ctx, e.h.DB, tt.source)
-					st, err := telemetry.Status(ctx, e.h, src, now)
+					st, err := e.svc.Status(ctx, src, now)
 					if err != nil || st.InForce != tt.kept {
 						t.Fatalf("status in force %v (%s), want %v", st.InForce, st.Why, tt.kept)
 					}
@@ -94,7 +94,7 @@ func TestCommitteeRevokesApproval(t *testing.T) {
 				t.Fatalf("before: kept %d, %v", res.Kept, err)
 			}
 			e.drain(t)
-			recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "investigate C2", 10)
+			recs, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "investigate C2", 10)
 			if err != nil || len(recs) != 1 {
 				t.Fatalf("access before: %d records, %v", len(recs), err)
 			}
@@ -106,11 +106,11 @@ func TestCommitteeRevokesApproval(t *testing.T) {
 			if !errors.Is(err, telemetry.ErrNotApproved) {
 				t.Fatalf("collection after the revocation: %v", err)
 			}
-			if _, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "investigate C2", 10); !errors.Is(err, policy.ErrApprovalNotInForce) {
+			if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "investigate C2", 10); !errors.Is(err, policy.ErrApprovalNotInForce) {
 				t.Fatalf("access after the revocation: %v", err)
 			}
 			src, _ := telemetry.GetSource(ctx, e.h.DB, "power-border")
-			if st, _ := telemetry.Status(ctx, e.h, src, now); st.InForce {
+			if st, _ := e.svc.Status(ctx, src, now); st.InForce {
 				t.Fatal("the source's status says its revoked approval is in force")
 			}
 		})

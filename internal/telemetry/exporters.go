@@ -176,7 +176,7 @@ func (p *Pipeline) register(ctx context.Context, source string) (*register, erro
 	if r != nil && time.Since(r.read) < registerRefresh {
 		return r, nil
 	}
-	es, err := Exporters(ctx, p.Hub.DB, source)
+	es, err := Exporters(ctx, p.Service.DB, source)
 	if err != nil {
 		return nil, fmt.Errorf("exporters of %s: %w", source, err)
 	}
@@ -209,7 +209,7 @@ func (p *Pipeline) NewGate(ctx context.Context, source string) (*Gate, error) {
 	if err := g.load(ctx); err != nil {
 		return nil, err
 	}
-	us, err := UnregisteredSenders(ctx, p.Hub.DB, source)
+	us, err := UnregisteredSenders(ctx, p.Service.DB, source)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (g *Gate) Registered() int {
 }
 
 func (g *Gate) load(ctx context.Context) error {
-	es, err := Exporters(ctx, g.p.Hub.DB, g.Source)
+	es, err := Exporters(ctx, g.p.Service.DB, g.Source)
 	if err != nil {
 		return err
 	}
@@ -275,9 +275,9 @@ func (g *Gate) Flush(ctx context.Context) error {
 	pending := g.pending
 	g.pending = map[string]int64{}
 	g.mu.Unlock()
-	now := store.Micros(g.p.Hub.Now())
+	now := store.Micros(g.p.Service.Now())
 	for sender, n := range pending {
-		if _, err := g.p.Hub.DB.Exec(ctx, `INSERT INTO telemetry_unregistered(source_id, sender, datagrams, last_at) VALUES(?, ?, ?, ?)
+		if _, err := g.p.Service.DB.Exec(ctx, `INSERT INTO telemetry_unregistered(source_id, sender, datagrams, last_at) VALUES(?, ?, ?, ?)
 			ON CONFLICT(source_id, sender) DO UPDATE SET datagrams = telemetry_unregistered.datagrams + excluded.datagrams, last_at = excluded.last_at`,
 			g.Source, sender, n, now); err != nil {
 			return fmt.Errorf("count unregistered sender %s of %s: %w", sender, g.Source, err)
@@ -295,16 +295,16 @@ func (g *Gate) Run(ctx context.Context, refresh time.Duration) {
 		select {
 		case <-ctx.Done():
 			if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
-				g.p.Hub.Log.Error("exporter gate", "source", g.Source, "err", err)
+				g.p.Service.Log.Error("exporter gate", "source", g.Source, "err", err)
 			}
 			return
 		case <-t.C:
 		}
 		if err := g.load(ctx); err != nil && ctx.Err() == nil {
-			g.p.Hub.Log.Error("exporter register", "source", g.Source, "err", err)
+			g.p.Service.Log.Error("exporter register", "source", g.Source, "err", err)
 		}
 		if err := g.Flush(ctx); err != nil && ctx.Err() == nil {
-			g.p.Hub.Log.Error("exporter gate", "source", g.Source, "err", err)
+			g.p.Service.Log.Error("exporter gate", "source", g.Source, "err", err)
 		}
 	}
 }

@@ -138,7 +138,7 @@ func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
 			if c["kept"] != 1 || c["matched"] != 1 {
 				t.Fatalf("counts %v: only the registered exporter's record may be kept and matched", c)
 			}
-			recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check exporters of power-border", 10)
+			recs, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "check exporters of power-border", 10)
 			if err != nil || len(recs) != 1 || recs[0].Exporter != "127.0.0.2" {
 				t.Fatalf("records %+v %v: want only the one from 127.0.0.2", recs, err)
 			}

@@ -12,7 +12,6 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/pseudonym"
 	"renkei/internal/store"
 )
@@ -129,8 +128,8 @@ func KeyPeriods(ctx context.Context, db *store.DB, source string) ([]KeyPeriod, 
 
 // expireKeys deletes the keys whose data has all expired at now, each
 // recorded in the audit log first (the period, never the key).
-func expireKeys(ctx context.Context, h *hub.Hub, system auth.Caller, now time.Time) error {
-	rows, err := h.DB.Query(ctx, "SELECT source_id, period FROM telemetry_keys WHERE expires_at <= ? ORDER BY source_id, period", store.Micros(now))
+func (s *Service) expireKeys(ctx context.Context, system auth.Caller, now time.Time) error {
+	rows, err := s.DB.Query(ctx, "SELECT source_id, period FROM telemetry_keys WHERE expires_at <= ? ORDER BY source_id, period", store.Micros(now))
 	if err != nil {
 		return err
 	}
@@ -152,11 +151,11 @@ func expireKeys(ctx context.Context, h *hub.Hub, system auth.Caller, now time.Ti
 		return err
 	}
 	for _, k := range gone {
-		if _, err := h.Record(ctx, system, audit.ActionRetentionDelete, "source:"+k.source, map[string]string{
+		if _, err := s.record(ctx, system, audit.ActionRetentionDelete, "source:"+k.source, map[string]string{
 			"pseudonymization_key_period": strconv.FormatInt(k.period, 10), "before": now.Format(time.RFC3339)}); err != nil {
 			return err
 		}
-		if _, err := h.DB.Exec(ctx, "DELETE FROM telemetry_keys WHERE source_id = ? AND period = ?", k.source, k.period); err != nil {
+		if _, err := s.DB.Exec(ctx, "DELETE FROM telemetry_keys WHERE source_id = ? AND period = ?", k.source, k.period); err != nil {
 			return fmt.Errorf("delete pseudonymization key of %s: %w", k.source, err)
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
-	"renkei/internal/hub"
 )
 
 // The stream selected records travel on, and the queue the matchers share.
@@ -35,7 +34,7 @@ var (
 
 // Pipeline takes records from sources through selection onto the bus.
 type Pipeline struct {
-	Hub     *hub.Hub
+	Service *Service
 	Bus     *bus.Bus
 	Metrics *Metrics
 
@@ -74,11 +73,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // NewPipeline prepares the pipeline: the stream and the domestic ranges.
-func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipeline, error) {
+func NewPipeline(ctx context.Context, s *Service, b *bus.Bus, m *Metrics) (*Pipeline, error) {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	p := &Pipeline{Hub: h, Bus: b, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{},
+	p := &Pipeline{Service: s, Bus: b, Metrics: m, sources: map[string]*Source{}, keys: map[string]*periodKey{},
 		registers: map[string]*register{}}
 	if err := b.Stream(ctx, Stream, []string{Subject + ">"}, 7*24*time.Hour); err != nil {
 		return nil, err
@@ -91,7 +90,7 @@ func NewPipeline(ctx context.Context, h *hub.Hub, b *bus.Bus, m *Metrics) (*Pipe
 
 // Reload reads the domestic ranges and sources again.
 func (p *Pipeline) Reload(ctx context.Context) error {
-	r, err := LoadRanges(ctx, p.Hub.DB)
+	r, err := LoadRanges(ctx, p.Service.DB)
 	if err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func (p *Pipeline) source(ctx context.Context, id string) (*Source, *Ranges, err
 	s, r := p.sources[id], p.ranges
 	p.mu.Unlock()
 	if s == nil {
-		x, err := GetSource(ctx, p.Hub.DB, id)
+		x, err := GetSource(ctx, p.Service.DB, id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -144,17 +143,17 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 	if err != nil {
 		return res, err
 	}
-	now := p.Hub.Now().UTC()
+	now := p.Service.now()
 	count := func(reason string, n int) {
 		res.Counts[reason] += int64(n)
 		p.Metrics.Records.WithLabelValues(sourceID, reason).Add(float64(n))
 	}
 	defer func() {
-		if err := AddCounts(context.WithoutCancel(ctx), p.Hub.DB, sourceID, res.Counts); err != nil {
-			p.Hub.Log.Error("telemetry counts", "source", sourceID, "err", err)
+		if err := AddCounts(context.WithoutCancel(ctx), p.Service.DB, sourceID, res.Counts); err != nil {
+			p.Service.Log.Error("telemetry counts", "source", sourceID, "err", err)
 		}
 	}()
-	a, err := approval.InForce(ctx, p.Hub.DB, src.ApprovalRef, src.ApprovalKind(), now)
+	a, err := approval.InForce(ctx, p.Service.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	if err != nil {
 		count("refused:no-approval", len(recs))
 		return res, fmt.Errorf("source %s: %w: %v", sourceID, ErrNotApproved, err)
@@ -241,7 +240,7 @@ func (p *Pipeline) key(ctx context.Context, src *Source, now time.Time) (*period
 	if k != nil && k.period == Period(src, now) {
 		return k, nil
 	}
-	k, err := sourceKey(ctx, p.Hub.DB, src, now)
+	k, err := sourceKey(ctx, p.Service.DB, src, now)
 	if err != nil {
 		return nil, err
 	}

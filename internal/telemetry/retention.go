@@ -11,7 +11,6 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/store"
 )
 
@@ -20,13 +19,13 @@ import (
 // hash of what was deleted (never the content); then it deletes the
 // pseudonymization keys of periods whose records have all expired (C4). It
 // returns how many records it deleted.
-func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
+func (s *Service) Expire(ctx context.Context, now time.Time) (int64, error) {
 	type gone struct {
 		source string
 		ids    []int64
 	}
 	bySource := map[string]*gone{}
-	rows, err := h.DB.Query(ctx, "SELECT id, source_id FROM telemetry_records WHERE expires_at <= ? ORDER BY id LIMIT 100000", store.Micros(now))
+	rows, err := s.DB.Query(ctx, "SELECT id, source_id FROM telemetry_records WHERE expires_at <= ? ORDER BY id LIMIT 100000", store.Micros(now))
 	if err != nil {
 		return 0, err
 	}
@@ -49,7 +48,7 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
 		return 0, err
 	}
 	var total int64
-	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: h.Center()}
+	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: s.Center}
 	for _, g := range bySource {
 		d := sha256.New()
 		var sb strings.Builder
@@ -61,11 +60,11 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
 		}
 		d.Write([]byte(sb.String()))
 		// Logged first: a deletion the log does not know of must not happen.
-		if _, err := h.Record(ctx, system, audit.ActionRetentionDelete, "source:"+g.source, map[string]string{
+		if _, err := s.record(ctx, system, audit.ActionRetentionDelete, "source:"+g.source, map[string]string{
 			"count": strconv.Itoa(len(g.ids)), "records_sha256": hex.EncodeToString(d.Sum(nil)), "before": now.Format(time.RFC3339)}); err != nil {
 			return total, err
 		}
-		err := h.DB.InTx(ctx, func(tx *store.Tx) error {
+		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 			for i := 0; i < len(g.ids); i += 500 {
 				part := g.ids[i:min(i+500, len(g.ids))]
 				args := make([]any, len(part))
@@ -86,7 +85,7 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) (int64, error) {
 		total += int64(len(g.ids))
 	}
 	// C4: a pseudonymization key goes once the data made under it has.
-	if err := expireKeys(ctx, h, system, now); err != nil {
+	if err := s.expireKeys(ctx, system, now); err != nil {
 		return total, fmt.Errorf("expire pseudonymization keys: %w", err)
 	}
 	return total, nil

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"renkei/internal/approval"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -67,9 +66,9 @@ func (s SourceStatus) Reasons() []string {
 }
 
 // Status returns the status of one source at now.
-func Status(ctx context.Context, h *hub.Hub, src Source, now time.Time) (SourceStatus, error) {
+func (s *Service) Status(ctx context.Context, src Source, now time.Time) (SourceStatus, error) {
 	st := SourceStatus{Source: src}
-	a, err := approval.InForce(ctx, h.DB, src.ApprovalRef, src.ApprovalKind(), now)
+	a, err := approval.InForce(ctx, s.DB, src.ApprovalRef, src.ApprovalKind(), now)
 	st.Approval = a
 	switch {
 	case err == nil:
@@ -79,13 +78,13 @@ func Status(ctx context.Context, h *hub.Hub, src Source, now time.Time) (SourceS
 	default:
 		st.Why = err.Error()
 	}
-	if st.Counts, err = GetCounts(ctx, h.DB, src.ID); err != nil {
+	if st.Counts, err = GetCounts(ctx, s.DB, src.ID); err != nil {
 		return st, err
 	}
-	if st.Exporters, err = Exporters(ctx, h.DB, src.ID); err != nil {
+	if st.Exporters, err = Exporters(ctx, s.DB, src.ID); err != nil {
 		return st, err
 	}
-	if st.Unregistered, err = UnregisteredSenders(ctx, h.DB, src.ID); err != nil {
+	if st.Unregistered, err = UnregisteredSenders(ctx, s.DB, src.ID); err != nil {
 		return st, err
 	}
 	// "matched" and "deleted" are later fates of kept records, not arrivals.
@@ -104,14 +103,14 @@ func Status(ctx context.Context, h *hub.Hub, src Source, now time.Time) (SourceS
 }
 
 // Statuses returns the status of every source at now.
-func Statuses(ctx context.Context, h *hub.Hub, now time.Time) ([]SourceStatus, error) {
-	srcs, err := Sources(ctx, h.DB)
+func (s *Service) Statuses(ctx context.Context, now time.Time) ([]SourceStatus, error) {
+	srcs, err := Sources(ctx, s.DB)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]SourceStatus, 0, len(srcs))
-	for _, s := range srcs {
-		st, err := Status(ctx, h, s, now)
+	for _, src := range srcs {
+		st, err := s.Status(ctx, src, now)
 		if err != nil {
 			return nil, err
 		}
@@ -124,8 +123,8 @@ func Statuses(ctx context.Context, h *hub.Hub, now time.Time) ([]SourceStatus, e
 // matcher produced and that v may see — read through the store's
 // policy-filtered listing, so a member sees those of its own indicators and
 // the center those addressed to it. It scans at most scan sightings.
-func MatchSightings(ctx context.Context, h *hub.Hub, v policy.Viewer, limit, scan int) ([]store.Object, error) {
-	m, err := h.DB.UserByLogin(ctx, MatcherLogin)
+func (s *Service) MatchSightings(ctx context.Context, v policy.Viewer, limit, scan int) ([]store.Object, error) {
+	m, err := s.DB.UserByLogin(ctx, MatcherLogin)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil // the matcher has never run
 	}
@@ -135,7 +134,7 @@ func MatchSightings(ctx context.Context, h *hub.Hub, v policy.Viewer, limit, sca
 	q := store.ObjectQuery{Viewer: v, Types: []string{"sighting"}, Descending: true, Limit: 500}
 	var out []store.Object
 	for seen := 0; seen < scan && len(out) < limit; {
-		objs, more, err := h.DB.Objects(ctx, q)
+		objs, more, err := s.DB.Objects(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -162,12 +161,12 @@ const MatchAlertKind = "flow-match"
 // flow matches in its organization's address space, and sightings of its
 // indicators by the matcher (sightings lists their ids, as MatchSightings
 // returned them).
-func MatchAlerts(ctx context.Context, h *hub.Hub, v policy.Viewer, sightings []store.Object, limit int) ([]store.Alert, error) {
+func (s *Service) MatchAlerts(ctx context.Context, v policy.Viewer, sightings []store.Object, limit int) ([]store.Alert, error) {
 	ids := map[string]bool{}
-	for _, s := range sightings {
-		ids[s.ID] = true
+	for _, o := range sightings {
+		ids[o.ID] = true
 	}
-	as, _, err := h.DB.Alerts(ctx, v, "", 500, false)
+	as, _, err := s.DB.Alerts(ctx, v, "", 500, false)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ var domestic = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustP
 type env struct {
 	dir      string
 	h        *hub.Hub
+	svc      *telemetry.Service
 	p        *telemetry.Pipeline
 	w        *telemetry.Worker
 	logs     *bytes.Buffer
@@ -98,7 +99,9 @@ func setup(t testing.TB, kind string) *env {
 		o, _ := db.Org(ctx, x.OrgID)
 		e.callers[u.login] = auth.Caller{User: x, Org: o}
 	}
-	as := app.New(e.h).Approvals
+	caps := app.New(e.h)
+	e.svc = caps.Telemetry
+	as := caps.Approvals
 	a, err := as.File(ctx, e.callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",
 		Target: "Power Co border routers", Justification: "C2 detection", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(30 * 24 * time.Hour)}, false)
 	if err != nil {
@@ -126,10 +129,10 @@ func setup(t testing.TB, kind string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	if e.p, err = telemetry.NewPipeline(ctx, e.h, b, nil); err != nil {
+	if e.p, err = telemetry.NewPipeline(ctx, e.svc, b, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.w = &telemetry.Worker{Hub: e.h, Bus: b}
+	e.w = &telemetry.Worker{Service: e.svc, Bus: b}
 	return e
 }
 
@@ -325,7 +328,7 @@ func TestC4InternalAddressesPseudonymized(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain(t)
-	recs, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check C4 pseudonyms", 10)
+	recs, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "check C4 pseudonyms", 10)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("records: %v %v", recs, err)
 	}
@@ -352,15 +355,15 @@ func TestC5RetentionDeletesAndLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain(t)
-	if n, err := telemetry.Expire(ctx, e.h, at.Add(23*time.Hour)); err != nil || n != 0 {
+	if n, err := e.svc.Expire(ctx, at.Add(23*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("before the retention runs out: %d %v", n, err)
 	}
 	before, _ := e.h.Audit.Size(ctx)
-	n, err := telemetry.Expire(ctx, e.h, at.Add(25*time.Hour))
+	n, err := e.svc.Expire(ctx, at.Add(25*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("after the retention ran out: %d %v", n, err)
 	}
-	if recs, _, _ := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "check C5 retention", 10); len(recs) != 0 {
+	if recs, _, _ := e.svc.Access(ctx, e.callers["handler"], "power-border", "check C5 retention", 10); len(recs) != 0 {
 		t.Fatal("an expired record is still there")
 	}
 	c, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
@@ -373,19 +376,19 @@ func TestC5RetentionDeletesAndLogs(t *testing.T) {
 func TestC7HandlerAccessIsLoggedFirst(t *testing.T) {
 	e := setup(t, "sqlite")
 	ctx := context.Background()
-	if _, _, err := telemetry.Access(ctx, e.h, e.callers["center"], "power-border", "curious", 10); !errors.Is(err, telemetry.ErrNotHandler) {
+	if _, _, err := e.svc.Access(ctx, e.callers["center"], "power-border", "curious", 10); !errors.Is(err, telemetry.ErrNotHandler) {
 		t.Fatalf("an analyst reads communications information: %v", err)
 	}
-	if _, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", " ", 10); err == nil {
+	if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", " ", 10); err == nil {
 		t.Fatal("an access without a purpose is allowed")
 	}
-	_, idx, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "incident 2026-113", 10)
+	_, idx, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitSize(t, e.h.Audit, idx+1)
 	e.h.Audit.Close()
-	if _, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "incident 2026-113", 10); !errors.Is(err, hub.ErrAuditUnavailable) {
+	if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10); !errors.Is(err, hub.ErrAuditUnavailable) {
 		t.Fatalf("with the log unavailable the records are released: %v", err)
 	}
 }
@@ -428,7 +431,7 @@ func TestC1PayloadNeverPersisted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain(t)
-	out, _, err := telemetry.Access(ctx, e.h, e.callers["handler"], "power-border", "C1 payload check", 100)
+	out, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "C1 payload check", 100)
 	if err != nil || len(out) == 0 {
 		t.Fatalf("the flows must have matched: %v %v", out, err)
 	}

@@ -29,7 +29,7 @@ import (
 // workers, in this process or in `renkei worker` processes elsewhere, share
 // the stream through one durable consumer.
 type Worker struct {
-	Hub     *hub.Hub
+	Service *Service
 	Bus     *bus.Bus
 	Metrics *Metrics
 	// Refresh is how often the indicator set and address spaces are rebuilt.
@@ -52,18 +52,18 @@ func (w *Worker) Prepare(ctx context.Context) error {
 	if w.Refresh <= 0 {
 		w.Refresh = 30 * time.Second
 	}
-	u, err := w.Hub.DB.UserByLogin(ctx, MatcherLogin)
+	u, err := w.Service.DB.UserByLogin(ctx, MatcherLogin)
 	if errors.Is(err, store.ErrNotFound) {
-		if _, err = hub.AddUser(ctx, w.Hub.DB, MatcherLogin, w.Hub.Center().ID, string(policy.RoleAnalyst), "", w.Hub.Now()); err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
+		if _, err = hub.AddUser(ctx, w.Service.DB, MatcherLogin, w.Service.Center.ID, string(policy.RoleAnalyst), "", w.Service.Now()); err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
 			return fmt.Errorf("matcher account: %w", err)
 		}
-		u, err = w.Hub.DB.UserByLogin(ctx, MatcherLogin)
+		u, err = w.Service.DB.UserByLogin(ctx, MatcherLogin)
 	}
 	if err != nil {
 		return err
 	}
-	w.caller = auth.Caller{User: u, Org: w.Hub.Center()}
-	if w.viewer, err = w.Hub.Viewer(ctx, w.caller); err != nil {
+	w.caller = auth.Caller{User: u, Org: w.Service.Center}
+	if w.viewer, err = w.Service.Viewer(ctx, w.caller); err != nil {
 		return err
 	}
 	return w.Load(ctx)
@@ -75,7 +75,7 @@ func (w *Worker) Load(ctx context.Context) error {
 	b := match.NewBuilder()
 	q := store.ObjectQuery{Viewer: w.viewer, Types: []string{"indicator"}, Limit: 1000}
 	for {
-		objs, more, err := w.Hub.DB.Objects(ctx, q)
+		objs, more, err := w.Service.DB.Objects(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (w *Worker) Load(ctx context.Context) error {
 	}
 	w.set.Swap(b.Build())
 	spaces := &bart.Table[[]string]{}
-	rows, err := w.Hub.DB.Query(ctx, "SELECT org_id, prefix FROM org_address_space")
+	rows, err := w.Service.DB.Query(ctx, "SELECT org_id, prefix FROM org_address_space")
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				return
 			case <-t.C:
 				if err := w.Load(ctx); err != nil && ctx.Err() == nil {
-					w.Hub.Log.Error("reload indicators", "err", err)
+					w.Service.Log.Error("reload indicators", "err", err)
 				}
 			}
 		}
@@ -157,7 +157,7 @@ type sightingAgg struct {
 func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	var recs []Selected
 	if err := json.Unmarshal(data, &recs); err != nil {
-		w.Hub.Log.Error("telemetry batch is not valid; dropped", "err", err)
+		w.Service.Log.Error("telemetry batch is not valid; dropped", "err", err)
 		return nil // a malformed message would be redelivered forever
 	}
 	set := w.set.Set()
@@ -208,17 +208,17 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 		sightings = append(sightings, w.sighting(k, g))
 	}
 	// One bundle for the whole batch: one transaction, however many indicators matched.
-	col, err := w.Hub.DB.Collection(ctx, hub.MembersCollection)
+	col, err := w.Service.DB.Collection(ctx, hub.MembersCollection)
 	if err != nil {
 		return err
 	}
 	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": sightings})
-	st, err := w.Hub.Submit(ctx, w.caller, col, bytes.NewReader(body))
+	st, err := w.Service.Submit(ctx, w.caller, col, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("sightings: %w", err)
 	}
 	if st.Failure > 0 {
-		w.Hub.Log.Warn("sightings refused", "failures", st.Failure, "status", st.ID)
+		w.Service.Log.Warn("sightings refused", "failures", st.Failure, "status", st.ID)
 	}
 	for k, g := range aggs {
 		w.alertSpaces(ctx, k, g)
@@ -233,15 +233,15 @@ type kept struct {
 }
 
 func (w *Worker) store(ctx context.Context, keep []kept) error {
-	now := w.Hub.Now().UTC()
+	now := w.Service.now()
 	retention := map[string]time.Duration{}
 	counts := map[string]int64{}
-	return w.Hub.DB.InTx(ctx, func(tx *store.Tx) error {
+	return w.Service.DB.InTx(ctx, func(tx *store.Tx) error {
 		for _, k := range keep {
 			r := k.s
 			ret, ok := retention[r.Source]
 			if !ok {
-				src, err := GetSource(ctx, w.Hub.DB, r.Source)
+				src, err := GetSource(ctx, w.Service.DB, r.Source)
 				if err != nil {
 					return err
 				}
@@ -272,9 +272,9 @@ func (w *Worker) involved(ctx context.Context, k sightingKey, g *sightingAgg) {
 	if len(g.orgs) == 0 {
 		return
 	}
-	ind, err := w.Hub.DB.ObjectByID(ctx, w.viewer, k.indicator)
+	ind, err := w.Service.DB.ObjectByID(ctx, w.viewer, k.indicator)
 	if err != nil {
-		w.Hub.Log.Warn("flow match: indicator gone before its sighting", "object", k.indicator, "err", err)
+		w.Service.Log.Warn("flow match: indicator gone before its sighting", "object", k.indicator, "err", err)
 		return
 	}
 	g.stored = ind
@@ -294,7 +294,7 @@ func (w *Worker) involved(ctx context.Context, k sightingKey, g *sightingAgg) {
 // author and to the operator whose addresses matched); the hub widens it to
 // the indicator's author. Even at TLP:GREEN it does not go to every member.
 func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
-	now := w.Hub.Now().UTC()
+	now := w.Service.now()
 	first, last := g.first, g.last
 	if first.IsZero() {
 		first = now
@@ -306,9 +306,9 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),
 		"created": stix.FormatTime(now), "modified": stix.FormatTime(now), "sighting_of_ref": k.indicator,
 		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
-		"where_sighted_refs": []string{w.Hub.Center().ID}, "created_by_ref": w.Hub.Center().ID,
+		"where_sighted_refs": []string{w.Service.Center.ID}, "created_by_ref": w.Service.Center.ID,
 		"object_marking_refs": g.ind.Markings, "description": "Matched in communications information (source " + k.source + ")",
-		"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "recipient_orgs": append([]string{w.Hub.Center().ID}, g.readers...)}},
+		"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "recipient_orgs": append([]string{w.Service.Center.ID}, g.readers...)}},
 	}
 }
 
@@ -333,17 +333,17 @@ func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg)
 			a.ObjectRef, a.Objects = "", nil
 			a.Data = fmt.Sprintf(`{"count":%d,"first_seen":%q,"last_seen":%q}`, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))
 		}
-		w.Hub.Alerts.Raise(ctx, a)
+		w.Service.Alerts.Raise(ctx, a)
 	}
 }
 
 // orgReads reports whether org as a whole may read an object with acl.
 func (w *Worker) orgReads(ctx context.Context, org string, acl policy.ACL) bool {
-	o, err := w.Hub.DB.Org(ctx, org)
+	o, err := w.Service.DB.Org(ctx, org)
 	if err != nil {
 		return false
 	}
-	groups, err := w.Hub.DB.OrgGroups(ctx, org)
+	groups, err := w.Service.DB.OrgGroups(ctx, org)
 	if err != nil {
 		return false
 	}

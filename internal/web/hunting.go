@@ -40,8 +40,6 @@ type huntRow struct {
 	Level policy.TLP
 }
 
-func (s *server) hunting() *huntpkg.Service { return &huntpkg.Service{Hub: s.h} }
-
 func tlpOf(label string) policy.TLP {
 	t, err := policy.ParseTLP(label)
 	if err != nil {
@@ -60,7 +58,7 @@ func (s *server) huntingPage(w http.ResponseWriter, r *http.Request, req *reques
 }
 
 func (s *server) showHunting(w http.ResponseWriter, r *http.Request, req *request, status int, d *huntingData) {
-	list, err := s.hunting().List(r.Context(), req.caller, 500)
+	list, err := s.Hunting.List(r.Context(), req.caller, 500)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -123,7 +121,7 @@ func (s *server) publishHunting(w http.ResponseWriter, r *http.Request, req *req
 		s.showHunting(w, r, req, http.StatusBadRequest, d)
 		return
 	}
-	p, err := s.hunting().Publish(r.Context(), req.caller, huntpkg.PublishRequest{Title: f.Title, Description: f.Description, TLP: f.TLP,
+	p, err := s.Hunting.Publish(r.Context(), req.caller, huntpkg.PublishRequest{Title: f.Title, Description: f.Description, TLP: f.TLP,
 		Scope: scope, Rules: splitRules(f.Rules), Indicators: inds, AllowUnloaded: r.PostFormValue("allow_unloaded") != ""})
 	switch {
 	case s.refused(w, r, err):
@@ -184,7 +182,7 @@ func hubURL(r *http.Request) string {
 
 func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *request) {
 	id := r.PathValue("id")
-	p, _, _, err := s.hunting().Get(r.Context(), req.caller, id)
+	p, _, _, err := s.Hunting.Get(r.Context(), req.caller, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -219,7 +217,7 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		}
 		d.Scope = append(d.Scope, label)
 	}
-	cov, err := s.hunting().Coverage(r.Context(), req.caller, id)
+	cov, err := s.Hunting.Coverage(r.Context(), req.caller, id)
 	switch {
 	case err == nil:
 		d.Coverage = cov
@@ -228,7 +226,7 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		s.serverError(w, r, err)
 		return
 	}
-	if d.Runs, _, err = s.hunting().Findings(r.Context(), req.caller, id); errors.Is(err, hub.ErrAuditUnavailable) {
+	if d.Runs, _, err = s.Hunting.Findings(r.Context(), req.caller, id); errors.Is(err, hub.ErrAuditUnavailable) {
 		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 		return
 	} else if err != nil {

@@ -70,7 +70,7 @@ func TestHuntingPages(t *testing.T) {
 
 	// Water Works reports a run; the center sees coverage with the bar.
 	u, _ := e.h.DB.UserByLogin(ctx, "water-analyst")
-	svc := &huntpkg.Service{Hub: e.h}
+	svc := e.app.Hunting
 	if _, err := svc.Report(ctx, auth.Caller{User: u, Org: e.water}, id, huntpkg.ReportRequest{Events: 1234, Files: 2,
 		Rules: []huntpkg.RuleHits{{RuleID: "5b1e0a4c-7a0e-4a51-9d43-3f8f4c1a2b3c", Title: "Shadow copies deleted", Hits: 3}}}); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 	ctx := r.Context()
 	d := &telemetryData{Z: jst.Zone, MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
 	if d.MaySources {
-		sts, err := telemetry.Statuses(ctx, s.h, s.h.Now().UTC())
+		sts, err := s.Telemetry.Statuses(ctx, s.h.Now().UTC())
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -67,7 +67,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 		}
 	}
 	if d.ShowMatch {
-		sights, err := telemetry.MatchSightings(ctx, s.h, req.viewer, 100, 2000)
+		sights, err := s.Telemetry.MatchSightings(ctx, req.viewer, 100, 2000)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -84,7 +84,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 		for _, o := range sights {
 			d.Sightings = append(d.Sightings, matchSightingRow(s.h.Present(req.viewer, o), o))
 		}
-		if d.Alerts, err = telemetry.MatchAlerts(ctx, s.h, req.viewer, sights, 100); err != nil {
+		if d.Alerts, err = s.Telemetry.MatchAlerts(ctx, req.viewer, sights, 100); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -179,7 +179,7 @@ func (s *server) telemetryRecords(w http.ResponseWriter, r *http.Request, req *r
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	recs, idx, err := telemetry.Access(r.Context(), s.h, req.caller, r.PathValue("id"), d.Purpose, 200)
+	recs, idx, err := s.Telemetry.Access(r.Context(), req.caller, r.PathValue("id"), d.Purpose, 200)
 	switch {
 	case errors.Is(err, policy.ErrNotDesignatedHandler):
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
@@ -229,7 +229,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
-	st, err := telemetry.Status(r.Context(), s.h, src, s.h.Now().UTC())
+	st, err := s.Telemetry.Status(r.Context(), src, s.h.Now().UTC())
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -49,7 +49,7 @@ func (e *env) withTelemetry(approve bool) (indicator string) {
 	}
 	indicator = submitIndicator(e.t, e.as("power-analyst"), "C2 server", "203.0.113.5", "green", nil)
 	now = time.Now().UTC() // the indicator is valid from its submission
-	w := &telemetry.Worker{Hub: e.h}
+	w := &telemetry.Worker{Service: e.app.Telemetry}
 	if err := w.Prepare(ctx); err != nil {
 		e.t.Fatal(err)
 	}
