@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -153,27 +154,15 @@ func TAXIIPages(ctx context.Context, h *hub.Hub, token string, clients int, d ti
 	srv := httptest.NewServer(ts.Handler())
 	defer srv.Close()
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
-	base := srv.URL + "/taxii2/api/collections/" + hub.MembersCollection + "/objects/?limit=100"
-
-	// Collect the cursors of the first pages so that clients spread over the collection.
-	var starts []string
-	next := ""
-	for len(starts) < 200 {
-		url := base
-		if next != "" {
-			url += "&next=" + next
-		}
-		env, err := getEnvelope(ctx, client, url, token)
-		if err != nil {
-			return Latency{}, err
-		}
-		starts = append(starts, next)
-		if !env.More {
-			break
-		}
-		next = env.Next
+	c := &client.Client{Hub: srv.URL, Token: token, APIRoot: srv.URL + "/taxii2/api/", HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	col, err := c.Collection(ctx, hub.MembersCollection)
+	if err != nil {
+		return Latency{}, err
+	}
+	starts, err := pageStarts(ctx, col, 200)
+	if err != nil {
+		return Latency{}, err
 	}
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -188,12 +177,8 @@ func TAXIIPages(ctx context.Context, h *hub.Hub, token string, clients int, d ti
 			var mine []time.Duration
 			bad := 0
 			for j := i; time.Now().Before(deadline) && ctx.Err() == nil; j++ {
-				url := base
-				if s := starts[j%len(starts)]; s != "" {
-					url += "&next=" + s
-				}
 				t0 := time.Now()
-				if err := getPage(ctx, client, url, token); err != nil {
+				if err := readPage(ctx, col, starts[j%len(starts)]); err != nil {
 					bad++
 					continue
 				}
@@ -212,7 +197,7 @@ func TAXIIPages(ctx context.Context, h *hub.Hub, token string, clients int, d ti
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return Latency{Requests: len(lat), Errors: errs, P50: pct(0.50), P99: pct(0.99), Max: lat[len(lat)-1], Elapsed: elapsed, CPU: cpu, Clients: clients, PageLength: 100}, nil
+	return Latency{Requests: len(lat), Errors: errs, P50: pct(0.50), P99: pct(0.99), Max: lat[len(lat)-1], Elapsed: elapsed, CPU: cpu, Clients: clients, PageLength: pageLength}, nil
 }
 
 // cpuTime is this process's CPU time so far, user and system. On a shared
@@ -221,10 +206,4 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-type envelope struct {
-	More    bool   `json:"more"`
-	Next    string `json:"next"`
-	Objects []any  `json:"objects"`
 }

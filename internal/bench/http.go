@@ -2,55 +2,43 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
+
+	"renkei/internal/client"
 )
 
-func getEnvelope(ctx context.Context, c *http.Client, url, token string) (envelope, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return envelope{}, err
+// pageLength is the objects in each page the clients read.
+const pageLength = 100
+
+// pageStarts collects the next values of the first n pages of col (the
+// first page's is ""), so that clients spread over the collection.
+func pageStarts(ctx context.Context, col *client.CollectionRef, n int) ([]string, error) {
+	var starts []string
+	q := client.Query{Limit: pageLength}
+	for len(starts) < n {
+		env, err := col.Objects(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		starts = append(starts, q.Next)
+		if !env.More {
+			break
+		}
+		q.Next = env.Next
 	}
-	req.Header.Set("Accept", "application/taxii+json;version=2.1")
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := c.Do(req)
-	if err != nil {
-		return envelope{}, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		return envelope{}, fmt.Errorf("GET %s: %s: %s", url, res.Status, b)
-	}
-	var env envelope
-	if err := json.NewDecoder(res.Body).Decode(&env); err != nil {
-		return envelope{}, err
-	}
-	return env, nil
+	return starts, nil
 }
 
-// getPage fetches a page and reads it whole without decoding it, so that the
+// readPage fetches a page and reads it whole without decoding it, so that the
 // client's own work weighs little beside the server's on the same machine.
-func getPage(ctx context.Context, c *http.Client, url, token string) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+func readPage(ctx context.Context, col *client.CollectionRef, next string) error {
+	n, err := col.CopyObjects(ctx, client.Query{Limit: pageLength, Next: next}, io.Discard)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", "application/taxii+json;version=2.1")
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	n, err := io.Copy(io.Discard, res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != 200 || n < 100 {
-		return fmt.Errorf("GET %s: %s (%d bytes)", url, res.Status, n)
+	if n < 100 {
+		return fmt.Errorf("page after %q: %d bytes", next, n)
 	}
 	return nil
 }

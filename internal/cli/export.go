@@ -13,13 +13,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/export"
-	"renkei/internal/match/sweep"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
 	var (
 		files  []string
-		hub    sweep.Hub
+		hub    collectionFlags
 		format string
 		out    string
 		atText string
@@ -49,7 +48,7 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
   renkei export --format rpz --zone rpz.example.jp --hub https://hub.example --collection C`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(files) == 0 && hub.URL == "" {
+			if len(files) == 0 && hub.Hub == "" {
 				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
 			}
 			if !slices.Contains(export.Formats, format) {
@@ -104,10 +103,7 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 	fl.StringVarP(&format, "format", "f", "", "output format: "+strings.Join(export.Formats, ", "))
 	fl.StringArrayVarP(&files, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
 	fl.StringVarP(&out, "output", "o", "", "output file (replaced atomically; default standard output)")
-	fl.StringVar(&hub.URL, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
-	fl.StringVar(&hub.Token, "token", "", "API token for the hub (Authorization: Bearer)")
-	fl.StringVar(&hub.Collection, "collection", "", "TAXII collection id on the hub")
-	fl.StringVar(&hub.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	hub.add(cmd)
 	fl.StringVar(&atText, "at", "now", `validity time: "now", RFC 3339, or "none" (revocation only)`)
 	fl.IntVar(&opt.SIDBase, "sid-base", 9_100_000, "first Suricata rule sid")
 	fl.StringVar(&opt.Zone, "zone", "rpz.renkei", "RPZ zone name")

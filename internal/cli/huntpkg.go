@@ -112,7 +112,7 @@ organization in scope gets an alert with the command to run.`,
 			if err != nil {
 				var ae *client.APIError
 				if errors.As(err, &ae) {
-					for _, le := range ae.NotLoaded {
+					for _, le := range ae.Body.NotLoaded {
 						fmt.Fprintf(g.stderr, "  %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
 					}
 				}

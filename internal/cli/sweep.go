@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/client"
 	"renkei/internal/logs"
 	"renkei/internal/match"
 	"renkei/internal/match/sweep"
@@ -23,7 +24,7 @@ import (
 func newSweepCmd(g *globals) *cobra.Command {
 	var (
 		indicatorFiles []string
-		hub            sweep.Hub
+		hub            collectionFlags
 		report         bool
 		format         string
 		workers        int
@@ -61,10 +62,10 @@ Nothing is sent anywhere without --hub.`,
   RENKEI_TOKEN=… renkei sweep --hub https://hub.example --collection 6f1c… --report dns.log`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(indicatorFiles) == 0 && hub.URL == "" {
+			if len(indicatorFiles) == 0 && hub.Hub == "" {
 				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
 			}
-			if report && hub.URL == "" {
+			if report && hub.Hub == "" {
 				return errors.New("--report needs --hub, --token and --collection")
 			}
 			f, err := logs.ParseFormat(format)
@@ -92,10 +93,7 @@ Nothing is sent anywhere without --hub.`,
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&indicatorFiles, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
-	fl.StringVar(&hub.URL, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
-	fl.StringVar(&hub.Token, "token", "", "API token for the hub (Authorization: Bearer)")
-	fl.StringVar(&hub.Collection, "collection", "", "TAXII collection id on the hub")
-	fl.StringVar(&hub.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	hub.add(cmd)
 	fl.BoolVar(&report, "report", false, "post STIX sightings of the matched indicators to the collection")
 	fl.StringVar(&format, "format", "auto", "log format: auto, jsonl, zeek, zeek-json, csv")
 	fl.IntVar(&workers, "workers", 0, "parallel parsers (default: number of CPUs)")
@@ -147,7 +145,7 @@ func parseAt(s string) (time.Time, error) {
 
 // loadIndicatorSet compiles the indicator files and the hub collection,
 // reporting rejected lines on stderr.
-func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *sweep.Hub) (*match.Set, error) {
+func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *collectionFlags) (*match.Set, error) {
 	b := match.NewBuilder()
 	report := func(what string, res sweep.LoadResult) {
 		fmt.Fprintf(g.stderr, "renkei: indicators: %s: %d %s indicators, %d rejected\n", what, res.Values, res.Format, res.Bad)
@@ -170,12 +168,12 @@ func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *swee
 		}
 		report(name, res)
 	}
-	if hub.URL != "" {
-		res, err := hub.FetchIndicators(ctx, b)
+	if hub.Hub != "" {
+		res, err := hub.fetchIndicators(ctx, b)
 		if err != nil {
 			return nil, err
 		}
-		report("collection "+hub.Collection, res)
+		report("collection "+hub.collection, res)
 	}
 	set := b.Build()
 	if set.Len() == 0 {
@@ -184,7 +182,7 @@ func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *swee
 	return set, nil
 }
 
-func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, opt sweep.Options, hub *sweep.Hub, report, failOnMatch bool) error {
+func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, opt sweep.Options, hub *collectionFlags, report, failOnMatch bool) error {
 	var total int64
 	for _, name := range files {
 		if st, err := os.Stat(name); err == nil {
@@ -236,11 +234,11 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 		fmt.Fprintf(g.stderr, "renkei: sweep: … and %d more bad lines\n", stats.BadLines-int64(len(stats.Bad)))
 	}
 	if report {
-		n, err := hub.Report(ctx, &sightings, now)
+		n, err := hub.report(ctx, &sightings, now)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stderr, "renkei: sweep: reported %d sightings to collection %s", n, hub.Collection)
+		fmt.Fprintf(g.stderr, "renkei: sweep: reported %d sightings to collection %s", n, hub.collection)
 		if sightings.Unsightable > 0 {
 			fmt.Fprintf(g.stderr, " (%d matches of plain-list indicators have no STIX id and were not reported)", sightings.Unsightable)
 		}
@@ -280,4 +278,69 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n(n)
 	return n, err
+}
+
+// collectionFlags name the TAXII 2.1 collection of a hub (or of any TAXII
+// 2.1 server) that sweep and export read indicators from and sweep reports
+// sightings to.
+type collectionFlags struct {
+	client.Client
+	collection string
+}
+
+func (c *collectionFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&c.Hub, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
+	fl.StringVar(&c.Token, "token", "", "API token for the hub (Authorization: Bearer)")
+	fl.StringVar(&c.collection, "collection", "", "TAXII collection id on the hub")
+	fl.StringVar(&c.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+}
+
+// fetchIndicators adds every indicator of the collection to b, page after page.
+func (c *collectionFlags) fetchIndicators(ctx context.Context, b *match.Builder) (sweep.LoadResult, error) {
+	res := sweep.LoadResult{Format: "taxii"}
+	col, err := c.Collection(ctx, c.collection)
+	if err != nil {
+		return res, fmt.Errorf("fetch indicators: %w", err)
+	}
+	err = col.EachPage(ctx, client.Query{Types: []string{"indicator"}}, func(page int, env client.Envelope) error {
+		sweep.AddObjects(b, &res, fmt.Sprintf("collection %s page %d", c.collection, page), env.Objects)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("fetch indicators: %w", err)
+	}
+	return res, nil
+}
+
+// sightingsPerPost bounds the objects of one post of sightings.
+const sightingsPerPost = 500
+
+// report posts the sightings to the collection and returns how many the
+// server accepted.
+func (c *collectionFlags) report(ctx context.Context, s *sweep.Sightings, now time.Time) (int, error) {
+	objs := s.Objects(now)
+	if len(objs) == 0 {
+		return 0, nil
+	}
+	col, err := c.Collection(ctx, c.collection)
+	if err != nil {
+		return 0, fmt.Errorf("report sightings: %w", err)
+	}
+	accepted := 0
+	for start := 0; start < len(objs); start += sightingsPerPost {
+		st, err := col.AddObjects(ctx, objs[start:min(start+sightingsPerPost, len(objs))])
+		if err != nil {
+			return accepted, fmt.Errorf("report sightings: %w", err)
+		}
+		accepted += st.SuccessCount + st.PendingCount
+		if st.FailureCount > 0 {
+			msg := ""
+			if len(st.Failures) > 0 {
+				msg = ": " + st.Failures[0].ID + ": " + st.Failures[0].Message
+			}
+			return accepted, fmt.Errorf("report sightings: the hub refused %d of them%s", st.FailureCount, msg)
+		}
+	}
+	return accepted, nil
 }

@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -147,68 +143,25 @@ func TestSweepJSONRuleWithPort(t *testing.T) {
 	}
 }
 
-// fakeHub is a TAXII 2.1 server for the client side: discovery, two pages of
-// indicators, and a sink for posted sightings.
-type fakeHub struct {
-	mu     sync.Mutex
-	posted []map[string]any
-}
-
-func (f *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer s3cret" {
-		http.Error(w, `{"title":"unauthorized"}`, http.StatusUnauthorized)
-		return
+// TestSightingsOfCollectionIndicators: the indicators of two TAXII pages
+// are added, matches gathered into one sighting per STIX indicator, each
+// marked with its indicator's own markings (so the hub shares it under the
+// indicator's TLP) and counted. Reading and posting the pages is the
+// client's (internal/client, TestCollectionPagesAndRefusals).
+func TestSightingsOfCollectionIndicators(t *testing.T) {
+	pages := [][]json.RawMessage{
+		{json.RawMessage(`{"type":"indicator","id":"indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","pattern_type":"stix","pattern":"[domain-name:value = 'evil.example']","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["` + amber + `"]}`)},
+		{json.RawMessage(`{"type":"indicator","id":"indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb","pattern_type":"stix","pattern":"[ipv4-addr:value = '203.0.113.0/24']","valid_from":"2026-01-01T00:00:00Z"}`),
+			json.RawMessage(`{"type":"malware","id":"malware--cccccccc-cccc-4ccc-8ccc-cccccccccccc"}`),
+			json.RawMessage(`{"type":"indicator","id":"indicator--dddddddd-dddd-4ddd-8ddd-dddddddddddd","pattern_type":"stix","pattern":"[ipv4-addr:value = '1.2.3.4/33']"}`)},
 	}
-	if !strings.HasPrefix(r.Header.Get("Accept"), "application/taxii+json") {
-		http.Error(w, `{"title":"not acceptable"}`, http.StatusNotAcceptable)
-		return
-	}
-	w.Header().Set("Content-Type", mediaTAXII)
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/taxii2/":
-		io.WriteString(w, `{"title":"test","default":"/taxii2/api/","api_roots":["/taxii2/api/"]}`)
-	case r.Method == http.MethodGet && r.URL.Path == "/taxii2/api/collections/coll-1/objects/":
-		if r.URL.Query().Get("match[type]") != "indicator" {
-			http.Error(w, `{"title":"want match[type]=indicator"}`, http.StatusBadRequest)
-			return
-		}
-		if r.URL.Query().Get("next") == "" {
-			io.WriteString(w, `{"more":true,"next":"p2","objects":[{"type":"indicator","id":"indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","pattern_type":"stix","pattern":"[domain-name:value = 'evil.example']","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["`+amber+`"]}]}`)
-		} else {
-			io.WriteString(w, `{"more":false,"objects":[{"type":"indicator","id":"indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb","pattern_type":"stix","pattern":"[ipv4-addr:value = '203.0.113.0/24']","valid_from":"2026-01-01T00:00:00Z"}]}`)
-		}
-	case r.Method == http.MethodPost && r.URL.Path == "/taxii2/api/collections/coll-1/objects/":
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/taxii+json") {
-			http.Error(w, `{"title":"bad content type"}`, http.StatusUnsupportedMediaType)
-			return
-		}
-		var env struct{ Objects []map[string]any }
-		if err := json.NewDecoder(r.Body).Decode(&env); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		f.mu.Lock()
-		f.posted = append(f.posted, env.Objects...)
-		f.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintf(w, `{"id":"status-1","status":"complete","total_count":%d,"success_count":%d,"failure_count":0,"pending_count":0}`, len(env.Objects), len(env.Objects))
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func TestHubFetchAndReport(t *testing.T) {
-	fh := &fakeHub{}
-	srv := httptest.NewServer(fh)
-	defer srv.Close()
-	hub := &Hub{URL: srv.URL, Token: "s3cret", Collection: "coll-1"}
 	b := match.NewBuilder()
-	res, err := hub.FetchIndicators(context.Background(), b)
-	if err != nil {
-		t.Fatal(err)
+	res := LoadResult{Format: "taxii"}
+	for i, p := range pages {
+		AddObjects(b, &res, fmt.Sprintf("collection coll-1 page %d", i+1), p)
 	}
-	if res.Values != 2 {
-		t.Fatalf("fetched %d indicators, want 2 (two pages)", res.Values)
+	if res.Values != 2 || res.Bad != 1 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "collection coll-1 page 2 object 2") {
+		t.Fatalf("added %d indicators, %d bad (%v), want 2 and 1 (page 2 object 2)", res.Values, res.Bad, res.Errors)
 	}
 	set := b.Build()
 	got, _ := sweep(t, set, "x.jsonl", `{"h":"a.evil.example","ip":"203.0.113.9"}`+"\n"+`{"h":"b.evil.example"}`+"\n", Options{})
@@ -220,25 +173,20 @@ func TestHubFetchAndReport(t *testing.T) {
 	for i := range got {
 		s.Add(&got[i], now)
 	}
-	n, err := hub.Report(context.Background(), &s, now)
-	if err != nil || n != 2 {
-		t.Fatalf("report: %d accepted, %v", n, err)
+	objs := s.Objects(now)
+	if s.Len() != 2 || len(objs) != 2 {
+		t.Fatalf("%d sightings, want 2", len(objs))
 	}
 	byRef := map[string]map[string]any{}
-	for _, o := range fh.posted {
+	for _, o := range objs {
 		byRef[o["sighting_of_ref"].(string)] = o
 	}
 	a := byRef["indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"]
-	if a == nil || a["count"].(float64) != 2 || a["type"] != "sighting" || fmt.Sprint(a["object_marking_refs"]) != "["+amber+"]" {
+	if a == nil || a["count"] != 2 || a["type"] != "sighting" || fmt.Sprint(a["object_marking_refs"]) != "["+amber+"]" {
 		t.Errorf("sighting of the AMBER indicator: %v", a)
 	}
 	if c := byRef["indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"]; c == nil || c["object_marking_refs"] != nil {
 		t.Errorf("sighting of the unmarked indicator: %v", c)
-	}
-
-	bad := &Hub{URL: srv.URL, Token: "wrong", Collection: "coll-1", APIRoot: srv.URL + "/taxii2/api/"}
-	if _, err := bad.FetchIndicators(context.Background(), match.NewBuilder()); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong token: %v", err)
 	}
 }
 
