@@ -8,16 +8,15 @@
 // The audience is resolved to organizations once, when the advisory is
 // published, so counts are exact and never change with later membership. An
 // advisory is visible to the center and to the organizations it addresses;
-// that rule is policy.AdvisoryFilter and is enforced in every query. Every
-// notification goes through alert.Service.Raise. It must not publish STIX
-// objects: intelligence goes through the hub.
+// that rule is policy.AdvisoryFilter, put in every query by the store
+// (store/advisories.go keeps the SQL). Every notification goes through
+// alert.Service.Raise, titled from the message catalog. It must not publish
+// STIX objects (intelligence goes through the hub), nor hold SQL.
 package advisory
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,48 +45,16 @@ var Kinds = []string{KindAdvisory, KindCorrection, KindSupplier}
 // Severities of an advisory.
 var Severities = []string{"low", "medium", "high", "critical"}
 
-// Audience is whom an advisory addresses; the union of its parts.
-type Audience struct {
-	All     bool     `json:"all,omitempty"`
-	Sectors []string `json:"sectors,omitempty"`
-	Kinds   []string `json:"kinds,omitempty"` // kinds of organization
-	Orgs    []string `json:"orgs,omitempty"`  // names or ids
-}
-
-// Advisory is an advisory, correction request or supplier request.
-type Advisory struct {
-	ID          int64     `json:"id"`
-	Kind        string    `json:"kind"`
-	Title       string    `json:"title"`
-	Body        string    `json:"body,omitempty"`
-	Findings    string    `json:"findings,omitempty"` // of the audit, for correction requests
-	Campaign    string    `json:"campaign,omitempty"` // the audit campaign
-	Actions     []string  `json:"actions"`
-	Audience    Audience  `json:"audience"`
-	Severity    string    `json:"severity"`
-	Due         time.Time `json:"due"`
-	PublishedBy int64     `json:"published_by,omitempty"`
-	Published   time.Time `json:"published"`
-	Closed      time.Time `json:"closed,omitzero"`
-	Counts      Counts    `json:"counts"`
-}
-
-// Counts are the exact tallies of an advisory's targets.
-type Counts struct {
-	Targets      int `json:"targets"`
-	Acknowledged int `json:"acknowledged"`
-	Completed    int `json:"completed"`
-	Overdue      int `json:"overdue"` // not completed by the due date
-}
-
-// Target is one addressed organization's progress.
-type Target struct {
-	OrgID     string    `json:"org_id"`
-	OrgName   string    `json:"org_name"`
-	Acked     time.Time `json:"acknowledged,omitzero"`
-	Completed time.Time `json:"completed,omitzero"`
-	Evidence  string    `json:"evidence,omitempty"`
-}
+// Advisory is an advisory, correction request or supplier request;
+// Audience whom it addresses; Counts the exact tallies of its targets;
+// Target one addressed organization's progress. They are kept in the store
+// (store/advisories.go).
+type (
+	Advisory = store.Advisory
+	Audience = store.AdvisoryAudience
+	Counts   = store.AdvisoryCounts
+	Target   = store.AdvisoryTarget
+)
 
 // Service publishes and tracks advisories in the store. Package app builds
 // the one service of a process with what it needs.
@@ -101,7 +68,6 @@ type Service struct {
 	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
 }
 
-func (s *Service) db() *store.DB  { return s.DB }
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
 // mayPublish: the center's administrators and analysts (policy.MayPublishAdvisory).
@@ -119,7 +85,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 		return a, err
 	}
 	now := s.now()
-	errs := a.check(now)
+	errs := check(&a, now)
 	targets, err := s.targets(ctx, a, &errs)
 	if err != nil {
 		return a, err
@@ -133,7 +99,7 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, a Advisory) (Advis
 // check fills in an advisory's defaults (kind advisory, severity medium, no
 // empty actions) and finds the problems of its fields, audience included,
 // that need no lookup.
-func (a *Advisory) check(now time.Time) problem.Problems {
+func check(a *Advisory, now time.Time) problem.Problems {
 	var errs problem.Problems
 	if a.Kind == "" {
 		a.Kind = KindAdvisory
@@ -184,7 +150,7 @@ func (s *Service) targets(ctx context.Context, a Advisory, errs *problem.Problem
 	au := a.Audience
 	var named []string
 	for i, o := range au.Orgs {
-		org, err := s.db().Org(ctx, strings.TrimSpace(o))
+		org, err := s.DB.Org(ctx, strings.TrimSpace(o))
 		if err != nil {
 			errs.Add(fmt.Sprintf("audience.orgs[%d]", i), "", "no organization %q", o)
 			continue
@@ -194,7 +160,7 @@ func (s *Service) targets(ctx context.Context, a Advisory, errs *problem.Problem
 	if len(*errs) > 0 {
 		return nil, nil
 	}
-	orgs, err := s.db().Orgs(ctx)
+	orgs, err := s.DB.Orgs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -225,32 +191,21 @@ func (s *Service) targets(ctx context.Context, a Advisory, errs *problem.Problem
 // alerts every addressed organization.
 func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targets []store.Org, now time.Time) error {
 	a.PublishedBy, a.Published = c.User.ID, now
-	actions, _ := json.Marshal(a.Actions)
-	aud, _ := json.Marshal(a.Audience)
-	err := s.db().InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO advisories(kind, title, body, findings, campaign, actions, audience, severity, due_at, published_by, published_at)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.Kind, a.Title, a.Body, a.Findings, a.Campaign, string(actions), string(aud),
-			a.Severity, store.Micros(a.Due), a.PublishedBy, store.Micros(now)).Scan(&a.ID); err != nil {
-			return fmt.Errorf("publish advisory: %w", err)
-		}
-		for _, o := range targets {
-			if _, err := tx.Exec(ctx, "INSERT INTO advisory_targets(advisory_id, org_id) VALUES(?, ?)", a.ID, o.ID); err != nil {
-				return fmt.Errorf("address %s: %w", o.Name, err)
-			}
-		}
-		// The committee's annual figures count notices, demands and
-		// recommendations from the audit log, so each is logged as it is issued.
-		if s.Record != nil {
+	// The committee's annual figures count notices, demands and
+	// recommendations from the audit log, so each is logged as it is issued.
+	var logged func(id int64) error
+	if s.Record != nil {
+		logged = func(id int64) error {
 			action := map[string]string{KindAdvisory: audit.ActionNoticeIssue, KindCorrection: audit.ActionDemandIssue, KindSupplier: audit.ActionDemandIssue}[a.Kind] // Art. 42 requests are demands (求め) too
-			if _, err := s.Record(ctx, c, action, fmt.Sprintf("advisory-%d", a.ID), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))}); err != nil {
-				return err
-			}
+			_, err := s.Record(ctx, c, action, fmt.Sprintf("advisory-%d", id), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))})
+			return err
 		}
-		return nil
-	})
+	}
+	id, err := s.DB.PublishAdvisory(ctx, *a, targets, logged)
 	if err != nil {
 		return err
 	}
+	a.ID = id
 	a.Counts.Targets = len(targets)
 	title := i18n.M("alert.advisory."+a.Kind, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
@@ -270,24 +225,16 @@ func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) erro
 	if !policy.MayAcknowledge(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not acknowledge", problem.ErrForbidden, c.User.Role)
 	}
-	now := s.now()
-	res, err := s.db().Exec(ctx, "UPDATE advisory_targets SET acked_at = ?, acked_by = ? WHERE advisory_id = ? AND org_id = ? AND acked_at = 0",
-		store.Micros(now), c.User.ID, id, c.Org.ID)
-	if err != nil {
-		return fmt.Errorf("acknowledge advisory %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return nil
-	}
-	return s.mustTarget(ctx, id, c.Org.ID)
-}
-
-func (s *Service) mustTarget(ctx context.Context, id int64, org string) error {
-	var n int
-	if err := s.db().QueryRow(ctx, "SELECT COUNT(*) FROM advisory_targets WHERE advisory_id = ? AND org_id = ?", id, org).Scan(&n); err != nil {
+	first, err := s.DB.AcknowledgeAdvisory(ctx, id, c.Org.ID, c.User.ID, s.now())
+	if err != nil || first {
 		return err
 	}
-	if n == 0 {
+	// Acknowledged already, or not addressed to the caller's organization.
+	addressed, err := s.DB.AdvisoryAddressed(ctx, id, c.Org.ID)
+	if err != nil {
+		return err
+	}
+	if !addressed {
 		return fmt.Errorf("advisory %d addressed to your organization: %w", id, store.ErrNotFound)
 	}
 	return nil
@@ -300,11 +247,7 @@ func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidenc
 	if !policy.MayComplete(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not report completion", problem.ErrForbidden, c.User.Role)
 	}
-	var kind string
-	err := s.db().QueryRow(ctx, "SELECT a.kind FROM advisories a JOIN advisory_targets t ON t.advisory_id = a.id WHERE a.id = ? AND t.org_id = ?", id, c.Org.ID).Scan(&kind)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("advisory %d addressed to your organization: %w", id, store.ErrNotFound)
-	}
+	kind, err := s.DB.AddressedAdvisoryKind(ctx, id, c.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -315,134 +258,31 @@ func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidenc
 	if len(evidence) > 64<<10 {
 		return fmt.Errorf("invalid completion: %w", problem.Field("evidence", "is longer than 64 KiB; attach details elsewhere and summarize"))
 	}
-	now := s.now()
-	_, err = s.db().Exec(ctx, `UPDATE advisory_targets SET completed_at = ?, completed_by = ?, evidence = ?,
-		acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END, acked_by = CASE WHEN acked_by = 0 THEN ? ELSE acked_by END
-		WHERE advisory_id = ? AND org_id = ? AND completed_at = 0`, store.Micros(now), c.User.ID, evidence, store.Micros(now), c.User.ID, id, c.Org.ID)
-	if err != nil {
-		return fmt.Errorf("complete advisory %d: %w", id, err)
-	}
-	return nil
-}
-
-// visibleSQL is the visibility rule of advisories on the alias a
-// (policy.AdvisoryFilter): the center sees all; other members the ones
-// addressed to them; the committee none.
-func visibleSQL(v policy.Viewer) (string, []any) { return policy.AdvisoryFilter(v, "a") }
-
-const advCols = "a.id, a.kind, a.title, a.body, a.findings, a.campaign, a.actions, a.audience, a.severity, a.due_at, a.published_by, a.published_at, a.closed_at"
-
-// countsSQL counts targets with correlated subqueries, so that one query
-// gives every advisory's exact tallies at the same instant. Counted are the
-// targets v may see the progress of: every target for the center, its own
-// for a member (policy.SeesEveryRecipientsProgress). Its arguments come
-// first in a query's arguments; the due time is the last of them.
-func countsSQL(v policy.Viewer, now time.Time) (string, []any) {
-	tc, targs := "", []any(nil)
-	if !policy.SeesEveryRecipientsProgress(v) {
-		tc, targs = " AND t.org_id = ?", []any{v.OrgID}
-	}
-	q := `(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id` + tc + `),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0` + tc + `),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0` + tc + `),
-	(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at = 0 AND a.due_at < ?` + tc + `)`
-	var args []any
-	for range 3 {
-		args = append(args, targs...)
-	}
-	args = append(args, store.Micros(now))
-	return q, append(args, targs...)
-}
-
-func scanAdvisory(row interface{ Scan(...any) error }) (Advisory, error) {
-	var a Advisory
-	var actions, aud string
-	var due, pub, closed int64
-	err := row.Scan(&a.ID, &a.Kind, &a.Title, &a.Body, &a.Findings, &a.Campaign, &actions, &aud, &a.Severity, &due, &a.PublishedBy, &pub, &closed,
-		&a.Counts.Targets, &a.Counts.Acknowledged, &a.Counts.Completed, &a.Counts.Overdue)
-	json.Unmarshal([]byte(actions), &a.Actions)
-	json.Unmarshal([]byte(aud), &a.Audience)
-	a.Due, a.Published, a.Closed = store.FromMicros(due), store.FromMicros(pub), store.FromMicros(closed)
-	return a, err
+	return s.DB.CompleteAdvisory(ctx, id, c.Org.ID, c.User.ID, evidence, s.now())
 }
 
 // ListQuery selects advisories.
-type ListQuery struct {
-	Kind     string
-	OpenOnly bool
-	Limit    int
-}
+type ListQuery = store.AdvisoryQuery
 
-// List returns the advisories v may see, newest first, with their counts.
+// List returns the advisories v may see (policy.AdvisoryFilter, in the
+// store's query), newest first, with their counts.
 func (s *Service) List(ctx context.Context, v policy.Viewer, q ListQuery) ([]Advisory, error) {
-	cond, args := visibleSQL(v)
-	counts, cargs := countsSQL(v, s.now())
-	query := "SELECT " + advCols + ", " + counts + " FROM advisories a WHERE " + cond
-	args = append(cargs, args...)
-	if q.Kind != "" {
-		query += " AND a.kind = ?"
-		args = append(args, q.Kind)
-	}
-	if q.OpenOnly {
-		query += " AND a.closed_at = 0"
-	}
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 200
 	}
-	query += " ORDER BY a.id DESC LIMIT ?"
-	args = append(args, q.Limit)
-	rows, err := s.db().Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list advisories: %w", err)
-	}
-	defer rows.Close()
-	var out []Advisory
-	for rows.Next() {
-		a, err := scanAdvisory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return s.DB.Advisories(ctx, v, q, s.now())
 }
 
 // Get returns one advisory with its counts and the targets v may see the
 // progress of: every target for the center, its own row for an addressed
 // organization (policy.SeesEveryRecipientsProgress).
 func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Advisory, []Target, error) {
-	cond, args := visibleSQL(v)
-	counts, cargs := countsSQL(v, s.now())
-	a, err := scanAdvisory(s.db().QueryRow(ctx, "SELECT "+advCols+", "+counts+" FROM advisories a WHERE a.id = ? AND "+cond,
-		append(append(cargs, id), args...)...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, nil, fmt.Errorf("advisory %d: %w", id, store.ErrNotFound)
-	}
+	a, err := s.DB.Advisory(ctx, v, id, s.now())
 	if err != nil {
 		return a, nil, err
 	}
-	q := "SELECT t.org_id, o.name, t.acked_at, t.completed_at, t.evidence FROM advisory_targets t JOIN orgs o ON o.id = t.org_id WHERE t.advisory_id = ?"
-	targs := []any{id}
-	if !policy.SeesEveryRecipientsProgress(v) {
-		q += " AND t.org_id = ?"
-		targs = append(targs, v.OrgID)
-	}
-	rows, err := s.db().Query(ctx, q+" ORDER BY o.name", targs...)
-	if err != nil {
-		return a, nil, err
-	}
-	defer rows.Close()
-	var ts []Target
-	for rows.Next() {
-		var t Target
-		var ack, done int64
-		if err := rows.Scan(&t.OrgID, &t.OrgName, &ack, &done, &t.Evidence); err != nil {
-			return a, nil, err
-		}
-		t.Acked, t.Completed = store.FromMicros(ack), store.FromMicros(done)
-		ts = append(ts, t)
-	}
-	return a, ts, rows.Err()
+	ts, err := s.DB.AdvisoryTargets(ctx, v, id)
+	return a, ts, err
 }
 
 // Close closes an advisory (center only); acknowledgements stay as they are.
@@ -450,12 +290,5 @@ func (s *Service) Close(ctx context.Context, c auth.Caller, id int64) error {
 	if err := mayPublish(c); err != nil {
 		return err
 	}
-	res, err := s.db().Exec(ctx, "UPDATE advisories SET closed_at = ? WHERE id = ? AND closed_at = 0", store.Micros(s.now()), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("open advisory %d: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return s.DB.CloseAdvisory(ctx, id, s.now())
 }

@@ -13,14 +13,14 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
-	"renkei/internal/incident"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
 
 type env struct {
-	h      *hub.Hub
+	h      *hubtest.Hub
 	s      *advisory.Service
 	center auth.Caller
 	now    time.Time
@@ -28,49 +28,23 @@ type env struct {
 
 func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{h: h, s: app.New(h).Advisories, now: now}
-	h.Now = func() time.Time { return e.now }
-	if _, err := hub.AddUser(ctx, db, "kanshi", h.Center().ID, "analyst", "", now); err != nil {
-		t.Fatal(err)
-	}
-	e.center = e.caller(t, "kanshi")
+	h := hubtest.New(t, kind, hubtest.At(now))
+	e := &env{h: h, s: app.New(h.Hub).Advisories, now: now}
+	h.Hub.Now = func() time.Time { return e.now }
+	h.User("kanshi", h.Center().ID, "analyst")
+	e.center = h.Caller("kanshi")
 	return e
-}
-
-func (e *env) caller(t *testing.T, login string) auth.Caller {
-	c, err := incident.Caller(context.Background(), e.h.DB, login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // member adds an organization with one analyst named login.
 func (e *env) member(t *testing.T, name, kind, sector, login string) auth.Caller {
-	ctx := context.Background()
-	if _, err := hub.AddOrg(ctx, e.h.DB, name, kind, sector, e.now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hub.AddUser(ctx, e.h.DB, login, name, "analyst", "", e.now); err != nil {
-		t.Fatal(err)
-	}
-	return e.caller(t, login)
+	e.h.Org(name, kind, sector)
+	e.h.User(login, name, "analyst")
+	return e.h.Caller(login)
 }
 
-func (e *env) viewer(c auth.Caller) policy.Viewer {
-	v, _ := e.h.Viewer(context.Background(), c)
-	return v
-}
+func (e *env) viewer(c auth.Caller) policy.Viewer { return e.h.ViewerOf(c.User.Login) }
 
 // TestAdvisoryCountsUnderConcurrentAcks has 40 organizations acknowledge
 // (each twice, from two goroutines) and half of them complete, all at once;
