@@ -22,10 +22,10 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
 	"renkei/internal/policy"
-	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
 )
@@ -38,15 +38,8 @@ type Server struct {
 	MaxBody int64
 }
 
-// Error is the body of every error response.
-type Error struct {
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	HTTPStatus  string `json:"http_status"`
-	// Fields, for a request refused for what it asked, are the problems
-	// one by one, so that a form can show each at its field.
-	Fields problem.Problems `json:"fields,omitempty"`
-}
+// Error is the body of every error response, as the typed client reads it.
+type Error = client.Problem
 
 func writeError(w http.ResponseWriter, code int, title, desc string) {
 	writeJSON(w, code, Error{Title: title, Description: desc, HTTPStatus: strconv.Itoa(code)})
@@ -309,21 +302,13 @@ func (s *Server) mux() *audit.Mux {
 	return m
 }
 
-type orgJSON struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Kind    string    `json:"kind"`
-	Sector  string    `json:"sector,omitempty"`
-	Created time.Time `json:"created"`
-}
-
-func orgOut(o store.Org) orgJSON {
-	return orgJSON{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Created: o.Created}
+func orgOut(o store.Org) client.Org {
+	return client.Org{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Created: o.Created}
 }
 
 func (s *Server) me(q *request) error {
-	writeJSON(q.w, 200, map[string]any{"login": q.caller.User.Login, "role": q.caller.User.Role, "org": orgOut(q.caller.Org),
-		"read_only": q.caller.ReadOnly, "groups": q.viewer.Groups})
+	writeJSON(q.w, 200, client.Me{Login: q.caller.User.Login, Role: q.caller.User.Role, Org: orgOut(q.caller.Org),
+		ReadOnly: q.caller.ReadOnly, Groups: q.viewer.Groups})
 	return nil
 }
 
@@ -339,7 +324,7 @@ func (s *Server) listOrgs(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]orgJSON, len(orgs))
+	out := make([]client.Org, len(orgs))
 	for i, o := range orgs {
 		out[i] = orgOut(o)
 	}
@@ -351,7 +336,7 @@ func (s *Server) addOrg(q *request) error {
 	if err := s.requireAdmin(q); err != nil {
 		return err
 	}
-	var in struct{ Name, Kind, Sector, Reason string }
+	var in client.OrgRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -368,15 +353,9 @@ func (s *Server) listGroups(q *request) error {
 	if err != nil {
 		return err
 	}
-	type g struct {
-		ID           string   `json:"id"`
-		Name         string   `json:"name"`
-		MemberOrgs   []string `json:"member_orgs"`
-		MemberGroups []string `json:"member_groups"`
-	}
-	out := make([]g, len(gs))
+	out := make([]client.Group, len(gs))
 	for i, x := range gs {
-		out[i] = g{x.ID, x.Name, x.MemberOrgs, x.MemberGroups}
+		out[i] = client.Group{ID: x.ID, Name: x.Name, MemberOrgs: x.MemberOrgs, MemberGroups: x.MemberGroups}
 	}
 	writeJSON(q.w, 200, map[string]any{"groups": out})
 	return nil
@@ -386,10 +365,7 @@ func (s *Server) addGroup(q *request) error {
 	if err := s.requireAdmin(q); err != nil {
 		return err
 	}
-	var in struct {
-		Name    string
-		Members []string
-	}
+	var in client.GroupRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -401,14 +377,8 @@ func (s *Server) addGroup(q *request) error {
 	return nil
 }
 
-type userJSON struct {
-	ID       int64     `json:"id"`
-	Login    string    `json:"login"`
-	Org      string    `json:"org"`
-	Role     string    `json:"role"`
-	Disabled bool      `json:"disabled"`
-	Pending  bool      `json:"pending,omitempty"` // an overseer account awaiting the committee's confirmation
-	Created  time.Time `json:"created"`
+func userOut(u store.User) client.User {
+	return client.User{ID: u.ID, Login: u.Login, Org: u.OrgID, Role: u.Role, Disabled: u.Disabled, Pending: u.Pending, Created: u.Created}
 }
 
 func (s *Server) listUsers(q *request) error {
@@ -424,16 +394,16 @@ func (s *Server) listUsers(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]userJSON, len(us))
+	out := make([]client.User, len(us))
 	for i, u := range us {
-		out[i] = userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Pending, u.Created}
+		out[i] = userOut(u)
 	}
 	writeJSON(q.w, 200, map[string]any{"users": out})
 	return nil
 }
 
 func (s *Server) addUser(q *request) error {
-	var in struct{ Login, Org, Role, Password string }
+	var in client.UserRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -460,19 +430,8 @@ func (s *Server) addUser(q *request) error {
 	if err != nil {
 		return actRefused(err, "invalid user")
 	}
-	writeJSON(q.w, http.StatusCreated, userJSON{u.ID, u.Login, u.OrgID, u.Role, u.Disabled, u.Pending, u.Created})
+	writeJSON(q.w, http.StatusCreated, userOut(u))
 	return nil
-}
-
-type tokenJSON struct {
-	ID       int64      `json:"id"`
-	UserID   int64      `json:"user_id"`
-	Name     string     `json:"name"`
-	ReadOnly bool       `json:"read_only"`
-	Expires  *time.Time `json:"expires,omitempty"`
-	Revoked  *time.Time `json:"revoked,omitempty"`
-	Created  time.Time  `json:"created"`
-	LastUsed *time.Time `json:"last_used,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -487,20 +446,17 @@ func (s *Server) listTokens(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]tokenJSON, len(ts))
+	out := make([]client.Token, len(ts))
 	for i, t := range ts {
-		out[i] = tokenJSON{t.ID, t.UserID, t.Name, t.ReadOnly, optTime(t.Expires), optTime(t.Revoked), t.Created, optTime(t.LastUsed)}
+		out[i] = client.Token{ID: t.ID, UserID: t.UserID, Name: t.Name, ReadOnly: t.ReadOnly, Expires: optTime(t.Expires), Revoked: optTime(t.Revoked),
+			Created: t.Created, LastUsed: optTime(t.LastUsed)}
 	}
 	writeJSON(q.w, 200, map[string]any{"tokens": out})
 	return nil
 }
 
 func (s *Server) createToken(q *request) error {
-	var in struct {
-		Name     string `json:"name"`
-		Expires  string `json:"expires"`
-		ReadOnly bool   `json:"read_only"`
-	}
+	var in client.TokenRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -512,7 +468,7 @@ func (s *Server) createToken(q *request) error {
 	if err != nil {
 		return actRefused(err, "")
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "expires": optTime(t.Expires), "read_only": t.ReadOnly})
+	writeJSON(q.w, http.StatusCreated, client.NewToken{Token: secret, ID: t.ID, Expires: optTime(t.Expires), ReadOnly: t.ReadOnly})
 	return nil
 }
 
@@ -564,16 +520,9 @@ func (s *Server) revokeToken(q *request) error {
 
 // alertJSON is an alert as the API shows it: by its public id only (the row
 // id never leaves the hub, see store.Alert).
-type alertJSON struct {
-	ID        string          `json:"id"`
-	Kind      string          `json:"kind"`
-	Severity  string          `json:"severity"`
-	Title     string          `json:"title"`
-	Body      string          `json:"body,omitempty"`
-	ObjectRef string          `json:"object_ref,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"`
-	Created   time.Time       `json:"created"`
-	Read      *time.Time      `json:"read,omitempty"`
+func alertOut(a store.Alert, title string) client.Alert {
+	return client.Alert{ID: a.PublicID, Kind: a.Kind, Severity: a.Severity, Title: title, Body: a.Body, ObjectRef: a.ObjectRef,
+		Data: json.RawMessage(a.Data), Created: a.Created, Read: optTime(a.Read)}
 }
 
 func (s *Server) listAlerts(q *request) error {
@@ -590,15 +539,11 @@ func (s *Server) listAlerts(q *request) error {
 		return err
 	}
 	lang := q.lang()
-	out := make([]alertJSON, len(as))
+	out := make([]client.Alert, len(as))
 	for i, a := range as {
-		out[i] = alertJSON{a.PublicID, a.Kind, a.Severity, alert.Title(a, lang), a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+		out[i] = alertOut(a, alert.Title(a, lang))
 	}
-	res := map[string]any{"alerts": out}
-	if next != "" {
-		res["cursor"] = next
-	}
-	writeJSON(q.w, 200, res)
+	writeJSON(q.w, 200, client.AlertPage{Alerts: out, Cursor: next})
 	return nil
 }
 
@@ -628,15 +573,9 @@ func (s *Server) listWebhooks(q *request) error {
 	if err != nil {
 		return err
 	}
-	type wj struct {
-		ID      int64     `json:"id"`
-		URL     string    `json:"url"`
-		Active  bool      `json:"active"`
-		Created time.Time `json:"created"`
-	}
-	out := make([]wj, len(ws))
+	out := make([]client.Webhook, len(ws))
 	for i, w := range ws {
-		out[i] = wj{w.ID, w.URL, w.Active, w.Created}
+		out[i] = client.Webhook{ID: w.ID, URL: w.URL, Active: w.Active, Created: w.Created}
 	}
 	writeJSON(q.w, 200, map[string]any{"webhooks": out})
 	return nil
@@ -646,9 +585,7 @@ func (s *Server) addWebhook(q *request) error {
 	if err := s.requireOrgAdmin(q); err != nil {
 		return err
 	}
-	var in struct {
-		URL string `json:"url"`
-	}
+	var in client.WebhookRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -659,7 +596,7 @@ func (s *Server) addWebhook(q *request) error {
 	if err != nil {
 		return actRefused(err, "invalid webhook URL")
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"id": id, "url": in.URL, "secret": secret})
+	writeJSON(q.w, http.StatusCreated, client.NewWebhook{ID: id, URL: in.URL, Secret: secret})
 	return nil
 }
 
@@ -686,17 +623,9 @@ func (s *Server) deadLetters(q *request) error {
 	if err != nil {
 		return err
 	}
-	type dj struct {
-		ID        int64     `json:"id"`
-		Webhook   string    `json:"webhook"`
-		Alert     string    `json:"alert"` // the alert's public id
-		Attempts  int       `json:"attempts"`
-		LastError string    `json:"last_error"`
-		Updated   time.Time `json:"updated"`
-	}
-	out := make([]dj, len(ds))
+	out := make([]client.DeadDelivery, len(ds))
 	for i, d := range ds {
-		out[i] = dj{d.ID, d.Webhook.URL, d.Alert.PublicID, d.Attempts, d.LastError, d.Updated}
+		out[i] = client.DeadDelivery{ID: d.ID, Webhook: d.Webhook.URL, Alert: d.Alert.PublicID, Attempts: d.Attempts, LastError: d.LastError, Updated: d.Updated}
 	}
 	writeJSON(q.w, 200, map[string]any{"dead": out})
 	return nil
@@ -754,10 +683,10 @@ func (s *Server) searchObjects(q *request) error {
 	for i, o := range objs {
 		out[i] = s.Hub.Present(q.viewer, o)
 	}
-	res := map[string]any{"objects": out, "more": more}
+	res := client.ObjectPage{Objects: out, More: more}
 	if more {
 		l := objs[len(objs)-1]
-		if res["cursor"], err = s.Hub.DB.SealCursor(q.r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
+		if res.Cursor, err = s.Hub.DB.SealCursor(q.r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
 			return err
 		}
 	}
@@ -777,12 +706,12 @@ func (s *Server) getObject(q *request) error {
 	if err := s.release(q, o); err != nil {
 		return err
 	}
-	sight := map[string]any{"sightings": sum.Sightings, "count": sum.Count}
+	sight := client.Sightings{Sightings: sum.Sightings, Count: sum.Count}
 	if !sum.FirstSeen.IsZero() {
-		sight["first_seen"] = stix.FormatTime(sum.FirstSeen)
-		sight["last_seen"] = stix.FormatTime(sum.LastSeen)
+		sight.FirstSeen = stix.FormatTime(sum.FirstSeen)
+		sight.LastSeen = stix.FormatTime(sum.LastSeen)
 	}
-	writeJSON(q.w, 200, map[string]any{"object": s.Hub.Present(q.viewer, o), "tlp": o.ACL.TLP.Label(), "sightings": sight})
+	writeJSON(q.w, 200, client.ObjectWithSightings{Object: s.Hub.Present(q.viewer, o), TLP: o.ACL.TLP.Label(), Sightings: sight})
 	return nil
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"renkei/internal/client"
 	"renkei/internal/consult"
 	"renkei/internal/policy"
 )
@@ -26,14 +27,9 @@ func (s *Server) listHandlers(q *request) error {
 	return nil
 }
 
-type handlerIn struct {
-	Topic string `json:"topic"`
-	Org   string `json:"org"`
-}
-
 // designateHandler takes {"topic": "support", "org": "name or id"}.
 func (s *Server) designateHandler(q *request) error {
-	var in handlerIn
+	var in client.HandlerRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -47,7 +43,7 @@ func (s *Server) designateHandler(q *request) error {
 
 // revokeHandler takes the same body as designateHandler.
 func (s *Server) revokeHandler(q *request) error {
-	var in handlerIn
+	var in client.HandlerRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}

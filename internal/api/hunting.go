@@ -56,8 +56,8 @@ func (s *Server) publishHuntPackage(q *request) error {
 		Scope: scope, Rules: in.Rules, Indicators: in.Indicators, AllowUnloaded: in.AllowUnloaded})
 	if err != nil {
 		if errors.Is(err, problem.ErrInvalid) && p != nil && len(p.NotLoaded) > 0 {
-			writeJSON(q.w, http.StatusBadRequest, map[string]any{"title": "rules do not load", "description": err.Error(), "http_status": "400",
-				"not_loaded": loadErrorsOut(p.NotLoaded)})
+			writeJSON(q.w, http.StatusBadRequest, client.Problem{Title: "rules do not load", Description: err.Error(), HTTPStatus: "400",
+				NotLoaded: loadErrorsOut(p.NotLoaded)})
 			return nil
 		}
 		return err

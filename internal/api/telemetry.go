@@ -24,33 +24,9 @@ import (
 	"renkei/internal/telemetry"
 )
 
-type sourceJSON struct {
-	ID            string           `json:"id"`
-	Name          string           `json:"name"`
-	LegalBasis    string           `json:"legal_basis"`
-	ApprovalRef   string           `json:"approval_ref"`
-	Approval      *client.Approval `json:"approval,omitempty"`
-	InForce       bool             `json:"in_force"`
-	NotInForceWhy string           `json:"not_in_force_why,omitempty"`
-	OperatorOrg   string           `json:"operator_org,omitempty"`
-	Directions    []string         `json:"directions"`
-	RetentionSecs int64            `json:"retention_seconds"`
-	Pseudonymize  []string         `json:"pseudonymize,omitempty"`
-	// PrefixPreserving: Crypto-PAn instead of keyed pseudonyms (C4).
-	PrefixPreserving bool             `json:"prefix_preserving"`
-	Counts           map[string]int64 `json:"counts"`
-	// Exporters are ADDR or ADDR/DOMAIN; Unregistered the datagrams dropped per other sender.
-	Exporters      []string           `json:"exporters"`
-	Unregistered   []unregisteredJSON `json:"unregistered"`
-	Received       int64              `json:"received"`
-	ReceivedPerSec float64            `json:"received_per_second_avg"`
-	KeptPerSec     float64            `json:"kept_per_second_avg"`
-	Created        time.Time          `json:"created"`
-}
-
-func sourceOut(st telemetry.SourceStatus) sourceJSON {
+func sourceOut(st telemetry.SourceStatus) client.Source {
 	s := st.Source
-	out := sourceJSON{ID: s.ID, Name: s.Name, LegalBasis: s.LegalBasis, ApprovalRef: s.ApprovalRef, InForce: st.InForce, NotInForceWhy: st.Why,
+	out := client.Source{ID: s.ID, Name: s.Name, LegalBasis: s.LegalBasis, ApprovalRef: s.ApprovalRef, InForce: st.InForce, NotInForceWhy: st.Why,
 		OperatorOrg: s.OperatorOrg, RetentionSecs: int64(s.Retention / time.Second), PrefixPreserving: s.PrefixPreserving, Counts: st.Counts, Received: st.Received,
 		ReceivedPerSec: st.ReceivedPerSec, KeptPerSec: st.KeptPerSec, Created: s.Created}
 	if st.Approval.ID != 0 {
@@ -64,20 +40,14 @@ func sourceOut(st telemetry.SourceStatus) sourceJSON {
 	for _, p := range s.Pseudonymize {
 		out.Pseudonymize = append(out.Pseudonymize, p.String())
 	}
-	out.Exporters, out.Unregistered = []string{}, []unregisteredJSON{}
+	out.Exporters, out.Unregistered = []string{}, []client.Unregistered{}
 	for _, e := range st.Exporters {
 		out.Exporters = append(out.Exporters, e.String())
 	}
 	for _, u := range st.Unregistered {
-		out.Unregistered = append(out.Unregistered, unregisteredJSON{u.Sender, u.Datagrams, u.Last})
+		out.Unregistered = append(out.Unregistered, client.Unregistered{Sender: u.Sender, Datagrams: u.Datagrams, Last: u.Last})
 	}
 	return out
-}
-
-type unregisteredJSON struct {
-	Sender    string    `json:"sender"`
-	Datagrams int64     `json:"datagrams"`
-	Last      time.Time `json:"last"`
 }
 
 // changeExporter registers (POST) or removes (DELETE) an exporter of a
@@ -96,9 +66,7 @@ func (s *Server) changeExporter(q *request) error {
 	raw := q.r.URL.Query().Get("exporter")
 	add := q.r.Method == http.MethodPost
 	if add {
-		var in struct {
-			Exporter string `json:"exporter"`
-		}
+		var in client.ExporterRequest
 		if err := decode(q, &in); err != nil {
 			return err
 		}
@@ -148,7 +116,7 @@ func (s *Server) listSources(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]sourceJSON, len(sts))
+	out := make([]client.Source, len(sts))
 	for i, st := range sts {
 		out[i] = sourceOut(st)
 	}
@@ -162,18 +130,7 @@ func (s *Server) addSource(q *request) error {
 	if err := s.requireAdmin(q); err != nil {
 		return err
 	}
-	var in struct {
-		ID           string   `json:"id"`
-		Name         string   `json:"name"`
-		LegalBasis   string   `json:"legal_basis"`
-		ApprovalRef  string   `json:"approval_ref"`
-		OperatorOrg  string   `json:"operator_org"`
-		Directions   []string `json:"directions"`
-		Retention    string   `json:"retention"`
-		Pseudonymize []string `json:"pseudonymize"`
-		// PrefixPreserving asks for Crypto-PAn pseudonyms; the approval must require them.
-		PrefixPreserving bool `json:"prefix_preserving"`
-	}
+	var in client.SourceRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -234,7 +191,7 @@ func (s *Server) sourceRecords(q *request) error {
 	if recs == nil {
 		recs = []telemetry.Record{}
 	}
-	writeJSON(q.w, 200, map[string]any{"records": recs, "audit_index": idx})
+	writeJSON(q.w, 200, client.SourceRecords{Records: recs, AuditIndex: idx})
 	return nil
 }
 
@@ -264,11 +221,11 @@ func (s *Server) telemetryMatches(q *request) error {
 	for i, o := range sights {
 		so[i] = s.Hub.Present(q.viewer, o)
 	}
-	ao := make([]alertJSON, len(alerts))
+	ao := make([]client.Alert, len(alerts))
 	for i, a := range alerts {
-		ao[i] = alertJSON{a.PublicID, a.Kind, a.Severity, a.Title, a.Body, a.ObjectRef, json.RawMessage(a.Data), a.Created, optTime(a.Read)}
+		ao[i] = alertOut(a, a.Title)
 	}
-	writeJSON(q.w, 200, map[string]any{"sightings": so, "alerts": ao})
+	writeJSON(q.w, 200, client.TelemetryMatches{Sightings: so, Alerts: ao})
 	return nil
 }
 

@@ -13,28 +13,17 @@ import (
 
 	"renkei/internal/advisory"
 	"renkei/internal/cases"
+	"renkei/internal/client"
 	"renkei/internal/consult"
 	"renkei/internal/cop"
 	"renkei/internal/incident"
 )
 
-type deadlineJSON struct {
-	incident.Deadline
-	Overdue bool `json:"overdue"`
-	Late    bool `json:"late"`
-}
-
-type incidentJSON struct {
-	incident.Incident
-	TLP       string         `json:"tlp"`
-	Deadlines []deadlineJSON `json:"deadlines"`
-}
-
-func (s *Server) incidentOut(i incident.Incident) incidentJSON {
-	out := incidentJSON{Incident: i, TLP: i.TLP.Label(), Deadlines: []deadlineJSON{}}
+func (s *Server) incidentOut(i incident.Incident) client.Incident {
+	out := client.Incident{Incident: i, TLP: i.TLP.Label(), Deadlines: []client.Deadline{}}
 	now := s.now()
 	for _, d := range i.Deadlines {
-		out.Deadlines = append(out.Deadlines, deadlineJSON{d, d.Overdue(now), d.Late()})
+		out.Deadlines = append(out.Deadlines, client.Deadline{Deadline: d, Overdue: d.Overdue(now), Late: d.Late()})
 	}
 	out.Incident.Deadlines = nil
 	return out
@@ -46,7 +35,7 @@ func (s *Server) listReports(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]incidentJSON, len(l))
+	out := make([]client.Incident, len(l))
 	for i, x := range l {
 		out[i] = s.incidentOut(x)
 	}
@@ -68,7 +57,7 @@ func (s *Server) fileReport(q *request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"report": r, "incident": s.incidentOut(inc)})
+	writeJSON(q.w, http.StatusCreated, client.FiledReport{Report: r, Incident: s.incidentOut(inc)})
 	return nil
 }
 
@@ -133,11 +122,7 @@ func (s *Server) changeComputer(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		incident.Computer
-		Change string `json:"change"`
-		Retire bool   `json:"retire"`
-	}
+	var in client.ComputerChange
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -243,7 +228,7 @@ func (s *Server) getAdvisory(q *request) error {
 	if targets == nil {
 		targets = []advisory.Target{}
 	}
-	writeJSON(q.w, 200, map[string]any{"advisory": a, "targets": targets})
+	writeJSON(q.w, 200, client.AdvisoryWithTargets{Advisory: a, Targets: targets})
 	return nil
 }
 
@@ -264,9 +249,7 @@ func (s *Server) completeAdvisory(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Evidence string `json:"evidence"`
-	}
+	var in client.Evidence
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -291,12 +274,7 @@ func (s *Server) listConsultations(q *request) error {
 }
 
 func (s *Server) askConsultation(q *request) error {
-	var in struct {
-		Kind    string `json:"kind"`
-		Subject string `json:"subject"`
-		Body    string `json:"body"`
-		Handler string `json:"handler"`
-	}
+	var in client.ConsultationRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -326,11 +304,7 @@ func (s *Server) replyConsultation(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Kind string `json:"kind"`
-		Body string `json:"body"`
-		To   string `json:"to"`
-	}
+	var in client.ConsultationReply
 	if err := decode(q, &in); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/client"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -37,39 +38,12 @@ func vulnReader(q *request) error {
 	return nil
 }
 
-type connectionPointJSON struct {
-	ID            int64     `json:"id"`
-	Kind          string    `json:"kind"`
-	Vendor        string    `json:"vendor"`
-	Product       string    `json:"product"`
-	Version       string    `json:"version,omitempty"`
-	PURL          string    `json:"purl,omitempty"`
-	CPE           string    `json:"cpe,omitempty"`
-	Address       string    `json:"address,omitempty"`
-	Owner         string    `json:"owner,omitempty"`
-	LastConfirmed time.Time `json:"last_confirmed"`
-	Stale         bool      `json:"stale"`
-	Created       time.Time `json:"created"`
-	Updated       time.Time `json:"updated"`
+func cpOut(c relevance.ConnectionPoint, now time.Time, days int) client.ConnectionPoint {
+	return client.ConnectionPoint{ID: c.ID, Kind: c.Kind, Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE,
+		Address: c.Address, Owner: c.Owner, LastConfirmed: c.LastConfirmed, Stale: c.Stale(now, days), Created: c.Created, Updated: c.Updated}
 }
 
-func cpOut(c relevance.ConnectionPoint, now time.Time, days int) connectionPointJSON {
-	return connectionPointJSON{c.ID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, c.LastConfirmed, c.Stale(now, days), c.Created, c.Updated}
-}
-
-type connectionPointIn struct {
-	Kind          string    `json:"kind"`
-	Vendor        string    `json:"vendor"`
-	Product       string    `json:"product"`
-	Version       string    `json:"version"`
-	PURL          string    `json:"purl"`
-	CPE           string    `json:"cpe"`
-	Address       string    `json:"address"`
-	Owner         string    `json:"owner"`
-	LastConfirmed time.Time `json:"last_confirmed"`
-}
-
-func (in connectionPointIn) point(org string, id int64) relevance.ConnectionPoint {
+func connectionPoint(in client.ConnectionPointRequest, org string, id int64) relevance.ConnectionPoint {
 	return relevance.ConnectionPoint{ID: id, OrgID: org, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
 		PURL: in.PURL, CPE: in.CPE, Address: in.Address, Owner: in.Owner, LastConfirmed: in.LastConfirmed}
 }
@@ -85,7 +59,7 @@ func (s *Server) listConnectionPoints(q *request) error {
 	}
 	days := s.relevance().StaleDays(ctx)
 	staleOnly := q.r.URL.Query().Get("stale") != ""
-	out := []connectionPointJSON{}
+	out := []client.ConnectionPoint{}
 	for _, c := range cps {
 		j := cpOut(c, s.now(), days)
 		if staleOnly && !j.Stale {
@@ -93,7 +67,7 @@ func (s *Server) listConnectionPoints(q *request) error {
 		}
 		out = append(out, j)
 	}
-	writeJSON(q.w, 200, map[string]any{"connection_points": out, "stale_days": days})
+	writeJSON(q.w, 200, client.ConnectionPoints{ConnectionPoints: out, StaleDays: days})
 	return nil
 }
 
@@ -101,15 +75,15 @@ func (s *Server) addConnectionPoint(q *request) error {
 	if err := vulnWriter(q); err != nil {
 		return err
 	}
-	var in connectionPointIn
+	var in client.ConnectionPointRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, 0))
+	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), connectionPoint(in, q.caller.Org.ID, 0))
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
+	writeJSON(q.w, http.StatusCreated, client.ConnectionPointOutcome{ConnectionPoint: cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), Outcome: out})
 	return nil
 }
 
@@ -121,15 +95,15 @@ func (s *Server) updateConnectionPoint(q *request) error {
 	if err != nil {
 		return err
 	}
-	var in connectionPointIn
+	var in client.ConnectionPointRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), in.point(q.caller.Org.ID, id))
+	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), connectionPoint(in, q.caller.Org.ID, id))
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, 200, map[string]any{"connection_point": cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), "outcome": out})
+	writeJSON(q.w, 200, client.ConnectionPointOutcome{ConnectionPoint: cpOut(c, s.now(), s.relevance().StaleDays(q.r.Context())), Outcome: out})
 	return nil
 }
 
@@ -166,7 +140,7 @@ func (s *Server) importConnectionPoints(q *request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"imported": len(cps), "outcome": out})
+	writeJSON(q.w, http.StatusCreated, client.ImportOutcome{Imported: len(cps), Outcome: out})
 	return nil
 }
 
@@ -202,7 +176,7 @@ func (s *Server) registerSBOM(q *request) error {
 		}
 		return fail(http.StatusBadRequest, "invalid SBOM", "%v", err)
 	}
-	writeJSON(q.w, http.StatusCreated, map[string]any{"sbom": b, "outcome": out})
+	writeJSON(q.w, http.StatusCreated, client.SBOMOutcome{SBOM: b, Outcome: out})
 	return nil
 }
 
@@ -311,12 +285,7 @@ func (s *Server) listSuppliers(q *request) error {
 // addSupplier takes {"org", "name", "cpe", "purl"}: cpe is a CPE name or
 // vendor:product, purl a package URL; one of them is required.
 func (s *Server) addSupplier(q *request) error {
-	var in struct {
-		Org  string `json:"org"`
-		Name string `json:"name"`
-		CPE  string `json:"cpe"`
-		PURL string `json:"purl"`
-	}
+	var in client.SupplierRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
@@ -383,11 +352,7 @@ func (s *Server) addFeed(q *request) error {
 	if !policy.MayConfigureFeeds(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "the center's analysts and administrators configure feeds")
 	}
-	var in struct {
-		URL      string `json:"url"`
-		Format   string `json:"format"`
-		Interval string `json:"interval"`
-	}
+	var in client.FeedRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}

@@ -147,7 +147,31 @@ func (c *Client) send(ctx context.Context, method, path string, in any) ([]byte,
 			return nil, err
 		}
 	}
-	return c.exchange(ctx, method, base+path, mediaJSON, body)
+	return c.exchange(ctx, method, base+path, mediaJSON, mediaJSON, body)
+}
+
+// upload sends body as it is, of contentType, to the REST API and reads
+// the JSON answer into out: for documents the hub parses itself (an SBOM,
+// a CSV of connection points, a vendor's publication).
+func (c *Client) upload(ctx context.Context, path, contentType string, body []byte, out any) error {
+	if c.Hub == "" || c.Token == "" {
+		return errors.New("the hub URL and an API token are required")
+	}
+	base, err := c.base()
+	if err != nil {
+		return err
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	data, err := c.exchange(ctx, http.MethodPost, base+path, mediaJSON, contentType, body)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("POST %s: the hub's answer is not the expected JSON: %w", path, err)
+	}
+	return nil
 }
 
 // base is the hub's base URL without its trailing slash.
@@ -159,10 +183,11 @@ func (c *Client) base() (string, error) {
 	return base.String(), nil
 }
 
-// exchange sends body (when not nil) as media to target and returns the
-// body of a 2xx answer; any other answer is an *APIError.
-func (c *Client) exchange(ctx context.Context, method, target, media string, body []byte) ([]byte, error) {
-	resp, err := c.open(ctx, method, target, media, body)
+// exchange sends body (when not nil) as contentType to target, asking for
+// accept, and returns the body of a 2xx answer; any other answer is an
+// *APIError.
+func (c *Client) exchange(ctx context.Context, method, target, accept, contentType string, body []byte) ([]byte, error) {
+	resp, err := c.open(ctx, method, target, accept, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +199,11 @@ func (c *Client) exchange(ctx context.Context, method, target, media string, bod
 	return data, nil
 }
 
-// open sends body (when not nil) as media to target and returns a 2xx
-// answer, whose body the caller reads and closes; any other answer is read
+// open sends body (when not nil) as contentType to target, asking for
+// accept, and returns a 2xx answer, whose body the caller reads and closes; any other answer is read
 // and returned as an *APIError. Connections are those of c.HTTP, kept alive
 // between calls.
-func (c *Client) open(ctx context.Context, method, target, media string, body []byte) (*http.Response, error) {
+func (c *Client) open(ctx context.Context, method, target, accept, contentType string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -187,9 +212,9 @@ func (c *Client) open(ctx context.Context, method, target, media string, body []
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", media)
+	req.Header.Set("Accept", accept)
 	if body != nil {
-		req.Header.Set("Content-Type", media)
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)

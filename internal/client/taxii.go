@@ -137,7 +137,7 @@ func (c *Client) taxii(ctx context.Context, method, target string, in, out any) 
 			return err
 		}
 	}
-	data, err := c.exchange(ctx, method, target, mediaTAXII, body)
+	data, err := c.exchange(ctx, method, target, mediaTAXII, mediaTAXII, body)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (r *CollectionRef) EachPage(ctx context.Context, q Query, fn func(page int,
 // does not decode (the benchmarks, an archive).
 func (r *CollectionRef) CopyObjects(ctx context.Context, q Query, w io.Writer) (int64, error) {
 	target := r.target("objects/", q)
-	resp, err := r.c.open(ctx, http.MethodGet, target, mediaTAXII, nil)
+	resp, err := r.c.open(ctx, http.MethodGet, target, mediaTAXII, mediaTAXII, nil)
 	if err != nil {
 		return 0, err
 	}

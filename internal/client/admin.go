@@ -1,0 +1,305 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// The hub's people and credentials: the caller, organizations, groups,
+// users and API tokens.
+
+// Org is an organization as the API returns it.
+type Org struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Kind    string    `json:"kind"`
+	Sector  string    `json:"sector,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// Me is the caller as the API sees it.
+type Me struct {
+	Login    string   `json:"login"`
+	Role     string   `json:"role"`
+	Org      Org      `json:"org"`
+	ReadOnly bool     `json:"read_only"`
+	Groups   []string `json:"groups"`
+}
+
+// OrgRequest adds an organization; a center needs a Reason (a policy change).
+type OrgRequest struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Sector string `json:"sector,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Group is a sharing group: its member organizations and groups.
+type Group struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	MemberOrgs   []string `json:"member_orgs"`
+	MemberGroups []string `json:"member_groups"`
+}
+
+// GroupRequest adds a group of organizations or groups (names or ids).
+type GroupRequest struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+// User is an account as the API returns it.
+type User struct {
+	ID       int64     `json:"id"`
+	Login    string    `json:"login"`
+	Org      string    `json:"org"`
+	Role     string    `json:"role"`
+	Disabled bool      `json:"disabled"`
+	Pending  bool      `json:"pending,omitempty"` // an overseer account awaiting the committee's confirmation
+	Created  time.Time `json:"created"`
+}
+
+// UserRequest adds an account; Org empty is the caller's own.
+type UserRequest struct {
+	Login    string `json:"login"`
+	Org      string `json:"org,omitempty"`
+	Role     string `json:"role"`
+	Password string `json:"password,omitempty"`
+}
+
+// Token is an API token as listed (never its secret).
+type Token struct {
+	ID       int64      `json:"id"`
+	UserID   int64      `json:"user_id"`
+	Name     string     `json:"name"`
+	ReadOnly bool       `json:"read_only"`
+	Expires  *time.Time `json:"expires,omitempty"`
+	Revoked  *time.Time `json:"revoked,omitempty"`
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+// TokenRequest makes a token for the caller; Expires is a duration such as
+// "30d" or "12h" (auth.ParseExpiry).
+type TokenRequest struct {
+	Name     string `json:"name"`
+	Expires  string `json:"expires"`
+	ReadOnly bool   `json:"read_only"`
+}
+
+// NewToken is a token just made: its secret is shown this once.
+type NewToken struct {
+	Token    string     `json:"token"`
+	ID       int64      `json:"id"`
+	Expires  *time.Time `json:"expires"`
+	ReadOnly bool       `json:"read_only"`
+}
+
+// Me returns the caller: login, role, organization, groups.
+func (c *Client) Me(ctx context.Context) (Me, error) {
+	var m Me
+	err := c.do(ctx, http.MethodGet, "/api/v1/me", nil, &m)
+	return m, err
+}
+
+// Orgs lists the hub's organizations.
+func (c *Client) Orgs(ctx context.Context) ([]Org, error) {
+	var out struct {
+		Orgs []Org `json:"orgs"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/orgs", nil, &out)
+	return out.Orgs, err
+}
+
+// AddOrg adds an organization (hub administrators).
+func (c *Client) AddOrg(ctx context.Context, r OrgRequest) (Org, error) {
+	var o Org
+	err := c.do(ctx, http.MethodPost, "/api/v1/orgs", r, &o)
+	return o, err
+}
+
+// Groups lists the sharing groups.
+func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	var out struct {
+		Groups []Group `json:"groups"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/groups", nil, &out)
+	return out.Groups, err
+}
+
+// AddGroup adds a sharing group (hub administrators); the answer has its
+// id and name.
+func (c *Client) AddGroup(ctx context.Context, r GroupRequest) (Group, error) {
+	var g Group
+	err := c.do(ctx, http.MethodPost, "/api/v1/groups", r, &g)
+	return g, err
+}
+
+// Users lists accounts: a hub administrator's of org ("" for all), an
+// organization administrator's of its own.
+func (c *Client) Users(ctx context.Context, org string) ([]User, error) {
+	p := "/api/v1/users"
+	if org != "" {
+		p += "?org=" + url.QueryEscape(org)
+	}
+	var out struct {
+		Users []User `json:"users"`
+	}
+	err := c.do(ctx, http.MethodGet, p, nil, &out)
+	return out.Users, err
+}
+
+// AddUser adds an account.
+func (c *Client) AddUser(ctx context.Context, r UserRequest) (User, error) {
+	var u User
+	err := c.do(ctx, http.MethodPost, "/api/v1/users", r, &u)
+	return u, err
+}
+
+// Tokens lists the caller's tokens.
+func (c *Client) Tokens(ctx context.Context) ([]Token, error) {
+	var out struct {
+		Tokens []Token `json:"tokens"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/tokens", nil, &out)
+	return out.Tokens, err
+}
+
+// CreateToken makes a token for the caller and returns its secret, shown once.
+func (c *Client) CreateToken(ctx context.Context, r TokenRequest) (NewToken, error) {
+	var t NewToken
+	err := c.do(ctx, http.MethodPost, "/api/v1/tokens", r, &t)
+	return t, err
+}
+
+// RevokeToken revokes one of the caller's tokens (or, for an administrator,
+// one it manages).
+func (c *Client) RevokeToken(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/tokens/"+strconv.FormatInt(id, 10), nil, nil)
+}
+
+// Alert is an alert as the API returns it, titled in the reader's language.
+type Alert struct {
+	ID        string          `json:"id"` // the public id; the row id never leaves the hub
+	Kind      string          `json:"kind"`
+	Severity  string          `json:"severity"`
+	Title     string          `json:"title"`
+	Body      string          `json:"body,omitempty"`
+	ObjectRef string          `json:"object_ref,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Created   time.Time       `json:"created"`
+	Read      *time.Time      `json:"read,omitempty"`
+}
+
+// AlertPage is one page of the caller's alerts; Cursor asks for the next.
+type AlertPage struct {
+	Alerts []Alert `json:"alerts"`
+	Cursor string  `json:"cursor,omitempty"`
+}
+
+// AlertQuery pages the caller's alerts.
+type AlertQuery struct {
+	Limit  int    // 0: the hub's default
+	Cursor string // from the page before
+	Unread bool
+}
+
+// Alerts returns one page of the caller's alerts, newest first.
+func (c *Client) Alerts(ctx context.Context, q AlertQuery) (AlertPage, error) {
+	v := url.Values{}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	if q.Unread {
+		v.Set("unread", "1")
+	}
+	var p AlertPage
+	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/alerts", v), nil, &p)
+	return p, err
+}
+
+// ReadAlert marks an alert read.
+func (c *Client) ReadAlert(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/alerts/"+url.PathEscape(id)+"/read", nil, nil)
+}
+
+// Webhook is an organization's webhook (never its secret).
+type Webhook struct {
+	ID      int64     `json:"id"`
+	URL     string    `json:"url"`
+	Active  bool      `json:"active"`
+	Created time.Time `json:"created"`
+}
+
+// WebhookRequest adds a webhook.
+type WebhookRequest struct {
+	URL string `json:"url"`
+}
+
+// NewWebhook is a webhook just added, with the secret that signs its
+// deliveries, shown this once.
+type NewWebhook struct {
+	ID     int64  `json:"id"`
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// DeadDelivery is a webhook delivery that gave up.
+type DeadDelivery struct {
+	ID        int64     `json:"id"`
+	Webhook   string    `json:"webhook"`
+	Alert     string    `json:"alert"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	Updated   time.Time `json:"updated"`
+}
+
+// Webhooks lists the caller's organization's webhooks (its administrators).
+func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
+	var out struct {
+		Webhooks []Webhook `json:"webhooks"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/webhooks", nil, &out)
+	return out.Webhooks, err
+}
+
+// AddWebhook adds a webhook for the caller's organization.
+func (c *Client) AddWebhook(ctx context.Context, r WebhookRequest) (NewWebhook, error) {
+	var w NewWebhook
+	err := c.do(ctx, http.MethodPost, "/api/v1/webhooks", r, &w)
+	return w, err
+}
+
+// DeleteWebhook removes a webhook of the caller's organization.
+func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/webhooks/"+strconv.FormatInt(id, 10), nil, nil)
+}
+
+// DeadDeliveries lists the deliveries that gave up.
+func (c *Client) DeadDeliveries(ctx context.Context) ([]DeadDelivery, error) {
+	var out struct {
+		Dead []DeadDelivery `json:"dead"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/webhooks/dead", nil, &out)
+	return out.Dead, err
+}
+
+// RetryDelivery tries a dead delivery again.
+func (c *Client) RetryDelivery(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/webhooks/dead/"+strconv.FormatInt(id, 10)+"/retry", nil, nil)
+}
+
+// withQuery is path with v as its query, if any.
+func withQuery(path string, v url.Values) string {
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
