@@ -68,22 +68,56 @@ func AddExporter(ctx context.Context, db *store.DB, source string, e Exporter) e
 	if _, err := GetSource(ctx, db, source); err != nil {
 		return err
 	}
-	_, err := db.Exec(ctx, `INSERT INTO telemetry_exporters(source_id, addr, domain, created_at) VALUES(?, ?, ?, ?)
-		ON CONFLICT(source_id, addr, domain) DO NOTHING`, source, e.Addr.Unmap().String(), e.Domain, store.Micros(e.Created))
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO telemetry_exporters(source_id, addr, domain, created_at) VALUES(?, ?, ?, ?)
+			ON CONFLICT(source_id, addr, domain) DO NOTHING`, source, e.Addr.Unmap().String(), e.Domain, store.Micros(e.Created))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return bumpExporters(ctx, tx, source)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("register exporter %s of %s: %w", e, source, err)
 	}
 	return nil
 }
 
+// bumpExporters marks a change of the source's register, in the transaction
+// that makes it: pipelines compare the version before each batch (register).
+func bumpExporters(ctx context.Context, tx *store.Tx, source string) error {
+	_, err := tx.Exec(ctx, "UPDATE telemetry_sources SET exporters_version = exporters_version + 1 WHERE id = ?", source)
+	return err
+}
+
+// exportersVersion is the version of a source's register: it changes with
+// every exporter added or removed.
+func exportersVersion(ctx context.Context, db *store.DB, source string) (int64, error) {
+	var v int64
+	err := db.QueryRow(ctx, "SELECT exporters_version FROM telemetry_sources WHERE id = ?", source).Scan(&v)
+	return v, err
+}
+
 // RemoveExporter removes a registered exporter; false if it was not registered.
 func RemoveExporter(ctx context.Context, db *store.DB, source string, e Exporter) (bool, error) {
-	res, err := db.Exec(ctx, "DELETE FROM telemetry_exporters WHERE source_id = ? AND addr = ? AND domain = ?", source, e.Addr.Unmap().String(), e.Domain)
+	removed := false
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "DELETE FROM telemetry_exporters WHERE source_id = ? AND addr = ? AND domain = ?", source, e.Addr.Unmap().String(), e.Domain)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			removed = true
+			return bumpExporters(ctx, tx, source)
+		}
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("remove exporter %s of %s: %w", e, source, err)
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return removed, nil
 }
 
 // Exporters lists the registered exporters of a source.
@@ -149,13 +183,11 @@ func UnregisteredSenders(ctx context.Context, db *store.DB, source string) ([]Un
 // exporter they name is not registered for their source.
 const ReasonUnregisteredExporter = "refused:unregistered-exporter"
 
-// registerRefresh is how often a pipeline rereads a source's register.
-const registerRefresh = 5 * time.Second
-
-// register is a source's registered exporters as a pipeline last read them.
+// register is a source's registered exporters as a pipeline last read them,
+// and the version of the register they were read at.
 type register struct {
 	allowed map[netip.Addr][]int64
-	read    time.Time
+	version int64
 }
 
 // admits reports whether exporter a is registered for observation domain dom.
@@ -168,19 +200,31 @@ func (r *register) admits(a netip.Addr, dom uint32) bool {
 	return false
 }
 
-// register returns the source's registered exporters, reread when older than registerRefresh.
+// register returns the source's registered exporters. Every change to the
+// register (AddExporter, RemoveExporter, from any process sharing the store)
+// bumps the source's version in the same transaction; the register is read
+// again whenever the version differs from the one it was read at, so an
+// exporter removed is refused from the next batch on. Reading the version is
+// one row by primary key per batch, beside the approval Ingest reads.
 func (p *Pipeline) register(ctx context.Context, source string) (*register, error) {
+	v, err := exportersVersion(ctx, p.Service.DB, source)
+	if err != nil {
+		return nil, fmt.Errorf("exporters of %s: version: %w", source, err)
+	}
 	p.mu.Lock()
 	r := p.registers[source]
 	p.mu.Unlock()
-	if r != nil && time.Since(r.read) < registerRefresh {
+	if r != nil && r.version == v {
 		return r, nil
 	}
+	// The version is read before the exporters: a change made between the
+	// two reads leaves a newer register under an older version, read again
+	// at the next batch.
 	es, err := Exporters(ctx, p.Service.DB, source)
 	if err != nil {
 		return nil, fmt.Errorf("exporters of %s: %w", source, err)
 	}
-	r = &register{allowed: map[netip.Addr][]int64{}, read: time.Now()}
+	r = &register{allowed: map[netip.Addr][]int64{}, version: v}
 	for _, e := range es {
 		r.allowed[e.Addr] = append(r.allowed[e.Addr], e.Domain)
 	}

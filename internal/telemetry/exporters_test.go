@@ -201,3 +201,54 @@ func TestIngestOnlyRegisteredExporters(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestRefusesRemovedExporterAtOnce: a change to a source's exporters
+// takes effect from the next batch, in every pipeline sharing the store — an
+// exporter removed is refused at once (not after the register's next
+// reread), one added is admitted at once — on both stores.
+func TestIngestRefusesRemovedExporterAtOnce(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			// A second pipeline on the same store, as a worker process has.
+			other, err := telemetry.NewPipeline(ctx, e.svc, e.w.Bus, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := *e.now
+			from := func(exporter string) []flow.Record {
+				r := rec("203.0.113.9", "192.0.2.10", 443, 5, at)
+				r.Exporter = netip.MustParseAddrPort(exporter)
+				return []flow.Record{r}
+			}
+			kept := func(p *telemetry.Pipeline, exporter string) bool {
+				t.Helper()
+				res, err := p.Ingest(ctx, "power-border", from(exporter))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.Kept == 1
+			}
+			for _, p := range []*telemetry.Pipeline{e.p, other} {
+				if !kept(p, "192.0.2.254:2055") || kept(p, "192.0.2.77:2055") {
+					t.Fatal("before the change: want the registered exporter's record kept and the other's refused")
+				}
+			}
+			if ok, err := telemetry.RemoveExporter(ctx, e.h.DB, "power-border", testExporter); err != nil || !ok {
+				t.Fatalf("remove exporter: %v %v", ok, err)
+			}
+			if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", telemetry.Exporter{Addr: netip.MustParseAddr("192.0.2.77"), Domain: telemetry.AnyDomain}); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range []*telemetry.Pipeline{e.p, other} {
+				if kept(p, "192.0.2.254:2055") {
+					t.Errorf("pipeline %d: a record of the exporter just removed was kept", i)
+				}
+				if !kept(p, "192.0.2.77:2055") {
+					t.Errorf("pipeline %d: a record of the exporter just added was refused", i)
+				}
+			}
+		})
+	}
+}

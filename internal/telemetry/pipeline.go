@@ -43,7 +43,7 @@ type Pipeline struct {
 	sources map[string]*Source
 	keys    map[string]*periodKey // per source, for the current period only
 	// registers are the registered exporters of each source, reread
-	// every registerRefresh as the collectors' gates do.
+	// whenever the source's register changes (register).
 	registers map[string]*register
 }
 
