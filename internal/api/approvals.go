@@ -29,7 +29,7 @@ func (s *Server) listApprovals(q *request) error {
 	if !policy.MayReadApprovals(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "approvals are seen by the oversight committee and the center's handlers")
 	}
-	as, err := s.Approvals.List(q.r.Context(), q.r.URL.Query().Get("status"), 500)
+	as, err := s.Approvals.List(q.r.Context(), q.viewer, q.r.URL.Query().Get("status"), 500)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,6 @@ package approval
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,6 +31,7 @@ import (
 	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -120,37 +120,12 @@ func (s *Service) SetLimits(ctx context.Context, c auth.Caller, l Limits) error 
 	return s.DB.SetSetting(ctx, SettingPostNotification, postH)
 }
 
-// Approval is one request and its outcome.
-type Approval struct {
-	ID             int64
-	Kind           string
-	RequesterUser  string
-	RequesterOrg   string
-	LegalBasis     string
-	Target         string
-	Justification  string
-	ValidFrom      time.Time
-	ValidUntil     time.Time
-	Status         string
-	Emergency      bool
-	DecidedBy      string
-	DecisionReason string
-	DecidedAt      time.Time
-	NotifyDue      time.Time
-	NotifiedAt     time.Time
-	AuditIndex     uint64
-	Created        time.Time
-	RevokedBy      string
-	RevokeReason   string
-	RevokedAt      time.Time
-	// PrefixPreserving grants the sources collecting under this approval
-	// prefix-preserving pseudonyms (Crypto-PAn) for member-internal
-	// addresses instead of keyed ones; see PrefixPreservingReveals.
-	PrefixPreserving bool
-	// Purposes are the only purposes its source's records may be read for
-	// (none: any purpose stated in full).
-	Purposes []string
-}
+// Approval is one request and its outcome, as the store keeps it
+// (store.Approval), with the rules of when it is in force. PrefixPreserving
+// grants the sources collecting under it prefix-preserving pseudonyms (see
+// PrefixPreservingReveals); Purposes are the only purposes its source's
+// records may be read for (none: any purpose stated in full).
+type Approval store.Approval
 
 // PrefixPreservingReveals says what a kept prefix reveals, for the
 // committee deciding a request that asks for it (docs/telemetry.md).
@@ -277,33 +252,19 @@ func (s *Service) File(ctx context.Context, c auth.Caller, r Request, emergency 
 		a.Status, a.Emergency, a.NotifyDue = StatusEmergency, true, now.Add(lim.PostNotification)
 		action = audit.ActionEmergencyMeasure
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO approvals(kind, requester_user, requester_org, legal_basis, target, justification,
-			valid_from, valid_until, status, emergency, notify_due, created_at, prefix_preserving) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			a.Kind, a.RequesterUser, a.RequesterOrg, a.LegalBasis, a.Target, a.Justification, store.Micros(a.ValidFrom), store.Micros(a.ValidUntil),
-			a.Status, store.BoolInt(a.Emergency), store.Micros(a.NotifyDue), store.Micros(now), store.BoolInt(a.PrefixPreserving)).Scan(&a.ID); err != nil {
-			return fmt.Errorf("file approval request: %w", err)
-		}
-		if err := addPurposes(ctx, tx, a.ID, r.Purposes); err != nil {
-			return err
-		}
-		// Logged before the transaction commits: if the log refuses, nothing is recorded.
-		detail := map[string]string{
-			"kind": a.Kind, "legal_basis": a.LegalBasis, "valid_from": a.ValidFrom.Format(time.RFC3339), "valid_until": a.ValidUntil.Format(time.RFC3339)}
-		if a.PrefixPreserving {
-			detail["prefix_preserving"] = "true"
-		}
-		if len(a.Purposes) > 0 {
-			detail["purposes"] = strconv.Itoa(len(a.Purposes))
-		}
-		idx, err := s.record(ctx, c, action, approvalRef(a.ID), detail)
-		if err != nil {
-			return err
-		}
-		a.AuditIndex = idx
-		_, err = tx.Exec(ctx, "UPDATE approvals SET audit_index = ? WHERE id = ?", int64(idx), a.ID)
-		return err
+	// Logged before the transaction commits: if the log refuses, nothing is recorded.
+	detail := map[string]string{
+		"kind": a.Kind, "legal_basis": a.LegalBasis, "valid_from": a.ValidFrom.Format(time.RFC3339), "valid_until": a.ValidUntil.Format(time.RFC3339)}
+	if a.PrefixPreserving {
+		detail["prefix_preserving"] = "true"
+	}
+	if len(a.Purposes) > 0 {
+		detail["purposes"] = strconv.Itoa(len(a.Purposes))
+	}
+	stored, err := s.DB.FileApproval(ctx, store.Approval(a), func(id int64) (uint64, error) {
+		return s.record(ctx, c, action, approvalRef(id), detail)
 	})
+	a = Approval(stored)
 	if err != nil {
 		return Approval{}, err
 	}
@@ -336,41 +297,30 @@ func (s *Service) Decide(ctx context.Context, c auth.Caller, id int64, approve b
 	if strings.TrimSpace(reason) == "" {
 		return Approval{}, problem.Field("reason", "give the reasons for the decision")
 	}
-	var a Approval
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = get(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := mayDecide(c, a); err != nil {
+	stored, err := s.DB.ChangeApproval(ctx, id, func(sa *store.Approval) error {
+		a := (*Approval)(sa)
+		if err := mayDecide(c, *a); err != nil {
 			return err
 		}
 		if a.Status != StatusPending && a.Status != StatusEmergency {
 			return problem.Newf(problem.ErrConflict, "approval %d is %s and cannot be decided again", id, a.Status)
 		}
 		now := s.now()
-		a.Status = StatusDenied
+		status := StatusDenied
 		if approve {
-			a.Status = StatusApproved
+			status = StatusApproved
 		}
-		a.DecidedBy, a.DecisionReason, a.DecidedAt = c.User.Login, reason, now
-		if a.Emergency && a.NotifiedAt.IsZero() {
-			a.NotifiedAt = now // deciding on an emergency measure closes its post-notification
-		}
-		idx, err := s.record(ctx, c, audit.ActionApprovalDecide, approvalRef(id), map[string]string{"decision": a.Status, "kind": a.Kind})
+		idx, err := s.record(ctx, c, audit.ActionApprovalDecide, approvalRef(id), map[string]string{"decision": status, "kind": a.Kind})
 		if err != nil {
 			return err
 		}
-		a.AuditIndex = idx
-		_, err = tx.Exec(ctx, "UPDATE approvals SET status = ?, decided_by = ?, decision_reason = ?, decided_at = ?, notified_at = ?, audit_index = ? WHERE id = ?",
-			a.Status, a.DecidedBy, a.DecisionReason, store.Micros(a.DecidedAt), store.Micros(a.NotifiedAt), int64(idx), id)
-		return err
+		a.Status, a.DecidedBy, a.DecisionReason, a.DecidedAt, a.AuditIndex = status, c.User.Login, reason, now, idx
+		if a.Emergency && a.NotifiedAt.IsZero() {
+			a.NotifiedAt = now // deciding on an emergency measure closes its post-notification
+		}
+		return nil
 	})
-	if err != nil {
-		return a, err
-	}
-	a.Purposes, err = Purposes(ctx, s.DB, id)
-	return a, err
+	return Approval(stored), err
 }
 
 // Revoke records the committee's revocation of an approval it granted (or of
@@ -383,13 +333,9 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 	if strings.TrimSpace(reason) == "" {
 		return Approval{}, problem.Field("reason", "give the reasons for the revocation")
 	}
-	var a Approval
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = get(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := mayDecide(c, a); err != nil {
+	stored, err := s.DB.ChangeApproval(ctx, id, func(sa *store.Approval) error {
+		a := (*Approval)(sa)
+		if err := mayDecide(c, *a); err != nil {
 			return err
 		}
 		if a.Status != StatusApproved && a.Status != StatusEmergency {
@@ -404,15 +350,9 @@ func (s *Service) Revoke(ctx context.Context, c auth.Caller, id int64, reason st
 			a.NotifiedAt = now // the committee has acted on the measure
 		}
 		a.Status, a.RevokedBy, a.RevokeReason, a.RevokedAt, a.AuditIndex = StatusRevoked, c.User.Login, reason, now, idx
-		_, err = tx.Exec(ctx, "UPDATE approvals SET status = ?, revoked_by = ?, revoke_reason = ?, revoked_at = ?, notified_at = ?, audit_index = ? WHERE id = ?",
-			a.Status, a.RevokedBy, a.RevokeReason, store.Micros(now), store.Micros(a.NotifiedAt), int64(idx), id)
-		return err
+		return nil
 	})
-	if err != nil {
-		return a, err
-	}
-	a.Purposes, err = Purposes(ctx, s.DB, id)
-	return a, err
+	return Approval(stored), err
 }
 
 // ErrKindMismatch is returned when an approval is not of the kind the act needs.
@@ -455,64 +395,29 @@ func Get(ctx context.Context, db *store.DB, ref string) (Approval, error) {
 	if err != nil {
 		return Approval{}, fmt.Errorf("approval reference %q is not valid", ref)
 	}
-	a, err := get(ctx, db, id)
-	if err != nil {
-		return a, err
-	}
-	a.Purposes, err = Purposes(ctx, db, id)
-	return a, err
+	a, err := db.Approval(ctx, id)
+	return Approval(a), err
 }
 
-// List returns approvals, newest first; status "" lists all.
-func (s *Service) List(ctx context.Context, status string, limit int) ([]Approval, error) {
-	q := "SELECT " + cols + " FROM approvals"
-	var args []any
-	if status != "" {
-		q += " WHERE status = ?"
-		args = append(args, status)
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	rows, err := s.DB.Query(ctx, q, append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Approval
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	for i := range out {
-		if out[i].Purposes, err = Purposes(ctx, s.DB, out[i].ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// List returns the approvals v may read (policy.ApprovalFilter), newest
+// first; status "" lists all.
+func (s *Service) List(ctx context.Context, v policy.Viewer, status string, limit int) ([]Approval, error) {
+	as, err := s.DB.Approvals(ctx, v, status, limit)
+	return approvals(as), err
 }
 
 // OverdueNotifications lists emergency measures whose post-notification is past due.
 func (s *Service) OverdueNotifications(ctx context.Context, now time.Time) ([]Approval, error) {
-	rows, err := s.DB.Query(ctx, "SELECT "+cols+" FROM approvals WHERE emergency = 1 AND notified_at = 0 AND notify_due < ? ORDER BY notify_due", store.Micros(now))
-	if err != nil {
-		return nil, err
+	as, err := s.DB.OverdueApprovals(ctx, now)
+	return approvals(as), err
+}
+
+func approvals(as []store.Approval) []Approval {
+	out := make([]Approval, len(as))
+	for i, a := range as {
+		out[i] = Approval(a)
 	}
-	defer rows.Close()
-	var out []Approval
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out
 }
 
 // notifyCommittee opens the post-notification task of an emergency measure:
@@ -524,39 +429,12 @@ func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
 		orgs = append(orgs, c.ID)
 	}
 	for _, org := range orgs {
+		title := i18n.M("alert.approval.emergency", strconv.FormatInt(a.ID, 10), a.NotifyDue.Format("2006-01-02 15:04 MST"))
 		s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "emergency-measure", Severity: "high",
-			Title:     fmt.Sprintf("Emergency measure %d executed before approval: post-notification due %s", a.ID, a.NotifyDue.Format("2006-01-02 15:04 MST")),
+			TitleKey: title.Key, TitleParams: title.Params,
 			Body:      a.Target,
 			ObjectRef: approvalRef(a.ID)})
 	}
 }
 
 func approvalRef(id int64) string { return "approval-" + strconv.FormatInt(id, 10) }
-
-const cols = `id, kind, requester_user, requester_org, legal_basis, target, justification, valid_from, valid_until, status, emergency,
-	decided_by, decision_reason, decided_at, notify_due, notified_at, audit_index, created_at, revoked_by, revoke_reason, revoked_at, prefix_preserving`
-
-type rowQuerier interface {
-	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-func get(ctx context.Context, q rowQuerier, id int64) (Approval, error) {
-	a, err := scan(q.QueryRow(ctx, "SELECT "+cols+" FROM approvals WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("approval %d: %w", id, store.ErrNotFound)
-	}
-	return a, err
-}
-
-func scan(row interface{ Scan(...any) error }) (Approval, error) {
-	var a Approval
-	var vf, vu, da, nd, na, c, idx, ra int64
-	var em, pp int
-	err := row.Scan(&a.ID, &a.Kind, &a.RequesterUser, &a.RequesterOrg, &a.LegalBasis, &a.Target, &a.Justification, &vf, &vu, &a.Status, &em,
-		&a.DecidedBy, &a.DecisionReason, &da, &nd, &na, &idx, &c, &a.RevokedBy, &a.RevokeReason, &ra, &pp)
-	a.PrefixPreserving = pp != 0
-	a.RevokedAt = store.FromMicros(ra)
-	a.ValidFrom, a.ValidUntil, a.DecidedAt = store.FromMicros(vf), store.FromMicros(vu), store.FromMicros(da)
-	a.NotifyDue, a.NotifiedAt, a.Created, a.Emergency, a.AuditIndex = store.FromMicros(nd), store.FromMicros(na), store.FromMicros(c), em != 0, uint64(idx)
-	return a, err
-}

@@ -3,7 +3,6 @@ package approval_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -11,9 +10,9 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/approval"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store/storetest"
@@ -21,45 +20,19 @@ import (
 
 func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller, *time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return now }
-	dir := t.TempDir()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Audit.Close() })
-	if _, err := hub.AddOrg(ctx, db, "Power Co", "operator", "energy", now); err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.New(t, kind, hubtest.At(now), hubtest.WithAudit())
+	h.Hub.Now = func() time.Time { return now }
+	h.Org("Power Co", "operator", "energy")
+	h.User("handler", h.Center().Name, "handler")
+	h.User("operator", "Power Co", "analyst")
+	h.Overseer("overseer")
 	callers := map[string]auth.Caller{}
-	for _, u := range []struct{ login, org, role string }{
-		{"handler", h.Center().Name, "handler"}, {"operator", "Power Co", "analyst"},
-	} {
-		x, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _ := db.Org(ctx, x.OrgID)
-		callers[u.login] = auth.Caller{User: x, Org: o}
+	for _, login := range []string{"handler", "operator", "overseer"} {
+		callers[login] = h.Caller(login)
 	}
-	ov, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "overseer", "test", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	committee, _ := db.Org(ctx, ov.OrgID)
-	callers["overseer"] = auth.Caller{User: ov, Org: committee}
-	s := app.New(h).Approvals
-	hubs.Store(s, h)
+	s := app.New(h.Hub).Approvals
+	hubs.Store(s, h.Hub)
 	return s, callers, &now
 }
 

@@ -2,7 +2,6 @@ package approval
 
 import (
 	"context"
-	"fmt"
 
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -13,20 +12,7 @@ import (
 // be read for, in the order filed; none means any purpose stated in full
 // (policy.CheckPurpose).
 func Purposes(ctx context.Context, db *store.DB, id int64) ([]string, error) {
-	rows, err := db.Query(ctx, "SELECT purpose FROM approval_purposes WHERE approval_id = ? ORDER BY position", id)
-	if err != nil {
-		return nil, fmt.Errorf("purposes of approval %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return db.ApprovalPurposes(ctx, id)
 }
 
 // checkPurposes holds each purpose a request names to the rule a handler's
@@ -47,14 +33,4 @@ func normPurposes(ps []string) []string {
 		out = append(out, policy.NormPurpose(p))
 	}
 	return out
-}
-
-// addPurposes records the purposes of a new approval, in its filing transaction.
-func addPurposes(ctx context.Context, tx *store.Tx, id int64, ps []string) error {
-	for i, p := range ps {
-		if _, err := tx.Exec(ctx, "INSERT INTO approval_purposes(approval_id, position, purpose) VALUES(?, ?, ?)", id, i, policy.NormPurpose(p)); err != nil {
-			return fmt.Errorf("record purposes of approval %d: %w", id, err)
-		}
-	}
-	return nil
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/sigma"
@@ -135,8 +137,9 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"package": id, "run": run.ID, "org": c.Org.ID, "hits": hits, "events": r.Events})
+		title := i18n.M("alert.hunt.findings", st.pkg.Title, strconv.FormatInt(hits, 10), c.Org.Name)
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
-			Title:     fmt.Sprintf("%s: %d hits at %s", st.pkg.Title, hits, c.Org.Name),
+			TitleKey: title.Key, TitleParams: title.Params,
 			Body:      fmt.Sprintf("%s ran hunting package %q on %d events and found %d hits.\n%s", c.Org.Name, st.pkg.Title, r.Events, hits, strings.Join(top, "\n")),
 			ObjectRef: id, Data: string(data)}); err != nil {
 			return run, err

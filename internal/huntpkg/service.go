@@ -15,6 +15,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hunt"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/sigma"
@@ -183,8 +184,9 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 			continue
 		}
 		data, _ := json.Marshal(map[string]any{"package": p.ID, "tlp": p.TLP, "rules": out.RulesLoaded, "indicators": len(p.Indicators)})
+		title := i18n.M("alert.hunt.package", p.Title)
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "hunt-package", Severity: "medium",
-			Title: "Hunting package to run: " + p.Title, ObjectRef: p.ID, Data: string(data),
+			TitleKey: title.Key, TitleParams: title.Params, ObjectRef: p.ID, Data: string(data),
 			Body: fmt.Sprintf("%s asks you to run hunting package %q (%s, %d rules, %d indicators) on your logs and report back:\n  renkei hunt --package %s --hub URL --token TOKEN LOGS...",
 				p.PublisherName, p.Title, p.TLP, out.RulesLoaded, len(p.Indicators), p.ID)}); err != nil {
 			return out, err

@@ -92,7 +92,7 @@ func (s *server) oversightPage(w http.ResponseWriter, r *http.Request, req *requ
 }
 
 func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *request, status int, d *oversightData) {
-	all, err := s.Approvals.List(r.Context(), "", 500)
+	all, err := s.Approvals.List(r.Context(), req.viewer, "", 500)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

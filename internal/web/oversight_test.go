@@ -19,6 +19,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/oversight"
+	"renkei/internal/policy"
 	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -241,7 +242,7 @@ func TestOversightConsoleIsForOverseersOnly(t *testing.T) {
 			}
 		})
 	}
-	got, _ := app.New(e.h).Approvals.List(context.Background(), approval.StatusPending, 10)
+	got, _ := app.New(e.h).Approvals.List(context.Background(), policy.System(), approval.StatusPending, 10)
 	if len(got) != 1 {
 		t.Errorf("a non-overseer decided: %d pending", len(got))
 	}
