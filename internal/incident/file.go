@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -52,43 +54,17 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	if len(errs) > 0 {
 		return Report{}, fmt.Errorf("invalid report: %w", errs)
 	}
-	ind, _ := json.Marshal(nonNil(f.Indicators))
-	det, _ := json.Marshal(f.Details)
 	r := Report{IncidentID: f.Incident, OrgID: c.Org.ID, UserID: c.User.ID, Type: f.Type, Stage: f.Stage,
 		WhatHappened: f.WhatHappened, SystemsAffected: f.SystemsAffected, ComputerID: f.CriticalComputer,
 		ServiceImpact: f.ServiceImpact, CurrentStatus: f.CurrentStatus, Indicators: f.Indicators, Details: f.Details,
 		Consent: ck.consent, Filed: now, Attachments: ck.attachments}
-	err := s.db().InTx(ctx, func(tx *store.Tx) error {
-		if f.Incident == 0 {
-			inc = Incident{OrgID: c.Org.ID, Title: f.Title, Category: f.Category, DetectedAt: ck.detected, AwareAt: ck.aware,
-				TLP: ck.tlp, CreatedBy: c.User.ID, Created: now}
-			if err := s.addIncident(ctx, tx, &inc, f.Duties); err != nil {
-				return err
-			}
-			r.IncidentID = inc.ID
-		}
-		err := tx.QueryRow(ctx, `INSERT INTO incident_reports(incident_id, org_id, user_id, report_type, stage, what_happened, systems_affected,
-			computer_id, service_impact, current_status, indicators, details, consent, filed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			r.IncidentID, r.OrgID, r.UserID, r.Type, r.Stage, r.WhatHappened, r.SystemsAffected, r.ComputerID, r.ServiceImpact,
-			r.CurrentStatus, string(ind), string(det), int(r.Consent), store.Micros(now)).Scan(&r.ID)
-		if err != nil {
-			return fmt.Errorf("add report: %w", err)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE incident_deadlines SET met_by = ?, met_at = ? WHERE incident_id = ? AND report_type = ? AND stage = ? AND met_at = 0",
-			r.ID, store.Micros(now), r.IncidentID, r.Type, r.Stage); err != nil {
-			return fmt.Errorf("meet deadline: %w", err)
-		}
-		for i := range r.Attachments {
-			a := &r.Attachments[i]
-			if err := tx.QueryRow(ctx, "INSERT INTO report_attachments(report_id, name, content_type, size, sha256, data) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-				r.ID, a.Name, a.ContentType, a.Size, a.SHA256, a.Data).Scan(&a.ID); err != nil {
-				return fmt.Errorf("add attachment %s: %w", a.Name, err)
-			}
-			a.Data = nil
-		}
-		return nil
-	})
-	if err != nil {
+	var owed []Deadline
+	if f.Incident == 0 {
+		inc = Incident{OrgID: c.Org.ID, Title: f.Title, Category: f.Category, DetectedAt: ck.detected, AwareAt: ck.aware,
+			TLP: ck.tlp, CreatedBy: c.User.ID, Created: now}
+		owed = s.owed(inc, f.Duties)
+	}
+	if err := s.DB.FileReport(ctx, &inc, owed, &r); err != nil {
 		return Report{}, fmt.Errorf("file report: %w", err)
 	}
 	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
@@ -112,7 +88,7 @@ func (s *Service) checkFollowUp(ctx context.Context, c auth.Caller, f Filing, er
 	if err != nil {
 		return inc, err
 	}
-	dl, err := s.deadlines(ctx, inc.ID)
+	dl, err := s.DB.IncidentDeadlines(ctx, inc.ID)
 	if err != nil {
 		return inc, err
 	}
@@ -129,33 +105,18 @@ func (s *Service) checkFollowUp(ctx context.Context, c auth.Caller, f Filing, er
 	return inc, nil
 }
 
-// addIncident stores a new incident and the deadlines of every report it
-// owes, counted from when its reporter became aware of it.
-func (s *Service) addIncident(ctx context.Context, tx *store.Tx, inc *Incident, duties []string) error {
-	err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		inc.OrgID, inc.Title, inc.Category, store.Micros(inc.DetectedAt), store.Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, store.Micros(inc.Created)).Scan(&inc.ID)
-	if err != nil {
-		return fmt.Errorf("add incident: %w", err)
-	}
+// owed returns the deadlines of every report a new incident owes under
+// duties, counted from when its reporter became aware of it.
+func (s *Service) owed(inc Incident, duties []string) []Deadline {
+	var out []Deadline
 	for _, d := range dedupe(duties) {
 		for _, st := range s.Deadlines.Type(d).Stages {
-			if !st.HasDeadline() {
-				continue
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO incident_deadlines(incident_id, report_type, stage, due_at) VALUES(?, ?, ?, ?)",
-				inc.ID, d, st.Stage, store.Micros(st.Due(inc.AwareAt))); err != nil {
-				return fmt.Errorf("add deadline %s/%s: %w", d, st.Stage, err)
+			if st.HasDeadline() {
+				out = append(out, Deadline{Type: d, Stage: st.Stage, Due: st.Due(inc.AwareAt)})
 			}
 		}
 	}
-	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	return out
 }
 
 func dedupe(s []string) []string {
@@ -176,7 +137,7 @@ func (s *Service) submitSTIX(ctx context.Context, c auth.Caller, inc Incident, r
 	if err != nil {
 		return err
 	}
-	coll, err := s.db().Collection(ctx, hub.MembersCollection)
+	coll, err := s.DB.Collection(ctx, hub.MembersCollection)
 	if err != nil {
 		return err
 	}
@@ -190,8 +151,7 @@ func (s *Service) submitSTIX(ctx context.Context, c auth.Caller, inc Incident, r
 			r.STIXErrors = append(r.STIXErrors, d.ID+": "+d.Message)
 		}
 	}
-	_, err = s.db().Exec(ctx, "UPDATE incident_reports SET stix_status = ?, stix_stored = ?, stix_failed = ? WHERE id = ?", r.STIXStatus, r.STIXStored, r.STIXFailed, r.ID)
-	return err
+	return s.DB.SetReportSTIX(ctx, *r)
 }
 
 // markBundle rewrites a bundle so that each object carries exactly the TLP
@@ -243,9 +203,10 @@ func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, 
 		sev = "high"
 	}
 	data, _ := json.Marshal(map[string]any{"incident": inc.ID, "report": r.ID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
+	title := i18n.M("alert.incident.report", c.Org.Name, r.Type, r.Stage, strconv.FormatInt(inc.ID, 10), inc.Title)
 	_, err := s.Alerts.Raise(ctx, store.Alert{OrgID: s.Center, Kind: "incident-report", Severity: sev,
-		Title: fmt.Sprintf("%s: %s report (%s) for incident %d — %s", c.Org.Name, r.Type, r.Stage, inc.ID, inc.Title),
-		Body:  truncate(r.WhatHappened, 300), Data: string(data)})
+		TitleKey: title.Key, TitleParams: title.Params,
+		Body: truncate(r.WhatHappened, 300), Data: string(data)})
 	if err != nil {
 		s.Log.Error("alert center of report", "report", r.ID, "err", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/incident"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
@@ -22,7 +23,7 @@ import (
 
 // env is a hub with the center, a water utility and a power company.
 type env struct {
-	h      *hub.Hub
+	h      *hubtest.Hub
 	s      *incident.Service
 	center auth.Caller // analyst of the center
 	water  auth.Caller // analyst of the water utility
@@ -36,52 +37,24 @@ func newEnvB(b *testing.B) *env { return newEnvTB(b, "sqlite") }
 
 func newEnvTB(t testing.TB, kind string) *env {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC) // 10:00 JST
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.New(t, kind, hubtest.At(now))
 	e := &env{h: h, now: now}
-	h.Now = func() time.Time { return e.now }
-	e.s = app.New(h).Incidents
+	h.Hub.Now = func() time.Time { return e.now }
+	e.s = app.New(h.Hub).Incidents
 	for _, o := range []struct{ name, kind, sector, login string }{
 		{"Suido Water", "operator", "water", "mizu"},
 		{"Kanto Electric", "operator", "energy", "denki"},
 	} {
-		if _, err := hub.AddOrg(ctx, db, o.name, o.kind, o.sector, now); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := hub.AddUser(ctx, db, o.login, o.name, "analyst", "", now); err != nil {
-			t.Fatal(err)
-		}
+		h.Org(o.name, o.kind, o.sector)
+		h.User(o.login, o.name, "analyst")
 	}
-	if _, err := hub.AddUser(ctx, db, "kanshi", h.Center().ID, "analyst", "", now); err != nil {
-		t.Fatal(err)
-	}
-	e.center, e.water, e.power = e.caller(t, "kanshi"), e.caller(t, "mizu"), e.caller(t, "denki")
+	h.User("kanshi", h.Center().ID, "analyst")
+	e.center, e.water, e.power = h.Caller("kanshi"), h.Caller("mizu"), h.Caller("denki")
 	return e
 }
 
-func (e *env) caller(t testing.TB, login string) auth.Caller {
-	c, err := incident.Caller(context.Background(), e.h.DB, login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (e *env) viewer(t *testing.T, c auth.Caller) policy.Viewer {
-	v, err := e.h.Viewer(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+func (e *env) viewer(t *testing.T, c auth.Caller) policy.Viewer { return e.h.ViewerOf(c.User.Login) }
 
 func ransomware() incident.Filing {
 	yes := true

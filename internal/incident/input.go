@@ -14,6 +14,7 @@ import (
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
+	"renkei/internal/store"
 )
 
 // Filing is a report as a member files it (the JSON of the API, of
@@ -44,22 +45,7 @@ type Filing struct {
 
 // Details are the fields of the unified reporting formats for DDoS and
 // ransomware incidents; the ones that do not apply stay empty.
-type Details struct {
-	// DDoS
-	PeakBPS         int64    `json:"peak_bps,omitempty"`
-	PeakPPS         int64    `json:"peak_pps,omitempty"`
-	AttackVectors   []string `json:"attack_vectors,omitempty"`
-	DurationMinutes int      `json:"duration_minutes,omitempty"`
-	TargetServices  []string `json:"target_services,omitempty"`
-	// Ransomware
-	Family           string `json:"family,omitempty"`
-	InitialAccess    string `json:"initial_access,omitempty"`
-	EncryptedHosts   int    `json:"encrypted_hosts,omitempty"`
-	DataExfiltrated  *bool  `json:"data_exfiltrated,omitempty"`
-	RansomDemanded   *bool  `json:"ransom_demanded,omitempty"`
-	BackupsAvailable *bool  `json:"backups_available,omitempty"`
-	LeakSite         string `json:"leak_site,omitempty"`
-}
+type Details = store.ReportDetails
 
 // AttachmentIn is an attachment as filed: a name and base64 content.
 type AttachmentIn struct {
@@ -68,14 +54,7 @@ type AttachmentIn struct {
 }
 
 // Attachment is a stored attachment; Data is only filled when one is read.
-type Attachment struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-	SHA256      string `json:"sha256"`
-	Data        []byte `json:"-"`
-}
+type Attachment = store.ReportAttachment
 
 // Limits of a filing.
 const (
