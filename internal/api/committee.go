@@ -1,13 +1,11 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
-	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -59,18 +57,8 @@ func (s *Server) retireCommitteeMember(q *request) error {
 		return err
 	}
 	u, err := s.Hub.RetireOverseer(q.r.Context(), q.caller, q.r.PathValue("login"), in.Reason)
-	var ps problem.Problems
-	switch {
-	case errors.Is(err, hub.ErrForbidden):
-		return fail(http.StatusForbidden, "forbidden", "%v", err)
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
-	case errors.As(err, &ps):
-		return fail(http.StatusBadRequest, "invalid request", "%v", err)
-	case errors.Is(err, store.ErrNotFound):
+	if err != nil {
 		return err
-	case err != nil:
-		return fail(http.StatusConflict, "cannot do that", "%v", err)
 	}
 	s.Hub.Auth.Forget()
 	writeJSON(q.w, 200, memberOut(u))

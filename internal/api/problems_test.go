@@ -31,6 +31,8 @@ func TestEachRefusalHasOneAnswer(t *testing.T) {
 		{"conflict", problem.Newf(problem.ErrConflict, "approval 3 is decided"), 409, "conflict", 0},
 		{"audit log", fmt.Errorf("act: %w", hub.ErrAuditUnavailable), 503, "audit log unavailable", 0},
 		{"bad cursor", store.ErrBadCursor, 400, "invalid cursor", 0},
+		{"check of an act", problem.Wrap(problem.ErrInvalid, "invalid user", fmt.Errorf("organization %q: %w", "x", store.ErrNotFound)), 400, "invalid user", 0},
+		{"last member", fmt.Errorf("retire: %w", hub.ErrLastMember), 409, "conflict", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

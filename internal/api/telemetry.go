@@ -83,7 +83,7 @@ func (s *Server) changeExporter(q *request) error {
 	}
 	if _, err := s.Hub.Record(ctx, q.caller, audit.ActionPolicyChange, "source:"+src.ID, map[string]string{
 		"change": "telemetry exporter " + verb, "exporter": e.String()}); err != nil {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+		return err
 	}
 	if add {
 		if err := telemetry.AddExporter(ctx, s.Hub.DB, src.ID, e); err != nil {
@@ -161,7 +161,7 @@ func (s *Server) addSource(q *request) error {
 	if _, err := s.Hub.Record(ctx, q.caller, audit.ActionPolicyChange, "source:"+src.ID, map[string]string{
 		"change": "telemetry source registered", "legal_basis": src.LegalBasis, "approval": src.ApprovalRef, "retention": in.Retention,
 		"prefix_preserving": strconv.FormatBool(src.PrefixPreserving)}); err != nil {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+		return err
 	}
 	if err := telemetry.AddSource(ctx, s.Hub.DB, src); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "duplicate") {
@@ -317,7 +317,7 @@ func (s *Server) exportIndicators(q *request) error {
 	}
 	idx, err := s.Hub.Release(ctx, q.caller, audit.ActionObjectExport, q.r.Header.Get("X-Request-ID"), logged)
 	if err != nil {
-		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
+		return err
 	}
 	if len(idx) > 0 {
 		h.Set(audit.HeaderIndex, hub.Receipt(idx))

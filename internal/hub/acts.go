@@ -13,6 +13,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
@@ -21,6 +22,8 @@ import (
 // to the audit log and only then make the change: when the log refuses the
 // append, nothing changes (TestAdminActsAuditedFirst). Who may do an act is
 // for the door to check before calling; what is logged is decided here, once.
+// A request that fails its checks is refused as problem.ErrInvalid titled
+// after what was asked ("invalid user"), for the doors' one mapping.
 // AddOrg, AddGroup, AddUser and CreateToken in admin.go are the same acts
 // without the log, for bootstrap, demo data and tests.
 
@@ -45,12 +48,12 @@ func via(c auth.Caller) string {
 func (h *Hub) CreateOrg(ctx context.Context, c auth.Caller, name, kind, sector, reason string) (store.Org, error) {
 	o, err := newOrg(ctx, h.DB, name, kind, sector, h.Now())
 	if err != nil {
-		return o, err
+		return o, problem.Wrap(problem.ErrInvalid, "invalid organization", err)
 	}
 	action, detail := audit.ActionOrgCreate, map[string]string{"via": via(c), "name": o.Name, "kind": o.Kind, "sector": o.Sector}
 	if kind == policy.OrgKindCenter {
 		if reason = strings.TrimSpace(reason); reason == "" {
-			return store.Org{}, ErrOneCenter
+			return store.Org{}, problem.Wrap(problem.ErrInvalid, "invalid organization", ErrOneCenter)
 		}
 		action, detail["change"], detail["reason"] = audit.ActionPolicyChange, "center-org", reason
 	}
@@ -65,7 +68,7 @@ func (h *Hub) CreateOrg(ctx context.Context, c auth.Caller, name, kind, sector, 
 func (h *Hub) CreateGroup(ctx context.Context, c auth.Caller, name string, members []string) (store.Group, error) {
 	g, err := newGroup(ctx, h.DB, name, members, h.Now())
 	if err != nil {
-		return g, err
+		return g, problem.Wrap(problem.ErrInvalid, "invalid group", err)
 	}
 	if _, err := h.Record(ctx, c, audit.ActionGroupCreate, "group:"+g.ID, map[string]string{"via": via(c), "name": g.Name,
 		"member_orgs": strings.Join(g.MemberOrgs, ","), "member_groups": strings.Join(g.MemberGroups, ",")}); err != nil {
@@ -82,10 +85,10 @@ func (h *Hub) CreateGroup(ctx context.Context, c auth.Caller, name string, membe
 func (h *Hub) CreateUser(ctx context.Context, c auth.Caller, login, org, role, password string) (store.User, error) {
 	u, err := newUser(ctx, h.DB, NewUser{Login: login, Org: org, Role: role, Password: password, CreatedBy: c.User.Login}, h.Now())
 	if err != nil {
-		return u, err
+		return u, problem.Wrap(problem.ErrInvalid, "invalid user", err)
 	}
 	if _, err := h.DB.UserByLogin(ctx, u.Login); err == nil {
-		return store.User{}, fmt.Errorf("login %q is taken", u.Login)
+		return store.User{}, problem.Wrap(problem.ErrInvalid, "invalid user", fmt.Errorf("login %q is taken", u.Login))
 	}
 	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": via(c), "change": "create", "role": u.Role, "org": u.OrgID}); err != nil {
 		return store.User{}, err
@@ -150,7 +153,7 @@ func (h *Hub) RevokeToken(ctx context.Context, c auth.Caller, t store.Token) err
 // webhook URLs often carry a secret in their path.
 func (h *Hub) AddWebhook(ctx context.Context, c auth.Caller, orgID, rawURL string) (int64, string, error) {
 	if err := h.CheckWebhookURL(ctx, rawURL); err != nil {
-		return 0, "", err
+		return 0, "", problem.Wrap(problem.ErrInvalid, "invalid webhook URL", err)
 	}
 	u, _ := url.Parse(rawURL)
 	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": via(c), "host": u.Host}); err != nil {

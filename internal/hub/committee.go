@@ -120,7 +120,7 @@ func firstPassword() (password, hash string, err error) {
 // ErrLastMember is returned when retiring an account would leave the
 // committee without an active member: the operator could then bootstrap a
 // committee of its choosing.
-var ErrLastMember = errors.New("the committee would have no active member left; confirm a new member first")
+var ErrLastMember = problem.Kind(problem.ErrConflict, "", "the committee would have no active member left; confirm a new member first")
 
 // RetireOverseer is a committee member's retirement of a member's account
 // (their own included): recorded in the audit log (committee.retire, with
@@ -153,7 +153,7 @@ func (h *Hub) RetireOverseer(ctx context.Context, c auth.Caller, login, reason s
 	case u.ID == 0 || policy.Role(u.Role) != policy.RoleOverseer:
 		return u, fmt.Errorf("%w: %s is not an account of the committee", ErrForbidden, login)
 	case u.Disabled:
-		return u, fmt.Errorf("%s is retired already", u.Login)
+		return u, problem.Newf(problem.ErrConflict, "%s is retired already", u.Login)
 	case !u.Pending && active <= 1:
 		return u, ErrLastMember
 	}

@@ -45,6 +45,7 @@ type Refusal struct {
 	kind  error
 	title string
 	text  string
+	err   error
 }
 
 // Kind makes a named refusal of kind. Title is the short stable name an API
@@ -61,10 +62,27 @@ func Newf(kind error, format string, args ...any) error {
 	return &Refusal{kind: kind, title: kind.Error(), text: fmt.Sprintf(format, args...)}
 }
 
+// Wrap is err, a check that failed, as a refusal of kind with its own
+// title ("invalid organization"): its text is err's, and errors.Is holds for
+// kind as for what err is. A mapping tests kinds in the order of Kinds, so
+// a not-found wrapped as invalid is answered as invalid.
+func Wrap(kind error, title string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if title == "" {
+		title = kind.Error()
+	}
+	return &Refusal{kind: kind, title: title, text: err.Error(), err: err}
+}
+
 func (r *Refusal) Error() string { return r.text }
 
 // Is makes errors.Is(err, kind) hold for a refusal of that kind.
 func (r *Refusal) Is(target error) bool { return target == r.kind }
+
+// Unwrap is the error a refusal made by Wrap wraps, nil for others.
+func (r *Refusal) Unwrap() error { return r.err }
 
 // Title is the refusal's short stable name.
 func (r *Refusal) Title() string { return r.title }

@@ -26,6 +26,7 @@ func TestRefusalsKeepTheirKindWhenWrapped(t *testing.T) {
 		{"forbidden", fmt.Errorf("%w: only analysts", ErrForbidden), ErrForbidden, "forbidden", "forbidden: only analysts"},
 		{"conflict", Newf(ErrConflict, "approval %d is decided", 3), ErrConflict, "conflict", "approval 3 is decided"},
 		{"named", fmt.Errorf("release: %w", named), ErrUnavailable, "audit log unavailable", "release: the audit log could not record this"},
+		{"wrapped", Wrap(ErrInvalid, "invalid user", errors.New(`login "x" is taken`)), ErrInvalid, "invalid user", `login "x" is taken`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +45,12 @@ func TestRefusalsKeepTheirKindWhenWrapped(t *testing.T) {
 	}
 	if !errors.Is(fmt.Errorf("x: %w", named), named) {
 		t.Error("a named refusal is not itself under errors.Is")
+	}
+	if w := Wrap(ErrInvalid, "invalid user", fmt.Errorf("org: %w", ErrNotFound)); !errors.Is(w, ErrNotFound) || Title(w) != "invalid user" {
+		t.Error("a wrapped refusal lost what it wraps or its title")
+	}
+	if Wrap(ErrInvalid, "x", nil) != nil {
+		t.Error("nothing wrapped is a refusal")
 	}
 	if got := ps[0].Text(); got != "is required" {
 		t.Errorf("Text = %q, want the sentence without its field", got)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"renkei/internal/cases"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -116,8 +115,7 @@ type actionRow struct {
 func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) {
 	k, err := s.Cases.Open(r.Context(), req.caller, cases.Case{Title: r.PostFormValue("title"), Severity: r.PostFormValue("severity"),
 		Source: r.PostFormValue("source"), Assignee: r.PostFormValue("assignee")})
-	if errors.Is(err, hub.ErrForbidden) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	if s.refused(w, r, err) {
 		return
 	}
 	var ps problem.Problems
@@ -142,10 +140,7 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 		Note: r.PostFormValue("note"), Shared: r.PostFormValue("shared") != ""}
 	_, err := s.Cases.Do(r.Context(), req.caller, id, a)
 	switch {
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case s.refused(w, r, err):
 	case err != nil:
 		s.showCase(w, r, req, id, http.StatusBadRequest, s.problems(req, err, caseProblem))
 	default:

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"renkei/internal/consult"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -47,8 +46,7 @@ func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request
 	d := &consultData{}
 	d.Form.Kind, d.Form.Subject, d.Form.Body = r.PostFormValue("kind"), r.PostFormValue("subject"), r.PostFormValue("body")
 	x, err := s.Consult.Ask(r.Context(), req.caller, d.Form.Kind, d.Form.Subject, d.Form.Body, "")
-	if errors.Is(err, hub.ErrForbidden) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	if s.refused(w, r, err) {
 		return
 	}
 	if err != nil {
@@ -121,10 +119,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 	case err == nil && x.Step == "handoff.done" && x.Messages == nil:
 		// Handed to the center: the former handler no longer sees it.
 		http.Redirect(w, r, "/consult?ok=replied", http.StatusSeeOther)
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case s.refused(w, r, err):
 	case err != nil:
 		s.showConsultation(w, r, req, id, http.StatusBadRequest, s.problems(req, err, consultProblem))
 	default:

@@ -4,13 +4,11 @@ package web
 // and served as images, so the page needs no script, and the same figures as CSV.
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"renkei/internal/cop"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 )
 
@@ -26,8 +24,7 @@ func (s *server) figures(w http.ResponseWriter, r *http.Request, req *request) (
 		days = 30
 	}
 	f, err := cop.Compute(r.Context(), s.h.DB, s.h.Now(), req.viewer, cop.Window(s.h.Now(), days))
-	if errors.Is(err, hub.ErrForbidden) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	if s.refused(w, r, err) {
 		return f, days, false
 	}
 	if err != nil {

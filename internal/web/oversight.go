@@ -131,12 +131,7 @@ func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *requ
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{NewMember: u.Login, NewPassword: password})
 	case errors.Is(err, policy.ErrConflict):
 		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.confirm_own", MemberErrorLogin: login})
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case !errors.Is(err, problem.ErrConflict) && s.refused(w, r, err):
 	default:
 		s.log.Warn("web: confirmation refused", "login", login, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.confirmed", MemberErrorLogin: login})
@@ -154,14 +149,11 @@ func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *reque
 	case err == nil:
 		s.h.Auth.Forget()
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{Retired: u.Login})
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 	case errors.As(err, &ps):
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{MemberError: "oversight.error.retire_reason", MemberErrorLogin: login})
 	case errors.Is(err, hub.ErrLastMember):
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.last_member", MemberErrorLogin: login})
+	case !errors.Is(err, problem.ErrConflict) && s.refused(w, r, err):
 	default:
 		s.log.Warn("web: retirement refused", "login", login, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retired", MemberErrorLogin: login})

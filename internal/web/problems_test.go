@@ -29,6 +29,8 @@ func TestEachRefusalHasOneErrorPage(t *testing.T) {
 		{"conflict", problem.Newf(problem.ErrConflict, "approval 3 is decided"), 409, "error.conflict"},
 		{"audit log", fmt.Errorf("act: %w", hub.ErrAuditUnavailable), 503, "error.audit"},
 		{"unavailable", problem.ErrUnavailable, 503, "error.store"},
+		{"last member", fmt.Errorf("retire: %w", hub.ErrLastMember), 409, "error.conflict"},
+		{"check of an act", problem.Wrap(problem.ErrInvalid, "invalid user", errors.New("login taken")), 0, ""},
 		{"problems", problem.Field("title", "is required"), 0, ""},
 		{"plain", errors.New("disk full"), 0, ""},
 	}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"renkei/internal/cases"
-	"renkei/internal/hub"
 	"renkei/internal/incident"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
@@ -193,8 +192,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 		return
 	}
 	rep, err := s.Incidents.File(r.Context(), req.caller, f)
-	if errors.Is(err, hub.ErrForbidden) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	if s.refused(w, r, err) {
 		return
 	}
 	if m := s.fieldMap(req, err); m != nil {
@@ -345,8 +343,7 @@ func (s *server) registerComputer(w http.ResponseWriter, r *http.Request, req *r
 	c := incident.Computer{Name: r.PostFormValue("name"), Function: r.PostFormValue("function"), Location: r.PostFormValue("location"),
 		Vendor: r.PostFormValue("vendor"), Product: r.PostFormValue("product"), Ministry: r.PostFormValue("ministry")}
 	_, err := s.Incidents.Register(r.Context(), req.caller, c)
-	if errors.Is(err, hub.ErrForbidden) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	if s.refused(w, r, err) {
 		return
 	}
 	if m := s.fieldMap(req, err); m != nil {

@@ -251,8 +251,7 @@ func (s *server) submitError(w http.ResponseWriter, r *http.Request, req *reques
 		d.Errors["bundle"] = "submit.error.bundle"
 		d.Detail["bundle"] = err.Error()
 		s.render(w, r, req, http.StatusBadRequest, "submit", "nav.submit", "submit", d)
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	case s.refused(w, r, err):
 	default:
 		s.serverError(w, r, err)
 	}

@@ -6,15 +6,12 @@ package web
 // takes effect.
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/relevance"
-	"renkei/internal/store"
 )
 
 type suppliersData struct {
@@ -50,10 +47,7 @@ func (s *server) addSupplier(w http.ResponseWriter, r *http.Request, req *reques
 	in := relevance.SupplierInput{Org: r.PostFormValue("org"), Name: r.PostFormValue("name"), CPE: r.PostFormValue("cpe"), PURL: r.PostFormValue("purl")}
 	_, err := s.relevance().AddSupplier(r.Context(), req.caller, req.viewer, in)
 	switch {
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, hub.ErrAuditUnavailable):
-		s.serverError(w, r, err)
+	case s.refused(w, r, err):
 	case err != nil:
 		s.showSuppliers(w, r, req, http.StatusBadRequest, &suppliersData{Form: in, Error: s.problems(req, err, supplierProblem)})
 	default:
@@ -69,10 +63,7 @@ func (s *server) removeSupplier(w http.ResponseWriter, r *http.Request, req *req
 	}
 	err := s.relevance().RemoveSupplier(r.Context(), req.caller, req.viewer, id)
 	switch {
-	case errors.Is(err, hub.ErrForbidden):
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case s.refused(w, r, err):
 	case err != nil:
 		s.serverError(w, r, err)
 	default:
