@@ -33,17 +33,14 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				}
 				a.Due = t
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			got, err := ts.app.Advisories.Publish(cmd.Context(), ts.caller, a)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "%d\taddressed to %d organization(s), due %s\n", got.ID, got.Counts.Targets, jstTime(got.Due))
-			return nil
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				got, err := ts.app.Advisories.Publish(cmd.Context(), ts.caller, a)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "%d\taddressed to %d organization(s), due %s\n", got.ID, got.Counts.Targets, jstTime(got.Due))
+				return nil
+			})
 		},
 	}
 	f := publish.Flags()
@@ -68,12 +65,9 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			return ts.app.Advisories.Acknowledge(cmd.Context(), ts.caller, id)
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				return ts.app.Advisories.Acknowledge(cmd.Context(), ts.caller, id)
+			})
 		},
 	}
 	var evidence string
@@ -87,12 +81,9 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			return ts.app.Advisories.Complete(cmd.Context(), ts.caller, id, evidence)
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				return ts.app.Advisories.Complete(cmd.Context(), ts.caller, id, evidence)
+			})
 		},
 	}
 	complete.Flags().StringVar(&evidence, "evidence", "", "what was done (required for correction and supplier requests)")
@@ -101,39 +92,36 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 		Short: "Show advisories with exact acknowledgement and completion counts (one: per organization)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			svc := ts.app.Advisories
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			if len(args) == 1 {
-				id, err := argID(args[0])
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				svc := ts.app.Advisories
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				if len(args) == 1 {
+					id, err := argID(args[0])
+					if err != nil {
+						return err
+					}
+					a, targets, err := svc.Get(cmd.Context(), ts.viewer, id)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(g.stdout, "%s %d: %s — due %s — %d addressed, %d acknowledged, %d completed, %d overdue\n",
+						a.Kind, a.ID, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
+					fmt.Fprintln(tw, "ORGANIZATION\tACKNOWLEDGED\tCOMPLETED\tEVIDENCE")
+					for _, t := range targets {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.OrgName, jstTime(t.Acked), jstTime(t.Completed), t.Evidence)
+					}
+					return tw.Flush()
+				}
+				l, err := svc.List(cmd.Context(), ts.viewer, advisory.ListQuery{})
 				if err != nil {
 					return err
 				}
-				a, targets, err := svc.Get(cmd.Context(), ts.viewer, id)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(g.stdout, "%s %d: %s — due %s — %d addressed, %d acknowledged, %d completed, %d overdue\n",
-					a.Kind, a.ID, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
-				fmt.Fprintln(tw, "ORGANIZATION\tACKNOWLEDGED\tCOMPLETED\tEVIDENCE")
-				for _, t := range targets {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.OrgName, jstTime(t.Acked), jstTime(t.Completed), t.Evidence)
+				fmt.Fprintln(tw, "ID\tKIND\tTITLE\tDUE\tADDRESSED\tACKNOWLEDGED\tCOMPLETED\tOVERDUE")
+				for _, a := range l {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", a.ID, a.Kind, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
 				}
 				return tw.Flush()
-			}
-			l, err := svc.List(cmd.Context(), ts.viewer, advisory.ListQuery{})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(tw, "ID\tKIND\tTITLE\tDUE\tADDRESSED\tACKNOWLEDGED\tCOMPLETED\tOVERDUE")
-			for _, a := range l {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", a.ID, a.Kind, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
-			}
-			return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(publish, ack, complete, status)

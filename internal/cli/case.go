@@ -21,17 +21,14 @@ func newCaseCmd(g *globals) *cobra.Command {
 		Example: `  renkei case open --as kanshi --title "Ransomware at Suido Water" --severity high --source report:3 --assignee sato`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			got, err := ts.app.Cases.Open(cmd.Context(), ts.caller, k)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, got.ID)
-			return nil
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				got, err := ts.app.Cases.Open(cmd.Context(), ts.caller, k)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, got.ID)
+				return nil
+			})
 		},
 	}
 	open.Flags().StringVar(&k.Title, "title", "", "title (required)")
@@ -57,17 +54,14 @@ func newCaseCmd(g *globals) *cobra.Command {
 				}
 				act.Link = &cases.Link{Kind: kind, Ref: ref}
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			got, err := ts.app.Cases.Do(cmd.Context(), ts.caller, id, act)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "case %d: %s, %s, %s\n", got.ID, got.Status, got.Severity, got.Assignee)
-			return nil
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				got, err := ts.app.Cases.Do(cmd.Context(), ts.caller, id, act)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "case %d: %s, %s, %s\n", got.ID, got.Status, got.Severity, got.Assignee)
+				return nil
+			})
 		},
 	}
 	actCmd.Flags().StringVar(&act.Status, "status", "", strings.Join(cases.Statuses, ", "))
@@ -82,21 +76,18 @@ func newCaseCmd(g *globals) *cobra.Command {
 		Short: "List cases you may see",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			l, err := ts.app.Cases.List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
-			for _, k := range l {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
-			}
-			return tw.Flush()
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				l, err := ts.app.Cases.List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
+				for _, k := range l {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().BoolVar(&openOnly, "open", false, "only cases not resolved or closed")
@@ -109,16 +100,9 @@ func newCaseCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			k, err := ts.app.Cases.Get(cmd.Context(), ts.viewer, id)
-			if err != nil {
-				return err
-			}
-			return printJSON(g.stdout, k)
+			return g.towerJSON(cmd, as, func(ts *towerSession) (any, error) {
+				return ts.app.Cases.Get(cmd.Context(), ts.viewer, id)
+			})
 		},
 	}
 	cmd.AddCommand(open, actCmd, list, show)

@@ -20,17 +20,14 @@ func newComputerCmd(g *globals) *cobra.Command {
 		Example: `  renkei computer add --as mizu --name "SCADA master" --function "purification control" --ministry 国土交通省 --vendor Yokogawa --product "CENTUM VP"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			got, err := ts.app.Incidents.Register(cmd.Context(), ts.caller, cc)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, got.ID)
-			return nil
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				got, err := ts.app.Incidents.Register(cmd.Context(), ts.caller, cc)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, got.ID)
+				return nil
+			})
 		},
 	}
 	for _, c := range []*cobra.Command{add} {
@@ -54,13 +51,10 @@ func newComputerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				_, err = ts.app.Incidents.Change(cmd.Context(), ts.caller, id, upd, change, retire)
 				return err
-			}
-			defer done()
-			_, err = ts.app.Incidents.Change(cmd.Context(), ts.caller, id, upd, change, retire)
-			return err
+			})
 		},
 	}
 	chg.Flags().StringVar(&upd.Name, "name", "", "new name")
@@ -78,21 +72,18 @@ func newComputerCmd(g *globals) *cobra.Command {
 		Example: "  renkei computer list --as kanshi --sector water",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			l, err := ts.app.Incidents.Computers(cmd.Context(), ts.viewer, sector, false)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSECTOR\tORGANIZATION\tNAME\tFUNCTION\tPRODUCT\tMINISTRY\tUPDATED")
-			for _, c := range l {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.ID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
-			}
-			return tw.Flush()
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				l, err := ts.app.Incidents.Computers(cmd.Context(), ts.viewer, sector, false)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSECTOR\tORGANIZATION\tNAME\tFUNCTION\tPRODUCT\tMINISTRY\tUPDATED")
+				for _, c := range l {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.ID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&sector, "sector", "", "only this sector")

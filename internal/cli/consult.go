@@ -18,17 +18,14 @@ func newConsultCmd(g *globals) *cobra.Command {
 		Example: `  renkei consult ask --as town --kind support --subject "VPN alert" --body "How do we check for compromise?"`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			r, err := ts.app.Consult.Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(g.stdout, r.ID)
-			return nil
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				r, err := ts.app.Consult.Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, r.ID)
+				return nil
+			})
 		},
 	}
 	ask.Flags().StringVar(&kind, "kind", "consultation", "consultation or support")
@@ -73,21 +70,18 @@ func newConsultCmd(g *globals) *cobra.Command {
 		Short: "List the requests you may see",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			l, err := ts.app.Consult.List(cmd.Context(), ts.viewer, "", 0)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tSUBJECT\tUPDATED")
-			for _, r := range l {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
-			}
-			return tw.Flush()
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				l, err := ts.app.Consult.List(cmd.Context(), ts.viewer, "", 0)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tSUBJECT\tUPDATED")
+				for _, r := range l {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(ask, reply, list)
@@ -144,21 +138,18 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 		Short: "List the designated handlers of each topic (the center handles every topic)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), *as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			hs, err := ts.app.Consult.Handlers(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
-			for _, h := range hs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)
-			}
-			return tw.Flush()
+			return g.towerRun(cmd, *as, func(ts *towerSession) error {
+				hs, err := ts.app.Consult.Handlers(cmd.Context(), "")
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
+				for _, h := range hs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	return []*cobra.Command{designate, revoke, handlers}

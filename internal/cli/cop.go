@@ -19,19 +19,16 @@ overdue reports, open cases and consultations.`,
 		Example: "  renkei cop --as kanshi --days 30 --csv > cop.csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			f, err := cop.Compute(cmd.Context(), ts.h.DB, ts.h.Now(), ts.viewer, cop.Window(ts.h.Now(), days))
-			if err != nil {
-				return err
-			}
-			if csvOut {
-				return f.WriteCSV(g.stdout)
-			}
-			return printJSON(g.stdout, f)
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				f, err := cop.Compute(cmd.Context(), ts.h.DB, ts.h.Now(), ts.viewer, cop.Window(ts.h.Now(), days))
+				if err != nil {
+					return err
+				}
+				if csvOut {
+					return f.WriteCSV(g.stdout)
+				}
+				return printJSON(g.stdout, f)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&as, "as", "", "act as this user (login)")

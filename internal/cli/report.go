@@ -46,28 +46,25 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 			if err := dec.Decode(&f); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			svc := ts.app.Incidents
-			rep, err := svc.File(cmd.Context(), ts.caller, f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			inc, err := svc.Get(cmd.Context(), ts.viewer, rep.IncidentID)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "incident %d report %d (%s %s) filed\n", inc.ID, rep.ID, rep.Type, rep.Stage)
-			if rep.STIXStatus != "" {
-				fmt.Fprintf(g.stdout, "STIX objects: %d stored, %d refused\n", rep.STIXStored, rep.STIXFailed)
-				for _, e := range rep.STIXErrors {
-					fmt.Fprintf(g.stderr, "  %s\n", e)
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				svc := ts.app.Incidents
+				rep, err := svc.File(cmd.Context(), ts.caller, f)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
 				}
-			}
-			return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+				inc, err := svc.Get(cmd.Context(), ts.viewer, rep.IncidentID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "incident %d report %d (%s %s) filed\n", inc.ID, rep.ID, rep.Type, rep.Stage)
+				if rep.STIXStatus != "" {
+					fmt.Fprintf(g.stdout, "STIX objects: %d stored, %d refused\n", rep.STIXStored, rep.STIXFailed)
+					for _, e := range rep.STIXErrors {
+						fmt.Fprintf(g.stderr, "  %s\n", e)
+					}
+				}
+				return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+			})
 		},
 	}
 	var overdue bool
@@ -77,31 +74,28 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 		Example: "  renkei report list --as kanshi --overdue",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			l, err := ts.app.Incidents.List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
-			if err != nil {
-				return err
-			}
-			now := ts.h.Now()
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCATEGORY\tTITLE\tAWARE\tNEXT DUE\tOVERDUE")
-			for _, i := range l {
-				next, od := "—", 0
-				for _, d := range i.Deadlines {
-					if d.Met.IsZero() && next == "—" {
-						next = d.Type + "/" + d.Stage + " " + jstTime(d.Due)
-					}
-					if d.Overdue(now) {
-						od++
-					}
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				l, err := ts.app.Incidents.List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", i.ID, i.Category, i.Title, jstTime(i.AwareAt), next, od)
-			}
-			return tw.Flush()
+				now := ts.h.Now()
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCATEGORY\tTITLE\tAWARE\tNEXT DUE\tOVERDUE")
+				for _, i := range l {
+					next, od := "—", 0
+					for _, d := range i.Deadlines {
+						if d.Met.IsZero() && next == "—" {
+							next = d.Type + "/" + d.Stage + " " + jstTime(d.Due)
+						}
+						if d.Overdue(now) {
+							od++
+						}
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", i.ID, i.Category, i.Title, jstTime(i.AwareAt), next, od)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().BoolVar(&overdue, "overdue", false, "only incidents with an overdue report")
@@ -116,23 +110,20 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 			if err != nil {
 				return err
 			}
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			inc, err := ts.app.Incidents.Get(cmd.Context(), ts.viewer, id)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(g.stdout, inc)
-			}
-			fmt.Fprintf(g.stdout, "incident %d: %s (%s, %s)\ndetected %s, aware %s\n", inc.ID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt))
-			for _, r := range inc.Reports {
-				fmt.Fprintf(g.stdout, "report %d %s/%s filed %s: %s [%s]\n", r.ID, r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus)
-			}
-			return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				inc, err := ts.app.Incidents.Get(cmd.Context(), ts.viewer, id)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(g.stdout, inc)
+				}
+				fmt.Fprintf(g.stdout, "incident %d: %s (%s, %s)\ndetected %s, aware %s\n", inc.ID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt))
+				for _, r := range inc.Reports {
+					fmt.Fprintf(g.stdout, "report %d %s/%s filed %s: %s [%s]\n", r.ID, r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus)
+				}
+				return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+			})
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")

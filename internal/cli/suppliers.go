@@ -82,29 +82,26 @@ register; every change is logged before it takes effect.`,
 		Short: "List the register",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, done, err := g.tower(cmd.Context(), as)
-			if err != nil {
-				return err
-			}
-			defer done()
-			id := ""
-			if org != "" {
-				o, err := ts.h.DB.Org(cmd.Context(), org)
-				if err != nil {
-					return fmt.Errorf("--org %s: %w", org, err)
+			return g.towerRun(cmd, as, func(ts *towerSession) error {
+				id := ""
+				if org != "" {
+					o, err := ts.h.DB.Org(cmd.Context(), org)
+					if err != nil {
+						return fmt.Errorf("--org %s: %w", org, err)
+					}
+					id = o.ID
 				}
-				id = o.ID
-			}
-			sps, err := ts.app.Relevance.Suppliers(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
-			for _, sp := range sps {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
-			}
-			return tw.Flush()
+				sps, err := ts.app.Relevance.Suppliers(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
+				for _, sp := range sps {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&org, "org", "", "only this organization")

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -57,6 +59,29 @@ func (g *globals) tower(ctx context.Context, login string) (*towerSession, func(
 		return nil, nil, err
 	}
 	return &towerSession{h: h, app: app.New(h), caller: c, viewer: v}, func() { db.Close() }, nil
+}
+
+// towerRun runs do as the user login names (--as) and closes the session
+// after: the one body every tower command shares.
+func (g *globals) towerRun(cmd *cobra.Command, login string, do func(ts *towerSession) error) error {
+	ts, done, err := g.tower(cmd.Context(), login)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return do(ts)
+}
+
+// towerJSON runs get as the user login names and prints what it returns as
+// JSON.
+func (g *globals) towerJSON(cmd *cobra.Command, login string, get func(ts *towerSession) (any, error)) error {
+	return g.towerRun(cmd, login, func(ts *towerSession) error {
+		v, err := get(ts)
+		if err != nil {
+			return err
+		}
+		return printJSON(g.stdout, v)
+	})
 }
 
 func jstTime(t time.Time) string {
