@@ -35,6 +35,30 @@ func parseCycloneDX(data []byte, source string, xml bool) (*Set, error) {
 // only when that BOM is included, otherwise reported.
 func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 	set := &Set{Source: source, Format: FormatCycloneDXVEX}
+	if bom.Vulnerabilities == nil {
+		return set
+	}
+	d := cdxDoc{source: source, refs: cdxComponents(bom), serial: bom.SerialNumber}
+	d.author, d.issued = cdxProvenance(bom)
+	for i, v := range *bom.Vulnerabilities {
+		d.readVulnerability(set, i, v)
+	}
+	return set
+}
+
+// cdxDoc is what reading one vulnerability of a CycloneDX BOM needs to know
+// of the whole BOM.
+type cdxDoc struct {
+	source string
+	refs   map[string]cdx.Component // components by bom-ref
+	serial string                   // the BOM's serial number, for BOM-Links
+	author string                   // provenance of its VEX statements
+	issued time.Time
+}
+
+// cdxComponents indexes the BOM's components, nested ones and the
+// metadata's component included, by bom-ref.
+func cdxComponents(bom *cdx.BOM) map[string]cdx.Component {
 	refs := map[string]cdx.Component{}
 	var index func([]cdx.Component)
 	index = func(list []cdx.Component) {
@@ -53,129 +77,170 @@ func FromCycloneDX(bom *cdx.BOM, source string) *Set {
 	if bom.Components != nil {
 		index(*bom.Components)
 	}
-	author, issued := cdxProvenance(bom)
-	if bom.Vulnerabilities == nil {
-		return set
+	return refs
+}
+
+// readVulnerability adds vulnerability i of the BOM to set: its VEX
+// statements, and an advisory for what it affects, or a problem when it has
+// no id or names no product.
+func (d cdxDoc) readVulnerability(set *Set, i int, v cdx.Vulnerability) {
+	at := fmt.Sprintf("%s: vulnerabilities[%d] (%s)", d.source, i, v.ID)
+	if v.ID == "" {
+		set.Problems = append(set.Problems, Problem{at, "vulnerability has no id"})
+		return
 	}
-	for i, v := range *bom.Vulnerabilities {
-		at := fmt.Sprintf("%s: vulnerabilities[%d] (%s)", source, i, v.ID)
-		if v.ID == "" {
-			set.Problems = append(set.Problems, Problem{at, "vulnerability has no id"})
+	adv := cdxAdvisory(v, d.source)
+	if v.Affects == nil {
+		set.Problems = append(set.Problems, Problem{at, "no affects: the vulnerability names no product"})
+		return
+	}
+	for j, a := range *v.Affects {
+		where := fmt.Sprintf("%s.affects[%d]", at, j)
+		key, name, ver, ok := resolveCDXRef(a.Ref, d.refs, d.serial)
+		if !ok {
+			set.Problems = append(set.Problems, Problem{where, fmt.Sprintf("ref %q names no component of this BOM and is neither a package URL nor a BOM-Link", a.Ref)})
 			continue
 		}
-		adv := Advisory{ID: v.ID, Document: source, Summary: cmp.Or(v.Description, v.Detail)}
-		if v.Source != nil {
-			adv.Source = v.Source.Name
-		}
-		adv.Published, _ = time.Parse(time.RFC3339, v.Published)
-		adv.Modified, _ = time.Parse(time.RFC3339, v.Updated)
-		if v.References != nil {
-			for _, r := range *v.References {
-				if r.ID != "" && r.ID != v.ID {
-					adv.Aliases = append(adv.Aliases, r.ID)
-				}
-			}
-		}
-		if v.Advisories != nil {
-			for _, a := range *v.Advisories {
-				adv.References = append(adv.References, a.URL)
-			}
-		}
-		if v.Ratings != nil {
-			for _, r := range *v.Ratings {
-				c := CVSS{Version: cdxMethodVersion(r.Method), Vector: r.Vector}
-				if r.Score != nil {
-					c.Score = *r.Score
-				}
-				if c.Version != "" {
-					adv.CVSS = append(adv.CVSS, c)
-				}
-				sev := Severity(strings.ToLower(string(r.Severity)))
-				if sev.Rank() == 0 && c.Score > 0 {
-					sev = SeverityOfScore(c.Score)
-				}
-				if sev.Rank() > adv.Severity.Rank() {
-					adv.Severity = sev
-				}
-			}
-		}
-		if v.Affects == nil {
-			set.Problems = append(set.Problems, Problem{at, "no affects: the vulnerability names no product"})
-			continue
-		}
-		for j, a := range *v.Affects {
-			where := fmt.Sprintf("%s.affects[%d]", at, j)
-			key, name, ver, ok := resolveCDXRef(a.Ref, refs, bom.SerialNumber)
-			if !ok {
-				set.Problems = append(set.Problems, Problem{where, fmt.Sprintf("ref %q names no component of this BOM and is neither a package URL nor a BOM-Link", a.Ref)})
+		vs := cdxAffectedVersions(a, ver)
+		if v.Analysis != nil && v.Analysis.State != "" {
+			st := d.statement(v, adv.Aliases, key, name, vs)
+			set.Statements = append(set.Statements, st)
+			if st.Status != StatusAffected {
 				continue
 			}
-			// A VEX analysis is about every version the affects entry lists,
-			// whatever its per-version status; a VDR entry only about the
-			// versions it lists as affected.
-			var versions, ranges, allVersions, allRanges []string
-			if a.Range != nil {
-				for _, av := range *a.Range {
-					if av.Version != "" {
-						allVersions = append(allVersions, av.Version)
-					}
-					if av.Range != "" {
-						allRanges = append(allRanges, av.Range)
-					}
-					if av.Status == cdx.VulnerabilityStatusNotAffected {
-						continue
-					}
-					if av.Version != "" {
-						versions = append(versions, av.Version)
-					}
-					if av.Range != "" {
-						ranges = append(ranges, av.Range)
-					}
-				}
-			}
-			if a.Range == nil && ver != "" {
-				versions, allVersions = []string{ver}, []string{ver}
-			}
-			if v.Analysis != nil && v.Analysis.State != "" {
-				st := Statement{
-					Vulnerability: v.ID, Aliases: adv.Aliases, Product: key, Versions: allVersions, Vers: allRanges,
-					Status: cdxState(v.Analysis.State), Justification: string(v.Analysis.Justification),
-					Impact: v.Analysis.Detail, Author: author, Timestamp: issued, Document: source, ProductName: name,
-				}
-				if t, err := time.Parse(time.RFC3339, cmp.Or(v.Analysis.LastUpdated, v.Analysis.FirstIssued)); err == nil {
-					st.Timestamp = t
-				}
-				if v.Analysis.Response != nil {
-					var rs []string
-					for _, r := range *v.Analysis.Response {
-						rs = append(rs, string(r))
-					}
-					st.Action = strings.Join(rs, ", ")
-				}
-				if st.Action == "" {
-					st.Action = v.Recommendation
-				}
-				set.Statements = append(set.Statements, st)
-				if st.Status != StatusAffected {
-					continue
-				}
-				// "exploitable" is a finding as well as a statement.
-			}
-			af := Affected{Key: key, Versions: versions}
-			if p, err := pkgid.ParsePURL(keyPURL(a.Ref, refs)); err == nil {
-				af.Ecosystem = p.Ecosystem
-			}
-			af.Vers = append(af.Vers, ranges...)
-			if len(af.Versions) == 0 && len(af.Vers) == 0 {
-				af.AllVersions = true
-			}
-			adv.Affected = append(adv.Affected, af)
+			// "exploitable" is a finding as well as a statement.
 		}
-		if len(adv.Affected) > 0 {
-			set.Advisories = append(set.Advisories, adv)
+		adv.Affected = append(adv.Affected, cdxAffected(a.Ref, d.refs, key, vs))
+	}
+	if len(adv.Affected) > 0 {
+		set.Advisories = append(set.Advisories, adv)
+	}
+}
+
+// cdxAdvisory is a vulnerability's advisory without what it affects: its
+// summary, source, times, aliases, references, scores and severity.
+func cdxAdvisory(v cdx.Vulnerability, source string) Advisory {
+	adv := Advisory{ID: v.ID, Document: source, Summary: cmp.Or(v.Description, v.Detail)}
+	if v.Source != nil {
+		adv.Source = v.Source.Name
+	}
+	adv.Published, _ = time.Parse(time.RFC3339, v.Published)
+	adv.Modified, _ = time.Parse(time.RFC3339, v.Updated)
+	if v.References != nil {
+		for _, r := range *v.References {
+			if r.ID != "" && r.ID != v.ID {
+				adv.Aliases = append(adv.Aliases, r.ID)
+			}
 		}
 	}
-	return set
+	if v.Advisories != nil {
+		for _, a := range *v.Advisories {
+			adv.References = append(adv.References, a.URL)
+		}
+	}
+	if v.Ratings != nil {
+		for _, r := range *v.Ratings {
+			cdxRate(&adv, r)
+		}
+	}
+	return adv
+}
+
+// cdxRate adds a rating's CVSS score to adv and raises its severity to the
+// rating's (or to its score's, when the rating names none).
+func cdxRate(adv *Advisory, r cdx.VulnerabilityRating) {
+	c := CVSS{Version: cdxMethodVersion(r.Method), Vector: r.Vector}
+	if r.Score != nil {
+		c.Score = *r.Score
+	}
+	if c.Version != "" {
+		adv.CVSS = append(adv.CVSS, c)
+	}
+	sev := Severity(strings.ToLower(string(r.Severity)))
+	if sev.Rank() == 0 && c.Score > 0 {
+		sev = SeverityOfScore(c.Score)
+	}
+	if sev.Rank() > adv.Severity.Rank() {
+		adv.Severity = sev
+	}
+}
+
+// cdxVersions are the versions and ranges an affects entry lists: all of
+// them, what a VEX analysis is about whatever their per-version status, and
+// those not marked unaffected, what a VDR entry is about.
+type cdxVersions struct {
+	versions, ranges       []string // not marked unaffected
+	allVersions, allRanges []string
+}
+
+// cdxAffectedVersions reads an affects entry's versions; without any, the
+// version of the component it names (ver), if known.
+func cdxAffectedVersions(a cdx.Affects, ver string) cdxVersions {
+	var vs cdxVersions
+	if a.Range == nil {
+		if ver != "" {
+			vs.versions, vs.allVersions = []string{ver}, []string{ver}
+		}
+		return vs
+	}
+	for _, av := range *a.Range {
+		if av.Version != "" {
+			vs.allVersions = append(vs.allVersions, av.Version)
+		}
+		if av.Range != "" {
+			vs.allRanges = append(vs.allRanges, av.Range)
+		}
+		if av.Status == cdx.VulnerabilityStatusNotAffected {
+			continue
+		}
+		if av.Version != "" {
+			vs.versions = append(vs.versions, av.Version)
+		}
+		if av.Range != "" {
+			vs.ranges = append(vs.ranges, av.Range)
+		}
+	}
+	return vs
+}
+
+// statement is the VEX statement of v's analysis about product key (named
+// name) at the versions of one affects entry; its time is the analysis'
+// lastUpdated or firstIssued, else the BOM's.
+func (d cdxDoc) statement(v cdx.Vulnerability, aliases []string, key pkgid.Key, name string, vs cdxVersions) Statement {
+	st := Statement{
+		Vulnerability: v.ID, Aliases: aliases, Product: key, Versions: vs.allVersions, Vers: vs.allRanges,
+		Status: cdxState(v.Analysis.State), Justification: string(v.Analysis.Justification),
+		Impact: v.Analysis.Detail, Author: d.author, Timestamp: d.issued, Document: d.source, ProductName: name,
+	}
+	if t, err := time.Parse(time.RFC3339, cmp.Or(v.Analysis.LastUpdated, v.Analysis.FirstIssued)); err == nil {
+		st.Timestamp = t
+	}
+	if v.Analysis.Response != nil {
+		var rs []string
+		for _, r := range *v.Analysis.Response {
+			rs = append(rs, string(r))
+		}
+		st.Action = strings.Join(rs, ", ")
+	}
+	if st.Action == "" {
+		st.Action = v.Recommendation
+	}
+	return st
+}
+
+// cdxAffected is what an affects entry (ref, resolved to key) says is
+// affected: the versions and ranges not marked unaffected, or every version
+// when it lists none.
+func cdxAffected(ref string, refs map[string]cdx.Component, key pkgid.Key, vs cdxVersions) Affected {
+	af := Affected{Key: key, Versions: vs.versions}
+	if p, err := pkgid.ParsePURL(keyPURL(ref, refs)); err == nil {
+		af.Ecosystem = p.Ecosystem
+	}
+	af.Vers = append(af.Vers, vs.ranges...)
+	if len(af.Versions) == 0 && len(af.Vers) == 0 {
+		af.AllVersions = true
+	}
+	return af
 }
 
 func keyPURL(ref string, refs map[string]cdx.Component) string {
