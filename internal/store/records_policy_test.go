@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -18,7 +20,9 @@ import (
 // listed through the policy's SQL filters on each store, for random viewers
 // of every role in the center, a member or the committee (some with
 // read-only tokens), and each listing must hold exactly the records
-// policy.MayRead allows. Every kind of the role matrix, for reading and
+// policy.MayRead allows — both the filters alone and the store's own
+// listings (Cases, Consultations, Incidents, Computers, Advisories) that the
+// capabilities show people. Every kind of the role matrix, for reading and
 // writing, is checked the same way through policy.RecordFilter.
 func TestRecordFiltersMatchDecisions(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
@@ -52,6 +56,11 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 	var orgs []string
 	for i := range 6 {
 		orgs = append(orgs, fmt.Sprintf("identity--r%d-o%d", seed, i))
+	}
+	for _, o := range orgs { // the register's listing names each computer's organization
+		if err := db.AddOrg(ctx, store.Org{ID: o, Name: o, Kind: "operator"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pick := func() string { return orgs[r.IntN(len(orgs))] }
 	exec := func(q string, args ...any) int64 {
@@ -174,6 +183,10 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 				t.Fatalf("seed %d, %s, viewer %+v: SQL lists %v, the policy allows %v", seed, c.name, v, got, want)
 			}
 		}
+		checkListings(t, db, v, tag, seed, map[string][]int64{
+			"cases": decided(cases, reads(policy.KindCase), v), "consultations": decided(consults, reads(policy.KindConsultation), v),
+			"incidents": decided(incidents, reads(policy.KindIncident), v), "critical computers": decided(computers, reads(policy.KindComputer), v),
+			"advisories": decided(advisories, reads(policy.KindAdvisory), v)})
 		// Every kind, for reading and writing, through RecordFilter over the
 		// consultations: org_id stands for "own", handler_org for "handles",
 		// and an advisory target for "addressed".
@@ -198,6 +211,49 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 					t.Fatalf("seed %d, %s %v, viewer %+v: RecordFilter lists %v, the matrix allows %v", seed, k, a, v, got, want)
 				}
 			}
+		}
+	}
+}
+
+// checkListings lists the records tagged tag that v may see through the
+// store's own listings — what the capabilities show people — and fails
+// unless each lists exactly the ids the policy allows (want, by listing).
+func checkListings(t *testing.T, db *store.DB, v policy.Viewer, tag string, seed uint64, want map[string][]int64) {
+	t.Helper()
+	ctx := context.Background()
+	got := map[string][]int64{}
+	add := func(name string, id int64, title string) {
+		if title == tag {
+			got[name] = append(got[name], id)
+		}
+	}
+	ks, err := db.Cases(ctx, v, store.CaseQuery{Limit: 1000})
+	for _, k := range ks {
+		add("cases", k.ID, k.Title)
+	}
+	cs, err2 := db.Consultations(ctx, v, "", 1000)
+	for _, c := range cs {
+		add("consultations", c.ID, c.Subject)
+	}
+	is, err3 := db.Incidents(ctx, v, store.IncidentQuery{Limit: 1000})
+	for _, i := range is {
+		add("incidents", i.ID, i.Title)
+	}
+	ccs, err4 := db.Computers(ctx, v, "", true)
+	for _, c := range ccs {
+		add("critical computers", c.ID, c.Name)
+	}
+	as, err5 := db.Advisories(ctx, v, store.AdvisoryQuery{Limit: 1000}, time.Now())
+	for _, a := range as {
+		add("advisories", a.ID, a.Title)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5); err != nil {
+		t.Fatalf("seed %d, viewer %+v: listings: %v", seed, v, err)
+	}
+	for name, ids := range want {
+		slices.Sort(got[name])
+		if !slices.Equal(got[name], ids) {
+			t.Fatalf("seed %d, %s, viewer %+v: the store's listing shows %v, the policy allows %v", seed, name, v, got[name], ids)
 		}
 	}
 }
