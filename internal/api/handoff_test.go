@@ -2,19 +2,11 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/audit"
-	"renkei/internal/hub"
+	"renkei/internal/client"
+	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 )
 
@@ -27,75 +19,46 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Now().UTC()
-			hub.Bootstrap(ctx, db, now)
-			h, err := hub.New(ctx, db, nil)
+			h := hubtest.New(t, kind, hubtest.WithAudit())
+			h.Org("Minato City", "local-government", "")
+			h.Org("Kanto Support Desk", "research", "")
+			h.Org("Kanto Electric", "operator", "energy")
+			h.User("kanshi", h.Center().ID, "analyst")
+			h.User("town", "Minato City", "analyst")
+			h.User("desk", "Kanto Support Desk", "analyst")
+			s := serve(t, h)
+			kanshi, town, desk := s.as("kanshi"), s.as("town"), s.as("desk")
+			if _, err := desk.DesignateHandler(ctx, client.HandlerRequest{Topic: "support", Org: "Kanto Support Desk"}); status(err) != 403 {
+				t.Fatalf("a member designated itself: %v", err)
+			}
+			r, err := town.AskConsultation(ctx, client.ConsultationRequest{Kind: "support", Subject: "VPN", Body: "Help"})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("ask: %v", err)
 			}
-			dir := t.TempDir()
-			if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond}); err != nil {
-				t.Fatal(err)
+			if _, err := kanshi.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: "Kanto Electric"}); status(err) != 400 || !strings.Contains(description(err), "not designated") {
+				t.Fatalf("hand-off to an undesignated organization: %v", err)
 			}
-			defer h.Audit.Close()
-			hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
-			hub.AddOrg(ctx, db, "Kanto Support Desk", "research", "", now)
-			hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
-			tokens := map[string]string{}
-			for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}} {
-				if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
-					t.Fatal(err)
-				}
-				tokens[u[0]], _, _ = hub.CreateToken(ctx, db, u[0], "test", 0, false, now)
+			if _, err := kanshi.DesignateHandler(ctx, client.HandlerRequest{Topic: "support", Org: "Kanto Support Desk"}); err != nil {
+				t.Fatalf("designate: %v", err)
 			}
-			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
-			defer srv.Close()
-			call := func(who, method, path, body string) (int, map[string]any) {
-				req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+tokens[who])
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				b, _ := io.ReadAll(res.Body)
-				var m map[string]any
-				json.Unmarshal(b, &m)
-				return res.StatusCode, m
+			if hs, err := town.ConsultationHandlers(ctx, ""); err != nil || len(hs) != 1 {
+				t.Fatalf("handlers: %v %+v", err, hs)
 			}
-			if code, m := call("desk", "POST", "/api/v1/consultations/handlers", `{"topic":"support","org":"Kanto Support Desk"}`); code != 403 {
-				t.Fatalf("a member designated itself: %d %v", code, m)
+			if got, err := kanshi.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: "Kanto Support Desk"}); err != nil || got.Step != "handoff.awaiting-consent" {
+				t.Fatalf("hand-off: %v %+v", err, got)
 			}
-			code, m := call("town", "POST", "/api/v1/consultations", `{"kind":"support","subject":"VPN","body":"Help"}`)
-			if code != 201 {
-				t.Fatalf("ask: %d %v", code, m)
+			if _, err := desk.Consultation(ctx, r.ID); status(err) != 404 {
+				t.Fatalf("the proposed handler reads the request before consent: %v", err)
 			}
-			path := "/api/v1/consultations/" + itoa(int(m["id"].(float64)))
-			if code, m := call("kanshi", "POST", path+"/replies", `{"kind":"handoff","to":"Kanto Electric"}`); code != 400 || !strings.Contains(m["description"].(string), "not designated") {
-				t.Fatalf("hand-off to an undesignated organization: %d %v", code, m)
+			if got, err := town.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "consent"}); err != nil || got.Step != "handoff.consented" {
+				t.Fatalf("consent: %v %+v", err, got)
 			}
-			if code, m := call("kanshi", "POST", "/api/v1/consultations/handlers", `{"topic":"support","org":"Kanto Support Desk"}`); code != 201 {
-				t.Fatalf("designate: %d %v", code, m)
+			if _, err := desk.Consultation(ctx, r.ID); err != nil {
+				t.Fatalf("the consented handler cannot read the request: %v", err)
 			}
-			if code, m := call("town", "GET", "/api/v1/consultations/handlers", ""); code != 200 || len(m["handlers"].([]any)) != 1 {
-				t.Fatalf("handlers: %d %v", code, m)
-			}
-			if code, m := call("kanshi", "POST", path+"/replies", `{"kind":"handoff","to":"Kanto Support Desk"}`); code != 200 || m["step"] != "handoff.awaiting-consent" {
-				t.Fatalf("hand-off: %d %v", code, m)
-			}
-			if code, _ := call("desk", "GET", path, ""); code != 404 {
-				t.Fatalf("the proposed handler reads the request before consent: %d", code)
-			}
-			if code, m := call("town", "POST", path+"/replies", `{"kind":"consent"}`); code != 200 || m["step"] != "handoff.consented" {
-				t.Fatalf("consent: %d %v", code, m)
-			}
-			if code, _ := call("desk", "GET", path, ""); code != 200 {
-				t.Fatalf("the consented handler cannot read the request: %d", code)
-			}
-			code, m = call("desk", "POST", path+"/replies", `{"kind":"handoff","to":"`+h.Center().Name+`"}`)
-			if code != 200 || m["step"] != "handoff.done" || m["handler_org"] != h.Center().ID {
-				t.Fatalf("hand-off back to the center: %d %v, want 200 with what happened", code, m)
+			got, err := desk.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: h.Center().Name})
+			if err != nil || got.Step != "handoff.done" || got.HandlerOrg != h.Center().ID {
+				t.Fatalf("hand-off back to the center: %v %+v, want 200 with what happened", err, got)
 			}
 		})
 	}

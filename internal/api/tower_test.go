@@ -2,110 +2,86 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/hub"
-	"renkei/internal/store/storetest"
+	"renkei/internal/advisory"
+	"renkei/internal/cases"
+	"renkei/internal/client"
+	"renkei/internal/hubtest"
+	"renkei/internal/incident"
+	"renkei/internal/problem"
 )
 
 // TestTowerAPI files a report over HTTP, sees a bad one refused field by
 // field, and checks who can read what.
 func TestTowerAPI(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
-	now := time.Now().UTC()
-	hub.Bootstrap(ctx, db, now)
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withAuditLog(t, h)
-	hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
-	hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
-	tokens := map[string]string{}
-	for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"mizu", "Suido Water"}, {"denki", "Kanto Electric"}} {
-		if _, err := hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now); err != nil {
-			t.Fatal(err)
-		}
-		tokens[u[0]], _, _ = hub.CreateToken(ctx, db, u[0], "test", 0, false, now)
-	}
-	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 16 << 20}).Handler())
-	defer srv.Close()
-	call := func(who, method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tokens[who])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var m map[string]any
-		json.Unmarshal(b, &m)
-		return resp.StatusCode, m
-	}
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	now := h.Now.UTC()
+	h.Org("Suido Water", "operator", "water")
+	h.Org("Kanto Electric", "operator", "energy")
+	h.User("kanshi", h.Center().ID, "analyst")
+	h.User("mizu", "Suido Water", "analyst")
+	h.User("denki", "Kanto Electric", "analyst")
+	s := serve(t, h)
+	kanshi, mizu, denki := s.as("kanshi"), s.as("mizu"), s.as("denki")
 	detected := now.Add(-time.Hour).Format(time.RFC3339)
-	code, m := call("mizu", "POST", "/api/v1/reports", `{"duties":["art5"],"type":"art5","stage":"initial","category":"ddos","title":"Flood","what_happened":"UDP flood","detected_at":"`+detected+`","current_status":"ongoing"}`)
-	if code != 201 {
-		t.Fatalf("file: %d %v", code, m)
+	filed, err := mizu.FileReport(ctx, incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: "ddos", Title: "Flood",
+		WhatHappened: "UDP flood", DetectedAt: detected, CurrentStatus: "ongoing"})
+	if err != nil {
+		t.Fatalf("file: %v", err)
 	}
-	inc := m["incident"].(map[string]any)
-	id := int(inc["id"].(float64))
-	dl := inc["deadlines"].([]any)
-	if len(dl) != 2 || dl[0].(map[string]any)["overdue"] != false {
-		t.Fatalf("deadlines %v", dl)
+	id := filed.Incident.ID
+	if dl := filed.Incident.Deadlines; len(dl) != 2 || dl[0].Overdue {
+		t.Fatalf("deadlines %+v", dl)
 	}
-	code, m = call("mizu", "POST", "/api/v1/reports", `{"duties":["art5"],"type":"art5","stage":"initial","category":"ddos","what_happened":"","current_status":"ongoing","detected_at":"2099-01-01T00:00:00Z"}`)
-	if code != 400 {
-		t.Fatalf("bad filing: %d %v", code, m)
+	_, err = mizu.FileReport(ctx, incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: "ddos", WhatHappened: "",
+		CurrentStatus: "ongoing", DetectedAt: "2099-01-01T00:00:00Z"})
+	var ps problem.Problems
+	if status(err) != 400 || !errors.As(err, &ps) {
+		t.Fatalf("bad filing: %v", err)
 	}
 	fields := map[string]bool{}
-	for _, f := range m["fields"].([]any) {
-		fields[f.(map[string]any)["field"].(string)] = true
+	for _, p := range ps {
+		fields[p.Field] = true
 	}
 	for _, f := range []string{"title", "what_happened", "detected_at"} {
 		if !fields[f] {
-			t.Errorf("no error at field %s: %v", f, m)
+			t.Errorf("no error at field %s: %v", f, ps)
 		}
 	}
-	path := "/api/v1/reports/" + strconv.Itoa(id)
-	if code, _ := call("kanshi", "GET", path, ""); code != 200 {
-		t.Fatalf("center reads the report: %d", code)
+	if _, err := kanshi.Incident(ctx, id); err != nil {
+		t.Fatalf("center reads the report: %v", err)
 	}
-	if code, _ := call("denki", "GET", path, ""); code != 404 {
-		t.Fatalf("another member reads the report: %d", code)
+	if _, err := denki.Incident(ctx, id); status(err) != 404 {
+		t.Fatalf("another member reads the report: %v", err)
 	}
-	code, m = call("kanshi", "POST", "/api/v1/cases", `{"title":"Flood at Suido","source":"report:`+strconv.Itoa(id)+`"}`)
-	if code != 201 {
-		t.Fatalf("open case: %d %v", code, m)
+	k, err := kanshi.OpenCase(ctx, cases.Case{Title: "Flood at Suido", Source: "report:" + strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatalf("open case: %v", err)
 	}
-	caseID := strconv.Itoa(int(m["id"].(float64)))
-	if code, m := call("kanshi", "POST", "/api/v1/cases/"+caseID+"/actions", `{"status":"responding"}`); code != 200 || m["status"] != "responding" {
-		t.Fatalf("act: %d %v", code, m)
+	if got, err := kanshi.ActOnCase(ctx, k.ID, cases.Act{Status: "responding"}); err != nil || got.Status != "responding" {
+		t.Fatalf("act: %v %+v", err, got)
 	}
-	if code, m := call("mizu", "GET", "/api/v1/cases?source=report:"+strconv.Itoa(id), ""); code != 200 || len(m["cases"].([]any)) != 1 {
-		t.Fatalf("reporter's cases: %d %v", code, m)
+	if l, err := mizu.Cases(ctx, client.CaseQuery{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil || len(l) != 1 {
+		t.Fatalf("reporter's cases: %v %+v", err, l)
 	}
-	if code, _ := call("mizu", "POST", "/api/v1/cases", `{"title":"x"}`); code != 403 {
-		t.Fatalf("a member opened a case: %d", code)
+	if _, err := mizu.OpenCase(ctx, cases.Case{Title: "x"}); status(err) != 403 {
+		t.Fatalf("a member opened a case: %v", err)
 	}
-	code, m = call("kanshi", "POST", "/api/v1/advisories", `{"title":"Patch","actions":["patch"],"audience":{"sectors":["water"]},"due":"2020-01-01T00:00:00Z"}`)
-	if code != 400 || !strings.Contains(m["description"].(string), "in the past") {
-		t.Fatalf("advisory due in the past: %d %v", code, m)
+	_, err = kanshi.PublishAdvisory(ctx, advisory.Advisory{Title: "Patch", Actions: []string{"patch"}, Audience: advisory.Audience{Sectors: []string{"water"}},
+		Due: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if status(err) != 400 || !strings.Contains(description(err), "in the past") {
+		t.Fatalf("advisory due in the past: %v", err)
 	}
-	if code, m := call("kanshi", "GET", "/api/v1/cop", ""); code != 200 || m["overdue_reports"] != float64(0) {
-		t.Fatalf("cop: %d %v", code, m)
+	if f, err := kanshi.COP(ctx, 0); err != nil || f.OverdueReports != 0 {
+		t.Fatalf("cop: %v %+v", err, f)
 	}
-	if code, m := call("denki", "GET", "/api/v1/cop", ""); code != 200 || m["whole"] != false || len(m["incidents_by_sector"].([]any)) != 0 {
-		t.Fatalf("another member's picture: %d %v", code, m)
+	if f, err := denki.COP(ctx, 0); err != nil || f.Whole || len(f.IncidentsBySector) != 0 {
+		t.Fatalf("another member's picture: %v %+v", err, f)
 	}
 }
