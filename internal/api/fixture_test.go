@@ -18,6 +18,7 @@ import (
 // requests by hand.
 type served struct {
 	*hubtest.Hub
+	App    *app.App // the services the API serves
 	URL    string
 	tokens map[string]string
 }
@@ -25,9 +26,10 @@ type served struct {
 // serve serves h's REST API until the test ends.
 func serve(t *testing.T, h *hubtest.Hub) *served {
 	t.Helper()
-	srv := httptest.NewServer((&api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}).Handler())
+	a := app.New(h.Hub)
+	srv := httptest.NewServer((&api.Server{App: a, MaxBody: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
-	return &served{Hub: h, URL: srv.URL, tokens: map[string]string{}}
+	return &served{Hub: h, App: a, URL: srv.URL, tokens: map[string]string{}}
 }
 
 // as is the typed client of login, with a token made on first use.

@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/hub"
+	"renkei/internal/client"
+	"renkei/internal/hubtest"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -57,44 +54,17 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Now().UTC()
-			if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-				t.Fatal(err)
-			}
-			h, err := hub.New(ctx, db, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			withAuditLog(t, h) // adding a webhook is logged first
+			h := hubtest.New(t, kind, hubtest.WithAudit()) // adding a webhook is logged first
+			db := h.DB
 			dns := &names{m: map[string][]netip.Addr{}}
 			h.Alerts.Reach.Resolver = dns
 			h.Alerts.MaxAttempts = 1
-			org, err := hub.AddOrg(ctx, db, "Water Co", "operator", "water", now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := hub.AddUser(ctx, db, "water-admin", "Water Co", "org-admin", "", now); err != nil {
-				t.Fatal(err)
-			}
-			token, _, err := hub.CreateToken(ctx, db, "water-admin", "", 0, false, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
-			defer srv.Close()
-			register := func(u string) (int, string) {
-				b, _ := json.Marshal(map[string]string{"url": u})
-				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/webhooks", bytes.NewReader(b))
-				req.Header.Set("Authorization", "Bearer "+token)
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				var e struct{ Description string }
-				json.NewDecoder(res.Body).Decode(&e)
-				return res.StatusCode, e.Description
+			org := h.Org("Water Co", "operator", "water")
+			h.User("water-admin", "Water Co", "org-admin")
+			admin := serve(t, h).as("water-admin")
+			register := func(u string) (int, error) {
+				_, err := admin.AddWebhook(ctx, client.WebhookRequest{URL: u})
+				return status(err), err
 			}
 
 			dns.set("intranet.example", "203.0.113.9", "10.1.2.3")
@@ -108,13 +78,13 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 				"http://localhost:9000/", "http://api.localhost/", "http://intranet.example/hook",
 				"http://metadata.google.internal/computeMetadata/v1/", "https://v6.example/",
 			} {
-				if code, why := register(u); code != http.StatusBadRequest || !strings.Contains(why, "inside the hub's network") {
-					t.Errorf("%s: %d %q, want 400: webhooks may not reach inside", u, code, why)
+				if code, err := register(u); code != http.StatusBadRequest || !strings.Contains(description(err), "inside the hub's network") {
+					t.Errorf("%s: %v, want 400: webhooks may not reach inside", u, err)
 				}
 			}
 			for _, u := range []string{"http://127.1/", "http://2130706433/", "http://0x7f.1/", "http://0177.0.0.1/"} {
-				if code, why := register(u); code != http.StatusBadRequest || !strings.Contains(why, "non-standard form") {
-					t.Errorf("%s: %d %q, want 400: an address in a non-standard form", u, code, why)
+				if code, err := register(u); code != http.StatusBadRequest || !strings.Contains(description(err), "non-standard form") {
+					t.Errorf("%s: %v, want 400: an address in a non-standard form", u, err)
 				}
 			}
 			if hooks, _ := db.Webhooks(ctx, org.ID); len(hooks) != 0 {
@@ -128,8 +98,8 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 			defer recv.Close()
 			port := recv.URL[strings.LastIndex(recv.URL, ":"):]
 			dns.set("hooks.example", "203.0.113.10")
-			if code, why := register("http://hooks.example" + port + "/renkei"); code != http.StatusCreated {
-				t.Fatalf("a webhook outside: %d %s", code, why)
+			if _, err := register("http://hooks.example" + port + "/renkei"); err != nil {
+				t.Fatalf("a webhook outside: %v", err)
 			}
 			dns.set("hooks.example", "127.0.0.1") // rebinding
 			if _, err := h.Alerts.Raise(ctx, store.Alert{OrgID: org.ID, Kind: "test", Title: "rebound"}); err != nil {
@@ -155,8 +125,8 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 			if posts.Load() != 1 {
 				t.Fatalf("an allowed range was not reached: %d posts", posts.Load())
 			}
-			if code, why := register("http://127.0.0.1" + port + "/direct"); code != http.StatusCreated {
-				t.Fatalf("an allowed address at registration: %d %s", code, why)
+			if _, err := register("http://127.0.0.1" + port + "/direct"); err != nil {
+				t.Fatalf("an allowed address at registration: %v", err)
 			}
 		})
 	}
