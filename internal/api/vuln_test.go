@@ -1,20 +1,13 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/hub"
+	"renkei/internal/client"
+	"renkei/internal/hubtest"
 	"renkei/internal/relevance"
 	"renkei/internal/store/storetest"
 )
@@ -27,128 +20,90 @@ func TestVulnerabilityAPI(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Now().UTC()
-			if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-				t.Fatal(err)
+			h := hubtest.New(t, kind, hubtest.WithAudit())
+			now := h.Now.UTC()
+			h.Org("Town", "local-government", "local-government")
+			h.Org("Hospital", "medical", "medical")
+			h.Org("Vendor KK", "vendor", "it")
+			h.User("analyst", h.Center().Name, "analyst")
+			h.Overseer("overseer")
+			h.User("town", "Town", "analyst")
+			h.User("town-viewer", "Town", "viewer")
+			h.User("hosp", "Hospital", "analyst")
+			h.User("psirt", "Vendor KK", "reporter")
+			s := serve(t, h)
+			analyst, overseer, town, viewer, hosp, psirt := s.as("analyst"), s.as("overseer"), s.as("town"), s.as("town-viewer"), s.as("hosp"), s.as("psirt")
+			cp := client.ConnectionPointRequest{Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "203.0.113.7"}
+			if _, err := viewer.AddConnectionPoint(ctx, cp); status(err) != 403 {
+				t.Fatalf("a viewer registered a device: %v", err)
 			}
-			h, err := hub.New(ctx, db, nil)
+			if _, err := town.AddConnectionPoint(ctx, client.ConnectionPointRequest{Kind: "router", Vendor: "x", Product: "y"}); status(err) != 400 || !strings.Contains(description(err), "kind") {
+				t.Fatalf("bad kind: %v", err)
+			}
+			added, err := town.AddConnectionPoint(ctx, cp)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("add: %v", err)
 			}
-			withAuditLog(t, h)
-			hub.AddOrg(ctx, db, "Town", "local-government", "local-government", now)
-			hub.AddOrg(ctx, db, "Hospital", "medical", "medical", now)
-			hub.AddOrg(ctx, db, "Vendor KK", "vendor", "it", now)
-			tokens := map[string]string{}
-			for _, u := range []struct{ login, org, role string }{
-				{"analyst", h.Center().Name, "analyst"}, {"overseer", "", "overseer"},
-				{"town", "Town", "analyst"}, {"town-viewer", "Town", "viewer"}, {"hosp", "Hospital", "analyst"}, {"psirt", "Vendor KK", "reporter"},
-			} {
-				if err := addTestUser(ctx, db, u.login, u.org, u.role, now); err != nil {
-					t.Fatal(err)
-				}
-				tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
+			id := added.ConnectionPoint.ID
+			if _, err := hosp.ImportConnectionPoints(ctx, []byte("kind,vendor,product,version\nvpn,Example Networks,SecureGate,7.0.1\nrouter,a,b,1\n")); status(err) != 400 || !strings.Contains(description(err), "line 3") {
+				t.Fatalf("bad CSV: %v", err)
 			}
-			a := app.New(h)
-			srv := httptest.NewServer((&api.Server{App: a, MaxBody: 1 << 20}).Handler())
-			defer srv.Close()
-			call := func(method, path, who string, body any) (int, map[string]any) {
-				var rd io.Reader
-				switch b := body.(type) {
-				case nil:
-				case []byte:
-					rd = bytes.NewReader(b)
-				case string:
-					rd = strings.NewReader(b)
-				default:
-					j, _ := json.Marshal(b)
-					rd = bytes.NewReader(j)
-				}
-				req, _ := http.NewRequest(method, srv.URL+path, rd)
-				req.Header.Set("Authorization", "Bearer "+tokens[who])
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				var m map[string]any
-				json.NewDecoder(res.Body).Decode(&m)
-				return res.StatusCode, m
-			}
-			cp := map[string]any{"kind": "vpn", "vendor": "Example Networks", "product": "SecureGate", "version": "7.0.1", "address": "203.0.113.7"}
-			if code, _ := call("POST", "/api/v1/connection-points", "town-viewer", cp); code != 403 {
-				t.Fatalf("a viewer registered a device: %d", code)
-			}
-			if code, m := call("POST", "/api/v1/connection-points", "town", map[string]any{"kind": "router", "vendor": "x", "product": "y"}); code != 400 || !strings.Contains(m["description"].(string), "kind") {
-				t.Fatalf("bad kind: %d %v", code, m)
-			}
-			code, m := call("POST", "/api/v1/connection-points", "town", cp)
-			if code != 201 {
-				t.Fatalf("add: %d %v", code, m)
-			}
-			id := int(m["connection_point"].(map[string]any)["id"].(float64))
-			if code, m := call("POST", "/api/v1/connection-points/import", "hosp", "kind,vendor,product,version\nvpn,Example Networks,SecureGate,7.0.1\nrouter,a,b,1\n"); code != 400 || !strings.Contains(m["description"].(string), "line 3") {
-				t.Fatalf("bad CSV: %d %v", code, m)
-			}
-			if code, m := call("POST", "/api/v1/connection-points/import", "hosp", "kind,vendor,product,version\nvpn,Example Networks,SecureGate,7.0.1\n"); code != 201 || m["imported"].(float64) != 1 {
-				t.Fatalf("CSV: %d %v", code, m)
+			if imp, err := hosp.ImportConnectionPoints(ctx, []byte("kind,vendor,product,version\nvpn,Example Networks,SecureGate,7.0.1\n")); err != nil || imp.Imported != 1 {
+				t.Fatalf("CSV: %v %+v", err, imp)
 			}
 			kev, csaf := relevance.StoryDocuments(now)
-			res, err := a.Relevance.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}})
+			res, err := s.App.Relevance.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}})
 			if err != nil || res.Alerts != 2 {
 				t.Fatalf("import: %+v %v", res, err)
 			}
-			code, m = call("GET", "/api/v1/vulnerabilities/affecting-us", "town-viewer", nil)
-			fs, _ := m["findings"].([]any)
-			if code != 200 || len(fs) != 1 || fs[0].(map[string]any)["known_exploited"] != true || fs[0].(map[string]any)["fixed_version"] != "7.0.2" {
-				t.Fatalf("affecting us: %d %v", code, m)
+			fs, err := viewer.AffectingUs(ctx, false)
+			if err != nil || len(fs) != 1 || !fs[0].KnownExploited || fs[0].FixedVersion != "7.0.2" {
+				t.Fatalf("affecting us: %v %+v", err, fs)
 			}
-			if code, m := call("GET", "/api/v1/vulnerabilities/affecting-us", "psirt", nil); code != 200 || len(m["findings"].([]any)) != 0 {
-				t.Fatalf("the vendor sees findings of others: %v", m)
+			if fs, err := psirt.AffectingUs(ctx, false); err != nil || len(fs) != 0 {
+				t.Fatalf("the vendor sees findings of others: %v %+v", err, fs)
 			}
-			if code, _ := call("DELETE", "/api/v1/connection-points/"+itoa(id), "hosp", nil); code != 404 {
-				t.Fatalf("another member deleted the town's device: %d", code)
+			if err := hosp.DeleteConnectionPoint(ctx, id); status(err) != 404 {
+				t.Fatalf("another member deleted the town's device: %v", err)
 			}
-			if code, _ := call("GET", "/api/v1/exposure/CVE-2026-99001", "town", nil); code != 403 {
-				t.Fatalf("a member read exposure: %d", code)
+			if _, err := town.Exposure(ctx, "CVE-2026-99001"); status(err) != 403 {
+				t.Fatalf("a member read exposure: %v", err)
 			}
-			code, m = call("GET", "/api/v1/exposure/CVE-2026-99001", "analyst", nil)
-			if code != 200 || m["members"].(float64) != 2 {
-				t.Fatalf("exposure: %d %v", code, m)
+			ex, err := analyst.Exposure(ctx, "CVE-2026-99001")
+			if err != nil || ex.Members != 2 {
+				t.Fatalf("exposure: %v %+v", err, ex)
 			}
-			if b, _ := json.Marshal(m); strings.Contains(string(b), "Town") || strings.Contains(string(b), "identity--") {
+			if b, _ := json.Marshal(ex); strings.Contains(string(b), "Town") || strings.Contains(string(b), "identity--") {
 				t.Fatalf("exposure names a member: %s", b)
 			}
-			if code, _ := call("POST", "/api/v1/publications?kind=label&product=Cam&label_level=3", "town", nil); code != 403 {
-				t.Fatalf("a town hall published as a vendor: %d", code)
+			label := client.PublicationRequest{Kind: "label", Product: "Cam", LabelLevel: 3}
+			if _, err := town.Publish(ctx, label); status(err) != 403 {
+				t.Fatalf("a town hall published as a vendor: %v", err)
 			}
-			if code, m := call("POST", "/api/v1/publications?kind=label&product=Cam&label_level=3", "psirt", nil); code != 201 {
-				t.Fatalf("label: %d %v", code, m)
+			if _, err := psirt.Publish(ctx, label); err != nil {
+				t.Fatalf("label: %v", err)
 			}
 			sb, _ := json.Marshal(map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
 				"metadata":   map[string]any{"component": map[string]any{"type": "application", "name": "PACS", "version": "4.2"}},
 				"components": []any{map[string]any{"type": "library", "name": "log4j-core", "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}}})
-			if code, m := call("POST", "/api/v1/sboms", "hosp", sb); code != 201 {
-				t.Fatalf("SBOM: %d %v", code, m)
+			if _, err := hosp.RegisterSBOM(ctx, "", sb); err != nil {
+				t.Fatalf("SBOM: %v", err)
 			}
-			if code, m := call("POST", "/api/v1/sboms", "hosp", "not an sbom"); code != 400 {
-				t.Fatalf("bad SBOM: %d %v", code, m)
+			if _, err := hosp.RegisterSBOM(ctx, "", []byte("not an sbom")); status(err) != 400 {
+				t.Fatalf("bad SBOM: %v", err)
 			}
-			if code, m := call("GET", "/api/v1/sboms", "hosp", nil); code != 200 || len(m["sboms"].([]any)) != 1 {
-				t.Fatalf("SBOMs: %d %v", code, m)
+			if bs, err := hosp.SBOMs(ctx); err != nil || len(bs) != 1 {
+				t.Fatalf("SBOMs: %v %+v", err, bs)
 			}
-			if code, _ := call("GET", "/api/v1/connection-points", "overseer", nil); code != 403 {
-				t.Fatalf("an overseer read the register: %d", code)
+			if _, err := overseer.ConnectionPoints(ctx, false); status(err) != 403 {
+				t.Fatalf("an overseer read the register: %v", err)
 			}
-			if code, m := call("POST", "/api/v1/feeds", "analyst", map[string]any{"url": "https://example.com/kev.json", "format": "kev", "interval": "12h"}); code != 201 {
-				t.Fatalf("feed: %d %v", code, m)
+			if _, err := analyst.AddFeed(ctx, client.FeedRequest{URL: "https://example.com/kev.json", Format: "kev", Interval: "12h"}); err != nil {
+				t.Fatalf("feed: %v", err)
 			}
-			if code, m := call("GET", "/api/v1/feeds", "analyst", nil); code != 200 || len(m["feeds"].([]any)) != 1 {
-				t.Fatalf("feeds: %d %v", code, m)
+			if l, err := analyst.Feeds(ctx); err != nil || len(l) != 1 {
+				t.Fatalf("feeds: %v %+v", err, l)
 			}
 		})
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
