@@ -161,7 +161,8 @@ func (s *Service) alert(ctx context.Context, org string, r Request, title i18n.M
 
 // Reply adds a step to a request: "answer" (by the handler or the center),
 // "question" (a follow-up by the asker), "handoff" (the handler or the center
-// passes it to the organization named in to), or "close".
+// passes it to the organization named in to), "consent" or "decline" (the
+// asker, of a pending hand-off), or "close".
 func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body, to string) (Request, error) {
 	if err := mayWrite(c); err != nil {
 		return Request{}, err
@@ -174,111 +175,159 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	if r.Status == "closed" {
 		return r, problemOf("", "request.closed", "", "request %d is closed", id)
 	}
-	rel := policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)
-	handles := policy.MayHandleConsultation(v, rel)
-	asker := rel&policy.RelOwn != 0
-	status, handler, handoffTo, step := r.Status, r.HandlerOrg, r.HandoffTo, kind
-	var logged map[string]string // the audit entry of a hand-off that takes effect
-	switch kind {
-	case "answer":
-		if !handles {
-			return r, fmt.Errorf("%w: only the handling organization or the center answers", problem.ErrForbidden)
-		}
-		status = "answered"
-	case "question":
-		if !asker {
-			return r, fmt.Errorf("%w: only the asking organization adds questions", problem.ErrForbidden)
-		}
-		status = "open"
-	case "handoff":
-		if !handles {
-			return r, fmt.Errorf("%w: only the handling organization or the center hands a request on", problem.ErrForbidden)
-		}
-		o, err := s.DB.Org(ctx, to)
-		if err != nil {
-			return r, problemOf("to", "handoff.unknown", to, "handoff: no organization %q", to)
-		}
-		if o.ID == r.HandlerOrg {
-			return r, problemOf("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
-		}
-		if ok, err := s.routable(ctx, r.Kind, o); err != nil {
-			return r, err
-		} else if !ok {
-			return r, problemOf("to", "handoff.not-designated", o.Name, "handoff: %s is not designated to handle %s requests", o.Name, r.Kind)
-		}
-		if o.IsCenter() {
-			// The center sees every request already: no third party learns
-			// of it, so no consent is asked.
-			handler, status, handoffTo, step = o.ID, "open", "", "handoff.done"
-			logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": "not needed: the center"}
-		} else {
-			handoffTo, step = o.ID, "handoff.awaiting-consent"
-		}
-		if strings.TrimSpace(body) == "" {
-			body = "handed to " + o.Name
-			if !o.IsCenter() {
-				body = "proposes to hand the request to " + o.Name + "; waiting for the asker's consent"
-			}
-		}
-	case "consent", "decline":
-		if !asker {
-			return r, fmt.Errorf("%w: only the asking organization consents to a hand-off", problem.ErrForbidden)
-		}
-		if r.HandoffTo == "" {
-			return r, problemOf("", "consent.none", "", "request %d has no hand-off waiting for consent", id)
-		}
-		o, err := s.DB.Org(ctx, r.HandoffTo)
-		if err != nil {
-			return r, fmt.Errorf("request %d: proposed handler: %w", id, err)
-		}
-		if kind == "consent" {
-			handler, status, step = o.ID, "open", "handoff.consented"
-			logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": c.User.Login}
-			if strings.TrimSpace(body) == "" {
-				body = "consents to the hand-off to " + o.Name
-			}
-		} else {
-			step = "handoff.declined"
-			if strings.TrimSpace(body) == "" {
-				body = "declines the hand-off to " + o.Name
-			}
-		}
-		handoffTo = ""
-	case "close":
-		if !handles && !asker {
-			return r, fmt.Errorf("%w", problem.ErrForbidden)
-		}
-		status, handoffTo = "closed", ""
-		if strings.TrimSpace(body) == "" {
-			body = "closed"
-		}
-	default:
-		return r, problemOf("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff, consent, decline or close", kind)
+	st, err := s.decide(ctx, c, r, kind, body, to)
+	if err != nil {
+		return r, err
 	}
-	if strings.TrimSpace(body) == "" {
+	if strings.TrimSpace(st.body) == "" {
 		return r, problemOf("body", "body.required", "", "body: is required")
 	}
 	// A hand-off that takes effect is logged before it does, with whose
 	// consent; without the log it does not take effect.
-	if logged != nil {
-		if _, err := s.audited(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), logged); err != nil {
+	if st.logged != nil {
+		if _, err := s.audited(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), st.logged); err != nil {
 			return r, err
 		}
 	}
-	now := s.now()
 	// The row changes only if no other step changed the pending hand-off
 	// meanwhile: a consent applies to the hand-off the asker saw.
+	now := s.now()
 	next := r
-	next.Status, next.HandlerOrg, next.HandoffTo, next.Updated = status, handler, handoffTo, now
-	err = s.DB.ReplyToConsultation(ctx, next, r, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
+	next.Status, next.HandlerOrg, next.HandoffTo, next.Updated = st.status, st.handler, st.handoffTo, now
+	err = s.DB.ReplyToConsultation(ctx, next, r, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: st.body, At: now})
 	if errors.Is(err, store.ErrConsultationChanged) {
 		err = problemOf("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
 	}
 	if err != nil {
 		return r, fmt.Errorf("request %d: %w", id, err)
 	}
+	s.alertStep(ctx, r, st)
+	got, err := s.Get(ctx, v, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// The caller handed the request on and no longer sees it: say what
+		// happened, without the thread.
+		next.Messages = nil
+		got, err = next, nil
+	}
+	got.Step = st.name
+	return got, err
+}
+
+// step is what a reply does to a request: its status, handler and pending
+// hand-off after it, what it was (Request.Step), the message it adds, and
+// the audit entry of a hand-off that takes effect (nil for other steps).
+type step struct {
+	status, handler, handoffTo string
+	name, body                 string
+	logged                     map[string]string
+}
+
+// decide checks that c may take a step of kind on request r and says what
+// it does; body is the message given, to the organization a hand-off names.
+func (s *Service) decide(ctx context.Context, c auth.Caller, r Request, kind, body, to string) (step, error) {
+	v := c.Viewer()
+	rel := policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)
+	handles := policy.MayHandleConsultation(v, rel)
+	asker := rel&policy.RelOwn != 0
+	st := step{status: r.Status, handler: r.HandlerOrg, handoffTo: r.HandoffTo, name: kind, body: body}
+	switch kind {
+	case "answer":
+		if !handles {
+			return st, fmt.Errorf("%w: only the handling organization or the center answers", problem.ErrForbidden)
+		}
+		st.status = "answered"
+	case "question":
+		if !asker {
+			return st, fmt.Errorf("%w: only the asking organization adds questions", problem.ErrForbidden)
+		}
+		st.status = "open"
+	case "handoff":
+		if !handles {
+			return st, fmt.Errorf("%w: only the handling organization or the center hands a request on", problem.ErrForbidden)
+		}
+		return s.handOff(ctx, r, st, to)
+	case "consent", "decline":
+		if !asker {
+			return st, fmt.Errorf("%w: only the asking organization consents to a hand-off", problem.ErrForbidden)
+		}
+		return s.answerHandOff(ctx, c, r, st, kind == "consent")
+	case "close":
+		if !handles && !asker {
+			return st, fmt.Errorf("%w", problem.ErrForbidden)
+		}
+		st.status, st.handoffTo = "closed", ""
+		if strings.TrimSpace(st.body) == "" {
+			st.body = "closed"
+		}
+	default:
+		return st, problemOf("kind", "reply.unknown", kind, "kind: %q is not answer, question, handoff, consent, decline or close", kind)
+	}
+	return st, nil
+}
+
+// handOff is the step that hands request r to the organization named to:
+// at once to the center, which sees every request already (no third party
+// learns of it, so no consent is asked); to any other designated handler
+// once the asker consents.
+func (s *Service) handOff(ctx context.Context, r Request, st step, to string) (step, error) {
+	o, err := s.DB.Org(ctx, to)
+	if err != nil {
+		return st, problemOf("to", "handoff.unknown", to, "handoff: no organization %q", to)
+	}
+	if o.ID == r.HandlerOrg {
+		return st, problemOf("to", "handoff.same", o.Name, "handoff: %s handles it already", o.Name)
+	}
+	if ok, err := s.routable(ctx, r.Kind, o); err != nil {
+		return st, err
+	} else if !ok {
+		return st, problemOf("to", "handoff.not-designated", o.Name, "handoff: %s is not designated to handle %s requests", o.Name, r.Kind)
+	}
+	if o.IsCenter() {
+		st.handler, st.status, st.handoffTo, st.name = o.ID, "open", "", "handoff.done"
+		st.logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": "not needed: the center"}
+	} else {
+		st.handoffTo, st.name = o.ID, "handoff.awaiting-consent"
+	}
+	if strings.TrimSpace(st.body) == "" {
+		st.body = "handed to " + o.Name
+		if !o.IsCenter() {
+			st.body = "proposes to hand the request to " + o.Name + "; waiting for the asker's consent"
+		}
+	}
+	return st, nil
+}
+
+// answerHandOff is the asker c consenting to (consent) or declining the
+// hand-off pending on request r.
+func (s *Service) answerHandOff(ctx context.Context, c auth.Caller, r Request, st step, consent bool) (step, error) {
+	if r.HandoffTo == "" {
+		return st, problemOf("", "consent.none", "", "request %d has no hand-off waiting for consent", r.ID)
+	}
+	o, err := s.DB.Org(ctx, r.HandoffTo)
+	if err != nil {
+		return st, fmt.Errorf("request %d: proposed handler: %w", r.ID, err)
+	}
+	if consent {
+		st.handler, st.status, st.name = o.ID, "open", "handoff.consented"
+		st.logged = map[string]string{"from": r.HandlerOrg, "to": o.ID, "consent": c.User.Login}
+		if strings.TrimSpace(st.body) == "" {
+			st.body = "consents to the hand-off to " + o.Name
+		}
+	} else {
+		st.name = "handoff.declined"
+		if strings.TrimSpace(st.body) == "" {
+			st.body = "declines the hand-off to " + o.Name
+		}
+	}
+	st.handoffTo = ""
+	return st, nil
+}
+
+// alertStep tells each side of request r (as it was before the step) what
+// step st did.
+func (s *Service) alertStep(ctx context.Context, r Request, st step) {
 	rid := itoa(r.ID)
-	switch step {
+	switch st.name {
 	case "answer":
 		s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.answered", rid, r.Subject))
 	case "question":
@@ -286,8 +335,8 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	case "handoff.awaiting-consent":
 		s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.handoff.proposed", rid))
 	case "handoff.done", "handoff.consented":
-		s.alert(ctx, handler, r, i18n.M("alert.consult.handoff.to-you", rid, r.Subject))
-		if step == "handoff.done" {
+		s.alert(ctx, st.handler, r, i18n.M("alert.consult.handoff.to-you", rid, r.Subject))
+		if st.name == "handoff.done" {
 			s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.handoff.to-center", rid))
 		} else {
 			s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.handoff.consented", rid))
@@ -295,15 +344,6 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	case "handoff.declined":
 		s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.handoff.declined", rid))
 	}
-	got, err := s.Get(ctx, v, id)
-	if errors.Is(err, store.ErrNotFound) {
-		// The caller handed the request on and no longer sees it: say what
-		// happened, without the thread.
-		r.Status, r.HandlerOrg, r.HandoffTo, r.Updated, r.Messages = status, handler, handoffTo, now, nil
-		got, err = r, nil
-	}
-	got.Step = step
-	return got, err
 }
 
 // Get returns a request with its thread, if v may see it
