@@ -112,7 +112,7 @@ func (s *Server) listSources(q *request) error {
 	if !policy.MaySeeSources(q.viewer) {
 		return fail(http.StatusForbidden, "forbidden", "telemetry sources are seen by the center's handlers, analysts and administrators and by the oversight committee")
 	}
-	sts, err := s.Telemetry.Statuses(q.r.Context(), s.now())
+	sts, err := s.Telemetry.Statuses(q.r.Context(), q.viewer, s.now())
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
@@ -86,7 +87,7 @@ its retention (C5). See docs/telemetry.md.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				ss, err := telemetry.Sources(cmd.Context(), db)
+				ss, err := telemetry.Sources(cmd.Context(), db, policy.System())
 				if err != nil {
 					return err
 				}

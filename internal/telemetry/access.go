@@ -14,7 +14,6 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
-	"renkei/internal/store"
 )
 
 // ErrNotHandler is returned when someone other than one of the center's
@@ -61,24 +60,8 @@ func (s *Service) Access(ctx context.Context, c auth.Caller, sourceID, purpose s
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
-		exporter, indicator, expires_at FROM telemetry_records WHERE source_id = ? ORDER BY id DESC LIMIT ?`, sourceID, limit)
+	out, err := s.DB.TelemetryRecords(ctx, v, sourceID, limit)
 	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		var r Record
-		var s, e, x int64
-		if err := rows.Scan(&r.ID, &r.Source, &r.Src, &r.Dst, &r.SrcPort, &r.DstPort, &r.Proto, &s, &e, &r.Bytes, &r.Packets, &r.TCPFlags,
-			&r.Direction, &r.Exporter, &r.Indicator, &x); err != nil {
-			return nil, 0, err
-		}
-		r.Start, r.End, r.Expires = store.FromMicros(s), store.FromMicros(e), store.FromMicros(x)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	d := sha256.New()

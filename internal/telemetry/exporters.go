@@ -68,52 +68,16 @@ func AddExporter(ctx context.Context, db *store.DB, source string, e Exporter) e
 	if _, err := GetSource(ctx, db, source); err != nil {
 		return err
 	}
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `INSERT INTO telemetry_exporters(source_id, addr, domain, created_at) VALUES(?, ?, ?, ?)
-			ON CONFLICT(source_id, addr, domain) DO NOTHING`, source, e.Addr.Unmap().String(), e.Domain, store.Micros(e.Created))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return bumpExporters(ctx, tx, source)
-		}
-		return nil
-	})
+	err := db.AddTelemetryExporter(ctx, source, store.TelemetryExporter{Addr: e.Addr.Unmap().String(), Domain: e.Domain, Created: e.Created})
 	if err != nil {
 		return fmt.Errorf("register exporter %s of %s: %w", e, source, err)
 	}
 	return nil
 }
 
-// bumpExporters marks a change of the source's register, in the transaction
-// that makes it: pipelines compare the version before each batch (register).
-func bumpExporters(ctx context.Context, tx *store.Tx, source string) error {
-	_, err := tx.Exec(ctx, "UPDATE telemetry_sources SET exporters_version = exporters_version + 1 WHERE id = ?", source)
-	return err
-}
-
-// exportersVersion is the version of a source's register: it changes with
-// every exporter added or removed.
-func exportersVersion(ctx context.Context, db *store.DB, source string) (int64, error) {
-	var v int64
-	err := db.QueryRow(ctx, "SELECT exporters_version FROM telemetry_sources WHERE id = ?", source).Scan(&v)
-	return v, err
-}
-
 // RemoveExporter removes a registered exporter; false if it was not registered.
 func RemoveExporter(ctx context.Context, db *store.DB, source string, e Exporter) (bool, error) {
-	removed := false
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "DELETE FROM telemetry_exporters WHERE source_id = ? AND addr = ? AND domain = ?", source, e.Addr.Unmap().String(), e.Domain)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			removed = true
-			return bumpExporters(ctx, tx, source)
-		}
-		return nil
-	})
+	removed, err := db.RemoveTelemetryExporter(ctx, source, store.TelemetryExporter{Addr: e.Addr.Unmap().String(), Domain: e.Domain})
 	if err != nil {
 		return false, fmt.Errorf("remove exporter %s of %s: %w", e, source, err)
 	}
@@ -122,34 +86,25 @@ func RemoveExporter(ctx context.Context, db *store.DB, source string, e Exporter
 
 // Exporters lists the registered exporters of a source.
 func Exporters(ctx context.Context, db *store.DB, source string) ([]Exporter, error) {
-	rows, err := db.Query(ctx, "SELECT addr, domain, created_at FROM telemetry_exporters WHERE source_id = ? ORDER BY addr, domain", source)
+	stored, err := db.TelemetryExporters(ctx, source)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Exporter
-	for rows.Next() {
-		var a string
-		var e Exporter
-		var c int64
-		if err := rows.Scan(&a, &e.Domain, &c); err != nil {
-			return nil, err
+	out := make([]Exporter, 0, len(stored))
+	for _, se := range stored {
+		a, err := netip.ParseAddr(se.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("stored exporter %q: %w", se.Addr, err)
 		}
-		if e.Addr, err = netip.ParseAddr(a); err != nil {
-			return nil, fmt.Errorf("stored exporter %q: %w", a, err)
-		}
-		e.Created = store.FromMicros(c)
-		out = append(out, e)
+		out = append(out, Exporter{Addr: a, Domain: se.Domain, Created: se.Created})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// Unregistered is how many datagrams one unregistered sender sent a source.
-type Unregistered struct {
-	Sender    string // ADDR, or ADDR/DOMAIN when the address is registered for other domains; OtherSenders past the cap
-	Datagrams int64
-	Last      time.Time
-}
+// Unregistered is how many datagrams one unregistered sender sent a source:
+// ADDR, or ADDR/DOMAIN when the address is registered for other domains;
+// OtherSenders past the cap.
+type Unregistered = store.TelemetryUnregistered
 
 // OtherSenders is the sender under which datagrams are counted once a source
 // has MaxSenders distinct unregistered senders, so that spoofed addresses
@@ -161,22 +116,7 @@ const (
 
 // UnregisteredSenders lists the unregistered senders of a source, most datagrams first.
 func UnregisteredSenders(ctx context.Context, db *store.DB, source string) ([]Unregistered, error) {
-	rows, err := db.Query(ctx, "SELECT sender, datagrams, last_at FROM telemetry_unregistered WHERE source_id = ? ORDER BY datagrams DESC, sender", source)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Unregistered
-	for rows.Next() {
-		var u Unregistered
-		var l int64
-		if err := rows.Scan(&u.Sender, &u.Datagrams, &l); err != nil {
-			return nil, err
-		}
-		u.Last = store.FromMicros(l)
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return db.TelemetryUnregistered(ctx, source)
 }
 
 // ReasonUnregisteredExporter counts records Ingest refused because the
@@ -207,7 +147,7 @@ func (r *register) admits(a netip.Addr, dom uint32) bool {
 // exporter removed is refused from the next batch on. Reading the version is
 // one row by primary key per batch, beside the approval Ingest reads.
 func (p *Pipeline) register(ctx context.Context, source string) (*register, error) {
-	v, err := exportersVersion(ctx, p.Service.DB, source)
+	v, err := p.Service.DB.TelemetryExportersVersion(ctx, source)
 	if err != nil {
 		return nil, fmt.Errorf("exporters of %s: version: %w", source, err)
 	}
@@ -319,15 +259,7 @@ func (g *Gate) Flush(ctx context.Context) error {
 	pending := g.pending
 	g.pending = map[string]int64{}
 	g.mu.Unlock()
-	now := store.Micros(g.p.Service.Now())
-	for sender, n := range pending {
-		if _, err := g.p.Service.DB.Exec(ctx, `INSERT INTO telemetry_unregistered(source_id, sender, datagrams, last_at) VALUES(?, ?, ?, ?)
-			ON CONFLICT(source_id, sender) DO UPDATE SET datagrams = telemetry_unregistered.datagrams + excluded.datagrams, last_at = excluded.last_at`,
-			g.Source, sender, n, now); err != nil {
-			return fmt.Errorf("count unregistered sender %s of %s: %w", sender, g.Source, err)
-		}
-	}
-	return nil
+	return g.p.Service.DB.CountUnregistered(ctx, g.Source, pending, g.p.Service.Now())
 }
 
 // Run rereads the register and flushes the counts every refresh until ctx

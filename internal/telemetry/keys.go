@@ -76,13 +76,9 @@ func sourceKey(ctx context.Context, db *store.DB, src *Source, now time.Time) (*
 	p := Period(src, now)
 	b := make([]byte, 32)
 	rand.Read(b)
-	if _, err := db.Exec(ctx, `INSERT INTO telemetry_keys(source_id, period, key_hex, created_at, expires_at) VALUES(?, ?, ?, ?, ?)
-		ON CONFLICT(source_id, period) DO NOTHING`, src.ID, p, hex.EncodeToString(b), store.Micros(now), store.Micros(keyExpiry(src, p))); err != nil {
-		return nil, fmt.Errorf("pseudonymization key of %s: %w", src.ID, err)
-	}
-	var v string
-	if err := db.QueryRow(ctx, "SELECT key_hex FROM telemetry_keys WHERE source_id = ? AND period = ?", src.ID, p).Scan(&v); err != nil {
-		return nil, fmt.Errorf("pseudonymization key of %s: %w", src.ID, err)
+	v, err := db.TelemetryKey(ctx, src.ID, p, hex.EncodeToString(b), now, keyExpiry(src, p))
+	if err != nil {
+		return nil, err
 	}
 	key, err := hex.DecodeString(v)
 	if err != nil {
@@ -99,64 +95,27 @@ func sourceKey(ctx context.Context, db *store.DB, src *Source, now time.Time) (*
 }
 
 // KeyPeriod is a stored key's period, without the key.
-type KeyPeriod struct {
-	Source  string
-	Period  int64
-	Created time.Time
-	Expires time.Time
-}
+type KeyPeriod = store.TelemetryKeyPeriod
 
 // KeyPeriods lists the periods of a source that still have a key.
 func KeyPeriods(ctx context.Context, db *store.DB, source string) ([]KeyPeriod, error) {
-	rows, err := db.Query(ctx, "SELECT source_id, period, created_at, expires_at FROM telemetry_keys WHERE source_id = ? ORDER BY period", source)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []KeyPeriod
-	for rows.Next() {
-		var k KeyPeriod
-		var c, x int64
-		if err := rows.Scan(&k.Source, &k.Period, &c, &x); err != nil {
-			return nil, err
-		}
-		k.Created, k.Expires = store.FromMicros(c), store.FromMicros(x)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return db.TelemetryKeyPeriods(ctx, source)
 }
 
 // expireKeys deletes the keys whose data has all expired at now, each
 // recorded in the audit log first (the period, never the key).
 func (s *Service) expireKeys(ctx context.Context, system auth.Caller, now time.Time) error {
-	rows, err := s.DB.Query(ctx, "SELECT source_id, period FROM telemetry_keys WHERE expires_at <= ? ORDER BY source_id, period", store.Micros(now))
+	gone, err := s.DB.ExpiredTelemetryKeys(ctx, now)
 	if err != nil {
 		return err
 	}
-	type key struct {
-		source string
-		period int64
-	}
-	var gone []key
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.source, &k.period); err != nil {
-			rows.Close()
-			return err
-		}
-		gone = append(gone, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, k := range gone {
-		if _, err := s.record(ctx, system, audit.ActionRetentionDelete, "source:"+k.source, map[string]string{
-			"pseudonymization_key_period": strconv.FormatInt(k.period, 10), "before": now.Format(time.RFC3339)}); err != nil {
+		if _, err := s.record(ctx, system, audit.ActionRetentionDelete, "source:"+k.Source, map[string]string{
+			"pseudonymization_key_period": strconv.FormatInt(k.Period, 10), "before": now.Format(time.RFC3339)}); err != nil {
 			return err
 		}
-		if _, err := s.DB.Exec(ctx, "DELETE FROM telemetry_keys WHERE source_id = ? AND period = ?", k.source, k.period); err != nil {
-			return fmt.Errorf("delete pseudonymization key of %s: %w", k.source, err)
+		if err := s.DB.DeleteTelemetryKey(ctx, k.Source, k.Period); err != nil {
+			return err
 		}
 	}
 	return nil

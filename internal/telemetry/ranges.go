@@ -131,49 +131,26 @@ func delegatedLine(line, cc string) ([]netip.Prefix, error) {
 
 // SaveRanges stores a new version of the list and makes it current.
 func SaveRanges(ctx context.Context, db *store.DB, version string, prefixes []netip.Prefix) error {
-	return db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM domestic_ranges WHERE version = ?", version); err != nil {
-			return err
-		}
-		const chunk = 500
-		for i := 0; i < len(prefixes); i += chunk {
-			part := prefixes[i:min(i+chunk, len(prefixes))]
-			q := "INSERT INTO domestic_ranges(version, prefix) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")
-			args := make([]any, 0, 2*len(part))
-			for _, p := range part {
-				args = append(args, version, p.String())
-			}
-			if _, err := tx.Exec(ctx, q, args...); err != nil {
-				return fmt.Errorf("store ranges: %w", err)
-			}
-		}
-		_, err := tx.Exec(ctx, "INSERT INTO settings(key, value) VALUES('domestic_ranges_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", version)
-		return err
-	})
+	ps := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		ps[i] = p.String()
+	}
+	return db.SaveDomesticRanges(ctx, version, ps)
 }
 
 // LoadRanges loads the current version of the list; nil when none was loaded.
 func LoadRanges(ctx context.Context, db *store.DB) (*Ranges, error) {
-	v, err := db.Setting(ctx, "domestic_ranges_version")
+	v, stored, err := db.DomesticRanges(ctx)
 	if err != nil || v == "" {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, "SELECT prefix FROM domestic_ranges WHERE version = ?", v)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ps []netip.Prefix
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
+	ps := make([]netip.Prefix, 0, len(stored))
+	for _, s := range stored {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			return nil, fmt.Errorf("stored range %q: %w", s, err)
 		}
 		ps = append(ps, p)
 	}
-	return NewRanges(v, ps), rows.Err()
+	return NewRanges(v, ps), nil
 }

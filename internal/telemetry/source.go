@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -61,6 +61,14 @@ func AddSource(ctx context.Context, db *store.DB, s Source) error {
 			return fmt.Errorf("direction %s is not covered by a %s legal basis", d, s.LegalBasis)
 		}
 	}
+	if s.Name == "" {
+		s.Name = s.ID
+	}
+	return db.AddTelemetrySource(ctx, s.stored())
+}
+
+// stored is the source as the store keeps it.
+func (s Source) stored() store.TelemetrySource {
 	dirs := make([]string, len(s.Directions))
 	for i, d := range s.Directions {
 		dirs[i] = string(d)
@@ -69,45 +77,23 @@ func AddSource(ctx context.Context, db *store.DB, s Source) error {
 	for i, p := range s.Pseudonymize {
 		ps[i] = p.String()
 	}
-	if s.Name == "" {
-		s.Name = s.ID
-	}
-	pp := 0
-	if s.PrefixPreserving {
-		pp = 1
-	}
-	_, err := db.Exec(ctx, `INSERT INTO telemetry_sources(id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize,
-		prefix_preserving, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.Name, s.LegalBasis, s.ApprovalRef, s.OperatorOrg, strings.Join(dirs, ","),
-		int64(s.Retention/time.Second), strings.Join(ps, ","), pp, store.Micros(s.Created))
-	if err != nil {
-		return fmt.Errorf("add source %s: %w", s.ID, err)
-	}
-	return nil
+	return store.TelemetrySource{ID: s.ID, Name: s.Name, LegalBasis: s.LegalBasis, ApprovalRef: s.ApprovalRef, OperatorOrg: s.OperatorOrg,
+		Directions: dirs, Retention: s.Retention, Pseudonymize: ps, PrefixPreserving: s.PrefixPreserving, Created: s.Created}
 }
 
-const sourceCols = "id, name, legal_basis, approval_ref, operator_org, directions, retention_seconds, pseudonymize, prefix_preserving, created_at"
-
-func scanSource(row interface{ Scan(...any) error }) (Source, error) {
-	var s Source
-	var dirs, ps string
-	var ret, c, pp int64
-	if err := row.Scan(&s.ID, &s.Name, &s.LegalBasis, &s.ApprovalRef, &s.OperatorOrg, &dirs, &ret, &ps, &pp, &c); err != nil {
-		return s, err
-	}
-	s.PrefixPreserving = pp != 0
-	s.Retention, s.Created = time.Duration(ret)*time.Second, store.FromMicros(c)
-	d, err := ParseDirections(dirs)
+// sourceOf reads a source as the store keeps it.
+func sourceOf(st store.TelemetrySource) (Source, error) {
+	s := Source{ID: st.ID, Name: st.Name, LegalBasis: st.LegalBasis, ApprovalRef: st.ApprovalRef, OperatorOrg: st.OperatorOrg,
+		Retention: st.Retention, PrefixPreserving: st.PrefixPreserving, Created: st.Created}
+	d, err := ParseDirections(strings.Join(st.Directions, ","))
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("source %s: %w", st.ID, err)
 	}
 	s.Directions = d
-	for _, p := range strings.Split(ps, ",") {
-		if p == "" {
-			continue
-		}
+	for _, p := range st.Pseudonymize {
 		pp, err := netip.ParsePrefix(p)
 		if err != nil {
-			return s, err
+			return s, fmt.Errorf("source %s: pseudonymized prefix: %w", st.ID, err)
 		}
 		s.Pseudonymize = append(s.Pseudonymize, pp)
 	}
@@ -116,29 +102,28 @@ func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 
 // GetSource finds a source.
 func GetSource(ctx context.Context, db *store.DB, id string) (Source, error) {
-	s, err := scanSource(db.QueryRow(ctx, "SELECT "+sourceCols+" FROM telemetry_sources WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, fmt.Errorf("source %s: %w", id, store.ErrNotFound)
+	st, err := db.TelemetrySource(ctx, id)
+	if err != nil {
+		return Source{ID: id}, err
 	}
-	return s, err
+	return sourceOf(st)
 }
 
-// Sources lists every source.
-func Sources(ctx context.Context, db *store.DB) ([]Source, error) {
-	rows, err := db.Query(ctx, "SELECT "+sourceCols+" FROM telemetry_sources ORDER BY id")
+// Sources lists the sources v may see (policy.TelemetrySourceFilter).
+func Sources(ctx context.Context, db *store.DB, v policy.Viewer) ([]Source, error) {
+	sts, err := db.TelemetrySources(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Source
-	for rows.Next() {
-		s, err := scanSource(rows)
+	out := make([]Source, 0, len(sts))
+	for _, st := range sts {
+		s, err := sourceOf(st)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counts are a source's kept, dropped and refused records by reason.
@@ -146,40 +131,16 @@ type Counts map[string]int64
 
 // AddCounts adds to a source's counters.
 func AddCounts(ctx context.Context, db *store.DB, source string, c Counts) error {
-	for reason, n := range c {
-		if n == 0 {
-			continue
-		}
-		if _, err := db.Exec(ctx, `INSERT INTO telemetry_counts(source_id, reason, count) VALUES(?, ?, ?)
-			ON CONFLICT(source_id, reason) DO UPDATE SET count = telemetry_counts.count + excluded.count`, source, reason, n); err != nil {
-			return fmt.Errorf("count %s/%s: %w", source, reason, err)
-		}
-	}
-	return nil
+	return db.AddTelemetryCounts(ctx, source, c)
 }
 
 // GetCounts returns a source's counters.
 func GetCounts(ctx context.Context, db *store.DB, source string) (Counts, error) {
-	rows, err := db.Query(ctx, "SELECT reason, count FROM telemetry_counts WHERE source_id = ?", source)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	c := Counts{}
-	for rows.Next() {
-		var r string
-		var n int64
-		if err := rows.Scan(&r, &n); err != nil {
-			return nil, err
-		}
-		c[r] = n
-	}
-	return c, rows.Err()
+	return db.TelemetryCounts(ctx, source)
 }
 
 // AddAddressSpace registers a prefix as a member's address space, so that
 // matches involving it reach that member.
 func AddAddressSpace(ctx context.Context, db *store.DB, org string, p netip.Prefix) error {
-	_, err := db.Exec(ctx, "INSERT INTO org_address_space(org_id, prefix) VALUES(?, ?) ON CONFLICT DO NOTHING", org, p.Masked().String())
-	return err
+	return db.AddAddressSpace(ctx, org, p.Masked().String())
 }

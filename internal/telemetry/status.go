@@ -102,9 +102,9 @@ func (s *Service) Status(ctx context.Context, src Source, now time.Time) (Source
 	return st, nil
 }
 
-// Statuses returns the status of every source at now.
-func (s *Service) Statuses(ctx context.Context, now time.Time) ([]SourceStatus, error) {
-	srcs, err := Sources(ctx, s.DB)
+// Statuses returns the status at now of every source v may see.
+func (s *Service) Statuses(ctx context.Context, v policy.Viewer, now time.Time) ([]SourceStatus, error) {
+	srcs, err := Sources(ctx, s.DB, v)
 	if err != nil {
 		return nil, err
 	}

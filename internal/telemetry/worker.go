@@ -95,25 +95,20 @@ func (w *Worker) Load(ctx context.Context) error {
 	}
 	w.set.Swap(b.Build())
 	spaces := &bart.Table[[]string]{}
-	rows, err := w.Service.DB.Query(ctx, "SELECT org_id, prefix FROM org_address_space")
+	stored, err := w.Service.DB.AddressSpaces(ctx)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var org, pfx string
-		if err := rows.Scan(&org, &pfx); err != nil {
-			return err
-		}
-		p, err := netip.ParsePrefix(pfx)
+	for _, a := range stored {
+		p, err := netip.ParsePrefix(a.Prefix)
 		if err != nil {
 			continue
 		}
 		orgs, _ := spaces.Get(p)
-		spaces.Insert(p, append(orgs, org))
+		spaces.Insert(p, append(orgs, a.OrgID))
 	}
 	w.spaces.Store(spaces)
-	return rows.Err()
+	return nil
 }
 
 // Run consumes the stream until ctx ends, reloading indicators periodically.
@@ -235,35 +230,23 @@ type kept struct {
 func (w *Worker) store(ctx context.Context, keep []kept) error {
 	now := w.Service.now()
 	retention := map[string]time.Duration{}
-	counts := map[string]int64{}
-	return w.Service.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, k := range keep {
-			r := k.s
-			ret, ok := retention[r.Source]
-			if !ok {
-				src, err := GetSource(ctx, w.Service.DB, r.Source)
-				if err != nil {
-					return err
-				}
-				ret = src.Retention
-				retention[r.Source] = ret
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
-				tcp_flags, direction, exporter, indicator, received_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				r.Source, r.Src.String(), r.Dst.String(), int(r.SrcPort), int(r.DstPort), int(r.Proto), store.Micros(r.Start), store.Micros(r.End),
-				int64(r.Bytes), int64(r.Packets), int(r.TCPFlags), string(r.Direction), r.Exporter, k.ind, store.Micros(now), store.Micros(now.Add(ret))); err != nil {
-				return fmt.Errorf("keep matched record: %w", err)
-			}
-			counts[r.Source]++
-		}
-		for src, n := range counts {
-			if _, err := tx.Exec(ctx, `INSERT INTO telemetry_counts(source_id, reason, count) VALUES(?, 'matched', ?)
-				ON CONFLICT(source_id, reason) DO UPDATE SET count = telemetry_counts.count + excluded.count`, src, n); err != nil {
+	recs := make([]store.TelemetryRecord, len(keep))
+	for i, k := range keep {
+		r := k.s
+		ret, ok := retention[r.Source]
+		if !ok {
+			src, err := GetSource(ctx, w.Service.DB, r.Source)
+			if err != nil {
 				return err
 			}
+			ret = src.Retention
+			retention[r.Source] = ret
 		}
-		return nil
-	})
+		recs[i] = store.TelemetryRecord{Source: r.Source, Src: r.Src.String(), Dst: r.Dst.String(), SrcPort: int(r.SrcPort), DstPort: int(r.DstPort),
+			Proto: int(r.Proto), Start: r.Start, End: r.End, Bytes: int64(r.Bytes), Packets: int64(r.Packets), TCPFlags: int(r.TCPFlags),
+			Direction: string(r.Direction), Exporter: r.Exporter, Indicator: k.ind, Received: now, Expires: now.Add(ret)}
+	}
+	return w.Service.DB.KeepTelemetryRecords(ctx, recs)
 }
 
 // involved finds the stored indicator and, among the members whose address

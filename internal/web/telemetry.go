@@ -57,7 +57,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 	ctx := r.Context()
 	d := &telemetryData{Z: jst.Zone, MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
 	if d.MaySources {
-		sts, err := s.Telemetry.Statuses(ctx, s.h.Now().UTC())
+		sts, err := s.Telemetry.Statuses(ctx, req.viewer, s.h.Now().UTC())
 		if err != nil {
 			s.serverError(w, r, err)
 			return
