@@ -6,11 +6,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"renkei/internal/api"
 	"renkei/internal/app"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 )
 
@@ -21,24 +21,13 @@ import (
 func TestAPIJSONNosniff(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
-			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Now().UTC()
-			if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-				t.Fatal(err)
-			}
-			h, err := hub.New(ctx, db, nil)
+			h := hubtest.New(t, kind)
+			h.User("power", h.Center().Name, "analyst")
+			tok, _, err := hub.CreateToken(context.Background(), h.DB, "power", "", 0, true, h.Now) // read-only: the walk changes nothing
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := addTestUser(ctx, db, "power", h.Center().Name, "analyst", now); err != nil {
-				t.Fatal(err)
-			}
-			tok, _, err := hub.CreateToken(ctx, db, "power", "", 0, true, now) // read-only: the walk changes nothing
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := &api.Server{App: app.New(h), MaxBody: 1 << 20}
+			s := &api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			registered, _ := s.Routes()

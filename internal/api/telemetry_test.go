@@ -7,20 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"renkei/internal/api"
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
 )
@@ -30,7 +27,7 @@ import (
 // records already matched by a real worker.
 type telemetryHub struct {
 	h       *hub.Hub
-	srv     *httptest.Server
+	url     string            // the API's, served over real HTTP
 	tokens  map[string]string // full tokens by login
 	ro      map[string]string // read-only tokens by login
 	sighted string            // the indicator the batch matched
@@ -46,27 +43,13 @@ const (
 func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, kind)
 	now := time.Now().UTC().Truncate(time.Second)
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Audit.Close() })
+	th := hubtest.New(t, kind, hubtest.At(now), hubtest.WithAudit())
+	h, db := th.Hub, th.DB
 	e := &telemetryHub{h: h, tokens: map[string]string{}, ro: map[string]string{}}
 	h.Now = func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	for _, o := range []string{"Power Co", "Water Co", "Other Co"} {
-		if _, err := hub.AddOrg(ctx, db, o, "operator", "energy", now); err != nil {
-			t.Fatal(err)
-		}
+		th.Org(o, "operator", "energy")
 	}
 	callers := map[string]auth.Caller{}
 	for _, u := range []struct{ login, org, role string }{
@@ -74,16 +57,18 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 		{"center", h.Center().Name, "analyst"}, {"power", "Power Co", "analyst"}, {"water", "Water Co", "analyst"},
 		{"water2", "Water Co", "analyst"}, {"other", "Other Co", "analyst"},
 	} {
-		if err := addTestUser(ctx, db, u.login, u.org, u.role, now); err != nil {
-			t.Fatal(err)
+		if u.role == "overseer" {
+			th.Overseer(u.login)
+		} else {
+			th.User(u.login, u.org, u.role)
 		}
-		x, _ := db.UserByLogin(ctx, u.login)
-		o, _ := db.Org(ctx, x.OrgID)
-		callers[u.login] = auth.Caller{User: x, Org: o}
-		e.tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
+		callers[u.login] = th.Caller(u.login)
+		e.tokens[u.login] = th.Token(u.login)
 		e.ro[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "firewall", 0, true, now)
 	}
-	as := app.New(h).Approvals
+	s := serve(t, th)
+	e.url = s.URL
+	as := s.App.Approvals
 	a, err := as.File(ctx, callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",
 		Target: "Power Co border routers", Justification: "C2 detection", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(30 * 24 * time.Hour)}, false)
 	if err != nil {
@@ -135,7 +120,7 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	submit("other", ind("indicator--00000000-0000-4000-8000-000000000077", "203.0.113.77", tlpRed, map[string]any{"recipient_users": []string{"water"}}))
 
 	// One batch through a real matcher: 203.0.113.5 talks to Water Co's space.
-	w := &telemetry.Worker{Service: app.New(h).Telemetry}
+	w := &telemetry.Worker{Service: s.App.Telemetry}
 	if err := w.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +129,6 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	if err := w.Handle(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
-	t.Cleanup(e.srv.Close)
 	return e
 }
 
@@ -172,7 +155,7 @@ func (e *telemetryHub) do(t *testing.T, method, path, authz string, body any, hd
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	req, _ := http.NewRequest(method, e.url+path, rd)
 	if login, tok, ok := strings.Cut(strings.TrimPrefix(authz, "basic:"), ":"); ok && strings.HasPrefix(authz, "basic:") {
 		req.SetBasicAuth(login, tok)
 	} else if authz != "" {
