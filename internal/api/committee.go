@@ -15,7 +15,8 @@ import (
 // answer carries the new member's first password, shown once.
 
 func memberOut(u store.User) client.Member {
-	return client.Member{Login: u.Login, Pending: u.Pending, Disabled: u.Disabled, CreatedBy: u.CreatedBy, ConfirmedBy: u.ConfirmedBy, Created: u.Created}
+	return client.Member{Login: u.Login, Pending: u.Pending, Disabled: u.Disabled, CreatedBy: u.CreatedBy, ConfirmedBy: u.ConfirmedBy, Created: u.Created,
+		RetireProposedBy: u.RetireProposedBy, RetireReason: u.RetireReason, RetireProposedAt: u.RetireProposedAt}
 }
 
 func (s *Server) listCommitteeMembers(q *request) error {
@@ -46,9 +47,10 @@ func (s *Server) confirmCommitteeMember(q *request) error {
 	return nil
 }
 
-// retireCommitteeMember is a committee member's retirement of a member's
-// account, with reasons: logged (committee.retire) before the account is
-// disabled. The operator has no part in it.
+// retireCommitteeMember is a committee member's proposal to retire a
+// member's account, with reasons (logged as committee.retire.propose, 202),
+// or a second member's confirmation of it (logged as committee.retire before
+// the account is disabled, 200). The operator has no part in it.
 func (s *Server) retireCommitteeMember(q *request) error {
 	var in struct {
 		Reason string `json:"reason"`
@@ -59,6 +61,10 @@ func (s *Server) retireCommitteeMember(q *request) error {
 	u, err := s.Hub.RetireOverseer(q.r.Context(), q.caller, q.r.PathValue("login"), in.Reason)
 	if err != nil {
 		return err
+	}
+	if !u.Disabled {
+		writeJSON(q.w, http.StatusAccepted, memberOut(u))
+		return nil
 	}
 	s.Hub.Auth.Forget()
 	writeJSON(q.w, 200, memberOut(u))

@@ -71,7 +71,7 @@ var routeTable = map[string]audit.Route{
 	"POST /api/v1/approvals/{id}/revocation":              audit.InCapability(audit.ActionApprovalRevoke),
 	"GET /api/v1/committee/members":                       audit.Read,
 	"POST /api/v1/committee/members/{login}/confirmation": audit.InCapability(audit.ActionCommitteeConfirm),
-	"POST /api/v1/committee/members/{login}/retirement":   audit.InCapability(audit.ActionCommitteeRetire),
+	"POST /api/v1/committee/members/{login}/retirement":   audit.InCapability(audit.ActionCommitteeRetire, audit.ActionCommitteeRetirePropose),
 	"GET /api/v1/connection-points":                       audit.Read,
 	"POST /api/v1/connection-points":                      audit.AtDoor(audit.ActionAssetAdd),
 	"POST /api/v1/connection-points/import":               audit.AtDoor(audit.ActionAssetImport),

@@ -139,11 +139,16 @@ func newCommitteeRetireCmd(g *globals) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
 		Use:   "retire LOGIN --reason TEXT",
-		Short: "Retire a member's account (overseer role)",
-		Long: `retire disables a member's account of the committee (your own included): it can no longer log
-in and its tokens stop working. Only an active member retires, with reasons; the act is in the
-audit log (committee.retire) before the hub answers. The last active member cannot be retired.
-The operator has no part in it.`,
+		Short: "Propose retiring a member's account, or confirm another member's proposal",
+		Long: `retire takes two members of the committee. The first run proposes retiring a member's account
+(your own included), with reasons: logged (committee.retire.propose), the account stays active.
+A different active member then runs it for the same account and confirms: logged
+(committee.retire) first, then the account is disabled — it can no longer log in and its tokens
+stop working. Nobody related to the proposal confirms it: not its proposer, not the member
+retired, not an account the proposer created. An account still pending (never confirmed) is
+retired by one member. The last active member cannot be retired. The operator has no part in it.
+
+Exit codes: 0 proposed or retired, 1 refused (the hub's reason on stderr).`,
 		Example: `  renkei committee retire sato --reason "term ended" --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -157,6 +162,10 @@ The operator has no part in it.`,
 			m, err := c.RetireMember(cmd.Context(), args[0], reason)
 			if err != nil {
 				return err
+			}
+			if !m.Disabled {
+				fmt.Fprintf(g.stdout, "the retirement of %s is proposed; it takes effect when another member of the committee confirms it (renkei committee retire %s --reason …)\n", m.Login, m.Login)
+				return nil
 			}
 			fmt.Fprintf(g.stdout, "%s is retired\n", m.Login)
 			return nil
@@ -185,6 +194,8 @@ func printMembers(g *globals, ms []client.Member, asJSON bool) error {
 			state = "retired"
 		case m.Pending:
 			state = "pending"
+		case m.RetireProposedBy != "":
+			state = "active, retirement proposed by " + m.RetireProposedBy
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Login, state, m.CreatedBy, m.ConfirmedBy)
 	}

@@ -17,9 +17,10 @@ import (
 )
 
 // TestCommitteeRetiresItsMembers from the command line, through the API
-// (POST /api/v1/committee/members/{login}/retirement): a member retires
-// another with reasons; the list shows the account retired; the last active
-// member is not retired.
+// (POST /api/v1/committee/members/{login}/retirement): a member proposes
+// retiring another with reasons, the list shows the proposal, the proposer
+// cannot confirm it, a second member does; the list shows the account
+// retired; the last active member is not retired.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t, "sqlite")
@@ -40,13 +41,16 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	committee, _ := db.CommitteeOrg(ctx)
-	if _, err := hub.CreateUser(ctx, db, hub.NewUser{Login: "sato", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, "sato"); err != nil {
-		t.Fatal(err)
+	for _, l := range []string{"sato", "suzuki"} {
+		if _, err := hub.CreateUser(ctx, db, hub.NewUser{Login: l, Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, l); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tok, _, _ := hub.CreateToken(ctx, db, "iinkai", "", 0, false, time.Now())
+	tok2, _, _ := hub.CreateToken(ctx, db, "suzuki", "", 0, false, time.Now())
 	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(args ...string) (int, string, string) {
@@ -55,13 +59,29 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 	if code, _, errOut := as("committee", "retire", "sato"); code == 0 || !strings.Contains(errOut, "--reason") {
 		t.Errorf("retire without reasons: %d %s", code, errOut)
 	}
-	if code, out, errOut := as("committee", "retire", "sato", "--reason", "term ended"); code != 0 || !strings.Contains(out, "sato is retired") {
-		t.Fatalf("retire: %d %s %s", code, out, errOut)
+	if code, out, errOut := as("committee", "retire", "sato", "--reason", "term ended"); code != 0 || !strings.Contains(out, "the retirement of sato is proposed") {
+		t.Fatalf("propose: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := as("committee", "members"); code != 0 || !strings.Contains(out, "retirement proposed by iinkai") {
+		t.Errorf("members:\n%s", out)
+	}
+	if code, _, errOut := as("committee", "retire", "sato", "--reason", "again"); code == 0 || !strings.Contains(errOut, "403") {
+		t.Errorf("the proposer confirmed its own proposal: %d %s", code, errOut)
+	}
+	if code, out, errOut := run(t, "", "committee", "retire", "sato", "--reason", "agreed", "--hub", srv.URL, "--token", tok2); code != 0 || !strings.Contains(out, "sato is retired") {
+		t.Fatalf("confirm: %d %s %s", code, out, errOut)
 	}
 	if code, out, _ := as("committee", "members"); code != 0 || !strings.Contains(out, "sato   retired") && !strings.Contains(out, "retired") {
 		t.Errorf("members:\n%s", out)
 	}
-	if code, _, errOut := as("committee", "retire", "iinkai", "--reason", "leaving"); code == 0 || !strings.Contains(errOut, "409") {
+	// iinkai leaves, suzuki confirms; suzuki is then the last active member.
+	if code, _, errOut := as("committee", "retire", "iinkai", "--reason", "leaving"); code != 0 {
+		t.Fatalf("propose: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "", "committee", "retire", "iinkai", "--reason", "agreed", "--hub", srv.URL, "--token", tok2); code != 0 {
+		t.Fatalf("confirm: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "", "committee", "retire", "suzuki", "--reason", "leaving", "--hub", srv.URL, "--token", tok2); code == 0 || !strings.Contains(errOut, "409") {
 		t.Errorf("the last active member retired: %d %s", code, errOut)
 	}
 }

@@ -74,6 +74,11 @@ type Member struct {
 	CreatedBy   string    `json:"created_by"`
 	ConfirmedBy string    `json:"confirmed_by,omitempty"`
 	Created     time.Time `json:"created"`
+	// RetireProposedBy is the member who proposed retiring this account,
+	// with the reasons and when; a different member confirms.
+	RetireProposedBy string    `json:"retire_proposed_by,omitempty"`
+	RetireReason     string    `json:"retire_reason,omitempty"`
+	RetireProposedAt time.Time `json:"retire_proposed_at,omitzero"`
 	// Password is the first password of a member just confirmed, shown once.
 	Password string `json:"password,omitempty"`
 }
@@ -130,8 +135,10 @@ func (c *Client) ConfirmMember(ctx context.Context, login string) (Member, error
 	return m, err
 }
 
-// RetireMember retires a member's account, with reasons: logged first, then
-// the account is disabled.
+// RetireMember proposes retiring a member's account, with reasons, or
+// confirms another member's proposal: logged first; the account is disabled
+// once a second member confirms (Disabled in the answer), and carries the
+// proposal until then.
 func (c *Client) RetireMember(ctx context.Context, login, reason string) (Member, error) {
 	var m Member
 	err := c.do(ctx, http.MethodPost, "/api/v1/committee/members/"+url.PathEscape(login)+"/retirement", map[string]any{"reason": reason}, &m)

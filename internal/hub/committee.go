@@ -122,12 +122,25 @@ func firstPassword() (password, hash string, err error) {
 // committee of its choosing.
 var ErrLastMember = problem.Kind(problem.ErrConflict, "", "the committee would have no active member left; confirm a new member first")
 
-// RetireOverseer is a committee member's retirement of a member's account
-// (their own included): recorded in the audit log (committee.retire, with
-// the reasons) first, then the account is disabled — it can no longer log
-// in, and its tokens no longer work. Only an active member of the committee
-// retires, only accounts of the committee, and never the last active member.
-// The operator has no part in it.
+// RetireOverseer is a committee member's act towards retiring a member's
+// account, with reasons. Retiring a member takes two members of the
+// committee, as making one does:
+//
+//   - the first act proposes it: recorded in the audit log
+//     (committee.retire.propose, with the reasons) first, then the proposal
+//     is kept on the account, which stays active;
+//   - a different active member confirms it: recorded (committee.retire, with
+//     the reasons of both) first, then the account is disabled — it can no
+//     longer log in, and its tokens no longer work. Nobody related to the
+//     proposal confirms: not its proposer, not the account retired, not an
+//     account the proposer created.
+//
+// An account still pending (not yet confirmed, so not yet a member) is
+// retired by one member's act, logged as committee.retire: a committee of one
+// can refuse an account the operator made. Only active members of the
+// committee act, only on accounts of the committee, and never to retire the
+// last active member. The operator has no part in it. The returned account
+// is disabled when it is retired, and carries the proposal otherwise.
 func (h *Hub) RetireOverseer(ctx context.Context, c auth.Caller, login, reason string) (store.User, error) {
 	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() || c.User.Pending || c.User.Disabled {
 		return store.User{}, fmt.Errorf("%w: only members of the oversight committee retire its members", ErrForbidden)
@@ -156,15 +169,48 @@ func (h *Hub) RetireOverseer(ctx context.Context, c auth.Caller, login, reason s
 		return u, problem.Newf(problem.ErrConflict, "%s is retired already", u.Login)
 	case !u.Pending && active <= 1:
 		return u, ErrLastMember
+	case !u.Pending && u.RetireProposedBy == "":
+		return h.proposeRetirement(ctx, c, u, reason)
+	case u.RetireProposedBy == c.User.Login:
+		return u, fmt.Errorf("%w: %s proposed this retirement; another member of the committee confirms it", policy.ErrConflict, c.User.Login)
+	case !u.Pending && u.Login == c.User.Login:
+		return u, fmt.Errorf("%w: %s cannot confirm their own retirement; another member of the committee confirms it", policy.ErrConflict, c.User.Login)
+	case !u.Pending && c.User.CreatedBy == u.RetireProposedBy:
+		return u, fmt.Errorf("%w: %s created %s's account and cannot confirm their proposal", policy.ErrConflict, u.RetireProposedBy, c.User.Login)
 	}
-	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetire, "user:"+u.Login,
-		map[string]string{"reason": reason, "org": u.OrgID, "was": map[bool]string{true: "pending", false: "active"}[u.Pending]}); err != nil {
+	detail := map[string]string{"reason": reason, "org": u.OrgID, "was": map[bool]string{true: "pending", false: "active"}[u.Pending]}
+	if !u.Pending {
+		detail["proposed_by"], detail["proposed_reason"] = u.RetireProposedBy, u.RetireReason
+	}
+	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetire, "user:"+u.Login, detail); err != nil {
 		return u, err
 	}
-	u.Disabled = true
-	if err := h.DB.UpdateUser(ctx, u); err != nil {
+	if u.Pending {
+		u.Disabled = true
+		err = h.DB.UpdateUser(ctx, u)
+	} else {
+		err = h.DB.RetireUser(ctx, u.ID, u.RetireProposedBy)
+	}
+	if err != nil {
 		return u, fmt.Errorf("retire %s: %w", u.Login, err)
 	}
-	h.Log.Info("committee: member retired", "login", u.Login, "by", c.User.Login)
+	u.Disabled = true
+	h.Log.Info("committee: member retired", "login", u.Login, "by", c.User.Login, "proposed_by", u.RetireProposedBy)
+	return u, nil
+}
+
+// proposeRetirement records the first member's proposal to retire u, logged
+// first (committee.retire.propose).
+func (h *Hub) proposeRetirement(ctx context.Context, c auth.Caller, u store.User, reason string) (store.User, error) {
+	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetirePropose, "user:"+u.Login,
+		map[string]string{"reason": reason, "org": u.OrgID}); err != nil {
+		return u, err
+	}
+	now := h.now()
+	if err := h.DB.ProposeRetirement(ctx, u.ID, c.User.Login, reason, now); err != nil {
+		return u, problem.Newf(problem.ErrConflict, "%s: the retirement could not be proposed: %v", u.Login, err)
+	}
+	h.Log.Info("committee: retirement proposed", "login", u.Login, "by", c.User.Login)
+	u.RetireProposedBy, u.RetireReason, u.RetireProposedAt = c.User.Login, reason, now
 	return u, nil
 }

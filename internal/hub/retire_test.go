@@ -15,10 +15,11 @@ import (
 )
 
 // TestCommitteeRetiresItsMembers: retiring a member of the committee is the
-// committee's own act — by an active member, logged (committee.retire) before
-// the account is disabled — never the operator's, and never of the last
-// active member (the operator could then bootstrap a committee of its own).
-// A retired member's token stops working at once.
+// committee's own act — proposed by one active member, confirmed by another,
+// each logged before it takes effect (committee.retire.propose, then
+// committee.retire before the account is disabled) — never the operator's,
+// and never of the last active member (the operator could then bootstrap a
+// committee of its own). A retired member's token stops working at once.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
@@ -26,17 +27,7 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 			logged := withLog(t, h)
 			ctx := context.Background()
 			now := time.Now().UTC()
-			if _, _, err := hub.BootstrapCommittee(ctx, h.DB, "Oversight Committee", "chair", "cli:root", now); err != nil {
-				t.Fatal(err)
-			}
-			committee, _ := h.DB.CommitteeOrg(ctx)
-			if _, err := hub.CreateUser(ctx, h.DB, hub.NewUser{Login: "member2", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, now); err != nil {
-				t.Fatal(err)
-			}
-			chair := caller(t, h, "chair")
-			if _, _, err := h.ConfirmOverseer(ctx, chair, "member2"); err != nil {
-				t.Fatal(err)
-			}
+			chair := committeeOf(t, h, "member2", "member3")
 			secret, _, err := hub.CreateToken(ctx, h.DB, "member2", "", 0, false, now)
 			if err != nil {
 				t.Fatal(err)
@@ -53,19 +44,134 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 			}
 			before := len(logged())
 			u, err := h.RetireOverseer(ctx, chair, "member2", "term ended")
-			if err != nil || !u.Disabled {
-				t.Fatalf("retire: %+v %v", u, err)
+			if err != nil || u.Disabled || u.RetireProposedBy != "chair" {
+				t.Fatalf("propose: %+v %v", u, err)
 			}
 			es := logged()
-			if len(es) != before+1 || es[len(es)-1].Action != audit.ActionCommitteeRetire || es[len(es)-1].ObjectID != "user:member2" ||
+			if len(es) != before+1 || es[len(es)-1].Action != audit.ActionCommitteeRetirePropose || es[len(es)-1].ObjectID != "user:member2" ||
 				es[len(es)-1].User != "chair" || es[len(es)-1].Detail["reason"] != "term ended" {
-				t.Fatalf("the retirement is not logged as the committee's act: %+v", es[len(es)-1])
+				t.Fatalf("the proposal is not logged as the committee's act: %+v", es[len(es)-1])
+			}
+			u, err = h.RetireOverseer(ctx, caller(t, h, "member3"), "member2", "agreed: term ended")
+			if err != nil || !u.Disabled {
+				t.Fatalf("confirm: %+v %v", u, err)
+			}
+			es = logged()
+			if last := es[len(es)-1]; len(es) != before+2 || last.Action != audit.ActionCommitteeRetire || last.ObjectID != "user:member2" ||
+				last.User != "member3" || last.Detail["proposed_by"] != "chair" || last.Detail["reason"] != "agreed: term ended" {
+				t.Fatalf("the retirement is not logged as the committee's act: %+v", last)
 			}
 			if _, err := (&auth.Authenticator{DB: h.DB}).Token(ctx, secret); err == nil {
 				t.Fatal("a retired member's token still works")
 			}
-			if _, err := h.RetireOverseer(ctx, chair, "chair", "leaving"); !errors.Is(err, hub.ErrLastMember) {
+			// chair proposes its own retirement, member3 confirms it; member3
+			// is then the last active member.
+			if _, err := h.RetireOverseer(ctx, chair, "chair", "leaving"); err != nil {
+				t.Fatal(err)
+			}
+			if u, err := h.RetireOverseer(ctx, caller(t, h, "member3"), "chair", "agreed"); err != nil || !u.Disabled {
+				t.Fatalf("confirm: %+v %v", u, err)
+			}
+			if _, err := h.RetireOverseer(ctx, caller(t, h, "member3"), "member3", "leaving"); !errors.Is(err, hub.ErrLastMember) {
 				t.Fatalf("the last active member retired: %v", err)
+			}
+		})
+	}
+}
+
+// committeeOf bootstraps the committee with "chair" and makes each of
+// logins an active member (created by the operator, confirmed by chair); it
+// returns chair.
+func committeeOf(t *testing.T, h *hub.Hub, logins ...string) auth.Caller {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if _, _, err := hub.BootstrapCommittee(ctx, h.DB, "Oversight Committee", "chair", "cli:root", now); err != nil {
+		t.Fatal(err)
+	}
+	committee, _ := h.DB.CommitteeOrg(ctx)
+	chair := caller(t, h, "chair")
+	for _, l := range logins {
+		if _, err := hub.CreateUser(ctx, h.DB, hub.NewUser{Login: l, Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := h.ConfirmOverseer(ctx, chair, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return chair
+}
+
+// TestCommitteeRetireNeedsSecondMember: one member of the committee cannot
+// retire another alone. The first act only proposes (the account stays
+// active and its token works); the proposer cannot confirm, nor can the
+// member retired, nor an account the proposer created; a second member
+// confirms. With the log refusing, nothing is proposed or retired. A pending
+// account (not yet a member) is retired by one member.
+func TestCommitteeRetireNeedsSecondMember(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			withLog(t, h)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			chair := committeeOf(t, h, "sato", "suzuki")
+			committee, _ := h.DB.CommitteeOrg(ctx)
+			// An account the chair created (through the operator's form, as
+			// created_by records), confirmed by another member.
+			if _, err := hub.CreateUser(ctx, h.DB, hub.NewUser{Login: "chairs-pick", Org: committee.ID, Role: "overseer", CreatedBy: "chair"}, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := h.ConfirmOverseer(ctx, caller(t, h, "sato"), "chairs-pick"); err != nil {
+				t.Fatal(err)
+			}
+			secret, _, err := hub.CreateToken(ctx, h.DB, "sato", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "sato", "disagrees with the chair"); err != nil {
+				t.Fatal(err)
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.Disabled {
+				t.Fatal("one member retired another alone")
+			}
+			if _, err := (&auth.Authenticator{DB: h.DB}).Token(ctx, secret); err != nil {
+				t.Fatalf("a member proposed for retirement lost their token: %v", err)
+			}
+			for _, who := range []string{"chair", "sato", "chairs-pick"} {
+				if _, err := h.RetireOverseer(ctx, caller(t, h, who), "sato", "confirmed"); !errors.Is(err, policy.ErrConflict) {
+					t.Errorf("%s confirmed the retirement the chair proposed: %v", who, err)
+				}
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.Disabled {
+				t.Fatal("retired without a second member")
+			}
+			h.Audit.Close()
+			if _, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "sato", "confirmed"); err == nil {
+				t.Fatal("retired without the log")
+			}
+			if _, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "chairs-pick", "proposal"); err == nil {
+				t.Fatal("proposed without the log")
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.Disabled {
+				t.Fatal("retired unlogged")
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "chairs-pick"); u.RetireProposedBy != "" {
+				t.Fatal("proposed unlogged")
+			}
+			withLog(t, h)
+			if u, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "sato", "confirmed"); err != nil || !u.Disabled {
+				t.Fatalf("the second member's confirmation: %+v %v", u, err)
+			}
+			if _, err := (&auth.Authenticator{DB: h.DB}).Token(ctx, secret); err == nil {
+				t.Fatal("a retired member's token still works")
+			}
+			// A pending account is no member yet: one member refuses it.
+			if _, err := hub.CreateUser(ctx, h.DB, hub.NewUser{Login: "operators-pick", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, now); err != nil {
+				t.Fatal(err)
+			}
+			if u, err := h.RetireOverseer(ctx, chair, "operators-pick", "not ours"); err != nil || !u.Disabled {
+				t.Fatalf("a pending account: %+v %v", u, err)
 			}
 		})
 	}

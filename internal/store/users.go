@@ -25,6 +25,12 @@ type User struct {
 	// yet: it cannot log in nor use tokens. ConfirmedBy is who confirmed it.
 	Pending     bool
 	ConfirmedBy string
+	// RetireProposedBy is the member of the committee who proposed
+	// retiring this account, with RetireReason and RetireProposedAt; a
+	// different member confirms (hub.RetireOverseer).
+	RetireProposedBy string
+	RetireReason     string
+	RetireProposedAt time.Time
 }
 
 // AddUser stores a new user and returns its id.
@@ -38,14 +44,15 @@ func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	return id, nil
 }
 
-const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by"
+const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var dis, pend int
-	var c int64
-	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy)
-	u.Disabled, u.Created, u.Pending = dis != 0, FromMicros(c), pend != 0
+	var c, rp int64
+	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy,
+		&u.RetireProposedBy, &u.RetireReason, &rp)
+	u.Disabled, u.Created, u.Pending, u.RetireProposedAt = dis != 0, FromMicros(c), pend != 0, FromMicros(rp)
 	return u, err
 }
 
@@ -105,6 +112,34 @@ func (db *DB) ConfirmUser(ctx context.Context, id int64, by, passwordHash string
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("user %d: %w (or already confirmed)", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ProposeRetirement records a committee member's proposal to retire an
+// active account. It fails when the account is disabled or a retirement is
+// proposed for it already.
+func (db *DB) ProposeRetirement(ctx context.Context, id int64, by, reason string, at time.Time) error {
+	res, err := db.Exec(ctx, "UPDATE users SET retire_proposed_by = ?, retire_reason = ?, retire_proposed_at = ? WHERE id = ? AND disabled = 0 AND retire_proposed_by = ''",
+		by, reason, Micros(at), id)
+	if err != nil {
+		return fmt.Errorf("propose retirement of user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w (or retired, or proposed already)", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RetireUser disables an account whose retirement proposedBy proposed; it
+// fails when the proposal is no longer the one confirmed.
+func (db *DB) RetireUser(ctx context.Context, id int64, proposedBy string) error {
+	res, err := db.Exec(ctx, "UPDATE users SET disabled = 1 WHERE id = ? AND disabled = 0 AND retire_proposed_by = ?", id, proposedBy)
+	if err != nil {
+		return fmt.Errorf("retire user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w (or retired, or the proposal changed)", id, ErrNotFound)
 	}
 	return nil
 }

@@ -80,6 +80,7 @@ type oversightData struct {
 	NewMember        string
 	NewPassword      string
 	Retired          string // the member just retired, acknowledged once
+	RetireProposed   string // the member whose retirement was just proposed
 	MemberError      string // catalog key
 	MemberErrorLogin string
 }
@@ -138,17 +139,22 @@ func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *requ
 	}
 }
 
-// retireMember is a committee member's retirement of a member's account,
-// with reasons: logged first (committee.retire), then the account is
-// disabled. The last active member is not retired.
+// retireMember is a committee member's proposal to retire a member's
+// account, with reasons (logged first as committee.retire.propose), or a
+// second member's confirmation of it (logged first as committee.retire,
+// then the account is disabled). The last active member is not retired.
 func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *request) {
 	login := r.PathValue("login")
 	u, err := s.h.RetireOverseer(r.Context(), req.caller, login, r.PostFormValue("reason"))
 	var ps problem.Problems
 	switch {
+	case err == nil && !u.Disabled:
+		s.showOversight(w, r, req, http.StatusOK, &oversightData{RetireProposed: u.Login})
 	case err == nil:
 		s.h.Auth.Forget()
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{Retired: u.Login})
+	case errors.Is(err, policy.ErrConflict):
+		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.retire_second", MemberErrorLogin: login})
 	case errors.As(err, &ps):
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{MemberError: "oversight.error.retire_reason", MemberErrorLogin: login})
 	case errors.Is(err, hub.ErrLastMember):

@@ -464,8 +464,10 @@ func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
 	}
 }
 
-// TestCommitteeRetiresItsMembers in the console: a member retires another
-// member's account from the committee's page, with reasons — logged first
+// TestCommitteeRetiresItsMembers in the console: a member proposes retiring
+// another member's account from the committee's page, with reasons — logged
+// first (committee.retire.propose) — and the page shows the proposal; the
+// proposer cannot confirm it; a second member confirms — logged first
 // (committee.retire) — and the retired member can no longer log in; the last
 // active member is not retired; the operator has no such form.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
@@ -475,35 +477,68 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 			e.withOverseer()
 			ctx := context.Background()
 			committee, _ := e.h.DB.CommitteeOrg(ctx)
-			if _, err := hub.CreateUser(ctx, e.h.DB, hub.NewUser{Login: "sato", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
-				t.Fatal(err)
-			}
 			chair, _ := e.h.DB.UserByLogin(ctx, "iinkai")
-			if _, _, err := e.h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, "sato"); err != nil {
-				t.Fatal(err)
+			for _, l := range []string{"sato", "suzuki"} {
+				if _, err := hub.CreateUser(ctx, e.h.DB, hub.NewUser{Login: l, Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				u, _, err := e.h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.PasswordHash, err = auth.HashPassword(testPassword); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.h.DB.UpdateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
 			}
 			c := e.as("iinkai")
 			c.lang = "en"
-			if st, body := c.get("/oversight"); st != 200 || !strings.Contains(body, `action="/oversight/members/sato/retire"`) {
+			if st, body := c.get("/oversight"); st != 200 || !strings.Contains(body, `action="/oversight/members/sato/retire"`) || !strings.Contains(body, "Propose retirement") {
 				t.Fatalf("no retirement form for a member: %d", st)
 			}
 			if st, _, body := c.post("/oversight/members/sato/retire", url.Values{"reason": {" "}}); st != 400 || !strings.Contains(body, "Give the reasons") {
 				t.Fatalf("retirement without reasons: %d", st)
 			}
 			st, _, body := c.post("/oversight/members/sato/retire", url.Values{"reason": {"term ended"}})
-			if st != 200 || !strings.Contains(body, `id="retired"`) {
-				t.Fatalf("retire: %d", st)
+			if st != 200 || !strings.Contains(body, `id="retire-proposed"`) || !strings.Contains(body, "Retirement proposed by iinkai (reasons: term ended)") {
+				t.Fatalf("propose: %d", st)
 			}
-			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetire, "iinkai", "user:sato") {
+			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetirePropose, "iinkai", "user:sato") {
+				t.Error("the proposal is not in the audit log")
+			}
+			if u, _ := e.h.DB.UserByLogin(ctx, "sato"); u.Disabled {
+				t.Fatal("one member retired another alone")
+			}
+			if st, _, body := c.post("/oversight/members/sato/retire", url.Values{"reason": {"again"}}); st != 403 || !strings.Contains(body, "Another member of the committee confirms") {
+				t.Fatalf("the proposer confirmed: %d", st)
+			}
+			s := e.as("suzuki")
+			s.lang = "en"
+			if _, body := s.get("/oversight"); !strings.Contains(body, "Confirm retirement") {
+				t.Error("no confirmation button for the second member")
+			}
+			if st, _, body := s.post("/oversight/members/sato/retire", url.Values{"reason": {"agreed"}}); st != 200 || !strings.Contains(body, `id="retired"`) {
+				t.Fatalf("confirm: %d", st)
+			}
+			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetire, "suzuki", "user:sato") {
 				t.Error("the retirement is not in the audit log")
 			}
 			if u, _ := e.h.DB.UserByLogin(ctx, "sato"); !u.Disabled {
 				t.Errorf("sato is not disabled: %+v", u)
 			}
-			if st, _, body := c.post("/oversight/members/iinkai/retire", url.Values{"reason": {"leaving"}}); st != 409 || !strings.Contains(body, "last active member") {
+			// iinkai leaves, suzuki confirms; suzuki is then the last active member.
+			if st, _, _ := c.post("/oversight/members/iinkai/retire", url.Values{"reason": {"leaving"}}); st != 200 {
+				t.Fatalf("propose: %d", st)
+			}
+			if st, _, _ := s.post("/oversight/members/iinkai/retire", url.Values{"reason": {"agreed"}}); st != 200 {
+				t.Fatalf("confirm: %d", st)
+			}
+			if st, _, body := s.post("/oversight/members/suzuki/retire", url.Values{"reason": {"leaving"}}); st != 409 || !strings.Contains(body, "last active member") {
 				t.Errorf("the last active member retired: %d", st)
 			}
-			if st, _, _ := e.as("admin").post("/oversight/members/iinkai/retire", url.Values{"reason": {"operator"}}); st != 403 {
+			if st, _, _ := e.as("admin").post("/oversight/members/suzuki/retire", url.Values{"reason": {"operator"}}); st != 403 {
 				t.Errorf("the operator retired a member: %d", st)
 			}
 		})

@@ -90,7 +90,7 @@ var routeTable = map[string]audit.Route{
 	"POST /oversight/approvals/{id}/decide":   audit.InCapability(audit.ActionApprovalDecide),
 	"POST /oversight/approvals/{id}/revoke":   audit.InCapability(audit.ActionApprovalRevoke),
 	"POST /oversight/members/{login}/confirm": audit.InCapability(audit.ActionCommitteeConfirm),
-	"POST /oversight/members/{login}/retire":  audit.InCapability(audit.ActionCommitteeRetire),
+	"POST /oversight/members/{login}/retire":  audit.InCapability(audit.ActionCommitteeRetire, audit.ActionCommitteeRetirePropose),
 	"GET /oversight/inspect":                  audit.Read,
 	"GET /oversight/figures":                  audit.Read,
 	"GET /oversight/figures.csv":              audit.Read,
