@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -77,19 +76,16 @@ func Titles(a store.Alert) map[string]string {
 }
 
 // Raise stores an alert for a.OrgID and queues it for the organization's
-// webhooks. An alert raised with a TitleKey keeps, as its Title, the title
-// in every language, Japanese first, for readers that take one string (a
-// webhook's "title", which also carries "titles" by language); readers with a
-// language render the key (Title).
+// webhooks. An alert raised with a TitleKey is stored as the key and its
+// parameters only, its Title left empty: each reader renders it in its
+// language (Title), and readers that take one string get it in every
+// language when the alert is read (store.ScanAlert). A Title without a key
+// is stored as given.
 func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
-	if a.Title == "" && a.TitleKey != "" {
-		titles := make([]string, len(i18n.Languages))
-		for i, l := range i18n.Languages {
-			titles[i] = Title(a, l)
-		}
-		a.Title = strings.Join(titles, " / ")
+	if a.TitleKey != "" {
+		a.Title = ""
 	}
-	if a.OrgID == "" || a.Title == "" || a.Kind == "" {
+	if a.OrgID == "" || (a.Title == "" && a.TitleKey == "") || a.Kind == "" {
 		return 0, fmt.Errorf("raise alert: organization, kind and title are required")
 	}
 	if a.Severity == "" {
@@ -124,8 +120,9 @@ type Payload struct {
 	Kind     string `json:"kind"`
 	Severity string `json:"severity"`
 	Title    string `json:"title"`
-	// Titles is the title in each language (ja, en) when the alert was
-	// raised as a catalog message.
+	// Title, for an alert raised as a catalog message, is the title in
+	// every language joined, Japanese first, made when posted; Titles is
+	// the title in each language (ja, en).
 	Titles    map[string]string `json:"titles,omitempty"`
 	Body      string            `json:"body,omitempty"`
 	ObjectRef string            `json:"object_ref,omitempty"`

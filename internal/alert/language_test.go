@@ -14,9 +14,10 @@ import (
 )
 
 // TestAlertsRenderInTheReadersLanguage: an alert raised as a catalog key
-// with parameters is stored as such and read in each reader's language,
-// keeping the title in both languages for webhooks; an alert raised with a
-// plain title, as before migration 24, reads as it was.
+// with parameters is stored as such, without a title text, and read in each
+// reader's language, or in both joined for readers that take one string (a
+// webhook); an alert raised with a plain title, as before migration 24,
+// reads as it was.
 func TestAlertsRenderInTheReadersLanguage(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
@@ -45,7 +46,16 @@ func TestAlertsRenderInTheReadersLanguage(t *testing.T) {
 				t.Errorf("titles %q, %q", ja, en)
 			}
 			if keyed.Title != ja+" / "+en || strings.Join(keyed.TitleParams, "|") != "indicator|Phishing domain|Chubu Power" {
-				t.Errorf("stored %q %q", keyed.Title, keyed.TitleParams)
+				t.Errorf("read %q %q", keyed.Title, keyed.TitleParams)
+			}
+			// Stored: the key and its parameters only, no text glued from
+			// both languages; the old alert keeps its title.
+			var stored string
+			if err := db.QueryRow(ctx, "SELECT title FROM alerts WHERE title_key <> ''").Scan(&stored); err != nil || stored != "" {
+				t.Errorf("a keyed alert stores the title %q (%v)", stored, err)
+			}
+			if err := db.QueryRow(ctx, "SELECT title FROM alerts WHERE title_key = ''").Scan(&stored); err != nil || stored != "旧 / old" {
+				t.Errorf("an alert from before stores %q (%v)", stored, err)
 			}
 			if alert.Title(old, "en") != "旧 / old" || old.TitleKey != "" {
 				t.Errorf("an alert from before reads %q", alert.Title(old, "en"))

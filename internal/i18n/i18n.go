@@ -165,3 +165,14 @@ func (m Message) In(lang string) string {
 	}
 	return Text(lang, m.Key, args...)
 }
+
+// Joined is the message in every language, Japanese first, joined by " / ",
+// for readers that take one string (a webhook's "title"). It is made when
+// read, never stored.
+func (m Message) Joined() string {
+	texts := make([]string, len(Languages))
+	for i, l := range Languages {
+		texts[i] = m.In(l)
+	}
+	return strings.Join(texts, " / ")
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 )
 
@@ -29,8 +30,11 @@ type Alert struct {
 	Title    string
 	// TitleKey, when set, names the catalog message (package i18n) that is
 	// the title, filled with TitleParams, rendered in each reader's
-	// language; Title then holds it in the default language for readers
-	// that take one string. Alerts raised before migration 24 have none.
+	// language. Its Title is then not stored: ScanAlert gives it in every
+	// language, Japanese first, for readers that take one string (a
+	// webhook). Alerts raised before migration 24 have no key and keep the
+	// title they were stored with, as do keyed alerts stored with their
+	// joined title before it was left empty.
 	TitleKey    string
 	TitleParams []string
 	Body        string
@@ -131,6 +135,9 @@ func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 		if err := json.Unmarshal([]byte(params), &a.TitleParams); err != nil {
 			return a, fmt.Errorf("alert %d: title parameters: %w", a.ID, err)
 		}
+	}
+	if a.Title == "" && a.TitleKey != "" {
+		a.Title = i18n.Message{Key: a.TitleKey, Params: a.TitleParams}.Joined()
 	}
 	a.Created, a.Read = FromMicros(c), FromMicros(r)
 	return a, err
