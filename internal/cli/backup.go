@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 )
 
@@ -21,7 +22,7 @@ For PostgreSQL use pg_dump (see docs/operations.md).`,
 				if err := db.Backup(cmd.Context(), out); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "backup written to %s\n", out)
+				fmt.Fprintln(g.stderr, g.say(i18n.M("cli.backup.written", out)))
 				return nil
 			})
 		},

@@ -13,6 +13,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/client"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 )
 
 // The oversight committee's accounts: the first member made on the server,
@@ -65,7 +66,7 @@ Run it with the committee's chosen member present, and let them change the passw
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "the committee's first member %s is active; first password (shown only now):\n", u.Login)
+				fmt.Fprintln(g.stderr, g.say(i18n.M("cli.committee.first_member", u.Login)))
 				fmt.Fprintln(g.stdout, password)
 				return nil
 			})
@@ -124,7 +125,7 @@ on standard output, for you to hand to the new member.`,
 			if asJSON {
 				return printMembers(g, []client.Member{m}, true)
 			}
-			fmt.Fprintf(g.stderr, "%s is confirmed; first password (shown only now):\n", m.Login)
+			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.committee.confirmed", m.Login)))
 			fmt.Fprintln(g.stdout, m.Password)
 			return nil
 		},

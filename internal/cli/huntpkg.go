@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"renkei/internal/client"
 	"renkei/internal/hunt"
 	"renkei/internal/huntpkg"
+	"renkei/internal/i18n"
 )
 
 // hubFlags are how a member reaches the hub.
@@ -121,8 +123,8 @@ organization in scope gets an alert with the command to run.`,
 			for _, le := range res.NotLoaded {
 				fmt.Fprintf(g.stderr, "not loaded: %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
 			}
-			fmt.Fprintf(g.stderr, "published: %d rules loaded, %d indicators, %d organizations alerted\n", res.RulesLoaded, len(in.Indicators), res.AlertedOrgs)
-			fmt.Fprintf(g.stderr, "members run it with:\n  renkei hunt --package %s --hub %s --token TOKEN LOGS...\n", res.ID, h.hub)
+			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.huntpkg.published", strconv.Itoa(res.RulesLoaded), strconv.Itoa(len(in.Indicators)), strconv.Itoa(res.AlertedOrgs))))
+			fmt.Fprintf(g.stderr, "%s\n  renkei hunt --package %s --hub %s --token TOKEN LOGS...\n", g.say(i18n.M("cli.huntpkg.members_run")), res.ID, h.hub)
 			fmt.Fprintln(g.stdout, res.ID)
 			return nil
 		},

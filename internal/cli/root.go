@@ -4,7 +4,8 @@
 // they hold no logic of their own beyond presenting results. Every flag can also
 // be given as an environment variable RENKEI_<FLAG> (upper case, '-' as '_').
 // Errors are printed as one line "renkei: <command>: <what went wrong>" and the
-// process exits non-zero.
+// process exits non-zero; a refusal is followed by what it means, in Japanese
+// or English (lang.go), as are the other messages meant for people.
 package cli
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"renkei/internal/i18n"
 	"runtime/debug"
 	"strings"
 
@@ -24,6 +26,7 @@ import (
 type globals struct {
 	data     string // data directory for everything on one machine
 	database string // SQLite path or postgres:// URL; empty means DATA/renkei.db
+	lang     string // language of messages to people (lang.go); empty: from the environment
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -53,7 +56,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			return ee.code
 		}
-		fmt.Fprintf(g.stderr, "renkei: %s: %v\n", cmd.Name(), err)
+		fmt.Fprintf(g.stderr, "renkei: %s: %s\n", cmd.Name(), g.explain(err))
 		return 1
 	}
 	return 0
@@ -96,6 +99,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.data, "data", "./renkei-data", "data directory holding everything on one machine")
 	pf.StringVar(&g.database, "database", "", "SQLite file or postgres:// URL (default DATA/renkei.db)")
+	pf.StringVar(&g.lang, "lang", "", g.say(i18n.M("cli.flag.lang")))
 
 	root.AddCommand(
 		// Each capability's commands are registered here, one line each.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/server"
 	"renkei/internal/store"
 )
@@ -102,7 +103,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 				if cfg.TLSCert != "" || cfg.SelfSignedTLS {
 					scheme = "https"
 				}
-				fmt.Fprintf(g.stderr, "Renkei is running: %s://%s/  (TAXII: /taxii2/)\n", scheme, addr)
+				fmt.Fprintln(g.stderr, g.say(i18n.M("cli.serve.running", scheme+"://"+addr+"/")))
 			})
 		},
 	}

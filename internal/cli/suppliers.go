@@ -9,12 +9,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
+	"renkei/internal/i18n"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
 )
@@ -122,7 +124,7 @@ register; every change is logged before it takes effect.`,
 			if err := ts.app.Relevance.RemoveSupplier(cmd.Context(), ts.caller, ts.viewer, id); err != nil {
 				return fmt.Errorf("supplier remove: %w", err)
 			}
-			fmt.Fprintf(g.stderr, "entry %d removed\n", id)
+			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.supplier.removed", strconv.FormatInt(id, 10))))
 			return nil
 		},
 	}
