@@ -24,6 +24,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -186,35 +187,28 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	if title == "" {
 		title = "Renkei TAXII 2.1"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"title":       title,
-		"description": "官民連携基盤: public-private threat sharing hub",
-		"default":     "/taxii2/api/",
-		"api_roots":   []string{"/taxii2/api/"},
+	writeJSON(w, http.StatusOK, client.Discovery{
+		Title:       title,
+		Description: "官民連携基盤: public-private threat sharing hub",
+		Default:     "/taxii2/api/",
+		APIRoots:    []string{"/taxii2/api/"},
 	})
 }
 
 func (s *Server) apiRoot(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"title":              "Renkei",
-		"description":        "Shared intelligence under TLP 2.0 and need-to-know",
-		"versions":           []string{MediaTAXII},
-		"max_content_length": s.MaxContentLength,
+	writeJSON(w, http.StatusOK, client.APIRootInfo{
+		Title:            "Renkei",
+		Description:      "Shared intelligence under TLP 2.0 and need-to-know",
+		Versions:         []string{MediaTAXII},
+		MaxContentLength: s.MaxContentLength,
 	})
 }
 
-type collectionResource struct {
-	ID          string   `json:"id"`
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	CanRead     bool     `json:"can_read"`
-	CanWrite    bool     `json:"can_write"`
-	MediaTypes  []string `json:"media_types"`
-}
-
-func (s *Server) collectionResource(c store.Collection, v policy.Viewer, readOnly bool) (collectionResource, bool) {
+// collectionResource is the collection as the caller may use it; the
+// resource's type is the typed client's (internal/client).
+func (s *Server) collectionResource(c store.Collection, v policy.Viewer, readOnly bool) (client.Collection, bool) {
 	read, write := policy.CollectionAccess(v, c.Audience, c.Writable, readOnly)
-	return collectionResource{ID: c.ID, Title: c.Title, Description: c.Description, CanRead: read, CanWrite: write, MediaTypes: []string{MediaSTIX}}, read || write
+	return client.Collection{ID: c.ID, Title: c.Title, Description: c.Description, CanRead: read, CanWrite: write, MediaTypes: []string{MediaSTIX}}, read || write
 }
 
 func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +221,7 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	out := []collectionResource{}
+	out := []client.Collection{}
 	for _, col := range all {
 		if res, ok := s.collectionResource(col, v, c.ReadOnly); ok {
 			out = append(out, res)
@@ -603,22 +597,9 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	objs, more, next := l.objs, l.more, l.next
-	type record struct {
-		ID        string `json:"id"`
-		DateAdded string `json:"date_added"`
-		Version   string `json:"version"`
-		MediaType string `json:"media_type"`
-	}
-	recs := make([]record, len(objs))
-	for i, o := range objs {
-		recs[i] = record{ID: o.ID, DateAdded: formatAdded(o.DateAdded), Version: version(o), MediaType: MediaSTIX}
-	}
-	res := map[string]any{"more": more}
-	if len(recs) > 0 {
-		res["objects"] = recs
-	}
-	if next != "" {
-		res["next"] = next
+	res := client.Manifest{More: more, Next: next}
+	for _, o := range objs {
+		res.Objects = append(res.Objects, client.ManifestRecord{ID: o.ID, DateAdded: formatAdded(o.DateAdded), Version: version(o), MediaType: MediaSTIX})
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -726,37 +707,20 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, statusResource(st))
 }
 
-type statusDetail struct {
-	ID      string `json:"id"`
-	Version string `json:"version"`
-	Message string `json:"message,omitempty"`
-}
-
-func statusResource(st store.Status) map[string]any {
-	res := map[string]any{
-		"id": st.ID, "status": st.Status, "request_timestamp": stix.FormatTime(st.Created),
-		"total_count": st.Total, "success_count": st.Success, "failure_count": st.Failure, "pending_count": st.Pending,
-	}
-	var succ, fail, pend []statusDetail
+// statusResource is the status resource of a post, the typed client's type.
+func statusResource(st store.Status) client.Status {
+	res := client.Status{ID: st.ID, Status: st.Status, RequestTimestamp: stix.FormatTime(st.Created),
+		TotalCount: st.Total, SuccessCount: st.Success, FailureCount: st.Failure, PendingCount: st.Pending}
 	for _, d := range st.Details {
-		sd := statusDetail{ID: d.ID, Version: d.Version, Message: d.Message}
+		sd := client.StatusDetail{ID: d.ID, Version: d.Version, Message: d.Message}
 		switch d.Kind {
 		case "success":
-			succ = append(succ, sd)
+			res.Successes = append(res.Successes, sd)
 		case "failure":
-			fail = append(fail, sd)
+			res.Failures = append(res.Failures, sd)
 		default:
-			pend = append(pend, sd)
+			res.Pendings = append(res.Pendings, sd)
 		}
-	}
-	if succ != nil {
-		res["successes"] = succ
-	}
-	if fail != nil {
-		res["failures"] = fail
-	}
-	if pend != nil {
-		res["pendings"] = pend
 	}
 	return res
 }
