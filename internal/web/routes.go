@@ -86,6 +86,8 @@ var routeTable = map[string]audit.Route{
 	"GET /telemetry/sources/{id}":             audit.Read,
 	"GET /telemetry/exports":                  audit.Read,
 	"POST /telemetry/sources/{id}/records":    audit.InCapability(audit.ActionCommAccess), // a read with a stated purpose, logged before release
+	"GET /approvals/request":                  audit.Read,
+	"POST /approvals/request":                 audit.InCapability(audit.ActionApprovalRequest, audit.ActionEmergencyMeasure),
 	"GET /oversight":                          audit.Read,
 	"POST /oversight/approvals/{id}/decide":   audit.InCapability(audit.ActionApprovalDecide),
 	"POST /oversight/approvals/{id}/revoke":   audit.InCapability(audit.ActionApprovalRevoke),

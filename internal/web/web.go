@@ -159,6 +159,9 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("GET /telemetry/exports", s.member(s.telemetryExports))
 	mux.HandleFunc("POST /telemetry/sources/{id}/records", s.member(s.telemetryRecords))
 
+	mux.HandleFunc("GET /approvals/request", s.member(s.approvalRequestPage))
+	mux.HandleFunc("POST /approvals/request", s.member(s.requestApproval))
+
 	mux.HandleFunc("GET /oversight", s.overseer(s.oversightPage))
 	mux.HandleFunc("POST /oversight/approvals/{id}/decide", s.overseer(s.decideApproval))
 	mux.HandleFunc("POST /oversight/approvals/{id}/revoke", s.overseer(s.revokeApproval))
