@@ -3,17 +3,15 @@ package cli
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"renkei/internal/api"
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
-	"renkei/internal/store/storetest"
+	"renkei/internal/hubtest"
 )
 
 // TestCommitteeRetiresItsMembers from the command line, through the API
@@ -23,19 +21,8 @@ import (
 // retired; the last active member is not retired.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
-	if _, err := hub.Bootstrap(ctx, db, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t"}); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Audit.Close()
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	db := h.DB
 	chair, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "iinkai", "test", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +38,7 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 	}
 	tok, _, _ := hub.CreateToken(ctx, db, "iinkai", "", 0, false, time.Now())
 	tok2, _, _ := hub.CreateToken(ctx, db, "suzuki", "", 0, false, time.Now())
-	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok)...)

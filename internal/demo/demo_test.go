@@ -3,10 +3,9 @@ package demo_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"renkei/internal/demo"
-	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
 )
@@ -17,19 +16,12 @@ func TestStory(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
-			now := time.Now().UTC()
-			if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-				t.Fatal(err)
-			}
+			h := hubtest.New(t, kind)
+			db, now := h.DB, h.Now.UTC()
 			if _, err := demo.Fill(ctx, db, now); err != nil {
 				t.Fatal(err)
 			}
-			h, err := hub.New(ctx, db, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := demo.FillStory(ctx, h, t.TempDir(), now)
+			st, err := demo.FillStory(ctx, h.Hub, t.TempDir(), now)
 			if err != nil {
 				t.Fatal(err)
 			}
