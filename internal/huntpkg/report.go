@@ -113,19 +113,13 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 	run := Run{PackageID: id, OrgID: c.Org.ID, OrgName: c.Org.Name, User: c.User.Login, RanAt: r.RanAt.UTC(), Reported: now,
 		Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
 		MatchCount: len(r.Matches), Rules: r.Rules}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO hunt_runs(package_id, org_id, user_id, user_login, ran_at, reported_at, events, files, bytes, read_errors, hits, duration_ms, matches, match_count)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, c.Org.ID, c.User.ID, c.User.Login, store.Micros(run.RanAt), store.Micros(now),
-			r.Events, r.Files, r.Bytes, r.ReadErrors, hits, r.DurationMS, lines.String(), len(r.Matches)).Scan(&run.ID); err != nil {
-			return fmt.Errorf("store hunting report: %w", err)
-		}
-		for _, rh := range r.Rules {
-			if _, err := tx.Exec(ctx, "INSERT INTO hunt_run_rules(run_id, rule_id, title, hits) VALUES(?, ?, ?, ?)", run.ID, rh.RuleID, rh.Title, rh.Hits); err != nil {
-				return fmt.Errorf("store hunting report rules: %w", err)
-			}
-		}
-		return nil
-	})
+	rules := make([]store.HuntRuleHits, len(r.Rules))
+	for i, rh := range r.Rules {
+		rules[i] = store.HuntRuleHits(rh)
+	}
+	run.ID, err = s.DB.ReportHuntRun(ctx, store.HuntRun{PackageID: id, OrgID: c.Org.ID, UserID: c.User.ID, User: c.User.Login, RanAt: run.RanAt,
+		Reported: now, Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
+		Matches: lines.String(), MatchCount: len(r.Matches)}, rules)
 	if err != nil {
 		return Run{}, err
 	}
@@ -205,7 +199,7 @@ func (s *Service) Coverage(ctx context.Context, c auth.Caller, id string) (*Cove
 	count := map[string]int{}
 	for _, r := range runs { // newest first
 		if _, ok := latest[r.OrgID]; !ok {
-			latest[r.OrgID] = r
+			latest[r.OrgID] = r.Run
 		}
 		count[r.OrgID]++
 	}
@@ -268,55 +262,35 @@ func (s *Service) Coverage(ctx context.Context, c auth.Caller, id string) (*Cove
 }
 
 func (s *Service) ruleTotals(ctx context.Context, runIDs []int64) ([]RuleHits, error) {
-	out := []RuleHits{}
-	if len(runIDs) == 0 {
-		return out, nil
+	stored, err := s.DB.HuntRuleTotals(ctx, runIDs)
+	out := make([]RuleHits, len(stored))
+	for i, rh := range stored {
+		out[i] = RuleHits(rh)
 	}
-	args := make([]any, len(runIDs))
-	for i, id := range runIDs {
-		args[i] = id
-	}
-	rows, err := s.DB.Query(ctx, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
-		") GROUP BY rule_id ORDER BY SUM(hits) DESC, rule_id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("hunting rule totals: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var rh RuleHits
-		if err := rows.Scan(&rh.RuleID, &rh.Title, &rh.Hits); err != nil {
-			return nil, err
-		}
-		out = append(out, rh)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
-// runs lists a package's reports, newest first; org "" means every organization.
-func (s *Service) runs(ctx context.Context, pkgID, org string) ([]Run, error) {
-	q := `SELECT r.id, r.org_id, o.name, r.user_login, r.ran_at, r.reported_at, r.events, r.files, r.bytes, r.read_errors, r.hits, r.duration_ms, r.match_count
-		FROM hunt_runs r JOIN orgs o ON o.id = r.org_id WHERE r.package_id = ?`
-	args := []any{pkgID}
-	if org != "" {
-		q += " AND r.org_id = ?"
-		args = append(args, org)
-	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY r.ran_at DESC, r.id DESC", args...)
+// runs lists a package's reports, newest first, with the user who reported
+// each and the matches sent; org "" means every organization.
+func (s *Service) runs(ctx context.Context, pkgID, org string) ([]storedRun, error) {
+	stored, err := s.DB.HuntRuns(ctx, pkgID, org)
 	if err != nil {
-		return nil, fmt.Errorf("hunting runs of %s: %w", pkgID, err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r := Run{PackageID: pkgID}
-		var ran, rep int64
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits, &r.DurationMS, &r.MatchCount); err != nil {
-			return nil, err
-		}
-		r.RanAt, r.Reported = store.FromMicros(ran), store.FromMicros(rep)
-		out = append(out, r)
+	out := make([]storedRun, len(stored))
+	for i, r := range stored {
+		out[i] = storedRun{Run: Run{ID: r.ID, PackageID: r.PackageID, OrgID: r.OrgID, OrgName: r.OrgName, User: r.User, RanAt: r.RanAt,
+			Reported: r.Reported, Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: r.Hits, DurationMS: r.DurationMS,
+			MatchCount: r.MatchCount}, userID: r.UserID, matches: r.Matches}
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// storedRun is a run with what only the hub reads of it.
+type storedRun struct {
+	Run
+	userID  int64
+	matches string
 }
 
 // Findings returns the runs of a package the caller may read, with rule
@@ -339,13 +313,9 @@ func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run
 		return nil, 0, err
 	}
 	out := []Run{}
-	for _, r := range runs {
-		var uid int64
-		var matches string
-		if err := s.DB.QueryRow(ctx, "SELECT user_id, matches FROM hunt_runs WHERE id = ?", r.ID).Scan(&uid, &matches); err != nil {
-			return nil, 0, err
-		}
-		acl := policy.ACL{TLP: st.tlp, AuthorOrg: r.OrgID, SubmitterUser: uid, RecipientOrgs: []string{st.pkg.PublisherOrg}}
+	for _, sr := range runs {
+		r, matches := sr.Run, sr.matches
+		acl := policy.ACL{TLP: st.tlp, AuthorOrg: r.OrgID, SubmitterUser: sr.userID, RecipientOrgs: []string{st.pkg.PublisherOrg}}
 		if !policy.Decide(v, acl) {
 			continue
 		}

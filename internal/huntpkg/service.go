@@ -2,7 +2,6 @@ package huntpkg
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,20 +158,13 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 	out.Signed = signed
 	rulesJSON, _ := json.Marshal(p.Rules)
 	indJSON, _ := json.Marshal(p.Indicators)
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO hunt_packages(id, title, description, publisher_org, publisher_user, tlp, rules, indicators, created_at, signed, key_name)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Title, p.Description, p.PublisherOrg, c.User.ID, int(tlp),
-			string(rulesJSON), string(indJSON), store.Micros(p.Created), string(signed), keys.Signer.Name()); err != nil {
-			return fmt.Errorf("store package: %w", err)
-		}
-		for _, se := range scope {
-			if _, err := tx.Exec(ctx, "INSERT INTO hunt_package_scope(package_id, kind, value) VALUES(?, ?, ?)", p.ID, se.Kind, se.Value); err != nil {
-				return fmt.Errorf("store package scope: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	stScope := make([]store.HuntScope, len(scope))
+	for i, se := range scope {
+		stScope[i] = store.HuntScope{Kind: se.Kind, Value: se.Value}
+	}
+	if err := s.DB.PublishHuntPackage(ctx, store.HuntPackage{ID: p.ID, Title: p.Title, Description: p.Description, PublisherOrg: p.PublisherOrg,
+		PublisherUser: c.User.ID, TLP: int(tlp), Rules: string(rulesJSON), Indicators: string(indJSON), Created: p.Created, Signed: string(signed),
+		KeyName: keys.Signer.Name()}, stScope); err != nil {
 		return nil, err
 	}
 	orgs, err := s.scopeOrgs(ctx, p)
@@ -298,16 +290,11 @@ type stored struct {
 }
 
 func (s *Service) load(ctx context.Context, id string) (*stored, error) {
-	var signed string
-	var pubUser int64
-	var tlp int
-	err := s.DB.QueryRow(ctx, "SELECT signed, publisher_user, tlp FROM hunt_packages WHERE id = ?", id).Scan(&signed, &pubUser, &tlp)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("hunting package %s: %w", id, store.ErrNotFound)
-	}
+	row, err := s.DB.HuntPackageSigned(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load hunting package %s: %w", id, err)
+		return nil, err
 	}
+	signed, pubUser, tlp := row.Signed, row.PublisherUser, row.TLP
 	// The stored note's text is the package; it is read back from the signed
 	// form so that what the hub shows is what it signed.
 	text, _, ok := strings.Cut(signed, "\n\n")
@@ -443,8 +430,10 @@ type Summary struct {
 }
 
 // List returns the packages the caller may see, newest first. The SQL
-// narrows the rows to the caller's scope; the policy then decides each one.
-// Listings are not paginated (at most limit rows), so no count can leak.
+// keeps the packages its organization published or is in the scope of
+// (policy.HuntPackageFilter: the center reads every scope); the policy then
+// decides each one's TLP. Listings are not paginated (at most limit rows),
+// so no count can leak.
 func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary, error) {
 	v, err := s.Viewer(ctx, c)
 	if err != nil {
@@ -453,32 +442,11 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	q := `SELECT p.id FROM hunt_packages p WHERE p.publisher_org = ? OR ? = 1 OR EXISTS (SELECT 1 FROM hunt_package_scope sc WHERE sc.package_id = p.id AND (
-		(sc.kind = 'all' AND ? = 0) OR (sc.kind = 'sector' AND sc.value = ? AND ? <> '') OR (sc.kind = 'org-kind' AND sc.value = ?) OR (sc.kind = 'org' AND sc.value = ?)
-		OR (sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = ?))))
-		ORDER BY p.created_at DESC LIMIT ?`
-	// Every package for whoever reads them whatever their scope (the
-	// center); the scope "all" addresses every member but the center.
-	anyPkg, center := store.BoolInt(policy.MayRead(v, policy.KindHuntPackage, 0)), store.BoolInt(policy.InCenter(v))
-	sector := strings.ToLower(c.Org.Sector)
-	rows, err := s.DB.Query(ctx, q, c.Org.ID, anyPkg, center, sector, sector, c.Org.Kind, c.Org.ID, c.Org.ID, limit)
+	ids, err := s.DB.HuntPackageIDs(ctx, v, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list hunting packages: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	ran, err := s.ranBy(ctx, c.Org.ID)
+	ran, err := s.DB.HuntPackagesRunBy(ctx, c.Org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -497,23 +465,6 @@ func (s *Service) List(ctx context.Context, c auth.Caller, limit int) ([]Summary
 			InScope: InScope(c.Org, v.Groups, p.Scope), RanByMe: ran[p.ID]})
 	}
 	return out, nil
-}
-
-func (s *Service) ranBy(ctx context.Context, org string) (map[string]bool, error) {
-	rows, err := s.DB.Query(ctx, "SELECT DISTINCT package_id FROM hunt_runs WHERE org_id = ?", org)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		m[id] = true
-	}
-	return m, rows.Err()
 }
 
 // scopeOrgs lists every organization the package's scope addresses.

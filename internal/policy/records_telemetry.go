@@ -23,3 +23,19 @@ func TelemetrySourceFilter(v Viewer) (string, []any) {
 func TelemetryRecordFilter(v Viewer) (string, []any) {
 	return RecordFilter(v, KindTelemetryRecord, Read, nil)
 }
+
+// HuntPackageFilter is the listing condition of hunting packages on alias p:
+// published by the viewer's organization (publisher_org), or addressed to it
+// by a scope entry (hunt_package_scope) as huntpkg.InScope decides — every
+// member for "all" (not the center), its sector, its kind, itself by id, or
+// a sharing group it belongs to; the oversight committee is never in scope.
+// The TLP of the package is decided afterwards, per package, by Decide.
+func HuntPackageFilter(v Viewer, p string) (string, []any) {
+	return RecordFilter(v, KindHuntPackage, Read, RelCols{
+		RelOwn: p + ".publisher_org = ?",
+		RelAddressed: "EXISTS (SELECT 1 FROM hunt_package_scope sc JOIN orgs so ON so.id = ? WHERE sc.package_id = " + p + ".id AND so.kind <> '" + OrgKindCommittee + "' AND (" +
+			"(sc.kind = 'all' AND so.kind <> 'center') OR (sc.kind = 'sector' AND so.sector <> '' AND LOWER(so.sector) = LOWER(sc.value)) OR " +
+			"(sc.kind = 'org-kind' AND sc.value = so.kind) OR (sc.kind = 'org' AND sc.value = so.id) OR " +
+			"(sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = so.id))))",
+	})
+}
