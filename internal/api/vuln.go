@@ -8,52 +8,31 @@ import (
 	"time"
 
 	"renkei/internal/client"
-	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/relevance"
-	"renkei/internal/store"
 	"renkei/internal/vuln"
 )
 
 // Vulnerability relevance: connection points, registered SBOMs, what
 // affects us, vendor publishing, feeds and the center's exposure view.
-// Members see and change only their own organization's entries.
+// Members see and change only their own organization's entries: the
+// service decides (policy) and these handlers translate.
 
 func (s *Server) relevance() *relevance.Service { return s.Relevance }
-
-// vulnWriter allows changing the register to those who act for their
-// organization; viewers read, overseers and handlers have no part here.
-// The gate is the console's too: policy.MayWriteAssets, MayReadAssets,
-// MayReadExposure and MayConfigureFeeds.
-func vulnWriter(q *request) error {
-	if policy.MayWriteAssets(q.viewer) {
-		return nil
-	}
-	return fail(http.StatusForbidden, "forbidden", "the %s role may not change the register; an analyst, reporter or administrator of the organization may", q.role())
-}
-
-func vulnReader(q *request) error {
-	if !policy.MayReadAssets(q.viewer) {
-		return fail(http.StatusForbidden, "forbidden", "vulnerability relevance is for members, vendors and the center")
-	}
-	return nil
-}
 
 func cpOut(c relevance.ConnectionPoint, now time.Time, days int) client.ConnectionPoint {
 	return client.ConnectionPoint{ID: c.ID, Kind: c.Kind, Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE,
 		Address: c.Address, Owner: c.Owner, LastConfirmed: c.LastConfirmed, Stale: c.Stale(now, days), Created: c.Created, Updated: c.Updated}
 }
 
-func connectionPoint(in client.ConnectionPointRequest, org string, id int64) relevance.ConnectionPoint {
-	return relevance.ConnectionPoint{ID: id, OrgID: org, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
+func connectionPoint(in client.ConnectionPointRequest, id int64) relevance.ConnectionPoint {
+	return relevance.ConnectionPoint{ID: id, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
 		PURL: in.PURL, CPE: in.CPE, Address: in.Address, Owner: in.Owner, LastConfirmed: in.LastConfirmed}
 }
 
 func (s *Server) listConnectionPoints(q *request) error {
-	if err := vulnReader(q); err != nil {
-		return err
-	}
 	ctx := q.r.Context()
-	cps, err := s.relevance().ConnectionPoints(ctx, q.caller.Org.ID)
+	cps, err := s.relevance().ConnectionPoints(ctx, q.viewer)
 	if err != nil {
 		return err
 	}
@@ -72,14 +51,11 @@ func (s *Server) listConnectionPoints(q *request) error {
 }
 
 func (s *Server) addConnectionPoint(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	var in client.ConnectionPointRequest
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), connectionPoint(in, q.caller.Org.ID, 0))
+	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), q.viewer, connectionPoint(in, 0))
 	if err != nil {
 		return err
 	}
@@ -88,9 +64,6 @@ func (s *Server) addConnectionPoint(q *request) error {
 }
 
 func (s *Server) updateConnectionPoint(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	id, err := pathID(q)
 	if err != nil {
 		return err
@@ -99,7 +72,7 @@ func (s *Server) updateConnectionPoint(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), connectionPoint(in, q.caller.Org.ID, id))
+	c, out, err := s.relevance().UpdateConnectionPoint(q.r.Context(), q.viewer, connectionPoint(in, id))
 	if err != nil {
 		return err
 	}
@@ -108,14 +81,11 @@ func (s *Server) updateConnectionPoint(q *request) error {
 }
 
 func (s *Server) deleteConnectionPoint(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	id, err := pathID(q)
 	if err != nil {
 		return err
 	}
-	if err := s.relevance().DeleteConnectionPoint(q.r.Context(), q.caller.Org.ID, id); err != nil {
+	if err := s.relevance().DeleteConnectionPoint(q.r.Context(), q.viewer, id); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"deleted": id})
@@ -125,9 +95,6 @@ func (s *Server) deleteConnectionPoint(q *request) error {
 // importConnectionPoints takes a CSV body (header row); nothing is imported
 // when any line is bad, and the error lists the lines.
 func (s *Server) importConnectionPoints(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	cps, err := relevance.ParseConnectionPointsCSV(q.r.Body, "request body", q.caller.Org.ID)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -136,7 +103,7 @@ func (s *Server) importConnectionPoints(q *request) error {
 		}
 		return fail(http.StatusBadRequest, "invalid CSV", "%v", err)
 	}
-	cps, out, err := s.relevance().ImportConnectionPoints(q.r.Context(), cps)
+	cps, out, err := s.relevance().ImportConnectionPoints(q.r.Context(), q.viewer, cps)
 	if err != nil {
 		return err
 	}
@@ -145,10 +112,7 @@ func (s *Server) importConnectionPoints(q *request) error {
 }
 
 func (s *Server) listSBOMs(q *request) error {
-	if err := vulnReader(q); err != nil {
-		return err
-	}
-	bs, err := s.relevance().SBOMs(q.r.Context(), q.caller.Org.ID)
+	bs, err := s.relevance().SBOMs(q.r.Context(), q.viewer)
 	if err != nil {
 		return err
 	}
@@ -161,17 +125,14 @@ func (s *Server) listSBOMs(q *request) error {
 
 // registerSBOM takes the SBOM document as the body; ?name= names the product.
 func (s *Server) registerSBOM(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	data, err := io.ReadAll(q.r.Body)
 	if err != nil {
 		return err
 	}
 	name := q.r.URL.Query().Get("name")
-	b, out, err := s.relevance().RegisterSBOM(q.r.Context(), q.caller.Org.ID, name, "upload", data)
+	b, out, err := s.relevance().RegisterSBOM(q.r.Context(), q.viewer, name, "upload", data)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, problem.ErrNotFound) || errors.Is(err, problem.ErrForbidden) {
 			return err
 		}
 		return fail(http.StatusBadRequest, "invalid SBOM", "%v", err)
@@ -181,14 +142,11 @@ func (s *Server) registerSBOM(q *request) error {
 }
 
 func (s *Server) deleteSBOM(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	id, err := pathID(q)
 	if err != nil {
 		return err
 	}
-	if err := s.relevance().DeleteSBOM(q.r.Context(), q.caller.Org.ID, id); err != nil {
+	if err := s.relevance().DeleteSBOM(q.r.Context(), q.viewer, id); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"deleted": id})
@@ -199,10 +157,7 @@ func (s *Server) deleteSBOM(q *request) error {
 // known exploited first, then EPSS, then severity. ?all=1 includes findings
 // suppressed by VEX.
 func (s *Server) affectingUs(q *request) error {
-	if err := vulnReader(q); err != nil {
-		return err
-	}
-	fs, err := s.relevance().Findings(q.r.Context(), q.caller.Org.ID)
+	fs, err := s.relevance().Findings(q.r.Context(), q.viewer)
 	if err != nil {
 		return err
 	}
@@ -218,10 +173,7 @@ func (s *Server) affectingUs(q *request) error {
 }
 
 func (s *Server) listPublications(q *request) error {
-	if err := vulnReader(q); err != nil {
-		return err
-	}
-	ps, err := s.relevance().Publications(q.r.Context(), q.r.URL.Query().Get("org"))
+	ps, err := s.relevance().Publications(q.r.Context(), q.viewer, q.r.URL.Query().Get("org"))
 	if err != nil {
 		return err
 	}
@@ -235,9 +187,6 @@ func (s *Server) listPublications(q *request) error {
 // publish takes the document as the body and the rest as query parameters:
 // kind (sbom, vex, csaf, label), product, version, label_level, note.
 func (s *Server) publish(q *request) error {
-	if err := vulnWriter(q); err != nil {
-		return err
-	}
 	v := q.r.URL.Query()
 	data, err := io.ReadAll(q.r.Body)
 	if err != nil {
@@ -246,7 +195,7 @@ func (s *Server) publish(q *request) error {
 	level, _ := strconv.Atoi(v.Get("label_level"))
 	// The outcome (whom the publication alerted) is not returned: a vendor
 	// must not learn which members run its products.
-	p, _, err := s.relevance().Publish(q.r.Context(), q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
+	p, _, err := s.relevance().Publish(q.r.Context(), q.viewer, q.caller.Org, relevance.PublishInput{Kind: v.Get("kind"), Product: v.Get("product"), Version: v.Get("version"),
 		Note: v.Get("note"), LabelLevel: level, Source: "upload", Data: data})
 	if err != nil {
 		return err
@@ -260,9 +209,6 @@ func (s *Server) publish(q *request) error {
 // takes effect).
 
 func (s *Server) listSuppliers(q *request) error {
-	if !policy.ReadsSupplierRegister(q.viewer) {
-		return fail(http.StatusForbidden, "forbidden", "the product–supplier register is for members, vendors and the center")
-	}
 	org := q.r.URL.Query().Get("org")
 	if org != "" {
 		o, err := s.Hub.DB.Org(q.r.Context(), org)
@@ -271,7 +217,7 @@ func (s *Server) listSuppliers(q *request) error {
 		}
 		org = o.ID
 	}
-	sps, err := s.relevance().Suppliers(q.r.Context(), org)
+	sps, err := s.relevance().Suppliers(q.r.Context(), q.viewer, org)
 	if err != nil {
 		return err
 	}
@@ -309,20 +255,10 @@ func (s *Server) removeSupplier(q *request) error {
 	return nil
 }
 
-func centerOnly(q *request) error {
-	if !policy.MayReadExposure(q.viewer) {
-		return fail(http.StatusForbidden, "forbidden", "the exposure view and feeds are the national center's")
-	}
-	return nil
-}
-
 // exposure is the center's view of one vulnerability: members per sector,
 // never their names.
 func (s *Server) exposure(q *request) error {
-	if err := centerOnly(q); err != nil {
-		return err
-	}
-	ex, err := s.relevance().Exposure(q.r.Context(), q.r.PathValue("id"))
+	ex, err := s.relevance().Exposure(q.r.Context(), q.viewer, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -331,10 +267,7 @@ func (s *Server) exposure(q *request) error {
 }
 
 func (s *Server) listFeeds(q *request) error {
-	if err := centerOnly(q); err != nil {
-		return err
-	}
-	fs, err := s.relevance().Feeds(q.r.Context())
+	fs, err := s.relevance().Feeds(q.r.Context(), q.viewer)
 	if err != nil {
 		return err
 	}
@@ -346,12 +279,6 @@ func (s *Server) listFeeds(q *request) error {
 }
 
 func (s *Server) addFeed(q *request) error {
-	if err := centerOnly(q); err != nil {
-		return err
-	}
-	if !policy.MayConfigureFeeds(q.viewer) {
-		return fail(http.StatusForbidden, "forbidden", "the center's analysts and administrators configure feeds")
-	}
 	var in client.FeedRequest
 	if err := decode(q, &in); err != nil {
 		return err
@@ -364,7 +291,7 @@ func (s *Server) addFeed(q *request) error {
 		}
 		every = d
 	}
-	f, err := s.relevance().AddFeed(q.r.Context(), in.URL, in.Format, every)
+	f, err := s.relevance().AddFeed(q.r.Context(), q.viewer, in.URL, in.Format, every)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
+	"renkei/internal/retention"
 	"renkei/internal/telemetry"
 )
 
@@ -48,6 +49,8 @@ type App struct {
 	// Telemetry is the communications-information pipeline's shared side;
 	// the pipeline and its matchers run over it (telemetry.NewPipeline).
 	Telemetry *telemetry.Service
+	// Retention deletes expired objects under the hub's rules, logged first.
+	Retention *retention.Service
 }
 
 // New builds every capability over h. Acts are recorded through h.Record,
@@ -86,5 +89,6 @@ func New(h *hub.Hub) *App {
 		Hunting:    &huntpkg.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Viewer: h.Viewer, Record: h.Record, KeyDir: huntKeys},
 		Telemetry: &telemetry.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: h.Center(), Viewer: h.Viewer, Record: h.Record,
 			Append: appendAudit, Submit: h.Submit},
+		Retention: &retention.Service{DB: h.DB, Record: h.Record, Center: h.Center(), Now: now, Log: h.Log},
 	}
 }

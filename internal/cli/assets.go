@@ -13,6 +13,7 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/hub"
+	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
 )
@@ -88,7 +89,7 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 				}
 				c.LastConfirmed = t
 			}
-			c, out, err := s.AddConnectionPoint(ctx, c)
+			c, out, err := s.AddConnectionPoint(ctx, policy.Operator(o.ID, o.IsCenter()), c)
 			if err != nil {
 				return err
 			}
@@ -145,7 +146,7 @@ Every bad line is reported with its line number and then nothing is imported.`,
 			if err != nil {
 				return err
 			}
-			cps, out, err := s.ImportConnectionPoints(ctx, cps)
+			cps, out, err := s.ImportConnectionPoints(ctx, policy.Operator(o.ID, o.IsCenter()), cps)
 			if err != nil {
 				return err
 			}
@@ -191,7 +192,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 			for _, o := range orgs {
 				names[o.ID] = o.Name
 			}
-			cps, err := s.ConnectionPoints(ctx, id)
+			cps, err := s.ConnectionPointsOf(ctx, id)
 			if err != nil {
 				return err
 			}

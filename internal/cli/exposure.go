@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"renkei/internal/policy"
 )
 
 func newExposureCmd(g *globals) *cobra.Command {
@@ -25,7 +27,7 @@ suppressed by VEX are not counted.`,
 				return err
 			}
 			defer db.Close()
-			ex, err := s.Exposure(ctx, args[0])
+			ex, err := s.Exposure(ctx, policy.System(), args[0])
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/policy"
 	"renkei/internal/relevance"
 )
 
@@ -85,7 +86,7 @@ what the feed is expected to be; the content decides.`,
 				return err
 			}
 			defer db.Close()
-			f, err := s.AddFeed(ctx, args[0], format, every)
+			f, err := s.AddFeed(ctx, policy.System(), args[0], format, every)
 			if err != nil {
 				return err
 			}
@@ -110,7 +111,7 @@ func newFeedsListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			fs, err := s.Feeds(ctx)
+			fs, err := s.Feeds(ctx, policy.System())
 			if err != nil {
 				return err
 			}

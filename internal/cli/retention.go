@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -133,7 +134,7 @@ must name a type or a TLP. "set" with no rule removes them all.`,
 			defer done()
 			host, _ := os.Hostname()
 			c := auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: h.Center()}
-			if err := retention.SetRules(cmd.Context(), h, c, rs); err != nil {
+			if err := app.New(h).Retention.SetRules(cmd.Context(), c, rs); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "%d retention rules set\n", len(rs))
@@ -153,7 +154,7 @@ func newRetentionRunCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer done()
-			ds, err := retention.Expire(cmd.Context(), h, time.Now())
+			ds, err := app.New(h).Retention.Expire(cmd.Context(), time.Now())
 			for _, d := range ds {
 				fmt.Fprintf(g.stdout, "%s: deleted %d objects (sha256 %s, audit entry %d)\n", d.Rule, d.Count, d.Hash, d.AuditIndex)
 			}

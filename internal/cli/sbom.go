@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/policy"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/sbom"
 )
@@ -205,7 +206,7 @@ vulnerability, never repeated.`,
 			if err != nil {
 				return err
 			}
-			b, out, err := s.RegisterSBOM(ctx, o.ID, name, filepath.Base(args[0]), data)
+			b, out, err := s.RegisterSBOM(ctx, policy.Operator(o.ID, o.IsCenter()), name, filepath.Base(args[0]), data)
 			if err != nil {
 				return err
 			}

@@ -93,7 +93,7 @@ register; every change is logged before it takes effect.`,
 					}
 					id = o.ID
 				}
-				sps, err := ts.app.Relevance.Suppliers(cmd.Context(), id)
+				sps, err := ts.app.Relevance.Suppliers(cmd.Context(), ts.viewer, id)
 				if err != nil {
 					return err
 				}

@@ -56,21 +56,10 @@ func (r Range) Days() []string {
 }
 
 // Count is one labelled count.
-type Count struct {
-	Key   string `json:"key"`
-	Value int    `json:"value"`
-}
+type Count = store.PictureCount
 
 // AdvisoryProgress is one open advisory's completion.
-type AdvisoryProgress struct {
-	ID           int64     `json:"id"`
-	Kind         string    `json:"kind"`
-	Title        string    `json:"title,omitempty"` // empty for overseers, who see figures only
-	Due          time.Time `json:"due"`
-	Targets      int       `json:"targets"`
-	Acknowledged int       `json:"acknowledged"`
-	Completed    int       `json:"completed"`
-}
+type AdvisoryProgress = store.PictureAdvisory
 
 // Figures are the picture.
 type Figures struct {
@@ -94,18 +83,6 @@ func Allowed(v policy.Viewer) bool { return !v.Anonymous() }
 // Whole reports whether v sees the picture across every member.
 func Whole(v policy.Viewer) bool { return policy.SeesWholePicture(v) }
 
-// scope returns the SQL condition restricting column col to what v's
-// picture covers, and its arguments.
-func scope(v policy.Viewer, col string) (string, []any) {
-	if Whole(v) {
-		return "", nil
-	}
-	return " AND " + col + " = ?", []any{v.OrgID}
-}
-
-const dayMicros = int64(24 * time.Hour / time.Microsecond)
-const jstOffsetMicros = int64(9 * time.Hour / time.Microsecond)
-
 // Compute computes the picture over r for v from the store; reports are
 // overdue when their deadline is before now.
 func Compute(ctx context.Context, db *store.DB, now time.Time, v policy.Viewer, r Range) (Figures, error) {
@@ -113,119 +90,56 @@ func Compute(ctx context.Context, db *store.DB, now time.Time, v policy.Viewer, 
 		return Figures{}, fmt.Errorf("%w: log in to see the operating picture", problem.ErrForbidden)
 	}
 	f := Figures{From: r.From.UTC(), To: r.To.UTC(), Whole: Whole(v)}
-	from, to := store.Micros(r.From), store.Micros(r.To)
-	var err error
-	perDay := func(table, col string) ([]Count, error) {
-		cond, cargs := scope(v, "org_id")
-		q := fmt.Sprintf("SELECT (%s + %d) / %d AS d, COUNT(*) FROM %s WHERE %s >= ? AND %s < ?%s GROUP BY d", col, jstOffsetMicros, dayMicros, table, col, col, cond)
-		got := map[string]int{}
-		rows, err := db.Query(ctx, q, append([]any{from, to}, cargs...)...)
+	org := v.OrgID // the picture of one organization, or of every member
+	if f.Whole {
+		org = ""
+	}
+	perDay := func(got map[string]int, err error) ([]Count, error) {
 		if err != nil {
-			return nil, fmt.Errorf("%s per day: %w", table, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d int64
-			var n int
-			if err := rows.Scan(&d, &n); err != nil {
-				return nil, err
-			}
-			day := time.UnixMicro(d*dayMicros - jstOffsetMicros).In(jst.Zone).Format(time.DateOnly)
-			got[day] = n
-		}
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 		var out []Count
 		for _, day := range r.Days() {
-			out = append(out, Count{day, got[day]})
+			out = append(out, Count{Key: day, Value: got[day]})
 		}
 		return out, nil
 	}
-	if f.IncidentsPerDay, err = perDay("incidents", "created_at"); err != nil {
+	var err error
+	if f.IncidentsPerDay, err = perDay(db.IncidentsPerJSTDay(ctx, r.From, r.To, org)); err != nil {
 		return f, err
 	}
-	if f.AlertsPerDay, err = perDay("alerts", "created_at"); err != nil {
+	if f.AlertsPerDay, err = perDay(db.AlertsPerJSTDay(ctx, r.From, r.To, org)); err != nil {
 		return f, err
 	}
-	counts := func(q string, args ...any) ([]Count, error) {
-		rows, err := db.Query(ctx, q, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		out := []Count{}
-		for rows.Next() {
-			var c Count
-			if err := rows.Scan(&c.Key, &c.Value); err != nil {
-				return nil, err
-			}
-			if c.Key == "" {
-				c.Key = "-"
-			}
-			out = append(out, c)
-		}
-		return out, rows.Err()
+	if f.IncidentsBySector, err = db.IncidentsBy(ctx, store.BySector, r.From, r.To, org); err != nil {
+		return f, err
 	}
-	ic, iargs := scope(v, "i.org_id")
-	win := append([]any{from, to}, iargs...)
-	if f.IncidentsBySector, err = counts("SELECT o.sector, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY o.sector ORDER BY n DESC, o.sector", win...); err != nil {
-		return f, fmt.Errorf("incidents by sector: %w", err)
+	if f.IncidentsByKind, err = db.IncidentsBy(ctx, store.ByOrgKind, r.From, r.To, org); err != nil {
+		return f, err
 	}
-	if f.IncidentsByKind, err = counts("SELECT o.kind, COUNT(*) AS n FROM incidents i JOIN orgs o ON o.id = i.org_id WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY o.kind ORDER BY n DESC, o.kind", win...); err != nil {
-		return f, fmt.Errorf("incidents by kind: %w", err)
+	if f.IncidentsByCat, err = db.IncidentsBy(ctx, store.ByCategory, r.From, r.To, org); err != nil {
+		return f, err
 	}
-	if f.IncidentsByCat, err = counts("SELECT i.category, COUNT(*) AS n FROM incidents i WHERE i.created_at >= ? AND i.created_at < ?"+ic+" GROUP BY i.category ORDER BY n DESC, i.category", win...); err != nil {
-		return f, fmt.Errorf("incidents by category: %w", err)
+	if f.OpenCases, err = db.OpenCasesByStatus(ctx, org); err != nil {
+		return f, err
 	}
-	kc, kargs := scope(v, "org_id")
-	if f.OpenCases, err = counts("SELECT status, COUNT(*) FROM cases WHERE status NOT IN ('resolved', 'closed')"+kc+" GROUP BY status ORDER BY status", kargs...); err != nil {
-		return f, fmt.Errorf("open cases: %w", err)
+	if f.OverdueReports, err = db.OverdueReports(ctx, now, org); err != nil {
+		return f, err
 	}
-	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_deadlines d JOIN incidents i ON i.id = d.incident_id WHERE d.met_at = 0 AND d.due_at < ?"+ic,
-		append([]any{store.Micros(now)}, iargs...)...).Scan(&f.OverdueReports); err != nil {
-		return f, fmt.Errorf("overdue reports: %w", err)
-	}
-	cq, cargs := "SELECT COUNT(*) FROM consultations WHERE status <> 'closed'", []any(nil)
-	if !Whole(v) {
-		cq, cargs = cq+" AND (org_id = ? OR handler_org = ?)", []any{v.OrgID, v.OrgID}
-	}
-	if err := db.QueryRow(ctx, cq, cargs...).Scan(&f.OpenConsultations); err != nil {
-		return f, fmt.Errorf("open consultations: %w", err)
+	if f.OpenConsultations, err = db.OpenConsultations(ctx, org); err != nil {
+		return f, err
 	}
 	// A member sees its own progress on the advisories addressed to it,
 	// never how other members are doing.
-	tc, targs := scope(v, "t.org_id")
-	aq := `SELECT a.id, a.kind, a.title, a.due_at,
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id` + tc + `),
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.acked_at <> 0` + tc + `),
-		(SELECT COUNT(*) FROM advisory_targets t WHERE t.advisory_id = a.id AND t.completed_at <> 0` + tc + `)
-		FROM advisories a WHERE a.closed_at = 0`
-	aargs := append(append(append([]any{}, targs...), targs...), targs...)
-	if !Whole(v) {
-		aq += " AND EXISTS (SELECT 1 FROM advisory_targets x WHERE x.advisory_id = a.id AND x.org_id = ?)"
-		aargs = append(aargs, v.OrgID)
+	if f.OpenAdvisories, err = db.OpenAdvisoryProgress(ctx, org, 20); err != nil {
+		return f, err
 	}
-	rows, err := db.Query(ctx, aq+" ORDER BY a.due_at, a.id LIMIT 20", aargs...)
-	if err != nil {
-		return f, fmt.Errorf("open advisories: %w", err)
-	}
-	defer rows.Close()
-	f.OpenAdvisories = []AdvisoryProgress{}
-	content := policy.SeesPictureContent(v)
-	for rows.Next() {
-		var a AdvisoryProgress
-		var due int64
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Title, &due, &a.Targets, &a.Acknowledged, &a.Completed); err != nil {
-			return f, err
+	if !policy.SeesPictureContent(v) {
+		for i := range f.OpenAdvisories {
+			f.OpenAdvisories[i].Title = "" // figures only: the title is content
 		}
-		if !content {
-			a.Title = "" // figures only: the title is content
-		}
-		a.Due = store.FromMicros(due)
-		f.OpenAdvisories = append(f.OpenAdvisories, a)
 	}
-	return f, rows.Err()
+	return f, nil
 }
 
 // WriteCSV writes the figures as CSV with the columns figure, date, group,

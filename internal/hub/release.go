@@ -101,10 +101,7 @@ func loadAuditSalt(ctx context.Context, db *store.DB) ([]byte, error) {
 		rand.Read(b)
 		s = hex.EncodeToString(b)
 		// If another node set it first, keep theirs.
-		if _, err := db.Exec(ctx, "INSERT INTO settings(key, value) VALUES('audit_salt', ?) ON CONFLICT(key) DO NOTHING", s); err != nil {
-			return nil, err
-		}
-		if s, err = db.Setting(ctx, "audit_salt"); err != nil {
+		if s, err = db.SetSettingOnce(ctx, "audit_salt", s); err != nil {
 			return nil, err
 		}
 	}

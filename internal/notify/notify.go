@@ -61,16 +61,7 @@ type SMTP struct {
 }
 
 // Pref is an organization's e-mail preference.
-type Pref struct {
-	OrgID       string    `json:"org_id"`
-	Emails      []string  `json:"emails"`
-	Digest      string    `json:"digest"`
-	LastAlertID int64     `json:"last_alert_id"`
-	LastSent    time.Time `json:"last_sent,omitzero"`
-	// Lang is the language the mail is written in (ja, en); empty, both,
-	// Japanese first.
-	Lang string `json:"lang,omitempty"`
-}
+type Pref store.NotifyPref
 
 // langs are the languages mail under p is written in.
 func (p Pref) langs() []string {
@@ -123,16 +114,7 @@ func (n *Notifier) SetPref(ctx context.Context, orgID string, emails []string, d
 	if _, err := n.DB.Org(ctx, orgID); err != nil {
 		return err
 	}
-	var newest int64
-	if err := n.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM alerts WHERE org_id = ?", orgID).Scan(&newest); err != nil {
-		return err
-	}
-	_, err := n.DB.Exec(ctx, `INSERT INTO notify_prefs(org_id, emails, digest, last_alert_id) VALUES(?, ?, ?, ?)
-		ON CONFLICT(org_id) DO UPDATE SET emails = excluded.emails, digest = excluded.digest`, orgID, strings.Join(emails, ","), digest, newest)
-	if err != nil {
-		return fmt.Errorf("set e-mail preference: %w", err)
-	}
-	return nil
+	return n.DB.SetNotifyPref(ctx, orgID, emails, digest)
 }
 
 // SetLang sets the language of an organization's alert mail: ja, en, or
@@ -141,38 +123,17 @@ func (n *Notifier) SetLang(ctx context.Context, orgID, lang string) error {
 	if lang != "" && !slices.Contains(i18n.Languages, lang) {
 		return fmt.Errorf("language %q: want %s, or nothing for both", lang, strings.Join(i18n.Languages, " or "))
 	}
-	res, err := n.DB.Exec(ctx, "UPDATE notify_prefs SET lang = ? WHERE org_id = ?", lang, orgID)
-	if err != nil {
-		return fmt.Errorf("set e-mail language: %w", err)
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		return fmt.Errorf("e-mail language of %s: no e-mail preference (set the addresses first): %w", orgID, store.ErrNotFound)
-	}
-	return nil
+	return n.DB.SetNotifyLang(ctx, orgID, lang)
 }
 
 // Prefs lists every organization's preference.
 func (n *Notifier) Prefs(ctx context.Context) ([]Pref, error) {
-	rows, err := n.DB.Query(ctx, "SELECT org_id, emails, digest, last_alert_id, last_sent_at, lang FROM notify_prefs ORDER BY org_id")
-	if err != nil {
-		return nil, err
+	ps, err := n.DB.NotifyPrefs(ctx)
+	out := make([]Pref, len(ps))
+	for i, p := range ps {
+		out[i] = Pref(p)
 	}
-	defer rows.Close()
-	var out []Pref
-	for rows.Next() {
-		var p Pref
-		var emails string
-		var sent int64
-		if err := rows.Scan(&p.OrgID, &emails, &p.Digest, &p.LastAlertID, &sent, &p.Lang); err != nil {
-			return nil, err
-		}
-		if emails != "" {
-			p.Emails = strings.Split(emails, ",")
-		}
-		p.LastSent = store.FromMicros(sent)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // SetSMTP stores the SMTP configuration.
@@ -254,12 +215,11 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 			continue
 		}
 		newest := alerts[len(alerts)-1].ID
-		claim, err := n.DB.Exec(ctx, "UPDATE notify_prefs SET last_alert_id = ?, last_sent_at = ? WHERE org_id = ? AND last_alert_id = ?",
-			newest, store.Micros(now), p.OrgID, p.LastAlertID)
+		claimed, err := n.DB.ClaimNotifyCursor(ctx, p.OrgID, p.LastAlertID, newest, now)
 		if err != nil {
 			return res, err
 		}
-		if k, _ := claim.RowsAffected(); k == 0 {
+		if !claimed {
 			continue // another node took them
 		}
 		var msgs [][]byte
@@ -285,7 +245,9 @@ func (n *Notifier) Run(ctx context.Context, now time.Time) (Result, error) {
 			if p.Digest == Immediate && sent > 0 {
 				back = alerts[sent-1].ID
 			}
-			n.DB.Exec(ctx, "UPDATE notify_prefs SET last_alert_id = ? WHERE org_id = ? AND last_alert_id = ?", back, p.OrgID, newest)
+			if err := n.DB.RewindNotifyCursor(ctx, p.OrgID, newest, back); err != nil {
+				n.log().Warn("e-mail cursor", "org", p.OrgID, "err", err)
+			}
 			if p.Digest == Immediate {
 				res.Alerts += sent
 			}
@@ -310,22 +272,7 @@ func (n *Notifier) newAlerts(ctx context.Context, p Pref) ([]store.Alert, error)
 	if err != nil {
 		return nil, fmt.Errorf("new alerts of %s: groups: %w", p.OrgID, err)
 	}
-	cond, args := policy.AlertFilter(policy.OrgAudience(o.ID, o.IsCenter(), groups), "a")
-	rows, err := n.DB.Query(ctx, "SELECT "+store.AlertCols+" FROM alerts a WHERE a.id > ? AND a.org_wide = 1 AND "+cond+" ORDER BY a.id LIMIT 500",
-		append([]any{p.LastAlertID}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("new alerts of %s: %w", p.OrgID, err)
-	}
-	defer rows.Close()
-	var out []store.Alert
-	for rows.Next() {
-		a, err := store.ScanAlert(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return n.DB.AlertsToMail(ctx, policy.OrgAudience(o.ID, o.IsCenter(), groups), p.LastAlertID, 500)
 }
 
 // send delivers one message with net/smtp, using STARTTLS when offered and

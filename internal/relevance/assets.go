@@ -2,14 +2,13 @@ package relevance
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
@@ -24,21 +23,7 @@ var Kinds = []string{"vpn", "firewall", "remote-desktop", "mail-gateway", "web-g
 const DefaultStaleDays = 90
 
 // ConnectionPoint is one internet-facing device or service of a member.
-type ConnectionPoint struct {
-	ID            int64
-	OrgID         string
-	Kind          string
-	Vendor        string
-	Product       string
-	Version       string
-	PURL          string
-	CPE           string
-	Address       string
-	Owner         string
-	LastConfirmed time.Time
-	Created       time.Time
-	Updated       time.Time
-}
+type ConnectionPoint store.ConnectionPoint
 
 // Asset is the engine's asset id of the connection point.
 func (c ConnectionPoint) Asset() string { return "cp-" + strconv.FormatInt(c.ID, 10) }
@@ -135,60 +120,48 @@ func checkAddress(a string) error {
 	return nil
 }
 
-const cpCols = "id, org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at"
-
-func scanCP(row interface{ Scan(...any) error }) (ConnectionPoint, error) {
-	var c ConnectionPoint
-	var lc, cr, up int64
-	err := row.Scan(&c.ID, &c.OrgID, &c.Kind, &c.Vendor, &c.Product, &c.Version, &c.PURL, &c.CPE, &c.Address, &c.Owner, &lc, &cr, &up)
-	c.LastConfirmed, c.Created, c.Updated = store.FromMicros(lc), store.FromMicros(cr), store.FromMicros(up)
-	return c, err
+// ConnectionPoints lists the connection points v may read (its own
+// organization's), by id; the access condition is part of the query.
+func (s *Service) ConnectionPoints(ctx context.Context, v policy.Viewer) ([]ConnectionPoint, error) {
+	if !policy.MayReadAssets(v) {
+		return nil, fmt.Errorf("%w: vulnerability relevance is for members, vendors and the center", problem.ErrForbidden)
+	}
+	return cps(s.DB.ConnectionPoints(ctx, v))
 }
 
-type execer interface {
-	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+// ConnectionPointsOf lists the connection points of one organization, or of
+// all when org is "", by id: for the operator's CLI, which holds the store.
+func (s *Service) ConnectionPointsOf(ctx context.Context, org string) ([]ConnectionPoint, error) {
+	return cps(s.DB.ConnectionPointsOf(ctx, org))
 }
 
-func insertCP(ctx context.Context, x execer, c *ConnectionPoint) error {
-	err := x.QueryRow(ctx, "INSERT INTO vuln_connection_points(org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, store.Micros(c.LastConfirmed), store.Micros(c.Created), store.Micros(c.Updated)).Scan(&c.ID)
+func cps(rows []store.ConnectionPoint, err error) ([]ConnectionPoint, error) {
+	out := make([]ConnectionPoint, len(rows))
+	for i, r := range rows {
+		out[i] = ConnectionPoint(r)
+	}
+	return out, err
+}
+
+// ConnectionPoint returns connection point id when v may read it; any
+// other is not found, whether or not it exists.
+func (s *Service) ConnectionPoint(ctx context.Context, v policy.Viewer, id int64) (ConnectionPoint, error) {
+	c, err := s.DB.ConnectionPoint(ctx, id)
 	if err != nil {
-		return fmt.Errorf("store connection point %s %s: %w", c.Vendor, c.Product, err)
+		return ConnectionPoint{}, err
+	}
+	if !policy.MayReadAsset(v, c.OrgID) {
+		return ConnectionPoint{}, fmt.Errorf("connection point %d: %w", id, store.ErrNotFound)
+	}
+	return ConnectionPoint(c), nil
+}
+
+// mayWrite refuses v changes to org's register.
+func mayWrite(v policy.Viewer, org string) error {
+	if !policy.MayWriteAsset(v, org) {
+		return fmt.Errorf("%w: the %s role may not change this register; an analyst, reporter or administrator of the organization may", problem.ErrForbidden, v.Role)
 	}
 	return nil
-}
-
-// ConnectionPoints lists connection points: of one organization, or of all
-// when org is "" (for the hub administrator's CLI), by id.
-func (s *Service) ConnectionPoints(ctx context.Context, org string) ([]ConnectionPoint, error) {
-	q, args := "SELECT "+cpCols+" FROM vuln_connection_points", []any{}
-	if org != "" {
-		q += " WHERE org_id = ?"
-		args = append(args, org)
-	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list connection points: %w", err)
-	}
-	defer rows.Close()
-	var out []ConnectionPoint
-	for rows.Next() {
-		c, err := scanCP(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// ConnectionPoint returns one of an organization's connection points.
-func (s *Service) ConnectionPoint(ctx context.Context, org string, id int64) (ConnectionPoint, error) {
-	c, err := scanCP(s.DB.QueryRow(ctx, "SELECT "+cpCols+" FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("connection point %d: %w", id, store.ErrNotFound)
-	}
-	return c, err
 }
 
 // StaleDays is the configured staleness period in days.
@@ -201,9 +174,14 @@ func (s *Service) StaleDays(ctx context.Context) int {
 	return DefaultStaleDays
 }
 
-// AddConnectionPoint stores a connection point, evaluates it against the
-// advisories known and alerts its organization of what affects it.
-func (s *Service) AddConnectionPoint(ctx context.Context, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+// AddConnectionPoint stores a connection point of v's organization,
+// evaluates it against the advisories known and alerts the organization of
+// what affects it.
+func (s *Service) AddConnectionPoint(ctx context.Context, v policy.Viewer, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+	c.OrgID = v.OrgID
+	if err := mayWrite(v, c.OrgID); err != nil {
+		return c, Outcome{}, err
+	}
 	if err := c.Validate(); err != nil {
 		return c, Outcome{}, err
 	}
@@ -216,20 +194,27 @@ func (s *Service) AddConnectionPoint(ctx context.Context, c ConnectionPoint) (Co
 	if c.LastConfirmed.IsZero() {
 		c.LastConfirmed = now
 	}
-	if err := insertCP(ctx, s.DB, &c); err != nil {
+	rows := []store.ConnectionPoint{store.ConnectionPoint(c)}
+	if err := s.DB.AddConnectionPoints(ctx, rows); err != nil {
 		return c, Outcome{}, err
 	}
+	c.ID = rows[0].ID
 	out, err := s.addTargets(ctx, []vuln.Target{vuln.TargetFromDevice(c.device())})
 	return c, out, err
 }
 
-// UpdateConnectionPoint replaces a connection point's fields (a new version
-// after a patch, a confirmation) and re-evaluates it.
-func (s *Service) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+// UpdateConnectionPoint replaces the fields of a connection point of v's
+// organization (a new version after a patch, a confirmation) and
+// re-evaluates it.
+func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+	c.OrgID = v.OrgID
+	if err := mayWrite(v, c.OrgID); err != nil {
+		return c, Outcome{}, err
+	}
 	if err := c.Validate(); err != nil {
 		return c, Outcome{}, err
 	}
-	old, err := s.ConnectionPoint(ctx, c.OrgID, c.ID)
+	old, err := s.ConnectionPoint(ctx, v, c.ID)
 	if err != nil {
 		return c, Outcome{}, err
 	}
@@ -237,10 +222,8 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) 
 	if c.LastConfirmed.IsZero() {
 		c.LastConfirmed = c.Updated
 	}
-	_, err = s.DB.Exec(ctx, "UPDATE vuln_connection_points SET kind = ?, vendor = ?, product = ?, version = ?, purl = ?, cpe = ?, address = ?, owner = ?, last_confirmed = ?, updated_at = ? WHERE id = ? AND org_id = ?",
-		c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, store.Micros(c.LastConfirmed), store.Micros(c.Updated), c.ID, c.OrgID)
-	if err != nil {
-		return c, Outcome{}, fmt.Errorf("update connection point %d: %w", c.ID, err)
+	if err := s.DB.UpdateConnectionPoint(ctx, store.ConnectionPoint(c)); err != nil {
+		return c, Outcome{}, err
 	}
 	if err := s.ensure(ctx); err != nil {
 		return c, Outcome{}, err
@@ -253,14 +236,15 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) 
 	return c, out, err
 }
 
-// DeleteConnectionPoint takes a connection point off the register.
-func (s *Service) DeleteConnectionPoint(ctx context.Context, org string, id int64) error {
-	res, err := s.DB.Exec(ctx, "DELETE FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org)
-	if err != nil {
-		return fmt.Errorf("delete connection point %d: %w", id, err)
+// DeleteConnectionPoint takes a connection point of v's organization off
+// the register.
+func (s *Service) DeleteConnectionPoint(ctx context.Context, v policy.Viewer, id int64) error {
+	org := v.OrgID
+	if err := mayWrite(v, org); err != nil {
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("connection point %d: %w", id, store.ErrNotFound)
+	if err := s.DB.DeleteConnectionPoint(ctx, org, id); err != nil {
+		return err
 	}
 	if err := s.ensure(ctx); err != nil {
 		return err

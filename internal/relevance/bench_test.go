@@ -10,6 +10,7 @@ import (
 
 	"renkei/internal/alert"
 	"renkei/internal/corpora"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/vuln"
@@ -63,7 +64,8 @@ func community(b *testing.B, db *store.DB) {
 		for d := 0; d < devices; d++ {
 			c := ConnectionPoint{OrgID: fmt.Sprintf("org-%04d", int((uint32(d)*2654435761)>>16)%orgs), Kind: "vpn", Vendor: fmt.Sprintf("vendor%03d", d%products),
 				Product: fmt.Sprintf("product%03d", d%products), Version: "7.0.1", Address: "192.0.2.1", LastConfirmed: now, Created: now, Updated: now}
-			if err := insertCP(ctx, tx, &c); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO vuln_connection_points(org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, store.Micros(c.LastConfirmed), store.Micros(c.Created), store.Micros(c.Updated)); err != nil {
 				return err
 			}
 		}
@@ -136,7 +138,7 @@ func BenchmarkRegisterSBOM(b *testing.B) {
 	b.ResetTimer()
 	components := int64(0)
 	for i := 0; i < b.N; i++ {
-		sb, _, err := s.RegisterSBOM(ctx, fmt.Sprintf("org-%d", i), "", "keycloak.json", data)
+		sb, _, err := s.RegisterSBOM(ctx, policy.Operator(fmt.Sprintf("org-%d", i), false), "", "keycloak.json", data)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
@@ -140,9 +141,13 @@ func parseDate(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", v)
 }
 
-// ImportConnectionPoints stores connection points in one transaction —
-// all or none — then evaluates them and alerts their organization.
-func (s *Service) ImportConnectionPoints(ctx context.Context, cps []ConnectionPoint) ([]ConnectionPoint, Outcome, error) {
+// ImportConnectionPoints stores connection points of v's organization in
+// one transaction — all or none — then evaluates them and alerts the
+// organization.
+func (s *Service) ImportConnectionPoints(ctx context.Context, v policy.Viewer, cps []ConnectionPoint) ([]ConnectionPoint, Outcome, error) {
+	if err := mayWrite(v, v.OrgID); err != nil {
+		return nil, Outcome{}, err
+	}
 	if err := s.ensure(ctx); err != nil { // before the insert: see AddConnectionPoint
 		return nil, Outcome{}, err
 	}
@@ -151,21 +156,20 @@ func (s *Service) ImportConnectionPoints(ctx context.Context, cps []ConnectionPo
 		if err := cps[i].Validate(); err != nil {
 			return nil, Outcome{}, fmt.Errorf("connection point %d: %w", i+1, err)
 		}
-		cps[i].Created, cps[i].Updated = now, now
+		cps[i].OrgID, cps[i].Created, cps[i].Updated = v.OrgID, now, now
 		if cps[i].LastConfirmed.IsZero() {
 			cps[i].LastConfirmed = now
 		}
 	}
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for i := range cps {
-			if err := insertCP(ctx, tx, &cps[i]); err != nil {
-				return fmt.Errorf("connection point %d: %w", i+1, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	rows := make([]store.ConnectionPoint, len(cps))
+	for i, c := range cps {
+		rows[i] = store.ConnectionPoint(c)
+	}
+	if err := s.DB.AddConnectionPoints(ctx, rows); err != nil {
 		return nil, Outcome{}, err
+	}
+	for i := range cps {
+		cps[i].ID = rows[i].ID
 	}
 	ts := make([]vuln.Target, len(cps))
 	for i, c := range cps {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"renkei/internal/policy"
 )
 
 // Story5 plays step 5 of DESIGN.md's story on a hub: a town hall and a
@@ -20,7 +22,7 @@ func (s *Service) Story5(ctx context.Context, townHall, hospital string, now tim
 		{OrgID: hospital, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "198.51.100.20", Owner: "医療情報部 / medical informatics", LastConfirmed: now},
 		{OrgID: hospital, Kind: "remote-desktop", Vendor: "Example Networks", Product: "RemoteDesk Gateway", Version: "3.2", Address: "198.51.100.21", Owner: "医療情報部 / medical informatics", LastConfirmed: now.AddDate(0, -5, 0)},
 	} {
-		if _, _, err := s.AddConnectionPoint(ctx, c); err != nil {
+		if _, _, err := s.AddConnectionPoint(ctx, policy.Operator(c.OrgID, false), c); err != nil {
 			return Outcome{}, fmt.Errorf("story step 5: register %s: %w", c.Product, err)
 		}
 	}

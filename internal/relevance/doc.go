@@ -7,8 +7,10 @@
 // Japanese and English, once per (asset, vulnerability), never repeated.
 //
 // Matching itself belongs to package vuln and reading documents to its
-// subpackages sbom and advisory; this package only stores, loads, fetches
-// and tells. It must not decide who may see what (package policy and the
-// API/web layers do): the center's exposure view it computes names sectors
-// and counts, never members.
+// subpackages sbom and advisory, SQL to package store; this package only
+// stores, loads, fetches and tells. Every method a person reaches takes the
+// viewer and asks package policy (never a role), and lists with the policy's
+// condition in the query; the API and the console only translate its
+// refusals. The center's exposure view it computes names sectors and counts,
+// never members.
 package relevance

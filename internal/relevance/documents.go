@@ -3,25 +3,16 @@ package relevance
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"renkei/internal/store"
 	"renkei/internal/vuln/advisory"
 )
 
 // Document is one advisory document as stored.
-type Document struct {
-	ID      int64     `json:"id"`
-	Source  string    `json:"source"`
-	Format  string    `json:"format"`
-	Records int64     `json:"records"`
-	Created time.Time `json:"created"`
-}
+type Document = store.VulnDocument
 
 // Input is one advisory document to import: where it came from and its bytes.
 type Input struct {
@@ -99,10 +90,9 @@ func (s *Service) storeDocument(ctx context.Context, d Input) (*advisory.Set, bo
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	var old string
-	err = s.DB.QueryRow(ctx, "SELECT sha256 FROM vuln_documents WHERE source = ?", d.Source).Scan(&old)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("%s: %w", d.Source, err)
+	old, err := s.DB.VulnDocumentHash(ctx, d.Source)
+	if err != nil {
+		return nil, false, err
 	}
 	if old == hash {
 		return nil, true, nil
@@ -117,59 +107,32 @@ func (s *Service) storeDocument(ctx context.Context, d Input) (*advisory.Set, bo
 			return nil, false, err
 		}
 	}
-	_, err = s.DB.Exec(ctx, `INSERT INTO vuln_documents(source, format, sha256, records, document, created_at) VALUES(?, ?, ?, ?, ?, ?)
-		ON CONFLICT(source) DO UPDATE SET format = excluded.format, sha256 = excluded.sha256, records = excluded.records, document = excluded.document, created_at = excluded.created_at`,
-		d.Source, string(set.Format), hash, set.Count(), gz(data), store.Micros(s.now()))
-	if err != nil {
-		return nil, false, fmt.Errorf("store %s: %w", d.Source, err)
+	doc := Document{Source: d.Source, Format: string(set.Format), Records: int64(set.Count()), Created: s.now()}
+	if err := s.DB.PutVulnDocument(ctx, doc, hash, gz(data)); err != nil {
+		return nil, false, err
 	}
 	return set, false, nil
 }
 
 // Documents lists the stored advisory documents.
 func (s *Service) Documents(ctx context.Context) ([]Document, error) {
-	rows, err := s.DB.Query(ctx, "SELECT id, source, format, records, created_at FROM vuln_documents ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("list advisory documents: %w", err)
-	}
-	defer rows.Close()
-	var out []Document
-	for rows.Next() {
-		var d Document
-		var c int64
-		if err := rows.Scan(&d.ID, &d.Source, &d.Format, &d.Records, &c); err != nil {
-			return nil, err
-		}
-		d.Created = store.FromMicros(c)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return s.DB.VulnDocuments(ctx)
 }
 
 // loadDocuments parses every stored document, for Load. A document that
 // no longer parses (after an upgrade of a reader) is logged and skipped.
 func (s *Service) loadDocuments(ctx context.Context) ([]*advisory.Set, error) {
-	rows, err := s.DB.Query(ctx, "SELECT source, document FROM vuln_documents ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("load advisory documents: %w", err)
-	}
-	defer rows.Close()
 	var out []*advisory.Set
-	for rows.Next() {
-		var src string
-		var blob []byte
-		if err := rows.Scan(&src, &blob); err != nil {
-			return nil, fmt.Errorf("load advisory documents: %w", err)
-		}
+	err := s.DB.VulnDocumentBytes(ctx, func(src string, blob []byte) {
 		data, err := gunzipIfNeeded(blob, s.maxBytes())
 		if err == nil {
 			var set *advisory.Set
 			if set, err = advisory.Parse(data, src); err == nil {
 				out = append(out, set)
-				continue
+				return
 			}
 		}
 		s.Log.Warn("stored advisory document unreadable, skipped", "source", src, "err", err)
-	}
-	return out, rows.Err()
+	})
+	return out, err
 }

@@ -31,7 +31,7 @@ func TestKEVEscalatesAnEarlierAlert(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t, kind)
-			if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "203.0.113.7"}); err != nil {
+			if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "203.0.113.7"}); err != nil {
 				t.Fatal(err)
 			}
 			kev, csaf := relevance.StoryDocuments(now)
@@ -79,7 +79,7 @@ func TestKEVEscalatesAnEarlierAlert(t *testing.T) {
 
 			// The hospital registers the device now: its first alert says
 			// known exploited already, and is not an escalation.
-			_, out, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.hosp.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"})
+			_, out, err := e.s.AddConnectionPoint(ctx, e.as(e.hosp.ID), relevance.ConnectionPoint{OrgID: e.hosp.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"})
 			if err != nil || out.Alerts != 1 {
 				t.Fatalf("hospital registration: %+v %v", out, err)
 			}
@@ -117,7 +117,7 @@ func TestFailedEscalationIsReleased(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t, kind)
-			if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
+			if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
 				t.Fatal(err)
 			}
 			kev, csaf := relevance.StoryDocuments(now)

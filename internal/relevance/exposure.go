@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/vuln"
 )
 
@@ -27,8 +29,12 @@ type SectorExposure struct {
 
 // Exposure counts, for a vulnerability id or any of its aliases, the
 // members it affects per sector (organizations without a sector count
-// under their kind), VEX-suppressed findings excluded.
-func (s *Service) Exposure(ctx context.Context, id string) (Exposure, error) {
+// under their kind), VEX-suppressed findings excluded, for v, who must see
+// the exposure view (the center).
+func (s *Service) Exposure(ctx context.Context, v policy.Viewer, id string) (Exposure, error) {
+	if !policy.MayReadExposure(v) {
+		return Exposure{}, fmt.Errorf("%w: the exposure view and feeds are the national center's", problem.ErrForbidden)
+	}
 	if err := s.ensure(ctx); err != nil {
 		return Exposure{}, err
 	}
@@ -82,10 +88,14 @@ func (s *Service) Exposure(ctx context.Context, id string) (Exposure, error) {
 	return out, nil
 }
 
-// Findings returns what affects an organization, most urgent first: known
+// Findings returns what affects v's organization, most urgent first: known
 // exploited, then EPSS, then severity (vuln.SortFindings). Suppressed
 // findings are included, marked, at the end.
-func (s *Service) Findings(ctx context.Context, org string) ([]vuln.Finding, error) {
+func (s *Service) Findings(ctx context.Context, v policy.Viewer) ([]vuln.Finding, error) {
+	org := v.OrgID
+	if !policy.MayReadAsset(v, org) {
+		return nil, fmt.Errorf("%w: vulnerability relevance is for members, vendors and the center", problem.ErrForbidden)
+	}
 	if err := s.ensure(ctx); err != nil {
 		return nil, err
 	}

@@ -10,25 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln/advisory"
 )
 
 // Feed is an advisory source the server fetches on a schedule.
-type Feed struct {
-	ID           int64         `json:"id"`
-	URL          string        `json:"url"`
-	Format       string        `json:"format,omitempty"` // expected format; "" accepts any
-	Interval     time.Duration `json:"interval"`
-	ETag         string        `json:"etag,omitempty"`
-	LastModified string        `json:"last_modified,omitempty"`
-	LastFetch    time.Time     `json:"last_fetch,omitzero"`
-	LastSuccess  time.Time     `json:"last_success,omitzero"`
-	LastError    string        `json:"last_error,omitempty"`
-	Records      int64         `json:"records"`
-	Created      time.Time     `json:"created"`
-}
+type Feed = store.VulnFeed
 
 // FeedFormats are the formats a feed may be declared as (package advisory's names).
 var FeedFormats = []advisory.Format{advisory.FormatOSV, advisory.FormatKEV, advisory.FormatCSAF, advisory.FormatOpenVEX,
@@ -57,8 +46,12 @@ func ParseFeedFormat(s string) (string, error) {
 // that change a few times a day, and their publishers ask to be polled gently.
 const MinFeedInterval = 5 * time.Minute
 
-// AddFeed configures a feed.
-func (s *Service) AddFeed(ctx context.Context, rawURL, format string, interval time.Duration) (Feed, error) {
+// AddFeed configures a feed, for v, who must configure feeds (the center's
+// analysts and administrators).
+func (s *Service) AddFeed(ctx context.Context, v policy.Viewer, rawURL, format string, interval time.Duration) (Feed, error) {
+	if !policy.MayConfigureFeeds(v) {
+		return Feed{}, fmt.Errorf("%w: the center's analysts and administrators configure feeds", problem.ErrForbidden)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return Feed{}, problem.Field("url", "%q is not an http(s) URL", rawURL)
@@ -74,49 +67,27 @@ func (s *Service) AddFeed(ctx context.Context, rawURL, format string, interval t
 		return Feed{}, problem.Field("interval", "%s is shorter than %s", interval, MinFeedInterval)
 	}
 	fd := Feed{URL: u.String(), Format: f, Interval: interval, Created: s.now()}
-	err = s.DB.QueryRow(ctx, "INSERT INTO vuln_feeds(url, format, interval_s, created_at) VALUES(?, ?, ?, ?) RETURNING id",
-		fd.URL, fd.Format, int64(interval/time.Second), store.Micros(fd.Created)).Scan(&fd.ID)
-	if err != nil {
-		return fd, fmt.Errorf("add feed %s: %w", fd.URL, err)
-	}
-	return fd, nil
+	err = s.DB.AddVulnFeed(ctx, &fd)
+	return fd, err
 }
 
-// Feeds lists the configured feeds.
-func (s *Service) Feeds(ctx context.Context) ([]Feed, error) {
-	rows, err := s.DB.Query(ctx, "SELECT id, url, format, interval_s, etag, last_modified, last_fetch, last_success, last_error, records, created_at FROM vuln_feeds ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("list feeds: %w", err)
+// Feeds lists the configured feeds, for v, who must see the exposure view
+// (the center).
+func (s *Service) Feeds(ctx context.Context, v policy.Viewer) ([]Feed, error) {
+	if !policy.MayReadExposure(v) {
+		return nil, fmt.Errorf("%w: the exposure view and feeds are the national center's", problem.ErrForbidden)
 	}
-	defer rows.Close()
-	var out []Feed
-	for rows.Next() {
-		var f Feed
-		var iv, lf, ls, c int64
-		if err := rows.Scan(&f.ID, &f.URL, &f.Format, &iv, &f.ETag, &f.LastModified, &lf, &ls, &f.LastError, &f.Records, &c); err != nil {
-			return nil, err
-		}
-		f.Interval, f.LastFetch, f.LastSuccess, f.Created = time.Duration(iv)*time.Second, store.FromMicros(lf), store.FromMicros(ls), store.FromMicros(c)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return s.DB.VulnFeeds(ctx)
 }
 
 // DeleteFeed removes a feed; the documents it brought stay.
 func (s *Service) DeleteFeed(ctx context.Context, id int64) error {
-	res, err := s.DB.Exec(ctx, "DELETE FROM vuln_feeds WHERE id = ?", id)
-	if err != nil {
-		return fmt.Errorf("delete feed %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("feed %d: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return s.DB.DeleteVulnFeed(ctx, id)
 }
 
 // FetchDue fetches every feed whose time has come and returns how many were fetched.
 func (s *Service) FetchDue(ctx context.Context) (int, error) {
-	fs, err := s.Feeds(ctx)
+	fs, err := s.DB.VulnFeeds(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -141,15 +112,12 @@ func (s *Service) Fetch(ctx context.Context, f Feed) error {
 	start := s.now()
 	etag, lastMod, records, ferr := s.fetch(ctx, f)
 	if ferr != nil {
-		_, err := s.DB.Exec(ctx, "UPDATE vuln_feeds SET last_fetch = ?, last_error = ? WHERE id = ?", store.Micros(start), ferr.Error(), f.ID)
-		return errors.Join(ferr, err)
+		return errors.Join(ferr, s.DB.VulnFeedFailed(ctx, f.ID, start, ferr.Error()))
 	}
 	if records < 0 { // not modified
 		records = f.Records
 	}
-	_, err := s.DB.Exec(ctx, "UPDATE vuln_feeds SET last_fetch = ?, last_success = ?, last_error = '', etag = ?, last_modified = ?, records = ? WHERE id = ?",
-		store.Micros(start), store.Micros(start), etag, lastMod, records, f.ID)
-	return err
+	return s.DB.VulnFeedFetched(ctx, f.ID, start, etag, lastMod, records)
 }
 
 func (s *Service) fetch(ctx context.Context, f Feed) (etag, lastMod string, records int64, err error) {

@@ -2,7 +2,6 @@ package relevance
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,42 +31,23 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 		return out, nil
 	}
 	now := s.now()
-	var claimed []pendingAlert
-	var escalated map[claimKey]bool
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		claimed, escalated = claimed[:0], map[claimKey]bool{}
-		for _, p := range pend {
-			exploited := 0
-			if p.f.KnownExploited {
-				exploited = 1
-			}
-			res, err := tx.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, exploited, created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-				p.org, p.asset, p.f.Vulnerability, exploited, store.Micros(now))
-			if err != nil {
-				return fmt.Errorf("claim alert %s %s %s: %w", p.org, p.asset, p.f.Vulnerability, err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				claimed = append(claimed, p)
-				continue
-			}
-			if !p.f.KnownExploited {
-				continue
-			}
-			// Alerted before; if not yet as known exploited, escalate once.
-			res, err = tx.Exec(ctx, "UPDATE vuln_alerts_sent SET exploited = 1 WHERE org_id = ? AND asset = ? AND vulnerability = ? AND exploited = 0",
-				p.org, p.asset, p.f.Vulnerability)
-			if err != nil {
-				return fmt.Errorf("claim escalation %s %s %s: %w", p.org, p.asset, p.f.Vulnerability, err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				claimed = append(claimed, p)
-				escalated[claimKey{p.org, p.asset, p.f.Vulnerability}] = true
-			}
-		}
-		return nil
-	})
+	cs := make([]store.VulnClaim, len(pend))
+	for i, p := range pend {
+		cs[i] = store.VulnClaim{Org: p.org, Asset: p.asset, Vulnerability: p.f.Vulnerability, Exploited: p.f.KnownExploited}
+	}
+	isNew, isEscalation, err := s.DB.ClaimVulnAlerts(ctx, cs, now)
 	if err != nil {
 		return out, err
+	}
+	var claimed []pendingAlert
+	escalated := map[claimKey]bool{}
+	for i, p := range pend {
+		if isNew[i] || isEscalation[i] {
+			claimed = append(claimed, p)
+		}
+		if isEscalation[i] {
+			escalated[claimKey{p.org, p.asset, p.f.Vulnerability}] = true
+		}
 	}
 	byOrg := map[string][]pendingAlert{}
 	var orgs []string
@@ -79,11 +59,7 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 	}
 	sort.Strings(orgs)
 	var firstErr error
-	type raisedAlert struct {
-		id int64
-		ps []pendingAlert
-	}
-	var raised []raisedAlert
+	raised := map[int64][]store.VulnClaim{}
 	for _, org := range orgs {
 		ps := byOrg[org]
 		fs := make([]vuln.Finding, len(ps))
@@ -101,18 +77,19 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 			if err == nil {
 				out.Alerts++
 				out.Orgs = append(out.Orgs, org)
-				raised = append(raised, raisedAlert{id, ps})
+				for _, p := range ps {
+					raised[id] = append(raised[id], store.VulnClaim{Org: p.org, Asset: p.asset, Vulnerability: p.f.Vulnerability})
+				}
 				continue
 			}
 		}
 		// Release the claims, so that the next addition tries again: a new
 		// claim is deleted, an escalation is set back to not exploited.
 		for _, p := range ps {
-			if escalated[claimKey{org, p.asset, p.f.Vulnerability}] {
-				s.DB.Exec(context.WithoutCancel(ctx), "UPDATE vuln_alerts_sent SET exploited = 0 WHERE org_id = ? AND asset = ? AND vulnerability = ?", org, p.asset, p.f.Vulnerability)
-				continue
+			c := store.VulnClaim{Org: org, Asset: p.asset, Vulnerability: p.f.Vulnerability}
+			if rerr := s.DB.ReleaseVulnAlert(context.WithoutCancel(ctx), c, escalated[claimKey{org, p.asset, p.f.Vulnerability}]); rerr != nil {
+				s.Log.Warn("release the claim of a vulnerability alert", "org", org, "err", rerr)
 			}
-			s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_alerts_sent WHERE org_id = ? AND asset = ? AND vulnerability = ? AND alert_id = 0", org, p.asset, p.f.Vulnerability)
 		}
 		if firstErr == nil {
 			firstErr = fmt.Errorf("alert %s: %w", org, err)
@@ -120,17 +97,7 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 	}
 	// The alert ids, for the record, in one transaction (one sync, not one
 	// per row); an escalation's alert replaces the first alert's id.
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, r := range raised {
-			for _, p := range r.ps {
-				if _, err := tx.Exec(ctx, "UPDATE vuln_alerts_sent SET alert_id = ? WHERE org_id = ? AND asset = ? AND vulnerability = ?", r.id, p.org, p.asset, p.f.Vulnerability); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.DB.SetVulnAlertIDs(ctx, raised); err != nil {
 		s.Log.Warn("record the ids of vulnerability alerts", "err", err)
 	}
 	return out, firstErr
@@ -170,8 +137,8 @@ func KindLabel(kind, lang string) string {
 func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 	if id, ok := strings.CutPrefix(asset, "cp-"); ok {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		c, err := s.ConnectionPoint(ctx, org, n)
-		if err == nil {
+		c, err := s.DB.ConnectionPoint(ctx, n)
+		if err == nil && c.OrgID == org {
 			name := c.Vendor + " " + c.Product
 			l := assetLabel{isDevice: true, kind: c.Kind, kindJA: kindJA[c.Kind], ja: kindJA[c.Kind] + " " + name, en: kindEN[c.Kind] + " " + name, short: c.Product, shortEN: c.Product}
 			if c.Address != "" {
@@ -185,11 +152,10 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 	}
 	if id, ok := strings.CutPrefix(asset, "sbom-"); ok {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		var name string
-		err := s.DB.QueryRow(ctx, "SELECT name FROM vuln_sboms WHERE id = ? AND org_id = ?", n, org).Scan(&name)
+		name, err := s.DB.SBOMName(ctx, org, n)
 		if err == nil {
 			return assetLabel{ja: "登録製品 " + name, en: "registered product " + name, short: name, shortEN: name}
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		} else if !errors.Is(err, store.ErrNotFound) {
 			s.Log.Warn("asset label", "org", org, "asset", asset, "err", err)
 		}
 	}

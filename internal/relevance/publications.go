@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
+	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln/advisory"
@@ -22,17 +22,7 @@ const (
 )
 
 // Publication is something a vendor organization published for a product.
-type Publication struct {
-	ID         int64     `json:"id"`
-	OrgID      string    `json:"org"`
-	Kind       string    `json:"kind"`
-	Product    string    `json:"product"`
-	Version    string    `json:"version,omitempty"`
-	LabelLevel int       `json:"label_level,omitempty"` // JC-STAR ★1-★4
-	Format     string    `json:"format,omitempty"`
-	Note       string    `json:"note,omitempty"`
-	Created    time.Time `json:"created"`
-}
+type Publication = store.VulnPublication
 
 // PublishInput is one publication to store.
 type PublishInput struct {
@@ -42,7 +32,7 @@ type PublishInput struct {
 	Data                         []byte // the document; none for a label
 }
 
-// Publish stores a vendor's publication. SBOMs are checked to read; VEX and
+// Publish stores a publication of vendor, v's organization. SBOMs are checked to read; VEX and
 // CSAF documents also enter the engine as advisory documents (source
 // "publication:<id>"), so that their statements suppress or raise findings
 // at once. A JC-STAR label is a self-declared level 1 to 4 for a product.
@@ -53,7 +43,10 @@ type PublishInput struct {
 // and the statements and advisories that enter the engine carry the
 // vendor's organization as author, whatever the document says. A VEX
 // publication is OpenVEX, CSAF or CycloneDX VEX; a CSAF publication CSAF.
-func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
+func (s *Service) Publish(ctx context.Context, v policy.Viewer, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
+	if err := mayWrite(v, vendor.ID); err != nil {
+		return Publication{}, Outcome{}, err
+	}
 	if vendor.Kind != "vendor" {
 		return Publication{}, Outcome{}, problem.Newf(problem.ErrForbidden, "org: %s is a %s organization; only vendors publish for their products", vendor.Name, vendor.Kind)
 	}
@@ -97,22 +90,24 @@ func (s *Service) Publish(ctx context.Context, vendor store.Org, in PublishInput
 	default:
 		return p, Outcome{}, problem.Field("kind", "%q is not one of sbom, vex, csaf, label", in.Kind)
 	}
-	err := s.DB.QueryRow(ctx, "INSERT INTO vuln_publications(org_id, kind, product, version, label_level, format, document, note, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		p.OrgID, p.Kind, p.Product, p.Version, p.LabelLevel, p.Format, doc, p.Note, store.Micros(p.Created)).Scan(&p.ID)
-	if err != nil {
-		return p, Outcome{}, fmt.Errorf("store publication: %w", err)
+	if err := s.DB.AddVulnPublication(ctx, &p, doc); err != nil {
+		return p, Outcome{}, err
 	}
 	if in.Kind != PubVEX && in.Kind != PubCSAF {
 		return p, Outcome{}, nil
 	}
 	res, err := s.ImportDocuments(ctx, []Input{{Source: publicationPrefix + strconv.FormatInt(p.ID, 10), Data: in.Data}})
 	if err == nil && len(res.Documents) == 1 && res.Documents[0].Error != "" {
-		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_publications WHERE id = ?", p.ID)
+		if derr := s.DB.DeleteVulnPublication(context.WithoutCancel(ctx), p.ID); derr != nil {
+			s.Log.Warn("remove a publication whose document was refused", "publication", p.ID, "err", derr)
+		}
 		return p, res.Outcome, problem.Field("document", "%s", res.Documents[0].Error)
 	}
 	if len(res.Documents) == 1 {
 		p.Format = res.Documents[0].Format
-		s.DB.Exec(ctx, "UPDATE vuln_publications SET format = ? WHERE id = ?", p.Format, p.ID)
+		if ferr := s.DB.SetVulnPublicationFormat(ctx, p.ID, p.Format); ferr != nil {
+			s.Log.Warn("record the format of a publication", "publication", p.ID, "err", ferr)
+		}
 	}
 	return p, res.Outcome, err
 }
@@ -128,28 +123,12 @@ func publishable(kind string, f advisory.Format) bool {
 	return false
 }
 
-// Publications lists publications: of one vendor, or of all when org is ""
-// (what members browse: vendors publish to everyone).
-func (s *Service) Publications(ctx context.Context, org string) ([]Publication, error) {
-	q, args := "SELECT id, org_id, kind, product, version, label_level, format, note, created_at FROM vuln_publications", []any{}
-	if org != "" {
-		q += " WHERE org_id = ?"
-		args = append(args, org)
+// Publications lists publications for v: of one vendor, or of all when org
+// is "" (what members browse: vendors publish to every member who takes
+// part in vulnerability relevance).
+func (s *Service) Publications(ctx context.Context, v policy.Viewer, org string) ([]Publication, error) {
+	if !policy.MayReadAssets(v) {
+		return nil, fmt.Errorf("%w: vulnerability relevance is for members, vendors and the center", problem.ErrForbidden)
 	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY id DESC", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list publications: %w", err)
-	}
-	defer rows.Close()
-	var out []Publication
-	for rows.Next() {
-		var p Publication
-		var c int64
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.Kind, &p.Product, &p.Version, &p.LabelLevel, &p.Format, &p.Note, &c); err != nil {
-			return nil, err
-		}
-		p.Created = store.FromMicros(c)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.DB.VulnPublications(ctx, org)
 }

@@ -3,6 +3,7 @@ package relevance_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -22,33 +24,37 @@ import (
 var now = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 type env struct {
+	th                 *hubtest.Hub
 	h                  *hub.Hub
 	s                  *relevance.Service
 	town, hosp, vendor store.Org
+	// center is the bootstrapped administrator of the center, who sees the
+	// exposure view and configures feeds.
+	center  policy.Viewer
+	viewers map[string]policy.Viewer
 }
 
 func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return now }
-	e := &env{h: h, s: app.New(h).Relevance}
-	for _, o := range []struct {
-		p                  *store.Org
-		name, kind, sector string
-	}{{&e.town, "Minato City Hall", "local-government", "local-government"}, {&e.hosp, "Hokushin General Hospital", "medical", "medical"}, {&e.vendor, "Example Networks KK", "vendor", "it"}} {
-		if *o.p, err = hub.AddOrg(ctx, db, o.name, o.kind, o.sector, now); err != nil {
-			t.Fatal(err)
-		}
-	}
+	th := hubtest.New(t, kind, hubtest.At(now))
+	th.Hub.Now = func() time.Time { return now }
+	e := &env{th: th, h: th.Hub, s: app.New(th.Hub).Relevance, center: th.ViewerOf(th.AdminLogin), viewers: map[string]policy.Viewer{}}
+	e.town = th.Org("Minato City Hall", "local-government", "local-government")
+	e.hosp = th.Org("Hokushin General Hospital", "medical", "medical")
+	e.vendor = th.Org("Example Networks KK", "vendor", "it")
 	return e
+}
+
+// as is an analyst of org (made on first use), as the policy sees them.
+func (e *env) as(org string) policy.Viewer {
+	if v, ok := e.viewers[org]; ok {
+		return v
+	}
+	login := fmt.Sprintf("analyst%d", len(e.viewers)+1)
+	e.th.User(login, org, "analyst")
+	v := e.th.ViewerOf(login)
+	e.viewers[org] = v
+	return v
 }
 
 func alertsOf(t *testing.T, e *env, org string) []store.Alert {
@@ -102,19 +108,19 @@ func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
 			if err != nil || res.Alerts != 0 {
 				t.Fatalf("re-import raised %d alerts (err %v), want 0: never repeated", res.Alerts, err)
 			}
-			if fs, _ := e.s.Findings(ctx, e.town.ID); len(fs) != 1 {
+			if fs, _ := e.s.Findings(ctx, e.as(e.town.ID)); len(fs) != 1 {
 				t.Fatalf("town hall findings = %d, want 1 (a device indexed twice?)", len(fs))
 			}
 			// A fresh engine loaded from the store knows the same findings.
 			s2 := relevance.New(e.h.DB, e.h.Alerts, nil)
-			fs, err := s2.Findings(ctx, e.hosp.ID)
+			fs, err := s2.Findings(ctx, e.as(e.hosp.ID))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(fs) != 1 || fs[0].Vulnerability != "CVE-2026-99001" || !fs[0].KnownExploited || fs[0].FixedVersion != "7.0.2" {
 				t.Fatalf("hospital findings after reload = %+v", fs)
 			}
-			ex, err := s2.Exposure(ctx, "CVE-2026-99001")
+			ex, err := s2.Exposure(ctx, e.center, "CVE-2026-99001")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +132,7 @@ func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
 					t.Errorf("sector %+v", sec)
 				}
 			}
-			cps, _ := e.s.ConnectionPoints(ctx, e.hosp.ID)
+			cps, _ := e.s.ConnectionPoints(ctx, e.as(e.hosp.ID))
 			stale := 0
 			for _, c := range cps {
 				if c.Stale(now, e.s.StaleDays(ctx)) {
@@ -152,7 +158,7 @@ func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
 			if res, err := e.s.ImportDocuments(ctx, []relevance.Input{{Source: "vendor.json", Data: csaf}}); err != nil || res.Alerts != 0 {
 				t.Fatalf("advisory with no device: %+v %v", res, err)
 			}
-			_, out, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"})
+			_, out, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"})
 			if err != nil || out.Alerts != 1 {
 				t.Fatalf("registration after advisory: %+v %v", out, err)
 			}
@@ -160,7 +166,7 @@ func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
 			if len(as) != 1 || strings.Contains(as[0].Title, "悪用") || as[0].Severity != "critical" {
 				t.Fatalf("alert = %+v", as)
 			}
-			_, out, err = e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.hosp.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.2"})
+			_, out, err = e.s.AddConnectionPoint(ctx, e.as(e.hosp.ID), relevance.ConnectionPoint{OrgID: e.hosp.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.2"})
 			if err != nil || out.Alerts != 0 {
 				t.Fatalf("patched device alerted: %+v %v", out, err)
 			}
@@ -173,11 +179,11 @@ func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
 			if err != nil || res.Alerts != 1 || len(res.Orgs) != 1 || res.Orgs[0] != e.town.ID {
 				t.Fatalf("KEV after alert: %+v %v", res, err)
 			}
-			fs, _ := e.s.Findings(ctx, e.town.ID)
+			fs, _ := e.s.Findings(ctx, e.as(e.town.ID))
 			if len(fs) != 1 || !fs[0].KnownExploited {
 				t.Fatalf("findings = %+v", fs)
 			}
-			if fs, _ := e.s.Findings(ctx, e.hosp.ID); len(fs) != 1 || !fs[0].Suppressed() {
+			if fs, _ := e.s.Findings(ctx, e.as(e.hosp.ID)); len(fs) != 1 || !fs[0].Suppressed() {
 				t.Fatalf("patched hospital: want the KEV match suppressed by the vendor's \"fixed\" statement, got %+v", fs)
 			}
 		})
@@ -189,7 +195,7 @@ func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
 func TestKEVAloneIsPossiblyAffected(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
-	if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "firewall", Vendor: "Example Networks", Product: "SecureGate", Version: "9.9", Address: "gw.example.jp:443"}); err != nil {
+	if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "firewall", Vendor: "Example Networks", Product: "SecureGate", Version: "9.9", Address: "gw.example.jp:443"}); err != nil {
 		t.Fatal(err)
 	}
 	kev, _ := relevance.StoryDocuments(now)
@@ -214,7 +220,7 @@ func TestSBOMRegisteredThenOSV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, out, err := e.s.RegisterSBOM(ctx, e.hosp.ID, "", "appliance.cdx.json", data)
+			b, out, err := e.s.RegisterSBOM(ctx, e.as(e.hosp.ID), "", "appliance.cdx.json", data)
 			if err != nil || b.Components == 0 || out.Alerts != 0 {
 				t.Fatalf("register: %+v %+v %v", b, out, err)
 			}
@@ -236,14 +242,14 @@ func TestSBOMRegisteredThenOSV(t *testing.T) {
 			if as := alertsOf(t, e, e.town.ID); len(as) != 0 {
 				t.Errorf("the town hall, which registered nothing, got %d alerts", len(as))
 			}
-			sb, _ := e.s.SBOMs(ctx, e.hosp.ID)
+			sb, _ := e.s.SBOMs(ctx, e.as(e.hosp.ID))
 			if len(sb) != 1 || sb[0].Name == "" {
 				t.Fatalf("SBOMs = %+v", sb)
 			}
-			if err := e.s.DeleteSBOM(ctx, e.hosp.ID, sb[0].ID); err != nil {
+			if err := e.s.DeleteSBOM(ctx, e.as(e.hosp.ID), sb[0].ID); err != nil {
 				t.Fatal(err)
 			}
-			if fs, _ := e.s.Findings(ctx, e.hosp.ID); len(fs) != 0 {
+			if fs, _ := e.s.Findings(ctx, e.as(e.hosp.ID)); len(fs) != 0 {
 				t.Fatalf("findings after the SBOM was removed: %d", len(fs))
 			}
 		})
@@ -291,14 +297,14 @@ func TestImportConnectionPointsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	cps := []relevance.ConnectionPoint{{OrgID: e.town.ID, Kind: "vpn", Vendor: "A", Product: "B"}, {OrgID: e.town.ID, Kind: "nope", Vendor: "A", Product: "B"}}
-	if _, _, err := e.s.ImportConnectionPoints(ctx, cps); err == nil {
+	if _, _, err := e.s.ImportConnectionPoints(ctx, e.as(e.town.ID), cps); err == nil {
 		t.Fatal("a bad row must refuse the import")
 	}
-	if got, _ := e.s.ConnectionPoints(ctx, e.town.ID); len(got) != 0 {
+	if got, _ := e.s.ConnectionPoints(ctx, e.as(e.town.ID)); len(got) != 0 {
 		t.Fatalf("%d points stored after a refused import", len(got))
 	}
 	cps[1].Kind = "mail-gateway"
-	got, _, err := e.s.ImportConnectionPoints(ctx, cps)
+	got, _, err := e.s.ImportConnectionPoints(ctx, e.as(e.town.ID), cps)
 	if err != nil || len(got) != 2 || got[0].ID == 0 {
 		t.Fatalf("%+v %v", got, err)
 	}
@@ -306,21 +312,21 @@ func TestImportConnectionPointsAllOrNothing(t *testing.T) {
 	kev, csaf := relevance.StoryDocuments(now)
 	p := got[0]
 	p.Vendor, p.Product, p.Version = "Example Networks", "SecureGate", "7.0.1"
-	if _, _, err := e.s.UpdateConnectionPoint(ctx, p); err != nil {
+	if _, _, err := e.s.UpdateConnectionPoint(ctx, e.as(e.town.ID), p); err != nil {
 		t.Fatal(err)
 	}
 	e.s.ImportDocuments(ctx, []relevance.Input{{Source: "k", Data: kev}, {Source: "c", Data: csaf}})
-	if fs, _ := e.s.Findings(ctx, e.town.ID); len(fs) != 1 {
+	if fs, _ := e.s.Findings(ctx, e.as(e.town.ID)); len(fs) != 1 {
 		t.Fatalf("findings before patch = %d", len(fs))
 	}
 	p.Version = "7.0.2"
-	if _, _, err := e.s.UpdateConnectionPoint(ctx, p); err != nil {
+	if _, _, err := e.s.UpdateConnectionPoint(ctx, e.as(e.town.ID), p); err != nil {
 		t.Fatal(err)
 	}
-	if fs, _ := e.s.Findings(ctx, e.town.ID); len(fs) != 1 || !fs[0].Suppressed() {
+	if fs, _ := e.s.Findings(ctx, e.as(e.town.ID)); len(fs) != 1 || !fs[0].Suppressed() {
 		t.Fatalf("findings after patch = %+v", fs)
 	}
-	if err := e.s.DeleteConnectionPoint(ctx, e.hosp.ID, p.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := e.s.DeleteConnectionPoint(ctx, e.as(e.hosp.ID), p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another organization deleted the point: %v", err)
 	}
 }
@@ -349,20 +355,20 @@ func TestFeedConditionalGET(t *testing.T) {
 		w.Write(kev)
 	}))
 	defer srv.Close()
-	if _, err := e.s.AddFeed(ctx, "ftp://x", "", 0); err == nil {
+	if _, err := e.s.AddFeed(ctx, e.center, "ftp://x", "", 0); err == nil {
 		t.Fatal("an ftp URL must be refused")
 	}
-	if _, err := e.s.AddFeed(ctx, srv.URL+"/kev.json", "kev", time.Minute); err == nil {
+	if _, err := e.s.AddFeed(ctx, e.center, srv.URL+"/kev.json", "kev", time.Minute); err == nil {
 		t.Fatal("a one-minute schedule must be refused")
 	}
-	f, err := e.s.AddFeed(ctx, srv.URL+"/kev.json", "kev", time.Hour)
+	f, err := e.s.AddFeed(ctx, e.center, srv.URL+"/kev.json", "kev", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, err := e.s.FetchDue(ctx); n != 1 || err != nil {
 		t.Fatalf("first FetchDue: %d %v", n, err)
 	}
-	fs, _ := e.s.Feeds(ctx)
+	fs, _ := e.s.Feeds(ctx, e.center)
 	if fs[0].ETag != `"v1"` || fs[0].Records != 2 || fs[0].LastError != "" || fs[0].LastSuccess.IsZero() {
 		t.Fatalf("feed after first fetch: %+v", fs[0])
 	}
@@ -376,7 +382,7 @@ func TestFeedConditionalGET(t *testing.T) {
 	if err := e.s.Fetch(ctx, fs[0]); err == nil {
 		t.Fatal("a 502 must be an error")
 	}
-	fs, _ = e.s.Feeds(ctx)
+	fs, _ = e.s.Feeds(ctx, e.center)
 	if !strings.Contains(fs[0].LastError, "502") || fs[0].Records != 2 {
 		t.Fatalf("error not recorded: %+v", fs[0])
 	}
@@ -396,20 +402,20 @@ func TestFeedConditionalGET(t *testing.T) {
 func TestVendorPublishing(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
-	if _, _, err := e.s.Publish(ctx, e.town, relevance.PublishInput{Kind: "label", Product: "X", LabelLevel: 2}); err == nil {
+	if _, _, err := e.s.Publish(ctx, e.as(e.town.ID), e.town, relevance.PublishInput{Kind: "label", Product: "X", LabelLevel: 2}); err == nil {
 		t.Fatal("a town hall must not publish as a vendor")
 	}
-	if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "label", Product: "Cam", LabelLevel: 5}); err == nil {
+	if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "label", Product: "Cam", LabelLevel: 5}); err == nil {
 		t.Fatal("JC-STAR has levels 1 to 4")
 	}
-	if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "label", Product: "SecureGate", Version: "7", LabelLevel: 2}); err != nil {
+	if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "label", Product: "SecureGate", Version: "7", LabelLevel: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
+	if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	_, csaf := relevance.StoryDocuments(now)
-	if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf}); err == nil {
+	if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf}); err == nil {
 		t.Fatal("a vendor not registered as the supplier of SecureGate published a CSAF advisory for it")
 	}
 	c, v := centerAnalyst(t, e)
@@ -417,14 +423,14 @@ func TestVendorPublishing(t *testing.T) {
 	if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
 		t.Fatal(err)
 	}
-	p, out, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf})
+	p, out, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Source: "exn.json", Data: csaf})
 	if err != nil || out.Alerts != 1 || p.Format != "CSAF 2.0" {
 		t.Fatalf("publish CSAF: %+v %+v %v", p, out, err)
 	}
-	if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Source: "bad.json", Data: []byte("{not json")}); err == nil {
+	if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Source: "bad.json", Data: []byte("{not json")}); err == nil {
 		t.Fatal("an unreadable VEX must be refused")
 	}
-	ps, _ := e.s.Publications(ctx, e.vendor.ID)
+	ps, _ := e.s.Publications(ctx, e.as(e.vendor.ID), e.vendor.ID)
 	if len(ps) != 2 {
 		t.Fatalf("publications = %+v", ps)
 	}
@@ -437,10 +443,11 @@ func TestConcurrentUse(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	kev, csaf := relevance.StoryDocuments(now)
+	town := e.as(e.town.ID) // made before the goroutines share it
 	done := make(chan error, 12)
 	for i := 0; i < 8; i++ {
 		go func(i int) {
-			_, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Owner: strings.Repeat("x", i)})
+			_, _, err := e.s.AddConnectionPoint(ctx, town, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Owner: strings.Repeat("x", i)})
 			done <- err
 		}(i)
 	}
@@ -450,9 +457,9 @@ func TestConcurrentUse(t *testing.T) {
 	}()
 	for i := 0; i < 3; i++ {
 		go func() {
-			_, err := e.s.Findings(ctx, e.town.ID)
+			_, err := e.s.Findings(ctx, town)
 			if err == nil {
-				_, err = e.s.Exposure(ctx, "CVE-2026-99001")
+				_, err = e.s.Exposure(ctx, e.center, "CVE-2026-99001")
 			}
 			done <- err
 		}()
@@ -462,7 +469,7 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fs, _ := e.s.Findings(ctx, e.town.ID)
+	fs, _ := e.s.Findings(ctx, e.as(e.town.ID))
 	if len(fs) != 8 {
 		t.Fatalf("findings = %d, want 8 (one per device)", len(fs))
 	}
@@ -478,7 +485,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestFreshServiceAlertsOnImport(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
-	if _, _, err := e.s.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
+	if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := relevance.New(e.h.DB, e.h.Alerts, nil)
@@ -502,10 +509,10 @@ func TestRefreshSeesOtherNodes(t *testing.T) {
 			if _, err := a.ImportDocuments(ctx, []relevance.Input{{Source: "kev", Data: kev}, {Source: "csaf", Data: csaf}}); err != nil {
 				t.Fatal(err)
 			}
-			if fs, _ := b.Findings(ctx, e.town.ID); len(fs) != 0 {
+			if fs, _ := b.Findings(ctx, e.as(e.town.ID)); len(fs) != 0 {
 				t.Fatalf("findings before registration: %d", len(fs))
 			}
-			if _, out, err := a.AddConnectionPoint(ctx, relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil || out.Alerts != 1 {
+			if _, out, err := a.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil || out.Alerts != 1 {
 				t.Fatalf("add on node a: %+v %v", out, err)
 			}
 			if did, err := a.Refresh(ctx); err != nil || did {
@@ -514,7 +521,7 @@ func TestRefreshSeesOtherNodes(t *testing.T) {
 			if did, err := b.Refresh(ctx); err != nil || !did {
 				t.Fatalf("node b did not rebuild: %v %v", did, err)
 			}
-			if fs, _ := b.Findings(ctx, e.town.ID); len(fs) != 1 || !fs[0].KnownExploited {
+			if fs, _ := b.Findings(ctx, e.as(e.town.ID)); len(fs) != 1 || !fs[0].KnownExploited {
 				t.Fatalf("node b findings after refresh = %+v", fs)
 			}
 			if did, _ := b.Refresh(ctx); did {

@@ -4,32 +4,30 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
+	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/sbom"
 )
 
 // SBOM is a registered SBOM of a product a member runs.
-type SBOM struct {
-	ID         int64     `json:"id"`
-	OrgID      string    `json:"org"`
-	Name       string    `json:"name"`
-	Format     string    `json:"format"`
-	Serial     string    `json:"serial,omitempty"`
-	Components int64     `json:"components"`
-	Created    time.Time `json:"created"`
-}
+type SBOM store.SBOM
 
 // Asset is the engine's asset id of the SBOM.
 func (b SBOM) Asset() string { return "sbom-" + strconv.FormatInt(b.ID, 10) }
 
 // RegisterSBOM reads an SBOM (any format package sbom reads), stores it
-// for org — the document compressed and its normalized components — and
-// alerts the organization of the vulnerabilities already known in it.
-// name is the product's name; "" takes it from the SBOM or the source.
-func (s *Service) RegisterSBOM(ctx context.Context, org, name, source string, data []byte) (SBOM, Outcome, error) {
+// for v's organization — the document compressed and its normalized
+// components — and alerts the organization of the vulnerabilities already
+// known in it. name is the product's name; "" takes it from the SBOM or the
+// source.
+func (s *Service) RegisterSBOM(ctx context.Context, v policy.Viewer, name, source string, data []byte) (SBOM, Outcome, error) {
+	org := v.OrgID
+	if err := mayWrite(v, org); err != nil {
+		return SBOM{}, Outcome{}, err
+	}
 	if int64(len(data)) > s.maxBytes() {
 		return SBOM{}, Outcome{}, fmt.Errorf("%s: %d bytes is more than the limit of %d", source, len(data), s.maxBytes())
 	}
@@ -51,20 +49,16 @@ func (s *Service) RegisterSBOM(ctx context.Context, org, name, source string, da
 	}
 	b := SBOM{OrgID: org, Name: name, Format: doc.Describe(), Serial: doc.Serial, Created: s.now()}
 	var ts []vuln.Target
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO vuln_sboms(org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			org, name, b.Format, b.Serial, len(doc.Components), gz(data), []byte{}, store.Micros(b.Created)).Scan(&b.ID); err != nil {
-			return fmt.Errorf("store SBOM %s: %w", source, err)
-		}
-		ts = vuln.TargetsFromSBOM(org, b.Asset(), doc)
-		b.Components = int64(len(ts))
+	row := store.SBOM(b)
+	err = s.DB.AddSBOM(ctx, &row, gz(data), func(id int64) ([]byte, int, error) {
+		ts = vuln.TargetsFromSBOM(org, SBOM{ID: id}.Asset(), doc)
 		blob, err := encodeTargets(ts)
 		if err != nil {
-			return fmt.Errorf("encode SBOM %s: %w", source, err)
+			return nil, 0, fmt.Errorf("encode SBOM %s: %w", source, err)
 		}
-		_, err = tx.Exec(ctx, "UPDATE vuln_sboms SET targets = ?, components = ? WHERE id = ?", blob, len(ts), b.ID)
-		return err
+		return blob, len(ts), nil
 	})
+	b = SBOM(row)
 	if err != nil {
 		return b, Outcome{}, err
 	}
@@ -77,39 +71,37 @@ func (s *Service) RegisterSBOM(ctx context.Context, org, name, source string, da
 	return b, out, err
 }
 
-// SBOMs lists registered SBOMs: of one organization, or all when org is "".
-func (s *Service) SBOMs(ctx context.Context, org string) ([]SBOM, error) {
-	q, args := "SELECT id, org_id, name, format, serial, components, created_at FROM vuln_sboms", []any{}
-	if org != "" {
-		q += " WHERE org_id = ?"
-		args = append(args, org)
+// SBOMs lists the registered SBOMs v may read (its own organization's), by
+// id; the access condition is part of the query.
+func (s *Service) SBOMs(ctx context.Context, v policy.Viewer) ([]SBOM, error) {
+	if !policy.MayReadAssets(v) {
+		return nil, fmt.Errorf("%w: vulnerability relevance is for members, vendors and the center", problem.ErrForbidden)
 	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list SBOMs: %w", err)
-	}
-	defer rows.Close()
-	var out []SBOM
-	for rows.Next() {
-		var b SBOM
-		var c int64
-		if err := rows.Scan(&b.ID, &b.OrgID, &b.Name, &b.Format, &b.Serial, &b.Components, &c); err != nil {
-			return nil, err
-		}
-		b.Created = store.FromMicros(c)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return sboms(s.DB.SBOMs(ctx, v))
 }
 
-// DeleteSBOM removes one of an organization's registered SBOMs.
-func (s *Service) DeleteSBOM(ctx context.Context, org string, id int64) error {
-	res, err := s.DB.Exec(ctx, "DELETE FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org)
-	if err != nil {
-		return fmt.Errorf("delete SBOM %d: %w", id, err)
+// SBOMsOf lists the registered SBOMs of one organization, or of all when
+// org is "", by id: for the operator's CLI, which holds the store.
+func (s *Service) SBOMsOf(ctx context.Context, org string) ([]SBOM, error) {
+	return sboms(s.DB.SBOMsOf(ctx, org))
+}
+
+func sboms(rows []store.SBOM, err error) ([]SBOM, error) {
+	out := make([]SBOM, len(rows))
+	for i, r := range rows {
+		out[i] = SBOM(r)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("SBOM %d: %w", id, store.ErrNotFound)
+	return out, err
+}
+
+// DeleteSBOM removes one of the registered SBOMs of v's organization.
+func (s *Service) DeleteSBOM(ctx context.Context, v policy.Viewer, id int64) error {
+	org := v.OrgID
+	if err := mayWrite(v, org); err != nil {
+		return err
+	}
+	if err := s.DB.DeleteSBOM(ctx, org, id); err != nil {
+		return err
 	}
 	if err := s.ensure(ctx); err != nil {
 		return err

@@ -157,15 +157,7 @@ func (s *Service) changed(ctx context.Context) {
 // fingerprint summarizes what the engine is built from: counts and latest
 // changes of connection points, registered SBOMs and advisory documents.
 func (s *Service) fingerprint(ctx context.Context) (string, error) {
-	var a, b, c, d, e, f, g, h int64
-	err := s.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM vuln_connection_points), (SELECT COALESCE(MAX(updated_at), 0) FROM vuln_connection_points),
-		(SELECT COUNT(*) FROM vuln_sboms), (SELECT COALESCE(MAX(id), 0) FROM vuln_sboms),
-		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents),
-		(SELECT COUNT(*) FROM vuln_suppliers), (SELECT COALESCE(MAX(id), 0) FROM vuln_suppliers)`).Scan(&a, &b, &c, &d, &e, &f, &g, &h)
-	if err != nil {
-		return "", fmt.Errorf("vulnerability relevance fingerprint: %w", err)
-	}
-	return fmt.Sprint(a, b, c, d, e, f, g, h), nil
+	return s.DB.VulnFingerprint(ctx)
 }
 
 // build makes an engine from the store.
@@ -173,7 +165,7 @@ func (s *Service) build(ctx context.Context) (*vuln.Engine, map[string]bool, err
 	start := time.Now()
 	eng := vuln.New()
 	seen := map[string]bool{}
-	cps, err := s.ConnectionPoints(ctx, "")
+	cps, err := s.ConnectionPointsOf(ctx, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("load vulnerability relevance: %w", err)
 	}
@@ -183,29 +175,17 @@ func (s *Service) build(ctx context.Context) (*vuln.Engine, map[string]bool, err
 	}
 	eng.AddTargets(ts)
 	n := len(ts)
-	rows, err := s.DB.Query(ctx, "SELECT id, org_id, targets FROM vuln_sboms ORDER BY id")
-	if err != nil {
-		return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var org string
-		var blob []byte
-		if err := rows.Scan(&id, &org, &blob); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
-		}
+	err = s.DB.SBOMTargets(ctx, func(id int64, org string, blob []byte) {
 		ts, err := decodeTargets(blob)
 		if err != nil {
 			s.Log.Warn("registered SBOM unreadable, skipped", "sbom", id, "org", org, "err", err)
-			continue
+			return
 		}
 		eng.AddTargets(ts)
 		n += len(ts)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("load registered SBOMs: %w", err)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	docs, err := s.loadDocuments(ctx)
 	if err != nil {

@@ -9,14 +9,12 @@ package relevance
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -30,16 +28,7 @@ import (
 
 // Supplier is one entry of the register: an organization is the supplier of
 // a product named by a CPE vendor:product key, a package-URL key, or both.
-type Supplier struct {
-	ID        int64     `json:"id"`
-	OrgID     string    `json:"org"`
-	OrgName   string    `json:"org_name,omitempty"`
-	Name      string    `json:"name,omitempty"`
-	CPEKey    string    `json:"cpe_key,omitempty"`  // cpe:<vendor>:<product>
-	PURLKey   string    `json:"purl_key,omitempty"` // purl:<type>/<namespace>/<name>
-	CreatedBy string    `json:"created_by,omitempty"`
-	Created   time.Time `json:"created"`
-}
+type Supplier = store.VulnSupplier
 
 // SupplierInput is an entry to register. CPE is a CPE 2.3 or 2.2 name, or
 // "vendor:product"; PURL a package URL (its version is ignored). One of
@@ -143,10 +132,8 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
 		return sp, err
 	}
-	err = s.DB.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, store.Micros(sp.Created)).Scan(&sp.ID)
-	if err != nil {
-		return sp, fmt.Errorf("register supplier %s of %s: %w", org.Name, sp.Name, err)
+	if err := s.DB.AddVulnSupplier(ctx, &sp); err != nil {
+		return sp, err
 	}
 	s.registerChanged(ctx)
 	return sp, nil
@@ -159,7 +146,7 @@ func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Vi
 	if !policy.MaintainsSupplierRegister(v) {
 		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
 	}
-	sp, err := s.supplier(ctx, id)
+	sp, err := s.DB.VulnSupplier(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -169,8 +156,8 @@ func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Vi
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": strconv.FormatInt(id, 10), "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
 		return err
 	}
-	if _, err := s.DB.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
-		return fmt.Errorf("remove supplier entry %d: %w", id, err)
+	if err := s.DB.DeleteVulnSupplier(ctx, id); err != nil {
+		return err
 	}
 	s.registerChanged(ctx)
 	return nil
@@ -201,54 +188,18 @@ func (s *Service) registerChanged(ctx context.Context) {
 	s.Log.Warn("rebuild vulnerability relevance after a register change; other nodes' Refresh will", "err", err)
 }
 
-const supplierCols = "s.id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
-
-func scanSupplier(row interface{ Scan(...any) error }) (Supplier, error) {
-	var sp Supplier
-	var c int64
-	err := row.Scan(&sp.ID, &sp.OrgID, &sp.OrgName, &sp.Name, &sp.CPEKey, &sp.PURLKey, &sp.CreatedBy, &c)
-	sp.Created = store.FromMicros(c)
-	return sp, err
-}
-
-func (s *Service) supplier(ctx context.Context, id int64) (Supplier, error) {
-	sp, err := scanSupplier(s.DB.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.id = ?", id))
-	if err != nil {
-		return sp, fmt.Errorf("supplier entry %d: %w", id, notFound(err))
-	}
-	return sp, nil
-}
-
 // SupplierOf returns the entry that names key, or store.ErrNotFound.
 func (s *Service) SupplierOf(ctx context.Context, key pkgid.Key) (Supplier, error) {
-	sp, err := scanSupplier(s.DB.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.cpe_key = ? OR s.purl_key = ?", string(key), string(key)))
-	if err != nil {
-		return sp, fmt.Errorf("supplier of %s: %w", key, notFound(err))
-	}
-	return sp, nil
+	return s.DB.VulnSupplierOf(ctx, string(key))
 }
 
-// Suppliers lists the register: of one organization, or all when org is "".
-func (s *Service) Suppliers(ctx context.Context, org string) ([]Supplier, error) {
-	q, args := "SELECT "+supplierCols, []any{}
-	if org != "" {
-		q += " WHERE s.org_id = ?"
-		args = append(args, org)
+// Suppliers lists the register for v: of one organization, or all when org
+// is "".
+func (s *Service) Suppliers(ctx context.Context, v policy.Viewer, org string) ([]Supplier, error) {
+	if !policy.ReadsSupplierRegister(v) {
+		return nil, fmt.Errorf("%w: the product–supplier register is for members, vendors and the center", problem.ErrForbidden)
 	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY o.name, s.name, s.id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list suppliers: %w", err)
-	}
-	defer rows.Close()
-	var out []Supplier
-	for rows.Next() {
-		sp, err := scanSupplier(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
+	return s.DB.VulnSuppliers(ctx, org)
 }
 
 // register is the product–supplier register as the engine needs it: the
@@ -256,7 +207,7 @@ func (s *Service) Suppliers(ctx context.Context, org string) ([]Supplier, error)
 type register map[pkgid.Key]string
 
 func (s *Service) loadRegister(ctx context.Context) (register, error) {
-	sps, err := s.Suppliers(ctx, "")
+	sps, err := s.DB.VulnSuppliers(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -279,21 +230,15 @@ type publisher struct{ org, name string }
 const publicationPrefix = "publication:"
 
 func (s *Service) publishers(ctx context.Context) (map[string]publisher, error) {
-	rows, err := s.DB.Query(ctx, "SELECT p.id, p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id")
+	ps, err := s.DB.VulnPublishers(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("publishers: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]publisher{}
-	for rows.Next() {
-		var id int64
-		var p publisher
-		if err := rows.Scan(&id, &p.org, &p.name); err != nil {
-			return nil, err
-		}
-		out[publicationPrefix+strconv.FormatInt(id, 10)] = p
+	out := make(map[string]publisher, len(ps))
+	for id, p := range ps {
+		out[publicationPrefix+strconv.FormatInt(id, 10)] = publisher{p.OrgID, p.OrgName}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // bind makes a vendor's published set say only what its publisher may:
@@ -384,22 +329,15 @@ func checkOwnProducts(set *advisory.Set, p publisher, reg register) error {
 // "publication:<id>"), under the register as it is now.
 func (s *Service) bindPublished(ctx context.Context, set *advisory.Set) error {
 	id, _ := strconv.ParseInt(strings.TrimPrefix(set.Source, publicationPrefix), 10, 64)
-	var p publisher
-	err := s.DB.QueryRow(ctx, "SELECT p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?", id).Scan(&p.org, &p.name)
+	pub, err := s.DB.VulnPublisherOf(ctx, id)
 	if err != nil {
-		return fmt.Errorf("%s: publisher: %w", set.Source, notFound(err))
+		return fmt.Errorf("%s: %w", set.Source, err)
 	}
+	p := publisher{pub.OrgID, pub.OrgName}
 	reg, err := s.loadRegister(ctx)
 	if err != nil {
 		return err
 	}
 	bind(set, p, reg)
 	return nil
-}
-
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.ErrNotFound
-	}
-	return err
 }

@@ -78,7 +78,7 @@ type recorder struct {
 }
 
 func (r *recorder) record(ctx context.Context, c auth.Caller, action, object string, detail map[string]string) (uint64, error) {
-	sps, err := r.s.Suppliers(ctx, "")
+	sps, err := r.s.Suppliers(ctx, policy.System(), "")
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -115,9 +115,9 @@ func story5(t *testing.T, kind string) (*env, store.Org, auth.Caller, policy.Vie
 
 // openKEV reports whether org's finding of CVE-2026-99001 is known
 // exploited and not suppressed, and returns it.
-func openKEV(t *testing.T, s *relevance.Service, org string) (vuln.Finding, bool) {
+func openKEV(t *testing.T, e *env, s *relevance.Service, org string) (vuln.Finding, bool) {
 	t.Helper()
-	fs, err := s.Findings(context.Background(), org)
+	fs, err := s.Findings(context.Background(), e.as(org))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 				{"CSAF as VEX", "vex", csafVEX("Example Networks K.K.")},
 			}
 			for _, d := range docs {
-				_, out, err := e.s.Publish(ctx, rival, relevance.PublishInput{Kind: d.kind, Product: "SecureGate", Source: "upload", Data: d.data})
+				_, out, err := e.s.Publish(ctx, e.as(rival.ID), rival, relevance.PublishInput{Kind: d.kind, Product: "SecureGate", Source: "upload", Data: d.data})
 				var ns *relevance.NotSupplierError
 				if !errors.As(err, &ns) || !strings.Contains(err.Error(), "cpe:example_networks:securegate") {
 					t.Fatalf("%s about another vendor's product: err %v, want a refusal naming the product", d.name, err)
@@ -159,7 +159,7 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 					t.Errorf("%s: a refused publication alerted", d.name)
 				}
 			}
-			if ps, _ := e.s.Publications(ctx, rival.ID); len(ps) != 0 {
+			if ps, _ := e.s.Publications(ctx, e.as(rival.ID), rival.ID); len(ps) != 0 {
 				t.Fatalf("refused publications were kept: %+v", ps)
 			}
 			// A publication stored before the rule: it enters the engine bound
@@ -173,11 +173,11 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 			}
 			for _, s := range []*relevance.Service{e.s, relevance.New(e.h.DB, e.h.Alerts, nil)} {
 				for _, org := range []string{e.town.ID, e.hosp.ID} {
-					if f, open := openKEV(t, s, org); !open {
+					if f, open := openKEV(t, e, s, org); !open {
 						t.Fatalf("another vendor's statement suppressed a known-exploited finding: %+v", f.SuppressedBy)
 					}
 				}
-				if ex, err := s.Exposure(ctx, "CVE-2026-99001"); err != nil || ex.Members != 2 {
+				if ex, err := s.Exposure(ctx, e.center, "CVE-2026-99001"); err != nil || ex.Members != 2 {
 					t.Fatalf("exposure %+v %v, want 2 members", ex, err)
 				}
 			}
@@ -203,20 +203,20 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 			}
 			// The registered supplier's CSAF statement applies; the rival's
 			// still may not.
-			if _, _, err := e.s.Publish(ctx, rival, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")}); err == nil {
+			if _, _, err := e.s.Publish(ctx, e.as(rival.ID), rival, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")}); err == nil {
 				t.Fatal("the rival published for a product registered to another vendor")
 			}
-			if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")}); err != nil {
+			if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")}); err != nil {
 				t.Fatal(err)
 			}
-			if f, open := openKEV(t, e.s, e.town.ID); open || f.SuppressedBy.Author != e.vendor.Name {
+			if f, open := openKEV(t, e, e.s, e.town.ID); open || f.SuppressedBy.Author != e.vendor.Name {
 				t.Fatalf("the supplier's statement does not apply: %+v", f.SuppressedBy)
 			}
 			// Removing the entry takes the vendor's word off the product.
 			if err := e.s.RemoveSupplier(ctx, c, v, sp.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, open := openKEV(t, e.s, e.town.ID); !open {
+			if _, open := openKEV(t, e, e.s, e.town.ID); !open {
 				t.Fatal("a former supplier's statement still suppresses")
 			}
 		})
@@ -234,11 +234,11 @@ func TestVEXAuthorIsPublisher(t *testing.T) {
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("CISA Coordinated Vulnerability Disclosure")}); err != nil {
+			if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("CISA Coordinated Vulnerability Disclosure")}); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range []*relevance.Service{e.s, relevance.New(e.h.DB, e.h.Alerts, nil)} {
-				f, open := openKEV(t, s, e.hosp.ID)
+				f, open := openKEV(t, e, s, e.hosp.ID)
 				if open || f.SuppressedBy.Author != "Example Networks KK" {
 					t.Fatalf("suppressed by %+v, want the author to be the publishing organization", f.SuppressedBy)
 				}
@@ -258,7 +258,7 @@ func TestKEVSuppressionAlerts(t *testing.T) {
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
 				t.Fatal(err)
 			}
-			_, out, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")})
+			_, out, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +299,7 @@ func TestKEVSuppressionAlerts(t *testing.T) {
 				t.Errorf("the center's alert names members:\n%s", as[0].Body)
 			}
 			// The same statement again suppresses nothing new: no alert.
-			_, out, err = e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")})
+			_, out, err = e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "csaf", Product: "SecureGate", Data: csafVEX("Example Networks K.K.")})
 			if err != nil || out.Alerts != 0 {
 				t.Fatalf("a repeated suppression alerted %d times (%v)", out.Alerts, err)
 			}
@@ -321,12 +321,12 @@ func TestKEVSuppressionAlertedOncePerRecipient(t *testing.T) {
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := e.s.Publish(ctx, e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")}); err != nil {
+			if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")}); err != nil {
 				t.Fatal(err)
 			}
 			var lost []vuln.Finding
 			for _, org := range []string{e.town.ID, e.hosp.ID} {
-				f, open := openKEV(t, e.s, org)
+				f, open := openKEV(t, e, e.s, org)
 				if open {
 					t.Fatalf("%s: the finding is not suppressed", org)
 				}

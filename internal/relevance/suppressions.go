@@ -79,10 +79,10 @@ func (s *Service) suppressed(ids []string, before map[claimKey]bool) []vuln.Find
 
 // suppressionCause is a row of vuln_suppression_alerts_sent: who is told
 // that a member's finding was suppressed, and by which statement document.
-type suppressionCause struct{ recipient, org, asset, vulnerability, document string }
+type suppressionCause = store.SuppressionCause
 
 func causeOf(recipient string, f vuln.Finding) suppressionCause {
-	return suppressionCause{recipient, f.Org, f.Asset, f.Vulnerability, f.SuppressedBy.Document}
+	return suppressionCause{Recipient: recipient, Org: f.Org, Asset: f.Asset, Vulnerability: f.Vulnerability, Document: f.SuppressedBy.Document}
 }
 
 // claimSuppressions claims, in one transaction, the causes of lost for each
@@ -90,29 +90,27 @@ func causeOf(recipient string, f vuln.Finding) suppressionCause {
 // recipient. Another node that saw the same suppression claimed them first
 // when they are missing here: the primary key makes each claim atomic.
 func (s *Service) claimSuppressions(ctx context.Context, center string, lost []vuln.Finding) (map[string][]vuln.Finding, error) {
-	var claimed map[string][]vuln.Finding
-	now := store.Micros(s.now())
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		claimed = map[string][]vuln.Finding{}
-		for _, f := range lost {
-			for _, r := range []string{f.Org, center} {
-				if r == "" {
-					continue
-				}
-				c := causeOf(r, f)
-				res, err := tx.Exec(ctx, `INSERT INTO vuln_suppression_alerts_sent(recipient, org_id, asset, vulnerability, document, created_at)
-					VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, c.recipient, c.org, c.asset, c.vulnerability, c.document, now)
-				if err != nil {
-					return fmt.Errorf("claim the suppression alert of %s %s %s for %s: %w", f.Org, f.Asset, f.Vulnerability, r, err)
-				}
-				if n, _ := res.RowsAffected(); n == 1 {
-					claimed[r] = append(claimed[r], f)
-				}
+	var cs []suppressionCause
+	var fs []vuln.Finding
+	for _, f := range lost {
+		for _, r := range []string{f.Org, center} {
+			if r != "" {
+				cs = append(cs, causeOf(r, f))
+				fs = append(fs, f)
 			}
 		}
-		return nil
-	})
-	return claimed, err
+	}
+	ok, err := s.DB.ClaimSuppressionAlerts(ctx, cs, s.now())
+	if err != nil {
+		return nil, err
+	}
+	claimed := map[string][]vuln.Finding{}
+	for i, c := range cs {
+		if ok[i] {
+			claimed[c.Recipient] = append(claimed[c.Recipient], fs[i])
+		}
+	}
+	return claimed, nil
 }
 
 // claimedFor reports whether f is among the claimed findings fs.
@@ -124,9 +122,9 @@ func claimedFor(fs []vuln.Finding, f vuln.Finding) bool {
 // raised, so that the next addition tries again.
 func (s *Service) releaseSuppressions(ctx context.Context, recipient string, fs []vuln.Finding) {
 	for _, f := range fs {
-		c := causeOf(recipient, f)
-		s.DB.Exec(context.WithoutCancel(ctx), "DELETE FROM vuln_suppression_alerts_sent WHERE recipient = ? AND org_id = ? AND asset = ? AND vulnerability = ? AND document = ?",
-			c.recipient, c.org, c.asset, c.vulnerability, c.document)
+		if err := s.DB.ReleaseSuppressionAlert(context.WithoutCancel(ctx), causeOf(recipient, f)); err != nil {
+			s.Log.Warn("release the claim of a suppression alert", "org", recipient, "err", err)
+		}
 	}
 }
 

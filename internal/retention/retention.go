@@ -25,7 +25,6 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -75,6 +74,28 @@ func (r Rule) Check() error {
 	return nil
 }
 
+// Service applies the retention rules of one store. Package app builds it
+// once with what it needs.
+type Service struct {
+	DB *store.DB
+	// Record appends to the audit log before a deletion or a change of the
+	// rules takes effect (hub.Hub.Record); it refuses while there is no log.
+	Record func(ctx context.Context, c auth.Caller, action, objectID string, detail map[string]string) (uint64, error)
+	// Center is the national center's organization: the sightings made
+	// from communications information are its own, and scheduled deletions
+	// are logged in its name.
+	Center store.Org
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
 // Rules returns the hub's retention rules (none when never set).
 func Rules(ctx context.Context, db *store.DB) ([]Rule, error) {
 	s, err := db.Setting(ctx, SettingKey)
@@ -90,7 +111,7 @@ func Rules(ctx context.Context, db *store.DB) ([]Rule, error) {
 
 // SetRules replaces the rules after logging the change as a policy change
 // by the caller (rule C7); nothing changes when the log refuses.
-func SetRules(ctx context.Context, h *hub.Hub, c auth.Caller, rs []Rule) error {
+func (s *Service) SetRules(ctx context.Context, c auth.Caller, rs []Rule) error {
 	names := map[string]bool{}
 	for _, r := range rs {
 		if err := r.Check(); err != nil {
@@ -106,11 +127,11 @@ func SetRules(ctx context.Context, h *hub.Hub, c auth.Caller, rs []Rule) error {
 		return err
 	}
 	sum := sha256.Sum256(b)
-	if _, err := h.Record(ctx, c, audit.ActionPolicyChange, "setting:"+SettingKey, map[string]string{
+	if _, err := s.Record(ctx, c, audit.ActionPolicyChange, "setting:"+SettingKey, map[string]string{
 		"rules": strconv.Itoa(len(rs)), "rules_sha256": hex.EncodeToString(sum[:])}); err != nil {
 		return err
 	}
-	return h.DB.SetSetting(ctx, SettingKey, string(b))
+	return s.DB.SetSetting(ctx, SettingKey, string(b))
 }
 
 // Deleted is what one rule deleted in one run.
@@ -124,8 +145,8 @@ type Deleted struct {
 // Expire applies every rule once at now and returns what each deleted. A
 // rule whose deletion cannot be logged deletes nothing, and the run stops
 // with the error.
-func Expire(ctx context.Context, h *hub.Hub, now time.Time) ([]Deleted, error) {
-	rs, err := Rules(ctx, h.DB)
+func (s *Service) Expire(ctx context.Context, now time.Time) ([]Deleted, error) {
+	rs, err := Rules(ctx, s.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +155,7 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) ([]Deleted, error) {
 		if err := r.Check(); err != nil {
 			return out, err
 		}
-		d, err := expireRule(ctx, h, r, now)
+		d, err := s.expireRule(ctx, r, now)
 		if err != nil {
 			return out, fmt.Errorf("retention rule %s: %w", r.Name, err)
 		}
@@ -145,62 +166,39 @@ func Expire(ctx context.Context, h *hub.Hub, now time.Time) ([]Deleted, error) {
 	return out, nil
 }
 
-func expireRule(ctx context.Context, h *hub.Hub, r Rule, now time.Time) (Deleted, error) {
+func (s *Service) expireRule(ctx context.Context, r Rule, now time.Time) (Deleted, error) {
 	cutoff := now.Add(-time.Duration(r.Days) * 24 * time.Hour)
-	q := "SELECT pk, stix_id, modified FROM objects WHERE date_added < ?"
-	args := []any{store.Micros(cutoff)}
-	switch r.Type {
-	case "":
-	case ClassCommSighting:
-		q += " AND type = 'sighting' AND author_org = ? AND raw LIKE ?"
-		args = append(args, h.Center().ID, "%"+commMarker+"%")
-	default:
-		q += " AND type = ?"
-		args = append(args, r.Type)
+	e := store.Expiring{Before: cutoff, Type: r.Type}
+	if r.Type == ClassCommSighting {
+		e.Type, e.Author, e.Marked = "sighting", s.Center.ID, commMarker
 	}
 	if r.TLP != "" {
 		t, _ := policy.ParseTLP(r.TLP)
-		q += " AND tlp = ?"
-		args = append(args, int(t))
+		e.TLP, e.HasTLP = int(t), true
 	}
-	q += " ORDER BY pk LIMIT " + strconv.Itoa(MaxBatch)
-	rows, err := h.DB.Query(ctx, q, args...)
+	objs, err := s.DB.ExpiredObjects(ctx, e, MaxBatch)
 	if err != nil {
-		return Deleted{}, fmt.Errorf("select expired objects: %w", err)
-	}
-	var pks []any
-	d := sha256.New()
-	for rows.Next() {
-		var pk, modified int64
-		var id string
-		if err := rows.Scan(&pk, &id, &modified); err != nil {
-			rows.Close()
-			return Deleted{}, err
-		}
-		pks = append(pks, pk)
-		fmt.Fprintf(d, "%s@%d\n", id, modified)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return Deleted{}, err
+	}
+	pks := make([]int64, len(objs))
+	d := sha256.New()
+	for i, o := range objs {
+		pks[i] = o.PK
+		fmt.Fprintf(d, "%s@%d\n", o.ID, o.Modified)
 	}
 	if len(pks) == 0 {
 		return Deleted{Rule: r.Name}, nil
 	}
 	res := Deleted{Rule: r.Name, Count: len(pks), Hash: hex.EncodeToString(d.Sum(nil))}
-	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: h.Center()}
+	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: s.Center}
 	// Logged first: a deletion the log does not know of must not happen.
-	res.AuditIndex, err = h.Record(ctx, system, audit.ActionRetentionDelete, "retention:"+r.Name, map[string]string{
+	res.AuditIndex, err = s.Record(ctx, system, audit.ActionRetentionDelete, "retention:"+r.Name, map[string]string{
 		"count": strconv.Itoa(len(pks)), "objects_sha256": res.Hash, "type": r.Type, "tlp": r.TLP,
 		"days": strconv.Itoa(r.Days), "before": cutoff.UTC().Format(time.RFC3339)})
 	if err != nil {
 		return Deleted{}, err
 	}
-	ids := make([]int64, len(pks))
-	for i, pk := range pks {
-		ids[i] = pk.(int64)
-	}
-	err = h.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteObjects(ctx, ids) })
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteObjects(ctx, pks) })
 	if err != nil {
 		return Deleted{}, fmt.Errorf("delete %d objects (logged at %d): %w", len(pks), res.AuditIndex, err)
 	}
@@ -213,22 +211,20 @@ const LeaseJob = "retention.objects"
 // Schedule runs Expire at once and then every interval until ctx ends,
 // logging what it deleted. Hub nodes sharing a store take turns through a
 // lease (LeaseJob), so that two of them never log the same deletions.
-func Schedule(ctx context.Context, h *hub.Hub, every time.Duration, log *slog.Logger) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+func (s *Service) Schedule(ctx context.Context, every time.Duration) {
+	log := s.log()
 	holder := store.NewLeaseHolder()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		// The lease outlives the interval, so that a run that is late by
 		// less than one interval does not hand the job to another node.
-		lead, err := h.DB.TakeLease(ctx, LeaseJob, holder, h.Now(), 2*every)
+		lead, err := s.DB.TakeLease(ctx, LeaseJob, holder, s.now(), 2*every)
 		if err != nil && ctx.Err() == nil {
 			log.Error("retention of hub objects", "err", err)
 		}
 		if lead {
-			ds, err := Expire(ctx, h, h.Now())
+			ds, err := s.Expire(ctx, s.now())
 			if err != nil && ctx.Err() == nil {
 				log.Error("retention of hub objects", "err", err)
 			}
@@ -242,4 +238,11 @@ func Schedule(ctx context.Context, h *hub.Hub, every time.Duration, log *slog.Lo
 		case <-t.C:
 		}
 	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }

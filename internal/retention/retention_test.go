@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,31 +13,22 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/testwait"
 )
 
+// newHub is a hub with an audit log of its own, on a store of kind.
 func newHub(t *testing.T, kind string) *hub.Hub {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	if _, err := hub.Bootstrap(ctx, db, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "t",
-		CheckpointInterval: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	al := h.Audit
-	t.Cleanup(func() { al.Close() })
-	return h
+	return hubtest.New(t, kind, hubtest.WithAudit()).Hub
+}
+
+// service is the retention of h, as package app builds it.
+func service(h *hub.Hub) *Service {
+	return &Service{DB: h.DB, Record: h.Record, Center: h.Center(), Now: h.Now}
 }
 
 // put stores objects added at the given time.
@@ -101,19 +91,19 @@ func TestC5RetentionPerObjectClassIsLoggedBeforeDeleting(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := auth.Caller{User: admin, Org: h.Center()}
-			if err := SetRules(ctx, h, c, []Rule{{Name: "everything", Days: 1}}); err == nil {
+			if err := service(h).SetRules(ctx, c, []Rule{{Name: "everything", Days: 1}}); err == nil {
 				t.Errorf("a rule for every object was accepted")
 			}
-			if err := SetRules(ctx, h, c, []Rule{{Name: "x", Type: "indicator", Days: 0}}); err == nil {
+			if err := service(h).SetRules(ctx, c, []Rule{{Name: "x", Type: "indicator", Days: 0}}); err == nil {
 				t.Errorf("a rule of 0 days was accepted")
 			}
-			if err := SetRules(ctx, h, c, []Rule{
+			if err := service(h).SetRules(ctx, c, []Rule{
 				{Name: "comm-sightings-90d", Type: ClassCommSighting, Days: 90},
 				{Name: "red-60d", TLP: "red", Days: 60},
 			}); err != nil {
 				t.Fatal(err)
 			}
-			ds, err := Expire(ctx, h, now)
+			ds, err := service(h).Expire(ctx, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +128,7 @@ func TestC5RetentionPerObjectClassIsLoggedBeforeDeleting(t *testing.T) {
 				})
 			}
 			// A second run finds nothing more.
-			if ds, err := Expire(ctx, h, now); err != nil || len(ds) != 0 {
+			if ds, err := service(h).Expire(ctx, now); err != nil || len(ds) != 0 {
 				t.Errorf("second run: %v %v", ds, err)
 			}
 
@@ -169,7 +159,7 @@ func TestC5RetentionPerObjectClassIsLoggedBeforeDeleting(t *testing.T) {
 			put(t, h, old, obj("indicator", 9, policy.Red))
 			h.Audit.Close()
 			before := count(t, h, "SELECT COUNT(*) FROM objects")
-			if _, err := Expire(ctx, h, now.Add(400*24*time.Hour)); err == nil {
+			if _, err := service(h).Expire(ctx, now.Add(400*24*time.Hour)); err == nil {
 				t.Errorf("expire without a log succeeded")
 			}
 			if n := count(t, h, "SELECT COUNT(*) FROM objects"); n != before {
@@ -216,12 +206,12 @@ func TestScheduleRunsAtOnceAndStops(t *testing.T) {
 	h := newHub(t, "sqlite")
 	put(t, h, time.Now().Add(-10*24*time.Hour), obj("indicator", 1, policy.Red))
 	admin, _ := h.DB.UserByLogin(context.Background(), "admin")
-	if err := SetRules(context.Background(), h, auth.Caller{User: admin, Org: h.Center()}, []Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
+	if err := service(h).SetRules(context.Background(), auth.Caller{User: admin, Org: h.Center()}, []Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { Schedule(ctx, h, time.Hour, nil); close(done) }()
+	go func() { service(h).Schedule(ctx, time.Hour); close(done) }()
 	testwait.For(t, 5*time.Second, "the scheduled job to delete the expired object", func() bool {
 		return count(t, h, "SELECT COUNT(*) FROM objects") == 0
 	})

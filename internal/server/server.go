@@ -32,7 +32,6 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
-	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/taxii"
 	"renkei/internal/telemetry"
@@ -332,7 +331,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	go s.App.Relevance.Run(bg)                                            // vulnerability relevance: load the engine, fetch advisory feeds
 	go s.App.Incidents.WatchDeadlines(bg, time.Minute)                    // overdue reports alert once
 	go (&notify.Notifier{DB: s.Hub.DB, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
-	go retention.Schedule(bg, s.Hub, time.Hour, s.log)                    // C5: retention of hub objects per type and TLP, logged before deleting
+	go s.App.Retention.Schedule(bg, time.Hour)                            // C5: retention of hub objects per type and TLP, logged before deleting
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

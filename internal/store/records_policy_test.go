@@ -16,7 +16,8 @@ import (
 
 // TestRecordFiltersMatchDecisions is TestFilterMatchesDecide for every other
 // kind of record a person can see: random cases, consultations, incidents
-// and reports, critical computers and advisories with their targets are
+// and reports, critical computers, advisories with their targets, and the
+// connection points, SBOMs and alerted vulnerability findings of members are
 // listed through the policy's SQL filters on each store, for random viewers
 // of every role in the center, a member or the committee (some with
 // read-only tokens), and each listing must hold exactly the records
@@ -79,7 +80,34 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		return func(v policy.Viewer) policy.Relation { return policy.Own(v, org) }
 	}
 	tag := fmt.Sprintf("seed-%d", seed) // keeps each seed's rows apart
-	var cases, consults, incidents, computers, advisories []rec
+	var cases, consults, incidents, computers, advisories, points, sboms, findings []rec
+	for i := range 30 {
+		o := pick()
+		c := store.ConnectionPoint{OrgID: o, Kind: "vpn", Vendor: tag, Product: "p"}
+		if err := db.AddConnectionPoints(ctx, []store.ConnectionPoint{c}); err != nil {
+			t.Fatal(err)
+		}
+		o = pick()
+		b := store.SBOM{OrgID: o, Name: tag, Format: "CycloneDX 1.6"}
+		if err := db.AddSBOM(ctx, &b, []byte{}, func(int64) ([]byte, int, error) { return []byte{}, 0, nil }); err != nil {
+			t.Fatal(err)
+		}
+		sboms = append(sboms, rec{b.ID, own(o)})
+		o = pick()
+		if _, err := db.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, exploited, alert_id, created_at) VALUES(?, ?, ?, 0, ?, 0)", o, tag, fmt.Sprintf("CVE-2026-%05d", i), i+1); err != nil {
+			t.Fatal(err)
+		}
+		findings = append(findings, rec{int64(i + 1), own(o)})
+	}
+	cps, err := db.ConnectionPointsOf(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cps {
+		if c.Vendor == tag {
+			points = append(points, rec{c.ID, own(c.OrgID)})
+		}
+	}
 	for range 30 {
 		o := pick()
 		cases = append(cases, rec{exec("INSERT INTO cases(title, status, severity, org_id, created_by, created_at, updated_at) VALUES(?, 'new', 'low', ?, 1, 0, 0)", tag, o), own(o)})
@@ -186,7 +214,15 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		checkListings(t, db, v, tag, seed, map[string][]int64{
 			"cases": decided(cases, reads(policy.KindCase), v), "consultations": decided(consults, reads(policy.KindConsultation), v),
 			"incidents": decided(incidents, reads(policy.KindIncident), v), "critical computers": decided(computers, reads(policy.KindComputer), v),
-			"advisories": decided(advisories, reads(policy.KindAdvisory), v)})
+			"advisories":        decided(advisories, reads(policy.KindAdvisory), v),
+			"connection points": decided(points, reads(policy.KindAsset), v), "SBOMs": decided(sboms, reads(policy.KindAsset), v)})
+		// The findings alerted to a member (vuln_alerts_sent, keyed by alert
+		// id here) through the assets' filter.
+		cond, args := policy.AssetFilter(v, "f.org_id")
+		got := list("SELECT f.alert_id FROM vuln_alerts_sent f WHERE f.asset = ? AND "+cond, append([]any{tag}, args...)...)
+		if want := decided(findings, reads(policy.KindAsset), v); !slices.Equal(got, want) {
+			t.Fatalf("seed %d, findings, viewer %+v: SQL lists %v, the policy allows %v", seed, v, got, want)
+		}
 		// Every kind, for reading and writing, through RecordFilter over the
 		// consultations: org_id stands for "own", handler_org for "handles",
 		// and an advisory target for "addressed".
@@ -247,7 +283,15 @@ func checkListings(t *testing.T, db *store.DB, v policy.Viewer, tag string, seed
 	for _, a := range as {
 		add("advisories", a.ID, a.Title)
 	}
-	if err := errors.Join(err, err2, err3, err4, err5); err != nil {
+	cps, err6 := db.ConnectionPoints(ctx, v)
+	for _, c := range cps {
+		add("connection points", c.ID, c.Vendor)
+	}
+	bs, err7 := db.SBOMs(ctx, v)
+	for _, b := range bs {
+		add("SBOMs", b.ID, b.Name)
+	}
+	if err := errors.Join(err, err2, err3, err4, err5, err6, err7); err != nil {
 		t.Fatalf("seed %d, viewer %+v: listings: %v", seed, v, err)
 	}
 	for name, ids := range want {

@@ -388,7 +388,7 @@ func TestOversightPagesHaveEveryText(t *testing.T) {
 		t.Errorf("figures page before any retention rule: %d", st)
 	}
 	admin, _ := e.h.DB.UserByLogin(context.Background(), "admin")
-	if err := retention.SetRules(context.Background(), e.h, auth.Caller{User: admin, Org: e.center},
+	if err := app.New(e.h).Retention.SetRules(context.Background(), auth.Caller{User: admin, Org: e.center},
 		[]retention.Rule{{Name: "comm-90", Type: retention.ClassCommSighting, Days: 90}}); err != nil {
 		t.Fatal(err)
 	}

@@ -27,13 +27,11 @@ func (s *server) suppliersPage(w http.ResponseWriter, r *http.Request, req *requ
 }
 
 func (s *server) showSuppliers(w http.ResponseWriter, r *http.Request, req *request, status int, d *suppliersData) {
-	if !policy.ReadsSupplierRegister(req.viewer) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	var err error
-	if d.Suppliers, err = s.relevance().Suppliers(r.Context(), ""); err != nil {
-		s.serverError(w, r, err)
+	if d.Suppliers, err = s.relevance().Suppliers(r.Context(), req.viewer, ""); err != nil {
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
 	d.CanWrite = policy.MaintainsSupplierRegister(req.viewer)

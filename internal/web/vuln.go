@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/relevance"
 	"renkei/internal/vuln"
 )
@@ -20,13 +21,9 @@ import (
 
 func (s *server) relevance() *relevance.Service { return s.Relevance }
 
-// vulnWriter reports whether the caller may change its organization's
-// register (viewers read; overseers and handlers have no part here): the
-// gate the API applies too, policy.MayWriteAssets.
-func vulnWriter(req *request) bool { return policy.MayWriteAssets(req.viewer) }
-
-// vulnReader is policy.MayReadAssets, as in the API.
-func vulnReader(req *request) bool { return policy.MayReadAssets(req.viewer) }
+// canWriteAssets says whether the page shows the forms that change the
+// register; the service decides each change itself.
+func canWriteAssets(req *request) bool { return policy.MayWriteAssets(req.viewer) }
 
 type vulnData struct {
 	Findings   []vuln.Finding
@@ -45,14 +42,12 @@ func (s *server) vulnPage(w http.ResponseWriter, r *http.Request, req *request) 
 }
 
 func (s *server) showVuln(w http.ResponseWriter, r *http.Request, req *request, status int, d *vulnData) {
-	if !vulnReader(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ctx := r.Context()
-	fs, err := s.relevance().Findings(ctx, req.caller.Org.ID)
+	fs, err := s.relevance().Findings(ctx, req.viewer)
 	if err != nil {
-		s.serverError(w, r, err)
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
 	for _, f := range fs {
@@ -62,11 +57,11 @@ func (s *server) showVuln(w http.ResponseWriter, r *http.Request, req *request, 
 		}
 		d.Findings = append(d.Findings, f)
 	}
-	if d.SBOMs, err = s.relevance().SBOMs(ctx, req.caller.Org.ID); err != nil {
+	if d.SBOMs, err = s.relevance().SBOMs(ctx, req.viewer); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	d.CanWrite, d.IsCenter = vulnWriter(req), policy.InCenter(req.viewer)
+	d.CanWrite, d.IsCenter = canWriteAssets(req), policy.InCenter(req.viewer)
 	s.render(w, r, req, status, "vuln", "nav.vuln", "vuln", d)
 }
 
@@ -81,16 +76,16 @@ func formDocument(r *http.Request) ([]byte, string, error) {
 }
 
 func (s *server) registerSBOM(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	data, name, err := formDocument(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	_, out, err := s.relevance().RegisterSBOM(r.Context(), req.caller.Org.ID, strings.TrimSpace(r.PostFormValue("name")), name, data)
+	_, out, err := s.relevance().RegisterSBOM(r.Context(), req.viewer, strings.TrimSpace(r.PostFormValue("name")), name, data)
+	if errors.Is(err, problem.ErrForbidden) {
+		s.refused(w, r, err)
+		return
+	}
 	if err != nil {
 		s.showVuln(w, r, req, http.StatusBadRequest, &vulnData{Error: err.Error()})
 		return
@@ -121,14 +116,12 @@ func (s *server) assetsPage(w http.ResponseWriter, r *http.Request, req *request
 }
 
 func (s *server) showAssets(w http.ResponseWriter, r *http.Request, req *request, status int, d *assetsData) {
-	if !vulnReader(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ctx := r.Context()
-	cps, err := s.relevance().ConnectionPoints(ctx, req.caller.Org.ID)
+	cps, err := s.relevance().ConnectionPoints(ctx, req.viewer)
 	if err != nil {
-		s.serverError(w, r, err)
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
 	d.StaleDays = s.relevance().StaleDays(ctx)
@@ -140,16 +133,12 @@ func (s *server) showAssets(w http.ResponseWriter, r *http.Request, req *request
 		}
 		d.Points = append(d.Points, assetRow{c, st})
 	}
-	d.Kinds, d.CanWrite = relevance.Kinds, vulnWriter(req)
+	d.Kinds, d.CanWrite = relevance.Kinds, canWriteAssets(req)
 	s.render(w, r, req, status, "vuln_assets", "nav.vuln_assets", "vuln_assets", d)
 }
 
 func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
-	c := relevance.ConnectionPoint{OrgID: req.caller.Org.ID, Kind: r.PostFormValue("kind"), Vendor: r.PostFormValue("vendor"), Product: r.PostFormValue("product"),
+	c := relevance.ConnectionPoint{Kind: r.PostFormValue("kind"), Vendor: r.PostFormValue("vendor"), Product: r.PostFormValue("product"),
 		Version: r.PostFormValue("version"), PURL: r.PostFormValue("purl"), CPE: r.PostFormValue("cpe"), Address: r.PostFormValue("address"), Owner: r.PostFormValue("owner")}
 	if v := r.PostFormValue("last_confirmed"); v != "" {
 		t, err := time.Parse("2006-01-02", v)
@@ -159,7 +148,11 @@ func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) 
 		}
 		c.LastConfirmed = t
 	}
-	_, out, err := s.relevance().AddConnectionPoint(r.Context(), c)
+	_, out, err := s.relevance().AddConnectionPoint(r.Context(), req.viewer, c)
+	if errors.Is(err, problem.ErrForbidden) {
+		s.refused(w, r, err)
+		return
+	}
 	if err != nil {
 		s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Form: c, Error: err.Error()})
 		return
@@ -169,16 +162,12 @@ func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) 
 
 // confirmAsset records that a connection point was checked today.
 func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	id, ok := pathID(r)
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	c, err := s.relevance().ConnectionPoint(r.Context(), req.caller.Org.ID, id)
+	c, err := s.relevance().ConnectionPoint(r.Context(), req.viewer, id)
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -187,7 +176,11 @@ func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *reque
 	if v := strings.TrimSpace(r.PostFormValue("version")); v != "" {
 		c.Version = v
 	}
-	_, out, err := s.relevance().UpdateConnectionPoint(r.Context(), c)
+	_, out, err := s.relevance().UpdateConnectionPoint(r.Context(), req.viewer, c)
+	if errors.Is(err, problem.ErrForbidden) {
+		s.refused(w, r, err)
+		return
+	}
 	if err != nil {
 		s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Error: err.Error()})
 		return
@@ -196,23 +189,22 @@ func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *reque
 }
 
 func (s *server) deleteAsset(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	id, ok := pathID(r)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	id, ok := pathID(r)
-	if !ok || s.relevance().DeleteConnectionPoint(r.Context(), req.caller.Org.ID, id) != nil {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	if err := s.relevance().DeleteConnectionPoint(r.Context(), req.viewer, id); err != nil {
+		if !errors.Is(err, problem.ErrForbidden) {
+			err = problem.ErrNotFound
+		}
+		s.refused(w, r, err)
 		return
 	}
 	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_deleted"})
 }
 
 func (s *server) importAssets(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	data, name, err := formDocument(r)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -223,12 +215,16 @@ func (s *server) importAssets(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	cps, err := relevance.ParseConnectionPointsCSV(strings.NewReader(string(data)), "CSV", req.caller.Org.ID)
 	if err == nil {
-		_, out, ierr := s.relevance().ImportConnectionPoints(r.Context(), cps)
+		_, out, ierr := s.relevance().ImportConnectionPoints(r.Context(), req.viewer, cps)
 		if ierr == nil {
 			s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.assets_imported", Outcome: &out})
 			return
 		}
 		err = ierr
+	}
+	if errors.Is(err, problem.ErrForbidden) {
+		s.refused(w, r, err)
+		return
 	}
 	s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Error: err.Error(), CSV: string(data)})
 }
@@ -248,24 +244,18 @@ func (s *server) vendorPage(w http.ResponseWriter, r *http.Request, req *request
 }
 
 func (s *server) showVendor(w http.ResponseWriter, r *http.Request, req *request, status int, d *vendorData) {
-	if !vulnReader(req) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	var err error
-	if d.Publications, err = s.relevance().Publications(r.Context(), ""); err != nil {
-		s.serverError(w, r, err)
+	if d.Publications, err = s.relevance().Publications(r.Context(), req.viewer, ""); err != nil {
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
-	d.IsVendor, d.CanWrite = req.caller.Org.Kind == "vendor", vulnWriter(req)
+	d.IsVendor, d.CanWrite = req.caller.Org.Kind == "vendor", canWriteAssets(req)
 	s.render(w, r, req, status, "vuln_vendor", "nav.vuln_vendor", "vuln_vendor", d)
 }
 
 func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
-	if !vulnWriter(req) || req.caller.Org.Kind != "vendor" {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	data, name, err := formDocument(r)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -274,11 +264,15 @@ func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
 	level, _ := strconv.Atoi(r.PostFormValue("label_level"))
 	// Whom the publication alerted is not shown: a vendor must not learn
 	// which members run its products.
-	_, _, err = s.relevance().Publish(r.Context(), req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
+	_, _, err = s.relevance().Publish(r.Context(), req.viewer, req.caller.Org, relevance.PublishInput{Kind: r.PostFormValue("kind"), Product: r.PostFormValue("product"),
 		Version: r.PostFormValue("version"), Note: r.PostFormValue("note"), LabelLevel: level, Source: name, Data: data})
 	var ns *relevance.NotSupplierError
 	if errors.As(err, &ns) {
 		s.showVendor(w, r, req, http.StatusForbidden, &vendorData{Error: s.notSupplierText(req, ns)})
+		return
+	}
+	if errors.Is(err, problem.ErrForbidden) {
+		s.refused(w, r, err)
 		return
 	}
 	if err != nil {
@@ -296,17 +290,16 @@ type exposureData struct {
 // exposurePage is the center's view of one vulnerability across the
 // membership: sectors and counts only.
 func (s *server) exposurePage(w http.ResponseWriter, r *http.Request, req *request) {
-	if !policy.MayReadExposure(req.viewer) {
-		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+	d := &exposureData{Query: strings.TrimSpace(r.URL.Query().Get("id"))}
+	// An empty query still asks, so that the service decides who sees the page.
+	ex, err := s.relevance().Exposure(r.Context(), req.viewer, d.Query)
+	if err != nil {
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
-	d := &exposureData{Query: strings.TrimSpace(r.URL.Query().Get("id"))}
 	if d.Query != "" {
-		ex, err := s.relevance().Exposure(r.Context(), d.Query)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
 		d.Exposure = &ex
 	}
 	s.render(w, r, req, http.StatusOK, "vuln_exposure", "nav.vuln_exposure", "vuln_exposure", d)

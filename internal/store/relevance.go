@@ -1,0 +1,713 @@
+package store
+
+// The tables of vulnerability relevance (package relevance): members'
+// connection points and registered SBOMs, advisory documents and the feeds
+// that bring them, vendors' publications, the product–supplier register,
+// and the claims that make each alert go out once. Listings people see are
+// filtered in the query by the condition policy gives (policy.AssetFilter);
+// the reads by organization (…Of) are for the engine, which holds every
+// organization's assets, and for the operator's CLI.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"renkei/internal/policy"
+)
+
+// ConnectionPoint is one internet-facing device or service of a member
+// (外部ネットワーク接続点), as stored in vuln_connection_points.
+type ConnectionPoint struct {
+	ID            int64
+	OrgID         string
+	Kind          string
+	Vendor        string
+	Product       string
+	Version       string
+	PURL          string
+	CPE           string
+	Address       string
+	Owner         string
+	LastConfirmed time.Time
+	Created       time.Time
+	Updated       time.Time
+}
+
+const cpCols = "c.id, c.org_id, c.kind, c.vendor, c.product, c.version, c.purl, c.cpe, c.address, c.owner, c.last_confirmed, c.created_at, c.updated_at"
+
+func scanConnectionPoint(row interface{ Scan(...any) error }) (ConnectionPoint, error) {
+	var c ConnectionPoint
+	var lc, cr, up int64
+	err := row.Scan(&c.ID, &c.OrgID, &c.Kind, &c.Vendor, &c.Product, &c.Version, &c.PURL, &c.CPE, &c.Address, &c.Owner, &lc, &cr, &up)
+	c.LastConfirmed, c.Created, c.Updated = FromMicros(lc), FromMicros(cr), FromMicros(up)
+	return c, err
+}
+
+func insertConnectionPoint(ctx context.Context, x interface {
+	QueryRow(context.Context, string, ...any) *sql.Row
+}, c *ConnectionPoint) error {
+	err := x.QueryRow(ctx, "INSERT INTO vuln_connection_points(org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Created), Micros(c.Updated)).Scan(&c.ID)
+	if err != nil {
+		return fmt.Errorf("store connection point %s %s: %w", c.Vendor, c.Product, err)
+	}
+	return nil
+}
+
+// AddConnectionPoints stores connection points in one transaction, all or
+// none, setting their ids.
+func (db *DB) AddConnectionPoints(ctx context.Context, cs []ConnectionPoint) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		for i := range cs {
+			if err := insertConnectionPoint(ctx, tx, &cs[i]); err != nil {
+				if len(cs) == 1 {
+					return err
+				}
+				return fmt.Errorf("connection point %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ConnectionPoints lists the connection points v may read, by id: the
+// access condition (policy.AssetFilter) is part of the query.
+func (db *DB) ConnectionPoints(ctx context.Context, v policy.Viewer) ([]ConnectionPoint, error) {
+	cond, args := policy.AssetFilter(v, "c.org_id")
+	return db.connectionPoints(ctx, cond, args...)
+}
+
+func (db *DB) connectionPoints(ctx context.Context, cond string, args ...any) ([]ConnectionPoint, error) {
+	rows, err := db.Query(ctx, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE "+cond+" ORDER BY c.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list connection points: %w", err)
+	}
+	defer rows.Close()
+	var out []ConnectionPoint
+	for rows.Next() {
+		c, err := scanConnectionPoint(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list connection points: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ConnectionPointsOf lists the connection points of one organization, or of
+// every organization when org is "", by id: what the engine loads and the
+// operator's CLI lists.
+func (db *DB) ConnectionPointsOf(ctx context.Context, org string) ([]ConnectionPoint, error) {
+	if org == "" {
+		return db.connectionPoints(ctx, "1 = 1")
+	}
+	return db.connectionPoints(ctx, "c.org_id = ?", org)
+}
+
+// ConnectionPoint returns connection point id, of whatever organization.
+func (db *DB) ConnectionPoint(ctx context.Context, id int64) (ConnectionPoint, error) {
+	c, err := scanConnectionPoint(db.QueryRow(ctx, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE c.id = ?", id))
+	if err != nil {
+		return c, fmt.Errorf("connection point %d: %w", id, vulnNoRows(err))
+	}
+	return c, nil
+}
+
+// UpdateConnectionPoint replaces the fields of connection point c.ID of
+// c.OrgID (all but its creation time).
+func (db *DB) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) error {
+	res, err := db.Exec(ctx, "UPDATE vuln_connection_points SET kind = ?, vendor = ?, product = ?, version = ?, purl = ?, cpe = ?, address = ?, owner = ?, last_confirmed = ?, updated_at = ? WHERE id = ? AND org_id = ?",
+		c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Updated), c.ID, c.OrgID)
+	if err != nil {
+		return fmt.Errorf("update connection point %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("connection point %d: %w", c.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteConnectionPoint takes connection point id of org off the register.
+func (db *DB) DeleteConnectionPoint(ctx context.Context, org string, id int64) error {
+	return deleteVulnRow(ctx, db, "connection point", id, "DELETE FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org)
+}
+
+// SBOM is a registered SBOM of a product a member runs (vuln_sboms),
+// without the document and its components.
+type SBOM struct {
+	ID         int64     `json:"id"`
+	OrgID      string    `json:"org"`
+	Name       string    `json:"name"`
+	Format     string    `json:"format"`
+	Serial     string    `json:"serial,omitempty"`
+	Components int64     `json:"components"`
+	Created    time.Time `json:"created"`
+}
+
+// AddSBOM stores an SBOM, its document (compressed) and the engine's
+// targets made from it, in one transaction: targets is called with the new
+// id, since the targets name it, and returns them encoded with how many
+// there are.
+func (db *DB) AddSBOM(ctx context.Context, b *SBOM, document []byte, targets func(id int64) (blob []byte, n int, err error)) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "INSERT INTO vuln_sboms(org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			b.OrgID, b.Name, b.Format, b.Serial, b.Components, document, []byte{}, Micros(b.Created)).Scan(&b.ID); err != nil {
+			return fmt.Errorf("store SBOM %s: %w", b.Name, err)
+		}
+		blob, n, err := targets(b.ID)
+		if err != nil {
+			return err
+		}
+		b.Components = int64(n)
+		if _, err := tx.Exec(ctx, "UPDATE vuln_sboms SET targets = ?, components = ? WHERE id = ?", blob, n, b.ID); err != nil {
+			return fmt.Errorf("store SBOM %s: components: %w", b.Name, err)
+		}
+		return nil
+	})
+}
+
+// SBOMs lists the registered SBOMs v may read, by id: the access
+// condition (policy.AssetFilter) is part of the query.
+func (db *DB) SBOMs(ctx context.Context, v policy.Viewer) ([]SBOM, error) {
+	cond, args := policy.AssetFilter(v, "b.org_id")
+	return db.sboms(ctx, cond, args...)
+}
+
+// SBOMsOf lists the registered SBOMs of one organization, or of every
+// organization when org is "", by id: for the operator's CLI.
+func (db *DB) SBOMsOf(ctx context.Context, org string) ([]SBOM, error) {
+	if org == "" {
+		return db.sboms(ctx, "1 = 1")
+	}
+	return db.sboms(ctx, "b.org_id = ?", org)
+}
+
+func (db *DB) sboms(ctx context.Context, cond string, args ...any) ([]SBOM, error) {
+	rows, err := db.Query(ctx, "SELECT b.id, b.org_id, b.name, b.format, b.serial, b.components, b.created_at FROM vuln_sboms b WHERE "+cond+" ORDER BY b.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list SBOMs: %w", err)
+	}
+	defer rows.Close()
+	var out []SBOM
+	for rows.Next() {
+		var b SBOM
+		var c int64
+		if err := rows.Scan(&b.ID, &b.OrgID, &b.Name, &b.Format, &b.Serial, &b.Components, &c); err != nil {
+			return nil, fmt.Errorf("list SBOMs: %w", err)
+		}
+		b.Created = FromMicros(c)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// SBOMName returns the name of registered SBOM id of org.
+func (db *DB) SBOMName(ctx context.Context, org string, id int64) (string, error) {
+	var name string
+	if err := db.QueryRow(ctx, "SELECT name FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org).Scan(&name); err != nil {
+		return "", fmt.Errorf("SBOM %d: %w", id, vulnNoRows(err))
+	}
+	return name, nil
+}
+
+// SBOMTargets calls fn with every registered SBOM's id, organization and
+// encoded targets, by id, for loading the engine.
+func (db *DB) SBOMTargets(ctx context.Context, fn func(id int64, org string, blob []byte)) error {
+	rows, err := db.Query(ctx, "SELECT id, org_id, targets FROM vuln_sboms ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("load registered SBOMs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var org string
+		var blob []byte
+		if err := rows.Scan(&id, &org, &blob); err != nil {
+			return fmt.Errorf("load registered SBOMs: %w", err)
+		}
+		fn(id, org, blob)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load registered SBOMs: %w", err)
+	}
+	return nil
+}
+
+// DeleteSBOM removes registered SBOM id of org.
+func (db *DB) DeleteSBOM(ctx context.Context, org string, id int64) error {
+	return deleteVulnRow(ctx, db, "SBOM", id, "DELETE FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org)
+}
+
+// VulnDocument is one advisory document as stored (vuln_documents), without
+// its bytes.
+type VulnDocument struct {
+	ID      int64     `json:"id"`
+	Source  string    `json:"source"`
+	Format  string    `json:"format"`
+	Records int64     `json:"records"`
+	Created time.Time `json:"created"`
+}
+
+// VulnDocumentHash returns the SHA-256 (hex) of the document stored from
+// source, "" when there is none.
+func (db *DB) VulnDocumentHash(ctx context.Context, source string) (string, error) {
+	var h string
+	err := db.QueryRow(ctx, "SELECT sha256 FROM vuln_documents WHERE source = ?", source).Scan(&h)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("advisory document %s: %w", source, err)
+	}
+	return h, nil
+}
+
+// PutVulnDocument stores the document of d.Source (compressed), replacing
+// the one stored from the same source.
+func (db *DB) PutVulnDocument(ctx context.Context, d VulnDocument, sha256 string, document []byte) error {
+	_, err := db.Exec(ctx, `INSERT INTO vuln_documents(source, format, sha256, records, document, created_at) VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(source) DO UPDATE SET format = excluded.format, sha256 = excluded.sha256, records = excluded.records, document = excluded.document, created_at = excluded.created_at`,
+		d.Source, d.Format, sha256, d.Records, document, Micros(d.Created))
+	if err != nil {
+		return fmt.Errorf("store %s: %w", d.Source, err)
+	}
+	return nil
+}
+
+// VulnDocuments lists the stored advisory documents, by id.
+func (db *DB) VulnDocuments(ctx context.Context) ([]VulnDocument, error) {
+	rows, err := db.Query(ctx, "SELECT id, source, format, records, created_at FROM vuln_documents ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list advisory documents: %w", err)
+	}
+	defer rows.Close()
+	var out []VulnDocument
+	for rows.Next() {
+		var d VulnDocument
+		var c int64
+		if err := rows.Scan(&d.ID, &d.Source, &d.Format, &d.Records, &c); err != nil {
+			return nil, fmt.Errorf("list advisory documents: %w", err)
+		}
+		d.Created = FromMicros(c)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// VulnDocumentBytes calls fn with the source and stored bytes of every
+// advisory document, by id, for loading the engine.
+func (db *DB) VulnDocumentBytes(ctx context.Context, fn func(source string, document []byte)) error {
+	rows, err := db.Query(ctx, "SELECT source, document FROM vuln_documents ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("load advisory documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		var blob []byte
+		if err := rows.Scan(&src, &blob); err != nil {
+			return fmt.Errorf("load advisory documents: %w", err)
+		}
+		fn(src, blob)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load advisory documents: %w", err)
+	}
+	return nil
+}
+
+// VulnFeed is an advisory source fetched on a schedule (vuln_feeds).
+type VulnFeed struct {
+	ID           int64         `json:"id"`
+	URL          string        `json:"url"`
+	Format       string        `json:"format,omitempty"` // expected format; "" accepts any
+	Interval     time.Duration `json:"interval"`
+	ETag         string        `json:"etag,omitempty"`
+	LastModified string        `json:"last_modified,omitempty"`
+	LastFetch    time.Time     `json:"last_fetch,omitzero"`
+	LastSuccess  time.Time     `json:"last_success,omitzero"`
+	LastError    string        `json:"last_error,omitempty"`
+	Records      int64         `json:"records"`
+	Created      time.Time     `json:"created"`
+}
+
+// AddVulnFeed stores a feed, setting its id.
+func (db *DB) AddVulnFeed(ctx context.Context, f *VulnFeed) error {
+	err := db.QueryRow(ctx, "INSERT INTO vuln_feeds(url, format, interval_s, created_at) VALUES(?, ?, ?, ?) RETURNING id",
+		f.URL, f.Format, int64(f.Interval/time.Second), Micros(f.Created)).Scan(&f.ID)
+	if err != nil {
+		return fmt.Errorf("add feed %s: %w", f.URL, err)
+	}
+	return nil
+}
+
+// VulnFeeds lists the configured feeds, by id.
+func (db *DB) VulnFeeds(ctx context.Context) ([]VulnFeed, error) {
+	rows, err := db.Query(ctx, "SELECT id, url, format, interval_s, etag, last_modified, last_fetch, last_success, last_error, records, created_at FROM vuln_feeds ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list feeds: %w", err)
+	}
+	defer rows.Close()
+	var out []VulnFeed
+	for rows.Next() {
+		var f VulnFeed
+		var iv, lf, ls, c int64
+		if err := rows.Scan(&f.ID, &f.URL, &f.Format, &iv, &f.ETag, &f.LastModified, &lf, &ls, &f.LastError, &f.Records, &c); err != nil {
+			return nil, fmt.Errorf("list feeds: %w", err)
+		}
+		f.Interval, f.LastFetch, f.LastSuccess, f.Created = time.Duration(iv)*time.Second, FromMicros(lf), FromMicros(ls), FromMicros(c)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// DeleteVulnFeed removes feed id; the documents it brought stay.
+func (db *DB) DeleteVulnFeed(ctx context.Context, id int64) error {
+	return deleteVulnRow(ctx, db, "feed", id, "DELETE FROM vuln_feeds WHERE id = ?", id)
+}
+
+// VulnFeedFailed records a fetch of feed id at that failed with msg.
+func (db *DB) VulnFeedFailed(ctx context.Context, id int64, at time.Time, msg string) error {
+	if _, err := db.Exec(ctx, "UPDATE vuln_feeds SET last_fetch = ?, last_error = ? WHERE id = ?", Micros(at), msg, id); err != nil {
+		return fmt.Errorf("record the failed fetch of feed %d: %w", id, err)
+	}
+	return nil
+}
+
+// VulnFeedFetched records a successful fetch of feed id at, with the
+// validators the server answered and the records the feed now holds.
+func (db *DB) VulnFeedFetched(ctx context.Context, id int64, at time.Time, etag, lastModified string, records int64) error {
+	_, err := db.Exec(ctx, "UPDATE vuln_feeds SET last_fetch = ?, last_success = ?, last_error = '', etag = ?, last_modified = ?, records = ? WHERE id = ?",
+		Micros(at), Micros(at), etag, lastModified, records, id)
+	if err != nil {
+		return fmt.Errorf("record the fetch of feed %d: %w", id, err)
+	}
+	return nil
+}
+
+// VulnPublication is something a vendor organization published for a
+// product (vuln_publications), without its document.
+type VulnPublication struct {
+	ID         int64     `json:"id"`
+	OrgID      string    `json:"org"`
+	Kind       string    `json:"kind"`
+	Product    string    `json:"product"`
+	Version    string    `json:"version,omitempty"`
+	LabelLevel int       `json:"label_level,omitempty"` // JC-STAR ★1-★4
+	Format     string    `json:"format,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	Created    time.Time `json:"created"`
+}
+
+// AddVulnPublication stores a publication and its document, setting its id.
+func (db *DB) AddVulnPublication(ctx context.Context, p *VulnPublication, document []byte) error {
+	err := db.QueryRow(ctx, "INSERT INTO vuln_publications(org_id, kind, product, version, label_level, format, document, note, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		p.OrgID, p.Kind, p.Product, p.Version, p.LabelLevel, p.Format, document, p.Note, Micros(p.Created)).Scan(&p.ID)
+	if err != nil {
+		return fmt.Errorf("store publication: %w", err)
+	}
+	return nil
+}
+
+// SetVulnPublicationFormat records the format a publication's document was
+// read as.
+func (db *DB) SetVulnPublicationFormat(ctx context.Context, id int64, format string) error {
+	if _, err := db.Exec(ctx, "UPDATE vuln_publications SET format = ? WHERE id = ?", format, id); err != nil {
+		return fmt.Errorf("publication %d: format: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteVulnPublication removes publication id.
+func (db *DB) DeleteVulnPublication(ctx context.Context, id int64) error {
+	return deleteVulnRow(ctx, db, "publication", id, "DELETE FROM vuln_publications WHERE id = ?", id)
+}
+
+// VulnPublications lists publications, newest first: of one vendor, or of
+// every vendor when org is "" (vendors publish to every member).
+func (db *DB) VulnPublications(ctx context.Context, org string) ([]VulnPublication, error) {
+	q, args := "SELECT id, org_id, kind, product, version, label_level, format, note, created_at FROM vuln_publications", []any{}
+	if org != "" {
+		q += " WHERE org_id = ?"
+		args = append(args, org)
+	}
+	rows, err := db.Query(ctx, q+" ORDER BY id DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list publications: %w", err)
+	}
+	defer rows.Close()
+	var out []VulnPublication
+	for rows.Next() {
+		var p VulnPublication
+		var c int64
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Kind, &p.Product, &p.Version, &p.LabelLevel, &p.Format, &p.Note, &c); err != nil {
+			return nil, fmt.Errorf("list publications: %w", err)
+		}
+		p.Created = FromMicros(c)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// VulnPublisher is the organization that published a publication.
+type VulnPublisher struct{ OrgID, OrgName string }
+
+// VulnPublisherOf returns who published publication id.
+func (db *DB) VulnPublisherOf(ctx context.Context, id int64) (VulnPublisher, error) {
+	var p VulnPublisher
+	err := db.QueryRow(ctx, "SELECT p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?", id).Scan(&p.OrgID, &p.OrgName)
+	if err != nil {
+		return p, fmt.Errorf("publisher of publication %d: %w", id, vulnNoRows(err))
+	}
+	return p, nil
+}
+
+// VulnPublishers returns who published each publication, by id.
+func (db *DB) VulnPublishers(ctx context.Context) (map[int64]VulnPublisher, error) {
+	rows, err := db.Query(ctx, "SELECT p.id, p.org_id, o.name FROM vuln_publications p JOIN orgs o ON o.id = p.org_id")
+	if err != nil {
+		return nil, fmt.Errorf("publishers: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]VulnPublisher{}
+	for rows.Next() {
+		var id int64
+		var p VulnPublisher
+		if err := rows.Scan(&id, &p.OrgID, &p.OrgName); err != nil {
+			return nil, fmt.Errorf("publishers: %w", err)
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}
+
+// VulnSupplier is one entry of the product–supplier register
+// (vuln_suppliers): an organization is the supplier of a product named by a
+// CPE vendor:product key, a package-URL key, or both.
+type VulnSupplier struct {
+	ID        int64     `json:"id"`
+	OrgID     string    `json:"org"`
+	OrgName   string    `json:"org_name,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	CPEKey    string    `json:"cpe_key,omitempty"`  // cpe:<vendor>:<product>
+	PURLKey   string    `json:"purl_key,omitempty"` // purl:<type>/<namespace>/<name>
+	CreatedBy string    `json:"created_by,omitempty"`
+	Created   time.Time `json:"created"`
+}
+
+const supplierCols = "s.id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
+
+func scanSupplier(row interface{ Scan(...any) error }) (VulnSupplier, error) {
+	var sp VulnSupplier
+	var c int64
+	err := row.Scan(&sp.ID, &sp.OrgID, &sp.OrgName, &sp.Name, &sp.CPEKey, &sp.PURLKey, &sp.CreatedBy, &c)
+	sp.Created = FromMicros(c)
+	return sp, err
+}
+
+// AddVulnSupplier stores a register entry, setting its id.
+func (db *DB) AddVulnSupplier(ctx context.Context, sp *VulnSupplier) error {
+	err := db.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+		sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, Micros(sp.Created)).Scan(&sp.ID)
+	if err != nil {
+		return fmt.Errorf("register supplier %s of %s: %w", sp.OrgName, sp.Name, err)
+	}
+	return nil
+}
+
+// DeleteVulnSupplier removes register entry id.
+func (db *DB) DeleteVulnSupplier(ctx context.Context, id int64) error {
+	if _, err := db.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
+		return fmt.Errorf("remove supplier entry %d: %w", id, err)
+	}
+	return nil
+}
+
+// VulnSupplier returns register entry id.
+func (db *DB) VulnSupplier(ctx context.Context, id int64) (VulnSupplier, error) {
+	sp, err := scanSupplier(db.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.id = ?", id))
+	if err != nil {
+		return sp, fmt.Errorf("supplier entry %d: %w", id, vulnNoRows(err))
+	}
+	return sp, nil
+}
+
+// VulnSupplierOf returns the register entry that names key (a CPE or
+// package-URL key), or ErrNotFound.
+func (db *DB) VulnSupplierOf(ctx context.Context, key string) (VulnSupplier, error) {
+	sp, err := scanSupplier(db.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.cpe_key = ? OR s.purl_key = ?", key, key))
+	if err != nil {
+		return sp, fmt.Errorf("supplier of %s: %w", key, vulnNoRows(err))
+	}
+	return sp, nil
+}
+
+// VulnSuppliers lists the register, by organization and product name: of
+// one organization, or all when org is "".
+func (db *DB) VulnSuppliers(ctx context.Context, org string) ([]VulnSupplier, error) {
+	q, args := "SELECT "+supplierCols, []any{}
+	if org != "" {
+		q += " WHERE s.org_id = ?"
+		args = append(args, org)
+	}
+	rows, err := db.Query(ctx, q+" ORDER BY o.name, s.name, s.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("list suppliers: %w", err)
+	}
+	defer rows.Close()
+	var out []VulnSupplier
+	for rows.Next() {
+		sp, err := scanSupplier(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list suppliers: %w", err)
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// VulnFingerprint summarizes what the vulnerability engine is built from:
+// counts and latest changes of connection points, registered SBOMs,
+// advisory documents and the supplier register. Another node's change
+// changes it.
+func (db *DB) VulnFingerprint(ctx context.Context) (string, error) {
+	var a, b, c, d, e, f, g, h int64
+	err := db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM vuln_connection_points), (SELECT COALESCE(MAX(updated_at), 0) FROM vuln_connection_points),
+		(SELECT COUNT(*) FROM vuln_sboms), (SELECT COALESCE(MAX(id), 0) FROM vuln_sboms),
+		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents),
+		(SELECT COUNT(*) FROM vuln_suppliers), (SELECT COALESCE(MAX(id), 0) FROM vuln_suppliers)`).Scan(&a, &b, &c, &d, &e, &f, &g, &h)
+	if err != nil {
+		return "", fmt.Errorf("vulnerability relevance fingerprint: %w", err)
+	}
+	return fmt.Sprint(a, b, c, d, e, f, g, h), nil
+}
+
+// VulnClaim is one finding alerted to one organization: a row of
+// vuln_alerts_sent, whose primary key makes each alert go out once however
+// many hub nodes find it.
+type VulnClaim struct {
+	Org, Asset, Vulnerability string
+	Exploited                 bool // the finding is known exploited
+}
+
+// ClaimVulnAlerts claims, in one transaction, each finding not alerted
+// before (claimed), and each known-exploited finding alerted before only as
+// not exploited (escalated: exploited 0 → 1, as atomic as the first claim).
+// What another node claimed first is in neither.
+func (db *DB) ClaimVulnAlerts(ctx context.Context, cs []VulnClaim, at time.Time) (claimed, escalated []bool, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		claimed, escalated = make([]bool, len(cs)), make([]bool, len(cs))
+		for i, c := range cs {
+			res, err := tx.Exec(ctx, "INSERT INTO vuln_alerts_sent(org_id, asset, vulnerability, exploited, created_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				c.Org, c.Asset, c.Vulnerability, BoolInt(c.Exploited), Micros(at))
+			if err != nil {
+				return fmt.Errorf("claim alert %s %s %s: %w", c.Org, c.Asset, c.Vulnerability, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				claimed[i] = true
+				continue
+			}
+			if !c.Exploited {
+				continue
+			}
+			res, err = tx.Exec(ctx, "UPDATE vuln_alerts_sent SET exploited = 1 WHERE org_id = ? AND asset = ? AND vulnerability = ? AND exploited = 0",
+				c.Org, c.Asset, c.Vulnerability)
+			if err != nil {
+				return fmt.Errorf("claim escalation %s %s %s: %w", c.Org, c.Asset, c.Vulnerability, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				escalated[i] = true
+			}
+		}
+		return nil
+	})
+	return claimed, escalated, err
+}
+
+// ReleaseVulnAlert gives back a claim whose alert could not be raised, so
+// that the next addition tries again: a new claim is deleted, an escalation
+// is set back to not exploited.
+func (db *DB) ReleaseVulnAlert(ctx context.Context, c VulnClaim, escalation bool) error {
+	var err error
+	if escalation {
+		_, err = db.Exec(ctx, "UPDATE vuln_alerts_sent SET exploited = 0 WHERE org_id = ? AND asset = ? AND vulnerability = ?", c.Org, c.Asset, c.Vulnerability)
+	} else {
+		_, err = db.Exec(ctx, "DELETE FROM vuln_alerts_sent WHERE org_id = ? AND asset = ? AND vulnerability = ? AND alert_id = 0", c.Org, c.Asset, c.Vulnerability)
+	}
+	if err != nil {
+		return fmt.Errorf("release the claim of %s %s %s: %w", c.Org, c.Asset, c.Vulnerability, err)
+	}
+	return nil
+}
+
+// SetVulnAlertIDs records the alert raised for each claim, in one
+// transaction; an escalation's alert replaces the first alert's id.
+func (db *DB) SetVulnAlertIDs(ctx context.Context, ids map[int64][]VulnClaim) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		for id, cs := range ids {
+			for _, c := range cs {
+				if _, err := tx.Exec(ctx, "UPDATE vuln_alerts_sent SET alert_id = ? WHERE org_id = ? AND asset = ? AND vulnerability = ?", id, c.Org, c.Asset, c.Vulnerability); err != nil {
+					return fmt.Errorf("record alert %d of %s %s %s: %w", id, c.Org, c.Asset, c.Vulnerability, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// SuppressionCause is a row of vuln_suppression_alerts_sent: who is told
+// that a member's finding was suppressed, and by which statement document.
+type SuppressionCause struct{ Recipient, Org, Asset, Vulnerability, Document string }
+
+// ClaimSuppressionAlerts claims causes in one transaction and reports which
+// this call claimed; another node that saw the same suppression claimed the
+// others first.
+func (db *DB) ClaimSuppressionAlerts(ctx context.Context, cs []SuppressionCause, at time.Time) ([]bool, error) {
+	var claimed []bool
+	err := db.InTx(ctx, func(tx *Tx) error {
+		claimed = make([]bool, len(cs))
+		for i, c := range cs {
+			res, err := tx.Exec(ctx, `INSERT INTO vuln_suppression_alerts_sent(recipient, org_id, asset, vulnerability, document, created_at)
+				VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, c.Recipient, c.Org, c.Asset, c.Vulnerability, c.Document, Micros(at))
+			if err != nil {
+				return fmt.Errorf("claim the suppression alert of %s %s %s for %s: %w", c.Org, c.Asset, c.Vulnerability, c.Recipient, err)
+			}
+			n, _ := res.RowsAffected()
+			claimed[i] = n == 1
+		}
+		return nil
+	})
+	return claimed, err
+}
+
+// ReleaseSuppressionAlert gives back a claimed cause whose alert could not
+// be raised.
+func (db *DB) ReleaseSuppressionAlert(ctx context.Context, c SuppressionCause) error {
+	_, err := db.Exec(ctx, "DELETE FROM vuln_suppression_alerts_sent WHERE recipient = ? AND org_id = ? AND asset = ? AND vulnerability = ? AND document = ?",
+		c.Recipient, c.Org, c.Asset, c.Vulnerability, c.Document)
+	if err != nil {
+		return fmt.Errorf("release the suppression alert of %s %s %s for %s: %w", c.Org, c.Asset, c.Vulnerability, c.Recipient, err)
+	}
+	return nil
+}
+
+// deleteOne runs a DELETE of one row and reports ErrNotFound when it
+// deleted none.
+func deleteVulnRow(ctx context.Context, db *DB, what string, id int64, q string, args ...any) error {
+	res, err := db.Exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("delete %s %d: %w", what, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
+	}
+	return nil
+}
+
+// noRows is ErrNotFound for sql.ErrNoRows, and err otherwise.
+func vulnNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
