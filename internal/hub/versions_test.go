@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/store"
@@ -37,20 +36,8 @@ type versionWorld struct {
 func newVersionWorld(t testing.TB, kind string, r *rand.Rand) *versionWorld {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	now := time.Now().UTC()
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Audit.Close() })
+	th := hubtest.New(t, kind, hubtest.WithAudit())
+	h, db, now := th.Hub, th.DB, th.Now.UTC()
 	w := &versionWorld{h: h, orgs: []store.Org{h.Center()}, base: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	for i := range 4 {
 		o, err := hub.AddOrg(ctx, db, fmt.Sprintf("member %d", i), "operator", "energy", now)
