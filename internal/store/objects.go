@@ -45,8 +45,14 @@ type Inserted struct {
 }
 
 // InsertObjects stores objects in one transaction. An object whose
-// (collection, id, modified) is already stored is left as it is and reported
-// as a duplicate, so that posting the same version twice is idempotent.
+// (collection, id, modified, author) is already stored is left as it is and
+// reported as a duplicate, so that posting the same version twice is
+// idempotent. The author is part of the key for SCOs, which have no modified
+// and ids derived from their values: each organization that posts the same
+// value into a collection keeps its own copy, with its own markings and
+// creator, which no other organization's copy overwrites or hides. Other
+// objects have versions by their author only (the intake refuses the rest),
+// so for them the author adds nothing to the key.
 //
 // date_added is assigned under a lock so that (date_added, pk) strictly
 // increases with commit order: a reader paging by it can never see a later
@@ -110,8 +116,8 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 				o := &chunk[k]
 				a := o.ACL
 				hasR := len(a.RecipientOrgs)+len(a.RecipientGroups) > 0 // users only matter for RED
-				if _, twice := byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified)}]; !twice {
-					byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified)}] = start + k // the first of the same version is stored
+				if _, twice := byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified), a.AuthorOrg}]; !twice {
+					byKey[versionKey{o.CollectionID, o.ID, Micros(o.Modified), a.AuthorOrg}] = start + k // the first of the same version is stored
 				}
 				args = append(args, o.CollectionID, o.ID, o.Type, o.SpecVersion, Micros(o.Created), Micros(o.Modified), added,
 					int(a.TLP), a.AuthorOrg, a.SubmitterUser, BoolInt(hasR), int(a.Consent), BoolInt(o.Revoked), o.Name, o.Pattern,
@@ -127,7 +133,7 @@ func (db *DB) InsertObjects(ctx context.Context, objs []Object, now time.Time, s
 			for rows.Next() {
 				var pk, da int64
 				var k versionKey
-				if err := rows.Scan(&pk, &da, &k.collection, &k.id, &k.modified); err != nil {
+				if err := rows.Scan(&pk, &da, &k.collection, &k.id, &k.modified, &k.author); err != nil {
 					rows.Close()
 					return err
 				}
@@ -192,7 +198,7 @@ func insertObjectsSQL(n int) string {
 		}
 		b.WriteString(row)
 	}
-	b.WriteString(" ON CONFLICT (stix_id, collection_id, modified) DO NOTHING RETURNING pk, date_added, collection_id, stix_id, modified")
+	b.WriteString(" ON CONFLICT (stix_id, collection_id, modified, author_org) DO NOTHING RETURNING pk, date_added, collection_id, stix_id, modified, author_org")
 	return b.String()
 }
 
@@ -587,10 +593,12 @@ func (db *DB) DeleteObject(ctx context.Context, q ObjectQuery) (int64, error) {
 // objectKey names an object in a collection, across its versions.
 type objectKey struct{ id, collection string }
 
-// versionKey is one stored version: what ON CONFLICT compares.
+// versionKey is one stored version: what ON CONFLICT compares (migration
+// 00025 added the author, for SCOs).
 type versionKey struct {
 	collection, id string
 	modified       int64
+	author         string
 }
 
 // markVersioned adds to versioned the objects of chunk that already have a

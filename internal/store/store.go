@@ -107,8 +107,8 @@ var pgWords = strings.NewReplacer(
 // migrationFS returns the migrations for this store's dialect.
 func (db *DB) migrationFS() (fs.FS, error) {
 	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil || !db.pg {
-		return sub, err
+	if err != nil {
+		return nil, err
 	}
 	out := fstest.MapFS{}
 	names, err := fs.Glob(sub, "*.sql")
@@ -120,9 +120,38 @@ func (db *DB) migrationFS() (fs.FS, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[n] = &fstest.MapFile{Data: []byte(pgWords.Replace(string(b)))}
+		text := inDialect(string(b), db.pg)
+		if db.pg {
+			text = pgWords.Replace(text)
+		}
+		out[n] = &fstest.MapFile{Data: []byte(text)}
 	}
 	return out, nil
+}
+
+// inDialect keeps, of the statements that differ too much to translate, the
+// ones of this store's dialect: the lines between "-- +renkei sqlite" (or
+// "-- +renkei postgres") and the next such marker or "-- +renkei end".
+func inDialect(sql string, pg bool) string {
+	var b strings.Builder
+	keep := true
+	for _, line := range strings.SplitAfter(sql, "\n") {
+		switch strings.TrimSpace(line) {
+		case "-- +renkei sqlite":
+			keep = !pg
+			continue
+		case "-- +renkei postgres":
+			keep = pg
+			continue
+		case "-- +renkei end":
+			keep = true
+			continue
+		}
+		if keep {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 func (db *DB) migrate(ctx context.Context) error {

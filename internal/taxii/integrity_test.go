@@ -369,3 +369,66 @@ func TestHubServesReferencedDefinitions(t *testing.T) {
 		})
 	}
 }
+
+// TestSCOCopiesKeptPerSubmitter: two members post the same address (one SCO
+// id) into one collection, each under its own marking and as its own
+// creator. Each reads its own copy back through TAXII; a member deleting
+// the address deletes its own copy only, and the other's stays.
+func TestSCOCopiesKeptPerSubmitter(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			power, _ := e.h.DB.Org(ctx, "Power Co")
+			water, _ := e.h.DB.Org(ctx, "Water Co")
+			id := stix.DeterministicSCOID("ipv4-addr", map[string]any{"value": "198.51.100.9"})
+			sco := func(by, marking string) map[string]any {
+				return map[string]any{"type": "ipv4-addr", "spec_version": "2.1", "id": id, "value": "198.51.100.9",
+					"created_by_ref": by, "object_marking_refs": []string{marking}}
+			}
+			for _, p := range []struct {
+				user string
+				obj  map[string]any
+			}{{"power", sco(power.ID, policy.MarkingAmberStrict)}, {"water", sco(water.ID, policy.MarkingGreen)}} {
+				if st := e.post(t, p.user, p.obj); st["success_count"].(float64) != 1 {
+					t.Fatalf("%s posts the address: %v", p.user, st)
+				}
+			}
+			// creators reads the copies user may read: creator → marking.
+			creators := func(user string) map[string]string {
+				t.Helper()
+				r := e.do("GET", objectsPath+id+"/", user, nil)
+				out := map[string]string{}
+				if r.code == 404 {
+					return out
+				}
+				objs, _ := r.json(t)["objects"].([]any)
+				for _, o := range objs {
+					m := o.(map[string]any)
+					by, _ := m["created_by_ref"].(string)
+					refs, _ := m["object_marking_refs"].([]any)
+					if len(refs) != 1 {
+						t.Fatalf("%s reads %v", user, m)
+					}
+					out[by] = refs[0].(string)
+				}
+				return out
+			}
+			if got := creators("water"); len(got) != 1 || got[water.ID] != policy.MarkingGreen {
+				t.Errorf("water reads back %v, want its own GREEN copy", got)
+			}
+			if got := creators("power"); len(got) != 2 || got[power.ID] != policy.MarkingAmberStrict || got[water.ID] != policy.MarkingGreen {
+				t.Errorf("power reads back %v, want its own AMBER+STRICT copy and water's GREEN one", got)
+			}
+			if r := e.do("DELETE", objectsPath+id+"/", "power", nil); r.code != 200 {
+				t.Fatalf("power deletes its copy: %d %s", r.code, r.body)
+			}
+			if got := creators("power"); len(got) != 1 || got[water.ID] != policy.MarkingGreen {
+				t.Errorf("after power deleted its copy, power reads %v, want water's only", got)
+			}
+			if got := creators("center"); len(got) != 1 || got[water.ID] != policy.MarkingGreen {
+				t.Errorf("after power deleted its copy, the center reads %v, want water's only", got)
+			}
+		})
+	}
+}

@@ -627,12 +627,23 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "object not found", "no object "+r.PathValue("oid")+" that you may see in this collection")
 		return
 	}
+	// An SCO is kept per submitting organization (store.InsertObjects): a
+	// member deletes its own copies and leaves the others' it may read. Any
+	// other object has versions by its author only.
+	mine := make([]store.Object, 0, len(objs))
 	for _, o := range objs {
-		if ok, _ := policy.MayWriteVersion(v, o.ACL.AuthorOrg); !ok {
-			writeError(w, http.StatusForbidden, "forbidden", "only the organization that submitted an object, or a hub administrator, may delete it")
-			return
+		if ok, _ := policy.MayWriteVersion(v, o.ACL.AuthorOrg); ok {
+			mine = append(mine, o)
+		} else if !stix.IsSCO(o.Type) {
+			mine = nil
+			break
 		}
 	}
+	if len(mine) == 0 {
+		writeError(w, http.StatusForbidden, "forbidden", "only the organization that submitted an object, or a hub administrator, may delete it")
+		return
+	}
+	objs = mine
 	// The deletion is in the audit log before it happens (object.delete);
 	// when the log refuses, nothing is deleted.
 	if _, err := s.Hub.Record(r.Context(), c, audit.ActionDelete, r.PathValue("oid"), map[string]string{
@@ -643,7 +654,11 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", "the object was not deleted because the audit log could not record the deletion first; try again later")
 		return
 	}
-	if _, err := s.Hub.DB.DeleteObject(r.Context(), sq); err != nil {
+	pks := make([]int64, len(objs))
+	for i, o := range objs {
+		pks[i] = o.PK
+	}
+	if err := s.Hub.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteObjects(r.Context(), pks) }); err != nil {
 		s.internal(w, r, err)
 		return
 	}
