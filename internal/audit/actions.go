@@ -46,11 +46,14 @@ const (
 	// Acts that the HTTP doors log before calling the handler (audit.AtDoor
 	// in internal/api/routes.go and internal/web/routes.go): the route and
 	// the path are in Detail. TestDoorActionsDefined (internal/server) fails
-	// for a route table naming an action not defined in this package.
+	// for a route table naming an action not defined in this package. One
+	// act has one action whichever door it comes through
+	// (TestOneActOneActionAtEveryDoor); an action no longer written stays
+	// here, since the log is append-only and its older entries must read.
 	ActionLogout            = "logout"             // a user ended their console session (logged when the log can take it, see docs/audit.md)
 	ActionPasswordChange    = "password.change"    // a user changed their own password
 	ActionObjectSubmit      = "object.submit"      // objects submitted through the REST API or the console
-	ActionSightingReport    = "sighting.report"    // a sighting reported on the console
+	ActionSightingReport    = "sighting.report"    // no longer written: a sighting reported on the console, before it logged object.submit as the API does; kept so that older entries read
 	ActionAlertRead         = "alert.read"         // an alert marked read
 	ActionWebhookRetry      = "webhook.retry"      // a dead webhook delivery retried
 	ActionReportFile        = "report.file"        // an incident report filed (Art. 5)
@@ -58,9 +61,9 @@ const (
 	ActionComputerChange    = "computer.change"    // a change to a notified critical computer
 	ActionCaseOpen          = "case.open"          // a response case opened
 	ActionCaseAct           = "case.act"           // an action recorded on a case
-	ActionAdvisoryAck       = "advisory.ack"       // an advisory acknowledged (REST)
-	ActionAdvisoryComplete  = "advisory.complete"  // an advisory's actions reported complete (REST)
-	ActionAdvisoryStep      = "advisory.step"      // an acknowledgement or completion on the console (the step is in the path)
+	ActionAdvisoryAck       = "advisory.ack"       // an advisory acknowledged
+	ActionAdvisoryComplete  = "advisory.complete"  // an advisory's actions reported complete
+	ActionAdvisoryStep      = "advisory.step"      // no longer written: the console's acknowledgement or completion (the step in the path) before it logged advisory.ack or advisory.complete as the API does; kept so that older entries read
 	ActionConsultationAsk   = "consultation.ask"   // a consultation asked
 	ActionConsultationReply = "consultation.reply" // a reply to a consultation
 	ActionAssetAdd          = "asset.add"          // a connection point registered

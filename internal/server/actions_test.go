@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/audit"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
 )
@@ -188,4 +190,118 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// sameActs pairs the routes of the REST API and of the console that do the
+// same act: each pair must log the same action, so that the committee counts
+// an act once whichever door it came through.
+var sameActs = []struct{ api, web string }{
+	{"POST /api/v1/alerts/{id}/read", "POST /alerts/{id}/read"},
+	{"POST /api/v1/webhooks", "POST /alerts/webhooks"},
+	{"DELETE /api/v1/webhooks/{id}", "POST /alerts/webhooks/{id}/delete"},
+	{"POST /api/v1/webhooks/dead/{id}/retry", "POST /alerts/dead/{id}/retry"},
+	{"POST /api/v1/objects", "POST /submit/bundle"},
+	{"POST /api/v1/objects", "POST /submit/indicator"},
+	{"POST /api/v1/objects", "POST /objects/{id}/sighting"},
+	{"POST /api/v1/reports", "POST /reports"},
+	{"POST /api/v1/computers", "POST /computers"},
+	{"POST /api/v1/cases", "POST /cases"},
+	{"POST /api/v1/cases/{id}/actions", "POST /cases/{id}/act"},
+	{"POST /api/v1/advisories", "POST /advisories"},
+	{"POST /api/v1/advisories/{id}/ack", "POST /advisories/{id}/ack"},
+	{"POST /api/v1/advisories/{id}/complete", "POST /advisories/{id}/complete"},
+	{"POST /api/v1/consultations", "POST /consult"},
+	{"POST /api/v1/consultations/{id}/replies", "POST /consult/{id}/reply"},
+	{"POST /api/v1/approvals/{id}/decision", "POST /oversight/approvals/{id}/decide"},
+	{"POST /api/v1/approvals/{id}/revocation", "POST /oversight/approvals/{id}/revoke"},
+	{"POST /api/v1/committee/members/{login}/confirmation", "POST /oversight/members/{login}/confirm"},
+	{"POST /api/v1/committee/members/{login}/retirement", "POST /oversight/members/{login}/retire"},
+	{"POST /api/v1/connection-points", "POST /vuln/assets"},
+	{"POST /api/v1/connection-points/import", "POST /vuln/assets/import"},
+	{"DELETE /api/v1/connection-points/{id}", "POST /vuln/assets/{id}/delete"},
+	{"POST /api/v1/sboms", "POST /vuln/sboms"},
+	{"POST /api/v1/publications", "POST /vuln/vendors"},
+	{"POST /api/v1/suppliers", "POST /vuln/suppliers"},
+	{"DELETE /api/v1/suppliers/{id}", "POST /vuln/suppliers/{id}/delete"},
+	{"POST /api/v1/hunting/packages", "POST /hunting"},
+	{"POST /api/v1/orgs", "POST /admin/orgs"},
+	{"POST /api/v1/groups", "POST /admin/groups"},
+	{"POST /api/v1/users", "POST /admin/users"},
+	{"POST /api/v1/tokens", "POST /account/tokens"},
+	{"POST /api/v1/tokens", "POST /admin/tokens"},
+	{"DELETE /api/v1/tokens/{id}", "POST /admin/tokens/{id}/revoke"},
+}
+
+// TestOneActOneActionAtEveryDoor: the same act logs the same action through
+// the REST API and the console — in the route tables, for every pair of
+// routes that do one act, and in the log itself for an advisory acknowledged
+// and completed through each door (the console once logged advisory.step).
+func TestOneActOneActionAtEveryDoor(t *testing.T) {
+	ds := doors()
+	apiTable, webTable := ds[0].table, ds[1].table
+	for _, p := range sameActs {
+		a, okA := apiTable[p.api]
+		w, okW := webTable[p.web]
+		if !okA || !okW {
+			t.Errorf("%s / %s: not both in the route tables (%v, %v)", p.api, p.web, okA, okW)
+			continue
+		}
+		if !slices.Equal(a.Actions(), w.Actions()) {
+			t.Errorf("one act, two actions: the API's %s logs %v, the console's %s logs %v", p.api, a.Actions(), p.web, w.Actions())
+		}
+	}
+
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newDoorsEnv(t, kind)
+			ctx := context.Background()
+			db := e.s.Hub.DB
+			now := time.Now().UTC()
+			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := hub.CreateToken(ctx, db, "center-analyst", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			due := now.Add(72 * time.Hour).Format(time.RFC3339)
+			publish := func() string {
+				body := `{"kind":"advisory","title":"Patch the VPN","findings":"exploited","actions":["patch"],"audience":{"orgs":["Power Co"]},"due":"` + due + `"}`
+				code, out := e.do("POST", "/api/v1/advisories", strings.NewReader(body), "Authorization", "Bearer "+tok, "Content-Type", "application/json")
+				if code != http.StatusCreated {
+					t.Fatalf("advisory: %d %s", code, out)
+				}
+				var m map[string]any
+				if err := json.Unmarshal([]byte(out), &m); err != nil {
+					t.Fatal(err)
+				}
+				return strconv.Itoa(int(m["id"].(float64)))
+			}
+			viaAPI, viaConsole := publish(), publish()
+			power := e.session("power")
+			for _, step := range []string{"ack", "complete"} {
+				if code, out := e.do("POST", "/api/v1/advisories/"+viaAPI+"/"+step, strings.NewReader(`{"evidence":"patched"}`), "Authorization", "Bearer "+e.tokens["power"], "Content-Type", "application/json"); code != http.StatusOK {
+					t.Fatalf("API %s: %d %s", step, code, out)
+				}
+				if code, out := power.post("/advisories/"+viaConsole+"/"+step, url.Values{"evidence": {"patched"}}); code != http.StatusSeeOther {
+					t.Fatalf("console %s: %d %.300s", step, code, out)
+				}
+			}
+			logged := map[string][]string{} // door → actions, in order
+			for _, en := range e.entries() {
+				if en.User == "power" && strings.Contains(en.Detail["route"], "/advisories/") {
+					logged[en.Detail["via"]] = append(logged[en.Detail["via"]], en.Action)
+				}
+			}
+			want := []string{audit.ActionAdvisoryAck, audit.ActionAdvisoryComplete}
+			for door, got := range logged {
+				if !slices.Equal(got, want) {
+					t.Errorf("%s logged %v for acknowledging and completing, want %v", door, got, want)
+				}
+			}
+			if len(logged) != 2 {
+				t.Errorf("entries by door: %v, want the API's and the console's", logged)
+			}
+		})
+	}
 }

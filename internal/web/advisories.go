@@ -139,8 +139,14 @@ func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *reque
 	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
 }
 
-// advisoryStep acknowledges or completes an advisory for the caller's organization.
-func (s *server) advisoryStep(w http.ResponseWriter, r *http.Request, req *request) {
+// advisoryStep acknowledges an advisory for the caller's organization, or
+// reports its actions complete: one route each, logged under the same
+// action as the API's (advisory.ack, advisory.complete).
+func (s *server) advisoryStep(complete bool) func(http.ResponseWriter, *http.Request, *request) {
+	return func(w http.ResponseWriter, r *http.Request, req *request) { s.advisoryStepDone(w, r, req, complete) }
+}
+
+func (s *server) advisoryStepDone(w http.ResponseWriter, r *http.Request, req *request, complete bool) {
 	id, ok := pathID(r)
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -149,7 +155,7 @@ func (s *server) advisoryStep(w http.ResponseWriter, r *http.Request, req *reque
 	svc := s.Advisories
 	var err error
 	done := "acknowledged"
-	if r.PathValue("step") == "complete" {
+	if complete {
 		err, done = svc.Complete(r.Context(), req.caller, id, r.PostFormValue("evidence")), "completed"
 	} else {
 		err = svc.Acknowledge(r.Context(), req.caller, id)

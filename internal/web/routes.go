@@ -36,7 +36,7 @@ var routeTable = map[string]audit.Route{
 	"POST /account/tokens":                    audit.InCapability(audit.ActionTokenCreate),
 	"GET /objects":                            audit.Read,
 	"GET /objects/{id}":                       audit.Read,
-	"POST /objects/{id}/sighting":             audit.AtDoor(audit.ActionSightingReport),
+	"POST /objects/{id}/sighting":             audit.AtDoor(audit.ActionObjectSubmit), // a sighting object submitted, as through the API
 	"GET /submit":                             audit.Read,
 	"POST /submit/indicator":                  audit.AtDoor(audit.ActionObjectSubmit),
 	"POST /submit/bundle":                     audit.AtDoor(audit.ActionObjectSubmit),
@@ -58,7 +58,8 @@ var routeTable = map[string]audit.Route{
 	"GET /advisories":                         audit.Read,
 	"POST /advisories":                        audit.InCapability(audit.ActionNoticeIssue, audit.ActionDemandIssue), // an advisory is a notice; a correction or supplier request a demand
 	"GET /advisories/{id}":                    audit.Read,
-	"POST /advisories/{id}/{step}":            audit.AtDoor(audit.ActionAdvisoryStep),
+	"POST /advisories/{id}/ack":               audit.AtDoor(audit.ActionAdvisoryAck),
+	"POST /advisories/{id}/complete":          audit.AtDoor(audit.ActionAdvisoryComplete),
 	"GET /consult":                            audit.Read,
 	"POST /consult":                           audit.AtDoor(audit.ActionConsultationAsk),
 	"GET /consult/{id}":                       audit.Read,
