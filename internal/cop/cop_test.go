@@ -15,6 +15,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/cop"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/incident"
 	"renkei/internal/policy"
 	"renkei/internal/store/storetest"
@@ -27,16 +28,15 @@ func TestPicture(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, kind)
 			now := time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC) // 23:30 JST on the 20th
-			hub.Bootstrap(ctx, db, now)
-			h, _ := hub.New(ctx, db, nil)
+			th := hubtest.New(t, kind, hubtest.At(now))
+			h, db := th.Hub, th.DB
 			h.Now = func() time.Time { return now }
-			hub.AddOrg(ctx, db, "Suido Water", "operator", "water", now)
-			hub.AddOrg(ctx, db, "Kanto Electric", "operator", "energy", now)
-			hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
+			th.Org("Suido Water", "operator", "water")
+			th.Org("Kanto Electric", "operator", "energy")
+			th.Org("Minato City", "local-government", "")
 			for _, u := range [][2]string{{"kanshi", h.Center().ID}, {"mizu", "Suido Water"}, {"denki", "Kanto Electric"}} {
-				hub.AddUser(ctx, db, u[0], u[1], "analyst", "", now)
+				th.User(u[0], u[1], "analyst")
 			}
 			call := func(l string) auth.Caller { c, _ := incident.Caller(ctx, db, l); return c }
 			inc := app.New(h).Incidents
