@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -15,35 +14,6 @@ import (
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
-
-func TestCatalogsHaveTheSameKeys(t *testing.T) {
-	t.Parallel()
-	cats, err := loadCatalogs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range Languages {
-		for _, b := range Languages {
-			for k := range cats[a] {
-				if _, ok := cats[b][k]; !ok {
-					t.Errorf("key %q is in %s but not in %s", k, a, b)
-				}
-			}
-		}
-		for k, v := range cats[a] {
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s: key %q is empty", a, k)
-			}
-		}
-	}
-	// Verbs must agree, or one language would print %!d(MISSING).
-	verbs := regexp.MustCompile(`%[sdv]`)
-	for k, v := range cats["ja"] {
-		if !slices.Equal(verbs.FindAllString(v, -1), verbs.FindAllString(cats["en"][k], -1)) {
-			t.Errorf("key %q: the languages take different arguments", k)
-		}
-	}
-}
 
 // TestTemplateKeysExist checks every literal key the templates and handlers
 // name, and every key built from a vocabulary, against both catalogs.
