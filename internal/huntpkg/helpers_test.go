@@ -3,18 +3,15 @@ package huntpkg_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/huntpkg"
 	"renkei/internal/policy"
 	"renkei/internal/store"
-	"renkei/internal/store/storetest"
 )
 
 // world is a hub with a center, two energy operators, a water utility and a
@@ -28,50 +25,27 @@ type world struct {
 func newWorld(t testing.TB, kind string) *world {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, kind)
-	now := time.Now().UTC()
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Audit.Close() })
-	w := &world{h: h, svc: app.New(h).Hunting, callers: map[string]auth.Caller{}}
+	h := hubtest.New(t, kind, hubtest.WithAudit())
+	w := &world{h: h.Hub, svc: app.New(h.Hub).Hunting, callers: map[string]auth.Caller{}}
 	for _, o := range []struct{ name, kind, sector string }{
 		{"Power Co", "operator", "energy"}, {"Grid Co", "operator", "Energy"}, {"Water Works", "operator", "water"},
 		{"City Hospital", "medical", ""}, {"Rail Co", "operator", "transport"},
 	} {
-		if _, err := hub.AddOrg(ctx, db, o.name, o.kind, o.sector, now); err != nil {
-			t.Fatal(err)
-		}
+		h.Org(o.name, o.kind, o.sector)
 	}
-	if _, err := hub.AddGroup(ctx, db, "Lifelines ISAC", []string{"Water Works", "Rail Co"}, now); err != nil {
+	if _, err := hub.AddGroup(ctx, h.DB, "Lifelines ISAC", []string{"Water Works", "Rail Co"}, h.Now); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []struct{ login, org, role string }{
-		{"center", h.Center().Name, "analyst"}, {"overseer", h.Center().Name, "overseer"},
-		{"power", "Power Co", "analyst"}, {"grid", "Grid Co", "analyst"}, {"water", "Water Works", "analyst"},
-		{"hospital", "City Hospital", "analyst"}, {"rail", "Rail Co", "analyst"}, {"power-reporter", "Power Co", "reporter"},
+		{"center", h.Center().Name, "analyst"}, {"power", "Power Co", "analyst"}, {"grid", "Grid Co", "analyst"},
+		{"water", "Water Works", "analyst"}, {"hospital", "City Hospital", "analyst"}, {"rail", "Rail Co", "analyst"},
+		{"power-reporter", "Power Co", "reporter"},
 	} {
-		usr, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
-		if u.role == "overseer" { // the committee's first member, in its own organization
-			usr, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		org, err := db.Org(ctx, usr.OrgID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.callers[u.login] = auth.Caller{User: usr, Org: org}
+		h.User(u.login, u.org, u.role)
+	}
+	h.Overseer("overseer") // the committee's first member, in its own organization
+	for _, login := range []string{"center", "overseer", "power", "grid", "water", "hospital", "rail", "power-reporter"} {
+		w.callers[login] = h.Caller(login)
 	}
 	return w
 }
