@@ -165,7 +165,7 @@ func (s *Server) addSource(q *request) error {
 		return err
 	}
 	if err := telemetry.AddSource(ctx, s.Hub.DB, src); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "duplicate") {
+		if store.IsUniqueViolation(err) {
 			return fail(http.StatusConflict, "source exists", "a source with id %q is already registered", src.ID)
 		}
 		return fail(http.StatusBadRequest, "invalid source", "%v", err)

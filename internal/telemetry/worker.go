@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -54,7 +53,7 @@ func (w *Worker) Prepare(ctx context.Context) error {
 	}
 	u, err := w.Service.DB.UserByLogin(ctx, MatcherLogin)
 	if errors.Is(err, store.ErrNotFound) {
-		if _, err = hub.AddUser(ctx, w.Service.DB, MatcherLogin, w.Service.Center.ID, string(policy.RoleAnalyst), "", w.Service.Now()); err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
+		if _, err = hub.AddUser(ctx, w.Service.DB, MatcherLogin, w.Service.Center.ID, string(policy.RoleAnalyst), "", w.Service.Now()); err != nil && !store.IsUniqueViolation(err) {
 			return fmt.Errorf("matcher account: %w", err)
 		}
 		u, err = w.Service.DB.UserByLogin(ctx, MatcherLogin)
