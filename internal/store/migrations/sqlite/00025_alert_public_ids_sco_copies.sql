@@ -3,7 +3,7 @@
 -- leaves the hub (API, console, webhooks, e-mail). The row id is one
 -- sequence over every organization's alerts: two alerts of one member would
 -- tell it how many the others received in between. Existing alerts get
--- theirs here (on PostgreSQL the expression is translated, see pgWords).
+-- theirs here.
 ALTER TABLE alerts ADD COLUMN public_id TEXT NOT NULL DEFAULT '';
 UPDATE alerts SET public_id = lower(hex(randomblob(16)));
 CREATE UNIQUE INDEX alerts_public_id ON alerts(public_id);
@@ -17,7 +17,6 @@ CREATE UNIQUE INDEX alerts_public_id ON alerts(public_id);
 -- a table's UNIQUE constraint: the table is copied into one with the new
 -- key, keeping every row id, and the recipients, which its deletion would
 -- cascade away, are put back.
--- +renkei sqlite
 CREATE TABLE objects_keyed (
   pk             INTEGER PRIMARY KEY,
   collection_id  TEXT NOT NULL REFERENCES collections(id),
@@ -61,10 +60,6 @@ CREATE INDEX objects_added ON objects(collection_id, date_added, pk);
 CREATE INDEX objects_type_added ON objects(collection_id, type, date_added, pk);
 CREATE INDEX objects_global_added ON objects(date_added, pk);
 CREATE INDEX objects_ref ON objects(ref) WHERE ref <> '';
--- +renkei postgres
-ALTER TABLE objects DROP CONSTRAINT objects_stix_id_collection_id_modified_key;
-ALTER TABLE objects ADD CONSTRAINT objects_version_key UNIQUE (stix_id, collection_id, modified, author_org);
--- +renkei end
 
 -- +goose Down
 -- The objects keep the key with the author: copies of one SCO by several
