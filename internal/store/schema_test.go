@@ -19,8 +19,12 @@ import (
 // unique constraints and indexes (columns, uniqueness, partial or not) — so
 // that a migration added to one dialect only, or differently, fails here.
 // Both directories hold the same file names, so that goose runs the same
-// versions on both (checked without PostgreSQL too).
+// versions on both, and none lies outside them (checked without PostgreSQL
+// too).
 func TestMigrationsGiveOneSchema(t *testing.T) {
+	if stray := migrationNames(t, "."); len(stray) > 0 {
+		t.Errorf("migrations outside a dialect's directory are not run: %v (see migrations/README.md)", stray)
+	}
 	lite, pg := migrationNames(t, "sqlite"), migrationNames(t, "postgres")
 	if len(lite) == 0 || !slices.Equal(lite, pg) {
 		t.Errorf("migrations differ by name:\nsqlite:   %v\npostgres: %v", lite, pg)
