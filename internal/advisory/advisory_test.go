@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -30,8 +29,8 @@ func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
 	h := hubtest.New(t, kind, hubtest.At(now))
-	e := &env{h: h, s: app.New(h.Hub).Advisories, now: now}
-	h.Hub.Now = func() time.Time { return e.now }
+	e := &env{h: h, s: h.App.Advisories, now: now}
+	h.App.Now = func() time.Time { return e.now }
 	h.User("kanshi", h.Center().ID, "analyst")
 	e.center = h.Caller("kanshi")
 	return e

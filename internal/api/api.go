@@ -93,7 +93,7 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 		// No browser may take an answer for another type than it says
 		// (JSON, CSV, signed packages, attachments).
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		c, err := s.Hub.Auth.Request(r)
+		c, err := s.Auth.Request(r)
 		if auth.Unchecked(err) {
 			s.internal(w, r, err)
 			return
@@ -172,7 +172,7 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if s.Log != nil {
 		s.Log.Error("api", "path", r.URL.Path, "err", err)
 	}
-	if s.Hub.DB.Unavailable(r.Context(), err) {
+	if s.Store.Unavailable(r.Context(), err) {
 		w.Header().Set("Retry-After", "10")
 		writeError(w, http.StatusServiceUnavailable, "store unavailable", "the store is unavailable; try again shortly")
 		return
@@ -194,7 +194,7 @@ func decode(q *request, v any) error {
 	return nil
 }
 
-func (s *Server) now() time.Time { return s.Hub.Now().UTC() }
+func (s *Server) now() time.Time { return s.Now().UTC() }
 
 // Routes returns the patterns Handler registers and the route table that
 // must hold each of them (routes.go), for the tests that walk every route.
@@ -320,7 +320,7 @@ func (s *Server) requireAdmin(q *request) error {
 }
 
 func (s *Server) listOrgs(q *request) error {
-	orgs, err := s.Hub.DB.Orgs(q.r.Context())
+	orgs, err := s.Store.Orgs(q.r.Context())
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) addOrg(q *request) error {
 }
 
 func (s *Server) listGroups(q *request) error {
-	gs, err := s.Hub.DB.Groups(q.r.Context())
+	gs, err := s.Store.Groups(q.r.Context())
 	if err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (s *Server) listUsers(q *request) error {
 	default:
 		return fail(http.StatusForbidden, "forbidden", "only administrators list users")
 	}
-	us, err := s.Hub.DB.Users(q.r.Context(), org)
+	us, err := s.Store.Users(q.r.Context(), org)
 	if err != nil {
 		return err
 	}
@@ -413,7 +413,7 @@ func (s *Server) addUser(q *request) error {
 		if in.Org == "" {
 			in.Org = q.caller.Org.ID
 		}
-		o, err := s.Hub.DB.Org(q.r.Context(), in.Org)
+		o, err := s.Store.Org(q.r.Context(), in.Org)
 		if err != nil || o.ID != q.caller.Org.ID {
 			return fail(http.StatusForbidden, "forbidden", "an organization administrator adds users to its own organization only")
 		}
@@ -423,7 +423,7 @@ func (s *Server) addUser(q *request) error {
 	if !policy.MayGrant(q.role(), policy.Role(in.Role)) {
 		return fail(http.StatusForbidden, "forbidden", "only a hub administrator gives the %s role", in.Role)
 	}
-	if err := hub.CheckRoleGrant(q.r.Context(), s.Hub.DB, in.Org, in.Role); errors.Is(err, policy.ErrRoleNotInOrgKind) {
+	if err := hub.CheckRoleGrant(q.r.Context(), s.Store, in.Org, in.Role); errors.Is(err, policy.ErrRoleNotInOrgKind) {
 		return err
 	}
 	u, err := s.Hub.CreateUser(q.r.Context(), q.caller, in.Login, in.Org, in.Role, in.Password)
@@ -442,7 +442,7 @@ func optTime(t time.Time) *time.Time {
 }
 
 func (s *Server) listTokens(q *request) error {
-	ts, err := s.Hub.DB.Tokens(q.r.Context(), q.caller.User.ID)
+	ts, err := s.Store.Tokens(q.r.Context(), q.caller.User.ID)
 	if err != nil {
 		return err
 	}
@@ -485,7 +485,7 @@ func (s *Server) revokeToken(q *request) error {
 	if err != nil {
 		return err
 	}
-	ts, err := s.Hub.DB.Tokens(q.r.Context(), 0)
+	ts, err := s.Store.Tokens(q.r.Context(), 0)
 	if err != nil {
 		return err
 	}
@@ -518,7 +518,7 @@ func (s *Server) listAlerts(q *request) error {
 		limit = 100
 	}
 	c := q.r.URL.Query().Get("cursor")
-	as, next, err := s.Hub.DB.Alerts(q.r.Context(), q.viewer, c, limit, q.r.URL.Query().Get("unread") != "")
+	as, next, err := s.Store.Alerts(q.r.Context(), q.viewer, c, limit, q.r.URL.Query().Get("unread") != "")
 	if err != nil {
 		return err
 	}
@@ -535,7 +535,7 @@ func (s *Server) listAlerts(q *request) error {
 // any id that is not one of the caller's alerts, is not found.
 func (s *Server) readAlert(q *request) error {
 	id := q.r.PathValue("id")
-	if err := s.Hub.DB.MarkAlertRead(q.r.Context(), q.viewer, id, s.now()); err != nil {
+	if err := s.Store.MarkAlertRead(q.r.Context(), q.viewer, id, s.now()); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"read": id})
@@ -553,7 +553,7 @@ func (s *Server) listWebhooks(q *request) error {
 	if err := s.requireOrgAdmin(q); err != nil {
 		return err
 	}
-	ws, err := s.Hub.DB.Webhooks(q.r.Context(), q.caller.Org.ID)
+	ws, err := s.Store.Webhooks(q.r.Context(), q.caller.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -600,7 +600,7 @@ func (s *Server) deadLetters(q *request) error {
 	if err := s.requireOrgAdmin(q); err != nil {
 		return err
 	}
-	ds, err := s.Hub.DB.DeadDeliveries(q.r.Context(), q.caller.Org.ID, 200)
+	ds, err := s.Store.DeadDeliveries(q.r.Context(), q.caller.Org.ID, 200)
 	if err != nil {
 		return err
 	}
@@ -620,7 +620,7 @@ func (s *Server) retryDead(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Hub.DB.RetryDelivery(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
+	if err := s.Store.RetryDelivery(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"retrying": id})
@@ -644,13 +644,13 @@ func (s *Server) searchObjects(q *request) error {
 		oq.Limit = n
 	}
 	if c := v.Get("cursor"); c != "" {
-		cur, err := s.Hub.DB.OpenCursor(q.r.Context(), c)
+		cur, err := s.Store.OpenCursor(q.r.Context(), c)
 		if err != nil {
 			return err
 		}
 		oq.After = cur
 	}
-	objs, more, err := s.Hub.DB.Objects(q.r.Context(), oq)
+	objs, more, err := s.Store.Objects(q.r.Context(), oq)
 	if err != nil {
 		return err
 	}
@@ -664,7 +664,7 @@ func (s *Server) searchObjects(q *request) error {
 	res := client.ObjectPage{Objects: out, More: more}
 	if more {
 		l := objs[len(objs)-1]
-		if res.Cursor, err = s.Hub.DB.SealCursor(q.r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
+		if res.Cursor, err = s.Store.SealCursor(q.r.Context(), store.Cursor{DateAdded: store.Micros(l.DateAdded), PK: l.PK}); err != nil {
 			return err
 		}
 	}
@@ -673,11 +673,11 @@ func (s *Server) searchObjects(q *request) error {
 }
 
 func (s *Server) getObject(q *request) error {
-	o, err := s.Hub.DB.ObjectByID(q.r.Context(), q.viewer, q.r.PathValue("id"))
+	o, err := s.Store.ObjectByID(q.r.Context(), q.viewer, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	sum, err := s.Hub.DB.Sightings(q.r.Context(), q.viewer, o.ID)
+	sum, err := s.Store.Sightings(q.r.Context(), q.viewer, o.ID)
 	if err != nil {
 		return err
 	}
@@ -707,7 +707,7 @@ func (s *Server) release(q *request, objs ...store.Object) error {
 }
 
 func (s *Server) submit(q *request) error {
-	col, err := s.Hub.DB.Collection(q.r.Context(), hub.MembersCollection)
+	col, err := s.Store.Collection(q.r.Context(), hub.MembersCollection)
 	if err != nil {
 		return err
 	}

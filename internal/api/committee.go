@@ -23,7 +23,7 @@ func (s *Server) listCommitteeMembers(q *request) error {
 	if !policy.DecidesApprovals(q.role()) || !q.caller.Org.IsCommittee() {
 		return fail(http.StatusForbidden, "forbidden", "the committee's accounts are listed by its members")
 	}
-	_, us, err := hub.CommitteeMembers(q.r.Context(), s.Hub.DB)
+	_, us, err := hub.CommitteeMembers(q.r.Context(), s.Store)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) confirmCommitteeMember(q *request) error {
 	if err != nil {
 		return err
 	}
-	s.Hub.Auth.Forget()
+	s.Auth.Forget()
 	m := memberOut(u)
 	m.Password = password
 	writeJSON(q.w, 200, m)
@@ -66,7 +66,7 @@ func (s *Server) retireCommitteeMember(q *request) error {
 		writeJSON(q.w, http.StatusAccepted, memberOut(u))
 		return nil
 	}
-	s.Hub.Auth.Forget()
+	s.Auth.Forget()
 	writeJSON(q.w, 200, memberOut(u))
 	return nil
 }

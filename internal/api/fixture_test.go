@@ -26,7 +26,7 @@ type served struct {
 // serve serves h's REST API until the test ends.
 func serve(t *testing.T, h *hubtest.Hub) *served {
 	t.Helper()
-	a := app.New(h.Hub)
+	a := h.App
 	srv := httptest.NewServer((&api.Server{App: a, MaxBody: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
 	return &served{Hub: h, App: a, URL: srv.URL, tokens: map[string]string{}}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
@@ -27,7 +26,7 @@ func TestAPIJSONNosniff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := &api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}
+			s := &api.Server{App: h.App, MaxBody: 1 << 20}
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			registered, _ := s.Routes()

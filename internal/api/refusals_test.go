@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
 	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 )
@@ -25,7 +24,7 @@ func TestActsRefusedThroughTheOneMapping(t *testing.T) {
 			h.User("root", h.Center().Name, "admin")
 			h.Overseer("chair")
 			tokens := map[string]string{"root": h.Token("root"), "chair": h.Token("chair")}
-			srv := httptest.NewServer((&api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}).Handler())
+			srv := httptest.NewServer((&api.Server{App: h.App, MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			call := func(method, path, who string, body any) (int, api.Error) {
 				t.Helper()

@@ -60,7 +60,7 @@ func (s *Server) changeExporter(q *request) error {
 		return err
 	}
 	ctx := q.r.Context()
-	src, err := telemetry.GetSource(ctx, s.Hub.DB, q.r.PathValue("id"))
+	src, err := telemetry.GetSource(ctx, s.Store, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -87,10 +87,10 @@ func (s *Server) changeExporter(q *request) error {
 		return err
 	}
 	if add {
-		if err := telemetry.AddExporter(ctx, s.Hub.DB, src.ID, e); err != nil {
+		if err := telemetry.AddExporter(ctx, s.Store, src.ID, e); err != nil {
 			return err
 		}
-	} else if ok, err := telemetry.RemoveExporter(ctx, s.Hub.DB, src.ID, e); err != nil {
+	} else if ok, err := telemetry.RemoveExporter(ctx, s.Store, src.ID, e); err != nil {
 		return err
 	} else if !ok {
 		return fail(http.StatusNotFound, "not found", "exporter %s is not registered for %s", e, src.ID)
@@ -153,7 +153,7 @@ func (s *Server) addSource(q *request) error {
 		src.Pseudonymize = append(src.Pseudonymize, pp)
 	}
 	if in.OperatorOrg != "" {
-		o, err := s.Hub.DB.Org(ctx, in.OperatorOrg)
+		o, err := s.Store.Org(ctx, in.OperatorOrg)
 		if err != nil {
 			return fail(http.StatusBadRequest, "invalid source", "operator_org: %v", err)
 		}
@@ -164,7 +164,7 @@ func (s *Server) addSource(q *request) error {
 		"prefix_preserving": strconv.FormatBool(src.PrefixPreserving)}); err != nil {
 		return err
 	}
-	if err := telemetry.AddSource(ctx, s.Hub.DB, src); err != nil {
+	if err := telemetry.AddSource(ctx, s.Store, src); err != nil {
 		if store.IsUniqueViolation(err) {
 			return fail(http.StatusConflict, "source exists", "a source with id %q is already registered", src.ID)
 		}
@@ -282,7 +282,7 @@ func (s *Server) exportIndicators(q *request) error {
 	fmt.Fprintf(tag, "%s\x00%s\x00%s\x00", exportVersion, format, opt.Zone)
 	oq := store.ObjectQuery{Viewer: q.viewer, Types: []string{"indicator"}, Limit: 1000}
 	for {
-		objs, more, err := s.Hub.DB.Objects(ctx, oq)
+		objs, more, err := s.Store.Objects(ctx, oq)
 		if err != nil {
 			return err
 		}

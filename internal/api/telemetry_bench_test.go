@@ -8,15 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 )
 
@@ -33,15 +31,8 @@ func BenchmarkExportEDL50k(b *testing.B) {
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		b.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "b"}); err != nil {
-		b.Fatal(err)
-	}
-	defer h.Audit.Close()
+	a := hubtest.App(b, db, hubtest.WithAudit())
+	h := a.Hub
 	hub.AddOrg(ctx, db, "Power Co", "operator", "energy", now)
 	u, _ := hub.AddUser(ctx, db, "power", "Power Co", "analyst", "", now)
 	org, _ := db.Org(ctx, u.OrgID)
@@ -60,7 +51,7 @@ func BenchmarkExportEDL50k(b *testing.B) {
 			b.Fatal(err, st.Failure)
 		}
 	}
-	srv := httptest.NewServer((&api.Server{App: app.New(h)}).Handler())
+	srv := httptest.NewServer((&api.Server{App: a}).Handler())
 	defer srv.Close()
 	get := func(etag string) (int, int64, string) {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/exports/edl", nil)

@@ -47,7 +47,7 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 	th := hubtest.New(t, kind, hubtest.At(now), hubtest.WithAudit())
 	h, db := th.Hub, th.DB
 	e := &telemetryHub{h: h, tokens: map[string]string{}, ro: map[string]string{}}
-	h.Now = func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
+	th.App.Now = func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }
 	for _, o := range []string{"Power Co", "Water Co", "Other Co"} {
 		th.Org(o, "operator", "energy")
 	}

@@ -321,7 +321,7 @@ func (s *Server) replyConsultation(q *request) error {
 // copFigures serves the common operating picture: JSON, or CSV with ?format=csv.
 func (s *Server) copFigures(q *request) error {
 	days, _ := strconv.Atoi(q.r.URL.Query().Get("days"))
-	f, err := cop.Compute(q.r.Context(), s.Hub.DB, s.Hub.Now(), q.viewer, cop.Window(s.now(), days))
+	f, err := cop.Compute(q.r.Context(), s.Store, s.Now(), q.viewer, cop.Window(s.now(), days))
 	if err != nil {
 		return err
 	}

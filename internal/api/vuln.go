@@ -211,7 +211,7 @@ func (s *Server) publish(q *request) error {
 func (s *Server) listSuppliers(q *request) error {
 	org := q.r.URL.Query().Get("org")
 	if org != "" {
-		o, err := s.Hub.DB.Org(q.r.Context(), org)
+		o, err := s.Store.Org(q.r.Context(), org)
 		if err != nil {
 			return fail(http.StatusBadRequest, "invalid org", "no organization %q", org)
 		}

@@ -1,11 +1,11 @@
-// Package app builds Renkei's capabilities once per process and hands them
-// to the doors: the server gives the one App to the REST API and the web
-// console, the CLI builds one for its command. Each service is constructed
-// here, in one place, with exactly what it needs — the store, the clock, the
-// audit recorder, the alerts, the logger, the STIX intake where it submits
-// objects — so that the API, the console and the CLI share one service (and
-// one in-memory engine where a capability keeps one) instead of building
-// their own.
+// Package app makes, once per process, the parts Renkei's capabilities share
+// — the authenticator, the alerts, the clock, over the store and the audit
+// log that the door opened — and builds the hub (STIX intake and
+// presentation) and each capability over them. The server gives the one App
+// to the REST API and the web console; each CLI command builds one. Each
+// service is constructed here, in one place, with exactly what it needs, so
+// that the API, the console and the CLI share one service (and one in-memory
+// engine where a capability keeps one) instead of building their own.
 //
 // It must hold no logic of its own and decide nothing: no access rule (package
 // policy), no handler (api, web), no SQL (the capabilities and store). Nothing
@@ -15,12 +15,17 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"time"
 
 	"renkei/internal/advisory"
+	"renkei/internal/alert"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
+	"renkei/internal/auth"
 	"renkei/internal/cases"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
@@ -28,14 +33,42 @@ import (
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
 	"renkei/internal/retention"
+	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
 
-// App is one process's capabilities, each built once.
+// Deps are what the door that starts the process opens before anything
+// else: the store and, where acts are logged, the audit log.
+type Deps struct {
+	Store *store.DB
+	// Audit is the tamper-evident log. Nil (some CLI commands) refuses every
+	// act that must be logged first; advisories alone are then published
+	// unlogged.
+	Audit *audit.Log
+	// Log receives the capabilities' lines; nil discards.
+	Log *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// WebhookAllow lists the ranges inside the hub's network that webhooks
+	// may nevertheless reach (alert.Reach).
+	WebhookAllow []netip.Prefix
+}
+
+// App is one process's capabilities, each built once, and the parts they
+// share, each made once.
 type App struct {
-	// Hub is the STIX intake and presentation, and owns what the
-	// capabilities share: the store, the authenticator, the alerts, the
-	// audit log and the clock.
+	// The shared parts: the store, the authenticator, the alerts, the audit
+	// log (nil where the process keeps none), the logger.
+	Store  *store.DB
+	Auth   *auth.Authenticator
+	Alerts *alert.Service
+	Audit  *audit.Log
+	Log    *slog.Logger
+	// Now is the one clock every part reads, at each call: a test sets it
+	// to move time for the hub and every service at once.
+	Now func() time.Time
+
+	// Hub is the STIX intake and presentation, and the administrative acts.
 	Hub *hub.Hub
 
 	Cases      *cases.Service
@@ -53,42 +86,57 @@ type App struct {
 	Retention *retention.Service
 }
 
-// New builds every capability over h. Acts are recorded through h.Record,
-// which refuses them while h.Audit is nil; advisories alone are published
-// unlogged by a process without an audit log (the CLI), so h.Audit must be
-// set before New when the process keeps one.
-func New(h *hub.Hub) *App {
-	now := func() time.Time { return h.Now() } // the hub's clock, as tests set it
-	unlessUnlogged := h.Record
-	if h.Audit == nil {
+// New makes the shared parts over d and builds the hub and every capability
+// over them, once. The store must have been bootstrapped (hub.Bootstrap).
+func New(ctx context.Context, d Deps) (*App, error) {
+	if d.Store == nil {
+		return nil, fmt.Errorf("app: the store is required")
+	}
+	a := &App{Store: d.Store, Audit: d.Audit, Log: d.Log, Now: d.Now}
+	if a.Log == nil {
+		a.Log = slog.New(slog.DiscardHandler)
+	}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	now := func() time.Time { return a.Now() } // read at each call, as tests move it
+	a.Auth = &auth.Authenticator{DB: d.Store, Now: now}
+	a.Alerts = &alert.Service{DB: d.Store, Log: a.Log, Now: now}
+	a.Alerts.Reach.Allow = d.WebhookAllow
+	h, err := hub.New(ctx, hub.Deps{Store: d.Store, Auth: a.Auth, Alerts: a.Alerts, Audit: d.Audit, Log: a.Log, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	a.Hub = h
+
+	db, alerts, log, record := d.Store, a.Alerts, a.Log, h.Record
+	unlessUnlogged := record
+	if d.Audit == nil {
 		unlessUnlogged = nil
 	}
 	center := h.Center().ID
-	rel := relevance.New(h.DB, h.Alerts, h.Log)
-	rel.Now, rel.Record, rel.Center = now, h.Record, center
+	a.Relevance = relevance.New(db, alerts, log)
+	a.Relevance.Now, a.Relevance.Record, a.Relevance.Center = now, record, center
+	a.Cases = &cases.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center}
+	a.Consult = &consult.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Record: record}
+	a.Incidents = &incident.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()}
+	a.Advisories = &advisory.Service{DB: db, Now: now, Alerts: alerts, Record: unlessUnlogged}
+	a.Approvals = &approval.Service{DB: db, Now: now, Alerts: alerts, Center: center, Record: record}
 	// Hunting packages are signed with a key kept beside the audit log
 	// (DATA/hunt-keys); a process without a log publishes none.
 	huntKeys := ""
-	if h.Audit != nil {
-		huntKeys = filepath.Join(filepath.Dir(h.Audit.Dir()), "hunt-keys")
+	if d.Audit != nil {
+		huntKeys = filepath.Join(filepath.Dir(d.Audit.Dir()), "hunt-keys")
 	}
+	a.Hunting = &huntpkg.Service{DB: db, Now: now, Alerts: alerts, Log: log, Viewer: h.Viewer, Record: record, KeyDir: huntKeys}
 	appendAudit := func(ctx context.Context, e audit.Entry) (uint64, error) {
-		if h.Audit == nil {
+		if d.Audit == nil {
 			return 0, errors.New("the process keeps no audit log")
 		}
-		return h.Audit.Append(ctx, e)
+		return d.Audit.Append(ctx, e)
 	}
-	return &App{
-		Hub:        h,
-		Cases:      &cases.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center},
-		Consult:    &consult.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Record: h.Record},
-		Incidents:  &incident.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()},
-		Advisories: &advisory.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Record: unlessUnlogged},
-		Approvals:  &approval.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Center: center, Record: h.Record},
-		Relevance:  rel,
-		Hunting:    &huntpkg.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Viewer: h.Viewer, Record: h.Record, KeyDir: huntKeys},
-		Telemetry: &telemetry.Service{DB: h.DB, Now: now, Alerts: h.Alerts, Log: h.Log, Center: h.Center(), Viewer: h.Viewer, Record: h.Record,
-			Append: appendAudit, Submit: h.Submit},
-		Retention: &retention.Service{DB: h.DB, Record: h.Record, Center: h.Center(), Now: now, Log: h.Log},
-	}
+	a.Telemetry = &telemetry.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: h.Center(), Viewer: h.Viewer, Record: record,
+		Append: appendAudit, Submit: h.Submit}
+	a.Retention = &retention.Service{DB: db, Record: record, Center: h.Center(), Now: now, Log: log}
+	return a, nil
 }

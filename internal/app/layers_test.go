@@ -23,9 +23,10 @@ var stixIntake = map[string]bool{"incident": true, "telemetry": true}
 // remove a name when its service no longer holds a *hub.Hub.
 var notYet = map[string]bool{}
 
-// doors may import app: they build the one App (cli, server) or the demo
-// data with it (demo). api and web receive it.
-var doors = map[string]bool{"cli": true, "server": true, "demo": true, "api": true, "web": true}
+// doors may import app: they build the one App (cli, server), the demo data
+// or the benchmark's hub with it (demo, bench), or the tests' fixture
+// (hubtest). api and web receive it.
+var doors = map[string]bool{"cli": true, "server": true, "demo": true, "bench": true, "hubtest": true, "api": true, "web": true}
 
 // imports returns the renkei packages the non-test files of internal/dir import.
 func imports(t *testing.T, dir string) []string {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -22,7 +21,7 @@ func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller
 	t.Helper()
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	h := hubtest.New(t, kind, hubtest.At(now), hubtest.WithAudit())
-	h.Hub.Now = func() time.Time { return now }
+	h.App.Now = func() time.Time { return now }
 	h.Org("Power Co", "operator", "energy")
 	h.User("handler", h.Center().Name, "handler")
 	h.User("operator", "Power Co", "analyst")
@@ -31,7 +30,7 @@ func setup(t *testing.T, kind string) (*approval.Service, map[string]auth.Caller
 	for _, login := range []string{"handler", "operator", "overseer"} {
 		callers[login] = h.Caller(login)
 	}
-	s := app.New(h.Hub).Approvals
+	s := h.App.Approvals
 	hubs.Store(s, h.Hub)
 	return s, callers, &now
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/client"
 	"renkei/internal/hub"
@@ -31,10 +32,11 @@ func Setup(ctx context.Context, db *store.DB) (*hub.Hub, auth.Caller, string, er
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		return nil, auth.Caller{}, "", err
 	}
-	h, err := hub.New(ctx, db, nil)
+	a, err := app.New(ctx, app.Deps{Store: db})
 	if err != nil {
 		return nil, auth.Caller{}, "", err
 	}
+	h := a.Hub
 	o, err := db.Org(ctx, "Bench Operator")
 	if err != nil {
 		if o, err = hub.AddOrg(ctx, db, "Bench Operator", "operator", "energy", now); err != nil {

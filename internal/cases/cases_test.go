@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/cases"
 	"renkei/internal/hubtest"
@@ -22,7 +21,7 @@ func setup(t *testing.T, kind string) (*hubtest.Hub, map[string]auth.Caller) {
 	t.Helper()
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
 	h := hubtest.New(t, kind, hubtest.At(now))
-	h.Hub.Now = func() time.Time { return now }
+	h.App.Now = func() time.Time { return now }
 	h.Org("Suido Water", "operator", "water")
 	h.Org("Kanto Electric", "operator", "energy")
 	cs := map[string]auth.Caller{}
@@ -43,13 +42,13 @@ func TestCaseFromReport(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			h, cs := setup(t, kind)
 			ctx := context.Background()
-			inc := app.New(h.Hub).Incidents
+			inc := h.App.Incidents
 			r, err := inc.File(ctx, cs["mizu"], incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: "ddos",
 				Title: "DDoS on the billing portal", WhatHappened: "40 Gbps UDP flood", DetectedAt: "2026-11-20T09:00:00+09:00", CurrentStatus: "ongoing"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := app.New(h.Hub).Cases
+			s := h.App.Cases
 			src := "report:" + itoa(r.IncidentID)
 			k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "DDoS on Suido Water", Severity: "high", Source: src})
 			if err != nil {
@@ -106,7 +105,7 @@ func TestCaseFromReport(t *testing.T) {
 func TestCaseRejects(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := app.New(h.Hub).Cases
+	s := h.App.Cases
 	tests := []struct {
 		name string
 		c    cases.Case

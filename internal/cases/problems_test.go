@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"renkei/internal/app"
 	"renkei/internal/cases"
 	"renkei/internal/problem"
 )
@@ -18,7 +17,7 @@ import (
 func TestCaseProblemsCarryCodes(t *testing.T) {
 	h, cs := setup(t, "sqlite")
 	ctx := context.Background()
-	s := app.New(h.Hub).Cases
+	s := h.App.Cases
 	k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x"})
 	if err != nil {
 		t.Fatal(err)

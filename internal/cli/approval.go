@@ -15,7 +15,6 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/client"
-	"renkei/internal/hub"
 	"renkei/internal/jst"
 )
 
@@ -240,8 +239,9 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
   renkei approval limits --emergency-max 72h --post-notification 7d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
-				l, err := approval.ReadLimits(cmd.Context(), h.DB)
+			return g.withApp(cmd.Context(), func(a *app.App) error {
+				h := a.Hub
+				l, err := approval.ReadLimits(cmd.Context(), a.Store)
 				if err != nil {
 					return err
 				}
@@ -259,7 +259,7 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 						}
 						*f.d = d
 					}
-					if err := app.New(h).Approvals.SetLimits(cmd.Context(), operator(h), l); err != nil {
+					if err := a.Approvals.SetLimits(cmd.Context(), operator(h), l); err != nil {
 						return err
 					}
 				}

@@ -28,16 +28,17 @@ func TestApprovalCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
+	data := t.TempDir()
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
+		CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
-		CheckpointInterval: 100 * time.Millisecond}); err != nil {
+	defer al.Close()
+	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Audit.Close()
 	tok := map[string]string{}
 	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"iinkai", "overseer"}} {
 		_, err := hub.AddUser(ctx, db, u.login, b.Center.ID, u.role, "", time.Now())
@@ -49,7 +50,7 @@ func TestApprovalCommands(t *testing.T) {
 		}
 		tok[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, time.Now())
 	}
-	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: ha, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)
@@ -141,16 +142,17 @@ func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
+	data := t.TempDir()
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
+		CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
-		CheckpointInterval: 100 * time.Millisecond}); err != nil {
+	defer al.Close()
+	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Audit.Close()
 	tok := map[string]string{}
 	if _, err := hub.AddUser(ctx, db, "handler", b.Center.ID, "handler", "", time.Now()); err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
 	for _, l := range []string{"handler", "iinkai"} {
 		tok[l], _, _ = hub.CreateToken(ctx, db, l, "", 0, false, time.Now())
 	}
-	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: ha, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -25,12 +24,12 @@ func (g *globals) relevance(ctx context.Context) (*relevance.Service, *store.DB,
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := hub.New(ctx, db, nil)
+	a, err := app.New(ctx, app.Deps{Store: db})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	return app.New(h).Relevance, db, nil
+	return a.Relevance, db, nil
 }
 
 func (g *globals) printOutcome(out relevance.Outcome) {

@@ -15,7 +15,6 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
-	"renkei/internal/hub"
 	"renkei/internal/telemetry"
 )
 
@@ -152,7 +151,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 	}
 	defer db.Close()
 	log := slog.New(slog.NewJSONHandler(g.stderr, nil))
-	h, err := hub.New(ctx, db, log)
+	a, err := app.New(ctx, app.Deps{Store: db, Log: log})
 	if err != nil {
 		return err
 	}
@@ -161,7 +160,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		return err
 	}
 	defer b.Close()
-	p, err := telemetry.NewPipeline(ctx, app.New(h).Telemetry, b, nil)
+	p, err := telemetry.NewPipeline(ctx, a.Telemetry, b, nil)
 	if err != nil {
 		return err
 	}

@@ -38,15 +38,16 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	defer db.Close()
 	now := time.Now().UTC()
 	hub.Bootstrap(ctx, db, now)
-	h, err := hub.New(ctx, db, nil)
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"), Node: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"), Node: "t"})
+	defer al.Close()
+	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Audit.Close()
+	h := ha.Hub
 	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"overseer", "overseer"}} {
 		_, err := hub.AddUser(ctx, db, u.login, h.Center().ID, u.role, "", now)
 		if u.role == "overseer" { // the committee's first member, in its own organization
@@ -58,7 +59,7 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	}
 	handler, _ := huntpkg.CallerOf(ctx, db, "handler")
 	overseer, _ := huntpkg.CallerOf(ctx, db, "overseer")
-	as := app.New(h).Approvals
+	as := ha.Approvals
 	a, err := as.File(ctx, handler, approval.Request{Kind: approval.KindCollectionCommittee, LegalBasis: "committee approval 2026-3",
 		Target: "transit", Justification: "botnet C2", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(time.Hour)}, false)
 	if err != nil {
@@ -81,7 +82,7 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	if err := telemetry.SaveRanges(ctx, db, "t", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}); err != nil {
 		t.Fatal(err)
 	}
-	h.Audit.Close()
+	al.Close()
 	b, err := bus.Open(ctx, bus.Options{Dir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)

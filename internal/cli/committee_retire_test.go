@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -38,7 +37,7 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 	}
 	tok, _, _ := hub.CreateToken(ctx, db, "iinkai", "", 0, false, time.Now())
 	tok2, _, _ := hub.CreateToken(ctx, db, "suzuki", "", 0, false, time.Now())
-	srv := httptest.NewServer((&api.Server{App: app.New(h.Hub), MaxBody: 1 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: h.App, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok)...)

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/demo"
-	"renkei/internal/hub"
 	"renkei/internal/store"
 )
 
@@ -23,11 +22,7 @@ func runDemo(ctx context.Context, db *store.DB, dataDir string, w io.Writer) err
 	for _, a := range res.Accounts {
 		fmt.Fprintf(w, "  %-16s %-10s %s\n", a.Login, a.Role, a.Org)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		return err
-	}
-	st, err := demo.FillStory(ctx, h, dataDir, now)
+	st, err := demo.FillStory(ctx, db, dataDir, now)
 	if err != nil {
 		return fmt.Errorf("demo story: %w", err)
 	}

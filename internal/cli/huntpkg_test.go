@@ -37,16 +37,17 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	data := t.TempDir()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Audit.Close()
+	defer al.Close()
+	a, err := app.New(ctx, app.Deps{Store: db, Audit: al})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Hub
 	for _, o := range []struct{ name, kind, sector string }{
 		{"Power Co", "operator", "energy"}, {"Gas Co", "operator", "energy"}, {"Water Works", "operator", "water"}, {"City Hospital", "medical", ""},
 	} {
@@ -61,7 +62,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 		}
 		tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
 	}
-	srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 32 << 20}).Handler())
+	srv := httptest.NewServer((&api.Server{App: a, MaxBody: 32 << 20}).Handler())
 	defer srv.Close()
 
 	iocs := filepath.Join(t.TempDir(), "iocs.txt")
@@ -172,7 +173,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	}
 
 	centerUser, _ := db.UserByLogin(ctx, "center")
-	runs, _, err = app.New(h).Hunting.Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
+	runs, _, err = a.Hunting.Findings(ctx, auth.Caller{User: centerUser, Org: h.Center()}, id)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("findings: %v %d", err, len(runs))
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
-	"renkei/internal/hub"
 	"renkei/internal/incident"
 )
 
@@ -141,11 +140,11 @@ from several nodes at once: each deadline is alerted once.`,
 				return err
 			}
 			defer db.Close()
-			h, err := hub.New(cmd.Context(), db, nil)
+			a, err := app.New(cmd.Context(), app.Deps{Store: db})
 			if err != nil {
 				return err
 			}
-			n, err := app.New(h).Incidents.AlertOverdue(cmd.Context(), time.Now().UTC())
+			n, err := a.Incidents.AlertOverdue(cmd.Context(), time.Now().UTC())
 			if err != nil {
 				return err
 			}

@@ -88,26 +88,38 @@ func parseRule(s string) (retention.Rule, error) {
 	return retention.Rule{Name: p[0], Type: anyOf(p[1]), TLP: anyOf(p[2]), Days: days}, nil
 }
 
-// localHub opens the store, the hub and its audit log on this machine.
-func (g *globals) localHub(ctx context.Context) (*hub.Hub, func(), error) {
+// localApp opens the store and this machine's audit log and builds the
+// command's application over them, once.
+func (g *globals) localApp(ctx context.Context) (*app.App, func(), error) {
 	db, err := g.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
 	host, _ := os.Hostname()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "cli-" + host})
+	al, err := audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "cli-" + host})
 	if err != nil {
 		db.Close()
 		// Every act of the command line is logged before it takes effect: with
 		// no log, nothing is done.
 		return nil, nil, fmt.Errorf("the audit log in %s cannot record the act, so nothing was done: %w", g.data+"/audit", err)
 	}
-	return h, func() { h.Audit.Close(); db.Close() }, nil
+	a, err := app.New(ctx, app.Deps{Store: db, Audit: al})
+	if err != nil {
+		al.Close()
+		db.Close()
+		return nil, nil, err
+	}
+	return a, func() { al.Close(); db.Close() }, nil
+}
+
+// localHub is localApp's hub, for commands that act on STIX objects or
+// administer accounts.
+func (g *globals) localHub(ctx context.Context) (*hub.Hub, func(), error) {
+	a, done, err := g.localApp(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.Hub, done, nil
 }
 
 func newRetentionSetCmd(g *globals) *cobra.Command {
@@ -127,14 +139,14 @@ must name a type or a TLP. "set" with no rule removes them all.`,
 				}
 				rs = append(rs, r)
 			}
-			h, done, err := g.localHub(cmd.Context())
+			a, done, err := g.localApp(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
 			host, _ := os.Hostname()
-			c := auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: h.Center()}
-			if err := app.New(h).Retention.SetRules(cmd.Context(), c, rs); err != nil {
+			c := auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: a.Hub.Center()}
+			if err := a.Retention.SetRules(cmd.Context(), c, rs); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "%d retention rules set\n", len(rs))
@@ -149,12 +161,12 @@ func newRetentionRunCmd(g *globals) *cobra.Command {
 		Short: "Delete expired objects now (what serve does every hour)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, done, err := g.localHub(cmd.Context())
+			a, done, err := g.localApp(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			ds, err := app.New(h).Retention.Expire(cmd.Context(), time.Now())
+			ds, err := a.Retention.Expire(cmd.Context(), time.Now())
 			for _, d := range ds {
 				fmt.Fprintf(g.stdout, "%s: deleted %d objects (sha256 %s, audit entry %d)\n", d.Rule, d.Count, d.Hash, d.AuditIndex)
 			}

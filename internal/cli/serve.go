@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
 	"renkei/internal/server"
@@ -148,17 +149,23 @@ func parseRanges(values []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// withStore runs fn with the store named by --data/--database, closing it after.
-// withHub runs fn with the hub on this machine's store and audit log, for
-// commands whose acts are logged.
-func (g *globals) withHub(ctx context.Context, fn func(*hub.Hub) error) error {
-	h, done, err := g.localHub(ctx)
+// withApp runs fn with the application on this machine's store and audit
+// log, for commands whose acts are logged.
+func (g *globals) withApp(ctx context.Context, fn func(*app.App) error) error {
+	a, done, err := g.localApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
-	return fn(h)
+	return fn(a)
 }
+
+// withHub is withApp for commands that need only the hub.
+func (g *globals) withHub(ctx context.Context, fn func(*hub.Hub) error) error {
+	return g.withApp(ctx, func(a *app.App) error { return fn(a.Hub) })
+}
+
+// withStore runs fn with the store named by --data/--database, closing it after.
 
 func (g *globals) withStore(ctx context.Context, fn func(*store.DB) error) error {
 	db, err := g.openStore(ctx)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"renkei/internal/app"
 	"renkei/internal/i18n"
 	"renkei/internal/incident"
 	"renkei/internal/relevance"
@@ -26,10 +25,11 @@ func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession,
 	if login == "" {
 		return nil, nil, fmt.Errorf("--as LOGIN is required: the user on whose behalf to act")
 	}
-	h, done, err := g.localHub(ctx)
+	a, done, err := g.localApp(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	h := a.Hub
 	c, err := incident.Caller(ctx, h.DB, login)
 	if err != nil {
 		done()
@@ -40,7 +40,7 @@ func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession,
 		done()
 		return nil, nil, err
 	}
-	return &towerSession{h: h, app: app.New(h), caller: c, viewer: v}, done, nil
+	return &towerSession{h: h, app: a, caller: c, viewer: v}, done, nil
 }
 
 func newSupplierCmd(g *globals) *cobra.Command {

@@ -43,11 +43,12 @@ func (g *globals) tower(ctx context.Context, login string) (*towerSession, func(
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := hub.New(ctx, db, nil)
+	a, err := app.New(ctx, app.Deps{Store: db})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
+	h := a.Hub
 	c, err := incident.Caller(ctx, db, login)
 	if err != nil {
 		db.Close()
@@ -58,7 +59,7 @@ func (g *globals) tower(ctx context.Context, login string) (*towerSession, func(
 		db.Close()
 		return nil, nil, err
 	}
-	return &towerSession{h: h, app: app.New(h), caller: c, viewer: v}, func() { db.Close() }, nil
+	return &towerSession{h: h, app: a, caller: c, viewer: v}, func() { db.Close() }, nil
 }
 
 // towerRun runs do as the user login names (--as) and closes the session

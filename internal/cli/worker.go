@@ -12,7 +12,6 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/bus"
-	"renkei/internal/hub"
 	"renkei/internal/server"
 	"renkei/internal/telemetry"
 )
@@ -42,22 +41,22 @@ embedded server started with serve --nats-listen).`,
 				return err
 			}
 			defer db.Close()
-			h, err := hub.New(ctx, db, log)
-			if err != nil {
-				return err
-			}
 			host, _ := os.Hostname()
-			h.Audit, err = audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "worker-" + host, Logger: log})
+			al, err := audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "worker-" + host, Logger: log})
 			if err != nil {
 				return err
 			}
-			defer h.Audit.Close()
+			defer al.Close()
+			a, err := app.New(ctx, app.Deps{Store: db, Audit: al, Log: log})
+			if err != nil {
+				return err
+			}
 			b, err := bus.Open(ctx, bus.Options{URL: natsURL})
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			p, err := telemetry.NewPipeline(ctx, app.New(h).Telemetry, b, nil)
+			p, err := telemetry.NewPipeline(ctx, a.Telemetry, b, nil)
 			if err != nil {
 				return err
 			}

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/client"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
 )
 
@@ -29,17 +27,8 @@ func TestClientRequestListDecide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := hub.New(ctx, db, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "t",
-				CheckpointInterval: 100 * time.Millisecond}); err != nil {
-				t.Fatal(err)
-			}
-			defer h.Audit.Close()
-			srv := httptest.NewServer((&api.Server{App: app.New(h), MaxBody: 1 << 20}).Handler())
+			ha := hubtest.App(t, db, hubtest.WithAudit())
+			srv := httptest.NewServer((&api.Server{App: ha, MaxBody: 1 << 20}).Handler())
 			defer srv.Close()
 			op, err := hub.AddOrg(ctx, db, "Minato Water Works", "operator", "water", time.Now())
 			if err != nil {

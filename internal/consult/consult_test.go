@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -24,7 +23,7 @@ func TestConsultationHandoff(t *testing.T) {
 				[][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Kanto Electric", "operator", "energy"}},
 				[][2]string{{"kanshi", ""}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"denki", "Kanto Electric"}})
 			v := func(l string) policy.Viewer { return h.ViewerOf(l) }
-			s := app.New(h.Hub).Consult
+			s := h.App.Consult
 			r, err := s.Ask(ctx, cs["town"], "support", "VPN appliance alert", "We got a KEV alert for our VPN. How do we check for compromise?", "")
 			if err != nil {
 				t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"renkei/internal/app"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
 	"renkei/internal/problem"
@@ -20,7 +19,7 @@ import (
 func TestConsultProblemsCarryCodes(t *testing.T) {
 	ctx := context.Background()
 	h, cs := fixture(t, "sqlite", false, [][3]string{{"Minato City", "local-government", ""}}, [][2]string{{"kanshi", ""}, {"town", "Minato City"}})
-	s := app.New(h.Hub).Consult
+	s := h.App.Consult
 	open, err := s.Ask(ctx, cs["town"], "", "VPN logs", "Who reads them?", "")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/consult"
 	"renkei/internal/hub"
@@ -29,7 +28,7 @@ func fixture(t *testing.T, kind string, audited bool, orgs [][3]string, users []
 		opts = append(opts, hubtest.WithAudit())
 	}
 	h := hubtest.New(t, kind, opts...)
-	h.Hub.Now = func() time.Time { return now }
+	h.App.Now = func() time.Time { return now }
 	for _, o := range orgs {
 		h.Org(o[0], o[1], o[2])
 	}
@@ -61,7 +60,7 @@ func newRouting(t *testing.T, kind string) *routing {
 	h, cs := fixture(t, kind, true,
 		[][3]string{{"Minato City", "local-government", ""}, {"Kanto Support Desk", "research", ""}, {"Shiba Security", "research", ""}, {"Kanto Electric", "operator", "energy"}},
 		[][2]string{{"kanshi", ""}, {"town", "Minato City"}, {"desk", "Kanto Support Desk"}, {"firm", "Shiba Security"}, {"denki", "Kanto Electric"}})
-	return &routing{h: h, s: app.New(h.Hub).Consult, cs: cs}
+	return &routing{h: h, s: h.App.Consult, cs: cs}
 }
 
 func hasCode(err error, code string) bool {

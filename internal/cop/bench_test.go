@@ -8,6 +8,7 @@ import (
 
 	"renkei/internal/cop"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/incident"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -20,8 +21,9 @@ func BenchmarkComputePicture10kIncidents100kAlerts(b *testing.B) {
 	db := storetest.Open(b, "sqlite")
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
 	hub.Bootstrap(ctx, db, now)
-	h, _ := hub.New(ctx, db, nil)
-	h.Now = func() time.Time { return now }
+	a := hubtest.App(b, db)
+	h := a.Hub
+	a.Now = func() time.Time { return now }
 	var orgs []string
 	for i := range 50 {
 		o, err := hub.AddOrg(ctx, db, fmt.Sprintf("Org %d", i), []string{"operator", "medical", "local-government"}[i%3], []string{"energy", "water", "medical", "finance"}[i%4], now)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/cop"
 	"renkei/internal/hub"
@@ -31,7 +30,7 @@ func TestPicture(t *testing.T) {
 			now := time.Date(2026, 11, 20, 14, 30, 0, 0, time.UTC) // 23:30 JST on the 20th
 			th := hubtest.New(t, kind, hubtest.At(now))
 			h, db := th.Hub, th.DB
-			h.Now = func() time.Time { return now }
+			th.App.Now = func() time.Time { return now }
 			th.Org("Suido Water", "operator", "water")
 			th.Org("Kanto Electric", "operator", "energy")
 			th.Org("Minato City", "local-government", "")
@@ -39,7 +38,7 @@ func TestPicture(t *testing.T) {
 				th.User(u[0], u[1], "analyst")
 			}
 			call := func(l string) auth.Caller { c, _ := incident.Caller(ctx, db, l); return c }
-			inc := app.New(h).Incidents
+			inc := th.App.Incidents
 			file := func(login, cat string) {
 				_, err := inc.File(ctx, call(login), incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial", Category: cat,
 					Title: "t", WhatHappened: "w", DetectedAt: "2026-11-18T09:00:00+09:00", CurrentStatus: "ongoing"})
@@ -51,7 +50,7 @@ func TestPicture(t *testing.T) {
 			now = now.Add(time.Hour) // 00:30 JST on the 21st
 			file("mizu", "ransomware")
 			file("denki", "ransomware")
-			adv := app.New(h).Advisories
+			adv := th.App.Advisories
 			a, err := adv.Publish(ctx, call("kanshi"), advisory.Advisory{Title: `=HYPERLINK("x") <b>`, Actions: []string{"patch"}, Audience: advisory.Audience{All: true}, Due: now.Add(48 * time.Hour)})
 			if err != nil {
 				t.Fatal(err)

@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/cop"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/incident"
 	"renkei/internal/store/storetest"
 )
@@ -25,22 +25,20 @@ func TestTowerDemo(t *testing.T) {
 	if _, err := demo.Fill(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
+	a := hubtest.App(t, db)
+	h := a.Hub
+	a.Now = func() time.Time { return now }
+	incs, err := a.Incidents.Demo(ctx, "water-analyst", "kanto-analyst")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Now = func() time.Time { return now }
-	incs, err := app.New(h).Incidents.Demo(ctx, "water-analyst", "kanto-analyst")
-	if err != nil {
+	if _, err := a.Cases.Demo(ctx, "center-analyst", incs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.New(h).Cases.Demo(ctx, "center-analyst", incs[0]); err != nil {
+	if _, err := a.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.New(h).Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.New(h).Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {
+	if _, err := a.Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := incident.Caller(ctx, db, "center-analyst")

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
@@ -68,11 +69,11 @@ func Fill(ctx context.Context, db *store.DB, now time.Time) (Result, error) {
 	if len(existing) > 1 {
 		return res, fmt.Errorf("demo: the store already has %d organizations; the demo fills only a new store", len(existing))
 	}
-	h, err := hub.New(ctx, db, nil)
+	a, err := app.New(ctx, app.Deps{Store: db, Now: func() time.Time { return now }})
 	if err != nil {
 		return res, err
 	}
-	h.Now = func() time.Time { return now }
+	h := a.Hub
 	ids := map[string]store.Org{}
 	for _, o := range orgs {
 		x, err := hub.AddOrg(ctx, db, o.name, o.kind, o.sector, now)

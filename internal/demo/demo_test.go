@@ -21,7 +21,7 @@ func TestStory(t *testing.T) {
 			if _, err := demo.Fill(ctx, db, now); err != nil {
 				t.Fatal(err)
 			}
-			st, err := demo.FillStory(ctx, h.Hub, t.TempDir(), now)
+			st, err := demo.FillStory(ctx, db, t.TempDir(), now)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,8 +13,8 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
-	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
+	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
 
@@ -39,18 +39,18 @@ var demoRanges = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.Mus
 // company's C2 address, alerting the power company and the water utility
 // whose address space was involved; step 4, a hunting package to the energy
 // and water sectors, run by three members who report back.
-func FillStory(ctx context.Context, h *hub.Hub, dataDir string, now time.Time) (Story, error) {
+func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time) (Story, error) {
 	var st Story
-	if h.Audit == nil {
-		al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dataDir, "audit"), KeyDir: filepath.Join(dataDir, "audit-keys")})
-		if err != nil {
-			return st, err
-		}
-		defer al.Close()
-		h.Audit = al
-		defer func() { h.Audit = nil }()
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dataDir, "audit"), KeyDir: filepath.Join(dataDir, "audit-keys")})
+	if err != nil {
+		return st, err
 	}
-	caps := app.New(h) // after the audit log is set: the story's acts are logged
+	defer al.Close()
+	caps, err := app.New(ctx, app.Deps{Store: db, Audit: al}) // the story's acts are logged
+	if err != nil {
+		return st, err
+	}
+	h := caps.Hub
 	caller := func(login string) (c auth.Caller, err error) { return huntpkg.CallerOf(ctx, h.DB, login) }
 
 	// Step 3: the committee approves collection under the operator agreement.

@@ -6,11 +6,15 @@
 // It is the one path by which objects enter the store, for TAXII, the REST API,
 // the web console and the demo alike, so that validation and access metadata
 // are decided once. It must not decide visibility itself: package policy does.
+// Nor does it make what it shares with the capabilities (the store, the
+// authenticator, the alerts, the audit log, the clock): package app makes
+// them once and hands them in (Deps).
 package hub
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -28,9 +32,11 @@ import (
 
 // Hub is the sharing hub over one store.
 type Hub struct {
+	// DB, Auth, Alerts, Log, Audit and Now are shared with the
+	// capabilities; package app makes them once and hands them in (Deps).
 	DB     *store.DB
-	Auth   *auth.Authenticator
-	Alerts *alert.Service
+	Auth   *auth.Authenticator // forgets remembered tokens after an act that revokes them
+	Alerts *alert.Service      // sightings of a member's indicator
 	Log    *slog.Logger
 	// Audit is the tamper-evident log. Reads that rule C7 says must be
 	// logged are refused while it is nil.
@@ -49,14 +55,25 @@ type Hub struct {
 	collections remembered[store.Collection] // by id
 }
 
-// New returns a hub over db, after Bootstrap has run on it.
-func New(ctx context.Context, db *store.DB, log *slog.Logger) (*Hub, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Deps are what the hub shares with the capabilities, made by package app:
+// it builds none of them.
+type Deps struct {
+	Store  *store.DB
+	Auth   *auth.Authenticator
+	Alerts *alert.Service
+	Audit  *audit.Log // nil: reads and acts that must be logged are refused
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// New returns a hub over d.Store, after Bootstrap has run on it.
+func New(ctx context.Context, d Deps) (*Hub, error) {
+	if d.Store == nil || d.Auth == nil || d.Alerts == nil || d.Log == nil || d.Now == nil {
+		return nil, errors.New("hub: the store, authenticator, alerts, logger and clock are required")
 	}
-	h := &Hub{DB: db, Log: log, DefaultTLP: policy.Amber, MaxObjectBytes: 1 << 20, Now: time.Now}
-	h.Auth = &auth.Authenticator{DB: db, Now: func() time.Time { return h.Now() }}
-	h.Alerts = &alert.Service{DB: db, Log: log, Now: func() time.Time { return h.Now() }}
+	h := &Hub{DB: d.Store, Auth: d.Auth, Alerts: d.Alerts, Audit: d.Audit, Log: d.Log, Now: d.Now,
+		DefaultTLP: policy.Amber, MaxObjectBytes: 1 << 20}
+	db := d.Store
 	c, err := db.CenterOrg(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w (run bootstrap first)", err)

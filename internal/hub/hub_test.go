@@ -9,6 +9,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -29,10 +30,8 @@ func newHub(t *testing.T, kind string) *hub.Hub {
 	if err != nil || again.New {
 		t.Fatalf("second bootstrap must do nothing: %+v %v", again, err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := hubtest.App(t, db)
+	h := a.Hub
 	return h
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
@@ -28,7 +29,10 @@ const Password = "correct horse battery"
 // Hub is a hub on a real store, with what a test needs to act in it.
 type Hub struct {
 	*hub.Hub
-	tb testing.TB
+	// App is the application built over the store, whose Hub is the one
+	// embedded here.
+	App *app.App
+	tb  testing.TB
 
 	// Now is the time the fixture's records are made at.
 	Now time.Time
@@ -68,14 +72,27 @@ func New(tb testing.TB, kind string, opts ...Option) *Hub {
 	if err != nil {
 		tb.Fatalf("bootstrap the hub: %v", err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		tb.Fatalf("open the hub: %v", err)
+	a := App(tb, db, opts...)
+	return &Hub{Hub: a.Hub, App: a, tb: tb, Now: o.now, AdminLogin: b.AdminLogin, AdminPassword: b.AdminPassword}
+}
+
+// App builds the application over db, which must have been bootstrapped,
+// as a process does (app.New); WithAudit gives it an audit log.
+func App(tb testing.TB, db *store.DB, opts ...Option) *app.App {
+	tb.Helper()
+	var o options
+	for _, f := range opts {
+		f(&o)
 	}
+	d := app.Deps{Store: db}
 	if o.audit {
-		h.Audit = OpenAudit(tb)
+		d.Audit = OpenAudit(tb)
 	}
-	return &Hub{Hub: h, tb: tb, Now: o.now, AdminLogin: b.AdminLogin, AdminPassword: b.AdminPassword}
+	a, err := app.New(context.Background(), d)
+	if err != nil {
+		tb.Fatalf("build the application: %v", err)
+	}
+	return a
 }
 
 // OpenAudit opens an audit log in the test's temporary folder, closed when

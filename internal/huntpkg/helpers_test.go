@@ -5,7 +5,6 @@ import (
 	"os"
 	"testing"
 
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -26,7 +25,7 @@ func newWorld(t testing.TB, kind string) *world {
 	t.Helper()
 	ctx := context.Background()
 	h := hubtest.New(t, kind, hubtest.WithAudit())
-	w := &world{h: h.Hub, svc: app.New(h.Hub).Hunting, callers: map[string]auth.Caller{}}
+	w := &world{h: h.Hub, svc: h.App.Hunting, callers: map[string]auth.Caller{}}
 	for _, o := range []struct{ name, kind, sector string }{
 		{"Power Co", "operator", "energy"}, {"Grid Co", "operator", "Energy"}, {"Water Works", "operator", "water"},
 		{"City Hospital", "medical", ""}, {"Rail Co", "operator", "transport"},

@@ -9,7 +9,6 @@ import (
 	"time"
 	_ "time/tzdata" // the test reads times in zones other than JST
 
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -40,8 +39,8 @@ func newEnvTB(t testing.TB, kind string) *env {
 	now := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC) // 10:00 JST
 	h := hubtest.New(t, kind, hubtest.At(now))
 	e := &env{h: h, now: now}
-	h.Hub.Now = func() time.Time { return e.now }
-	e.s = app.New(h.Hub).Incidents
+	h.App.Now = func() time.Time { return e.now }
+	e.s = h.App.Incidents
 	for _, o := range []struct{ name, kind, sector, login string }{
 		{"Suido Water", "operator", "water", "mizu"},
 		{"Kanto Electric", "operator", "energy", "denki"},

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"renkei/internal/app"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store/storetest"
@@ -24,10 +24,7 @@ func TestStory5OnDemoData(t *testing.T) {
 	if _, err := demo.Fill(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := hubtest.App(t, db)
 	orgs, _ := db.Orgs(ctx)
 	var town, hosp string
 	for _, o := range orgs {
@@ -41,7 +38,7 @@ func TestStory5OnDemoData(t *testing.T) {
 	if town == "" || hosp == "" {
 		t.Skip("the demo has no town hall or hospital")
 	}
-	if _, err := app.New(h).Relevance.Story5(ctx, town, hosp, now); err != nil {
+	if _, err := a.Relevance.Story5(ctx, town, hosp, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, org := range []string{town, hosp} {

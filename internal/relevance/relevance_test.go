@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/policy"
@@ -37,8 +36,8 @@ type env struct {
 func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
 	th := hubtest.New(t, kind, hubtest.At(now))
-	th.Hub.Now = func() time.Time { return now }
-	e := &env{th: th, h: th.Hub, s: app.New(th.Hub).Relevance, center: th.ViewerOf(th.AdminLogin), viewers: map[string]policy.Viewer{}}
+	th.App.Now = func() time.Time { return now }
+	e := &env{th: th, h: th.Hub, s: th.App.Relevance, center: th.ViewerOf(th.AdminLogin), viewers: map[string]policy.Viewer{}}
 	e.town = th.Org("Minato City Hall", "local-government", "local-government")
 	e.hosp = th.Org("Hokushin General Hospital", "medical", "medical")
 	e.vendor = th.Org("Example Networks KK", "vendor", "it")

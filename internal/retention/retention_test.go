@@ -1,4 +1,4 @@
-package retention
+package retention_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/policy"
+	"renkei/internal/retention"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/testwait"
@@ -27,8 +28,8 @@ func newHub(t *testing.T, kind string) *hub.Hub {
 }
 
 // service is the retention of h, as package app builds it.
-func service(h *hub.Hub) *Service {
-	return &Service{DB: h.DB, Record: h.Record, Center: h.Center(), Now: h.Now}
+func service(h *hub.Hub) *retention.Service {
+	return &retention.Service{DB: h.DB, Record: h.Record, Center: h.Center(), Now: h.Now}
 }
 
 // put stores objects added at the given time.
@@ -91,14 +92,14 @@ func TestC5RetentionPerObjectClassIsLoggedBeforeDeleting(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := auth.Caller{User: admin, Org: h.Center()}
-			if err := service(h).SetRules(ctx, c, []Rule{{Name: "everything", Days: 1}}); err == nil {
+			if err := service(h).SetRules(ctx, c, []retention.Rule{{Name: "everything", Days: 1}}); err == nil {
 				t.Errorf("a rule for every object was accepted")
 			}
-			if err := service(h).SetRules(ctx, c, []Rule{{Name: "x", Type: "indicator", Days: 0}}); err == nil {
+			if err := service(h).SetRules(ctx, c, []retention.Rule{{Name: "x", Type: "indicator", Days: 0}}); err == nil {
 				t.Errorf("a rule of 0 days was accepted")
 			}
-			if err := service(h).SetRules(ctx, c, []Rule{
-				{Name: "comm-sightings-90d", Type: ClassCommSighting, Days: 90},
+			if err := service(h).SetRules(ctx, c, []retention.Rule{
+				{Name: "comm-sightings-90d", Type: retention.ClassCommSighting, Days: 90},
 				{Name: "red-60d", TLP: "red", Days: 60},
 			}); err != nil {
 				t.Fatal(err)
@@ -206,7 +207,7 @@ func TestScheduleRunsAtOnceAndStops(t *testing.T) {
 	h := newHub(t, "sqlite")
 	put(t, h, time.Now().Add(-10*24*time.Hour), obj("indicator", 1, policy.Red))
 	admin, _ := h.DB.UserByLogin(context.Background(), "admin")
-	if err := service(h).SetRules(context.Background(), auth.Caller{User: admin, Org: h.Center()}, []Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
+	if err := service(h).SetRules(context.Background(), auth.Caller{User: admin, Org: h.Center()}, []retention.Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

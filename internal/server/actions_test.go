@@ -93,12 +93,12 @@ func TestRouteTableNamesWhatAdvisoriesLog(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
-			db := e.s.Hub.DB
+			db := e.s.App.Store
 			now := time.Now().UTC()
 			if _, err := hub.AddOrg(ctx, db, "Ministry", "government", "", now); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
+			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.App.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
 				t.Fatal(err)
 			}
 			tok, _, err := hub.CreateToken(ctx, db, "center-analyst", "", 0, false, now)
@@ -164,7 +164,7 @@ func TestLogoutNeverRefused(t *testing.T) {
 				t.Error("a logout with the log up is not in the log")
 			}
 
-			e.s.Hub.Audit.Close()
+			e.s.App.Audit.Close()
 			loggedOut(stale)
 			// Replaying the cookie of the ended session opens nothing.
 			stale.c.Jar.SetCookies(mustURL(t, e.base), kept)
@@ -255,9 +255,9 @@ func TestOneActOneActionAtEveryDoor(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
-			db := e.s.Hub.DB
+			db := e.s.App.Store
 			now := time.Now().UTC()
-			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
+			if _, err := hub.AddUser(ctx, db, "center-analyst", e.s.App.Hub.Center().ID, "analyst", doorsPassword, now); err != nil {
 				t.Fatal(err)
 			}
 			tok, _, err := hub.CreateToken(ctx, db, "center-analyst", "", 0, false, now)

@@ -31,7 +31,7 @@ func TestAlertIDsRevealNoCount(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
-			h := e.s.Hub
+			h := e.s.App.Hub
 			power, err := h.DB.Org(ctx, "Power Co")
 			if err != nil {
 				t.Fatal(err)

@@ -49,7 +49,7 @@ func TestStoreOutageIs503(t *testing.T) {
 			defer s.Close()
 			// The first token stays resolved, so its requests get past
 			// authentication and meet the outage inside the handler.
-			s.Hub.Auth.CacheTTL = time.Hour
+			s.App.Auth.CacheTTL = time.Hour
 			srv := httptest.NewServer(s.Handler)
 			defer srv.Close()
 

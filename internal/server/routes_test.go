@@ -164,7 +164,7 @@ func TestEveryStateChangingRouteAudited(t *testing.T) {
 			}
 
 			// The log refuses: every such route answers 503 from the door.
-			e.s.Hub.Audit.Close()
+			e.s.App.Audit.Close()
 			for doorName, ps := range atDoor {
 				for _, p := range ps {
 					if code, body := send(doorName, p); code != http.StatusServiceUnavailable {
@@ -185,8 +185,8 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 			e := newDoorsEnv(t, kind)
 			admin := e.session("root")
 			ctx := context.Background()
-			db := e.s.Hub.DB
-			e.s.Hub.Audit.Close()
+			db := e.s.App.Store
+			e.s.App.Audit.Close()
 			bearer := []string{"Authorization", "Bearer " + e.tokens["root"], "Content-Type", "application/json"}
 			for _, c := range []struct{ method, path, body string }{
 				{"POST", "/api/v1/orgs", `{"name":"Unlogged REST Co","kind":"operator"}`},
@@ -206,7 +206,7 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 			}{
 				{"/admin/orgs", url.Values{"name": {"Unlogged Web Co"}, "kind": {"operator"}}},
 				{"/admin/groups", url.Values{"name": {"Unlogged Web ISAC"}, "member_orgs": {"Power Co"}}},
-				{"/admin/users", url.Values{"login": {"unlogged-web"}, "org": {e.s.Hub.Center().ID}, "role": {"analyst"}}},
+				{"/admin/users", url.Values{"login": {"unlogged-web"}, "org": {e.s.App.Hub.Center().ID}, "role": {"analyst"}}},
 				{"/admin/tokens", url.Values{"login": {"power"}, "name": {"unlogged"}, "expires": {"90d"}}},
 				{"/admin/tokens/1/revoke", url.Values{}},
 				{"/admin/users/1/disable", url.Values{}},
@@ -237,7 +237,7 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 					t.Errorf("token %d (%s) changed unlogged", tk.ID, tk.Name)
 				}
 			}
-			if ws, _ := db.Webhooks(ctx, e.s.Hub.Center().ID); len(ws) != 0 {
+			if ws, _ := db.Webhooks(ctx, e.s.App.Hub.Center().ID); len(ws) != 0 {
 				t.Errorf("a webhook was added unlogged: %+v", ws)
 			}
 		})
@@ -311,7 +311,7 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 func (e *doorsEnv) entries() []audit.Entry {
 	e.t.Helper()
 	ctx := context.Background()
-	l := e.s.Hub.Audit
+	l := e.s.App.Audit
 	want, err := l.Size(ctx)
 	if err != nil {
 		e.t.Fatal(err)

@@ -29,7 +29,6 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
-	"renkei/internal/hub"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -74,7 +73,8 @@ func DSN(dataDir, database string) string {
 
 // Server is a running hub.
 type Server struct {
-	Hub      *hub.Hub
+	// App is the shared parts (store, authenticator, alerts, audit log) and
+	// the capabilities, built once for the process.
 	App      *app.App
 	Bus      *bus.Bus
 	Pipeline *telemetry.Pipeline
@@ -86,24 +86,26 @@ type Server struct {
 
 // New opens the store and builds the handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Server, error) {
-	h, err := hub.New(ctx, db, log)
-	if err != nil {
-		return nil, err
-	}
 	// The tamper-evident log (rule C7): reads of AMBER+STRICT and RED objects,
 	// logins and token creations are recorded before anything is released.
 	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(cfg.DataDir, "audit"), KeyDir: filepath.Join(cfg.DataDir, "audit-keys"), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
-	h.Audit = al
+	// The shared parts and every capability are built once, here, and
+	// shared by the API, the console and the background work.
+	a, err := app.New(ctx, app.Deps{Store: db, Audit: al, Log: log, WebhookAllow: cfg.WebhookAllow})
+	if err != nil {
+		al.Close()
+		return nil, err
+	}
+	h := a.Hub
 	// Accounts whose role their organization may not hold (left by a store
 	// older than that rule) are demoted, each logged first (hub/misplaced.go).
 	if _, err := h.DemoteMisplacedRoles(ctx); err != nil {
 		al.Close()
 		return nil, err
 	}
-	h.Alerts.Reach.Allow = cfg.WebhookAllow
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log})
 	if err != nil {
 		al.Close()
@@ -128,10 +130,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "renkei_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
 	reg.MustRegister(requests, latency)
-
-	// Every capability is built once, here, and shared by the API, the
-	// console and the background work.
-	a := app.New(h)
 	pl, err := telemetry.NewPipeline(ctx, a.Telemetry, b, telemetry.NewMetrics(reg))
 	if err != nil {
 		b.Close()
@@ -158,7 +156,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	mux.Handle("/taxii2/", route("taxii", ts.Handler()))
 	mux.Handle("/api/", route("api", as.Handler()))
 	mux.Handle("/", route("web", ws))
-	mux.Handle("/audit/", route("audit", overseersOnly(h, http.StripPrefix("/audit", al.Handler()))))
+	mux.Handle("/audit/", route("audit", overseersOnly(a, http.StripPrefix("/audit", al.Handler()))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -177,22 +175,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 	if cfg.TLSCert != "" || cfg.SelfSignedTLS {
 		handler = strictTransport(handler)
 	}
-	return &Server{Hub: h, App: a, Bus: b, Pipeline: pl, Handler: handler, Registry: reg, cfg: cfg, log: log}, nil
+	return &Server{App: a, Bus: b, Pipeline: pl, Handler: handler, Registry: reg, cfg: cfg, log: log}, nil
 }
 
 // overseersOnly serves the audit log's tiles to the oversight committee and
 // hub administrators, who verify it with `renkei audit verify --log URL`.
-func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
+func overseersOnly(a *app.App, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.Auth.Request(r)
+		c, err := a.Auth.Request(r)
 		if auth.Unchecked(err) {
-			h.Log.Error("audit: credentials could not be checked", "err", err)
+			a.Log.Error("audit: credentials could not be checked", "err", err)
 			w.Header().Set("Retry-After", "10")
 			http.Error(w, "the store is unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		if err != nil {
-			auth.LogFailure(h.Log, "audit", r, err)
+			auth.LogFailure(a.Log, "audit", r, err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei audit"`)
 			http.Error(w, "the audit log is served to the oversight committee: log in with an overseer token", http.StatusUnauthorized)
 			return
@@ -208,8 +206,8 @@ func overseersOnly(h *hub.Hub, next http.Handler) http.Handler {
 // Close releases what New opened besides the store: the bus and the audit log.
 func (s *Server) Close() error {
 	s.Bus.Close()
-	if s.Hub.Audit != nil {
-		return s.Hub.Audit.Close()
+	if s.App.Audit != nil {
+		return s.App.Audit.Close()
 	}
 	return nil
 }
@@ -311,7 +309,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
-	go s.Hub.Alerts.Run(bg, 2*time.Second)
+	go s.App.Alerts.Run(bg, 2*time.Second)
 	go func() { // statuses of POSTs interrupted on other nodes, or here before a quick restart
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -320,7 +318,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 			case <-bg.Done():
 				return
 			case <-t.C:
-				failInterrupted(bg, s.Hub.DB, s.cfg.BodyTimeout, s.log)
+				failInterrupted(bg, s.App.Store, s.cfg.BodyTimeout, s.log)
 			}
 		}
 	}()
@@ -328,10 +326,10 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		ln.Close()
 		return err
 	}
-	go s.App.Relevance.Run(bg)                                            // vulnerability relevance: load the engine, fetch advisory feeds
-	go s.App.Incidents.WatchDeadlines(bg, time.Minute)                    // overdue reports alert once
-	go (&notify.Notifier{DB: s.Hub.DB, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
-	go s.App.Retention.Schedule(bg, time.Hour)                            // C5: retention of hub objects per type and TLP, logged before deleting
+	go s.App.Relevance.Run(bg)                                               // vulnerability relevance: load the engine, fetch advisory feeds
+	go s.App.Incidents.WatchDeadlines(bg, time.Minute)                       // overdue reports alert once
+	go (&notify.Notifier{DB: s.App.Store, Log: s.log}).Loop(bg, time.Minute) // e-mail: immediate and daily digests
+	go s.App.Retention.Schedule(bg, time.Hour)                               // C5: retention of hub objects per type and TLP, logged before deleting
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/store/storetest"
@@ -38,16 +38,8 @@ func setup(t testing.TB, kind string) *env {
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"), Node: "test", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Audit.Close() })
+	a := hubtest.App(t, db, hubtest.WithAudit())
+	h := a.Hub
 	e := &env{t: t, h: h, tokens: map[string]string{}}
 	for _, o := range []struct{ name, kind string }{{"Power Co", "operator"}, {"Water Co", "operator"}} {
 		if _, err := hub.AddOrg(ctx, db, o.name, o.kind, "energy", now); err != nil {

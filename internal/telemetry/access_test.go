@@ -5,16 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -49,16 +47,10 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Now = func() time.Time { return clock }
-	dir := t.TempDir()
-	if h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "log"), KeyDir: filepath.Join(dir, "keys"), Node: "t"}); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Audit.Close()
+	a := hubtest.App(t, db, hubtest.WithAudit())
+	h := a.Hub
+	a.Now = func() time.Time { return clock }
+	var err error
 
 	// One organization of every kind, the center included.
 	orgs := []store.Org{h.Center()}
@@ -89,7 +81,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 	handler, overseer := find("center", policy.RoleHandler), find(policy.OrgKindCommittee, policy.RoleOverseer)
 
 	// Sources under approvals in each state; "expired" ends before the clock moves.
-	as := app.New(h).Approvals
+	as := a.Approvals
 	inForce := map[string]bool{}
 	records := map[string][]int64{}
 	for i, state := range []string{"in-force", "pending", "revoked", "expired", "denied"} {
@@ -156,7 +148,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 		p := purposes[r.IntN(len(purposes))]
 		want := c.Org.Kind == "center" && c.User.Role == "handler" && inForce[src] && p.full
 
-		got, idx, err := app.New(h).Telemetry.Access(ctx, c, src, p.text, 100)
+		got, idx, err := a.Telemetry.Access(ctx, c, src, p.text, 100)
 		if (err == nil) != want {
 			t.Fatalf("seed %d: %s (%s of a %s organization) reads %s (in force %v) for %q: err %v, want allowed %v",
 				seed, c.User.Login, c.User.Role, c.Org.Kind, src, inForce[src], p.text, err, want)

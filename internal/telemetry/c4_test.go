@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/flow"
 	"renkei/internal/pseudonym"
@@ -153,7 +152,7 @@ func TestC4NoChosenPlaintextLinkage(t *testing.T) {
 func (e *env) approve(t *testing.T, target string, prefixPreserving bool) string {
 	t.Helper()
 	ctx := context.Background()
-	as := app.New(e.h).Approvals
+	as := e.a.Approvals
 	a, err := as.File(ctx, e.callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-9",
 		Target: target, Justification: "C2 detection", ValidFrom: e.now.Add(-time.Hour), ValidUntil: e.now.Add(30 * 24 * time.Hour),
 		PrefixPreserving: prefixPreserving}, false)
@@ -243,7 +242,7 @@ func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
 			if err != nil || res.Kept != 1 {
 				t.Fatalf("under an approval granting prefix preservation: %v %v", res.Counts, err)
 			}
-			a, err := app.New(e.h).Approvals.Get(ctx, granted)
+			a, err := e.a.Approvals.Get(ctx, granted)
 			if err != nil || !a.PrefixPreserving {
 				t.Fatalf("the approval does not show the grant: %+v %v", a, err)
 			}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/flow"
 	"renkei/internal/policy"
@@ -25,7 +24,7 @@ func TestC6ApprovalKindMatchesBasis(t *testing.T) {
 			e := setup(t, kind)
 			ctx := context.Background()
 			now := *e.now
-			as := app.New(e.h).Approvals
+			as := e.a.Approvals
 			// Issue 21: a center analyst files an emergency measure, and a
 			// committee-basis source names it to collect transit traffic.
 			measure, err := as.File(ctx, e.callers["center"], approval.Request{Kind: approval.KindMeasure, LegalBasis: "Art. 35",
@@ -98,7 +97,7 @@ func TestCommitteeRevokesApproval(t *testing.T) {
 			if err != nil || len(recs) != 1 {
 				t.Fatalf("access before: %d records, %v", len(recs), err)
 			}
-			as := app.New(e.h).Approvals
+			as := e.a.Approvals
 			if _, err := as.Revoke(ctx, e.callers["overseer"], e.approval.ID, "the operator withdrew its agreement"); err != nil {
 				t.Fatal(err)
 			}

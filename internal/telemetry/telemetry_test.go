@@ -42,6 +42,7 @@ var domestic = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustP
 
 type env struct {
 	dir      string
+	a        *app.App
 	h        *hub.Hub
 	svc      *telemetry.Service
 	p        *telemetry.Pipeline
@@ -71,16 +72,17 @@ func setup(t testing.TB, kind string) *env {
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
-	e.h, err = hub.New(ctx, db, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(e.dir, "audit"), KeyDir: filepath.Join(e.dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.h.Now = func() time.Time { return *e.now }
-	e.h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(e.dir, "audit"), KeyDir: filepath.Join(e.dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
+	t.Cleanup(func() { al.Close() })
+	e.a, err = app.New(ctx, app.Deps{Store: db, Audit: al, Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now: func() time.Time { return *e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.h.Audit.Close() })
+	e.h = e.a.Hub
 	for _, o := range []string{"Power Co", "Water Co"} {
 		if _, err := hub.AddOrg(ctx, db, o, "operator", "energy", now); err != nil {
 			t.Fatal(err)
@@ -99,7 +101,7 @@ func setup(t testing.TB, kind string) *env {
 		o, _ := db.Org(ctx, x.OrgID)
 		e.callers[u.login] = auth.Caller{User: x, Org: o}
 	}
-	caps := app.New(e.h)
+	caps := e.a
 	e.svc = caps.Telemetry
 	as := caps.Approvals
 	a, err := as.File(ctx, e.callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",

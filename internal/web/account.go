@@ -53,7 +53,7 @@ func (s *server) createOwnToken(w http.ResponseWriter, r *http.Request, req *req
 	if !s.recordOrFail(w, r, req, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": "web", "own": "true", "expires": r.PostFormValue("expires")}) {
 		return
 	}
-	secret, _, err := hub.CreateToken(r.Context(), s.h.DB, u.Login, "own", exp, false, s.h.Now())
+	secret, _, err := hub.CreateToken(r.Context(), s.Store, u.Login, "own", exp, false, s.Now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, req *req
 		return
 	}
 	u.PasswordHash = hash
-	if err := s.h.DB.UpdateUser(r.Context(), u); err != nil {
+	if err := s.Store.UpdateUser(r.Context(), u); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -75,7 +75,7 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 		}
 		d.Roles = append(d.Roles, string(role))
 	}
-	orgs, err := s.h.DB.Orgs(ctx)
+	orgs, err := s.Store.Orgs(ctx)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -90,7 +90,7 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 	scope := req.caller.Org.ID
 	if hubAdmin {
 		scope = ""
-		groups, err := s.h.DB.Groups(ctx)
+		groups, err := s.Store.Groups(ctx)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -110,7 +110,7 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 			d.Groups = append(d.Groups, gr)
 		}
 	}
-	users, err := s.h.DB.Users(ctx, scope)
+	users, err := s.Store.Users(ctx, scope)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -120,7 +120,7 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 		logins[u.ID] = u.Login
 		d.Users = append(d.Users, userRow{User: u, OrgName: names.name(u.OrgID)})
 	}
-	tokens, err := s.h.DB.Tokens(ctx, 0)
+	tokens, err := s.Store.Tokens(ctx, 0)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -164,7 +164,7 @@ func (s *server) addOrg(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "org.kind", "admin.error.org_kind", nil)
 		return
 	}
-	if _, err := s.h.CreateOrg(r.Context(), req.caller, in["org.name"], in["org.kind"], in["org.sector"], ""); err != nil {
+	if _, err := s.Hub.CreateOrg(r.Context(), req.caller, in["org.name"], in["org.kind"], in["org.sector"], ""); err != nil {
 		if errors.Is(err, hub.ErrAuditUnavailable) {
 			s.auditRefused(w, r, err)
 			return
@@ -187,7 +187,7 @@ func (s *server) addGroup(w http.ResponseWriter, r *http.Request, req *request) 
 		s.adminRefused(w, r, req, in, "group.name", "admin.error.group_name", nil)
 		return
 	}
-	if _, err := s.h.CreateGroup(r.Context(), req.caller, in["group.name"], members); err != nil {
+	if _, err := s.Hub.CreateGroup(r.Context(), req.caller, in["group.name"], members); err != nil {
 		if errors.Is(err, hub.ErrAuditUnavailable) {
 			s.auditRefused(w, r, err)
 			return
@@ -224,7 +224,7 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	if err := hub.CheckRoleGrant(r.Context(), s.h.DB, in["user.org"], in["user.role"]); errors.Is(err, policy.ErrRoleNotInOrgKind) {
+	if err := hub.CheckRoleGrant(r.Context(), s.Store, in["user.org"], in["user.role"]); errors.Is(err, policy.ErrRoleNotInOrgKind) {
 		s.adminRefused(w, r, req, in, "user.role", "admin.error.role_org", err)
 		return
 	}
@@ -232,11 +232,11 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, req *request) {
 		s.adminRefused(w, r, req, in, "user.password", "admin.error.password", nil)
 		return
 	}
-	if _, err := s.h.DB.UserByLogin(r.Context(), in["user.login"]); err == nil {
+	if _, err := s.Store.UserByLogin(r.Context(), in["user.login"]); err == nil {
 		s.adminRefused(w, r, req, in, "user.login", "admin.error.login_taken", nil)
 		return
 	}
-	if _, err := s.h.CreateUser(r.Context(), req.caller, in["user.login"], in["user.org"], in["user.role"], password); err != nil {
+	if _, err := s.Hub.CreateUser(r.Context(), req.caller, in["user.login"], in["user.org"], in["user.role"], password); err != nil {
 		if errors.Is(err, hub.ErrAuditUnavailable) {
 			s.auditRefused(w, r, err)
 			return
@@ -263,7 +263,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	in := formIn(r, "token", "login", "name", "expires")
 	readOnly := r.PostFormValue("read_only") != ""
-	u, err := s.h.DB.UserByLogin(r.Context(), in["token.login"])
+	u, err := s.Store.UserByLogin(r.Context(), in["token.login"])
 	if errors.Is(err, store.ErrNotFound) {
 		s.adminRefused(w, r, req, in, "token.login", "admin.error.token_login", nil)
 		return
@@ -281,7 +281,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.adminRefused(w, r, req, in, "token.expires", "admin.error.expires", nil)
 		return
 	}
-	secret, _, err := s.h.IssueToken(r.Context(), req.caller, u.Login, in["token.name"], exp, readOnly)
+	secret, _, err := s.Hub.IssueToken(r.Context(), req.caller, u.Login, in["token.name"], exp, readOnly)
 	if errors.Is(err, hub.ErrAuditUnavailable) {
 		s.auditRefused(w, r, err)
 		return
@@ -305,7 +305,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		return
 	}
 	ctx := r.Context()
-	t, err := s.h.DB.TokenByID(ctx, id)
+	t, err := s.Store.TokenByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -314,7 +314,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	u, err := s.h.DB.UserByID(ctx, t.UserID)
+	u, err := s.Store.UserByID(ctx, t.UserID)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -323,7 +323,7 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	if err := s.h.RevokeToken(ctx, req.caller, t); errors.Is(err, hub.ErrAuditUnavailable) {
+	if err := s.Hub.RevokeToken(ctx, req.caller, t); errors.Is(err, hub.ErrAuditUnavailable) {
 		s.auditRefused(w, r, err)
 		return
 	} else if err != nil {
@@ -350,7 +350,7 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			return
 		}
 		ctx := r.Context()
-		u, err := s.h.DB.UserByID(ctx, id)
+		u, err := s.Store.UserByID(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || err == nil && !s.mayManageUser(r, req, u) {
 			s.fail(w, r, http.StatusNotFound, "error.notfound")
 			return
@@ -363,7 +363,7 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
 		}
-		if err := s.h.SetUserDisabled(ctx, req.caller, u, disabled); errors.Is(err, hub.ErrAuditUnavailable) {
+		if err := s.Hub.SetUserDisabled(ctx, req.caller, u, disabled); errors.Is(err, hub.ErrAuditUnavailable) {
 			s.auditRefused(w, r, err)
 			return
 		} else if err != nil {

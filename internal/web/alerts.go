@@ -40,9 +40,9 @@ func inLanguage(as []store.Alert, lang string) {
 func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
 	ctx := r.Context()
 	var err error
-	d.Alerts, d.Older, err = s.h.DB.Alerts(ctx, req.viewer, r.URL.Query().Get("after"), 50, false)
+	d.Alerts, d.Older, err = s.Store.Alerts(ctx, req.viewer, r.URL.Query().Get("after"), 50, false)
 	if errors.Is(err, store.ErrBadCursor) {
-		d.Alerts, d.Older, err = s.h.DB.Alerts(ctx, req.viewer, "", 50, false) // from the newest
+		d.Alerts, d.Older, err = s.Store.Alerts(ctx, req.viewer, "", 50, false) // from the newest
 	}
 	if err != nil {
 		s.serverError(w, r, err)
@@ -50,11 +50,11 @@ func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request
 	}
 	inLanguage(d.Alerts, req.lang)
 	if orgAdmin(req) {
-		if d.Webhooks, err = s.h.DB.Webhooks(ctx, req.caller.Org.ID); err != nil {
+		if d.Webhooks, err = s.Store.Webhooks(ctx, req.caller.Org.ID); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		if d.Dead, err = s.h.DB.DeadDeliveries(ctx, req.caller.Org.ID, 50); err != nil {
+		if d.Dead, err = s.Store.DeadDeliveries(ctx, req.caller.Org.ID, 50); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -76,7 +76,7 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) 
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	err := s.h.DB.MarkAlertRead(r.Context(), req.viewer, id, s.h.Now())
+	err := s.Store.MarkAlertRead(r.Context(), req.viewer, id, s.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -101,7 +101,7 @@ func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request
 	}
 	raw := strings.TrimSpace(r.PostFormValue("url"))
 	d := &alertsData{URL: raw}
-	if err := s.h.CheckWebhookURL(r.Context(), raw); err != nil {
+	if err := s.Hub.CheckWebhookURL(r.Context(), raw); err != nil {
 		d.Error = "alerts.error.url"
 		if errors.Is(err, alert.ErrInside) {
 			d.Error = "alerts.error.inside"
@@ -109,7 +109,7 @@ func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request
 		s.showAlerts(w, r, req, http.StatusBadRequest, d)
 		return
 	}
-	_, secret, err := s.h.AddWebhook(r.Context(), req.caller, req.caller.Org.ID, raw)
+	_, secret, err := s.Hub.AddWebhook(r.Context(), req.caller, req.caller.Org.ID, raw)
 	if errors.Is(err, hub.ErrAuditUnavailable) {
 		s.auditRefused(w, r, err)
 		return
@@ -132,7 +132,7 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request, req *requ
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	err := s.h.DeleteWebhook(r.Context(), req.caller, req.caller.Org.ID, id)
+	err := s.Hub.DeleteWebhook(r.Context(), req.caller, req.caller.Org.ID, id)
 	if errors.Is(err, hub.ErrAuditUnavailable) {
 		s.auditRefused(w, r, err)
 		return
@@ -158,7 +158,7 @@ func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, req *requ
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	err := s.h.DB.RetryDelivery(r.Context(), req.caller.Org.ID, id, s.h.Now())
+	err := s.Store.RetryDelivery(r.Context(), req.caller.Org.ID, id, s.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return

@@ -48,7 +48,7 @@ func (s *server) requestApproval(w http.ResponseWriter, r *http.Request, req *re
 	}
 	d := &approvalRequestData{Form: form}
 	in := approval.Request{Kind: form["kind"], LegalBasis: form["legal_basis"], Target: form["target"], Justification: form["justification"],
-		ValidFrom: s.h.Now().UTC(), PrefixPreserving: form["prefix_preserving"] != ""}
+		ValidFrom: s.Now().UTC(), PrefixPreserving: form["prefix_preserving"] != ""}
 	if form["valid_until"] != "" {
 		t, err := time.ParseInLocation("2006-01-02", form["valid_until"], jst.Zone)
 		if err != nil {

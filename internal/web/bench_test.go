@@ -10,6 +10,7 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/store"
@@ -25,23 +26,21 @@ const benchObjects = 20_000
 // organization's analyst, who may see about half of them.
 func benchConsole(b *testing.B) (http.Handler, *http.Cookie, string) {
 	db := storetest.Open(b, "sqlite")
-	h, cookie, id := fillBench(b, db)
-	handler, err := New(app.New(h), Options{})
+	a, cookie, id := fillBench(b, db)
+	handler, err := New(a, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return handler, cookie, id
 }
 
-func fillBench(b testing.TB, db *store.DB) (*hub.Hub, *http.Cookie, string) {
+func fillBench(b testing.TB, db *store.DB) (*app.App, *http.Cookie, string) {
 	ctx := context.Background()
 	if _, err := hub.Bootstrap(ctx, db, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	h, err := hub.New(ctx, db, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	a := hubtest.App(b, db)
+	h := a.Hub
 	var orgs []store.Org
 	for _, n := range []string{"A Power", "B Water", "C Rail"} {
 		o, err := hub.AddOrg(ctx, db, n, "operator", "", time.Now())
@@ -82,7 +81,7 @@ func fillBench(b testing.TB, db *store.DB) (*hub.Hub, *http.Cookie, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return h, &http.Cookie{Name: "renkei_session", Value: cookie}, someID
+	return a, &http.Cookie{Name: "renkei_session", Value: cookie}, someID
 }
 
 // BenchmarkConsolePages measures whole requests (session lookup, policy-

@@ -93,7 +93,7 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 	d.OrgNames = map[string]string{}
 	for _, l := range k.Links {
 		if l.Kind == "org" {
-			if o, err := s.h.DB.Org(r.Context(), l.Ref); err == nil {
+			if o, err := s.Store.Org(r.Context(), l.Ref); err == nil {
 				d.OrgNames[l.Ref] = o.Name
 			}
 		}

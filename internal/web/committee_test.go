@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"renkei/internal/advisory"
-	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/store/storetest"
@@ -27,7 +26,7 @@ func TestOverseerSeesNoOperatingContent(t *testing.T) {
 			u, _ := e.h.DB.UserByLogin(ctx, "center-analyst")
 			center := auth.Caller{User: u, Org: e.center}
 			const title, demand = "Patch the Fortigate SSL-VPN now (secret-advisory-title)", "Close RDP at the edge (secret-demand-title)"
-			adv := app.New(e.h).Advisories
+			adv := e.app.Advisories
 			if _, err := adv.Publish(ctx, center, advisory.Advisory{Title: title, Actions: []string{"patch"}, Audience: advisory.Audience{All: true},
 				Due: time.Now().Add(48 * time.Hour)}); err != nil {
 				t.Fatal(err)
@@ -112,7 +111,7 @@ func TestCommitteeConsole(t *testing.T) {
 	// Revocation from the console.
 	a := e.fileApproval("collection-committee", false)
 	iinkai, _ := e.h.DB.UserByLogin(ctx, "iinkai")
-	if _, err := app.New(e.h).Approvals.Decide(ctx, auth.Caller{User: iinkai, Org: committee}, a.ID, true, "proportionate"); err != nil {
+	if _, err := e.app.Approvals.Decide(ctx, auth.Caller{User: iinkai, Org: committee}, a.ID, true, "proportionate"); err != nil {
 		t.Fatal(err)
 	}
 	path := "/oversight/approvals/" + itoa(a.ID) + "/revoke"

@@ -94,13 +94,13 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 		if id == "" {
 			continue
 		}
-		if o, err := s.h.DB.Org(r.Context(), id); err == nil {
+		if o, err := s.Store.Org(r.Context(), id); err == nil {
 			d.OrgNames[id] = o.Name
 		}
 	}
 	for _, m := range x.Messages {
 		if _, ok := d.OrgNames[m.OrgID]; !ok {
-			if o, err := s.h.DB.Org(r.Context(), m.OrgID); err == nil {
+			if o, err := s.Store.Org(r.Context(), m.OrgID); err == nil {
 				d.OrgNames[m.OrgID] = o.Name
 			}
 		}

@@ -23,7 +23,7 @@ func (s *server) figures(w http.ResponseWriter, r *http.Request, req *request) (
 	if days <= 0 || days > 366 {
 		days = 30
 	}
-	f, err := cop.Compute(r.Context(), s.h.DB, s.h.Now(), req.viewer, cop.Window(s.h.Now(), days))
+	f, err := cop.Compute(r.Context(), s.Store, s.Now(), req.viewer, cop.Window(s.Now(), days))
 	if s.refused(w, r, err) {
 		return f, days, false
 	}
@@ -48,7 +48,7 @@ func (s *server) copCSV(w http.ResponseWriter, r *http.Request, req *request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="renkei-cop-`+s.h.Now().In(jst.Zone).Format(time.DateOnly)+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="renkei-cop-`+s.Now().In(jst.Zone).Format(time.DateOnly)+`.csv"`)
 	f.WriteCSV(w)
 }
 

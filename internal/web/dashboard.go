@@ -40,7 +40,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 	ctx := r.Context()
 	d := dashboardData{TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
 	d.Totals = make([]int64, len(d.TLPs))
-	counts, err := s.h.DB.CountRecentByTypeAndTLP(ctx, req.viewer, s.h.Now().Add(-recentWindow))
+	counts, err := s.Store.CountRecentByTypeAndTLP(ctx, req.viewer, s.Now().Add(-recentWindow))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -65,13 +65,13 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		s.serverError(w, r, err)
 		return
 	}
-	recent, _, err := s.h.DB.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, Descending: true, Limit: 10})
+	recent, _, err := s.Store.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, Descending: true, Limit: 10})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	d.Recent = s.rows(ctx, req, recent, names)
-	sightings, err := s.h.DB.SightingsOfOrg(ctx, req.viewer, req.caller.Org.ID, 10)
+	sightings, err := s.Store.SightingsOfOrg(ctx, req.viewer, req.caller.Org.ID, 10)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 	for _, o := range sightings {
 		sr, _, p := s.row(req.viewer, o, names)
 		row := sightingRow{Sighting: sr, Of: objectRow{ID: o.Ref, Label: o.Ref}}
-		if of, err := s.h.DB.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
+		if of, err := s.Store.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
 			row.Of, _, _ = s.row(req.viewer, of, names)
 		}
 		for i, w := range p.WhereSightedRefs {
@@ -90,7 +90,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		}
 		d.Sightings = append(d.Sightings, row)
 	}
-	if d.Alerts, _, err = s.h.DB.Alerts(ctx, req.viewer, "", 10, true); err != nil {
+	if d.Alerts, _, err = s.Store.Alerts(ctx, req.viewer, "", 10, true); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

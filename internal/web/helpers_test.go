@@ -42,7 +42,7 @@ func newEnv(t *testing.T, opt Options) *env {
 func newEnvOn(t *testing.T, kind string, opt Options) *env {
 	t.Helper()
 	f := hubtest.New(t, kind, hubtest.WithAudit())
-	a := app.New(f.Hub)
+	a := f.App
 	handler, err := New(a, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -207,11 +207,11 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		label := e.String()
 		switch e.Kind {
 		case huntpkg.ScopeOrg:
-			if o, err := s.h.DB.Org(r.Context(), e.Value); err == nil {
+			if o, err := s.Store.Org(r.Context(), e.Value); err == nil {
 				label = "org=" + o.Name
 			}
 		case huntpkg.ScopeGroup:
-			if g, err := s.h.DB.Group(r.Context(), e.Value); err == nil {
+			if g, err := s.Store.Group(r.Context(), e.Value); err == nil {
 				label = "group=" + g.Name
 			}
 		}

@@ -4,13 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/huntpkg"
 )
@@ -28,13 +25,6 @@ detection:
 func TestHuntingPages(t *testing.T) {
 	e := newEnv(t, Options{})
 	ctx := context.Background()
-	dir := t.TempDir()
-	var err error
-	e.h.Audit, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.h.Audit.Close()
 
 	center := e.as("center-analyst")
 	st, body := center.get("/hunting")

@@ -62,7 +62,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusTooManyRequests, d)
 		return
 	}
-	c, err := s.h.Auth.Password(r.Context(), d.Login, r.PostFormValue("password"))
+	c, err := s.Auth.Password(r.Context(), d.Login, r.PostFormValue("password"))
 	if err == nil && c.User.PasswordHash == "" {
 		err = auth.ErrBadCredentials
 	}
@@ -80,20 +80,20 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// Rule C7: the login is in the audit log before a session exists; when
 	// the log cannot record it, there is no login.
-	if _, err := s.h.Record(r.Context(), c, audit.ActionLogin, "user:"+c.User.Login, map[string]string{"via": "web", "addr": ip}); err != nil {
+	if _, err := s.Hub.Record(r.Context(), c, audit.ActionLogin, "user:"+c.User.Login, map[string]string{"via": "web", "addr": ip}); err != nil {
 		s.log.Error("web: login refused: the audit log could not record it", "login", c.User.Login, "err", err)
 		d.Error = "login.unlogged"
 		s.showLogin(w, r, http.StatusServiceUnavailable, d)
 		return
 	}
-	cookie, _, err := s.h.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)
+	cookie, _, err := s.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.limiter.reset(keys...)
 	// Expired sessions are useless; a login is a good moment to sweep them.
-	if err := s.h.DB.DeleteExpiredSessions(r.Context(), s.h.Now()); err != nil {
+	if err := s.Store.DeleteExpiredSessions(r.Context(), s.Now()); err != nil {
 		s.log.Warn("web: delete expired sessions", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: cookie, Path: "/", HttpOnly: true,
@@ -109,13 +109,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 // first when the log takes the entry; otherwise the failure goes to the
 // operator's log and the session ends all the same (docs/audit.md).
 func (s *server) logout(w http.ResponseWriter, r *http.Request, req *request) {
-	if _, err := s.h.Record(r.Context(), req.caller, audit.ActionLogout, "user:"+req.caller.User.Login,
+	if _, err := s.Hub.Record(r.Context(), req.caller, audit.ActionLogout, "user:"+req.caller.User.Login,
 		map[string]string{"route": r.Pattern, "via": "web"}); err != nil {
 		s.log.Error("web: logout not recorded in the audit log; the session ends all the same",
 			"login", req.caller.User.Login, "org", req.caller.Org.ID, "err", err)
 	}
 	if req.caller.Session != nil {
-		if err := s.h.DB.DeleteSession(r.Context(), req.caller.Session.Hash); err != nil {
+		if err := s.Store.DeleteSession(r.Context(), req.caller.Session.Hash); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -40,7 +40,7 @@ type objectRow struct {
 type orgNames map[string]string
 
 func (s *server) orgNames(ctx context.Context) (orgNames, error) {
-	orgs, err := s.h.DB.Orgs(ctx)
+	orgs, err := s.Store.Orgs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list organizations: %w", err)
 	}
@@ -71,7 +71,7 @@ type presented struct {
 }
 
 func (s *server) row(v policy.Viewer, o store.Object, names orgNames) (objectRow, json.RawMessage, presented) {
-	raw := s.h.Present(v, o)
+	raw := s.Hub.Present(v, o)
 	var p presented
 	_ = json.Unmarshal(raw, &p)
 	// The source is the submitting organization when the viewer may know it,
@@ -107,7 +107,7 @@ func (s *server) rows(ctx context.Context, req *request, objs []store.Object, na
 			label, ok := targets[o.Ref]
 			if !ok {
 				label = o.Ref
-				if t, err := s.h.DB.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
+				if t, err := s.Store.ObjectByID(ctx, req.viewer, o.Ref); err == nil {
 					tr, _, _ := s.row(req.viewer, t, names)
 					label = tr.Label
 				}
@@ -153,7 +153,7 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	}
 	d.First = true
 	if a := qs.Get("after"); a != "" {
-		c, err := s.h.DB.OpenCursor(ctx, a)
+		c, err := s.Store.OpenCursor(ctx, a)
 		if errors.Is(err, store.ErrBadCursor) {
 			d.Error = "objects.error.cursor"
 		} else if err != nil {
@@ -171,7 +171,7 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	if d.Type != "" && !slices.Contains(d.Types, d.Type) {
 		d.Types = append(d.Types, d.Type)
 	}
-	objs, more, err := s.h.DB.Objects(ctx, q)
+	objs, more, err := s.Store.Objects(ctx, q)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -185,7 +185,7 @@ func (s *server) objects(w http.ResponseWriter, r *http.Request, req *request) {
 	if more && len(objs) > 0 {
 		last := objs[len(objs)-1]
 		nq := qs
-		next, err := s.h.DB.SealCursor(ctx, store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK})
+		next, err := s.Store.SealCursor(ctx, store.Cursor{DateAdded: store.Micros(last.DateAdded), PK: last.PK})
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -226,7 +226,7 @@ func (s *server) object(w http.ResponseWriter, r *http.Request, req *request) {
 func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request, status int, sightErrs map[string]string, count string) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	o, err := s.h.DB.ObjectByID(ctx, req.viewer, id)
+	o, err := s.Store.ObjectByID(ctx, req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -306,7 +306,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 	add("field.modified", tf(o.Modified), false)
 	add("field.added", tf(o.DateAdded), false)
 
-	versions, _, err := s.h.DB.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, IDs: []string{o.ID}, Versions: "all", Descending: true, Limit: 100})
+	versions, _, err := s.Store.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, IDs: []string{o.ID}, Versions: "all", Descending: true, Limit: 100})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -315,7 +315,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 		vr, _, _ := s.row(req.viewer, v, names)
 		d.Versions = append(d.Versions, vr)
 	}
-	if d.Sightings, err = s.h.DB.Sightings(ctx, req.viewer, o.ID); err != nil {
+	if d.Sightings, err = s.Store.Sightings(ctx, req.viewer, o.ID); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -332,7 +332,7 @@ func (s *server) reportSighting(w http.ResponseWriter, r *http.Request, req *req
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	target, err := s.h.DB.ObjectByID(ctx, req.viewer, id)
+	target, err := s.Store.ObjectByID(ctx, req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -359,7 +359,7 @@ func (s *server) reportSighting(w http.ResponseWriter, r *http.Request, req *req
 		s.showObject(w, r, req, http.StatusBadRequest, errs, countS)
 		return
 	}
-	now := s.h.Now().UTC()
+	now := s.Now().UTC()
 	ts := stix.FormatTime(now)
 	sighting := map[string]any{
 		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),

@@ -50,7 +50,7 @@ func (s *server) auditRefused(w http.ResponseWriter, r *http.Request, err error)
 // recordOrFail appends an act to the audit log before it happens (rule C7);
 // when the log cannot take it, the page says so and the act is not done.
 func (s *server) recordOrFail(w http.ResponseWriter, r *http.Request, req *request, action, object string, detail map[string]string) bool {
-	if _, err := s.h.Record(r.Context(), req.caller, action, object, detail); err != nil {
+	if _, err := s.Hub.Record(r.Context(), req.caller, action, object, detail); err != nil {
 		s.log.Error("web: refused, the audit log could not record it", "action", action, "object", object, "err", err)
 		s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 		return false
@@ -98,7 +98,7 @@ func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *requ
 		s.serverError(w, r, err)
 		return
 	}
-	now := s.h.Now()
+	now := s.Now()
 	for _, a := range all {
 		row := approvalRow{Approval: a, Overdue: a.Emergency && a.NotifiedAt.IsZero() && now.After(a.NotifyDue), Lapsed: a.Lapsed(now),
 			Revocable: a.Status == approval.StatusApproved || a.Status == approval.StatusEmergency}
@@ -112,7 +112,7 @@ func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *requ
 			d.Past = append(d.Past, row)
 		}
 	}
-	if _, d.Members, err = hub.CommitteeMembers(r.Context(), s.h.DB); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, d.Members, err = hub.CommitteeMembers(r.Context(), s.Store); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
 	}
@@ -124,10 +124,10 @@ func (s *server) showOversight(w http.ResponseWriter, r *http.Request, req *requ
 // active and the page shows its first password once.
 func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *request) {
 	login := r.PathValue("login")
-	u, password, err := s.h.ConfirmOverseer(r.Context(), req.caller, login)
+	u, password, err := s.Hub.ConfirmOverseer(r.Context(), req.caller, login)
 	switch {
 	case err == nil:
-		s.h.Auth.Forget()
+		s.Auth.Forget()
 		w.Header().Set("Cache-Control", "no-store")
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{NewMember: u.Login, NewPassword: password})
 	case errors.Is(err, policy.ErrConflict):
@@ -145,13 +145,13 @@ func (s *server) confirmMember(w http.ResponseWriter, r *http.Request, req *requ
 // then the account is disabled). The last active member is not retired.
 func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *request) {
 	login := r.PathValue("login")
-	u, err := s.h.RetireOverseer(r.Context(), req.caller, login, r.PostFormValue("reason"))
+	u, err := s.Hub.RetireOverseer(r.Context(), req.caller, login, r.PostFormValue("reason"))
 	var ps problem.Problems
 	switch {
 	case err == nil && !u.Disabled:
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{RetireProposed: u.Login})
 	case err == nil:
-		s.h.Auth.Forget()
+		s.Auth.Forget()
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{Retired: u.Login})
 	case errors.Is(err, policy.ErrConflict):
 		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.retire_second", MemberErrorLogin: login})
@@ -235,14 +235,14 @@ func (s *server) revokeApproval(w http.ResponseWriter, r *http.Request, req *req
 // overseer would use them from outside: through the published files and the
 // public keys only.
 func (s *server) logAccess() (audit.Fetcher, []note.Verifier, error) {
-	if s.h.Audit == nil {
+	if s.Audit == nil {
 		return nil, nil, hub.ErrAuditUnavailable
 	}
-	f, err := audit.NewFetcher(s.h.Audit.Dir(), nil)
+	f, err := audit.NewFetcher(s.Audit.Dir(), nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	vs, err := oversight.Verifiers(s.h.Audit.VerifierKey(), s.h.Audit.PQVerifierKey())
+	vs, err := oversight.Verifiers(s.Audit.VerifierKey(), s.Audit.PQVerifierKey())
 	return f, vs, err
 }
 
@@ -279,7 +279,7 @@ func (s *server) inspectPage(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.VerifierKs = []string{s.h.Audit.VerifierKey()}
+	d.VerifierKs = []string{s.Audit.VerifierKey()}
 	var ins []*audit.Inspection
 	var cp audit.SignedCheckpoint
 	if d.Index != "" {
@@ -349,7 +349,7 @@ func (s *server) figuresPage(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	d.Report = rep
 	var err error
-	if d.Retention, err = retention.Rules(r.Context(), s.h.DB); err != nil {
+	if d.Retention, err = retention.Rules(r.Context(), s.Store); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -383,7 +383,7 @@ func (s *server) oversightFigures(w http.ResponseWriter, r *http.Request) (*figu
 	q := r.URL.Query()
 	d := &figuresData{Year: strings.TrimSpace(q.Get("year")), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
 	if d.Year == "" && d.From == "" && d.To == "" {
-		d.Year = strconv.Itoa(s.h.Now().In(jst.Zone).Year())
+		d.Year = strconv.Itoa(s.Now().In(jst.Zone).Year())
 	}
 	v := url.Values{}
 	for k, x := range map[string]string{"year": d.Year, "from": d.From, "to": d.To} {

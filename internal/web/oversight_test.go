@@ -12,7 +12,6 @@ import (
 
 	"net/url"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
@@ -42,7 +41,7 @@ func (e *env) fileApproval(kind string, emergency bool) approval.Approval {
 	if emergency {
 		period = 5 * 24 * time.Hour // within the hub's limit for emergency measures
 	}
-	a, err := app.New(e.h).Approvals.File(ctx, auth.Caller{User: u, Org: e.center},
+	a, err := e.app.Approvals.File(ctx, auth.Caller{User: u, Org: e.center},
 		approval.Request{Kind: kind, LegalBasis: "Art. 61 (committee approval)", Target: "transit flows at IX-Tokyo", Justification: "C2 of campaign X",
 			ValidFrom: now, ValidUntil: now.Add(period)}, emergency)
 	if err != nil {
@@ -165,7 +164,7 @@ func TestOversightConsoleDecideAndFigures(t *testing.T) {
 			if st != 409 {
 				t.Errorf("second decision: %d, want 409", st)
 			}
-			got, err := app.New(e.h).Approvals.InForce(context.Background(), "approval-"+strconv.FormatInt(measure.ID, 10), approval.KindMeasure, time.Now().Add(time.Minute))
+			got, err := e.app.Approvals.InForce(context.Background(), "approval-"+strconv.FormatInt(measure.ID, 10), approval.KindMeasure, time.Now().Add(time.Minute))
 			if err != nil || got.DecidedBy != "iinkai" {
 				t.Errorf("approved measure not in force: %v %+v", err, got)
 			}
@@ -242,7 +241,7 @@ func TestOversightConsoleIsForOverseersOnly(t *testing.T) {
 			}
 		})
 	}
-	got, _ := app.New(e.h).Approvals.List(context.Background(), policy.System(), approval.StatusPending, 10)
+	got, _ := e.app.Approvals.List(context.Background(), policy.System(), approval.StatusPending, 10)
 	if len(got) != 1 {
 		t.Errorf("a non-overseer decided: %d pending", len(got))
 	}
@@ -388,7 +387,7 @@ func TestOversightPagesHaveEveryText(t *testing.T) {
 		t.Errorf("figures page before any retention rule: %d", st)
 	}
 	admin, _ := e.h.DB.UserByLogin(context.Background(), "admin")
-	if err := app.New(e.h).Retention.SetRules(context.Background(), auth.Caller{User: admin, Org: e.center},
+	if err := e.app.Retention.SetRules(context.Background(), auth.Caller{User: admin, Org: e.center},
 		[]retention.Rule{{Name: "comm-90", Type: retention.ClassCommSighting, Days: 90}}); err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +425,7 @@ func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
 			ctx := context.Background()
 			plain := e.fileApproval(approval.KindCollectionAgreement, false)
 			u, _ := e.h.DB.UserByLogin(ctx, "center-handler")
-			asked, err := app.New(e.h).Approvals.File(ctx, auth.Caller{User: u, Org: e.center},
+			asked, err := e.app.Approvals.File(ctx, auth.Caller{User: u, Org: e.center},
 				approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "agreement 2026-7", Target: "Kanto border routers",
 					Justification: "C2 detection", ValidFrom: time.Now(), ValidUntil: time.Now().Add(24 * time.Hour),
 					Purposes: []string{"C2 beacon detection for campaign X"}, PrefixPreserving: true}, false)

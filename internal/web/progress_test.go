@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/incident"
 	"renkei/internal/jst"
 )
@@ -53,7 +52,7 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := e.h.Viewer(ctx, kanshi)
-	if _, err := app.New(e.h).Consult.Designate(ctx, kanshi, v, "support", e.power.Name); err != nil {
+	if _, err := e.app.Consult.Designate(ctx, kanshi, v, "support", e.power.Name); err != nil {
 		t.Fatal(err)
 	}
 	st, loc, _ := water.post("/consult", url.Values{"kind": {"support"}, "subject": {"Help"}, "body": {"How do we check the VPN?"}})

@@ -131,7 +131,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		p.OrgAdmin = policy.AdministersOrg(req.viewer)
 		p.CanSubmit = policy.MayWrite(req.viewer, policy.KindObject, policy.RelOwn)
 		p.ReadsIntel = policy.SeesPictureContent(req.viewer)
-		p.Unread, _ = s.h.DB.UnreadAlerts(r.Context(), req.viewer)
+		p.Unread, _ = s.Store.UnreadAlerts(r.Context(), req.viewer)
 	}
 	t := s.pages[lang].pages[name]
 	if t == nil {

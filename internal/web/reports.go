@@ -89,7 +89,7 @@ type incidentRow struct {
 }
 
 func (s *server) incidentRows(r *http.Request, req *request, l []incident.Incident) []incidentRow {
-	now := s.h.Now()
+	now := s.Now()
 	orgs := map[string]string{}
 	out := make([]incidentRow, len(l))
 	for i, inc := range l {
@@ -103,7 +103,7 @@ func (s *server) incidentRows(r *http.Request, req *request, l []incident.Incide
 			}
 		}
 		if _, ok := orgs[inc.OrgID]; !ok {
-			if o, err := s.h.DB.Org(r.Context(), inc.OrgID); err == nil {
+			if o, err := s.Store.Org(r.Context(), inc.OrgID); err == nil {
 				orgs[inc.OrgID] = o.Name
 			}
 		}
@@ -258,10 +258,10 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	d.Incident, d.TLP, d.Names, d.Statuses = inc, inc.TLP, reportNames(svc.Deadlines, req.lang), incident.Statuses
 	d.Stages, d.Z, d.Severities = incident.Stages, jst.Zone, cases.Severities
-	if o, err := s.h.DB.Org(ctx, inc.OrgID); err == nil {
+	if o, err := s.Store.Org(ctx, inc.OrgID); err == nil {
 		d.Org = o.Name
 	}
-	now := s.h.Now()
+	now := s.Now()
 	seen := map[string]bool{}
 	for _, dl := range inc.Deadlines {
 		d.Deadlines = append(d.Deadlines, deadlineRow{dl, dl.Overdue(now), dl.Late()})

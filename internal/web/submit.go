@@ -51,10 +51,10 @@ func (s *server) newSubmitData(ctx context.Context) (*submitData, error) {
 		TLPs:     []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red},
 		Consents: []string{"everyone", "center", "none"}, IndicatorTypes: indicatorTypes}
 	var err error
-	if d.Orgs, err = s.h.DB.Orgs(ctx); err != nil {
+	if d.Orgs, err = s.Store.Orgs(ctx); err != nil {
 		return nil, err
 	}
-	if d.Groups, err = s.h.DB.Groups(ctx); err != nil {
+	if d.Groups, err = s.Store.Groups(ctx); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -71,7 +71,7 @@ func (s *server) submitPage(w http.ResponseWriter, r *http.Request, req *request
 		return
 	}
 	d.Form = indicatorForm{Kind: "auto", TLP: "amber", Consent: "everyone", IndicatorType: "malicious-activity",
-		ValidFrom: s.h.Now().UTC().Format("2006-01-02T15:04")}
+		ValidFrom: s.Now().UTC().Format("2006-01-02T15:04")}
 	s.render(w, r, req, http.StatusOK, "submit", "nav.submit", "submit", d)
 }
 
@@ -107,7 +107,7 @@ func (s *server) submitIndicator(w http.ResponseWriter, r *http.Request, req *re
 	d.Status = &st
 	if st.Failure == 0 {
 		d.Form = indicatorForm{Kind: "auto", TLP: f.TLP, Consent: f.Consent, IndicatorType: f.IndicatorType,
-			ValidFrom: s.h.Now().UTC().Format("2006-01-02T15:04")}
+			ValidFrom: s.Now().UTC().Format("2006-01-02T15:04")}
 	}
 	s.render(w, r, req, http.StatusOK, "submit", "nav.submit", "submit", d)
 }
@@ -151,7 +151,7 @@ func (s *server) buildIndicator(req *request, f indicatorForm, d *submitData) (m
 	if err != nil {
 		d.Errors["consent"] = "form.error.consent"
 	}
-	validFrom := s.h.Now().UTC()
+	validFrom := s.Now().UTC()
 	if f.ValidFrom != "" {
 		t, err := parseFormTime(f.ValidFrom)
 		if err != nil {
@@ -167,7 +167,7 @@ func (s *server) buildIndicator(req *request, f indicatorForm, d *submitData) (m
 	if len(d.Errors) > 0 {
 		return nil, false
 	}
-	now := stix.FormatTime(s.h.Now())
+	now := stix.FormatTime(s.Now())
 	obj := map[string]any{
 		"type": "indicator", "spec_version": "2.1", "id": stix.NewID("indicator"),
 		"created": now, "modified": now, "name": f.Name,
@@ -225,7 +225,7 @@ func (s *server) submitBundle(w http.ResponseWriter, r *http.Request, req *reque
 		return
 	}
 	d.Form = indicatorForm{Kind: "auto", TLP: "amber", Consent: "everyone", IndicatorType: "malicious-activity",
-		ValidFrom: s.h.Now().UTC().Format("2006-01-02T15:04")}
+		ValidFrom: s.Now().UTC().Format("2006-01-02T15:04")}
 	body := r.PostFormValue("bundle")
 	if strings.TrimSpace(body) == "" {
 		d.Errors["bundle"] = "submit.error.bundle_empty"
@@ -268,9 +268,9 @@ func (s *server) submitObjects(ctx context.Context, req *request, objs ...map[st
 
 // submit sends a body through the hub's intake into the members collection.
 func (s *server) submit(ctx context.Context, req *request, body io.Reader) (store.Status, error) {
-	coll, err := s.h.DB.Collection(ctx, hub.MembersCollection)
+	coll, err := s.Store.Collection(ctx, hub.MembersCollection)
 	if err != nil {
 		return store.Status{}, fmt.Errorf("members collection: %w", err)
 	}
-	return s.h.Submit(ctx, req.caller, coll, body)
+	return s.Hub.Submit(ctx, req.caller, coll, body)
 }

@@ -57,7 +57,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 	ctx := r.Context()
 	d := &telemetryData{Z: jst.Zone, MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
 	if d.MaySources {
-		sts, err := s.Telemetry.Statuses(ctx, req.viewer, s.h.Now().UTC())
+		sts, err := s.Telemetry.Statuses(ctx, req.viewer, s.Now().UTC())
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -73,7 +73,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 			return
 		}
 		// Sightings at AMBER+STRICT or RED are logged before they are shown (C7).
-		idx, err := s.h.Release(ctx, req.caller, audit.ActionObjectRead, "", sights)
+		idx, err := s.Hub.Release(ctx, req.caller, audit.ActionObjectRead, "", sights)
 		if err != nil {
 			s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 			return
@@ -82,7 +82,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 			w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
 		}
 		for _, o := range sights {
-			d.Sightings = append(d.Sightings, matchSightingRow(s.h.Present(req.viewer, o), o))
+			d.Sightings = append(d.Sightings, matchSightingRow(s.Hub.Present(req.viewer, o), o))
 		}
 		if d.Alerts, err = s.Telemetry.MatchAlerts(ctx, req.viewer, sights, 100); err != nil {
 			s.serverError(w, r, err)
@@ -220,7 +220,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	src, err := telemetry.GetSource(r.Context(), s.h.DB, r.PathValue("id"))
+	src, err := telemetry.GetSource(r.Context(), s.Store, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -229,7 +229,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
-	st, err := s.Telemetry.Status(r.Context(), src, s.h.Now().UTC())
+	st, err := s.Telemetry.Status(r.Context(), src, s.Now().UTC())
 	if err != nil {
 		s.serverError(w, r, err)
 		return

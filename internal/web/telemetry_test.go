@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/store/storetest"
@@ -29,7 +28,7 @@ func (e *env) withTelemetry(approve bool) (indicator string) {
 	if approve {
 		o, _ := e.h.DB.UserByLogin(ctx, "iinkai")
 		committee, _ := e.h.DB.CommitteeOrg(ctx)
-		if _, err := app.New(e.h).Approvals.Decide(ctx, auth.Caller{User: o, Org: committee}, a.ID, true, "proportionate"); err != nil {
+		if _, err := e.app.Approvals.Decide(ctx, auth.Caller{User: o, Org: committee}, a.ID, true, "proportionate"); err != nil {
 			e.t.Fatal(err)
 		}
 	}

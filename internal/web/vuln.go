@@ -125,7 +125,7 @@ func (s *server) showAssets(w http.ResponseWriter, r *http.Request, req *request
 		return
 	}
 	d.StaleDays = s.relevance().StaleDays(ctx)
-	now := s.h.Now()
+	now := s.Now()
 	for _, c := range cps {
 		st := c.Stale(now, d.StaleDays)
 		if st {
@@ -172,7 +172,7 @@ func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *reque
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
-	c.LastConfirmed = s.h.Now()
+	c.LastConfirmed = s.Now()
 	if v := strings.TrimSpace(r.PostFormValue("version")); v != "" {
 		c.Version = v
 	}

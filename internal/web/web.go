@@ -22,7 +22,6 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/policy"
 )
 
@@ -47,8 +46,7 @@ type Options struct {
 // server holds what every handler needs. It has no mutable state except the
 // login limiter, which guards itself.
 type server struct {
-	*app.App // the capabilities, built once by the caller of New
-	h        *hub.Hub
+	*app.App // the shared parts and the capabilities, built once by the caller of New
 	opt      Options
 	log      *slog.Logger
 	pages    map[string]*pageSet // by language
@@ -60,7 +58,6 @@ func New(a *app.App, opt Options) (http.Handler, error) {
 	if a == nil || a.Hub == nil {
 		return nil, errors.New("web: the application is required")
 	}
-	h := a.Hub
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -73,7 +70,7 @@ func New(a *app.App, opt Options) (http.Handler, error) {
 	if opt.LoginWindow <= 0 {
 		opt.LoginWindow = 5 * time.Minute
 	}
-	s := &server{App: a, h: h, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
+	s := &server{App: a, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
 	var err error
 	if s.pages, err = loadPages(s.log); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -238,7 +235,7 @@ func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) h
 				return
 			}
 		}
-		v, err := s.h.Viewer(r.Context(), c)
+		v, err := s.Hub.Viewer(r.Context(), c)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -266,7 +263,7 @@ func (s *server) recordAtDoor(w http.ResponseWriter, r *http.Request, c auth.Cal
 	if rt.Inside {
 		return true
 	}
-	if _, err := s.h.Record(r.Context(), c, rt.Action, r.URL.Path, map[string]string{"route": r.Pattern, "via": "web"}); err != nil {
+	if _, err := s.Hub.Record(r.Context(), c, rt.Action, r.URL.Path, map[string]string{"route": r.Pattern, "via": "web"}); err != nil {
 		s.auditRefused(w, r, err)
 		return false
 	}
@@ -282,7 +279,7 @@ func (s *server) sessionCaller(r *http.Request) (auth.Caller, error) {
 	if err != nil {
 		return auth.Caller{}, err
 	}
-	return s.h.Auth.Session(r.Context(), ck.Value)
+	return s.Auth.Session(r.Context(), ck.Value)
 }
 
 func (s *server) sessionCookie() string {
@@ -299,7 +296,7 @@ func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
-	if s.h.DB.Unavailable(r.Context(), err) {
+	if s.Store.Unavailable(r.Context(), err) {
 		w.Header().Set("Retry-After", "10")
 		s.fail(w, r, http.StatusServiceUnavailable, "error.store")
 		return
