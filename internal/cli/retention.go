@@ -14,7 +14,6 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
-	"renkei/internal/hub"
 	"renkei/internal/retention"
 	"renkei/internal/store"
 )
@@ -110,16 +109,6 @@ func (g *globals) localApp(ctx context.Context) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	return a, func() { al.Close(); db.Close() }, nil
-}
-
-// localHub is localApp's hub, for commands that act on STIX objects or
-// administer accounts.
-func (g *globals) localHub(ctx context.Context) (*hub.Hub, func(), error) {
-	a, done, err := g.localApp(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a.Hub, done, nil
 }
 
 func newRetentionSetCmd(g *globals) *cobra.Command {
