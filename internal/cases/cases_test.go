@@ -136,4 +136,37 @@ func TestCaseRejects(t *testing.T) {
 	}
 }
 
+// TestCaseFromAlertByPublicID: a case opened from an alert names the alert
+// by the public id its readers know; the row id, a sequence over every
+// organization's alerts, names nothing, so it never travels in a case's
+// source or in the alert telling the member about the case.
+func TestCaseFromAlertByPublicID(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h, cs := setup(t, kind)
+			ctx := context.Background()
+			mizu := cs["mizu"].Org.ID
+			row, err := h.DB.AddAlert(ctx, store.Alert{OrgID: mizu, Kind: "sighting", Severity: "high", Title: "beacon seen", Created: h.Now}, policy.OrgAudience(mizu, false, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var public string
+			if err := h.DB.QueryRow(ctx, "SELECT public_id FROM alerts WHERE id = ?", row).Scan(&public); err != nil {
+				t.Fatal(err)
+			}
+			s := h.App.Cases
+			if _, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "by row id", Source: "alert:" + itoa(row)}); err == nil || !strings.Contains(err.Error(), "no alert") {
+				t.Fatalf("opened from the alert's row id: err = %v", err)
+			}
+			k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "beacon at Suido Water", Source: "alert:" + public})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.OrgID != mizu {
+				t.Fatalf("case org %q, want the alerted member %q", k.OrgID, mizu)
+			}
+		})
+	}
+}
+
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }

@@ -113,12 +113,13 @@ func addCaseLinks(ctx context.Context, tx *Tx, id int64, links []CaseLink) error
 // caseSourceOrgs reads the organization a case's source came from, by kind.
 var caseSourceOrgs = map[string]string{
 	"report":  "SELECT org_id FROM incidents WHERE id = ?",
-	"alert":   "SELECT org_id FROM alerts WHERE id = ?",
+	"alert":   "SELECT org_id FROM alerts WHERE public_id = ?", // never the row id, which counts every organization's alerts
 	"consult": "SELECT org_id FROM consultations WHERE id = ?",
 }
 
 // CaseSourceOrg returns the organization of the incident ("report"), alert
-// or consultation a case is opened from; ErrNotFound when there is none.
+// (by its public id) or consultation a case is opened from; ErrNotFound when
+// there is none.
 func (db *DB) CaseSourceOrg(ctx context.Context, kind, ref string) (string, error) {
 	q, ok := caseSourceOrgs[kind]
 	if !ok {
