@@ -28,6 +28,9 @@ type CollectOptions struct {
 	// DrainTimeout is how long, once stopped, the collector keeps reading
 	// what the kernel already holds for it (default 200 ms).
 	DrainTimeout time.Duration
+	// MaxDrain bounds how long a stopped collector keeps reading at all,
+	// for exporters that never go quiet (default 5 s).
+	MaxDrain time.Duration
 	// Admit, when set, is asked for every datagram before it is decoded;
 	// a datagram it refuses is counted as Refused and never decoded, so
 	// nothing of it (not even a template) reaches a Decoder or the sink.
@@ -46,6 +49,9 @@ func (o CollectOptions) withDefaults() CollectOptions {
 	}
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = 200 * time.Millisecond
+	}
+	if o.MaxDrain <= 0 {
+		o.MaxDrain = 5 * time.Second
 	}
 	return o
 }
@@ -110,9 +116,6 @@ func ListenUDP(listen string, readBuffer int) (*net.UDPConn, error) {
 	return conn, nil
 }
 
-// maxDrain bounds how long a stopped collector keeps reading.
-const maxDrain = 5 * time.Second
-
 type datagram struct {
 	buf  []byte
 	from netip.AddrPort
@@ -153,7 +156,7 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 		seed := maphash.MakeSeed()
 		scratch := make([]byte, 65536)
 		// Once stopped, keep reading until the socket has been idle for
-		// DrainTimeout (at most maxDrain): what the kernel already holds was
+		// DrainTimeout (at most MaxDrain): what the kernel already holds was
 		// received and must be written too.
 		stop := context.AfterFunc(runCtx, func() { conn.SetReadDeadline(time.Now()) }) // wake a blocked read
 		defer stop()
@@ -167,7 +170,7 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 				if stoppedAt.IsZero() {
 					stoppedAt = now
 				}
-				if now.Sub(stoppedAt) > maxDrain {
+				if now.Sub(stoppedAt) > o.MaxDrain {
 					return // exporters never go quiet
 				}
 				deadline = now.Add(o.DrainTimeout)
