@@ -210,20 +210,7 @@ func (db *DB) Advisories(ctx context.Context, v policy.Viewer, q AdvisoryQuery, 
 	}
 	query += " ORDER BY a.id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list advisories: %w", err)
-	}
-	defer rows.Close()
-	var out []Advisory
-	for rows.Next() {
-		a, err := scanAdvisory(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list advisories: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list advisories", scanAdvisory, query, args...)
 }
 
 // Advisory returns advisory id if v may read it (policy.AdvisoryFilter),

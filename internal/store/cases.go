@@ -226,18 +226,5 @@ func (db *DB) Cases(ctx context.Context, v policy.Viewer, q CaseQuery) ([]Case, 
 	}
 	query += " ORDER BY k.updated_at DESC, k.id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var out []Case
-	for rows.Next() {
-		k, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list cases: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list cases", scanCase, query, args...)
 }

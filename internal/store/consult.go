@@ -154,20 +154,7 @@ func (db *DB) Consultations(ctx context.Context, v policy.Viewer, status string,
 		q += " AND c.status = ?"
 		args = append(args, status)
 	}
-	rows, err := db.Query(ctx, q+" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Consultation
-	for rows.Next() {
-		r, err := scanConsultation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list requests", scanConsultation, q+" ORDER BY c.updated_at DESC, c.id DESC LIMIT ?", append(args, limit)...)
 }
 
 // ConsultHandlerDesignated reports whether org is designated to handle

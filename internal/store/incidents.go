@@ -511,18 +511,5 @@ func (db *DB) Computers(ctx context.Context, v policy.Viewer, sector string, wit
 	if !withRetired {
 		q += " AND c.retired_at = 0"
 	}
-	rows, err := db.Query(ctx, q+" ORDER BY o.sector, o.name, c.name, c.id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list critical computers: %w", err)
-	}
-	defer rows.Close()
-	var out []Computer
-	for rows.Next() {
-		cc, err := scanComputer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list critical computers: %w", err)
-		}
-		out = append(out, cc)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list critical computers", scanComputer, q+" ORDER BY o.sector, o.name, c.name, c.id", args...)
 }

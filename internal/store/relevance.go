@@ -81,20 +81,7 @@ func (db *DB) ConnectionPoints(ctx context.Context, v policy.Viewer) ([]Connecti
 }
 
 func (db *DB) connectionPoints(ctx context.Context, cond string, args ...any) ([]ConnectionPoint, error) {
-	rows, err := db.Query(ctx, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE "+cond+" ORDER BY c.id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list connection points: %w", err)
-	}
-	defer rows.Close()
-	var out []ConnectionPoint
-	for rows.Next() {
-		c, err := scanConnectionPoint(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list connection points: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list connection points", scanConnectionPoint, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE "+cond+" ORDER BY c.id", args...)
 }
 
 // ConnectionPointsOf lists the connection points of one organization, or of
@@ -550,20 +537,7 @@ func (db *DB) VulnSuppliers(ctx context.Context, org string) ([]VulnSupplier, er
 		q += " WHERE s.org_id = ?"
 		args = append(args, org)
 	}
-	rows, err := db.Query(ctx, q+" ORDER BY o.name, s.name, s.id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list suppliers: %w", err)
-	}
-	defer rows.Close()
-	var out []VulnSupplier
-	for rows.Next() {
-		sp, err := scanSupplier(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list suppliers: %w", err)
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list suppliers", scanSupplier, q+" ORDER BY o.name, s.name, s.id", args...)
 }
 
 // VulnFingerprint summarizes what the vulnerability engine is built from:

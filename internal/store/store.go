@@ -187,6 +187,25 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 // Query runs a query written with '?' placeholders.
+// queryAll runs a query and scans every row with scan; what names the
+// listing in errors ("list requests: …"). No rows gives a nil slice.
+func queryAll[T any](ctx context.Context, db *DB, what string, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return db.sql.QueryContext(ctx, db.Rebind(q), args...)
 }

@@ -83,20 +83,7 @@ func (db *DB) TelemetrySource(ctx context.Context, id string) (TelemetrySource, 
 // TelemetrySources lists the sources v may see (policy.TelemetrySourceFilter), by id.
 func (db *DB) TelemetrySources(ctx context.Context, v policy.Viewer) ([]TelemetrySource, error) {
 	cond, args := policy.TelemetrySourceFilter(v)
-	rows, err := db.Query(ctx, "SELECT "+telemetrySourceCols+" FROM telemetry_sources WHERE "+cond+" ORDER BY id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list sources: %w", err)
-	}
-	defer rows.Close()
-	var out []TelemetrySource
-	for rows.Next() {
-		s, err := scanTelemetrySource(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sources: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list sources", scanTelemetrySource, "SELECT "+telemetrySourceCols+" FROM telemetry_sources WHERE "+cond+" ORDER BY id", args...)
 }
 
 // addTelemetryCount adds n to a source's counter of reason.
