@@ -229,8 +229,8 @@ var Matrix = []Grant{
 	{KindApproval, SeatCenter, recordsWork, RelOwn, Write, "file requests"},
 	{KindApproval, SeatCommittee, nil, RelAny, Read, "every approval; overseers decide and revoke them (DecidesApprovals, Unrelated)"},
 
-	{KindAudit, SeatCenter, []Role{RoleAdmin}, RelAny, Read, "read and verify the log"},
-	{KindAudit, SeatCommittee, nil, RelAny, Read, "inspect and verify the log; annual figures"},
+	{KindAudit, SeatCenter, []Role{RoleAdmin}, RelAny, Read, "every entry, whoever acted: read and verify the whole log through its tiles (MayInspectAudit)"},
+	{KindAudit, SeatCommittee, nil, RelAny, Read, "every entry, whoever acted: inspect entries in the committee's console (InspectableEntries), verify the whole log; annual figures"},
 }
 
 // grants returns the access v has to records of kind k that stand in

@@ -304,6 +304,7 @@ func (s *server) inspectPage(w http.ResponseWriter, r *http.Request, req *reques
 	if err != nil {
 		d.Error = err.Error()
 	}
+	ins = policy.InspectableEntries(req.viewer, ins, func(in *audit.Inspection) policy.AuditEntry { return policy.AuditEntry{Org: in.Entry.Org} })
 	for _, in := range ins {
 		row := inspectRow{Inspection: in, LeafHex: fmt.Sprintf("%x", in.LeafHash)}
 		for _, p := range in.Proof {
