@@ -337,13 +337,13 @@ func (s *Server) exportIndicators(q *request) error {
 
 // exportVersion changes when the export formats change, so that devices
 // fetch lists again after an upgrade.
-const exportVersion = "renkei-export-1"
+const exportVersion = "renkei-export-2"
 
 // exportIndicator is a stored indicator as the matcher compiles it, when it
 // is active at t.
 func exportIndicator(o store.Object, t time.Time) (match.Indicator, bool) {
 	ind := match.Indicator{ID: o.ID, Pattern: o.Pattern, TLP: o.ACL.TLP.String(), Markings: []string{o.ACL.TLP.MarkingID()},
-		ValidFrom: o.ValidFrom, ValidUntil: o.ValidUntil, Revoked: o.Revoked}
+		ValidFrom: o.ValidFrom, ValidUntil: o.ValidUntil, Revoked: o.Revoked, Modified: o.Modified}
 	return ind, o.Pattern != "" && ind.ActiveAt(t)
 }
 

@@ -32,9 +32,12 @@ func newExportCmd(g *globals) *cobra.Command {
   edl           firewall external dynamic list: IPv4/IPv6 addresses and CIDRs, one per line
   edl-domains   domain list: each domain and *.domain (the domain and its subdomains)
   edl-urls      URL list, without the scheme (host/path), as firewalls expect
-  suricata      Suricata rules: address rules (lists of up to 500 per rule, both directions),
+  suricata      Suricata rules: addresses grouped by TLP and /8 (IPv6 /16) block, one rule per
+                direction, with comment lines tracing each address to its indicators;
                 dns.query / tls.sni / http.host rules for domains and subdomains, http
-                host+uri rules for URLs; msg and metadata carry the STIX id; sids from --sid-base
+                host+uri rules for URLs (http.uri.raw for percent-encoded paths); msg and
+                metadata carry the STIX id and TLP; each sid is derived from its indicator
+                within --sid-base/--sid-range and never changes, rev is the STIX version
   zeek          Zeek intel file (#fields indicator indicator_type meta.source meta.desc)
   rpz           DNS response policy zone: domain and *.domain CNAME . (NXDOMAIN), rpz-ip
                 triggers for addresses and CIDRs; the SOA serial is the Unix time
@@ -44,7 +47,7 @@ Indicators come from files (plain lists, CSV, STIX bundles) and/or a TAXII colle
 hub (--hub/--token/--collection). Revoked indicators and those not valid at --at are left
 out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on stderr.`,
 		Example: `  renkei export --format edl -i feed.json -o /var/www/edl.txt
-  renkei export --format suricata --sid-base 9200000 -i iocs.txt > renkei.rules
+  renkei export --format suricata -i iocs.txt > renkei.rules
   renkei export --format rpz --zone rpz.example.jp --hub https://hub.example --collection C`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -105,7 +108,8 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 	fl.StringVarP(&out, "output", "o", "", "output file (replaced atomically; default standard output)")
 	hub.add(cmd)
 	fl.StringVar(&atText, "at", "now", `validity time: "now", RFC 3339, or "none" (revocation only)`)
-	fl.IntVar(&opt.SIDBase, "sid-base", 9_100_000, "first Suricata rule sid")
+	fl.IntVar(&opt.SIDBase, "sid-base", export.DefaultSIDBase, "first Suricata rule sid")
+	fl.IntVar(&opt.SIDRange, "sid-range", export.DefaultSIDRange, "how many Suricata sids from --sid-base the rules may take (each sid is derived from its indicator)")
 	fl.StringVar(&opt.Zone, "zone", "rpz.renkei", "RPZ zone name")
 	fl.StringVar(&opt.Source, "source", "renkei", "source name written in files (Zeek meta.source, comments)")
 	_ = cmd.MarkFlagRequired("format")

@@ -16,10 +16,11 @@ var Formats = []string{"edl", "edl-domains", "edl-urls", "suricata", "zeek", "rp
 
 // Options tune an export.
 type Options struct {
-	At      time.Time // validity is checked at this time; zero: now
-	SIDBase int       // first Suricata sid; default 9100000
-	Zone    string    // RPZ zone name; default "rpz.renkei"
-	Source  string    // Zeek meta.source and file comments; default "renkei"
+	At       time.Time // validity is checked at this time; zero: now
+	SIDBase  int       // first Suricata sid; default DefaultSIDBase
+	SIDRange int       // how many sids from SIDBase rules may take; default DefaultSIDRange
+	Zone     string    // RPZ zone name; default "rpz.renkei"
+	Source   string    // Zeek meta.source and file comments; default "renkei"
 }
 
 // Result says what an export wrote and what it left out.
@@ -61,7 +62,13 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 		opt.At = time.Now()
 	}
 	if opt.SIDBase == 0 {
-		opt.SIDBase = 9_100_000
+		opt.SIDBase = DefaultSIDBase
+	}
+	if opt.SIDRange == 0 {
+		opt.SIDRange = DefaultSIDRange
+	}
+	if opt.SIDBase < 1 || opt.SIDRange < 1 || int64(opt.SIDBase)+int64(opt.SIDRange)-1 > 1<<32-1 {
+		return Result{}, fmt.Errorf("suricata sids %d + %d: Suricata sids are from 1 to 4294967295", opt.SIDBase, opt.SIDRange)
 	}
 	if opt.Zone == "" {
 		opt.Zone = "rpz.renkei"
@@ -94,7 +101,7 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 			return rest, true
 		})
 	case "suricata":
-		res = writeSuricata(bw, set.Entries(opt.At), opt)
+		res, err = writeSuricata(bw, set.Entries(opt.At), opt)
 	case "zeek":
 		res = writeZeek(bw, entries, opt)
 	case "rpz":

@@ -20,6 +20,9 @@ type Indicator struct {
 	ValidFrom  time.Time // zero: always
 	ValidUntil time.Time // zero: never expires
 	Revoked    bool
+	// Modified is the STIX object's version (its modified time); zero for
+	// plain lists. Exports derive a rule's revision from it.
+	Modified time.Time
 }
 
 // ActiveAt reports whether the indicator applies at time at. A zero at checks
@@ -40,7 +43,7 @@ func (ind *Indicator) ActiveAt(at time.Time) bool {
 // sameProvenance compares everything but the slice of markings by value.
 func sameProvenance(a, b *Indicator) bool {
 	if a.ID != b.ID || a.Pattern != b.Pattern || a.Given != b.Given || a.TLP != b.TLP || a.Revoked != b.Revoked ||
-		!a.ValidFrom.Equal(b.ValidFrom) || !a.ValidUntil.Equal(b.ValidUntil) || len(a.Markings) != len(b.Markings) {
+		!a.ValidFrom.Equal(b.ValidFrom) || !a.ValidUntil.Equal(b.ValidUntil) || !a.Modified.Equal(b.Modified) || len(a.Markings) != len(b.Markings) {
 		return false
 	}
 	for i := range a.Markings {

@@ -55,6 +55,7 @@ type stixObject struct {
 	PatternType string   `json:"pattern_type"`
 	ValidFrom   string   `json:"valid_from"`
 	ValidUntil  string   `json:"valid_until"`
+	Modified    string   `json:"modified"`
 	Revoked     bool     `json:"revoked"`
 	Markings    []string `json:"object_marking_refs"`
 }
@@ -190,6 +191,11 @@ func indicatorOf(raw json.RawMessage) (match.Indicator, bool, error) {
 	if o.ValidUntil != "" {
 		if ind.ValidUntil, err = time.Parse(time.RFC3339Nano, o.ValidUntil); err != nil {
 			return ind, true, fmt.Errorf("indicator %s: valid_until %q: %w", o.ID, o.ValidUntil, err)
+		}
+	}
+	if o.Modified != "" {
+		if ind.Modified, err = time.Parse(time.RFC3339Nano, o.Modified); err != nil {
+			return ind, true, fmt.Errorf("indicator %s: modified %q: %w", o.ID, o.Modified, err)
 		}
 	}
 	if o.Pattern == "" {
