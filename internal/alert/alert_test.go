@@ -80,7 +80,7 @@ func TestWebhookSignedRetriedDeadLettered(t *testing.T) {
 			if len(dead) != 1 || dead[0].Webhook.URL != broken.URL || dead[0].Attempts != 4 || dead[0].Alert.ID != id {
 				t.Fatalf("dead letters: %+v", dead)
 			}
-			if err := db.RetryDelivery(ctx, org.ID, dead[0].ID, now); err != nil {
+			if err := db.RetryDelivery(ctx, org.ID, dead[0].PublicID, now); err != nil {
 				t.Fatal(err)
 			}
 			if n, _ := s.DeliverDue(ctx); n != 1 {

@@ -559,7 +559,7 @@ func (s *Server) listWebhooks(q *request) error {
 	}
 	out := make([]client.Webhook, len(ws))
 	for i, w := range ws {
-		out[i] = client.Webhook{ID: w.ID, URL: w.URL, Active: w.Active, Created: w.Created}
+		out[i] = client.Webhook{ID: w.PublicID, URL: w.URL, Active: w.Active, Created: w.Created}
 	}
 	writeJSON(q.w, 200, map[string]any{"webhooks": out})
 	return nil
@@ -585,10 +585,7 @@ func (s *Server) deleteWebhook(q *request) error {
 	if err := s.requireOrgAdmin(q); err != nil {
 		return err
 	}
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // the public id; a row id is not found
 	if err := s.Hub.DeleteWebhook(q.r.Context(), q.caller, q.caller.Org.ID, id); err != nil {
 		return err
 	}
@@ -606,7 +603,7 @@ func (s *Server) deadLetters(q *request) error {
 	}
 	out := make([]client.DeadDelivery, len(ds))
 	for i, d := range ds {
-		out[i] = client.DeadDelivery{ID: d.ID, Webhook: d.Webhook.URL, Alert: d.Alert.PublicID, Attempts: d.Attempts, LastError: d.LastError, Updated: d.Updated}
+		out[i] = client.DeadDelivery{ID: d.PublicID, Webhook: d.Webhook.URL, Alert: d.Alert.PublicID, Attempts: d.Attempts, LastError: d.LastError, Updated: d.Updated}
 	}
 	writeJSON(q.w, 200, map[string]any{"dead": out})
 	return nil
@@ -616,10 +613,7 @@ func (s *Server) retryDead(q *request) error {
 	if err := s.requireOrgAdmin(q); err != nil {
 		return err
 	}
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // the public id; a row id is not found
 	if err := s.Store.RetryDelivery(q.r.Context(), q.caller.Org.ID, id, s.now()); err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func TestWebhooksCannotReachInside(t *testing.T) {
 
 			// The hub administrator allows the loopback range: delivered.
 			h.Alerts.Reach.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-			if err := db.RetryDelivery(ctx, org.ID, dead[0].ID, time.Now().UTC()); err != nil {
+			if err := db.RetryDelivery(ctx, org.ID, dead[0].PublicID, time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			h.Alerts.DeliverDue(ctx)

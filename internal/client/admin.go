@@ -232,7 +232,7 @@ func (c *Client) ReadAlert(ctx context.Context, id string) error {
 
 // Webhook is an organization's webhook (never its secret).
 type Webhook struct {
-	ID      int64     `json:"id"`
+	ID      string    `json:"id"` // its public id: 128 random bits in hex
 	URL     string    `json:"url"`
 	Active  bool      `json:"active"`
 	Created time.Time `json:"created"`
@@ -246,14 +246,14 @@ type WebhookRequest struct {
 // NewWebhook is a webhook just added, with the secret that signs its
 // deliveries, shown this once.
 type NewWebhook struct {
-	ID     int64  `json:"id"`
+	ID     string `json:"id"`
 	URL    string `json:"url"`
 	Secret string `json:"secret"`
 }
 
 // DeadDelivery is a webhook delivery that gave up.
 type DeadDelivery struct {
-	ID        int64     `json:"id"`
+	ID        string    `json:"id"` // its public id: 128 random bits in hex
 	Webhook   string    `json:"webhook"`
 	Alert     string    `json:"alert"`
 	Attempts  int       `json:"attempts"`
@@ -278,8 +278,8 @@ func (c *Client) AddWebhook(ctx context.Context, r WebhookRequest) (NewWebhook, 
 }
 
 // DeleteWebhook removes a webhook of the caller's organization.
-func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/webhooks/"+strconv.FormatInt(id, 10), nil, nil)
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/webhooks/"+url.PathEscape(id), nil, nil)
 }
 
 // DeadDeliveries lists the deliveries that gave up.
@@ -292,8 +292,8 @@ func (c *Client) DeadDeliveries(ctx context.Context) ([]DeadDelivery, error) {
 }
 
 // RetryDelivery tries a dead delivery again.
-func (c *Client) RetryDelivery(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/webhooks/dead/"+strconv.FormatInt(id, 10)+"/retry", nil, nil)
+func (c *Client) RetryDelivery(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/webhooks/dead/"+url.PathEscape(id)+"/retry", nil, nil)
 }
 
 // withQuery is path with v as its query, if any.

@@ -148,32 +148,36 @@ func (h *Hub) RevokeToken(ctx context.Context, c auth.Caller, t store.Token) err
 	return nil
 }
 
-// AddWebhook adds a webhook to an organization and returns its id and the
-// secret that signs its bodies (shown once). Only the URL's host is logged:
-// webhook URLs often carry a secret in their path.
-func (h *Hub) AddWebhook(ctx context.Context, c auth.Caller, orgID, rawURL string) (int64, string, error) {
+// AddWebhook adds a webhook to an organization and returns its public id
+// (store.Webhook: the row id never leaves the hub) and the secret that signs
+// its bodies (shown once). Only the URL's host is logged: webhook URLs often
+// carry a secret in their path.
+func (h *Hub) AddWebhook(ctx context.Context, c auth.Caller, orgID, rawURL string) (string, string, error) {
 	if err := h.CheckWebhookURL(ctx, rawURL); err != nil {
-		return 0, "", problem.Wrap(problem.ErrInvalid, "invalid webhook URL", err)
+		return "", "", problem.Wrap(problem.ErrInvalid, "invalid webhook URL", err)
 	}
 	u, _ := url.Parse(rawURL)
-	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": via(c), "host": u.Host}); err != nil {
-		return 0, "", err
+	id := store.NewPublicID()
+	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": via(c), "host": u.Host, "webhook": id}); err != nil {
+		return "", "", err
 	}
 	secret, _ := auth.NewSecret()
-	id, err := h.DB.AddWebhook(ctx, store.Webhook{OrgID: orgID, URL: rawURL, Secret: secret, Active: true, Created: h.Now()})
+	id, err := h.DB.AddWebhook(ctx, store.Webhook{PublicID: id, OrgID: orgID, URL: rawURL, Secret: secret, Active: true, Created: h.Now()})
 	return id, secret, err
 }
 
-// DeleteWebhook removes one of an organization's webhooks.
-func (h *Hub) DeleteWebhook(ctx context.Context, c auth.Caller, orgID string, id int64) error {
+// DeleteWebhook removes one of an organization's webhooks, named by its
+// public id; a webhook of another organization, or one named by its row id,
+// is not found.
+func (h *Hub) DeleteWebhook(ctx context.Context, c auth.Caller, orgID, id string) error {
 	ws, err := h.DB.Webhooks(ctx, orgID)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(ws, func(w store.Webhook) bool { return w.ID == id }) {
-		return fmt.Errorf("webhook %d of %s: %w", id, orgID, store.ErrNotFound)
+	if !slices.ContainsFunc(ws, func(w store.Webhook) bool { return w.PublicID == id }) {
+		return fmt.Errorf("webhook %q of %s: %w", id, orgID, store.ErrNotFound)
 	}
-	if _, err := h.Record(ctx, c, audit.ActionWebhookDelete, "org:"+orgID, map[string]string{"via": via(c), "webhook": strconv.FormatInt(id, 10)}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionWebhookDelete, "org:"+orgID, map[string]string{"via": via(c), "webhook": id}); err != nil {
 		return err
 	}
 	return h.DB.DeleteWebhook(ctx, orgID, id)

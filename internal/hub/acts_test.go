@@ -206,7 +206,7 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 				}
 			}
 			ws, _ := h.DB.Webhooks(ctx, org.ID)
-			if len(ws) != 1 || ws[0].ID != wid {
+			if len(ws) != 1 || ws[0].PublicID != wid {
 				t.Errorf("webhooks changed unlogged: %+v", ws)
 			}
 		})

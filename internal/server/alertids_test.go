@@ -167,3 +167,228 @@ func get(t *testing.T, c *http.Client, u string) string {
 	}
 	return string(b)
 }
+
+// TestWebhookIDsRevealNoCount: webhooks and webhook deliveries are numbered
+// in one sequence over every organization, like alerts, so an organization
+// administrator that saw their row ids would learn how many webhooks the
+// others registered, and how many alerts were sent to them, in between. Two
+// webhooks and two dead deliveries of one member, with others' between
+// them, have unrelated random ids in the API (webhook list, new webhook,
+// dead-letter list) and on the console (the delete and retry forms); the row
+// ids appear in neither, and deleting a webhook or retrying a dead delivery
+// by its row id answers 404 like an unknown one, through both doors.
+func TestWebhookIDsRevealNoCount(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newDoorsEnv(t, kind)
+			ctx := context.Background()
+			h := e.s.App.Hub
+			now := time.Now().UTC()
+			power, err := h.DB.Org(ctx, "Power Co")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := hub.AddUser(ctx, h.DB, "power-admin", power.ID, "org-admin", doorsPassword, now); err != nil {
+				t.Fatal(err)
+			}
+			token, _, err := hub.CreateToken(ctx, h.DB, "power-admin", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bearer := "Bearer " + token
+			water, err := hub.AddOrg(ctx, h.DB, "Water Co", "operator", "water", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hookOf := func(org string, i int) {
+				if _, err := h.DB.AddWebhook(ctx, store.Webhook{OrgID: org, URL: "https://soc.example/" + org + "/" + strconv.Itoa(i), Secret: "s", Active: true, Created: now}); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// Power's two webhooks, the first through the API, five of
+			// Water's between them.
+			code, body := e.do("POST", "/api/v1/webhooks", strings.NewReader(`{"url":"https://soc.example/power/first"}`), "Authorization", bearer, "Content-Type", "application/json")
+			if code != http.StatusCreated {
+				t.Fatalf("add webhook: %d %s", code, body)
+			}
+			var added struct {
+				ID any `json:"id"`
+			}
+			if err := json.Unmarshal([]byte(body), &added); err != nil {
+				t.Fatal(err)
+			}
+			if id, _ := added.ID.(string); !publicAlertID.MatchString(id) {
+				t.Errorf("a new webhook's id %v (%T) is not a random public id", added.ID, added.ID)
+			}
+			for i := range 5 {
+				hookOf(water.ID, i)
+			}
+			hookOf(power.ID, 2)
+			hooks, err := h.DB.Webhooks(ctx, power.ID)
+			if err != nil || len(hooks) != 2 {
+				t.Fatalf("Power's webhooks: %v %v", hooks, err)
+			}
+
+			// Two alerts to Power, whose deliveries die, with Water's
+			// between them. They are due in an hour, so that the server's
+			// own delivery loop leaves them to the test.
+			later := now.Add(time.Hour)
+			raise := func(org, title string) {
+				if _, err := h.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "kev", Severity: "high", Title: title, Created: later}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raise(power.ID, "first alert of Power")
+			for i := range 3 {
+				raise(water.ID, "alert of Water "+strconv.Itoa(i))
+			}
+			raise(power.ID, "second alert of Power")
+			due, err := h.DB.DueDeliveries(ctx, later.Add(time.Minute), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range due {
+				d.State, d.Attempts, d.LastError = "dead", 1, "refused"
+				if err := h.DB.UpdateDelivery(ctx, d, later); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dead, err := h.DB.DeadDeliveries(ctx, power.ID, 100)
+			if err != nil || len(dead) != 4 {
+				t.Fatalf("Power's dead deliveries: %d %v", len(dead), err)
+			}
+			var rows []int64
+			for _, w := range hooks {
+				rows = append(rows, w.ID)
+			}
+			for _, d := range dead {
+				rows = append(rows, d.ID)
+			}
+
+			// The API lists public ids only.
+			for _, list := range []struct{ path, field string }{
+				{"/api/v1/webhooks", "webhooks"},
+				{"/api/v1/webhooks/dead", "dead"},
+			} {
+				code, body := e.do("GET", list.path, nil, "Authorization", bearer)
+				if code != http.StatusOK {
+					t.Fatalf("%s: %d %s", list.path, code, body)
+				}
+				var got map[string][]map[string]any
+				if err := json.Unmarshal([]byte(body), &got); err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, x := range got[list.field] {
+					id, _ := x["id"].(string)
+					if !publicAlertID.MatchString(id) {
+						t.Errorf("%s: id %v (%T) is not a random public id", list.path, x["id"], x["id"])
+					}
+					ids = append(ids, id)
+				}
+				for i := range ids {
+					for j := range i {
+						if ids[i] == ids[j] || commonPrefix(ids[i], ids[j]) >= 8 {
+							t.Errorf("%s: related ids %s %s", list.path, ids[i], ids[j])
+						}
+					}
+				}
+				for _, row := range rows {
+					if strings.Contains(body, `"id":`+strconv.FormatInt(row, 10)+",") {
+						t.Errorf("%s shows the row id %d: %s", list.path, row, body)
+					}
+				}
+			}
+
+			// The console's forms name public ids only.
+			c, st := e.webSession("power-admin", doorsPassword)
+			if st != http.StatusSeeOther {
+				t.Fatalf("login: %d", st)
+			}
+			html := get(t, c, e.base+"/alerts")
+			for _, w := range hooks {
+				if !strings.Contains(html, `action="/alerts/webhooks/`+w.PublicID+`/delete"`) {
+					t.Errorf("the console does not offer to delete webhook %s", w.PublicID)
+				}
+			}
+			for _, d := range dead {
+				if !strings.Contains(html, `action="/alerts/dead/`+d.PublicID+`/retry"`) {
+					t.Errorf("the console does not offer to retry delivery %s", d.PublicID)
+				}
+			}
+			for _, row := range rows {
+				r := strconv.FormatInt(row, 10)
+				if strings.Contains(html, "/alerts/webhooks/"+r+"/") || strings.Contains(html, "/alerts/dead/"+r+"/") {
+					t.Errorf("the console links the row id %d", row)
+				}
+			}
+			csrf := ""
+			if m := loginCSRF.FindStringSubmatch(html); m != nil {
+				csrf = m[1]
+			}
+			console := func(path string) (int, string) {
+				res, err := c.PostForm(e.base+path, url.Values{"csrf": {csrf}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, string(b)
+			}
+
+			// Asking by a row id is asking for an unknown webhook or delivery.
+			unknown := strings.Repeat("0", 32)
+			for _, door := range []struct {
+				name       string
+				del, retry func(id string) (int, string)
+			}{
+				{name: "API",
+					del: func(id string) (int, string) {
+						return e.do("DELETE", "/api/v1/webhooks/"+id, nil, "Authorization", bearer)
+					},
+					retry: func(id string) (int, string) {
+						return e.do("POST", "/api/v1/webhooks/dead/"+id+"/retry", nil, "Authorization", bearer)
+					}},
+				{name: "console",
+					del:   func(id string) (int, string) { return console("/alerts/webhooks/" + id + "/delete") },
+					retry: func(id string) (int, string) { return console("/alerts/dead/" + id + "/retry") }},
+			} {
+				for what, act := range map[string]func(string) (int, string){"deleting a webhook": door.del, "retrying a dead delivery": door.retry} {
+					want, _ := act(unknown)
+					if want != http.StatusNotFound {
+						t.Fatalf("%s: %s unknown answers %d", door.name, what, want)
+					}
+					for _, row := range rows {
+						if code, body := act(strconv.FormatInt(row, 10)); code != want {
+							t.Errorf("%s: %s by the row id %d: %d %s, want %d like an unknown one", door.name, what, row, code, body, want)
+						}
+					}
+				}
+			}
+			if ws, _ := h.DB.Webhooks(ctx, power.ID); len(ws) != 2 {
+				t.Errorf("a row id deleted a webhook: %d left", len(ws))
+			}
+			if ds, _ := h.DB.DeadDeliveries(ctx, power.ID, 100); len(ds) != 4 {
+				t.Errorf("a row id retried a delivery: %d dead left", len(ds))
+			}
+
+			// The public ids work, through both doors.
+			if code, body := e.do("POST", "/api/v1/webhooks/dead/"+dead[0].PublicID+"/retry", nil, "Authorization", bearer); code != http.StatusOK {
+				t.Errorf("retry by the public id: %d %s", code, body)
+			}
+			if code, body := console("/alerts/dead/" + dead[1].PublicID + "/retry"); code != http.StatusSeeOther {
+				t.Errorf("retry on the console by the public id: %d %s", code, body)
+			}
+			if code, body := e.do("DELETE", "/api/v1/webhooks/"+hooks[0].PublicID, nil, "Authorization", bearer); code != http.StatusOK {
+				t.Errorf("delete by the public id: %d %s", code, body)
+			}
+			if code, body := console("/alerts/webhooks/" + hooks[1].PublicID + "/delete"); code != http.StatusSeeOther {
+				t.Errorf("delete on the console by the public id: %d %s", code, body)
+			}
+			if ws, _ := h.DB.Webhooks(ctx, power.ID); len(ws) != 0 {
+				t.Errorf("deleting by public ids left %d webhooks", len(ws))
+			}
+		})
+	}
+}

@@ -90,23 +90,55 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 		if !wide {
 			return nil
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO deliveries(webhook_id, alert_id, next_at, updated_at) SELECT id, ?, ?, ? FROM webhooks WHERE org_id = ? AND active = 1",
-			id, Micros(a.Created), Micros(a.Created), a.OrgID)
-		return err
+		// One delivery per active webhook, each with its own public id.
+		rows, err := tx.Query(ctx, "SELECT id FROM webhooks WHERE org_id = ? AND active = 1 ORDER BY id", a.OrgID)
+		if err != nil {
+			return fmt.Errorf("add alert: webhooks: %w", err)
+		}
+		var hooks []int64
+		for rows.Next() {
+			var w int64
+			if err := rows.Scan(&w); err != nil {
+				rows.Close()
+				return fmt.Errorf("add alert: webhooks: %w", err)
+			}
+			hooks = append(hooks, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("add alert: webhooks: %w", err)
+		}
+		for _, w := range hooks {
+			if _, err := tx.Exec(ctx, "INSERT INTO deliveries(public_id, webhook_id, alert_id, next_at, updated_at) VALUES(?, ?, ?, ?, ?)",
+				NewPublicID(), w, id, Micros(a.Created), Micros(a.Created)); err != nil {
+				return fmt.Errorf("add alert: delivery: %w", err)
+			}
+		}
+		return nil
 	})
 	return id, err
 }
 
 // NewAlertPublicID returns a new alert public id: 128 random bits in hex.
-func NewAlertPublicID() string {
+func NewAlertPublicID() string { return NewPublicID() }
+
+// ValidAlertPublicID reports whether s has the form of an alert public id,
+// so that anything else (a row id above all) is not found without a query.
+func ValidAlertPublicID(s string) bool { return ValidPublicID(s) }
+
+// NewPublicID returns a new public id, 128 random bits in hex: the id by
+// which a record numbered in one sequence over every organization (alerts,
+// webhooks, webhook deliveries) is known outside the hub, so that two of one
+// member's records tell nothing of how many the others have.
+func NewPublicID() string {
 	b := make([]byte, 16)
 	rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)
 }
 
-// ValidAlertPublicID reports whether s has the form of an alert public id,
-// so that anything else (a row id above all) is not found without a query.
-func ValidAlertPublicID(s string) bool {
+// ValidPublicID reports whether s has the form of a public id, so that
+// anything else (a row id above all) is not found without a query.
+func ValidPublicID(s string) bool {
 	if len(s) != 32 {
 		return false
 	}
@@ -228,58 +260,68 @@ func (db *DB) MarkAlertRead(ctx context.Context, v policy.Viewer, publicID strin
 
 // Webhook is where an organization wants its alerts posted.
 type Webhook struct {
-	ID      int64
-	OrgID   string
-	URL     string
-	Secret  string // HMAC key; shown to the org admin once
-	Active  bool
-	Created time.Time
+	// ID is the row id, one sequence over every organization's webhooks:
+	// it never leaves the hub. PublicID (128 random bits in hex) is the only
+	// id shown to anyone, in the API, the console and the audit log.
+	ID       int64
+	PublicID string
+	OrgID    string
+	URL      string
+	Secret   string // HMAC key; shown to the org admin once
+	Active   bool
+	Created  time.Time
 }
 
-// AddWebhook stores a webhook.
-func (db *DB) AddWebhook(ctx context.Context, w Webhook) (int64, error) {
-	var id int64
-	err := db.QueryRow(ctx, "INSERT INTO webhooks(org_id, url, secret, active, created_at) VALUES(?, ?, ?, ?, ?) RETURNING id",
-		w.OrgID, w.URL, w.Secret, BoolInt(w.Active), Micros(w.Created)).Scan(&id)
-	return id, err
-}
-
-// Webhooks lists an organization's webhooks.
-func (db *DB) Webhooks(ctx context.Context, orgID string) ([]Webhook, error) {
-	rows, err := db.Query(ctx, "SELECT id, org_id, url, secret, active, created_at FROM webhooks WHERE org_id = ? ORDER BY id", orgID)
-	if err != nil {
-		return nil, err
+// AddWebhook stores a webhook and returns its public id: w.PublicID when
+// the caller chose it (to log it before the webhook exists), else a new one.
+func (db *DB) AddWebhook(ctx context.Context, w Webhook) (string, error) {
+	if w.PublicID == "" {
+		w.PublicID = NewPublicID()
 	}
-	defer rows.Close()
-	var out []Webhook
-	for rows.Next() {
+	_, err := db.Exec(ctx, "INSERT INTO webhooks(public_id, org_id, url, secret, active, created_at) VALUES(?, ?, ?, ?, ?, ?)",
+		w.PublicID, w.OrgID, w.URL, w.Secret, BoolInt(w.Active), Micros(w.Created))
+	if err != nil {
+		return "", fmt.Errorf("add webhook of %s: %w", w.OrgID, err)
+	}
+	return w.PublicID, nil
+}
+
+// Webhooks lists an organization's webhooks, oldest first.
+func (db *DB) Webhooks(ctx context.Context, orgID string) ([]Webhook, error) {
+	return queryAll(ctx, db, "list webhooks", func(r interface{ Scan(...any) error }) (Webhook, error) {
 		var w Webhook
 		var act int
 		var c int64
-		if err := rows.Scan(&w.ID, &w.OrgID, &w.URL, &w.Secret, &act, &c); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&w.ID, &w.PublicID, &w.OrgID, &w.URL, &w.Secret, &act, &c)
 		w.Active, w.Created = act != 0, FromMicros(c)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		return w, err
+	}, "SELECT id, public_id, org_id, url, secret, active, created_at FROM webhooks WHERE org_id = ? ORDER BY id", orgID)
 }
 
-// DeleteWebhook removes one of an organization's webhooks.
-func (db *DB) DeleteWebhook(ctx context.Context, orgID string, id int64) error {
-	res, err := db.Exec(ctx, "DELETE FROM webhooks WHERE id = ? AND org_id = ?", id, orgID)
+// DeleteWebhook removes one of an organization's webhooks, named by its
+// public id; any other webhook is not found, whether or not it exists, and
+// so is one named by its row id.
+func (db *DB) DeleteWebhook(ctx context.Context, orgID, publicID string) error {
+	if !ValidPublicID(publicID) {
+		return fmt.Errorf("webhook %q: %w", publicID, ErrNotFound)
+	}
+	res, err := db.Exec(ctx, "DELETE FROM webhooks WHERE public_id = ? AND org_id = ?", publicID, orgID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("webhook %d: %w", id, ErrNotFound)
+		return fmt.Errorf("webhook %s: %w", publicID, ErrNotFound)
 	}
 	return nil
 }
 
 // Delivery is one attempt series to post one alert to one webhook.
 type Delivery struct {
+	// ID is the row id, one sequence over every organization's deliveries:
+	// it never leaves the hub. PublicID (128 random bits in hex) names a
+	// dead delivery in the dead-letter list and its retry.
 	ID        int64
+	PublicID  string
 	Webhook   Webhook
 	Alert     Alert
 	State     string // pending | delivered | dead
@@ -302,8 +344,8 @@ func (db *DB) DeadDeliveries(ctx context.Context, orgID string, limit int) ([]De
 }
 
 func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Delivery, error) {
-	rows, err := db.Query(ctx, `SELECT d.id, d.state, d.attempts, d.next_at, d.last_error, d.updated_at,
-		w.id, w.org_id, w.url, w.secret, w.active, w.created_at,
+	rows, err := db.Query(ctx, `SELECT d.id, d.public_id, d.state, d.attempts, d.next_at, d.last_error, d.updated_at,
+		w.id, w.public_id, w.org_id, w.url, w.secret, w.active, w.created_at,
 		`+AlertCols+`
 		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN alerts a ON a.id = d.alert_id WHERE `+where, args...)
 	if err != nil {
@@ -317,8 +359,8 @@ func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Deli
 		var act int
 		var err error
 		d.Alert, err = ScanAlert(scanFunc(func(alert ...any) error {
-			return rows.Scan(append([]any{&d.ID, &d.State, &d.Attempts, &next, &d.LastError, &upd,
-				&d.Webhook.ID, &d.Webhook.OrgID, &d.Webhook.URL, &d.Webhook.Secret, &act, &wc}, alert...)...)
+			return rows.Scan(append([]any{&d.ID, &d.PublicID, &d.State, &d.Attempts, &next, &d.LastError, &upd,
+				&d.Webhook.ID, &d.Webhook.PublicID, &d.Webhook.OrgID, &d.Webhook.URL, &d.Webhook.Secret, &act, &wc}, alert...)...)
 		}))
 		if err != nil {
 			return nil, err
@@ -337,15 +379,20 @@ func (db *DB) UpdateDelivery(ctx context.Context, d Delivery, now time.Time) err
 	return err
 }
 
-// RetryDelivery puts a dead delivery back in the queue.
-func (db *DB) RetryDelivery(ctx context.Context, orgID string, id int64, now time.Time) error {
-	res, err := db.Exec(ctx, "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE id = ? AND state = 'dead' AND webhook_id IN (SELECT id FROM webhooks WHERE org_id = ?)",
-		Micros(now), Micros(now), id, orgID)
+// RetryDelivery puts a dead delivery of an organization, named by its
+// public id, back in the queue; any other delivery is not found, whether or
+// not it exists, and so is one named by its row id.
+func (db *DB) RetryDelivery(ctx context.Context, orgID, publicID string, now time.Time) error {
+	if !ValidPublicID(publicID) {
+		return fmt.Errorf("dead delivery %q: %w", publicID, ErrNotFound)
+	}
+	res, err := db.Exec(ctx, "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ? WHERE public_id = ? AND state = 'dead' AND webhook_id IN (SELECT id FROM webhooks WHERE org_id = ?)",
+		Micros(now), Micros(now), publicID, orgID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("dead delivery %d: %w", id, ErrNotFound)
+		return fmt.Errorf("dead delivery %s: %w", publicID, ErrNotFound)
 	}
 	return nil
 }

@@ -127,12 +127,8 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request, req *requ
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
-	err := s.Hub.DeleteWebhook(r.Context(), req.caller, req.caller.Org.ID, id)
+	// The public id; a row id is not found (store.Webhook).
+	err := s.Hub.DeleteWebhook(r.Context(), req.caller, req.caller.Org.ID, r.PathValue("id"))
 	if errors.Is(err, hub.ErrAuditUnavailable) {
 		s.auditRefused(w, r, err)
 		return
@@ -153,12 +149,8 @@ func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, req *requ
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
-	err := s.Store.RetryDelivery(r.Context(), req.caller.Org.ID, id, s.Now())
+	// The public id; a row id is not found (store.Delivery).
+	err := s.Store.RetryDelivery(r.Context(), req.caller.Org.ID, r.PathValue("id"), s.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return

@@ -549,13 +549,13 @@ func TestWebhooksForOrgAdmin(t *testing.T) {
 	}
 	water := e.as("water-analyst")
 	_ = water
-	if st, loc, _ := admin.post("/alerts/dead/"+itoa(dead[0].ID)+"/retry", nil); st != http.StatusSeeOther || loc != "/alerts?done=retried" {
+	if st, loc, _ := admin.post("/alerts/dead/"+dead[0].PublicID+"/retry", nil); st != http.StatusSeeOther || loc != "/alerts?done=retried" {
 		t.Errorf("retry: %d %q", st, loc)
 	}
 	if dead, _ := e.h.DB.DeadDeliveries(ctx, e.power.ID, 10); len(dead) != 0 {
 		t.Error("the retried delivery is still dead")
 	}
-	if st, loc, _ := admin.post("/alerts/webhooks/"+itoa(hooks[0].ID)+"/delete", nil); st != http.StatusSeeOther || loc != "/alerts?done=webhook-deleted" {
+	if st, loc, _ := admin.post("/alerts/webhooks/"+hooks[0].PublicID+"/delete", nil); st != http.StatusSeeOther || loc != "/alerts?done=webhook-deleted" {
 		t.Errorf("delete: %d %q", st, loc)
 	}
 }
