@@ -85,19 +85,31 @@ func WriteSet(w io.Writer, format string, set *match.Set, opt Options) (Result, 
 	var err error
 	switch format {
 	case "edl":
-		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
+		res = writeEDL(bw, entries, func(e match.Entry, _ *Result) (string, bool) {
 			return e.Value, e.Kind == match.IP || e.Kind == match.CIDR
 		})
 	case "edl-domains":
-		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
+		res = writeEDL(bw, entries, func(e match.Entry, _ *Result) (string, bool) {
 			return e.Value + "\n*." + e.Value, e.Kind == match.Domain
 		})
 	case "edl-urls":
-		res = writeEDL(bw, entries, func(e match.Entry) (string, bool) {
+		seen := map[string]bool{} // http:// and https:// give the same line
+		res = writeEDL(bw, entries, func(e match.Entry, res *Result) (string, bool) {
 			if e.Kind != match.URL {
 				return "", false
 			}
 			_, rest, _ := strings.Cut(e.Value, "://")
+			if strings.ContainsAny(rest, "*^") {
+				// PAN-OS (and FortiGate) read '*' and '^' in a URL list as
+				// wildcards, with no way to escape them: the entry would
+				// block far more than the indicator.
+				res.skip(e.Kind)
+				return "", false
+			}
+			if seen[rest] {
+				return "", false
+			}
+			seen[rest] = true
 			return rest, true
 		})
 	case "suricata":
@@ -127,11 +139,11 @@ func indicatorName(ind *match.Indicator) string {
 // give the same value), as firewalls' external dynamic lists expect. There is
 // no comment header: PAN-OS allows comments only after an entry, and
 // FortiGate and others count any line that is not an entry as invalid.
-func writeEDL(w *bufio.Writer, entries func(func(match.Entry)), line func(match.Entry) (string, bool)) Result {
+func writeEDL(w *bufio.Writer, entries func(func(match.Entry)), line func(match.Entry, *Result) (string, bool)) Result {
 	var res Result
 	last := ""
 	entries(func(e match.Entry) {
-		l, ok := line(e)
+		l, ok := line(e, &res)
 		if !ok || l == last {
 			return
 		}

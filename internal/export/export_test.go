@@ -62,14 +62,13 @@ func TestFormats(t *testing.T) {
 		{"edl-urls", []string{"phish.example/login?a=1"}, []string{"http://"}, 1},
 		{"zeek", []string{
 			"#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc",
-			"192.0.2.1\tIntel::ADDR\trenkei\tindicator--11111111-1111-4111-8111-111111111111 TLP:AMBER",
-			"192.0.2.1\tIntel::ADDR\trenkei\tlist:feed.txt",
+			"192.0.2.1\tIntel::ADDR\trenkei\tindicator--11111111-1111-4111-8111-111111111111 TLP:AMBER, list:feed.txt",
 			"198.51.100.0/24\tIntel::SUBNET\trenkei\tlist:feed.txt",
 			"evil.example\tIntel::DOMAIN\trenkei\tlist:feed.txt",
 			"phish.example/login?a=1\tIntel::URL\trenkei\tlist:feed.txt",
 			"a@b.example\tIntel::EMAIL\trenkei\tlist:feed.txt",
 			"d41d8cd98f00b204e9800998ecf8427e\tIntel::FILE_HASH\trenkei\tlist:feed.txt",
-		}, []string{"203.0.113.5", "old.example"}, 9},
+		}, []string{"203.0.113.5", "old.example"}, 8},
 		{"rpz", []string{"$TTL 300", "@ IN NS localhost.", "evil.example CNAME .", "*.evil.example CNAME .", "32.1.2.0.192.rpz-ip CNAME .", "24.0.100.51.198.rpz-ip CNAME .", "32.zz.db8.2001.rpz-ip CNAME ."},
 			[]string{"old.example", "5.113.0.203"}, 5},
 		{"csv", []string{"value,kind,indicator,pattern,tlp,valid_from,valid_until",
@@ -123,6 +122,54 @@ func TestSuricataRules(t *testing.T) {
 	}
 	if strings.Count(out, "sid:") != res.Written {
 		t.Errorf("%d sids for %d rules", strings.Count(out, "sid:"), res.Written)
+	}
+}
+
+// TestZeekSameValueKeepsEveryIndicator: Zeek keeps one meta record per
+// value, type and source, so two indicators giving the same value (also
+// URLs that differ only by scheme) are one line naming both, with their TLPs.
+func TestZeekSameValueKeepsEveryIndicator(t *testing.T) {
+	b := match.NewBuilder()
+	for _, ind := range []match.Indicator{
+		{ID: "indicator--aaaaaaaa-0000-4000-8000-000000000000", Pattern: "[ipv4-addr:value = '192.0.2.7' OR url:value = 'http://x.example/a']", TLP: "amber"},
+		{ID: "indicator--bbbbbbbb-0000-4000-8000-000000000000", Pattern: "[ipv4-addr:value = '192.0.2.7' OR url:value = 'https://x.example/a']", TLP: "green"},
+		{ID: "indicator--cccccccc-0000-4000-8000-000000000000", Pattern: "[domain-name:value = 'y.example' OR url:value = 'http://y.example/b']", TLP: "clear"},
+	} {
+		if err := b.AddSTIX(ind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	res, err := WriteSet(&buf, "zeek", b.Build(), Options{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n" +
+		"192.0.2.7\tIntel::ADDR\trenkei\tindicator--aaaaaaaa-0000-4000-8000-000000000000 TLP:AMBER, indicator--bbbbbbbb-0000-4000-8000-000000000000 TLP:GREEN\n" +
+		"y.example\tIntel::DOMAIN\trenkei\tindicator--cccccccc-0000-4000-8000-000000000000 TLP:CLEAR\n" +
+		"x.example/a\tIntel::URL\trenkei\tindicator--aaaaaaaa-0000-4000-8000-000000000000 TLP:AMBER, indicator--bbbbbbbb-0000-4000-8000-000000000000 TLP:GREEN\n" +
+		"y.example/b\tIntel::URL\trenkei\tindicator--cccccccc-0000-4000-8000-000000000000 TLP:CLEAR\n"
+	if buf.String() != want || res.Written != 4 {
+		t.Errorf("zeek (%d lines):\n%s\nwant:\n%s", res.Written, buf.String(), want)
+	}
+}
+
+// TestEDLURLsRefuseWildcards: PAN-OS reads '*' and '^' in a URL list as
+// wildcards that cannot be escaped; such URLs are left out and counted.
+func TestEDLURLsRefuseWildcards(t *testing.T) {
+	b := match.NewBuilder()
+	for _, v := range []string{"http://x.example/a", "https://x.example/a", "http://x.example/*/login", "http://y.example/p?q=^", "http://z.example/ok"} {
+		if err := b.AddValue(v, match.Indicator{ID: "list:f"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	res, err := WriteSet(&buf, "edl-urls", b.Build(), Options{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "x.example/a\nz.example/ok\n" || res.Skipped["url"] != 2 {
+		t.Errorf("edl-urls:\n%s\nskipped %v, want the two URLs with wildcards", buf.String(), res.Skipped)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,9 +15,37 @@ import (
 // writeZeek writes a Zeek intel framework file. Zeek's DOMAIN indicators
 // match exact names only; URLs are written without the scheme, as Zeek's
 // HTTP::build_url gives them.
+//
+// Zeek keeps one meta record per indicator, type and meta.source: a second
+// line with the same value replaces the first. So each value is written once,
+// and its meta.desc names every indicator that gives it, with its TLP
+// ("indicator--a… TLP:AMBER, list:feed.txt"). Entries come sorted, so a value
+// given by several indicators comes in a run; URLs, which lose their scheme,
+// are gathered until their run of entries ends.
 func writeZeek(w *bufio.Writer, entries func(func(match.Entry)), opt Options) Result {
 	var res Result
 	fmt.Fprintf(w, "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n")
+	type line struct {
+		v, typ string
+		descs  []string
+	}
+	write := func(l *line) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", l.v, l.typ, zeekField(opt.Source), zeekField(strings.Join(l.descs, ", ")))
+		res.Written++
+	}
+	var cur *line
+	var urls []*line
+	urlAt := map[string]*line{}
+	flush := func() {
+		if cur != nil {
+			write(cur)
+			cur = nil
+		}
+		for _, l := range urls {
+			write(l)
+		}
+		urls, urlAt = nil, map[string]*line{}
+	}
 	entries(func(e match.Entry) {
 		var typ, v string
 		switch e.Kind {
@@ -45,9 +74,30 @@ func writeZeek(w *bufio.Writer, entries func(func(match.Entry)), opt Options) Re
 		if e.Indicator.TLP != "" {
 			desc += " TLP:" + strings.ToUpper(e.Indicator.TLP)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v, typ, zeekField(opt.Source), zeekField(desc))
-		res.Written++
+		var l *line
+		switch {
+		case typ == "Intel::URL" && urlAt[v] != nil:
+			l = urlAt[v]
+		case typ == "Intel::URL":
+			if cur != nil {
+				write(cur)
+				cur = nil
+			}
+			l = &line{v: v, typ: typ}
+			urls = append(urls, l)
+			urlAt[v] = l
+		case cur != nil && cur.v == v && cur.typ == typ:
+			l = cur
+		default:
+			flush()
+			cur = &line{v: v, typ: typ}
+			l = cur
+		}
+		if !slices.Contains(l.descs, desc) {
+			l.descs = append(l.descs, desc)
+		}
 	})
+	flush()
 	return res
 }
 
