@@ -268,6 +268,7 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/committee/members", s.wrap(s.listCommitteeMembers))
 	m.HandleFunc("POST /api/v1/committee/members/{login}/confirmation", s.wrap(s.confirmCommitteeMember))
 	m.HandleFunc("POST /api/v1/committee/members/{login}/retirement", s.wrap(s.retireCommitteeMember))
+	m.HandleFunc("DELETE /api/v1/committee/members/{login}/retirement", s.wrap(s.withdrawCommitteeRetirement))
 	m.HandleFunc("GET /api/v1/connection-points", s.wrap(s.listConnectionPoints))
 	m.HandleFunc("POST /api/v1/connection-points", s.wrap(s.addConnectionPoint))
 	m.HandleFunc("POST /api/v1/connection-points/import", s.wrap(s.importConnectionPoints))

@@ -70,3 +70,23 @@ func (s *Server) retireCommitteeMember(q *request) error {
 	writeJSON(q.w, 200, memberOut(u))
 	return nil
 }
+
+// withdrawCommitteeRetirement is the proposer's withdrawal of their proposal
+// to retire a member, with optional reasons (logged first as
+// committee.retire.withdraw; 200 with the account).
+func (s *Server) withdrawCommitteeRetirement(q *request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if q.r.ContentLength != 0 {
+		if err := decode(q, &in); err != nil {
+			return err
+		}
+	}
+	u, err := s.Hub.WithdrawRetirement(q.r.Context(), q.caller, q.r.PathValue("login"), in.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, memberOut(u))
+	return nil
+}

@@ -32,10 +32,12 @@ const (
 	ActionWebhookCreate = "webhook.create" // an organization's webhook was added
 	ActionWebhookDelete = "webhook.delete" // an organization's webhook was removed
 	// The committee's own accounts, independent of the operator.
-	ActionCommitteeBootstrap     = "committee.bootstrap"      // the committee's first member, made on the server
-	ActionCommitteeConfirm       = "committee.confirm"        // a member's confirmation of a new member's account
-	ActionCommitteeRetire        = "committee.retire"         // a second member's confirmation of a member's retirement (or one member's of a pending account)
-	ActionCommitteeRetirePropose = "committee.retire.propose" // a member's proposal to retire a member's account
+	ActionCommitteeBootstrap      = "committee.bootstrap"       // the committee's first member, made on the server
+	ActionCommitteeConfirm        = "committee.confirm"         // a member's confirmation of a new member's account
+	ActionCommitteeRetire         = "committee.retire"          // a second member's confirmation of a member's retirement (or one member's of a pending account)
+	ActionCommitteeRetirePropose  = "committee.retire.propose"  // a member's proposal to retire a member's account
+	ActionCommitteeRetireWithdraw = "committee.retire.withdraw" // the proposer's withdrawal of their proposal
+	ActionCommitteeRetireExpire   = "committee.retire.expire"   // a proposal past the committee's proposal period, removed
 
 	// Acts of the government towards operators and suppliers that the
 	// committee reports to the Diet (Detail "kind" says which instrument).

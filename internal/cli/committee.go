@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
+	"renkei/internal/auth"
 	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
@@ -31,7 +33,8 @@ confirming member receives its first password. The first member of a hub is made
 with "renkei committee bootstrap", which works only while the committee has no active member.
 Every one of these acts is in the audit log before it takes effect.`,
 	}
-	cmd.AddCommand(newCommitteeBootstrapCmd(g), newCommitteeMembersCmd(g), newCommitteeConfirmCmd(g), newCommitteeRetireCmd(g))
+	cmd.AddCommand(newCommitteeBootstrapCmd(g), newCommitteeMembersCmd(g), newCommitteeConfirmCmd(g), newCommitteeRetireCmd(g),
+		newCommitteeWithdrawCmd(g), newCommitteeLimitsCmd(g))
 	return cmd
 }
 
@@ -145,9 +148,12 @@ func newCommitteeRetireCmd(g *globals) *cobra.Command {
 (your own included), with reasons: logged (committee.retire.propose), the account stays active.
 A different active member then runs it for the same account and confirms: logged
 (committee.retire) first, then the account is disabled — it can no longer log in and its tokens
-stop working. Nobody related to the proposal confirms it: not its proposer, not the member
-retired, not an account the proposer created. An account still pending (never confirmed) is
-retired by one member. The last active member cannot be retired. The operator has no part in it.
+stop working. The member retired may confirm another member's proposal (a resignation). Nobody
+else related to the proposal confirms it: not its proposer, not an account the proposer created.
+A proposal expires after the committee's proposal period (14 days unless set with "renkei
+committee limits"): it can no longer be confirmed; its proposer may withdraw it before
+("renkei committee withdraw"). An account still pending (never confirmed) is retired by one
+member. The last active member cannot be retired. The operator has no part in it.
 
 Exit codes: 0 proposed or retired, 1 refused (the hub's reason on stderr).`,
 		Example: `  renkei committee retire sato --reason "term ended" --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
@@ -174,6 +180,74 @@ Exit codes: 0 proposed or retired, 1 refused (the hub's reason on stderr).`,
 	}
 	h.add(cmd)
 	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the retirement (required)")
+	return cmd
+}
+
+func newCommitteeWithdrawCmd(g *globals) *cobra.Command {
+	var h hubFlags
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "withdraw LOGIN [--reason TEXT]",
+		Short: "Withdraw your own proposal to retire a member (overseer role)",
+		Long: `withdraw removes the proposal you made to retire a member's account, while it waits for
+confirmation. Only the member who proposed it withdraws it. The withdrawal is logged
+(committee.retire.withdraw, with the reasons given) before it takes effect.
+
+Exit codes: 0 withdrawn, 1 refused (the hub's reason on stderr).`,
+		Example: `  renkei committee withdraw sato --reason "proposed in error" --hub https://hub.example.jp --token $OVERSEER_TOKEN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := h.approvals()
+			if err != nil {
+				return err
+			}
+			m, err := c.WithdrawRetirement(cmd.Context(), args[0], reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "the proposal to retire %s is withdrawn\n", m.Login)
+			return nil
+		},
+	}
+	h.add(cmd)
+	cmd.Flags().StringVar(&reason, "reason", "", "why the proposal is withdrawn")
+	return cmd
+}
+
+func newCommitteeLimitsCmd(g *globals) *cobra.Command {
+	var period string
+	cmd := &cobra.Command{
+		Use:   "limits [--proposal-period 14d]",
+		Short: "Show or set how long a proposal to retire a member waits for confirmation (on the server)",
+		Long: `limits shows how long a proposal to retire a member of the committee waits for a second
+member's confirmation before it expires, or sets it on this machine's store, in whole days. A
+change is logged (policy.change) before it is stored and applies to waiting proposals too. An
+expired proposal cannot be confirmed; its expiry is logged (committee.retire.expire) before the
+proposal is removed.`,
+		Example: `  renkei committee limits
+  renkei committee limits --proposal-period 30d`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withApp(cmd.Context(), func(a *app.App) error {
+				if period != "" {
+					d, err := auth.ParseExpiry(period)
+					if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 {
+						return fmt.Errorf("--proposal-period %q: want whole days (14d)", period)
+					}
+					if err := a.Hub.SetRetireProposalPeriod(cmd.Context(), operator(a.Hub), d); err != nil {
+						return err
+					}
+				}
+				d, err := hub.RetireProposalPeriod(cmd.Context(), a.Store)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "a proposal to retire a member expires %d days after it is made unless another member confirms it\n", int(d/(24*time.Hour)))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&period, "proposal-period", "", "how long a retirement proposal waits for confirmation, in days (e.g. 14d)")
 	return cmd
 }
 

@@ -144,3 +144,12 @@ func (c *Client) RetireMember(ctx context.Context, login, reason string) (Member
 	err := c.do(ctx, http.MethodPost, "/api/v1/committee/members/"+url.PathEscape(login)+"/retirement", map[string]any{"reason": reason}, &m)
 	return m, err
 }
+
+// WithdrawRetirement withdraws the caller's own proposal to retire a
+// member, with optional reasons: logged first; the account no longer
+// carries the proposal.
+func (c *Client) WithdrawRetirement(ctx context.Context, login, reason string) (Member, error) {
+	var m Member
+	err := c.do(ctx, http.MethodDelete, "/api/v1/committee/members/"+url.PathEscape(login)+"/retirement", map[string]any{"reason": reason}, &m)
+	return m, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,8 +133,15 @@ var ErrLastMember = problem.Kind(problem.ErrConflict, "", "the committee would h
 //   - a different active member confirms it: recorded (committee.retire, with
 //     the reasons of both) first, then the account is disabled — it can no
 //     longer log in, and its tokens no longer work. Nobody related to the
-//     proposal confirms: not its proposer, not the account retired, not an
-//     account the proposer created.
+//     proposal confirms: not its proposer, not an account the proposer
+//     created. The member retired may confirm another member's proposal:
+//     that is a resignation, and lets a committee of two part with one
+//     member when both agree;
+//   - a proposal lapses after the committee's proposal period
+//     (RetireProposalPeriod, default 14 days): it can no longer be
+//     confirmed; the first act on it after the deadline records its expiry
+//     (committee.retire.expire) before removing it, and is refused. Its
+//     proposer may withdraw it before (WithdrawRetirement).
 //
 // An account still pending (not yet confirmed, so not yet a member) is
 // retired by one member's act, logged as committee.retire: a committee of one
@@ -171,16 +179,25 @@ func (h *Hub) RetireOverseer(ctx context.Context, c auth.Caller, login, reason s
 		return u, ErrLastMember
 	case !u.Pending && u.RetireProposedBy == "":
 		return h.proposeRetirement(ctx, c, u, reason)
+	case !u.Pending && h.retireProposalExpired(ctx, u):
+		if err := h.expireRetirement(ctx, u); err != nil {
+			return u, err
+		}
+		return u, fmt.Errorf("%w: %s", ErrRetireProposalExpired, u.Login)
 	case u.RetireProposedBy == c.User.Login:
 		return u, fmt.Errorf("%w: %s proposed this retirement; another member of the committee confirms it", policy.ErrConflict, c.User.Login)
 	case !u.Pending && u.Login == c.User.Login:
-		return u, fmt.Errorf("%w: %s cannot confirm their own retirement; another member of the committee confirms it", policy.ErrConflict, c.User.Login)
+		// The member retired agrees with another member's proposal: a
+		// resignation, which no one else's interest stands against.
 	case !u.Pending && c.User.CreatedBy == u.RetireProposedBy:
 		return u, fmt.Errorf("%w: %s created %s's account and cannot confirm their proposal", policy.ErrConflict, u.RetireProposedBy, c.User.Login)
 	}
 	detail := map[string]string{"reason": reason, "org": u.OrgID, "was": map[bool]string{true: "pending", false: "active"}[u.Pending]}
 	if !u.Pending {
 		detail["proposed_by"], detail["proposed_reason"] = u.RetireProposedBy, u.RetireReason
+		if u.Login == c.User.Login {
+			detail["resigned"] = "true"
+		}
 	}
 	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetire, "user:"+u.Login, detail); err != nil {
 		return u, err
@@ -212,5 +229,140 @@ func (h *Hub) proposeRetirement(ctx context.Context, c auth.Caller, u store.User
 	}
 	h.Log.Info("committee: retirement proposed", "login", u.Login, "by", c.User.Login)
 	u.RetireProposedBy, u.RetireReason, u.RetireProposedAt = c.User.Login, reason, now
+	return u, nil
+}
+
+// ErrRetireProposalExpired is returned for an act on a retirement proposal
+// past the committee's proposal period: the expiry is recorded and the
+// proposal removed; a member may propose the retirement again.
+var ErrRetireProposalExpired = problem.Kind(problem.ErrConflict, "", "the proposal to retire this member has expired; propose it again")
+
+// SettingRetireProposalDays is the store setting of how many days a proposal
+// to retire a member may wait for its confirmation (renkei committee
+// limits); DefaultRetireProposalPeriod applies when it is not set.
+const SettingRetireProposalDays = "committee_retire_proposal_days"
+
+// DefaultRetireProposalPeriod is how long a retirement proposal waits for a
+// second member's confirmation when the hub sets nothing.
+const DefaultRetireProposalPeriod = 14 * 24 * time.Hour
+
+// RetireProposalPeriod returns how long a proposal to retire a member may
+// wait for its confirmation.
+func RetireProposalPeriod(ctx context.Context, db *store.DB) (time.Duration, error) {
+	v, err := db.Setting(ctx, SettingRetireProposalDays)
+	if err != nil || v == "" {
+		return DefaultRetireProposalPeriod, err
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || d <= 0 {
+		return DefaultRetireProposalPeriod, fmt.Errorf("committee: setting %s is %q, not a positive number of days", SettingRetireProposalDays, v)
+	}
+	return time.Duration(d) * 24 * time.Hour, nil
+}
+
+// SetRetireProposalPeriod changes how long retirement proposals wait, in
+// whole days, after recording the change (policy.change). It applies to the
+// proposals waiting as to those to come.
+func (h *Hub) SetRetireProposalPeriod(ctx context.Context, c auth.Caller, d time.Duration) error {
+	if d < 24*time.Hour || d%(24*time.Hour) != 0 {
+		return problem.Field("proposal-period", "give the proposal period in whole days, at least 1d")
+	}
+	days := strconv.Itoa(int(d / (24 * time.Hour)))
+	if _, err := h.Record(ctx, c, audit.ActionPolicyChange, "setting:committee-retire-proposal",
+		map[string]string{SettingRetireProposalDays: days}); err != nil {
+		return err
+	}
+	return h.DB.SetSetting(ctx, SettingRetireProposalDays, days)
+}
+
+// retireProposalExpired reports whether u carries a retirement proposal past
+// the proposal period. A period the store cannot say is the default one.
+func (h *Hub) retireProposalExpired(ctx context.Context, u store.User) bool {
+	if u.RetireProposedBy == "" || u.RetireProposedAt.IsZero() {
+		return false
+	}
+	period, err := RetireProposalPeriod(ctx, h.DB)
+	if err != nil {
+		h.Log.Warn("committee: proposal period unreadable; using the default", "err", err)
+	}
+	return !h.now().Before(u.RetireProposedAt.Add(period))
+}
+
+// expireRetirement records that u's retirement proposal has expired
+// (committee.retire.expire, by renkei-expiry in the committee's
+// organization) and then removes it.
+func (h *Hub) expireRetirement(ctx context.Context, u store.User) error {
+	system := auth.Caller{User: store.User{Login: "renkei-expiry", Role: "system"}, Org: store.Org{ID: u.OrgID}}
+	if _, err := h.Record(ctx, system, audit.ActionCommitteeRetireExpire, "user:"+u.Login, map[string]string{
+		"org": u.OrgID, "proposed_by": u.RetireProposedBy, "proposed_reason": u.RetireReason,
+		"proposed_at": u.RetireProposedAt.Format(time.RFC3339)}); err != nil {
+		return err
+	}
+	if err := h.DB.ClearRetirement(ctx, u.ID, u.RetireProposedBy); err != nil {
+		return fmt.Errorf("expire the retirement proposal for %s: %w", u.Login, err)
+	}
+	h.Log.Info("committee: retirement proposal expired", "login", u.Login, "proposed_by", u.RetireProposedBy)
+	return nil
+}
+
+// ExpireRetireProposals records the expiry of, then removes, every
+// retirement proposal past the proposal period; the server runs it every
+// minute so that the committee's page never shows an expired proposal as
+// waiting. It returns how many expired.
+func (h *Hub) ExpireRetireProposals(ctx context.Context) (int, error) {
+	_, members, err := CommitteeMembers(ctx, h.DB)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range members {
+		if u.Disabled || !h.retireProposalExpired(ctx, u) {
+			continue
+		}
+		if err := h.expireRetirement(ctx, u); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// WithdrawRetirement is the proposer's withdrawal of their proposal to
+// retire a member: recorded (committee.retire.withdraw, with the reasons)
+// first, then the proposal is removed. Only the member who proposed it
+// withdraws it; an expired proposal is expired, not withdrawn.
+func (h *Hub) WithdrawRetirement(ctx context.Context, c auth.Caller, login, reason string) (store.User, error) {
+	if !policy.DecidesApprovals(policy.Role(c.User.Role)) || !c.Org.IsCommittee() || c.User.Pending || c.User.Disabled {
+		return store.User{}, fmt.Errorf("%w: only members of the oversight committee withdraw proposals", ErrForbidden)
+	}
+	u, err := h.DB.UserByLogin(ctx, strings.TrimSpace(login))
+	if err != nil {
+		return u, err
+	}
+	switch {
+	case u.OrgID != c.Org.ID || policy.Role(u.Role) != policy.RoleOverseer:
+		return u, fmt.Errorf("%w: %s is not an account of the committee", ErrForbidden, u.Login)
+	case u.Disabled || u.RetireProposedBy == "":
+		return u, problem.Newf(problem.ErrConflict, "no retirement of %s is proposed", u.Login)
+	case h.retireProposalExpired(ctx, u):
+		if err := h.expireRetirement(ctx, u); err != nil {
+			return u, err
+		}
+		return u, fmt.Errorf("%w: %s", ErrRetireProposalExpired, u.Login)
+	case u.RetireProposedBy != c.User.Login:
+		return u, fmt.Errorf("%w: only %s, who proposed it, withdraws this proposal", ErrForbidden, u.RetireProposedBy)
+	}
+	if _, err := h.Record(ctx, c, audit.ActionCommitteeRetireWithdraw, "user:"+u.Login, map[string]string{
+		"org": u.OrgID, "reason": strings.TrimSpace(reason), "proposed_reason": u.RetireReason,
+		"proposed_at": u.RetireProposedAt.Format(time.RFC3339)}); err != nil {
+		return u, err
+	}
+	if err := h.DB.ClearRetirement(ctx, u.ID, c.User.Login); err != nil {
+		return u, problem.Newf(problem.ErrConflict, "%s: the proposal could not be withdrawn: %v", u.Login, err)
+	}
+	h.Log.Info("committee: retirement proposal withdrawn", "login", u.Login, "by", c.User.Login)
+	u.RetireProposedBy, u.RetireReason, u.RetireProposedAt = "", "", time.Time{}
 	return u, nil
 }

@@ -10,6 +10,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -106,7 +107,8 @@ func committeeOf(t *testing.T, h *hub.Hub, logins ...string) auth.Caller {
 // retire another alone. The first act only proposes (the account stays
 // active and its token works); the proposer cannot confirm, nor can the
 // member retired, nor an account the proposer created; a second member
-// confirms. With the log refusing, nothing is proposed or retired. A pending
+// confirms (or the member retired, resigning: TestCommitteeMemberMayResign).
+// With the log refusing, nothing is proposed or retired. A pending
 // account (not yet a member) is retired by one member.
 func TestCommitteeRetireNeedsSecondMember(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
@@ -138,7 +140,7 @@ func TestCommitteeRetireNeedsSecondMember(t *testing.T) {
 			if _, err := (&auth.Authenticator{DB: h.DB}).Token(ctx, secret); err != nil {
 				t.Fatalf("a member proposed for retirement lost their token: %v", err)
 			}
-			for _, who := range []string{"chair", "sato", "chairs-pick"} {
+			for _, who := range []string{"chair", "chairs-pick"} {
 				if _, err := h.RetireOverseer(ctx, caller(t, h, who), "sato", "confirmed"); !errors.Is(err, policy.ErrConflict) {
 					t.Errorf("%s confirmed the retirement the chair proposed: %v", who, err)
 				}
@@ -252,6 +254,174 @@ func TestMisplacedRolesDemotedAtStartup(t *testing.T) {
 			}
 			if u, _ := h.DB.UserByLogin(ctx, "ov-power"); u.Role != "overseer" {
 				t.Fatalf("demoted unlogged: %+v", u)
+			}
+		})
+	}
+}
+
+// TestCommitteeMemberMayResign: the member whose retirement another member
+// proposed may confirm it, resigning — so a committee of two parts with a
+// member when both agree (logged committee.retire with resigned=true) — but
+// never without the other's proposal, and never as the last member.
+func TestCommitteeMemberMayResign(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			logged := withLog(t, h)
+			ctx := context.Background()
+			chair := committeeOf(t, h, "sato")
+			sato := caller(t, h, "sato")
+			// sato proposing their own retirement does not retire them.
+			if u, err := h.RetireOverseer(ctx, sato, "sato", "leaving"); err != nil || u.Disabled {
+				t.Fatalf("self-proposal: %+v %v", u, err)
+			}
+			if _, err := h.RetireOverseer(ctx, sato, "sato", "still leaving"); !errors.Is(err, policy.ErrConflict) {
+				t.Fatalf("a member retired alone by proposing and confirming: %v", err)
+			}
+			if _, err := h.WithdrawRetirement(ctx, sato, "sato", "changed my mind"); err != nil {
+				t.Fatal(err)
+			}
+			// The chair proposes; sato agrees and resigns.
+			if _, err := h.RetireOverseer(ctx, chair, "sato", "term ended"); err != nil {
+				t.Fatal(err)
+			}
+			u, err := h.RetireOverseer(ctx, caller(t, h, "sato"), "sato", "I agree")
+			if err != nil || !u.Disabled {
+				t.Fatalf("resignation: %+v %v", u, err)
+			}
+			es := logged()
+			if last := es[len(es)-1]; last.Action != audit.ActionCommitteeRetire || last.User != "sato" || last.Detail["resigned"] != "true" ||
+				last.Detail["proposed_by"] != "chair" {
+				t.Fatalf("the resignation is not logged as such: %+v", last)
+			}
+			// The chair is the last member: no one retires them, not even by resigning.
+			if _, err := h.RetireOverseer(ctx, chair, "chair", "leaving"); !errors.Is(err, hub.ErrLastMember) {
+				t.Fatalf("the last member: %v", err)
+			}
+		})
+	}
+}
+
+// TestCommitteeRetireProposalWithdrawnByProposer: a proposal to retire a
+// member is withdrawn by its proposer alone, logged first
+// (committee.retire.withdraw); no one else withdraws it, a withdrawn
+// proposal can no longer be confirmed, and with the log refusing nothing is
+// withdrawn.
+func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			logged := withLog(t, h)
+			ctx := context.Background()
+			chair := committeeOf(t, h, "sato", "suzuki")
+			if _, err := h.WithdrawRetirement(ctx, chair, "sato", ""); !errors.Is(err, problem.ErrConflict) {
+				t.Fatalf("withdrew a proposal no one made: %v", err)
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "sato", "term ended"); err != nil {
+				t.Fatal(err)
+			}
+			for _, who := range []string{"sato", "suzuki", "admin"} {
+				if _, err := h.WithdrawRetirement(ctx, caller(t, h, who), "sato", "not mine"); !errors.Is(err, hub.ErrForbidden) {
+					t.Errorf("%s withdrew the chair's proposal: %v", who, err)
+				}
+			}
+			h.Audit.Close()
+			if _, err := h.WithdrawRetirement(ctx, chair, "sato", "mistake"); err == nil {
+				t.Fatal("withdrawn without the log")
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.RetireProposedBy != "chair" {
+				t.Fatalf("withdrawn unlogged: %+v", u)
+			}
+			logged = withLog(t, h)
+			u, err := h.WithdrawRetirement(ctx, chair, "sato", "mistake")
+			if err != nil || u.RetireProposedBy != "" {
+				t.Fatalf("withdraw: %+v %v", u, err)
+			}
+			es := logged()
+			if last := es[len(es)-1]; last.Action != audit.ActionCommitteeRetireWithdraw || last.User != "chair" || last.ObjectID != "user:sato" ||
+				last.Detail["reason"] != "mistake" || last.Detail["proposed_reason"] != "term ended" {
+				t.Fatalf("the withdrawal is not logged: %+v", last)
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.RetireProposedBy != "" || !u.RetireProposedAt.IsZero() {
+				t.Fatalf("the proposal is still kept: %+v", u)
+			}
+			// suzuki's act is now a new proposal, not a confirmation.
+			if u, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "sato", "confirmed"); err != nil || u.Disabled || u.RetireProposedBy != "suzuki" {
+				t.Fatalf("a withdrawn proposal was confirmed: %+v %v", u, err)
+			}
+		})
+	}
+}
+
+// TestCommitteeRetireProposalExpires: a proposal to retire a member waits
+// for its confirmation for the committee's proposal period (14 days unless
+// set, renkei committee limits); past it, it can no longer be confirmed:
+// the expiry is logged (committee.retire.expire) before the proposal is
+// removed, whether a member acts on it or the server's sweep finds it. The
+// period is a setting, changed with a logged policy.change.
+func TestCommitteeRetireProposalExpires(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			h := newHub(t, kind)
+			logged := withLog(t, h)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			h.Now = func() time.Time { return now }
+			chair := committeeOf(t, h, "sato", "suzuki", "tanaka")
+			if p, err := hub.RetireProposalPeriod(ctx, h.DB); err != nil || p != 14*24*time.Hour {
+				t.Fatalf("default period %v %v, want 14 days", p, err)
+			}
+			if _, err := h.RetireOverseer(ctx, chair, "sato", "term ended"); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(14*24*time.Hour - time.Minute)
+			if n, err := h.ExpireRetireProposals(ctx); err != nil || n != 0 {
+				t.Fatalf("expired before the period: %d %v", n, err)
+			}
+			now = now.Add(time.Minute)
+			_, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "sato", "agreed")
+			if !errors.Is(err, hub.ErrRetireProposalExpired) {
+				t.Fatalf("an expired proposal was confirmed: %v", err)
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.Disabled || u.RetireProposedBy != "" {
+				t.Fatalf("after expiry: %+v", u)
+			}
+			es := logged()
+			if last := es[len(es)-1]; last.Action != audit.ActionCommitteeRetireExpire || last.ObjectID != "user:sato" || last.Detail["proposed_by"] != "chair" {
+				t.Fatalf("the expiry is not logged: %+v", last)
+			}
+			// A shorter period, set with a logged act, applies to the
+			// proposals waiting; the sweep expires them.
+			if err := h.SetRetireProposalPeriod(ctx, chair, 36*time.Hour); err == nil {
+				t.Fatal("a period in part days")
+			}
+			if err := h.SetRetireProposalPeriod(ctx, chair, 3*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			es = logged()
+			if last := es[len(es)-1]; last.Action != audit.ActionPolicyChange || last.Detail[hub.SettingRetireProposalDays] != "3" {
+				t.Fatalf("the period change is not logged: %+v", last)
+			}
+			if _, err := h.RetireOverseer(ctx, caller(t, h, "suzuki"), "tanaka", "absent"); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(3 * 24 * time.Hour)
+			h.Audit.Close()
+			if n, err := h.ExpireRetireProposals(ctx); err == nil || n != 0 {
+				t.Fatalf("expired without the log: %d %v", n, err)
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "tanaka"); u.RetireProposedBy != "suzuki" {
+				t.Fatalf("expired unlogged: %+v", u)
+			}
+			logged = withLog(t, h)
+			if n, err := h.ExpireRetireProposals(ctx); err != nil || n != 1 {
+				t.Fatalf("sweep: %d %v", n, err)
+			}
+			if u, _ := h.DB.UserByLogin(ctx, "tanaka"); u.RetireProposedBy != "" {
+				t.Fatalf("the sweep left the expired proposal: %+v", u)
+			}
+			if es := logged(); es[len(es)-1].Action != audit.ActionCommitteeRetireExpire || es[len(es)-1].ObjectID != "user:tanaka" {
+				t.Fatalf("the sweep's expiry is not logged: %+v", es[len(es)-1])
 			}
 		})
 	}

@@ -216,6 +216,7 @@ var sameActs = []struct{ api, web string }{
 	{"POST /api/v1/approvals/{id}/revocation", "POST /oversight/approvals/{id}/revoke"},
 	{"POST /api/v1/committee/members/{login}/confirmation", "POST /oversight/members/{login}/confirm"},
 	{"POST /api/v1/committee/members/{login}/retirement", "POST /oversight/members/{login}/retire"},
+	{"DELETE /api/v1/committee/members/{login}/retirement", "POST /oversight/members/{login}/withdraw"},
 	{"POST /api/v1/connection-points", "POST /vuln/assets"},
 	{"POST /api/v1/connection-points/import", "POST /vuln/assets/import"},
 	{"DELETE /api/v1/connection-points/{id}", "POST /vuln/assets/{id}/delete"},

@@ -310,7 +310,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go s.App.Alerts.Run(bg, 2*time.Second)
-	go func() { // statuses of POSTs interrupted on other nodes, or here before a quick restart
+	go func() { // statuses of POSTs interrupted on other nodes, or here before a quick restart; expired retirement proposals
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
@@ -319,6 +319,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 				return
 			case <-t.C:
 				failInterrupted(bg, s.App.Store, s.cfg.BodyTimeout, s.log)
+				if _, err := s.App.Hub.ExpireRetireProposals(bg); err != nil { // the committee's lapsed retirement proposals, logged first
+					s.log.Warn("committee: expiring retirement proposals", "err", err)
+				}
 			}
 		}
 	}()

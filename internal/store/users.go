@@ -131,6 +131,20 @@ func (db *DB) ProposeRetirement(ctx context.Context, id int64, by, reason string
 	return nil
 }
 
+// ClearRetirement removes the proposal proposedBy made to retire an
+// account (withdrawn by its proposer, or expired). It fails when the account
+// carries no such proposal any more.
+func (db *DB) ClearRetirement(ctx context.Context, id int64, proposedBy string) error {
+	res, err := db.Exec(ctx, "UPDATE users SET retire_proposed_by = '', retire_reason = '', retire_proposed_at = 0 WHERE id = ? AND disabled = 0 AND retire_proposed_by = ?", id, proposedBy)
+	if err != nil {
+		return fmt.Errorf("clear the retirement proposal of user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w (or retired, or the proposal changed)", id, ErrNotFound)
+	}
+	return nil
+}
+
 // RetireUser disables an account whose retirement proposedBy proposed; it
 // fails when the proposal is no longer the one confirmed.
 func (db *DB) RetireUser(ctx context.Context, id int64, proposedBy string) error {

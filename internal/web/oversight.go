@@ -81,6 +81,7 @@ type oversightData struct {
 	NewPassword      string
 	Retired          string // the member just retired, acknowledged once
 	RetireProposed   string // the member whose retirement was just proposed
+	RetireWithdrawn  string // the member whose proposed retirement was just withdrawn
 	MemberError      string // catalog key
 	MemberErrorLogin string
 }
@@ -155,6 +156,8 @@ func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *reque
 		s.showOversight(w, r, req, http.StatusOK, &oversightData{Retired: u.Login})
 	case errors.Is(err, policy.ErrConflict):
 		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.retire_second", MemberErrorLogin: login})
+	case errors.Is(err, hub.ErrRetireProposalExpired):
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retire_expired", MemberErrorLogin: login})
 	case errors.As(err, &ps):
 		s.showOversight(w, r, req, http.StatusBadRequest, &oversightData{MemberError: "oversight.error.retire_reason", MemberErrorLogin: login})
 	case errors.Is(err, hub.ErrLastMember):
@@ -163,6 +166,25 @@ func (s *server) retireMember(w http.ResponseWriter, r *http.Request, req *reque
 	default:
 		s.log.Warn("web: retirement refused", "login", login, "err", err)
 		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retired", MemberErrorLogin: login})
+	}
+}
+
+// withdrawRetirement is the proposer's withdrawal of their proposal to
+// retire a member (logged first as committee.retire.withdraw).
+func (s *server) withdrawRetirement(w http.ResponseWriter, r *http.Request, req *request) {
+	login := r.PathValue("login")
+	u, err := s.Hub.WithdrawRetirement(r.Context(), req.caller, login, r.PostFormValue("reason"))
+	switch {
+	case err == nil:
+		s.showOversight(w, r, req, http.StatusOK, &oversightData{RetireWithdrawn: u.Login})
+	case errors.Is(err, hub.ErrRetireProposalExpired):
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retire_expired", MemberErrorLogin: login})
+	case errors.Is(err, hub.ErrForbidden):
+		s.showOversight(w, r, req, http.StatusForbidden, &oversightData{MemberError: "oversight.error.retire_withdraw", MemberErrorLogin: login})
+	case !errors.Is(err, problem.ErrConflict) && s.refused(w, r, err):
+	default:
+		s.log.Warn("web: withdrawal refused", "login", login, "err", err)
+		s.showOversight(w, r, req, http.StatusConflict, &oversightData{MemberError: "oversight.error.retire_withdraw", MemberErrorLogin: login})
 	}
 }
 

@@ -543,3 +543,66 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitteeRetireProposalWithdrawnAndResigned in the console: in a
+// committee of two, the proposer sees a withdraw button and withdraws
+// (committee.retire.withdraw logged); the other member cannot withdraw it;
+// the member proposed sees "Resign" and, confirming, retires
+// (committee.retire logged by them).
+func TestCommitteeRetireProposalWithdrawnAndResigned(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			e.withOverseer()
+			ctx := context.Background()
+			committee, _ := e.h.DB.CommitteeOrg(ctx)
+			chair, _ := e.h.DB.UserByLogin(ctx, "iinkai")
+			if _, err := hub.CreateUser(ctx, e.h.DB, hub.NewUser{Login: "sato", Org: committee.ID, Role: "overseer", CreatedBy: "admin"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			u, _, err := e.h.ConfirmOverseer(ctx, auth.Caller{User: chair, Org: committee}, "sato")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.PasswordHash, err = auth.HashPassword(testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.h.DB.UpdateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			c, s := e.as("iinkai"), e.as("sato")
+			c.lang, s.lang = "en", "en"
+			if st, _, _ := c.post("/oversight/members/sato/retire", url.Values{"reason": {"term ended"}}); st != 200 {
+				t.Fatalf("propose: %d", st)
+			}
+			if _, body := c.get("/oversight"); !strings.Contains(body, `action="/oversight/members/sato/withdraw"`) {
+				t.Fatal("no withdraw form for the proposer")
+			}
+			if _, body := s.get("/oversight"); strings.Contains(body, `action="/oversight/members/sato/withdraw"`) || !strings.Contains(body, "Resign (confirm my retirement)") {
+				t.Fatal("the member proposed sees a withdraw form, or no resignation")
+			}
+			if st, _, body := s.post("/oversight/members/sato/withdraw", nil); st != 403 || !strings.Contains(body, "Only the member who proposed") {
+				t.Fatalf("another member withdrew the proposal: %d", st)
+			}
+			st, _, body := c.post("/oversight/members/sato/withdraw", nil)
+			if st != 200 || !strings.Contains(body, `id="retire-withdrawn"`) {
+				t.Fatalf("withdraw: %d", st)
+			}
+			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetireWithdraw, "iinkai", "user:sato") {
+				t.Error("the withdrawal is not in the audit log")
+			}
+			if u, _ := e.h.DB.UserByLogin(ctx, "sato"); u.RetireProposedBy != "" {
+				t.Fatalf("the proposal is kept: %+v", u)
+			}
+			if st, _, _ := c.post("/oversight/members/sato/retire", url.Values{"reason": {"term ended"}}); st != 200 {
+				t.Fatalf("propose again: %d", st)
+			}
+			if st, _, body := s.post("/oversight/members/sato/retire", url.Values{"reason": {"I agree"}}); st != 200 || !strings.Contains(body, `id="retired"`) {
+				t.Fatalf("resign: %d", st)
+			}
+			if !hasEntry(e.logEntries(), audit.ActionCommitteeRetire, "sato", "user:sato") {
+				t.Error("the resignation is not in the audit log")
+			}
+		})
+	}
+}

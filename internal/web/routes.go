@@ -93,7 +93,7 @@ var routeTable = map[string]audit.Route{
 	"POST /oversight/approvals/{id}/decide":   audit.InCapability(audit.ActionApprovalDecide),
 	"POST /oversight/approvals/{id}/revoke":   audit.InCapability(audit.ActionApprovalRevoke),
 	"POST /oversight/members/{login}/confirm": audit.InCapability(audit.ActionCommitteeConfirm),
-	"POST /oversight/members/{login}/retire":  audit.InCapability(audit.ActionCommitteeRetire, audit.ActionCommitteeRetirePropose),
+	"POST /oversight/members/{login}/retire":  audit.InCapability(audit.ActionCommitteeRetire, audit.ActionCommitteeRetirePropose, audit.ActionCommitteeRetireExpire),
 	"GET /oversight/inspect":                  audit.Read,
 	"GET /oversight/figures":                  audit.Read,
 	"GET /oversight/figures.csv":              audit.Read,
@@ -105,4 +105,6 @@ var routeTable = map[string]audit.Route{
 	"POST /admin/users/{id}/enable":           audit.InCapability(audit.ActionRoleChange),
 	"POST /admin/tokens":                      audit.InCapability(audit.ActionTokenCreate),
 	"POST /admin/tokens/{id}/revoke":          audit.InCapability(audit.ActionTokenRevoke),
+
+	"POST /oversight/members/{login}/withdraw": audit.InCapability(audit.ActionCommitteeRetireWithdraw, audit.ActionCommitteeRetireExpire),
 }

@@ -165,6 +165,7 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("POST /oversight/approvals/{id}/revoke", s.overseer(s.revokeApproval))
 	mux.HandleFunc("POST /oversight/members/{login}/confirm", s.overseer(s.confirmMember))
 	mux.HandleFunc("POST /oversight/members/{login}/retire", s.overseer(s.retireMember))
+	mux.HandleFunc("POST /oversight/members/{login}/withdraw", s.overseer(s.withdrawRetirement))
 	mux.HandleFunc("GET /oversight/inspect", s.overseer(s.inspectPage))
 	mux.HandleFunc("GET /oversight/figures", s.overseer(s.figuresPage))
 	mux.HandleFunc("GET /oversight/figures.csv", s.overseer(s.figuresCSV))
