@@ -270,6 +270,7 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("POST /api/v1/committee/members/{login}/retirement", s.wrap(s.retireCommitteeMember))
 	m.HandleFunc("DELETE /api/v1/committee/members/{login}/retirement", s.wrap(s.withdrawCommitteeRetirement))
 	m.HandleFunc("GET /api/v1/connection-points", s.wrap(s.listConnectionPoints))
+	m.HandleFunc("GET /api/v1/products", s.wrap(s.listProducts))
 	m.HandleFunc("POST /api/v1/connection-points", s.wrap(s.addConnectionPoint))
 	m.HandleFunc("POST /api/v1/connection-points/import", s.wrap(s.importConnectionPoints))
 	m.HandleFunc("PUT /api/v1/connection-points/{id}", s.wrap(s.updateConnectionPoint))

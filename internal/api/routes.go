@@ -74,6 +74,7 @@ var routeTable = map[string]audit.Route{
 	"POST /api/v1/committee/members/{login}/retirement":   audit.InCapability(audit.ActionCommitteeRetire, audit.ActionCommitteeRetirePropose, audit.ActionCommitteeRetireExpire),
 	"DELETE /api/v1/committee/members/{login}/retirement": audit.InCapability(audit.ActionCommitteeRetireWithdraw, audit.ActionCommitteeRetireExpire),
 	"GET /api/v1/connection-points":                       audit.Read,
+	"GET /api/v1/products":                                audit.Read,
 	"POST /api/v1/connection-points":                      audit.AtDoor(audit.ActionAssetAdd),
 	"POST /api/v1/connection-points/import":               audit.AtDoor(audit.ActionAssetImport),
 	"PUT /api/v1/connection-points/{id}":                  audit.AtDoor(audit.ActionAssetUpdate),

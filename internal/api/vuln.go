@@ -22,7 +22,22 @@ func (s *Server) relevance() *relevance.Service { return s.Relevance }
 
 func cpOut(c relevance.ConnectionPoint, now time.Time, days int) client.ConnectionPoint {
 	return client.ConnectionPoint{ID: c.ID, Kind: c.Kind, Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE,
-		Address: c.Address, Owner: c.Owner, LastConfirmed: c.LastConfirmed, Stale: c.Stale(now, days), Created: c.Created, Updated: c.Updated}
+		Address: c.Address, Owner: c.Owner, LastConfirmed: c.LastConfirmed, Stale: c.Stale(now, days), Products: c.Products(), Created: c.Created, Updated: c.Updated}
+}
+
+// listProducts answers from the product catalogue: any authenticated
+// caller may ask what names a connection point can be registered under.
+func (s *Server) listProducts(q *request) error {
+	limit := 50
+	if v := q.r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return problem.Field("limit", "%q is not a number from 1 to 1000", v)
+		}
+		limit = n
+	}
+	writeJSON(q.w, 200, client.Catalogue{Products: relevance.Catalogue(q.r.URL.Query().Get("q"), limit)})
+	return nil
 }
 
 func connectionPoint(in client.ConnectionPointRequest, id int64) relevance.ConnectionPoint {

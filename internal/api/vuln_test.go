@@ -107,3 +107,26 @@ func TestVulnerabilityAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestProductCatalogueAPI: any member asks the catalogue for the names a
+// connection point can be registered under, and a registered point says
+// which catalogue product it is matched as.
+func TestProductCatalogueAPI(t *testing.T) {
+	ctx := context.Background()
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	h.Org("Town", "local-government", "local-government")
+	h.User("town", "Town", "analyst")
+	s := serve(t, h)
+	town := s.as("town")
+	cat, err := town.Products(ctx, "pulse", 10)
+	if err != nil || len(cat.Products) == 0 || cat.Products[0].Vendor != "Ivanti" || cat.Products[0].Name != "Connect Secure" || cat.Products[0].Key != "cpe:ivanti:connect_secure" {
+		t.Fatalf("products?q=pulse: %+v %v", cat, err)
+	}
+	if _, err := town.Products(ctx, "", 5000); status(err) != 400 {
+		t.Fatalf("limit 5000: %v", err)
+	}
+	added, err := town.AddConnectionPoint(ctx, client.ConnectionPointRequest{Kind: "vpn", Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.1R18"})
+	if err != nil || strings.Join(added.ConnectionPoint.Products, ",") != "Ivanti Connect Secure" {
+		t.Fatalf("add: %+v %v", added, err)
+	}
+}

@@ -53,7 +53,7 @@ address, owner and the date it was last confirmed. Renkei matches them continuou
 advisories and known exploited vulnerabilities and alerts the member, once per device and
 vulnerability. Entries not confirmed for 90 days (hub setting vuln_stale_days) are stale.`,
 	}
-	cmd.AddCommand(newAssetAddCmd(g), newAssetImportCmd(g), newAssetListCmd(g))
+	cmd.AddCommand(newAssetAddCmd(g), newAssetImportCmd(g), newAssetListCmd(g), newAssetProductsCmd(g))
 	return cmd
 }
 
@@ -94,6 +94,11 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 			}
 			fmt.Fprintf(g.stdout, "connection point %d registered for %s; ", c.ID, o.Name)
 			g.printOutcome(out)
+			if ps := c.Products(); len(ps) > 0 {
+				fmt.Fprintf(g.stdout, "matched as %s (product catalogue)\n", strings.Join(ps, ", "))
+			} else {
+				fmt.Fprintf(g.stdout, "not in the product catalogue: matched as %q %q only (see renkei asset products)\n", c.Vendor, c.Product)
+			}
 			return nil
 		},
 	}
@@ -232,6 +237,41 @@ func newAssetListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
 	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	return cmd
+}
+
+func newAssetProductsCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "products [WORDS...]",
+		Short: "Search the product catalogue: the names a connection point is matched under",
+		Long: `The product catalogue knows vendors' products under their current and former names
+(Pulse Connect Secure is Ivanti Connect Secure, Citrix ADC is NetScaler ADC) and splits advisory
+rows that name several products. A connection point whose vendor and product the catalogue
+resolves is matched under every name of its product; others only under the name as written.
+Lists the products whose vendor, name or former names contain every word given.`,
+		Example: `  renkei asset products pulse
+  renkei asset products fortinet --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ps := relevance.Catalogue(strings.Join(args, " "), 0)
+			if asJSON {
+				enc := json.NewEncoder(g.stdout)
+				for _, p := range ps {
+					if err := enc.Encode(p); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VENDOR\tPRODUCT\tKEY\tALSO NAMED")
+			for _, p := range ps {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Vendor, p.Name, p.Key, strings.Join(p.Aliases, "; "))
+			}
+			return tw.Flush()
+		},
+	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
 	return cmd
 }

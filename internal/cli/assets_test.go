@@ -45,3 +45,19 @@ func TestAssetAndFeedCommands(t *testing.T) {
 		t.Fatalf("exposure: %s", out)
 	}
 }
+
+// TestAssetCommandsUseTheCatalogue: the CLI accepts catalogue names, says
+// which product a device is matched as, and searches the catalogue.
+func TestAssetCommandsUseTheCatalogue(t *testing.T) {
+	dir := t.TempDir()
+	d := []string{"--data", dir}
+	if code, _, e := run(t, "", append([]string{"org", "add", "Town", "--kind", "local-government", "--sector", "local-government"}, d...)...); code != 0 {
+		t.Fatalf("org add: %s", e)
+	}
+	if code, out, e := run(t, "", append([]string{"asset", "add", "--org", "Town", "--kind", "vpn", "--vendor", "Pulse Secure", "--product", "Pulse Connect Secure", "--version", "9.1R18"}, d...)...); code != 0 || !strings.Contains(out, "matched as Ivanti Connect Secure") {
+		t.Fatalf("asset add: %d %s %s", code, out, e)
+	}
+	if code, out, e := run(t, "", "asset", "products", "netscaler"); code != 0 || !strings.Contains(out, "NetScaler ADC") || !strings.Contains(out, "Citrix ADC") || strings.Contains(out, "FortiOS") {
+		t.Fatalf("asset products: %d %s %s", code, out, e)
+	}
+}

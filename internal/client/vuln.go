@@ -29,8 +29,12 @@ type ConnectionPoint struct {
 	Owner         string    `json:"owner,omitempty"`
 	LastConfirmed time.Time `json:"last_confirmed"`
 	Stale         bool      `json:"stale"`
-	Created       time.Time `json:"created"`
-	Updated       time.Time `json:"updated"`
+	// Products are the catalogue's products the asset is matched as
+	// ("Ivanti Connect Secure" for "Pulse Connect Secure"); empty when the
+	// catalogue does not know it and it is matched by its name as written.
+	Products []string  `json:"products,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // ConnectionPointRequest adds or replaces an asset of the caller's organization.
@@ -93,6 +97,32 @@ type PublicationRequest struct {
 	Kind, Product, Version, Note string // kind: sbom, vex, csaf, label
 	LabelLevel                   int
 	Data                         []byte
+}
+
+// Catalogue is the product catalogue's answer to a query: the names a
+// connection point may be registered under to be matched by every name
+// its product has had.
+type Catalogue struct {
+	Products []relevance.CatalogueProduct `json:"products"`
+}
+
+// Products asks the product catalogue for the products matching q (every
+// word of it), at most limit (0: the hub's default).
+func (c *Client) Products(ctx context.Context, q string, limit int) (Catalogue, error) {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	p := "/api/v1/products"
+	if len(v) > 0 {
+		p += "?" + v.Encode()
+	}
+	var out Catalogue
+	err := c.do(ctx, http.MethodGet, p, nil, &out)
+	return out, err
 }
 
 // ConnectionPoints lists the caller's organization's assets; stale lists

@@ -24,6 +24,7 @@ import (
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/product"
 )
 
 // Supplier is one entry of the register: an organization is the supplier of
@@ -216,6 +217,20 @@ func (s *Service) loadRegister(ctx context.Context) (register, error) {
 		for _, k := range []string{sp.CPEKey, sp.PURLKey} {
 			if k != "" {
 				reg[pkgid.Key(k)] = sp.OrgID
+			}
+		}
+	}
+	// A product's other names in the catalogue (its CPE names, the key of
+	// its current name) are the same product: the supplier of
+	// cpe:ivanti:connect_secure speaks for cpe:pulsesecure:pulse_connect_secure.
+	// A key registered itself keeps its own entry.
+	for _, sp := range sps {
+		if sp.CPEKey == "" {
+			continue
+		}
+		for _, k := range product.Default().Equivalent(pkgid.Key(sp.CPEKey)) {
+			if _, ok := reg[k]; !ok {
+				reg[k] = sp.OrgID
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/product"
 	"renkei/internal/vuln/sbom"
 )
 
@@ -92,9 +93,11 @@ type Device struct {
 }
 
 // TargetFromDevice makes the target of a registered device. Its keys are
-// its purl, its CPE vendor:product, and the CPE-style key of its vendor
-// and product names, so that a KEV entry naming "Fortinet FortiOS" finds a
-// device registered as vendor "Fortinet", product "FortiOS".
+// its purl, its CPE vendor:product, the CPE-style key of its vendor and
+// product names, and the keys of the product the catalogue resolves them to
+// (package product), so that a KEV entry naming "Ivanti" "Pulse Connect
+// Secure" finds a device registered as vendor "Ivanti", product "Connect
+// Secure".
 func TargetFromDevice(d Device) Target {
 	t := Target{Org: d.Org, Asset: d.ID, Kind: "device", Name: d.Vendor + " " + d.Product, Version: d.Version, PURL: d.PURL, CPE: d.CPE, Supplier: d.Vendor}
 	add := func(k pkgid.Key) {
@@ -114,11 +117,18 @@ func TargetFromDevice(d Device) Target {
 		}
 	}
 	if d.CPE != "" {
-		if c, err := pkgid.ParseCPE(d.CPE); err == nil {
-			add(c.Key)
+		if c, err := pkgid.ParseCPE(d.CPE); err == nil && c.Key != "" {
+			for _, k := range product.Default().CPEKeys(c.Key) {
+				add(k)
+			}
 		}
 	}
-	add(pkgid.VendorProduct(d.Vendor, d.Product))
+	// The name as written, and the product it is in the catalogue: "Ivanti"
+	// "Connect Secure" is also Pulse Connect Secure, "Citrix" "NetScaler
+	// ADC" also Citrix ADC, a Zyxel USG FLEX one of "Multiple Firewalls".
+	for _, k := range product.Default().Keys(d.Vendor, d.Product) {
+		add(k)
+	}
 	t.ProductKeys = t.Keys
 	t.ProductVersion = d.Version
 	t.ProductSupplier = d.Vendor

@@ -104,6 +104,9 @@ type assetsData struct {
 	Outcome   *relevance.Outcome
 	Error     string
 	CSV       string
+	// The product catalogue, offered as the member types vendor and product.
+	Vendors  []string
+	Products []relevance.CatalogueProduct
 }
 
 type assetRow struct {
@@ -134,6 +137,9 @@ func (s *server) showAssets(w http.ResponseWriter, r *http.Request, req *request
 		d.Points = append(d.Points, assetRow{c, st})
 	}
 	d.Kinds, d.CanWrite = relevance.Kinds, canWriteAssets(req)
+	if d.CanWrite {
+		d.Vendors, d.Products = relevance.CatalogueVendors(), relevance.Catalogue("", 0)
+	}
 	s.render(w, r, req, status, "vuln_assets", "nav.vuln_assets", "vuln_assets", d)
 }
 

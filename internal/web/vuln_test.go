@@ -67,3 +67,27 @@ func TestVulnPages(t *testing.T) {
 		t.Fatalf("exposure: %d\n%s", st, body)
 	}
 }
+
+// TestConnectionPointFormOffersCatalogueNames: the register's form offers
+// the product catalogue's vendors and products as the member types, and a
+// registered point shows the catalogue product it is matched as.
+func TestConnectionPointFormOffersCatalogueNames(t *testing.T) {
+	e := newEnv(t, Options{})
+	power := e.as("power-analyst")
+	st, _, body := power.post("/vuln/assets", url.Values{"kind": {"vpn"}, "vendor": {"Ivanti"}, "product": {"Pulse Connect Secure"}, "version": {"9.1R18"}})
+	if st != http.StatusOK {
+		t.Fatalf("add: %d\n%s", st, body)
+	}
+	for _, lang := range []string{"ja", "en"} {
+		power.lang = lang
+		st, body := power.get("/vuln/assets")
+		for _, want := range []string{`list="catalogue-vendors"`, `<option value="Fortinet">`, `list="catalogue-products"`, `<option value="Connect Secure" label="Ivanti Connect Secure">`, "Ivanti Connect Secure</span>"} {
+			if st != 200 || !strings.Contains(body, want) {
+				t.Fatalf("%s: page lacks %q: %d\n%s", lang, want, st, body)
+			}
+		}
+		if strings.Contains(body, missingMark) {
+			t.Fatalf("%s: missing translation", lang)
+		}
+	}
+}

@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/product"
 )
 
 // JVN publishes affected versions as free text ("5.8 (Build 1577) 未満",
 // "7.2.0 から 7.2.4"), which no version rule can evaluate safely. A JVN
 // entry therefore matches a product by its CPE vendor:product and yields
 // "possibly affected, confirm the version", with the JVN text kept for the
-// reader. JVN ids and the CVE ids it cites are aliases of each other.
+// reader. JVN ids and the CVE ids it cites are aliases of each other. A CPE
+// the product catalogue knows (cpe:/a:pulsesecure:pulse_connect_secure)
+// also names the product under its current name (package product).
 
 // vuldefDoc is MyJVN's VULDEF 3.x document (getVulnDetailInfo).
 type vuldefDoc struct {
@@ -92,7 +95,9 @@ func parseVULDEF(data []byte, source string) (*Set, error) {
 					continue
 				}
 				found = true
-				adv.Affected = append(adv.Affected, Affected{Key: cpe.Key, AllVersions: true, Fixed: nil})
+				for _, k := range product.Default().CPEKeys(cpe.Key) {
+					adv.Affected = append(adv.Affected, Affected{Key: k, AllVersions: true, Fixed: nil})
+				}
 			}
 			if !found {
 				set.Problems = append(set.Problems, Problem{fmt.Sprintf("%s.Affected[%d]", at, j), fmt.Sprintf("%s %s has no CPE: nothing to match", a.Name, a.ProductName)})
@@ -172,7 +177,9 @@ func parseJVNRSS(data []byte, source string) (*Set, error) {
 				set.Problems = append(set.Problems, Problem{fmt.Sprintf("%s.cpe[%d]", at, j), fmt.Sprintf("%q: no vendor:product", c.Name)})
 				continue
 			}
-			adv.Affected = append(adv.Affected, Affected{Key: cpe.Key, AllVersions: cpe.Version == "", Versions: nonEmpty(cpe.Version)})
+			for _, k := range product.Default().CPEKeys(cpe.Key) {
+				adv.Affected = append(adv.Affected, Affected{Key: k, AllVersions: cpe.Version == "", Versions: nonEmpty(cpe.Version)})
+			}
 		}
 		if len(adv.Affected) == 0 {
 			set.Problems = append(set.Problems, Problem{at, "no sec:cpe: nothing to match"})

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/product"
 )
 
 // kevCatalog is CISA's Known Exploited Vulnerabilities catalog JSON
@@ -81,8 +81,13 @@ func addKEV(set *Set, at string, v kevRow) {
 	}
 	adv := Advisory{ID: v.cve, Source: "CISA KEV", Document: set.Source, Summary: cmp.Or(v.name, v.desc)}
 	adv.Published, _ = time.Parse("2006-01-02", v.added)
-	if key := pkgid.VendorProduct(v.vendor, v.product); key != "" {
-		adv.Affected = []Affected{{Key: key, AllVersions: true}}
+	// The row's product as the catalogue knows it: every product a row
+	// names ("FortiOS and FortiProxy"), under its current name (Pulse
+	// Connect Secure is Ivanti Connect Secure), and the name as written.
+	if keys := product.Default().Keys(v.vendor, v.product); len(keys) > 0 {
+		for _, k := range keys {
+			adv.Affected = append(adv.Affected, Affected{Key: k, AllVersions: true})
+		}
 	} else {
 		set.Problems = append(set.Problems, Problem{at, "vendorProject or product empty: no product to match"})
 	}
