@@ -143,12 +143,6 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 	return run, nil
 }
 
-// mayReadCoverage: the publisher's organization and the center's staff who
-// read content see who ran a package.
-func mayReadCoverage(c auth.Caller, v policy.Viewer, p *Package) bool {
-	return policy.MayReadHuntCoverage(v, p.PublisherOrg)
-}
-
 // OrgCoverage is one organization's part in a package.
 type OrgCoverage struct {
 	OrgID    string    `json:"org"`
@@ -184,14 +178,14 @@ func (s *Service) Coverage(ctx context.Context, c auth.Caller, id string) (*Cove
 	if err != nil {
 		return nil, err
 	}
-	if !mayReadCoverage(c, v, st.pkg) {
+	if !policy.MayReadHuntCoverage(v, st.pkg.PublisherOrg) {
 		return nil, fmt.Errorf("%w: coverage is for the publisher of the package and the center", ErrNotAllowed)
 	}
 	scope, err := s.scopeOrgs(ctx, st.pkg)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := s.runs(ctx, id, "")
+	runs, err := s.runs(ctx, v, id) // every run: v reads coverage
 	if err != nil {
 		return nil, err
 	}
@@ -270,10 +264,10 @@ func (s *Service) ruleTotals(ctx context.Context, runIDs []int64) ([]RuleHits, e
 	return out, err
 }
 
-// runs lists a package's reports, newest first, with the user who reported
-// each and the matches sent; org "" means every organization.
-func (s *Service) runs(ctx context.Context, pkgID, org string) ([]storedRun, error) {
-	stored, err := s.DB.HuntRuns(ctx, pkgID, org)
+// runs lists the reports of a package that v may read (policy.HuntRunFilter),
+// newest first, with the user who reported each and the matches sent.
+func (s *Service) runs(ctx context.Context, v policy.Viewer, pkgID string) ([]storedRun, error) {
+	stored, err := s.DB.HuntRuns(ctx, v, pkgID)
 	if err != nil {
 		return nil, err
 	}
@@ -304,11 +298,7 @@ func (s *Service) Findings(ctx context.Context, c auth.Caller, id string) ([]Run
 	if err != nil {
 		return nil, 0, err
 	}
-	org := ""
-	if !mayReadCoverage(c, v, st.pkg) {
-		org = c.Org.ID // a member sees its own reports
-	}
-	runs, err := s.runs(ctx, id, org)
+	runs, err := s.runs(ctx, v, id) // a member sees its own reports, the publisher and the center all
 	if err != nil {
 		return nil, 0, err
 	}

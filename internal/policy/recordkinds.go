@@ -120,13 +120,29 @@ func MayReadHuntPackage(v Viewer, publisherOrg string, inScope bool, acl ACL) bo
 // MayPublishHuntPackage reports whether v may publish hunting packages.
 func MayPublishHuntPackage(v Viewer) bool { return MayWrite(v, KindHuntPackage, RelOwn) }
 
-// MayReportHuntRun reports whether v may report a run of a package it may read.
-func MayReportHuntRun(v Viewer) bool { return MayWrite(v, KindHuntFinding, RelAddressed) }
+// A run of a package is its reporting organization's own, and addressed to
+// the package's publisher.
+
+// HuntRunRel returns how a run reported by runOrg of a package published
+// by publisherOrg stands to v's organization.
+func HuntRunRel(v Viewer, runOrg, publisherOrg string) Relation {
+	return Own(v, runOrg) | relIf(!v.Anonymous() && v.OrgID == publisherOrg, RelAddressed)
+}
+
+// MayReadHuntRun reports whether v may read a run that stands in relations
+// rel to it (HuntRunRel). HuntRunFilter lists the same runs; the package's
+// TLP then decides on each, a run being authored by its reporting
+// organization and addressed to the publisher (Decide).
+func MayReadHuntRun(v Viewer, rel Relation) bool { return MayRead(v, KindHuntFinding, rel) }
+
+// MayReportHuntRun reports whether v may report a run, its own, of a
+// package it may read.
+func MayReportHuntRun(v Viewer) bool { return MayWrite(v, KindHuntFinding, RelOwn) }
 
 // MayReadHuntCoverage reports whether v may see who ran a package
-// published by publisherOrg.
+// published by publisherOrg: whoever reads every run of it, not only its own.
 func MayReadHuntCoverage(v Viewer, publisherOrg string) bool {
-	return MayRead(v, KindHuntFinding, Own(v, publisherOrg))
+	return MayRead(v, KindHuntFinding, relIf(!v.Anonymous() && v.OrgID == publisherOrg, RelAddressed))
 }
 
 // Vulnerability relevance: an organization's own assets, and the center's

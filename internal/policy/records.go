@@ -205,9 +205,11 @@ var Matrix = []Grant{
 	{KindHuntPackage, SeatMember, orgStaff, RelOwn, Write, "publish to its own sector, groups or organizations"},
 
 	{KindHuntFinding, SeatCenter, []Role{RoleAdmin, RoleOrgAdmin, RoleAnalyst, RoleViewer, RoleHandler}, RelAny, Read, "who ran every package, and what was found"},
-	{KindHuntFinding, SeatMember, []Role{RoleAdmin, RoleOrgAdmin, RoleAnalyst, RoleViewer, RoleHandler}, RelOwn, Read, "who ran the packages it published"},
-	{KindHuntFinding, SeatCenter, nil, RelAddressed, Write, "report a run of a package it may read"},
-	{KindHuntFinding, SeatMember, nil, RelAddressed, Write, "report a run of a package it may read"},
+	{KindHuntFinding, SeatMember, []Role{RoleAdmin, RoleOrgAdmin, RoleAnalyst, RoleViewer, RoleHandler}, RelAddressed, Read, "who ran the packages it published (a run is addressed to the publisher), and what was found"},
+	{KindHuntFinding, SeatCenter, nil, RelOwn, Read, "the runs it reported"},
+	{KindHuntFinding, SeatMember, nil, RelOwn, Read, "the runs it reported"},
+	{KindHuntFinding, SeatCenter, nil, RelOwn, Write, "report a run of a package it may read"},
+	{KindHuntFinding, SeatMember, nil, RelOwn, Write, "report a run of a package it may read"},
 
 	{KindAsset, SeatCenter, vulnRoles, RelOwn, Read, "its own connection points, SBOMs and what affects them"},
 	{KindAsset, SeatMember, vulnRoles, RelOwn, Read, "its own connection points, SBOMs and what affects them"},

@@ -1,7 +1,7 @@
 package policy
 
-// The listing filters of communications information, approvals and hunting
-// packages, read off the role matrix (records.go) as the filters of
+// The listing filters of communications information, approvals, hunting
+// packages and their runs, read off the role matrix (records.go) as the filters of
 // recordkinds.go are. The property test in internal/store
 // (TestRecordFiltersMatchDecisions) holds each to MayRead on both stores.
 
@@ -38,4 +38,11 @@ func HuntPackageFilter(v Viewer, p string) (string, []any) {
 			"(sc.kind = 'org-kind' AND sc.value = so.kind) OR (sc.kind = 'org' AND sc.value = so.id) OR " +
 			"(sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = so.id))))",
 	})
+}
+
+// HuntRunFilter is the listing condition of hunting runs on alias r (column
+// org_id: the reporting organization) of packages on alias p (column
+// publisher_org): the runs MayReadHuntRun allows.
+func HuntRunFilter(v Viewer, r, p string) (string, []any) {
+	return RecordFilter(v, KindHuntFinding, Read, RelCols{RelOwn: r + ".org_id = ?", RelAddressed: p + ".publisher_org = ?"})
 }

@@ -175,31 +175,21 @@ func (db *DB) HuntRuleTotals(ctx context.Context, runIDs []int64) ([]HuntRuleHit
 	return out, rows.Err()
 }
 
-// HuntRuns lists a package's runs, newest first, with the reporting
-// organization's name; org "" means every organization.
-func (db *DB) HuntRuns(ctx context.Context, pkgID, org string) ([]HuntRun, error) {
+// HuntRuns lists the runs of package pkgID that v may read
+// (policy.HuntRunFilter: its own, or all of a package it published, or all
+// for the center), newest first, with the reporting organization's name.
+// The package's TLP is decided on each run after.
+func (db *DB) HuntRuns(ctx context.Context, v policy.Viewer, pkgID string) ([]HuntRun, error) {
+	cond, args := policy.HuntRunFilter(v, "r", "p")
 	q := `SELECT r.id, r.org_id, o.name, r.user_id, r.user_login, r.ran_at, r.reported_at, r.events, r.files, r.bytes, r.read_errors, r.hits, r.duration_ms,
-		r.match_count, r.matches FROM hunt_runs r JOIN orgs o ON o.id = r.org_id WHERE r.package_id = ?`
-	args := []any{pkgID}
-	if org != "" {
-		q += " AND r.org_id = ?"
-		args = append(args, org)
-	}
-	rows, err := db.Query(ctx, q+" ORDER BY r.ran_at DESC, r.id DESC", args...)
-	if err != nil {
-		return nil, fmt.Errorf("hunting runs of %s: %w", pkgID, err)
-	}
-	defer rows.Close()
-	var out []HuntRun
-	for rows.Next() {
+		r.match_count, r.matches FROM hunt_runs r JOIN orgs o ON o.id = r.org_id JOIN hunt_packages p ON p.id = r.package_id
+		WHERE r.package_id = ? AND ` + cond + " ORDER BY r.ran_at DESC, r.id DESC"
+	return queryAll(ctx, db, "hunting runs of "+pkgID, func(row interface{ Scan(...any) error }) (HuntRun, error) {
 		r := HuntRun{PackageID: pkgID}
 		var ran, rep int64
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.UserID, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits,
-			&r.DurationMS, &r.MatchCount, &r.Matches); err != nil {
-			return nil, fmt.Errorf("hunting runs of %s: %w", pkgID, err)
-		}
+		err := row.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.UserID, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits,
+			&r.DurationMS, &r.MatchCount, &r.Matches)
 		r.RanAt, r.Reported = FromMicros(ran), FromMicros(rep)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	}, q, append([]any{pkgID}, args...)...)
 }

@@ -16,10 +16,11 @@ import (
 )
 
 // TestCommsRecordFiltersMatchDecisions is TestRecordFiltersMatchDecisions for
-// approvals, telemetry sources, kept flow records and hunting packages: random
-// records of each kind are listed through the store's methods, whose SQL
-// takes its condition from policy (ApprovalFilter, TelemetrySourceFilter,
-// TelemetryRecordFilter, HuntPackageFilter), for random viewers of every role
+// approvals, telemetry sources, kept flow records, hunting packages and their
+// runs: random records of each kind are listed through the store's methods,
+// whose SQL takes its condition from policy (ApprovalFilter,
+// TelemetrySourceFilter, TelemetryRecordFilter, HuntPackageFilter,
+// HuntRunFilter), for random viewers of every role
 // in organizations of every kind, sector and group, and each listing must hold
 // exactly what policy.MayRead allows — for packages with the scope decided by
 // huntpkg.InScope, the rule the publisher's alerts and the package pages use.
@@ -128,6 +129,23 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		pkgs[id] = p
 	}
 
+	// Runs of the first packages, reported by random organizations.
+	type run struct{ org, publisher string }
+	runs := map[string]map[int64]run{} // package → run id → who
+	for i := range 8 {
+		id := fmt.Sprintf("hunt-package--%s-%d", tag, i)
+		runs[id] = map[int64]run{}
+		for range r.IntN(5) {
+			o := pick()
+			rid, err := db.ReportHuntRun(ctx, store.HuntRun{PackageID: id, OrgID: o.ID, UserID: 1, User: "u", RanAt: now, Reported: now, Matches: ""},
+				[]store.HuntRuleHits{{RuleID: "r", Title: "t", Hits: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs[id][rid] = run{o.ID, pkgs[id].publisher}
+		}
+	}
+
 	for i := range 60 {
 		o := pick()
 		role := policy.Roles[r.IntN(len(policy.Roles))]
@@ -199,6 +217,23 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 			}
 		}
 		compare(t, seed, "hunting packages", v, got, want)
+
+		for id, rs := range runs {
+			listed, err := db.HuntRuns(ctx, v, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want = nil, nil
+			for _, x := range listed {
+				got = append(got, fmt.Sprint(x.ID))
+			}
+			for rid, x := range rs {
+				if policy.MayReadHuntRun(v, policy.HuntRunRel(v, x.org, x.publisher)) {
+					want = append(want, fmt.Sprint(rid))
+				}
+			}
+			compare(t, seed, "hunting runs of "+id, v, got, want)
+		}
 	}
 }
 
