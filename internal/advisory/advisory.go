@@ -169,7 +169,7 @@ func (s *Service) targets(ctx context.Context, a Advisory, errs *problem.Problem
 		if o.IsCenter() || o.IsCommittee() { // neither is a member organization
 			continue
 		}
-		if au.All || slices.Contains(au.Sectors, o.Sector) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {
+		if au.All || slices.ContainsFunc(au.Sectors, func(s string) bool { return store.SectorKey(s) == o.Sector }) || slices.Contains(au.Kinds, o.Kind) || slices.Contains(named, o.ID) {
 			targets = append(targets, o)
 		}
 	}

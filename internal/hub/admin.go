@@ -103,7 +103,7 @@ func newOrg(ctx context.Context, db *store.DB, name, kind, sector string, now ti
 			return store.Org{}, fmt.Errorf("the hub has its oversight committee already (%s); there is one", c.Name)
 		}
 	}
-	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: strings.TrimSpace(sector), Created: now}
+	o := store.Org{ID: stix.NewID("identity"), Name: name, Kind: kind, Sector: store.SectorKey(sector), Created: now}
 	if _, err := db.Org(ctx, name); err == nil {
 		return store.Org{}, fmt.Errorf("an organization named %q already exists", name)
 	}

@@ -206,8 +206,8 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 			}
 			val = ""
 		case ScopeSector:
-			val = strings.ToLower(val)
-			if !center && !strings.EqualFold(val, c.Org.Sector) {
+			val = store.SectorKey(val)
+			if !center && val != store.SectorKey(c.Org.Sector) {
 				return nil, problem.Field("scope", "sector %q: an organization addresses only its own sector (%q)", val, c.Org.Sector)
 			}
 		case ScopeOrgKind:
@@ -321,7 +321,7 @@ func InScope(org store.Org, groups []string, scope []ScopeEntry) bool {
 				return true
 			}
 		case ScopeSector:
-			if org.Sector != "" && strings.EqualFold(org.Sector, e.Value) {
+			if org.Sector != "" && store.SectorKey(org.Sector) == store.SectorKey(e.Value) {
 				return true
 			}
 		case ScopeOrgKind:

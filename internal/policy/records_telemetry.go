@@ -29,12 +29,13 @@ func TelemetryRecordFilter(v Viewer) (string, []any) {
 // by a scope entry (hunt_package_scope) as huntpkg.InScope decides — every
 // member for "all" (not the center), its sector, its kind, itself by id, or
 // a sharing group it belongs to; the oversight committee is never in scope.
+// Sectors compare exactly: both are stored as their key (store.SectorKey).
 // The TLP of the package is decided afterwards, per package, by Decide.
 func HuntPackageFilter(v Viewer, p string) (string, []any) {
 	return RecordFilter(v, KindHuntPackage, Read, RelCols{
 		RelOwn: p + ".publisher_org = ?",
 		RelAddressed: "EXISTS (SELECT 1 FROM hunt_package_scope sc JOIN orgs so ON so.id = ? WHERE sc.package_id = " + p + ".id AND so.kind <> '" + OrgKindCommittee + "' AND (" +
-			"(sc.kind = 'all' AND so.kind <> 'center') OR (sc.kind = 'sector' AND so.sector <> '' AND LOWER(so.sector) = LOWER(sc.value)) OR " +
+			"(sc.kind = 'all' AND so.kind <> 'center') OR (sc.kind = 'sector' AND so.sector <> '' AND so.sector = sc.value) OR " +
 			"(sc.kind = 'org-kind' AND sc.value = so.kind) OR (sc.kind = 'org' AND sc.value = so.id) OR " +
 			"(sc.kind = 'group' AND sc.value IN (SELECT g.group_id FROM group_orgs g WHERE g.org_id = so.id))))",
 	})

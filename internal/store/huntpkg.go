@@ -35,7 +35,8 @@ type HuntPackage struct {
 // HuntScope is one entry of a package's scope.
 type HuntScope struct{ Kind, Value string }
 
-// PublishHuntPackage stores a package and its scope in one transaction.
+// PublishHuntPackage stores a package and its scope in one transaction, a
+// sector entry's value as its key (SectorKey).
 func (db *DB) PublishHuntPackage(ctx context.Context, p HuntPackage, scope []HuntScope) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO hunt_packages(id, title, description, publisher_org, publisher_user, tlp, rules, indicators, created_at, signed, key_name)
@@ -44,6 +45,9 @@ func (db *DB) PublishHuntPackage(ctx context.Context, p HuntPackage, scope []Hun
 			return fmt.Errorf("store package: %w", err)
 		}
 		for _, se := range scope {
+			if se.Kind == "sector" {
+				se.Value = SectorKey(se.Value)
+			}
 			if _, err := tx.Exec(ctx, "INSERT INTO hunt_package_scope(package_id, kind, value) VALUES(?, ?, ?)", p.ID, se.Kind, se.Value); err != nil {
 				return fmt.Errorf("store package scope: %w", err)
 			}

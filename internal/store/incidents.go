@@ -506,7 +506,7 @@ func (db *DB) Computers(ctx context.Context, v policy.Viewer, sector string, wit
 	q := "SELECT " + computerCols + " FROM critical_computers c JOIN orgs o ON o.id = c.org_id WHERE " + cond
 	if sector != "" {
 		q += " AND o.sector = ?"
-		args = append(args, sector)
+		args = append(args, SectorKey(sector))
 	}
 	if !withRetired {
 		q += " AND c.retired_at = 0"

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"renkei/internal/policy"
 )
@@ -31,10 +34,58 @@ func (o Org) IsCenter() bool { return o.Kind == "center" }
 // IsCommittee reports whether the organization is the oversight committee.
 func (o Org) IsCommittee() bool { return o.Kind == policy.OrgKindCommittee }
 
-// AddOrg stores a new organization.
+// SectorKey is the canonical form of a sector in which every sector is
+// stored — an organization's, and a hunting package's scope entry — so that
+// SQL compares sectors exactly, the same on SQLite and PostgreSQL whatever
+// their case folding: spaces trimmed, Unicode compatibility forms composed
+// (NFKC: full-width "Ｅｎｅｒｇｙ" is "Energy", half-width kana full-width),
+// then lower case (Unicode, not ASCII only). Code that compares sectors in
+// Go compares their keys.
+func SectorKey(s string) string {
+	return strings.ToLower(norm.NFKC.String(strings.TrimSpace(s)))
+}
+
+// sectorKeys is migration 00030, the one written in Go (migrations/README.md):
+// every sector stored before sectors were stored as their key becomes its
+// key — organizations' and hunting scope entries' — since neither SQL
+// dialect can compute SectorKey (SQLite's LOWER folds ASCII only).
+func (db *DB) sectorKeys(ctx context.Context, tx *sql.Tx) error {
+	for _, t := range []struct{ sel, upd string }{
+		{"SELECT DISTINCT sector FROM orgs", "UPDATE orgs SET sector = ? WHERE sector = ?"},
+		{"SELECT DISTINCT value FROM hunt_package_scope WHERE kind = 'sector'", "UPDATE hunt_package_scope SET value = ? WHERE kind = 'sector' AND value = ?"},
+	} {
+		rows, err := tx.QueryContext(ctx, t.sel)
+		if err != nil {
+			return fmt.Errorf("sector keys: %w", err)
+		}
+		var sectors []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return fmt.Errorf("sector keys: %w", err)
+			}
+			sectors = append(sectors, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sector keys: %w", err)
+		}
+		for _, s := range sectors {
+			if k := SectorKey(s); k != s {
+				if _, err := tx.ExecContext(ctx, db.Rebind(t.upd), k, s); err != nil {
+					return fmt.Errorf("sector keys: %q: %w", s, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// AddOrg stores a new organization, its sector as its key (SectorKey).
 func (db *DB) AddOrg(ctx context.Context, o Org) error {
 	_, err := db.Exec(ctx, "INSERT INTO orgs(id, name, kind, sector, created_at) VALUES(?, ?, ?, ?, ?)",
-		o.ID, o.Name, o.Kind, o.Sector, Micros(o.Created))
+		o.ID, o.Name, o.Kind, SectorKey(o.Sector), Micros(o.Created))
 	if err != nil {
 		return fmt.Errorf("add organization %q: %w", o.Name, err)
 	}

@@ -41,12 +41,16 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 	tag := fmt.Sprintf("c%d", seed)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
-	// Organizations of every kind and a few sectors (one in upper case, as
-	// members type them), and groups over them.
+	// Organizations of every kind and a few sectors (in upper case, as
+	// members type them, and outside ASCII: accented, full-width, Japanese),
+	// and groups over them.
 	var orgs []store.Org
 	for i, k := range []string{"center", policy.OrgKindCommittee, "operator", "operator", "medical", "government", "operator"} {
 		o := store.Org{ID: fmt.Sprintf("identity--%s-o%d", tag, i), Name: fmt.Sprintf("%s org %d", tag, i), Kind: k,
-			Sector: []string{"", "energy", "Energy", "water"}[r.IntN(4)], Created: now}
+			Sector: []string{"", "energy", "Energy", "water", "Énergie", "ＷＡＴＥＲ", "電力"}[r.IntN(7)], Created: now}
+		if i == 2 || i == 3 { // never lower-cased by SQLite's ASCII-only LOWER
+			o.Sector = []string{"Énergie", "ＷＡＴＥＲ"}[i-2]
+		}
 		if err := db.AddOrg(ctx, o); err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +111,7 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 			case 0:
 				e = huntpkg.ScopeEntry{Kind: huntpkg.ScopeAll}
 			case 1:
-				e = huntpkg.ScopeEntry{Kind: huntpkg.ScopeSector, Value: []string{"energy", "water", "rail"}[r.IntN(3)]}
+				e = huntpkg.ScopeEntry{Kind: huntpkg.ScopeSector, Value: []string{"energy", "water", "rail", "énergie", "ÉNERGIE", "電力"}[r.IntN(6)]}
 			case 2:
 				e = huntpkg.ScopeEntry{Kind: huntpkg.ScopeOrgKind, Value: []string{"operator", "medical", "government"}[r.IntN(3)]}
 			case 3:
@@ -116,6 +120,9 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 				e = huntpkg.ScopeEntry{Kind: huntpkg.ScopeGroup, Value: groups[r.IntN(len(groups))]}
 			}
 			p.scope = append(p.scope, e)
+		}
+		if i < 2 { // addressing the sectors of orgs[2] and orgs[3] as another member types them
+			p.scope = append(p.scope, huntpkg.ScopeEntry{Kind: huntpkg.ScopeSector, Value: []string{"énergie", "water"}[i]})
 		}
 		id := fmt.Sprintf("hunt-package--%s-%d", tag, i)
 		scope := make([]store.HuntScope, len(p.scope))

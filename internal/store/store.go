@@ -115,7 +115,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db.sql, sub)
+	p, err := goose.NewProvider(dialect, db.sql, sub,
+		goose.WithGoMigrations(goose.NewGoMigration(30, &goose.GoFunc{RunTx: db.sectorKeys}, nil)))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
