@@ -272,6 +272,12 @@ func (s *Server) exportIndicators(q *request) error {
 		return fail(http.StatusBadRequest, "invalid zone", "zone %q: want a DNS name such as rpz.example.jp", z)
 	}
 	ctx := q.r.Context()
+	// Every value passes the export gate (internal/exportgate): policies,
+	// reviews, warninglists and hostile scopes, decided for this reader.
+	gate, err := s.Exports.Open(ctx, q.viewer, opt.At)
+	if err != nil {
+		return err
+	}
 	b := match.NewBuilder()
 	var logged []store.Object
 	// The ETag is computed from what decides the content — the format, the
@@ -279,7 +285,7 @@ func (s *Server) exportIndicators(q *request) error {
 	// device polling an unchanged list gets 304 without the list being built,
 	// and the RPZ serial (the time of the export) does not defeat it.
 	tag := sha256.New()
-	fmt.Fprintf(tag, "%s\x00%s\x00%s\x00", exportVersion, format, opt.Zone)
+	fmt.Fprintf(tag, "%s\x00%s\x00%s\x00%s\x00", exportVersion, format, opt.Zone, gate.Version())
 	oq := store.ObjectQuery{Viewer: q.viewer, Types: []string{"indicator"}, Limit: 1000}
 	for {
 		objs, more, err := s.Store.Objects(ctx, oq)
@@ -288,8 +294,8 @@ func (s *Server) exportIndicators(q *request) error {
 		}
 		for _, o := range objs {
 			ind, ok := exportIndicator(o, opt.At)
-			if !ok || b.AddSTIX(ind) != nil {
-				continue // not active now, or a pattern no device format can use
+			if !ok || !gate.Object(o).Passed || b.AddSTIX(ind) != nil {
+				continue // not active now, kept out by the gate, or a pattern no device format can use
 			}
 			fmt.Fprintf(tag, "%s\x00%d\x00", o.ID, store.Micros(o.Modified))
 			if hub.Logged(o) && inFormat(format, ind, opt) {
@@ -329,7 +335,8 @@ func (s *Server) exportIndicators(q *request) error {
 		return nil
 	}
 	// Streamed: a list of millions of addresses is never held whole in memory.
-	if _, err := export.WriteSet(q.w, format, b.Build(), opt); err != nil && s.Log != nil {
+	set, _ := gate.Filter(b.Build())
+	if _, err := export.WriteSet(q.w, format, set, opt); err != nil && s.Log != nil {
 		s.Log.Error("export", "format", format, "user", q.caller.User.Login, "err", err)
 	}
 	return nil

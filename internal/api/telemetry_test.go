@@ -16,6 +16,7 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/exportgate"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/store/storetest"
@@ -32,6 +33,8 @@ type telemetryHub struct {
 	ro      map[string]string // read-only tokens by login
 	sighted string            // the indicator the batch matched
 	skew    atomic.Int64      // how far the hub's clock is ahead of time.Now (see h.Now)
+	callers map[string]auth.Caller
+	exports *exportgate.Service
 }
 
 const (
@@ -67,7 +70,14 @@ func newTelemetryHub(t *testing.T, kind string) *telemetryHub {
 		e.ro[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "firewall", 0, true, now)
 	}
 	s := serve(t, th)
-	e.url = s.URL
+	e.url, e.callers, e.exports = s.URL, callers, s.App.Exports
+	// These tests use documentation addresses (RFC 5737) as stand-ins for
+	// public ones: the center switches the documentation warninglist off,
+	// as TestHostileSubmissionsNeverReachAnExport shows it must be for them
+	// to reach an export at all.
+	if err := s.App.Exports.SetEnabled(ctx, callers["admin2"], "renkei-documentation", false); err != nil {
+		t.Fatal(err)
+	}
 	as := s.App.Approvals
 	a, err := as.File(ctx, callers["handler"], approval.Request{Kind: approval.KindCollectionAgreement, LegalBasis: "operator agreement 2026-7",
 		Target: "Power Co border routers", Justification: "C2 detection", ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(30 * 24 * time.Hour)}, false)

@@ -28,6 +28,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/cases"
 	"renkei/internal/consult"
+	"renkei/internal/exportgate"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
@@ -84,6 +85,9 @@ type App struct {
 	Telemetry *telemetry.Service
 	// Retention deletes expired objects under the hub's rules, logged first.
 	Retention *retention.Service
+	// Exports is the export gate: warninglists, export policies and reviews;
+	// every export opens its Gate.
+	Exports *exportgate.Service
 }
 
 // New makes the shared parts over d and builds the hub and every capability
@@ -138,5 +142,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Telemetry = &telemetry.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: h.Center(), Viewer: h.Viewer, Record: record,
 		Append: appendAudit, Submit: h.Submit}
 	a.Retention = &retention.Service{DB: db, Record: record, Center: h.Center(), Now: now, Log: log}
+	a.Exports = &exportgate.Service{DB: db, Now: now, Center: center, Record: record, Log: log}
 	return a, nil
 }

@@ -79,6 +79,8 @@ const (
 	ActionFeedAdd           = "feed.add"           // a feed subscribed to
 	ActionHuntingPublish    = "hunting.publish"    // a hunting package published
 	ActionHuntingReport     = "hunting.report"     // a hunting package's findings reported back
+	ActionWarninglistChange = "warninglist.change" // a warninglist imported, extended, shortened, enabled or disabled (Detail "op")
+	ActionExportReview      = "export.review"      // the center released or held an indicator waiting to reach exports
 )
 
 // HeaderIndex is the response header that carries the index of the entry

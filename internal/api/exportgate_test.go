@@ -1,0 +1,152 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"renkei/internal/hub"
+	"renkei/internal/store"
+	"renkei/internal/store/storetest"
+)
+
+// hostile are what a member may submit to make every other member block
+// what they must not: each must stay out of every export.
+var hostile = []struct{ name, pattern, never string }{
+	{"a whole /8", "[ipv4-addr:value = '45.0.0.0/8']", "45.0.0.0"},
+	{"every IPv4 address", "[ipv4-addr:value = '0.0.0.0/0']", "0.0.0.0/0"},
+	{"every IPv6 address", "[ipv6-addr:value = '::/0']", "::/0"},
+	{"a public resolver", "[ipv4-addr:value = '8.8.8.8']", "8.8.8.8"},
+	{"a private range", "[ipv4-addr:value = '10.0.0.0/16']", "10.0.0.0"},
+	{"a top domain", "[domain-name:value = 'google.com']", "google.com"},
+	{"a public suffix", "[domain-name:value = 'co.jp']", "co.jp"},
+	{"an IDN homograph of a top domain", "[domain-name:value = 'gооgle.com']", "xn--ggle-55da.com"},
+	{"a URL on a top domain", "[url:value = 'https://google.com/search']", "google.com/search"},
+}
+
+// submitIndicators stores indicators of member who, TLP:GREEN.
+func (e *telemetryHub) submitIndicators(t *testing.T, who string, patterns map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	var objs []any
+	for id, p := range patterns {
+		objs = append(objs, map[string]any{"type": "indicator", "spec_version": "2.1", "id": id, "created": "2026-01-03T00:00:00.000Z",
+			"modified": "2026-01-03T00:00:00.000Z", "pattern": p, "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00.000Z",
+			"confidence": 80, "object_marking_refs": []string{tlpGreen}})
+	}
+	body, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-0000000000b1", "objects": objs})
+	col, err := e.h.DB.Collection(ctx, hub.MembersCollection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.h.Submit(ctx, e.callers[who], col, bytes.NewReader(body))
+	if err != nil || st.Failure > 0 {
+		t.Fatalf("submit as %s: %v %+v", who, err, st)
+	}
+}
+
+func hostileID(i int) string {
+	return "indicator--00000000-0000-4000-8000-0000000001" + string(rune('a'+i/10)) + string(rune('0'+i%10))
+}
+
+func TestHostileSubmissionsNeverReachAnExport(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			// google.com is in no list shipped with Renkei (top sites are
+			// imported, see TestImportedCorpusListsKeepTopSitesOut): the
+			// center keeps it in a list of its own.
+			if _, err := e.exports.Edit(ctx, e.callers["center"], "center-top-sites", "hostname", []string{"google.com"}, false); err != nil {
+				t.Fatal(err)
+			}
+			pats := map[string]string{
+				"indicator--00000000-0000-4000-8000-0000000001f0": "[ipv4-addr:value = '203.0.113.9']",
+				"indicator--00000000-0000-4000-8000-0000000001f1": "[domain-name:value = 'c2.renkei-test.jp']",
+			}
+			for i, h := range hostile {
+				pats[hostileID(i)] = h.pattern
+			}
+			e.submitIndicators(t, "power", pats)
+			for _, format := range []string{"edl", "edl-domains", "edl-urls", "rpz", "suricata", "zeek", "csv"} {
+				for _, who := range []string{"other", "center", "power"} {
+					r := e.do(t, "GET", "/api/v1/exports/"+format, e.ro[who], nil)
+					if r.code != 200 {
+						t.Fatalf("%s for %s: %d %s", format, who, r.code, r.body)
+					}
+					body := string(r.body)
+					for _, h := range hostile {
+						if strings.Contains(body, h.never) {
+							t.Errorf("%s: %s (%s) reached %s's export:\n%s", format, h.name, h.never, who, body)
+						}
+					}
+					want := map[string]string{"edl": "203.0.113.9", "edl-domains": "c2.renkei-test.jp", "rpz": "c2.renkei-test.jp",
+						"suricata": "c2.renkei-test.jp", "zeek": "c2.renkei-test.jp", "csv": "c2.renkei-test.jp"}[format]
+					if want != "" && !strings.Contains(body, want) {
+						t.Errorf("%s: the ordinary indicator %s is missing from %s's export", format, want, who)
+					}
+				}
+			}
+			// The homograph waits for the center's review; released, it is exported.
+			if err := e.exports.Review(ctx, e.callers["center"], hostileID(7), true, "phishing look-alike, confirmed"); err != nil {
+				t.Fatal(err)
+			}
+			r := e.do(t, "GET", "/api/v1/exports/rpz", e.ro["other"], nil)
+			if !strings.Contains(string(r.body), "xn--ggle-55da.com") {
+				t.Errorf("a reviewed homograph is still held back:\n%s", r.body)
+			}
+			if err := e.exports.Review(ctx, e.callers["power"], hostileID(0), true, ""); err == nil {
+				t.Error("a member released its own indicator")
+			}
+		})
+	}
+}
+
+func TestExportPolicyConfidenceAgeAndReview(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			const id = "indicator--00000000-0000-4000-8000-0000000002a0"
+			e.submitIndicators(t, "power", map[string]string{id: "[ipv4-addr:value = '203.0.113.120']"})
+			has := func() bool {
+				r := e.do(t, "GET", "/api/v1/exports/edl", e.ro["other"], nil)
+				return strings.Contains(string(r.body), "203.0.113.120")
+			}
+			if !has() {
+				t.Fatal("no policy: the indicator must be exported")
+			}
+			set := func(p store.ExportPolicy) {
+				t.Helper()
+				if err := e.exports.SetPolicy(ctx, e.callers["center"], p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			set(store.ExportPolicy{Scope: "hub", MinConfidence: 90})
+			if has() {
+				t.Error("confidence 80 passed a minimum of 90")
+			}
+			set(store.ExportPolicy{Scope: "hub", MaxAge: time.Hour})
+			if has() {
+				t.Error("an indicator last modified in January passed a maximum age of an hour")
+			}
+			set(store.ExportPolicy{Scope: "hub", RequireReview: true})
+			if has() {
+				t.Error("an indicator waiting for review was exported")
+			}
+			if err := e.exports.Review(ctx, e.callers["center"], id, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			if !has() {
+				t.Error("a released indicator is not exported")
+			}
+			// A member may make its own exports stricter, not another's.
+			if err := e.exports.SetPolicy(ctx, e.callers["water"], store.ExportPolicy{Scope: "org", ScopeID: e.callers["other"].Org.ID, MinConfidence: 99}); err == nil {
+				t.Error("a member's analyst set another member's export policy")
+			}
+		})
+	}
+}
