@@ -11,6 +11,7 @@ import (
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
+	"renkei/internal/telemetry"
 )
 
 // approvalRequestData is the console's form to request an approval from the
@@ -23,6 +24,9 @@ type approvalRequestData struct {
 	Fields map[string]string // problems at their fields
 	Error  string            // problems not about one field
 	Filed  int64             // the approval just filed, acknowledged once
+	// Requests are the approvals the user may see (policy.ApprovalFilter),
+	// newest first: the one just filed among them.
+	Requests []approval.Approval
 }
 
 func (s *server) approvalRequestPage(w http.ResponseWriter, r *http.Request, req *request) {
@@ -30,12 +34,25 @@ func (s *server) approvalRequestPage(w http.ResponseWriter, r *http.Request, req
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	s.showApprovalRequest(w, r, req, http.StatusOK, &approvalRequestData{Form: map[string]string{}})
+	form := map[string]string{}
+	// From a source's page: the kind its legal basis needs, and the source
+	// as the target.
+	if id := r.URL.Query().Get("source"); id != "" && policy.MaySeeSources(req.viewer) {
+		if src, err := telemetry.GetSource(r.Context(), s.Store, id); err == nil {
+			form["kind"], form["target"] = src.ApprovalKind(), src.Name+" ("+src.ID+")"
+		}
+	}
+	s.showApprovalRequest(w, r, req, http.StatusOK, &approvalRequestData{Form: form})
 }
 
 func (s *server) showApprovalRequest(w http.ResponseWriter, r *http.Request, req *request, status int, d *approvalRequestData) {
 	d.Kinds = approval.Kinds
-	s.render(w, r, req, status, "approval_request", "approval_request.title", "telemetry", d)
+	var err error
+	if d.Requests, err = s.Approvals.List(r.Context(), req.viewer, "", 50); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, req, status, "approval_request", "approval_request.title", "approval_request", d)
 }
 
 // requestApproval files the request; the approval service refuses those who

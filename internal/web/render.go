@@ -106,6 +106,11 @@ type page struct {
 	CanSubmit  bool
 	ReadsIntel bool
 	D          any
+
+	// CanFileApproval: policy lets this user request an approval from the
+	// committee (policy.MayFileApproval); the menu and the source pages
+	// link to the form.
+	CanFileApproval bool
 }
 
 // render writes page name in the request's language.
@@ -131,6 +136,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		p.OrgAdmin = policy.AdministersOrg(req.viewer)
 		p.CanSubmit = policy.MayWrite(req.viewer, policy.KindObject, policy.RelOwn)
 		p.ReadsIntel = policy.SeesPictureContent(req.viewer)
+		p.CanFileApproval = policy.MayFileApproval(req.viewer)
 		p.Unread, _ = s.Store.UnreadAlerts(r.Context(), req.viewer)
 	}
 	t := s.pages[lang].pages[name]
