@@ -1,20 +1,15 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/audit"
-	"renkei/internal/hub"
-	"renkei/internal/store/storetest"
+	"renkei/internal/hubtest"
 )
 
 // TestApprovalCommands: a handler files a request and an emergency measure
@@ -22,35 +17,11 @@ import (
 // lists the pending ones and decides with reasons; mistakes are refused with
 // a one-line error.
 func TestApprovalCommands(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
-	b, err := hub.Bootstrap(ctx, db, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := t.TempDir()
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
-		CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer al.Close()
-	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := map[string]string{}
-	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"iinkai", "overseer"}} {
-		_, err := hub.AddUser(ctx, db, u.login, b.Center.ID, u.role, "", time.Now())
-		if u.role == "overseer" { // the committee's first member, in its own organization
-			_, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", time.Now())
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, time.Now())
-	}
-	srv := httptest.NewServer((&api.Server{App: ha, MaxBody: 1 << 20}).Handler())
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	h.User("handler", h.Center().ID, "handler")
+	h.Overseer("iinkai") // the committee's first member, in its own organization
+	tok := map[string]string{"handler": h.Token("handler"), "iinkai": h.Token("iinkai")}
+	srv := httptest.NewServer((&api.Server{App: h.App, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)
@@ -136,34 +107,11 @@ func TestApprovalCommands(t *testing.T) {
 // preserving pseudonyms (--prefix-preserving); the approval's answer and
 // the committee's list show both, and what a kept prefix reveals.
 func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
-	b, err := hub.Bootstrap(ctx, db, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := t.TempDir()
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t",
-		CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer al.Close()
-	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := map[string]string{}
-	if _, err := hub.AddUser(ctx, db, "handler", b.Center.ID, "handler", "", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := hub.BootstrapCommittee(ctx, db, "Oversight Committee", "iinkai", "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range []string{"handler", "iinkai"} {
-		tok[l], _, _ = hub.CreateToken(ctx, db, l, "", 0, false, time.Now())
-	}
-	srv := httptest.NewServer((&api.Server{App: ha, MaxBody: 1 << 20}).Handler())
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	h.User("handler", h.Center().ID, "handler")
+	h.Overseer("iinkai")
+	tok := map[string]string{"handler": h.Token("handler"), "iinkai": h.Token("iinkai")}
+	srv := httptest.NewServer((&api.Server{App: h.App, MaxBody: 1 << 20}).Handler())
 	defer srv.Close()
 	as := func(login string, args ...string) (int, string, string) {
 		return run(t, "", append(args, "--hub", srv.URL, "--token", tok[login])...)

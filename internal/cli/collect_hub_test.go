@@ -11,14 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"renkei/internal/app"
 	"renkei/internal/approval"
-	"renkei/internal/audit"
 	"renkei/internal/bus"
 	"renkei/internal/corpora"
-	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/huntpkg"
-	"renkei/internal/store"
 	"renkei/internal/telemetry"
 	"renkei/internal/testwait"
 )
@@ -30,33 +27,12 @@ import (
 func TestCollectFeedsHubSource(t *testing.T) {
 	codecs := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "renkei.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dir := t.TempDir() // the hub's data folder, which `renkei collect --data` opens
 	now := time.Now().UTC()
-	hub.Bootstrap(ctx, db, now)
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "audit-keys"), Node: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer al.Close()
-	ha, err := app.New(ctx, app.Deps{Store: db, Audit: al})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := ha.Hub
-	for _, u := range []struct{ login, role string }{{"handler", "handler"}, {"overseer", "overseer"}} {
-		_, err := hub.AddUser(ctx, db, u.login, h.Center().ID, u.role, "", now)
-		if u.role == "overseer" { // the committee's first member, in its own organization
-			_, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit(), hubtest.InDir(dir), hubtest.At(now))
+	ha, db := h.App, h.DB
+	h.User("handler", h.Center().ID, "handler")
+	h.Overseer("overseer") // the committee's first member, in its own organization
 	handler, _ := huntpkg.CallerOf(ctx, db, "handler")
 	overseer, _ := huntpkg.CallerOf(ctx, db, "overseer")
 	as := ha.Approvals
@@ -82,7 +58,7 @@ func TestCollectFeedsHubSource(t *testing.T) {
 	if err := telemetry.SaveRanges(ctx, db, "t", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}); err != nil {
 		t.Fatal(err)
 	}
-	al.Close()
+	ha.Audit.Close() // the command opens the log in its data folder itself
 	b, err := bus.Open(ctx, bus.Options{Dir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)

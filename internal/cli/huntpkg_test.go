@@ -11,15 +11,12 @@ import (
 	"time"
 
 	"renkei/internal/api"
-	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/client"
 	"renkei/internal/corpora"
-	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/huntpkg"
 	"renkei/internal/policy"
-	"renkei/internal/store/storetest"
 )
 
 // TestHuntPackageEndToEnd: the center publishes a package to the energy and
@@ -32,35 +29,19 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	quietEVTX := corpora.Path(t, "sigma/regression_data/rules/windows/file/file_event/file_event_win_creation_system_dll_files/13c02350-4177-4e45-ac17-cf7ca628ff5e.evtx")
 
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
 	now := time.Now().UTC()
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	data := t.TempDir()
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer al.Close()
-	a, err := app.New(ctx, app.Deps{Store: db, Audit: al})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := a.Hub
+	data := t.TempDir() // the hub's data folder: the audit log, and so the signing key in DATA/hunt-keys
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit(), hubtest.InDir(data), hubtest.At(now))
+	a, db := h.App, h.DB
 	for _, o := range []struct{ name, kind, sector string }{
 		{"Power Co", "operator", "energy"}, {"Gas Co", "operator", "energy"}, {"Water Works", "operator", "water"}, {"City Hospital", "medical", ""},
 	} {
-		if _, err := hub.AddOrg(ctx, db, o.name, o.kind, o.sector, now); err != nil {
-			t.Fatal(err)
-		}
+		h.Org(o.name, o.kind, o.sector)
 	}
 	tokens := map[string]string{}
 	for _, u := range []struct{ login, org string }{{"center", h.Center().Name}, {"power", "Power Co"}, {"gas", "Gas Co"}, {"water", "Water Works"}, {"hospital", "City Hospital"}} {
-		if _, err := hub.AddUser(ctx, db, u.login, u.org, "analyst", "", now); err != nil {
-			t.Fatal(err)
-		}
-		tokens[u.login], _, _ = hub.CreateToken(ctx, db, u.login, "", 0, false, now)
+		h.User(u.login, u.org, "analyst")
+		tokens[u.login] = h.Token(u.login)
 	}
 	srv := httptest.NewServer((&api.Server{App: a, MaxBody: 32 << 20}).Handler())
 	defer srv.Close()

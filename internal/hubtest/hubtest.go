@@ -10,6 +10,7 @@ package hubtest
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -46,6 +47,8 @@ type Option func(*options)
 type options struct {
 	now   time.Time
 	audit bool
+	dir   string
+	log   *slog.Logger
 }
 
 // At makes the fixture's records at now instead of the time New runs.
@@ -58,6 +61,18 @@ func At(now time.Time) Option { return func(o *options) { o.now = now } }
 // after an act.
 func WithAudit() Option { return func(o *options) { o.audit = true } }
 
+// InDir keeps the hub's files in dir, laid out as a hub's data folder (DATA)
+// has them, for tests that run a command with --data dir or look at every
+// file the hub wrote: the SQLite store in DATA/renkei.db (a PostgreSQL
+// store stays in its schema) and, with WithAudit, the audit log in
+// DATA/audit, its keys in DATA/audit-keys and so the hunting packages'
+// signing key in DATA/hunt-keys.
+func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithLog gives the hub and its services l as their logger, for tests that
+// read what was logged.
+func WithLog(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
 // New bootstraps a hub on a new store of the given kind.
 func New(tb testing.TB, kind string, opts ...Option) *Hub {
 	tb.Helper()
@@ -67,7 +82,16 @@ func New(tb testing.TB, kind string, opts ...Option) *Hub {
 		f(&o)
 	}
 	ctx := context.Background()
-	db := storetest.Open(tb, kind)
+	var db *store.DB
+	if o.dir != "" && kind == "sqlite" {
+		var err error
+		if db, err = store.Open(ctx, filepath.Join(o.dir, "renkei.db")); err != nil {
+			tb.Fatalf("open the store in %s: %v", o.dir, err)
+		}
+		tb.Cleanup(func() { db.Close() })
+	} else {
+		db = storetest.Open(tb, kind)
+	}
 	b, err := hub.Bootstrap(ctx, db, o.now)
 	if err != nil {
 		tb.Fatalf("bootstrap the hub: %v", err)
@@ -84,9 +108,13 @@ func App(tb testing.TB, db *store.DB, opts ...Option) *app.App {
 	for _, f := range opts {
 		f(&o)
 	}
-	d := app.Deps{Store: db}
+	d := app.Deps{Store: db, Log: o.log}
 	if o.audit {
-		d.Audit = OpenAudit(tb)
+		dir := o.dir
+		if dir == "" {
+			dir = tb.TempDir()
+		}
+		d.Audit = openAudit(tb, dir)
 	}
 	a, err := app.New(context.Background(), d)
 	if err != nil {
@@ -99,7 +127,11 @@ func App(tb testing.TB, db *store.DB, opts ...Option) *app.App {
 // the test ends.
 func OpenAudit(tb testing.TB) *audit.Log {
 	tb.Helper()
-	dir := tb.TempDir()
+	return openAudit(tb, tb.TempDir())
+}
+
+func openAudit(tb testing.TB, dir string) *audit.Log {
+	tb.Helper()
 	l, err := audit.Open(context.Background(), auditOptions(dir))
 	if err != nil {
 		tb.Fatalf("open the audit log: %v", err)

@@ -29,9 +29,9 @@ import (
 	"renkei/internal/bus"
 	"renkei/internal/flow"
 	"renkei/internal/hub"
+	"renkei/internal/hubtest"
 	"renkei/internal/policy"
 	"renkei/internal/pseudonym"
-	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/telemetry"
 	"renkei/internal/testwait"
@@ -58,48 +58,23 @@ func setup(t testing.TB, kind string) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{dir: t.TempDir(), logs: &bytes.Buffer{}, callers: map[string]auth.Caller{}}
-	dsn := storetest.DSN(t, kind)
-	if kind == "sqlite" {
-		dsn = filepath.Join(e.dir, "renkei.db") // keep the store's files where the C1 test scans
-	}
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	now := time.Now().UTC().Truncate(time.Second)
 	e.now = &now
-	if _, err := hub.Bootstrap(ctx, db, now); err != nil {
-		t.Fatal(err)
-	}
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(e.dir, "audit"), KeyDir: filepath.Join(e.dir, "keys"), Node: "t", CheckpointInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { al.Close() })
-	e.a, err = app.New(ctx, app.Deps{Store: db, Audit: al, Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now: func() time.Time { return *e.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.h = e.a.Hub
-	for _, o := range []string{"Power Co", "Water Co"} {
-		if _, err := hub.AddOrg(ctx, db, o, "operator", "energy", now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range []struct{ login, org, role string }{
-		{"handler", e.h.Center().Name, "handler"}, {"overseer", "", "overseer"}, {"power", "Power Co", "analyst"}, {"center", e.h.Center().Name, "analyst"},
-	} {
-		x, err := hub.AddUser(ctx, db, u.login, u.org, u.role, "", now)
-		if u.role == "overseer" { // the committee's first member, in its own organization
-			x, _, err = hub.BootstrapCommittee(ctx, db, "Oversight Committee", u.login, "test", now)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _ := db.Org(ctx, x.OrgID)
-		e.callers[u.login] = auth.Caller{User: x, Org: o}
+	// The store (SQLite) and the audit log keep their files in e.dir, where
+	// the C1 test scans.
+	h := hubtest.New(t, kind, hubtest.WithAudit(), hubtest.InDir(e.dir), hubtest.At(now),
+		hubtest.WithLog(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	db := h.DB
+	e.a, e.h = h.App, h.Hub
+	e.a.Now = func() time.Time { return *e.now }
+	h.Org("Power Co", "operator", "energy")
+	h.Org("Water Co", "operator", "energy")
+	h.User("handler", e.h.Center().Name, "handler")
+	h.Overseer("overseer") // the committee's first member, in its own organization
+	h.User("power", "Power Co", "analyst")
+	h.User("center", e.h.Center().Name, "analyst")
+	for _, login := range []string{"handler", "overseer", "power", "center"} {
+		e.callers[login] = h.Caller(login)
 	}
 	caps := e.a
 	e.svc = caps.Telemetry
