@@ -52,7 +52,8 @@ latest statement wins (see docs/vulnerabilities.md).
 
 Formats: table (for people), json (one JSON object per line and finding, with purl, version,
 vulnerability, aliases, known_exploited, fixed_version, suppressed_by …), vdr (a CycloneDX 1.6
-vulnerability disclosure report).
+vulnerability disclosure report, with the VEX analysis and response), sarif (SARIF 2.1.0 for
+code-scanning dashboards; VEX-suppressed findings are kept as accepted suppressions).
 
 Exit codes: 0 no finding met --fail-on; 3 a finding met --fail-on (suppressed findings never
 count); 1 the SBOM could not be read or the command was wrong, or, with --fail-on, an
@@ -61,16 +62,17 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 		Example: `  renkei sbom scan bom.json --advisories osv/ --advisories known_exploited_vulnerabilities.json
   renkei sbom scan bom.xml --advisories feeds/ --format json | jq 'select(.known_exploited)'
   renkei sbom scan bom.json --advisories feeds/ --fail-on kev        # for CI: exit 3 on a KEV finding
-  renkei sbom scan bom.json --advisories vendor-vex.json --format vdr > vdr.cdx.json`,
+  renkei sbom scan bom.json --advisories vendor-vex.json --format vdr > vdr.cdx.json
+  renkei sbom scan bom.json --advisories feeds/ --format sarif > renkei.sarif`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := vuln.FailOn(nil, failOn); err != nil {
 				return err
 			}
 			switch format {
-			case "table", "json", "vdr":
+			case "table", "json", "vdr", "sarif":
 			default:
-				return fmt.Errorf("--format %q: want table, json or vdr", format)
+				return fmt.Errorf("--format %q: want table, json, vdr or sarif", format)
 			}
 			res, err := vuln.Scan(cmd.Context(), args[0], advisories)
 			if err != nil {
@@ -88,6 +90,8 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 				err = vuln.WriteJSON(g.stdout, res.Findings)
 			case "vdr":
 				err = vuln.WriteVDR(g.stdout, res, time.Now())
+			case "sarif":
+				err = vuln.WriteSARIF(g.stdout, res)
 			default:
 				err = vuln.WriteTable(g.stdout, res.Findings)
 				if err == nil {
@@ -111,7 +115,7 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&advisories, "advisories", nil, "advisory, KEV, EPSS or VEX file or folder (repeatable)")
-	f.StringVar(&format, "format", "table", "output: table, json or vdr")
+	f.StringVar(&format, "format", "table", "output: table, json, vdr (CycloneDX 1.6) or sarif (SARIF 2.1.0)")
 	f.StringVar(&failOn, "fail-on", "", "exit 3 when a finding is: kev (known exploited), critical, high or medium")
 	f.BoolVar(&showAll, "all-problems", false, "list every problem met, not only the first 20")
 	return cmd

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // runCLI runs the command line as Main does and returns its exit code,
@@ -178,6 +181,143 @@ func TestSbomScanFailsWithoutAdvisories(t *testing.T) {
 			}
 			if code, _, errs := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", tc.path); code != 0 {
 				t.Fatalf("without --fail-on the scan reports and goes on: exit %d\n%s", code, errs)
+			}
+		})
+	}
+}
+
+// compileSchema compiles the JSON schema at path, with the other schema
+// files it refers to registered under their ids.
+func compileSchema(t *testing.T, path string, others map[string]string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	for id, file := range others {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if err := c.AddResource(id, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("compile %s: %v", path, err)
+	}
+	return s
+}
+
+// cycloneDX16Schema is the official CycloneDX 1.6 JSON schema, as shipped in
+// the cyclonedx-go module go.mod requires.
+func cycloneDX16Schema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	if err != nil {
+		t.Fatalf("locate the cyclonedx-go module: %v", err)
+	}
+	d := filepath.Join(strings.TrimSpace(string(dir)), "schema")
+	return compileSchema(t, filepath.Join(d, "bom-1.6.schema.json"), map[string]string{
+		"http://cyclonedx.org/schema/spdx.schema.json":     filepath.Join(d, "spdx.schema.json"),
+		"http://cyclonedx.org/schema/jsf-0.82.schema.json": filepath.Join(d, "jsf-0.82.schemax.json"),
+	})
+}
+
+func validateJSON(t *testing.T, s *jsonschema.Schema, doc string) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("invalid: %v", err)
+	}
+}
+
+// TestSBOMScanVDRValidatesAgainstCycloneDX16: the VDR of scans with every
+// kind of finding (affected, possibly affected, KEV, VEX not_affected and
+// affected, aliases) is valid CycloneDX 1.6, and keeps the VEX response.
+func TestSBOMScanVDRValidatesAgainstCycloneDX16(t *testing.T) {
+	schema := cycloneDX16Schema(t)
+	for _, sb := range []string{scanSBOM, "../vuln/testdata/appliance-6.4.9.cdx.json"} {
+		t.Run(filepath.Base(sb), func(t *testing.T) {
+			code, out, _ := runCLI(t, "sbom", "scan", sb, "--advisories", scanAdv, "--advisories", scanKEV, "--format", "vdr")
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			validateJSON(t, schema, out)
+			if !strings.Contains(out, `"references": [`) {
+				t.Error("no finding with aliases: the test does not cover references")
+			}
+		})
+	}
+	// SecureGate 7.0.1 is known_affected in the CSAF VEX, with a vendor_fix
+	// remediation: CycloneDX's response "update".
+	_, out, _ := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", scanAdv, "--format", "vdr")
+	var bom cdx.BOM
+	if err := cdx.NewBOMDecoder(strings.NewReader(out), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, v := range *bom.Vulnerabilities {
+		if v.ID == "CVE-2021-44228" && v.Analysis != nil && v.Analysis.State == cdx.IASExploitable && v.Analysis.Response != nil &&
+			slices.Equal(*v.Analysis.Response, []cdx.ImpactAnalysisResponse{cdx.IARUpdate}) {
+			kept = true
+		}
+	}
+	if !kept {
+		t.Errorf("the VEX response (update) of CVE-2021-44228 is not in the VDR:\n%s", out)
+	}
+}
+
+// TestSBOMScanSARIFValidatesAgainstSARIF210: --format sarif is valid SARIF
+// 2.1.0 (the OASIS schema), one rule per vulnerability and one result per
+// finding, VEX-suppressed findings kept as accepted suppressions.
+func TestSBOMScanSARIFValidatesAgainstSARIF210(t *testing.T) {
+	schema := compileSchema(t, "../vuln/testdata/schema/sarif-schema-2.1.0.json", nil)
+	for _, sb := range []string{scanSBOM, "../vuln/testdata/appliance-6.4.9.cdx.json"} {
+		t.Run(filepath.Base(sb), func(t *testing.T) {
+			code, out, _ := runCLI(t, "sbom", "scan", sb, "--advisories", scanAdv, "--advisories", scanKEV, "--format", "sarif")
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			validateJSON(t, schema, out)
+			_, js, _ := runCLI(t, "sbom", "scan", sb, "--advisories", scanAdv, "--advisories", scanKEV, "--format", "json")
+			var log struct {
+				Runs []struct {
+					Results []struct {
+						RuleID       string            `json:"ruleId"`
+						Level        string            `json:"level"`
+						Suppressions []json.RawMessage `json:"suppressions"`
+						Locations    []struct {
+							PhysicalLocation struct {
+								ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+							} `json:"physicalLocation"`
+						} `json:"locations"`
+					} `json:"results"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal([]byte(out), &log); err != nil || len(log.Runs) != 1 {
+				t.Fatalf("%v:\n%s", err, out)
+			}
+			rs := log.Runs[0].Results
+			if n := strings.Count(strings.TrimSpace(js), "\n") + 1; len(rs) != n {
+				t.Errorf("%d results for %d findings", len(rs), n)
+			}
+			suppressed := 0
+			for _, r := range rs {
+				suppressed += len(r.Suppressions)
+				if r.Locations[0].PhysicalLocation.ArtifactLocation.URI != sb {
+					t.Errorf("%s located at %q, want the SBOM %s", r.RuleID, r.Locations[0].PhysicalLocation.ArtifactLocation.URI, sb)
+				}
+			}
+			if want := strings.Count(js, `"suppressed_by":{`); suppressed != want {
+				t.Errorf("%d suppressions, want %d (the VEX-suppressed findings)", suppressed, want)
 			}
 		})
 	}

@@ -38,7 +38,10 @@ type Finding struct {
 	Sources        []string `json:"sources"`
 	VEXStatus      string   `json:"vex_status,omitempty"`
 	SuppressedBy   *VEXRef  `json:"suppressed_by"`
-	Action         string   `json:"action"`
+	// VEXResponse is the supplier's response in the deciding VEX statement
+	// (CycloneDX analysis.response values: update, workaround_available, …).
+	VEXResponse []string `json:"vex_response,omitempty"`
+	Action      string   `json:"action"`
 }
 
 // VEXRef says which VEX statement decided a finding, and who made it when.
@@ -203,6 +206,7 @@ func (e *Engine) finding(ti int32, canon string, ms []match) Finding {
 			f.SuppressedBy = &VEXRef{Status: string(st.Status), Justification: st.Justification, Impact: st.Impact, Author: st.Author, Timestamp: st.Timestamp, Document: st.Document}
 		}
 		f.Action = st.Action
+		f.VEXResponse = st.Response
 	}
 	f.Action = action(&f, e.kev, f.Action)
 	return f

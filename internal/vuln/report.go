@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,6 +112,7 @@ func WriteVDR(w io.Writer, res *ScanResult, now time.Time) error {
 			ID:             f.Vulnerability,
 			Description:    f.Summary,
 			Recommendation: f.Action,
+			Source:         vulnSource(f.Vulnerability),
 			Affects:        &[]cdx.Affects{{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: f.Version, Status: cdx.VulnerabilityStatusAffected}}}},
 		}
 		if f.Status == StatusPossibly {
@@ -118,7 +120,8 @@ func WriteVDR(w io.Writer, res *ScanResult, now time.Time) error {
 		}
 		var refsOut []cdx.VulnerabilityReference
 		for _, a := range f.Aliases {
-			refsOut = append(refsOut, cdx.VulnerabilityReference{ID: a})
+			// CycloneDX 1.6 requires a reference's source.
+			refsOut = append(refsOut, cdx.VulnerabilityReference{ID: a, Source: vulnSource(a)})
 		}
 		if len(refsOut) > 0 {
 			v.References = &refsOut
@@ -159,6 +162,13 @@ func WriteVDR(w io.Writer, res *ScanResult, now time.Time) error {
 		} else if f.VEXStatus == "under_investigation" {
 			v.Analysis = &cdx.VulnerabilityAnalysis{State: cdx.IASInTriage}
 		}
+		if v.Analysis != nil && len(f.VEXResponse) > 0 {
+			rs := make([]cdx.ImpactAnalysisResponse, len(f.VEXResponse))
+			for i, r := range f.VEXResponse {
+				rs[i] = cdx.ImpactAnalysisResponse(r)
+			}
+			v.Analysis.Response = &rs
+		}
 		props := []cdx.Property{{Name: "renkei:status", Value: f.Status}, {Name: "renkei:known_exploited", Value: strconv.FormatBool(f.KnownExploited)}}
 		if f.KnownExploited {
 			props = append(props, cdx.Property{Name: "renkei:kev_due_date", Value: f.KEVDueDate})
@@ -178,6 +188,28 @@ func WriteVDR(w io.Writer, res *ScanResult, now time.Time) error {
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
 	return enc.EncodeVersion(bom, cdx.SpecVersion1_6)
+}
+
+// vulnSource names who publishes a vulnerability id, and where, from the
+// id's form; an id of no known form names its scheme (its prefix).
+func vulnSource(id string) *cdx.Source {
+	prefix, rest, _ := strings.Cut(id, "-")
+	switch {
+	case prefix == "CVE":
+		return &cdx.Source{Name: "NVD", URL: "https://nvd.nist.gov/vuln/detail/" + id}
+	case prefix == "GHSA":
+		return &cdx.Source{Name: "GitHub Advisories", URL: "https://github.com/advisories/" + id}
+	case prefix == "JVNDB":
+		year, _, _ := strings.Cut(rest, "-")
+		return &cdx.Source{Name: "JVN iPedia", URL: "https://jvndb.jvn.jp/ja/contents/" + year + "/" + id + ".html"}
+	case strings.HasPrefix(id, "JVNVU#"):
+		return &cdx.Source{Name: "JVN", URL: "https://jvn.jp/vu/JVNVU" + strings.TrimPrefix(id, "JVNVU#") + "/"}
+	case strings.HasPrefix(id, "JVN#"):
+		return &cdx.Source{Name: "JVN", URL: "https://jvn.jp/jp/JVN" + strings.TrimPrefix(id, "JVN#") + "/"}
+	case slices.Contains([]string{"GO", "PYSEC", "RUSTSEC", "OSV", "GSD", "MAL", "PSF", "CURL"}, prefix):
+		return &cdx.Source{Name: "OSV", URL: "https://osv.dev/vulnerability/" + id}
+	}
+	return &cdx.Source{Name: prefix}
 }
 
 // cdxJustification maps OpenVEX and CSAF justification labels onto

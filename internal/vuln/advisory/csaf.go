@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,10 +223,21 @@ func (c *csafReader) expand(ids, gids []string) []string {
 // status: the flag's justification, the impact threat, the remediations.
 type csafNotes struct {
 	justification, impact, action map[string]string
+	response                      map[string][]string
+}
+
+// cdxResponseOfCSAF maps CSAF 2.0 remediation categories (section 3.2.3.12.1)
+// onto CycloneDX analysis.response values; "optional_patch" has none.
+var cdxResponseOfCSAF = map[string]string{
+	"vendor_fix":     "update",
+	"workaround":     "workaround_available",
+	"mitigation":     "workaround_available",
+	"no_fix_planned": "will_not_fix",
+	"none_available": "can_not_fix",
 }
 
 func (c *csafReader) notes(v csafVulnerability) csafNotes {
-	n := csafNotes{justification: map[string]string{}, impact: map[string]string{}, action: map[string]string{}}
+	n := csafNotes{justification: map[string]string{}, impact: map[string]string{}, action: map[string]string{}, response: map[string][]string{}}
 	for _, f := range v.Flags {
 		for _, pid := range c.expand(f.ProductIDs, f.GroupIDs) {
 			n.justification[pid] = f.Label
@@ -248,6 +260,9 @@ func (c *csafReader) notes(v csafVulnerability) csafNotes {
 				n.action[pid] += "; "
 			}
 			n.action[pid] += text
+			if r, ok := cdxResponseOfCSAF[r.Category]; ok && !slices.Contains(n.response[pid], r) {
+				n.response[pid] = append(n.response[pid], r)
+			}
 		}
 	}
 	return n
@@ -289,7 +304,7 @@ func (c *csafReader) readVulnerability(i int, v csafVulnerability) {
 			}
 			st := Statement{
 				Vulnerability: id, Aliases: aliases, Product: p.key, Versions: nonEmpty(p.version),
-				Status: vexStatus, Justification: notes.justification[pid], Impact: notes.impact[pid], Action: notes.action[pid],
+				Status: vexStatus, Justification: notes.justification[pid], Impact: notes.impact[pid], Action: notes.action[pid], Response: notes.response[pid],
 				Author: c.author, Timestamp: c.issued, Document: c.source, ProductName: p.name,
 			}
 			if p.parent != "" {

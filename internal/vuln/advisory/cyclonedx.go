@@ -221,6 +221,7 @@ func (d cdxDoc) statement(v cdx.Vulnerability, aliases []string, key pkgid.Key, 
 			rs = append(rs, string(r))
 		}
 		st.Action = strings.Join(rs, ", ")
+		st.Response = rs
 	}
 	if st.Action == "" {
 		st.Action = v.Recommendation

@@ -197,7 +197,12 @@ type Statement struct {
 	Justification string // e.g. "vulnerable_code_not_in_execute_path"
 	Impact        string // impact statement, free text
 	Action        string // action statement or remediation
-	Author        string // who said it
+	// Response is what the supplier does about it, as CycloneDX's
+	// analysis.response values (can_not_fix, will_not_fix, update, rollback,
+	// workaround_available): from a CycloneDX VEX, or mapped from CSAF
+	// remediation categories (cdxResponseOfCSAF).
+	Response []string
+	Author   string // who said it
 	// Supplier is set by the hub when it verified that the author is the
 	// registered supplier of Product; such a statement has a supplier's rank
 	// whatever its author string says.
