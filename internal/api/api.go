@@ -301,6 +301,16 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("DELETE /api/v1/telemetry/sources/{id}/exporters", s.wrap(s.changeExporter))
 	m.HandleFunc("GET /api/v1/telemetry/matches", s.wrap(s.telemetryMatches))
 	m.HandleFunc("GET /api/v1/exports/{format}", exportChallenge(s.wrap(s.exportIndicators)))
+	m.HandleFunc("GET /api/v1/exports/explain", s.wrap(s.explainExport))
+	m.HandleFunc("GET /api/v1/warninglists", s.wrap(s.listWarninglists))
+	m.HandleFunc("POST /api/v1/warninglists", s.wrap(s.importWarninglist))
+	m.HandleFunc("GET /api/v1/warninglists/check", s.wrap(s.checkWarninglists))
+	m.HandleFunc("POST /api/v1/warninglists/{id}/entries", s.wrap(s.editWarninglist))
+	m.HandleFunc("DELETE /api/v1/warninglists/{id}/entries", s.wrap(s.editWarninglist))
+	m.HandleFunc("POST /api/v1/warninglists/{id}/{op}", s.wrap(s.switchWarninglist))
+	m.HandleFunc("GET /api/v1/export-policies", s.wrap(s.listExportPolicies))
+	m.HandleFunc("PUT /api/v1/export-policies", s.wrap(s.setExportPolicy))
+	m.HandleFunc("POST /api/v1/export-reviews", s.wrap(s.reviewExport))
 	return m
 }
 

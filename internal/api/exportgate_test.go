@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/exportgate"
 	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
+	"renkei/internal/warninglist"
 )
 
 // hostile are what a member may submit to make every other member block
@@ -146,6 +148,64 @@ func TestExportPolicyConfidenceAgeAndReview(t *testing.T) {
 			// A member may make its own exports stricter, not another's.
 			if err := e.exports.SetPolicy(ctx, e.callers["water"], store.ExportPolicy{Scope: "org", ScopeID: e.callers["other"].Org.ID, MinConfidence: 99}); err == nil {
 				t.Error("a member's analyst set another member's export policy")
+			}
+		})
+	}
+}
+
+func TestImportedCorpusListsKeepTopSitesOut(t *testing.T) {
+	dir := "../../../shared/corpora/misp-warninglists/lists"
+	lists, errs, err := warninglist.ReadPath(dir)
+	if err != nil {
+		t.Skipf("MISP warninglists corpus missing (%v): needs ../shared/corpora/misp-warninglists/lists", err)
+	}
+	if len(errs) > 0 {
+		t.Fatalf("corpus lists refused: %v", errs)
+	}
+	e := newTelemetryHub(t, "sqlite")
+	ctx := context.Background()
+	if err := e.exports.Import(ctx, e.callers["power"], lists, "refuse"); err == nil {
+		t.Fatal("a member imported warninglists")
+	}
+	if err := e.exports.Import(ctx, e.callers["center"], lists, "refuse"); err != nil {
+		t.Fatal(err)
+	}
+	e.submitIndicators(t, "power", map[string]string{
+		"indicator--00000000-0000-4000-8000-0000000003a0": "[domain-name:value = 'www.google.de']",
+		"indicator--00000000-0000-4000-8000-0000000003a1": "[domain-name:value = 'c2.renkei-test.jp']",
+	})
+	r := e.do(t, "GET", "/api/v1/exports/rpz", e.ro["other"], nil)
+	if strings.Contains(string(r.body), "google.de") || !strings.Contains(string(r.body), "c2.renkei-test.jp") {
+		t.Fatalf("rpz after importing the corpus:\n%s", r.body)
+	}
+}
+
+func TestExplainTracesAnExportLine(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			e.submitIndicators(t, "power", map[string]string{
+				"indicator--00000000-0000-4000-8000-0000000004a0": "[ipv4-addr:value = '203.0.113.0/24']",
+				"indicator--00000000-0000-4000-8000-0000000004a1": "[ipv4-addr:value = '8.8.8.8']",
+			})
+			var ex exportgate.Explanation
+			r := e.do(t, "GET", "/api/v1/exports/explain?value=203.0.113.44", e.tokens["other"], nil)
+			if r.code != 200 || json.Unmarshal(r.body, &ex) != nil {
+				t.Fatalf("%d %s", r.code, r.body)
+			}
+			if len(ex.Lines) != 1 || ex.Lines[0].IndicatorID != "indicator--00000000-0000-4000-8000-0000000004a0" ||
+				ex.Lines[0].IndicatorValue != "203.0.113.0/24" || !ex.Lines[0].Exported {
+				t.Fatalf("explain 203.0.113.44: %s", r.body)
+			}
+			r = e.do(t, "GET", "/api/v1/exports/explain?value=8.8.8.8", e.tokens["other"], nil)
+			if r.code != 200 || json.Unmarshal(r.body, &ex) != nil || len(ex.Lines) != 1 || ex.Lines[0].Exported ||
+				!strings.Contains(string(r.body), "renkei-public-resolvers") {
+				t.Fatalf("explain 8.8.8.8: %d %s", r.code, r.body)
+			}
+			// The author is shown as the reader may see it: Power Co did not
+			// consent to showing its identity, so Other Co sees the center.
+			if strings.Contains(string(ex.Lines[0].Object), e.callers["power"].Org.ID) {
+				t.Fatalf("the author's identity reached another member: %s", ex.Lines[0].Object)
 			}
 		})
 	}

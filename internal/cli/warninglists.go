@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/app"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/incident"
+	"renkei/internal/store"
+	"renkei/internal/warninglist"
+)
+
+func newWarninglistsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "warninglists",
+		Short: "Values no export may block: list, check, import MISP warninglists, keep the center's own",
+		Long: `Warninglists hold values that must never reach a member's blocklist as malicious, or that are
+known false positives. Lists that ship with Renkei (special-purpose and documentation ranges and
+names, documented public resolvers) and the hub's and members' registered addresses are always
+there; more are imported offline in MISP's warninglist format or kept by the center entry by
+entry. Every change is logged in the audit log before it takes effect. See docs/warninglists.md.`,
+	}
+	cmd.AddCommand(newWarninglistsListCmd(g), newWarninglistsCheckCmd(g), newWarninglistsImportCmd(g),
+		newWarninglistsEditCmd(g, false), newWarninglistsEditCmd(g, true),
+		newWarninglistsSwitchCmd(g, true), newWarninglistsSwitchCmd(g, false))
+	return cmd
+}
+
+// actor is the caller of a command that changes what exports hold: the user
+// --as names, or this machine's operator acting as hub administrator.
+func actor(ctx context.Context, a *app.App, login string) (auth.Caller, error) {
+	if login != "" {
+		c, err := incident.Caller(ctx, a.Store, login)
+		if err != nil {
+			return c, fmt.Errorf("--as %s: %w", login, err)
+		}
+		return c, nil
+	}
+	host, _ := os.Hostname()
+	return auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: a.Hub.Center()}, nil
+}
+
+func newWarninglistsListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List every warninglist: id, origin, action, entries, enabled",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withApp(cmd.Context(), func(a *app.App) error {
+				c, err := actor(cmd.Context(), a, "")
+				if err != nil {
+					return err
+				}
+				ls, err := a.Exports.Lists(cmd.Context(), c.Viewer())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "%-44s %-9s %-7s %-9s %8s %s\n", "ID", "ORIGIN", "ACTION", "TYPE", "ENTRIES", "ENABLED")
+				for _, l := range ls {
+					fmt.Fprintf(g.stdout, "%-44s %-9s %-7s %-9s %8d %v\n", l.ID, l.Origin, l.Action, l.Type, len(l.List.List), l.Enabled)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newWarninglistsCheckCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "check VALUE...",
+		Short:   "Say which warninglists hold each value",
+		Example: `  renkei warninglists check 8.8.8.8 10.0.0.0/8 gооgle.com`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withApp(cmd.Context(), func(a *app.App) error {
+				m, _, err := a.Exports.Matcher(cmd.Context())
+				if err != nil {
+					return err
+				}
+				for _, v := range args {
+					hits := m.CheckValue(v)
+					if len(hits) == 0 {
+						fmt.Fprintf(g.stdout, "%s\tin no list\n", v)
+					}
+					for _, h := range hits {
+						fmt.Fprintf(g.stdout, "%s\t%s (v%d, %s)\t%s %s\n", v, h.List, h.Version, h.Action, h.How, h.Entry)
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
+
+func newWarninglistsImportCmd(g *globals) *cobra.Command {
+	var action, as string
+	cmd := &cobra.Command{
+		Use:   "import FILE|DIR...",
+		Short: "Import MISP warninglists (a list.json, or a directory such as misp-warninglists/lists), offline",
+		Long: `import reads warninglists in MISP's format (name, description, version, type, list,
+matching_attributes; types cidr, hostname, string, substring, regex) and stores each under its
+id — the directory of a MISP list (lists/google/list.json is "google") or the file name — replacing
+a list imported before under the same id. --action warn shows hits on objects without keeping
+the values out of exports (for lists such as dynamic-dns, whose subdomains are often malicious).`,
+		Example: `  renkei warninglists import ../misp-warninglists/lists
+  renkei warninglists import --action warn ../misp-warninglists/lists/dynamic-dns/list.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var lists []*warninglist.List
+			for _, p := range args {
+				ls, errs, err := warninglist.ReadPath(p)
+				if err != nil {
+					return err
+				}
+				for _, e := range errs {
+					fmt.Fprintf(g.stderr, "renkei: warninglists import: skipped %v\n", e)
+				}
+				lists = append(lists, ls...)
+			}
+			a, done, err := g.localApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := actor(cmd.Context(), a, as)
+			if err != nil {
+				return err
+			}
+			if err := a.Exports.Import(cmd.Context(), c, lists, action); err != nil {
+				return err
+			}
+			n := 0
+			for _, l := range lists {
+				n += len(l.List)
+			}
+			fmt.Fprintf(g.stdout, "%d warninglists imported (%d entries)\n", len(lists), n)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&action, "action", warninglist.ActionRefuse, "what a hit does: refuse (out of exports) or warn (shown only)")
+	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	return cmd
+}
+
+func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
+	var typ, as string
+	use, short := "add LIST VALUE...", "Add values to a list the center keeps (created on first use)"
+	if remove {
+		use, short = "remove LIST VALUE...", "Remove values from a list the center keeps"
+	}
+	cmd := &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: `  renkei warninglists add center-top-sites google.com yahoo.co.jp`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, done, err := g.localApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := actor(cmd.Context(), a, as)
+			if err != nil {
+				return err
+			}
+			l, err := a.Exports.Edit(cmd.Context(), c, args[0], typ, args[1:], remove)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s: version %d, %d entries\n", l.ID, l.Version, len(l.List))
+			return nil
+		},
+	}
+	if !remove {
+		cmd.Flags().StringVar(&typ, "type", "", "type of a new list: cidr or hostname (default: from the first value)")
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	return cmd
+}
+
+func newWarninglistsSwitchCmd(g *globals, on bool) *cobra.Command {
+	var as string
+	use := "disable LIST"
+	if on {
+		use = "enable LIST"
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: strings.ToUpper(use[:1]) + use[1:strings.IndexByte(use, ' ')] + " a list (built-in ones too)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, done, err := g.localApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := actor(cmd.Context(), a, as)
+			if err != nil {
+				return err
+			}
+			return a.Exports.SetEnabled(cmd.Context(), c, args[0], on)
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	return cmd
+}
+
+// newExportExplainCmd is "renkei export explain VALUE --as LOGIN".
+func newExportExplainCmd(g *globals) *cobra.Command {
+	var as string
+	cmd := &cobra.Command{
+		Use:   "explain VALUE --as LOGIN",
+		Short: "Why is this in my blocklist: the indicators behind a value, their authors as the reader sees them, the gate's decisions",
+		Long: `explain shows, for a value of an export line (an address, range, domain, URL, e-mail address or
+hash), every indicator the user --as names may see that gives it or a range or parent name covering
+it: the object as that user is shown it (the author per the submitter's consent), whether it is
+exported, and each decision of the export gate (revocation, validity, confidence, age, review,
+scope, warninglists). Reading a TLP:AMBER+STRICT or RED object this way is logged.`,
+		Example: `  renkei export explain 8.8.8.8 --as town-it`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if as == "" {
+				return fmt.Errorf("--as LOGIN is required: the reader whose exports to explain")
+			}
+			a, done, err := g.localApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			c, err := actor(cmd.Context(), a, as)
+			if err != nil {
+				return err
+			}
+			v, err := a.Hub.Viewer(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			ex, err := a.Exports.Explain(cmd.Context(), v, args[0], time.Time{}, a.Hub.Present)
+			if err != nil {
+				return err
+			}
+			var objs []store.Object
+			for _, l := range ex.Lines {
+				objs = append(objs, l.Stored())
+			}
+			if _, err := a.Hub.Release(cmd.Context(), c, audit.ActionObjectRead, "", objs); err != nil {
+				return err
+			}
+			return printJSON(g.stdout, ex)
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "the reader whose exports to explain")
+	return cmd
+}
