@@ -207,12 +207,18 @@ func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targe
 	}
 	a.ID = id
 	a.Counts.Targets = len(targets)
-	title := i18n.M("alert.advisory."+a.Kind, a.Title, a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+	due := a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")
+	title := i18n.M("alert.advisory."+a.Kind, a.Title, due)
+	body := []i18n.Message{i18n.M("alert.advisory_body.todo", due)}
+	for _, act := range a.Actions {
+		body = append(body, i18n.M("alert.list.item", act))
+	}
+	body = append(body, alert.Blank, i18n.M("alert.advisory_body.ack"))
 	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
 			TitleKey: title.Key, TitleParams: title.Params,
-			Body: strings.Join(a.Actions, "\n"), Data: string(data)}); err != nil {
+			BodyMsgs: alert.Lines(body...), Data: string(data)}); err != nil {
 			return fmt.Errorf("alert %s: %w", o.Name, err)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,9 @@ type Service struct {
 	// Reach says where webhooks may be posted; every delivery goes through
 	// its client.
 	Reach Reach
+	// Lang is the language webhooks carry an alert's title and body in
+	// (default: i18n's default language, Japanese).
+	Lang string
 
 	// MaxAttempts before a delivery goes to the dead-letter list (default 8).
 	MaxAttempts int
@@ -58,13 +62,44 @@ func (s *Service) now() time.Time {
 }
 
 // Title is an alert's title in lang: its catalog message when it has one,
-// else the title it was raised with (alerts from before migration 24).
+// else the title it was raised with (alerts from before migration 24, some
+// of them both languages joined).
 func Title(a store.Alert, lang string) string {
 	if a.TitleKey == "" {
 		return a.Title
 	}
 	return i18n.M(a.TitleKey, a.TitleParams...).In(lang)
 }
+
+// Body is an alert's body in lang: its catalog messages, one a line (an
+// empty key an empty line), when it has them, else the body it was raised
+// with (alerts from before migration 29). Line breaks are the body's
+// structure: readers keep them (the inbox, e-mail and webhooks).
+func Body(a store.Alert, lang string) string {
+	if len(a.BodyMsgs) == 0 {
+		return a.Body
+	}
+	lines := make([]string, len(a.BodyMsgs))
+	for i, m := range a.BodyMsgs {
+		if m.Key != "" {
+			lines[i] = i18n.M(m.Key, m.Params...).In(lang)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Lines are messages of the catalog as an alert's body (store.Alert.BodyMsgs),
+// one a line; Blank between them makes an empty line.
+func Lines(ms ...i18n.Message) []store.AlertMessage {
+	out := make([]store.AlertMessage, len(ms))
+	for i, m := range ms {
+		out[i] = store.AlertMessage(m)
+	}
+	return out
+}
+
+// Blank is an empty line of an alert's body.
+var Blank = i18n.Message{}
 
 // Titles is an alert's title in every language, for readers that take all.
 func Titles(a store.Alert) map[string]string {
@@ -77,13 +112,15 @@ func Titles(a store.Alert) map[string]string {
 
 // Raise stores an alert for a.OrgID and queues it for the organization's
 // webhooks. An alert raised with a TitleKey is stored as the key and its
-// parameters only, its Title left empty: each reader renders it in its
-// language (Title), and readers that take one string get it in every
-// language when the alert is read (store.ScanAlert). A Title without a key
-// is stored as given.
+// parameters only, its Title left empty, and one raised with BodyMsgs
+// without its Body: each reader renders them in its language (Title,
+// Body). A Title or Body without messages is stored as given.
 func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
 	if a.TitleKey != "" {
 		a.Title = ""
+	}
+	if len(a.BodyMsgs) > 0 {
+		a.Body = ""
 	}
 	if a.OrgID == "" || (a.Title == "" && a.TitleKey == "") || a.Kind == "" {
 		return 0, fmt.Errorf("raise alert: organization, kind and title are required")
@@ -119,15 +156,27 @@ type Payload struct {
 	Org      string `json:"org"`
 	Kind     string `json:"kind"`
 	Severity string `json:"severity"`
-	Title    string `json:"title"`
-	// Title, for an alert raised as a catalog message, is the title in
-	// every language joined, Japanese first, made when posted; Titles is
-	// the title in each language (ja, en).
-	Titles    map[string]string `json:"titles,omitempty"`
-	Body      string            `json:"body,omitempty"`
-	ObjectRef string            `json:"object_ref,omitempty"`
-	Data      json.RawMessage   `json:"data,omitempty"`
-	Created   time.Time         `json:"created"`
+	// Title and Body are rendered in the hub's language (Service.Lang),
+	// the body's lines separated by "\n"; an alert from before its title
+	// or body were catalog messages gives them as stored.
+	Title string `json:"title"`
+	Body  string `json:"body,omitempty"`
+	// Titles is the title in each language (ja, en), for an alert raised
+	// with a catalog title.
+	Titles map[string]string `json:"titles,omitempty"`
+	// TitleKey, TitleParams and BodyMsgs are the catalog messages
+	// themselves, for receivers that render them on their own.
+	TitleKey    string               `json:"title_key,omitempty"`
+	TitleParams []string             `json:"title_params,omitempty"`
+	BodyMsgs    []store.AlertMessage `json:"body_msgs,omitempty"`
+	ObjectRef   string               `json:"object_ref,omitempty"`
+	Data        json.RawMessage      `json:"data,omitempty"`
+	Created     time.Time            `json:"created"`
+}
+
+// lang is the language of what webhooks carry: Lang, else the default.
+func (s *Service) lang() string {
+	return i18n.Lang(s.Lang)
 }
 
 // Sign returns the signature header value of body sent at ts with secret:
@@ -184,8 +233,10 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 	if a.TitleKey != "" {
 		titles = Titles(a)
 	}
-	body, _ := json.Marshal(Payload{ID: a.PublicID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Titles: titles,
-		Body: a.Body, ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
+	body, _ := json.Marshal(Payload{ID: a.PublicID, Org: a.OrgID, Kind: a.Kind, Severity: a.Severity,
+		Title: Title(a, s.lang()), Body: Body(a, s.lang()), Titles: titles,
+		TitleKey: a.TitleKey, TitleParams: a.TitleParams, BodyMsgs: a.BodyMsgs,
+		ObjectRef: a.ObjectRef, Data: json.RawMessage(a.Data), Created: a.Created})
 	ts := s.now().Unix()
 	err := s.post(ctx, d.Webhook.URL, body, ts, Sign(d.Webhook.Secret, ts, body), a.PublicID)
 	d.Attempts++

@@ -517,10 +517,10 @@ func (s *Server) revokeToken(q *request) error {
 	return fail(http.StatusNotFound, "not found", "no token %d of yours", id)
 }
 
-// alertJSON is an alert as the API shows it: by its public id only (the row
+// alertOut is an alert as the API shows it, in lang: by its public id only (the row
 // id never leaves the hub, see store.Alert).
-func alertOut(a store.Alert, title string) client.Alert {
-	return client.Alert{ID: a.PublicID, Kind: a.Kind, Severity: a.Severity, Title: title, Body: a.Body, ObjectRef: a.ObjectRef,
+func alertOut(a store.Alert, lang string) client.Alert {
+	return client.Alert{ID: a.PublicID, Kind: a.Kind, Severity: a.Severity, Title: alert.Title(a, lang), Body: alert.Body(a, lang), ObjectRef: a.ObjectRef,
 		Data: json.RawMessage(a.Data), Created: a.Created, Read: optTime(a.Read)}
 }
 
@@ -537,7 +537,7 @@ func (s *Server) listAlerts(q *request) error {
 	lang := q.lang()
 	out := make([]client.Alert, len(as))
 	for i, a := range as {
-		out[i] = alertOut(a, alert.Title(a, lang))
+		out[i] = alertOut(a, lang)
 	}
 	writeJSON(q.w, 200, client.AlertPage{Alerts: out, Cursor: next})
 	return nil

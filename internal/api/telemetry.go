@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/client"
@@ -224,7 +223,7 @@ func (s *Server) telemetryMatches(q *request) error {
 	}
 	ao := make([]client.Alert, len(alerts))
 	for i, a := range alerts {
-		ao[i] = alertOut(a, alert.Title(a, q.lang()))
+		ao[i] = alertOut(a, q.lang())
 	}
 	writeJSON(q.w, 200, client.TelemetryMatches{Sightings: so, Alerts: ao})
 	return nil

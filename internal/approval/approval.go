@@ -32,6 +32,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/i18n"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -428,11 +429,21 @@ func (s *Service) notifyCommittee(ctx context.Context, a Approval) {
 	if c, err := s.DB.CommitteeOrg(ctx); err == nil {
 		orgs = append(orgs, c.ID)
 	}
+	due := a.NotifyDue.In(jst.Zone).Format("2006-01-02 15:04 MST")
+	id := strconv.FormatInt(a.ID, 10)
+	title := i18n.M("alert.approval.emergency", id, due)
 	for _, org := range orgs {
-		title := i18n.M("alert.approval.emergency", strconv.FormatInt(a.ID, 10), a.NotifyDue.Format("2006-01-02 15:04 MST"))
+		todo := i18n.M("alert.approval.emergency.todo.committee", due)
+		if org == s.Center {
+			todo = i18n.M("alert.approval.emergency.todo.center", due)
+		}
+		body := alert.Lines(
+			i18n.M("alert.approval.emergency.what", id, i18n.Ref(i18n.M("approval.kind."+a.Kind)), a.LegalBasis),
+			i18n.M("alert.approval.emergency.target", a.Target),
+			alert.Blank,
+			todo)
 		s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "emergency-measure", Severity: "high",
-			TitleKey: title.Key, TitleParams: title.Params,
-			Body:      a.Target,
+			TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body,
 			ObjectRef: approvalRef(a.ID)})
 	}
 }

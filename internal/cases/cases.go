@@ -193,7 +193,7 @@ func (s *Service) tellOrg(ctx context.Context, k Case, title i18n.Message) {
 	}
 	data, _ := json.Marshal(map[string]any{"case": k.ID, "status": k.Status})
 	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info",
-		TitleKey: title.Key, TitleParams: title.Params, Data: string(data)}); err != nil && s.Log != nil {
+		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(i18n.M("alert.case.body")), Data: string(data)}); err != nil && s.Log != nil {
 		s.Log.Error("alert case update", "case", k.ID, "err", err)
 	}
 }

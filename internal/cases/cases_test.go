@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/auth"
 	"renkei/internal/cases"
 	"renkei/internal/hubtest"
@@ -95,6 +96,7 @@ func TestCaseFromReport(t *testing.T) {
 				t.Fatalf("reporter lists %d cases of its report", len(l))
 			}
 			alerts, _, _ := h.DB.Alerts(ctx, policy.OrgAudience(cs["mizu"].Org.ID, false, nil), "", 10, false)
+			alerts = alerttest.InEveryLanguage(t, alerts)
 			if len(alerts) != 2 || alerts[0].Kind != "case" || !strings.Contains(alerts[0].Title, "investigating") {
 				t.Fatalf("reporter alerts: %+v", alerts)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/api"
 	"renkei/internal/auth"
 	"renkei/internal/client"
@@ -118,6 +119,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	alerts = alerttest.InEveryLanguage(t, alerts)
 	var findings int
 	for _, a := range alerts {
 		if a.Kind == "hunt-findings" {

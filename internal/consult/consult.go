@@ -154,7 +154,7 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 func (s *Service) alert(ctx context.Context, org string, r Request, title i18n.Message) {
 	data, _ := json.Marshal(map[string]any{"consultation": r.ID})
 	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info",
-		TitleKey: title.Key, TitleParams: title.Params, Data: string(data)}); err != nil && s.Log != nil {
+		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(i18n.M("alert.consult.body")), Data: string(data)}); err != nil && s.Log != nil {
 		s.Log.Error("alert consultation", "consultation", r.ID, "err", err)
 	}
 }

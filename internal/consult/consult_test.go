@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -65,6 +66,7 @@ func TestConsultationHandoff(t *testing.T) {
 				t.Fatalf("an unrelated member lists %d", len(l))
 			}
 			alerts, _, _ := h.DB.Alerts(ctx, policy.OrgAudience(cs["town"].Org.ID, false, nil), "", 10, false)
+			alerts = alerttest.InEveryLanguage(t, alerts)
 			if len(alerts) != 2 || !strings.Contains(alerts[0].Title, "answered") {
 				t.Fatalf("asker alerts %+v", alerts)
 			}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 
 	"github.com/google/uuid"
 
+	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/i18n"
@@ -430,6 +432,9 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 	in.h.Alerts.Raise(ctx, store.Alert{
 		OrgID: author.ID, Kind: "sighting", Severity: "medium",
 		TitleKey: title.Key, TitleParams: title.Params,
+		BodyMsgs: alert.Lines(
+			i18n.M("alert.sighting.body.what", strconv.FormatInt(max(s.Count, 1), 10)),
+			i18n.M("alert.sighting.body.todo")),
 		ObjectRef: s.ID, Data: string(data), Objects: []int64{s.PK, target.PK},
 	})
 }

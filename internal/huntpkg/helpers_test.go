@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -57,6 +58,7 @@ func (w *world) alerts(t testing.TB, login, kind string) []store.Alert {
 	if err != nil {
 		t.Fatal(err)
 	}
+	as = alerttest.InEveryLanguage(t, as)
 	var out []store.Alert
 	for _, a := range as {
 		if a.Kind == kind {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
 	"renkei/internal/i18n"
 	"renkei/internal/policy"
@@ -124,17 +125,17 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 		return Run{}, err
 	}
 	if hits > 0 && c.Org.ID != st.pkg.PublisherOrg {
-		var top []string
+		body := []i18n.Message{i18n.M("alert.hunt.findings.what", c.Org.Name, st.pkg.Title, strconv.FormatInt(r.Events, 10), strconv.FormatInt(hits, 10))}
 		for _, rh := range r.Rules {
-			if rh.Hits > 0 && len(top) < 5 {
-				top = append(top, fmt.Sprintf("%s: %d", rh.Title, rh.Hits))
+			if rh.Hits > 0 && len(body) <= 5 {
+				body = append(body, i18n.M("alert.hunt.findings.rule", rh.Title, strconv.FormatInt(rh.Hits, 10)))
 			}
 		}
+		body = append(body, alert.Blank, i18n.M("alert.hunt.findings.todo"))
 		data, _ := json.Marshal(map[string]any{"package": id, "run": run.ID, "org": c.Org.ID, "hits": hits, "events": r.Events})
 		title := i18n.M("alert.hunt.findings", st.pkg.Title, strconv.FormatInt(hits, 10), c.Org.Name)
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
-			TitleKey: title.Key, TitleParams: title.Params,
-			Body:      fmt.Sprintf("%s ran hunting package %q on %d events and found %d hits.\n%s", c.Org.Name, st.pkg.Title, r.Events, hits, strings.Join(top, "\n")),
+			TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(body...),
 			ObjectRef: id, Data: string(data)}); err != nil {
 			return run, err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,10 +178,13 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 		}
 		data, _ := json.Marshal(map[string]any{"package": p.ID, "tlp": p.TLP, "rules": out.RulesLoaded, "indicators": len(p.Indicators)})
 		title := i18n.M("alert.hunt.package", p.Title)
+		body := alert.Lines(
+			i18n.M("alert.hunt.package.what", p.PublisherName, p.Title, p.TLP, strconv.Itoa(out.RulesLoaded), strconv.Itoa(len(p.Indicators))),
+			alert.Blank,
+			i18n.M("alert.hunt.package.todo"),
+			i18n.M("alert.hunt.package.command", p.ID))
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "hunt-package", Severity: "medium",
-			TitleKey: title.Key, TitleParams: title.Params, ObjectRef: p.ID, Data: string(data),
-			Body: fmt.Sprintf("%s asks you to run hunting package %q (%s, %d rules, %d indicators) on your logs and report back:\n  renkei hunt --package %s --hub URL --token TOKEN LOGS...",
-				p.PublisherName, p.Title, p.TLP, out.RulesLoaded, len(p.Indicators), p.ID)}); err != nil {
+			TitleKey: title.Key, TitleParams: title.Params, ObjectRef: p.ID, Data: string(data), BodyMsgs: body}); err != nil {
 			return out, err
 		}
 		out.Alerted++

@@ -166,13 +166,18 @@ func (m Message) In(lang string) string {
 	return Text(lang, m.Key, args...)
 }
 
-// Joined is the message in every language, Japanese first, joined by " / ",
-// for readers that take one string (a webhook's "title"). It is made when
-// read, never stored.
-func (m Message) Joined() string {
-	texts := make([]string, len(Languages))
-	for i, l := range Languages {
-		texts[i] = m.In(l)
+// Has reports whether every language's catalog has key, for a name kept
+// outside the catalog too (a report type of a deadlines file given at
+// start) that is shown from the catalog when it is there.
+func Has(key string) bool {
+	cats, err := catalogs()
+	if err != nil {
+		return false
 	}
-	return strings.Join(texts, " / ")
+	for _, l := range Languages {
+		if _, ok := cats[l][key]; !ok {
+			return false
+		}
+	}
+	return true
 }

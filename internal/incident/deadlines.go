@@ -3,6 +3,7 @@ package incident
 import (
 	_ "embed"
 	"fmt"
+	"renkei/internal/i18n"
 	"renkei/internal/jst"
 	"slices"
 	"strings"
@@ -134,4 +135,25 @@ func (t *ReportType) Stage(name string) *Stage {
 		}
 	}
 	return nil
+}
+
+// TypeName is report type id as a parameter of a catalog message: its name
+// in the reader's language (report.type.<id>), or the id itself for a type
+// the catalog does not name (one from a deadlines file given at start).
+func TypeName(id string) string {
+	if i18n.Has("report.type." + id) {
+		return i18n.Ref(i18n.M("report.type." + id))
+	}
+	return id
+}
+
+// StageName is stage of report type typ as a parameter of a catalog
+// message: its name in the reader's language (report.stage.<type>.<stage>,
+// since the same stage has different names under different laws), or the
+// stage's id for a stage the catalog does not name.
+func StageName(typ, stage string) string {
+	if i18n.Has("report.stage." + typ + "." + stage) {
+		return i18n.Ref(i18n.M("report.stage." + typ + "." + stage))
+	}
+	return stage
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
@@ -203,10 +204,14 @@ func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, 
 		sev = "high"
 	}
 	data, _ := json.Marshal(map[string]any{"incident": inc.ID, "report": r.ID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
-	title := i18n.M("alert.incident.report", c.Org.Name, r.Type, r.Stage, strconv.FormatInt(inc.ID, 10), inc.Title)
+	title := i18n.M("alert.incident.report", c.Org.Name, TypeName(r.Type), StageName(r.Type, r.Stage), strconv.FormatInt(inc.ID, 10), inc.Title)
+	body := alert.Lines(
+		i18n.M("alert.incident.report.what", c.Org.Name, TypeName(r.Type), StageName(r.Type, r.Stage)),
+		i18n.M("alert.incident.report.summary", truncate(r.WhatHappened, 300)),
+		alert.Blank,
+		i18n.M("alert.incident.report.todo"))
 	_, err := s.Alerts.Raise(ctx, store.Alert{OrgID: s.Center, Kind: "incident-report", Severity: sev,
-		TitleKey: title.Key, TitleParams: title.Params,
-		Body: truncate(r.WhatHappened, 300), Data: string(data)})
+		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body, Data: string(data)})
 	if err != nil {
 		s.Log.Error("alert center of report", "report", r.ID, "err", err)
 	}

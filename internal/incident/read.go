@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/i18n"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
@@ -81,10 +82,14 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 		}
 		n++
 		data, _ := json.Marshal(map[string]any{"incident": o.IncidentID, "type": o.Type, "stage": o.Stage, "due": o.Due})
-		title := i18n.M("alert.incident.overdue", o.Type, o.Stage, strconv.FormatInt(o.IncidentID, 10), o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+		title := i18n.M("alert.incident.overdue", TypeName(o.Type), StageName(o.Type, o.Stage), strconv.FormatInt(o.IncidentID, 10), o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 		for _, org := range []string{o.OrgID, s.Center} {
+			todo := i18n.M("alert.incident.overdue.todo.org")
+			if org == s.Center {
+				todo = i18n.M("alert.incident.overdue.todo.center")
+			}
 			if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "report-overdue", Severity: "high",
-				TitleKey: title.Key, TitleParams: title.Params, Data: string(data)}); err != nil {
+				TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(todo), Data: string(data)}); err != nil {
 				return n, err
 			}
 		}

@@ -350,7 +350,8 @@ func message(from string, to []string, subject, body string, now time.Time) []by
 
 // alertText writes an alert: its title in each of langs (the title it was
 // raised with, for alerts from before titles were catalog messages), when,
-// its body and the object it names.
+// its body in each of langs (as raised, for alerts from before bodies
+// were), its lines kept, and the object it names.
 func alertText(b *strings.Builder, langs []string, a store.Alert) {
 	titles := []string{alert.Title(a, langs[0])}
 	for _, l := range langs[1:] {
@@ -359,8 +360,16 @@ func alertText(b *strings.Builder, langs []string, a store.Alert) {
 		}
 	}
 	fmt.Fprintf(b, "[%s] %s\n%s\n", a.Severity, strings.Join(titles, "\n"), a.Created.In(jst.Zone).Format("2006-01-02 15:04 JST"))
-	if a.Body != "" {
-		fmt.Fprintf(b, "%s\n", a.Body)
+	bodies := []string{alert.Body(a, langs[0])}
+	for _, l := range langs[1:] {
+		if t := alert.Body(a, l); t != bodies[0] {
+			bodies = append(bodies, t)
+		}
+	}
+	for _, body := range bodies {
+		if body != "" {
+			fmt.Fprintf(b, "%s\n", body)
+		}
 	}
 	if a.ObjectRef != "" {
 		fmt.Fprintf(b, "%s\n", a.ObjectRef)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/demo"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
@@ -43,6 +44,7 @@ func TestStory5OnDemoData(t *testing.T) {
 	}
 	for _, org := range []string{town, hosp} {
 		as, _, _ := db.Alerts(ctx, policy.OrgAudience(org, false, nil), "", 100, false)
+		as = alerttest.InEveryLanguage(t, as)
 		n := 0
 		for _, a := range as {
 			if a.Kind == relevance.KindAlert {

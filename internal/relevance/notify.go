@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"renkei/internal/alert"
 	"renkei/internal/i18n"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
@@ -106,32 +108,18 @@ func (s *Service) notify(ctx context.Context, hits int, pend []pendingAlert) (Ou
 // claimKey is a row of vuln_alerts_sent: organization, asset, vulnerability.
 type claimKey struct{ org, asset, vulnerability string }
 
-// assetLabel says what an asset is, in both languages.
+// assetLabel says what an asset is.
 type assetLabel struct {
-	ja, en   string // "VPN装置 Example SecureGate (203.0.113.7)"
-	short    string // "SecureGate (203.0.113.7)" for titles
-	shortEN  string // "SecureGate at 203.0.113.7"
+	name     i18n.Message // "VPN装置 Example SecureGate (203.0.113.7)", in the reader's language
+	short    string       // "SecureGate (203.0.113.7)" for Japanese titles
+	shortEN  string       // "SecureGate at 203.0.113.7"
 	isDevice bool
-	kindJA   string
 	kind     string // the connection point's kind, for the catalog
-}
-
-var kindJA = map[string]string{
-	"vpn": "VPN装置", "firewall": "ファイアウォール", "remote-desktop": "リモートデスクトップゲートウェイ",
-	"mail-gateway": "メールゲートウェイ", "web-gateway": "Webゲートウェイ", "other": "接続機器",
-}
-
-var kindEN = map[string]string{
-	"vpn": "VPN appliance", "firewall": "firewall", "remote-desktop": "remote desktop gateway",
-	"mail-gateway": "mail gateway", "web-gateway": "web gateway", "other": "device",
 }
 
 // KindLabel names a connection-point kind in a language ("ja" or "en").
 func KindLabel(kind, lang string) string {
-	if lang == "ja" {
-		return kindJA[kind]
-	}
-	return kindEN[kind]
+	return i18n.M("vuln.kind." + kind).In(lang)
 }
 
 func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
@@ -140,10 +128,10 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 		c, err := s.DB.ConnectionPoint(ctx, n)
 		if err == nil && c.OrgID == org {
 			name := c.Vendor + " " + c.Product
-			l := assetLabel{isDevice: true, kind: c.Kind, kindJA: kindJA[c.Kind], ja: kindJA[c.Kind] + " " + name, en: kindEN[c.Kind] + " " + name, short: c.Product, shortEN: c.Product}
+			kind := i18n.Ref(i18n.M("vuln.kind." + c.Kind))
+			l := assetLabel{isDevice: true, kind: c.Kind, name: i18n.M("alert.vuln.asset.device", kind, name), short: c.Product, shortEN: c.Product}
 			if c.Address != "" {
-				l.ja += " (" + c.Address + ")"
-				l.en += " at " + c.Address
+				l.name = i18n.M("alert.vuln.asset.device.at", kind, name, c.Address)
 				l.short += " (" + c.Address + ")"
 				l.shortEN += " at " + c.Address
 			}
@@ -154,20 +142,21 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 		n, _ := strconv.ParseInt(id, 10, 64)
 		name, err := s.DB.SBOMName(ctx, org, n)
 		if err == nil {
-			return assetLabel{ja: "登録製品 " + name, en: "registered product " + name, short: name, shortEN: name}
+			return assetLabel{name: i18n.M("alert.vuln.asset.sbom", name), short: name, shortEN: name}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			s.Log.Warn("asset label", "org", org, "asset", asset, "err", err)
 		}
 	}
-	return assetLabel{ja: asset, en: asset, short: asset, shortEN: asset}
+	return assetLabel{name: i18n.M("alert.text", asset), short: asset, shortEN: asset}
 }
 
-// message writes one organization's alert: a title in Japanese and
-// English naming the most urgent finding, and a body listing every finding
-// with the device or product, component, version, vulnerability, known
-// exploitation and due date, EPSS, the fixed version and what to do.
-// Findings in escalated were alerted before and are now known exploited:
-// the title says so when it names one, and the body for each of them.
+// message writes one organization's alert: a title naming the most urgent
+// finding, and a body listing every finding with the device or product,
+// component, version, vulnerability, known exploitation and due date,
+// EPSS, the fixed version and what to do, as catalog messages rendered in
+// each reader's language. Findings in escalated were alerted before and
+// are now known exploited: the title says so when it names one, and the
+// body for each of them.
 func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, escalated map[claimKey]bool) (store.Alert, error) {
 	labels := map[string]assetLabel{}
 	for _, p := range ps {
@@ -176,11 +165,12 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, es
 		}
 	}
 	title := s.title(org, ps, labels, escalated)
-	var ja, en strings.Builder
+	var body []i18n.Message
 	for i, p := range ps {
-		esc := escalated[claimKey{org, p.asset, p.f.Vulnerability}]
-		writeJA(&ja, i+1, labels[p.asset], p.f, esc)
-		writeEN(&en, i+1, labels[p.asset], p.f, esc)
+		if i > 0 {
+			body = append(body, alert.Blank)
+		}
+		body = append(body, findingLines(i+1, labels[p.asset], p.f, escalated[claimKey{org, p.asset, p.f.Vulnerability}])...)
 	}
 	findings := make([]vuln.Finding, len(ps))
 	for i, p := range ps {
@@ -192,7 +182,7 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, es
 	}
 	return store.Alert{
 		OrgID: org, Kind: KindAlert, Severity: severity(ps), TitleKey: title.Key, TitleParams: title.Params,
-		Body:      ja.String() + "\n---\n\n" + en.String(),
+		BodyMsgs:  alert.Lines(body...),
 		ObjectRef: ps[0].f.Vulnerability, Data: string(data),
 	}, nil
 }
@@ -227,6 +217,78 @@ func (s *Service) title(org string, ps []pendingAlert, labels map[string]assetLa
 	return i18n.M("alert.vuln", pre, main, possibly, more)
 }
 
+// severities are the severities the catalog names (severity.*).
+var severities = []string{"info", "low", "medium", "high", "critical"}
+
+// findingLines are the body lines of finding n: what it is, which of the
+// organization's assets, how bad, and what to do by when. The figures are
+// the same in every language.
+func findingLines(n int, l assetLabel, f vuln.Finding, escalated bool) []i18n.Message {
+	lines := []i18n.Message{i18n.M("alert.vuln.body.item", strconv.Itoa(n), f.Vulnerability)}
+	if escalated {
+		lines = append(lines, i18n.M("alert.vuln.body.escalated"))
+	}
+	lines = append(lines, i18n.M("alert.vuln.body.asset", i18n.Ref(l.name)))
+	if f.Kind == "component" {
+		lines = append(lines, i18n.M("alert.vuln.body.component", f.Component, f.Version))
+	} else if f.Version != "" {
+		lines = append(lines, i18n.M("alert.vuln.body.version", f.Version))
+	}
+	if len(f.Aliases) > 0 {
+		lines = append(lines, i18n.M("alert.vuln.body.aliases", strings.Join(f.Aliases, ", ")))
+	}
+	if f.Severity != "" {
+		sev := f.Severity
+		if w := strings.ToLower(f.Severity); slices.Contains(severities, w) {
+			sev = i18n.Ref(i18n.M("severity." + w))
+		}
+		if f.CVSSScore > 0 {
+			lines = append(lines, i18n.M("alert.vuln.body.severity.cvss", sev, fmt.Sprintf("%.1f", f.CVSSScore)))
+		} else {
+			lines = append(lines, i18n.M("alert.vuln.body.severity", sev))
+		}
+	}
+	if f.KnownExploited {
+		var added, ransom string
+		if f.KEVDateAdded != "" {
+			added = i18n.Ref(i18n.M("alert.vuln.body.kev.added", f.KEVDateAdded))
+		}
+		if f.Ransomware {
+			ransom = i18n.Ref(i18n.M("alert.vuln.body.kev.ransomware"))
+		}
+		lines = append(lines, i18n.M("alert.vuln.body.kev", added, ransom))
+		if f.KEVDueDate != "" {
+			lines = append(lines, i18n.M("alert.vuln.body.due", f.KEVDueDate))
+		}
+	}
+	if f.EPSS != nil {
+		if f.EPSSPercentile != nil {
+			lines = append(lines, i18n.M("alert.vuln.body.epss.top", fmt.Sprintf("%.3f", *f.EPSS), fmt.Sprintf("%.0f", 100-100**f.EPSSPercentile)))
+		} else {
+			lines = append(lines, i18n.M("alert.vuln.body.epss", fmt.Sprintf("%.3f", *f.EPSS)))
+		}
+	}
+	if f.FixedVersion != "" {
+		lines = append(lines, i18n.M("alert.vuln.body.fixed", f.FixedVersion))
+	}
+	var todo i18n.Message
+	switch {
+	case f.Status == vuln.StatusPossibly && f.FixedVersion != "":
+		todo = i18n.M("alert.vuln.todo.possibly.fixed", f.Component, f.FixedVersion)
+	case f.Status == vuln.StatusPossibly:
+		todo = i18n.M("alert.vuln.todo.possibly", f.Component)
+	case f.FixedVersion != "":
+		todo = i18n.M("alert.vuln.todo.upgrade", f.Component, f.Version, f.FixedVersion)
+	default:
+		todo = i18n.M("alert.vuln.todo.nofix")
+	}
+	by := ""
+	if f.KnownExploited && f.KEVDueDate != "" {
+		by = i18n.Ref(i18n.M("alert.vuln.todo.by", f.KEVDueDate))
+	}
+	return append(lines, i18n.M("alert.vuln.body.todo", i18n.Ref(todo), by))
+}
+
 func severity(ps []pendingAlert) string {
 	best := 0
 	for _, p := range ps {
@@ -240,115 +302,4 @@ func severity(ps []pendingAlert) string {
 		best = max(best, r)
 	}
 	return map[int]string{1: "info", 2: "low", 3: "medium", 4: "high", 5: "critical"}[best]
-}
-
-func writeJA(b *strings.Builder, n int, l assetLabel, f vuln.Finding, escalated bool) {
-	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
-	if escalated {
-		fmt.Fprintln(b, "   既知の悪用に追加: 以前にお知らせした脆弱性で、悪用が確認されました。直ちに対応してください。")
-	}
-	fmt.Fprintf(b, "   対象: %s\n", l.ja)
-	if f.Kind == "component" {
-		fmt.Fprintf(b, "   コンポーネント: %s %s\n", f.Component, f.Version)
-	} else if f.Version != "" {
-		fmt.Fprintf(b, "   バージョン: %s\n", f.Version)
-	}
-	if len(f.Aliases) > 0 {
-		fmt.Fprintf(b, "   別名: %s\n", strings.Join(f.Aliases, ", "))
-	}
-	if f.Severity != "" {
-		sev := f.Severity
-		if f.CVSSScore > 0 {
-			sev += fmt.Sprintf(" (CVSS %.1f)", f.CVSSScore)
-		}
-		fmt.Fprintf(b, "   深刻度: %s\n", sev)
-	}
-	if f.KnownExploited {
-		line := "   悪用: 確認済み（CISA KEV"
-		if f.KEVDateAdded != "" {
-			line += " " + f.KEVDateAdded + " 追加"
-		}
-		line += "）"
-		if f.Ransomware {
-			line += "、ランサムウェアでの悪用あり"
-		}
-		fmt.Fprintln(b, line)
-		if f.KEVDueDate != "" {
-			fmt.Fprintf(b, "   対応期限: %s\n", f.KEVDueDate)
-		}
-	}
-	if f.EPSS != nil {
-		fmt.Fprintf(b, "   EPSS: %.3f（30日以内に悪用される確率の推定", *f.EPSS)
-		if f.EPSSPercentile != nil {
-			fmt.Fprintf(b, "、上位 %.0f%%", 100-100**f.EPSSPercentile)
-		}
-		fmt.Fprintln(b, "）")
-	}
-	if f.FixedVersion != "" {
-		fmt.Fprintf(b, "   修正版: %s\n", f.FixedVersion)
-	}
-	var todo string
-	switch {
-	case f.Status == vuln.StatusPossibly:
-		todo = "影響を受ける可能性があります。情報源はバージョンを示していないため、稼働中のバージョンを確認してください。"
-		if f.FixedVersion != "" {
-			todo += f.FixedVersion + " 以降で修正されています。"
-		}
-	case f.FixedVersion != "":
-		todo = fmt.Sprintf("%s を %s から %s 以降に更新してください。", f.Component, f.Version, f.FixedVersion)
-	default:
-		todo = "修正版は公開されていません。ベンダーの緩和策を適用するか、使用を停止してください。"
-	}
-	if f.KnownExploited && f.KEVDueDate != "" {
-		todo += f.KEVDueDate + " までに対応してください。"
-	}
-	fmt.Fprintf(b, "   対応: %s\n\n", todo)
-}
-
-func writeEN(b *strings.Builder, n int, l assetLabel, f vuln.Finding, escalated bool) {
-	fmt.Fprintf(b, "%d. %s\n", n, f.Vulnerability)
-	if escalated {
-		fmt.Fprintln(b, "   Now known exploited: you were alerted to this vulnerability before; it is now exploited in the wild. Act at once.")
-	}
-	fmt.Fprintf(b, "   Affected: %s\n", l.en)
-	if f.Kind == "component" {
-		fmt.Fprintf(b, "   Component: %s %s\n", f.Component, f.Version)
-	} else if f.Version != "" {
-		fmt.Fprintf(b, "   Version: %s\n", f.Version)
-	}
-	if len(f.Aliases) > 0 {
-		fmt.Fprintf(b, "   Also known as: %s\n", strings.Join(f.Aliases, ", "))
-	}
-	if f.Severity != "" {
-		sev := f.Severity
-		if f.CVSSScore > 0 {
-			sev += fmt.Sprintf(" (CVSS %.1f)", f.CVSSScore)
-		}
-		fmt.Fprintf(b, "   Severity: %s\n", sev)
-	}
-	if f.KnownExploited {
-		line := "   Known exploited: yes (CISA KEV"
-		if f.KEVDateAdded != "" {
-			line += ", added " + f.KEVDateAdded
-		}
-		line += ")"
-		if f.Ransomware {
-			line += ", used in ransomware campaigns"
-		}
-		fmt.Fprintln(b, line)
-		if f.KEVDueDate != "" {
-			fmt.Fprintf(b, "   Due date: %s\n", f.KEVDueDate)
-		}
-	}
-	if f.EPSS != nil {
-		fmt.Fprintf(b, "   EPSS: %.3f", *f.EPSS)
-		if f.EPSSPercentile != nil {
-			fmt.Fprintf(b, " (percentile %.2f)", *f.EPSSPercentile)
-		}
-		fmt.Fprintln(b)
-	}
-	if f.FixedVersion != "" {
-		fmt.Fprintf(b, "   Fixed in: %s\n", f.FixedVersion)
-	}
-	fmt.Fprintf(b, "   What to do: %s\n\n", f.Action)
 }

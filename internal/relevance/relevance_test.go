@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/alert/alerttest"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
 	"renkei/internal/policy"
@@ -62,7 +63,7 @@ func alertsOf(t *testing.T, e *env, org string) []store.Alert {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return as
+	return alerttest.InEveryLanguage(t, as)
 }
 
 // TestStory5KEVReachesTownHallAndHospital plays DESIGN.md's step 5 on each

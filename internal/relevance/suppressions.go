@@ -15,8 +15,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"renkei/internal/alert"
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/advisory"
@@ -170,31 +173,33 @@ func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (i
 	for _, org := range orgs {
 		fs := byOrg[org]
 		vuln.SortFindings(fs)
-		var ja, en strings.Builder
+		var body []i18n.Message
 		for i, f := range fs {
-			l := s.label(ctx, org, f.Asset)
 			by := f.SuppressedBy
-			fmt.Fprintf(&ja, "%d. %s（悪用が確認済み）\n   対象: %s\n   表明: %s（%s）", i+1, f.Vulnerability, l.ja, by.Author, vexWordJA[by.Status])
-			fmt.Fprintf(&en, "%d. %s (known exploited)\n   Affected: %s\n   Statement: %s (%s)", i+1, f.Vulnerability, l.en, by.Author, strings.ReplaceAll(by.Status, "_", " "))
-			if r := cmp.Or(by.Justification, by.Impact); r != "" {
-				fmt.Fprintf(&ja, ": %s", r)
-				fmt.Fprintf(&en, ": %s", r)
+			status := i18n.Ref(i18n.M("alert.text", by.Status))
+			if by.Status == "not_affected" || by.Status == "fixed" {
+				status = i18n.Ref(i18n.M("alert.vex." + by.Status))
 			}
-			ja.WriteString("\n\n")
-			en.WriteString("\n\n")
+			reason := ""
+			if r := cmp.Or(by.Justification, by.Impact); r != "" {
+				reason = i18n.Ref(i18n.M("alert.vuln.suppressed.reason", r))
+			}
+			body = append(body,
+				i18n.M("alert.vuln.suppressed.item", strconv.Itoa(i+1), f.Vulnerability),
+				i18n.M("alert.vuln.body.asset", i18n.Ref(s.label(ctx, org, f.Asset).name)),
+				i18n.M("alert.vuln.suppressed.statement", by.Author, status, reason),
+				alert.Blank)
 		}
-		ja.WriteString("この表明により「影響のある脆弱性」から外れました。対応を止める前に、表明の根拠を供給者に確認してください（「すべて表示」で引き続き確認できます）。\n")
-		en.WriteString("This statement took it off \"what affects us\". Confirm the grounds with the supplier before you stop acting on it (\"show all\" still lists it).\n")
+		body = append(body, i18n.M("alert.vuln.suppressed.todo"))
 		top := fs[0]
 		data, _ := json.Marshal(map[string]any{"suppressed": fs})
-		title := fmt.Sprintf("悪用が確認された脆弱性 %s が %s の VEX により非該当とされました", top.Vulnerability, top.SuppressedBy.Author)
-		titleEN := fmt.Sprintf("Known exploited %s was suppressed by a VEX statement of %s", top.Vulnerability, top.SuppressedBy.Author)
+		more := ""
 		if len(fs) > 1 {
-			title += fmt.Sprintf(" ほか%d件", len(fs)-1)
-			titleEN += fmt.Sprintf(", and %d more", len(fs)-1)
+			more = i18n.Ref(i18n.M("alert.vuln.more", strconv.Itoa(len(fs)-1)))
 		}
-		raise(org, fs, store.Alert{OrgID: org, Kind: KindSuppressionAlert, Severity: "high", Title: title + " / " + titleEN,
-			Body: ja.String() + "\n---\n\n" + en.String(), ObjectRef: top.Vulnerability, Data: string(data)})
+		title := i18n.M("alert.vuln.suppressed", top.Vulnerability, top.SuppressedBy.Author, more)
+		raise(org, fs, store.Alert{OrgID: org, Kind: KindSuppressionAlert, Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+			BodyMsgs: alert.Lines(body...), ObjectRef: top.Vulnerability, Data: string(data)})
 	}
 	if cl := claimed[center]; center != "" && len(cl) > 0 {
 		members := map[string]bool{}
@@ -205,8 +210,6 @@ func (s *Service) alertSuppressions(ctx context.Context, lost []vuln.Finding) (i
 	}
 	return n, firstErr
 }
-
-var vexWordJA = map[string]string{"not_affected": "影響なし", "fixed": "修正済み"}
 
 // centerSuppressionAlert tells the center what a suppression took away:
 // per vulnerability, who suppressed it, members and assets per sector.
@@ -230,7 +233,7 @@ func (s *Service) centerSuppressionAlert(ctx context.Context, center string, los
 	}
 	sort.Strings(vulns)
 	sectorOf := map[string]string{}
-	var ja, en strings.Builder
+	var body []i18n.Message
 	for _, v := range vulns {
 		a := byVuln[v]
 		sectors := map[string]int{}
@@ -250,13 +253,13 @@ func (s *Service) centerSuppressionAlert(ctx context.Context, center string, los
 		}
 		sort.Strings(secs)
 		authors := keys(a.authors)
-		fmt.Fprintf(&ja, "%s: %s の表明により、%d 会員・%d 件の資産で非表示（分野別: %s）\n", v, strings.Join(authors, ", "), len(a.orgs), a.assets, strings.Join(secs, ", "))
-		fmt.Fprintf(&en, "%s: suppressed by %s for %d members, %d assets (by sector: %s)\n", v, strings.Join(authors, ", "), len(a.orgs), a.assets, strings.Join(secs, ", "))
+		body = append(body, i18n.M("alert.vuln.suppressed.center.line", v, strings.Join(authors, ", "), strconv.Itoa(len(a.orgs)), strconv.Itoa(a.assets), strings.Join(secs, ", ")))
 	}
+	body = append(body, alert.Blank, i18n.M("alert.vuln.suppressed.center.todo"))
 	data, _ := json.Marshal(map[string]any{"vulnerabilities": vulns, "members": members, "assets": len(lost)})
-	return store.Alert{OrgID: center, Kind: KindSuppressionAlert, Severity: "high",
-		Title: fmt.Sprintf("悪用が確認された脆弱性 %s の検出が VEX により %d 会員で非表示になりました / Known exploited %s was suppressed by VEX for %d members", vulns[0], members, vulns[0], members),
-		Body:  ja.String() + "\n---\n\n" + en.String(), ObjectRef: vulns[0], Data: string(data)}
+	title := i18n.M("alert.vuln.suppressed.center", vulns[0], strconv.Itoa(members))
+	return store.Alert{OrgID: center, Kind: KindSuppressionAlert, Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+		BodyMsgs: alert.Lines(body...), ObjectRef: vulns[0], Data: string(data)}
 }
 
 func keys(m map[string]bool) []string {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"renkei/internal/i18n"
 	"renkei/internal/policy"
 )
 
@@ -30,24 +29,36 @@ type Alert struct {
 	Title    string
 	// TitleKey, when set, names the catalog message (package i18n) that is
 	// the title, filled with TitleParams, rendered in each reader's
-	// language. Its Title is then not stored: ScanAlert gives it in every
-	// language, Japanese first, for readers that take one string (a
-	// webhook). Alerts raised before migration 24 have no key and keep the
+	// language by alert.Title; its Title is then not stored, and read back
+	// empty. Alerts raised before migration 24 have no key and keep the
 	// title they were stored with, as do keyed alerts stored with their
 	// joined title before it was left empty.
 	TitleKey    string
 	TitleParams []string
-	Body        string
-	ObjectRef   string
-	Data        string // JSON
-	Created     time.Time
-	Read        time.Time
+	// BodyMsgs, when set, are the body as catalog messages, one a line,
+	// rendered in each reader's language by alert.Body; its Body is then
+	// not stored. Alerts raised before migration 29 keep the Body they were
+	// stored with (some of them both languages joined).
+	BodyMsgs  []AlertMessage
+	Body      string
+	ObjectRef string
+	Data      string // JSON
+	Created   time.Time
+	Read      time.Time
 
 	// Objects are the row keys (Object.PK) of the objects the alert names —
 	// their names, ids, counts or TLP. A reader sees the alert only if it may
 	// read every one of them (policy.AlertFilter). Set when raising; listings
 	// leave it empty.
 	Objects []int64
+}
+
+// AlertMessage is a message of the catalog kept with an alert: its key and
+// its parameters, as package i18n's Message (the store keeps it, never
+// renders it). An empty key is an empty line.
+type AlertMessage struct {
+	Key    string   `json:"key"`
+	Params []string `json:"params,omitempty"`
 }
 
 // AddAlert stores an alert and, when the organization as a whole may read
@@ -77,8 +88,9 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 			wide = n == len(slices.Compact(slices.Sorted(slices.Values(a.Objects))))
 		}
 		params, _ := json.Marshal(nonNilStrings(a.TitleParams))
-		err := tx.QueryRow(ctx, "INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
+		body, _ := json.Marshal(nonNilMessages(a.BodyMsgs))
+		err := tx.QueryRow(ctx, "INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, body_msgs, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, string(body), a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
 		}
@@ -155,21 +167,23 @@ func pkArgs(pks []int64) []any {
 }
 
 // AlertCols are the columns ScanAlert reads, of alerts as a.
-const AlertCols = "a.id, a.public_id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.object_ref, a.data, a.created_at, a.read_at"
+const AlertCols = "a.id, a.public_id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.body_msgs, a.object_ref, a.data, a.created_at, a.read_at"
 
 // ScanAlert reads an alert selected as AlertCols.
 func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var c, r int64
-	var params string
-	err := row.Scan(&a.ID, &a.PublicID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &a.ObjectRef, &a.Data, &c, &r)
+	var params, body string
+	err := row.Scan(&a.ID, &a.PublicID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &body, &a.ObjectRef, &a.Data, &c, &r)
 	if err == nil && params != "" && params != "[]" {
 		if err := json.Unmarshal([]byte(params), &a.TitleParams); err != nil {
 			return a, fmt.Errorf("alert %d: title parameters: %w", a.ID, err)
 		}
 	}
-	if a.Title == "" && a.TitleKey != "" {
-		a.Title = i18n.Message{Key: a.TitleKey, Params: a.TitleParams}.Joined()
+	if err == nil && body != "" && body != "[]" {
+		if err := json.Unmarshal([]byte(body), &a.BodyMsgs); err != nil {
+			return a, fmt.Errorf("alert %d: body messages: %w", a.ID, err)
+		}
 	}
 	a.Created, a.Read = FromMicros(c), FromMicros(r)
 	return a, err
@@ -179,6 +193,13 @@ func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+func nonNilMessages(m []AlertMessage) []AlertMessage {
+	if m == nil {
+		return []AlertMessage{}
+	}
+	return m
+}
 
 func nonNilStrings(s []string) []string {
 	if s == nil {

@@ -14,10 +14,12 @@ import (
 
 	"github.com/gaissmai/bart"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
+	"renkei/internal/jst"
 	"renkei/internal/match"
 	"renkei/internal/policy"
 	"renkei/internal/stix"
@@ -306,7 +308,10 @@ func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg)
 	ind := g.stored
 	for org := range g.orgs {
 		title := i18n.M("alert.flow.match", k.indicator, strconv.Itoa(g.count))
-		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+		body := alert.Lines(
+			i18n.M("alert.flow.body.what", strconv.Itoa(g.count), g.first.In(jst.Zone).Format("2006-01-02 15:04 MST"), g.last.In(jst.Zone).Format("2006-01-02 15:04 MST")),
+			i18n.M("alert.flow.body.todo"))
+		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body,
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
 				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}}
 		if !slices.Contains(g.readers, org) {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -30,11 +32,55 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request, req *request) {
 	s.showAlerts(w, r, req, http.StatusOK, &alertsData{})
 }
 
-// inLanguage gives each alert its title in the page's language.
+// inLanguage gives each alert its title and body in the page's language.
 func inLanguage(as []store.Alert, lang string) {
 	for i := range as {
-		as[i].Title = alert.Title(as[i], lang)
+		as[i].Title, as[i].Body = alert.Title(as[i], lang), alert.Body(as[i], lang)
 	}
+}
+
+// alertLink is the console page an alert's reader opens to act on it, or ""
+// when there is none: only pages its readers may open (the object it names,
+// which a reader of the alert may read; the organization's own
+// vulnerabilities; the advisory, package, report, case or consultation
+// addressed to it).
+func alertLink(a store.Alert) string {
+	var d struct {
+		Advisory     json.Number `json:"advisory"`
+		Incident     json.Number `json:"incident"`
+		Case         json.Number `json:"case"`
+		Consultation json.Number `json:"consultation"`
+	}
+	json.Unmarshal([]byte(a.Data), &d)
+	switch a.Kind {
+	case "sighting", "flow-match":
+		if a.ObjectRef != "" {
+			return "/objects/" + url.PathEscape(a.ObjectRef)
+		}
+	case "vulnerability", "vulnerability-suppressed":
+		return "/vuln"
+	case "advisory":
+		if d.Advisory != "" {
+			return "/advisories/" + d.Advisory.String()
+		}
+	case "hunt-package", "hunt-findings":
+		if a.ObjectRef != "" {
+			return "/hunting/" + url.PathEscape(a.ObjectRef)
+		}
+	case "incident-report", "report-overdue":
+		if d.Incident != "" {
+			return "/reports/" + d.Incident.String()
+		}
+	case "case":
+		if d.Case != "" {
+			return "/cases/" + d.Case.String()
+		}
+	case "consultation":
+		if d.Consultation != "" {
+			return "/consult/" + d.Consultation.String()
+		}
+	}
+	return ""
 }
 
 func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
@@ -57,6 +103,9 @@ func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request
 		if d.Dead, err = s.Store.DeadDeliveries(ctx, req.caller.Org.ID, 50); err != nil {
 			s.serverError(w, r, err)
 			return
+		}
+		for i := range d.Dead {
+			d.Dead[i].Alert.Title = alert.Title(d.Dead[i].Alert, req.lang)
 		}
 	}
 	s.render(w, r, req, status, "alerts", "nav.alerts", "alerts", d)

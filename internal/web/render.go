@@ -80,9 +80,10 @@ func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap 
 		"tlpClass": func(t policy.TLP) string {
 			return "tlp-" + strings.ReplaceAll(t.String(), "+", "-")
 		},
-		"tlpLabel": func(t policy.TLP) string { return t.Label() },
-		"add":      func(a, b int) int { return a + b },
-		"contains": slices.Contains[[]string],
+		"tlpLabel":  func(t policy.TLP) string { return t.Label() },
+		"add":       func(a, b int) int { return a + b },
+		"contains":  slices.Contains[[]string],
+		"alertLink": alertLink,
 	}
 }
 

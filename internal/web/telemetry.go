@@ -88,6 +88,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 			s.serverError(w, r, err)
 			return
 		}
+		inLanguage(d.Alerts, req.lang)
 	}
 	s.render(w, r, req, http.StatusOK, "telemetry", "telemetry.title", "telemetry", d)
 }

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -818,4 +820,35 @@ func TestDisableUser(t *testing.T) {
 		t.Errorf("enable: %d", st)
 	}
 	e.as("power-analyst")
+}
+
+// TestInboxShowsTheBodyInTheReadersLanguage: an alert's body, catalog
+// messages one a line, is shown in the reader's language with its lines
+// kept (pre-line), and links only to a page the reader can open (an
+// advisory's page, not /objects/ for something that is no object).
+func TestInboxShowsTheBodyInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	title := i18n.M("alert.advisory.advisory", "VPN", "2026-12-01 00:00 JST")
+	body := alert.Lines(i18n.M("alert.advisory_body.todo", "2026-12-01 00:00 JST"), i18n.M("alert.list.item", "Patch the VPN"), alert.Blank, i18n.M("alert.advisory_body.ack"))
+	if _, err := e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "advisory", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+		BodyMsgs: body, ObjectRef: "advisory-7", Data: `{"advisory":7}`}); err != nil {
+		t.Fatal(err)
+	}
+	power := e.as("power-analyst")
+	_, page := power.get("/alerts")
+	if !strings.Contains(page, `<div class="small muted alert-body">2026-12-01 00:00 JST までに次の対応を実施してください:
+・Patch the VPN
+
+注意喚起のページで`) || strings.Contains(page, "Take these actions") {
+		t.Errorf("the Japanese inbox lacks the body in Japanese, line by line:\n%s", page)
+	}
+	if !strings.Contains(page, `href="/advisories/7"`) || strings.Contains(page, `href="/objects/advisory-7"`) {
+		t.Error("the alert does not link to its advisory")
+	}
+	power.lang = "en"
+	if _, page = power.get("/alerts"); !strings.Contains(page, "Take these actions by 2026-12-01 00:00 JST:\n- Patch the VPN\n\nOpen the advisory") || strings.Contains(page, "次の対応") {
+		t.Error("the English inbox lacks the body in English, line by line")
+	}
 }
