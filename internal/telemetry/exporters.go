@@ -175,12 +175,27 @@ func (p *Pipeline) register(ctx context.Context, source string) (*register, erro
 }
 
 // Gate admits the datagrams of a source's registered exporters, for
-// flow.CollectOptions.Admit. It rereads the register every Refresh and
-// writes the per-sender counts of what it dropped to the store.
+// flow.CollectOptions.Admit, and writes the per-sender counts of what it
+// dropped to the store (Run).
+//
+// A change to the register takes effect at the gate at once: every datagram
+// is checked against a register whose version (the source's
+// exporters_version, bumped in the transaction that changes the register)
+// was read after the datagram reached the gate. Each datagram takes a ticket
+// as it arrives; one version read at a time runs, covering every ticket
+// taken before it started, and datagrams arriving while it runs wait for
+// the next. Under load that is one small query in flight per gate, not one
+// per datagram; an exporter removed is refused from the first datagram
+// after the removal commits, in every process sharing the store.
 type Gate struct {
 	Source  string
 	p       *Pipeline
-	allowed atomic.Pointer[map[netip.Addr][]int64]
+	allowed atomic.Pointer[register]
+
+	tickets atomic.Uint64 // datagrams that reached the gate
+	checkMu sync.Mutex    // one version read at a time
+	covered atomic.Uint64 // tickets taken before the last version read started
+	failing atomic.Bool   // the last version read failed (logged once)
 
 	mu      sync.Mutex
 	pending map[string]int64 // dropped since the last flush, per sender
@@ -190,7 +205,11 @@ type Gate struct {
 // NewGate loads the register of a source.
 func (p *Pipeline) NewGate(ctx context.Context, source string) (*Gate, error) {
 	g := &Gate{Source: source, p: p, pending: map[string]int64{}, senders: map[string]bool{}}
-	if err := g.load(ctx); err != nil {
+	v, err := p.Service.DB.TelemetryExportersVersion(ctx, source)
+	if err != nil {
+		return nil, fmt.Errorf("exporters of %s: version: %w", source, err)
+	}
+	if err := g.load(ctx, v); err != nil {
 		return nil, err
 	}
 	us, err := UnregisteredSenders(ctx, p.Service.DB, source)
@@ -206,30 +225,64 @@ func (p *Pipeline) NewGate(ctx context.Context, source string) (*Gate, error) {
 // Registered is how many exporters the gate admits.
 func (g *Gate) Registered() int {
 	n := 0
-	for _, ds := range *g.allowed.Load() {
+	for _, ds := range g.allowed.Load().allowed {
 		n += len(ds)
 	}
 	return n
 }
 
-func (g *Gate) load(ctx context.Context) error {
+// load reads the register, which the caller read version v of first (a
+// change between the two reads leaves a newer register under an older
+// version, read again at the next check).
+func (g *Gate) load(ctx context.Context, v int64) error {
 	es, err := Exporters(ctx, g.p.Service.DB, g.Source)
 	if err != nil {
 		return err
 	}
-	m := map[netip.Addr][]int64{}
+	r := &register{allowed: map[netip.Addr][]int64{}, version: v}
 	for _, e := range es {
-		m[e.Addr] = append(m[e.Addr], e.Domain)
+		r.allowed[e.Addr] = append(r.allowed[e.Addr], e.Domain)
 	}
-	g.allowed.Store(&m)
+	g.allowed.Store(r)
 	return nil
 }
 
+// current returns a register whose version was read after ticket was
+// taken. When the store cannot say, the register last read stays in use
+// (Ingest, which reads the same version, refuses the records then).
+func (g *Gate) current(ticket uint64) *register {
+	if g.covered.Load() >= ticket {
+		return g.allowed.Load()
+	}
+	g.checkMu.Lock()
+	defer g.checkMu.Unlock()
+	if g.covered.Load() >= ticket { // a read that started after ticket ran meanwhile
+		return g.allowed.Load()
+	}
+	upTo := g.tickets.Load()
+	ctx := context.Background()
+	v, err := g.p.Service.DB.TelemetryExportersVersion(ctx, g.Source)
+	if err == nil && v != g.allowed.Load().version {
+		err = g.load(ctx, v)
+	}
+	if err != nil {
+		if !g.failing.Swap(true) {
+			g.p.Service.Log.Error("exporter register: the gate keeps the register it last read", "source", g.Source, "err", err)
+		}
+		return g.allowed.Load()
+	}
+	g.failing.Store(false)
+	g.covered.Store(upTo)
+	return g.allowed.Load()
+}
+
 // Admit reports whether a datagram comes from a registered exporter (and
-// observation domain); if not, it is counted against its sender.
+// observation domain) as the register stands when the datagram arrives; if
+// not, it is counted against its sender.
 func (g *Gate) Admit(from netip.AddrPort, b []byte) bool {
+	r := g.current(g.tickets.Add(1))
 	a := from.Addr().Unmap()
-	domains, known := (*g.allowed.Load())[a]
+	domains, known := r.allowed[a]
 	dom, hasDom := flow.DatagramDomain(b)
 	for _, d := range domains {
 		if d == AnyDomain || (hasDom && d == int64(dom)) {
@@ -262,8 +315,8 @@ func (g *Gate) Flush(ctx context.Context) error {
 	return g.p.Service.DB.CountUnregistered(ctx, g.Source, pending, g.p.Service.Now())
 }
 
-// Run rereads the register and flushes the counts every refresh until ctx
-// ends, then flushes once more.
+// Run writes the counts every refresh until ctx ends, then once more. (The
+// register needs no rereading: Admit checks its version for every datagram.)
 func (g *Gate) Run(ctx context.Context, refresh time.Duration) {
 	t := time.NewTicker(refresh)
 	defer t.Stop()
@@ -275,9 +328,6 @@ func (g *Gate) Run(ctx context.Context, refresh time.Duration) {
 			}
 			return
 		case <-t.C:
-		}
-		if err := g.load(ctx); err != nil && ctx.Err() == nil {
-			g.p.Service.Log.Error("exporter register", "source", g.Source, "err", err)
 		}
 		if err := g.Flush(ctx); err != nil && ctx.Err() == nil {
 			g.p.Service.Log.Error("exporter gate", "source", g.Source, "err", err)

@@ -252,3 +252,59 @@ func TestIngestRefusesRemovedExporterAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestGateRefusesRemovedExporterAtOnce: a change to a source's register
+// takes effect at a running collector's gate with the next datagram, without
+// waiting for a reread: an exporter removed (from any process sharing the
+// store) is dropped and counted against its sender from the first datagram
+// after the removal, and one added is admitted from the first datagram after
+// it is added. A gate that checked nothing since it was made still sees the
+// change.
+func TestGateRefusesRemovedExporterAtOnce(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			ex, err := telemetry.ParseExporter("127.0.0.2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", ex); err != nil {
+				t.Fatal(err)
+			}
+			gate, err := e.p.NewGate(ctx, "power-border")
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := gate.Registered()
+			at := *e.now
+			d := v5(netip.MustParseAddr("203.0.113.66"), netip.MustParseAddr("192.0.2.20"), at)
+			from := netip.MustParseAddrPort("127.0.0.2:2055")
+			if !gate.Admit(from, d) {
+				t.Fatal("the registered exporter's datagram was dropped")
+			}
+			if removed, err := telemetry.RemoveExporter(ctx, e.h.DB, "power-border", ex); err != nil || !removed {
+				t.Fatalf("remove: %v %v", removed, err)
+			}
+			if gate.Admit(from, d) {
+				t.Fatal("the gate admitted a datagram of an exporter removed before it arrived")
+			}
+			if err := gate.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			us, err := telemetry.UnregisteredSenders(ctx, e.h.DB, "power-border")
+			if err != nil || len(us) != 1 || us[0].Sender != "127.0.0.2" || us[0].Datagrams != 1 {
+				t.Fatalf("dropped per sender %+v %v: want 127.0.0.2 once", us, err)
+			}
+			if gate.Registered() != before-1 {
+				t.Fatalf("the gate counts %d exporters, want %d", gate.Registered(), before-1)
+			}
+			if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", ex); err != nil {
+				t.Fatal(err)
+			}
+			if !gate.Admit(from, d) {
+				t.Fatal("an exporter added was not admitted at once")
+			}
+		})
+	}
+}
