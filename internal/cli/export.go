@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/export"
+	"renkei/internal/exportgate"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -69,6 +70,17 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 			set, err := loadIndicatorSet(ctx, g, files, &hub)
 			if err != nil {
 				return err
+			}
+			gate, err := offlineGate(g, &hub)
+			if err != nil {
+				return err
+			}
+			if gate != nil {
+				var tally exportgate.Tally
+				set, tally = gate.Filter(set)
+				if t := tallyText(tally); t != "" {
+					fmt.Fprintf(g.stderr, "renkei: export: left out by the export gate: %s (renkei warninglists check VALUE says why)\n", t)
+				}
 			}
 			var w io.Writer = g.stdout
 			var tmp *os.File

@@ -16,9 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/client"
+	"renkei/internal/exportgate"
 	"renkei/internal/logs"
 	"renkei/internal/match"
 	"renkei/internal/match/sweep"
+	"renkei/internal/warninglist"
 )
 
 func newSweepCmd(g *globals) *cobra.Command {
@@ -199,7 +201,32 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 	var encErr error
 	sw := &sweep.Sweeper{Set: set, Opt: opt}
 	var stats sweep.Stats
+	gate, err := offlineGate(g, hub)
+	if err != nil {
+		return err
+	}
+	gated := exportgate.Tally{}
 	emit := func(m *sweep.Match) {
+		// A value the warninglists hold (a public resolver, a private range)
+		// or a hostile scope is no match: the export gate decides, as for
+		// the hub's exports. Stateful patterns have no one value to check.
+		if gate != nil && m.IndicatorKind != "pattern" {
+			v := m.Matched
+			if v == "" {
+				v = m.Value
+			}
+			if k, cv, ok := warninglist.Canonical(v); ok {
+				if d := gate.Value(m.Indicator, k, cv); !d.Passed {
+					for _, c := range d.Checks {
+						if !c.Passed {
+							gated[c.Rule]++
+							break
+						}
+					}
+					return
+				}
+			}
+		}
 		if encErr == nil {
 			encErr = enc.Encode(m)
 		}
@@ -217,6 +244,9 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 		}
 	}
 	_ = bar.Finish()
+	if t := tallyText(gated); t != "" {
+		fmt.Fprintf(g.stderr, "renkei: sweep: matches left out by the export gate: %s (renkei warninglists check VALUE says why)\n", t)
+	}
 	if err := out.Flush(); err != nil && encErr == nil {
 		encErr = err
 	}
@@ -286,6 +316,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 type collectionFlags struct {
 	client.Client
 	collection string
+	// warninglists are lists read besides the built-in ones; noLists
+	// turns the offline gate off.
+	warninglists []string
+	noLists      bool
 }
 
 func (c *collectionFlags) add(cmd *cobra.Command) {
@@ -294,6 +328,8 @@ func (c *collectionFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&c.Token, "token", "", "API token for the hub (Authorization: Bearer)")
 	fl.StringVar(&c.collection, "collection", "", "TAXII collection id on the hub")
 	fl.StringVar(&c.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	fl.StringArrayVar(&c.warninglists, "warninglists", nil, "MISP warninglist file or directory whose values are left out, besides the built-in lists (repeatable)")
+	fl.BoolVar(&c.noLists, "no-warninglists", false, "keep values the warninglists hold and hostile scopes (/8 or wider, public suffixes): only for testing")
 }
 
 // fetchIndicators adds every indicator of the collection to b, page after page.
@@ -343,4 +379,36 @@ func (c *collectionFlags) report(ctx context.Context, s *sweep.Sightings, now ti
 		}
 	}
 	return accepted, nil
+}
+
+// offlineGate is the export gate of a command without a hub behind it:
+// the built-in warninglists, those --warninglists names, and hostile
+// scopes (exportgate.Offline); nil with --no-warninglists.
+func offlineGate(g *globals, hub *collectionFlags) (*exportgate.Gate, error) {
+	if hub.noLists {
+		return nil, nil
+	}
+	lists := warninglist.Builtin()
+	for _, p := range hub.warninglists {
+		ls, errs, err := warninglist.ReadPath(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range errs {
+			fmt.Fprintf(g.stderr, "renkei: warninglists: skipped %v\n", e)
+		}
+		lists = append(lists, ls...)
+	}
+	return exportgate.Offline(warninglist.New(lists), time.Time{}), nil
+}
+
+// tallyText says what the gate left out, for stderr.
+func tallyText(t exportgate.Tally) string {
+	var parts []string
+	for _, r := range []string{exportgate.RuleScope, exportgate.RuleWarninglist, exportgate.RuleReview} {
+		if t[r] > 0 {
+			parts = append(parts, fmt.Sprintf("%d by %s", t[r], r))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

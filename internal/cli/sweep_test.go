@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,9 @@ func TestSweepCommand(t *testing.T) {
 	os.Mkdir(logDir, 0o755)
 	logf := writeFile(t, logDir, "app.jsonl", `{"src":"10.1.2.3","q":"a.evil.example"}`+"\n"+`{"x":1`+"\n"+`{"ok":"192.0.2.1"}`+"\n")
 	writeFile(t, logDir, "dns.jsonl", `{"q":"b.evil.example"}`+"\n")
+	// These indicators are a private range and a documentation name, which
+	// the export gate's warninglists hold: the sweep mechanics are tested
+	// without it (TestSweepAndExportLeaveOutWarninglistedValues tests it).
 	tests := []struct {
 		name     string
 		args     []string
@@ -43,12 +47,12 @@ func TestSweepCommand(t *testing.T) {
 		matches  int
 		inStderr []string
 	}{
-		{"matches and summary", []string{"sweep", "-i", ioc, logf}, 0, 2, []string{
+		{"matches and summary", []string{"sweep", "--no-warninglists", "-i", ioc, logf}, 0, 2, []string{
 			`ioc.txt line 4: "10.0.0.0/33" is not an IP, CIDR, domain, URL, e-mail or hash`,
 			"1 files, 3 lines, 3 records", "2 matches, 1 bad lines",
 			"app.jsonl line 2: offset 6: unexpected end of line"}},
-		{"fail on match", []string{"sweep", "--fail-on-match", "-i", ioc, logf}, 3, 2, nil},
-		{"directory", []string{"sweep", "-i", ioc, logDir}, 0, 3, []string{"2 files, 4 lines"}},
+		{"fail on match", []string{"sweep", "--no-warninglists", "--fail-on-match", "-i", ioc, logf}, 3, 2, nil},
+		{"directory", []string{"sweep", "--no-warninglists", "-i", ioc, logDir}, 0, 3, []string{"2 files, 4 lines"}},
 		{"no indicators", []string{"sweep", logf}, 1, 0, []string{"renkei: sweep: no indicators"}},
 		{"missing log", []string{"sweep", "-i", ioc, filepath.Join(dir, "nope.jsonl")}, 1, 0, []string{"no such file", "1 of 1 files could not be read"}},
 	}
@@ -115,7 +119,7 @@ func TestSweepReportAndExport(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	logf := writeFile(t, dir, "a.jsonl", `{"dst":"192.0.2.1"}`+"\n")
-	code, out, errOut := runMatchCLI(t, "sweep", "--hub", srv.URL, "--token", "tok", "--collection", "c1", "--report", logf)
+	code, out, errOut := runMatchCLI(t, "sweep", "--no-warninglists", "--hub", srv.URL, "--token", "tok", "--collection", "c1", "--report", logf)
 	if code != 0 || !strings.Contains(out, `"indicator":"indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"`) || !strings.Contains(out, `"tlp":"amber"`) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -124,7 +128,7 @@ func TestSweepReportAndExport(t *testing.T) {
 	}
 
 	edl := filepath.Join(dir, "edl.txt")
-	code, _, errOut = runMatchCLI(t, "export", "--format", "edl", "--hub", srv.URL, "--token", "tok", "--collection", "c1", "-o", edl)
+	code, _, errOut = runMatchCLI(t, "export", "--no-warninglists", "--format", "edl", "--hub", srv.URL, "--token", "tok", "--collection", "c1", "-o", edl)
 	data, _ := os.ReadFile(edl)
 	if code != 0 || string(data) != "192.0.2.1\n" {
 		t.Fatalf("export exit %d: %s\n%s", code, errOut, data)
@@ -132,5 +136,34 @@ func TestSweepReportAndExport(t *testing.T) {
 	code, _, errOut = runMatchCLI(t, "export", "--format", "pdf", "-i", logf)
 	if code != 1 || !strings.Contains(errOut, "unknown export format") {
 		t.Errorf("bad format: exit %d %s", code, errOut)
+	}
+}
+
+func TestSweepAndExportLeaveOutWarninglistedValues(t *testing.T) {
+	dir := t.TempDir()
+	ioc := writeFile(t, dir, "ioc.txt", "8.8.8.8\n0.0.0.0/0\n45.0.0.0/8\n::/0\nco.jp\n10.1.0.0/16\n45.77.1.2\nc2.renkei-test.jp\n")
+	logf := writeFile(t, dir, "dns.jsonl", `{"src":"10.1.2.3","dst":"8.8.8.8","q":"x.co.jp"}`+"\n"+`{"dst":"45.77.1.2","q":"c2.renkei-test.jp"}`+"\n")
+	code, out, errOut := runMatchCLI(t, "sweep", "-i", ioc, logf)
+	if code != 0 || strings.Count(strings.TrimSpace(out), "\n")+1 != 2 || !strings.Contains(out, "45.77.1.2") || !strings.Contains(out, "c2.renkei-test.jp") {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "left out by the export gate") {
+		t.Fatalf("the sweep does not say what the gate left out:\n%s", errOut)
+	}
+	for _, format := range []string{"edl", "rpz", "suricata", "zeek"} {
+		code, out, errOut := runMatchCLI(t, "export", "--format", format, "-i", ioc)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		// Suricata names address groups by their /8 in msg and metadata:
+		// what a rule matches is in its address list and content.
+		out = regexp.MustCompile(`msg:"[^"]*";|metadata:[^;]*;|# sid.*`).ReplaceAllString(out, "")
+		for _, never := range []string{"8.8.8.8", "0.0.0.0/0", "45.0.0.0", "::/0", "co.jp", "10.1.0.0"} {
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, never) && !strings.Contains(l, "renkei-test.jp") {
+					t.Errorf("%s: %s reached the export: %q", format, never, l)
+				}
+			}
+		}
 	}
 }

@@ -264,3 +264,12 @@ func (g *Gate) Filter(set *match.Set) (*match.Set, Tally) {
 	})
 	return b.Build(), t
 }
+
+// Offline is the gate of a command that has no hub behind it (renkei export
+// and renkei sweep over files or a TAXII collection): warninglists m and
+// hostile scopes only — no policies, reviews or sightings, which the hub
+// keeps. An IDN homograph of a listed name is left out, as no review can
+// release it here.
+func Offline(m *warninglist.Matcher, at time.Time) *Gate {
+	return &Gate{m: m, at: at, byCol: map[string]store.ExportPolicy{}, reviews: map[string]store.ExportReview{}, sightings: map[string]time.Time{}}
+}
