@@ -26,6 +26,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
 )
@@ -42,7 +43,7 @@ type Server struct {
 type Error = client.Problem
 
 func writeError(w http.ResponseWriter, code int, title, desc string) {
-	writeJSON(w, code, Error{Title: title, Description: desc, HTTPStatus: strconv.Itoa(code)})
+	writeJSON(w, code, problem.NewBody(code, title, desc))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -56,7 +56,7 @@ func (s *Server) publishHuntPackage(q *request) error {
 		Scope: scope, Rules: in.Rules, Indicators: in.Indicators, AllowUnloaded: in.AllowUnloaded})
 	if err != nil {
 		if errors.Is(err, problem.ErrInvalid) && p != nil && len(p.NotLoaded) > 0 {
-			writeJSON(q.w, http.StatusBadRequest, client.Problem{Title: "rules do not load", Description: err.Error(), HTTPStatus: "400",
+			writeJSON(q.w, http.StatusBadRequest, client.Problem{Body: problem.NewBody(http.StatusBadRequest, "rules do not load", err.Error()),
 				NotLoaded: loadErrorsOut(p.NotLoaded)})
 			return nil
 		}

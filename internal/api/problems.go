@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"renkei/internal/problem"
@@ -32,7 +31,7 @@ func writeProblem(w http.ResponseWriter, err error) bool {
 		if !errors.Is(err, k.kind) {
 			continue
 		}
-		body := Error{Title: problemTitle(err), Description: err.Error(), HTTPStatus: strconv.Itoa(k.status)}
+		body := problem.NewBody(k.status, problemTitle(err), err.Error())
 		var ps problem.Problems
 		if errors.As(err, &ps) {
 			body.Fields = ps

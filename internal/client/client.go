@@ -22,6 +22,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,17 +45,12 @@ type Client struct {
 // rules, a page of objects are the largest).
 const maxAnswer = 256 << 20
 
-// Problem is the body of every refusal the REST API answers with: a stable
-// title, a sentence for people, the status, and for a request refused for
-// what it asked the problems one by one. TAXII's error resource is the same
-// without fields.
+// Problem is the body of every refusal the REST API and TAXII answer with
+// (problem.Body: a stable title, a sentence for people, the status, and for
+// a request refused for what it asked the problems one by one), and what a
+// refused hunting package adds.
 type Problem struct {
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	HTTPStatus  string `json:"http_status"`
-	// Fields, for a request refused for what it asked, are the problems
-	// one by one, so that a form can show each at its field.
-	Fields problem.Problems `json:"fields,omitempty"`
+	problem.Body
 	// NotLoaded lists the rules that did not load when a hunting package
 	// was refused for them.
 	NotLoaded []LoadError `json:"not_loaded,omitempty"`
@@ -124,12 +120,17 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := decodeAnswer(data, out); err != nil {
 			return fmt.Errorf("%s %s: the hub's answer is not the expected JSON: %w", method, path, err)
 		}
 	}
 	return nil
 }
+
+// decodeAnswer reads the JSON body of a 2xx answer of the REST API or of
+// TAXII into out. It is the one decoder of what a hub answers (fuzzed by
+// FuzzDecodeAnswer; refusals are read by refusal, fuzzed by FuzzRefusal).
+func decodeAnswer(data []byte, out any) error { return json.Unmarshal(data, out) }
 
 // send sends in (when not nil) as JSON to the REST API and returns the body
 // of a 2xx answer; any other answer is an *APIError.
@@ -168,7 +169,7 @@ func (c *Client) upload(ctx context.Context, path, contentType string, body []by
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeAnswer(data, out); err != nil {
 		return fmt.Errorf("POST %s: the hub's answer is not the expected JSON: %w", path, err)
 	}
 	return nil
@@ -235,13 +236,23 @@ func (c *Client) open(ctx context.Context, method, target, accept, contentType s
 }
 
 // refusal reads the problem body of an answer with status; a body that is
-// not one (a proxy's page) is kept as the description, shortened.
+// not one (a proxy's page) is kept as the description, shortened, under the
+// status's title.
 func refusal(status int, data []byte) *APIError {
 	ae := &APIError{Status: status}
 	if json.Unmarshal(data, &ae.Body) != nil || ae.Body.Title == "" {
-		ae.Body = Problem{Title: http.StatusText(status), Description: strings.TrimSpace(string(data[:min(len(data), 300)]))}
+		ae.Body = Problem{Body: problem.Body{Title: statusTitle(status), Description: strings.TrimSpace(string(data[:min(len(data), 300)]))}}
 	}
 	return ae
+}
+
+// statusTitle is the title of a refusal without a problem body: the
+// status's text, or "HTTP 306" for a status without one.
+func statusTitle(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "HTTP " + strconv.Itoa(status)
 }
 
 func (c *Client) httpClient() *http.Client {

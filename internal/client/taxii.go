@@ -141,7 +141,7 @@ func (c *Client) taxii(ctx context.Context, method, target string, in, out any) 
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeAnswer(data, out); err != nil {
 		return fmt.Errorf("%s %s: not a TAXII resource: %w", method, target, err)
 	}
 	return nil

@@ -27,6 +27,7 @@ import (
 	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
+	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
 )
@@ -122,15 +123,10 @@ func acceptsTAXII(accept string) bool {
 	return false
 }
 
-// Error is the TAXII error message resource.
-type Error struct {
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
-	HTTPStatus  string `json:"http_status"`
-}
-
+// writeError answers a refusal with the TAXII error message resource
+// (problem.Body, the one problem body of every door).
 func writeError(w http.ResponseWriter, code int, title, desc string) {
-	writeJSON(w, code, Error{Title: title, Description: desc, HTTPStatus: strconv.Itoa(code)})
+	writeJSON(w, code, problem.NewBody(code, title, desc))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
