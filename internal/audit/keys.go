@@ -49,42 +49,82 @@ func LoadOrCreateKeys(dir, origin string) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", edPath, err)
-	}
-	if signer.Name() != origin {
-		return nil, fmt.Errorf("%s: key was made for origin %q, not %q", edPath, signer.Name(), origin)
-	}
-	vkey, err := ed25519VerifierKey(skey)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", edPath, err)
-	}
-
 	pqPath := filepath.Join(dir, mldsaKeyFile)
-	pq, err := readOrCreate(pqPath, func() (string, error) {
-		seed := make([]byte, mldsa65.SeedSize)
-		if _, err := rand.Read(seed); err != nil {
-			return "", err
-		}
-		return origin + "+" + base64.StdEncoding.EncodeToString(seed), nil
-	})
+	pq, err := readOrCreate(pqPath, func() (string, error) { return newMLDSAKey(origin) })
 	if err != nil {
 		return nil, err
 	}
+	return keysFromText(skey, pq, origin, edPath, pqPath)
+}
+
+// newMLDSAKey makes an ML-DSA-65 private key in the key file's form:
+// <origin>+<base64 seed>.
+func newMLDSAKey(origin string) (string, error) {
+	seed := make([]byte, mldsa65.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return "", err
+	}
+	return origin + "+" + base64.StdEncoding.EncodeToString(seed), nil
+}
+
+// keysFromText builds the signers from the two private keys as their files
+// hold them (edName and pqName say where they come from, for errors), and
+// checks that both were made for origin.
+func keysFromText(skey, pq, origin, edName, pqName string) (*Keys, error) {
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", edName, err)
+	}
+	if signer.Name() != origin {
+		return nil, fmt.Errorf("%s: key was made for origin %q, not %q", edName, signer.Name(), origin)
+	}
+	vkey, err := ed25519VerifierKey(skey)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", edName, err)
+	}
 	name, seed64, _ := strings.Cut(pq, "+")
 	if name != origin {
-		return nil, fmt.Errorf("%s: key was made for origin %q, not %q", pqPath, name, origin)
+		return nil, fmt.Errorf("%s: key was made for origin %q, not %q", pqName, name, origin)
 	}
 	seed, err := base64.StdEncoding.DecodeString(seed64)
 	if err != nil {
-		return nil, fmt.Errorf("%s: seed is not base64", pqPath)
+		return nil, fmt.Errorf("%s: seed is not base64", pqName)
 	}
 	pqSigner, pqVkey, err := newMLDSASigner(origin, seed)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", pqPath, err)
+		return nil, fmt.Errorf("%s: %w", pqName, err)
 	}
 	return &Keys{Signer: signer, VerifierKey: vkey, PQSigner: pqSigner, PQVerifier: pqVkey}, nil
+}
+
+// LoadKeys reads the keys in dir, whatever origin they were made for.
+func LoadKeys(dir string) (*Keys, error) {
+	origin, err := KeyOrigin(dir)
+	if err != nil {
+		return nil, err
+	}
+	if origin == "" {
+		return nil, fmt.Errorf("%s holds no audit log key", dir)
+	}
+	return LoadOrCreateKeys(dir, origin)
+}
+
+// KeyOrigin returns the origin the keys in dir were made for; "" when dir
+// holds no key yet.
+func KeyOrigin(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ed25519KeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read key: %w", err)
+	}
+	// PRIVATE+KEY+<name>+<hash>+<key>
+	parts := strings.SplitN(strings.TrimSpace(string(b)), "+", 5)
+	if len(parts) != 5 {
+		return "", fmt.Errorf("%s: malformed private key", filepath.Join(dir, ed25519KeyFile))
+	}
+	return parts[2], nil
 }
 
 // ed25519VerifierKey derives the verifier key from a note private key.

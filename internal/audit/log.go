@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,8 +23,27 @@ import (
 type Options struct {
 	Dir    string // where the tiles, entry bundles and checkpoint live (DATA/audit)
 	KeyDir string // where the signing keys live (DATA/audit-keys), mode 0700
-	Origin string // checkpoint origin and key name; default DefaultOrigin
-	Node   string // this node's name in entries; default the host name
+	// Origin is the checkpoint origin and key name. Empty means the log's
+	// own: the origin its keys were made for (in KeyDir, or the cluster's
+	// in the store), and for a new log one unique to the hub,
+	// renkei/<HubID>/audit (DefaultOrigin without a HubID).
+	Origin string
+	// HubID names the hub (store.HubID): the nodes of one cluster share it,
+	// two hubs differ.
+	HubID string
+	Node  string // this node's name in entries; default the host name
+
+	// Shared, when set, makes this Log one process's door to the cluster's
+	// one log (cluster.go): entries are journaled in the shared store, which
+	// orders them, and the keys are the cluster's. Without it the log is the
+	// directory's, shared by the processes of one machine (journal.go).
+	Shared Shared
+	// Integrate makes this process a candidate for integrating the cluster's
+	// journal into the tree (hub nodes; not workers or the command line).
+	Integrate bool
+	// IntegratorLease is how long an integrator that stopped answering keeps
+	// others from taking over (default 30s).
+	IntegratorLease time.Duration
 
 	// BatchMaxSize bounds how many entries share one round of writes and
 	// fsyncs (default 1024). Larger groups are split.
@@ -62,6 +82,7 @@ type Log struct {
 	shutdown func(context.Context) error
 	cancel   context.CancelFunc
 	seqs     *seqState
+	cl       *cluster // set for the cluster's log (Options.Shared)
 
 	// Owned by the committer goroutine (see journal.go).
 	journal *journal
@@ -89,9 +110,6 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	if opts.Dir == "" || opts.KeyDir == "" {
 		return nil, errors.New("open audit log: Dir and KeyDir are required")
 	}
-	if opts.Origin == "" {
-		opts.Origin = DefaultOrigin
-	}
 	if opts.Node == "" {
 		h, err := os.Hostname()
 		if err != nil || h == "" {
@@ -108,6 +126,16 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Shared != nil {
+		return openCluster(ctx, opts)
+	}
+	if opts.Origin == "" {
+		o, err := KeyOrigin(opts.KeyDir)
+		if err != nil {
+			return nil, fmt.Errorf("open audit log: %w", err)
+		}
+		opts.Origin = cmp.Or(o, NewOrigin(opts.HubID))
+	}
 	keys, err := LoadOrCreateKeys(opts.KeyDir, opts.Origin)
 	if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
@@ -115,46 +143,11 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
-	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir})
-	if err != nil {
-		return nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
-	}
-	ao := tessera.NewAppendOptions().
-		WithCheckpointSigner(keys.Signer, keys.PQSigner).
-		WithBatching(opts.BatchMaxSize, batchAge).
-		WithCheckpointInterval(opts.CheckpointInterval).
-		WithCheckpointRepublishInterval(max(10*time.Minute, opts.CheckpointInterval)).
-		WithPushback(1 << 30) // callers wait for their entry; never drop one for back-pressure
-	if len(opts.Witnesses) > 0 {
-		var ws []tessera.Witness
-		for _, w := range opts.Witnesses {
-			u, err := url.Parse(w.URL)
-			if err != nil {
-				return nil, fmt.Errorf("open audit log: witness URL %q: %w", w.URL, err)
-			}
-			tw, err := tessera.NewWitness(w.Key, u)
-			if err != nil {
-				return nil, fmt.Errorf("open audit log: witness key %q: %w", abbreviate(w.Key), err)
-			}
-			ws = append(ws, tw)
-		}
-		// All witnesses are required: fold them into nested all-of groups
-		// (tessera's policy type is unexported, so the list cannot be spread).
-		group := tessera.NewWitnessGroup(1, ws[0])
-		for _, w := range ws[1:] {
-			group = tessera.NewWitnessGroup(2, group, w)
-		}
-		t := opts.WitnessTimeout
-		if t == 0 {
-			t = 5 * time.Second
-		}
-		ao = ao.WithWitnesses(group, &tessera.WitnessOptions{Timeout: t})
-	}
 	bg, cancel := context.WithCancel(context.Background())
-	app, shutdown, reader, err := tessera.NewAppender(bg, driver, ao)
+	app, shutdown, reader, err := newTessera(ctx, bg, opts, keys)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
+		return nil, err
 	}
 	l := &Log{opts: opts, keys: keys, appender: app, reader: reader, shutdown: shutdown, cancel: cancel}
 	if l.journal, err = openJournal(opts.Dir); err != nil {
@@ -190,6 +183,63 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	return l, nil
 }
 
+// NewOrigin is the origin of a new log of the hub hubID: renkei/<hubID>/audit,
+// unique to the hub, so that two hubs' logs (and the verifiers' and
+// witnesses' memories of them) never share a name. Without a hub id it is
+// DefaultOrigin.
+func NewOrigin(hubID string) string {
+	if hubID == "" {
+		return DefaultOrigin
+	}
+	return "renkei/" + hubID + "/audit"
+}
+
+// newTessera opens Tessera's POSIX log in opts.Dir, signing checkpoints with
+// keys and, if configured, having them cosigned by the witnesses. Its
+// goroutines run until bg is cancelled.
+func newTessera(ctx, bg context.Context, opts Options, keys *Keys) (*tessera.Appender, func(context.Context) error, tessera.LogReader, error) {
+	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
+	}
+	ao := tessera.NewAppendOptions().
+		WithCheckpointSigner(keys.Signer, keys.PQSigner).
+		WithBatching(opts.BatchMaxSize, batchAge).
+		WithCheckpointInterval(opts.CheckpointInterval).
+		WithCheckpointRepublishInterval(max(10*time.Minute, opts.CheckpointInterval)).
+		WithPushback(1 << 30) // callers wait for their entry; never drop one for back-pressure
+	if len(opts.Witnesses) > 0 {
+		var ws []tessera.Witness
+		for _, w := range opts.Witnesses {
+			u, err := url.Parse(w.URL)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("open audit log: witness URL %q: %w", w.URL, err)
+			}
+			tw, err := tessera.NewWitness(w.Key, u)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("open audit log: witness key %q: %w", abbreviate(w.Key), err)
+			}
+			ws = append(ws, tw)
+		}
+		// All witnesses are required: fold them into nested all-of groups
+		// (tessera's policy type is unexported, so the list cannot be spread).
+		group := tessera.NewWitnessGroup(1, ws[0])
+		for _, w := range ws[1:] {
+			group = tessera.NewWitnessGroup(2, group, w)
+		}
+		t := opts.WitnessTimeout
+		if t == 0 {
+			t = 5 * time.Second
+		}
+		ao = ao.WithWitnesses(group, &tessera.WitnessOptions{Timeout: t})
+	}
+	app, shutdown, reader, err := tessera.NewAppender(bg, driver, ao)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open audit log %s: %w", opts.Dir, err)
+	}
+	return app, shutdown, reader, nil
+}
+
 // Append writes e to the log and returns its index once the entry is durable:
 // fsynced in the journal with the index it gets in the tree, so that no crash
 // can lose it (Tessera integrates it about 50 ms later; see journal.go and batchAge).
@@ -201,6 +251,9 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 // gather, and the committer journals the whole next group at once so that it
 // shares one fsync.
 func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
+	if l.cl != nil {
+		return l.cl.append(ctx, e)
+	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
@@ -509,6 +562,9 @@ func (l *Log) release() error {
 // Close waits until every entry appended so far is committed to by a
 // published checkpoint, then stops the log.
 func (l *Log) Close() error {
+	if l.cl != nil {
+		return l.cl.close()
+	}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -553,7 +609,13 @@ func (l *Log) Node() string { return l.opts.Node }
 // returned an index for is integrated (about 50 ms after its append,
 // see journal.go); they are not necessarily covered yet by a published
 // checkpoint.
+//
+// In the cluster's log it is the number of entries journaled by every
+// process (integrated by the cluster's integrator within a second or so).
 func (l *Log) Size(ctx context.Context) (uint64, error) {
+	if l.cl != nil {
+		return l.cl.sh.AuditJournalSize(ctx, l.cl.origin)
+	}
 	l.mu.Lock()
 	for l.inflight > 0 {
 		l.cond.Wait() // the sequencer counts every group down, integrated or failed
@@ -563,10 +625,33 @@ func (l *Log) Size(ctx context.Context) (uint64, error) {
 }
 
 // Checkpoint returns the latest published signed checkpoint.
-func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) { return l.reader.ReadCheckpoint(ctx) }
+func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
+	if l.cl != nil {
+		return l.Fetcher().Fetch(ctx, "checkpoint")
+	}
+	return l.reader.ReadCheckpoint(ctx)
+}
 
 // Dir is where the log's files are.
 func (l *Log) Dir() string { return filepath.Clean(l.opts.Dir) }
 
 // Handler serves the log read-only to overseers per C2SP tlog-tiles.
-func (l *Log) Handler() http.Handler { return NewHandler(l.opts.Dir) }
+// The cluster's log is served from the store, the same through every node.
+func (l *Log) Handler() http.Handler {
+	if l.cl != nil {
+		return fetcherHandler(l.Fetcher())
+	}
+	return NewHandler(l.opts.Dir)
+}
+
+// Fetcher reads the log as it is published (what Handler serves): the
+// directory, or for the cluster's log the store.
+func (l *Log) Fetcher() Fetcher {
+	if l.cl != nil {
+		return storeFetcher{sh: l.cl.sh, origin: l.cl.origin}
+	}
+	return dirFetcher(l.opts.Dir)
+}
+
+// Shared reports whether this is the cluster's log, journaled in the store.
+func (l *Log) Shared() bool { return l.cl != nil }

@@ -76,7 +76,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("token create must print the token and only the token: %d %q %q", code, out, stderr)
 	}
 	// Both acts were logged, by the command line, before they took effect (C7).
-	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "audit-keys"), audit.DefaultOrigin)
+	keys, err := audit.LoadKeys(filepath.Join(dir, "audit-keys"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,24 @@ func TestAdminActsRefusedWithoutAuditLog(t *testing.T) {
 			if code, _, stderr := run(t, "", args("org", "add", "Kanto Electric", "--kind", "operator")...); code != 0 {
 				t.Fatalf("org add with a log: %d %s", code, stderr)
 			}
-			// The log's directory becomes a file: nothing can be appended.
+			// The log's directory becomes a file, and on PostgreSQL (where the
+			// log is the cluster's, journaled in the store) its journal is
+			// gone: nothing can be appended.
 			if err := os.RemoveAll(filepath.Join(dir, "audit")); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(filepath.Join(dir, "audit"), []byte("not a log"), 0o600); err != nil {
 				t.Fatal(err)
+			}
+			if kind == "postgres" {
+				db, err := store.Open(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(context.Background(), "ALTER TABLE audit_entries RENAME TO audit_entries_gone"); err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
 			}
 			for _, c := range []struct {
 				name, stdin string

@@ -45,7 +45,7 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 	if out := must("consult", "reply", "--as", "town", id, "--kind", "consent"); !strings.Contains(out, "handoff.consented") {
 		t.Fatalf("consent: %q", out)
 	}
-	keys, err := audit.LoadOrCreateKeys(filepath.Join(dir, "audit-keys"), audit.DefaultOrigin)
+	keys, err := audit.LoadKeys(filepath.Join(dir, "audit-keys"))
 	if err != nil {
 		t.Fatal(err)
 	}

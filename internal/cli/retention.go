@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/retention"
 	"renkei/internal/store"
@@ -95,7 +94,7 @@ func (g *globals) localApp(ctx context.Context) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	host, _ := os.Hostname()
-	al, err := audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "cli-" + host})
+	al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: g.data, Node: "cli-" + host})
 	if err != nil {
 		db.Close()
 		// Every act of the command line is logged before it takes effect: with

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/bus"
 	"renkei/internal/server"
 	"renkei/internal/telemetry"
@@ -42,7 +41,7 @@ embedded server started with serve --nats-listen).`,
 			}
 			defer db.Close()
 			host, _ := os.Hostname()
-			al, err := audit.Open(ctx, audit.Options{Dir: g.data + "/audit", KeyDir: g.data + "/audit-keys", Node: "worker-" + host, Logger: log})
+			al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: g.data, Node: "worker-" + host, Log: log})
 			if err != nil {
 				return err
 			}

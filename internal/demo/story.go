@@ -9,7 +9,6 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/approval"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
@@ -41,7 +40,7 @@ var demoRanges = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.Mus
 // and water sectors, run by three members who report back.
 func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time) (Story, error) {
 	var st Story
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(dataDir, "audit"), KeyDir: filepath.Join(dataDir, "audit-keys")})
+	al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: dataDir})
 	if err != nil {
 		return st, err
 	}

@@ -316,10 +316,7 @@ func (e *doorsEnv) entries() []audit.Entry {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	f, err := audit.NewFetcher(l.Dir(), nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	f := l.Fetcher()
 	vs, err := oversight.Verifiers(l.VerifierKey())
 	if err != nil {
 		e.t.Fatal(err)

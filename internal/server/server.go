@@ -26,7 +26,6 @@ import (
 
 	"renkei/internal/api"
 	"renkei/internal/app"
-	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/notify"
@@ -88,7 +87,7 @@ type Server struct {
 func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Server, error) {
 	// The tamper-evident log (rule C7): reads of AMBER+STRICT and RED objects,
 	// logins and token creations are recorded before anything is released.
-	al, err := audit.Open(ctx, audit.Options{Dir: filepath.Join(cfg.DataDir, "audit"), KeyDir: filepath.Join(cfg.DataDir, "audit-keys"), Logger: log})
+	al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: cfg.DataDir, Integrate: true, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
