@@ -260,12 +260,9 @@ func (s *server) logAccess() (audit.Fetcher, []note.Verifier, error) {
 	if s.Audit == nil {
 		return nil, nil, hub.ErrAuditUnavailable
 	}
-	f, err := audit.NewFetcher(s.Audit.Dir(), nil)
-	if err != nil {
-		return nil, nil, err
-	}
+	// The log as published: on a cluster, the store every node serves.
 	vs, err := oversight.Verifiers(s.Audit.VerifierKey(), s.Audit.PQVerifierKey())
-	return f, vs, err
+	return s.Audit.Fetcher(), vs, err
 }
 
 type inspectRow struct {
