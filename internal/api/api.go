@@ -707,9 +707,7 @@ func (s *Server) release(q *request, objs ...store.Object) error {
 	if err != nil {
 		return fail(http.StatusServiceUnavailable, "audit log unavailable", "%v", err)
 	}
-	if len(idx) > 0 {
-		q.w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
-	}
+	s.Hub.Audit.SetReceipt(q.w.Header(), idx...)
 	return nil
 }
 

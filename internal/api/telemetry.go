@@ -325,9 +325,7 @@ func (s *Server) exportIndicators(q *request) error {
 	if err != nil {
 		return err
 	}
-	if len(idx) > 0 {
-		h.Set(audit.HeaderIndex, hub.Receipt(idx))
-	}
+	s.Hub.Audit.SetReceipt(h, idx...)
 	h.Set("Content-Type", exportContentType[format])
 	q.w.WriteHeader(http.StatusOK)
 	if q.r.Method == http.MethodHead {

@@ -87,9 +87,30 @@ const (
 // logged before the response's data was released: the receipt of C7.
 const HeaderIndex = "X-Renkei-Audit-Index"
 
+// HeaderLog is the response header that names the log (its origin) in
+// which the receipt's indices are: on a cluster, the one log of every node.
+const HeaderLog = "X-Renkei-Audit-Log"
+
 // SetIndexHeader records the receipt of a logged release on a response.
 func SetIndexHeader(h http.Header, index uint64) {
 	h.Set(HeaderIndex, strconv.FormatUint(index, 10))
+}
+
+// SetReceipt records the receipt of a logged release on a response: the
+// log's name and the indices of the entries appended for it.
+func (l *Log) SetReceipt(h http.Header, idx ...uint64) {
+	if len(idx) == 0 {
+		return
+	}
+	b := make([]byte, 0, 12*len(idx))
+	for i, x := range idx {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, x, 10)
+	}
+	h.Set(HeaderLog, l.Origin())
+	h.Set(HeaderIndex, string(b))
 }
 
 // AppendForRelease is the C7 step of a handler about to release logged data:
@@ -101,6 +122,6 @@ func (l *Log) AppendForRelease(ctx context.Context, h http.Header, e Entry) (uin
 	if err != nil {
 		return 0, err
 	}
-	SetIndexHeader(h, idx)
+	l.SetReceipt(h, idx)
 	return idx, nil
 }

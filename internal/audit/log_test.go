@@ -79,6 +79,9 @@ func TestAppendForReleaseSetsReceiptOnlyWhenDurable(t *testing.T) {
 	if got := h.Get(HeaderIndex); got != fmt.Sprint(idx) {
 		t.Errorf("header %q, want %d", got, idx)
 	}
+	if got := h.Get(HeaderLog); got != l.Origin() {
+		t.Errorf("receipt names the log %q, want %q", got, l.Origin())
+	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

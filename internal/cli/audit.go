@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -25,6 +26,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/audit/witness"
 )
@@ -65,19 +67,43 @@ the additional ML-DSA-65 (post-quantum) checkpoint signature.`,
 			if keyDir == "" {
 				keyDir = filepath.Join(g.data, "audit-keys")
 			}
-			keys, err := audit.LoadOrCreateKeys(keyDir, origin)
+			have, err := audit.KeyOrigin(keyDir)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(g.stdout, keys.VerifierKey)
+			var ed, pq string
+			if origin != "" || have != "" {
+				keys, err := audit.LoadOrCreateKeys(keyDir, cmp.Or(origin, have))
+				if err != nil {
+					return err
+				}
+				ed, pq = keys.VerifierKey, keys.PQVerifier
+			} else {
+				// No key yet: open the hub's log, which makes (or, on a
+				// cluster, fetches) the keys under the hub's own origin.
+				db, err := g.openStore(cmdContext(cmd))
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				l, err := app.OpenAudit(cmdContext(cmd), db, app.AuditConfig{DataDir: g.data})
+				if err != nil {
+					return err
+				}
+				ed, pq = l.VerifierKey(), l.PQVerifierKey()
+				if err := l.Close(); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(g.stdout, ed)
 			if all {
-				fmt.Fprintln(g.stdout, keys.PQVerifier)
+				fmt.Fprintln(g.stdout, pq)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&keyDir, "key-dir", "", "directory of the log's signing keys (default DATA/audit-keys)")
-	cmd.Flags().StringVar(&origin, "origin", audit.DefaultOrigin, "checkpoint origin (the log's name)")
+	cmd.Flags().StringVar(&origin, "origin", "", "checkpoint origin (the log's name; default the one its keys were made for, and for a new log renkei/<hub id>/audit)")
 	cmd.Flags().BoolVar(&all, "all", false, "also print the ML-DSA-65 verifier key")
 	return cmd
 }
@@ -152,7 +178,7 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 				return err
 			}
 			if state == "" && !noState {
-				state = defaultVerifyState(vs[0].Name())
+				state = defaultVerifyState(vs)
 			}
 			var prev []byte
 			switch {
@@ -162,7 +188,10 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 				}
 			case state != "":
 				prev, err = os.ReadFile(state)
-				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if errors.Is(err, fs.ErrNotExist) {
+					prev, err = formerVerifyState(vs), nil
+				}
+				if err != nil {
 					return fmt.Errorf("state file: %w", err)
 				}
 			}
@@ -230,14 +259,41 @@ func cmdContext(cmd *cobra.Command) context.Context {
 	return context.Background()
 }
 
-// defaultVerifyState is where verify remembers the last checkpoint of a log.
-func defaultVerifyState(origin string) string {
+// defaultVerifyState is where verify remembers the last checkpoint of a
+// log: one file per key set (origin and key hashes), so that two logs of
+// the same name — two hubs on one machine that kept the old default origin —
+// never share what the verifier remembers.
+func defaultVerifyState(vs []note.Verifier) string {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return ""
 	}
-	h := sha256.Sum256([]byte(origin))
-	return filepath.Join(dir, "renkei", "audit-verify", hex.EncodeToString(h[:8])+".checkpoint")
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
+	}
+	slices.Sort(ids)
+	h := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	return filepath.Join(dir, "renkei", "audit-verify", "keys-"+hex.EncodeToString(h[:8])+".checkpoint")
+}
+
+// formerVerifyState is the checkpoint remembered, before the state was kept
+// per key set, under the log's name alone — when it is this log's (signed by
+// these keys); nil otherwise, since it is then another log's of the same name.
+func formerVerifyState(vs []note.Verifier) []byte {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return nil
+	}
+	h := sha256.Sum256([]byte(vs[0].Name()))
+	b, err := os.ReadFile(filepath.Join(dir, "renkei", "audit-verify", hex.EncodeToString(h[:8])+".checkpoint"))
+	if err != nil {
+		return nil
+	}
+	if _, err := audit.OpenCheckpoint(b, vs...); err != nil {
+		return nil
+	}
+	return b
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/app"
 	"renkei/internal/audit"
+	"renkei/internal/store/storetest"
 )
 
 // runAudit runs the command line as Main does and returns its exit code,
@@ -98,5 +100,64 @@ func TestAuditCommandsVerifyShowAndName(t *testing.T) {
 	code, out, errs = runAudit(t, "audit", "verify", "--data", data, "--key", keyFile, "--state", state)
 	if code != 1 || !strings.Contains(errs, "first bad: entry 0: ") {
 		t.Fatalf("tampered: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
+
+// TestVerifyRemembersEachLogByItsKeys: two hubs on one machine whose logs
+// have the same name (the old default origin) but their own keys. The
+// verifier remembers each log's checkpoint under its keys, so verifying the
+// second, untouched log does not fail on what it remembers of the first.
+func TestVerifyRemembersEachLogByItsKeys(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	var logs, keys []string
+	for _, hub := range []string{"hub-a", "hub-b"} {
+		data := filepath.Join(t.TempDir(), hub)
+		l, err := audit.Open(context.Background(), audit.Options{Dir: filepath.Join(data, "audit"), KeyDir: filepath.Join(data, "audit-keys"),
+			Origin: audit.DefaultOrigin, Node: hub, CheckpointInterval: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Append(context.Background(), audit.Entry{User: "u", Action: audit.ActionLogin}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		logs, keys = append(logs, filepath.Join(data, "audit")), append(keys, l.VerifierKey())
+	}
+	for round := range 2 {
+		for i := range logs {
+			if code, out, errs := runAudit(t, "audit", "verify", "--log", logs[i], "--key", keys[i]); code != 0 {
+				t.Fatalf("round %d, verify log %d: exit %d\n%s%s", round, i, code, out, errs)
+			}
+		}
+	}
+}
+
+// TestEachHubNamesItsLog: a new hub's log is named after the hub, so two
+// hubs on one machine have two origins.
+func TestEachHubNamesItsLog(t *testing.T) {
+	var origins []string
+	for range 2 {
+		data := t.TempDir()
+		db := storetest.Open(t, "sqlite")
+		l, err := app.OpenAudit(context.Background(), db, app.AuditConfig{DataDir: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := db.HubID(context.Background())
+		if want := "renkei/" + id + "/audit"; l.Origin() != want {
+			t.Errorf("origin %q, want %q", l.Origin(), want)
+		}
+		origins = append(origins, l.Origin())
+		l.Close()
+		code, out, errs := runAudit(t, "audit", "pubkey", "--data", data)
+		if code != 0 || !strings.HasPrefix(out, l.Origin()+"+") {
+			t.Errorf("pubkey: %d %q %s", code, out, errs)
+		}
+	}
+	if origins[0] == origins[1] {
+		t.Errorf("two hubs share the origin %s", origins[0])
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"renkei/internal/audit"
@@ -74,18 +73,6 @@ func (h *Hub) Record(ctx context.Context, c auth.Caller, action, objectID string
 		return 0, fmt.Errorf("%w: %v", ErrAuditUnavailable, err)
 	}
 	return i, nil
-}
-
-// Receipt formats log indices for the X-Renkei-Audit-Index header.
-func Receipt(idx []uint64) string {
-	b := make([]byte, 0, 12*len(idx))
-	for i, x := range idx {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendUint(b, x, 10)
-	}
-	return string(b)
 }
 
 // auditSalt returns the hub's secret salt for object hashes in the log, made

@@ -509,9 +509,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, c auth.Caller, 
 		writeError(w, http.StatusServiceUnavailable, "audit log unavailable", err.Error())
 		return false
 	}
-	if len(idx) > 0 {
-		w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
-	}
+	s.Hub.Audit.SetReceipt(w.Header(), idx...)
 	return true
 }
 

@@ -78,9 +78,7 @@ func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *requ
 			s.fail(w, r, http.StatusServiceUnavailable, "error.audit")
 			return
 		}
-		if len(idx) > 0 {
-			w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
-		}
+		s.Audit.SetReceipt(w.Header(), idx...)
 		for _, o := range sights {
 			d.Sightings = append(d.Sightings, matchSightingRow(s.Hub.Present(req.viewer, o), o))
 		}
@@ -211,7 +209,7 @@ func (s *server) telemetryRecords(w http.ResponseWriter, r *http.Request, req *r
 		s.serverError(w, r, err)
 		return
 	}
-	audit.SetIndexHeader(w.Header(), idx)
+	s.Audit.SetReceipt(w.Header(), idx)
 	d.Read, d.Records, d.Receipt = true, recs, idx
 	s.showSource(w, r, req, http.StatusOK, d)
 }
