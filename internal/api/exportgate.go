@@ -8,7 +8,6 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/client"
 	"renkei/internal/exportgate"
-	"renkei/internal/hub"
 	"renkei/internal/store"
 	"renkei/internal/warninglist"
 )
@@ -160,9 +159,7 @@ func (s *Server) explainExport(q *request) error {
 	if err != nil {
 		return err
 	}
-	if len(idx) > 0 {
-		q.w.Header().Set(audit.HeaderIndex, hub.Receipt(idx))
-	}
+	s.Hub.Audit.SetReceipt(q.w.Header(), idx...)
 	writeJSON(q.w, http.StatusOK, ex)
 	return nil
 }
