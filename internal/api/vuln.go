@@ -147,10 +147,10 @@ func (s *Server) registerSBOM(q *request) error {
 	name := q.r.URL.Query().Get("name")
 	b, out, err := s.relevance().RegisterSBOM(q.r.Context(), q.viewer, name, "upload", data)
 	if err != nil {
-		if errors.Is(err, problem.ErrNotFound) || errors.Is(err, problem.ErrForbidden) {
+		if problem.IsRefusal(err) {
 			return err
 		}
-		return fail(http.StatusBadRequest, "invalid SBOM", "%v", err)
+		return problem.Wrap(problem.ErrInvalid, "invalid SBOM", err) // what the SBOM reader could not read
 	}
 	writeJSON(q.w, http.StatusCreated, client.SBOMOutcome{SBOM: b, Outcome: out})
 	return nil

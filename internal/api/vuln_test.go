@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -128,5 +129,26 @@ func TestProductCatalogueAPI(t *testing.T) {
 	added, err := town.AddConnectionPoint(ctx, client.ConnectionPointRequest{Kind: "vpn", Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.1R18"})
 	if err != nil || strings.Join(added.ConnectionPoint.Products, ",") != "Ivanti Connect Secure" {
 		t.Fatalf("add: %+v %v", added, err)
+	}
+}
+
+// TestSBOMRefusalsThroughTheOneMapping: registering an SBOM answers through
+// api/problems.go — a document the reader cannot read is 400 "invalid
+// SBOM" with the reader's sentence, a role that may not register is 403 —
+// and the handler tests no kind of refusal itself.
+func TestSBOMRefusalsThroughTheOneMapping(t *testing.T) {
+	ctx := context.Background()
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	h.Org("Town", "local-government", "local-government")
+	h.User("town", "Town", "analyst")
+	h.User("town-viewer", "Town", "viewer")
+	s := serve(t, h)
+	_, err := s.as("town").RegisterSBOM(ctx, "portal", []byte("not an SBOM"))
+	var ae *client.APIError
+	if status(err) != 400 || !errors.As(err, &ae) || ae.Title() != "invalid SBOM" || description(err) == "" {
+		t.Errorf("an unreadable SBOM: %v", err)
+	}
+	if _, err := s.as("town-viewer").RegisterSBOM(ctx, "portal", []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}`)); status(err) != 403 {
+		t.Errorf("a viewer registered an SBOM: %v", err)
 	}
 }

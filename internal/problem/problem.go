@@ -156,6 +156,19 @@ type Titled interface {
 	Title() string
 }
 
+// IsRefusal reports whether err is a refusal of one of Kinds, which the
+// doors map (api/problems.go, web/problems.go), rather than an error a
+// handler turns into one (a document its reader could not read) or a
+// failure.
+func IsRefusal(err error) bool {
+	for _, k := range Kinds {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // Title is the short stable name of a refusal for an API client: a titled
 // error's own, else its kind's; "" when err is not a refusal.
 func Title(err error) string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"renkei/internal/policy"
-	"renkei/internal/problem"
 	"renkei/internal/relevance"
 	"renkei/internal/vuln"
 )
@@ -82,8 +81,7 @@ func (s *server) registerSBOM(w http.ResponseWriter, r *http.Request, req *reque
 		return
 	}
 	_, out, err := s.relevance().RegisterSBOM(r.Context(), req.viewer, strings.TrimSpace(r.PostFormValue("name")), name, data)
-	if errors.Is(err, problem.ErrForbidden) {
-		s.refused(w, r, err)
+	if s.refused(w, r, err) {
 		return
 	}
 	if err != nil {
@@ -155,8 +153,7 @@ func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) 
 		c.LastConfirmed = t
 	}
 	_, out, err := s.relevance().AddConnectionPoint(r.Context(), req.viewer, c)
-	if errors.Is(err, problem.ErrForbidden) {
-		s.refused(w, r, err)
+	if s.refused(w, r, err) {
 		return
 	}
 	if err != nil {
@@ -183,8 +180,7 @@ func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *reque
 		c.Version = v
 	}
 	_, out, err := s.relevance().UpdateConnectionPoint(r.Context(), req.viewer, c)
-	if errors.Is(err, problem.ErrForbidden) {
-		s.refused(w, r, err)
+	if s.refused(w, r, err) {
 		return
 	}
 	if err != nil {
@@ -201,10 +197,9 @@ func (s *server) deleteAsset(w http.ResponseWriter, r *http.Request, req *reques
 		return
 	}
 	if err := s.relevance().DeleteConnectionPoint(r.Context(), req.viewer, id); err != nil {
-		if !errors.Is(err, problem.ErrForbidden) {
-			err = problem.ErrNotFound
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
 		}
-		s.refused(w, r, err)
 		return
 	}
 	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_deleted"})
@@ -228,8 +223,7 @@ func (s *server) importAssets(w http.ResponseWriter, r *http.Request, req *reque
 		}
 		err = ierr
 	}
-	if errors.Is(err, problem.ErrForbidden) {
-		s.refused(w, r, err)
+	if s.refused(w, r, err) {
 		return
 	}
 	s.showAssets(w, r, req, http.StatusBadRequest, &assetsData{Error: err.Error(), CSV: string(data)})
@@ -277,8 +271,7 @@ func (s *server) publish(w http.ResponseWriter, r *http.Request, req *request) {
 		s.showVendor(w, r, req, http.StatusForbidden, &vendorData{Error: s.notSupplierText(req, ns)})
 		return
 	}
-	if errors.Is(err, problem.ErrForbidden) {
-		s.refused(w, r, err)
+	if s.refused(w, r, err) {
 		return
 	}
 	if err != nil {
