@@ -151,20 +151,11 @@ func (db *DB) Approval(ctx context.Context, id int64) (Approval, error) {
 
 // ApprovalPurposes returns the purposes approval id allows, in the order filed.
 func (db *DB) ApprovalPurposes(ctx context.Context, id int64) ([]string, error) {
-	rows, err := db.Query(ctx, "SELECT purpose FROM approval_purposes WHERE approval_id = ? ORDER BY position", id)
-	if err != nil {
-		return nil, fmt.Errorf("purposes of approval %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return queryAll(ctx, db, fmt.Sprintf("purposes of approval %d", id), func(row interface{ Scan(...any) error }) (string, error) {
 		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, fmt.Errorf("purposes of approval %d: %w", id, err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		err := row.Scan(&p)
+		return p, err
+	}, "SELECT purpose FROM approval_purposes WHERE approval_id = ? ORDER BY position", id)
 }
 
 // Approvals lists, newest first, up to limit approvals v may read

@@ -73,20 +73,11 @@ func (db *DB) HuntPackageSigned(ctx context.Context, id string) (HuntPackage, er
 // v's organization published or is addressed by (policy.HuntPackageFilter).
 func (db *DB) HuntPackageIDs(ctx context.Context, v policy.Viewer, limit int) ([]string, error) {
 	cond, args := policy.HuntPackageFilter(v, "p")
-	rows, err := db.Query(ctx, "SELECT p.id FROM hunt_packages p WHERE "+cond+" ORDER BY p.created_at DESC LIMIT ?", append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("list hunting packages: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
+	return queryAll(ctx, db, "list hunting packages", func(row interface{ Scan(...any) error }) (string, error) {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("list hunting packages: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		err := row.Scan(&id)
+		return id, err
+	}, "SELECT p.id FROM hunt_packages p WHERE "+cond+" ORDER BY p.created_at DESC LIMIT ?", append(args, limit)...)
 }
 
 // HuntPackagesRunBy returns the ids of the packages org has reported a run of.
@@ -163,20 +154,16 @@ func (db *DB) HuntRuleTotals(ctx context.Context, runIDs []int64) ([]HuntRuleHit
 	for i, id := range runIDs {
 		args[i] = id
 	}
-	rows, err := db.Query(ctx, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
+	totals, err := queryAll(ctx, db, "hunting rule totals", func(row interface{ Scan(...any) error }) (HuntRuleHits, error) {
+		var rh HuntRuleHits
+		err := row.Scan(&rh.RuleID, &rh.Title, &rh.Hits)
+		return rh, err
+	}, "SELECT rule_id, MAX(title), SUM(hits) FROM hunt_run_rules WHERE run_id IN (?"+strings.Repeat(", ?", len(runIDs)-1)+
 		") GROUP BY rule_id ORDER BY SUM(hits) DESC, rule_id", args...)
 	if err != nil {
-		return nil, fmt.Errorf("hunting rule totals: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rh HuntRuleHits
-		if err := rows.Scan(&rh.RuleID, &rh.Title, &rh.Hits); err != nil {
-			return nil, fmt.Errorf("hunting rule totals: %w", err)
-		}
-		out = append(out, rh)
-	}
-	return out, rows.Err()
+	return append(out, totals...), nil
 }
 
 // HuntRuns lists the runs of package pkgID that v may read
