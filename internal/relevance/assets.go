@@ -178,6 +178,7 @@ func (s *Service) StaleDays(ctx context.Context) int {
 // evaluates it against the advisories known and alerts the organization of
 // what affects it.
 func (s *Service) AddConnectionPoint(ctx context.Context, v policy.Viewer, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+	defer s.op()()
 	c.OrgID = v.OrgID
 	if err := mayWrite(v, c.OrgID); err != nil {
 		return c, Outcome{}, err
@@ -195,7 +196,7 @@ func (s *Service) AddConnectionPoint(ctx context.Context, v policy.Viewer, c Con
 		c.LastConfirmed = now
 	}
 	rows := []store.ConnectionPoint{store.ConnectionPoint(c)}
-	if err := s.DB.AddConnectionPoints(ctx, rows); err != nil {
+	if err := s.wrote(s.DB.AddConnectionPoints(ctx, rows)); err != nil {
 		return c, Outcome{}, err
 	}
 	c.ID = rows[0].ID
@@ -207,6 +208,7 @@ func (s *Service) AddConnectionPoint(ctx context.Context, v policy.Viewer, c Con
 // organization (a new version after a patch, a confirmation) and
 // re-evaluates it.
 func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
+	defer s.op()()
 	c.OrgID = v.OrgID
 	if err := mayWrite(v, c.OrgID); err != nil {
 		return c, Outcome{}, err
@@ -222,7 +224,7 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c 
 	if c.LastConfirmed.IsZero() {
 		c.LastConfirmed = c.Updated
 	}
-	if err := s.DB.UpdateConnectionPoint(ctx, store.ConnectionPoint(c)); err != nil {
+	if err := s.wrote(s.DB.UpdateConnectionPoint(ctx, store.ConnectionPoint(c))); err != nil {
 		return c, Outcome{}, err
 	}
 	if err := s.ensure(ctx); err != nil {
@@ -239,11 +241,12 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c 
 // DeleteConnectionPoint takes a connection point of v's organization off
 // the register.
 func (s *Service) DeleteConnectionPoint(ctx context.Context, v policy.Viewer, id int64) error {
+	defer s.op()()
 	org := v.OrgID
 	if err := mayWrite(v, org); err != nil {
 		return err
 	}
-	if err := s.DB.DeleteConnectionPoint(ctx, org, id); err != nil {
+	if err := s.wrote(s.DB.DeleteConnectionPoint(ctx, org, id)); err != nil {
 		return err
 	}
 	if err := s.ensure(ctx); err != nil {

@@ -145,6 +145,7 @@ func parseDate(v string) (time.Time, error) {
 // one transaction — all or none — then evaluates them and alerts the
 // organization.
 func (s *Service) ImportConnectionPoints(ctx context.Context, v policy.Viewer, cps []ConnectionPoint) ([]ConnectionPoint, Outcome, error) {
+	defer s.op()()
 	if err := mayWrite(v, v.OrgID); err != nil {
 		return nil, Outcome{}, err
 	}
@@ -165,7 +166,7 @@ func (s *Service) ImportConnectionPoints(ctx context.Context, v policy.Viewer, c
 	for i, c := range cps {
 		rows[i] = store.ConnectionPoint(c)
 	}
-	if err := s.DB.AddConnectionPoints(ctx, rows); err != nil {
+	if err := s.wrote(s.DB.AddConnectionPoints(ctx, rows)); err != nil {
 		return nil, Outcome{}, err
 	}
 	for i := range cps {

@@ -43,6 +43,7 @@ type ImportedDocument struct {
 // whole import. A document that cannot be read is reported and the others
 // are imported.
 func (s *Service) ImportDocuments(ctx context.Context, in []Input) (ImportResult, error) {
+	defer s.op()()
 	var res ImportResult
 	// Load first: a load after storing would replay the new documents as
 	// old ones, and nobody would be alerted.
@@ -108,7 +109,7 @@ func (s *Service) storeDocument(ctx context.Context, d Input) (*advisory.Set, bo
 		}
 	}
 	doc := Document{Source: d.Source, Format: string(set.Format), Records: int64(set.Count()), Created: s.now()}
-	if err := s.DB.PutVulnDocument(ctx, doc, hash, gz(data)); err != nil {
+	if err := s.wrote(s.DB.PutVulnDocument(ctx, doc, hash, gz(data))); err != nil {
 		return nil, false, err
 	}
 	return set, false, nil

@@ -175,28 +175,29 @@ func (s *Service) fetch(ctx context.Context, f Feed) (etag, lastMod string, reco
 }
 
 // Run loads the engine, then fetches due feeds every minute until ctx
-// ends, and picks up other nodes' changes every RefreshEvery. The server
-// starts it once.
+// ends, and every RefreshEvery (DefaultRefreshEvery: 2 s) reads the store's
+// change counter and rebuilds the engine when another process changed what
+// it is built from (Refresh). The server starts it once.
 func (s *Service) Run(ctx context.Context) {
 	if err := s.ensure(ctx); err != nil && ctx.Err() == nil {
 		s.Log.Error("load vulnerability relevance", "err", err)
 	}
 	every := s.RefreshEvery
-	if every == 0 && s.DB.Postgres() {
-		every = 5 * time.Minute
+	if every <= 0 {
+		every = DefaultRefreshEvery
 	}
-	lastRefresh := time.Now()
-	t := time.NewTicker(time.Minute)
+	var lastFetch time.Time
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.FetchDue(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Error("fetch feeds", "err", err)
-		}
-		if every > 0 && time.Since(lastRefresh) >= every {
-			lastRefresh = time.Now()
-			if _, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.Log.Error("refresh vulnerability relevance", "err", err)
+		if time.Since(lastFetch) >= time.Minute {
+			lastFetch = time.Now()
+			if _, err := s.FetchDue(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Error("fetch feeds", "err", err)
 			}
+		}
+		if _, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("refresh vulnerability relevance", "err", err)
 		}
 		select {
 		case <-ctx.Done():

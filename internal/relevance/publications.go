@@ -44,6 +44,7 @@ type PublishInput struct {
 // vendor's organization as author, whatever the document says. A VEX
 // publication is OpenVEX, CSAF or CycloneDX VEX; a CSAF publication CSAF.
 func (s *Service) Publish(ctx context.Context, v policy.Viewer, vendor store.Org, in PublishInput) (Publication, Outcome, error) {
+	defer s.op()()
 	if err := mayWrite(v, vendor.ID); err != nil {
 		return Publication{}, Outcome{}, err
 	}
@@ -98,7 +99,7 @@ func (s *Service) Publish(ctx context.Context, v policy.Viewer, vendor store.Org
 	}
 	res, err := s.ImportDocuments(ctx, []Input{{Source: publicationPrefix + strconv.FormatInt(p.ID, 10), Data: in.Data}})
 	if err == nil && len(res.Documents) == 1 && res.Documents[0].Error != "" {
-		if derr := s.DB.DeleteVulnPublication(context.WithoutCancel(ctx), p.ID); derr != nil {
+		if derr := s.wrote(s.DB.DeleteVulnPublication(context.WithoutCancel(ctx), p.ID)); derr != nil {
 			s.Log.Warn("remove a publication whose document was refused", "publication", p.ID, "err", derr)
 		}
 		return p, res.Outcome, problem.Field("document", "%s", res.Documents[0].Error)

@@ -24,6 +24,7 @@ func (b SBOM) Asset() string { return "sbom-" + strconv.FormatInt(b.ID, 10) }
 // known in it. name is the product's name; "" takes it from the SBOM or the
 // source.
 func (s *Service) RegisterSBOM(ctx context.Context, v policy.Viewer, name, source string, data []byte) (SBOM, Outcome, error) {
+	defer s.op()()
 	org := v.OrgID
 	if err := mayWrite(v, org); err != nil {
 		return SBOM{}, Outcome{}, err
@@ -59,7 +60,7 @@ func (s *Service) RegisterSBOM(ctx context.Context, v policy.Viewer, name, sourc
 		return blob, len(ts), nil
 	})
 	b = SBOM(row)
-	if err != nil {
+	if err := s.wrote(err); err != nil {
 		return b, Outcome{}, err
 	}
 	out, err := s.addTargets(ctx, ts)
@@ -96,11 +97,12 @@ func sboms(rows []store.SBOM, err error) ([]SBOM, error) {
 
 // DeleteSBOM removes one of the registered SBOMs of v's organization.
 func (s *Service) DeleteSBOM(ctx context.Context, v policy.Viewer, id int64) error {
+	defer s.op()()
 	org := v.OrgID
 	if err := mayWrite(v, org); err != nil {
 		return err
 	}
-	if err := s.DB.DeleteSBOM(ctx, org, id); err != nil {
+	if err := s.wrote(s.DB.DeleteSBOM(ctx, org, id)); err != nil {
 		return err
 	}
 	if err := s.ensure(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"renkei/internal/alert"
@@ -44,13 +45,27 @@ type Service struct {
 	eng     *vuln.Engine
 	seenAdv map[string]bool // advisories and statements already in eng
 	gen     int64           // local changes, counted (see Refresh)
-	fp      string          // the store's fingerprint the engine reflects
+	// expect is the store's change counter (store.ChangeVuln) the engine
+	// reflects: the counter read before it was built, plus every change
+	// this service made since. A counter that differs is another process's
+	// change.
+	expect atomic.Int64
+	// Changes this service is making to the store and its engine (op):
+	// started counts them, inflight those not finished. Refresh swaps in an
+	// engine rebuilt from the store only when no change of its own began
+	// or was under way meanwhile, so that none is lost or counted twice.
+	started, inflight atomic.Int64
 
-	// RefreshEvery is how often Run looks for changes made by other hub
-	// nodes (Refresh); 0 means every 5 minutes on PostgreSQL, where several
-	// nodes share the store, and never on SQLite.
+	// RefreshEvery is how often Run looks for changes made by other
+	// processes — a CLI import while the server runs, another hub node —
+	// (Refresh); 0 means DefaultRefreshEvery. Looking costs one indexed
+	// read of the change counter.
 	RefreshEvery time.Duration
 }
+
+// DefaultRefreshEvery is how often a running hub looks for changes another
+// process made to what its engine is built from.
+const DefaultRefreshEvery = 2 * time.Second
 
 // New returns a service over db raising alerts through alerts. The engine
 // is loaded from the store on first use (or by Load). The API, the web
@@ -98,7 +113,9 @@ func (s *Service) ensure(ctx context.Context) error {
 // found while loading raise no alerts: they were alerted when they were
 // first found (or are claimed in vuln_alerts_sent already).
 func (s *Service) Load(ctx context.Context) error {
-	fp, err := s.fingerprint(ctx)
+	// The counter first: a change committed while building is seen by the
+	// next Refresh.
+	c, err := s.counter(ctx)
 	if err != nil {
 		return err
 	}
@@ -109,25 +126,31 @@ func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.eng == nil {
-		s.eng, s.seenAdv, s.fp = eng, seen, fp
+		s.eng, s.seenAdv = eng, seen
+		s.expect.Store(c)
 	}
 	return nil
 }
 
 // Refresh rebuilds the engine when the store changed in a way this
-// service did not make — another hub node registered a device or imported
-// a feed — and reports whether it did. A local change while rebuilding
-// cancels the swap; the next Refresh tries again.
+// service did not make — `renkei feeds import` or `renkei asset add` while
+// the server runs, another hub node registering a device — and reports
+// whether it did. A local change while rebuilding cancels the swap; the
+// next Refresh tries again.
 func (s *Service) Refresh(ctx context.Context) (bool, error) {
 	if err := s.ensure(ctx); err != nil {
 		return false, err
 	}
-	fp, err := s.fingerprint(ctx)
+	started := s.started.Load()
+	if s.inflight.Load() > 0 {
+		return false, nil // a change of this service is under way: next time
+	}
+	c, err := s.counter(ctx)
 	if err != nil {
 		return false, err
 	}
 	s.mu.Lock()
-	same, gen := fp == s.fp, s.gen
+	same, gen := c == s.expect.Load(), s.gen
 	s.mu.Unlock()
 	if same {
 		return false, nil
@@ -138,26 +161,44 @@ func (s *Service) Refresh(ctx context.Context) (bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.gen != gen {
+	if s.gen != gen || s.started.Load() != started || s.inflight.Load() > 0 {
 		return false, nil
 	}
-	s.eng, s.seenAdv, s.fp = eng, seen, fp
+	s.eng, s.seenAdv = eng, seen
+	s.expect.Store(c)
+	s.Log.Info("vulnerability relevance reloaded: the store changed in another process", "changes", c)
 	return true, nil
 }
 
-// changed records a change this service made to the store and its engine
-// (the caller holds s.mu), so that Refresh does not rebuild for it.
-func (s *Service) changed(ctx context.Context) {
+// changed records a change this service made to its engine (the caller
+// holds s.mu), so that a rebuild begun before it is not swapped in.
+func (s *Service) changed(context.Context) {
 	s.gen++
-	if fp, err := s.fingerprint(ctx); err == nil {
-		s.fp = fp
-	}
 }
 
-// fingerprint summarizes what the engine is built from: counts and latest
-// changes of connection points, registered SBOMs and advisory documents.
-func (s *Service) fingerprint(ctx context.Context) (string, error) {
-	return s.DB.VulnFingerprint(ctx)
+// op marks a change this service makes to the store and its engine, from
+// before its first write until its engine is updated: defer s.op()().
+func (s *Service) op() func() {
+	s.started.Add(1)
+	s.inflight.Add(1)
+	return func() { s.inflight.Add(-1) }
+}
+
+// wrote counts a change this service made to the store (err nil: the
+// write committed, and bumped the change counter once), so that Refresh
+// does not rebuild for it. Every store write that counts a change of
+// store.ChangeVuln goes through it.
+func (s *Service) wrote(err error) error {
+	if err == nil {
+		s.expect.Add(1)
+	}
+	return err
+}
+
+// counter reads the store's change counter of what the engine is built
+// from.
+func (s *Service) counter(ctx context.Context) (int64, error) {
+	return s.DB.Changed(ctx, store.ChangeVuln)
 }
 
 // build makes an engine from the store.

@@ -102,6 +102,7 @@ func supplierKeys(in SupplierInput) (cpe, purl pkgid.Key, err error) {
 // logged as c before it takes effect. A key already registered to any
 // organization is refused: a product has one supplier.
 func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, in SupplierInput) (Supplier, error) {
+	defer s.op()()
 	if !policy.MaintainsSupplierRegister(v) {
 		return Supplier{}, fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
 	}
@@ -133,7 +134,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
 		return sp, err
 	}
-	if err := s.DB.AddVulnSupplier(ctx, &sp); err != nil {
+	if err := s.wrote(s.DB.AddVulnSupplier(ctx, &sp)); err != nil {
 		return sp, err
 	}
 	s.registerChanged(ctx)
@@ -144,6 +145,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 // before it takes effect. The publications of the former supplier no
 // longer apply to the product from then on.
 func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, id int64) error {
+	defer s.op()()
 	if !policy.MaintainsSupplierRegister(v) {
 		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
 	}
@@ -157,7 +159,7 @@ func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Vi
 	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": strconv.FormatInt(id, 10), "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
 		return err
 	}
-	if err := s.DB.DeleteVulnSupplier(ctx, id); err != nil {
+	if err := s.wrote(s.DB.DeleteVulnSupplier(ctx, id)); err != nil {
 		return err
 	}
 	s.registerChanged(ctx)
@@ -174,13 +176,14 @@ func (s *Service) registerChanged(ctx context.Context) {
 	if !loaded {
 		return
 	}
-	fp, err := s.fingerprint(ctx)
+	c, err := s.counter(ctx)
 	if err == nil {
 		var eng *vuln.Engine
 		var seen map[string]bool
 		if eng, seen, err = s.build(ctx); err == nil {
 			s.mu.Lock()
-			s.eng, s.seenAdv, s.fp = eng, seen, fp
+			s.eng, s.seenAdv = eng, seen
+			s.expect.Store(c)
 			s.gen++
 			s.mu.Unlock()
 			return

@@ -60,7 +60,7 @@ func insertConnectionPoint(ctx context.Context, x interface {
 // AddConnectionPoints stores connection points in one transaction, all or
 // none, setting their ids.
 func (db *DB) AddConnectionPoints(ctx context.Context, cs []ConnectionPoint) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
 		for i := range cs {
 			if err := insertConnectionPoint(ctx, tx, &cs[i]); err != nil {
 				if len(cs) == 1 {
@@ -106,20 +106,22 @@ func (db *DB) ConnectionPoint(ctx context.Context, id int64) (ConnectionPoint, e
 // UpdateConnectionPoint replaces the fields of connection point c.ID of
 // c.OrgID (all but its creation time).
 func (db *DB) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) error {
-	res, err := db.Exec(ctx, "UPDATE vuln_connection_points SET kind = ?, vendor = ?, product = ?, version = ?, purl = ?, cpe = ?, address = ?, owner = ?, last_confirmed = ?, updated_at = ? WHERE id = ? AND org_id = ?",
-		c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Updated), c.ID, c.OrgID)
-	if err != nil {
-		return fmt.Errorf("update connection point %d: %w", c.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("connection point %d: %w", c.ID, ErrNotFound)
-	}
-	return nil
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE vuln_connection_points SET kind = ?, vendor = ?, product = ?, version = ?, purl = ?, cpe = ?, address = ?, owner = ?, last_confirmed = ?, updated_at = ? WHERE id = ? AND org_id = ?",
+			c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Updated), c.ID, c.OrgID)
+		if err != nil {
+			return fmt.Errorf("update connection point %d: %w", c.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("connection point %d: %w", c.ID, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // DeleteConnectionPoint takes connection point id of org off the register.
 func (db *DB) DeleteConnectionPoint(ctx context.Context, org string, id int64) error {
-	return deleteVulnRow(ctx, db, "connection point", id, "DELETE FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org)
+	return deleteVulnRow(ctx, db, ChangeVuln, "connection point", id, "DELETE FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org)
 }
 
 // SBOM is a registered SBOM of a product a member runs (vuln_sboms),
@@ -139,7 +141,7 @@ type SBOM struct {
 // id, since the targets name it, and returns them encoded with how many
 // there are.
 func (db *DB) AddSBOM(ctx context.Context, b *SBOM, document []byte, targets func(id int64) (blob []byte, n int, err error)) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
 		if err := tx.QueryRow(ctx, "INSERT INTO vuln_sboms(org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 			b.OrgID, b.Name, b.Format, b.Serial, b.Components, document, []byte{}, Micros(b.Created)).Scan(&b.ID); err != nil {
 			return fmt.Errorf("store SBOM %s: %w", b.Name, err)
@@ -225,7 +227,7 @@ func (db *DB) SBOMTargets(ctx context.Context, fn func(id int64, org string, blo
 
 // DeleteSBOM removes registered SBOM id of org.
 func (db *DB) DeleteSBOM(ctx context.Context, org string, id int64) error {
-	return deleteVulnRow(ctx, db, "SBOM", id, "DELETE FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org)
+	return deleteVulnRow(ctx, db, ChangeVuln, "SBOM", id, "DELETE FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org)
 }
 
 // VulnDocument is one advisory document as stored (vuln_documents), without
@@ -252,13 +254,15 @@ func (db *DB) VulnDocumentHash(ctx context.Context, source string) (string, erro
 // PutVulnDocument stores the document of d.Source (compressed), replacing
 // the one stored from the same source.
 func (db *DB) PutVulnDocument(ctx context.Context, d VulnDocument, sha256 string, document []byte) error {
-	_, err := db.Exec(ctx, `INSERT INTO vuln_documents(source, format, sha256, records, document, created_at) VALUES(?, ?, ?, ?, ?, ?)
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO vuln_documents(source, format, sha256, records, document, created_at) VALUES(?, ?, ?, ?, ?, ?)
 		ON CONFLICT(source) DO UPDATE SET format = excluded.format, sha256 = excluded.sha256, records = excluded.records, document = excluded.document, created_at = excluded.created_at`,
-		d.Source, d.Format, sha256, d.Records, document, Micros(d.Created))
-	if err != nil {
-		return fmt.Errorf("store %s: %w", d.Source, err)
-	}
-	return nil
+			d.Source, d.Format, sha256, d.Records, document, Micros(d.Created))
+		if err != nil {
+			return fmt.Errorf("store %s: %w", d.Source, err)
+		}
+		return nil
+	})
 }
 
 // VulnDocuments lists the stored advisory documents, by id.
@@ -350,7 +354,7 @@ func (db *DB) VulnFeeds(ctx context.Context) ([]VulnFeed, error) {
 
 // DeleteVulnFeed removes feed id; the documents it brought stay.
 func (db *DB) DeleteVulnFeed(ctx context.Context, id int64) error {
-	return deleteVulnRow(ctx, db, "feed", id, "DELETE FROM vuln_feeds WHERE id = ?", id)
+	return deleteVulnRow(ctx, db, "", "feed", id, "DELETE FROM vuln_feeds WHERE id = ?", id)
 }
 
 // VulnFeedFailed records a fetch of feed id at that failed with msg.
@@ -407,7 +411,7 @@ func (db *DB) SetVulnPublicationFormat(ctx context.Context, id int64, format str
 
 // DeleteVulnPublication removes publication id.
 func (db *DB) DeleteVulnPublication(ctx context.Context, id int64) error {
-	return deleteVulnRow(ctx, db, "publication", id, "DELETE FROM vuln_publications WHERE id = ?", id)
+	return deleteVulnRow(ctx, db, ChangeVuln, "publication", id, "DELETE FROM vuln_publications WHERE id = ?", id)
 }
 
 // VulnPublications lists publications, newest first: of one vendor, or of
@@ -494,20 +498,24 @@ func scanSupplier(row interface{ Scan(...any) error }) (VulnSupplier, error) {
 
 // AddVulnSupplier stores a register entry, setting its id.
 func (db *DB) AddVulnSupplier(ctx context.Context, sp *VulnSupplier) error {
-	err := db.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, Micros(sp.Created)).Scan(&sp.ID)
-	if err != nil {
-		return fmt.Errorf("register supplier %s of %s: %w", sp.OrgName, sp.Name, err)
-	}
-	return nil
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
+			sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, Micros(sp.Created)).Scan(&sp.ID)
+		if err != nil {
+			return fmt.Errorf("register supplier %s of %s: %w", sp.OrgName, sp.Name, err)
+		}
+		return nil
+	})
 }
 
 // DeleteVulnSupplier removes register entry id.
 func (db *DB) DeleteVulnSupplier(ctx context.Context, id int64) error {
-	if _, err := db.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
-		return fmt.Errorf("remove supplier entry %d: %w", id, err)
-	}
-	return nil
+	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM vuln_suppliers WHERE id = ?", id); err != nil {
+			return fmt.Errorf("remove supplier entry %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // VulnSupplier returns register entry id.
@@ -538,22 +546,6 @@ func (db *DB) VulnSuppliers(ctx context.Context, org string) ([]VulnSupplier, er
 		args = append(args, org)
 	}
 	return queryAll(ctx, db, "list suppliers", scanSupplier, q+" ORDER BY o.name, s.name, s.id", args...)
-}
-
-// VulnFingerprint summarizes what the vulnerability engine is built from:
-// counts and latest changes of connection points, registered SBOMs,
-// advisory documents and the supplier register. Another node's change
-// changes it.
-func (db *DB) VulnFingerprint(ctx context.Context) (string, error) {
-	var a, b, c, d, e, f, g, h int64
-	err := db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM vuln_connection_points), (SELECT COALESCE(MAX(updated_at), 0) FROM vuln_connection_points),
-		(SELECT COUNT(*) FROM vuln_sboms), (SELECT COALESCE(MAX(id), 0) FROM vuln_sboms),
-		(SELECT COUNT(*) FROM vuln_documents), (SELECT COALESCE(MAX(created_at), 0) FROM vuln_documents),
-		(SELECT COUNT(*) FROM vuln_suppliers), (SELECT COALESCE(MAX(id), 0) FROM vuln_suppliers)`).Scan(&a, &b, &c, &d, &e, &f, &g, &h)
-	if err != nil {
-		return "", fmt.Errorf("vulnerability relevance fingerprint: %w", err)
-	}
-	return fmt.Sprint(a, b, c, d, e, f, g, h), nil
 }
 
 // VulnClaim is one finding alerted to one organization: a row of
@@ -667,15 +659,22 @@ func (db *DB) ReleaseSuppressionAlert(ctx context.Context, c SuppressionCause) e
 
 // deleteOne runs a DELETE of one row and reports ErrNotFound when it
 // deleted none.
-func deleteVulnRow(ctx context.Context, db *DB, what string, id int64, q string, args ...any) error {
-	res, err := db.Exec(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("delete %s %d: %w", what, id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
-	}
-	return nil
+// deleteVulnRow deletes one row, counting a change of kind (none when kind
+// is "") in the same transaction.
+func deleteVulnRow(ctx context.Context, db *DB, kind, what string, id int64, q string, args ...any) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("delete %s %d: %w", what, id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
+		}
+		if kind == "" {
+			return nil
+		}
+		return bumpChange(ctx, tx, kind)
+	})
 }
 
 // noRows is ErrNotFound for sql.ErrNoRows, and err otherwise.
