@@ -459,7 +459,10 @@ func (m *Matcher) checkText(h *hits, class int, v string) {
 func (m *Matcher) checkSubRegex(h *hits, x *index, v string) {
 	if x.ac != nil {
 		b := []byte(v)
-		if x.ac.IsMatch(b) {
+		// Find, not IsMatch: IsMatch's start-byte prefilter scans the value
+		// once per distinct first byte of the patterns, which costs more
+		// than the automaton on values as short as indicators.
+		if _, ok := x.ac.Find(b, 0); ok {
 			for _, mt := range x.ac.FindAllOverlapping(b) {
 				h.add(x.subList[mt.PatternID], x.subs[mt.PatternID], "substring")
 			}
