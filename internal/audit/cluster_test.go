@@ -185,3 +185,33 @@ func mustVerifier(t *testing.T, key string) note.Verifier {
 	}
 	return v
 }
+
+// BenchmarkClusterAppend measures the cluster's log on each store: appends/s
+// with 64 concurrent appenders, and p50/p99 of one append alone (the
+// latency a logged read adds on a quiet hub), beside BenchmarkAppendLatency
+// for the machine's own log.
+func BenchmarkClusterAppend(b *testing.B) {
+	for _, kind := range storetest.Kinds(b) {
+		b.Run(kind, func(b *testing.B) {
+			dir := b.TempDir()
+			l, err := Open(context.Background(), Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"),
+				Node: "bench", Shared: storetest.Open(b, kind), Integrate: true, CheckpointInterval: 100 * time.Millisecond})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			b.ResetTimer()
+			st, err := MeasureAppends(context.Background(), l, 64, max(b.N, 64))
+			if err != nil {
+				b.Fatal(err)
+			}
+			one, err := MeasureAppends(context.Background(), l, 1, 300)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(st.PerSecond, "appends/s")
+			b.ReportMetric(float64(one.P50.Microseconds())/1000, "alone-p50-ms")
+			b.ReportMetric(float64(one.P99.Microseconds())/1000, "alone-p99-ms")
+		})
+	}
+}
