@@ -2,6 +2,7 @@ package relevance_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -66,6 +67,33 @@ func TestDeviceMatchedThroughTheCatalogue(t *testing.T) {
 						t.Errorf("%s: alert lacks %s:\n%s", org, c, a[0].Body)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestSupplierSpeaksForEveryNameOfItsProduct: the supplier registered for
+// a product's key publishes VEX about the product under a former CPE name
+// the catalogue lists (Pulse Connect Secure, now Ivanti Connect Secure);
+// another vendor is still refused.
+func TestSupplierSpeaksForEveryNameOfItsProduct(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			e, rival, c, v, _ := story5(t, kind)
+			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, Name: "Connect Secure", CPE: "ivanti:connect_secure"}); err != nil {
+				t.Fatal(err)
+			}
+			doc := []byte(`{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.org/vex/ics-1", "author": "PSIRT",
+  "timestamp": "2026-11-26T12:00:00Z", "version": 1,
+  "statements": [{"vulnerability": {"name": "CVE-2019-11510"}, "products": [{"@id": "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.1:*:*:*:*:*:*:*"}],
+    "status": "fixed"}]}`)
+			if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "Connect Secure", Source: "upload", Data: doc}); err != nil {
+				t.Fatalf("the supplier of Ivanti Connect Secure about Pulse Connect Secure: %v", err)
+			}
+			var ns *relevance.NotSupplierError
+			if _, _, err := e.s.Publish(ctx, e.as(rival.ID), rival, relevance.PublishInput{Kind: "vex", Product: "Connect Secure", Source: "upload", Data: doc}); !errors.As(err, &ns) {
+				t.Fatalf("another vendor about Pulse Connect Secure: %v, want a refusal", err)
 			}
 		})
 	}
