@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -277,6 +278,24 @@ func (db *DB) MarkAlertRead(ctx context.Context, v policy.Viewer, publicID strin
 		return fmt.Errorf("alert %s: %w", publicID, ErrNotFound)
 	}
 	return nil
+}
+
+// MarkAlertsRead marks the alerts v may read among those named by their
+// public ids read, and returns how many it marked; an id of any other alert,
+// or no alert, is passed over.
+func (db *DB) MarkAlertsRead(ctx context.Context, v policy.Viewer, publicIDs []string, at time.Time) (int64, error) {
+	var n int64
+	for _, id := range publicIDs {
+		err := db.MarkAlertRead(ctx, v, id, at)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Webhook is where an organization wants its alerts posted.

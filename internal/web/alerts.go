@@ -141,6 +141,22 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) 
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// markChosenRead marks the alerts chosen in the inbox (each by its public
+// id) read at once, as many single marks would: only those the reader may
+// read are marked, any other id is passed over.
+func (s *server) markChosenRead(w http.ResponseWriter, r *http.Request, req *request) {
+	if !policy.MayWrite(req.viewer, policy.KindAlert, policy.RelAddressed) {
+		s.fail(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	r.ParseForm()
+	if _, err := s.Store.MarkAlertsRead(r.Context(), req.viewer, r.PostForm["id"], s.Now()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts?done=read", http.StatusSeeOther)
+}
+
 // addWebhook registers a webhook with a new random secret, which the page
 // shows once so the receiver can verify signatures.
 func (s *server) addWebhook(w http.ResponseWriter, r *http.Request, req *request) {

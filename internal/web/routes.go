@@ -42,6 +42,7 @@ var routeTable = map[string]audit.Route{
 	"POST /submit/bundle":                     audit.AtDoor(audit.ActionObjectSubmit),
 	"GET /alerts":                             audit.Read,
 	"POST /alerts/{id}/read":                  audit.AtDoor(audit.ActionAlertRead),
+	"POST /alerts/read":                       audit.AtDoor(audit.ActionAlertRead),
 	"POST /alerts/webhooks":                   audit.InCapability(audit.ActionWebhookCreate),
 	"POST /alerts/webhooks/{id}/delete":       audit.InCapability(audit.ActionWebhookDelete),
 	"POST /alerts/dead/{id}/retry":            audit.AtDoor(audit.ActionWebhookRetry),

@@ -109,6 +109,7 @@ func (s *server) mux() *audit.Mux {
 
 	mux.HandleFunc("GET /alerts", s.member(s.alerts))
 	mux.HandleFunc("POST /alerts/{id}/read", s.member(s.markRead))
+	mux.HandleFunc("POST /alerts/read", s.member(s.markChosenRead))
 	mux.HandleFunc("POST /alerts/webhooks", s.member(s.addWebhook))
 	mux.HandleFunc("POST /alerts/webhooks/{id}/delete", s.member(s.deleteWebhook))
 	mux.HandleFunc("POST /alerts/dead/{id}/retry", s.member(s.retryDelivery))
