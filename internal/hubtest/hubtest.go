@@ -49,6 +49,8 @@ type options struct {
 	audit bool
 	dir   string
 	log   *slog.Logger
+	// unsynced: the store and the audit log do not wait for the disk.
+	unsynced bool
 }
 
 // At makes the fixture's records at now instead of the time New runs.
@@ -73,6 +75,12 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // read what was logged.
 func WithLog(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
+// Unsynced makes the store's commits and the audit log's appends return
+// before they are on disk (store.Options.Unsynced, audit.Options.Unsynced),
+// for fuzz targets, which make thousands of them and lose nothing if the
+// machine stops. Everything else stays real.
+func Unsynced() Option { return func(o *options) { o.unsynced = true } }
+
 // New bootstraps a hub on a new store of the given kind.
 func New(tb testing.TB, kind string, opts ...Option) *Hub {
 	tb.Helper()
@@ -89,6 +97,8 @@ func New(tb testing.TB, kind string, opts ...Option) *Hub {
 			tb.Fatalf("open the store in %s: %v", o.dir, err)
 		}
 		tb.Cleanup(func() { db.Close() })
+	} else if o.unsynced {
+		db = storetest.OpenUnsynced(tb, kind)
 	} else {
 		db = storetest.Open(tb, kind)
 	}
@@ -114,7 +124,7 @@ func App(tb testing.TB, db *store.DB, opts ...Option) *app.App {
 		if dir == "" {
 			dir = tb.TempDir()
 		}
-		d.Audit = openAudit(tb, dir)
+		d.Audit = openAudit(tb, dir, o.unsynced)
 	}
 	a, err := app.New(context.Background(), d)
 	if err != nil {
@@ -127,12 +137,14 @@ func App(tb testing.TB, db *store.DB, opts ...Option) *app.App {
 // the test ends.
 func OpenAudit(tb testing.TB) *audit.Log {
 	tb.Helper()
-	return openAudit(tb, tb.TempDir())
+	return openAudit(tb, tb.TempDir(), false)
 }
 
-func openAudit(tb testing.TB, dir string) *audit.Log {
+func openAudit(tb testing.TB, dir string, unsynced bool) *audit.Log {
 	tb.Helper()
-	l, err := audit.Open(context.Background(), auditOptions(dir))
+	opts := auditOptions(dir)
+	opts.Unsynced = unsynced
+	l, err := audit.Open(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("open the audit log: %v", err)
 	}

@@ -54,6 +54,31 @@ func IsPostgres(s string) bool {
 // Open opens (creating if needed) the store at dsn — a SQLite file path or a
 // postgres:// URL — and brings its schema up to date.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// Options change how OpenWith opens a store. The zero value is how every
+// process opens it (Open).
+type Options struct {
+	// Unsynced is for tests that make many commits and lose nothing if the
+	// machine stops (fuzz targets): SQLite is opened with synchronous=OFF
+	// and PostgreSQL sessions with synchronous_commit=off, so that a commit
+	// returns before it is on disk. Never for a hub's store.
+	Unsynced bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
+	if o.Unsynced && IsPostgres(dsn) {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		q := u.Query()
+		q.Set("synchronous_commit", "off")
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
 	db := &DB{pg: IsPostgres(dsn)}
 	var err error
 	if db.pg {
@@ -65,7 +90,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		db.path = strings.TrimPrefix(dsn, "file:")
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(30000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-65536)"} {
+		synchronous := "synchronous(FULL)"
+		if o.Unsynced {
+			synchronous = "synchronous(OFF)"
+		}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(30000)", "foreign_keys(1)", synchronous, "cache_size(-65536)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")

@@ -73,3 +73,15 @@ func Open(tb testing.TB, kind string) *store.DB {
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
+
+// OpenUnsynced is Open for tests that make many commits quickly (fuzz
+// targets): commits return before they are on disk (store.Options.Unsynced).
+func OpenUnsynced(tb testing.TB, kind string) *store.DB {
+	tb.Helper()
+	db, err := store.OpenWith(context.Background(), DSN(tb, kind), store.Options{Unsynced: true})
+	if err != nil {
+		tb.Fatalf("open %s store: %v", kind, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
