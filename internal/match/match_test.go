@@ -326,3 +326,37 @@ func TestMatchAddrsEqualsMatchAddr(t *testing.T) {
 		t.Errorf("batch gave %d hits (%d returned), one by one %d", len(got), n, len(want))
 	}
 }
+
+// TestRefangOnlyDefangedSchemes: a name whose first label begins with hxxp
+// or fxp is a name; only a scheme followed by "://" is defanged.
+func TestRefangOnlyDefangedSchemes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"fxpck.example.jp", "fxpck.example.jp"},
+		{"hxxpfoo.jp", "hxxpfoo.jp"},
+		{"HXXPS.example", "HXXPS.example"},
+		{"hxxp://evil[.]example/a", "http://evil.example/a"},
+		{"hXXps://evil(.)example/a", "https://evil.example/a"},
+		{"fxp://files[.]example/x", "ftp://files.example/x"},
+		{"hxxp[:]//evil[.]example", "http://evil.example"},
+		{"hxxps[://]evil[dot]example", "https://evil.example"},
+		{"evil[.]example", "evil.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := refang(tt.in); got != tt.want {
+				t.Errorf("refang(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	b := NewBuilder()
+	for _, v := range []string{"fxpck.example.jp", "hxxpfoo.jp"} {
+		if err := b.AddValue(v, Indicator{ID: "list:t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	b.Build().Each(time.Time{}, func(e Entry) { got = append(got, e.Kind.String()+" "+e.Value) })
+	if strings.Join(got, ",") != "domain fxpck.example.jp,domain hxxpfoo.jp" {
+		t.Errorf("entries %v, want the two names as domains", got)
+	}
+}

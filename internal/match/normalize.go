@@ -145,23 +145,24 @@ func NormalizeURL(u string) (norm, host string, err error) {
 }
 
 // refang undoes the usual ways of making indicators safe to paste:
-// hxxp://, [.], (.), {.}, [dot], [@], [at], [:]//.
+// hxxp://, hxxps://, fxp://, [.], (.), {.}, [dot], [@], [at], [:]//. A scheme
+// is refanged only when "://" follows it: fxpck.example.jp and hxxpfoo.jp are
+// names, not defanged URLs.
 func refang(s string) string {
-	if !strings.ContainsAny(s, "[({") && !strings.HasPrefix(strings.ToLower(s), "hxxp") && !strings.HasPrefix(strings.ToLower(s), "fxp") {
-		return s
+	if strings.ContainsAny(s, "[({") {
+		s = strings.NewReplacer("[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "[@]", "@", "[at]", "@", "[:]", ":", "[://]", "://").Replace(s)
 	}
-	r := strings.NewReplacer("[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "[@]", "@", "[at]", "@", "[:]", ":", "[://]", "://")
-	s = r.Replace(s)
 	low := strings.ToLower(s)
-	switch {
-	case strings.HasPrefix(low, "hxxps"):
-		s = "https" + s[5:]
-	case strings.HasPrefix(low, "hxxp"):
-		s = "http" + s[4:]
-	case strings.HasPrefix(low, "fxp"):
-		s = "ftp" + s[3:]
+	for _, d := range defangedSchemes {
+		if strings.HasPrefix(low, d.from) {
+			return d.to + s[len(d.from):]
+		}
 	}
 	return s
+}
+
+var defangedSchemes = []struct{ from, to string }{
+	{"hxxps://", "https://"}, {"hxxp://", "http://"}, {"fxps://", "ftps://"}, {"fxp://", "ftp://"},
 }
 
 // parsePrefixLoose parses an IP or CIDR and returns it masked, IPv4-in-IPv6 unmapped.
