@@ -341,3 +341,31 @@ func TestTruncatedEVTX(t *testing.T) {
 		t.Errorf("truncation not reported: %v", cut.ReadErrors)
 	}
 }
+
+// TestDefenderSpacedFieldsMatch runs a rule written as SigmaHQ writes
+// Windows Defender rules (ThreatName, ProcessName) over the real Defender
+// log of evtx-attack-samples, whose event data says "Threat Name" and
+// "Process Name": the six 1116 detections match.
+func TestDefenderSpacedFieldsMatch(t *testing.T) {
+	src := corpora.Path(t, "evtx-attack-samples/AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx")
+	rule := filepath.Join(t.TempDir(), "defender.yml")
+	os.WriteFile(rule, []byte(`title: Defender detection in a PowerShell process
+id: 3f0c1c1e-7a55-4a53-9a4f-5d1d7f0f0a01
+logsource: {product: windows, service: windefend}
+detection:
+  sel:
+    EventID: 1116
+    ThreatName|contains: ':'
+    ProcessName|endswith: '\powershell.exe'
+  condition: sel
+level: high
+`), 0o644)
+	e, err := LoadEngine([]string{rule}, EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := countMatches(t, e, src, "3f0c1c1e-7a55-4a53-9a4f-5d1d7f0f0a01")
+	if n != 6 {
+		t.Errorf("%d matches, want the 6 detections (EventID 1116) of the log", n)
+	}
+}

@@ -7,8 +7,9 @@ import (
 
 // Fields gives every field name a rule refers to a small integer id, so that
 // compiled rules index an event's values instead of hashing names. Names are
-// matched without regard to case. Fields is filled while compiling and is
-// read-only (and safe for concurrent use) once matching starts.
+// matched without regard to case or spaces (fieldKey). Fields is filled while
+// compiling and is read-only (and safe for concurrent use) once matching
+// starts.
 type Fields struct {
 	mu    sync.RWMutex
 	ids   map[string]int
@@ -18,9 +19,21 @@ type Fields struct {
 // NewFields returns an empty field table.
 func NewFields() *Fields { return &Fields{ids: map[string]int{}} }
 
+// fieldKey is how field names are compared: without regard to case or
+// spaces. Some providers name event data with spaces (Windows Defender's
+// "Threat Name", "Process Name", "Source Name"), while Sigma rules write
+// them without (ThreatName, ProcessName, SourceName), as SigmaHQ's rules and
+// regression checker expect.
+func fieldKey(name string) string {
+	if strings.IndexByte(name, ' ') >= 0 {
+		name = strings.ReplaceAll(name, " ", "")
+	}
+	return strings.ToLower(name)
+}
+
 // ID returns the id of name, adding it if needed.
 func (f *Fields) ID(name string) int {
-	key := strings.ToLower(name)
+	key := fieldKey(name)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if id, ok := f.ids[key]; ok {
@@ -35,7 +48,7 @@ func (f *Fields) ID(name string) int {
 // Lookup returns the id of name, or -1 if no rule refers to it.
 func (f *Fields) Lookup(name string) int {
 	f.mu.RLock()
-	id, ok := f.ids[strings.ToLower(name)]
+	id, ok := f.ids[fieldKey(name)]
 	f.mu.RUnlock()
 	if !ok {
 		return -1
@@ -133,8 +146,9 @@ func (e *Event) Get(name string) (string, bool) {
 		}
 		return "", false
 	}
+	key := fieldKey(name)
 	for i, n := range e.extraName {
-		if strings.EqualFold(n, name) {
+		if fieldKey(n) == key {
 			return e.extraRaw[i], true
 		}
 	}

@@ -349,3 +349,26 @@ func TestPrefilterAtomsAreNecessary(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldNamesWithSpacesMatchRuleFields: event data named with spaces
+// (Windows Defender's "Threat Name") matches a rule field written without
+// them (ThreatName), and the other way round; case is ignored as before.
+func TestFieldNamesWithSpacesMatchRuleFields(t *testing.T) {
+	tests := []struct {
+		name, detection string
+		fields          map[string]string
+		want            bool
+	}{
+		{"spaced event, plain rule", "  sel:\n    ThreatName|contains: Powersploit\n  condition: sel\n", map[string]string{"Threat Name": "Trojan:PowerShell/Powersploit.M"}, true},
+		{"case and spaces", "  sel:\n    processname|endswith: '\\powershell.exe'\n  condition: sel\n", map[string]string{"Process Name": `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`}, true},
+		{"spaced rule, plain event", "  sel:\n    Source Name: AMSI\n  condition: sel\n", map[string]string{"SourceName": "AMSI"}, true},
+		{"other field", "  sel:\n    ThreatName: x\n  condition: sel\n", map[string]string{"Threat ID": "x"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := matches(t, tt.detection, tt.fields, nil); got != tt.want {
+				t.Errorf("match = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
