@@ -134,8 +134,8 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 		fmt.Fprintf(g.stderr, "renkei: collect: malformed datagram %s\n", p)
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Fprintf(g.stderr, "collect: datagrams=%d records=%d malformed=%d dropped=%d templates=%d missing_template=%d seconds=%.1f\n",
-		st.Datagrams, st.Records, st.Malformed, st.Dropped, st.Decoder.Templates, st.Decoder.MissingTemplate, secs)
+	fmt.Fprintf(g.stderr, "collect: datagrams=%d records=%d malformed=%d dropped=%d templates=%d missing_template=%d options_records=%d no_address_records=%d seconds=%.1f\n",
+		st.Datagrams, st.Records, st.Malformed, st.Dropped, st.Decoder.Templates, st.Decoder.MissingTemplate, st.Decoder.OptionRecords, st.Decoder.NoAddress, secs)
 	return runErr
 }
 

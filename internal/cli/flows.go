@@ -112,8 +112,8 @@ func runFlowsDecode(ctx context.Context, g *globals, files []string, seed uint16
 	for _, p := range problems {
 		fmt.Fprintf(g.stderr, "renkei: flows decode: %s\n", p)
 	}
-	fmt.Fprintf(g.stderr, "flows decode: %d files, %d datagrams, %d records, %d malformed, %d data sets without template (%d decoded later), %d templates\n",
-		len(files), datagrams, records, malformed, st.MissingTemplate, st.HeldDecoded, st.Templates)
+	fmt.Fprintf(g.stderr, "flows decode: %d files, %d datagrams, %d records, %d malformed, %d data sets without template (%d decoded later), %d templates, %d options records and %d records without addresses read (not flows)\n",
+		len(files), datagrams, records, malformed, st.MissingTemplate, st.HeldDecoded, st.Templates, st.OptionRecords, st.NoAddress)
 	if datagrams == malformed {
 		return exitError{code: 2, msg: fmt.Sprintf("no datagram could be decoded: %d found, %d malformed", datagrams, malformed)}
 	}

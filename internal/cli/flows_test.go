@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -122,6 +123,24 @@ func TestFlowsDecodeCommand(t *testing.T) {
 	if !strings.Contains(errOut, "netflow5_test_invalid01.dat: netflow v5 at offset 2") ||
 		!strings.Contains(errOut, "4 files, 4 datagrams, 16 records, 1 malformed") {
 		t.Errorf("stderr: %s", errOut)
+	}
+}
+
+// TestFlowsDecodeReportsRecordsThatAreNotFlows: options data records
+// (sampling) and records without addresses (Cisco WLC statistics) are
+// counted in the summary, not dropped silently.
+func TestFlowsDecodeReportsRecordsThatAreNotFlows(t *testing.T) {
+	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
+	_, errOut, err := runFlowsCLI(t, context.Background(), "flows", "decode",
+		filepath.Join(dir, "netflow9_test_juniper_srx_tplopt.dat"),
+		filepath.Join(dir, "netflow9_test_cisco_wlc_tpl.dat"),
+		filepath.Join(dir, "netflow9_test_cisco_wlc_data261.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(\d+) options records and (\d+) records without addresses read \(not flows\)`).FindStringSubmatch(errOut)
+	if m == nil || m[1] == "0" || m[2] == "0" {
+		t.Errorf("summary does not count options records and records without addresses: %s", errOut)
 	}
 }
 

@@ -262,3 +262,34 @@ func TestIsExportDatagram(t *testing.T) {
 		}
 	}
 }
+
+// TestBothFamiliesOneZero: a template carrying IPv4 and IPv6 address fields
+// (Cisco, Juniper, nProbe) leaves the unused family all zeros; the record
+// takes the family that is set, in whichever order the fields come.
+func TestBothFamiliesOneZero(t *testing.T) {
+	v4 := func(s string) []byte { a := netip.MustParseAddr(s).As4(); return a[:] }
+	v6 := func(s string) []byte { a := netip.MustParseAddr(s).As16(); return a[:] }
+	// 401: srcIPv4 dstIPv4 srcIPv6 dstIPv6 srcPort dstPort proto
+	tpl401 := set(2, u16(401, 7, 8, 4, 12, 4, 27, 16, 28, 16, 7, 2, 11, 2, 4, 1))
+	// 402: the same fields, IPv6 first
+	tpl402 := set(2, u16(402, 7, 27, 16, 28, 16, 8, 4, 12, 4, 7, 2, 11, 2, 4, 1))
+	msg := ipfixMsg(1, 1700000000, tpl401, tpl402,
+		set(401, cat(v4("192.0.2.1"), v4("198.51.100.2"), v6("::"), v6("::"), u16(1000, 443), []byte{6})),
+		set(401, cat(v4("0.0.0.0"), v4("0.0.0.0"), v6("2001:db8::1"), v6("2001:db8::2"), u16(1001, 443), []byte{6})),
+		set(402, cat(v6("::"), v6("::"), v4("192.0.2.3"), v4("198.51.100.4"), u16(1002, 443), []byte{6})),
+		set(402, cat(v6("2001:db8::5"), v6("2001:db8::6"), v4("0.0.0.0"), v4("0.0.0.0"), u16(1003, 443), []byte{6})))
+	d := NewDecoder()
+	recs, err := d.Decode(nil, msg, netip.MustParseAddrPort("203.0.113.9:4739"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]string{{"192.0.2.1", "198.51.100.2"}, {"2001:db8::1", "2001:db8::2"}, {"192.0.2.3", "198.51.100.4"}, {"2001:db8::5", "2001:db8::6"}}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d", len(recs), len(want))
+	}
+	for i, w := range want {
+		if recs[i].SrcAddr.String() != w[0] || recs[i].DstAddr.String() != w[1] {
+			t.Errorf("record %d: %s -> %s, want %s -> %s", i, recs[i].SrcAddr, recs[i].DstAddr, w[0], w[1])
+		}
+	}
+}

@@ -242,6 +242,22 @@ func (d *Decoder) decodeRecord(k tmplKey, t *template, b []byte, hdr exportHeade
 	return off, v.r, true, nil
 }
 
+// eitherFamily chooses between an address already read and one of the other
+// family from the same record: templates that carry both IPv4 and IPv6
+// fields (Cisco, Juniper, nProbe) leave the unused family all zeros, and
+// that zero address must not replace the real one, whichever comes last.
+func eitherFamily(have, a netip.Addr) netip.Addr {
+	switch {
+	case !a.IsValid():
+		return have
+	case !have.IsValid():
+		return a
+	case a.IsUnspecified() && !have.IsUnspecified():
+		return have
+	}
+	return a
+}
+
 func be(b []byte) uint64 {
 	var x uint64
 	for _, c := range b {
@@ -306,13 +322,9 @@ func (v *recordValues) set(id uint16, b []byte) {
 	case 11:
 		v.r.DstPort = uint16(be(b))
 	case 8, 27:
-		if a := addr(b); a.IsValid() {
-			v.r.SrcAddr = a
-		}
+		v.r.SrcAddr = eitherFamily(v.r.SrcAddr, addr(b))
 	case 12, 28:
-		if a := addr(b); a.IsValid() {
-			v.r.DstAddr = a
-		}
+		v.r.DstAddr = eitherFamily(v.r.DstAddr, addr(b))
 	case 10:
 		v.r.InIf = uint32(be(b))
 	case 14:
