@@ -311,7 +311,7 @@ func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			h := newHub(t, kind)
-			logged := withLog(t, h)
+			withLog(t, h)
 			ctx := context.Background()
 			chair := committeeOf(t, h, "sato", "suzuki")
 			if _, err := h.WithdrawRetirement(ctx, chair, "sato", ""); !errors.Is(err, problem.ErrConflict) {
@@ -332,7 +332,7 @@ func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
 			if u, _ := h.DB.UserByLogin(ctx, "sato"); u.RetireProposedBy != "chair" {
 				t.Fatalf("withdrawn unlogged: %+v", u)
 			}
-			logged = withLog(t, h)
+			logged := withLog(t, h)
 			u, err := h.WithdrawRetirement(ctx, chair, "sato", "mistake")
 			if err != nil || u.RetireProposedBy != "" {
 				t.Fatalf("withdraw: %+v %v", u, err)

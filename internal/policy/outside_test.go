@@ -20,9 +20,10 @@ var decidedOutside = map[string]string{
 	// The one place a person's viewer is built from the authenticated caller.
 	"auth/auth.go:Viewer": "builds the caller's policy.Viewer (policy.Person)",
 	// Accounts made with a role, not access decided by one.
-	"hub/admin.go:newUser":             "an overseer account starts pending until the committee confirms it",
-	"hub/committee.go:ConfirmOverseer": "the account to confirm must be an overseer's (what is confirmed; who confirms is policy.DecidesApprovals)",
-	"hub/committee.go:RetireOverseer":  "the account to retire must be an overseer's (what is retired, not who retires)",
+	"hub/admin.go:newUser":                "an overseer account starts pending until the committee confirms it",
+	"hub/committee.go:ConfirmOverseer":    "the account to confirm must be an overseer's (what is confirmed; who confirms is policy.DecidesApprovals)",
+	"hub/committee.go:RetireOverseer":     "the account to retire must be an overseer's (what is retired, not who retires)",
+	"hub/committee.go:WithdrawRetirement": "the account named must be an overseer's (what is withdrawn; who withdraws is policy.DecidesApprovals and the proposer)",
 }
 
 // TestAccessDecidedOnlyInPolicy fails when code outside internal/policy
