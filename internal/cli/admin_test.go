@@ -76,28 +76,8 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("token create must print the token and only the token: %d %q %q", code, out, stderr)
 	}
 	// Both acts were logged, by the command line, before they took effect (C7).
-	keys, err := audit.LoadKeys(filepath.Join(dir, "audit-keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := audit.NewVerifier(keys.VerifierKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := audit.NewFetcher(filepath.Join(dir, "audit"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logged := map[string]bool{}
-	if _, err := audit.Scan(ctx, f, []note.Verifier{v}, func(_ uint64, e audit.Entry) error {
-		if strings.HasPrefix(e.User, "cli:") && e.Detail["via"] == "cli" {
-			logged[e.Action+" "+e.ObjectID] = true
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !logged["role.change user:tanaka"] || !logged["token.create user:tanaka"] {
+	logged := loggedByCLI(t, dir)
+	if logged["role.change user:tanaka"] == nil || logged["token.create user:tanaka"] == nil {
 		t.Fatalf("the command line's user add and token create are not in the audit log: %v", logged)
 	}
 	a := &auth.Authenticator{DB: db}
@@ -149,4 +129,33 @@ func TestEnvironmentVariables(t *testing.T) {
 	if code, out, _ := run(t, "", "org", "list", "--data", dir); code != 0 || !strings.Contains(out, "Env Org") {
 		t.Fatalf("RENKEI_DATA was not used: %q", out)
 	}
+}
+
+// loggedByCLI reads the audit log of the data folder dir, verified with its
+// keys, and returns the command line's entries as "action object" → their
+// details.
+func loggedByCLI(t *testing.T, dir string) map[string]map[string]string {
+	t.Helper()
+	keys, err := audit.LoadKeys(filepath.Join(dir, "audit-keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := audit.NewVerifier(keys.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := audit.NewFetcher(filepath.Join(dir, "audit"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string]map[string]string{}
+	if _, err := audit.Scan(context.Background(), f, []note.Verifier{v}, func(_ uint64, e audit.Entry) error {
+		if strings.HasPrefix(e.User, "cli:") && e.Detail["via"] == "cli" {
+			logged[e.Action+" "+e.ObjectID] = e.Detail
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return logged
 }

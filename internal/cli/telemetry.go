@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,7 +29,7 @@ its approval is in force (C6); its records are selected to mechanical informatio
 classified against the domestic ranges (C3), pseudonymized where set (C4), and kept for
 its retention (C5). See docs/telemetry.md.`,
 	}
-	var basis, approval, operator, dirs, retention, pseud, name string
+	var basis, approval, operatorOrg, dirs, retention, pseud, name string
 	var prefixPreserving bool
 	add := &cobra.Command{
 		Use:     "source-add ID",
@@ -55,16 +56,23 @@ its retention (C5). See docs/telemetry.md.`,
 				}
 				ps = append(ps, pp)
 			}
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				ctx := cmd.Context()
 				op := ""
-				if operator != "" {
-					o, err := db.Org(cmd.Context(), operator)
+				if operatorOrg != "" {
+					o, err := h.DB.Org(ctx, operatorOrg)
 					if err != nil {
 						return err
 					}
 					op = o.ID
 				}
-				return telemetry.AddSource(cmd.Context(), db, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
+				// Logged before it takes effect, with the same detail as the API's registration.
+				if _, err := h.Record(ctx, operator(h), audit.ActionPolicyChange, "source:"+args[0], map[string]string{
+					"via": "cli", "change": "telemetry source registered", "legal_basis": basis, "approval": approval, "retention": retention,
+					"prefix_preserving": strconv.FormatBool(prefixPreserving)}); err != nil {
+					return err
+				}
+				return telemetry.AddSource(ctx, h.DB, telemetry.Source{ID: args[0], Name: name, LegalBasis: basis, ApprovalRef: approval,
 					OperatorOrg: op, Directions: directions, Retention: d, Pseudonymize: ps, PrefixPreserving: prefixPreserving, Created: time.Now().UTC()})
 			})
 		},
@@ -72,7 +80,7 @@ its retention (C5). See docs/telemetry.md.`,
 	f := add.Flags()
 	f.StringVar(&basis, "basis", "", "legal basis: agreement (operator agreement) or committee (committee approval)")
 	f.StringVar(&approval, "approval", "", "the approval that must be in force, e.g. approval-3")
-	f.StringVar(&operator, "operator", "", "the operator whose agreement it rests on")
+	f.StringVar(&operatorOrg, "operator", "", "the operator whose agreement it rests on")
 	f.StringVar(&dirs, "directions", "", "directions kept (default: what the legal basis covers)")
 	f.StringVar(&retention, "retention", "30d", "how long matched records are kept")
 	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes whose addresses are replaced by keyed pseudonyms (C4), comma-separated")
@@ -134,8 +142,12 @@ are reported with their numbers and nothing is loaded.`,
 			if len(ps) == 0 {
 				return fmt.Errorf("%s: no ranges for country %s", args[0], cc)
 			}
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				if err := telemetry.SaveRanges(cmd.Context(), db, version, ps); err != nil {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionPolicyChange, "domestic-ranges:"+version, map[string]string{
+					"via": "cli", "change": "domestic ranges loaded", "ranges": strconv.Itoa(len(ps)), "country": cc}); err != nil {
+					return err
+				}
+				if err := telemetry.SaveRanges(cmd.Context(), h.DB, version, ps); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stderr, "loaded %d ranges, version %s\n", len(ps), version)
@@ -151,17 +163,26 @@ are reported with their numbers and nothing is loaded.`,
 		Example: `  renkei telemetry address-space "Bayside Water Utility" 192.0.2.0/25 2001:db8:40::/48`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd.Context(), func(db *store.DB) error {
-				o, err := db.Org(cmd.Context(), args[0])
+			var ps []netip.Prefix
+			for _, a := range args[1:] {
+				p, err := netip.ParsePrefix(a)
+				if err != nil {
+					return fmt.Errorf("%q is not a CIDR prefix", a)
+				}
+				ps = append(ps, p)
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				ctx := cmd.Context()
+				o, err := h.DB.Org(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				for _, a := range args[1:] {
-					p, err := netip.ParsePrefix(a)
-					if err != nil {
-						return fmt.Errorf("%q is not a CIDR prefix", a)
+				for _, p := range ps {
+					if _, err := h.Record(ctx, operator(h), audit.ActionPolicyChange, "org:"+o.ID, map[string]string{
+						"via": "cli", "change": "member address space registered", "prefix": p.Masked().String()}); err != nil {
+						return err
 					}
-					if err := telemetry.AddAddressSpace(cmd.Context(), db, o.ID, p); err != nil {
+					if err := telemetry.AddAddressSpace(ctx, h.DB, o.ID, p); err != nil {
 						return err
 					}
 				}
@@ -188,7 +209,7 @@ where the protocol carries one an observation domain (NetFlow v9 source id, IPFI
 observation domain, NetFlow v5 engine type<<8|engine id, sFlow sub-agent id). ADDR alone
 accepts every domain of that address. Datagrams from anyone else are dropped before they are
 decoded and counted per sender (renkei telemetry exporters SOURCE). Each change is recorded
-in the audit log first; running collectors pick it up within 5 seconds.`,
+in the audit log first; running collectors take it at once (docs/telemetry.md).`,
 		Example: "  renkei telemetry exporter-add power-border 192.0.2.1 192.0.2.2/256",
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
