@@ -24,6 +24,7 @@ type huntFlags struct {
 	rules        []string
 	mapping      string
 	output       string
+	sort         string
 	minLevel     string
 	workers      int
 	fields       bool
@@ -48,16 +49,23 @@ input, by an editable YAML mapping: print the default with --print-mapping, chan
 it back with --mapping. Rules that cannot be loaded are never dropped silently: the summary counts
 them and --list-unloaded prints each with its file and reason.
 
-Output (--output): jsonl (default; one JSON object per match), csv, or timeline (a time-ordered
-table for people). Every record has rule_id, rule_title, level, file, record, timestamp,
-computer, channel, event_id and tags.
+Output (--format, or --output): jsonl (default; one JSON object per match), csv, timeline (a
+time-ordered table for people), or timesketch (JSON lines that Timesketch imports as a timeline:
+message, datetime, timestamp in microseconds and timestamp_desc, then the match's fields; save it
+as a .jsonl file). Every record has rule_id, rule_title, level, file, record, timestamp, computer,
+channel, event_id, tags and details: the event's fields that explain it ("Name: value ¦ …", as
+Hayabusa's and Chainsaw's Details column). jsonl and csv come in the order the events were read
+unless --sort time orders them by the event's time (matches without one last); timeline and
+timesketch are always ordered by time.
 
 Exit codes: 0 the hunt ran (whatever it found); 2 there was nothing to hunt with or in: no
 rule could be loaded from --rules (or none is at --min-level or above), or no event could be
 read from any input (every one was corrupt or not a log format), with the reason on stderr;
 1 the command was wrong or an input could not be opened.`,
 		Example: `  renkei hunt --rules sigma/rules/windows Security.evtx Sysmon.evtx
-  renkei hunt --rules rules/ --min-level high --output timeline ./collected-logs/
+  renkei hunt --rules rules/ --min-level high --format timeline ./collected-logs/
+  renkei hunt --rules rules/ --format csv --sort time ./collected-logs/ > matches.csv
+  renkei hunt --rules rules/ --format timesketch ./collected-logs/ > hunt.jsonl
   renkei hunt --rules rules/ --mapping my-mapping.yml - < winlogbeat.jsonl
   renkei hunt --rules rules/ --list-unloaded
   renkei hunt --print-mapping > my-mapping.yml`,
@@ -68,7 +76,9 @@ read from any input (every one was corrupt or not a log format), with the reason
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.rules, "rules", nil, "Sigma rule file or folder (repeatable)")
 	fl.StringVar(&f.mapping, "mapping", "", "log source and field mapping YAML replacing the default")
-	fl.StringVar(&f.output, "output", "jsonl", "output format: jsonl, csv or timeline")
+	fl.StringVar(&f.output, "format", "jsonl", "output format: jsonl, csv, timeline or timesketch")
+	fl.StringVar(&f.output, "output", "jsonl", "the same as --format")
+	fl.StringVar(&f.sort, "sort", "", "time: order jsonl and csv output by the events' time")
 	fl.StringVar(&f.minLevel, "min-level", "informational", "report only rules of this level or higher: informational, low, medium, high, critical")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (default: one per CPU)")
 	fl.BoolVar(&f.fields, "fields", false, "include every field of the matching event in jsonl output")
@@ -82,10 +92,8 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		_, err := g.stdout.Write(hunt.DefaultMappingYAML())
 		return err
 	}
-	switch f.output {
-	case "jsonl", "csv", "timeline":
-	default:
-		return fmt.Errorf("--output %q: want jsonl, csv or timeline", f.output)
+	if err := f.checkOutput(); err != nil {
+		return err
 	}
 	if hunt.LevelRank(f.minLevel) == 0 && strings.ToLower(f.minLevel) != "informational" {
 		return fmt.Errorf("--min-level %q: want one of %s", f.minLevel, strings.Join(hunt.Levels, ", "))
@@ -139,7 +147,7 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 
 	bar := newProgress(g.stderr, total, "hunting")
 	out := bufio.NewWriterSize(g.stdout, 1<<16)
-	w := newMatchWriter(out, f.output)
+	w := newMatchWriter(out, f.output, f.sort == "time")
 	sum, runErr := e.Run(ctx, inputs, hunt.RunOptions{
 		Workers: f.workers, MinLevel: f.minLevel, Stdin: g.stdin, Fields: f.fields,
 		Progress: func(n int64) { _ = bar.Add64(n) },
@@ -152,6 +160,7 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		return fmt.Errorf("write output: %w", err)
 	}
 	printSummary(g.stderr, e, sum)
+	w.summary(g.stderr)
 	if runErr != nil {
 		return runErr
 	}
@@ -197,23 +206,39 @@ func printSummary(w io.Writer, e *hunt.Engine, s *hunt.Summary) {
 	}
 }
 
-// matchWriter writes matches in one of the output formats. The timeline is
-// sorted by time, so it is written at the end.
+// checkOutput checks --format and --sort.
+func (f *huntFlags) checkOutput() error {
+	switch f.output {
+	case "jsonl", "csv", "timeline", "timesketch":
+	default:
+		return fmt.Errorf("--format %q: want jsonl, csv, timeline or timesketch", f.output)
+	}
+	if f.sort != "" && f.sort != "time" {
+		return fmt.Errorf("--sort %q: want time", f.sort)
+	}
+	return nil
+}
+
+// matchWriter writes matches in one of the output formats. Output ordered
+// by time (the timeline, Timesketch's lines, --sort time) is written at the
+// end; otherwise each match is written as it comes.
 type matchWriter struct {
 	w       io.Writer
 	format  string
+	sorted  bool
 	enc     *json.Encoder
 	csv     *csv.Writer
 	pending []*hunt.Match
+	untimed int // matches Timesketch cannot place (no time), left out
 	err     error
 }
 
-var csvHeader = []string{"timestamp", "rule_id", "rule_title", "level", "computer", "channel", "event_id", "file", "record", "tags"}
+var csvHeader = []string{"timestamp", "rule_id", "rule_title", "level", "computer", "channel", "event_id", "file", "record", "tags", "details"}
 
-func newMatchWriter(w io.Writer, format string) *matchWriter {
-	mw := &matchWriter{w: w, format: format}
+func newMatchWriter(w io.Writer, format string, byTime bool) *matchWriter {
+	mw := &matchWriter{w: w, format: format, sorted: byTime || format == "timeline" || format == "timesketch"}
 	switch format {
-	case "jsonl":
+	case "jsonl", "timesketch":
 		mw.enc = json.NewEncoder(w)
 		mw.enc.SetEscapeHTML(false)
 	case "csv":
@@ -230,14 +255,85 @@ func (mw *matchWriter) write(m *hunt.Match) {
 	if m.Tags == nil {
 		m.Tags = []string{}
 	}
+	if mw.sorted {
+		mw.pending = append(mw.pending, m)
+		return
+	}
+	mw.put(m)
+}
+
+func (mw *matchWriter) put(m *hunt.Match) {
 	switch mw.format {
 	case "jsonl":
 		mw.err = mw.enc.Encode(m)
 	case "csv":
 		mw.err = mw.csv.Write([]string{m.Timestamp, m.RuleID, m.RuleTitle, m.Level, m.Computer, m.Channel, m.EventID,
-			m.File, strconv.FormatInt(m.Record, 10), strings.Join(m.Tags, " ")})
-	default:
-		mw.pending = append(mw.pending, m)
+			m.File, strconv.FormatInt(m.Record, 10), strings.Join(m.Tags, " "), m.Details})
+	case "timesketch":
+		line, ok := timesketchLine(m)
+		if !ok {
+			mw.untimed++
+			return
+		}
+		mw.err = mw.enc.Encode(line)
+	}
+}
+
+// byTime orders matches by their event's time, stably; matches whose time
+// cannot be read come last, in the order they came.
+func byTime(ms []*hunt.Match) {
+	at := make(map[*hunt.Match]time.Time, len(ms))
+	for _, m := range ms {
+		at[m] = hunt.EventTime(m.Timestamp)
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		a, b := at[ms[i]], at[ms[j]]
+		switch {
+		case a.IsZero() || b.IsZero():
+			return !a.IsZero() && b.IsZero()
+		default:
+			return a.Before(b)
+		}
+	})
+}
+
+// timesketchLine is one match as a line of Timesketch's JSONL import
+// format (docs/guides/user/import-from-json-csv.md in google/timesketch):
+// the mandatory message, datetime (ISO 8601) and timestamp_desc, the
+// timestamp in microseconds since the epoch, and the match's fields as
+// further attributes. A match without a readable time has no place on a
+// timeline: ok is false.
+func timesketchLine(m *hunt.Match) (map[string]any, bool) {
+	t := hunt.EventTime(m.Timestamp)
+	if t.IsZero() {
+		return nil, false
+	}
+	msg := "[" + m.Level + "] " + m.RuleTitle
+	if m.Details != "" {
+		msg += ": " + m.Details
+	}
+	desc := "Event time"
+	if m.Correlation != nil {
+		desc = "Correlation time"
+	}
+	line := map[string]any{
+		"message": msg, "datetime": t.UTC().Format(time.RFC3339Nano), "timestamp": t.UnixMicro(), "timestamp_desc": desc,
+		"rule_id": m.RuleID, "rule_title": m.RuleTitle, "level": m.Level, "tags": strings.Join(m.Tags, " "),
+		"computer": m.Computer, "channel": m.Channel, "event_id": m.EventID, "file": m.File, "record": m.Record,
+		"details": m.Details, "data_type": "renkei:hunt:match",
+	}
+	for k, v := range m.Fields {
+		if _, taken := line[k]; !taken {
+			line[k] = v
+		}
+	}
+	return line, true
+}
+
+// summary says on stderr what the output left out.
+func (mw *matchWriter) summary(w io.Writer) {
+	if mw.untimed > 0 {
+		fmt.Fprintf(w, "hunt: %d matches without a readable time left out of the Timesketch lines (use --format jsonl to see them)\n", mw.untimed)
 	}
 }
 
@@ -245,20 +341,33 @@ func (mw *matchWriter) close() error {
 	if mw.err != nil {
 		return mw.err
 	}
+	if mw.sorted {
+		byTime(mw.pending)
+	}
 	switch mw.format {
+	case "jsonl", "timesketch":
+		for _, m := range mw.pending {
+			if mw.put(m); mw.err != nil {
+				return mw.err
+			}
+		}
 	case "csv":
+		for _, m := range mw.pending {
+			if mw.put(m); mw.err != nil {
+				return mw.err
+			}
+		}
 		mw.csv.Flush()
 		return mw.csv.Error()
 	case "timeline":
-		sort.SliceStable(mw.pending, func(i, j int) bool { return mw.pending[i].Timestamp < mw.pending[j].Timestamp })
 		tw := bufio.NewWriter(mw.w)
-		fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s\n", "TIME", "LEVEL", "COMPUTER", "CHANNEL / EVENT", "RULE  (file:record)")
+		fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s\n", "TIME", "LEVEL", "COMPUTER", "CHANNEL / EVENT", "RULE  (file:record)  DETAILS")
 		for _, m := range mw.pending {
 			where := m.Channel
 			if m.EventID != "" {
 				where += " / " + m.EventID
 			}
-			fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s  (%s:%d)\n", m.Timestamp, m.Level, m.Computer, where, m.RuleTitle, m.File, m.Record)
+			fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s  (%s:%d)  %s\n", m.Timestamp, m.Level, m.Computer, where, m.RuleTitle, m.File, m.Record, m.Details)
 		}
 		return tw.Flush()
 	}

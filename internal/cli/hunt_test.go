@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runHuntCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -44,7 +46,7 @@ func TestHuntOutputs(t *testing.T) {
 				if err := json.Unmarshal([]byte(l), &m); err != nil {
 					t.Fatal(err)
 				}
-				for _, k := range []string{"rule_id", "rule_title", "level", "file", "record", "timestamp", "computer", "channel", "event_id", "tags"} {
+				for _, k := range []string{"rule_id", "rule_title", "level", "file", "record", "timestamp", "computer", "channel", "event_id", "tags", "details"} {
 					if _, ok := m[k]; !ok {
 						t.Errorf("record lacks %s: %s", k, l)
 					}
@@ -56,7 +58,7 @@ func TestHuntOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(rows[0], ",") != "timestamp,rule_id,rule_title,level,computer,channel,event_id,file,record,tags" {
+			if strings.Join(rows[0], ",") != "timestamp,rule_id,rule_title,level,computer,channel,event_id,file,record,tags,details" {
 				t.Errorf("header %v", rows[0])
 			}
 			if len(rows) != 1+5 {
@@ -168,5 +170,149 @@ func TestHuntFailsWhenNoInputParses(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "hunt", "--rules", rules, bad, bin, filepath.Join(huntData, "logs")); code != 0 {
 		t.Fatalf("with one readable input: exit %d\n%s", code, errs)
+	}
+}
+
+// TestHuntDetailsExplainTheEvent: every match carries a Details text, as
+// Hayabusa's and Chainsaw's users expect — the fields worth reading for the
+// event's kind first (a Sysmon process creation's command line and image),
+// the fields the rule tested, and for a correlation its group and count.
+func TestHuntDetailsExplainTheEvent(t *testing.T) {
+	out, errOut, code := runHuntCLI(t, "", "hunt", "--rules", filepath.Join(huntData, "rules"), filepath.Join(huntData, "logs"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := map[string]string{
+		"winlogbeat.jsonl:101": `CommandLine: whoami /all ¦ Image: C:\Windows\System32\whoami.exe`,
+		"winlogbeat.jsonl:7":   `CommandLine: whoami ¦ NewProcessName: C:\Windows\System32\WHOAMI.EXE`,
+		"dns.log:9":            "id.orig_h: 10.0.0.6 ¦ query: c2.evil.example",
+		"winlogbeat.jsonl:203": "TargetUserName: bob ¦ Type: event_count ¦ Value: 3 ¦ Events: 3",
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m struct {
+			File    string
+			Record  int64
+			Details string
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Details == "" {
+			t.Errorf("no details: %s", l)
+		}
+		k := filepath.Base(m.File) + ":" + strconv.FormatInt(m.Record, 10)
+		if w, ok := want[k]; ok {
+			if !strings.HasPrefix(m.Details, w) {
+				t.Errorf("%s details %q, want them to begin %q", k, m.Details, w)
+			}
+			delete(want, k)
+		}
+	}
+	for k := range want {
+		t.Errorf("no match for %s", k)
+	}
+}
+
+// outOfOrder is a log whose events were written out of time order, as logs
+// gathered from several hosts are.
+const outOfOrder = `{"@timestamp":"2026-01-05T12:00:00Z","winlog":{"channel":"Security","event_id":4688,"computer_name":"c","record_id":3,"event_data":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /c"}}}
+{"@timestamp":"2026-01-05T10:00:00Z","winlog":{"channel":"Security","event_id":4688,"computer_name":"a","record_id":1,"event_data":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /a"}}}
+{"@timestamp":"2026-01-05T11:00:00+00:00","winlog":{"channel":"Security","event_id":4688,"computer_name":"b","record_id":2,"event_data":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /b"}}}
+`
+
+// TestHuntSortsByTimeOnRequest: --sort time orders JSON lines and CSV rows
+// by the events' time, whatever order the log gave them in; without it they
+// come as read.
+func TestHuntSortsByTimeOnRequest(t *testing.T) {
+	rule := filepath.Join(huntData, "rules", "whoami.yml")
+	order := func(out string, csvOut bool) string {
+		var got []string
+		if csvOut {
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows[1:] {
+				got = append(got, r[4])
+			}
+			return strings.Join(got, "")
+		}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var m struct{ Computer string }
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, m.Computer)
+		}
+		return strings.Join(got, "")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		csv  bool
+		want string
+	}{
+		{"jsonl as read", []string{"--workers", "1"}, false, "cab"},
+		{"jsonl by time", []string{"--sort", "time"}, false, "abc"},
+		{"csv by time", []string{"--format", "csv", "--sort", "time"}, true, "abc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"hunt", "--rules", rule}, tc.args...), "-")
+			out, errOut, code := runHuntCLI(t, outOfOrder, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if got := order(out, tc.csv); got != tc.want {
+				t.Errorf("order %q, want %q:\n%s", got, tc.want, out)
+			}
+		})
+	}
+	if _, errOut, code := runHuntCLI(t, outOfOrder, "hunt", "--rules", rule, "--sort", "size", "-"); code == 0 || !strings.Contains(errOut, "--sort") {
+		t.Errorf("--sort size accepted: %s", errOut)
+	}
+}
+
+// TestHuntWritesTimesketchLines: --format timesketch writes what
+// Timesketch's JSONL import requires of every line (message, datetime in
+// ISO 8601, timestamp_desc; the timestamp in microseconds since the epoch),
+// ordered by time, with the match's fields beside them; a match without a
+// readable time (a syslog line has no year) is left out and counted.
+func TestHuntWritesTimesketchLines(t *testing.T) {
+	out, errOut, code := runHuntCLI(t, outOfOrder, "hunt", "--rules", filepath.Join(huntData, "rules"), "--format", "timesketch", "--fields",
+		filepath.Join(huntData, "logs"), "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var last time.Time
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := m["message"].(string)
+		desc, _ := m["timestamp_desc"].(string)
+		dt, _ := m["datetime"].(string)
+		at, err := time.Parse(time.RFC3339Nano, dt)
+		if msg == "" || desc == "" || err != nil {
+			t.Fatalf("line lacks message, timestamp_desc or an ISO 8601 datetime: %s", l)
+		}
+		if us, _ := m["timestamp"].(float64); int64(us) != at.UnixMicro() {
+			t.Errorf("timestamp %v is not %s in microseconds", m["timestamp"], dt)
+		}
+		if at.Before(last) {
+			t.Errorf("%s comes after %s", dt, last)
+		}
+		last = at
+		if m["rule_title"] == "Whoami Execution" && (m["CommandLine"] == nil || !strings.Contains(msg, "CommandLine: whoami")) {
+			t.Errorf("the event's fields are not beside the message: %s", l)
+		}
+		n++
+	}
+	if n != 3+6 {
+		t.Errorf("%d lines, want 9 (3 from stdin, 6 timed matches of the test logs)", n)
+	}
+	if !strings.Contains(errOut, "1 matches without a readable time left out") {
+		t.Errorf("the syslog match without a year is not reported: %s", errOut)
 	}
 }

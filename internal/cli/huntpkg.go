@@ -291,10 +291,8 @@ func withPackageFlags(g *globals, f *huntFlags, cmd *cobra.Command) *cobra.Comma
 }
 
 func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFlags, logs []string) error {
-	switch f.output {
-	case "jsonl", "csv", "timeline":
-	default:
-		return fmt.Errorf("--output %q: want jsonl, csv or timeline", f.output)
+	if err := f.checkOutput(); err != nil {
+		return err
 	}
 	c, err := pf.client()
 	if err != nil {
@@ -333,7 +331,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	}
 	bar := newProgress(g.stderr, total, "hunting")
 	out := bufio.NewWriterSize(g.stdout, 1<<16)
-	w := newMatchWriter(out, f.output)
+	w := newMatchWriter(out, f.output, f.sort == "time")
 	lr, runErr := p.RunLocal(ctx, e, inputs, hunt.RunOptions{Workers: f.workers, MinLevel: f.minLevel, Stdin: g.stdin, Fields: f.fields,
 		Progress: func(n int64) { _ = bar.Add64(n) }}, pf.reportMatches, w.write)
 	_ = bar.Finish()
@@ -346,6 +344,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	if lr.Summary != nil {
 		printSummary(g.stderr, e, lr.Summary)
 	}
+	w.summary(g.stderr)
 	if runErr != nil {
 		return runErr // an interrupted run is not reported: its counts would mislead
 	}

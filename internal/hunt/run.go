@@ -84,6 +84,7 @@ type Match struct {
 	Computer    string            `json:"computer"`
 	Channel     string            `json:"channel"`
 	EventID     string            `json:"event_id"`
+	Details     string            `json:"details"` // the fields that explain the event, as Hayabusa's Details (details.go)
 	Fields      map[string]string `json:"fields,omitempty"`
 	Correlation *CorrelationInfo  `json:"correlation,omitempty"`
 }
@@ -227,6 +228,7 @@ func (e *Engine) Run(ctx context.Context, inputs []Input, opt RunOptions, emit f
 			Correlation: &CorrelationInfo{Type: cm.Rule.Correlation.Type, Group: cm.Group, Value: cm.Value,
 				First: cm.First.UTC().Format(time.RFC3339Nano), Events: len(cm.Hits)},
 		}
+		mt.Details = correlationDetails(mt.Correlation)
 		if n := len(cm.Hits); n > 0 {
 			if last, ok := cm.Hits[n-1].Ref.(*Meta); ok {
 				mt.File, mt.Record, mt.Computer, mt.Channel, mt.EventID = last.File, last.Record, last.Computer, last.Channel, last.EventID
@@ -481,6 +483,7 @@ func (w *worker) match() {
 				RuleID: r.ID, RuleTitle: r.Title, Level: levelOr(r.Level), Tags: r.Tags,
 				File: w.meta.File, Record: w.meta.Record, Timestamp: w.meta.Time, Computer: w.meta.Computer,
 				Channel: w.meta.Channel, EventID: w.meta.EventID,
+				Details: details(w.ev, w.meta.Channel, w.meta.EventID, r),
 			}
 			if w.withFields {
 				mt.Fields = map[string]string{}
