@@ -210,3 +210,48 @@ func TestExplainTracesAnExportLine(t *testing.T) {
 		})
 	}
 }
+
+// TestGateThresholdsAreConfigurable: the hostile-scope thresholds are the
+// hub's setting, not constants. With the defaults a /12 is exported and a
+// private public suffix (github.io) is not; set to /12 and ICANN suffixes
+// only, the /12 stays out and github.io is exported. Only the center sets
+// them.
+func TestGateThresholdsAreConfigurable(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			e.submitIndicators(t, "power", map[string]string{
+				"indicator--00000000-0000-4000-8000-0000000005a0": "[ipv4-addr:value = '61.0.0.0/12']",
+				"indicator--00000000-0000-4000-8000-0000000005a1": "[domain-name:value = 'github.io']",
+			})
+			exported := func(format, v string) bool {
+				r := e.do(t, "GET", "/api/v1/exports/"+format, e.ro["other"], nil)
+				if r.code != 200 {
+					t.Fatalf("%s: %d %s", format, r.code, r.body)
+				}
+				return strings.Contains(string(r.body), v)
+			}
+			if !exported("edl", "61.0.0.0/12") || exported("edl-domains", "github.io") {
+				t.Fatal("defaults: a /12 must pass and github.io (a private public suffix) must not")
+			}
+			th := exportgate.Thresholds{WidestIPv4: 12, WidestIPv6: 32, PublicSuffixes: exportgate.SuffixesICANN}
+			if err := e.exports.SetThresholds(ctx, e.callers["power"], th); err == nil {
+				t.Fatal("a member set the hub's thresholds")
+			}
+			if err := e.exports.SetThresholds(ctx, e.callers["center"], exportgate.Thresholds{WidestIPv4: 32, PublicSuffixes: "all"}); err == nil {
+				t.Fatal("a threshold refusing single addresses was accepted")
+			}
+			if err := e.exports.SetThresholds(ctx, e.callers["center"], th); err != nil {
+				t.Fatal(err)
+			}
+			if exported("edl", "61.0.0.0/12") || !exported("edl-domains", "github.io") {
+				t.Error("thresholds /12 and icann: the /12 must stay out and github.io pass")
+			}
+			got, err := e.exports.Thresholds(ctx)
+			if err != nil || got != th {
+				t.Errorf("thresholds read back %+v %v, want %+v", got, err, th)
+			}
+		})
+	}
+}

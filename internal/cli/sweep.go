@@ -320,6 +320,7 @@ type collectionFlags struct {
 	// turns the offline gate off.
 	warninglists []string
 	noLists      bool
+	thresholds   exportgate.Thresholds
 }
 
 func (c *collectionFlags) add(cmd *cobra.Command) {
@@ -330,6 +331,10 @@ func (c *collectionFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&c.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
 	fl.StringArrayVar(&c.warninglists, "warninglists", nil, "MISP warninglist file or directory whose values are left out, besides the built-in lists (repeatable)")
 	fl.BoolVar(&c.noLists, "no-warninglists", false, "keep values the warninglists hold and hostile scopes (/8 or wider, public suffixes): only for testing")
+	d := exportgate.DefaultThresholds()
+	fl.IntVar(&c.thresholds.WidestIPv4, "widest-ipv4", d.WidestIPv4, "leave out IPv4 ranges this wide or wider (prefix length)")
+	fl.IntVar(&c.thresholds.WidestIPv6, "widest-ipv6", d.WidestIPv6, "leave out IPv6 ranges this wide or wider (prefix length)")
+	fl.StringVar(&c.thresholds.PublicSuffixes, "public-suffixes", d.PublicSuffixes, "public suffixes left out as values: all (ICANN and private), icann, or none")
 }
 
 // fetchIndicators adds every indicator of the collection to b, page after page.
@@ -388,6 +393,9 @@ func offlineGate(g *globals, hub *collectionFlags) (*exportgate.Gate, error) {
 	if hub.noLists {
 		return nil, nil
 	}
+	if err := hub.thresholds.Check(); err != nil {
+		return nil, err
+	}
 	lists := warninglist.Builtin()
 	for _, p := range hub.warninglists {
 		ls, errs, err := warninglist.ReadPath(p)
@@ -399,7 +407,7 @@ func offlineGate(g *globals, hub *collectionFlags) (*exportgate.Gate, error) {
 		}
 		lists = append(lists, ls...)
 	}
-	return exportgate.Offline(warninglist.New(lists), time.Time{}), nil
+	return exportgate.Offline(warninglist.New(lists), time.Time{}, hub.thresholds), nil
 }
 
 // tallyText says what the gate left out, for stderr.

@@ -167,3 +167,40 @@ func TestSweepAndExportLeaveOutWarninglistedValues(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflineGateThresholdsFromFlags: renkei export and renkei sweep take
+// the hostile-scope thresholds from --widest-ipv4 and --public-suffixes: a
+// /12 passes the default /8 and is left out at --widest-ipv4 12; github.io
+// (a private public suffix) is left out by default and passes with icann.
+func TestOfflineGateThresholdsFromFlags(t *testing.T) {
+	dir := t.TempDir()
+	ioc := writeFile(t, dir, "ioc.txt", "61.0.0.0/12\ngithub.io\nc2.renkei-test.jp\n")
+	for _, tc := range []struct {
+		name      string
+		flags     []string
+		want, not []string
+	}{
+		{"defaults", nil, []string{"61.0.0.0/12"}, []string{"github.io"}},
+		{"narrower", []string{"--widest-ipv4", "12", "--public-suffixes", "icann"}, []string{"github.io"}, []string{"61.0.0.0/12"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runMatchCLI(t, append(append([]string{"export", "--format", "csv"}, tc.flags...), "-i", ioc)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, v := range tc.want {
+				if !strings.Contains(out, v) {
+					t.Errorf("%s missing:\n%s", v, out)
+				}
+			}
+			for _, v := range tc.not {
+				if strings.Contains(out, v) {
+					t.Errorf("%s exported:\n%s", v, out)
+				}
+			}
+		})
+	}
+	if code, _, errOut := runMatchCLI(t, "export", "--format", "csv", "--widest-ipv4", "32", "-i", ioc); code == 0 {
+		t.Errorf("--widest-ipv4 32 accepted: %s", errOut)
+	}
+}

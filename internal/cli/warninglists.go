@@ -12,6 +12,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/exportgate"
 	"renkei/internal/incident"
 	"renkei/internal/store"
 	"renkei/internal/warninglist"
@@ -29,7 +30,62 @@ entry. Every change is logged in the audit log before it takes effect. See docs/
 	}
 	cmd.AddCommand(newWarninglistsListCmd(g), newWarninglistsCheckCmd(g), newWarninglistsImportCmd(g),
 		newWarninglistsEditCmd(g, false), newWarninglistsEditCmd(g, true),
-		newWarninglistsSwitchCmd(g, true), newWarninglistsSwitchCmd(g, false))
+		newWarninglistsSwitchCmd(g, true), newWarninglistsSwitchCmd(g, false), newWarninglistsThresholdsCmd(g))
+	return cmd
+}
+
+func newWarninglistsThresholdsCmd(g *globals) *cobra.Command {
+	var as string
+	var t exportgate.Thresholds
+	cmd := &cobra.Command{
+		Use:   "thresholds [--widest-ipv4 N] [--widest-ipv6 N] [--public-suffixes all|icann|none]",
+		Short: "Show or set the hub's hostile-scope thresholds: how wide a range, which public suffixes the gate refuses",
+		Long: `thresholds prints the hub's thresholds, or with flags sets them (logged as policy.change before
+it takes effect). A range as wide as --widest-ipv4 / --widest-ipv6 or wider never reaches an export
+(defaults /8 and /32); --public-suffixes says which names of the Public Suffix List are refused as
+whole values: all (default: the ICANN section such as co.jp and the private one such as github.io),
+icann, or none. A name without a dot (a top-level domain) is always refused.`,
+		Example: `  renkei warninglists thresholds
+  renkei warninglists thresholds --widest-ipv4 12 --as center-admin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, done, err := g.localApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			cur, err := a.Exports.Thresholds(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fl := cmd.Flags()
+			if fl.Changed("widest-ipv4") || fl.Changed("widest-ipv6") || fl.Changed("public-suffixes") {
+				if fl.Changed("widest-ipv4") {
+					cur.WidestIPv4 = t.WidestIPv4
+				}
+				if fl.Changed("widest-ipv6") {
+					cur.WidestIPv6 = t.WidestIPv6
+				}
+				if fl.Changed("public-suffixes") {
+					cur.PublicSuffixes = t.PublicSuffixes
+				}
+				c, err := actor(cmd.Context(), a, as)
+				if err != nil {
+					return err
+				}
+				if err := a.Exports.SetThresholds(cmd.Context(), c, cur); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(g.stdout, "widest IPv4 range refused: /%d\nwidest IPv6 range refused: /%d\npublic suffixes refused: %s\n",
+				cur.WidestIPv4, cur.WidestIPv6, cur.PublicSuffixes)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&t.WidestIPv4, "widest-ipv4", 0, "refuse IPv4 ranges this wide or wider (prefix length 0-31)")
+	cmd.Flags().IntVar(&t.WidestIPv6, "widest-ipv6", 0, "refuse IPv6 ranges this wide or wider (prefix length 0-127)")
+	cmd.Flags().StringVar(&t.PublicSuffixes, "public-suffixes", "", "public suffixes refused as values: all, icann or none")
+	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
 	return cmd
 }
 

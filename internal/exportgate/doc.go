@@ -8,7 +8,8 @@
 // confidence, maximum age counted from its last modification or the last
 // sighting the reader may see, the center's review where one is required),
 // and each of its values must be in no refusing warninglist and no hostile
-// scope (an IPv4 /8 or wider, an IPv6 /32 or wider, a public suffix). An
+// scope (by default an IPv4 /8 or wider, an IPv6 /32 or wider, a public
+// suffix: the hub's Thresholds). An
 // IDN homograph of a listed name waits for the center's review.
 //
 // The Service keeps the warninglists the center imports or edits and the

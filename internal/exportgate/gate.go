@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/publicsuffix"
-
 	"renkei/internal/match"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -59,6 +57,7 @@ type Gate struct {
 	byCol     map[string]store.ExportPolicy // per collection
 	reviews   map[string]store.ExportReview
 	sightings map[string]time.Time
+	th        Thresholds
 	version   string
 }
 
@@ -83,10 +82,14 @@ func (s *Service) Open(ctx context.Context, v policy.Viewer, at time.Time) (*Gat
 	if err != nil {
 		return nil, err
 	}
-	g := &Gate{m: m, at: at, center: s.Center, byCol: map[string]store.ExportPolicy{}, reviews: reviews, sightings: seen}
+	th, err := s.Thresholds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gate{m: m, at: at, center: s.Center, byCol: map[string]store.ExportPolicy{}, reviews: reviews, sightings: seen, th: th}
 	g.base.Scope = "effective"
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s\x00", lv)
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", lv, th.WidestIPv4, th.WidestIPv6, th.PublicSuffixes)
 	for _, p := range ps {
 		switch {
 		case p.Scope == ScopeHub, p.Scope == ScopeOrg && p.ScopeID == v.OrgID:
@@ -174,8 +177,8 @@ func (g *Gate) Object(o store.Object) Decision {
 	return d
 }
 
-// Widest prefixes an export accepts: an IPv4 /8 or an IPv6 /32 (a whole
-// regional allocation to one provider) and anything wider is refused.
+// Widest prefixes refused by default: an IPv4 /8 or an IPv6 /32 (a whole
+// regional allocation to one provider) and anything wider (Thresholds).
 const (
 	WidestIPv4 = 8
 	WidestIPv6 = 32
@@ -188,9 +191,9 @@ func (g *Gate) Value(id string, k match.Kind, v string) Decision {
 	switch k {
 	case match.IP, match.CIDR:
 		if p, err := netip.ParsePrefix(v); err == nil {
-			widest := WidestIPv4
+			widest := g.th.WidestIPv4
 			if p.Addr().Is6() {
-				widest = WidestIPv6
+				widest = g.th.WidestIPv6
 			}
 			if p.Bits() <= widest {
 				d.add(RuleScope, false, "%s covers a /%d or wider: it would block a whole provider's space", v, widest)
@@ -199,8 +202,8 @@ func (g *Gate) Value(id string, k match.Kind, v string) Decision {
 	case match.Domain:
 		if !strings.Contains(v, ".") {
 			d.add(RuleScope, false, "%s is a top-level domain: it would block every name under it", v)
-		} else if ps, _ := publicsuffix.PublicSuffix(v); ps == v {
-			d.add(RuleScope, false, "%s is a public suffix: it would block every name registered under it", v)
+		} else if refused, what := g.th.refusesSuffix(v); refused {
+			d.add(RuleScope, false, "%s is %s: it would block every name registered under it", v, what)
 		}
 	}
 	if len(d.Checks) == 0 {
@@ -267,9 +270,9 @@ func (g *Gate) Filter(set *match.Set) (*match.Set, Tally) {
 
 // Offline is the gate of a command that has no hub behind it (renkei export
 // and renkei sweep over files or a TAXII collection): warninglists m and
-// hostile scopes only — no policies, reviews or sightings, which the hub
+// hostile scopes th only — no policies, reviews or sightings, which the hub
 // keeps. An IDN homograph of a listed name is left out, as no review can
 // release it here.
-func Offline(m *warninglist.Matcher, at time.Time) *Gate {
-	return &Gate{m: m, at: at, byCol: map[string]store.ExportPolicy{}, reviews: map[string]store.ExportReview{}, sightings: map[string]time.Time{}}
+func Offline(m *warninglist.Matcher, at time.Time, th Thresholds) *Gate {
+	return &Gate{m: m, at: at, th: th, byCol: map[string]store.ExportPolicy{}, reviews: map[string]store.ExportReview{}, sightings: map[string]time.Time{}}
 }
