@@ -313,24 +313,24 @@ func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 // to each recipient — each affected member and the center — however many
 // hub nodes see it and however often: the alert's cause (the member's
 // finding and the suppressing document) is claimed in the store first.
+// Each node here is its own service on the one store, loaded before the
+// statement arrives, and takes the statement as a node does: importing the
+// center's feed document of the vendor's CSAF VEX (ImportDocuments).
 func TestKEVSuppressionAlertedOncePerRecipient(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
-			e, _, c, v, _ := story5(t, kind)
-			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
-				t.Fatal(err)
+			e, _, _, _, _ := story5(t, kind)
+			nodes := []*relevance.Service{e.s}
+			for range 3 {
+				nodes = append(nodes, relevance.New(e.h.DB, e.h.Alerts, nil))
 			}
-			if _, _, err := e.s.Publish(ctx, e.as(e.vendor.ID), e.vendor, relevance.PublishInput{Kind: "vex", Product: "SecureGate", Data: openVEX("Example Networks PSIRT")}); err != nil {
-				t.Fatal(err)
-			}
-			var lost []vuln.Finding
-			for _, org := range []string{e.town.ID, e.hosp.ID} {
-				f, open := openKEV(t, e, e.s, org)
-				if open {
-					t.Fatalf("%s: the finding is not suppressed", org)
+			for _, n := range nodes {
+				for _, org := range []string{e.town.ID, e.hosp.ID} {
+					if _, open := openKEV(t, e, n, org); !open {
+						t.Fatalf("%s: the finding is not open before the statement", org)
+					}
 				}
-				lost = append(lost, f)
 			}
 			count := func() map[string]int {
 				out := map[string]int{}
@@ -343,49 +343,52 @@ func TestKEVSuppressionAlertedOncePerRecipient(t *testing.T) {
 				}
 				return out
 			}
-			// A second node (its own service on the same store) sees the same
-			// suppression, twice, concurrently with the first node.
-			other := relevance.New(e.h.DB, e.h.Alerts, nil)
+			// A revision of a document is new bytes under the same source:
+			// each node that has not seen the source yet finds the
+			// suppression in it.
+			const feed = "https://example.org/csaf/securegate-vex.json"
+			revision := func(n int) []byte { return append(csafVEX("Example Networks K.K."), strings.Repeat("\n", n)...) }
+			imp := func(n *relevance.Service, source string, data []byte) int {
+				res, err := n.ImportDocuments(ctx, []relevance.Input{{Source: source, Data: data}})
+				if err != nil || len(res.Documents) != 1 || res.Documents[0].Error != "" {
+					t.Errorf("import %s: %+v %v", source, res.Documents, err)
+				}
+				return res.Outcome.Alerts
+			}
+			// Two nodes take two revisions at once.
 			var wg sync.WaitGroup
-			raised := make([]int, 4)
-			for i, s := range []*relevance.Service{e.s, other, e.s, other} {
+			raised := make([]int, 2)
+			for i := range raised {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					n, err := s.AlertSuppressions(ctx, lost)
-					if err != nil {
-						t.Error(err)
-					}
-					raised[i] = n
+					raised[i] = imp(nodes[i], feed, revision(i))
 				}()
 			}
 			wg.Wait()
-			if got := count(); got[e.town.ID] != 1 || got[e.hosp.ID] != 1 || got[e.h.Center().ID] != 1 || raised[0]+raised[1]+raised[2]+raised[3] != 0 {
-				t.Fatalf("suppression alerts per recipient %v, raised again %v: want one each, raised once", got, raised)
+			if got := count(); got[e.town.ID] != 1 || got[e.hosp.ID] != 1 || got[e.h.Center().ID] != 1 || raised[0]+raised[1] != 3 {
+				t.Fatalf("nodes racing: suppression alerts per recipient %v, raised %v: want one each, three in all", got, raised)
 			}
-			// Another statement document suppressing the same findings is a
-			// new cause: nodes racing on it raise one alert per recipient.
-			again := make([]vuln.Finding, len(lost))
-			for i, f := range lost {
-				ref := *f.SuppressedBy
-				ref.Document = "publication:other"
-				f.SuppressedBy = &ref
-				again[i] = f
+			// A third node, still holding the findings open, takes a later
+			// revision: the same cause, claimed already, so nothing is raised.
+			if n := imp(nodes[2], feed, revision(2)); n != 0 {
+				t.Fatalf("a node that saw the suppression late raised %d alerts again", n)
 			}
-			for i, s := range []*relevance.Service{e.s, other, e.s, other} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					n, err := s.AlertSuppressions(ctx, again)
-					if err != nil {
-						t.Error(err)
-					}
-					raised[i] = n
-				}()
+			for _, org := range []string{e.town.ID, e.hosp.ID} {
+				if _, open := openKEV(t, e, nodes[2], org); open {
+					t.Fatalf("%s: the late node does not apply the statement", org)
+				}
 			}
-			wg.Wait()
-			if got := count(); got[e.town.ID] != 2 || got[e.hosp.ID] != 2 || got[e.h.Center().ID] != 2 || raised[0]+raised[1]+raised[2]+raised[3] != 3 {
-				t.Fatalf("after a new cause: suppression alerts per recipient %v, raised %v: want one more each, three in all", got, raised)
+			if got := count(); got[e.town.ID] != 1 || got[e.hosp.ID] != 1 || got[e.h.Center().ID] != 1 {
+				t.Fatalf("after a late node: suppression alerts per recipient %v, want one each", got)
+			}
+			// Another document suppressing the same findings is a new cause:
+			// one more alert per recipient.
+			if n := imp(nodes[3], "https://example.org/csaf/mirror/securegate-vex.json", revision(0)); n != 3 {
+				t.Fatalf("a new suppressing document raised %d alerts, want 3", n)
+			}
+			if got := count(); got[e.town.ID] != 2 || got[e.hosp.ID] != 2 || got[e.h.Center().ID] != 2 {
+				t.Fatalf("after a new cause: suppression alerts per recipient %v, want two each", got)
 			}
 		})
 	}
