@@ -327,9 +327,13 @@ func TestTelemetryMatches(t *testing.T) {
 }
 
 func TestTelemetryMatchesNotForOverseers(t *testing.T) {
-	e := newTelemetryHub(t, "sqlite")
-	if r := e.do(t, "GET", "/api/v1/telemetry/matches", e.tokens["overseer"], nil); r.code != 403 {
-		t.Fatalf("overseer: %d %s", r.code, r.body)
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			if r := e.do(t, "GET", "/api/v1/telemetry/matches", e.tokens["overseer"], nil); r.code != 403 {
+				t.Fatalf("overseer: %d %s", r.code, r.body)
+			}
+		})
 	}
 }
 

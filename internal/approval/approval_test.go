@@ -99,30 +99,34 @@ func TestC6ApprovalsGateCollection(t *testing.T) {
 }
 
 func TestEmergencyMeasureOpensPostNotification(t *testing.T) {
-	ctx := context.Background()
-	s, c, now := setup(t, "sqlite")
-	req := approval.Request{Kind: approval.KindMeasure, LegalBasis: "Art. 35 emergency", Target: "botnet C2 203.0.113.9",
-		Justification: "ongoing attack on a hospital", ValidFrom: *now, ValidUntil: now.Add(48 * time.Hour)}
-	col := req
-	col.Kind = approval.KindCollectionAgreement
-	if _, err := s.File(ctx, c["handler"], col, true); err == nil {
-		t.Fatal("collection cannot be an emergency measure")
-	}
-	a, err := s.File(ctx, c["handler"], req, true)
-	if err != nil || a.Status != approval.StatusEmergency || a.NotifyDue.IsZero() {
-		t.Fatalf("emergency: %+v %v", a, err)
-	}
-	alerts, _, _ := s.DB.Alerts(ctx, policy.OrgAudience(s.Center, false, nil), "", 10, true)
-	if len(alerts) != 1 || alerts[0].Kind != "emergency-measure" {
-		t.Fatalf("the post-notification task must reach the center: %+v", alerts)
-	}
-	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 1 {
-		t.Fatalf("overdue post-notifications: %d", len(late))
-	}
-	if _, err := s.Decide(ctx, c["overseer"], a.ID, false, "not justified; stop the measure"); err != nil {
-		t.Fatal(err)
-	}
-	if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 0 {
-		t.Fatal("a decided emergency measure is no longer awaiting notification")
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			s, c, now := setup(t, kind)
+			req := approval.Request{Kind: approval.KindMeasure, LegalBasis: "Art. 35 emergency", Target: "botnet C2 203.0.113.9",
+				Justification: "ongoing attack on a hospital", ValidFrom: *now, ValidUntil: now.Add(48 * time.Hour)}
+			col := req
+			col.Kind = approval.KindCollectionAgreement
+			if _, err := s.File(ctx, c["handler"], col, true); err == nil {
+				t.Fatal("collection cannot be an emergency measure")
+			}
+			a, err := s.File(ctx, c["handler"], req, true)
+			if err != nil || a.Status != approval.StatusEmergency || a.NotifyDue.IsZero() {
+				t.Fatalf("emergency: %+v %v", a, err)
+			}
+			alerts, _, _ := s.DB.Alerts(ctx, policy.OrgAudience(s.Center, false, nil), "", 10, true)
+			if len(alerts) != 1 || alerts[0].Kind != "emergency-measure" {
+				t.Fatalf("the post-notification task must reach the center: %+v", alerts)
+			}
+			if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 1 {
+				t.Fatalf("overdue post-notifications: %d", len(late))
+			}
+			if _, err := s.Decide(ctx, c["overseer"], a.ID, false, "not justified; stop the measure"); err != nil {
+				t.Fatal(err)
+			}
+			if late, _ := s.OverdueNotifications(ctx, now.Add(approval.DefaultLimits.PostNotification+time.Hour)); len(late) != 0 {
+				t.Fatal("a decided emergency measure is no longer awaiting notification")
+			}
+		})
 	}
 }

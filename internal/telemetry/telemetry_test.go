@@ -171,71 +171,79 @@ func (e *env) indicator(t testing.TB, who, pattern string) string {
 }
 
 func TestC3DirectionUnderEachLegalBasis(t *testing.T) {
-	e := setup(t, "sqlite")
-	ctx := context.Background()
-	at := *e.now
-	recs := []flow.Record{
-		rec("203.0.113.9", "192.0.2.10", 443, 50000, at),  // foreign → domestic: covered by the agreement
-		rec("192.0.2.10", "203.0.113.9", 50000, 443, at),  // domestic → foreign: covered
-		rec("192.0.2.10", "198.51.100.7", 50000, 443, at), // domestic → domestic: never
-		rec("203.0.113.9", "8.8.8.8", 50000, 53, at),      // foreign → foreign: only under a committee approval
-	}
-	res, err := e.p.Ingest(ctx, "power-border", recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := telemetry.Counts{"kept": 2, "dropped:domestic-domestic": 1, "dropped:foreign-foreign": 1}
-	if !reflect.DeepEqual(res.Counts, want) {
-		t.Fatalf("counts %v, want %v", res.Counts, want)
-	}
-	stored, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
-	if stored["dropped:foreign-foreign"] != 1 || stored["kept"] != 2 {
-		t.Fatalf("stored counts %v", stored)
-	}
-	if _, err := telemetry.ParseDirections("domestic-domestic"); err == nil {
-		t.Fatal("a source can never allow purely domestic communications")
-	}
-	err = telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "transit", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-1",
-		Retention: time.Hour, Directions: []telemetry.Direction{telemetry.ForeignToForeign}})
-	if err == nil {
-		t.Fatal("an agreement source cannot claim foreign-foreign transit")
-	}
-	r := telemetry.NewRanges("v", domestic)
-	for _, tt := range []struct {
-		src, dst string
-		want     telemetry.Direction
-	}{
-		{"2001:db8::1", "2400:cb00::1", telemetry.DomesticToForeign},
-		{"::ffff:192.0.2.1", "203.0.113.1", telemetry.DomesticToForeign},
-		{"2400:cb00::1", "203.0.113.1", telemetry.ForeignToForeign},
-	} {
-		if got := r.Classify(netip.MustParseAddr(tt.src), netip.MustParseAddr(tt.dst)); got != tt.want {
-			t.Errorf("%s → %s: %s, want %s", tt.src, tt.dst, got, tt.want)
-		}
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			at := *e.now
+			recs := []flow.Record{
+				rec("203.0.113.9", "192.0.2.10", 443, 50000, at),  // foreign → domestic: covered by the agreement
+				rec("192.0.2.10", "203.0.113.9", 50000, 443, at),  // domestic → foreign: covered
+				rec("192.0.2.10", "198.51.100.7", 50000, 443, at), // domestic → domestic: never
+				rec("203.0.113.9", "8.8.8.8", 50000, 53, at),      // foreign → foreign: only under a committee approval
+			}
+			res, err := e.p.Ingest(ctx, "power-border", recs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := telemetry.Counts{"kept": 2, "dropped:domestic-domestic": 1, "dropped:foreign-foreign": 1}
+			if !reflect.DeepEqual(res.Counts, want) {
+				t.Fatalf("counts %v, want %v", res.Counts, want)
+			}
+			stored, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
+			if stored["dropped:foreign-foreign"] != 1 || stored["kept"] != 2 {
+				t.Fatalf("stored counts %v", stored)
+			}
+			if _, err := telemetry.ParseDirections("domestic-domestic"); err == nil {
+				t.Fatal("a source can never allow purely domestic communications")
+			}
+			err = telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "transit", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-1",
+				Retention: time.Hour, Directions: []telemetry.Direction{telemetry.ForeignToForeign}})
+			if err == nil {
+				t.Fatal("an agreement source cannot claim foreign-foreign transit")
+			}
+			r := telemetry.NewRanges("v", domestic)
+			for _, tt := range []struct {
+				src, dst string
+				want     telemetry.Direction
+			}{
+				{"2001:db8::1", "2400:cb00::1", telemetry.DomesticToForeign},
+				{"::ffff:192.0.2.1", "203.0.113.1", telemetry.DomesticToForeign},
+				{"2400:cb00::1", "203.0.113.1", telemetry.ForeignToForeign},
+			} {
+				if got := r.Classify(netip.MustParseAddr(tt.src), netip.MustParseAddr(tt.dst)); got != tt.want {
+					t.Errorf("%s → %s: %s, want %s", tt.src, tt.dst, got, tt.want)
+				}
+			}
+		})
 	}
 }
 
 func TestC6RefusesWithoutApprovalInForce(t *testing.T) {
-	e := setup(t, "sqlite")
-	ctx := context.Background()
-	at := *e.now
-	if _, err := e.p.Ingest(ctx, "power-border", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)}); err != nil {
-		t.Fatalf("with the approval in force: %v", err)
-	}
-	*e.now = e.approval.ValidUntil.Add(time.Minute) // the approval has expired
-	_, err := e.p.Ingest(ctx, "power-border", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)})
-	if !errors.Is(err, telemetry.ErrNotApproved) {
-		t.Fatalf("after the approval expired: %v", err)
-	}
-	c, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
-	if c["refused:no-approval"] != 1 || c["kept"] != 1 {
-		t.Fatalf("counts %v", c)
-	}
-	if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "pending", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-999", Retention: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.p.Ingest(ctx, "pending", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)}); !errors.Is(err, telemetry.ErrNotApproved) {
-		t.Fatalf("a source whose approval does not exist runs: %v", err)
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			at := *e.now
+			if _, err := e.p.Ingest(ctx, "power-border", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)}); err != nil {
+				t.Fatalf("with the approval in force: %v", err)
+			}
+			*e.now = e.approval.ValidUntil.Add(time.Minute) // the approval has expired
+			_, err := e.p.Ingest(ctx, "power-border", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)})
+			if !errors.Is(err, telemetry.ErrNotApproved) {
+				t.Fatalf("after the approval expired: %v", err)
+			}
+			c, _ := telemetry.GetCounts(ctx, e.h.DB, "power-border")
+			if c["refused:no-approval"] != 1 || c["kept"] != 1 {
+				t.Fatalf("counts %v", c)
+			}
+			if err := telemetry.AddSource(ctx, e.h.DB, telemetry.Source{ID: "pending", LegalBasis: telemetry.BasisAgreement, ApprovalRef: "approval-999", Retention: time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.p.Ingest(ctx, "pending", []flow.Record{rec("203.0.113.9", "192.0.2.10", 443, 5, at)}); !errors.Is(err, telemetry.ErrNotApproved) {
+				t.Fatalf("a source whose approval does not exist runs: %v", err)
+			}
+		})
 	}
 }
 
@@ -295,31 +303,35 @@ func TestMatchesBecomeSightingsAndAlerts(t *testing.T) {
 }
 
 func TestC4InternalAddressesPseudonymized(t *testing.T) {
-	e := setup(t, "sqlite")
-	ctx := context.Background()
-	e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.77']")
-	at := *e.now
-	if _, err := e.p.Ingest(ctx, "power-border", []flow.Record{
-		rec("203.0.113.77", "198.51.100.200", 443, 1000, at), rec("203.0.113.77", "198.51.100.201", 443, 1001, at),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	e.drain(t)
-	recs, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "check C4 pseudonyms", 10)
-	if err != nil || len(recs) != 2 {
-		t.Fatalf("records: %v %v", recs, err)
-	}
-	for _, r := range recs {
-		if strings.HasPrefix(r.Dst, "198.51.100.") {
-			t.Fatalf("member-internal address kept in clear: %s", r.Dst)
-		}
-	}
-	a, b := netip.MustParseAddr(recs[0].Dst), netip.MustParseAddr(recs[1].Dst)
-	if !pseudonym.AddrPrefix.Contains(a) || !pseudonym.AddrPrefix.Contains(b) || a == b {
-		t.Fatalf("the pseudonyms of 198.51.100.200 and .201 must be distinct keyed pseudonyms in %s: %s %s", pseudonym.AddrPrefix, a, b)
-	}
-	if x, y := a.As16(), b.As16(); x[8] == y[8] && x[9] == y[9] && x[10] == y[10] {
-		t.Fatalf("keyed pseudonyms must not keep the /24 the addresses share: %s %s", a, b)
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.77']")
+			at := *e.now
+			if _, err := e.p.Ingest(ctx, "power-border", []flow.Record{
+				rec("203.0.113.77", "198.51.100.200", 443, 1000, at), rec("203.0.113.77", "198.51.100.201", 443, 1001, at),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			e.drain(t)
+			recs, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "check C4 pseudonyms", 10)
+			if err != nil || len(recs) != 2 {
+				t.Fatalf("records: %v %v", recs, err)
+			}
+			for _, r := range recs {
+				if strings.HasPrefix(r.Dst, "198.51.100.") {
+					t.Fatalf("member-internal address kept in clear: %s", r.Dst)
+				}
+			}
+			a, b := netip.MustParseAddr(recs[0].Dst), netip.MustParseAddr(recs[1].Dst)
+			if !pseudonym.AddrPrefix.Contains(a) || !pseudonym.AddrPrefix.Contains(b) || a == b {
+				t.Fatalf("the pseudonyms of 198.51.100.200 and .201 must be distinct keyed pseudonyms in %s: %s %s", pseudonym.AddrPrefix, a, b)
+			}
+			if x, y := a.As16(), b.As16(); x[8] == y[8] && x[9] == y[9] && x[10] == y[10] {
+				t.Fatalf("keyed pseudonyms must not keep the /24 the addresses share: %s %s", a, b)
+			}
+		})
 	}
 }
 
@@ -351,22 +363,26 @@ func TestC5RetentionDeletesAndLogs(t *testing.T) {
 }
 
 func TestC7HandlerAccessIsLoggedFirst(t *testing.T) {
-	e := setup(t, "sqlite")
-	ctx := context.Background()
-	if _, _, err := e.svc.Access(ctx, e.callers["center"], "power-border", "curious", 10); !errors.Is(err, telemetry.ErrNotHandler) {
-		t.Fatalf("an analyst reads communications information: %v", err)
-	}
-	if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", " ", 10); err == nil {
-		t.Fatal("an access without a purpose is allowed")
-	}
-	_, idx, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitSize(t, e.h.Audit, idx+1)
-	e.h.Audit.Close()
-	if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10); !errors.Is(err, hub.ErrAuditUnavailable) {
-		t.Fatalf("with the log unavailable the records are released: %v", err)
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := setup(t, kind)
+			ctx := context.Background()
+			if _, _, err := e.svc.Access(ctx, e.callers["center"], "power-border", "curious", 10); !errors.Is(err, telemetry.ErrNotHandler) {
+				t.Fatalf("an analyst reads communications information: %v", err)
+			}
+			if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", " ", 10); err == nil {
+				t.Fatal("an access without a purpose is allowed")
+			}
+			_, idx, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitSize(t, e.h.Audit, idx+1)
+			e.h.Audit.Close()
+			if _, _, err := e.svc.Access(ctx, e.callers["handler"], "power-border", "incident 2026-113", 10); !errors.Is(err, hub.ErrAuditUnavailable) {
+				t.Fatalf("with the log unavailable the records are released: %v", err)
+			}
+		})
 	}
 }
 
