@@ -49,6 +49,10 @@ type Service struct {
 	MaxAttempts int
 	// Backoff is the first retry delay, doubled at each attempt (default 10 s).
 	Backoff time.Duration
+	// ClaimTerm is how long a node that claimed a delivery has to post it
+	// and record the outcome (default 1 minute, well past a post's 10 s); a
+	// node that dies meanwhile leaves the delivery due again after it.
+	ClaimTerm time.Duration
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -195,17 +199,38 @@ func Verify(secret string, ts int64, body []byte, sig string) bool {
 	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(sig))
 }
 
-// DeliverDue attempts every delivery whose time has come and returns how many
-// were attempted.
+// DeliverDue attempts every delivery whose time has come and that this node
+// claims (store.ClaimDelivery), and returns how many it attempted: with
+// several hub nodes on one store, each delivery is posted by one of them.
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	due, err := s.DB.DueDeliveries(ctx, s.now(), 100)
 	if err != nil {
 		return 0, fmt.Errorf("due deliveries: %w", err)
 	}
+	n := 0
 	for _, d := range due {
+		// Hub nodes sharing the store read the same due deliveries: the
+		// one that claims a delivery posts it, the others pass. The claim
+		// outlasts a post (10 s at most), so it is never taken over while
+		// its holder is still posting.
+		claimed, err := s.DB.ClaimDelivery(ctx, d, s.now().Add(s.claimTerm()), s.now())
+		if err != nil {
+			return n, fmt.Errorf("due deliveries: %w", err)
+		}
+		if !claimed {
+			continue
+		}
 		s.attempt(ctx, d)
+		n++
 	}
-	return len(due), nil
+	return n, nil
+}
+
+func (s *Service) claimTerm() time.Duration {
+	if s.ClaimTerm > 0 {
+		return s.ClaimTerm
+	}
+	return time.Minute
 }
 
 func (s *Service) attempt(ctx context.Context, d store.Delivery) {

@@ -28,18 +28,27 @@ type Options struct {
 	// host:port (e.g. "127.0.0.1:4222"); empty keeps it in-process only.
 	Listen string
 	Log    *slog.Logger
+	// AckWait is how long a consumer's message may go without an
+	// acknowledgement, or a sign of progress, before the server hands it
+	// to another worker (default 30 s). Consume signals progress every
+	// third of it while a message is being handled.
+	AckWait time.Duration
 }
 
 // Bus is a connection to JetStream.
 type Bus struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	srv *server.Server
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	srv     *server.Server
+	ackWait time.Duration
 }
 
 // Open connects to the bus, starting the embedded server when no URL is given.
 func Open(ctx context.Context, o Options) (*Bus, error) {
-	b := &Bus{}
+	b := &Bus{ackWait: o.AckWait}
+	if b.ackWait <= 0 {
+		b.ackWait = 30 * time.Second
+	}
 	var err error
 	if o.URL != "" {
 		b.nc, err = nats.Connect(o.URL, nats.Name("renkei"), nats.MaxReconnects(-1))
@@ -131,26 +140,76 @@ func (b *Bus) Flush(ctx context.Context) error {
 }
 
 // Work is handed one message at a time; returning nil acknowledges it, an
-// error has it redelivered later.
+// error has it redelivered later. A message may be handed out more than once
+// (its worker died, or lost its connection, before acknowledging it), so
+// Work's effects must be idempotent; Delivery (DeliveryOf) names the message.
 type Work func(ctx context.Context, data []byte) error
+
+// Delivery is what the bus knows of the message being handled.
+type Delivery struct {
+	// Stored is when the stream stored the message: the same at every
+	// delivery of it, so that what is derived from it is too.
+	Stored time.Time
+	// Sequence is the message's place in its stream.
+	Sequence uint64
+	// Attempt counts the deliveries of the message, from 1.
+	Attempt uint64
+}
+
+type deliveryKey struct{}
+
+// DeliveryOf returns the delivery a Work's context was handed with.
+func DeliveryOf(ctx context.Context) (Delivery, bool) {
+	d, ok := ctx.Value(deliveryKey{}).(Delivery)
+	return d, ok
+}
+
+// pullAhead is how many messages a worker takes before it handles them. The
+// server's acknowledgement wait runs for a message from the moment it is
+// handed out, so a worker that took many would see the last of them handed
+// to another before it reached them; messages are batches, so a few suffice.
+const pullAhead = 2
 
 // Consume takes work from a durable consumer shared by every worker that uses
 // the same name, so that several processes split the stream between them. It
-// returns when ctx ends.
+// returns when ctx ends. While a message is handled, the server is told every
+// third of the acknowledgement wait that the work is in progress, so that a
+// long batch is not handed to another worker meanwhile; a worker that dies
+// stops telling, and its message goes to another once the wait has run out.
 func (b *Bus) Consume(ctx context.Context, stream, durable string, fn Work) error {
 	c, err := b.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
-		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxAckPending: 10000,
+		Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: b.ackWait, MaxAckPending: 10000,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s on %s: %w", durable, stream, err)
 	}
 	cc, err := c.Consume(func(m jetstream.Msg) {
-		if err := fn(ctx, m.Data()); err != nil {
+		m.InProgress() // it may have waited in this worker's buffer
+		wctx := ctx
+		if md, err := m.Metadata(); err == nil {
+			wctx = context.WithValue(ctx, deliveryKey{}, Delivery{Stored: md.Timestamp, Sequence: md.Sequence.Stream, Attempt: md.NumDelivered})
+		}
+		done := make(chan struct{})
+		go func() {
+			t := time.NewTicker(b.ackWait / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					m.InProgress()
+				}
+			}
+		}()
+		err := fn(wctx, m.Data())
+		close(done)
+		if err != nil {
 			m.NakWithDelay(time.Second)
 			return
 		}
 		m.Ack()
-	})
+	}, jetstream.PullMaxMessages(pullAhead))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,13 @@ type Alert struct {
 	// read every one of them (policy.AlertFilter). Set when raising; listings
 	// leave it empty.
 	Objects []int64
+
+	// Key, when set, is the alert's effect key: what it is about and for
+	// whom (for a flow match, the sighting and the organization). An alert
+	// whose organization already has one with the same key is not stored
+	// again, nor posted or mailed again: the act that raised it may be
+	// repeated (a batch the bus hands out twice) without alerting twice.
+	Key string
 }
 
 // AlertMessage is a message of the catalog kept with an alert: its key and
@@ -67,7 +75,8 @@ type AlertMessage struct {
 // delivery per active webhook of its organization, in one transaction, so no
 // alert is stored without its deliveries. An alert the organization as a
 // whole may not read stays in the inbox of those who may, and is neither
-// posted nor mailed.
+// posted nor mailed. An alert with a Key its organization already has is
+// not stored: the id of the one stored is returned, and nothing is queued.
 func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, error) {
 	var id int64
 	if a.Data == "" {
@@ -90,8 +99,20 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 		}
 		params, _ := json.Marshal(nonNilStrings(a.TitleParams))
 		body, _ := json.Marshal(nonNilMessages(a.BodyMsgs))
-		err := tx.QueryRow(ctx, "INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, body_msgs, object_ref, data, created_at, org_wide) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, string(body), a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide)).Scan(&id)
+		var key any
+		if a.Key != "" {
+			key = a.Key
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, body_msgs, object_ref, data, created_at, org_wide, effect_key)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, effect_key) DO NOTHING RETURNING id`,
+			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, string(body), a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide), key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) && a.Key != "" {
+			// Raised before: the first one stands, with its deliveries.
+			if err := tx.QueryRow(ctx, "SELECT id FROM alerts WHERE org_id = ? AND effect_key = ?", a.OrgID, a.Key).Scan(&id); err != nil {
+				return fmt.Errorf("add alert: the one raised before: %w", err)
+			}
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("add alert: %w", err)
 		}
@@ -410,6 +431,25 @@ func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Deli
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// ClaimDelivery makes d this node's to attempt until until, and reports
+// whether it did: the delivery must still be pending at the time DueDeliveries
+// read (d.Next). Of hub nodes sharing the store that read the same due
+// delivery, one moves its time and the others find it moved, so that one
+// posts. A node that dies while posting leaves the delivery due again at
+// until. It is one conditional UPDATE, atomic on both stores.
+func (db *DB) ClaimDelivery(ctx context.Context, d Delivery, until, now time.Time) (bool, error) {
+	res, err := db.Exec(ctx, "UPDATE deliveries SET next_at = ?, updated_at = ? WHERE id = ? AND state = 'pending' AND next_at = ?",
+		Micros(until), Micros(now), d.ID, Micros(d.Next))
+	if err != nil {
+		return false, fmt.Errorf("claim delivery %d: %w", d.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim delivery %d: %w", d.ID, err)
+	}
+	return n == 1, nil
 }
 
 // UpdateDelivery records the outcome of an attempt.

@@ -94,7 +94,7 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		recs = append(recs, store.TelemetryRecord{Source: tag + "-src0", Src: "203.0.113.1", Dst: "192.0.2.1", Start: now, End: now,
 			Direction: "foreign-domestic", Indicator: "indicator--x", Received: now, Expires: now.Add(time.Hour)})
 	}
-	if err := db.KeepTelemetryRecords(ctx, recs); err != nil {
+	if _, err := db.KeepTelemetryRecords(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
 	// Packages by random publishers to random scopes.

@@ -415,20 +415,37 @@ type TelemetryRecord struct {
 	Indicator string    `json:"indicator"`
 	Received  time.Time `json:"-"`
 	Expires   time.Time `json:"expires"`
+	// Key is the record's effect key, derived from the record and the
+	// indicator it matched (telemetry.EffectKey): a record matched again
+	// — its batch handed out twice by the bus — is not stored again.
+	Key string `json:"-"`
 }
 
 // KeepTelemetryRecords stores matched records and counts them as matched per
-// source, all in one transaction.
-func (db *DB) KeepTelemetryRecords(ctx context.Context, recs []TelemetryRecord) error {
-	counts := map[string]int64{}
-	return db.InTx(ctx, func(tx *Tx) error {
+// source, all in one transaction, and returns how many it stored of each
+// source. A record
+// whose effect key (TelemetryRecord.Key) is already stored is skipped and
+// not counted again: the unique index on the key makes a batch delivered
+// twice, by one worker or by two, store each record once.
+func (db *DB) KeepTelemetryRecords(ctx context.Context, recs []TelemetryRecord) (map[string]int64, error) {
+	var counts map[string]int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		counts = map[string]int64{}
 		for _, r := range recs {
-			if _, err := tx.Exec(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
-				tcp_flags, direction, exporter, indicator, received_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, Micros(r.Start), Micros(r.End),
-				r.Bytes, r.Packets, r.TCPFlags, r.Direction, r.Exporter, r.Indicator, Micros(r.Received), Micros(r.Expires)); err != nil {
+			var key any
+			if r.Key != "" {
+				key = r.Key
+			}
+			res, err := tx.Exec(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
+				tcp_flags, direction, exporter, indicator, received_at, expires_at, effect_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT(effect_key) DO NOTHING`, r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, Micros(r.Start), Micros(r.End),
+				r.Bytes, r.Packets, r.TCPFlags, r.Direction, r.Exporter, r.Indicator, Micros(r.Received), Micros(r.Expires), key)
+			if err != nil {
 				return fmt.Errorf("keep matched record: %w", err)
 			}
-			counts[r.Source]++
+			if n, _ := res.RowsAffected(); n == 1 {
+				counts[r.Source]++
+			}
 		}
 		for src, n := range counts {
 			if err := addTelemetryCount(ctx, tx, src, "matched", n); err != nil {
@@ -437,6 +454,7 @@ func (db *DB) KeepTelemetryRecords(ctx context.Context, recs []TelemetryRecord) 
 		}
 		return nil
 	})
+	return counts, err
 }
 
 // ExpiredTelemetryRecords returns, by source, the ids of up to limit kept

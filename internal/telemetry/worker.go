@@ -3,9 +3,12 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gaissmai/bart"
+	"github.com/google/uuid"
 
 	"renkei/internal/alert"
 	"renkei/internal/auth"
@@ -35,6 +39,11 @@ type Worker struct {
 	Metrics *Metrics
 	// Refresh is how often the indicator set and address spaces are rebuilt.
 	Refresh time.Duration
+
+	// stage, when set (by tests), is called as Handle passes each of its
+	// stages: "matched", "stored", "sighted", "alerted"; an error stops
+	// Handle there, as the worker's death would.
+	stage func(ctx context.Context, name string) error
 
 	set    match.Matcher
 	spaces atomic.Pointer[bart.Table[[]string]]
@@ -144,12 +153,24 @@ type sightingAgg struct {
 	// names the indicator.
 	readers []string
 	stored  store.Object // the stored indicator, PK 0 when it is gone
+	// effects are the effect keys of the records that matched (EffectKey).
+	effects map[string]bool
+	id      string // the sighting's id (sightingID)
 }
 
 // Handle matches one batch of selected records: matched records are kept for
 // the source's retention, and each indicator matched in the batch gives one
 // sighting (through the hub, so its author is alerted) and one alert to every
 // member whose registered address space was involved.
+//
+// The bus may hand the same batch out more than once (a worker died, or its
+// connection dropped, before acknowledging it), and Handle may have been cut
+// off anywhere before. Each effect therefore has a key derived from what it
+// is, and the store refuses a second one: a matched record is keyed by the
+// record and the indicator (EffectKey), a sighting's id by its source, its
+// indicator and the keys of its records, and an alert by its sighting and its
+// organization. A batch handled twice stores, sights and alerts once; one
+// cut off half-way is completed by its next delivery.
 func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	var recs []Selected
 	if err := json.Unmarshal(data, &recs); err != nil {
@@ -160,19 +181,29 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	if set == nil {
 		return errors.New("indicators not loaded")
 	}
+	// The sightings' time is the batch's arrival on the bus, the same at
+	// every delivery, so that a sighting made again is the same version.
+	at := w.Service.now()
+	if d, ok := bus.DeliveryOf(ctx); ok {
+		at = d.Stored.UTC()
+	}
 	spaces := w.spaces.Load()
 	aggs := map[sightingKey]*sightingAgg{}
 	var keep []kept
 	for _, r := range recs {
-		at := r.Start
 		for _, a := range []netip.Addr{r.Src, r.Dst} {
-			set.MatchAddr(a, at, func(h match.Hit) {
+			set.MatchAddr(a, r.Start, func(h match.Hit) {
 				k := sightingKey{h.Indicator.ID, r.Source}
 				g := aggs[k]
 				if g == nil {
-					g = &sightingAgg{ind: h.Indicator, first: r.Start, last: r.End, orgs: map[string]bool{}}
+					g = &sightingAgg{ind: h.Indicator, first: r.Start, last: r.End, orgs: map[string]bool{}, effects: map[string]bool{}}
 					aggs[k] = g
 				}
+				key := EffectKey(r, h.Indicator.ID)
+				if g.effects[key] {
+					return // both its addresses matched the indicator: one record all the same
+				}
+				g.effects[key] = true
 				g.count++
 				if r.Start.Before(g.first) {
 					g.first = r.Start
@@ -187,21 +218,30 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 						}
 					}
 				}
-				keep = append(keep, kept{r, h.Indicator.ID})
+				keep = append(keep, kept{r, h.Indicator.ID, key})
 			})
 		}
 	}
 	if len(keep) == 0 {
 		return nil
 	}
-	if err := w.store(ctx, keep); err != nil {
+	if err := w.at(ctx, "matched"); err != nil {
 		return err
+	}
+	stored, err := w.store(ctx, keep)
+	if err != nil {
+		return err
+	}
+	if err := w.at(ctx, "stored"); err != nil {
+		return err
+	}
+	for src, n := range stored {
+		w.Metrics.Matches.WithLabelValues(src).Add(float64(n))
 	}
 	sightings := make([]any, 0, len(aggs))
 	for k, g := range aggs {
-		w.Metrics.Matches.WithLabelValues(k.source).Add(float64(g.count))
 		w.involved(ctx, k, g)
-		sightings = append(sightings, w.sighting(k, g))
+		sightings = append(sightings, w.sighting(k, g, at))
 	}
 	// One bundle for the whole batch: one transaction, however many indicators matched.
 	col, err := w.Service.DB.Collection(ctx, hub.MembersCollection)
@@ -216,19 +256,59 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	if st.Failure > 0 {
 		w.Service.Log.Warn("sightings refused", "failures", st.Failure, "status", st.ID)
 	}
-	for k, g := range aggs {
-		w.alertSpaces(ctx, k, g)
+	if err := w.at(ctx, "sighted"); err != nil {
+		return err
 	}
-	return nil
+	for k, g := range aggs {
+		if err := w.alertSpaces(ctx, k, g); err != nil {
+			return err
+		}
+	}
+	return w.at(ctx, "alerted")
 }
 
-// kept is a matched record and the indicator it matched.
+// at passes a stage of Handle (Worker.stage).
+func (w *Worker) at(ctx context.Context, stage string) error {
+	if w.stage == nil {
+		return nil
+	}
+	return w.stage(ctx, stage)
+}
+
+// kept is a matched record, the indicator it matched and its effect key.
 type kept struct {
 	s   Selected
 	ind string
+	key string
 }
 
-func (w *Worker) store(ctx context.Context, keep []kept) error {
+// EffectKey is the idempotency key of a matched record: the SHA-256 of every
+// field of the selected record and of the indicator it matched. A record
+// delivered again has the same key, so the store keeps it once.
+func EffectKey(r Selected, indicator string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s",
+		r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, r.Start.UnixNano(), r.End.UnixNano(), r.Bytes, r.Packets, r.TCPFlags,
+		r.Direction, r.Exporter, indicator)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// effectSpace is the UUIDv5 namespace of the sightings the matcher makes.
+var effectSpace = uuid.MustParse("3de57b96-862d-4260-86ad-96dd3e3d7a5a")
+
+// sightingID is the id of the sighting of k's indicator by k's source made
+// of the records whose effect keys are given: the same records give the
+// same sighting, however often their batch is handled.
+func sightingID(k sightingKey, effects map[string]bool) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s", k.source, k.indicator)
+	for _, e := range slices.Sorted(maps.Keys(effects)) {
+		fmt.Fprintf(h, "\x00%s", e)
+	}
+	return "sighting--" + uuid.NewSHA1(effectSpace, h.Sum(nil)).String()
+}
+
+func (w *Worker) store(ctx context.Context, keep []kept) (map[string]int64, error) {
 	now := w.Service.now()
 	retention := map[string]time.Duration{}
 	recs := make([]store.TelemetryRecord, len(keep))
@@ -238,14 +318,14 @@ func (w *Worker) store(ctx context.Context, keep []kept) error {
 		if !ok {
 			src, err := GetSource(ctx, w.Service.DB, r.Source)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ret = src.Retention
 			retention[r.Source] = ret
 		}
 		recs[i] = store.TelemetryRecord{Source: r.Source, Src: r.Src.String(), Dst: r.Dst.String(), SrcPort: int(r.SrcPort), DstPort: int(r.DstPort),
 			Proto: int(r.Proto), Start: r.Start, End: r.End, Bytes: int64(r.Bytes), Packets: int64(r.Packets), TCPFlags: int(r.TCPFlags),
-			Direction: string(r.Direction), Exporter: r.Exporter, Indicator: k.ind, Received: now, Expires: now.Add(ret)}
+			Direction: string(r.Direction), Exporter: r.Exporter, Indicator: k.ind, Received: now, Expires: now.Add(ret), Key: k.key}
 	}
 	return w.Service.DB.KeepTelemetryRecords(ctx, recs)
 }
@@ -277,8 +357,8 @@ func (w *Worker) involved(ctx context.Context, k sightingKey, g *sightingAgg) {
 // (the design's story: the sighting and the alert go to the indicator's
 // author and to the operator whose addresses matched); the hub widens it to
 // the indicator's author. Even at TLP:GREEN it does not go to every member.
-func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
-	now := w.Service.now()
+func (w *Worker) sighting(k sightingKey, g *sightingAgg, now time.Time) map[string]any {
+	g.id = sightingID(k, g.effects)
 	first, last := g.first, g.last
 	if first.IsZero() {
 		first = now
@@ -287,7 +367,7 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 		last = first
 	}
 	return map[string]any{
-		"type": "sighting", "spec_version": "2.1", "id": stix.NewID("sighting"),
+		"type": "sighting", "spec_version": "2.1", "id": g.id,
 		"created": stix.FormatTime(now), "modified": stix.FormatTime(now), "sighting_of_ref": k.indicator,
 		"count": g.count, "first_seen": stix.FormatTime(first), "last_seen": stix.FormatTime(last),
 		"where_sighted_refs": []string{w.Service.Center.ID}, "created_by_ref": w.Service.Center.ID,
@@ -300,10 +380,11 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg) map[string]any {
 // An organization that as a whole may read the indicator is told which one,
 // and the alert names it, so that only its readers see it; any other is told
 // only that its address space matched an indicator it may not read, with the
-// count and times of its own records.
-func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) {
+// count and times of its own records. Each alert's key is its sighting's id:
+// raised again for the same records, it is not stored again.
+func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) error {
 	if len(g.orgs) == 0 || g.stored.PK == 0 {
-		return
+		return nil
 	}
 	ind := g.stored
 	for org := range g.orgs {
@@ -313,15 +394,20 @@ func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg)
 			i18n.M("alert.flow.body.todo"))
 		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body,
 			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
-				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}}
+				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}, Key: "flow-match:" + g.id}
 		if !slices.Contains(g.readers, org) {
 			hidden := i18n.M("alert.flow.hidden", strconv.Itoa(g.count))
 			a.TitleKey, a.TitleParams = hidden.Key, hidden.Params
 			a.ObjectRef, a.Objects = "", nil
 			a.Data = fmt.Sprintf(`{"count":%d,"first_seen":%q,"last_seen":%q}`, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))
 		}
-		w.Service.Alerts.Raise(ctx, a)
+		if _, err := w.Service.Alerts.Raise(ctx, a); errors.Is(err, store.ErrNotFound) {
+			w.Service.Log.Warn("flow match: organization gone before its alert", "org", org, "err", err)
+		} else if err != nil {
+			return fmt.Errorf("alert %s: %w", org, err) // the batch is handled again; alerts raised already are not raised twice
+		}
 	}
+	return nil
 }
 
 // orgReads reports whether org as a whole may read an object with acl.
