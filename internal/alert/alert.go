@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"renkei/internal/i18n"
+	"renkei/internal/metrics"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -53,6 +54,8 @@ type Service struct {
 	// and record the outcome (default 1 minute, well past a post's 10 s); a
 	// node that dies meanwhile leaves the delivery due again after it.
 	ClaimTerm time.Duration
+	// Metrics counts alerts raised and delivery attempts; nil counts nothing.
+	Metrics *metrics.Set
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -147,6 +150,7 @@ func (s *Service) Raise(ctx context.Context, a store.Alert) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("raise alert for %s: %w", a.OrgID, err)
 	}
+	s.Metrics.AlertRaised(a.Kind)
 	if s.Log != nil {
 		s.Log.Info("alert raised", "org", a.OrgID, "kind", a.Kind, "alert", id)
 	}
@@ -246,6 +250,7 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 			return // tried again at the next round
 		}
 		d.State, d.LastError = "withheld", "the organization may no longer read what the alert names"
+		s.Metrics.Delivery(metrics.Withheld)
 		if s.Log != nil {
 			s.Log.Info("webhook delivery withheld", "org", d.Webhook.OrgID, "webhook", d.Webhook.ID, "alert", a.ID)
 		}
@@ -273,6 +278,14 @@ func (s *Service) attempt(ctx context.Context, d store.Delivery) {
 	default:
 		d.LastError = err.Error()
 		d.Next = s.now().Add(s.backoff() << (d.Attempts - 1))
+	}
+	switch d.State {
+	case "delivered":
+		s.Metrics.Delivery(metrics.Delivered)
+	case "dead":
+		s.Metrics.Delivery(metrics.Dead)
+	default:
+		s.Metrics.Delivery(metrics.Failed)
 	}
 	if s.Log != nil {
 		if err != nil {

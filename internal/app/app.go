@@ -32,6 +32,7 @@ import (
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
+	"renkei/internal/metrics"
 	"renkei/internal/relevance"
 	"renkei/internal/retention"
 	"renkei/internal/store"
@@ -53,6 +54,9 @@ type Deps struct {
 	// WebhookAllow lists the ranges inside the hub's network that webhooks
 	// may nevertheless reach (alert.Reach).
 	WebhookAllow []netip.Prefix
+	// Metrics is the process's counters for /metrics (the server makes
+	// them over its registry); nil counts nothing.
+	Metrics *metrics.Set
 }
 
 // App is one process's capabilities, each built once, and the parts they
@@ -65,6 +69,8 @@ type App struct {
 	Alerts *alert.Service
 	Audit  *audit.Log
 	Log    *slog.Logger
+	// Metrics counts what an operator watches; nil counts nothing.
+	Metrics *metrics.Set
 	// Now is the one clock every part reads, at each call: a test sets it
 	// to move time for the hub and every service at once.
 	Now func() time.Time
@@ -96,7 +102,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if d.Store == nil {
 		return nil, fmt.Errorf("app: the store is required")
 	}
-	a := &App{Store: d.Store, Audit: d.Audit, Log: d.Log, Now: d.Now}
+	a := &App{Store: d.Store, Audit: d.Audit, Log: d.Log, Now: d.Now, Metrics: d.Metrics}
 	if a.Log == nil {
 		a.Log = slog.New(slog.DiscardHandler)
 	}
@@ -105,9 +111,9 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	now := func() time.Time { return a.Now() } // read at each call, as tests move it
 	a.Auth = &auth.Authenticator{DB: d.Store, Now: now}
-	a.Alerts = &alert.Service{DB: d.Store, Log: a.Log, Now: now}
+	a.Alerts = &alert.Service{DB: d.Store, Log: a.Log, Now: now, Metrics: d.Metrics}
 	a.Alerts.Reach.Allow = d.WebhookAllow
-	h, err := hub.New(ctx, hub.Deps{Store: d.Store, Auth: a.Auth, Alerts: a.Alerts, Audit: d.Audit, Log: a.Log, Now: now})
+	h, err := hub.New(ctx, hub.Deps{Store: d.Store, Auth: a.Auth, Alerts: a.Alerts, Audit: d.Audit, Log: a.Log, Now: now, Metrics: d.Metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +127,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	center := h.Center().ID
 	a.Relevance = relevance.New(db, alerts, log)
 	a.Relevance.Now, a.Relevance.Record, a.Relevance.Center = now, record, center
+	a.Relevance.WatchFeeds(d.Metrics)
 	a.Cases = &cases.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center}
 	a.Consult = &consult.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Record: record}
 	a.Incidents = &incident.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"renkei/internal/audit"
+	"renkei/internal/metrics"
 	"renkei/internal/store"
 )
 
@@ -18,6 +20,9 @@ type AuditConfig struct {
 	// log: hub nodes (serve), not workers or the command line.
 	Integrate bool
 	Log       *slog.Logger
+	// Metrics counts appends and watches the log's integration lag
+	// (renkei_audit_integration_lag); nil counts nothing.
+	Metrics *metrics.Set
 }
 
 // OpenAudit opens the hub's one audit log for this process. On PostgreSQL,
@@ -33,9 +38,21 @@ func OpenAudit(ctx context.Context, db *store.DB, c AuditConfig) (*audit.Log, er
 		return nil, fmt.Errorf("open the audit log: hub id: %w", err)
 	}
 	opts := audit.Options{Dir: filepath.Join(c.DataDir, "audit"), KeyDir: filepath.Join(c.DataDir, "audit-keys"),
-		HubID: id, Node: c.Node, Integrate: c.Integrate, Logger: c.Log}
+		HubID: id, Node: c.Node, Integrate: c.Integrate, Logger: c.Log, Metrics: c.Metrics}
 	if db.Postgres() {
 		opts.Shared = db
 	}
-	return audit.Open(ctx, opts)
+	l, err := audit.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.Metrics.Watch("renkei_audit_integration_lag", "Audit entries appended (durable, index returned) that the published signed checkpoint does not cover yet; it grows when integration stops.",
+		nil, func(emit func(float64, ...string)) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if n, err := l.Lag(ctx); err == nil {
+				emit(float64(n))
+			}
+		})
+	return l, nil
 }

@@ -12,11 +12,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/transparency-dev/tessera"
+
 	"github.com/transparency-dev/tessera/storage/posix"
+	"renkei/internal/metrics"
 )
 
 // Options configure a Log. Only Dir and KeyDir are required.
@@ -62,6 +65,8 @@ type Options struct {
 	CloseTimeout time.Duration
 
 	Logger *slog.Logger
+	// Metrics counts appends; nil counts nothing.
+	Metrics *metrics.Set
 
 	// Unsynced is for tests that append many entries and lose nothing if
 	// the machine stops (fuzz targets): Append returns once the entry is
@@ -88,7 +93,8 @@ type Log struct {
 	shutdown func(context.Context) error
 	cancel   context.CancelFunc
 	seqs     *seqState
-	cl       *cluster // set for the cluster's log (Options.Shared)
+	cl       *cluster      // set for the cluster's log (Options.Shared)
+	top      atomic.Uint64 // one past the highest index Append returned (lag.go)
 
 	// Owned by the committer goroutine (see journal.go).
 	journal *journal
@@ -257,7 +263,13 @@ func newTessera(ctx, bg context.Context, opts Options, keys *Keys) (*tessera.App
 // Appends are group-committed: while one group is being written, new entries
 // gather, and the committer journals the whole next group at once so that it
 // shares one fsync.
-func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
+func (l *Log) Append(ctx context.Context, e Entry) (idx uint64, err error) {
+	defer func() {
+		l.opts.Metrics.AuditAppended(err)
+		if err == nil {
+			l.appended(idx)
+		}
+	}()
 	if l.cl != nil {
 		return l.cl.append(ctx, e)
 	}

@@ -269,3 +269,6 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 	}
 	return st, readErr
 }
+
+// RefusedCount returns the datagrams Admit refused so far.
+func (c *Collector) RefusedCount() uint64 { return c.refused.Load() }

@@ -24,6 +24,7 @@ import (
 	"renkei/internal/alert"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/metrics"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/stix"
@@ -41,6 +42,8 @@ type Hub struct {
 	// Audit is the tamper-evident log. Reads that rule C7 says must be
 	// logged are refused while it is nil.
 	Audit *audit.Log
+	// Metrics counts submitted objects; nil counts nothing.
+	Metrics *metrics.Set
 
 	// DefaultTLP applies to objects that carry no TLP marking.
 	DefaultTLP policy.TLP
@@ -64,6 +67,8 @@ type Deps struct {
 	Audit  *audit.Log // nil: reads and acts that must be logged are refused
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Metrics counts what the hub does for /metrics; nil counts nothing.
+	Metrics *metrics.Set
 }
 
 // New returns a hub over d.Store, after Bootstrap has run on it.
@@ -71,7 +76,7 @@ func New(ctx context.Context, d Deps) (*Hub, error) {
 	if d.Store == nil || d.Auth == nil || d.Alerts == nil || d.Log == nil || d.Now == nil {
 		return nil, errors.New("hub: the store, authenticator, alerts, logger and clock are required")
 	}
-	h := &Hub{DB: d.Store, Auth: d.Auth, Alerts: d.Alerts, Audit: d.Audit, Log: d.Log, Now: d.Now,
+	h := &Hub{DB: d.Store, Auth: d.Auth, Alerts: d.Alerts, Audit: d.Audit, Log: d.Log, Now: d.Now, Metrics: d.Metrics,
 		DefaultTLP: policy.Amber, MaxObjectBytes: 1 << 20}
 	db := d.Store
 	c, err := db.CenterOrg(ctx)

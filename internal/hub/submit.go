@@ -85,6 +85,7 @@ func (h *Hub) Submit(ctx context.Context, c auth.Caller, coll store.Collection, 
 		if err != nil {
 			return fmt.Errorf("store objects: %w", err)
 		}
+		h.Metrics.Objects(prog.Success, prog.Failure)
 		for i, o := range objs {
 			if !res[i].Duplicate && o.Type == "sighting" {
 				in.sighted(ctx, o)

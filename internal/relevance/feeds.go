@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"renkei/internal/metrics"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -205,4 +207,39 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// WatchFeeds exports, read from the store at each scrape, how long ago
+// each feed was last fetched successfully (renkei_feed_refresh_age_seconds,
+// by feed id; a feed never fetched is absent) and whether its last fetch
+// failed.
+func (s *Service) WatchFeeds(m *metrics.Set) {
+	feeds := func() []Feed {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		fs, err := s.DB.VulnFeeds(ctx)
+		if err != nil {
+			s.Log.Warn("metrics: feeds", "err", err)
+		}
+		return fs
+	}
+	m.Watch("renkei_feed_refresh_age_seconds", "Seconds since each advisory feed (renkei feeds list) was last fetched successfully.",
+		[]string{"feed"}, func(emit func(float64, ...string)) {
+			now := s.now()
+			for _, f := range feeds() {
+				if !f.LastSuccess.IsZero() {
+					emit(now.Sub(f.LastSuccess).Seconds(), strconv.FormatInt(f.ID, 10))
+				}
+			}
+		})
+	m.Watch("renkei_feed_failing", "1 when an advisory feed's last fetch failed, else 0.",
+		[]string{"feed"}, func(emit func(float64, ...string)) {
+			for _, f := range feeds() {
+				v := 0.0
+				if f.LastError != "" {
+					v = 1
+				}
+				emit(v, strconv.FormatInt(f.ID, 10))
+			}
+		})
 }

@@ -73,6 +73,7 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 			return err
 		}
 		col := flow.NewCollector(flow.CollectOptions{Admit: gate.Admit})
+		p.Collecting(source, col)
 		go gate.Run(ctx, 5*time.Second)
 		go func() {
 			defer conn.Close()

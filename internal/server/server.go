@@ -28,6 +28,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
+	"renkei/internal/metrics"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -85,15 +86,20 @@ type Server struct {
 
 // New opens the store and builds the handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Server, error) {
+	// What /metrics shows: the process's, the HTTP routes', and what each
+	// capability counts where its events happen (package metrics).
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
 	// The tamper-evident log (rule C7): reads of AMBER+STRICT and RED objects,
 	// logins and token creations are recorded before anything is released.
-	al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: cfg.DataDir, Integrate: true, Log: log})
+	al, err := app.OpenAudit(ctx, db, app.AuditConfig{DataDir: cfg.DataDir, Integrate: true, Log: log, Metrics: m})
 	if err != nil {
 		return nil, fmt.Errorf("open the audit log: %w", err)
 	}
 	// The shared parts and every capability are built once, here, and
 	// shared by the API, the console and the background work.
-	a, err := app.New(ctx, app.Deps{Store: db, Audit: al, Log: log, WebhookAllow: cfg.WebhookAllow})
+	a, err := app.New(ctx, app.Deps{Store: db, Audit: al, Log: log, WebhookAllow: cfg.WebhookAllow, Metrics: m})
 	if err != nil {
 		al.Close()
 		return nil, err
@@ -123,8 +129,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		al.Close()
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "renkei_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "renkei_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
@@ -135,11 +139,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		al.Close()
 		return nil, fmt.Errorf("telemetry pipeline: %w", err)
 	}
+	pl.Watch(m)
 	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	ts := &taxii.Server{Hub: h, Log: log, MaxContentLength: cfg.MaxContentLength}
+	ts := &taxii.Server{Hub: h, Log: log, MaxContentLength: cfg.MaxContentLength, Metrics: m}
 	as := &api.Server{App: a, Log: log, MaxBody: cfg.MaxContentLength}
 
 	mux := http.NewServeMux()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"renkei/internal/metrics"
 )
 
 // maxReadWait is how long a listing may queue before it is answered 503.
@@ -13,7 +15,7 @@ const maxReadWait = 5 * time.Second
 // function that gives the turn back (safe to call more than once), or false
 // after answering 503 when the wait was too long or the client left.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (func(), bool) {
-	if !s.readers.enter(r.Context(), maxReadWait) {
+	if !s.readers.enter(r.Context(), maxReadWait, s.Metrics) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "busy", "more listings are waiting than the server can answer in time; retry in a second")
 		return nil, false
@@ -39,23 +41,28 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (func(), bool) {
 type gate chan struct{}
 
 // enter waits for a place, up to max; it reports false when the wait was too
-// long or the request went away.
-func (g gate) enter(ctx context.Context, max time.Duration) bool {
+// long or the request went away. m counts the queue and the waits.
+func (g gate) enter(ctx context.Context, max time.Duration, m *metrics.Set) bool {
 	select {
 	case g <- struct{}{}:
+		m.TAXIIWaited(0, true)
 		return true
 	default:
 	}
+	start := time.Now()
+	m.TAXIIWaiting(1)
+	defer m.TAXIIWaiting(-1)
 	t := time.NewTimer(max)
 	defer t.Stop()
+	admitted := false
 	select {
 	case g <- struct{}{}:
-		return true
+		admitted = true
 	case <-ctx.Done():
-		return false
 	case <-t.C:
-		return false
 	}
+	m.TAXIIWaited(time.Since(start), admitted)
+	return admitted
 }
 
 func (g gate) leave() { <-g }

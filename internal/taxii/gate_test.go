@@ -16,15 +16,15 @@ import (
 func TestGateFirstComeFirstServed(t *testing.T) {
 	g := make(gate, 1)
 	ctx := context.Background()
-	if !g.enter(ctx, time.Second) {
+	if !g.enter(ctx, time.Second, nil) {
 		t.Fatal("an empty gate refused a reader")
 	}
-	if g.enter(ctx, 20*time.Millisecond) {
+	if g.enter(ctx, 20*time.Millisecond, nil) {
 		t.Fatal("a full gate admitted a second reader")
 	}
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
-	if g.enter(gone, time.Second) {
+	if g.enter(gone, time.Second, nil) {
 		t.Fatal("a reader whose client left was admitted")
 	}
 
@@ -32,7 +32,7 @@ func TestGateFirstComeFirstServed(t *testing.T) {
 	order := make(chan int, n)
 	for i := range n {
 		go func() {
-			if g.enter(ctx, 10*time.Second) {
+			if g.enter(ctx, 10*time.Second, nil) {
 				order <- i
 			}
 		}()

@@ -26,6 +26,7 @@ import (
 	"renkei/internal/auth"
 	"renkei/internal/client"
 	"renkei/internal/hub"
+	"renkei/internal/metrics"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/stix"
@@ -51,6 +52,8 @@ type Server struct {
 	// CPU on SQLite, four on PostgreSQL); the others wait their turn in
 	// arrival order.
 	Readers int
+	// Metrics counts the listings' queue; nil counts nothing.
+	Metrics *metrics.Set
 
 	readers gate
 

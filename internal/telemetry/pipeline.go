@@ -45,6 +45,7 @@ type Pipeline struct {
 	// registers are the registered exporters of each source, reread
 	// whenever the source's register changes (register).
 	registers map[string]*register
+	cols      collectors // for /metrics (watch.go)
 }
 
 // Metrics count records by source and outcome for /metrics.
