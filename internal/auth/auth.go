@@ -172,7 +172,7 @@ type Caller struct {
 // It leaves out the sharing groups of the caller's organization, which only
 // objects are addressed through; hub.Viewer adds them.
 func (c Caller) Viewer() policy.Viewer {
-	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly)
+	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly).OfOrgKind(c.Org.Kind)
 }
 
 // Errors that authentication returns; the API maps them to 401.

@@ -179,6 +179,7 @@ type Viewer struct {
 	OrgID    string   // the organization's STIX identity id
 	Role     Role     // empty for anonymous readers
 	IsCenter bool     // the organization is the national center
+	OrgKind  string   // the organization's kind (store.OrgKinds): which console sections apply (console.go)
 	Groups   []string // every sharing group the organization belongs to, directly or through nesting
 	ReadOnly bool     // a read-only API token: it writes nothing (MayWrite)
 }

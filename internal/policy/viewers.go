@@ -28,3 +28,13 @@ func Person(userID int64, orgID string, role Role, isCenter bool, groups []strin
 	}
 	return Viewer{UserID: userID, OrgID: orgID, Role: role, IsCenter: isCenter, Groups: groups, ReadOnly: readOnly}
 }
+
+// OfOrgKind returns the person v as a member of an organization of the
+// given kind (store.OrgKinds), which says which console sections apply to
+// it (console.go). auth.Caller.Viewer calls it with Person.
+func (v Viewer) OfOrgKind(kind string) Viewer {
+	if !v.Anonymous() {
+		v.OrgKind = kind
+	}
+	return v
+}

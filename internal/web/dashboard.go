@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
+
+	"renkei/internal/jst"
 
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -25,6 +28,7 @@ type sightingRow struct {
 const recentWindow = 30 * 24 * time.Hour
 
 type dashboardData struct {
+	Z         *time.Location
 	TLPs      []policy.TLP
 	Counts    []countRow
 	Totals    []int64
@@ -32,18 +36,45 @@ type dashboardData struct {
 	Recent    []objectRow
 	Sightings []sightingRow
 	Alerts    []store.Alert
+	today
 }
 
-// dashboard is "what needs me today": the organization's unread alerts, who
-// sighted its indicators, and what the hub holds that the viewer may see.
+// dashboard is the home page, "what needs me today" for this user: the
+// work of each console section that applies to them (policy.ConsoleSections),
+// read through the sections' services with the user's viewer, then who
+// sighted the organization's indicators and what the hub holds that the
+// viewer may see. A panel with nothing in it is left out.
 func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
-	d := dashboardData{TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	d := dashboardData{Z: jst.Zone, TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	if err := s.today(ctx, req, &d.today); err != nil {
+		if !s.refused(w, r, err) {
+			s.serverError(w, r, err)
+		}
+		return
+	}
+	if policy.MayOpenSection(req.viewer, policy.SectionIntel) {
+		if err := s.sharedLately(ctx, req, &d); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	var err error
+	if d.Alerts, _, err = s.Store.Alerts(ctx, req.viewer, "", 10, true); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	inLanguage(d.Alerts, req.lang)
+	s.render(w, r, req, http.StatusOK, "dashboard", "nav.dashboard", "dashboard", d)
+}
+
+// sharedLately fills what was shared in the last 30 days that the viewer
+// may see, and who sighted the organization's indicators.
+func (s *server) sharedLately(ctx context.Context, req *request, d *dashboardData) error {
 	d.Totals = make([]int64, len(d.TLPs))
 	counts, err := s.Store.CountRecentByTypeAndTLP(ctx, req.viewer, s.Now().Add(-recentWindow))
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	idx := map[string]int{}
 	for _, c := range counts {
@@ -62,19 +93,16 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 	}
 	names, err := s.orgNames(ctx)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	recent, _, err := s.Store.Objects(ctx, store.ObjectQuery{Viewer: req.viewer, Descending: true, Limit: 10})
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	d.Recent = s.rows(ctx, req, recent, names)
 	sightings, err := s.Store.SightingsOfOrg(ctx, req.viewer, req.caller.Org.ID, 10)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return err
 	}
 	for _, o := range sightings {
 		sr, _, p := s.row(req.viewer, o, names)
@@ -90,10 +118,5 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 		}
 		d.Sightings = append(d.Sightings, row)
 	}
-	if d.Alerts, _, err = s.Store.Alerts(ctx, req.viewer, "", 10, true); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	inLanguage(d.Alerts, req.lang)
-	s.render(w, r, req, http.StatusOK, "dashboard", "nav.dashboard", "dashboard", d)
+	return nil
 }

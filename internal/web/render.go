@@ -106,7 +106,10 @@ type page struct {
 	OrgAdmin   bool // hub or organization administrator
 	CanSubmit  bool
 	ReadsIntel bool
-	D          any
+	// Sections are the console sections that apply to this user
+	// (policy.ConsoleSections): the menu shows these and no other.
+	Sections map[string]bool
+	D        any
 
 	// CanFileApproval: policy lets this user request an approval from the
 	// committee (policy.MayFileApproval); the menu and the source pages
@@ -137,6 +140,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		p.OrgAdmin = policy.AdministersOrg(req.viewer)
 		p.CanSubmit = policy.MayWrite(req.viewer, policy.KindObject, policy.RelOwn)
 		p.ReadsIntel = policy.SeesPictureContent(req.viewer)
+		p.Sections = sectionSet(req.viewer)
 		p.CanFileApproval = policy.MayFileApproval(req.viewer)
 		p.Unread, _ = s.Store.UnreadAlerts(r.Context(), req.viewer)
 	}
@@ -174,6 +178,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, key st
 	var req *request
 	if c, err := s.sessionCaller(r); err == nil {
 		req = &request{caller: c, lang: langOf(r)}
+		if v, err := s.Hub.Viewer(r.Context(), c); err == nil {
+			req.viewer = v
+		}
 	}
 	s.render(w, r, req, status, "error", "error.title", "", map[string]any{"Status": status, "Message": key})
 }

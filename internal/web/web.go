@@ -242,6 +242,9 @@ func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) h
 			s.serverError(w, r, err)
 			return
 		}
+		if !s.inSection(w, r, v) {
+			return
+		}
 		if !s.recordAtDoor(w, r, c) {
 			return
 		}
