@@ -20,13 +20,11 @@ import (
 // homeUser is one kind of user of the console and what its menu and home
 // page must show and must not show.
 type homeUser struct {
-	name, login         string
-	nav, notNav         []string // menu entries (their href)
-	panels, notPanels   []string // ids on the home page
-	refused             []string // pages refused by their address
-	refusedPost         []string // forms refused
-	screenshot          string
-	wantOnHome, notHome []string
+	name, login       string
+	nav, notNav       []string // menu entries (their href)
+	panels, notPanels []string // ids on the home page
+	refused           []string // pages refused by their address
+	refusedPost       []string // forms refused
 }
 
 // homeUsers are the six users of issue 18: a center analyst, an operator's
