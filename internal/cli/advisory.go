@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -94,7 +93,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				svc := ts.app.Advisories
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				if len(args) == 1 {
 					id, err := argID(args[0])
 					if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,7 +62,7 @@ func newApprovalRequestCmd(g *globals) *cobra.Command {
 	var h hubFlags
 	var in client.ApprovalRequest
 	var from, until string
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "request --kind K --legal-basis L --target T --justification J --until DATE",
 		Short: "File a request for approval (or record an emergency measure with --emergency)",
@@ -99,7 +98,7 @@ committee sees this when it decides).`,
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []client.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, format)
 		},
 	}
 	fl := cmd.Flags()
@@ -113,14 +112,15 @@ committee sees this when it decides).`,
 	fl.BoolVar(&in.Emergency, "emergency", false, "the measure was executed before approval (post-notification follows)")
 	fl.StringArrayVar(&in.Purposes, "purpose", nil, "a purpose the source's records may be read for (repeat for several; none: any purpose stated in full)")
 	fl.BoolVar(&in.PrefixPreserving, "prefix-preserving", false, "grant the source prefix-preserving pseudonyms (collection only); the committee is shown what a kept prefix reveals")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
 func newApprovalListCmd(g *globals) *cobra.Command {
 	var h hubFlags
 	var status string
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:     "list [--status pending|approved|denied|emergency|revoked]",
 		Short:   "List approvals, newest first (overseers and the center's handlers)",
@@ -135,18 +135,20 @@ func newApprovalListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, as, asJSON)
+			return printApprovals(g, as, format)
 		},
 	}
 	h.add(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "only approvals in this status")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
 func newApprovalDecideCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var approve, deny, asJSON bool
+	var approve, deny bool
+	var format string
 	var reason string
 	cmd := &cobra.Command{
 		Use:   "decide ID --approve|--deny --reason TEXT",
@@ -176,20 +178,21 @@ an emergency measure closes its post-notification.`,
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []client.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, format)
 		},
 	}
 	h.add(cmd)
 	cmd.Flags().BoolVar(&approve, "approve", false, "approve the request")
 	cmd.Flags().BoolVar(&deny, "deny", false, "deny the request")
 	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the decision (required)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
 func newApprovalRevokeCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var asJSON bool
+	var format string
 	var reason string
 	cmd := &cobra.Command{
 		Use:   "revoke ID --reason TEXT",
@@ -216,12 +219,13 @@ can no longer be read.`,
 			if err != nil {
 				return err
 			}
-			return printApprovals(g, []client.Approval{a}, asJSON)
+			return printApprovals(g, []client.Approval{a}, format)
 		},
 	}
 	h.add(cmd)
 	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the revocation (required)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -274,8 +278,8 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 	return cmd
 }
 
-func printApprovals(g *globals, as []client.Approval, asJSON bool) error {
-	if asJSON {
+func printApprovals(g *globals, as []client.Approval, format string) error {
+	if format == formatJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		if len(as) == 1 {
@@ -283,7 +287,7 @@ func printApprovals(g *globals, as []client.Approval, asJSON bool) error {
 		}
 		return enc.Encode(as)
 	}
-	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+	tw := newTableAs(g.stdout, format)
 	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tVALID\tREQUESTER\tDECIDED BY\tLOG\tTARGET")
 	for _, a := range as {
 		status := a.Status
@@ -296,7 +300,7 @@ func printApprovals(g *globals, as []client.Approval, asJSON bool) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s..%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, status, a.ValidFrom.UTC().Format("2006-01-02"),
 			a.ValidUntil.UTC().Format("2006-01-02"), a.Requester, a.DecidedBy, a.AuditIndex, a.Target)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.Flush(); err != nil || format == formatCSV {
 		return err
 	}
 	for _, a := range as {

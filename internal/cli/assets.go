@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -132,7 +130,7 @@ Every bad line is reported with its line number and then nothing is imported.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			f, err := os.Open(args[0])
+			f, err := g.openInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -166,7 +164,8 @@ Every bad line is reported with its line number and then nothing is imported.`,
 
 func newAssetListCmd(g *globals) *cobra.Command {
 	var org string
-	var staleOnly, asJSON bool
+	var staleOnly bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "list [--org ORG] [--stale]",
 		Short: "List connection points, with a stale flag",
@@ -214,7 +213,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 				}
 				rows = append(rows, row{c, names[c.OrgID], st})
 			}
-			if asJSON {
+			if format == formatJSON {
 				enc := json.NewEncoder(g.stdout)
 				for _, r := range rows {
 					if err := enc.Encode(r); err != nil {
@@ -223,7 +222,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTableAs(g.stdout, format)
 			fmt.Fprintln(tw, "ID\tORG\tKIND\tVENDOR\tPRODUCT\tVERSION\tADDRESS\tOWNER\tCONFIRMED\tSTALE")
 			for _, r := range rows {
 				stale := ""
@@ -237,12 +236,13 @@ func newAssetListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
 	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
 func newAssetProductsCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "products [WORDS...]",
 		Short: "Search the product catalogue: the names a connection point is matched under",
@@ -252,10 +252,10 @@ rows that name several products. A connection point whose vendor and product the
 resolves is matched under every name of its product; others only under the name as written.
 Lists the products whose vendor, name or former names contain every word given.`,
 		Example: `  renkei asset products pulse
-  renkei asset products fortinet --json`,
+  renkei asset products fortinet --format json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ps := relevance.Catalogue(strings.Join(args, " "), 0)
-			if asJSON {
+			if format == formatJSON {
 				enc := json.NewEncoder(g.stdout)
 				for _, p := range ps {
 					if err := enc.Encode(p); err != nil {
@@ -264,7 +264,7 @@ Lists the products whose vendor, name or former names contain every word given.`
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTableAs(g.stdout, format)
 			fmt.Fprintln(tw, "VENDOR\tPRODUCT\tKEY\tALSO NAMED")
 			for _, p := range ps {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Vendor, p.Name, p.Key, strings.Join(p.Aliases, "; "))
@@ -272,6 +272,7 @@ Lists the products whose vendor, name or former names contain every word given.`
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }

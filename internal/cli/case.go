@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +80,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
 				for _, k := range l {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))

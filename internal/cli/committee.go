@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,7 +80,7 @@ Run it with the committee's chosen member present, and let them change the passw
 
 func newCommitteeMembersCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:     "members",
 		Short:   "List the committee's accounts, pending ones included (overseer role)",
@@ -96,17 +95,18 @@ func newCommitteeMembersCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printMembers(g, ms, asJSON)
+			return printMembers(g, ms, format)
 		},
 	}
 	h.add(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
 func newCommitteeConfirmCmd(g *globals) *cobra.Command {
 	var h hubFlags
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "confirm LOGIN",
 		Short: "Confirm a pending member's account and print its first password (overseer role)",
@@ -125,8 +125,8 @@ on standard output, for you to hand to the new member.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printMembers(g, []client.Member{m}, true)
+			if format == formatJSON {
+				return printMembers(g, []client.Member{m}, format)
 			}
 			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.committee.confirmed", m.Login)))
 			fmt.Fprintln(g.stdout, m.Password)
@@ -134,7 +134,8 @@ on standard output, for you to hand to the new member.`,
 		},
 	}
 	h.add(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -251,8 +252,8 @@ proposal is removed.`,
 	return cmd
 }
 
-func printMembers(g *globals, ms []client.Member, asJSON bool) error {
-	if asJSON {
+func printMembers(g *globals, ms []client.Member, format string) error {
+	if format == formatJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		if len(ms) == 1 {
@@ -260,7 +261,7 @@ func printMembers(g *globals, ms []client.Member, asJSON bool) error {
 		}
 		return enc.Encode(ms)
 	}
-	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+	tw := newTableAs(g.stdout, format)
 	fmt.Fprintln(tw, "LOGIN\tSTATE\tCREATED BY\tCONFIRMED BY")
 	for _, m := range ms {
 		state := "active"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -65,6 +64,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 	reply.Flags().StringVar(&rkind, "kind", "answer", "answer, question, handoff, consent, decline or close")
 	reply.Flags().StringVar(&rbody, "body", "", "the text")
 	reply.Flags().StringVar(&to, "to", "", "organization to hand the request to")
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the requests you may see",
@@ -75,7 +75,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tSUBJECT\tUPDATED")
 				for _, r := range l {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
@@ -84,6 +84,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(ask, reply, list)
 	cmd.AddCommand(newConsultDesignateCmds(g, &as)...)
 	return cmd
@@ -143,7 +144,7 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "TOPIC\tORGANIZATION\tBY")
 				for _, h := range hs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Topic, h.OrgName, h.CreatedBy)

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +10,7 @@ import (
 )
 
 func newExposureCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "exposure CVE",
 		Short: "The center's view: how many members in which sectors a vulnerability affects",
@@ -31,7 +30,7 @@ suppressed by VEX are not counted.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if format == formatJSON {
 				return json.NewEncoder(g.stdout).Encode(ex)
 			}
 			fmt.Fprintf(g.stdout, "%s: %d members, %d affected devices or components", ex.Vulnerability, ex.Members, ex.Assets)
@@ -39,7 +38,7 @@ suppressed by VEX are not counted.`,
 				fmt.Fprintf(g.stdout, "; known exploited (KEV, due %s)", ex.KEV.DueDate)
 			}
 			fmt.Fprintln(g.stdout)
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "SECTOR\tMEMBERS\tAFFECTED")
 			for _, sec := range ex.Sectors {
 				fmt.Fprintf(tw, "%s\t%d\t%d\n", sec.Sector, sec.Members, sec.Assets)
@@ -47,6 +46,7 @@ suppressed by VEX are not counted.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(cmd, &format, formatTable, formatJSON)
+	jsonAlias(g, cmd, &format)
 	return cmd
 }

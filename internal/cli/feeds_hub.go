@@ -2,9 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,7 +27,7 @@ Alerts are raised once per (asset, vulnerability), never repeated.`,
 			ctx := cmd.Context()
 			var in []relevance.Input
 			for _, p := range args {
-				data, err := os.ReadFile(p)
+				data, err := g.readInput(p)
 				if err != nil {
 					return err
 				}
@@ -115,7 +113,7 @@ func newFeedsListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "FEED\tURL\tFORMAT\tEVERY\tLAST FETCH\tRECORDS\tLAST ERROR")
 			for _, f := range fs {
 				last := "never"
@@ -130,7 +128,7 @@ func newFeedsListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(g.stdout)
-			tw = tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw = newTable(g.stdout)
 			fmt.Fprintln(tw, "DOCUMENT\tSOURCE\tFORMAT\tRECORDS\tSTORED")
 			for _, d := range docs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", d.ID, d.Source, d.Format, d.Records, d.Created.Format(time.RFC3339))

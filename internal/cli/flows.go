@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -68,17 +69,12 @@ func runFlowsDecode(ctx context.Context, g *globals, files []string, seed uint16
 	var problems []string
 	var datagrams, malformed, records uint64
 	for _, name := range files {
-		b, err := os.ReadFile(name)
+		b, err := g.readInput(name)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 		if flow.IsCapture(b) {
-			f, err := os.Open(name)
-			if err != nil {
-				return err
-			}
-			st, err := flow.DecodeExportPcap(ctx, io.TeeReader(f, bar), dec, emit)
-			f.Close()
+			st, err := flow.DecodeExportPcap(ctx, io.TeeReader(bytes.NewReader(b), bar), dec, emit)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -143,7 +139,7 @@ few reported on stderr.`,
 			var line []byte
 			var total flow.PcapStats
 			for _, name := range args {
-				f, err := os.Open(name)
+				f, err := g.openInput(name)
 				if err != nil {
 					return err
 				}

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +40,7 @@ func newGroupCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "ID\tNAME\tORGS\tGROUPS")
 				for _, x := range gs {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", x.ID, x.Name, len(x.MemberOrgs), len(x.MemberGroups))

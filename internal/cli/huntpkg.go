@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -99,7 +98,7 @@ organization in scope gets an alert with the command to run.`,
 				in.Rules = append(in.Rules, files...)
 			}
 			if indicators != "" {
-				f, err := os.Open(indicators)
+				f, err := g.openInput(indicators)
 				if err != nil {
 					return fmt.Errorf("indicators: %w", err)
 				}
@@ -191,7 +190,7 @@ func newHuntPackageListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "ID\tTLP\tCREATED\tPUBLISHER\tFOR YOU\tRAN\tTITLE")
 			for _, p := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.TLP, p.Created.Format("2006-01-02"), p.PublisherName, yesNo(p.InScope), yesNo(p.RanByMe), p.Title)
@@ -231,7 +230,7 @@ hits per rule over all latest runs.`,
 			}
 			fmt.Fprintf(g.stdout, "%s (%s): %d of %d organizations in scope ran it, %d have not; %d events, %d hits\n\n",
 				cov.Package.Title, cov.Package.TLP, cov.Ran, cov.InScope, cov.NotRan, cov.Events, cov.Hits)
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "ORGANIZATION\tSECTOR\tIN SCOPE\tRAN\tLAST RUN\tEVENTS\tHITS")
 			for _, o := range cov.Orgs {
 				last := "-"

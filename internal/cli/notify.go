@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -94,6 +93,7 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List e-mail preferences",
@@ -108,7 +108,7 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTableAs(g.stdout, listFormat)
 			fmt.Fprintln(tw, "ORG\tDIGEST\tEMAILS\tLAST SENT")
 			for _, p := range ps {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.OrgID, p.Digest, strings.Join(p.Emails, ","), jstTime(p.LastSent))
@@ -116,6 +116,7 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(smtpCmd, set, run, list)
 	return cmd
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +38,7 @@ organization; another (--kind center) is a change of sharing policy that needs
 	add.Flags().StringVar(&sector, "sector", "", "critical-infrastructure sector, e.g. energy, water, medical")
 	add.Flags().StringVar(&reason, "reason", "", "why another center organization is needed (only with --kind center; logged)")
 	add.MarkFlagRequired("kind")
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List organizations",
@@ -49,7 +49,7 @@ organization; another (--kind center) is a change of sharing policy that needs
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tNAME\tKIND\tSECTOR")
 				for _, o := range orgs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Kind, o.Sector)
@@ -58,6 +58,7 @@ organization; another (--kind center) is a change of sharing policy that needs
 			})
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(add, list)
 	return cmd
 }

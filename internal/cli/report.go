@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,15 +28,11 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
   echo '{"incident":3,"type":"art5","stage":"final","what_happened":"…","current_status":"recovered"}' | renkei report file --as mizu -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r io.Reader = g.stdin
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				r = f
+			r, err := g.openInput(args[0])
+			if err != nil {
+				return err
 			}
+			defer r.Close()
 			var f incident.Filing
 			dec := json.NewDecoder(io.LimitReader(r, 64<<20))
 			dec.DisallowUnknownFields()
@@ -67,6 +61,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 		},
 	}
 	var overdue bool
+	var listFormat string
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the incidents you may see (yours; every member's for the center)",
@@ -79,7 +74,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 					return err
 				}
 				now := ts.h.Now()
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tCATEGORY\tTITLE\tAWARE\tNEXT DUE\tOVERDUE")
 				for _, i := range l {
 					next, od := "—", 0
@@ -98,11 +93,11 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 		},
 	}
 	list.Flags().BoolVar(&overdue, "overdue", false, "only incidents with an overdue report")
-	var asJSON bool
+	var format string
 	show := &cobra.Command{
 		Use:     "show INCIDENT",
 		Short:   "Show an incident: its reports and each deadline",
-		Example: "  renkei report show --as mizu 3 --json",
+		Example: "  renkei report show --as mizu 3 --format json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := argID(args[0])
@@ -114,7 +109,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				if format == formatJSON {
 					return printJSON(g.stdout, inc)
 				}
 				fmt.Fprintf(g.stdout, "incident %d: %s (%s, %s)\ndetected %s, aware %s\n", inc.ID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt))
@@ -125,7 +120,8 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 			})
 		},
 	}
-	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	formatFlag(show, &format, formatTable, formatJSON)
+	jsonAlias(g, show, &format)
 	check := &cobra.Command{
 		Use:   "check-overdue",
 		Short: "Alert reporters and the center of reports that became overdue (run every few minutes)",
@@ -157,7 +153,7 @@ from several nodes at once: each deadline is alerted once.`,
 		Short: "Show the report types and their deadlines (the embedded deadlines.yaml)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "TYPE\tSTAGE\tDEADLINE\tNAME")
 			for _, t := range incident.DefaultDeadlines().Types {
 				for _, s := range t.Stages {
@@ -173,12 +169,13 @@ from several nodes at once: each deadline is alerted once.`,
 			return tw.Flush()
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(file, list, show, check, types)
 	return cmd
 }
 
 func printDeadlines(w io.Writer, dl []incident.Deadline, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "REPORT\tSTAGE\tDUE\tSTATE")
 	for _, d := range dl {
 		state := "owed"

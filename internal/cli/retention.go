@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,7 +49,7 @@ func newRetentionShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "NAME\tTYPE\tTLP\tDAYS")
 			for _, r := range rs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", r.Name, orAny(r.Type), orAny(r.TLP), r.Days)

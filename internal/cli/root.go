@@ -52,14 +52,26 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var ee exitError
 		if errors.As(err, &ee) {
 			if ee.msg != "" {
-				fmt.Fprintf(g.stderr, "renkei: %s: %s\n", cmd.Name(), ee.msg)
+				fmt.Fprintln(g.stderr, errorLine(cmd, ee.msg))
 			}
 			return ee.code
 		}
-		fmt.Fprintf(g.stderr, "renkei: %s: %s\n", cmd.Name(), g.explain(err))
+		fmt.Fprintln(g.stderr, errorLine(cmd, g.explain(err)))
 		return 1
 	}
 	return 0
+}
+
+// errorLine is the one line an error is printed as: "renkei: <command>:
+// <what went wrong>". The root command's own errors (an unknown command or
+// flag) name no command, and a message that already begins with "renkei: "
+// does not get it twice.
+func errorLine(cmd *cobra.Command, msg string) string {
+	msg = strings.TrimPrefix(msg, "renkei: ")
+	if cmd == nil || !cmd.HasParent() {
+		return "renkei: " + msg
+	}
+	return "renkei: " + cmd.Name() + ": " + msg
 }
 
 // exitError ends a command with a particular exit code (for example a scan
@@ -87,6 +99,7 @@ func newRoot(g *globals) *cobra.Command {
 		Use:           "renkei",
 		Short:         "Renkei: the public-private threat-sharing hub (官民連携基盤)",
 		Long:          "Renkei shares threat information both ways between the national center and its members,\nfinds attacks in their data, tells exactly the right organization, and proves lawful handling.\n\nEvery flag can also be set as an environment variable RENKEI_<FLAG>, e.g. RENKEI_DATABASE.",
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -197,7 +196,7 @@ vulnerability, never repeated.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			data, err := os.ReadFile(args[0])
+			data, err := g.readInput(args[0])
 			if err != nil {
 				return err
 			}

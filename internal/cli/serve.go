@@ -20,8 +20,9 @@ import (
 	"renkei/internal/store"
 )
 
-// version is set at build time with -ldflags "-X renkei/internal/cli.version=…".
-var version = "dev"
+// version may be set at build time with -ldflags "-X renkei/internal/cli.version=…";
+// otherwise the build information gives it (versionString).
+var version = ""
 
 // openStore opens (and migrates) the store named by --data/--database and
 // bootstraps it if new, printing how to log in the first time.
@@ -93,7 +94,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 					return err
 				}
 			}
-			cfg.DataDir, cfg.Database, cfg.Version = g.data, g.database, version
+			cfg.DataDir, cfg.Database, cfg.Version = g.data, g.database, versionString()
 			s, err := server.New(ctx, cfg, log, db)
 			if err != nil {
 				return err

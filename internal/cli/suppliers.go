@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -97,7 +96,7 @@ register; every change is logged before it takes effect.`,
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
 				for _, sp := range sps {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)

@@ -159,7 +159,7 @@ func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *coll
 		}
 	}
 	for _, name := range files {
-		fh, err := os.Open(name)
+		fh, err := g.openInput(name)
 		if err != nil {
 			return nil, err
 		}
@@ -284,15 +284,11 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 }
 
 func sweepOne(ctx context.Context, g *globals, sw *sweep.Sweeper, name string, progress func(int), emit func(*sweep.Match)) (sweep.Stats, error) {
-	var r io.Reader = g.stdin
-	if name != "-" {
-		fh, err := os.Open(name)
-		if err != nil {
-			return sweep.Stats{}, err
-		}
-		defer fh.Close()
-		r = fh
+	r, err := g.openInput(name)
+	if err != nil {
+		return sweep.Stats{}, err
 	}
+	defer r.Close()
 	// Progress counts the file's own bytes, so it ends at the file size
 	// even when the log is gzip-compressed.
 	return sw.File(ctx, name, &countingReader{r, progress}, emit)

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,6 +87,7 @@ its retention (C5). See docs/telemetry.md.`,
 	add.MarkFlagRequired("basis")
 	add.MarkFlagRequired("approval")
 
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "sources",
 		Short: "List sources with kept and dropped counts by reason",
@@ -99,7 +98,7 @@ its retention (C5). See docs/telemetry.md.`,
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "SOURCE\tBASIS\tAPPROVAL\tRETENTION\tCOUNTS")
 				for _, s := range ss {
 					c, err := telemetry.GetCounts(cmd.Context(), db, s.ID)
@@ -124,7 +123,7 @@ delegated-apnic-extended-latest, from which the lines of --country are taken. Ba
 are reported with their numbers and nothing is loaded.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
+			f, err := g.openInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -190,6 +189,7 @@ are reported with their numbers and nothing is loaded.`,
 			})
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(add, list, ranges, space, newExporterCmd(g, true), newExporterCmd(g, false), newExportersCmd(g))
 	return cmd
 }
@@ -266,7 +266,7 @@ func newExportersCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "EXPORTER\tSTATUS\tDATAGRAMS DROPPED\tLAST")
 				for _, e := range es {
 					fmt.Fprintf(tw, "%s\tregistered\t-\t-\n", e)

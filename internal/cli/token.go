@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +49,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 	create.Flags().StringVar(&expires, "expires", "90d", "lifetime: 90d, 12h, or never")
 	create.Flags().BoolVar(&readOnly, "read-only", false, "the token may only read")
 	create.Flags().StringVar(&name, "name", "", "a note saying what the token is for")
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "list [LOGIN]",
 		Short: "List tokens (never their secrets)",
@@ -68,7 +68,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tUSER\tNAME\tREAD-ONLY\tEXPIRES\tREVOKED")
 				for _, t := range ts {
 					fmt.Fprintf(tw, "%d\t%d\t%s\t%v\t%s\t%s\n", t.ID, t.UserID, t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
@@ -95,6 +95,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			})
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +60,7 @@ Without --password-stdin the account has no web login; give it a token with
 	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the web password from the first line of standard input")
 	add.MarkFlagRequired("org")
 	add.MarkFlagRequired("role")
+	var listFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List users",
@@ -71,7 +71,7 @@ Without --password-stdin the account has no web login; give it a token with
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "LOGIN\tROLE\tORG\tDISABLED\tPENDING\tCREATED BY")
 				for _, u := range us {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%s\n", u.Login, u.Role, u.OrgID, u.Disabled, u.Pending, u.CreatedBy)
@@ -80,6 +80,7 @@ Without --password-stdin the account has no web login; give it a token with
 			})
 		},
 	}
+	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(add, list)
 	return cmd
 }
