@@ -103,3 +103,20 @@ func TestAlertsRenderInTheReadersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryAlertKindIsNamed: every kind the inbox filters by (alert.Kinds,
+// which are the kinds TestEveryAlertKindSpeaksFromTheCatalog finds raised)
+// has a name in every language, so that no raw kind shows in the inbox.
+func TestEveryAlertKindIsNamed(t *testing.T) {
+	cats, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range i18n.Languages {
+		for _, k := range alert.Kinds {
+			if _, ok := cats[l]["alert.kind."+k]; !ok {
+				t.Errorf("alert kind %s has no name in %s (alert.kind.%s)", k, l, k)
+			}
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"renkei/internal/alert"
 )
 
 // TestEveryAlertKindSpeaksFromTheCatalog finds every alert the code raises
@@ -87,5 +89,18 @@ func TestEveryAlertKindSpeaksFromTheCatalog(t *testing.T) {
 		"flow-match", "hunt-findings", "hunt-package", "incident-report", "report-overdue", "sighting"}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("alert kinds raised: %q, want %q", kinds, want)
+	}
+	// The inbox filters by these kinds (alert.Kinds): the constants of
+	// package relevance are its two vulnerability kinds.
+	constants := map[string]string{"KindAlert": "vulnerability", "KindSuppressionAlert": "vulnerability-suppressed"}
+	raised := slices.Clone(kinds)
+	for i, k := range raised {
+		if c, ok := constants[k]; ok {
+			raised[i] = c
+		}
+	}
+	slices.Sort(raised)
+	if !slices.Equal(raised, alert.Kinds) {
+		t.Errorf("alert kinds raised: %q, but the inbox filters by %q (alert.Kinds)", raised, alert.Kinds)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"renkei/internal/client"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/stix"
@@ -230,6 +231,7 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("DELETE /api/v1/tokens/{id}", s.wrap(s.revokeToken))
 	m.HandleFunc("GET /api/v1/alerts", s.wrap(s.listAlerts))
 	m.HandleFunc("POST /api/v1/alerts/{id}/read", s.wrap(s.readAlert))
+	m.HandleFunc("POST /api/v1/alerts/read", s.wrap(s.readAlerts))
 	m.HandleFunc("GET /api/v1/webhooks", s.wrap(s.listWebhooks))
 	m.HandleFunc("POST /api/v1/webhooks", s.wrap(s.addWebhook))
 	m.HandleFunc("DELETE /api/v1/webhooks/{id}", s.wrap(s.deleteWebhook))
@@ -522,20 +524,40 @@ func (s *Server) revokeToken(q *request) error {
 // id never leaves the hub, see store.Alert).
 func alertOut(a store.Alert, lang string) client.Alert {
 	return client.Alert{ID: a.PublicID, Kind: a.Kind, Severity: a.Severity, Title: alert.Title(a, lang), Body: alert.Body(a, lang), ObjectRef: a.ObjectRef,
-		Data: json.RawMessage(a.Data), Created: a.Created, Read: optTime(a.Read)}
+		Data: json.RawMessage(a.Data), Created: a.Created, Read: optTime(a.Read), Group: a.GroupKey}
 }
 
+// listAlerts lists the caller's alerts, filtered as alert.ParseQuery reads
+// the query (kind, severity, unread, read, since, until, group); grouped=1
+// lists one alert per group of duplicates, its latest, with the group's
+// counts.
 func (s *Server) listAlerts(q *request) error {
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	c := q.r.URL.Query().Get("cursor")
-	as, next, err := s.Store.Alerts(q.r.Context(), q.viewer, c, limit, q.r.URL.Query().Get("unread") != "")
+	aq, err := alert.ParseQuery(q.r.URL.Query(), jst.Zone)
+	if err != nil {
+		return fail(http.StatusBadRequest, "invalid alert filter", "%v", err)
+	}
+	c, lang := q.r.URL.Query().Get("cursor"), q.lang()
+	if q.r.URL.Query().Get("grouped") != "" {
+		gs, next, err := s.Store.AlertGroups(q.r.Context(), q.viewer, aq, c, limit)
+		if err != nil {
+			return err
+		}
+		out := make([]client.Alert, len(gs))
+		for i, g := range gs {
+			out[i] = alertOut(g.Latest, lang)
+			out[i].Count, out[i].Unread = g.Count, g.Unread
+		}
+		writeJSON(q.w, 200, client.AlertPage{Alerts: out, Cursor: next})
+		return nil
+	}
+	as, next, err := s.Store.AlertsMatching(q.r.Context(), q.viewer, aq, c, limit)
 	if err != nil {
 		return err
 	}
-	lang := q.lang()
 	out := make([]client.Alert, len(as))
 	for i, a := range as {
 		out[i] = alertOut(a, lang)
@@ -552,6 +574,30 @@ func (s *Server) readAlert(q *request) error {
 		return err
 	}
 	writeJSON(q.w, 200, map[string]any{"read": id})
+	return nil
+}
+
+// readAlerts marks alerts read at once, as the console's bulk mark does:
+// those named by their public ids and every alert of the groups named, of
+// those the caller may read; any other id is passed over. It answers how
+// many were marked.
+func (s *Server) readAlerts(q *request) error {
+	var in client.ReadAlerts
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	if len(in.IDs)+len(in.Groups) > 1000 {
+		return fail(http.StatusBadRequest, "too many alerts", "at most 1000 ids and groups at once, got %d", len(in.IDs)+len(in.Groups))
+	}
+	n, err := s.Store.MarkAlertsRead(q.r.Context(), q.viewer, in.IDs, s.now())
+	if err != nil {
+		return err
+	}
+	m, err := s.Store.MarkAlertGroupsRead(q.r.Context(), q.viewer, in.Groups, s.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, client.AlertsMarked{Read: n + m})
 	return nil
 }
 

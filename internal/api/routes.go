@@ -33,6 +33,7 @@ var routeTable = map[string]audit.Route{
 	"DELETE /api/v1/tokens/{id}":                          audit.InCapability(audit.ActionTokenRevoke),
 	"GET /api/v1/alerts":                                  audit.Read,
 	"POST /api/v1/alerts/{id}/read":                       audit.AtDoor(audit.ActionAlertRead),
+	"POST /api/v1/alerts/read":                            audit.AtDoor(audit.ActionAlertRead),
 	"GET /api/v1/webhooks":                                audit.Read,
 	"POST /api/v1/webhooks":                               audit.InCapability(audit.ActionWebhookCreate),
 	"DELETE /api/v1/webhooks/{id}":                        audit.InCapability(audit.ActionWebhookDelete),

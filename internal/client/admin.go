@@ -193,6 +193,15 @@ type Alert struct {
 	Data      json.RawMessage `json:"data,omitempty"`
 	Created   time.Time       `json:"created"`
 	Read      *time.Time      `json:"read,omitempty"`
+	// Group is the key of the alert's group of duplicates: alerts of one
+	// kind about one subject for one organization share it. In a grouped
+	// listing (AlertQuery.Grouped) the alert is the group's latest, Count
+	// how many match and Unread how many of those are unread; list the
+	// members with AlertQuery.Group. Groups come newest first: the group
+	// whose latest alert is newest.
+	Group  string `json:"group,omitempty"`
+	Count  int64  `json:"count,omitempty"`
+	Unread int64  `json:"unread,omitempty"`
 }
 
 // AlertPage is one page of the caller's alerts; Cursor asks for the next.
@@ -201,11 +210,21 @@ type AlertPage struct {
 	Cursor string  `json:"cursor,omitempty"`
 }
 
-// AlertQuery pages the caller's alerts.
+// AlertQuery pages the caller's alerts, and narrows them to those that
+// match every filter set.
 type AlertQuery struct {
-	Limit  int    // 0: the hub's default
-	Cursor string // from the page before
-	Unread bool
+	Limit    int    // 0: the hub's default
+	Cursor   string // from the page before
+	Unread   bool   // only alerts not read yet
+	Read     bool   // only alerts read already
+	Kind     string // one kind, e.g. "vulnerability"
+	Severity string // info | low | medium | high | critical
+	Since    time.Time
+	Until    time.Time // raised before
+	Group    string    // only the duplicates of one group (Alert.Group)
+	// Grouped lists one alert per group of duplicates, its latest, with
+	// the group's Count and Unread.
+	Grouped bool
 }
 
 // Alerts returns one page of the caller's alerts, newest first.
@@ -220,6 +239,23 @@ func (c *Client) Alerts(ctx context.Context, q AlertQuery) (AlertPage, error) {
 	if q.Unread {
 		v.Set("unread", "1")
 	}
+	if q.Read {
+		v.Set("read", "1")
+	}
+	for k, s := range map[string]string{"kind": q.Kind, "severity": q.Severity, "group": q.Group} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.Format(time.RFC3339Nano))
+	}
+	if q.Grouped {
+		v.Set("grouped", "1")
+	}
 	var p AlertPage
 	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/alerts", v), nil, &p)
 	return p, err
@@ -228,6 +264,27 @@ func (c *Client) Alerts(ctx context.Context, q AlertQuery) (AlertPage, error) {
 // ReadAlert marks an alert read.
 func (c *Client) ReadAlert(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/alerts/"+url.PathEscape(id)+"/read", nil, nil)
+}
+
+// ReadAlerts asks to mark alerts read at once: those named by their ids,
+// and every alert of the groups named by their keys (Alert.Group).
+type ReadAlerts struct {
+	IDs    []string `json:"ids,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// AlertsMarked is how many alerts a ReadAlerts marked read: those the
+// caller may read that were unread; any other id is passed over.
+type AlertsMarked struct {
+	Read int64 `json:"read"`
+}
+
+// ReadAlertsAtOnce marks the alerts r names read and returns how many it
+// marked.
+func (c *Client) ReadAlertsAtOnce(ctx context.Context, r ReadAlerts) (int64, error) {
+	var out AlertsMarked
+	err := c.do(ctx, http.MethodPost, "/api/v1/alerts/read", r, &out)
+	return out.Read, err
 }
 
 // Webhook is an organization's webhook (never its secret).

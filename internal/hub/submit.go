@@ -436,7 +436,7 @@ func (in *intake) sighted(ctx context.Context, s store.Object) {
 		BodyMsgs: alert.Lines(
 			i18n.M("alert.sighting.body.what", strconv.FormatInt(max(s.Count, 1), 10)),
 			i18n.M("alert.sighting.body.todo")),
-		ObjectRef: s.ID, Data: string(data), Objects: []int64{s.PK, target.PK},
+		ObjectRef: s.ID, Subject: target.ID, Data: string(data), Objects: []int64{s.PK, target.PK},
 	})
 }
 

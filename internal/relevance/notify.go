@@ -183,7 +183,7 @@ func (s *Service) message(ctx context.Context, org string, ps []pendingAlert, es
 	return store.Alert{
 		OrgID: org, Kind: KindAlert, Severity: severity(ps), TitleKey: title.Key, TitleParams: title.Params,
 		BodyMsgs:  alert.Lines(body...),
-		ObjectRef: ps[0].f.Vulnerability, Data: string(data),
+		ObjectRef: ps[0].f.Vulnerability, Subject: ps[0].f.Vulnerability + " " + ps[0].asset, Data: string(data),
 	}, nil
 }
 

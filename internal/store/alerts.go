@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -48,6 +49,17 @@ type Alert struct {
 	Created   time.Time
 	Read      time.Time
 
+	// Subject is what the alert is about, for grouping duplicates: the
+	// object, vulnerability or asset the event concerns. When empty, it is
+	// the ObjectRef, else the title. It is not stored; GroupKey is.
+	Subject string
+	// GroupKey is what AddAlert derives from the organization, the kind and
+	// the subject (AlertGroupKey): alerts with one key are duplicates of
+	// one event, which the inbox shows as one row. It is opaque (a hash),
+	// so it tells nobody the subject, and names the group in listings
+	// (AlertQuery.Group).
+	GroupKey string
+
 	// Objects are the row keys (Object.PK) of the objects the alert names —
 	// their names, ids, counts or TLP. A reader sees the alert only if it may
 	// read every one of them (policy.AlertFilter). Set when raising; listings
@@ -86,6 +98,7 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 		return 0, fmt.Errorf("add alert: the audience is %s, not the alert's organization %s", org.OrgID, a.OrgID)
 	}
 	a.PublicID = NewAlertPublicID()
+	a.GroupKey = AlertGroupKey(a)
 	err := db.InTx(ctx, func(tx *Tx) error {
 		wide := true
 		if len(a.Objects) > 0 {
@@ -103,9 +116,9 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 		if a.Key != "" {
 			key = a.Key
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, body_msgs, object_ref, data, created_at, org_wide, effect_key)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, effect_key) DO NOTHING RETURNING id`,
-			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, string(body), a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide), key).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO alerts(public_id, org_id, kind, severity, title, title_key, title_params, body, body_msgs, object_ref, data, created_at, org_wide, effect_key, group_key)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(org_id, effect_key) DO NOTHING RETURNING id`,
+			a.PublicID, a.OrgID, a.Kind, a.Severity, a.Title, a.TitleKey, string(params), a.Body, string(body), a.ObjectRef, a.Data, Micros(a.Created), BoolInt(wide), key, a.GroupKey).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) && a.Key != "" {
 			// Raised before: the first one stands, with its deliveries.
 			if err := tx.QueryRow(ctx, "SELECT id FROM alerts WHERE org_id = ? AND effect_key = ?", a.OrgID, a.Key).Scan(&id); err != nil {
@@ -153,6 +166,22 @@ func (db *DB) AddAlert(ctx context.Context, a Alert, org policy.Viewer) (int64, 
 	return id, err
 }
 
+// AlertGroupKey is the key of the group of duplicates a is one of: 128 bits
+// of the SHA-256 of its organization, kind and subject (Alert.Subject, else
+// its ObjectRef, else its title with its parameters), in hex. Two alerts of
+// one kind about one thing for one organization are one event told twice.
+func AlertGroupKey(a Alert) string {
+	subject := a.Subject
+	if subject == "" {
+		subject = a.ObjectRef
+	}
+	if subject == "" {
+		subject = strings.Join(append([]string{a.TitleKey, a.Title}, a.TitleParams...), "\x00")
+	}
+	sum := sha256.Sum256([]byte(a.OrgID + "\x00" + a.Kind + "\x00" + subject))
+	return hex.EncodeToString(sum[:16])
+}
+
 // NewAlertPublicID returns a new alert public id: 128 random bits in hex.
 func NewAlertPublicID() string { return NewPublicID() }
 
@@ -189,14 +218,14 @@ func pkArgs(pks []int64) []any {
 }
 
 // AlertCols are the columns ScanAlert reads, of alerts as a.
-const AlertCols = "a.id, a.public_id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.body_msgs, a.object_ref, a.data, a.created_at, a.read_at"
+const AlertCols = "a.id, a.public_id, a.org_id, a.kind, a.severity, a.title, a.title_key, a.title_params, a.body, a.body_msgs, a.object_ref, a.data, a.created_at, a.read_at, a.group_key"
 
 // ScanAlert reads an alert selected as AlertCols.
 func ScanAlert(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var c, r int64
 	var params, body string
-	err := row.Scan(&a.ID, &a.PublicID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &body, &a.ObjectRef, &a.Data, &c, &r)
+	err := row.Scan(&a.ID, &a.PublicID, &a.OrgID, &a.Kind, &a.Severity, &a.Title, &a.TitleKey, &params, &a.Body, &body, &a.ObjectRef, &a.Data, &c, &r, &a.GroupKey)
 	if err == nil && params != "" && params != "[]" {
 		if err := json.Unmarshal([]byte(params), &a.TitleParams); err != nil {
 			return a, fmt.Errorf("alert %d: title parameters: %w", a.ID, err)
@@ -230,13 +259,68 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
+// AlertQuery narrows a listing of alerts to those matching every field
+// set; the zero query matches every alert. It is applied in SQL beside the
+// access condition (policy.AlertFilter), which it never widens.
+type AlertQuery struct {
+	Kind     string    // one kind, e.g. "vulnerability"
+	Severity string    // info | low | medium | high | critical
+	Unread   bool      // only alerts not read yet
+	ReadOnly bool      // only alerts read already
+	Since    time.Time // raised at or after
+	Until    time.Time // raised before
+	Group    string    // only the duplicates of one group (Alert.GroupKey)
+}
+
+// where is q as SQL conditions on alerts as a, each preceded by AND.
+func (q AlertQuery) where() (string, []any) {
+	var b strings.Builder
+	var args []any
+	if q.Kind != "" {
+		b.WriteString(" AND a.kind = ?")
+		args = append(args, q.Kind)
+	}
+	if q.Severity != "" {
+		b.WriteString(" AND a.severity = ?")
+		args = append(args, q.Severity)
+	}
+	if q.Unread {
+		b.WriteString(" AND a.read_at = 0")
+	}
+	if q.ReadOnly {
+		b.WriteString(" AND a.read_at <> 0")
+	}
+	if !q.Since.IsZero() {
+		b.WriteString(" AND a.created_at >= ?")
+		args = append(args, Micros(q.Since))
+	}
+	if !q.Until.IsZero() {
+		b.WriteString(" AND a.created_at < ?")
+		args = append(args, Micros(q.Until))
+	}
+	if q.Group != "" {
+		b.WriteString(" AND a.group_key = ?")
+		args = append(args, q.Group)
+	}
+	return b.String(), args
+}
+
 // Alerts lists the alerts v may read, newest first, from after (the zero
-// cursor: from the newest). The access condition is part of the query, so
-// pages and counts hold only what v may read. next is the sealed cursor of
-// the next page, empty on the last.
+// cursor: from the newest); unreadOnly keeps those not read yet. It is
+// AlertsMatching with that query.
 func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit int, unreadOnly bool) (as []Alert, next string, err error) {
+	return db.AlertsMatching(ctx, v, AlertQuery{Unread: unreadOnly}, after, limit)
+}
+
+// AlertsMatching lists the alerts v may read that match q, newest first,
+// from after (the zero cursor: from the newest). The access condition and
+// the query are part of the SQL, so pages and counts hold only what v may
+// read. next is the sealed cursor of the next page, empty on the last.
+func (db *DB) AlertsMatching(ctx context.Context, v policy.Viewer, aq AlertQuery, after string, limit int) (as []Alert, next string, err error) {
 	cond, args := policy.AlertFilter(v, "a")
-	q := "SELECT " + AlertCols + " FROM alerts a WHERE " + cond
+	w, wargs := aq.where()
+	q := "SELECT " + AlertCols + " FROM alerts a WHERE " + cond + w
+	args = append(args, wargs...)
 	if after != "" {
 		c, err := db.OpenCursor(ctx, after)
 		if err != nil {
@@ -245,24 +329,9 @@ func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit i
 		q += " AND a.id < ?"
 		args = append(args, c.PK)
 	}
-	if unreadOnly {
-		q += " AND a.read_at = 0"
-	}
 	q += " ORDER BY a.id DESC LIMIT ?"
 	args = append(args, limit+1)
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := ScanAlert(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		as = append(as, a)
-	}
-	if err := rows.Err(); err != nil {
+	if as, err = queryAll(ctx, db, "list alerts", ScanAlert, q, args...); err != nil {
 		return nil, "", err
 	}
 	if len(as) > limit {
@@ -272,6 +341,54 @@ func (db *DB) Alerts(ctx context.Context, v policy.Viewer, after string, limit i
 		}
 	}
 	return as, next, nil
+}
+
+// AlertGroup is the duplicates of one event in a listing: the latest of
+// them, how many match and how many of those are unread.
+type AlertGroup struct {
+	Latest Alert
+	Count  int64
+	Unread int64
+}
+
+// AlertGroups lists the groups of duplicates (Alert.GroupKey) among the
+// alerts v may read that match q, the group with the latest alert first,
+// from after. Grouping, counting and paging happen in the query: a group
+// holds only alerts v may read and q matches, and the listing never loads
+// the members.
+func (db *DB) AlertGroups(ctx context.Context, v policy.Viewer, aq AlertQuery, after string, limit int) (gs []AlertGroup, next string, err error) {
+	cond, args := policy.AlertFilter(v, "a")
+	w, wargs := aq.where()
+	inner := "SELECT a.group_key AS gk, MAX(a.id) AS latest, COUNT(*) AS n, SUM(CASE WHEN a.read_at = 0 THEN 1 ELSE 0 END) AS unread FROM alerts a WHERE " + cond + w + " GROUP BY a.group_key"
+	args = append(args, wargs...)
+	if after != "" {
+		c, err := db.OpenCursor(ctx, after)
+		if err != nil {
+			return nil, "", err
+		}
+		inner += " HAVING MAX(a.id) < ?"
+		args = append(args, c.PK)
+	}
+	q := "SELECT " + AlertCols + ", g.n, g.unread FROM alerts a JOIN (" + inner + ") g ON a.id = g.latest ORDER BY a.id DESC LIMIT ?"
+	args = append(args, limit+1)
+	gs, err = queryAll(ctx, db, "list alert groups", func(r interface{ Scan(...any) error }) (AlertGroup, error) {
+		var g AlertGroup
+		var err error
+		g.Latest, err = ScanAlert(scanFunc(func(alert ...any) error {
+			return r.Scan(append(alert, &g.Count, &g.Unread)...)
+		}))
+		return g, err
+	}, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(gs) > limit {
+		gs = gs[:limit]
+		if next, err = db.SealCursor(ctx, Cursor{PK: gs[limit-1].Latest.ID}); err != nil {
+			return nil, "", err
+		}
+	}
+	return gs, next, nil
 }
 
 // UnreadAlerts counts the unread alerts v may read.
@@ -315,6 +432,27 @@ func (db *DB) MarkAlertsRead(ctx context.Context, v policy.Viewer, publicIDs []s
 			return n, err
 		}
 		n++
+	}
+	return n, nil
+}
+
+// MarkAlertGroupsRead marks read every unread alert v may read in the
+// groups named by their keys (Alert.GroupKey), and returns how many it
+// marked; alerts of a group v may not read stay as they are.
+func (db *DB) MarkAlertGroupsRead(ctx context.Context, v policy.Viewer, groups []string, at time.Time) (int64, error) {
+	var n int64
+	cond, args := policy.AlertFilter(v, "a")
+	for _, g := range groups {
+		if !ValidPublicID(g) { // a group key has the form of a public id
+			continue
+		}
+		res, err := db.Exec(ctx, "UPDATE alerts SET read_at = ? WHERE group_key = ? AND read_at = 0 AND id IN (SELECT a.id FROM alerts a WHERE a.group_key = ? AND "+cond+")",
+			append([]any{Micros(at), g, g}, args...)...)
+		if err != nil {
+			return n, fmt.Errorf("mark alert group %s read: %w", g, err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
 	}
 	return n, nil
 }

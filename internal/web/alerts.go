@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,19 +11,31 @@ import (
 
 	"renkei/internal/alert"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
 type alertsData struct {
-	Alerts    []store.Alert
-	Older     string // sealed cursor of the next page, empty when none
-	Webhooks  []store.Webhook
-	Dead      []store.Delivery
-	NewSecret string // a new webhook's secret, shown once
-	NewURL    string
-	URL       string
-	Error     string // catalog key, at the webhook form
+	// Alerts are the inbox's rows: one per group of duplicates (the
+	// group's latest alert, with its counts), or, when the page lists one
+	// group (?group=), each of its alerts with a count of one.
+	Alerts []store.AlertGroup
+	Older  string // address of the next page, empty when none
+	// Filter is the inbox's filters as the page was asked for them
+	// (alert.ParseQuery), shown in the filter form; Filtered is whether any
+	// is set, FilterError the catalog key of a filter that could not be read.
+	Filter      url.Values
+	Filtered    bool
+	FilterError string
+	Kinds       []string
+	Severities  []string
+	Webhooks    []store.Webhook
+	Dead        []store.Delivery
+	NewSecret   string // a new webhook's secret, shown once
+	NewURL      string
+	URL         string
+	Error       string // catalog key, at the webhook form
 }
 
 // orgAdmin reports whether the caller administers its organization.
@@ -83,18 +96,43 @@ func alertLink(a store.Alert) string {
 	return ""
 }
 
+// inboxFilters are the query parameters of the inbox's filters.
+var inboxFilters = []string{"kind", "severity", "state", "unread", "read", "since", "until", "group"}
+
 func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request, status int, d *alertsData) {
 	ctx := r.Context()
-	var err error
-	d.Alerts, d.Older, err = s.Store.Alerts(ctx, req.viewer, r.URL.Query().Get("after"), 50, false)
+	d.Kinds, d.Severities, d.Filter = alert.Kinds, alert.Severities, url.Values{}
+	for _, k := range inboxFilters {
+		if v := r.URL.Query().Get(k); v != "" {
+			d.Filter.Set(k, v)
+		}
+	}
+	d.Filtered = len(d.Filter) > 0
+	aq, err := alert.ParseQuery(d.Filter, jst.Zone)
+	if err != nil {
+		d.FilterError, aq, status = "alerts.error.filter", store.AlertQuery{}, http.StatusBadRequest
+	}
+	after := r.URL.Query().Get("after")
+	next, err := s.inbox(ctx, req, aq, after, d)
 	if errors.Is(err, store.ErrBadCursor) {
-		d.Alerts, d.Older, err = s.Store.Alerts(ctx, req.viewer, "", 50, false) // from the newest
+		next, err = s.inbox(ctx, req, aq, "", d) // from the newest
 	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	inLanguage(d.Alerts, req.lang)
+	if next != "" {
+		q := url.Values{}
+		for k, v := range d.Filter {
+			q[k] = v
+		}
+		q.Set("after", next)
+		d.Older = "/alerts?" + q.Encode()
+	}
+	for i := range d.Alerts {
+		a := &d.Alerts[i].Latest
+		a.Title, a.Body = alert.Title(*a, req.lang), alert.Body(*a, req.lang)
+	}
 	if orgAdmin(req) {
 		if d.Webhooks, err = s.Store.Webhooks(ctx, req.caller.Org.ID); err != nil {
 			s.serverError(w, r, err)
@@ -109,6 +147,23 @@ func (s *server) showAlerts(w http.ResponseWriter, r *http.Request, req *request
 		}
 	}
 	s.render(w, r, req, status, "alerts", "nav.alerts", "alerts", d)
+}
+
+// inbox fills d.Alerts with a page of the inbox: the groups of duplicates
+// among the alerts the reader may read that aq matches, or the alerts of
+// the one group aq names. It returns the cursor of the next page.
+func (s *server) inbox(ctx context.Context, req *request, aq store.AlertQuery, after string, d *alertsData) (string, error) {
+	if aq.Group == "" {
+		gs, next, err := s.Store.AlertGroups(ctx, req.viewer, aq, after, 50)
+		d.Alerts = gs
+		return next, err
+	}
+	as, next, err := s.Store.AlertsMatching(ctx, req.viewer, aq, after, 50)
+	d.Alerts = make([]store.AlertGroup, len(as))
+	for i, a := range as {
+		d.Alerts[i] = store.AlertGroup{Latest: a, Count: 1, Unread: int64(store.BoolInt(a.Read.IsZero()))}
+	}
+	return next, err
 }
 
 func pathID(r *http.Request) (int64, bool) {
@@ -141,9 +196,10 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, req *request) 
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// markChosenRead marks the alerts chosen in the inbox (each by its public
-// id) read at once, as many single marks would: only those the reader may
-// read are marked, any other id is passed over.
+// markChosenRead marks the alerts chosen in the inbox read at once, as
+// many single marks would: each alert chosen by its public id (id) and
+// every alert of each group of duplicates chosen by its key (group). Only
+// those the reader may read are marked, any other is passed over.
 func (s *server) markChosenRead(w http.ResponseWriter, r *http.Request, req *request) {
 	if !policy.MayWrite(req.viewer, policy.KindAlert, policy.RelAddressed) {
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
@@ -151,6 +207,10 @@ func (s *server) markChosenRead(w http.ResponseWriter, r *http.Request, req *req
 	}
 	r.ParseForm()
 	if _, err := s.Store.MarkAlertsRead(r.Context(), req.viewer, r.PostForm["id"], s.Now()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if _, err := s.Store.MarkAlertGroupsRead(r.Context(), req.viewer, r.PostForm["group"], s.Now()); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -77,6 +77,17 @@ func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap 
 			}
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
+		// word names a value of one of the hub's vocabularies (alert kinds,
+		// STIX types, sectors, organization kinds, report types, statuses)
+		// in the page's language: the catalog's "<vocab>.<value>", or the
+		// value as it is when the vocabulary does not name it (free text,
+		// such as a sector typed before the lists).
+		"word": func(vocab, value string) string {
+			if s, ok := cat[vocab+"."+value]; ok {
+				return s
+			}
+			return value
+		},
 		"tlpClass": func(t policy.TLP) string {
 			return "tlp-" + strings.ReplaceAll(t.String(), "+", "-")
 		},
