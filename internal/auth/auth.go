@@ -167,12 +167,44 @@ type Caller struct {
 	Session  *store.Session
 }
 
+// SystemRole is the role of a caller that is no account: the hub acting on
+// its own (retention, expiry, the start-up checks) or this machine's
+// operator on the command line, recorded in the audit log under its own
+// login ("renkei-retention", "cli:alice"). No stored user has it
+// (policy.ParseRole refuses it).
+const SystemRole = "system"
+
+// System is the caller login acts as when it is no account but the hub
+// itself or this machine's operator, seated in org.
+func System(login string, org store.Org) Caller {
+	return Caller{User: store.User{Login: login, Role: SystemRole}, Org: org}
+}
+
 // Viewer is how the access policy sees the caller: every decision on
 // records (policy.MayRead, policy.MayWrite and the filters) is made from it.
 // It leaves out the sharing groups of the caller's organization, which only
-// objects are addressed through; hub.Viewer adds them.
+// objects are addressed through; hub.Viewer adds them. A caller of
+// SystemRole with no account is the hub itself (policy.System).
 func (c Caller) Viewer() policy.Viewer {
+	if c.User.ID == 0 && c.User.Role == SystemRole {
+		return policy.System()
+	}
 	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly).OfOrgKind(c.Org.Kind)
+}
+
+// Via is the door an act came through, as the audit log records it
+// (Detail "via"): the console, the API, the command line, or the hub
+// itself.
+func (c Caller) Via() string {
+	switch {
+	case c.Session != nil:
+		return "web"
+	case c.TokenID != 0:
+		return "api"
+	case strings.HasPrefix(c.User.Login, "cli:"):
+		return "cli"
+	}
+	return "hub"
 }
 
 // Errors that authentication returns; the API maps them to 401.

@@ -2,11 +2,13 @@ package auth_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"renkei/internal/auth"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
@@ -116,5 +118,22 @@ func TestArgon2WorkBounded(t *testing.T) {
 	}
 	if n := auth.HashesDone() - before; n != 0 {
 		t.Errorf("%d hostile hashes were computed; they must be refused first", n)
+	}
+}
+
+// TestOnlyAnAccountlessSystemCallerIsTheHub: the hub's own acts and the
+// command line's operator (auth.System) are seen by the policy as the hub
+// itself, not as an anonymous reader; an account is always seen as the
+// person it is, whatever role string it carries.
+func TestOnlyAnAccountlessSystemCallerIsTheHub(t *testing.T) {
+	center := store.Org{ID: "identity--c", Kind: "center"}
+	if v := auth.System("cli:alice", center).Viewer(); !reflect.DeepEqual(v, policy.System()) {
+		t.Errorf("the operator is seen as %+v, not as the hub", v)
+	}
+	if v := (auth.Caller{User: store.User{ID: 7, Role: auth.SystemRole}, Org: center}).Viewer(); v.UserID != 7 {
+		t.Errorf("an account with the role string %q is seen as %+v", auth.SystemRole, v)
+	}
+	if v := (auth.Caller{User: store.User{Login: "nobody"}, Org: center}).Viewer(); !v.Anonymous() {
+		t.Errorf("a caller with no account and no role is seen as %+v", v)
 	}
 }

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/exportgate"
-	"renkei/internal/incident"
 	"renkei/internal/store"
 	"renkei/internal/warninglist"
 )
@@ -49,37 +46,30 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
   renkei warninglists thresholds --widest-ipv4 12 --as center-admin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, done, err := g.localApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			cur, err := a.Exports.Thresholds(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fl := cmd.Flags()
-			if fl.Changed("widest-ipv4") || fl.Changed("widest-ipv6") || fl.Changed("public-suffixes") {
-				if fl.Changed("widest-ipv4") {
-					cur.WidestIPv4 = t.WidestIPv4
-				}
-				if fl.Changed("widest-ipv6") {
-					cur.WidestIPv6 = t.WidestIPv6
-				}
-				if fl.Changed("public-suffixes") {
-					cur.PublicSuffixes = t.PublicSuffixes
-				}
-				c, err := actor(cmd.Context(), a, as)
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				cur, err := a.Exports.Thresholds(cmd.Context())
 				if err != nil {
 					return err
 				}
-				if err := a.Exports.SetThresholds(cmd.Context(), c, cur); err != nil {
-					return err
+				fl := cmd.Flags()
+				if fl.Changed("widest-ipv4") || fl.Changed("widest-ipv6") || fl.Changed("public-suffixes") {
+					if fl.Changed("widest-ipv4") {
+						cur.WidestIPv4 = t.WidestIPv4
+					}
+					if fl.Changed("widest-ipv6") {
+						cur.WidestIPv6 = t.WidestIPv6
+					}
+					if fl.Changed("public-suffixes") {
+						cur.PublicSuffixes = t.PublicSuffixes
+					}
+					if err := a.Exports.SetThresholds(cmd.Context(), c, cur); err != nil {
+						return err
+					}
 				}
-			}
-			fmt.Fprintf(g.stdout, "widest IPv4 range refused: /%d\nwidest IPv6 range refused: /%d\npublic suffixes refused: %s\n",
-				cur.WidestIPv4, cur.WidestIPv6, cur.PublicSuffixes)
-			return nil
+				fmt.Fprintf(g.stdout, "widest IPv4 range refused: /%d\nwidest IPv6 range refused: /%d\npublic suffixes refused: %s\n",
+					cur.WidestIPv4, cur.WidestIPv6, cur.PublicSuffixes)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&t.WidestIPv4, "widest-ipv4", 0, "refuse IPv4 ranges this wide or wider (prefix length 0-31)")
@@ -89,31 +79,13 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 	return cmd
 }
 
-// actor is the caller of a command that changes what exports hold: the user
-// --as names, or this machine's operator acting as hub administrator.
-func actor(ctx context.Context, a *app.App, login string) (auth.Caller, error) {
-	if login != "" {
-		c, err := incident.Caller(ctx, a.Store, login)
-		if err != nil {
-			return c, fmt.Errorf("--as %s: %w", login, err)
-		}
-		return c, nil
-	}
-	host, _ := os.Hostname()
-	return auth.Caller{User: store.User{Login: "cli@" + host, Role: "admin"}, Org: a.Hub.Center()}, nil
-}
-
 func newWarninglistsListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List every warninglist: id, origin, action, entries, enabled",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withApp(cmd.Context(), func(a *app.App) error {
-				c, err := actor(cmd.Context(), a, "")
-				if err != nil {
-					return err
-				}
+			return g.withActor(cmd.Context(), "", func(a *app.App, c auth.Caller) error {
 				ls, err := a.Exports.Lists(cmd.Context(), c.Viewer())
 				if err != nil {
 					return err
@@ -180,24 +152,17 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 				}
 				lists = append(lists, ls...)
 			}
-			a, done, err := g.localApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			c, err := actor(cmd.Context(), a, as)
-			if err != nil {
-				return err
-			}
-			if err := a.Exports.Import(cmd.Context(), c, lists, action); err != nil {
-				return err
-			}
-			n := 0
-			for _, l := range lists {
-				n += len(l.List)
-			}
-			fmt.Fprintf(g.stdout, "%d warninglists imported (%d entries)\n", len(lists), n)
-			return nil
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				if err := a.Exports.Import(cmd.Context(), c, lists, action); err != nil {
+					return err
+				}
+				n := 0
+				for _, l := range lists {
+					n += len(l.List)
+				}
+				fmt.Fprintf(g.stdout, "%d warninglists imported (%d entries)\n", len(lists), n)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&action, "action", warninglist.ActionRefuse, "what a hit does: refuse (out of exports) or warn (shown only)")
@@ -217,21 +182,14 @@ func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
 		Example: `  renkei warninglists add center-top-sites google.com yahoo.co.jp`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, done, err := g.localApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			c, err := actor(cmd.Context(), a, as)
-			if err != nil {
-				return err
-			}
-			l, err := a.Exports.Edit(cmd.Context(), c, args[0], typ, args[1:], remove)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "%s: version %d, %d entries\n", l.ID, l.Version, len(l.List))
-			return nil
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				l, err := a.Exports.Edit(cmd.Context(), c, args[0], typ, args[1:], remove)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "%s: version %d, %d entries\n", l.ID, l.Version, len(l.List))
+				return nil
+			})
 		},
 	}
 	if !remove {
@@ -252,16 +210,9 @@ func newWarninglistsSwitchCmd(g *globals, on bool) *cobra.Command {
 		Short: strings.ToUpper(use[:1]) + use[1:strings.IndexByte(use, ' ')] + " a list (built-in ones too)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, done, err := g.localApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			c, err := actor(cmd.Context(), a, as)
-			if err != nil {
-				return err
-			}
-			return a.Exports.SetEnabled(cmd.Context(), c, args[0], on)
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				return a.Exports.SetEnabled(cmd.Context(), c, args[0], on)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
@@ -285,31 +236,24 @@ scope, warninglists). Reading a TLP:AMBER+STRICT or RED object this way is logge
 			if as == "" {
 				return fmt.Errorf("--as LOGIN is required: the reader whose exports to explain")
 			}
-			a, done, err := g.localApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			c, err := actor(cmd.Context(), a, as)
-			if err != nil {
-				return err
-			}
-			v, err := a.Hub.Viewer(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			ex, err := a.Exports.Explain(cmd.Context(), v, args[0], time.Time{}, a.Hub.Present)
-			if err != nil {
-				return err
-			}
-			var objs []store.Object
-			for _, l := range ex.Lines {
-				objs = append(objs, l.Stored())
-			}
-			if _, err := a.Hub.Release(cmd.Context(), c, audit.ActionObjectRead, "", objs); err != nil {
-				return err
-			}
-			return printJSON(g.stdout, ex)
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				v, err := a.Hub.Viewer(cmd.Context(), c)
+				if err != nil {
+					return err
+				}
+				ex, err := a.Exports.Explain(cmd.Context(), v, args[0], time.Time{}, a.Hub.Present)
+				if err != nil {
+					return err
+				}
+				var objs []store.Object
+				for _, l := range ex.Lines {
+					objs = append(objs, l.Stored())
+				}
+				if _, err := a.Hub.Release(cmd.Context(), c, audit.ActionObjectRead, "", objs); err != nil {
+					return err
+				}
+				return printJSON(g.stdout, ex)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&as, "as", "", "the reader whose exports to explain")

@@ -38,10 +38,12 @@ type Service struct {
 	version string
 }
 
+// record logs an act, with the door it came through (Detail "via").
 func (s *Service) record(ctx context.Context, c auth.Caller, action, id string, detail map[string]string) error {
 	if s.Record == nil {
 		return problem.ErrAuditUnavailable
 	}
+	detail["via"] = c.Via()
 	_, err := s.Record(ctx, c, action, id, detail)
 	return err
 }

@@ -27,19 +27,6 @@ import (
 // AddOrg, AddGroup, AddUser and CreateToken in admin.go are the same acts
 // without the log, for bootstrap, demo data and tests.
 
-// via names the door an act came through, for the entry's detail.
-func via(c auth.Caller) string {
-	switch {
-	case c.Session != nil:
-		return "web"
-	case c.TokenID != 0:
-		return "api"
-	case strings.HasPrefix(c.User.Login, "cli:"):
-		return "cli"
-	}
-	return "hub"
-}
-
 // CreateOrg adds an organization. A center organization (kind "center")
 // beside the bootstrapped one is a change of sharing policy — its analysts
 // read every member's AMBER — so it needs a reason and is logged as
@@ -50,7 +37,7 @@ func (h *Hub) CreateOrg(ctx context.Context, c auth.Caller, name, kind, sector, 
 	if err != nil {
 		return o, problem.Wrap(problem.ErrInvalid, "invalid organization", err)
 	}
-	action, detail := audit.ActionOrgCreate, map[string]string{"via": via(c), "name": o.Name, "kind": o.Kind, "sector": o.Sector}
+	action, detail := audit.ActionOrgCreate, map[string]string{"via": c.Via(), "name": o.Name, "kind": o.Kind, "sector": o.Sector}
 	if kind == policy.OrgKindCenter {
 		if reason = strings.TrimSpace(reason); reason == "" {
 			return store.Org{}, problem.Wrap(problem.ErrInvalid, "invalid organization", ErrOneCenter)
@@ -70,7 +57,7 @@ func (h *Hub) CreateGroup(ctx context.Context, c auth.Caller, name string, membe
 	if err != nil {
 		return g, problem.Wrap(problem.ErrInvalid, "invalid group", err)
 	}
-	if _, err := h.Record(ctx, c, audit.ActionGroupCreate, "group:"+g.ID, map[string]string{"via": via(c), "name": g.Name,
+	if _, err := h.Record(ctx, c, audit.ActionGroupCreate, "group:"+g.ID, map[string]string{"via": c.Via(), "name": g.Name,
 		"member_orgs": strings.Join(g.MemberOrgs, ","), "member_groups": strings.Join(g.MemberGroups, ",")}); err != nil {
 		return store.Group{}, err
 	}
@@ -90,7 +77,7 @@ func (h *Hub) CreateUser(ctx context.Context, c auth.Caller, login, org, role, p
 	if _, err := h.DB.UserByLogin(ctx, u.Login); err == nil {
 		return store.User{}, problem.Wrap(problem.ErrInvalid, "invalid user", fmt.Errorf("login %q is taken", u.Login))
 	}
-	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": via(c), "change": "create", "role": u.Role, "org": u.OrgID}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": c.Via(), "change": "create", "role": u.Role, "org": u.OrgID}); err != nil {
 		return store.User{}, err
 	}
 	u.ID, err = h.DB.AddUser(ctx, u)
@@ -104,7 +91,7 @@ func (h *Hub) SetUserDisabled(ctx context.Context, c auth.Caller, u store.User, 
 	if disabled {
 		change = "disable"
 	}
-	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": via(c), "change": change, "role": u.Role, "org": u.OrgID}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionRoleChange, "user:"+u.Login, map[string]string{"via": c.Via(), "change": change, "role": u.Role, "org": u.OrgID}); err != nil {
 		return err
 	}
 	u.Disabled = disabled
@@ -126,7 +113,7 @@ func (h *Hub) IssueToken(ctx context.Context, c auth.Caller, login, name string,
 	if expires > 0 {
 		exp = expires.String()
 	}
-	if _, err := h.Record(ctx, c, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": via(c), "name": name, "read_only": strconv.FormatBool(readOnly), "expires": exp}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionTokenCreate, "user:"+u.Login, map[string]string{"via": c.Via(), "name": name, "read_only": strconv.FormatBool(readOnly), "expires": exp}); err != nil {
 		return "", store.Token{}, err
 	}
 	return createToken(ctx, h.DB, u, name, expires, readOnly, h.Now())
@@ -138,7 +125,7 @@ func (h *Hub) RevokeToken(ctx context.Context, c auth.Caller, t store.Token) err
 	if u, err := h.DB.UserByID(ctx, t.UserID); err == nil {
 		owner = u.Login
 	}
-	if _, err := h.Record(ctx, c, audit.ActionTokenRevoke, "token:"+strconv.FormatInt(t.ID, 10), map[string]string{"via": via(c), "user": owner, "name": t.Name}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionTokenRevoke, "token:"+strconv.FormatInt(t.ID, 10), map[string]string{"via": c.Via(), "user": owner, "name": t.Name}); err != nil {
 		return err
 	}
 	if err := h.DB.RevokeToken(ctx, t.ID, h.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -158,7 +145,7 @@ func (h *Hub) AddWebhook(ctx context.Context, c auth.Caller, orgID, rawURL strin
 	}
 	u, _ := url.Parse(rawURL)
 	id := store.NewPublicID()
-	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": via(c), "host": u.Host, "webhook": id}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionWebhookCreate, "org:"+orgID, map[string]string{"via": c.Via(), "host": u.Host, "webhook": id}); err != nil {
 		return "", "", err
 	}
 	secret, _ := auth.NewSecret()
@@ -177,7 +164,7 @@ func (h *Hub) DeleteWebhook(ctx context.Context, c auth.Caller, orgID, id string
 	if !slices.ContainsFunc(ws, func(w store.Webhook) bool { return w.PublicID == id }) {
 		return fmt.Errorf("webhook %q of %s: %w", id, orgID, store.ErrNotFound)
 	}
-	if _, err := h.Record(ctx, c, audit.ActionWebhookDelete, "org:"+orgID, map[string]string{"via": via(c), "webhook": id}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionWebhookDelete, "org:"+orgID, map[string]string{"via": c.Via(), "webhook": id}); err != nil {
 		return err
 	}
 	return h.DB.DeleteWebhook(ctx, orgID, id)

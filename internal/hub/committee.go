@@ -292,7 +292,7 @@ func (h *Hub) retireProposalExpired(ctx context.Context, u store.User) bool {
 // (committee.retire.expire, by renkei-expiry in the committee's
 // organization) and then removes it.
 func (h *Hub) expireRetirement(ctx context.Context, u store.User) error {
-	system := auth.Caller{User: store.User{Login: "renkei-expiry", Role: "system"}, Org: store.Org{ID: u.OrgID}}
+	system := auth.System("renkei-expiry", store.Org{ID: u.OrgID})
 	if _, err := h.Record(ctx, system, audit.ActionCommitteeRetireExpire, "user:"+u.Login, map[string]string{
 		"org": u.OrgID, "proposed_by": u.RetireProposedBy, "proposed_reason": u.RetireReason,
 		"proposed_at": u.RetireProposedAt.Format(time.RFC3339)}); err != nil {

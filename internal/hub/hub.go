@@ -102,8 +102,8 @@ func (h *Hub) now() time.Time { return h.Now().UTC() }
 
 // Viewer is how the access policy sees a caller.
 func (h *Hub) Viewer(ctx context.Context, c auth.Caller) (policy.Viewer, error) {
-	if c.User.ID == 0 {
-		return policy.Viewer{}, nil
+	if c.User.ID == 0 { // anonymous, or the hub itself (auth.System)
+		return c.Viewer(), nil
 	}
 	groups, err := h.orgGroups(ctx, c.Org.ID)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/policy"
-	"renkei/internal/store"
 )
 
 // A store made before roles were tied to kinds of organization (issue 21)
@@ -40,7 +39,7 @@ func (h *Hub) DemoteMisplacedRoles(ctx context.Context) ([]Demotion, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demote misplaced roles: %w", err)
 	}
-	system := auth.Caller{User: store.User{Login: "renkei-startup", Role: "system"}, Org: h.Center()}
+	system := auth.System("renkei-startup", h.Center())
 	var out []Demotion
 	for _, o := range orgs {
 		us, err := h.DB.Users(ctx, o.ID)

@@ -190,7 +190,7 @@ func (s *Service) expireRule(ctx context.Context, r Rule, now time.Time) (Delete
 		return Deleted{Rule: r.Name}, nil
 	}
 	res := Deleted{Rule: r.Name, Count: len(pks), Hash: hex.EncodeToString(d.Sum(nil))}
-	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: s.Center}
+	system := auth.System("renkei-retention", s.Center)
 	// Logged first: a deletion the log does not know of must not happen.
 	res.AuditIndex, err = s.Record(ctx, system, audit.ActionRetentionDelete, "retention:"+r.Name, map[string]string{
 		"count": strconv.Itoa(len(pks)), "objects_sha256": res.Hash, "type": r.Type, "tlp": r.TLP,

@@ -25,7 +25,7 @@ func (s *Service) Expire(ctx context.Context, now time.Time) (int64, error) {
 		return 0, err
 	}
 	var total int64
-	system := auth.Caller{User: store.User{Login: "renkei-retention", Role: "system"}, Org: s.Center}
+	system := auth.System("renkei-retention", s.Center)
 	for source, ids := range bySource {
 		d := sha256.New()
 		var sb strings.Builder
