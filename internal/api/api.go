@@ -742,7 +742,8 @@ func (s *Server) getObject(q *request) error {
 		sight.FirstSeen = stix.FormatTime(sum.FirstSeen)
 		sight.LastSeen = stix.FormatTime(sum.LastSeen)
 	}
-	writeJSON(q.w, 200, client.ObjectWithSightings{Object: s.Hub.Present(q.viewer, o), TLP: o.ACL.TLP.Label(), Sightings: sight})
+	writeJSON(q.w, 200, client.ObjectWithSightings{Object: s.Hub.Present(q.viewer, o), TLP: o.ACL.TLP.Label(), Sightings: sight,
+		WarninglistHits: s.Exports.ObjectHits(o)})
 	return nil
 }
 

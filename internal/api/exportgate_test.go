@@ -255,3 +255,35 @@ func TestGateThresholdsAreConfigurable(t *testing.T) {
 		})
 	}
 }
+
+// TestObjectJSONCarriesWarninglistHits: GET /api/v1/objects/{id} gives the
+// warninglist hits of an indicator's values beside the object and inside it
+// (Renkei's extension), and none for an indicator in no list.
+func TestObjectJSONCarriesWarninglistHits(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			const listed, plain = "indicator--00000000-0000-4000-8000-0000000006a0", "indicator--00000000-0000-4000-8000-0000000006a1"
+			e.submitIndicators(t, "power", map[string]string{listed: "[ipv4-addr:value = '1.1.1.1']", plain: "[ipv4-addr:value = '203.0.113.66']"})
+			var got struct {
+				Object json.RawMessage
+				Hits   []warninglist.ValueHit `json:"warninglist_hits"`
+			}
+			r := e.do(t, "GET", "/api/v1/objects/"+listed, e.tokens["other"], nil)
+			if r.code != 200 || json.Unmarshal(r.body, &got) != nil {
+				t.Fatalf("%d %s", r.code, r.body)
+			}
+			if len(got.Hits) != 1 || got.Hits[0].List != "renkei-public-resolvers" || got.Hits[0].Value != "1.1.1.1" || !got.Hits[0].Refuses() {
+				t.Errorf("hits beside the object: %+v", got.Hits)
+			}
+			if !strings.Contains(string(got.Object), `"warninglist_hits":[{"value":"1.1.1.1"`) || !strings.Contains(string(got.Object), hub.Extension) {
+				t.Errorf("the object does not carry its hits in Renkei's extension: %s", got.Object)
+			}
+			got.Hits = nil
+			r = e.do(t, "GET", "/api/v1/objects/"+plain, e.tokens["other"], nil)
+			if r.code != 200 || json.Unmarshal(r.body, &got) != nil || got.Hits != nil || strings.Contains(string(got.Object), "warninglist_hits") {
+				t.Errorf("an indicator in no list: %d %s", r.code, r.body)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"renkei/internal/cop"
 	"renkei/internal/incident"
 	"renkei/internal/store"
+	"renkei/internal/warninglist"
 )
 
 // Objects and the command tower's records: incident reports and their
@@ -53,6 +54,9 @@ type ObjectWithSightings struct {
 	Object    json.RawMessage `json:"object"`
 	TLP       string          `json:"tlp"`
 	Sightings Sightings       `json:"sightings"`
+	// WarninglistHits are the warninglists that hold the indicator's values
+	// (also in the object, under Renkei's extension).
+	WarninglistHits []warninglist.ValueHit `json:"warninglist_hits,omitempty"`
 }
 
 // Objects searches the objects the caller may see, newest first.

@@ -36,6 +36,7 @@ type Service struct {
 	mu      sync.Mutex
 	matcher *warninglist.Matcher
 	version string
+	checked time.Time // when shownMatcher last asked the store (hits.go)
 }
 
 // record logs an act, with the door it came through (Detail "via").

@@ -99,20 +99,27 @@ func sameAsTLP2Extension(raw json.RawMessage) bool {
 	return json.Unmarshal(raw, &m) == nil && m == want
 }
 
-// extensionCreated is the date of version 1.0.0 of Renkei's extension.
-const extensionCreated = "2026-01-01T00:00:00.000Z"
+// extensionCreated is the date of version 1.0.0 of Renkei's extension;
+// extensionModified that of the version served (1.1.0: warninglist_hits).
+const (
+	extensionCreated  = "2026-01-01T00:00:00.000Z"
+	extensionModified = "2026-12-07T00:00:00.000Z"
+)
 
 // extensionDefinition is Renkei's extension definition, created by the center.
 func (h *Hub) extensionDefinition() json.RawMessage {
 	schema := "Renkei distribution (property extension). recipient_orgs: organizations (STIX identity ids or names) that may read the object; " +
 		"recipient_groups: sharing groups (ids or names, nested groups included); recipient_users: logins of the users who may read a TLP:RED object; " +
 		"consent: whose eyes may see the submitter's identity: \"everyone\", \"center\" (the national center only) or \"none\". " +
-		"Readers are decided by TLP 2.0 and these recipients as documented in Renkei's docs/access.md."
+		"Readers are decided by TLP 2.0 and these recipients as documented in Renkei's docs/access.md. " +
+		"warninglist_hits (set by the hub when it serves an indicator, never by a submitter): for each value of the pattern held by a warninglist, " +
+		"value, list (id), title, version, origin, action (\"refuse\": the value never reaches an export; \"warn\"), entry and how it matched " +
+		"(exact, within, contains, substring, regex, homograph), as documented in Renkei's docs/warninglists.md."
 	b, _ := json.Marshal(map[string]any{
 		"type": "extension-definition", "spec_version": "2.1", "id": Extension,
-		"created": extensionCreated, "modified": extensionCreated, "created_by_ref": h.center.ID,
+		"created": extensionCreated, "modified": extensionModified, "created_by_ref": h.center.ID,
 		"name": "Renkei distribution", "description": "Recipients and submitter consent of an object shared through a Renkei hub.",
-		"schema": schema, "version": "1.0.0", "extension_types": []string{"property-extension"},
+		"schema": schema, "version": "1.1.0", "extension_types": []string{"property-extension"},
 		"object_marking_refs": []string{policy.MarkingClear},
 	})
 	return b
@@ -164,7 +171,7 @@ func (h *Hub) Served(ctx context.Context, v policy.Viewer, id string) (Served, b
 		return Served{d.raw(id), created}, true, nil
 	}
 	if id == Extension {
-		return Served{h.extensionDefinition(), extensionCreated}, true, nil
+		return Served{h.extensionDefinition(), extensionModified}, true, nil
 	}
 	if id == policy.TLP2Extension {
 		return Served{json.RawMessage(tlp2Extension), tlp2ExtensionCreated}, true, nil

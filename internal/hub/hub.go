@@ -29,6 +29,7 @@ import (
 	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
+	"renkei/internal/warninglist"
 )
 
 // Hub is the sharing hub over one store.
@@ -51,6 +52,12 @@ type Hub struct {
 	MaxObjectBytes int
 
 	Now func() time.Time
+
+	// WarninglistHits gives the warninglist hits of an object's values;
+	// Present shows them to every reader in Renkei's extension
+	// (warninglist_hits). Package app sets the export gate's
+	// (exportgate.Service.ObjectHits); nil shows none.
+	WarninglistHits func(o store.Object) []warninglist.ValueHit
 
 	center      store.Org
 	auditSalt   []byte
@@ -153,8 +160,14 @@ func (h *Hub) Collection(ctx context.Context, id string) (store.Collection, erro
 
 // Present returns the object as the viewer may see it: when the submitter did
 // not consent to showing its identity to this viewer, created_by_ref (and, for
-// sightings, where_sighted_refs naming the submitter) shows the center instead.
+// sightings, where_sighted_refs naming the submitter) shows the center instead;
+// the warninglist hits of an indicator's values are in Renkei's extension
+// (annotate).
 func (h *Hub) Present(v policy.Viewer, o store.Object) json.RawMessage {
+	return h.annotate(o, h.presentAuthor(v, o))
+}
+
+func (h *Hub) presentAuthor(v policy.Viewer, o store.Object) json.RawMessage {
 	if policy.ShowsAuthor(v, o.ACL) {
 		return o.Raw
 	}

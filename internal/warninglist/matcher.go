@@ -474,3 +474,10 @@ func (m *Matcher) checkSubRegex(h *hits, x *index, v string) {
 		}
 	}
 }
+
+// ValueHit is a hit on one value of an object (an indicator's pattern may
+// compare several), as shown on the object.
+type ValueHit struct {
+	Value string `json:"value"`
+	Hit
+}

@@ -59,6 +59,9 @@ func TestTemplateKeysExist(t *testing.T) {
 	for _, f := range flashes {
 		keys = append(keys, "flash."+f)
 	}
+	for _, h := range []string{"exact", "within", "contains", "substring", "regex", "homograph"} {
+		keys = append(keys, "object.warninglists.how."+h)
+	}
 	if len(keys) < 150 {
 		t.Fatalf("found only %d keys: the scan is broken", len(keys))
 	}

@@ -16,6 +16,7 @@ import (
 	"renkei/internal/policy"
 	"renkei/internal/stix"
 	"renkei/internal/store"
+	"renkei/internal/warninglist"
 )
 
 // pageSize is how many objects one page of the browser shows.
@@ -215,6 +216,7 @@ type objectData struct {
 	TLPs        []policy.TLP
 	SightErrors map[string]string
 	Count       string
+	Hits        []warninglist.ValueHit // the warninglists holding the indicator's values
 }
 
 func (s *server) object(w http.ResponseWriter, r *http.Request, req *request) {
@@ -319,6 +321,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
+	d.Hits = s.Exports.ObjectHits(o)
 	d.CanSight = policy.Role(req.caller.User.Role).CanSubmit() && o.Type != "sighting" && (stix.IsSDO(o.Type) || strings.HasPrefix(o.Type, "x-"))
 	s.render(w, r, req, status, "object", "object.title", "objects", d)
 }
