@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/exportgate"
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 	"renkei/internal/warninglist"
 )
@@ -66,8 +69,7 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 						return err
 					}
 				}
-				fmt.Fprintf(g.stdout, "widest IPv4 range refused: /%d\nwidest IPv6 range refused: /%d\npublic suffixes refused: %s\n",
-					cur.WidestIPv4, cur.WidestIPv6, cur.PublicSuffixes)
+				fmt.Fprintln(g.stdout, g.say(i18n.M("cli.warninglists.thresholds", strconv.Itoa(cur.WidestIPv4), strconv.Itoa(cur.WidestIPv6), cur.PublicSuffixes)))
 				return nil
 			})
 		},
@@ -115,7 +117,7 @@ func newWarninglistsCheckCmd(g *globals) *cobra.Command {
 				for _, v := range args {
 					hits := m.CheckValue(v)
 					if len(hits) == 0 {
-						fmt.Fprintf(g.stdout, "%s\tin no list\n", v)
+						fmt.Fprintf(g.stdout, "%s\t%s\n", v, g.say(i18n.M("cli.warninglists.in_no_list")))
 					}
 					for _, h := range hits {
 						fmt.Fprintf(g.stdout, "%s\t%s (v%d, %s)\t%s %s\n", v, h.List, h.Version, h.Action, h.How, h.Entry)
@@ -148,7 +150,7 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 					return err
 				}
 				for _, e := range errs {
-					fmt.Fprintf(g.stderr, "renkei: warninglists import: skipped %v\n", e)
+					fmt.Fprintf(g.stderr, "renkei: warninglists import: %s\n", g.say(i18n.M("cli.warninglists.skipped", e.Error())))
 				}
 				lists = append(lists, ls...)
 			}
@@ -160,7 +162,7 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 				for _, l := range lists {
 					n += len(l.List)
 				}
-				fmt.Fprintf(g.stdout, "%d warninglists imported (%d entries)\n", len(lists), n)
+				fmt.Fprintln(g.stdout, g.say(i18n.M("cli.warninglists.imported", strconv.Itoa(len(lists)), strconv.Itoa(n))))
 				return nil
 			})
 		},
@@ -187,7 +189,7 @@ func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "%s: version %d, %d entries\n", l.ID, l.Version, len(l.List))
+				fmt.Fprintln(g.stdout, g.say(i18n.M("cli.warninglists.edited", l.ID, strconv.Itoa(l.Version), strconv.Itoa(len(l.List)))))
 				return nil
 			})
 		},
@@ -234,7 +236,7 @@ scope, warninglists). Reading a TLP:AMBER+STRICT or RED object this way is logge
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if as == "" {
-				return fmt.Errorf("--as LOGIN is required: the reader whose exports to explain")
+				return errors.New(g.say(i18n.M("cli.export.explain_needs_as")))
 			}
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
 				v, err := a.Hub.Viewer(cmd.Context(), c)

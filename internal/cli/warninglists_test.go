@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"renkei/internal/i18n"
 )
 
 // TestWarninglistCommandsActAsTheOperator: without --as, the warninglists
@@ -26,6 +28,10 @@ func TestWarninglistCommandsActAsTheOperator(t *testing.T) {
 	}
 
 	cli("warninglists", "add", "center-top-sites", "google.com", "yahoo.co.jp")
+	// What it says to people comes from the catalog, in the language chosen.
+	if out, want := cli("warninglists", "add", "center-top-sites", "example.jp", "--lang", "ja"), i18n.Text("ja", "cli.warninglists.edited", "center-top-sites", "2", "3")+"\n"; out != want {
+		t.Errorf("add says %q, want %q", out, want)
+	}
 	if out := cli("warninglists", "list"); !strings.Contains(out, "center-top-sites") || !strings.Contains(out, "renkei-documentation") {
 		t.Fatalf("list lacks the center's list or a built-in one:\n%s", out)
 	}
