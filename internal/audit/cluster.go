@@ -67,6 +67,7 @@ type Shared interface {
 	PublishAuditCheckpoint(ctx context.Context, origin string, size uint64, note []byte) error
 	AuditCheckpoint(ctx context.Context, origin string) ([]byte, uint64, error)
 	TakeLease(ctx context.Context, job, holder string, now time.Time, d time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, job, holder string) error
 	Setting(ctx context.Context, key string) (string, error)
 	SetSettingOnce(ctx context.Context, key, value string) (string, error)
 }
@@ -392,6 +393,15 @@ func (in *integrator) run(ctx context.Context) {
 				cancel()
 			}
 			in.close()
+			if in.graceful.Load() && !until.IsZero() {
+				// A node that stops cleanly gives the lease up, so that
+				// another integrates at once rather than when it runs out.
+				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				if err := in.opts.Shared.ReleaseLease(rctx, job, in.holder); err != nil {
+					in.opts.Logger.Warn("audit: giving up the integrator lease", "err", err)
+				}
+				cancel()
+			}
 			return
 		case <-t.C:
 		}

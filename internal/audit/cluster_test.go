@@ -20,10 +20,16 @@ import (
 // openClusterNode opens one process's door to the cluster's log in db.
 func openClusterNode(t *testing.T, db *store.DB, node string, integrate bool) *Log {
 	t.Helper()
+	return openClusterNodeLease(t, db, node, integrate, 2*time.Second)
+}
+
+// openClusterNodeLease is openClusterNode with the integrator's lease term.
+func openClusterNodeLease(t *testing.T, db *store.DB, node string, integrate bool, lease time.Duration) *Log {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := Open(context.Background(), Options{Dir: filepath.Join(dir, "audit"), KeyDir: filepath.Join(dir, "keys"),
 		HubID: "0123456789abcdef", Node: node, Shared: db, Integrate: integrate,
-		IntegratorLease: 2 * time.Second, CheckpointInterval: 100 * time.Millisecond, CloseTimeout: 10 * time.Second})
+		IntegratorLease: lease, CheckpointInterval: 100 * time.Millisecond, CloseTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("open node %s: %v", node, err)
 	}
@@ -212,6 +218,36 @@ func BenchmarkClusterAppend(b *testing.B) {
 			b.ReportMetric(st.PerSecond, "appends/s")
 			b.ReportMetric(float64(one.P50.Microseconds())/1000, "alone-p50-ms")
 			b.ReportMetric(float64(one.P99.Microseconds())/1000, "alone-p99-ms")
+		})
+	}
+}
+
+// TestClusterIntegratorLeaseReleasedOnClose: a node that stops cleanly gives
+// the integrator's lease up, so another node integrates at once — not when a
+// lease of a minute runs out.
+func TestClusterIntegratorLeaseReleasedOnClose(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			a := openClusterNodeLease(t, db, "hub-a", true, time.Minute)
+			testwait.For(t, 20*time.Second, "node a integrates", func() bool {
+				a.Append(ctx, sampleEntry(-1))
+				return publishedSize(t, db, a.Origin()) > 0
+			})
+			b := openClusterNodeLease(t, db, "hub-b", true, time.Minute)
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			stopped := time.Now()
+			i, err := b.Append(ctx, sampleEntry(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			testwait.For(t, 20*time.Second, "node b to integrate after node a stopped", func() bool {
+				return publishedSize(t, db, b.Origin()) > i
+			})
+			t.Logf("node b integrated %v after node a stopped", time.Since(stopped).Round(time.Millisecond))
 		})
 	}
 }

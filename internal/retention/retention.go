@@ -87,6 +87,9 @@ type Service struct {
 	Center store.Org
 	Now    func() time.Time
 	Log    *slog.Logger
+	// LeaseTerm is the term of the scheduled job's lease (store.LeaseTerm
+	// when 0).
+	LeaseTerm time.Duration
 }
 
 func (s *Service) log() *slog.Logger {
@@ -210,20 +213,22 @@ const LeaseJob = "retention.objects"
 
 // Schedule runs Expire at once and then every interval until ctx ends,
 // logging what it deleted. Hub nodes sharing a store take turns through a
-// lease (LeaseJob), so that two of them never log the same deletions.
+// lease (LeaseJob), so that two of them never log the same deletions. The
+// lease is kept, renewed every 15 s, for as long as its holder runs
+// (store.KeepLease) and released when it stops; when its holder dies,
+// another node takes it within a minute and runs the job at once.
 func (s *Service) Schedule(ctx context.Context, every time.Duration) {
 	log := s.log()
-	holder := store.NewLeaseHolder()
-	t := time.NewTicker(every)
+	lease := s.DB.KeepLease(ctx, LeaseJob, store.NewLeaseHolder(), s.LeaseTerm, s.now)
+	t := time.NewTicker(min(every, lease.Term()/3))
 	defer t.Stop()
+	var last time.Time // the last run under the lease held now
 	for {
-		// The lease outlives the interval, so that a run that is late by
-		// less than one interval does not hand the job to another node.
-		lead, err := s.DB.TakeLease(ctx, LeaseJob, holder, s.now(), 2*every)
-		if err != nil && ctx.Err() == nil {
-			log.Error("retention of hub objects", "err", err)
-		}
-		if lead {
+		switch {
+		case !lease.Held():
+			last = time.Time{}
+		case last.IsZero() || s.now().Sub(last) >= every:
+			last = s.now()
 			ds, err := s.Expire(ctx, s.now())
 			if err != nil && ctx.Err() == nil {
 				log.Error("retention of hub objects", "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +223,47 @@ func TestScheduleRunsAtOnceAndStops(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Schedule did not return after its context ended")
 	}
+}
+
+// TestScheduleTakesOverFromADeadNode: node A runs the schedule, then dies
+// — its connection to the store gone, so it neither renews nor gives up its
+// lease. Node B's schedule takes the job over once A's lease has run out (a
+// lease term, 45 s in service, not the hours of an interval) and deletes
+// what is due.
+func TestScheduleTakesOverFromADeadNode(t *testing.T) {
+	dir := t.TempDir()
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit(), hubtest.InDir(dir)).Hub
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const term = 600 * time.Millisecond
+	dbA, err := store.Open(ctx, filepath.Join(dir, "renkei.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := service(h)
+	a.DB, a.LeaseTerm = dbA, term
+	actx, killA := context.WithCancel(ctx)
+	go a.Schedule(actx, time.Hour)
+	testwait.For(t, 10*time.Second, "node A to hold the lease", func() bool {
+		return count(t, h, "SELECT COUNT(*) FROM job_leases WHERE job = ? AND until > ?", retention.LeaseJob, store.Micros(time.Now())) == 1
+	})
+	dbA.Close() // node A dies
+	killA()
+	died := time.Now()
+
+	put(t, h, time.Now().Add(-10*24*time.Hour), obj("indicator", 1, policy.Red))
+	admin, _ := h.DB.UserByLogin(ctx, "admin")
+	if err := service(h).SetRules(ctx, auth.Caller{User: admin, Org: h.Center()}, []retention.Rule{{Name: "red-7d", TLP: "red", Days: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	b := service(h)
+	b.LeaseTerm = term
+	done := make(chan struct{})
+	go func() { b.Schedule(ctx, time.Hour); close(done) }()
+	testwait.For(t, 10*time.Second, "node B to take over and delete the expired object", func() bool {
+		return count(t, h, "SELECT COUNT(*) FROM objects") == 0
+	})
+	t.Logf("retention resumed %v after node A died (lease term %v)", time.Since(died).Round(time.Millisecond), term)
+	cancel()
+	<-done
 }

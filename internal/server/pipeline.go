@@ -12,6 +12,9 @@ import (
 	"renkei/internal/telemetry"
 )
 
+// TelemetryRetentionLease names the lease of the retention of kept records.
+const TelemetryRetentionLease = "retention.telemetry"
+
 // RunPipeline starts, until ctx ends, the communications-information side of
 // a node: matcher workers sharing the stream, the retention job, and UDP
 // collectors feeding their sources. `renkei serve` and `renkei worker` both
@@ -29,17 +32,19 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		}()
 	}
 	go func() {
-		// Nodes sharing the store take turns (see store.TakeLease), so
-		// that a deletion is logged once.
-		holder := store.NewLeaseHolder()
-		t := time.NewTicker(time.Minute)
+		// Nodes sharing the store take turns through a lease kept while
+		// this process runs (store.KeepLease), so that a deletion is
+		// logged once; a dead holder's lease is taken over within a minute.
+		lease := p.Service.DB.KeepLease(ctx, TelemetryRetentionLease, store.NewLeaseHolder(), 0, p.Service.Now)
+		t := time.NewTicker(lease.Term() / 3)
 		defer t.Stop()
+		var last time.Time
 		for {
-			lead, err := p.Service.DB.TakeLease(ctx, "retention.telemetry", holder, p.Service.Now(), 2*time.Minute)
-			if err != nil && ctx.Err() == nil {
-				log.Error("retention", "err", err)
-			}
-			if lead {
+			switch {
+			case !lease.Held():
+				last = time.Time{}
+			case last.IsZero() || p.Service.Now().Sub(last) >= time.Minute:
+				last = p.Service.Now()
 				if n, err := p.Service.Expire(ctx, p.Service.Now()); err != nil && ctx.Err() == nil {
 					log.Error("retention", "err", err)
 				} else if n > 0 {

@@ -51,7 +51,9 @@ type Config struct {
 	NATS string
 	// NATSListen lets `renkei worker` processes reach the embedded NATS (host:port).
 	NATSListen string
-	// Matchers is how many matcher workers this process runs (default 1; 0 none).
+	// Matchers is how many matcher workers this process runs: 0 runs none
+	// (`renkei serve --matchers 0`, for a node that leaves matching to
+	// `renkei worker` processes); `renkei serve` runs 1 unless told.
 	Matchers int
 	// Collect lists UDP listeners feeding sources: "udp://0.0.0.0:2055=source-id".
 	Collect []string
@@ -172,9 +174,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	if cfg.Matchers == 0 {
-		cfg.Matchers = 1
-	}
 	handler := recoverer(log, bodyDeadline(mux, cfg.BodyTimeout))
 	if cfg.TLSCert != "" || cfg.SelfSignedTLS {
 		handler = strictTransport(handler)
