@@ -287,3 +287,58 @@ func TestObjectJSONCarriesWarninglistHits(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainShowsTheAuthorAsEachReaderMaySee: the indicator behind an
+// export line is shown to each reader as that reader may see it. Power Co
+// consented to showing its identity to the center only: the center's
+// explanation names Power Co as the author, another member's names the
+// center; where Power Co consented to everyone, both name Power Co.
+func TestExplainShowsTheAuthorAsEachReaderMaySee(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			power := e.callers["power"].Org.ID
+			center := e.h.Center().ID
+			const shy, open = "indicator--00000000-0000-4000-8000-0000000007a0", "indicator--00000000-0000-4000-8000-0000000007a1"
+			var objs []any
+			for id, c := range map[string]struct{ value, consent string }{shy: {"203.0.113.171", "center"}, open: {"203.0.113.172", "everyone"}} {
+				objs = append(objs, map[string]any{"type": "indicator", "spec_version": "2.1", "id": id, "created": "2026-01-03T00:00:00.000Z",
+					"modified": "2026-01-03T00:00:00.000Z", "pattern": "[ipv4-addr:value = '" + c.value + "']", "pattern_type": "stix",
+					"valid_from": "2026-01-01T00:00:00.000Z", "created_by_ref": power, "object_marking_refs": []string{tlpGreen},
+					"extensions": map[string]any{hub.Extension: map[string]any{"extension_type": "property-extension", "consent": c.consent}}})
+			}
+			body, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-0000000000b7", "objects": objs})
+			col, err := e.h.DB.Collection(ctx, hub.MembersCollection)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, err := e.h.Submit(ctx, e.callers["power"], col, bytes.NewReader(body)); err != nil || st.Failure > 0 {
+				t.Fatalf("submit: %v %+v", err, st)
+			}
+			author := func(who, value string) string {
+				t.Helper()
+				var ex exportgate.Explanation
+				r := e.do(t, "GET", "/api/v1/exports/explain?value="+value, e.tokens[who], nil)
+				if r.code != 200 || json.Unmarshal(r.body, &ex) != nil || len(ex.Lines) != 1 || !ex.Lines[0].Exported {
+					t.Fatalf("explain %s as %s: %d %s", value, who, r.code, r.body)
+				}
+				var o struct {
+					CreatedByRef string `json:"created_by_ref"`
+				}
+				_ = json.Unmarshal(ex.Lines[0].Object, &o)
+				return o.CreatedByRef
+			}
+			for _, c := range []struct{ who, value, want, why string }{
+				{"center", "203.0.113.171", power, "the center may see the author who consented to it"},
+				{"other", "203.0.113.171", center, "another member is shown the center in the author's place"},
+				{"center", "203.0.113.172", power, "consent to everyone"},
+				{"other", "203.0.113.172", power, "consent to everyone"},
+			} {
+				if got := author(c.who, c.value); got != c.want {
+					t.Errorf("%s explaining %s is shown author %s, want %s (%s)", c.who, c.value, got, c.want, c.why)
+				}
+			}
+		})
+	}
+}

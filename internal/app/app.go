@@ -151,5 +151,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Retention = &retention.Service{DB: db, Record: record, Center: h.Center(), Now: now, Log: log}
 	a.Exports = &exportgate.Service{DB: db, Now: now, Center: center, Record: record, Log: log}
 	h.WarninglistHits = a.Exports.ObjectHits // shown on every object the hub presents
+	a.Hunting.Screen = a.Exports.Screen      // a package's indicators pass the export gate
 	return a, nil
 }

@@ -48,7 +48,7 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	defer srv.Close()
 
 	iocs := filepath.Join(t.TempDir(), "iocs.txt")
-	os.WriteFile(iocs, []byte("# Grixba\nGRB_NET.exe\n198.51.100.99\n"), 0o600)
+	os.WriteFile(iocs, []byte("# Grixba\nGRB_NET.exe\n45.77.1.99\n"), 0o600)
 	out, errOut, code := runHuntCLI(t, "", "hunt-package", "publish", "--title", "Grixba reconnaissance", "--rules", ruleFile, "--indicators", iocs,
 		"--scope", "sector=energy,sector=water", "--tlp", "amber", "--hub", srv.URL, "--token", tokens["center"])
 	if code != 0 {

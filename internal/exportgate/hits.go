@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"renkei/internal/match"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/warninglist"
 )
@@ -75,5 +76,41 @@ func (s *Service) ObjectHits(o store.Object) []warninglist.ValueHit {
 			out = append(out, warninglist.ValueHit{Value: e.Value, Hit: h})
 		}
 	})
+	return out
+}
+
+// Screen passes each of values through the gate opened for viewer v (its
+// scope and warninglist rules; values that are no address, range, name,
+// URL, e-mail or hash pass) and returns, for each value the gate keeps
+// out, the first rule's sentence. A hunting package's indicators are
+// screened so that nothing reaches a member's sweep as malicious that would
+// not reach its blocklist.
+func (s *Service) Screen(ctx context.Context, v policy.Viewer, values []string) (map[string]string, error) {
+	g, err := s.Open(ctx, v, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return g.Screen(values), nil
+}
+
+// Screen is Service.Screen on an open gate (also the offline one).
+func (g *Gate) Screen(values []string) map[string]string {
+	out := map[string]string{}
+	for _, val := range values {
+		k, cv, ok := warninglist.Canonical(val)
+		if !ok {
+			continue
+		}
+		d := g.Value("", k, cv)
+		if d.Passed {
+			continue
+		}
+		for _, c := range d.Checks {
+			if !c.Passed {
+				out[val] = c.Rule + ": " + c.Detail
+				break
+			}
+		}
+	}
 	return out
 }

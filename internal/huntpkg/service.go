@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,13 @@ type Service struct {
 	// KeyDir holds the signing key: DATA/hunt-keys of a running hub, beside
 	// the audit log's folder. Empty: packages can be read but not published.
 	KeyDir string
+	// Screen passes indicator values through the export gate for the
+	// publisher (exportgate.Service.Screen) and says why each value it
+	// keeps out is kept out: a package whose indicators the gate refuses is
+	// not published, so that nothing reaches a member's sweep as malicious
+	// that would not reach its blocklist. Nil: packages with indicators are
+	// refused.
+	Screen func(ctx context.Context, v policy.Viewer, values []string) (map[string]string, error)
 }
 
 // ErrNotAllowed is returned when the caller may not do what it asked.
@@ -127,6 +135,9 @@ func (s *Service) Publish(ctx context.Context, c auth.Caller, req PublishRequest
 	}
 	inds, err := s.resolveIndicators(ctx, v, req.Indicators)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.screen(ctx, v, inds); err != nil {
 		return nil, err
 	}
 	p := &Package{Format: FormatVersion, ID: stix.NewID("hunt-package"), Title: title, Description: strings.TrimSpace(req.Description),
@@ -245,6 +256,34 @@ func (s *Service) resolveScope(ctx context.Context, c auth.Caller, v policy.View
 		}
 	}
 	return out, nil
+}
+
+// screen refuses indicators the export gate keeps out, naming each with
+// the gate's reason.
+func (s *Service) screen(ctx context.Context, v policy.Viewer, inds []Indicator) error {
+	if len(inds) == 0 {
+		return nil
+	}
+	if s.Screen == nil {
+		return problem.Field("indicators", "the export gate is not available: indicators cannot be published")
+	}
+	values := make([]string, len(inds))
+	for i, in := range inds {
+		values[i] = in.Value
+	}
+	out, err := s.Screen(ctx, v, values)
+	if err != nil {
+		return fmt.Errorf("screen indicators: %w", err)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	msgs := make([]string, 0, len(out))
+	for _, val := range slices.Sorted(maps.Keys(out)) {
+		msgs = append(msgs, fmt.Sprintf("%q (%s)", val, out[val]))
+	}
+	return problem.Field("indicators", "%d indicators never reach a sweep or an export (the export gate keeps them out; see renkei warninglists check): %s",
+		len(out), strings.Join(msgs, "; "))
 }
 
 // resolveIndicators keeps plain values and replaces ids of STIX indicators

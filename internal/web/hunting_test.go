@@ -38,7 +38,7 @@ func TestHuntingPages(t *testing.T) {
 		t.Fatalf("broken rule: %d\n%s", st, body)
 	}
 	st, loc, body := center.post("/hunting", url.Values{"title": {"Ransomware precursors"}, "tlp": {"amber"}, "scope": {"sector=water"},
-		"rules": {huntRule}, "indicators": {"203.0.113.7\n# comment\nevil.example"}})
+		"rules": {huntRule}, "indicators": {"45.77.1.2\n# comment\nevil.renkei-test.jp"}})
 	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/hunting/hunt-package--") {
 		t.Fatalf("publish: %d %q\n%s", st, loc, body)
 	}
