@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"renkei/internal/store/storetest"
 )
 
 // TestLoginLimitedPerLoginAndAddress: failed logins count against the
@@ -37,5 +39,43 @@ func TestLoginLimitedPerLoginAndAddress(t *testing.T) {
 	}
 	if code := try("192.0.2.99", "water-analyst", testPassword); code != http.StatusSeeOther {
 		t.Errorf("another login from that address: %d, want 303", code)
+	}
+}
+
+// TestLoginLimitSharedAcrossNodes: two hub nodes on one store count the same
+// failures, so guesses spread across both are stopped at the limit (10 by
+// default) as surely as guesses at one.
+func TestLoginLimitSharedAcrossNodes(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) { loginLimitSharedAcrossNodes(t, kind) })
+	}
+}
+
+func loginLimitSharedAcrossNodes(t *testing.T, kind string) {
+	e := newEnvOn(t, kind, Options{})
+	other, err := New(e.app, Options{}) // a second node on the same store
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := []http.Handler{e.srv.Config.Handler, other}
+	try := func(node http.Handler, password string) int {
+		form := url.Values{"csrf": {"form-token"}, "login": {"power-analyst"}, "password": {password}}
+		r := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: loginCSRFCookie, Value: "form-token"})
+		r.RemoteAddr = "192.0.2.7:40000"
+		w := httptest.NewRecorder()
+		node.ServeHTTP(w, r)
+		return w.Code
+	}
+	for i := range 10 {
+		if code := try(nodes[i%2], "wrong password"); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i+1, code)
+		}
+	}
+	for n, node := range nodes {
+		if code := try(node, testPassword); code != http.StatusTooManyRequests {
+			t.Errorf("node %d after 10 failures spread across both nodes: %d, want 429", n+1, code)
+		}
 	}
 }

@@ -1,16 +1,17 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/store"
 )
 
 // loginCSRFCookie carries the token that the login form must echo. Before a
@@ -56,7 +57,12 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	// one account from many addresses are slowed as much as guesses at many
 	// accounts from one address.
 	keys := limiterKeys(ip, d.Login)
-	if !s.limiter.allow(time.Now(), keys...) {
+	allowed, err := s.limiter.allow(r.Context(), time.Now(), keys...)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !allowed {
 		s.log.Warn("web: login refused by the limiter", "login", d.Login, "addr", ip)
 		d.Error = "login.limited"
 		s.showLogin(w, r, http.StatusTooManyRequests, d)
@@ -71,7 +77,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		s.limiter.fail(time.Now(), keys...)
+		if err := s.limiter.fail(r.Context(), time.Now(), keys...); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		// The login is logged so operators can see attacks; never the password.
 		s.log.Warn("web: failed login", "login", d.Login, "addr", ip)
 		d.Error = "login.failed"
@@ -91,7 +100,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.limiter.reset(keys...)
+	if err := s.limiter.reset(r.Context(), keys...); err != nil {
+		s.log.Warn("web: clear failed logins", "err", err)
+	}
 	// Expired sessions are useless; a login is a good moment to sweep them.
 	if err := s.Store.DeleteExpiredSessions(r.Context(), s.Now()); err != nil {
 		s.log.Warn("web: delete expired sessions", "err", err)
@@ -147,60 +158,29 @@ func limiterKeys(ip, login string) []string {
 }
 
 // limiter counts failed logins per address and per login in a fixed window.
-// It lives in memory: a restart forgets, which is acceptable for slowing
-// guessing, and Argon2id makes each guess slow anyway.
+// The counts are in the store (store.LoginFailures), so that every hub node
+// on it counts the same failures: guesses spread over several nodes are
+// stopped as surely as guesses at one.
 type limiter struct {
-	mu     sync.Mutex
+	db     *store.DB
 	max    int
 	window time.Duration
-	seen   map[string]*attempts
 }
 
-type attempts struct {
-	n     int
-	start time.Time
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, seen: map[string]*attempts{}}
+func newLimiter(db *store.DB, max int, window time.Duration) *limiter {
+	return &limiter{db: db, max: max, window: window}
 }
 
 // allow reports whether none of the keys has used up its failures.
-func (l *limiter) allow(now time.Time, keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if a := l.seen[k]; a != nil && now.Sub(a.start) < l.window && a.n >= l.max {
-			return false
-		}
-	}
-	return true
+func (l *limiter) allow(ctx context.Context, now time.Time, keys ...string) (bool, error) {
+	n, err := l.db.LoginFailures(ctx, keys, now, l.window)
+	return n < int64(l.max), err
 }
 
-func (l *limiter) fail(now time.Time, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.seen) > 100_000 { // bound memory under a spray of addresses
-		for k, a := range l.seen {
-			if now.Sub(a.start) >= l.window {
-				delete(l.seen, k)
-			}
-		}
-	}
-	for _, k := range keys {
-		a := l.seen[k]
-		if a == nil || now.Sub(a.start) >= l.window {
-			a = &attempts{start: now}
-			l.seen[k] = a
-		}
-		a.n++
-	}
+func (l *limiter) fail(ctx context.Context, now time.Time, keys ...string) error {
+	return l.db.CountLoginFailure(ctx, keys, now, l.window)
 }
 
-func (l *limiter) reset(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		delete(l.seen, k)
-	}
+func (l *limiter) reset(ctx context.Context, keys ...string) error {
+	return l.db.ClearLoginFailures(ctx, keys)
 }

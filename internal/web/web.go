@@ -70,7 +70,7 @@ func New(a *app.App, opt Options) (http.Handler, error) {
 	if opt.LoginWindow <= 0 {
 		opt.LoginWindow = 5 * time.Minute
 	}
-	s := &server{App: a, opt: opt, log: opt.Log, limiter: newLimiter(opt.LoginLimit, opt.LoginWindow)}
+	s := &server{App: a, opt: opt, log: opt.Log, limiter: newLimiter(a.Store, opt.LoginLimit, opt.LoginWindow)}
 	var err error
 	if s.pages, err = loadPages(s.log); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
