@@ -264,6 +264,7 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("POST /api/v1/consultations/handlers/revoke", s.wrap(s.revokeHandler))
 	m.HandleFunc("POST /api/v1/consultations/{id}/replies", s.wrap(s.replyConsultation))
 	m.HandleFunc("GET /api/v1/cop", s.wrap(s.copFigures))
+	m.HandleFunc("GET /api/v1/audit/entries", s.wrap(s.auditEntries))
 	m.HandleFunc("GET /api/v1/approvals", s.wrap(s.listApprovals))
 	m.HandleFunc("POST /api/v1/approvals", s.wrap(s.fileApproval))
 	m.HandleFunc("POST /api/v1/approvals/{id}/decision", s.wrap(s.decideApproval))

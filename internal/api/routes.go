@@ -66,6 +66,7 @@ var routeTable = map[string]audit.Route{
 	"POST /api/v1/consultations/handlers":                 audit.InCapability(audit.ActionHandlerDesignate),
 	"POST /api/v1/consultations/handlers/revoke":          audit.InCapability(audit.ActionHandlerRevoke),
 	"GET /api/v1/cop":                                     audit.Read,
+	"GET /api/v1/audit/entries":                           audit.Read,
 	"GET /api/v1/approvals":                               audit.Read,
 	"POST /api/v1/approvals":                              audit.InCapability(audit.ActionApprovalRequest),
 	"POST /api/v1/approvals/{id}/decision":                audit.InCapability(audit.ActionApprovalDecide),

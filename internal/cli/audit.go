@@ -29,6 +29,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/audit/witness"
+	"renkei/internal/oversight"
 )
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -497,20 +498,35 @@ verify a log of --verify-entries entries from scratch.`,
 
 func newAuditShowCmd(g *globals) *cobra.Command {
 	var token string
-	var logLoc string
+	var logLoc, format string
 	var keys []string
 	var indexes []uint
+	var flt oversight.Filter
+	var from, to string
 	cmd := &cobra.Command{
-		Use:   "show --log DIR|URL --key KEY --index N",
-		Short: "Show audit entries with their verified inclusion proofs (inspection)",
+		Use:   "show --log DIR|URL --key KEY (--index N | FILTER...)",
+		Short: "Show audit entries with their verified inclusion proofs (inspection), by index or by filter",
 		Long: `show prints entries of the audit log, each with the RFC 6962 inclusion proof that places it in
 the tree of the signed checkpoint; the proof is verified before anything is printed, so what is
 shown is what the log committed to. Inspectors use it to sample entries.
 
-Output is one JSON object per entry: index, the entry, its leaf hash, the proof (base64) and the
-checkpoint size and root it was proved against.`,
-		Example: `  renkei audit show --log ./renkei-data/audit --key renkei-audit.pub --index 0 --index 4711`,
-		Args:    cobra.NoArgs,
+Entries are named by --index, or selected by what they record, as on the committee's console:
+--action (repeatable; "approval.*" names a family), --user, --org (organization id), --purpose
+and --legal-basis (contained, without regard to case), --approval (approval-12 or 12: entries
+about the approval or resting on it), --from and --to (YYYY-MM-DD in Japan time, --to not
+included, or RFC 3339) and --limit (default 200, at most 5000). Every access to communications
+information in March 2026 with its purpose and approval:
+
+  renkei audit show --key renkei-audit.pub --action comm.access --from 2026-03-01 --to 2026-04-01
+
+Output is one JSON object per entry: index, the entry, its leaf hash, the proof (base64),
+whether the proof verified, and the checkpoint size and root it was proved against. With
+--format csv, a selection is CSV whose rows and last line name the checkpoint (origin, size,
+root hash) it was verified against.`,
+		Example: `  renkei audit show --log ./renkei-data/audit --key renkei-audit.pub --index 0 --index 4711
+  renkei audit show --log https://hub.example.jp/audit/ --key renkei-audit.pub --token $OVERSEER_TOKEN \
+    --action comm.access --from 2026-03-01 --to 2026-04-01 --format csv > march-access.csv`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if logLoc == "" {
 				logLoc = filepath.Join(g.data, "audit")
@@ -519,14 +535,56 @@ checkpoint size and root it was proved against.`,
 			if err != nil {
 				return err
 			}
-			if len(indexes) == 0 {
-				return errors.New("give at least one --index")
+			if flt.From, err = oversight.ParseTime("from", from); err != nil {
+				return err
+			}
+			if flt.To, err = oversight.ParseTime("to", to); err != nil {
+				return err
+			}
+			filtered := len(flt.Actions) > 0 || flt.User != "" || flt.Org != "" || flt.Purpose != "" || flt.LegalBasis != "" ||
+				flt.Approval != "" || !flt.From.IsZero() || !flt.To.IsZero()
+			if len(indexes) == 0 && !filtered {
+				return errors.New("give at least one --index, or a filter (--action, --user, --org, --purpose, --legal-basis, --approval, --from, --to)")
+			}
+			if len(indexes) > 0 && filtered {
+				return errors.New("give --index or a filter, not both")
+			}
+			if format != "json" && format != "csv" {
+				return fmt.Errorf("--format %q: want json or csv", format)
 			}
 			f, err := audit.NewFetcher(logLoc, logClient(token))
 			if err != nil {
 				return err
 			}
 			enc := json.NewEncoder(g.stdout)
+			if filtered {
+				// The log's files are read whole (as audit verify reads them):
+				// whoever holds them reads every entry.
+				sel, err := oversight.Select(cmdContext(cmd), f, vs, flt, func(es []audit.Entry) []audit.Entry { return es })
+				if err != nil {
+					return err
+				}
+				if format == "csv" {
+					return sel.WriteCSV(g.stdout)
+				}
+				for _, x := range sel.Entries {
+					data, err := x.Entry.Marshal()
+					if err != nil {
+						return err
+					}
+					if err := enc.Encode(map[string]any{
+						"index": x.Index, "entry": json.RawMessage(data), "leaf_hash": x.LeafHash, "inclusion_proof": x.Proof,
+						"verified": x.Verified, "problem": x.Problem, "checkpoint_origin": sel.Checkpoint.Origin,
+						"checkpoint_size": sel.Checkpoint.Size, "checkpoint_root": sel.Checkpoint.Root,
+					}); err != nil {
+						return err
+					}
+				}
+				if sel.Truncated() {
+					fmt.Fprintf(g.stderr, "%d entries match; the first %d are shown (--limit)\n", sel.Matched, len(sel.Entries))
+				}
+				return nil
+			}
 			for _, idx := range indexes {
 				in, err := audit.Inspect(cmdContext(cmd), f, vs, uint64(idx))
 				if err != nil {
@@ -547,6 +605,16 @@ checkpoint size and root it was proved against.`,
 	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
 	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
 	fl.UintSliceVar(&indexes, "index", nil, "entry index to show (repeatable)")
+	fl.StringSliceVar(&flt.Actions, "action", nil, "select entries with this action (repeatable; approval.* names a family)")
+	fl.StringVar(&flt.User, "user", "", "select entries of this user (login)")
+	fl.StringVar(&flt.Org, "org", "", "select entries of users of this organization (its id)")
+	fl.StringVar(&flt.Purpose, "purpose", "", "select entries whose stated purpose contains this")
+	fl.StringVar(&flt.LegalBasis, "legal-basis", "", "select entries whose legal basis contains this")
+	fl.StringVar(&flt.Approval, "approval", "", "select entries about or resting on this approval (approval-12 or 12)")
+	fl.StringVar(&from, "from", "", "select entries from this date (YYYY-MM-DD, Japan time) or time (RFC 3339)")
+	fl.StringVar(&to, "to", "", "select entries before this date (YYYY-MM-DD, Japan time, not included) or time (RFC 3339)")
+	fl.IntVar(&flt.Limit, "limit", 0, "show at most this many selected entries (default 200, at most 5000)")
+	fl.StringVar(&format, "format", "json", "json (one object per entry) or csv (a selection, naming its checkpoint)")
 	return cmd
 }
 

@@ -55,7 +55,7 @@ var homeUsers = []homeUser{
 		panels: []string{"today-advisories"}, notPanels: []string{"today-reports"},
 		refused: []string{"/reports", "/computers"}},
 	{name: "overseer", login: "iinkai",
-		nav:    []string{"/oversight", "/oversight/inspect", "/oversight/figures", "/cop", "/alerts"},
+		nav:    []string{"/oversight", "/oversight/inspect", "/oversight/figures", "/oversight/log", "/cop", "/alerts"},
 		notNav: []string{"/objects", "/submit", "/reports", "/cases", "/consult", "/advisories", "/hunting", "/vuln", "/admin"},
 		panels: []string{"today-approvals"}, notPanels: []string{"today-advisories", "h-counts", "h-recent", "h-sightings"},
 		refused: []string{"/objects", "/submit", "/reports", "/cases", "/consult", "/advisories", "/hunting", "/vuln", "/vuln/assets", "/computers"}},

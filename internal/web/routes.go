@@ -98,6 +98,8 @@ var routeTable = map[string]audit.Route{
 	"GET /oversight/inspect":                  audit.Read,
 	"GET /oversight/figures":                  audit.Read,
 	"GET /oversight/figures.csv":              audit.Read,
+	"GET /oversight/log":                      audit.Read,
+	"GET /oversight/log.csv":                  audit.Read,
 	"GET /admin":                              audit.Read,
 	"POST /admin/orgs":                        audit.InCapability(audit.ActionOrgCreate),
 	"POST /admin/groups":                      audit.InCapability(audit.ActionGroupCreate),

@@ -170,6 +170,8 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("GET /oversight/inspect", s.overseer(s.inspectPage))
 	mux.HandleFunc("GET /oversight/figures", s.overseer(s.figuresPage))
 	mux.HandleFunc("GET /oversight/figures.csv", s.overseer(s.figuresCSV))
+	mux.HandleFunc("GET /oversight/log", s.overseer(s.logPage))
+	mux.HandleFunc("GET /oversight/log.csv", s.overseer(s.logCSV))
 
 	mux.HandleFunc("GET /admin", s.member(s.admin))
 	mux.HandleFunc("POST /admin/orgs", s.member(s.addOrg))
