@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -364,12 +365,12 @@ func TestExportOnlyWhatTheCallerMaySee(t *testing.T) {
 					}
 					lines := strings.Split(strings.TrimSpace(string(r.body)), "\n")
 					for _, v := range c.present {
-						if !contains(lines, v) {
+						if !slices.Contains(lines, v) {
 							t.Errorf("%s missing from %q", v, lines)
 						}
 					}
 					for _, v := range c.absent {
-						if contains(lines, v) {
+						if slices.Contains(lines, v) {
 							t.Errorf("%s must not be exported to %s: %q", v, c.who, lines)
 						}
 					}
@@ -458,13 +459,4 @@ func TestExportAuthAndCaching(t *testing.T) {
 	if changed.code != 200 || !strings.Contains(string(changed.body), "198.51.100.9") {
 		t.Fatalf("after a new indicator: %d %q", changed.code, changed.body)
 	}
-}
-
-func contains(lines []string, v string) bool {
-	for _, l := range lines {
-		if l == v {
-			return true
-		}
-	}
-	return false
 }
