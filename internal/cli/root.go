@@ -31,6 +31,8 @@ type globals struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	closers []func() // run when the command ends (announceChanges)
 }
 
 // Main runs the command line with args and returns the exit code.
@@ -48,6 +50,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(g)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	for _, c := range g.closers {
+		c()
+	}
 	if err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

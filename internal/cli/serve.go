@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
+	"renkei/internal/bus"
 	"renkei/internal/hub"
 	"renkei/internal/i18n"
 	"renkei/internal/server"
@@ -45,7 +47,35 @@ func (g *globals) openStore(ctx context.Context) (*store.DB, error) {
 		fmt.Fprintf(g.stderr, "\nA new hub was created. Log in once as %q with password %s\nand change it, or create a token: renkei token create %s\n(This password is shown only now.)\n\n",
 			b.AdminLogin, b.AdminPassword, b.AdminLogin)
 	}
+	g.announceChanges(db)
 	return db, nil
+}
+
+// announceChanges tells the NATS of a serve running on this data directory
+// (the URL it left there, bus.URLFile) of each change this command makes
+// that a running hub keeps loaded, so that it shows the change at once.
+// Without one, or when it cannot be reached, the hub sees the change when
+// it next polls the store's change counter (within 2 s). serve replaces the
+// announcer with its own bus's.
+func (g *globals) announceChanges(db *store.DB) {
+	url := bus.ReadURL(g.data)
+	if url == "" {
+		return
+	}
+	var mu sync.Mutex
+	var a *bus.Announcer
+	db.OnChange(func(kind string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if a == nil {
+			var err error
+			if a, err = bus.DialAnnouncer(url); err != nil {
+				return // the counter is the fallback
+			}
+			g.closers = append(g.closers, a.Close)
+		}
+		a.Notify(kind)
+	})
 }
 
 func newServeCmd(g *globals) *cobra.Command {

@@ -179,7 +179,8 @@ func (s *Service) fetch(ctx context.Context, f Feed) (etag, lastMod string, reco
 // Run loads the engine, then fetches due feeds every minute until ctx
 // ends, and every RefreshEvery (DefaultRefreshEvery: 2 s) reads the store's
 // change counter and rebuilds the engine when another process changed what
-// it is built from (Refresh). The server starts it once.
+// it is built from (Refresh) — at once when a change is announced (Nudge).
+// The server starts it once.
 func (s *Service) Run(ctx context.Context) {
 	if err := s.ensure(ctx); err != nil && ctx.Err() == nil {
 		s.Log.Error("load vulnerability relevance", "err", err)
@@ -205,6 +206,7 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.nudged():
 		}
 	}
 }

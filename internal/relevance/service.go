@@ -61,6 +61,24 @@ type Service struct {
 	// (Refresh); 0 means DefaultRefreshEvery. Looking costs one indexed
 	// read of the change counter.
 	RefreshEvery time.Duration
+
+	nudgeOnce sync.Once
+	nudge     chan struct{} // Nudge: look at the counter now
+}
+
+// Nudge makes Run look at the store's change counter now rather than at its
+// next round: another process announced a change (bus.OnChange). It never
+// blocks; nudges that come while one is pending are one.
+func (s *Service) Nudge() {
+	select {
+	case s.nudged() <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) nudged() chan struct{} {
+	s.nudgeOnce.Do(func() { s.nudge = make(chan struct{}, 1) })
+	return s.nudge
 }
 
 // DefaultRefreshEvery is how often a running hub looks for changes another

@@ -118,6 +118,27 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		al.Close()
 		return nil, err
 	}
+	// Changes are announced on the bus, so that other nodes and this one
+	// reload at once what they keep of them (the counter, polled, stays the
+	// fallback); the URL the bus is reached at is left in DATA for the
+	// commands run on this machine, which announce their changes too.
+	db.OnChange(func(kind string) {
+		if err := b.Notify(kind); err != nil {
+			log.Warn("announce a change", "kind", kind, "err", err)
+		}
+	})
+	if err := b.OnChange(store.ChangeVuln, a.Relevance.Nudge); err != nil {
+		b.Close()
+		al.Close()
+		return nil, err
+	}
+	natsURL := cfg.NATS
+	if natsURL == "" {
+		natsURL = b.ClientURL()
+	}
+	if err := bus.WriteURL(cfg.DataDir, natsURL); err != nil {
+		log.Warn("the NATS URL for the command line could not be written", "dir", cfg.DataDir, "err", err)
+	}
 	if cfg.MaxContentLength <= 0 {
 		cfg.MaxContentLength = 100 << 20
 	}
@@ -208,6 +229,10 @@ func overseersOnly(a *app.App, next http.Handler) http.Handler {
 
 // Close releases what New opened besides the store: the bus and the audit log.
 func (s *Server) Close() error {
+	s.App.Store.OnChange(nil)
+	if s.cfg.NATS != "" || s.Bus.ClientURL() != "" {
+		bus.RemoveURL(s.cfg.DataDir)
+	}
 	s.Bus.Close()
 	if s.App.Audit != nil {
 		return s.App.Audit.Close()

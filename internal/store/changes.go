@@ -48,10 +48,30 @@ func (db *DB) Changed(ctx context.Context, kind string) (int64, error) {
 
 // inTxChanged runs fn in a transaction that also counts a change of kind.
 func (db *DB) inTxChanged(ctx context.Context, kind string, fn func(*Tx) error) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(tx *Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
 		return bumpChange(ctx, tx, kind)
 	})
+	if err == nil {
+		db.changed(kind)
+	}
+	return err
+}
+
+// OnChange sets fn to be told of each change of a kind once its write has
+// committed, so that other processes can hear of it at once (a NATS
+// notification where the hub runs with NATS, see package bus) instead of
+// at their next look at the counter. The counter stays the truth: a
+// notification lost or never sent only delays what they see until they
+// poll.
+func (db *DB) OnChange(fn func(kind string)) {
+	db.onChange.Store(&fn)
+}
+
+func (db *DB) changed(kind string) {
+	if fn := db.onChange.Load(); fn != nil && *fn != nil {
+		(*fn)(kind)
+	}
 }

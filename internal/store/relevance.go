@@ -662,7 +662,7 @@ func (db *DB) ReleaseSuppressionAlert(ctx context.Context, c SuppressionCause) e
 // deleteVulnRow deletes one row, counting a change of kind (none when kind
 // is "") in the same transaction.
 func deleteVulnRow(ctx context.Context, db *DB, kind, what string, id int64, q string, args ...any) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	err := db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("delete %s %d: %w", what, id, err)
@@ -675,6 +675,10 @@ func deleteVulnRow(ctx context.Context, db *DB, kind, what string, id int64, q s
 		}
 		return bumpChange(ctx, tx, kind)
 	})
+	if err == nil && kind != "" {
+		db.changed(kind)
+	}
+	return err
 }
 
 // noRows is ErrNotFound for sql.ErrNoRows, and err otherwise.

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -44,6 +45,8 @@ type DB struct {
 	stmts sync.Map // query text → *sql.Stmt, for queries run on every request
 
 	cursors cursorKey // seals paging cursors (cursor.go)
+
+	onChange atomic.Pointer[func(kind string)] // told of each counted change (changes.go)
 }
 
 // IsPostgres reports whether s is a PostgreSQL URL rather than a SQLite path.
