@@ -13,6 +13,15 @@ package product
 // source gives them (a JVN advisory, the NVD dictionary), and a family key
 // where a source names the family instead of the product. TestCatalogueCited
 // refuses an alias, CPE or vendor name without a source.
+//
+// Checked on 2026-12-07: every quotation of a KEV row below was compared by
+// program with the row of that CVE in ../shared/corpora/cisa-kev (45
+// quotations; one misquote fixed, and Citrix's bulletin CTX561482, cited from
+// memory, replaced by the KEV rows that show both names). Not re-checked:
+// the NVD CPE names (nvd), which match the cpe:2.3 vendor:product pairs as
+// NVD writes them but were not looked up one by one, and the vendors' own
+// pages cited for "Palo Alto", "Check Point Software", "FortiGate", Cisco
+// "Secure Client" and "ISE"; treat them as unverified until they are.
 
 const (
 	kev = "CISA KEV "
@@ -26,7 +35,7 @@ var vendors = []Vendor{
 	{Name: "Array Networks"},
 	{Name: "Check Point", Aliases: []Alias{{Name: "Check Point Software", Source: "Check Point Software Technologies Ltd. (checkpoint.com)"}}},
 	{Name: "Progress", Aliases: []Alias{{Name: "Kemp", Source: kev + "CVE-2024-1212: vendorProject Progress, product \"Kemp LoadMaster\""}}},
-	{Name: "Citrix", Aliases: []Alias{{Name: "NetScaler", Source: "Citrix bulletin CTX561482 (CVE-2023-3519): NetScaler ADC (formerly Citrix ADC) and NetScaler Gateway (formerly Citrix Gateway)"}}},
+	{Name: "Citrix", Aliases: []Alias{{Name: "NetScaler", Source: kev + "CVE-2023-3519 (vendorProject Citrix): \"Citrix NetScaler ADC and NetScaler Gateway\""}}},
 }
 
 // Families, by the key of their entry.
@@ -78,13 +87,13 @@ var catalogue = []Product{
 
 	// Citrix renamed Citrix ADC and Citrix Gateway back to NetScaler in 2023.
 	{Vendor: "Citrix", Name: "NetScaler ADC", Aliases: []Alias{
-		{Name: "Citrix ADC", Source: "Citrix bulletin CTX561482: \"NetScaler ADC (formerly Citrix ADC)\""},
+		{Name: "Citrix ADC", Source: kev + "CVE-2020-8193: \"Citrix ADC, Citrix Gateway, and multiple Citrix SD-WAN WANOP appliance models\"; CVE-2023-3519 names the same appliance \"Citrix NetScaler ADC\". (Citrix's bulletin CTX561482, once cited for the rename, was not re-read against its text and is no longer cited.)"},
 		{Name: "Application Delivery Controller", Source: kev + "CVE-2022-27518: \"Application Delivery Controller (ADC) and Gateway\""},
 		{Name: "ADC", Source: kev + "CVE-2022-27518: \"Application Delivery Controller (ADC)\""},
 	}},
 	{Vendor: "Citrix", Name: "NetScaler Gateway", Aliases: []Alias{
-		{Name: "Citrix Gateway", Source: "Citrix bulletin CTX561482: \"NetScaler Gateway (formerly Citrix Gateway)\""},
-		{Name: "Gateway", Source: kev + "CVE-2022-27518 and CVE-2025-5777: \"ADC and Gateway\" (Citrix's gateway)"},
+		{Name: "Citrix Gateway", Source: kev + "CVE-2020-8193: \"Citrix ADC, Citrix Gateway\"; CVE-2023-3519 names it \"NetScaler Gateway\""},
+		{Name: "Gateway", Source: kev + "CVE-2022-27518: \"Application Delivery Controller (ADC) and Gateway\"; CVE-2025-5777: \"NetScaler ADC and Gateway\" (Citrix's gateway)"},
 	}},
 	{Vendor: "Citrix", Name: "SD-WAN WANOP", Aliases: []Alias{{Name: "SD-WAN WANOP Appliance", Source: kev + "CVE-2019-19781: \"Application Delivery Controller (ADC), Gateway, and SD-WAN WANOP Appliance\""}}},
 	{Vendor: "Citrix", Name: "StoreFront Server"},
