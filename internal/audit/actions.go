@@ -28,6 +28,10 @@ const (
 	// they come through (CLI, console, API): package hub's acts.go.
 	ActionOrgCreate     = "org.create"     // an organization was added (a center: policy.change, see hub.AddCenterOrg)
 	ActionGroupCreate   = "group.create"   // a sharing group and its members (sharing policy)
+	ActionOrgChange     = "org.change"     // an organization renamed, its sector changed, disabled or enabled
+	ActionOrgDelete     = "org.delete"     // an organization that held nothing was deleted
+	ActionGroupChange   = "group.change"   // a sharing group renamed or its members changed (sharing policy)
+	ActionGroupDelete   = "group.delete"   // a sharing group addressed by nothing was deleted
 	ActionTokenRevoke   = "token.revoke"   // an API token was revoked
 	ActionWebhookCreate = "webhook.create" // an organization's webhook was added
 	ActionWebhookDelete = "webhook.delete" // an organization's webhook was removed

@@ -189,7 +189,7 @@ func (c Caller) Viewer() policy.Viewer {
 	if c.User.ID == 0 && c.User.Role == SystemRole {
 		return policy.System()
 	}
-	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly).OfOrgKind(c.Org.Kind)
+	return policy.Person(c.User.ID, c.Org.ID, policy.Role(c.User.Role), c.Org.IsCenter(), nil, c.ReadOnly).OfOrgKind(c.Org.Kind).WithCapabilities(c.User.Capabilities)
 }
 
 // Via is the door an act came through, as the audit log records it
@@ -348,6 +348,9 @@ func (a *Authenticator) caller(ctx context.Context, userID int64) (Caller, error
 	o, err := a.DB.Org(ctx, u.OrgID)
 	if err != nil {
 		return Caller{}, fmt.Errorf("look up organization: %w", err)
+	}
+	if o.Disabled { // the hub administrator disabled the whole organization
+		return Caller{}, ErrBadCredentials
 	}
 	return Caller{User: u, Org: o}, nil
 }

@@ -50,5 +50,6 @@ func newGroupCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(add, list)
+	cmd.AddCommand(groupChangeCmds(g)...)
 	return cmd
 }

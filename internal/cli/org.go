@@ -60,5 +60,6 @@ organization; another (--kind center) is a change of sharing policy that needs
 	}
 	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(add, list)
+	cmd.AddCommand(orgChangeCmds(g)...)
 	return cmd
 }

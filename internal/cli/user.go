@@ -82,5 +82,6 @@ Without --password-stdin the account has no web login; give it a token with
 	}
 	formatFlag(list, &listFormat, formatTable, formatCSV)
 	cmd.AddCommand(add, list)
+	cmd.AddCommand(userChangeCmds(g)...)
 	return cmd
 }

@@ -176,12 +176,13 @@ func (c Consent) String() string {
 // Viewer is who is asking. The zero Viewer is an anonymous reader.
 type Viewer struct {
 	UserID   int64
-	OrgID    string   // the organization's STIX identity id
-	Role     Role     // empty for anonymous readers
-	IsCenter bool     // the organization is the national center
-	OrgKind  string   // the organization's kind (store.OrgKinds): which console sections apply (console.go)
-	Groups   []string // every sharing group the organization belongs to, directly or through nesting
-	ReadOnly bool     // a read-only API token: it writes nothing (MayWrite)
+	OrgID    string       // the organization's STIX identity id
+	Role     Role         // empty for anonymous readers
+	IsCenter bool         // the organization is the national center
+	OrgKind  string       // the organization's kind (store.OrgKinds): which console sections apply (console.go)
+	Caps     []Capability // rights given to this user beyond its role (capabilities.go)
+	Groups   []string     // every sharing group the organization belongs to, directly or through nesting
+	ReadOnly bool         // a read-only API token: it writes nothing (MayWrite)
 }
 
 // Anonymous reports whether v is not logged in.

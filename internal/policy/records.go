@@ -251,6 +251,7 @@ func grants(v Viewer, k Kind, rel Relation) Access {
 			a |= g.Access
 		}
 	}
+	a |= capabilityGrants(v, k, rel)
 	if v.ReadOnly {
 		a &^= Write
 	}

@@ -68,6 +68,23 @@ func renderMatrix() string {
 				fmt.Fprintf(&b, " %s |\n", cell(grants(v, k, 0)))
 			}
 		}
+		// Rows for the users given a capability that adds to this kind.
+		for _, c := range Capabilities {
+			for _, s := range seats {
+				for _, role := range s.roles {
+					v := Viewer{UserID: 1, OrgID: "identity--reader", Role: role, IsCenter: s.isCenter}
+					if !CapabilityFits(c, role) || capabilityGrants(v.WithCapabilities([]string{string(c)}), k, RelAny) == 0 {
+						continue
+					}
+					v = v.WithCapabilities([]string{string(c)})
+					fmt.Fprintf(&b, "| %s with %s | %s |", role, c, s.seat)
+					for _, r := range rels {
+						fmt.Fprintf(&b, " %s |", cell(grants(v, k, r)))
+					}
+					fmt.Fprintf(&b, " %s |\n", cell(grants(v, k, 0)))
+				}
+			}
+		}
 		b.WriteString("\n")
 		var notes []string
 		for _, g := range Matrix {
@@ -83,6 +100,16 @@ func renderMatrix() string {
 				who = strings.Join(names, ", ")
 			}
 			notes = append(notes, fmt.Sprintf("- %s, %s (%s), %s: %s", g.Seat, who, g.Rel, cell(g.Access), g.Note))
+		}
+		for _, g := range CapabilityGrants {
+			if g.Kind != k {
+				continue
+			}
+			names := make([]string, len(g.Roles))
+			for i, r := range g.Roles {
+				names[i] = string(r)
+			}
+			notes = append(notes, fmt.Sprintf("- %s, capability %s (%s) (%s), %s: %s", g.Seat, g.Cap, strings.Join(names, ", "), g.Rel, cell(g.Access), g.Note))
 		}
 		b.WriteString(strings.Join(notes, "\n") + "\n")
 	}

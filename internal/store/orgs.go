@@ -26,6 +26,9 @@ var MemberOrgKinds = []string{"government", "operator", "local-government", "med
 type Org struct {
 	ID, Name, Kind, Sector string
 	Created                time.Time
+	// Disabled: the hub administrator disabled the organization; its users
+	// neither log in nor use tokens, and its records stay.
+	Disabled bool
 }
 
 // IsCenter reports whether the organization is the national center.
@@ -92,13 +95,14 @@ func (db *DB) AddOrg(ctx context.Context, o Org) error {
 	return nil
 }
 
-const orgCols = "id, name, kind, sector, created_at"
+const orgCols = "id, name, kind, sector, created_at, disabled"
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
 	var c int64
-	err := row.Scan(&o.ID, &o.Name, &o.Kind, &o.Sector, &c)
-	o.Created = FromMicros(c)
+	var dis int
+	err := row.Scan(&o.ID, &o.Name, &o.Kind, &o.Sector, &c, &dis)
+	o.Created, o.Disabled = FromMicros(c), dis != 0
 	return o, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type User struct {
 	// yet: it cannot log in nor use tokens. ConfirmedBy is who confirmed it.
 	Pending     bool
 	ConfirmedBy string
+	// Capabilities are rights given to the user beyond its role
+	// (policy.Capabilities), by its organization's administrator.
+	Capabilities []string
 	// RetireProposedBy is the member of the committee who proposed
 	// retiring this account, with RetireReason and RetireProposedAt; a
 	// different member confirms (hub.RetireOverseer).
@@ -44,14 +48,18 @@ func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	return id, nil
 }
 
-const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at"
+const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at, capabilities"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var dis, pend int
 	var c, rp int64
+	var caps string
 	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy,
-		&u.RetireProposedBy, &u.RetireReason, &rp)
+		&u.RetireProposedBy, &u.RetireReason, &rp, &caps)
+	if caps != "" {
+		u.Capabilities = strings.Split(caps, ",")
+	}
 	u.Disabled, u.Created, u.Pending, u.RetireProposedAt = dis != 0, FromMicros(c), pend != 0, FromMicros(rp)
 	return u, err
 }
@@ -96,10 +104,11 @@ func (db *DB) Users(ctx context.Context, orgID string) ([]User, error) {
 	return out, rows.Err()
 }
 
-// UpdateUser changes a user's role, password hash, disabled flag and language.
+// UpdateUser changes a user's role, password hash, disabled flag, language
+// and capabilities.
 func (db *DB) UpdateUser(ctx context.Context, u User) error {
-	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ? WHERE id = ?",
-		u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, u.ID)
+	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ?, capabilities = ? WHERE id = ?",
+		u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, strings.Join(u.Capabilities, ","), u.ID)
 	return err
 }
 

@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/hub"
+	"renkei/internal/policy"
+)
+
+// Changes to organizations, groups and users after they are made, as the
+// console and the API make them: each act is logged before it takes effect
+// (package hub, orgchanges.go), through the CLI as the local operator.
+
+func orgChangeCmds(g *globals) []*cobra.Command {
+	var name, sector string
+	var disable, enable bool
+	change := &cobra.Command{
+		Use:   "change ORG",
+		Short: "Rename an organization, change its sector, or disable or re-enable it",
+		Long: `Change an organization (by name or id). A disabled organization's users can
+neither log in nor use their tokens; everything it shared and filed stays under
+its name. The act is in the audit log (org.change) before it takes effect.`,
+		Example: `  renkei org change "Kanto Electric" --name "関東電力"
+  renkei org change "Minato City" --disable`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ch hub.OrgChange
+			if cmd.Flags().Changed("name") {
+				ch.Name = &name
+			}
+			if cmd.Flags().Changed("sector") {
+				ch.Sector = &sector
+			}
+			if disable && enable {
+				return fmt.Errorf("--disable and --enable: choose one")
+			}
+			if disable || enable {
+				ch.Disabled = &disable
+			}
+			if ch == (hub.OrgChange{}) {
+				return fmt.Errorf("nothing to change: give --name, --sector, --disable or --enable")
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				o, err := h.ChangeOrg(cmd.Context(), operator(h), args[0], ch)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "organization %s changed: %s (%s), disabled %v\n", o.ID, o.Name, o.Sector, o.Disabled)
+				return nil
+			})
+		},
+	}
+	change.Flags().StringVar(&name, "name", "", "new name")
+	change.Flags().StringVar(&sector, "sector", "", "new sector")
+	change.Flags().BoolVar(&disable, "disable", false, "disable the organization: its users' logins and tokens stop")
+	change.Flags().BoolVar(&enable, "enable", false, "re-enable a disabled organization")
+	del := &cobra.Command{
+		Use:   "delete ORG",
+		Short: "Delete an organization that holds nothing (added by mistake)",
+		Long: `Delete an organization (by name or id) that has no users and that nothing
+names: no object, report, case, register entry, alert or setting. Any other
+organization is refused, saying what it holds: disable it instead
+(renkei org change ORG --disable), so that nothing it did loses its author.
+The act is in the audit log (org.delete) before it takes effect.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.DeleteOrg(cmd.Context(), operator(h), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "organization %s deleted\n", args[0])
+				return nil
+			})
+		},
+	}
+	return []*cobra.Command{change, del}
+}
+
+func groupChangeCmds(g *globals) []*cobra.Command {
+	var name, members string
+	change := &cobra.Command{
+		Use:   "change GROUP",
+		Short: "Rename a sharing group or replace its members",
+		Long: `Change a sharing group (by name or id): --name renames it, --members replaces
+its members (organizations or groups, by name or id, comma-separated). The act
+is in the audit log (group.change) before it takes effect.`,
+		Example: `  renkei group change "Energy ISAC" --members "Kanto Electric,Chubu Transmission"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ms []string
+			if cmd.Flags().Changed("members") {
+				ms = []string{}
+				for _, m := range strings.Split(members, ",") {
+					if m = strings.TrimSpace(m); m != "" {
+						ms = append(ms, m)
+					}
+				}
+			}
+			if name == "" && ms == nil {
+				return fmt.Errorf("nothing to change: give --name or --members")
+			}
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				gr, err := h.ChangeGroup(cmd.Context(), operator(h), args[0], name, ms)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "group %s changed: %s, %d organizations, %d groups\n", gr.ID, gr.Name, len(gr.MemberOrgs), len(gr.MemberGroups))
+				return nil
+			})
+		},
+	}
+	change.Flags().StringVar(&name, "name", "", "new name")
+	change.Flags().StringVar(&members, "members", "", "the group's members, comma-separated (replaces them)")
+	del := &cobra.Command{
+		Use:   "delete GROUP",
+		Short: "Delete a sharing group nothing is addressed to",
+		Long: `Delete a sharing group (by name or id). A group that objects or hunting
+packages are addressed to is refused: deleting it would change who reads them.
+The act is in the audit log (group.delete) before it takes effect.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.DeleteGroup(cmd.Context(), operator(h), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "group %s deleted\n", args[0])
+				return nil
+			})
+		},
+	}
+	return []*cobra.Command{change, del}
+}
+
+func userChangeCmds(g *globals) []*cobra.Command {
+	withUser := func(cmd *cobra.Command, login string, act func(h *hub.Hub) error) error {
+		return g.withHub(cmd.Context(), act)
+	}
+	setRole := &cobra.Command{
+		Use:   "set-role LOGIN ROLE",
+		Short: "Give a user another role",
+		Long: `Give a user another role, as the console does. The role must fit the user's
+organization (handlers and hub administrators in the center only); overseer
+accounts are the committee's. Capabilities that do not fit the new role are
+taken back. The act is in the audit log (role.change) before it takes effect.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withUser(cmd, args[0], func(h *hub.Hub) error {
+				u, err := h.DB.UserByLogin(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if u, err = h.SetUserRole(cmd.Context(), operator(h), u, args[1]); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "user %s is now %s\n", u.Login, u.Role)
+				return nil
+			})
+		},
+	}
+	able := func(disable bool) *cobra.Command {
+		use, short := "enable LOGIN", "Re-enable a disabled user"
+		if disable {
+			use, short = "disable LOGIN", "Disable a user: its sessions and tokens stop at once"
+		}
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return withUser(cmd, args[0], func(h *hub.Hub) error {
+					u, err := h.DB.UserByLogin(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					if !policy.OperatorManages(policy.Role(u.Role)) {
+						return fmt.Errorf("%s is an overseer account: the committee retires its members (renkei committee retire)", u.Login)
+					}
+					if err := h.SetUserDisabled(cmd.Context(), operator(h), u, disable); err != nil {
+						return err
+					}
+					fmt.Fprintf(g.stderr, "user %s disabled %v\n", u.Login, disable)
+					return nil
+				})
+			},
+		}
+	}
+	caps := make([]string, len(policy.Capabilities))
+	for i, c := range policy.Capabilities {
+		caps[i] = string(c)
+	}
+	capability := func(give bool) *cobra.Command {
+		use, short := "revoke LOGIN CAPABILITY", "Take a capability back from a user"
+		if give {
+			use, short = "grant LOGIN CAPABILITY", "Give a user a capability beyond its role"
+		}
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(2),
+			Long: short + ". Capabilities: " + strings.Join(caps, ", ") + ` (register-assets: register
+the organization's connection points and SBOMs without being its administrator).
+The act is in the audit log (role.change) before it takes effect.`,
+			Example: `  renkei user grant suzuki register-assets`,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return withUser(cmd, args[0], func(h *hub.Hub) error {
+					u, err := h.DB.UserByLogin(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					if u, err = h.SetUserCapability(cmd.Context(), operator(h), u, args[1], give); err != nil {
+						return err
+					}
+					fmt.Fprintf(g.stderr, "user %s: capabilities %s\n", u.Login, strings.Join(u.Capabilities, ", "))
+					return nil
+				})
+			},
+		}
+	}
+	return []*cobra.Command{setRole, able(true), able(false), capability(true), capability(false)}
+}
