@@ -394,7 +394,7 @@ func (s *Server) addGroup(q *request) error {
 }
 
 func userOut(u store.User) client.User {
-	return client.User{ID: u.ID, Login: u.Login, Org: u.OrgID, Role: u.Role, Disabled: u.Disabled, Pending: u.Pending, Created: u.Created}
+	return client.User{ID: u.PublicID, Login: u.Login, Org: u.OrgID, Role: u.Role, Disabled: u.Disabled, Pending: u.Pending, Created: u.Created}
 }
 
 func (s *Server) listUsers(q *request) error {
@@ -464,7 +464,7 @@ func (s *Server) listTokens(q *request) error {
 	}
 	out := make([]client.Token, len(ts))
 	for i, t := range ts {
-		out[i] = client.Token{ID: t.ID, UserID: t.UserID, Name: t.Name, ReadOnly: t.ReadOnly, Expires: optTime(t.Expires), Revoked: optTime(t.Revoked),
+		out[i] = client.Token{ID: t.PublicID, UserID: q.caller.User.PublicID, Name: t.Name, ReadOnly: t.ReadOnly, Expires: optTime(t.Expires), Revoked: optTime(t.Revoked),
 			Created: t.Created, LastUsed: optTime(t.LastUsed)}
 	}
 	writeJSON(q.w, 200, map[string]any{"tokens": out})
@@ -484,7 +484,7 @@ func (s *Server) createToken(q *request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(q.w, http.StatusCreated, client.NewToken{Token: secret, ID: t.ID, Expires: optTime(t.Expires), ReadOnly: t.ReadOnly})
+	writeJSON(q.w, http.StatusCreated, client.NewToken{Token: secret, ID: t.PublicID, Expires: optTime(t.Expires), ReadOnly: t.ReadOnly})
 	return nil
 }
 
@@ -496,29 +496,23 @@ func pathID(q *request) (int64, error) {
 	return id, nil
 }
 
+// revokeToken revokes a token named by its public id; a row id (a sequence
+// over every user's tokens, which never leaves the hub), like a token the
+// caller does not manage, is not found.
 func (s *Server) revokeToken(q *request) error {
-	id, err := pathID(q)
+	id := q.r.PathValue("id")
+	t, err := s.Store.TokenByPublicID(q.r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !policy.ManagesToken(q.viewer, t.UserID) {
+		return fail(http.StatusNotFound, "not found", "no token %s of yours", id)
+	}
 	if err != nil {
 		return err
 	}
-	ts, err := s.Store.Tokens(q.r.Context(), 0)
-	if err != nil {
+	if err := s.Hub.RevokeToken(q.r.Context(), q.caller, t); err != nil {
 		return err
 	}
-	for _, t := range ts {
-		if t.ID != id {
-			continue
-		}
-		if !policy.ManagesToken(q.viewer, t.UserID) {
-			break
-		}
-		if err := s.Hub.RevokeToken(q.r.Context(), q.caller, t); err != nil {
-			return err
-		}
-		writeJSON(q.w, 200, map[string]any{"revoked": id})
-		return nil
-	}
-	return fail(http.StatusNotFound, "not found", "no token %d of yours", id)
+	writeJSON(q.w, 200, map[string]any{"revoked": id})
+	return nil
 }
 
 // alertOut is an alert as the API shows it, in lang: by its public id only (the row

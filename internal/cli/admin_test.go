@@ -95,7 +95,14 @@ func TestAdminCommands(t *testing.T) {
 	if code != 0 || strings.Contains(out, tok) {
 		t.Fatalf("token list must never show secrets: %q", out)
 	}
-	if code, _, stderr := run(t, "", append([]string{"token", "revoke", "1"}, data...)...); code != 0 {
+	fields := strings.Fields(strings.SplitN(out, "\n", 3)[1])
+	if len(fields) < 2 || !store.ValidPublicID(fields[0]) || fields[1] != "tanaka" {
+		t.Fatalf("token list names a token by its public id and its user by login: %q", out)
+	}
+	if code, _, stderr := run(t, "", append([]string{"token", "revoke", "1"}, data...)...); code == 0 {
+		t.Fatalf("revoking by a row id: %s", stderr)
+	}
+	if code, _, stderr := run(t, "", append([]string{"token", "revoke", fields[0]}, data...)...); code != 0 {
 		t.Fatalf("revoke: %s", stderr)
 	}
 	// A running server remembers a resolved token for at most its cache TTL

@@ -68,10 +68,20 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 				if err != nil {
 					return err
 				}
+				logins := map[int64]string{}
+				us, err := db.Users(cmd.Context(), "")
+				if err != nil {
+					return err
+				}
+				for _, u := range us {
+					logins[u.ID] = u.Login
+				}
+				// A token is named by its public id, as in the API, the
+				// console and the audit log's token.revoke entries.
 				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tUSER\tNAME\tREAD-ONLY\tEXPIRES\tREVOKED")
 				for _, t := range ts {
-					fmt.Fprintf(tw, "%d\t%d\t%s\t%v\t%s\t%s\n", t.ID, t.UserID, t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\n", t.PublicID, logins[t.UserID], t.Name, t.ReadOnly, fmtTime(t.Expires), fmtTime(t.Revoked))
 				}
 				return tw.Flush()
 			})
@@ -82,14 +92,14 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 		Short: "Revoke a token at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var id int64
-			if _, err := fmt.Sscan(args[0], &id); err != nil {
-				return fmt.Errorf("%q is not a token id (see renkei token list)", args[0])
+			id := args[0]
+			if !store.ValidPublicID(id) {
+				return fmt.Errorf("%q is not a token id (see renkei token list)", id)
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
-				t, err := h.DB.TokenByID(cmd.Context(), id)
+				t, err := h.DB.TokenByPublicID(cmd.Context(), id)
 				if err != nil {
-					return fmt.Errorf("token %d: %w", id, err)
+					return err
 				}
 				return h.RevokeToken(cmd.Context(), operator(h), t)
 			})

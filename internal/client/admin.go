@@ -54,7 +54,7 @@ type GroupRequest struct {
 
 // User is an account as the API returns it.
 type User struct {
-	ID       int64     `json:"id"`
+	ID       string    `json:"id"` // its public id: 128 random bits in hex
 	Login    string    `json:"login"`
 	Org      string    `json:"org"`
 	Role     string    `json:"role"`
@@ -73,8 +73,8 @@ type UserRequest struct {
 
 // Token is an API token as listed (never its secret).
 type Token struct {
-	ID       int64      `json:"id"`
-	UserID   int64      `json:"user_id"`
+	ID       string     `json:"id"`      // its public id: 128 random bits in hex
+	UserID   string     `json:"user_id"` // the public id of the user it acts for
 	Name     string     `json:"name"`
 	ReadOnly bool       `json:"read_only"`
 	Expires  *time.Time `json:"expires,omitempty"`
@@ -94,7 +94,7 @@ type TokenRequest struct {
 // NewToken is a token just made: its secret is shown this once.
 type NewToken struct {
 	Token    string     `json:"token"`
-	ID       int64      `json:"id"`
+	ID       string     `json:"id"`
 	Expires  *time.Time `json:"expires"`
 	ReadOnly bool       `json:"read_only"`
 }
@@ -178,8 +178,8 @@ func (c *Client) CreateToken(ctx context.Context, r TokenRequest) (NewToken, err
 
 // RevokeToken revokes one of the caller's tokens (or, for an administrator,
 // one it manages).
-func (c *Client) RevokeToken(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/tokens/"+strconv.FormatInt(id, 10), nil, nil)
+func (c *Client) RevokeToken(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/tokens/"+url.PathEscape(id), nil, nil)
 }
 
 // Alert is an alert as the API returns it, titled in the reader's language.

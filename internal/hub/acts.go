@@ -125,7 +125,7 @@ func (h *Hub) RevokeToken(ctx context.Context, c auth.Caller, t store.Token) err
 	if u, err := h.DB.UserByID(ctx, t.UserID); err == nil {
 		owner = u.Login
 	}
-	if _, err := h.Record(ctx, c, audit.ActionTokenRevoke, "token:"+strconv.FormatInt(t.ID, 10), map[string]string{"via": c.Via(), "user": owner, "name": t.Name}); err != nil {
+	if _, err := h.Record(ctx, c, audit.ActionTokenRevoke, "token:"+t.PublicID, map[string]string{"via": c.Via(), "user": owner, "name": t.Name}); err != nil {
 		return err
 	}
 	if err := h.DB.RevokeToken(ctx, t.ID, h.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +144,7 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 				audit.ActionGroupCreate + " group:" + grp.ID,
 				audit.ActionRoleChange + " user:denki",
 				audit.ActionTokenCreate + " user:denki",
-				audit.ActionTokenRevoke + " token:" + strconv.FormatInt(tok.ID, 10),
+				audit.ActionTokenRevoke + " token:" + tok.PublicID,
 				audit.ActionWebhookCreate + " org:" + org.ID,
 				audit.ActionWebhookDelete + " org:" + org.ID,
 			} {

@@ -166,6 +166,7 @@ func CreateUser(ctx context.Context, db *store.DB, n NewUser, now time.Time) (st
 	if err != nil {
 		return u, err
 	}
+	u.PublicID = store.NewPublicID()
 	u.ID, err = db.AddUser(ctx, u)
 	return u, err
 }
@@ -261,7 +262,7 @@ func CreateToken(ctx context.Context, db *store.DB, login, name string, expires 
 func createToken(ctx context.Context, db *store.DB, u store.User, name string, expires time.Duration, readOnly bool, now time.Time) (string, store.Token, error) {
 	var err error
 	secret, hash := auth.NewSecret()
-	t := store.Token{UserID: u.ID, Hash: hash, Name: name, ReadOnly: readOnly, Created: now}
+	t := store.Token{PublicID: store.NewPublicID(), UserID: u.ID, Hash: hash, Name: name, ReadOnly: readOnly, Created: now}
 	if expires > 0 {
 		t.Expires = now.Add(expires)
 	}

@@ -392,3 +392,152 @@ func TestWebhookIDsRevealNoCount(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenAndUserIDsRevealNoCount: tokens and users are numbered in one
+// sequence over every organization, like alerts and webhooks, so a member
+// that saw the row ids of its own tokens, or an organization administrator
+// those of its users, would learn how many the others made in between. Two
+// tokens and two users of one member, with others' between them, have
+// unrelated random ids in the API (token list, new token, user list) and on
+// the console (the revoke, disable and enable forms); the row ids appear in
+// neither, and revoking a token or disabling a user by its row id answers
+// 404 like an unknown one, through both doors.
+func TestTokenAndUserIDsRevealNoCount(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newDoorsEnv(t, kind)
+			ctx := context.Background()
+			h := e.s.App.Hub
+			now := time.Now().UTC()
+			power, err := h.DB.Org(ctx, "Power Co")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := hub.AddUser(ctx, h.DB, "power-admin", power.ID, "org-admin", doorsPassword, now); err != nil {
+				t.Fatal(err)
+			}
+			token, _, err := hub.CreateToken(ctx, h.DB, "power-admin", "", 0, false, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bearer := []string{"Authorization", "Bearer " + token, "Content-Type", "application/json"}
+			water, err := hub.AddOrg(ctx, h.DB, "Water Co", "operator", "water", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Power's second token and user come after five of Water's.
+			for i := range 5 {
+				login := "water-" + strconv.Itoa(i)
+				if _, err := hub.AddUser(ctx, h.DB, login, water.ID, "analyst", "", now); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := hub.CreateToken(ctx, h.DB, login, "", 0, false, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := hub.AddUser(ctx, h.DB, "power-2", power.ID, "analyst", doorsPassword, now); err != nil {
+				t.Fatal(err)
+			}
+			code, body := e.do("POST", "/api/v1/tokens", strings.NewReader(`{"name":"second"}`), bearer...)
+			if code != http.StatusCreated {
+				t.Fatalf("new token: %d %s", code, body)
+			}
+			var added struct {
+				ID any `json:"id"`
+			}
+			if err := json.Unmarshal([]byte(body), &added); err != nil {
+				t.Fatal(err)
+			}
+			if id, _ := added.ID.(string); !publicAlertID.MatchString(id) {
+				t.Errorf("a new token's id %v (%T) is not a random public id", added.ID, added.ID)
+			}
+			me, err := h.DB.UserByLogin(ctx, "power-admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens, err := h.DB.Tokens(ctx, me.ID)
+			if err != nil || len(tokens) != 2 {
+				t.Fatalf("power-admin's tokens: %v %v", tokens, err)
+			}
+			users, err := h.DB.Users(ctx, power.ID)
+			if err != nil || len(users) != 3 {
+				t.Fatalf("Power's users: %v %v", users, err)
+			}
+			var rows []int64
+			for _, x := range tokens {
+				rows = append(rows, x.ID)
+			}
+			for _, u := range users {
+				rows = append(rows, u.ID)
+			}
+
+			// The API lists public ids only.
+			for _, list := range []struct{ path, field string }{
+				{"/api/v1/tokens", "tokens"},
+				{"/api/v1/users", "users"},
+			} {
+				code, body := e.do("GET", list.path, nil, bearer...)
+				if code != http.StatusOK {
+					t.Fatalf("%s: %d %s", list.path, code, body)
+				}
+				var got map[string][]map[string]any
+				if err := json.Unmarshal([]byte(body), &got); err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, x := range got[list.field] {
+					for _, f := range []string{"id", "user_id"} {
+						if v, ok := x[f]; ok {
+							if id, _ := v.(string); !publicAlertID.MatchString(id) {
+								t.Errorf("%s: %s %v (%T) is not a random public id", list.path, f, v, v)
+							}
+						}
+					}
+					id, _ := x["id"].(string)
+					ids = append(ids, id)
+				}
+				for i := range ids {
+					for j := range i {
+						if ids[i] == ids[j] || commonPrefix(ids[i], ids[j]) >= 8 {
+							t.Errorf("%s: related ids %s %s", list.path, ids[i], ids[j])
+						}
+					}
+				}
+			}
+
+			// The console's forms name tokens and users by public id.
+			page := get(t, e.session("power-admin").c, e.base+"/admin")
+			forms := regexp.MustCompile(`/admin/(tokens|users)/([^/"]+)/(revoke|disable|enable)`).FindAllStringSubmatch(page, -1)
+			if len(forms) < 3 {
+				t.Fatalf("the administration page has %d token and user forms: %v", len(forms), forms)
+			}
+			for _, f := range forms {
+				if !publicAlertID.MatchString(f[2]) {
+					t.Errorf("the console names %s by %q, not a random public id", f[1], f[2])
+				}
+			}
+
+			// A row id is not found, through both doors; the public id works.
+			first := tokens[0]
+			if code, body := e.do("DELETE", "/api/v1/tokens/"+strconv.FormatInt(first.ID, 10), nil, bearer...); code != http.StatusNotFound {
+				t.Errorf("revoking a token by its row id through the API: %d %s", code, body)
+			}
+			b := e.session("power-admin")
+			for _, path := range []string{
+				"/admin/tokens/" + strconv.FormatInt(first.ID, 10) + "/revoke",
+				"/admin/users/" + strconv.FormatInt(users[1].ID, 10) + "/disable",
+			} {
+				if code, _ := b.post(path, url.Values{}); code != http.StatusNotFound {
+					t.Errorf("%s: %d, want 404", path, code)
+				}
+			}
+			second := tokens[1]
+			if code, body := e.do("DELETE", "/api/v1/tokens/"+second.PublicID, nil, bearer...); code != http.StatusOK {
+				t.Errorf("revoking a token by its public id: %d %s", code, body)
+			}
+			if x, _ := h.DB.TokenByID(ctx, first.ID); !x.Revoked.IsZero() {
+				t.Error("the token named by its row id was revoked")
+			}
+		})
+	}
+}

@@ -186,6 +186,18 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 			admin := e.session("root")
 			ctx := context.Background()
 			db := e.s.App.Store
+			power, err := db.UserByLogin(ctx, "power")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rootToken, err := e.s.App.Auth.Token(ctx, e.tokens["root"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := db.TokenByID(ctx, rootToken.TokenID)
+			if err != nil {
+				t.Fatal(err)
+			}
 			e.s.App.Audit.Close()
 			bearer := []string{"Authorization", "Bearer " + e.tokens["root"], "Content-Type", "application/json"}
 			for _, c := range []struct{ method, path, body string }{
@@ -193,7 +205,7 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 				{"POST", "/api/v1/groups", `{"name":"Unlogged REST ISAC","members":["Power Co"]}`},
 				{"POST", "/api/v1/users", `{"login":"unlogged-rest","org":"Power Co","role":"analyst"}`},
 				{"POST", "/api/v1/tokens", `{"name":"unlogged"}`},
-				{"DELETE", "/api/v1/tokens/1", ``},
+				{"DELETE", "/api/v1/tokens/" + tok.PublicID, ``},
 				{"POST", "/api/v1/webhooks", `{"url":"https://hooks.example.jp/x"}`},
 			} {
 				if code, body := e.do(c.method, c.path, strings.NewReader(c.body), bearer...); code != http.StatusServiceUnavailable {
@@ -208,8 +220,8 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 				{"/admin/groups", url.Values{"name": {"Unlogged Web ISAC"}, "member_orgs": {"Power Co"}}},
 				{"/admin/users", url.Values{"login": {"unlogged-web"}, "org": {e.s.App.Hub.Center().ID}, "role": {"analyst"}}},
 				{"/admin/tokens", url.Values{"login": {"power"}, "name": {"unlogged"}, "expires": {"90d"}}},
-				{"/admin/tokens/1/revoke", url.Values{}},
-				{"/admin/users/1/disable", url.Values{}},
+				{"/admin/tokens/" + tok.PublicID + "/revoke", url.Values{}},
+				{"/admin/users/" + power.PublicID + "/disable", url.Values{}},
 				{"/alerts/webhooks", url.Values{"url": {"https://hooks.example.jp/y"}}},
 			} {
 				if code, body := admin.post(c.path, c.form); code != http.StatusServiceUnavailable {

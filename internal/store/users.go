@@ -11,7 +11,11 @@ import (
 
 // User is a person (or a machine account) of a member organization.
 type User struct {
-	ID           int64
+	ID int64 // the row id: a sequence over every organization's users, never shown outside the hub
+	// PublicID is the user's id outside the hub (API, console forms, audit
+	// entries): 128 random bits in hex (NewPublicID), so that two users of
+	// one organization tell nothing of how many others were added between.
+	PublicID     string
 	Login        string
 	OrgID        string
 	Role         string
@@ -40,22 +44,25 @@ type User struct {
 // AddUser stores a new user and returns its id.
 func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	var id int64
-	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at, created_by, pending) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created), u.CreatedBy, BoolInt(u.Pending)).Scan(&id)
+	if u.PublicID == "" {
+		u.PublicID = NewPublicID()
+	}
+	err := db.QueryRow(ctx, "INSERT INTO users(login, org_id, role, password_hash, lang, created_at, created_by, pending, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		u.Login, u.OrgID, u.Role, u.PasswordHash, u.Lang, Micros(u.Created), u.CreatedBy, BoolInt(u.Pending), u.PublicID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add user %q: %w", u.Login, err)
 	}
 	return id, nil
 }
 
-const userCols = "id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at, capabilities"
+const userCols = "id, public_id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at, capabilities"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var dis, pend int
 	var c, rp int64
 	var caps string
-	err := row.Scan(&u.ID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy,
+	err := row.Scan(&u.ID, &u.PublicID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy,
 		&u.RetireProposedBy, &u.RetireReason, &rp, &caps)
 	if caps != "" {
 		u.Capabilities = strings.Split(caps, ",")
@@ -78,6 +85,19 @@ func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
 	u, err := scanUser(db.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	return u, err
+}
+
+// UserByPublicID finds a user by its public id; anything that is not one
+// (a row id above all) is not found.
+func (db *DB) UserByPublicID(ctx context.Context, id string) (User, error) {
+	if !ValidPublicID(id) {
+		return User{}, fmt.Errorf("user %q: %w", id, ErrNotFound)
+	}
+	u, err := scanUser(db.QueryRow(ctx, "SELECT "+userCols+" FROM users WHERE public_id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", id, ErrNotFound)
 	}
 	return u, err
 }
@@ -169,7 +189,10 @@ func (db *DB) RetireUser(ctx context.Context, id int64, proposedBy string) error
 
 // Token is an API token. Only its SHA-256 hash is stored.
 type Token struct {
-	ID       int64
+	ID int64 // the row id: a sequence over every user's tokens, never shown outside the hub
+	// PublicID is the token's id outside the hub (API, console forms,
+	// audit entries): 128 random bits in hex, as User.PublicID.
+	PublicID string
 	UserID   int64
 	Hash     string
 	Name     string
@@ -183,21 +206,24 @@ type Token struct {
 // AddToken stores a token's hash and returns its id.
 func (db *DB) AddToken(ctx context.Context, t Token) (int64, error) {
 	var id int64
-	err := db.QueryRow(ctx, "INSERT INTO tokens(user_id, hash, name, read_only, expires_at, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		t.UserID, t.Hash, t.Name, BoolInt(t.ReadOnly), Micros(t.Expires), Micros(t.Created)).Scan(&id)
+	if t.PublicID == "" {
+		t.PublicID = NewPublicID()
+	}
+	err := db.QueryRow(ctx, "INSERT INTO tokens(user_id, hash, name, read_only, expires_at, created_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		t.UserID, t.Hash, t.Name, BoolInt(t.ReadOnly), Micros(t.Expires), Micros(t.Created), t.PublicID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add token: %w", err)
 	}
 	return id, nil
 }
 
-const tokenCols = "id, user_id, hash, name, read_only, expires_at, revoked_at, created_at, last_used_at"
+const tokenCols = "id, public_id, user_id, hash, name, read_only, expires_at, revoked_at, created_at, last_used_at"
 
 func scanToken(row interface{ Scan(...any) error }) (Token, error) {
 	var t Token
 	var ro int
 	var e, r, c, l int64
-	err := row.Scan(&t.ID, &t.UserID, &t.Hash, &t.Name, &ro, &e, &r, &c, &l)
+	err := row.Scan(&t.ID, &t.PublicID, &t.UserID, &t.Hash, &t.Name, &ro, &e, &r, &c, &l)
 	t.ReadOnly = ro != 0
 	t.Expires, t.Revoked, t.Created, t.LastUsed = FromMicros(e), FromMicros(r), FromMicros(c), FromMicros(l)
 	return t, err

@@ -56,6 +56,19 @@ func (db *DB) CountRecentByTypeAndTLP(ctx context.Context, v policy.Viewer, sinc
 	return out, rows.Err()
 }
 
+// TokenByPublicID finds a token by its public id; anything that is not one
+// (a row id above all) is not found.
+func (db *DB) TokenByPublicID(ctx context.Context, id string) (Token, error) {
+	if !ValidPublicID(id) {
+		return Token{}, fmt.Errorf("token %q: %w", id, ErrNotFound)
+	}
+	t, err := scanToken(db.QueryRow(ctx, "SELECT "+tokenCols+" FROM tokens WHERE public_id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("token %q: %w", id, ErrNotFound)
+	}
+	return t, err
+}
+
 // TokenByID finds a token by id, for revocation checks.
 func (db *DB) TokenByID(ctx context.Context, id int64) (Token, error) {
 	t, err := scanToken(db.QueryRow(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))

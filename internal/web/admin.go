@@ -299,13 +299,10 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, req *reques
 		s.fail(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	// A token is named by its public id; its row id (a sequence over every
+	// user's tokens) never leaves the hub and is not found.
 	ctx := r.Context()
-	t, err := s.Store.TokenByID(ctx, id)
+	t, err := s.Store.TokenByPublicID(ctx, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
@@ -344,13 +341,9 @@ func (s *server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
 			return
 		}
-		id, ok := pathID(r)
-		if !ok {
-			s.fail(w, r, http.StatusNotFound, "error.notfound")
-			return
-		}
+		// A user is named by its public id, as a token is.
 		ctx := r.Context()
-		u, err := s.Store.UserByID(ctx, id)
+		u, err := s.Store.UserByPublicID(ctx, r.PathValue("id"))
 		if errors.Is(err, store.ErrNotFound) || err == nil && !s.mayManageUser(r, req, u) {
 			s.fail(w, r, http.StatusNotFound, "error.notfound")
 			return

@@ -326,7 +326,7 @@ func TestLoginRoleChangeAndTokenAreLogged(t *testing.T) {
 		t.Fatalf("create token: %d", st)
 	}
 	u, _ := e.h.DB.UserByLogin(context.Background(), "new-analyst")
-	if st, _, _ := admin.post("/admin/users/"+strconv.FormatInt(u.ID, 10)+"/disable", nil); st != 303 {
+	if st, _, _ := admin.post("/admin/users/"+u.PublicID+"/disable", nil); st != 303 {
 		t.Fatalf("disable: %d", st)
 	}
 	es := e.logEntries()

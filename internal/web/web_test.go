@@ -634,15 +634,22 @@ func TestAdminRoles(t *testing.T) {
 	if strings.Contains(body, m[1]) {
 		t.Error("the token is shown again")
 	}
-	if st, _, _ := orgAdmin.post("/admin/tokens/"+itoa(caller.TokenID)+"/revoke", nil); st != http.StatusSeeOther {
+	issued, err := e.h.DB.TokenByID(ctx, caller.TokenID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := orgAdmin.post("/admin/tokens/"+itoa(caller.TokenID)+"/revoke", nil); st != http.StatusNotFound {
+		t.Errorf("revoking by the row id, which never leaves the hub: %d, want 404", st)
+	}
+	if st, _, _ := orgAdmin.post("/admin/tokens/"+issued.PublicID+"/revoke", nil); st != http.StatusSeeOther {
 		t.Errorf("revoke: %d", st)
 	}
 	if _, err := e.h.Auth.Token(ctx, m[1]); err != auth.ErrBadCredentials {
 		t.Errorf("revoked token still works: %v", err)
 	}
 	// A water token cannot be revoked by power's admin.
-	_, wt, _ := mustToken(t, e, "water-analyst")
-	if st, _, _ := orgAdmin.post("/admin/tokens/"+itoa(wt)+"/revoke", nil); st != http.StatusNotFound {
+	_, _, wt := mustToken(t, e, "water-analyst")
+	if st, _, _ := orgAdmin.post("/admin/tokens/"+wt.PublicID+"/revoke", nil); st != http.StatusNotFound {
 		t.Errorf("revoking another organization's token: %d, want 404", st)
 	}
 }
@@ -800,16 +807,17 @@ func TestDisableUser(t *testing.T) {
 	orgAdmin := e.as("power-admin")
 	for _, tc := range []struct {
 		name string
-		id   int64
+		id   string
 		want int
 	}{
-		{"another organization's user", water.ID, http.StatusNotFound},
-		{"oneself", self.ID, http.StatusForbidden},
-		{"the hub admin", admin.ID, http.StatusNotFound},
-		{"own organization's analyst", u.ID, http.StatusSeeOther},
+		{"another organization's user", water.PublicID, http.StatusNotFound},
+		{"oneself", self.PublicID, http.StatusForbidden},
+		{"the hub admin", admin.PublicID, http.StatusNotFound},
+		{"own organization's analyst by its row id, which never leaves the hub", itoa(u.ID), http.StatusNotFound},
+		{"own organization's analyst", u.PublicID, http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if st, _, _ := orgAdmin.post("/admin/users/"+itoa(tc.id)+"/disable", nil); st != tc.want {
+			if st, _, _ := orgAdmin.post("/admin/users/"+tc.id+"/disable", nil); st != tc.want {
 				t.Errorf("status %d, want %d", st, tc.want)
 			}
 		})
@@ -820,7 +828,7 @@ func TestDisableUser(t *testing.T) {
 	if _, err := e.h.Auth.Token(ctx, secret); err == nil {
 		t.Error("a disabled user's token still works")
 	}
-	if st, _, _ := orgAdmin.post("/admin/users/"+itoa(u.ID)+"/enable", nil); st != http.StatusSeeOther {
+	if st, _, _ := orgAdmin.post("/admin/users/"+u.PublicID+"/enable", nil); st != http.StatusSeeOther {
 		t.Errorf("enable: %d", st)
 	}
 	e.as("power-analyst")
