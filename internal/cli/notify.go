@@ -75,7 +75,11 @@ func newNotifyCmd(g *globals) *cobra.Command {
 	run := &cobra.Command{
 		Use:   "run",
 		Short: "Mail what is due now (run every minute or so from cron or a timer)",
-		Args:  cobra.NoArgs,
+		Long: `Mail what is due now (run every minute or so from cron or a timer).
+
+Exit codes: 0 every mail due was sent; 1 failed (the reason on stderr); 2 some mail could not
+be sent (it is retried on the next run).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
 			if err != nil {

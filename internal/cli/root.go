@@ -141,7 +141,29 @@ func newRoot(g *globals) *cobra.Command {
 		newAssetCmd(g), newExposureCmd(g), newSupplierCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
+	documentExitCodes(root)
 	return root
+}
+
+// defaultExitCodes is what a command's --help says of its exit codes when it
+// says nothing of its own: a command that ends otherwise (a gate that found
+// something, input that could not be read) states its codes in its Long text.
+const defaultExitCodes = "Exit codes: 0 done; 1 refused or failed (the reason on stderr)."
+
+// documentExitCodes gives every command that can run, and whose help does
+// not state its exit codes, the default statement, so that each --help
+// tells a script what the exit status means (TestEveryHelpStatesExitCodes).
+func documentExitCodes(c *cobra.Command) {
+	if c.Runnable() && !strings.Contains(c.Long, "Exit codes:") {
+		long := c.Long
+		if long == "" {
+			long = c.Short
+		}
+		c.Long = strings.TrimRight(long, "\n") + "\n\n" + defaultExitCodes
+	}
+	for _, sub := range c.Commands() {
+		documentExitCodes(sub)
+	}
 }
 
 // bindEnv fills every flag the user did not set from RENKEI_<FLAG>.

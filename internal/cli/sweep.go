@@ -58,7 +58,10 @@ timestamp, @timestamp, time) or, for records without one, at --at.
 
 With --report, one STIX sighting per matched STIX indicator is posted to the collection,
 marked with the indicator's own object_marking_refs (so it is shared under its TLP).
-Nothing is sent anywhere without --hub.`,
+Nothing is sent anywhere without --hub.
+
+Exit codes: 0 the logs were swept; 1 failed (the reason on stderr); 3 something matched and
+--fail-on-match was given.`,
 		Example: `  renkei sweep --indicators iocs.txt --indicators feed.json /var/log/zeek/*.log
   renkei sweep --indicators blocklist.csv proxy.jsonl > matches.jsonl
   RENKEI_TOKEN=… renkei sweep --hub https://hub.example --collection 6f1c… --report dns.log`,

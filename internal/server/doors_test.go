@@ -160,6 +160,9 @@ func TestPasswordsOnlyOnLoginForm(t *testing.T) {
 				if code, body := e.do("GET", door.path, nil, "Authorization", basic(door.login, e.tokens[door.login]), "Accept", "application/taxii+json;version=2.1"); code != http.StatusOK {
 					t.Errorf("%s with Basic login+token: %d %s, want 200", door.path, code, body)
 				}
+				if code, body := e.do("GET", door.path, nil, "Authorization", basic("root", e.tokens[door.login]), "Accept", "application/taxii+json;version=2.1"); code != http.StatusUnauthorized {
+					t.Errorf("%s with Basic naming another login than the token's: %d %s, want 401", door.path, code, body)
+				}
 				if code, body := e.do("GET", door.path, nil, "Authorization", "Bearer "+e.tokens[door.login], "Accept", "application/taxii+json;version=2.1"); code != http.StatusOK {
 					t.Errorf("%s with Bearer token: %d %s, want 200", door.path, code, body)
 				}
