@@ -503,6 +503,11 @@ func TestTokenAndUserIDsRevealNoCount(t *testing.T) {
 						}
 					}
 				}
+				for _, row := range rows {
+					if regexp.MustCompile(`"(user_)?id":` + strconv.FormatInt(row, 10) + `\b`).MatchString(body) {
+						t.Errorf("%s shows the row id %d: %s", list.path, row, body)
+					}
+				}
 			}
 
 			// The console's forms name tokens and users by public id.
