@@ -205,8 +205,8 @@ func TestMisplacedRolesDemotedAtStartup(t *testing.T) {
 				{"ov-power", power.ID, "overseer"}, {"h-power", power.ID, "handler"}, {"adm-power", power.ID, "admin"},
 				{"an-committee", committee.ID, "analyst"}, {"ok-power", power.ID, "analyst"}, {"ok-handler", h.Center().ID, "handler"},
 			} {
-				if _, err := h.DB.Exec(ctx, "INSERT INTO users(login, org_id, role, password_hash, created_at) VALUES(?, ?, ?, '', ?)",
-					u.login, u.org, u.role, store.Micros(now)); err != nil {
+				if _, err := h.DB.Exec(ctx, "INSERT INTO users(login, org_id, role, password_hash, created_at, public_id) VALUES(?, ?, ?, '', ?, ?)",
+					u.login, u.org, u.role, store.Micros(now), store.NewPublicID()); err != nil {
 					t.Fatal(err)
 				}
 			}
