@@ -531,7 +531,11 @@ func (s *Server) listAlerts(q *request) error {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	aq, err := alert.ParseQuery(q.r.URL.Query(), jst.Zone)
+	zone, err := jst.ReaderZone(q.caller.User.TimeZone) // the days of since and until
+	if err != nil {
+		zone = jst.Zone
+	}
+	aq, err := alert.ParseQuery(q.r.URL.Query(), zone)
 	if err != nil {
 		return fail(http.StatusBadRequest, "invalid alert filter", "%v", err)
 	}

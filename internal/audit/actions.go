@@ -61,6 +61,7 @@ const (
 	ActionObjectSubmit      = "object.submit"      // objects submitted through the REST API or the console
 	ActionSightingReport    = "sighting.report"    // no longer written: a sighting reported on the console, before it logged object.submit as the API does; kept so that older entries read
 	ActionAlertRead         = "alert.read"         // an alert marked read
+	ActionPreferenceChange  = "preference.change"  // a user changed their own display preference (the time zone of the console)
 	ActionWebhookRetry      = "webhook.retry"      // a dead webhook delivery retried
 	ActionReportFile        = "report.file"        // an incident report filed (Art. 5)
 	ActionComputerRegister  = "computer.register"  // a critical computer notified (Art. 4)

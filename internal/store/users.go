@@ -39,6 +39,9 @@ type User struct {
 	RetireProposedBy string
 	RetireReason     string
 	RetireProposedAt time.Time
+	// TimeZone is the IANA name of the zone the console shows this user
+	// times in (SetUserTimeZone); empty is Japan Standard Time.
+	TimeZone string
 }
 
 // AddUser stores a new user and returns its id.
@@ -55,7 +58,7 @@ func (db *DB) AddUser(ctx context.Context, u User) (int64, error) {
 	return id, nil
 }
 
-const userCols = "id, public_id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at, capabilities"
+const userCols = "id, public_id, login, org_id, role, password_hash, disabled, lang, created_at, created_by, pending, confirmed_by, retire_proposed_by, retire_reason, retire_proposed_at, capabilities, time_zone"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
@@ -63,7 +66,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var c, rp int64
 	var caps string
 	err := row.Scan(&u.ID, &u.PublicID, &u.Login, &u.OrgID, &u.Role, &u.PasswordHash, &dis, &u.Lang, &c, &u.CreatedBy, &pend, &u.ConfirmedBy,
-		&u.RetireProposedBy, &u.RetireReason, &rp, &caps)
+		&u.RetireProposedBy, &u.RetireReason, &rp, &caps, &u.TimeZone)
 	if caps != "" {
 		u.Capabilities = strings.Split(caps, ",")
 	}
@@ -130,6 +133,19 @@ func (db *DB) UpdateUser(ctx context.Context, u User) error {
 	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ?, capabilities = ? WHERE id = ?",
 		u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, strings.Join(u.Capabilities, ","), u.ID)
 	return err
+}
+
+// SetUserTimeZone sets the zone a user reads times in: an IANA name the
+// caller has checked, or "" for Japan Standard Time.
+func (db *DB) SetUserTimeZone(ctx context.Context, id int64, zone string) error {
+	res, err := db.Exec(ctx, "UPDATE users SET time_zone = ? WHERE id = ?", zone, id)
+	if err != nil {
+		return fmt.Errorf("set the time zone of user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // ConfirmUser activates a pending account, recording who confirmed it, and

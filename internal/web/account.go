@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 )
 
@@ -16,10 +18,20 @@ type accountData struct {
 	// manages it (the committee's members); NewToken is one just made, shown once.
 	OwnTokens bool
 	NewToken  string
+	// Zone is the zone the user reads times in (empty: JST), Zones the
+	// zones the form suggests (any IANA name is taken).
+	Zone  string
+	Zones []string
 }
 
+// suggestedZones are the zones the account page offers first: Japan's,
+// UTC, and those of partners the hub most often works with.
+var suggestedZones = []string{"Asia/Tokyo", "UTC", "Asia/Seoul", "Asia/Taipei", "Asia/Singapore", "Australia/Sydney",
+	"Asia/Kolkata", "Europe/London", "Europe/Paris", "America/New_York", "America/Los_Angeles"}
+
 func newAccountData(req *request) *accountData {
-	return &accountData{Errors: map[string]string{}, OwnTokens: !policy.OperatorManages(policy.Role(req.caller.User.Role))}
+	return &accountData{Errors: map[string]string{}, OwnTokens: !policy.OperatorManages(policy.Role(req.caller.User.Role)),
+		Zone: req.caller.User.TimeZone, Zones: suggestedZones}
 }
 
 // account shows the person's own account: who they are and a form to change
@@ -99,4 +111,27 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, req *req
 	s.log.Info("web: password changed", "login", u.Login)
 	d.Done = true
 	s.render(w, r, req, http.StatusOK, "account", "account.title", "account", d)
+}
+
+// setTimeZone sets the zone the console shows the user times in: an IANA
+// zone name (checked against the tz database built into the binary), or
+// Japan's, which is stored as the default (empty). It is the user's own
+// display preference, logged (preference.change) before it is stored.
+func (s *server) setTimeZone(w http.ResponseWriter, r *http.Request, req *request) {
+	name := strings.TrimSpace(r.PostFormValue("zone"))
+	zone, err := jst.ReaderZone(name)
+	if err != nil {
+		d := newAccountData(req)
+		d.Zone, d.Errors["zone"] = name, "account.error.zone"
+		s.render(w, r, req, http.StatusBadRequest, "account", "account.title", "account", d)
+		return
+	}
+	if zone == jst.Zone {
+		name = ""
+	}
+	if err := s.Store.SetUserTimeZone(r.Context(), req.caller.User.ID, name); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=zone", http.StatusSeeOther)
 }

@@ -18,7 +18,6 @@ import (
 )
 
 type advisoriesData struct {
-	Z          *time.Location
 	Notice     string
 	Advisories []advisory.Advisory
 	Mine       map[int64]advisory.Target // the caller's organization's progress
@@ -48,7 +47,7 @@ func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *req
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.Advisories, d.IsCenter = jst.Zone, l, policy.SeesEveryRecipientsProgress(req.viewer)
+	d.Advisories, d.IsCenter = l, policy.SeesEveryRecipientsProgress(req.viewer)
 	d.Kinds, d.Severities = advisory.Kinds, advisory.Severities
 	d.OrgKinds = store.MemberOrgKinds
 	if d.Notice == "" {
@@ -109,7 +108,6 @@ func (s *server) publishAdvisory(w http.ResponseWriter, r *http.Request, req *re
 }
 
 type advisoryData struct {
-	Z        *time.Location
 	Notice   string
 	Error    string
 	A        advisory.Advisory
@@ -136,7 +134,7 @@ func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *reque
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
+	s.render(w, r, req, status, "advisory", "nav.advisories", "advisories", &advisoryData{Notice: towerNotice(r), Error: msg, A: a, Targets: ts, IsCenter: policy.SeesEveryRecipientsProgress(req.viewer)})
 }
 
 // advisoryStep acknowledges an advisory for the caller's organization, or

@@ -8,17 +8,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"renkei/internal/cases"
-	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
 type casesData struct {
-	Z        *time.Location
 	Notice   string
 	Error    string
 	Cases    []cases.Case
@@ -32,7 +29,7 @@ func (s *server) casesPage(w http.ResponseWriter, r *http.Request, req *request)
 
 // showCases renders the list of cases, with msg when an opening was refused.
 func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request, status int, msg string) {
-	d := &casesData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, IsCenter: policy.InCenter(req.viewer), OpenOnly: r.URL.Query().Get("all") == ""}
+	d := &casesData{Notice: towerNotice(r), Error: msg, IsCenter: policy.InCenter(req.viewer), OpenOnly: r.URL.Query().Get("all") == ""}
 	l, err := s.Cases.List(r.Context(), req.viewer, cases.Query{OpenOnly: d.OpenOnly})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -43,7 +40,6 @@ func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request,
 }
 
 type caseData struct {
-	Z          *time.Location
 	Actions    []actionRow
 	OrgNames   map[string]string
 	Notice     string
@@ -74,7 +70,7 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		s.serverError(w, r, err)
 		return
 	}
-	d := &caseData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities}
+	d := &caseData{Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities}
 	// The timeline in the page's language: status changes name both
 	// statuses; the opening needs no text beyond its kind.
 	cat := s.pages[req.lang].cat

@@ -7,17 +7,14 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"renkei/internal/consult"
-	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
 )
 
 type consultData struct {
-	Z        *time.Location
 	Notice   string
 	Error    string
 	Requests []consult.Request
@@ -35,7 +32,7 @@ func (s *server) showConsult(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.Requests, d.Kinds = jst.Zone, l, consult.Kinds
+	d.Requests, d.Kinds = l, consult.Kinds
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)
 	}
@@ -58,7 +55,6 @@ func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request
 }
 
 type consultationData struct {
-	Z        *time.Location
 	Notice   string
 	Error    string
 	R        consult.Request
@@ -87,7 +83,7 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 		s.serverError(w, r, err)
 		return
 	}
-	d := &consultationData{Z: jst.Zone, Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: policy.InCenter(req.viewer)}
+	d := &consultationData{Notice: towerNotice(r), Error: msg, R: x, OrgNames: map[string]string{}, IsCenter: policy.InCenter(req.viewer)}
 	d.Handles = x.HandlerOrg == req.caller.Org.ID || d.IsCenter
 	d.Asker = x.OrgID == req.caller.Org.ID
 	for _, id := range []string{x.OrgID, x.HandlerOrg, x.HandoffTo} {

@@ -15,7 +15,6 @@ import (
 type copData struct {
 	Figures cop.Figures
 	Days    int
-	Z       *time.Location
 }
 
 func (s *server) figures(w http.ResponseWriter, r *http.Request, req *request) (cop.Figures, int, bool) {
@@ -39,7 +38,7 @@ func (s *server) copPage(w http.ResponseWriter, r *http.Request, req *request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, req, http.StatusOK, "cop", "nav.cop", "cop", &copData{Figures: f, Days: days, Z: jst.Zone})
+	s.render(w, r, req, http.StatusOK, "cop", "nav.cop", "cop", &copData{Figures: f, Days: days})
 }
 
 func (s *server) copCSV(w http.ResponseWriter, r *http.Request, req *request) {

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"renkei/internal/jst"
-
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -28,7 +26,6 @@ type sightingRow struct {
 const recentWindow = 30 * 24 * time.Hour
 
 type dashboardData struct {
-	Z         *time.Location
 	TLPs      []policy.TLP
 	Counts    []countRow
 	Totals    []int64
@@ -46,7 +43,7 @@ type dashboardData struct {
 // viewer may see. A panel with nothing in it is left out.
 func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
-	d := dashboardData{Z: jst.Zone, TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
+	d := dashboardData{TLPs: []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict, policy.Red}}
 	if err := s.today(ctx, req, &d.today); err != nil {
 		if !s.refused(w, r, err) {
 			s.serverError(w, r, err)

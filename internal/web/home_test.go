@@ -187,7 +187,7 @@ func TestHomeFollowsRoleAndKind(t *testing.T) {
 // the menu does not offer it to; only the account pages and logging out
 // apply to everyone.
 func TestEveryPageHasASection(t *testing.T) {
-	everyone := map[string]bool{"GET /account": true, "POST /account/password": true, "POST /account/tokens": true, "POST /logout": true}
+	everyone := map[string]bool{"GET /account": true, "POST /account/password": true, "POST /account/tokens": true, "POST /account/zone": true, "POST /logout": true}
 	registered, table := Routes()
 	for _, p := range registered {
 		if _, ok := sectionOf(p); ok || everyone[p] || table[p].Public {

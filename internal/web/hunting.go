@@ -11,11 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
-	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/sigma"
@@ -23,7 +21,6 @@ import (
 )
 
 type huntingData struct {
-	Z          *time.Location
 	Notice     string
 	Error      string
 	NotLoaded  []*sigma.LoadError
@@ -63,7 +60,7 @@ func (s *server) showHunting(w http.ResponseWriter, r *http.Request, req *reques
 		s.serverError(w, r, err)
 		return
 	}
-	d.Z, d.IsCenter, d.Sector = jst.Zone, policy.InCenter(req.viewer), req.caller.Org.Sector
+	d.IsCenter, d.Sector = policy.InCenter(req.viewer), req.caller.Org.Sector
 	d.TLPs = []policy.TLP{policy.Clear, policy.Green, policy.Amber, policy.AmberStrict}
 	for _, p := range list {
 		d.Packages = append(d.Packages, huntRow{p, tlpOf(p.TLP)})
@@ -142,7 +139,6 @@ func (s *server) publishHunting(w http.ResponseWriter, r *http.Request, req *req
 const maxShownMatches = 50
 
 type huntPackageData struct {
-	Z         *time.Location
 	Notice    string
 	P         *huntpkg.Package
 	Level     policy.TLP
@@ -195,7 +191,7 @@ func (s *server) huntPackagePage(w http.ResponseWriter, r *http.Request, req *re
 		s.serverError(w, r, err)
 		return
 	}
-	d := &huntPackageData{Z: jst.Zone, Notice: towerNotice(r), P: p, Level: tlpOf(p.TLP),
+	d := &huntPackageData{Notice: towerNotice(r), P: p, Level: tlpOf(p.TLP),
 		Command: fmt.Sprintf("renkei hunt --package %s --hub %s --token YOUR_TOKEN LOGS...", p.ID, hubURL(r))}
 	rules, _ := p.ParseRules()
 	for _, rl := range rules {

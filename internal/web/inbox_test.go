@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -124,5 +125,74 @@ func TestInboxPagesKeepTheirFilters(t *testing.T) {
 	_, page := e.as("power-analyst").get("/alerts?kind=advisory&severity=high")
 	if !regexp.MustCompile(`href="/alerts\?after=[^"]+&amp;kind=advisory&amp;severity=high"`).MatchString(page) {
 		t.Fatal("the link to older alerts loses the filters")
+	}
+}
+
+var timeElement = regexp.MustCompile(`<time datetime="2026-11-03T03:00:00Z" title="2026-11-03 03:00:00 UTC">([^<]+)</time>`)
+
+// TestTimesShownInTheReadersZone: the console shows a time in Japan
+// Standard Time with the zone named and UTC on hover; a user who chooses
+// another zone on the account page (logged as preference.change) sees it
+// there; a zone the tz database does not know is refused (400).
+func TestTimesShownInTheReadersZone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	title := i18n.M("alert.case.source.alert", "x")
+	if _, err := e.h.Alerts.Raise(context.Background(), store.Alert{OrgID: e.power.ID, Kind: "advisory", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+		BodyMsgs: []store.AlertMessage{{Key: "alert.flow.body.todo"}}, Created: time.Date(2026, 11, 3, 3, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	power := e.as("power-analyst")
+	shown := func() string {
+		t.Helper()
+		_, page := power.get("/alerts")
+		m := timeElement.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("the inbox shows the alert's time without its UTC on hover:\n%s", page)
+		}
+		return m[1]
+	}
+	if got := shown(); got != "2026-11-03 12:00 JST" {
+		t.Fatalf("time shown %q, want 2026-11-03 12:00 JST", got)
+	}
+	if st, page := power.get("/account"); st != http.StatusOK || !strings.Contains(page, `action="/account/zone"`) {
+		t.Fatal("the account page offers no choice of time zone")
+	}
+	if st, loc, _ := power.post("/account/zone", url.Values{"zone": {"Europe/Paris"}}); st != http.StatusSeeOther || loc != "/account?done=zone" {
+		t.Fatalf("choose Europe/Paris: %d %s", st, loc)
+	}
+	if got := shown(); got != "2026-11-03 04:00 CET" {
+		t.Fatalf("time shown %q after choosing Europe/Paris, want 2026-11-03 04:00 CET", got)
+	}
+	if st, _, page := power.post("/account/zone", url.Values{"zone": {"Mars/Olympus_Mons"}}); st != http.StatusBadRequest || !strings.Contains(page, `id="zone-err"`) {
+		t.Fatalf("an unknown zone: %d, want 400 with the field's error", st)
+	}
+	if st, _, _ := power.post("/account/zone", url.Values{"zone": {"Asia/Tokyo"}}); st != http.StatusSeeOther {
+		t.Fatalf("back to Asia/Tokyo: %d", st)
+	}
+	if got := shown(); got != "2026-11-03 12:00 JST" {
+		t.Fatalf("time shown %q back in Japan, want 2026-11-03 12:00 JST", got)
+	}
+	if u, _ := e.h.DB.UserByLogin(context.Background(), "power-analyst"); u.TimeZone != "" {
+		t.Fatalf("Japan's zone stored as %q, want the default (empty)", u.TimeZone)
+	}
+}
+
+// TestTemplatesFormatTimesInOnePlace: no page formats a time itself; each
+// goes through the time, date or timeText function (zonedTime), so every
+// time is in the reader's zone with the zone named.
+func TestTemplatesFormatTimesInOnePlace(t *testing.T) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := regexp.MustCompile(`\.In \$|\.In \.|\.Format "|\.UTC\b`)
+	for _, n := range names {
+		b, _ := fs.ReadFile(templateFS, n)
+		for i, line := range strings.Split(string(b), "\n") {
+			if own.MatchString(line) {
+				t.Errorf("%s:%d formats a time itself: %s", n, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }

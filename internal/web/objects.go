@@ -298,7 +298,8 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 		if t.IsZero() {
 			return ""
 		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		shown, _ := zonedTime(t, req.zone, "2006-01-02 15:04:05 MST")
+		return shown
 	}
 	add("field.valid_from", tf(o.ValidFrom), false)
 	add("field.valid_until", tf(o.ValidUntil), false)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 )
 
@@ -31,38 +32,81 @@ type pageSet struct {
 }
 
 // loadPages parses every page once per language, with t bound to that
-// language's catalog, so that rendering needs no per-request cloning.
+// language's catalog and times shown in Japan Standard Time, so that
+// rendering needs no per-request cloning.
 func loadPages(log *slog.Logger) (map[string]*pageSet, error) {
 	cats, err := loadCatalogs()
 	if err != nil {
 		return nil, err
 	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]*pageSet{}
 	for _, l := range Languages {
-		cat := cats[l]
-		ps := &pageSet{lang: l, cat: cat, pages: map[string]*template.Template{}}
-		funcs := templateFuncs(l, cat, log)
-		for _, n := range names {
-			base := path.Base(n)
-			if base == "layout.html" {
-				continue
-			}
-			t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
-			if err != nil {
-				return nil, fmt.Errorf("template %s: %w", n, err)
-			}
-			ps.pages[strings.TrimSuffix(base, ".html")] = t
+		if out[l], err = parsePages(l, cats[l], log, jst.Zone); err != nil {
+			return nil, err
 		}
-		out[l] = ps
 	}
 	return out, nil
 }
 
-func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap {
+// parsePages parses every page for one language and one zone of times.
+func parsePages(lang string, cat catalog, log *slog.Logger, zone *time.Location) (*pageSet, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pageSet{lang: lang, cat: cat, pages: map[string]*template.Template{}}
+	funcs := templateFuncs(lang, cat, log, zone)
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		ps.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return ps, nil
+}
+
+// pagesIn are the pages of lang with times in zone: parsed at start for
+// Japan Standard Time, and once, on first use, for each zone a user chose.
+func (s *server) pagesIn(lang string, zone *time.Location) *pageSet {
+	if zone == nil || zone == jst.Zone {
+		return s.pages[lang]
+	}
+	key := lang + " " + zone.String()
+	if ps, ok := s.zoned.Load(key); ok {
+		return ps.(*pageSet)
+	}
+	ps, err := parsePages(lang, s.pages[lang].cat, s.log, zone)
+	if err != nil { // parsed at start for JST: cannot fail for another zone
+		s.log.Error("web: pages in a chosen zone", "zone", zone.String(), "err", err)
+		return s.pages[lang]
+	}
+	got, _ := s.zoned.LoadOrStore(key, ps)
+	return got.(*pageSet)
+}
+
+// zonedTime is how the console shows a time, the one place it is written:
+// in the reader's zone, to the minute, with the zone named, and the same
+// instant in UTC to the second (shown on hover, and machine-readable).
+func zonedTime(t time.Time, zone *time.Location, layout string) (shown, utc string) {
+	if zone == nil {
+		zone = jst.Zone
+	}
+	return t.In(zone).Format(layout), t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func templateFuncs(lang string, cat catalog, log *slog.Logger, zone *time.Location) template.FuncMap {
+	timeElement := func(t time.Time, layout string) template.HTML {
+		if t.IsZero() {
+			return "—"
+		}
+		shown, utc := zonedTime(t, zone, layout)
+		return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` + template.HTMLEscapeString(utc) + `">` + template.HTMLEscapeString(shown) + `</time>`)
+	}
 	return template.FuncMap{
 		"t": func(key string, args ...any) string {
 			s := cat.Text(key, args...)
@@ -71,11 +115,17 @@ func templateFuncs(lang string, cat catalog, log *slog.Logger) template.FuncMap 
 			}
 			return s
 		},
-		"time": func(t time.Time) string {
+		// time shows a time in the reader's zone with the zone named, and
+		// UTC on hover; date the day only; timeText the time as text, for
+		// a message's parameter. All three write it through zonedTime.
+		"time": func(t time.Time) template.HTML { return timeElement(t, "2006-01-02 15:04 MST") },
+		"date": func(t time.Time) template.HTML { return timeElement(t, "2006-01-02") },
+		"timeText": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+			shown, _ := zonedTime(t, zone, "2006-01-02 15:04 MST")
+			return shown
 		},
 		// word names a value of one of the hub's vocabularies (alert kinds,
 		// STIX types, sectors, organization kinds, report types, statuses)
@@ -155,7 +205,11 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 		p.CanFileApproval = policy.MayFileApproval(req.viewer)
 		p.Unread, _ = s.Store.UnreadAlerts(r.Context(), req.viewer)
 	}
-	t := s.pages[lang].pages[name]
+	zone := jst.Zone
+	if req != nil && req.zone != nil {
+		zone = req.zone
+	}
+	t := s.pagesIn(lang, zone).pages[name]
 	if t == nil {
 		s.log.Error("web: no such page template", "page", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -173,7 +227,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 }
 
 // flashes are the messages a redirect may ask for with ?done=.
-var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout", "disabled", "enabled"}
+var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout", "disabled", "enabled", "zone"}
 
 func isFlash(f string) bool {
 	for _, x := range flashes {

@@ -12,11 +12,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"renkei/internal/cases"
 	"renkei/internal/incident"
-	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -64,7 +62,6 @@ var (
 )
 
 type reportsData struct {
-	Z          *time.Location
 	TLPs       []string
 	Consents   []string
 	Notice     string
@@ -121,7 +118,7 @@ func (s *server) showReports(w http.ResponseWriter, r *http.Request, req *reques
 	ctx := r.Context()
 	svc := s.Incidents
 	d.Overdue = r.URL.Query().Get("overdue") != ""
-	d.Z, d.TLPs, d.Consents = jst.Zone, tlpNames, consentNames
+	d.TLPs, d.Consents = tlpNames, consentNames
 	l, err := svc.List(ctx, req.viewer, incident.Query{OverdueOnly: d.Overdue})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -212,7 +209,6 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 }
 
 type incidentData struct {
-	Z          *time.Location
 	Notice     string
 	Incident   incident.Incident
 	TLP        policy.TLP
@@ -257,7 +253,7 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 		return
 	}
 	d.Incident, d.TLP, d.Names, d.Statuses = inc, inc.TLP, reportNames(svc.Deadlines, req.lang), incident.Statuses
-	d.Stages, d.Z, d.Severities = incident.Stages, jst.Zone, cases.Severities
+	d.Stages, d.Severities = incident.Stages, cases.Severities
 	if o, err := s.Store.Org(ctx, inc.OrgID); err == nil {
 		d.Org = o.Name
 	}
@@ -310,7 +306,6 @@ func (s *server) attachment(w http.ResponseWriter, r *http.Request, req *request
 }
 
 type computersData struct {
-	Z           *time.Location
 	Notice      string
 	Computers   []incident.Computer
 	Form        incident.Computer
@@ -331,7 +326,7 @@ func (s *server) showComputers(w http.ResponseWriter, r *http.Request, req *requ
 		s.serverError(w, r, err)
 		return
 	}
-	d.Computers, d.IsCenter, d.Z = l, policy.InCenter(req.viewer), jst.Zone
+	d.Computers, d.IsCenter = l, policy.InCenter(req.viewer)
 	d.CanRegister = !d.IsCenter && policy.MayChangeRegister(req.viewer)
 	if d.Notice == "" {
 		d.Notice = towerNotice(r)

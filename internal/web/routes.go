@@ -34,6 +34,7 @@ var routeTable = map[string]audit.Route{
 	"GET /account":                            audit.Read,
 	"POST /account/password":                  audit.AtDoor(audit.ActionPasswordChange),
 	"POST /account/tokens":                    audit.InCapability(audit.ActionTokenCreate),
+	"POST /account/zone":                      audit.AtDoor(audit.ActionPreferenceChange),
 	"GET /objects":                            audit.Read,
 	"GET /objects/{id}":                       audit.Read,
 	"POST /objects/{id}/sighting":             audit.AtDoor(audit.ActionObjectSubmit), // a sighting object submitted, as through the API

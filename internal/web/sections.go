@@ -13,7 +13,8 @@ import (
 // as the menu does not offer it: a hospital's user who types /hunting is
 // told the page does not apply, not shown an empty one. A route of a
 // logged-in user missing here is served to everyone logged in: the account
-// page and logging out only (TestEveryPageHasASection).
+// pages (its forms: password, own tokens, time zone) and logging out only
+// (TestEveryPageHasASection).
 var routeSections = map[string]policy.Section{
 	"GET /{$}": policy.SectionHome,
 

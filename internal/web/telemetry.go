@@ -22,14 +22,12 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/export"
 	"renkei/internal/hub"
-	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
 
 type telemetryData struct {
-	Z          *time.Location
 	MaySources bool
 	Sources    []sourceRow
 	ShowMatch  bool
@@ -55,7 +53,7 @@ type matchSighting struct {
 
 func (s *server) telemetryPage(w http.ResponseWriter, r *http.Request, req *request) {
 	ctx := r.Context()
-	d := &telemetryData{Z: jst.Zone, MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
+	d := &telemetryData{MaySources: policy.MaySeeSources(req.viewer), ShowMatch: policy.MaySeeMatches(req.viewer)}
 	if d.MaySources {
 		sts, err := s.Telemetry.Statuses(ctx, req.viewer, s.Now().UTC())
 		if err != nil {
@@ -100,7 +98,6 @@ func matchSightingRow(raw json.RawMessage, o store.Object) matchSighting {
 }
 
 type sourceData struct {
-	Z     *time.Location
 	St    telemetry.SourceStatus
 	Chart countChart
 	Hours float64
@@ -240,7 +237,7 @@ func (s *server) showSource(w http.ResponseWriter, r *http.Request, req *request
 		}
 		return reason // a reason added later still shows, untranslated
 	}
-	d.Z, d.St, d.Chart, d.Hours = jst.Zone, st, newCountChart(st, label), src.Retention.Hours()
+	d.St, d.Chart, d.Hours = st, newCountChart(st, label), src.Retention.Hours()
 	d.Handler = policy.ReadsRecords(req.viewer)
 	s.render(w, r, req, status, "telemetry_source", "telemetry.source_title", "telemetry", d)
 }

@@ -17,11 +17,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/jst"
 	"renkei/internal/policy"
 )
 
@@ -49,7 +51,8 @@ type server struct {
 	*app.App // the shared parts and the capabilities, built once by the caller of New
 	opt      Options
 	log      *slog.Logger
-	pages    map[string]*pageSet // by language
+	pages    map[string]*pageSet // by language, times in JST
+	zoned    sync.Map            // language and zone → *pageSet, for the zones users chose (pagesIn)
 	limiter  *limiter
 }
 
@@ -100,6 +103,7 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("GET /account", s.member(s.account))
 	mux.HandleFunc("POST /account/password", s.member(s.changePassword))
 	mux.HandleFunc("POST /account/tokens", s.member(s.createOwnToken))
+	mux.HandleFunc("POST /account/zone", s.member(s.setTimeZone))
 	mux.HandleFunc("GET /objects", s.member(s.objects))
 	mux.HandleFunc("GET /objects/{id}", s.member(s.object))
 	mux.HandleFunc("POST /objects/{id}/sighting", s.member(s.reportSighting))
@@ -211,6 +215,7 @@ type request struct {
 	caller auth.Caller
 	viewer policy.Viewer
 	lang   string
+	zone   *time.Location // the zone the user reads times in (jst.ReaderZone)
 }
 
 // member wraps a handler that needs a logged-in user: without a valid
@@ -250,7 +255,11 @@ func (s *server) member(fn func(http.ResponseWriter, *http.Request, *request)) h
 		if !s.recordAtDoor(w, r, c) {
 			return
 		}
-		fn(w, r, &request{caller: c, viewer: v, lang: langOf(r)})
+		zone, err := jst.ReaderZone(c.User.TimeZone)
+		if err != nil { // stored only once checked; the tz database is built in
+			zone = jst.Zone
+		}
+		fn(w, r, &request{caller: c, viewer: v, lang: langOf(r), zone: zone})
 	}
 }
 
