@@ -94,6 +94,8 @@ var routeSections = map[string]policy.Section{
 	"GET /oversight/inspect":                   policy.SectionOversight,
 	"GET /oversight/figures":                   policy.SectionOversight,
 	"GET /oversight/figures.csv":               policy.SectionOversight,
+	"GET /oversight/log":                       policy.SectionOversight,
+	"GET /oversight/log.csv":                   policy.SectionOversight,
 
 	"GET /admin": policy.SectionAdmin,
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"renkei/internal/approval"
@@ -56,95 +55,121 @@ type todayDeadline struct {
 // todayRows bounds each panel of the home page; its section's page has the rest.
 const todayRows = 10
 
-// today fills t for req's user.
+// today fills t for req's user. Each panel is read only when its section
+// applies to the user; a panel whose list the policy still refuses (a role
+// the section admits but that list does not) stays empty, and the others are
+// filled all the same.
 func (s *server) today(ctx context.Context, req *request, t *today) error {
 	v, now := req.viewer, s.Now()
 	open := func(sec policy.Section) bool { return policy.MayOpenSection(v, sec) }
-	// skip leaves a panel empty when the policy refuses its list.
-	skip := func(err error) error {
-		if errors.Is(err, problem.ErrForbidden) {
-			return nil
-		}
-		return err
-	}
-	var err error
-	if open(policy.SectionAlerts) {
-		if t.Severities, err = s.Store.UnreadAlertsBySeverity(ctx, v); err != nil {
+	panels := []func() error{
+		func() error {
+			if !open(policy.SectionAlerts) {
+				return nil
+			}
+			var err error
+			t.Severities, err = s.Store.UnreadAlertsBySeverity(ctx, v)
 			return err
-		}
-	}
-	if open(policy.SectionAdvisories) {
-		if err := s.todayAdvisories(ctx, req, t); err != nil {
-			return skip(err)
-		}
-	}
-	if open(policy.SectionReports) {
-		incs, err := s.Incidents.List(ctx, v, incident.Query{Limit: todayRows * 10})
-		if err != nil {
-			return skip(err)
-		}
-		for _, inc := range incs {
-			for _, dl := range inc.Deadlines {
-				if dl.Met.IsZero() && inc.Closed.IsZero() {
-					t.Deadlines = append(t.Deadlines, todayDeadline{dl, inc.Title, dl.Overdue(now)})
+		},
+		func() error {
+			if !open(policy.SectionAdvisories) {
+				return nil
+			}
+			return s.todayAdvisories(ctx, req, t)
+		},
+		func() error {
+			if !open(policy.SectionReports) {
+				return nil
+			}
+			incs, err := s.Incidents.List(ctx, v, incident.Query{Limit: todayRows * 10})
+			if err != nil {
+				return err
+			}
+			for _, inc := range incs {
+				for _, dl := range inc.Deadlines {
+					if dl.Met.IsZero() && inc.Closed.IsZero() {
+						t.Deadlines = append(t.Deadlines, todayDeadline{dl, inc.Title, dl.Overdue(now)})
+					}
 				}
 			}
-		}
-		slices.SortFunc(t.Deadlines, func(a, b todayDeadline) int { return a.Due.Compare(b.Due) })
-		t.Deadlines = t.Deadlines[:min(len(t.Deadlines), todayRows)]
+			slices.SortFunc(t.Deadlines, func(a, b todayDeadline) int { return a.Due.Compare(b.Due) })
+			t.Deadlines = t.Deadlines[:min(len(t.Deadlines), todayRows)]
+			return nil
+		},
+		func() error {
+			if !open(policy.SectionVuln) || !policy.MayReadAssets(v) {
+				return nil
+			}
+			fs, err := s.Relevance.Findings(ctx, v)
+			if err != nil {
+				return err
+			}
+			for _, f := range fs { // most urgent first
+				if !f.Suppressed() && f.Status == "affected" && len(t.Findings) < todayRows {
+					t.Findings = append(t.Findings, f)
+				}
+			}
+			cps, err := s.Relevance.ConnectionPoints(ctx, v)
+			if err != nil {
+				return err
+			}
+			t.StaleDays = s.Relevance.StaleDays(ctx)
+			for _, c := range cps {
+				if c.Stale(now, t.StaleDays) && len(t.Stale) < todayRows {
+					t.Stale = append(t.Stale, c)
+				}
+			}
+			return nil
+		},
+		func() error {
+			if !open(policy.SectionHunting) {
+				return nil
+			}
+			hs, err := s.Hunting.List(ctx, req.caller, 200)
+			if err != nil {
+				return err
+			}
+			for _, h := range hs {
+				if h.InScope && !h.RanByMe && len(t.Hunts) < todayRows {
+					t.Hunts = append(t.Hunts, h)
+				}
+			}
+			return nil
+		},
+		func() error {
+			if !open(policy.SectionConsult) {
+				return nil
+			}
+			rs, err := s.Consult.List(ctx, v, "open", 200)
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				if policy.MayHandleConsultation(v, policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)) && len(t.Consults) < todayRows {
+					t.Consults = append(t.Consults, r)
+				}
+			}
+			return nil
+		},
+		func() error {
+			if !open(policy.SectionOversight) {
+				return nil
+			}
+			as, err := s.Approvals.List(ctx, v, "", 500)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if (a.Status == approval.StatusPending || a.Status == approval.StatusEmergency) && len(t.Approvals) < todayRows {
+					t.Approvals = append(t.Approvals, a)
+				}
+			}
+			return nil
+		},
 	}
-	if open(policy.SectionVuln) && policy.MayReadAssets(v) {
-		fs, err := s.Relevance.Findings(ctx, v)
-		if err != nil {
-			return skip(err)
-		}
-		for _, f := range fs { // most urgent first
-			if !f.Suppressed() && f.Status == "affected" && len(t.Findings) < todayRows {
-				t.Findings = append(t.Findings, f)
-			}
-		}
-		cps, err := s.Relevance.ConnectionPoints(ctx, v)
-		if err != nil {
-			return skip(err)
-		}
-		t.StaleDays = s.Relevance.StaleDays(ctx)
-		for _, c := range cps {
-			if c.Stale(now, t.StaleDays) && len(t.Stale) < todayRows {
-				t.Stale = append(t.Stale, c)
-			}
-		}
-	}
-	if open(policy.SectionHunting) {
-		hs, err := s.Hunting.List(ctx, req.caller, 200)
-		if err != nil {
-			return skip(err)
-		}
-		for _, h := range hs {
-			if h.InScope && !h.RanByMe && len(t.Hunts) < todayRows {
-				t.Hunts = append(t.Hunts, h)
-			}
-		}
-	}
-	if open(policy.SectionConsult) {
-		rs, err := s.Consult.List(ctx, v, "open", 200)
-		if err != nil {
-			return skip(err)
-		}
-		for _, r := range rs {
-			if policy.MayHandleConsultation(v, policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)) && len(t.Consults) < todayRows {
-				t.Consults = append(t.Consults, r)
-			}
-		}
-	}
-	if open(policy.SectionOversight) {
-		as, err := s.Approvals.List(ctx, v, "", 500)
-		if err != nil {
-			return skip(err)
-		}
-		for _, a := range as {
-			if (a.Status == approval.StatusPending || a.Status == approval.StatusEmergency) && len(t.Approvals) < todayRows {
-				t.Approvals = append(t.Approvals, a)
-			}
+	for _, fill := range panels {
+		if err := fill(); err != nil && !problem.IsRefusal(err) {
+			return err
 		}
 	}
 	return nil
