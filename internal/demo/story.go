@@ -136,6 +136,16 @@ func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time)
 	if err != nil {
 		return st, err
 	}
+	// The demo's addresses and names are documentation ones (RFC 5737,
+	// RFC 2606), so that it names nothing real; the export gate keeps those
+	// out of every sweep and export on a real hub. On the demo hub the
+	// center switches the two documentation lists off, a logged change like
+	// any other (renkei warninglists enable puts them back).
+	for _, l := range []string{"renkei-documentation", "renkei-documentation-names"} {
+		if err := caps.Exports.SetEnabled(ctx, center, l, false); err != nil {
+			return st, fmt.Errorf("story step 4: warninglist %s: %w", l, err)
+		}
+	}
 	var runners []auth.Caller
 	for _, l := range []string{"kanto-analyst", "chubu-analyst", "water-analyst"} {
 		c, err := caller(l)
