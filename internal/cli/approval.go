@@ -113,7 +113,6 @@ committee sees this when it decides).`,
 	fl.StringArrayVar(&in.Purposes, "purpose", nil, "a purpose the source's records may be read for (repeat for several; none: any purpose stated in full)")
 	fl.BoolVar(&in.PrefixPreserving, "prefix-preserving", false, "grant the source prefix-preserving pseudonyms (collection only); the committee is shown what a kept prefix reveals")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -141,7 +140,6 @@ func newApprovalListCmd(g *globals) *cobra.Command {
 	h.add(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "only approvals in this status")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -186,7 +184,6 @@ an emergency measure closes its post-notification.`,
 	cmd.Flags().BoolVar(&deny, "deny", false, "deny the request")
 	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the decision (required)")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -225,7 +222,6 @@ can no longer be read.`,
 	h.add(cmd)
 	cmd.Flags().StringVar(&reason, "reason", "", "the reasons for the revocation (required)")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 

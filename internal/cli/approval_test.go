@@ -29,7 +29,7 @@ func TestApprovalCommands(t *testing.T) {
 	until := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
 
 	code, out, errOut := as("handler", "approval", "request", "--kind", "collection-committee", "--legal-basis", "Art. 61",
-		"--target", "foreign-to-foreign transit at IX-Tokyo", "--justification", "campaign X", "--until", until, "--json")
+		"--target", "foreign-to-foreign transit at IX-Tokyo", "--justification", "campaign X", "--until", until, "--format", "json")
 	if code != 0 {
 		t.Fatalf("request: %d %s", code, errOut)
 	}
@@ -79,7 +79,7 @@ func TestApprovalCommands(t *testing.T) {
 		t.Errorf("decide: %d %s %s", code, out, errOut)
 	}
 	// The committee revokes the emergency measure; a handler may not.
-	code, out, _ = as("iinkai", "approval", "list", "--status", "emergency", "--json")
+	code, out, _ = as("iinkai", "approval", "list", "--status", "emergency", "--format", "json")
 	var ms []struct {
 		ID int64 `json:"id"`
 	}
@@ -119,7 +119,7 @@ func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
 	until := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
 	code, out, errOut := as("handler", "approval", "request", "--kind", "collection-agreement", "--legal-basis", "agreement 2026-7",
 		"--target", "Kanto border routers", "--justification", "C2 detection", "--until", until,
-		"--purpose", "C2 beacon detection for campaign X", "--purpose", "incident 2026-11 response", "--prefix-preserving", "--json")
+		"--purpose", "C2 beacon detection for campaign X", "--purpose", "incident 2026-11 response", "--prefix-preserving", "--format", "json")
 	if code != 0 {
 		t.Fatalf("request: %d %s", code, errOut)
 	}

@@ -237,7 +237,6 @@ func newAssetListCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
 	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -273,6 +272,5 @@ Lists the products whose vendor, name or former names contain every word given.`
 		},
 	}
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }

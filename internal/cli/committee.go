@@ -100,7 +100,6 @@ func newCommitteeMembersCmd(g *globals) *cobra.Command {
 	}
 	h.add(cmd)
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 
@@ -135,7 +134,6 @@ on standard output, for you to hand to the new member.`,
 	}
 	h.add(cmd)
 	formatFlag(cmd, &format, formatTable, formatJSON)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }
 

@@ -47,6 +47,5 @@ suppressed by VEX are not counted.`,
 		},
 	}
 	formatFlag(cmd, &format, formatTable, formatJSON)
-	jsonAlias(g, cmd, &format)
 	return cmd
 }

@@ -77,8 +77,6 @@ read from any input (every one was corrupt or not a log format), with the reason
 	fl.StringArrayVar(&f.rules, "rules", nil, "Sigma rule file or folder (repeatable)")
 	fl.StringVar(&f.mapping, "mapping", "", "log source and field mapping YAML replacing the default")
 	fl.StringVar(&f.output, "format", "jsonl", "output format: jsonl, csv, timeline or timesketch")
-	fl.StringVar(&f.output, "output", "jsonl", "deprecated: the same as --format")
-	deprecated(g, cmd, "output", "--format")
 	fl.StringVar(&f.sort, "sort", "", "time: order jsonl and csv output by the events' time")
 	fl.StringVar(&f.minLevel, "min-level", "informational", "report only rules of this level or higher: informational, low, medium, high, critical")
 	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (default: one per CPU)")

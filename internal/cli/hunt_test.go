@@ -53,7 +53,7 @@ func TestHuntOutputs(t *testing.T) {
 				}
 			}
 		}},
-		{"csv", []string{"hunt", "--rules", rules, "--output", "csv", "--min-level", "medium", logs}, func(t *testing.T, out string) {
+		{"csv", []string{"hunt", "--rules", rules, "--format", "csv", "--min-level", "medium", logs}, func(t *testing.T, out string) {
 			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 			if err != nil {
 				t.Fatal(err)
@@ -65,7 +65,7 @@ func TestHuntOutputs(t *testing.T) {
 				t.Errorf("%d rows, want 5 at medium or above", len(rows)-1)
 			}
 		}},
-		{"timeline", []string{"hunt", "--rules", rules, "--output", "timeline", logs}, func(t *testing.T, out string) {
+		{"timeline", []string{"hunt", "--rules", rules, "--format", "timeline", logs}, func(t *testing.T, out string) {
 			lines := strings.Split(strings.TrimSpace(out), "\n")
 			if !strings.HasPrefix(lines[0], "TIME") || len(lines) != 8 {
 				t.Fatalf("timeline:\n%s", out)
@@ -113,7 +113,7 @@ func TestHuntReportsUnloadedRules(t *testing.T) {
 	if !strings.Contains(out, "bad.yml:5") || !strings.Contains(out, `unknown modifier "nosuch"`) {
 		t.Errorf("unloaded list %q should give file, line and reason", out)
 	}
-	_, _, code = runHuntCLI(t, "", "hunt", "--rules", dir, "--output", "xml", "x.evtx")
+	_, _, code = runHuntCLI(t, "", "hunt", "--rules", dir, "--format", "xml", "x.evtx")
 	if code == 0 {
 		t.Error("an unknown output format must fail")
 	}

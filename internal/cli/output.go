@@ -3,15 +3,17 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"renkei/internal/i18n"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/text/width"
@@ -48,9 +50,7 @@ const (
 )
 
 // formatFlag adds the one output flag, --format, to cmd: its value is one
-// of formats, the first being the default. A command whose JSON was asked
-// for with --json keeps that flag, hidden and deprecated, setting
-// --format json.
+// of formats, the first being the default.
 func formatFlag(cmd *cobra.Command, format *string, formats ...string) {
 	*format = formats[0]
 	cmd.Flags().StringVar(format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
@@ -66,41 +66,17 @@ func formatFlag(cmd *cobra.Command, format *string, formats ...string) {
 	}
 }
 
-// jsonAlias keeps the boolean --json that scripts, tests and docs used
-// before --format, hidden and deprecated: it sets --format json.
-func jsonAlias(g *globals, cmd *cobra.Command, format *string) {
-	f := cmd.Flags().VarPF(jsonValue{format}, "json", "", "deprecated: the same as --format json")
-	f.NoOptDefVal = "true"
-	deprecated(g, cmd, "json", "--format json")
-}
+// removedFlags are the output flags that --format replaced, and what to
+// write instead: they are refused with that advice rather than as unknown.
+var removedFlags = map[string]string{"json": "--format json", "output": "--format"}
 
-// deprecated hides an old flag name and, when it is used, says on standard
-// error what replaces it. (pflag's own notice goes to standard output, into
-// the JSON or CSV a script reads.)
-func deprecated(g *globals, cmd *cobra.Command, name, use string) {
-	cmd.Flags().MarkHidden(name)
-	prev := cmd.PreRunE
-	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		if c.Flags().Changed(name) {
-			fmt.Fprintf(g.stderr, "renkei: %s: --%s is deprecated: use %s\n", c.Name(), name, use)
+// flagError is every command's answer to a flag it does not take: a flag
+// --format replaced names its replacement.
+func (g *globals) flagError(c *cobra.Command, err error) error {
+	for name, use := range removedFlags {
+		if c.Flags().Lookup(name) == nil && strings.Contains(err.Error(), "unknown flag: --"+name) {
+			return errors.New(g.say(i18n.M("cli.flag.removed", "--"+name, use)))
 		}
-		if prev != nil {
-			return prev(c, args)
-		}
-		return nil
-	}
-}
-
-type jsonValue struct{ format *string }
-
-func (j jsonValue) String() string {
-	return strconv.FormatBool(j.format != nil && *j.format == formatJSON)
-}
-func (j jsonValue) Type() string { return "bool" }
-func (j jsonValue) Set(s string) error {
-	b, err := strconv.ParseBool(s)
-	if err == nil && b {
-		*j.format = formatJSON
 	}
 	return err
 }

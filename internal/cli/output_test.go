@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,17 +49,15 @@ func TestErrorsSayRenkeiOnce(t *testing.T) {
 }
 
 // TestOneOutputFlag: a command's output format is chosen with --format and
-// nothing else. An older name (--json, a format --output) survives only
-// hidden and deprecated, for the scripts, tests and docs that use it.
+// nothing else. The older names (--json, hunt's --output) are refused with
+// a message pointing to --format.
 func TestOneOutputFlag(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			switch {
-			case f.Name == "json", f.Name == "output" && !strings.Contains(f.Usage, "file"):
-				if !f.Hidden || !strings.HasPrefix(f.Usage, "deprecated") {
-					t.Errorf("%s --%s chooses an output format: name it --format (an old name only hidden and deprecated)", c.CommandPath(), f.Name)
-				}
+			case f.Name == "json", f.Name == "output" && c.Name() != "export":
+				t.Errorf("%s --%s: name the output flag --format", c.CommandPath(), f.Name)
 			}
 		})
 		for _, s := range c.Commands() {
@@ -75,9 +72,11 @@ func TestOneOutputFlag(t *testing.T) {
 	if code != 0 || err != nil || len(rows) < 2 || strings.Join(rows[0], ",") != "VENDOR,PRODUCT,KEY,ALSO NAMED" {
 		t.Fatalf("--format csv: exit %d, %v, %q %s", code, err, out, stderr)
 	}
-	code, out, stderr = run(t, "", append([]string{"asset", "products", "fortinet", "--json"}, data...)...)
-	if code != 0 || !json.Valid([]byte(strings.SplitN(out, "\n", 2)[0])) || stderr != "renkei: products: --json is deprecated: use --format json\n" {
-		t.Fatalf("the old --json: exit %d, %q %s", code, out, stderr)
+	for _, old := range [][]string{{"asset", "products", "fortinet", "--json"}, {"hunt", "--output", "csv", "x.evtx"}} {
+		code, out, stderr = run(t, "", append(old, data...)...)
+		if want := "use --format"; code != 1 || out != "" || !strings.Contains(stderr, want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q %q; want it refused in one line saying %q", old, code, out, stderr, want)
+		}
 	}
 	if code, _, stderr = run(t, "", append([]string{"asset", "products", "--format", "xml"}, data...)...); code != 1 || !strings.Contains(stderr, `--format "xml": use one of table, json, csv`) {
 		t.Fatalf("--format xml: exit %d, %s", code, stderr)

@@ -121,7 +121,6 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 		},
 	}
 	formatFlag(show, &format, formatTable, formatJSON)
-	jsonAlias(g, show, &format)
 	check := &cobra.Command{
 		Use:   "check-overdue",
 		Short: "Alert reporters and the center of reports that became overdue (run every few minutes)",

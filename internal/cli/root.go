@@ -114,6 +114,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
+	root.SetFlagErrorFunc(g.flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.data, "data", "./renkei-data", "data directory holding everything on one machine")
 	pf.StringVar(&g.database, "database", "", "SQLite file or postgres:// URL (default DATA/renkei.db)")

@@ -13,7 +13,8 @@ import (
 // English terms, alternatives in the order the row gives them.
 type glossaryEntry struct{ ja, en []string }
 
-// readGlossary reads the table of docs/glossary.md (copied from the design).
+// readGlossary reads the table of docs/glossary.md (copied from the design,
+// TestGlossaryIsTheDesigns).
 func readGlossary(t *testing.T) []glossaryEntry {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "glossary.md"))
@@ -21,15 +22,71 @@ func readGlossary(t *testing.T) []glossaryEntry {
 		t.Fatalf("the glossary: %v", err)
 	}
 	var out []glossaryEntry
-	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 2 || strings.HasPrefix(strings.TrimSpace(cells[0]), "---") || strings.TrimSpace(cells[0]) == "日本語" {
-			continue
-		}
-		en := regexp.MustCompile(`\s*\([^)]*\)`).ReplaceAllString(cells[1], "") // "(the center)" explains, it is not the term
-		out = append(out, glossaryEntry{ja: split(cells[0]), en: split(en)})
+	for _, row := range glossaryRows(string(b)) {
+		en := regexp.MustCompile(`\s*\([^)]*\)`).ReplaceAllString(row[1], "") // "(the center)" explains, it is not the term
+		out = append(out, glossaryEntry{ja: split(row[0]), en: split(en)})
 	}
 	return out
+}
+
+// glossaryRows are the rows, Japanese and English cells trimmed, of the
+// first table in text whose header is "| 日本語 | English |".
+func glossaryRows(text string) [][2]string {
+	var out [][2]string
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if !strings.HasPrefix(line, "|") || len(cells) != 2 {
+			if in {
+				break
+			}
+			continue
+		}
+		ja, en := strings.TrimSpace(cells[0]), strings.TrimSpace(cells[1])
+		switch {
+		case ja == "日本語" && en == "English":
+			in = true
+		case in && !strings.HasPrefix(ja, "---"):
+			out = append(out, [2]string{ja, en})
+		}
+	}
+	return out
+}
+
+// designPath is where the design sits beside a checkout (../shared, as the
+// README says), from this package's folder.
+var designPath = filepath.Join("..", "..", "..", "shared", "DESIGN.md")
+
+// TestGlossaryIsTheDesigns: the glossary the catalog is checked against
+// (docs/glossary.md) is DESIGN.md's ("The console": "Use these terms
+// consistently in both"), row for row, so that the terms the console, the
+// alerts, the e-mails and the CLI use are the design's. The design is not in
+// the repository: the test compares when ../shared/DESIGN.md is there and
+// says that it skipped otherwise.
+func TestGlossaryIsTheDesigns(t *testing.T) {
+	design, err := os.ReadFile(designPath)
+	if err != nil {
+		t.Skipf("DESIGN.md is not beside the checkout (%v): docs/glossary.md is not compared with the design's glossary", err)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "glossary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := glossaryRows(string(design)), glossaryRows(string(doc))
+	if len(want) < 10 {
+		t.Fatalf("read %d glossary rows from %s; is its table (| 日本語 | English |) still there?", len(want), designPath)
+	}
+	for i := range max(len(want), len(got)) {
+		switch {
+		case i >= len(got):
+			t.Errorf("docs/glossary.md lacks the design's row %q | %q", want[i][0], want[i][1])
+		case i >= len(want):
+			t.Errorf("docs/glossary.md has a row the design lacks: %q | %q", got[i][0], got[i][1])
+		case got[i] != want[i]:
+			t.Errorf("docs/glossary.md row %d is %q | %q; the design says %q | %q", i+1, got[i][0], got[i][1], want[i][0], want[i][1])
+		}
+	}
 }
 
 func split(cell string) []string {

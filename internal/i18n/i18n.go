@@ -6,8 +6,8 @@
 // The catalogs are catalog/<lang>.json, one flat object key → text, and
 // catalog/<lang>.<capability>.json merged into it; a key defined twice is an
 // error. Tests hold both languages to the same keys and verbs, every key a
-// program names to the catalog, and the glossary (docs/glossary.md) to the
-// Japanese terms the catalog uses.
+// program names to the catalog, and the glossary (docs/glossary.md, which
+// is DESIGN.md's) to the Japanese terms the catalog uses.
 //
 // Text stored for later readers (an alert) is stored as a Message, a key
 // and its parameters, and rendered in each reader's language when read;
