@@ -315,6 +315,9 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/export-policies", s.wrap(s.listExportPolicies))
 	m.HandleFunc("PUT /api/v1/export-policies", s.wrap(s.setExportPolicy))
 	m.HandleFunc("POST /api/v1/export-reviews", s.wrap(s.reviewExport))
+	m.HandleFunc("GET /api/v1/export-reviews", s.wrap(s.exportReviewQueue))
+	m.HandleFunc("GET /api/v1/export-thresholds", s.wrap(s.exportThresholds))
+	m.HandleFunc("PUT /api/v1/export-thresholds", s.wrap(s.setExportThresholds))
 	return m
 }
 

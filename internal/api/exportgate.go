@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"renkei/internal/audit"
@@ -161,5 +163,62 @@ func (s *Server) explainExport(q *request) error {
 	}
 	s.Hub.Audit.SetReceipt(q.w.Header(), idx...)
 	writeJSON(q.w, http.StatusOK, ex)
+	return nil
+}
+
+// exportReviewQueue lists the indicators waiting for the center's review,
+// each as the caller is shown it, with its warninglist hits. Objects whose
+// reading is logged are logged before they are sent (C7).
+func (s *Server) exportReviewQueue(q *request) error {
+	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
+	objs, err := s.Exports.ReviewQueue(q.r.Context(), q.viewer, limit)
+	if err != nil {
+		return err
+	}
+	if err := s.release(q, objs...); err != nil {
+		return err
+	}
+	out := client.ExportReviewQueue{Indicators: []client.ReviewItem{}}
+	for _, o := range objs {
+		out.Indicators = append(out.Indicators, client.ReviewItem{ID: o.ID, CollectionID: o.CollectionID, Name: o.Name,
+			Pattern: o.Pattern, TLP: o.ACL.TLP.Label(), Confidence: confidenceOf(o.Raw), DateAdded: o.DateAdded,
+			Object: s.Hub.Present(q.viewer, o), WarninglistHits: s.Exports.ObjectHits(o)})
+	}
+	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}
+
+// confidenceOf reads an object's STIX confidence; -1 when it has none.
+func confidenceOf(raw []byte) int {
+	var v struct {
+		Confidence *int `json:"confidence"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.Confidence == nil {
+		return -1
+	}
+	return *v.Confidence
+}
+
+// exportThresholds gives the hub's hostile-scope thresholds.
+func (s *Server) exportThresholds(q *request) error {
+	t, err := s.Exports.ReadThresholds(q.r.Context(), q.viewer)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, t)
+	return nil
+}
+
+// setExportThresholds sets the hub's thresholds (the center's), logged
+// first; the body is the whole setting.
+func (s *Server) setExportThresholds(q *request) error {
+	var t exportgate.Thresholds
+	if err := decode(q, &t); err != nil {
+		return err
+	}
+	if err := s.Exports.SetThresholds(q.r.Context(), q.caller, t); err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, t)
 	return nil
 }

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"renkei/internal/client"
 	"renkei/internal/exportgate"
 	"renkei/internal/hub"
+	"renkei/internal/problem"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 	"renkei/internal/warninglist"
@@ -338,6 +342,97 @@ func TestExplainShowsTheAuthorAsEachReaderMaySee(t *testing.T) {
 				if got := author(c.who, c.value); got != c.want {
 					t.Errorf("%s explaining %s is shown author %s, want %s (%s)", c.who, c.value, got, c.want, c.why)
 				}
+			}
+		})
+	}
+}
+
+// TestThresholdsThroughTheAPI: GET and PUT /api/v1/export-thresholds read
+// and set the hub's thresholds through the client; a member reads them and
+// may not set them, and a change is logged before it takes effect.
+func TestThresholdsThroughTheAPI(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			center := &client.Client{Hub: e.url, Token: e.tokens["center"]}
+			member := &client.Client{Hub: e.url, Token: e.tokens["power"]}
+			got, err := member.ExportThresholds(ctx)
+			if err != nil || got != exportgate.DefaultThresholds() {
+				t.Fatalf("a member reads %+v %v, want the defaults", got, err)
+			}
+			th := exportgate.Thresholds{WidestIPv4: 12, WidestIPv6: 40, PublicSuffixes: exportgate.SuffixesICANN}
+			if err := member.SetExportThresholds(ctx, th); !errors.Is(err, problem.ErrForbidden) {
+				t.Fatalf("a member set the thresholds: %v", err)
+			}
+			if err := center.SetExportThresholds(ctx, exportgate.Thresholds{WidestIPv4: 40, PublicSuffixes: "all"}); err == nil {
+				t.Fatal("an IPv4 prefix length of 40 was accepted")
+			}
+			before, _ := e.h.Audit.Size(ctx)
+			if err := center.SetExportThresholds(ctx, th); err != nil {
+				t.Fatal(err)
+			}
+			if after, _ := e.h.Audit.Size(ctx); after != before+1 {
+				t.Errorf("setting the thresholds appended %d audit entries, want 1", after-before)
+			}
+			if got, err := member.ExportThresholds(ctx); err != nil || got != th {
+				t.Errorf("read back %+v %v, want %+v", got, err, th)
+			}
+		})
+	}
+}
+
+// TestReviewQueueListsWhatWaits: GET /api/v1/export-reviews lists the
+// indicators the hub's policy holds for the center's review, and an
+// indicator leaves the queue once released or held; the center's own
+// indicators, revoked ones and those under no review policy never wait.
+// Members may not read the queue.
+func TestReviewQueueListsWhatWaits(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newTelemetryHub(t, kind)
+			ctx := context.Background()
+			const a, b, own = "indicator--00000000-0000-4000-8000-0000000007a0", "indicator--00000000-0000-4000-8000-0000000007a1",
+				"indicator--00000000-0000-4000-8000-0000000007a2"
+			e.submitIndicators(t, "power", map[string]string{a: "[ipv4-addr:value = '203.0.113.70']", b: "[domain-name:value = 'c2.review-test.jp']"})
+			e.submitIndicators(t, "center", map[string]string{own: "[ipv4-addr:value = '203.0.113.71']"})
+			center := &client.Client{Hub: e.url, Token: e.tokens["center"]}
+			queue := func() []string {
+				t.Helper()
+				q, err := center.ExportReviewQueue(ctx, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, i := range q.Indicators {
+					if strings.HasPrefix(i.ID, "indicator--00000000-0000-4000-8000-0000000007") { // the fixture's own wait too
+						ids = append(ids, i.ID)
+					}
+				}
+				slices.Sort(ids)
+				return ids
+			}
+			if q := queue(); len(q) != 0 {
+				t.Fatalf("no policy asks for review, yet the queue holds %v", q)
+			}
+			if err := e.exports.SetPolicy(ctx, e.callers["center"], store.ExportPolicy{Scope: "hub", RequireReview: true}); err != nil {
+				t.Fatal(err)
+			}
+			if q := queue(); !slices.Equal(q, []string{a, b}) {
+				t.Fatalf("queue %v, want the member's two indicators %v", q, []string{a, b})
+			}
+			if err := center.ReviewExport(ctx, client.ExportReview{ID: a, Release: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := center.ReviewExport(ctx, client.ExportReview{ID: b, Release: false, Note: "not yet confirmed"}); err != nil {
+				t.Fatal(err)
+			}
+			if q := queue(); len(q) != 0 {
+				t.Errorf("reviewed indicators still wait: %v", q)
+			}
+			member := &client.Client{Hub: e.url, Token: e.tokens["power"]}
+			if _, err := member.ExportReviewQueue(ctx, 0); !errors.Is(err, problem.ErrForbidden) {
+				t.Errorf("a member read the review queue: %v", err)
 			}
 		})
 	}

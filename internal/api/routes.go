@@ -117,4 +117,7 @@ var routeTable = map[string]audit.Route{
 	"GET /api/v1/export-policies":                         audit.Read,
 	"PUT /api/v1/export-policies":                         audit.InCapability(audit.ActionPolicyChange),
 	"POST /api/v1/export-reviews":                         audit.InCapability(audit.ActionExportReview),
+	"GET /api/v1/export-reviews":                          audit.Read,
+	"GET /api/v1/export-thresholds":                       audit.Read,
+	"PUT /api/v1/export-thresholds":                       audit.InCapability(audit.ActionPolicyChange),
 }

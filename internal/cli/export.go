@@ -125,6 +125,6 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 	fl.StringVar(&opt.Zone, "zone", "rpz.renkei", "RPZ zone name")
 	fl.StringVar(&opt.Source, "source", "renkei", "source name written in files (Zeek meta.source, comments)")
 	_ = cmd.MarkFlagRequired("format")
-	cmd.AddCommand(newExportExplainCmd(g))
+	cmd.AddCommand(newExportExplainCmd(g), newExportReviewsCmd(g), newExportReviewCmd(g))
 	return cmd
 }

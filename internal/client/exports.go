@@ -2,8 +2,10 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"renkei/internal/exportgate"
@@ -64,6 +66,26 @@ type ExportReview struct {
 	Note    string `json:"note,omitempty"`
 }
 
+// ReviewItem is one indicator waiting for the center's review, as GET
+// /api/v1/export-reviews lists it.
+type ReviewItem struct {
+	ID              string                 `json:"id"`
+	CollectionID    string                 `json:"collection_id"`
+	Name            string                 `json:"name,omitempty"`
+	Pattern         string                 `json:"pattern"`
+	TLP             string                 `json:"tlp"`
+	Confidence      int                    `json:"confidence"` // -1: none given
+	DateAdded       time.Time              `json:"date_added"`
+	Object          json.RawMessage        `json:"object"` // as the reader is shown it
+	WarninglistHits []warninglist.ValueHit `json:"warninglist_hits,omitempty"`
+}
+
+// ExportReviewQueue is the answer of GET /api/v1/export-reviews: the
+// indicators waiting for the center's review, newest first.
+type ExportReviewQueue struct {
+	Indicators []ReviewItem `json:"indicators"`
+}
+
 // Warninglists lists the hub's warninglists.
 func (c *Client) Warninglists(ctx context.Context) (Warninglists, error) {
 	var out Warninglists
@@ -95,6 +117,30 @@ func (c *Client) SetExportPolicy(ctx context.Context, p ExportPolicy) error {
 // ReviewExport releases an indicator to the exports, or holds it back.
 func (c *Client) ReviewExport(ctx context.Context, r ExportReview) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/export-reviews", r, nil)
+}
+
+// ExportReviewQueue lists the indicators waiting for the center's review
+// (at most limit; 0: the hub's default).
+func (c *Client) ExportReviewQueue(ctx context.Context, limit int) (ExportReviewQueue, error) {
+	var out ExportReviewQueue
+	path := "/api/v1/export-reviews"
+	if limit > 0 {
+		path += "?limit=" + strconv.Itoa(limit)
+	}
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out, err
+}
+
+// ExportThresholds gives the hub's hostile-scope thresholds.
+func (c *Client) ExportThresholds(ctx context.Context) (exportgate.Thresholds, error) {
+	var out exportgate.Thresholds
+	err := c.do(ctx, http.MethodGet, "/api/v1/export-thresholds", nil, &out)
+	return out, err
+}
+
+// SetExportThresholds sets the hub's hostile-scope thresholds (the center's).
+func (c *Client) SetExportThresholds(ctx context.Context, t exportgate.Thresholds) error {
+	return c.do(ctx, http.MethodPut, "/api/v1/export-thresholds", t, nil)
 }
 
 // ExplainExport says why value is (or is not) in the caller's exports.

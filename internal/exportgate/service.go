@@ -393,6 +393,26 @@ func (s *Service) Review(ctx context.Context, c auth.Caller, stixID string, rele
 	return s.DB.SetExportReview(ctx, store.ExportReview{StixID: stixID, Decision: d, Note: note, ReviewedBy: c.User.Login, ReviewedAt: s.Now().UTC()})
 }
 
+// ReviewQueue lists, newest first, the indicators v may see that wait for
+// the center's review before they reach exports (at most limit; 0: 100).
+// An IDN homograph, which waits for a review whatever the policies, is
+// decided per value by the gate and not listed here.
+func (s *Service) ReviewQueue(ctx context.Context, v policy.Viewer, limit int) ([]store.Object, error) {
+	if !policy.MayReadReviewQueue(v) {
+		return nil, fmt.Errorf("export review queue: %w", problem.ErrForbidden)
+	}
+	return s.DB.ExportReviewQueue(ctx, v, s.Center, limit)
+}
+
+// ReadThresholds returns the hub's thresholds to a reader who may list the
+// warninglists (Thresholds, without a reader, is the gate's own read).
+func (s *Service) ReadThresholds(ctx context.Context, v policy.Viewer) (Thresholds, error) {
+	if !policy.MayReadWarninglists(v) {
+		return Thresholds{}, fmt.Errorf("export gate thresholds: %w", problem.ErrForbidden)
+	}
+	return s.Thresholds(ctx)
+}
+
 // The center's review decisions.
 const (
 	ReviewRelease = "release"

@@ -41,3 +41,13 @@ func MaySetExportPolicy(v Viewer, scope, id string) bool {
 	}
 	return scope == "org" && id == v.OrgID && AdministersOrg(v) && !v.ReadOnly
 }
+
+// MayReadReviewQueue reports whether v may list the indicators waiting for
+// the center's review: those who review them, also with a read-only
+// credential (reading the queue changes nothing).
+func MayReadReviewQueue(v Viewer) bool {
+	if v.Anonymous() {
+		return false
+	}
+	return v.Role == RoleAdmin || v.IsCenter && (v.Role == RoleAnalyst || v.Role == RoleOrgAdmin)
+}

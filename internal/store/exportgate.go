@@ -204,3 +204,29 @@ func (db *DB) LastSightings(ctx context.Context, v policy.Viewer) (map[string]ti
 	}
 	return m, nil
 }
+
+// ExportReviewQueue lists the latest versions, newest first, of the
+// indicators viewer v may see that wait for the center's review before
+// they reach exports: not revoked, not authored by the center (center), not
+// yet released or held, in the scope of an export policy that requires
+// review (the hub's, their collection's, or a member's, whose exports they
+// would then wait in). The viewer's access filter (policy.Filter, through
+// ObjectQuery) is in the query, as for every listing; the gate decides the
+// same wait per reader (exportgate.Gate.Object).
+func (db *DB) ExportReviewQueue(ctx context.Context, v policy.Viewer, center string, limit int) ([]Object, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	where, args := ObjectQuery{Viewer: v, Types: []string{"indicator"}}.where()
+	where += ` AND o.revoked = 0 AND o.author_org <> ?
+		AND NOT EXISTS (SELECT 1 FROM export_reviews r WHERE r.stix_id = o.stix_id)
+		AND EXISTS (SELECT 1 FROM export_policies p WHERE p.require_review = 1
+			AND (p.scope IN ('hub', 'org') OR (p.scope = 'collection' AND p.scope_id = o.collection_id)))`
+	args = append(args, center, limit)
+	rows, err := db.Query(ctx, "SELECT "+objectCols+" FROM objects o WHERE "+where+" ORDER BY o.date_added DESC, o.pk DESC LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("export review queue: %w", err)
+	}
+	defer rows.Close()
+	return scanObjects(rows)
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"renkei/internal/app"
+	"renkei/internal/audit"
+	"renkei/internal/auth"
+	"renkei/internal/i18n"
+)
+
+// newExportReviewsCmd is "renkei export reviews": the center's queue of
+// indicators waiting for its review before they reach exports.
+func newExportReviewsCmd(g *globals) *cobra.Command {
+	var as, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "reviews [--as LOGIN]",
+		Short: "The center's review queue: indicators an export policy holds until the center releases them",
+		Long: `reviews lists, newest first, the indicators that wait for the center's review before they reach
+any export: not revoked, not the center's own, neither released nor held yet, under an export
+policy (the hub's, their collection's or a member's) that requires review. Release or hold one with
+"renkei export review ID --release|--hold". Reading a TLP:AMBER+STRICT or RED indicator this way is
+logged.`,
+		Example: `  renkei export reviews
+  renkei export reviews --as center-analyst --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				v, err := a.Hub.Viewer(cmd.Context(), c)
+				if err != nil {
+					return err
+				}
+				objs, err := a.Exports.ReviewQueue(cmd.Context(), v, limit)
+				if err != nil {
+					return err
+				}
+				if _, err := a.Hub.Release(cmd.Context(), c, audit.ActionObjectRead, "", objs); err != nil {
+					return err
+				}
+				tw := newTableAs(g.stdout, format)
+				fmt.Fprintln(tw, "ID\tADDED\tTLP\tCOLLECTION\tPATTERN")
+				for _, o := range objs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.DateAdded.UTC().Format("2006-01-02T15:04:05Z"), o.ACL.TLP.Label(), o.CollectionID, o.Pattern)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if len(objs) == 0 && format == formatTable {
+					fmt.Fprintln(g.stderr, g.say(i18n.M("cli.export.reviews_none")))
+				}
+				return nil
+			})
+		},
+	}
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	cmd.Flags().IntVar(&limit, "limit", 100, "list at most this many")
+	cmd.Flags().StringVar(&as, "as", "", "the center user reading the queue (default: this machine's operator as hub administrator)")
+	return cmd
+}
+
+// newExportReviewCmd is "renkei export review ID --release|--hold".
+func newExportReviewCmd(g *globals) *cobra.Command {
+	var as, note string
+	var release, hold bool
+	cmd := &cobra.Command{
+		Use:   "review INDICATOR-ID --release|--hold [--note TEXT] [--as LOGIN]",
+		Short: "Release an indicator waiting for the center's review to the exports, or hold it back (logged first)",
+		Example: `  renkei export review indicator--7c0e… --release --note "confirmed C2" --as center-analyst
+  renkei export review indicator--7c0e… --hold --note "shared hosting"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if release == hold {
+				return fmt.Errorf("%s", g.say(i18n.M("cli.export.review_release_or_hold")))
+			}
+			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
+				if err := a.Exports.Review(cmd.Context(), c, args[0], release, note); err != nil {
+					return err
+				}
+				key := "cli.export.review_held"
+				if release {
+					key = "cli.export.review_released"
+				}
+				fmt.Fprintln(g.stdout, g.say(i18n.M(key, args[0])))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&release, "release", false, "release the indicator to the exports")
+	cmd.Flags().BoolVar(&hold, "hold", false, "hold the indicator back")
+	cmd.Flags().StringVar(&note, "note", "", "why (kept with the decision and in the audit log)")
+	cmd.Flags().StringVar(&as, "as", "", "the center user deciding (default: this machine's operator as hub administrator)")
+	return cmd
+}
