@@ -221,9 +221,14 @@ type Authenticator struct {
 	touched sync.Map // token id → time.Time of the last recorded use
 	// tokens remembers, for CacheTTL, what a token resolved to: a TAXII
 	// client paging through a collection would otherwise cost three lookups
-	// per page. A revoked token therefore works for at most CacheTTL more,
-	// except through this Authenticator's Forget.
+	// per page. Forget drops it all; a serve node calls it when any node or
+	// command announces a change of credentials (store.ChangeAuth through
+	// NATS), so a revoked token is refused on every node at once, and for
+	// at most CacheTTL more when the announcement is lost.
 	tokens sync.Map // token hash → cachedToken
+	// forgotten counts Forget's calls: a lookup that began before one
+	// does not remember what it read, which may be what was just revoked.
+	forgotten atomic.Uint64
 	// CacheTTL is how long a resolved token is remembered (default 2 s; negative: never).
 	CacheTTL time.Duration
 }
@@ -234,8 +239,12 @@ type cachedToken struct {
 	until   time.Time
 }
 
-// Forget drops every remembered token, for example after a revocation.
-func (a *Authenticator) Forget() { a.tokens.Clear() }
+// Forget drops every remembered token, for example after a revocation, and
+// keeps lookups under way from remembering what they read before it.
+func (a *Authenticator) Forget() {
+	a.forgotten.Add(1)
+	a.tokens.Clear()
+}
 
 func (a *Authenticator) cacheTTL() time.Duration {
 	if a.CacheTTL == 0 {
@@ -265,6 +274,7 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 		}
 		a.tokens.Delete(hash)
 	}
+	gen := a.forgotten.Load()
 	t, err := a.DB.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Caller{}, ErrBadCredentials
@@ -282,6 +292,9 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 	c.TokenID, c.ReadOnly = t.ID, t.ReadOnly
 	if ttl := a.cacheTTL(); ttl > 0 {
 		a.tokens.Store(hash, cachedToken{caller: c, expires: t.Expires, until: now.Add(ttl)})
+		if a.forgotten.Load() != gen {
+			a.tokens.Delete(hash) // a Forget came while this lookup ran
+		}
 	}
 	// Record use at most once a minute per token, so that reads do not turn
 	// into writes on every request.

@@ -132,6 +132,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		al.Close()
 		return nil, err
 	}
+	// A token revoked, a user disabled or given another role, on any node or
+	// by a command: this node forgets the credentials it remembers, so the
+	// change holds here at once (the cache's 2 s lifetime is the fallback).
+	if err := b.OnChange(store.ChangeAuth, a.Auth.Forget); err != nil {
+		b.Close()
+		al.Close()
+		return nil, err
+	}
 	natsURL := cfg.NATS
 	if natsURL == "" {
 		natsURL = b.ClientURL()

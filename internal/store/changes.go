@@ -20,6 +20,15 @@ import (
 // the product–supplier register.
 const ChangeVuln = "vuln"
 
+// ChangeAuth counts changes of what an authenticator remembers of a
+// credential for a few seconds (auth.Authenticator's token cache): a token
+// revoked, a user's role, capabilities or disabled flag changed, an
+// organization changed. Every node forgets what it remembers when it hears
+// of one (a NATS notification, package bus), so the change holds on every
+// node at once; the cache's short lifetime bounds it when the notification
+// is lost.
+const ChangeAuth = "auth"
+
 type execer interface {
 	Exec(context.Context, string, ...any) (sql.Result, error)
 }

@@ -37,16 +37,19 @@ func (db *DB) OrgHoldings(ctx context.Context, id string) (map[string]int64, err
 }
 
 // UpdateOrg changes an organization's name, sector (stored as its key) and
-// whether it is disabled.
+// whether it is disabled. It is a change of ChangeAuth: every node forgets
+// the credentials it remembers.
 func (db *DB) UpdateOrg(ctx context.Context, o Org) error {
-	res, err := db.Exec(ctx, "UPDATE orgs SET name = ?, sector = ?, disabled = ? WHERE id = ?", o.Name, SectorKey(o.Sector), BoolInt(o.Disabled), o.ID)
-	if err != nil {
-		return fmt.Errorf("update organization %s: %w", o.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("organization %s: %w", o.ID, ErrNotFound)
-	}
-	return nil
+	return db.inTxChanged(ctx, ChangeAuth, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE orgs SET name = ?, sector = ?, disabled = ? WHERE id = ?", o.Name, SectorKey(o.Sector), BoolInt(o.Disabled), o.ID)
+		if err != nil {
+			return fmt.Errorf("update organization %s: %w", o.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("organization %s: %w", o.ID, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // DeleteOrg removes an organization that holds nothing (OrgHoldings is

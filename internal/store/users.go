@@ -129,10 +129,14 @@ func (db *DB) Users(ctx context.Context, orgID string) ([]User, error) {
 
 // UpdateUser changes a user's role, password hash, disabled flag, language
 // and capabilities.
+// It is a change of ChangeAuth: every node forgets the credentials it
+// remembers.
 func (db *DB) UpdateUser(ctx context.Context, u User) error {
-	_, err := db.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ?, capabilities = ? WHERE id = ?",
-		u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, strings.Join(u.Capabilities, ","), u.ID)
-	return err
+	return db.inTxChanged(ctx, ChangeAuth, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE users SET role = ?, password_hash = ?, disabled = ?, lang = ?, capabilities = ? WHERE id = ?",
+			u.Role, u.PasswordHash, BoolInt(u.Disabled), u.Lang, strings.Join(u.Capabilities, ","), u.ID)
+		return err
+	})
 }
 
 // SetUserTimeZone sets the zone a user reads times in: an IANA name the
@@ -276,16 +280,19 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 	return out, rows.Err()
 }
 
-// RevokeToken revokes a token from now on.
+// RevokeToken revokes a token from now on. It is a change of ChangeAuth:
+// every node forgets the tokens it remembers, this one among them.
 func (db *DB) RevokeToken(ctx context.Context, id int64, at time.Time) error {
-	res, err := db.Exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0", Micros(at), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %d: %w (or already revoked)", id, ErrNotFound)
-	}
-	return nil
+	return db.inTxChanged(ctx, ChangeAuth, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0", Micros(at), id)
+		if err != nil {
+			return fmt.Errorf("revoke token %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("token %d: %w (or already revoked)", id, ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // TouchToken records that a token was used, at most once a minute per token.
