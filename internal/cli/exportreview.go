@@ -79,11 +79,11 @@ func newExportReviewCmd(g *globals) *cobra.Command {
 				if err := a.Exports.Review(cmd.Context(), c, args[0], release, note); err != nil {
 					return err
 				}
-				key := "cli.export.review_held"
+				m := i18n.M("cli.export.review_held", args[0])
 				if release {
-					key = "cli.export.review_released"
+					m = i18n.M("cli.export.review_released", args[0])
 				}
-				fmt.Fprintln(g.stdout, g.say(i18n.M(key, args[0])))
+				fmt.Fprintln(g.stdout, g.say(m))
 				return nil
 			})
 		},

@@ -366,12 +366,23 @@ func (s *Service) SetPolicy(ctx context.Context, c auth.Caller, p Policy) error 
 	return s.DB.SetExportPolicy(ctx, p)
 }
 
-// Policies lists the export policies set.
+// Policies lists the export policies set that v may see (a member: the
+// hub's, the collections' and its own organization's).
 func (s *Service) Policies(ctx context.Context, v policy.Viewer) ([]Policy, error) {
 	if !policy.MayReadWarninglists(v) {
 		return nil, fmt.Errorf("export policies: %w", problem.ErrForbidden)
 	}
-	return s.DB.ExportPolicies(ctx)
+	ps, err := s.DB.ExportPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if policy.MaySeeExportPolicy(v, p.Scope, p.ScopeID) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // Review releases an indicator waiting for the center's review to the

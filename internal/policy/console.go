@@ -34,6 +34,8 @@ const (
 	SectionVuln       Section = "vuln"       // vulnerability relevance: connection points, SBOMs, vendors, suppliers
 	SectionTelemetry  Section = "telemetry"  // communications information: sources, what matching found, exports
 	SectionApprovals  Section = "approvals"  // requests for the committee's approval
+	SectionExports    Section = "exports"    // the export gate: warninglists, export policies, thresholds
+	SectionReviews    Section = "reviews"    // the center's queue of indicators waiting for its review before exports
 	SectionOversight  Section = "oversight"  // the committee's console
 	SectionAdmin      Section = "admin"      // administration of organizations, users and tokens
 )
@@ -75,6 +77,8 @@ var ConsoleRules = []SectionRule{
 	{Section: SectionHunting, Seats: notCommittee, NotKinds: smallMemberKinds, Note: "a town hall or hospital runs no hunting packages"},
 	{Section: SectionVuln, Seats: notCommittee, Opens: ReadsSupplierRegister, Note: "its connection points, SBOMs, vendors' statements and the supplier register; not for handlers"},
 	{Section: SectionTelemetry, NotKinds: smallMemberKinds, Note: "sources (center, committee), what matching found and the export lists; a town hall or hospital receives matches as alerts"},
+	{Section: SectionExports, Seats: notCommittee, Opens: MayReadWarninglists, Note: "the export gate: warninglists, export policies and thresholds; changed by the center (an organization's administrator sets its own organization's policy)"},
+	{Section: SectionReviews, Opens: MayReadReviewQueue, Note: "the center's analysts and administrators review indicators before they reach exports"},
 	{Section: SectionApprovals, Opens: MayFileApproval, Note: "the center's handlers, analysts and administrators request approvals"},
 	{Section: SectionOversight, Seats: []Seat{SeatCommittee}, Opens: OverseesConsole, Note: "the committee's console"},
 	{Section: SectionAdmin, Opens: AdministersOrg, Note: "organization and hub administrators"},

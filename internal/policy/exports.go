@@ -51,3 +51,17 @@ func MayReadReviewQueue(v Viewer) bool {
 	}
 	return v.Role == RoleAdmin || v.IsCenter && (v.Role == RoleAnalyst || v.Role == RoleOrgAdmin)
 }
+
+// MaySeeExportPolicy reports whether v may see the export policy of a
+// scope: the center every one; a member the hub's, the collections' and
+// its own organization's (those that decide its exports), not another
+// member's.
+func MaySeeExportPolicy(v Viewer, scope, id string) bool {
+	if !MayReadWarninglists(v) {
+		return false
+	}
+	if v.IsCenter || v.Role == RoleAdmin {
+		return true
+	}
+	return scope != "org" || id == v.OrgID
+}

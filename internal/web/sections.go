@@ -97,6 +97,16 @@ var routeSections = map[string]policy.Section{
 	"GET /oversight/log":                       policy.SectionOversight,
 	"GET /oversight/log.csv":                   policy.SectionOversight,
 
+	"GET /exports":                           policy.SectionExports,
+	"POST /exports/thresholds":               policy.SectionExports,
+	"POST /exports/policies":                 policy.SectionExports,
+	"GET /exports/warninglists":              policy.SectionExports,
+	"POST /exports/warninglists/import":      policy.SectionExports,
+	"POST /exports/warninglists/entries":     policy.SectionExports,
+	"POST /exports/warninglists/{id}/switch": policy.SectionExports,
+	"GET /exports/reviews":                   policy.SectionReviews,
+	"POST /exports/reviews/{id}":             policy.SectionReviews,
+
 	"GET /admin": policy.SectionAdmin,
 }
 
