@@ -71,7 +71,7 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 			if err != nil {
 				return err
 			}
-			gate, err := offlineGate(g, &hub)
+			gate, err := offlineGate(g, &hub.gateFlags)
 			if err != nil {
 				return err
 			}

@@ -258,6 +258,7 @@ hits per rule over all latest runs.`,
 // packageFlags are the flags `renkei hunt` gets for running a package.
 type packageFlags struct {
 	hubFlags
+	gate          gateFlags // the offline export gate the package's indicators pass again
 	id            string
 	key           string
 	reportMatches bool
@@ -274,6 +275,7 @@ func withPackageFlags(g *globals, f *huntFlags, cmd *cobra.Command) *cobra.Comma
 	fl.StringVar(&pf.key, "hub-key", "", "the hub's package verifier key to pin (default: the key the hub publishes)")
 	fl.BoolVar(&pf.reportMatches, "report-matches", false, "send the matches themselves with the report (kept under the package's TLP)")
 	fl.BoolVar(&pf.noReport, "no-report", false, "run the package without reporting back")
+	pf.gate.add(cmd)
 	cmd.Example += `
   renkei hunt --package hunt-package--6f1c… --hub https://hub.example.jp --token $TOKEN C:\Windows\System32\winevt\Logs`
 	plain := cmd.RunE
@@ -311,6 +313,9 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	}
 	fmt.Fprintf(g.stderr, "hunt: package %q from %s (%s): signature verified; %d rule files, %d indicators (the indicator sweep is compiled once per log source)\n",
 		p.Title, p.PublisherName, p.TLP, len(p.Rules), len(p.Indicators))
+	if err := screenPackage(g, p, &pf.gate); err != nil {
+		return err
+	}
 	opt := hunt.EngineOptions{MinLevel: f.minLevel}
 	if f.mapping != "" {
 		if opt.Mapping, err = hunt.LoadMapping(f.mapping); err != nil {
@@ -365,5 +370,38 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 		what = fmt.Sprintf("counts per rule and %d matches", len(lr.Report.Matches))
 	}
 	fmt.Fprintf(g.stderr, "hunt: reported to the hub (run %d): %d events, %d hits, %s\n", run.ID, run.Events, run.Hits, what)
+	return nil
+}
+
+// screenPackage passes a verified package's indicators through the offline
+// export gate again (the built-in warninglists, those --warninglists names,
+// the thresholds of the flags) before hunting: the hub screened them with
+// its own lists when the package was published, which the center may have
+// switched off or the member may extend. Each indicator that would not
+// pass is named on standard error with the gate's reason and left out of
+// the sweep, as a sweep reports no match on a value the gate refuses.
+func screenPackage(g *globals, p *huntpkg.Package, gf *gateFlags) error {
+	gate, err := offlineGate(g, gf)
+	if err != nil || gate == nil || len(p.Indicators) == 0 {
+		return err
+	}
+	values := make([]string, len(p.Indicators))
+	for i, in := range p.Indicators {
+		values[i] = in.Value
+	}
+	out := gate.Screen(values)
+	if len(out) == 0 {
+		return nil
+	}
+	kept := p.Indicators[:0:0]
+	for _, in := range p.Indicators {
+		if why, refused := out[in.Value]; refused {
+			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.hunt.package_indicator_refused", in.Value, why)))
+			continue
+		}
+		kept = append(kept, in)
+	}
+	fmt.Fprintln(g.stderr, g.say(i18n.M("cli.hunt.package_indicators_screened", strconv.Itoa(len(p.Indicators)-len(kept)), strconv.Itoa(len(p.Indicators)))))
+	p.Indicators = kept
 	return nil
 }

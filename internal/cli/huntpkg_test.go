@@ -47,8 +47,14 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	srv := httptest.NewServer((&api.Server{App: a, MaxBody: 32 << 20}).Handler())
 	defer srv.Close()
 
+	// The center has switched the documentation ranges off (as the demo
+	// does), so the hub publishes 192.0.2.55; the member's own built-in
+	// lists screen it out again before hunting.
+	if err := a.Exports.SetEnabled(ctx, h.Caller("center"), "renkei-documentation", false); err != nil {
+		t.Fatal(err)
+	}
 	iocs := filepath.Join(t.TempDir(), "iocs.txt")
-	os.WriteFile(iocs, []byte("# Grixba\nGRB_NET.exe\n45.77.1.99\n"), 0o600)
+	os.WriteFile(iocs, []byte("# Grixba\nGRB_NET.exe\n45.77.1.99\n192.0.2.55\n"), 0o600)
 	out, errOut, code := runHuntCLI(t, "", "hunt-package", "publish", "--title", "Grixba reconnaissance", "--rules", ruleFile, "--indicators", iocs,
 		"--scope", "sector=energy,sector=water", "--tlp", "amber", "--hub", srv.URL, "--token", tokens["center"])
 	if code != 0 {
@@ -77,6 +83,9 @@ func TestHuntPackageEndToEnd(t *testing.T) {
 	}
 	if len(matched) != 2 || !strings.Contains(errOut, "signature verified") || !strings.Contains(errOut, "2 hits, counts per rule and 2 matches") {
 		t.Fatalf("power run: %d matches\n%s\n%s", len(matched), out, errOut)
+	}
+	if !strings.Contains(errOut, "indicator 192.0.2.55 would not pass the export gate (warninglist: renkei-documentation") || !strings.Contains(errOut, "1 of the package's 3 indicators left out") {
+		t.Errorf("the offline re-check does not name the documentation address:\n%s", errOut)
 	}
 	// Water Works: nothing found, counts only.
 	if _, errOut, code = runHuntCLI(t, "", "hunt", "--package", id, "--hub", srv.URL, "--token", tokens["water"], quietEVTX); code != 0 || !strings.Contains(errOut, "0 hits, counts per rule") {

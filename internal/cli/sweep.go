@@ -204,7 +204,7 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 	var encErr error
 	sw := &sweep.Sweeper{Set: set, Opt: opt}
 	var stats sweep.Stats
-	gate, err := offlineGate(g, hub)
+	gate, err := offlineGate(g, &hub.gateFlags)
 	if err != nil {
 		return err
 	}
@@ -315,8 +315,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 type collectionFlags struct {
 	client.Client
 	collection string
-	// warninglists are lists read besides the built-in ones; noLists
-	// turns the offline gate off.
+	gateFlags
+}
+
+// gateFlags are the offline export gate's: warninglists read besides the
+// built-in ones, the hostile-scope thresholds, and noLists, which turns the
+// gate off.
+type gateFlags struct {
 	warninglists []string
 	noLists      bool
 	thresholds   exportgate.Thresholds
@@ -328,6 +333,11 @@ func (c *collectionFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&c.Token, "token", "", "API token for the hub (Authorization: Bearer)")
 	fl.StringVar(&c.collection, "collection", "", "TAXII collection id on the hub")
 	fl.StringVar(&c.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	c.gateFlags.add(cmd)
+}
+
+func (c *gateFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
 	fl.StringArrayVar(&c.warninglists, "warninglists", nil, "MISP warninglist file or directory whose values are left out, besides the built-in lists (repeatable)")
 	fl.BoolVar(&c.noLists, "no-warninglists", false, "keep values the warninglists hold and hostile scopes (/8 or wider, public suffixes): only for testing")
 	d := exportgate.DefaultThresholds()
@@ -388,7 +398,7 @@ func (c *collectionFlags) report(ctx context.Context, s *sweep.Sightings, now ti
 // offlineGate is the export gate of a command without a hub behind it:
 // the built-in warninglists, those --warninglists names, and hostile
 // scopes (exportgate.Offline); nil with --no-warninglists.
-func offlineGate(g *globals, hub *collectionFlags) (*exportgate.Gate, error) {
+func offlineGate(g *globals, hub *gateFlags) (*exportgate.Gate, error) {
 	if hub.noLists {
 		return nil, nil
 	}
