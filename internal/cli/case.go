@@ -70,6 +70,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 	actCmd.Flags().BoolVar(&act.Shared, "shared", false, "show the note to the reporting organization")
 	actCmd.Flags().StringVar(&link, "link", "", "link KIND:REF (object, org, report, alert, consult)")
 	var openOnly bool
+	var caseFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List cases you may see",
@@ -80,7 +81,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := newTable(g.stdout)
+				tw := newTableAs(g.stdout, caseFormat)
 				fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
 				for _, k := range l {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
@@ -90,6 +91,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 		},
 	}
 	list.Flags().BoolVar(&openOnly, "open", false, "only cases not resolved or closed")
+	formatFlag(list, &caseFormat, formatTable, formatJSON, formatCSV)
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a case as JSON, as you may see it",

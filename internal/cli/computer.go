@@ -65,6 +65,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 	chg.Flags().StringVar(&change, "change", "", "the change as notified (required)")
 	chg.Flags().BoolVar(&retire, "retire", false, "end the registration")
 	var sector string
+	var computerFormat string
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the register: your organization's, or by sector for the center",
@@ -76,7 +77,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := newTable(g.stdout)
+				tw := newTableAs(g.stdout, computerFormat)
 				fmt.Fprintln(tw, "ID\tSECTOR\tORGANIZATION\tNAME\tFUNCTION\tPRODUCT\tMINISTRY\tUPDATED")
 				for _, c := range l {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.ID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
@@ -86,6 +87,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&sector, "sector", "", "only this sector")
+	formatFlag(list, &computerFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(add, chg, list)
 	return cmd
 }

@@ -84,7 +84,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(ask, reply, list)
 	cmd.AddCommand(newConsultDesignateCmds(g, &as)...)
 	return cmd

@@ -98,7 +98,8 @@ what the feed is expected to be; the content decides.`,
 }
 
 func newFeedsListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List configured feeds and stored advisory documents",
 		Args:  cobra.NoArgs,
@@ -113,7 +114,11 @@ func newFeedsListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := newTable(g.stdout)
+			// Two tables; in JSON, one object holding both.
+			if format == formatJSON {
+				fmt.Fprint(g.stdout, `{"feeds": `)
+			}
+			tw := newTableAs(g.stdout, format)
 			fmt.Fprintln(tw, "FEED\tURL\tFORMAT\tEVERY\tLAST FETCH\tRECORDS\tLAST ERROR")
 			for _, f := range fs {
 				last := "never"
@@ -127,13 +132,25 @@ func newFeedsListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(g.stdout)
-			tw = newTable(g.stdout)
+			if format == formatJSON {
+				fmt.Fprint(g.stdout, `, "documents": `)
+			} else {
+				fmt.Fprintln(g.stdout)
+			}
+			tw = newTableAs(g.stdout, format)
 			fmt.Fprintln(tw, "DOCUMENT\tSOURCE\tFORMAT\tRECORDS\tSTORED")
 			for _, d := range docs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", d.ID, d.Source, d.Format, d.Records, d.Created.Format(time.RFC3339))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if format == formatJSON {
+				fmt.Fprintln(g.stdout, "}")
+			}
+			return nil
 		},
 	}
+	formatFlag(cmd, &format, formatTable, formatJSON)
+	return cmd
 }

@@ -30,6 +30,7 @@ func newGroupCmd(g *globals) *cobra.Command {
 		},
 	}
 	add.Flags().StringVar(&members, "members", "", "comma-separated organizations or groups")
+	var groupFormat string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List sharing groups",
@@ -40,7 +41,7 @@ func newGroupCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := newTable(g.stdout)
+				tw := newTableAs(g.stdout, groupFormat)
 				fmt.Fprintln(tw, "ID\tNAME\tORGS\tGROUPS")
 				for _, x := range gs {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", x.ID, x.Name, len(x.MemberOrgs), len(x.MemberGroups))
@@ -49,6 +50,7 @@ func newGroupCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	formatFlag(list, &groupFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(add, list)
 	cmd.AddCommand(groupChangeCmds(g)...)
 	return cmd

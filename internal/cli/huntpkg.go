@@ -176,6 +176,7 @@ func readRuleFiles(path string) ([]huntpkg.RuleFile, error) {
 
 func newHuntPackageListCmd(g *globals) *cobra.Command {
 	var h hubFlags
+	var format string
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List the hunting packages your organization may see",
@@ -190,7 +191,7 @@ func newHuntPackageListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := newTable(g.stdout)
+			tw := newTableAs(g.stdout, format)
 			fmt.Fprintln(tw, "ID\tTLP\tCREATED\tPUBLISHER\tFOR YOU\tRAN\tTITLE")
 			for _, p := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.TLP, p.Created.Format("2006-01-02"), p.PublisherName, yesNo(p.InScope), yesNo(p.RanByMe), p.Title)
@@ -199,6 +200,7 @@ func newHuntPackageListCmd(g *globals) *cobra.Command {
 		},
 	}
 	h.add(cmd)
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
 	return cmd
 }
 

@@ -120,7 +120,7 @@ be sent (it is retried on the next run).`,
 			return tw.Flush()
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(smtpCmd, set, run, list)
 	return cmd
 }

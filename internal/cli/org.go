@@ -58,7 +58,7 @@ organization; another (--kind center) is a change of sharing policy that needs
 			})
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(add, list)
 	cmd.AddCommand(orgChangeCmds(g)...)
 	return cmd

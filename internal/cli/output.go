@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -86,17 +87,21 @@ func (g *globals) flagError(c *cobra.Command, err error) error {
 // terminal — two columns for a wide (CJK) character, none for a combining
 // mark — or, in CSV, as one record per row.
 type table struct {
-	w   io.Writer
-	csv bool
-	buf bytes.Buffer
+	w    io.Writer
+	csv  bool
+	json bool
+	buf  bytes.Buffer
 }
 
 // newTable writes an aligned table to w.
 func newTable(w io.Writer) *table { return &table{w: w} }
 
-// newTableAs writes a table in format (formatCSV: CSV; otherwise aligned).
+// newTableAs writes a table in format: formatCSV, one record per row;
+// formatJSON, an array with one object per row under the first row's
+// names (lower case, "_" for spaces: "CREATED BY" is "created_by");
+// otherwise aligned.
 func newTableAs(w io.Writer, format string) *table {
-	return &table{w: w, csv: format == formatCSV}
+	return &table{w: w, csv: format == formatCSV, json: format == formatJSON}
 }
 
 func (t *table) Write(p []byte) (int, error) { return t.buf.Write(p) }
@@ -116,6 +121,9 @@ func (t *table) Flush() error {
 		cw := csv.NewWriter(t.w)
 		cw.WriteAll(rows)
 		return cw.Error()
+	}
+	if t.json {
+		return writeJSONRows(t.w, rows)
 	}
 	var widths []int
 	for _, r := range rows {
@@ -137,6 +145,44 @@ func (t *table) Flush() error {
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// writeJSONRows writes rows after the first as a JSON array of objects
+// whose names, in the columns' order, are the first row's; a row's cells
+// are strings, a missing cell is "".
+func writeJSONRows(w io.Writer, rows [][]string) error {
+	keys := make([][]byte, len(rows[0]))
+	for i, h := range rows[0] {
+		keys[i], _ = json.Marshal(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_"))
+	}
+	var b bytes.Buffer
+	b.WriteString("[")
+	for n, r := range rows[1:] {
+		if n > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			cell := ""
+			if i < len(r) {
+				cell = r[i]
+			}
+			v, _ := json.Marshal(cell)
+			b.Write(k)
+			b.WriteString(": ")
+			b.Write(v)
+		}
+		b.WriteString("}")
+	}
+	if len(rows) > 1 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -143,5 +144,45 @@ func TestDashReadsStandardInput(t *testing.T) {
 	sb.WriteString("192.0.2.0/24\n")
 	if code, _, stderr = run(t, sb.String(), append([]string{"telemetry", "ranges-import", "-"}, data...)...); code != 0 {
 		t.Fatalf("telemetry ranges-import -: exit %d, %s", code, stderr)
+	}
+}
+
+// TestListCommandsOfferJSON: every command that lists in a table offers
+// --format json beside table (a "list" command, and any whose --format
+// offers csv), written by the one table writer as an array of objects
+// named by the table's columns.
+func TestListCommandsOfferJSON(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		f := c.Flags().Lookup("format")
+		if c.Name() == "list" && f == nil {
+			t.Errorf("%s: a list command without --format", c.CommandPath())
+		}
+		if f != nil && c.Name() != "export" && c.Name() != "hunt" && (c.Name() == "list" || strings.Contains(f.Usage, "csv")) && !strings.Contains(f.Usage, "json") {
+			t.Errorf("%s --format: %q offers no json", c.CommandPath(), f.Usage)
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(newRoot(&globals{}))
+
+	data := []string{"--data", t.TempDir()}
+	if code, _, stderr := run(t, "", append([]string{"org", "add", "北海道電力株式会社", "--kind", "operator", "--sector", "energy"}, data...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, args := range [][]string{{"org", "list"}, {"warninglists", "list"}, {"user", "list"}} {
+		code, out, stderr := run(t, "", append(append(args, "--format", "json"), data...)...)
+		var rows []map[string]string
+		if err := json.Unmarshal([]byte(out), &rows); code != 0 || err != nil || len(rows) == 0 {
+			t.Fatalf("%v --format json: exit %d, %v: %q %s", args, code, err, out, stderr)
+		}
+		if _, ok := rows[0]["id"]; !ok && args[0] != "user" {
+			t.Errorf("%v --format json: no id in %v", args, rows[0])
+		}
+	}
+	code, out, _ := run(t, "", append([]string{"org", "list", "--format", "json"}, data...)...)
+	if code != 0 || !strings.Contains(out, `"name": "北海道電力株式会社"`) || !strings.Contains(out, `"sector": "energy"`) {
+		t.Errorf("org list --format json:\n%s", out)
 	}
 }

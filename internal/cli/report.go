@@ -168,7 +168,7 @@ from several nodes at once: each deadline is alerted once.`,
 			return tw.Flush()
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(file, list, show, check, types)
 	return cmd
 }

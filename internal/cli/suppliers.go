@@ -78,6 +78,7 @@ register; every change is logged before it takes effect.`,
 	add.Flags().StringVar(&cpe, "cpe", "", "CPE name or vendor:product")
 	add.Flags().StringVar(&purl, "purl", "", "package URL (its version is ignored)")
 	add.MarkFlagRequired("org")
+	var supplierFormat string
 	list := &cobra.Command{
 		Use:   "list [--org ORG]",
 		Short: "List the register",
@@ -96,7 +97,7 @@ register; every change is logged before it takes effect.`,
 				if err != nil {
 					return err
 				}
-				tw := newTable(g.stdout)
+				tw := newTableAs(g.stdout, supplierFormat)
 				fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
 				for _, sp := range sps {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
@@ -106,6 +107,7 @@ register; every change is logged before it takes effect.`,
 		},
 	}
 	list.Flags().StringVar(&org, "org", "", "only this organization")
+	formatFlag(list, &supplierFormat, formatTable, formatJSON, formatCSV)
 	remove := &cobra.Command{
 		Use:   "remove ID",
 		Short: "Remove an entry: its former supplier's statements no longer apply to the product",

@@ -189,7 +189,7 @@ are reported with their numbers and nothing is loaded.`,
 			})
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(add, list, ranges, space, newExporterCmd(g, true), newExporterCmd(g, false), newExportersCmd(g))
 	return cmd
 }

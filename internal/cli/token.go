@@ -105,7 +105,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			})
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

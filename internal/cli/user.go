@@ -80,7 +80,7 @@ Without --password-stdin the account has no web login; give it a token with
 			})
 		},
 	}
-	formatFlag(list, &listFormat, formatTable, formatCSV)
+	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	cmd.AddCommand(add, list)
 	cmd.AddCommand(userChangeCmds(g)...)
 	return cmd

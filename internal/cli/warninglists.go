@@ -82,7 +82,8 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 }
 
 func newWarninglistsListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List every warninglist: id, origin, action, entries, enabled",
 		Args:  cobra.NoArgs,
@@ -92,14 +93,17 @@ func newWarninglistsListCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "%-44s %-9s %-7s %-9s %8s %s\n", "ID", "ORIGIN", "ACTION", "TYPE", "ENTRIES", "ENABLED")
+				tw := newTableAs(g.stdout, format)
+				fmt.Fprintln(tw, "ID\tORIGIN\tACTION\tTYPE\tVERSION\tENTRIES\tENABLED")
 				for _, l := range ls {
-					fmt.Fprintf(g.stdout, "%-44s %-9s %-7s %-9s %8d %v\n", l.ID, l.Origin, l.Action, l.Type, len(l.List.List), l.Enabled)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%v\n", l.ID, l.Origin, l.Action, l.Type, l.Version, len(l.List.List), l.Enabled)
 				}
-				return nil
+				return tw.Flush()
 			})
 		},
 	}
+	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
+	return cmd
 }
 
 func newWarninglistsCheckCmd(g *globals) *cobra.Command {
