@@ -272,7 +272,7 @@ func TestTelemetryRecordsC7Receipt(t *testing.T) {
 			}
 			m := r.json(t)
 			recs := m["records"].([]any)
-			if len(recs) != 1 || recs[0].(map[string]any)["src"] != "203.0.113.5" || recs[0].(map[string]any)["indicator"] != e.sighted {
+			if len(recs) != 1 || recs[0].(map[string]any)["src"] != "203.0.113.5" || fmt.Sprint(recs[0].(map[string]any)["indicators"]) != fmt.Sprint([]any{e.sighted}) {
 				t.Fatalf("records: %v", recs)
 			}
 			receipt := r.hdr.Get(audit.HeaderIndex)

@@ -92,7 +92,7 @@ func checkCommsRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 	var recs []store.TelemetryRecord
 	for range 5 {
 		recs = append(recs, store.TelemetryRecord{Source: tag + "-src0", Src: "203.0.113.1", Dst: "192.0.2.1", Start: now, End: now,
-			Direction: "foreign-domestic", Indicator: "indicator--x", Received: now, Expires: now.Add(time.Hour)})
+			Direction: "foreign-domestic", Indicators: []string{"indicator--x"}, Received: now, Expires: now.Add(time.Hour)})
 	}
 	if _, err := db.KeepTelemetryRecords(ctx, recs); err != nil {
 		t.Fatal(err)

@@ -412,21 +412,25 @@ type TelemetryRecord struct {
 	TCPFlags  int       `json:"tcp_flags"`
 	Direction string    `json:"direction"`
 	Exporter  string    `json:"exporter"`
-	Indicator string    `json:"indicator"`
-	Received  time.Time `json:"-"`
-	Expires   time.Time `json:"expires"`
-	// Key is the record's effect key, derived from the record and the
-	// indicator it matched (telemetry.EffectKey): a record matched again
-	// — its batch handed out twice by the bus — is not stored again.
+	// Indicators are the indicators the record matched, sorted: one record
+	// however many it matched (table telemetry_record_matches).
+	Indicators []string  `json:"indicators"`
+	Received   time.Time `json:"-"`
+	Expires    time.Time `json:"expires"`
+	// Key is the record's effect key, derived from the record alone
+	// (telemetry.EffectKey): a record matched again — its batch handed out
+	// twice by the bus — is not stored again, and each of its matches is
+	// kept once.
 	Key string `json:"-"`
 }
 
-// KeepTelemetryRecords stores matched records and counts them as matched per
-// source, all in one transaction, and returns how many it stored of each
-// source. A record
-// whose effect key (TelemetryRecord.Key) is already stored is skipped and
-// not counted again: the unique index on the key makes a batch delivered
-// twice, by one worker or by two, store each record once.
+// KeepTelemetryRecords stores matched records with their matches and counts
+// them as matched per source, all in one transaction, and returns how many
+// records it stored of each source. A record whose effect key
+// (TelemetryRecord.Key) is already stored is not stored or counted again:
+// the unique index on the key makes a batch delivered twice, by one worker
+// or by two, store each record once; its matches are added to the stored
+// record, each (record, indicator) once.
 func (db *DB) KeepTelemetryRecords(ctx context.Context, recs []TelemetryRecord) (map[string]int64, error) {
 	var counts map[string]int64
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -436,15 +440,27 @@ func (db *DB) KeepTelemetryRecords(ctx context.Context, recs []TelemetryRecord) 
 			if r.Key != "" {
 				key = r.Key
 			}
-			res, err := tx.Exec(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
-				tcp_flags, direction, exporter, indicator, received_at, expires_at, effect_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT(effect_key) DO NOTHING`, r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, Micros(r.Start), Micros(r.End),
-				r.Bytes, r.Packets, r.TCPFlags, r.Direction, r.Exporter, r.Indicator, Micros(r.Received), Micros(r.Expires), key)
-			if err != nil {
+			var id int64
+			err := tx.QueryRow(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
+				tcp_flags, direction, exporter, received_at, expires_at, effect_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT(effect_key) DO NOTHING RETURNING id`, r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, Micros(r.Start), Micros(r.End),
+				r.Bytes, r.Packets, r.TCPFlags, r.Direction, r.Exporter, Micros(r.Received), Micros(r.Expires), key).Scan(&id)
+			switch {
+			case err == nil:
+				counts[r.Source]++
+			case errors.Is(err, sql.ErrNoRows) && r.Key != "":
+				// Kept before: its matches go to the record stored.
+				if err := tx.QueryRow(ctx, "SELECT id FROM telemetry_records WHERE effect_key = ?", r.Key).Scan(&id); err != nil {
+					return fmt.Errorf("keep matched record: the one kept before: %w", err)
+				}
+			default:
 				return fmt.Errorf("keep matched record: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				counts[r.Source]++
+			for _, ind := range r.Indicators {
+				if _, err := tx.Exec(ctx, "INSERT INTO telemetry_record_matches(record_id, indicator) VALUES(?, ?) ON CONFLICT(record_id, indicator) DO NOTHING",
+					id, ind); err != nil {
+					return fmt.Errorf("keep matched record: its match with %s: %w", ind, err)
+				}
 			}
 		}
 		for src, n := range counts {
@@ -487,7 +503,11 @@ func (db *DB) DeleteTelemetryRecords(ctx context.Context, source string, ids []i
 			for j, id := range part {
 				args[j] = id
 			}
-			if _, err := tx.Exec(ctx, "DELETE FROM telemetry_records WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...); err != nil {
+			in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+			if _, err := tx.Exec(ctx, "DELETE FROM telemetry_record_matches WHERE record_id IN "+in, args...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "DELETE FROM telemetry_records WHERE id IN "+in, args...); err != nil {
 				return err
 			}
 		}
@@ -500,27 +520,60 @@ func (db *DB) DeleteTelemetryRecords(ctx context.Context, source string, ids []i
 }
 
 // TelemetryRecords returns, newest first, up to limit kept records of a
-// source that v may read (policy.TelemetryRecordFilter). Reading them needs
-// more than the filter: the caller asks policy.MayReadRecords first.
+// source that v may read (policy.TelemetryRecordFilter), each with the
+// indicators it matched. Reading them needs more than the filter: the
+// caller asks policy.MayReadRecords first.
 func (db *DB) TelemetryRecords(ctx context.Context, v policy.Viewer, source string, limit int) ([]TelemetryRecord, error) {
 	cond, args := policy.TelemetryRecordFilter(v)
 	rows, err := db.Query(ctx, `SELECT id, source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets, tcp_flags, direction,
-		exporter, indicator, received_at, expires_at FROM telemetry_records WHERE source_id = ? AND `+cond+` ORDER BY id DESC LIMIT ?`,
+		exporter, received_at, expires_at FROM telemetry_records WHERE source_id = ? AND `+cond+` ORDER BY id DESC LIMIT ?`,
 		append(append([]any{source}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("records of %s: %w", source, err)
 	}
 	defer rows.Close()
 	var out []TelemetryRecord
+	at := map[int64]int{}
 	for rows.Next() {
 		var r TelemetryRecord
 		var s, e, rc, x int64
 		if err := rows.Scan(&r.ID, &r.Source, &r.Src, &r.Dst, &r.SrcPort, &r.DstPort, &r.Proto, &s, &e, &r.Bytes, &r.Packets, &r.TCPFlags,
-			&r.Direction, &r.Exporter, &r.Indicator, &rc, &x); err != nil {
+			&r.Direction, &r.Exporter, &rc, &x); err != nil {
 			return nil, fmt.Errorf("records of %s: %w", source, err)
 		}
 		r.Start, r.End, r.Received, r.Expires = FromMicros(s), FromMicros(e), FromMicros(rc), FromMicros(x)
+		r.Indicators = []string{}
+		at[r.ID] = len(out)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("records of %s: %w", source, err)
+	}
+	rows.Close()
+	for i := 0; i < len(out); i += 500 {
+		part := out[i:min(i+500, len(out))]
+		ids := make([]any, len(part))
+		for j, r := range part {
+			ids[j] = r.ID
+		}
+		ms, err := db.Query(ctx, "SELECT record_id, indicator FROM telemetry_record_matches WHERE record_id IN ("+
+			strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+") ORDER BY record_id, indicator", ids...)
+		if err != nil {
+			return nil, fmt.Errorf("records of %s: matches: %w", source, err)
+		}
+		for ms.Next() {
+			var id int64
+			var ind string
+			if err := ms.Scan(&id, &ind); err != nil {
+				ms.Close()
+				return nil, fmt.Errorf("records of %s: matches: %w", source, err)
+			}
+			out[at[id]].Indicators = append(out[at[id]].Indicators, ind)
+		}
+		ms.Close()
+		if err := ms.Err(); err != nil {
+			return nil, fmt.Errorf("records of %s: matches: %w", source, err)
+		}
+	}
+	return out, nil
 }

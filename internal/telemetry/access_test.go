@@ -113,7 +113,7 @@ func checkRecordsAccess(t *testing.T, kind string, seed uint64) {
 		for j := range 1 + i%3 {
 			var id int64
 			if err := db.QueryRow(ctx, `INSERT INTO telemetry_records(source_id, src, dst, src_port, dst_port, proto, start_at, end_at, bytes, packets,
-				tcp_flags, direction, exporter, indicator, received_at, expires_at) VALUES(?, ?, '192.0.2.10', 443, ?, 6, ?, ?, 1200, 4, 27, 'foreign-domestic', '', '', ?, ?)
+				tcp_flags, direction, exporter, received_at, expires_at) VALUES(?, ?, '192.0.2.10', 443, ?, 6, ?, ?, 1200, 4, 27, 'foreign-domestic', '', ?, ?)
 				RETURNING id`, src, fmt.Sprintf("203.0.113.%d", j+1), 50000+j, store.Micros(now), store.Micros(now), store.Micros(now),
 				store.Micros(now.Add(24*time.Hour))).Scan(&id); err != nil {
 				t.Fatal(err)

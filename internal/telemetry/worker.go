@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -145,9 +146,13 @@ type sightingKey struct{ indicator, source string }
 
 type sightingAgg struct {
 	ind         *match.Indicator
+	hit         match.Hit // the first hit: the indicator's kind and value
 	count       int
 	first, last time.Time
 	orgs        map[string]bool // members whose address space was involved
+	// hosts are, per member involved, its own addresses in the records
+	// and what they talked to (the member-side address of each record).
+	hosts map[string]map[netip.Addr]*hostAgg
 	// readers are the members of orgs that as a whole may read the
 	// indicator: the sighting is addressed to them too, and their alert
 	// names the indicator.
@@ -191,15 +196,19 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	aggs := map[sightingKey]*sightingAgg{}
 	var keep []kept
 	for _, r := range recs {
+		// One record, however many indicators it matches: its matches are
+		// kept with it, and its key does not depend on them.
+		key := EffectKey(r)
+		var inds []string
 		for _, a := range []netip.Addr{r.Src, r.Dst} {
 			set.MatchAddr(a, r.Start, func(h match.Hit) {
 				k := sightingKey{h.Indicator.ID, r.Source}
 				g := aggs[k]
 				if g == nil {
-					g = &sightingAgg{ind: h.Indicator, first: r.Start, last: r.End, orgs: map[string]bool{}, effects: map[string]bool{}}
+					g = &sightingAgg{ind: h.Indicator, hit: h, first: r.Start, last: r.End, orgs: map[string]bool{},
+						hosts: map[string]map[netip.Addr]*hostAgg{}, effects: map[string]bool{}}
 					aggs[k] = g
 				}
-				key := EffectKey(r, h.Indicator.ID)
 				if g.effects[key] {
 					return // both its addresses matched the indicator: one record all the same
 				}
@@ -211,15 +220,26 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 				if r.End.After(g.last) {
 					g.last = r.End
 				}
-				for _, other := range []netip.Addr{r.Src, r.Dst} {
-					if orgs, ok := spaces.Lookup(other); ok {
-						for _, o := range orgs {
-							g.orgs[o] = true
-						}
+				for i, mine := range []netip.Addr{r.Src, r.Dst} {
+					orgs, ok := spaces.Lookup(mine)
+					if !ok {
+						continue
+					}
+					other := r.Dst
+					if i == 1 {
+						other = r.Src
+					}
+					for _, o := range orgs {
+						g.orgs[o] = true
+						g.host(o, mine).add(other, r.End)
 					}
 				}
-				keep = append(keep, kept{r, h.Indicator.ID, key})
+				inds = append(inds, h.Indicator.ID)
 			})
+		}
+		if len(inds) > 0 {
+			slices.Sort(inds)
+			keep = append(keep, kept{r, slices.Compact(inds), key})
 		}
 	}
 	if len(keep) == 0 {
@@ -275,22 +295,58 @@ func (w *Worker) at(ctx context.Context, stage string) error {
 	return w.stage(ctx, stage)
 }
 
-// kept is a matched record, the indicator it matched and its effect key.
+// kept is a matched record, the indicators it matched (sorted, once each)
+// and its effect key.
 type kept struct {
-	s   Selected
-	ind string
-	key string
+	s    Selected
+	inds []string
+	key  string
 }
 
 // EffectKey is the idempotency key of a matched record: the SHA-256 of every
-// field of the selected record and of the indicator it matched. A record
-// delivered again has the same key, so the store keeps it once.
-func EffectKey(r Selected, indicator string) string {
+// field of the selected record. A record delivered again has the same key,
+// so the store keeps it once; the indicators it matched are its matches,
+// each kept once, not part of its identity. (Records kept before migration
+// 00046 keep the keys they had, which named their one indicator.)
+func EffectKey(r Selected) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s",
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%s\x00%s",
 		r.Source, r.Src, r.Dst, r.SrcPort, r.DstPort, r.Proto, r.Start.UnixNano(), r.End.UnixNano(), r.Bytes, r.Packets, r.TCPFlags,
-		r.Direction, r.Exporter, indicator)
+		r.Direction, r.Exporter)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hostAgg is one member-side address of the records of a sighting: how many
+// records, the addresses on the other side, and the last record's end.
+type hostAgg struct {
+	count  int
+	others []netip.Addr
+	last   time.Time
+}
+
+func (h *hostAgg) add(other netip.Addr, end time.Time) {
+	h.count++
+	if !slices.Contains(h.others, other) {
+		h.others = append(h.others, other)
+	}
+	if end.After(h.last) {
+		h.last = end
+	}
+}
+
+// host is the member-side address a of org in g's records.
+func (g *sightingAgg) host(org string, a netip.Addr) *hostAgg {
+	m := g.hosts[org]
+	if m == nil {
+		m = map[netip.Addr]*hostAgg{}
+		g.hosts[org] = m
+	}
+	h := m[a]
+	if h == nil {
+		h = &hostAgg{}
+		m[a] = h
+	}
+	return h
 }
 
 // effectSpace is the UUIDv5 namespace of the sightings the matcher makes.
@@ -325,7 +381,7 @@ func (w *Worker) store(ctx context.Context, keep []kept) (map[string]int64, erro
 		}
 		recs[i] = store.TelemetryRecord{Source: r.Source, Src: r.Src.String(), Dst: r.Dst.String(), SrcPort: int(r.SrcPort), DstPort: int(r.DstPort),
 			Proto: int(r.Proto), Start: r.Start, End: r.End, Bytes: int64(r.Bytes), Packets: int64(r.Packets), TCPFlags: int(r.TCPFlags),
-			Direction: string(r.Direction), Exporter: r.Exporter, Indicator: k.ind, Received: now, Expires: now.Add(ret), Key: k.key}
+			Direction: string(r.Direction), Exporter: r.Exporter, Indicators: k.inds, Received: now, Expires: now.Add(ret), Key: k.key}
 	}
 	return w.Service.DB.KeepTelemetryRecords(ctx, recs)
 }
@@ -380,27 +436,41 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg, now time.Time) map[stri
 // An organization that as a whole may read the indicator is told which one,
 // and the alert names it, so that only its readers see it; any other is told
 // only that its address space matched an indicator it may not read, with the
-// count and times of its own records. Each alert's key is its sighting's id:
-// raised again for the same records, it is not stored again.
+// count and times of its own records. Either way the alert names the
+// member's own hosts involved — the member-side address of the records, and
+// the connection point it belongs to when the member registered one — and
+// what to do: for a reader, the catalog's advice for the indicator's kind
+// and confidence (block, check the host …); otherwise only to check its
+// hosts, since the other side of the records would tell the indicator. Each
+// alert's key is its sighting's id: raised again for the same records, it is
+// not stored again.
 func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) error {
 	if len(g.orgs) == 0 || g.stored.PK == 0 {
 		return nil
 	}
 	ind := g.stored
 	for org := range g.orgs {
+		reader := slices.Contains(g.readers, org)
+		cps, err := w.Service.DB.ConnectionPointsOf(ctx, org)
+		if err != nil {
+			return fmt.Errorf("alert %s: connection points: %w", org, err)
+		}
+		hostLines, hosts := w.hostLines(g.hosts[org], cps, reader)
 		title := i18n.M("alert.flow.match", k.indicator, strconv.Itoa(g.count))
-		body := alert.Lines(
-			i18n.M("alert.flow.body.what", strconv.Itoa(g.count), g.first.In(jst.Zone).Format("2006-01-02 15:04 MST"), g.last.In(jst.Zone).Format("2006-01-02 15:04 MST")),
-			i18n.M("alert.flow.body.todo"))
-		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body,
-			ObjectRef: k.indicator, Data: fmt.Sprintf(`{"indicator":%q,"count":%d,"first_seen":%q,"last_seen":%q}`,
-				k.indicator, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last)), Objects: []int64{ind.PK}, Key: "flow-match:" + g.id}
-		if !slices.Contains(g.readers, org) {
+		lines := []i18n.Message{i18n.M("alert.flow.body.what", strconv.Itoa(g.count), g.first.In(jst.Zone).Format("2006-01-02 15:04 MST"), g.last.In(jst.Zone).Format("2006-01-02 15:04 MST"))}
+		lines = append(lines, hostLines...)
+		lines = append(lines, flowAdvice(g, reader), i18n.M("alert.flow.body.todo"))
+		a := store.Alert{OrgID: org, Kind: "flow-match", Severity: "high", TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(lines...),
+			ObjectRef: k.indicator, Objects: []int64{ind.PK}, Key: "flow-match:" + g.id}
+		data := map[string]any{"indicator": k.indicator, "count": g.count, "first_seen": stix.FormatTime(g.first), "last_seen": stix.FormatTime(g.last), "hosts": hosts}
+		if !reader {
 			hidden := i18n.M("alert.flow.hidden", strconv.Itoa(g.count))
 			a.TitleKey, a.TitleParams = hidden.Key, hidden.Params
 			a.ObjectRef, a.Objects = "", nil
-			a.Data = fmt.Sprintf(`{"count":%d,"first_seen":%q,"last_seen":%q}`, g.count, stix.FormatTime(g.first), stix.FormatTime(g.last))
+			delete(data, "indicator")
 		}
+		b, _ := json.Marshal(data)
+		a.Data = string(b)
 		if _, err := w.Service.Alerts.Raise(ctx, a); errors.Is(err, store.ErrNotFound) {
 			w.Service.Log.Warn("flow match: organization gone before its alert", "org", org, "err", err)
 		} else if err != nil {
@@ -408,6 +478,132 @@ func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg)
 		}
 	}
 	return nil
+}
+
+// maxAlertHosts is how many of a member's hosts an alert names one by one.
+const maxAlertHosts = 10
+
+// flowHost is a member's host in a flow-match alert's data.
+type flowHost struct {
+	Address         string   `json:"address"`
+	Records         int      `json:"records"`
+	Remote          []string `json:"remote,omitempty"` // only for a reader of the indicator
+	Last            string   `json:"last"`
+	ConnectionPoint *flowCP  `json:"connection_point,omitempty"`
+}
+
+type flowCP struct {
+	Kind    string `json:"kind"`
+	Vendor  string `json:"vendor"`
+	Product string `json:"product"`
+	Address string `json:"address"`
+}
+
+// hostLines are the alert's lines naming a member's hosts (most records
+// first, at most maxAlertHosts), and the same as data. The other side of
+// each record is named only to a reader of the indicator.
+func (w *Worker) hostLines(hosts map[netip.Addr]*hostAgg, cps []store.ConnectionPoint, reader bool) ([]i18n.Message, []flowHost) {
+	addrs := slices.SortedFunc(maps.Keys(hosts), func(a, b netip.Addr) int {
+		if c := hosts[b].count - hosts[a].count; c != 0 {
+			return c
+		}
+		return a.Compare(b)
+	})
+	var lines []i18n.Message
+	data := []flowHost{}
+	for i, a := range addrs {
+		if i == maxAlertHosts {
+			lines = append(lines, i18n.M("alert.flow.body.more_hosts", strconv.Itoa(len(addrs)-maxAlertHosts)))
+			break
+		}
+		h := hosts[a]
+		fh := flowHost{Address: a.String(), Records: h.count, Last: stix.FormatTime(h.last)}
+		where := i18n.Ref(i18n.M("alert.flow.body.no_cp"))
+		if cp, ok := connectionPointOf(cps, a); ok {
+			fh.ConnectionPoint = &flowCP{Kind: cp.Kind, Vendor: cp.Vendor, Product: cp.Product, Address: cp.Address}
+			where = i18n.Ref(i18n.M("alert.flow.body.cp", i18n.Ref(i18n.M("vuln.kind."+cp.Kind)), strings.TrimSpace(cp.Vendor+" "+cp.Product), cp.Address))
+		}
+		last := h.last.In(jst.Zone).Format("2006-01-02 15:04 MST")
+		if reader {
+			others := make([]string, len(h.others))
+			for j, o := range h.others {
+				others[j] = o.String()
+			}
+			slices.Sort(others)
+			fh.Remote = others
+			lines = append(lines, i18n.M("alert.flow.body.host", a.String(), where, strconv.Itoa(h.count), strings.Join(others, ", "), last))
+		} else {
+			lines = append(lines, i18n.M("alert.flow.body.host_hidden", a.String(), where, strconv.Itoa(h.count), last))
+		}
+		data = append(data, fh)
+	}
+	return lines, data
+}
+
+// connectionPointOf is the registered connection point whose address is a,
+// or, failing that, the one with the narrowest prefix holding a. Connection
+// points registered by host name are not resolved.
+func connectionPointOf(cps []store.ConnectionPoint, a netip.Addr) (store.ConnectionPoint, bool) {
+	best, bits := store.ConnectionPoint{}, -1
+	for _, cp := range cps {
+		p, ok := cpPrefix(cp.Address)
+		if ok && p.Contains(a) && p.Bits() > bits {
+			best, bits = cp, p.Bits()
+		}
+	}
+	return best, bits >= 0
+}
+
+// cpPrefix reads a connection point's address: an IP (with or without a
+// port) or a prefix.
+func cpPrefix(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		s = ap.Addr().String()
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	return netip.Prefix{}, false
+}
+
+// flowAdvice is what a member should do about a flow match: for a reader of
+// the indicator, the catalog's advice for its kind (an address or a range)
+// and confidence; for anyone else, to check its hosts (the kind and
+// confidence of an indicator it may not read are not its to know).
+func flowAdvice(g *sightingAgg, reader bool) i18n.Message {
+	if !reader {
+		return i18n.M("alert.flow.todo.hidden")
+	}
+	value := g.hit.IndicatorValue()
+	level := confidenceLevel(g.stored.Raw)
+	if g.hit.Kind == match.CIDR {
+		return i18n.M("alert.flow.todo.cidr."+level, value)
+	}
+	return i18n.M("alert.flow.todo.ip."+level, value)
+}
+
+// confidenceLevel is the STIX confidence of an indicator (0–100) as the
+// catalog's advice reads it: high from 70, medium from 30, low below, and
+// unknown when the indicator gives none.
+func confidenceLevel(raw []byte) string {
+	var v struct {
+		Confidence *int `json:"confidence"`
+	}
+	switch {
+	case json.Unmarshal(raw, &v) != nil || v.Confidence == nil:
+		return "unknown"
+	case *v.Confidence >= 70:
+		return "high"
+	case *v.Confidence >= 30:
+		return "medium"
+	default:
+		return "low"
+	}
 }
 
 // orgReads reports whether org as a whole may read an object with acl.
