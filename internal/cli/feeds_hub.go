@@ -68,14 +68,14 @@ func newFeedsAddCmd(g *globals) *cobra.Command {
 	var format string
 	var every time.Duration
 	cmd := &cobra.Command{
-		Use:   "add URL [--format F] [--every 6h]",
+		Use:   "add URL [--feed-format F] [--every 6h]",
 		Short: "Configure a feed the server fetches on a schedule",
 		Long: `Add configures an advisory feed. 'renkei serve' fetches it every --every (at least 5m) with a
 conditional GET (ETag, Last-Modified), bounded in size, imports what changed and records the
-last error. --format (osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss) is
+last error. --feed-format (osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss) is
 what the feed is expected to be; the content decides.`,
-		Example: `  renkei feeds add https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json --format kev --every 6h
-  renkei feeds add https://epss.empiricalsecurity.com/epss_scores-current.csv.gz --format epss --every 24h`,
+		Example: `  renkei feeds add https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json --feed-format kev --every 6h
+  renkei feeds add https://epss.empiricalsecurity.com/epss_scores-current.csv.gz --feed-format epss --every 24h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -92,7 +92,7 @@ what the feed is expected to be; the content decides.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "", "expected format")
+	cmd.Flags().StringVar(&format, "feed-format", "", "the format the feed is expected in: osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss")
 	cmd.Flags().DurationVar(&every, "every", 6*time.Hour, "how often to fetch")
 	return cmd
 }

@@ -186,3 +186,21 @@ func TestListCommandsOfferJSON(t *testing.T) {
 		t.Errorf("org list --format json:\n%s", out)
 	}
 }
+
+// TestInputFormatsAreNotOutputFlags: --format names what a command writes;
+// the format of what sweep and feeds add read has a flag of its own.
+func TestInputFormatsAreNotOutputFlags(t *testing.T) {
+	root := newRoot(&globals{})
+	for _, tc := range []struct {
+		path []string
+		flag string
+	}{{[]string{"sweep"}, "input-format"}, {[]string{"feeds", "add"}, "feed-format"}} {
+		c, _, err := root.Find(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Flags().Lookup(tc.flag) == nil || c.Flags().Lookup("format") != nil {
+			t.Errorf("%s: want --%s and no --format", c.CommandPath(), tc.flag)
+		}
+	}
+}

@@ -51,7 +51,7 @@ domains match themselves and every subdomain.
 
 Logs are JSON lines (every string value checked as what it looks like), Zeek logs (TSV
 or JSON; the known fields of conn, dns, http, ssl, x509, files, smtp are used and http
-host+uri form a URL) and CSV with a header. The format is detected; --format forces it.
+host+uri form a URL) and CSV with a header. The format is detected; --input-format forces it.
 "-" reads standard input; a directory is swept file by file (recursively);
 gzip-compressed logs are decompressed on the fly. Indicator validity is checked at the record's own time (ts,
 timestamp, @timestamp, time) or, for records without one, at --at.
@@ -100,7 +100,7 @@ Exit codes: 0 the logs were swept; 1 failed (the reason on stderr); 3 something 
 	fl.StringArrayVarP(&indicatorFiles, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
 	hub.add(cmd)
 	fl.BoolVar(&report, "report", false, "post STIX sightings of the matched indicators to the collection")
-	fl.StringVar(&format, "format", "auto", "log format: auto, jsonl, zeek, zeek-json, csv")
+	fl.StringVar(&format, "input-format", "auto", "format of the logs read: auto, jsonl, zeek, zeek-json, csv")
 	fl.IntVar(&workers, "workers", 0, "parallel parsers (default: number of CPUs)")
 	fl.StringVar(&atText, "at", "now", `time at which records without a time are checked against indicator validity: "now", RFC 3339, or "none" (revocation only)`)
 	fl.BoolVar(&failOnMatch, "fail-on-match", false, "exit with status 3 when anything matched")

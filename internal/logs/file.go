@@ -43,7 +43,7 @@ func (f Format) String() string {
 	return formatNames[f]
 }
 
-// ParseFormat reads a format name as the sweep's --format flag takes it.
+// ParseFormat reads a format name as the sweep's --input-format flag takes it.
 func ParseFormat(s string) (Format, error) {
 	for i, n := range formatNames[:CSV+1] {
 		if s == n {
