@@ -10,7 +10,10 @@ package hubtest
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -92,8 +95,12 @@ func New(tb testing.TB, kind string, opts ...Option) *Hub {
 	ctx := context.Background()
 	var db *store.DB
 	if o.dir != "" && kind == "sqlite" {
+		path := filepath.Join(o.dir, "renkei.db")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			storetest.MigratedSQLite(tb, path)
+		}
 		var err error
-		if db, err = store.Open(ctx, filepath.Join(o.dir, "renkei.db")); err != nil {
+		if db, err = store.Open(ctx, path); err != nil {
 			tb.Fatalf("open the store in %s: %v", o.dir, err)
 		}
 		tb.Cleanup(func() { db.Close() })

@@ -1,6 +1,13 @@
 // Package storetest opens real stores for tests: a SQLite file in a temporary
-// folder, and a fresh schema on the PostgreSQL server named by
+// folder, and a schema of its own on the PostgreSQL server named by
 // RENKEI_TEST_POSTGRES. Tests that take Kinds run once on each store.
+//
+// Migrating a schema is most of what opening a store costs a test (seconds
+// on PostgreSQL on a loaded machine), so Open migrates once per test binary
+// and hands each test a copy: a copy of a migrated SQLite file, or a
+// migrated PostgreSQL schema emptied after the test that used it (template.go).
+// DSN still gives an empty, unmigrated store, for tests of the migrations
+// and of what a process does when it opens a store for the first time.
 package storetest
 
 import (
@@ -34,10 +41,7 @@ func DSN(tb testing.TB, kind string) string {
 	if kind == "sqlite" {
 		return filepath.Join(tb.TempDir(), "renkei.db")
 	}
-	base := os.Getenv("RENKEI_TEST_POSTGRES")
-	if base == "" {
-		tb.Skip("RENKEI_TEST_POSTGRES is not set")
-	}
+	base := postgresBase(tb)
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
@@ -53,32 +57,56 @@ func DSN(tb testing.TB, kind string) string {
 		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		admin.Close()
 	})
+	return schemaDSN(tb, base, schema)
+}
+
+func postgresBase(tb testing.TB) string {
+	base := os.Getenv("RENKEI_TEST_POSTGRES")
+	if base == "" {
+		tb.Skip("RENKEI_TEST_POSTGRES is not set")
+	}
+	return base
+}
+
+// schemaDSN is base with schema as the search path. Its sessions are named
+// after the schema (application_name), so that those a test leaves open can
+// be found and ended before the schema is emptied for the next test.
+func schemaDSN(tb testing.TB, base, schema string) string {
 	u, err := url.Parse(base)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
 
-// Open opens a new, empty store of the given kind, closed when the test ends.
+// Open opens a new store of the given kind, its schema up to date and every
+// table empty, closed when the test ends.
 func Open(tb testing.TB, kind string) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), DSN(tb, kind))
-	if err != nil {
-		tb.Fatalf("open %s store: %v", kind, err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return open(tb, kind, store.Options{})
 }
 
 // OpenUnsynced is Open for tests that make many commits quickly (fuzz
 // targets): commits return before they are on disk (store.Options.Unsynced).
 func OpenUnsynced(tb testing.TB, kind string) *store.DB {
 	tb.Helper()
-	db, err := store.OpenWith(context.Background(), DSN(tb, kind), store.Options{Unsynced: true})
+	return open(tb, kind, store.Options{Unsynced: true})
+}
+
+func open(tb testing.TB, kind string, o store.Options) *store.DB {
+	tb.Helper()
+	var dsn string
+	if kind == "sqlite" {
+		dsn = filepath.Join(tb.TempDir(), "renkei.db")
+		MigratedSQLite(tb, dsn)
+	} else {
+		dsn = migratedPostgres(tb)
+	}
+	db, err := store.OpenWith(context.Background(), dsn, o)
 	if err != nil {
 		tb.Fatalf("open %s store: %v", kind, err)
 	}
