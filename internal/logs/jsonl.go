@@ -45,118 +45,162 @@ func isTimeKey(k string) bool {
 // problem. Values in a time key (ts, timestamp, @timestamp, time) given as
 // RFC 3339 text or as epoch seconds are returned as the record's time.
 func JSONValues(line string, fn func(key, value string)) (time.Time, error) {
-	var (
-		ts      time.Time
-		key     string
-		stack   [64]byte // open brackets
-		depth   int
-		i       = 0
-		n       = len(line)
-		expectV = true // a value may start here
-		started bool
-	)
-	for i < n {
-		c := line[i]
-		switch c {
+	sc := jsonScan{line: line, fn: fn, expectV: true}
+	for sc.i < len(line) {
+		var done bool
+		var err error
+		switch c := line[sc.i]; c {
 		case ' ', '\t', '\r', '\n':
-			i++
+			sc.i++
 		case '{', '[':
-			if !expectV {
-				return ts, &SyntaxError{i, fmt.Sprintf("unexpected %q", c)}
-			}
-			if depth == len(stack) {
-				return ts, &SyntaxError{i, "nested too deep"}
-			}
-			stack[depth] = c
-			depth++
-			started = true
-			i++
+			err = sc.open(c)
 		case '}', ']':
-			open := byte('{')
-			if c == ']' {
-				open = '['
-			}
-			if depth == 0 || stack[depth-1] != open {
-				return ts, &SyntaxError{i, fmt.Sprintf("unexpected %q", c)}
-			}
-			depth--
-			expectV = false
-			i++
-			if depth == 0 {
-				for ; i < n; i++ {
-					if c := line[i]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-						return ts, &SyntaxError{i, "text after the end of the JSON value"}
-					}
-				}
-				return ts, nil
-			}
+			done, err = sc.close(c)
 		case ',':
-			if depth == 0 || expectV {
-				return ts, &SyntaxError{i, "unexpected ','"}
-			}
-			expectV = true
-			i++
+			err = sc.comma()
 		case ':':
-			if depth == 0 || stack[depth-1] != '{' {
-				return ts, &SyntaxError{i, "unexpected ':'"}
-			}
-			expectV = true
-			i++
+			err = sc.colon()
 		case '"':
-			if !expectV && depth > 0 {
-				return ts, &SyntaxError{i, "missing ',' before string"}
-			}
-			s, end, err := jsonString(line, i)
-			if err != nil {
-				return ts, err
-			}
-			i = end
-			// A key is followed by ':'.
-			j := i
-			for j < n && (line[j] == ' ' || line[j] == '\t') {
-				j++
-			}
-			if j < n && line[j] == ':' && depth > 0 && stack[depth-1] == '{' {
-				key = s
-			} else {
-				if depth == 0 {
-					return ts, &SyntaxError{i, "a JSON line must be an object or array"}
-				}
-				if isTimeKey(key) && ts.IsZero() {
-					ts = parseTimeText(s)
-				}
-				fn(key, s)
-				expectV = false
-			}
+			err = sc.str()
 		default:
-			if depth == 0 {
-				return ts, &SyntaxError{i, "a JSON line must be an object or array"}
-			}
-			if !expectV {
-				return ts, &SyntaxError{i, fmt.Sprintf("unexpected %q", c)}
-			}
-			j := i
-			for j < n && line[j] != ',' && line[j] != '}' && line[j] != ']' && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' && line[j] != '\n' {
-				j++
-			}
-			lit := line[i:j]
-			if !validLiteral(lit) {
-				return ts, &SyntaxError{i, fmt.Sprintf("invalid literal %q", trunc(lit))}
-			}
-			if isTimeKey(key) && ts.IsZero() && lit[0] != 't' && lit[0] != 'f' && lit[0] != 'n' {
-				ts = parseEpoch(lit)
-			}
-			if isPortKey(key) && lit[0] >= '0' && lit[0] <= '9' {
-				fn(key, lit) // ports are numbers, and patterns test them
-			}
-			expectV = false
-			i = j
+			err = sc.literal(c)
+		}
+		if err != nil || done {
+			return sc.ts, err
 		}
 	}
-	if !started {
-		return ts, &SyntaxError{0, "empty line"}
+	if !sc.started {
+		return sc.ts, &SyntaxError{0, "empty line"}
 	}
-	return ts, &SyntaxError{n, "unexpected end of line (unclosed object or array)"}
+	return sc.ts, &SyntaxError{len(line), "unexpected end of line (unclosed object or array)"}
+}
+
+// jsonScan is the state of JSONValues's forward scan of one line: one
+// method per kind of token, each starting at line[i] and moving i past it.
+type jsonScan struct {
+	line    string
+	fn      func(key, value string)
+	ts      time.Time
+	key     string
+	stack   [64]byte // open brackets
+	depth   int
+	i       int
+	expectV bool // a value may start here
+	started bool
+}
+
+func (sc *jsonScan) open(c byte) error {
+	if !sc.expectV {
+		return &SyntaxError{sc.i, fmt.Sprintf("unexpected %q", c)}
+	}
+	if sc.depth == len(sc.stack) {
+		return &SyntaxError{sc.i, "nested too deep"}
+	}
+	sc.stack[sc.depth] = c
+	sc.depth++
+	sc.started = true
+	sc.i++
+	return nil
+}
+
+// close reports done when the bracket closes the line's value, which only
+// white space may follow.
+func (sc *jsonScan) close(c byte) (done bool, err error) {
+	open := byte('{')
+	if c == ']' {
+		open = '['
+	}
+	if sc.depth == 0 || sc.stack[sc.depth-1] != open {
+		return false, &SyntaxError{sc.i, fmt.Sprintf("unexpected %q", c)}
+	}
+	sc.depth--
+	sc.expectV = false
+	sc.i++
+	if sc.depth > 0 {
+		return false, nil
+	}
+	for ; sc.i < len(sc.line); sc.i++ {
+		if c := sc.line[sc.i]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return true, &SyntaxError{sc.i, "text after the end of the JSON value"}
+		}
+	}
+	return true, nil
+}
+
+func (sc *jsonScan) comma() error {
+	if sc.depth == 0 || sc.expectV {
+		return &SyntaxError{sc.i, "unexpected ','"}
+	}
+	sc.expectV = true
+	sc.i++
+	return nil
+}
+
+func (sc *jsonScan) colon() error {
+	if sc.depth == 0 || sc.stack[sc.depth-1] != '{' {
+		return &SyntaxError{sc.i, "unexpected ':'"}
+	}
+	sc.expectV = true
+	sc.i++
+	return nil
+}
+
+// str reads a string: a key when ':' follows it inside an object, else a
+// value given to fn.
+func (sc *jsonScan) str() error {
+	if !sc.expectV && sc.depth > 0 {
+		return &SyntaxError{sc.i, "missing ',' before string"}
+	}
+	s, end, err := jsonString(sc.line, sc.i)
+	if err != nil {
+		return err
+	}
+	sc.i = end
+	j, n := sc.i, len(sc.line)
+	for j < n && (sc.line[j] == ' ' || sc.line[j] == '\t') {
+		j++
+	}
+	if j < n && sc.line[j] == ':' && sc.depth > 0 && sc.stack[sc.depth-1] == '{' {
+		sc.key = s
+		return nil
+	}
+	if sc.depth == 0 {
+		return &SyntaxError{sc.i, "a JSON line must be an object or array"}
+	}
+	if isTimeKey(sc.key) && sc.ts.IsZero() {
+		sc.ts = parseTimeText(s)
+	}
+	sc.fn(sc.key, s)
+	sc.expectV = false
+	return nil
+}
+
+// literal reads a number, true, false or null; the numbers of port keys
+// are given to fn, and a time key's number is taken as epoch seconds.
+func (sc *jsonScan) literal(c byte) error {
+	if sc.depth == 0 {
+		return &SyntaxError{sc.i, "a JSON line must be an object or array"}
+	}
+	if !sc.expectV {
+		return &SyntaxError{sc.i, fmt.Sprintf("unexpected %q", c)}
+	}
+	j, n := sc.i, len(sc.line)
+	for j < n && sc.line[j] != ',' && sc.line[j] != '}' && sc.line[j] != ']' && sc.line[j] != ' ' && sc.line[j] != '\t' && sc.line[j] != '\r' && sc.line[j] != '\n' {
+		j++
+	}
+	lit := sc.line[sc.i:j]
+	if !validLiteral(lit) {
+		return &SyntaxError{sc.i, fmt.Sprintf("invalid literal %q", trunc(lit))}
+	}
+	if isTimeKey(sc.key) && sc.ts.IsZero() && lit[0] != 't' && lit[0] != 'f' && lit[0] != 'n' {
+		sc.ts = parseEpoch(lit)
+	}
+	if isPortKey(sc.key) && lit[0] >= '0' && lit[0] <= '9' {
+		sc.fn(sc.key, lit) // ports are numbers, and patterns test them
+	}
+	sc.expectV = false
+	sc.i = j
+	return nil
 }
 
 func trunc(s string) string {
