@@ -287,11 +287,21 @@ func ntpTime(b []byte) time.Time {
 }
 
 // set stores one field value by its IANA IPFIX information element id (the
-// NetFlow v9 ids below 128 are the same numbers).
+// NetFlow v9 ids below 128 are the same numbers). The ids fall in four
+// groups, each read by a function of its own; an id none knows is ignored.
 func (v *recordValues) set(id uint16, b []byte) {
 	if len(b) == 0 || len(b) > 16 {
 		return
 	}
+	if !v.setCounter(id, b) && !v.setFlowKey(id, b) && !v.setTime(id, b) {
+		v.setSampling(id, b)
+	}
+}
+
+// setCounter reads the octet and packet counters: total, delta, post-NAT
+// delta, and initiator and responder (a bidirectional firewall flow), in
+// the order finish prefers them.
+func (v *recordValues) setCounter(id uint16, b []byte) bool {
 	switch id {
 	case 1:
 		v.bytes[0], v.haveBytes[0] = be(b), true
@@ -313,6 +323,16 @@ func (v *recordValues) set(id uint16, b []byte) {
 		v.pkts[3], v.havePkts[3] = be(b), true
 	case 299:
 		v.pkts[4], v.havePkts[4] = be(b), true
+	default:
+		return false
+	}
+	return true
+}
+
+// setFlowKey reads what names the flow: protocol, flags, ports, addresses,
+// interfaces, direction and ICMP type and code.
+func (v *recordValues) setFlowKey(id uint16, b []byte) bool {
+	switch id {
 	case 4:
 		v.r.Proto = uint8(be(b))
 	case 6:
@@ -338,6 +358,17 @@ func (v *recordValues) set(id uint16, b []byte) {
 		v.icmpType, v.haveICMP = uint16(be(b)), true
 	case 177, 179:
 		v.icmpCode, v.haveICMP = uint16(be(b)), true
+	default:
+		return false
+	}
+	return true
+}
+
+// setTime reads the flow's start and end in each of the ways exporters give
+// them (uptime, seconds, milliseconds, NTP, delta), the system's start and
+// the observation time; finish chooses among them.
+func (v *recordValues) setTime(id uint16, b []byte) bool {
+	switch id {
 	case 22:
 		v.first, v.haveFirst = uint32(be(b)), true
 	case 21:
@@ -364,6 +395,16 @@ func (v *recordValues) set(id uint16, b []byte) {
 		v.obsTime = time.Unix(int64(be(b)), 0)
 	case 323:
 		v.obsTime = time.UnixMilli(int64(be(b)))
+	default:
+		return false
+	}
+	return true
+}
+
+// setSampling reads the sampling rate, given as an interval or as packets
+// taken and skipped, and the sampler it belongs to.
+func (v *recordValues) setSampling(id uint16, b []byte) bool {
+	switch id {
 	case 34, 50: // samplingInterval, samplerRandomInterval
 		v.rate, v.haveRate = be(b), true
 	case 305: // samplingPacketInterval
@@ -380,7 +421,10 @@ func (v *recordValues) set(id uint16, b []byte) {
 		}
 	case 48, 302: // samplerId, selectorId
 		v.sampler, v.haveSampl = be(b), true
+	default:
+		return false
 	}
+	return true
 }
 
 // applyOptions remembers sampling and system init time from an options record.
