@@ -18,18 +18,6 @@ import (
 	"renkei/internal/testwait"
 )
 
-// asRenkei, set to 1 in a process's environment, makes this test binary
-// the renkei command (TestMain), so that a test runs commands as processes
-// of their own without building the command first.
-const asRenkei = "RENKEI_TEST_AS_RENKEI"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asRenkei) == "1" {
-		os.Exit(Main(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
-
 // inProcess runs a renkei command in this process (Run), as a command of
 // its own: it opens the store itself.
 func inProcess(t *testing.T, args []string) (string, string, bool) {
@@ -39,7 +27,7 @@ func inProcess(t *testing.T, args []string) (string, string, bool) {
 }
 
 // asProcess runs a renkei command as a process of its own: this test
-// binary, made the command by TestMain.
+// binary, made the command by TestMain (asRenkei).
 func asProcess(t *testing.T, args []string) (string, string, bool) {
 	t.Helper()
 	self, err := os.Executable()
@@ -161,7 +149,7 @@ func TestServeSeesWhatTheCLIChanges(t *testing.T) {
 // TestServeHearsTheCLIThroughNATS: a serve whose NATS other processes can
 // reach (--nats-listen) leaves its URL in the data directory; `renkei asset
 // add` and `renkei feeds import`, run as processes of their own (this test
-// binary as the command, see TestMain), announce their changes there and
+// binary as the command, see asRenkei), announce their changes there and
 // the server shows them at once — its poll of the change counter is set to
 // an hour, so only the announcement can explain it. Both stores.
 func TestServeHearsTheCLIThroughNATS(t *testing.T) {
