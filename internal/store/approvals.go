@@ -190,18 +190,5 @@ func (db *DB) OverdueApprovals(ctx context.Context, now time.Time) ([]Approval, 
 }
 
 func (db *DB) approvals(ctx context.Context, q string, args ...any) ([]Approval, error) {
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Approval
-	for rows.Next() {
-		a, err := scanApproval(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list approvals", scanApproval, q, args...)
 }

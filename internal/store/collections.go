@@ -41,20 +41,7 @@ func scanCollection(row interface{ Scan(...any) error }) (Collection, error) {
 
 // Collections lists every collection.
 func (db *DB) Collections(ctx context.Context) ([]Collection, error) {
-	rows, err := db.Query(ctx, "SELECT id, title, description, audience, writable, created_at FROM collections ORDER BY created_at, id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Collection
-	for rows.Next() {
-		c, err := scanCollection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list collections", scanCollection, "SELECT id, title, description, audience, writable, created_at FROM collections ORDER BY created_at, id")
 }
 
 // Collection finds a collection by id.

@@ -229,25 +229,9 @@ func (db *DB) Incidents(ctx context.Context, v policy.Viewer, q IncidentQuery) (
 	}
 	sqlq += " ORDER BY i.id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := db.Query(ctx, sqlq, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	var out []Incident
-	for rows.Next() {
-		i, err := scanIncident(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list incidents: %w", err)
-		}
-		out = append(out, i)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	if len(out) == 0 {
-		return out, nil
+	out, err := queryAll(ctx, db, "list incidents", scanIncident, sqlq, args...)
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
 	// The deadlines of the whole page in one query.
 	ids := make([]int64, len(out))

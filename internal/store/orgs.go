@@ -117,20 +117,7 @@ func (db *DB) Org(ctx context.Context, idOrName string) (Org, error) {
 
 // Orgs lists every organization by name.
 func (db *DB) Orgs(ctx context.Context) ([]Org, error) {
-	rows, err := db.Query(ctx, "SELECT "+orgCols+" FROM orgs ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list organizations", scanOrg, "SELECT "+orgCols+" FROM orgs ORDER BY name")
 }
 
 // CenterOrg returns the national center's organization.

@@ -111,20 +111,7 @@ func (db *DB) Users(ctx context.Context, orgID string) ([]User, error) {
 	if orgID != "" {
 		q, args = "SELECT "+userCols+" FROM users WHERE org_id = ? ORDER BY login", []any{orgID}
 	}
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list users", scanUser, q, args...)
 }
 
 // UpdateUser changes a user's role, password hash, disabled flag, language
@@ -264,20 +251,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 	if userID != 0 {
 		q, args = "SELECT "+tokenCols+" FROM tokens WHERE user_id = ? ORDER BY id", []any{userID}
 	}
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, "list tokens", scanToken, q, args...)
 }
 
 // RevokeToken revokes a token from now on. It is a change of ChangeAuth:
