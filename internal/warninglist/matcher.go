@@ -155,92 +155,127 @@ func New(lists []*List) *Matcher {
 			if e == "" {
 				continue
 			}
+			ok := true
 			switch l.Type {
 			case TypeCIDR:
-				p, ok := parsePrefix(e)
-				if !ok {
-					m.Bad[l.ID]++
-					continue
-				}
-				t := m.idx[classIP].pfx
-				if t == nil {
-					t = new(bart.Table[[]int32])
-					m.idx[classIP].pfx = t
-				}
-				t.Modify(p, func(v []int32, ok bool) ([]int32, bool) {
-					if n := len(v); n > 0 && v[n-1] == id {
-						return v, false
-					}
-					return append(v, id), false
-				})
+				ok = m.addCIDR(id, e)
 			case TypeRegex:
-				re, src, ok := compileMISPRegex(e)
-				if !ok {
-					m.Bad[l.ID]++
-					continue
-				}
-				for c, on := range cls {
-					if on {
-						m.idx[c].regex = append(m.idx[c].regex, listRegex{list: id, src: src, re: re})
-					}
-				}
+				ok = m.addRegex(id, cls, e)
 			case TypeSubstring:
-				p := strings.ToLower(e)
-				for c, on := range cls {
-					if !on {
-						continue
-					}
-					x := m.idx[c]
-					pid, ok := subs[c][p]
-					if !ok {
-						pid = len(x.subs)
-						subs[c][p] = pid
-						x.subs = append(x.subs, p)
-						x.subList = append(x.subList, nil)
-					}
-					if ls := x.subList[pid]; len(ls) == 0 || ls[len(ls)-1] != id {
-						x.subList[pid] = append(ls, id)
-					}
-				}
+				m.addSubstring(id, cls, subs, e)
 			default: // hostname, string
-				v := strings.ToLower(e)
-				// MISP's hostname lists hold a name and its subdomains; a
-				// leading "." or "*." says the same in string lists
-				// (MISP's google and microsoft lists are written so).
-				sub := l.Type == TypeHostname
-				if s, ok := strings.CutPrefix(v, "*."); ok {
-					v, sub = s, true
-				} else if s, ok := strings.CutPrefix(v, "."); ok {
-					v, sub = s, true
-				}
-				v = strings.TrimSuffix(v, ".")
-				if d, err := match.NormalizeDomain(v); err == nil && (cls[classDomain] || cls[classURLHost]) {
-					v = d
-				}
-				for c, on := range cls {
-					if !on {
-						continue
-					}
-					x := m.idx[c]
-					if sub && (c == classDomain || c == classURLHost) {
-						addTo(&x.name(v).suffix, id)
-					} else {
-						addTo(&x.name(v).exact, id)
-					}
-					if c == classDomain || c == classURLHost {
-						for p := v; ; {
-							i := strings.IndexByte(p, '.')
-							if i < 0 {
-								break
-							}
-							p = p[i+1:]
-							addTo(&x.name(p).parents, id)
-						}
-					}
-				}
+				m.addName(id, cls, l.Type == TypeHostname, e)
+			}
+			if !ok {
+				m.Bad[l.ID]++
 			}
 		}
 	}
+	m.buildSubstrings()
+	return m
+}
+
+// addCIDR adds a network of list id; it reports false for an entry that is
+// not one.
+func (m *Matcher) addCIDR(id int32, e string) bool {
+	p, ok := parsePrefix(e)
+	if !ok {
+		return false
+	}
+	t := m.idx[classIP].pfx
+	if t == nil {
+		t = new(bart.Table[[]int32])
+		m.idx[classIP].pfx = t
+	}
+	t.Modify(p, func(v []int32, ok bool) ([]int32, bool) {
+		if n := len(v); n > 0 && v[n-1] == id {
+			return v, false
+		}
+		return append(v, id), false
+	})
+	return true
+}
+
+// addRegex adds a MISP regular expression of list id to the classes it
+// applies to; it reports false for one Go's RE2 syntax cannot express.
+func (m *Matcher) addRegex(id int32, cls []bool, e string) bool {
+	re, src, ok := compileMISPRegex(e)
+	if !ok {
+		return false
+	}
+	for c, on := range cls {
+		if on {
+			m.idx[c].regex = append(m.idx[c].regex, listRegex{list: id, src: src, re: re})
+		}
+	}
+	return true
+}
+
+// addSubstring adds a substring of list id to the classes it applies to,
+// each distinct substring once per class (subs numbers them), for the
+// automaton buildSubstrings makes.
+func (m *Matcher) addSubstring(id int32, cls []bool, subs []map[string]int, e string) {
+	p := strings.ToLower(e)
+	for c, on := range cls {
+		if !on {
+			continue
+		}
+		x := m.idx[c]
+		pid, ok := subs[c][p]
+		if !ok {
+			pid = len(x.subs)
+			subs[c][p] = pid
+			x.subs = append(x.subs, p)
+			x.subList = append(x.subList, nil)
+		}
+		if ls := x.subList[pid]; len(ls) == 0 || ls[len(ls)-1] != id {
+			x.subList[pid] = append(ls, id)
+		}
+	}
+}
+
+// addName adds a hostname or string of list id to the classes it applies
+// to. MISP's hostname lists (sub) hold a name and its subdomains; a leading
+// "." or "*." says the same in string lists (MISP's google and microsoft
+// lists are written so). Each parent of a domain is kept too, so that a
+// value's parent can be found.
+func (m *Matcher) addName(id int32, cls []bool, sub bool, e string) {
+	v := strings.ToLower(e)
+	if s, ok := strings.CutPrefix(v, "*."); ok {
+		v, sub = s, true
+	} else if s, ok := strings.CutPrefix(v, "."); ok {
+		v, sub = s, true
+	}
+	v = strings.TrimSuffix(v, ".")
+	if d, err := match.NormalizeDomain(v); err == nil && (cls[classDomain] || cls[classURLHost]) {
+		v = d
+	}
+	for c, on := range cls {
+		if !on {
+			continue
+		}
+		x := m.idx[c]
+		if sub && (c == classDomain || c == classURLHost) {
+			addTo(&x.name(v).suffix, id)
+		} else {
+			addTo(&x.name(v).exact, id)
+		}
+		if c == classDomain || c == classURLHost {
+			for p := v; ; {
+				i := strings.IndexByte(p, '.')
+				if i < 0 {
+					break
+				}
+				p = p[i+1:]
+				addTo(&x.name(p).parents, id)
+			}
+		}
+	}
+}
+
+// buildSubstrings makes each class's Aho-Corasick automaton over its
+// substrings.
+func (m *Matcher) buildSubstrings() {
 	for _, x := range m.idx {
 		if len(x.subs) == 0 {
 			continue
@@ -254,7 +289,6 @@ func New(lists []*List) *Matcher {
 		}
 		x.ac = ac
 	}
-	return m
 }
 
 // Lists returns the lists the matcher was built from.
