@@ -129,7 +129,11 @@ func isIdentStart(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// next reads the next token.
+// next reads the next token. Its switch on the first character is the
+// lexer's table of tokens (STIX 2.1 pattern grammar: brackets, operators,
+// quoted and prefixed literals) and is kept whole on purpose, each case one
+// or two lines, so that it reads against the grammar; the longer tokens
+// have functions of their own (lexString, lexNumber, lexIdent, …).
 func (l *lexer) next() (token, error) {
 	if err := l.skipSpace(); err != nil {
 		return token{}, err
@@ -218,35 +222,42 @@ func (l *lexer) next() (token, error) {
 		}
 	}
 	if isIdentStart(c) {
-		hyphen := -1
-		l.pos++
-		for l.pos < len(l.src) {
-			d := l.src[l.pos]
-			if d == '-' {
-				if hyphen < 0 {
-					hyphen = l.pos
-				}
-			} else if !isIdentStart(d) && !isDigit(d) {
-				break
-			}
-			l.pos++
-		}
-		text := l.src[start:l.pos]
-		t := token{kind: tIdent, off: start, end: l.pos, text: text, hyphen: hyphen}
-		switch {
-		case text == "true" || text == "false":
-			t.kind = tBool
-			t.val = Value{Kind: KindBool, Bool: text == "true"}
-		case isKeyword(text):
-			t.kind = tKeyword
-		}
-		return t, nil
+		return l.lexIdent(), nil
 	}
 	r, _ := utf8.DecodeRuneInString(l.src[start:])
 	if r == utf8.RuneError {
 		return token{}, errAt(start, "invalid character (byte 0x%02x)", c)
 	}
 	return token{}, errAt(start, "unexpected character %q", r)
+}
+
+// lexIdent reads an identifier, a keyword or a boolean; hyphen is the
+// offset of its first '-' (object types have them, property names must not).
+func (l *lexer) lexIdent() token {
+	start := l.pos
+	hyphen := -1
+	l.pos++
+	for l.pos < len(l.src) {
+		d := l.src[l.pos]
+		if d == '-' {
+			if hyphen < 0 {
+				hyphen = l.pos
+			}
+		} else if !isIdentStart(d) && !isDigit(d) {
+			break
+		}
+		l.pos++
+	}
+	text := l.src[start:l.pos]
+	t := token{kind: tIdent, off: start, end: l.pos, text: text, hyphen: hyphen}
+	switch {
+	case text == "true" || text == "false":
+		t.kind = tBool
+		t.val = Value{Kind: KindBool, Bool: text == "true"}
+	case isKeyword(text):
+		t.kind = tKeyword
+	}
+	return t
 }
 
 // lexString reads a quoted string; the only escapes are \' and \\.
