@@ -452,6 +452,31 @@ func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) {
 	r := &v.r
 	r.Exporter = hdr.exporter
 	r.ObservationDomain = k.domain
+	v.pickCounters()
+	if v.haveICMP && (r.Proto == ProtoICMP || r.Proto == ProtoICMPv6) {
+		r.SrcPort, r.DstPort = v.icmpType, v.icmpCode
+	} else {
+		fixICMP(r)
+	}
+	ds := d.domains[k]
+	v.pickTimes(hdr, ds)
+	var rate uint32
+	switch {
+	case v.haveRate && v.rate > 0:
+		rate = uint32(min(v.rate, 1<<31))
+	case v.haveSampl && ds != nil && ds.samplers[v.sampler] > 0:
+		rate = ds.samplers[v.sampler]
+	case ds != nil:
+		rate = ds.rate
+	}
+	applySampling(r, rate)
+}
+
+// pickCounters sets the record's octets and packets from the first counter
+// the exporter gave (total, delta, post-NAT delta), else from initiator and
+// responder together (a bidirectional firewall flow).
+func (v *recordValues) pickCounters() {
+	r := &v.r
 	for i := range 3 {
 		if v.haveBytes[i] && r.Bytes == 0 {
 			r.Bytes = v.bytes[i]
@@ -466,13 +491,15 @@ func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) {
 	if r.Packets == 0 && (v.havePkts[3] || v.havePkts[4]) {
 		r.Packets = v.pkts[3] + v.pkts[4]
 	}
-	if v.haveICMP && (r.Proto == ProtoICMP || r.Proto == ProtoICMPv6) {
-		r.SrcPort, r.DstPort = v.icmpType, v.icmpCode
-	} else {
-		fixICMP(r)
-	}
+}
 
-	ds := d.domains[k]
+// pickTimes sets the record's start and end from the first the exporter
+// gave, in this order: absolute times, uptime (against the header's or the
+// system's start, from the record or its domain ds), deltas before the
+// export, the observation time, the export time; an end missing still is
+// the start.
+func (v *recordValues) pickTimes(hdr exportHeader, ds *domainState) {
+	r := &v.r
 	sysInit := v.sysInit
 	if sysInit.IsZero() && ds != nil && ds.sysInitSet {
 		sysInit = ds.sysInit
@@ -502,17 +529,6 @@ func (d *Decoder) finish(k domainKey, v *recordValues, hdr exportHeader) {
 	if r.End.IsZero() {
 		r.End = r.Start
 	}
-
-	var rate uint32
-	switch {
-	case v.haveRate && v.rate > 0:
-		rate = uint32(min(v.rate, 1<<31))
-	case v.haveSampl && ds != nil && ds.samplers[v.sampler] > 0:
-		rate = ds.samplers[v.sampler]
-	case ds != nil:
-		rate = ds.rate
-	}
-	applySampling(r, rate)
 }
 
 // sysUpTime converts flowStart/EndSysUpTime: milliseconds since the exporter
