@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 )
 
@@ -35,20 +36,20 @@ its name. The act is in the audit log (org.change) before it takes effect.`,
 				ch.Sector = &sector
 			}
 			if disable && enable {
-				return fmt.Errorf("--disable and --enable: choose one")
+				return refuse(i18n.M("cli.admin.disable_or_enable"))
 			}
 			if disable || enable {
 				ch.Disabled = &disable
 			}
 			if ch == (hub.OrgChange{}) {
-				return fmt.Errorf("nothing to change: give --name, --sector, --disable or --enable")
+				return refuse(i18n.M("cli.admin.org_nothing_to_change"))
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
 				o, err := h.ChangeOrg(cmd.Context(), operator(h), args[0], ch)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "organization %s changed: %s (%s), disabled %v\n", o.ID, o.Name, o.Sector, o.Disabled)
+				g.tell(g.stderr, i18n.M("cli.admin.org_changed", o.ID, o.Name, o.Sector, fmt.Sprint(o.Disabled)))
 				return nil
 			})
 		},
@@ -71,7 +72,7 @@ The act is in the audit log (org.delete) before it takes effect.`,
 				if err := h.DeleteOrg(cmd.Context(), operator(h), args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "organization %s deleted\n", args[0])
+				g.tell(g.stderr, i18n.M("cli.admin.org_deleted", args[0]))
 				return nil
 			})
 		},
@@ -100,14 +101,14 @@ is in the audit log (group.change) before it takes effect.`,
 				}
 			}
 			if name == "" && ms == nil {
-				return fmt.Errorf("nothing to change: give --name or --members")
+				return refuse(i18n.M("cli.admin.group_nothing_to_change"))
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
 				gr, err := h.ChangeGroup(cmd.Context(), operator(h), args[0], name, ms)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "group %s changed: %s, %d organizations, %d groups\n", gr.ID, gr.Name, len(gr.MemberOrgs), len(gr.MemberGroups))
+				g.tell(g.stderr, i18n.M("cli.admin.group_changed", gr.ID, gr.Name, fmt.Sprint(len(gr.MemberOrgs)), fmt.Sprint(len(gr.MemberGroups))))
 				return nil
 			})
 		},
@@ -126,7 +127,7 @@ The act is in the audit log (group.delete) before it takes effect.`,
 				if err := h.DeleteGroup(cmd.Context(), operator(h), args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "group %s deleted\n", args[0])
+				g.tell(g.stderr, i18n.M("cli.admin.group_deleted", args[0]))
 				return nil
 			})
 		},
@@ -155,7 +156,7 @@ taken back. The act is in the audit log (role.change) before it takes effect.`,
 				if u, err = h.SetUserRole(cmd.Context(), operator(h), u, args[1]); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "user %s is now %s\n", u.Login, u.Role)
+				g.tell(g.stderr, i18n.M("cli.admin.user_role", u.Login, u.Role))
 				return nil
 			})
 		},
@@ -174,12 +175,12 @@ taken back. The act is in the audit log (role.change) before it takes effect.`,
 						return err
 					}
 					if !policy.OperatorManages(policy.Role(u.Role)) {
-						return fmt.Errorf("%s is an overseer account: the committee retires its members (renkei committee retire)", u.Login)
+						return refuse(i18n.M("cli.admin.overseer_disable", u.Login))
 					}
 					if err := h.SetUserDisabled(cmd.Context(), operator(h), u, disable); err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stderr, "user %s disabled %v\n", u.Login, disable)
+					g.tell(g.stderr, i18n.M("cli.admin.user_disabled", u.Login, fmt.Sprint(disable)))
 					return nil
 				})
 			},
@@ -209,7 +210,7 @@ The act is in the audit log (role.change) before it takes effect.`,
 					if u, err = h.SetUserCapability(cmd.Context(), operator(h), u, args[1], give); err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stderr, "user %s: capabilities %s\n", u.Login, strings.Join(u.Capabilities, ", "))
+					g.tell(g.stderr, i18n.M("cli.admin.user_capabilities", u.Login, strings.Join(u.Capabilities, ", ")))
 					return nil
 				})
 			},

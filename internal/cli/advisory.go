@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/advisory"
+	"renkei/internal/i18n"
 )
 
 func newAdvisoryCmd(g *globals) *cobra.Command {
@@ -37,7 +38,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "%d\taddressed to %d organization(s), due %s\n", got.ID, got.Counts.Targets, jstTime(got.Due))
+				fmt.Fprintf(g.stdout, "%d\t%s\n", got.ID, g.say(i18n.M("cli.advisory.published", fmt.Sprint(got.Counts.Targets), jstTime(got.Due))))
 				return nil
 			})
 		},
@@ -103,8 +104,8 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stdout, "%s %d: %s — due %s — %d addressed, %d acknowledged, %d completed, %d overdue\n",
-						a.Kind, a.ID, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
+					g.tell(g.stdout, i18n.M("cli.advisory.summary", a.Kind, fmt.Sprint(a.ID), a.Title, jstTime(a.Due), fmt.Sprint(a.Counts.Targets),
+						fmt.Sprint(a.Counts.Acknowledged), fmt.Sprint(a.Counts.Completed), fmt.Sprint(a.Counts.Overdue)))
 					fmt.Fprintln(tw, "ORGANIZATION\tACKNOWLEDGED\tCOMPLETED\tEVIDENCE")
 					for _, t := range targets {
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.OrgName, jstTime(t.Acked), jstTime(t.Completed), t.Evidence)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/client"
+	"renkei/internal/i18n"
 	"renkei/internal/jst"
 )
 
@@ -41,7 +41,7 @@ Kinds: collection-agreement, collection-committee, access-neutralization.`,
 
 func (h *hubFlags) approvals() (*client.Client, error) {
 	if h.hub == "" || h.token == "" {
-		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
+		return nil, refuse(i18n.M("cli.hub.needed"))
 	}
 	return &client.Client{Hub: h.hub, Token: h.token}, nil
 }
@@ -53,7 +53,7 @@ func parseDay(flag, s string) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02", s, jst.Zone)
 	if err != nil {
-		return t, fmt.Errorf("--%s %q: want a date YYYY-MM-DD or an RFC 3339 time", flag, s)
+		return t, refuse(i18n.M("cli.bad_day_or_time", "--"+flag, s))
 	}
 	return t, nil
 }
@@ -89,7 +89,7 @@ committee sees this when it decides).`,
 				}
 			}
 			if until == "" {
-				return errors.New("give the end of the period with --until DATE")
+				return refuse(i18n.M("cli.approval.needs_until"))
 			}
 			if in.ValidUntil, err = parseDay("until", until); err != nil {
 				return err
@@ -160,13 +160,13 @@ an emergency measure closes its post-notification.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "approval-"), 10, 64)
 			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not an approval id", args[0])
+				return refuse(i18n.M("cli.approval.not_an_id", args[0]))
 			}
 			if approve == deny {
-				return errors.New("give exactly one of --approve and --deny")
+				return refuse(i18n.M("cli.approval.approve_or_deny"))
 			}
 			if strings.TrimSpace(reason) == "" {
-				return errors.New("give the reasons with --reason")
+				return refuse(i18n.M("cli.needs_reason"))
 			}
 			c, err := h.approvals()
 			if err != nil {
@@ -203,10 +203,10 @@ can no longer be read.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "approval-"), 10, 64)
 			if err != nil || id <= 0 {
-				return fmt.Errorf("%q is not an approval id", args[0])
+				return refuse(i18n.M("cli.approval.not_an_id", args[0]))
 			}
 			if strings.TrimSpace(reason) == "" {
-				return errors.New("give the reasons with --reason")
+				return refuse(i18n.M("cli.needs_reason"))
 			}
 			c, err := h.approvals()
 			if err != nil {
@@ -255,7 +255,7 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 						}
 						d, err := auth.ParseExpiry(f.v)
 						if err != nil || d < time.Hour || d%time.Hour != 0 {
-							return fmt.Errorf("--%s %q: want whole days (7d) or hours (72h)", f.flag, f.v)
+							return refuse(i18n.M("cli.approval.bad_period", "--"+f.flag, f.v))
 						}
 						*f.d = d
 					}
@@ -263,8 +263,7 @@ applies to measures filed from then on. Give days (7d) or hours (72h).`,
 						return err
 					}
 				}
-				fmt.Fprintf(g.stdout, "emergency measures last at most %s; the committee decides within %s or the measure lapses\n",
-					l.MaxEmergencyPeriod, l.PostNotification)
+				g.tell(g.stdout, i18n.M("cli.approval.limits", l.MaxEmergencyPeriod.String(), l.PostNotification.String()))
 				return nil
 			})
 		},
@@ -301,10 +300,10 @@ func printApprovals(g *globals, as []client.Approval, format string) error {
 	}
 	for _, a := range as {
 		for _, p := range a.Purposes {
-			fmt.Fprintf(g.stdout, "approval %d: purpose: %s\n", a.ID, p)
+			g.tell(g.stdout, i18n.M("cli.approval.purpose", fmt.Sprint(a.ID), p))
 		}
 		if a.PrefixPreserving {
-			fmt.Fprintf(g.stdout, "approval %d: prefix-preserving pseudonyms granted: %s\n", a.ID, a.PrefixReveals)
+			g.tell(g.stdout, i18n.M("cli.approval.prefix_preserving", fmt.Sprint(a.ID), a.PrefixReveals))
 		}
 	}
 	return nil

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
@@ -30,14 +32,14 @@ func (g *globals) relevance(ctx context.Context) (*relevance.Service, *store.DB,
 	return a.Relevance, db, nil
 }
 
-func (g *globals) printOutcome(out relevance.Outcome) {
-	fmt.Fprintf(g.stdout, "%d matches, %d alerts raised", out.Hits, out.Alerts)
+func (g *globals) printOutcome(done string, out relevance.Outcome) {
+	orgs := ""
 	if len(out.Orgs) > 0 {
-		fmt.Fprintf(g.stdout, " (to %d organizations)", len(out.Orgs))
+		orgs = i18n.Ref(i18n.M("cli.outcome.orgs", strconv.Itoa(len(out.Orgs))))
 	}
-	fmt.Fprintln(g.stdout)
+	g.tell(g.stdout, i18n.M("cli.outcome", done, strconv.Itoa(out.Hits), strconv.Itoa(out.Alerts), orgs))
 	for _, p := range out.Problems {
-		fmt.Fprintf(g.stdout, "  problem: %s\n", p)
+		fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.problem", p)))
 	}
 }
 
@@ -82,7 +84,7 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 			if confirmed != "" {
 				t, err := time.Parse("2006-01-02", confirmed)
 				if err != nil {
-					return fmt.Errorf("--confirmed %q is not a date (YYYY-MM-DD)", confirmed)
+					return refuse(i18n.M("cli.asset.bad_confirmed", confirmed))
 				}
 				c.LastConfirmed = t
 			}
@@ -90,12 +92,11 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "connection point %d registered for %s; ", c.ID, o.Name)
-			g.printOutcome(out)
+			g.printOutcome(g.say(i18n.M("cli.asset.registered", fmt.Sprint(c.ID), o.Name)), out)
 			if ps := c.Products(); len(ps) > 0 {
-				fmt.Fprintf(g.stdout, "matched as %s (product catalogue)\n", strings.Join(ps, ", "))
+				g.tell(g.stdout, i18n.M("cli.asset.matched", strings.Join(ps, ", ")))
 			} else {
-				fmt.Fprintf(g.stdout, "not in the product catalogue: matched as %q %q only (see renkei asset products)\n", c.Vendor, c.Product)
+				g.tell(g.stdout, i18n.M("cli.asset.not_in_catalogue", c.Vendor, c.Product))
 			}
 			return nil
 		},
@@ -152,8 +153,7 @@ Every bad line is reported with its line number and then nothing is imported.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%d connection points imported for %s; ", len(cps), o.Name)
-			g.printOutcome(out)
+			g.printOutcome(g.say(i18n.M("cli.asset.imported", strconv.Itoa(len(cps)), o.Name)), out)
 			return nil
 		},
 	}

@@ -29,6 +29,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/audit"
 	"renkei/internal/audit/witness"
+	"renkei/internal/i18n"
 	"renkei/internal/oversight"
 )
 
@@ -138,7 +139,7 @@ func readKeys(values []string) ([]note.Verifier, error) {
 		}
 	}
 	if len(vs) == 0 {
-		return nil, errors.New("no verifier key given (--key)")
+		return nil, refuse(i18n.M("cli.audit.no_key"))
 	}
 	return vs, nil
 }
@@ -219,20 +220,20 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 			if !rep.OK() {
 				for i, p := range rep.Problems {
 					if i == 20 {
-						fmt.Fprintf(g.stderr, "... %d more problems\n", rep.Count-20)
+						g.tell(g.stderr, i18n.M("cli.audit.more_problems", fmt.Sprint(rep.Count-20)))
 						break
 					}
 					fmt.Fprintln(g.stderr, p.String())
 				}
-				return exitError{code: 1, msg: fmt.Sprintf("log %s of size %d FAILED verification (%d problems); first bad: %s", cp.Origin, cp.Size, rep.Count, rep.FirstBad())}
+				return exitError{code: 1, msg: g.say(i18n.M("cli.audit.failed", cp.Origin, fmt.Sprint(cp.Size), fmt.Sprint(rep.Count), fmt.Sprint(rep.FirstBad())))}
 			}
-			fmt.Fprintf(g.stdout, "OK: %s size %d root %x verified in %v (%d nodes", cp.Origin, cp.Size, cp.Root, rep.Duration.Round(time.Millisecond), len(rep.LastSeq))
+			var nodes strings.Builder
 			for _, n := range slices.Sorted(maps.Keys(rep.LastSeq)) {
-				fmt.Fprintf(g.stdout, "; %s seq 1..%d", n, rep.LastSeq[n])
+				nodes.WriteString(g.say(i18n.M("cli.audit.node_seq", n, fmt.Sprint(rep.LastSeq[n]))))
 			}
-			fmt.Fprintln(g.stdout, ")")
+			g.tell(g.stdout, i18n.M("cli.audit.verified", cp.Origin, fmt.Sprint(cp.Size), fmt.Sprintf("%x", cp.Root), rep.Duration.Round(time.Millisecond).String(), strconv.Itoa(len(rep.LastSeq)), nodes.String()))
 			if len(prev) > 0 {
-				fmt.Fprintln(g.stdout, "consistent with the checkpoint seen before")
+				g.tell(g.stdout, i18n.M("cli.audit.consistent"))
 			}
 			if state != "" {
 				if err := writeFileAtomic(state, cp.Note); err != nil {
@@ -328,7 +329,7 @@ URL, and then publishes no checkpoint without its cosignature.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyDir == "" {
-				return errors.New("--key-dir is required")
+				return refuse(i18n.M("cli.audit.key_dir_required"))
 			}
 			var keys []string
 			for _, v := range logKeys {
@@ -351,7 +352,7 @@ URL, and then publishes no checkpoint without its cosignature.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stderr, "witness %s listening on %s\n", w.VerifierKey(), ln.Addr())
+			g.tell(g.stderr, i18n.M("cli.audit.witness_listening", w.VerifierKey(), ln.Addr().String()))
 			srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -463,7 +464,7 @@ verify a log of --verify-entries entries from scratch.`,
 			if err := l.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "built a log of %d entries in %v\n", verifyEntries, time.Since(t0).Round(time.Millisecond))
+			g.tell(g.stdout, i18n.M("cli.audit.bench_built", fmt.Sprint(verifyEntries), time.Since(t0).Round(time.Millisecond).String()))
 			v, err := audit.NewVerifier(l.VerifierKey())
 			if err != nil {
 				return err
@@ -481,10 +482,10 @@ verify a log of --verify-entries entries from scratch.`,
 				return err
 			}
 			if !rep.OK() {
-				return fmt.Errorf("bench log failed verification: %v", rep.FirstBad())
+				return refuse(i18n.M("cli.audit.bench_failed", fmt.Sprint(rep.FirstBad())))
 			}
-			fmt.Fprintf(g.stdout, "verified %d entries from scratch in %v (%.0f entries/s)\n", rep.Entries,
-				rep.Duration.Round(time.Millisecond), float64(rep.Entries)/rep.Duration.Seconds())
+			g.tell(g.stdout, i18n.M("cli.audit.bench_verified", fmt.Sprint(rep.Entries),
+				rep.Duration.Round(time.Millisecond).String(), fmt.Sprintf("%.0f", float64(rep.Entries)/rep.Duration.Seconds())))
 			return nil
 		},
 	}
@@ -544,13 +545,13 @@ root hash) it was verified against.`,
 			filtered := len(flt.Actions) > 0 || flt.User != "" || flt.Org != "" || flt.Purpose != "" || flt.LegalBasis != "" ||
 				flt.Approval != "" || !flt.From.IsZero() || !flt.To.IsZero()
 			if len(indexes) == 0 && !filtered {
-				return errors.New("give at least one --index, or a filter (--action, --user, --org, --purpose, --legal-basis, --approval, --from, --to)")
+				return refuse(i18n.M("cli.audit.show_needs"))
 			}
 			if len(indexes) > 0 && filtered {
-				return errors.New("give --index or a filter, not both")
+				return refuse(i18n.M("cli.audit.index_or_filter"))
 			}
 			if format != "json" && format != "csv" {
-				return fmt.Errorf("--format %q: want json or csv", format)
+				return refuse(i18n.M("cli.audit.bad_format", format))
 			}
 			f, err := audit.NewFetcher(logLoc, logClient(token))
 			if err != nil {
@@ -581,7 +582,7 @@ root hash) it was verified against.`,
 					}
 				}
 				if sel.Truncated() {
-					fmt.Fprintf(g.stderr, "%d entries match; the first %d are shown (--limit)\n", sel.Matched, len(sel.Entries))
+					g.tell(g.stderr, i18n.M("cli.audit.limited", fmt.Sprint(sel.Matched), strconv.Itoa(len(sel.Entries))))
 				}
 				return nil
 			}
@@ -649,7 +650,7 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 						return t, nil
 					}
 				}
-				return time.Time{}, fmt.Errorf("--%s %q: want YYYY-MM-DD or RFC 3339", name, v)
+				return time.Time{}, refuse(i18n.M("cli.bad_day_or_time", "--"+name, v))
 			}
 			fromT, err := parse("from", from)
 			if err != nil {
@@ -673,7 +674,7 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 				_ = w.Write([]string{fig.Action, strconv.Itoa(fig.Count)})
 			}
 			w.Flush()
-			fmt.Fprintf(g.stderr, "counted from checkpoint %s size %d\n", cp.Origin, cp.Size)
+			g.tell(g.stderr, i18n.M("cli.audit.counted_from", cp.Origin, fmt.Sprint(cp.Size)))
 			return w.Error()
 		},
 	}

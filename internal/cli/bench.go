@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/bench"
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 )
 
@@ -67,19 +69,19 @@ postgres://…, that PostgreSQL database (which should be empty).`,
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stdout, "ingest %s into %s: %v\n", filepath.Base(bundle), kind, r)
+					g.tell(g.stdout, i18n.M("cli.bench.ingest_file", filepath.Base(bundle), kind, fmt.Sprint(r)))
 				}
 				r, err := bench.IngestSynthetic(ctx, h, c, n, 1)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "ingest %d synthetic indicators into %s: %v\n", n, kind, r)
+				g.tell(g.stdout, i18n.M("cli.bench.ingest_synthetic", strconv.Itoa(n), kind, fmt.Sprint(r)))
 			case "taxii":
 				r, err := bench.IngestSynthetic(ctx, h, c, n, 2)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "filled: %v\n", r)
+				g.tell(g.stderr, i18n.M("cli.bench.filled", fmt.Sprint(r)))
 				if cpuprofile != "" {
 					f, err := os.Create(cpuprofile)
 					if err != nil {
@@ -95,9 +97,9 @@ postgres://…, that PostgreSQL database (which should be empty).`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "TAXII on %s: %v\n", kind, l)
+				g.tell(g.stdout, i18n.M("cli.bench.taxii", kind, fmt.Sprint(l)))
 			default:
-				return fmt.Errorf("unknown benchmark %q (want ingest or taxii)", args[0])
+				return refuse(i18n.M("cli.bench.unknown", args[0]))
 			}
 			return nil
 		},

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/cases"
+	"renkei/internal/i18n"
 )
 
 func newCaseCmd(g *globals) *cobra.Command {
@@ -49,7 +50,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 			if link != "" {
 				kind, ref, ok := strings.Cut(link, ":")
 				if !ok {
-					return fmt.Errorf("--link %q: want KIND:REF, e.g. object:indicator--…", link)
+					return refuse(i18n.M("cli.case.bad_link", link))
 				}
 				act.Link = &cases.Link{Kind: kind, Ref: ref}
 			}
@@ -58,7 +59,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "case %d: %s, %s, %s\n", got.ID, got.Status, got.Severity, got.Assignee)
+				g.tell(g.stdout, i18n.M("cli.case.summary", fmt.Sprint(got.ID), got.Status, got.Severity, got.Assignee))
 				return nil
 			})
 		},

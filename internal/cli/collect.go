@@ -15,6 +15,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
+	"renkei/internal/i18n"
 	"renkei/internal/telemetry"
 )
 
@@ -51,12 +52,12 @@ stream to its matcher workers.`,
 			defer stop()
 			if source != "" {
 				if out != "" {
-					return fmt.Errorf("--out and --source exclude each other: write to a file, or feed a hub source")
+					return refuse(i18n.M("cli.collect.out_or_source"))
 				}
 				return collectToHub(ctx, g, listen, source, natsURL, opts)
 			}
 			if out == "" {
-				return fmt.Errorf("--out is required (a file, or - for stdout), or --source to feed a hub")
+				return refuse(i18n.M("cli.collect.out_required"))
 			}
 			return runCollect(ctx, g, listen, out, opts, seed)
 		},
@@ -88,7 +89,7 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 		return err
 	}
 	defer conn.Close()
-	fmt.Fprintf(g.stderr, "collect: listening on udp://%s, writing to %s (Ctrl-C to stop)\n", conn.LocalAddr(), out)
+	g.tell(g.stderr, i18n.M("cli.collect.listening_file", conn.LocalAddr().String(), out))
 
 	c := flow.NewCollector(opts)
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -131,7 +132,7 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 		runErr = fmt.Errorf("write output: %w", err)
 	}
 	for _, p := range st.Problems {
-		fmt.Fprintf(g.stderr, "renkei: collect: malformed datagram %s\n", p)
+		g.note("collect", i18n.M("cli.collect.malformed", fmt.Sprint(p)))
 	}
 	secs := time.Since(start).Seconds()
 	fmt.Fprintf(g.stderr, "collect: datagrams=%d records=%d malformed=%d dropped=%d templates=%d missing_template=%d options_records=%d no_address_records=%d seconds=%.1f\n",
@@ -143,7 +144,7 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 // and what they keep goes on the hub's stream.
 func collectToHub(ctx context.Context, g *globals, listen, source, natsURL string, opts flow.CollectOptions) error {
 	if natsURL == "" {
-		return fmt.Errorf("--nats is required with --source: the collector joins the hub's NATS")
+		return refuse(i18n.M("cli.collect.nats_required"))
 	}
 	db, err := g.openStore(ctx)
 	if err != nil {
@@ -172,7 +173,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		return err
 	}
 	if gate.Registered() == 0 {
-		fmt.Fprintf(g.stderr, "renkei: collect: source %s has no registered exporter: every datagram will be dropped (renkei telemetry exporter-add %s ADDR)\n", source, source)
+		g.note("collect", i18n.M("cli.collect.no_exporter", source, source))
 	}
 	opts.Admit = gate.Admit
 	gateCtx, stopGate := context.WithCancel(ctx)
@@ -184,7 +185,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		return err
 	}
 	defer conn.Close()
-	fmt.Fprintf(g.stderr, "collect: listening on udp://%s, feeding source %s (Ctrl-C to stop)\n", conn.LocalAddr(), source)
+	g.tell(g.stderr, i18n.M("cli.collect.listening_source", conn.LocalAddr().String(), source))
 	var kept, refused int
 	st, err := flow.NewCollector(opts).Run(ctx, conn, func(recs []flow.Record) error {
 		res, err := p.Ingest(ctx, source, recs)
@@ -195,7 +196,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		}
 		return nil
 	})
-	fmt.Fprintf(g.stderr, "collect: %d datagrams, %d from unregistered exporters dropped, %d records, %d malformed, %d dropped by the kernel; %d kept by selection, %d refused\n",
-		st.Datagrams, st.Refused, st.Records, st.Malformed, st.Dropped, kept, refused)
+	g.tell(g.stderr, i18n.M("cli.collect.stats", fmt.Sprint(st.Datagrams), fmt.Sprint(st.Refused), fmt.Sprint(st.Records), fmt.Sprint(st.Malformed),
+		fmt.Sprint(st.Dropped), fmt.Sprint(kept), fmt.Sprint(refused)))
 	return err
 }

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,7 +159,7 @@ Exit codes: 0 proposed or retired, 1 refused (the hub's reason on stderr).`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(reason) == "" {
-				return errors.New("give the reasons with --reason")
+				return refuse(i18n.M("cli.needs_reason"))
 			}
 			c, err := h.approvals()
 			if err != nil {
@@ -170,10 +170,10 @@ Exit codes: 0 proposed or retired, 1 refused (the hub's reason on stderr).`,
 				return err
 			}
 			if !m.Disabled {
-				fmt.Fprintf(g.stdout, "the retirement of %s is proposed; it takes effect when another member of the committee confirms it (renkei committee retire %s --reason …)\n", m.Login, m.Login)
+				g.tell(g.stdout, i18n.M("cli.committee.retire_proposed", m.Login, m.Login))
 				return nil
 			}
-			fmt.Fprintf(g.stdout, "%s is retired\n", m.Login)
+			g.tell(g.stdout, i18n.M("cli.committee.retired", m.Login))
 			return nil
 		},
 	}
@@ -204,7 +204,7 @@ Exit codes: 0 withdrawn, 1 refused (the hub's reason on stderr).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "the proposal to retire %s is withdrawn\n", m.Login)
+			g.tell(g.stdout, i18n.M("cli.committee.withdrawn", m.Login))
 			return nil
 		},
 	}
@@ -231,7 +231,7 @@ proposal is removed.`,
 				if period != "" {
 					d, err := auth.ParseExpiry(period)
 					if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 {
-						return fmt.Errorf("--proposal-period %q: want whole days (14d)", period)
+						return refuse(i18n.M("cli.committee.bad_period", period))
 					}
 					if err := a.Hub.SetRetireProposalPeriod(cmd.Context(), operator(a.Hub), d); err != nil {
 						return err
@@ -241,7 +241,7 @@ proposal is removed.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "a proposal to retire a member expires %d days after it is made unless another member confirms it\n", int(d/(24*time.Hour)))
+				g.tell(g.stdout, i18n.M("cli.committee.period", strconv.Itoa(int(d/(24*time.Hour)))))
 				return nil
 			})
 		},

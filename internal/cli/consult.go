@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"renkei/internal/i18n"
 
 	"github.com/spf13/cobra"
 )
@@ -53,11 +54,11 @@ func newConsultCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "request %d: %s", r.ID, r.Status)
+			step := ""
 			if r.Step != "" && r.Step != rkind {
-				fmt.Fprintf(g.stdout, " (%s)", r.Step)
+				step = " (" + r.Step + ")"
 			}
-			fmt.Fprintln(g.stdout)
+			g.tell(g.stdout, i18n.M("cli.consult.request", fmt.Sprint(r.ID), r.Status, step))
 			return nil
 		},
 	}
@@ -109,7 +110,7 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 			if err != nil {
 				return fmt.Errorf("consult designate: %w", err)
 			}
-			fmt.Fprintf(g.stdout, "%s handles %s requests\n", h.OrgName, h.Topic)
+			g.tell(g.stdout, i18n.M("cli.consult.designated", h.OrgName, h.Topic))
 			return nil
 		},
 	}

@@ -4,21 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/demo"
+	"renkei/internal/i18n"
 	"renkei/internal/store"
 )
 
-func runDemo(ctx context.Context, db *store.DB, dataDir string, w io.Writer) error {
+func runDemo(ctx context.Context, g *globals, db *store.DB, dataDir string, w io.Writer) error {
 	now := time.Now().UTC()
 	res, err := demo.Fill(ctx, db, now)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Demo data: %d organizations, %d objects. Accounts (password %q):\n", res.Orgs, res.Objects, res.Password)
+	g.tell(w, i18n.M("cli.demo.filled", strconv.Itoa(res.Orgs), strconv.Itoa(res.Objects), res.Password))
 	for _, a := range res.Accounts {
 		fmt.Fprintf(w, "  %-16s %-10s %s\n", a.Login, a.Role, a.Org)
 	}
@@ -27,7 +29,7 @@ func runDemo(ctx context.Context, db *store.DB, dataDir string, w io.Writer) err
 		return fmt.Errorf("demo story: %w", err)
 	}
 	for _, s := range st.Steps {
-		fmt.Fprintf(w, "Story step %s\n", s)
+		g.tell(w, i18n.M("cli.demo.step", s))
 	}
 	return nil
 }
@@ -49,7 +51,7 @@ member organizations.`,
 				return err
 			}
 			defer db.Close()
-			return runDemo(cmd.Context(), db, g.data, g.stderr)
+			return runDemo(cmd.Context(), g, db, g.data, g.stderr)
 		},
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"renkei/internal/export"
 	"renkei/internal/exportgate"
+	"renkei/internal/i18n"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -53,10 +53,10 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(files) == 0 && hub.Hub == "" {
-				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
+				return refuse(i18n.M("cli.sweep.no_indicators"))
 			}
 			if !slices.Contains(export.Formats, format) {
-				return fmt.Errorf("unknown export format %q (want %s)", format, strings.Join(export.Formats, ", "))
+				return refuse(i18n.M("cli.export.unknown_format", format, strings.Join(export.Formats, ", ")))
 			}
 			at, err := parseAt(atText)
 			if err != nil {
@@ -78,8 +78,8 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 			if gate != nil {
 				var tally exportgate.Tally
 				set, tally = gate.Filter(set)
-				if t := tallyText(tally); t != "" {
-					fmt.Fprintf(g.stderr, "renkei: export: left out by the export gate: %s (renkei warninglists check VALUE says why)\n", t)
+				if t := tallyText(g, tally); t != "" {
+					g.note("export", i18n.M("cli.gate.left_out", t))
 				}
 			}
 			var w io.Writer = g.stdout
@@ -106,11 +106,11 @@ out; values a format cannot express (e.g. hashes in an RPZ zone) are counted on 
 					return err
 				}
 			}
-			msg := fmt.Sprintf("renkei: export: %d %s entries", res.Written, format)
+			skipped := ""
 			if s := res.SkippedText(); s != "" {
-				msg += "; left out (the format cannot express them): " + s
+				skipped = i18n.Ref(i18n.M("cli.export.skipped", s))
 			}
-			fmt.Fprintln(g.stderr, msg)
+			g.note("export", i18n.M("cli.export.written", fmt.Sprint(res.Written), format, skipped))
 			return nil
 		},
 	}

@@ -3,9 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 )
 
@@ -33,11 +35,11 @@ suppressed by VEX are not counted.`,
 			if format == formatJSON {
 				return json.NewEncoder(g.stdout).Encode(ex)
 			}
-			fmt.Fprintf(g.stdout, "%s: %d members, %d affected devices or components", ex.Vulnerability, ex.Members, ex.Assets)
+			kev := ""
 			if ex.KEV != nil {
-				fmt.Fprintf(g.stdout, "; known exploited (KEV, due %s)", ex.KEV.DueDate)
+				kev = i18n.Ref(i18n.M("cli.exposure.kev", ex.KEV.DueDate))
 			}
-			fmt.Fprintln(g.stdout)
+			g.tell(g.stdout, i18n.M("cli.exposure.summary", ex.Vulnerability, strconv.Itoa(ex.Members), strconv.Itoa(ex.Assets), kev))
 			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "SECTOR\tMEMBERS\tAFFECTED")
 			for _, sec := range ex.Sectors {

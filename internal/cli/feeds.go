@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/vuln/advisory"
 )
 
@@ -35,19 +37,19 @@ Exit code 1 when any file is in no supported format or could not be read.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sets, problems := advisory.LoadPaths(args)
 			for _, s := range sets {
-				fmt.Fprintf(g.stdout, "%s: %s: %d advisories, %d VEX statements, %d KEV entries, %d EPSS scores, %d problems\n",
-					s.Source, s.Format, len(s.Advisories), len(s.Statements), len(s.KEV), len(s.EPSS), len(s.Problems))
+				g.tell(g.stdout, i18n.M("cli.feeds.checked", s.Source, string(s.Format), strconv.Itoa(len(s.Advisories)), strconv.Itoa(len(s.Statements)),
+					strconv.Itoa(len(s.KEV)), strconv.Itoa(len(s.EPSS)), strconv.Itoa(len(s.Problems))))
 				if verbose {
 					for _, p := range s.Problems {
-						fmt.Fprintf(g.stdout, "  problem: %s\n", strings.TrimPrefix(p.String(), s.Source+": "))
+						fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.problem", strings.TrimPrefix(p.String(), s.Source+": "))))
 					}
 				}
 			}
 			for _, p := range problems {
-				fmt.Fprintf(g.stdout, "%s: refused: %s\n", p.Where, strings.TrimPrefix(p.Err, p.Where+": "))
+				g.tell(g.stdout, i18n.M("cli.feeds.refused", p.Where, strings.TrimPrefix(p.Err, p.Where+": ")))
 			}
 			if len(problems) > 0 {
-				return fmt.Errorf("%d files could not be read", len(problems))
+				return refuse(i18n.M("cli.files_unread", strconv.Itoa(len(problems))))
 			}
 			return nil
 		},

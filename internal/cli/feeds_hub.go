@@ -3,10 +3,12 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
 )
@@ -44,19 +46,19 @@ Alerts are raised once per (asset, vulnerability), never repeated.`,
 				switch {
 				case d.Error != "":
 					bad++
-					fmt.Fprintf(g.stdout, "%s: refused: %s\n", d.Source, d.Error)
+					g.tell(g.stdout, i18n.M("cli.feeds.refused", d.Source, d.Error))
 				case d.Unchanged:
-					fmt.Fprintf(g.stdout, "%s: unchanged\n", d.Source)
+					g.tell(g.stdout, i18n.M("cli.feeds.unchanged", d.Source))
 				default:
-					fmt.Fprintf(g.stdout, "%s: %s, %d records, %d problems\n", d.Source, d.Format, d.Records, d.Problems)
+					g.tell(g.stdout, i18n.M("cli.feeds.imported", d.Source, d.Format, strconv.Itoa(d.Records), strconv.Itoa(d.Problems)))
 				}
 			}
-			g.printOutcome(res.Outcome)
+			g.printOutcome("", res.Outcome)
 			if err != nil {
 				return err
 			}
 			if bad > 0 {
-				return fmt.Errorf("%d files could not be read", bad)
+				return refuse(i18n.M("cli.files_unread", strconv.Itoa(bad)))
 			}
 			return nil
 		},
@@ -88,7 +90,7 @@ what the feed is expected to be; the content decides.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "feed %d: %s every %s\n", f.ID, f.URL, f.Interval)
+			g.tell(g.stdout, i18n.M("cli.feeds.added", fmt.Sprint(f.ID), f.URL, f.Interval.String()))
 			return nil
 		},
 	}

@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/flow"
+	"renkei/internal/i18n"
 )
 
 func newFlowsCmd(g *globals) *cobra.Command {
@@ -106,12 +108,12 @@ func runFlowsDecode(ctx context.Context, g *globals, files []string, seed uint16
 	}
 	st := dec.Stats()
 	for _, p := range problems {
-		fmt.Fprintf(g.stderr, "renkei: flows decode: %s\n", p)
+		fmt.Fprintln(g.stderr, errorLine(nil, "flows decode: "+fmt.Sprint(p)))
 	}
-	fmt.Fprintf(g.stderr, "flows decode: %d files, %d datagrams, %d records, %d malformed, %d data sets without template (%d decoded later), %d templates, %d options records and %d records without addresses read (not flows)\n",
-		len(files), datagrams, records, malformed, st.MissingTemplate, st.HeldDecoded, st.Templates, st.OptionRecords, st.NoAddress)
+	g.tell(g.stderr, i18n.M("cli.flows.decoded", strconv.Itoa(len(files)), fmt.Sprint(datagrams), fmt.Sprint(records), fmt.Sprint(malformed), fmt.Sprint(st.MissingTemplate),
+		fmt.Sprint(st.HeldDecoded), fmt.Sprint(st.Templates), fmt.Sprint(st.OptionRecords), fmt.Sprint(st.NoAddress)))
 	if datagrams == malformed {
-		return exitError{code: 2, msg: fmt.Sprintf("no datagram could be decoded: %d found, %d malformed", datagrams, malformed)}
+		return exitError{code: 2, msg: g.say(i18n.M("cli.flows.none_decoded", fmt.Sprint(datagrams), fmt.Sprint(malformed)))}
 	}
 	return nil
 }
@@ -153,7 +155,7 @@ few reported on stderr.`,
 					return fmt.Errorf("%s: %w", name, err)
 				}
 				for _, p := range st.Problems {
-					fmt.Fprintf(g.stderr, "renkei: flows from-pcap: %s: %s\n", name, p)
+					fmt.Fprintln(g.stderr, errorLine(nil, "flows from-pcap: "+name+": "+fmt.Sprint(p)))
 				}
 				total.Packets += st.Packets
 				total.IP += st.IP
@@ -165,8 +167,8 @@ few reported on stderr.`,
 			if err := out.Flush(); err != nil {
 				return fmt.Errorf("write output: %w", err)
 			}
-			fmt.Fprintf(g.stderr, "flows from-pcap: %d files, %d packets (%d IP, %d not IP, %d malformed), %d flows\n",
-				len(args), total.Packets, total.IP, total.NotIP, total.Malformed, total.Flows)
+			g.tell(g.stderr, i18n.M("cli.flows.from_pcap", strconv.Itoa(len(args)), fmt.Sprint(total.Packets), fmt.Sprint(total.IP), fmt.Sprint(total.NotIP),
+				fmt.Sprint(total.Malformed), fmt.Sprint(total.Flows)))
 			return nil
 		},
 	}

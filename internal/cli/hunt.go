@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/hunt"
+	"renkei/internal/i18n"
 )
 
 type huntFlags struct {
@@ -95,10 +95,10 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 		return err
 	}
 	if hunt.LevelRank(f.minLevel) == 0 && strings.ToLower(f.minLevel) != "informational" {
-		return fmt.Errorf("--min-level %q: want one of %s", f.minLevel, strings.Join(hunt.Levels, ", "))
+		return refuse(i18n.M("cli.hunt.bad_level", f.minLevel, strings.Join(hunt.Levels, ", ")))
 	}
 	if len(f.rules) == 0 {
-		return errors.New("no rules: give --rules PATH (a Sigma rule file or folder)")
+		return refuse(i18n.M("cli.hunt.no_rules"))
 	}
 	opt := hunt.EngineOptions{MinLevel: f.minLevel}
 	if f.mapping != "" {
@@ -117,26 +117,26 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 			fmt.Fprintln(g.stdout, le.Error())
 		}
 		for _, r := range e.Unmapped {
-			fmt.Fprintf(g.stdout, "%s (rule %s): loaded, but log source %s has no mapping entry: runs only on events without a channel\n", r.Path, r.ID, r.Logsource)
+			g.tell(g.stdout, i18n.M("cli.hunt.unmapped", r.Path, r.ID, fmt.Sprint(r.Logsource)))
 		}
-		fmt.Fprintf(g.stderr, "%s\n", e.Describe())
+		fmt.Fprintln(g.stderr, e.Describe())
 		return nil
 	}
 	if len(e.Rules) == 0 {
 		if e.BelowLevel > 0 {
-			return exitError{code: 2, msg: fmt.Sprintf("no rule to run: the %d rules loaded from --rules %s are all below --min-level %s", e.BelowLevel, strings.Join(f.rules, ", "), f.minLevel)}
+			return exitError{code: 2, msg: g.say(i18n.M("cli.hunt.all_below_level", strconv.Itoa(e.BelowLevel), strings.Join(f.rules, ", "), f.minLevel))}
 		}
-		return exitError{code: 2, msg: fmt.Sprintf("no Sigma rule could be loaded from --rules %s (%d not loaded: see --list-unloaded)", strings.Join(f.rules, ", "), len(e.NotLoaded))}
+		return exitError{code: 2, msg: g.say(i18n.M("cli.hunt.no_rule_loaded", strings.Join(f.rules, ", "), strconv.Itoa(len(e.NotLoaded))))}
 	}
 	if len(logs) == 0 {
-		return errors.New("no logs: give EVTX/JSON/Zeek/syslog files or folders, or - for standard input")
+		return refuse(i18n.M("cli.hunt.no_logs"))
 	}
 	inputs, total, errs := hunt.ListInputs(logs)
 	for _, err := range errs {
-		fmt.Fprintf(g.stderr, "renkei: hunt: %v\n", err)
+		fmt.Fprintln(g.stderr, errorLine(nil, "hunt: "+err.Error()))
 	}
 	if len(inputs) == 0 {
-		return errors.New("none of the given logs could be read")
+		return refuse(i18n.M("cli.hunt.no_log_read"))
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -144,7 +144,7 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 
-	bar := newProgress(g.stderr, total, "hunting")
+	bar := newProgress(g.stderr, total, g.say(i18n.M("cli.hunt.progress")))
 	out := bufio.NewWriterSize(g.stdout, 1<<16)
 	w := newMatchWriter(out, f.output, f.sort == "time")
 	sum, runErr := e.Run(ctx, inputs, hunt.RunOptions{
@@ -158,25 +158,26 @@ func runHunt(ctx context.Context, g *globals, f *huntFlags, logs []string) error
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	printSummary(g.stderr, e, sum)
-	w.summary(g.stderr)
+	g.printSummary(e, sum)
+	w.summary(g)
 	if runErr != nil {
 		return runErr
 	}
 	if sum.Events == 0 && (len(sum.ReadErrors) > 0 || len(sum.Skipped) > 0) {
-		return exitError{code: 2, msg: fmt.Sprintf("no event could be read from any of the %d inputs (%d read errors, %d not a log format): nothing was hunted", sum.Files, len(sum.ReadErrors), len(sum.Skipped))}
+		return exitError{code: 2, msg: g.say(i18n.M("cli.hunt.nothing_read", fmt.Sprint(sum.Files), strconv.Itoa(len(sum.ReadErrors)), strconv.Itoa(len(sum.Skipped))))}
 	}
 	return nil
 }
 
-func printSummary(w io.Writer, e *hunt.Engine, s *hunt.Summary) {
+func (g *globals) printSummary(e *hunt.Engine, s *hunt.Summary) {
 	mbps := 0.0
 	if s.Duration > 0 {
 		mbps = float64(s.Bytes) / 1e6 / s.Duration.Seconds()
 	}
-	fmt.Fprintf(w, "hunt: %d files, %.1f MB, %d events read in %v (%.1f MB/s, %.0f events/s)\n",
-		s.Files, float64(s.Bytes)/1e6, s.Events, s.Duration.Round(time.Millisecond), mbps, float64(s.Events)/max(s.Duration.Seconds(), 1e-9))
-	fmt.Fprintf(w, "hunt: %s\n", e.Describe())
+	w := g.stderr
+	g.tell(w, i18n.M("cli.hunt.read", fmt.Sprint(s.Files), fmt.Sprintf("%.1f", float64(s.Bytes)/1e6), fmt.Sprint(s.Events), s.Duration.Round(time.Millisecond).String(),
+		fmt.Sprintf("%.1f", mbps), fmt.Sprintf("%.0f", float64(s.Events)/max(s.Duration.Seconds(), 1e-9))))
+	fmt.Fprintln(w, "hunt: "+e.Describe())
 	var levels []string
 	for i := len(hunt.Levels) - 1; i >= 0; i-- {
 		if n := s.ByLevel[hunt.Levels[i]]; n > 0 {
@@ -184,24 +185,24 @@ func printSummary(w io.Writer, e *hunt.Engine, s *hunt.Summary) {
 		}
 	}
 	if len(levels) == 0 {
-		levels = []string{"none"}
+		levels = []string{g.say(i18n.M("cli.hunt.no_level"))}
 	}
-	fmt.Fprintf(w, "hunt: %d matches, %d correlation firings; by level: %s\n", s.Matches, s.Correlations, strings.Join(levels, ", "))
+	g.tell(w, i18n.M("cli.hunt.matches", fmt.Sprint(s.Matches), fmt.Sprint(s.Correlations), strings.Join(levels, ", ")))
 	if len(s.ReadErrors) > 0 {
-		fmt.Fprintf(w, "hunt: %d read errors (corrupt records or lines skipped):\n", len(s.ReadErrors))
+		g.tell(w, i18n.M("cli.hunt.read_errors", strconv.Itoa(len(s.ReadErrors))))
 		for i, re := range s.ReadErrors {
 			if i == 20 {
-				fmt.Fprintf(w, "  ... and %d more\n", len(s.ReadErrors)-20)
+				fmt.Fprintln(w, "  "+g.say(i18n.M("cli.hunt.more", strconv.Itoa(len(s.ReadErrors)-20))))
 				break
 			}
 			fmt.Fprintf(w, "  %v\n", re)
 		}
 	}
 	if len(s.Skipped) > 0 {
-		fmt.Fprintf(w, "hunt: %d files skipped, not a log format (binary): %s\n", len(s.Skipped), strings.Join(firstN(s.Skipped, 5), ", "))
+		g.tell(w, i18n.M("cli.hunt.skipped", strconv.Itoa(len(s.Skipped)), strings.Join(firstN(s.Skipped, 5), ", ")))
 	}
 	if len(e.NotLoaded) > 0 {
-		fmt.Fprintf(w, "hunt: %d rules not loaded (see --list-unloaded)\n", len(e.NotLoaded))
+		g.tell(w, i18n.M("cli.hunt.not_loaded", strconv.Itoa(len(e.NotLoaded))))
 	}
 }
 
@@ -210,10 +211,10 @@ func (f *huntFlags) checkOutput() error {
 	switch f.output {
 	case "jsonl", "csv", "timeline", "timesketch":
 	default:
-		return fmt.Errorf("--format %q: want jsonl, csv, timeline or timesketch", f.output)
+		return refuse(i18n.M("cli.hunt.bad_format", f.output))
 	}
 	if f.sort != "" && f.sort != "time" {
-		return fmt.Errorf("--sort %q: want time", f.sort)
+		return refuse(i18n.M("cli.hunt.bad_sort", f.sort))
 	}
 	return nil
 }
@@ -330,9 +331,9 @@ func timesketchLine(m *hunt.Match) (map[string]any, bool) {
 }
 
 // summary says on stderr what the output left out.
-func (mw *matchWriter) summary(w io.Writer) {
+func (mw *matchWriter) summary(g *globals) {
 	if mw.untimed > 0 {
-		fmt.Fprintf(w, "hunt: %d matches without a readable time left out of the Timesketch lines (use --format jsonl to see them)\n", mw.untimed)
+		g.tell(g.stderr, i18n.M("cli.hunt.untimed", strconv.Itoa(mw.untimed)))
 	}
 }
 
@@ -360,7 +361,7 @@ func (mw *matchWriter) close() error {
 		return mw.csv.Error()
 	case "timeline":
 		tw := bufio.NewWriter(mw.w)
-		fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s\n", "TIME", "LEVEL", "COMPUTER", "CHANNEL / EVENT", "RULE  (file:record)  DETAILS")
+		fmt.Fprintf(tw, "%-27s %-13s %-20s %-45s %s\n", "TIME", "LEVEL", "COMPUTER", "CHANNEL / EVENT", "RULE  (FILE:RECORD)  DETAILS")
 		for _, m := range mw.pending {
 			where := m.Channel
 			if m.EventID != "" {
@@ -377,5 +378,5 @@ func firstN(a []string, n int) []string {
 	if len(a) <= n {
 		return a
 	}
-	return append(append([]string(nil), a[:n]...), fmt.Sprintf("and %d more", len(a)-n))
+	return append(append([]string(nil), a[:n]...), fmt.Sprintf("+%d", len(a)-n))
 }

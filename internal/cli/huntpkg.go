@@ -34,7 +34,7 @@ func (h *hubFlags) add(cmd *cobra.Command) {
 
 func (h *hubFlags) client() (*client.Client, error) {
 	if h.hub == "" || h.token == "" {
-		return nil, errors.New("give --hub URL and --token TOKEN (or RENKEI_HUB and RENKEI_TOKEN)")
+		return nil, refuse(i18n.M("cli.hub.needed"))
 	}
 	return &client.Client{Hub: h.hub, Token: h.token}, nil
 }
@@ -88,7 +88,7 @@ organization in scope gets an alert with the command to run.`,
 				return err
 			}
 			if len(rules) == 0 && indicators == "" {
-				return errors.New("give --rules DIR (Sigma rules) and/or --indicators FILE")
+				return refuse(i18n.M("cli.huntpkg.nothing_to_publish"))
 			}
 			for _, r := range rules {
 				files, err := readRuleFiles(r)
@@ -114,15 +114,15 @@ organization in scope gets an alert with the command to run.`,
 				var ae *client.APIError
 				if errors.As(err, &ae) {
 					for _, le := range ae.Body.NotLoaded {
-						fmt.Fprintf(g.stderr, "  %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
+						fmt.Fprintln(g.stderr, "  "+g.say(i18n.M("cli.huntpkg.rule_at", le.File, strconv.Itoa(le.Line), le.RuleID, le.Reason)))
 					}
 				}
 				return err
 			}
 			for _, le := range res.NotLoaded {
-				fmt.Fprintf(g.stderr, "not loaded: %s:%d (rule %s): %s\n", le.File, le.Line, le.RuleID, le.Reason)
+				g.tell(g.stderr, i18n.M("cli.huntpkg.not_loaded", g.say(i18n.M("cli.huntpkg.rule_at", le.File, strconv.Itoa(le.Line), le.RuleID, le.Reason))))
 			}
-			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.huntpkg.published", strconv.Itoa(res.RulesLoaded), strconv.Itoa(len(in.Indicators)), strconv.Itoa(res.AlertedOrgs))))
+			g.tell(g.stderr, i18n.M("cli.huntpkg.published", strconv.Itoa(res.RulesLoaded), strconv.Itoa(len(in.Indicators)), strconv.Itoa(res.AlertedOrgs)))
 			fmt.Fprintf(g.stderr, "%s\n  renkei hunt --package %s --hub %s --token TOKEN LOGS...\n", g.say(i18n.M("cli.huntpkg.members_run")), res.ID, h.hub)
 			fmt.Fprintln(g.stdout, res.ID)
 			return nil
@@ -169,7 +169,7 @@ func readRuleFiles(path string) ([]huntpkg.RuleFile, error) {
 		return read(p, rel)
 	})
 	if err == nil && len(out) == 0 {
-		err = fmt.Errorf("rules: no .yml or .yaml files under %s", path)
+		err = refuse(i18n.M("cli.huntpkg.no_rule_files", path))
 	}
 	return out, err
 }
@@ -230,8 +230,9 @@ hits per rule over all latest runs.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s (%s): %d of %d organizations in scope ran it, %d have not; %d events, %d hits\n\n",
-				cov.Package.Title, cov.Package.TLP, cov.Ran, cov.InScope, cov.NotRan, cov.Events, cov.Hits)
+			g.tell(g.stdout, i18n.M("cli.huntpkg.coverage", cov.Package.Title, string(cov.Package.TLP), strconv.Itoa(cov.Ran), strconv.Itoa(cov.InScope),
+				strconv.Itoa(cov.NotRan), fmt.Sprint(cov.Events), fmt.Sprint(cov.Hits)))
+			fmt.Fprintln(g.stdout)
 			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "ORGANIZATION\tSECTOR\tIN SCOPE\tRAN\tLAST RUN\tEVENTS\tHITS")
 			for _, o := range cov.Orgs {
@@ -245,7 +246,8 @@ hits per rule over all latest runs.`,
 				return err
 			}
 			if len(cov.Rules) > 0 {
-				fmt.Fprintln(g.stdout, "\nHITS PER RULE")
+				fmt.Fprintln(g.stdout)
+				g.tell(g.stdout, i18n.M("cli.huntpkg.hits_per_rule"))
 				for _, r := range cov.Rules {
 					fmt.Fprintf(g.stdout, "  %8d  %s  %s\n", r.Hits, r.RuleID, r.Title)
 				}
@@ -286,7 +288,7 @@ func withPackageFlags(g *globals, f *huntFlags, cmd *cobra.Command) *cobra.Comma
 			return plain(cmd, args)
 		}
 		if len(f.rules) > 0 {
-			return errors.New("--package and --rules exclude each other: a package brings its own rules")
+			return refuse(i18n.M("cli.huntpkg.package_or_rules"))
 		}
 		return runHuntPackage(cmd.Context(), g, f, pf, args)
 	}
@@ -302,7 +304,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 		return err
 	}
 	if len(logs) == 0 {
-		return errors.New("no logs: give EVTX/JSON/Zeek/syslog files or folders, or - for standard input")
+		return refuse(i18n.M("cli.hunt.no_logs"))
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -313,8 +315,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "hunt: package %q from %s (%s): signature verified; %d rule files, %d indicators (the indicator sweep is compiled once per log source)\n",
-		p.Title, p.PublisherName, p.TLP, len(p.Rules), len(p.Indicators))
+	g.tell(g.stderr, i18n.M("cli.huntpkg.fetched", p.Title, p.PublisherName, string(p.TLP), strconv.Itoa(len(p.Rules)), strconv.Itoa(len(p.Indicators))))
 	if err := screenPackage(g, p, &pf.gate); err != nil {
 		return err
 	}
@@ -330,12 +331,12 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	}
 	inputs, total, errs := hunt.ListInputs(logs)
 	for _, err := range errs {
-		fmt.Fprintf(g.stderr, "renkei: hunt: %v\n", err)
+		fmt.Fprintln(g.stderr, errorLine(nil, "hunt: "+err.Error()))
 	}
 	if len(inputs) == 0 {
-		return errors.New("none of the given logs could be read")
+		return refuse(i18n.M("cli.hunt.no_log_read"))
 	}
-	bar := newProgress(g.stderr, total, "hunting")
+	bar := newProgress(g.stderr, total, g.say(i18n.M("cli.hunt.progress")))
 	out := bufio.NewWriterSize(g.stdout, 1<<16)
 	w := newMatchWriter(out, f.output, f.sort == "time")
 	lr, runErr := p.RunLocal(ctx, e, inputs, hunt.RunOptions{Workers: f.workers, MinLevel: f.minLevel, Stdin: g.stdin, Fields: f.fields,
@@ -348,18 +349,18 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 		return fmt.Errorf("write output: %w", err)
 	}
 	if lr.Summary != nil {
-		printSummary(g.stderr, e, lr.Summary)
+		g.printSummary(e, lr.Summary)
 	}
-	w.summary(g.stderr)
+	w.summary(g)
 	if runErr != nil {
 		return runErr // an interrupted run is not reported: its counts would mislead
 	}
 	if pf.noReport {
-		fmt.Fprintln(g.stderr, "hunt: not reported (--no-report)")
+		g.tell(g.stderr, i18n.M("cli.huntpkg.not_reported"))
 		return nil
 	}
 	if lr.MatchesDropped > 0 {
-		fmt.Fprintf(g.stderr, "hunt: only the first %d matches are sent; %d more are counted but not sent\n", huntpkg.MaxMatches, lr.MatchesDropped)
+		g.tell(g.stderr, i18n.M("cli.huntpkg.matches_dropped", strconv.Itoa(huntpkg.MaxMatches), fmt.Sprint(lr.MatchesDropped)))
 	}
 	run, err := c.ReportRun(ctx, p.ID, lr.Report)
 	if err != nil {
@@ -367,11 +368,11 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	}
 	rules := lr.Report.Rules
 	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Hits > rules[j].Hits })
-	what := "counts per rule"
+	what := i18n.M("cli.huntpkg.reported_counts")
 	if pf.reportMatches {
-		what = fmt.Sprintf("counts per rule and %d matches", len(lr.Report.Matches))
+		what = i18n.M("cli.huntpkg.reported_matches", strconv.Itoa(len(lr.Report.Matches)))
 	}
-	fmt.Fprintf(g.stderr, "hunt: reported to the hub (run %d): %d events, %d hits, %s\n", run.ID, run.Events, run.Hits, what)
+	g.tell(g.stderr, i18n.M("cli.huntpkg.reported", fmt.Sprint(run.ID), fmt.Sprint(run.Events), fmt.Sprint(run.Hits), i18n.Ref(what)))
 	return nil
 }
 

@@ -11,6 +11,8 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -39,6 +41,28 @@ func (g *globals) language() string {
 // say is message m in the language of messages to people.
 func (g *globals) say(m i18n.Message) string { return m.In(g.language()) }
 
+// tell writes message m, in the language of messages to people, as a line
+// to w (standard output for what a command did, standard error for notes
+// on the way).
+func (g *globals) tell(w io.Writer, m i18n.Message) { fmt.Fprintln(w, g.say(m)) }
+
+// note writes message m to standard error as a line of command name's own:
+// "renkei: <name>: <m>".
+func (g *globals) note(name string, m i18n.Message) {
+	fmt.Fprintln(g.stderr, "renkei: "+name+": "+g.say(m))
+}
+
+// said is the command line's own refusal of what it was given (a flag
+// missing, a value it cannot read): a message, rendered in the language of
+// messages to people when the error is printed (explain), in English in
+// its Error text (when wrapped, logged or read by a test).
+type said struct{ m i18n.Message }
+
+// refuse is the refusal m as an error.
+func refuse(m i18n.Message) error { return said{m} }
+
+func (e said) Error() string { return e.m.In("en") }
+
 // refusalMessages explain each kind of refusal to a person who is not an
 // expert, in the order they are tested (the audit log's before the other
 // unavailable parts).
@@ -63,6 +87,10 @@ func (g *globals) explain(err error) string {
 		if errors.Is(err, r.kind) {
 			return oneLine(err.Error()) + " — " + g.say(r.msg)
 		}
+	}
+	var s said
+	if errors.As(err, &s) { // the refusal in the reader's language, within what wraps it
+		return strings.Replace(err.Error(), s.Error(), g.say(s.m), 1)
 	}
 	return err.Error()
 }

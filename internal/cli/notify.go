@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/notify"
 )
 
@@ -90,9 +91,9 @@ be sent (it is retried on the next run).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%d mail(s) with %d alert(s) sent, %d organization(s) failed\n", res.Mails, res.Alerts, res.Failed)
+			g.tell(g.stdout, i18n.M("cli.notify.sent", fmt.Sprint(res.Mails), fmt.Sprint(res.Alerts), fmt.Sprint(res.Failed)))
 			if res.Failed > 0 {
-				return exitError{code: 2, msg: "some mail could not be sent; it will be retried on the next run"}
+				return exitError{code: 2, msg: g.say(i18n.M("cli.notify.some_failed"))}
 			}
 			return nil
 		},

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -58,7 +57,7 @@ func formatFlag(cmd *cobra.Command, format *string, formats ...string) {
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		if !slices.Contains(formats, *format) {
-			return fmt.Errorf("--format %q: use one of %s", *format, strings.Join(formats, ", "))
+			return refuse(i18n.M("cli.bad_format", *format, strings.Join(formats, ", ")))
 		}
 		if prev != nil {
 			return prev(c, args)

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
+	"renkei/internal/i18n"
 	"renkei/internal/incident"
 )
 
@@ -49,14 +51,14 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "incident %d report %d (%s %s) filed\n", inc.ID, rep.ID, rep.Type, rep.Stage)
+				g.tell(g.stdout, i18n.M("cli.report.filed", fmt.Sprint(inc.ID), fmt.Sprint(rep.ID), rep.Type, rep.Stage))
 				if rep.STIXStatus != "" {
-					fmt.Fprintf(g.stdout, "STIX objects: %d stored, %d refused\n", rep.STIXStored, rep.STIXFailed)
+					g.tell(g.stdout, i18n.M("cli.report.stix", fmt.Sprint(rep.STIXStored), fmt.Sprint(rep.STIXFailed)))
 					for _, e := range rep.STIXErrors {
 						fmt.Fprintf(g.stderr, "  %s\n", e)
 					}
 				}
-				return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+				return g.printDeadlines(inc.Deadlines, ts.h.Now())
 			})
 		},
 	}
@@ -112,11 +114,11 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				if format == formatJSON {
 					return printJSON(g.stdout, inc)
 				}
-				fmt.Fprintf(g.stdout, "incident %d: %s (%s, %s)\ndetected %s, aware %s\n", inc.ID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt))
+				g.tell(g.stdout, i18n.M("cli.report.incident", fmt.Sprint(inc.ID), inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt)))
 				for _, r := range inc.Reports {
-					fmt.Fprintf(g.stdout, "report %d %s/%s filed %s: %s [%s]\n", r.ID, r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus)
+					g.tell(g.stdout, i18n.M("cli.report.line", fmt.Sprint(r.ID), r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus))
 				}
-				return printDeadlines(g.stdout, inc.Deadlines, ts.h.Now())
+				return g.printDeadlines(inc.Deadlines, ts.h.Now())
 			})
 		},
 	}
@@ -143,7 +145,7 @@ from several nodes at once: each deadline is alerted once.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%d overdue report(s) alerted\n", n)
+			g.tell(g.stdout, i18n.M("cli.report.overdue_alerted", fmt.Sprint(n)))
 			return nil
 		},
 	}
@@ -158,9 +160,9 @@ from several nodes at once: each deadline is alerted once.`,
 				for _, s := range t.Stages {
 					d := "—"
 					if s.Within > 0 {
-						d = "within " + strings.TrimSuffix(strings.TrimSuffix(s.Within.String(), "0s"), "0m")
+						d = g.say(i18n.M("cli.report.within", strings.TrimSuffix(strings.TrimSuffix(s.Within.String(), "0s"), "0m")))
 					} else if s.Days > 0 {
-						d = fmt.Sprintf("%d days (to 24:00 JST)", s.Days)
+						d = g.say(i18n.M("cli.report.days", strconv.Itoa(s.Days)))
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s / %s\n", t.ID, s.Stage, d, t.JA, s.JA, s.EN)
 				}
@@ -173,20 +175,20 @@ from several nodes at once: each deadline is alerted once.`,
 	return cmd
 }
 
-func printDeadlines(w io.Writer, dl []incident.Deadline, now time.Time) error {
-	tw := newTable(w)
+func (g *globals) printDeadlines(dl []incident.Deadline, now time.Time) error {
+	tw := newTable(g.stdout)
 	fmt.Fprintln(tw, "REPORT\tSTAGE\tDUE\tSTATE")
 	for _, d := range dl {
-		state := "owed"
+		state := i18n.M("cli.report.owed")
 		switch {
 		case d.Late():
-			state = fmt.Sprintf("filed late (report %d)", d.MetBy)
+			state = i18n.M("cli.report.filed_late", fmt.Sprint(d.MetBy))
 		case !d.Met.IsZero():
-			state = fmt.Sprintf("filed (report %d)", d.MetBy)
+			state = i18n.M("cli.report.met", fmt.Sprint(d.MetBy))
 		case d.Overdue(now):
-			state = "OVERDUE"
+			state = i18n.M("cli.report.overdue")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Stage, jstTime(d.Due), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Type, d.Stage, jstTime(d.Due), g.say(state))
 	}
 	return tw.Flush()
 }

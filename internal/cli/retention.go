@@ -12,6 +12,7 @@ import (
 
 	"renkei/internal/app"
 	"renkei/internal/auth"
+	"renkei/internal/i18n"
 	"renkei/internal/retention"
 	"renkei/internal/store"
 )
@@ -70,11 +71,11 @@ func orAny(s string) string {
 func parseRule(s string) (retention.Rule, error) {
 	p := strings.Split(s, ":")
 	if len(p) != 4 {
-		return retention.Rule{}, fmt.Errorf("rule %q: want NAME:TYPE:TLP:DAYS (use * or nothing for any type or TLP)", s)
+		return retention.Rule{}, refuse(i18n.M("cli.retention.bad_rule", s))
 	}
 	days, err := strconv.Atoi(p[3])
 	if err != nil {
-		return retention.Rule{}, fmt.Errorf("rule %q: days %q is not a number", s, p[3])
+		return retention.Rule{}, refuse(i18n.M("cli.retention.bad_days", s, p[3]))
 	}
 	anyOf := func(x string) string {
 		if x == "*" {
@@ -136,7 +137,7 @@ must name a type or a TLP. "set" with no rule removes them all.`,
 			if err := a.Retention.SetRules(cmd.Context(), c, rs); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%d retention rules set\n", len(rs))
+			g.tell(g.stdout, i18n.M("cli.retention.set", strconv.Itoa(len(rs))))
 			return nil
 		},
 	}
@@ -155,10 +156,10 @@ func newRetentionRunCmd(g *globals) *cobra.Command {
 			defer done()
 			ds, err := a.Retention.Expire(cmd.Context(), time.Now())
 			for _, d := range ds {
-				fmt.Fprintf(g.stdout, "%s: deleted %d objects (sha256 %s, audit entry %d)\n", d.Rule, d.Count, d.Hash, d.AuditIndex)
+				g.tell(g.stdout, i18n.M("cli.retention.deleted", d.Rule, fmt.Sprint(d.Count), d.Hash, fmt.Sprint(d.AuditIndex)))
 			}
 			if err == nil && len(ds) == 0 {
-				fmt.Fprintln(g.stdout, "nothing expired")
+				g.tell(g.stdout, i18n.M("cli.retention.nothing"))
 			}
 			return err
 		},

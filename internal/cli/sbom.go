@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/vuln"
 	"renkei/internal/vuln/sbom"
@@ -71,7 +73,7 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 			switch format {
 			case "table", "json", "vdr", "sarif":
 			default:
-				return fmt.Errorf("--format %q: want table, json, vdr or sarif", format)
+				return refuse(i18n.M("cli.sbom.bad_format", format))
 			}
 			res, err := vuln.Scan(cmd.Context(), args[0], advisories)
 			if err != nil {
@@ -79,10 +81,10 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 			}
 			for i, p := range res.Problems {
 				if i == 20 && !showAll {
-					fmt.Fprintf(g.stderr, "renkei: sbom scan: … and %d more problems (--all-problems lists them)\n", res.NProblems-20)
+					g.note("sbom scan", i18n.M("cli.sbom.more_problems", strconv.Itoa(res.NProblems-20)))
 					break
 				}
-				fmt.Fprintf(g.stderr, "renkei: sbom scan: %s\n", p)
+				fmt.Fprintln(g.stderr, errorLine(nil, "sbom scan: "+p.String()))
 			}
 			switch format {
 			case "json":
@@ -104,10 +106,10 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 				fmt.Fprintln(g.stderr, vuln.Summary(res))
 			}
 			if failOn != "" && len(res.Unread) > 0 {
-				return fmt.Errorf("--fail-on %s: %d advisory inputs were not read (%s): the scan is incomplete", failOn, len(res.Unread), res.Unread[0])
+				return refuse(i18n.M("cli.sbom.unread", failOn, strconv.Itoa(len(res.Unread)), res.Unread[0].String()))
 			}
 			if fail, _ := vuln.FailOn(res.Findings, failOn); fail {
-				return exitError{code: 3, msg: "findings meet --fail-on " + failOn}
+				return exitError{code: 3, msg: g.say(i18n.M("cli.sbom.fail_on", failOn))}
 			}
 			return nil
 		},
@@ -134,15 +136,15 @@ Exit code 1 when any file could not be read.`,
 			for _, path := range args {
 				doc, err := sbom.LoadFile(path)
 				if err != nil {
-					fmt.Fprintf(g.stdout, "%s: refused: %v\n", path, strings.TrimPrefix(err.Error(), path+": "))
+					g.tell(g.stdout, i18n.M("cli.feeds.refused", path, strings.TrimPrefix(err.Error(), path+": ")))
 					bad++
 					continue
 				}
-				fmt.Fprintf(g.stdout, "%s: %s, %d components", path, doc.Describe(), len(doc.Components))
+				product := ""
 				if doc.Product != nil {
-					fmt.Fprintf(g.stdout, ", product %s %s", doc.Product.Name, doc.Product.Version)
+					product = i18n.Ref(i18n.M("cli.sbom.product", doc.Product.Name, doc.Product.Version))
 				}
-				fmt.Fprintln(g.stdout)
+				g.tell(g.stdout, i18n.M("cli.sbom.checked", path, doc.Describe(), strconv.Itoa(len(doc.Components)), product))
 				byEco := map[string]int{}
 				crypto := 0
 				for _, c := range doc.Components {
@@ -152,9 +154,9 @@ Exit code 1 when any file could not be read.`,
 					case c.Ecosystem != "":
 						byEco[c.Ecosystem]++
 					case c.CPEKey != "":
-						byEco["CPE only"]++
+						byEco[g.say(i18n.M("cli.sbom.cpe_only"))]++
 					default:
-						byEco["no purl or CPE"]++
+						byEco[g.say(i18n.M("cli.sbom.no_id"))]++
 					}
 				}
 				var ecos []string
@@ -163,20 +165,20 @@ Exit code 1 when any file could not be read.`,
 				}
 				sort.Strings(ecos)
 				if len(ecos) > 0 {
-					fmt.Fprintf(g.stdout, "  by ecosystem: %s\n", strings.Join(ecos, ", "))
+					fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.sbom.by_ecosystem", strings.Join(ecos, ", "))))
 				}
 				if crypto > 0 {
-					fmt.Fprintf(g.stdout, "  cryptographic assets: %d\n", crypto)
+					fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.sbom.crypto", strconv.Itoa(crypto))))
 				}
 				if v := doc.Vulnerabilities; v != nil {
-					fmt.Fprintf(g.stdout, "  vulnerabilities: %d advisories, %d VEX statements\n", len(v.Advisories), len(v.Statements))
+					fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.sbom.vulnerabilities", strconv.Itoa(len(v.Advisories)), strconv.Itoa(len(v.Statements)))))
 				}
 				for _, p := range doc.Problems {
-					fmt.Fprintf(g.stdout, "  problem: %s\n", p)
+					fmt.Fprintln(g.stdout, "  "+g.say(i18n.M("cli.problem", p.String())))
 				}
 			}
 			if bad > 0 {
-				return fmt.Errorf("%d of %d files could not be read", bad, len(args))
+				return refuse(i18n.M("cli.files_of_unread", strconv.Itoa(bad), strconv.Itoa(len(args))))
 			}
 			return nil
 		},
@@ -213,8 +215,7 @@ vulnerability, never repeated.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "SBOM %d %q (%s, %d components) registered for %s; ", b.ID, b.Name, b.Format, b.Components, o.Name)
-			g.printOutcome(out)
+			g.printOutcome(g.say(i18n.M("cli.sbom.registered", fmt.Sprint(b.ID), b.Name, b.Format, fmt.Sprint(b.Components), o.Name)), out)
 			return nil
 		},
 	}

@@ -44,8 +44,9 @@ func (g *globals) openStore(ctx context.Context) (*store.DB, error) {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	if b.New {
-		fmt.Fprintf(g.stderr, "\nA new hub was created. Log in once as %q with password %s\nand change it, or create a token: renkei token create %s\n(This password is shown only now.)\n\n",
-			b.AdminLogin, b.AdminPassword, b.AdminLogin)
+		fmt.Fprintln(g.stderr)
+		g.tell(g.stderr, i18n.M("cli.serve.bootstrapped", b.AdminLogin, b.AdminPassword, b.AdminLogin))
+		fmt.Fprintln(g.stderr)
 	}
 	g.announceChanges(db)
 	return db, nil
@@ -106,7 +107,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 			defer stop()
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
-				return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+				return refuse(i18n.M("cli.serve.bad_log_level", logLevel))
 			}
 			log := slog.New(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
 			allow, err := parseRanges(webhookAllow)
@@ -120,7 +121,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 			}
 			defer db.Close()
 			if demo {
-				if err := runDemo(ctx, db, g.data, g.stderr); err != nil {
+				if err := runDemo(ctx, g, db, g.data, g.stderr); err != nil {
 					return err
 				}
 			}
@@ -172,7 +173,7 @@ func parseRanges(values []string) ([]netip.Prefix, error) {
 			}
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
-				return nil, fmt.Errorf("%q is not a CIDR range or an IP address", s)
+				return nil, refuse(i18n.M("cli.serve.bad_range", s))
 			}
 			out = append(out, p.Masked())
 		}

@@ -22,7 +22,7 @@ import (
 // loggedTower is a tower session whose hub keeps this machine's audit log.
 func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession, func(), error) {
 	if login == "" {
-		return nil, nil, fmt.Errorf("--as LOGIN is required: the user on whose behalf to act")
+		return nil, nil, refuse(i18n.M("cli.as_required"))
 	}
 	a, done, err := g.localApp(ctx)
 	if err != nil {
@@ -69,7 +69,7 @@ register; every change is logged before it takes effect.`,
 			if err != nil {
 				return fmt.Errorf("supplier add: %w", err)
 			}
-			fmt.Fprintf(g.stdout, "%d\t%s is the supplier of %s\n", sp.ID, sp.OrgName, strings.TrimSpace(sp.CPEKey+" "+sp.PURLKey))
+			fmt.Fprintf(g.stdout, "%d\t%s\n", sp.ID, g.say(i18n.M("cli.supplier.added", sp.OrgName, strings.TrimSpace(sp.CPEKey+" "+sp.PURLKey))))
 			return nil
 		},
 	}

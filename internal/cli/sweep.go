@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +17,7 @@ import (
 
 	"renkei/internal/client"
 	"renkei/internal/exportgate"
+	"renkei/internal/i18n"
 	"renkei/internal/logs"
 	"renkei/internal/match"
 	"renkei/internal/match/sweep"
@@ -68,10 +69,10 @@ Exit codes: 0 the logs were swept; 1 failed (the reason on stderr); 3 something 
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(indicatorFiles) == 0 && hub.Hub == "" {
-				return errors.New("no indicators: give --indicators FILE or --hub URL with --collection")
+				return refuse(i18n.M("cli.sweep.no_indicators"))
 			}
 			if report && hub.Hub == "" {
-				return errors.New("--report needs --hub, --token and --collection")
+				return refuse(i18n.M("cli.sweep.report_needs_hub"))
 			}
 			f, err := logs.ParseFormat(format)
 			if err != nil {
@@ -143,7 +144,7 @@ func parseAt(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return t, fmt.Errorf("--at %q: want now, none or an RFC 3339 time", s)
+		return t, refuse(i18n.M("cli.sweep.bad_at", s))
 	}
 	return t, nil
 }
@@ -153,12 +154,12 @@ func parseAt(s string) (time.Time, error) {
 func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *collectionFlags) (*match.Set, error) {
 	b := match.NewBuilder()
 	report := func(what string, res sweep.LoadResult) {
-		fmt.Fprintf(g.stderr, "renkei: indicators: %s: %d %s indicators, %d rejected\n", what, res.Values, res.Format, res.Bad)
+		g.note("indicators", i18n.M("cli.sweep.indicators_loaded", what, strconv.Itoa(res.Values), res.Format, strconv.Itoa(res.Bad)))
 		for _, e := range res.Errors {
-			fmt.Fprintf(g.stderr, "renkei: indicators: %v\n", e)
+			fmt.Fprintln(g.stderr, errorLine(nil, "indicators: "+e.Error()))
 		}
 		if res.Bad > len(res.Errors) {
-			fmt.Fprintf(g.stderr, "renkei: indicators: … and %d more rejected\n", res.Bad-len(res.Errors))
+			g.note("indicators", i18n.M("cli.sweep.more_rejected", strconv.Itoa(res.Bad-len(res.Errors))))
 		}
 	}
 	for _, name := range files {
@@ -178,11 +179,11 @@ func loadIndicatorSet(ctx context.Context, g *globals, files []string, hub *coll
 		if err != nil {
 			return nil, err
 		}
-		report("collection "+hub.collection, res)
+		report(g.say(i18n.M("cli.sweep.collection", hub.collection)), res)
 	}
 	set := b.Build()
 	if set.Len() == 0 {
-		return nil, errors.New("no usable indicators")
+		return nil, refuse(i18n.M("cli.sweep.no_usable_indicators"))
 	}
 	return set, nil
 }
@@ -243,12 +244,12 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 		stats.Add(st)
 		if err != nil {
 			failed++
-			fmt.Fprintf(g.stderr, "renkei: sweep: %v\n", err)
+			fmt.Fprintln(g.stderr, errorLine(nil, "sweep: "+err.Error()))
 		}
 	}
 	_ = bar.Finish()
-	if t := tallyText(gated); t != "" {
-		fmt.Fprintf(g.stderr, "renkei: sweep: matches left out by the export gate: %s (renkei warninglists check VALUE says why)\n", t)
+	if t := tallyText(g, gated); t != "" {
+		g.note("sweep", i18n.M("cli.gate.left_out_matches", t))
 	}
 	if err := out.Flush(); err != nil && encErr == nil {
 		encErr = err
@@ -257,28 +258,28 @@ func runSweep(ctx context.Context, g *globals, set *match.Set, files []string, o
 		return fmt.Errorf("write matches: %w", encErr)
 	}
 	secs := stats.Duration.Seconds()
-	fmt.Fprintf(g.stderr, "renkei: sweep: %d files, %d lines, %d records, %d values, %d matches, %d bad lines in %.2fs (%.0f records/s, %.1f MB/s)\n",
-		stats.Files, stats.Lines, stats.Records, stats.Values, stats.Matches, stats.BadLines, secs,
-		float64(stats.Records)/max(secs, 1e-9), float64(stats.Bytes)/1e6/max(secs, 1e-9))
+	g.note("sweep", i18n.M("cli.sweep.stats", fmt.Sprint(stats.Files), fmt.Sprint(stats.Lines), fmt.Sprint(stats.Records), fmt.Sprint(stats.Values),
+		fmt.Sprint(stats.Matches), fmt.Sprint(stats.BadLines), fmt.Sprintf("%.2f", secs),
+		fmt.Sprintf("%.0f", float64(stats.Records)/max(secs, 1e-9)), fmt.Sprintf("%.1f", float64(stats.Bytes)/1e6/max(secs, 1e-9))))
 	for _, b := range stats.Bad {
-		fmt.Fprintf(g.stderr, "renkei: sweep: bad line: %v\n", b)
+		g.note("sweep", i18n.M("cli.sweep.bad_line", fmt.Sprint(b)))
 	}
 	if stats.BadLines > int64(len(stats.Bad)) {
-		fmt.Fprintf(g.stderr, "renkei: sweep: … and %d more bad lines\n", stats.BadLines-int64(len(stats.Bad)))
+		g.note("sweep", i18n.M("cli.sweep.more_bad_lines", fmt.Sprint(stats.BadLines-int64(len(stats.Bad)))))
 	}
 	if report {
 		n, err := hub.report(ctx, &sightings, now)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stderr, "renkei: sweep: reported %d sightings to collection %s", n, hub.collection)
+		unsightable := ""
 		if sightings.Unsightable > 0 {
-			fmt.Fprintf(g.stderr, " (%d matches of plain-list indicators have no STIX id and were not reported)", sightings.Unsightable)
+			unsightable = i18n.Ref(i18n.M("cli.sweep.unsightable", fmt.Sprint(sightings.Unsightable)))
 		}
-		fmt.Fprintln(g.stderr)
+		g.note("sweep", i18n.M("cli.sweep.reported", strconv.Itoa(n), hub.collection, unsightable))
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files could not be read", failed, len(files))
+		return refuse(i18n.M("cli.files_of_unread", strconv.Itoa(failed), strconv.Itoa(len(files))))
 	}
 	if failOnMatch && stats.Matches > 0 {
 		return exitError{code: 3}
@@ -389,7 +390,7 @@ func (c *collectionFlags) report(ctx context.Context, s *sweep.Sightings, now ti
 			if len(st.Failures) > 0 {
 				msg = ": " + st.Failures[0].ID + ": " + st.Failures[0].Message
 			}
-			return accepted, fmt.Errorf("report sightings: the hub refused %d of them%s", st.FailureCount, msg)
+			return accepted, fmt.Errorf("report sightings: %w", refuse(i18n.M("cli.sweep.hub_refused", strconv.Itoa(st.FailureCount), msg)))
 		}
 	}
 	return accepted, nil
@@ -412,7 +413,7 @@ func offlineGate(g *globals, hub *gateFlags) (*exportgate.Gate, error) {
 			return nil, err
 		}
 		for _, e := range errs {
-			fmt.Fprintf(g.stderr, "renkei: warninglists: skipped %v\n", e)
+			g.note("warninglists", i18n.M("cli.warninglists.skipped", e.Error()))
 		}
 		lists = append(lists, ls...)
 	}
@@ -420,11 +421,11 @@ func offlineGate(g *globals, hub *gateFlags) (*exportgate.Gate, error) {
 }
 
 // tallyText says what the gate left out, for stderr.
-func tallyText(t exportgate.Tally) string {
+func tallyText(g *globals, t exportgate.Tally) string {
 	var parts []string
 	for _, r := range []string{exportgate.RuleScope, exportgate.RuleWarninglist, exportgate.RuleReview} {
 		if t[r] > 0 {
-			parts = append(parts, fmt.Sprintf("%d by %s", t[r], r))
+			parts = append(parts, g.say(i18n.M("cli.gate.by_rule", strconv.Itoa(t[r]), r)))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -13,6 +13,7 @@ import (
 	"renkei/internal/audit"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
@@ -37,7 +38,7 @@ its retention (C5). See docs/telemetry.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := auth.ParseExpiry(retention)
 			if err != nil || d == 0 {
-				return fmt.Errorf("--retention %q: want e.g. 30d or 72h", retention)
+				return refuse(i18n.M("cli.telemetry.bad_retention", retention))
 			}
 			directions, err := telemetry.ParseDirections(dirs)
 			if err != nil {
@@ -50,7 +51,7 @@ its retention (C5). See docs/telemetry.md.`,
 				}
 				pp, err := netip.ParsePrefix(p)
 				if err != nil {
-					return fmt.Errorf("--pseudonymize %q: %v", p, err)
+					return fmt.Errorf("--pseudonymize %q: %w", p, err)
 				}
 				ps = append(ps, pp)
 			}
@@ -136,10 +137,10 @@ are reported with their numbers and nothing is loaded.`,
 				for _, b := range bad[:min(len(bad), 10)] {
 					fmt.Fprintf(g.stderr, "%s: %v\n", args[0], b)
 				}
-				return fmt.Errorf("%s: %d bad lines; nothing was loaded", args[0], len(bad))
+				return refuse(i18n.M("cli.telemetry.bad_ranges", args[0], strconv.Itoa(len(bad))))
 			}
 			if len(ps) == 0 {
-				return fmt.Errorf("%s: no ranges for country %s", args[0], cc)
+				return refuse(i18n.M("cli.telemetry.no_ranges", args[0], cc))
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
 				if _, err := h.Record(cmd.Context(), operator(h), audit.ActionPolicyChange, "domestic-ranges:"+version, map[string]string{
@@ -149,7 +150,7 @@ are reported with their numbers and nothing is loaded.`,
 				if err := telemetry.SaveRanges(cmd.Context(), h.DB, version, ps); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stderr, "loaded %d ranges, version %s\n", len(ps), version)
+				g.tell(g.stderr, i18n.M("cli.telemetry.ranges_loaded", strconv.Itoa(len(ps)), version))
 				return nil
 			})
 		},
@@ -166,7 +167,7 @@ are reported with their numbers and nothing is loaded.`,
 			for _, a := range args[1:] {
 				p, err := netip.ParsePrefix(a)
 				if err != nil {
-					return fmt.Errorf("%q is not a CIDR prefix", a)
+					return refuse(i18n.M("cli.not_a_prefix", a))
 				}
 				ps = append(ps, p)
 			}
@@ -239,9 +240,13 @@ in the audit log first; running collectors take it at once (docs/telemetry.md).`
 					} else if ok, err := telemetry.RemoveExporter(ctx, h.DB, args[0], e); err != nil {
 						return err
 					} else if !ok {
-						return fmt.Errorf("exporter %s is not registered for %s", e, args[0])
+						return refuse(i18n.M("cli.telemetry.exporter_unknown", e.String(), args[0]))
 					}
-					fmt.Fprintf(g.stderr, "%s: exporter %s %s\n", args[0], e, verb)
+					done := i18n.M("cli.telemetry.exporter_removed", args[0], e.String())
+					if add {
+						done = i18n.M("cli.telemetry.exporter_added", args[0], e.String())
+					}
+					g.tell(g.stderr, done)
 				}
 				return nil
 			})
@@ -269,10 +274,10 @@ func newExportersCmd(g *globals) *cobra.Command {
 				tw := newTable(g.stdout)
 				fmt.Fprintln(tw, "EXPORTER\tSTATUS\tDATAGRAMS DROPPED\tLAST")
 				for _, e := range es {
-					fmt.Fprintf(tw, "%s\tregistered\t-\t-\n", e)
+					fmt.Fprintf(tw, "%s\t%s\t-\t-\n", e, g.say(i18n.M("cli.telemetry.registered")))
 				}
 				for _, u := range us {
-					fmt.Fprintf(tw, "%s\tunregistered\t%d\t%s\n", u.Sender, u.Datagrams, u.Last.Format(time.RFC3339))
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", u.Sender, g.say(i18n.M("cli.telemetry.unregistered")), u.Datagrams, u.Last.Format(time.RFC3339))
 				}
 				return tw.Flush()
 			})

@@ -8,6 +8,7 @@ import (
 
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -35,7 +36,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 					return err
 				}
 				if !policy.OperatorManages(policy.Role(u.Role)) {
-					return fmt.Errorf("%s is an account of the oversight committee: its member creates their own tokens (POST /api/v1/tokens)", u.Login)
+					return refuse(i18n.M("cli.token.overseer", u.Login))
 				}
 				secret, _, err := h.IssueToken(cmd.Context(), operator(h), args[0], name, d, readOnly)
 				if err != nil {
@@ -94,7 +95,7 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if !store.ValidPublicID(id) {
-				return fmt.Errorf("%q is not a token id (see renkei token list)", id)
+				return refuse(i18n.M("cli.token.not_an_id", id))
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
 				t, err := h.DB.TokenByPublicID(cmd.Context(), id)

@@ -21,6 +21,7 @@ import (
 	"renkei/internal/app"
 	"renkei/internal/auth"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/incident"
 	"renkei/internal/jst"
 	"renkei/internal/policy"
@@ -37,7 +38,7 @@ type towerSession struct {
 // tower opens the store and the hub and acts as login.
 func (g *globals) tower(ctx context.Context, login string) (*towerSession, func(), error) {
 	if login == "" {
-		return nil, nil, fmt.Errorf("--as LOGIN is required: the user on whose behalf to act")
+		return nil, nil, refuse(i18n.M("cli.as_required"))
 	}
 	db, err := g.openStore(ctx)
 	if err != nil {
@@ -102,7 +103,7 @@ func printJSON(w io.Writer, v any) error {
 func argID(s string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%q is not an id", s)
+		return 0, refuse(i18n.M("cli.not_an_id", s))
 	}
 	return id, nil
 }
@@ -117,5 +118,5 @@ func parseJST(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time (RFC 3339, or 2026-12-01 17:00 in JST)", s)
+	return time.Time{}, refuse(i18n.M("cli.not_a_time", s))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -33,11 +34,11 @@ Without --password-stdin the account has no web login; give it a token with
 			if pwStdin {
 				line, err := bufio.NewReader(g.stdin).ReadString('\n')
 				if err != nil && line == "" {
-					return fmt.Errorf("--password-stdin: no password on standard input")
+					return refuse(i18n.M("cli.user.no_password"))
 				}
 				pw = strings.TrimRight(line, "\r\n")
 				if pw == "" {
-					return fmt.Errorf("--password-stdin: the password is empty")
+					return refuse(i18n.M("cli.user.empty_password"))
 				}
 			}
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
@@ -47,10 +48,10 @@ Without --password-stdin the account has no web login; give it a token with
 					return err
 				}
 				if u.Pending {
-					fmt.Fprintf(g.stderr, "user %s added (%s), pending: a member of the committee confirms it (renkei committee confirm %s)\n", u.Login, u.Role, u.Login)
+					g.tell(g.stderr, i18n.M("cli.user.added_pending", u.Login, u.Role, u.Login))
 					return nil
 				}
-				fmt.Fprintf(g.stderr, "user %s added (%s)\n", u.Login, u.Role)
+				g.tell(g.stderr, i18n.M("cli.user.added", u.Login, u.Role))
 				return nil
 			})
 		},

@@ -154,7 +154,7 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 					return err
 				}
 				for _, e := range errs {
-					fmt.Fprintf(g.stderr, "renkei: warninglists import: %s\n", g.say(i18n.M("cli.warninglists.skipped", e.Error())))
+					g.note("warninglists import", i18n.M("cli.warninglists.skipped", e.Error()))
 				}
 				lists = append(lists, ls...)
 			}

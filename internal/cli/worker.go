@@ -5,12 +5,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"renkei/internal/app"
 	"renkei/internal/bus"
+	"renkei/internal/i18n"
 	"renkei/internal/server"
 	"renkei/internal/telemetry"
 )
@@ -30,7 +32,7 @@ embedded server started with serve --nats-listen).`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if natsURL == "" {
-				return fmt.Errorf("--nats is required: workers join a NATS shared with the hub")
+				return refuse(i18n.M("cli.worker.nats_required"))
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -62,7 +64,7 @@ embedded server started with serve --nats-listen).`,
 			if err := server.RunPipeline(ctx, p, matchers, collect, log); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stderr, "renkei worker: %d matchers on %s\n", matchers, natsURL)
+			fmt.Fprintln(g.stderr, "renkei worker: "+g.say(i18n.M("cli.worker.running", strconv.Itoa(matchers), natsURL)))
 			<-ctx.Done()
 			return nil
 		},

@@ -113,8 +113,10 @@ func englishTerm(term string) *regexp.Regexp {
 
 // otherSense are phrases where an English glossary term names something
 // else, removed before a text is checked: a vendor's CSAF advisory is its
-// security advisory (アドバイザリ), not the center's advisory (注意喚起).
-var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b`)
+// security advisory (アドバイザリ), not the center's advisory (注意喚起), and
+// so are the vulnerability advisories a feed or an SBOM holds (counted beside
+// VEX statements) and the advisory inputs of an SBOM scan (--advisories).
+var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b|%s advisories, %s VEX|\badvisory inputs\b`)
 
 // TestCatalogUsesTheGlossary: wherever an English catalog text uses a term
 // of the glossary, the Japanese text of the same key uses the glossary's
