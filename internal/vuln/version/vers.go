@@ -29,26 +29,48 @@ func VersContains(vers, v string) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("range %q has no scheme/constraints", vers)
 	}
-	var cmp Comparator
-	if strings.EqualFold(scheme, "generic") {
-		cmp = genericComparator{}
-	} else {
-		eco, ok := versSchemes[strings.ToLower(scheme)]
-		if !ok {
-			return false, fmt.Errorf("range %q: version scheme %q is not supported", vers, scheme)
-		}
-		cmp, _ = For(eco)
+	cmp, err := versComparator(vers, scheme)
+	if err != nil {
+		return false, err
 	}
-	eco := cmp.Ecosystem()
 	if !cmp.Valid(v) {
-		return false, fmt.Errorf("%s version %q does not parse", eco, v)
+		return false, fmt.Errorf("%s version %q does not parse", cmp.Ecosystem(), v)
 	}
 	constraints = strings.TrimSpace(constraints)
 	if constraints == "*" {
 		return true, nil
 	}
-	type con struct{ op, ver string }
-	var cons []con
+	cons, err := versConstraints(vers, cmp, constraints)
+	if err != nil {
+		return false, err
+	}
+	in, decided, ranged := versEqualities(cmp, v, cons)
+	if decided {
+		return in, nil
+	}
+	return versInterval(cmp, v, ranged), nil
+}
+
+// versConstraint is one constraint of a vers range: an operator and a version.
+type versConstraint struct{ op, ver string }
+
+// versComparator is the comparator of a vers range's scheme.
+func versComparator(vers, scheme string) (Comparator, error) {
+	if strings.EqualFold(scheme, "generic") {
+		return genericComparator{}, nil
+	}
+	eco, ok := versSchemes[strings.ToLower(scheme)]
+	if !ok {
+		return nil, fmt.Errorf("range %q: version scheme %q is not supported", vers, scheme)
+	}
+	cmp, _ := For(eco)
+	return cmp, nil
+}
+
+// versConstraints reads the constraints of a vers range, separated by |; a
+// version without an operator is an equality.
+func versConstraints(vers string, cmp Comparator, constraints string) ([]versConstraint, error) {
+	var cons []versConstraint
 	for _, c := range strings.Split(constraints, "|") {
 		c = strings.TrimSpace(c)
 		op := ""
@@ -63,29 +85,43 @@ func VersContains(vers, v string) (bool, error) {
 			op = "="
 		}
 		if !cmp.Valid(ver) {
-			return false, fmt.Errorf("range %q: %s version %q does not parse", vers, eco, ver)
+			return nil, fmt.Errorf("range %q: %s version %q does not parse", vers, cmp.Ecosystem(), ver)
 		}
-		cons = append(cons, con{op, ver})
+		cons = append(cons, versConstraint{op, ver})
 	}
-	var ranged []con
+	return cons, nil
+}
+
+// versEqualities applies the constraints that decide on their own: an
+// equal constraint (=, >=, <=) that v meets puts it in, a != it meets keeps
+// it out (decided, in order). It returns the others, the bounds of
+// intervals.
+func versEqualities(cmp Comparator, v string, cons []versConstraint) (in, decided bool, ranged []versConstraint) {
 	for _, c := range cons {
 		d := mustCmp(cmp, v, c.ver)
 		switch c.op {
 		case "=":
 			if d == 0 {
-				return true, nil
+				return true, true, nil
 			}
 		case "!=":
 			if d == 0 {
-				return false, nil
+				return false, true, nil
 			}
 		default:
 			if d == 0 && (c.op == ">=" || c.op == "<=") {
-				return true, nil
+				return true, true, nil
 			}
 			ranged = append(ranged, c)
 		}
 	}
+	return false, false, ranged
+}
+
+// versInterval reports whether v falls in an interval of the bounds: opened
+// by > or >= and closed by the next < or <=, or below a leading < / <=, or
+// above a trailing > / >=.
+func versInterval(cmp Comparator, v string, ranged []versConstraint) bool {
 	// Constraints are sorted by version in a valid vers; sort defensively.
 	for i := 1; i < len(ranged); i++ {
 		for j := i; j > 0 && mustCmp(cmp, ranged[j].ver, ranged[j-1].ver) < 0; j-- {
@@ -96,17 +132,17 @@ func VersContains(vers, v string) (bool, error) {
 		d := mustCmp(cmp, v, c.ver)
 		lower := c.op == ">" || c.op == ">="
 		if i == 0 && !lower && d < 0 {
-			return true, nil
+			return true
 		}
 		if i == len(ranged)-1 && lower && d > 0 {
-			return true, nil
+			return true
 		}
 		if lower && i+1 < len(ranged) {
 			next := ranged[i+1]
 			if (next.op == "<" || next.op == "<=") && d > 0 && mustCmp(cmp, v, next.ver) < 0 {
-				return true, nil
+				return true
 			}
 		}
 	}
-	return false, nil
+	return false
 }
