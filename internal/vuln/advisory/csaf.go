@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"renkei/internal/vuln/pkgid"
+	"renkei/internal/vuln/product"
 )
 
 // csafDoc is a CSAF 2.0 document (https://docs.oasis-open.org/csaf/csaf/v2.0/),
@@ -114,8 +115,13 @@ type csafProductInfo struct {
 	name      string
 	key       pkgid.Key
 	ecosystem string
-	version   string    // exact version, from the purl, CPE or a product_version branch
-	vers      string    // a product_version_range branch ("vers:…" or free text)
+	version   string // exact version, from the purl, CPE or a product_version branch
+	vers      string // a product_version_range branch ("vers:…" or free text)
+	// also are the other keys the product catalogue (package product)
+	// resolves the product to: its current name's key and families, for a
+	// name written under a former name or vendor, or a CPE the catalogue
+	// lists ("Pulse Secure" "Pulse Connect Secure" is Ivanti Connect Secure).
+	also      []pkgid.Key
 	parent    pkgid.Key // for relationship products: the product the component belongs to
 	parentVer string    // and that product's version
 	err       string
@@ -302,19 +308,27 @@ func (c *csafReader) readVulnerability(i int, v csafVulnerability) {
 			if p == nil {
 				continue
 			}
-			st := Statement{
-				Vulnerability: id, Aliases: aliases, Product: p.key, Versions: nonEmpty(p.version),
-				Status: vexStatus, Justification: notes.justification[pid], Impact: notes.impact[pid], Action: notes.action[pid], Response: notes.response[pid],
-				Author: c.author, Timestamp: c.issued, Document: c.source, ProductName: p.name,
+			keys := []pkgid.Key{p.key}
+			if p.parent == "" {
+				keys = append(keys, p.also...) // every name the catalogue knows the product by
 			}
-			if p.parent != "" {
-				// A component of a larger product: the statement is about
-				// the component inside that product.
-				st.Product, st.Subcomponents, st.Versions = p.parent, []pkgid.Key{p.key}, nonEmpty(p.parentVer)
-			}
-			c.set.Statements = append(c.set.Statements, st)
-			if vexStatus == StatusAffected {
-				adv.Affected = append(adv.Affected, p.affected(fixed[p.key]))
+			for _, k := range keys {
+				st := Statement{
+					Vulnerability: id, Aliases: aliases, Product: k, Versions: nonEmpty(p.version),
+					Status: vexStatus, Justification: notes.justification[pid], Impact: notes.impact[pid], Action: notes.action[pid], Response: notes.response[pid],
+					Author: c.author, Timestamp: c.issued, Document: c.source, ProductName: p.name,
+				}
+				if p.parent != "" {
+					// A component of a larger product: the statement is about
+					// the component inside that product.
+					st.Product, st.Subcomponents, st.Versions = p.parent, []pkgid.Key{p.key}, nonEmpty(p.parentVer)
+				}
+				c.set.Statements = append(c.set.Statements, st)
+				if vexStatus == StatusAffected {
+					af := p.affected(fixed[p.key])
+					af.Key = k
+					adv.Affected = append(adv.Affected, af)
+				}
 			}
 		}
 	}
@@ -397,14 +411,33 @@ func csafIdentify(p csafProduct, vendor, name string) *csafProductInfo {
 		if h.CPE != "" {
 			if cpe, err := pkgid.ParseCPE(h.CPE); err == nil && cpe.Key != "" {
 				info.key, info.version = cpe.Key, cpe.Version
+				info.also = product.Default().CPEKeys(cpe.Key)[1:]
 				return info
 			} else if err != nil {
 				info.err = err.Error()
 			}
 		}
 	}
-	// Without a helper, the vendor and product branch names are the CPE-style key.
-	info.key = pkgid.VendorProduct(vendor, name)
+	// Without a helper, the vendor and product branch names are the
+	// CPE-style key, and the keys of the catalogue's product they name.
+	if keys := product.Default().Keys(vendor, name); len(keys) > 0 {
+		info.key, info.also = keys[0], keys[1:]
+		return info
+	}
+	// A full product name without branches names its vendor in its text
+	// ("Ivanti Connect Secure 22.7"): the catalogue's product it begins with.
+	if vendor == "" {
+		for _, p := range product.Default().ResolveTitle(info.name) {
+			if info.key == "" {
+				info.key = p.Key()
+			} else {
+				info.also = append(info.also, p.Key())
+			}
+			for _, f := range p.Families {
+				info.also = append(info.also, pkgid.Key(f))
+			}
+		}
+	}
 	if info.key == "" && info.err == "" {
 		info.err = "no product_identification_helper and no vendor branch"
 	}

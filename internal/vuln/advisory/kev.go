@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,19 @@ func addKEV(set *Set, at string, v kevRow) {
 	// The row's product as the catalogue knows it: every product a row
 	// names ("FortiOS and FortiProxy"), under its current name (Pulse
 	// Connect Secure is Ivanti Connect Secure), and the name as written.
-	if keys := product.Default().Keys(v.vendor, v.product); len(keys) > 0 {
+	// A vendor-wide row ("Multiple Products") names its products in its
+	// description only: those it states, and no other (product.Named).
+	keys := product.Default().Keys(v.vendor, v.product)
+	if product.VendorWide(v.product) {
+		for _, n := range product.Named(v.vendor, v.desc) {
+			for _, k := range product.Default().NameKeys(v.vendor, n) {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	if len(keys) > 0 {
 		for _, k := range keys {
 			adv.Affected = append(adv.Affected, Affected{Key: k, AllVersions: true})
 		}

@@ -17,23 +17,31 @@ package product
 // Checked on 2026-12-07: every quotation of a KEV row below was compared by
 // program with the row of that CVE in ../shared/corpora/cisa-kev (45
 // quotations; one misquote fixed, and Citrix's bulletin CTX561482, cited from
-// memory, replaced by the KEV rows that show both names). Not re-checked:
-// the NVD CPE names (nvd), which match the cpe:2.3 vendor:product pairs as
-// NVD writes them but were not looked up one by one, and the vendors' own
-// pages cited for "Palo Alto", "Check Point Software", "FortiGate", Cisco
-// "Secure Client" and "ISE"; treat them as unverified until they are.
+// memory, replaced by the KEV rows that show both names).
+//
+// Unverified, and marked so in their Source ("unverified: …"): the NVD CPE
+// names (nvd) and the vendors' own pages cited for "Palo Alto", "Check
+// Point Software", "FortiGate", Cisco "Secure Client" and "ISE". On
+// 2026-12-07 they were looked for offline in ../shared/corpora: it holds
+// no NVD, JVN or CSAF data (its only CPE names are in SPDX and CycloneDX
+// examples of other vendors), and KEV (2025.08.25) writes none of the five
+// names — it says "Palo Alto Networks", "Check Point", "Cisco AnyConnect
+// Secure Mobility Client" and "Cisco Identity Services Engine" without
+// "ISE"; "FortiGate" appears only as CVE-2018-13374 cites it. They stay
+// unverified until checked against the NVD dictionary and the vendors'
+// pages.
 
 const (
 	kev = "CISA KEV "
 	// nvd cites the NVD CPE dictionary, whose names JVN's advisories use.
-	nvd = "NVD CPE dictionary"
+	nvd = "unverified: NVD CPE dictionary (no NVD or JVN data in ../shared/corpora to check it against)"
 )
 
 var vendors = []Vendor{
-	{Name: "Palo Alto Networks", Aliases: []Alias{{Name: "Palo Alto", Source: "the company's short name (paloaltonetworks.com: \"Palo Alto Networks\")"}}},
+	{Name: "Palo Alto Networks", Aliases: []Alias{{Name: "Palo Alto", Source: "unverified: the company's short name (paloaltonetworks.com: \"Palo Alto Networks\")"}}},
 	{Name: "Barracuda Networks", Aliases: []Alias{{Name: "Barracuda", Source: kev + "CVE-2023-2868: \"Barracuda Email Security Gateway (ESG) appliance\""}}},
 	{Name: "Array Networks"},
-	{Name: "Check Point", Aliases: []Alias{{Name: "Check Point Software", Source: "Check Point Software Technologies Ltd. (checkpoint.com)"}}},
+	{Name: "Check Point", Aliases: []Alias{{Name: "Check Point Software", Source: "unverified: Check Point Software Technologies Ltd. (checkpoint.com)"}}},
 	{Name: "Progress", Aliases: []Alias{{Name: "Kemp", Source: kev + "CVE-2024-1212: vendorProject Progress, product \"Kemp LoadMaster\""}}},
 	{Name: "Citrix", Aliases: []Alias{{Name: "NetScaler", Source: kev + "CVE-2023-3519 (vendorProject Citrix): \"Citrix NetScaler ADC and NetScaler Gateway\""}}},
 }
@@ -72,7 +80,7 @@ var catalogue = []Product{
 	{Vendor: "Ivanti", Name: "Virtual Traffic Manager"},
 
 	{Vendor: "Fortinet", Name: "FortiOS", Aliases: []Alias{
-		{Name: "FortiGate", Source: "Fortinet: FortiOS is the operating system of FortiGate firewalls (docs.fortinet.com, \"FortiOS\"); " + kev + "CVE-2018-13374 (FortiOS) speaks of the LDAP server \"configured in FortiGate\""},
+		{Name: "FortiGate", Source: "unverified: Fortinet: FortiOS is the operating system of FortiGate firewalls (docs.fortinet.com, \"FortiOS\"); " + kev + "CVE-2018-13374 (FortiOS) speaks of the LDAP server \"configured in FortiGate\""},
 	}, CPE: []Alias{{Vendor: "fortinet", Name: "fortios", Source: nvd}}},
 	{Vendor: "Fortinet", Name: "FortiProxy", CPE: []Alias{{Vendor: "fortinet", Name: "fortiproxy", Source: nvd}}},
 	{Vendor: "Fortinet", Name: "FortiWeb"},
@@ -109,7 +117,7 @@ var catalogue = []Product{
 	{Vendor: "Cisco", Name: "IOS", CPE: []Alias{{Vendor: "cisco", Name: "ios", Source: nvd}}},
 	{Vendor: "Cisco", Name: "AnyConnect Secure Mobility Client", Aliases: []Alias{
 		{Name: "AnyConnect", Source: kev + "CVE-2020-3153: \"Cisco AnyConnect Secure Mobility Client\""},
-		{Name: "Secure Client", Source: "Cisco: \"Cisco Secure Client (including AnyConnect)\" (cisco.com product page)"},
+		{Name: "Secure Client", Source: "unverified: Cisco: \"Cisco Secure Client (including AnyConnect)\" (cisco.com product page)"},
 	}},
 	{Vendor: "Cisco", Name: "Small Business RV340", Aliases: []Alias{{Name: "RV340", Source: kev + "CVE-2022-20699: \"Small Business RV160, RV260, RV340, and RV345 Series Routers\""}}},
 	{Vendor: "Cisco", Name: "Small Business RV345", Aliases: []Alias{{Name: "RV345", Source: kev + "CVE-2022-20699"}}},
@@ -117,7 +125,7 @@ var catalogue = []Product{
 	{Vendor: "Cisco", Name: "Small Business RV260", Aliases: []Alias{{Name: "RV260", Source: kev + "CVE-2022-20699"}}},
 	{Vendor: "Cisco", Name: "Small Business RV320", Aliases: []Alias{{Name: "RV320", Source: kev + "CVE-2019-1652: \"Small Business RV320 and RV325 Dual Gigabit WAN VPN Routers\""}}},
 	{Vendor: "Cisco", Name: "Small Business RV325", Aliases: []Alias{{Name: "RV325", Source: kev + "CVE-2019-1652"}}},
-	{Vendor: "Cisco", Name: "Identity Services Engine", Aliases: []Alias{{Name: "ISE", Source: "Cisco Identity Services Engine (ISE), cisco.com"}}},
+	{Vendor: "Cisco", Name: "Identity Services Engine", Aliases: []Alias{{Name: "ISE", Source: "unverified: Cisco Identity Services Engine (ISE), cisco.com; " + kev + "CVE-2025-20337 names \"Cisco Identity Services Engine\", without \"ISE\""}}},
 
 	{Vendor: "Juniper", Name: "Junos OS", Aliases: []Alias{
 		{Name: "Junos", Source: kev + "CVE-2023-36845: \"Juniper Junos OS on EX Series and SRX Series\""},
@@ -177,4 +185,16 @@ var catalogue = []Product{
 	{Vendor: "FatPipe", Name: "WARP"},
 	{Vendor: "FatPipe", Name: "IPVPN"},
 	{Vendor: "FatPipe", Name: "MPVPN"},
+
+	// Named in the descriptions of KEV's vendor-wide rows (product
+	// "Multiple Products"): "Apple iOS, iPadOS, and macOS contain …"
+	// (CVE-2025-31201), "… tvOS, watchOS, and visionOS" (CVE-2024-23225),
+	// "Safari WebKit" (CVE-2024-23222).
+	{Vendor: "Apple", Name: "iOS"},
+	{Vendor: "Apple", Name: "iPadOS"},
+	{Vendor: "Apple", Name: "macOS"},
+	{Vendor: "Apple", Name: "tvOS"},
+	{Vendor: "Apple", Name: "watchOS"},
+	{Vendor: "Apple", Name: "visionOS"},
+	{Vendor: "Apple", Name: "Safari"},
 }
