@@ -27,56 +27,68 @@ func parseTimestamp(s string, millis bool) (time.Time, error) {
 	if len(s) < 20 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, errTimeFormat
 	}
-	num := func(i, n int) (int, bool) {
+	f, ok := dateTimeFields(s)
+	if !ok {
+		return time.Time{}, errTimeFormat
+	}
+	nanos, err := fraction(s[19:len(s)-1], millis)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], nanos, time.UTC), nil
+}
+
+// dateTimeFields reads year, month, day, hour, minute and second from their
+// fixed places in a timestamp whose separators were checked, and reports
+// whether each is digits and in its range (a second of 60 is a leap second).
+func dateTimeFields(s string) (f [6]int, ok bool) {
+	for i, at := range [6][2]int{{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}} {
 		v := 0
-		for _, c := range []byte(s[i : i+n]) {
+		for _, c := range []byte(s[at[0] : at[0]+at[1]]) {
 			if c < '0' || c > '9' {
-				return 0, false
+				return f, false
 			}
 			v = v*10 + int(c-'0')
 		}
-		return v, true
+		f[i] = v
 	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 2)
-	day, ok3 := num(8, 2)
-	hour, ok4 := num(11, 2)
-	minute, ok5 := num(14, 2)
-	sec, ok6 := num(17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
-		return time.Time{}, errTimeFormat
-	}
+	year, month, day, hour, minute, sec := f[0], f[1], f[2], f[3], f[4], f[5]
 	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 60 {
-		return time.Time{}, errTimeFormat
+		return f, false
 	}
-	if day > daysIn(year, month) {
-		return time.Time{}, errTimeFormat
+	return f, day <= daysIn(year, month)
+}
+
+// fraction reads the fraction of a second (".ddd…", or nothing) as
+// nanoseconds, digits beyond the ninth ignored; with millis at least three
+// digits are required.
+func fraction(frac string, millis bool) (int, error) {
+	if len(frac) == 0 {
+		if millis {
+			return 0, errTimeMillis
+		}
+		return 0, nil
 	}
+	if frac[0] != '.' || len(frac) < 2 {
+		return 0, errTimeFormat
+	}
+	digits := frac[1:]
 	nanos := 0
-	frac := s[19 : len(s)-1]
-	if len(frac) > 0 {
-		if frac[0] != '.' || len(frac) < 2 {
-			return time.Time{}, errTimeFormat
+	for i, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0, errTimeFormat
 		}
-		digits := frac[1:]
-		for i, c := range []byte(digits) {
-			if c < '0' || c > '9' {
-				return time.Time{}, errTimeFormat
-			}
-			if i < 9 {
-				nanos = nanos*10 + int(c-'0')
-			}
+		if i < 9 {
+			nanos = nanos*10 + int(c-'0')
 		}
-		for i := len(digits); i < 9; i++ {
-			nanos *= 10
-		}
-		if millis && len(digits) < 3 {
-			return time.Time{}, errTimeMillis
-		}
-	} else if millis {
-		return time.Time{}, errTimeMillis
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC), nil
+	for i := len(digits); i < 9; i++ {
+		nanos *= 10
+	}
+	if millis && len(digits) < 3 {
+		return 0, errTimeMillis
+	}
+	return nanos, nil
 }
 
 func daysIn(year, month int) int {
