@@ -10,6 +10,8 @@ package bus
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,14 +35,20 @@ type Options struct {
 	// to another worker (default 30 s). Consume signals progress every
 	// third of it while a message is being handled.
 	AckWait time.Duration
+	// Replicas is how many servers of a NATS cluster keep each stream
+	// (Stream). 0 chooses: 3 when the NATS connected to is part of a
+	// cluster, 1 otherwise (the embedded server, a single NATS). A stream
+	// that exists with another count is changed to this one.
+	Replicas int
 }
 
 // Bus is a connection to JetStream.
 type Bus struct {
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	srv     *server.Server
-	ackWait time.Duration
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	srv      *server.Server
+	ackWait  time.Duration
+	replicas int
 }
 
 // Open connects to the bus, starting the embedded server when no URL is given.
@@ -90,6 +98,13 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		b.Close()
 		return nil, err
 	}
+	b.replicas = o.Replicas
+	if b.replicas <= 0 {
+		b.replicas = 1
+		if b.nc.ConnectedClusterName() != "" {
+			b.replicas = 3
+		}
+	}
 	return b, nil
 }
 
@@ -102,22 +117,33 @@ func (b *Bus) ClientURL() string {
 	return b.srv.ClientURL()
 }
 
-// Stream makes sure a stream exists with these subjects; messages older than
-// maxAge are dropped by the server (a bound, not the retention of records).
+// Stream makes sure a stream exists with these subjects, kept by Replicas
+// servers; messages older than maxAge are dropped by the server (a bound,
+// not the retention of records).
 func (b *Bus) Stream(ctx context.Context, name string, subjects []string, maxAge time.Duration) error {
 	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: name, Subjects: subjects, Storage: jetstream.FileStorage, MaxAge: maxAge,
-		Retention: jetstream.WorkQueuePolicy, Discard: jetstream.DiscardOld,
+		Retention: jetstream.WorkQueuePolicy, Discard: jetstream.DiscardOld, Replicas: b.replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", name, err)
+		return fmt.Errorf("stream %s with %d replicas (set the count with --stream-replicas): %w", name, b.replicas, err)
 	}
 	return nil
 }
 
+// Replicas returns how many servers keep each stream this bus makes.
+func (b *Bus) Replicas() int { return b.replicas }
+
 // Publish stores data on subject and returns once JetStream acknowledged it.
+// The message is named by a digest of its subject and data, so that the
+// same message published again within the stream's duplicate window (two
+// minutes) — after an acknowledgement that was lost — is stored once.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
-	if _, err := b.js.Publish(ctx, subject, data); err != nil {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	h.Write([]byte{0})
+	h.Write(data)
+	if _, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)))); err != nil {
 		return fmt.Errorf("publish to %s: %w", subject, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ func newCollectCmd(g *globals) *cobra.Command {
 	var (
 		listen, out     string
 		source, natsURL string
+		replicas        int
 		opts            flow.CollectOptions
 		seed            uint16
 	)
@@ -54,7 +56,7 @@ stream to its matcher workers.`,
 				if out != "" {
 					return refuse(i18n.M("cli.collect.out_or_source"))
 				}
-				return collectToHub(ctx, g, listen, source, natsURL, opts)
+				return collectToHub(ctx, g, listen, source, natsURL, replicas, opts)
 			}
 			if out == "" {
 				return refuse(i18n.M("cli.collect.out_required"))
@@ -67,6 +69,7 @@ stream to its matcher workers.`,
 	f.StringVar(&out, "out", "", "file to append JSON-lines flow records to (- for stdout)")
 	f.StringVar(&source, "source", "", "feed this hub source's pipeline instead of writing a file")
 	f.StringVar(&natsURL, "nats", "", "the hub's NATS URL (with --source)")
+	f.IntVar(&replicas, "stream-replicas", 0, "NATS servers keeping each stream (with --source; default: 3 on a NATS cluster, 1 on a single server)")
 	f.IntVar(&opts.Workers, "workers", 2, "decoder goroutines")
 	f.IntVar(&opts.ReadBuffer, "read-buffer", 64<<20, "socket receive buffer in bytes")
 	f.IntVar(&opts.RingSlots, "ring", 8192, "datagram buffers between the reader and the decoders")
@@ -142,7 +145,7 @@ func runCollect(ctx context.Context, g *globals, listen, out string, opts flow.C
 
 // collectToHub feeds a hub source: the pipeline's automatic steps run here,
 // and what they keep goes on the hub's stream.
-func collectToHub(ctx context.Context, g *globals, listen, source, natsURL string, opts flow.CollectOptions) error {
+func collectToHub(ctx context.Context, g *globals, listen, source, natsURL string, replicas int, opts flow.CollectOptions) error {
 	if natsURL == "" {
 		return refuse(i18n.M("cli.collect.nats_required"))
 	}
@@ -156,7 +159,7 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 	if err != nil {
 		return err
 	}
-	b, err := bus.Open(ctx, bus.Options{URL: natsURL})
+	b, err := bus.Open(ctx, bus.Options{URL: natsURL, Replicas: replicas})
 	if err != nil {
 		return err
 	}
@@ -165,6 +168,12 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 	if err != nil {
 		return err
 	}
+	// Batches the stream does not take while it is out of reach wait on
+	// disk, published again every second and at the next start.
+	if p.Spool, err = bus.OpenSpool(filepath.Join(g.data, "spool", "collect-"+source), telemetry.SpoolMax); err != nil {
+		return err
+	}
+	go p.RunSpool(ctx, time.Second)
 	if _, err := telemetry.GetSource(ctx, db, source); err != nil {
 		return fmt.Errorf("%w (register it: renkei telemetry source-add)", err)
 	}
@@ -186,10 +195,11 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 	}
 	defer conn.Close()
 	g.tell(g.stderr, i18n.M("cli.collect.listening_source", conn.LocalAddr().String(), source))
-	var kept, refused int
+	var kept, spooled, lost, refused int
 	st, err := flow.NewCollector(opts).Run(ctx, conn, func(recs []flow.Record) error {
 		res, err := p.Ingest(ctx, source, recs)
-		kept += res.Kept
+		kept, spooled = kept+res.Kept, spooled+res.Spooled
+		lost += int(res.Counts[telemetry.ReasonStreamRefused] + res.Counts[telemetry.ReasonStreamUnavailable])
 		if err != nil {
 			refused += len(recs)
 			log.Warn("records refused", "source", source, "count", len(recs), "err", err)
@@ -197,6 +207,6 @@ func collectToHub(ctx context.Context, g *globals, listen, source, natsURL strin
 		return nil
 	})
 	g.tell(g.stderr, i18n.M("cli.collect.stats", fmt.Sprint(st.Datagrams), fmt.Sprint(st.Refused), fmt.Sprint(st.Records), fmt.Sprint(st.Malformed),
-		fmt.Sprint(st.Dropped), fmt.Sprint(kept), fmt.Sprint(refused)))
+		fmt.Sprint(st.Dropped), fmt.Sprint(kept), fmt.Sprint(spooled), fmt.Sprint(lost), fmt.Sprint(refused)))
 	return err
 }

@@ -152,6 +152,7 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 	f.StringVar(&cfg.NATS, "nats", "", "external NATS URL (default: NATS JetStream embedded under DATA/nats)")
 	f.StringVar(&cfg.NATSListen, "nats-listen", "", "let renkei worker processes reach the embedded NATS at this host:port")
 	f.IntVar(&cfg.Matchers, "matchers", 1, "matcher workers in this process")
+	f.IntVar(&cfg.StreamReplicas, "stream-replicas", 0, "NATS servers keeping each stream (default: 3 on a NATS cluster, 1 on a single server)")
 	f.StringArrayVar(&webhookAllow, "webhook-allow", nil, "let webhooks reach this range inside the hub's network (CIDR or address; repeatable or comma-separated); by default loopback, private, link-local, unique-local and metadata addresses are refused")
 	f.StringArrayVar(&cfg.Collect, "collect", nil, "receive NetFlow/IPFIX/sFlow for a source: udp://HOST:PORT=SOURCE (repeatable)")
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -19,7 +20,7 @@ import (
 
 func newWorkerCmd(g *globals) *cobra.Command {
 	var natsURL string
-	var matchers int
+	var matchers, replicas int
 	var collect []string
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -52,7 +53,7 @@ embedded server started with serve --nats-listen).`,
 			if err != nil {
 				return err
 			}
-			b, err := bus.Open(ctx, bus.Options{URL: natsURL})
+			b, err := bus.Open(ctx, bus.Options{URL: natsURL, Replicas: replicas})
 			if err != nil {
 				return err
 			}
@@ -60,6 +61,13 @@ embedded server started with serve --nats-listen).`,
 			p, err := telemetry.NewPipeline(ctx, a.Telemetry, b, nil)
 			if err != nil {
 				return err
+			}
+			if len(collect) > 0 {
+				// What its collectors feed waits here while the stream is
+				// out of reach: one spool per data directory.
+				if p.Spool, err = bus.OpenSpool(filepath.Join(g.data, "spool", "worker"), telemetry.SpoolMax); err != nil {
+					return err
+				}
 			}
 			if err := server.RunPipeline(ctx, p, matchers, collect, log); err != nil {
 				return err
@@ -71,6 +79,7 @@ embedded server started with serve --nats-listen).`,
 	}
 	cmd.Flags().StringVar(&natsURL, "nats", "", "the hub's NATS URL")
 	cmd.Flags().IntVar(&matchers, "matchers", 2, "matcher workers")
+	cmd.Flags().IntVar(&replicas, "stream-replicas", 0, "NATS servers keeping each stream (default: 3 on a NATS cluster, 1 on a single server)")
 	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
 	return cmd
 }

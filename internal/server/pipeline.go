@@ -16,10 +16,11 @@ import (
 const TelemetryRetentionLease = "retention.telemetry"
 
 // RunPipeline starts, until ctx ends, the communications-information side of
-// a node: matcher workers sharing the stream, the retention job, and UDP
-// collectors feeding their sources. `renkei serve` and `renkei worker` both
-// use it.
+// a node: matcher workers sharing the stream, the retention job, UDP
+// collectors feeding their sources and the publication of what waits in
+// the pipeline's spool. `renkei serve` and `renkei worker` both use it.
 func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, collect []string, log *slog.Logger) error {
+	go p.RunSpool(ctx, time.Second)
 	for i := 0; i < matchers; i++ {
 		w := &telemetry.Worker{Service: p.Service, Bus: p.Bus, Metrics: p.Metrics}
 		if err := w.Prepare(ctx); err != nil {

@@ -51,6 +51,9 @@ type Config struct {
 	NATS string
 	// NATSListen lets `renkei worker` processes reach the embedded NATS (host:port).
 	NATSListen string
+	// StreamReplicas is how many NATS servers keep each stream: 0 is 3 on a
+	// NATS cluster, 1 on a single server (bus.Options.Replicas).
+	StreamReplicas int
 	// Matchers is how many matcher workers this process runs: 0 runs none
 	// (`renkei serve --matchers 0`, for a node that leaves matching to
 	// `renkei worker` processes); `renkei serve` runs 1 unless told.
@@ -113,7 +116,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		al.Close()
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log})
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATS, Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen, Log: log, Replicas: cfg.StreamReplicas})
 	if err != nil {
 		al.Close()
 		return nil, err
@@ -169,6 +172,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		b.Close()
 		al.Close()
 		return nil, fmt.Errorf("telemetry pipeline: %w", err)
+	}
+	// Batches the stream does not take while it is out of reach wait on
+	// disk and are published again (RunPipeline), never counted as kept.
+	if pl.Spool, err = bus.OpenSpool(filepath.Join(cfg.DataDir, "spool", "telemetry"), telemetry.SpoolMax); err != nil {
+		b.Close()
+		al.Close()
+		return nil, err
 	}
 	pl.Watch(m)
 	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,12 @@ type Pipeline struct {
 	Service *Service
 	Bus     *bus.Bus
 	Metrics *Metrics
+	// Spool keeps, on disk and bounded, the batches the stream did not take
+	// while it was out of reach (its leader down, NATS unreachable), and
+	// RunSpool publishes them again; nil refuses them at once. Records the
+	// stream refused for good, or that found the spool full, are counted as
+	// refused (ReasonStreamRefused, ReasonStreamUnavailable), never as kept.
+	Spool *bus.Spool
 
 	mu      sync.Mutex
 	ranges  *Ranges
@@ -122,10 +129,31 @@ func (p *Pipeline) source(ctx context.Context, id string) (*Source, *Ranges, err
 // IPv4 address in a form that cannot be read unambiguously (C3).
 const ReasonUnclassifiable = "refused:ambiguous-embedded-ipv4"
 
+// Reasons for records the stream did not keep: it refused them for good
+// (too large, over a limit of the stream), or it was out of reach and the
+// spool was full (or the process keeps none).
+const (
+	ReasonStreamRefused     = "refused:stream"
+	ReasonStreamUnavailable = "refused:stream-unavailable"
+)
+
+// SpoolMax is the bound of a process's spool of batches the stream did not
+// take: about 500,000 selected records.
+const SpoolMax = 256 << 20
+
+// publishWait bounds how long a batch waits for the stream's
+// acknowledgement before it goes to the spool: the collector behind it is
+// draining a socket.
+const publishWait = 2 * time.Second
+
 // Result tells what Ingest did with a batch.
 type Result struct {
-	Kept   int
-	Counts Counts
+	// Kept records are on the stream: it acknowledged them.
+	Kept int
+	// Spooled records wait in the spool for the stream; they are counted
+	// as kept, or refused, once it took or refused them (RunSpool).
+	Spooled int
+	Counts  Counts
 }
 
 // batchMax records go in one message on the bus.
@@ -186,12 +214,35 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 		if err != nil {
 			return err
 		}
-		if err := p.Bus.Publish(ctx, Subject+sourceID, data); err != nil {
-			return err
-		}
-		count("kept", len(batch))
-		res.Kept += len(batch)
+		n := len(batch)
 		batch = batch[:0]
+		err = errSpoolWaiting
+		if p.Spool == nil || !p.Spool.Waiting() { // else behind what waits, in order
+			pctx, cancel := context.WithTimeout(ctx, publishWait)
+			err = p.Bus.Publish(pctx, Subject+sourceID, data)
+			cancel()
+		}
+		switch {
+		case err == nil:
+			count("kept", n)
+			res.Kept += n
+		case bus.Refused(err):
+			count(ReasonStreamRefused, n)
+			p.Service.Log.Error("the stream refused records", "source", sourceID, "count", n, "err", err)
+		case p.Spool == nil:
+			count(ReasonStreamUnavailable, n)
+			p.Service.Log.Error("records lost: the stream is out of reach and this process keeps no spool", "source", sourceID, "count", n, "err", err)
+		default:
+			if serr := p.Spool.Put(Subject+sourceID, data, n); serr != nil {
+				count(ReasonStreamUnavailable, n)
+				p.Service.Log.Error("records lost: the stream is out of reach and they could not be spooled", "source", sourceID, "count", n, "err", serr, "stream_err", err)
+				break
+			}
+			res.Spooled += n
+			if err != errSpoolWaiting {
+				p.Service.Log.Warn("the stream is out of reach: records spooled", "source", sourceID, "count", n, "err", err)
+			}
+		}
 		return nil
 	}
 	for i := range recs {
@@ -219,6 +270,44 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 		}
 	}
 	return res, flush()
+}
+
+// errSpoolWaiting sends a batch to the spool while batches wait there.
+var errSpoolWaiting = errors.New("batches wait in the spool")
+
+// RunSpool publishes the spooled batches again, oldest first, every period
+// until ctx ends, and counts each batch that leaves the spool: kept when the
+// stream took it, ReasonStreamRefused when it refused it for good.
+func (p *Pipeline) RunSpool(ctx context.Context, every time.Duration) {
+	if p.Spool == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if p.Spool.Waiting() {
+			err := p.Spool.Resend(ctx, p.Bus, publishWait, func(subject string, n int, err error) {
+				source := strings.TrimPrefix(subject, Subject)
+				reason := "kept"
+				if err != nil {
+					reason = ReasonStreamRefused
+					p.Service.Log.Error("the stream refused spooled records", "source", source, "count", n, "err", err)
+				}
+				p.Metrics.Records.WithLabelValues(source, reason).Add(float64(n))
+				if err := AddCounts(context.WithoutCancel(ctx), p.Service.DB, source, Counts{reason: int64(n)}); err != nil {
+					p.Service.Log.Error("telemetry counts", "source", source, "err", err)
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				p.Service.Log.Debug("the stream is still out of reach", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // pseudonymize replaces a with its pseudonym under the period's key when it

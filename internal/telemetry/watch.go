@@ -53,6 +53,14 @@ func (p *Pipeline) Watch(m *metrics.Set) {
 				emit(float64(malformed), s, "dropped:malformed")
 			}
 		})
+	m.Watch("renkei_telemetry_spooled_records",
+		"Selected records this process holds in its spool because the stream did not take them (its leader down, NATS out of reach): published again, oldest first, once it does.",
+		nil, func(emit func(float64, ...string)) {
+			if p.Spool != nil {
+				_, n := p.Spool.Len()
+				emit(float64(n))
+			}
+		})
 	m.Watch("renkei_telemetry_pipeline_pending",
 		"Selected records' batches on the bus that the matchers have not handled yet (waiting or unacknowledged): the pipeline's lag.",
 		nil, func(emit func(float64, ...string)) {
