@@ -78,6 +78,28 @@ type Collector struct {
 	records   atomic.Uint64
 	malformed atomic.Uint64
 	refused   atomic.Uint64
+	// The socket of the run under way and the kernel's drop counter of it
+	// when the run began (Dropped); dropped holds the count of a run over.
+	mu          sync.Mutex
+	conn        *net.UDPConn
+	dropsBefore uint64
+	dropped     uint64
+}
+
+// Dropped returns the datagrams the kernel discarded because the socket
+// buffer was full, since the run began: read from the kernel while the
+// run goes on (Linux; 0 where unknown), so that drops are seen as they
+// happen and not only when the collector stops.
+func (c *Collector) Dropped() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return c.dropped
+	}
+	if after := socketDrops(c.conn); after >= c.dropsBefore {
+		return after - c.dropsBefore
+	}
+	return 0
 }
 
 // NewCollector returns a collector with opts (zero values take defaults).
@@ -129,7 +151,9 @@ type datagram struct {
 func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Record) error) (CollectStats, error) {
 	o := c.opts
 	var st CollectStats
-	dropsBefore := socketDrops(conn)
+	c.mu.Lock()
+	c.conn, c.dropsBefore, c.dropped = conn, socketDrops(conn), 0
+	c.mu.Unlock()
 
 	free := make(chan *datagram, o.RingSlots)
 	for range o.RingSlots {
@@ -261,9 +285,10 @@ func (c *Collector) Run(ctx context.Context, conn *net.UDPConn, sink func([]Reco
 	<-readerDone
 	st.Datagrams, st.Records, st.Malformed = c.Counts()
 	st.Refused = c.refused.Load()
-	if after := socketDrops(conn); after >= dropsBefore {
-		st.Dropped = after - dropsBefore
-	}
+	st.Dropped = c.Dropped()
+	c.mu.Lock()
+	c.conn, c.dropped = nil, st.Dropped
+	c.mu.Unlock()
 	if sinkErr != nil {
 		return st, sinkErr
 	}

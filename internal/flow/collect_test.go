@@ -199,7 +199,7 @@ func TestListenUDPRejectsOtherSchemes(t *testing.T) {
 // so that "dropped=0" in a report means something.
 func TestCollectReportsKernelDrops(t *testing.T) {
 	const n = 600 // below net.core.netdev_max_backlog, where loopback would drop unseen
-	_, conn, sink, cancel, done := startCollector(t, CollectOptions{ReadBuffer: 4096, RingSlots: 2, Workers: 1})
+	c, conn, sink, cancel, done := startCollector(t, CollectOptions{ReadBuffer: 4096, RingSlots: 2, Workers: 1})
 	s := sender(t, 200, conn.LocalAddr())
 	failed := 0
 	for i := range n {
@@ -210,6 +210,9 @@ func TestCollectReportsKernelDrops(t *testing.T) {
 	if failed > 0 {
 		t.Logf("write errors: %d", failed)
 	}
+	// While the collector still runs (its consumer held), the drops are
+	// already read from the kernel: a running source reports them.
+	running := c.Dropped()
 	close(sink.hold)
 	cancel()
 	st := <-done
@@ -224,6 +227,12 @@ func TestCollectReportsKernelDrops(t *testing.T) {
 	}
 	if st.Dropped == 0 {
 		t.Errorf("read %d + dropped %d, sent %d: the tiny buffer should have overflowed", st.Datagrams, st.Dropped, n)
+	}
+	if running == 0 || running > st.Dropped {
+		t.Errorf("while running the collector reported %d kernel drops, at the stop %d: drops must be seen as they happen", running, st.Dropped)
+	}
+	if c.Dropped() != st.Dropped {
+		t.Errorf("after the run Dropped() = %d, want the run's %d", c.Dropped(), st.Dropped)
 	}
 }
 

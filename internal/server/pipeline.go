@@ -15,6 +15,10 @@ import (
 // TelemetryRetentionLease names the lease of the retention of kept records.
 const TelemetryRetentionLease = "retention.telemetry"
 
+// kernelDropsEvery is how often a running collector's kernel drops are
+// added to its source's figures (telemetry.Pipeline.CountKernelDrops).
+const kernelDropsEvery = 30 * time.Second
+
 // RunPipeline starts, until ctx ends, the communications-information side of
 // a node: matcher workers sharing the stream, the retention job, UDP
 // collectors feeding their sources and the publication of what waits in
@@ -81,6 +85,7 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 		col := flow.NewCollector(flow.CollectOptions{Admit: gate.Admit})
 		p.Collecting(source, col)
 		go gate.Run(ctx, 5*time.Second)
+		go p.CountKernelDrops(ctx, source, col, kernelDropsEvery)
 		go func() {
 			defer conn.Close()
 			stats, err := col.Run(ctx, conn, func(recs []flow.Record) error {
@@ -92,7 +97,7 @@ func RunPipeline(ctx context.Context, p *telemetry.Pipeline, matchers int, colle
 			if err != nil && ctx.Err() == nil {
 				log.Error("collector stopped", "source", source, "err", err)
 			}
-			log.Info("collector stopped", "source", source, "datagrams", stats.Datagrams, "records", stats.Records, "malformed", stats.Malformed, "unregistered", stats.Refused)
+			log.Info("collector stopped", "source", source, "datagrams", stats.Datagrams, "records", stats.Records, "malformed", stats.Malformed, "unregistered", stats.Refused, "kernel_dropped", stats.Dropped)
 		}()
 		log.Info("collecting", "listen", listen, "source", source)
 	}

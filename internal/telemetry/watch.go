@@ -33,7 +33,7 @@ func (p *Pipeline) Collecting(source string, col *flow.Collector) {
 // records on the bus that no matcher has handled yet.
 func (p *Pipeline) Watch(m *metrics.Set) {
 	m.WatchCounts("renkei_collector_datagrams_total",
-		"Export datagrams this process's collectors read, by source and outcome: received (every datagram read), dropped:unregistered (its sender is not a registered exporter), dropped:malformed (a decoder rejected it in whole or in part).",
+		"Export datagrams this process's collectors read, by source and outcome: received (every datagram read), dropped:unregistered (its sender is not a registered exporter), dropped:malformed (a decoder rejected it in whole or in part), dropped:kernel (the kernel discarded it because the socket buffer was full; never read, so not in received; Linux).",
 		[]string{"source", "outcome"}, func(emit func(float64, ...string)) {
 			p.cols.mu.Lock()
 			defer p.cols.mu.Unlock()
@@ -43,14 +43,15 @@ func (p *Pipeline) Watch(m *metrics.Set) {
 			}
 			sort.Strings(sources)
 			for _, s := range sources {
-				var got, malformed, refused uint64
+				var got, malformed, refused, kernel uint64
 				for _, c := range p.cols.all[s] {
 					d, _, bad := c.Counts()
-					got, malformed, refused = got+d, malformed+bad, refused+c.RefusedCount()
+					got, malformed, refused, kernel = got+d, malformed+bad, refused+c.RefusedCount(), kernel+c.Dropped()
 				}
 				emit(float64(got), s, "received")
 				emit(float64(refused), s, "dropped:unregistered")
 				emit(float64(malformed), s, "dropped:malformed")
+				emit(float64(kernel), s, "dropped:kernel")
 			}
 		})
 	m.Watch("renkei_telemetry_spooled_records",
@@ -70,4 +71,35 @@ func (p *Pipeline) Watch(m *metrics.Set) {
 				emit(float64(n))
 			}
 		})
+}
+
+// CountKernelDrops adds, every every until ctx is done and once more when
+// it is, the datagrams the kernel discarded for col since the last report
+// to source's figures ("dropped:kernel", beside the other drops), so that
+// a running collector's losses show while it runs, not only when it stops.
+// It returns when ctx is done and the last report is made.
+func (p *Pipeline) CountKernelDrops(ctx context.Context, source string, col *flow.Collector, every time.Duration) {
+	var reported uint64
+	report := func(ctx context.Context) {
+		n := col.Dropped()
+		if n <= reported {
+			return
+		}
+		if err := AddCounts(ctx, p.Service.DB, source, Counts{"dropped:kernel": int64(n - reported)}); err == nil {
+			reported = n
+		}
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			report(ctx)
+		case <-ctx.Done():
+			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			report(last)
+			cancel()
+			return
+		}
+	}
 }
