@@ -193,19 +193,17 @@ func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targe
 	a.PublishedBy, a.Published = c.User.ID, now
 	// The committee's annual figures count notices, demands and
 	// recommendations from the audit log, so each is logged as it is issued.
-	var logged func(id int64) error
+	var logged func(id string) error
 	if s.Record != nil {
-		logged = func(id int64) error {
+		logged = func(id string) error {
 			action := map[string]string{KindAdvisory: audit.ActionNoticeIssue, KindCorrection: audit.ActionDemandIssue, KindSupplier: audit.ActionDemandIssue}[a.Kind] // Art. 42 requests are demands (求め) too
-			_, err := s.Record(ctx, c, action, fmt.Sprintf("advisory-%d", id), map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))})
+			_, err := s.Record(ctx, c, action, "advisory-"+id, map[string]string{"kind": a.Kind, "targets": fmt.Sprint(len(targets))})
 			return err
 		}
 	}
-	id, err := s.DB.PublishAdvisory(ctx, *a, targets, logged)
-	if err != nil {
+	if err := s.DB.PublishAdvisory(ctx, a, targets, logged); err != nil {
 		return err
 	}
-	a.ID = id
 	a.Counts.Targets = len(targets)
 	due := a.Due.In(jst.Zone).Format("2006-01-02 15:04 MST")
 	title := i18n.M("alert.advisory."+a.Kind, a.Title, due)
@@ -214,7 +212,7 @@ func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targe
 		body = append(body, i18n.M("alert.list.item", act))
 	}
 	body = append(body, alert.Blank, i18n.M("alert.advisory_body.ack"))
-	data, _ := json.Marshal(map[string]any{"advisory": a.ID, "kind": a.Kind, "due": a.Due})
+	data, _ := json.Marshal(map[string]any{"advisory": a.PublicID, "kind": a.Kind, "due": a.Due})
 	for _, o := range targets {
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: o.ID, Kind: "advisory", Severity: a.Severity,
 			TitleKey: title.Key, TitleParams: title.Params,
@@ -225,9 +223,9 @@ func (s *Service) publish(ctx context.Context, c auth.Caller, a *Advisory, targe
 	return nil
 }
 
-// Acknowledge records that the caller's organization has read the advisory.
-// Acknowledging twice is harmless: the first time counts.
-func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) error {
+// Acknowledge records that the caller's organization has read the advisory
+// of public id id. Acknowledging twice is harmless: the first time counts.
+func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id string) error {
 	if !policy.MayAcknowledge(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not acknowledge", problem.ErrForbidden, c.User.Role)
 	}
@@ -241,7 +239,7 @@ func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) erro
 		return err
 	}
 	if !addressed {
-		return fmt.Errorf("advisory %d addressed to your organization: %w", id, store.ErrNotFound)
+		return fmt.Errorf("advisory %s addressed to your organization: %w", id, store.ErrNotFound)
 	}
 	return nil
 }
@@ -249,7 +247,7 @@ func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) erro
 // Complete records that the caller's organization has done the required
 // actions, with evidence (required for correction and supplier requests). It
 // acknowledges too if that was not done. Completing twice keeps the first.
-func (s *Service) Complete(ctx context.Context, c auth.Caller, id int64, evidence string) error {
+func (s *Service) Complete(ctx context.Context, c auth.Caller, id string, evidence string) error {
 	if !policy.MayComplete(c.Viewer()) {
 		return fmt.Errorf("%w: the %s role may not report completion", problem.ErrForbidden, c.User.Role)
 	}
@@ -279,20 +277,22 @@ func (s *Service) List(ctx context.Context, v policy.Viewer, q ListQuery) ([]Adv
 	return s.DB.Advisories(ctx, v, q, s.now())
 }
 
-// Get returns one advisory with its counts and the targets v may see the
-// progress of: every target for the center, its own row for an addressed
-// organization (policy.SeesEveryRecipientsProgress).
-func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Advisory, []Target, error) {
+// Get returns the advisory of public id id with its counts and the targets
+// v may see the progress of: every target for the center, its own row for an
+// addressed organization (policy.SeesEveryRecipientsProgress). A row id,
+// which never leaves the hub, is not found.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id string) (Advisory, []Target, error) {
 	a, err := s.DB.Advisory(ctx, v, id, s.now())
 	if err != nil {
 		return a, nil, err
 	}
-	ts, err := s.DB.AdvisoryTargets(ctx, v, id)
+	ts, err := s.DB.AdvisoryTargets(ctx, v, a.ID)
 	return a, ts, err
 }
 
-// Close closes an advisory (center only); acknowledgements stay as they are.
-func (s *Service) Close(ctx context.Context, c auth.Caller, id int64) error {
+// Close closes the advisory of public id id (center only); acknowledgements
+// stay as they are.
+func (s *Service) Close(ctx context.Context, c auth.Caller, id string) error {
 	if err := mayPublish(c); err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func TestAdvisoryCountsUnderConcurrentAcks(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						if err := e.s.Acknowledge(ctx, m, a.ID); err != nil {
+						if err := e.s.Acknowledge(ctx, m, a.PublicID); err != nil {
 							errs <- err
 						}
 					}()
@@ -87,7 +87,7 @@ func TestAdvisoryCountsUnderConcurrentAcks(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						if err := e.s.Complete(ctx, m, a.ID, "patched"); err != nil {
+						if err := e.s.Complete(ctx, m, a.PublicID, "patched"); err != nil {
 							errs <- err
 						}
 					}()
@@ -98,7 +98,7 @@ func TestAdvisoryCountsUnderConcurrentAcks(t *testing.T) {
 			for err := range errs {
 				t.Error(err)
 			}
-			got, targets, err := e.s.Get(ctx, e.viewer(e.center), a.ID)
+			got, targets, err := e.s.Get(ctx, e.viewer(e.center), a.PublicID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,14 +110,14 @@ func TestAdvisoryCountsUnderConcurrentAcks(t *testing.T) {
 				t.Fatalf("center sees %d targets", len(targets))
 			}
 			// A member sees the advisory and only its own row; an outsider sees nothing.
-			_, own, err := e.s.Get(ctx, e.viewer(members[3]), a.ID)
+			_, own, err := e.s.Get(ctx, e.viewer(members[3]), a.PublicID)
 			if err != nil || len(own) != 1 || own[0].OrgID != members[3].Org.ID {
 				t.Fatalf("member's view: %+v %v", own, err)
 			}
-			if _, _, err := e.s.Get(ctx, e.viewer(outsider), a.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, _, err := e.s.Get(ctx, e.viewer(outsider), a.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("an outsider reads the advisory: %v", err)
 			}
-			if err := e.s.Acknowledge(ctx, outsider, a.ID); !errors.Is(err, store.ErrNotFound) {
+			if err := e.s.Acknowledge(ctx, outsider, a.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("an outsider acknowledged: %v", err)
 			}
 			if l, _ := e.s.List(ctx, e.viewer(outsider), advisory.ListQuery{}); len(l) != 0 {
@@ -195,13 +195,13 @@ func TestCorrectionRequestEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.s.Complete(ctx, gov, a.ID, ""); err == nil || !strings.Contains(err.Error(), "evidence") {
+	if err := e.s.Complete(ctx, gov, a.PublicID, ""); err == nil || !strings.Contains(err.Error(), "evidence") {
 		t.Fatalf("completion without evidence: %v", err)
 	}
-	if err := e.s.Complete(ctx, gov, a.ID, "MFA enforced on 2026-11-25; config export attached to case 12"); err != nil {
+	if err := e.s.Complete(ctx, gov, a.PublicID, "MFA enforced on 2026-11-25; config export attached to case 12"); err != nil {
 		t.Fatal(err)
 	}
-	got, ts, _ := e.s.Get(ctx, e.viewer(e.center), a.ID)
+	got, ts, _ := e.s.Get(ctx, e.viewer(e.center), a.PublicID)
 	if got.Counts.Completed != 1 || got.Counts.Acknowledged != 1 || !strings.Contains(ts[0].Evidence, "MFA enforced") {
 		t.Fatalf("%+v %+v", got.Counts, ts)
 	}

@@ -12,8 +12,8 @@ import (
 // sectors and the local-government and medical members (step 5 of the story)
 // that the members named in ackers acknowledge (the first also completes),
 // and, when government names an agency, a correction request to it. It
-// returns the advisory ids.
-func (s *Service) Demo(ctx context.Context, center string, ackers []string, government string) ([]int64, error) {
+// returns the advisories' public ids.
+func (s *Service) Demo(ctx context.Context, center string, ackers []string, government string) ([]string, error) {
 	now := s.Now().UTC()
 	caller := func(login string) (auth.Caller, error) {
 		u, err := s.DB.UserByLogin(ctx, login)
@@ -34,17 +34,17 @@ func (s *Service) Demo(ctx context.Context, center string, ackers []string, gove
 	if err != nil {
 		return nil, fmt.Errorf("advisory demo: %w", err)
 	}
-	ids := []int64{a.ID}
+	ids := []string{a.PublicID}
 	for i, l := range ackers {
 		m, err := caller(l)
 		if err != nil {
 			return ids, fmt.Errorf("advisory demo: %w", err)
 		}
-		if err := s.Acknowledge(ctx, m, a.ID); err != nil {
+		if err := s.Acknowledge(ctx, m, a.PublicID); err != nil {
 			return ids, fmt.Errorf("advisory demo: %s: %w", l, err)
 		}
 		if i == 0 {
-			if err := s.Complete(ctx, m, a.ID, "7.2.11 applied on all appliances"); err != nil {
+			if err := s.Complete(ctx, m, a.PublicID, "7.2.11 applied on all appliances"); err != nil {
 				return ids, fmt.Errorf("advisory demo: %w", err)
 			}
 		}
@@ -57,7 +57,7 @@ func (s *Service) Demo(ctx context.Context, center string, ackers []string, gove
 		if err != nil {
 			return ids, fmt.Errorf("advisory demo: %w", err)
 		}
-		ids = append(ids, cr.ID)
+		ids = append(ids, cr.PublicID)
 	}
 	return ids, nil
 }

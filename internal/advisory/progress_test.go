@@ -27,7 +27,7 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, err := range []error{e.s.Acknowledge(ctx, done, adv.ID), e.s.Complete(ctx, done, adv.ID, "patched"), e.s.Acknowledge(ctx, acked, adv.ID)} {
+			for _, err := range []error{e.s.Acknowledge(ctx, done, adv.PublicID), e.s.Complete(ctx, done, adv.PublicID, "patched"), e.s.Acknowledge(ctx, acked, adv.PublicID)} {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -52,7 +52,7 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 				if l[0].Counts != c.want {
 					t.Errorf("%s: listing counts %+v, want %+v", c.name, l[0].Counts, c.want)
 				}
-				a, ts, err := e.s.Get(ctx, v, adv.ID)
+				a, ts, err := e.s.Get(ctx, v, adv.PublicID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -35,7 +35,7 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ask: %v", err)
 			}
-			if _, err := kanshi.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: "Kanto Electric"}); status(err) != 400 || !strings.Contains(description(err), "not designated") {
+			if _, err := kanshi.ReplyConsultation(ctx, r.PublicID, client.ConsultationReply{Kind: "handoff", To: "Kanto Electric"}); status(err) != 400 || !strings.Contains(description(err), "not designated") {
 				t.Fatalf("hand-off to an undesignated organization: %v", err)
 			}
 			if _, err := kanshi.DesignateHandler(ctx, client.HandlerRequest{Topic: "support", Org: "Kanto Support Desk"}); err != nil {
@@ -44,19 +44,19 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 			if hs, err := town.ConsultationHandlers(ctx, ""); err != nil || len(hs) != 1 {
 				t.Fatalf("handlers: %v %+v", err, hs)
 			}
-			if got, err := kanshi.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: "Kanto Support Desk"}); err != nil || got.Step != "handoff.awaiting-consent" {
+			if got, err := kanshi.ReplyConsultation(ctx, r.PublicID, client.ConsultationReply{Kind: "handoff", To: "Kanto Support Desk"}); err != nil || got.Step != "handoff.awaiting-consent" {
 				t.Fatalf("hand-off: %v %+v", err, got)
 			}
-			if _, err := desk.Consultation(ctx, r.ID); status(err) != 404 {
+			if _, err := desk.Consultation(ctx, r.PublicID); status(err) != 404 {
 				t.Fatalf("the proposed handler reads the request before consent: %v", err)
 			}
-			if got, err := town.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "consent"}); err != nil || got.Step != "handoff.consented" {
+			if got, err := town.ReplyConsultation(ctx, r.PublicID, client.ConsultationReply{Kind: "consent"}); err != nil || got.Step != "handoff.consented" {
 				t.Fatalf("consent: %v %+v", err, got)
 			}
-			if _, err := desk.Consultation(ctx, r.ID); err != nil {
+			if _, err := desk.Consultation(ctx, r.PublicID); err != nil {
 				t.Fatalf("the consented handler cannot read the request: %v", err)
 			}
-			got, err := desk.ReplyConsultation(ctx, r.ID, client.ConsultationReply{Kind: "handoff", To: h.Center().Name})
+			got, err := desk.ReplyConsultation(ctx, r.PublicID, client.ConsultationReply{Kind: "handoff", To: h.Center().Name})
 			if err != nil || got.Step != "handoff.done" || got.HandlerOrg != h.Center().ID {
 				t.Fatalf("hand-off back to the center: %v %+v, want 200 with what happened", err, got)
 			}

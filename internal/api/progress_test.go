@@ -31,10 +31,10 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 				t.Fatalf("publish: %v", err)
 			}
 			mizu := s.as("mizu")
-			if err := mizu.AcknowledgeAdvisory(ctx, a.ID); err != nil {
+			if err := mizu.AcknowledgeAdvisory(ctx, a.PublicID); err != nil {
 				t.Fatalf("ack: %v", err)
 			}
-			if err := mizu.CompleteAdvisory(ctx, a.ID, "patched"); err != nil {
+			if err := mizu.CompleteAdvisory(ctx, a.PublicID, "patched"); err != nil {
 				t.Fatalf("complete: %v", err)
 			}
 			for _, c := range []struct {
@@ -48,7 +48,7 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 				if counts := l[0].Counts; counts.Targets != c.targets || counts.Completed != c.done {
 					t.Errorf("%s: listing counts %+v, want %v targets, %v completed", c.who, counts, c.targets, c.done)
 				}
-				got, err := s.as(c.who).Advisory(ctx, a.ID)
+				got, err := s.as(c.who).Advisory(ctx, a.PublicID)
 				if err != nil {
 					t.Fatalf("%s: get %v", c.who, err)
 				}

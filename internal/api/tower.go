@@ -53,7 +53,7 @@ func (s *Server) fileReport(q *request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := svc.Get(q.r.Context(), q.viewer, r.IncidentID)
+	inc, err := svc.Get(q.r.Context(), q.viewer, r.IncidentPublicID)
 	if err != nil {
 		return err
 	}
@@ -62,10 +62,7 @@ func (s *Server) fileReport(q *request) error {
 }
 
 func (s *Server) getReport(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	inc, err := s.Incidents.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
@@ -75,10 +72,7 @@ func (s *Server) getReport(q *request) error {
 }
 
 func (s *Server) getAttachment(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	a, err := s.Incidents.Attachment(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
@@ -161,10 +155,7 @@ func (s *Server) openCase(q *request) error {
 }
 
 func (s *Server) getCase(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	k, err := s.Cases.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
@@ -174,10 +165,7 @@ func (s *Server) getCase(q *request) error {
 }
 
 func (s *Server) actOnCase(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	var in cases.Act
 	if err := decode(q, &in); err != nil {
 		return err
@@ -217,10 +205,7 @@ func (s *Server) publishAdvisory(q *request) error {
 }
 
 func (s *Server) getAdvisory(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	a, targets, err := s.Advisories.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
@@ -233,10 +218,7 @@ func (s *Server) getAdvisory(q *request) error {
 }
 
 func (s *Server) ackAdvisory(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	if err := s.Advisories.Acknowledge(q.r.Context(), q.caller, id); err != nil {
 		return err
 	}
@@ -245,15 +227,12 @@ func (s *Server) ackAdvisory(q *request) error {
 }
 
 func (s *Server) completeAdvisory(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	var in client.Evidence
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	err = s.Advisories.Complete(q.r.Context(), q.caller, id, in.Evidence)
+	err := s.Advisories.Complete(q.r.Context(), q.caller, id, in.Evidence)
 	if err != nil {
 		return err
 	}
@@ -287,10 +266,7 @@ func (s *Server) askConsultation(q *request) error {
 }
 
 func (s *Server) getConsultation(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	r, err := s.Consult.Get(q.r.Context(), q.viewer, id)
 	if err != nil {
 		return err
@@ -300,10 +276,7 @@ func (s *Server) getConsultation(q *request) error {
 }
 
 func (s *Server) replyConsultation(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id") // a public id; anything else is not found
 	var in client.ConsultationReply
 	if err := decode(q, &in); err != nil {
 		return err

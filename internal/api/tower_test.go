@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +34,7 @@ func TestTowerAPI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("file: %v", err)
 	}
-	id := filed.Incident.ID
+	id := filed.Incident.PublicID
 	if dl := filed.Incident.Deadlines; len(dl) != 2 || dl[0].Overdue {
 		t.Fatalf("deadlines %+v", dl)
 	}
@@ -60,14 +59,14 @@ func TestTowerAPI(t *testing.T) {
 	if _, err := denki.Incident(ctx, id); status(err) != 404 {
 		t.Fatalf("another member reads the report: %v", err)
 	}
-	k, err := kanshi.OpenCase(ctx, cases.Case{Title: "Flood at Suido", Source: "report:" + strconv.FormatInt(id, 10)})
+	k, err := kanshi.OpenCase(ctx, cases.Case{Title: "Flood at Suido", Source: "report:" + id})
 	if err != nil {
 		t.Fatalf("open case: %v", err)
 	}
-	if got, err := kanshi.ActOnCase(ctx, k.ID, cases.Act{Status: "responding"}); err != nil || got.Status != "responding" {
+	if got, err := kanshi.ActOnCase(ctx, k.PublicID, cases.Act{Status: "responding"}); err != nil || got.Status != "responding" {
 		t.Fatalf("act: %v %+v", err, got)
 	}
-	if l, err := mizu.Cases(ctx, client.CaseQuery{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil || len(l) != 1 {
+	if l, err := mizu.Cases(ctx, client.CaseQuery{Source: "report:" + id}); err != nil || len(l) != 1 {
 		t.Fatalf("reporter's cases: %v %+v", err, l)
 	}
 	if _, err := mizu.OpenCase(ctx, cases.Case{Title: "x"}); status(err) != 403 {

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -76,9 +75,10 @@ func mayWork(c auth.Caller) error {
 	return nil
 }
 
-// Open opens a case. A source ("report:12", "alert:5", "consult:3") links it
-// and names the organization it came from; that organization is alerted that
-// the center has taken up its matter.
+// Open opens a case. A source ("report:<incident>", "alert:<alert>",
+// "consult:<consultation>", each named by its public id) links it and names
+// the organization it came from; that organization is alerted that the
+// center has taken up its matter.
 func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error) {
 	if err := mayWork(c); err != nil {
 		return k, err
@@ -122,12 +122,10 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	if k.OrgID != "" {
 		links = append(links, Link{Kind: "org", Ref: k.OrgID})
 	}
-	id, err := s.DB.OpenCase(ctx, k, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}, links)
-	if err != nil {
+	if err := s.DB.OpenCase(ctx, &k, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}, links); err != nil {
 		return k, err
 	}
-	k.ID = id
-	s.tellOrg(ctx, k, i18n.M("alert.case.opened", strconv.FormatInt(k.ID, 10), sourceLabel(k.Source)))
+	s.tellOrg(ctx, k, i18n.M("alert.case.opened", k.PublicID, sourceLabel(k.Source)))
 	return k, nil
 }
 
@@ -155,7 +153,7 @@ func (s *Service) sourceOrg(ctx context.Context, kind, ref string) (org string, 
 	src := kind + ":" + ref
 	if !slices.Contains(sourceKinds, kind) {
 		return "", &problem.Problem{Field: "source", Code: "source.invalid", Value: src,
-			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<id> or consult:<id>", src)}, nil
+			Msg: fmt.Sprintf("source: %q is not report:<incident>, alert:<alert> or consult:<consultation>", src)}, nil
 	}
 	org, err = s.DB.CaseSourceOrg(ctx, kind, ref)
 	if errors.Is(err, store.ErrNotFound) {
@@ -191,10 +189,10 @@ func (s *Service) tellOrg(ctx context.Context, k Case, title i18n.Message) {
 	if k.OrgID == "" || k.OrgID == s.Center {
 		return
 	}
-	data, _ := json.Marshal(map[string]any{"case": k.ID, "status": k.Status})
+	data, _ := json.Marshal(map[string]any{"case": k.PublicID, "status": k.Status})
 	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: k.OrgID, Kind: "case", Severity: "info",
 		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(i18n.M("alert.case.body")), Data: string(data)}); err != nil && s.Log != nil {
-		s.Log.Error("alert case update", "case", k.ID, "err", err)
+		s.Log.Error("alert case update", "case", k.PublicID, "err", err)
 	}
 }
 
@@ -210,10 +208,10 @@ type Act struct {
 	Link     *Link  `json:"link,omitempty"`
 }
 
-// Do applies an act to a case and records each change in its timeline, in
-// one transaction. A status change is always shared with the reporting
-// organization, which is alerted of it.
-func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case, error) {
+// Do applies an act to the case of public id id and records each change in
+// its timeline, in one transaction. A status change is always shared with
+// the reporting organization, which is alerted of it.
+func (s *Service) Do(ctx context.Context, c auth.Caller, id string, a Act) (Case, error) {
 	if err := mayWork(c); err != nil {
 		return Case{}, err
 	}
@@ -245,7 +243,7 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 		problems = append(problems, problem.Problem{Code: "nothing-to-do", Msg: "nothing to do: give a status, severity, assignee, note or link"})
 	}
 	if len(problems) > 0 {
-		return k, fmt.Errorf("case %d: %w", id, problems)
+		return k, fmt.Errorf("case %s: %w", id, problems)
 	}
 	now := s.now()
 	statusChanged := a.Status != "" && a.Status != k.Status
@@ -275,24 +273,25 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id int64, a Act) (Case,
 	}
 	k.Updated = now
 	if err := s.DB.UpdateCase(ctx, k, acts, links); err != nil {
-		return k, fmt.Errorf("case %d: %w", id, err)
+		return k, fmt.Errorf("case %s: %w", id, err)
 	}
 	if statusChanged {
-		s.tellOrg(ctx, k, i18n.M("alert.case.status", strconv.FormatInt(k.ID, 10), sourceLabel(k.Source), i18n.Ref(i18n.M("alert.case.st."+k.Status))))
+		s.tellOrg(ctx, k, i18n.M("alert.case.status", k.PublicID, sourceLabel(k.Source), i18n.Ref(i18n.M("alert.case.st."+k.Status))))
 	}
 	return s.Get(ctx, c.Viewer(), id)
 }
 
-// Get returns a case as v may see it: whole for the center; for the
-// organization it came from, without assignee, links or unshared actions,
-// and without who acted (policy.SeesWholeCase).
-func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, error) {
+// Get returns the case of public id id as v may see it: whole for the
+// center; for the organization it came from, without assignee, links or
+// unshared actions, and without who acted (policy.SeesWholeCase). A row id,
+// which never leaves the hub, is not found.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id string) (Case, error) {
 	k, err := s.DB.Case(ctx, v, id)
 	if err != nil {
 		return k, err
 	}
 	whole := policy.SeesWholeCase(v)
-	if k.Actions, err = s.DB.CaseActions(ctx, id, !whole); err != nil {
+	if k.Actions, err = s.DB.CaseActions(ctx, k.ID, !whole); err != nil {
 		return k, err
 	}
 	if !whole {
@@ -302,7 +301,7 @@ func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Case, err
 		k.Assignee = ""
 		return k, nil
 	}
-	k.Links, err = s.DB.CaseLinks(ctx, id)
+	k.Links, err = s.DB.CaseLinks(ctx, k.ID)
 	return k, err
 }
 

@@ -50,7 +50,7 @@ func TestCaseFromReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := h.App.Cases
-			src := "report:" + itoa(r.IncidentID)
+			src := "report:" + r.IncidentPublicID
 			k, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "DDoS on Suido Water", Severity: "high", Source: src})
 			if err != nil {
 				t.Fatal(err)
@@ -58,21 +58,21 @@ func TestCaseFromReport(t *testing.T) {
 			if k.OrgID != cs["mizu"].Org.ID {
 				t.Fatalf("case org %q, want the reporter", k.OrgID)
 			}
-			if _, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{Assignee: "sato", Status: "investigating", Note: "internal: upstream ISP contacted"}); err != nil {
+			if _, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Assignee: "sato", Status: "investigating", Note: "internal: upstream ISP contacted"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Do(ctx, cs["sato"], k.ID, cases.Act{Note: "Mitigation advice sent; filter UDP/123 at the edge.", Shared: true,
+			if _, err := s.Do(ctx, cs["sato"], k.PublicID, cases.Act{Note: "Mitigation advice sent; filter UDP/123 at the edge.", Shared: true,
 				Link: &cases.Link{Kind: "object", Ref: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}}); err != nil {
 				t.Fatal(err)
 			}
-			full, err := s.Get(ctx, viewer(h, cs["kanshi"]), k.ID)
+			full, err := s.Get(ctx, viewer(h, cs["kanshi"]), k.PublicID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if full.Assignee != "sato" || full.Status != "investigating" || len(full.Actions) != 6 || len(full.Links) != 3 {
 				t.Fatalf("center view: %+v", full)
 			}
-			own, err := s.Get(ctx, viewer(h, cs["mizu"]), k.ID)
+			own, err := s.Get(ctx, viewer(h, cs["mizu"]), k.PublicID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,7 @@ func TestCaseFromReport(t *testing.T) {
 			if own.Status != "investigating" || own.Assignee != "" || own.Links != nil || len(own.Actions) != 3 || strings.Contains(strings.Join(texts, "|"), "internal") {
 				t.Fatalf("reporter view: %+v (actions %q)", own, texts)
 			}
-			if _, err := s.Get(ctx, viewer(h, cs["denki"]), k.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := s.Get(ctx, viewer(h, cs["denki"]), k.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("another member reads the case: %v", err)
 			}
 			if l, _ := s.List(ctx, viewer(h, cs["denki"]), cases.Query{}); len(l) != 0 {
@@ -130,10 +130,10 @@ func TestCaseRejects(t *testing.T) {
 		})
 	}
 	k, _ := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x"})
-	if _, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{Status: "done"}); err == nil || !strings.Contains(err.Error(), "status") {
+	if _, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Status: "done"}); err == nil || !strings.Contains(err.Error(), "status") {
 		t.Fatalf("bad status: %v", err)
 	}
-	if _, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
+	if _, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
 		t.Fatalf("empty act: %v", err)
 	}
 }

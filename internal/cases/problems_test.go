@@ -22,7 +22,7 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := itoa(k.ID)
+	id := k.PublicID
 	tests := []struct {
 		name      string
 		do        func() error
@@ -42,23 +42,23 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 		{"open: source of no known kind", func() error {
 			_, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x", Source: "rumour:1"})
 			return err
-		}, []string{"source.invalid"}, []string{"rumour:1"}, `invalid case: source: "rumour:1" is not report:<incident>, alert:<id> or consult:<id>`},
+		}, []string{"source.invalid"}, []string{"rumour:1"}, `invalid case: source: "rumour:1" is not report:<incident>, alert:<alert> or consult:<consultation>`},
 		{"open: source that does not exist", func() error {
 			_, err := s.Open(ctx, cs["kanshi"], cases.Case{Title: "x", Source: "report:999"})
 			return err
 		}, []string{"source.unknown"}, []string{"report:999"}, `invalid case: source: no report 999`},
 		{"act: bad status and severity", func() error {
-			_, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{Status: "done", Severity: "huge"})
+			_, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Status: "done", Severity: "huge"})
 			return err
 		}, []string{"status.unknown", "severity.unknown"}, []string{"done", "huge"},
 			`case ` + id + `: status: "done" is not one of new, investigating, responding, resolved, closed; severity: "huge" is not one of low, medium, high, critical`},
 		{"act: bad link and long note", func() error {
-			_, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{Link: &cases.Link{Kind: "rumour"}, Note: strings.Repeat("x", 64<<10+1)})
+			_, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Link: &cases.Link{Kind: "rumour"}, Note: strings.Repeat("x", 64<<10+1)})
 			return err
 		}, []string{"link.invalid", "note.too-long"}, []string{"rumour", ""},
 			`case ` + id + `: link: want a kind (object, org, report, alert, consult) and a reference; note: longer than 64 KiB`},
 		{"act: nothing", func() error {
-			_, err := s.Do(ctx, cs["kanshi"], k.ID, cases.Act{Note: " "})
+			_, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Note: " "})
 			return err
 		}, []string{"nothing-to-do"}, []string{""}, `case ` + id + `: nothing to do: give a status, severity, assignee, note or link`},
 	}
@@ -85,7 +85,7 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Do(ctx, cs["mizu"], k.ID, cases.Act{Status: "done"}); errors.As(err, new(problem.Problems)) {
+	if _, err := s.Do(ctx, cs["mizu"], k.PublicID, cases.Act{Status: "done"}); errors.As(err, new(problem.Problems)) {
 		t.Fatalf("a forbidden act reads as problems: %v", err)
 	}
 }

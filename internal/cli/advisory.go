@@ -38,7 +38,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "%d\t%s\n", got.ID, g.say(i18n.M("cli.advisory.published", fmt.Sprint(got.Counts.Targets), jstTime(got.Due))))
+				fmt.Fprintf(g.stdout, "%s\t%s\n", got.PublicID, g.say(i18n.M("cli.advisory.published", fmt.Sprint(got.Counts.Targets), jstTime(got.Due))))
 				return nil
 			})
 		},
@@ -61,10 +61,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 		Short: "Acknowledge an advisory for your organization",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				return ts.app.Advisories.Acknowledge(cmd.Context(), ts.caller, id)
 			})
@@ -74,13 +71,10 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 	complete := &cobra.Command{
 		Use:     "complete ID",
 		Short:   "Report your organization completed the required actions, with evidence",
-		Example: `  renkei advisory complete --as gov 4 --evidence "MFA enforced 2026-11-25; config export in case 12"`,
+		Example: `  renkei advisory complete --as gov 3b7d0a91c2e64f58a1d9e0b7c6f42d83 --evidence "MFA enforced 2026-11-25; config export attached to the case"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				return ts.app.Advisories.Complete(cmd.Context(), ts.caller, id, evidence)
 			})
@@ -96,15 +90,12 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				svc := ts.app.Advisories
 				tw := newTable(g.stdout)
 				if len(args) == 1 {
-					id, err := argID(args[0])
-					if err != nil {
-						return err
-					}
+					id := args[0] // a public id, as the API and the console show it
 					a, targets, err := svc.Get(cmd.Context(), ts.viewer, id)
 					if err != nil {
 						return err
 					}
-					g.tell(g.stdout, i18n.M("cli.advisory.summary", a.Kind, fmt.Sprint(a.ID), a.Title, jstTime(a.Due), fmt.Sprint(a.Counts.Targets),
+					g.tell(g.stdout, i18n.M("cli.advisory.summary", a.Kind, a.PublicID, a.Title, jstTime(a.Due), fmt.Sprint(a.Counts.Targets),
 						fmt.Sprint(a.Counts.Acknowledged), fmt.Sprint(a.Counts.Completed), fmt.Sprint(a.Counts.Overdue)))
 					fmt.Fprintln(tw, "ORGANIZATION\tACKNOWLEDGED\tCOMPLETED\tEVIDENCE")
 					for _, t := range targets {
@@ -118,7 +109,7 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 				}
 				fmt.Fprintln(tw, "ID\tKIND\tTITLE\tDUE\tADDRESSED\tACKNOWLEDGED\tCOMPLETED\tOVERDUE")
 				for _, a := range l {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", a.ID, a.Kind, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", a.PublicID, a.Kind, a.Title, jstTime(a.Due), a.Counts.Targets, a.Counts.Acknowledged, a.Counts.Completed, a.Counts.Overdue)
 				}
 				return tw.Flush()
 			})

@@ -18,7 +18,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 	open := &cobra.Command{
 		Use:     "open",
 		Short:   "Open a case, from a report, alert or consultation (--source report:ID)",
-		Example: `  renkei case open --as kanshi --title "Ransomware at Suido Water" --severity high --source report:3 --assignee sato`,
+		Example: `  renkei case open --as kanshi --title "Ransomware at Suido Water" --severity high --source report:9f2c1e07b4a85d3619e0c7f4a2b8d150 --assignee sato`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
@@ -26,7 +26,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(g.stdout, got.ID)
+				fmt.Fprintln(g.stdout, got.PublicID)
 				return nil
 			})
 		},
@@ -40,13 +40,10 @@ func newCaseCmd(g *globals) *cobra.Command {
 	actCmd := &cobra.Command{
 		Use:     "act ID",
 		Short:   "Change a case's status, severity or assignee, add a note or a link",
-		Example: `  renkei case act --as sato 7 --status responding --note "Isolation advised" --shared`,
+		Example: `  renkei case act --as sato 5e81c0d2a7f94b36b0c1d8e2f7a64913 --status responding --note "Isolation advised" --shared`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			if link != "" {
 				kind, ref, ok := strings.Cut(link, ":")
 				if !ok {
@@ -59,7 +56,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				g.tell(g.stdout, i18n.M("cli.case.summary", fmt.Sprint(got.ID), got.Status, got.Severity, got.Assignee))
+				g.tell(g.stdout, i18n.M("cli.case.summary", got.PublicID, got.Status, got.Severity, got.Assignee))
 				return nil
 			})
 		},
@@ -85,7 +82,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 				tw := newTableAs(g.stdout, caseFormat)
 				fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tASSIGNEE\tSOURCE\tTITLE\tUPDATED")
 				for _, k := range l {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.PublicID, k.Status, k.Severity, k.Assignee, k.Source, k.Title, jstTime(k.Updated))
 				}
 				return tw.Flush()
 			})
@@ -98,10 +95,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 		Short: "Show a case as JSON, as you may see it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			return g.towerJSON(cmd, as, func(ts *towerSession) (any, error) {
 				return ts.app.Cases.Get(cmd.Context(), ts.viewer, id)
 			})

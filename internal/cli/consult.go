@@ -23,7 +23,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(g.stdout, r.ID)
+				fmt.Fprintln(g.stdout, r.PublicID)
 				return nil
 			})
 		},
@@ -36,13 +36,10 @@ func newConsultCmd(g *globals) *cobra.Command {
 	reply := &cobra.Command{
 		Use:     "reply ID",
 		Short:   "Answer, ask a follow-up, hand off (--kind handoff --to ORG), consent to or decline a hand-off, or close a request",
-		Example: `  renkei consult reply --as kanshi 3 --kind handoff --to "Kanto Support Desk"`,
+		Example: `  renkei consult reply --as kanshi c4a9e2f0b1d74c6e8f3a5b0d9e7c1a26 --kind handoff --to "Kanto Support Desk"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			// With the audit log open, as the API and the console: a hand-off
 			// that takes effect is logged, with whose consent, before it does.
 			ts, done, err := g.loggedTower(cmd.Context(), as)
@@ -58,7 +55,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 			if r.Step != "" && r.Step != rkind {
 				step = " (" + r.Step + ")"
 			}
-			g.tell(g.stdout, i18n.M("cli.consult.request", fmt.Sprint(r.ID), r.Status, step))
+			g.tell(g.stdout, i18n.M("cli.consult.request", r.PublicID, r.Status, step))
 			return nil
 		},
 	}
@@ -79,7 +76,7 @@ func newConsultCmd(g *globals) *cobra.Command {
 				tw := newTableAs(g.stdout, listFormat)
 				fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tSUBJECT\tUPDATED")
 				for _, r := range l {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.PublicID, r.Kind, r.Status, r.Subject, jstTime(r.Updated))
 				}
 				return tw.Flush()
 			})

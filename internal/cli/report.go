@@ -27,7 +27,7 @@ reports it owes in "duties" and starts with its initial report; a follow-up give
 "incident". Every problem is reported at its field and nothing is saved. STIX
 objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST.`,
 		Example: `  renkei report file --as mizu ransomware.json
-  echo '{"incident":3,"type":"art5","stage":"final","what_happened":"…","current_status":"recovered"}' | renkei report file --as mizu -`,
+  echo '{"incident":"9f2c1e07b4a85d3619e0c7f4a2b8d150","type":"art5","stage":"final","what_happened":"…","current_status":"recovered"}' | renkei report file --as mizu -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.openInput(args[0])
@@ -47,11 +47,11 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
 				}
-				inc, err := svc.Get(cmd.Context(), ts.viewer, rep.IncidentID)
+				inc, err := svc.Get(cmd.Context(), ts.viewer, rep.IncidentPublicID)
 				if err != nil {
 					return err
 				}
-				g.tell(g.stdout, i18n.M("cli.report.filed", fmt.Sprint(inc.ID), fmt.Sprint(rep.ID), rep.Type, rep.Stage))
+				g.tell(g.stdout, i18n.M("cli.report.filed", inc.PublicID, rep.PublicID, rep.Type, rep.Stage))
 				if rep.STIXStatus != "" {
 					g.tell(g.stdout, i18n.M("cli.report.stix", fmt.Sprint(rep.STIXStored), fmt.Sprint(rep.STIXFailed)))
 					for _, e := range rep.STIXErrors {
@@ -88,7 +88,7 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 							od++
 						}
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", i.ID, i.Category, i.Title, jstTime(i.AwareAt), next, od)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", i.PublicID, i.Category, i.Title, jstTime(i.AwareAt), next, od)
 				}
 				return tw.Flush()
 			})
@@ -99,13 +99,10 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 	show := &cobra.Command{
 		Use:     "show INCIDENT",
 		Short:   "Show an incident: its reports and each deadline",
-		Example: "  renkei report show --as mizu 3 --format json",
+		Example: "  renkei report show --as mizu 9f2c1e07b4a85d3619e0c7f4a2b8d150 --format json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				inc, err := ts.app.Incidents.Get(cmd.Context(), ts.viewer, id)
 				if err != nil {
@@ -114,9 +111,9 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 				if format == formatJSON {
 					return printJSON(g.stdout, inc)
 				}
-				g.tell(g.stdout, i18n.M("cli.report.incident", fmt.Sprint(inc.ID), inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt)))
+				g.tell(g.stdout, i18n.M("cli.report.incident", inc.PublicID, inc.Title, inc.Category, inc.TLP.Label(), jstTime(inc.DetectedAt), jstTime(inc.AwareAt)))
 				for _, r := range inc.Reports {
-					g.tell(g.stdout, i18n.M("cli.report.line", fmt.Sprint(r.ID), r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus))
+					g.tell(g.stdout, i18n.M("cli.report.line", r.PublicID, r.Type, r.Stage, jstTime(r.Filed), r.WhatHappened, r.CurrentStatus))
 				}
 				return g.printDeadlines(inc.Deadlines, ts.h.Now())
 			})
@@ -182,9 +179,9 @@ func (g *globals) printDeadlines(dl []incident.Deadline, now time.Time) error {
 		state := i18n.M("cli.report.owed")
 		switch {
 		case d.Late():
-			state = i18n.M("cli.report.filed_late", fmt.Sprint(d.MetBy))
+			state = i18n.M("cli.report.filed_late", d.MetByPublicID)
 		case !d.Met.IsZero():
-			state = i18n.M("cli.report.met", fmt.Sprint(d.MetBy))
+			state = i18n.M("cli.report.met", d.MetByPublicID)
 		case d.Overdue(now):
 			state = i18n.M("cli.report.overdue")
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"renkei/internal/jst"
 	"strings"
 	"testing"
@@ -39,9 +40,12 @@ func TestTowerCommands(t *testing.T) {
 	os.WriteFile(file, []byte(`{"duties":["art5","personal-data"],"type":"art5","stage":"initial","category":"ransomware","title":"Historian",
 		"what_happened":"Encrypted","detected_at":"`+detected+`","current_status":"contained","tlp":"amber"}`), 0o600)
 	out = must("", "report", "file", "--as", "mizu", file)
-	if !strings.Contains(out, "incident 1 report 1 (art5 initial) filed") || !strings.Contains(out, "personal-data") || !strings.Contains(out, "JST") {
+	// Incidents, reports, cases and advisories are named by public ids.
+	filed := regexp.MustCompile(`incident ([0-9a-f]{32}) report [0-9a-f]{32} \(art5 initial\) filed`).FindStringSubmatch(out)
+	if filed == nil || !strings.Contains(out, "personal-data") || !strings.Contains(out, "JST") {
 		t.Fatalf("report file:\n%s", out)
 	}
+	inc := filed[1]
 	code, _, errOut := run(t, `{"duties":["art5"],"type":"art5","stage":"initial","what_happened":"","current_status":"ongoing"}`, append([]string{"report", "file", "--as", "mizu", "-"}, d...)...)
 	if code != 1 || !strings.HasPrefix(errOut, "renkei: file: -: invalid report:") || !strings.Contains(errOut, "title: is required") || !strings.Contains(errOut, "detected_at: is required") {
 		t.Fatalf("bad report: %d %q", code, errOut)
@@ -49,15 +53,15 @@ func TestTowerCommands(t *testing.T) {
 	if code, _, errOut := run(t, "", append([]string{"report", "list"}, d...)...); code != 1 || !strings.Contains(errOut, "--as") {
 		t.Fatalf("list without --as: %d %q", code, errOut)
 	}
-	must("", "case", "open", "--as", "kanshi", "--title", "Ransomware", "--source", "report:1", "--severity", "high")
-	must("", "case", "act", "--as", "kanshi", "1", "--status", "investigating", "--note", "advice sent", "--shared")
+	k := strings.TrimSpace(must("", "case", "open", "--as", "kanshi", "--title", "Ransomware", "--source", "report:"+inc, "--severity", "high"))
+	must("", "case", "act", "--as", "kanshi", k, "--status", "investigating", "--note", "advice sent", "--shared")
 	if out := must("", "case", "list", "--as", "mizu"); !strings.Contains(out, "investigating") {
 		t.Fatalf("the reporter's case list:\n%s", out)
 	}
 	due := time.Now().Add(48 * time.Hour).In(jst.Zone).Format("2006-01-02 15:04")
-	must("", "advisory", "publish", "--as", "kanshi", "--title", "Patch", "--action", "apply 7.2.11", "--sectors", "water", "--due", due)
-	must("", "advisory", "ack", "--as", "mizu", "1")
-	if out := must("", "advisory", "status", "--as", "kanshi", "1"); !strings.Contains(out, "1 addressed, 1 acknowledged, 0 completed") {
+	adv := strings.Fields(must("", "advisory", "publish", "--as", "kanshi", "--title", "Patch", "--action", "apply 7.2.11", "--sectors", "water", "--due", due))[0]
+	must("", "advisory", "ack", "--as", "mizu", adv)
+	if out := must("", "advisory", "status", "--as", "kanshi", adv); !strings.Contains(out, "1 addressed, 1 acknowledged, 0 completed") {
 		t.Fatalf("advisory status:\n%s", out)
 	}
 	if code, _, errOut := run(t, "", append([]string{"advisory", "publish", "--as", "kanshi", "--title", "x", "--action", "y", "--all", "--due", "2020-01-01 00:00"}, d...)...); code != 1 || !strings.Contains(errOut, "in the past") {

@@ -140,16 +140,17 @@ func (c *Client) FileReport(ctx context.Context, f incident.Filing) (FiledReport
 	return out, err
 }
 
-// Incident reads one incident with its reports and deadlines.
-func (c *Client) Incident(ctx context.Context, id int64) (Incident, error) {
+// Incident reads one incident, named by its public id, with its reports and
+// deadlines.
+func (c *Client) Incident(ctx context.Context, id string) (Incident, error) {
 	var out Incident
-	err := c.do(ctx, http.MethodGet, "/api/v1/reports/"+strconv.FormatInt(id, 10), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/api/v1/reports/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
-// Attachment downloads an attachment of a report.
-func (c *Client) Attachment(ctx context.Context, id int64) ([]byte, error) {
-	return c.send(ctx, http.MethodGet, "/api/v1/attachments/"+strconv.FormatInt(id, 10), nil)
+// Attachment downloads an attachment of a report, named by its public id.
+func (c *Client) Attachment(ctx context.Context, id string) ([]byte, error) {
+	return c.send(ctx, http.MethodGet, "/api/v1/attachments/"+url.PathEscape(id), nil)
 }
 
 // ComputerChange is a change to a critical computer: its new description,
@@ -221,17 +222,17 @@ func (c *Client) OpenCase(ctx context.Context, k cases.Case) (cases.Case, error)
 	return out, err
 }
 
-// Case reads one case.
-func (c *Client) Case(ctx context.Context, id int64) (cases.Case, error) {
+// Case reads one case, named by its public id.
+func (c *Client) Case(ctx context.Context, id string) (cases.Case, error) {
 	var out cases.Case
-	err := c.do(ctx, http.MethodGet, "/api/v1/cases/"+strconv.FormatInt(id, 10), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/api/v1/cases/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // ActOnCase changes a case (status, severity, assignee, a note, a link).
-func (c *Client) ActOnCase(ctx context.Context, id int64, a cases.Act) (cases.Case, error) {
+func (c *Client) ActOnCase(ctx context.Context, id string, a cases.Act) (cases.Case, error) {
 	var out cases.Case
-	err := c.do(ctx, http.MethodPost, "/api/v1/cases/"+strconv.FormatInt(id, 10)+"/actions", a, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/actions", a, &out)
 	return out, err
 }
 
@@ -270,21 +271,21 @@ func (c *Client) PublishAdvisory(ctx context.Context, a advisory.Advisory) (advi
 	return out, err
 }
 
-// Advisory reads one advisory with its targets.
-func (c *Client) Advisory(ctx context.Context, id int64) (AdvisoryWithTargets, error) {
+// Advisory reads one advisory, named by its public id, with its targets.
+func (c *Client) Advisory(ctx context.Context, id string) (AdvisoryWithTargets, error) {
 	var out AdvisoryWithTargets
-	err := c.do(ctx, http.MethodGet, "/api/v1/advisories/"+strconv.FormatInt(id, 10), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/api/v1/advisories/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // AcknowledgeAdvisory acknowledges an advisory for the caller's organization.
-func (c *Client) AcknowledgeAdvisory(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/advisories/"+strconv.FormatInt(id, 10)+"/ack", nil, nil)
+func (c *Client) AcknowledgeAdvisory(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/advisories/"+url.PathEscape(id)+"/ack", nil, nil)
 }
 
 // CompleteAdvisory completes a request with evidence of what was done.
-func (c *Client) CompleteAdvisory(ctx context.Context, id int64, evidence string) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/advisories/"+strconv.FormatInt(id, 10)+"/complete", Evidence{evidence}, nil)
+func (c *Client) CompleteAdvisory(ctx context.Context, id string, evidence string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/advisories/"+url.PathEscape(id)+"/complete", Evidence{evidence}, nil)
 }
 
 // ConsultationRequest asks the center (or a designated handler) a question.
@@ -329,17 +330,18 @@ func (c *Client) AskConsultation(ctx context.Context, r ConsultationRequest) (co
 	return out, err
 }
 
-// Consultation reads one consultation with its messages.
-func (c *Client) Consultation(ctx context.Context, id int64) (consult.Request, error) {
+// Consultation reads one consultation, named by its public id, with its
+// messages.
+func (c *Client) Consultation(ctx context.Context, id string) (consult.Request, error) {
 	var out consult.Request
-	err := c.do(ctx, http.MethodGet, "/api/v1/consultations/"+strconv.FormatInt(id, 10), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/api/v1/consultations/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // ReplyConsultation replies to a consultation.
-func (c *Client) ReplyConsultation(ctx context.Context, id int64, r ConsultationReply) (consult.Request, error) {
+func (c *Client) ReplyConsultation(ctx context.Context, id string, r ConsultationReply) (consult.Request, error) {
 	var out consult.Request
-	err := c.do(ctx, http.MethodPost, "/api/v1/consultations/"+strconv.FormatInt(id, 10)+"/replies", r, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/consultations/"+url.PathEscape(id)+"/replies", r, &out)
 	return out, err
 }
 

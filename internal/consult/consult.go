@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -138,32 +137,28 @@ func (s *Service) Ask(ctx context.Context, c auth.Caller, kind, subject, body, h
 	}
 	now := s.now()
 	r := Request{OrgID: c.Org.ID, UserID: c.User.ID, HandlerOrg: h, Kind: kind, Subject: subject, Body: body, Status: "open", Created: now, Updated: now}
-	id, err := s.DB.AskConsultation(ctx, r, Message{Kind: "question", OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now})
-	if err != nil {
+	if err := s.DB.AskConsultation(ctx, &r, Message{Kind: "question", OrgID: c.Org.ID, User: c.User.Login, Body: body, At: now}); err != nil {
 		return r, err
 	}
-	r.ID = id
-	s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.new."+r.Kind, itoa(r.ID), c.Org.Name, r.Subject))
+	s.alert(ctx, r.HandlerOrg, r, i18n.M("alert.consult.new."+r.Kind, r.PublicID, c.Org.Name, r.Subject))
 	return r, nil
 }
-
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 // alert tells org of a step of request r, titled with a catalog message
 // rendered in each reader's language.
 func (s *Service) alert(ctx context.Context, org string, r Request, title i18n.Message) {
-	data, _ := json.Marshal(map[string]any{"consultation": r.ID})
+	data, _ := json.Marshal(map[string]any{"consultation": r.PublicID})
 	if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: org, Kind: "consultation", Severity: "info",
 		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(i18n.M("alert.consult.body")), Data: string(data)}); err != nil && s.Log != nil {
-		s.Log.Error("alert consultation", "consultation", r.ID, "err", err)
+		s.Log.Error("alert consultation", "consultation", r.PublicID, "err", err)
 	}
 }
 
 // Reply adds a step to a request: "answer" (by the handler or the center),
 // "question" (a follow-up by the asker), "handoff" (the handler or the center
 // passes it to the organization named in to), "consent" or "decline" (the
-// asker, of a pending hand-off), or "close".
-func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body, to string) (Request, error) {
+// asker, of a pending hand-off), or "close". id is the request's public id.
+func (s *Service) Reply(ctx context.Context, c auth.Caller, id string, kind, body, to string) (Request, error) {
 	if err := mayWrite(c); err != nil {
 		return Request{}, err
 	}
@@ -173,7 +168,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 		return r, err
 	}
 	if r.Status == "closed" {
-		return r, problemOf("", "request.closed", "", "request %d is closed", id)
+		return r, problemOf("", "request.closed", "", "request %s is closed", id)
 	}
 	st, err := s.decide(ctx, c, r, kind, body, to)
 	if err != nil {
@@ -185,7 +180,7 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	// A hand-off that takes effect is logged before it does, with whose
 	// consent; without the log it does not take effect.
 	if st.logged != nil {
-		if _, err := s.audited(ctx, c, audit.ActionConsultHandoff, fmt.Sprintf("consultation:%d", id), st.logged); err != nil {
+		if _, err := s.audited(ctx, c, audit.ActionConsultHandoff, "consultation:"+id, st.logged); err != nil {
 			return r, err
 		}
 	}
@@ -196,10 +191,10 @@ func (s *Service) Reply(ctx context.Context, c auth.Caller, id int64, kind, body
 	next.Status, next.HandlerOrg, next.HandoffTo, next.Updated = st.status, st.handler, st.handoffTo, now
 	err = s.DB.ReplyToConsultation(ctx, next, r, Message{Kind: kind, OrgID: c.Org.ID, User: c.User.Login, Body: st.body, At: now})
 	if errors.Is(err, store.ErrConsultationChanged) {
-		err = problemOf("", "handoff.pending", "", "request %d changed meanwhile; reload it and reply again", id)
+		err = problemOf("", "handoff.pending", "", "request %s changed meanwhile; reload it and reply again", id)
 	}
 	if err != nil {
-		return r, fmt.Errorf("request %d: %w", id, err)
+		return r, fmt.Errorf("request %s: %w", id, err)
 	}
 	s.alertStep(ctx, r, st)
 	got, err := s.Get(ctx, v, id)
@@ -301,11 +296,11 @@ func (s *Service) handOff(ctx context.Context, r Request, st step, to string) (s
 // hand-off pending on request r.
 func (s *Service) answerHandOff(ctx context.Context, c auth.Caller, r Request, st step, consent bool) (step, error) {
 	if r.HandoffTo == "" {
-		return st, problemOf("", "consent.none", "", "request %d has no hand-off waiting for consent", r.ID)
+		return st, problemOf("", "consent.none", "", "request %s has no hand-off waiting for consent", r.PublicID)
 	}
 	o, err := s.DB.Org(ctx, r.HandoffTo)
 	if err != nil {
-		return st, fmt.Errorf("request %d: proposed handler: %w", r.ID, err)
+		return st, fmt.Errorf("request %s: proposed handler: %w", r.PublicID, err)
 	}
 	if consent {
 		st.handler, st.status, st.name = o.ID, "open", "handoff.consented"
@@ -326,7 +321,7 @@ func (s *Service) answerHandOff(ctx context.Context, c auth.Caller, r Request, s
 // alertStep tells each side of request r (as it was before the step) what
 // step st did.
 func (s *Service) alertStep(ctx context.Context, r Request, st step) {
-	rid := itoa(r.ID)
+	rid := r.PublicID
 	switch st.name {
 	case "answer":
 		s.alert(ctx, r.OrgID, r, i18n.M("alert.consult.answered", rid, r.Subject))
@@ -346,9 +341,10 @@ func (s *Service) alertStep(ctx context.Context, r Request, st step) {
 	}
 }
 
-// Get returns a request with its thread, if v may see it
-// (policy.ConsultationFilter, in the store's query).
-func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Request, error) {
+// Get returns the request of public id id with its thread, if v may see it
+// (policy.ConsultationFilter, in the store's query); a row id, which never
+// leaves the hub, is not found.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id string) (Request, error) {
 	return s.DB.Consultation(ctx, v, id)
 }
 

@@ -32,34 +32,34 @@ func TestConsultationHandoff(t *testing.T) {
 			if r.HandlerOrg != h.Center().ID {
 				t.Fatalf("handler %s, want the center", r.HandlerOrg)
 			}
-			if _, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
+			if _, err := s.Reply(ctx, cs["desk"], r.PublicID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the desk answers before the handoff: %v", err)
 			}
 			if _, err := s.Designate(ctx, cs["kanshi"], v("kanshi"), "support", "Kanto Support Desk"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Reply(ctx, cs["kanshi"], r.ID, "handoff", "", "Kanto Support Desk"); err != nil {
+			if _, err := s.Reply(ctx, cs["kanshi"], r.PublicID, "handoff", "", "Kanto Support Desk"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Reply(ctx, cs["town"], r.ID, "consent", "", ""); err != nil {
+			if _, err := s.Reply(ctx, cs["town"], r.PublicID, "consent", "", ""); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Reply(ctx, cs["desk"], r.ID, "answer", "Run the vendor's integrity checker; we can visit tomorrow.", "")
+			got, err := s.Reply(ctx, cs["desk"], r.PublicID, "answer", "Run the vendor's integrity checker; we can visit tomorrow.", "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.Status != "answered" || len(got.Messages) != 4 || got.Messages[1].Kind != "handoff" || got.Messages[2].Kind != "consent" {
 				t.Fatalf("thread: %+v", got)
 			}
-			if _, err := s.Reply(ctx, cs["town"], r.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) {
+			if _, err := s.Reply(ctx, cs["town"], r.PublicID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) {
 				t.Fatalf("the asker answered itself: %v", err)
 			}
 			for _, l := range []string{"town", "desk", "kanshi"} {
-				if _, err := s.Get(ctx, v(l), r.ID); err != nil {
+				if _, err := s.Get(ctx, v(l), r.PublicID); err != nil {
 					t.Errorf("%s cannot read the request: %v", l, err)
 				}
 			}
-			if _, err := s.Get(ctx, v("denki"), r.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := s.Get(ctx, v("denki"), r.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("an unrelated member reads the request: %v", err)
 			}
 			if l, _ := s.List(ctx, v("denki"), "", 0); len(l) != 0 {

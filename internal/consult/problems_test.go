@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +27,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Reply(ctx, cs["town"], closed.ID, "close", "", ""); err != nil {
+	if _, err := s.Reply(ctx, cs["town"], closed.PublicID, "close", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -52,23 +51,23 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 			return err
 		}, []string{"body.too-long"}, []string{""}, `invalid request: subject or body: too long (500 bytes, 64 KiB)`},
 		{"reply: closed", func() error {
-			_, err := s.Reply(ctx, cs["town"], closed.ID, "question", "again", "")
+			_, err := s.Reply(ctx, cs["town"], closed.PublicID, "question", "again", "")
 			return err
-		}, []string{"request.closed"}, []string{""}, `request ` + strconv.FormatInt(closed.ID, 10) + ` is closed`},
+		}, []string{"request.closed"}, []string{""}, `request ` + closed.PublicID + ` is closed`},
 		{"reply: unknown kind", func() error {
-			_, err := s.Reply(ctx, cs["town"], open.ID, "shout", "x", "")
+			_, err := s.Reply(ctx, cs["town"], open.PublicID, "shout", "x", "")
 			return err
 		}, []string{"reply.unknown"}, []string{"shout"}, `kind: "shout" is not answer, question, handoff, consent, decline or close`},
 		{"reply: no body", func() error {
-			_, err := s.Reply(ctx, cs["town"], open.ID, "question", " ", "")
+			_, err := s.Reply(ctx, cs["town"], open.PublicID, "question", " ", "")
 			return err
 		}, []string{"body.required"}, []string{""}, `body: is required`},
 		{"reply: hand-off to nobody", func() error {
-			_, err := s.Reply(ctx, cs["kanshi"], open.ID, "handoff", "", "Nobody")
+			_, err := s.Reply(ctx, cs["kanshi"], open.PublicID, "handoff", "", "Nobody")
 			return err
 		}, []string{"handoff.unknown"}, []string{"Nobody"}, `handoff: no organization "Nobody"`},
 		{"reply: hand-off to the handler", func() error {
-			_, err := s.Reply(ctx, cs["kanshi"], open.ID, "handoff", "", h.Center().ID)
+			_, err := s.Reply(ctx, cs["kanshi"], open.PublicID, "handoff", "", h.Center().ID)
 			return err
 		}, []string{"handoff.same"}, []string{h.Center().Name}, `handoff: ` + h.Center().Name + ` handles it already`},
 	}
@@ -95,7 +94,7 @@ func TestConsultProblemsCarryCodes(t *testing.T) {
 		})
 	}
 	// Refusals that are not about the input keep their kind.
-	if _, err := s.Reply(ctx, cs["town"], open.ID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(problem.Problems)) {
+	if _, err := s.Reply(ctx, cs["town"], open.PublicID, "answer", "self-answer", ""); !errors.Is(err, hub.ErrForbidden) || errors.As(err, new(problem.Problems)) {
 		t.Fatalf("the asker answered itself: %v", err)
 	}
 }

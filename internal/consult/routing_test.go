@@ -109,10 +109,10 @@ func TestConsultationHandlerMustBeDesignated(t *testing.T) {
 			if err != nil || x.HandlerOrg != r.cs["desk"].Org.ID {
 				t.Fatalf("ask the designated desk: %+v %v", x, err)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["desk"], x.ID, "handoff", "", "Kanto Electric"); !hasCode(err, "handoff.not-designated") {
+			if _, err := r.s.Reply(ctx, r.cs["desk"], x.PublicID, "handoff", "", "Kanto Electric"); !hasCode(err, "handoff.not-designated") {
 				t.Fatalf("handed to an undesignated organization: %v", err)
 			}
-			got, err := r.s.Get(ctx, r.v(t, "town"), x.ID)
+			got, err := r.s.Get(ctx, r.v(t, "town"), x.PublicID)
 			if err != nil || got.HandlerOrg != r.cs["desk"].Org.ID || got.HandoffTo != "" || len(got.Messages) != 1 {
 				t.Fatalf("a refused hand-off changed the request: %+v %v", got, err)
 			}
@@ -147,31 +147,31 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := r.s.Reply(ctx, r.cs["kanshi"], x.ID, "handoff", "", "Kanto Support Desk")
+			got, err := r.s.Reply(ctx, r.cs["kanshi"], x.PublicID, "handoff", "", "Kanto Support Desk")
 			if err != nil || got.Step != "handoff.awaiting-consent" || got.HandlerOrg != r.h.Center().ID || got.HandoffTo != r.cs["desk"].Org.ID {
 				t.Fatalf("hand-off: %+v %v", got, err)
 			}
-			if _, err := r.s.Get(ctx, r.v(t, "desk"), x.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := r.s.Get(ctx, r.v(t, "desk"), x.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the proposed handler reads the request before the asker consented: %v", err)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["desk"], x.ID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
+			if _, err := r.s.Reply(ctx, r.cs["desk"], x.PublicID, "answer", "x", ""); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the proposed handler answers before consent: %v", err)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["kanshi"], x.ID, "consent", "", ""); !errors.Is(err, hub.ErrForbidden) {
+			if _, err := r.s.Reply(ctx, r.cs["kanshi"], x.PublicID, "consent", "", ""); !errors.Is(err, hub.ErrForbidden) {
 				t.Fatalf("the center consented for the asker: %v", err)
 			}
-			got, err = r.s.Reply(ctx, r.cs["town"], x.ID, "decline", "We prefer the center.", "")
+			got, err = r.s.Reply(ctx, r.cs["town"], x.PublicID, "decline", "We prefer the center.", "")
 			if err != nil || got.Step != "handoff.declined" || got.HandlerOrg != r.h.Center().ID || got.HandoffTo != "" {
 				t.Fatalf("decline: %+v %v", got, err)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["town"], x.ID, "consent", "", ""); !hasCode(err, "consent.none") {
+			if _, err := r.s.Reply(ctx, r.cs["town"], x.PublicID, "consent", "", ""); !hasCode(err, "consent.none") {
 				t.Fatalf("consent with nothing pending: %v", err)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["kanshi"], x.ID, "handoff", "", "Shiba Security"); err != nil {
+			if _, err := r.s.Reply(ctx, r.cs["kanshi"], x.PublicID, "handoff", "", "Shiba Security"); err != nil {
 				t.Fatal(err)
 			}
 			before, _ := r.h.Audit.Size(ctx)
-			got, err = r.s.Reply(ctx, r.cs["town"], x.ID, "consent", "", "")
+			got, err = r.s.Reply(ctx, r.cs["town"], x.PublicID, "consent", "", "")
 			if err != nil || got.Step != "handoff.consented" || got.HandlerOrg != r.cs["firm"].Org.ID {
 				t.Fatalf("consent: %+v %v", got, err)
 			}
@@ -182,20 +182,20 @@ func TestHandOffNeedsAskerConsent(t *testing.T) {
 			if last.Kind != "consent" || last.User != "town" || last.OrgID != r.cs["town"].Org.ID || !strings.Contains(last.Body, "Shiba Security") {
 				t.Fatalf("consent recorded as %+v", last)
 			}
-			if _, err := r.s.Reply(ctx, r.cs["firm"], x.ID, "answer", "We will call you.", ""); err != nil {
+			if _, err := r.s.Reply(ctx, r.cs["firm"], x.PublicID, "answer", "We will call you.", ""); err != nil {
 				t.Fatalf("the consented handler cannot answer: %v", err)
 			}
 			// The firm hands the request back to the center: no consent is
 			// needed, and the firm, which no longer sees it, is told what
 			// happened rather than "not found".
-			got, err = r.s.Reply(ctx, r.cs["firm"], x.ID, "handoff", "", r.h.Center().Name)
+			got, err = r.s.Reply(ctx, r.cs["firm"], x.PublicID, "handoff", "", r.h.Center().Name)
 			if err != nil || got.Step != "handoff.done" || got.HandlerOrg != r.h.Center().ID || got.ID != x.ID {
 				t.Fatalf("hand-off to the center: %+v %v", got, err)
 			}
 			if len(got.Messages) != 0 {
 				t.Fatalf("a former handler got the thread: %+v", got.Messages)
 			}
-			if _, err := r.s.Get(ctx, r.v(t, "firm"), x.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := r.s.Get(ctx, r.v(t, "firm"), x.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the former handler still reads it: %v", err)
 			}
 		})

@@ -37,8 +37,8 @@ func BenchmarkComputePicture10kIncidents100kAlerts(b *testing.B) {
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		for i := range 10000 {
 			at := store.Micros(now) - int64(i)*span/10000
-			if _, err := tx.Exec(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, 't', ?, ?, ?, 2, 1, ?)",
-				orgs[i%50], []string{"ddos", "ransomware", "intrusion"}[i%3], at, at, at); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at, public_id) VALUES(?, 't', ?, ?, ?, 2, 1, ?, ?)",
+				orgs[i%50], []string{"ddos", "ransomware", "intrusion"}[i%3], at, at, at, store.NewPublicID()); err != nil {
 				return err
 			}
 		}

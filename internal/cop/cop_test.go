@@ -55,7 +55,7 @@ func TestPicture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			adv.Acknowledge(ctx, call("mizu"), a.ID)
+			adv.Acknowledge(ctx, call("mizu"), a.PublicID)
 			now = now.Add(73 * time.Hour)
 			v, _ := h.Viewer(ctx, call("kanshi"))
 			f, err := cop.Compute(ctx, h.DB, h.Now(), v, cop.Window(now, 7))

@@ -12,9 +12,9 @@ import (
 // analyst (operator) registers two critical computers and files a ransomware
 // incident owing the Art. 5 and personal-data reports, with a follow-up; a
 // second operator (other) files a DDoS incident whose initial report is now
-// overdue. It returns the incident ids (water's first). s.Now must be the
+// overdue. It returns the incidents' public ids (water's first). s.Now must be the
 // demo's clock; the users must exist.
-func (s *Service) Demo(ctx context.Context, operator, other string) ([]int64, error) {
+func (s *Service) Demo(ctx context.Context, operator, other string) ([]string, error) {
 	now := s.Now().UTC()
 	op, err := Caller(ctx, s.DB, operator)
 	if err != nil {
@@ -41,11 +41,11 @@ func (s *Service) Demo(ctx context.Context, operator, other string) ([]int64, er
 	if err != nil {
 		return nil, fmt.Errorf("incident demo: %w", err)
 	}
-	if _, err := s.File(ctx, op, Filing{Incident: r.IncidentID, Type: "art5", Stage: "update", CurrentStatus: "recovered",
+	if _, err := s.File(ctx, op, Filing{Incident: r.IncidentPublicID, Type: "art5", Stage: "update", CurrentStatus: "recovered",
 		WhatHappened: "端末を再構築し、VPN装置を更新した。/ Terminals rebuilt from backup; the VPN appliance was patched."}); err != nil {
 		return nil, fmt.Errorf("incident demo: %w", err)
 	}
-	ids := []int64{r.IncidentID}
+	ids := []string{r.IncidentPublicID}
 	oc, err := Caller(ctx, s.DB, other)
 	if err != nil {
 		return ids, fmt.Errorf("incident demo: %w", err)
@@ -58,5 +58,5 @@ func (s *Service) Demo(ctx context.Context, operator, other string) ([]int64, er
 	if err != nil {
 		return ids, fmt.Errorf("incident demo: %w", err)
 	}
-	return append(ids, r2.IncidentID), nil
+	return append(ids, r2.IncidentPublicID), nil
 }

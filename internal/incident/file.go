@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"renkei/internal/alert"
 	"renkei/internal/auth"
@@ -39,7 +38,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	now := s.now()
 	ck, errs := s.check(f, now)
 	var inc Incident
-	if f.Incident != 0 {
+	if f.Incident != "" {
 		var err error
 		if inc, err = s.checkFollowUp(ctx, c, f, &errs); err != nil {
 			return Report{}, err
@@ -55,12 +54,12 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	if len(errs) > 0 {
 		return Report{}, fmt.Errorf("invalid report: %w", errs)
 	}
-	r := Report{IncidentID: f.Incident, OrgID: c.Org.ID, UserID: c.User.ID, Type: f.Type, Stage: f.Stage,
+	r := Report{OrgID: c.Org.ID, UserID: c.User.ID, Type: f.Type, Stage: f.Stage,
 		WhatHappened: f.WhatHappened, SystemsAffected: f.SystemsAffected, ComputerID: f.CriticalComputer,
 		ServiceImpact: f.ServiceImpact, CurrentStatus: f.CurrentStatus, Indicators: f.Indicators, Details: f.Details,
 		Consent: ck.consent, Filed: now, Attachments: ck.attachments}
 	var owed []Deadline
-	if f.Incident == 0 {
+	if f.Incident == "" {
 		inc = Incident{OrgID: c.Org.ID, Title: f.Title, Category: f.Category, DetectedAt: ck.detected, AwareAt: ck.aware,
 			TLP: ck.tlp, CreatedBy: c.User.ID, Created: now}
 		owed = s.owed(inc, f.Duties)
@@ -70,7 +69,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 	}
 	if len(f.STIX) > 0 && !bytes.Equal(bytes.TrimSpace(f.STIX), []byte("null")) {
 		if err := s.submitSTIX(ctx, c, inc, &r, f.STIX); err != nil {
-			s.Log.Warn("report STIX objects not submitted", "org", c.Org.ID, "report", r.ID, "err", err)
+			s.Log.Warn("report STIX objects not submitted", "org", c.Org.ID, "report", r.PublicID, "err", err)
 		}
 	}
 	s.alertCenter(ctx, c, inc, r)
@@ -83,7 +82,7 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 func (s *Service) checkFollowUp(ctx context.Context, c auth.Caller, f Filing, errs *problem.Problems) (Incident, error) {
 	inc, err := s.incident(ctx, f.Incident)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && inc.OrgID != c.Org.ID) {
-		errs.Add("incident", "", "no incident %d of %s", f.Incident, c.Org.Name)
+		errs.Add("incident", "", "no incident %s of %s", f.Incident, c.Org.Name)
 		return inc, nil
 	}
 	if err != nil {
@@ -97,11 +96,11 @@ func (s *Service) checkFollowUp(ctx context.Context, c auth.Caller, f Filing, er
 	for _, d := range dl {
 		owed = owed || d.Type == f.Type
 		if d.Type == f.Type && d.Stage == f.Stage && !d.Met.IsZero() && f.Stage != "update" {
-			errs.Add("stage", "", "the %s %s report of incident %d was filed already (report %d); file an update", f.Type, f.Stage, inc.ID, d.MetBy)
+			errs.Add("stage", "", "the %s %s report of incident %s was filed already (report %s); file an update", f.Type, f.Stage, inc.PublicID, d.MetByPublicID)
 		}
 	}
 	if !owed {
-		errs.Add("type", "", "incident %d does not owe a %s report", inc.ID, f.Type)
+		errs.Add("type", "", "incident %s does not owe a %s report", inc.PublicID, f.Type)
 	}
 	return inc, nil
 }
@@ -203,8 +202,8 @@ func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, 
 	if r.Type == "art5" {
 		sev = "high"
 	}
-	data, _ := json.Marshal(map[string]any{"incident": inc.ID, "report": r.ID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
-	title := i18n.M("alert.incident.report", c.Org.Name, TypeName(r.Type), StageName(r.Type, r.Stage), strconv.FormatInt(inc.ID, 10), inc.Title)
+	data, _ := json.Marshal(map[string]any{"incident": inc.PublicID, "report": r.PublicID, "type": r.Type, "stage": r.Stage, "org": c.Org.ID})
+	title := i18n.M("alert.incident.report", c.Org.Name, TypeName(r.Type), StageName(r.Type, r.Stage), inc.PublicID, inc.Title)
 	body := alert.Lines(
 		i18n.M("alert.incident.report.what", c.Org.Name, TypeName(r.Type), StageName(r.Type, r.Stage)),
 		i18n.M("alert.incident.report.summary", truncate(r.WhatHappened, 300)),
@@ -213,7 +212,7 @@ func (s *Service) alertCenter(ctx context.Context, c auth.Caller, inc Incident, 
 	_, err := s.Alerts.Raise(ctx, store.Alert{OrgID: s.Center, Kind: "incident-report", Severity: sev,
 		TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: body, Data: string(data)})
 	if err != nil {
-		s.Log.Error("alert center of report", "report", r.ID, "err", err)
+		s.Log.Error("alert center of report", "report", r.PublicID, "err", err)
 	}
 }
 

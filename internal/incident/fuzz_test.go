@@ -41,7 +41,7 @@ func FuzzFilingJSON(f *testing.F) {
 			if strings.TrimSpace(fl.WhatHappened) == "" || s.Deadlines.Type(fl.Type) == nil || !slices.Contains(Statuses, fl.CurrentStatus) {
 				t.Fatalf("accepted an incomplete filing: %+v", fl)
 			}
-			if fl.Incident == 0 && (c.detected.IsZero() || c.aware.Before(c.detected) || c.detected.After(now.Add(5*time.Minute)) || len(fl.Duties) == 0) {
+			if fl.Incident == "" && (c.detected.IsZero() || c.aware.Before(c.detected) || c.detected.After(now.Add(5*time.Minute)) || len(fl.Duties) == 0) {
 				t.Fatalf("accepted a new incident with bad times or no duties: %+v", fl)
 			}
 			for _, a := range c.attachments {

@@ -158,7 +158,7 @@ func TestReportJourney(t *testing.T) {
 				t.Fatal("another member must not read the report's AMBER+STRICT indicator")
 			}
 
-			inc, err := e.s.Get(ctx, e.viewer(t, e.water), r.IncidentID)
+			inc, err := e.s.Get(ctx, e.viewer(t, e.water), r.IncidentPublicID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,16 +181,16 @@ func TestReportJourney(t *testing.T) {
 			if inc.Reports[0].Details.Family != "LockBit" || *inc.Reports[0].Details.RansomDemanded != true {
 				t.Fatalf("details lost: %+v", inc.Reports[0].Details)
 			}
-			a, err := e.s.Attachment(ctx, e.viewer(t, e.center), inc.Reports[0].Attachments[0].ID)
+			a, err := e.s.Attachment(ctx, e.viewer(t, e.center), inc.Reports[0].Attachments[0].PublicID)
 			if err != nil || len(a.Data) != len(pdf) {
 				t.Fatalf("center reads attachment: %v (%d bytes)", err, len(a.Data))
 			}
-			if _, err := e.s.Attachment(ctx, e.viewer(t, e.power), a.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := e.s.Attachment(ctx, e.viewer(t, e.power), a.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("another member reads the attachment: %v", err)
 			}
 
 			// Visibility: the reporter and the center, nobody else.
-			if _, err := e.s.Get(ctx, e.viewer(t, e.power), inc.ID); !errors.Is(err, store.ErrNotFound) {
+			if _, err := e.s.Get(ctx, e.viewer(t, e.power), inc.PublicID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("another member gets the incident: %v", err)
 			}
 			if l, _ := e.s.List(ctx, e.viewer(t, e.power), incident.Query{}); len(l) != 0 {
@@ -220,11 +220,11 @@ func TestReportJourney(t *testing.T) {
 				t.Fatalf("overdue listing has %d incidents", len(l))
 			}
 			// A late follow-up meets it, and is marked late.
-			fu := incident.Filing{Incident: inc.ID, Type: "personal-data", Stage: "initial", WhatHappened: "Customer e-mail addresses may have been read.", CurrentStatus: "under-investigation"}
+			fu := incident.Filing{Incident: inc.PublicID, Type: "personal-data", Stage: "initial", WhatHappened: "Customer e-mail addresses may have been read.", CurrentStatus: "under-investigation"}
 			if _, err := e.s.File(ctx, e.water, fu); err != nil {
 				t.Fatal(err)
 			}
-			again, _ := e.s.Get(ctx, e.viewer(t, e.water), inc.ID)
+			again, _ := e.s.Get(ctx, e.viewer(t, e.water), inc.PublicID)
 			for _, d := range again.Deadlines {
 				if d.Type == "personal-data" && d.Stage == "initial" && (!d.Late() || d.Overdue(e.now)) {
 					t.Fatalf("the late report: %+v", d)
@@ -233,7 +233,7 @@ func TestReportJourney(t *testing.T) {
 			if _, err := e.s.File(ctx, e.water, fu); err == nil || !strings.Contains(err.Error(), "filed already") {
 				t.Fatalf("filing the same stage twice: %v", err)
 			}
-			if _, err := e.s.File(ctx, e.power, incident.Filing{Incident: inc.ID, Type: "art5", Stage: "update", WhatHappened: "x", CurrentStatus: "ongoing"}); err == nil {
+			if _, err := e.s.File(ctx, e.power, incident.Filing{Incident: inc.PublicID, Type: "art5", Stage: "update", WhatHappened: "x", CurrentStatus: "ongoing"}); err == nil {
 				t.Fatal("another member filed a follow-up to someone else's incident")
 			}
 		})

@@ -18,11 +18,11 @@ import (
 )
 
 // Filing is a report as a member files it (the JSON of the API, of
-// `renkei report file` and of the form). A filing with Incident 0 opens a new
-// incident owing the reports named in Duties; otherwise it is a follow-up of
-// that incident.
+// `renkei report file` and of the form). A filing without Incident opens a
+// new incident owing the reports named in Duties; otherwise it is a
+// follow-up of the incident of that public id.
 type Filing struct {
-	Incident         int64           `json:"incident,omitempty"`
+	Incident         string          `json:"incident,omitempty"`
 	Duties           []string        `json:"duties,omitempty"`
 	Type             string          `json:"type"`
 	Stage            string          `json:"stage"`
@@ -104,7 +104,7 @@ func (s *Service) check(f Filing, now time.Time) (checked, problem.Problems) {
 	var errs problem.Problems
 	c := checked{f: f}
 	s.checkReport(f, &errs)
-	if f.Incident == 0 {
+	if f.Incident == "" {
 		s.checkNewIncident(&c, now, &errs)
 	} else if f.Title != "" || f.Category != "" || f.DetectedAt != "" || len(f.Duties) > 0 || f.TLP != "" {
 		errs.Add("incident", "", "a follow-up keeps the incident's title, category, times, TLP and duties; leave those out")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"renkei/internal/alert"
@@ -14,27 +13,30 @@ import (
 	"renkei/internal/store"
 )
 
-// incident reads an incident without checking who asks.
-func (s *Service) incident(ctx context.Context, id int64) (Incident, error) {
+// incident reads the incident of a public id without checking who asks.
+func (s *Service) incident(ctx context.Context, id string) (Incident, error) {
 	return s.DB.Incident(ctx, policy.System(), id)
 }
 
-// Get returns an incident with its reports and deadlines, if v may see it;
-// otherwise store.ErrNotFound, so that ids do not reveal other members' incidents.
-func (s *Service) Get(ctx context.Context, v policy.Viewer, id int64) (Incident, error) {
+// Get returns the incident of public id id with its reports and deadlines,
+// if v may see it; otherwise store.ErrNotFound, so that ids do not reveal
+// other members' incidents. A row id, which never leaves the hub, is not
+// found either.
+func (s *Service) Get(ctx context.Context, v policy.Viewer, id string) (Incident, error) {
 	i, err := s.DB.Incident(ctx, v, id)
 	if err != nil {
 		return i, err
 	}
-	if i.Deadlines, err = s.DB.IncidentDeadlines(ctx, id); err != nil {
+	if i.Deadlines, err = s.DB.IncidentDeadlines(ctx, i.ID); err != nil {
 		return i, err
 	}
-	i.Reports, err = s.DB.IncidentReports(ctx, id)
+	i.Reports, err = s.DB.IncidentReports(ctx, i.ID)
 	return i, err
 }
 
-// Attachment returns one attachment with its content, if v may see its report.
-func (s *Service) Attachment(ctx context.Context, v policy.Viewer, id int64) (Attachment, error) {
+// Attachment returns the attachment of public id id with its content, if v
+// may see its report.
+func (s *Service) Attachment(ctx context.Context, v policy.Viewer, id string) (Attachment, error) {
 	return s.DB.ReportAttachment(ctx, v, id)
 }
 
@@ -81,8 +83,8 @@ func (s *Service) AlertOverdue(ctx context.Context, now time.Time) (int, error) 
 			continue
 		}
 		n++
-		data, _ := json.Marshal(map[string]any{"incident": o.IncidentID, "type": o.Type, "stage": o.Stage, "due": o.Due})
-		title := i18n.M("alert.incident.overdue", TypeName(o.Type), StageName(o.Type, o.Stage), strconv.FormatInt(o.IncidentID, 10), o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
+		data, _ := json.Marshal(map[string]any{"incident": o.IncidentPublicID, "type": o.Type, "stage": o.Stage, "due": o.Due})
+		title := i18n.M("alert.incident.overdue", TypeName(o.Type), StageName(o.Type, o.Stage), o.IncidentPublicID, o.Title, o.Due.In(jst.Zone).Format("2006-01-02 15:04 MST"))
 		for _, org := range []string{o.OrgID, s.Center} {
 			todo := i18n.M("alert.incident.overdue.todo.org")
 			if org == s.Center {

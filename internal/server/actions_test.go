@@ -276,7 +276,7 @@ func TestOneActOneActionAtEveryDoor(t *testing.T) {
 				if err := json.Unmarshal([]byte(out), &m); err != nil {
 					t.Fatal(err)
 				}
-				return strconv.Itoa(int(m["id"].(float64)))
+				return m["id"].(string) // its public id
 			}
 			viaAPI, viaConsole := publish(), publish()
 			power := e.session("power")

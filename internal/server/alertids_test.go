@@ -146,6 +146,31 @@ func TestAlertIDsRevealNoCount(t *testing.T) {
 	}
 }
 
+// newTwoMembers is a doors environment whose Power Co also has an
+// organization administrator, "power-admin", with the returned token, and
+// a second operator, Water Co, whose records a test makes between Power's.
+func newTwoMembers(t *testing.T, kind string) (e *doorsEnv, power, water store.Org, token string) {
+	t.Helper()
+	e = newDoorsEnv(t, kind)
+	ctx := context.Background()
+	db := e.s.App.Hub.DB
+	now := time.Now().UTC()
+	power, err := db.Org(ctx, "Power Co")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.AddUser(ctx, db, "power-admin", power.ID, "org-admin", doorsPassword, now); err != nil {
+		t.Fatal(err)
+	}
+	if token, _, err = hub.CreateToken(ctx, db, "power-admin", "", 0, false, now); err != nil {
+		t.Fatal(err)
+	}
+	if water, err = hub.AddOrg(ctx, db, "Water Co", "operator", "water", now); err != nil {
+		t.Fatal(err)
+	}
+	return e, power, water, token
+}
+
 func commonPrefix(a, b string) int {
 	n := 0
 	for n < len(a) && n < len(b) && a[n] == b[n] {
@@ -180,26 +205,11 @@ func get(t *testing.T, c *http.Client, u string) string {
 func TestWebhookIDsRevealNoCount(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
-			e := newDoorsEnv(t, kind)
+			e, power, water, token := newTwoMembers(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub
 			now := time.Now().UTC()
-			power, err := h.DB.Org(ctx, "Power Co")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := hub.AddUser(ctx, h.DB, "power-admin", power.ID, "org-admin", doorsPassword, now); err != nil {
-				t.Fatal(err)
-			}
-			token, _, err := hub.CreateToken(ctx, h.DB, "power-admin", "", 0, false, now)
-			if err != nil {
-				t.Fatal(err)
-			}
 			bearer := "Bearer " + token
-			water, err := hub.AddOrg(ctx, h.DB, "Water Co", "operator", "water", now)
-			if err != nil {
-				t.Fatal(err)
-			}
 			hookOf := func(org string, i int) {
 				if _, err := h.DB.AddWebhook(ctx, store.Webhook{OrgID: org, URL: "https://soc.example/" + org + "/" + strconv.Itoa(i), Secret: "s", Active: true, Created: now}); err != nil {
 					t.Fatal(err)
@@ -405,26 +415,11 @@ func TestWebhookIDsRevealNoCount(t *testing.T) {
 func TestTokenAndUserIDsRevealNoCount(t *testing.T) {
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
-			e := newDoorsEnv(t, kind)
+			e, power, water, token := newTwoMembers(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub
 			now := time.Now().UTC()
-			power, err := h.DB.Org(ctx, "Power Co")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := hub.AddUser(ctx, h.DB, "power-admin", power.ID, "org-admin", doorsPassword, now); err != nil {
-				t.Fatal(err)
-			}
-			token, _, err := hub.CreateToken(ctx, h.DB, "power-admin", "", 0, false, now)
-			if err != nil {
-				t.Fatal(err)
-			}
 			bearer := []string{"Authorization", "Bearer " + token, "Content-Type", "application/json"}
-			water, err := hub.AddOrg(ctx, h.DB, "Water Co", "operator", "water", now)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Power's second token and user come after five of Water's.
 			for i := range 5 {
 				login := "water-" + strconv.Itoa(i)

@@ -16,14 +16,20 @@ import (
 // organization sees is decided by package cases.
 
 // Case is one case of the center. Its JSON is the API's.
+//
+// Cases are numbered in one sequence: the reporting organization that saw
+// two of its cases' row ids would learn how many the center opened for
+// others in between. PublicID (128 random bits in hex, set by OpenCase) is
+// the only id of a case that leaves the hub.
 type Case struct {
-	ID        int64        `json:"id"`
+	ID        int64        `json:"-"` // the row id, never shown outside the hub
+	PublicID  string       `json:"id"`
 	Title     string       `json:"title"`
 	Status    string       `json:"status"`
 	Severity  string       `json:"severity"`
 	Assignee  string       `json:"assignee,omitempty"`
 	OrgID     string       `json:"org_id,omitempty"` // the organization it came from
-	Source    string       `json:"source,omitempty"` // report:<incident id> | alert:<id> | consult:<id>
+	Source    string       `json:"source,omitempty"` // report:<incident> | alert:<alert> | consult:<consultation>, each by its public id
 	CreatedBy int64        `json:"-"`
 	Created   time.Time    `json:"created"`
 	Updated   time.Time    `json:"updated"`
@@ -56,12 +62,13 @@ type CaseQuery struct {
 }
 
 // OpenCase stores a new case with the first action of its timeline and its
-// links, in one transaction, and returns its id.
-func (db *DB) OpenCase(ctx context.Context, k Case, opened CaseAction, links []CaseLink) (int64, error) {
+// links, in one transaction, and sets k's row id and public id.
+func (db *DB) OpenCase(ctx context.Context, k *Case, opened CaseAction, links []CaseLink) error {
 	var id int64
+	pub := NewPublicID()
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO cases(title, status, severity, assignee, org_id, source, created_by, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			k.Title, k.Status, k.Severity, k.Assignee, k.OrgID, k.Source, k.CreatedBy, Micros(k.Created), Micros(k.Updated)).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO cases(title, status, severity, assignee, org_id, source, created_by, created_at, updated_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			k.Title, k.Status, k.Severity, k.Assignee, k.OrgID, k.Source, k.CreatedBy, Micros(k.Created), Micros(k.Updated), pub).Scan(&id); err != nil {
 			return fmt.Errorf("open case: %w", err)
 		}
 		if err := addCaseAction(ctx, tx, id, opened); err != nil {
@@ -69,7 +76,10 @@ func (db *DB) OpenCase(ctx context.Context, k Case, opened CaseAction, links []C
 		}
 		return addCaseLinks(ctx, tx, id, links)
 	})
-	return id, err
+	if err == nil {
+		k.ID, k.PublicID = id, pub
+	}
+	return err
 }
 
 // UpdateCase stores a case's status, severity, assignee and update time with
@@ -110,19 +120,20 @@ func addCaseLinks(ctx context.Context, tx *Tx, id int64, links []CaseLink) error
 	return nil
 }
 
-// caseSourceOrgs reads the organization a case's source came from, by kind.
+// caseSourceOrgs reads the organization a case's source came from, by kind:
+// by its public id, never the row id, which counts every organization's.
 var caseSourceOrgs = map[string]string{
-	"report":  "SELECT org_id FROM incidents WHERE id = ?",
-	"alert":   "SELECT org_id FROM alerts WHERE public_id = ?", // never the row id, which counts every organization's alerts
-	"consult": "SELECT org_id FROM consultations WHERE id = ?",
+	"report":  "SELECT org_id FROM incidents WHERE public_id = ?",
+	"alert":   "SELECT org_id FROM alerts WHERE public_id = ?",
+	"consult": "SELECT org_id FROM consultations WHERE public_id = ?",
 }
 
 // CaseSourceOrg returns the organization of the incident ("report"), alert
-// (by its public id) or consultation a case is opened from; ErrNotFound when
-// there is none.
+// or consultation a case is opened from, named by its public id;
+// ErrNotFound when there is none.
 func (db *DB) CaseSourceOrg(ctx context.Context, kind, ref string) (string, error) {
 	q, ok := caseSourceOrgs[kind]
-	if !ok {
+	if !ok || !ValidPublicID(ref) {
 		return "", fmt.Errorf("source %s:%s: %w", kind, ref, ErrNotFound)
 	}
 	var org string
@@ -136,26 +147,30 @@ func (db *DB) CaseSourceOrg(ctx context.Context, kind, ref string) (string, erro
 	return org, nil
 }
 
-const caseCols = "k.id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.created_by, k.created_at, k.updated_at"
+const caseCols = "k.id, k.public_id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.created_by, k.created_at, k.updated_at"
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var k Case
 	var cr, up int64
-	err := row.Scan(&k.ID, &k.Title, &k.Status, &k.Severity, &k.Assignee, &k.OrgID, &k.Source, &k.CreatedBy, &cr, &up)
+	err := row.Scan(&k.ID, &k.PublicID, &k.Title, &k.Status, &k.Severity, &k.Assignee, &k.OrgID, &k.Source, &k.CreatedBy, &cr, &up)
 	k.Created, k.Updated = FromMicros(cr), FromMicros(up)
 	return k, err
 }
 
-// Case returns case id if v may read it (policy.CaseFilter), without its
-// timeline and links; ErrNotFound otherwise.
-func (db *DB) Case(ctx context.Context, v policy.Viewer, id int64) (Case, error) {
+// Case returns the case of public id id if v may read it (policy.CaseFilter),
+// without its timeline and links; ErrNotFound otherwise, and for anything
+// that is not a public id (a row id above all).
+func (db *DB) Case(ctx context.Context, v policy.Viewer, id string) (Case, error) {
+	if !ValidPublicID(id) {
+		return Case{}, fmt.Errorf("case %q: %w", id, ErrNotFound)
+	}
 	cond, args := policy.CaseFilter(v, "k")
-	k, err := scanCase(db.QueryRow(ctx, "SELECT "+caseCols+" FROM cases k WHERE k.id = ? AND "+cond, append([]any{id}, args...)...))
+	k, err := scanCase(db.QueryRow(ctx, "SELECT "+caseCols+" FROM cases k WHERE k.public_id = ? AND "+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("case %d: %w", id, ErrNotFound)
+		return k, fmt.Errorf("case %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return k, fmt.Errorf("case %d: %w", id, err)
+		return k, fmt.Errorf("case %s: %w", id, err)
 	}
 	return k, nil
 }

@@ -18,8 +18,14 @@ import (
 
 // Consultation is one consultation or support request with its thread. Its
 // JSON is the API's.
+//
+// Requests are numbered in one sequence: a member that saw two of its own
+// requests' row ids would learn how many the others asked in between.
+// PublicID (128 random bits in hex, set by AskConsultation) is the only id
+// of one that leaves the hub.
 type Consultation struct {
-	ID         int64  `json:"id"`
+	ID         int64  `json:"-"` // the row id, never shown outside the hub
+	PublicID   string `json:"id"`
 	OrgID      string `json:"org_id"`
 	UserID     int64  `json:"-"`
 	HandlerOrg string `json:"handler_org"`
@@ -63,17 +69,21 @@ type ConsultHandler struct {
 var ErrConsultationChanged = errors.New("the request changed meanwhile")
 
 // AskConsultation stores a new request with the first message of its
-// thread, in one transaction, and returns its id.
-func (db *DB) AskConsultation(ctx context.Context, r Consultation, first ConsultMessage) (int64, error) {
+// thread, in one transaction, and sets r's row id and public id.
+func (db *DB) AskConsultation(ctx context.Context, r *Consultation, first ConsultMessage) error {
 	var id int64
+	pub := NewPublicID()
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			r.OrgID, r.UserID, r.HandlerOrg, r.Subject, r.Body, r.Kind, r.Status, Micros(r.Created), Micros(r.Updated)).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			r.OrgID, r.UserID, r.HandlerOrg, r.Subject, r.Body, r.Kind, r.Status, Micros(r.Created), Micros(r.Updated), pub).Scan(&id); err != nil {
 			return fmt.Errorf("add request: %w", err)
 		}
 		return addConsultMessage(ctx, tx, id, first)
 	})
-	return id, err
+	if err == nil {
+		r.ID, r.PublicID = id, pub
+	}
+	return err
 }
 
 // ReplyToConsultation adds m to the thread of request r.ID and stores r's
@@ -106,37 +116,41 @@ func addConsultMessage(ctx context.Context, tx *Tx, id int64, m ConsultMessage) 
 	return nil
 }
 
-const consultCols = "c.id, c.org_id, c.user_id, c.handler_org, c.handoff_to, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
+const consultCols = "c.id, c.public_id, c.org_id, c.user_id, c.handler_org, c.handoff_to, c.kind, c.subject, c.body, c.status, c.created_at, c.updated_at"
 
 func scanConsultation(row interface{ Scan(...any) error }) (Consultation, error) {
 	var r Consultation
 	var cr, up int64
-	err := row.Scan(&r.ID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.HandoffTo, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
+	err := row.Scan(&r.ID, &r.PublicID, &r.OrgID, &r.UserID, &r.HandlerOrg, &r.HandoffTo, &r.Kind, &r.Subject, &r.Body, &r.Status, &cr, &up)
 	r.Created, r.Updated = FromMicros(cr), FromMicros(up)
 	return r, err
 }
 
-// Consultation returns request id with its thread if v may read it
-// (policy.ConsultationFilter); ErrNotFound otherwise.
-func (db *DB) Consultation(ctx context.Context, v policy.Viewer, id int64) (Consultation, error) {
+// Consultation returns the request of public id id with its thread if v
+// may read it (policy.ConsultationFilter); ErrNotFound otherwise, and for
+// anything that is not a public id (a row id above all).
+func (db *DB) Consultation(ctx context.Context, v policy.Viewer, id string) (Consultation, error) {
+	if !ValidPublicID(id) {
+		return Consultation{}, fmt.Errorf("request %q: %w", id, ErrNotFound)
+	}
 	cond, args := policy.ConsultationFilter(v, "c")
-	r, err := scanConsultation(db.QueryRow(ctx, "SELECT "+consultCols+" FROM consultations c WHERE c.id = ? AND "+cond, append([]any{id}, args...)...))
+	r, err := scanConsultation(db.QueryRow(ctx, "SELECT "+consultCols+" FROM consultations c WHERE c.public_id = ? AND "+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("request %d: %w", id, ErrNotFound)
+		return r, fmt.Errorf("request %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return r, fmt.Errorf("request %d: %w", id, err)
+		return r, fmt.Errorf("request %s: %w", id, err)
 	}
-	rows, err := db.Query(ctx, "SELECT kind, org_id, user_login, body, at FROM consult_messages WHERE consult_id = ? ORDER BY id", id)
+	rows, err := db.Query(ctx, "SELECT kind, org_id, user_login, body, at FROM consult_messages WHERE consult_id = ? ORDER BY id", r.ID)
 	if err != nil {
-		return r, fmt.Errorf("request %d: thread: %w", id, err)
+		return r, fmt.Errorf("request %s: thread: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m ConsultMessage
 		var at int64
 		if err := rows.Scan(&m.Kind, &m.OrgID, &m.User, &m.Body, &at); err != nil {
-			return r, fmt.Errorf("request %d: thread: %w", id, err)
+			return r, fmt.Errorf("request %s: thread: %w", id, err)
 		}
 		m.At = FromMicros(at)
 		r.Messages = append(r.Messages, m)

@@ -20,8 +20,15 @@ import (
 // policy.ComputerFilter).
 
 // Incident is one incident of one organization. Its JSON is the API's.
+//
+// Incidents, reports and attachments are numbered in sequences over every
+// organization's: two row ids of one member would tell it how many the
+// others filed in between. Each has a PublicID (128 random bits in hex, set
+// when it is stored), the only id of it that leaves the hub: in the API,
+// the console, the command line, alerts and the audit log.
 type Incident struct {
-	ID         int64      `json:"id"`
+	ID         int64      `json:"-"` // the row id, never shown outside the hub
+	PublicID   string     `json:"id"`
 	OrgID      string     `json:"org_id"`
 	Title      string     `json:"title"`
 	Category   string     `json:"category"`
@@ -41,26 +48,28 @@ func (i Incident) TLPLabel() string { return i.TLP.Label() }
 
 // Report is one filed report.
 type Report struct {
-	ID              int64              `json:"id"`
-	IncidentID      int64              `json:"incident"`
-	OrgID           string             `json:"org_id"`
-	UserID          int64              `json:"-"`
-	Type            string             `json:"type"`
-	Stage           string             `json:"stage"`
-	WhatHappened    string             `json:"what_happened"`
-	SystemsAffected string             `json:"systems_affected,omitempty"`
-	ComputerID      int64              `json:"critical_computer,omitempty"`
-	ServiceImpact   string             `json:"service_impact,omitempty"`
-	CurrentStatus   string             `json:"current_status"`
-	Indicators      []string           `json:"indicators,omitempty"`
-	Details         ReportDetails      `json:"details"`
-	Consent         policy.Consent     `json:"-"`
-	STIXStatus      string             `json:"stix_status,omitempty"`
-	STIXStored      int                `json:"stix_stored"`
-	STIXFailed      int                `json:"stix_failed"`
-	STIXErrors      []string           `json:"stix_errors,omitempty"` // why objects were refused, when filed; not stored
-	Filed           time.Time          `json:"filed"`
-	Attachments     []ReportAttachment `json:"attachments,omitempty"`
+	ID               int64              `json:"-"` // the row id, never shown outside the hub
+	PublicID         string             `json:"id"`
+	IncidentID       int64              `json:"-"`
+	IncidentPublicID string             `json:"incident"`
+	OrgID            string             `json:"org_id"`
+	UserID           int64              `json:"-"`
+	Type             string             `json:"type"`
+	Stage            string             `json:"stage"`
+	WhatHappened     string             `json:"what_happened"`
+	SystemsAffected  string             `json:"systems_affected,omitempty"`
+	ComputerID       int64              `json:"critical_computer,omitempty"`
+	ServiceImpact    string             `json:"service_impact,omitempty"`
+	CurrentStatus    string             `json:"current_status"`
+	Indicators       []string           `json:"indicators,omitempty"`
+	Details          ReportDetails      `json:"details"`
+	Consent          policy.Consent     `json:"-"`
+	STIXStatus       string             `json:"stix_status,omitempty"`
+	STIXStored       int                `json:"stix_stored"`
+	STIXFailed       int                `json:"stix_failed"`
+	STIXErrors       []string           `json:"stix_errors,omitempty"` // why objects were refused, when filed; not stored
+	Filed            time.Time          `json:"filed"`
+	Attachments      []ReportAttachment `json:"attachments,omitempty"`
 }
 
 // ReportDetails are the fields of the unified reporting formats for DDoS
@@ -86,7 +95,8 @@ type ReportDetails struct {
 // ReportAttachment is a stored attachment; Data is only filled when one is
 // read by itself.
 type ReportAttachment struct {
-	ID          int64  `json:"id"`
+	ID          int64  `json:"-"` // the row id, never shown outside the hub
+	PublicID    string `json:"id"`
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
@@ -96,12 +106,14 @@ type ReportAttachment struct {
 
 // Deadline is one report an incident owes, with its own clock.
 type Deadline struct {
-	IncidentID int64     `json:"incident"`
-	Type       string    `json:"type"`
-	Stage      string    `json:"stage"`
-	Due        time.Time `json:"due"`
-	MetBy      int64     `json:"met_by,omitempty"`
-	Met        time.Time `json:"met,omitzero"`
+	IncidentID       int64     `json:"-"`
+	IncidentPublicID string    `json:"incident"`
+	Type             string    `json:"type"`
+	Stage            string    `json:"stage"`
+	Due              time.Time `json:"due"`
+	MetBy            int64     `json:"-"`                // the row id of the report that met it
+	MetByPublicID    string    `json:"met_by,omitempty"` // its public id
+	Met              time.Time `json:"met,omitzero"`
 }
 
 // Overdue reports whether the report is still owed after its deadline.
@@ -128,7 +140,8 @@ type IncidentQuery struct {
 // new incident first with the deadlines it owes (owed); then the report,
 // the deadline it meets (its type and stage, if still unmet) and its
 // attachments. It sets the ids of inc, r and r's attachments, and drops the
-// attachments' data. A failure stores nothing.
+// attachments' data; a new incident, the report and its attachments get
+// their public ids (NewPublicID) here. A failure stores nothing.
 func (db *DB) FileReport(ctx context.Context, inc *Incident, owed []Deadline, r *Report) error {
 	ind, _ := json.Marshal(nonNilStrings(r.Indicators))
 	det, _ := json.Marshal(r.Details)
@@ -138,11 +151,11 @@ func (db *DB) FileReport(ctx context.Context, inc *Incident, owed []Deadline, r 
 				return err
 			}
 		}
-		r.IncidentID = inc.ID
+		r.IncidentID, r.IncidentPublicID, r.PublicID = inc.ID, inc.PublicID, NewPublicID()
 		err := tx.QueryRow(ctx, `INSERT INTO incident_reports(incident_id, org_id, user_id, report_type, stage, what_happened, systems_affected,
-			computer_id, service_impact, current_status, indicators, details, consent, filed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			computer_id, service_impact, current_status, indicators, details, consent, filed_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.IncidentID, r.OrgID, r.UserID, r.Type, r.Stage, r.WhatHappened, r.SystemsAffected, r.ComputerID, r.ServiceImpact,
-			r.CurrentStatus, string(ind), string(det), int(r.Consent), Micros(r.Filed)).Scan(&r.ID)
+			r.CurrentStatus, string(ind), string(det), int(r.Consent), Micros(r.Filed), r.PublicID).Scan(&r.ID)
 		if err != nil {
 			return fmt.Errorf("add report: %w", err)
 		}
@@ -152,8 +165,9 @@ func (db *DB) FileReport(ctx context.Context, inc *Incident, owed []Deadline, r 
 		}
 		for i := range r.Attachments {
 			a := &r.Attachments[i]
-			if err := tx.QueryRow(ctx, "INSERT INTO report_attachments(report_id, name, content_type, size, sha256, data) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-				r.ID, a.Name, a.ContentType, a.Size, a.SHA256, a.Data).Scan(&a.ID); err != nil {
+			a.PublicID = NewPublicID()
+			if err := tx.QueryRow(ctx, "INSERT INTO report_attachments(report_id, name, content_type, size, sha256, data, public_id) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id",
+				r.ID, a.Name, a.ContentType, a.Size, a.SHA256, a.Data, a.PublicID).Scan(&a.ID); err != nil {
 				return fmt.Errorf("add attachment %s: %w", a.Name, err)
 			}
 			a.Data = nil
@@ -164,8 +178,9 @@ func (db *DB) FileReport(ctx context.Context, inc *Incident, owed []Deadline, r 
 
 // addIncident stores a new incident and the deadlines it owes.
 func addIncident(ctx context.Context, tx *Tx, inc *Incident, owed []Deadline) error {
-	err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		inc.OrgID, inc.Title, inc.Category, Micros(inc.DetectedAt), Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, Micros(inc.Created)).Scan(&inc.ID)
+	inc.PublicID = NewPublicID()
+	err := tx.QueryRow(ctx, "INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		inc.OrgID, inc.Title, inc.Category, Micros(inc.DetectedAt), Micros(inc.AwareAt), int(inc.TLP), inc.CreatedBy, Micros(inc.Created), inc.PublicID).Scan(&inc.ID)
 	if err != nil {
 		return fmt.Errorf("add incident: %w", err)
 	}
@@ -188,28 +203,32 @@ func (db *DB) SetReportSTIX(ctx context.Context, r Report) error {
 	return nil
 }
 
-const incidentCols = "i.id, i.org_id, i.title, i.category, i.detected_at, i.aware_at, i.tlp, i.created_by, i.created_at, i.closed_at"
+const incidentCols = "i.id, i.public_id, i.org_id, i.title, i.category, i.detected_at, i.aware_at, i.tlp, i.created_by, i.created_at, i.closed_at"
 
 func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	var i Incident
 	var det, aw, cr, cl int64
 	var tlp int
-	err := row.Scan(&i.ID, &i.OrgID, &i.Title, &i.Category, &det, &aw, &tlp, &i.CreatedBy, &cr, &cl)
+	err := row.Scan(&i.ID, &i.PublicID, &i.OrgID, &i.Title, &i.Category, &det, &aw, &tlp, &i.CreatedBy, &cr, &cl)
 	i.DetectedAt, i.AwareAt, i.Created, i.Closed, i.TLP = FromMicros(det), FromMicros(aw), FromMicros(cr), FromMicros(cl), policy.TLP(tlp)
 	return i, err
 }
 
-// Incident returns incident id, without its reports and deadlines, if v may
-// read it (policy.IncidentFilter); ErrNotFound otherwise, so that ids do not
-// reveal other members' incidents.
-func (db *DB) Incident(ctx context.Context, v policy.Viewer, id int64) (Incident, error) {
+// Incident returns the incident of public id id, without its reports and
+// deadlines, if v may read it (policy.IncidentFilter); ErrNotFound otherwise,
+// so that ids do not reveal other members' incidents. Anything that is not
+// a public id (a row id above all) is not found.
+func (db *DB) Incident(ctx context.Context, v policy.Viewer, id string) (Incident, error) {
+	if !ValidPublicID(id) {
+		return Incident{}, fmt.Errorf("incident %q: %w", id, ErrNotFound)
+	}
 	cond, args := policy.IncidentFilter(v, "i.org_id")
-	i, err := scanIncident(db.QueryRow(ctx, "SELECT "+incidentCols+" FROM incidents i WHERE i.id = ? AND "+cond, append([]any{id}, args...)...))
+	i, err := scanIncident(db.QueryRow(ctx, "SELECT "+incidentCols+" FROM incidents i WHERE i.public_id = ? AND "+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return i, fmt.Errorf("incident %d: %w", id, ErrNotFound)
+		return i, fmt.Errorf("incident %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return i, fmt.Errorf("incident %d: %w", id, err)
+		return i, fmt.Errorf("incident %s: %w", id, err)
 	}
 	return i, nil
 }
@@ -256,8 +275,9 @@ func (db *DB) IncidentDeadlines(ctx context.Context, ids ...int64) ([]Deadline, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := db.Query(ctx, "SELECT incident_id, report_type, stage, due_at, met_by, met_at FROM incident_deadlines WHERE incident_id IN (?"+
-		strings.Repeat(", ?", len(ids)-1)+") ORDER BY due_at, report_type", pkArgs(ids)...)
+	rows, err := db.Query(ctx, `SELECT d.incident_id, i.public_id, d.report_type, d.stage, d.due_at, d.met_by, COALESCE(r.public_id, ''), d.met_at
+		FROM incident_deadlines d JOIN incidents i ON i.id = d.incident_id LEFT JOIN incident_reports r ON r.id = d.met_by
+		WHERE d.incident_id IN (?`+strings.Repeat(", ?", len(ids)-1)+") ORDER BY d.due_at, d.report_type", pkArgs(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("deadlines: %w", err)
 	}
@@ -266,7 +286,7 @@ func (db *DB) IncidentDeadlines(ctx context.Context, ids ...int64) ([]Deadline, 
 	for rows.Next() {
 		var d Deadline
 		var due, met int64
-		if err := rows.Scan(&d.IncidentID, &d.Type, &d.Stage, &due, &d.MetBy, &met); err != nil {
+		if err := rows.Scan(&d.IncidentID, &d.IncidentPublicID, &d.Type, &d.Stage, &due, &d.MetBy, &d.MetByPublicID, &met); err != nil {
 			return nil, fmt.Errorf("deadlines: %w", err)
 		}
 		d.Due, d.Met = FromMicros(due), FromMicros(met)
@@ -278,9 +298,9 @@ func (db *DB) IncidentDeadlines(ctx context.Context, ids ...int64) ([]Deadline, 
 // IncidentReports returns the reports filed for incident id, in order, each
 // with its attachments (without their data).
 func (db *DB) IncidentReports(ctx context.Context, id int64) ([]Report, error) {
-	rows, err := db.Query(ctx, `SELECT id, incident_id, org_id, user_id, report_type, stage, what_happened, systems_affected, computer_id,
-		service_impact, current_status, indicators, details, consent, stix_status, stix_stored, stix_failed, filed_at
-		FROM incident_reports WHERE incident_id = ? ORDER BY id`, id)
+	rows, err := db.Query(ctx, `SELECT r.id, r.public_id, r.incident_id, i.public_id, r.org_id, r.user_id, r.report_type, r.stage, r.what_happened,
+		r.systems_affected, r.computer_id, r.service_impact, r.current_status, r.indicators, r.details, r.consent, r.stix_status, r.stix_stored,
+		r.stix_failed, r.filed_at FROM incident_reports r JOIN incidents i ON i.id = r.incident_id WHERE r.incident_id = ? ORDER BY r.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("reports of incident %d: %w", id, err)
 	}
@@ -290,7 +310,7 @@ func (db *DB) IncidentReports(ctx context.Context, id int64) ([]Report, error) {
 		var ind, det string
 		var cons int
 		var filed int64
-		if err := rows.Scan(&r.ID, &r.IncidentID, &r.OrgID, &r.UserID, &r.Type, &r.Stage, &r.WhatHappened, &r.SystemsAffected, &r.ComputerID,
+		if err := rows.Scan(&r.ID, &r.PublicID, &r.IncidentID, &r.IncidentPublicID, &r.OrgID, &r.UserID, &r.Type, &r.Stage, &r.WhatHappened, &r.SystemsAffected, &r.ComputerID,
 			&r.ServiceImpact, &r.CurrentStatus, &ind, &det, &cons, &r.STIXStatus, &r.STIXStored, &r.STIXFailed, &filed); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reports of incident %d: %w", id, err)
@@ -313,7 +333,7 @@ func (db *DB) IncidentReports(ctx context.Context, id int64) ([]Report, error) {
 }
 
 func (db *DB) reportAttachments(ctx context.Context, reportID int64) ([]ReportAttachment, error) {
-	rows, err := db.Query(ctx, "SELECT id, name, content_type, size, sha256 FROM report_attachments WHERE report_id = ? ORDER BY id", reportID)
+	rows, err := db.Query(ctx, "SELECT id, public_id, name, content_type, size, sha256 FROM report_attachments WHERE report_id = ? ORDER BY id", reportID)
 	if err != nil {
 		return nil, fmt.Errorf("attachments of report %d: %w", reportID, err)
 	}
@@ -321,7 +341,7 @@ func (db *DB) reportAttachments(ctx context.Context, reportID int64) ([]ReportAt
 	var out []ReportAttachment
 	for rows.Next() {
 		var a ReportAttachment
-		if err := rows.Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+		if err := rows.Scan(&a.ID, &a.PublicID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
 			return nil, fmt.Errorf("attachments of report %d: %w", reportID, err)
 		}
 		out = append(out, a)
@@ -329,18 +349,22 @@ func (db *DB) reportAttachments(ctx context.Context, reportID int64) ([]ReportAt
 	return out, rows.Err()
 }
 
-// ReportAttachment returns attachment id with its data if v may read its
-// report (policy.IncidentFilter); ErrNotFound otherwise.
-func (db *DB) ReportAttachment(ctx context.Context, v policy.Viewer, id int64) (ReportAttachment, error) {
-	cond, args := policy.IncidentFilter(v, "r.org_id")
+// ReportAttachment returns the attachment of public id id with its data if
+// v may read its report (policy.IncidentFilter); ErrNotFound otherwise, and
+// for anything that is not a public id (a row id above all).
+func (db *DB) ReportAttachment(ctx context.Context, v policy.Viewer, id string) (ReportAttachment, error) {
 	var a ReportAttachment
-	err := db.QueryRow(ctx, "SELECT a.id, a.name, a.content_type, a.size, a.sha256, a.data FROM report_attachments a JOIN incident_reports r ON r.id = a.report_id WHERE a.id = ? AND "+cond,
-		append([]any{id}, args...)...).Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
+	if !ValidPublicID(id) {
+		return a, fmt.Errorf("attachment %q: %w", id, ErrNotFound)
+	}
+	cond, args := policy.IncidentFilter(v, "r.org_id")
+	err := db.QueryRow(ctx, "SELECT a.id, a.public_id, a.name, a.content_type, a.size, a.sha256, a.data FROM report_attachments a JOIN incident_reports r ON r.id = a.report_id WHERE a.public_id = ? AND "+cond,
+		append([]any{id}, args...)...).Scan(&a.ID, &a.PublicID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("attachment %d: %w", id, ErrNotFound)
+		return a, fmt.Errorf("attachment %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return a, fmt.Errorf("attachment %d: %w", id, err)
+		return a, fmt.Errorf("attachment %s: %w", id, err)
 	}
 	return a, nil
 }
@@ -349,7 +373,7 @@ func (db *DB) ReportAttachment(ctx context.Context, v policy.Viewer, id int64) (
 // (policy.IncidentFilter) that are past and unmet at now, by due time.
 func (db *DB) OverdueDeadlines(ctx context.Context, v policy.Viewer, now time.Time) ([]OverdueDeadline, error) {
 	cond, args := policy.IncidentFilter(v, "i.org_id")
-	rows, err := db.Query(ctx, `SELECT d.incident_id, d.report_type, d.stage, d.due_at, d.met_by, d.met_at, i.org_id, i.title
+	rows, err := db.Query(ctx, `SELECT d.incident_id, i.public_id, d.report_type, d.stage, d.due_at, d.met_by, d.met_at, i.org_id, i.title
 		FROM incident_deadlines d JOIN incidents i ON i.id = d.incident_id WHERE d.met_at = 0 AND d.due_at < ? AND `+cond+` ORDER BY d.due_at`,
 		append([]any{Micros(now)}, args...)...)
 	if err != nil {
@@ -360,7 +384,7 @@ func (db *DB) OverdueDeadlines(ctx context.Context, v policy.Viewer, now time.Ti
 	for rows.Next() {
 		var o OverdueDeadline
 		var due, met int64
-		if err := rows.Scan(&o.IncidentID, &o.Type, &o.Stage, &due, &o.MetBy, &met, &o.OrgID, &o.Title); err != nil {
+		if err := rows.Scan(&o.IncidentID, &o.IncidentPublicID, &o.Type, &o.Stage, &due, &o.MetBy, &met, &o.OrgID, &o.Title); err != nil {
 			return nil, fmt.Errorf("overdue reports: %w", err)
 		}
 		o.Due, o.Met = FromMicros(due), FromMicros(met)

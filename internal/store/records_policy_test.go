@@ -110,15 +110,15 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 	}
 	for range 30 {
 		o := pick()
-		cases = append(cases, rec{exec("INSERT INTO cases(title, status, severity, org_id, created_by, created_at, updated_at) VALUES(?, 'new', 'low', ?, 1, 0, 0)", tag, o), own(o)})
+		cases = append(cases, rec{exec("INSERT INTO cases(title, status, severity, org_id, created_by, created_at, updated_at, public_id) VALUES(?, 'new', 'low', ?, 1, 0, 0, ?)", tag, o, store.NewPublicID()), own(o)})
 		asker, handler := pick(), pick()
-		consults = append(consults, rec{exec("INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at) VALUES(?, 1, ?, ?, '', 'consultation', 'open', 0, 0)", asker, handler, tag),
+		consults = append(consults, rec{exec("INSERT INTO consultations(org_id, user_id, handler_org, subject, body, kind, status, created_at, updated_at, public_id) VALUES(?, 1, ?, ?, '', 'consultation', 'open', 0, 0, ?)", asker, handler, tag, store.NewPublicID()),
 			func(v policy.Viewer) policy.Relation { return policy.ConsultationRel(v, asker, handler) }})
 		o = pick()
-		incidents = append(incidents, rec{exec("INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at) VALUES(?, ?, 'other', 0, 0, 2, 1, 0)", o, tag), own(o)})
+		incidents = append(incidents, rec{exec("INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at, public_id) VALUES(?, ?, 'other', 0, 0, 2, 1, 0, ?)", o, tag, store.NewPublicID()), own(o)})
 		o = pick()
 		computers = append(computers, rec{exec("INSERT INTO critical_computers(org_id, name, function, ministry, registered_at, updated_at) VALUES(?, ?, 'f', 'm', 0, 0)", o, tag), own(o)})
-		id := exec("INSERT INTO advisories(kind, title, due_at, published_by, published_at) VALUES('advisory', ?, 0, 1, 0)", tag)
+		id := exec("INSERT INTO advisories(kind, title, due_at, published_by, published_at, public_id) VALUES('advisory', ?, 0, 1, 0, ?)", tag, store.NewPublicID())
 		var targets []string
 		for _, o := range orgs[2:] {
 			if r.IntN(3) == 0 {

@@ -6,7 +6,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 type advisoriesData struct {
 	Notice     string
 	Advisories []advisory.Advisory
-	Mine       map[int64]advisory.Target // the caller's organization's progress
+	Mine       map[string]advisory.Target // the caller's organization's progress
 	IsCenter   bool
 	Kinds      []string
 	Severities []string
@@ -54,10 +53,10 @@ func (s *server) showAdvisories(w http.ResponseWriter, r *http.Request, req *req
 		d.Notice = towerNotice(r)
 	}
 	if !d.IsCenter {
-		d.Mine = map[int64]advisory.Target{}
+		d.Mine = map[string]advisory.Target{}
 		for _, a := range l {
-			if _, ts, err := svc.Get(ctx, req.viewer, a.ID); err == nil && len(ts) == 1 {
-				d.Mine[a.ID] = ts[0]
+			if _, ts, err := svc.Get(ctx, req.viewer, a.PublicID); err == nil && len(ts) == 1 {
+				d.Mine[a.PublicID] = ts[0]
 			}
 		}
 	}
@@ -116,15 +115,11 @@ type advisoryData struct {
 }
 
 func (s *server) advisoryPage(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	s.showAdvisory(w, r, req, id, http.StatusOK, "")
 }
 
-func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+func (s *server) showAdvisory(w http.ResponseWriter, r *http.Request, req *request, id string, status int, msg string) {
 	a, ts, err := s.Advisories.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -145,11 +140,7 @@ func (s *server) advisoryStep(complete bool) func(http.ResponseWriter, *http.Req
 }
 
 func (s *server) advisoryStepDone(w http.ResponseWriter, r *http.Request, req *request, complete bool) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	svc := s.Advisories
 	var err error
 	done := "acknowledged"
@@ -166,6 +157,6 @@ func (s *server) advisoryStepDone(w http.ResponseWriter, r *http.Request, req *r
 	case err != nil:
 		s.serverError(w, r, err)
 	default:
-		http.Redirect(w, r, "/advisories/"+strconv.FormatInt(id, 10)+"?ok="+done, http.StatusSeeOther)
+		http.Redirect(w, r, "/advisories/"+id+"?ok="+done, http.StatusSeeOther)
 	}
 }

@@ -58,11 +58,13 @@ func inLanguage(as []store.Alert, lang string) {
 // vulnerabilities; the advisory, package, report, case or consultation
 // addressed to it).
 func alertLink(a store.Alert) string {
+	// Each is named by its public id (alerts raised before migration 00043
+	// named them by row id, which no page takes any more: they link nothing).
 	var d struct {
-		Advisory     json.Number `json:"advisory"`
-		Incident     json.Number `json:"incident"`
-		Case         json.Number `json:"case"`
-		Consultation json.Number `json:"consultation"`
+		Advisory     string `json:"advisory"`
+		Incident     string `json:"incident"`
+		Case         string `json:"case"`
+		Consultation string `json:"consultation"`
 	}
 	json.Unmarshal([]byte(a.Data), &d)
 	switch a.Kind {
@@ -74,7 +76,7 @@ func alertLink(a store.Alert) string {
 		return "/vuln"
 	case "advisory":
 		if d.Advisory != "" {
-			return "/advisories/" + d.Advisory.String()
+			return "/advisories/" + d.Advisory
 		}
 	case "hunt-package", "hunt-findings":
 		if a.ObjectRef != "" {
@@ -82,15 +84,15 @@ func alertLink(a store.Alert) string {
 		}
 	case "incident-report", "report-overdue":
 		if d.Incident != "" {
-			return "/reports/" + d.Incident.String()
+			return "/reports/" + d.Incident
 		}
 	case "case":
 		if d.Case != "" {
-			return "/cases/" + d.Case.String()
+			return "/cases/" + d.Case
 		}
 	case "consultation":
 		if d.Consultation != "" {
-			return "/consult/" + d.Consultation.String()
+			return "/consult/" + d.Consultation
 		}
 	}
 	return ""

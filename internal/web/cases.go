@@ -6,7 +6,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"renkei/internal/cases"
@@ -52,15 +51,11 @@ type caseData struct {
 }
 
 func (s *server) casePage(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	s.showCase(w, r, req, id, http.StatusOK, "")
 }
 
-func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, id string, status int, msg string) {
 	k, err := s.Cases.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -123,15 +118,11 @@ func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) 
 		s.serverError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/cases/"+strconv.FormatInt(k.ID, 10)+"?ok=opened", http.StatusSeeOther)
+	http.Redirect(w, r, "/cases/"+k.PublicID+"?ok=opened", http.StatusSeeOther)
 }
 
 func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	a := cases.Act{Status: r.PostFormValue("status"), Severity: r.PostFormValue("severity"), Assignee: strings.TrimSpace(r.PostFormValue("assignee")),
 		Note: r.PostFormValue("note"), Shared: r.PostFormValue("shared") != ""}
 	_, err := s.Cases.Do(r.Context(), req.caller, id, a)
@@ -140,7 +131,7 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	case err != nil:
 		s.showCase(w, r, req, id, http.StatusBadRequest, s.problems(req, err, caseProblem))
 	default:
-		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?ok=updated", http.StatusSeeOther)
+		http.Redirect(w, r, "/cases/"+id+"?ok=updated", http.StatusSeeOther)
 	}
 }
 

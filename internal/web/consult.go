@@ -6,7 +6,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"renkei/internal/consult"
 	"renkei/internal/policy"
@@ -51,7 +50,7 @@ func (s *server) askConsult(w http.ResponseWriter, r *http.Request, req *request
 		s.showConsult(w, r, req, http.StatusBadRequest, d)
 		return
 	}
-	http.Redirect(w, r, "/consult/"+strconv.FormatInt(x.ID, 10)+"?ok=asked", http.StatusSeeOther)
+	http.Redirect(w, r, "/consult/"+x.PublicID+"?ok=asked", http.StatusSeeOther)
 }
 
 type consultationData struct {
@@ -65,15 +64,11 @@ type consultationData struct {
 }
 
 func (s *server) consultation(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	s.showConsultation(w, r, req, id, http.StatusOK, "")
 }
 
-func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, msg string) {
+func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *request, id string, status int, msg string) {
 	x, err := s.Consult.Get(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -105,11 +100,7 @@ func (s *server) showConsultation(w http.ResponseWriter, r *http.Request, req *r
 }
 
 func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	x, err := s.Consult.Reply(r.Context(), req.caller, id, r.PostFormValue("kind"), r.PostFormValue("body"), r.PostFormValue("to"))
 	switch {
 	case err == nil && x.Step == "handoff.done" && x.Messages == nil:
@@ -119,7 +110,7 @@ func (s *server) replyConsult(w http.ResponseWriter, r *http.Request, req *reque
 	case err != nil:
 		s.showConsultation(w, r, req, id, http.StatusBadRequest, s.problems(req, err, consultProblem))
 	default:
-		http.Redirect(w, r, "/consult/"+strconv.FormatInt(id, 10)+"?ok=replied", http.StatusSeeOther)
+		http.Redirect(w, r, "/consult/"+id+"?ok=replied", http.StatusSeeOther)
 	}
 }
 

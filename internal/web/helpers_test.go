@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,10 +10,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"renkei/internal/app"
 	"renkei/internal/hub"
 	"renkei/internal/hubtest"
+	"renkei/internal/policy"
 	"renkei/internal/store"
 )
 
@@ -147,4 +150,16 @@ func (e *env) as(login string) *client {
 		return e.client().login("admin", e.adminPass)
 	}
 	return e.client().login(login, testPassword)
+}
+
+// newestAdvisory is the console page of the advisory published last: an
+// advisory is named by its public id, which the publishing form does not
+// show.
+func (e *env) newestAdvisory() string {
+	e.t.Helper()
+	l, err := e.h.DB.Advisories(context.Background(), policy.System(), store.AdvisoryQuery{Limit: 1}, time.Now())
+	if err != nil || len(l) == 0 {
+		e.t.Fatalf("the newest advisory: %v %v", l, err)
+	}
+	return "/advisories/" + l[0].PublicID
 }

@@ -155,7 +155,7 @@ func filingFromForm(r *http.Request) (incident.Filing, error) {
 	} else {
 		f.Duties = r.PostForm["duties"]
 	}
-	f.Incident, _ = strconv.ParseInt(r.PostFormValue("incident"), 10, 64)
+	f.Incident = r.PostFormValue("incident")
 	f.CriticalComputer, _ = strconv.ParseInt(r.PostFormValue("critical_computer"), 10, 64)
 	for _, l := range strings.Split(r.PostFormValue("indicators"), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -194,7 +194,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 	}
 	if m := s.fieldMap(req, err); m != nil {
 		f.Attachments = nil
-		if f.Incident != 0 {
+		if f.Incident != "" {
 			s.showIncident(w, r, req, f.Incident, http.StatusBadRequest, &incidentData{Form: f, Errors: m})
 			return
 		}
@@ -205,7 +205,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request, req *request
 		s.serverError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/reports/"+strconv.FormatInt(rep.IncidentID, 10)+"?ok=filed", http.StatusSeeOther)
+	http.Redirect(w, r, "/reports/"+rep.IncidentPublicID+"?ok=filed", http.StatusSeeOther)
 }
 
 type incidentData struct {
@@ -232,15 +232,11 @@ type deadlineRow struct {
 }
 
 func (s *server) incidentPage(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	s.showIncident(w, r, req, id, http.StatusOK, &incidentData{Form: incident.Filing{Stage: "update", CurrentStatus: "ongoing"}})
 }
 
-func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *request, id int64, status int, d *incidentData) {
+func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *request, id string, status int, d *incidentData) {
 	ctx := r.Context()
 	svc := s.Incidents
 	inc, err := svc.Get(ctx, req.viewer, id)
@@ -274,7 +270,7 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	d.CanFile = policy.MayFileReport(req.viewer) && policy.Own(req.viewer, inc.OrgID) != 0
 	d.IsCenter = policy.InCenter(req.viewer)
-	if d.Cases, err = s.Cases.List(ctx, req.viewer, cases.Query{Source: "report:" + strconv.FormatInt(id, 10)}); err != nil {
+	if d.Cases, err = s.Cases.List(ctx, req.viewer, cases.Query{Source: "report:" + id}); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -285,11 +281,7 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 }
 
 func (s *server) attachment(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	a, err := s.Incidents.Attachment(r.Context(), req.viewer, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")

@@ -845,7 +845,7 @@ func TestInboxShowsTheBodyInTheReadersLanguage(t *testing.T) {
 	title := i18n.M("alert.advisory.advisory", "VPN", "2026-12-01 00:00 JST")
 	body := alert.Lines(i18n.M("alert.advisory_body.todo", "2026-12-01 00:00 JST"), i18n.M("alert.list.item", "Patch the VPN"), alert.Blank, i18n.M("alert.advisory_body.ack"))
 	if _, err := e.h.Alerts.Raise(ctx, store.Alert{OrgID: e.power.ID, Kind: "advisory", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
-		BodyMsgs: body, ObjectRef: "advisory-7", Data: `{"advisory":7}`}); err != nil {
+		BodyMsgs: body, ObjectRef: "advisory-7", Data: `{"advisory":"7f3e0c2a9b1d4e5f8a6b0c1d2e3f4a5b"}`}); err != nil {
 		t.Fatal(err)
 	}
 	power := e.as("power-analyst")
@@ -856,7 +856,7 @@ func TestInboxShowsTheBodyInTheReadersLanguage(t *testing.T) {
 注意喚起のページで`) || strings.Contains(page, "Take these actions") {
 		t.Errorf("the Japanese inbox lacks the body in Japanese, line by line:\n%s", page)
 	}
-	if !strings.Contains(page, `href="/advisories/7"`) || strings.Contains(page, `href="/objects/advisory-7"`) {
+	if !strings.Contains(page, `href="/advisories/7f3e0c2a9b1d4e5f8a6b0c1d2e3f4a5b"`) || strings.Contains(page, `href="/objects/advisory-7"`) {
 		t.Error("the alert does not link to its advisory")
 	}
 	power.lang = "en"
