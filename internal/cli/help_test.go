@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"renkei/internal/i18n"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // TestEveryHelpStatesExitCodes: every command that runs says in its --help
@@ -40,5 +42,51 @@ func TestEveryHelpStatesExitCodes(t *testing.T) {
 	walk(newRoot(&globals{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}))
 	if seen < 50 {
 		t.Fatalf("only %d commands walked", seen)
+	}
+}
+
+// TestHelpInEachLanguage: --help is written in the language of messages to
+// people — the root command's help and global flags, the headings and the
+// exit codes from the catalog — and every help key in the catalog names a
+// command or a flag that is there.
+func TestHelpInEachLanguage(t *testing.T) {
+	for _, lang := range i18n.Languages {
+		code, out, stderr := run(t, "", "sbom", "scan", "--help", "--lang", lang)
+		for _, key := range []string{"cli.help.heading.usage", "cli.help.heading.global_flags", "cli.help.renkei.flag.data"} {
+			if want := i18n.Text(lang, key); code != 0 || !strings.Contains(out, want) {
+				t.Errorf("sbom scan --help --lang %s (exit %d, %s) lacks %q:\n%s", lang, code, stderr, want, out)
+			}
+		}
+		_, out, _ = run(t, "", "org", "list", "--help", "--lang", lang)
+		if want := i18n.Text(lang, "cli.help.exit_codes"); !strings.Contains(out, want) {
+			t.Errorf("org list --help --lang %s lacks %q:\n%s", lang, want, out)
+		}
+		_, out, _ = run(t, "", "--lang="+lang, "--help")
+		if want := i18n.Text(lang, "cli.help.renkei.long"); !strings.Contains(out, want) {
+			t.Errorf("--help --lang %s lacks %q:\n%s", lang, want, out)
+		}
+	}
+
+	cats, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	there := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		k := helpKey(c)
+		there[k+".short"], there[k+".long"] = true, true
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { there[k+".flag."+f.Name] = true })
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(newRoot(&globals{}))
+	for k := range cats["en"] {
+		if strings.HasPrefix(k, "cli.help.renkei.") || k == "cli.help.renkei.short" {
+			if !there[k] {
+				t.Errorf("catalog key %s names no command or flag", k)
+			}
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"renkei/internal/i18n"
 	"runtime/debug"
 	"strings"
 
@@ -101,9 +100,7 @@ func serverGC() {
 
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "renkei",
-		Short:         "Renkei: the public-private threat-sharing hub (官民連携基盤)",
-		Long:          "Renkei shares threat information both ways between the national center and its members,\nfinds attacks in their data, tells exactly the right organization, and proves lawful handling.\n\nEvery flag can also be set as an environment variable RENKEI_<FLAG>, e.g. RENKEI_DATABASE.",
+		Use:           "renkei", // its help and its flags' usage: help.go
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -116,9 +113,9 @@ func newRoot(g *globals) *cobra.Command {
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(g.flagError)
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.data, "data", "./renkei-data", "data directory holding everything on one machine")
-	pf.StringVar(&g.database, "database", "", "SQLite file or postgres:// URL (default DATA/renkei.db)")
-	pf.StringVar(&g.lang, "lang", "", g.say(i18n.M("cli.flag.lang")))
+	pf.StringVar(&g.data, "data", "./renkei-data", "")
+	pf.StringVar(&g.database, "database", "", "")
+	pf.StringVar(&g.lang, "lang", "", "")
 
 	root.AddCommand(
 		// Each capability's commands are registered here, one line each.
@@ -142,29 +139,13 @@ func newRoot(g *globals) *cobra.Command {
 		newAssetCmd(g), newExposureCmd(g), newSupplierCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
-	documentExitCodes(root)
+	g.localize(root)
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		g.localize(root) // again, now that --lang is read
+		help(c, args)
+	})
 	return root
-}
-
-// defaultExitCodes is what a command's --help says of its exit codes when it
-// says nothing of its own: a command that ends otherwise (a gate that found
-// something, input that could not be read) states its codes in its Long text.
-const defaultExitCodes = "Exit codes: 0 done; 1 refused or failed (the reason on stderr)."
-
-// documentExitCodes gives every command that can run, and whose help does
-// not state its exit codes, the default statement, so that each --help
-// tells a script what the exit status means (TestEveryHelpStatesExitCodes).
-func documentExitCodes(c *cobra.Command) {
-	if c.Runnable() && !strings.Contains(c.Long, "Exit codes:") {
-		long := c.Long
-		if long == "" {
-			long = c.Short
-		}
-		c.Long = strings.TrimRight(long, "\n") + "\n\n" + defaultExitCodes
-	}
-	for _, sub := range c.Commands() {
-		documentExitCodes(sub)
-	}
 }
 
 // bindEnv fills every flag the user did not set from RENKEI_<FLAG>.
