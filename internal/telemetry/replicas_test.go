@@ -48,7 +48,9 @@ func TestStreamLeaderLossLosesNoKeptRecord(t *testing.T) {
 			if p.Spool, err = bus.OpenSpool(t.TempDir(), telemetry.SpoolMax); err != nil {
 				t.Fatal(err)
 			}
-			go p.RunSpool(ctx, 50*time.Millisecond)
+			sctx, stopSpool := context.WithCancel(ctx)
+			spoolDone := make(chan struct{})
+			go func() { p.RunSpool(sctx, 50*time.Millisecond); close(spoolDone) }()
 			e.indicator(t, "power", "[ipv4-addr:value = '203.0.113.77']")
 
 			const batches, perBatch = 40, 50
@@ -108,6 +110,8 @@ func TestStreamLeaderLossLosesNoKeptRecord(t *testing.T) {
 			}
 
 			// The stream out of reach and the spool full: refused for good, counted.
+			stopSpool()
+			<-spoolDone
 			for i := range cluster.Servers {
 				cluster.Stop(i)
 			}
