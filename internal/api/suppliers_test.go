@@ -79,13 +79,13 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 			if by := fs[0].SuppressedBy; by == nil || by.Author != "Example Networks KK" {
 				t.Fatalf("suppressed by %+v, want the publishing organization", fs[0])
 			}
-			if err := townAdmin.RemoveSupplier(ctx, sp.ID); status(err) != 403 {
+			if err := townAdmin.RemoveSupplier(ctx, sp.PublicID); status(err) != 403 {
 				t.Fatalf("a member removed an entry: %v", err)
 			}
-			if err := analyst.RemoveSupplier(ctx, sp.ID); err != nil {
+			if err := analyst.RemoveSupplier(ctx, sp.PublicID); err != nil {
 				t.Fatalf("remove: %v", err)
 			}
-			if err := analyst.RemoveSupplier(ctx, sp.ID); status(err) != 404 {
+			if err := analyst.RemoveSupplier(ctx, sp.PublicID); status(err) != 404 {
 				t.Fatalf("remove again: %v", err)
 			}
 		})

@@ -111,11 +111,11 @@ func (s *Server) registerComputer(q *request) error {
 	return nil
 }
 
+// changeComputer records a change to a critical computer named by its
+// public id; a row id (a sequence over every organization's computers,
+// which never leaves the hub) is not found.
 func (s *Server) changeComputer(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	var in client.ComputerChange
 	if err := decode(q, &in); err != nil {
 		return err

@@ -21,7 +21,7 @@ import (
 func (s *Server) relevance() *relevance.Service { return s.Relevance }
 
 func cpOut(c relevance.ConnectionPoint, now time.Time, days int) client.ConnectionPoint {
-	return client.ConnectionPoint{ID: c.ID, Kind: c.Kind, Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE,
+	return client.ConnectionPoint{ID: c.PublicID, Kind: c.Kind, Vendor: c.Vendor, Product: c.Product, Version: c.Version, PURL: c.PURL, CPE: c.CPE,
 		Address: c.Address, Owner: c.Owner, LastConfirmed: c.LastConfirmed, Stale: c.Stale(now, days), Products: c.Products(), Created: c.Created, Updated: c.Updated}
 }
 
@@ -40,8 +40,10 @@ func (s *Server) listProducts(q *request) error {
 	return nil
 }
 
-func connectionPoint(in client.ConnectionPointRequest, id int64) relevance.ConnectionPoint {
-	return relevance.ConnectionPoint{ID: id, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
+// connectionPoint is the connection point in, of public id id ("" for a
+// new one).
+func connectionPoint(in client.ConnectionPointRequest, id string) relevance.ConnectionPoint {
+	return relevance.ConnectionPoint{PublicID: id, Kind: in.Kind, Vendor: in.Vendor, Product: in.Product, Version: in.Version,
 		PURL: in.PURL, CPE: in.CPE, Address: in.Address, Owner: in.Owner, LastConfirmed: in.LastConfirmed}
 }
 
@@ -70,7 +72,7 @@ func (s *Server) addConnectionPoint(q *request) error {
 	if err := decode(q, &in); err != nil {
 		return err
 	}
-	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), q.viewer, connectionPoint(in, 0))
+	c, out, err := s.relevance().AddConnectionPoint(q.r.Context(), q.viewer, connectionPoint(in, ""))
 	if err != nil {
 		return err
 	}
@@ -78,11 +80,11 @@ func (s *Server) addConnectionPoint(q *request) error {
 	return nil
 }
 
+// updateConnectionPoint replaces the connection point named by its public
+// id; a row id (a sequence over every organization's connection points,
+// which never leaves the hub) is not found.
 func (s *Server) updateConnectionPoint(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	var in client.ConnectionPointRequest
 	if err := decode(q, &in); err != nil {
 		return err
@@ -95,11 +97,10 @@ func (s *Server) updateConnectionPoint(q *request) error {
 	return nil
 }
 
+// deleteConnectionPoint removes the connection point named by its public
+// id; a row id is not found.
 func (s *Server) deleteConnectionPoint(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	if err := s.relevance().DeleteConnectionPoint(q.r.Context(), q.viewer, id); err != nil {
 		return err
 	}
@@ -156,11 +157,10 @@ func (s *Server) registerSBOM(q *request) error {
 	return nil
 }
 
+// deleteSBOM removes the SBOM named by its public id; a row id is not
+// found.
 func (s *Server) deleteSBOM(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	if err := s.relevance().DeleteSBOM(q.r.Context(), q.viewer, id); err != nil {
 		return err
 	}
@@ -258,11 +258,10 @@ func (s *Server) addSupplier(q *request) error {
 	return nil
 }
 
+// removeSupplier removes the register entry named by its public id; a row
+// id is not found.
 func (s *Server) removeSupplier(q *request) error {
-	id, err := pathID(q)
-	if err != nil {
-		return err
-	}
+	id := q.r.PathValue("id")
 	if err := s.relevance().RemoveSupplier(q.r.Context(), q.caller, q.viewer, id); err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 			if err != nil {
 				return err
 			}
-			g.printOutcome(g.say(i18n.M("cli.asset.registered", fmt.Sprint(c.ID), o.Name)), out)
+			g.printOutcome(g.say(i18n.M("cli.asset.registered", c.PublicID, o.Name)), out)
 			if ps := c.Products(); len(ps) > 0 {
 				g.tell(g.stdout, i18n.M("cli.asset.matched", strings.Join(ps, ", ")))
 			} else {
@@ -229,7 +229,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 				if r.Stale {
 					stale = "stale"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.OrgName, r.Kind, r.Vendor, r.Product, r.Version, r.Address, r.Owner, r.LastConfirmed.Format("2006-01-02"), stale)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.PublicID, r.OrgName, r.Kind, r.Vendor, r.Product, r.Version, r.Address, r.Owner, r.LastConfirmed.Format("2006-01-02"), stale)
 			}
 			return tw.Flush()
 		},

@@ -24,7 +24,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(g.stdout, got.ID)
+				fmt.Fprintln(g.stdout, got.PublicID)
 				return nil
 			})
 		},
@@ -43,15 +43,12 @@ func newComputerCmd(g *globals) *cobra.Command {
 	chg := &cobra.Command{
 		Use:     "change ID",
 		Short:   "Record a change to a critical computer (or --retire it) and its notice",
-		Example: `  renkei computer change --as mizu 4 --product "CENTUM VP R6" --change "upgraded to R6"`,
+		Example: `  renkei computer change --as mizu 0f3c9a51d2e84b7c9e1a6f20b5d8c437 --product "CENTUM VP R6" --change "upgraded to R6"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // the computer's public id, as list shows it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
-				_, err = ts.app.Incidents.Change(cmd.Context(), ts.caller, id, upd, change, retire)
+				_, err := ts.app.Incidents.Change(cmd.Context(), ts.caller, id, upd, change, retire)
 				return err
 			})
 		},
@@ -80,7 +77,7 @@ func newComputerCmd(g *globals) *cobra.Command {
 				tw := newTableAs(g.stdout, computerFormat)
 				fmt.Fprintln(tw, "ID\tSECTOR\tORGANIZATION\tNAME\tFUNCTION\tPRODUCT\tMINISTRY\tUPDATED")
 				for _, c := range l {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.ID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\n", c.PublicID, c.Sector, c.OrgName, c.Name, c.Function, c.Vendor, c.Product, c.Ministry, jstTime(c.Updated))
 				}
 				return tw.Flush()
 			})

@@ -372,7 +372,7 @@ func runHuntPackage(ctx context.Context, g *globals, f *huntFlags, pf *packageFl
 	if pf.reportMatches {
 		what = i18n.M("cli.huntpkg.reported_matches", strconv.Itoa(len(lr.Report.Matches)))
 	}
-	g.tell(g.stderr, i18n.M("cli.huntpkg.reported", fmt.Sprint(run.ID), fmt.Sprint(run.Events), fmt.Sprint(run.Hits), i18n.Ref(what)))
+	g.tell(g.stderr, i18n.M("cli.huntpkg.reported", run.PublicID, fmt.Sprint(run.Events), fmt.Sprint(run.Hits), i18n.Ref(what)))
 	return nil
 }
 

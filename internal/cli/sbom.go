@@ -215,7 +215,7 @@ vulnerability, never repeated.`,
 			if err != nil {
 				return err
 			}
-			g.printOutcome(g.say(i18n.M("cli.sbom.registered", fmt.Sprint(b.ID), b.Name, b.Format, fmt.Sprint(b.Components), o.Name)), out)
+			g.printOutcome(g.say(i18n.M("cli.sbom.registered", b.PublicID, b.Name, b.Format, fmt.Sprint(b.Components), o.Name)), out)
 			return nil
 		},
 	}

@@ -9,7 +9,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,7 +68,7 @@ register; every change is logged before it takes effect.`,
 			if err != nil {
 				return fmt.Errorf("supplier add: %w", err)
 			}
-			fmt.Fprintf(g.stdout, "%d\t%s\n", sp.ID, g.say(i18n.M("cli.supplier.added", sp.OrgName, strings.TrimSpace(sp.CPEKey+" "+sp.PURLKey))))
+			fmt.Fprintf(g.stdout, "%s\t%s\n", sp.PublicID, g.say(i18n.M("cli.supplier.added", sp.OrgName, strings.TrimSpace(sp.CPEKey+" "+sp.PURLKey))))
 			return nil
 		},
 	}
@@ -100,7 +99,7 @@ register; every change is logged before it takes effect.`,
 				tw := newTableAs(g.stdout, supplierFormat)
 				fmt.Fprintln(tw, "ID\tSUPPLIER\tPRODUCT\tCPE\tPURL\tBY")
 				for _, sp := range sps {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", sp.ID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", sp.PublicID, sp.OrgName, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy)
 				}
 				return tw.Flush()
 			})
@@ -113,10 +112,7 @@ register; every change is logged before it takes effect.`,
 		Short: "Remove an entry: its former supplier's statements no longer apply to the product",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := argID(args[0])
-			if err != nil {
-				return err
-			}
+			id := args[0] // the entry's public id, as list shows it
 			ts, done, err := g.loggedTower(cmd.Context(), as)
 			if err != nil {
 				return err
@@ -125,7 +121,7 @@ register; every change is logged before it takes effect.`,
 			if err := ts.app.Relevance.RemoveSupplier(cmd.Context(), ts.caller, ts.viewer, id); err != nil {
 				return fmt.Errorf("supplier remove: %w", err)
 			}
-			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.supplier.removed", strconv.FormatInt(id, 10))))
+			fmt.Fprintln(g.stderr, g.say(i18n.M("cli.supplier.removed", id)))
 			return nil
 		},
 	}

@@ -32,13 +32,15 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 	if code, _, errOut := run(t, "", append([]string{"supplier", "add", "--as", "psirt", "--org", "Example Networks KK", "--cpe", "example_networks:securegate"}, d...)...); code != 1 || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("a vendor registered itself: %d %q", code, errOut)
 	}
-	if out := must("supplier", "add", "--as", "kanshi", "--org", "Example Networks KK", "--name", "SecureGate", "--cpe", "example_networks:securegate"); !strings.Contains(out, "Example Networks KK is the supplier of cpe:example_networks:securegate") {
+	out := must("supplier", "add", "--as", "kanshi", "--org", "Example Networks KK", "--name", "SecureGate", "--cpe", "example_networks:securegate")
+	if !strings.Contains(out, "Example Networks KK is the supplier of cpe:example_networks:securegate") {
 		t.Fatalf("add:\n%s", out)
 	}
+	entry, _, _ := strings.Cut(out, "\t") // its public id
 	if out := must("supplier", "list", "--as", "psirt"); !strings.Contains(out, "SecureGate") || !strings.Contains(out, "kanshi") {
 		t.Fatalf("list:\n%s", out)
 	}
-	must("supplier", "remove", "--as", "kanshi", "1")
+	must("supplier", "remove", "--as", "kanshi", entry)
 	if out := must("supplier", "list", "--as", "kanshi"); strings.Contains(out, "SecureGate") {
 		t.Fatalf("removed entry still listed:\n%s", out)
 	}

@@ -185,9 +185,9 @@ func (c *Client) RegisterComputer(ctx context.Context, cc incident.Computer) (in
 }
 
 // ChangeComputer records a change to a critical computer.
-func (c *Client) ChangeComputer(ctx context.Context, id int64, ch ComputerChange) (incident.Computer, error) {
+func (c *Client) ChangeComputer(ctx context.Context, id string, ch ComputerChange) (incident.Computer, error) {
 	var out incident.Computer
-	err := c.do(ctx, http.MethodPost, "/api/v1/computers/"+strconv.FormatInt(id, 10)+"/changes", ch, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/computers/"+url.PathEscape(id)+"/changes", ch, &out)
 	return out, err
 }
 

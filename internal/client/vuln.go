@@ -18,7 +18,7 @@ import (
 // ConnectionPoint is an asset as the API returns it; Stale says it was not
 // confirmed within the hub's stale days.
 type ConnectionPoint struct {
-	ID            int64     `json:"id"`
+	ID            string    `json:"id"` // a public id: 128 random bits in hex
 	Kind          string    `json:"kind"`
 	Vendor        string    `json:"vendor"`
 	Product       string    `json:"product"`
@@ -145,15 +145,15 @@ func (c *Client) AddConnectionPoint(ctx context.Context, r ConnectionPointReques
 }
 
 // UpdateConnectionPoint replaces an asset.
-func (c *Client) UpdateConnectionPoint(ctx context.Context, id int64, r ConnectionPointRequest) (ConnectionPointOutcome, error) {
+func (c *Client) UpdateConnectionPoint(ctx context.Context, id string, r ConnectionPointRequest) (ConnectionPointOutcome, error) {
 	var out ConnectionPointOutcome
-	err := c.do(ctx, http.MethodPut, "/api/v1/connection-points/"+strconv.FormatInt(id, 10), r, &out)
+	err := c.do(ctx, http.MethodPut, "/api/v1/connection-points/"+url.PathEscape(id), r, &out)
 	return out, err
 }
 
 // DeleteConnectionPoint removes an asset.
-func (c *Client) DeleteConnectionPoint(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/connection-points/"+strconv.FormatInt(id, 10), nil, nil)
+func (c *Client) DeleteConnectionPoint(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/connection-points/"+url.PathEscape(id), nil, nil)
 }
 
 // ImportConnectionPoints adds the assets of a CSV (docs/vulnerabilities.md).
@@ -180,8 +180,8 @@ func (c *Client) RegisterSBOM(ctx context.Context, name string, doc []byte) (SBO
 }
 
 // DeleteSBOM removes an SBOM.
-func (c *Client) DeleteSBOM(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/sboms/"+strconv.FormatInt(id, 10), nil, nil)
+func (c *Client) DeleteSBOM(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/sboms/"+url.PathEscape(id), nil, nil)
 }
 
 // AffectingUs is what affects the caller's organization, most urgent
@@ -253,8 +253,8 @@ func (c *Client) AddSupplier(ctx context.Context, r SupplierRequest) (relevance.
 }
 
 // RemoveSupplier removes a supplier.
-func (c *Client) RemoveSupplier(ctx context.Context, id int64) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/suppliers/"+strconv.FormatInt(id, 10), nil, nil)
+func (c *Client) RemoveSupplier(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/suppliers/"+url.PathEscape(id), nil, nil)
 }
 
 // Exposure reads who is exposed to a vulnerability (the center).

@@ -33,7 +33,9 @@ type ReportRequest struct {
 
 // Run is one stored report.
 type Run struct {
-	ID         int64      `json:"id"`
+	ID int64 `json:"-"` // the row id: a sequence over every organization's runs, never shown outside the hub
+	// PublicID is the run's id outside the hub: 128 random bits in hex.
+	PublicID   string     `json:"id"`
 	PackageID  string     `json:"package"`
 	OrgID      string     `json:"org"`
 	OrgName    string     `json:"org_name"`
@@ -111,14 +113,14 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 		lines.Write(compact.Bytes())
 		lines.WriteByte('\n')
 	}
-	run := Run{PackageID: id, OrgID: c.Org.ID, OrgName: c.Org.Name, User: c.User.Login, RanAt: r.RanAt.UTC(), Reported: now,
+	run := Run{PublicID: store.NewPublicID(), PackageID: id, OrgID: c.Org.ID, OrgName: c.Org.Name, User: c.User.Login, RanAt: r.RanAt.UTC(), Reported: now,
 		Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
 		MatchCount: len(r.Matches), Rules: r.Rules}
 	rules := make([]store.HuntRuleHits, len(r.Rules))
 	for i, rh := range r.Rules {
 		rules[i] = store.HuntRuleHits(rh)
 	}
-	run.ID, err = s.DB.ReportHuntRun(ctx, store.HuntRun{PackageID: id, OrgID: c.Org.ID, UserID: c.User.ID, User: c.User.Login, RanAt: run.RanAt,
+	run.ID, err = s.DB.ReportHuntRun(ctx, store.HuntRun{PublicID: run.PublicID, PackageID: id, OrgID: c.Org.ID, UserID: c.User.ID, User: c.User.Login, RanAt: run.RanAt,
 		Reported: now, Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: hits, DurationMS: r.DurationMS,
 		Matches: lines.String(), MatchCount: len(r.Matches)}, rules)
 	if err != nil {
@@ -132,7 +134,7 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 			}
 		}
 		body = append(body, alert.Blank, i18n.M("alert.hunt.findings.todo"))
-		data, _ := json.Marshal(map[string]any{"package": id, "run": run.ID, "org": c.Org.ID, "hits": hits, "events": r.Events})
+		data, _ := json.Marshal(map[string]any{"package": id, "run": run.PublicID, "org": c.Org.ID, "hits": hits, "events": r.Events})
 		title := i18n.M("alert.hunt.findings", st.pkg.Title, strconv.FormatInt(hits, 10), c.Org.Name)
 		if _, err := s.Alerts.Raise(ctx, store.Alert{OrgID: st.pkg.PublisherOrg, Kind: "hunt-findings", Severity: "high",
 			TitleKey: title.Key, TitleParams: title.Params, BodyMsgs: alert.Lines(body...),
@@ -140,7 +142,7 @@ func (s *Service) Report(ctx context.Context, c auth.Caller, id string, r Report
 			return run, err
 		}
 	}
-	s.Log.Info("hunting report", "package", id, "org", c.Org.ID, "events", r.Events, "hits", hits, "run", run.ID)
+	s.Log.Info("hunting report", "package", id, "org", c.Org.ID, "events", r.Events, "hits", hits, "run", run.PublicID)
 	return run, nil
 }
 
@@ -274,7 +276,7 @@ func (s *Service) runs(ctx context.Context, v policy.Viewer, pkgID string) ([]st
 	}
 	out := make([]storedRun, len(stored))
 	for i, r := range stored {
-		out[i] = storedRun{Run: Run{ID: r.ID, PackageID: r.PackageID, OrgID: r.OrgID, OrgName: r.OrgName, User: r.User, RanAt: r.RanAt,
+		out[i] = storedRun{Run: Run{ID: r.ID, PublicID: r.PublicID, PackageID: r.PackageID, OrgID: r.OrgID, OrgName: r.OrgName, User: r.User, RanAt: r.RanAt,
 			Reported: r.Reported, Events: r.Events, Files: r.Files, Bytes: r.Bytes, ReadErrors: r.ReadErrors, Hits: r.Hits, DurationMS: r.DurationMS,
 			MatchCount: r.MatchCount}, userID: r.UserID, matches: r.Matches}
 	}

@@ -49,18 +49,18 @@ func (s *Service) Register(ctx context.Context, c auth.Caller, cc Computer) (Com
 	}
 	now := s.now()
 	cc.OrgID, cc.Registered, cc.Updated = c.Org.ID, now, now
-	id, err := s.DB.RegisterComputer(ctx, cc, Notice{Kind: "register", Change: "registered: " + cc.Name, Ministry: cc.Ministry, UserID: c.User.ID, At: now})
+	id, pub, err := s.DB.RegisterComputer(ctx, cc, Notice{Kind: "register", Change: "registered: " + cc.Name, Ministry: cc.Ministry, UserID: c.User.ID, At: now})
 	if err != nil {
 		return cc, err
 	}
-	cc.ID = id
+	cc.ID, cc.PublicID = id, pub
 	return cc, nil
 }
 
 // Change records a change to one of the caller's organization's critical
-// computers (new values for the non-empty fields of upd) and its notice; retire
-// ends the registration.
-func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Computer, change string, retire bool) (Computer, error) {
+// computers, named by its public id (new values for the non-empty fields of
+// upd), and its notice; retire ends the registration.
+func (s *Service) Change(ctx context.Context, c auth.Caller, id string, upd Computer, change string, retire bool) (Computer, error) {
 	if err := mayRegister(c); err != nil {
 		return Computer{}, err
 	}
@@ -70,13 +70,13 @@ func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Compu
 	v := c.Viewer()
 	cur, err := s.Computer(ctx, v, id)
 	if err == nil && !policy.MayWrite(v, policy.KindComputer, policy.Own(v, cur.OrgID)) {
-		err = fmt.Errorf("critical computer %d: %w", id, store.ErrNotFound) // another's, read by the center
+		err = fmt.Errorf("critical computer %s: %w", id, store.ErrNotFound) // another's, read by the center
 	}
 	if err != nil {
 		return cur, err
 	}
 	if !cur.Retired.IsZero() {
-		return cur, fmt.Errorf("invalid change: %w", problem.Field("id", "critical computer %d was retired", id))
+		return cur, fmt.Errorf("invalid change: %w", problem.Field("id", "critical computer %s was retired", id))
 	}
 	set := func(dst *string, v string) {
 		if strings.TrimSpace(v) != "" {
@@ -101,9 +101,10 @@ func (s *Service) Change(ctx context.Context, c auth.Caller, id int64, upd Compu
 	return cur, err
 }
 
-// Computer returns one critical computer with its notices, if v may see it
-// (policy.ComputerFilter, in the store's query).
-func (s *Service) Computer(ctx context.Context, v policy.Viewer, id int64) (Computer, error) {
+// Computer returns the critical computer of public id id with its notices,
+// if v may see it (policy.ComputerFilter, in the store's query); a row id
+// is not found.
+func (s *Service) Computer(ctx context.Context, v policy.Viewer, id string) (Computer, error) {
 	return s.DB.Computer(ctx, v, id)
 }
 

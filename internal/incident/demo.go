@@ -33,7 +33,7 @@ func (s *Service) Demo(ctx context.Context, operator, other string) ([]string, e
 	r, err := s.File(ctx, op, Filing{Duties: []string{"art5", "personal-data"}, Type: "art5", Stage: "initial", Category: "ransomware",
 		Title:           "浄水場監視端末でのランサムウェア / Ransomware on plant monitoring terminals",
 		WhatHappened:    "監視端末2台のファイルが暗号化され、脅迫文が残された。制御系への影響は確認されていない。/ Files on two monitoring terminals were encrypted and a ransom note left; no effect on control seen.",
-		SystemsAffected: "monitoring terminals MT-03, MT-07", CriticalComputer: scada.ID, ServiceImpact: "none to water supply",
+		SystemsAffected: "monitoring terminals MT-03, MT-07", CriticalComputer: scada.PublicID, ServiceImpact: "none to water supply",
 		DetectedAt: detected, CurrentStatus: "contained", Indicators: []string{"198.51.100.23", "update-check.example"},
 		TLP: "amber", Consent: "center",
 		Details: Details{Family: "LockBit 3.0", InitialAccess: "VPN appliance (unpatched)", EncryptedHosts: 2, DataExfiltrated: &no, RansomDemanded: &yes, BackupsAvailable: &yes},

@@ -44,18 +44,21 @@ func (s *Service) File(ctx context.Context, c auth.Caller, f Filing) (Report, er
 			return Report{}, err
 		}
 	}
-	if f.CriticalComputer > 0 {
+	// The computer is named by its public id; a row id is not found.
+	var computer Computer
+	if f.CriticalComputer != "" {
 		v := c.Viewer()
 		cc, err := s.Computer(ctx, v, f.CriticalComputer)
 		if err != nil || policy.Own(v, cc.OrgID) == 0 || !cc.Retired.IsZero() {
-			errs.Add("critical_computer", "", "no registered critical computer %d of %s", f.CriticalComputer, c.Org.Name)
+			errs.Add("critical_computer", "", "no registered critical computer %s of %s", f.CriticalComputer, c.Org.Name)
 		}
+		computer = cc
 	}
 	if len(errs) > 0 {
 		return Report{}, fmt.Errorf("invalid report: %w", errs)
 	}
 	r := Report{OrgID: c.Org.ID, UserID: c.User.ID, Type: f.Type, Stage: f.Stage,
-		WhatHappened: f.WhatHappened, SystemsAffected: f.SystemsAffected, ComputerID: f.CriticalComputer,
+		WhatHappened: f.WhatHappened, SystemsAffected: f.SystemsAffected, ComputerID: computer.ID, Computer: computer.PublicID,
 		ServiceImpact: f.ServiceImpact, CurrentStatus: f.CurrentStatus, Indicators: f.Indicators, Details: f.Details,
 		Consent: ck.consent, Filed: now, Attachments: ck.attachments}
 	var owed []Deadline

@@ -272,7 +272,7 @@ func TestFilingRejected(t *testing.T) {
 		}, "attachments[0]", "not accepted"},
 		{"attachment not base64", func(f *incident.Filing) { f.Attachments = []incident.AttachmentIn{{Name: "a.txt", Content: "!!"}} }, "attachments[0]", "not base64"},
 		{"stix not a bundle", func(f *incident.Filing) { f.STIX = []byte(`{"type":"indicator"}`) }, "stix", "bundle"},
-		{"unknown critical computer", func(f *incident.Filing) { f.CriticalComputer = 999 }, "critical_computer", "no registered"},
+		{"unknown critical computer", func(f *incident.Filing) { f.CriticalComputer = "999" }, "critical_computer", "no registered"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,13 +320,13 @@ func TestCriticalComputerRegister(t *testing.T) {
 			if _, err := e.s.Register(ctx, e.power, incident.Computer{Name: "x"}); err == nil || !strings.Contains(err.Error(), "ministry: is required") {
 				t.Fatalf("register without ministry: %v", err)
 			}
-			if _, err := e.s.Change(ctx, e.water, cc.ID, incident.Computer{Product: "CENTUM VP R6"}, "upgraded to R6", false); err != nil {
+			if _, err := e.s.Change(ctx, e.water, cc.PublicID, incident.Computer{Product: "CENTUM VP R6"}, "upgraded to R6", false); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.s.Change(ctx, e.power, cc.ID, incident.Computer{}, "steal", false); !errors.Is(err, store.ErrNotFound) {
+			if _, err := e.s.Change(ctx, e.power, cc.PublicID, incident.Computer{}, "steal", false); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("another operator changed the computer: %v", err)
 			}
-			got, err := e.s.Computer(ctx, e.viewer(t, e.center), cc.ID)
+			got, err := e.s.Computer(ctx, e.viewer(t, e.center), cc.PublicID)
 			if err != nil || got.Product != "CENTUM VP R6" || len(got.Notices) != 2 || got.Notices[1].Ministry != "国土交通省" {
 				t.Fatalf("computer %+v, %v", got, err)
 			}
@@ -339,7 +339,7 @@ func TestCriticalComputerRegister(t *testing.T) {
 			if len(water) != 1 || len(own) != 1 || own[0].Name != "EMS" {
 				t.Fatalf("by sector %d, own %+v", len(water), own)
 			}
-			if _, err := e.s.Change(ctx, e.water, cc.ID, incident.Computer{}, "decommissioned", true); err != nil {
+			if _, err := e.s.Change(ctx, e.water, cc.PublicID, incident.Computer{}, "decommissioned", true); err != nil {
 				t.Fatal(err)
 			}
 			if l, _ := e.s.Computers(ctx, e.viewer(t, e.water), "", false); len(l) != 0 {

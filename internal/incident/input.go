@@ -30,7 +30,7 @@ type Filing struct {
 	Title            string          `json:"title,omitempty"`
 	WhatHappened     string          `json:"what_happened"`
 	SystemsAffected  string          `json:"systems_affected,omitempty"`
-	CriticalComputer int64           `json:"critical_computer,omitempty"`
+	CriticalComputer string          `json:"critical_computer,omitempty"` // its public id
 	ServiceImpact    string          `json:"service_impact,omitempty"`
 	DetectedAt       string          `json:"detected_at,omitempty"`
 	AwareAt          string          `json:"aware_at,omitempty"`
@@ -144,9 +144,6 @@ func (s *Service) checkReport(f Filing, errs *problem.Problems) {
 	checkText(errs, "service_impact", f.ServiceImpact, false)
 	if !slices.Contains(Statuses, f.CurrentStatus) {
 		errs.Add("current_status", "choice", "%q is not a status (want %s)", f.CurrentStatus, strings.Join(Statuses, ", "))
-	}
-	if f.CriticalComputer < 0 {
-		errs.Add("critical_computer", "", "must be the number of a registered critical computer")
 	}
 }
 

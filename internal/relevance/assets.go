@@ -25,8 +25,9 @@ const DefaultStaleDays = 90
 // ConnectionPoint is one internet-facing device or service of a member.
 type ConnectionPoint store.ConnectionPoint
 
-// Asset is the engine's asset id of the connection point.
-func (c ConnectionPoint) Asset() string { return "cp-" + strconv.FormatInt(c.ID, 10) }
+// Asset is the engine's asset id of the connection point, which findings
+// and alerts carry: its public id, never its row id.
+func (c ConnectionPoint) Asset() string { return "cp-" + c.PublicID }
 
 // Stale reports whether the entry was last confirmed more than days ago.
 func (c ConnectionPoint) Stale(now time.Time, days int) bool {
@@ -143,15 +144,16 @@ func cps(rows []store.ConnectionPoint, err error) ([]ConnectionPoint, error) {
 	return out, err
 }
 
-// ConnectionPoint returns connection point id when v may read it; any
-// other is not found, whether or not it exists.
-func (s *Service) ConnectionPoint(ctx context.Context, v policy.Viewer, id int64) (ConnectionPoint, error) {
+// ConnectionPoint returns the connection point of public id id when v may
+// read it; any other is not found, whether or not it exists, and so is a
+// row id.
+func (s *Service) ConnectionPoint(ctx context.Context, v policy.Viewer, id string) (ConnectionPoint, error) {
 	c, err := s.DB.ConnectionPoint(ctx, id)
 	if err != nil {
 		return ConnectionPoint{}, err
 	}
 	if !policy.MayReadAsset(v, c.OrgID) {
-		return ConnectionPoint{}, fmt.Errorf("connection point %d: %w", id, store.ErrNotFound)
+		return ConnectionPoint{}, fmt.Errorf("connection point %s: %w", id, store.ErrNotFound)
 	}
 	return ConnectionPoint(c), nil
 }
@@ -199,14 +201,14 @@ func (s *Service) AddConnectionPoint(ctx context.Context, v policy.Viewer, c Con
 	if err := s.wrote(s.DB.AddConnectionPoints(ctx, rows)); err != nil {
 		return c, Outcome{}, err
 	}
-	c.ID = rows[0].ID
+	c.ID, c.PublicID = rows[0].ID, rows[0].PublicID
 	out, err := s.addTargets(ctx, []vuln.Target{vuln.TargetFromDevice(c.device())})
 	return c, out, err
 }
 
-// UpdateConnectionPoint replaces the fields of a connection point of v's
-// organization (a new version after a patch, a confirmation) and
-// re-evaluates it.
+// UpdateConnectionPoint replaces the fields of the connection point of
+// public id c.PublicID of v's organization (a new version after a patch, a
+// confirmation) and re-evaluates it.
 func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c ConnectionPoint) (ConnectionPoint, Outcome, error) {
 	defer s.op()()
 	c.OrgID = v.OrgID
@@ -216,10 +218,11 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c 
 	if err := c.Validate(); err != nil {
 		return c, Outcome{}, err
 	}
-	old, err := s.ConnectionPoint(ctx, v, c.ID)
+	old, err := s.ConnectionPoint(ctx, v, c.PublicID)
 	if err != nil {
 		return c, Outcome{}, err
 	}
+	c.ID = old.ID
 	c.Created, c.Updated = old.Created, s.now()
 	if c.LastConfirmed.IsZero() {
 		c.LastConfirmed = c.Updated
@@ -238,9 +241,9 @@ func (s *Service) UpdateConnectionPoint(ctx context.Context, v policy.Viewer, c 
 	return c, out, err
 }
 
-// DeleteConnectionPoint takes a connection point of v's organization off
-// the register.
-func (s *Service) DeleteConnectionPoint(ctx context.Context, v policy.Viewer, id int64) error {
+// DeleteConnectionPoint takes the connection point of public id id of v's
+// organization off the register.
+func (s *Service) DeleteConnectionPoint(ctx context.Context, v policy.Viewer, id string) error {
 	defer s.op()()
 	org := v.OrgID
 	if err := mayWrite(v, org); err != nil {
@@ -254,7 +257,7 @@ func (s *Service) DeleteConnectionPoint(ctx context.Context, v policy.Viewer, id
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.eng.RemoveAsset(org, ConnectionPoint{ID: id}.Asset())
+	s.eng.RemoveAsset(org, ConnectionPoint{PublicID: id}.Asset())
 	s.changed(ctx)
 	return nil
 }

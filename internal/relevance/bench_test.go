@@ -34,7 +34,7 @@ func community(b *testing.B, db *store.DB) {
 	versions := []string{"1.0.0", "1.2.3", "2.0.1", "2.14.1", "3.1.4"}
 	now := time.Now().UTC()
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		stmt, err := tx.Prepare(ctx, "INSERT INTO vuln_sboms(org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, 'CycloneDX 1.6 JSON', '', ?, ?, ?, ?)")
+		stmt, err := tx.Prepare(ctx, "INSERT INTO vuln_sboms(public_id, org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, 'CycloneDX 1.6 JSON', '', ?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
@@ -43,7 +43,8 @@ func community(b *testing.B, db *store.DB) {
 			org := fmt.Sprintf("org-%04d", s%orgs)
 			vendor, product := fmt.Sprintf("vendor%03d", s%products), fmt.Sprintf("product%03d", s%products)
 			pk := []pkgid.Key{pkgid.VendorProduct(vendor, product)}
-			asset := fmt.Sprintf("sbom-%d", s+1)
+			pub := store.NewPublicID()
+			asset := "sbom-" + pub
 			ts := make([]vuln.Target, 0, perSBOM+1)
 			ts = append(ts, vuln.Target{Org: org, Asset: asset, Kind: "product", Name: vendor + " " + product, Version: "7.0.1", Keys: pk, ProductKeys: pk, ProductVersion: "7.0.1"})
 			for c := 0; c < perSBOM; c++ {
@@ -57,15 +58,15 @@ func community(b *testing.B, db *store.DB) {
 			if err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, org, vendor+" "+product, len(ts), []byte{}, blob, store.Micros(now)); err != nil {
+			if _, err := stmt.ExecContext(ctx, pub, org, vendor+" "+product, len(ts), []byte{}, blob, store.Micros(now)); err != nil {
 				return err
 			}
 		}
 		for d := 0; d < devices; d++ {
 			c := ConnectionPoint{OrgID: fmt.Sprintf("org-%04d", int((uint32(d)*2654435761)>>16)%orgs), Kind: "vpn", Vendor: fmt.Sprintf("vendor%03d", d%products),
 				Product: fmt.Sprintf("product%03d", d%products), Version: "7.0.1", Address: "192.0.2.1", LastConfirmed: now, Created: now, Updated: now}
-			if _, err := tx.Exec(ctx, "INSERT INTO vuln_connection_points(org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, store.Micros(c.LastConfirmed), store.Micros(c.Created), store.Micros(c.Updated)); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO vuln_connection_points(public_id, org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				store.NewPublicID(), c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, store.Micros(c.LastConfirmed), store.Micros(c.Created), store.Micros(c.Updated)); err != nil {
 				return err
 			}
 		}

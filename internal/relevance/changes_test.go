@@ -75,7 +75,7 @@ func TestRunningHubSeesOtherProcessesChanges(t *testing.T) {
 			if ex, err := serve.Exposure(ctx, policy.System(), "CVE-2026-99001"); err != nil || ex.Members != 1 {
 				t.Fatalf("exposure on the running hub: %+v %v", ex, err)
 			}
-			if err := cli.DeleteConnectionPoint(ctx, op, cp.ID); err != nil {
+			if err := cli.DeleteConnectionPoint(ctx, op, cp.PublicID); err != nil {
 				t.Fatal(err)
 			}
 			testwait.For(t, 10*time.Second, "the running hub to drop the finding of the point the CLI removed", func() bool { return findings() == 0 })

@@ -170,7 +170,7 @@ func (s *Service) ImportConnectionPoints(ctx context.Context, v policy.Viewer, c
 		return nil, Outcome{}, err
 	}
 	for i := range cps {
-		cps[i].ID = rows[i].ID
+		cps[i].ID, cps[i].PublicID = rows[i].ID, rows[i].PublicID
 	}
 	ts := make([]vuln.Target, len(cps))
 	for i, c := range cps {

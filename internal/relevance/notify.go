@@ -124,8 +124,7 @@ func KindLabel(kind, lang string) string {
 
 func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 	if id, ok := strings.CutPrefix(asset, "cp-"); ok {
-		n, _ := strconv.ParseInt(id, 10, 64)
-		c, err := s.DB.ConnectionPoint(ctx, n)
+		c, err := s.DB.ConnectionPoint(ctx, id)
 		if err == nil && c.OrgID == org {
 			name := c.Vendor + " " + c.Product
 			kind := i18n.Ref(i18n.M("vuln.kind." + c.Kind))
@@ -139,8 +138,7 @@ func (s *Service) label(ctx context.Context, org, asset string) assetLabel {
 		}
 	}
 	if id, ok := strings.CutPrefix(asset, "sbom-"); ok {
-		n, _ := strconv.ParseInt(id, 10, 64)
-		name, err := s.DB.SBOMName(ctx, org, n)
+		name, err := s.DB.SBOMName(ctx, org, id)
 		if err == nil {
 			return assetLabel{name: i18n.M("alert.vuln.asset.sbom", name), short: name, shortEN: name}
 		} else if !errors.Is(err, store.ErrNotFound) {

@@ -246,7 +246,7 @@ func TestSBOMRegisteredThenOSV(t *testing.T) {
 			if len(sb) != 1 || sb[0].Name == "" {
 				t.Fatalf("SBOMs = %+v", sb)
 			}
-			if err := e.s.DeleteSBOM(ctx, e.as(e.hosp.ID), sb[0].ID); err != nil {
+			if err := e.s.DeleteSBOM(ctx, e.as(e.hosp.ID), sb[0].PublicID); err != nil {
 				t.Fatal(err)
 			}
 			if fs, _ := e.s.Findings(ctx, e.as(e.hosp.ID)); len(fs) != 0 {
@@ -326,7 +326,7 @@ func TestImportConnectionPointsAllOrNothing(t *testing.T) {
 	if fs, _ := e.s.Findings(ctx, e.as(e.town.ID)); len(fs) != 1 || !fs[0].Suppressed() {
 		t.Fatalf("findings after patch = %+v", fs)
 	}
-	if err := e.s.DeleteConnectionPoint(ctx, e.as(e.hosp.ID), p.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := e.s.DeleteConnectionPoint(ctx, e.as(e.hosp.ID), p.PublicID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another organization deleted the point: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package relevance
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"renkei/internal/policy"
 	"renkei/internal/problem"
@@ -15,8 +14,9 @@ import (
 // SBOM is a registered SBOM of a product a member runs.
 type SBOM store.SBOM
 
-// Asset is the engine's asset id of the SBOM.
-func (b SBOM) Asset() string { return "sbom-" + strconv.FormatInt(b.ID, 10) }
+// Asset is the engine's asset id of the SBOM, which findings and alerts
+// carry: its public id, never its row id.
+func (b SBOM) Asset() string { return "sbom-" + b.PublicID }
 
 // RegisterSBOM reads an SBOM (any format package sbom reads), stores it
 // for v's organization — the document compressed and its normalized
@@ -51,8 +51,8 @@ func (s *Service) RegisterSBOM(ctx context.Context, v policy.Viewer, name, sourc
 	b := SBOM{OrgID: org, Name: name, Format: doc.Describe(), Serial: doc.Serial, Created: s.now()}
 	var ts []vuln.Target
 	row := store.SBOM(b)
-	err = s.DB.AddSBOM(ctx, &row, gz(data), func(id int64) ([]byte, int, error) {
-		ts = vuln.TargetsFromSBOM(org, SBOM{ID: id}.Asset(), doc)
+	err = s.DB.AddSBOM(ctx, &row, gz(data), func(id string) ([]byte, int, error) {
+		ts = vuln.TargetsFromSBOM(org, SBOM{PublicID: id}.Asset(), doc)
 		blob, err := encodeTargets(ts)
 		if err != nil {
 			return nil, 0, fmt.Errorf("encode SBOM %s: %w", source, err)
@@ -95,8 +95,9 @@ func sboms(rows []store.SBOM, err error) ([]SBOM, error) {
 	return out, err
 }
 
-// DeleteSBOM removes one of the registered SBOMs of v's organization.
-func (s *Service) DeleteSBOM(ctx context.Context, v policy.Viewer, id int64) error {
+// DeleteSBOM removes the registered SBOM of public id id of v's
+// organization.
+func (s *Service) DeleteSBOM(ctx context.Context, v policy.Viewer, id string) error {
 	defer s.op()()
 	org := v.OrgID
 	if err := mayWrite(v, org); err != nil {
@@ -110,7 +111,7 @@ func (s *Service) DeleteSBOM(ctx context.Context, v policy.Viewer, id int64) err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.eng.RemoveAsset(org, SBOM{ID: id}.Asset())
+	s.eng.RemoveAsset(org, SBOM{PublicID: id}.Asset())
 	s.changed(ctx)
 	return nil
 }

@@ -234,11 +234,16 @@ func (s *Service) build(ctx context.Context) (*vuln.Engine, map[string]bool, err
 	}
 	eng.AddTargets(ts)
 	n := len(ts)
-	err = s.DB.SBOMTargets(ctx, func(id int64, org string, blob []byte) {
+	err = s.DB.SBOMTargets(ctx, func(id, org string, blob []byte) {
 		ts, err := decodeTargets(blob)
 		if err != nil {
 			s.Log.Warn("registered SBOM unreadable, skipped", "sbom", id, "org", org, "err", err)
 			return
+		}
+		// Targets encoded before SBOMs had a public id name the row id.
+		asset := SBOM{PublicID: id}.Asset()
+		for i := range ts {
+			ts[i].Asset = asset
 		}
 		eng.AddTargets(ts)
 		n += len(ts)

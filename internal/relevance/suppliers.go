@@ -114,7 +114,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	if err != nil {
 		return Supplier{}, err
 	}
-	sp := Supplier{OrgID: org.ID, OrgName: org.Name, Name: strings.TrimSpace(in.Name), CPEKey: string(cpe), PURLKey: string(purl), CreatedBy: c.User.Login, Created: s.now()}
+	sp := Supplier{PublicID: store.NewPublicID(), OrgID: org.ID, OrgName: org.Name, Name: strings.TrimSpace(in.Name), CPEKey: string(cpe), PURLKey: string(purl), CreatedBy: c.User.Login, Created: s.now()}
 	if sp.Name == "" {
 		sp.Name = strings.TrimPrefix(strings.TrimPrefix(string(cpe+purl), "cpe:"), "purl:")
 	}
@@ -123,7 +123,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 			continue
 		}
 		if other, err := s.SupplierOf(ctx, k); err == nil {
-			return sp, supplierProblem("product", "product.taken", string(k), "product: %s is registered already, to %s (entry %d); remove that entry first", k, other.OrgName, other.ID)
+			return sp, supplierProblem("product", "product.taken", string(k), "product: %s is registered already, to %s (entry %s); remove that entry first", k, other.OrgName, other.PublicID)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return sp, err
 		}
@@ -131,7 +131,7 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	if s.Record == nil {
 		return sp, problem.ErrAuditUnavailable
 	}
-	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
+	if _, err := s.Record(ctx, c, audit.ActionSupplierRegister, "supplier:"+org.ID, map[string]string{"entry": sp.PublicID, "org": org.Name, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey, "name": sp.Name}); err != nil {
 		return sp, err
 	}
 	if err := s.wrote(s.DB.AddVulnSupplier(ctx, &sp)); err != nil {
@@ -141,10 +141,10 @@ func (s *Service) AddSupplier(ctx context.Context, c auth.Caller, v policy.Viewe
 	return sp, nil
 }
 
-// RemoveSupplier removes an entry of the register, for v, logged as c
-// before it takes effect. The publications of the former supplier no
-// longer apply to the product from then on.
-func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, id int64) error {
+// RemoveSupplier removes the entry of public id id of the register, for v,
+// logged as c before it takes effect. The publications of the former
+// supplier no longer apply to the product from then on.
+func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Viewer, id string) error {
 	defer s.op()()
 	if !policy.MaintainsSupplierRegister(v) {
 		return fmt.Errorf("%w: only the center's administrators and analysts maintain the product–supplier register", problem.ErrForbidden)
@@ -156,10 +156,10 @@ func (s *Service) RemoveSupplier(ctx context.Context, c auth.Caller, v policy.Vi
 	if s.Record == nil {
 		return problem.ErrAuditUnavailable
 	}
-	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": strconv.FormatInt(id, 10), "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
+	if _, err := s.Record(ctx, c, audit.ActionSupplierRemove, "supplier:"+sp.OrgID, map[string]string{"entry": id, "org": sp.OrgName, "cpe_key": sp.CPEKey, "purl_key": sp.PURLKey}); err != nil {
 		return err
 	}
-	if err := s.wrote(s.DB.DeleteVulnSupplier(ctx, id)); err != nil {
+	if err := s.wrote(s.DB.DeleteVulnSupplier(ctx, sp.ID)); err != nil {
 		return err
 	}
 	s.registerChanged(ctx)

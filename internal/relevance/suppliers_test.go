@@ -213,7 +213,7 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 				t.Fatalf("the supplier's statement does not apply: %+v", f.SuppressedBy)
 			}
 			// Removing the entry takes the vendor's word off the product.
-			if err := e.s.RemoveSupplier(ctx, c, v, sp.ID); err != nil {
+			if err := e.s.RemoveSupplier(ctx, c, v, sp.PublicID); err != nil {
 				t.Fatal(err)
 			}
 			if _, open := openKEV(t, e, e.s, e.town.ID); !open {

@@ -100,7 +100,10 @@ func (db *DB) HuntPackagesRunBy(ctx context.Context, org string) (map[string]boo
 
 // HuntRun is one reported run of a package.
 type HuntRun struct {
-	ID         int64
+	ID int64 // the row id: a sequence over every organization's runs, never shown outside the hub
+	// PublicID is the run's id outside the hub (the report's answer, the
+	// publisher's alert and findings): 128 random bits in hex (NewPublicID).
+	PublicID   string
 	PackageID  string
 	OrgID      string
 	OrgName    string // read, not stored
@@ -126,11 +129,14 @@ type HuntRuleHits struct {
 }
 
 // ReportHuntRun stores a run with its counts per rule in one transaction and
-// returns its id.
+// returns its row id; the run is given a public id when it has none.
 func (db *DB) ReportHuntRun(ctx context.Context, r HuntRun, rules []HuntRuleHits) (int64, error) {
+	if r.PublicID == "" {
+		r.PublicID = NewPublicID()
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO hunt_runs(package_id, org_id, user_id, user_login, ran_at, reported_at, events, files, bytes, read_errors, hits, duration_ms, matches, match_count)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.PackageID, r.OrgID, r.UserID, r.User, Micros(r.RanAt), Micros(r.Reported),
+		if err := tx.QueryRow(ctx, `INSERT INTO hunt_runs(public_id, package_id, org_id, user_id, user_login, ran_at, reported_at, events, files, bytes, read_errors, hits, duration_ms, matches, match_count)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.PublicID, r.PackageID, r.OrgID, r.UserID, r.User, Micros(r.RanAt), Micros(r.Reported),
 			r.Events, r.Files, r.Bytes, r.ReadErrors, r.Hits, r.DurationMS, r.Matches, r.MatchCount).Scan(&r.ID); err != nil {
 			return fmt.Errorf("store hunting report: %w", err)
 		}
@@ -172,13 +178,13 @@ func (db *DB) HuntRuleTotals(ctx context.Context, runIDs []int64) ([]HuntRuleHit
 // The package's TLP is decided on each run after.
 func (db *DB) HuntRuns(ctx context.Context, v policy.Viewer, pkgID string) ([]HuntRun, error) {
 	cond, args := policy.HuntRunFilter(v, "r", "p")
-	q := `SELECT r.id, r.org_id, o.name, r.user_id, r.user_login, r.ran_at, r.reported_at, r.events, r.files, r.bytes, r.read_errors, r.hits, r.duration_ms,
+	q := `SELECT r.id, r.public_id, r.org_id, o.name, r.user_id, r.user_login, r.ran_at, r.reported_at, r.events, r.files, r.bytes, r.read_errors, r.hits, r.duration_ms,
 		r.match_count, r.matches FROM hunt_runs r JOIN orgs o ON o.id = r.org_id JOIN hunt_packages p ON p.id = r.package_id
 		WHERE r.package_id = ? AND ` + cond + " ORDER BY r.ran_at DESC, r.id DESC"
 	return queryAll(ctx, db, "hunting runs of "+pkgID, func(row interface{ Scan(...any) error }) (HuntRun, error) {
 		r := HuntRun{PackageID: pkgID}
 		var ran, rep int64
-		err := row.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.UserID, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits,
+		err := row.Scan(&r.ID, &r.PublicID, &r.OrgID, &r.OrgName, &r.UserID, &r.User, &ran, &rep, &r.Events, &r.Files, &r.Bytes, &r.ReadErrors, &r.Hits,
 			&r.DurationMS, &r.MatchCount, &r.Matches)
 		r.RanAt, r.Reported = FromMicros(ran), FromMicros(rep)
 		return r, err

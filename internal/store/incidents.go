@@ -58,7 +58,8 @@ type Report struct {
 	Stage            string             `json:"stage"`
 	WhatHappened     string             `json:"what_happened"`
 	SystemsAffected  string             `json:"systems_affected,omitempty"`
-	ComputerID       int64              `json:"critical_computer,omitempty"`
+	ComputerID       int64              `json:"-"`                           // the critical computer's row id, never shown outside the hub
+	Computer         string             `json:"critical_computer,omitempty"` // its public id, read, not stored
 	ServiceImpact    string             `json:"service_impact,omitempty"`
 	CurrentStatus    string             `json:"current_status"`
 	Indicators       []string           `json:"indicators,omitempty"`
@@ -299,7 +300,8 @@ func (db *DB) IncidentDeadlines(ctx context.Context, ids ...int64) ([]Deadline, 
 // with its attachments (without their data).
 func (db *DB) IncidentReports(ctx context.Context, id int64) ([]Report, error) {
 	rows, err := db.Query(ctx, `SELECT r.id, r.public_id, r.incident_id, i.public_id, r.org_id, r.user_id, r.report_type, r.stage, r.what_happened,
-		r.systems_affected, r.computer_id, r.service_impact, r.current_status, r.indicators, r.details, r.consent, r.stix_status, r.stix_stored,
+		r.systems_affected, r.computer_id, COALESCE((SELECT c.public_id FROM critical_computers c WHERE c.id = r.computer_id), ''),
+		r.service_impact, r.current_status, r.indicators, r.details, r.consent, r.stix_status, r.stix_stored,
 		r.stix_failed, r.filed_at FROM incident_reports r JOIN incidents i ON i.id = r.incident_id WHERE r.incident_id = ? ORDER BY r.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("reports of incident %d: %w", id, err)
@@ -310,7 +312,7 @@ func (db *DB) IncidentReports(ctx context.Context, id int64) ([]Report, error) {
 		var ind, det string
 		var cons int
 		var filed int64
-		if err := rows.Scan(&r.ID, &r.PublicID, &r.IncidentID, &r.IncidentPublicID, &r.OrgID, &r.UserID, &r.Type, &r.Stage, &r.WhatHappened, &r.SystemsAffected, &r.ComputerID,
+		if err := rows.Scan(&r.ID, &r.PublicID, &r.IncidentID, &r.IncidentPublicID, &r.OrgID, &r.UserID, &r.Type, &r.Stage, &r.WhatHappened, &r.SystemsAffected, &r.ComputerID, &r.Computer,
 			&r.ServiceImpact, &r.CurrentStatus, &ind, &det, &cons, &r.STIXStatus, &r.STIXStored, &r.STIXFailed, &filed); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reports of incident %d: %w", id, err)
@@ -408,7 +410,10 @@ func (db *DB) ClaimOverdueAlert(ctx context.Context, d Deadline) (bool, error) {
 // Computer is a registered critical computer (特定重要電子計算機) with the
 // notices to its ministry. Its JSON is the API's.
 type Computer struct {
-	ID         int64            `json:"id"`
+	ID int64 `json:"-"` // the row id: a sequence over every organization's computers, never shown outside the hub
+	// PublicID is the computer's id outside the hub (API, console, CLI,
+	// reports that name it): 128 random bits in hex (NewPublicID).
+	PublicID   string           `json:"id"`
 	OrgID      string           `json:"org_id"`
 	OrgName    string           `json:"org_name,omitempty"`
 	Sector     string           `json:"sector,omitempty"`
@@ -435,17 +440,20 @@ type ComputerNotice struct {
 }
 
 // RegisterComputer stores a new critical computer with its registration
-// notice, in one transaction, and returns its id.
-func (db *DB) RegisterComputer(ctx context.Context, cc Computer, n ComputerNotice) (int64, error) {
+// notice, in one transaction, and returns its row id and public id.
+func (db *DB) RegisterComputer(ctx context.Context, cc Computer, n ComputerNotice) (int64, string, error) {
 	var id int64
+	if cc.PublicID == "" {
+		cc.PublicID = NewPublicID()
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO critical_computers(org_id, name, function, location, vendor, product, ministry, registered_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			cc.OrgID, cc.Name, cc.Function, cc.Location, cc.Vendor, cc.Product, cc.Ministry, Micros(cc.Registered), Micros(cc.Updated)).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO critical_computers(public_id, org_id, name, function, location, vendor, product, ministry, registered_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			cc.PublicID, cc.OrgID, cc.Name, cc.Function, cc.Location, cc.Vendor, cc.Product, cc.Ministry, Micros(cc.Registered), Micros(cc.Updated)).Scan(&id); err != nil {
 			return fmt.Errorf("register critical computer: %w", err)
 		}
 		return addComputerNotice(ctx, tx, id, n)
 	})
-	return id, err
+	return id, cc.PublicID, err
 }
 
 // ChangeComputer stores the new fields of critical computer cc.ID of
@@ -468,37 +476,41 @@ func addComputerNotice(ctx context.Context, tx *Tx, id int64, n ComputerNotice) 
 	return nil
 }
 
-const computerCols = `c.id, c.org_id, o.name, o.sector, c.name, c.function, c.location, c.vendor, c.product, c.ministry, c.registered_at, c.updated_at, c.retired_at`
+const computerCols = `c.id, c.public_id, c.org_id, o.name, o.sector, c.name, c.function, c.location, c.vendor, c.product, c.ministry, c.registered_at, c.updated_at, c.retired_at`
 
 func scanComputer(row interface{ Scan(...any) error }) (Computer, error) {
 	var cc Computer
 	var reg, upd, ret int64
-	err := row.Scan(&cc.ID, &cc.OrgID, &cc.OrgName, &cc.Sector, &cc.Name, &cc.Function, &cc.Location, &cc.Vendor, &cc.Product, &cc.Ministry, &reg, &upd, &ret)
+	err := row.Scan(&cc.ID, &cc.PublicID, &cc.OrgID, &cc.OrgName, &cc.Sector, &cc.Name, &cc.Function, &cc.Location, &cc.Vendor, &cc.Product, &cc.Ministry, &reg, &upd, &ret)
 	cc.Registered, cc.Updated, cc.Retired = FromMicros(reg), FromMicros(upd), FromMicros(ret)
 	return cc, err
 }
 
-// Computer returns critical computer id with its notices if v may read it
-// (policy.ComputerFilter); ErrNotFound otherwise.
-func (db *DB) Computer(ctx context.Context, v policy.Viewer, id int64) (Computer, error) {
+// Computer returns the critical computer of public id id with its notices
+// if v may read it (policy.ComputerFilter); ErrNotFound otherwise, and for
+// anything that is not a public id (a row id).
+func (db *DB) Computer(ctx context.Context, v policy.Viewer, id string) (Computer, error) {
+	if !ValidPublicID(id) {
+		return Computer{}, fmt.Errorf("critical computer %q: %w", id, ErrNotFound)
+	}
 	cond, args := policy.ComputerFilter(v, "c.org_id")
-	cc, err := scanComputer(db.QueryRow(ctx, "SELECT "+computerCols+" FROM critical_computers c JOIN orgs o ON o.id = c.org_id WHERE c.id = ? AND "+cond, append([]any{id}, args...)...))
+	cc, err := scanComputer(db.QueryRow(ctx, "SELECT "+computerCols+" FROM critical_computers c JOIN orgs o ON o.id = c.org_id WHERE c.public_id = ? AND "+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return cc, fmt.Errorf("critical computer %d: %w", id, ErrNotFound)
+		return cc, fmt.Errorf("critical computer %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return cc, fmt.Errorf("critical computer %d: %w", id, err)
+		return cc, fmt.Errorf("critical computer %s: %w", id, err)
 	}
-	rows, err := db.Query(ctx, "SELECT kind, change, ministry, user_id, at FROM computer_notices WHERE computer_id = ? ORDER BY id", id)
+	rows, err := db.Query(ctx, "SELECT kind, change, ministry, user_id, at FROM computer_notices WHERE computer_id = ? ORDER BY id", cc.ID)
 	if err != nil {
-		return cc, fmt.Errorf("critical computer %d: notices: %w", id, err)
+		return cc, fmt.Errorf("critical computer %s: notices: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var n ComputerNotice
 		var at int64
 		if err := rows.Scan(&n.Kind, &n.Change, &n.Ministry, &n.UserID, &at); err != nil {
-			return cc, fmt.Errorf("critical computer %d: notices: %w", id, err)
+			return cc, fmt.Errorf("critical computer %s: notices: %w", id, err)
 		}
 		n.At = FromMicros(at)
 		cc.Notices = append(cc.Notices, n)

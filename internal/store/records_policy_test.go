@@ -89,7 +89,7 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		}
 		o = pick()
 		b := store.SBOM{OrgID: o, Name: tag, Format: "CycloneDX 1.6"}
-		if err := db.AddSBOM(ctx, &b, []byte{}, func(int64) ([]byte, int, error) { return []byte{}, 0, nil }); err != nil {
+		if err := db.AddSBOM(ctx, &b, []byte{}, func(string) ([]byte, int, error) { return []byte{}, 0, nil }); err != nil {
 			t.Fatal(err)
 		}
 		sboms = append(sboms, rec{b.ID, own(o)})
@@ -117,7 +117,7 @@ func checkRecordFilters(t *testing.T, db *store.DB, seed uint64) {
 		o = pick()
 		incidents = append(incidents, rec{exec("INSERT INTO incidents(org_id, title, category, detected_at, aware_at, tlp, created_by, created_at, public_id) VALUES(?, ?, 'other', 0, 0, 2, 1, 0, ?)", o, tag, store.NewPublicID()), own(o)})
 		o = pick()
-		computers = append(computers, rec{exec("INSERT INTO critical_computers(org_id, name, function, ministry, registered_at, updated_at) VALUES(?, ?, 'f', 'm', 0, 0)", o, tag), own(o)})
+		computers = append(computers, rec{exec("INSERT INTO critical_computers(public_id, org_id, name, function, ministry, registered_at, updated_at) VALUES(?, ?, ?, 'f', 'm', 0, 0)", store.NewPublicID(), o, tag), own(o)})
 		id := exec("INSERT INTO advisories(kind, title, due_at, published_by, published_at, public_id) VALUES('advisory', ?, 0, 1, 0, ?)", tag, store.NewPublicID())
 		var targets []string
 		for _, o := range orgs[2:] {

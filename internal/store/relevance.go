@@ -21,7 +21,11 @@ import (
 // ConnectionPoint is one internet-facing device or service of a member
 // (外部ネットワーク接続点), as stored in vuln_connection_points.
 type ConnectionPoint struct {
-	ID            int64
+	ID int64 // the row id: a sequence over every organization's connection points, never shown outside the hub
+	// PublicID is the connection point's id outside the hub (API, console
+	// forms and routes, CLI, audit entries, the engine's asset id that
+	// findings and alerts carry): 128 random bits in hex (NewPublicID).
+	PublicID      string
 	OrgID         string
 	Kind          string
 	Vendor        string
@@ -36,12 +40,12 @@ type ConnectionPoint struct {
 	Updated       time.Time
 }
 
-const cpCols = "c.id, c.org_id, c.kind, c.vendor, c.product, c.version, c.purl, c.cpe, c.address, c.owner, c.last_confirmed, c.created_at, c.updated_at"
+const cpCols = "c.id, c.public_id, c.org_id, c.kind, c.vendor, c.product, c.version, c.purl, c.cpe, c.address, c.owner, c.last_confirmed, c.created_at, c.updated_at"
 
 func scanConnectionPoint(row interface{ Scan(...any) error }) (ConnectionPoint, error) {
 	var c ConnectionPoint
 	var lc, cr, up int64
-	err := row.Scan(&c.ID, &c.OrgID, &c.Kind, &c.Vendor, &c.Product, &c.Version, &c.PURL, &c.CPE, &c.Address, &c.Owner, &lc, &cr, &up)
+	err := row.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.Kind, &c.Vendor, &c.Product, &c.Version, &c.PURL, &c.CPE, &c.Address, &c.Owner, &lc, &cr, &up)
 	c.LastConfirmed, c.Created, c.Updated = FromMicros(lc), FromMicros(cr), FromMicros(up)
 	return c, err
 }
@@ -49,8 +53,11 @@ func scanConnectionPoint(row interface{ Scan(...any) error }) (ConnectionPoint, 
 func insertConnectionPoint(ctx context.Context, x interface {
 	QueryRow(context.Context, string, ...any) *sql.Row
 }, c *ConnectionPoint) error {
-	err := x.QueryRow(ctx, "INSERT INTO vuln_connection_points(org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Created), Micros(c.Updated)).Scan(&c.ID)
+	if c.PublicID == "" {
+		c.PublicID = NewPublicID()
+	}
+	err := x.QueryRow(ctx, "INSERT INTO vuln_connection_points(public_id, org_id, kind, vendor, product, version, purl, cpe, address, owner, last_confirmed, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		c.PublicID, c.OrgID, c.Kind, c.Vendor, c.Product, c.Version, c.PURL, c.CPE, c.Address, c.Owner, Micros(c.LastConfirmed), Micros(c.Created), Micros(c.Updated)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("store connection point %s %s: %w", c.Vendor, c.Product, err)
 	}
@@ -58,7 +65,7 @@ func insertConnectionPoint(ctx context.Context, x interface {
 }
 
 // AddConnectionPoints stores connection points in one transaction, all or
-// none, setting their ids.
+// none, setting their row ids and the public ids not set.
 func (db *DB) AddConnectionPoints(ctx context.Context, cs []ConnectionPoint) error {
 	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
 		for i := range cs {
@@ -94,11 +101,16 @@ func (db *DB) ConnectionPointsOf(ctx context.Context, org string) ([]ConnectionP
 	return db.connectionPoints(ctx, "c.org_id = ?", org)
 }
 
-// ConnectionPoint returns connection point id, of whatever organization.
-func (db *DB) ConnectionPoint(ctx context.Context, id int64) (ConnectionPoint, error) {
-	c, err := scanConnectionPoint(db.QueryRow(ctx, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE c.id = ?", id))
+// ConnectionPoint returns the connection point of public id id, of
+// whatever organization; anything that is not a public id (a row id) is not
+// found.
+func (db *DB) ConnectionPoint(ctx context.Context, id string) (ConnectionPoint, error) {
+	if !ValidPublicID(id) {
+		return ConnectionPoint{}, fmt.Errorf("connection point %q: %w", id, ErrNotFound)
+	}
+	c, err := scanConnectionPoint(db.QueryRow(ctx, "SELECT "+cpCols+" FROM vuln_connection_points c WHERE c.public_id = ?", id))
 	if err != nil {
-		return c, fmt.Errorf("connection point %d: %w", id, vulnNoRows(err))
+		return c, fmt.Errorf("connection point %s: %w", id, vulnNoRows(err))
 	}
 	return c, nil
 }
@@ -119,15 +131,18 @@ func (db *DB) UpdateConnectionPoint(ctx context.Context, c ConnectionPoint) erro
 	})
 }
 
-// DeleteConnectionPoint takes connection point id of org off the register.
-func (db *DB) DeleteConnectionPoint(ctx context.Context, org string, id int64) error {
-	return deleteVulnRow(ctx, db, ChangeVuln, "connection point", id, "DELETE FROM vuln_connection_points WHERE id = ? AND org_id = ?", id, org)
+// DeleteConnectionPoint takes the connection point of public id id of org
+// off the register.
+func (db *DB) DeleteConnectionPoint(ctx context.Context, org, id string) error {
+	return deleteVulnRow(ctx, db, ChangeVuln, "connection point", id, "DELETE FROM vuln_connection_points WHERE public_id = ? AND org_id = ?", id, org)
 }
 
 // SBOM is a registered SBOM of a product a member runs (vuln_sboms),
 // without the document and its components.
 type SBOM struct {
-	ID         int64     `json:"id"`
+	ID int64 `json:"-"` // the row id: a sequence over every organization's SBOMs, never shown outside the hub
+	// PublicID is the SBOM's id outside the hub, as ConnectionPoint.PublicID.
+	PublicID   string    `json:"id"`
 	OrgID      string    `json:"org"`
 	Name       string    `json:"name"`
 	Format     string    `json:"format"`
@@ -139,14 +154,17 @@ type SBOM struct {
 // AddSBOM stores an SBOM, its document (compressed) and the engine's
 // targets made from it, in one transaction: targets is called with the new
 // id, since the targets name it, and returns them encoded with how many
-// there are.
-func (db *DB) AddSBOM(ctx context.Context, b *SBOM, document []byte, targets func(id int64) (blob []byte, n int, err error)) error {
+// there are. b's public id is set when it has none.
+func (db *DB) AddSBOM(ctx context.Context, b *SBOM, document []byte, targets func(publicID string) (blob []byte, n int, err error)) error {
+	if b.PublicID == "" {
+		b.PublicID = NewPublicID()
+	}
 	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO vuln_sboms(org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			b.OrgID, b.Name, b.Format, b.Serial, b.Components, document, []byte{}, Micros(b.Created)).Scan(&b.ID); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO vuln_sboms(public_id, org_id, name, format, serial, components, document, targets, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			b.PublicID, b.OrgID, b.Name, b.Format, b.Serial, b.Components, document, []byte{}, Micros(b.Created)).Scan(&b.ID); err != nil {
 			return fmt.Errorf("store SBOM %s: %w", b.Name, err)
 		}
-		blob, n, err := targets(b.ID)
+		blob, n, err := targets(b.PublicID)
 		if err != nil {
 			return err
 		}
@@ -175,7 +193,7 @@ func (db *DB) SBOMsOf(ctx context.Context, org string) ([]SBOM, error) {
 }
 
 func (db *DB) sboms(ctx context.Context, cond string, args ...any) ([]SBOM, error) {
-	rows, err := db.Query(ctx, "SELECT b.id, b.org_id, b.name, b.format, b.serial, b.components, b.created_at FROM vuln_sboms b WHERE "+cond+" ORDER BY b.id", args...)
+	rows, err := db.Query(ctx, "SELECT b.id, b.public_id, b.org_id, b.name, b.format, b.serial, b.components, b.created_at FROM vuln_sboms b WHERE "+cond+" ORDER BY b.id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list SBOMs: %w", err)
 	}
@@ -184,7 +202,7 @@ func (db *DB) sboms(ctx context.Context, cond string, args ...any) ([]SBOM, erro
 	for rows.Next() {
 		var b SBOM
 		var c int64
-		if err := rows.Scan(&b.ID, &b.OrgID, &b.Name, &b.Format, &b.Serial, &b.Components, &c); err != nil {
+		if err := rows.Scan(&b.ID, &b.PublicID, &b.OrgID, &b.Name, &b.Format, &b.Serial, &b.Components, &c); err != nil {
 			return nil, fmt.Errorf("list SBOMs: %w", err)
 		}
 		b.Created = FromMicros(c)
@@ -193,26 +211,25 @@ func (db *DB) sboms(ctx context.Context, cond string, args ...any) ([]SBOM, erro
 	return out, rows.Err()
 }
 
-// SBOMName returns the name of registered SBOM id of org.
-func (db *DB) SBOMName(ctx context.Context, org string, id int64) (string, error) {
+// SBOMName returns the name of the registered SBOM of public id id of org.
+func (db *DB) SBOMName(ctx context.Context, org, id string) (string, error) {
 	var name string
-	if err := db.QueryRow(ctx, "SELECT name FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org).Scan(&name); err != nil {
-		return "", fmt.Errorf("SBOM %d: %w", id, vulnNoRows(err))
+	if err := db.QueryRow(ctx, "SELECT name FROM vuln_sboms WHERE public_id = ? AND org_id = ?", id, org).Scan(&name); err != nil {
+		return "", fmt.Errorf("SBOM %s: %w", id, vulnNoRows(err))
 	}
 	return name, nil
 }
 
-// SBOMTargets calls fn with every registered SBOM's id, organization and
-// encoded targets, by id, for loading the engine.
-func (db *DB) SBOMTargets(ctx context.Context, fn func(id int64, org string, blob []byte)) error {
-	rows, err := db.Query(ctx, "SELECT id, org_id, targets FROM vuln_sboms ORDER BY id")
+// SBOMTargets calls fn with every registered SBOM's public id, organization
+// and encoded targets, by row id, for loading the engine.
+func (db *DB) SBOMTargets(ctx context.Context, fn func(id, org string, blob []byte)) error {
+	rows, err := db.Query(ctx, "SELECT public_id, org_id, targets FROM vuln_sboms ORDER BY id")
 	if err != nil {
 		return fmt.Errorf("load registered SBOMs: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		var org string
+		var id, org string
 		var blob []byte
 		if err := rows.Scan(&id, &org, &blob); err != nil {
 			return fmt.Errorf("load registered SBOMs: %w", err)
@@ -225,9 +242,9 @@ func (db *DB) SBOMTargets(ctx context.Context, fn func(id int64, org string, blo
 	return nil
 }
 
-// DeleteSBOM removes registered SBOM id of org.
-func (db *DB) DeleteSBOM(ctx context.Context, org string, id int64) error {
-	return deleteVulnRow(ctx, db, ChangeVuln, "SBOM", id, "DELETE FROM vuln_sboms WHERE id = ? AND org_id = ?", id, org)
+// DeleteSBOM removes the registered SBOM of public id id of org.
+func (db *DB) DeleteSBOM(ctx context.Context, org, id string) error {
+	return deleteVulnRow(ctx, db, ChangeVuln, "SBOM", id, "DELETE FROM vuln_sboms WHERE public_id = ? AND org_id = ?", id, org)
 }
 
 // VulnDocument is one advisory document as stored (vuln_documents), without
@@ -476,7 +493,9 @@ func (db *DB) VulnPublishers(ctx context.Context) (map[int64]VulnPublisher, erro
 // (vuln_suppliers): an organization is the supplier of a product named by a
 // CPE vendor:product key, a package-URL key, or both.
 type VulnSupplier struct {
-	ID        int64     `json:"id"`
+	ID int64 `json:"-"` // the row id, never shown outside the hub
+	// PublicID is the entry's id outside the hub, as ConnectionPoint.PublicID.
+	PublicID  string    `json:"id"`
 	OrgID     string    `json:"org"`
 	OrgName   string    `json:"org_name,omitempty"`
 	Name      string    `json:"name,omitempty"`
@@ -486,21 +505,25 @@ type VulnSupplier struct {
 	Created   time.Time `json:"created"`
 }
 
-const supplierCols = "s.id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
+const supplierCols = "s.id, s.public_id, s.org_id, o.name, s.name, s.cpe_key, s.purl_key, s.created_by, s.created_at FROM vuln_suppliers s JOIN orgs o ON o.id = s.org_id"
 
 func scanSupplier(row interface{ Scan(...any) error }) (VulnSupplier, error) {
 	var sp VulnSupplier
 	var c int64
-	err := row.Scan(&sp.ID, &sp.OrgID, &sp.OrgName, &sp.Name, &sp.CPEKey, &sp.PURLKey, &sp.CreatedBy, &c)
+	err := row.Scan(&sp.ID, &sp.PublicID, &sp.OrgID, &sp.OrgName, &sp.Name, &sp.CPEKey, &sp.PURLKey, &sp.CreatedBy, &c)
 	sp.Created = FromMicros(c)
 	return sp, err
 }
 
-// AddVulnSupplier stores a register entry, setting its id.
+// AddVulnSupplier stores a register entry, setting its row id, and its
+// public id when it has none.
 func (db *DB) AddVulnSupplier(ctx context.Context, sp *VulnSupplier) error {
+	if sp.PublicID == "" {
+		sp.PublicID = NewPublicID()
+	}
 	return db.inTxChanged(ctx, ChangeVuln, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, "INSERT INTO vuln_suppliers(org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-			sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, Micros(sp.Created)).Scan(&sp.ID)
+		err := tx.QueryRow(ctx, "INSERT INTO vuln_suppliers(public_id, org_id, name, cpe_key, purl_key, created_by, created_at) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			sp.PublicID, sp.OrgID, sp.Name, sp.CPEKey, sp.PURLKey, sp.CreatedBy, Micros(sp.Created)).Scan(&sp.ID)
 		if err != nil {
 			return fmt.Errorf("register supplier %s of %s: %w", sp.OrgName, sp.Name, err)
 		}
@@ -518,11 +541,15 @@ func (db *DB) DeleteVulnSupplier(ctx context.Context, id int64) error {
 	})
 }
 
-// VulnSupplier returns register entry id.
-func (db *DB) VulnSupplier(ctx context.Context, id int64) (VulnSupplier, error) {
-	sp, err := scanSupplier(db.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.id = ?", id))
+// VulnSupplier returns the register entry of public id id; anything that
+// is not a public id (a row id) is not found.
+func (db *DB) VulnSupplier(ctx context.Context, id string) (VulnSupplier, error) {
+	if !ValidPublicID(id) {
+		return VulnSupplier{}, fmt.Errorf("supplier entry %q: %w", id, ErrNotFound)
+	}
+	sp, err := scanSupplier(db.QueryRow(ctx, "SELECT "+supplierCols+" WHERE s.public_id = ?", id))
 	if err != nil {
-		return sp, fmt.Errorf("supplier entry %d: %w", id, vulnNoRows(err))
+		return sp, fmt.Errorf("supplier entry %s: %w", id, vulnNoRows(err))
 	}
 	return sp, nil
 }
@@ -661,14 +688,14 @@ func (db *DB) ReleaseSuppressionAlert(ctx context.Context, c SuppressionCause) e
 // deleted none.
 // deleteVulnRow deletes one row, counting a change of kind (none when kind
 // is "") in the same transaction.
-func deleteVulnRow(ctx context.Context, db *DB, kind, what string, id int64, q string, args ...any) error {
+func deleteVulnRow[ID int64 | string](ctx context.Context, db *DB, kind, what string, id ID, q string, args ...any) error {
 	err := db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, q, args...)
 		if err != nil {
-			return fmt.Errorf("delete %s %d: %w", what, id, err)
+			return fmt.Errorf("delete %s %v: %w", what, id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
+			return fmt.Errorf("%s %v: %w", what, id, ErrNotFound)
 		}
 		if kind == "" {
 			return nil

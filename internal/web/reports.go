@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"renkei/internal/cases"
@@ -156,7 +155,7 @@ func filingFromForm(r *http.Request) (incident.Filing, error) {
 		f.Duties = r.PostForm["duties"]
 	}
 	f.Incident = r.PostFormValue("incident")
-	f.CriticalComputer, _ = strconv.ParseInt(r.PostFormValue("critical_computer"), 10, 64)
+	f.CriticalComputer = r.PostFormValue("critical_computer") // its public id; "" for none
 	for _, l := range strings.Split(r.PostFormValue("indicators"), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			f.Indicators = append(f.Indicators, l)

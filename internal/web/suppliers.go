@@ -53,12 +53,10 @@ func (s *server) addSupplier(w http.ResponseWriter, r *http.Request, req *reques
 	}
 }
 
+// removeSupplier removes the register entry named by its public id; a row
+// id (which never leaves the hub) is not found.
 func (s *server) removeSupplier(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id")
 	err := s.relevance().RemoveSupplier(r.Context(), req.caller, req.viewer, id)
 	switch {
 	case s.refused(w, r, err):

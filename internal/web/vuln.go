@@ -163,13 +163,10 @@ func (s *server) addAsset(w http.ResponseWriter, r *http.Request, req *request) 
 	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_added", Outcome: &out})
 }
 
-// confirmAsset records that a connection point was checked today.
+// confirmAsset records that a connection point, named by its public id,
+// was checked today; a row id (which never leaves the hub) is not found.
 func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id")
 	c, err := s.relevance().ConnectionPoint(r.Context(), req.viewer, id)
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
@@ -190,12 +187,10 @@ func (s *server) confirmAsset(w http.ResponseWriter, r *http.Request, req *reque
 	s.showAssets(w, r, req, http.StatusOK, &assetsData{Message: "vuln.asset_confirmed", Outcome: &out})
 }
 
+// deleteAsset removes a connection point named by its public id; a row id
+// is not found.
 func (s *server) deleteAsset(w http.ResponseWriter, r *http.Request, req *request) {
-	id, ok := pathID(r)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, "error.notfound")
-		return
-	}
+	id := r.PathValue("id")
 	if err := s.relevance().DeleteConnectionPoint(r.Context(), req.viewer, id); err != nil {
 		if !s.refused(w, r, err) {
 			s.serverError(w, r, err)
