@@ -62,12 +62,39 @@ func (s *Service) ObjectHits(o store.Object) []warninglist.ValueHit {
 	if p == "" {
 		return nil
 	}
-	b := match.NewBuilder()
-	if b.AddSTIX(match.Indicator{ID: o.ID, Pattern: p}) != nil {
-		return nil
-	}
 	m := s.shownMatcher()
 	if m == nil {
+		return nil
+	}
+	// The hits depend on the pattern and the matcher only: they are
+	// remembered per pattern for as long as the matcher is the same one.
+	s.hitsMu.Lock()
+	if s.hitsOf != m || len(s.hits) >= maxRememberedPatterns {
+		s.hitsOf, s.hits = m, map[string][]warninglist.ValueHit{}
+	}
+	out, ok := s.hits[p]
+	s.hitsMu.Unlock()
+	if ok {
+		return out
+	}
+	out = patternHits(m, o.ID, p)
+	s.hitsMu.Lock()
+	if s.hitsOf == m {
+		s.hits[p] = out
+	}
+	s.hitsMu.Unlock()
+	return out
+}
+
+// maxRememberedPatterns bounds the patterns whose hits ObjectHits keeps; the
+// memory is forgotten whole when it is full.
+const maxRememberedPatterns = 50_000
+
+// patternHits returns the hits under m of the values pattern p compares,
+// compiled as exports compile them (nil when p does not compile).
+func patternHits(m *warninglist.Matcher, id, p string) []warninglist.ValueHit {
+	b := match.NewBuilder()
+	if b.AddSTIX(match.Indicator{ID: id, Pattern: p}) != nil {
 		return nil
 	}
 	var out []warninglist.ValueHit

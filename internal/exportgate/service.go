@@ -37,6 +37,12 @@ type Service struct {
 	matcher *warninglist.Matcher
 	version string
 	checked time.Time // when shownMatcher last asked the store (hits.go)
+
+	// hits remembers ObjectHits's answer per pattern for the matcher hitsOf
+	// (hits.go): a page shows the same patterns again and again.
+	hitsMu sync.Mutex
+	hitsOf *warninglist.Matcher
+	hits   map[string][]warninglist.ValueHit
 }
 
 // record logs an act, with the door it came through (Detail "via").

@@ -28,6 +28,39 @@ func (h *Hub) annotate(o store.Object, raw json.RawMessage) json.RawMessage {
 	if hits == nil && !bytes.Contains(raw, []byte(hitsProperty)) {
 		return raw
 	}
+	if hits != nil && !bytes.Contains(raw, []byte(`"extensions"`)) {
+		if out, ok := appendHitsExtension(raw, hits); ok {
+			return out
+		}
+	}
+	return annotateExtensions(raw, hits)
+}
+
+// appendHitsExtension is annotate for an object without extensions, the
+// most common case of a hit: the extension holding the hits is appended as
+// the object's last member, exactly as the general path writes it
+// (TestAnnotateFastPathWritesWhatTheGeneralPathWrites), without decoding the
+// object and writing every member again. ok is false when raw does not end
+// an object with members.
+func appendHitsExtension(raw json.RawMessage, hits any) (json.RawMessage, bool) {
+	end := len(bytes.TrimRight(raw, " \t\r\n")) - 1
+	if end < 1 || raw[end] != '}' || len(bytes.TrimSpace(raw[1:end])) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	h, err := json.Marshal(hits)
+	if err != nil {
+		return nil, false
+	}
+	out := make([]byte, 0, end+len(h)+len(Extension)+90)
+	out = append(out, bytes.TrimRight(raw[:end], " \t\r\n")...)
+	out = append(out, `,"extensions":{"`+Extension+`":{"extension_type":"property-extension","`+hitsProperty+`":`...)
+	out = append(out, h...)
+	out = append(out, "}}}"...)
+	return out, true
+}
+
+// annotateExtensions is annotate through the object's extensions decoded.
+func annotateExtensions(raw json.RawMessage, hits any) json.RawMessage {
 	var obj struct {
 		Extensions map[string]json.RawMessage `json:"extensions"`
 	}
