@@ -222,10 +222,19 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/me", s.wrap(s.me))
 	m.HandleFunc("GET /api/v1/orgs", s.wrap(s.listOrgs))
 	m.HandleFunc("POST /api/v1/orgs", s.wrap(s.addOrg))
+	m.HandleFunc("PATCH /api/v1/orgs/{id}", s.wrap(s.changeOrg))
+	m.HandleFunc("DELETE /api/v1/orgs/{id}", s.wrap(s.deleteOrg))
 	m.HandleFunc("GET /api/v1/groups", s.wrap(s.listGroups))
 	m.HandleFunc("POST /api/v1/groups", s.wrap(s.addGroup))
+	m.HandleFunc("PATCH /api/v1/groups/{id}", s.wrap(s.changeGroup))
+	m.HandleFunc("DELETE /api/v1/groups/{id}", s.wrap(s.deleteGroup))
 	m.HandleFunc("GET /api/v1/users", s.wrap(s.listUsers))
 	m.HandleFunc("POST /api/v1/users", s.wrap(s.addUser))
+	m.HandleFunc("POST /api/v1/users/{id}/role", s.wrap(s.setUserRole))
+	m.HandleFunc("POST /api/v1/users/{id}/disable", s.wrap(s.setUserDisabled(true)))
+	m.HandleFunc("POST /api/v1/users/{id}/enable", s.wrap(s.setUserDisabled(false)))
+	m.HandleFunc("PUT /api/v1/users/{id}/capabilities/{capability}", s.wrap(s.setUserCapability(true)))
+	m.HandleFunc("DELETE /api/v1/users/{id}/capabilities/{capability}", s.wrap(s.setUserCapability(false)))
 	m.HandleFunc("GET /api/v1/tokens", s.wrap(s.listTokens))
 	m.HandleFunc("POST /api/v1/tokens", s.wrap(s.createToken))
 	m.HandleFunc("DELETE /api/v1/tokens/{id}", s.wrap(s.revokeToken))
@@ -322,7 +331,7 @@ func (s *Server) mux() *audit.Mux {
 }
 
 func orgOut(o store.Org) client.Org {
-	return client.Org{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Created: o.Created}
+	return client.Org{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Disabled: o.Disabled, Created: o.Created}
 }
 
 func (s *Server) me(q *request) error {
@@ -397,7 +406,7 @@ func (s *Server) addGroup(q *request) error {
 }
 
 func userOut(u store.User) client.User {
-	return client.User{ID: u.PublicID, Login: u.Login, Org: u.OrgID, Role: u.Role, Disabled: u.Disabled, Pending: u.Pending, Created: u.Created}
+	return client.User{ID: u.PublicID, Login: u.Login, Org: u.OrgID, Role: u.Role, Disabled: u.Disabled, Pending: u.Pending, Capabilities: u.Capabilities, Created: u.Created}
 }
 
 func (s *Server) listUsers(q *request) error {

@@ -14,11 +14,12 @@ import (
 
 // Org is an organization as the API returns it.
 type Org struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Kind    string    `json:"kind"`
-	Sector  string    `json:"sector,omitempty"`
-	Created time.Time `json:"created"`
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Kind     string    `json:"kind"`
+	Sector   string    `json:"sector,omitempty"`
+	Disabled bool      `json:"disabled,omitempty"` // its users can neither log in nor use their tokens
+	Created  time.Time `json:"created"`
 }
 
 // Me is the caller as the API sees it.
@@ -54,13 +55,16 @@ type GroupRequest struct {
 
 // User is an account as the API returns it.
 type User struct {
-	ID       string    `json:"id"` // its public id: 128 random bits in hex
-	Login    string    `json:"login"`
-	Org      string    `json:"org"`
-	Role     string    `json:"role"`
-	Disabled bool      `json:"disabled"`
-	Pending  bool      `json:"pending,omitempty"` // an overseer account awaiting the committee's confirmation
-	Created  time.Time `json:"created"`
+	ID       string `json:"id"` // its public id: 128 random bits in hex
+	Login    string `json:"login"`
+	Org      string `json:"org"`
+	Role     string `json:"role"`
+	Disabled bool   `json:"disabled"`
+	Pending  bool   `json:"pending,omitempty"` // an overseer account awaiting the committee's confirmation
+	// Capabilities beyond the role, given by an administrator
+	// (register-assets).
+	Capabilities []string  `json:"capabilities,omitempty"`
+	Created      time.Time `json:"created"`
 }
 
 // UserRequest adds an account; Org empty is the caller's own.
@@ -157,6 +161,87 @@ func (c *Client) Users(ctx context.Context, org string) ([]User, error) {
 func (c *Client) AddUser(ctx context.Context, r UserRequest) (User, error) {
 	var u User
 	err := c.do(ctx, http.MethodPost, "/api/v1/users", r, &u)
+	return u, err
+}
+
+// OrgChange changes an organization (PATCH /api/v1/orgs/{id}); a field
+// left out stays as it is.
+type OrgChange struct {
+	Name     *string `json:"name,omitempty"`
+	Sector   *string `json:"sector,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+// ChangeOrg renames an organization, changes its sector, or disables or
+// re-enables it (hub administrators; logged as org.change).
+func (c *Client) ChangeOrg(ctx context.Context, org string, ch OrgChange) (Org, error) {
+	var o Org
+	err := c.do(ctx, http.MethodPatch, "/api/v1/orgs/"+url.PathEscape(org), ch, &o)
+	return o, err
+}
+
+// DeleteOrg deletes an organization that nothing names (hub administrators;
+// logged as org.delete); one that holds users or records is refused (409).
+func (c *Client) DeleteOrg(ctx context.Context, org string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/orgs/"+url.PathEscape(org), nil, nil)
+}
+
+// GroupChange changes a sharing group (PATCH /api/v1/groups/{id}): Name
+// empty keeps its name, Members nil keeps its members (organizations or
+// groups, by name or id).
+type GroupChange struct {
+	Name    string    `json:"name,omitempty"`
+	Members *[]string `json:"members,omitempty"`
+}
+
+// ChangeGroup renames a sharing group or replaces its members (hub
+// administrators; logged as group.change).
+func (c *Client) ChangeGroup(ctx context.Context, group string, ch GroupChange) (Group, error) {
+	var g Group
+	err := c.do(ctx, http.MethodPatch, "/api/v1/groups/"+url.PathEscape(group), ch, &g)
+	return g, err
+}
+
+// DeleteGroup deletes a sharing group nothing is addressed to (hub
+// administrators; logged as group.delete).
+func (c *Client) DeleteGroup(ctx context.Context, group string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/groups/"+url.PathEscape(group), nil, nil)
+}
+
+// RoleChange gives an account another role.
+type RoleChange struct {
+	Role string `json:"role"`
+}
+
+// SetUserRole gives the user (by public id) another role (logged as
+// role.change).
+func (c *Client) SetUserRole(ctx context.Context, user, role string) (User, error) {
+	var u User
+	err := c.do(ctx, http.MethodPost, "/api/v1/users/"+url.PathEscape(user)+"/role", RoleChange{Role: role}, &u)
+	return u, err
+}
+
+// SetUserDisabled disables the user (by public id), whose sessions and
+// tokens stop at once, or enables it again (logged as role.change).
+func (c *Client) SetUserDisabled(ctx context.Context, user string, disabled bool) (User, error) {
+	op := "enable"
+	if disabled {
+		op = "disable"
+	}
+	var u User
+	err := c.do(ctx, http.MethodPost, "/api/v1/users/"+url.PathEscape(user)+"/"+op, nil, &u)
+	return u, err
+}
+
+// SetUserCapability gives the user (by public id) a capability beyond its
+// role (register-assets), or takes it back (logged as role.change).
+func (c *Client) SetUserCapability(ctx context.Context, user, capability string, give bool) (User, error) {
+	method := http.MethodDelete
+	if give {
+		method = http.MethodPut
+	}
+	var u User
+	err := c.do(ctx, method, "/api/v1/users/"+url.PathEscape(user)+"/capabilities/"+url.PathEscape(capability), nil, &u)
 	return u, err
 }
 

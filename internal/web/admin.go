@@ -15,6 +15,11 @@ import (
 type userRow struct {
 	store.User
 	OrgName string
+	// Changeable: the caller may change the account (policy.MayChangeAccount);
+	// Roles the roles it may give it, Capabilities those it may give or take.
+	Changeable   bool
+	Roles        []string
+	Capabilities []string
 }
 
 type tokenRow struct {
@@ -118,7 +123,20 @@ func (s *server) showAdmin(w http.ResponseWriter, r *http.Request, req *request,
 	logins := map[int64]string{}
 	for _, u := range users {
 		logins[u.ID] = u.Login
-		d.Users = append(d.Users, userRow{User: u, OrgName: names.name(u.OrgID)})
+		row := userRow{User: u, OrgName: names.name(u.OrgID), Changeable: policy.MayChangeAccount(req.viewer, u.ID, u.OrgID, policy.Role(u.Role))}
+		if row.Changeable {
+			for _, role := range d.Roles {
+				if policy.MayGiveRole(req.viewer, u.ID, u.OrgID, policy.Role(u.Role), policy.Role(role)) {
+					row.Roles = append(row.Roles, role)
+				}
+			}
+			for _, c := range policy.Capabilities {
+				if policy.MayGiveCapability(req.viewer, u.OrgID) && (policy.CapabilityFits(c, policy.Role(u.Role)) || slices.Contains(u.Capabilities, string(c))) {
+					row.Capabilities = append(row.Capabilities, string(c))
+				}
+			}
+		}
+		d.Users = append(d.Users, row)
 	}
 	tokens, err := s.Store.Tokens(ctx, 0)
 	if err != nil {

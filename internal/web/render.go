@@ -227,7 +227,8 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, req *request, st
 }
 
 // flashes are the messages a redirect may ask for with ?done=.
-var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout", "disabled", "enabled", "zone"}
+var flashes = []string{"sighting", "read", "webhook-deleted", "retried", "revoked", "org", "group", "user", "logout", "disabled", "enabled", "zone",
+	"org-changed", "org-deleted", "group-changed", "group-deleted", "role-changed", "capability-changed"}
 
 func isFlash(f string) bool {
 	for _, x := range flashes {
