@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"renkei/internal/alert"
+	"renkei/internal/i18n"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 	"renkei/internal/store/storetest"
@@ -171,6 +172,62 @@ func TestWebhookNamesAlertByPublicID(t *testing.T) {
 				}
 				if strings.Contains(p.raw, `"id":`+strconv.FormatInt(rows[p.body.Title], 10)) {
 					t.Errorf("the webhook body carries the row id: %s", p.raw)
+				}
+			}
+		})
+	}
+}
+
+// TestWebhookKeepsTheBodysLinesAndLists: an alert's body — catalog messages
+// one a line, a list of actions, an indented detail and an empty line
+// between — reaches the webhook's JSON payload with every line break, list
+// item and indentation as the inbox shows it, in the hub's webhook language,
+// beside the messages themselves.
+func TestWebhookKeepsTheBodysLinesAndLists(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			org := store.Org{ID: "identity--00000000-0000-4000-8000-0000000000ab", Name: "Town", Kind: "local-government", Created: now}
+			if err := db.AddOrg(ctx, org); err != nil {
+				t.Fatal(err)
+			}
+			posts := make(chan alert.Payload, 1)
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var p alert.Payload
+				if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+					t.Errorf("webhook body: %v", err)
+				}
+				posts <- p
+			}))
+			defer hook.Close()
+			if _, err := db.AddWebhook(ctx, store.Webhook{OrgID: org.ID, URL: hook.URL, Secret: "s", Active: true, Created: now}); err != nil {
+				t.Fatal(err)
+			}
+			for _, lang := range []string{"ja", "en"} {
+				s := &alert.Service{DB: db, Now: func() time.Time { return now }, Lang: lang,
+					Reach: alert.Reach{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}
+				a := store.Alert{OrgID: org.ID, Kind: "advisory", Severity: "high",
+					BodyMsgs: alert.Lines(i18n.M("alert.advisory_body.todo", "2026-12-01 00:00 JST"), i18n.M("alert.list.item", "Patch the VPN"),
+						i18n.M("alert.list.item", "Rotate the VPN credentials"), i18n.M("alert.vuln.body.version", "7.0.1"), alert.Blank, i18n.M("alert.advisory_body.ack"))}
+				a.TitleKey, a.TitleParams = "alert.advisory.advisory", []string{"VPN", "2026-12-01 00:00 JST"}
+				if _, err := s.Raise(ctx, a); err != nil {
+					t.Fatal(err)
+				}
+				if n, err := s.DeliverDue(ctx); err != nil || n != 1 {
+					t.Fatalf("deliveries: %d %v", n, err)
+				}
+				p := <-posts
+				want := alert.Body(a, lang)
+				if strings.Count(want, "\n") != 5 || !strings.Contains(want, "Patch the VPN\n") || !strings.Contains(want, "7.0.1\n\n") {
+					t.Fatalf("the body as the inbox shows it in %s is not six lines with a list: %q", lang, want)
+				}
+				if p.Body != want {
+					t.Errorf("webhook body in %s:\n got %q\nwant %q", lang, p.Body, want)
+				}
+				if len(p.BodyMsgs) != 6 {
+					t.Errorf("the payload carries %d body messages, want 6", len(p.BodyMsgs))
 				}
 			}
 		})

@@ -35,7 +35,8 @@ func TestTowerDemo(t *testing.T) {
 	if _, err := a.Cases.Demo(ctx, "center-analyst", incs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs"); err != nil {
+	if _, err := a.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, "総務省 / Ministry of Internal Affairs",
+		advisory.DemoVulnerability{CVE: "CVE-2026-99001", Vendor: "Example Networks", Product: "SecureGate", Fixed: "7.0.2", Due: now.AddDate(0, 0, 21).Format("2006-01-02")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {

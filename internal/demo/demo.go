@@ -48,7 +48,7 @@ var orgs = []org{
 	{"さくら精密 / Sakura Precision (SME)", "sme", "manufacturing"},
 	{"ネットワーク機器ベンダー / NetGear Works KK", "vendor", "it"},
 	{"情報セキュリティ研究所 / Security Research Institute", "research", "research"},
-	{"US CISA liaison (partner)", "partner", "international"},
+	{"米国CISA連絡窓口 / US CISA liaison", "partner", "international"},
 }
 
 // Password is the demo accounts' password; the demo is for trying the hub,

@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"renkei/internal/advisory"
 	"renkei/internal/app"
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
 	"renkei/internal/flow"
 	"renkei/internal/huntpkg"
+	"renkei/internal/relevance"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
@@ -173,7 +175,9 @@ func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time)
 			return st, fmt.Errorf("story step 4: case: %w", err)
 		}
 	}
-	if _, err := caps.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, orgs[6].name); err != nil {
+	vpn := relevance.StoryVuln(now) // step 5's vulnerability, which the advisory and the KEV alert both name
+	if _, err := caps.Advisories.Demo(ctx, "center-analyst", []string{"water-analyst", "kanto-analyst"}, orgs[6].name,
+		advisory.DemoVulnerability{CVE: vpn.CVE, Vendor: vpn.Vendor, Product: vpn.Product, Fixed: vpn.Fixed, Due: vpn.Due}); err != nil {
 		return st, fmt.Errorf("story: advisories: %w", err)
 	}
 	if _, err := caps.Consult.Demo(ctx, "kanto-analyst", "center-analyst"); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"renkei/internal/alert"
 	"renkei/internal/hub"
+	"renkei/internal/i18n"
 	"renkei/internal/notify"
 	"renkei/internal/policy"
 	"renkei/internal/store"
@@ -302,6 +303,55 @@ func TestMailCarriesOnlyWhatTheOrgMayRead(t *testing.T) {
 			}
 			if len(msgs) != 1 || !strings.Contains(subjects[0], "Green Meadow") {
 				t.Fatalf("mailed %q, want only the GREEN indicator's alert", subjects)
+			}
+		})
+	}
+}
+
+// TestMailKeepsTheBodysLinesAndLists: an alert's body — catalog messages one
+// a line, a list of actions, an indented detail and an empty line between —
+// reaches the e-mail with every line break, list item and indentation as the
+// inbox shows it, in the organization's language.
+func TestMailKeepsTheBodysLinesAndLists(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			now := time.Date(2026, 11, 19, 22, 0, 0, 0, time.UTC)
+			hub.Bootstrap(ctx, db, now)
+			town, _ := hub.AddOrg(ctx, db, "Minato City", "local-government", "", now)
+			al := &alert.Service{DB: db, Now: func() time.Time { return now }}
+			srv := startSMTP(t)
+			n := &notify.Notifier{DB: db}
+			if err := n.SetSMTP(ctx, notify.SMTP{Addr: srv.ln.Addr().String(), From: "renkei@hub.example.jp"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.SetPref(ctx, town.ID, []string{"joho@city.example.jp"}, notify.Immediate); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.SetLang(ctx, town.ID, "en"); err != nil {
+				t.Fatal(err)
+			}
+			title := i18n.M("alert.advisory.advisory", "VPN", "2026-12-01 00:00 JST")
+			a := store.Alert{OrgID: town.ID, Kind: "advisory", Severity: "high", TitleKey: title.Key, TitleParams: title.Params,
+				BodyMsgs: alert.Lines(i18n.M("alert.advisory_body.todo", "2026-12-01 00:00 JST"), i18n.M("alert.list.item", "Patch the VPN"),
+					i18n.M("alert.list.item", "Rotate the VPN credentials"), i18n.M("alert.vuln.body.version", "7.0.1"), alert.Blank, i18n.M("alert.advisory_body.ack"))}
+			if _, err := al.Raise(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			want := alert.Body(a, "en")
+			if !strings.Contains(want, "\n- Patch the VPN\n- Rotate the VPN credentials\n   Version: 7.0.1\n\n") {
+				t.Fatalf("the body as the inbox shows it has no list: %q", want)
+			}
+			if _, err := n.Run(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			msgs := srv.take()
+			if len(msgs) != 1 {
+				t.Fatalf("%d mails, want 1", len(msgs))
+			}
+			if _, body := decode(t, msgs[0].data); !strings.Contains(body, want) {
+				t.Errorf("the mail does not carry the body line for line:\nwant %q\nin   %q", want, body)
 			}
 		})
 	}

@@ -216,7 +216,11 @@ func (s *server) markChosenRead(w http.ResponseWriter, r *http.Request, req *req
 		s.serverError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/alerts?done=read", http.StatusSeeOther)
+	back := "/alerts?done=read"
+	if r.PostFormValue("back") == "dashboard" {
+		back = "/?done=read"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // addWebhook registers a webhook with a new random secret, which the page

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"renkei/internal/alert"
 	"renkei/internal/policy"
 	"renkei/internal/store"
 )
@@ -32,7 +33,7 @@ type dashboardData struct {
 	Total     int64
 	Recent    []objectRow
 	Sightings []sightingRow
-	Alerts    []store.Alert
+	Alerts    []store.AlertGroup // unread, one row per group of duplicates
 	today
 }
 
@@ -56,12 +57,17 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, req *request)
 			return
 		}
 	}
+	// The unread alerts as the inbox groups them: the duplicates of one
+	// event (Alert.GroupKey) are one row with their count.
 	var err error
-	if d.Alerts, _, err = s.Store.Alerts(ctx, req.viewer, "", 10, true); err != nil {
+	if d.Alerts, _, err = s.Store.AlertGroups(ctx, req.viewer, store.AlertQuery{Unread: true}, "", 10); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	inLanguage(d.Alerts, req.lang)
+	for i := range d.Alerts {
+		a := &d.Alerts[i].Latest
+		a.Title, a.Body = alert.Title(*a, req.lang), alert.Body(*a, req.lang)
+	}
 	s.render(w, r, req, http.StatusOK, "dashboard", "nav.dashboard", "dashboard", d)
 }
 

@@ -196,3 +196,34 @@ func TestTemplatesFormatTimesInOnePlace(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeGroupsAlertsAsTheInboxDoes: the home page's unread alerts show the
+// duplicates of one event as one row with their count and a link to them,
+// as the inbox does, and marking the row read from the home page marks the
+// group's alerts read and comes back home.
+func TestHomeGroupsAlertsAsTheInboxDoes(t *testing.T) {
+	for _, kind := range storetest.Kinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind, Options{})
+			key := raiseInbox(t, e)
+			power := e.as("power-analyst")
+			power.lang = "en"
+			_, page := power.get("/")
+			panel := page[strings.Index(page, `id="today-alerts"`):]
+			panel = panel[:strings.Index(panel, "</section>")]
+			if n := strings.Count(panel, "<tr"); n != 1+3 { // the head and three rows, as the inbox
+				t.Errorf("the home page's alerts have %d rows, want 3 and the head:\n%s", n-1, panel)
+			}
+			if !strings.Contains(panel, `href="/alerts?group=`+key+`"`) || !strings.Contains(panel, "3 alerts") {
+				t.Fatalf("the home page does not show the three duplicates as one row with their count:\n%s", panel)
+			}
+			st, loc, _ := power.post("/alerts/read", url.Values{"group": {key}, "back": {"dashboard"}})
+			if st != http.StatusSeeOther || loc != "/?done=read" {
+				t.Fatalf("mark the group read from home: %d %s", st, loc)
+			}
+			if _, page := power.get("/"); strings.Contains(page, `href="/alerts?group=`+key+`"`) {
+				t.Error("the group marked read is still among the home page's unread alerts")
+			}
+		})
+	}
+}

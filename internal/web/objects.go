@@ -202,7 +202,8 @@ type field struct {
 	Key   string // catalog key of the label
 	Value string
 	Mono  bool
-	Link  bool // Value is an object id to link to
+	Link  bool   // Value is an object id to link to
+	Word  string // Value is a word of this vocabulary, named in the page's language
 }
 
 type objectData struct {
@@ -260,7 +261,7 @@ func (s *server) showObject(w http.ResponseWriter, r *http.Request, req *request
 			d.Fields = append(d.Fields, field{Key: key, Value: val, Mono: mono})
 		}
 	}
-	add("field.type", o.Type, true)
+	d.Fields = append(d.Fields, field{Key: "field.type", Value: o.Type, Word: "stix.type"})
 	add("field.id", o.ID, true)
 	add("field.name", o.Name, false)
 	add("field.description", p.Description, false)
