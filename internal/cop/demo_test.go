@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/advisory"
 	"renkei/internal/cop"
 	"renkei/internal/demo"
 	"renkei/internal/hub"

@@ -25,8 +25,71 @@ const (
 
 func esc(s string) string { return html.EscapeString(s) }
 
+// fontSize is the charts' font size in pixels.
+const fontSize = 12
+
+// textWidth is an upper bound of the width of s in pixels at fontSize, for
+// laying out texts side by side without a font at hand: a full-width
+// character (kanji, kana, full-width forms, Hangul) takes the whole em, a
+// capital or a wide Latin letter at most 5/6 of it, any other character at
+// most 7/12 (sans-serif fonts draw them narrower). Counting every character
+// as an ASCII one put Japanese legends over their neighbours.
+func textWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x2E80 && !(r >= 0xD800 && r <= 0xF8FF) && !(r >= 0xFF61 && r <= 0xFFDC):
+			w += fontSize
+		case r >= 'A' && r <= 'Z', r == 'm', r == 'w', r == '%', r == '@':
+			w += fontSize * 5 / 6
+		default:
+			w += fontSize * 7 / 12
+		}
+	}
+	return w
+}
+
+// fit cuts s with an ellipsis so that it is at most w pixels wide.
+func fit(s string, w int) string {
+	if textWidth(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && textWidth(string(r))+fontSize > w {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// legendSwatch and legendGap are the sizes of a legend's colour square, of
+// the space after it and of the space after each name.
+const legendSwatch, legendAfterSwatch, legendGap = 10, 4, 16
+
+// legendWidth is the width of a legend row naming names.
+func legendWidth(names []string) int {
+	w := 0
+	for i, n := range names {
+		w += legendSwatch + legendAfterSwatch + textWidth(n)
+		if i < len(names)-1 {
+			w += legendGap
+		}
+	}
+	return w
+}
+
+// legendRow writes a row of colour squares and names from x, the text's
+// baseline at y, each name after its square and the next square after the
+// name and a gap.
+func legendRow(b *strings.Builder, x, y int, names, colors []string) {
+	for i, n := range names {
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/><text x="%d" y="%d" fill="%s">%s</text>`,
+			x, y-9, legendSwatch, legendSwatch, colors[i], x+legendSwatch+legendAfterSwatch, y, colorMuted, esc(n))
+		x += legendSwatch + legendAfterSwatch + textWidth(n) + legendGap
+	}
+}
+
 func open(b *strings.Builder, w, h int, title string) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="%s" font-size="12">`, w, h, w, h, esc(title), esc(fontFamily))
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="%s" font-size="%d">`, w, h, w, h, esc(title), esc(fontFamily), fontSize)
 	fmt.Fprintf(b, `<title>%s</title>`, esc(title))
 }
 
@@ -71,12 +134,20 @@ func TimeChart(title string, series ...Series) string {
 	}
 	top1 := niceMax(maxV)
 	fmt.Fprintf(&b, `<text x="%d" y="18" fill="%s" font-weight="bold">%s</text>`, left, colorText, esc(title))
-	// Legend.
-	x := chartWidth - right
-	for i := len(series) - 1; i >= 0; i-- {
-		name := esc(series[i].Name)
-		x -= 12 + 7*len([]rune(series[i].Name)) + 16
-		fmt.Fprintf(&b, `<rect x="%d" y="8" width="10" height="10" fill="%s"/><text x="%d" y="17" fill="%s">%s</text>`, x, seriesColor(i), x+14, colorMuted, name)
+	// The legend ends at the right edge on the title's row when it fits
+	// beside the title (bold: counted a sixth wider), else it takes a row
+	// of its own under the title and the plot moves down.
+	names, colors := make([]string, len(series)), make([]string, len(series))
+	for i, s := range series {
+		names[i], colors[i] = s.Name, seriesColor(i)
+	}
+	lw := legendWidth(names)
+	if x := chartWidth - right - lw; x >= left+textWidth(title)*7/6+legendGap {
+		legendRow(&b, x, 18, names, colors)
+	} else {
+		legendRow(&b, left, 36, names, colors)
+		top += 18
+		ph -= 18
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s"/>`, left, top+ph, left+pw, top+ph, colorMuted)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s">%d</text><text x="%d" y="%d" text-anchor="end" fill="%s">0</text>`, left-4, top+8, colorMuted, top1, left-4, top+ph, colorMuted)
@@ -126,10 +197,7 @@ func BarChart(title string, counts []Count, empty string) string {
 	for i, c := range counts {
 		y := top + i*rowH
 		w := int(float64(c.Value) / float64(max(1, maxV)) * float64(barMax))
-		label := c.Key
-		if r := []rune(label); len(r) > 30 {
-			label = string(r[:29]) + "…"
-		}
+		label := fit(c.Key, labelW-8-10)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="%s"><title>%s</title>%s</text>`, labelW-8, y+15, colorText, esc(c.Key), esc(label))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="18" fill="%s"/>`, labelW, y+2, max(w, 1), colorBar)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="%s">%d</text>`, labelW+w+6, y+15, colorText, c.Value)
@@ -146,11 +214,7 @@ func ProgressChart(title string, adv []AdvisoryProgress, legend [3]string, empty
 	h := top + max(1, len(adv))*rowH + 10
 	open(&b, chartWidth, h, title)
 	fmt.Fprintf(&b, `<text x="10" y="18" fill="%s" font-weight="bold">%s</text>`, colorText, esc(title))
-	x := 10
-	for i, c := range []string{colorDone, colorAck, colorTrack} {
-		fmt.Fprintf(&b, `<rect x="%d" y="24" width="10" height="10" fill="%s"/><text x="%d" y="33" fill="%s">%s</text>`, x, c, x+14, colorMuted, esc(legend[i]))
-		x += 14 + 8*len([]rune(legend[i])) + 20
-	}
+	legendRow(&b, 10, 33, legend[:], []string{colorDone, colorAck, colorTrack})
 	if len(adv) == 0 {
 		fmt.Fprintf(&b, `<text x="10" y="%d" fill="%s">%s</text></svg>`, top+20, colorMuted, esc(empty))
 		return b.String()
@@ -158,10 +222,7 @@ func ProgressChart(title string, adv []AdvisoryProgress, legend [3]string, empty
 	trackW := chartWidth - 20 - 90
 	for i, a := range adv {
 		y := top + i*rowH
-		label := fmt.Sprintf("#%d %s", a.ID, a.Title)
-		if r := []rune(label); len(r) > 70 {
-			label = string(r[:70]) + "…"
-		}
+		label := fit(fmt.Sprintf("#%d %s", a.ID, a.Title), chartWidth-20)
 		fmt.Fprintf(&b, `<text x="10" y="%d" fill="%s">%s</text>`, y+12, colorText, esc(label))
 		fmt.Fprintf(&b, `<rect x="10" y="%d" width="%d" height="14" fill="%s"/>`, y+18, trackW, colorTrack)
 		if a.Targets > 0 {

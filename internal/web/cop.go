@@ -63,7 +63,14 @@ func (s *server) copChart(w http.ResponseWriter, r *http.Request, req *request) 
 	case "timeline.svg":
 		svg = cop.TimeChart(c.Text("cop.timeline"), cop.Series{Name: c.Text("cop.incidents"), Counts: f.IncidentsPerDay}, cop.Series{Name: c.Text("cop.alerts"), Counts: f.AlertsPerDay})
 	case "sectors.svg":
-		svg = cop.BarChart(c.Text("cop.by_sector"), f.IncidentsBySector, c.Text("cop.no_data"))
+		counts := make([]cop.Count, len(f.IncidentsBySector))
+		for i, x := range f.IncidentsBySector {
+			counts[i] = x
+			if name, ok := c["sector."+x.Key]; ok { // named as the word template function names it
+				counts[i].Key = name
+			}
+		}
+		svg = cop.BarChart(c.Text("cop.by_sector"), counts, c.Text("cop.no_data"))
 	case "kinds.svg":
 		counts := make([]cop.Count, len(f.IncidentsByKind))
 		for i, x := range f.IncidentsByKind {
