@@ -38,7 +38,7 @@ var Statuses = []string{"new", "investigating", "responding", "resolved", "close
 var Severities = []string{"low", "medium", "high", "critical"}
 
 // LinkKinds are what a case may link to.
-var LinkKinds = []string{"object", "org", "report", "alert", "consult"}
+var LinkKinds = []string{"object", "org", "report", "alert", "consult", "hunting", "advisory"}
 
 // Case is one case; Action an entry of its timeline; Link something it is
 // about. They are kept in the store (store/cases.go).

@@ -56,7 +56,7 @@ func TestCaseProblemsCarryCodes(t *testing.T) {
 			_, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Link: &cases.Link{Kind: "rumour"}, Note: strings.Repeat("x", 64<<10+1)})
 			return err
 		}, []string{"link.invalid", "note.too-long"}, []string{"rumour", ""},
-			`case ` + id + `: link: want a kind (object, org, report, alert, consult) and a reference; note: longer than 64 KiB`},
+			`case ` + id + `: link: want a kind (object, org, report, alert, consult, hunting, advisory) and a reference; note: longer than 64 KiB`},
 		{"act: nothing", func() error {
 			_, err := s.Do(ctx, cs["kanshi"], k.PublicID, cases.Act{Note: " "})
 			return err

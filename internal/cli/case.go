@@ -66,7 +66,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 	actCmd.Flags().StringVar(&act.Assignee, "assignee", "", "new assignee")
 	actCmd.Flags().StringVar(&act.Note, "note", "", "a note for the timeline")
 	actCmd.Flags().BoolVar(&act.Shared, "shared", false, "show the note to the reporting organization")
-	actCmd.Flags().StringVar(&link, "link", "", "link KIND:REF (object, org, report, alert, consult)")
+	actCmd.Flags().StringVar(&link, "link", "", "link KIND:REF (object, org, report, alert, consult, hunting, advisory)")
 	var openOnly bool
 	var caseFormat string
 	list := &cobra.Command{

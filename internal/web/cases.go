@@ -41,6 +41,7 @@ func (s *server) showCases(w http.ResponseWriter, r *http.Request, req *request,
 type caseData struct {
 	Actions    []actionRow
 	OrgNames   map[string]string
+	LinkKinds  []string // what the act form may link the case to
 	Notice     string
 	Error      string
 	Case       cases.Case
@@ -65,7 +66,7 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		s.serverError(w, r, err)
 		return
 	}
-	d := &caseData{Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities}
+	d := &caseData{Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities, LinkKinds: cases.LinkKinds}
 	// The timeline in the page's language: status changes name both
 	// statuses; the opening needs no text beyond its kind.
 	cat := s.pages[req.lang].cat
@@ -74,6 +75,20 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		switch a.Kind {
 		case "opened":
 			row.Text = ""
+		case "link":
+			// "org identity--…" names the organization, not its id.
+			if kind, ref, ok := strings.Cut(a.Text, " "); ok {
+				if kind == "org" {
+					if o, err := s.Store.Org(r.Context(), ref); err == nil {
+						ref = o.Name
+					}
+				}
+				name := kind
+				if n, ok := cat["cases.link."+kind]; ok {
+					name = n
+				}
+				row.Text = name + ": " + ref
+			}
 		case "status":
 			if from, to, ok := strings.Cut(a.Text, " → "); ok {
 				row.Text = cat.Text("cases.st."+from) + " → " + cat.Text("cases.st."+to)
@@ -125,6 +140,9 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
 	a := cases.Act{Status: r.PostFormValue("status"), Severity: r.PostFormValue("severity"), Assignee: strings.TrimSpace(r.PostFormValue("assignee")),
 		Note: r.PostFormValue("note"), Shared: r.PostFormValue("shared") != ""}
+	if ref := strings.TrimSpace(r.PostFormValue("link_ref")); ref != "" {
+		a.Link = &cases.Link{Kind: r.PostFormValue("link_kind"), Ref: ref} // an observable, indicator, report, hunting package or advisory
+	}
 	_, err := s.Cases.Do(r.Context(), req.caller, id, a)
 	switch {
 	case s.refused(w, r, err):

@@ -123,3 +123,40 @@ func TestTowerPages(t *testing.T) {
 	}
 	noMissing(center, "/cop", 200)
 }
+
+// TestCaseLinksFromTheConsoleNameOrganizations (issue 18 point 7): the
+// center links a case to an indicator, a hunting package and an
+// organization from the case page's form, not only through the API; the
+// timeline and the links name the organization, never its identity id.
+func TestCaseLinksFromTheConsoleNameOrganizations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	center := e.as("center-analyst")
+	st, loc, _ := center.post("/cases", url.Values{"title": {"C2 seen at Minato Water"}, "severity": {"high"}})
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/cases/") {
+		t.Fatalf("open a case: %d %s", st, loc)
+	}
+	casePage := strings.SplitN(loc, "?", 2)[0]
+	for _, l := range []struct{ kind, ref string }{
+		{"object", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"},
+		{"hunting", "hunt-package--6f652a43-4229-4e2f-bd2b-c14c03073290"},
+		{"org", e.water.ID},
+	} {
+		center.get(casePage)
+		if st, loc, page := center.post(casePage+"/act", url.Values{"link_kind": {l.kind}, "link_ref": {l.ref}}); st != http.StatusSeeOther {
+			t.Fatalf("link %s from the console: %d %s %.300s", l.kind, st, loc, page)
+		}
+	}
+	_, page := center.get(casePage)
+	timeline := page[strings.Index(page, `id="timeline"`):]
+	timeline = timeline[:strings.Index(timeline, "</ol>")]
+	if strings.Contains(timeline, e.water.ID) || !strings.Contains(timeline, "Minato Water Works") {
+		t.Errorf("the timeline names the organization by its id, or not at all:\n%s", timeline)
+	}
+	if !strings.Contains(page, `href="/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"`) || !strings.Contains(page, `href="/hunting/hunt-package--6f652a43-4229-4e2f-bd2b-c14c03073290"`) {
+		t.Error("the case page does not link the indicator and the hunting package it was linked to")
+	}
+	if strings.Contains(page, ">"+e.water.ID+"<") {
+		t.Error("the case page shows the organization's identity id")
+	}
+}
