@@ -63,7 +63,7 @@ func TestVulnPages(t *testing.T) {
 	}
 	center := e.as("center-analyst")
 	st, body = center.get("/vuln/exposure?id=CVE-2026-99001")
-	if st != 200 || !strings.Contains(body, "electricity") || strings.Contains(body, "北電力") || strings.Contains(body, missingMark) {
+	if st != 200 || !strings.Contains(body, "<td>電力</td>") || strings.Contains(body, "北電力") || strings.Contains(body, missingMark) {
 		t.Fatalf("exposure: %d\n%s", st, body)
 	}
 }
