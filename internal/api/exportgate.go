@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -181,22 +180,11 @@ func (s *Server) exportReviewQueue(q *request) error {
 	out := client.ExportReviewQueue{Indicators: []client.ReviewItem{}}
 	for _, o := range objs {
 		out.Indicators = append(out.Indicators, client.ReviewItem{ID: o.ID, CollectionID: o.CollectionID, Name: o.Name,
-			Pattern: o.Pattern, TLP: o.ACL.TLP.Label(), Confidence: confidenceOf(o.Raw), DateAdded: o.DateAdded,
+			Pattern: o.Pattern, TLP: o.ACL.TLP.Label(), Confidence: exportgate.Confidence(o.Raw), DateAdded: o.DateAdded,
 			Object: s.Hub.Present(q.viewer, o), WarninglistHits: s.Exports.ObjectHits(o)})
 	}
 	writeJSON(q.w, http.StatusOK, out)
 	return nil
-}
-
-// confidenceOf reads an object's STIX confidence; -1 when it has none.
-func confidenceOf(raw []byte) int {
-	var v struct {
-		Confidence *int `json:"confidence"`
-	}
-	if json.Unmarshal(raw, &v) != nil || v.Confidence == nil {
-		return -1
-	}
-	return *v.Confidence
 }
 
 // exportThresholds gives the hub's hostile-scope thresholds.

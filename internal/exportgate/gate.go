@@ -145,7 +145,7 @@ func (g *Gate) Object(o store.Object) Decision {
 		d.add(RuleValidity, true, "valid at %s", g.at.UTC().Format(time.RFC3339))
 	}
 	if p.MinConfidence > 0 {
-		c := confidenceOf(o.Raw)
+		c := Confidence(o.Raw)
 		if c < 0 {
 			d.add(RuleConfidence, false, "no confidence given; the policy asks for at least %d", p.MinConfidence)
 		} else {

@@ -436,8 +436,8 @@ const (
 	ReviewHold    = "hold"
 )
 
-// confidenceOf reads an object's STIX confidence; -1 when it has none.
-func confidenceOf(raw []byte) int {
+// Confidence reads an object's STIX confidence; -1 when it has none.
+func Confidence(raw []byte) int {
 	var v struct {
 		Confidence *int `json:"confidence"`
 	}

@@ -8,7 +8,6 @@ package web
 // takes effect.
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -166,17 +165,6 @@ func notNumbers(fields []string) error {
 	return ps
 }
 
-// confidenceOf reads an object's STIX confidence; -1 when it has none.
-func confidenceOf(raw []byte) int {
-	var v struct {
-		Confidence *int `json:"confidence"`
-	}
-	if json.Unmarshal(raw, &v) != nil || v.Confidence == nil {
-		return -1
-	}
-	return *v.Confidence
-}
-
 type warninglistsData struct {
 	Lists   []exportgate.ListInfo
 	Manage  bool   // the center may import, extend, enable and disable
@@ -294,7 +282,7 @@ func (s *server) showReviews(w http.ResponseWriter, r *http.Request, req *reques
 		return
 	}
 	for _, o := range objs {
-		d.Items = append(d.Items, reviewItem{Object: o, Confidence: confidenceOf(o.Raw), Hits: s.Exports.ObjectHits(o)})
+		d.Items = append(d.Items, reviewItem{Object: o, Confidence: exportgate.Confidence(o.Raw), Hits: s.Exports.ObjectHits(o)})
 	}
 	d.Decide = policy.MayReviewExports(req.viewer)
 	if d.Message == "" {
