@@ -64,7 +64,16 @@ func Named(vendor, desc string) []string {
 	}
 	first, _, _ := strings.Cut(desc, ". ")
 	add(subject(first))
-	low := strings.ToLower(desc)
+	// Lower-cased byte for byte (ASCII only), so that an index in low is
+	// one in desc: strings.ToLower (and strings.Map) change lengths (invalid
+	// UTF-8, some letters), and a description comes from outside (FuzzNamed).
+	b := []byte(desc)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	low := string(b)
 	for _, lead := range []string{" impacts ", "products: "} {
 		if i := strings.Index(low, lead); i >= 0 {
 			rest := desc[i+len(lead):]
