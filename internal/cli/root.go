@@ -137,6 +137,7 @@ func newRoot(g *globals) *cobra.Command {
 		newHuntCmd(g),
 		newHuntPackageCmd(g),
 		newAssetCmd(g), newExposureCmd(g), newSupplierCmd(g),
+		newPQCCmd(g),
 		newReportCmd(g), newComputerCmd(g), newCaseCmd(g), newAdvisoryCmd(g), newConsultCmd(g), newCOPCmd(g), newNotifyCmd(g),
 	)
 	g.localize(root)

@@ -3,6 +3,7 @@ package sbom
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,6 +183,19 @@ func cryptoOf(cp *cdx.CryptoProperties) *Crypto {
 		if p.CipherSuites != nil {
 			for _, s := range *p.CipherSuites {
 				c.CipherSuites = append(c.CipherSuites, s.Name)
+				if s.Algorithms != nil {
+					for _, r := range *s.Algorithms {
+						c.ref(string(r))
+					}
+				}
+				if s.TLSGroups != nil {
+					c.TLSGroups = append(c.TLSGroups, *s.TLSGroups...)
+				}
+			}
+		}
+		if p.CryptoRefArray != nil {
+			for _, r := range *p.CryptoRefArray {
+				c.ref(string(r))
 			}
 		}
 	}
@@ -190,12 +204,22 @@ func cryptoOf(cp *cdx.CryptoProperties) *Crypto {
 		c.CertificateIssuer = cert.IssuerName
 		c.CertificateNotAfter = cert.NotValidAfter
 		c.CertificateFormat = cert.CertificateFormat
+		c.ref(string(cert.SignatureAlgorithmRef))
+		c.ref(string(cert.SubjectPublicKeyRef))
 	}
 	if m := cp.RelatedCryptoMaterialProperties; m != nil {
 		c.MaterialType = string(m.Type)
 		if m.Size != nil {
 			c.MaterialSize = *m.Size
 		}
+		c.ref(string(m.AlgorithmRef))
 	}
 	return c
+}
+
+// ref adds the bom-ref r to c.Refs once, when it is not empty.
+func (c *Crypto) ref(r string) {
+	if r != "" && !slices.Contains(c.Refs, r) {
+		c.Refs = append(c.Refs, r)
+	}
 }

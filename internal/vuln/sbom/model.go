@@ -93,6 +93,13 @@ type Crypto struct {
 	CertificateFormat        string
 	MaterialType             string // related crypto material: public-key, secret-key …
 	MaterialSize             int
+	// Refs are the bom-refs of the assets this one names: a certificate's
+	// signature algorithm and subject public key, a key's algorithm, a
+	// protocol's cryptoRefArray and its cipher suites' algorithms (for
+	// package pqc, which classifies a certificate by its key).
+	Refs []string
+	// TLSGroups are the key-exchange groups a protocol's cipher suites name.
+	TLSGroups []string
 }
 
 // Keys returns every key the component can be named by, strongest first:
