@@ -12,7 +12,8 @@ import (
 func newAdvisoryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "advisory", Short: "Advisories (注意喚起), correction requests (是正要求) and supplier requests"}
 	var as string
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var a advisory.Advisory
 	var due string
 	publish := &cobra.Command{

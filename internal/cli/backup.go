@@ -12,10 +12,7 @@ import (
 func newBackupCmd(g *globals) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "backup --out FILE",
-		Short: "Take a consistent online copy of a SQLite store",
-		Long: `Copy the SQLite store to FILE while the hub keeps running (SQLite's VACUUM INTO).
-For PostgreSQL use pg_dump (see docs/operations.md).`,
+		Use:  "backup --out FILE",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
@@ -27,7 +24,7 @@ For PostgreSQL use pg_dump (see docs/operations.md).`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
+	cmd.Flags().StringVar(&out, "out", "", "")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -13,7 +13,8 @@ import (
 func newCaseCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "case", Short: "The center's cases: assignee, status, severity, timeline, links"}
 	var as string
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var k cases.Case
 	open := &cobra.Command{
 		Use:     "open",

@@ -29,25 +29,7 @@ func newCollectCmd(g *globals) *cobra.Command {
 		seed            uint16
 	)
 	cmd := &cobra.Command{
-		Use:   "collect --listen udp://ADDR:PORT --out FILE.jsonl",
-		Short: "Receive NetFlow v5/v9, IPFIX and sFlow v5 export datagrams and write flow records",
-		Long: `Listens on a UDP socket with a large receive buffer; one reader goroutine only copies
-datagrams into a ring of buffers, decoder workers (one per exporter address, so
-templates stay together) turn them into flow records, and one writer appends them
-as JSON lines to --out. Only the mechanical fields of rule C2 are written.
-
-On SIGINT or SIGTERM the collector stops reading new traffic, reads what the kernel
-already holds, writes every record, and prints the counts: datagrams, records,
-malformed, and dropped (datagrams the kernel discarded because the socket buffer
-was full; read from /proc on Linux).
-
-Attached to a hub (--source with --nats and the hub's --database), the records are
-not written out: they enter the communications-information pipeline of that source
-(approval in force, selection, direction, pseudonymization) and go on the hub's
-stream to its matcher workers.`,
-		Example: `  renkei collect --listen udp://0.0.0.0:2055 --out flows.jsonl
-  renkei collect --listen udp://[::]:4739 --out - --workers 4 | jq .
-  renkei collect --listen udp://0.0.0.0:2055 --source kanto-border --nats nats://hub:4222 --database postgres://renkei@db/renkei`,
+		Use:  "collect --listen udp://ADDR:PORT --out FILE.jsonl",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -65,15 +47,15 @@ stream to its matcher workers.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", "udp://0.0.0.0:2055", "UDP address to receive export datagrams on")
-	f.StringVar(&out, "out", "", "file to append JSON-lines flow records to (- for stdout)")
-	f.StringVar(&source, "source", "", "feed this hub source's pipeline instead of writing a file")
-	f.StringVar(&natsURL, "nats", "", "the hub's NATS URL (with --source)")
-	f.IntVar(&replicas, "stream-replicas", 0, "NATS servers keeping each stream (with --source; default: 3 on a NATS cluster, 1 on a single server)")
-	f.IntVar(&opts.Workers, "workers", 2, "decoder goroutines")
-	f.IntVar(&opts.ReadBuffer, "read-buffer", 64<<20, "socket receive buffer in bytes")
-	f.IntVar(&opts.RingSlots, "ring", 8192, "datagram buffers between the reader and the decoders")
-	f.Uint16Var(&seed, "community-id-seed", 0, "seed of the Community ID hash")
+	f.StringVar(&listen, "listen", "udp://0.0.0.0:2055", "")
+	f.StringVar(&out, "out", "", "")
+	f.StringVar(&source, "source", "", "")
+	f.StringVar(&natsURL, "nats", "", "")
+	f.IntVar(&replicas, "stream-replicas", 0, "")
+	f.IntVar(&opts.Workers, "workers", 2, "")
+	f.IntVar(&opts.ReadBuffer, "read-buffer", 64<<20, "")
+	f.IntVar(&opts.RingSlots, "ring", 8192, "")
+	f.Uint16Var(&seed, "community-id-seed", 0, "")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"renkei/internal/i18n"
 	"renkei/internal/incident"
 )
 
@@ -12,7 +13,8 @@ func newComputerCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "computer", Short: "The critical-computer register (特定重要電子計算機, Art. 4)"}
 	var as string
 	var cc incident.Computer
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	add := &cobra.Command{
 		Use:     "add",
 		Short:   "Register a critical computer of your organization, with the ministry notified",

@@ -10,7 +10,8 @@ import (
 func newConsultCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "consult", Short: "Consultation and support requests to the center or a support organization"}
 	var as string
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var kind, subject, body, handler string
 	ask := &cobra.Command{
 		Use:     "ask",

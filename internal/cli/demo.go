@@ -36,15 +36,8 @@ func runDemo(ctx context.Context, g *globals, db *store.DB, dataDir string, w io
 
 func newDemoCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "demo",
-		Short: "Fill a new store with demonstration data",
-		Long: `Fill a new store with realistic synthetic data: organizations across sectors and
-kinds, sharing groups, users, indicators at every TLP, sightings and alerts, and the
-story of DESIGN.md played step by step (approved collection matching a C2 address,
-a hunting package run by three members, …). It refuses a store that already has
-member organizations.`,
-		Example: "  renkei demo --data ./demo-data && renkei serve --data ./demo-data",
-		Args:    cobra.NoArgs,
+		Use:  "demo",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
 			if err != nil {

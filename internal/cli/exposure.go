@@ -14,13 +14,8 @@ import (
 func newExposureCmd(g *globals) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "exposure CVE",
-		Short: "The center's view: how many members in which sectors a vulnerability affects",
-		Long: `Exposure counts, for a vulnerability id (CVE, GHSA, JVN … or any alias), the members whose
-registered connection points or SBOMs it affects, per sector, without naming them. Findings
-suppressed by VEX are not counted.`,
-		Example: `  renkei exposure CVE-2024-21762`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "exposure CVE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			s, db, err := g.relevance(ctx)

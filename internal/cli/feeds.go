@@ -13,10 +13,7 @@ import (
 
 func newFeedsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "feeds",
-		Short: "Vulnerability feeds: advisories, KEV, EPSS, VEX (offline checks)",
-		Long: `Feeds are the advisory sources Renkei matches against: OSV JSON, the CISA KEV catalog,
-CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV and JVN (MyJVN VULDEF, JVNRSS).`,
+		Use: "feeds",
 	}
 	cmd.AddCommand(newFeedsCheckCmd(g), newFeedsImportCmd(g), newFeedsAddCmd(g), newFeedsListCmd(g))
 	return cmd
@@ -25,14 +22,7 @@ CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV and JVN (MyJVN VU
 func newFeedsCheckCmd(g *globals) *cobra.Command {
 	var verbose bool
 	cmd := &cobra.Command{
-		Use:   "check PATH...",
-		Short: "Say what each feed file is and how many records it holds",
-		Long: `Check reads each file (folders are read recursively), recognizes its format by content
-and prints the format and the number of advisories, VEX statements, KEV entries and EPSS
-scores it holds, with the number of records that could not be used (-v lists them).
-Exit code 1 when any file is in no supported format or could not be read.`,
-		Example: `  renkei feeds check known_exploited_vulnerabilities.json epss_scores-current.csv
-  renkei feeds check -v vendor-csaf/`,
+		Use:  "check PATH...",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sets, problems := advisory.LoadPaths(args)
@@ -54,6 +44,6 @@ Exit code 1 when any file is in no supported format or could not be read.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every record that could not be used")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "")
 	return cmd
 }

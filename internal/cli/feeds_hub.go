@@ -15,15 +15,7 @@ import (
 
 func newFeedsImportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "import FILE...",
-		Short: "Add advisory documents to the hub from files (offline), and alert who they affect",
-		Long: `Import stores each file (any format 'renkei feeds check' recognizes; gzip is read) in the
-hub and matches it against every registered connection point and SBOM. All files of one
-import are matched together, so each affected organization receives one alert for them.
-A file stored again under the same name replaces the older one; an identical one is skipped.
-Alerts are raised once per (asset, vulnerability), never repeated.`,
-		Example: `  renkei feeds import known_exploited_vulnerabilities.json epss_scores-current.csv.gz
-  renkei feeds import vendor-csaf/*.json`,
+		Use:  "import FILE...",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -70,14 +62,7 @@ func newFeedsAddCmd(g *globals) *cobra.Command {
 	var format string
 	var every time.Duration
 	cmd := &cobra.Command{
-		Use:   "add URL [--feed-format F] [--every 6h]",
-		Short: "Configure a feed the server fetches on a schedule",
-		Long: `Add configures an advisory feed. 'renkei serve' fetches it every --every (at least 5m) with a
-conditional GET (ETag, Last-Modified), bounded in size, imports what changed and records the
-last error. --feed-format (osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss) is
-what the feed is expected to be; the content decides.`,
-		Example: `  renkei feeds add https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json --feed-format kev --every 6h
-  renkei feeds add https://epss.empiricalsecurity.com/epss_scores-current.csv.gz --feed-format epss --every 24h`,
+		Use:  "add URL [--feed-format F] [--every 6h]",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -94,17 +79,16 @@ what the feed is expected to be; the content decides.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "feed-format", "", "the format the feed is expected in: osv, kev, csaf, openvex, cyclonedx-vex, epss, jvn-vuldef, jvnrss")
-	cmd.Flags().DurationVar(&every, "every", 6*time.Hour, "how often to fetch")
+	cmd.Flags().StringVar(&format, "feed-format", "", "")
+	cmd.Flags().DurationVar(&every, "every", 6*time.Hour, "")
 	return cmd
 }
 
 func newFeedsListCmd(g *globals) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List configured feeds and stored advisory documents",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			s, db, err := g.relevance(ctx)

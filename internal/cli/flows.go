@@ -19,11 +19,7 @@ import (
 
 func newFlowsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "flows",
-		Short: "Turn NetFlow/IPFIX/sFlow datagrams and packet captures into flow records (JSON lines)",
-		Long: `Flow records carry only mechanical information (rule C2): addresses, ports, protocol,
-start and end, bytes, packets, TCP flags, exporter, interfaces, sampling, and the
-Community ID. No payload byte is ever printed.`,
+		Use: "flows",
 	}
 	cmd.AddCommand(newFlowsDecodeCmd(g), newFlowsFromPcapCmd(g))
 	return cmd
@@ -32,29 +28,13 @@ Community ID. No payload byte is ever printed.`,
 func newFlowsDecodeCmd(g *globals) *cobra.Command {
 	var seed uint16
 	cmd := &cobra.Command{
-		Use:   "decode FILE...",
-		Short: "Print the flow records of NetFlow v5/v9, IPFIX and sFlow v5 datagrams as JSON lines",
-		Long: `Each FILE is either one raw UDP payload (one export datagram per file) or a
-pcap/pcapng capture of export packets (UDP to 2055, 4739, 6343, 9995, 9996, or any
-port when the payload looks like an export datagram).
-
-Files are processed in the order given with one decoder, so NetFlow v9 and IPFIX
-templates learned from one file are used for the next: give template files first.
-Data that arrives before its template is held for a while and decoded when the
-template comes. Malformed datagrams are reported on stderr with their file and
-byte offset; the run goes on.
-
-Exit codes: 0 at least one datagram was decoded; 2 no datagram of any FILE could be
-decoded (every one was malformed, or no capture held an export packet), with the reason
-on stderr; 1 the command was wrong or a FILE could not be read.`,
-		Example: `  renkei flows decode tpl.dat data.dat
-  renkei flows decode export-capture.pcap | jq 'select(.dst_port == 443)'`,
+		Use:  "decode FILE...",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFlowsDecode(cmd.Context(), g, args, seed)
 		},
 	}
-	cmd.Flags().Uint16Var(&seed, "community-id-seed", 0, "seed of the Community ID hash")
+	cmd.Flags().Uint16Var(&seed, "community-id-seed", 0, "")
 	return cmd
 }
 
@@ -124,16 +104,7 @@ func newFlowsFromPcapCmd(g *globals) *cobra.Command {
 		seed uint16
 	)
 	cmd := &cobra.Command{
-		Use:   "from-pcap FILE...",
-		Short: "Build flow records from raw packet captures (pcap, pcapng, gzip) as JSON lines",
-		Long: `Reads classic pcap and pcapng files (gzip-compressed too) with Ethernet, 802.1Q,
-Linux SLL/SLL2, loopback or raw IP link types, and assembles IPv4/IPv6 packets into
-flows by 5-tuple (TCP, UDP, ICMP, ICMPv6; other protocols by address pair), with
-idle and active timeouts in packet time. Bytes count IP packet lengths; TCP flags are
-OR-ed. Each file is its own set of flows. Unreadable packets are counted and the first
-few reported on stderr.`,
-		Example: `  renkei flows from-pcap capture.pcap > flows.jsonl
-  renkei flows from-pcap --bidirectional --idle 2m trace.pcapng.gz`,
+		Use:  "from-pcap FILE...",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := bufio.NewWriterSize(g.stdout, 1<<20)
@@ -173,10 +144,10 @@ few reported on stderr.`,
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&opts.IdleTimeout, "idle", 60*time.Second, "end a flow after this long without a packet")
-	f.DurationVar(&opts.ActiveTimeout, "active", 30*time.Minute, "split a flow that has lasted this long")
-	f.BoolVar(&opts.Bidirectional, "bidirectional", false, "one record per conversation (both directions summed) instead of one per direction")
-	f.Uint16Var(&seed, "community-id-seed", 0, "seed of the Community ID hash")
+	f.DurationVar(&opts.IdleTimeout, "idle", 60*time.Second, "")
+	f.DurationVar(&opts.ActiveTimeout, "active", 30*time.Minute, "")
+	f.BoolVar(&opts.Bidirectional, "bidirectional", false, "")
+	f.Uint16Var(&seed, "community-id-seed", 0, "")
 	return cmd
 }
 

@@ -75,7 +75,7 @@ func TestHelpInEachLanguage(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		k := helpKey(c)
-		there[k+".short"], there[k+".long"] = true, true
+		there[k+".short"], there[k+".long"], there[k+".example"] = true, true, true
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) { there[k+".flag."+f.Name] = true })
 		for _, s := range c.Commands() {
 			walk(s)
@@ -87,6 +87,28 @@ func TestHelpInEachLanguage(t *testing.T) {
 			if !there[k] {
 				t.Errorf("catalog key %s names no command or flag", k)
 			}
+		}
+	}
+}
+
+// TestHelpAnyWhereLangIsGiven: --lang after --help gives the help in that
+// language, at the root and on a command ("renkei --help --lang ja" is not
+// a command "ja"), as the renkei command run in a process of its own.
+func TestHelpAnyWhereLangIsGiven(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		key  string // a text of the help asked for
+	}{
+		{[]string{"--help", "--lang", "ja"}, "cli.help.renkei.long"},
+		{[]string{"-h", "--lang=ja"}, "cli.help.renkei.long"},
+		{[]string{"sbom", "--help", "--lang", "ja"}, "cli.help.renkei.sbom.long"},
+		{[]string{"sbom", "scan", "--help", "--lang", "ja"}, "cli.help.renkei.sbom.scan.flag.fail-on"},
+		{[]string{"--help", "--lang", "en"}, "cli.help.renkei.long"},
+	} {
+		lang := i18n.Lang(tt.args[len(tt.args)-1][strings.LastIndexAny(tt.args[len(tt.args)-1], "=")+1:])
+		out, stderr, ok := asProcess(t, tt.args)
+		if want := i18n.Text(lang, tt.key); !ok || !strings.Contains(out, want) || !strings.Contains(out, i18n.Text(lang, "cli.help.heading.usage")) {
+			t.Errorf("renkei %s: ok %v, stderr %q; want its help in %s with %q:\n%s", strings.Join(tt.args, " "), ok, stderr, lang, want, out)
 		}
 	}
 }

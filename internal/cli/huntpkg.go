@@ -28,8 +28,10 @@ type hubFlags struct {
 }
 
 func (h *hubFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&h.hub, "hub", "", "the hub's base URL, e.g. https://hub.example.jp (or RENKEI_HUB)")
-	cmd.Flags().StringVar(&h.token, "token", "", "an API token of your account on the hub (or RENKEI_TOKEN)")
+	cmd.Flags().StringVar(&h.hub, "hub", "", "")
+	cmd.Flags().StringVar(&h.token, "token", "", "")
+	flagUsage(cmd.Flags(), "hub", i18n.M("cli.help.flags.member_hub"))
+	flagUsage(cmd.Flags(), "token", i18n.M("cli.help.flags.member_token"))
 }
 
 func (h *hubFlags) client() (*client.Client, error) {

@@ -53,7 +53,8 @@ const (
 // of formats, the first being the default.
 func formatFlag(cmd *cobra.Command, format *string, formats ...string) {
 	*format = formats[0]
-	cmd.Flags().StringVar(format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVar(format, "format", formats[0], "")
+	flagUsage(cmd.Flags(), "format", i18n.M("cli.help.flags.format", strings.Join(formats, ", ")))
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		if !slices.Contains(formats, *format) {

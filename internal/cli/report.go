@@ -18,7 +18,8 @@ import (
 func newReportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "Incident reports (Art. 5, sector-law, personal-data, disclosure) and their deadlines"}
 	var as string
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	file := &cobra.Command{
 		Use:   "file FILE.json|-",
 		Short: "File a report from JSON: a new incident's initial report, or a follow-up",

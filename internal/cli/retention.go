@@ -19,17 +19,7 @@ import (
 
 func newRetentionCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "retention",
-		Short: "Retention of hub objects per type and TLP (rule C5): show, set, run",
-		Long: `Retention rules keep objects of a class for a number of days after they were added to the hub;
-"renkei serve" deletes expired objects every hour. A class is a STIX type (sighting, indicator, …),
-comm-sighting (sightings the matcher produced from communications information), a TLP, or a type
-and a TLP together. Every change of the rules and every deletion is appended to the audit log
-first (counts and a hash of the deleted ids, never content). Telemetry records have their own
-retention per source (renkei telemetry).`,
-		Example: `  renkei retention set comm-sightings:comm-sighting::90 red:*:red:365
-  renkei retention show
-  renkei retention run`,
+		Use: "retention",
 	}
 	cmd.AddCommand(newRetentionShowCmd(g), newRetentionSetCmd(g), newRetentionRunCmd(g))
 	return cmd
@@ -37,9 +27,8 @@ retention per source (renkei telemetry).`,
 
 func newRetentionShowCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show",
-		Short: "Print the retention rules",
-		Args:  cobra.NoArgs,
+		Use:  "show",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
 			if err != nil {
@@ -112,12 +101,7 @@ func (g *globals) localApp(ctx context.Context) (*app.App, func(), error) {
 
 func newRetentionSetCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "set NAME:TYPE:TLP:DAYS...",
-		Short: "Replace the retention rules (logged as a policy change)",
-		Long: `set replaces every rule with the ones given, each NAME:TYPE:TLP:DAYS. TYPE is a STIX type,
-comm-sighting, or * for any; TLP is clear, green, amber, amber+strict, red, or * for any; a rule
-must name a type or a TLP. "set" with no rule removes them all.`,
-		Example: `  renkei retention set comm-sightings:comm-sighting:*:90 red:*:red:365 old-sightings:sighting:*:730`,
+		Use: "set NAME:TYPE:TLP:DAYS...",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rs []retention.Rule
 			for _, a := range args {
@@ -145,9 +129,8 @@ must name a type or a TLP. "set" with no rule removes them all.`,
 
 func newRetentionRunCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "run",
-		Short: "Delete expired objects now (what serve does every hour)",
-		Args:  cobra.NoArgs,
+		Use:  "run",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, done, err := g.localApp(cmd.Context())
 			if err != nil {

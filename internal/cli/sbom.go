@@ -18,11 +18,7 @@ import (
 
 func newSBOMCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "sbom",
-		Short: "Read SBOMs and find the vulnerabilities that affect them (offline)",
-		Long: `Work with software bills of materials: CycloneDX 1.1–1.6 (JSON or XML, including
-embedded VEX and CBOM cryptographic assets) and SPDX 2.1–2.3 (JSON, YAML, tag-value, RDF).
-The format is recognized from the content, not the file name.`,
+		Use: "sbom",
 	}
 	cmd.AddCommand(newSBOMScanCmd(g), newSBOMInspectCmd(g), newSBOMRegisterCmd(g))
 	return cmd
@@ -36,35 +32,7 @@ func newSBOMScanCmd(g *globals) *cobra.Command {
 		showAll    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "scan FILE --advisories PATH...",
-		Short: "Match an SBOM against advisories, KEV, EPSS and VEX documents",
-		Long: `Scan matches the components of an SBOM against advisory documents and prints one
-finding per component and vulnerability.
-
-Each --advisories PATH is a file or a folder (read recursively) of OSV JSON, the CISA KEV
-catalog, CSAF 2.0 (including VEX), OpenVEX, CycloneDX VEX/VDR, EPSS CSV or JVN
-(MyJVN VULDEF, JVNRSS) documents, each recognized by content. Files in no known format are
-reported and skipped.
-
-Matching uses package URLs and each ecosystem's own version rules; CPEs only on an exact
-vendor and product. Sources that name a product without versions (KEV, JVN) give
-"possibly affected, confirm the version". VEX statements suppress findings; the supplier's
-latest statement wins (see docs/vulnerabilities.md).
-
-Formats: table (for people), json (one JSON object per line and finding, with purl, version,
-vulnerability, aliases, known_exploited, fixed_version, suppressed_by …), vdr (a CycloneDX 1.6
-vulnerability disclosure report, with the VEX analysis and response), sarif (SARIF 2.1.0 for
-code-scanning dashboards; VEX-suppressed findings are kept as accepted suppressions).
-
-Exit codes: 0 no finding met --fail-on; 3 a finding met --fail-on (suppressed findings never
-count); 1 the SBOM could not be read or the command was wrong, or, with --fail-on, an
---advisories input was not read whole (a path that is missing, a file that cannot be read, is
-empty or truncated, or is in no known format): a gate never passes on feeds it did not read.`,
-		Example: `  renkei sbom scan bom.json --advisories osv/ --advisories known_exploited_vulnerabilities.json
-  renkei sbom scan bom.xml --advisories feeds/ --format json | jq 'select(.known_exploited)'
-  renkei sbom scan bom.json --advisories feeds/ --fail-on kev        # for CI: exit 3 on a KEV finding
-  renkei sbom scan bom.json --advisories vendor-vex.json --format vdr > vdr.cdx.json
-  renkei sbom scan bom.json --advisories feeds/ --format sarif > renkei.sarif`,
+		Use:  "scan FILE --advisories PATH...",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := vuln.FailOn(nil, failOn); err != nil {
@@ -115,22 +83,17 @@ empty or truncated, or is in no known format): a gate never passes on feeds it d
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&advisories, "advisories", nil, "advisory, KEV, EPSS or VEX file or folder (repeatable)")
-	f.StringVar(&format, "format", "table", "output: table, json, vdr (CycloneDX 1.6) or sarif (SARIF 2.1.0)")
-	f.StringVar(&failOn, "fail-on", "", "exit 3 when a finding is: kev (known exploited), critical, high or medium")
-	f.BoolVar(&showAll, "all-problems", false, "list every problem met, not only the first 20")
+	f.StringArrayVar(&advisories, "advisories", nil, "")
+	f.StringVar(&format, "format", "table", "")
+	f.StringVar(&failOn, "fail-on", "", "")
+	f.BoolVar(&showAll, "all-problems", false, "")
 	return cmd
 }
 
 func newSBOMInspectCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "inspect FILE...",
-		Short: "Say what an SBOM is and what it holds",
-		Long: `Inspect reads each SBOM and prints its format, product, component counts by ecosystem,
-cryptographic assets (CBOM), embedded VEX statements and any problems, or why it is refused.
-Exit code 1 when any file could not be read.`,
-		Example: `  renkei sbom inspect bom.json bom.xml sbom.spdx`,
-		Args:    cobra.MinimumNArgs(1),
+		Use:  "inspect FILE...",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			for _, path := range args {
@@ -188,14 +151,8 @@ Exit code 1 when any file could not be read.`,
 func newSBOMRegisterCmd(g *globals) *cobra.Command {
 	var org, name string
 	cmd := &cobra.Command{
-		Use:   "register --org ORG FILE",
-		Short: "Register an SBOM of a product the organization runs, and alert what affects it",
-		Long: `Register stores the SBOM (any format 'renkei sbom inspect' reads) for the organization and
-matches its components against every advisory the hub holds; later advisories and KEV entries
-are matched against it as they arrive. The organization gets one alert per component's
-vulnerability, never repeated.`,
-		Example: `  renkei sbom register --org "Hokushin General Hospital" --name "PACS viewer 4.2" pacs.cdx.json`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "register --org ORG FILE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			data, err := g.readInput(args[0])
@@ -219,8 +176,8 @@ vulnerability, never repeated.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
-	cmd.Flags().StringVar(&name, "name", "", "product name (default: from the SBOM)")
+	cmd.Flags().StringVar(&org, "org", "", "")
+	cmd.Flags().StringVar(&name, "name", "", "")
 	cmd.MarkFlagRequired("org")
 	return cmd
 }

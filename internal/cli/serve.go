@@ -85,21 +85,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var demo bool
 	var webhookAllow []string
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the hub: TAXII 2.1, REST API, web console",
-		Long: `Run the hub on one machine: the store (SQLite under --data, or PostgreSQL with
---database postgres://…), TAXII 2.1 at /taxii2/, the REST API at /api/v1/, the web
-console at /, /healthz and /metrics. Stops gracefully on SIGINT or SIGTERM.
-
-Webhooks never reach inside the hub's network: loopback, link-local (169.254.0.0/16,
-fe80::/10), private, unique-local (fc00::/7), shared (100.64.0.0/10) and cloud metadata
-addresses are refused when a webhook is registered and again on the address each delivery
-dials (after DNS resolution, so a name rebound to such an address is not posted to).
---webhook-allow lets them reach a range you name, e.g. a receiver on your own network.`,
-		Example: `  renkei serve
-  renkei serve --listen 0.0.0.0:8443 --tls
-  renkei serve --database postgres://renkei@db/renkei --listen :8080
-  renkei serve --webhook-allow 10.20.0.0/16            # a SOC receiver on the internal network`,
+		Use:  "serve",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			serverGC()
@@ -141,20 +127,20 @@ dials (after DNS resolution, so a name rebound to such an address is not posted 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address and port to listen on")
-	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
-	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM)")
-	f.BoolVar(&cfg.SelfSignedTLS, "tls", false, "serve HTTPS with a self-signed certificate kept under DATA/tls")
-	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest POST body accepted, in bytes")
-	f.DurationVar(&cfg.BodyTimeout, "body-timeout", 10*time.Minute, "cut a request whose body has not arrived this long after the request began")
-	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	f.BoolVar(&demo, "demo", false, "fill a new store with demonstration data first")
-	f.StringVar(&cfg.NATS, "nats", "", "external NATS URL (default: NATS JetStream embedded under DATA/nats)")
-	f.StringVar(&cfg.NATSListen, "nats-listen", "", "let renkei worker processes reach the embedded NATS at this host:port")
-	f.IntVar(&cfg.Matchers, "matchers", 1, "matcher workers in this process")
-	f.IntVar(&cfg.StreamReplicas, "stream-replicas", 0, "NATS servers keeping each stream (default: 3 on a NATS cluster, 1 on a single server)")
-	f.StringArrayVar(&webhookAllow, "webhook-allow", nil, "let webhooks reach this range inside the hub's network (CIDR or address; repeatable or comma-separated); by default loopback, private, link-local, unique-local and metadata addresses are refused")
-	f.StringArrayVar(&cfg.Collect, "collect", nil, "receive NetFlow/IPFIX/sFlow for a source: udp://HOST:PORT=SOURCE (repeatable)")
+	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "")
+	f.BoolVar(&cfg.SelfSignedTLS, "tls", false, "")
+	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "")
+	f.DurationVar(&cfg.BodyTimeout, "body-timeout", 10*time.Minute, "")
+	f.StringVar(&logLevel, "log-level", "info", "")
+	f.BoolVar(&demo, "demo", false, "")
+	f.StringVar(&cfg.NATS, "nats", "", "")
+	f.StringVar(&cfg.NATSListen, "nats-listen", "", "")
+	f.IntVar(&cfg.Matchers, "matchers", 1, "")
+	f.IntVar(&cfg.StreamReplicas, "stream-replicas", 0, "")
+	f.StringArrayVar(&webhookAllow, "webhook-allow", nil, "")
+	f.StringArrayVar(&cfg.Collect, "collect", nil, "")
 	return cmd
 }
 

@@ -51,7 +51,8 @@ and/or package URL (type/namespace/name). The center's administrators and analys
 register; every change is logged before it takes effect.`,
 	}
 	var as string
-	cmd.PersistentFlags().StringVar(&as, "as", "", "act as this user (login)")
+	cmd.PersistentFlags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var org, name, cpe, purl string
 	add := &cobra.Command{
 		Use:     "add --org VENDOR (--cpe VENDOR:PRODUCT | --purl PURL)",

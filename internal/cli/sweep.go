@@ -35,37 +35,7 @@ func newSweepCmd(g *globals) *cobra.Command {
 		failOnMatch    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "sweep --indicators FILE… [--hub URL --token T --collection C [--report]] LOG…",
-		Short: "Sweep log files for indicators (works offline)",
-		Long: `Sweep matches every record of the given logs against indicators and prints one JSON
-object per match on stdout: file, line, field, value, kind, indicator (the value as given,
-or the STIX id), matched (the indicator value that matched, e.g. the CIDR or parent
-domain), pattern and tlp. A record matching several indicators gives one object each.
-A summary goes to stderr; a progress bar too, on a terminal.
-
-Indicators come from files (plain lists: one IP, CIDR, domain, URL, e-mail address or
-MD5/SHA-1/SHA-256/SHA-512 hash per line, '#' comments, defanged forms accepted; CSV
-with a value column; STIX 2.1 bundles, whose indicator patterns are compiled, including
-AND/FOLLOWEDBY/WITHIN/REPEATS/START-STOP across records) and/or from a TAXII 2.1
-collection of the hub (--hub, --token, --collection). IPs match CIDRs containing them;
-domains match themselves and every subdomain.
-
-Logs are JSON lines (every string value checked as what it looks like), Zeek logs (TSV
-or JSON; the known fields of conn, dns, http, ssl, x509, files, smtp are used and http
-host+uri form a URL) and CSV with a header. The format is detected; --input-format forces it.
-"-" reads standard input; a directory is swept file by file (recursively);
-gzip-compressed logs are decompressed on the fly. Indicator validity is checked at the record's own time (ts,
-timestamp, @timestamp, time) or, for records without one, at --at.
-
-With --report, one STIX sighting per matched STIX indicator is posted to the collection,
-marked with the indicator's own object_marking_refs (so it is shared under its TLP).
-Nothing is sent anywhere without --hub.
-
-Exit codes: 0 the logs were swept; 1 failed (the reason on stderr); 3 something matched and
---fail-on-match was given.`,
-		Example: `  renkei sweep --indicators iocs.txt --indicators feed.json /var/log/zeek/*.log
-  renkei sweep --indicators blocklist.csv proxy.jsonl > matches.jsonl
-  RENKEI_TOKEN=… renkei sweep --hub https://hub.example --collection 6f1c… --report dns.log`,
+		Use:  "sweep --indicators FILE… [--hub URL --token T --collection C [--report]] LOG…",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(indicatorFiles) == 0 && hub.Hub == "" {
@@ -98,13 +68,13 @@ Exit codes: 0 the logs were swept; 1 failed (the reason on stderr); 3 something 
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&indicatorFiles, "indicators", "i", nil, "indicator file: plain list, CSV or STIX bundle (repeatable)")
+	fl.StringArrayVarP(&indicatorFiles, "indicators", "i", nil, "")
 	hub.add(cmd)
-	fl.BoolVar(&report, "report", false, "post STIX sightings of the matched indicators to the collection")
-	fl.StringVar(&format, "input-format", "auto", "format of the logs read: auto, jsonl, zeek, zeek-json, csv")
-	fl.IntVar(&workers, "workers", 0, "parallel parsers (default: number of CPUs)")
-	fl.StringVar(&atText, "at", "now", `time at which records without a time are checked against indicator validity: "now", RFC 3339, or "none" (revocation only)`)
-	fl.BoolVar(&failOnMatch, "fail-on-match", false, "exit with status 3 when anything matched")
+	fl.BoolVar(&report, "report", false, "")
+	fl.StringVar(&format, "input-format", "auto", "")
+	fl.IntVar(&workers, "workers", 0, "")
+	fl.StringVar(&atText, "at", "now", "")
+	fl.BoolVar(&failOnMatch, "fail-on-match", false, "")
 	return cmd
 }
 
@@ -330,21 +300,30 @@ type gateFlags struct {
 
 func (c *collectionFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&c.Hub, "hub", "", "hub URL to fetch indicators from (TAXII 2.1)")
-	fl.StringVar(&c.Token, "token", "", "API token for the hub (Authorization: Bearer)")
-	fl.StringVar(&c.collection, "collection", "", "TAXII collection id on the hub")
-	fl.StringVar(&c.APIRoot, "api-root", "", "TAXII API root URL (default: from the hub's discovery)")
+	fl.StringVar(&c.Hub, "hub", "", "")
+	fl.StringVar(&c.Token, "token", "", "")
+	fl.StringVar(&c.collection, "collection", "", "")
+	fl.StringVar(&c.APIRoot, "api-root", "", "")
+	flagUsage(fl, "hub", i18n.M("cli.help.flags.taxii_hub"))
+	flagUsage(fl, "token", i18n.M("cli.help.flags.taxii_token"))
+	flagUsage(fl, "collection", i18n.M("cli.help.flags.taxii_collection"))
+	flagUsage(fl, "api-root", i18n.M("cli.help.flags.taxii_api_root"))
 	c.gateFlags.add(cmd)
 }
 
 func (c *gateFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringArrayVar(&c.warninglists, "warninglists", nil, "MISP warninglist file or directory whose values are left out, besides the built-in lists (repeatable)")
-	fl.BoolVar(&c.noLists, "no-warninglists", false, "keep values the warninglists hold and hostile scopes (/8 or wider, public suffixes): only for testing")
+	fl.StringArrayVar(&c.warninglists, "warninglists", nil, "")
+	fl.BoolVar(&c.noLists, "no-warninglists", false, "")
 	d := exportgate.DefaultThresholds()
-	fl.IntVar(&c.thresholds.WidestIPv4, "widest-ipv4", d.WidestIPv4, "leave out IPv4 ranges this wide or wider (prefix length)")
-	fl.IntVar(&c.thresholds.WidestIPv6, "widest-ipv6", d.WidestIPv6, "leave out IPv6 ranges this wide or wider (prefix length)")
-	fl.StringVar(&c.thresholds.PublicSuffixes, "public-suffixes", d.PublicSuffixes, "public suffixes left out as values: all (ICANN and private), icann, or none")
+	fl.IntVar(&c.thresholds.WidestIPv4, "widest-ipv4", d.WidestIPv4, "")
+	fl.IntVar(&c.thresholds.WidestIPv6, "widest-ipv6", d.WidestIPv6, "")
+	fl.StringVar(&c.thresholds.PublicSuffixes, "public-suffixes", d.PublicSuffixes, "")
+	flagUsage(fl, "warninglists", i18n.M("cli.help.flags.gate_warninglists"))
+	flagUsage(fl, "no-warninglists", i18n.M("cli.help.flags.gate_no_warninglists"))
+	flagUsage(fl, "widest-ipv4", i18n.M("cli.help.flags.gate_widest_ipv4"))
+	flagUsage(fl, "widest-ipv6", i18n.M("cli.help.flags.gate_widest_ipv6"))
+	flagUsage(fl, "public-suffixes", i18n.M("cli.help.flags.gate_public_suffixes"))
 }
 
 // fetchIndicators adds every indicator of the collection to b, page after page.

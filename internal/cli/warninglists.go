@@ -77,7 +77,8 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 	cmd.Flags().IntVar(&t.WidestIPv4, "widest-ipv4", 0, "refuse IPv4 ranges this wide or wider (prefix length 0-31)")
 	cmd.Flags().IntVar(&t.WidestIPv6, "widest-ipv6", 0, "refuse IPv6 ranges this wide or wider (prefix length 0-127)")
 	cmd.Flags().StringVar(&t.PublicSuffixes, "public-suffixes", "", "public suffixes refused as values: all, icann or none")
-	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	cmd.Flags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
 }
 
@@ -172,7 +173,8 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 		},
 	}
 	cmd.Flags().StringVar(&action, "action", warninglist.ActionRefuse, "what a hit does: refuse (out of exports) or warn (shown only)")
-	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	cmd.Flags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
 }
 
@@ -201,7 +203,8 @@ func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
 	if !remove {
 		cmd.Flags().StringVar(&typ, "type", "", "type of a new list: cidr or hostname (default: from the first value)")
 	}
-	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	cmd.Flags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
 }
 
@@ -221,7 +224,8 @@ func newWarninglistsSwitchCmd(g *globals, on bool) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "the center user acting (default: this machine's operator as hub administrator)")
+	cmd.Flags().StringVar(&as, "as", "", "")
+	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
 }
 

@@ -23,14 +23,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	var matchers, replicas int
 	var collect []string
 	cmd := &cobra.Command{
-		Use:   "worker",
-		Short: "Run matcher workers (and collectors) against a shared store and NATS",
-		Long: `Run matcher workers on another machine: they join the queue of the hub's stream of
-selected records, match them against the indicators, and raise sightings and alerts.
-Point --database at the hub's PostgreSQL and --nats at its NATS (a cluster, or the hub's
-embedded server started with serve --nats-listen).`,
-		Example: "  renkei worker --database postgres://renkei@db/renkei --nats nats://hub:4222 --matchers 2",
-		Args:    cobra.NoArgs,
+		Use:  "worker",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if natsURL == "" {
 				return refuse(i18n.M("cli.worker.nats_required"))
@@ -77,9 +71,9 @@ embedded server started with serve --nats-listen).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&natsURL, "nats", "", "the hub's NATS URL")
-	cmd.Flags().IntVar(&matchers, "matchers", 2, "matcher workers")
-	cmd.Flags().IntVar(&replicas, "stream-replicas", 0, "NATS servers keeping each stream (default: 3 on a NATS cluster, 1 on a single server)")
-	cmd.Flags().StringArrayVar(&collect, "collect", nil, "also receive flows for a source: udp://HOST:PORT=SOURCE")
+	cmd.Flags().StringVar(&natsURL, "nats", "", "")
+	cmd.Flags().IntVar(&matchers, "matchers", 2, "")
+	cmd.Flags().IntVar(&replicas, "stream-replicas", 0, "")
+	cmd.Flags().StringArrayVar(&collect, "collect", nil, "")
 	return cmd
 }

@@ -115,8 +115,9 @@ func englishTerm(term string) *regexp.Regexp {
 // else, removed before a text is checked: a vendor's CSAF advisory is its
 // security advisory (アドバイザリ), not the center's advisory (注意喚起), and
 // so are the vulnerability advisories a feed or an SBOM holds (counted beside
-// VEX statements) and the advisory inputs of an SBOM scan (--advisories).
-var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b|%s advisories, %s VEX|\badvisory inputs\b`)
+// VEX statements and KEV entries), the advisory documents, feeds and sources
+// of the CLI's help and the advisory inputs of an SBOM scan (--advisories).
+var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b|%s advisories, %s VEX|\badvisory inputs\b|--advisories\b|\bvulnerability advisor(?:y|ies)\b|\badvisory (?:documents?|feeds?|sources)\b|\badvisor(?:y|ies),? (?:KEV|VEX|EPSS)\b`)
 
 // TestCatalogUsesTheGlossary: wherever an English catalog text uses a term
 // of the glossary, the Japanese text of the same key uses the glossary's
