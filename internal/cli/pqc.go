@@ -46,9 +46,8 @@ func newPQCScanCmd(g *globals) *cobra.Command {
 	var format, protocol, serverName string
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:     "scan HOST:PORT",
-		Example: "  renkei pqc scan mail.example.jp:443\n  renkei pqc scan 10.0.0.5:22 --protocol ssh --format json",
-		Args:    cobra.ExactArgs(1),
+		Use:  "scan HOST:PORT",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr := args[0]
 			_, port, err := pqc.CheckAddress(addr)
@@ -162,9 +161,8 @@ func newPQCClassifyCmd(g *globals) *cobra.Command {
 	var format string
 	var lifetime int
 	cmd := &cobra.Command{
-		Use:     "classify CBOM.json",
-		Example: "  renkei pqc classify cbom.json\n  renkei pqc classify cbom.json --data-lifetime 20 --format json",
-		Args:    cobra.ExactArgs(1),
+		Use:  "classify CBOM.json",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := g.readInput(args[0])
 			if err != nil {
