@@ -62,6 +62,11 @@ var routeTable = map[string]audit.Route{
 	"POST /api/v1/cases":                                  audit.AtDoor(audit.ActionCaseOpen),
 	"GET /api/v1/cases/{id}":                              audit.Read,
 	"POST /api/v1/cases/{id}/actions":                     audit.AtDoor(audit.ActionCaseAct),
+	"POST /api/v1/cases/{id}/tasks":                       audit.AtDoor(audit.ActionCaseTask),
+	"PATCH /api/v1/cases/{id}/tasks/{task}":               audit.AtDoor(audit.ActionCaseTask),
+	"GET /api/v1/case-templates":                          audit.Read,
+	"PUT /api/v1/case-templates/{name}":                   audit.AtDoor(audit.ActionCaseTemplate),
+	"DELETE /api/v1/case-templates/{name}":                audit.AtDoor(audit.ActionCaseTemplate),
 	"GET /api/v1/advisories":                              audit.Read,
 	"POST /api/v1/advisories":                             audit.InCapability(audit.ActionNoticeIssue, audit.ActionDemandIssue), // an advisory is a notice; a correction or supplier request a demand
 	"GET /api/v1/advisories/{id}":                         audit.Read,

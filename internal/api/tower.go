@@ -6,6 +6,8 @@ package api
 // capability packages; these handlers decode, call and encode.
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"renkei/internal/consult"
 	"renkei/internal/cop"
 	"renkei/internal/incident"
+	"renkei/internal/problem"
 )
 
 func (s *Server) incidentOut(i incident.Incident) client.Incident {
@@ -304,5 +307,71 @@ func (s *Server) copFigures(q *request) error {
 		return f.WriteCSV(q.w)
 	}
 	writeJSON(q.w, 200, f)
+	return nil
+}
+
+func (s *Server) addCaseTask(q *request) error {
+	id := q.r.PathValue("id") // a public id; anything else is not found
+	var in cases.NewTask
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	t, err := s.Cases.AddTask(q.r.Context(), q.caller, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusCreated, t)
+	return nil
+}
+
+func (s *Server) setCaseTask(q *request) error {
+	id, task := q.r.PathValue("id"), q.r.PathValue("task") // public ids; anything else is not found
+	var in cases.TaskChange
+	if err := decode(q, &in); err != nil {
+		return err
+	}
+	t, err := s.Cases.SetTask(q.r.Context(), q.caller, id, task, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, t)
+	return nil
+}
+
+func (s *Server) listCaseTemplates(q *request) error {
+	l, err := s.Cases.Templates(q.r.Context(), q.viewer)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, map[string]any{"templates": l})
+	return nil
+}
+
+// putCaseTemplate takes the template's JSON as its body; its name must be
+// the one in the path.
+func (s *Server) putCaseTemplate(q *request) error {
+	body, err := io.ReadAll(io.LimitReader(q.r.Body, 64<<10+1))
+	if err != nil {
+		return err
+	}
+	var named struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(body, &named) == nil && named.Name != q.r.PathValue("name") {
+		return problem.Problems{{Field: "name", Code: "template.invalid", Value: named.Name, Msg: "name: not the name in the path"}}
+	}
+	t, err := s.Cases.PutTemplate(q.r.Context(), q.caller, body)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, 200, t)
+	return nil
+}
+
+func (s *Server) deleteCaseTemplate(q *request) error {
+	if err := s.Cases.DeleteTemplate(q.r.Context(), q.caller, q.r.PathValue("name")); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -128,7 +128,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Relevance = relevance.New(db, alerts, log)
 	a.Relevance.Now, a.Relevance.Record, a.Relevance.Center = now, record, center
 	a.Relevance.WatchFeeds(d.Metrics)
-	a.Cases = &cases.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center}
 	a.Consult = &consult.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Record: record}
 	a.Incidents = &incident.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Submit: h.Submit, Deadlines: incident.DefaultDeadlines()}
 	a.Advisories = &advisory.Service{DB: db, Now: now, Alerts: alerts, Record: unlessUnlogged}
@@ -140,6 +139,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		huntKeys = filepath.Join(filepath.Dir(d.Audit.Dir()), "hunt-keys")
 	}
 	a.Hunting = &huntpkg.Service{DB: db, Now: now, Alerts: alerts, Log: log, Viewer: h.Viewer, Record: record, KeyDir: huntKeys}
+	a.Cases = &cases.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Readers: a.caseLinkReaders()}
 	appendAudit := func(ctx context.Context, e audit.Entry) (uint64, error) {
 		if d.Audit == nil {
 			return 0, errors.New("the process keeps no audit log")
@@ -153,4 +153,48 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	h.WarninglistHits = a.Exports.ObjectHits // shown on every object the hub presents
 	a.Hunting.Screen = a.Exports.Screen      // a package's indicators pass the export gate
 	return a, nil
+}
+
+// caseLinkReaders read the record a case link names as the case's worker
+// reads it on its own page and through the API (cases.Service.Readers).
+func (a *App) caseLinkReaders() map[string]cases.Reader {
+	viewer := a.Hub.Viewer
+	return map[string]cases.Reader{
+		"object": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			v, err := viewer(ctx, c)
+			if err != nil {
+				return "", err
+			}
+			_, err = a.Store.ObjectByID(ctx, v, ref)
+			return ref, err
+		},
+		"org": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			// Every organization's name and id are the center's to read
+			// (the admin page); a link names it by its id.
+			o, err := a.Store.Org(ctx, ref)
+			return o.ID, err
+		},
+		"report": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			_, err := a.Incidents.Get(ctx, c.Viewer(), ref)
+			return ref, err
+		},
+		"alert": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			v, err := viewer(ctx, c)
+			if err != nil {
+				return "", err
+			}
+			return ref, a.Store.VisibleAlert(ctx, v, ref)
+		},
+		"consult": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			_, err := a.Consult.Get(ctx, c.Viewer(), ref)
+			return ref, err
+		},
+		"hunting": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			return ref, a.Hunting.Visible(ctx, c, ref)
+		},
+		"advisory": func(ctx context.Context, c auth.Caller, ref string) (string, error) {
+			_, _, err := a.Advisories.Get(ctx, c.Viewer(), ref)
+			return ref, err
+		},
+	}
 }

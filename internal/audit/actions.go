@@ -68,6 +68,8 @@ const (
 	ActionComputerChange    = "computer.change"    // a change to a notified critical computer
 	ActionCaseOpen          = "case.open"          // a response case opened
 	ActionCaseAct           = "case.act"           // an action recorded on a case
+	ActionCaseTask          = "case.task"          // a task of a case added, assigned, given a due date, done or opened again
+	ActionCaseTemplate      = "case.template"      // a case template of the center's added, replaced or removed
 	ActionAdvisoryAck       = "advisory.ack"       // an advisory acknowledged
 	ActionAdvisoryComplete  = "advisory.complete"  // an advisory's actions reported complete
 	ActionAdvisoryStep      = "advisory.step"      // no longer written: the console's acknowledgement or completion (the step in the path) before it logged advisory.ack or advisory.complete as the API does; kept so that older entries read

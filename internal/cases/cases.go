@@ -52,6 +52,8 @@ type (
 var ProblemCodes = []string{
 	"title.required", "status.unknown", "severity.unknown", "assignee.unknown", "assignee.not-center",
 	"source.invalid", "source.unknown", "link.invalid", "note.too-long", "nothing-to-do",
+	"link.unknown", "title.too-long", "due.invalid", "assignee.not-allowed",
+	"template.unknown", "template.invalid", "template.shipped",
 }
 
 // Service keeps cases in the store. Package app builds the one service of a
@@ -62,7 +64,19 @@ type Service struct {
 	Alerts *alert.Service // tells the reporting organization of a shared step
 	Log    *slog.Logger
 	Center string // the national center's organization id
+	// Readers read, as the caller, the record a link of each kind names
+	// (LinkKinds): the same read as the record's own page and API, so a
+	// case links only what exists and its worker may read, through the
+	// API, the console and the command line alike. Each returns an error
+	// wrapping store.ErrNotFound (or a refusal) otherwise. Package app
+	// sets them.
+	Readers map[string]Reader
 }
+
+// Reader reads the record ref names as caller c and returns the reference
+// a link keeps (an organization named by its name is kept by its id); see
+// Service.Readers.
+type Reader func(ctx context.Context, c auth.Caller, ref string) (string, error)
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
@@ -78,15 +92,32 @@ func mayWork(c auth.Caller) error {
 // Open opens a case. A source ("report:<incident>", "alert:<alert>",
 // "consult:<consultation>", each named by its public id) links it and names
 // the organization it came from; that organization is alerted that the
-// center has taken up its matter.
+// center has taken up its matter. A template (Template) gives a case its
+// first tasks, and its title and severity when not given.
 func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error) {
 	if err := mayWork(c); err != nil {
 		return k, err
 	}
+	var problems problem.Problems
+	var tmpl *Template
+	if k.Template != "" {
+		t, p, err := s.template(ctx, k.Template)
+		if err != nil {
+			return k, fmt.Errorf("open case: %w", err)
+		}
+		if p != nil {
+			problems = append(problems, *p)
+		} else {
+			tmpl = &t
+		}
+	}
+	var tasks []Task
+	if tmpl != nil {
+		tasks = fromTemplate(&k, *tmpl, c.User.Lang, s.now())
+	}
 	if k.Severity == "" {
 		k.Severity = "medium"
 	}
-	var problems problem.Problems
 	if strings.TrimSpace(k.Title) == "" {
 		problems = append(problems, problem.Problem{Field: "title", Code: "title.required", Msg: "title: is required"})
 	}
@@ -122,7 +153,12 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, k Case) (Case, error)
 	if k.OrgID != "" {
 		links = append(links, Link{Kind: "org", Ref: k.OrgID})
 	}
-	if err := s.DB.OpenCase(ctx, &k, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}, links); err != nil {
+	for i := range tasks {
+		if tasks[i].Assignee != "" {
+			tasks[i].AssigneeOrg = s.Center // the case's assignee, a center user (checkAssignee)
+		}
+	}
+	if err := s.DB.OpenCase(ctx, &k, Action{Kind: "opened", Text: "case opened", Shared: true, User: c.User.Login, At: now}, links, tasks); err != nil {
 		return k, err
 	}
 	s.tellOrg(ctx, k, i18n.M("alert.case.opened", k.PublicID, sourceLabel(k.Source)))
@@ -236,6 +272,17 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id string, a Act) (Case
 		problems = append(problems, problem.Problem{Field: "link", Code: "link.invalid", Value: a.Link.Kind,
 			Msg: fmt.Sprintf("link: want a kind (%s) and a reference", strings.Join(LinkKinds, ", "))})
 	}
+	if a.Link != nil && len(problems) == 0 {
+		l := *a.Link
+		p, err := s.checkLink(ctx, c, &l)
+		a.Link = &l
+		if err != nil {
+			return k, fmt.Errorf("case %s: %w", id, err)
+		}
+		if p != nil {
+			problems = append(problems, *p)
+		}
+	}
 	if len(a.Note) > 64<<10 {
 		problems = append(problems, problem.Problem{Field: "note", Code: "note.too-long", Msg: "note: longer than 64 KiB"})
 	}
@@ -281,6 +328,28 @@ func (s *Service) Do(ctx context.Context, c auth.Caller, id string, a Act) (Case
 	return s.Get(ctx, c.Viewer(), id)
 }
 
+// checkLink says what is wrong with link l, if anything: the record it names
+// must exist and c may read it, as its own page would show it (Readers). It
+// sets l's reference to the one kept. err is for the database failing.
+func (s *Service) checkLink(ctx context.Context, c auth.Caller, l *Link) (*problem.Problem, error) {
+	read, ok := s.Readers[l.Kind]
+	if !ok {
+		return nil, fmt.Errorf("link %s: no reader of its kind", l.Kind)
+	}
+	ref, err := read(ctx, c, strings.TrimSpace(l.Ref))
+	if err == nil {
+		l.Ref = ref
+		return nil, nil
+	}
+	if errors.Is(err, store.ErrNotFound) || problem.IsRefusal(err) {
+		// The same answer whether the record does not exist or may not be
+		// read: a link tells nothing of what one may not see.
+		return &problem.Problem{Field: "link", Code: "link.unknown", Value: l.Kind + ":" + l.Ref,
+			Msg: fmt.Sprintf("link: no %s %s that you may read", l.Kind, l.Ref)}, nil
+	}
+	return nil, err
+}
+
 // Get returns the case of public id id as v may see it: whole for the
 // center; for the organization it came from, without assignee, links or
 // unshared actions, and without who acted (policy.SeesWholeCase). A row id,
@@ -292,6 +361,9 @@ func (s *Service) Get(ctx context.Context, v policy.Viewer, id string) (Case, er
 	}
 	whole := policy.SeesWholeCase(v)
 	if k.Actions, err = s.DB.CaseActions(ctx, k.ID, !whole); err != nil {
+		return k, err
+	}
+	if k.Tasks, err = s.tasksFor(ctx, v, k); err != nil {
 		return k, err
 	}
 	if !whole {

@@ -62,7 +62,7 @@ func TestCaseFromReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := s.Do(ctx, cs["sato"], k.PublicID, cases.Act{Note: "Mitigation advice sent; filter UDP/123 at the edge.", Shared: true,
-				Link: &cases.Link{Kind: "object", Ref: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}}); err != nil {
+				Link: &cases.Link{Kind: "object", Ref: submitIndicator(t, h, "kanshi", policy.MarkingGreen)}}); err != nil {
 				t.Fatal(err)
 			}
 			full, err := s.Get(ctx, viewer(h, cs["kanshi"]), k.PublicID)

@@ -36,6 +36,7 @@ func newCaseCmd(g *globals) *cobra.Command {
 	open.Flags().StringVar(&k.Severity, "severity", "medium", "low, medium, high or critical")
 	open.Flags().StringVar(&k.Source, "source", "", "report:<incident>, alert:<id> or consult:<id>")
 	open.Flags().StringVar(&k.Assignee, "assignee", "", "login of a center analyst")
+	open.Flags().StringVar(&k.Template, "template", "", "") // help: cli.help.renkei.case.open.flag.template
 	var act cases.Act
 	var link string
 	actCmd := &cobra.Command{
@@ -102,6 +103,6 @@ func newCaseCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(open, actCmd, list, show)
+	cmd.AddCommand(open, actCmd, list, show, newCaseTaskCmd(g, &as), newCaseTemplateCmd(g, &as))
 	return cmd
 }

@@ -236,6 +236,38 @@ func (c *Client) ActOnCase(ctx context.Context, id string, a cases.Act) (cases.C
 	return out, err
 }
 
+// AddCaseTask adds a task to a case.
+func (c *Client) AddCaseTask(ctx context.Context, id string, t cases.NewTask) (cases.Task, error) {
+	var out cases.Task
+	err := c.do(ctx, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/tasks", t, &out)
+	return out, err
+}
+
+// SetCaseTask marks a task of a case done or open, or changes its assignee
+// or due date.
+func (c *Client) SetCaseTask(ctx context.Context, id, task string, ch cases.TaskChange) (cases.Task, error) {
+	var out cases.Task
+	err := c.do(ctx, http.MethodPatch, "/api/v1/cases/"+url.PathEscape(id)+"/tasks/"+url.PathEscape(task), ch, &out)
+	return out, err
+}
+
+// CaseTemplates lists the case templates: shipped with Renkei and the center's.
+func (c *Client) CaseTemplates(ctx context.Context) ([]cases.Template, error) {
+	var out struct {
+		Templates []cases.Template `json:"templates"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/case-templates", nil, &out)
+	return out.Templates, err
+}
+
+// PutCaseTemplate adds or replaces one of the center's case templates,
+// given as its JSON.
+func (c *Client) PutCaseTemplate(ctx context.Context, name string, body json.RawMessage) (cases.Template, error) {
+	var out cases.Template
+	err := c.do(ctx, http.MethodPut, "/api/v1/case-templates/"+url.PathEscape(name), body, &out)
+	return out, err
+}
+
 // AdvisoryWithTargets is an advisory and where it stands with each target.
 type AdvisoryWithTargets struct {
 	Advisory advisory.Advisory `json:"advisory"`

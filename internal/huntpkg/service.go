@@ -442,6 +442,14 @@ func (s *Service) logRead(ctx context.Context, c auth.Caller, st *stored, what s
 	return s.Record(ctx, c, audit.ActionObjectRead, "hunting-package:"+st.pkg.ID+what, map[string]string{"tlp": st.tlp.Label()})
 }
 
+// Visible returns nil when c may read package id (as Get decides), an error
+// wrapping store.ErrNotFound or a refusal otherwise. It reads nothing of
+// the package's content, so it logs no read: a case links a package by it.
+func (s *Service) Visible(ctx context.Context, c auth.Caller, id string) error {
+	_, _, err := s.visibleOne(ctx, c, id)
+	return err
+}
+
 func (s *Service) visibleOne(ctx context.Context, c auth.Caller, id string) (*stored, policy.Viewer, error) {
 	v, err := s.Viewer(ctx, c)
 	if err != nil {

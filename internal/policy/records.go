@@ -177,6 +177,7 @@ var Matrix = []Grant{
 	{KindCase, SeatCenter, nil, RelAny, Read, "every case"},
 	{KindCase, SeatCenter, centerStaff, RelAny, Write, "open and work cases"},
 	{KindCase, SeatMember, nil, RelOwn, Read, "cases that came from the organization"},
+	{KindCase, SeatMember, actors, RelAddressed, Write, "be assigned the tasks of a case that came from the organization, and mark them done"},
 
 	{KindConsultation, SeatCenter, nil, RelAny, Read, "every request"},
 	{KindConsultation, SeatCenter, actors, RelAny, Write, "answer and hand on any request; ask"},

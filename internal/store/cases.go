@@ -28,13 +28,15 @@ type Case struct {
 	Status    string       `json:"status"`
 	Severity  string       `json:"severity"`
 	Assignee  string       `json:"assignee,omitempty"`
-	OrgID     string       `json:"org_id,omitempty"` // the organization it came from
-	Source    string       `json:"source,omitempty"` // report:<incident> | alert:<alert> | consult:<consultation>, each by its public id
+	OrgID     string       `json:"org_id,omitempty"`   // the organization it came from
+	Source    string       `json:"source,omitempty"`   // report:<incident> | alert:<alert> | consult:<consultation>, each by its public id
+	Template  string       `json:"template,omitempty"` // the case template it was opened from (cases.Template)
 	CreatedBy int64        `json:"-"`
 	Created   time.Time    `json:"created"`
 	Updated   time.Time    `json:"updated"`
 	Actions   []CaseAction `json:"actions,omitempty"`
 	Links     []CaseLink   `json:"links,omitempty"`
+	Tasks     []CaseTask   `json:"tasks,omitempty"`
 }
 
 // CaseAction is one entry of a case's timeline.
@@ -61,23 +63,30 @@ type CaseQuery struct {
 	Limit    int
 }
 
-// OpenCase stores a new case with the first action of its timeline and its
-// links, in one transaction, and sets k's row id and public id.
-func (db *DB) OpenCase(ctx context.Context, k *Case, opened CaseAction, links []CaseLink) error {
+// OpenCase stores a new case with the first action of its timeline, its
+// links and its first tasks, in one transaction, and sets the row ids and
+// public ids of k and of each task.
+func (db *DB) OpenCase(ctx context.Context, k *Case, opened CaseAction, links []CaseLink, tasks []CaseTask) error {
 	var id int64
 	pub := NewPublicID()
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "INSERT INTO cases(title, status, severity, assignee, org_id, source, created_by, created_at, updated_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			k.Title, k.Status, k.Severity, k.Assignee, k.OrgID, k.Source, k.CreatedBy, Micros(k.Created), Micros(k.Updated), pub).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO cases(title, status, severity, assignee, org_id, source, template, created_by, created_at, updated_at, public_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			k.Title, k.Status, k.Severity, k.Assignee, k.OrgID, k.Source, k.Template, k.CreatedBy, Micros(k.Created), Micros(k.Updated), pub).Scan(&id); err != nil {
 			return fmt.Errorf("open case: %w", err)
 		}
 		if err := addCaseAction(ctx, tx, id, opened); err != nil {
 			return err
 		}
+		for i := range tasks {
+			if err := addCaseTask(ctx, tx, id, &tasks[i]); err != nil {
+				return err
+			}
+		}
 		return addCaseLinks(ctx, tx, id, links)
 	})
 	if err == nil {
 		k.ID, k.PublicID = id, pub
+		k.Tasks = tasks
 	}
 	return err
 }
@@ -147,12 +156,12 @@ func (db *DB) CaseSourceOrg(ctx context.Context, kind, ref string) (string, erro
 	return org, nil
 }
 
-const caseCols = "k.id, k.public_id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.created_by, k.created_at, k.updated_at"
+const caseCols = "k.id, k.public_id, k.title, k.status, k.severity, k.assignee, k.org_id, k.source, k.template, k.created_by, k.created_at, k.updated_at"
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var k Case
 	var cr, up int64
-	err := row.Scan(&k.ID, &k.PublicID, &k.Title, &k.Status, &k.Severity, &k.Assignee, &k.OrgID, &k.Source, &k.CreatedBy, &cr, &up)
+	err := row.Scan(&k.ID, &k.PublicID, &k.Title, &k.Status, &k.Severity, &k.Assignee, &k.OrgID, &k.Source, &k.Template, &k.CreatedBy, &cr, &up)
 	k.Created, k.Updated = FromMicros(cr), FromMicros(up)
 	return k, err
 }

@@ -49,6 +49,20 @@ type caseData struct {
 	Statuses   []string
 	Severities []string
 	SourceURL  string
+	// Tasks are the tasks the reader sees, each saying whether the reader
+	// may mark it done; CanWork that the reader adds tasks.
+	Tasks   []taskRow
+	CanWork bool
+	// Template is the title of the template the case was opened from,
+	// Missing the kinds of link it expects that the case lacks.
+	Template string
+	Missing  []string
+}
+
+// taskRow is a task as shown.
+type taskRow struct {
+	cases.Task
+	CanFinish bool
 }
 
 func (s *server) casePage(w http.ResponseWriter, r *http.Request, req *request) {
@@ -66,7 +80,20 @@ func (s *server) showCase(w http.ResponseWriter, r *http.Request, req *request, 
 		s.serverError(w, r, err)
 		return
 	}
-	d := &caseData{Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities, LinkKinds: cases.LinkKinds}
+	d := &caseData{Notice: towerNotice(r), Error: msg, Case: k, IsCenter: policy.InCenter(req.viewer), Statuses: cases.Statuses, Severities: cases.Severities, LinkKinds: cases.LinkKinds,
+		CanWork: policy.MayWorkCases(req.viewer)}
+	for _, t := range k.Tasks {
+		d.Tasks = append(d.Tasks, taskRow{t, policy.MayFinishCaseTask(req.viewer, t.AssigneeOrg)})
+	}
+	if k.Template != "" && d.CanWork {
+		if ts, err := s.Cases.Templates(r.Context(), req.viewer); err == nil {
+			for _, t := range ts {
+				if t.Name == k.Template {
+					d.Template, d.Missing = t.TitleIn(req.lang), cases.MissingLinks(t, k)
+				}
+			}
+		}
+	}
 	// The timeline in the page's language: status changes name both
 	// statuses; the opening needs no text beyond its kind.
 	cat := s.pages[req.lang].cat
@@ -120,7 +147,7 @@ type actionRow struct {
 
 func (s *server) openCase(w http.ResponseWriter, r *http.Request, req *request) {
 	k, err := s.Cases.Open(r.Context(), req.caller, cases.Case{Title: r.PostFormValue("title"), Severity: r.PostFormValue("severity"),
-		Source: r.PostFormValue("source"), Assignee: r.PostFormValue("assignee")})
+		Source: r.PostFormValue("source"), Assignee: r.PostFormValue("assignee"), Template: r.PostFormValue("template")})
 	if s.refused(w, r, err) {
 		return
 	}
@@ -153,6 +180,50 @@ func (s *server) actOnCase(w http.ResponseWriter, r *http.Request, req *request)
 	}
 }
 
+// addCaseTask adds a task from the case page's form; the due date is a JST
+// date or date and time (cases.ParseDue).
+func (s *server) addCaseTask(w http.ResponseWriter, r *http.Request, req *request) {
+	id := r.PathValue("id") // a public id: anything else, a row id above all, is not found
+	_, err := s.Cases.AddTask(r.Context(), req.caller, id, cases.NewTask{Title: r.PostFormValue("title"),
+		Assignee: strings.TrimSpace(r.PostFormValue("assignee")), Due: r.PostFormValue("due")})
+	s.afterTask(w, r, req, id, err)
+}
+
+// setCaseTask marks a task done or open again ("done" 1 or 0), or changes
+// its assignee or due date.
+func (s *server) setCaseTask(w http.ResponseWriter, r *http.Request, req *request) {
+	id, task := r.PathValue("id"), r.PathValue("task") // public ids
+	var ch cases.TaskChange
+	if v := r.PostFormValue("done"); v != "" {
+		done := v == "1"
+		ch.Done = &done
+	}
+	if _, ok := r.PostForm["assignee"]; ok {
+		a := strings.TrimSpace(r.PostFormValue("assignee"))
+		ch.Assignee = &a
+	}
+	ch.Due = r.PostFormValue("due")
+	_, err := s.Cases.SetTask(r.Context(), req.caller, id, task, ch)
+	s.afterTask(w, r, req, id, err)
+}
+
+func (s *server) afterTask(w http.ResponseWriter, r *http.Request, req *request, id string, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, "error.notfound")
+	case s.refused(w, r, err):
+	case err != nil:
+		var ps problem.Problems
+		if !errors.As(err, &ps) {
+			s.serverError(w, r, err)
+			return
+		}
+		s.showCase(w, r, req, id, http.StatusBadRequest, s.problems(req, err, caseProblem))
+	default:
+		http.Redirect(w, r, "/cases/"+id+"?ok=updated#tasks", http.StatusSeeOther)
+	}
+}
+
 // caseProblem is one problem of a case in the language of cat: the values
 // one may choose are named as the form names them.
 func caseProblem(lang string, cat catalog, p problem.Problem) string {
@@ -167,7 +238,7 @@ func caseProblem(lang string, cat catalog, p problem.Problem) string {
 		return cat.Text(key, p.Value, choiceList(lang, cat, "cases.st.", cases.Statuses))
 	case "link.invalid":
 		return cat.Text(key, joinList(lang, cases.LinkKinds))
-	case "assignee.unknown", "assignee.not-center", "source.invalid", "source.unknown":
+	case "assignee.unknown", "assignee.not-center", "assignee.not-allowed", "source.invalid", "source.unknown", "link.unknown", "due.invalid", "template.unknown":
 		return cat.Text(key, p.Value)
 	}
 	return cat.Text(key)

@@ -5,6 +5,7 @@ package web
 // what the viewer may see.
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -223,6 +224,25 @@ type incidentData struct {
 	CanFile    bool
 	IsCenter   bool
 	Severities []string
+	// Templates a case may be opened from, to who works cases; Template
+	// the one for the incident's category.
+	Templates []templateChoice
+	Template  string
+}
+
+// templateChoice is a case template as a form offers it.
+type templateChoice struct{ Name, Title string }
+
+func (s *server) templateChoices(ctx context.Context, req *request) []templateChoice {
+	ts, err := s.Cases.Templates(ctx, req.viewer)
+	if err != nil {
+		return nil // only who works cases opens them from templates
+	}
+	out := make([]templateChoice, len(ts))
+	for i, t := range ts {
+		out[i] = templateChoice{t.Name, t.TitleIn(req.lang)}
+	}
+	return out
 }
 
 type deadlineRow struct {
@@ -269,6 +289,14 @@ func (s *server) showIncident(w http.ResponseWriter, r *http.Request, req *reque
 	}
 	d.CanFile = policy.MayFileReport(req.viewer) && policy.Own(req.viewer, inc.OrgID) != 0
 	d.IsCenter = policy.InCenter(req.viewer)
+	if policy.MayWorkCases(req.viewer) {
+		d.Templates = s.templateChoices(ctx, req)
+		for _, t := range d.Templates {
+			if t.Name == inc.Category {
+				d.Template = t.Name
+			}
+		}
+	}
 	if d.Cases, err = s.Cases.List(ctx, req.viewer, cases.Query{Source: "report:" + id}); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -57,6 +57,8 @@ var routeTable = map[string]audit.Route{
 	"POST /cases":                             audit.AtDoor(audit.ActionCaseOpen),
 	"GET /cases/{id}":                         audit.Read,
 	"POST /cases/{id}/act":                    audit.AtDoor(audit.ActionCaseAct),
+	"POST /cases/{id}/tasks":                  audit.AtDoor(audit.ActionCaseTask),
+	"POST /cases/{id}/tasks/{task}":           audit.AtDoor(audit.ActionCaseTask),
 	"GET /advisories":                         audit.Read,
 	"POST /advisories":                        audit.InCapability(audit.ActionNoticeIssue, audit.ActionDemandIssue), // an advisory is a notice; a correction or supplier request a demand
 	"GET /advisories/{id}":                    audit.Read,

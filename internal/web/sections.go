@@ -39,10 +39,12 @@ var routeSections = map[string]policy.Section{
 	"GET /computers":        policy.SectionReports,
 	"POST /computers":       policy.SectionReports,
 
-	"GET /cases":           policy.SectionCases,
-	"POST /cases":          policy.SectionCases,
-	"GET /cases/{id}":      policy.SectionCases,
-	"POST /cases/{id}/act": policy.SectionCases,
+	"GET /cases":                    policy.SectionCases,
+	"POST /cases":                   policy.SectionCases,
+	"GET /cases/{id}":               policy.SectionCases,
+	"POST /cases/{id}/act":          policy.SectionCases,
+	"POST /cases/{id}/tasks":        policy.SectionCases,
+	"POST /cases/{id}/tasks/{task}": policy.SectionCases,
 
 	"GET /advisories":                policy.SectionAdvisories,
 	"POST /advisories":               policy.SectionAdvisories,

@@ -1,12 +1,18 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
-	"renkei/internal/jst"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"renkei/internal/advisory"
+	"renkei/internal/auth"
+	"renkei/internal/incident"
+	"renkei/internal/jst"
 )
 
 // TestTowerPages walks the tower's pages as an operator, the center and
@@ -137,9 +143,17 @@ func TestCaseLinksFromTheConsoleNameOrganizations(t *testing.T) {
 		t.Fatalf("open a case: %d %s", st, loc)
 	}
 	casePage := strings.SplitN(loc, "?", 2)[0]
+	indicator := submitIndicator(t, center, "C2 seen at Minato Water", "198.51.100.7", "green", nil)
+	ctx := context.Background()
+	u, _ := e.h.DB.UserByLogin(ctx, "center-analyst")
+	adv, err := e.app.Advisories.Publish(ctx, auth.Caller{User: u, Org: e.center}, advisory.Advisory{Title: "SecureGate SSL-VPN: update to 7.0.3", Actions: []string{"update"},
+		Audience: advisory.Audience{All: true}, Due: e.app.Now().Add(72 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []struct{ kind, ref string }{
-		{"object", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"},
-		{"hunting", "hunt-package--6f652a43-4229-4e2f-bd2b-c14c03073290"},
+		{"object", indicator},
+		{"advisory", adv.PublicID},
 		{"org", e.water.ID},
 	} {
 		center.get(casePage)
@@ -153,10 +167,85 @@ func TestCaseLinksFromTheConsoleNameOrganizations(t *testing.T) {
 	if strings.Contains(timeline, e.water.ID) || !strings.Contains(timeline, "Minato Water Works") {
 		t.Errorf("the timeline names the organization by its id, or not at all:\n%s", timeline)
 	}
-	if !strings.Contains(page, `href="/objects/indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"`) || !strings.Contains(page, `href="/hunting/hunt-package--6f652a43-4229-4e2f-bd2b-c14c03073290"`) {
-		t.Error("the case page does not link the indicator and the hunting package it was linked to")
+	if !strings.Contains(page, `href="/objects/`+indicator+`"`) || !strings.Contains(page, `href="/advisories/`+adv.PublicID+`"`) {
+		t.Error("the case page does not link the indicator and the advisory it was linked to")
 	}
 	if strings.Contains(page, ">"+e.water.ID+"<") {
 		t.Error("the case page shows the organization's identity id")
+	}
+}
+
+// TestCaseLinkFormChecksTheRecord: the console's link form refuses a record
+// that does not exist and one the analyst may not read with one message in
+// the reader's language, as the API does, and links nothing.
+func TestCaseLinkFormChecksTheRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	center := e.as("center-analyst")
+	center.lang = "ja"
+	_, loc, _ := center.post("/cases", url.Values{"title": {"C2 seen at Minato Water"}, "severity": {"high"}})
+	casePage := strings.SplitN(loc, "?", 2)[0]
+	secret := submitIndicator(t, e.as("water-analyst"), "Internal C2", "203.0.113.9", "amber+strict", nil)
+	for _, ref := range []string{"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", secret} {
+		center.get(casePage)
+		st, _, page := center.post(casePage+"/act", url.Values{"link_kind": {"object"}, "link_ref": {ref}})
+		if st != http.StatusBadRequest || !strings.Contains(page, "閲覧できる object:"+ref+" はありません。") {
+			t.Fatalf("link %s: %d, want 400 with the refusal in Japanese\n%.2000s", ref, st, page)
+		}
+	}
+	if _, page := center.get(casePage); strings.Contains(page, secret) {
+		t.Error("the case page shows a link that was refused")
+	}
+}
+
+// TestCaseTasksOnTheConsole: the center adds a task with a JST due date for
+// a user of the reporting organization; that organization's analyst sees it
+// on the case page, marks it done, and sees no task of the center's.
+func TestCaseTasksOnTheConsole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	u, _ := e.h.DB.UserByLogin(ctx, "water-analyst")
+	r, err := e.app.Incidents.File(ctx, auth.Caller{User: u, Org: e.water}, incident.Filing{Duties: []string{"art5"}, Type: "art5", Stage: "initial",
+		Category: "ransomware", Title: "Ransomware at the plant", WhatHappened: "Encrypted.", DetectedAt: e.app.Now().Add(-time.Hour).Format(time.RFC3339), CurrentStatus: "ongoing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	center := e.as("center-analyst")
+	center.get("/reports/" + r.IncidentPublicID)
+	st, loc, page := center.post("/cases", url.Values{"title": {"Ransomware at Minato"}, "severity": {"high"}, "source": {"report:" + r.IncidentPublicID}, "template": {"ransomware"}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("open from the template: %d %.500s", st, page)
+	}
+	casePage := strings.SplitN(loc, "?", 2)[0]
+	center.get(casePage)
+	if st, _, page := center.post(casePage+"/tasks", url.Values{"title": {"Send the VPN logs"}, "assignee": {"water-analyst"}, "due": {"2020-01-01"}}); st != http.StatusSeeOther {
+		t.Fatalf("add a task: %d %.1000s", st, page)
+	}
+	center.get(casePage)
+	if st, _, page := center.post(casePage+"/tasks", url.Values{"title": {"x"}, "assignee": {"power-analyst"}}); st != http.StatusBadRequest || !strings.Contains(page, "power-analyst") {
+		t.Fatalf("a task for another member: %d %.1000s", st, page)
+	}
+	_, page = center.get(casePage)
+	if n := strings.Count(page, `<tr id="task-`); n != 7 {
+		t.Fatalf("the center sees %d tasks, want the template's 6 and its own", n)
+	}
+	if !strings.Contains(page, `class="overdue"`) || !strings.Contains(page, "2020-01-01 23:59") {
+		t.Fatalf("the overdue task is not shown as such, with its JST due time:\n%s", page)
+	}
+	water := e.as("water-analyst")
+	_, page = water.get(casePage)
+	if n := strings.Count(page, `<tr id="task-`); n != 1 || !strings.Contains(page, "Send the VPN logs") {
+		t.Fatalf("the reporter sees %d tasks:\n%s", n, page)
+	}
+	m := regexp.MustCompile(`action="(/cases/[0-9a-f]+/tasks/[0-9a-f]{32})"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no form to mark the task done")
+	}
+	if st, _, page := water.post(m[1], url.Values{"done": {"1"}}); st != http.StatusSeeOther {
+		t.Fatalf("mark done: %d %.500s", st, page)
+	}
+	if _, page = water.get(casePage); !strings.Contains(page, `name="done" value="0"`) {
+		t.Fatal("the task is not shown done")
 	}
 }

@@ -128,6 +128,8 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("POST /cases", s.member(s.openCase))
 	mux.HandleFunc("GET /cases/{id}", s.member(s.casePage))
 	mux.HandleFunc("POST /cases/{id}/act", s.member(s.actOnCase))
+	mux.HandleFunc("POST /cases/{id}/tasks", s.member(s.addCaseTask))
+	mux.HandleFunc("POST /cases/{id}/tasks/{task}", s.member(s.setCaseTask))
 	mux.HandleFunc("GET /advisories", s.member(s.advisories))
 	mux.HandleFunc("POST /advisories", s.member(s.publishAdvisory))
 	mux.HandleFunc("GET /advisories/{id}", s.member(s.advisoryPage))
