@@ -150,8 +150,8 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		Append: appendAudit, Submit: h.Submit}
 	a.Retention = &retention.Service{DB: db, Record: record, Center: h.Center(), Now: now, Log: log}
 	a.Exports = &exportgate.Service{DB: db, Now: now, Center: center, Record: record, Log: log}
-	h.WarninglistHits = a.Exports.ObjectHits // shown on every object the hub presents
-	a.Hunting.Screen = a.Exports.Screen      // a package's indicators pass the export gate
+	h.WarninglistHits = a.Exports.ObjectHitsJSON // shown on every object the hub presents
+	a.Hunting.Screen = a.Exports.Screen          // a package's indicators pass the export gate
 	return a, nil
 }
 

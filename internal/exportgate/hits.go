@@ -45,39 +45,61 @@ func (s *Service) shownMatcher() *warninglist.Matcher {
 // warning. Nil for other objects, and for indicators none of whose values
 // is listed. It decides nothing about who may read the object.
 func (s *Service) ObjectHits(o store.Object) []warninglist.ValueHit {
+	return s.shownHits(o).hits
+}
+
+// ObjectHitsJSON is ObjectHits written as JSON (nil when there are none),
+// as the hub puts it into each served object: a page shows the same
+// patterns again and again, and their hits are written once.
+func (s *Service) ObjectHitsJSON(o store.Object) json.RawMessage {
+	return s.shownHits(o).json
+}
+
+// shown is what ObjectHits and ObjectHitsJSON give for one pattern.
+type shown struct {
+	hits []warninglist.ValueHit
+	json json.RawMessage
+}
+
+func (s *Service) shownHits(o store.Object) shown {
 	if !strings.HasPrefix(o.ID, "indicator--") {
-		return nil
+		return shown{}
 	}
 	p := o.Pattern
-	if p == "" { // a brief row (TAXII pages) carries the raw object only
+	if p == "" { // an object made without its indexed fields
 		var v struct {
 			Pattern     string `json:"pattern"`
 			PatternType string `json:"pattern_type"`
 		}
 		if json.Unmarshal(o.Raw, &v) != nil || (v.PatternType != "" && v.PatternType != "stix") {
-			return nil
+			return shown{}
 		}
 		p = v.Pattern
 	}
 	if p == "" {
-		return nil
+		return shown{}
 	}
 	m := s.shownMatcher()
 	if m == nil {
-		return nil
+		return shown{}
 	}
 	// The hits depend on the pattern and the matcher only: they are
 	// remembered per pattern for as long as the matcher is the same one.
 	s.hitsMu.Lock()
 	if s.hitsOf != m || len(s.hits) >= maxRememberedPatterns {
-		s.hitsOf, s.hits = m, map[string][]warninglist.ValueHit{}
+		s.hitsOf, s.hits = m, map[string]shown{}
 	}
 	out, ok := s.hits[p]
 	s.hitsMu.Unlock()
 	if ok {
 		return out
 	}
-	out = patternHits(m, o.ID, p)
+	out.hits = patternHits(m, o.ID, p)
+	if len(out.hits) > 0 {
+		if b, err := json.Marshal(out.hits); err == nil {
+			out.json = b
+		}
+	}
 	s.hitsMu.Lock()
 	if s.hitsOf == m {
 		s.hits[p] = out

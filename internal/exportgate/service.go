@@ -42,7 +42,7 @@ type Service struct {
 	// (hits.go): a page shows the same patterns again and again.
 	hitsMu sync.Mutex
 	hitsOf *warninglist.Matcher
-	hits   map[string][]warninglist.ValueHit
+	hits   map[string]shown
 }
 
 // record logs an act, with the door it came through (Detail "via").

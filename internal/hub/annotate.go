@@ -19,11 +19,9 @@ const hitsProperty = "warninglist_hits"
 // and drops a hits property the submitter wrote. An object without hits, and
 // without such a property, is returned as it is.
 func (h *Hub) annotate(o store.Object, raw json.RawMessage) json.RawMessage {
-	var hits any
+	var hits json.RawMessage
 	if h.WarninglistHits != nil {
-		if hs := h.WarninglistHits(o); len(hs) > 0 {
-			hits = hs
-		}
+		hits = h.WarninglistHits(o)
 	}
 	if hits == nil && !bytes.Contains(raw, []byte(hitsProperty)) {
 		return raw
@@ -42,25 +40,21 @@ func (h *Hub) annotate(o store.Object, raw json.RawMessage) json.RawMessage {
 // (TestAnnotateFastPathWritesWhatTheGeneralPathWrites), without decoding the
 // object and writing every member again. ok is false when raw does not end
 // an object with members.
-func appendHitsExtension(raw json.RawMessage, hits any) (json.RawMessage, bool) {
+func appendHitsExtension(raw, hits json.RawMessage) (json.RawMessage, bool) {
 	end := len(bytes.TrimRight(raw, " \t\r\n")) - 1
 	if end < 1 || raw[end] != '}' || len(bytes.TrimSpace(raw[1:end])) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	h, err := json.Marshal(hits)
-	if err != nil {
-		return nil, false
-	}
-	out := make([]byte, 0, end+len(h)+len(Extension)+90)
+	out := make([]byte, 0, end+len(hits)+len(Extension)+90)
 	out = append(out, bytes.TrimRight(raw[:end], " \t\r\n")...)
 	out = append(out, `,"extensions":{"`+Extension+`":{"extension_type":"property-extension","`+hitsProperty+`":`...)
-	out = append(out, h...)
+	out = append(out, hits...)
 	out = append(out, "}}}"...)
 	return out, true
 }
 
 // annotateExtensions is annotate through the object's extensions decoded.
-func annotateExtensions(raw json.RawMessage, hits any) json.RawMessage {
+func annotateExtensions(raw, hits json.RawMessage) json.RawMessage {
 	var obj struct {
 		Extensions map[string]json.RawMessage `json:"extensions"`
 	}
@@ -79,11 +73,7 @@ func annotateExtensions(raw json.RawMessage, hits any) json.RawMessage {
 		}
 		delete(ext, hitsProperty)
 	} else {
-		b, err := json.Marshal(hits)
-		if err != nil {
-			return raw
-		}
-		ext[hitsProperty] = b
+		ext[hitsProperty] = hits
 	}
 	if _, ok := ext["extension_type"]; !ok {
 		ext["extension_type"] = json.RawMessage(`"property-extension"`)

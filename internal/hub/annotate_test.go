@@ -14,10 +14,10 @@ import (
 // what the general path, which decodes its extensions, writes: the same
 // bytes, a valid object, nothing of the object lost.
 func TestAnnotateFastPathWritesWhatTheGeneralPathWrites(t *testing.T) {
-	hits := []warninglist.ValueHit{
+	hits, _ := json.Marshal([]warninglist.ValueHit{
 		{Value: "198.51.100.7", Hit: warninglist.Hit{List: "rfc5737", Title: "TEST-NET <doc> & \"ranges\"", Version: 3, Origin: "builtin", Action: "refuse", Entry: "198.51.100.0/24"}},
 		{Value: "example.com", Hit: warninglist.Hit{List: "rfc2606", Title: "Example domains", Version: 1, Origin: "misp", Action: "flag", Entry: "example.com"}},
-	}
+	})
 	for _, raw := range []string{
 		`{"type":"indicator","spec_version":"2.1","id":"indicator--1","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","x_custom":{"a":[1,2,{"b":"}"}]}}`,
 		`{"type":"indicator","id":"indicator--2","name":"ünïcode \u003c \"quoted\" }"}`,

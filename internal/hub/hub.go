@@ -29,7 +29,6 @@ import (
 	"renkei/internal/problem"
 	"renkei/internal/stix"
 	"renkei/internal/store"
-	"renkei/internal/warninglist"
 )
 
 // Hub is the sharing hub over one store.
@@ -53,11 +52,12 @@ type Hub struct {
 
 	Now func() time.Time
 
-	// WarninglistHits gives the warninglist hits of an object's values;
+	// WarninglistHits gives the warninglist hits of an object's values as
+	// JSON (an array of warninglist.ValueHit), nil when there are none;
 	// Present shows them to every reader in Renkei's extension
 	// (warninglist_hits). Package app sets the export gate's
-	// (exportgate.Service.ObjectHits); nil shows none.
-	WarninglistHits func(o store.Object) []warninglist.ValueHit
+	// (exportgate.Service.ObjectHitsJSON); nil shows none.
+	WarninglistHits func(o store.Object) json.RawMessage
 
 	center      store.Org
 	auditSalt   []byte

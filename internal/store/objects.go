@@ -227,9 +227,10 @@ type ObjectQuery struct {
 	Limit        int
 	Descending   bool // newest first (for people); TAXII pages ascend
 	// Brief reads only what is needed to send objects of one collection as
-	// they are (ids, date added, access fields and the raw JSON; versions,
-	// Type and the other indexed fields stay empty): TAXII pages use it,
-	// since every column read costs on each of the page's rows.
+	// they are (ids, date added, access fields, the pattern whose
+	// warninglist hits are shown, and the raw JSON; versions, Type and the
+	// other indexed fields stay empty): TAXII pages use it, since every
+	// column read costs on each of the page's rows.
 	Brief bool
 }
 
@@ -237,7 +238,7 @@ const objectCols = `o.pk, o.collection_id, o.stix_id, o.type, o.spec_version, o.
 	o.tlp, o.author_org, o.submitter_user, o.consent, o.revoked, o.name, o.pattern, o.valid_from, o.valid_until,
 	o.ref, o.target_ref, o.first_seen, o.last_seen, o.count, o.raw`
 
-const briefCols = `o.pk, o.stix_id, o.date_added, o.tlp, o.author_org, o.consent, o.raw`
+const briefCols = `o.pk, o.stix_id, o.date_added, o.tlp, o.author_org, o.consent, o.pattern, o.raw`
 
 // The positions of date_added in objectCols and briefCols (pk is first in both).
 const objectAddedCol, briefAddedCol = 8, 3
@@ -259,7 +260,7 @@ func newObjectRow(brief bool) *objectRow {
 	r := &objectRow{brief: brief}
 	o := &r.o
 	if brief {
-		r.dest = []any{&o.PK, &o.ID, &r.added, &r.tlp, &o.ACL.AuthorOrg, &r.consent, &r.raw}
+		r.dest = []any{&o.PK, &o.ID, &r.added, &r.tlp, &o.ACL.AuthorOrg, &r.consent, &o.Pattern, &r.raw}
 	} else {
 		r.dest = []any{&o.PK, &o.CollectionID, &o.ID, &o.Type, &o.SpecVersion, &r.created, &r.modified, &r.added,
 			&r.tlp, &o.ACL.AuthorOrg, &o.ACL.SubmitterUser, &r.consent, &r.revoked, &o.Name, &o.Pattern, &r.vf, &r.vu,

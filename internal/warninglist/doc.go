@@ -13,8 +13,9 @@
 // center, and reach the Matcher through the store.
 //
 // A Matcher is built once per set of lists and is safe for concurrent use;
-// Check costs well under a microsecond per value with every MISP list
-// loaded (BenchmarkCheckCorpus). This package decides nothing about
+// Check costs well under a microsecond of CPU per value with every MISP
+// list loaded (BenchmarkCheckCorpus), and allocates nothing for a value in
+// no list. This package decides nothing about
 // exports (that is internal/exportgate) and reads neither the network nor
 // the store.
 package warninglist

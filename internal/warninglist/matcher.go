@@ -1,8 +1,10 @@
 package warninglist
 
 import (
+	"cmp"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/coregx/ahocorasick"
@@ -82,8 +84,14 @@ type index struct {
 	// names holds every text entry, so that one lookup per label of a
 	// domain answers all three questions (the maps are large: each lookup
 	// is a likely cache miss).
-	names   map[string]*name
-	pfx     *bart.Table[[]int32]
+	names map[string]*name
+	held  *filter // the keys of names, read before names (see lookup)
+	// nets holds every network entry once, sorted by address and then by
+	// length (the order bart's Subnets gives), with the lists that hold
+	// it; pfx finds a value's supernets, as an index into nets, and the
+	// order of nets finds its subnets by binary search (see checkIP).
+	nets    []network
+	pfx     *bart.Table[int32]
 	subs    []string // substring patterns, by automaton pattern id
 	subList [][]int32
 	ac      *ahocorasick.Automaton
@@ -104,6 +112,21 @@ func (x *index) name(k string) *name {
 		x.names[k] = n
 	}
 	return n
+}
+
+// network is one network entry and the lists that hold it.
+type network struct {
+	p     netip.Prefix
+	text  string // p as a hit names it, written once when the matcher is built
+	lists []int32
+}
+
+// lookup gives what the lists say about text k, or nil.
+func (x *index) lookup(k string) *name {
+	if x.held != nil && !x.held.mayHold(k) {
+		return nil
+	}
+	return x.names[k]
 }
 
 type listRegex struct {
@@ -144,6 +167,7 @@ func New(lists []*List) *Matcher {
 	for i := range subs {
 		subs[i] = map[string]int{}
 	}
+	nets := map[netip.Prefix]int{}
 	for li, l := range lists {
 		id := int32(li)
 		if l.ID == "" {
@@ -158,7 +182,7 @@ func New(lists []*List) *Matcher {
 			ok := true
 			switch l.Type {
 			case TypeCIDR:
-				ok = m.addCIDR(id, e)
+				ok = m.addCIDR(nets, id, e)
 			case TypeRegex:
 				ok = m.addRegex(id, cls, e)
 			case TypeSubstring:
@@ -172,28 +196,49 @@ func New(lists []*List) *Matcher {
 		}
 	}
 	m.buildSubstrings()
+	m.buildNetworks()
+	for _, x := range m.idx {
+		x.held = newFilter(len(x.names))
+		for k := range x.names {
+			x.held.add(k)
+		}
+	}
 	return m
 }
 
-// addCIDR adds a network of list id; it reports false for an entry that is
-// not one.
-func (m *Matcher) addCIDR(id int32, e string) bool {
+// addCIDR adds a network of list id (nets numbers the networks in
+// m's IP index); it reports false for an entry that is not one.
+func (m *Matcher) addCIDR(nets map[netip.Prefix]int, id int32, e string) bool {
 	p, ok := parsePrefix(e)
 	if !ok {
 		return false
 	}
-	t := m.idx[classIP].pfx
-	if t == nil {
-		t = new(bart.Table[[]int32])
-		m.idx[classIP].pfx = t
+	x := m.idx[classIP]
+	i, ok := nets[p]
+	if !ok {
+		i = len(x.nets)
+		nets[p] = i
+		x.nets = append(x.nets, network{p: p})
 	}
-	t.Modify(p, func(v []int32, ok bool) ([]int32, bool) {
-		if n := len(v); n > 0 && v[n-1] == id {
-			return v, false
-		}
-		return append(v, id), false
-	})
+	addTo(&x.nets[i].lists, id)
 	return true
+}
+
+// buildNetworks sorts the IP index's networks, names each as a hit will,
+// and puts them in the table that finds a value's supernets.
+func (m *Matcher) buildNetworks() {
+	x := m.idx[classIP]
+	if len(x.nets) == 0 {
+		return
+	}
+	slices.SortFunc(x.nets, func(a, b network) int {
+		return cmp.Or(a.p.Addr().Compare(b.p.Addr()), cmp.Compare(a.p.Bits(), b.p.Bits()))
+	})
+	x.pfx = new(bart.Table[int32])
+	for i := range x.nets {
+		x.nets[i].text = x.nets[i].p.String()
+		x.pfx.Insert(x.nets[i].p, int32(i))
+	}
 }
 
 // addRegex adds a MISP regular expression of list id to the classes it
@@ -295,8 +340,9 @@ func (m *Matcher) buildSubstrings() {
 func (m *Matcher) Lists() []*List { return m.lists }
 
 func parsePrefix(e string) (netip.Prefix, bool) {
-	if p, err := netip.ParsePrefix(e); err == nil {
-		return p.Masked(), true
+	if strings.IndexByte(e, '/') >= 0 {
+		p, err := netip.ParsePrefix(e)
+		return p.Masked(), err == nil
 	}
 	if a, err := netip.ParseAddr(e); err == nil {
 		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), true
@@ -359,7 +405,7 @@ func (m *Matcher) Check(k match.Kind, value string) []Hit {
 		m.checkDomain(&h, classDomain, value)
 	case match.URL:
 		m.checkText(&h, classURL, value)
-		if _, host, err := match.NormalizeURL(value); err == nil && host != "" {
+		if host, ok := urlHost(value); ok {
 			if _, err := netip.ParseAddr(host); err == nil {
 				m.checkIP(&h, host)
 			} else {
@@ -374,6 +420,40 @@ func (m *Matcher) Check(k match.Kind, value string) []Hit {
 		}
 	}
 	return h.out
+}
+
+// urlHost gives the host of URL u as match.NormalizeURL gives it, read
+// straight from u when u is in the canonical form (scheme://host[:port]/…,
+// host in lower case, an IPv6 address in brackets) and through
+// NormalizeURL otherwise; it reports false when u has no host.
+func urlHost(u string) (string, bool) {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return "", false
+	}
+	a := u[i+3:]
+	if j := strings.IndexAny(a, "/?#"); j >= 0 {
+		a = a[:j]
+	}
+	host := a
+	if strings.HasPrefix(a, "[") {
+		if j := strings.IndexByte(a, ']'); j >= 0 {
+			host = a[1:j]
+		}
+	} else if j := strings.LastIndexByte(a, ':'); j >= 0 {
+		host = a[:j]
+	}
+	for k := 0; k < len(host); k++ {
+		if c := host[k]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':') {
+			host = "" // not canonical: leave it to NormalizeURL
+			break
+		}
+	}
+	if host == "" || host[0] == '.' || host[len(host)-1] == '.' || strings.Contains(host, "..") {
+		_, h, err := match.NormalizeURL(u)
+		return h, err == nil && h != ""
+	}
+	return host, true
 }
 
 // CheckValue classifies and normalizes a value as internal/match would, then checks it.
@@ -415,7 +495,7 @@ func Canonical(value string) (match.Kind, string, bool) {
 
 func (m *Matcher) checkIP(h *hits, value string) {
 	x := m.idx[classIP]
-	if n := x.names[value]; n != nil && n.exact != nil {
+	if n := x.lookup(value); n != nil && n.exact != nil {
 		h.add(n.exact, value, "exact")
 	}
 	m.checkSubRegex(h, x, value)
@@ -426,20 +506,48 @@ func (m *Matcher) checkIP(h *hits, value string) {
 	if !ok {
 		return
 	}
-	for sp, ids := range x.pfx.Supernets(p) {
+	for _, i := range x.pfx.Supernets(p) {
+		n := &x.nets[i]
 		how := "within"
-		if sp == p {
+		if n.p == p {
 			how = "exact"
 		}
-		h.add(ids, sp.String(), how)
+		h.add(n.lists, n.text, how)
 	}
-	if !p.IsSingleIP() {
-		for sp, ids := range x.pfx.Subnets(p) {
-			if sp != p {
-				h.add(ids, sp.String(), "contains")
-			}
+	if p.IsSingleIP() {
+		return
+	}
+	// The networks inside p are those whose address lies in p and that are
+	// longer than p: in nets they follow p's first address, in the order
+	// the hits name them.
+	first, last := p.Addr(), lastAddr(p)
+	i, _ := slices.BinarySearchFunc(x.nets, first, func(n network, a netip.Addr) int { return n.p.Addr().Compare(a) })
+	for ; i < len(x.nets) && x.nets[i].p.Addr().Compare(last) <= 0; i++ {
+		if n := &x.nets[i]; n.p.Bits() > p.Bits() {
+			h.add(n.lists, n.text, "contains")
 		}
 	}
+}
+
+// lastAddr is the last address of the masked prefix p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Addr().As16()
+	from := p.Bits()
+	if p.Addr().Is4() {
+		from += 96
+	}
+	for b := from; b < 128; {
+		if b%8 == 0 {
+			a[b/8], b = 0xff, b+8
+		} else {
+			a[b/8] |= 0x80 >> (b % 8)
+			b++
+		}
+	}
+	if p.Addr().Is4() {
+		return netip.AddrFrom16(a).Unmap()
+	}
+	return netip.AddrFrom16(a)
 }
 
 func (m *Matcher) checkDomain(h *hits, class int, d string) {
@@ -463,11 +571,11 @@ func (m *Matcher) domainLists(h *hits, x *index, d, how string) {
 		return s
 	}
 	for p, first := d, true; ; first = false {
-		if n := x.names[p]; n != nil {
+		if n := x.lookup(p); n != nil {
 			if first {
 				h.add(n.exact, p, name("exact"))
 				h.add(n.suffix, p, name("exact"))
-				if how == "" {
+				if how == "" && len(n.parents) > 0 {
 					h.add(n.parents, "*."+p, "contains")
 				}
 			} else {
@@ -484,7 +592,7 @@ func (m *Matcher) domainLists(h *hits, x *index, d, how string) {
 
 func (m *Matcher) checkText(h *hits, class int, v string) {
 	x := m.idx[class]
-	if n := x.names[v]; n != nil {
+	if n := x.lookup(v); n != nil {
 		h.add(n.exact, v, "exact")
 	}
 	m.checkSubRegex(h, x, v)
