@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -210,10 +209,7 @@ func (p *Pipeline) Ingest(ctx context.Context, sourceID string, recs []flow.Reco
 		if len(batch) == 0 {
 			return nil
 		}
-		data, err := json.Marshal(batch)
-		if err != nil {
-			return err
-		}
+		data := AppendBatch(nil, batch)
 		n := len(batch)
 		batch = batch[:0]
 		err = errSpoolWaiting

@@ -177,8 +177,8 @@ type sightingAgg struct {
 // organization. A batch handled twice stores, sights and alerts once; one
 // cut off half-way is completed by its next delivery.
 func (w *Worker) Handle(ctx context.Context, data []byte) error {
-	var recs []Selected
-	if err := json.Unmarshal(data, &recs); err != nil {
+	recs, err := DecodeBatch(data)
+	if err != nil {
 		w.Service.Log.Error("telemetry batch is not valid; dropped", "err", err)
 		return nil // a malformed message would be redelivered forever
 	}
@@ -197,11 +197,15 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	var keep []kept
 	for _, r := range recs {
 		// One record, however many indicators it matches: its matches are
-		// kept with it, and its key does not depend on them.
-		key := EffectKey(r)
+		// kept with it, and its key (made only for a record that matched)
+		// does not depend on them.
+		var key string
 		var inds []string
 		for _, a := range []netip.Addr{r.Src, r.Dst} {
 			set.MatchAddr(a, r.Start, func(h match.Hit) {
+				if key == "" {
+					key = EffectKey(r)
+				}
 				k := sightingKey{h.Indicator.ID, r.Source}
 				g := aggs[k]
 				if g == nil {
