@@ -33,6 +33,7 @@ import (
 	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
 	"renkei/internal/metrics"
+	"renkei/internal/pqc"
 	"renkei/internal/relevance"
 	"renkei/internal/retention"
 	"renkei/internal/store"
@@ -94,6 +95,9 @@ type App struct {
 	// Exports is the export gate: warninglists, export policies and reviews;
 	// every export opens its Gate.
 	Exports *exportgate.Service
+	// PQC keeps the organizations' crypto inventories and migration plans,
+	// and probes the endpoints they registered and confirmed.
+	PQC *pqc.Service
 }
 
 // New makes the shared parts over d and builds the hub and every capability
@@ -140,6 +144,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a.Hunting = &huntpkg.Service{DB: db, Now: now, Alerts: alerts, Log: log, Viewer: h.Viewer, Record: record, KeyDir: huntKeys}
 	a.Cases = &cases.Service{DB: db, Now: now, Alerts: alerts, Log: log, Center: center, Readers: a.caseLinkReaders()}
+	a.PQC = &pqc.Service{DB: db, Now: now, Log: log, Record: record}
 	appendAudit := func(ctx context.Context, e audit.Entry) (uint64, error) {
 		if d.Audit == nil {
 			return 0, errors.New("the process keeps no audit log")

@@ -132,3 +132,15 @@ func (l *Log) AppendForRelease(ctx context.Context, h http.Header, e Entry) (uin
 	l.SetReceipt(h, idx)
 	return idx, nil
 }
+
+// Actions of post-quantum migration (package pqc, issue 16).
+const (
+	ActionPQCImport          = "pqc.import"           // a CBOM's crypto assets taken into an organization's inventory
+	ActionPQCAsset           = "pqc.asset"            // a crypto asset entered by hand, or its data lifetime marked
+	ActionPQCEndpointAdd     = "pqc.endpoint.add"     // an endpoint registered for probing
+	ActionPQCEndpointConfirm = "pqc.endpoint.confirm" // an organization confirmed it owns an endpoint (its addresses then)
+	ActionPQCProbe           = "pqc.probe"            // the hub probed a registered, confirmed endpoint (logged before it connects)
+	ActionPQCScanReport      = "pqc.scan.report"      // a member-side scan reported back
+	ActionPQCPlan            = "pqc.plan"             // a migration plan step added or changed
+	ActionPQCMilestones      = "pqc.milestones"       // the hub's milestones set (the government's target)
+)
