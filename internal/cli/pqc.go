@@ -45,6 +45,8 @@ type classificationJSON struct {
 func newPQCScanCmd(g *globals) *cobra.Command {
 	var format, protocol, serverName string
 	var timeout time.Duration
+	var report bool
+	var hub hubFlags
 	cmd := &cobra.Command{
 		Use:  "scan HOST:PORT",
 		Args: cobra.ExactArgs(1),
@@ -73,7 +75,22 @@ func newPQCScanCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.writeScan(cmd.Context(), res, format)
+			if err := g.writeScan(cmd.Context(), res, format); err != nil {
+				return err
+			}
+			if !report {
+				return nil
+			}
+			c, err := hub.client()
+			if err != nil {
+				return err
+			}
+			got, err := c.PQCReportScan(cmd.Context(), res)
+			if err != nil {
+				return err
+			}
+			g.note("pqc scan", i18n.M("cli.pqc.reported", strconv.Itoa(got.Assets)))
+			return nil
 		},
 	}
 	formatFlag(cmd, &format, formatTable, formatJSON)
@@ -81,6 +98,8 @@ func newPQCScanCmd(g *globals) *cobra.Command {
 	f.StringVar(&protocol, "protocol", "auto", "")
 	f.StringVar(&serverName, "server-name", "", "")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "")
+	f.BoolVar(&report, "report", false, "")
+	hub.add(cmd)
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,9 +11,13 @@ import (
 	"encoding/json"
 	"math/big"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/hubtest"
 )
 
 // loopbackTLS serves TLS on a loopback port with a self-signed ECDSA
@@ -144,5 +149,27 @@ func TestPQCClassifyCBOM(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "pqc", "classify", "pqc_test.go"); code != 1 || !strings.Contains(errs, "pqc_test.go") {
 		t.Errorf("not a CBOM: exit %d, %s", code, errs)
+	}
+}
+
+// TestPQCScanReportsBack: `renkei pqc scan --report` probes from where it
+// runs and the hub takes the result into the member's inventory.
+func TestPQCScanReportsBack(t *testing.T) {
+	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
+	h.Org("Town", "local-government", "local-government")
+	h.User("town", "Town", "analyst")
+	srv := httptest.NewServer((&api.Server{App: h.App, MaxBody: 1 << 20}).Handler())
+	defer srv.Close()
+	addr := loopbackTLS(t, tls.X25519MLKEM768)
+	code, _, errs := runCLI(t, "--lang", "en", "pqc", "scan", addr, "--report", "--hub", srv.URL, "--token", h.Token("town"))
+	if code != 0 || !strings.Contains(errs, "took 2 crypto assets") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	as, err := h.App.PQC.Inventory(context.Background(), h.Caller("town"))
+	if err != nil || len(as) != 2 || as[0].Classification.Class != "hybrid" && as[1].Classification.Class != "hybrid" {
+		t.Fatalf("inventory: %v %+v", err, as)
+	}
+	if code, _, _ := runCLI(t, "pqc", "scan", addr, "--report"); code != 1 {
+		t.Errorf("--report without a hub: exit %d", code)
 	}
 }
