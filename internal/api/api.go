@@ -347,6 +347,9 @@ func (s *Server) mux() *audit.Mux {
 	m.HandleFunc("GET /api/v1/export-reviews", s.wrap(s.exportReviewQueue))
 	m.HandleFunc("GET /api/v1/export-thresholds", s.wrap(s.exportThresholds))
 	m.HandleFunc("PUT /api/v1/export-thresholds", s.wrap(s.setExportThresholds))
+	m.HandleFunc("GET /api/v1/partners", s.wrap(s.listPartners))
+	m.HandleFunc("POST /api/v1/partners", s.wrap(s.addPartner))
+	m.HandleFunc("POST /api/v1/partners/{name}/sync", s.wrap(s.syncPartner))
 	return m
 }
 

@@ -149,4 +149,7 @@ var routeTable = map[string]audit.Route{
 	"GET /api/v1/export-reviews":                          audit.Read,
 	"GET /api/v1/export-thresholds":                       audit.Read,
 	"PUT /api/v1/export-thresholds":                       audit.InCapability(audit.ActionPolicyChange),
+	"GET /api/v1/partners":                                audit.Read,
+	"POST /api/v1/partners":                               audit.InCapability(audit.ActionPartnerCreate),
+	"POST /api/v1/partners/{name}/sync":                   audit.InCapability(audit.ActionPartnerSync),
 }

@@ -29,6 +29,7 @@ import (
 	"renkei/internal/cases"
 	"renkei/internal/consult"
 	"renkei/internal/exportgate"
+	"renkei/internal/federation"
 	"renkei/internal/hub"
 	"renkei/internal/huntpkg"
 	"renkei/internal/incident"
@@ -98,6 +99,9 @@ type App struct {
 	// PQC keeps the organizations' crypto inventories and migration plans,
 	// and probes the endpoints they registered and confirmed.
 	PQC *pqc.Service
+	// Federation keeps the partners and their sharing agreements, and
+	// pulls from and pushes to them.
+	Federation *federation.Service
 }
 
 // New makes the shared parts over d and builds the hub and every capability
@@ -157,6 +161,15 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Exports = &exportgate.Service{DB: db, Now: now, Center: center, Record: record, Log: log}
 	h.WarninglistHits = a.Exports.ObjectHitsJSON // shown on every object the hub presents
 	a.Hunting.Screen = a.Exports.Screen          // a package's indicators pass the export gate
+	a.Federation = &federation.Service{DB: db, Now: now, Log: log, Record: record, Submit: h.Submit, Present: h.Present, Viewer: h.Viewer,
+		Reach: a.Alerts.Reach,
+		NewOrg: func(ctx context.Context, name string) (store.Org, error) {
+			return hub.AddOrg(ctx, db, name, federation.OrgKind, "", now())
+		},
+		NewUser: func(ctx context.Context, login, org string) (store.User, error) {
+			return hub.AddUser(ctx, db, login, org, federation.Role, "", now())
+		}}
+	h.Arrival = a.Federation.Arrive // what a partner sends is re-checked against its agreement
 	return a, nil
 }
 

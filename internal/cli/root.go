@@ -120,7 +120,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.AddCommand(
 		// Each capability's commands are registered here, one line each.
 		newSBOMCmd(g), newFeedsCmd(g),
-		newSweepCmd(g), newExportCmd(g), newWarninglistsCmd(g),
+		newSweepCmd(g), newExportCmd(g), newWarninglistsCmd(g), newPartnerCmd(g),
 		newFlowsCmd(g), newCollectCmd(g),
 		newServeCmd(g),
 		newAuditCmd(g),

@@ -298,3 +298,46 @@ func (r *CollectionRef) AddObjects(ctx context.Context, objects any) (Status, er
 	err := r.c.taxii(ctx, http.MethodPost, r.url+"objects/", map[string]any{"objects": objects}, &st)
 	return st, err
 }
+
+// Page is one page of a collection's objects with what its headers say:
+// the dates added of its first and last objects (X-TAXII-Date-Added-First
+// and -Last, section 3.4.3), by which a reader resumes later with
+// added_after.
+type Page struct {
+	Envelope
+	DateAddedFirst string
+	DateAddedLast  string
+}
+
+// Page reads one page of the collection's objects with its date-added
+// headers.
+func (r *CollectionRef) Page(ctx context.Context, q Query) (Page, error) {
+	var p Page
+	target := r.target("objects/", q)
+	resp, err := r.c.open(ctx, http.MethodGet, target, mediaTAXII, mediaTAXII, nil)
+	if err != nil {
+		return p, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return p, fmt.Errorf("GET %s: read answer: %w", target, err)
+	}
+	if err := decodeAnswer(data, &p.Envelope); err != nil {
+		return p, fmt.Errorf("GET %s: not a TAXII envelope: %w", target, err)
+	}
+	p.DateAddedFirst = resp.Header.Get("X-TAXII-Date-Added-First")
+	p.DateAddedLast = resp.Header.Get("X-TAXII-Date-Added-Last")
+	return p, nil
+}
+
+// Status reads the status resource of an earlier post (section 4.3).
+func (c *Client) Status(ctx context.Context, id string) (Status, error) {
+	var st Status
+	root, err := c.root(ctx)
+	if err != nil {
+		return st, err
+	}
+	err = c.taxii(ctx, http.MethodGet, root+"status/"+url.PathEscape(id)+"/", nil, &st)
+	return st, err
+}

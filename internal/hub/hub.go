@@ -59,6 +59,13 @@ type Hub struct {
 	// (exportgate.Service.ObjectHitsJSON); nil shows none.
 	WarninglistHits func(o store.Object) json.RawMessage
 
+	// Arrival, when set, sees each object an account submits once its
+	// access metadata is worked out, and may refuse it (the error is the
+	// object's failure in the status) or change its TLP and raw JSON:
+	// package app sets federation.Service.Arrive, which re-checks what a
+	// partner sends against its agreement.
+	Arrival func(ctx context.Context, c auth.Caller, o *store.Object) error
+
 	center      store.Org
 	auditSalt   []byte
 	groups      remembered[[]string]         // org id → its groups

@@ -315,6 +315,11 @@ func (in *intake) object(ctx context.Context, raw json.RawMessage) (received, er
 		sightedBy(&acl, target.ACL)
 	}
 	o.ACL = acl
+	if in.h.Arrival != nil {
+		if err := in.h.Arrival(ctx, in.c, &o.Object); err != nil {
+			return o, err
+		}
+	}
 	return o, nil
 }
 

@@ -36,6 +36,7 @@ const (
 	SectionApprovals  Section = "approvals"  // requests for the committee's approval
 	SectionExports    Section = "exports"    // the export gate: warninglists, export policies, thresholds
 	SectionReviews    Section = "reviews"    // the center's queue of indicators waiting for its review before exports
+	SectionFederation Section = "federation" // partners and their sharing agreements
 	SectionOversight  Section = "oversight"  // the committee's console
 	SectionAdmin      Section = "admin"      // administration of organizations, users and tokens
 )
@@ -80,6 +81,7 @@ var ConsoleRules = []SectionRule{
 	{Section: SectionExports, Seats: notCommittee, Opens: MayReadWarninglists, Note: "the export gate: warninglists, export policies and thresholds; changed by the center (an organization's administrator sets its own organization's policy)"},
 	{Section: SectionReviews, Opens: MayReadReviewQueue, Note: "the center's analysts and administrators review indicators before they reach exports"},
 	{Section: SectionApprovals, Opens: MayFileApproval, Note: "the center's handlers, analysts and administrators request approvals"},
+	{Section: SectionFederation, Opens: MaySeePartners, Note: "partners and their sharing agreements: kept by the center, seen by its analysts and by the committee"},
 	{Section: SectionOversight, Seats: []Seat{SeatCommittee}, Opens: OverseesConsole, Note: "the committee's console"},
 	{Section: SectionAdmin, Opens: AdministersOrg, Note: "organization and hub administrators"},
 }

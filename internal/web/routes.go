@@ -112,6 +112,8 @@ var routeTable = map[string]audit.Route{
 	"POST /exports/warninglists/{id}/switch":  audit.InCapability(audit.ActionWarninglistChange),
 	"GET /exports/reviews":                    audit.Read,
 	"POST /exports/reviews/{id}":              audit.InCapability(audit.ActionExportReview),
+	"GET /federation":                         audit.Read,
+	"POST /federation/{name}/sync":            audit.InCapability(audit.ActionPartnerSync),
 	"GET /admin":                              audit.Read,
 	"POST /admin/orgs":                        audit.InCapability(audit.ActionOrgCreate),
 	"POST /admin/orgs/{id}/change":            audit.InCapability(audit.ActionOrgChange),

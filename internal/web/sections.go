@@ -109,6 +109,9 @@ var routeSections = map[string]policy.Section{
 	"GET /exports/reviews":                   policy.SectionReviews,
 	"POST /exports/reviews/{id}":             policy.SectionReviews,
 
+	"GET /federation":              policy.SectionFederation,
+	"POST /federation/{name}/sync": policy.SectionFederation,
+
 	"GET /admin": policy.SectionAdmin,
 }
 

@@ -170,6 +170,8 @@ func (s *server) mux() *audit.Mux {
 	mux.HandleFunc("POST /exports/warninglists/entries", s.member(s.editWarninglist))
 	mux.HandleFunc("POST /exports/warninglists/{id}/switch", s.member(s.switchWarninglist))
 	mux.HandleFunc("GET /exports/reviews", s.member(s.reviewsPage))
+	mux.HandleFunc("GET /federation", s.member(s.federationPage))
+	mux.HandleFunc("POST /federation/{name}/sync", s.member(s.syncPartner))
 	mux.HandleFunc("POST /exports/reviews/{id}", s.member(s.reviewIndicator))
 	mux.HandleFunc("POST /telemetry/sources/{id}/records", s.member(s.telemetryRecords))
 
