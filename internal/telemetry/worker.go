@@ -283,8 +283,9 @@ func (w *Worker) Handle(ctx context.Context, data []byte) error {
 	if err := w.at(ctx, "sighted"); err != nil {
 		return err
 	}
+	cps := map[string][]store.ConnectionPoint{} // read once a batch per member
 	for k, g := range aggs {
-		if err := w.alertSpaces(ctx, k, g); err != nil {
+		if err := w.alertSpaces(ctx, k, g, cps); err != nil {
 			return err
 		}
 	}
@@ -447,19 +448,24 @@ func (w *Worker) sighting(k sightingKey, g *sightingAgg, now time.Time) map[stri
 // and confidence (block, check the host …); otherwise only to check its
 // hosts, since the other side of the records would tell the indicator. Each
 // alert's key is its sighting's id: raised again for the same records, it is
-// not stored again.
-func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg) error {
+// not stored again. cps remembers, for the batch, each member's connection
+// points once read.
+func (w *Worker) alertSpaces(ctx context.Context, k sightingKey, g *sightingAgg, cps map[string][]store.ConnectionPoint) error {
 	if len(g.orgs) == 0 || g.stored.PK == 0 {
 		return nil
 	}
 	ind := g.stored
 	for org := range g.orgs {
 		reader := slices.Contains(g.readers, org)
-		cps, err := w.Service.DB.ConnectionPointsOf(ctx, org)
-		if err != nil {
-			return fmt.Errorf("alert %s: connection points: %w", org, err)
+		points, ok := cps[org]
+		if !ok {
+			var err error
+			if points, err = w.Service.DB.ConnectionPointsOf(ctx, org); err != nil {
+				return fmt.Errorf("alert %s: connection points: %w", org, err)
+			}
+			cps[org] = points
 		}
-		hostLines, hosts := w.hostLines(g.hosts[org], cps, reader)
+		hostLines, hosts := w.hostLines(g.hosts[org], points, reader)
 		title := i18n.M("alert.flow.match", k.indicator, strconv.Itoa(g.count))
 		lines := []i18n.Message{i18n.M("alert.flow.body.what", strconv.Itoa(g.count), g.first.In(jst.Zone).Format("2006-01-02 15:04 MST"), g.last.In(jst.Zone).Format("2006-01-02 15:04 MST"))}
 		lines = append(lines, hostLines...)
