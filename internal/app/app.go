@@ -37,6 +37,7 @@ import (
 	"renkei/internal/pqc"
 	"renkei/internal/relevance"
 	"renkei/internal/retention"
+	"renkei/internal/signin"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
 )
@@ -102,6 +103,8 @@ type App struct {
 	// Federation keeps the partners and their sharing agreements, and
 	// pulls from and pushes to them.
 	Federation *federation.Service
+	// SignIn is single sign-on, passkeys and client certificates.
+	SignIn *signin.Service
 }
 
 // New makes the shared parts over d and builds the hub and every capability
@@ -159,6 +162,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		Append: appendAudit, Submit: h.Submit}
 	a.Retention = &retention.Service{DB: db, Record: record, Center: h.Center(), Now: now, Log: log}
 	a.Exports = &exportgate.Service{DB: db, Now: now, Center: center, Record: record, Log: log}
+	a.SignIn = &signin.Service{DB: db, Now: now, Log: log, Record: record, CreateUser: h.CreateUser, Forget: a.Auth.Forget}
 	h.WarninglistHits = a.Exports.ObjectHitsJSON // shown on every object the hub presents
 	a.Hunting.Screen = a.Exports.Screen          // a package's indicators pass the export gate
 	a.Federation = &federation.Service{DB: db, Now: now, Log: log, Record: record, Submit: h.Submit, Present: h.Present, Viewer: h.Viewer,

@@ -12,7 +12,7 @@ import (
 
 // capabilities are the packages that keep one kind of record or run one
 // kind of work for people, built once by New (docs/architecture.md).
-var capabilities = []string{"advisory", "approval", "cases", "consult", "cop", "exportgate", "federation", "huntpkg", "incident", "oversight", "pqc", "relevance", "retention", "telemetry"}
+var capabilities = []string{"advisory", "approval", "cases", "consult", "cop", "exportgate", "federation", "huntpkg", "incident", "oversight", "pqc", "relevance", "retention", "signin", "telemetry"}
 
 // stixIntake are the capabilities that put STIX objects into the store
 // through the hub (hub.Submit, its extension and collections): they alone

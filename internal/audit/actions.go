@@ -24,6 +24,17 @@ const (
 	ActionTokenCreate      = "token.create"      // an API token was created
 	ActionLogin            = "login"             // a user logged in
 
+	// Sign-in (package signin): single sign-on, passkeys, client
+	// certificates. A login through an identity provider is ActionLogin
+	// with Detail "via" oidc and the provider.
+	ActionSignInConfigure = "signin.configure" // an identity provider or claim mapping added, changed or removed
+	ActionSignInLink      = "signin.link"      // a provider's identity linked to an account on its first sign-in
+	ActionPasskeyAdd      = "passkey.add"      // a user registered a passkey
+	ActionPasskeyRemove   = "passkey.remove"   // a user removed one of their passkeys
+	ActionPasskeyUse      = "passkey.use"      // a user gave their passkey as a session's second factor
+	ActionCertRegister    = "cert.register"    // a client certificate registered to an account (a machine identity)
+	ActionCertRevoke      = "cert.revoke"      // a client certificate revoked
+
 	// Administrative acts, logged before they take effect whichever door
 	// they come through (CLI, console, API): package hub's acts.go.
 	ActionOrgCreate     = "org.create"     // an organization was added (a center: policy.change, see hub.AddCenterOrg)

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -160,9 +161,12 @@ func HashSecret(secret string) string {
 
 // Caller is an authenticated request's user.
 type Caller struct {
-	User     store.User
-	Org      store.Org
-	TokenID  int64 // 0 for a web session
+	User    store.User
+	Org     store.Org
+	TokenID int64 // 0 for a web session
+	// CertID is the registered client certificate the request presented
+	// over mutual TLS instead of a token (0 otherwise).
+	CertID   int64
 	ReadOnly bool
 	Session  *store.Session
 }
@@ -199,7 +203,7 @@ func (c Caller) Via() string {
 	switch {
 	case c.Session != nil:
 		return "web"
-	case c.TokenID != 0:
+	case c.TokenID != 0 || c.CertID != 0:
 		return "api"
 	case strings.HasPrefix(c.User.Login, "cli:"):
 		return "cli"
@@ -305,6 +309,60 @@ func (a *Authenticator) Token(ctx context.Context, secret string) (Caller, error
 	return c, nil
 }
 
+// SPKIHash is the hex SHA-256 of a certificate's SubjectPublicKeyInfo, the
+// key under which a client certificate is registered (signin.RegisterCert).
+func SPKIHash(cert *x509.Certificate) string {
+	h := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return hex.EncodeToString(h[:])
+}
+
+// Certificate checks a client certificate that the TLS handshake verified
+// and returns the account it is registered to: exactly that account,
+// read-only if registered so. A certificate whose public key is not
+// registered, or was revoked, is refused; a revocation holds at once, as a
+// token's does (the same cache, cleared by Forget).
+func (a *Authenticator) Certificate(ctx context.Context, cert *x509.Certificate) (Caller, error) {
+	key := "spki:" + SPKIHash(cert)
+	now := a.now()
+	if v, ok := a.tokens.Load(key); ok {
+		ct := v.(cachedToken)
+		if now.Before(ct.until) {
+			return ct.caller, nil
+		}
+		a.tokens.Delete(key)
+	}
+	gen := a.forgotten.Load()
+	cc, err := a.DB.ClientCertBySPKI(ctx, strings.TrimPrefix(key, "spki:"))
+	if errors.Is(err, store.ErrNotFound) {
+		return Caller{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Caller{}, fmt.Errorf("look up client certificate: %w", err)
+	}
+	if !cc.Revoked.IsZero() {
+		return Caller{}, ErrBadCredentials
+	}
+	c, err := a.caller(ctx, cc.UserID)
+	if err != nil {
+		return Caller{}, err
+	}
+	c.CertID, c.ReadOnly = cc.ID, cc.ReadOnly
+	if ttl := a.cacheTTL(); ttl > 0 {
+		a.tokens.Store(key, cachedToken{caller: c, until: now.Add(ttl)})
+		if a.forgotten.Load() != gen {
+			a.tokens.Delete(key)
+		}
+	}
+	return c, nil
+}
+
+// Account is the caller an account signs in as, once another proof than a
+// password (single sign-on) said who it is: refused like a password login
+// when the account or its organization is disabled or pending.
+func (a *Authenticator) Account(ctx context.Context, userID int64) (Caller, error) {
+	return a.caller(ctx, userID)
+}
+
 // Password checks a login and password. Only the console's login form calls
 // it, under its limiter; the API, TAXII and the audit log take tokens.
 func (a *Authenticator) Password(ctx context.Context, login, password string) (Caller, error) {
@@ -370,13 +428,17 @@ func (a *Authenticator) caller(ctx context.Context, userID int64) (Caller, error
 
 // Request authenticates a request to the API, TAXII or the audit log by
 // token: "Bearer <token>", or HTTP Basic with the login and a token as TAXII
-// clients send. Web passwords are refused here without being checked: they
+// clients send; or, without an Authorization header, by the client
+// certificate the connection presented and the server verified against the
+// CA it trusts for clients (mutual TLS, Certificate). Web passwords are refused here without being checked: they
 // are accepted only on the console's login form, which limits guessing per
 // login and per address (docs/access.md). It returns ErrNoCredentials when the
 // request carries none.
 func (a *Authenticator) Request(r *http.Request) (Caller, error) {
 	h := r.Header.Get("Authorization")
 	switch {
+	case h == "" && r.TLS != nil && len(r.TLS.VerifiedChains) > 0:
+		return a.Certificate(r.Context(), r.TLS.VerifiedChains[0][0])
 	case h == "":
 		return Caller{}, ErrNoCredentials
 	case strings.HasPrefix(h, "Bearer "):

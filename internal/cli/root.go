@@ -130,6 +130,8 @@ func newRoot(g *globals) *cobra.Command {
 		newGroupCmd(g),
 		newUserCmd(g),
 		newTokenCmd(g),
+		newOIDCCmd(g),
+		newCertCmd(g),
 		newBackupCmd(g),
 		newDemoCmd(g),
 		newBenchCmd(g),

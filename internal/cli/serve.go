@@ -131,6 +131,8 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "")
 	f.BoolVar(&cfg.SelfSignedTLS, "tls", false, "")
+	f.StringVar(&cfg.ClientCA, "client-ca", "", "")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "")
 	f.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "")
 	f.DurationVar(&cfg.BodyTimeout, "body-timeout", 10*time.Minute, "")
 	f.StringVar(&logLevel, "log-level", "info", "")

@@ -16,6 +16,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,11 @@ type Client struct {
 	Hub   string // base URL, e.g. https://hub.example.jp
 	Token string
 	HTTP  *http.Client // nil: a client with a one-minute timeout
+	// Certificate, instead of a Token, is the client certificate a machine
+	// client presents over mutual TLS (registered to its account with
+	// renkei cert add). With HTTP nil, a client presenting it is made; a
+	// given HTTP client must present it itself.
+	Certificate *tls.Certificate
 	// APIRoot is the TAXII API root URL; empty asks the server's discovery
 	// (its default, or its first root), falling back to Hub/taxii2/api/.
 	APIRoot string
@@ -135,8 +141,8 @@ func decodeAnswer(data []byte, out any) error { return json.Unmarshal(data, out)
 // send sends in (when not nil) as JSON to the REST API and returns the body
 // of a 2xx answer; any other answer is an *APIError.
 func (c *Client) send(ctx context.Context, method, path string, in any) ([]byte, error) {
-	if c.Hub == "" || c.Token == "" {
-		return nil, errors.New("the hub URL and an API token are required")
+	if c.Hub == "" || (c.Token == "" && c.Certificate == nil) {
+		return nil, errors.New("the hub URL and an API token (or a client certificate) are required")
 	}
 	base, err := c.base()
 	if err != nil {
@@ -155,8 +161,8 @@ func (c *Client) send(ctx context.Context, method, path string, in any) ([]byte,
 // the JSON answer into out: for documents the hub parses itself (an SBOM,
 // a CSV of connection points, a vendor's publication).
 func (c *Client) upload(ctx context.Context, path, contentType string, body []byte, out any) error {
-	if c.Hub == "" || c.Token == "" {
-		return errors.New("the hub URL and an API token are required")
+	if c.Hub == "" || (c.Token == "" && c.Certificate == nil) {
+		return errors.New("the hub URL and an API token (or a client certificate) are required")
 	}
 	base, err := c.base()
 	if err != nil {
@@ -257,6 +263,10 @@ func statusTitle(status int) string {
 
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
+		return c.HTTP
+	}
+	if c.Certificate != nil {
+		c.HTTP = &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{*c.Certificate}}}}
 		return c.HTTP
 	}
 	return defaultHTTP

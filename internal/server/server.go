@@ -39,11 +39,19 @@ import (
 
 // Config is how the server is run.
 type Config struct {
-	Listen           string // host:port
-	DataDir          string
-	Database         string // SQLite path or postgres:// URL; "" means DATA/renkei.db
-	TLSCert, TLSKey  string // PEM files
-	SelfSignedTLS    bool   // generate a certificate under DATA/tls
+	Listen          string // host:port
+	DataDir         string
+	Database        string // SQLite path or postgres:// URL; "" means DATA/renkei.db
+	TLSCert, TLSKey string // PEM files
+	SelfSignedTLS   bool   // generate a certificate under DATA/tls
+	// ClientCA is a PEM file of the CA certificates that sign machine
+	// clients' certificates: with TLS on, a client may present one instead
+	// of a token (mutual TLS), and the certificate registered to an account
+	// (renkei cert add) is that account. Empty: no client certificates.
+	ClientCA string
+	// PublicURL is the address people open the console at: identity
+	// providers send them back to it, and passkeys are bound to its host.
+	PublicURL        string
 	MaxContentLength int64
 	Version          string
 
@@ -181,7 +189,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Serv
 		return nil, err
 	}
 	pl.Watch(m)
-	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log})
+	ws, err := web.New(a, web.Options{Secure: cfg.TLSCert != "" || cfg.SelfSignedTLS, Version: cfg.Version, Log: log, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +351,10 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
+	if s.cfg.ClientCA != "" && s.cfg.TLSCert == "" && !s.cfg.SelfSignedTLS {
+		ln.Close()
+		return errors.New("client certificates (--client-ca) need TLS: give --tls-cert and --tls-key, or --tls")
+	}
 	if s.cfg.TLSCert != "" || s.cfg.SelfSignedTLS {
 		cert, err := loadOrCreateCert(s.cfg)
 		if err != nil {
@@ -350,6 +362,12 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 			return err
 		}
 		srv.TLSConfig = TLSConfig(cert)
+		if s.cfg.ClientCA != "" {
+			if err := trustClientCA(srv.TLSConfig, s.cfg.ClientCA); err != nil {
+				ln.Close()
+				return err
+			}
+		}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}

@@ -82,3 +82,21 @@ func SelfSigned(listen string) (certPEM, keyPEM []byte, err error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), nil
 }
+
+// trustClientCA makes the server ask clients for a certificate and verify
+// any it is given against the CA certificates in file (mutual TLS). A client
+// may still present none and send a token instead; a certificate that does
+// not verify ends the handshake. Which account a verified certificate is,
+// is the authenticator's (auth.Authenticator.Certificate).
+func trustClientCA(c *tls.Config, file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("client CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return fmt.Errorf("client CA %s: no PEM certificate in it", file)
+	}
+	c.ClientCAs, c.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	return nil
+}

@@ -282,6 +282,11 @@ type Session struct {
 	CSRF    string
 	Expires time.Time
 	Created time.Time
+	// PasskeyAt is when the user gave the second factor (a passkey) in
+	// this session; zero until then.
+	PasskeyAt time.Time
+	// Ceremony is the WebAuthn ceremony under way (package signin), "" when none.
+	Ceremony string
 }
 
 // AddSession stores a session.
@@ -294,13 +299,13 @@ func (db *DB) AddSession(ctx context.Context, s Session) error {
 // SessionByHash finds a session that has not expired at now.
 func (db *DB) SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error) {
 	var s Session
-	var e, c int64
-	err := db.QueryRow(ctx, "SELECT hash, user_id, csrf, expires_at, created_at FROM sessions WHERE hash = ? AND expires_at > ?", hash, Micros(now)).
-		Scan(&s.Hash, &s.UserID, &s.CSRF, &e, &c)
+	var e, c, p int64
+	err := db.QueryRow(ctx, "SELECT hash, user_id, csrf, expires_at, created_at, passkey_at, ceremony FROM sessions WHERE hash = ? AND expires_at > ?", hash, Micros(now)).
+		Scan(&s.Hash, &s.UserID, &s.CSRF, &e, &c, &p, &s.Ceremony)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("session: %w", ErrNotFound)
 	}
-	s.Expires, s.Created = FromMicros(e), FromMicros(c)
+	s.Expires, s.Created, s.PasskeyAt = FromMicros(e), FromMicros(c), FromMicros(p)
 	return s, err
 }
 

@@ -24,6 +24,9 @@ type loginData struct {
 	Next  string
 	Login string
 	Error string // catalog key
+	// Providers are the identity providers people may sign in with instead
+	// (their names, for /login/oidc/{name}).
+	Providers []string
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -39,6 +42,11 @@ func (s *server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true,
 		Secure: s.opt.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	d.CSRF = tok
+	if ps, err := s.SignIn.EnabledProviders(r.Context()); err == nil {
+		for _, p := range ps {
+			d.Providers = append(d.Providers, p.Name)
+		}
+	}
 	s.render(w, r, nil, status, "login", "login.title", "", d)
 }
 
@@ -87,21 +95,33 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusUnauthorized, d)
 		return
 	}
-	// Rule C7: the login is in the audit log before a session exists; when
-	// the log cannot record it, there is no login.
-	if _, err := s.Hub.Record(r.Context(), c, audit.ActionLogin, "user:"+c.User.Login, map[string]string{"via": "web", "addr": ip}); err != nil {
-		s.log.Error("web: login refused: the audit log could not record it", "login", c.User.Login, "err", err)
-		d.Error = "login.unlogged"
-		s.showLogin(w, r, http.StatusServiceUnavailable, d)
-		return
-	}
-	cookie, _, err := s.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)
-	if err != nil {
-		s.serverError(w, r, err)
+	if !s.startSession(w, r, c, map[string]string{"via": "web", "addr": ip}, func() {
+		s.showLogin(w, r, http.StatusServiceUnavailable, loginData{Next: d.Next, Login: d.Login, Error: "login.unlogged"})
+	}) {
 		return
 	}
 	if err := s.limiter.reset(r.Context(), keys...); err != nil {
 		s.log.Warn("web: clear failed logins", "err", err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.opt.Secure})
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// startSession starts a console session for c, who proved who they are
+// (a password, a provider's ID token), and sets its cookie. Rule C7: the
+// login is in the audit log (with detail) before a session exists; when
+// the log cannot record it there is no login, and unlogged shows why. It
+// reports whether the session started; otherwise the answer is written.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, c auth.Caller, detail map[string]string, unlogged func()) bool {
+	if _, err := s.Hub.Record(r.Context(), c, audit.ActionLogin, "user:"+c.User.Login, detail); err != nil {
+		s.log.Error("web: login refused: the audit log could not record it", "login", c.User.Login, "err", err)
+		unlogged()
+		return false
+	}
+	cookie, _, err := s.Auth.NewSession(r.Context(), c.User.ID, s.opt.SessionTTL)
+	if err != nil {
+		s.serverError(w, r, err)
+		return false
 	}
 	// Expired sessions are useless; a login is a good moment to sweep them.
 	if err := s.Store.DeleteExpiredSessions(r.Context(), s.Now()); err != nil {
@@ -109,9 +129,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: cookie, Path: "/", HttpOnly: true,
 		Secure: s.opt.Secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opt.SessionTTL.Seconds())})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.opt.Secure})
-	s.log.Info("web: login", "login", c.User.Login, "org", c.Org.ID)
-	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+	s.log.Info("web: login", "login", c.User.Login, "org", c.Org.ID, "via", detail["via"])
+	return true
 }
 
 // logout ends the session. It is the one act that the audit log cannot

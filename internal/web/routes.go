@@ -27,7 +27,10 @@ var routeTable = map[string]audit.Route{
 	"GET /static/": audit.Public(""),
 	"GET /login":   audit.Public(""),
 	"POST /login":  audit.Public(audit.ActionLogin),
-	"/":            audit.Public(""), // the not-found page
+
+	"GET /login/oidc/{name}":          audit.Public(""),
+	"GET /login/oidc/{name}/callback": audit.Public(audit.ActionLogin), // logs the login (and a first sign-in's link) itself
+	"/":                               audit.Public(""),                // the not-found page
 
 	"POST /logout":                            audit.Unrefused(audit.ActionLogout), // ending a session is never refused (docs/audit.md)
 	"GET /{$}":                                audit.Read,

@@ -43,6 +43,11 @@ type Options struct {
 	// make per LoginWindow before it must wait (defaults 10 per 5 minutes).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// PublicURL is the address people open the console at
+	// (https://hub.example): identity providers send them back to it, and
+	// passkeys are bound to its host. Empty: single sign-on answers at the
+	// request's own host, and passkeys are off.
+	PublicURL string
 }
 
 // server holds what every handler needs. It has no mutable state except the
@@ -97,6 +102,8 @@ func (s *server) mux() *audit.Mux {
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /login/oidc/{name}", s.oidcBegin)
+	mux.HandleFunc("GET /login/oidc/{name}/callback", s.oidcCallback)
 	mux.HandleFunc("POST /logout", s.member(s.logout))
 
 	mux.HandleFunc("GET /{$}", s.member(s.dashboard))
