@@ -73,6 +73,7 @@ func definedActions(t *testing.T) map[string]bool {
 // committee's figures count one vocabulary and a misspelt action cannot enter
 // the log.
 func TestDoorActionsDefined(t *testing.T) {
+	t.Parallel()
 	defined := definedActions(t)
 	for _, d := range doors() {
 		for p, rt := range d.table {
@@ -89,8 +90,10 @@ func TestDoorActionsDefined(t *testing.T) {
 // action the capability appends for each kind it issues — a correction
 // request is a demand (demand.issue), not a notice.
 func TestRouteTableNamesWhatAdvisoriesLog(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			db := e.s.App.Store
@@ -135,8 +138,10 @@ func TestRouteTableNamesWhatAdvisoriesLog(t *testing.T) {
 // logged when the log can; otherwise the failure is in the operator's log and
 // the session ends all the same.
 func TestLogoutNeverRefused(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			loggedOut := func(b *browser) {
 				t.Helper()
@@ -249,6 +254,7 @@ var sameActs = []struct{ api, web string }{
 // routes that do one act, and in the log itself for an advisory acknowledged
 // and completed through each door (the console once logged advisory.step).
 func TestOneActOneActionAtEveryDoor(t *testing.T) {
+	t.Parallel()
 	ds := doors()
 	apiTable, webTable := ds[0].table, ds[1].table
 	for _, p := range sameActs {
@@ -265,6 +271,7 @@ func TestOneActOneActionAtEveryDoor(t *testing.T) {
 
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			db := e.s.App.Store

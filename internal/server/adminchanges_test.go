@@ -25,8 +25,10 @@ import (
 // administrator another organization's users, at both doors, and nothing is
 // logged for a refusal.
 func TestAdminChangesLogTheSameActionAtEveryDoor(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			db := e.s.App.Store

@@ -27,8 +27,10 @@ var publicAlertID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // row id appears in neither, and a request naming an alert by its row id
 // answers 404 like an unknown alert, through both doors.
 func TestAlertIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub
@@ -203,8 +205,10 @@ func get(t *testing.T, c *http.Client, u string) string {
 // ids appear in neither, and deleting a webhook or retrying a dead delivery
 // by its row id answers 404 like an unknown one, through both doors.
 func TestWebhookIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, power, water, token := newTwoMembers(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub
@@ -413,8 +417,10 @@ func TestWebhookIDsRevealNoCount(t *testing.T) {
 // neither, and revoking a token or disabling a user by its row id answers
 // 404 like an unknown one, through both doors.
 func TestTokenAndUserIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, power, water, token := newTwoMembers(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub

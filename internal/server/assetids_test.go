@@ -28,8 +28,10 @@ import (
 // appears in neither, and a request naming a row by its row id answers like
 // one naming an unknown row (404), through both doors.
 func TestAssetAndComputerIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			a := e.s.App

@@ -35,7 +35,7 @@ const doorsPassword = "correct horse battery staple"
 func newDoorsEnv(t *testing.T, kind string) *doorsEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, storetest.DSN(t, kind))
+	db, err := store.Open(ctx, storetest.MigratedDSN(t, kind))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,8 +146,10 @@ func (e *doorsEnv) webSession(login, password string) (*http.Client, int) {
 // (Bearer, or Basic with the login and a token), never web passwords; the
 // password works on the console's login form only.
 func TestPasswordsOnlyOnLoginForm(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			for _, door := range []struct{ login, path string }{
 				{"power", "/api/v1/me"},

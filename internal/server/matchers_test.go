@@ -14,6 +14,7 @@ import (
 // 0) starts no matcher — none prepares its account or joins the stream's
 // consumer — while the default of the command, one, does.
 func TestServeMatchersZeroRunsNone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range []struct {
 		matchers int

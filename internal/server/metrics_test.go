@@ -30,6 +30,7 @@ import (
 // the log's integration lag, a collector's datagrams received and dropped,
 // a feed's refresh age, and the pipeline's lag.
 func TestMetricsMoveWithTheirEvents(t *testing.T) {
+	t.Parallel()
 	dsn, token := prepare(t, "sqlite")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

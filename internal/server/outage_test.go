@@ -25,8 +25,10 @@ import (
 // credentials that must be looked up and for requests already past
 // authentication when the store failed.
 func TestStoreOutageIs503(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			dsn, token := prepare(t, kind)
 			ctx := context.Background()
 			db, err := store.Open(ctx, dsn)

@@ -23,8 +23,10 @@ import (
 // organizations' alerts, cases, consultations, incidents, advisories,
 // hunting or assets).
 func TestOverseerReachesNoIntelligence(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			ctx := context.Background()
 			h := e.s.App.Hub

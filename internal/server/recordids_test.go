@@ -177,8 +177,10 @@ func fileIncident(t *testing.T, e *doorsEnv, login, title string) incident.Repor
 // client and the console; no row id shows, and an incident or attachment
 // asked by its row id is 404 like an unknown one, through both doors.
 func TestIncidentIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, power, water, _ := newTwoMembers(t, kind)
 			memberUsers(t, e, water)
 			db := e.s.App.Hub.DB
@@ -280,8 +282,10 @@ func TestIncidentIDsRevealNoCount(t *testing.T) {
 // or acted on by its row id is 404 like an unknown one; a case's source
 // names the incident by its public id.
 func TestCaseIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, _, water, _ := newTwoMembers(t, kind)
 			memberUsers(t, e, water)
 			ctx := context.Background()
@@ -337,8 +341,10 @@ func TestCaseIDsRevealNoCount(t *testing.T) {
 // by its row id is 404 like an unknown one, through both doors; the
 // publisher's user row id is not shown.
 func TestAdvisoryIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, power, water, _ := newTwoMembers(t, kind)
 			memberUsers(t, e, water)
 			ctx := context.Background()
@@ -404,8 +410,10 @@ func TestAdvisoryIDsRevealNoCount(t *testing.T) {
 // and the console; one asked or replied to by its row id is 404 like an
 // unknown one.
 func TestConsultationIDsRevealNoCount(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e, _, water, _ := newTwoMembers(t, kind)
 			memberUsers(t, e, water)
 			ctx := context.Background()

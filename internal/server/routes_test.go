@@ -74,9 +74,11 @@ func TestEveryRouteInItsTable(t *testing.T) {
 // request without credentials — and, on the API, a request with a web
 // password.
 func TestEveryRouteAuthenticatedOrPublic(t *testing.T) {
+	t.Parallel()
 	TestEveryRouteInItsTable(t)
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			for _, d := range doors() {
@@ -118,6 +120,7 @@ func TestEveryRouteAuthenticatedOrPublic(t *testing.T) {
 // the acts are tested where they live (TestAdminActsAuditedFirst here and in
 // internal/hub, and the approval, advisory, telemetry and supplier tests).
 func TestEveryStateChangingRouteAudited(t *testing.T) {
+	t.Parallel()
 	for _, d := range doors() {
 		for p, rt := range d.table {
 			if m := audit.PatternMethod(p); m != "" && audit.ChangesState(m) && rt.Action == "" {
@@ -127,6 +130,7 @@ func TestEveryStateChangingRouteAudited(t *testing.T) {
 	}
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			admin := e.session("root")
 			atDoor := map[string][]string{} // door → patterns
@@ -180,8 +184,10 @@ func TestEveryStateChangingRouteAudited(t *testing.T) {
 // and webhooks changed through the REST API or the console are refused with
 // 503, and not changed, when the audit log refuses the append.
 func TestAdminActsAuditedFirst(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newDoorsEnv(t, kind)
 			admin := e.session("root")
 			ctx := context.Background()

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"renkei/internal/auth"
 	"renkei/internal/hub"
 	"renkei/internal/policy"
 	"renkei/internal/server"
@@ -26,12 +27,15 @@ import (
 	"renkei/internal/testwait"
 )
 
-// TestMain lets the crash test run this binary as a hub it can kill.
+// TestMain lets the crash test run this binary as a hub it can kill. The
+// fixtures' accounts get cheap password hashes (auth.CheapHashesForTests):
+// no test here is about the cost of a hash.
 func TestMain(m *testing.M) {
 	if dsn := os.Getenv("RENKEI_TEST_SERVE"); dsn != "" {
 		serveForever(dsn)
 		return
 	}
+	auth.CheapHashesForTests()
 	os.Exit(m.Run())
 }
 
@@ -53,7 +57,7 @@ func serveForever(dsn string) {
 func prepare(t *testing.T, kind string) (dsn, token string) {
 	t.Helper()
 	ctx := context.Background()
-	dsn = storetest.DSN(t, kind)
+	dsn = storetest.MigratedDSN(t, kind)
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +84,13 @@ func prepare(t *testing.T, kind string) (dsn, token string) {
 // middle of a large POST and shows, after reopening the store, that every
 // object the status reported as a success is there.
 func TestCrashDuringPostLosesNoReportedSuccess(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("slow")
 	}
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			dsn, token := prepare(t, kind)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), "RENKEI_TEST_SERVE="+dsn, "RENKEI_TEST_DATA="+t.TempDir())
@@ -174,6 +180,7 @@ func TestCrashDuringPostLosesNoReportedSuccess(t *testing.T) {
 // TestHybridPostQuantumTLS shows the hub negotiates X25519MLKEM768 with a
 // client that offers it.
 func TestHybridPostQuantumTLS(t *testing.T) {
+	t.Parallel()
 	dsn, _ := prepare(t, "sqlite")
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
@@ -215,6 +222,7 @@ func TestHybridPostQuantumTLS(t *testing.T) {
 // TestHealthMetricsAndLogs checks /healthz and /metrics, and that the logs
 // of authenticated, failed and erroneous requests never hold a credential.
 func TestHealthMetricsAndLogs(t *testing.T) {
+	t.Parallel()
 	dsn, token := prepare(t, "sqlite")
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
@@ -329,6 +337,7 @@ func startServer(t *testing.T, dsn string, cfg server.Config) (*store.DB, string
 // body, then nothing: the hub cuts the request when the body deadline
 // passes instead of waiting for ever.
 func TestSlowBodyIsCut(t *testing.T) {
+	t.Parallel()
 	dsn, token := prepare(t, "sqlite")
 	_, addr := startServer(t, dsn, server.Config{BodyTimeout: 300 * time.Millisecond})
 	conn, err := net.Dial("tcp", addr)
@@ -355,8 +364,10 @@ func TestSlowBodyIsCut(t *testing.T) {
 // the body was never read; a fresh one (a POST another node may be
 // reading) stays pending.
 func TestInterruptedPostMarkedFailedOnRestart(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			dsn, _ := prepare(t, kind)
 			ctx := context.Background()
 			db, err := store.Open(ctx, dsn)

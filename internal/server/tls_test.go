@@ -16,6 +16,7 @@ import (
 // on every response, and a TLS 1.2 client is offered only ECDHE with AEAD
 // ciphers — one that offers nothing but CBC with HMAC-SHA1 is refused.
 func TestTLSOnlyAEADAndHSTS(t *testing.T) {
+	t.Parallel()
 	dsn, token := prepare(t, "sqlite")
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {

@@ -83,6 +83,20 @@ func schemaDSN(tb testing.TB, base, schema string) string {
 	return u.String()
 }
 
+// MigratedDSN returns a connection string for a new store of the given kind
+// whose schema is up to date and every table empty, as Open gives, for tests
+// that open the store themselves or hand it to another process (with the
+// template, see template.go: nothing is migrated again).
+func MigratedDSN(tb testing.TB, kind string) string {
+	tb.Helper()
+	if kind == "sqlite" {
+		dsn := filepath.Join(tb.TempDir(), "renkei.db")
+		MigratedSQLite(tb, dsn)
+		return dsn
+	}
+	return migratedPostgres(tb)
+}
+
 // Open opens a new store of the given kind, its schema up to date and every
 // table empty, closed when the test ends.
 func Open(tb testing.TB, kind string) *store.DB {
@@ -99,14 +113,7 @@ func OpenUnsynced(tb testing.TB, kind string) *store.DB {
 
 func open(tb testing.TB, kind string, o store.Options) *store.DB {
 	tb.Helper()
-	var dsn string
-	if kind == "sqlite" {
-		dsn = filepath.Join(tb.TempDir(), "renkei.db")
-		MigratedSQLite(tb, dsn)
-	} else {
-		dsn = migratedPostgres(tb)
-	}
-	db, err := store.OpenWith(context.Background(), dsn, o)
+	db, err := store.OpenWith(context.Background(), MigratedDSN(tb, kind), o)
 	if err != nil {
 		tb.Fatalf("open %s store: %v", kind, err)
 	}
