@@ -55,121 +55,134 @@ type todayDeadline struct {
 // todayRows bounds each panel of the home page; its section's page has the rest.
 const todayRows = 10
 
+// todayPanels are the home page's panels in the order the page shows them,
+// each with the section it belongs to.
+var todayPanels = []struct {
+	section policy.Section
+	fill    func(s *server, ctx context.Context, req *request, t *today) error
+}{
+	{policy.SectionAlerts, (*server).todayAlerts},
+	{policy.SectionAdvisories, (*server).todayAdvisories},
+	{policy.SectionReports, (*server).todayDeadlines},
+	{policy.SectionVuln, (*server).todayExposure},
+	{policy.SectionHunting, (*server).todayHunts},
+	{policy.SectionConsult, (*server).todayConsults},
+	{policy.SectionOversight, (*server).todayApprovals},
+}
+
 // today fills t for req's user. Each panel is read only when its section
 // applies to the user; a panel whose list the policy still refuses (a role
 // the section admits but that list does not) stays empty, and the others are
 // filled all the same.
 func (s *server) today(ctx context.Context, req *request, t *today) error {
-	v, now := req.viewer, s.Now()
-	open := func(sec policy.Section) bool { return policy.MayOpenSection(v, sec) }
-	panels := []func() error{
-		func() error {
-			if !open(policy.SectionAlerts) {
-				return nil
-			}
-			var err error
-			t.Severities, err = s.Store.UnreadAlertsBySeverity(ctx, v)
+	for _, p := range todayPanels {
+		if !policy.MayOpenSection(req.viewer, p.section) {
+			continue
+		}
+		if err := p.fill(s, ctx, req, t); err != nil && !problem.IsRefusal(err) {
 			return err
-		},
-		func() error {
-			if !open(policy.SectionAdvisories) {
-				return nil
-			}
-			return s.todayAdvisories(ctx, req, t)
-		},
-		func() error {
-			if !open(policy.SectionReports) {
-				return nil
-			}
-			incs, err := s.Incidents.List(ctx, v, incident.Query{Limit: todayRows * 10})
-			if err != nil {
-				return err
-			}
-			for _, inc := range incs {
-				for _, dl := range inc.Deadlines {
-					if dl.Met.IsZero() && inc.Closed.IsZero() {
-						t.Deadlines = append(t.Deadlines, todayDeadline{dl, inc.Title, dl.Overdue(now)})
-					}
-				}
-			}
-			slices.SortFunc(t.Deadlines, func(a, b todayDeadline) int { return a.Due.Compare(b.Due) })
-			t.Deadlines = t.Deadlines[:min(len(t.Deadlines), todayRows)]
-			return nil
-		},
-		func() error {
-			if !open(policy.SectionVuln) || !policy.MayReadAssets(v) {
-				return nil
-			}
-			fs, err := s.Relevance.Findings(ctx, v)
-			if err != nil {
-				return err
-			}
-			for _, f := range fs { // most urgent first
-				if !f.Suppressed() && f.Status == "affected" && len(t.Findings) < todayRows {
-					t.Findings = append(t.Findings, f)
-				}
-			}
-			cps, err := s.Relevance.ConnectionPoints(ctx, v)
-			if err != nil {
-				return err
-			}
-			t.StaleDays = s.Relevance.StaleDays(ctx)
-			for _, c := range cps {
-				if c.Stale(now, t.StaleDays) && len(t.Stale) < todayRows {
-					t.Stale = append(t.Stale, c)
-				}
-			}
-			return nil
-		},
-		func() error {
-			if !open(policy.SectionHunting) {
-				return nil
-			}
-			hs, err := s.Hunting.List(ctx, req.caller, 200)
-			if err != nil {
-				return err
-			}
-			for _, h := range hs {
-				if h.InScope && !h.RanByMe && len(t.Hunts) < todayRows {
-					t.Hunts = append(t.Hunts, h)
-				}
-			}
-			return nil
-		},
-		func() error {
-			if !open(policy.SectionConsult) {
-				return nil
-			}
-			rs, err := s.Consult.List(ctx, v, "open", 200)
-			if err != nil {
-				return err
-			}
-			for _, r := range rs {
-				if policy.MayHandleConsultation(v, policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)) && len(t.Consults) < todayRows {
-					t.Consults = append(t.Consults, r)
-				}
-			}
-			return nil
-		},
-		func() error {
-			if !open(policy.SectionOversight) {
-				return nil
-			}
-			as, err := s.Approvals.List(ctx, v, "", 500)
-			if err != nil {
-				return err
-			}
-			for _, a := range as {
-				if (a.Status == approval.StatusPending || a.Status == approval.StatusEmergency) && len(t.Approvals) < todayRows {
-					t.Approvals = append(t.Approvals, a)
-				}
-			}
-			return nil
-		},
+		}
 	}
-	for _, fill := range panels {
-		if err := fill(); err != nil && !problem.IsRefusal(err) {
-			return err
+	return nil
+}
+
+// todayAlerts counts the unread alerts by severity.
+func (s *server) todayAlerts(ctx context.Context, req *request, t *today) error {
+	var err error
+	t.Severities, err = s.Store.UnreadAlertsBySeverity(ctx, req.viewer)
+	return err
+}
+
+// todayDeadlines fills the reports the user's incidents still owe, soonest
+// due first.
+func (s *server) todayDeadlines(ctx context.Context, req *request, t *today) error {
+	now := s.Now()
+	incs, err := s.Incidents.List(ctx, req.viewer, incident.Query{Limit: todayRows * 10})
+	if err != nil {
+		return err
+	}
+	for _, inc := range incs {
+		for _, dl := range inc.Deadlines {
+			if dl.Met.IsZero() && inc.Closed.IsZero() {
+				t.Deadlines = append(t.Deadlines, todayDeadline{dl, inc.Title, dl.Overdue(now)})
+			}
+		}
+	}
+	slices.SortFunc(t.Deadlines, func(a, b todayDeadline) int { return a.Due.Compare(b.Due) })
+	t.Deadlines = t.Deadlines[:min(len(t.Deadlines), todayRows)]
+	return nil
+}
+
+// todayExposure fills, for whoever may read the organization's assets, the
+// findings that affect them (most urgent first) and the connection points
+// not seen for StaleDays.
+func (s *server) todayExposure(ctx context.Context, req *request, t *today) error {
+	v, now := req.viewer, s.Now()
+	if !policy.MayReadAssets(v) {
+		return nil
+	}
+	fs, err := s.Relevance.Findings(ctx, v)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs { // most urgent first
+		if !f.Suppressed() && f.Status == "affected" && len(t.Findings) < todayRows {
+			t.Findings = append(t.Findings, f)
+		}
+	}
+	cps, err := s.Relevance.ConnectionPoints(ctx, v)
+	if err != nil {
+		return err
+	}
+	t.StaleDays = s.Relevance.StaleDays(ctx)
+	for _, c := range cps {
+		if c.Stale(now, t.StaleDays) && len(t.Stale) < todayRows {
+			t.Stale = append(t.Stale, c)
+		}
+	}
+	return nil
+}
+
+// todayHunts fills the hunting packages in the user's scope that they have
+// not run yet.
+func (s *server) todayHunts(ctx context.Context, req *request, t *today) error {
+	hs, err := s.Hunting.List(ctx, req.caller, 200)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if h.InScope && !h.RanByMe && len(t.Hunts) < todayRows {
+			t.Hunts = append(t.Hunts, h)
+		}
+	}
+	return nil
+}
+
+// todayConsults fills the open consultations the user may handle.
+func (s *server) todayConsults(ctx context.Context, req *request, t *today) error {
+	v := req.viewer
+	rs, err := s.Consult.List(ctx, v, "open", 200)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if policy.MayHandleConsultation(v, policy.ConsultationRel(v, r.OrgID, r.HandlerOrg)) && len(t.Consults) < todayRows {
+			t.Consults = append(t.Consults, r)
+		}
+	}
+	return nil
+}
+
+// todayApprovals fills the approvals that wait for the committee: pending,
+// or executed in an emergency before its decision.
+func (s *server) todayApprovals(ctx context.Context, req *request, t *today) error {
+	as, err := s.Approvals.List(ctx, req.viewer, "", 500)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if (a.Status == approval.StatusPending || a.Status == approval.StatusEmergency) && len(t.Approvals) < todayRows {
+			t.Approvals = append(t.Approvals, a)
 		}
 	}
 	return nil
