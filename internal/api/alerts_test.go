@@ -21,8 +21,10 @@ import (
 // passing over another organization's alert, and is logged (alert.read)
 // first.
 func TestAlertListingFiltersGroupsAndMarksAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			power := h.Org("Power Co", "operator", "energy")

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	now := h.Now.UTC()

@@ -59,8 +59,10 @@ func marchLog(t *testing.T, l *audit.Log, center string) [2]uint64 {
 // verified against the checkpoint the answer names; the CSV names it too.
 // Only those who inspect the log are answered (both stores).
 func TestCommitteeSelectsTheLogByFilter(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			th := hubtest.New(t, kind, hubtest.WithAudit())
 			th.Overseer("iinkai")

@@ -17,8 +17,10 @@ import (
 // administrator cannot), and once active it still may not decide the
 // administrator's request, which a member unrelated to it decides.
 func TestCommitteeIndependentOfOperator(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			now := h.Now.UTC()

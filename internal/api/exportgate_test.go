@@ -59,8 +59,10 @@ func hostileID(i int) string {
 }
 
 func TestHostileSubmissionsNeverReachAnExport(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			// google.com is in no list shipped with Renkei (top sites are
@@ -112,8 +114,10 @@ func TestHostileSubmissionsNeverReachAnExport(t *testing.T) {
 }
 
 func TestExportPolicyConfidenceAgeAndReview(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			const id = "indicator--00000000-0000-4000-8000-0000000002a0"
@@ -158,6 +162,7 @@ func TestExportPolicyConfidenceAgeAndReview(t *testing.T) {
 }
 
 func TestImportedCorpusListsKeepTopSitesOut(t *testing.T) {
+	t.Parallel()
 	dir := "../../../shared/corpora/misp-warninglists/lists"
 	lists, errs, err := warninglist.ReadPath(dir)
 	if err != nil {
@@ -185,8 +190,10 @@ func TestImportedCorpusListsKeepTopSitesOut(t *testing.T) {
 }
 
 func TestExplainTracesAnExportLine(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			e.submitIndicators(t, "power", map[string]string{
 				"indicator--00000000-0000-4000-8000-0000000004a0": "[ipv4-addr:value = '203.0.113.0/24']",
@@ -221,8 +228,10 @@ func TestExplainTracesAnExportLine(t *testing.T) {
 // only, the /12 stays out and github.io is exported. Only the center sets
 // them.
 func TestGateThresholdsAreConfigurable(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			e.submitIndicators(t, "power", map[string]string{
@@ -264,8 +273,10 @@ func TestGateThresholdsAreConfigurable(t *testing.T) {
 // warninglist hits of an indicator's values beside the object and inside it
 // (Renkei's extension), and none for an indicator in no list.
 func TestObjectJSONCarriesWarninglistHits(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			const listed, plain = "indicator--00000000-0000-4000-8000-0000000006a0", "indicator--00000000-0000-4000-8000-0000000006a1"
 			e.submitIndicators(t, "power", map[string]string{listed: "[ipv4-addr:value = '1.1.1.1']", plain: "[ipv4-addr:value = '203.0.113.66']"})
@@ -298,8 +309,10 @@ func TestObjectJSONCarriesWarninglistHits(t *testing.T) {
 // explanation names Power Co as the author, another member's names the
 // center; where Power Co consented to everyone, both name Power Co.
 func TestExplainShowsTheAuthorAsEachReaderMaySee(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			power := e.callers["power"].Org.ID
@@ -351,8 +364,10 @@ func TestExplainShowsTheAuthorAsEachReaderMaySee(t *testing.T) {
 // and set the hub's thresholds through the client; a member reads them and
 // may not set them, and a change is logged before it takes effect.
 func TestThresholdsThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			center := &client.Client{Hub: e.url, Token: e.tokens["center"]}
@@ -388,8 +403,10 @@ func TestThresholdsThroughTheAPI(t *testing.T) {
 // indicators, revoked ones and those under no review policy never wait.
 // Members may not read the queue.
 func TestReviewQueueListsWhatWaits(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			const a, b, own = "indicator--00000000-0000-4000-8000-0000000007a0", "indicator--00000000-0000-4000-8000-0000000007a1",

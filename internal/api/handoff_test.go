@@ -16,8 +16,10 @@ import (
 // effect when the asker consents; a handler that hands a request back to
 // the center is told what happened (200), not 404.
 func TestHandOffNeedsAskerConsent(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			h.Org("Minato City", "local-government", "")

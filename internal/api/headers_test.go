@@ -18,8 +18,10 @@ import (
 // says X-Content-Type-Options: nosniff, so that no browser takes a member's
 // JSON for a script or a page.
 func TestAPIJSONNosniff(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := hubtest.New(t, kind)
 			h.User("power", h.Center().Name, "analyst")
 			tok, _, err := hub.CreateToken(context.Background(), h.DB, "power", "", 0, true, h.Now) // read-only: the walk changes nothing

@@ -12,6 +12,7 @@ import (
 // (problem.ErrForbidden, problem.ErrNotFound) to choose an answer; it
 // returns, or hands to s.refused, what the service said.
 func TestRefusalsAreMappedInOnePlace(t *testing.T) {
+	t.Parallel()
 	for _, dir := range []string{".", filepath.Join("..", "web")} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 // problem body in one place; a list of problems carries its fields and the
 // title names what was refused; any other error is not answered here.
 func TestEachRefusalHasOneAnswer(t *testing.T) {
+	t.Parallel()
 	var ps problem.Problems
 	ps.Add("title", "required", "is required")
 	tests := []struct {

@@ -14,8 +14,10 @@ import (
 // reads its own progress only — counts and targets — and the center every
 // recipient's.
 func TestAdvisoryProgressOwnOnly(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			now := h.Now.UTC()

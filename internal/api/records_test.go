@@ -38,8 +38,10 @@ func (e *telemetryHub) memberHandler(t *testing.T) string {
 // no records, and its refused request leaves nothing in the audit log; the
 // center's handler reads them.
 func TestOnlyCenterHandlersReadRecords(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			tok := e.memberHandler(t)
@@ -65,8 +67,10 @@ func TestOnlyCenterHandlersReadRecords(t *testing.T) {
 // handler and hub administrator roles in the center only; an organization
 // administrator gives none of the restricted roles.
 func TestRoleGrantsFitOrgKind(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			for _, c := range []struct {
@@ -111,8 +115,10 @@ func TestRoleGrantsFitOrgKind(t *testing.T) {
 // revoked or past its end, its handler reads nothing — and the refusal is not
 // logged as an access citing the lapsed approval.
 func TestNoAccessAfterApprovalLapses(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for _, c := range []struct{ name, update string }{
 				{"revoked", "UPDATE approvals SET status = 'revoked'"},
 				{"expired", "UPDATE approvals SET valid_until = ?"},
@@ -144,8 +150,10 @@ func TestNoAccessAfterApprovalLapses(t *testing.T) {
 // TestPurposeIsARealStatement: through the API, a purpose that says nothing
 // is refused before anything is read or logged.
 func TestPurposeIsARealStatement(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			ctx := context.Background()
 			before, _ := e.h.Audit.Size(ctx)
@@ -202,8 +210,10 @@ func TestPurposeIsARealStatement(t *testing.T) {
 // collection; the approval's answer shows it, with what a kept prefix
 // reveals, to the requester and to the committee deciding it.
 func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			file := map[string]any{"kind": "access-neutralization", "legal_basis": "Art. 36", "target": "C2 203.0.113.7",
 				"justification": "botnet C2", "valid_from": time.Now().Add(-time.Hour), "valid_until": time.Now().Add(24 * time.Hour), "prefix_preserving": true}

@@ -18,8 +18,10 @@ import (
 // fails its checks is 400 titled after what was asked, a retirement the
 // committee's state forbids is 409, a cursor the API did not give is 400.
 func TestActsRefusedThroughTheOneMapping(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			h.User("root", h.Center().Name, "admin")
 			h.Overseer("chair")

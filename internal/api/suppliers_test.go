@@ -23,8 +23,10 @@ const vendorVEX = `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https:/
 // before it takes effect; once registered, the vendor's statement applies
 // and is shown as the publishing organization's.
 func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			now := h.Now.UTC()

@@ -185,8 +185,10 @@ func (e *telemetryHub) do(t *testing.T, method, path, authz string, body any, hd
 }
 
 func TestTelemetrySourcesRoles(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			for _, c := range []struct {
 				name, who string
@@ -250,8 +252,10 @@ func TestTelemetrySourcesRoles(t *testing.T) {
 }
 
 func TestTelemetryRecordsC7Receipt(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			path := "/api/v1/telemetry/sources/power-border/records?purpose=" + "C2%20investigation%20case%2012"
 			for _, who := range []string{"center", "admin2", "overseer", "power"} {
@@ -290,8 +294,10 @@ func TestTelemetryRecordsC7Receipt(t *testing.T) {
 }
 
 func TestTelemetryMatches(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			for _, c := range []struct {
 				name, who         string
@@ -328,8 +334,10 @@ func TestTelemetryMatches(t *testing.T) {
 }
 
 func TestTelemetryMatchesNotForOverseers(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			if r := e.do(t, "GET", "/api/v1/telemetry/matches", e.tokens["overseer"], nil); r.code != 403 {
 				t.Fatalf("overseer: %d %s", r.code, r.body)
@@ -339,8 +347,10 @@ func TestTelemetryMatchesNotForOverseers(t *testing.T) {
 }
 
 func TestExportOnlyWhatTheCallerMaySee(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newTelemetryHub(t, kind)
 			basic := func(who string) string { return "basic:" + who + ":" + e.ro[who] }
 			for _, c := range []struct {
@@ -393,6 +403,7 @@ func TestExportOnlyWhatTheCallerMaySee(t *testing.T) {
 }
 
 func TestExportAuthAndCaching(t *testing.T) {
+	t.Parallel()
 	e := newTelemetryHub(t, "sqlite")
 	r := e.do(t, "GET", "/api/v1/exports/edl", "", nil)
 	if r.code != 401 || !strings.Contains(strings.Join(r.hdr.Values("WWW-Authenticate"), " "), "Basic") {

@@ -18,6 +18,7 @@ import (
 // TestTowerAPI files a report over HTTP, sees a bad one refused field by
 // field, and checks who can read what.
 func TestTowerAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	now := h.Now.UTC()

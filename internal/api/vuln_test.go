@@ -18,8 +18,10 @@ import (
 // land, the member reads what affects it, another member sees none of it,
 // and only the center sees exposure — by sector, without names.
 func TestVulnerabilityAPI(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit())
 			now := h.Now.UTC()
@@ -113,6 +115,7 @@ func TestVulnerabilityAPI(t *testing.T) {
 // connection point can be registered under, and a registered point says
 // which catalogue product it is matched as.
 func TestProductCatalogueAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	h.Org("Town", "local-government", "local-government")
@@ -137,6 +140,7 @@ func TestProductCatalogueAPI(t *testing.T) {
 // SBOM" with the reader's sentence, a role that may not register is 403 —
 // and the handler tests no kind of refusal itself.
 func TestSBOMRefusalsThroughTheOneMapping(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	h.Org("Town", "local-government", "local-government")

@@ -51,8 +51,10 @@ func (n *names) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, er
 // because the address actually dialed is checked; a range the hub
 // administrator allows is reached.
 func TestWebhooksCannotReachInside(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind, hubtest.WithAudit()) // adding a webhook is logged first
 			db := h.DB

@@ -19,6 +19,7 @@ import (
 // capability given to a role it does not fit, nor a role to an
 // organization that may not hold it.
 func TestAdminChangesLoggedFirst(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []string{"--data", dir}
 	must := func(stdin string, args ...string) string {

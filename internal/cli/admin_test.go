@@ -28,6 +28,7 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 // the identity id, token create prints only the token, and every command
 // works while a server runs on the same store.
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []string{"--data", dir}
 

@@ -17,6 +17,7 @@ import (
 // lists the pending ones and decides with reasons; mistakes are refused with
 // a one-line error.
 func TestApprovalCommands(t *testing.T) {
+	t.Parallel()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	h.User("handler", h.Center().ID, "handler")
 	h.Overseer("iinkai") // the committee's first member, in its own organization
@@ -107,6 +108,7 @@ func TestApprovalCommands(t *testing.T) {
 // preserving pseudonyms (--prefix-preserving); the approval's answer and
 // the committee's list show both, and what a kept prefix reveals.
 func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
+	t.Parallel()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	h.User("handler", h.Center().ID, "handler")
 	h.Overseer("iinkai")
@@ -150,6 +152,7 @@ func TestApprovalStatesPurposesAndPrefixPreservation(t *testing.T) {
 // TestRetentionCommands sets rules (a logged policy change), shows them, and
 // runs the job on a local data directory.
 func TestRetentionCommands(t *testing.T) {
+	t.Parallel()
 	data := []string{"--data", t.TempDir()}
 	if code, _, errOut := run(t, "", append([]string{"retention", "set", "comm:comm-sighting:*:90", "red:*:red:365"}, data...)...); code != 0 {
 		t.Fatalf("set: %s", errOut)

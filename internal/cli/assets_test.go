@@ -12,6 +12,7 @@ import (
 // imports a KEV catalog offline and reads the exposure: one alert per
 // device, never repeated, and a bad CSV imports nothing and names its line.
 func TestAssetAndFeedCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := []string{"--data", dir}
 	for _, o := range [][]string{{"Town", "local-government"}, {"Hospital", "medical"}} {
@@ -50,6 +51,7 @@ func TestAssetAndFeedCommands(t *testing.T) {
 // TestAssetCommandsUseTheCatalogue: the CLI accepts catalogue names, says
 // which product a device is matched as, and searches the catalogue.
 func TestAssetCommandsUseTheCatalogue(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := []string{"--data", dir}
 	if code, _, e := run(t, "", append([]string{"org", "add", "Town", "--kind", "local-government", "--sector", "local-government"}, d...)...); code != 0 {

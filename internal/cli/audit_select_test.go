@@ -20,6 +20,7 @@ import (
 // them as JSON or as CSV naming the checkpoint, and says which entries'
 // proofs fail when a tile of the log was altered.
 func TestAuditShowFilters(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	ctx := context.Background()

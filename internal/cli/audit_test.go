@@ -36,6 +36,7 @@ func runAudit(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestAuditCommandsVerifyShowAndName(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	l, err := audit.Open(context.Background(), audit.Options{Dir: filepath.Join(data, "audit"),
@@ -138,6 +139,7 @@ func TestVerifyRemembersEachLogByItsKeys(t *testing.T) {
 // TestEachHubNamesItsLog: a new hub's log is named after the hub, so two
 // hubs on one machine have two origins.
 func TestEachHubNamesItsLog(t *testing.T) {
+	t.Parallel()
 	var origins []string
 	for range 2 {
 		data := t.TempDir()

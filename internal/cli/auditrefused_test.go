@@ -16,8 +16,10 @@ import (
 // stderr saying that the log could not record it and that nothing was done,
 // a non-zero exit — and the store is left unchanged.
 func TestAdminActsRefusedWithoutAuditLog(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			dsn := storetest.DSN(t, kind)
 			args := func(a ...string) []string { return append(a, "--data", dir, "--database", dsn) }

@@ -25,6 +25,7 @@ import (
 // and the counts per reason land in the store; without an approval in force
 // the records are refused.
 func TestCollectFeedsHubSource(t *testing.T) {
+	t.Parallel()
 	codecs := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	ctx := context.Background()
 	dir := t.TempDir() // the hub's data folder, which `renkei collect --data` opens

@@ -19,6 +19,7 @@ import (
 // cannot confirm it, a second member does; the list shows the account
 // retired; the last active member is not retired.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	db := h.DB
@@ -78,6 +79,7 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 // confirming a new proposal. "renkei committee limits" shows and sets the
 // proposal period on the server.
 func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := hubtest.New(t, "sqlite", hubtest.WithAudit())
 	db := h.DB
@@ -122,6 +124,7 @@ func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
 // TestCommitteeLimitsCommand: the proposal period is 14 days unless set;
 // setting it takes whole days.
 func TestCommitteeLimitsCommand(t *testing.T) {
+	t.Parallel()
 	data := []string{"--data", t.TempDir()}
 	if code, out, errOut := run(t, "", append([]string{"committee", "limits"}, data...)...); code != 0 || !strings.Contains(out, "expires 14 days") {
 		t.Fatalf("default: %d %s %s", code, out, errOut)

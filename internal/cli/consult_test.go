@@ -17,6 +17,7 @@ import (
 // (consult.handoff, naming who consented) before the hand-off takes
 // effect, as through the API and the console.
 func TestHandOffNeedsAskerConsent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := []string{"--data", dir}
 	must := func(args ...string) string {

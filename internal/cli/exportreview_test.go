@@ -18,6 +18,7 @@ import (
 // releases it (logged first by the command line), and the queue is then
 // empty.
 func TestReviewQueueFromTheCommandLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []string{"--data", dir, "--lang", "en"}
 	cli := func(args ...string) (string, string) {

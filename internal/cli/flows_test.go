@@ -108,6 +108,7 @@ func checkFlowLines(t *testing.T, out string) int {
 }
 
 func TestFlowsDecodeCommand(t *testing.T) {
+	t.Parallel()
 	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	out, errOut, err := runFlowsCLI(t, context.Background(), "flows", "decode",
 		filepath.Join(dir, "netflow9_test_cisco_asa_1_tpl.dat"),
@@ -130,6 +131,7 @@ func TestFlowsDecodeCommand(t *testing.T) {
 // (sampling) and records without addresses (Cisco WLC statistics) are
 // counted in the summary, not dropped silently.
 func TestFlowsDecodeReportsRecordsThatAreNotFlows(t *testing.T) {
+	t.Parallel()
 	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	_, errOut, err := runFlowsCLI(t, context.Background(), "flows", "decode",
 		filepath.Join(dir, "netflow9_test_juniper_srx_tplopt.dat"),
@@ -145,6 +147,7 @@ func TestFlowsDecodeReportsRecordsThatAreNotFlows(t *testing.T) {
 }
 
 func TestFlowsFromPcapCommand(t *testing.T) {
+	t.Parallel()
 	p := corpora.Path(t, "zeek-traces/testing/btest/Traces/communityid/tcp.pcap")
 	out, errOut, err := runFlowsCLI(t, context.Background(), "flows", "from-pcap", "--bidirectional", p)
 	if err != nil {
@@ -165,6 +168,7 @@ func TestFlowsFromPcapCommand(t *testing.T) {
 // datagrams, stops it as SIGINT would (context cancel) and checks the file
 // and the counts line.
 func TestCollectCommand(t *testing.T) {
+	t.Parallel()
 	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	l, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -213,6 +217,7 @@ func TestCollectCommand(t *testing.T) {
 // never takes an empty output for a quiet network; one good datagram among
 // bad ones is a normal run.
 func TestFlowsDecodeFailsOnNothingDecoded(t *testing.T) {
+	t.Parallel()
 	dir := corpora.Path(t, "netflow-logstash-dat/spec/codecs")
 	junk := filepath.Join(t.TempDir(), "junk.dat")
 	if err := os.WriteFile(junk, bytes.Repeat([]byte("not a flow export "), 10), 0o600); err != nil {

@@ -15,6 +15,7 @@ import (
 // their own (a gate that found something, input none of which could be read,
 // mail that could not be sent) name it there.
 func TestEveryHelpStatesExitCodes(t *testing.T) {
+	t.Parallel()
 	own := map[string]string{ // command path → a status it ends with besides 0 and 1
 		"renkei sbom scan":    "3",
 		"renkei hunt":         "2",
@@ -50,6 +51,7 @@ func TestEveryHelpStatesExitCodes(t *testing.T) {
 // exit codes from the catalog — and every help key in the catalog names a
 // command or a flag that is there.
 func TestHelpInEachLanguage(t *testing.T) {
+	t.Parallel()
 	for _, lang := range i18n.Languages {
 		code, out, stderr := run(t, "", "sbom", "scan", "--help", "--lang", lang)
 		for _, key := range []string{"cli.help.heading.usage", "cli.help.heading.global_flags", "cli.help.renkei.flag.data"} {

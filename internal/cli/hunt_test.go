@@ -29,6 +29,7 @@ func runHuntCLI(t *testing.T, stdin string, args ...string) (string, string, int
 const huntData = "../hunt/testdata"
 
 func TestHuntOutputs(t *testing.T) {
+	t.Parallel()
 	rules := filepath.Join(huntData, "rules")
 	logs := filepath.Join(huntData, "logs")
 	tests := []struct {
@@ -101,6 +102,7 @@ func TestHuntOutputs(t *testing.T) {
 }
 
 func TestHuntReportsUnloadedRules(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := "title: Bad\nid: x\nlogsource: {product: windows}\ndetection:\n  sel: {A|nosuch: 1}\n  condition: sel\n"
 	if err := os.WriteFile(filepath.Join(dir, "bad.yml"), []byte(bad), 0o600); err != nil {
@@ -123,6 +125,7 @@ func TestHuntReportsUnloadedRules(t *testing.T) {
 // exits 2 with the reason instead of reporting "0 matches": --rules on a
 // missing path, an empty folder, or files that are no Sigma rule.
 func TestHuntFailsWithoutRules(t *testing.T) {
+	t.Parallel()
 	logs := filepath.Join(huntData, "logs")
 	empty := t.TempDir()
 	notRules := t.TempDir()
@@ -154,6 +157,7 @@ func TestHuntFailsWithoutRules(t *testing.T) {
 // which yields an event (corrupt JSON lines, binary files) exits 2 with the
 // reason, while one readable input among bad ones is enough to run.
 func TestHuntFailsWhenNoInputParses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.jsonl")
 	bin := filepath.Join(dir, "blob.bin")
@@ -178,6 +182,7 @@ func TestHuntFailsWhenNoInputParses(t *testing.T) {
 // event's kind first (a Sysmon process creation's command line and image),
 // the fields the rule tested, and for a correlation its group and count.
 func TestHuntDetailsExplainTheEvent(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runHuntCLI(t, "", "hunt", "--rules", filepath.Join(huntData, "rules"), filepath.Join(huntData, "logs"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -224,6 +229,7 @@ const outOfOrder = `{"@timestamp":"2026-01-05T12:00:00Z","winlog":{"channel":"Se
 // by the events' time, whatever order the log gave them in; without it they
 // come as read.
 func TestHuntSortsByTimeOnRequest(t *testing.T) {
+	t.Parallel()
 	rule := filepath.Join(huntData, "rules", "whoami.yml")
 	order := func(out string, csvOut bool) string {
 		var got []string
@@ -278,6 +284,7 @@ func TestHuntSortsByTimeOnRequest(t *testing.T) {
 // ordered by time, with the match's fields beside them; a match without a
 // readable time (a syslog line has no year) is left out and counted.
 func TestHuntWritesTimesketchLines(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runHuntCLI(t, outOfOrder, "hunt", "--rules", filepath.Join(huntData, "rules"), "--format", "timesketch", "--fields",
 		filepath.Join(huntData, "logs"), "-")
 	if code != 0 {

@@ -25,6 +25,7 @@ import (
 // regression EVTX against a real hub over HTTP; the center sees coverage and
 // gets an alert for the hits.
 func TestHuntPackageEndToEnd(t *testing.T) {
+	t.Parallel()
 	ruleFile := corpora.Path(t, "sigma/rules-emerging-threats/2025/Malware/Grixba/proc_creation_win_malware_grixba_recon.yml")
 	hitEVTX := corpora.Path(t, "sigma/regression_data/rules-emerging-threats/2025/Malware/Grixba/proc_creation_win_malware_grixba_recon/af688c76-4ce4-4309-bfdd-e896f01acf27.evtx")
 	quietEVTX := corpora.Path(t, "sigma/regression_data/rules/windows/file/file_event/file_event_win_creation_system_dll_files/13c02350-4177-4e45-ac17-cf7ca628ff5e.evtx")

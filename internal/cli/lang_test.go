@@ -59,6 +59,7 @@ func TestCLIErrorsInEachLanguage(t *testing.T) {
 // the catalog (g.say, g.tell, refuse with i18n.M). An error that wraps
 // another (%w) keeps its English context, saying what was being done.
 func TestMessagesToPeopleComeFromTheCatalog(t *testing.T) {
+	t.Parallel()
 	names := map[string]bool{"renkei": true}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

@@ -18,6 +18,7 @@ import (
 // information gives (module version or devel, VCS revision when built from a
 // repository) and the Go version, and exits 0.
 func TestVersionFromBuildInfo(t *testing.T) {
+	t.Parallel()
 	code, out, stderr := run(t, "", "--version")
 	if code != 0 || !strings.HasPrefix(out, "renkei version ") || !strings.HasSuffix(out, " "+runtime.Version()+"\n") || stderr != "" {
 		t.Fatalf("--version: exit %d, stdout %q, stderr %q", code, out, stderr)
@@ -28,6 +29,7 @@ func TestVersionFromBuildInfo(t *testing.T) {
 // "renkei: renkei: " — not for the root command's own errors, and not for
 // a message that carries the prefix already.
 func TestErrorsSayRenkeiOnce(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -53,6 +55,7 @@ func TestErrorsSayRenkeiOnce(t *testing.T) {
 // nothing else. The older names (--json, hunt's --output) are refused with
 // a message pointing to --format.
 func TestOneOutputFlag(t *testing.T) {
+	t.Parallel()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
@@ -88,6 +91,7 @@ func TestOneOutputFlag(t *testing.T) {
 // cell holds Japanese (two columns a character), as text/tabwriter (one
 // column a rune) did not.
 func TestTablesAlignJapanese(t *testing.T) {
+	t.Parallel()
 	data := []string{"--data", t.TempDir()}
 	for _, name := range []string{"北海道電力株式会社", "Kanto Electric"} {
 		if code, _, stderr := run(t, "", append([]string{"org", "add", name, "--kind", "operator", "--sector", "energy"}, data...)...); code != 0 {
@@ -123,6 +127,7 @@ func TestTablesAlignJapanese(t *testing.T) {
 // TestDashReadsStandardInput: every command that reads a file reads
 // standard input for "-".
 func TestDashReadsStandardInput(t *testing.T) {
+	t.Parallel()
 	data := []string{"--data", t.TempDir()}
 	if code, _, stderr := run(t, "", append([]string{"org", "add", "Minato City Hall", "--kind", "local-government", "--sector", "government"}, data...)...); code != 0 {
 		t.Fatal(stderr)
@@ -152,6 +157,7 @@ func TestDashReadsStandardInput(t *testing.T) {
 // offers csv), written by the one table writer as an array of objects
 // named by the table's columns.
 func TestListCommandsOfferJSON(t *testing.T) {
+	t.Parallel()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		f := c.Flags().Lookup("format")
@@ -190,6 +196,7 @@ func TestListCommandsOfferJSON(t *testing.T) {
 // TestInputFormatsAreNotOutputFlags: --format names what a command writes;
 // the format of what sweep and feeds add read has a flag of its own.
 func TestInputFormatsAreNotOutputFlags(t *testing.T) {
+	t.Parallel()
 	root := newRoot(&globals{})
 	for _, tc := range []struct {
 		path []string

@@ -40,6 +40,7 @@ const (
 )
 
 func TestSBOMScanFormatsAndExitCodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		args     []string
@@ -69,6 +70,7 @@ func TestSBOMScanFormatsAndExitCodes(t *testing.T) {
 }
 
 func TestSBOMScanJSON(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "sbom", "scan", scanSBOM, "--advisories", scanAdv, "--advisories", scanKEV, "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -94,6 +96,7 @@ func TestSBOMScanJSON(t *testing.T) {
 }
 
 func TestSBOMScanVDRIsCycloneDX(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "sbom", "scan", "../vuln/testdata/appliance-6.4.9.cdx.json", "--advisories", scanAdv, "--format", "vdr")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -117,6 +120,7 @@ func TestSBOMScanVDRIsCycloneDX(t *testing.T) {
 }
 
 func TestFeedsCheck(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "feeds", "check", scanAdv, scanKEV)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -132,6 +136,7 @@ func TestFeedsCheck(t *testing.T) {
 }
 
 func TestSBOMInspect(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "sbom", "inspect", scanSBOM, "../vuln/sbom/testdata/tool.spdx")
 	if code != 0 || !strings.Contains(out, "CycloneDX 1.6 JSON, 5 components, product SecureGate 7.0.1") || !strings.Contains(out, "cryptographic assets: 1") || !strings.Contains(out, "SPDX 2.3 tag-value") {
 		t.Errorf("exit %d:\n%s", code, out)
@@ -143,6 +148,7 @@ func TestSBOMInspect(t *testing.T) {
 // missing, empty, truncated or in no known format ends the scan with exit 1
 // and the reason, where the complete feed would have failed the gate with 3.
 func TestSbomScanFailsWithoutAdvisories(t *testing.T) {
+	t.Parallel()
 	kev, err := os.ReadFile(scanKEV)
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +249,7 @@ func validateJSON(t *testing.T, s *jsonschema.Schema, doc string) {
 // kind of finding (affected, possibly affected, KEV, VEX not_affected and
 // affected, aliases) is valid CycloneDX 1.6, and keeps the VEX response.
 func TestSBOMScanVDRValidatesAgainstCycloneDX16(t *testing.T) {
+	t.Parallel()
 	schema := cycloneDX16Schema(t)
 	for _, sb := range []string{scanSBOM, "../vuln/testdata/appliance-6.4.9.cdx.json"} {
 		t.Run(filepath.Base(sb), func(t *testing.T) {
@@ -279,6 +286,7 @@ func TestSBOMScanVDRValidatesAgainstCycloneDX16(t *testing.T) {
 // 2.1.0 (the OASIS schema), one rule per vulnerability and one result per
 // finding, VEX-suppressed findings kept as accepted suppressions.
 func TestSBOMScanSARIFValidatesAgainstSARIF210(t *testing.T) {
+	t.Parallel()
 	schema := compileSchema(t, "../vuln/testdata/schema/sarif-schema-2.1.0.json", nil)
 	for _, sb := range []string{scanSBOM, "../vuln/testdata/appliance-6.4.9.cdx.json"} {
 		t.Run(filepath.Base(sb), func(t *testing.T) {

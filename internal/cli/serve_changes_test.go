@@ -132,8 +132,10 @@ func (h *servedHub) registerAndImportKEV() {
 // opening the same store itself — change what the server shows within
 // seconds, without a restart, on SQLite and PostgreSQL.
 func TestServeSeesWhatTheCLIChanges(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := serveBesideCLI(t, kind, server.Config{}, inProcess, nil)
 			h.registerAndImportKEV()
 			testwait.For(t, 15*time.Second, "the running server to show the finding of what the CLI registered and imported", func() bool { return h.findings() == 1 })
@@ -153,8 +155,10 @@ func TestServeSeesWhatTheCLIChanges(t *testing.T) {
 // the server shows them at once — its poll of the change counter is set to
 // an hour, so only the announcement can explain it. Both stores.
 func TestServeHearsTheCLIThroughNATS(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := serveBesideCLI(t, kind, server.Config{NATSListen: "127.0.0.1:0"}, asProcess, func(s *server.Server, dir string) {
 				if _, err := os.Stat(filepath.Join(dir, bus.URLFile)); err != nil {
 					t.Fatalf("serve left no NATS URL for the command line: %v", err)

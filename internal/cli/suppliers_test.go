@@ -9,6 +9,7 @@ import (
 // maintains the product–supplier register; entries are listed and removed;
 // only the center designates consultation handlers.
 func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := []string{"--data", dir}
 	must := func(args ...string) string {

@@ -31,6 +31,7 @@ func writeFile(t *testing.T, dir, name, text string) string {
 }
 
 func TestSweepCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ioc := writeFile(t, dir, "ioc.txt", "# test\n10.0.0.0/8\nevil.example\n10.0.0.0/33\n")
 	logDir := filepath.Join(dir, "logs")
@@ -90,6 +91,7 @@ func TestSweepCommand(t *testing.T) {
 }
 
 func TestSweepReportAndExport(t *testing.T) {
+	t.Parallel()
 	const amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 	var mu sync.Mutex
 	var posted []map[string]any
@@ -140,6 +142,7 @@ func TestSweepReportAndExport(t *testing.T) {
 }
 
 func TestSweepAndExportLeaveOutWarninglistedValues(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ioc := writeFile(t, dir, "ioc.txt", "8.8.8.8\n0.0.0.0/0\n45.0.0.0/8\n::/0\nco.jp\n10.1.0.0/16\n45.77.1.2\nc2.renkei-test.jp\n")
 	logf := writeFile(t, dir, "dns.jsonl", `{"src":"10.1.2.3","dst":"8.8.8.8","q":"x.co.jp"}`+"\n"+`{"dst":"45.77.1.2","q":"c2.renkei-test.jp"}`+"\n")
@@ -173,6 +176,7 @@ func TestSweepAndExportLeaveOutWarninglistedValues(t *testing.T) {
 // /12 passes the default /8 and is left out at --widest-ipv4 12; github.io
 // (a private public suffix) is left out by default and passes with icann.
 func TestOfflineGateThresholdsFromFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ioc := writeFile(t, dir, "ioc.txt", "61.0.0.0/12\ngithub.io\nc2.renkei-test.jp\n")
 	for _, tc := range []struct {

@@ -13,6 +13,7 @@ import (
 // (policy.change, by the command line) before they take effect, as the same
 // acts are through the API.
 func TestTelemetryCommandsLoggedFirst(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []string{"--data", dir}
 	code, out, stderr := run(t, "", append([]string{"org", "add", "Bayside Water Utility", "--kind", "operator"}, data...)...)

@@ -14,6 +14,7 @@ import (
 // field named and exit 1, opens and works a case, publishes an advisory that
 // is acknowledged, and prints the picture as CSV.
 func TestTowerCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d := []string{"--data", dir}
 	must := func(stdin string, args ...string) string {

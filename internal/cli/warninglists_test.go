@@ -12,6 +12,7 @@ import (
 // itself (policy.System), not as an anonymous reader; each change is logged
 // by the command line before it takes effect.
 func TestWarninglistCommandsActAsTheOperator(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []string{"--data", dir}
 	cli := func(args ...string) string {

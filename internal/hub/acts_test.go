@@ -21,8 +21,10 @@ import (
 // invalid UTF-8, markup, separators and look-alike letters are refused and
 // nothing is stored.
 func TestLoginNamesValidated(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			ctx := context.Background()
 			center := h.Center().ID
@@ -97,8 +99,10 @@ func withLog(t *testing.T, h *hub.Hub) func() []audit.Entry {
 // act does not happen. The CLI, the console and the API all do these acts
 // through these functions (their own tests: internal/server, internal/cli).
 func TestAdminActsAuditedFirst(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			entries := withLog(t, h)
 			ctx := context.Background()
@@ -216,8 +220,10 @@ func TestAdminActsAuditedFirst(t *testing.T) {
 // as an ordinary addition; a hub administrator adds one only with a reason,
 // and the log carries it as a policy change that overseers see.
 func TestOneCenterOrg(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			entries := withLog(t, h)
 			ctx := context.Background()

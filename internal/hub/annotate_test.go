@@ -14,6 +14,7 @@ import (
 // what the general path, which decodes its extensions, writes: the same
 // bytes, a valid object, nothing of the object lost.
 func TestAnnotateFastPathWritesWhatTheGeneralPathWrites(t *testing.T) {
+	t.Parallel()
 	hits, _ := json.Marshal([]warninglist.ValueHit{
 		{Value: "198.51.100.7", Hit: warninglist.Hit{List: "rfc5737", Title: "TEST-NET <doc> & \"ranges\"", Version: 3, Origin: "builtin", Action: "refuse", Entry: "198.51.100.0/24"}},
 		{Value: "example.com", Hit: warninglist.Hit{List: "rfc2606", Title: "Example domains", Version: 1, Origin: "misp", Action: "flag", Entry: "example.com"}},

@@ -24,8 +24,10 @@ import (
 // author, the other gets the per-object refusal, and every stored version is
 // the winner's.
 func TestFirstAuthorClaimsNewID(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			w := newVersionWorld(t, kind, rand.New(rand.NewPCG(11, 12)))
 			now := time.Now().UTC()

@@ -20,8 +20,10 @@ import (
 // password the operator knows; the hub has one committee; and the first
 // member is made once only.
 func TestOverseerOnlyInCommitteeOrg(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			ctx := context.Background()
 			now := time.Now().UTC()
@@ -82,8 +84,10 @@ func TestOverseerOnlyInCommitteeOrg(t *testing.T) {
 // active only when an active member confirms it, logged first; the operator
 // cannot confirm, nor can the account's creator.
 func TestCommitteeConfirmsMembers(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			ctx := context.Background()
 			dir := t.TempDir()

@@ -54,8 +54,10 @@ func caller(t *testing.T, h *hub.Hub, login string) auth.Caller {
 // utility; its identity is hidden from other members (consent "center only")
 // and shown to the center; sightings raise alerts to the author.
 func TestDemoStory(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			ctx := context.Background()
 			res, err := demo.Fill(ctx, h.DB, time.Now().UTC())

@@ -134,8 +134,10 @@ func sighting(id, of string, tlp policy.TLP, count int) map[string]any {
 // colleagues (analysts, viewers, reporters, its administrator), not the
 // center's overseer, and not the organization's webhook.
 func TestRedSightingAlertNotInOthersInbox(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newReadersHub(t, kind)
 			ctx := context.Background()
 			const name = "Operation Quiet Lantern"
@@ -198,8 +200,10 @@ func TestRedSightingAlertNotInOthersInbox(t *testing.T) {
 // object (a RED one through the person who submitted it), and the alert of
 // a sighting it may read; an AMBER sighting stays within its audience.
 func TestSightingsReachTheirReaders(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newReadersHub(t, kind)
 			ctx := context.Background()
 			amber := e.submit(t, "a-analyst", indicator("indicator--00000000-0000-4000-8000-0000000000a2", "Amber thing", policy.Amber, "org:Sighter Co"))

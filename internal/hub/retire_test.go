@@ -22,8 +22,10 @@ import (
 // and never of the last active member (the operator could then bootstrap a
 // committee of its own). A retired member's token stops working at once.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			logged := withLog(t, h)
 			ctx := context.Background()
@@ -111,8 +113,10 @@ func committeeOf(t *testing.T, h *hub.Hub, logins ...string) auth.Caller {
 // With the log refusing, nothing is proposed or retired. A pending
 // account (not yet a member) is retired by one member.
 func TestCommitteeRetireNeedsSecondMember(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			withLog(t, h)
 			ctx := context.Background()
@@ -186,8 +190,10 @@ func TestCommitteeRetireNeedsSecondMember(t *testing.T) {
 // hub starts, each change logged first (role.change, from and why); fitting
 // accounts are left alone, and a second start changes nothing.
 func TestMisplacedRolesDemotedAtStartup(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			logged := withLog(t, h)
 			ctx := context.Background()
@@ -264,8 +270,10 @@ func TestMisplacedRolesDemotedAtStartup(t *testing.T) {
 // member when both agree (logged committee.retire with resigned=true) — but
 // never without the other's proposal, and never as the last member.
 func TestCommitteeMemberMayResign(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			logged := withLog(t, h)
 			ctx := context.Background()
@@ -308,8 +316,10 @@ func TestCommitteeMemberMayResign(t *testing.T) {
 // proposal can no longer be confirmed, and with the log refusing nothing is
 // withdrawn.
 func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			withLog(t, h)
 			ctx := context.Background()
@@ -360,8 +370,10 @@ func TestCommitteeRetireProposalWithdrawnByProposer(t *testing.T) {
 // removed, whether a member acts on it or the server's sweep finds it. The
 // period is a setting, changed with a logged policy.change.
 func TestCommitteeRetireProposalExpires(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t, kind)
 			logged := withLog(t, h)
 			ctx := context.Background()

@@ -20,8 +20,10 @@ import (
 // reads back its own, the other's copy neither overwrites nor hides it,
 // and posting its own again is a duplicate of its own.
 func TestSCOCopiesKeptPerSubmitter(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			h := hubtest.New(t, kind)
 			first, second := h.Org("First Power", "operator", "energy"), h.Org("Second Water", "operator", "water")

@@ -16,6 +16,7 @@ import (
 // the sighted object's organization's readers — to the person who submitted
 // it, when the sighting is RED.
 func TestSightingNeverNarrowsAndReachesAuthor(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 7))
 	orgs := []string{"center", "o1", "o2", "o3", "o4"}
 	groups := []string{"g1", "g2"}

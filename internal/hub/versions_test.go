@@ -389,8 +389,10 @@ func (w *versionWorld) randomPost(r *rand.Rand, ids []string) versionPost {
 // as the last, first and all versions equals what policy decides over the
 // versions it may see, nothing else.
 func TestVersionPostsMatchPolicy(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 2; seed++ {
 				r := rand.New(rand.NewPCG(seed, 11))
 				w := newVersionWorld(t, kind, r)

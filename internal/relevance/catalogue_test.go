@@ -24,8 +24,10 @@ const kevRows = `{"title":"CISA Catalog of Known Exploited Vulnerabilities","cat
 // alerted for KEV rows that name it under a former name or beside other
 // products — and a device named in none of them is not.
 func TestDeviceMatchedThroughTheCatalogue(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			for _, d := range []struct{ org, vendor, product, version string }{
@@ -77,8 +79,10 @@ func TestDeviceMatchedThroughTheCatalogue(t *testing.T) {
 // the catalogue lists (Pulse Connect Secure, now Ivanti Connect Secure);
 // another vendor is still refused.
 func TestSupplierSpeaksForEveryNameOfItsProduct(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e, rival, c, v, _ := story5(t, kind)
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, Name: "Connect Secure", CPE: "ivanti:connect_secure"}); err != nil {

@@ -20,8 +20,10 @@ import (
 // imports and removes, on each store; and it does not rebuild for its own
 // changes.
 func TestRunningHubSeesOtherProcessesChanges(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			dsn := storetest.DSN(t, kind)

@@ -17,6 +17,7 @@ import (
 // TestStory5OnDemoData runs step 5 on the hub the demo fills, as the demo
 // calls it: the demo's town hall and hospital each get one alert.
 func TestStory5OnDemoData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t, "sqlite")
 	if _, err := hub.Bootstrap(ctx, db, now); err != nil {

@@ -27,8 +27,10 @@ func sentRow(t *testing.T, e *env, org string) (exploited, alertID int64) {
 // organization whose first alert already said "known exploited" gets no
 // escalation.
 func TestKEVEscalatesAnEarlierAlert(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1", Address: "203.0.113.7"}); err != nil {
@@ -113,8 +115,10 @@ func TestKEVEscalatesAnEarlierAlert(t *testing.T) {
 // raised, the claim goes back to "not yet known exploited", so that the next
 // addition escalates.
 func TestFailedEscalationIsReleased(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {

@@ -70,8 +70,10 @@ func alertsOf(t *testing.T, e *env, org string) []store.Alert {
 // store: each organization gets exactly one alert, in Japanese and English,
 // with the patch and the due date; a repeat of the feed alerts no one again.
 func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			out, err := e.s.Story5(ctx, e.town.ID, e.hosp.ID, now)
@@ -150,8 +152,10 @@ func TestStory5KEVReachesTownHallAndHospital(t *testing.T) {
 // device is registered alerts at registration; one that arrives after
 // alerts when it lands; a patched version raises nothing.
 func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			_, csaf := relevance.StoryDocuments(now)
@@ -193,6 +197,7 @@ func TestAdvisoryBeforeAndAfterRegistration(t *testing.T) {
 // TestKEVAloneIsPossiblyAffected: a KEV entry without version data tells the
 // member to confirm the version rather than guessing.
 func TestKEVAloneIsPossiblyAffected(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "firewall", Vendor: "Example Networks", Product: "SecureGate", Version: "9.9", Address: "gw.example.jp:443"}); err != nil {
@@ -212,8 +217,10 @@ func TestKEVAloneIsPossiblyAffected(t *testing.T) {
 }
 
 func TestSBOMRegisteredThenOSV(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			data, err := os.ReadFile("../vuln/testdata/appliance-6.4.9.cdx.json")
@@ -257,6 +264,7 @@ func TestSBOMRegisteredThenOSV(t *testing.T) {
 }
 
 func TestConnectionPointsCSV(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		csv     string
@@ -294,6 +302,7 @@ func TestConnectionPointsCSV(t *testing.T) {
 }
 
 func TestImportConnectionPointsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	cps := []relevance.ConnectionPoint{{OrgID: e.town.ID, Kind: "vpn", Vendor: "A", Product: "B"}, {OrgID: e.town.ID, Kind: "nope", Vendor: "A", Product: "B"}}
@@ -335,6 +344,7 @@ func TestImportConnectionPointsAllOrNothing(t *testing.T) {
 // and gets 304, a server error is recorded on the feed, and an oversized
 // document is refused.
 func TestFeedConditionalGET(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	kev, _ := relevance.StoryDocuments(now)
@@ -400,6 +410,7 @@ func TestFeedConditionalGET(t *testing.T) {
 }
 
 func TestVendorPublishing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	if _, _, err := e.s.Publish(ctx, e.as(e.town.ID), e.town, relevance.PublishInput{Kind: "label", Product: "X", LabelLevel: 2}); err == nil {
@@ -440,6 +451,7 @@ func TestVendorPublishing(t *testing.T) {
 // findings at once (run with -race): each device still gets exactly one
 // alert per vulnerability.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	kev, csaf := relevance.StoryDocuments(now)
@@ -483,6 +495,7 @@ func TestConcurrentUse(t *testing.T) {
 // restarted server) and imports a document first still alerts the members
 // registered before it started.
 func TestFreshServiceAlertsOnImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "sqlite")
 	if _, _, err := e.s.AddConnectionPoint(ctx, e.as(e.town.ID), relevance.ConnectionPoint{OrgID: e.town.ID, Kind: "vpn", Vendor: "Example Networks", Product: "SecureGate", Version: "7.0.1"}); err != nil {
@@ -500,8 +513,10 @@ func TestFreshServiceAlertsOnImport(t *testing.T) {
 // registers, the other's "what affects us" shows after Refresh, and a
 // node does not rebuild for its own changes.
 func TestRefreshSeesOtherNodes(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, kind)
 			a, b := relevance.New(e.h.DB, e.h.Alerts, nil), relevance.New(e.h.DB, e.h.Alerts, nil)

@@ -137,8 +137,10 @@ func openKEV(t *testing.T, e *env, s *relevance.Service, org string) (vuln.Findi
 // center registers the vendor as the product's supplier, its statement
 // applies. Only the center maintains the register.
 func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e, rival, c, v, rec := story5(t, kind)
 			docs := []struct {
@@ -227,8 +229,10 @@ func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
 // the publishing organization, whatever the document claims, now and after
 // a reload.
 func TestVEXAuthorIsPublisher(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e, _, c, v, _ := story5(t, kind)
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
@@ -251,8 +255,10 @@ func TestVEXAuthorIsPublisher(t *testing.T) {
 // finding, each affected member gets one alert saying who suppressed it
 // and why, and the center one alert by sector and count.
 func TestKEVSuppressionAlerts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e, _, c, v, _ := story5(t, kind)
 			if _, err := e.s.AddSupplier(ctx, c, v, relevance.SupplierInput{Org: e.vendor.ID, CPE: "example_networks:securegate"}); err != nil {
@@ -317,8 +323,10 @@ func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 // statement arrives, and takes the statement as a node does: importing the
 // center's feed document of the vendor's CSAF VEX (ImportDocuments).
 func TestKEVSuppressionAlertedOncePerRecipient(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e, _, _, _, _ := story5(t, kind)
 			nodes := []*relevance.Service{e.s}

@@ -21,8 +21,10 @@ import (
 // grouped listing gives one row per group of them, with the latest alert,
 // the count and the unread count of the matching members.
 func TestAlertQueriesFilterInsideWhatReaderMaySee(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			checkAlertQueries(t, storetest.Open(t, kind), 3)
 		})
 	}
@@ -175,8 +177,10 @@ func checkAlertQueries(t *testing.T, db *store.DB, seed uint64) {
 // every unread duplicate the reader may read, and none of another
 // organization's alerts, on each store.
 func TestMarkingAGroupReadMarksOnlyWhatReaderMaySee(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)

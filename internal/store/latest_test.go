@@ -13,8 +13,10 @@ import (
 // TestLatestVersion checks that "last" listings follow versions however they
 // arrive (newer, older, several in one batch) and leave.
 func TestLatestVersion(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

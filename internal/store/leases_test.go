@@ -15,8 +15,10 @@ import (
 // exactly one gets it; it keeps it by renewing; another gets it only after
 // it has run out.
 func TestLeaseOneHolderAtATime(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -71,8 +73,10 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 // giving it up loses it within its term and a third; one that stops cleanly
 // gives it up at once.
 func TestKeptLeaseSurvivesOnlyItsHolder(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			const term = 900 * time.Millisecond

@@ -18,8 +18,10 @@ import (
 // holds exactly the objects the pure decision function allows — through paging
 // and counting too.
 func TestFilterMatchesDecide(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 3; seed++ {
 				checkFilter(t, storetest.Open(t, kind), seed)
 			}

@@ -105,8 +105,10 @@ func (w world) audience(t *testing.T, db *store.DB, org store.Org) policy.Viewer
 // policy.AlertVisible allows, and that webhooks are queued exactly for the
 // alerts the organization as a whole may read.
 func TestAlertsCarryOnlyWhatReaderMaySee(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 2; seed++ {
 				checkAlertReaders(t, storetest.Open(t, kind), seed)
 			}
@@ -228,8 +230,10 @@ func checkAlertReaders(t *testing.T, db *store.DB, seed uint64) {
 // is made, is refused when altered, made up or made by another hub, and is
 // read by every node of the same hub.
 func TestCursorsAreOpaque(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dsn := storetest.DSN(t, kind)
 			node1, err := store.Open(ctx, dsn)
@@ -297,8 +301,10 @@ func TestCursorsAreOpaque(t *testing.T) {
 // headers) and whether more follow — must be identical: nothing a viewer
 // receives tells whether objects it may not see lie between.
 func TestDateAddedHidesInvisibleRows(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 2; seed++ {
 				checkDateAdded(t, storetest.Open(t, kind), seed)
 			}

@@ -26,8 +26,10 @@ import (
 // capabilities show people. Every kind of the role matrix, for reading and
 // writing, is checked the same way through policy.RecordFilter.
 func TestRecordFiltersMatchDecisions(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			db := storetest.Open(t, kind)
 			for seed := uint64(1); seed <= 3; seed++ {
 				checkRecordFilters(t, db, seed)

@@ -25,8 +25,10 @@ import (
 // exactly what policy.MayRead allows — for packages with the scope decided by
 // huntpkg.InScope, the rule the publisher's alerts and the package pages use.
 func TestCommsRecordFiltersMatchDecisions(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			db := storetest.Open(t, kind)
 			for seed := uint64(1); seed <= 3; seed++ {
 				checkCommsRecordFilters(t, db, seed)

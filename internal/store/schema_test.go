@@ -22,6 +22,7 @@ import (
 // versions on both, and none lies outside them (checked without PostgreSQL
 // too).
 func TestMigrationsGiveOneSchema(t *testing.T) {
+	t.Parallel()
 	if stray := migrationNames(t, "."); len(stray) > 0 {
 		t.Errorf("migrations outside a dialect's directory are not run: %v (see migrations/README.md)", stray)
 	}

@@ -17,8 +17,10 @@ import (
 // not fold; sectors stored before are turned into their keys by migration
 // 00030.
 func TestSectorsStoredAsKeys(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)

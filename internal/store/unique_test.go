@@ -14,8 +14,10 @@ import (
 // unique column are duplicates on both stores, however wrapped; another
 // constraint refused, and an error that merely says "UNIQUE", are not.
 func TestUniqueViolationByDriverCode(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t, kind)
 			if _, err := db.Exec(ctx, "INSERT INTO settings(key, value) VALUES('k', 'v')"); err != nil {

@@ -13,6 +13,7 @@ import (
 // synchronous_commit on); only a test that asks for it (fuzz targets,
 // store.Options.Unsynced) gets commits that return before they are on disk.
 func TestStoreSyncsUnlessATestAsks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {

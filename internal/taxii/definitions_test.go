@@ -29,8 +29,10 @@ const published = `{"id":"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9
 // for every reader of a collection; a client may send the published one with
 // its markings (accepted, not stored), and nobody may redefine it.
 func TestHubServesTLP2ExtensionDefinition(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			var want map[string]any
 			if err := json.Unmarshal([]byte(published), &want); err != nil {
@@ -71,8 +73,10 @@ func TestHubServesTLP2ExtensionDefinition(t *testing.T) {
 // with Get An Object in the same collection. OASIS's identity, the creator
 // of the TLP 2.0 extension definition, is the one reference outside the hub.
 func TestEveryReferenceResolvesInItsCollection(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			power, _ := e.h.DB.Org(ctx, "Power Co")

@@ -24,8 +24,10 @@ func toUsers(o map[string]any, logins ...string) map[string]any {
 // the ids of what one POST stored, is read by the user who posted and by no
 // one else: not another member, not the center, not the hub administrator.
 func TestStatusOnlyForItsOwner(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			e.addUser("hub-admin", e.h.Center().Name, "admin")
 			e.addUser("power-admin", "Power Co", "org-admin")
@@ -51,8 +53,10 @@ func TestStatusOnlyForItsOwner(t *testing.T) {
 // so no member learns from them which logins exist; the object is shared
 // with the users that exist only.
 func TestUnknownRecipientUsersRevealNothing(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			now := time.Now().UTC()
 			answer := func(o map[string]any) map[string]any {
@@ -92,8 +96,10 @@ func TestUnknownRecipientUsersRevealNothing(t *testing.T) {
 // length, whether the limit falls inside the first object or after objects
 // that were stored.
 func TestChunkedBodyOverLimitIs413(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind) // max_content_length 1 MiB
 			now := time.Now().UTC()
 			var many []any
@@ -134,8 +140,10 @@ func TestChunkedBodyOverLimitIs413(t *testing.T) {
 // the status of their post), says Cache-Control: no-store, and one carrying
 // only GREEN objects does not need to.
 func TestStrictResponsesNotCached(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			now := time.Now().UTC()
 			r := e.do("POST", objectsPath, "power", bundle(ind(1, policy.Green, now), ind(2, policy.AmberStrict, now), ind(3, policy.Red, now)))
@@ -173,6 +181,7 @@ func TestStrictResponsesNotCached(t *testing.T) {
 // TestJSONNosniff shows that every TAXII answer — resources, object pages,
 // status, errors — says X-Content-Type-Options: nosniff.
 func TestJSONNosniff(t *testing.T) {
+	t.Parallel()
 	e := setup(t, "sqlite")
 	r := e.do("POST", objectsPath, "power", bundle(ind(1, policy.Green, time.Now().UTC())))
 	status := "/taxii2/api/status/" + r.json(t)["id"].(string) + "/"

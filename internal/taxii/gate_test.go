@@ -14,6 +14,7 @@ import (
 // TestGateFirstComeFirstServed: waiting readers are admitted in the order
 // they arrived, and one that waits too long or whose client left is refused.
 func TestGateFirstComeFirstServed(t *testing.T) {
+	t.Parallel()
 	g := make(gate, 1)
 	ctx := context.Background()
 	if !g.enter(ctx, time.Second, nil) {

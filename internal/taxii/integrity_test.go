@@ -83,8 +83,10 @@ func indID(i int) string { return fmt.Sprintf("indicator--00000000-0000-4000-800
 // the author can still delete it. The hub administrator may moderate, and
 // that is logged before it takes effect.
 func TestOnlyAuthorWritesNewVersions(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			e.addUser("hubadmin", e.h.Center().Name, "admin")
 			base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -161,8 +163,10 @@ func TestOnlyAuthorWritesNewVersions(t *testing.T) {
 // author organization, a user who may not read the newest (RED) version reads
 // the latest version it may see, so reading back tells it nothing either.
 func TestNoVersionOracle(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			e.addUser("power2", "Power Co", "analyst")
 			base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -226,8 +230,10 @@ func TestNoVersionOracle(t *testing.T) {
 // its creator; the hub sets the submitter's identity and says so in the
 // status, and every reader (the console included) sees the submitter.
 func TestCreatedByRefIsSubmitter(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			power, _ := e.h.DB.Org(ctx, "Power Co")
@@ -260,8 +266,10 @@ func TestCreatedByRefIsSubmitter(t *testing.T) {
 // TLP 1.0 or 2.0 marking-definition ids; a copy of the official definition
 // is accepted without being stored, and every reader gets the official one.
 func TestOfficialMarkingsCannotBeRedefined(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			forged := map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": policy.MarkingRed,
 				"created": "2022-10-01T00:00:00.000Z", "name": "TLP:CLEAR",
@@ -308,8 +316,10 @@ func TestOfficialMarkingsCannotBeRedefined(t *testing.T) {
 // resolves: the official TLP markings, the organizations' identities
 // (created_by_ref), and Renkei's extension definition, each valid STIX.
 func TestHubServesReferencedDefinitions(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			power, _ := e.h.DB.Org(ctx, "Power Co")
@@ -375,8 +385,10 @@ func TestHubServesReferencedDefinitions(t *testing.T) {
 // creator. Each reads its own copy back through TAXII; a member deleting
 // the address deletes its own copy only, and the other's stays.
 func TestSCOCopiesKeptPerSubmitter(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			power, _ := e.h.DB.Org(ctx, "Power Co")

@@ -119,6 +119,7 @@ func bundle(objs ...any) []byte {
 }
 
 func TestTAXII(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) { testTAXII(t, setup(t, kind)) })
 	}

@@ -17,8 +17,10 @@ import (
 // reader, as valid STIX whose extension resolves; an indicator without hits
 // is served as posted; hits a submitter wrote itself are dropped.
 func TestServedIndicatorsCarryTheirWarninglistHits(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 			resolver := ind(1500, policy.Green, base)

@@ -29,8 +29,10 @@ import (
 // force, a purpose in full — and must then return the source's records and
 // be the only thing appended to the audit log.
 func TestRecordsAccessAcrossOrgKinds(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			for seed := uint64(1); seed <= 2; seed++ {
 				checkRecordsAccess(t, kind, seed)
 			}

@@ -80,6 +80,7 @@ func commonPrefix(a, b netip.Addr) int {
 // period, share nothing with them — with keyed pseudonyms, and with
 // prefix-preserving ones where an approval requires them.
 func TestC4NoChosenPlaintextLinkage(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		for _, prefixPreserving := range []bool{false, true} {
 			name := kind + "/keyed"
@@ -169,8 +170,10 @@ func (e *env) approve(t *testing.T, target string, prefixPreserving bool) string
 // records pseudonymized under it may exist, and deleted — logged first — once
 // they have all expired.
 func TestC4KeysDeletedWithData(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.88']")
@@ -217,8 +220,10 @@ func TestC4KeysDeletedWithData(t *testing.T) {
 // its prefix_preserving field — the word "prefix-preserving" in the
 // approval's text grants nothing — and keeps prefixes once one does.
 func TestC4PrefixPreservingOnlyWhereApproved(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			worded := e.approve(t, "Kanto border routers; prefix-preserving pseudonyms required to compare subnets", false)

@@ -19,8 +19,10 @@ import (
 // an emergency one in force, never gates collection, and an agreement's
 // approval does not open transit collection.
 func TestC6ApprovalKindMatchesBasis(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			now := *e.now
@@ -83,8 +85,10 @@ func TestC6ApprovalKindMatchesBasis(t *testing.T) {
 // source rests on, collection is refused and its records can no longer be
 // read, at once; the revocation is in the log first.
 func TestCommitteeRevokesApproval(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			now := *e.now

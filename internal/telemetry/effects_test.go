@@ -59,8 +59,10 @@ func (e *env) effects(t *testing.T) effects {
 // worker waits for work, and is not handed to it (in-progress
 // acknowledgements). Every effect is there once: 0 duplicates, 0 lost.
 func TestEachRecordTakesEffectOnceHoweverOftenDelivered(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()

@@ -70,6 +70,7 @@ func randomV4(r *rand.Rand) [4]byte {
 // domestic→domestic flow cannot pass as anything else by being written in
 // IPv6; then shows such a flow is dropped by the pipeline on each store.
 func TestC3EmbeddedIPv4(t *testing.T) {
+	t.Parallel()
 	r := telemetry.NewRanges("v", domestic)
 	rng := rand.New(rand.NewPCG(21, 5))
 	for _, em := range embeddings {
@@ -129,6 +130,7 @@ func TestC3EmbeddedIPv4(t *testing.T) {
 // kept under an operator agreement), and a domestic client named with a
 // foreign server is domestic.
 func TestC3TeredoJudgedByClient(t *testing.T) {
+	t.Parallel()
 	r := telemetry.NewRanges("v", domestic)
 	teredo := func(server, client string) netip.Addr {
 		s, c := netip.MustParseAddr(server).As4(), netip.MustParseAddr(client).As4()

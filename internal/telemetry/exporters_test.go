@@ -59,8 +59,10 @@ func v9Template(domain uint32) []byte {
 // observation domain, are dropped before decoding and counted per sender,
 // and give no record, sighting or alert; the registered exporter's flows do.
 func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			e.indicator(t, "power", "[ipv4-addr:value = '203.0.113.66']")
@@ -159,8 +161,10 @@ func TestCollectorsOnlyRegisteredExporters(t *testing.T) {
 // collectors' gates — so records handed over from an import or another
 // process cannot be forged in an unregistered exporter's name.
 func TestIngestOnlyRegisteredExporters(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			if err := telemetry.AddExporter(ctx, e.h.DB, "power-border", telemetry.Exporter{Addr: netip.MustParseAddr("192.0.2.253"), Domain: 7}); err != nil {
@@ -207,8 +211,10 @@ func TestIngestOnlyRegisteredExporters(t *testing.T) {
 // exporter removed is refused at once (not after the register's next
 // reread), one added is admitted at once — on both stores.
 func TestIngestRefusesRemovedExporterAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			// A second pipeline on the same store, as a worker process has.
@@ -261,8 +267,10 @@ func TestIngestRefusesRemovedExporterAtOnce(t *testing.T) {
 // it is added. A gate that checked nothing since it was made still sees the
 // change.
 func TestGateRefusesRemovedExporterAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			ex, err := telemetry.ParseExporter("127.0.0.2")

@@ -42,8 +42,10 @@ func (e *env) submitIndicator(t *testing.T, id, pattern string, tlp policy.TLP, 
 // adds no record, no match and no count. Before, it was two records, one per
 // indicator.
 func TestFlowMatchingTwoIndicatorsIsOneRecord(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			host := "indicator--00000000-0000-4000-8000-0000000000a1"
@@ -101,8 +103,10 @@ func TestFlowMatchingTwoIndicatorsIsOneRecord(t *testing.T) {
 // read the indicator, only its own host and to check it — neither the
 // indicator, its value nor a link to it.
 func TestFlowMatchAlertNamesTheHostAndWhatToDo(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			water, _ := e.h.DB.Org(ctx, "Water Co")

@@ -18,6 +18,7 @@ import (
 // ("dropped:kernel") while the collector still runs, not only when it
 // stops.
 func TestKernelDropsReportedWhileRunning(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	p := &telemetry.Pipeline{Service: &telemetry.Service{DB: db}}
 	conn, err := flow.ListenUDP("udp://127.0.0.1:0", 4096)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseRanges(t *testing.T) {
+	t.Parallel()
 	in := `# delegated-apnic-extended sample
 2|apnic|20261125|1|19830613|20261124|+1000
 apnic|*|ipv4|*|3|summary

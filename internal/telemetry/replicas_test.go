@@ -26,8 +26,10 @@ import (
 // spool, a batch is refused for good and counted as such — in the source's
 // figures and in /metrics — never as kept.
 func TestStreamLeaderLossLosesNoKeptRecord(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()

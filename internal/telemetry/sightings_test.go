@@ -19,8 +19,10 @@ import (
 // not every member, even at TLP:GREEN. A member involved that may not read
 // the indicator gets no sighting (its alert says only that its space matched).
 func TestMatcherSightingsReachAuthorAndInvolvedMembers(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			gas, err := hub.AddOrg(ctx, e.h.DB, "Gas Co", "operator", "energy", *e.now)

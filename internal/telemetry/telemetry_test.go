@@ -171,8 +171,10 @@ func (e *env) indicator(t testing.TB, who, pattern string) string {
 }
 
 func TestC3DirectionUnderEachLegalBasis(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			at := *e.now
@@ -220,8 +222,10 @@ func TestC3DirectionUnderEachLegalBasis(t *testing.T) {
 }
 
 func TestC6RefusesWithoutApprovalInForce(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			at := *e.now
@@ -248,6 +252,7 @@ func TestC6RefusesWithoutApprovalInForce(t *testing.T) {
 }
 
 func TestC2FieldAllowList(t *testing.T) {
+	t.Parallel()
 	allowed := []string{"source", "src", "dst", "src_port", "dst_port", "proto", "start", "end", "bytes", "packets", "tcp_flags", "direction", "exporter"}
 	var got []string
 	ty := reflect.TypeOf(telemetry.Selected{})
@@ -266,8 +271,10 @@ func TestC2FieldAllowList(t *testing.T) {
 // indicator's author is alerted through the sighting, and the water utility
 // whose registered address space was involved gets an alert.
 func TestMatchesBecomeSightingsAndAlerts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			id := e.indicator(t, "power", "[ipv4-addr:value = '203.0.113.66']")
@@ -303,8 +310,10 @@ func TestMatchesBecomeSightingsAndAlerts(t *testing.T) {
 }
 
 func TestC4InternalAddressesPseudonymized(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.77']")
@@ -336,6 +345,7 @@ func TestC4InternalAddressesPseudonymized(t *testing.T) {
 }
 
 func TestC5RetentionDeletesAndLogs(t *testing.T) {
+	t.Parallel()
 	e := setup(t, "sqlite")
 	ctx := context.Background()
 	e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.88']")
@@ -363,8 +373,10 @@ func TestC5RetentionDeletesAndLogs(t *testing.T) {
 }
 
 func TestC7HandlerAccessIsLoggedFirst(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := setup(t, kind)
 			ctx := context.Background()
 			if _, _, err := e.svc.Access(ctx, e.callers["center"], "power-border", "curious", 10); !errors.Is(err, telemetry.ErrNotHandler) {
@@ -391,6 +403,7 @@ func TestC7HandlerAccessIsLoggedFirst(t *testing.T) {
 // is nowhere afterwards: not in the store's files, the stream's files, the
 // logs, or what a handler reads.
 func TestC1PayloadNeverPersisted(t *testing.T) {
+	t.Parallel()
 	e := setup(t, "sqlite")
 	ctx := context.Background()
 	e.indicator(t, "center", "[ipv4-addr:value = '203.0.113.99']")

@@ -22,6 +22,7 @@ import (
 // analyst sees no such link. Screenshots go to the temp directory (or
 // RENKEI_SCREENSHOTS).
 func TestBrowserHandlerRequestsApproval(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	ctx := context.Background()

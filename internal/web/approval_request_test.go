@@ -22,8 +22,10 @@ import (
 // refused the page and the form (403); a post without the CSRF token is
 // refused.
 func TestConsoleRequestsApproval(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			ctx := context.Background()
 			if _, err := hub.AddUser(ctx, e.h.DB, "center-handler", e.center.ID, "handler", testPassword, time.Now()); err != nil {

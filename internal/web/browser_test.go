@@ -148,6 +148,7 @@ func (b *tab) checkConsole() {
 // list and the detail page in the temp directory (RENKEI_SCREENSHOTS chooses
 // another folder).
 func TestBrowserSubmitIndicator(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	ctx := browser(t)

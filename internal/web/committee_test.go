@@ -18,8 +18,10 @@ import (
 // advisory or correction-request title reaches the page, the CSV or the
 // charts. The center's analyst still sees the titles.
 func TestOverseerSeesNoOperatingContent(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			ctx := context.Background()
@@ -65,6 +67,7 @@ func TestOverseerSeesNoOperatingContent(t *testing.T) {
 // password once; the administrator cannot give an overseer a token; a member
 // revokes an approval it granted.
 func TestCommitteeConsole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.withOverseer()
 	ctx := context.Background()

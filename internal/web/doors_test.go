@@ -46,6 +46,7 @@ func TestLoginLimitedPerLoginAndAddress(t *testing.T) {
 // failures, so guesses spread across both are stopped at the limit (10 by
 // default) as surely as guesses at one.
 func TestLoginLimitSharedAcrossNodes(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) { loginLimitSharedAcrossNodes(t, kind) })
 	}

@@ -15,6 +15,7 @@ import (
 // screenshot of each home page: renkei-home-<login>.png in the temp
 // directory, or in RENKEI_SCREENSHOTS when set.
 func TestBrowserHomePerUser(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	homeFixture(t, e)

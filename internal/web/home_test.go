@@ -135,6 +135,7 @@ func navOf(body string) string {
 // no empty or foreign panel, and a page that does not apply is refused with
 // the error page when asked for by its address — for reading and for forms.
 func TestHomeFollowsRoleAndKind(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	homeFixture(t, e)
 	for _, u := range homeUsers {
@@ -187,6 +188,7 @@ func TestHomeFollowsRoleAndKind(t *testing.T) {
 // the menu does not offer it to; only the account pages and logging out
 // apply to everyone.
 func TestEveryPageHasASection(t *testing.T) {
+	t.Parallel()
 	everyone := map[string]bool{"GET /account": true, "POST /account/password": true, "POST /account/tokens": true, "POST /account/zone": true, "POST /logout": true}
 	registered, table := Routes()
 	for _, p := range registered {

@@ -23,6 +23,7 @@ detection:
 `
 
 func TestHuntingPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 

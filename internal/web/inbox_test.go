@@ -57,8 +57,10 @@ func raiseInbox(t *testing.T, e *env) string {
 // (days in JST), keeps the filters when paging, tells when a filter cannot
 // be read (400), and marking a group read marks each of its alerts.
 func TestInboxFiltersAndGroupsDuplicates(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			key := raiseInbox(t, e)
 			power := e.as("power-analyst")
@@ -182,6 +184,7 @@ func TestTimesShownInTheReadersZone(t *testing.T) {
 // goes through the time, date or timeText function (zonedTime), so every
 // time is in the reader's zone with the zone named.
 func TestTemplatesFormatTimesInOnePlace(t *testing.T) {
+	t.Parallel()
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		t.Fatal(err)
@@ -202,8 +205,10 @@ func TestTemplatesFormatTimesInOnePlace(t *testing.T) {
 // as the inbox does, and marking the row read from the home page marks the
 // group's alerts read and comes back home.
 func TestHomeGroupsAlertsAsTheInboxDoes(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			key := raiseInbox(t, e)
 			power := e.as("power-analyst")

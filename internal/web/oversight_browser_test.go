@@ -18,6 +18,7 @@ import (
 // decision and the overdue emergency measure, inspect the log and read the
 // figures. Screenshots go to the temp directory (or RENKEI_SCREENSHOTS).
 func TestBrowserOverseerDecides(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	e.withOverseer()

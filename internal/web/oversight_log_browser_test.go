@@ -14,6 +14,7 @@ import (
 // accesses with their purposes and legal bases, each marked verified, and
 // offers the CSV.
 func TestBrowserCommitteeSelectsMarchAccesses(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	e.withOverseer()

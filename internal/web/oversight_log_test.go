@@ -70,8 +70,10 @@ func logRows(body string) map[uint64]bool {
 // proof is verified in the page; the CSV names the checkpoint it was
 // verified against. Nobody but overseers reaches the page (both stores).
 func TestCommitteeLogPageFilters(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			c := e.as("iinkai") // logs in first: the login is in the log too

@@ -113,8 +113,10 @@ func hasEntry(es []audit.Entry, action, user, object string) bool {
 }
 
 func TestOversightConsoleDecideAndFigures(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			measure := e.fileApproval(approval.KindMeasure, false)
@@ -221,6 +223,7 @@ func TestOversightConsoleDecideAndFigures(t *testing.T) {
 }
 
 func TestOversightConsoleIsForOverseersOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.withOverseer()
 	a := e.fileApproval(approval.KindMeasure, false)
@@ -261,6 +264,7 @@ var (
 )
 
 func TestOversightInspectionShowsAProofThatVerifies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.withOverseer()
 	for range 5 {
@@ -317,6 +321,7 @@ func TestOversightInspectionShowsAProofThatVerifies(t *testing.T) {
 }
 
 func TestLoginRoleChangeAndTokenAreLogged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	admin := e.as("admin")
 	if st, _, body := admin.post("/admin/users", url.Values{"login": {"new-analyst"}, "org": {e.power.ID}, "role": {"analyst"}, "password": {testPassword}}); st != 303 {
@@ -377,6 +382,7 @@ func TestLoginRoleChangeAndTokenAreLogged(t *testing.T) {
 }
 
 func TestOversightPagesHaveEveryText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.withOverseer()
 	a := e.fileApproval(approval.KindMeasure, true)
@@ -418,8 +424,10 @@ func TestOversightPagesHaveEveryText(t *testing.T) {
 // prefix-preserving pseudonyms, with what a kept prefix reveals, in both
 // languages; a request without purposes says any purpose stated in full.
 func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			ctx := context.Background()
@@ -470,8 +478,10 @@ func TestOversightShowsPurposesAndPrefixPreservation(t *testing.T) {
 // (committee.retire) — and the retired member can no longer log in; the last
 // active member is not retired; the operator has no such form.
 func TestCommitteeRetiresItsMembers(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			ctx := context.Background()
@@ -550,8 +560,10 @@ func TestCommitteeRetiresItsMembers(t *testing.T) {
 // the member proposed sees "Resign" and, confirming, retires
 // (committee.retire logged by them).
 func TestCommitteeRetireProposalWithdrawnAndResigned(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withOverseer()
 			ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 // of refusal its status and a catalog key both languages have, and leaves
 // lists of problems and plain errors to the form's page.
 func TestEachRefusalHasOneErrorPage(t *testing.T) {
+	t.Parallel()
 	cats, err := loadCatalogs()
 	if err != nil {
 		t.Fatal(err)

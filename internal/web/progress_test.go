@@ -17,8 +17,10 @@ import (
 // sees its own progress only — not the totals of every recipient — while
 // the center sees every recipient's.
 func TestAdvisoryProgressOwnOnly(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			water, center, power := e.as("water-analyst"), e.as("center-analyst"), e.as("power-analyst")
 			due := time.Now().In(jst.Zone).Add(72 * time.Hour).Format("2006-01-02T15:04")
@@ -50,8 +52,10 @@ func TestAdvisoryProgressOwnOnly(t *testing.T) {
 // the proposal with consent and decline buttons, and only its consent
 // hands the request on.
 func TestHandOffNeedsAskerConsent(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			water, center, power := e.as("water-analyst"), e.as("center-analyst"), e.as("power-analyst")
 			ctx := context.Background()

@@ -17,8 +17,10 @@ import (
 // organization (put straight into the store, as an old grant would be) is
 // refused the records and offered no form; the center's handler reads them.
 func TestOnlyCenterHandlersReadRecords(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withTelemetry(true)
 			ctx := context.Background()
@@ -49,8 +51,10 @@ func TestOnlyCenterHandlersReadRecords(t *testing.T) {
 // TestRoleGrantsFitOrgKind: the console refuses to make a member
 // organization's user a handler, hub administrator or overseer, and logs no grant.
 func TestRoleGrantsFitOrgKind(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			ctx := context.Background()
 			admin := e.as("admin")
@@ -82,8 +86,10 @@ func TestRoleGrantsFitOrgKind(t *testing.T) {
 // TestNoAccessAfterApprovalLapses: in the console, once the source's
 // approval is revoked the handler reads nothing and is told why.
 func TestNoAccessAfterApprovalLapses(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			e.withTelemetry(true)
 			ctx := context.Background()

@@ -19,8 +19,10 @@ import (
 // reader's language), and a vendor's VEX about a product it is not the
 // registered supplier of is refused, in Japanese or English.
 func TestVendorVEXOnlyForOwnProducts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			ctx := context.Background()
 			if _, err := hub.AddOrg(ctx, e.h.DB, "Example Networks KK", "vendor", "it", time.Now()); err != nil {

@@ -65,8 +65,10 @@ var rateRE = regexp.MustCompile(`id="throughput">\s*<dt>[^<]*</dt><dd>\d+</dd>\s
 func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestTelemetryConsole(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			ind := e.withTelemetry(true)
 			for _, lang := range Languages {
@@ -146,6 +148,7 @@ func TestTelemetryConsole(t *testing.T) {
 }
 
 func TestTelemetrySourceNotInForce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.withTelemetry(false)
 	_, body := e.as("center-analyst").get("/telemetry/sources/power-border")
@@ -158,8 +161,10 @@ func TestTelemetrySourceNotInForce(t *testing.T) {
 // read kept records in the console, only with a purpose, and the page shows
 // the audit log index recorded before the records.
 func TestTelemetryHandlerReadsRecordsWithPurpose(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnvOn(t, kind, Options{})
 			ind := e.withTelemetry(true)
 			ctx := context.Background()

@@ -15,6 +15,7 @@ import (
 // on its report. Screenshots of the report page are saved as
 // renkei-report-{filed,center,status,cop}.png (RENKEI_SCREENSHOTS chooses the folder).
 func TestBrowserReportJourney(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	e := newEnv(t, Options{Version: "test"})
 	ctx := browser(t)

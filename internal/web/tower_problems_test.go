@@ -18,6 +18,7 @@ import (
 // (the language switch), and looks for each problem said in that language,
 // where the page has always shown the error.
 func TestCaseAndConsultProblemsInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	jaCenter, jaWater := e.as("center-analyst"), e.as("water-analyst")
 	jaCenter.lang, jaWater.lang = "ja", "ja"

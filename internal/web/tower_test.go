@@ -20,6 +20,7 @@ import (
 // refused field by field), a case the operator then sees, an advisory
 // acknowledged, a consultation, and the operating picture.
 func TestTowerPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	water, center, power := e.as("water-analyst"), e.as("center-analyst"), e.as("power-analyst")
 	noMissing := func(who *client, path string, want int) string {

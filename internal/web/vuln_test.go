@@ -17,6 +17,7 @@ import (
 // patch, another member sees nothing of it, and the center's exposure view
 // counts sectors without naming anyone.
 func TestVulnPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	power := e.as("power-analyst")
 	st, _, body := power.post("/vuln/assets", url.Values{"kind": {"vpn"}, "vendor": {"Example Networks"}, "product": {"SecureGate"}, "version": {"7.0.1"}, "address": {"203.0.113.7"}})
@@ -72,6 +73,7 @@ func TestVulnPages(t *testing.T) {
 // the product catalogue's vendors and products as the member types, and a
 // registered point shows the catalogue product it is matched as.
 func TestConnectionPointFormOffersCatalogueNames(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	power := e.as("power-analyst")
 	st, _, body := power.post("/vuln/assets", url.Values{"kind": {"vpn"}, "vendor": {"Ivanti"}, "product": {"Pulse Connect Secure"}, "version": {"9.1R18"}})

@@ -106,6 +106,7 @@ func rawWords(page string, words map[string]bool) []string {
 // kinds, report types and stages, statuses — where its Japanese name
 // belongs.
 func TestJapanesePagesNameEveryWord(t *testing.T) {
+	t.Parallel()
 	e := newDemoEnv(t, "sqlite")
 	words := vocabularies(t, e.app.Store)
 	pages := map[string][]string{
