@@ -170,14 +170,15 @@ func (s *Server) explainExport(q *request) error {
 // reading is logged are logged before they are sent (C7).
 func (s *Server) exportReviewQueue(q *request) error {
 	limit, _ := strconv.Atoi(q.r.URL.Query().Get("limit"))
-	objs, err := s.Exports.ReviewQueue(q.r.Context(), q.viewer, limit)
+	queue, err := s.Exports.ReviewQueue(q.r.Context(), q.viewer, limit)
 	if err != nil {
 		return err
 	}
+	objs := queue.Items
 	if err := s.release(q, objs...); err != nil {
 		return err
 	}
-	out := client.ExportReviewQueue{Indicators: []client.ReviewItem{}}
+	out := client.ExportReviewQueue{Indicators: []client.ReviewItem{}, Hidden: queue.Hidden}
 	for _, o := range objs {
 		out.Indicators = append(out.Indicators, client.ReviewItem{ID: o.ID, CollectionID: o.CollectionID, Name: o.Name,
 			Pattern: o.Pattern, TLP: o.ACL.TLP.Label(), Confidence: exportgate.Confidence(o.Raw), DateAdded: o.DateAdded,

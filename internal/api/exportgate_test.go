@@ -398,7 +398,9 @@ func TestThresholdsThroughTheAPI(t *testing.T) {
 }
 
 // TestReviewQueueListsWhatWaits: GET /api/v1/export-reviews lists the
-// indicators the hub's policy holds for the center's review, and an
+// indicators the hub's policy holds for the center's review and the IDN
+// homographs of listed names (which wait whatever the policies), and counts
+// those waiting that the reader may not read without showing them; an
 // indicator leaves the queue once released or held; the center's own
 // indicators, revoked ones and those under no review policy never wait.
 // Members may not read the queue.
@@ -432,11 +434,39 @@ func TestReviewQueueListsWhatWaits(t *testing.T) {
 			if q := queue(); len(q) != 0 {
 				t.Fatalf("no policy asks for review, yet the queue holds %v", q)
 			}
+			if q, err := center.ExportReviewQueue(ctx, 0); err != nil || q.Hidden != 0 {
+				t.Fatalf("no policy asks for review, yet %d hidden indicators wait (%v)", q.Hidden, err)
+			}
+			// An IDN homograph of a listed name waits whatever the policies
+			// (dns.google is a public resolver's name; the о are Cyrillic).
+			const homograph = "indicator--00000000-0000-4000-8000-0000000007a3"
+			e.submitIndicators(t, "power", map[string]string{homograph: "[domain-name:value = 'dns.gооgle']"})
+			if q := queue(); !slices.Equal(q, []string{homograph}) {
+				t.Fatalf("queue %v, want the homograph %s though no policy asks for review", q, homograph)
+			}
 			if err := e.exports.SetPolicy(ctx, e.callers["center"], store.ExportPolicy{Scope: "hub", RequireReview: true}); err != nil {
 				t.Fatal(err)
 			}
-			if q := queue(); !slices.Equal(q, []string{a, b}) {
-				t.Fatalf("queue %v, want the member's two indicators %v", q, []string{a, b})
+			if q := queue(); !slices.Equal(q, []string{a, b, homograph}) {
+				t.Fatalf("queue %v, want the member's three indicators %v", q, []string{a, b, homograph})
+			}
+			// The fixture's TLP:AMBER+STRICT indicator of Power Co and its
+			// TLP:RED one for Water Co wait too: the center may read neither,
+			// and they are counted, not shown.
+			full, err := center.ExportReviewQueue(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if full.Hidden != 2 {
+				t.Errorf("%d hidden indicators counted, want 2 (the AMBER+STRICT and the RED one)", full.Hidden)
+			}
+			for _, i := range full.Indicators {
+				if i.ID == "indicator--00000000-0000-4000-8000-000000000066" || i.ID == "indicator--00000000-0000-4000-8000-000000000077" {
+					t.Errorf("the center is shown an indicator it may not read: %+v", i)
+				}
+			}
+			if err := center.ReviewExport(ctx, client.ExportReview{ID: homograph, Release: false, Note: "phishing look-alike"}); err != nil {
+				t.Fatal(err)
 			}
 			if err := center.ReviewExport(ctx, client.ExportReview{ID: a, Release: true}); err != nil {
 				t.Fatal(err)

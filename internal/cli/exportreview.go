@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -33,10 +34,11 @@ logged.`,
 				if err != nil {
 					return err
 				}
-				objs, err := a.Exports.ReviewQueue(cmd.Context(), v, limit)
+				q, err := a.Exports.ReviewQueue(cmd.Context(), v, limit)
 				if err != nil {
 					return err
 				}
+				objs := q.Items
 				if _, err := a.Hub.Release(cmd.Context(), c, audit.ActionObjectRead, "", objs); err != nil {
 					return err
 				}
@@ -50,6 +52,9 @@ logged.`,
 				}
 				if len(objs) == 0 && format == formatTable {
 					fmt.Fprintln(g.stderr, g.say(i18n.M("cli.export.reviews_none")))
+				}
+				if q.Hidden > 0 {
+					fmt.Fprintln(g.stderr, g.say(i18n.M("cli.export.reviews_hidden", strconv.Itoa(q.Hidden))))
 				}
 				return nil
 			})

@@ -81,9 +81,13 @@ type ReviewItem struct {
 }
 
 // ExportReviewQueue is the answer of GET /api/v1/export-reviews: the
-// indicators waiting for the center's review, newest first.
+// indicators waiting for the center's review, newest first (IDN homographs
+// of a listed name among them).
 type ExportReviewQueue struct {
 	Indicators []ReviewItem `json:"indicators"`
+	// Hidden counts the indicators waiting that the reader may not read:
+	// counted, never shown.
+	Hidden int `json:"hidden"`
 }
 
 // Warninglists lists the hub's warninglists.

@@ -1,6 +1,7 @@
 package exportgate
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -410,15 +411,74 @@ func (s *Service) Review(ctx context.Context, c auth.Caller, stixID string, rele
 	return s.DB.SetExportReview(ctx, store.ExportReview{StixID: stixID, Decision: d, Note: note, ReviewedBy: c.User.Login, ReviewedAt: s.Now().UTC()})
 }
 
+// Queue is the center's review queue as one reader sees it.
+type Queue struct {
+	// Items are the indicators waiting that the reader may see, newest
+	// first: those under a policy that requires review, and IDN homographs
+	// of a listed name, which wait whatever the policies.
+	Items []store.Object
+	// Hidden counts the indicators waiting that the reader may not see:
+	// they are neither listed nor described, but not silently left out.
+	Hidden int
+}
+
+// maxIDNCandidates bounds the indicators with an internationalized name the
+// queue checks for homographs at each reading.
+const maxIDNCandidates = 1000
+
 // ReviewQueue lists, newest first, the indicators v may see that wait for
-// the center's review before they reach exports (at most limit; 0: 100).
-// An IDN homograph, which waits for a review whatever the policies, is
-// decided per value by the gate and not listed here.
-func (s *Service) ReviewQueue(ctx context.Context, v policy.Viewer, limit int) ([]store.Object, error) {
+// the center's review before they reach exports (at most limit; 0: 100),
+// and counts those it may not see.
+func (s *Service) ReviewQueue(ctx context.Context, v policy.Viewer, limit int) (Queue, error) {
 	if !policy.MayReadReviewQueue(v) {
-		return nil, fmt.Errorf("export review queue: %w", problem.ErrForbidden)
+		return Queue{}, fmt.Errorf("export review queue: %w", problem.ErrForbidden)
 	}
-	return s.DB.ExportReviewQueue(ctx, v, s.Center, limit)
+	if limit <= 0 {
+		limit = 100
+	}
+	items, err := s.DB.ExportReviewQueue(ctx, v, s.Center, limit)
+	if err != nil {
+		return Queue{}, err
+	}
+	idn, err := s.DB.ExportReviewIDNCandidates(ctx, v, maxIDNCandidates)
+	if err != nil {
+		return Queue{}, err
+	}
+	listed := map[string]bool{}
+	for _, o := range items {
+		listed[o.ID] = true
+	}
+	for _, o := range idn {
+		if !listed[o.ID] && s.homograph(o) {
+			listed[o.ID] = true
+			items = append(items, o)
+		}
+	}
+	slices.SortStableFunc(items, func(a, b store.Object) int {
+		return cmp.Or(b.DateAdded.Compare(a.DateAdded), cmp.Compare(b.PK, a.PK))
+	})
+	q := Queue{Items: items[:min(len(items), limit)]}
+	hidden, err := s.DB.ExportReviewHidden(ctx, v, s.Center)
+	if err != nil {
+		return Queue{}, err
+	}
+	for _, h := range hidden {
+		if h.UnderPolicy || s.homograph(store.Object{ID: "indicator--", Pattern: h.Pattern}) {
+			q.Hidden++
+		}
+	}
+	return q, nil
+}
+
+// homograph reports whether one of indicator o's values is an IDN homograph
+// of a name in an enabled warninglist, which the gate holds for review.
+func (s *Service) homograph(o store.Object) bool {
+	for _, h := range s.ObjectHits(o) {
+		if h.How == "homograph" {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadThresholds returns the hub's thresholds to a reader who may list the

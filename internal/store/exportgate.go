@@ -230,3 +230,70 @@ func (db *DB) ExportReviewQueue(ctx context.Context, v policy.Viewer, center str
 	defer rows.Close()
 	return scanObjects(rows)
 }
+
+// waitingForReview is the condition, on objects o, of an indicator that no
+// review has decided yet and that is not revoked.
+const waitingForReview = `o.type = 'indicator' AND o.revoked = 0
+		AND NOT EXISTS (SELECT 1 FROM export_reviews r WHERE r.stix_id = o.stix_id)`
+
+// underReviewPolicy is the condition, on objects o, of an indicator in the
+// scope of an export policy that requires review (the hub's, its
+// collection's, or a member's); one argument: the center's identity, whose
+// own indicators never wait.
+const underReviewPolicy = `o.author_org <> ? AND EXISTS (SELECT 1 FROM export_policies p WHERE p.require_review = 1
+			AND (p.scope IN ('hub', 'org') OR (p.scope = 'collection' AND p.scope_id = o.collection_id)))`
+
+// idnPattern is the condition, on objects o, of a pattern that may hold an
+// internationalized name: in punycode ("xn--") or with a character outside
+// printable ASCII (a superset: the warninglists decide).
+func (db *DB) idnPattern() string {
+	if db.pg {
+		return `(LOWER(o.pattern) LIKE '%xn--%' OR o.pattern ~ '[^ -~]')`
+	}
+	return `(LOWER(o.pattern) LIKE '%xn--%' OR o.pattern GLOB '*[^ -~]*')`
+}
+
+// ExportReviewIDNCandidates lists, newest first, the latest versions of
+// the indicators viewer v may see that no review has decided, are not
+// revoked and whose pattern may hold an internationalized name (idnPattern): those whose name is an IDN homograph of a listed name wait for
+// the center's review whatever the policies, which only the warninglists
+// can tell (exportgate.Service.ReviewQueue). At most limit.
+func (db *DB) ExportReviewIDNCandidates(ctx context.Context, v policy.Viewer, limit int) ([]Object, error) {
+	where, args := ObjectQuery{Viewer: v, Types: []string{"indicator"}}.where()
+	where += " AND " + waitingForReview + " AND " + db.idnPattern()
+	args = append(args, limit)
+	rows, err := db.Query(ctx, "SELECT "+objectCols+" FROM objects o WHERE "+where+" ORDER BY o.date_added DESC, o.pk DESC LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("export review queue (internationalized names): %w", err)
+	}
+	defer rows.Close()
+	return scanObjects(rows)
+}
+
+// HiddenReview is an indicator waiting for the center's review that a
+// reader may not see: only what is needed to count it (its pattern, for the
+// homograph test, and whether a policy holds it), never shown.
+type HiddenReview struct {
+	Pattern     string
+	UnderPolicy bool
+}
+
+// ExportReviewHidden gives the indicators waiting for the center's review
+// — under a policy requiring it, or holding an internationalized name —
+// of which viewer v may see no version (the negation of policy.Filter),
+// latest versions only, for the review queue to count them without
+// showing them.
+func (db *DB) ExportReviewHidden(ctx context.Context, v policy.Viewer, center string) ([]HiddenReview, error) {
+	f, fargs := policy.Filter(v, "n")
+	args := append([]any{center, center}, fargs...)
+	return queryAll(ctx, db, "hidden export reviews", func(r interface{ Scan(...any) error }) (HiddenReview, error) {
+		var h HiddenReview
+		var under int64
+		err := r.Scan(&h.Pattern, &under)
+		h.UnderPolicy = under != 0
+		return h, err
+	}, `SELECT o.pattern, CASE WHEN `+underReviewPolicy+` THEN 1 ELSE 0 END FROM objects o
+		WHERE o.latest = 1 AND `+waitingForReview+`
+		AND ((`+underReviewPolicy+`) OR `+db.idnPattern()+`)
+		AND NOT EXISTS (SELECT 1 FROM objects n WHERE n.stix_id = o.stix_id AND n.collection_id = o.collection_id AND `+f+`)`, args...)
+}

@@ -257,6 +257,7 @@ type reviewItem struct {
 
 type reviewsData struct {
 	Items   []reviewItem
+	Hidden  int    // indicators waiting that the reader may not read: counted, not shown
 	Decide  bool   // the reader may release and hold (not with a read-only session)
 	Message string // catalog key
 	Error   string
@@ -267,7 +268,8 @@ func (s *server) reviewsPage(w http.ResponseWriter, r *http.Request, req *reques
 }
 
 func (s *server) showReviews(w http.ResponseWriter, r *http.Request, req *request, status int, d *reviewsData) {
-	objs, err := s.Exports.ReviewQueue(r.Context(), req.viewer, 200)
+	q, err := s.Exports.ReviewQueue(r.Context(), req.viewer, 200)
+	objs := q.Items
 	if err != nil {
 		if !s.refused(w, r, err) {
 			s.serverError(w, r, err)
@@ -284,6 +286,7 @@ func (s *server) showReviews(w http.ResponseWriter, r *http.Request, req *reques
 	for _, o := range objs {
 		d.Items = append(d.Items, reviewItem{Object: o, Confidence: exportgate.Confidence(o.Raw), Hits: s.Exports.ObjectHits(o)})
 	}
+	d.Hidden = q.Hidden
 	d.Decide = policy.MayReviewExports(req.viewer)
 	if d.Message == "" {
 		if ok := r.URL.Query().Get("ok"); ok == "release" || ok == "hold" {
