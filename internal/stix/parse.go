@@ -195,7 +195,43 @@ func (c *checker) fail(field, msg string) error {
 	return &ValidationError{ID: c.obj.ID, Type: c.obj.Type, Field: field, Msg: msg}
 }
 
+// parse checks the object's members against STIX 2.1 and the type's
+// specification, filling c.obj as it goes: first the type and id, which name
+// the object in every later error, then each member, then what the object as
+// a whole must hold.
 func (c *checker) parse() error {
+	if err := c.identify(); err != nil {
+		return err
+	}
+	spec := specs[c.obj.Type]
+	if err := c.decideKind(spec); err != nil {
+		return err
+	}
+	for _, m := range c.members {
+		if err := c.checkMember(m, spec); err != nil {
+			return err
+		}
+	}
+	if err := c.checkRequired(spec); err != nil {
+		return err
+	}
+	if err := c.checkVersionAndTimes(); err != nil {
+		return err
+	}
+	if spec != nil && spec.check != nil {
+		if field, msg := spec.check(c); msg != "" {
+			return c.fail(field, msg)
+		}
+	}
+	if sub, msg := checkSelectors(c); msg != "" {
+		return c.fail("granular_markings"+sub, msg)
+	}
+	return nil
+}
+
+// identify checks and sets the object's type and id: a valid type name, and
+// an id of that type with an RFC 4122 UUID.
+func (c *checker) identify() error {
 	o := c.obj
 	typ, ok := c.string("type")
 	if !ok {
@@ -224,8 +260,13 @@ func (c *checker) parse() error {
 	if idType != typ {
 		return c.fail("id", "prefix "+strconv.Quote(idType)+" does not match type "+strconv.Quote(typ))
 	}
+	return nil
+}
 
-	spec := specs[typ]
+// decideKind sets the object's kind: its specification's, or for a type the
+// specification does not know, what customKind decides.
+func (c *checker) decideKind(spec *typeSpec) error {
+	o := c.obj
 	if spec != nil {
 		o.Kind = spec.kind
 	} else {
@@ -238,34 +279,39 @@ func (c *checker) parse() error {
 	if o.Kind == KindSCO {
 		c.defanged = string(c.value("defanged")) == "true"
 	}
+	return nil
+}
 
-	for _, m := range c.members {
-		c.current = m.name
-		if reservedProperties[m.name] {
-			return c.fail(m.name, "is reserved by the STIX specification and must not be used")
-		}
-		if !validPropertyName(m.name) {
-			return c.fail(m.name, "is not a valid property name (3-250 characters of a-z, A-Z, 0-9 and _)")
-		}
-		check := c.commonCheck(m.name)
-		if check == nil && spec != nil {
-			check = spec.props[m.name]
-		}
-		if check == nil {
-			if strings.HasSuffix(m.name, "_ref") || strings.HasSuffix(m.name, "_refs") {
-				check = genericRef(m.name)
-			} else {
-				check = anything
-			}
-		}
-		if sub, msg := check(c, m.val); msg != "" {
-			return c.fail(m.name+sub, msg)
-		}
-		if err := c.index(m, spec); err != nil {
-			return err
+// checkMember checks one member — its name, then its value by the common
+// property's check, the type's, or the generic one — and indexes it.
+func (c *checker) checkMember(m member, spec *typeSpec) error {
+	c.current = m.name
+	if reservedProperties[m.name] {
+		return c.fail(m.name, "is reserved by the STIX specification and must not be used")
+	}
+	if !validPropertyName(m.name) {
+		return c.fail(m.name, "is not a valid property name (3-250 characters of a-z, A-Z, 0-9 and _)")
+	}
+	check := c.commonCheck(m.name)
+	if check == nil && spec != nil {
+		check = spec.props[m.name]
+	}
+	if check == nil {
+		if strings.HasSuffix(m.name, "_ref") || strings.HasSuffix(m.name, "_refs") {
+			check = genericRef(m.name)
+		} else {
+			check = anything
 		}
 	}
+	if sub, msg := check(c, m.val); msg != "" {
+		return c.fail(m.name+sub, msg)
+	}
+	return c.index(m, spec)
+}
 
+// checkRequired fails on the first property the object's kind or type
+// requires that it lacks.
+func (c *checker) checkRequired(spec *typeSpec) error {
 	for _, r := range c.commonRequired() {
 		if !c.has(r) {
 			return c.fail(r, "is required")
@@ -278,6 +324,13 @@ func (c *checker) parse() error {
 			}
 		}
 	}
+	return nil
+}
+
+// checkVersionAndTimes checks spec_version (an SCO may omit it: 2.1) and,
+// outside SCOs, that modified (created when absent) is not before created.
+func (c *checker) checkVersionAndTimes() error {
+	o := c.obj
 	switch {
 	case o.SpecVersion == "" && o.Kind == KindSCO:
 		o.SpecVersion = "2.1" // SCOs may omit spec_version; it then defaults to 2.1
@@ -291,14 +344,6 @@ func (c *checker) parse() error {
 		if o.Modified.Before(o.Created) {
 			return c.fail("modified", "must not be earlier than created")
 		}
-	}
-	if spec != nil && spec.check != nil {
-		if field, msg := spec.check(c); msg != "" {
-			return c.fail(field, msg)
-		}
-	}
-	if sub, msg := checkSelectors(c); msg != "" {
-		return c.fail("granular_markings"+sub, msg)
 	}
 	return nil
 }
@@ -392,8 +437,30 @@ func (c *checker) commonCheck(name string) propCheck {
 	return nil
 }
 
-// index copies a validated member into the Object fields Renkei indexes.
+// index copies a validated member into the Object fields Renkei indexes:
+// the common properties, then the name and the type's own indexed ones.
 func (c *checker) index(m member, spec *typeSpec) error {
+	c.indexCommon(m)
+	if spec == nil {
+		if m.name == "name" {
+			c.obj.Name, _ = jsonString(m.val)
+		}
+		return nil
+	}
+	if m.name == spec.nameProp {
+		if v, ok := jsonString(m.val); ok {
+			c.obj.Name = v
+		}
+	}
+	if _, known := spec.props[m.name]; known {
+		c.indexTyped(m)
+	}
+	return nil
+}
+
+// indexCommon copies a common property (spec_version and the markings for
+// every kind; the others outside SCOs).
+func (c *checker) indexCommon(m member) {
 	o := c.obj
 	s := func() string { v, _ := jsonString(m.val); return v }
 	t := func() time.Time { v, _ := c.time(m.name); return v }
@@ -418,20 +485,14 @@ func (c *checker) index(m member, spec *typeSpec) error {
 		n, _ := strconv.Atoi(string(m.val))
 		o.Confidence = &n
 	}
-	if spec == nil {
-		if m.name == "name" {
-			o.Name = s()
-		}
-		return nil
-	}
-	if m.name == spec.nameProp {
-		if v, ok := jsonString(m.val); ok {
-			o.Name = v
-		}
-	}
-	if _, known := spec.props[m.name]; !known {
-		return nil
-	}
+}
+
+// indexTyped copies a property of the object's type that Renkei indexes.
+func (c *checker) indexTyped(m member) {
+	o := c.obj
+	s := func() string { v, _ := jsonString(m.val); return v }
+	t := func() time.Time { v, _ := c.time(m.name); return v }
+	list := func() []string { l, _ := stringList(m.val); return l }
 	switch m.name {
 	case "pattern":
 		o.Pattern = s()
@@ -460,5 +521,4 @@ func (c *checker) index(m member, spec *typeSpec) error {
 	case "object_refs":
 		o.ObjectRefs = list()
 	}
-	return nil
 }
