@@ -24,9 +24,16 @@ func (s *Server) changeOrg(q *request) error {
 		return err
 	}
 	if in == (client.OrgChange{}) {
-		return fail(http.StatusBadRequest, "nothing to change", "give name, sector or disabled")
+		return fail(http.StatusBadRequest, "nothing to change", "give name, sector, disabled, designated or business_type")
 	}
-	o, err := s.Hub.ChangeOrg(q.r.Context(), q.caller, q.r.PathValue("id"), hub.OrgChange{Name: in.Name, Sector: in.Sector, Disabled: in.Disabled})
+	ch := hub.OrgChange{Name: in.Name, Sector: in.Sector, Disabled: in.Disabled}
+	if in.Designated != nil || in.BusinessType != nil {
+		ch.Designation = &hub.Designation{Designated: in.Designated != nil && *in.Designated}
+		if in.BusinessType != nil {
+			ch.Designation.BusinessType = *in.BusinessType
+		}
+	}
+	o, err := s.Hub.ChangeOrg(q.r.Context(), q.caller, q.r.PathValue("id"), ch)
 	if err != nil {
 		return err
 	}

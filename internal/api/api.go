@@ -354,7 +354,8 @@ func (s *Server) mux() *audit.Mux {
 }
 
 func orgOut(o store.Org) client.Org {
-	return client.Org{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Disabled: o.Disabled, Created: o.Created}
+	return client.Org{ID: o.ID, Name: o.Name, Kind: o.Kind, Sector: o.Sector, Disabled: o.Disabled, Created: o.Created,
+		Designated: o.Designated, BusinessType: o.BusinessType, Ministry: o.Ministry}
 }
 
 func (s *Server) me(q *request) error {

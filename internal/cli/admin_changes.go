@@ -16,8 +16,8 @@ import (
 // (package hub, orgchanges.go), through the CLI as the local operator.
 
 func orgChangeCmds(g *globals) []*cobra.Command {
-	var name, sector string
-	var disable, enable bool
+	var name, sector, businessType string
+	var disable, enable, designated, notDesignated bool
 	change := &cobra.Command{
 		Use:   "change ORG",
 		Short: "Rename an organization, change its sector, or disable or re-enable it",
@@ -41,6 +41,12 @@ its name. The act is in the audit log (org.change) before it takes effect.`,
 			if disable || enable {
 				ch.Disabled = &disable
 			}
+			if designated && notDesignated {
+				return refuse(i18n.M("cli.admin.disable_or_enable"))
+			}
+			if designated || notDesignated || cmd.Flags().Changed("business-type") {
+				ch.Designation = &hub.Designation{Designated: designated, BusinessType: businessType}
+			}
 			if ch == (hub.OrgChange{}) {
 				return refuse(i18n.M("cli.admin.org_nothing_to_change"))
 			}
@@ -50,6 +56,9 @@ its name. The act is in the audit log (org.change) before it takes effect.`,
 					return err
 				}
 				g.tell(g.stderr, i18n.M("cli.admin.org_changed", o.ID, o.Name, o.Sector, fmt.Sprint(o.Disabled)))
+				if ch.Designation != nil {
+					g.tell(g.stderr, i18n.M("cli.admin.org_designation", o.Name, fmt.Sprint(o.Designated), o.BusinessType, o.Ministry))
+				}
 				return nil
 			})
 		},
@@ -58,6 +67,9 @@ its name. The act is in the audit log (org.change) before it takes effect.`,
 	change.Flags().StringVar(&sector, "sector", "", "new sector")
 	change.Flags().BoolVar(&disable, "disable", false, "disable the organization: its users' logins and tokens stop")
 	change.Flags().BoolVar(&enable, "enable", false, "re-enable a disabled organization")
+	change.Flags().BoolVar(&designated, "designated", false, "") // help: cli.help.renkei.org.change.flag.designated
+	change.Flags().BoolVar(&notDesignated, "not-designated", false, "")
+	change.Flags().StringVar(&businessType, "business-type", "", "")
 	del := &cobra.Command{
 		Use:   "delete ORG",
 		Short: "Delete an organization that holds nothing (added by mistake)",

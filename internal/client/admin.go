@@ -20,6 +20,11 @@ type Org struct {
 	Sector   string    `json:"sector,omitempty"`
 	Disabled bool      `json:"disabled,omitempty"` // its users can neither log in nor use their tokens
 	Created  time.Time `json:"created"`
+	// Designated: a designated operator (特別社会基盤事業者); BusinessType
+	// and Ministry are keys of the maintained lists (docs/reports.md).
+	Designated   bool   `json:"designated,omitempty"`
+	BusinessType string `json:"business_type,omitempty"`
+	Ministry     string `json:"ministry,omitempty"`
 }
 
 // Me is the caller as the API sees it.
@@ -170,6 +175,10 @@ type OrgChange struct {
 	Name     *string `json:"name,omitempty"`
 	Sector   *string `json:"sector,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
+	// Designated and BusinessType set the legal designation together (an
+	// absent one is false or none).
+	Designated   *bool   `json:"designated,omitempty"`
+	BusinessType *string `json:"business_type,omitempty"`
 }
 
 // ChangeOrg renames an organization, changes its sector, or disables or

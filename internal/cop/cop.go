@@ -75,6 +75,12 @@ type Figures struct {
 	OverdueReports    int                `json:"overdue_reports"`
 	OpenCases         []Count            `json:"open_cases_by_status"`
 	OpenConsultations int                `json:"open_consultations"`
+	// DesignatedWithoutRegister counts, in the whole picture, the
+	// designated operators (特別社会基盤事業者) with no critical computer
+	// registered, a duty of the law; Unregistered names them to who sees
+	// the picture's content.
+	DesignatedWithoutRegister int      `json:"designated_without_register"`
+	Unregistered              []string `json:"unregistered,omitempty"`
 }
 
 // Allowed reports whether v may see a picture: any logged-in member.
@@ -133,6 +139,18 @@ func Compute(ctx context.Context, db *store.DB, now time.Time, v policy.Viewer, 
 	// never how other members are doing.
 	if f.OpenAdvisories, err = db.OpenAdvisoryProgress(ctx, org, 20); err != nil {
 		return f, err
+	}
+	if f.Whole {
+		orgs, err := db.DesignatedWithoutRegister(ctx)
+		if err != nil {
+			return f, err
+		}
+		f.DesignatedWithoutRegister = len(orgs)
+		if policy.SeesPictureContent(v) {
+			for _, o := range orgs {
+				f.Unregistered = append(f.Unregistered, o.Name)
+			}
+		}
 	}
 	if !policy.SeesPictureContent(v) {
 		for i := range f.OpenAdvisories {

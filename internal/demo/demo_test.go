@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"renkei/internal/jst"
 	"renkei/internal/policy"
 	"renkei/internal/relevance"
+	"renkei/internal/store"
 	"renkei/internal/store/storetest"
 )
 
@@ -43,6 +45,19 @@ func TestStory(t *testing.T) {
 			}
 			if !found {
 				t.Fatalf("step 3: the water utility must be alerted of the flow match: %+v", alerts)
+			}
+			// The power company is a designated operator with its critical
+			// computers registered; the transmission company is designated
+			// and has registered none, which the picture shows.
+			power, _ := db.Org(ctx, "関東電力 / Kanto Electric Power")
+			if !power.Designated || power.BusinessType != "electricity" || power.Ministry != "meti" {
+				t.Fatalf("the power company's designation: %+v", power)
+			}
+			if cs, _ := db.Computers(ctx, policy.System(), "", false); !slices.ContainsFunc(cs, func(c store.Computer) bool { return c.OrgID == power.ID }) {
+				t.Fatal("the power company has no critical computer registered")
+			}
+			if un, _ := db.DesignatedWithoutRegister(ctx); len(un) != 1 || un[0].Name != "中部送電 / Chubu Transmission" {
+				t.Fatalf("designated operators without a register: %+v", un)
 			}
 		})
 	}

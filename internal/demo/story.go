@@ -12,8 +12,10 @@ import (
 	"renkei/internal/approval"
 	"renkei/internal/auth"
 	"renkei/internal/bus"
+	"renkei/internal/designation"
 	"renkei/internal/flow"
 	"renkei/internal/huntpkg"
+	"renkei/internal/incident"
 	"renkei/internal/relevance"
 	"renkei/internal/store"
 	"renkei/internal/telemetry"
@@ -186,6 +188,14 @@ func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time)
 	st.Incidents = len(ids)
 	st.Steps = append(st.Steps, fmt.Sprintf("4: the water utility filed %d incident reports with deadlines; the center opened a case, published advisories and answered a consultation", len(ids)))
 
+	// The power company and the water utility are designated operators
+	// (特別社会基盤事業者) and keep their critical-computer registers; the
+	// transmission company is designated too and has registered nothing
+	// yet, which the operating picture shows.
+	if err := designateForDemo(ctx, h.DB, caps.Incidents); err != nil {
+		return st, fmt.Errorf("story: designations: %w", err)
+	}
+
 	// Step 5: a KEV entry for the VPN appliance the town hall and the hospital registered.
 	town, _ := h.DB.Org(ctx, orgs[4].name)
 	hospital, _ := h.DB.Org(ctx, orgs[5].name)
@@ -196,4 +206,36 @@ func FillStory(ctx context.Context, db *store.DB, dataDir string, now time.Time)
 	st.KEVAlerts = out.Alerts
 	st.Steps = append(st.Steps, fmt.Sprintf("5: a KEV entry for their VPN appliance alerted the town hall and the hospital (%d alerts, in Japanese)", out.Alerts))
 	return st, nil
+}
+
+// designateForDemo designates the demo's power company, transmission
+// company and water utility, and registers the power company's critical
+// computers (the water utility's are registered by incident.Service.Demo).
+func designateForDemo(ctx context.Context, db *store.DB, inc *incident.Service) error {
+	for _, d := range []struct{ org, business string }{{orgs[0].name, "electricity"}, {orgs[1].name, "electricity"}, {orgs[2].name, "water"}} {
+		o, err := db.Org(ctx, d.org)
+		if err != nil {
+			return err
+		}
+		bt, _ := designation.Default().BusinessTypes.Find(d.business)
+		o.Designated, o.BusinessType, o.Ministry = true, bt.Key, bt.Ministry
+		if err := db.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+	}
+	op, err := incident.Caller(ctx, db, "kanto-analyst")
+	if err != nil {
+		return err
+	}
+	for _, c := range []incident.Computer{
+		{Name: "中央給電指令所 EMS / Central dispatch EMS", Function: "energy management of the grid", Location: "Kanto central load-dispatching office",
+			Vendor: "Hitachi", Product: "EMS", Ministry: "経済産業省 / METI"},
+		{Name: "変電所監視制御システム / Substation SCADA", Function: "substation supervision and control", Location: "Kanto substations",
+			Vendor: "Toshiba", Product: "SCADA", Ministry: "経済産業省 / METI"},
+	} {
+		if _, err := inc.Register(ctx, op, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"renkei/internal/audit"
 	"renkei/internal/auth"
+	"renkei/internal/designation"
 	"renkei/internal/policy"
 	"renkei/internal/problem"
 	"renkei/internal/store"
@@ -33,6 +34,16 @@ import (
 type OrgChange struct {
 	Name, Sector *string
 	Disabled     *bool
+	Designation  *Designation
+}
+
+// Designation is an organization's legal designation: whether it is a
+// designated operator (特別社会基盤事業者) and its business type, a key of
+// the maintained list (package designation), which names its designating
+// ministry. A designated operator needs a business type.
+type Designation struct {
+	Designated   bool   `json:"designated"`
+	BusinessType string `json:"business_type,omitempty"`
 }
 
 // ErrOrgHolds refuses to delete an organization that something names.
@@ -61,6 +72,21 @@ func (h *Hub) ChangeOrg(ctx context.Context, c auth.Caller, org string, ch OrgCh
 	if ch.Sector != nil {
 		detail["sector"], detail["old_sector"] = store.SectorKey(*ch.Sector), o.Sector
 		o.Sector = *ch.Sector
+	}
+	if d := ch.Designation; d != nil {
+		bt, ok := designation.Default().BusinessTypes.Find(d.BusinessType)
+		switch {
+		case d.BusinessType != "" && !ok:
+			return o, problem.Wrap(problem.ErrInvalid, "invalid organization", fmt.Errorf("business type %q is not one of %s", d.BusinessType,
+				strings.Join(designation.Default().BusinessTypes.Keys(), ", ")))
+		case d.Designated && d.BusinessType == "":
+			return o, problem.Wrap(problem.ErrInvalid, "invalid organization", errors.New("a designated operator needs its business type"))
+		case d.Designated && (o.IsCenter() || o.IsCommittee()):
+			return o, problem.Wrap(problem.ErrInvalid, "invalid organization", fmt.Errorf("%s is the hub's %s organization and is never a designated operator", o.Name, o.Kind))
+		}
+		detail["designated"], detail["business_type"], detail["ministry"] = strconv.FormatBool(d.Designated), bt.Key, bt.Ministry
+		detail["old_designated"], detail["old_business_type"] = strconv.FormatBool(o.Designated), o.BusinessType
+		o.Designated, o.BusinessType, o.Ministry = d.Designated, bt.Key, bt.Ministry
 	}
 	if ch.Disabled != nil {
 		if *ch.Disabled && (o.IsCenter() || o.IsCommittee()) {

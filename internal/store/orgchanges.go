@@ -41,7 +41,8 @@ func (db *DB) OrgHoldings(ctx context.Context, id string) (map[string]int64, err
 // the credentials it remembers.
 func (db *DB) UpdateOrg(ctx context.Context, o Org) error {
 	return db.inTxChanged(ctx, ChangeAuth, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, "UPDATE orgs SET name = ?, sector = ?, disabled = ? WHERE id = ?", o.Name, SectorKey(o.Sector), BoolInt(o.Disabled), o.ID)
+		res, err := tx.Exec(ctx, "UPDATE orgs SET name = ?, sector = ?, disabled = ?, designated = ?, business_type = ?, ministry = ? WHERE id = ?",
+			o.Name, SectorKey(o.Sector), BoolInt(o.Disabled), BoolInt(o.Designated), o.BusinessType, o.Ministry, o.ID)
 		if err != nil {
 			return fmt.Errorf("update organization %s: %w", o.ID, err)
 		}
@@ -111,4 +112,12 @@ func (db *DB) DeleteGroup(ctx context.Context, id string) error {
 		}
 		return refreshGroupClosure(ctx, tx)
 	})
+}
+
+// DesignatedWithoutRegister returns the designated operators (特別社会基盤
+// 事業者) not disabled that have no critical computer registered (none, or
+// only retired ones), by name: the duty the operating picture shows unmet.
+func (db *DB) DesignatedWithoutRegister(ctx context.Context) ([]Org, error) {
+	return queryAll(ctx, db, "designated operators without a register", scanOrg, "SELECT "+orgCols+" FROM orgs o WHERE o.designated = 1 AND o.disabled = 0"+
+		" AND NOT EXISTS (SELECT 1 FROM critical_computers c WHERE c.org_id = o.id AND c.retired_at = 0) ORDER BY o.name")
 }

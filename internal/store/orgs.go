@@ -29,6 +29,11 @@ type Org struct {
 	// Disabled: the hub administrator disabled the organization; its users
 	// neither log in nor use tokens, and its records stay.
 	Disabled bool
+	// Designated: a designated operator (特別社会基盤事業者) with the
+	// duties of the law; BusinessType and Ministry are keys of the
+	// maintained lists (package designation).
+	Designated             bool
+	BusinessType, Ministry string
 }
 
 // IsCenter reports whether the organization is the national center.
@@ -95,14 +100,14 @@ func (db *DB) AddOrg(ctx context.Context, o Org) error {
 	return nil
 }
 
-const orgCols = "id, name, kind, sector, created_at, disabled"
+const orgCols = "id, name, kind, sector, created_at, disabled, designated, business_type, ministry"
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
 	var c int64
-	var dis int
-	err := row.Scan(&o.ID, &o.Name, &o.Kind, &o.Sector, &c, &dis)
-	o.Created, o.Disabled = FromMicros(c), dis != 0
+	var dis, des int
+	err := row.Scan(&o.ID, &o.Name, &o.Kind, &o.Sector, &c, &dis, &des, &o.BusinessType, &o.Ministry)
+	o.Created, o.Disabled, o.Designated = FromMicros(c), dis != 0, des != 0
 	return o, err
 }
 
