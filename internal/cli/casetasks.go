@@ -19,9 +19,8 @@ func newCaseTaskCmd(g *globals, as *string) *cobra.Command {
 	cmd := &cobra.Command{Use: "task"}
 	var n cases.NewTask
 	add := &cobra.Command{
-		Use:     "add CASE",
-		Example: `  renkei case task add --as kanshi 5e81c0d2a7f94b36b0c1d8e2f7a64913 --title "VPN装置のログを確認" --assignee sato --due 2026-12-10`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "add CASE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			ts, done, err := g.loggedTower(cmd.Context(), *as)
@@ -47,9 +46,8 @@ func newCaseTaskCmd(g *globals, as *string) *cobra.Command {
 	var doneFlag, reopen bool
 	var assignee string
 	set := &cobra.Command{
-		Use:     "set CASE TASK",
-		Example: `  renkei case task set --as sato 5e81c0d2a7f94b36b0c1d8e2f7a64913 0b7c41e9d2f84a6c9e3d5f1a2b8c7e40 --done`,
-		Args:    cobra.ExactArgs(2),
+		Use:  "set CASE TASK",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, task := args[0], args[1] // public ids
 			if doneFlag || reopen {
@@ -138,9 +136,8 @@ func newCaseTemplateCmd(g *globals, as *string) *cobra.Command {
 	}
 	formatFlag(list, &listFormat, formatTable, formatJSON, formatCSV)
 	put := &cobra.Command{
-		Use:     "put FILE",
-		Example: `  renkei case template put --as kanshi water-ransomware.json`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "put FILE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := os.ReadFile(args[0])
 			if err != nil {
