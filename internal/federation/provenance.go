@@ -53,10 +53,16 @@ func withProvenance(raw json.RawMessage, p Provenance) (json.RawMessage, error) 
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
+	if o == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
 	exts := map[string]json.RawMessage{}
 	if e, ok := o["extensions"]; ok {
 		if err := json.Unmarshal(e, &exts); err != nil {
 			return nil, fmt.Errorf("extensions: %w", err)
+		}
+		if exts == nil { // "extensions": null
+			exts = map[string]json.RawMessage{}
 		}
 	}
 	p.ExtensionType = "property-extension"
@@ -77,6 +83,9 @@ func withTLP(raw json.RawMessage, t policy.TLP) (json.RawMessage, error) {
 	var o map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return nil, err
+	}
+	if o == nil {
+		return nil, fmt.Errorf("not a JSON object")
 	}
 	var refs []string
 	if m, ok := o["object_marking_refs"]; ok {
