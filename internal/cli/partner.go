@@ -31,11 +31,7 @@ func newPartnerAddCmd(g *globals) *cobra.Command {
 	var amberRecipient, inside bool
 	var schedule time.Duration
 	cmd := &cobra.Command{
-		Use: "add NAME (--taxii URL --token env:NAME|file:PATH --collection ID | --misp URL --key env:NAME|file:PATH | --feed URL --format csv|text|misp) --direction pull|push|both [--tlp-max green|amber]",
-		Example: `  renkei partner add jpcert-isac --taxii https://taxii.isac.example/api1/ --token env:ISAC_TOKEN \
-      --direction both --collection 91a7b528-80eb-42ed-a74d-c6fbd5a26116 --tlp-max amber --amber-recipient \
-      --consent "Sakura Power" --consent "Minato Water Works"
-  renkei partner add abuse-urls --feed https://urlhaus.example/downloads/text/ --format text --direction pull`,
+		Use:  "add NAME (--taxii URL --token env:NAME|file:PATH --collection ID | --misp URL --key env:NAME|file:PATH | --feed URL --format csv|text|misp) --direction pull|push|both [--tlp-max green|amber]",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n := federation.NewPartner{Name: args[0], Direction: direction, Collections: collections, LocalCollection: local,
@@ -134,9 +130,8 @@ func newPartnerSyncCmd(g *globals) *cobra.Command {
 	var as string
 	var verbose bool
 	cmd := &cobra.Command{
-		Use:     "sync NAME",
-		Example: `  renkei partner sync jpcert-isac`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "sync NAME",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
 				res, err := a.Federation.Sync(cmd.Context(), c, args[0])
