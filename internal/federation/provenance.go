@@ -32,14 +32,14 @@ type Provenance struct {
 }
 
 // provenanceOf reads an object's federation extension; the zero Provenance
-// when it has none.
+// when it has none. Keys are read exactly, as withProvenance writes them:
+// encoding/json's struct fields would also take "eXtensions", so a partner
+// could hide the extension behind a key differing in case.
 func provenanceOf(raw json.RawMessage) Provenance {
-	var o struct {
-		Extensions map[string]json.RawMessage `json:"extensions"`
-	}
+	var o, exts map[string]json.RawMessage
 	var p Provenance
-	if json.Unmarshal(raw, &o) == nil {
-		if e, ok := o.Extensions[Extension]; ok {
+	if json.Unmarshal(raw, &o) == nil && json.Unmarshal(o["extensions"], &exts) == nil {
+		if e, ok := exts[Extension]; ok {
 			json.Unmarshal(e, &p)
 		}
 	}
