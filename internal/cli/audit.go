@@ -35,15 +35,7 @@ import (
 
 func newAuditCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "audit",
-		Short: "The tamper-evident audit log: keys, independent verification, witness, figures",
-		Long: `audit works with Renkei's tamper-evident audit log (監理 Oversight).
-
-Every sensitive act is appended to a Merkle-tree log (C2SP tlog-tiles, stored by Tessera in
-DATA/audit) before data is released, and the log publishes checkpoints signed with Ed25519 and
-ML-DSA-65 (C2SP signed notes). The oversight committee verifies the whole log with "audit verify"
-from the files or the read-only tile endpoint, and can run "audit witness" so that the hub cannot
-roll back or fork the log without being refused.`,
+		Use: "audit",
 	}
 	cmd.AddCommand(newAuditPubkeyCmd(g), newAuditVerifyCmd(g), newAuditWitnessCmd(g), newAuditShowCmd(g), newAuditFiguresCmd(g), newAuditBenchCmd(g))
 	return cmd
@@ -53,17 +45,7 @@ func newAuditPubkeyCmd(g *globals) *cobra.Command {
 	var keyDir, origin string
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "pubkey",
-		Short: "Print the audit log's verifier key (signed-note format)",
-		Long: `pubkey prints the audit log's Ed25519 verifier key in signed-note format
-(<origin>+<key id>+<base64 key>). Give it to the oversight committee: it is the --key of
-"renkei audit verify" and the --log-key of "renkei audit witness".
-
-The keys live in DATA/audit-keys (mode 0600) and are created on first use; they are never
-rotated silently, since earlier checkpoints must stay verifiable. --all also prints the key of
-the additional ML-DSA-65 (post-quantum) checkpoint signature.`,
-		Example: `  renkei audit pubkey > renkei-audit.pub
-  renkei audit pubkey --all --data /var/lib/renkei`,
+		Use:  "pubkey",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyDir == "" {
@@ -104,9 +86,9 @@ the additional ML-DSA-65 (post-quantum) checkpoint signature.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&keyDir, "key-dir", "", "directory of the log's signing keys (default DATA/audit-keys)")
-	cmd.Flags().StringVar(&origin, "origin", "", "checkpoint origin (the log's name; default the one its keys were made for, and for a new log renkei/<hub id>/audit)")
-	cmd.Flags().BoolVar(&all, "all", false, "also print the ML-DSA-65 verifier key")
+	cmd.Flags().StringVar(&keyDir, "key-dir", "", "")
+	cmd.Flags().StringVar(&origin, "origin", "", "")
+	cmd.Flags().BoolVar(&all, "all", false, "")
 	return cmd
 }
 
@@ -151,25 +133,7 @@ func newAuditVerifyCmd(g *globals) *cobra.Command {
 	var noState bool
 	var workers int
 	cmd := &cobra.Command{
-		Use:   "verify --log DIR|URL --key KEY|KEYFILE",
-		Short: "Verify the whole audit log independently and name the first bad entry",
-		Long: `verify checks an audit log from what it publishes, trusting only the log's public key(s):
-
-  - the checkpoint carries a valid signature from every --key given (Ed25519 and/or ML-DSA-65);
-  - every entry bundle is present and every entry is canonical Renkei audit JSON;
-  - every node's sequence numbers run 1, 2, 3, ... without gaps or repeats (a dropped entry
-    shows as a gap);
-  - every tile matches the hashes recomputed from the entries, and the recomputed tree root is
-    the checkpoint's;
-  - the log is consistent (RFC 6962 consistency proof) with the last checkpoint this verifier
-    saw: the one in --checkpoint, or else the one remembered in the state file from the last
-    successful run. A log that shrank or rewrote its past is refused.
-
-On success the checkpoint is remembered in the state file and verify exits 0. Otherwise it prints
-the problems (lowest entry index first) and exits 1 naming the first bad entry.`,
-		Example: `  renkei audit verify --log ./renkei-data/audit --key renkei-audit.pub
-  renkei audit verify --log https://hub.example/audit/ --key 'renkei.example/audit+1a2b3c4d+AV…' --token $OVERSEER_TOKEN
-  renkei audit verify --log ./audit --key keys.txt --checkpoint checkpoint-2026-10.txt`,
+		Use:  "verify --log DIR|URL --key KEY|KEYFILE",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if logLoc == "" {
@@ -244,13 +208,13 @@ the problems (lowest entry index first) and exits 1 naming the first bad entry.`
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
-	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
-	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable; every key must have signed)")
-	fl.StringVar(&checkpoint, "checkpoint", "", "a checkpoint of this log seen earlier; the log must be consistent with it")
-	fl.StringVar(&state, "state", "", "file remembering the last verified checkpoint (default in the user config directory)")
-	fl.BoolVar(&noState, "no-state", false, "neither read nor write the state file")
-	fl.IntVar(&workers, "workers", 0, "parallel fetches (default 2×CPUs, 16 for URLs)")
+	fl.StringVar(&logLoc, "log", "", "")
+	fl.StringVar(&token, "token", "", "")
+	fl.StringSliceVar(&keys, "key", nil, "")
+	fl.StringVar(&checkpoint, "checkpoint", "", "")
+	fl.StringVar(&state, "state", "", "")
+	fl.BoolVar(&noState, "no-state", false, "")
+	fl.IntVar(&workers, "workers", 0, "")
 	return cmd
 }
 
@@ -314,18 +278,7 @@ func newAuditWitnessCmd(g *globals) *cobra.Command {
 	var logKeys []string
 	var printKey bool
 	cmd := &cobra.Command{
-		Use:   "witness --listen ADDR --key-dir DIR --log-key KEY",
-		Short: "Run a C2SP tlog-witness that cosigns only consistent checkpoints",
-		Long: `witness runs a witness for the audit log, per C2SP tlog-witness: POST /add-checkpoint with an
-old size, a consistency proof and a checkpoint. It cosigns (cosignature/v1, Ed25519) only a
-checkpoint signed by a --log-key that is consistent with the last checkpoint it cosigned for
-that log, and persists that checkpoint before answering. A log that rolls back gets 409 (wrong
-old size) or 400, a fork gets 422, an unknown log 404, a bad signature 403.
-
-The committee runs it; the hub is configured with the witness's key (printed by --print-key) and
-URL, and then publishes no checkpoint without its cosignature.`,
-		Example: `  renkei audit witness --listen :7380 --key-dir ./witness --log-key renkei-audit.pub
-  renkei audit witness --key-dir ./witness --log-key renkei-audit.pub --print-key`,
+		Use:  "witness --listen ADDR --key-dir DIR --log-key KEY",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyDir == "" {
@@ -369,12 +322,12 @@ URL, and then publishes no checkpoint without its cosignature.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&listen, "listen", "127.0.0.1:7380", "address to listen on")
-	fl.StringVar(&keyDir, "key-dir", "", "directory of the witness key (created on first use)")
-	fl.StringVar(&stateDir, "state-dir", "", "directory of the per-log state (default KEY-DIR/state)")
-	fl.StringVar(&name, "name", "renkei.example/witness", "the witness's key name")
-	fl.StringSliceVar(&logKeys, "log-key", nil, "verifier key of a log to witness, or a file of keys (repeatable)")
-	fl.BoolVar(&printKey, "print-key", false, "print the witness's cosignature verifier key and exit")
+	fl.StringVar(&listen, "listen", "127.0.0.1:7380", "")
+	fl.StringVar(&keyDir, "key-dir", "", "")
+	fl.StringVar(&stateDir, "state-dir", "", "")
+	fl.StringVar(&name, "name", "renkei.example/witness", "")
+	fl.StringSliceVar(&logKeys, "log-key", nil, "")
+	fl.BoolVar(&printKey, "print-key", false, "")
 	return cmd
 }
 
@@ -400,15 +353,7 @@ func newAuditBenchCmd(g *globals) *cobra.Command {
 	var dir string
 	var appenders, entries, verifyEntries int
 	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Measure durable appends/s, append latency and verification time",
-		Long: `bench measures the audit log on this machine, in a scratch directory (never the real log):
-durable appends per second and the latency of one append with --appenders concurrent appenders
-(each waits for its entry to be fsynced, as a request handler does before releasing data), the
-latency with a single appender (what one logged read adds on a quiet hub), then the time to
-verify a log of --verify-entries entries from scratch.`,
-		Example: `  renkei audit bench
-  renkei audit bench --appenders 64 --entries 50000 --verify-entries 1000000`,
+		Use:  "bench",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmdContext(cmd)
@@ -490,10 +435,10 @@ verify a log of --verify-entries entries from scratch.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&dir, "dir", "", "scratch directory (default a temporary one, removed afterwards)")
-	fl.IntVar(&appenders, "appenders", 64, "concurrent appenders")
-	fl.IntVar(&entries, "entries", 20000, "entries to append for the throughput and latency figures")
-	fl.IntVar(&verifyEntries, "verify-entries", 0, "size of the log to build and verify (0: skip)")
+	fl.StringVar(&dir, "dir", "", "")
+	fl.IntVar(&appenders, "appenders", 64, "")
+	fl.IntVar(&entries, "entries", 20000, "")
+	fl.IntVar(&verifyEntries, "verify-entries", 0, "")
 	return cmd
 }
 
@@ -505,28 +450,7 @@ func newAuditShowCmd(g *globals) *cobra.Command {
 	var flt oversight.Filter
 	var from, to string
 	cmd := &cobra.Command{
-		Use:   "show --log DIR|URL --key KEY (--index N | FILTER...)",
-		Short: "Show audit entries with their verified inclusion proofs (inspection), by index or by filter",
-		Long: `show prints entries of the audit log, each with the RFC 6962 inclusion proof that places it in
-the tree of the signed checkpoint; the proof is verified before anything is printed, so what is
-shown is what the log committed to. Inspectors use it to sample entries.
-
-Entries are named by --index, or selected by what they record, as on the committee's console:
---action (repeatable; "approval.*" names a family), --user, --org (organization id), --purpose
-and --legal-basis (contained, without regard to case), --approval (approval-12 or 12: entries
-about the approval or resting on it), --from and --to (YYYY-MM-DD in Japan time, --to not
-included, or RFC 3339) and --limit (default 200, at most 5000). Every access to communications
-information in March 2026 with its purpose and approval:
-
-  renkei audit show --key renkei-audit.pub --action comm.access --from 2026-03-01 --to 2026-04-01
-
-Output is one JSON object per entry: index, the entry, its leaf hash, the proof (base64),
-whether the proof verified, and the checkpoint size and root it was proved against. With
---format csv, a selection is CSV whose rows and last line name the checkpoint (origin, size,
-root hash) it was verified against.`,
-		Example: `  renkei audit show --log ./renkei-data/audit --key renkei-audit.pub --index 0 --index 4711
-  renkei audit show --log https://hub.example.jp/audit/ --key renkei-audit.pub --token $OVERSEER_TOKEN \
-    --action comm.access --from 2026-03-01 --to 2026-04-01 --format csv > march-access.csv`,
+		Use:  "show --log DIR|URL --key KEY (--index N | FILTER...)",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if logLoc == "" {
@@ -602,20 +526,20 @@ root hash) it was verified against.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
-	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
-	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
-	fl.UintSliceVar(&indexes, "index", nil, "entry index to show (repeatable)")
-	fl.StringSliceVar(&flt.Actions, "action", nil, "select entries with this action (repeatable; approval.* names a family)")
-	fl.StringVar(&flt.User, "user", "", "select entries of this user (login)")
-	fl.StringVar(&flt.Org, "org", "", "select entries of users of this organization (its id)")
-	fl.StringVar(&flt.Purpose, "purpose", "", "select entries whose stated purpose contains this")
-	fl.StringVar(&flt.LegalBasis, "legal-basis", "", "select entries whose legal basis contains this")
-	fl.StringVar(&flt.Approval, "approval", "", "select entries about or resting on this approval (approval-12 or 12)")
-	fl.StringVar(&from, "from", "", "select entries from this date (YYYY-MM-DD, Japan time) or time (RFC 3339)")
-	fl.StringVar(&to, "to", "", "select entries before this date (YYYY-MM-DD, Japan time, not included) or time (RFC 3339)")
-	fl.IntVar(&flt.Limit, "limit", 0, "show at most this many selected entries (default 200, at most 5000)")
-	fl.StringVar(&format, "format", "json", "json (one object per entry) or csv (a selection, naming its checkpoint)")
+	fl.StringVar(&logLoc, "log", "", "")
+	fl.StringVar(&token, "token", "", "")
+	fl.StringSliceVar(&keys, "key", nil, "")
+	fl.UintSliceVar(&indexes, "index", nil, "")
+	fl.StringSliceVar(&flt.Actions, "action", nil, "")
+	fl.StringVar(&flt.User, "user", "", "")
+	fl.StringVar(&flt.Org, "org", "", "")
+	fl.StringVar(&flt.Purpose, "purpose", "", "")
+	fl.StringVar(&flt.LegalBasis, "legal-basis", "", "")
+	fl.StringVar(&flt.Approval, "approval", "", "")
+	fl.StringVar(&from, "from", "", "")
+	fl.StringVar(&to, "to", "", "")
+	fl.IntVar(&flt.Limit, "limit", 0, "")
+	fl.StringVar(&format, "format", "json", "")
 	return cmd
 }
 
@@ -624,15 +548,8 @@ func newAuditFiguresCmd(g *globals) *cobra.Command {
 	var logLoc, from, to string
 	var keys []string
 	cmd := &cobra.Command{
-		Use:   "figures --log DIR|URL --key KEY [--from DATE] [--to DATE]",
-		Short: "Count logged acts per action in a period, as CSV (annual report figures)",
-		Long: `figures reads every entry of the audit log covered by its signed checkpoint and prints, as CSV,
-how many entries each action has whose time lies in [--from, --to): approvals requested and
-decided, emergency measures, accesses to communications information, deletions, and so on. The
-figures come from the log itself, not from the hub's database; run "audit verify" first to know
-the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
-		Example: `  renkei audit figures --key renkei-audit.pub --from 2026-04-01 --to 2027-04-01 > fy2026.csv`,
-		Args:    cobra.NoArgs,
+		Use:  "figures --log DIR|URL --key KEY [--from DATE] [--to DATE]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if logLoc == "" {
 				logLoc = filepath.Join(g.data, "audit")
@@ -679,11 +596,11 @@ the log is whole. Dates are YYYY-MM-DD (UTC) or RFC 3339.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&logLoc, "log", "", "log directory or tile endpoint URL (default DATA/audit)")
-	fl.StringVar(&token, "token", "", "API token of an overseer or hub admin, sent as a bearer token when --log is a URL (or RENKEI_TOKEN)")
-	fl.StringSliceVar(&keys, "key", nil, "log verifier key, or a file of keys one per line (repeatable)")
-	fl.StringVar(&from, "from", "", "first day counted (inclusive)")
-	fl.StringVar(&to, "to", "", "end of the period (exclusive)")
+	fl.StringVar(&logLoc, "log", "", "")
+	fl.StringVar(&token, "token", "", "")
+	fl.StringSliceVar(&keys, "key", nil, "")
+	fl.StringVar(&from, "from", "", "")
+	fl.StringVar(&to, "to", "", "")
 	return cmd
 }
 

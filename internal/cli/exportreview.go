@@ -18,15 +18,7 @@ func newExportReviewsCmd(g *globals) *cobra.Command {
 	var as, format string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "reviews [--as LOGIN]",
-		Short: "The center's review queue: indicators an export policy holds until the center releases them",
-		Long: `reviews lists, newest first, the indicators that wait for the center's review before they reach
-any export: not revoked, not the center's own, neither released nor held yet, under an export
-policy (the hub's, their collection's or a member's) that requires review. Release or hold one with
-"renkei export review ID --release|--hold". Reading a TLP:AMBER+STRICT or RED indicator this way is
-logged.`,
-		Example: `  renkei export reviews
-  renkei export reviews --as center-analyst --format json`,
+		Use:  "reviews [--as LOGIN]",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
@@ -61,8 +53,8 @@ logged.`,
 		},
 	}
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
-	cmd.Flags().IntVar(&limit, "limit", 100, "list at most this many")
-	cmd.Flags().StringVar(&as, "as", "", "the center user reading the queue (default: this machine's operator as hub administrator)")
+	cmd.Flags().IntVar(&limit, "limit", 100, "")
+	cmd.Flags().StringVar(&as, "as", "", "")
 	return cmd
 }
 
@@ -71,10 +63,7 @@ func newExportReviewCmd(g *globals) *cobra.Command {
 	var as, note string
 	var release, hold bool
 	cmd := &cobra.Command{
-		Use:   "review INDICATOR-ID --release|--hold [--note TEXT] [--as LOGIN]",
-		Short: "Release an indicator waiting for the center's review to the exports, or hold it back (logged first)",
-		Example: `  renkei export review indicator--7c0e… --release --note "confirmed C2" --as center-analyst
-  renkei export review indicator--7c0e… --hold --note "shared hosting"`,
+		Use:  "review INDICATOR-ID --release|--hold [--note TEXT] [--as LOGIN]",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if release == hold {
@@ -93,9 +82,9 @@ func newExportReviewCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&release, "release", false, "release the indicator to the exports")
-	cmd.Flags().BoolVar(&hold, "hold", false, "hold the indicator back")
-	cmd.Flags().StringVar(&note, "note", "", "why (kept with the decision and in the audit log)")
-	cmd.Flags().StringVar(&as, "as", "", "the center user deciding (default: this machine's operator as hub administrator)")
+	cmd.Flags().BoolVar(&release, "release", false, "")
+	cmd.Flags().BoolVar(&hold, "hold", false, "")
+	cmd.Flags().StringVar(&note, "note", "", "")
+	cmd.Flags().StringVar(&as, "as", "", "")
 	return cmd
 }

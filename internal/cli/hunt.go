@@ -35,54 +35,21 @@ type huntFlags struct {
 func newHuntCmd(g *globals) *cobra.Command {
 	f := &huntFlags{}
 	cmd := &cobra.Command{
-		Use:   "hunt --rules PATH... LOG...",
-		Short: "Run Sigma rules over EVTX, JSON, Zeek and syslog logs (threat hunting)",
-		Long: `hunt runs Sigma rules (detections, correlations and filters) over logs and prints one
-record per match on stdout, and a summary on stderr.
-
-Logs can be EVTX files (also forwarded-events logs), JSON (evtx_dump style, Winlogbeat/ECS,
-plain; JSON lines or concatenated objects), Zeek TSV logs and syslog/auditd text; folders are
-read recursively and "-" reads standard input. The format is recognised from the content.
-
-Rules are mapped to Windows channels and event ids, and Sigma field names to the fields of each
-input, by an editable YAML mapping: print the default with --print-mapping, change it, and pass
-it back with --mapping. Rules that cannot be loaded are never dropped silently: the summary counts
-them and --list-unloaded prints each with its file and reason.
-
-Output (--format, or --output): jsonl (default; one JSON object per match), csv, timeline (a
-time-ordered table for people), or timesketch (JSON lines that Timesketch imports as a timeline:
-message, datetime, timestamp in microseconds and timestamp_desc, then the match's fields; save it
-as a .jsonl file). Every record has rule_id, rule_title, level, file, record, timestamp, computer,
-channel, event_id, tags and details: the event's fields that explain it ("Name: value ¦ …", as
-Hayabusa's and Chainsaw's Details column). jsonl and csv come in the order the events were read
-unless --sort time orders them by the event's time (matches without one last); timeline and
-timesketch are always ordered by time.
-
-Exit codes: 0 the hunt ran (whatever it found); 2 there was nothing to hunt with or in: no
-rule could be loaded from --rules (or none is at --min-level or above), or no event could be
-read from any input (every one was corrupt or not a log format), with the reason on stderr;
-1 the command was wrong or an input could not be opened.`,
-		Example: `  renkei hunt --rules sigma/rules/windows Security.evtx Sysmon.evtx
-  renkei hunt --rules rules/ --min-level high --format timeline ./collected-logs/
-  renkei hunt --rules rules/ --format csv --sort time ./collected-logs/ > matches.csv
-  renkei hunt --rules rules/ --format timesketch ./collected-logs/ > hunt.jsonl
-  renkei hunt --rules rules/ --mapping my-mapping.yml - < winlogbeat.jsonl
-  renkei hunt --rules rules/ --list-unloaded
-  renkei hunt --print-mapping > my-mapping.yml`,
+		Use: "hunt --rules PATH... LOG...",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd.Context(), g, f, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.rules, "rules", nil, "Sigma rule file or folder (repeatable)")
-	fl.StringVar(&f.mapping, "mapping", "", "log source and field mapping YAML replacing the default")
-	fl.StringVar(&f.output, "format", "jsonl", "output format: jsonl, csv, timeline or timesketch")
-	fl.StringVar(&f.sort, "sort", "", "time: order jsonl and csv output by the events' time")
-	fl.StringVar(&f.minLevel, "min-level", "informational", "report only rules of this level or higher: informational, low, medium, high, critical")
-	fl.IntVar(&f.workers, "workers", 0, "worker goroutines (default: one per CPU)")
-	fl.BoolVar(&f.fields, "fields", false, "include every field of the matching event in jsonl output")
-	fl.BoolVar(&f.listUnloaded, "list-unloaded", false, "print every rule that could not be loaded, with the reason, and exit")
-	fl.BoolVar(&f.printMapping, "print-mapping", false, "print the default mapping YAML and exit")
+	fl.StringArrayVar(&f.rules, "rules", nil, "")
+	fl.StringVar(&f.mapping, "mapping", "", "")
+	fl.StringVar(&f.output, "format", "jsonl", "")
+	fl.StringVar(&f.sort, "sort", "", "")
+	fl.StringVar(&f.minLevel, "min-level", "informational", "")
+	fl.IntVar(&f.workers, "workers", 0, "")
+	fl.BoolVar(&f.fields, "fields", false, "")
+	fl.BoolVar(&f.listUnloaded, "list-unloaded", false, "")
+	fl.BoolVar(&f.printMapping, "print-mapping", false, "")
 	return withPackageFlags(g, f, cmd) // --package: run a signed hunting package from the hub (huntpkg.go)
 }
 

@@ -43,19 +43,7 @@ func (h *hubFlags) client() (*client.Client, error) {
 
 func newHuntPackageCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "hunt-package",
-		Short: "Publish hunting packages to members and see who ran them",
-		Long: `A hunting package is a set of Sigma rules and indicators that the center (or any
-organization, to its own sector, groups or named organizations) sends to members under a TLP.
-The hub signs it; members run it on their own logs with
-  renkei hunt --package ID --hub URL --token TOKEN LOGS...
-and report back counts per rule (and, with --report-matches, the matches themselves, kept
-under the package's TLP). The publisher sees coverage: who ran it, when, on how many events,
-with how many hits, and who has not.`,
-		Example: `  renkei hunt-package publish --title "VPN intrusion" --rules ./rules --scope sector=energy,sector=water --tlp amber --hub URL --token T
-  renkei hunt-package list --hub URL --token T
-  renkei hunt-package coverage hunt-package--6f1c… --hub URL --token T
-  renkei hunt --package hunt-package--6f1c… --hub URL --token T ./logs`,
+		Use: "hunt-package",
 	}
 	cmd.AddCommand(newHuntPackagePublishCmd(g), newHuntPackageListCmd(g), newHuntPackageCoverageCmd(g))
 	return cmd
@@ -67,22 +55,7 @@ func newHuntPackagePublishCmd(g *globals) *cobra.Command {
 	var rules []string
 	var indicators, scope string
 	cmd := &cobra.Command{
-		Use:   "publish --title T --rules DIR [--indicators FILE] --scope S --tlp L",
-		Short: "Publish a hunting package (Sigma rules and indicators) to a scope of members",
-		Long: `publish sends Sigma rules (files or folders, read recursively for .yml/.yaml) and
-indicators (a file with one value or STIX indicator id per line; # starts a comment) to the
-organizations named by --scope, a comma-separated list of:
-  sector=S       organizations of a sector (an organization may name only its own)
-  org-kind=K     organizations of a kind: operator, medical, local-government, … (center only)
-  org=NAME       one organization, by name or id
-  group=NAME     a sharing group (an organization may name only groups it belongs to)
-  all            every member (center only)
-The hub checks that every rule loads with its Sigma engine and refuses the package otherwise,
-listing each rule with the reason (--allow-unloaded publishes the rest anyway). Every
-organization in scope gets an alert with the command to run.`,
-		Example: `  renkei hunt-package publish --title "VPN appliance intrusion" --rules ./rules \
-    --indicators iocs.txt --scope sector=energy,sector=water --tlp amber \
-    --hub https://hub.example.jp --token $TOKEN`,
+		Use:  "publish --title T --rules DIR [--indicators FILE] --scope S --tlp L",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := h.client()
@@ -132,13 +105,13 @@ organization in scope gets an alert with the command to run.`,
 	}
 	h.add(cmd)
 	f := cmd.Flags()
-	f.StringVar(&in.Title, "title", "", "title of the package")
-	f.StringVar(&in.Description, "description", "", "what to look for and why")
-	f.StringArrayVar(&rules, "rules", nil, "Sigma rule file or folder (repeatable)")
-	f.StringVar(&indicators, "indicators", "", "file of indicators: one value or STIX indicator id per line")
-	f.StringVar(&scope, "scope", "", "who must run it: sector=S,org-kind=K,org=NAME,group=NAME,all")
-	f.StringVar(&in.TLP, "tlp", "amber", "TLP of the package and of the findings: clear, green, amber, amber+strict")
-	f.BoolVar(&in.AllowUnloaded, "allow-unloaded", false, "publish even if some rules do not load")
+	f.StringVar(&in.Title, "title", "", "")
+	f.StringVar(&in.Description, "description", "", "")
+	f.StringArrayVar(&rules, "rules", nil, "")
+	f.StringVar(&indicators, "indicators", "", "")
+	f.StringVar(&scope, "scope", "", "")
+	f.StringVar(&in.TLP, "tlp", "amber", "")
+	f.BoolVar(&in.AllowUnloaded, "allow-unloaded", false, "")
 	return cmd
 }
 
@@ -180,10 +153,8 @@ func newHuntPackageListCmd(g *globals) *cobra.Command {
 	var h hubFlags
 	var format string
 	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List the hunting packages your organization may see",
-		Example: `  renkei hunt-package list --hub https://hub.example.jp --token $TOKEN`,
-		Args:    cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := h.client()
 			if err != nil {
@@ -216,13 +187,8 @@ func yesNo(b bool) string {
 func newHuntPackageCoverageCmd(g *globals) *cobra.Command {
 	var h hubFlags
 	cmd := &cobra.Command{
-		Use:   "coverage ID",
-		Short: "Show which organizations in scope ran a package, and with what result",
-		Long: `coverage is for the publisher of a package (and the center): every organization in
-scope with its latest run (when, events scanned, hits), those that have not run it yet, and the
-hits per rule over all latest runs.`,
-		Example: `  renkei hunt-package coverage hunt-package--6f1c… --hub https://hub.example.jp --token $TOKEN`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "coverage ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := h.client()
 			if err != nil {
@@ -276,14 +242,12 @@ type packageFlags struct {
 func withPackageFlags(g *globals, f *huntFlags, cmd *cobra.Command) *cobra.Command {
 	pf := &packageFlags{}
 	fl := cmd.Flags()
-	fl.StringVar(&pf.id, "package", "", "run hunting package ID from the hub (with --hub and --token) instead of --rules")
+	fl.StringVar(&pf.id, "package", "", "")
 	pf.hubFlags.add(cmd)
-	fl.StringVar(&pf.key, "hub-key", "", "the hub's package verifier key to pin (default: the key the hub publishes)")
-	fl.BoolVar(&pf.reportMatches, "report-matches", false, "send the matches themselves with the report (kept under the package's TLP)")
-	fl.BoolVar(&pf.noReport, "no-report", false, "run the package without reporting back")
+	fl.StringVar(&pf.key, "hub-key", "", "")
+	fl.BoolVar(&pf.reportMatches, "report-matches", false, "")
+	fl.BoolVar(&pf.noReport, "no-report", false, "")
 	pf.gate.add(cmd)
-	cmd.Example += `
-  renkei hunt --package hunt-package--6f1c… --hub https://hub.example.jp --token $TOKEN C:\Windows\System32\winevt\Logs`
 	plain := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if pf.id == "" {

@@ -21,20 +21,13 @@ import (
 
 func newTelemetryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "telemetry",
-		Short: "Sources of communications information, domestic ranges, members' address space",
-		Long: `Manage the communications-information pipeline (通信情報). A source runs only while
-its approval is in force (C6); its records are selected to mechanical information (C1, C2),
-classified against the domestic ranges (C3), pseudonymized where set (C4), and kept for
-its retention (C5). See docs/telemetry.md.`,
+		Use: "telemetry",
 	}
 	var basis, approval, operatorOrg, dirs, retention, pseud, name string
 	var prefixPreserving bool
 	add := &cobra.Command{
-		Use:     "source-add ID",
-		Short:   "Register a source with its legal basis and approval",
-		Example: "  renkei telemetry source-add power-border --basis agreement --approval approval-3 --retention 30d --operator \"Kanto Electric\"",
-		Args:    cobra.ExactArgs(1),
+		Use:  "source-add ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := auth.ParseExpiry(retention)
 			if err != nil || d == 0 {
@@ -77,22 +70,21 @@ its retention (C5). See docs/telemetry.md.`,
 		},
 	}
 	f := add.Flags()
-	f.StringVar(&basis, "basis", "", "legal basis: agreement (operator agreement) or committee (committee approval)")
-	f.StringVar(&approval, "approval", "", "the approval that must be in force, e.g. approval-3")
-	f.StringVar(&operatorOrg, "operator", "", "the operator whose agreement it rests on")
-	f.StringVar(&dirs, "directions", "", "directions kept (default: what the legal basis covers)")
-	f.StringVar(&retention, "retention", "30d", "how long matched records are kept")
-	f.StringVar(&pseud, "pseudonymize", "", "member-internal prefixes whose addresses are replaced by keyed pseudonyms (C4), comma-separated")
-	f.BoolVar(&prefixPreserving, "prefix-preserving", false, "prefix-preserving (Crypto-PAn) pseudonyms instead: only while the source's approval in force grants them (approval request --prefix-preserving)")
-	f.StringVar(&name, "name", "", "a name for people")
+	f.StringVar(&basis, "basis", "", "")
+	f.StringVar(&approval, "approval", "", "")
+	f.StringVar(&operatorOrg, "operator", "", "")
+	f.StringVar(&dirs, "directions", "", "")
+	f.StringVar(&retention, "retention", "30d", "")
+	f.StringVar(&pseud, "pseudonymize", "", "")
+	f.BoolVar(&prefixPreserving, "prefix-preserving", false, "")
+	f.StringVar(&name, "name", "", "")
 	add.MarkFlagRequired("basis")
 	add.MarkFlagRequired("approval")
 
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "sources",
-		Short: "List sources with kept and dropped counts by reason",
-		Args:  cobra.NoArgs,
+		Use:  "sources",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				ss, err := telemetry.Sources(cmd.Context(), db, policy.System())
@@ -116,12 +108,7 @@ its retention (C5). See docs/telemetry.md.`,
 
 	var cc string
 	ranges := &cobra.Command{
-		Use:   "ranges-import FILE",
-		Short: "Load a new version of the domestic ranges (CIDR lines or an RIR delegated file)",
-		Long: `Load the list of domestic address ranges used to classify direction (C3). FILE holds
-CIDR prefixes, one per line, or an RIR "delegated" statistics file such as APNIC's
-delegated-apnic-extended-latest, from which the lines of --country are taken. Bad lines
-are reported with their numbers and nothing is loaded.`,
+		Use:  "ranges-import FILE",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := g.openInput(args[0])
@@ -155,13 +142,11 @@ are reported with their numbers and nothing is loaded.`,
 			})
 		},
 	}
-	ranges.Flags().StringVar(&cc, "country", "JP", "country code to take from a delegated file")
+	ranges.Flags().StringVar(&cc, "country", "JP", "")
 
 	space := &cobra.Command{
-		Use:     "address-space ORG PREFIX…",
-		Short:   "Register a member's address space, so that matches involving it reach the member",
-		Example: `  renkei telemetry address-space "Bayside Water Utility" 192.0.2.0/25 2001:db8:40::/48`,
-		Args:    cobra.MinimumNArgs(2),
+		Use:  "address-space ORG PREFIX…",
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ps []netip.Prefix
 			for _, a := range args[1:] {
@@ -198,21 +183,13 @@ are reported with their numbers and nothing is loaded.`,
 // newExporterCmd registers (add) or removes an exporter of a source; the
 // change is recorded in the audit log before it takes effect.
 func newExporterCmd(g *globals, add bool) *cobra.Command {
-	use, short, verb := "exporter-add SOURCE ADDR[/DOMAIN]…", "Register exporters whose datagrams a source's collectors accept", "registered"
+	use, verb := "exporter-add SOURCE ADDR[/DOMAIN]…", "registered"
 	if !add {
-		use, short, verb = "exporter-remove SOURCE ADDR[/DOMAIN]…", "Remove registered exporters of a source", "removed"
+		use, verb = "exporter-remove SOURCE ADDR[/DOMAIN]…", "removed"
 	}
 	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long: `Collectors of a source accept datagrams only from its registered exporters: an address, and
-where the protocol carries one an observation domain (NetFlow v9 source id, IPFIX
-observation domain, NetFlow v5 engine type<<8|engine id, sFlow sub-agent id). ADDR alone
-accepts every domain of that address. Datagrams from anyone else are dropped before they are
-decoded and counted per sender (renkei telemetry exporters SOURCE). Each change is recorded
-in the audit log first; running collectors take it at once (docs/telemetry.md).`,
-		Example: "  renkei telemetry exporter-add power-border 192.0.2.1 192.0.2.2/256",
-		Args:    cobra.MinimumNArgs(2),
+		Use:  use,
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var es []telemetry.Exporter
 			for _, a := range args[1:] {
@@ -258,9 +235,8 @@ in the audit log first; running collectors take it at once (docs/telemetry.md).`
 // dropped per unregistered sender.
 func newExportersCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "exporters SOURCE",
-		Short: "List a source's registered exporters and the datagrams dropped per unregistered sender",
-		Args:  cobra.ExactArgs(1),
+		Use:  "exporters SOURCE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				es, err := telemetry.Exporters(cmd.Context(), db, args[0])

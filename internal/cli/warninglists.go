@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,13 +19,7 @@ import (
 
 func newWarninglistsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "warninglists",
-		Short: "Values no export may block: list, check, import MISP warninglists, keep the center's own",
-		Long: `Warninglists hold values that must never reach a member's blocklist as malicious, or that are
-known false positives. Lists that ship with Renkei (special-purpose and documentation ranges and
-names, documented public resolvers) and the hub's and members' registered addresses are always
-there; more are imported offline in MISP's warninglist format or kept by the center entry by
-entry. Every change is logged in the audit log before it takes effect. See docs/warninglists.md.`,
+		Use: "warninglists",
 	}
 	cmd.AddCommand(newWarninglistsListCmd(g), newWarninglistsCheckCmd(g), newWarninglistsImportCmd(g),
 		newWarninglistsEditCmd(g, false), newWarninglistsEditCmd(g, true),
@@ -38,15 +31,7 @@ func newWarninglistsThresholdsCmd(g *globals) *cobra.Command {
 	var as string
 	var t exportgate.Thresholds
 	cmd := &cobra.Command{
-		Use:   "thresholds [--widest-ipv4 N] [--widest-ipv6 N] [--public-suffixes all|icann|none]",
-		Short: "Show or set the hub's hostile-scope thresholds: how wide a range, which public suffixes the gate refuses",
-		Long: `thresholds prints the hub's thresholds, or with flags sets them (logged as policy.change before
-it takes effect). A range as wide as --widest-ipv4 / --widest-ipv6 or wider never reaches an export
-(defaults /8 and /32); --public-suffixes says which names of the Public Suffix List are refused as
-whole values: all (default: the ICANN section such as co.jp and the private one such as github.io),
-icann, or none. A name without a dot (a top-level domain) is always refused.`,
-		Example: `  renkei warninglists thresholds
-  renkei warninglists thresholds --widest-ipv4 12 --as center-admin`,
+		Use:  "thresholds [--widest-ipv4 N] [--widest-ipv6 N] [--public-suffixes all|icann|none]",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
@@ -74,9 +59,9 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 			})
 		},
 	}
-	cmd.Flags().IntVar(&t.WidestIPv4, "widest-ipv4", 0, "refuse IPv4 ranges this wide or wider (prefix length 0-31)")
-	cmd.Flags().IntVar(&t.WidestIPv6, "widest-ipv6", 0, "refuse IPv6 ranges this wide or wider (prefix length 0-127)")
-	cmd.Flags().StringVar(&t.PublicSuffixes, "public-suffixes", "", "public suffixes refused as values: all, icann or none")
+	cmd.Flags().IntVar(&t.WidestIPv4, "widest-ipv4", 0, "")
+	cmd.Flags().IntVar(&t.WidestIPv6, "widest-ipv6", 0, "")
+	cmd.Flags().StringVar(&t.PublicSuffixes, "public-suffixes", "", "")
 	cmd.Flags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
@@ -85,9 +70,8 @@ icann, or none. A name without a dot (a top-level domain) is always refused.`,
 func newWarninglistsListCmd(g *globals) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List every warninglist: id, origin, action, entries, enabled",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), "", func(a *app.App, c auth.Caller) error {
 				ls, err := a.Exports.Lists(cmd.Context(), c.Viewer())
@@ -109,10 +93,8 @@ func newWarninglistsListCmd(g *globals) *cobra.Command {
 
 func newWarninglistsCheckCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:     "check VALUE...",
-		Short:   "Say which warninglists hold each value",
-		Example: `  renkei warninglists check 8.8.8.8 10.0.0.0/8 gооgle.com`,
-		Args:    cobra.MinimumNArgs(1),
+		Use:  "check VALUE...",
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withApp(cmd.Context(), func(a *app.App) error {
 				m, _, err := a.Exports.Matcher(cmd.Context())
@@ -137,15 +119,7 @@ func newWarninglistsCheckCmd(g *globals) *cobra.Command {
 func newWarninglistsImportCmd(g *globals) *cobra.Command {
 	var action, as string
 	cmd := &cobra.Command{
-		Use:   "import FILE|DIR...",
-		Short: "Import MISP warninglists (a list.json, or a directory such as misp-warninglists/lists), offline",
-		Long: `import reads warninglists in MISP's format (name, description, version, type, list,
-matching_attributes; types cidr, hostname, string, substring, regex) and stores each under its
-id — the directory of a MISP list (lists/google/list.json is "google") or the file name — replacing
-a list imported before under the same id. --action warn shows hits on objects without keeping
-the values out of exports (for lists such as dynamic-dns, whose subdomains are often malicious).`,
-		Example: `  renkei warninglists import ../misp-warninglists/lists
-  renkei warninglists import --action warn ../misp-warninglists/lists/dynamic-dns/list.json`,
+		Use:  "import FILE|DIR...",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var lists []*warninglist.List
@@ -172,7 +146,7 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 			})
 		},
 	}
-	cmd.Flags().StringVar(&action, "action", warninglist.ActionRefuse, "what a hit does: refuse (out of exports) or warn (shown only)")
+	cmd.Flags().StringVar(&action, "action", warninglist.ActionRefuse, "")
 	cmd.Flags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
 	return cmd
@@ -180,15 +154,13 @@ the values out of exports (for lists such as dynamic-dns, whose subdomains are o
 
 func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
 	var typ, as string
-	use, short := "add LIST VALUE...", "Add values to a list the center keeps (created on first use)"
+	use := "add LIST VALUE..."
 	if remove {
-		use, short = "remove LIST VALUE...", "Remove values from a list the center keeps"
+		use = "remove LIST VALUE..."
 	}
 	cmd := &cobra.Command{
-		Use:     use,
-		Short:   short,
-		Example: `  renkei warninglists add center-top-sites google.com yahoo.co.jp`,
-		Args:    cobra.MinimumNArgs(2),
+		Use:  use,
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
 				l, err := a.Exports.Edit(cmd.Context(), c, args[0], typ, args[1:], remove)
@@ -201,7 +173,7 @@ func newWarninglistsEditCmd(g *globals, remove bool) *cobra.Command {
 		},
 	}
 	if !remove {
-		cmd.Flags().StringVar(&typ, "type", "", "type of a new list: cidr or hostname (default: from the first value)")
+		cmd.Flags().StringVar(&typ, "type", "", "")
 	}
 	cmd.Flags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.Flags(), "as", i18n.M("cli.help.flags.as_center"))
@@ -215,9 +187,8 @@ func newWarninglistsSwitchCmd(g *globals, on bool) *cobra.Command {
 		use = "enable LIST"
 	}
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: strings.ToUpper(use[:1]) + use[1:strings.IndexByte(use, ' ')] + " a list (built-in ones too)",
-		Args:  cobra.ExactArgs(1),
+		Use:  use,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withActor(cmd.Context(), as, func(a *app.App, c auth.Caller) error {
 				return a.Exports.SetEnabled(cmd.Context(), c, args[0], on)
@@ -233,15 +204,8 @@ func newWarninglistsSwitchCmd(g *globals, on bool) *cobra.Command {
 func newExportExplainCmd(g *globals) *cobra.Command {
 	var as string
 	cmd := &cobra.Command{
-		Use:   "explain VALUE --as LOGIN",
-		Short: "Why is this in my blocklist: the indicators behind a value, their authors as the reader sees them, the gate's decisions",
-		Long: `explain shows, for a value of an export line (an address, range, domain, URL, e-mail address or
-hash), every indicator the user --as names may see that gives it or a range or parent name covering
-it: the object as that user is shown it (the author per the submitter's consent), whether it is
-exported, and each decision of the export gate (revocation, validity, confidence, age, review,
-scope, warninglists). Reading a TLP:AMBER+STRICT or RED object this way is logged.`,
-		Example: `  renkei export explain 8.8.8.8 --as town-it`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "explain VALUE --as LOGIN",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if as == "" {
 				return errors.New(g.say(i18n.M("cli.export.explain_needs_as")))
@@ -266,6 +230,6 @@ scope, warninglists). Reading a TLP:AMBER+STRICT or RED object this way is logge
 			})
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "the reader whose exports to explain")
+	cmd.Flags().StringVar(&as, "as", "", "")
 	return cmd
 }
