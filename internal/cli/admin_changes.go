@@ -19,13 +19,7 @@ func orgChangeCmds(g *globals) []*cobra.Command {
 	var name, sector, businessType string
 	var disable, enable, designated, notDesignated bool
 	change := &cobra.Command{
-		Use:   "change ORG",
-		Short: "Rename an organization, change its sector, or disable or re-enable it",
-		Long: `Change an organization (by name or id). A disabled organization's users can
-neither log in nor use their tokens; everything it shared and filed stays under
-its name. The act is in the audit log (org.change) before it takes effect.`,
-		Example: `  renkei org change "Kanto Electric" --name "関東電力"
-  renkei org change "Minato City" --disable`,
+		Use:  "change ORG",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ch hub.OrgChange
@@ -63,21 +57,15 @@ its name. The act is in the audit log (org.change) before it takes effect.`,
 			})
 		},
 	}
-	change.Flags().StringVar(&name, "name", "", "new name")
-	change.Flags().StringVar(&sector, "sector", "", "new sector")
-	change.Flags().BoolVar(&disable, "disable", false, "disable the organization: its users' logins and tokens stop")
-	change.Flags().BoolVar(&enable, "enable", false, "re-enable a disabled organization")
-	change.Flags().BoolVar(&designated, "designated", false, "") // help: cli.help.renkei.org.change.flag.designated
+	change.Flags().StringVar(&name, "name", "", "")
+	change.Flags().StringVar(&sector, "sector", "", "")
+	change.Flags().BoolVar(&disable, "disable", false, "")
+	change.Flags().BoolVar(&enable, "enable", false, "")
+	change.Flags().BoolVar(&designated, "designated", false, "")
 	change.Flags().BoolVar(&notDesignated, "not-designated", false, "")
 	change.Flags().StringVar(&businessType, "business-type", "", "")
 	del := &cobra.Command{
-		Use:   "delete ORG",
-		Short: "Delete an organization that holds nothing (added by mistake)",
-		Long: `Delete an organization (by name or id) that has no users and that nothing
-names: no object, report, case, register entry, alert or setting. Any other
-organization is refused, saying what it holds: disable it instead
-(renkei org change ORG --disable), so that nothing it did loses its author.
-The act is in the audit log (org.delete) before it takes effect.`,
+		Use:  "delete ORG",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
@@ -95,13 +83,8 @@ The act is in the audit log (org.delete) before it takes effect.`,
 func groupChangeCmds(g *globals) []*cobra.Command {
 	var name, members string
 	change := &cobra.Command{
-		Use:   "change GROUP",
-		Short: "Rename a sharing group or replace its members",
-		Long: `Change a sharing group (by name or id): --name renames it, --members replaces
-its members (organizations or groups, by name or id, comma-separated). The act
-is in the audit log (group.change) before it takes effect.`,
-		Example: `  renkei group change "Energy ISAC" --members "Kanto Electric,Chubu Transmission"`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "change GROUP",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ms []string
 			if cmd.Flags().Changed("members") {
@@ -125,14 +108,10 @@ is in the audit log (group.change) before it takes effect.`,
 			})
 		},
 	}
-	change.Flags().StringVar(&name, "name", "", "new name")
-	change.Flags().StringVar(&members, "members", "", "the group's members, comma-separated (replaces them)")
+	change.Flags().StringVar(&name, "name", "", "")
+	change.Flags().StringVar(&members, "members", "", "")
 	del := &cobra.Command{
-		Use:   "delete GROUP",
-		Short: "Delete a sharing group nothing is addressed to",
-		Long: `Delete a sharing group (by name or id). A group that objects or hunting
-packages are addressed to is refused: deleting it would change who reads them.
-The act is in the audit log (group.delete) before it takes effect.`,
+		Use:  "delete GROUP",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
@@ -152,12 +131,7 @@ func userChangeCmds(g *globals) []*cobra.Command {
 		return g.withHub(cmd.Context(), act)
 	}
 	setRole := &cobra.Command{
-		Use:   "set-role LOGIN ROLE",
-		Short: "Give a user another role",
-		Long: `Give a user another role, as the console does. The role must fit the user's
-organization (handlers and hub administrators in the center only); overseer
-accounts are the committee's. Capabilities that do not fit the new role are
-taken back. The act is in the audit log (role.change) before it takes effect.`,
+		Use:  "set-role LOGIN ROLE",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withUser(cmd, args[0], func(h *hub.Hub) error {
@@ -174,12 +148,12 @@ taken back. The act is in the audit log (role.change) before it takes effect.`,
 		},
 	}
 	able := func(disable bool) *cobra.Command {
-		use, short := "enable LOGIN", "Re-enable a disabled user"
+		use := "enable LOGIN"
 		if disable {
-			use, short = "disable LOGIN", "Disable a user: its sessions and tokens stop at once"
+			use = "disable LOGIN"
 		}
 		return &cobra.Command{
-			Use: use, Short: short, Args: cobra.ExactArgs(1),
+			Use: use, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return withUser(cmd, args[0], func(h *hub.Hub) error {
 					u, err := h.DB.UserByLogin(cmd.Context(), args[0])
@@ -198,21 +172,13 @@ taken back. The act is in the audit log (role.change) before it takes effect.`,
 			},
 		}
 	}
-	caps := make([]string, len(policy.Capabilities))
-	for i, c := range policy.Capabilities {
-		caps[i] = string(c)
-	}
 	capability := func(give bool) *cobra.Command {
-		use, short := "revoke LOGIN CAPABILITY", "Take a capability back from a user"
+		use := "revoke LOGIN CAPABILITY"
 		if give {
-			use, short = "grant LOGIN CAPABILITY", "Give a user a capability beyond its role"
+			use = "grant LOGIN CAPABILITY"
 		}
 		return &cobra.Command{
-			Use: use, Short: short, Args: cobra.ExactArgs(2),
-			Long: short + ". Capabilities: " + strings.Join(caps, ", ") + ` (register-assets: register
-the organization's connection points and SBOMs without being its administrator).
-The act is in the audit log (role.change) before it takes effect.`,
-			Example: `  renkei user grant suzuki register-assets`,
+			Use: use, Args: cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return withUser(cmd, args[0], func(h *hub.Hub) error {
 					u, err := h.DB.UserByLogin(cmd.Context(), args[0])

@@ -10,21 +10,14 @@ import (
 )
 
 func newAdvisoryCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "advisory", Short: "Advisories (注意喚起), correction requests (是正要求) and supplier requests"}
+	cmd := &cobra.Command{Use: "advisory"}
 	var as string
 	cmd.PersistentFlags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var a advisory.Advisory
 	var due string
 	publish := &cobra.Command{
-		Use:   "publish",
-		Short: "Publish to an audience with required actions and a due date",
-		Long: `Publish an advisory (--kind advisory), a correction request to government agencies
-(--kind correction, with --findings) or a request to suppliers (--kind supplier).
-The audience is the union of --all, --sectors, --org-kinds and --orgs, fixed at
-publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
-		Example: `  renkei advisory publish --as kanshi --title "Patch FortiOS" --action "apply 7.2.11" --action "rotate VPN credentials" --sectors energy,water --due "2026-12-01 17:00"
-  renkei advisory publish --as kanshi --kind correction --title "MFA on remote access" --findings "…" --campaign "FY2026-1" --orgs "Digital Agency" --action "enforce MFA" --due 2027-01-31T17:00:00+09:00`,
+		Use:  "publish",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if due != "" {
@@ -45,22 +38,21 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 		},
 	}
 	f := publish.Flags()
-	f.StringVar(&a.Kind, "kind", "advisory", "advisory, correction or supplier")
-	f.StringVar(&a.Title, "title", "", "title (required)")
-	f.StringVar(&a.Body, "body", "", "text")
-	f.StringVar(&a.Findings, "findings", "", "audit findings (correction requests)")
-	f.StringVar(&a.Campaign, "campaign", "", "audit campaign")
-	f.StringArrayVar(&a.Actions, "action", nil, "a required action (repeat)")
-	f.StringVar(&a.Severity, "severity", "medium", "low, medium, high or critical")
-	f.StringVar(&due, "due", "", "due date (required)")
-	f.BoolVar(&a.Audience.All, "all", false, "every member organization")
-	f.StringSliceVar(&a.Audience.Sectors, "sectors", nil, "sectors")
-	f.StringSliceVar(&a.Audience.Kinds, "org-kinds", nil, "kinds of organization")
-	f.StringSliceVar(&a.Audience.Orgs, "orgs", nil, "organizations by name or id")
+	f.StringVar(&a.Kind, "kind", "advisory", "")
+	f.StringVar(&a.Title, "title", "", "")
+	f.StringVar(&a.Body, "body", "", "")
+	f.StringVar(&a.Findings, "findings", "", "")
+	f.StringVar(&a.Campaign, "campaign", "", "")
+	f.StringArrayVar(&a.Actions, "action", nil, "")
+	f.StringVar(&a.Severity, "severity", "medium", "")
+	f.StringVar(&due, "due", "", "")
+	f.BoolVar(&a.Audience.All, "all", false, "")
+	f.StringSliceVar(&a.Audience.Sectors, "sectors", nil, "")
+	f.StringSliceVar(&a.Audience.Kinds, "org-kinds", nil, "")
+	f.StringSliceVar(&a.Audience.Orgs, "orgs", nil, "")
 	ack := &cobra.Command{
-		Use:   "ack ID",
-		Short: "Acknowledge an advisory for your organization",
-		Args:  cobra.ExactArgs(1),
+		Use:  "ack ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
@@ -70,10 +62,8 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 	}
 	var evidence string
 	complete := &cobra.Command{
-		Use:     "complete ID",
-		Short:   "Report your organization completed the required actions, with evidence",
-		Example: `  renkei advisory complete --as gov 3b7d0a91c2e64f58a1d9e0b7c6f42d83 --evidence "MFA enforced 2026-11-25; config export attached to the case"`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "complete ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
@@ -81,11 +71,10 @@ publication. The due date is RFC 3339 or "2026-12-01 17:00" in JST.`,
 			})
 		},
 	}
-	complete.Flags().StringVar(&evidence, "evidence", "", "what was done (required for correction and supplier requests)")
+	complete.Flags().StringVar(&evidence, "evidence", "", "")
 	status := &cobra.Command{
-		Use:   "status [ID]",
-		Short: "Show advisories with exact acknowledgement and completion counts (one: per organization)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:  "status [ID]",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				svc := ts.app.Advisories

@@ -45,13 +45,7 @@ func (g *globals) printOutcome(done string, out relevance.Outcome) {
 
 func newAssetCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "asset",
-		Short: "The register of members' external network connection points (外部ネットワーク接続点)",
-		Long: `Each member records its internet-facing devices and services — VPN appliances, firewalls,
-remote desktop gateways, mail and web gateways — with vendor, product, version, purl or CPE,
-address, owner and the date it was last confirmed. Renkei matches them continuously against
-advisories and known exploited vulnerabilities and alerts the member, once per device and
-vulnerability. Entries not confirmed for 90 days (hub setting vuln_stale_days) are stale.`,
+		Use: "asset",
 	}
 	cmd.AddCommand(newAssetAddCmd(g), newAssetImportCmd(g), newAssetListCmd(g), newAssetProductsCmd(g))
 	return cmd
@@ -61,13 +55,7 @@ func newAssetAddCmd(g *globals) *cobra.Command {
 	var c relevance.ConnectionPoint
 	var org, confirmed string
 	cmd := &cobra.Command{
-		Use:   "add --org ORG --kind KIND --vendor V --product P [--version X]",
-		Short: "Register one connection point and alert its organization of what affects it",
-		Long: "Register one connection point. Kinds: " + strings.Join(relevance.Kinds, ", ") + `.
-The device is matched at once against every advisory the hub holds; an alert is raised when
-it is affected. --address takes an IP address, prefix or host name (with an optional port).`,
-		Example: `  renkei asset add --org "Minato City Hall" --kind vpn --vendor Fortinet --product FortiOS --version 7.0.1 --address 203.0.113.7 --owner "IT policy"
-  renkei asset add --org Hokushin --kind firewall --vendor "Palo Alto Networks" --product PAN-OS --version 10.2.3 --cpe "cpe:2.3:o:paloaltonetworks:pan-os:10.2.3:*:*:*:*:*:*:*"`,
+		Use:  "add --org ORG --kind KIND --vendor V --product P [--version X]",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -102,16 +90,16 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&org, "org", "", "organization (name or id, required)")
-	f.StringVar(&c.Kind, "kind", "", "kind: "+strings.Join(relevance.Kinds, ", ")+" (required)")
-	f.StringVar(&c.Vendor, "vendor", "", "vendor (required)")
-	f.StringVar(&c.Product, "product", "", "product (required)")
-	f.StringVar(&c.Version, "version", "", "version running")
-	f.StringVar(&c.PURL, "purl", "", "package URL of the product")
-	f.StringVar(&c.CPE, "cpe", "", "CPE 2.3 name of the product")
-	f.StringVar(&c.Address, "address", "", "where it listens: IP, prefix or host name")
-	f.StringVar(&c.Owner, "owner", "", "who is responsible for it")
-	f.StringVar(&confirmed, "confirmed", "", "date last confirmed, YYYY-MM-DD (default today)")
+	f.StringVar(&org, "org", "", "")
+	f.StringVar(&c.Kind, "kind", "", "")
+	f.StringVar(&c.Vendor, "vendor", "", "")
+	f.StringVar(&c.Product, "product", "", "")
+	f.StringVar(&c.Version, "version", "", "")
+	f.StringVar(&c.PURL, "purl", "", "")
+	f.StringVar(&c.CPE, "cpe", "", "")
+	f.StringVar(&c.Address, "address", "", "")
+	f.StringVar(&c.Owner, "owner", "", "")
+	f.StringVar(&confirmed, "confirmed", "", "")
 	for _, n := range []string{"org", "kind", "vendor", "product"} {
 		cmd.MarkFlagRequired(n)
 	}
@@ -121,14 +109,8 @@ it is affected. --address takes an IP address, prefix or host name (with an opti
 func newAssetImportCmd(g *globals) *cobra.Command {
 	var org string
 	cmd := &cobra.Command{
-		Use:   "import --org ORG FILE.csv",
-		Short: "Register connection points from a CSV file, all or none",
-		Long: `Import reads a CSV file with a header row naming its columns, in any order:
-  ` + strings.Join(relevance.CSVColumns, ",") + `
-kind, vendor and product are required; last_confirmed is YYYY-MM-DD (default today).
-Every bad line is reported with its line number and then nothing is imported.`,
-		Example: `  renkei asset import --org "Minato City Hall" connection-points.csv`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "import --org ORG FILE.csv",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			f, err := g.openInput(args[0])
@@ -157,7 +139,7 @@ Every bad line is reported with its line number and then nothing is imported.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&org, "org", "", "organization (name or id, required)")
+	cmd.Flags().StringVar(&org, "org", "", "")
 	cmd.MarkFlagRequired("org")
 	return cmd
 }
@@ -167,10 +149,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 	var staleOnly bool
 	var format string
 	cmd := &cobra.Command{
-		Use:   "list [--org ORG] [--stale]",
-		Short: "List connection points, with a stale flag",
-		Example: `  renkei asset list --org "Minato City Hall"
-  renkei asset list --stale            # every member's entries not confirmed for 90 days`,
+		Use:  "list [--org ORG] [--stale]",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -234,8 +213,8 @@ func newAssetListCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&org, "org", "", "only this organization (name or id)")
-	cmd.Flags().BoolVar(&staleOnly, "stale", false, "only entries not confirmed within the stale period")
+	cmd.Flags().StringVar(&org, "org", "", "")
+	cmd.Flags().BoolVar(&staleOnly, "stale", false, "")
 	formatFlag(cmd, &format, formatTable, formatJSON, formatCSV)
 	return cmd
 }
@@ -243,15 +222,7 @@ func newAssetListCmd(g *globals) *cobra.Command {
 func newAssetProductsCmd(g *globals) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "products [WORDS...]",
-		Short: "Search the product catalogue: the names a connection point is matched under",
-		Long: `The product catalogue knows vendors' products under their current and former names
-(Pulse Connect Secure is Ivanti Connect Secure, Citrix ADC is NetScaler ADC) and splits advisory
-rows that name several products. A connection point whose vendor and product the catalogue
-resolves is matched under every name of its product; others only under the name as written.
-Lists the products whose vendor, name or former names contain every word given.`,
-		Example: `  renkei asset products pulse
-  renkei asset products fortinet --format json`,
+		Use: "products [WORDS...]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ps := relevance.Catalogue(strings.Join(args, " "), 0)
 			if format == formatJSON {

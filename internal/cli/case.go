@@ -11,16 +11,14 @@ import (
 )
 
 func newCaseCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "case", Short: "The center's cases: assignee, status, severity, timeline, links"}
+	cmd := &cobra.Command{Use: "case"}
 	var as string
 	cmd.PersistentFlags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var k cases.Case
 	open := &cobra.Command{
-		Use:     "open",
-		Short:   "Open a case, from a report, alert or consultation (--source report:ID)",
-		Example: `  renkei case open --as kanshi --title "Ransomware at Suido Water" --severity high --source report:9f2c1e07b4a85d3619e0c7f4a2b8d150 --assignee sato`,
-		Args:    cobra.NoArgs,
+		Use:  "open",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				got, err := ts.app.Cases.Open(cmd.Context(), ts.caller, k)
@@ -32,18 +30,16 @@ func newCaseCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	open.Flags().StringVar(&k.Title, "title", "", "title (required)")
-	open.Flags().StringVar(&k.Severity, "severity", "medium", "low, medium, high or critical")
-	open.Flags().StringVar(&k.Source, "source", "", "report:<incident>, alert:<id> or consult:<id>")
-	open.Flags().StringVar(&k.Assignee, "assignee", "", "login of a center analyst")
+	open.Flags().StringVar(&k.Title, "title", "", "")
+	open.Flags().StringVar(&k.Severity, "severity", "medium", "")
+	open.Flags().StringVar(&k.Source, "source", "", "")
+	open.Flags().StringVar(&k.Assignee, "assignee", "", "")
 	open.Flags().StringVar(&k.Template, "template", "", "") // help: cli.help.renkei.case.open.flag.template
 	var act cases.Act
 	var link string
 	actCmd := &cobra.Command{
-		Use:     "act ID",
-		Short:   "Change a case's status, severity or assignee, add a note or a link",
-		Example: `  renkei case act --as sato 5e81c0d2a7f94b36b0c1d8e2f7a64913 --status responding --note "Isolation advised" --shared`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "act ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			if link != "" {
@@ -63,18 +59,17 @@ func newCaseCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	actCmd.Flags().StringVar(&act.Status, "status", "", strings.Join(cases.Statuses, ", "))
-	actCmd.Flags().StringVar(&act.Severity, "severity", "", "new severity")
-	actCmd.Flags().StringVar(&act.Assignee, "assignee", "", "new assignee")
-	actCmd.Flags().StringVar(&act.Note, "note", "", "a note for the timeline")
-	actCmd.Flags().BoolVar(&act.Shared, "shared", false, "show the note to the reporting organization")
-	actCmd.Flags().StringVar(&link, "link", "", "link KIND:REF (object, org, report, alert, consult, hunting, advisory)")
+	actCmd.Flags().StringVar(&act.Status, "status", "", "")
+	actCmd.Flags().StringVar(&act.Severity, "severity", "", "")
+	actCmd.Flags().StringVar(&act.Assignee, "assignee", "", "")
+	actCmd.Flags().StringVar(&act.Note, "note", "", "")
+	actCmd.Flags().BoolVar(&act.Shared, "shared", false, "")
+	actCmd.Flags().StringVar(&link, "link", "", "")
 	var openOnly bool
 	var caseFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List cases you may see",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				l, err := ts.app.Cases.List(cmd.Context(), ts.viewer, cases.Query{OpenOnly: openOnly})
@@ -90,12 +85,11 @@ func newCaseCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	list.Flags().BoolVar(&openOnly, "open", false, "only cases not resolved or closed")
+	list.Flags().BoolVar(&openOnly, "open", false, "")
 	formatFlag(list, &caseFormat, formatTable, formatJSON, formatCSV)
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a case as JSON, as you may see it",
-		Args:  cobra.ExactArgs(1),
+		Use:  "show ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			return g.towerJSON(cmd, as, func(ts *towerSession) (any, error) {

@@ -8,16 +8,14 @@ import (
 )
 
 func newConsultCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "consult", Short: "Consultation and support requests to the center or a support organization"}
+	cmd := &cobra.Command{Use: "consult"}
 	var as string
 	cmd.PersistentFlags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var kind, subject, body, handler string
 	ask := &cobra.Command{
-		Use:     "ask",
-		Short:   "Ask the center (or --handler, a support organization) for help",
-		Example: `  renkei consult ask --as town --kind support --subject "VPN alert" --body "How do we check for compromise?"`,
-		Args:    cobra.NoArgs,
+		Use:  "ask",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				r, err := ts.app.Consult.Ask(cmd.Context(), ts.caller, kind, subject, body, handler)
@@ -29,16 +27,14 @@ func newConsultCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	ask.Flags().StringVar(&kind, "kind", "consultation", "consultation or support")
-	ask.Flags().StringVar(&subject, "subject", "", "subject (required)")
-	ask.Flags().StringVar(&body, "body", "", "the question (required)")
-	ask.Flags().StringVar(&handler, "handler", "", "a support organization instead of the center")
+	ask.Flags().StringVar(&kind, "kind", "consultation", "")
+	ask.Flags().StringVar(&subject, "subject", "", "")
+	ask.Flags().StringVar(&body, "body", "", "")
+	ask.Flags().StringVar(&handler, "handler", "", "")
 	var rkind, rbody, to string
 	reply := &cobra.Command{
-		Use:     "reply ID",
-		Short:   "Answer, ask a follow-up, hand off (--kind handoff --to ORG), consent to or decline a hand-off, or close a request",
-		Example: `  renkei consult reply --as kanshi c4a9e2f0b1d74c6e8f3a5b0d9e7c1a26 --kind handoff --to "Kanto Support Desk"`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "reply ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			// With the audit log open, as the API and the console: a hand-off
@@ -60,14 +56,13 @@ func newConsultCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	reply.Flags().StringVar(&rkind, "kind", "answer", "answer, question, handoff, consent, decline or close")
-	reply.Flags().StringVar(&rbody, "body", "", "the text")
-	reply.Flags().StringVar(&to, "to", "", "organization to hand the request to")
+	reply.Flags().StringVar(&rkind, "kind", "answer", "")
+	reply.Flags().StringVar(&rbody, "body", "", "")
+	reply.Flags().StringVar(&to, "to", "", "")
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the requests you may see",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				l, err := ts.app.Consult.List(cmd.Context(), ts.viewer, "", 0)
@@ -94,10 +89,8 @@ func newConsultCmd(g *globals) *cobra.Command {
 func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 	var topic string
 	designate := &cobra.Command{
-		Use:     "designate --topic TOPIC ORG",
-		Short:   "Designate an organization to handle a topic (consultation or support)",
-		Example: `  renkei consult designate --as kanshi --topic support "Kanto Support Desk"`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "designate --topic TOPIC ORG",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts, done, err := g.loggedTower(cmd.Context(), *as)
 			if err != nil {
@@ -112,13 +105,12 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 			return nil
 		},
 	}
-	designate.Flags().StringVar(&topic, "topic", "", "consultation or support (required)")
+	designate.Flags().StringVar(&topic, "topic", "", "")
 	designate.MarkFlagRequired("topic")
 	var rtopic string
 	revoke := &cobra.Command{
-		Use:   "undesignate --topic TOPIC ORG",
-		Short: "Withdraw a designation (requests it handles now stay with it)",
-		Args:  cobra.ExactArgs(1),
+		Use:  "undesignate --topic TOPIC ORG",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts, done, err := g.loggedTower(cmd.Context(), *as)
 			if err != nil {
@@ -131,12 +123,11 @@ func newConsultDesignateCmds(g *globals, as *string) []*cobra.Command {
 			return nil
 		},
 	}
-	revoke.Flags().StringVar(&rtopic, "topic", "", "consultation or support (required)")
+	revoke.Flags().StringVar(&rtopic, "topic", "", "")
 	revoke.MarkFlagRequired("topic")
 	handlers := &cobra.Command{
-		Use:   "handlers",
-		Short: "List the designated handlers of each topic (the center handles every topic)",
-		Args:  cobra.NoArgs,
+		Use:  "handlers",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, *as, func(ts *towerSession) error {
 				hs, err := ts.app.Consult.Handlers(cmd.Context(), "")

@@ -11,13 +11,11 @@ import (
 )
 
 func newGroupCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "group", Short: "Manage sharing groups of organizations"}
+	cmd := &cobra.Command{Use: "group"}
 	var members string
 	add := &cobra.Command{
-		Use:     "add NAME",
-		Short:   "Add a sharing group; members are organizations or other groups, by name or id",
-		Example: `  renkei group add "Energy ISAC" --members "Kanto Electric,Chubu Power"` + "\n" + `  renkei group add "Lifelines" --members "Energy ISAC,Water ISAC"`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "add NAME",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
 				grp, err := h.CreateGroup(cmd.Context(), operator(h), args[0], strings.Split(members, ","))
@@ -29,12 +27,11 @@ func newGroupCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	add.Flags().StringVar(&members, "members", "", "comma-separated organizations or groups")
+	add.Flags().StringVar(&members, "members", "", "")
 	var groupFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List sharing groups",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				gs, err := db.Groups(cmd.Context())

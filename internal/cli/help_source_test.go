@@ -15,24 +15,6 @@ import (
 // argument of each is the flag's usage.
 var flagDefinition = regexp.MustCompile(`^(String|Bool|Int|Int8|Int16|Int32|Int64|Uint|Uint8|Uint16|Uint32|Uint64|Float32|Float64|Duration|StringSlice|StringArray|IntSlice|Int64Slice|Float64Slice|DurationSlice|BoolSlice|UintSlice|StringToString|StringToInt|StringToInt64|Count|IP|IPSlice|IPNet|IPMask|BytesHex|BytesBase64|Var|TextVar)(Var)?(P)?$`)
 
-// notMovedYet are the files whose help texts are still written in them
-// (issue 12): they move to the catalog one command group at a time.
-var notMovedYet = map[string]bool{
-	"admin_changes.go": true,
-	"advisory.go":      true,
-	"assets.go":        true,
-	"case.go":          true,
-	"computer.go":      true,
-	"consult.go":       true,
-	"group.go":         true,
-	"notify.go":        true,
-	"org.go":           true,
-	"report.go":        true,
-	"suppliers.go":     true,
-	"token.go":         true,
-	"user.go":          true,
-}
-
 // TestHelpTextsComeFromTheCatalog reads the package's source: no command's
 // Short, Long or Example and no flag's usage is written in the code. They
 // are catalog texts under the command's help keys (help.go), or, for a flag
@@ -46,7 +28,7 @@ func TestHelpTextsComeFromTheCatalog(t *testing.T) {
 	fset := token.NewFileSet()
 	flags := 0
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || name == "help.go" || notMovedYet[name] {
+		if strings.HasSuffix(name, "_test.go") || name == "help.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)

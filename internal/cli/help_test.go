@@ -114,3 +114,43 @@ func TestHelpAnyWhereLangIsGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandsHelpInBothLanguages renders the --help of every command
+// in each language: each command has its texts in the catalog (its .short
+// key), each flag its usage (its .flag.<name> key or a flagUsage message),
+// and no help shows a missing key.
+func TestEveryCommandsHelpInBothLanguages(t *testing.T) {
+	seen := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		k := helpKey(c)
+		if !i18n.Has(k + ".short") {
+			t.Errorf("%s: no catalog key %s.short", c.CommandPath(), k)
+		}
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if _, shared := sharedUsage(f); !shared && !i18n.Has(k+".flag."+f.Name) {
+				t.Errorf("%s --%s: no catalog key %s.flag.%[2]s and no flagUsage", c.CommandPath(), f.Name, k)
+			}
+		})
+		seen++
+		for _, lang := range i18n.Languages {
+			t.Setenv("RENKEI_LANG", lang) // not --lang: "notify set --lang" is the mail's language
+			code, out, stderr := run(t, "", append(strings.Fields(strings.TrimPrefix(c.CommandPath(), "renkei")), "--help")...)
+			text := i18n.Text(lang, k+".short")
+			if i18n.Has(k + ".long") {
+				text = i18n.Text(lang, k+".long")
+			}
+			text, _, _ = strings.Cut(text, "\n")
+			if code != 0 || strings.Contains(out, i18n.MissingMark) || !strings.Contains(out, text) {
+				t.Errorf("RENKEI_LANG=%[2]s %[1]s --help (exit %[3]d, %s) lacks %q or shows a missing key:\n%s", c.CommandPath(), lang, code, stderr, text, out)
+			}
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(newRoot(&globals{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}))
+	if seen < 100 {
+		t.Fatalf("only %d commands walked", seen)
+	}
+}

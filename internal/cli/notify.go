@@ -13,16 +13,12 @@ import (
 )
 
 func newNotifyCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "notify", Short: "E-mail of alerts: SMTP server, addresses and digest preference per organization"}
+	cmd := &cobra.Command{Use: "notify"}
 	var cfg notify.SMTP
 	var pwStdin bool
 	smtpCmd := &cobra.Command{
-		Use:   "smtp",
-		Short: "Configure the SMTP server alerts are mailed through (hub operator)",
-		Long: `Configure the SMTP server. STARTTLS is used whenever the server offers it; with
---user, AUTH PLAIN is used (only over TLS or to localhost).`,
-		Example: `  renkei notify smtp --addr mail.example.jp:587 --from renkei@example.jp --user renkei --password-stdin < pw.txt`,
-		Args:    cobra.NoArgs,
+		Use:  "smtp",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if pwStdin {
 				b, err := io.ReadAll(io.LimitReader(g.stdin, 4096))
@@ -39,16 +35,14 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			return (&notify.Notifier{DB: db}).SetSMTP(cmd.Context(), cfg)
 		},
 	}
-	smtpCmd.Flags().StringVar(&cfg.Addr, "addr", "", "host:port (required)")
-	smtpCmd.Flags().StringVar(&cfg.From, "from", "", "sender address (required)")
-	smtpCmd.Flags().StringVar(&cfg.User, "user", "", "AUTH user")
-	smtpCmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the AUTH password from standard input")
+	smtpCmd.Flags().StringVar(&cfg.Addr, "addr", "", "")
+	smtpCmd.Flags().StringVar(&cfg.From, "from", "", "")
+	smtpCmd.Flags().StringVar(&cfg.User, "user", "", "")
+	smtpCmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "")
 	var emails, digest, lang string
 	set := &cobra.Command{
-		Use:     "set ORG",
-		Short:   "Set an organization's addresses, digest preference (immediate or daily) and mail language",
-		Example: `  renkei notify set "Minato City" --emails joho@city.example.jp --digest daily --lang ja`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "set ORG",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := notify.ParseEmails(emails)
 			if err != nil {
@@ -70,16 +64,11 @@ func newNotifyCmd(g *globals) *cobra.Command {
 			return n.SetLang(cmd.Context(), o.ID, lang)
 		},
 	}
-	set.Flags().StringVar(&lang, "lang", "", "language of the mail: ja or en (empty: both, Japanese first)")
-	set.Flags().StringVar(&emails, "emails", "", "comma-separated addresses (empty: no e-mail)")
-	set.Flags().StringVar(&digest, "digest", notify.Immediate, "immediate or daily")
+	set.Flags().StringVar(&lang, "lang", "", "")
+	set.Flags().StringVar(&emails, "emails", "", "")
+	set.Flags().StringVar(&digest, "digest", notify.Immediate, "")
 	run := &cobra.Command{
-		Use:   "run",
-		Short: "Mail what is due now (run every minute or so from cron or a timer)",
-		Long: `Mail what is due now (run every minute or so from cron or a timer).
-
-Exit codes: 0 every mail due was sent; 1 failed (the reason on stderr); 2 some mail could not
-be sent (it is retried on the next run).`,
+		Use:  "run",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
@@ -100,9 +89,8 @@ be sent (it is retried on the next run).`,
 	}
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List e-mail preferences",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
 			if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,17 +10,10 @@ import (
 )
 
 func newOrgCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "org", Short: "Manage member organizations"}
+	cmd := &cobra.Command{Use: "org"}
 	var kind, sector, reason string
 	add := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Add a member organization and print its STIX identity id",
-		Long: "Add a member organization. Kinds: " + strings.Join(store.OrgKinds, ", ") + `.
-The act is in the audit log before it takes effect. There is one center
-organization; another (--kind center) is a change of sharing policy that needs
---reason and is logged as policy.change for the oversight committee.`,
-		Example: `  renkei org add "Kanto Electric" --kind operator --sector energy
-  renkei org add "Minato City" --kind local-government`,
+		Use:  "add NAME",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHub(cmd.Context(), func(h *hub.Hub) error {
@@ -34,15 +26,14 @@ organization; another (--kind center) is a change of sharing policy that needs
 			})
 		},
 	}
-	add.Flags().StringVar(&kind, "kind", "", "kind of organization (required)")
-	add.Flags().StringVar(&sector, "sector", "", "critical-infrastructure sector, e.g. energy, water, medical")
-	add.Flags().StringVar(&reason, "reason", "", "why another center organization is needed (only with --kind center; logged)")
+	add.Flags().StringVar(&kind, "kind", "", "")
+	add.Flags().StringVar(&sector, "sector", "", "")
+	add.Flags().StringVar(&reason, "reason", "", "")
 	add.MarkFlagRequired("kind")
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List organizations",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				orgs, err := db.Orgs(cmd.Context())

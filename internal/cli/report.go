@@ -16,19 +16,12 @@ import (
 )
 
 func newReportCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "report", Short: "Incident reports (Art. 5, sector-law, personal-data, disclosure) and their deadlines"}
+	cmd := &cobra.Command{Use: "report"}
 	var as string
 	cmd.PersistentFlags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	file := &cobra.Command{
-		Use:   "file FILE.json|-",
-		Short: "File a report from JSON: a new incident's initial report, or a follow-up",
-		Long: `File a report. The JSON is the API's (docs/reports.md): a new incident names the
-reports it owes in "duties" and starts with its initial report; a follow-up gives
-"incident". Every problem is reported at its field and nothing is saved. STIX
-objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST.`,
-		Example: `  renkei report file --as mizu ransomware.json
-  echo '{"incident":"9f2c1e07b4a85d3619e0c7f4a2b8d150","type":"art5","stage":"final","what_happened":"…","current_status":"recovered"}' | renkei report file --as mizu -`,
+		Use:  "file FILE.json|-",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.openInput(args[0])
@@ -66,10 +59,8 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 	var overdue bool
 	var listFormat string
 	list := &cobra.Command{
-		Use:     "list",
-		Short:   "List the incidents you may see (yours; every member's for the center)",
-		Example: "  renkei report list --as kanshi --overdue",
-		Args:    cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				l, err := ts.app.Incidents.List(cmd.Context(), ts.viewer, incident.Query{OverdueOnly: overdue})
@@ -95,13 +86,11 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 			})
 		},
 	}
-	list.Flags().BoolVar(&overdue, "overdue", false, "only incidents with an overdue report")
+	list.Flags().BoolVar(&overdue, "overdue", false, "")
 	var format string
 	show := &cobra.Command{
-		Use:     "show INCIDENT",
-		Short:   "Show an incident: its reports and each deadline",
-		Example: "  renkei report show --as mizu 9f2c1e07b4a85d3619e0c7f4a2b8d150 --format json",
-		Args:    cobra.ExactArgs(1),
+		Use:  "show INCIDENT",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // a public id, as the API and the console show it
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
@@ -122,13 +111,8 @@ objects in "stix" enter the hub under the incident's TLP. Deadlines print in JST
 	}
 	formatFlag(show, &format, formatTable, formatJSON)
 	check := &cobra.Command{
-		Use:   "check-overdue",
-		Short: "Alert reporters and the center of reports that became overdue (run every few minutes)",
-		Long: `Raise one alert to the reporting organization and one to the center for each
-report deadline that has passed unmet since the last run. Safe to run from cron or
-from several nodes at once: each deadline is alerted once.`,
-		Example: "  renkei report check-overdue",
-		Args:    cobra.NoArgs,
+		Use:  "check-overdue",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openStore(cmd.Context())
 			if err != nil {
@@ -148,9 +132,8 @@ from several nodes at once: each deadline is alerted once.`,
 		},
 	}
 	types := &cobra.Command{
-		Use:   "types",
-		Short: "Show the report types and their deadlines (the embedded deadlines.yaml)",
-		Args:  cobra.NoArgs,
+		Use:  "types",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tw := newTable(g.stdout)
 			fmt.Fprintln(tw, "TYPE\tSTAGE\tDEADLINE\tNAME")

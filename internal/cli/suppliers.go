@@ -43,22 +43,15 @@ func (g *globals) loggedTower(ctx context.Context, login string) (*towerSession,
 
 func newSupplierCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "supplier",
-		Short: "The product–supplier register: whose VEX and CSAF statements apply to which products",
-		Long: `A vendor speaks only for its own products: the VEX and CSAF documents it publishes are
-accepted only for products it is registered as the supplier of, here, by CPE vendor:product
-and/or package URL (type/namespace/name). The center's administrators and analysts maintain the
-register; every change is logged before it takes effect.`,
+		Use: "supplier",
 	}
 	var as string
 	cmd.PersistentFlags().StringVar(&as, "as", "", "")
 	flagUsage(cmd.PersistentFlags(), "as", i18n.M("cli.help.flags.as"))
 	var org, name, cpe, purl string
 	add := &cobra.Command{
-		Use:     "add --org VENDOR (--cpe VENDOR:PRODUCT | --purl PURL)",
-		Short:   "Register an organization as the supplier of a product",
-		Example: `  renkei supplier add --as kanshi --org "Example Networks KK" --name SecureGate --cpe example_networks:securegate`,
-		Args:    cobra.NoArgs,
+		Use:  "add --org VENDOR (--cpe VENDOR:PRODUCT | --purl PURL)",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts, done, err := g.loggedTower(cmd.Context(), as)
 			if err != nil {
@@ -73,16 +66,15 @@ register; every change is logged before it takes effect.`,
 			return nil
 		},
 	}
-	add.Flags().StringVar(&org, "org", "", "the supplier organization (name or id, required)")
-	add.Flags().StringVar(&name, "name", "", "the product as people name it")
-	add.Flags().StringVar(&cpe, "cpe", "", "CPE name or vendor:product")
-	add.Flags().StringVar(&purl, "purl", "", "package URL (its version is ignored)")
+	add.Flags().StringVar(&org, "org", "", "")
+	add.Flags().StringVar(&name, "name", "", "")
+	add.Flags().StringVar(&cpe, "cpe", "", "")
+	add.Flags().StringVar(&purl, "purl", "", "")
 	add.MarkFlagRequired("org")
 	var supplierFormat string
 	list := &cobra.Command{
-		Use:   "list [--org ORG]",
-		Short: "List the register",
-		Args:  cobra.NoArgs,
+		Use:  "list [--org ORG]",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.towerRun(cmd, as, func(ts *towerSession) error {
 				id := ""
@@ -106,12 +98,11 @@ register; every change is logged before it takes effect.`,
 			})
 		},
 	}
-	list.Flags().StringVar(&org, "org", "", "only this organization")
+	list.Flags().StringVar(&org, "org", "", "")
 	formatFlag(list, &supplierFormat, formatTable, formatJSON, formatCSV)
 	remove := &cobra.Command{
-		Use:   "remove ID",
-		Short: "Remove an entry: its former supplier's statements no longer apply to the product",
-		Args:  cobra.ExactArgs(1),
+		Use:  "remove ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0] // the entry's public id, as list shows it
 			ts, done, err := g.loggedTower(cmd.Context(), as)

@@ -14,16 +14,11 @@ import (
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	cmd := &cobra.Command{Use: "token"}
 	var expires, name string
 	var readOnly bool
 	create := &cobra.Command{
-		Use:   "create LOGIN",
-		Short: "Create an API token and print it (only the token) on stdout",
-		Long: `Create an API token for a user. The token is printed once and only its hash is
-stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.`,
-		Example: `  renkei token create tanaka --expires 90d
-  TOKEN=$(renkei token create feedbot --read-only --expires 30d)`,
+		Use:  "create LOGIN",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := auth.ParseExpiry(expires)
@@ -47,14 +42,13 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 			})
 		},
 	}
-	create.Flags().StringVar(&expires, "expires", "90d", "lifetime: 90d, 12h, or never")
-	create.Flags().BoolVar(&readOnly, "read-only", false, "the token may only read")
-	create.Flags().StringVar(&name, "name", "", "a note saying what the token is for")
+	create.Flags().StringVar(&expires, "expires", "90d", "")
+	create.Flags().BoolVar(&readOnly, "read-only", false, "")
+	create.Flags().StringVar(&name, "name", "", "")
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "list [LOGIN]",
-		Short: "List tokens (never their secrets)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:  "list [LOGIN]",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				var uid int64
@@ -89,9 +83,8 @@ stored. Use it as "Authorization: Bearer <token>" or as the HTTP Basic password.
 		},
 	}
 	revoke := &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke a token at once",
-		Args:  cobra.ExactArgs(1),
+		Use:  "revoke ID",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if !store.ValidPublicID(id) {

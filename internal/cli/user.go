@@ -14,7 +14,7 @@ import (
 )
 
 func newUserCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage user accounts"}
+	cmd := &cobra.Command{Use: "user"}
 	var org, role string
 	var pwStdin bool
 	roles := make([]string, len(policy.Roles))
@@ -22,13 +22,8 @@ func newUserCmd(g *globals) *cobra.Command {
 		roles[i] = string(r)
 	}
 	add := &cobra.Command{
-		Use:   "add LOGIN",
-		Short: "Add a user to an organization",
-		Long: "Add a user. Roles: " + strings.Join(roles, ", ") + `.
-Without --password-stdin the account has no web login; give it a token with
-"renkei token create".`,
-		Example: `  echo 'a long passphrase' | renkei user add tanaka --org "Kanto Electric" --role analyst --password-stdin`,
-		Args:    cobra.ExactArgs(1),
+		Use:  "add LOGIN",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var pw string
 			if pwStdin {
@@ -56,16 +51,15 @@ Without --password-stdin the account has no web login; give it a token with
 			})
 		},
 	}
-	add.Flags().StringVar(&org, "org", "", "organization, by name or id (required)")
-	add.Flags().StringVar(&role, "role", "", "role (required)")
-	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the web password from the first line of standard input")
+	add.Flags().StringVar(&org, "org", "", "")
+	add.Flags().StringVar(&role, "role", "", "")
+	add.Flags().BoolVar(&pwStdin, "password-stdin", false, "")
 	add.MarkFlagRequired("org")
 	add.MarkFlagRequired("role")
 	var listFormat string
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
+		Use:  "list",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd.Context(), func(db *store.DB) error {
 				us, err := db.Users(cmd.Context(), "")

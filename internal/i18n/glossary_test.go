@@ -117,7 +117,7 @@ func englishTerm(term string) *regexp.Regexp {
 // so are the vulnerability advisories a feed or an SBOM holds (counted beside
 // VEX statements and KEV entries), the advisory documents, feeds and sources
 // of the CLI's help and the advisory inputs of an SBOM scan (--advisories).
-var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b|%s advisories, %s VEX|\badvisory inputs\b|--advisories\b|\bvulnerability advisor(?:y|ies)\b|\badvisory (?:documents?|feeds?|sources)\b|\badvisor(?:y|ies),? (?:KEV|VEX|EPSS)\b`)
+var otherSense = regexp.MustCompile(`(?i)\bCSAF advisor(?:y|ies)\b|%s advisories, %s VEX|\badvisory inputs\b|--advisories\b|\bvulnerability\s+advisor(?:y|ies)\b|\badvisory\s+(?:documents?|feeds?|sources)\b|\badvisor(?:y|ies),? (?:KEV|VEX|EPSS)\b`)
 
 // TestCatalogUsesTheGlossary: wherever an English catalog text uses a term
 // of the glossary, the Japanese text of the same key uses the glossary's
@@ -144,6 +144,9 @@ func TestCatalogUsesTheGlossary(t *testing.T) {
 			}
 			re := englishTerm(en)
 			for _, k := range keys {
+				if strings.HasSuffix(k, ".example") {
+					continue // command lines: "renkei advisory publish" names a command, not the term
+				}
 				if !re.MatchString(otherSense.ReplaceAllString(cats["en"][k], "")) {
 					continue
 				}
