@@ -50,7 +50,7 @@ type Config struct {
 	// (renkei cert add) is that account. Empty: no client certificates.
 	ClientCA string
 	// PublicURL is the address people open the console at: identity
-	// providers send them back to it, and passkeys are bound to its host.
+	// providers send them back to it.
 	PublicURL        string
 	MaxContentLength int64
 	Version          string

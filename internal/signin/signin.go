@@ -1,8 +1,7 @@
 // Package signin is how people and machines prove who they are beyond a
 // password and a token: OpenID Connect single sign-on with the identity
 // providers the center configures (their users mapped to an organization
-// and a role by claims), passkeys (WebAuthn) as the second factor of a
-// console session, and client certificates registered to a machine
+// and a role by claims), and client certificates registered to a machine
 // identity of an organization, presented over mutual TLS instead of a
 // token.
 //

@@ -44,9 +44,8 @@ type Options struct {
 	LoginLimit  int
 	LoginWindow time.Duration
 	// PublicURL is the address people open the console at
-	// (https://hub.example): identity providers send them back to it, and
-	// passkeys are bound to its host. Empty: single sign-on answers at the
-	// request's own host, and passkeys are off.
+	// (https://hub.example): identity providers send them back to it.
+	// Empty: single sign-on answers at the request's own scheme and host.
 	PublicURL string
 }
 
